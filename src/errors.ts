@@ -1,0 +1,45 @@
+/**
+ * Exit codes are a public interface (DESIGN.md): CI systems branch on them.
+ * Anything unexpected maps to Internal so that an error can never read as a pass.
+ */
+export const ExitCode = {
+  Pass: 0,
+  BlockingFindings: 1,
+  ApprovalRequired: 2,
+  Usage: 3,
+  Sandbox: 4,
+  Internal: 5,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** An error the CLI reports as one line and turns into a documented exit code. */
+export class BulwarkError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+  ) {
+    super(message);
+    this.name = 'BulwarkError';
+  }
+}
+
+export class UsageError extends BulwarkError {
+  constructor(message: string) {
+    super(message, ExitCode.Usage);
+    this.name = 'UsageError';
+  }
+}
+
+export class SandboxError extends BulwarkError {
+  constructor(message: string) {
+    super(message, ExitCode.Sandbox);
+    this.name = 'SandboxError';
+  }
+}
+
+export class InternalError extends BulwarkError {
+  constructor(message: string) {
+    super(message, ExitCode.Internal);
+    this.name = 'InternalError';
+  }
+}
