@@ -1,5 +1,50 @@
 import { z } from 'zod';
 
+export const PROVIDER_KINDS = ['anthropic', 'openai', 'bedrock', 'ollama'] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+
+const keySource = {
+  /** Name of the environment variable holding the API key (default ANTHROPIC_API_KEY / OPENAI_API_KEY). */
+  api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+  /** File holding the API key (first line), relative to the repository or absolute. */
+  api_key_file: z.string().min(1).optional(),
+};
+
+const httpUrl = z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL');
+
 /** The [provider] table of bulwark.toml (owned by the LLM gateway). Unknown keys are errors. */
-export const providerConfigSchema = z.object({}).strict();
+export const providerConfigSchema = z
+  .object({
+    /** Provider the stages use unless the topology names one; unset = auto-detect (env keys, then local Ollama). */
+    default: z.enum(PROVIDER_KINDS).optional(),
+    /** Per-call deadline. */
+    timeout_seconds: z.number().positive().max(3600).optional(),
+    /** Retries after a 429/5xx/timeout/malformed answer (0 = none). */
+    max_retries: z.number().int().min(0).max(10).optional(),
+    /** Cap of one backoff wait, Retry-After included. */
+    max_retry_delay_seconds: z.number().min(0).max(600).optional(),
+    /** Token budget (input + output) of one whole run; a call that would exceed it fails. */
+    token_budget: z.number().int().positive().optional(),
+    anthropic: z.object({ ...keySource, base_url: httpUrl.optional(), model: z.string().min(1).optional() }).strict().optional(),
+    openai: z
+      .object({
+        ...keySource,
+        /** Any OpenAI-compatible endpoint: vLLM, LiteLLM, Azure OpenAI (…/openai/v1), Ollama. */
+        base_url: httpUrl.optional(),
+        model: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    bedrock: z
+      .object({
+        region: z.string().min(1).optional(),
+        /** Override of the Bedrock runtime endpoint (VPC endpoints, tests). */
+        endpoint: httpUrl.optional(),
+        model: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    ollama: z.object({ base_url: httpUrl.optional(), model: z.string().min(1).optional() }).strict().optional(),
+  })
+  .strict();
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
