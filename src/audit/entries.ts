@@ -1,0 +1,286 @@
+import canonicalizeModule from 'canonicalize';
+import { z } from 'zod';
+
+/**
+ * Audit entry schemas. An entry's identity is its canonical bytes (RFC 8785 JSON canonicalization,
+ * UTF-8); the Merkle leaf is SHA-256(0x00 ‖ bytes). Every kind is a strict schema: unknown fields
+ * are rejected so the log never carries free-form JSON. New kinds are added here by their owners.
+ */
+
+// The package is CommonJS (module.exports = fn) while its typings declare an ES default export.
+const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
+
+/** Version of the entry format. Bump when a schema changes incompatibly. */
+export const ENTRY_VERSION = 1 as const;
+
+/** UTC time with millisecond precision, always `YYYY-MM-DDTHH:MM:SS.mmmZ` (what `Date#toISOString` gives). */
+export const utcTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, 'must be UTC time YYYY-MM-DDTHH:MM:SS.mmmZ')
+  .refine((s) => !Number.isNaN(Date.parse(s)) && new Date(Date.parse(s)).toISOString() === s, 'not a valid UTC time');
+
+/** A SHA-256 content address or hash: `sha256:<64 lowercase hex>`. */
+export const sha256Ref = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 lowercase hex>');
+
+const id = z.string().min(1).max(256);
+const name = z.string().min(1).max(256);
+const text = z.string().max(4096);
+const count = z.number().int().nonnegative();
+const ms = z.number().int().nonnegative();
+
+function kind<K extends string, S extends z.ZodRawShape>(k: K, shape: S) {
+  return z.strictObject({ v: z.literal(ENTRY_VERSION), kind: z.literal(k), time: utcTime, ...shape });
+}
+
+export const runStartedSchema = kind('run_started', {
+  run_id: id,
+  command: name,
+  repo: text.optional(),
+  base: text.optional(),
+  head: text.optional(),
+  change_hash: sha256Ref.optional(),
+  config_hash: sha256Ref.optional(),
+  topology_hash: sha256Ref.optional(),
+  bulwark_version: name.optional(),
+  ci_run: text.optional(),
+});
+
+export const runFinishedSchema = kind('run_finished', {
+  run_id: id,
+  status: z.enum(['pass', 'blocking', 'approval_required', 'error']),
+  exit_code: z.number().int().min(0).max(255),
+  duration_ms: ms,
+  findings: count.optional(),
+  error_class: name.optional(),
+});
+
+export const stageStartedSchema = kind('stage_started', {
+  run_id: id,
+  stage: name,
+  agent_id: name.optional(),
+  sandbox_degraded: z.array(name).optional(),
+});
+
+export const stageFinishedSchema = kind('stage_finished', {
+  run_id: id,
+  stage: name,
+  status: z.enum(['ok', 'failed', 'skipped', 'timeout']),
+  duration_ms: ms,
+  findings: count.optional(),
+  error_class: name.optional(),
+  output_blob: sha256Ref.optional(),
+});
+
+export const llmParamsSchema = z.strictObject({
+  temperature: z.number().min(0).max(2).optional(),
+  max_tokens: count.optional(),
+  top_p: z.number().min(0).max(1).optional(),
+});
+
+export const llmCallSchema = kind('llm_call', {
+  run_id: id,
+  stage: name,
+  agent_id: name,
+  provider: name,
+  model_requested: name,
+  /** Model/version string the provider reported; null when the call failed before a response. */
+  model_returned: name.nullable(),
+  params: llmParamsSchema,
+  /** SHA-256 of the exact canonical request. */
+  input_hash: sha256Ref,
+  /** SHA-256 of the exact response body; null when there was no response. */
+  output_hash: sha256Ref.nullable(),
+  latency_ms: ms,
+  tokens_in: count,
+  tokens_out: count,
+  status: z.enum(['ok', 'error']),
+  error_class: name.nullable(),
+  /** Content address of the stored prompt/response blob (AuditLog.putBlob). */
+  blob: sha256Ref.nullable(),
+});
+
+export const gateDecisionSchema = kind('gate_decision', {
+  run_id: id,
+  flagged: z.boolean(),
+  reasons: z.array(text),
+  zones: z.array(name),
+  paths: z.array(z.array(name)).optional(),
+  changed_functions: count.optional(),
+  unparsable: z.array(text).optional(),
+  change_hash: sha256Ref.optional(),
+});
+
+export const approvalSchema = kind('approval', {
+  run_id: id.optional(),
+  reviewer: id,
+  change_hash: sha256Ref,
+  decision: z.enum(['approve', 'reject']),
+  method: z.enum(['cli', 'github']),
+  /** The signature as produced (e.g. an `ssh-keygen -Y sign` armored block); empty never allowed. */
+  signature: z.string().min(1).max(16384),
+  key_fingerprint: name.optional(),
+  zones: z.array(name).optional(),
+  comment: text.optional(),
+  source_ref: text.optional(),
+});
+
+export const sandboxDenialSchema = kind('sandbox_denial', {
+  run_id: id.optional(),
+  stage: name.optional(),
+  layer: z.enum(['landlock', 'seccomp', 'seatbelt', 'rlimit', 'launcher', 'channel', 'other']),
+  operation: name,
+  target: text.optional(),
+  detail: text.optional(),
+});
+
+export const egressSchema = kind('egress', {
+  run_id: id.optional(),
+  stage: name.optional(),
+  host: name,
+  port: z.number().int().min(0).max(65535),
+  method: name.optional(),
+  path: text.optional(),
+  decision: z.enum(['allow', 'deny']),
+  reason: text.optional(),
+  status: z.number().int().optional(),
+  bytes_out: count.optional(),
+  bytes_in: count.optional(),
+});
+
+export const overrideSchema = kind('override', {
+  run_id: id.optional(),
+  actor: id,
+  what: name,
+  reason: text,
+});
+
+export const deploySchema = kind('deploy', {
+  commit: z.string().regex(/^[0-9a-f]{7,64}$/, 'must be a hex commit id'),
+  env: name,
+  url: text.optional(),
+  actor: id.optional(),
+  run_id: id.optional(),
+});
+
+/** A retention step on stored blobs. `purged` blobs are legitimately absent; verify says so. */
+export const retentionMoveSchema = kind('retention_move', {
+  blobs: z.array(sha256Ref).min(1),
+  to: z.enum(['warm', 'cold', 'purged']),
+  archive: text.optional(),
+  archive_hash: sha256Ref.optional(),
+  policy: text,
+});
+
+export const coverageSchema = kind('coverage', {
+  run_id: id,
+  files: z.array(
+    z.strictObject({
+      path: text,
+      status: z.enum(['reviewed', 'clipped', 'skipped']),
+      reason: text.optional(),
+    }),
+  ),
+  tokens_budget: count.optional(),
+  tokens_used: count.optional(),
+});
+
+export const redactionSchema = kind('redaction', {
+  run_id: id,
+  stage: name.optional(),
+  count: count,
+  rules: z.array(name),
+});
+
+export const entrySchema = z.discriminatedUnion('kind', [
+  runStartedSchema,
+  runFinishedSchema,
+  stageStartedSchema,
+  stageFinishedSchema,
+  llmCallSchema,
+  gateDecisionSchema,
+  approvalSchema,
+  sandboxDenialSchema,
+  egressSchema,
+  overrideSchema,
+  deploySchema,
+  retentionMoveSchema,
+  coverageSchema,
+  redactionSchema,
+]);
+
+export type Entry = z.infer<typeof entrySchema>;
+export type EntryKind = Entry['kind'];
+export const ENTRY_KINDS = entrySchema.options.map((o) => o.shape.kind.value) as EntryKind[];
+export type EntryOf<K extends EntryKind> = Extract<Entry, { kind: K }>;
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** What callers append: `v` is added for them and `time` defaults to now. */
+export type EntryInput = DistributiveOmit<Entry, 'v' | 'time'> & { time?: string };
+
+/** Columns stored next to the bytes for queries; verify checks they agree with the bytes. */
+export interface QueryColumns {
+  kind: EntryKind;
+  /** Epoch milliseconds of `time`. */
+  timeMs: number;
+  runId: string | null;
+}
+
+/** Completes, validates and freezes an input into an Entry. Throws EntryError naming the field. */
+export function makeEntry(input: EntryInput, now: () => Date = () => new Date()): Entry {
+  const candidate = { ...input, v: ENTRY_VERSION, time: input.time ?? now().toISOString() };
+  return parseEntry(candidate);
+}
+
+export class EntryError extends Error {
+  override name = 'EntryError';
+}
+
+/** Validates an object as an Entry; the error names the kind, the field path and the problem. */
+export function parseEntry(value: unknown): Entry {
+  const res = entrySchema.safeParse(value);
+  if (!res.success) {
+    const issue = res.error.issues[0];
+    const k = typeof value === 'object' && value !== null ? String((value as { kind?: unknown }).kind) : typeof value;
+    const where = issue && issue.path.length > 0 ? issue.path.join('.') : '(entry)';
+    throw new EntryError(`invalid ${k} entry: ${where}: ${issue?.message ?? 'invalid'}`);
+  }
+  return res.data;
+}
+
+/** RFC 8785 canonical UTF-8 bytes of an entry. */
+export function canonicalBytes(entry: Entry): Uint8Array {
+  const s = canonicalize(entry);
+  if (s === undefined) throw new EntryError('entry cannot be canonicalized');
+  return Buffer.from(s, 'utf8');
+}
+
+/** Parses canonical bytes back to an Entry, rejecting bytes that are not exactly canonical. */
+export function decodeEntry(bytes: Uint8Array): Entry {
+  const s = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(s);
+  } catch {
+    throw new EntryError('entry bytes are not JSON');
+  }
+  const entry = parseEntry(raw);
+  if (canonicalize(raw) !== s) throw new EntryError('entry bytes are not in RFC 8785 canonical form');
+  return entry;
+}
+
+export function queryColumns(entry: Entry): QueryColumns {
+  const runId = 'run_id' in entry && typeof entry.run_id === 'string' ? entry.run_id : null;
+  return { kind: entry.kind, timeMs: Date.parse(entry.time), runId };
+}
+
+/** Blob content addresses an entry refers to (verify checks each is present or purged per policy). */
+export function blobRefs(entry: Entry): string[] {
+  switch (entry.kind) {
+    case 'llm_call':
+      return entry.blob ? [entry.blob] : [];
+    case 'stage_finished':
+      return entry.output_blob ? [entry.output_blob] : [];
+    default:
+      return [];
+  }
+}
