@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { canonicalBytes, makeEntry, type EntryInput } from '../../src/audit/entries.js';
+import { leafHash } from '../../src/audit/merkle.js';
+import { grantAppendOnly, openPostgresLogStore } from '../../src/audit/store-postgres.js';
+import type { LogStore } from '../../src/audit/store.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+
+const execFileP = promisify(execFile);
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function newEntry(input: EntryInput) {
+  const entry = makeEntry(input);
+  const bytes = canonicalBytes(entry);
+  return { bytes, leafHash: leafHash(bytes), kind: entry.kind, timeMs: Date.parse(entry.time), runId: 'run_id' in entry ? (entry.run_id ?? null) : null };
+}
+
+async function append(store: LogStore, inputs: EntryInput[]): Promise<number> {
+  return store.writeTransaction(async (tx) => {
+    const n = await tx.size();
+    await tx.insertEntries(n, inputs.map(newEntry));
+    return n;
+  });
+}
+
+async function sql(url: string, text: string, values: unknown[] = []): Promise<pg.QueryResult> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await c.query(text, values);
+  } finally {
+    await c.end();
+  }
+}
+
+describe('PostgreSQL audit store (real server)', { timeout: 180_000 }, () => {
+  let db: TestDatabase;
+  before(async () => {
+    db = await createTestDatabase();
+    await grantAppendOnly(db.ownerUrl, db.appRole);
+  });
+  after(async () => db?.drop());
+
+  it('appends with dense indices and reads back by range, run and kind', async () => {
+    const store = await openPostgresLogStore(db.appUrl);
+    try {
+      const first = await append(store, [
+        { kind: 'run_started', run_id: 'r1', command: 'review' },
+        { kind: 'override', actor: 'ops', what: 'x', reason: 'y' },
+        { kind: 'run_finished', run_id: 'r1', status: 'pass', exit_code: 0, duration_ms: 5 },
+      ]);
+      assert.equal(first, 0);
+      assert.equal(await store.size(), 3);
+      const batches: number[][] = [];
+      for await (const b of store.readEntries(0, 3, 2)) batches.push(b.map((e) => e.index));
+      assert.deepEqual(batches, [[0, 1], [2]]);
+      const run = await store.queryEntries({ runId: 'r1' });
+      assert.deepEqual(run.map((e) => e.kind), ['run_started', 'run_finished']);
+      const e0 = await store.getEntry(0);
+      assert.equal(Buffer.from(e0!.leafHash).toString('hex'), leafHash(e0!.bytes).toString('hex'));
+      assert.deepEqual(await store.checkGuards(), []);
+      // checkpoints get dense sequence numbers; metadata is set once
+      assert.equal((await store.addCheckpoint(3, 'note-a', 1)).seq, 0);
+      assert.equal((await store.addCheckpoint(3, 'note-b', 2)).seq, 1);
+      assert.deepEqual((await store.listCheckpoints()).map((c) => c.note), ['note-a', 'note-b']);
+      assert.equal(await store.initMeta('origin', 'bank.example/log'), 'bank.example/log');
+      assert.equal(await store.initMeta('origin', 'other'), 'bank.example/log');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses an index that is not the next one, even when a writer skips the lock', async () => {
+    const store = await openPostgresLogStore(db.appUrl);
+    try {
+      const n = await store.size();
+      const e = newEntry({ kind: 'override', actor: 'a', what: 'gap', reason: 'r' });
+      await assert.rejects(
+        sql(db.appUrl, 'INSERT INTO audit_entries (idx, bytes, leaf_hash, kind, time_ms, run_id) VALUES ($1,$2,$3,$4,$5,NULL)', [n + 5, Buffer.from(e.bytes), e.leafHash, e.kind, e.timeMs]),
+        /not the next index/,
+      );
+      await assert.rejects(store.writeTransaction((tx) => tx.insertEntries(n + 1, [e])), /insert at/);
+      assert.equal(await store.size(), n);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('gives the application role no UPDATE, DELETE or TRUNCATE', async () => {
+    for (const stmt of ['UPDATE audit_entries SET kind = kind', 'DELETE FROM audit_entries', 'TRUNCATE audit_entries', 'UPDATE audit_checkpoints SET note = note', 'DELETE FROM audit_blobs']) {
+      await assert.rejects(sql(db.appUrl, stmt), /permission denied/, stmt);
+    }
+  });
+
+  it('rejects UPDATE, DELETE and TRUNCATE by triggers even for the owner', async () => {
+    for (const stmt of ['UPDATE audit_entries SET kind = kind', 'DELETE FROM audit_entries WHERE idx = 0', 'TRUNCATE audit_entries', 'TRUNCATE audit_checkpoints', 'DELETE FROM audit_meta', 'UPDATE audit_checkpoints SET note = note']) {
+      await assert.rejects(sql(db.ownerUrl, stmt), /append-only/, stmt);
+    }
+  });
+
+  it('retires a blob only after a retention_move entry names it', async () => {
+    const store = await openPostgresLogStore(db.appUrl);
+    try {
+      const address = 'sha256:' + 'ab'.repeat(32);
+      await store.putBlob({ address, encoding: 'identity', size: 3, data: Buffer.from('abc') });
+      await store.putBlob({ address, encoding: 'identity', size: 3, data: Buffer.from('abc') }); // idempotent
+      assert.deepEqual(await store.listBlobAddresses(), [address]);
+      await assert.rejects(store.deleteBlob(address), /no retention_move entry/);
+      assert.ok(await store.getBlob(address));
+      await append(store, [{ kind: 'retention_move', blobs: [address], to: 'warm', policy: 'hot 90d' }]);
+      await store.deleteBlob(address);
+      assert.equal(await store.getBlob(address), undefined);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reports dropped or disabled guard triggers', async () => {
+    const other = await createTestDatabase();
+    try {
+      const store = await openPostgresLogStore(other.ownerUrl);
+      try {
+        await sql(other.ownerUrl, 'DROP TRIGGER audit_entries_no_update_delete ON audit_entries');
+        await sql(other.ownerUrl, 'ALTER TABLE audit_checkpoints DISABLE TRIGGER audit_checkpoints_no_truncate');
+        const problems = await store.checkGuards();
+        assert.ok(problems.includes('trigger audit_entries_no_update_delete on audit_entries is missing'), problems.join('; '));
+        assert.ok(problems.includes('trigger audit_checkpoints_no_truncate on audit_checkpoints is disabled'), problems.join('; '));
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await other.drop();
+    }
+  });
+
+  it('fails with a clear message when the app role meets an empty database', async () => {
+    const other = await createTestDatabase();
+    try {
+      await assert.rejects(openPostgresLogStore(other.appUrl), /no Bulwark audit schema.*pg-init/);
+    } finally {
+      await other.drop();
+    }
+  });
+
+  it('eight writer processes on separate connections get dense, unique indices', async () => {
+    const other = await createTestDatabase();
+    try {
+      await grantAppendOnly(other.ownerUrl, other.appRole);
+      const perWriter = 25;
+      const outs = await Promise.all(
+        Array.from({ length: 8 }, (_, w) =>
+          execFileP(process.execPath, [path.join(here, 'pg-writer-main.js'), other.appUrl, String(w), String(perWriter)], { timeout: 120_000 }),
+        ),
+      );
+      const all = outs.flatMap((o) => JSON.parse(o.stdout) as number[]).sort((a, b) => a - b);
+      assert.deepEqual(all, Array.from({ length: 8 * perWriter }, (_, i) => i));
+      const r = await sql(other.ownerUrl, 'SELECT count(*)::int AS n, max(idx)::int AS m FROM audit_entries');
+      assert.deepEqual(r.rows[0], { n: 200, m: 199 });
+    } finally {
+      await other.drop();
+    }
+  });
+});
