@@ -1,0 +1,206 @@
+/**
+ * Parent side of a sandboxed worker: starts a Node script through the sandbox launcher with
+ * exactly one extra fd (3, a Unix socketpair end created by Node for `stdio[3] = 'pipe'`) and
+ * serves JSON-lines RPC on it. The worker is the adversary: every request is validated, unknown
+ * methods are refused, and any framing violation closes the channel and kills the worker.
+ */
+import type { ChildProcess, StdioOptions } from 'node:child_process';
+import type net from 'node:net';
+import type { z } from 'zod';
+import { EgressBroker, type EgressEndpoint, type EgressEvent, type Resolver } from './egress-broker.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, RpcPeer, RpcProtocolError, type MethodHandler } from './rpc.js';
+
+/** The part of the sandbox policy the host itself reads (the launcher reads the rest). */
+export interface PolicyWithEndpoints {
+  endpoints: readonly EgressEndpoint[];
+}
+
+export interface SpawnResult {
+  child: ChildProcess;
+  degraded: string[];
+}
+export type SandboxSpawner<P> = (
+  policy: P,
+  command: string,
+  args: string[],
+  opts: { stdio: StdioOptions; keepFds: number[] },
+) => SpawnResult | Promise<SpawnResult>;
+
+export type WorkerEvent =
+  | EgressEvent
+  | { type: 'sandbox_degraded'; layers: string[] }
+  | { type: 'rejected_request'; method: string; reason: string }
+  | { type: 'protocol_violation'; reason: string }
+  | { type: 'worker_exit'; code: number | null; signal: NodeJS.Signals | null };
+
+export interface StartWorkerOptions<P extends PolicyWithEndpoints> {
+  /** Absolute path of the worker's entry script (compiled JS). */
+  script: string;
+  args?: string[];
+  policy: P;
+  /** method name → { params: zod schema, handle(params) }. `egress.fetch` is reserved for the broker. */
+  handlers?: Record<string, MethodHandler>;
+  maxMessageBytes?: number;
+  onEvent?: (event: WorkerEvent) => void;
+  /** Egress broker tuning (the endpoints always come from the policy). */
+  egress?: { resolver?: Resolver; maxResponseBytes?: number; timeoutMs?: number; ca?: string | string[] };
+  /** How to start the process; defaults to the real launcher (`spawnSandboxed`). Tests inject a plain spawner. */
+  spawn?: SandboxSpawner<P>;
+  /** Node executable to run the script with (default: this process's). */
+  nodePath?: string;
+  /** Extra Node flags placed before the script. */
+  nodeArgs?: string[];
+}
+
+export interface WorkerHandle {
+  request(method: string, params?: unknown): Promise<unknown>;
+  /** Serve another method after start (same validation as `handlers`). */
+  handle<S extends z.ZodType>(method: string, schema: S, fn: (params: z.infer<S>) => Promise<unknown> | unknown): void;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(): void;
+  /** Close the channel; a well-behaved worker exits when it sees EOF. */
+  close(): void;
+  readonly degraded: string[];
+  readonly pid: number | undefined;
+  /** The last bytes the worker wrote to stdout / stderr (untrusted text; capped). */
+  stdout(): string;
+  stderr(): string;
+}
+
+const OUTPUT_TAIL_BYTES = 64 * 1024;
+const RESERVED_METHODS = new Set(['egress.fetch']);
+
+async function defaultSpawner<P>(policy: P, command: string, args: string[], opts: { stdio: StdioOptions; keepFds: number[] }): Promise<SpawnResult> {
+  // Loaded lazily so that this module does not pull the launcher driver into processes that
+  // only need the types, and so a missing launcher surfaces as a SandboxError at start time.
+  const launcher = (await import('./launcher.js')) as {
+    spawnSandboxed(p: P, c: string, a: string[], o: { stdio: StdioOptions; keepFds: number[] }): SpawnResult | Promise<SpawnResult>;
+  };
+  return launcher.spawnSandboxed(policy, command, args, opts);
+}
+
+function tailCollector(stream: NodeJS.ReadableStream | null | undefined): () => string {
+  let chunks: Buffer[] = [];
+  let size = 0;
+  stream?.on('data', (c: Buffer) => {
+    chunks.push(c);
+    size += c.length;
+    while (size > OUTPUT_TAIL_BYTES && chunks.length > 1) size -= chunks.shift()!.length;
+  });
+  return () => {
+    const all = Buffer.concat(chunks);
+    chunks = [all];
+    return all.subarray(Math.max(0, all.length - OUTPUT_TAIL_BYTES)).toString('utf8');
+  };
+}
+
+/**
+ * Start a sandboxed Node worker and serve RPC on its channel. Resolves once the process exists
+ * (the worker may still be starting; requests sent meanwhile wait in the socket).
+ */
+export async function startSandboxedWorker<P extends PolicyWithEndpoints>(opts: StartWorkerOptions<P>): Promise<WorkerHandle> {
+  const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const emit = (e: WorkerEvent) => {
+    try {
+      opts.onEvent?.(e);
+    } catch {
+      // An observer's failure must not take the channel down with it.
+    }
+  };
+  for (const name of Object.keys(opts.handlers ?? {})) {
+    if (RESERVED_METHODS.has(name)) throw new TypeError(`${name} is served by the egress broker and cannot be overridden`);
+  }
+
+  const spawn = opts.spawn ?? defaultSpawner;
+  const { child, degraded } = await spawn(
+    opts.policy,
+    opts.nodePath ?? process.execPath,
+    [...(opts.nodeArgs ?? []), opts.script, ...(opts.args ?? [])],
+    { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], keepFds: [3] },
+  );
+  if (degraded.length > 0) emit({ type: 'sandbox_degraded', layers: [...degraded] });
+
+  const socket = child.stdio[3] as net.Socket | null | undefined;
+  if (!socket) {
+    child.kill('SIGKILL');
+    throw new Error('sandbox spawner did not create the fd-3 channel');
+  }
+  const stdout = tailCollector(child.stdout);
+  const stderr = tailCollector(child.stderr);
+
+  const killTree = () => {
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    // The launcher makes the worker a session/process-group leader (setsid): kill the group so
+    // nothing the worker forked outlives it. Fall back to the single pid when there is no group.
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      try {
+        child.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
+
+  let closingLocally = false;
+  const peer = new RpcPeer({
+    maxMessageBytes,
+    send: (line) => {
+      if (!socket.destroyed) socket.write(line);
+    },
+    close: (reason) => {
+      if (reason instanceof RpcProtocolError && !closingLocally) {
+        emit({ type: 'protocol_violation', reason: reason.message });
+        killTree();
+        socket.destroy();
+      } else socket.end();
+    },
+    onRejected: (info) => emit({ type: 'rejected_request', ...info }),
+  });
+
+  for (const [name, h] of Object.entries(opts.handlers ?? {})) peer.handle(name, h.params, (p) => h.handle(p));
+  const broker = new EgressBroker({
+    endpoints: opts.policy.endpoints,
+    resolver: opts.egress?.resolver,
+    // Base64 grows 4/3; keep the whole reply inside one channel message.
+    maxResponseBytes: Math.min(opts.egress?.maxResponseBytes ?? Infinity, Math.floor(((maxMessageBytes - 64 * 1024) * 3) / 4)),
+    timeoutMs: opts.egress?.timeoutMs,
+    ca: opts.egress?.ca,
+    onEvent: emit,
+  });
+  peer.handle('egress.fetch', broker.handler.params, (p) => broker.fetch(p));
+
+  socket.on('data', (chunk: Buffer) => peer.receive(chunk));
+  socket.on('error', (err) => peer.end(new RpcProtocolError(`channel error: ${err.message}`)));
+  socket.on('close', () => peer.end());
+
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    const done = (code: number | null, signal: NodeJS.Signals | null) => {
+      peer.end(new RpcProtocolError(`worker exited (${signal ?? `code ${code}`})`));
+      emit({ type: 'worker_exit', code, signal });
+      resolve({ code, signal });
+    };
+    if (child.exitCode !== null || child.signalCode !== null) done(child.exitCode, child.signalCode);
+    else child.once('exit', done);
+  });
+  child.on('error', (err) => peer.end(err));
+
+  return {
+    request: (method, params) => peer.request(method, params),
+    handle: (method, schema, fn) => {
+      if (RESERVED_METHODS.has(method)) throw new TypeError(`${method} is served by the egress broker`);
+      peer.handle(method, schema, fn);
+    },
+    exited,
+    kill: killTree,
+    close: () => {
+      closingLocally = true;
+      peer.close();
+    },
+    degraded: [...degraded],
+    pid: child.pid,
+    stdout,
+    stderr,
+  };
+}
