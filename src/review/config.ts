@@ -1,5 +1,55 @@
 import { z } from 'zod';
+import { SEVERITIES } from './findings.js';
+
+/** Categories that are noise for most teams; reported only when listed in enable_categories. */
+export const OPT_IN_CATEGORIES = ['style', 'nit'] as const;
+
+const slug = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'categories are lower-case slugs');
+
+/** `[review.github]`: publishing to GitHub (comments, review, check run). */
+export const githubConfigSchema = z
+  .object({
+    /** REST API base URL (GitHub Enterprise: https://HOST/api/v3). */
+    api_url: z.string().url().default('https://api.github.com'),
+    /** Post findings as inline comments of a COMMENT review (never an approval). */
+    inline_comments: z.boolean().default(true),
+    max_inline_comments: z.number().int().min(0).max(100).default(20),
+    /** Create a check run; when the token may not (403/404), fall back to a commit status. */
+    check_run: z.boolean().default(true),
+  })
+  .strict();
+export type GithubConfig = z.infer<typeof githubConfigSchema>;
 
 /** The [review] table of bulwark.toml (owned by the review subsystem). Unknown keys are errors. */
-export const reviewConfigSchema = z.object({}).strict();
+export const reviewConfigSchema = z
+  .object({
+    /** Findings at or above this severity block (exit 1); "none" never blocks on severity. */
+    fail_on: z.enum([...SEVERITIES, 'none']).default('high'),
+    /** Findings below this model confidence are neither shown nor blocking. */
+    min_confidence: z.number().min(0).max(1).default(0.5),
+    /** Any finding in these categories blocks, whatever its severity. */
+    block_categories: z.array(slug).default([]),
+    /** How many findings the outputs show (most severe first); the rest are counted. */
+    max_findings: z.number().int().min(1).max(10_000).default(10),
+    /** Opt-in categories ("style", "nit") that are dropped unless listed here. */
+    enable_categories: z.array(slug).default([]),
+    /** Extra glob patterns of files never sent for review (reported as skipped). */
+    ignore: z.array(z.string().min(1)).default([]),
+    /** Review generated, lock and vendored files too (skipped by default). */
+    include_generated: z.boolean().default(false),
+    /** Token budget for the diff sent to the pipeline; what does not fit is clipped or skipped. */
+    token_budget: z.number().int().min(1_000).max(10_000_000).default(150_000),
+    /** Largest chunk (tokens) one stage call receives. */
+    chunk_tokens: z.number().int().min(500).max(1_000_000).default(30_000),
+    /** Globs of files that count as regulated for coverage priority, besides the gate's zones. */
+    regulated: z.array(z.string().min(1)).default([]),
+    /** Files read from the base revision (never the PR's): an edit to them is itself a finding. */
+    protected_paths: z.array(z.string().min(1)).default(['bulwark.toml', '.bulwark/**']),
+    github: githubConfigSchema.default(() => githubConfigSchema.parse({})),
+  })
+  .strict();
 export type ReviewConfig = z.infer<typeof reviewConfigSchema>;
+
+export function defaultReviewConfig(): ReviewConfig {
+  return reviewConfigSchema.parse({});
+}

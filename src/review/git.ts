@@ -1,0 +1,62 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const execFileP = promisify(execFile);
+
+export class GitError extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+  ) {
+    super(message);
+    this.name = 'GitError';
+  }
+}
+
+/**
+ * Runs git with settings that make its output machine-readable regardless of the user's config
+ * (no pager, no colour, no external diff/textconv drivers: a repository's .gitattributes must not
+ * make us execute anything).
+ */
+export async function git(repoDir: string, args: string[]): Promise<Buffer> {
+  try {
+    const { stdout } = await execFileP(
+      'git',
+      ['-c', 'core.quotePath=false', '-c', 'diff.noprefix=false', '-c', 'color.ui=false', '-c', 'core.fsmonitor=false', ...args],
+      {
+        cwd: repoDir,
+        encoding: 'buffer',
+        maxBuffer: 2 * 1024 * 1024 * 1024,
+        env: { ...process.env, GIT_PAGER: 'cat', GIT_EXTERNAL_DIFF: '', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
+      },
+    );
+    return stdout;
+  } catch (err) {
+    const e = err as { stderr?: Buffer; message?: string };
+    const stderr = e.stderr ? e.stderr.toString('utf8').trim() : '';
+    throw new GitError(`git ${args[0] ?? ''} failed: ${(stderr.split('\n')[0] ?? '') || e.message}`, stderr);
+  }
+}
+
+export async function gitText(repoDir: string, args: string[]): Promise<string> {
+  return (await git(repoDir, args)).toString('utf8').replace(/\n$/, '');
+}
+
+/** Resolves a ref to a full commit SHA, or null when it does not exist. */
+export async function resolveCommit(repoDir: string, ref: string): Promise<string | null> {
+  if (ref.startsWith('-')) return null; // never let a ref be parsed as an option
+  try {
+    return await gitText(repoDir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+  } catch {
+    return null;
+  }
+}
+
+/** Contents of `path` at `rev`, or null when the file does not exist there. */
+export async function showFile(repoDir: string, rev: string, path: string): Promise<Buffer | null> {
+  try {
+    return await git(repoDir, ['show', `${rev}:${path}`]);
+  } catch {
+    return null;
+  }
+}
