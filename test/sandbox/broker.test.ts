@@ -1,0 +1,242 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import {
+  EgressBroker,
+  embeddedIPv4,
+  forbiddenAddressReason,
+  type EgressEvent,
+  type ResolvedAddress,
+  type Resolver,
+} from '../../src/sandbox/egress-broker.js';
+import { RpcErrorCode } from '../../src/sandbox/rpc.js';
+import { startSandboxedWorker, type WorkerEvent } from '../../src/sandbox/worker-host.js';
+import { plainSpawner } from './escape/plain-spawner.js';
+
+const workerScript = fileURLToPath(new URL('./escape/fixtures/channel-worker.js', import.meta.url));
+
+/** A real HTTP server on 127.0.0.1 that records what reached it. */
+let server: http.Server;
+let port: number;
+const seen: { url: string; host: string | undefined; method: string; body: string }[] = [];
+before(async () => {
+  server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      seen.push({ url: req.url ?? '', host: req.headers.host, method: req.method ?? '', body });
+      if (req.url === '/big') {
+        res.end(Buffer.alloc(100_000, 0x62));
+      } else if (req.url === '/hang') {
+        res.writeHead(200);
+        res.write('partial');
+      } else if (req.url === '/redirect') {
+        res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' });
+        res.end();
+      } else {
+        res.writeHead(200, { 'content-type': 'text/plain', 'x-echo-method': req.method ?? '' });
+        res.end(`hello ${req.url} ${body}`);
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  port = (server.address() as AddressInfo).port;
+});
+after(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+/** A resolver that answers from a table and counts lookups (no real DNS in tests). */
+function tableResolver(table: Record<string, string[]>): Resolver & { calls: string[] } {
+  const calls: string[] = [];
+  const fn = async (name: string): Promise<ResolvedAddress[]> => {
+    calls.push(name);
+    const a = table[name];
+    if (!a) throw new Error(`ENOTFOUND ${name}`);
+    return a.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  };
+  return Object.assign(fn, { calls });
+}
+
+function broker(endpoints: { host: string; port: number; allowPrivateAddresses?: boolean }[], resolver?: Resolver, extra = {}) {
+  const events: EgressEvent[] = [];
+  const b = new EgressBroker({ endpoints, resolver: resolver ?? tableResolver({}), onEvent: (e) => events.push(e), ...extra });
+  return { b, events };
+}
+
+const get = (url: string) => ({ url, method: 'GET' as const, headers: {} });
+
+describe('address classification', () => {
+  const refused: [string, RegExp][] = [
+    ['127.0.0.1', /loopback/],
+    ['127.255.0.9', /loopback/],
+    ['10.1.2.3', /private/],
+    ['172.16.0.1', /private/],
+    ['172.31.255.255', /private/],
+    ['192.168.1.1', /private/],
+    ['100.64.0.1', /CGNAT/],
+    ['100.100.100.200', /CGNAT/],
+    ['169.254.169.254', /metadata/],
+    ['0.0.0.0', /unspecified/],
+    ['224.0.0.251', /multicast/],
+    ['255.255.255.255', /reserved/],
+    ['::1', /loopback/],
+    ['::', /unspecified/],
+    ['fe80::1', /link-local/],
+    ['fd00:ec2::254', /unique-local/],
+    ['fc00::1', /unique-local/],
+    ['ff02::1', /multicast/],
+    ['::ffff:127.0.0.1', /loopback.*embedded/],
+    ['::ffff:7f00:1', /loopback.*embedded/],
+    ['::ffff:169.254.169.254', /metadata.*embedded/],
+    ['64:ff9b::a9fe:a9fe', /metadata.*embedded/],
+    ['2002:0a00:0001::1', /private.*embedded/],
+    ['::127.0.0.1', /loopback/],
+    ['not-an-ip', /not an IP/],
+  ];
+  for (const [addr, why] of refused) {
+    it(`refuses ${addr}`, () => assert.match(forbiddenAddressReason(addr) ?? 'ALLOWED', why));
+  }
+  for (const addr of ['93.184.215.14', '8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700::1111', '::ffff:8.8.8.8']) {
+    it(`allows public ${addr}`, () => assert.equal(forbiddenAddressReason(addr), undefined));
+  }
+  it('extracts embedded IPv4', () => {
+    assert.equal(embeddedIPv4('::ffff:10.0.0.1'), '10.0.0.1');
+    assert.equal(embeddedIPv4('2002:c0a8:0101::'), '192.168.1.1');
+    assert.equal(embeddedIPv4('2606:4700::1111'), undefined);
+  });
+});
+
+describe('egress broker decisions and requests (real HTTP server on 127.0.0.1)', () => {
+  it('allowed IP-literal endpoint: the request reaches the server and is reported', async () => {
+    const { b, events } = broker([{ host: '127.0.0.1', port }]);
+    const res = await b.fetch({ url: `http://127.0.0.1:${port}/ok?token=secret`, method: 'POST', headers: { 'x-a': '1' }, body: 'payload' });
+    assert.equal(res.status, 200);
+    assert.equal(Buffer.from(res.bodyBase64, 'base64').toString(), 'hello /ok?token=secret payload');
+    assert.equal(events.length, 1);
+    assert.deepEqual(
+      { ...events[0], durationMs: 0 },
+      { type: 'egress', decision: 'allow', method: 'POST', target: `http://127.0.0.1:${port}/ok`, host: '127.0.0.1', port, address: '127.0.0.1', status: 200, bytes: 30, durationMs: 0 },
+    );
+  });
+
+  it('named endpoint allowed to resolve privately: connects to the checked address, resolves once, keeps the Host header', async () => {
+    const resolver = tableResolver({ 'internal.bank.test': ['127.0.0.1'] });
+    const { b, events } = broker([{ host: 'internal.bank.test', port, allowPrivateAddresses: true }], resolver);
+    const before = seen.length;
+    const res = await b.fetch(get(`http://internal.bank.test:${port}/named`));
+    assert.equal(res.status, 200);
+    assert.deepEqual(resolver.calls, ['internal.bank.test'], 'exactly one lookup: no second resolution at connect time');
+    assert.equal(seen[before]?.host, `internal.bank.test:${port}`);
+    assert.equal(events[0]?.address, '127.0.0.1');
+  });
+
+  const denied: [string, string, RegExp][] = [
+    ['non-allowlisted host', 'http://evil.example.net/', /evil.example.net:80 is not an allowed endpoint/],
+    ['allowed host on another port', 'http://api.example.com:8443/', /api.example.com:8443 is not an allowed endpoint/],
+    ['look-alike suffix host', 'http://api.example.com.evil.net/', /not an allowed endpoint/],
+    ['look-alike prefix host', 'http://evilapi.example.com/', /not an allowed endpoint/],
+    ['trailing-dot host', 'http://api.example.com./', /not an allowed endpoint/],
+    ['upper-case host', 'http://API.example.com/', /not written in canonical form/],
+    ['IDN homograph (Cyrillic а)', 'http://\u0430pi.example.com/', /not written in canonical form/],
+    ['punycode of the homograph', 'http://xn--pi-7kc.example.com/', /not an allowed endpoint/],
+    ['percent-encoded host', 'http://api%2Eexample.com/', /canonical form|not a valid/],
+    ['userinfo trick', 'http://api.example.com@127.0.0.1/', /credentials/],
+    ['backslash trick', `http://127.0.0.1:PORT\\@api.example.com/`, /canonical form|credentials|not an allowed/],
+    ['IP literal not listed', `http://127.0.0.1:PORT/`, /127.0.0.1:\d+ is not an allowed endpoint/],
+    ['IP literal on 127.0.0.2', `http://127.0.0.2:PORT/`, /not an allowed endpoint/],
+    ['IPv6 loopback literal', `http://[::1]:PORT/`, /not an allowed endpoint/],
+    ['decimal IP literal', `http://2130706433:PORT/`, /canonical form/],
+    ['cloud metadata literal', 'http://169.254.169.254/latest/meta-data/', /not an allowed endpoint/],
+    ['file scheme', 'file:///etc/passwd', /scheme file: is not allowed/],
+    ['relative URL', '/etc/passwd', /not a valid absolute URL/],
+  ];
+  for (const [name, url, why] of denied) {
+    it(`denies ${name}`, async () => {
+      const resolver = tableResolver({ 'api.example.com': ['93.184.215.14'] });
+      const { b, events } = broker([{ host: 'api.example.com', port: 80 }, { host: 'api.example.com', port: 443 }], resolver);
+      const before = seen.length;
+      await assert.rejects(b.fetch(get(url.replace('PORT', String(port)))), (e: { code: number; message: string }) => {
+        assert.equal(e.code, RpcErrorCode.EgressDenied);
+        assert.match(e.message, why);
+        return true;
+      });
+      assert.equal(seen.length, before, 'nothing reached the server');
+      assert.deepEqual(resolver.calls, [], 'a denied host is never even resolved');
+      assert.equal(events.length, 1);
+      assert.equal(events[0]?.decision, 'deny');
+    });
+  }
+
+  for (const [label, answer] of [
+    ['loopback', ['127.0.0.1']],
+    ['private 10/8', ['10.0.0.5']],
+    ['cloud metadata', ['169.254.169.254']],
+    ['v4-mapped loopback', ['::ffff:127.0.0.1']],
+    ['AWS IPv6 metadata', ['fd00:ec2::254']],
+    ['a public and a private answer mixed', ['93.184.215.14', '192.168.0.10']],
+  ] as const) {
+    it(`denies an allowed name resolving to ${label}`, async () => {
+      const resolver = tableResolver({ 'api.example.com': [...answer] });
+      const { b, events } = broker([{ host: 'api.example.com', port }], resolver);
+      await assert.rejects(b.fetch(get(`http://api.example.com:${port}/`)), /egress denied: api.example.com resolves to/);
+      assert.equal(events[0]?.decision, 'deny');
+    });
+  }
+
+  it('a name that does not resolve is denied', async () => {
+    const { b } = broker([{ host: 'gone.example.com', port }], tableResolver({}));
+    await assert.rejects(b.fetch(get(`http://gone.example.com:${port}/`)), /cannot resolve gone.example.com/);
+  });
+
+  it('redirects are returned, not followed (the next hop must be asked for and checked again)', async () => {
+    const { b } = broker([{ host: '127.0.0.1', port }]);
+    const res = await b.fetch(get(`http://127.0.0.1:${port}/redirect`));
+    assert.equal(res.status, 302);
+    assert.equal(res.headers.location, 'http://169.254.169.254/latest/meta-data/');
+  });
+
+  it('responses over the size cap fail and are reported', async () => {
+    const { b, events } = broker([{ host: '127.0.0.1', port }], undefined, { maxResponseBytes: 10_000 });
+    await assert.rejects(b.fetch(get(`http://127.0.0.1:${port}/big`)), /exceeds the 10000-byte cap/);
+    assert.match(events[0]?.error ?? '', /exceeds/);
+  });
+
+  it('a response that never completes times out', async () => {
+    const { b } = broker([{ host: '127.0.0.1', port }], undefined, { timeoutMs: 300 });
+    await assert.rejects(b.fetch(get(`http://127.0.0.1:${port}/hang`)), /no complete response within 300 ms/);
+  });
+
+  for (const header of ['Host', 'Content-Length', 'Transfer-Encoding', 'Proxy-Authorization', 'bad header']) {
+    it(`refuses a worker-set ${header} header`, async () => {
+      const { b } = broker([{ host: '127.0.0.1', port }]);
+      await assert.rejects(b.fetch({ url: `http://127.0.0.1:${port}/`, method: 'GET', headers: { [header]: 'x' } }), /is not allowed/);
+    });
+  }
+});
+
+describe('egress through the worker channel', { timeout: 60_000 }, () => {
+  it('a worker fetches an allowed endpoint and is refused the rest; every request is reported', async () => {
+    const events: WorkerEvent[] = [];
+    const w = await startSandboxedWorker({
+      script: workerScript,
+      args: ['fetch', `http://127.0.0.1:${port}/from-worker`, `http://127.0.0.2:${port}/`, 'http://169.254.169.254/'],
+      policy: { endpoints: [{ host: '127.0.0.1', port }] },
+      spawn: plainSpawner,
+      onEvent: (e) => events.push(e),
+    });
+    assert.equal((await w.exited).code, 0, w.stderr());
+    const res = JSON.parse(w.stdout()) as { status?: number; text?: string; code?: number }[];
+    assert.deepEqual(res[0], { status: 200, text: 'hello /from-worker ' });
+    assert.equal(res[1]?.code, RpcErrorCode.EgressDenied);
+    assert.equal(res[2]?.code, RpcErrorCode.EgressDenied);
+    const egress = events.filter((e) => e.type === 'egress') as EgressEvent[];
+    assert.deepEqual(
+      egress.map((e) => e.decision),
+      ['allow', 'deny', 'deny'],
+    );
+  });
+});
