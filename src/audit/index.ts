@@ -1,39 +1,30 @@
 import type { EntryInput } from './entries.js';
+import { openAuditLogImpl, type AppendResult, type CheckpointResult, type OpenAuditLogOptions } from './log.js';
 import type { LogStore } from './store.js';
 
+/**
+ * The audit log's public API. Append typed entries, store prompt/response blobs, sign checkpoints.
+ * Nothing else writes to the store.
+ *
+ * PostgreSQL: a `postgres://` location loads `./store-postgres.js`, which must export
+ * `openPostgresStore(url: string): Promise<LogStore>`.
+ */
+
 export type { Entry, EntryInput, EntryKind, EntryOf, QueryColumns } from './entries.js';
-export { ENTRY_KINDS, ENTRY_VERSION, entrySchema, makeEntry, canonicalBytes, decodeEntry, EntryError } from './entries.js';
-export type { LogStore, StoredEntry, StoredBlob, StoredCheckpoint, EntryQuery } from './store.js';
-
-export interface OpenAuditLogOptions {
-  /** SQLite file path or `postgres://` URL. Default: --audit-db > BULWARK_AUDIT_DB > [audit] db > per-user state dir. */
-  location?: string;
-  /** Ed25519 signing key (C2SP note private key format) used for checkpoints. */
-  keyFile?: string;
-  /** Each checkpoint is also written here (kept away from the database). */
-  checkpointFile?: string;
-  /** Checkpoint origin line; default from [audit] origin, else the log's stored origin. */
-  origin?: string;
-}
-
-export interface AppendResult {
-  index: number;
-  /** Hex SHA-256(0x00 ‖ canonical bytes). */
-  leafHash: string;
-}
-
-export interface CheckpointResult {
-  treeSize: number;
-  /** Base64 root hash as in the checkpoint body. */
-  rootHash: string;
-  /** The signed note text. */
-  note: string;
-  /** Where the note was also written, if a checkpoint file is configured. */
-  file?: string;
-}
+export { ENTRY_KINDS, ENTRY_VERSION, entrySchema, makeEntry, canonicalBytes, decodeEntry, blobRefs, EntryError } from './entries.js';
+export type { LogStore, StoredEntry, StoredBlob, StoredCheckpoint, EntryQuery, WriteTransaction, NewEntry, NodeRef, StoredNode } from './store.js';
+export type { AppendResult, CheckpointResult, OpenAuditLogOptions } from './log.js';
+export { openStore } from './log.js';
+export { blobAddress, encodeBlob, decodeBlob } from './blobs.js';
+export { leafHash, nodeHash, verifyInclusion, verifyConsistency } from './merkle.js';
+export { openCheckpoint, parseVerifierKey, signCheckpoint } from './note.js';
+export { loadSignerKey, loadVerifierKey, writeKeyPair } from './keys.js';
+export { resolveDbLocation, defaultDbPath, defaultKeyPath } from './locations.js';
 
 export interface AuditLog {
+  /** Where the log is (a URL without its password). */
   readonly location: string;
+  /** The checkpoint origin line of this log. */
   readonly origin: string;
   /** The underlying store (export/retention use it; nothing else writes entries). */
   readonly store: LogStore;
@@ -42,13 +33,24 @@ export interface AuditLog {
   appendMany(entries: EntryInput[]): Promise<AppendResult[]>;
   /** Stores content-addressed, compressed; returns `sha256:<hex>` of the uncompressed bytes. */
   putBlob(data: Uint8Array | string): Promise<string>;
+  /** The uncompressed blob, checked against its address; undefined when not stored (or moved out). */
   getBlob(address: string): Promise<Uint8Array | undefined>;
   size(): Promise<number>;
-  /** Signs and records a checkpoint of the current tree (and writes the checkpoint file). */
+  /** Root hash of the first `size` entries. */
+  rootAt(size: number): Promise<Uint8Array>;
+  /** Inclusion proof (RFC 9162) of entry `index` in the tree of `size` entries. */
+  inclusionProof(index: number, size: number): Promise<Uint8Array[]>;
+  /** Consistency proof (RFC 9162) between tree sizes. */
+  consistencyProof(size1: number, size2: number): Promise<Uint8Array[]>;
+  /** Signs and records a checkpoint of the current tree (and writes the checkpoint file if configured). */
   checkpoint(): Promise<CheckpointResult>;
   close(): Promise<void>;
 }
 
-export async function openAuditLog(_opts: OpenAuditLogOptions = {}): Promise<AuditLog> {
-  throw new Error('openAuditLog: not implemented yet (landing within the hour)');
+/**
+ * Opens (creating if needed) the audit log. Location: `location` (--audit-db) > BULWARK_AUDIT_DB >
+ * `config.db` ([audit] db) > `$XDG_STATE_HOME/bulwark/audit.db` (else ~/.local/state/bulwark/audit.db).
+ */
+export async function openAuditLog(opts: OpenAuditLogOptions = {}): Promise<AuditLog> {
+  return openAuditLogImpl(opts);
 }

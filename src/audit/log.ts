@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import { decodeBlob, encodeBlob } from './blobs.js';
+import type { AuditConfig } from './config.js';
+import { canonicalBytes, makeEntry, queryColumns, type EntryInput } from './entries.js';
+import { signingKeyFor } from './keys.js';
+import { displayLocation, isPostgresUrl, resolveDbLocation } from './locations.js';
+import { consistencyProofRanges, foldRange, inclusionProofRanges, leafHash, nodesForAppend, rangeRefs, resolveRanges } from './merkle.js';
+import { signCheckpoint, type SignerKey } from './note.js';
+import type { LogStore, NewEntry } from './store.js';
+import { SqliteLogStore } from './store-sqlite.js';
+
+export interface AppendResult {
+  index: number;
+  /** Hex SHA-256(0x00 ‖ canonical bytes). */
+  leafHash: string;
+}
+
+export interface CheckpointResult {
+  treeSize: number;
+  /** Base64 root hash as in the checkpoint body. */
+  rootHash: string;
+  /** The signed note text. */
+  note: string;
+  /** Where the note was also written, if a checkpoint file is configured. */
+  file?: string;
+}
+
+export interface OpenAuditLogOptions {
+  /** SQLite file path or `postgres://` URL (the --audit-db flag). Resolution: this > BULWARK_AUDIT_DB > config.db > per-user state dir. */
+  location?: string;
+  /** Ed25519 signing key file; default config.key_file, else the per-user default (generated on first checkpoint). */
+  keyFile?: string;
+  /** Each checkpoint is also written here, away from the database; default config.checkpoint_file. */
+  checkpointFile?: string;
+  /** Checkpoint origin; must match the origin stored in an existing log. */
+  origin?: string;
+  /** The [audit] table of bulwark.toml, if loaded. */
+  config?: AuditConfig;
+  /** Where notices go (key generated, ...). Default: stderr. */
+  notice?: (msg: string) => void;
+  /** Open an existing log only; never create one (read-only commands). */
+  mustExist?: boolean;
+}
+
+/** Opens the store for a location: SQLite path or postgres:// URL (store-postgres.ts). */
+export async function openStore(location: string, opts: { mustExist?: boolean; readonly?: boolean } = {}): Promise<LogStore> {
+  if (isPostgresUrl(location)) {
+    // Loaded lazily so SQLite users never load pg; the module is engineer E's.
+    const spec = './store-postgres.js';
+    const mod = (await import(spec)) as { openPostgresStore?: (url: string) => Promise<LogStore> };
+    if (typeof mod.openPostgresStore !== 'function') throw new UsageError('PostgreSQL audit store is not available in this build');
+    return mod.openPostgresStore(location);
+  }
+  try {
+    return new SqliteLogStore(location, opts);
+  } catch (e) {
+    throw new UsageError(`cannot open audit database ${location}: ${(e as Error).message}`);
+  }
+}
+
+export class AuditLogImpl {
+  readonly location: string;
+  private signer: SignerKey | undefined;
+
+  constructor(
+    readonly store: LogStore,
+    readonly origin: string,
+    private readonly keyFile: string | undefined,
+    private readonly checkpointFile: string | undefined,
+    private readonly notice: (msg: string) => void,
+  ) {
+    this.location = displayLocation(store.location);
+  }
+
+  async append(entry: EntryInput): Promise<AppendResult> {
+    const [r] = await this.appendMany([entry]);
+    return r!;
+  }
+
+  /** Validates everything first, then adds all entries in one durable transaction. */
+  async appendMany(inputs: EntryInput[]): Promise<AppendResult[]> {
+    if (inputs.length === 0) return [];
+    const prepared: NewEntry[] = inputs.map((input) => {
+      const entry = makeEntry(input);
+      const bytes = canonicalBytes(entry);
+      return { bytes, leafHash: leafHash(bytes), ...queryColumns(entry) };
+    });
+    const first = await this.store.writeTransaction(async (tx) => {
+      const size = await tx.size();
+      const refs = rangeRefs(0, size);
+      const frontier = await tx.getNodes(refs);
+      if (frontier.some((h) => h === undefined)) throw new Error(`audit log is damaged: subtree hashes missing at size ${size}; run bulwark audit verify`);
+      const nodes = nodesForAppend(size, frontier as Uint8Array[], prepared.map((p) => p.leafHash));
+      await tx.insertEntries(size, prepared);
+      await tx.insertNodes(nodes);
+      return size;
+    });
+    return prepared.map((p, i) => ({ index: first + i, leafHash: Buffer.from(p.leafHash).toString('hex') }));
+  }
+
+  async putBlob(data: Uint8Array | string): Promise<string> {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    const blob = encodeBlob(bytes);
+    await this.store.putBlob(blob);
+    return blob.address;
+  }
+
+  async getBlob(address: string): Promise<Uint8Array | undefined> {
+    const blob = await this.store.getBlob(address);
+    return blob ? decodeBlob(blob) : undefined;
+  }
+
+  size(): Promise<number> {
+    return this.store.size();
+  }
+
+  /** Root hash of the first `size` entries, from cached subtrees (O(log n) lookups). */
+  async rootAt(size: number): Promise<Uint8Array> {
+    const [root] = await resolveRanges([{ start: 0, n: size }], (refs) => this.store.getNodes(refs));
+    return size === 0 ? foldRange([]) : root!;
+  }
+
+  async inclusionProof(index: number, size: number): Promise<Uint8Array[]> {
+    return resolveRanges(inclusionProofRanges(index, size), (refs) => this.store.getNodes(refs));
+  }
+
+  async consistencyProof(size1: number, size2: number): Promise<Uint8Array[]> {
+    return resolveRanges(consistencyProofRanges(size1, size2), (refs) => this.store.getNodes(refs));
+  }
+
+  private key(): SignerKey {
+    this.signer ??= signingKeyFor(this.keyFile, this.notice);
+    return this.signer;
+  }
+
+  async checkpoint(): Promise<CheckpointResult> {
+    const key = this.key();
+    const treeSize = await this.store.size();
+    const root = await this.rootAt(treeSize);
+    const note = signCheckpoint({ origin: this.origin, treeSize, rootHash: root }, key);
+    await this.store.addCheckpoint(treeSize, note, Date.now());
+    const result: CheckpointResult = { treeSize, rootHash: Buffer.from(root).toString('base64'), note };
+    if (this.checkpointFile) {
+      writeFileAtomic(this.checkpointFile, note);
+      result.file = path.resolve(this.checkpointFile);
+    }
+    return result;
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}
+
+export function writeFileAtomic(file: string, text: string): void {
+  const abs = path.resolve(file);
+  mkdirSync(path.dirname(abs), { recursive: true });
+  const tmp = `${abs}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  writeFileSync(tmp, text, { mode: 0o644 });
+  renameSync(tmp, abs);
+}
+
+function checkOrigin(origin: string): string {
+  if (origin.length === 0 || origin.length > 256 || /[\x00-\x1f\x7f]/.test(origin) || /^[\s+]/.test(origin)) {
+    throw new UsageError(`audit origin ${JSON.stringify(origin)} must be one printable line`);
+  }
+  return origin;
+}
+
+export async function openAuditLogImpl(opts: OpenAuditLogOptions = {}): Promise<AuditLogImpl> {
+  const cfg = opts.config ?? {};
+  const location = resolveDbLocation(opts.location, cfg.db);
+  const store = await openStore(location, { mustExist: opts.mustExist });
+  try {
+    const requested = opts.origin ?? cfg.origin;
+    // A log's origin is fixed when it is created; a random suffix keeps two logs apart.
+    const origin = checkOrigin(await store.initMeta('origin', checkOrigin(requested ?? `bulwark.local/audit/${randomBytes(8).toString('hex')}`)));
+    if (requested !== undefined && requested !== origin) {
+      throw new UsageError(`audit log ${displayLocation(location)} has origin ${JSON.stringify(origin)}, not ${JSON.stringify(requested)}`);
+    }
+    const notice = opts.notice ?? ((msg: string) => process.stderr.write(`bulwark: ${msg}\n`));
+    return new AuditLogImpl(store, origin, opts.keyFile ?? cfg.key_file, opts.checkpointFile ?? cfg.checkpoint_file, notice);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}

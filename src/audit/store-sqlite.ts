@@ -1,0 +1,283 @@
+import Database from 'better-sqlite3';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type {
+  EntryQuery,
+  LogStore,
+  NewEntry,
+  NodeRef,
+  StoredBlob,
+  StoredCheckpoint,
+  StoredEntry,
+  StoredNode,
+  WriteTransaction,
+} from './store.js';
+
+/**
+ * SQLite store: WAL, synchronous=FULL (a commit is on disk before append resolves), one writer at a
+ * time across processes via BEGIN IMMEDIATE, and triggers that make entries, nodes and checkpoints
+ * append-only. The triggers stop accidents and casual edits; the Merkle tree catches the rest.
+ */
+
+const SCHEMA_VERSION = '1';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS entries (
+  idx INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  run_id TEXT,
+  leaf_hash BLOB NOT NULL,
+  bytes BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_run ON entries(run_id) WHERE run_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS entries_kind_time ON entries(kind, time_ms);
+CREATE INDEX IF NOT EXISTS entries_time ON entries(time_ms);
+CREATE TABLE IF NOT EXISTS nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blobs (address TEXT PRIMARY KEY, encoding TEXT NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS checkpoints (seq INTEGER PRIMARY KEY, tree_size INTEGER NOT NULL, note TEXT NOT NULL, created_ms INTEGER NOT NULL);
+`;
+
+/** Append-only guards: name → statement. checkGuards reports any that are missing. */
+const GUARDS: Record<string, string> = Object.fromEntries(
+  [
+    ['entries', 'UPDATE'],
+    ['entries', 'DELETE'],
+    ['nodes', 'UPDATE'],
+    ['nodes', 'DELETE'],
+    ['checkpoints', 'UPDATE'],
+    ['checkpoints', 'DELETE'],
+    ['meta', 'UPDATE'],
+    ['meta', 'DELETE'],
+  ].map(([table, op]) => {
+    const name = `${table}_no_${op!.toLowerCase()}`;
+    return [name, `CREATE TRIGGER IF NOT EXISTS ${name} BEFORE ${op} ON ${table} BEGIN SELECT RAISE(ABORT, 'audit ${table} are append-only'); END;`];
+  }),
+);
+
+type Row = { idx: number; kind: string; time_ms: number; run_id: string | null; leaf_hash: Buffer; bytes: Buffer };
+
+function toEntry(r: Row): StoredEntry {
+  return { index: r.idx, kind: r.kind, timeMs: r.time_ms, runId: r.run_id, leafHash: r.leaf_hash, bytes: r.bytes };
+}
+
+export interface SqliteStoreOptions {
+  /** Open an existing file only (verify, show): never create a database. */
+  mustExist?: boolean;
+  readonly?: boolean;
+  /** How long a writer waits for the lock, ms. */
+  busyTimeoutMs?: number;
+}
+
+export class SqliteLogStore implements LogStore {
+  readonly location: string;
+  private readonly db: Database.Database;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly stmts;
+
+  constructor(file: string, opts: SqliteStoreOptions = {}) {
+    this.location = file;
+    if (opts.mustExist && !existsSync(file)) throw new Error(`audit database ${file} does not exist`);
+    const created = !existsSync(file);
+    if (created) mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    this.db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.mustExist ?? false, timeout: opts.busyTimeoutMs ?? 60_000 });
+    if (created) chmodSync(file, 0o600);
+    if (!opts.readonly) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        this.db.exec(SCHEMA);
+        // Only install guards on a new database: re-creating a dropped trigger would hide tampering.
+        const hasVersion = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get();
+        if (!hasVersion) {
+          for (const sql of Object.values(GUARDS)) this.db.exec(sql);
+          this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(SCHEMA_VERSION);
+        }
+        this.db.exec('COMMIT');
+      } catch (e) {
+        this.db.exec('ROLLBACK');
+        throw e;
+      }
+    } else {
+      this.db.pragma('query_only = ON');
+    }
+    const version = (this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined)?.value;
+    if (version !== SCHEMA_VERSION) throw new Error(`audit database ${file} has schema version ${String(version)}, expected ${SCHEMA_VERSION}`);
+    this.stmts = {
+      size: this.db.prepare('SELECT COALESCE(MAX(idx) + 1, 0) AS n FROM entries'),
+      lastTime: this.db.prepare('SELECT time_ms FROM entries ORDER BY idx DESC LIMIT 1'),
+      insertEntry: this.db.prepare('INSERT INTO entries (idx, kind, time_ms, run_id, leaf_hash, bytes) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertNode: this.db.prepare('INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)'),
+      leaf: this.db.prepare('SELECT leaf_hash FROM entries WHERE idx = ?').pluck(),
+      node: this.db.prepare('SELECT hash FROM nodes WHERE level = ? AND idx = ?').pluck(),
+      range: this.db.prepare('SELECT idx, kind, time_ms, run_id, leaf_hash, bytes FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx LIMIT ?'),
+      one: this.db.prepare('SELECT idx, kind, time_ms, run_id, leaf_hash, bytes FROM entries WHERE idx = ?'),
+      putBlob: this.db.prepare('INSERT OR IGNORE INTO blobs (address, encoding, size, data) VALUES (?, ?, ?, ?)'),
+      getBlob: this.db.prepare('SELECT address, encoding, size, data FROM blobs WHERE address = ?'),
+      listBlobs: this.db.prepare('SELECT address FROM blobs ORDER BY address').pluck(),
+      deleteBlob: this.db.prepare('DELETE FROM blobs WHERE address = ?'),
+      nextSeq: this.db.prepare('SELECT COALESCE(MAX(seq) + 1, 0) FROM checkpoints').pluck(),
+      insertCheckpoint: this.db.prepare('INSERT INTO checkpoints (seq, tree_size, note, created_ms) VALUES (?, ?, ?, ?)'),
+      checkpoints: this.db.prepare('SELECT seq, tree_size, note, created_ms FROM checkpoints ORDER BY seq'),
+      getMeta: this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+      insertMeta: this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)'),
+      triggers: this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").pluck(),
+    };
+  }
+
+  /** Runs fn under BEGIN IMMEDIATE; callers in this process queue behind each other. */
+  writeTransaction<T>(fn: (tx: WriteTransaction) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      this.db.exec('BEGIN IMMEDIATE');
+      let done = false;
+      const tx: WriteTransaction = {
+        size: async () => (this.stmts.size.get() as { n: number }).n,
+        getNodes: async (refs) => this.nodesSync(refs),
+        lastTimeMs: async () => (this.stmts.lastTime.get() as { time_ms: number } | undefined)?.time_ms ?? null,
+        insertEntries: async (first, entries) => this.insertEntriesSync(first, entries),
+        insertNodes: async (nodes) => this.insertNodesSync(nodes),
+      };
+      try {
+        const result = await fn(tx);
+        this.db.exec('COMMIT');
+        done = true;
+        return result;
+      } finally {
+        if (!done && this.db.inTransaction) this.db.exec('ROLLBACK');
+      }
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  private insertEntriesSync(first: number, entries: NewEntry[]): void {
+    const size = (this.stmts.size.get() as { n: number }).n;
+    if (first !== size) throw new Error(`append at index ${first} but the log has ${size} entries`);
+    entries.forEach((e, i) => {
+      this.stmts.insertEntry.run(first + i, e.kind, e.timeMs, e.runId, e.leafHash, e.bytes);
+    });
+  }
+
+  private insertNodesSync(nodes: StoredNode[]): void {
+    for (const n of nodes) {
+      if (n.level < 1) throw new Error('level-0 nodes are the entries themselves');
+      this.stmts.insertNode.run(n.level, n.index, n.hash);
+    }
+  }
+
+  private nodesSync(refs: NodeRef[]): (Uint8Array | undefined)[] {
+    return refs.map((r) => (r.level === 0 ? this.stmts.leaf.get(r.index) : this.stmts.node.get(r.level, r.index)) as Buffer | undefined);
+  }
+
+  async size(): Promise<number> {
+    return (this.stmts.size.get() as { n: number }).n;
+  }
+
+  async *readEntries(start: number, end: number, batchSize = 10_000): AsyncIterable<StoredEntry[]> {
+    let next = start;
+    while (next < end) {
+      const rows = this.stmts.range.all(next, end, batchSize) as Row[];
+      if (rows.length === 0) return;
+      yield rows.map(toEntry);
+      next = rows[rows.length - 1]!.idx + 1;
+    }
+  }
+
+  async getEntry(index: number): Promise<StoredEntry | undefined> {
+    const r = this.stmts.one.get(index) as Row | undefined;
+    return r ? toEntry(r) : undefined;
+  }
+
+  async queryEntries(q: EntryQuery): Promise<StoredEntry[]> {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (q.runId !== undefined) {
+      where.push('run_id = ?');
+      args.push(q.runId);
+    }
+    if (q.kind !== undefined) {
+      where.push('kind = ?');
+      args.push(q.kind);
+    }
+    if (q.sinceMs !== undefined) {
+      where.push('time_ms >= ?');
+      args.push(q.sinceMs);
+    }
+    const sql =
+      'SELECT idx, kind, time_ms, run_id, leaf_hash, bytes FROM entries' +
+      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+      ' ORDER BY idx' +
+      (q.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(q.limit))}` : '');
+    return (this.db.prepare(sql).all(...args) as Row[]).map(toEntry);
+  }
+
+  async getNodes(refs: NodeRef[]): Promise<(Uint8Array | undefined)[]> {
+    return this.nodesSync(refs);
+  }
+
+  async putBlob(blob: StoredBlob): Promise<void> {
+    this.stmts.putBlob.run(blob.address, blob.encoding, blob.size, blob.data);
+  }
+
+  async getBlob(address: string): Promise<StoredBlob | undefined> {
+    return this.stmts.getBlob.get(address) as StoredBlob | undefined;
+  }
+
+  async listBlobAddresses(): Promise<string[]> {
+    return this.stmts.listBlobs.all() as string[];
+  }
+
+  async deleteBlob(address: string): Promise<void> {
+    this.stmts.deleteBlob.run(address);
+  }
+
+  async addCheckpoint(treeSize: number, note: string, createdMs: number): Promise<StoredCheckpoint> {
+    const insert = this.db.transaction(() => {
+      const seq = this.stmts.nextSeq.get() as number;
+      this.stmts.insertCheckpoint.run(seq, treeSize, note, createdMs);
+      return seq;
+    });
+    const seq = await this.writeLocked(() => insert.immediate());
+    return { seq, treeSize, note, createdMs };
+  }
+
+  /** Serializes a synchronous write with in-process writeTransaction users. */
+  private writeLocked<T>(fn: () => T): Promise<T> {
+    const p = this.queue.then(fn, fn);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  async listCheckpoints(): Promise<StoredCheckpoint[]> {
+    return (this.stmts.checkpoints.all() as { seq: number; tree_size: number; note: string; created_ms: number }[]).map((r) => ({
+      seq: r.seq,
+      treeSize: r.tree_size,
+      note: r.note,
+      createdMs: r.created_ms,
+    }));
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    return this.stmts.getMeta.get(key) as string | undefined;
+  }
+
+  async initMeta(key: string, value: string): Promise<string> {
+    await this.writeLocked(() => this.stmts.insertMeta.run(key, value));
+    return this.stmts.getMeta.get(key) as string;
+  }
+
+  async checkGuards(): Promise<string[]> {
+    const present = new Set(this.stmts.triggers.all() as string[]);
+    return Object.keys(GUARDS)
+      .filter((name) => !present.has(name))
+      .map((name) => `append-only trigger ${name} is missing`);
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    if (this.db.open) this.db.close();
+  }
+}
