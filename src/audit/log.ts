@@ -50,9 +50,9 @@ export async function openStore(location: string, opts: { mustExist?: boolean; r
   if (isPostgresUrl(location)) {
     // Loaded lazily so SQLite users never load pg; the module is engineer E's.
     const spec = './store-postgres.js';
-    const mod = (await import(spec)) as { openPostgresStore?: (url: string) => Promise<LogStore> };
-    if (typeof mod.openPostgresStore !== 'function') throw new UsageError('PostgreSQL audit store is not available in this build');
-    return mod.openPostgresStore(location);
+    const mod = (await import(spec)) as { openPostgresLogStore?: (url: string) => Promise<LogStore> };
+    if (typeof mod.openPostgresLogStore !== 'function') throw new UsageError('PostgreSQL audit store is not available in this build');
+    return mod.openPostgresLogStore(location);
   }
   try {
     return new SqliteLogStore(location, opts);
