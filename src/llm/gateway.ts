@@ -1,0 +1,202 @@
+import { createHash } from 'node:crypto';
+import canonicalizeModule from 'canonicalize';
+import type { EntryInput } from '../audit/entries.js';
+import { redactSecrets, totalRedactions, type RedactionCounts, addCounts } from '../review/redact.js';
+import { classifyFailure } from './http-capture.js';
+import { LlmError, type ChatMessage, type CompletionParams, type CompletionRequest, type CompletionResult, type Exchange, type Provider } from './types.js';
+
+const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
+
+/** The part of the audit log the gateway writes to (engineer A's AuditLog satisfies it). */
+export interface AuditSink {
+  append(entry: EntryInput): Promise<unknown>;
+  putBlob(data: Uint8Array | string): Promise<string>;
+}
+
+export interface GatewayOptions {
+  /** Available providers by name (anthropic, openai, bedrock, ollama). */
+  providers: ReadonlyMap<string, Provider>;
+  audit: AuditSink;
+  runId: string;
+  callTimeoutMs?: number;
+  maxRetries?: number;
+  /** Cap of one backoff wait; a Retry-After longer than this ends the retries (fail closed). */
+  maxRetryDelayMs?: number;
+  baseRetryDelayMs?: number;
+  /** Input + output tokens allowed for the whole run. */
+  tokenBudget?: number;
+  /** Injectable for tests. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+export interface CallContext {
+  stage: string;
+  /** Identifies the agent (worker) within the run, e.g. "<stage>#<attempt>". */
+  agentId: string;
+  provider: string;
+  params: CompletionParams;
+}
+
+export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_RETRIES = 3;
+export const DEFAULT_MAX_RETRY_DELAY_MS = 20_000;
+
+export function sha256Ref(data: string | Uint8Array): string {
+  return 'sha256:' + createHash('sha256').update(data).digest('hex');
+}
+
+/** SHA-256 of the RFC 8785 canonical JSON of a request body. */
+export function requestHash(request: unknown): string {
+  return sha256Ref(canonicalize(request) ?? 'null');
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new LlmError('aborted', 'call aborted (stage or run deadline)'));
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(new LlmError('aborted', 'call aborted (stage or run deadline)'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function redactValue(v: unknown, counts: RedactionCounts): unknown {
+  if (typeof v === 'string') {
+    const r = redactSecrets(v);
+    addCounts(counts, r.counts);
+    return r.text;
+  }
+  if (Array.isArray(v)) return v.map((x) => redactValue(x, counts));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactValue(x, counts)]));
+  return v;
+}
+
+/**
+ * Secrets are removed from everything the worker assembled (diff, file contents its tools read,
+ * upstream outputs) right before it leaves for a provider: the last point the parent controls.
+ */
+export function redactRequest(req: CompletionRequest): { request: CompletionRequest; counts: RedactionCounts } {
+  const counts: RedactionCounts = {};
+  const messages = req.messages.map((m) => redactValue(m, counts) as ChatMessage);
+  const system = redactValue(req.system, counts) as string;
+  return { request: { ...req, system, messages }, counts };
+}
+
+/**
+ * The trusted LLM gateway: one place that holds provider clients and keys, retries with capped
+ * exponential backoff honouring Retry-After, enforces per-call timeouts and the run's token
+ * budget, and appends one `llm_call` audit entry (with the request/response blob) per attempt,
+ * whether it succeeded or not. An audit write failure fails the call: nothing unrecorded passes.
+ */
+export class LlmGateway {
+  private used = 0;
+  private calls = 0;
+  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+
+  constructor(private readonly opts: GatewayOptions) {
+    this.sleep = opts.sleep ?? abortableSleep;
+  }
+
+  get tokensUsed(): number {
+    return this.used;
+  }
+  get callCount(): number {
+    return this.calls;
+  }
+
+  hasProvider(name: string): boolean {
+    return this.opts.providers.has(name);
+  }
+
+  async complete(ctx: CallContext, rawReq: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> {
+    const provider = this.opts.providers.get(ctx.provider);
+    if (!provider) throw new LlmError('bad_request', `provider "${ctx.provider}" is not configured`);
+    const { request, counts } = redactRequest(rawReq);
+    const redacted = totalRedactions(counts);
+    if (redacted > 0) {
+      await this.opts.audit.append({ kind: 'redaction', run_id: this.opts.runId, stage: ctx.stage, count: redacted, rules: Object.keys(counts).sort() });
+    }
+    const maxRetries = this.opts.maxRetries ?? DEFAULT_MAX_RETRIES;
+    const cap = this.opts.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS;
+    const base = this.opts.baseRetryDelayMs ?? 500;
+    const random = this.opts.random ?? Math.random;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.attempt(provider, ctx, request, signal);
+      } catch (err) {
+        const e = err instanceof LlmError ? err : new LlmError('network', String(err));
+        if (!e.retryable || attempt >= maxRetries || signal.aborted) throw e;
+        const backoff = Math.min(cap, base * 2 ** attempt) * (0.5 + random() / 2);
+        if (e.retryAfterMs !== undefined && e.retryAfterMs > cap) {
+          throw new LlmError(e.errorClass, `${e.message}; Retry-After ${Math.ceil(e.retryAfterMs / 1000)} s exceeds the retry cap of ${Math.ceil(cap / 1000)} s`, e.status, e.retryAfterMs);
+        }
+        await this.sleep(Math.max(backoff, e.retryAfterMs ?? 0), signal);
+      }
+    }
+  }
+
+  private async attempt(provider: Provider, ctx: CallContext, request: CompletionRequest, outer: AbortSignal): Promise<CompletionResult> {
+    const budget = this.opts.tokenBudget;
+    if (budget !== undefined && this.used >= budget) {
+      throw new LlmError('budget_exceeded', `run token budget of ${budget} tokens is used up (${this.used} used)`);
+    }
+    const timeoutMs = this.opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    const timer = new AbortController();
+    const t = setTimeout(() => timer.abort(), timeoutMs);
+    const signal = AbortSignal.any([outer, timer.signal]);
+    const exchange: Exchange = { request: undefined };
+    const started = performance.now();
+    let result: CompletionResult | undefined;
+    let failure: LlmError | undefined;
+    try {
+      result = await provider.complete(request, ctx.params, { signal, timeoutMs }, exchange);
+    } catch (err) {
+      failure = classifyFailure(err, exchange, outer, timer.signal.aborted);
+    } finally {
+      clearTimeout(t);
+    }
+    const latency = Math.max(0, Math.round(performance.now() - started));
+    this.calls++;
+    const tokensIn = result?.usage.inputTokens ?? 0;
+    const tokensOut = result?.usage.outputTokens ?? 0;
+    this.used += tokensIn + tokensOut;
+    const sentRequest = exchange.request ?? { provider: provider.kind, params: ctx.params, request };
+    const blob = await this.opts.audit.putBlob(
+      canonicalize({
+        provider: provider.kind,
+        request: sentRequest,
+        response: { status: exchange.status ?? null, body: exchange.responseText ?? null },
+        ...(failure ? { error: { class: failure.errorClass, message: failure.message } } : {}),
+      }) ?? '{}',
+    );
+    await this.opts.audit.append({
+      kind: 'llm_call',
+      run_id: this.opts.runId,
+      stage: ctx.stage,
+      agent_id: ctx.agentId,
+      provider: provider.kind,
+      model_requested: ctx.params.model,
+      model_returned: result?.model ? result.model.slice(0, 256) : null,
+      params: { ...(ctx.params.temperature !== undefined ? { temperature: ctx.params.temperature } : {}), max_tokens: ctx.params.maxTokens },
+      input_hash: requestHash(sentRequest),
+      output_hash: exchange.responseText !== undefined ? sha256Ref(exchange.responseText) : null,
+      latency_ms: latency,
+      tokens_in: tokensIn,
+      tokens_out: tokensOut,
+      status: failure ? 'error' : 'ok',
+      error_class: failure ? failure.errorClass : null,
+      blob,
+    });
+    if (failure) throw failure;
+    if (budget !== undefined && this.used > budget) {
+      throw new LlmError('budget_exceeded', `run token budget of ${budget} tokens exceeded (${this.used} used)`);
+    }
+    return result!;
+  }
+}

@@ -1,0 +1,93 @@
+import { LlmError, type Exchange } from './types.js';
+
+/** Parses Retry-After (delta seconds or an HTTP date) into ms. */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
+}
+
+/**
+ * A `fetch` for the official SDKs that records the exact request body and the complete response
+ * text of one exchange. Reading the body here also turns a truncated body (connection closed
+ * before Content-Length) into a classified error instead of an SDK-specific one, and gives the
+ * gateway the exact bytes it hashes and stores as the audit blob.
+ */
+export function capturingFetch(exchange: Exchange): typeof fetch {
+  return async (input, init) => {
+    const body = init?.body;
+    if (typeof body === 'string') {
+      try {
+        exchange.request = JSON.parse(body);
+      } catch {
+        exchange.request = body;
+      }
+    }
+    let res: Response;
+    try {
+      res = await fetch(input, init);
+    } catch (err) {
+      throw err;
+    }
+    exchange.status = res.status;
+    exchange.retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      throw new LlmError('truncated_response', `response body from ${res.url || 'provider'} ended early (HTTP ${res.status}): ${(err as Error).message}`, res.status);
+    }
+    exchange.responseText = text;
+    const headers = new Headers(res.headers);
+    // the body is now decoded text; stale framing headers would confuse the SDK's reader
+    headers.delete('content-length');
+    headers.delete('content-encoding');
+    headers.delete('transfer-encoding');
+    return new Response(text, { status: res.status, statusText: res.statusText, headers });
+  };
+}
+
+/** Maps a completed HTTP status to an error class (undefined for 2xx). */
+export function classifyStatus(status: number, retryAfterMs: number | undefined, detail: string): LlmError | undefined {
+  if (status >= 200 && status < 300) return undefined;
+  const msg = `HTTP ${status}${detail ? `: ${detail}` : ''}`;
+  if (status === 429) return new LlmError('rate_limited', msg, status, retryAfterMs);
+  if (status === 408) return new LlmError('timeout', msg, status, retryAfterMs);
+  if (status >= 500) return new LlmError('server_error', msg, status, retryAfterMs);
+  if (status === 401 || status === 403) return new LlmError('auth', msg, status);
+  return new LlmError('bad_request', msg, status);
+}
+
+/** A short, secret-free detail from an error body (provider error JSON message or first chars). */
+export function errorDetail(text: string | undefined): string {
+  if (!text) return '';
+  try {
+    const j = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+    const m = typeof j.error === 'object' && j.error ? j.error.message : typeof j.error === 'string' ? j.error : j.message;
+    if (typeof m === 'string') return m.slice(0, 200);
+  } catch {
+    // not JSON
+  }
+  return text.slice(0, 120).replace(/\s+/g, ' ');
+}
+
+/**
+ * Classifies whatever an SDK call threw, using what the capture saw first (status, body) and the
+ * abort reason second, so the class does not depend on SDK error types.
+ */
+export function classifyFailure(err: unknown, exchange: Exchange, signal: AbortSignal, timedOut: boolean): LlmError {
+  if (err instanceof LlmError) return err;
+  if (exchange.status !== undefined) {
+    const byStatus = classifyStatus(exchange.status, exchange.retryAfterMs, errorDetail(exchange.responseText));
+    if (byStatus) return byStatus;
+    if (exchange.responseText !== undefined) {
+      return new LlmError('malformed_response', `malformed response body (HTTP ${exchange.status}): ${(err as Error)?.message ?? String(err)}`.slice(0, 300), exchange.status);
+    }
+  }
+  if (timedOut) return new LlmError('timeout', 'provider did not answer within the per-call timeout');
+  if (signal.aborted) return new LlmError('aborted', 'call aborted (stage or run deadline)');
+  const cause = (err as { cause?: { message?: string; code?: string } })?.cause;
+  return new LlmError('network', `cannot reach provider: ${cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err)}`.slice(0, 300));
+}
