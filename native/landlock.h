@@ -1,0 +1,24 @@
+/* Landlock: filesystem rules from the policy, TCP handled with no rules, IPC scoping. */
+#ifndef BULWARK_LANDLOCK_H
+#define BULWARK_LANDLOCK_H
+#include <stddef.h>
+
+enum rule_kind { RULE_RO, RULE_RW, RULE_EXEC };
+
+struct rule {
+  const char *path; /* as given on the command line (absolute) */
+  enum rule_kind kind;
+  char *resolved;   /* realpath, filled by landlock_resolve_rules */
+};
+
+/* Highest Landlock ABI the kernel supports, or -errno when Landlock is unavailable. */
+int landlock_abi(void);
+
+/* Resolves every rule path and refuses (ST_POLICY) missing paths, rule paths that pass through a
+ * symlink located inside a writable rule path, and forbidden locations (/proc, /root, the --deny list). */
+void landlock_resolve_rules(struct rule *rules, size_t n, const char *const *deny, size_t ndeny);
+
+/* Builds and enforces the ruleset; the caller has already set no_new_privs. */
+void landlock_enforce(const struct rule *rules, size_t n, int allow_degraded);
+
+#endif

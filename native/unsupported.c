@@ -1,0 +1,6 @@
+/* Off Linux the launcher is not used (macOS runs /usr/bin/sandbox-exec); this keeps `npm ci` working. */
+#include <stdio.h>
+int main(void) {
+  fputs("bulwark-sandbox: arch: this launcher only runs on Linux\n", stderr);
+  return 110;
+}

@@ -1,0 +1,79 @@
+/**
+ * Pure translation of a policy into the C launcher's command line (native/launcher.c documents it)
+ * and of the launcher's report lines and exit statuses back into errors.
+ */
+import { SandboxError, UsageError, type BulwarkError } from '../errors.js';
+import { forbiddenPaths, type SandboxPolicy } from './policy.js';
+
+export interface LauncherArgsOptions {
+  /** fds (child numbering) that survive into the command, e.g. [3] for the worker channel. */
+  keepFds: number[];
+  /** fd (child numbering) of the report pipe. */
+  reportFd: number;
+  /** Our pid: the launcher exits if its parent is no longer this process. */
+  parentPid: number;
+}
+
+export function launcherArgs(policy: SandboxPolicy, command: string, args: string[], o: LauncherArgsOptions): string[] {
+  // The report fd comes first so that even an argument error later on is reported through it.
+  const out: string[] = ['--report-fd', String(o.reportFd), '--parent-pid', String(o.parentPid)];
+  for (const p of policy.readPaths) out.push('--ro', p);
+  for (const p of policy.writePaths) out.push('--rw', p);
+  for (const p of policy.execPaths) out.push('--exec', p);
+  for (const f of forbiddenPaths(policy)) if (f.descendantsToo) out.push('--deny', f.path);
+  for (const name of policy.envAllow) if (!(policy.env && name in policy.env)) out.push('--env', name);
+  for (const [k, v] of Object.entries(policy.env ?? {})) out.push('--setenv', `${k}=${v}`);
+  for (const fd of o.keepFds) out.push('--keep-fd', String(fd));
+  out.push('--uid', String(policy.uid), '--gid', String(policy.gid));
+  out.push('--rlimit-nofile', String(policy.limits.openFiles));
+  out.push('--rlimit-nproc', String(policy.limits.processes));
+  out.push('--rlimit-fsize', String(policy.limits.fileSizeBytes));
+  out.push('--rlimit-cpu', String(policy.limits.cpuSeconds));
+  if (policy.limits.addressSpaceBytes !== undefined) out.push('--rlimit-as', String(policy.limits.addressSpaceBytes));
+  if (policy.allowDegraded) out.push('--allow-degraded');
+  out.push('--', command, ...args);
+  return out;
+}
+
+/** Exit statuses of the launcher (native/report.h), by layer. */
+export const LAUNCHER_STATUS: Record<number, string> = {
+  100: 'usage',
+  101: 'policy',
+  102: 'fds',
+  103: 'env',
+  104: 'session',
+  105: 'rlimit',
+  106: 'identity',
+  107: 'no_new_privs',
+  108: 'landlock',
+  109: 'seccomp',
+  110: 'arch',
+  111: 'exec',
+};
+
+export interface LauncherReport {
+  degraded: string[];
+  errors: { layer: string; message: string }[];
+}
+
+/** Parses the report pipe's lines: `degraded LAYER REASON` and `error LAYER MESSAGE`. */
+export function parseLauncherReport(text: string): LauncherReport {
+  const report: LauncherReport = { degraded: [], errors: [] };
+  for (const line of text.split('\n')) {
+    const m = /^(degraded|error) (\S+) (.*)$/.exec(line);
+    if (!m) continue;
+    if (m[1] === 'degraded') report.degraded.push(`${m[2]}: ${m[3]}`);
+    else report.errors.push({ layer: m[2]!, message: m[3]! });
+  }
+  return report;
+}
+
+/** The error for a launcher that refused to run: policy problems are usage errors (3), the rest 4. */
+export function launcherError(report: LauncherReport, status: number | null, signal: string | null): BulwarkError {
+  const first = report.errors[0];
+  if (first?.layer === 'policy') return new UsageError(`sandbox policy: ${first.message}`);
+  if (first) return new SandboxError(`sandbox: ${first.layer} cannot be enforced: ${first.message}`);
+  const layer = status !== null ? LAUNCHER_STATUS[status] : undefined;
+  if (layer) return new SandboxError(`sandbox: the launcher failed at the ${layer} step (status ${status})`);
+  return new SandboxError(`sandbox: the launcher ended before starting the command (${signal ? `signal ${signal}` : `status ${status}`})`);
+}

@@ -1,0 +1,66 @@
+/**
+ * macOS runtime path: `/usr/bin/sandbox-exec -p PROFILE /bin/sh -c 'ulimit …; exec "$@"' …`.
+ * Untested on real macOS in this CI (Linux only); kept small so it is easy to review.
+ */
+import { spawn, type StdioOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { SandboxError } from '../errors.js';
+import type { SandboxedProcess, SpawnSandboxedOptions } from './launcher.js';
+import { validatePolicy, type SandboxPolicy } from './policy.js';
+import { seatbeltProfile } from './seatbelt.js';
+
+export const SANDBOX_EXEC = '/usr/bin/sandbox-exec';
+
+/** Layers the Seatbelt path does not provide, reported like the launcher's degraded layers. */
+export const SEATBELT_GAPS = [
+  'identity: the command keeps the caller uid (no root drop on macOS)',
+  'rlimit: only core, open files and CPU time are limited (via sh ulimit)',
+  'seccomp: Seatbelt has no syscall filter; namespaces/ptrace rely on macOS defaults',
+];
+
+export async function spawnSeatbelt(
+  policy: SandboxPolicy,
+  command: string,
+  args: string[],
+  opts: SpawnSandboxedOptions,
+): Promise<SandboxedProcess> {
+  validatePolicy(policy);
+  if (!existsSync(SANDBOX_EXEC)) throw new SandboxError(`sandbox: ${SANDBOX_EXEC} not found; the macOS sandbox cannot be enforced`);
+  if (!policy.allowDegraded)
+    throw new SandboxError(`sandbox: on macOS these layers cannot be enforced (${SEATBELT_GAPS.map((g) => g.split(':')[0]).join(', ')}); pass --allow-degraded to accept`);
+  const withShell = { ...policy, execPaths: [...policy.execPaths, '/bin/sh'] };
+  const env: Record<string, string> = {};
+  for (const name of policy.envAllow) if (process.env[name] !== undefined) env[name] = process.env[name]!;
+  Object.assign(env, policy.env ?? {});
+  const l = policy.limits;
+  const script = `ulimit -c 0 -n ${l.openFiles} -t ${l.cpuSeconds} && exec "$@"`;
+  const child = spawn(SANDBOX_EXEC, ['-p', seatbeltProfile(withShell), '/bin/sh', '-c', script, 'sh', command, ...args], {
+    stdio: (opts.stdio ?? ['ignore', 'pipe', 'pipe']) as StdioOptions,
+    env,
+    detached: true,
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+  });
+  let timedOut = false;
+  const kill = () => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  let timer: NodeJS.Timeout | undefined;
+  if (policy.timeoutSeconds !== undefined)
+    timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, policy.timeoutSeconds * 1000);
+  child.once('exit', () => {
+    if (timer) clearTimeout(timer);
+    kill();
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', () => resolve());
+    child.once('error', (e) => reject(new SandboxError(`sandbox: cannot start ${SANDBOX_EXEC}: ${e.message}`)));
+  });
+  return { child, degraded: [...SEATBELT_GAPS], timedOut: () => timedOut, kill };
+}
