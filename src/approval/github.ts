@@ -1,0 +1,92 @@
+import { Octokit } from '@octokit/rest';
+import type { AuditLog } from '../audit/index.js';
+import { UsageError } from '../errors.js';
+import type { ApprovalEntry } from './approve.js';
+import { entriesOfKind, runFacts } from './log-facts.js';
+
+/**
+ * Imports GitHub pull-request reviews as approvals with method `github`. Only reviews in state
+ * APPROVED (or CHANGES_REQUESTED → reject) on exactly the head commit the run reviewed count; the
+ * PR author's own reviews are refused. GitHub's record is the evidence, so `signature` holds the
+ * review's identity (id, commit, URL) rather than a cryptographic signature, and `source_ref` its
+ * URL; importing twice adds nothing.
+ */
+export interface ImportGithubOptions {
+  log: AuditLog;
+  runId: string;
+  /** "owner/name". */
+  repository: string;
+  pull: number;
+  token?: string;
+  /** REST API base URL (GitHub Enterprise, or a fake server in tests). */
+  apiUrl?: string;
+}
+
+export interface ImportGithubResult {
+  imported: ApprovalEntry[];
+  skipped: { login: string; reason: string }[];
+}
+
+export async function importGithubApprovals(opts: ImportGithubOptions): Promise<ImportGithubResult> {
+  const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(opts.repository);
+  if (!m) throw new UsageError(`--github-repo "${opts.repository}" is not owner/name`);
+  const [, owner, repo] = m as unknown as [string, string, string];
+  const facts = await runFacts(opts.log.store, opts.runId);
+  if (!facts) throw new UsageError(`run ${opts.runId} is not in the audit log ${opts.log.location}`);
+  if (!facts.changeHash) throw new UsageError(`run ${opts.runId} recorded no change hash; it cannot be approved`);
+  const head = facts.started.entry.head;
+  if (!head || !/^[0-9a-f]{40}$/.test(head)) throw new UsageError(`run ${opts.runId} recorded no head commit id`);
+
+  const octokit = new Octokit({ ...(opts.token ? { auth: opts.token } : {}), ...(opts.apiUrl ? { baseUrl: opts.apiUrl } : {}), request: { retries: 0 } });
+  let pr;
+  try {
+    pr = (await octokit.rest.pulls.get({ owner, repo, pull_number: opts.pull })).data;
+  } catch (err) {
+    throw new UsageError(`cannot read ${opts.repository}#${opts.pull} from GitHub: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (pr.head.sha !== head) throw new UsageError(`${opts.repository}#${opts.pull} head is ${pr.head.sha}, run ${opts.runId} reviewed ${head}`);
+  const author = pr.user?.login?.toLowerCase();
+  const reviews = await octokit.paginate(octokit.rest.pulls.listReviews, { owner, repo, pull_number: opts.pull, per_page: 100 });
+
+  const known = new Set((await entriesOfKind(opts.log.store, 'approval')).map((a) => a.entry.source_ref).filter((x): x is string => !!x));
+  const imported: ApprovalEntry[] = [];
+  const skipped: ImportGithubResult['skipped'] = [];
+  const inputs: Omit<ApprovalEntry, 'v'>[] = [];
+  for (const r of reviews) {
+    const login = r.user?.login;
+    if (!login) continue;
+    const decision = r.state === 'APPROVED' ? 'approve' : r.state === 'CHANGES_REQUESTED' ? 'reject' : undefined;
+    if (!decision) continue;
+    if (r.commit_id !== head) {
+      skipped.push({ login, reason: `review is on ${r.commit_id ?? 'an unknown commit'}, not the reviewed head ${head}` });
+      continue;
+    }
+    if (author !== undefined && login.toLowerCase() === author) {
+      skipped.push({ login, reason: 'the reviewer is the pull request author' });
+      continue;
+    }
+    const ref = r.html_url || `${opts.repository}#${opts.pull}/reviews/${r.id}`;
+    if (known.has(ref)) {
+      skipped.push({ login, reason: 'already imported' });
+      continue;
+    }
+    const time = r.submitted_at ? new Date(r.submitted_at).toISOString() : new Date().toISOString();
+    inputs.push({
+      kind: 'approval',
+      time,
+      run_id: opts.runId,
+      reviewer: `github:${login}`,
+      change_hash: facts.changeHash,
+      decision,
+      method: 'github',
+      signature: `github-review id=${r.id} commit=${r.commit_id} pull=${opts.repository}#${opts.pull}`,
+      ...(facts.gate ? { zones: facts.gate.entry.zones } : {}),
+      source_ref: ref,
+    });
+  }
+  if (inputs.length > 0) {
+    await opts.log.appendMany(inputs);
+    for (const i of inputs) imported.push({ v: 1, ...i });
+  }
+  return { imported, skipped };
+}
