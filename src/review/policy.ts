@@ -1,0 +1,113 @@
+import { ExitCode } from '../errors.js';
+import type { Change } from './change.js';
+import { newLineText } from './change.js';
+import type { ReviewConfig } from './config.js';
+import { OPT_IN_CATEGORIES } from './config.js';
+import { atLeast, compareFindings, fingerprint, type Finding } from './findings.js';
+
+/**
+ * The deterministic decision over structured findings. Nothing here reads model prose: only
+ * severity, category, confidence and the gate's flag decide the exit code, and an error always
+ * wins over a pass.
+ */
+
+export interface DecidedFinding extends Finding {
+  fingerprint: string;
+  blocking: boolean;
+}
+
+export type Outcome = 'pass' | 'blocking' | 'approval_required' | 'error';
+
+export interface Decision {
+  exitCode: 0 | 1 | 2 | 5;
+  outcome: Outcome;
+  reasons: string[];
+  /** Findings that passed the filters, most severe first, de-duplicated by fingerprint. */
+  findings: DecidedFinding[];
+  counts: {
+    total: number;
+    blocking: number;
+    belowConfidence: number;
+    optInDropped: number;
+    duplicates: number;
+  };
+}
+
+export interface PolicyInput {
+  findings: Finding[];
+  config: Pick<ReviewConfig, 'fail_on' | 'min_confidence' | 'block_categories' | 'enable_categories'>;
+  /** The compliance gate's verdict; null when no gate ran (no gate config). */
+  gate: { flagged: boolean; reasons: { message: string }[] } | null;
+  /** Pipeline/provider failures. Any entry makes the run an error (exit 5). */
+  errors: string[];
+  /** Used to fingerprint findings by the content of their line. */
+  change?: Change;
+}
+
+/** Findings raised by Bulwark itself (injection, protected-file edits): never filtered away. */
+export const BULWARK_STAGE = 'bulwark';
+
+export function lineTextFor(change: Change | undefined, f: Pick<Finding, 'file' | 'line'>): string {
+  if (!change || f.line <= 0) return '';
+  const file = change.files.find((x) => x.path === f.file);
+  return (file && newLineText(file, f.line)) ?? '';
+}
+
+export function decide(input: PolicyInput): Decision {
+  const { config } = input;
+  const enabled = new Set(config.enable_categories);
+  const optIn = new Set<string>(OPT_IN_CATEGORIES);
+  const blockCats = new Set(config.block_categories);
+  let belowConfidence = 0;
+  let optInDropped = 0;
+  let duplicates = 0;
+  const byFp = new Map<string, DecidedFinding>();
+  for (const f of input.findings) {
+    const own = f.stage === BULWARK_STAGE;
+    if (!own && optIn.has(f.category) && !enabled.has(f.category)) {
+      optInDropped++;
+      continue;
+    }
+    if (!own && f.confidence < config.min_confidence) {
+      belowConfidence++;
+      continue;
+    }
+    const fp = fingerprint(f, lineTextFor(input.change, f));
+    const blocking = (config.fail_on !== 'none' && atLeast(f.severity, config.fail_on)) || blockCats.has(f.category);
+    const d: DecidedFinding = { ...f, fingerprint: fp, blocking };
+    const prev = byFp.get(fp);
+    if (prev) {
+      duplicates++;
+      if (compareFindings(d, prev) < 0) byFp.set(fp, d);
+    } else byFp.set(fp, d);
+  }
+  const findings = [...byFp.values()].sort(compareFindings);
+  const blocking = findings.filter((f) => f.blocking).length;
+  const reasons: string[] = [];
+  let exitCode: Decision['exitCode'];
+  let outcome: Outcome;
+  if (input.errors.length > 0) {
+    exitCode = ExitCode.Internal;
+    outcome = 'error';
+    reasons.push(...input.errors.map((e) => `error: ${e}`));
+  } else if (blocking > 0) {
+    exitCode = ExitCode.BlockingFindings;
+    outcome = 'blocking';
+  } else if (input.gate?.flagged) {
+    exitCode = ExitCode.ApprovalRequired;
+    outcome = 'approval_required';
+  } else {
+    exitCode = ExitCode.Pass;
+    outcome = 'pass';
+  }
+  if (blocking > 0) reasons.push(`${blocking} blocking finding${blocking === 1 ? '' : 's'} (fail_on = ${config.fail_on}${blockCats.size ? `, block_categories = ${[...blockCats].join(', ')}` : ''})`);
+  if (input.gate?.flagged) reasons.push(...input.gate.reasons.map((r) => `approval required: ${r.message}`));
+  if (input.gate?.flagged && input.gate.reasons.length === 0) reasons.push('approval required: the compliance gate flagged this change');
+  return {
+    exitCode,
+    outcome,
+    reasons,
+    findings,
+    counts: { total: findings.length, blocking, belowConfidence, optInDropped, duplicates },
+  };
+}

@@ -1,0 +1,112 @@
+import { packageVersion } from '../paths.js';
+import type { Change } from './change.js';
+import type { CoverageRecord } from './coverage.js';
+import type { Decision, DecidedFinding, Outcome } from './policy.js';
+import { addCounts, redactSecrets, type RedactionCounts } from './redact.js';
+import { stripHidden } from './untrusted.js';
+
+/**
+ * The review result every renderer consumes (and the JSON format, documented in README). Built
+ * once: all text is redacted here, so no renderer can leak a secret by forgetting to.
+ */
+export const REPORT_SCHEMA = 'bulwark.review/v1';
+
+export interface ReportGate {
+  flagged: boolean;
+  reasons: { kind: string; message: string; file?: string }[];
+  paths: string[];
+  zones: string[];
+}
+
+export interface ReviewReport {
+  schema: typeof REPORT_SCHEMA;
+  tool: { name: 'bulwark'; version: string };
+  runId: string;
+  change: {
+    source: string;
+    description: string;
+    baseSha: string | null;
+    headSha: string | null;
+    mergeBase: string | null;
+    files: number;
+    pr: { provider: string; number: number; url: string; title: string; repository: string; fromFork: boolean } | null;
+  };
+  decision: { exitCode: number; outcome: Outcome; reasons: string[] };
+  gate: ReportGate | null;
+  /** All findings after policy filters, most severe first. Renderers show the first `maxFindings`. */
+  findings: DecidedFinding[];
+  maxFindings: number;
+  counts: Decision['counts'] & { bySeverity: Record<string, number> };
+  coverage: CoverageRecord;
+  /** Secrets redacted, per kind, across everything sent to providers and everything published. */
+  redactions: RedactionCounts;
+  /** The pipeline's own Markdown summary, when it produced one (redacted). */
+  summaryMarkdown: string | null;
+  errors: string[];
+}
+
+export interface BuildReportInput {
+  runId: string;
+  change: Change;
+  decision: Decision;
+  gate: ReportGate | null;
+  coverage: CoverageRecord;
+  maxFindings: number;
+  summaryMarkdown?: string | null;
+  /** Redactions already made upstream (prompt inputs); output redactions are added to them. */
+  redactions?: RedactionCounts;
+}
+
+export function buildReport(input: BuildReportInput): ReviewReport {
+  const counts: RedactionCounts = { ...(input.redactions ?? {}) };
+  const clean = (s: string): string => {
+    const r = redactSecrets(s);
+    addCounts(counts, r.counts);
+    return r.text;
+  };
+  const findings = input.decision.findings.map((f) => {
+    const out: DecidedFinding = { ...f, message: clean(f.message) };
+    if (f.suggestion !== undefined) out.suggestion = clean(f.suggestion);
+    return out;
+  });
+  const bySeverity: Record<string, number> = {};
+  for (const f of findings) bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
+  const pr = input.change.pr;
+  return {
+    schema: REPORT_SCHEMA,
+    tool: { name: 'bulwark', version: packageVersion },
+    runId: input.runId,
+    change: {
+      source: input.change.source.kind,
+      description: clean(input.change.source.description),
+      baseSha: input.change.baseSha,
+      headSha: input.change.headSha,
+      mergeBase: input.change.mergeBase,
+      files: input.change.files.length,
+      pr: pr
+        ? { provider: pr.provider, number: pr.number, url: pr.htmlUrl, title: clean(stripHidden(pr.title)), repository: pr.repository, fromFork: pr.fromFork }
+        : null,
+    },
+    decision: { exitCode: input.decision.exitCode, outcome: input.decision.outcome, reasons: input.decision.reasons.map(clean) },
+    gate: input.gate ? { ...input.gate, reasons: input.gate.reasons.map((r) => ({ ...r, message: clean(r.message) })) } : null,
+    findings,
+    maxFindings: input.maxFindings,
+    counts: { ...input.decision.counts, bySeverity },
+    coverage: input.coverage,
+    redactions: counts,
+    summaryMarkdown: input.summaryMarkdown ? clean(input.summaryMarkdown) : null,
+    errors: input.decision.reasons.filter((r) => r.startsWith('error: ')).map((r) => clean(r.slice(7))),
+  };
+}
+
+export const OUTCOME_LABEL: Record<Outcome, string> = {
+  pass: 'pass',
+  blocking: 'blocking findings',
+  approval_required: 'approval required',
+  error: 'error (fails closed)',
+};
+
+/** True for findings that point at a real file (not PR metadata such as the description). */
+export function hasFileLocation(f: { file: string }): boolean {
+  return !f.file.startsWith('(');
+}
