@@ -7,20 +7,20 @@
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import type net from 'node:net';
 import type { z } from 'zod';
-import { EgressBroker, type EgressEndpoint, type EgressEvent, type Resolver } from './egress-broker.js';
+import { EgressBroker, type EgressEvent, type Resolver } from './egress-broker.js';
+import { spawnSandboxed } from './launcher.js';
+import type { SandboxPolicy } from './policy.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, RpcPeer, RpcProtocolError, type MethodHandler } from './rpc.js';
-
-/** The part of the sandbox policy the host itself reads (the launcher reads the rest). */
-export interface PolicyWithEndpoints {
-  endpoints: readonly EgressEndpoint[];
-}
 
 export interface SpawnResult {
   child: ChildProcess;
   degraded: string[];
+  /** SIGKILL everything the worker started (its process group). */
+  kill?(): void;
 }
-export type SandboxSpawner<P> = (
-  policy: P,
+/** How the worker process is started: the real launcher by default; tests inject a plain spawner. */
+export type SandboxSpawner = (
+  policy: SandboxPolicy,
   command: string,
   args: string[],
   opts: { stdio: StdioOptions; keepFds: number[] },
@@ -33,11 +33,12 @@ export type WorkerEvent =
   | { type: 'protocol_violation'; reason: string }
   | { type: 'worker_exit'; code: number | null; signal: NodeJS.Signals | null };
 
-export interface StartWorkerOptions<P extends PolicyWithEndpoints> {
+export interface StartWorkerOptions {
   /** Absolute path of the worker's entry script (compiled JS). */
   script: string;
   args?: string[];
-  policy: P;
+  /** Build it with `runtimePolicy({...})` (src/sandbox/policy.ts): the worker's code is then readable. */
+  policy: SandboxPolicy;
   /** method name → { params: zod schema, handle(params) }. `egress.fetch` is reserved for the broker. */
   handlers?: Record<string, MethodHandler>;
   maxMessageBytes?: number;
@@ -45,7 +46,7 @@ export interface StartWorkerOptions<P extends PolicyWithEndpoints> {
   /** Egress broker tuning (the endpoints always come from the policy). */
   egress?: { resolver?: Resolver; maxResponseBytes?: number; timeoutMs?: number; ca?: string | string[] };
   /** How to start the process; defaults to the real launcher (`spawnSandboxed`). Tests inject a plain spawner. */
-  spawn?: SandboxSpawner<P>;
+  spawn?: SandboxSpawner;
   /** Node executable to run the script with (default: this process's). */
   nodePath?: string;
   /** Extra Node flags placed before the script. */
@@ -70,15 +71,6 @@ export interface WorkerHandle {
 const OUTPUT_TAIL_BYTES = 64 * 1024;
 const RESERVED_METHODS = new Set(['egress.fetch']);
 
-async function defaultSpawner<P>(policy: P, command: string, args: string[], opts: { stdio: StdioOptions; keepFds: number[] }): Promise<SpawnResult> {
-  // Loaded lazily so that this module does not pull the launcher driver into processes that
-  // only need the types, and so a missing launcher surfaces as a SandboxError at start time.
-  const launcher = (await import('./launcher.js')) as {
-    spawnSandboxed(p: P, c: string, a: string[], o: { stdio: StdioOptions; keepFds: number[] }): SpawnResult | Promise<SpawnResult>;
-  };
-  return launcher.spawnSandboxed(policy, command, args, opts);
-}
-
 function tailCollector(stream: NodeJS.ReadableStream | null | undefined): () => string {
   let chunks: Buffer[] = [];
   let size = 0;
@@ -98,7 +90,7 @@ function tailCollector(stream: NodeJS.ReadableStream | null | undefined): () => 
  * Start a sandboxed Node worker and serve RPC on its channel. Resolves once the process exists
  * (the worker may still be starting; requests sent meanwhile wait in the socket).
  */
-export async function startSandboxedWorker<P extends PolicyWithEndpoints>(opts: StartWorkerOptions<P>): Promise<WorkerHandle> {
+export async function startSandboxedWorker(opts: StartWorkerOptions): Promise<WorkerHandle> {
   const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const emit = (e: WorkerEvent) => {
     try {
@@ -111,13 +103,14 @@ export async function startSandboxedWorker<P extends PolicyWithEndpoints>(opts: 
     if (RESERVED_METHODS.has(name)) throw new TypeError(`${name} is served by the egress broker and cannot be overridden`);
   }
 
-  const spawn = opts.spawn ?? defaultSpawner;
-  const { child, degraded } = await spawn(
+  const spawn: SandboxSpawner = opts.spawn ?? spawnSandboxed;
+  const spawned = await spawn(
     opts.policy,
     opts.nodePath ?? process.execPath,
     [...(opts.nodeArgs ?? []), opts.script, ...(opts.args ?? [])],
     { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], keepFds: [3] },
   );
+  const { child, degraded } = spawned;
   if (degraded.length > 0) emit({ type: 'sandbox_degraded', layers: [...degraded] });
 
   const socket = child.stdio[3] as net.Socket | null | undefined;
@@ -129,6 +122,10 @@ export async function startSandboxedWorker<P extends PolicyWithEndpoints>(opts: 
   const stderr = tailCollector(child.stderr);
 
   const killTree = () => {
+    if (spawned.kill) {
+      spawned.kill();
+      return;
+    }
     if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
     // The launcher makes the worker a session/process-group leader (setsid): kill the group so
     // nothing the worker forked outlives it. Fall back to the single pid when there is no group.

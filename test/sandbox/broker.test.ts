@@ -14,6 +14,7 @@ import {
 import { RpcErrorCode } from '../../src/sandbox/rpc.js';
 import { startSandboxedWorker, type WorkerEvent } from '../../src/sandbox/worker-host.js';
 import { plainSpawner } from './escape/plain-spawner.js';
+import { runtimePolicy } from '../../src/sandbox/policy.js';
 
 const workerScript = fileURLToPath(new URL('./escape/fixtures/channel-worker.js', import.meta.url));
 
@@ -224,7 +225,7 @@ describe('egress through the worker channel', { timeout: 60_000 }, () => {
     const w = await startSandboxedWorker({
       script: workerScript,
       args: ['fetch', `http://127.0.0.1:${port}/from-worker`, `http://127.0.0.2:${port}/`, 'http://169.254.169.254/'],
-      policy: { endpoints: [{ host: '127.0.0.1', port }] },
+      policy: runtimePolicy({ endpoints: [{ host: '127.0.0.1', port }] }),
       spawn: plainSpawner,
       onEvent: (e) => events.push(e),
     });

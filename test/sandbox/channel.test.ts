@@ -5,9 +5,10 @@ import { z } from 'zod';
 import { LineDecoder, RpcErrorCode, RpcPeer, RpcProtocolError, encodeMessage, parseMessage } from '../../src/sandbox/rpc.js';
 import { startSandboxedWorker, type WorkerEvent } from '../../src/sandbox/worker-host.js';
 import { plainSpawner } from './escape/plain-spawner.js';
+import { runtimePolicy } from '../../src/sandbox/policy.js';
 
 const workerScript = fileURLToPath(new URL('./escape/fixtures/channel-worker.js', import.meta.url));
-const policy = { endpoints: [] };
+const policy = runtimePolicy({});
 
 describe('rpc framing (pure)', () => {
   it('splits lines across chunk boundaries, including inside a multi-byte character', () => {

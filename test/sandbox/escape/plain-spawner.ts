@@ -6,7 +6,7 @@ import type { SandboxSpawner } from '../../../src/sandbox/worker-host.js';
  * that channel behaviour does not depend on the launcher, that each escape attack really works
  * when unconfined (so its test can fail), and as the baseline of the start-up benchmark.
  */
-export const plainSpawner: SandboxSpawner<unknown> = (_policy, command, args, opts) => ({
+export const plainSpawner: SandboxSpawner = (_policy, command, args, opts) => ({
   child: spawn(command, args, { stdio: opts.stdio, detached: true }),
   degraded: [],
 });
