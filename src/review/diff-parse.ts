@@ -150,6 +150,8 @@ const HUNK_RE = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$/;
 
 export function parseUnifiedDiff(input: Uint8Array | string): ChangedFile[] {
   const lines = splitLines(input);
+  // the newline that ends the last line does not start another (empty) line
+  if (lines.length > 0 && lines[lines.length - 1]!.text === '' && !lines[lines.length - 1]!.bad) lines.pop();
   const files: ChangedFile[] = [];
   let cur: Draft | null = null;
 
