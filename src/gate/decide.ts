@@ -1,0 +1,322 @@
+import picomatch from 'picomatch';
+import type { GateConfig } from './config.js';
+import type { FileChange } from './diff.js';
+import { languageOf } from './sources.js';
+import type { CallGraph, ChangedFunction, Definition, GatePath, GateReason, GateResult, Revision, ZoneMatch } from './types.js';
+
+const MAX_ROOTS_SEARCHED_SEPARATELY = 64;
+
+const defsByFileCache = new WeakMap<CallGraph, Map<string, Definition[]>>();
+
+function defsByFile(graph: CallGraph): Map<string, Definition[]> {
+  let m = defsByFileCache.get(graph);
+  if (m) return m;
+  m = new Map();
+  for (const d of graph.defs.values()) {
+    let l = m.get(d.file);
+    if (!l) m.set(d.file, (l = []));
+    l.push(d);
+  }
+  defsByFileCache.set(graph, m);
+  return m;
+}
+
+/** The smallest definition (not a binding) spanning all `lines`; the module when nothing smaller does. */
+export function innermostDefinition(graph: CallGraph, file: string, lines: number[]): Definition | undefined {
+  let best: Definition | undefined;
+  for (const d of defsByFile(graph).get(file) ?? []) {
+    if (d.kind === 'binding') continue;
+    if (!lines.every((l) => l >= d.startLine && l <= d.endLine)) continue;
+    if (!best || d.endLine - d.startLine < best.endLine - best.startLine || (d.endLine - d.startLine === best.endLine - best.startLine && best.kind === 'module')) best = d;
+  }
+  return best;
+}
+
+function bindingsAt(graph: CallGraph, file: string, line: number): Definition[] {
+  return (defsByFile(graph).get(file) ?? []).filter((d) => d.kind === 'binding' && line >= d.startLine && line <= d.endLine);
+}
+
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** SQL statements that write to one of `tables` (INSERT/UPDATE/DELETE/MERGE/REPLACE/UPSERT/TRUNCATE/ALTER/DROP). */
+export function sqlWriteRegex(tables: string[]): RegExp | null {
+  if (tables.length === 0) return null;
+  const names = tables.map(escapeRe).join('|');
+  return new RegExp(
+    String.raw`\b(?:insert\s+(?:ignore\s+)?into|upsert\s+into|replace\s+into|merge\s+into|update(?:\s+only)?|delete\s+from|truncate(?:\s+table)?|alter\s+table|drop\s+table(?:\s+if\s+exists)?)\s+(?:[\w"\x60\[\]]+\.)?["\x60\[]?(${names})["\x60\]]?(?![\w.])`,
+    'i',
+  );
+}
+
+export function hostRegex(hosts: string[]): RegExp | null {
+  if (hosts.length === 0) return null;
+  return new RegExp(`(?<![\\w.-])(${hosts.map(escapeRe).join('|')})(?![\\w.-])`, 'i');
+}
+
+interface RootInfo {
+  id: string;
+  rule: string;
+}
+
+/** Regulated roots of a graph: configured name globs, plus every definition writing SQL to a listed table or naming a payment host. */
+export function findRoots(graph: CallGraph, config: GateConfig): Map<string, RootInfo> {
+  const roots = new Map<string, RootInfo>();
+  const isRoot = picomatch(config.roots, { dot: true });
+  for (const d of graph.defs.values()) {
+    if ((d.kind === 'function' || d.kind === 'method') && isRoot(d.id)) roots.set(d.id, { id: d.id, rule: 'root' });
+  }
+  const sql = sqlWriteRegex(config.sql_tables);
+  const host = hostRegex(config.payment_hosts);
+  if (sql || host) {
+    for (const [file, { text }] of graph.files) {
+      if (!(sql?.test(text) || host?.test(text))) continue;
+      const lines = text.split('\n');
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i]!;
+        const s = sql?.exec(line);
+        const h = host?.exec(line);
+        if (!s && !h) continue;
+        const def = innermostDefinition(graph, file, [i + 1]);
+        if (!def || roots.has(def.id)) continue;
+        roots.set(def.id, { id: def.id, rule: s ? `writes table ${s[1]}` : `calls payment host ${h![1]}` });
+      }
+    }
+  }
+  return roots;
+}
+
+/** Changed definitions of one revision: the innermost definition around each changed line, plus every function reading a changed binding. */
+export function changedDefinitions(graph: CallGraph, changes: FileChange[], revision: Revision): ChangedFunction[] {
+  const out = new Map<string, ChangedFunction>();
+  const add = (d: Definition, line: number | undefined, via: 'lines' | 'binding', binding?: string): void => {
+    let c = out.get(d.id);
+    if (!c) {
+      c = { id: d.id, file: d.file, revision, kind: d.kind, lines: [], via, ...(binding ? { binding } : {}) };
+      out.set(d.id, c);
+    } else if (c.via === 'binding' && via === 'lines') {
+      c.via = 'lines';
+      delete c.binding;
+    }
+    if (line !== undefined && !c.lines.includes(line)) c.lines.push(line);
+  };
+  const changedBindings = new Set<string>();
+  const changedFiles = new Set<string>();
+  for (const ch of changes) {
+    const file = revision === 'base' ? ch.oldPath : ch.newPath;
+    if (!file) continue;
+    changedFiles.add(file);
+    const lines = revision === 'base' ? ch.oldLines : ch.newLines;
+    for (const l of lines) {
+      const d = innermostDefinition(graph, file, [l]);
+      if (d) add(d, l, 'lines');
+      for (const b of bindingsAt(graph, file, l)) changedBindings.add(b.id);
+    }
+    if (revision === 'head') {
+      for (const a of ch.newAnchors) {
+        const d = innermostDefinition(graph, file, [a, a + 1]);
+        if (d) add(d, a, 'lines');
+      }
+    }
+  }
+  // a changed constant/configuration value changes every function that reads it
+  if (changedBindings.size > 0) {
+    for (const [fn, bindings] of graph.reads) {
+      for (const b of bindings) {
+        if (!changedBindings.has(b)) continue;
+        const d = graph.defs.get(fn);
+        if (d) add(d, undefined, 'binding', b);
+      }
+    }
+  }
+  // a changed non-source file (JSON/YAML/INI config) changes every definition that names it
+  for (const ch of changes) {
+    const file = revision === 'base' ? ch.oldPath : ch.newPath;
+    if (!file || languageOf(file)) continue;
+    const base = file.split('/').pop()!;
+    if (base.length < 4) continue;
+    for (const [src, { text }] of graph.files) {
+      if (!text.includes(base)) continue;
+      const lines = text.split('\n');
+      for (let i = 0; i < lines.length; i++) {
+        if (!lines[i]!.includes(base)) continue;
+        const d = innermostDefinition(graph, src, [i + 1]);
+        if (d && d.kind !== 'module') add(d, undefined, 'binding', file);
+      }
+    }
+  }
+  return [...out.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** Shortest call paths between the roots and the changed definitions, in both directions, by multi-source BFS. */
+export function callPaths(graph: CallGraph, roots: Map<string, RootInfo>, changed: ChangedFunction[], revision: Revision): GatePath[] {
+  const paths: GatePath[] = [];
+  const reverse = new Map<string, string[]>();
+  for (const [from, tos] of graph.calls) {
+    for (const to of tos) {
+      let l = reverse.get(to);
+      if (!l) reverse.set(to, (l = []));
+      l.push(from);
+    }
+  }
+  const bfs = (sources: string[], next: (n: string) => Iterable<string>): Map<string, string | null> => {
+    const parent = new Map<string, string | null>();
+    const queue: string[] = [];
+    for (const r of sources) {
+      parent.set(r, null);
+      queue.push(r);
+    }
+    for (let i = 0; i < queue.length; i++) {
+      const n = queue[i]!;
+      for (const m of next(n)) {
+        if (parent.has(m)) continue;
+        parent.set(m, n);
+        queue.push(m);
+      }
+    }
+    return parent;
+  };
+  // one search per root lists every (root, change) pair; with very many roots (broad SQL/host
+  // rules) one multi-source search per direction keeps it linear and lists the nearest root
+  const sortedRoots = [...roots.keys()].sort();
+  const groups = sortedRoots.length <= MAX_ROOTS_SEARCHED_SEPARATELY ? sortedRoots.map((r) => [r]) : [sortedRoots];
+  const chain = (parent: Map<string, string | null>, end: string): string[] => {
+    const out: string[] = [];
+    for (let n: string | null | undefined = end; n != null; n = parent.get(n)) out.push(n);
+    return out;
+  };
+  const label = (c: ChangedFunction): string => (c.via === 'binding' ? `(changed: reads ${c.binding})` : '(changed)');
+  for (const group of groups) {
+    const down = bfs(group, (n) => graph.calls.get(n) ?? []);
+    for (const c of changed) {
+      if (!down.has(c.id) || roots.has(c.id)) continue;
+      const nodes = chain(down, c.id).reverse(); // root … changed
+      const root = nodes[0]!;
+      const text = nodes.map((n, i) => (i === nodes.length - 1 ? `${n} ${label(c)}` : n)).join(' → ');
+      paths.push({ root, rootRule: roots.get(root)!.rule, changed: c.id, direction: 'root-reaches-changed', revision, nodes, text });
+    }
+    const up = bfs(group, (n) => reverse.get(n) ?? []);
+    for (const c of changed) {
+      if (!up.has(c.id) || roots.has(c.id)) continue;
+      const nodes = chain(up, c.id); // changed … root
+      const root = nodes[nodes.length - 1]!;
+      const text = nodes.map((n, i) => (i === 0 ? `${n} ${label(c)}` : n)).join(' → ');
+      paths.push({ root, rootRule: roots.get(root)!.rule, changed: c.id, direction: 'changed-reaches-root', revision, nodes, text });
+    }
+  }
+  return paths;
+}
+
+export function matchZones(config: GateConfig, files: string[]): ZoneMatch[] {
+  const out: ZoneMatch[] = [];
+  for (const z of config.zones) {
+    const isIn = picomatch(z.path, { dot: true });
+    const hit = files.filter((f) => isIn(f));
+    if (hit.length === 0) continue;
+    out.push({
+      name: z.name,
+      path: z.path,
+      obligations: z.obligations,
+      approvers: z.approvers,
+      approverGroups: z.approver_groups,
+      sharedPaths: z.shared_paths,
+      files: hit,
+      requiresReview: z.obligations.length > 0 || z.approvers.length > 0 || z.approver_groups.length > 0,
+    });
+  }
+  return out;
+}
+
+export interface DecideInput {
+  base: { commit: string; graph: CallGraph };
+  head: { commit: string; graph: CallGraph };
+  changes: FileChange[];
+  config: GateConfig;
+}
+
+/** The whole decision, pure over two graphs and a diff. */
+export function decide(input: DecideInput): GateResult {
+  const { config, changes } = input;
+  const reasons: GateReason[] = [];
+  const paths: GatePath[] = [];
+  const changedFunctions: ChangedFunction[] = [];
+  let headRoots: string[] = [];
+  for (const revision of ['head', 'base'] as const) {
+    const graph = input[revision].graph;
+    const roots = findRoots(graph, config);
+    if (revision === 'head') headRoots = [...roots.keys()].sort();
+    const changed = changedDefinitions(graph, changes, revision);
+    changedFunctions.push(...changed);
+    for (const c of changed) {
+      const r = roots.get(c.id);
+      if (r) {
+        const text = `${c.id} ${c.via === 'binding' ? `(changed: reads ${c.binding})` : '(changed)'}`;
+        paths.push({ root: c.id, rootRule: r.rule, changed: c.id, direction: 'root-reaches-changed', revision, nodes: [c.id], text });
+      }
+    }
+    paths.push(...callPaths(graph, roots, changed, revision));
+  }
+  const seen = new Set<string>();
+  for (const p of paths) {
+    const key = `${p.direction}:${p.text}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const rule = p.rootRule === 'root' ? '' : ` [${p.root}: ${p.rootRule}]`;
+    reasons.push({ kind: p.nodes.length === 1 ? 'root-changed' : 'call-path', message: `${p.text}${rule} (${p.revision})`, id: p.changed });
+  }
+  const uniquePaths = paths.filter((p, i) => paths.findIndex((q) => q.direction === p.direction && q.text === p.text) === i);
+
+  // changed lines that themselves write regulated tables or name payment hosts (also catches deleted lines and non-code files)
+  const sql = sqlWriteRegex(config.sql_tables);
+  const host = hostRegex(config.payment_hosts);
+  if (sql || host) {
+    for (const ch of changes) {
+      for (const revision of ['base', 'head'] as const) {
+        const file = revision === 'base' ? ch.oldPath : ch.newPath;
+        const text = file ? input[revision].graph.files.get(file)?.text : undefined;
+        if (!file || text === undefined) continue;
+        const lines = text.split('\n');
+        for (const l of revision === 'base' ? ch.oldLines : ch.newLines) {
+          const line = lines[l - 1] ?? '';
+          const s = sql?.exec(line);
+          if (s) reasons.push({ kind: 'sql', message: `${file}:${l} (${revision}) changes SQL that writes table ${s[1]}`, file });
+          const h = host?.exec(line);
+          if (h) reasons.push({ kind: 'host', message: `${file}:${l} (${revision}) changes a call to payment host ${h[1]}`, file });
+        }
+      }
+    }
+  }
+
+  const changedFiles = [...new Set(changes.flatMap((c) => [c.oldPath, c.newPath]).filter((p): p is string => p !== null))].sort();
+  const zones = matchZones(config, changedFiles);
+  for (const z of zones) {
+    if (!z.requiresReview) continue;
+    const duties = [z.obligations.length ? `obligations: ${z.obligations.join(', ')}` : '', z.approvers.length ? `approvers: ${z.approvers.join(', ')}` : '', z.approverGroups.length ? `approver groups: ${z.approverGroups.join(', ')}` : '']
+      .filter(Boolean)
+      .join('; ');
+    reasons.push({ kind: 'zone', message: `zone ${z.name} (${z.path}) touched by ${z.files.join(', ')}; ${duties}`, file: z.files[0] });
+  }
+
+  const unparsable: GateResult['unparsable'] = [];
+  for (const revision of ['base', 'head'] as const) {
+    for (const u of input[revision].graph.unparsable) {
+      unparsable.push({ ...u, revision });
+      const isChanged = changes.some((c) => (revision === 'base' ? c.oldPath : c.newPath) === u.file);
+      if (isChanged) reasons.push({ kind: 'unparsable', message: `cannot analyse changed file ${u.file} (${revision}): ${u.reason}`, file: u.file });
+    }
+  }
+
+  const readScope = zones.length > 0 ? [...new Set([...zones.flatMap((z) => [z.path, ...z.sharedPaths]), ...config.shared_paths])] : [];
+  return {
+    flagged: reasons.length > 0,
+    reasons,
+    paths: uniquePaths,
+    changedFunctions,
+    zones,
+    readScope,
+    unparsable,
+    changedFiles,
+    base: input.base.commit,
+    head: input.head.commit,
+    roots: headRoots,
+  };
+}

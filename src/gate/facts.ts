@@ -1,0 +1,53 @@
+import type { DefinitionKind, GateLanguage } from './types.js';
+
+/**
+ * What one file says, independent of every other file: definitions, the call and reference
+ * expressions inside each, imports and module-level bindings. Plain JSON so it can be cached
+ * by the file's content hash; cross-file resolution happens later, per language.
+ */
+export interface ScopeFacts {
+  /** Name local to the module: '' for module-level code, `Class`, `Class.method`, `outer.inner`. */
+  name: string;
+  kind: DefinitionKind;
+  /** 1-based inclusive lines. */
+  start: number;
+  end: number;
+  /** For methods: the local name of the enclosing class. */
+  className?: string;
+  /** Callee expressions as dotted chains: `f`, `self.m`, `mod.f`, `super().m`, `obj.m`. */
+  calls: string[];
+  /** Other referenced names/chains (callbacks passed as values, constants read). */
+  refs: string[];
+}
+
+export interface ImportFacts {
+  /** Name bound in this file (alias or first component). '*' for star imports. */
+  local: string;
+  /** Imported module (absolute, dotted for Python; import path for Go; package for Java). */
+  module: string;
+  /** Imported member, when the import names one (`from m import f` → f). */
+  name?: string;
+  line: number;
+}
+
+export interface FileFacts {
+  language: GateLanguage;
+  /** Module name: dotted path without extension (`pkg/mod.py` → `pkg.mod`). */
+  module: string;
+  lineCount: number;
+  scopes: ScopeFacts[];
+  classes: { name: string; bases: string[]; kind?: 'class' | 'interface' | 'struct' }[];
+  imports: ImportFacts[];
+  /** Module-level names bound by assignments/constants/imports, with their statement's lines. */
+  bindings: { name: string; start: number; end: number }[];
+  /** Go: the directory; Java: the declared package. */
+  package?: string;
+}
+
+/** `pkg/mod.py` → `pkg.mod`; `pkg/__init__.py` → `pkg` (Python only). */
+export function moduleNameFor(file: string, language: GateLanguage): string {
+  let noExt = file.replace(/\.[^./]+$/, '');
+  if (language === 'python' && noExt.endsWith('/__init__')) noExt = noExt.slice(0, -'/__init__'.length);
+  if (language === 'python' && noExt === '__init__') noExt = '';
+  return noExt.split('/').filter((s) => s.length > 0).join('.');
+}

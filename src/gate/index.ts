@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { defaultCacheDir } from './cache.js';
+import { gateConfigSchema, type GateConfig, type GateConfigInput } from './config.js';
+import { decide } from './decide.js';
+import { parseUnifiedDiff } from './diff.js';
+import { buildCallGraph, GraphCaches } from './graph.js';
+import { git, readRevisionSources, resolveCommit } from './sources.js';
+import type { GateResult } from './types.js';
+
+export type { GateResult, GatePath, ChangedFunction, ZoneMatch, GateReason, CallGraph, Definition } from './types.js';
+export { gateConfigSchema, parseGateConfig, DEFAULT_ROOTS, type GateConfig, type GateConfigInput } from './config.js';
+export { buildCallGraph, toPycg, GraphCaches } from './graph.js';
+export { readDirectorySources, readRevisionSources } from './sources.js';
+
+export interface EvaluateGateOptions {
+  repoDir: string;
+  /** Base revision; the diff is `git diff base...head` (from their merge base). */
+  base: string;
+  head: string;
+  /** The `[gate]` table, parsed (GateConfig) or raw (defaults applied). */
+  config?: GateConfig | GateConfigInput;
+  /** Parse cache directory; default `[gate] cache_dir` or $XDG_CACHE_HOME/bulwark/gate; `null` disables it. */
+  cacheDir?: string | null;
+}
+
+/**
+ * Decides whether the change base...head needs a human: maps the changed lines to definitions
+ * in both revisions, finds call paths between them and the regulated roots, applies the zone,
+ * SQL and payment-host rules, and flags changed files it cannot parse (fail closed).
+ */
+export async function evaluateGate(opts: EvaluateGateOptions): Promise<GateResult> {
+  let config: GateConfig;
+  try {
+    config = gateConfigSchema.parse(opts.config ?? {});
+  } catch (err) {
+    if (err instanceof z.ZodError) {
+      const issue = err.issues[0]!;
+      throw new UsageError(`invalid [gate] config at gate.${issue.path.join('.')}: ${issue.message}`);
+    }
+    throw err;
+  }
+  const headCommit = resolveCommit(opts.repoDir, opts.head);
+  const baseCommit = resolveCommit(opts.repoDir, opts.base);
+  const mergeBase = git(opts.repoDir, ['merge-base', baseCommit, headCommit]).trim();
+  if (!mergeBase) throw new UsageError(`no merge base between ${opts.base} and ${opts.head}`);
+  const diffText = git(opts.repoDir, ['diff', '--no-renames', '--no-color', '--no-ext-diff', '-U0', mergeBase, headCommit]);
+  const changes = parseUnifiedDiff(diffText);
+
+  const cacheDir = opts.cacheDir === null ? undefined : (opts.cacheDir ?? config.cache_dir ?? defaultCacheDir());
+  const caches = new GraphCaches(cacheDir);
+  const filter = { languages: config.languages, exclude: config.exclude };
+  const baseGraph = await buildCallGraph(readRevisionSources(opts.repoDir, mergeBase, filter), caches);
+  const headGraph = await buildCallGraph(readRevisionSources(opts.repoDir, headCommit, filter), caches);
+  caches.save();
+  return decide({ base: { commit: mergeBase, graph: baseGraph }, head: { commit: headCommit, graph: headGraph }, changes, config });
+}

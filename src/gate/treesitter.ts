@@ -1,0 +1,35 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Language, Parser } from 'web-tree-sitter';
+
+/** Languages parsed with tree-sitter (TypeScript/JavaScript use the TypeScript compiler instead). */
+export type TreeSitterLanguage = 'python' | 'go' | 'java';
+
+const require = createRequire(import.meta.url);
+const grammarPackage: Record<TreeSitterLanguage, string> = {
+  python: 'tree-sitter-python',
+  go: 'tree-sitter-go',
+  java: 'tree-sitter-java',
+};
+
+let initialized: Promise<void> | undefined;
+const parsers = new Map<TreeSitterLanguage, Promise<Parser>>();
+
+/** One parser per language, created lazily; the .wasm grammars ship inside the grammar packages. */
+export function parserFor(language: TreeSitterLanguage): Promise<Parser> {
+  let p = parsers.get(language);
+  if (!p) {
+    p = (async () => {
+      initialized ??= Parser.init();
+      await initialized;
+      const pkg = grammarPackage[language];
+      const wasm = path.join(path.dirname(require.resolve(`${pkg}/package.json`)), `${pkg}.wasm`);
+      const lang = await Language.load(wasm);
+      const parser = new Parser();
+      parser.setLanguage(lang);
+      return parser;
+    })();
+    parsers.set(language, p);
+  }
+  return p;
+}

@@ -1,0 +1,105 @@
+/**
+ * Public types of the compliance gate. Other subsystems (review, pipeline, evidence) code
+ * against these; keep them stable.
+ */
+
+export type GateLanguage = 'python' | 'ts' | 'js' | 'go' | 'java';
+
+export type DefinitionKind = 'module' | 'class' | 'function' | 'method' | 'binding';
+
+/** One node of a call graph: a function, method, class body, module body or module-level binding. */
+export interface Definition {
+  /** Fully qualified name, PyCG style: `pkg.mod.Class.method`, `pkg.mod.outer.inner`, `pkg.mod` for module code. */
+  id: string;
+  kind: DefinitionKind;
+  /** Repository-relative POSIX path of the file that defines it. */
+  file: string;
+  /** 1-based, inclusive line range. A module spans its whole file. */
+  startLine: number;
+  endLine: number;
+}
+
+/** A repository's call graph at one revision, all languages merged. */
+export interface CallGraph {
+  defs: Map<string, Definition>;
+  /** caller id → callee ids (callees may be external, e.g. `<builtin>.len`). */
+  calls: Map<string, Set<string>>;
+  /** function id → module-level binding ids (constants, configuration values, imports) it reads. */
+  reads: Map<string, Set<string>>;
+  /** Files that could not be parsed, with the reason (they make the gate fail closed). */
+  unparsable: { file: string; reason: string }[];
+  /** Source text per file, kept so SQL/host rules can inspect definitions. */
+  files: Map<string, { language: GateLanguage; text: string }>;
+}
+
+export type Revision = 'base' | 'head';
+
+export interface ChangedFunction {
+  id: string;
+  file: string;
+  revision: Revision;
+  kind: DefinitionKind;
+  /** The changed lines (1-based, in that revision) that fall inside this definition. */
+  lines: number[];
+  /** Why it counts as changed: its own lines changed, or a binding it reads changed. */
+  via: 'lines' | 'binding';
+  /** For via = 'binding': the binding whose change reached it. */
+  binding?: string;
+}
+
+/** A call path that makes a change regulated. `nodes` runs in call order (caller first). */
+export interface GatePath {
+  /** The regulated root at one end of the path (a root from config, or a function matching a SQL/host rule). */
+  root: string;
+  /** Why the root is regulated: `root` (configured name), `writes table T`, `calls payment host H`. */
+  rootRule: string;
+  /** The changed definition at the other end. */
+  changed: string;
+  /** `root-reaches-changed`: the root calls … calls the change; `changed-reaches-root`: the change calls … calls the root. */
+  direction: 'root-reaches-changed' | 'changed-reaches-root';
+  revision: Revision;
+  nodes: string[];
+  /** Human-readable form, e.g. `app.approve_loan → app.score → util.round_half_even (changed)`. */
+  text: string;
+}
+
+export interface ZoneMatch {
+  name: string;
+  path: string;
+  obligations: string[];
+  approvers: string[];
+  approverGroups: string[];
+  /** Paths the reviewing agent may read besides the zone itself. */
+  sharedPaths: string[];
+  /** Changed files inside the zone. */
+  files: string[];
+  /** Whether this zone by itself requires human review (obligation `human-review` or required approvers). */
+  requiresReview: boolean;
+}
+
+export type GateReasonKind = 'call-path' | 'zone' | 'sql' | 'host' | 'unparsable' | 'root-changed';
+
+export interface GateReason {
+  kind: GateReasonKind;
+  message: string;
+  file?: string;
+  id?: string;
+}
+
+export interface GateResult {
+  /** true = human review required (exit 2). */
+  flagged: boolean;
+  reasons: GateReason[];
+  paths: GatePath[];
+  changedFunctions: ChangedFunction[];
+  /** Zones the change touches; the pipeline limits an agent's reads to their paths + sharedPaths. */
+  zones: ZoneMatch[];
+  /** Union of the touched zones' path globs and all declared shared paths (read-narrowing input). */
+  readScope: string[];
+  unparsable: { file: string; revision: Revision; reason: string }[];
+  changedFiles: string[];
+  base: string;
+  head: string;
+  /** The regulated roots found in the head graph. */
+  roots: string[];
+}
