@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import path from 'node:path';
 
 /**
  * The [audit] table of bulwark.toml (owned by the audit subsystem). Unknown keys are errors.
@@ -30,3 +31,16 @@ export const auditConfigSchema = z
 export type AuditConfig = z.infer<typeof auditConfigSchema>;
 
 export const DEFAULT_TIMESTAMP_TOLERANCE_MS = 5_000;
+
+/** The table with relative paths resolved against the config file's folder (URLs untouched). */
+export function resolveAuditConfigPaths(cfg: AuditConfig | undefined, dir: string): AuditConfig {
+  const out: AuditConfig = { ...(cfg ?? {}) };
+  const abs = (p: string | undefined) => (p === undefined || /^postgres(ql)?:\/\//i.test(p) ? p : path.resolve(dir, p));
+  out.db = abs(out.db);
+  out.key_file = abs(out.key_file);
+  out.checkpoint_file = abs(out.checkpoint_file);
+  out.trusted_key = abs(out.trusted_key);
+  out.verify_state = abs(out.verify_state);
+  for (const k of Object.keys(out) as (keyof AuditConfig)[]) if (out[k] === undefined) delete out[k];
+  return out;
+}

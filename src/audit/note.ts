@@ -80,8 +80,23 @@ function decodeKeyData(b64: string, what: string): Buffer {
   return data.subarray(1);
 }
 
+/** Splits on '+' into at most n parts (the last keeps any further '+'). */
+function splitPlus(s: string, n: number): string[] {
+  const out: string[] = [];
+  let rest = s;
+  while (out.length < n - 1) {
+    const i = rest.indexOf('+');
+    if (i < 0) break;
+    out.push(rest.slice(0, i));
+    rest = rest.slice(i + 1);
+  }
+  out.push(rest);
+  return out;
+}
+
 export function parseSignerKey(text: string): SignerKey {
-  const parts = text.trim().split('+');
+  // Base64 key data may itself contain '+', so only the first four separators count.
+  const parts = splitPlus(text.trim(), 5);
   if (parts.length !== 5 || parts[0] !== 'PRIVATE' || parts[1] !== 'KEY') {
     throw new NoteError('signing key: expected PRIVATE+KEY+<name>+<keyid>+<data>');
   }
@@ -96,7 +111,7 @@ export function parseSignerKey(text: string): SignerKey {
 
 export function parseVerifierKey(text: string): VerifierKey {
   const trimmed = text.trim();
-  const parts = trimmed.split('+');
+  const parts = splitPlus(trimmed, 3);
   if (parts.length !== 3) throw new NoteError('verifier key: expected <name>+<keyid>+<data>');
   const [name, hash, data] = parts as [string, string, string];
   checkKeyName(name);

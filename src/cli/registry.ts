@@ -1,5 +1,7 @@
 import type { CommandModule } from './command-module.js';
 // One import per subsystem; each owns its file under ./commands/.
+import * as auditCommands from './commands/audit.js';
 
 export const commandModules: CommandModule[] = [
+  auditCommands,
 ];

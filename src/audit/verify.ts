@@ -1,0 +1,325 @@
+import { decodeBlob } from './blobs.js';
+import { DEFAULT_TIMESTAMP_TOLERANCE_MS } from './config.js';
+import { blobRefs, decodeEntry, queryColumns, type Entry } from './entries.js';
+import { CompactRange, EMPTY_ROOT, leafHash } from './merkle.js';
+import { openCheckpoint, type Checkpoint, type VerifierKey } from './note.js';
+import type { LogStore } from './store.js';
+import { stateKey, type TrustedCheckpoint, type VerifierState } from './verify-state.js';
+
+/**
+ * Offline verification of a whole log against trusted keys and the verifier's own state.
+ * Everything is recomputed from the stored entry bytes; cached hashes and query columns are only
+ * compared, never trusted. Streams the entries once, so memory stays O(log n) plus blob refs.
+ */
+
+export type ProblemCode =
+  | 'guard_missing'
+  | 'entry_missing'
+  | 'leaf_hash_mismatch'
+  | 'entry_invalid'
+  | 'column_mismatch'
+  | 'time_order'
+  | 'checkpoint_gap'
+  | 'checkpoint_invalid'
+  | 'checkpoint_origin'
+  | 'checkpoint_order'
+  | 'checkpoint_root_mismatch'
+  | 'checkpoint_beyond_log'
+  | 'no_checkpoint'
+  | 'trusted_rollback'
+  | 'trusted_mismatch'
+  | 'trusted_checkpoint_missing'
+  | 'trusted_origin_changed'
+  | 'blob_missing'
+  | 'blob_mismatch';
+
+export interface VerifyProblem {
+  code: ProblemCode;
+  message: string;
+  /** The first entry index the problem concerns, when there is one. */
+  index?: number;
+  /** The checkpoint seq the problem concerns, when there is one. */
+  checkpoint?: number;
+}
+
+export interface VerifyOptions {
+  store: LogStore;
+  trustedKeys: VerifierKey[];
+  /** Extra checkpoints kept away from the database (e.g. the --checkpoint file), as note texts. */
+  externalCheckpoints?: { label: string; note: string }[];
+  /** The verifier's state (last trusted checkpoint per origin+key); undefined = first use. */
+  state?: VerifierState;
+  /** Trust a log whose origin is new for a key the state already knows. */
+  acceptNewOrigin?: boolean;
+  toleranceMs?: number;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  origin: string | null;
+  treeSize: number;
+  rootHash: string;
+  checkpoints: number;
+  /** Largest tree size covered by a valid signed checkpoint. */
+  signedSize: number;
+  /** Entries after the newest checkpoint (not yet signed; a run may be in progress). */
+  unsignedTail: number;
+  blobs: { referenced: number; checked: number; purged: number; archived: number; stored: number };
+  problems: VerifyProblem[];
+  /** The lowest entry index any problem concerns, or null. */
+  firstBadIndex: number | null;
+  /** What the state should now trust (set only when ok). */
+  trusted: TrustedCheckpoint[];
+}
+
+interface SizeCheck {
+  size: number;
+  root: Buffer;
+  onMismatch: () => VerifyProblem;
+}
+
+export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
+  const { store } = opts;
+  const tolerance = opts.toleranceMs ?? DEFAULT_TIMESTAMP_TOLERANCE_MS;
+  const problems: VerifyProblem[] = [];
+  const add = (p: VerifyProblem) => problems.push(p);
+
+  for (const g of await store.checkGuards()) add({ code: 'guard_missing', message: g });
+
+  const origin = (await store.getMeta('origin')) ?? null;
+  const treeSize = await store.size();
+
+  // Checkpoints: dense seq, valid signature by a trusted key, this log's origin, sizes never shrink.
+  const stored = await store.listCheckpoints();
+  const valid: { seq: number; cp: Checkpoint & { key: VerifierKey }; label: string }[] = [];
+  let lastSize = -1;
+  stored.forEach((c, i) => {
+    if (c.seq !== i) {
+      add({ code: 'checkpoint_gap', checkpoint: i, message: `checkpoint ${i} is missing (next stored is ${c.seq}): checkpoints were deleted` });
+    }
+    let cp: Checkpoint & { key: VerifierKey };
+    try {
+      cp = openCheckpoint(c.note, opts.trustedKeys);
+    } catch (e) {
+      add({ code: 'checkpoint_invalid', checkpoint: c.seq, message: `checkpoint ${c.seq}: ${(e as Error).message}` });
+      return;
+    }
+    if (cp.origin !== origin) {
+      add({ code: 'checkpoint_origin', checkpoint: c.seq, message: `checkpoint ${c.seq} is for origin ${JSON.stringify(cp.origin)}, not this log's ${JSON.stringify(origin)}` });
+      return;
+    }
+    if (cp.treeSize !== c.treeSize) {
+      add({ code: 'column_mismatch', checkpoint: c.seq, message: `checkpoint ${c.seq} column says size ${c.treeSize} but the signed note says ${cp.treeSize}` });
+    }
+    if (cp.treeSize < lastSize) {
+      add({ code: 'checkpoint_order', checkpoint: c.seq, message: `checkpoint ${c.seq} has size ${cp.treeSize}, smaller than the previous ${lastSize}` });
+    }
+    lastSize = Math.max(lastSize, cp.treeSize);
+    valid.push({ seq: c.seq, cp, label: `checkpoint ${c.seq}` });
+  });
+  for (const ext of opts.externalCheckpoints ?? []) {
+    try {
+      const cp = openCheckpoint(ext.note, opts.trustedKeys);
+      if (cp.origin !== origin) {
+        add({ code: 'checkpoint_origin', message: `${ext.label} is for origin ${JSON.stringify(cp.origin)}, not this log's ${JSON.stringify(origin)}` });
+      } else {
+        valid.push({ seq: -1, cp, label: ext.label });
+      }
+    } catch (e) {
+      add({ code: 'checkpoint_invalid', message: `${ext.label}: ${(e as Error).message}` });
+    }
+  }
+
+  // Every root we must reproduce while streaming: checkpoints and the state's trusted ones.
+  const checks: SizeCheck[] = [];
+  for (const v of valid) {
+    if (v.cp.treeSize > treeSize) {
+      add({
+        code: 'checkpoint_beyond_log',
+        checkpoint: v.seq >= 0 ? v.seq : undefined,
+        index: treeSize,
+        message: `${v.label} is signed for ${v.cp.treeSize} entries but the log has ${treeSize}: entries were removed (truncated)`,
+      });
+      continue;
+    }
+    checks.push({
+      size: v.cp.treeSize,
+      root: v.cp.rootHash,
+      onMismatch: () => ({
+        code: 'checkpoint_root_mismatch',
+        checkpoint: v.seq >= 0 ? v.seq : undefined,
+        message: `${v.label} (size ${v.cp.treeSize}) does not match the root recomputed from the entries`,
+      }),
+    });
+  }
+  const trustedNow = relevantTrusted(opts, origin, add);
+  for (const t of trustedNow) {
+    if (t.treeSize > treeSize) {
+      add({
+        code: 'trusted_rollback',
+        index: treeSize,
+        message: `the verifier previously trusted ${t.treeSize} entries but the log has ${treeSize}: rolled back or truncated`,
+      });
+      continue;
+    }
+    checks.push({
+      size: t.treeSize,
+      root: Buffer.from(t.rootHash, 'base64'),
+      onMismatch: () => ({
+        code: 'trusted_mismatch',
+        message: `the first ${t.treeSize} entries no longer match the checkpoint this verifier trusted before: the log was rewritten or replaced`,
+      }),
+    });
+    if (t.treeSize > lastSize && t.treeSize > 0) {
+      add({
+        code: 'trusted_checkpoint_missing',
+        message: `no checkpoint in the log covers the ${t.treeSize} entries this verifier trusted before: checkpoints were deleted or rolled back`,
+      });
+    }
+  }
+  checks.sort((a, b) => a.size - b.size);
+
+  // Stream every entry once.
+  const range = new CompactRange();
+  const referenced = new Map<string, number>();
+  const purged = new Set<string>();
+  const archived = new Set<string>();
+  let checkAt = 0;
+  const runChecks = () => {
+    while (checkAt < checks.length && checks[checkAt]!.size === range.size) {
+      const c = checks[checkAt++]!;
+      const root = range.size === 0 ? EMPTY_ROOT : range.root();
+      if (!Buffer.from(root).equals(c.root)) {
+        const p = c.onMismatch();
+        add({ ...p, index: p.index ?? firstDivergence(c.size) });
+      }
+    }
+  };
+  // Which index made a root go wrong is unknowable from the root alone; report the first entry
+  // whose stored hash already disagreed, else the checkpoint's last entry.
+  let firstLeafProblem: number | null = null;
+  const firstDivergence = (size: number): number => (firstLeafProblem !== null && firstLeafProblem < size ? firstLeafProblem : size - 1);
+  const flagLeaf = (i: number) => {
+    if (firstLeafProblem === null) firstLeafProblem = i;
+  };
+  runChecks();
+  let expected = 0;
+  let prevTime: number | null = null;
+  for await (const batch of store.readEntries(0, treeSize)) {
+    for (const row of batch) {
+      if (row.index !== expected) {
+        add({ code: 'entry_missing', index: expected, message: `entries ${expected}..${row.index - 1} are missing (deleted)` });
+        flagLeaf(expected);
+        expected = row.index;
+      }
+      const leaf = leafHash(row.bytes);
+      if (!leaf.equals(row.leafHash)) {
+        add({ code: 'leaf_hash_mismatch', index: row.index, message: `entry ${row.index}: stored leaf hash does not match its bytes` });
+        flagLeaf(row.index);
+      }
+      let entry: Entry | undefined;
+      try {
+        entry = decodeEntry(row.bytes);
+      } catch (e) {
+        add({ code: 'entry_invalid', index: row.index, message: `entry ${row.index}: ${(e as Error).message}` });
+        flagLeaf(row.index);
+      }
+      if (entry) {
+        const cols = queryColumns(entry);
+        if (cols.kind !== row.kind || cols.timeMs !== row.timeMs || cols.runId !== row.runId) {
+          add({ code: 'column_mismatch', index: row.index, message: `entry ${row.index}: stored query columns (kind/time/run_id) disagree with the entry bytes` });
+        }
+        if (prevTime !== null && cols.timeMs < prevTime - tolerance) {
+          add({
+            code: 'time_order',
+            index: row.index,
+            message: `entry ${row.index}: time ${entry.time} is ${prevTime - cols.timeMs} ms before the previous entry (tolerance ${tolerance} ms)`,
+          });
+        }
+        prevTime = prevTime === null ? cols.timeMs : Math.max(prevTime, cols.timeMs);
+        for (const ref of blobRefs(entry)) if (!referenced.has(ref)) referenced.set(ref, row.index);
+        if (entry.kind === 'retention_move') for (const b of entry.blobs) (entry.to === 'purged' ? purged : archived).add(b);
+      }
+      range.push(leaf);
+      expected = row.index + 1;
+      runChecks();
+    }
+  }
+  if (expected !== treeSize) add({ code: 'entry_missing', index: expected, message: `entries ${expected}..${treeSize - 1} are missing` });
+
+  if (treeSize > 0 && valid.filter((v) => v.seq >= 0).length === 0) {
+    add({ code: 'no_checkpoint', index: 0, message: `the log has ${treeSize} entries but no valid signed checkpoint` });
+  }
+
+  // Blobs: every referenced one is stored and matches its address, or retention says where it went.
+  const blobs = { referenced: referenced.size, checked: 0, purged: 0, archived: 0, stored: 0 };
+  const storedAddresses = new Set(await store.listBlobAddresses());
+  blobs.stored = storedAddresses.size;
+  for (const [address, index] of referenced) {
+    if (!storedAddresses.has(address)) {
+      if (purged.has(address)) blobs.purged++;
+      else if (archived.has(address)) blobs.archived++;
+      else add({ code: 'blob_missing', index, message: `entry ${index}: blob ${address} is missing and no retention_move entry accounts for it` });
+    }
+  }
+  for (const address of storedAddresses) {
+    const blob = await store.getBlob(address);
+    try {
+      if (!blob) throw new Error(`blob ${address} vanished during verify`);
+      decodeBlob(blob);
+      blobs.checked++;
+    } catch (e) {
+      add({ code: 'blob_mismatch', index: referenced.get(address), message: (e as Error).message });
+    }
+  }
+
+  const root = treeSize === 0 ? EMPTY_ROOT : range.size === treeSize ? range.root() : EMPTY_ROOT;
+  const signedSize = Math.max(0, ...valid.filter((v) => v.seq >= 0 && v.cp.treeSize <= treeSize).map((v) => v.cp.treeSize));
+  const indices = problems.map((p) => p.index).filter((i): i is number => i !== undefined);
+  const ok = problems.length === 0;
+  const trusted: TrustedCheckpoint[] = [];
+  if (ok && origin !== null) {
+    // Trust the newest valid checkpoint per key.
+    for (const key of opts.trustedKeys) {
+      const newest = valid.filter((v) => v.cp.key.keyId.equals(key.keyId) && v.cp.key.name === key.name).sort((a, b) => b.cp.treeSize - a.cp.treeSize)[0];
+      if (newest) {
+        trusted.push({ origin, key: key.text, treeSize: newest.cp.treeSize, rootHash: newest.cp.rootHash.toString('base64') });
+      }
+    }
+  }
+  return {
+    ok,
+    origin,
+    treeSize,
+    rootHash: Buffer.from(root).toString('base64'),
+    checkpoints: stored.length,
+    signedSize,
+    unsignedTail: treeSize - signedSize,
+    blobs,
+    problems: problems.sort((a, b) => (a.index ?? Infinity) - (b.index ?? Infinity)),
+    firstBadIndex: indices.length ? Math.min(...indices) : null,
+    trusted,
+  };
+}
+
+/** The state's trusted checkpoints for this log; flags a log that replaced a known one. */
+function relevantTrusted(opts: VerifyOptions, origin: string | null, add: (p: VerifyProblem) => void): TrustedCheckpoint[] {
+  const state = opts.state;
+  if (!state) return [];
+  const out: TrustedCheckpoint[] = [];
+  for (const key of opts.trustedKeys) {
+    const mine = origin !== null ? state.logs[stateKey(origin, key.text)] : undefined;
+    if (mine) {
+      out.push(mine);
+      continue;
+    }
+    const others = Object.values(state.logs).filter((t) => t.key === key.text && t.origin !== origin);
+    if (others.length > 0 && !opts.acceptNewOrigin) {
+      add({
+        code: 'trusted_origin_changed',
+        message: `this verifier trusts key ${key.name} for log ${others.map((o) => JSON.stringify(o.origin)).join(', ')}, but this database is log ${JSON.stringify(origin)}: the database was replaced (pass --accept-new-log if it is really a new log)`,
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,337 @@
+import { Command, Option } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadBulwarkConfig } from '../../config/bulwark-config.js';
+import { ExitCode, UsageError } from '../../errors.js';
+import { resolveAuditConfigPaths, type AuditConfig } from '../../audit/config.js';
+import { decodeEntry, EntryError, type Entry, type EntryInput } from '../../audit/entries.js';
+import { writeKeyPair, loadVerifierKey } from '../../audit/keys.js';
+import { defaultKeyPath, defaultVerifyStatePath, displayLocation, publicKeyPathFor, resolveDbLocation } from '../../audit/locations.js';
+import { openAuditLogImpl, openStore, type AuditLogImpl } from '../../audit/log.js';
+import { verifyInclusion } from '../../audit/merkle.js';
+import { parseCheckpointBody, parseNote } from '../../audit/note.js';
+import { verifyLog, type VerifyReport } from '../../audit/verify.js';
+import { mergeTrusted, readVerifierState, writeVerifierState } from '../../audit/verify-state.js';
+import type { CommandModule } from '../command-module.js';
+
+/**
+ * `bulwark audit keygen|verify|checkpoint|proof|record|show`. Thin: resolve flags and config, call
+ * src/audit, print. Verification failure exits 5 (fails closed); bad flags or files exit 3.
+ */
+
+interface CommonFlags {
+  db?: string;
+  auditDb?: string;
+  config?: string;
+}
+
+function auditConfig(flags: CommonFlags): AuditConfig {
+  if (flags.config) {
+    const cfg = loadBulwarkConfig(flags.config);
+    return resolveAuditConfigPaths(cfg.audit, cfg.dir);
+  }
+  const cwdConfig = path.join(process.cwd(), 'bulwark.toml');
+  if (!existsSync(cwdConfig)) return {};
+  const cfg = loadBulwarkConfig(cwdConfig);
+  return resolveAuditConfigPaths(cfg.audit, cfg.dir);
+}
+
+function withCommon(cmd: Command): Command {
+  return cmd
+    .option('--db <path>', 'audit database: SQLite path or postgres:// URL')
+    .addOption(new Option('--audit-db <path>', 'same as --db').hideHelp())
+    .option('--config <file>', 'bulwark.toml to read the [audit] table from (default: ./bulwark.toml if present)');
+}
+
+function dbFlag(flags: CommonFlags): string | undefined {
+  if (flags.db && flags.auditDb && flags.db !== flags.auditDb) throw new UsageError('--db and --audit-db disagree');
+  return flags.db ?? flags.auditDb;
+}
+
+async function withLog<T>(flags: CommonFlags, extra: { keyFile?: string; checkpointFile?: string; mustExist?: boolean }, fn: (log: AuditLogImpl) => Promise<T>): Promise<T> {
+  const config = auditConfig(flags);
+  const log = await openAuditLogImpl({ location: dbFlag(flags), config, keyFile: extra.keyFile, checkpointFile: extra.checkpointFile, mustExist: extra.mustExist });
+  try {
+    return await fn(log);
+  } finally {
+    await log.close();
+  }
+}
+
+function parseIndex(v: string): number {
+  if (!/^(0|[1-9][0-9]*)$/.test(v) || !Number.isSafeInteger(Number(v))) throw new UsageError(`--index ${JSON.stringify(v)} is not a non-negative integer`);
+  return Number(v);
+}
+
+/** `--since`: an ISO date/time, or a duration back from now like 30m, 24h, 7d. */
+export function parseSince(v: string, now = Date.now()): number {
+  const rel = /^(\d+)([smhd])$/.exec(v);
+  if (rel) return now - Number(rel[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 's' | 'm' | 'h' | 'd'];
+  const t = /^\d{4}-\d{2}-\d{2}/.test(v) ? Date.parse(v) : NaN;
+  if (Number.isNaN(t)) throw new UsageError(`--since ${JSON.stringify(v)}: expected an ISO date/time or a duration like 24h or 7d`);
+  return t;
+}
+
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+function summarize(entry: Entry): string {
+  const { v: _v, kind: _k, time: _t, ...rest } = entry as Entry & Record<string, unknown>;
+  const parts = Object.entries(rest).map(([k, val]) => `${k}=${typeof val === 'string' ? val : JSON.stringify(val)}`);
+  const line = parts.join(' ');
+  return line.length > 200 ? line.slice(0, 197) + '...' : line;
+}
+
+function printReport(r: VerifyReport, location: string, stateNote: string): void {
+  const out: string[] = [];
+  out.push(`audit log ${location} (origin ${r.origin ?? '(none)'}): ${r.treeSize} entries, root ${r.rootHash}`);
+  out.push(`checkpoints: ${r.checkpoints}; signed up to ${r.signedSize}; ${r.unsignedTail} entries after the last checkpoint`);
+  out.push(
+    `blobs: ${r.blobs.referenced} referenced, ${r.blobs.checked} stored and checked, ${r.blobs.purged} purged per policy, ${r.blobs.archived} archived (not checked here)`,
+  );
+  if (r.ok) {
+    out.push(`OK ${stateNote}`);
+  } else {
+    const first = r.problems[0]!;
+    out.push(`FAILED: ${r.problems.length} problem(s); first bad index ${r.firstBadIndex ?? '(none)'}`);
+    for (const p of r.problems.slice(0, 50)) out.push(`  [${p.code}]${p.index !== undefined ? ` index ${p.index}` : ''}: ${p.message}`);
+    if (r.problems.length > 50) out.push(`  ... ${r.problems.length - 50} more`);
+    void first;
+  }
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+export const auditCommandModule: CommandModule = {
+  register(program, setExit) {
+    const audit = program.command('audit').description('Tamper-evident audit log: keys, verification, checkpoints, proofs, records');
+
+    audit
+      .command('keygen')
+      .description('Create the Ed25519 checkpoint signing key (0600) and its public verifier key (<out>.pub)')
+      .option('--out <path>', 'private key file (default: the per-user config dir)')
+      .option('--name <name>', 'key name shown in signature lines', 'bulwark-audit')
+      .option('--force', 'replace an existing key')
+      .option('--force-in-repo', 'allow writing the key inside a git work tree')
+      .action((o: { out?: string; name: string; force?: boolean; forceInRepo?: boolean }) => {
+        const res = writeKeyPair(o.out ?? defaultKeyPath(), { name: o.name, force: o.force, allowInRepo: o.forceInRepo });
+        process.stdout.write(`private key: ${res.keyFile}\npublic key:  ${res.publicKeyFile}\n${res.verifierKey}\n`);
+        setExit(ExitCode.Pass);
+      });
+
+    withCommon(
+      audit
+        .command('verify')
+        .description('Recompute the whole log and check it against the trusted key, checkpoints and this verifier\'s state')
+        .option('--trusted-key <file>', 'verifier key (C2SP vkey) to trust; default [audit] trusted_key, else <signing key>.pub')
+        .option('--checkpoint <file>', 'a checkpoint kept away from the database that the log must match')
+        .option('--state <file>', 'verifier state file (default [audit] verify_state, else the per-user state dir)')
+        .option('--no-state-update', 'do not record the newly verified checkpoint')
+        .option('--accept-new-log', 'trust a log whose origin this verifier has not seen for this key')
+        .option('--json', 'print the report as JSON'),
+    ).action(
+      async (o: CommonFlags & { trustedKey?: string; checkpoint?: string; state?: string; stateUpdate: boolean; acceptNewLog?: boolean; json?: boolean }) => {
+        const config = auditConfig(o);
+        const location = resolveDbLocation(dbFlag(o), config.db);
+        const keyFile = o.trustedKey ?? config.trusted_key ?? publicKeyPathFor(config.key_file ?? defaultKeyPath());
+        if (!existsSync(keyFile)) throw new UsageError(`trusted key ${keyFile} does not exist (pass --trusted-key FILE)`);
+        const trusted = loadVerifierKey(keyFile);
+        const external = o.checkpoint ? [{ label: `checkpoint file ${o.checkpoint}`, note: readText(o.checkpoint, 'checkpoint file') }] : [];
+        const statePath = o.state ?? config.verify_state ?? defaultVerifyStatePath();
+        const state = readVerifierState(statePath);
+        const store = await openStore(location, { mustExist: true, readonly: true });
+        let report: VerifyReport;
+        try {
+          report = await verifyLog({
+            store,
+            trustedKeys: [trusted],
+            externalCheckpoints: external,
+            state,
+            acceptNewOrigin: o.acceptNewLog,
+            toleranceMs: config.timestamp_tolerance_ms,
+          });
+        } finally {
+          await store.close();
+        }
+        let stateNote = '(verifier state not updated)';
+        if (report.ok && o.stateUpdate && report.trusted.length > 0) {
+          writeVerifierState(statePath, mergeTrusted(state, report.trusted));
+          stateNote = `(verifier state ${statePath} now trusts size ${Math.max(...report.trusted.map((t) => t.treeSize))})`;
+        }
+        if (o.json) process.stdout.write(JSON.stringify({ location: displayLocation(location), statePath, ...report }, null, 2) + '\n');
+        else printReport(report, displayLocation(location), stateNote);
+        if (!report.ok) {
+          const first = report.problems[0]!;
+          process.stderr.write(`bulwark: audit log verification failed${report.firstBadIndex !== null ? ` at index ${report.firstBadIndex}` : ''}: ${first.message}\n`);
+          setExit(ExitCode.Internal);
+        } else setExit(ExitCode.Pass);
+      },
+    );
+
+    withCommon(
+      audit
+        .command('checkpoint')
+        .description('Sign a checkpoint of the current tree, store it, and write it to the checkpoint file')
+        .option('--key <file>', 'signing key (default [audit] key_file, else the per-user key, created if missing)')
+        .option('--out <file>', 'also write the checkpoint here (default [audit] checkpoint_file)'),
+    ).action(async (o: CommonFlags & { key?: string; out?: string }) => {
+      await withLog(o, { keyFile: o.key, checkpointFile: o.out }, async (log) => {
+        const cp = await log.checkpoint();
+        process.stdout.write(cp.note);
+        if (cp.file) process.stderr.write(`bulwark: checkpoint written to ${cp.file}\n`);
+      });
+      setExit(ExitCode.Pass);
+    });
+
+    withCommon(
+      audit
+        .command('proof')
+        .description('Print the inclusion proof of one entry against a checkpoint (default: the newest stored one)')
+        .requiredOption('--index <n>', 'entry index')
+        .option('--checkpoint <file>', 'prove against this checkpoint')
+        .option('--json', 'print as JSON'),
+    ).action(async (o: CommonFlags & { index: string; checkpoint?: string; json?: boolean }) => {
+      const index = parseIndex(o.index);
+      await withLog(o, { mustExist: true }, async (log) => {
+        let note: string | null = null;
+        if (o.checkpoint) note = readText(o.checkpoint, 'checkpoint file');
+        else {
+          const cps = await log.store.listCheckpoints();
+          note = cps.length ? cps[cps.length - 1]!.note : null;
+        }
+        let treeSize: number;
+        let root: Uint8Array;
+        if (note !== null) {
+          let body;
+          try {
+            body = parseCheckpointBody(parseNote(note).text);
+          } catch (e) {
+            throw new UsageError(`checkpoint: ${(e as Error).message}`);
+          }
+          if (body.origin !== log.origin) throw new UsageError(`checkpoint is for origin ${JSON.stringify(body.origin)}, not ${JSON.stringify(log.origin)}`);
+          treeSize = body.treeSize;
+          root = body.rootHash;
+        } else {
+          treeSize = await log.size();
+          root = await log.rootAt(treeSize);
+        }
+        if (index >= treeSize) throw new UsageError(`--index ${index} is not in the checkpointed tree of ${treeSize} entries`);
+        const entry = await log.store.getEntry(index);
+        if (!entry) throw new UsageError(`entry ${index} is not in the log`);
+        const proof = await log.inclusionProof(index, treeSize);
+        const leaf = entry.leafHash;
+        let valid = true;
+        try {
+          verifyInclusion(index, treeSize, leaf, proof, root);
+        } catch {
+          valid = false;
+        }
+        const b64 = (h: Uint8Array) => Buffer.from(h).toString('base64');
+        const result = {
+          index,
+          treeSize,
+          leafHash: b64(leaf),
+          proof: proof.map(b64),
+          root: b64(root),
+          valid,
+          checkpoint: note,
+          entry: Buffer.from(entry.bytes).toString('utf8'),
+        };
+        if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+        else {
+          process.stdout.write(
+            [
+              `entry ${index} in tree of ${treeSize}${note === null ? ' (no checkpoint yet: current tree, unsigned)' : ''}`,
+              `leaf hash: ${result.leafHash}`,
+              `root:      ${result.root}`,
+              `proof (${proof.length} hashes, leaf to root):`,
+              ...result.proof.map((p) => `  ${p}`),
+              `entry: ${result.entry}`,
+              valid ? 'proof verifies against the root' : 'PROOF DOES NOT VERIFY against the root',
+            ].join('\n') + '\n',
+          );
+        }
+        if (!valid) {
+          process.stderr.write('bulwark: the stored entry does not match the checkpoint (run bulwark audit verify)\n');
+          setExit(ExitCode.Internal);
+        } else setExit(ExitCode.Pass);
+      });
+    });
+
+    const record = audit.command('record').description('Append an event to the audit log');
+    withCommon(
+      record
+        .command('deploy')
+        .description('Record a deployment (for deployment correlation) and sign a checkpoint')
+        .requiredOption('--commit <sha>', 'deployed commit (hex)')
+        .requiredOption('--env <name>', 'environment name')
+        .option('--url <url>', 'deployment URL')
+        .option('--actor <id>', 'who deployed')
+        .option('--run <id>', 'related Bulwark run id')
+        .option('--key <file>', 'checkpoint signing key'),
+    ).action(async (o: CommonFlags & { commit: string; env: string; url?: string; actor?: string; run?: string; key?: string }) => {
+      const input: EntryInput = {
+        kind: 'deploy',
+        commit: o.commit.toLowerCase(),
+        env: o.env,
+        ...(o.url !== undefined ? { url: o.url } : {}),
+        ...(o.actor !== undefined ? { actor: o.actor } : {}),
+        ...(o.run !== undefined ? { run_id: o.run } : {}),
+      };
+      await withLog(o, { keyFile: o.key }, async (log) => {
+        let res;
+        try {
+          res = await log.append(input);
+        } catch (e) {
+          if (e instanceof EntryError) throw new UsageError(e.message.replace(/^invalid deploy entry: /, 'deploy: --'));
+          throw e;
+        }
+        const cp = await log.checkpoint();
+        process.stdout.write(`recorded deploy as entry ${res.index}; checkpoint at size ${cp.treeSize}\n`);
+      });
+      setExit(ExitCode.Pass);
+    });
+
+    withCommon(
+      audit
+        .command('show')
+        .description('List entries, oldest first')
+        .option('--run <id>', 'only this run')
+        .option('--kind <kind>', 'only this entry kind')
+        .option('--since <time>', 'ISO date/time, or a duration back from now (30m, 24h, 7d)')
+        .option('--limit <n>', 'at most this many entries')
+        .option('--json', 'print JSON (one array of {index, leafHash, entry})'),
+    ).action(async (o: CommonFlags & { run?: string; kind?: string; since?: string; limit?: string; json?: boolean }) => {
+      const sinceMs = o.since !== undefined ? parseSince(o.since) : undefined;
+      const limit = o.limit !== undefined ? parseIndex(o.limit) : undefined;
+      await withLog(o, { mustExist: true }, async (log) => {
+        const rows = await log.store.queryEntries({ runId: o.run, kind: o.kind, sinceMs, limit });
+        const items = rows.map((r) => {
+          let entry: Entry | null = null;
+          try {
+            entry = decodeEntry(r.bytes);
+          } catch {
+            entry = null;
+          }
+          return { index: r.index, leafHash: Buffer.from(r.leafHash).toString('hex'), entry, raw: entry ? undefined : Buffer.from(r.bytes).toString('utf8') };
+        });
+        if (o.json) {
+          process.stdout.write(JSON.stringify(items, null, 2) + '\n');
+        } else {
+          for (const it of items) {
+            if (!it.entry) process.stdout.write(`${it.index}\t(invalid entry bytes; run bulwark audit verify)\n`);
+            else process.stdout.write(`${it.index}\t${it.entry.time}\t${it.entry.kind}\t${summarize(it.entry)}\n`);
+          }
+          if (items.length === 0) process.stderr.write('bulwark: no matching entries\n');
+        }
+      });
+      setExit(ExitCode.Pass);
+    });
+  },
+};
+
+export const { register } = auditCommandModule;
