@@ -1,7 +1,9 @@
 import type { CommandModule } from './command-module.js';
 // One import per subsystem; each owns its file under ./commands/.
 import * as auditCommands from './commands/audit.js';
+import * as gateCommands from './commands/gate.js';
 
 export const commandModules: CommandModule[] = [
   auditCommands,
+  gateCommands,
 ];

@@ -1,0 +1,29 @@
+import type { GateResult } from './types.js';
+
+const MAX_LISTED = 50;
+
+/** Terminal/Markdown-friendly text of a decision: the verdict first, then the evidence. */
+export function renderGateText(r: GateResult): string {
+  const out: string[] = [];
+  const range = `${r.base.slice(0, 12)}...${r.head.slice(0, 12)}`;
+  out.push(r.flagged ? `bulwark gate: HUMAN REVIEW REQUIRED (${range})` : `bulwark gate: no human review required (${range})`);
+  const byKind = (k: string): string[] => r.reasons.filter((x) => x.kind === k).map((x) => x.message);
+  const section = (title: string, lines: string[]): void => {
+    if (lines.length === 0) return;
+    out.push(`${title}:`);
+    for (const l of lines.slice(0, MAX_LISTED)) out.push(`  ${l}`);
+    if (lines.length > MAX_LISTED) out.push(`  … and ${lines.length - MAX_LISTED} more (see --json)`);
+  };
+  section('regulated roots changed', byKind('root-changed'));
+  section('call paths (caller → callee)', byKind('call-path'));
+  section('zones', byKind('zone'));
+  section('SQL writes to regulated tables', byKind('sql'));
+  section('payment-processor hosts', byKind('host'));
+  section('files that could not be analysed (fail closed)', byKind('unparsable'));
+  const changed = [...new Set(r.changedFunctions.map((c) => c.id))];
+  out.push(`changed files: ${r.changedFiles.length}; changed definitions: ${changed.length}; regulated roots in head: ${r.roots.length}`);
+  const scoped = r.zones.filter((z) => !z.requiresReview).map((z) => z.name);
+  if (scoped.length > 0) out.push(`zones touched (no obligations): ${scoped.join(', ')}`);
+  if (!r.flagged && changed.length > 0) section('changed definitions (none on a regulated path)', changed);
+  return out.join('\n') + '\n';
+}
