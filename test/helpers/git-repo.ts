@@ -76,7 +76,7 @@ export class GitRepo {
   }
 
   cleanup(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 5 });
   }
 }
 
@@ -87,5 +87,8 @@ export function makeGitRepo(prefix = 'bulwark-git-'): GitRepo {
   repo.git('init', '-q', '-b', 'main');
   repo.git('config', 'core.autocrlf', 'false');
   repo.git('config', 'commit.gpgsign', 'false');
+  // no background auto-gc: it races with cleanup() and makes timings noisy
+  repo.git('config', 'gc.auto', '0');
+  repo.git('config', 'maintenance.auto', 'false');
   return repo;
 }
