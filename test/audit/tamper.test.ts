@@ -1,0 +1,389 @@
+import assert from 'node:assert/strict';
+import { copyFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { generateSignerKey, signCheckpoint, type SignerKey } from '../../src/audit/note.js';
+import { CompactRange, leafHash } from '../../src/audit/merkle.js';
+import { verifyLog, type VerifyReport, type ProblemCode } from '../../src/audit/verify.js';
+import { mergeTrusted, type VerifierState } from '../../src/audit/verify-state.js';
+import { openStore } from '../../src/audit/log.js';
+import { dropTriggers, llmCall, raw, tempLogDir, type TempLogDir } from './helpers.js';
+
+/**
+ * Every attack from the issue against a real SQLite file, each one must make verify fail. The
+ * attacker owns the database file (drops triggers, rewrites rows) and, where stated, even holds the
+ * signing key; the verifier holds only the public key, the checkpoint file and its state.
+ */
+
+const dirs: TempLogDir[] = [];
+after(() => dirs.forEach((d) => d.cleanup()));
+
+interface Fixture {
+  t: TempLogDir;
+  state: VerifierState;
+  blobs: string[];
+}
+
+const BASE = Date.parse('2026-01-05T10:00:00.000Z');
+const at = (s: number) => new Date(BASE + s * 1000).toISOString();
+
+/** 7 entries, blobs, two checkpoints (sizes 5 and 7), verified once so the state trusts size 7. */
+async function fixture(origin?: string, t: TempLogDir = tempLogDir()): Promise<Fixture> {
+  dirs.push(t);
+  const log = await t.open({ origin });
+  const blobs = [await log.putBlob('prompt one '.repeat(50)), await log.putBlob('prompt two '.repeat(50))];
+  await log.append({ kind: 'run_started', time: at(0), run_id: 'r1', command: 'review' });
+  await log.appendMany([llmCall('r1', 1, blobs[0]!, at(1)), llmCall('r1', 2, blobs[1]!, at(2)), llmCall('r1', 3, blobs[0]!, at(3))]);
+  await log.append({ kind: 'stage_finished', time: at(4), run_id: 'r1', stage: 'security', status: 'ok', duration_ms: 4000 });
+  await log.checkpoint();
+  await log.append({ kind: 'gate_decision', time: at(5), run_id: 'r1', flagged: true, reasons: ['payments reached'], zones: ['payments'] });
+  await log.append({ kind: 'run_finished', time: at(6), run_id: 'r1', status: 'approval_required', exit_code: 2, duration_ms: 6000 });
+  await log.checkpoint();
+  await log.close();
+  const first = await verify({ t, state: { version: 1, logs: {} }, blobs });
+  assert.equal(first.ok, true, JSON.stringify(first.problems));
+  return { t, state: mergeTrusted(undefined, first.trusted), blobs };
+}
+
+async function verify(fx: Fixture, extra: { externalNote?: string; db?: string; acceptNewOrigin?: boolean } = {}): Promise<VerifyReport> {
+  const store = await openStore(extra.db ?? fx.t.db, { mustExist: true, readonly: true });
+  try {
+    return await verifyLog({
+      store,
+      trustedKeys: [fx.t.verifier],
+      state: fx.state,
+      externalCheckpoints: extra.externalNote ? [{ label: 'checkpoint file', note: extra.externalNote }] : [],
+      acceptNewOrigin: extra.acceptNewOrigin,
+    });
+  } finally {
+    await store.close();
+  }
+}
+
+function assertFails(r: VerifyReport, code: ProblemCode, index?: number): void {
+  assert.equal(r.ok, false, 'verify must fail');
+  const codes = r.problems.map((p) => p.code);
+  assert.ok(codes.includes(code), `expected ${code}, got ${codes.join(', ')}`);
+  if (index !== undefined) assert.equal(r.firstBadIndex, index, `first bad index: ${JSON.stringify(r.problems)}`);
+}
+
+/** Rebuilds the tree from stored leaf hashes and signs it with `key` (an attacker holding the key). */
+function resign(db: string, origin: string, key: SignerKey, seq: number): void {
+  const d = raw(db);
+  try {
+    const leaves = d.prepare('SELECT leaf_hash FROM entries ORDER BY idx').pluck().all() as Buffer[];
+    const range = new CompactRange();
+    leaves.forEach((l) => range.push(l));
+    const note = signCheckpoint({ origin, treeSize: leaves.length, rootHash: range.root() }, key);
+    d.prepare('INSERT INTO checkpoints (seq, tree_size, note, created_ms) VALUES (?, ?, ?, ?)').run(seq, leaves.length, note, Date.now());
+  } finally {
+    d.close();
+  }
+}
+
+function originOf(db: string): string {
+  const d = raw(db);
+  try {
+    return d.prepare("SELECT value FROM meta WHERE key = 'origin'").pluck().get() as string;
+  } finally {
+    d.close();
+  }
+}
+
+describe('audit verify catches tampering', { timeout: 120_000 }, () => {
+  it('passes an untouched log and reports its size, checkpoints and blobs', async () => {
+    const fx = await fixture();
+    const r = await verify(fx);
+    assert.equal(r.ok, true);
+    assert.equal(r.treeSize, 7);
+    assert.equal(r.signedSize, 7);
+    assert.equal(r.checkpoints, 2);
+    assert.deepEqual(r.blobs, { referenced: 2, checked: 2, purged: 0, archived: 0, stored: 2 });
+  });
+
+  it('the append-only triggers reject UPDATE and DELETE', async () => {
+    const fx = await fixture();
+    const d = raw(fx.t.db);
+    try {
+      assert.throws(() => d.prepare("UPDATE entries SET kind = 'x' WHERE idx = 1").run(), /append-only/);
+      assert.throws(() => d.prepare('DELETE FROM entries WHERE idx = 6').run(), /append-only/);
+      assert.throws(() => d.prepare('DELETE FROM checkpoints').run(), /append-only/);
+      assert.throws(() => d.prepare('UPDATE nodes SET hash = x\'00\'').run(), /append-only/);
+    } finally {
+      d.close();
+    }
+  });
+
+  it("an entry's bytes edited", async () => {
+    const fx = await fixture();
+    const d = raw(fx.t.db);
+    dropTriggers(d);
+    d.prepare("UPDATE entries SET bytes = CAST(REPLACE(CAST(bytes AS TEXT), '\"tokens_in\":20', '\"tokens_in\":2') AS BLOB) WHERE idx = 2").run();
+    d.close();
+    assertFails(await verify(fx), 'leaf_hash_mismatch', 2);
+  });
+
+  it('an entry edited and its leaf hash recomputed', async () => {
+    const fx = await fixture();
+    const d = raw(fx.t.db);
+    dropTriggers(d);
+    const bytes = Buffer.from((d.prepare('SELECT bytes FROM entries WHERE idx = 2').pluck().get() as Buffer).toString().replace('"tokens_in":20', '"tokens_in":2'));
+    d.prepare('UPDATE entries SET bytes = ?, leaf_hash = ? WHERE idx = 2').run(bytes, leafHash(bytes));
+    d.close();
+    const r = await verify(fx);
+    assertFails(r, 'checkpoint_root_mismatch');
+    assert.ok(r.firstBadIndex !== null && r.firstBadIndex <= 4, 'blamed within the first checkpoint');
+  });
+
+  it('an entry edited and a new checkpoint signed with the real key (caught by the verifier state)', async () => {
+    const fx = await fixture();
+    const d = raw(fx.t.db);
+    const restore = dropTriggers(d);
+    const bytes = Buffer.from((d.prepare('SELECT bytes FROM entries WHERE idx = 2').pluck().get() as Buffer).toString().replace('"tokens_in":20', '"tokens_in":2'));
+    d.prepare('UPDATE entries SET bytes = ?, leaf_hash = ? WHERE idx = 2').run(bytes, leafHash(bytes));
+    d.prepare('DELETE FROM checkpoints').run();
+    d.prepare('DELETE FROM nodes').run();
+    restore();
+    d.close();
+    resign(fx.t.db, originOf(fx.t.db), fx.t.signer, 0);
+    const r = await verify(fx);
+    assertFails(r, 'trusted_mismatch');
+    assert.deepEqual(
+      r.problems.map((p) => p.code),
+      ['trusted_mismatch'],
+      'only the verifier state can catch this one',
+    );
+  });
+
+  it('a middle entry deleted', async () => {
+    const fx = await fixture();
+    const d = raw(fx.t.db);
+    dropTriggers(d);
+    d.prepare('DELETE FROM entries WHERE idx = 3').run();
+    d.close();
+    assertFails(await verify(fx), 'entry_missing', 3);
+  });
+
+  it('an entry deleted and the rest renumbered', async () => {
+    const fx = await fixture();
+    const d = raw(fx.t.db);
+    dropTriggers(d);
+    d.prepare('DELETE FROM entries WHERE idx = 3').run();
+    for (let i = 4; i < 7; i++) d.prepare('UPDATE entries SET idx = ? WHERE idx = ?').run(i - 1, i);
+    d.close();
+    const r = await verify(fx);
+    assertFails(r, 'checkpoint_root_mismatch');
+    assertFails(r, 'checkpoint_beyond_log');
+  });
+
+  it('the tail truncated', async () => {
+    const fx = await fixture();
+    const d = raw(fx.t.db);
+    dropTriggers(d);
+    d.prepare('DELETE FROM entries WHERE idx >= 5').run();
+    d.close();
+    const r = await verify(fx);
+    assertFails(r, 'checkpoint_beyond_log', 5);
+    assertFails(r, 'trusted_rollback');
+  });
+
+  it('two entries reordered', async () => {
+    const fx = await fixture();
+    const d = raw(fx.t.db);
+    dropTriggers(d);
+    const rows = d.prepare('SELECT idx, kind, time_ms, run_id, leaf_hash, bytes FROM entries WHERE idx IN (1, 2) ORDER BY idx').all() as Record<string, unknown>[];
+    const put = d.prepare('UPDATE entries SET kind = ?, time_ms = ?, run_id = ?, leaf_hash = ?, bytes = ? WHERE idx = ?');
+    put.run(rows[1]!.kind, rows[1]!.time_ms, rows[1]!.run_id, rows[1]!.leaf_hash, rows[1]!.bytes, 1);
+    put.run(rows[0]!.kind, rows[0]!.time_ms, rows[0]!.run_id, rows[0]!.leaf_hash, rows[0]!.bytes, 2);
+    d.close();
+    assertFails(await verify(fx), 'checkpoint_root_mismatch');
+  });
+
+  it('a back-dated entry appended (even through the API, even with a new signed checkpoint)', async () => {
+    const fx = await fixture();
+    const log = await fx.t.open();
+    await log.append({ kind: 'override', time: at(-3600), actor: 'mallory', what: 'gate', reason: 'back-dated' });
+    await log.checkpoint();
+    await log.close();
+    assertFails(await verify(fx), 'time_order', 7);
+  });
+
+  it('a back-dated entry inserted in the middle', async () => {
+    const fx = await fixture();
+    const d = raw(fx.t.db);
+    dropTriggers(d);
+    for (let i = 6; i >= 3; i--) d.prepare('UPDATE entries SET idx = ? WHERE idx = ?').run(i + 1, i);
+    const bytes = Buffer.from(`{"actor":"mallory","kind":"override","reason":"x","time":"${at(2)}","v":1,"what":"gate"}`);
+    d.prepare('INSERT INTO entries (idx, kind, time_ms, run_id, leaf_hash, bytes) VALUES (3, ?, ?, NULL, ?, ?)').run('override', BASE + 2000, leafHash(bytes), bytes);
+    d.close();
+    assertFails(await verify(fx), 'checkpoint_root_mismatch');
+  });
+
+  it('timestamps out of order beyond the tolerance', async () => {
+    const t = tempLogDir();
+    dirs.push(t);
+    const log = await t.open();
+    await log.append({ kind: 'deploy', time: at(100), commit: 'abcdef1', env: 'prod' });
+    await log.append({ kind: 'deploy', time: at(97), commit: 'abcdef2', env: 'prod' }); // within 5 s: fine
+    await log.append({ kind: 'deploy', time: at(10), commit: 'abcdef3', env: 'prod' });
+    await log.checkpoint();
+    await log.close();
+    const r = await verify({ t, state: { version: 1, logs: {} }, blobs: [] });
+    assertFails(r, 'time_order', 2);
+    assert.equal(r.problems.length, 1);
+  });
+
+  it('the database replaced by another valid log signed with the same key', async () => {
+    const fx = await fixture();
+    const other = tempLogDir();
+    dirs.push(other);
+    const otherDb = path.join(other.dir, 'other.db');
+    const log = await fx.t.open({ db: otherDb });
+    await log.append({ kind: 'deploy', commit: 'abcdef1', env: 'prod' });
+    await log.checkpoint();
+    await log.close();
+    copyFileSync(otherDb, fx.t.db);
+    const r = await verify(fx);
+    assertFails(r, 'trusted_origin_changed');
+    assert.equal((await verify(fx, { acceptNewOrigin: true })).ok, true, 'an explicitly accepted new log verifies');
+  });
+
+  it('the database replaced by another valid log with the same origin and key', async () => {
+    const fx = await fixture('bank.example/audit/payments');
+    const other = tempLogDir();
+    dirs.push(other);
+    const otherDb = path.join(other.dir, 'other.db');
+    const log = await fx.t.open({ db: otherDb, origin: 'bank.example/audit/payments' });
+    for (let i = 0; i < 9; i++) await log.append({ kind: 'deploy', commit: 'abcdef1', env: `env${i}` });
+    await log.checkpoint();
+    await log.close();
+    copyFileSync(otherDb, fx.t.db);
+    assertFails(await verify(fx), 'trusted_mismatch');
+  });
+
+  it('rolled back to an older copy', async () => {
+    const fx = await fixture();
+    const backup = path.join(fx.t.dir, 'backup.db');
+    const d = raw(fx.t.db);
+    await d.backup(backup);
+    d.close();
+    const log = await fx.t.open();
+    await log.append({ kind: 'override', actor: 'ops', what: 'gate', reason: 'incident 42' });
+    await log.checkpoint();
+    await log.close();
+    const r1 = await verify(fx);
+    assert.equal(r1.ok, true);
+    fx.state = mergeTrusted(fx.state, r1.trusted);
+    copyFileSync(backup, fx.t.db);
+    assertFails(await verify(fx), 'trusted_rollback');
+  });
+
+  it('a checkpoint signed by an unknown key', async () => {
+    const fx = await fixture();
+    const d = raw(fx.t.db);
+    d.close();
+    resign(fx.t.db, originOf(fx.t.db), generateSignerKey('test-audit'), 2);
+    assertFails(await verify(fx), 'checkpoint_invalid');
+  });
+
+  it('forged checkpoint text', async () => {
+    const fx = await fixture();
+    const d = raw(fx.t.db);
+    const note = d.prepare('SELECT note FROM checkpoints WHERE seq = 1').pluck().get() as string;
+    const forged = note.replace(/\n7\n/, '\n6\n');
+    assert.notEqual(forged, note);
+    d.prepare('INSERT INTO checkpoints (seq, tree_size, note, created_ms) VALUES (2, 6, ?, 0)').run(forged);
+    d.close();
+    assertFails(await verify(fx), 'checkpoint_invalid');
+    assertFails(await verify(fx, { externalNote: forged }), 'checkpoint_invalid');
+  });
+
+  it('the newest checkpoint deleted', async () => {
+    const fx = await fixture();
+    const d = raw(fx.t.db);
+    dropTriggers(d);
+    d.prepare('DELETE FROM checkpoints WHERE seq = 1').run();
+    d.close();
+    assertFails(await verify(fx), 'trusted_checkpoint_missing');
+  });
+
+  it('a middle checkpoint deleted', async () => {
+    const fx = await fixture();
+    const d = raw(fx.t.db);
+    dropTriggers(d);
+    d.prepare('DELETE FROM checkpoints WHERE seq = 0').run();
+    d.close();
+    assertFails(await verify(fx), 'checkpoint_gap');
+  });
+
+  it('all checkpoints deleted (no verifier state either)', async () => {
+    const fx = await fixture();
+    const d = raw(fx.t.db);
+    dropTriggers(d);
+    d.prepare('DELETE FROM checkpoints').run();
+    d.close();
+    fx.state = { version: 1, logs: {} };
+    assertFails(await verify(fx), 'no_checkpoint', 0);
+  });
+
+  it('a prompt blob swapped for another', async () => {
+    const fx = await fixture();
+    const d = raw(fx.t.db);
+    const other = d.prepare('SELECT data, size, encoding FROM blobs WHERE address = ?').get(fx.blobs[1]) as { data: Buffer; size: number; encoding: string };
+    d.prepare('UPDATE blobs SET data = ?, size = ?, encoding = ? WHERE address = ?').run(other.data, other.size, other.encoding, fx.blobs[0]);
+    d.close();
+    assertFails(await verify(fx), 'blob_mismatch', 1);
+  });
+
+  it('a blob deleted without a retention entry is missing; purged per policy is not', async () => {
+    const fx = await fixture();
+    const d = raw(fx.t.db);
+    d.prepare('DELETE FROM blobs WHERE address = ?').run(fx.blobs[1]);
+    d.close();
+    assertFails(await verify(fx), 'blob_missing', 2);
+    const log = await fx.t.open();
+    await log.append({ kind: 'retention_move', blobs: [fx.blobs[1]!], to: 'purged', policy: 'prompts purged after 7 years' });
+    await log.checkpoint();
+    await log.close();
+    const r = await verify(fx);
+    assert.equal(r.ok, true, JSON.stringify(r.problems));
+    assert.equal(r.blobs.purged, 1);
+  });
+
+  it('a query column changed while the bytes are unchanged', async () => {
+    const fx = await fixture();
+    const d = raw(fx.t.db);
+    dropTriggers(d);
+    d.prepare("UPDATE entries SET run_id = 'r2' WHERE idx = 4").run();
+    d.close();
+    const r = await verify(fx);
+    assertFails(r, 'column_mismatch', 4);
+  });
+
+  it('triggers dropped, then rows edited', async () => {
+    const fx = await fixture();
+    const d = raw(fx.t.db);
+    dropTriggers(d);
+    d.prepare("UPDATE entries SET bytes = CAST(REPLACE(CAST(bytes AS TEXT), 'payments reached', 'nothing reached') AS BLOB) WHERE idx = 5").run();
+    d.close();
+    const r = await verify(fx);
+    assertFails(r, 'guard_missing');
+    assertFails(r, 'leaf_hash_mismatch', 5);
+  });
+
+  it('a checkpoint file kept outside catches a rewritten database', async () => {
+    const fx = await fixture();
+    const d0 = raw(fx.t.db);
+    const goodNote = d0.prepare('SELECT note FROM checkpoints WHERE seq = 1').pluck().get() as string;
+    d0.close();
+    const d = raw(fx.t.db);
+    dropTriggers(d);
+    d.prepare('DELETE FROM entries WHERE idx >= 5').run();
+    d.prepare('DELETE FROM checkpoints').run();
+    d.prepare('DELETE FROM nodes').run();
+    d.close();
+    resign(fx.t.db, originOf(fx.t.db), fx.t.signer, 0);
+    fx.state = { version: 1, logs: {} }; // a fresh verifier with only the checkpoint file
+    assertFails(await verify(fx, { externalNote: goodNote }), 'checkpoint_beyond_log');
+  });
+});
