@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { evaluateGate } from '../../src/gate/index.js';
+import type { GateConfigInput } from '../../src/gate/config.js';
+import type { GateResult } from '../../src/gate/types.js';
+
+/** A real git repository in a temp dir: `main` holds the fixture, each scenario is a branch off it. */
+export class FixtureRepo {
+  readonly dir: string;
+  constructor(files: Record<string, string>) {
+    this.dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-'));
+    this.git('init', '-q', '-b', 'main');
+    this.write(files);
+    this.commitAll('fixture');
+  }
+  git(...args: string[]): string {
+    return execFileSync('git', args, {
+      cwd: this.dir,
+      encoding: 'utf8',
+      env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com', GIT_CONFIG_GLOBAL: '/dev/null' },
+    });
+  }
+  write(files: Record<string, string | null>): void {
+    for (const [p, content] of Object.entries(files)) {
+      const full = path.join(this.dir, p);
+      if (content === null) rmSync(full);
+      else {
+        mkdirSync(path.dirname(full), { recursive: true });
+        writeFileSync(full, content);
+      }
+    }
+  }
+  commitAll(message: string): string {
+    this.git('add', '-A');
+    this.git('commit', '-q', '--allow-empty', '-m', message);
+    return this.git('rev-parse', 'HEAD').trim();
+  }
+  /** A branch off main with these edits (null deletes) and renames (`git mv`). */
+  branch(name: string, edits: Record<string, string | null>, renames: [string, string][] = []): string {
+    this.git('checkout', '-q', '-b', name, 'main');
+    for (const [from, to] of renames) {
+      mkdirSync(path.dirname(path.join(this.dir, to)), { recursive: true });
+      this.git('mv', from, to);
+    }
+    this.write(edits);
+    const sha = this.commitAll(name);
+    this.git('checkout', '-q', 'main');
+    return sha;
+  }
+  gate(head: string, config: GateConfigInput = {}): Promise<GateResult> {
+    return evaluateGate({ repoDir: this.dir, base: 'main', head, config, cacheDir: null });
+  }
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Replaces exactly one occurrence (fails the test when the fixture text drifted). */
+export function edit(text: string, from: string, to: string): string {
+  const i = text.indexOf(from);
+  assert.ok(i >= 0 && text.indexOf(from, i + 1) < 0, `fixture edit: "${from}" must occur exactly once`);
+  return text.slice(0, i) + to + text.slice(i + from.length);
+}
+
+export function pathTexts(r: GateResult): string[] {
+  return r.paths.map((p) => `${p.revision}: ${p.nodes.join(' > ')}`);
+}
+
+/** Asserts some path runs exactly through `nodes` (caller first). */
+export function assertPath(r: GateResult, nodes: string[], revision?: 'base' | 'head'): void {
+  const found = r.paths.some((p) => p.nodes.join(' > ') === nodes.join(' > ') && (revision === undefined || p.revision === revision));
+  assert.ok(found, `expected path ${nodes.join(' > ')}${revision ? ` (${revision})` : ''}; got:\n${pathTexts(r).join('\n')}\nreasons:\n${r.reasons.map((x) => x.message).join('\n')}`);
+}
+
+export function assertNotFlagged(r: GateResult): void {
+  assert.equal(r.flagged, false, `expected no review; reasons:\n${r.reasons.map((x) => x.message).join('\n')}`);
+}

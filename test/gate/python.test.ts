@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { assertNotFlagged, assertPath, edit, FixtureRepo } from './fixture.js';
+
+const files: Record<string, string> = {
+  'bank/__init__.py': 'from .rounding import round_half_even as rhe\n',
+  'bank/rounding.py': [
+    'SCALE = 2',
+    '',
+    'def round_half_even(x):',
+    '    return round(x, SCALE)',
+    '',
+    'def unrelated_format(x):',
+    '    return str(x)',
+    '',
+  ].join('\n'),
+  'bank/scoring.py': [
+    'from bank import rhe',
+    '',
+    'class Scorer:',
+    '    def score(self, a):',
+    '        raise NotImplementedError',
+    '',
+    'class RiskScorer(Scorer):',
+    '    def score(self, a):',
+    '        return weigh(a)',
+    '',
+    'def weigh(a):',
+    '    return rhe(a) * 2',
+    '',
+  ].join('\n'),
+  'bank/loans.py': [
+    'from .scoring import Scorer',
+    '',
+    'def approve_loan(scorer: Scorer, a):',
+    '    return scorer.score(a) > 1',
+    '',
+    'def fee(a):',
+    '    return a * 0.01',
+    '',
+    'def apply_all(xs, fn):',
+    '    return [fn(x) for x in xs]',
+    '',
+    'def process_payment(a):',
+    '    return apply_all([a], fee)',
+    '',
+  ].join('\n'),
+  'bank/legacy.py': [
+    'def old_helper(x):',
+    '    return x + 1',
+    '',
+    'def calculate_interest(x):',
+    '    return old_helper(x)',
+    '',
+  ].join('\n'),
+  'bank/report.py': ['def render(x):', '    return str(x)', ''].join('\n'),
+};
+
+describe('gate on a Python repository', () => {
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo(files);
+  });
+  after(() => repo.remove());
+
+  it('direct call: a helper called by a root', async () => {
+    const head = repo.branch('direct', { 'bank/legacy.py': edit(files['bank/legacy.py']!, 'x + 1', 'x + 2') });
+    const r = await repo.gate(head);
+    assert.equal(r.flagged, true);
+    assertPath(r, ['bank.legacy.calculate_interest', 'bank.legacy.old_helper'], 'head');
+    assert.ok(r.reasons.some((x) => x.message.includes('bank.legacy.calculate_interest → bank.legacy.old_helper (changed)')));
+  });
+
+  it('3+ hops through a base-class method, a re-export and an import alias', async () => {
+    const head = repo.branch('hops', { 'bank/rounding.py': edit(files['bank/rounding.py']!, 'round(x, SCALE)', 'round(x + 0, SCALE)') });
+    const r = await repo.gate(head);
+    assertPath(r, ['bank.loans.approve_loan', 'bank.scoring.RiskScorer.score', 'bank.scoring.weigh', 'bank.rounding.round_half_even'], 'head');
+  });
+
+  it('through a callback passed as an argument', async () => {
+    const head = repo.branch('callback', { 'bank/loans.py': edit(files['bank/loans.py']!, 'a * 0.01', 'a * 0.02') });
+    const r = await repo.gate(head);
+    assertPath(r, ['bank.loans.process_payment', 'bank.loans.fee'], 'head');
+  });
+
+  it('through a module-level constant read by a function', async () => {
+    const head = repo.branch('constant', { 'bank/rounding.py': edit(files['bank/rounding.py']!, 'SCALE = 2', 'SCALE = 3') });
+    const r = await repo.gate(head);
+    const changed = r.changedFunctions.find((c) => c.id === 'bank.rounding.round_half_even' && c.revision === 'head');
+    assert.equal(changed?.via, 'binding');
+    assert.equal(changed?.binding, 'bank.rounding.SCALE');
+    assertPath(r, ['bank.loans.approve_loan', 'bank.scoring.RiskScorer.score', 'bank.scoring.weigh', 'bank.rounding.round_half_even'], 'head');
+    assert.ok(r.reasons.some((x) => x.message.includes('(changed: reads bank.rounding.SCALE)')));
+  });
+
+  it('a deleted function is found in the base revision', async () => {
+    const legacy = ['def calculate_interest(x):', '    return x + 1', ''].join('\n');
+    const head = repo.branch('deleted', { 'bank/legacy.py': legacy });
+    const r = await repo.gate(head);
+    assert.ok(r.changedFunctions.some((c) => c.id === 'bank.legacy.old_helper' && c.revision === 'base'));
+    assertPath(r, ['bank.legacy.calculate_interest', 'bank.legacy.old_helper'], 'base');
+  });
+
+  it('a renamed file with regulated code is flagged; a renamed unrelated file is not', async () => {
+    const moved = await repo.gate(repo.branch('rename-regulated', {}, [['bank/legacy.py', 'bank/interest.py']]));
+    assert.equal(moved.flagged, true);
+    assert.ok(moved.paths.some((p) => p.root === 'bank.interest.calculate_interest' && p.revision === 'head'));
+    assert.ok(moved.paths.some((p) => p.root === 'bank.legacy.calculate_interest' && p.revision === 'base'));
+    assertNotFlagged(await repo.gate(repo.branch('rename-unrelated', {}, [['bank/report.py', 'bank/reporting.py']])));
+  });
+
+  it('unrelated changes are not flagged, even next to regulated code', async () => {
+    const head = repo.branch('unrelated', {
+      'bank/report.py': edit(files['bank/report.py']!, 'str(x)', 'repr(x)'),
+      'bank/rounding.py': edit(files['bank/rounding.py']!, 'return str(x)', 'return format(x)'),
+      'README.md': 'docs\n',
+    });
+    const r = await repo.gate(head);
+    assertNotFlagged(r);
+    assert.deepEqual(r.changedFunctions.filter((c) => c.revision === 'head').map((c) => c.id).sort(), ['bank.report.render', 'bank.rounding.unrelated_format']);
+  });
+
+  it('a changed file that does not parse is flagged with the reason (fail closed)', async () => {
+    const head = repo.branch('broken', { 'bank/report.py': 'def render(x:\n    return\n' });
+    const r = await repo.gate(head);
+    assert.equal(r.flagged, true);
+    const reason = r.reasons.find((x) => x.kind === 'unparsable');
+    assert.ok(reason && reason.message.includes('bank/report.py') && /syntax error near line \d+/.test(reason.message), JSON.stringify(r.reasons));
+  });
+
+  it('configured roots replace the defaults', async () => {
+    const head = repo.branch('custom-roots', { 'bank/report.py': edit(files['bank/report.py']!, 'str(x)', 'repr(x)') });
+    const r = await repo.gate(head, { roots: ['bank.report.*'] });
+    assert.equal(r.flagged, true);
+    assert.deepEqual(r.roots, ['bank.report.render']);
+  });
+});
