@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import type { ProviderConfig, ProviderKind } from './config.js';
+import { AnthropicProvider } from './providers/anthropic.js';
+import { BedrockProvider } from './providers/bedrock.js';
+import { OpenAiProvider } from './providers/openai.js';
+import type { Provider } from './types.js';
+
+/** A usable provider and the model stages get when the topology names none. */
+export interface ResolvedProvider {
+  provider: Provider;
+  defaultModel: string;
+  /** Where the settings came from, for one line of output ("ANTHROPIC_API_KEY", "config", "local Ollama"). */
+  source: string;
+}
+
+export interface ResolvedProviders {
+  byName: Map<string, ResolvedProvider>;
+  /** The provider stages use unless the topology names one; null = none configured. */
+  defaultName: string | null;
+  /** Key files in use: the sandbox denies them to workers explicitly. */
+  keyFiles: string[];
+}
+
+export const NO_PROVIDER_HELP =
+  'no provider configured (set ANTHROPIC_API_KEY, or OPENAI_API_KEY [+ OPENAI_BASE_URL], or run Ollama on 127.0.0.1:11434)';
+
+export const OLLAMA_DEFAULT_URL = 'http://127.0.0.1:11434';
+
+export interface ResolveOptions {
+  config: ProviderConfig;
+  /** Folder that relative key files are resolved against (where bulwark.toml lives). */
+  configDir: string;
+  env?: NodeJS.ProcessEnv;
+  /** Probe a local Ollama when nothing else is configured (default true). */
+  probeOllama?: boolean;
+  /** Override of the Ollama probe (tests). */
+  ollamaUrl?: string;
+}
+
+function readKeyFile(file: string, configDir: string): { key: string; file: string } {
+  const abs = path.resolve(configDir, file);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (err) {
+    throw new UsageError(`[provider] api_key_file ${abs}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const key = text.split(/\r?\n/)[0]!.trim();
+  if (!key) throw new UsageError(`[provider] api_key_file ${abs}: empty`);
+  return { key, file: abs };
+}
+
+/** Asks a local Ollama for its models; undefined when nothing answers within a short timeout. */
+export async function probeOllama(baseUrl: string, timeoutMs = 800): Promise<string[] | undefined> {
+  try {
+    const res = await fetch(new URL('/api/tags', baseUrl), { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) return undefined;
+    const body = (await res.json()) as { models?: { name?: string }[] };
+    return (body.models ?? []).map((m) => m.name ?? '').filter(Boolean);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Provider selection (issue item 7): explicit config first, then ANTHROPIC_API_KEY, then
+ * OPENAI_API_KEY / OPENAI_BASE_URL, then a local Ollama on 127.0.0.1:11434. Keys are read here,
+ * in the trusted parent, and live only inside the provider objects.
+ */
+export async function resolveProviders(opts: ResolveOptions): Promise<ResolvedProviders> {
+  const env = opts.env ?? process.env;
+  const cfg = opts.config;
+  const byName = new Map<string, ResolvedProvider>();
+  const keyFiles: string[] = [];
+  const modelEnv = env.BULWARK_MODEL?.trim() || undefined;
+
+  const key = (c: { api_key_env?: string; api_key_file?: string } | undefined, defaultEnv: string): { key: string; source: string } | undefined => {
+    if (c?.api_key_file) {
+      const k = readKeyFile(c.api_key_file, opts.configDir);
+      keyFiles.push(k.file);
+      return { key: k.key, source: `key file ${k.file}` };
+    }
+    const name = c?.api_key_env ?? defaultEnv;
+    const v = env[name]?.trim();
+    return v ? { key: v, source: name } : undefined;
+  };
+
+  const anthropicKey = key(cfg.anthropic, 'ANTHROPIC_API_KEY');
+  if (anthropicKey) {
+    const p = new AnthropicProvider({ apiKey: anthropicKey.key, baseURL: cfg.anthropic?.base_url ?? env.ANTHROPIC_BASE_URL });
+    byName.set('anthropic', { provider: p, defaultModel: cfg.anthropic?.model ?? modelEnv ?? p.defaultModel, source: anthropicKey.source });
+  }
+  const openaiKey = key(cfg.openai, 'OPENAI_API_KEY');
+  const openaiBase = cfg.openai?.base_url ?? env.OPENAI_BASE_URL?.trim();
+  if (openaiKey || openaiBase) {
+    // OpenAI-compatible local servers (vLLM, LiteLLM) often need no key; the SDK insists on one
+    const p = new OpenAiProvider({ apiKey: openaiKey?.key ?? 'unused', baseURL: openaiBase || undefined });
+    byName.set('openai', { provider: p, defaultModel: cfg.openai?.model ?? modelEnv ?? p.defaultModel, source: openaiKey?.source ?? `OPENAI_BASE_URL ${openaiBase}` });
+  }
+  if (cfg.bedrock || cfg.default === 'bedrock') {
+    const p = new BedrockProvider({ region: cfg.bedrock?.region, endpoint: cfg.bedrock?.endpoint });
+    byName.set('bedrock', { provider: p, defaultModel: cfg.bedrock?.model ?? modelEnv ?? p.defaultModel, source: 'AWS credential chain' });
+  }
+
+  let defaultName: string | null = null;
+  if (cfg.default) defaultName = cfg.default;
+  else if (byName.has('anthropic')) defaultName = 'anthropic';
+  else if (byName.has('openai')) defaultName = 'openai';
+
+  const wantOllama = cfg.ollama !== undefined || cfg.default === 'ollama' || (defaultName === null && (opts.probeOllama ?? true));
+  if (wantOllama) {
+    const base = cfg.ollama?.base_url ?? opts.ollamaUrl ?? OLLAMA_DEFAULT_URL;
+    const models = await probeOllama(base);
+    if (models !== undefined || cfg.ollama !== undefined || cfg.default === 'ollama') {
+      const p = new OpenAiProvider({ apiKey: 'ollama', baseURL: new URL('/v1', base).toString() }, 'ollama', models?.[0] ?? 'llama3.1');
+      byName.set('ollama', { provider: p, defaultModel: cfg.ollama?.model ?? modelEnv ?? p.defaultModel, source: `Ollama at ${base}` });
+      if (defaultName === null) defaultName = 'ollama';
+    }
+  }
+  if (defaultName !== null && !byName.has(defaultName)) {
+    throw new UsageError(`[provider] default = "${defaultName}" but it is not configured (${defaultName === 'anthropic' ? 'set ANTHROPIC_API_KEY or [provider.anthropic] api_key_file' : defaultName === 'openai' ? 'set OPENAI_API_KEY or [provider.openai] base_url' : 'configure [provider.' + defaultName + ']'})`);
+  }
+  return { byName, defaultName, keyFiles };
+}
+
+export type { ProviderKind };

@@ -1,0 +1,18 @@
+/**
+ * The review pipeline's library surface (engineer R's `bulwark review` calls this).
+ *
+ *   const cfg = loadBulwarkConfig(repoDir);
+ *   const topology = loadTopology(cfg.topologyFile!);
+ *   const providers = await resolveProviders({ config: cfg.provider, configDir: cfg.dir });
+ *   const result = await runPipeline({ topology, change, gate, audit, runId, providers, providerConfig: cfg.provider });
+ *   // result.status 'failed' or result.noProvider → exit 5 (fail closed)
+ */
+export { runPipeline, readRootsFor, type PipelineResult, type StageResult, type RunPipelineOptions, type PipelineProgress } from './run.js';
+export { runSchedule, type StageStatus, type StageOutcome, type ScheduledStage } from './scheduler.js';
+export { findCycle, topologicalOrder, dependentsOf } from './dag.js';
+export { buildChangeContext, renderFileDiff, MAX_CONTEXT_DIFF_CHARS } from './context.js';
+export { stagePolicy, runStageInSandbox, STAGE_WORKER_SCRIPT } from './stage-runner.js';
+export { createProgressReporter } from './progress.js';
+export { loadTopology, parseTopology, TOOL_NAMES, type Topology, type StageSpec, type ToolName } from '../config/topology.js';
+export { loadBulwarkConfig, parseBulwarkConfig, type BulwarkConfig } from '../config/bulwark-config.js';
+export { resolveProviders, NO_PROVIDER_HELP, type ResolvedProviders, type ResolvedProvider } from '../llm/select.js';

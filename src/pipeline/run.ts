@@ -1,0 +1,239 @@
+import path from 'node:path';
+import picomatch from 'picomatch';
+import type { EntryInput } from '../audit/entries.js';
+import type { StageSpec, Topology } from '../config/topology.js';
+import type { ProviderConfig } from '../llm/config.js';
+import { LlmGateway, type AuditSink } from '../llm/gateway.js';
+import { NO_PROVIDER_HELP, type ResolvedProviders } from '../llm/select.js';
+import { LlmError } from '../llm/types.js';
+import type { Change } from '../review/change.js';
+import { compareFindings, type Finding } from '../review/findings.js';
+import { totalRedactions } from '../review/redact.js';
+import type { SandboxPolicy } from '../sandbox/policy.js';
+import type { SandboxSpawner } from '../sandbox/worker-host.js';
+import type { StageOutput } from '../worker/protocol.js';
+import { buildChangeContext, upstreamContext, type UpstreamOutput } from './context.js';
+import { runSchedule, type StageOutcome, type StageStatus } from './scheduler.js';
+import { runStageInSandbox } from './stage-runner.js';
+
+export interface StageResult {
+  name: string;
+  status: StageStatus;
+  /** Why the stage failed, timed out or did not run. */
+  reason?: string;
+  /** Error class when a provider failure caused it (rate_limited, timeout, ...). */
+  errorClass?: string;
+  durationMs?: number;
+  markdown: string;
+  findings: Finding[];
+  provider?: string;
+  model?: string;
+}
+
+export interface PipelineResult {
+  /** ok: every stage done. failed: some stage failed, timed out or did not run (fail closed). */
+  status: 'ok' | 'failed';
+  /** True when no provider was configured at all (the LLM stages did not run). */
+  noProvider: boolean;
+  stages: StageResult[];
+  /** All stages' findings, most severe first. */
+  findings: Finding[];
+  summaryMarkdown: string;
+  tokensUsed: number;
+  llmCalls: number;
+  durationMs: number;
+}
+
+export interface PipelineProgress {
+  stageStarted?(name: string): void;
+  stageFinished?(result: StageResult): void;
+}
+
+export interface RunPipelineOptions {
+  topology: Topology;
+  change: Change;
+  /** The compliance gate's result (engineer G's GateResult); `readScope` narrows what workers read. */
+  gate?: ({ readScope?: string[] } & object) | null;
+  audit: AuditSink;
+  runId: string;
+  providers: ResolvedProviders;
+  /** [provider] settings: timeouts, retries, token budget. */
+  providerConfig?: ProviderConfig;
+  /** Repository checkout the workers read; default change.repoDir. */
+  repoDir?: string | null;
+  /** Paths workers must never read besides the built-in ones (the audit database file, key files). */
+  denyPaths?: string[];
+  allowDegradedSandbox?: boolean;
+  progress?: PipelineProgress;
+  /** Test hooks. */
+  workerScript?: string;
+  spawn?: SandboxSpawner;
+  /** Retry backoff base (tests shorten it). */
+  baseRetryDelayMs?: number;
+}
+
+/** Static prefix folders of the gate's read-scope globs (Landlock grants folders, not globs). */
+export function readRootsFor(repoDir: string, readScope: readonly string[] | undefined): string[] {
+  if (!readScope || readScope.length === 0) return [repoDir];
+  const roots = new Set<string>();
+  for (const glob of readScope) {
+    const scan = picomatch.scan(glob);
+    const base = (scan.isGlob ? scan.base : glob).replace(/\/+$/, '');
+    if (!base || base === '.' || base.startsWith('..') || path.isAbsolute(base)) return [repoDir];
+    roots.add(path.join(repoDir, base));
+  }
+  return [...roots].filter((r, _, all) => !all.some((o) => o !== r && r.startsWith(o + path.sep)));
+}
+
+const toAuditStatus: Record<StageStatus, 'ok' | 'failed' | 'skipped' | 'timeout'> = { done: 'ok', failed: 'failed', timed_out: 'timeout', not_run: 'skipped' };
+
+function renderSummary(topology: Topology, results: StageResult[], noProvider: boolean): string {
+  const lines: string[] = [`## Bulwark review: ${topology.name}`, ''];
+  for (const r of results) {
+    const took = r.durationMs !== undefined ? ` in ${(r.durationMs / 1000).toFixed(1)} s` : '';
+    lines.push(`- **${r.name}**: ${r.status === 'done' ? `done${took}, ${r.findings.length} finding(s)` : `${r.status.replace('_', ' ')}${r.reason ? `: ${r.reason}` : ''}`}`);
+  }
+  if (noProvider) lines.push('', `LLM stages not run: ${NO_PROVIDER_HELP}.`);
+  // The last stage that ran (normally the summary stage) carries the human-readable verdict.
+  const last = [...results].reverse().find((r) => r.status === 'done' && r.markdown.trim() !== '');
+  if (last) lines.push('', last.markdown.trim());
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Runs a topology on a change: stages in dependency order (independent ones in parallel), each
+ * in its own sandboxed worker, model calls through the audited gateway. Never throws for stage
+ * failures: they come back in `stages` and make `status` "failed". Throws only for errors that
+ * stop the run as a whole (e.g. the audit log cannot be written).
+ */
+export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineResult> {
+  const started = performance.now();
+  const { topology, change, providers } = opts;
+  const pc = opts.providerConfig ?? {};
+  const gateway = new LlmGateway({
+    providers: new Map([...providers.byName].map(([k, v]) => [k, v.provider])),
+    audit: opts.audit,
+    runId: opts.runId,
+    ...(pc.timeout_seconds !== undefined ? { callTimeoutMs: pc.timeout_seconds * 1000 } : {}),
+    ...(pc.max_retries !== undefined ? { maxRetries: pc.max_retries } : {}),
+    ...(pc.max_retry_delay_seconds !== undefined ? { maxRetryDelayMs: pc.max_retry_delay_seconds * 1000 } : {}),
+    ...(pc.token_budget !== undefined ? { tokenBudget: pc.token_budget } : {}),
+    ...(opts.baseRetryDelayMs !== undefined ? { baseRetryDelayMs: opts.baseRetryDelayMs } : {}),
+  });
+  const repoDir = opts.repoDir !== undefined ? opts.repoDir : change.repoDir;
+  const readRoots = repoDir ? readRootsFor(path.resolve(repoDir), opts.gate?.readScope) : [];
+  const built = buildChangeContext(change, opts.gate ?? null);
+  const redacted = totalRedactions(built.redactions);
+  if (redacted > 0) await opts.audit.append({ kind: 'redaction', run_id: opts.runId, count: redacted, rules: Object.keys(built.redactions).sort() });
+
+  const specs = new Map(topology.stages.map((s) => [s.name, s]));
+  const providerOf = (s: StageSpec): string | null => s.provider ?? providers.defaultName;
+  const blocked = new Map<string, string>();
+  const noProvider = providers.defaultName === null && providers.byName.size === 0;
+  for (const s of topology.stages) {
+    const p = providerOf(s);
+    if (p === null) blocked.set(s.name, NO_PROVIDER_HELP);
+    else if (!providers.byName.has(p)) blocked.set(s.name, `provider "${p}" is not configured (${NO_PROVIDER_HELP.replace(/^no provider configured /, '')})`);
+  }
+
+  const results = new Map<string, StageResult>();
+  const errorClasses = new Map<string, string>();
+  const auditWrites: Promise<unknown>[] = [];
+  const append = (e: EntryInput): void => {
+    auditWrites.push(opts.audit.append(e));
+  };
+  const outcomes = await runSchedule<StageOutput>({
+    stages: topology.stages.map((s) => ({ name: s.name, dependsOn: s.dependsOn, timeoutMs: s.timeoutSeconds * 1000 })),
+    maxParallel: topology.maxParallel,
+    runTimeoutMs: topology.timeoutSeconds * 1000,
+    blocked,
+    onStart: (name) => opts.progress?.stageStarted?.(name),
+    execute: async (name, upstream, signal) => {
+      const s = specs.get(name)!;
+      const providerName = providerOf(s)!;
+      const resolved = providers.byName.get(providerName)!;
+      const up = new Map<string, UpstreamOutput>([...upstream].map(([k, v]) => [k, { markdown: v.markdown, findings: v.findings }]));
+      try {
+        return await runStageInSandbox(
+          {
+            stage: s.name,
+            prompt: s.prompt,
+            tools: repoDir ? s.tools : [],
+            maxTurns: s.maxTurns,
+            repoRoot: repoDir ? path.resolve(repoDir) : null,
+            readRoots,
+            revisions: Boolean(repoDir && (change.mergeBase ?? change.baseSha) && change.headSha),
+            context: { ...built.context, upstream: upstreamContext(up) },
+          },
+          {
+            runId: opts.runId,
+            gateway,
+            audit: opts.audit,
+            provider: providerName,
+            params: { model: s.model ?? resolved.defaultModel, ...(s.temperature !== undefined ? { temperature: s.temperature } : {}), maxTokens: s.maxTokens },
+            repo: repoDir ? { root: path.resolve(repoDir), base: change.mergeBase ?? change.baseSha, head: change.headSha } : null,
+            readRoots,
+            denyPaths: [...(opts.denyPaths ?? []), ...providers.keyFiles],
+            allowDegraded: opts.allowDegradedSandbox,
+            timeoutSeconds: s.timeoutSeconds,
+            ...(opts.workerScript ? { script: opts.workerScript } : {}),
+            ...(opts.spawn ? { spawn: opts.spawn } : {}),
+            onStarted: ({ agentId, degraded }) =>
+              append({ kind: 'stage_started', run_id: opts.runId, stage: s.name, agent_id: agentId, ...(degraded.length > 0 ? { sandbox_degraded: degraded.map((d) => d.slice(0, 256)) } : {}) }),
+          },
+          signal,
+        );
+      } catch (err) {
+        if (err instanceof LlmError) errorClasses.set(name, err.errorClass);
+        throw err;
+      }
+    },
+    onFinish: (o: StageOutcome<StageOutput>) => {
+      const s = specs.get(o.name)!;
+      const durationMs = o.startedAt !== undefined && o.finishedAt !== undefined ? o.finishedAt - o.startedAt : undefined;
+      const r: StageResult = {
+        name: o.name,
+        status: o.status,
+        ...(o.reason !== undefined ? { reason: o.reason } : {}),
+        ...(errorClasses.has(o.name) ? { errorClass: errorClasses.get(o.name) } : {}),
+        ...(durationMs !== undefined ? { durationMs } : {}),
+        markdown: o.output?.markdown ?? '',
+        findings: o.output?.findings ?? [],
+        ...(providerOf(s) ? { provider: providerOf(s)! } : {}),
+        ...(providerOf(s) && providers.byName.get(providerOf(s)!) ? { model: s.model ?? providers.byName.get(providerOf(s)!)!.defaultModel } : {}),
+      };
+      results.set(o.name, r);
+      const finishEntry = async (): Promise<void> => {
+        const blob = o.output ? await opts.audit.putBlob(JSON.stringify({ stage: o.name, markdown: o.output.markdown, findings: o.output.findings })) : undefined;
+        await opts.audit.append({
+          kind: 'stage_finished',
+          run_id: opts.runId,
+          stage: o.name,
+          status: toAuditStatus[o.status],
+          duration_ms: Math.max(0, Math.round(durationMs ?? 0)),
+          ...(o.output ? { findings: o.output.findings.length } : {}),
+          ...(r.errorClass ? { error_class: r.errorClass } : o.status !== 'done' ? { error_class: o.status } : {}),
+          ...(blob ? { output_blob: blob } : {}),
+        });
+      };
+      auditWrites.push(finishEntry());
+      opts.progress?.stageFinished?.(r);
+    },
+  });
+  // Audit writes failing is a run failure: results that were not recorded are not results.
+  await Promise.all(auditWrites);
+  const stages = outcomes.map((o) => results.get(o.name)!);
+  const findings = stages.flatMap((s) => s.findings).sort(compareFindings);
+  return {
+    status: stages.every((s) => s.status === 'done') ? 'ok' : 'failed',
+    noProvider,
+    stages,
+    findings,
+    summaryMarkdown: renderSummary(topology, stages, noProvider),
+    tokensUsed: gateway.tokensUsed,
+    llmCalls: gateway.callCount,
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
+export type { SandboxPolicy };

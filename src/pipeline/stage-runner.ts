@@ -1,0 +1,187 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import type { EntryInput } from '../audit/entries.js';
+import { SandboxError } from '../errors.js';
+import type { LlmGateway } from '../llm/gateway.js';
+import { completionRequestSchema, LlmError } from '../llm/types.js';
+import { distSrc } from '../paths.js';
+import { showFile } from '../review/git.js';
+import { runtimePolicy, type SandboxPolicy } from '../sandbox/policy.js';
+import { startSandboxedWorker, type SandboxSpawner, type WorkerEvent, type WorkerHandle } from '../sandbox/worker-host.js';
+import { checkRelativePath, ToolError } from '../worker/tools.js';
+import { GIT_SHOW, gitShowParamsSchema, LLM_COMPLETE, STAGE_RUN, stageOutputSchema, type GitShowResult, type StageInput, type StageOutput } from '../worker/protocol.js';
+
+export const STAGE_WORKER_SCRIPT = path.join(distSrc, 'worker', 'stage-main.js');
+const MAX_GIT_SHOW_BYTES = 512 * 1024;
+
+export interface StagePolicyOptions {
+  /** Folders the worker may read besides its own code (repository checkout or zones). */
+  readRoots: string[];
+  scratchDir: string;
+  timeoutSeconds: number;
+  /** Paths that must never be readable (key files, the audit database). */
+  denyPaths?: string[];
+  allowDegraded?: boolean;
+}
+
+/**
+ * The sandbox policy of one stage worker: read its code (runtimePolicy adds dist/ and
+ * node_modules/) and the review's read roots, write only its scratch dir, no endpoints, an empty
+ * environment except HOME/TMPDIR pointing at the scratch dir. Keys are never in it.
+ */
+export function stagePolicy(o: StagePolicyOptions): SandboxPolicy {
+  return runtimePolicy({
+    readPaths: o.readRoots,
+    writePaths: [o.scratchDir],
+    envAllow: [],
+    env: { HOME: o.scratchDir, TMPDIR: o.scratchDir },
+    timeoutSeconds: o.timeoutSeconds,
+    endpoints: [],
+    allowDegraded: o.allowDegraded ?? false,
+    ...(o.denyPaths && o.denyPaths.length > 0 ? { denyPaths: o.denyPaths } : {}),
+  });
+}
+
+export interface StageRunDeps {
+  runId: string;
+  gateway: LlmGateway;
+  /** Records sandbox events (denials, degraded layers) in the audit log. */
+  audit: { append(entry: EntryInput): Promise<unknown> };
+  provider: string;
+  params: { model: string; temperature?: number; maxTokens: number };
+  repo: { root: string; base: string | null; head: string | null } | null;
+  readRoots: string[];
+  denyPaths?: string[];
+  allowDegraded?: boolean;
+  timeoutSeconds: number;
+  /** Test hooks: another worker script or spawner. */
+  script?: string;
+  spawn?: SandboxSpawner;
+  /** Called once the worker is up (degraded layers reported by the launcher). */
+  onStarted?(info: { agentId: string; degraded: string[] }): void;
+}
+
+let agentCounter = 0;
+
+/** Serves `git.show` for the worker: only base/head, only validated repository paths. */
+async function serveGitShow(repo: NonNullable<StageRunDeps['repo']>, params: z.infer<typeof gitShowParamsSchema>): Promise<GitShowResult> {
+  const sha = params.rev === 'base' ? repo.base : repo.head;
+  if (!sha) return { found: false, content: '', truncated: false };
+  let rel: string;
+  try {
+    rel = checkRelativePath(params.path);
+  } catch (err) {
+    if (err instanceof ToolError) throw new Error(err.message);
+    throw err;
+  }
+  const buf = await showFile(repo.root, sha, rel);
+  if (!buf) return { found: false, content: '', truncated: false };
+  const truncated = buf.length > MAX_GIT_SHOW_BYTES;
+  const part = truncated ? buf.subarray(0, MAX_GIT_SHOW_BYTES) : buf;
+  if (part.includes(0)) return { found: true, content: `(binary file, ${buf.length} bytes)`, truncated: false };
+  return { found: true, content: part.toString('utf8'), truncated };
+}
+
+function auditWorkerEvent(deps: StageRunDeps, stage: string, e: WorkerEvent): EntryInput | undefined {
+  switch (e.type) {
+    case 'egress':
+      return { kind: 'egress', run_id: deps.runId, stage, host: e.host.slice(0, 256) || '-', port: e.port, method: e.method.slice(0, 256) || '-', decision: e.decision, ...(e.reason ? { reason: e.reason.slice(0, 4096) } : {}), ...(e.status !== undefined ? { status: e.status } : {}) };
+    case 'rejected_request':
+      return { kind: 'sandbox_denial', run_id: deps.runId, stage, layer: 'channel', operation: `rpc ${e.method}`.slice(0, 256), detail: e.reason.slice(0, 4096) };
+    case 'protocol_violation':
+      return { kind: 'sandbox_denial', run_id: deps.runId, stage, layer: 'channel', operation: 'protocol', detail: e.reason.slice(0, 4096) };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Runs one stage in its own sandboxed worker and returns its validated output. Rejects on any
+ * failure (worker crash, invalid output, provider failure, abort); the scheduler turns that into
+ * a failed stage. The worker is killed and its scratch dir removed in every case.
+ */
+export async function runStageInSandbox(input: StageInput, deps: StageRunDeps, signal: AbortSignal): Promise<StageOutput> {
+  const agentId = `${input.stage}#${++agentCounter}`;
+  const scratch = mkdtempSync(path.join(tmpdir(), `bulwark-stage-${input.stage.replace(/[^A-Za-z0-9_-]/g, '_')}-`));
+  const auditWrites: Promise<unknown>[] = [];
+  let handle: WorkerHandle | undefined;
+  let providerFailure: LlmError | undefined;
+  try {
+    const policy = stagePolicy({ readRoots: deps.readRoots, scratchDir: scratch, timeoutSeconds: deps.timeoutSeconds + 10, denyPaths: deps.denyPaths, allowDegraded: deps.allowDegraded });
+    const callSignal = signal;
+    handle = await startSandboxedWorker({
+      script: deps.script ?? STAGE_WORKER_SCRIPT,
+      policy,
+      ...(deps.spawn ? { spawn: deps.spawn } : {}),
+      handlers: {
+        [LLM_COMPLETE]: {
+          params: completionRequestSchema,
+          handle: async (req: z.infer<typeof completionRequestSchema>) => {
+            try {
+              return await deps.gateway.complete({ stage: input.stage, agentId, provider: deps.provider, params: deps.params }, req, callSignal);
+            } catch (err) {
+              // the worker only sees a message; keep the classified error for the stage result
+              if (err instanceof LlmError) providerFailure = err;
+              throw err;
+            }
+          },
+        },
+        [GIT_SHOW]: {
+          params: gitShowParamsSchema,
+          handle: async (p: z.infer<typeof gitShowParamsSchema>) => {
+            if (!deps.repo) return { found: false, content: '', truncated: false };
+            return serveGitShow(deps.repo, p);
+          },
+        },
+      },
+      onEvent: (e) => {
+        const entry = auditWorkerEvent(deps, input.stage, e);
+        if (entry) auditWrites.push(deps.audit.append(entry));
+      },
+    });
+    deps.onStarted?.({ agentId, degraded: handle.degraded });
+    const h = handle;
+    const aborted = new Promise<never>((_, reject) => {
+      const onAbort = (): void => reject(new Error('stage aborted (deadline)'));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+    const died = h.exited.then(({ code, signal: sig }) => {
+      const tail = h.stderr().trim().split('\n').slice(-1)[0] ?? '';
+      throw new Error(`stage worker exited before answering (${sig ?? `code ${code}`})${tail ? `: ${tail.slice(0, 200)}` : ''}`);
+    });
+    let raw: unknown;
+    try {
+      raw = await Promise.race([h.request(STAGE_RUN, input), aborted, died]);
+    } catch (err) {
+      throw providerFailure ?? unwrapRemote(err);
+    }
+    const parsed = stageOutputSchema.safeParse(raw);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0];
+      throw new Error(`stage worker returned invalid output: ${i?.path.join('.') || '(output)'}: ${i?.message}`);
+    }
+    if (parsed.data.findings.some((f) => f.stage !== input.stage)) throw new Error('stage worker returned findings labelled with another stage');
+    return parsed.data;
+  } finally {
+    if (handle) {
+      handle.close();
+      const h = handle;
+      const gone = await Promise.race([h.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
+      if (!gone) {
+        h.kill();
+        await h.exited;
+      }
+    }
+    await Promise.all(auditWrites);
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Keeps provider failures' class visible when they come back through the worker as RPC errors. */
+function unwrapRemote(err: unknown): Error {
+  if (err instanceof SandboxError || err instanceof LlmError) return err;
+  return err instanceof Error ? err : new Error(String(err));
+}
