@@ -6,6 +6,7 @@ import { LineDecoder, RpcErrorCode, RpcPeer, RpcProtocolError, encodeMessage, pa
 import { startSandboxedWorker, type WorkerEvent } from '../../src/sandbox/worker-host.js';
 import { plainSpawner } from './escape/plain-spawner.js';
 import { runtimePolicy } from '../../src/sandbox/policy.js';
+import { spawnSandboxed } from '../../src/sandbox/launcher.js';
 
 const workerScript = fileURLToPath(new URL('./escape/fixtures/channel-worker.js', import.meta.url));
 const policy = runtimePolicy({});
@@ -87,9 +88,13 @@ function collect(): { events: WorkerEvent[]; onEvent: (e: WorkerEvent) => void }
   return { events, onEvent: (e) => events.push(e) };
 }
 
-describe('worker channel over fd 3 (plain child)', { timeout: 60_000 }, () => {
+for (const [label, spawner] of [
+  ['plain child', plainSpawner],
+  ['real launcher', undefined],
+] as const) {
+describe(`worker channel over fd 3 (${label})`, { timeout: 120_000 }, () => {
   it('parent calls worker methods; params are validated on the worker side too', async () => {
-    const w = await startSandboxedWorker({ script: workerScript, args: ['serve'], policy, spawn: plainSpawner });
+    const w = await startSandboxedWorker({ script: workerScript, args: ['serve'], policy, spawn: spawner });
     try {
       assert.deepEqual(await w.request('echo', { hello: ['world', 1] }), { hello: ['world', 1] });
       assert.equal(await w.request('add', { a: 2, b: 40 }), 42);
@@ -110,7 +115,7 @@ describe('worker channel over fd 3 (plain child)', { timeout: 60_000 }, () => {
       script: workerScript,
       args: ['call-parent'],
       policy,
-      spawn: plainSpawner,
+      spawn: spawner,
       onEvent,
       handlers: { double: { params: z.strictObject({ n: z.number() }), handle: ({ n }: { n: number }) => n * 2 } },
     });
@@ -138,7 +143,7 @@ describe('worker channel over fd 3 (plain child)', { timeout: 60_000 }, () => {
         script: workerScript,
         args: [mode, '200000'],
         policy,
-        spawn: plainSpawner,
+        spawn: spawner,
         onEvent,
         maxMessageBytes: 65536,
         handlers: { double: { params: z.unknown(), handle: (p: unknown) => called.push(p) } },
@@ -154,7 +159,7 @@ describe('worker channel over fd 3 (plain child)', { timeout: 60_000 }, () => {
   }
 
   it('a request from the parent that exceeds the cap is refused locally; the channel stays usable', async () => {
-    const w = await startSandboxedWorker({ script: workerScript, args: ['serve'], policy, spawn: plainSpawner, maxMessageBytes: 4096 });
+    const w = await startSandboxedWorker({ script: workerScript, args: ['serve'], policy, spawn: spawner, maxMessageBytes: 4096 });
     try {
       await assert.rejects(w.request('echo', 'x'.repeat(5000)), RangeError);
       assert.equal(await w.request('echo', 'small'), 'small');
@@ -171,7 +176,7 @@ describe('worker channel over fd 3 (plain child)', { timeout: 60_000 }, () => {
       script: workerScript,
       args: ['flood'],
       policy,
-      spawn: plainSpawner,
+      spawn: spawner,
       handlers: {
         slow: {
           params: z.unknown(),
@@ -196,7 +201,7 @@ describe('worker channel over fd 3 (plain child)', { timeout: 60_000 }, () => {
       script: workerScript,
       args: ['serve'],
       policy,
-      spawn: plainSpawner,
+      spawn: spawner,
     });
     // Nobody serves "hang" in the worker, so ask for something that never answers: kill first.
     const pending = w.request('echo', 'late').then(
@@ -218,10 +223,26 @@ describe('worker channel over fd 3 (plain child)', { timeout: 60_000 }, () => {
       startSandboxedWorker({
         script: workerScript,
         policy,
-        spawn: plainSpawner,
+        spawn: spawner,
         handlers: { 'egress.fetch': { params: z.unknown(), handle: () => 'mine' } },
       }),
       /egress broker/,
     );
+  });
+});
+}
+
+describe('the sandboxed worker inherits exactly one extra fd', { timeout: 60_000 }, () => {
+  it('fd 3 is the channel; an extra fd the parent passes without keeping it is closed by the launcher', async () => {
+    // Python opens no fds of its own at start, so it can list exactly what it inherited.
+    const probe = 'import os,json\nfds=[]\nfor fd in range(3,1024):\n  try: os.fstat(fd); fds.append(fd)\n  except OSError: pass\nprint(json.dumps(fds))';
+    const sp = await spawnSandboxed(runtimePolicy({}), '/usr/bin/python3', ['-I', '-S', '-c', probe], {
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      keepFds: [3],
+    });
+    let out = '';
+    sp.child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    await new Promise((r) => sp.child.once('close', r));
+    assert.deepEqual(JSON.parse(out), [3]);
   });
 });
