@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { assertNotFlagged, assertPath, edit, FixtureRepo } from './fixture.js';
+
+// TypeScript names follow the issue's default roots written in camelCase, configured explicitly.
+const roots = ['*.approveLoan', '*.processPayment', '*.calculateInterest'];
+
+const files: Record<string, string> = {
+  'src/lib/rounding.ts': [
+    'export const SCALE = 100;',
+    'export function roundHalfEven(x: number): number {',
+    '  return Math.round(x * SCALE) / SCALE;',
+    '}',
+    'export function unrelatedFormat(x: number): string {',
+    '  return String(x);',
+    '}',
+    'export default function clamp(x: number): number {',
+    '  return Math.max(0, x);',
+    '}',
+    '',
+  ].join('\n'),
+  'src/lib/index.ts': ["export { roundHalfEven as rhe } from './rounding.js';", "export { default as clamp } from './rounding.js';", ''].join('\n'),
+  'src/scoring.ts': [
+    "import { rhe } from './lib/index.js';",
+    'export interface Scorer {',
+    '  score(a: number): number;',
+    '}',
+    'export class RiskScorer implements Scorer {',
+    '  score(a: number): number {',
+    '    return weigh(a);',
+    '  }',
+    '}',
+    'export function weigh(a: number): number {',
+    '  return rhe(a) * 2;',
+    '}',
+    '',
+  ].join('\n'),
+  'src/loans.ts': [
+    "import type { Scorer } from './scoring.js';",
+    "import { clamp } from './lib/index.js';",
+    'export function approveLoan(scorer: Scorer, a: number): boolean {',
+    '  return scorer.score(clamp(a)) > 1;',
+    '}',
+    'export function fee(a: number): number {',
+    '  return a * 0.01;',
+    '}',
+    'function applyAll(xs: number[], fn: (x: number) => number): number[] {',
+    '  return xs.map(fn);',
+    '}',
+    'export const processPayment = (a: number): number[] => applyAll([a], fee);',
+    '',
+  ].join('\n'),
+  'src/legacy.ts': [
+    'export abstract class Account {',
+    '  abstract accrue(x: number): number;',
+    '  calculateInterest(x: number): number {',
+    '    return this.accrue(x);',
+    '  }',
+    '}',
+    'export class Savings extends Account {',
+    '  accrue(x: number): number {',
+    '    return oldHelper(x);',
+    '  }',
+    '}',
+    'function oldHelper(x: number): number {',
+    '  return x + 1;',
+    '}',
+    '',
+  ].join('\n'),
+  'src/report.js': ['export function render(x) {', '  return String(x);', '}', ''].join('\n'),
+};
+
+describe('gate on a TypeScript/JavaScript repository', () => {
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo(files);
+  });
+  after(() => repo.remove());
+
+  it('direct call and a base-class method resolved to its override (this.accrue → Savings.accrue)', async () => {
+    const head = repo.branch('direct', { 'src/legacy.ts': edit(files['src/legacy.ts']!, 'x + 1', 'x + 2') });
+    const r = await repo.gate(head, { roots });
+    assertPath(r, ['src.legacy.Account.calculateInterest', 'src.legacy.Savings.accrue', 'src.legacy.oldHelper'], 'head');
+  });
+
+  it('3+ hops through an interface method, a re-export and an import alias', async () => {
+    const head = repo.branch('hops', { 'src/lib/rounding.ts': edit(files['src/lib/rounding.ts']!, 'Math.round(x * SCALE)', 'Math.round(x * SCALE + 0)') });
+    const r = await repo.gate(head, { roots });
+    assertPath(r, ['src.loans.approveLoan', 'src.scoring.RiskScorer.score', 'src.scoring.weigh', 'src.lib.rounding.roundHalfEven'], 'head');
+  });
+
+  it('a default export re-exported under a name', async () => {
+    const head = repo.branch('default-export', { 'src/lib/rounding.ts': edit(files['src/lib/rounding.ts']!, 'Math.max(0, x)', 'Math.max(1, x)') });
+    const r = await repo.gate(head, { roots });
+    assertPath(r, ['src.loans.approveLoan', 'src.lib.rounding.clamp'], 'head');
+  });
+
+  it('through a callback passed as an argument', async () => {
+    const head = repo.branch('callback', { 'src/loans.ts': edit(files['src/loans.ts']!, 'a * 0.01', 'a * 0.02') });
+    const r = await repo.gate(head, { roots });
+    assertPath(r, ['src.loans.processPayment', 'src.loans.fee'], 'head');
+  });
+
+  it('through an exported constant read in another function', async () => {
+    const head = repo.branch('constant', { 'src/lib/rounding.ts': edit(files['src/lib/rounding.ts']!, 'SCALE = 100', 'SCALE = 1000') });
+    const r = await repo.gate(head, { roots });
+    const changed = r.changedFunctions.find((c) => c.id === 'src.lib.rounding.roundHalfEven' && c.revision === 'head');
+    assert.equal(changed?.via, 'binding');
+    assertPath(r, ['src.loans.approveLoan', 'src.scoring.RiskScorer.score', 'src.scoring.weigh', 'src.lib.rounding.roundHalfEven'], 'head');
+  });
+
+  it('a deleted function is found in the base revision', async () => {
+    const legacy = edit(edit(files['src/legacy.ts']!, 'return oldHelper(x);', 'return x + 1;'), 'function oldHelper(x: number): number {\n  return x + 1;\n}\n', '');
+    const r = await repo.gate(repo.branch('deleted', { 'src/legacy.ts': legacy }), { roots });
+    assertPath(r, ['src.legacy.Account.calculateInterest', 'src.legacy.Savings.accrue', 'src.legacy.oldHelper'], 'base');
+  });
+
+  it('a renamed file with regulated code is flagged; a renamed unrelated file is not', async () => {
+    const moved = await repo.gate(repo.branch('rename-regulated', {}, [['src/legacy.ts', 'src/accounts.ts']]), { roots });
+    assert.equal(moved.flagged, true);
+    assert.ok(moved.paths.some((p) => p.root === 'src.accounts.Account.calculateInterest' && p.revision === 'head'));
+    assertNotFlagged(await repo.gate(repo.branch('rename-unrelated', {}, [['src/report.js', 'src/reporting.js']]), { roots }));
+  });
+
+  it('unrelated changes are not flagged, even next to regulated code', async () => {
+    const head = repo.branch('unrelated', {
+      'src/report.js': edit(files['src/report.js']!, 'String(x)', 'JSON.stringify(x)'),
+      'src/lib/rounding.ts': edit(files['src/lib/rounding.ts']!, 'return String(x);', 'return `${x}`;'),
+    });
+    const r = await repo.gate(head, { roots });
+    assertNotFlagged(r);
+    assert.deepEqual(r.changedFunctions.filter((c) => c.revision === 'head').map((c) => c.id).sort(), ['src.lib.rounding.unrelatedFormat', 'src.report.render']);
+  });
+
+  it('a changed file with a syntax error is flagged with the reason', async () => {
+    const r = await repo.gate(repo.branch('broken', { 'src/report.js': 'export function render(x {\n' }), { roots });
+    assert.equal(r.flagged, true);
+    assert.ok(r.reasons.some((x) => x.kind === 'unparsable' && x.message.includes('src/report.js')), JSON.stringify(r.reasons));
+  });
+});
