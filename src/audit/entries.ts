@@ -284,3 +284,73 @@ export function blobRefs(entry: Entry): string[] {
       return [];
   }
 }
+
+const TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const REF_RE = /^sha256:[0-9a-f]{64}$/;
+const KIND_SET: ReadonlySet<string> = new Set(ENTRY_KINDS);
+
+/** What verify needs from an entry, read without the full schema (see inspectEntryText). */
+export interface EntryEnvelope {
+  columns: QueryColumns;
+  time: string;
+  blobRefs: string[];
+  retention?: { to: string; blobs: string[] };
+}
+
+/**
+ * Reads the envelope of stored entry text: JSON object, v, known kind, UTC time, run_id, blob
+ * references. With `full`, also validates the kind's whole schema and that the text is exactly
+ * RFC 8785 canonical. The envelope alone is what the tree, column, time and blob checks need, and
+ * it is several times cheaper than the full schema on a million entries.
+ */
+export function inspectEntryText(text: string, full: boolean): EntryEnvelope {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new EntryError('entry bytes are not JSON');
+  }
+  if (full) {
+    const entry = parseEntry(raw);
+    if (canonicalize(raw) !== text) throw new EntryError('entry bytes are not in RFC 8785 canonical form');
+    const refs = blobRefs(entry);
+    return {
+      columns: queryColumns(entry),
+      time: entry.time,
+      blobRefs: refs,
+      ...(entry.kind === 'retention_move' ? { retention: { to: entry.to, blobs: entry.blobs } } : {}),
+    };
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new EntryError('entry is not a JSON object');
+  const o = raw as Record<string, unknown>;
+  if (o.v !== ENTRY_VERSION) throw new EntryError(`entry version ${JSON.stringify(o.v)} is not ${ENTRY_VERSION}`);
+  if (typeof o.kind !== 'string' || !KIND_SET.has(o.kind)) throw new EntryError(`unknown entry kind ${JSON.stringify(o.kind)}`);
+  const time = o.time;
+  if (typeof time !== 'string' || !TIME_RE.test(time)) throw new EntryError(`invalid ${o.kind} entry: time: must be UTC time YYYY-MM-DDTHH:MM:SS.mmmZ`);
+  const timeMs = Date.parse(time);
+  if (Number.isNaN(timeMs)) throw new EntryError(`invalid ${o.kind} entry: time: not a valid UTC time`);
+  if (o.run_id !== undefined && typeof o.run_id !== 'string') throw new EntryError(`invalid ${o.kind} entry: run_id: must be a string`);
+  const refs: string[] = [];
+  const ref = (v: unknown, field: string) => {
+    if (v === null || v === undefined) return;
+    if (typeof v !== 'string' || !REF_RE.test(v)) throw new EntryError(`invalid ${o.kind} entry: ${field}: must be sha256:<64 lowercase hex>`);
+    refs.push(v);
+  };
+  if (o.kind === 'llm_call') ref(o.blob, 'blob');
+  else if (o.kind === 'stage_finished') ref(o.output_blob, 'output_blob');
+  let retention: EntryEnvelope['retention'];
+  if (o.kind === 'retention_move') {
+    if (!Array.isArray(o.blobs) || typeof o.to !== 'string') throw new EntryError('invalid retention_move entry: blobs/to');
+    const blobs = o.blobs.map((b, i) => {
+      if (typeof b !== 'string' || !REF_RE.test(b)) throw new EntryError(`invalid retention_move entry: blobs.${i}: must be sha256:<64 lowercase hex>`);
+      return b;
+    });
+    retention = { to: o.to, blobs };
+  }
+  return {
+    columns: { kind: o.kind as EntryKind, timeMs, runId: typeof o.run_id === 'string' ? o.run_id : null },
+    time,
+    blobRefs: refs,
+    ...(retention ? { retention } : {}),
+  };
+}

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { NodeRef } from './store.js';
 
 /**
@@ -20,8 +20,22 @@ export function leafHash(bytes: Uint8Array): Buffer {
   return createHash('sha256').update(LEAF_PREFIX).update(bytes).digest();
 }
 
+/** Leaf hash of the UTF-8 encoding of `text` (verify reads entries as text to skip a Buffer per row). */
+export function leafHashOfText(text: string): Buffer {
+  return hash('sha256', '\u0000' + text, 'buffer');
+}
+
+// One reusable 0x01 ‖ left ‖ right buffer: node hashing dominates tree building and verify.
+const nodeInput = Buffer.alloc(1 + 2 * HASH_SIZE);
+nodeInput[0] = 1;
+
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  if (left.length !== HASH_SIZE || right.length !== HASH_SIZE) {
+    return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  }
+  nodeInput.set(left, 1);
+  nodeInput.set(right, 1 + HASH_SIZE);
+  return hash('sha256', nodeInput, 'buffer');
 }
 
 /** Root of the empty tree: SHA-256 of the empty string. */

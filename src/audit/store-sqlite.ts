@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type {
   EntryQuery,
+  EntryTextRow,
   LogStore,
   NewEntry,
   NodeRef,
@@ -113,6 +114,9 @@ export class SqliteLogStore implements LogStore {
       leaf: this.db.prepare('SELECT leaf_hash FROM entries WHERE idx = ?').pluck(),
       node: this.db.prepare('SELECT hash FROM nodes WHERE level = ? AND idx = ?').pluck(),
       range: this.db.prepare('SELECT idx, kind, time_ms, run_id, leaf_hash, bytes FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx LIMIT ?'),
+      rangeText: this.db
+        .prepare('SELECT idx, kind, time_ms, run_id, lower(hex(leaf_hash)), CAST(bytes AS TEXT) FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx LIMIT ?')
+        .raw(true),
       one: this.db.prepare('SELECT idx, kind, time_ms, run_id, leaf_hash, bytes FROM entries WHERE idx = ?'),
       putBlob: this.db.prepare('INSERT OR IGNORE INTO blobs (address, encoding, size, data) VALUES (?, ?, ?, ?)'),
       getBlob: this.db.prepare('SELECT address, encoding, size, data FROM blobs WHERE address = ?'),
@@ -183,6 +187,16 @@ export class SqliteLogStore implements LogStore {
       if (rows.length === 0) return;
       yield rows.map(toEntry);
       next = rows[rows.length - 1]!.idx + 1;
+    }
+  }
+
+  async *readEntryTexts(start: number, end: number, batchSize = 10_000): AsyncIterable<EntryTextRow[]> {
+    let next = start;
+    while (next < end) {
+      const rows = this.stmts.rangeText.all(next, end, batchSize) as [number, string, number, string | null, string, string][];
+      if (rows.length === 0) return;
+      yield rows.map(([index, kind, timeMs, runId, leafHashHex, text]) => ({ index, kind, timeMs, runId, leafHashHex, text }));
+      next = rows[rows.length - 1]![0] + 1;
     }
   }
 

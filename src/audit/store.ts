@@ -25,6 +25,17 @@ export interface StoredEntry {
   runId: string | null;
 }
 
+export interface EntryTextRow {
+  index: number;
+  kind: string;
+  timeMs: number;
+  runId: string | null;
+  /** Stored leaf hash, lowercase hex. */
+  leafHashHex: string;
+  /** The entry bytes decoded as UTF-8. */
+  text: string;
+}
+
 export interface NewEntry {
   bytes: Uint8Array;
   leafHash: Uint8Array;
@@ -95,6 +106,12 @@ export interface LogStore {
   size(): Promise<number>;
   /** Entries with start ≤ index < end, in index order, yielded in batches. Gaps are not filled. */
   readEntries(start: number, end: number, batchSize?: number): AsyncIterable<StoredEntry[]>;
+  /**
+   * Optional fast path for verify: the same rows with the bytes decoded as UTF-8 text and the
+   * stored leaf hash as lowercase hex (no Buffer per row). Verify re-reads any row whose hash
+   * disagrees through getEntry, so a store may decode invalid UTF-8 lossily here.
+   */
+  readEntryTexts?(start: number, end: number, batchSize?: number): AsyncIterable<EntryTextRow[]>;
   getEntry(index: number): Promise<StoredEntry | undefined>;
   queryEntries(q: EntryQuery): Promise<StoredEntry[]>;
   getNodes(refs: NodeRef[]): Promise<(Uint8Array | undefined)[]>;

@@ -1,9 +1,9 @@
 import { decodeBlob } from './blobs.js';
 import { DEFAULT_TIMESTAMP_TOLERANCE_MS } from './config.js';
-import { blobRefs, decodeEntry, queryColumns, type Entry } from './entries.js';
-import { CompactRange, EMPTY_ROOT, leafHash } from './merkle.js';
+import { inspectEntryText, type EntryEnvelope } from './entries.js';
+import { CompactRange, EMPTY_ROOT, leafHash, leafHashOfText } from './merkle.js';
 import { openCheckpoint, type Checkpoint, type VerifierKey } from './note.js';
-import type { LogStore } from './store.js';
+import type { EntryTextRow, LogStore } from './store.js';
 import { stateKey, type TrustedCheckpoint, type VerifierState } from './verify-state.js';
 
 /**
@@ -52,6 +52,8 @@ export interface VerifyOptions {
   /** Trust a log whose origin is new for a key the state already knows. */
   acceptNewOrigin?: boolean;
   toleranceMs?: number;
+  /** Also validate every entry against its kind's full schema and RFC 8785 canonical form. */
+  schema?: boolean;
 }
 
 export interface VerifyReport {
@@ -205,27 +207,37 @@ export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
   runChecks();
   let expected = 0;
   let prevTime: number | null = null;
-  for await (const batch of store.readEntries(0, treeSize)) {
+  const full = opts.schema ?? false;
+  for await (const batch of textRows(store, treeSize)) {
     for (const row of batch) {
       if (row.index !== expected) {
         add({ code: 'entry_missing', index: expected, message: `entries ${expected}..${row.index - 1} are missing (deleted)` });
         flagLeaf(expected);
         expected = row.index;
       }
-      const leaf = leafHash(row.bytes);
-      if (!leaf.equals(row.leafHash)) {
-        add({ code: 'leaf_hash_mismatch', index: row.index, message: `entry ${row.index}: stored leaf hash does not match its bytes` });
-        flagLeaf(row.index);
+      let leaf = leafHashOfText(row.text);
+      let text: string | null = row.text;
+      if (leaf.toString('hex') !== row.leafHashHex) {
+        // Recheck with the exact bytes: the text path decodes lossily.
+        const exact = await store.getEntry(row.index);
+        const bytes = exact?.bytes ?? new Uint8Array();
+        leaf = leafHash(bytes);
+        text = utf8(bytes);
+        if (!exact || !leaf.equals(exact.leafHash)) {
+          add({ code: 'leaf_hash_mismatch', index: row.index, message: `entry ${row.index}: stored leaf hash does not match its bytes` });
+          flagLeaf(row.index);
+        }
       }
-      let entry: Entry | undefined;
+      let env: EntryEnvelope | undefined;
       try {
-        entry = decodeEntry(row.bytes);
+        if (text === null) throw new Error('entry bytes are not valid UTF-8');
+        env = inspectEntryText(text, full);
       } catch (e) {
         add({ code: 'entry_invalid', index: row.index, message: `entry ${row.index}: ${(e as Error).message}` });
         flagLeaf(row.index);
       }
-      if (entry) {
-        const cols = queryColumns(entry);
+      if (env) {
+        const cols = env.columns;
         if (cols.kind !== row.kind || cols.timeMs !== row.timeMs || cols.runId !== row.runId) {
           add({ code: 'column_mismatch', index: row.index, message: `entry ${row.index}: stored query columns (kind/time/run_id) disagree with the entry bytes` });
         }
@@ -233,16 +245,16 @@ export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
           add({
             code: 'time_order',
             index: row.index,
-            message: `entry ${row.index}: time ${entry.time} is ${prevTime - cols.timeMs} ms before the previous entry (tolerance ${tolerance} ms)`,
+            message: `entry ${row.index}: time ${env.time} is ${prevTime - cols.timeMs} ms before the previous entry (tolerance ${tolerance} ms)`,
           });
         }
         prevTime = prevTime === null ? cols.timeMs : Math.max(prevTime, cols.timeMs);
-        for (const ref of blobRefs(entry)) if (!referenced.has(ref)) referenced.set(ref, row.index);
-        if (entry.kind === 'retention_move') for (const b of entry.blobs) (entry.to === 'purged' ? purged : archived).add(b);
+        for (const ref of env.blobRefs) if (!referenced.has(ref)) referenced.set(ref, row.index);
+        if (env.retention) for (const b of env.retention.blobs) (env.retention.to === 'purged' ? purged : archived).add(b);
       }
       range.push(leaf);
       expected = row.index + 1;
-      runChecks();
+      if (checkAt < checks.length) runChecks();
     }
   }
   if (expected !== treeSize) add({ code: 'entry_missing', index: expected, message: `entries ${expected}..${treeSize - 1} are missing` });
@@ -322,4 +334,32 @@ function relevantTrusted(opts: VerifyOptions, origin: string | null, add: (p: Ve
     }
   }
   return out;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+function utf8(bytes: Uint8Array): string | null {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** Rows as text: the store's fast path when it has one, else decoded from readEntries. */
+async function* textRows(store: LogStore, end: number): AsyncIterable<EntryTextRow[]> {
+  if (store.readEntryTexts) {
+    yield* store.readEntryTexts(0, end);
+    return;
+  }
+  for await (const batch of store.readEntries(0, end)) {
+    // Undecodable bytes become U+FFFD here; the hash recheck then reads the exact bytes.
+    yield batch.map((r) => ({
+      index: r.index,
+      kind: r.kind,
+      timeMs: r.timeMs,
+      runId: r.runId,
+      leafHashHex: Buffer.from(r.leafHash).toString('hex'),
+      text: Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength).toString('utf8'),
+    }));
+  }
 }

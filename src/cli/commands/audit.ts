@@ -132,9 +132,10 @@ export const auditCommandModule: CommandModule = {
         .option('--state <file>', 'verifier state file (default [audit] verify_state, else the per-user state dir)')
         .option('--no-state-update', 'do not record the newly verified checkpoint')
         .option('--accept-new-log', 'trust a log whose origin this verifier has not seen for this key')
+        .option('--schema', "also validate every entry against its kind's full schema and canonical form (slower)")
         .option('--json', 'print the report as JSON'),
     ).action(
-      async (o: CommonFlags & { trustedKey?: string; checkpoint?: string; state?: string; stateUpdate: boolean; acceptNewLog?: boolean; json?: boolean }) => {
+      async (o: CommonFlags & { trustedKey?: string; checkpoint?: string; state?: string; stateUpdate: boolean; acceptNewLog?: boolean; schema?: boolean; json?: boolean }) => {
         const config = auditConfig(o);
         const location = resolveDbLocation(dbFlag(o), config.db);
         const keyFile = o.trustedKey ?? config.trusted_key ?? publicKeyPathFor(config.key_file ?? defaultKeyPath());
@@ -153,6 +154,7 @@ export const auditCommandModule: CommandModule = {
             state,
             acceptNewOrigin: o.acceptNewLog,
             toleranceMs: config.timestamp_tolerance_ms,
+            schema: o.schema,
           });
         } finally {
           await store.close();
