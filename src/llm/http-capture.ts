@@ -79,6 +79,9 @@ export function errorDetail(text: string | undefined): string {
  */
 export function classifyFailure(err: unknown, exchange: Exchange, signal: AbortSignal, timedOut: boolean): LlmError {
   if (err instanceof LlmError) return err;
+  // SDKs wrap what our fetch threw (e.g. a truncated body) as a connection error's cause
+  const inner = (err as { cause?: unknown })?.cause;
+  if (inner instanceof LlmError) return inner;
   if (exchange.status !== undefined) {
     const byStatus = classifyStatus(exchange.status, exchange.retryAfterMs, errorDetail(exchange.responseText));
     if (byStatus) return byStatus;

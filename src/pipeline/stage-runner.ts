@@ -156,7 +156,13 @@ export async function runStageInSandbox(input: StageInput, deps: StageRunDeps, s
     try {
       raw = await Promise.race([h.request(STAGE_RUN, input), aborted, died]);
     } catch (err) {
-      throw providerFailure ?? unwrapRemote(err);
+      if (providerFailure) throw providerFailure;
+      // a broken channel usually means the worker died: say why, from its last stderr line
+      const exited = await Promise.race([h.exited.then((x) => x), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]);
+      const tail = h.stderr().trim().split('\n').slice(-3).join(' | ').slice(0, 300);
+      const e = unwrapRemote(err);
+      if (exited && !signal.aborted) e.message += ` (worker ${exited.signal ?? `exit code ${exited.code}`}${tail ? `: ${tail}` : ''})`;
+      throw e;
     }
     const parsed = stageOutputSchema.safeParse(raw);
     if (!parsed.success) {

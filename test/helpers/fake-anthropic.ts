@@ -6,7 +6,8 @@ export type { FakeAction, FakeRequest, FakeServer, Responder } from './fake-llm-
 const anthropicFormat: WireFormat = {
   path: '/v1/messages',
   baseSuffix: '',
-  authorized: (h, key) => h['x-api-key'] === key,
+  // the 2026 SDKs send the key as a Bearer token; older ones as x-api-key
+  authorized: (h, key) => h['x-api-key'] === key || h.authorization === `Bearer ${key}`,
   success(action, req) {
     const body = req.body as { model?: string } | undefined;
     const calls = action.toolCalls ?? [];
