@@ -2,8 +2,10 @@ import type { CommandModule } from './command-module.js';
 // One import per subsystem; each owns its file under ./commands/.
 import * as auditCommands from './commands/audit.js';
 import * as gateCommands from './commands/gate.js';
+import * as reviewCommands from './commands/review.js';
 
 export const commandModules: CommandModule[] = [
   auditCommands,
   gateCommands,
+  reviewCommands,
 ];

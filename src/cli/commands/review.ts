@@ -1,0 +1,81 @@
+import { Option, type Command } from 'commander';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { InternalError, UsageError } from '../../errors.js';
+import { OUTPUT_FORMATS, renderReport, type OutputFormat } from '../../review/render.js';
+import { shouldColor } from '../../review/render-terminal.js';
+import { runReview } from '../../review/run-review.js';
+
+interface ReviewFlags {
+  repo: string;
+  base?: string;
+  head?: string;
+  diff?: string;
+  githubEvent?: string;
+  format: OutputFormat;
+  output?: string;
+  failOn?: string;
+  minConfidence?: string;
+  auditDb?: string;
+  github?: boolean;
+  force?: boolean;
+  config?: string;
+}
+
+/** Writes via a temp file and rename so a reader never sees half an output. */
+function writeAtomic(file: string, text: string): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (err) {
+    throw new UsageError(`--output ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+export function register(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('review')
+    .description('Review a change (local git, a patch, or a CI pull-request event) and decide: 0 pass, 1 blocking findings, 2 approval required, 3-5 errors')
+    .option('--repo <dir>', 'repository checkout', '.')
+    .option('--base <ref>', 'base revision (default: the PR base, else origin/HEAD, origin/main, main or master)')
+    .option('--head <ref>', 'head revision (default: the PR head, else HEAD)')
+    .option('--diff <file>', "review a unified diff from a file ('-' for standard input) instead of git")
+    .option('--github-event <file>', 'GitHub pull_request event JSON (default: $GITHUB_EVENT_PATH on pull_request events)')
+    .addOption(new Option('--format <format>', 'output format').choices(OUTPUT_FORMATS).default('terminal'))
+    .option('--output <file>', 'write the output to a file instead of standard output')
+    .addOption(new Option('--fail-on <severity>', 'lowest severity that blocks (overrides [review] fail_on)').choices(['critical', 'high', 'medium', 'low', 'info', 'none']))
+    .option('--min-confidence <x>', 'hide findings below this confidence, 0..1 (overrides [review] min_confidence)')
+    .option('--audit-db <location>', 'audit log: SQLite path or postgres:// URL')
+    .option('--github', 'publish to GitHub: summary comment, inline review comments, check run "bulwark"')
+    .option('--force', 'review even when this head SHA and configuration were already reviewed')
+    .option('--config <file>', 'bulwark.toml to use instead of the one in the base revision')
+    .action(async (flags: ReviewFlags) => {
+      const result = await runReview({
+        repoDir: flags.repo,
+        ...(flags.base !== undefined ? { base: flags.base } : {}),
+        ...(flags.head !== undefined ? { head: flags.head } : {}),
+        ...(flags.diff !== undefined ? { diff: flags.diff, stdin: () => readFileSync(0) } : {}),
+        ...(flags.githubEvent !== undefined ? { githubEvent: flags.githubEvent } : {}),
+        ...(flags.config !== undefined ? { configFile: flags.config } : {}),
+        ...(flags.auditDb !== undefined ? { auditDb: flags.auditDb } : {}),
+        ...(flags.failOn !== undefined ? { failOn: flags.failOn } : {}),
+        ...(flags.minConfidence !== undefined ? { minConfidence: flags.minConfidence } : {}),
+        github: Boolean(flags.github),
+        force: Boolean(flags.force),
+        env: process.env,
+      });
+      if (result.skipped) {
+        process.stderr.write(`bulwark: ${result.skipped.message}\n`);
+        setExit(result.skipped.exitCode);
+        return;
+      }
+      const report = result.report!;
+      const stream = flags.output ? null : process.stdout;
+      const text = renderReport(report, flags.format, { color: stream ? shouldColor(stream) : false });
+      if (flags.output) writeAtomic(flags.output, text);
+      else process.stdout.write(text);
+      if (result.publishError) throw new InternalError(result.publishError);
+      setExit(result.exitCode);
+    });
+}

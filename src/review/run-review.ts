@@ -1,0 +1,313 @@
+import { createHash, randomBytes } from 'node:crypto';
+import path from 'node:path';
+import picomatch from 'picomatch';
+import { changeHashFromRepo } from '../approval/change-hash.js';
+import { resolveAuditConfigPaths } from '../audit/config.js';
+import { openAuditLog, type AuditLog } from '../audit/index.js';
+import { BulwarkError, InternalError, UsageError } from '../errors.js';
+import { evaluateGate, type GateResult } from '../gate/index.js';
+import { packageVersion } from '../paths.js';
+import { buildChangeContext } from '../pipeline/context.js';
+import { createProgressReporter, resolveProviders, runPipeline, NO_PROVIDER_HELP } from '../pipeline/index.js';
+import { acquireChange, type AcquireOptions } from './acquire.js';
+import { loadBaseConfig } from './base-config.js';
+import type { Change } from './change.js';
+import { reviewConfigSchema, type ReviewConfig } from './config.js';
+import { planCoverage, type CoveragePlan } from './coverage.js';
+import { findingSchema, SEVERITIES, type Finding } from './findings.js';
+import { createOctokit, parseRepository, previousReview, publishReview, type GithubTarget, type PublishResult } from './github.js';
+import { BULWARK_STAGE, decide } from './policy.js';
+import { addCounts, totalRedactions, type RedactionCounts } from './redact.js';
+import { buildReport, type ReportGate, type ReviewReport } from './report.js';
+import { detectInjection, untrustedTextsOf } from './untrusted.js';
+import { resolveCommit } from './git.js';
+
+/**
+ * One `bulwark review` run, as a library call: acquire the change, load configuration from the
+ * base revision, run the gate, plan coverage, add Bulwark's own findings, run the pipeline,
+ * decide, record everything in the audit log, and optionally publish to GitHub.
+ */
+export interface ReviewRunOptions extends Omit<AcquireOptions, 'env'> {
+  env: NodeJS.ProcessEnv;
+  configFile?: string;
+  auditDb?: string;
+  failOn?: string;
+  minConfidence?: string;
+  github?: boolean;
+  force?: boolean;
+  /** Stage progress lines (stderr by default; null for none). */
+  progress?: (NodeJS.WritableStream & { isTTY?: boolean }) | null;
+}
+
+export interface ReviewRunResult {
+  exitCode: number;
+  report: ReviewReport | null;
+  /** Set when GitHub already has a review of this head SHA with this configuration. */
+  skipped?: { exitCode: number; via: string; message: string };
+  change: Change;
+  coverage?: CoveragePlan;
+  publish?: PublishResult;
+  publishError?: string;
+}
+
+function effectiveReviewConfig(base: ReviewConfig, opts: ReviewRunOptions): ReviewConfig {
+  const out = { ...base };
+  if (opts.failOn !== undefined) {
+    if (![...SEVERITIES, 'none'].includes(opts.failOn)) throw new UsageError(`--fail-on ${JSON.stringify(opts.failOn)}: expected one of ${[...SEVERITIES, 'none'].join(', ')}`);
+    out.fail_on = opts.failOn as ReviewConfig['fail_on'];
+  }
+  if (opts.minConfidence !== undefined) {
+    const x = Number(opts.minConfidence);
+    if (opts.minConfidence.trim() === '' || !Number.isFinite(x) || x < 0 || x > 1) throw new UsageError(`--min-confidence ${JSON.stringify(opts.minConfidence)}: expected a number from 0 to 1`);
+    out.min_confidence = x;
+  }
+  return reviewConfigSchema.parse(out);
+}
+
+/** Findings for edits to the files that configure the review: reviewed with base versions instead. */
+export function protectedEditFindings(change: Change, review: ReviewConfig, configPaths: string[]): Finding[] {
+  const match = picomatch(review.protected_paths, { dot: true });
+  const known = new Set(configPaths);
+  const out: Finding[] = [];
+  for (const f of change.files) {
+    const hit = [f.path, f.oldPath].find((p): p is string => p !== null && (known.has(p) || match(p)));
+    if (!hit) continue;
+    out.push({
+      file: f.path,
+      line: 0,
+      severity: 'high',
+      category: 'bulwark-config',
+      message: `This change edits ${hit}, which configures the Bulwark review (configuration, topology or prompts). This review used the base revision's version; the edit needs a human reviewer and takes effect only after merge.`,
+      confidence: 1,
+      stage: BULWARK_STAGE,
+      ruleId: 'bulwark/config-edited',
+    });
+  }
+  return out;
+}
+
+function regulatedFilesOf(gate: GateResult): string[] {
+  const files = new Set<string>();
+  for (const z of gate.zones) for (const f of z.files) files.add(f);
+  for (const r of gate.reasons) if (r.file) files.add(r.file);
+  const onPath = new Set(gate.paths.map((p) => p.changed));
+  for (const c of gate.changedFunctions) if (onPath.has(c.id)) files.add(c.file);
+  return [...files];
+}
+
+function reportGate(gate: GateResult | null, unavailable: string | null): ReportGate | null {
+  if (unavailable) return { flagged: true, reasons: [{ kind: 'unavailable', message: unavailable }], paths: [], zones: [] };
+  if (!gate) return null;
+  return {
+    flagged: gate.flagged,
+    reasons: gate.reasons.map((r) => ({ kind: r.kind, message: r.message, ...(r.file ? { file: r.file } : {}) })),
+    paths: gate.paths.map((p) => p.text),
+    zones: gate.zones.map((z) => z.name),
+  };
+}
+
+const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
+
+export function newRunId(): string {
+  return `review-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(4).toString('hex')}`;
+}
+
+export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult> {
+  const started = performance.now();
+  const repoDir = path.resolve(opts.repoDir);
+  const change = await acquireChange({ ...opts, repoDir });
+
+  const isGit = (await resolveCommit(repoDir, 'HEAD')) !== null;
+  const configRev = change.baseSha ?? (isGit && !opts.configFile ? 'HEAD' : null);
+  const base = await loadBaseConfig({ repoDir, rev: opts.configFile ? null : configRev, ...(opts.configFile ? { configFile: opts.configFile } : {}), version: packageVersion });
+  try {
+    const review = effectiveReviewConfig(base.review, opts);
+    if (!base.topology) throw new UsageError(`no topology configured: set topology = "<file>" in bulwark.toml (${base.origin})`);
+    const topology = base.topology;
+    const configHash = createHash('sha256').update(base.contentHash).update(JSON.stringify(review)).digest('hex');
+
+    // GitHub: resolve the target first so a missing token fails before any model call.
+    let octokit: ReturnType<typeof createOctokit> | null = null;
+    let target: GithubTarget | null = null;
+    if (opts.github) {
+      const token = opts.env.GITHUB_TOKEN || opts.env.GH_TOKEN;
+      if (!token) throw new UsageError('--github needs a token in GITHUB_TOKEN (or GH_TOKEN)');
+      const repository = change.pr?.provider === 'github' ? change.pr.repository : opts.env.GITHUB_REPOSITORY;
+      if (!repository) throw new UsageError('--github needs the repository: a pull_request event (--github-event / GITHUB_EVENT_PATH) or GITHUB_REPOSITORY');
+      if (!change.headSha) throw new UsageError('--github needs the head commit SHA (pass --head or a pull_request event)');
+      let owner: { owner: string; repo: string };
+      try {
+        owner = parseRepository(repository);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      target = { ...owner, pullNumber: change.pr?.provider === 'github' ? change.pr.number : null, headSha: change.headSha };
+      octokit = createOctokit(token, opts.env.GITHUB_API_URL || review.github.api_url);
+      if (!opts.force) {
+        const prev = await previousReview(octokit, target, configHash).catch((err: unknown) => {
+          throw new InternalError(`GitHub: cannot read previous checks of ${target!.headSha.slice(0, 12)}: ${(err as Error).message}`);
+        });
+        if (prev) {
+          return {
+            exitCode: prev.exitCode,
+            report: null,
+            change,
+            skipped: { ...prev, message: `head ${change.headSha.slice(0, 12)} was already reviewed with this configuration (${prev.via}, exit ${prev.exitCode}); use --force to review again` },
+          };
+        }
+      }
+    }
+
+    const providers = await resolveProviders({ config: base.config.provider, configDir: repoDir, env: opts.env });
+    const auditConfig = base.config.audit ? resolveAuditConfigPaths(base.config.audit, repoDir) : undefined;
+    const audit = await openAuditLog({ ...(opts.auditDb ? { location: opts.auditDb } : {}), ...(auditConfig ? { config: auditConfig } : {}) });
+    const runId = newRunId();
+    try {
+      return await reviewWithAudit({ opts, change, review, topology, configHash, base, audit, runId, providers, octokit, target, started, repoDir, isGit });
+    } catch (err) {
+      const exit = err instanceof BulwarkError ? err.exitCode : 5;
+      await audit
+        .append({ kind: 'run_finished', run_id: runId, status: 'error', exit_code: exit, duration_ms: Math.round(performance.now() - started), error_class: clip(err instanceof Error ? err.name : 'error', 256) })
+        .catch(() => undefined);
+      throw err;
+    } finally {
+      await audit.close().catch(() => undefined);
+    }
+  } finally {
+    base.cleanup();
+  }
+}
+
+interface Ctx {
+  opts: ReviewRunOptions;
+  change: Change;
+  review: ReviewConfig;
+  topology: NonNullable<Awaited<ReturnType<typeof loadBaseConfig>>['topology']>;
+  configHash: string;
+  base: Awaited<ReturnType<typeof loadBaseConfig>>;
+  audit: AuditLog;
+  runId: string;
+  providers: Awaited<ReturnType<typeof resolveProviders>>;
+  octokit: ReturnType<typeof createOctokit> | null;
+  target: GithubTarget | null;
+  started: number;
+  repoDir: string;
+  isGit: boolean;
+}
+
+async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
+  const { change, review, audit, runId, opts } = c;
+  const canGate = Boolean(c.isGit && change.baseSha && change.headSha);
+  const changeHash = canGate ? (await changeHashFromRepo(c.repoDir, change.baseSha!, change.headSha!)).changeHash : undefined;
+  await audit.append({
+    kind: 'run_started',
+    run_id: runId,
+    command: 'review',
+    repo: clip(c.repoDir, 4096),
+    ...(change.baseSha ? { base: change.baseSha } : {}),
+    ...(change.headSha ? { head: change.headSha } : {}),
+    ...(changeHash ? { change_hash: changeHash } : {}),
+    config_hash: `sha256:${c.configHash}`,
+    bulwark_version: packageVersion,
+    ...(opts.env.GITHUB_RUN_ID ? { ci_run: clip(`github:${opts.env.GITHUB_REPOSITORY ?? ''}/actions/runs/${opts.env.GITHUB_RUN_ID}`, 4096) } : opts.env.CI_PIPELINE_URL ? { ci_run: clip(opts.env.CI_PIPELINE_URL, 4096) } : {}),
+  });
+
+  // The gate. Without revisions (a bare patch) it cannot run: that is flagged, never a pass.
+  let gate: GateResult | null = null;
+  let gateUnavailable: string | null = null;
+  if (canGate) {
+    gate = await evaluateGate({ repoDir: c.repoDir, base: change.baseSha!, head: change.headSha!, config: c.base.config.gate ?? {} });
+    await audit.append({
+      kind: 'gate_decision',
+      run_id: runId,
+      flagged: gate.flagged,
+      reasons: gate.reasons.slice(0, 500).map((r) => clip(r.message, 4096)),
+      zones: gate.zones.map((z) => clip(z.name, 256)),
+      paths: gate.paths.slice(0, 500).map((p) => p.nodes.map((n) => clip(n, 256))),
+      changed_functions: new Set(gate.changedFunctions.map((f) => f.id)).size,
+      unparsable: gate.unparsable.map((u) => clip(`${u.file} (${u.revision}): ${u.reason}`, 4096)),
+      ...(changeHash ? { change_hash: changeHash } : {}),
+    });
+  } else {
+    gateUnavailable = 'the compliance gate could not run: the change has no base and head revisions in a local repository (pass --base/--head with --diff); treated as requiring approval';
+    await audit.append({ kind: 'gate_decision', run_id: runId, flagged: true, reasons: [gateUnavailable], zones: [] });
+  }
+
+  const plan = planCoverage(change, { config: review, regulatedFiles: gate ? regulatedFilesOf(gate) : [] });
+  await audit.append({
+    kind: 'coverage',
+    run_id: runId,
+    files: plan.record.files.map((f) => ({ path: clip(f.path, 4096), status: f.state, ...(f.reason ? { reason: clip(f.reason, 4096) } : {}) })),
+    tokens_budget: plan.record.tokenBudget,
+    tokens_used: plan.record.tokensUsed,
+  });
+
+  const own = [...detectInjection(untrustedTextsOf(change)), ...protectedEditFindings(change, review, c.base.configPaths)];
+
+  const progress = opts.progress === null ? undefined : createProgressReporter(c.topology.stages.map((s) => s.name), opts.progress ?? process.stderr);
+  const denyPaths = [opts.auditDb, opts.env.BULWARK_AUDIT_DB].filter((p): p is string => Boolean(p) && !/^postgres(ql)?:/i.test(p!)).map((p) => path.resolve(p));
+  const result = await runPipeline({
+    topology: c.topology,
+    change: plan.reviewed,
+    gate,
+    audit,
+    runId,
+    providers: c.providers,
+    providerConfig: c.base.config.provider,
+    repoDir: c.repoDir,
+    denyPaths,
+    ...(progress ? { progress } : {}),
+  });
+  const errors: string[] = [];
+  if (result.noProvider) errors.push(NO_PROVIDER_HELP);
+  for (const s of result.stages) if (s.status !== 'done') errors.push(`stage ${s.name} ${s.status.replace('_', ' ')}${s.reason ? `: ${s.reason}` : ''}`);
+  // Stage findings crossed the sandbox boundary: validate again, never trust their shape.
+  const stageFindings: Finding[] = [];
+  for (const f of result.findings) {
+    const p = findingSchema.safeParse(f);
+    if (p.success) stageFindings.push(p.data);
+    else errors.push(`a stage returned an invalid finding (${p.error.issues[0]?.path.join('.') ?? ''}: ${p.error.issues[0]?.message ?? ''})`);
+  }
+
+  const decision = decide({ findings: [...own, ...stageFindings], config: review, gate: gateUnavailable ? { flagged: true, reasons: [{ message: gateUnavailable }] } : gate, errors, change });
+  const inputRedactions: RedactionCounts = addCounts({}, buildChangeContext(plan.reviewed, null).redactions);
+  const report = buildReport({
+    runId,
+    change,
+    decision,
+    gate: reportGate(gate, gateUnavailable),
+    coverage: plan.record,
+    maxFindings: review.max_findings,
+    summaryMarkdown: result.summaryMarkdown,
+    redactions: inputRedactions,
+  });
+  const outputOnly: RedactionCounts = {};
+  for (const [k, v] of Object.entries(report.redactions) as [keyof RedactionCounts, number][]) {
+    const d = v - (inputRedactions[k] ?? 0);
+    if (d > 0) outputOnly[k] = d;
+  }
+  if (totalRedactions(outputOnly) > 0) await audit.append({ kind: 'redaction', run_id: runId, stage: 'output', count: totalRedactions(outputOnly), rules: Object.keys(outputOnly).sort() });
+  await audit.append({
+    kind: 'run_finished',
+    run_id: runId,
+    status: decision.outcome,
+    exit_code: decision.exitCode,
+    duration_ms: Math.round(performance.now() - c.started),
+    findings: decision.findings.length,
+  });
+  await audit.checkpoint();
+
+  const out: ReviewRunResult = { exitCode: decision.exitCode, report, change, coverage: plan };
+  if (c.octokit && c.target) {
+    try {
+      out.publish = await publishReview(c.octokit, c.target, report, change, {
+        config: review.github,
+        configHash: c.configHash,
+        ...(change.pr?.htmlUrl ? { detailsUrl: change.pr.htmlUrl } : {}),
+      });
+    } catch (err) {
+      out.publishError = `GitHub publishing failed: ${(err as Error).message}`;
+    }
+  }
+  return out;
+}
