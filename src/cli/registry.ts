@@ -1,6 +1,7 @@
 import type { CommandModule } from './command-module.js';
 // One import per subsystem; each owns its file under ./commands/.
 import * as auditCommands from './commands/audit.js';
+import * as evidenceCommands from './commands/evidence.js';
 import * as gateCommands from './commands/gate.js';
 import * as reviewCommands from './commands/review.js';
 
@@ -8,4 +9,5 @@ export const commandModules: CommandModule[] = [
   auditCommands,
   gateCommands,
   reviewCommands,
+  evidenceCommands,
 ];
