@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { packageRoot } from '../../src/paths.js';
+import { entriesOfKind } from '../../src/approval/log-facts.js';
+import { makeApprovalFixture, type ApprovalFixture } from './fixture.js';
+
+const execFileP = promisify(execFile);
+const bin = path.join(packageRoot, 'bin', 'bulwark.js');
+
+async function bulwark(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await execFileP(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, timeout: 60_000 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+describe('bulwark approve / gate status / trailers / incident (CLI)', { timeout: 120_000 }, () => {
+  let fx: ApprovalFixture;
+  let config: string;
+  beforeEach(async () => {
+    fx = await makeApprovalFixture();
+    await fx.log.close();
+    config = path.join(fx.dir, 'bulwark.toml');
+    writeFileSync(
+      config,
+      [
+        '[approvals]',
+        'allowed_signers = "allowed_signers"',
+        '[approvals.groups]',
+        'lending-leads = ["alice@bank.example"]',
+        '[approvals.github_users]',
+        'octo-alice = "alice@bank.example"',
+        '[[gate.zones]]',
+        'name = "lending"',
+        'path = "lending/**"',
+        'approver_groups = ["lending-leads"]',
+        '',
+      ].join('\n'),
+    );
+  });
+  afterEach(async () => fx.cleanup());
+
+  const common = () => ['--audit-db', fx.dbPath, '--config', config];
+
+  it('gate status exits 2 until a signed approval lands, then 0; trailers name the approver', async () => {
+    const s0 = await bulwark(['gate', 'status', '--run', fx.runId, ...common()]);
+    assert.equal(s0.code, 2, s0.stderr);
+    assert.match(s0.stdout, /approval required/);
+    assert.match(s0.stdout, /zone lending: 0\/1 approvals; missing group lending-leads/);
+
+    const bad = await bulwark(['approve', '--run', fx.runId, '--reviewer', 'author@example.test', '--key', fx.keys.author, '--repo', fx.repo.dir, ...common()]);
+    assert.equal(bad.code, 3);
+    assert.match(bad.stderr, /^bulwark: reviewer author@example\.test is an author of the change/);
+
+    const ok = await bulwark(['approve', '--run', fx.runId, '--reviewer', 'alice@bank.example', '--key', fx.keys.alice, '--repo', fx.repo.dir, ...common()]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /recorded approve of sha256:[0-9a-f]{64} by alice@bank\.example \(key SHA256:/);
+
+    const s1 = await bulwark(['gate', 'status', '--run', fx.runId, '--json', ...common()]);
+    assert.equal(s1.code, 0, s1.stderr);
+    assert.equal(JSON.parse(s1.stdout).approved, true);
+
+    const t = await bulwark(['trailers', '--run', fx.runId, ...common()]);
+    assert.equal(t.code, 0, t.stderr);
+    assert.match(t.stdout, /^Reviewed-by-Agent: bulwark run run-0001\n/);
+    assert.match(t.stdout, /Bulwark-Approved-by: alice@bank\.example/);
+
+    const inc = await bulwark(['incident', 'report', '--commit', fx.head, '--json', ...common()]);
+    assert.equal(inc.code, 0, inc.stderr);
+    assert.deepEqual(JSON.parse(inc.stdout).timeline.map((x: { kind: string }) => x.kind), ['run_started', 'gate_decision', 'approval']);
+
+    const unknown = await bulwark(['gate', 'status', '--run', 'nope', ...common()]);
+    assert.equal(unknown.code, 3);
+  });
+
+  it('imports GitHub PR approvals (method github) from the REST API, refusing the PR author and stale commits', async () => {
+    const requests: string[] = [];
+    const server: Server = createServer((req, res) => {
+      requests.push(`${req.method} ${req.url} auth=${req.headers.authorization ?? ''}`);
+      res.setHeader('content-type', 'application/json');
+      if (req.url === '/repos/bank/payments/pulls/7') {
+        res.end(JSON.stringify({ number: 7, head: { sha: fx.head }, user: { login: 'dev-author' } }));
+      } else if (req.url?.startsWith('/repos/bank/payments/pulls/7/reviews')) {
+        res.end(
+          JSON.stringify([
+            { id: 1, user: { login: 'octo-alice' }, state: 'APPROVED', commit_id: fx.head, submitted_at: '2026-11-16T12:00:00Z', html_url: 'https://github.example/bank/payments/pull/7#pullrequestreview-1' },
+            { id: 2, user: { login: 'dev-author' }, state: 'APPROVED', commit_id: fx.head, submitted_at: '2026-11-16T12:01:00Z', html_url: 'https://github.example/r2' },
+            { id: 3, user: { login: 'octo-bob' }, state: 'APPROVED', commit_id: fx.base, submitted_at: '2026-11-16T12:02:00Z', html_url: 'https://github.example/r3' },
+            { id: 4, user: { login: 'octo-carol' }, state: 'COMMENTED', commit_id: fx.head, submitted_at: '2026-11-16T12:03:00Z', html_url: 'https://github.example/r4' },
+          ]),
+        );
+      } else {
+        res.statusCode = 404;
+        res.end(JSON.stringify({ message: 'Not Found' }));
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const args = ['approve', '--run', fx.runId, '--github-repo', 'bank/payments', '--pr', '7', '--api-url', apiUrl, ...common()];
+      const r = await bulwark(args, { GITHUB_TOKEN: 'ghp_test_token' });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /imported approve by github:octo-alice/);
+      assert.match(r.stdout, /skipped review by dev-author: the reviewer is the pull request author/);
+      assert.match(r.stdout, /skipped review by octo-bob: review is on [0-9a-f]{40}, not the reviewed head/);
+      assert.ok(requests.every((q) => q.endsWith('auth=token ghp_test_token')), requests.join('\n'));
+      assert.doesNotMatch(r.stdout + r.stderr, /ghp_test_token/);
+      const again = await bulwark(args, { GITHUB_TOKEN: 'ghp_test_token' });
+      assert.match(again.stdout, /skipped review by octo-alice: already imported/);
+
+      const { openAuditLog } = await import('../../src/audit/index.js');
+      const log = await openAuditLog({ location: fx.dbPath, mustExist: true });
+      try {
+        const approvals = await entriesOfKind(log.store, 'approval');
+        assert.equal(approvals.length, 1);
+        assert.equal(approvals[0]!.entry.method, 'github');
+        assert.equal(approvals[0]!.entry.time, '2026-11-16T12:00:00.000Z');
+      } finally {
+        await log.close();
+      }
+      // the mapped GitHub login satisfies the lending-leads group
+      const s = await bulwark(['gate', 'status', '--run', fx.runId, ...common()]);
+      assert.equal(s.code, 0, s.stdout + s.stderr);
+    } finally {
+      server.close();
+    }
+  });
+});
