@@ -133,9 +133,13 @@ export const auditCommandModule: CommandModule = {
         .option('--no-state-update', 'do not record the newly verified checkpoint')
         .option('--accept-new-log', 'trust a log whose origin this verifier has not seen for this key')
         .option('--schema', "also validate every entry against its kind's full schema and canonical form (slower)")
-        .option('--json', 'print the report as JSON'),
+        .option('--json', 'print the report as JSON')
+        .option('--bundle <dir>', 'verify an evidence bundle offline instead of a log (engineer E: src/audit/export/verify-bundle.ts)')
+        .option('--previous <dir>', 'with --bundle: the previous bundle it must chain to'),
     ).action(
-      async (o: CommonFlags & { trustedKey?: string; checkpoint?: string; state?: string; stateUpdate: boolean; acceptNewLog?: boolean; schema?: boolean; json?: boolean }) => {
+      async (o: CommonFlags & { trustedKey?: string; checkpoint?: string; state?: string; stateUpdate: boolean; acceptNewLog?: boolean; schema?: boolean; json?: boolean; bundle?: string; previous?: string }) => {
+        if (o.bundle !== undefined) return (await import('./evidence.js')).runBundleVerify({ ...o, bundle: o.bundle }, setExit);
+        if (o.previous !== undefined) throw new UsageError('--previous needs --bundle DIR');
         const config = auditConfig(o);
         const location = resolveDbLocation(dbFlag(o), config.db);
         const keyFile = o.trustedKey ?? config.trusted_key ?? publicKeyPathFor(config.key_file ?? defaultKeyPath());
