@@ -4,10 +4,12 @@ import * as auditCommands from './commands/audit.js';
 import * as evidenceCommands from './commands/evidence.js';
 import * as gateCommands from './commands/gate.js';
 import * as reviewCommands from './commands/review.js';
+import * as pipelineCommands from './commands/run.js';
 
 export const commandModules: CommandModule[] = [
   auditCommands,
   gateCommands,
   reviewCommands,
+  pipelineCommands,
   evidenceCommands,
 ];

@@ -1,0 +1,68 @@
+/** What `bulwark init` writes into a repository: bulwark.toml, the seed topology and its prompts. */
+
+export const INIT_TOPOLOGY_PATH = '.bulwark/topology.toml';
+
+export const SEED_TOPOLOGY_TEXT = `[[pipeline.stages]]
+name = "static-analysis"
+prompt_file = "prompts/static.md"
+
+[[pipeline.stages]]
+name = "security-review"
+prompt_file = "prompts/security.md"
+depends_on = ["static-analysis"]
+
+[[pipeline.stages]]
+name = "summary"
+prompt_file = "prompts/summary.md"
+depends_on = ["static-analysis", "security-review"]
+`;
+
+export const INIT_CONFIG_TEXT = `# Bulwark configuration (https://github.com/ — see the README for every key).
+# Read from the base revision of a pull request: edits made by the PR itself do not apply to it.
+
+topology = "${INIT_TOPOLOGY_PATH}"
+
+# Which model provider reviews. Without this table Bulwark uses ANTHROPIC_API_KEY, then
+# OPENAI_API_KEY / OPENAI_BASE_URL, then a local Ollama on 127.0.0.1:11434.
+# [provider]
+# default = "anthropic"            # anthropic | openai | bedrock | ollama
+# timeout_seconds = 60             # per model call
+# max_retries = 3                  # on 429 / 5xx / timeouts, honouring Retry-After
+# token_budget = 400000            # per review run
+#
+# [provider.anthropic]
+# api_key_env = "ANTHROPIC_API_KEY"
+# model = "claude-sonnet-4-5"
+#
+# [provider.openai]                # also vLLM, LiteLLM, Azure OpenAI, Ollama via base_url
+# base_url = "http://127.0.0.1:8000/v1"
+# model = "qwen2.5-coder"
+`;
+
+export const INIT_PROMPTS: Record<string, string> = {
+  'prompts/static.md': `You are the static-analysis stage of a code review for a payments/banking codebase.
+
+Look for correctness defects in the changed code: wrong arithmetic on money (binary floating
+point, rounding, currency mix-ups), missing validation of amounts and identifiers, error handling
+that swallows failures, race conditions around balances, idempotency gaps in payment operations,
+and obvious logic errors. Use the tools to read surrounding code when the diff alone is not enough.
+
+Report only real, specific problems in the change, each at the new-side line it concerns, with an
+honest confidence. No style nits.
+`,
+  'prompts/security.md': `You are the security-review stage of a code review for a payments/banking codebase.
+
+Review the change for security problems: injection, broken authentication or authorisation,
+secrets in code or logs, card data (PAN, CVV) exposure contrary to PCI DSS, weak cryptography,
+unsafe deserialisation, SSRF, and missing audit trails for money movement. Consider the findings
+of the static-analysis stage (in "upstream") but do not repeat them unless security-relevant.
+
+Report only concrete, exploitable or compliance-relevant problems, each at its new-side line.
+`,
+  'prompts/summary.md': `You are the summary stage of a code review for a payments/banking codebase.
+
+Write a short review summary for the pull request from the upstream stages' reports and findings
+and the compliance gate result: what the change does, the most important risks, and what must
+be fixed before merging. Do not invent new findings; your findings list may be empty.
+`,
+};
