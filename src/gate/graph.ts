@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ParseCache } from './cache.js';
+import { GraphStore, ParseCache } from './cache.js';
 import type { FileFacts } from './facts.js';
 import { GraphBuilder } from './graph-builder.js';
 import { extractGo } from './go/extract.js';
@@ -10,8 +10,8 @@ import { ParseFailure } from './parse-failure.js';
 import { extractPython } from './python/extract.js';
 import { resolvePython } from './python/resolve.js';
 import type { SourceFile } from './sources.js';
-import { analyzeTypeScript, type TsGraphPart } from './ts/analyze.js';
-import type { CallGraph, GateLanguage } from './types.js';
+import type { TsFileEdges, TsGraphPart } from './ts/analyze.js';
+import type { CallGraph, Definition, GateLanguage } from './types.js';
 
 type CachedFacts = FileFacts | { error: string };
 
@@ -30,22 +30,63 @@ export interface BuildOptions {
 export class GraphCaches {
   readonly facts: ParseCache<CachedFacts>;
   readonly ts: ParseCache<TsGraphPart>;
+  readonly tsEdges: ParseCache<TsFileEdges>;
+  readonly graphs: GraphStore<StoredGraph>;
+  /** What this run did: files parsed vs. taken from the cache (tests and the benchmark read these). */
+  readonly stats = { graphsReused: 0, parsed: 0, reused: 0, tsAnalyses: 0, tsReused: 0, tsFilesWalked: 0, tsFilesReused: 0 };
   constructor(dir: string | undefined) {
     this.facts = new ParseCache<CachedFacts>(dir, 'facts');
     this.ts = new ParseCache<TsGraphPart>(dir, 'ts');
+    this.tsEdges = new ParseCache<TsFileEdges>(dir, 'ts-edges');
+    this.graphs = new GraphStore<StoredGraph>(dir);
   }
   save(): void {
     this.facts.save();
     this.ts.save();
+    this.tsEdges.save();
   }
 }
 
 /**
- * The call graph of one set of sources (a directory or one revision). Per-file facts of
- * Python/Go/Java are cached by content hash, so a warm run parses only files it has not seen;
- * the TS/JS part is cached by the hash of all TS/JS files (the checker's view is whole-program).
+ * The call graph of one set of sources (a directory or one revision). Caching, outermost first:
+ * the whole resolved graph per source tree; per-file facts of Python/Go/Java by content hash (a
+ * warm run parses only files it has not seen); the TS/JS part by the hash of all TS/JS files, and
+ * within it each file's edges by its content plus its direct imports' contents.
  */
 export async function buildCallGraph(sources: SourceFile[], caches: GraphCaches = new GraphCaches(undefined)): Promise<CallGraph> {
+  const h = createHash('sha256');
+  for (const s of [...sources].sort((a, b) => (a.path < b.path ? -1 : 1))) h.update(`${s.path}\0${s.hash}\n`);
+  const treeKey = h.digest('hex');
+  const stored = caches.graphs.get(treeKey);
+  if (stored) {
+    caches.stats.graphsReused++;
+    return {
+      defs: new Map(stored.defs.map((d) => [d.id, d])),
+      calls: new Map(stored.calls.map(([k, v]) => [k, new Set(v)])),
+      reads: new Map(stored.reads.map(([k, v]) => [k, new Set(v)])),
+      unparsable: stored.unparsable,
+      files: new Map(sources.map((s) => [s.path, { language: s.language, text: s.text }])),
+    };
+  }
+  const graph = await buildFresh(sources, caches);
+  caches.graphs.set(treeKey, {
+    defs: [...graph.defs.values()],
+    calls: [...graph.calls].map(([k, v]) => [k, [...v]]),
+    reads: [...graph.reads].map(([k, v]) => [k, [...v]]),
+    unparsable: graph.unparsable,
+  });
+  return graph;
+}
+
+/** A resolved graph without file texts: what the graph store keeps per source tree. */
+interface StoredGraph {
+  defs: Definition[];
+  calls: [string, string[]][];
+  reads: [string, string[]][];
+  unparsable: { file: string; reason: string }[];
+}
+
+async function buildFresh(sources: SourceFile[], caches: GraphCaches): Promise<CallGraph> {
   const g = new GraphBuilder();
   const byLang = new Map<GateLanguage, Map<string, FileFacts>>();
   const tsSources: SourceFile[] = [];
@@ -57,7 +98,9 @@ export async function buildCallGraph(sources: SourceFile[], caches: GraphCaches 
     }
     const key = `${src.hash}:${src.path}`;
     let facts = caches.facts.get(key);
-    if (!facts) {
+    if (facts) caches.stats.reused++;
+    else {
+      caches.stats.parsed++;
       try {
         facts = await extractors[src.language](src.path, src.text);
       } catch (err) {
@@ -81,7 +124,7 @@ export async function buildCallGraph(sources: SourceFile[], caches: GraphCaches 
   if (go) resolveGo(go, g);
   const java = byLang.get('java');
   if (java) resolveJava(java, g);
-  if (tsSources.length > 0) addTsPart(g, tsSources, caches);
+  if (tsSources.length > 0) await addTsPart(g, tsSources, caches);
   return g.finish();
 }
 
@@ -95,13 +138,17 @@ function registerDefs(g: GraphBuilder, file: string, facts: FileFacts): void {
   }
 }
 
-function addTsPart(g: GraphBuilder, sources: SourceFile[], caches: GraphCaches): void {
+async function addTsPart(g: GraphBuilder, sources: SourceFile[], caches: GraphCaches): Promise<void> {
   const h = createHash('sha256');
   for (const s of [...sources].sort((a, b) => (a.path < b.path ? -1 : 1))) h.update(`${s.path}\0${s.hash}\n`);
   const key = h.digest('hex');
   let part = caches.ts.get(key);
-  if (!part) {
-    part = analyzeTypeScript(sources);
+  if (part) caches.stats.tsReused++;
+  else {
+    caches.stats.tsAnalyses++;
+    // loaded only when needed: the compiler is large and warm runs do not need it
+    const { analyzeTypeScript } = await import('./ts/analyze.js');
+    part = analyzeTypeScript(sources, caches.tsEdges, caches.stats);
     caches.ts.set(key, part);
   }
   for (const d of part.defs) g.addDef({ ...d });

@@ -22,6 +22,8 @@ export interface EvaluateGateOptions {
   config?: GateConfig | GateConfigInput;
   /** Parse cache directory; default `[gate] cache_dir` or $XDG_CACHE_HOME/bulwark/gate; `null` disables it. */
   cacheDir?: string | null;
+  /** Caches to use instead of opening `cacheDir` (lets a caller read the parse statistics). */
+  caches?: GraphCaches;
 }
 
 /**
@@ -48,7 +50,7 @@ export async function evaluateGate(opts: EvaluateGateOptions): Promise<GateResul
   const changes = parseUnifiedDiff(diffText);
 
   const cacheDir = opts.cacheDir === null ? undefined : (opts.cacheDir ?? config.cache_dir ?? defaultCacheDir());
-  const caches = new GraphCaches(cacheDir);
+  const caches = opts.caches ?? new GraphCaches(cacheDir);
   const filter = { languages: config.languages, exclude: config.exclude };
   const baseGraph = await buildCallGraph(readRevisionSources(opts.repoDir, mergeBase, filter), caches);
   const headGraph = await buildCallGraph(readRevisionSources(opts.repoDir, headCommit, filter), caches);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import ts from 'typescript';
 import { moduleNameFor } from '../facts.js';
@@ -28,9 +29,29 @@ export function isTsLike(file: string): boolean {
  * - over-approximation: a call the checker cannot resolve (`any`, untyped JS) → every repository
  *   function/method with that name.
  */
-export function analyzeTypeScript(files: { path: string; text: string }[]): TsGraphPart {
+/** The edges found in one file, cached by the file's content plus the contents of the files it imports directly. */
+export interface TsFileEdges {
+  calls: [string, string[]][];
+  reads: [string, string[]][];
+}
+
+export interface TsAnalysisCache {
+  get(key: string): TsFileEdges | undefined;
+  set(key: string, value: TsFileEdges): void;
+}
+
+// Parsed files are shared between the base and head programs of one run (unchanged files parse
+// and bind once); entries not used by the latest program are dropped.
+let sourceFileCache = new Map<string, ts.SourceFile>();
+
+export function analyzeTypeScript(files: { path: string; text: string; hash?: string }[], edgeCache?: TsAnalysisCache, stats?: { tsFilesWalked: number; tsFilesReused: number }): TsGraphPart {
   const texts = new Map<string, string>();
-  for (const f of files) texts.set(VIRTUAL_ROOT + f.path, f.text);
+  const hashes = new Map<string, string>();
+  for (const f of files) {
+    texts.set(VIRTUAL_ROOT + f.path, f.text);
+    hashes.set(VIRTUAL_ROOT + f.path, f.hash ?? createHash('sha1').update(f.text).digest('hex'));
+  }
+  const usedSourceFiles = new Map<string, ts.SourceFile>();
   const options: ts.CompilerOptions = {
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.ESNext,
@@ -44,6 +65,8 @@ export function analyzeTypeScript(files: { path: string; text: string }[]): TsGr
     noResolve: false,
     allowImportingTsExtensions: true,
     resolveJsonModule: false,
+    // the ES library only: DOM/webworker declarations are large and never resolve to repository code
+    lib: ['lib.es2022.d.ts'],
   };
   const libDir = path.dirname(ts.getDefaultLibFilePath(options));
   const realHost = ts.createCompilerHost(options, true);
@@ -55,13 +78,23 @@ export function analyzeTypeScript(files: { path: string; text: string }[]): TsGr
     directoryExists: (d) => d.startsWith(VIRTUAL_ROOT) || d.startsWith(libDir),
     getDirectories: () => [],
     getSourceFile: (f, lang) => {
-      const t = f.startsWith(VIRTUAL_ROOT) ? texts.get(f) : f.startsWith(libDir) ? realHost.readFile(f) : undefined;
-      return t === undefined ? undefined : ts.createSourceFile(f, t, lang, false);
+      const key = f.startsWith(VIRTUAL_ROOT) ? `${f}\0${hashes.get(f)}` : f;
+      let sf = sourceFileCache.get(key);
+      if (!sf) {
+        const t = f.startsWith(VIRTUAL_ROOT) ? texts.get(f) : f.startsWith(libDir) ? realHost.readFile(f) : undefined;
+        if (t === undefined) return undefined;
+        sf = ts.createSourceFile(f, t, lang, false);
+      }
+      usedSourceFiles.set(key, sf);
+      return sf;
     },
     writeFile: () => undefined,
   };
+  const t0 = performance.now();
   const program = ts.createProgram({ rootNames: [...texts.keys()], options, host });
   const checker = program.getTypeChecker();
+  sourceFileCache = usedSourceFiles;
+  const t1 = performance.now();
 
   const defs: Definition[] = [];
   const declToId = new Map<ts.Node, string>();
@@ -283,8 +316,8 @@ export function analyzeTypeScript(files: { path: string; text: string }[]): TsGr
     }
   }
 
-  const calls = new Map<string, Set<string>>();
-  const reads = new Map<string, Set<string>>();
+  const allCalls = new Map<string, Set<string>>();
+  const allReads = new Map<string, Set<string>>();
   const edge = (m: Map<string, Set<string>>, from: string, to: string): void => {
     if (from === to) return;
     let s = m.get(from);
@@ -319,8 +352,41 @@ export function analyzeTypeScript(files: { path: string; text: string }[]): TsGr
     return undefined;
   };
 
-  // pass 2: edges
+  const t2 = performance.now();
+  // pass 2: edges, per file; a file whose text and direct imports are unchanged reuses its edges
+  const resolutionCache = ts.createModuleResolutionCache(VIRTUAL_ROOT, (x) => x, options);
+  const edgeKey = (sf: ts.SourceFile): string => {
+    const deps = new Set<string>();
+    for (const st of sf.statements) {
+      const spec =
+        (ts.isImportDeclaration(st) || ts.isExportDeclaration(st)) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier)
+          ? st.moduleSpecifier.text
+          : ts.isImportEqualsDeclaration(st) && ts.isExternalModuleReference(st.moduleReference) && ts.isStringLiteral(st.moduleReference.expression)
+            ? st.moduleReference.expression.text
+            : undefined;
+      if (spec === undefined) continue;
+      const r = ts.resolveModuleName(spec, sf.fileName, options, host, resolutionCache).resolvedModule;
+      if (r && r.resolvedFileName.startsWith(VIRTUAL_ROOT)) deps.add(`${r.resolvedFileName}:${hashes.get(r.resolvedFileName)}`);
+    }
+    return createHash('sha1')
+      .update(`${sf.fileName}:${hashes.get(sf.fileName)}\n${[...deps].sort().join('\n')}`)
+      .digest('hex');
+  };
+  const merge = (into: Map<string, Set<string>>, from: Iterable<[string, Iterable<string>]>): void => {
+    for (const [k, vs] of from) for (const v of vs) edge(into, k, v);
+  };
   for (const { sf } of ours) {
+    const key = edgeCache ? edgeKey(sf) : '';
+    const cached = edgeCache?.get(key);
+    if (cached) {
+      merge(allCalls, cached.calls);
+      merge(allReads, cached.reads);
+      if (stats) stats.tsFilesReused++;
+      continue;
+    }
+    if (stats) stats.tsFilesWalked++;
+    const calls = new Map<string, Set<string>>();
+    const reads = new Map<string, Set<string>>();
     const scopeOf = (node: ts.Node): string => {
       for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
         const id = declToId.get(n);
@@ -379,12 +445,16 @@ export function analyzeTypeScript(files: { path: string; text: string }[]): TsGr
       node.forEachChild(visit);
     };
     sf.forEachChild(visit);
+    merge(allCalls, calls);
+    merge(allReads, reads);
+    edgeCache?.set(key, { calls: [...calls].map(([k, v]) => [k, [...v]]), reads: [...reads].map(([k, v]) => [k, [...v]]) });
   }
 
+  if (process.env.BULWARK_GATE_TIMING) process.stderr.write(`ts: program ${Math.round(t1 - t0)} ms, definitions ${Math.round(t2 - t1)} ms, edges ${Math.round(performance.now() - t2)} ms\n`);
   return {
     defs,
-    calls: [...calls].map(([k, v]) => [k, [...v]]),
-    reads: [...reads].map(([k, v]) => [k, [...v]]),
+    calls: [...allCalls].map(([k, v]) => [k, [...v]]),
+    reads: [...allReads].map(([k, v]) => [k, [...v]]),
     unparsable,
   };
 }

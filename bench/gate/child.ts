@@ -1,0 +1,16 @@
+// One gate evaluation in a fresh process; prints timing, peak RSS and cache statistics as JSON.
+import { performance } from 'node:perf_hooks';
+import { evaluateGate, GraphCaches } from '../../src/gate/index.js';
+
+const [repoDir, base, head, cacheDir, rootsJson] = process.argv.slice(2);
+if (!repoDir || !base || !head || !cacheDir) {
+  process.stderr.write('usage: child.js REPO BASE HEAD CACHE_DIR [ROOTS_JSON]\n');
+  process.exit(3);
+}
+const t0 = performance.now();
+const caches = new GraphCaches(cacheDir);
+const result = await evaluateGate({ repoDir, base, head, caches, config: rootsJson ? { roots: JSON.parse(rootsJson) as string[] } : {} });
+const ms = performance.now() - t0;
+process.stdout.write(
+  JSON.stringify({ ms, maxRssKB: process.resourceUsage().maxRSS, stats: caches.stats, flagged: result.flagged, paths: result.paths.length, changed: result.changedFunctions.length }) + '\n',
+);

@@ -1,0 +1,81 @@
+// Gate benchmark: generated ~100 kLOC Python and TypeScript repositories, cold and warm runs.
+// Usage: node dist/bench/gate/run.js [--lines N] [--lang python|ts]
+// Prints each figure against its target as a ratio (≤ 1.00 meets the target).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { commitAll, generateRepo } from './generate.js';
+
+const TARGET_COLD_MS = 5000;
+const TARGET_WARM_MS = 500;
+const TARGET_RSS_MB = 300;
+
+const args = process.argv.slice(2);
+const opt = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const lines = Number(opt('--lines') ?? 100_000);
+const langs = (opt('--lang') ?? 'python,ts').split(',') as ('python' | 'ts')[];
+const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'child.js');
+
+interface ChildResult {
+  ms: number;
+  wallMs: number;
+  maxRssKB: number;
+  stats: { parsed: number; reused: number; tsAnalyses: number; tsReused: number };
+  flagged: boolean;
+  paths: number;
+  changed: number;
+}
+
+function run(repo: string, head: string, cacheDir: string, roots: string[]): ChildResult {
+  const t0 = Date.now();
+  const res = spawnSync(process.execPath, [child, repo, 'main', head, cacheDir, JSON.stringify(roots)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const wallMs = Date.now() - t0;
+  if (res.status !== 0) throw new Error(`bench child failed (${res.status}): ${res.stderr}`);
+  return { ...(JSON.parse(res.stdout.trim().split('\n').pop()!) as Omit<ChildResult, 'wallMs'>), wallMs };
+}
+
+const ratio = (v: number, target: number): string => (v / target).toFixed(2);
+
+for (const lang of langs) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `bulwark-bench-gate-${lang}-`));
+  const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-bench-gate-cache-'));
+  try {
+    const repo = generateRepo(dir, lang, lines);
+    const roots = lang === 'python' ? ['*.process_payment', '*.approve_loan'] : ['*.processPayment', '*.approveLoan'];
+    const editFile = (file: string, note: string): void => {
+      const full = path.join(dir, file);
+      const text = readFileSync(full, 'utf8');
+      const i = text.indexOf(repo.editTarget.marker);
+      writeFileSync(full, text.slice(0, i) + text.slice(i).replace(repo.editTarget.marker, repo.editTarget.marker.replace('0', `0 + ${note.length}`)));
+    };
+    spawnSync('git', ['-C', dir, 'checkout', '-q', '-b', 'change1']);
+    editFile(repo.editTarget.file, 'one');
+    commitAll(dir, 'change1');
+    const cold = run(dir, 'change1', cacheDir, roots);
+    const warm = run(dir, 'change1', cacheDir, roots);
+    // a new commit on top: only the file it touches is parsed again
+    const second = lang === 'python' ? 'pkg/m1.py' : 'src/m1.ts';
+    const text = readFileSync(path.join(dir, second), 'utf8');
+    writeFileSync(path.join(dir, second), text.replace(repo.editTarget.marker, repo.editTarget.marker.replace('0', '0 + 2')));
+    commitAll(dir, 'change2');
+    const edited = run(dir, 'HEAD', cacheDir, roots);
+    console.log(`gate bench ${lang}: ${repo.files} files, ${repo.lines} lines; decision flagged=${cold.flagged}, paths=${cold.paths}`);
+    const row = (name: string, r: ChildResult, target: number): void =>
+      console.log(
+        `  ${name.padEnd(18)} wall ${String(Math.round(r.wallMs)).padStart(6)} ms (gate ${Math.round(r.ms)} ms)  ratio-to-target ${ratio(r.wallMs, target)}  ` +
+          `peak RSS ${(r.maxRssKB / 1024).toFixed(0)} MB ratio ${ratio(r.maxRssKB / 1024, TARGET_RSS_MB)}  ` +
+          `parsed ${r.stats.parsed} reused ${r.stats.reused} ts-analyses ${r.stats.tsAnalyses} ts-reused ${r.stats.tsReused}`,
+      );
+    row('cold (≤5 s)', cold, TARGET_COLD_MS);
+    row('warm (≤0.5 s)', warm, TARGET_WARM_MS);
+    row('warm+1 edit (≤0.5 s)', edited, TARGET_WARM_MS);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
