@@ -15,7 +15,7 @@ export function mdEscape(s: string): string {
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/([\\`*_{}[\]()#+!|~])/g, '\\$1')
+    .replace(/([\\`*_[\]|~])/g, '\\$1')
     .replace(/@(?=[A-Za-z0-9-])/g, '@\u200b')
     .replace(/\r?\n/g, '<br>');
 }
