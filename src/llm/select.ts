@@ -111,7 +111,7 @@ export async function resolveProviders(opts: ResolveOptions): Promise<ResolvedPr
 
   const wantOllama = cfg.ollama !== undefined || cfg.default === 'ollama' || (defaultName === null && (opts.probeOllama ?? true));
   if (wantOllama) {
-    const base = cfg.ollama?.base_url ?? opts.ollamaUrl ?? OLLAMA_DEFAULT_URL;
+    const base = cfg.ollama?.base_url ?? opts.ollamaUrl ?? (env.BULWARK_OLLAMA_URL?.trim() || OLLAMA_DEFAULT_URL);
     const models = await probeOllama(base);
     if (models !== undefined || cfg.ollama !== undefined || cfg.default === 'ollama') {
       const p = new OpenAiProvider({ apiKey: 'ollama', baseURL: new URL('/v1', base).toString() }, 'ollama', models?.[0] ?? 'llama3.1');
