@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { verifyInclusion } from '../../src/audit/merkle.js';
+import { packageRoot } from '../../src/paths.js';
+import { dropTriggers, raw } from './helpers.js';
+
+/** The real CLI (bin/bulwark.js) in a child process with its own per-user dirs. */
+const home = mkdtempSync(path.join(os.tmpdir(), 'bulwark-audit-cli-'));
+after(() => rmSync(home, { recursive: true, force: true }));
+const env = {
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  HOME: home,
+  XDG_STATE_HOME: path.join(home, 'state'),
+  XDG_CONFIG_HOME: path.join(home, 'config'),
+};
+const work = path.join(home, 'work');
+mkdirSync(work);
+
+function bulwark(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [path.join(packageRoot, 'bin', 'bulwark.js'), ...args], { env, cwd: work, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const db = path.join(home, 'state', 'bulwark', 'audit.db');
+
+describe('bulwark audit CLI', { timeout: 180_000 }, () => {
+  it('keygen writes the key pair under the per-user config dir and refuses to overwrite', () => {
+    const r = bulwark('audit', 'keygen');
+    assert.equal(r.code, 0, r.stderr);
+    const key = path.join(home, 'config', 'bulwark', 'audit-key');
+    assert.equal(statSync(key).mode & 0o777, 0o600);
+    assert.match(readFileSync(`${key}.pub`, 'utf8'), /^bulwark-audit\+[0-9a-f]{8}\+/);
+    const again = bulwark('audit', 'keygen');
+    assert.equal(again.code, 3);
+    assert.match(again.stderr, /^bulwark: key file .* already exists/);
+  });
+
+  it('keygen refuses a path inside a git work tree', () => {
+    const repo = path.join(home, 'repo');
+    mkdirSync(path.join(repo, '.git'), { recursive: true });
+    const r = bulwark('audit', 'keygen', '--out', path.join(repo, 'audit-key'));
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /git work tree/);
+    assert.equal(existsSync(path.join(repo, 'audit-key')), false);
+  });
+
+  it('record deploy appends and checkpoints; bad flags exit 3 naming the flag', () => {
+    const r = bulwark('audit', 'record', 'deploy', '--commit', 'a1b2c3d4', '--env', 'prod', '--url', 'https://deploy.example/1');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /recorded deploy as entry 0; checkpoint at size 1/);
+    const r2 = bulwark('audit', 'record', 'deploy', '--commit', 'e5f6a7b8', '--env', 'staging');
+    assert.equal(r2.code, 0, r2.stderr);
+    const bad = bulwark('audit', 'record', 'deploy', '--commit', 'HEAD~1', '--env', 'prod');
+    assert.equal(bad.code, 3);
+    assert.match(bad.stderr, /--commit/);
+    assert.equal(bulwark('audit', 'record', 'deploy', '--env', 'prod').code, 3, 'missing --commit');
+  });
+
+  it('show filters by kind and time and prints JSON', () => {
+    const r = bulwark('audit', 'show', '--kind', 'deploy', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const items = JSON.parse(r.stdout) as { index: number; entry: { env: string; commit: string } }[];
+    assert.deepEqual(
+      items.map((i) => [i.index, i.entry.env, i.entry.commit]),
+      [
+        [0, 'prod', 'a1b2c3d4'],
+        [1, 'staging', 'e5f6a7b8'],
+      ],
+    );
+    assert.equal(JSON.parse(bulwark('audit', 'show', '--since', '2999-01-01', '--json').stdout).length, 0);
+    assert.match(bulwark('audit', 'show').stdout, /^0\t\d{4}-.*\tdeploy\tcommit=a1b2c3d4 env=prod/m);
+    assert.equal(bulwark('audit', 'show', '--since', 'yesterday').code, 3);
+  });
+
+  it('proof prints an inclusion proof that verifies against the checkpoint', () => {
+    const r = bulwark('audit', 'proof', '--index', '0', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const p = JSON.parse(r.stdout) as { index: number; treeSize: number; leafHash: string; proof: string[]; root: string; valid: boolean };
+    assert.equal(p.treeSize, 2);
+    assert.equal(p.valid, true);
+    verifyInclusion(0, 2, Buffer.from(p.leafHash, 'base64'), p.proof.map((x) => Buffer.from(x, 'base64')), Buffer.from(p.root, 'base64'));
+    assert.equal(bulwark('audit', 'proof', '--index', '7').code, 3);
+    assert.equal(bulwark('audit', 'proof', '--index', 'x').code, 3);
+  });
+
+  it('verify passes, records its state, and checks a checkpoint file kept elsewhere', () => {
+    const cp = path.join(home, 'elsewhere', 'checkpoint');
+    assert.equal(bulwark('audit', 'checkpoint', '--out', cp).code, 0);
+    const r = bulwark('audit', 'verify', '--checkpoint', cp);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /2 entries/);
+    assert.match(r.stdout, /^OK/m);
+    const state = JSON.parse(readFileSync(path.join(home, 'state', 'bulwark', 'verifier-state.json'), 'utf8'));
+    assert.equal(Object.values(state.logs as Record<string, { treeSize: number }>)[0]!.treeSize, 2);
+    const json = JSON.parse(bulwark('audit', 'verify', '--json', '--schema').stdout);
+    assert.equal(json.ok, true);
+  });
+
+  it('verify exits 3 for a missing database or trusted key', () => {
+    const r = bulwark('audit', 'verify', '--db', path.join(home, 'nope.db'));
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /nope\.db/);
+    const k = bulwark('audit', 'verify', '--trusted-key', path.join(home, 'nope.pub'));
+    assert.equal(k.code, 3);
+    writeFileSync(path.join(home, 'garbage.pub'), 'not a key\n');
+    assert.equal(bulwark('audit', 'verify', '--trusted-key', path.join(home, 'garbage.pub')).code, 3);
+  });
+
+  it('verify exits 5 and names the first bad index when an entry was edited', () => {
+    const d = raw(db);
+    dropTriggers(d);
+    d.prepare("UPDATE entries SET bytes = CAST(REPLACE(CAST(bytes AS TEXT), 'staging', 'prod') AS BLOB) WHERE idx = 1").run();
+    d.close();
+    const r = bulwark('audit', 'verify');
+    assert.equal(r.code, 5);
+    assert.match(r.stderr, /^bulwark: audit log verification failed at index 1: /);
+    assert.match(r.stdout, /FAILED/);
+    const json = JSON.parse(bulwark('audit', 'verify', '--json').stdout);
+    assert.equal(json.ok, false);
+    assert.equal(json.firstBadIndex, 1);
+  });
+
+  it('reads [audit] from bulwark.toml in the working directory', () => {
+    const cfgDb = path.join(home, 'from-config.db');
+    writeFileSync(path.join(work, 'bulwark.toml'), `[audit]\ndb = "${cfgDb}"\norigin = "bank.example/audit/test"\n`);
+    try {
+      const r = bulwark('audit', 'record', 'deploy', '--commit', 'abcdef1', '--env', 'prod');
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(existsSync(cfgDb));
+      const show = JSON.parse(bulwark('audit', 'show', '--json').stdout);
+      assert.equal(show.length, 1);
+      writeFileSync(path.join(work, 'bulwark.toml'), `[audit]\ndatabase = "x"\n`);
+      const bad = bulwark('audit', 'show');
+      assert.equal(bad.code, 3);
+      assert.match(bad.stderr, /bulwark\.toml/);
+    } finally {
+      rmSync(path.join(work, 'bulwark.toml'), { force: true });
+    }
+  });
+});
