@@ -1,0 +1,10 @@
+// The benchmark's worker: answers `ping` over the fd-3 channel with the CPU time this process has
+// used so far (user + system, ms; it includes the launcher's work before execve), then exits when
+// the parent closes the channel.
+import { z } from 'zod';
+import { connectToParent } from '../../src/worker/channel.js';
+
+connectToParent().handle('ping', z.unknown(), () => {
+  const u = process.cpuUsage();
+  return { pong: true, cpuMs: (u.user + u.system) / 1000 };
+});
