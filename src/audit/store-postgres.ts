@@ -226,7 +226,9 @@ class PgWriteTransaction implements WriteTransaction {
       await this.client.query(`INSERT INTO audit_entries (idx, bytes, leaf_hash, kind, time_ms, run_id) VALUES ${rows.join(', ')}`, values);
     }
   }
-  async insertNodes(nodes: StoredNode[]): Promise<void> {
+  async insertNodes(all: StoredNode[]): Promise<void> {
+    // level 0 lives with the entries (their leaf hashes)
+    const nodes = all.filter((n) => n.level > 0);
     for (let off = 0; off < nodes.length; off += 1000) {
       const chunk = nodes.slice(off, off + 1000);
       const values: unknown[] = [];
@@ -243,13 +245,23 @@ class PgWriteTransaction implements WriteTransaction {
   }
 }
 
+/** Subtree hashes: level 0 are the entries' own leaf hashes, higher levels come from the node cache. */
 async function fetchNodes(client: pg.ClientBase | pg.Pool, refs: NodeRef[]): Promise<(Uint8Array | undefined)[]> {
   if (refs.length === 0) return [];
-  const r = await client.query<{ level: number; idx: string; hash: Buffer }>(
-    'SELECT level, idx, hash FROM audit_nodes WHERE (level, idx) IN (SELECT * FROM unnest($1::int[], $2::bigint[]))',
-    [refs.map((x) => x.level), refs.map((x) => x.index)],
-  );
-  const found = new Map(r.rows.map((row) => [`${row.level}:${row.idx}`, row.hash as Uint8Array]));
+  const found = new Map<string, Uint8Array>();
+  const leaves = refs.filter((x) => x.level === 0).map((x) => x.index);
+  if (leaves.length > 0) {
+    const r = await client.query<{ idx: string; leaf_hash: Buffer }>('SELECT idx, leaf_hash FROM audit_entries WHERE idx = ANY($1::bigint[])', [leaves]);
+    for (const row of r.rows) found.set(`0:${row.idx}`, row.leaf_hash);
+  }
+  const inner = refs.filter((x) => x.level > 0);
+  if (inner.length > 0) {
+    const r = await client.query<{ level: number; idx: string; hash: Buffer }>(
+      'SELECT level, idx, hash FROM audit_nodes WHERE (level, idx) IN (SELECT * FROM unnest($1::int[], $2::bigint[]))',
+      [inner.map((x) => x.level), inner.map((x) => x.index)],
+    );
+    for (const row of r.rows) found.set(`${row.level}:${row.idx}`, row.hash);
+  }
   return refs.map((x) => found.get(`${x.level}:${x.index}`));
 }
 

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -8,6 +10,8 @@ import pg from 'pg';
 import { canonicalBytes, makeEntry, type EntryInput } from '../../src/audit/entries.js';
 import { leafHash } from '../../src/audit/merkle.js';
 import { grantAppendOnly, openPostgresLogStore } from '../../src/audit/store-postgres.js';
+import { loadVerifierKey, openAuditLog, writeKeyPair } from '../../src/audit/index.js';
+import { verifyLog } from '../../src/audit/verify.js';
 import type { LogStore } from '../../src/audit/store.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 
@@ -147,8 +151,9 @@ describe('PostgreSQL audit store (real server)', { timeout: 180_000 }, () => {
     }
   });
 
-  it('eight writer processes on separate connections get dense, unique indices', async () => {
+  it('eight writer processes through openAuditLog get dense indices, and verify passes', async () => {
     const other = await createTestDatabase();
+    const keyDir = mkdtempSync(path.join(tmpdir(), 'bulwark-pg-key-'));
     try {
       await grantAppendOnly(other.ownerUrl, other.appRole);
       const perWriter = 25;
@@ -161,7 +166,34 @@ describe('PostgreSQL audit store (real server)', { timeout: 180_000 }, () => {
       assert.deepEqual(all, Array.from({ length: 8 * perWriter }, (_, i) => i));
       const r = await sql(other.ownerUrl, 'SELECT count(*)::int AS n, max(idx)::int AS m FROM audit_entries');
       assert.deepEqual(r.rows[0], { n: 200, m: 199 });
+
+      const keyFile = path.join(keyDir, 'audit.key');
+      writeKeyPair(keyFile);
+      const log = await openAuditLog({ location: other.appUrl, keyFile, origin: 'bank.example/pg-test', notice: () => undefined });
+      try {
+        assert.match(log.location, /^postgres:\/\/bulwark_app_[0-9a-f]+:\*\*\*@/);
+        await log.checkpoint();
+        const report = await verifyLog({ store: log.store, trustedKeys: [loadVerifierKey(keyFile + '.pub')] });
+        assert.deepEqual(report.problems, []);
+        assert.equal(report.treeSize, 200);
+        assert.equal(report.ok, true);
+      } finally {
+        await log.close();
+      }
+      // an owner who rewrites an entry behind the triggers' back is caught by verify
+      await sql(other.ownerUrl, 'ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_no_update_delete');
+      await sql(other.ownerUrl, `UPDATE audit_entries SET bytes = convert_to(replace(convert_from(bytes, 'UTF8'), 'entry 3"', 'entry 4"'), 'UTF8') WHERE idx = 10`);
+      const store = await openPostgresLogStore(other.appUrl);
+      try {
+        const report = await verifyLog({ store, trustedKeys: [loadVerifierKey(keyFile + '.pub')] });
+        assert.equal(report.ok, false);
+        assert.ok(report.problems.some((p) => p.code === 'guard_missing'), JSON.stringify(report.problems));
+        assert.equal(report.firstBadIndex, 10);
+      } finally {
+        await store.close();
+      }
     } finally {
+      rmSync(keyDir, { recursive: true, force: true });
       await other.drop();
     }
   });

@@ -48,6 +48,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   try {
     await client.query(`CREATE DATABASE ${database}`);
     await client.query(`CREATE ROLE ${appRole} LOGIN PASSWORD '${appPassword}'`);
+    // membership lets drop() end the app role's sessions even when a failed test leaked one
+    await client.query(`GRANT ${appRole} TO CURRENT_USER`);
   } finally {
     await client.end();
   }
