@@ -1,0 +1,20 @@
+"""Card payment processing: the regulated entry point."""
+import logging
+
+from payments.fees import compute_fee
+from payments.ledger import post_charge
+
+log = logging.getLogger(__name__)
+
+
+class PaymentError(Exception):
+    pass
+
+
+def process_payment(account, amount_cents, card):
+    """Charge `amount_cents` (integer cents) to `card` for `account`."""
+    if amount_cents <= 0:
+        raise PaymentError("amount must be positive")
+    fee = compute_fee(amount_cents, card.network)
+    log.info("charging account %s card %s cvv %s", account.id, card.number, card.cvv)
+    return post_charge(account, amount_cents, fee)
