@@ -41,13 +41,18 @@ export interface EgressEvent {
   method: string;
   /** scheme://host:port/path — the query string is left out (it is worker-controlled data). */
   target: string;
+  /** The URL path (no query), when the URL parsed. */
+  path?: string;
   host: string;
   port: number;
   /** The address the broker connected to (allowed requests). */
   address?: string;
   reason?: string;
   status?: number;
+  /** Response body bytes received. */
   bytes?: number;
+  /** Request body bytes sent. */
+  bytesOut?: number;
   error?: string;
   durationMs: number;
 }
@@ -208,7 +213,7 @@ function stripBrackets(host: string): string {
 
 type Decision =
   | { allow: true; url: URL; host: string; port: number; address: string; family: 4 | 6 }
-  | { allow: false; host: string; port: number; reason: string; target: string };
+  | { allow: false; host: string; port: number; reason: string; target: string; path?: string };
 
 export class EgressBroker {
   private readonly endpoints: EgressEndpoint[];
@@ -231,7 +236,8 @@ export class EgressBroker {
 
   /** Decide whether `rawUrl` may be fetched and which address to use; never throws. */
   async check(rawUrl: string): Promise<Decision> {
-    const deny = (reason: string, host = '', port = 0, target = '') => ({ allow: false as const, host, port, reason, target });
+    let urlPath: string | undefined;
+    const deny = (reason: string, host = '', port = 0, target = '') => ({ allow: false as const, host, port, reason, target, path: urlPath });
     let url: URL;
     try {
       url = new URL(rawUrl);
@@ -239,6 +245,7 @@ export class EgressBroker {
       return deny('not a valid absolute URL');
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') return deny(`scheme ${url.protocol} is not allowed`);
+    urlPath = url.pathname;
     const host = stripBrackets(url.hostname);
     const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
     const target = `${url.protocol}//${url.host}${url.pathname}`;
@@ -289,6 +296,7 @@ export class EgressBroker {
         decision: 'deny',
         method: params.method,
         target: decision.target,
+        ...(decision.path !== undefined ? { path: decision.path } : {}),
         host: decision.host,
         port: decision.port,
         reason: decision.reason,
@@ -297,13 +305,15 @@ export class EgressBroker {
       throw new RpcError(RpcErrorCode.EgressDenied, `egress denied: ${decision.reason}`);
     }
     const target = `${decision.url.protocol}//${decision.url.host}${decision.url.pathname}`;
+    const path = decision.url.pathname;
+    const bytesOut = params.body === undefined ? 0 : Buffer.byteLength(params.body, 'utf8');
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(params.headers)) {
       const lower = name.toLowerCase();
       if (!tokenRe.test(name) || forbiddenHeaders.has(lower) || lower.startsWith('proxy-') || /[\r\n\0]/.test(value)) {
         const reason = `header "${name.slice(0, 64)}" is not allowed`;
         this.opts.onEvent?.({
-          type: 'egress', decision: 'deny', method: params.method, target, host: decision.host, port: decision.port, reason, durationMs: elapsed(),
+          type: 'egress', decision: 'deny', method: params.method, target, path, host: decision.host, port: decision.port, reason, durationMs: elapsed(),
         });
         throw new RpcError(RpcErrorCode.EgressDenied, `egress denied: ${reason}`);
       }
@@ -312,15 +322,15 @@ export class EgressBroker {
     try {
       const res = await this.perform(decision, params, headers);
       this.opts.onEvent?.({
-        type: 'egress', decision: 'allow', method: params.method, target, host: decision.host, port: decision.port,
-        address: decision.address, status: res.status, bytes: res.bytes, durationMs: elapsed(),
+        type: 'egress', decision: 'allow', method: params.method, target, path, host: decision.host, port: decision.port,
+        address: decision.address, status: res.status, bytes: res.bytes, bytesOut, durationMs: elapsed(),
       });
       return { status: res.status, headers: res.headers, bodyBase64: res.body.toString('base64') };
     } catch (e) {
       const message = (e as Error).message;
       this.opts.onEvent?.({
-        type: 'egress', decision: 'allow', method: params.method, target, host: decision.host, port: decision.port,
-        address: decision.address, error: message, durationMs: elapsed(),
+        type: 'egress', decision: 'allow', method: params.method, target, path, host: decision.host, port: decision.port,
+        address: decision.address, error: message, bytesOut, durationMs: elapsed(),
       });
       throw new RpcError(RpcErrorCode.HandlerFailed, `egress failed: ${message}`);
     }

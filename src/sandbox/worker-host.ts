@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { EgressBroker, type EgressEvent, type Resolver } from './egress-broker.js';
 import { spawnSandboxed } from './launcher.js';
 import type { SandboxPolicy } from './policy.js';
+import type { EntryInput } from '../audit/entries.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, RpcPeer, RpcProtocolError, type MethodHandler } from './rpc.js';
 
 export interface SpawnResult {
@@ -17,6 +18,8 @@ export interface SpawnResult {
   degraded: string[];
   /** SIGKILL everything the worker started (its process group). */
   kill?(): void;
+  /** True once the policy's wall-clock timeout killed the worker. */
+  timedOut?(): boolean;
 }
 /** How the worker process is started: the real launcher by default; tests inject a plain spawner. */
 export type SandboxSpawner = (
@@ -31,6 +34,8 @@ export type WorkerEvent =
   | { type: 'sandbox_degraded'; layers: string[] }
   | { type: 'rejected_request'; method: string; reason: string }
   | { type: 'protocol_violation'; reason: string }
+  /** The kernel or the launcher stopped the worker (seccomp kill, rlimit, timeout). */
+  | { type: 'sandbox_denial'; layer: 'seccomp' | 'rlimit' | 'launcher'; operation: string; detail: string }
   | { type: 'worker_exit'; code: number | null; signal: NodeJS.Signals | null };
 
 export interface StartWorkerOptions {
@@ -69,6 +74,18 @@ export interface WorkerHandle {
 }
 
 const OUTPUT_TAIL_BYTES = 64 * 1024;
+
+/** What an exit signal says about the sandbox having stopped the worker. */
+function exitDenial(
+  signal: NodeJS.Signals | null,
+  timedOut: boolean,
+): { layer: 'seccomp' | 'rlimit' | 'launcher'; operation: string; detail: string } | undefined {
+  if (timedOut) return { layer: 'launcher', operation: 'timeout', detail: 'the policy timeout expired; the process group was killed' };
+  if (signal === 'SIGSYS') return { layer: 'seccomp', operation: 'killed', detail: 'a system call from a foreign ABI (32-bit or x32) killed the worker' };
+  if (signal === 'SIGXCPU') return { layer: 'rlimit', operation: 'cpu_limit', detail: 'RLIMIT_CPU exceeded' };
+  if (signal === 'SIGXFSZ') return { layer: 'rlimit', operation: 'file_size_limit', detail: 'RLIMIT_FSIZE exceeded' };
+  return undefined;
+}
 const RESERVED_METHODS = new Set(['egress.fetch']);
 
 function tailCollector(stream: NodeJS.ReadableStream | null | undefined): () => string {
@@ -175,6 +192,8 @@ export async function startSandboxedWorker(opts: StartWorkerOptions): Promise<Wo
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     const done = (code: number | null, signal: NodeJS.Signals | null) => {
       peer.end(new RpcProtocolError(`worker exited (${signal ?? `code ${code}`})`));
+      const denial = exitDenial(signal, spawned.timedOut?.() ?? false);
+      if (denial) emit({ type: 'sandbox_denial', ...denial });
       emit({ type: 'worker_exit', code, signal });
       resolve({ code, signal });
     };
@@ -200,4 +219,42 @@ export async function startSandboxedWorker(opts: StartWorkerOptions): Promise<Wo
     stdout,
     stderr,
   };
+}
+
+/**
+ * The audit entry (src/audit/entries.ts) that records a worker event, or undefined for events that
+ * are not audit facts (a normal exit). Callers append it: `audit.append(workerEventToAuditEntry(e, ctx))`.
+ */
+export function workerEventToAuditEntry(
+  event: WorkerEvent,
+  ctx: { runId?: string; stage?: string } = {},
+): EntryInput | undefined {
+  const where = { ...(ctx.runId ? { run_id: ctx.runId } : {}), ...(ctx.stage ? { stage: ctx.stage } : {}) };
+  const clip = (t: string) => t.slice(0, 4096);
+  switch (event.type) {
+    case 'egress':
+      return {
+        kind: 'egress',
+        ...where,
+        host: event.host || '(invalid URL)',
+        port: event.port,
+        method: event.method,
+        ...(event.path !== undefined ? { path: clip(event.path) } : {}),
+        decision: event.decision,
+        ...(event.reason || event.error ? { reason: clip(event.reason ?? event.error ?? '') } : {}),
+        ...(event.status !== undefined ? { status: event.status } : {}),
+        ...(event.bytesOut !== undefined ? { bytes_out: event.bytesOut } : {}),
+        ...(event.bytes !== undefined ? { bytes_in: event.bytes } : {}),
+      };
+    case 'protocol_violation':
+      return { kind: 'sandbox_denial', ...where, layer: 'channel', operation: 'protocol_violation', detail: clip(event.reason) };
+    case 'rejected_request':
+      return { kind: 'sandbox_denial', ...where, layer: 'channel', operation: 'rejected_request', target: clip(event.method), detail: clip(event.reason) };
+    case 'sandbox_degraded':
+      return { kind: 'sandbox_denial', ...where, layer: 'launcher', operation: 'degraded', detail: clip(event.layers.join('; ')) };
+    case 'sandbox_denial':
+      return { kind: 'sandbox_denial', ...where, layer: event.layer, operation: event.operation, detail: clip(event.detail) };
+    case 'worker_exit':
+      return undefined;
+  }
 }

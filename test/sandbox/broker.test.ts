@@ -120,7 +120,10 @@ describe('egress broker decisions and requests (real HTTP server on 127.0.0.1)',
     assert.equal(events.length, 1);
     assert.deepEqual(
       { ...events[0], durationMs: 0 },
-      { type: 'egress', decision: 'allow', method: 'POST', target: `http://127.0.0.1:${port}/ok`, host: '127.0.0.1', port, address: '127.0.0.1', status: 200, bytes: 30, durationMs: 0 },
+      {
+        type: 'egress', decision: 'allow', method: 'POST', target: `http://127.0.0.1:${port}/ok`, path: '/ok',
+        host: '127.0.0.1', port, address: '127.0.0.1', status: 200, bytes: 30, bytesOut: 7, durationMs: 0,
+      },
     );
   });
 

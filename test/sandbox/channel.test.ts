@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { LineDecoder, RpcErrorCode, RpcPeer, RpcProtocolError, encodeMessage, parseMessage } from '../../src/sandbox/rpc.js';
-import { startSandboxedWorker, type WorkerEvent } from '../../src/sandbox/worker-host.js';
+import { startSandboxedWorker, workerEventToAuditEntry, type WorkerEvent } from '../../src/sandbox/worker-host.js';
+import { makeEntry } from '../../src/audit/entries.js';
 import { plainSpawner } from './escape/plain-spawner.js';
 import { runtimePolicy } from '../../src/sandbox/policy.js';
 import { spawnSandboxed } from '../../src/sandbox/launcher.js';
@@ -92,144 +93,144 @@ for (const [label, spawner] of [
   ['plain child', plainSpawner],
   ['real launcher', undefined],
 ] as const) {
-describe(`worker channel over fd 3 (${label})`, { timeout: 120_000 }, () => {
-  it('parent calls worker methods; params are validated on the worker side too', async () => {
-    const w = await startSandboxedWorker({ script: workerScript, args: ['serve'], policy, spawn: spawner });
-    try {
-      assert.deepEqual(await w.request('echo', { hello: ['world', 1] }), { hello: ['world', 1] });
-      assert.equal(await w.request('add', { a: 2, b: 40 }), 42);
-      await assert.rejects(w.request('add', { a: 2 }), { code: RpcErrorCode.InvalidParams });
-      await assert.rejects(w.request('nope'), { code: RpcErrorCode.MethodNotFound });
-      await assert.rejects(w.request('fail'), { message: 'handler said no' });
-      assert.equal(await w.request('pid'), w.pid);
-    } finally {
-      w.close();
-      const ex = await w.exited;
-      assert.equal(ex.code, 0, 'a worker exits cleanly when the parent closes the channel');
-    }
-  });
-
-  it('worker calls parent handlers; unknown methods and invalid params are rejected and reported', async () => {
-    const { events, onEvent } = collect();
-    const w = await startSandboxedWorker({
-      script: workerScript,
-      args: ['call-parent'],
-      policy,
-      spawn: spawner,
-      onEvent,
-      handlers: { double: { params: z.strictObject({ n: z.number() }), handle: ({ n }: { n: number }) => n * 2 } },
+  describe(`worker channel over fd 3 (${label})`, { timeout: 120_000 }, () => {
+    it('parent calls worker methods; params are validated on the worker side too', async () => {
+      const w = await startSandboxedWorker({ script: workerScript, args: ['serve'], policy, spawn: spawner });
+      try {
+        assert.deepEqual(await w.request('echo', { hello: ['world', 1] }), { hello: ['world', 1] });
+        assert.equal(await w.request('add', { a: 2, b: 40 }), 42);
+        await assert.rejects(w.request('add', { a: 2 }), { code: RpcErrorCode.InvalidParams });
+        await assert.rejects(w.request('nope'), { code: RpcErrorCode.MethodNotFound });
+        await assert.rejects(w.request('fail'), { message: 'handler said no' });
+        assert.equal(await w.request('pid'), w.pid);
+      } finally {
+        w.close();
+        const ex = await w.exited;
+        assert.equal(ex.code, 0, 'a worker exits cleanly when the parent closes the channel');
+      }
     });
-    const exit = await w.exited;
-    assert.equal(exit.code, 0, w.stderr());
-    const res = JSON.parse(w.stdout()) as Record<string, { code?: number }>;
-    assert.equal(res.double, 42);
-    assert.equal(res.unknown?.code, RpcErrorCode.MethodNotFound);
-    assert.equal(res.badParams?.code, RpcErrorCode.InvalidParams);
-    assert.equal(res.protoKey?.code, RpcErrorCode.MethodNotFound);
-    const rejected = events.filter((e) => e.type === 'rejected_request').map((e) => (e as { method: string }).method);
-    assert.deepEqual(rejected.sort(), ['constructor', 'double', 'no.such.method']);
-  });
 
-  for (const [mode, why] of [
-    ['oversize', /exceeds the 65536-byte channel cap/],
-    ['malformed', /malformed JSON/],
-    ['spoof-response', /unknown request id 4242/],
-    ['extra-field', /invalid request envelope/],
-  ] as const) {
-    it(`a worker that sends a ${mode} message is cut off and killed`, async () => {
+    it('worker calls parent handlers; unknown methods and invalid params are rejected and reported', async () => {
       const { events, onEvent } = collect();
-      const called: unknown[] = [];
       const w = await startSandboxedWorker({
         script: workerScript,
-        args: [mode, '200000'],
+        args: ['call-parent'],
         policy,
         spawn: spawner,
         onEvent,
-        maxMessageBytes: 65536,
-        handlers: { double: { params: z.unknown(), handle: (p: unknown) => called.push(p) } },
+        handlers: { double: { params: z.strictObject({ n: z.number() }), handle: ({ n }: { n: number }) => n * 2 } },
       });
       const exit = await w.exited;
-      assert.equal(exit.signal, 'SIGKILL');
-      const violation = events.find((e) => e.type === 'protocol_violation') as { reason: string } | undefined;
-      assert.ok(violation, JSON.stringify(events));
-      assert.match(violation.reason, why);
-      assert.deepEqual(called, [], 'no handler ran for a bad message');
-      await assert.rejects(w.request('echo', 1), RpcProtocolError);
+      assert.equal(exit.code, 0, w.stderr());
+      const res = JSON.parse(w.stdout()) as Record<string, { code?: number }>;
+      assert.equal(res.double, 42);
+      assert.equal(res.unknown?.code, RpcErrorCode.MethodNotFound);
+      assert.equal(res.badParams?.code, RpcErrorCode.InvalidParams);
+      assert.equal(res.protoKey?.code, RpcErrorCode.MethodNotFound);
+      const rejected = events.filter((e) => e.type === 'rejected_request').map((e) => (e as { method: string }).method);
+      assert.deepEqual(rejected.sort(), ['constructor', 'double', 'no.such.method']);
     });
-  }
 
-  it('a request from the parent that exceeds the cap is refused locally; the channel stays usable', async () => {
-    const w = await startSandboxedWorker({ script: workerScript, args: ['serve'], policy, spawn: spawner, maxMessageBytes: 4096 });
-    try {
-      await assert.rejects(w.request('echo', 'x'.repeat(5000)), RangeError);
-      assert.equal(await w.request('echo', 'small'), 'small');
-    } finally {
-      w.kill();
-      await w.exited;
+    for (const [mode, why] of [
+      ['oversize', /exceeds the 65536-byte channel cap/],
+      ['malformed', /malformed JSON/],
+      ['spoof-response', /unknown request id 4242/],
+      ['extra-field', /invalid request envelope/],
+    ] as const) {
+      it(`a worker that sends a ${mode} message is cut off and killed`, async () => {
+        const { events, onEvent } = collect();
+        const called: unknown[] = [];
+        const w = await startSandboxedWorker({
+          script: workerScript,
+          args: [mode, '200000'],
+          policy,
+          spawn: spawner,
+          onEvent,
+          maxMessageBytes: 65536,
+          handlers: { double: { params: z.unknown(), handle: (p: unknown) => called.push(p) } },
+        });
+        const exit = await w.exited;
+        assert.equal(exit.signal, 'SIGKILL');
+        const violation = events.find((e) => e.type === 'protocol_violation') as { reason: string } | undefined;
+        assert.ok(violation, JSON.stringify(events));
+        assert.match(violation.reason, why);
+        assert.deepEqual(called, [], 'no handler ran for a bad message');
+        await assert.rejects(w.request('echo', 1), RpcProtocolError);
+      });
     }
-  });
 
-  it('a flood of concurrent worker requests is bounded (overloaded replies), not queued without limit', async () => {
-    let running = 0;
-    let peak = 0;
-    const w = await startSandboxedWorker({
-      script: workerScript,
-      args: ['flood'],
-      policy,
-      spawn: spawner,
-      handlers: {
-        slow: {
-          params: z.unknown(),
-          handle: async () => {
-            peak = Math.max(peak, ++running);
-            await new Promise((r) => setTimeout(r, 50));
-            running--;
-            return 'done';
-          },
-        },
-      },
+    it('a request from the parent that exceeds the cap is refused locally; the channel stays usable', async () => {
+      const w = await startSandboxedWorker({ script: workerScript, args: ['serve'], policy, spawn: spawner, maxMessageBytes: 4096 });
+      try {
+        await assert.rejects(w.request('echo', 'x'.repeat(5000)), RangeError);
+        assert.equal(await w.request('echo', 'small'), 'small');
+      } finally {
+        w.kill();
+        await w.exited;
+      }
     });
-    await w.exited;
-    const res = JSON.parse(w.stdout()) as { ok: number; overloaded: number };
-    assert.equal(res.ok + res.overloaded, 100);
-    assert.ok(res.overloaded > 0, JSON.stringify(res));
-    assert.ok(peak <= 64, `peak concurrency ${peak}`);
-  });
 
-  it('pending requests fail when the worker dies', async () => {
-    const w = await startSandboxedWorker({
-      script: workerScript,
-      args: ['serve'],
-      policy,
-      spawn: spawner,
-    });
-    // Nobody serves "hang" in the worker, so ask for something that never answers: kill first.
-    const pending = w.request('echo', 'late').then(
-      (v) => ({ v }),
-      (e: Error) => ({ e }),
-    );
-    w.kill();
-    const ex = await w.exited;
-    assert.equal(ex.signal, 'SIGKILL');
-    const outcome = await pending;
-    // The worker may have answered before the kill landed; otherwise the request must fail.
-    if ('e' in outcome) assert.ok(outcome.e instanceof RpcProtocolError, String(outcome.e));
-    else assert.equal(outcome.v, 'late');
-    await assert.rejects(w.request('echo', 'after'), RpcProtocolError);
-  });
-
-  it('egress.fetch cannot be overridden by a caller handler', async () => {
-    await assert.rejects(
-      startSandboxedWorker({
+    it('a flood of concurrent worker requests is bounded (overloaded replies), not queued without limit', async () => {
+      let running = 0;
+      let peak = 0;
+      const w = await startSandboxedWorker({
         script: workerScript,
+        args: ['flood'],
         policy,
         spawn: spawner,
-        handlers: { 'egress.fetch': { params: z.unknown(), handle: () => 'mine' } },
-      }),
-      /egress broker/,
-    );
+        handlers: {
+          slow: {
+            params: z.unknown(),
+            handle: async () => {
+              peak = Math.max(peak, ++running);
+              await new Promise((r) => setTimeout(r, 50));
+              running--;
+              return 'done';
+            },
+          },
+        },
+      });
+      await w.exited;
+      const res = JSON.parse(w.stdout()) as { ok: number; overloaded: number };
+      assert.equal(res.ok + res.overloaded, 100);
+      assert.ok(res.overloaded > 0, JSON.stringify(res));
+      assert.ok(peak <= 64, `peak concurrency ${peak}`);
+    });
+
+    it('pending requests fail when the worker dies', async () => {
+      const w = await startSandboxedWorker({
+        script: workerScript,
+        args: ['serve'],
+        policy,
+        spawn: spawner,
+      });
+      // Nobody serves "hang" in the worker, so ask for something that never answers: kill first.
+      const pending = w.request('echo', 'late').then(
+        (v) => ({ v }),
+        (e: Error) => ({ e }),
+      );
+      w.kill();
+      const ex = await w.exited;
+      assert.equal(ex.signal, 'SIGKILL');
+      const outcome = await pending;
+      // The worker may have answered before the kill landed; otherwise the request must fail.
+      if ('e' in outcome) assert.ok(outcome.e instanceof RpcProtocolError, String(outcome.e));
+      else assert.equal(outcome.v, 'late');
+      await assert.rejects(w.request('echo', 'after'), RpcProtocolError);
+    });
+
+    it('egress.fetch cannot be overridden by a caller handler', async () => {
+      await assert.rejects(
+        startSandboxedWorker({
+          script: workerScript,
+          policy,
+          spawn: spawner,
+          handlers: { 'egress.fetch': { params: z.unknown(), handle: () => 'mine' } },
+        }),
+        /egress broker/,
+      );
+    });
   });
-});
 }
 
 describe('the sandboxed worker inherits exactly one extra fd', { timeout: 60_000 }, () => {
@@ -244,5 +245,48 @@ describe('the sandboxed worker inherits exactly one extra fd', { timeout: 60_000
     sp.child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     await new Promise((r) => sp.child.once('close', r));
     assert.deepEqual(JSON.parse(out), [3]);
+  });
+});
+
+describe('worker events become audit entries', { timeout: 60_000 }, () => {
+  it('a worker killed by SIGSYS is reported as a seccomp denial', async () => {
+    const events: WorkerEvent[] = [];
+    const w = await startSandboxedWorker({ script: workerScript, args: ['self-sigsys'], policy, onEvent: (e) => events.push(e) });
+    assert.equal((await w.exited).signal, 'SIGSYS');
+    assert.deepEqual(
+      events.filter((e) => e.type === 'sandbox_denial').map((e) => [(e as { layer: string }).layer, (e as { operation: string }).operation]),
+      [['seccomp', 'killed']],
+    );
+  });
+
+  it('the policy timeout kills the worker through the real launcher and is reported', async () => {
+    const events: WorkerEvent[] = [];
+    const w = await startSandboxedWorker({
+      script: workerScript,
+      args: ['serve'],
+      policy: runtimePolicy({ timeoutSeconds: 1 }),
+      onEvent: (e) => events.push(e),
+    });
+    assert.equal((await w.exited).signal, 'SIGKILL');
+    assert.ok(events.some((e) => e.type === 'sandbox_denial' && e.operation === 'timeout'), JSON.stringify(events));
+  });
+
+  it('every event kind maps to an entry the audit schema accepts', () => {
+    const samples: WorkerEvent[] = [
+      { type: 'egress', decision: 'allow', method: 'GET', target: 'https://api.example.com:443/v1', path: '/v1', host: 'api.example.com', port: 443, address: '93.184.215.14', status: 200, bytes: 12, bytesOut: 0, durationMs: 5 },
+      { type: 'egress', decision: 'deny', method: 'GET', target: '', host: '', port: 0, reason: 'not a valid absolute URL', durationMs: 0 },
+      { type: 'egress', decision: 'allow', method: 'POST', target: 'https://api.example.com:443/v1', path: '/v1', host: 'api.example.com', port: 443, error: 'timeout', durationMs: 5 },
+      { type: 'protocol_violation', reason: 'malformed JSON line' },
+      { type: 'rejected_request', method: 'fs.write', reason: 'unknown method' },
+      { type: 'sandbox_degraded', layers: ['landlock-scope: ABI 5 < 6'] },
+      { type: 'sandbox_denial', layer: 'seccomp', operation: 'killed', detail: 'SIGSYS' },
+    ];
+    for (const e of samples) {
+      const entry = workerEventToAuditEntry(e, { runId: 'run-1', stage: 'security' });
+      assert.ok(entry, e.type);
+      const made = makeEntry(entry);
+      assert.equal(made.kind, e.type === 'egress' ? 'egress' : 'sandbox_denial');
+    }
+    assert.equal(workerEventToAuditEntry({ type: 'worker_exit', code: 0, signal: null }), undefined);
   });
 });
