@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { evaluateGate, GraphCaches } from '../../src/gate/index.js';
+import { edit, FixtureRepo } from './fixture.js';
+
+const files: Record<string, string> = {};
+for (let i = 0; i < 6; i++) files[`pkg/m${i}.py`] = [`def f${i}(x):`, `    return x + ${i}`, ''].join('\n');
+files['pkg/pay.py'] = ['from pkg.m0 import f0', '', 'def process_payment(x):', '    return f0(x)', ''].join('\n');
+files['web/a.ts'] = ["import { b } from './b.js';", 'export function processPayment(x: number): number {', '  return b(x);', '}', ''].join('\n');
+files['web/b.ts'] = ['export function b(x: number): number {', '  return x + 1;', '}', ''].join('\n');
+files['web/c.ts'] = ['export function c(x: number): number {', '  return x + 2;', '}', ''].join('\n');
+
+describe('gate parse cache', () => {
+  let repo: FixtureRepo;
+  let cacheDir: string;
+  before(() => {
+    repo = new FixtureRepo(files);
+    cacheDir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-cache-'));
+  });
+  after(() => {
+    repo.remove();
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  it('a warm run re-parses only the files that changed, and decides the same', async () => {
+    const roots = { roots: ['*.process_payment', '*.processPayment'] };
+    const h1 = repo.branch('one', { 'pkg/m0.py': edit(files['pkg/m0.py']!, 'x + 0', 'x + 10') });
+    const cold = new GraphCaches(cacheDir);
+    const r1 = await evaluateGate({ repoDir: repo.dir, base: 'main', head: h1, config: roots, caches: cold });
+    assert.equal(r1.flagged, true);
+    assert.equal(cold.stats.parsed, 8, 'cold: every Python file of base plus the changed one of head');
+    assert.equal(cold.stats.tsAnalyses, 1, 'TS files are identical in base and head: one analysis');
+    assert.ok(readdirSync(cacheDir).length > 0);
+
+    // same change again: both whole graphs come from the store
+    const again = new GraphCaches(cacheDir);
+    const r2 = await evaluateGate({ repoDir: repo.dir, base: 'main', head: h1, config: roots, caches: again });
+    assert.deepEqual(again.stats, { graphsReused: 2, parsed: 0, reused: 0, tsAnalyses: 0, tsReused: 0, tsFilesWalked: 0, tsFilesReused: 0 });
+    assert.deepEqual(r2.paths, r1.paths);
+
+    // a new change on top: only its files are parsed; TS edges are reused for files whose imports did not change
+    repo.git('checkout', '-q', 'one');
+    repo.write({ 'pkg/m3.py': edit(files['pkg/m3.py']!, 'x + 3', 'x + 30'), 'web/c.ts': edit(files['web/c.ts']!, 'x + 2', 'x + 20') });
+    const h2 = repo.commitAll('two');
+    repo.git('checkout', '-q', 'main');
+    const warm = new GraphCaches(cacheDir);
+    const r3 = await evaluateGate({ repoDir: repo.dir, base: 'main', head: h2, config: roots, caches: warm });
+    assert.equal(warm.stats.graphsReused, 1, 'the base graph is reused');
+    assert.equal(warm.stats.parsed, 1, 'only pkg/m3.py is parsed');
+    assert.equal(warm.stats.tsFilesWalked, 1, 'only web/c.ts is re-analysed');
+    assert.equal(warm.stats.tsFilesReused, 2);
+    assert.equal(r3.flagged, true);
+  });
+
+  it('a corrupt cache is ignored, never trusted', async () => {
+    for (const f of readdirSync(cacheDir)) {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(path.join(cacheDir, f), '{"format": "gate-v1", "entries": 5, "graph": null, "key": null}');
+    }
+    const c = new GraphCaches(cacheDir);
+    const h = repo.branch('three', { 'pkg/m1.py': edit(files['pkg/m1.py']!, 'x + 1', 'x + 11') });
+    const r = await evaluateGate({ repoDir: repo.dir, base: 'main', head: h, config: {}, caches: c });
+    assert.equal(r.flagged, false);
+    assert.equal(c.stats.graphsReused, 0);
+    assert.ok(c.stats.parsed >= 8);
+  });
+});

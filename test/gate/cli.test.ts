@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { packageRoot } from '../../src/paths.js';
+import type { GateResult } from '../../src/gate/types.js';
+import { edit, FixtureRepo } from './fixture.js';
+
+const bin = path.join(packageRoot, 'bin', 'bulwark.js');
+
+function bulwark(args: string[], cwd?: string): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd, env: { ...process.env, BULWARK_AUDIT_DB: '' }, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const files: Record<string, string> = {
+  'bulwark.toml': '[gate]\nroots = ["*.settle"]\n',
+  'app/pay.py': ['def fee(a):', '    return a * 2', '', 'def settle(a):', '    return fee(a) + len([a])', '', 'def banner():', '    return "hi"', ''].join('\n'),
+};
+
+describe('bulwark gate and bulwark callgraph commands', () => {
+  let repo: FixtureRepo;
+  let tmp: string;
+  let flaggedHead: string;
+  let cleanHead: string;
+  before(() => {
+    repo = new FixtureRepo(files);
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-cli-'));
+    flaggedHead = repo.branch('flagged', { 'app/pay.py': edit(files['app/pay.py']!, 'a * 2', 'a * 3') });
+    cleanHead = repo.branch('clean', { 'app/pay.py': edit(files['app/pay.py']!, '"hi"', '"hello"') });
+  });
+  after(() => {
+    repo.remove();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('exits 2 with the call path when review is required, 0 otherwise', () => {
+    const flagged = bulwark(['gate', '--repo', repo.dir, '--base', 'main', '--head', flaggedHead, '--no-cache']);
+    assert.equal(flagged.code, 2, flagged.stderr);
+    assert.match(flagged.stdout, /HUMAN REVIEW REQUIRED/);
+    assert.match(flagged.stdout, /app\.pay\.settle → app\.pay\.fee \(changed\)/);
+    const clean = bulwark(['gate', '--repo', repo.dir, '--base', 'main', '--head', cleanHead, '--no-cache']);
+    assert.equal(clean.code, 0, clean.stderr);
+    assert.match(clean.stdout, /no human review required/);
+  });
+
+  it('--json prints the GateResult', () => {
+    const r = bulwark(['gate', '--repo', repo.dir, '--base', 'main', '--head', flaggedHead, '--json', '--no-cache']);
+    assert.equal(r.code, 2, r.stderr);
+    const result = JSON.parse(r.stdout) as GateResult;
+    assert.equal(result.flagged, true);
+    assert.deepEqual(result.paths.map((p) => p.nodes), [['app.pay.settle', 'app.pay.fee']]);
+    assert.equal(result.head, flaggedHead);
+  });
+
+  it('reads [gate] from the base revision: a pull request cannot relax its own gate', () => {
+    const head = repo.branch('relax', { 'bulwark.toml': '[gate]\nroots = ["*.nothing"]\n', 'app/pay.py': edit(files['app/pay.py']!, 'a * 2', 'a * 4') });
+    const r = bulwark(['gate', '--repo', repo.dir, '--base', 'main', '--head', head, '--no-cache']);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+  });
+
+  it('appends a gate_decision entry to the audit log given with --audit-db', () => {
+    const db = path.join(tmp, 'audit.db');
+    const r = bulwark(['gate', '--repo', repo.dir, '--base', 'main', '--head', flaggedHead, '--audit-db', db, '--no-cache']);
+    assert.equal(r.code, 2, r.stderr);
+    const show = bulwark(['audit', 'show', '--db', db, '--kind', 'gate_decision', '--json']);
+    assert.equal(show.code, 0, show.stderr);
+    const entries = JSON.parse(show.stdout) as { entry: { kind: string; flagged: boolean; paths?: string[][]; change_hash?: string } }[];
+    assert.equal(entries.length, 1);
+    assert.equal(entries[0]!.entry.flagged, true);
+    assert.deepEqual(entries[0]!.entry.paths, [['app.pay.settle', 'app.pay.fee']]);
+    assert.match(entries[0]!.entry.change_hash ?? '', /^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('usage errors exit 3 with one line naming the problem', () => {
+    const badRef = bulwark(['gate', '--repo', repo.dir, '--base', 'no-such-branch', '--no-cache']);
+    assert.equal(badRef.code, 3);
+    assert.equal(badRef.stderr.trim(), 'bulwark: unknown revision: no-such-branch');
+    const badConfig = path.join(tmp, 'bad.toml');
+    writeFileSync(badConfig, '[gate]\nroot = ["x"]\n');
+    const cfg = bulwark(['gate', '--repo', repo.dir, '--base', 'main', '--head', cleanHead, '--config', badConfig, '--no-cache']);
+    assert.equal(cfg.code, 3);
+    assert.match(cfg.stderr, /bad\.toml.*root/);
+    assert.equal(cfg.stderr.trim().split('\n').length, 1);
+    const notRepo = bulwark(['gate', '--repo', tmp, '--base', 'main', '--no-cache']);
+    assert.equal(notRepo.code, 3);
+  });
+
+  it('callgraph prints PyCG JSON with builtins and qualified names', () => {
+    const r = bulwark(['callgraph', repo.dir, '--no-cache']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), {
+      'app.pay': [],
+      'app.pay.banner': [],
+      'app.pay.fee': [],
+      'app.pay.settle': ['<builtin>.len', 'app.pay.fee'],
+    });
+  });
+
+  it('callgraph --format json lists nodes with locations; --lang filters; bad flags exit 3', () => {
+    const r = bulwark(['callgraph', repo.dir, '--format', 'json', '--no-cache']);
+    assert.equal(r.code, 0, r.stderr);
+    const g = JSON.parse(r.stdout) as { nodes: { id: string; startLine: number; endLine: number; file: string }[] };
+    assert.deepEqual(g.nodes.find((n) => n.id === 'app.pay.settle'), { id: 'app.pay.settle', kind: 'function', file: 'app/pay.py', startLine: 4, endLine: 5 });
+    assert.deepEqual(JSON.parse(bulwark(['callgraph', repo.dir, '--lang', 'go', '--no-cache']).stdout), {});
+    assert.equal(bulwark(['callgraph', repo.dir, '--format', 'dot']).code, 3);
+    assert.equal(bulwark(['callgraph', repo.dir, '--lang', 'cobol']).code, 3);
+    assert.equal(bulwark(['callgraph', path.join(tmp, 'missing')]).code, 3);
+  });
+});

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseUnifiedDiff } from '../../src/gate/diff.js';
+import { absoluteModule } from '../../src/gate/python/extract.js';
+import { moduleNameFor } from '../../src/gate/facts.js';
+
+describe('diff parsing and names', () => {
+  it('maps hunks to base and head lines, with anchors for pure deletions', () => {
+    const text = [
+      'diff --git a/x.py b/x.py',
+      'index 1..2 100644',
+      '--- a/x.py',
+      '+++ b/x.py',
+      '@@ -3,2 +3 @@ def f():',
+      '-a',
+      '-b',
+      '+c',
+      '@@ -10 +9,0 @@',
+      '-gone',
+      '@@ -20,0 +19,2 @@',
+      '+new1',
+      '+new2',
+      'diff --git a/old.py b/old.py',
+      'deleted file mode 100644',
+      '--- a/old.py',
+      '+++ /dev/null',
+      '@@ -1,2 +0,0 @@',
+      '-x',
+      '-y',
+      'diff --git a/img.png b/img.png',
+      'new file mode 100644',
+      'Binary files /dev/null and b/img.png differ',
+    ].join('\n');
+    const [x, old, img] = parseUnifiedDiff(text);
+    assert.deepEqual(x, { oldPath: 'x.py', newPath: 'x.py', oldLines: [3, 4, 10], newLines: [3, 19, 20], newAnchors: [9], binary: false });
+    assert.deepEqual(old, { oldPath: 'old.py', newPath: null, oldLines: [1, 2], newLines: [], newAnchors: [0], binary: false });
+    assert.equal(img!.binary, true);
+    assert.equal(img!.oldPath, null);
+    assert.equal(img!.newPath, 'img.png');
+  });
+
+  it('names modules like PyCG and resolves relative imports', () => {
+    assert.equal(moduleNameFor('pkg/mod.py', 'python'), 'pkg.mod');
+    assert.equal(moduleNameFor('pkg/__init__.py', 'python'), 'pkg');
+    assert.equal(moduleNameFor('src/lib/money.ts', 'ts'), 'src.lib.money');
+    assert.equal(absoluteModule('pkg.sub.mod', false, '.util'), 'pkg.sub.util');
+    assert.equal(absoluteModule('pkg.sub.mod', false, '..core'), 'pkg.core');
+    assert.equal(absoluteModule('pkg.sub', true, '.util'), 'pkg.sub.util');
+    assert.equal(absoluteModule('pkg.sub.mod', false, 'os.path'), 'os.path');
+  });
+});
