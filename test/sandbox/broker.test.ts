@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -242,5 +247,44 @@ describe('egress through the worker channel', { timeout: 60_000 }, () => {
       egress.map((e) => e.decision),
       ['allow', 'deny', 'deny'],
     );
+  });
+});
+
+describe('egress over HTTPS to a pinned address', { timeout: 60_000 }, () => {
+  it('verifies the certificate for the endpoint name while connecting to the checked address', async () => {
+    // A throwaway CA-less self-signed certificate for api.bank.test (openssl CLI, as on any Debian).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-tls-'));
+    try {
+      execFileSync('openssl', [
+        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+        '-subj', '/CN=api.bank.test', '-addext', 'subjectAltName=DNS:api.bank.test',
+        '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
+      ], { stdio: 'ignore' });
+      const cert = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
+      const tls = https.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert }, (req, res) =>
+        res.end(`tls ${req.headers.host} ${(req.socket as import('node:tls').TLSSocket).servername}`),
+      );
+      await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+      const tlsPort = (tls.address() as AddressInfo).port;
+      try {
+        const resolver = tableResolver({ 'api.bank.test': ['127.0.0.1'], 'other.bank.test': ['127.0.0.1'] });
+        const endpoints = [
+          { host: 'api.bank.test', port: tlsPort, allowPrivateAddresses: true },
+          { host: 'other.bank.test', port: tlsPort, allowPrivateAddresses: true },
+        ];
+        const { b } = broker(endpoints, resolver, { ca: cert });
+        const ok = await b.fetch(get(`https://api.bank.test:${tlsPort}/`));
+        assert.equal(Buffer.from(ok.bodyBase64, 'base64').toString(), `tls api.bank.test:${tlsPort} api.bank.test`);
+        // Same address, another name: the certificate does not cover it, so TLS must fail.
+        await assert.rejects(b.fetch(get(`https://other.bank.test:${tlsPort}/`)), /egress failed: .*(altnames|Hostname)/i);
+        // Without the test CA the self-signed certificate is not trusted.
+        const untrusting = broker(endpoints, resolver).b;
+        await assert.rejects(untrusting.fetch(get(`https://api.bank.test:${tlsPort}/`)), /egress failed: .*self[- ]signed/i);
+      } finally {
+        tls.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
