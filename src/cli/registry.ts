@@ -5,6 +5,7 @@ import * as evidenceCommands from './commands/evidence.js';
 import * as gateCommands from './commands/gate.js';
 import * as reviewCommands from './commands/review.js';
 import * as pipelineCommands from './commands/run.js';
+import * as sandboxCommands from './commands/sandbox.js';
 
 export const commandModules: CommandModule[] = [
   auditCommands,
@@ -12,4 +13,5 @@ export const commandModules: CommandModule[] = [
   reviewCommands,
   pipelineCommands,
   evidenceCommands,
+  sandboxCommands,
 ];

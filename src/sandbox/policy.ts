@@ -52,6 +52,9 @@ export interface SandboxPolicy {
   denyPaths?: string[];
 }
 
+/** What callers pass to `runtimePolicy`: any part of a policy; limits may be partial. */
+export type PolicyInput = Omit<Partial<SandboxPolicy>, 'limits'> & { limits?: Partial<SandboxLimits> };
+
 export const DEFAULT_LIMITS: SandboxLimits = {
   openFiles: 1024,
   processes: 512,
@@ -118,7 +121,7 @@ function auditStorePaths(): string[] {
 
 /** Never granted, even if asked: a rule that is, contains, or (for /proc and the audit store) lies in one. */
 export function forbiddenPaths(policy: Pick<SandboxPolicy, 'denyPaths'>): { path: string; descendantsToo: boolean }[] {
-  return [
+  const all = [
     { path: '/proc', descendantsToo: true },
     { path: '/root', descendantsToo: false },
     // A home of "/" (some service accounts) would forbid everything; /root and /proc still apply.
@@ -126,6 +129,13 @@ export function forbiddenPaths(policy: Pick<SandboxPolicy, 'denyPaths'>): { path
     ...auditStorePaths().map((p) => ({ path: p, descendantsToo: true })),
     ...(policy.denyPaths ?? []).map((p) => ({ path: p, descendantsToo: true })),
   ];
+  const seen = new Set<string>();
+  return all.filter((f) => {
+    const key = `${f.path}\0${f.descendantsToo}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function unique(xs: string[]): string[] {
@@ -146,7 +156,7 @@ function canonical(p: string): string {
  * and this package's dist/ and node_modules/ (read-only: the worker's code). Nothing under /proc,
  * /root or $HOME is added.
  */
-export function runtimePolicy(p: Partial<SandboxPolicy> = {}): SandboxPolicy {
+export function runtimePolicy(p: PolicyInput = {}): SandboxPolicy {
   const existing = (xs: string[]) => xs.filter((x) => existsSync(x)).map(canonical);
   const node = realpathSync(process.execPath);
   const code = existing([path.join(packageRoot, 'dist'), path.join(packageRoot, 'node_modules')]);

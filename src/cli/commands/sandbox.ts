@@ -1,0 +1,150 @@
+/**
+ * `bulwark sandbox exec|doctor|policy`. Thin: parse flags, build the policy, call src/sandbox.
+ */
+import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Command, Option } from 'commander';
+import { ExitCode, UsageError } from '../../errors.js';
+import { applySandboxConfig } from '../../sandbox/config.js';
+import { describePolicy, renderPolicyText } from '../../sandbox/describe.js';
+import { kernelFacts, renderDoctorText, runDoctor } from '../../sandbox/doctor.js';
+import { spawnSandboxed } from '../../sandbox/launcher.js';
+import { runtimePolicy, type SandboxEndpoint } from '../../sandbox/policy.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function parseEndpoint(s: string): SandboxEndpoint {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/.exec(s);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port < 1 || port > 65535) throw new UsageError(`--allow-endpoint expects HOST:PORT, got '${s}'`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+function parseTimeout(s: string): number {
+  const n = Number(s);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--timeout expects a positive number of seconds, got '${s}'`);
+  return n;
+}
+
+/** Absolute paths for rule flags; a path that does not exist is a usage error naming it. */
+function rulePaths(flag: string, values: string[] | undefined): string[] {
+  return (values ?? []).map((v) => {
+    const abs = path.resolve(v);
+    if (!existsSync(abs)) throw new UsageError(`${flag}: path does not exist: ${v}`);
+    return abs;
+  });
+}
+
+/** Resolves CMD like a shell would (PATH search), so a missing command is a usage error, not a sandbox one. */
+function resolveCommand(cmd: string): string {
+  const candidates = cmd.includes('/')
+    ? [path.resolve(cmd)]
+    : (process.env.PATH ?? '/usr/bin:/bin').split(':').filter(Boolean).map((d) => path.join(d, cmd));
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK);
+      if (statSync(c).isFile()) return c;
+    } catch {
+      // keep looking
+    }
+  }
+  throw new UsageError(`command not found or not executable: ${cmd}`);
+}
+
+function signalExitCode(signal: NodeJS.Signals | null): number {
+  const n = signal ? os.constants.signals[signal] : undefined;
+  return 128 + (n ?? 0);
+}
+
+interface ExecFlags {
+  read?: string[];
+  write?: string[];
+  exec?: string[];
+  env?: string[];
+  allowEndpoint?: string[];
+  timeout?: number;
+  allowDegraded?: boolean;
+}
+
+/** Registers `bulwark sandbox …` (see CommandModule). */
+export function register(program: Command, setExit: (code: number) => void): void {
+  const sandbox = program.command('sandbox').description('Run commands under the OS sandbox; check and print what it enforces');
+
+  sandbox
+    .command('exec')
+    .description(
+      'Run CMD under the sandbox policy and pass its exit code through (the sandbox\'s own failures exit 4). ' +
+        'Besides the flags, only what a program needs to start is granted: system libraries and binaries (read/exec), ' +
+        'the Node runtime, /dev/null. Endpoints are reachable only through the worker channel\'s egress broker.',
+    )
+    .option('--read <path>', 'grant read-only access to a file or directory tree (repeatable)', collect)
+    .option('--write <path>', 'grant read-write access, without execute (repeatable)', collect)
+    .option('--exec <path>', 'grant read + execute (repeatable)', collect)
+    .option('--env <name>', 'keep this environment variable (repeatable); everything else is cleared', collect)
+    .option('--allow-endpoint <host:port>', 'endpoint the egress broker may reach (repeatable)', collect)
+    .addOption(new Option('--timeout <seconds>', 'kill the command and everything it started after this long').argParser(parseTimeout))
+    .option('--allow-degraded', 'run even if a layer cannot be enforced (prints which)')
+    .argument('<cmd>', 'command to run (put -- before it)')
+    .argument('[args...]', 'its arguments')
+    .action(async (cmd: string, args: string[], flags: ExecFlags) => {
+      const command = resolveCommand(cmd);
+      const endpoints = (flags.allowEndpoint ?? []).map(parseEndpoint);
+      const policy = runtimePolicy({
+        readPaths: rulePaths('--read', flags.read),
+        writePaths: rulePaths('--write', flags.write),
+        // The command itself must be executable inside; add just that file.
+        execPaths: [...rulePaths('--exec', flags.exec), realpathSync(command)],
+        envAllow: flags.env ?? [],
+        endpoints,
+        ...(flags.timeout !== undefined ? { timeoutSeconds: flags.timeout } : {}),
+        allowDegraded: flags.allowDegraded === true,
+      });
+      const sp = await spawnSandboxed(policy, command, args, { stdio: 'inherit' });
+      const forward = (sig: NodeJS.Signals) => () => sp.child.kill(sig);
+      const onInt = forward('SIGINT');
+      const onTerm = forward('SIGTERM');
+      process.on('SIGINT', onInt);
+      process.on('SIGTERM', onTerm);
+      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
+        if (sp.child.exitCode !== null || sp.child.signalCode !== null) resolve([sp.child.exitCode, sp.child.signalCode]);
+        else sp.child.once('exit', (c, s) => resolve([c, s]));
+      });
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      if (sp.timedOut()) process.stderr.write(`bulwark: sandboxed command killed after the ${flags.timeout} s timeout\n`);
+      setExit(code ?? signalExitCode(signal));
+    });
+
+  sandbox
+    .command('doctor')
+    .description('Report the Landlock ABI, each layer and whether it is enforced here (by running the launcher on a probe)')
+    .option('--json', 'machine-readable output')
+    .action(async (flags: { json?: boolean }) => {
+      const report = await runDoctor();
+      process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : renderDoctorText(report));
+      setExit(report.ok ? ExitCode.Pass : ExitCode.Sandbox);
+    });
+
+  sandbox
+    .command('policy')
+    .description('Print the effective policy of a stage worker in words an auditor can read')
+    .option('--json', 'machine-readable output')
+    .option('--repo <dir>', 'repository whose bulwark.toml [sandbox] table applies', '.')
+    .action(async (flags: { json?: boolean; repo: string }) => {
+      const repo = path.resolve(flags.repo);
+      const { loadBulwarkConfig } = await import('../../config/bulwark-config.js');
+      const config = loadBulwarkConfig(repo);
+      // A stage worker reads the repository checkout and writes only its per-run scratch dir.
+      const scratch = path.join(os.tmpdir(), 'bulwark-run-<id>', 'scratch-<stage>');
+      const policy = runtimePolicy(
+        applySandboxConfig(
+          { readPaths: [repo], writePaths: [scratch], env: { HOME: scratch, TMPDIR: scratch }, endpoints: [] },
+          config.sandbox,
+        ),
+      );
+      const d = describePolicy(policy, kernelFacts());
+      process.stdout.write(flags.json ? JSON.stringify(d, null, 2) + '\n' : renderPolicyText(d));
+      setExit(ExitCode.Pass);
+    });
+}

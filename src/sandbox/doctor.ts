@@ -1,0 +1,203 @@
+/**
+ * `bulwark sandbox doctor`: what this machine can enforce, established by running the real launcher
+ * on a probe (a Node script that tries what each layer must stop) rather than by reading versions.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BulwarkError } from '../errors.js';
+import type { KernelFacts } from './describe.js';
+import { assertLauncher, defaultLauncherPath, spawnSandboxed } from './launcher.js';
+import { runtimePolicy } from './policy.js';
+import { SANDBOX_EXEC } from './seatbelt-runner.js';
+
+export interface DoctorCheck {
+  layer: string;
+  enforced: boolean;
+  detail: string;
+}
+
+export interface DoctorReport {
+  platform: NodeJS.Platform;
+  arch: string;
+  launcher: { path: string; ok: boolean; error?: string };
+  landlockAbi: number | null;
+  seccomp: boolean;
+  uid: number;
+  euid: number;
+  /** Informational: the sandbox does not use user namespaces (it denies them). */
+  userNamespaces: string;
+  sandboxExec?: { path: string; exists: boolean };
+  checks: DoctorCheck[];
+  /** Every required layer is enforced here. */
+  ok: boolean;
+}
+
+interface LauncherInfo {
+  landlockAbi: number;
+  landlockError: string;
+  seccomp: boolean;
+  arch: string;
+  euid: number;
+}
+
+export function launcherInfo(file = defaultLauncherPath()): LauncherInfo {
+  const r = spawnSync(file, ['--info'], { encoding: 'utf8', timeout: 10_000 });
+  if (r.status !== 0) throw new Error(`${file} --info failed: ${r.error?.message ?? r.stderr.trim()}`);
+  return JSON.parse(r.stdout) as LauncherInfo;
+}
+
+export function kernelFacts(): KernelFacts {
+  const euid = typeof process.geteuid === 'function' ? process.geteuid() : -1;
+  if (process.platform !== 'linux') return { platform: process.platform, landlockAbi: null, seccomp: false, arch: process.arch, euid };
+  try {
+    const info = launcherInfo();
+    return { platform: 'linux', landlockAbi: info.landlockAbi > 0 ? info.landlockAbi : null, seccomp: info.seccomp, arch: info.arch, euid };
+  } catch {
+    return { platform: 'linux', landlockAbi: null, seccomp: false, arch: process.arch, euid };
+  }
+}
+
+function userNamespaces(): string {
+  const read = (f: string) => {
+    try {
+      return readFileSync(f, 'utf8').trim();
+    } catch {
+      return null;
+    }
+  };
+  const max = read('/proc/sys/user/max_user_namespaces');
+  const unpriv = read('/proc/sys/kernel/unprivileged_userns_clone');
+  const apparmor = read('/proc/sys/kernel/apparmor_restrict_unprivileged_userns');
+  if (max === null) return 'unknown (no /proc/sys/user/max_user_namespaces)';
+  if (max === '0') return 'disabled (max_user_namespaces = 0)';
+  const parts = [`available (max_user_namespaces = ${max})`];
+  if (unpriv !== null) parts.push(`unprivileged_userns_clone = ${unpriv}`);
+  if (apparmor !== null) parts.push(`apparmor_restrict_unprivileged_userns = ${apparmor}`);
+  return parts.join(', ') + '; not used by bulwark, and denied inside the sandbox';
+}
+
+/** The probe: each attempt must be refused; the allowed file must be readable (a positive control). */
+const PROBE = String.raw`
+const fs = require('fs'); const net = require('net');
+const [allowed, outside, scratch] = process.argv.slice(1);
+const r = {};
+const code = (f) => { try { f(); return 'OK'; } catch (e) { return e.code || String(e); } };
+r.readAllowed = code(() => fs.readFileSync(allowed));
+r.readOutside = code(() => fs.readFileSync(outside));
+r.writeScratch = code(() => fs.writeFileSync(scratch + '/probe', 'x'));
+r.execScratch = code(() => { fs.copyFileSync('/bin/true', scratch + '/t'); fs.chmodSync(scratch + '/t', 0o755); require('child_process').execFileSync(scratch + '/t'); });
+r.uid = process.getuid(); r.gid = process.getgid();
+r.envKeys = Object.keys(process.env).sort();
+const s = net.createServer(); s.on('error', (e) => { r.socket = e.code; done(); }); s.listen(0, '127.0.0.1', () => { r.socket = 'OK'; done(); });
+function done() { process.stdout.write(JSON.stringify(r)); process.exit(0); }
+`;
+
+async function probe(): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-doctor-'));
+  try {
+    chmodSync(dir, 0o755);
+    const allowedDir = path.join(dir, 'allowed');
+    const scratch = path.join(dir, 'scratch');
+    for (const d of [allowedDir, scratch]) {
+      mkdirSync(d);
+      chmodSync(d, 0o755);
+    }
+    const allowed = path.join(allowedDir, 'file');
+    const outside = path.join(dir, 'outside');
+    writeFileSync(allowed, 'a', { mode: 0o644 });
+    writeFileSync(outside, 'b', { mode: 0o644 });
+    const policy = runtimePolicy({ readPaths: [allowedDir], writePaths: [scratch], timeoutSeconds: 60 });
+    const sp = await spawnSandboxed(policy, process.execPath, ['-e', PROBE, allowed, outside, scratch], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    sp.child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+    sp.child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
+    const code = await new Promise<number | null>((resolve) => sp.child.once('close', resolve));
+    if (code !== 0) throw new Error(`probe exited with ${code}: ${err.trim().split('\n')[0] ?? ''}`);
+    return { ...(JSON.parse(out) as Record<string, unknown>), degraded: sp.degraded };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runDoctor(): Promise<DoctorReport> {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
+  const euid = typeof process.geteuid === 'function' ? process.geteuid() : -1;
+  const file = defaultLauncherPath();
+  const report: DoctorReport = {
+    platform: process.platform,
+    arch: process.arch,
+    launcher: { path: file, ok: false },
+    landlockAbi: null,
+    seccomp: false,
+    uid,
+    euid,
+    userNamespaces: process.platform === 'linux' ? userNamespaces() : 'not applicable',
+    checks: [],
+    ok: false,
+  };
+  if (process.platform === 'darwin') {
+    const exists = existsSync(SANDBOX_EXEC);
+    report.sandboxExec = { path: SANDBOX_EXEC, exists };
+    report.launcher = { path: SANDBOX_EXEC, ok: exists };
+    report.checks.push({ layer: 'seatbelt', enforced: exists, detail: exists ? 'sandbox-exec present (profile not probed by doctor)' : 'sandbox-exec missing' });
+    report.ok = exists;
+    return report;
+  }
+  if (process.platform !== 'linux') {
+    report.checks.push({ layer: 'platform', enforced: false, detail: `no sandbox for ${process.platform}` });
+    return report;
+  }
+  try {
+    assertLauncher(file);
+    const info = launcherInfo(file);
+    report.launcher.ok = true;
+    report.landlockAbi = info.landlockAbi > 0 ? info.landlockAbi : null;
+    report.seccomp = info.seccomp;
+    report.arch = info.arch;
+  } catch (e) {
+    report.launcher.error = e instanceof Error ? e.message : String(e);
+    report.checks.push({ layer: 'launcher', enforced: false, detail: report.launcher.error });
+    return report;
+  }
+  const abi = report.landlockAbi ?? 0;
+  let p: Record<string, unknown>;
+  try {
+    p = await probe();
+  } catch (e) {
+    const msg = e instanceof BulwarkError || e instanceof Error ? e.message : String(e);
+    report.checks.push({ layer: 'launcher', enforced: false, detail: `the launcher refused to start the probe: ${msg}` });
+    return report;
+  }
+  const chk = (layer: string, enforced: boolean, detail: string) => report.checks.push({ layer, enforced, detail });
+  chk('launcher', p.readAllowed === 'OK' && p.writeScratch === 'OK', `probe ran; allowed file read: ${String(p.readAllowed)}, scratch write: ${String(p.writeScratch)}`);
+  chk('landlock', abi >= 3 && p.readOutside === 'EACCES' && p.execScratch === 'EACCES', `ABI ${abi}; read outside policy: ${String(p.readOutside)}; exec in scratch: ${String(p.execScratch)}`);
+  chk('landlock-net', abi >= 4, abi >= 4 ? 'TCP bind/connect handled with no rules (not probed separately: seccomp denies socket() first)' : `ABI ${abi} < 4`);
+  chk('landlock-scope', abi >= 6, abi >= 6 ? 'abstract unix sockets and signals scoped' : `ABI ${abi} < 6`);
+  chk('seccomp', p.socket === 'EPERM', `socket(): ${String(p.socket)}`);
+  if (euid === 0) chk('identity', p.uid === 65534 && p.gid === 65534, `probe ran as uid ${String(p.uid)} gid ${String(p.gid)}`);
+  else chk('identity', true, `not root: the probe keeps uid ${String(p.uid)}`);
+  const envKeys = (p.envKeys as string[] | undefined) ?? [];
+  chk('env', envKeys.join(',') === 'LANG,PATH', `probe environment: ${envKeys.join(', ') || '(empty)'}`);
+  const degraded = (p.degraded as string[] | undefined) ?? [];
+  if (degraded.length > 0) chk('degraded', false, degraded.join('; '));
+  report.ok = report.checks.every((c) => c.enforced);
+  return report;
+}
+
+export function renderDoctorText(r: DoctorReport): string {
+  const out = [
+    `platform: ${r.platform} (${r.arch})`,
+    `launcher: ${r.launcher.path} ${r.launcher.ok ? 'ok' : `NOT OK${r.launcher.error ? `: ${r.launcher.error}` : ''}`}`,
+  ];
+  if (r.platform === 'linux') out.push(`landlock ABI: ${r.landlockAbi ?? 'unavailable'}`, `seccomp: ${r.seccomp ? 'available' : 'unavailable'}`);
+  out.push(`running as uid ${r.uid} (euid ${r.euid})${r.euid === 0 ? ': the sandbox drops to its own uid' : ''}`);
+  if (r.platform === 'linux') out.push(`user namespaces (informational): ${r.userNamespaces}`);
+  if (r.sandboxExec) out.push(`sandbox-exec: ${r.sandboxExec.exists ? 'present' : 'missing'} (${r.sandboxExec.path})`);
+  out.push('layers:');
+  for (const c of r.checks) out.push(`  ${c.enforced ? 'enforced    ' : 'NOT ENFORCED'} ${c.layer}: ${c.detail}`);
+  out.push(r.ok ? 'result: every layer enforced' : 'result: the sandbox cannot be fully enforced here (runs are refused unless --allow-degraded)');
+  return out.join('\n') + '\n';
+}
