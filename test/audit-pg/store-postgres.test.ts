@@ -10,7 +10,11 @@ import pg from 'pg';
 import { canonicalBytes, makeEntry, type EntryInput } from '../../src/audit/entries.js';
 import { leafHash } from '../../src/audit/merkle.js';
 import { grantAppendOnly, openPostgresLogStore } from '../../src/audit/store-postgres.js';
-import { loadVerifierKey, openAuditLog, writeKeyPair } from '../../src/audit/index.js';
+import { loadSignerKey, loadVerifierKey, openAuditLog, writeKeyPair } from '../../src/audit/index.js';
+import { applyRetention } from '../../src/audit/retention.js';
+import { exportBundle } from '../../src/audit/export/bundle.js';
+import { isoWeekPeriod } from '../../src/audit/export/period.js';
+import { verifyBundle } from '../../src/audit/export/verify-bundle.js';
 import { verifyLog } from '../../src/audit/verify.js';
 import type { LogStore } from '../../src/audit/store.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
@@ -182,7 +186,7 @@ describe('PostgreSQL audit store (real server)', { timeout: 180_000 }, () => {
       }
       // an owner who rewrites an entry behind the triggers' back is caught by verify
       await sql(other.ownerUrl, 'ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_no_update_delete');
-      await sql(other.ownerUrl, `UPDATE audit_entries SET bytes = convert_to(replace(convert_from(bytes, 'UTF8'), 'entry 3"', 'entry 4"'), 'UTF8') WHERE idx = 10`);
+      await sql(other.ownerUrl, `UPDATE audit_entries SET bytes = convert_to(regexp_replace(convert_from(bytes, 'UTF8'), '"reason":"entry [0-9]+"', '"reason":"edited"'), 'UTF8') WHERE idx = 10`);
       const store = await openPostgresLogStore(other.appUrl);
       try {
         const report = await verifyLog({ store, trustedKeys: [loadVerifierKey(keyFile + '.pub')] });
@@ -194,6 +198,44 @@ describe('PostgreSQL audit store (real server)', { timeout: 180_000 }, () => {
       }
     } finally {
       rmSync(keyDir, { recursive: true, force: true });
+      await other.drop();
+    }
+  });
+
+  it('retention and the evidence bundle work on a PostgreSQL log through the app role', async () => {
+    const other = await createTestDatabase();
+    const work = mkdtempSync(path.join(tmpdir(), 'bulwark-pg-evidence-'));
+    try {
+      await grantAppendOnly(other.ownerUrl, other.appRole);
+      const keyFile = path.join(work, 'keys', 'audit.key');
+      writeKeyPair(keyFile);
+      const log = await openAuditLog({ location: other.appUrl, keyFile, origin: 'bank.example/pg-evidence', notice: () => undefined });
+      try {
+        const blob = await log.putBlob('a prompt from long ago');
+        await log.appendMany([
+          {
+            kind: 'llm_call', run_id: 'r1', stage: 's', agent_id: 'a', provider: 'openai', model_requested: 'm', model_returned: 'm', params: {},
+            input_hash: 'sha256:' + '1'.repeat(64), output_hash: null, latency_ms: 1, tokens_in: 1, tokens_out: 0, status: 'ok', error_class: null, blob, time: '2026-01-05T00:00:00.000Z',
+          },
+          { kind: 'run_started', run_id: 'r2', command: 'review', head: '2'.repeat(40), time: '2026-11-17T09:00:00.000Z' },
+        ]);
+        const r = await applyRetention({ log, warmDir: path.join(work, 'warm'), coldDir: path.join(work, 'cold'), now: () => new Date('2026-11-20T00:00:00.000Z') });
+        assert.equal(r.entries.length, 1);
+        assert.deepEqual(await log.store.listBlobAddresses(), []);
+        await log.checkpoint();
+        const v = await verifyLog({ store: log.store, trustedKeys: [loadVerifierKey(keyFile + '.pub')] });
+        assert.deepEqual(v.problems, []);
+        assert.equal(v.blobs.archived, 1);
+        const out = path.join(work, 'bundle');
+        await exportBundle({ log, period: isoWeekPeriod('2026-W47'), outDir: out, signer: loadSignerKey(keyFile), generatorVersion: 'test' });
+        const b = verifyBundle({ dir: out, trustedKeys: [loadVerifierKey(keyFile + '.pub')] });
+        assert.deepEqual(b.problems, []);
+        assert.deepEqual(b.entries, { start: 1, end: 3 });
+      } finally {
+        await log.close();
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
       await other.drop();
     }
   });
