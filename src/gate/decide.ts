@@ -175,6 +175,15 @@ export function callPaths(graph: CallGraph, roots: Map<string, RootInfo>, change
     }
     return parent;
   };
+  // Searches only run inside the part of the graph that can matter: nodes that reach a change
+  // (for root → change) and nodes reachable from a change (for change → root). Each is one linear
+  // traversal; the per-root searches inside them are then small.
+  const changedIds = changed.map((c) => c.id);
+  const forward = (n: string): Iterable<string> => graph.calls.get(n) ?? [];
+  const backward = (n: string): Iterable<string> => reverse.get(n) ?? [];
+  const reachChange = new Set(bfs(changedIds, backward).keys());
+  const fromChange = new Set(bfs(changedIds, forward).keys());
+  const within = (set: Set<string>, next: (n: string) => Iterable<string>) => (n: string): string[] => [...next(n)].filter((m) => set.has(m));
   // one search per root lists every (root, change) pair; with very many roots (broad SQL/host
   // rules) one multi-source search per direction keeps it linear and lists the nearest root
   const sortedRoots = [...roots.keys()].sort();
@@ -186,7 +195,7 @@ export function callPaths(graph: CallGraph, roots: Map<string, RootInfo>, change
   };
   const label = (c: ChangedFunction): string => (c.via === 'binding' ? `(changed: reads ${c.binding})` : '(changed)');
   for (const group of groups) {
-    const down = bfs(group, (n) => graph.calls.get(n) ?? []);
+    const down = bfs(group.filter((r) => reachChange.has(r)), within(reachChange, forward));
     for (const c of changed) {
       if (!down.has(c.id) || roots.has(c.id)) continue;
       const nodes = chain(down, c.id).reverse(); // root … changed
@@ -194,7 +203,7 @@ export function callPaths(graph: CallGraph, roots: Map<string, RootInfo>, change
       const text = nodes.map((n, i) => (i === nodes.length - 1 ? `${n} ${label(c)}` : n)).join(' → ');
       paths.push({ root, rootRule: roots.get(root)!.rule, changed: c.id, direction: 'root-reaches-changed', revision, nodes, text });
     }
-    const up = bfs(group, (n) => reverse.get(n) ?? []);
+    const up = bfs(group.filter((r) => fromChange.has(r)), within(fromChange, backward));
     for (const c of changed) {
       if (!up.has(c.id) || roots.has(c.id)) continue;
       const nodes = chain(up, c.id); // changed … root
