@@ -141,6 +141,12 @@ export interface CoverageInput {
   config: Pick<ReviewConfig, 'ignore' | 'include_generated' | 'token_budget' | 'chunk_tokens' | 'regulated'>;
   /** Files the gate found regulated or inside a zone. */
   regulatedFiles?: Iterable<string>;
+  /**
+   * A second, exact limit besides the token estimate: the consumer's own size budget for the diff
+   * text (e.g. the pipeline's context limit), measured by `hunkChars`. What is recorded as
+   * reviewed must be what the consumer really receives.
+   */
+  diffCharLimit?: { max: number; hunkChars: (h: Hunk) => number; fileChars?: (f: ChangedFile) => number };
 }
 
 function skipReason(f: ChangedFile, input: CoverageInput, ignore: (p: string) => boolean): string | null {
@@ -231,6 +237,8 @@ export function planCoverage(change: Change, input: CoverageInput): CoveragePlan
     .sort((a, b) => priority(a.entry.class) - priority(b.entry.class) || a.order - b.order);
 
   let used = 0;
+  let usedChars = 0;
+  const charLimit = input.diffCharLimit;
   const included = new Map<Work, Hunk[]>();
   for (const w of queue) {
     const header = fileHeaderTokens(w.file);
@@ -249,9 +257,15 @@ export function planCoverage(change: Change, input: CoverageInput): CoveragePlan
     }
     const take: Hunk[] = [];
     let cost = header;
+    let chars = charLimit?.fileChars ? charLimit.fileChars(w.file) : 0;
     for (const p of w.pieces) {
       const t = hunkTokens(p);
       if (used + cost + t > budget) break;
+      if (charLimit) {
+        const c = charLimit.hunkChars(p);
+        if (usedChars + chars + c > charLimit.max) break;
+        chars += c;
+      }
       cost += t;
       take.push(p);
     }
@@ -261,6 +275,7 @@ export function planCoverage(change: Change, input: CoverageInput): CoveragePlan
       continue;
     }
     used += cost;
+    usedChars += chars;
     w.entry.tokens = cost;
     included.set(w, take);
     const hunksCovered = countWholeHunks(w.file.hunks, take);

@@ -85,8 +85,8 @@ export function renderMarkdown(r: ReviewReport, opts: { marker?: string } = {}):
     lines.push('');
     lines.push('<details><summary>Stage summaries</summary>');
     lines.push('');
-    // model output: rendered as quoted text, HTML neutralised
-    lines.push(r.summaryMarkdown.replace(/</g, '&lt;').replace(/@(?=[A-Za-z0-9-])/g, '@\u200b'));
+    // model output: HTML, mentions and images (tracking beacons) neutralised
+    lines.push(r.summaryMarkdown.replace(/</g, '&lt;').replace(/@(?=[A-Za-z0-9-])/g, '@\u200b').replace(/!\[/g, '!\\['));
     lines.push('');
     lines.push('</details>');
   }

@@ -7,11 +7,11 @@ import { openAuditLog, type AuditLog } from '../audit/index.js';
 import { BulwarkError, InternalError, UsageError } from '../errors.js';
 import { evaluateGate, type GateResult } from '../gate/index.js';
 import { packageVersion } from '../paths.js';
-import { buildChangeContext } from '../pipeline/context.js';
+import { buildChangeContext, MAX_CONTEXT_DIFF_CHARS, renderFileDiff } from '../pipeline/context.js';
 import { createProgressReporter, resolveProviders, runPipeline, NO_PROVIDER_HELP } from '../pipeline/index.js';
 import { acquireChange, type AcquireOptions } from './acquire.js';
 import { loadBaseConfig } from './base-config.js';
-import type { Change } from './change.js';
+import type { Change, ChangedFile } from './change.js';
 import { reviewConfigSchema, type ReviewConfig } from './config.js';
 import { planCoverage, type CoveragePlan } from './coverage.js';
 import { findingSchema, SEVERITIES, type Finding } from './findings.js';
@@ -103,6 +103,35 @@ function reportGate(gate: GateResult | null, unavailable: string | null): Report
     reasons: gate.reasons.map((r) => ({ kind: r.kind, message: r.message, ...(r.file ? { file: r.file } : {}) })),
     paths: gate.paths.map((p) => p.text),
     zones: gate.zones.map((z) => z.name),
+  };
+}
+
+const HUNK_PROBE: ChangedFile = { path: 'x', oldPath: 'x', newPath: 'x', status: 'modified', operation: 'modified', binary: false, submodule: false, nonUtf8: false, additions: 0, deletions: 0, hunks: [] };
+
+/** Caps of what the gate result contributes to a stage's context (it is data, not the decision). */
+const GATE_CONTEXT_CAPS = { reasons: 100, paths: 100, changedFunctions: 300, unparsable: 100 };
+
+/**
+ * The gate result as the pipeline sees it: complete verdict, zones and read scope, with long
+ * lists capped (a 10,000-file change would otherwise exceed the model's context on its own).
+ */
+export function gateForPipeline(g: GateResult): Record<string, unknown> & { readScope: string[] } {
+  const capped = <T>(xs: T[], n: number): T[] => xs.slice(0, n);
+  return {
+    flagged: g.flagged,
+    reasons: capped(g.reasons, GATE_CONTEXT_CAPS.reasons),
+    paths: capped(g.paths, GATE_CONTEXT_CAPS.paths).map((p) => ({ root: p.root, changed: p.changed, direction: p.direction, text: p.text })),
+    zones: g.zones,
+    readScope: g.readScope,
+    changedFunctions: capped(g.changedFunctions, GATE_CONTEXT_CAPS.changedFunctions).map((f) => ({ id: f.id, file: f.file, revision: f.revision, via: f.via })),
+    unparsable: capped(g.unparsable, GATE_CONTEXT_CAPS.unparsable),
+    roots: g.roots,
+    omitted: {
+      reasons: Math.max(0, g.reasons.length - GATE_CONTEXT_CAPS.reasons),
+      paths: Math.max(0, g.paths.length - GATE_CONTEXT_CAPS.paths),
+      changedFunctions: Math.max(0, g.changedFunctions.length - GATE_CONTEXT_CAPS.changedFunctions),
+      unparsable: Math.max(0, g.unparsable.length - GATE_CONTEXT_CAPS.unparsable),
+    },
   };
 }
 
@@ -233,7 +262,17 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     await audit.append({ kind: 'gate_decision', run_id: runId, flagged: true, reasons: [gateUnavailable], zones: [] });
   }
 
-  const plan = planCoverage(change, { config: review, regulatedFiles: gate ? regulatedFilesOf(gate) : [] });
+  const plan = planCoverage(change, {
+    config: review,
+    regulatedFiles: gate ? regulatedFilesOf(gate) : [],
+    // the pipeline drops diffs past its own context limit; budget against it so the record is true
+    // (per-file fence and metadata overhead counted too, so the whole context stays bounded)
+    diffCharLimit: {
+      max: MAX_CONTEXT_DIFF_CHARS,
+      hunkChars: (h) => renderFileDiff({ ...HUNK_PROBE, hunks: [h] }).length + 1,
+      fileChars: (f) => 500 + 3 * f.path.length + (f.oldPath?.length ?? 0),
+    },
+  });
   await audit.append({
     kind: 'coverage',
     run_id: runId,
@@ -249,7 +288,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
   const result = await runPipeline({
     topology: c.topology,
     change: plan.reviewed,
-    gate,
+    gate: gate ? gateForPipeline(gate) : null,
     audit,
     runId,
     providers: c.providers,
@@ -260,7 +299,10 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
   });
   const errors: string[] = [];
   if (result.noProvider) errors.push(NO_PROVIDER_HELP);
-  for (const s of result.stages) if (s.status !== 'done') errors.push(`stage ${s.name} ${s.status.replace('_', ' ')}${s.reason ? `: ${s.reason}` : ''}`);
+  for (const s of result.stages) {
+    if (s.status === 'done' || (result.noProvider && s.reason === NO_PROVIDER_HELP)) continue;
+    errors.push(`stage ${s.name} ${s.status.replace('_', ' ')}${s.reason ? `: ${s.reason}` : ''}`);
+  }
   // Stage findings crossed the sandbox boundary: validate again, never trust their shape.
   const stageFindings: Finding[] = [];
   for (const f of result.findings) {

@@ -102,6 +102,8 @@ const HIDDEN_RULE = 'bulwark/hidden-text';
  */
 export function detectInjection(texts: Iterable<UntrustedText>): Finding[] {
   const out: Finding[] = [];
+  // one hidden-content finding per source: a file full of emoji sequences is one note, not hundreds
+  const hiddenSeen = new Set<string>();
   for (const t of texts) {
     const { text: visible, removed } = isCode(t) ? { text: t.text, removed: 0 } : stripHiddenDetailed(t.text);
     const lower = visible.toLowerCase();
@@ -122,7 +124,8 @@ export function detectInjection(texts: Iterable<UntrustedText>): Finding[] {
       break;
     }
     const inv = countInvisible(t.text);
-    if (removed > 0 || inv.count > 0) {
+    if ((removed > 0 || inv.count > 0) && !(hiddenSeen.has(t.source) && !(inv.bidi && isCode(t)))) {
+      hiddenSeen.add(t.source);
       out.push({
         file: t.source,
         line: t.line,

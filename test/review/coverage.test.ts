@@ -77,6 +77,13 @@ describe('planCoverage', () => {
     for (const c of plan.chunks) assert.ok(c.tokens <= 2_000, `chunk ${c.index} has ${c.tokens} tokens`);
   });
 
+  it('honours an exact consumer size limit besides the token estimate', () => {
+    const change = changeOf({ 'src/a.py': ['a'.repeat(100)], 'src/b.py': ['b'.repeat(100)], 'src/c.py': ['c'.repeat(100)] });
+    const plan = planCoverage(change, { config: cfg(), diffCharLimit: { max: 250, hunkChars: (h) => h.lines.reduce((n, l) => n + l.text.length, 0), fileChars: () => 10 } });
+    assert.deepEqual(plan.record.files.map((f) => f.state), ['reviewed', 'reviewed', 'skipped']);
+    assert.equal(plan.record.files[2]!.reason, 'token budget exhausted');
+  });
+
   it('records binary, submodule and rename-only files truthfully', async () => {
     const repo = makeGitRepo();
     try {

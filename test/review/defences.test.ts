@@ -96,4 +96,12 @@ describe('detectInjection', () => {
     assert.equal(f!.severity, 'high');
     assert.match(f!.message, /Bidirectional/);
   });
+
+  it('reports hidden characters once per file, not once per line', () => {
+    const lines = Array.from({ length: 50 }, (_, i) => ({ source: 'src/emoji.ts', line: i + 1, text: `const s${i} = "ok\u200d";` }));
+    const found = detectInjection(lines);
+    assert.equal(found.length, 1);
+    assert.equal(found[0]!.line, 1);
+    assert.equal(found[0]!.severity, 'medium');
+  });
 });

@@ -257,4 +257,46 @@ describe('bulwark review (CLI, end to end)', () => {
     assert.equal(nb.code, 3);
     assert.match(nb.stderr, /base revision "nope" not found/);
   });
+
+  it('completes a 10,000-file pull request end to end with a truthful coverage record', async () => {
+    const big = makeGitRepo('bulwark-review-10k-');
+    try {
+      chmodSync(big.dir, 0o755);
+      big.writeAll({ 'bulwark.toml': 'topology = "t.toml"\n', 't.toml': TOPOLOGY.replace('prompts/security.md', 'p.md'), 'p.md': BASE_PROMPT + '\n' });
+      big.commit('base');
+      big.checkout('feature', true);
+      const files: Record<string, string> = {};
+      for (let i = 0; i < 10_000; i++) {
+        const dir = i % 20 === 0 ? 'vendor' : i % 5 === 0 ? 'tests' : 'src';
+        files[`${dir}/m${Math.floor(i / 100)}/f${i}.js`] = `export function f${i}(x) {\n  return x + ${i};\n}\n`;
+      }
+      big.writeAll(files);
+      big.commit('ten thousand files');
+      const db = path.join(tmp, 'audit-10k.db');
+      const r = await runCli(['review', '--repo', big.dir, '--base', 'main', '--format', 'json', '--audit-db', db], env);
+      assert.ok(r.code === 0 || r.code === 2, `exit ${r.code}: ${r.stderr}`);
+      const report = JSON.parse(r.stdout) as ReviewReport;
+      const cov = report.coverage;
+      assert.equal(cov.files.length, 10_000);
+      assert.equal(new Set(cov.files.map((f) => f.path)).size, 10_000);
+      assert.equal(cov.totals.reviewed + cov.totals.clipped + cov.totals.skipped, 10_000);
+      assert.equal(cov.files.filter((f) => f.reason === 'vendored').length, 500);
+      assert.ok(cov.files.some((f) => f.reason === 'token budget exhausted'));
+      assert.equal(cov.complete, false);
+      assert.ok(cov.tokensUsed <= cov.tokenBudget);
+      // tests are budgeted only after every source file
+      const firstTestReviewed = cov.files.some((f) => f.class === 'test' && f.state === 'reviewed');
+      const sourceSkipped = cov.files.some((f) => f.class === 'source' && f.reason === 'token budget exhausted');
+      assert.ok(!(firstTestReviewed && sourceSkipped));
+      const entries = await auditEntries(db);
+      const coverage = entries.find((e) => e.kind === 'coverage') as Extract<Entry, { kind: 'coverage' }>;
+      assert.equal(coverage.files.length, 10_000);
+      assert.deepEqual(
+        coverage.files.filter((f) => f.status === 'skipped').length,
+        cov.totals.skipped,
+      );
+    } finally {
+      big.cleanup();
+    }
+  });
 });
