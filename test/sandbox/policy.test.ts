@@ -1,0 +1,188 @@
+/** The policy model: runtimePolicy contents, validation (exit 3 naming the path), launcher argv, report parsing, config. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ExitCode, SandboxError, UsageError } from '../../src/errors.js';
+import { packageRoot } from '../../src/paths.js';
+import { applySandboxConfig, sandboxConfigSchema } from '../../src/sandbox/config.js';
+import { describePolicy, renderPolicyText } from '../../src/sandbox/describe.js';
+import { launcherArgs, launcherError, parseLauncherReport } from '../../src/sandbox/launcher-args.js';
+import { DEFAULT_LIMITS, runtimePolicy, validatePolicy } from '../../src/sandbox/policy.js';
+import { filteredSyscallNames } from '../../src/sandbox/syscalls.js';
+import { openTempDir } from './launcher-harness.js';
+
+let root: string;
+before(() => {
+  root = openTempDir('policy');
+});
+after(() => {
+  spawnSync('rm', ['-rf', root]);
+});
+
+function usageMessage(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof UsageError, `expected UsageError, got ${String(e)}`);
+    assert.equal(e.exitCode, ExitCode.Usage);
+    return e.message;
+  }
+  assert.fail('expected a UsageError');
+}
+
+describe('runtimePolicy', () => {
+  it('adds Node, the system libraries and binaries, the package code and /dev/null, and nothing private', () => {
+    const p = runtimePolicy({ readPaths: [root] });
+    assert.ok(p.execPaths.includes(realpathSync(process.execPath)));
+    assert.ok(p.execPaths.includes(realpathSync('/usr/lib')));
+    assert.ok(p.readPaths.includes(realpathSync(path.join(packageRoot, 'dist'))));
+    assert.ok(p.readPaths.includes(root));
+    assert.deepEqual(p.writePaths, ['/dev/null']);
+    assert.equal(p.uid, 65534);
+    assert.equal(p.gid, 65534);
+    assert.equal(p.allowDegraded, false);
+    assert.deepEqual(p.limits, DEFAULT_LIMITS);
+    const home = os.homedir();
+    for (const x of [...p.readPaths, ...p.writePaths, ...p.execPaths]) {
+      assert.ok(!x.startsWith('/proc'), x);
+      assert.notEqual(x, '/root');
+      assert.notEqual(x, home);
+      assert.notEqual(x, '/');
+    }
+    validatePolicy(p);
+  });
+
+  it('merges partial limits over the defaults', () => {
+    const p = runtimePolicy({ limits: { openFiles: 99 } });
+    assert.deepEqual(p.limits, { ...DEFAULT_LIMITS, openFiles: 99 });
+  });
+});
+
+describe('validatePolicy', () => {
+  it('a path that does not exist: exit 3 naming it', () => {
+    const missing = path.join(root, 'nope');
+    const msg = usageMessage(() => validatePolicy(runtimePolicy({ readPaths: [missing] })));
+    assert.match(msg, /read path does not exist/);
+    assert.ok(msg.includes(missing));
+  });
+
+  it('a rule path through a symlink inside a writable path is refused', () => {
+    const scratch = path.join(root, 'scratch-sym');
+    const target = path.join(root, 'target');
+    mkdirSync(scratch);
+    mkdirSync(target);
+    symlinkSync(target, path.join(scratch, 'link'));
+    const msg = usageMessage(() => validatePolicy(runtimePolicy({ writePaths: [scratch], readPaths: [path.join(scratch, 'link')] })));
+    assert.match(msg, /goes through symlink .*link inside writable path/);
+    // The same target named directly is fine (positive control).
+    validatePolicy(runtimePolicy({ writePaths: [scratch], readPaths: [target] }));
+  });
+
+  it('never grants /proc, /, /root, $HOME, the audit store or a deny path', () => {
+    const dbDir = path.join(root, 'auditdb');
+    mkdirSync(dbDir);
+    const saved = process.env.BULWARK_AUDIT_DB;
+    process.env.BULWARK_AUDIT_DB = path.join(dbDir, 'audit.db');
+    try {
+      for (const bad of ['/proc', '/proc/self', '/', '/root', os.homedir(), dbDir]) {
+        assert.match(usageMessage(() => validatePolicy(runtimePolicy({ readPaths: [bad] }))), /never granted/, bad);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.BULWARK_AUDIT_DB;
+      else process.env.BULWARK_AUDIT_DB = saved;
+    }
+    const keys = path.join(root, 'keys');
+    mkdirSync(keys);
+    assert.match(usageMessage(() => validatePolicy(runtimePolicy({ readPaths: [root], denyPaths: [keys] }))), /would grant/);
+  });
+
+  it('schema errors name the field', () => {
+    assert.match(usageMessage(() => validatePolicy({ ...runtimePolicy(), readPaths: ['relative/path'] })), /readPaths\.0: must be an absolute path/);
+    assert.match(usageMessage(() => validatePolicy({ ...runtimePolicy(), uid: 0 })), /uid/);
+    assert.match(usageMessage(() => validatePolicy({ ...runtimePolicy(), envAllow: ['A=B'] })), /envAllow/);
+  });
+});
+
+describe('launcher command line and report', () => {
+  it('puts the report fd first and the command after --', () => {
+    const p = runtimePolicy({ readPaths: [root], envAllow: ['TERM'], timeoutSeconds: 5 });
+    const argv = launcherArgs(p, '/usr/bin/node', ['-e', '--ro'], { keepFds: [3], reportFd: 4, parentPid: 1234 });
+    assert.deepEqual(argv.slice(0, 4), ['--report-fd', '4', '--parent-pid', '1234']);
+    const dd = argv.indexOf('--');
+    assert.deepEqual(argv.slice(dd), ['--', '/usr/bin/node', '-e', '--ro']);
+    const opts = argv.slice(0, dd);
+    assert.ok(opts.join(' ').includes(`--ro ${root}`));
+    assert.ok(opts.join(' ').includes('--rw /dev/null'));
+    assert.ok(opts.join(' ').includes('--keep-fd 3'));
+    assert.ok(opts.join(' ').includes('--env TERM'));
+    assert.ok(opts.join(' ').includes('--setenv PATH=/usr/local/bin:/usr/bin:/bin'));
+    assert.ok(opts.join(' ').includes('--deny /proc'));
+    assert.ok(opts.join(' ').includes('--uid 65534 --gid 65534'));
+    assert.ok(!opts.includes('--allow-degraded'));
+    assert.ok(launcherArgs({ ...p, allowDegraded: true }, 'x', [], { keepFds: [], reportFd: 3, parentPid: 1 }).includes('--allow-degraded'));
+  });
+
+  it('parses degraded and error lines; policy errors are exit 3, layer errors exit 4', () => {
+    const r = parseLauncherReport('degraded landlock-scope ABI 5 < 6: not scoped\nnoise\nerror landlock landlock_restrict_self: Operation not permitted\n');
+    assert.deepEqual(r.degraded, ['landlock-scope: ABI 5 < 6: not scoped']);
+    assert.deepEqual(r.errors, [{ layer: 'landlock', message: 'landlock_restrict_self: Operation not permitted' }]);
+    const e4 = launcherError(r, 108, null);
+    assert.ok(e4 instanceof SandboxError);
+    assert.equal(e4.exitCode, ExitCode.Sandbox);
+    assert.match(e4.message, /landlock cannot be enforced/);
+    const e3 = launcherError(parseLauncherReport('error policy read path /x: No such file or directory\n'), 101, null);
+    assert.ok(e3 instanceof UsageError);
+    assert.match(e3.message, /\/x/);
+    assert.match(launcherError({ degraded: [], errors: [] }, 109, null).message, /seccomp/);
+  });
+});
+
+describe('seccomp list shown to auditors matches the C filter', () => {
+  it('every listed syscall is in native/seccomp_filter.c and every __NR_ there is listed', () => {
+    const c = readFileSync(path.join(packageRoot, 'native', 'seccomp_filter.c'), 'utf8');
+    const inC = new Set([...c.matchAll(/__NR_([a-z0-9_]+)/g)].map((m) => m[1]!));
+    inC.delete('seccomp'); // the call that installs the filter
+    const listed = new Set(filteredSyscallNames());
+    for (const n of listed) assert.ok(inC.has(n), `${n} is printed but not in the filter`);
+    for (const n of inC) assert.ok(listed.has(n), `${n} is in the filter but not printed`);
+  });
+});
+
+describe('[sandbox] config', () => {
+  it('is strict and folds into the policy', () => {
+    assert.equal(sandboxConfigSchema.safeParse({ bogus: 1 }).success, false);
+    assert.equal(sandboxConfigSchema.safeParse({ limits: { open_files: 5 } }).success, false);
+    const cfg = sandboxConfigSchema.parse({ uid: 1234, gid: 1235, allow_degraded: true, timeout_seconds: 9, extra_read_paths: [root], limits: { cpu_seconds: 7 } });
+    const p = runtimePolicy(applySandboxConfig({ readPaths: ['/etc/ld.so.cache'] }, cfg));
+    assert.equal(p.uid, 1234);
+    assert.equal(p.gid, 1235);
+    assert.equal(p.allowDegraded, true);
+    assert.equal(p.timeoutSeconds, 9);
+    assert.equal(p.limits.cpuSeconds, 7);
+    assert.equal(p.limits.openFiles, DEFAULT_LIMITS.openFiles);
+    assert.ok(p.readPaths.includes(root));
+    // Explicit values win over the file.
+    assert.equal(runtimePolicy(applySandboxConfig({ allowDegraded: false }, cfg)).allowDegraded, false);
+  });
+});
+
+describe('policy description', () => {
+  it('names paths, denied syscalls and layers; an old kernel shows missing layers', () => {
+    const p = runtimePolicy({ readPaths: [root], endpoints: [{ host: 'api.example.com', port: 443 }] });
+    const d = describePolicy(p, { platform: 'linux', landlockAbi: 7, seccomp: true, arch: 'x86_64', euid: 0 });
+    assert.ok(d.layers.every((l) => l.status === 'enforced'));
+    const text = renderPolicyText(d);
+    assert.ok(text.includes(`${root}: read files`));
+    assert.match(text, /socket: EPERM/);
+    assert.match(text, /api\.example\.com:443/);
+    assert.match(text, /Landlock ABI 7/);
+    const old = describePolicy(p, { platform: 'linux', landlockAbi: 2, seccomp: true, arch: 'x86_64', euid: 1000 });
+    const byName = Object.fromEntries(old.layers.map((l) => [l.name, l.status]));
+    assert.equal(byName.landlock, 'missing');
+    assert.equal(byName['landlock-scope'], 'missing');
+    assert.equal(byName.identity, 'not applicable');
+  });
+});
