@@ -8,9 +8,12 @@ if (!repoDir || !base || !head || !cacheDir) {
   process.exit(3);
 }
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 const caches = new GraphCaches(cacheDir);
 const result = await evaluateGate({ repoDir, base, head, caches, config: rootsJson ? { roots: JSON.parse(rootsJson) as string[] } : {} });
 const ms = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
+const cpuMs = (cpu.user + cpu.system) / 1000;
 process.stdout.write(
-  JSON.stringify({ ms, maxRssKB: process.resourceUsage().maxRSS, stats: caches.stats, flagged: result.flagged, paths: result.paths.length, changed: result.changedFunctions.length }) + '\n',
+  JSON.stringify({ ms, cpuMs, maxRssKB: process.resourceUsage().maxRSS, stats: caches.stats, flagged: result.flagged, paths: result.paths.length, changed: result.changedFunctions.length }) + '\n',
 );

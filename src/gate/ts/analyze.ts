@@ -44,6 +44,13 @@ export interface TsAnalysisCache {
 // and bind once); entries not used by the latest program are dropped.
 let sourceFileCache = new Map<string, ts.SourceFile>();
 
+interface FileDefinitions {
+  defs: Definition[];
+  decls: [ts.Node, string][];
+  members: [ts.Node, Map<string, string>][];
+}
+const definitionsCache = new WeakMap<ts.SourceFile, FileDefinitions>();
+
 export function analyzeTypeScript(files: { path: string; text: string; hash?: string }[], edgeCache?: TsAnalysisCache, stats?: { tsFilesWalked: number; tsFilesReused: number }): TsGraphPart {
   const texts = new Map<string, string>();
   const hashes = new Map<string, string>();
@@ -120,16 +127,26 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
   }
 
   const lineOf = (sf: ts.SourceFile, pos: number): number => sf.getLineAndCharacterOfPosition(pos).line + 1;
+  // pass 1 records per file; the record is reused for the same SourceFile object (shared
+  // between the base and head programs), so unchanged files are walked once per run
+  let rec: FileDefinitions = { defs: [], decls: [], members: [] };
   const addDef = (node: ts.Node, id: string, kind: DefinitionKind, sf: ts.SourceFile, rel: string, span: ts.Node = node): void => {
-    declToId.set(node, id);
-    if (idKinds.has(id)) return;
-    idKinds.set(id, kind);
-    defs.push({ id, kind, file: rel, startLine: lineOf(sf, span.getStart(sf)), endLine: lineOf(sf, span.getEnd()) });
-    if (kind === 'function' || kind === 'method') {
-      const short = id.slice(id.lastIndexOf('.') + 1);
-      let l = byShortName.get(short);
-      if (!l) byShortName.set(short, (l = []));
-      l.push(id);
+    rec.decls.push([node, id]);
+    rec.defs.push({ id, kind, file: rel, startLine: lineOf(sf, span.getStart(sf)), endLine: lineOf(sf, span.getEnd()) });
+  };
+  const replay = (r: FileDefinitions): void => {
+    for (const [n, id] of r.decls) declToId.set(n, id);
+    for (const [n, m] of r.members) membersOf.set(n, m);
+    for (const d of r.defs) {
+      if (idKinds.has(d.id)) continue;
+      idKinds.set(d.id, d.kind);
+      defs.push(d);
+      if (d.kind === 'function' || d.kind === 'method') {
+        const short = d.id.slice(d.id.lastIndexOf('.') + 1);
+        let l = byShortName.get(short);
+        if (!l) byShortName.set(short, (l = []));
+        l.push(d.id);
+      }
     }
   };
 
@@ -143,6 +160,12 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
 
   // pass 1: definitions
   for (const { sf, rel, module } of ours) {
+    const known = definitionsCache.get(sf);
+    if (known) {
+      replay(known);
+      continue;
+    }
+    rec = { defs: [], decls: [], members: [] };
     addDef(sf, module, 'module', sf, rel);
     const visit = (node: ts.Node, scope: string, atModule: boolean): void => {
       const q = (name: string): string => (scope ? `${scope}.${name}` : name);
@@ -163,7 +186,7 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
           const cid = q(name);
           addDef(node, cid, 'class', sf, rel);
           const members = new Map<string, string>();
-          membersOf.set(node, members);
+          rec.members.push([node, members]);
           for (const m of node.members) {
             let mname: string | undefined;
             let body: ts.Node | undefined;
@@ -176,7 +199,7 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
             } else if (ts.isPropertyDeclaration(m) && isFunctionLike(m.initializer)) {
               mname = nameText(m.name);
               body = m.initializer;
-              declToId.set(m.initializer, `${cid}.${mname}`);
+              rec.decls.push([m.initializer, `${cid}.${mname}`]);
             } else if (ts.isPropertySignature(m) && m.type && ts.isFunctionTypeNode(m.type)) {
               mname = nameText(m.name);
             }
@@ -197,7 +220,7 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
           if (name && isFunctionLike(d.initializer)) {
             const id = q(name);
             addDef(d, id, 'function', sf, rel, node);
-            declToId.set(d.initializer, id);
+            rec.decls.push([d.initializer, id]);
             d.initializer.body.forEachChild((c) => visit(c, id, false));
           } else {
             if (name) addDef(d, q(name), 'binding', sf, rel, node);
@@ -211,7 +234,7 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
         if (name && isFunctionLike(node.initializer)) {
           const id = q(name);
           addDef(node, id, 'function', sf, rel);
-          declToId.set(node.initializer, id);
+          rec.decls.push([node.initializer, id]);
           node.initializer.body.forEachChild((c) => visit(c, id, false));
           return;
         }
@@ -253,13 +276,18 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
           p.body.forEachChild((c) => v(c, `${objId}.${pname}`, false));
         } else if (pname && ts.isPropertyAssignment(p) && isFunctionLike(p.initializer)) {
           addDef(p, `${objId}.${pname}`, 'method', sf2, rel2);
-          declToId.set(p.initializer, `${objId}.${pname}`);
+          rec.decls.push([p.initializer, `${objId}.${pname}`]);
           p.initializer.body.forEachChild((c) => v(c, `${objId}.${pname}`, false));
         } else p.forEachChild((c) => v(c, scope, false));
       }
     };
     sf.forEachChild((c) => visit(c, module, true));
+    definitionsCache.set(sf, rec);
+    replay(rec);
   }
+  // only names some repository definition carries can resolve to one; skip the checker for the rest
+  const knownNames = new Set<string>();
+  for (const id of idKinds.keys()) knownNames.add(id.slice(id.lastIndexOf('.') + 1));
 
   // heritage: parent type declaration → declarations that extend/implement it
   for (const [decl] of membersOf) {
@@ -426,9 +454,9 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
         const callee = node.expression;
         const from = scopeOf(node);
         const target = ts.isPropertyAccessExpression(callee) ? callee.name : callee;
-        if (ts.isIdentifier(target) || ts.isPrivateIdentifier(target)) recordReference(from, ts.isPropertyAccessExpression(callee) ? callee : target, true);
+        if ((ts.isIdentifier(target) || ts.isPrivateIdentifier(target)) && knownNames.has(target.text)) recordReference(from, ts.isPropertyAccessExpression(callee) ? callee : target, true);
         // callbacks: repository functions passed as arguments
-        for (const a of node.arguments ?? []) if (ts.isPropertyAccessExpression(a)) recordReference(from, a, false);
+        for (const a of node.arguments ?? []) if (ts.isPropertyAccessExpression(a) && knownNames.has(a.name.text)) recordReference(from, a, false);
         if (ts.isPropertyAccessExpression(callee)) visit(callee.expression);
         else if (!ts.isIdentifier(callee)) visit(callee);
         for (const a of node.arguments ?? []) visit(a);
@@ -437,7 +465,7 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
         const p = node.parent;
         const isDeclName = p && (ts.isVariableDeclaration(p) || ts.isFunctionDeclaration(p) || ts.isClassDeclaration(p) || ts.isParameter(p) || ts.isPropertyAssignment(p) || ts.isMethodDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isImportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p) || ts.isBindingElement(p)) && (p as ts.NamedDeclaration).name === node;
         const isMemberName = p && ts.isPropertyAccessExpression(p) && p.name === node;
-        if (!isDeclName && !isMemberName && !(p && (ts.isImportSpecifier(p) || ts.isExportSpecifier(p)))) {
+        if (knownNames.has(node.text) && !isDeclName && !isMemberName && !(p && (ts.isImportSpecifier(p) || ts.isExportSpecifier(p)))) {
           recordReference(scopeOf(node), node, false);
         }
         return;
