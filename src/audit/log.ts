@@ -4,7 +4,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { decodeBlob, encodeBlob } from './blobs.js';
 import type { AuditConfig } from './config.js';
-import { canonicalBytes, makeEntry, queryColumns, type EntryInput } from './entries.js';
+import { canonicalBytes, makeEntry, queryColumns, type Entry, type EntryInput } from './entries.js';
 import { signingKeyFor } from './keys.js';
 import { displayLocation, isPostgresUrl, resolveDbLocation } from './locations.js';
 import { consistencyProofRanges, foldRange, inclusionProofRanges, leafHash, nodesForAppend, rangeRefs, resolveRanges } from './merkle.js';
@@ -61,6 +61,11 @@ export async function openStore(location: string, opts: { mustExist?: boolean; r
   }
 }
 
+function prepare(entry: Entry): NewEntry {
+  const bytes = canonicalBytes(entry);
+  return { bytes, leafHash: leafHash(bytes), ...queryColumns(entry) };
+}
+
 export class AuditLogImpl {
   readonly location: string;
   private signer: SignerKey | undefined;
@@ -83,12 +88,19 @@ export class AuditLogImpl {
   /** Validates everything first, then adds all entries in one durable transaction. */
   async appendMany(inputs: EntryInput[]): Promise<AppendResult[]> {
     if (inputs.length === 0) return [];
-    const prepared: NewEntry[] = inputs.map((input) => {
-      const entry = makeEntry(input);
-      const bytes = canonicalBytes(entry);
-      return { bytes, leafHash: leafHash(bytes), ...queryColumns(entry) };
-    });
+    const entries = inputs.map((input) => makeEntry(input));
+    const prepared: NewEntry[] = entries.map(prepare);
     const first = await this.store.writeTransaction(async (tx) => {
+      // Entries stamped by us (no caller time) must not go back in time behind an entry another
+      // process committed while we waited for the lock; restamp those few, under the lock.
+      const last = await tx.lastTimeMs();
+      if (last !== null) {
+        entries.forEach((entry, i) => {
+          if (inputs[i]!.time === undefined && prepared[i]!.timeMs < last) {
+            prepared[i] = prepare({ ...entry, time: new Date(last).toISOString() });
+          }
+        });
+      }
       const size = await tx.size();
       const refs = rangeRefs(0, size);
       const frontier = await tx.getNodes(refs);

@@ -1,4 +1,5 @@
-import { createHash, hash } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { NodeRef } from './store.js';
 
 /**
@@ -22,8 +23,11 @@ export function leafHash(bytes: Uint8Array): Buffer {
 
 /** Leaf hash of the UTF-8 encoding of `text` (verify reads entries as text to skip a Buffer per row). */
 export function leafHashOfText(text: string): Buffer {
-  return hash('sha256', '\u0000' + text, 'buffer');
+  return oneShot ? oneShot('sha256', '\u0000' + text, 'buffer') : createHash('sha256').update(LEAF_PREFIX).update(text, 'utf8').digest();
 }
+
+// crypto.hash (one-shot, no Hash object) exists from Node 20.12; older 20.x falls back to createHash.
+const oneShot = (crypto as { hash?: typeof crypto.hash }).hash;
 
 // One reusable 0x01 ‖ left ‖ right buffer: node hashing dominates tree building and verify.
 const nodeInput = Buffer.alloc(1 + 2 * HASH_SIZE);
@@ -35,7 +39,7 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
   }
   nodeInput.set(left, 1);
   nodeInput.set(right, 1 + HASH_SIZE);
-  return hash('sha256', nodeInput, 'buffer');
+  return oneShot ? oneShot('sha256', nodeInput, 'buffer') : createHash('sha256').update(nodeInput).digest();
 }
 
 /** Root of the empty tree: SHA-256 of the empty string. */

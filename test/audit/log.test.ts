@@ -51,6 +51,17 @@ describe('openAuditLog (SQLite)', () => {
     await log.close();
   });
 
+  it('never stamps an entry earlier than one already committed', async () => {
+    const t = temp();
+    const log = await t.open();
+    const ahead = new Date(Date.now() + 60_000).toISOString();
+    await log.append({ kind: 'deploy', commit: 'abcdef1', env: 'prod', time: ahead });
+    await log.appendMany([{ kind: 'deploy', commit: 'abcdef2', env: 'prod' }, { kind: 'deploy', commit: 'abcdef3', env: 'prod' }]);
+    const times = (await log.store.queryEntries({})).map((e) => decodeEntry(e.bytes).time);
+    assert.deepEqual(times, [ahead, ahead, ahead]);
+    await log.close();
+  });
+
   it('writes nothing from a batch that has one invalid entry', async () => {
     const t = temp();
     const log = await t.open();
