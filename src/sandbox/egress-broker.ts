@@ -19,6 +19,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { LookupFunction } from 'node:net';
+import { domainToASCII } from 'node:url';
 import { z } from 'zod';
 import { RpcError, RpcErrorCode, type MethodHandler } from './rpc.js';
 
@@ -222,8 +223,13 @@ export class EgressBroker {
   private readonly timeoutMs: number;
 
   constructor(private readonly opts: EgressBrokerOptions) {
-    // The policy is trusted: normalise its spelling once, so the comparison below can be exact.
-    this.endpoints = opts.endpoints.map((e) => ({ ...e, host: stripBrackets(e.host).toLowerCase() }));
+    // The policy is trusted: normalise its spelling once (lower case, IDN to punycode, as the URL
+    // parser does), so the comparison below can be exact.
+    this.endpoints = opts.endpoints.map((e) => {
+      const bare = stripBrackets(e.host);
+      const host = net.isIP(bare) ? bare.toLowerCase() : domainToASCII(bare) || bare.toLowerCase();
+      return { ...e, host };
+    });
     this.resolver = opts.resolver ?? systemResolver;
     this.maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_EGRESS_TIMEOUT_MS;

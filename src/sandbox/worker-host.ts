@@ -161,7 +161,14 @@ export async function startSandboxedWorker(opts: StartWorkerOptions): Promise<Wo
   const peer = new RpcPeer({
     maxMessageBytes,
     send: (line) => {
-      if (!socket.destroyed) socket.write(line);
+      if (socket.destroyed) return;
+      // A worker that floods requests but never reads the replies would make us buffer without
+      // bound: past a few messages' worth of unread output it is cut off.
+      if (socket.writableLength > 4 * maxMessageBytes) {
+        peer.close(new RpcProtocolError('the worker is not reading its channel'));
+        return;
+      }
+      socket.write(line);
     },
     close: (reason) => {
       if (reason instanceof RpcProtocolError && !closingLocally) {

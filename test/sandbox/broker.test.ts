@@ -196,6 +196,14 @@ describe('egress broker decisions and requests (real HTTP server on 127.0.0.1)',
     });
   }
 
+  it('an IDN endpoint in the policy matches its punycode URL; the Unicode spelling in a URL is refused', async () => {
+    const resolver = tableResolver({ 'xn--bcher-kva.bank.test': ['127.0.0.1'] });
+    const { b } = broker([{ host: 'Bücher.bank.test', port, allowPrivateAddresses: true }], resolver);
+    const res = await b.fetch(get(`http://xn--bcher-kva.bank.test:${port}/idn`));
+    assert.equal(res.status, 200);
+    await assert.rejects(b.fetch(get(`http://bücher.bank.test:${port}/idn`)), /canonical form/);
+  });
+
   it('a name that does not resolve is denied', async () => {
     const { b } = broker([{ host: 'gone.example.com', port }], tableResolver({}));
     await assert.rejects(b.fetch(get(`http://gone.example.com:${port}/`)), /cannot resolve gone.example.com/);

@@ -159,6 +159,22 @@ for (const [label, spawner] of [
       });
     }
 
+    it('a worker that floods requests but never reads the replies is cut off (bounded buffering)', async () => {
+      const { events, onEvent } = collect();
+      const w = await startSandboxedWorker({
+        script: workerScript,
+        args: ['no-read'],
+        policy,
+        spawn: spawner,
+        onEvent,
+        maxMessageBytes: 256 * 1024,
+        handlers: { big: { params: z.null(), handle: () => 'x'.repeat(200_000) } },
+      });
+      assert.equal((await w.exited).signal, 'SIGKILL');
+      const v = events.find((e) => e.type === 'protocol_violation') as { reason: string } | undefined;
+      assert.match(v?.reason ?? JSON.stringify(events), /not reading its channel/);
+    });
+
     it('a request from the parent that exceeds the cap is refused locally; the channel stays usable', async () => {
       const w = await startSandboxedWorker({ script: workerScript, args: ['serve'], policy, spawn: spawner, maxMessageBytes: 4096 });
       try {
