@@ -133,6 +133,16 @@ static void refuse_symlink_in_writable(const struct rule *r, const struct rule *
   }
 }
 
+/* Opens a resolved rule path without following any symlink (it was canonical a moment ago; a symlink
+ * now means someone swapped it). */
+static int open_rule_path(const char *resolved) {
+  struct open_how_compat how = {.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW, .mode = 0,
+                                .resolve = RESOLVE_NO_SYMLINKS_ | RESOLVE_NO_MAGICLINKS_};
+  long fd = syscall(__NR_openat2, AT_FDCWD, resolved, &how, sizeof how);
+  if (fd < 0 && errno == ENOSYS) fd = open(resolved, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  return (int)fd;
+}
+
 void landlock_resolve_rules(struct rule *rules, size_t n, const char *const *deny, size_t ndeny) {
   /* Writable paths first: the symlink check below compares against them. */
   for (int pass = 0; pass < 2; pass++) {
@@ -147,6 +157,11 @@ void landlock_resolve_rules(struct rule *rules, size_t n, const char *const *den
   for (size_t i = 0; i < n; i++) {
     struct rule *r = &rules[i];
     refuse_symlink_in_writable(r, rules, n);
+    /* A writable path that is, contains or lies in an executable one would let the sandbox run what it writes. */
+    if (r->kind == RULE_RW)
+      for (size_t j = 0; j < n; j++)
+        if (rules[j].kind == RULE_EXEC && (is_within(r->resolved, rules[j].resolved) || is_within(rules[j].resolved, r->resolved)))
+          die(ST_POLICY, "policy", "write path %s overlaps exec path %s; refused", r->path, rules[j].path);
     if (is_within(r->resolved, "/proc") || is_within("/proc", r->resolved) || is_within("/root", r->resolved))
       die(ST_POLICY, "policy", "%s path %s would grant /proc or /root; refused", kind_name(r->kind), r->path);
     for (size_t d = 0; d < ndeny; d++) {
@@ -156,17 +171,9 @@ void landlock_resolve_rules(struct rule *rules, size_t n, const char *const *den
       free(dr);
       if (hit) die(ST_POLICY, "policy", "%s path %s would grant denied path %s; refused", kind_name(r->kind), r->path, deny[d]);
     }
+    r->fd = open_rule_path(r->resolved);
+    if (r->fd < 0) die_errno(ST_POLICY, "policy", "%s path %s (resolved %s) changed while applying the policy", kind_name(r->kind), r->path, r->resolved);
   }
-}
-
-/* Opens a resolved rule path without following any symlink (it was canonical a moment ago; a symlink
- * now means someone swapped it). */
-static int open_rule_path(const char *resolved) {
-  struct open_how_compat how = {.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW, .mode = 0,
-                                .resolve = RESOLVE_NO_SYMLINKS_ | RESOLVE_NO_MAGICLINKS_};
-  long fd = syscall(__NR_openat2, AT_FDCWD, resolved, &how, sizeof how);
-  if (fd < 0 && errno == ENOSYS) fd = open(resolved, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-  return (int)fd;
 }
 
 void landlock_enforce(const struct rule *rules, size_t n, int allow_degraded) {
@@ -197,8 +204,7 @@ void landlock_enforce(const struct rule *rules, size_t n, int allow_degraded) {
 
   for (size_t i = 0; i < n; i++) {
     const struct rule *r = &rules[i];
-    int fd = open_rule_path(r->resolved);
-    if (fd < 0) die_errno(ST_POLICY, "policy", "%s path %s (resolved %s) changed while applying the policy", kind_name(r->kind), r->path, r->resolved);
+    int fd = r->fd;
     struct stat st;
     if (fstat(fd, &st) != 0) die_errno(ST_LANDLOCK, "landlock", "fstat %s", r->resolved);
     struct statfs sfs;

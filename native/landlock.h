@@ -9,13 +9,16 @@ struct rule {
   const char *path; /* as given on the command line (absolute) */
   enum rule_kind kind;
   char *resolved;   /* realpath, filled by landlock_resolve_rules */
+  int fd;           /* O_PATH fd opened by landlock_resolve_rules (while still privileged) */
 };
 
 /* Highest Landlock ABI the kernel supports, or -errno when Landlock is unavailable. */
 int landlock_abi(void);
 
-/* Resolves every rule path and refuses (ST_POLICY) missing paths, rule paths that pass through a
- * symlink located inside a writable rule path, and forbidden locations (/proc, /root, the --deny list). */
+/* Resolves and opens every rule path (realpath, then O_PATH|O_NOFOLLOW without following any
+ * symlink) and refuses (ST_POLICY) missing paths, rule paths that pass through a symlink located
+ * inside a writable rule path, writable paths overlapping executable ones, and forbidden locations
+ * (/proc, /root, the --deny list). */
 void landlock_resolve_rules(struct rule *rules, size_t n, const char *const *deny, size_t ndeny);
 
 /* Builds and enforces the ruleset; the caller has already set no_new_privs. */

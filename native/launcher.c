@@ -88,6 +88,7 @@ static void parse_args(int argc, char **argv, struct options *o) {
       o->rules[o->nrules].path = v;
       o->rules[o->nrules].kind = flag[3] == 'o' ? RULE_RO : flag[3] == 'w' ? RULE_RW : RULE_EXEC;
       o->rules[o->nrules].resolved = NULL;
+      o->rules[o->nrules].fd = -1;
       o->nrules++;
     } else if (strcmp(flag, "--deny") == 0) PUSH(o->deny, o->ndeny, v);
     else if (strcmp(flag, "--env") == 0) PUSH(o->env_keep, o->nenv_keep, v);
@@ -193,7 +194,6 @@ static void set_parent_death(const struct options *o) {
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) die_errno(ST_SESSION, "session", "PR_SET_PDEATHSIG");
   if (o->parent_pid > 0 && getppid() != (pid_t)o->parent_pid)
     die(ST_SESSION, "session", "parent process %ld is gone", o->parent_pid);
-  if (o->parent_pid <= 0 && getppid() == 1) die(ST_SESSION, "session", "parent process is gone");
 }
 
 static void set_limit(int resource, const char *name, long long value) {
@@ -249,7 +249,8 @@ int main(int argc, char **argv) {
   parse_args(argc, argv, &o);
 
   sanitize_fds(&o);
-  /* Paths are resolved before anything else changes so that errors name the policy, not a layer. */
+  /* Paths are resolved and opened before anything else changes (errors name the policy, not a
+   * layer; the O_PATH fds are taken while we may still traverse every directory). */
   landlock_resolve_rules(o.rules, o.nrules, o.deny, o.ndeny);
   filter_environment(&o);
   if (setsid() < 0) die_errno(ST_SESSION, "session", "setsid");

@@ -213,6 +213,14 @@ export function validatePolicy(policy: SandboxPolicy): SandboxPolicy {
       return false;
     }
   });
+  for (const w of policy.writePaths) {
+    const rw = canonical(w);
+    for (const x of policy.execPaths) {
+      const rx = canonical(x);
+      if (isWithin(rw, rx) || isWithin(rx, rw))
+        throw new UsageError(`sandbox policy: write path ${w} overlaps exec path ${x}; the sandbox could run what it writes`);
+    }
+  }
   for (const r of rules) {
     const parts = path.resolve(r.path).split('/').filter(Boolean);
     let prefix = '';

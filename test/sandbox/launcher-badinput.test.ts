@@ -63,6 +63,15 @@ describe('launcher refuses bad policies directly (status, one line, nothing runs
     assert.equal(r.ran, false);
   });
 
+  it('a write path overlapping an exec path → status 101', () => {
+    const dir = path.join(root, 'both');
+    mkdirSync(dir);
+    const r = direct([...base, '--rw', dir, '--exec', root]);
+    assert.equal(r.status, 101);
+    assert.match(r.stderr, /write path .*both overlaps exec path/);
+    assert.equal(r.ran, false);
+  });
+
   it('/proc, / and /root are refused as rule paths → status 101', () => {
     for (const p of ['/proc/self', '/', '/root']) {
       const r = direct([...base, '--ro', p]);

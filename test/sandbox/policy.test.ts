@@ -99,6 +99,13 @@ describe('validatePolicy', () => {
     assert.match(usageMessage(() => validatePolicy(runtimePolicy({ readPaths: [root], denyPaths: [keys] }))), /would grant/);
   });
 
+  it('a write path overlapping an exec path is refused (the sandbox could run what it writes)', () => {
+    const dir = path.join(root, 'tools');
+    mkdirSync(dir);
+    assert.match(usageMessage(() => validatePolicy(runtimePolicy({ writePaths: [dir], execPaths: [dir] }))), /overlaps exec path/);
+    assert.match(usageMessage(() => validatePolicy(runtimePolicy({ writePaths: [dir], execPaths: [root] }))), /overlaps exec path/);
+  });
+
   it('schema errors name the field', () => {
     assert.match(usageMessage(() => validatePolicy({ ...runtimePolicy(), readPaths: ['relative/path'] })), /readPaths\.0: must be an absolute path/);
     assert.match(usageMessage(() => validatePolicy({ ...runtimePolicy(), uid: 0 })), /uid/);
