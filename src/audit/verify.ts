@@ -1,7 +1,7 @@
 import { decodeBlob } from './blobs.js';
 import { DEFAULT_TIMESTAMP_TOLERANCE_MS } from './config.js';
 import { inspectEntryText, type EntryEnvelope } from './entries.js';
-import { CompactRange, EMPTY_ROOT, leafHash, leafHashOfText } from './merkle.js';
+import { CompactRange, EMPTY_ROOT, leafHash, leafHashOfText, rangeRefs } from './merkle.js';
 import { openCheckpoint, type Checkpoint, type VerifierKey } from './note.js';
 import type { EntryTextRow, LogStore } from './store.js';
 import { stateKey, type TrustedCheckpoint, type VerifierState } from './verify-state.js';
@@ -193,13 +193,16 @@ export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
       const root = range.size === 0 ? EMPTY_ROOT : range.root();
       if (!Buffer.from(root).equals(c.root)) {
         const p = c.onMismatch();
-        add({ ...p, index: p.index ?? firstDivergence(c.size) });
+        const problem = { ...p, index: p.index ?? firstDivergence(c.size) };
+        add(problem);
+        if (p.index === undefined && firstLeafProblem === null) rootMismatches.push({ problem, size: c.size });
       }
     }
   };
   // Which index made a root go wrong is unknowable from the root alone; report the first entry
   // whose stored hash already disagreed, else the checkpoint's last entry.
   let firstLeafProblem: number | null = null;
+  const rootMismatches: { problem: VerifyProblem; size: number }[] = [];
   const firstDivergence = (size: number): number => (firstLeafProblem !== null && firstLeafProblem < size ? firstLeafProblem : size - 1);
   const flagLeaf = (i: number) => {
     if (firstLeafProblem === null) firstLeafProblem = i;
@@ -255,6 +258,18 @@ export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
       range.push(leaf);
       expected = row.index + 1;
       if (checkAt < checks.length) runChecks();
+    }
+  }
+  // A root that no longer matches while every stored leaf hash agrees with its bytes: the leaf
+  // hashes were rewritten too. The subtree cache written at append time usually still says where.
+  if (rootMismatches.length > 0 && firstLeafProblem === null) {
+    const first = rootMismatches.reduce((a, b) => (b.size < a.size ? b : a));
+    const found = await locateByNodeCache(store, first.size);
+    if (found) {
+      for (const m of rootMismatches) {
+        m.problem.index = found.start;
+        m.problem.message += `; the subtree cache recorded at append time first disagrees at entries ${found.start}..${found.end - 1}`;
+      }
     }
   }
   if (expected !== treeSize) add({ code: 'entry_missing', index: expected, message: `entries ${expected}..${treeSize - 1} are missing` });
@@ -362,4 +377,41 @@ async function* textRows(store: LogStore, end: number): AsyncIterable<EntryTextR
       text: Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength).toString('utf8'),
     }));
   }
+}
+
+/**
+ * Diagnostic only (never a reason to pass): recomputes the first `size` leaf hashes from the entry
+ * bytes and descends from the largest complete subtrees to the smallest one whose hash disagrees
+ * with the node cache. Returns that subtree's leaf range, or null when the cache agrees (it was
+ * rewritten as well) or the log is too large to hold the leaf hashes in memory.
+ */
+async function locateByNodeCache(store: LogStore, size: number): Promise<{ start: number; end: number } | null> {
+  if (size > 20_000_000) return null;
+  const leaves: Buffer[] = [];
+  for await (const batch of store.readEntries(0, size)) for (const r of batch) leaves[r.index] = leafHash(r.bytes);
+  if (leaves.length !== size || leaves.some((l) => l === undefined)) return null;
+  const subtree = (level: number, index: number): Uint8Array => {
+    const start = index * 2 ** level;
+    const r = new CompactRange();
+    for (let i = start; i < start + 2 ** level; i++) r.push(leaves[i]!);
+    return r.root();
+  };
+  const cached = async (level: number, index: number) => (await store.getNodes([{ level, index }]))[0];
+  const differs = async (level: number, index: number) => {
+    const c = await cached(level, index);
+    return c !== undefined && !Buffer.from(c).equals(subtree(level, index));
+  };
+  for (const ref of rangeRefs(0, size)) {
+    if (ref.level === 0 || !(await differs(ref.level, ref.index))) continue;
+    let { level, index } = ref;
+    while (level > 1) {
+      if (await differs(level - 1, index * 2)) index = index * 2;
+      else if (await differs(level - 1, index * 2 + 1)) index = index * 2 + 1;
+      else break;
+      level--;
+    }
+    const start = index * 2 ** level;
+    return { start, end: start + 2 ** level };
+  }
+  return null;
 }
