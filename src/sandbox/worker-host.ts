@@ -5,12 +5,15 @@
  * methods are refused, and any framing violation closes the channel and kills the worker.
  */
 import type { ChildProcess, StdioOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type net from 'node:net';
 import type { z } from 'zod';
 import { EgressBroker, type EgressEvent, type Resolver } from './egress-broker.js';
 import { spawnSandboxed } from './launcher.js';
 import type { SandboxPolicy } from './policy.js';
 import type { EntryInput } from '../audit/entries.js';
+import { UsageError } from '../errors.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, RpcPeer, RpcProtocolError, type MethodHandler } from './rpc.js';
 
 export interface SpawnResult {
@@ -116,6 +119,9 @@ export async function startSandboxedWorker(opts: StartWorkerOptions): Promise<Wo
       // An observer's failure must not take the channel down with it.
     }
   };
+  if (!path.isAbsolute(opts.script) || !existsSync(opts.script)) {
+    throw new UsageError(`worker script ${opts.script} ${path.isAbsolute(opts.script) ? 'does not exist' : 'is not an absolute path'}`);
+  }
   for (const name of Object.keys(opts.handlers ?? {})) {
     if (RESERVED_METHODS.has(name)) throw new TypeError(`${name} is served by the egress broker and cannot be overridden`);
   }

@@ -3,6 +3,7 @@
  * socketpair end the parent created before the launcher exec'd us, so no socket() call is needed
  * (and seccomp would refuse one).
  */
+import { fstatSync } from 'node:fs';
 import net from 'node:net';
 import type { z } from 'zod';
 import { DEFAULT_MAX_MESSAGE_BYTES, RpcPeer, RpcProtocolError } from '../sandbox/rpc.js';
@@ -37,6 +38,15 @@ let singleton: ParentChannel | undefined;
 /** Connect to the parent over fd 3. Idempotent: a process has exactly one channel. */
 export function connectToParent(opts: { maxMessageBytes?: number } = {}): ParentChannel {
   if (singleton) return singleton;
+  let isSocket = false;
+  try {
+    isSocket = fstatSync(CHANNEL_FD).isSocket();
+  } catch {
+    // not open
+  }
+  if (!isSocket) {
+    throw new Error(`fd ${CHANNEL_FD} is not the parent channel: start this script with startSandboxedWorker (src/sandbox/worker-host.ts)`);
+  }
   const socket = new net.Socket({ fd: CHANNEL_FD, readable: true, writable: true });
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -261,6 +262,23 @@ describe('the sandboxed worker inherits exactly one extra fd', { timeout: 60_000
     sp.child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     await new Promise((r) => sp.child.once('close', r));
     assert.deepEqual(JSON.parse(out), [3]);
+  });
+});
+
+describe('bad input', () => {
+  it('a missing or relative worker script is a usage error naming it', async () => {
+    await assert.rejects(startSandboxedWorker({ script: '/nonexistent/worker.js', policy }), (e: Error & { exitCode?: number }) => {
+      assert.equal(e.exitCode, 3);
+      assert.match(e.message, /worker script \/nonexistent\/worker.js does not exist/);
+      return true;
+    });
+    await assert.rejects(startSandboxedWorker({ script: 'worker.js', policy }), /is not an absolute path/);
+  });
+
+  it('a worker started without the channel says so instead of hanging', () => {
+    const r = spawnSync(process.execPath, [workerScript, 'serve'], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /fd 3 is not the parent channel/);
   });
 });
 
