@@ -8,9 +8,9 @@ import { didYouMean } from './suggest.js';
 import { lineOf } from './toml-lines.js';
 import { describeIssue } from './zod-errors.js';
 
-/** The read-only tools a stage's agent may use inside its sandbox. */
-export const TOOL_NAMES = ['read_file', 'list_dir', 'grep', 'show_file'] as const;
-export type ToolName = (typeof TOOL_NAMES)[number];
+import { TOOL_NAMES, type ToolName } from '../worker/tool-names.js';
+
+export { TOOL_NAMES, type ToolName };
 
 const stageNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 

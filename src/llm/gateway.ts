@@ -114,13 +114,25 @@ export class LlmGateway {
     return this.opts.providers.has(name);
   }
 
-  async complete(ctx: CallContext, rawReq: CompletionRequest, signal: AbortSignal): Promise<CompletionResult> {
+  /**
+   * One model call with retries. Each attempt is audited; by default the call waits for its audit
+   * writes, and an audit failure fails it. With `deferAudit`, the writes are handed to the caller
+   * instead (the pipeline accepts a stage's output only after they all succeeded), which keeps the
+   * database's fsync off the model round trip.
+   */
+  async complete(ctx: CallContext, rawReq: CompletionRequest, signal: AbortSignal, opts: { deferAudit?: (write: Promise<unknown>) => void } = {}): Promise<CompletionResult> {
     const provider = this.opts.providers.get(ctx.provider);
     if (!provider) throw new LlmError('bad_request', `provider "${ctx.provider}" is not configured`);
     const { request, counts } = redactRequest(rawReq);
     const redacted = totalRedactions(counts);
+    const record = async (write: Promise<unknown>): Promise<void> => {
+      if (opts.deferAudit) {
+        write.catch(() => undefined);
+        opts.deferAudit(write);
+      } else await write;
+    };
     if (redacted > 0) {
-      await this.opts.audit.append({ kind: 'redaction', run_id: this.opts.runId, stage: ctx.stage, count: redacted, rules: Object.keys(counts).sort() });
+      await record(this.opts.audit.append({ kind: 'redaction', run_id: this.opts.runId, stage: ctx.stage, count: redacted, rules: Object.keys(counts).sort() }));
     }
     const maxRetries = this.opts.maxRetries ?? DEFAULT_MAX_RETRIES;
     const cap = this.opts.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS;
@@ -128,7 +140,7 @@ export class LlmGateway {
     const random = this.opts.random ?? Math.random;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.attempt(provider, ctx, request, signal);
+        return await this.attempt(provider, ctx, request, signal, record);
       } catch (err) {
         const e = err instanceof LlmError ? err : new LlmError('network', String(err));
         if (!e.retryable || attempt >= maxRetries || signal.aborted) throw e;
@@ -141,7 +153,7 @@ export class LlmGateway {
     }
   }
 
-  private async attempt(provider: Provider, ctx: CallContext, request: CompletionRequest, outer: AbortSignal): Promise<CompletionResult> {
+  private async attempt(provider: Provider, ctx: CallContext, request: CompletionRequest, outer: AbortSignal, record: (w: Promise<unknown>) => Promise<void>): Promise<CompletionResult> {
     const budget = this.opts.tokenBudget;
     if (budget !== undefined && this.used >= budget) {
       throw new LlmError('budget_exceeded', `run token budget of ${budget} tokens is used up (${this.used} used)`);
@@ -167,15 +179,14 @@ export class LlmGateway {
     const tokensOut = result?.usage.outputTokens ?? 0;
     this.used += tokensIn + tokensOut;
     const sentRequest = exchange.request ?? { provider: provider.kind, params: ctx.params, request };
-    const blob = await this.opts.audit.putBlob(
+    const blobText =
       canonicalize({
         provider: provider.kind,
         request: sentRequest,
         response: { status: exchange.status ?? null, body: exchange.responseText ?? null },
         ...(failure ? { error: { class: failure.errorClass, message: failure.message } } : {}),
-      }) ?? '{}',
-    );
-    await this.opts.audit.append({
+      }) ?? '{}';
+    const entryBase: Omit<Extract<EntryInput, { kind: 'llm_call' }>, 'blob'> = {
       kind: 'llm_call',
       run_id: this.opts.runId,
       stage: ctx.stage,
@@ -191,8 +202,13 @@ export class LlmGateway {
       tokens_out: tokensOut,
       status: failure ? 'error' : 'ok',
       error_class: failure ? failure.errorClass : null,
-      blob,
-    });
+    };
+    await record(
+      (async () => {
+        const blob = await this.opts.audit.putBlob(blobText);
+        await this.opts.audit.append({ ...entryBase, blob });
+      })(),
+    );
     if (failure) throw failure;
     if (budget !== undefined && this.used > budget) {
       throw new LlmError('budget_exceeded', `run token budget of ${budget} tokens exceeded (${this.used} used)`);

@@ -14,7 +14,8 @@ import type { SandboxSpawner } from '../sandbox/worker-host.js';
 import type { StageOutput } from '../worker/protocol.js';
 import { buildChangeContext, upstreamContext, type UpstreamOutput } from './context.js';
 import { runSchedule, type StageOutcome, type StageStatus } from './scheduler.js';
-import { runStageInSandbox } from './stage-runner.js';
+import { StageWorker, type StageRunDeps } from './stage-runner.js';
+import { BulwarkError, ExitCode } from '../errors.js';
 
 export interface StageResult {
   name: string;
@@ -85,6 +86,9 @@ export function readRootsFor(repoDir: string, readScope: readonly string[] | und
   return [...roots].filter((r, _, all) => !all.some((o) => o !== r && r.startsWith(o + path.sep)));
 }
 
+/** Stage workers booted ahead of time; later stages start theirs when they become ready. */
+const MAX_PREWARMED_WORKERS = 16;
+
 const toAuditStatus: Record<StageStatus, 'ok' | 'failed' | 'skipped' | 'timeout'> = { done: 'ok', failed: 'failed', timed_out: 'timeout', not_run: 'skipped' };
 
 function renderSummary(topology: Topology, results: StageResult[], noProvider: boolean): string {
@@ -136,12 +140,42 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     else if (!providers.byName.has(p)) blocked.set(s.name, `provider "${p}" is not configured (${NO_PROVIDER_HELP.replace(/^no provider configured /, '')})`);
   }
 
-  const results = new Map<string, StageResult>();
   const errorClasses = new Map<string, string>();
   const auditWrites: Promise<unknown>[] = [];
   const append = (e: EntryInput): void => {
     auditWrites.push(opts.audit.append(e));
   };
+  const depsFor = (s: StageSpec): StageRunDeps => {
+    const providerName = providerOf(s)!;
+    const resolved = providers.byName.get(providerName)!;
+    return {
+      runId: opts.runId,
+      gateway,
+      audit: opts.audit,
+      provider: providerName,
+      params: { model: s.model ?? resolved.defaultModel, ...(s.temperature !== undefined ? { temperature: s.temperature } : {}), maxTokens: s.maxTokens },
+      repo: repoDir ? { root: path.resolve(repoDir), base: change.mergeBase ?? change.baseSha, head: change.headSha } : null,
+      readRoots,
+      denyPaths: [...(opts.denyPaths ?? []), ...providers.keyFiles],
+      ...(opts.allowDegradedSandbox !== undefined ? { allowDegraded: opts.allowDegradedSandbox } : {}),
+      // workers are started ahead of their stage: the launcher's wall clock must cover the run
+      timeoutSeconds: topology.timeoutSeconds,
+      ...(opts.workerScript ? { script: opts.workerScript } : {}),
+      ...(opts.spawn ? { spawn: opts.spawn } : {}),
+      onStarted: ({ agentId, degraded }) =>
+        append({ kind: 'stage_started', run_id: opts.runId, stage: s.name, agent_id: agentId, ...(degraded.length > 0 ? { sandbox_degraded: degraded.map((d) => d.slice(0, 256)) } : {}) }),
+    };
+  };
+  // Boot every runnable stage's worker now: a stage then starts as soon as its dependencies are
+  // done instead of paying Node's start-up (the largest fixed cost of a stage) on the critical path.
+  const workers = new Map<string, StageWorker>();
+  const disposals: Promise<void>[] = [];
+  let fatal: BulwarkError | undefined;
+  for (const s of topology.stages) {
+    if (!blocked.has(s.name) && workers.size < MAX_PREWARMED_WORKERS) workers.set(s.name, StageWorker.start(s.name, depsFor(s)));
+  }
+
+  const results = new Map<string, StageResult>();
   const outcomes = await runSchedule<StageOutput>({
     stages: topology.stages.map((s) => ({ name: s.name, dependsOn: s.dependsOn, timeoutMs: s.timeoutSeconds * 1000 })),
     maxParallel: topology.maxParallel,
@@ -150,11 +184,11 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     onStart: (name) => opts.progress?.stageStarted?.(name),
     execute: async (name, upstream, signal) => {
       const s = specs.get(name)!;
-      const providerName = providerOf(s)!;
-      const resolved = providers.byName.get(providerName)!;
       const up = new Map<string, UpstreamOutput>([...upstream].map(([k, v]) => [k, { markdown: v.markdown, findings: v.findings }]));
+      const w = workers.get(name) ?? StageWorker.start(name, depsFor(s));
+      workers.set(name, w);
       try {
-        return await runStageInSandbox(
+        return await w.run(
           {
             stage: s.name,
             prompt: s.prompt,
@@ -165,27 +199,15 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
             revisions: Boolean(repoDir && (change.mergeBase ?? change.baseSha) && change.headSha),
             context: { ...built.context, upstream: upstreamContext(up) },
           },
-          {
-            runId: opts.runId,
-            gateway,
-            audit: opts.audit,
-            provider: providerName,
-            params: { model: s.model ?? resolved.defaultModel, ...(s.temperature !== undefined ? { temperature: s.temperature } : {}), maxTokens: s.maxTokens },
-            repo: repoDir ? { root: path.resolve(repoDir), base: change.mergeBase ?? change.baseSha, head: change.headSha } : null,
-            readRoots,
-            denyPaths: [...(opts.denyPaths ?? []), ...providers.keyFiles],
-            allowDegraded: opts.allowDegradedSandbox,
-            timeoutSeconds: s.timeoutSeconds,
-            ...(opts.workerScript ? { script: opts.workerScript } : {}),
-            ...(opts.spawn ? { spawn: opts.spawn } : {}),
-            onStarted: ({ agentId, degraded }) =>
-              append({ kind: 'stage_started', run_id: opts.runId, stage: s.name, agent_id: agentId, ...(degraded.length > 0 ? { sandbox_degraded: degraded.map((d) => d.slice(0, 256)) } : {}) }),
-          },
           signal,
         );
       } catch (err) {
         if (err instanceof LlmError) errorClasses.set(name, err.errorClass);
+        // a sandbox that cannot be enforced (exit 4) or a bad policy (exit 3) stops the whole run
+        if (err instanceof BulwarkError && err.exitCode !== ExitCode.Internal) fatal ??= err;
         throw err;
+      } finally {
+        disposals.push(w.dispose());
       }
     },
     onFinish: (o: StageOutcome<StageOutput>) => {
@@ -220,8 +242,11 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
       opts.progress?.stageFinished?.(r);
     },
   });
+  for (const w of workers.values()) disposals.push(w.dispose());
+  await Promise.all(disposals);
   // Audit writes failing is a run failure: results that were not recorded are not results.
   await Promise.all(auditWrites);
+  if (fatal) throw fatal;
   const stages = outcomes.map((o) => results.get(o.name)!);
   const findings = stages.flatMap((s) => s.findings).sort(compareFindings);
   return {

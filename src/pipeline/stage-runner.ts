@@ -98,20 +98,48 @@ function auditWorkerEvent(deps: StageRunDeps, stage: string, e: WorkerEvent): En
 }
 
 /**
- * Runs one stage in its own sandboxed worker and returns its validated output. Rejects on any
- * failure (worker crash, invalid output, provider failure, abort); the scheduler turns that into
- * a failed stage. The worker is killed and its scratch dir removed in every case.
+ * One stage's sandboxed worker. `start` spawns it at once, so a stage whose dependencies are
+ * still running has its worker booted by the time it may start (Node's start-up is the largest
+ * fixed cost of a stage); `run` sends the stage its input and returns the validated output.
+ * Model calls are audited without blocking the worker; the output is accepted only once every
+ * audit write of the stage is durable (an audit failure fails the stage).
  */
-export async function runStageInSandbox(input: StageInput, deps: StageRunDeps, signal: AbortSignal): Promise<StageOutput> {
-  const agentId = `${input.stage}#${++agentCounter}`;
-  const scratch = mkdtempSync(path.join(tmpdir(), `bulwark-stage-${input.stage.replace(/[^A-Za-z0-9_-]/g, '_')}-`));
-  const auditWrites: Promise<unknown>[] = [];
-  let handle: WorkerHandle | undefined;
-  let providerFailure: LlmError | undefined;
-  try {
-    const policy = stagePolicy({ readRoots: deps.readRoots, scratchDir: scratch, timeoutSeconds: deps.timeoutSeconds + 10, denyPaths: deps.denyPaths, allowDegraded: deps.allowDegraded });
-    const callSignal = signal;
-    handle = await startSandboxedWorker({
+export class StageWorker {
+  readonly agentId: string;
+  private readonly scratch: string;
+  private readonly ready: Promise<WorkerHandle>;
+  private readonly auditWrites: Promise<unknown>[] = [];
+  private signal: AbortSignal = new AbortController().signal;
+  private providerFailure: LlmError | undefined;
+  private disposed: Promise<void> | undefined;
+
+  private constructor(
+    private readonly stage: string,
+    private readonly deps: StageRunDeps,
+  ) {
+    this.agentId = `${stage}#${++agentCounter}`;
+    this.scratch = mkdtempSync(path.join(tmpdir(), `bulwark-stage-${stage.replace(/[^A-Za-z0-9_-]/g, '_')}-`));
+    this.ready = this.spawn();
+    // a failed start is reported by run(); never as an unhandled rejection
+    this.ready.catch(() => undefined);
+  }
+
+  /** Resolves once the worker process is up (or failed to start). */
+  whenReady(): Promise<void> {
+    return this.ready.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  static start(stage: string, deps: StageRunDeps): StageWorker {
+    return new StageWorker(stage, deps);
+  }
+
+  private spawn(): Promise<WorkerHandle> {
+    const deps = this.deps;
+    const policy = stagePolicy({ readRoots: deps.readRoots, scratchDir: this.scratch, timeoutSeconds: deps.timeoutSeconds + 10, denyPaths: deps.denyPaths, allowDegraded: deps.allowDegraded });
+    return startSandboxedWorker({
       script: deps.script ?? STAGE_WORKER_SCRIPT,
       policy,
       ...(deps.spawn ? { spawn: deps.spawn } : {}),
@@ -120,10 +148,12 @@ export async function runStageInSandbox(input: StageInput, deps: StageRunDeps, s
           params: completionRequestSchema,
           handle: async (req: z.infer<typeof completionRequestSchema>) => {
             try {
-              return await deps.gateway.complete({ stage: input.stage, agentId, provider: deps.provider, params: deps.params }, req, callSignal);
+              return await deps.gateway.complete({ stage: this.stage, agentId: this.agentId, provider: deps.provider, params: deps.params }, req, this.signal, {
+                deferAudit: (w) => this.auditWrites.push(w),
+              });
             } catch (err) {
               // the worker only sees a message; keep the classified error for the stage result
-              if (err instanceof LlmError) providerFailure = err;
+              if (err instanceof LlmError) this.providerFailure = err;
               throw err;
             }
           },
@@ -137,12 +167,17 @@ export async function runStageInSandbox(input: StageInput, deps: StageRunDeps, s
         },
       },
       onEvent: (e) => {
-        const entry = auditWorkerEvent(deps, input.stage, e);
-        if (entry) auditWrites.push(deps.audit.append(entry));
+        const entry = auditWorkerEvent(deps, this.stage, e);
+        if (entry) this.auditWrites.push(deps.audit.append(entry));
       },
     });
-    deps.onStarted?.({ agentId, degraded: handle.degraded });
-    const h = handle;
+  }
+
+  /** Runs the stage; rejects on any failure (worker crash, invalid output, provider failure, abort). */
+  async run(input: StageInput, signal: AbortSignal): Promise<StageOutput> {
+    this.signal = signal;
+    const h = await this.ready;
+    this.deps.onStarted?.({ agentId: this.agentId, degraded: h.degraded });
     const aborted = new Promise<never>((_, reject) => {
       const onAbort = (): void => reject(new Error('stage aborted (deadline)'));
       if (signal.aborted) onAbort();
@@ -152,12 +187,14 @@ export async function runStageInSandbox(input: StageInput, deps: StageRunDeps, s
       const tail = h.stderr().trim().split('\n').slice(-1)[0] ?? '';
       throw new Error(`stage worker exited before answering (${sig ?? `code ${code}`})${tail ? `: ${tail.slice(0, 200)}` : ''}`);
     });
+    died.catch(() => undefined);
+    aborted.catch(() => undefined);
     let raw: unknown;
     try {
       raw = await Promise.race([h.request(STAGE_RUN, input), aborted, died]);
     } catch (err) {
-      if (providerFailure) throw providerFailure;
-      // a broken channel usually means the worker died: say why, from its last stderr line
+      if (this.providerFailure) throw this.providerFailure;
+      // a broken channel usually means the worker died: say why, from its last stderr lines
       const exited = await Promise.race([h.exited.then((x) => x), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]);
       const tail = h.stderr().trim().split('\n').slice(-3).join(' | ').slice(0, 300);
       const e = unwrapRemote(err);
@@ -170,19 +207,41 @@ export async function runStageInSandbox(input: StageInput, deps: StageRunDeps, s
       throw new Error(`stage worker returned invalid output: ${i?.path.join('.') || '(output)'}: ${i?.message}`);
     }
     if (parsed.data.findings.some((f) => f.stage !== input.stage)) throw new Error('stage worker returned findings labelled with another stage');
+    // not a result until it is on record
+    await Promise.all(this.auditWrites);
     return parsed.data;
-  } finally {
-    if (handle) {
-      handle.close();
-      const h = handle;
-      const gone = await Promise.race([h.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
-      if (!gone) {
-        h.kill();
-        await h.exited;
+  }
+
+  /** Closes the channel, waits briefly for the exit, kills what is left, removes the scratch dir. Idempotent. */
+  dispose(): Promise<void> {
+    this.disposed ??= (async () => {
+      try {
+        const h = await this.ready;
+        h.close();
+        const gone = await Promise.race([h.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
+        if (!gone) {
+          h.kill();
+          await h.exited;
+        }
+      } catch {
+        // never started: nothing to stop
+      } finally {
+        rmSync(this.scratch, { recursive: true, force: true });
       }
-    }
-    await Promise.all(auditWrites);
-    rmSync(scratch, { recursive: true, force: true });
+      // surfaced by run() when it mattered; here only wait so nothing is left in flight
+      await Promise.allSettled(this.auditWrites);
+    })();
+    return this.disposed;
+  }
+}
+
+/** Starts a worker, runs the stage, disposes the worker. */
+export async function runStageInSandbox(input: StageInput, deps: StageRunDeps, signal: AbortSignal): Promise<StageOutput> {
+  const w = StageWorker.start(input.stage, deps);
+  try {
+    return await w.run(input, signal);
+  } finally {
+    await w.dispose();
   }
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TOOL_NAMES } from '../config/topology.js';
+import { TOOL_NAMES } from './tool-names.js';
 import { findingSchema } from '../review/findings.js';
 import { completionRequestSchema, completionResultSchema } from '../llm/types.js';
 

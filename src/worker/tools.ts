@@ -1,7 +1,7 @@
 import { lstatSync, openSync, readSync, closeSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { ToolName } from '../config/topology.js';
+import type { ToolName } from './tool-names.js';
 import type { ToolSpec } from '../llm/types.js';
 import type { GitShowResult } from './protocol.js';
 
