@@ -94,7 +94,7 @@ export async function approveChange(opts: ApproveOptions): Promise<ApproveResult
   }
 
   const facts = (await runFacts(store, runIds[runIds.length - 1]!))!;
-  const { base, head } = facts.started.entry;
+  const { base, head } = facts.started?.entry ?? {};
   if (!base || !head) throw new UsageError(`run ${facts.runId} recorded no base/head; the change's authors cannot be checked`);
   const local = await changeHashFromRepo(opts.repoDir, base, head);
   if (local.changeHash !== changeHash) {

@@ -34,7 +34,7 @@ export async function importGithubApprovals(opts: ImportGithubOptions): Promise<
   const facts = await runFacts(opts.log.store, opts.runId);
   if (!facts) throw new UsageError(`run ${opts.runId} is not in the audit log ${opts.log.location}`);
   if (!facts.changeHash) throw new UsageError(`run ${opts.runId} recorded no change hash; it cannot be approved`);
-  const head = facts.started.entry.head;
+  const head = facts.started?.entry.head;
   if (!head || !/^[0-9a-f]{40}$/.test(head)) throw new UsageError(`run ${opts.runId} recorded no head commit id`);
 
   const octokit = new Octokit({ ...(opts.token ? { auth: opts.token } : {}), ...(opts.apiUrl ? { baseUrl: opts.apiUrl } : {}), request: { retries: 0 } });

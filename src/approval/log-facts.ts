@@ -19,19 +19,20 @@ export async function entriesOfKind<K extends EntryKind>(store: LogStore, kind: 
 
 export interface RunFacts {
   runId: string;
-  started: Located<EntryOf<'run_started'>>;
+  /** Absent for runs that only recorded a gate decision (`bulwark gate --audit-db`). */
+  started: Located<EntryOf<'run_started'>> | undefined;
   gate: Located<EntryOf<'gate_decision'>> | undefined;
   /** The change hash the run reviewed: from the gate decision, else from run_started. */
   changeHash: string | undefined;
 }
 
-/** What the log says about one run; throws when the run is unknown. */
+/** What the log says about one run; undefined when the log has neither its start nor a gate decision. */
 export async function runFacts(store: LogStore, runId: string): Promise<RunFacts | undefined> {
   const started = (await entriesOfKind(store, 'run_started', runId))[0];
-  if (!started) return undefined;
   const gates = await entriesOfKind(store, 'gate_decision', runId);
   const gate = gates[gates.length - 1];
-  return { runId, started, gate, changeHash: gate?.entry.change_hash ?? started.entry.change_hash };
+  if (!started && !gate) return undefined;
+  return { runId, started, gate, changeHash: gate?.entry.change_hash ?? started?.entry.change_hash };
 }
 
 /** Runs whose gate decision or start entry carries this change hash, oldest first. */

@@ -70,6 +70,15 @@ describe('signed approvals', { timeout: 60_000 }, () => {
     assert.equal(await fx.log.size(), before);
   });
 
+  it('handles a run that only recorded a gate decision (bulwark gate --audit-db)', async () => {
+    await fx.log.append({ kind: 'gate_decision', run_id: 'gate-only', flagged: true, reasons: ['r'], zones: ['lending'], change_hash: fx.changeHash });
+    await assert.rejects(approve({ runId: 'gate-only' }), /recorded no base\/head/);
+    // an approval of the same change hash made through the full run counts for it too
+    await approve();
+    const s = await approvalStatus({ store: fx.log.store, runId: 'gate-only', gate: undefined, approvals: parseApprovalsConfig({}), allowedSignersFile: fx.allowedSigners });
+    assert.equal(s.approved, true, s.reasons.join('; '));
+  });
+
   it('refuses an unknown run', async () => {
     await assert.rejects(approve({ runId: 'run-nope' }), /run run-nope is not in the audit log/);
   });
