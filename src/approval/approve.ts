@@ -75,6 +75,8 @@ export async function approveChange(opts: ApproveOptions): Promise<ApproveResult
   const store = opts.log.store;
   if (opts.runId === undefined && opts.changeHash === undefined) throw new UsageError('approve needs --run ID or --change HASH');
   if (opts.changeHash !== undefined && !isChangeHash(opts.changeHash)) throw new UsageError(`--change "${opts.changeHash}" is not sha256:<64 hex>`);
+  if (opts.comment !== undefined && opts.comment.length > 4096) throw new UsageError(`--comment is ${opts.comment.length} characters; at most 4096`);
+  if (opts.reviewer.length === 0 || opts.reviewer.length > 256) throw new UsageError('--reviewer must be 1..256 characters');
 
   let runIds: string[];
   let changeHash: string;

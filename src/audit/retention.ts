@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
-import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { decodeBlob } from './blobs.js';
 import { blobRefs, decodeEntry } from './entries.js';
@@ -22,18 +21,6 @@ import type { StoredBlob } from './store.js';
  */
 
 const DAY = 86_400_000;
-
-export const retentionConfigSchema = z
-  .object({
-    hot_days: z.number().int().min(1).default(90),
-    warm_days: z.number().int().min(1).default(730),
-    purge_days: z.number().int().min(1).default(2555),
-    warm_dir: z.string().min(1).optional(),
-    cold_dir: z.string().min(1).optional(),
-  })
-  .strict()
-  .refine((c) => c.hot_days < c.warm_days && c.warm_days < c.purge_days, 'durations must increase: hot_days < warm_days < purge_days');
-export type RetentionConfig = z.infer<typeof retentionConfigSchema>;
 
 export interface RetentionOptions {
   log: AuditLog;
