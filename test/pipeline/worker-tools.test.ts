@@ -94,3 +94,14 @@ describe('agent loop', () => {
     assert.equal(out.markdown, 'fixed');
   });
 });
+
+describe('read roots from the gate read scope', () => {
+  it('maps globs to their static folders and falls back to the checkout', async () => {
+    const { readRootsFor } = await import('../../src/pipeline/run.js');
+    assert.deepEqual(readRootsFor('/r', undefined), ['/r']);
+    assert.deepEqual(readRootsFor('/r', []), ['/r']);
+    assert.deepEqual(readRootsFor('/r', ['payments/**', 'payments/core/*.py', 'lib/shared/**']), ['/r/payments', '/r/lib/shared']);
+    assert.deepEqual(readRootsFor('/r', ['**/*.py']), ['/r']);
+    assert.deepEqual(readRootsFor('/r', ['../x/**']), ['/r']);
+  });
+});
