@@ -11,6 +11,7 @@
  * On Linux nothing here skips: a missing launcher or an unenforceable layer fails the suite.
  */
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
@@ -74,12 +75,13 @@ interface RunResult {
 // Fixture tree and listeners
 // ---------------------------------------------------------------------------------------------
 let root: string;
-let ctxBase: Omit<AttackContext, 'victimPid' | 'pidFile'> & { tcpPort6: number };
+let ctxBase: Omit<AttackContext, 'victimPid' | 'pidFile' | 'auditDb'> & { tcpPort6: number };
 const hits = { tcp: 0, tcp6: 0, allowedHttp: 0, udp: 0, dns: 0, unix: 0, abstract: 0 };
 const servers: { close(): void }[] = [];
 const SECRET = 'BULWARK-ESCAPE-SECRET-7f3a';
 const READONLY = 'read-only content\n';
 const VICTIM = 'victim content\n';
+let auditDbDigest = '';
 
 function write(file: string, content: string, mode: number): void {
   fs.writeFileSync(file, content);
@@ -92,10 +94,15 @@ function resetTree(): void {
   for (const name of fs.readdirSync(outside)) if (name !== 'docker.sock') fs.rmSync(path.join(outside, name), { force: true, recursive: true });
   write(path.join(outside, 'secret.txt'), SECRET, 0o644);
   write(path.join(outside, 'victim.txt'), VICTIM, 0o666);
+  write(path.join(workspace, 'readonly.txt'), READONLY, 0o666);
+  const db = new Database(path.join(outside, 'audit.sqlite'));
+  db.exec("CREATE TABLE entries (i INTEGER PRIMARY KEY, body TEXT); INSERT INTO entries (body) VALUES ('run_started')");
+  db.close();
+  fs.chmodSync(path.join(outside, 'audit.sqlite'), 0o666);
+  auditDbDigest = fs.readFileSync(path.join(outside, 'audit.sqlite')).toString('base64');
   // Owned by the sandbox uid: permission bits and protected_hardlinks allow everything, so any
   // denial of these files comes from Landlock.
-  if (isRoot) for (const f of ['secret.txt', 'victim.txt']) fs.chownSync(path.join(outside, f), battery.uid, battery.gid);
-  write(path.join(workspace, 'readonly.txt'), READONLY, 0o666);
+  if (isRoot) for (const f of ['secret.txt', 'victim.txt', 'audit.sqlite']) fs.chownSync(path.join(outside, f), battery.uid, battery.gid);
   fs.rmSync(scratch, { recursive: true, force: true });
   fs.mkdirSync(scratch, { mode: 0o755 });
   if (isRoot) fs.chownSync(scratch, battery.uid, battery.gid);
@@ -293,6 +300,7 @@ async function withContext<T>(a: Attack, fn: (ctx: AttackContext, victim?: Child
     victimPid: victim?.pid ?? 0,
     victimAddr: victim ? readableAddress(victim.pid!) : 0,
     pidFile: path.join(ctxBase.scratch, 'left-behind.pid'),
+    auditDb: path.join(ctxBase.outside, 'audit.sqlite'),
   } as AttackContext;
   try {
     return await fn(ctx, victim);
@@ -328,7 +336,8 @@ async function runPlain(a: Attack, ctx: AttackContext): Promise<RunResult> {
 
 /** What must hold after every confined attack, whatever it tried. */
 function assertNoTrace(r: RunResult): void {
-  assert.deepEqual(outsideListing(), ['docker.sock', 'secret.txt', 'victim.txt'], 'nothing was created outside the sandbox');
+  assert.deepEqual(outsideListing(), ['audit.sqlite', 'docker.sock', 'secret.txt', 'victim.txt'], 'nothing was created outside the sandbox');
+  assert.equal(fs.readFileSync(path.join(ctxBase.outside, 'audit.sqlite')).toString('base64'), auditDbDigest, 'audit database unchanged');
   assert.equal(fs.readFileSync(path.join(ctxBase.outside, 'victim.txt'), 'utf8'), VICTIM, 'outside file unchanged');
   assert.equal(fs.readFileSync(path.join(ctxBase.workspace, 'readonly.txt'), 'utf8'), READONLY, 'read-only file unchanged');
   assert.deepEqual({ ...hits, allowedHttp: 0 }, { tcp: 0, tcp6: 0, allowedHttp: 0, udp: 0, dns: 0, unix: 0, abstract: 0 }, 'no listener was reached');
@@ -365,6 +374,8 @@ const attacks: Attack[] = [
   { runner: 'node', name: 'rename a file out of scratch', errno: CROSS },
   { runner: 'node', name: 'hard-link a scratch file into an outside dir', errno: CROSS },
   { runner: 'node', name: 'hard-link an outside secret into scratch', errno: CROSS },
+  { runner: 'node', name: 'read the audit database', errno: EACCES },
+  { runner: 'node', name: 'append to the audit database', errno: EACCES },
   { runner: 'node', name: 'truncate a read-only file', errno: EACCES },
   { runner: 'node', name: 'open a read-only file for writing', errno: EACCES },
   { runner: 'node', name: 'execute a binary dropped in scratch', errno: EACCES },
