@@ -19,7 +19,7 @@ export interface DecidedFinding extends Finding {
 export type Outcome = 'pass' | 'blocking' | 'approval_required' | 'error';
 
 export interface Decision {
-  exitCode: 0 | 1 | 2 | 5;
+  exitCode: 0 | 1 | 2 | 4 | 5;
   outcome: Outcome;
   reasons: string[];
   /** Findings that passed the filters, most severe first, de-duplicated by fingerprint. */
@@ -40,6 +40,8 @@ export interface PolicyInput {
   gate: { flagged: boolean; reasons: { message: string }[] } | null;
   /** Pipeline/provider failures. Any entry makes the run an error (exit 5). */
   errors: string[];
+  /** The sandbox could not be enforced for some stage (exit 4, also an error). */
+  sandboxErrors?: string[];
   /** Used to fingerprint findings by the content of their line. */
   change?: Change;
 }
@@ -86,10 +88,11 @@ export function decide(input: PolicyInput): Decision {
   const reasons: string[] = [];
   let exitCode: Decision['exitCode'];
   let outcome: Outcome;
-  if (input.errors.length > 0) {
-    exitCode = ExitCode.Internal;
+  const sandboxErrors = input.sandboxErrors ?? [];
+  if (sandboxErrors.length > 0 || input.errors.length > 0) {
+    exitCode = sandboxErrors.length > 0 ? ExitCode.Sandbox : ExitCode.Internal;
     outcome = 'error';
-    reasons.push(...input.errors.map((e) => `error: ${e}`));
+    reasons.push(...sandboxErrors.map((e) => `error: sandbox cannot be enforced: ${e}`), ...input.errors.map((e) => `error: ${e}`));
   } else if (blocking > 0) {
     exitCode = ExitCode.BlockingFindings;
     outcome = 'blocking';

@@ -4,7 +4,9 @@ import picomatch from 'picomatch';
 import { changeHashFromRepo } from '../approval/change-hash.js';
 import { resolveAuditConfigPaths } from '../audit/config.js';
 import { openAuditLog, type AuditLog } from '../audit/index.js';
-import { BulwarkError, InternalError, UsageError } from '../errors.js';
+import { BulwarkError, InternalError, SandboxError, UsageError } from '../errors.js';
+import { spawnSandboxed } from '../sandbox/launcher.js';
+import type { SandboxSpawner } from '../sandbox/worker-host.js';
 import { evaluateGate, type GateResult } from '../gate/index.js';
 import { packageVersion } from '../paths.js';
 import { buildChangeContext, MAX_CONTEXT_DIFF_CHARS, renderFileDiff } from '../pipeline/context.js';
@@ -285,7 +287,18 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
 
   const progress = opts.progress === null ? undefined : createProgressReporter(c.topology.stages.map((s) => s.name), opts.progress ?? process.stderr);
   const denyPaths = [opts.auditDb, opts.env.BULWARK_AUDIT_DB].filter((p): p is string => Boolean(p) && !/^postgres(ql)?:/i.test(p!)).map((p) => path.resolve(p));
+  // Remember sandbox failures: they decide exit 4 rather than the generic stage failure (5).
+  const sandboxErrors: string[] = [];
+  const spawn: SandboxSpawner = async (...args) => {
+    try {
+      return await spawnSandboxed(...args);
+    } catch (err) {
+      if (err instanceof SandboxError) sandboxErrors.push(err.message);
+      throw err;
+    }
+  };
   const result = await runPipeline({
+    spawn,
     topology: c.topology,
     change: plan.reviewed,
     gate: gate ? gateForPipeline(gate) : null,
@@ -311,7 +324,14 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     else errors.push(`a stage returned an invalid finding (${p.error.issues[0]?.path.join('.') ?? ''}: ${p.error.issues[0]?.message ?? ''})`);
   }
 
-  const decision = decide({ findings: [...own, ...stageFindings], config: review, gate: gateUnavailable ? { flagged: true, reasons: [{ message: gateUnavailable }] } : gate, errors, change });
+  const decision = decide({
+    findings: [...own, ...stageFindings],
+    config: review,
+    gate: gateUnavailable ? { flagged: true, reasons: [{ message: gateUnavailable }] } : gate,
+    errors,
+    sandboxErrors: [...new Set(sandboxErrors)],
+    change,
+  });
   const inputRedactions: RedactionCounts = addCounts({}, buildChangeContext(plan.reviewed, null).redactions);
   const report = buildReport({
     runId,

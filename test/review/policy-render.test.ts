@@ -76,6 +76,9 @@ describe('decide', () => {
     const d = decide({ findings: [], config, gate: { flagged: false, reasons: [] }, errors: ['provider anthropic: HTTP 529'] });
     assert.equal(d.exitCode, 5);
     assert.equal(d.outcome, 'error');
+    const s = decide({ findings: [finding({ severity: 'critical' })], config, gate: null, errors: ['stage x failed'], sandboxErrors: ['Landlock unavailable'] });
+    assert.equal(s.exitCode, 4);
+    assert.match(s.reasons[0]!, /sandbox cannot be enforced: Landlock unavailable/);
   });
 
   it('applies confidence, block-list and opt-in categories, but never filters Bulwark’s own findings', () => {
