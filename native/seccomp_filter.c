@@ -76,6 +76,9 @@ static const int deny_eperm[] = {
 #ifdef __NR_iopl
     __NR_iopl, __NR_ioperm,
 #endif
+    /* A memfd is on an internal filesystem Landlock does not cover: it would let the sandbox execute
+     * code it wrote (execve of /proc/self/fd/N or execveat), defeating the no-exec scratch dir. */
+    __NR_memfd_create,
     /* Staying in the launcher's process group lets the driver kill every descendant at the end. */
     __NR_setsid, __NR_setpgid,
 };

@@ -29,6 +29,7 @@ export const SECCOMP_RULES: SyscallRule[] = [
     action: 'EPERM',
     why: 'administrative calls and handle-based opens that sidestep path checks',
   },
+  { names: ['memfd_create'], action: 'EPERM', why: 'in-memory files escape Landlock\'s execute control (no running code the sandbox wrote)' },
   { names: ['setsid', 'setpgid'], action: 'EPERM', why: 'everything stays in one process group, so it all ends with the command' },
   { names: ['ioctl'], action: 'EPERM for TIOCSTI and TIOCLINUX', why: 'no typing into the terminal' },
   { names: ['(any syscall of another ABI: i386 int 0x80, x32, arm32)'], action: 'kill process', why: 'a second syscall table would bypass the filter' },

@@ -180,6 +180,21 @@ describe('denials', () => {
     assert.equal(r.json.res, 'EACCES');
   });
 
+  it('no executable in-memory file: memfd_create fails with EPERM (python3 as the attacker)', async () => {
+    const src = [
+      'import os',
+      'try:',
+      '    fd = os.memfd_create("x", 0)',
+      '    os.write(fd, open("/bin/true", "rb").read())',
+      '    os.execve(fd, ["x"], {})',
+      'except OSError as e:',
+      '    print("denied", e.errno)',
+    ].join('\n');
+    const r = await runSandboxed(policy, '/usr/bin/python3', ['-c', src]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'denied 1\n');
+  });
+
   it('a symlink planted in the scratch dir does not reach outside files', async () => {
     const link = path.join(scratch, 'link-to-secret');
     symlinkSync(path.join(outside, 'secret.txt'), link);
