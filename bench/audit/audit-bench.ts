@@ -53,7 +53,9 @@ function line(label: string, value: string, ratio: number, target: string): void
 }
 
 async function main(): Promise<void> {
-  process.stdout.write(`bulwark audit bench: ${TOTAL} entries, node ${process.version}, ${os.cpus().length} cpus, temp ${dir}\n`);
+  process.stdout.write(
+    `bulwark audit bench: ${TOTAL} entries, node ${process.version}, ${os.cpus().length} cpus, load average ${os.loadavg()[0]!.toFixed(1)}, temp ${dir}\n`,
+  );
 
   // 1. One entry per durable transaction.
   {
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
     line(`durable appends/s, grouped by ${group}`, (n / s).toFixed(0), n / s / 5_000, 'target ≥ 5,000/s');
     const b0 = performance.now();
     for (let i = n; i < TOTAL; i += 10_000) await log.appendMany(Array.from({ length: Math.min(10_000, TOTAL - i) }, (_, j) => call(i + j)));
-    process.stdout.write(`(built ${TOTAL} entries in ${((performance.now() - b0) / 1000 + s).toFixed(1)} s)\n`);
+    process.stdout.write(`(built ${TOTAL} entries in ${((performance.now() - b0) / 1000 + s).toFixed(1)} s; load average now ${os.loadavg()[0]!.toFixed(1)})\n`);
   }
   await log.checkpoint();
 
@@ -107,12 +109,17 @@ async function main(): Promise<void> {
   for (const schema of [false, true]) {
     const store = await openStore(bigDb, { mustExist: true, readonly: true });
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const report = await verifyLog({ store, trustedKeys: [vkey], schema });
     const s = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuS = (cpu.user + cpu.system) / 1e6;
     await store.close();
     if (!report.ok) throw new Error(`verify failed: ${JSON.stringify(report.problems.slice(0, 3))}`);
     const scaled = (s * 1_000_000) / TOTAL;
-    line(`verify ${TOTAL} entries${schema ? ' (--schema)' : ''}, s`, s.toFixed(2), 5 / scaled, 'target ≤ 5 s per 1,000,000');
+    line(`verify ${TOTAL} entries${schema ? ' (--schema)' : ''}, s wall`, s.toFixed(2), 5 / scaled, 'target ≤ 5 s per 1,000,000');
+    // On a shared, loaded machine wall time includes waiting for a CPU; CPU time does not.
+    line(`verify ${TOTAL} entries${schema ? ' (--schema)' : ''}, s CPU`, cpuS.toFixed(2), 5 / ((cpuS * 1_000_000) / TOTAL), 'same target, CPU time');
   }
 }
 

@@ -1,7 +1,7 @@
 import { decodeBlob } from './blobs.js';
 import { DEFAULT_TIMESTAMP_TOLERANCE_MS } from './config.js';
 import { inspectEntryText, type EntryEnvelope } from './entries.js';
-import { CompactRange, EMPTY_ROOT, leafHash, leafHashOfText, rangeRefs } from './merkle.js';
+import { CompactRange, EMPTY_ROOT, consistencyProofRanges, leafHash, leafHashOfText, rangeRefs, resolveRanges, verifyConsistency } from './merkle.js';
 import { openCheckpoint, type Checkpoint, type VerifierKey } from './note.js';
 import type { EntryTextRow, LogStore } from './store.js';
 import { stateKey, type TrustedCheckpoint, type VerifierState } from './verify-state.js';
@@ -31,7 +31,8 @@ export type ProblemCode =
   | 'trusted_checkpoint_missing'
   | 'trusted_origin_changed'
   | 'blob_missing'
-  | 'blob_mismatch';
+  | 'blob_mismatch'
+  | 'consistency_proof';
 
 export interface VerifyProblem {
   code: ProblemCode;
@@ -78,6 +79,9 @@ interface SizeCheck {
   size: number;
   root: Buffer;
   onMismatch: () => VerifyProblem;
+  /** Set for stored checkpoints: their seq, so matched ones get consistency proofs checked. */
+  seq?: number;
+  matched?: boolean;
 }
 
 export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
@@ -147,6 +151,7 @@ export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
     checks.push({
       size: v.cp.treeSize,
       root: v.cp.rootHash,
+      ...(v.seq >= 0 ? { seq: v.seq } : {}),
       onMismatch: () => ({
         code: 'checkpoint_root_mismatch',
         checkpoint: v.seq >= 0 ? v.seq : undefined,
@@ -191,7 +196,8 @@ export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
     while (checkAt < checks.length && checks[checkAt]!.size === range.size) {
       const c = checks[checkAt++]!;
       const root = range.size === 0 ? EMPTY_ROOT : range.root();
-      if (!Buffer.from(root).equals(c.root)) {
+      if (Buffer.from(root).equals(c.root)) c.matched = true;
+      else {
         const p = c.onMismatch();
         const problem = { ...p, index: p.index ?? firstDivergence(c.size) };
         add(problem);
@@ -269,6 +275,28 @@ export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
       for (const m of rootMismatches) {
         m.problem.index = found.start;
         m.problem.message += `; the subtree cache recorded at append time first disagrees at entries ${found.start}..${found.end - 1}`;
+      }
+    }
+  }
+  // Consistency proofs (RFC 9162 §2.1.4) between consecutive checkpoints and from the newest one to
+  // the current tree, built from the store's subtree cache: what a client holding only the signed
+  // checkpoints would be shown. Roots were already recomputed from the entries above.
+  if (range.size === treeSize && expected === treeSize) {
+    const signed = checks.filter((c) => c.seq !== undefined && c.matched && c.size > 0).sort((a, b) => a.seq! - b.seq!);
+    const steps = signed.slice(1).map((c, i) => ({ from: signed[i]!, to: { size: c.size, root: c.root, label: `checkpoint ${c.seq}` } }));
+    const newest = signed[signed.length - 1];
+    if (newest) steps.push({ from: newest, to: { size: treeSize, root: Buffer.from(range.root()), label: 'the current tree' } });
+    for (const { from, to } of steps) {
+      if (to.size === from.size && to.root.equals(from.root)) continue;
+      try {
+        const proof = await resolveRanges(consistencyProofRanges(from.size, to.size), (refs) => store.getNodes(refs));
+        verifyConsistency(from.size, to.size, from.root, to.root, proof);
+      } catch (e) {
+        add({
+          code: 'consistency_proof',
+          checkpoint: from.seq,
+          message: `consistency proof from checkpoint ${from.seq} (size ${from.size}) to ${to.label} (size ${to.size}) fails: ${(e as Error).message} (the subtree cache is damaged)`,
+        });
       }
     }
   }

@@ -350,6 +350,15 @@ describe('audit verify catches tampering', { timeout: 120_000 }, () => {
     assert.equal(r.blobs.purged, 1);
   });
 
+  it('a rewritten subtree cache (proofs served to clients would be wrong)', async () => {
+    const fx = await fixture();
+    const d = raw(fx.t.db);
+    dropTriggers(d);
+    d.prepare('UPDATE nodes SET hash = ? WHERE level = 2 AND idx = 0').run(Buffer.alloc(32, 9));
+    d.close();
+    assertFails(await verify(fx), 'consistency_proof');
+  });
+
   it('a query column changed while the bytes are unchanged', async () => {
     const fx = await fixture();
     const d = raw(fx.t.db);
