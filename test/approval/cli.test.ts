@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { packageRoot } from '../../src/paths.js';
 import { entriesOfKind } from '../../src/approval/log-facts.js';
+import { writeKeyPair } from '../../src/audit/index.js';
 import { makeApprovalFixture, type ApprovalFixture } from './fixture.js';
 
 const execFileP = promisify(execFile);
@@ -77,6 +78,21 @@ describe('bulwark approve / gate status / trailers / incident (CLI)', { timeout:
     const inc = await bulwark(['incident', 'report', '--commit', fx.head, '--json', ...common()]);
     assert.equal(inc.code, 0, inc.stderr);
     assert.deepEqual(JSON.parse(inc.stdout).timeline.map((x: { kind: string }) => x.kind), ['run_started', 'gate_decision', 'approval']);
+
+    // the approval travels into the evidence bundle and an auditor re-checks its SSH signature offline
+    const exportKey = path.join(fx.dir, 'export-key', 'audit.key');
+    writeKeyPair(exportKey);
+    const bundle = path.join(fx.dir, 'bundle');
+    const ex = await bulwark(['audit', 'export', '--from', '2026-01-01', '--to', '2100-01-01', '--out', bundle, '--key', exportKey, ...common()]);
+    assert.equal(ex.code, 0, ex.stderr);
+    const vb = await bulwark(['audit', 'verify', '--bundle', bundle, '--trusted-key', exportKey + '.pub', '--allowed-signers', fx.allowedSigners]);
+    assert.equal(vb.code, 0, vb.stdout + vb.stderr);
+    assert.match(vb.stdout, /approvals: 1 SSH signature\(s\) verified/);
+    const onlyBob = path.join(fx.dir, 'only-bob');
+    writeFileSync(onlyBob, readFileSync(fx.allowedSigners, 'utf8').split('\n').filter((l) => l.startsWith('bob@')).join('\n') + '\n');
+    const vb2 = await bulwark(['audit', 'verify', '--bundle', bundle, '--trusted-key', exportKey + '.pub', '--allowed-signers', onlyBob]);
+    assert.equal(vb2.code, 5);
+    assert.match(vb2.stderr, /approval by alice@bank\.example .*not valid/);
 
     const unknown = await bulwark(['gate', 'status', '--run', 'nope', ...common()]);
     assert.equal(unknown.code, 3);

@@ -5,7 +5,7 @@ import { allowedSignersFile, dbLocation, loadEvidenceConfig, withEvidenceLog, ty
 import { approvalStatus } from '../../approval/status.js';
 import { exportBundle } from '../../audit/export/bundle.js';
 import { isoWeekPeriod, rangePeriod } from '../../audit/export/period.js';
-import { formatBundleReport, verifyBundle } from '../../audit/export/verify-bundle.js';
+import { formatBundleReport, verifyBundle, verifyBundleApprovals } from '../../audit/export/verify-bundle.js';
 import { loadSignerKey, loadVerifierKey } from '../../audit/keys.js';
 import { defaultKeyPath, isPostgresUrl, publicKeyPathFor, resolveDbLocation } from '../../audit/locations.js';
 import { applyRetention } from '../../audit/retention.js';
@@ -39,21 +39,39 @@ function parseDays(flag: string, v: string | undefined): number | undefined {
   return Number(v);
 }
 
-/** `audit verify --bundle DIR [--previous DIR] [--trusted-key FILE]`; called from the audit verify command. */
-export function runBundleVerify(o: EvidenceFlags & { bundle: string; previous?: string; trustedKey?: string; json?: boolean }, setExit: (code: number) => void): void {
+/** `audit verify --bundle DIR [--previous DIR] [--trusted-key FILE] [--allowed-signers FILE]`; called from the audit verify command. */
+export async function runBundleVerify(
+  o: EvidenceFlags & { bundle: string; previous?: string; trustedKey?: string; allowedSigners?: string; json?: boolean },
+  setExit: (code: number) => void,
+): Promise<void> {
   const cfg = loadEvidenceConfig(o);
   const keyFile = o.trustedKey ?? cfg.audit.trusted_key ?? publicKeyPathFor(cfg.audit.key_file ?? defaultKeyPath());
   if (!existsSync(keyFile)) throw new UsageError(`trusted key ${keyFile} does not exist (pass --trusted-key FILE)`);
   if (!existsSync(o.bundle)) throw new UsageError(`--bundle ${o.bundle} does not exist`);
   if (o.previous !== undefined && !existsSync(o.previous)) throw new UsageError(`--previous ${o.previous} does not exist`);
+  if (o.allowedSigners !== undefined && !existsSync(o.allowedSigners)) throw new UsageError(`--allowed-signers ${o.allowedSigners} does not exist`);
   const report = verifyBundle({ dir: o.bundle, trustedKeys: [loadVerifierKey(keyFile)], ...(o.previous !== undefined ? { previousDir: o.previous } : {}) });
-  process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : formatBundleReport(report));
+  let approvals: Awaited<ReturnType<typeof verifyBundleApprovals>> | undefined;
+  if (report.ok && o.allowedSigners !== undefined) {
+    approvals = await verifyBundleApprovals(o.bundle, o.allowedSigners);
+    report.problems.push(...approvals.problems);
+    report.ok = report.problems.length === 0;
+  }
+  if (o.json) process.stdout.write(JSON.stringify({ ...report, ...(approvals ? { approvals } : {}) }, null, 2) + '\n');
+  else {
+    process.stdout.write(formatBundleReport(report));
+    if (approvals) process.stdout.write(`  approvals: ${approvals.verified} SSH signature(s) verified against ${o.allowedSigners}; ${approvals.github} imported from GitHub (not signed)\n`);
+  }
   if (!report.ok) throw new BulwarkError(`evidence bundle verification failed: ${report.problems[0]}`, ExitCode.Internal);
   setExit(ExitCode.Pass);
 }
 
 function registerAuditEvidence(program: Command, setExit: (code: number) => void): void {
   const audit = parentNamed(program, 'audit', 'Tamper-evident audit log');
+  // `audit verify --bundle` is dispatched to runBundleVerify by engineer A's verify action.
+  audit.commands
+    .find((c) => c.name() === 'verify')
+    ?.option('--allowed-signers <file>', 'with --bundle: also check every SSH-signed approval against this allowed-signers file');
 
   dbOptions(
     audit
