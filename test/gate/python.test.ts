@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { assertNotFlagged, assertPath, edit, FixtureRepo } from './fixture.js';
+import { buildCallGraph, readDirectorySources } from '../../src/gate/index.js';
 
 const files: Record<string, string> = {
   'bank/__init__.py': 'from .rounding import round_half_even as rhe\n',
@@ -53,6 +54,7 @@ const files: Record<string, string> = {
     '    return old_helper(x)',
     '',
   ].join('\n'),
+  'bank/desk.py': ['from .scoring import RiskScorer', '', 'def update_balance(a):', '    return RiskScorer().score(a)', ''].join('\n'),
   'bank/report.py': ['def render(x):', '    return str(x)', ''].join('\n'),
 };
 
@@ -75,6 +77,13 @@ describe('gate on a Python repository', () => {
     const head = repo.branch('hops', { 'bank/rounding.py': edit(files['bank/rounding.py']!, 'round(x, SCALE)', 'round(x + 0, SCALE)') });
     const r = await repo.gate(head);
     assertPath(r, ['bank.loans.approve_loan', 'bank.scoring.RiskScorer.score', 'bank.scoring.weigh', 'bank.rounding.round_half_even'], 'head');
+  });
+
+  it('a method on a fresh instance resolves to that class only', async () => {
+    const g = await buildCallGraph(readDirectorySources(repo.dir));
+    assert.deepEqual([...(g.calls.get('bank.desk.update_balance') ?? [])].sort(), ['bank.scoring.RiskScorer', 'bank.scoring.RiskScorer.score']);
+    // an unknown receiver over-approximates to every method of that name
+    assert.deepEqual([...(g.calls.get('bank.loans.approve_loan') ?? [])].sort(), ['bank.scoring.RiskScorer.score', 'bank.scoring.Scorer.score']);
   });
 
   it('through a callback passed as an argument', async () => {
@@ -111,7 +120,8 @@ describe('gate on a Python repository', () => {
 
   it('unrelated changes are not flagged, even next to regulated code', async () => {
     const head = repo.branch('unrelated', {
-      'bank/report.py': edit(files['bank/report.py']!, 'str(x)', 'repr(x)'),
+      'bank/desk.py': ['from .scoring import RiskScorer', '', 'def update_balance(a):', '    return RiskScorer().score(a)', ''].join('\n'),
+  'bank/report.py': edit(files['bank/report.py']!, 'str(x)', 'repr(x)'),
       'bank/rounding.py': edit(files['bank/rounding.py']!, 'return str(x)', 'return format(x)'),
       'README.md': 'docs\n',
     });

@@ -76,8 +76,13 @@ async function recordDecision(result: GateResult, flags: GateFlags, config: Bulw
 /** Registers `bulwark gate` (a command that also accepts subcommands, e.g. `gate status`) and `bulwark callgraph`. */
 export function register(program: Command, setExit: (code: number) => void): void {
   registerCallgraph(program, setExit);
+  // `gate` has its own options and subcommands (`gate status`): with positional options the
+  // subcommand's flags (`gate status --json`) reach the subcommand instead of `gate`. The program
+  // itself has no options besides --version/--help, so this changes nothing else.
+  program.enablePositionalOptions();
   program
     .command('gate')
+    .enablePositionalOptions()
     .description('decide whether a change needs human review (exit 0: no, 2: yes) from call paths to regulated code, zones, SQL and payment hosts')
     .option('--repo <dir>', 'git repository', '.')
     .option('--base <ref>', 'base revision (default: origin/HEAD, origin/main, main or master)')

@@ -17,9 +17,12 @@ function chainOf(node: Node): string | null {
       return left === null ? `?.${attr.text}` : `${left}.${attr.text}`;
     }
     case 'call': {
+      // `super().m`, and `Cls().m` (a method on a fresh instance): the resolver types the call
       const fn = node.childForFieldName('function');
-      if (fn && fn.type === 'identifier' && fn.text === 'super') return 'super()';
-      return null;
+      if (!fn) return null;
+      if (fn.type === 'identifier' && fn.text === 'super') return 'super()';
+      const c = chainOf(fn);
+      return c === null || c.startsWith('?') || c.includes('()') ? null : `${c}()`;
     }
     default:
       return null;

@@ -13,7 +13,7 @@ const BUILTINS = new Set(
   ).split(' '),
 );
 
-type Target = { kind: 'def'; id: string } | { kind: 'module'; name: string } | { kind: 'external'; id: string };
+type Target = { kind: 'def'; id: string } | { kind: 'module'; name: string } | { kind: 'external'; id: string } | { kind: 'instance'; cls: string };
 
 /**
  * Cross-file resolution for Python. Precise where the code says what it calls (nested scopes,
@@ -173,12 +173,18 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
       for (const b of bases.get(cls) ?? []) for (const id of lookupMethod(b, parts[1]!)) out.push({ kind: 'def', id });
       return out;
     }
-    current = resolveName(mod, scope, head);
+    const instanceOf = (targets: Target[]): Target[] =>
+      // calling a class yields an instance; calling anything else yields a value of unknown type
+      targets.flatMap((t) => (t.kind === 'def' && classIds.has(t.id) ? [{ kind: 'instance', cls: t.id } as Target] : []));
+    current = head.endsWith('()') ? instanceOf(resolveName(mod, scope, head.slice(0, -2))) : resolveName(mod, scope, head);
     for (let i = 1; i < parts.length; i++) {
-      const name = parts[i]!;
-      const next: Target[] = [];
+      const called = parts[i]!.endsWith('()');
+      const name = called ? parts[i]!.slice(0, -2) : parts[i]!;
+      let next: Target[] = [];
       for (const t of current) {
-        if (t.kind === 'module') {
+        if (t.kind === 'instance') {
+          for (const id of lookupMethod(t.cls, name)) next.push({ kind: 'def', id });
+        } else if (t.kind === 'module') {
           const r = memberOf(t.name, name);
           if (r) next.push(r);
         } else if (t.kind === 'def' && classIds.has(t.id)) {
@@ -187,6 +193,7 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
           next.push({ kind: 'external', id: `${t.id}.${name}` });
         }
       }
+      if (called) next = instanceOf(next);
       current = next;
     }
     return current;
