@@ -173,6 +173,35 @@ describe('runPipeline: the seed topology end to end (real launcher, real SQLite 
     assert.match(result.stages[0]!.reason!, /invalid finding #1: severity/);
   });
 
+  it('show_file serves base and head revisions through the parent, with path checks', async () => {
+    const topology = `[[pipeline.stages]]\nname = "a"\nprompt_file = "prompts/a.md"\n`;
+    const results: string[][] = [];
+    const respond: Responder = (req) => {
+      const conv = conversationOf(req.body);
+      if (conv.turns === 0) {
+        return {
+          type: 'reply',
+          toolCalls: [
+            { name: 'show_file', arguments: { path: 'src/payments/charge.js', rev: 'base' } },
+            { name: 'show_file', arguments: { path: 'src/payments/charge.js', rev: 'head' } },
+            { name: 'show_file', arguments: { path: '../../etc/passwd', rev: 'head' } },
+            { name: 'show_file', arguments: { path: 'src/payments/charge.js', rev: 'HEAD~1' } },
+          ],
+        };
+      }
+      results.push(conv.lastToolResults);
+      return { type: 'reply', toolCalls: [{ name: 'submit_review', arguments: { summary_markdown: 'ok', findings: [] } }] };
+    };
+    const { result } = await run({ server: 'openai', topology, respond });
+    assert.equal(result.status, 'ok', JSON.stringify(result.stages));
+    const [base, head, escape, badRev] = results[0]!;
+    assert.match(base!, /amount must be integer cents/);
+    assert.doesNotMatch(base!, /parseFloat/);
+    assert.match(head!, /parseFloat/);
+    assert.match(escape!, /leaves the repository/);
+    assert.match(badRev!, /invalid arguments: rev/);
+  });
+
   it('with no provider configured, reports the LLM stages as not run (never a pass)', async () => {
     const topo = writeTopology(SEED_TOPOLOGY);
     cleanups.push(topo.cleanup);
