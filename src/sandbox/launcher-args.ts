@@ -21,8 +21,9 @@ export function launcherArgs(policy: SandboxPolicy, command: string, args: strin
   for (const p of policy.writePaths) out.push('--rw', p);
   for (const p of policy.execPaths) out.push('--exec', p);
   for (const f of forbiddenPaths(policy)) if (f.descendantsToo) out.push('--deny', f.path);
-  for (const name of policy.envAllow) if (!(policy.env && name in policy.env)) out.push('--env', name);
-  for (const [k, v] of Object.entries(policy.env ?? {})) out.push('--setenv', `${k}=${v}`);
+  // Values travel in the launcher's own environment (launcherEnv), never on its command line,
+  // where any local user could read them in /proc/PID/cmdline.
+  for (const name of new Set([...policy.envAllow, ...Object.keys(policy.env ?? {})])) out.push('--env', name);
   for (const fd of o.keepFds) out.push('--keep-fd', String(fd));
   out.push('--uid', String(policy.uid), '--gid', String(policy.gid));
   out.push('--rlimit-nofile', String(policy.limits.openFiles));
@@ -33,6 +34,16 @@ export function launcherArgs(policy: SandboxPolicy, command: string, args: strin
   if (policy.allowDegraded) out.push('--allow-degraded');
   out.push('--', command, ...args);
   return out;
+}
+
+/** The launcher's environment: the allowlisted variables we have, then the policy's explicit values. */
+export function launcherEnv(policy: SandboxPolicy, parentEnv: NodeJS.ProcessEnv): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of policy.envAllow) {
+    const v = parentEnv[name];
+    if (v !== undefined) env[name] = v;
+  }
+  return Object.assign(env, policy.env ?? {});
 }
 
 /** Exit statuses of the launcher (native/report.h), by layer. */

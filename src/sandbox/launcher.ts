@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { SandboxError, UsageError } from '../errors.js';
 import { packageRoot } from '../paths.js';
-import { launcherArgs, launcherError, parseLauncherReport } from './launcher-args.js';
+import { launcherArgs, launcherEnv, launcherError, parseLauncherReport } from './launcher-args.js';
 import { validatePolicy, type SandboxPolicy } from './policy.js';
 
 export interface SpawnSandboxedOptions {
@@ -134,11 +134,7 @@ export async function spawnSandboxed(
 
   // The launcher copies only allowlisted variables; giving it nothing else keeps secrets out of the
   // sandbox even if a launcher bug skipped the filtering.
-  const env: Record<string, string> = {};
-  for (const name of policy.envAllow) {
-    const v = process.env[name];
-    if (v !== undefined) env[name] = v;
-  }
+  const env = launcherEnv(policy, process.env);
 
   const argv = launcherArgs(policy, command, args, { keepFds, reportFd, parentPid: process.pid });
   const child = spawn(launcher, argv, { stdio: fullStdio, env, ...(opts.cwd ? { cwd: opts.cwd } : {}) });

@@ -65,7 +65,11 @@ export const DEFAULT_LIMITS: SandboxLimits = {
 export const NOBODY = 65534;
 
 const absolutePath = z.string().min(1).refine((p) => path.isAbsolute(p), { message: 'must be an absolute path' });
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+// Loader variables would act on the launcher itself, which runs as root before it confines anything.
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+  .refine((n) => !/^(LD_|GCONV_PATH$|GLIBC_TUNABLES$|MALLOC_)/.test(n), { message: 'loader variables (LD_*, GCONV_PATH, GLIBC_TUNABLES, MALLOC_*) are not allowed' });
 
 export const sandboxPolicySchema = z
   .object({

@@ -5,6 +5,7 @@
 import { spawn, type StdioOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { SandboxError } from '../errors.js';
+import { launcherEnv } from './launcher-args.js';
 import type { SandboxedProcess, SpawnSandboxedOptions } from './launcher.js';
 import { validatePolicy, type SandboxPolicy } from './policy.js';
 import { seatbeltProfile } from './seatbelt.js';
@@ -29,9 +30,7 @@ export async function spawnSeatbelt(
   if (!policy.allowDegraded)
     throw new SandboxError(`sandbox: on macOS these layers cannot be enforced (${SEATBELT_GAPS.map((g) => g.split(':')[0]).join(', ')}); pass --allow-degraded to accept`);
   const withShell = { ...policy, execPaths: [...policy.execPaths, '/bin/sh'] };
-  const env: Record<string, string> = {};
-  for (const name of policy.envAllow) if (process.env[name] !== undefined) env[name] = process.env[name]!;
-  Object.assign(env, policy.env ?? {});
+  const env = launcherEnv(policy, process.env);
   const l = policy.limits;
   const script = `ulimit -c 0 -n ${l.openFiles} -t ${l.cpuSeconds} && exec "$@"`;
   const child = spawn(SANDBOX_EXEC, ['-p', seatbeltProfile(withShell), '/bin/sh', '-c', script, 'sh', command, ...args], {

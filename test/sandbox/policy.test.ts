@@ -9,7 +9,7 @@ import { ExitCode, SandboxError, UsageError } from '../../src/errors.js';
 import { packageRoot } from '../../src/paths.js';
 import { applySandboxConfig, sandboxConfigSchema } from '../../src/sandbox/config.js';
 import { describePolicy, renderPolicyText } from '../../src/sandbox/describe.js';
-import { launcherArgs, launcherError, parseLauncherReport } from '../../src/sandbox/launcher-args.js';
+import { launcherArgs, launcherEnv, launcherError, parseLauncherReport } from '../../src/sandbox/launcher-args.js';
 import { DEFAULT_LIMITS, runtimePolicy, validatePolicy } from '../../src/sandbox/policy.js';
 import { filteredSyscallNames } from '../../src/sandbox/syscalls.js';
 import { openTempDir } from './launcher-harness.js';
@@ -110,6 +110,8 @@ describe('validatePolicy', () => {
     assert.match(usageMessage(() => validatePolicy({ ...runtimePolicy(), readPaths: ['relative/path'] })), /readPaths\.0: must be an absolute path/);
     assert.match(usageMessage(() => validatePolicy({ ...runtimePolicy(), uid: 0 })), /uid/);
     assert.match(usageMessage(() => validatePolicy({ ...runtimePolicy(), envAllow: ['A=B'] })), /envAllow/);
+    assert.match(usageMessage(() => validatePolicy({ ...runtimePolicy(), envAllow: ['LD_PRELOAD'] })), /loader variables/);
+    assert.match(usageMessage(() => validatePolicy({ ...runtimePolicy(), env: { GLIBC_TUNABLES: 'x' } })), /env\.GLIBC_TUNABLES/);
   });
 });
 
@@ -125,7 +127,12 @@ describe('launcher command line and report', () => {
     assert.ok(opts.join(' ').includes('--rw /dev/null'));
     assert.ok(opts.join(' ').includes('--keep-fd 3'));
     assert.ok(opts.join(' ').includes('--env TERM'));
-    assert.ok(opts.join(' ').includes('--setenv PATH=/usr/local/bin:/usr/bin:/bin'));
+    assert.ok(opts.join(' ').includes('--env PATH'));
+    assert.ok(!opts.join(' ').includes('/usr/local/bin:/usr/bin:/bin'), 'env values must not be on the command line');
+    process.env.TERM_FOR_TEST = 'x';
+    const env = launcherEnv({ ...p, envAllow: ['TERM_FOR_TEST', 'PATH'] }, { TERM_FOR_TEST: 'vt100', PATH: '/evil', SECRET: 's' });
+    assert.deepEqual(env, { TERM_FOR_TEST: 'vt100', PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' });
+    delete process.env.TERM_FOR_TEST;
     assert.ok(opts.join(' ').includes('--deny /proc'));
     assert.ok(opts.join(' ').includes('--uid 65534 --gid 65534'));
     assert.ok(!opts.includes('--allow-degraded'));
