@@ -84,6 +84,15 @@ describe('bulwark init + run', () => {
     assert.match(r.stdout, /PCI DSS/);
   });
 
+  it('run on a JSON change description', async () => {
+    const { acquireChange } = await import('../../src/review/acquire.js');
+    const change = await acquireChange({ repoDir: repo.dir, base: 'main', head: 'feature', env: {} });
+    writeFileSync(path.join(work, 'change.json'), JSON.stringify(change));
+    const r = await cli(['run', '--topology', path.join(repo.dir, '.bulwark/topology.toml'), '--input', path.join(work, 'change.json'), '--repo', repo.dir, '--audit-db', path.join(work, 'j.db'), '--result', path.join(work, 'rj.json')], { OPENAI_API_KEY: 'sk-cli', OPENAI_BASE_URL: server.url });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /2 finding\(s\) from static-analysis, security-review/);
+  });
+
   it('with no provider: stages not run, exit 5, never a pass', async () => {
     const r = await cli(['run', '--topology', path.join(repo.dir, '.bulwark/topology.toml'), '--repo', repo.dir, '--audit-db', path.join(work, 'c.db'), '--result', path.join(work, 'r3.json')], {});
     assert.equal(r.code, 5);
