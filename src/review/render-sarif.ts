@@ -87,7 +87,14 @@ export function buildSarif(r: ReviewReport, limit = SARIF_MAX_RESULTS): Record<s
     properties: {
       outcome: r.decision.outcome,
       exitCode: r.decision.exitCode,
-      coverage: { totals: r.coverage.totals, complete: r.coverage.complete, tokensUsed: r.coverage.tokensUsed, tokenBudget: r.coverage.tokenBudget },
+      coverage: {
+        totals: r.coverage.totals,
+        complete: r.coverage.complete,
+        tokensUsed: r.coverage.tokensUsed,
+        tokenBudget: r.coverage.tokenBudget,
+        // the per-file record (every file: reviewed | clipped | skipped, with the reason)
+        files: r.coverage.files.map((f) => ({ path: f.path, state: f.state, ...(f.reason ? { reason: f.reason } : {}) })),
+      },
       resultsOmitted: r.findings.length - findings.length,
       redactions: r.redactions,
     },

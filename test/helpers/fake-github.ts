@@ -22,6 +22,8 @@ interface Comment {
 export interface FakeGithubOptions {
   /** Answer POST /check-runs with 403 (a token without checks: write). */
   forbidCheckRuns?: boolean;
+  /** Answer every write with 500 (GitHub having a bad day). */
+  failWrites?: boolean;
 }
 
 export class FakeGithub {
@@ -86,6 +88,7 @@ export class FakeGithub {
 
   private route(r: RecordedRequest): [number, unknown] {
     const p = r.path;
+    if (this.options.failWrites && r.method !== 'GET') return [500, { message: 'Internal Server Error' }];
     const b = (r.body ?? {}) as Record<string, unknown>;
     let m: RegExpExecArray | null;
     const bot = { login: 'github-actions[bot]', type: 'Bot' as const };

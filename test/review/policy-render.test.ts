@@ -126,6 +126,8 @@ describe('renderers', () => {
     assert.equal(spaced!.locations![0]!.physicalLocation.artifactLocation.uri, 'src/dir%20with%20space/%C3%A9.py');
     assert.equal(spaced!.level, 'warning');
     assert.ok(results.some((x) => x.locations === undefined), 'PR-description findings carry no file location');
+    const props = (sarif.runs[0] as unknown as { properties: { coverage: { files: { path: string; state: string }[] } } }).properties;
+    assert.deepEqual(props.coverage.files, [{ path: 'src/pay.py', state: 'reviewed' }]);
   });
 
   it('keeps SARIF within GitHub limits (25,000 results, 10 MB gzip) and counts what it dropped', () => {

@@ -196,6 +196,20 @@ describe('bulwark review (CLI, end to end)', () => {
     assert.equal(after[after.length - 1], 'POST /repos/acme/pay/check-runs');
   });
 
+  it('fails closed (exit 5) when publishing to GitHub fails, after writing the output', async () => {
+    const broken = await new FakeGithub({ failWrites: true }).start();
+    try {
+      const ghEnv = { ...env, GITHUB_TOKEN: 'ghs_testtoken', GITHUB_API_URL: broken.url };
+      const r = await runCli(['review', '--repo', repo.dir, '--github-event', eventFile, '--github', '--force', '--format', 'json', '--audit-db', path.join(tmp, 'audit-6.db')], ghEnv);
+      assert.equal(r.code, 5, r.stderr);
+      assert.match(r.stderr, /^bulwark: GitHub publishing failed: /m);
+      assert.equal((JSON.parse(r.stdout) as ReviewReport).decision.exitCode, 1);
+      assert.ok(!r.stderr.includes('ghs_testtoken'), 'the token never appears in messages');
+    } finally {
+      await broken.close();
+    }
+  });
+
   it('passes (exit 0) a harmless change and writes valid SARIF to --output', async () => {
     const clean = makeGitRepo('bulwark-review-clean-');
     try {
