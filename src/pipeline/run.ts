@@ -142,9 +142,12 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
 
   const errorClasses = new Map<string, string>();
   const auditWrites: Promise<unknown>[] = [];
-  const append = (e: EntryInput): void => {
-    auditWrites.push(opts.audit.append(e));
+  // tracked, awaited at the end; the no-op catch only keeps an early failure from counting as unhandled
+  const track = (p: Promise<unknown>): void => {
+    p.catch(() => undefined);
+    auditWrites.push(p);
   };
+  const append = (e: EntryInput): void => track(opts.audit.append(e));
   const depsFor = (s: StageSpec): StageRunDeps => {
     const providerName = providerOf(s)!;
     const resolved = providers.byName.get(providerName)!;
@@ -238,7 +241,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
           ...(blob ? { output_blob: blob } : {}),
         });
       };
-      auditWrites.push(finishEntry());
+      track(finishEntry());
       opts.progress?.stageFinished?.(r);
     },
   });

@@ -168,7 +168,10 @@ export class StageWorker {
       },
       onEvent: (e) => {
         const entry = auditWorkerEvent(deps, this.stage, e);
-        if (entry) this.auditWrites.push(deps.audit.append(entry));
+        if (!entry) return;
+        const w = deps.audit.append(entry);
+        w.catch(() => undefined);
+        this.auditWrites.push(w);
       },
     });
   }

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import canonicalizeModule from 'canonicalize';
 import type { Entry } from '../../src/audit/index.js';
 import { loadTopology } from '../../src/config/topology.js';
+import type { AuditSink } from '../../src/llm/gateway.js';
 import { resolveProviders, NO_PROVIDER_HELP } from '../../src/llm/select.js';
 import { runPipeline, type PipelineResult } from '../../src/pipeline/run.js';
 import type { Change } from '../../src/review/change.js';
@@ -34,6 +35,7 @@ async function run(opts: {
   respond: Responder;
   latencyMs?: number;
   providerConfig?: Record<string, unknown>;
+  wrapAudit?: (a: AuditSink) => AuditSink;
 }): Promise<{ result: PipelineResult; server: FakeServer; entries: Entry[] }> {
   const topo = writeTopology(opts.topology ?? SEED_TOPOLOGY, ['static', 'security', 'summary', 'a', 'b']);
   cleanups.push(topo.cleanup);
@@ -46,7 +48,7 @@ async function run(opts: {
   const result = await runPipeline({
     topology: loadTopology(topo.file),
     change,
-    audit: audit.audit,
+    audit: opts.wrapAudit ? opts.wrapAudit(audit.audit) : audit.audit,
     runId: 'run-test',
     providers,
     providerConfig: { max_retries: 1, timeout_seconds: 5, ...(opts.providerConfig ?? {}) },
@@ -200,6 +202,21 @@ describe('runPipeline: the seed topology end to end (real launcher, real SQLite 
     assert.match(head!, /parseFloat/);
     assert.match(escape!, /leaves the repository/);
     assert.match(badRev!, /invalid arguments: rev/);
+  });
+
+  it('fails closed when model calls cannot be recorded in the audit log', async () => {
+    const { result } = await run({
+      server: 'openai',
+      respond: scriptedReviewer(),
+      wrapAudit: (a) => ({
+        append: (e) => (e.kind === 'llm_call' ? Promise.reject(new Error('audit store unavailable')) : a.append(e)),
+        putBlob: (d) => a.putBlob(d),
+      }),
+    });
+    assert.equal(result.status, 'failed');
+    assert.equal(result.stages[0]!.status, 'failed');
+    assert.match(result.stages[0]!.reason!, /audit store unavailable/);
+    assert.deepEqual(result.findings, []);
   });
 
   it('with no provider configured, reports the LLM stages as not run (never a pass)', async () => {
