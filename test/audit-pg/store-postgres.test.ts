@@ -239,4 +239,37 @@ describe('PostgreSQL audit store (real server)', { timeout: 180_000 }, () => {
       await other.drop();
     }
   });
+
+  it('bulwark audit pg-init sets up a database; CI runners then append and verify as the app role', async () => {
+    const other = await createTestDatabase();
+    const work = mkdtempSync(path.join(tmpdir(), 'bulwark-pg-cli-'));
+    const bin = path.join(here, '..', '..', '..', 'bin', 'bulwark.js');
+    const run = async (args: string[]) => {
+      try {
+        const r = await execFileP(process.execPath, [bin, ...args], { timeout: 60_000 });
+        return { code: 0, out: r.stdout + r.stderr };
+      } catch (err) {
+        const e = err as { code?: number; stdout?: string; stderr?: string };
+        return { code: e.code ?? -1, out: (e.stdout ?? '') + (e.stderr ?? '') };
+      }
+    };
+    try {
+      const init = await run(['audit', 'pg-init', '--audit-db', other.ownerUrl, '--app-role', other.appRole]);
+      assert.equal(init.code, 0, init.out);
+      assert.match(init.out, new RegExp(`role ${other.appRole} may only read and append`));
+      assert.ok(!init.out.includes(':' + new URL(other.ownerUrl).password + '@'), 'the password must not be printed');
+      const keyFile = path.join(work, 'keys', 'audit.key');
+      writeKeyPair(keyFile);
+      const dep = await run(['audit', 'record', 'deploy', '--commit', 'abcdef1234567', '--env', 'prod', '--db', other.appUrl, '--key', keyFile]);
+      assert.equal(dep.code, 0, dep.out);
+      const v = await run(['audit', 'verify', '--db', other.appUrl, '--trusted-key', keyFile + '.pub', '--state', path.join(work, 'state.json')]);
+      assert.equal(v.code, 0, v.out);
+      assert.match(v.out, /OK/);
+      const denied = await sql(other.appUrl, 'SELECT has_table_privilege(current_user, \'audit_entries\', \'UPDATE\') AS u, has_table_privilege(current_user, \'audit_entries\', \'INSERT\') AS i');
+      assert.deepEqual(denied.rows[0], { u: false, i: true });
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+      await other.drop();
+    }
+  });
 });
