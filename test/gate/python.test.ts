@@ -54,7 +54,19 @@ const files: Record<string, string> = {
     '    return old_helper(x)',
     '',
   ].join('\n'),
-  'bank/desk.py': ['from .scoring import RiskScorer', '', 'def update_balance(a):', '    return RiskScorer().score(a)', ''].join('\n'),
+  'bank/desk.py': [
+    'from .scoring import RiskScorer',
+    '',
+    'def update_balance(a):',
+    '    return RiskScorer().score(a)',
+    '',
+    'class Desk:',
+    '    LIMIT = 10',
+    '',
+    '    def approve_loan(self, a):',
+    '        return a < self.LIMIT',
+    '',
+  ].join('\n'),
   'bank/report.py': ['def render(x):', '    return str(x)', ''].join('\n'),
 };
 
@@ -102,6 +114,14 @@ describe('gate on a Python repository', () => {
     assert.ok(r.reasons.some((x) => x.message.includes('(changed: reads bank.rounding.SCALE)')));
   });
 
+  it('through a class attribute read as self.NAME', async () => {
+    const head = repo.branch('class-attr', { 'bank/desk.py': edit(files['bank/desk.py']!, 'LIMIT = 10', 'LIMIT = 20') });
+    const r = await repo.gate(head);
+    const c = r.changedFunctions.find((x) => x.id === 'bank.desk.Desk.approve_loan' && x.revision === 'head');
+    assert.equal(c?.binding, 'bank.desk.Desk.LIMIT');
+    assert.ok(r.reasons.some((x) => x.kind === 'root-changed' && x.message.includes('bank.desk.Desk.approve_loan (changed: reads bank.desk.Desk.LIMIT)')), JSON.stringify(r.reasons));
+  });
+
   it('a deleted function is found in the base revision', async () => {
     const legacy = ['def calculate_interest(x):', '    return x + 1', ''].join('\n');
     const head = repo.branch('deleted', { 'bank/legacy.py': legacy });
@@ -120,7 +140,19 @@ describe('gate on a Python repository', () => {
 
   it('unrelated changes are not flagged, even next to regulated code', async () => {
     const head = repo.branch('unrelated', {
-      'bank/desk.py': ['from .scoring import RiskScorer', '', 'def update_balance(a):', '    return RiskScorer().score(a)', ''].join('\n'),
+      'bank/desk.py': [
+    'from .scoring import RiskScorer',
+    '',
+    'def update_balance(a):',
+    '    return RiskScorer().score(a)',
+    '',
+    'class Desk:',
+    '    LIMIT = 10',
+    '',
+    '    def approve_loan(self, a):',
+    '        return a < self.LIMIT',
+    '',
+  ].join('\n'),
   'bank/report.py': edit(files['bank/report.py']!, 'str(x)', 'repr(x)'),
       'bank/rounding.py': edit(files['bank/rounding.py']!, 'return str(x)', 'return format(x)'),
       'README.md': 'docs\n',

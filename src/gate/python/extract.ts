@@ -175,11 +175,13 @@ export async function extractPython(file: string, text: string): Promise<FileFac
           return;
         }
         case 'expression_statement': {
-          if (current.scope.kind === 'module') {
+          // module constants, and class attributes (`Cls.NAME`, read as self.NAME / Cls.NAME)
+          if (current.scope.kind === 'module' || current.isClass) {
+            const prefix = current.isClass ? `${current.scope.name}.` : '';
             for (const child of node.namedChildren) {
               if (child && (child.type === 'assignment' || child.type === 'augmented_assignment')) {
                 for (const name of boundNames(child.childForFieldName('left'))) {
-                  facts.bindings.push({ name, start: node.startPosition.row + 1, end: node.endPosition.row + 1 });
+                  facts.bindings.push({ name: prefix + name, start: node.startPosition.row + 1, end: node.endPosition.row + 1 });
                 }
               }
             }

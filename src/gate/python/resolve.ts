@@ -28,7 +28,7 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
   const modulePrefixes = new Set<string>();
   for (const [file, facts] of files) {
     const scopes = new Map(facts.scopes.map((s) => [s.name, s]));
-    modules.set(facts.module, { file, facts, scopes, bindings: new Set(facts.bindings.map((b) => b.name)) });
+    modules.set(facts.module, { file, facts, scopes, bindings: new Set(facts.bindings.map((b) => b.name).filter((n) => !n.includes('.'))) });
     const parts = facts.module.split('.');
     for (let i = 1; i <= parts.length; i++) modulePrefixes.add(parts.slice(0, i).join('.'));
   }
