@@ -9,7 +9,7 @@ import path from 'node:path';
 import { BulwarkError } from '../errors.js';
 import type { KernelFacts } from './describe.js';
 import { assertLauncher, defaultLauncherPath, spawnSandboxed } from './launcher.js';
-import { runtimePolicy } from './policy.js';
+import { DEFAULT_LIMITS, runtimePolicy } from './policy.js';
 import { SANDBOX_EXEC } from './seatbelt-runner.js';
 
 export interface DoctorCheck {
@@ -89,10 +89,13 @@ r.readOutside = code(() => fs.readFileSync(outside));
 r.writeScratch = code(() => fs.writeFileSync(scratch + '/probe', 'x'));
 r.execScratch = code(() => { fs.copyFileSync('/bin/true', scratch + '/t'); fs.chmodSync(scratch + '/t', 0o755); require('child_process').execFileSync(scratch + '/t'); });
 r.uid = process.getuid(); r.gid = process.getgid();
+r.ulimits = code(() => { r.ulimitText = require('child_process').execFileSync('/bin/sh', ['-c', 'echo $(ulimit -c) $(ulimit -n)'], { encoding: 'utf8' }).trim(); });
 r.envKeys = Object.keys(process.env).sort();
 const s = net.createServer(); s.on('error', (e) => { r.socket = e.code; done(); }); s.listen(0, '127.0.0.1', () => { r.socket = 'OK'; done(); });
 function done() { process.stdout.write(JSON.stringify(r)); process.exit(0); }
 `;
+
+const probePolicyLimits = DEFAULT_LIMITS;
 
 async function probe(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-doctor-'));
@@ -177,6 +180,11 @@ export async function runDoctor(): Promise<DoctorReport> {
   chk('landlock-net', abi >= 4, abi >= 4 ? 'TCP bind/connect handled with no rules (not probed separately: seccomp denies socket() first)' : `ABI ${abi} < 4`);
   chk('landlock-scope', abi >= 6, abi >= 6 ? 'abstract unix sockets and signals scoped' : `ABI ${abi} < 6`);
   chk('seccomp', p.socket === 'EPERM', `socket(): ${String(p.socket)}`);
+  // Landlock's restrict_self needs no_new_privs when the caller lacks CAP_SYS_ADMIN, which the
+  // probe does (root was dropped, or it never had it): an enforced Landlock proves no_new_privs.
+  chk('no_new_privs', abi >= 1 && p.readOutside === 'EACCES', 'implied: Landlock was enforced without CAP_SYS_ADMIN');
+  const expectedLimits = `0 ${probePolicyLimits.openFiles}`;
+  chk('rlimit', p.ulimitText === expectedLimits, `core and open files inside: ${String(p.ulimitText ?? p.ulimits)} (expected ${expectedLimits})`);
   if (euid === 0) chk('identity', p.uid === 65534 && p.gid === 65534, `probe ran as uid ${String(p.uid)} gid ${String(p.gid)}`);
   else chk('identity', true, `not root: the probe keeps uid ${String(p.uid)}`);
   const envKeys = (p.envKeys as string[] | undefined) ?? [];

@@ -93,7 +93,7 @@ describe('bulwark sandbox doctor', () => {
     assert.ok(rep.landlockAbi >= 6, `ABI ${rep.landlockAbi}`);
     assert.equal(rep.seccomp, true);
     const layers = rep.checks.map((c) => c.layer);
-    for (const l of ['launcher', 'landlock', 'landlock-net', 'landlock-scope', 'seccomp', 'identity', 'env']) assert.ok(layers.includes(l), l);
+    for (const l of ['launcher', 'landlock', 'landlock-net', 'landlock-scope', 'seccomp', 'no_new_privs', 'rlimit', 'identity', 'env']) assert.ok(layers.includes(l), l);
     assert.ok(rep.checks.every((c) => c.enforced));
   });
 
