@@ -191,7 +191,10 @@ export async function startSandboxedWorker(opts: StartWorkerOptions): Promise<Wo
     endpoints: opts.policy.endpoints,
     resolver: opts.egress?.resolver,
     // Base64 grows 4/3; keep the whole reply inside one channel message.
-    maxResponseBytes: Math.min(opts.egress?.maxResponseBytes ?? Infinity, Math.floor(((maxMessageBytes - 64 * 1024) * 3) / 4)),
+    maxResponseBytes: Math.min(
+      opts.egress?.maxResponseBytes ?? Infinity,
+      Math.floor(((maxMessageBytes - Math.min(64 * 1024, maxMessageBytes / 4)) * 3) / 4),
+    ),
     timeoutMs: opts.egress?.timeoutMs,
     ca: opts.egress?.ca,
     onEvent: emit,
@@ -203,15 +206,27 @@ export async function startSandboxedWorker(opts: StartWorkerOptions): Promise<Wo
   socket.on('close', () => peer.end());
 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    const done = (code: number | null, signal: NodeJS.Signals | null) => {
+    const done = async (code: number | null, signal: NodeJS.Signals | null) => {
+      // Bytes the worker wrote just before exiting may still be in the socket: read them before the
+      // channel is declared dead (bounded wait, in case something else still holds the other end).
+      if (!socket.destroyed) {
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, 2000);
+          socket.once('close', () => {
+            clearTimeout(t);
+            r();
+          });
+        });
+        socket.destroy();
+      }
       peer.end(new RpcProtocolError(`worker exited (${signal ?? `code ${code}`})`));
       const denial = exitDenial(signal, spawned.timedOut?.() ?? false);
       if (denial) emit({ type: 'sandbox_denial', ...denial });
       emit({ type: 'worker_exit', code, signal });
       resolve({ code, signal });
     };
-    if (child.exitCode !== null || child.signalCode !== null) done(child.exitCode, child.signalCode);
-    else child.once('exit', done);
+    if (child.exitCode !== null || child.signalCode !== null) void done(child.exitCode, child.signalCode);
+    else child.once('exit', (code, signal) => void done(code, signal));
   });
   child.on('error', (err) => peer.end(err));
 

@@ -50,14 +50,14 @@ export function connectToParent(opts: { maxMessageBytes?: number } = {}): Parent
   const socket = new net.Socket({ fd: CHANNEL_FD, readable: true, writable: true });
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
+  let closingLocally = false;
   const peer = new RpcPeer({
     maxMessageBytes: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     send: (line) => {
-      socket.write(line);
+      if (!socket.destroyed) socket.write(line);
     },
-    close: () => {
-      socket.destroy();
-    },
+    // A local close flushes what is already written (e.g. the last reply); a protocol failure drops it.
+    close: () => (closingLocally ? socket.end() : socket.destroy()),
   });
   socket.on('data', (chunk: Buffer) => peer.receive(chunk));
   socket.on('error', (err) => peer.end(new RpcProtocolError(`channel error: ${err.message}`)));
@@ -79,8 +79,8 @@ export function connectToParent(opts: { maxMessageBytes?: number } = {}): Parent
       return { status: raw.status, headers: raw.headers, body, text: () => body.toString('utf8') };
     },
     close() {
+      closingLocally = true;
       peer.close();
-      socket.end();
     },
     closed,
   };

@@ -160,6 +160,19 @@ for (const [label, spawner] of [
       });
     }
 
+    it('a message written just before the worker closes the channel is delivered', async () => {
+      const got: unknown[] = [];
+      const w = await startSandboxedWorker({
+        script: workerScript,
+        args: ['send-then-close'],
+        policy,
+        spawn: spawner,
+        handlers: { record: { params: z.strictObject({ last: z.string() }), handle: (p: { last: string }) => got.push(p.last.length) } },
+      });
+      assert.equal((await w.exited).code, 0, w.stderr());
+      assert.deepEqual(got, [3_000_000]);
+    });
+
     it('a worker that floods requests but never reads the replies is cut off (bounded buffering)', async () => {
       const { events, onEvent } = collect();
       const w = await startSandboxedWorker({
