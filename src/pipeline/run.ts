@@ -126,9 +126,6 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
   });
   const repoDir = opts.repoDir !== undefined ? opts.repoDir : change.repoDir;
   const readRoots = repoDir ? readRootsFor(path.resolve(repoDir), opts.gate?.readScope) : [];
-  const built = buildChangeContext(change, opts.gate ?? null);
-  const redacted = totalRedactions(built.redactions);
-  if (redacted > 0) await opts.audit.append({ kind: 'redaction', run_id: opts.runId, count: redacted, rules: Object.keys(built.redactions).sort() });
 
   const specs = new Map(topology.stages.map((s) => [s.name, s]));
   const providerOf = (s: StageSpec): string | null => s.provider ?? providers.defaultName;
@@ -177,6 +174,10 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
   for (const s of topology.stages) {
     if (!blocked.has(s.name) && workers.size < MAX_PREWARMED_WORKERS) workers.set(s.name, StageWorker.start(s.name, depsFor(s)));
   }
+  // while they boot: the structured context every stage receives
+  const built = buildChangeContext(change, opts.gate ?? null);
+  const redacted = totalRedactions(built.redactions);
+  if (redacted > 0) append({ kind: 'redaction', run_id: opts.runId, count: redacted, rules: Object.keys(built.redactions).sort() });
 
   const results = new Map<string, StageResult>();
   const outcomes = await runSchedule<StageOutput>({
