@@ -134,6 +134,16 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
     assert.deepEqual(r47.entries, { start: 4, end: 11 });
   });
 
+  it('exports and verifies a week without entries, chained after the last bundle', async () => {
+    const w48 = path.join(dir, 'w48');
+    await exportBundle({ log, period: isoWeekPeriod('2026-W48'), outDir: w48, signer: loadSignerKey(keyFile), generatorVersion: '0.1.0', previousDir: w47 });
+    const m = JSON.parse(readFileSync(path.join(w48, 'manifest.json'), 'utf8')) as Manifest;
+    assert.deepEqual([m.log.start.size, m.log.end.size], [11, 11]);
+    assert.equal(readFileSync(path.join(w48, 'entries.jsonl'), 'utf8'), '');
+    const r = verifyBundle({ dir: w48, trustedKeys: trusted, previousDir: w47 });
+    assert.deepEqual(r.problems, []);
+  });
+
   it('refuses to write into a non-empty folder', async () => {
     await assert.rejects(exportBundle({ log, period: isoWeekPeriod('2026-W47'), outDir: w47, signer: loadSignerKey(keyFile), generatorVersion: '0.1.0' }), /exists and is not empty/);
   });
