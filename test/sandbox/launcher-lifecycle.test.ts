@@ -112,7 +112,7 @@ describe('time and parent', () => {
     assert.match(setsid!, /^setsid=[1-9]/);
     const pid = Number(bg);
     assert.ok(pid > 0);
-    assert.ok(await waitUntil(() => !isRunning(pid), 10_000), `background pid ${pid} survived the sandbox`);
+    assert.ok(await waitUntil(() => !isRunning(pid), 30_000), `background pid ${pid} survived the sandbox`);
   });
 
   it('the command dies when its parent dies (PDEATHSIG)', async () => {
@@ -127,11 +127,11 @@ describe('time and parent', () => {
       setInterval(() => {}, 1000);`;
     const parent = spawn(process.execPath, ['--input-type=module', '-e', driver], { stdio: 'ignore' });
     try {
-      assert.ok(await waitUntil(() => { try { return readFileSync(pidFile, 'utf8').length > 0; } catch { return false; } }, 20_000), 'sandboxed child did not start');
+      assert.ok(await waitUntil(() => { try { return readFileSync(pidFile, 'utf8').length > 0; } catch { return false; } }, 60_000), 'sandboxed child did not start');
       const pid = Number(readFileSync(pidFile, 'utf8'));
       assert.ok(isRunning(pid));
       parent.kill('SIGKILL');
-      assert.ok(await waitUntil(() => !isRunning(pid), 10_000), `sandboxed pid ${pid} outlived its parent`);
+      assert.ok(await waitUntil(() => !isRunning(pid), 30_000), `sandboxed pid ${pid} outlived its parent`);
     } finally {
       parent.kill('SIGKILL');
     }

@@ -56,3 +56,18 @@ describe('seatbeltProfile', () => {
     assert.ok(!p.split('\n').includes('(allow default)'));
   });
 });
+
+describe('spawnSeatbelt fails closed', () => {
+  it('without /usr/bin/sandbox-exec (as on this Linux CI) it refuses with SandboxError (exit 4)', async () => {
+    const { spawnSeatbelt, SANDBOX_EXEC } = await import('../../src/sandbox/seatbelt-runner.js');
+    const { SandboxError } = await import('../../src/errors.js');
+    const { existsSync } = await import('node:fs');
+    assert.equal(existsSync(SANDBOX_EXEC), process.platform === 'darwin');
+    if (process.platform === 'darwin') return;
+    await assert.rejects(spawnSeatbelt(runtimePolicy({ allowDegraded: true }), '/bin/true', [], {}), (e: unknown) => {
+      assert.ok(e instanceof SandboxError);
+      assert.match(e.message, /sandbox-exec not found/);
+      return true;
+    });
+  });
+});
