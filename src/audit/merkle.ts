@@ -275,6 +275,48 @@ export class CompactRange {
 }
 
 /**
+ * CompactRange over lowercase hex hashes, for verify's hot loop: one-shot hashing straight to hex
+ * strings allocates no Buffer per hash, which roughly halves the cost of a node hash.
+ */
+export class HexCompactRange {
+  private readonly hashes: string[] = [];
+  private readonly sizes: number[] = [];
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  push(leafHex: string): void {
+    let h = leafHex;
+    let s = 1;
+    while (this.sizes.length > 0 && this.sizes[this.sizes.length - 1] === s) {
+      h = nodeHashHex(this.hashes.pop()!, h);
+      this.sizes.pop();
+      s *= 2;
+    }
+    this.hashes.push(h);
+    this.sizes.push(s);
+    this.count++;
+  }
+
+  root(): Buffer {
+    return Buffer.from(foldRange(this.hashes.map((h) => Buffer.from(h, 'hex'))));
+  }
+}
+
+/** Leaf hash of UTF-8 `text` as lowercase hex. */
+export function leafHashHexOfText(text: string): string {
+  return oneShot ? oneShot('sha256', '\u0000' + text, 'hex') : createHash('sha256').update(LEAF_PREFIX).update(text, 'utf8').digest('hex');
+}
+
+function nodeHashHex(leftHex: string, rightHex: string): string {
+  nodeInput.write(leftHex, 1, 'hex');
+  nodeInput.write(rightHex, 1 + HASH_SIZE, 'hex');
+  return oneShot ? oneShot('sha256', nodeInput, 'hex') : createHash('sha256').update(nodeInput).digest('hex');
+}
+
+/**
  * Complete subtrees that become available when leaves are appended at firstIndex.. (for the node
  * cache). `frontier` are the hashes of rangeRefs(0, firstIndex), the existing right edge.
  */

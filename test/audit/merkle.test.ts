@@ -6,7 +6,9 @@ import { packageRoot } from '../../src/paths.js';
 import {
   CompactRange,
   EMPTY_ROOT,
+  HexCompactRange,
   ProofError,
+  leafHashHexOfText,
   consistencyProofRanges,
   inclusionProofRanges,
   leafHash,
@@ -105,12 +107,17 @@ describe('tree building and proof generation', () => {
     for (const batch of [1, 3, 7]) {
       const { leaves, getNodes } = buildTree(70, batch);
       const stream = new CompactRange();
+      const hexStream = new HexCompactRange();
       for (let size = 0; size <= leaves.length; size++) {
         const want = mth(leaves.slice(0, size));
         const [got] = size === 0 ? [EMPTY_ROOT] : await resolveRanges([{ start: 0, n: size }], getNodes);
         assert.deepEqual(Buffer.from(got!), Buffer.from(want), `size ${size} batch ${batch}`);
         assert.deepEqual(Buffer.from(stream.root()), Buffer.from(want), `stream size ${size}`);
-        if (size < leaves.length) stream.push(leaves[size]!);
+        assert.deepEqual(hexStream.root(), Buffer.from(want), `hex stream size ${size}`);
+        if (size < leaves.length) {
+          stream.push(leaves[size]!);
+          hexStream.push(leaves[size]!.toString('hex'));
+        }
       }
     }
   });
@@ -131,6 +138,12 @@ describe('tree building and proof generation', () => {
         verifyConsistency(s1, size, root1, root, proof);
         if (s1 < size) assert.throws(() => verifyConsistency(s1, size, leafHash(Buffer.from('x')), root, proof));
       }
+    }
+  });
+
+  it('hashes entry text exactly like its UTF-8 bytes', () => {
+    for (const text of ['{"a":"plain"}', '{"a":"é ✓ 𝄞"}', '']) {
+      assert.equal(leafHashHexOfText(text), leafHash(Buffer.from(text, 'utf8')).toString('hex'));
     }
   });
 
