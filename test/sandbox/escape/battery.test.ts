@@ -38,8 +38,13 @@ const pythonSource = fs.readFileSync(path.join(packageRoot, 'test', 'sandbox', '
 const PYTHON = '/usr/bin/python3';
 
 const isRoot = process.getuid?.() === 0;
-/** A uid of its own (when we can pick one), so kill(-1) and RLIMIT_NPROC touch nothing else on the box. */
-const battery = isRoot ? { uid: 64123, gid: 64123 } : { uid: process.getuid!(), gid: process.getgid!() };
+/**
+ * A uid of its own per run (when we can pick one), so kill(-1) and RLIMIT_NPROC touch nothing else
+ * on the box, not even another battery run at the same time (the unconfined kill(-1) control kills
+ * every process of its uid). Kept below 65534 so containers with a 16-bit uid map can use it.
+ */
+const batteryUid = 61000 + (process.pid % 4000);
+const battery = isRoot ? { uid: batteryUid, gid: batteryUid } : { uid: process.getuid!(), gid: process.getgid!() };
 
 type Runner = 'node' | 'python' | 'sh';
 interface Attack {
