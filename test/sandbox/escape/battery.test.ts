@@ -23,6 +23,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../../../src/paths.js';
 import type { ResolvedAddress } from '../../../src/sandbox/egress-broker.js';
+import { runDoctor } from '../../../src/sandbox/doctor.js';
 import { spawnSandboxed } from '../../../src/sandbox/launcher.js';
 import { runtimePolicy, type SandboxPolicy } from '../../../src/sandbox/policy.js';
 import { RpcErrorCode } from '../../../src/sandbox/rpc.js';
@@ -486,6 +487,15 @@ const attacks: Attack[] = [
 const judgedAfter = new Set(['leave a background process running after the sandbox ends', 'sh: background process surviving the sandbox']);
 
 describe('escape battery: every attack is denied under the real launcher', { timeout: 600_000 }, () => {
+  it('the launcher is built and every Linux layer is enforced on this machine (fails, never skips)', async () => {
+    const report = await runDoctor();
+    const missing = report.checks.filter((c) => !c.enforced).map((c) => `${c.layer}: ${c.detail}`);
+    assert.ok(report.launcher.ok, `launcher: ${report.launcher.error ?? ''}`);
+    assert.deepEqual(missing, [], 'layers not enforced');
+    assert.ok(report.ok);
+    assert.ok((report.landlockAbi ?? 0) >= 3, `Landlock ABI ${report.landlockAbi}`);
+  });
+
   it('has at least 40 attacks', () => assert.ok(attacks.length >= 40, String(attacks.length)));
 
   for (const a of attacks) {
