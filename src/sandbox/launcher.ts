@@ -50,6 +50,28 @@ export function assertLauncher(file: string = defaultLauncherPath()): string {
   return file;
 }
 
+/**
+ * Process groups of sandboxes still running. If this process exits while they run (an uncaught
+ * error, process.exit), their commands die by PDEATHSIG, but what they started in the background
+ * would not: kill the groups on the way out.
+ */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+function trackGroup(pgid: number): void {
+  liveGroups.add(pgid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const g of liveGroups) {
+      try {
+        process.kill(-g, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
 function normalizeStdio(stdio: StdioOptions | undefined): unknown[] {
   if (stdio === undefined) return ['ignore', 'pipe', 'pipe'];
   if (typeof stdio === 'string') return [stdio, stdio, stdio];
@@ -149,12 +171,14 @@ export async function spawnSandboxed(
       // ESRCH: the group is already gone
     }
   };
+  if (child.pid !== undefined) trackGroup(child.pid);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
       if (timer) clearTimeout(timer);
       // The command is gone; anything it left running in its group (the launcher denies setsid and
       // setpgid, so nothing can leave the group) goes with it.
       killGroup();
+      if (child.pid !== undefined) liveGroups.delete(child.pid);
       resolve({ code, signal });
     });
   });

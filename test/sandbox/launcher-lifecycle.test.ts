@@ -115,6 +115,27 @@ describe('time and parent', () => {
     assert.ok(await waitUntil(() => !isRunning(pid), 30_000), `background pid ${pid} survived the sandbox`);
   });
 
+  it('when the parent exits (process.exit) while a sandbox runs, its background processes go too', async () => {
+    const pidFile = path.join(root, 'bg-pid.txt');
+    const driver = `
+      import { spawnSandboxed } from ${JSON.stringify(new URL('../../src/sandbox/launcher.js', import.meta.url).href)};
+      import { runtimePolicy } from ${JSON.stringify(new URL('../../src/sandbox/policy.js', import.meta.url).href)};
+      import { writeFileSync } from 'node:fs';
+      const sp = await spawnSandboxed(runtimePolicy({ writePaths: [${JSON.stringify(scratch)}] }), '/bin/sh',
+        ['-c', 'sleep 300 </dev/null >/dev/null 2>&1 & echo $!; sleep 300'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      sp.child.stdout.once('data', (d) => { writeFileSync(${JSON.stringify(pidFile)}, String(d).trim()); process.exit(0); });`;
+    const parent = spawn(process.execPath, ['--input-type=module', '-e', driver], { stdio: 'ignore' });
+    try {
+      const code = await new Promise((r) => parent.once('exit', r));
+      assert.equal(code, 0);
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      assert.ok(pid > 0);
+      assert.ok(await waitUntil(() => !isRunning(pid), 30_000), `background pid ${pid} outlived the parent`);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
   it('the command dies when its parent dies (PDEATHSIG)', async () => {
     const pidFile = path.join(root, 'pid.txt');
     // An intermediate Node process is the parent: it starts the sandboxed sleeper, then we kill it.
