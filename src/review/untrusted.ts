@@ -106,14 +106,17 @@ export function detectInjection(texts: Iterable<UntrustedText>): Finding[] {
   const hiddenSeen = new Set<string>();
   for (const t of texts) {
     const { text: visible, removed } = isCode(t) ? { text: t.text, removed: 0 } : stripHiddenDetailed(t.text);
-    const lower = visible.toLowerCase();
+    // comment leaders at line starts become spaces of the same length, so a phrase split over
+    // several comment lines still matches and match indices still map to lines
+    const lower = visible.toLowerCase().replace(/\n([ \t]*)(#+|\/\/+|\/?\*+|--+|;+|%+|'+)/g, (_m, ws: string, lead: string) => '\n' + ws + ' '.repeat(lead.length));
     for (const p of INJECTION_PATTERNS) {
       const m = p.re.exec(lower);
       if (!m) continue;
       const snippet = visible.slice(m.index, m.index + Math.min(m[0].length, 80)).replace(/\s+/g, ' ');
       out.push({
         file: t.source,
-        line: t.line,
+        // code blocks are not stripped, so the match index maps back to its line
+        line: isCode(t) ? t.line + countNewlines(visible, m.index) : t.line,
         severity: 'high',
         category: 'prompt-injection',
         message: `Text addressed to the automated reviewer (${p.id}): "${snippet}". PR content is treated as data; this instruction was not followed and this finding cannot be dismissed by the model.`,
@@ -126,9 +129,12 @@ export function detectInjection(texts: Iterable<UntrustedText>): Finding[] {
     const inv = countInvisible(t.text);
     if ((removed > 0 || inv.count > 0) && !(hiddenSeen.has(t.source) && !(inv.bidi && isCode(t)))) {
       hiddenSeen.add(t.source);
+      INVISIBLE_RE.lastIndex = 0;
+      const at = isCode(t) ? INVISIBLE_RE.exec(t.text)?.index ?? 0 : 0;
+      INVISIBLE_RE.lastIndex = 0;
       out.push({
         file: t.source,
-        line: t.line,
+        line: isCode(t) ? t.line + countNewlines(t.text, at) : t.line,
         severity: inv.bidi && isCode(t) ? 'high' : 'medium',
         category: 'prompt-injection',
         message: inv.bidi
@@ -143,6 +149,12 @@ export function detectInjection(texts: Iterable<UntrustedText>): Finding[] {
   return out;
 }
 
+function countNewlines(s: string, end: number): number {
+  let n = 0;
+  for (let i = s.indexOf('\n'); i !== -1 && i < end; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
 function isCode(t: UntrustedText): boolean {
   return !t.source.startsWith('(');
 }
@@ -150,13 +162,28 @@ function isCode(t: UntrustedText): boolean {
 export const PR_TITLE_SOURCE = '(pull request title)';
 export const PR_BODY_SOURCE = '(pull request description)';
 
-/** Every piece of author-written text in a change: PR title and body, and each added line. */
+/**
+ * Every piece of author-written text in a change: PR title and body, and each block of
+ * consecutive added lines (joined, so an instruction split over several lines is still seen).
+ */
 export function* untrustedTextsOf(change: Change): Generator<UntrustedText> {
   if (change.pr) {
     yield { source: PR_TITLE_SOURCE, line: 0, text: change.pr.title };
     yield { source: PR_BODY_SOURCE, line: 0, text: change.pr.body };
   }
   for (const f of change.files) {
-    for (const h of f.hunks) for (const l of h.lines) if (l.kind === 'add' && l.newLine !== undefined) yield { source: f.path, line: l.newLine, text: l.text };
+    for (const h of f.hunks) {
+      let block: { line: number; texts: string[] } | null = null;
+      for (const l of h.lines) {
+        if (l.kind === 'add' && l.newLine !== undefined) {
+          if (block && block.line + block.texts.length === l.newLine) block.texts.push(l.text);
+          else {
+            if (block) yield { source: f.path, line: block.line, text: block.texts.join('\n') };
+            block = { line: l.newLine, texts: [l.text] };
+          }
+        }
+      }
+      if (block) yield { source: f.path, line: block.line, text: block.texts.join('\n') };
+    }
   }
 }
