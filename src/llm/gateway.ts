@@ -125,14 +125,17 @@ export class LlmGateway {
     if (!provider) throw new LlmError('bad_request', `provider "${ctx.provider}" is not configured`);
     const { request, counts } = redactRequest(rawReq);
     const redacted = totalRedactions(counts);
-    const record = async (write: Promise<unknown>): Promise<void> => {
+    const record = async (write: () => Promise<unknown>): Promise<void> => {
       if (opts.deferAudit) {
-        write.catch(() => undefined);
-        opts.deferAudit(write);
-      } else await write;
+        // The audit store may write synchronously (SQLite with fsync on this thread): start it
+        // after the answer has gone back to the worker, so the fsync overlaps the worker's turn.
+        const p = new Promise<unknown>((resolve, reject) => setImmediate(() => write().then(resolve, reject)));
+        p.catch(() => undefined);
+        opts.deferAudit(p);
+      } else await write();
     };
     if (redacted > 0) {
-      await record(this.opts.audit.append({ kind: 'redaction', run_id: this.opts.runId, stage: ctx.stage, count: redacted, rules: Object.keys(counts).sort() }));
+      await record(() => this.opts.audit.append({ kind: 'redaction', run_id: this.opts.runId, stage: ctx.stage, count: redacted, rules: Object.keys(counts).sort() }));
     }
     const maxRetries = this.opts.maxRetries ?? DEFAULT_MAX_RETRIES;
     const cap = this.opts.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS;
@@ -153,7 +156,7 @@ export class LlmGateway {
     }
   }
 
-  private async attempt(provider: Provider, ctx: CallContext, request: CompletionRequest, outer: AbortSignal, record: (w: Promise<unknown>) => Promise<void>): Promise<CompletionResult> {
+  private async attempt(provider: Provider, ctx: CallContext, request: CompletionRequest, outer: AbortSignal, record: (w: () => Promise<unknown>) => Promise<void>): Promise<CompletionResult> {
     const budget = this.opts.tokenBudget;
     if (budget !== undefined && this.used >= budget) {
       throw new LlmError('budget_exceeded', `run token budget of ${budget} tokens is used up (${this.used} used)`);
@@ -203,12 +206,10 @@ export class LlmGateway {
       status: failure ? 'error' : 'ok',
       error_class: failure ? failure.errorClass : null,
     };
-    await record(
-      (async () => {
-        const blob = await this.opts.audit.putBlob(blobText);
-        await this.opts.audit.append({ ...entryBase, blob });
-      })(),
-    );
+    await record(async () => {
+      const blob = await this.opts.audit.putBlob(blobText);
+      await this.opts.audit.append({ ...entryBase, blob });
+    });
     if (failure) throw failure;
     if (budget !== undefined && this.used > budget) {
       throw new LlmError('budget_exceeded', `run token budget of ${budget} tokens exceeded (${this.used} used)`);

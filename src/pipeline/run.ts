@@ -140,11 +140,14 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
   const errorClasses = new Map<string, string>();
   const auditWrites: Promise<unknown>[] = [];
   // tracked, awaited at the end; the no-op catch only keeps an early failure from counting as unhandled
-  const track = (p: Promise<unknown>): void => {
+  // Started on the next turn of the event loop: the SQLite store writes (and fsyncs) synchronously,
+  // and that must not delay handing the next stage its input. Order of entries is kept (FIFO).
+  const track = (write: () => Promise<unknown>): void => {
+    const p = new Promise<unknown>((resolve, reject) => setImmediate(() => write().then(resolve, reject)));
     p.catch(() => undefined);
     auditWrites.push(p);
   };
-  const append = (e: EntryInput): void => track(opts.audit.append(e));
+  const append = (e: EntryInput): void => track(() => opts.audit.append(e));
   const depsFor = (s: StageSpec): StageRunDeps => {
     const providerName = providerOf(s)!;
     const resolved = providers.byName.get(providerName)!;
@@ -242,7 +245,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
           ...(blob ? { output_blob: blob } : {}),
         });
       };
-      track(finishEntry());
+      track(finishEntry);
       opts.progress?.stageFinished?.(r);
     },
   });

@@ -180,7 +180,6 @@ export class StageWorker {
   async run(input: StageInput, signal: AbortSignal): Promise<StageOutput> {
     this.signal = signal;
     const h = await this.ready;
-    this.deps.onStarted?.({ agentId: this.agentId, degraded: h.degraded });
     const aborted = new Promise<never>((_, reject) => {
       const onAbort = (): void => reject(new Error('stage aborted (deadline)'));
       if (signal.aborted) onAbort();
@@ -194,7 +193,9 @@ export class StageWorker {
     aborted.catch(() => undefined);
     let raw: unknown;
     try {
-      raw = await Promise.race([h.request(STAGE_RUN, input), aborted, died]);
+      const answer = h.request(STAGE_RUN, input);
+      this.deps.onStarted?.({ agentId: this.agentId, degraded: h.degraded });
+      raw = await Promise.race([answer, aborted, died]);
     } catch (err) {
       if (this.providerFailure) throw this.providerFailure;
       // a broken channel usually means the worker died: say why, from its last stderr lines
