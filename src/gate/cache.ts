@@ -103,10 +103,13 @@ export class GraphStore<T> {
       writeFileSync(tmp, JSON.stringify({ format: CACHE_FORMAT, key, graph }));
       renameSync(tmp, file);
       const graphs = readdirSync(this.dir)
-        .filter((n) => n.startsWith(`${CACHE_FORMAT}-graph-`) && n.endsWith('.json'))
+        .filter((n) => /^gate-v\d+-graph-.*\.json$/.test(n))
         .map((n) => ({ n, t: statSync(path.join(this.dir!, n)).mtimeMs }))
         .sort((a, b) => b.t - a.t);
-      for (const old of graphs.slice(this.keep)) rmSync(path.join(this.dir, old.n), { force: true });
+      // older formats are never read again; beyond that keep the newest few
+      const stale = graphs.filter((g) => !g.n.startsWith(`${CACHE_FORMAT}-`));
+      const current = graphs.filter((g) => g.n.startsWith(`${CACHE_FORMAT}-`));
+      for (const old of [...stale, ...current.slice(this.keep)]) rmSync(path.join(this.dir, old.n), { force: true });
     } catch {
       // an unwritable cache only costs time on the next run
     }

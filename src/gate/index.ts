@@ -52,8 +52,10 @@ export async function evaluateGate(opts: EvaluateGateOptions): Promise<GateResul
   const cacheDir = opts.cacheDir === null ? undefined : (opts.cacheDir ?? config.cache_dir ?? defaultCacheDir());
   const caches = opts.caches ?? new GraphCaches(cacheDir);
   const filter = { languages: config.languages, exclude: config.exclude };
-  const baseGraph = await buildCallGraph(readRevisionSources(opts.repoDir, mergeBase, filter), caches);
-  const headGraph = await buildCallGraph(readRevisionSources(opts.repoDir, headCommit, filter), caches);
+  const baseSources = readRevisionSources(opts.repoDir, mergeBase, filter);
+  const headSources = readRevisionSources(opts.repoDir, headCommit, filter, baseSources);
+  const baseGraph = await buildCallGraph(baseSources, caches);
+  const headGraph = await buildCallGraph(headSources, caches);
   caches.save();
   return decide({ base: { commit: mergeBase, graph: baseGraph }, head: { commit: headCommit, graph: headGraph }, changes, config });
 }

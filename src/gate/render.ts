@@ -2,6 +2,11 @@ import type { GateResult } from './types.js';
 
 const MAX_LISTED = 50;
 
+/** File names come from the pull request: control characters (terminal escapes, newlines) are shown escaped. */
+function safe(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** Terminal/Markdown-friendly text of a decision: the verdict first, then the evidence. */
 export function renderGateText(r: GateResult): string {
   const out: string[] = [];
@@ -11,7 +16,7 @@ export function renderGateText(r: GateResult): string {
   const section = (title: string, lines: string[]): void => {
     if (lines.length === 0) return;
     out.push(`${title}:`);
-    for (const l of lines.slice(0, MAX_LISTED)) out.push(`  ${l}`);
+    for (const l of lines.slice(0, MAX_LISTED)) out.push(`  ${safe(l)}`);
     if (lines.length > MAX_LISTED) out.push(`  … and ${lines.length - MAX_LISTED} more (see --json)`);
   };
   section('regulated roots changed', byKind('root-changed'));
@@ -23,7 +28,7 @@ export function renderGateText(r: GateResult): string {
   const changed = [...new Set(r.changedFunctions.map((c) => c.id))];
   out.push(`changed files: ${r.changedFiles.length}; changed definitions: ${changed.length}; regulated roots in head: ${r.roots.length}`);
   const scoped = r.zones.filter((z) => !z.requiresReview).map((z) => z.name);
-  if (scoped.length > 0) out.push(`zones touched (no obligations): ${scoped.join(', ')}`);
+  if (scoped.length > 0) out.push(`zones touched (no obligations): ${safe(scoped.join(', '))}`);
   if (!r.flagged && changed.length > 0) section('changed definitions (none on a regulated path)', changed);
   return out.join('\n') + '\n';
 }

@@ -98,7 +98,7 @@ export function resolveCommit(repoDir: string, ref: string): string {
 /**
  * Source files of a commit, read from git objects (never from the working tree).
  */
-export function readRevisionSources(repoDir: string, commit: string, filter: SourceFilter = {}): SourceFile[] {
+export function readRevisionSources(repoDir: string, commit: string, filter: SourceFilter = {}, known?: SourceFile[]): SourceFile[] {
   const accept = makeFilter(filter);
   const listing = git(repoDir, ['ls-tree', '-r', '-z', '--full-tree', commit]);
   const wanted: { path: string; hash: string; language: GateLanguage }[] = [];
@@ -112,13 +112,20 @@ export function readRevisionSources(repoDir: string, commit: string, filter: Sou
     if (lang) wanted.push({ path: file, hash, language: lang });
   }
   if (wanted.length === 0) return [];
-  const buf = execFileSync('git', ['-C', repoDir, 'cat-file', '--batch'], {
-    input: wanted.map((w) => w.hash).join('\n') + '\n',
+  // blobs already read for the other revision are not read again
+  const texts = new Map((known ?? []).map((k) => [k.hash, k.text]));
+  const missing = wanted.filter((w) => !texts.has(w.hash));
+  const buf = missing.length === 0 ? Buffer.alloc(0) : execFileSync('git', ['-C', repoDir, 'cat-file', '--batch'], {
+    input: missing.map((w) => w.hash).join('\n') + '\n',
     maxBuffer: 1 << 30,
   });
   const out: SourceFile[] = [];
-  let pos = 0;
   for (const w of wanted) {
+    const text = texts.get(w.hash);
+    if (text !== undefined) out.push({ path: w.path, text, hash: w.hash, language: w.language });
+  }
+  let pos = 0;
+  for (const w of missing) {
     const nl = buf.indexOf(10, pos);
     const header = buf.subarray(pos, nl).toString('utf8');
     const size = Number(header.split(' ')[2]);
@@ -127,5 +134,5 @@ export function readRevisionSources(repoDir: string, commit: string, filter: Sou
     pos = nl + 1 + size + 1;
     out.push({ path: w.path, text: content.toString('utf8'), hash: w.hash, language: w.language });
   }
-  return out;
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -49,3 +49,25 @@ describe('diff parsing and names', () => {
     assert.equal(absoluteModule('pkg.sub.mod', false, 'os.path'), 'os.path');
   });
 });
+
+describe('text rendering', () => {
+  it('escapes control characters from file names', async () => {
+    const { renderGateText } = await import('../../src/gate/render.js');
+    const text = renderGateText({
+      flagged: true,
+      reasons: [{ kind: 'unparsable', message: 'cannot analyse changed file a\u001b[2Jb.py (head): syntax error near line 1\nfake: pass', file: 'x' }],
+      paths: [],
+      changedFunctions: [],
+      zones: [],
+      readScope: [],
+      unparsable: [],
+      changedFiles: [],
+      base: 'a'.repeat(40),
+      head: 'b'.repeat(40),
+      roots: [],
+    });
+    assert.ok(!text.includes('\u001b'));
+    assert.ok(text.includes('a\\x1b[2Jb.py'));
+    assert.ok(text.includes('line 1\\x0afake: pass'));
+  });
+});
