@@ -79,7 +79,7 @@ export class SqliteLogStore implements LogStore {
 
   constructor(file: string, opts: SqliteStoreOptions = {}) {
     this.location = file;
-    if (opts.mustExist && !existsSync(file)) throw new Error(`audit database ${file} does not exist`);
+    if (opts.mustExist && !existsSync(file)) throw new Error('no such file');
     const created = !existsSync(file);
     if (created) mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     this.db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.mustExist ?? false, timeout: opts.busyTimeoutMs ?? 60_000 });
