@@ -348,7 +348,12 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     const d = v - (inputRedactions[k] ?? 0);
     if (d > 0) outputOnly[k] = d;
   }
-  if (totalRedactions(outputOnly) > 0) await audit.append({ kind: 'redaction', run_id: runId, stage: 'output', count: totalRedactions(outputOnly), rules: Object.keys(outputOnly).sort() });
+  // one entry per kind, so the log carries the count of each kind of secret kept out of outputs
+  if (totalRedactions(outputOnly) > 0) {
+    await audit.appendMany(
+      (Object.entries(outputOnly) as [string, number][]).sort(([a], [b]) => (a < b ? -1 : 1)).map(([kind, count]) => ({ kind: 'redaction' as const, run_id: runId, stage: 'output', count, rules: [kind] })),
+    );
+  }
   await audit.append({
     kind: 'run_finished',
     run_id: runId,
