@@ -1,6 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import type { AuditLog } from '../audit/index.js';
 import { UsageError } from '../errors.js';
+import { CHECK_NAME } from '../review/github.js';
 import type { ApprovalEntry } from './approve.js';
 import { entriesOfKind, runFacts } from './log-facts.js';
 
@@ -89,4 +90,57 @@ export async function importGithubApprovals(opts: ImportGithubOptions): Promise<
     for (const i of inputs) imported.push({ v: 1, ...i });
   }
   return { imported, skipped };
+}
+
+export interface ApprovalCheckOptions {
+  /** "owner/name". */
+  repository: string;
+  headSha: string;
+  approved: boolean;
+  /** One line for the check title / status description. */
+  summary: string;
+  token: string;
+  apiUrl?: string;
+}
+
+function httpStatusOf(err: unknown): number | undefined {
+  const s = (err as { status?: unknown }).status;
+  return typeof s === 'number' ? s : undefined;
+}
+
+/**
+ * Turns the `bulwark` check on the reviewed head commit green once the run is approved (or keeps it
+ * "action required"): a check run when the token may create them, else a commit status with the
+ * same context, as `bulwark review` publishes.
+ */
+export async function publishApprovalCheck(opts: ApprovalCheckOptions): Promise<{ kind: 'check-run' | 'status'; id: number }> {
+  const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(opts.repository);
+  if (!m) throw new UsageError(`--github-repo "${opts.repository}" is not owner/name`);
+  const [, owner, repo] = m as unknown as [string, string, string];
+  const octokit = new Octokit({ auth: opts.token, ...(opts.apiUrl ? { baseUrl: opts.apiUrl.replace(/\/+$/, '') } : {}), request: { retries: 0 } });
+  const title = opts.approved ? 'Approved: required approvals recorded' : 'Approval required';
+  try {
+    const { data } = await octokit.rest.checks.create({
+      owner,
+      repo,
+      name: CHECK_NAME,
+      head_sha: opts.headSha,
+      status: 'completed',
+      conclusion: opts.approved ? 'success' : 'action_required',
+      output: { title, summary: opts.summary.slice(0, 60_000) },
+    });
+    return { kind: 'check-run', id: data.id };
+  } catch (err) {
+    // a GITHUB_TOKEN without checks: write (or not a GitHub App) falls back to a commit status
+    if (httpStatusOf(err) !== 403 && httpStatusOf(err) !== 404) throw err;
+  }
+  const { data } = await octokit.rest.repos.createCommitStatus({
+    owner,
+    repo,
+    sha: opts.headSha,
+    state: opts.approved ? 'success' : 'failure',
+    context: CHECK_NAME,
+    description: `${title}: ${opts.summary}`.slice(0, 140),
+  });
+  return { kind: 'status', id: data.id };
 }

@@ -36,6 +36,8 @@ export interface ZoneStatus {
 export interface ApprovalStatus {
   runId: string;
   changeHash: string | null;
+  /** Head commit the run reviewed, when recorded. */
+  head: string | null;
   flagged: boolean;
   approved: boolean;
   zones: ZoneStatus[];
@@ -85,13 +87,14 @@ export async function approvalStatus(opts: ApprovalStatusOptions): Promise<Appro
   const facts = await runFacts(opts.store, opts.runId);
   if (!facts) throw new UsageError(`run ${opts.runId} is not in the audit log ${opts.store.location}`);
   const changeHash = facts.changeHash ?? null;
+  const head = facts.started?.entry.head ?? null;
   const reasons: string[] = [];
   if (!facts.gate) {
     // Fail closed: without a recorded gate decision nothing says the change may pass.
-    return { runId: opts.runId, changeHash, flagged: true, approved: false, zones: [], approvals: [], ignored: [], reasons: ['no gate decision recorded for this run'] };
+    return { runId: opts.runId, changeHash, head, flagged: true, approved: false, zones: [], approvals: [], ignored: [], reasons: ['no gate decision recorded for this run'] };
   }
   const gate = facts.gate.entry;
-  if (!gate.flagged) return { runId: opts.runId, changeHash, flagged: false, approved: true, zones: [], approvals: [], ignored: [], reasons: ['gate did not flag the change'] };
+  if (!gate.flagged) return { runId: opts.runId, changeHash, head, flagged: false, approved: true, zones: [], approvals: [], ignored: [], reasons: ['gate did not flag the change'] };
 
   const counted: CountedApproval[] = [];
   const ignored: ApprovalStatus['ignored'] = [];
@@ -129,5 +132,5 @@ export async function approvalStatus(opts: ApprovalStatusOptions): Promise<Appro
     if (z.rejectedBy.length > 0) parts.push(`rejected by ${z.rejectedBy.join(', ')}`);
     reasons.push(parts.join('; '));
   }
-  return { runId: opts.runId, changeHash, flagged: true, approved: zones.every((z) => z.satisfied), zones, approvals: counted, ignored, reasons };
+  return { runId: opts.runId, changeHash, head, flagged: true, approved: zones.every((z) => z.satisfied), zones, approvals: counted, ignored, reasons };
 }

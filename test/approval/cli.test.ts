@@ -100,9 +100,19 @@ describe('bulwark approve / gate status / trailers / incident (CLI)', { timeout:
 
   it('imports GitHub PR approvals (method github) from the REST API, refusing the PR author and stale commits', async () => {
     const requests: string[] = [];
-    const server: Server = createServer((req, res) => {
+    const posted: { url: string; body: Record<string, unknown> }[] = [];
+    const server: Server = createServer(async (req, res) => {
       requests.push(`${req.method} ${req.url} auth=${req.headers.authorization ?? ''}`);
       res.setHeader('content-type', 'application/json');
+      if (req.method === 'POST') {
+        const chunks: Buffer[] = [];
+        for await (const c of req) chunks.push(c as Buffer);
+        posted.push({ url: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
+        // a GITHUB_TOKEN without checks: write → the status API is used instead
+        res.statusCode = req.url === '/repos/bank/payments/check-runs' ? 403 : 201;
+        res.end(JSON.stringify(res.statusCode === 403 ? { message: 'Resource not accessible by integration' } : { id: 77 }));
+        return;
+      }
       if (req.url === '/repos/bank/payments/pulls/7') {
         res.end(JSON.stringify({ number: 7, head: { sha: fx.head }, user: { login: 'dev-author' } }));
       } else if (req.url?.startsWith('/repos/bank/payments/pulls/7/reviews')) {
@@ -144,8 +154,14 @@ describe('bulwark approve / gate status / trailers / incident (CLI)', { timeout:
         await log.close();
       }
       // the mapped GitHub login satisfies the lending-leads group
-      const s = await bulwark(['gate', 'status', '--run', fx.runId, ...common()]);
+      const s = await bulwark(['gate', 'status', '--run', fx.runId, '--github-repo', 'bank/payments', '--api-url', apiUrl, ...common()], { GITHUB_TOKEN: 'ghp_test_token' });
       assert.equal(s.code, 0, s.stdout + s.stderr);
+      assert.match(s.stdout, /github: status 77 on [0-9a-f]{40} set to success/);
+      assert.deepEqual(posted.map((p) => p.url), ['/repos/bank/payments/check-runs', `/repos/bank/payments/statuses/${fx.head}`]);
+      assert.equal(posted[0]!.body.conclusion, 'success');
+      assert.equal(posted[0]!.body.name, 'bulwark');
+      assert.equal(posted[1]!.body.state, 'success');
+      assert.equal(posted[1]!.body.context, 'bulwark');
     } finally {
       server.close();
     }

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { allowedSignersFile, dbLocation, loadEvidenceConfig, withEvidenceLog, type EvidenceFlags } from '../../approval/cli-support.js';
+import { publishApprovalCheck } from '../../approval/github.js';
 import { approvalStatus } from '../../approval/status.js';
 import { exportBundle } from '../../audit/export/bundle.js';
 import { isoWeekPeriod, rangePeriod } from '../../audit/export/period.js';
@@ -182,10 +183,12 @@ function registerGateStatus(program: Command, setExit: (code: number) => void): 
       .description('Exit 0 when the run is not flagged or its zones have the approvals they require, else 2')
       .requiredOption('--run <id>', 'the Bulwark run')
       .option('--allowed-signers <file>', 'OpenSSH allowed-signers file (default [approvals] allowed_signers)')
+      .option('--github-repo <owner/name>', "also set the `bulwark` check on the run's head commit (token from GITHUB_TOKEN)")
+      .option('--api-url <url>', 'GitHub REST API base URL (GitHub Enterprise)', process.env.GITHUB_API_URL)
       .option('--json', 'print the status as JSON'),
   ).action(async function (this: Command) {
     // The parent `gate` command has flags of the same names; take whichever level got them.
-    const o = this.optsWithGlobals<EvidenceFlags & { run: string; allowedSigners?: string; json?: boolean }>();
+    const o = this.optsWithGlobals<EvidenceFlags & { run: string; allowedSigners?: string; githubRepo?: string; apiUrl?: string; json?: boolean }>();
     const cfg = loadEvidenceConfig(o);
     const signers = allowedSignersFile(o.allowedSigners, cfg, false);
     const status = await withEvidenceLog(o, cfg, (log) =>
@@ -200,6 +203,15 @@ function registerGateStatus(program: Command, setExit: (code: number) => void): 
       for (const r of status.reasons) if (!r.startsWith('zone ')) lines.push(`  ${r}`);
       for (const i of status.ignored) lines.push(`  not counted: approval #${i.index} by ${i.reviewer}: ${i.reason}`);
       process.stdout.write(lines.join('\n') + '\n');
+    }
+    if (o.githubRepo !== undefined) {
+      const token = process.env.GITHUB_TOKEN;
+      if (!token) throw new UsageError('--github-repo needs a token in GITHUB_TOKEN');
+      const head = status.head;
+      if (!head || !/^[0-9a-f]{40}$/.test(head)) throw new UsageError(`run ${status.runId} recorded no head commit; cannot set its check`);
+      const summary = status.flagged ? (status.approved ? `approved by ${[...new Set(status.zones.flatMap((z) => z.approvedBy))].join(', ') || 'policy'}` : status.reasons.join('; ')) : 'not flagged';
+      const res = await publishApprovalCheck({ repository: o.githubRepo, headSha: head, approved: status.approved, summary, token, ...(o.apiUrl ? { apiUrl: o.apiUrl } : {}) });
+      if (!o.json) process.stdout.write(`  github: ${res.kind} ${res.id} on ${head} set to ${status.approved ? 'success' : 'approval required'}\n`);
     }
     setExit(status.approved ? ExitCode.Pass : ExitCode.ApprovalRequired);
   });
