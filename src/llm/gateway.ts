@@ -157,6 +157,8 @@ export class LlmGateway {
   }
 
   private async attempt(provider: Provider, ctx: CallContext, request: CompletionRequest, outer: AbortSignal, record: (w: () => Promise<unknown>) => Promise<void>): Promise<CompletionResult> {
+    // a stage that is over (deadline) gets no new calls, and nothing unsent is recorded as a call
+    if (outer.aborted) throw new LlmError('aborted', 'call aborted (stage or run deadline)');
     const budget = this.opts.tokenBudget;
     if (budget !== undefined && this.used >= budget) {
       throw new LlmError('budget_exceeded', `run token budget of ${budget} tokens is used up (${this.used} used)`);
