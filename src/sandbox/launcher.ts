@@ -120,7 +120,7 @@ function prepareForUid(policy: SandboxPolicy): void {
       throw new UsageError(`sandbox policy: ${kind} path ${p} is not accessible to uid ${uid} (mode ${(st.mode & 0o777).toString(8)})`);
   };
   for (const p of policy.readPaths) check(p, 'read', 4);
-  for (const p of policy.execPaths) check(p, 'exec', statSync(p).isDirectory() ? 5 : 5);
+  for (const p of policy.execPaths) check(p, 'exec', 5);
   for (const p of policy.writePaths) check(p, 'write', statSync(p).isDirectory() ? 7 : 6);
 }
 

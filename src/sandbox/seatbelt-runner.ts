@@ -3,7 +3,7 @@
  * Untested on real macOS in this CI (Linux only); kept small so it is easy to review.
  */
 import { spawn, type StdioOptions } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { SandboxError } from '../errors.js';
 import { launcherEnv } from './launcher-args.js';
 import type { SandboxedProcess, SpawnSandboxedOptions } from './launcher.js';
@@ -29,7 +29,14 @@ export async function spawnSeatbelt(
   if (!existsSync(SANDBOX_EXEC)) throw new SandboxError(`sandbox: ${SANDBOX_EXEC} not found; the macOS sandbox cannot be enforced`);
   if (!policy.allowDegraded)
     throw new SandboxError(`sandbox: on macOS these layers cannot be enforced (${SEATBELT_GAPS.map((g) => g.split(':')[0]).join(', ')}); pass --allow-degraded to accept`);
-  const withShell = { ...policy, execPaths: [...policy.execPaths, '/bin/sh'] };
+  // Seatbelt matches resolved paths (/tmp is /private/tmp on macOS): give it the real ones.
+  const real = (ps: string[]) => ps.map((p) => (existsSync(p) ? realpathSync(p) : p));
+  const withShell = {
+    ...policy,
+    readPaths: real(policy.readPaths),
+    writePaths: real(policy.writePaths),
+    execPaths: real([...policy.execPaths, '/bin/sh']),
+  };
   const env = launcherEnv(policy, process.env);
   const l = policy.limits;
   const script = `ulimit -c 0 -n ${l.openFiles} -t ${l.cpuSeconds} && exec "$@"`;

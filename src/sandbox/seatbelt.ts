@@ -50,6 +50,7 @@ export function seatbeltProfile(policy: SandboxPolicy): string {
     '(deny network*)',
     '(allow process-fork)',
     '(allow signal (target same-sandbox))',
+    '(allow process-info* (target same-sandbox))',
     '(allow sysctl-read)',
     '(allow file-read-metadata',
     ...ancestors(readable).map((a) => `  (literal ${sbplString(a)})`),
