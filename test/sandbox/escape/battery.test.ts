@@ -438,6 +438,7 @@ const attacks: Attack[] = [
   { runner: 'python', name: 'bpf() map creation', errno: EPERM },
   { runner: 'python', name: 'userfaultfd', errno: EPERM },
   { runner: 'python', name: 'keyring add_key', errno: EPERM },
+  { runner: 'python', name: 'execute a fileless binary from a memfd', errno: EPERM },
   // Foreign syscall ABIs exist on x86-64 (arm64 would need an AArch32 entry, not written yet).
   ...(process.arch === 'x64'
     ? ([
