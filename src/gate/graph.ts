@@ -104,8 +104,11 @@ async function buildFresh(sources: SourceFile[], caches: GraphCaches): Promise<C
       try {
         facts = await extractors[src.language](src.path, src.text);
       } catch (err) {
-        if (!(err instanceof ParseFailure)) throw err;
-        facts = { error: err.message };
+        // pathologically deep nesting (e.g. generated 10 000-term expressions) is reported like a
+        // parse failure: the file is listed as unanalysable and flags the change when it changed
+        if (err instanceof RangeError) facts = { error: 'nesting too deep to analyse' };
+        else if (err instanceof ParseFailure) facts = { error: err.message };
+        else throw err;
       }
       caches.facts.set(key, facts);
     }

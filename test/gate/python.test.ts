@@ -170,6 +170,13 @@ describe('gate on a Python repository', () => {
     assert.ok(reason && reason.message.includes('bank/report.py') && /syntax error near line \d+/.test(reason.message), JSON.stringify(r.reasons));
   });
 
+  it('a changed file nested too deeply to walk is flagged, not a crash', async () => {
+    const deep = `def total():\n    return ${Array.from({ length: 20000 }, () => 'one(1)').join(' + ')}\n`;
+    const r = await repo.gate(repo.branch('deep', { 'bank/deep.py': deep }));
+    assert.equal(r.flagged, true);
+    assert.ok(r.reasons.some((x) => x.kind === 'unparsable' && x.message.includes('bank/deep.py') && x.message.includes('nesting too deep')), JSON.stringify(r.reasons));
+  });
+
   it('configured roots replace the defaults', async () => {
     const head = repo.branch('custom-roots', { 'bank/report.py': edit(files['bank/report.py']!, 'str(x)', 'repr(x)') });
     const r = await repo.gate(head, { roots: ['bank.report.*'] });

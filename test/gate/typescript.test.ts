@@ -132,6 +132,13 @@ describe('gate on a TypeScript/JavaScript repository', () => {
     assert.deepEqual(r.changedFunctions.filter((c) => c.revision === 'head').map((c) => c.id).sort(), ['src.lib.rounding.unrelatedFormat', 'src.report.render']);
   });
 
+  it('a changed file nested too deeply to walk is flagged, not a crash', async () => {
+    const deep = `export function total(): number {\n  return ${Array.from({ length: 20000 }, () => 'one(1)').join(' + ')};\n}\nfunction one(x: number): number {\n  return x;\n}\n`;
+    const r = await repo.gate(repo.branch('deep', { 'src/deep.ts': deep }), { roots });
+    assert.equal(r.flagged, true);
+    assert.ok(r.reasons.some((x) => x.kind === 'unparsable' && x.message.includes('src/deep.ts')), JSON.stringify(r.reasons));
+  });
+
   it('a changed file with a syntax error is flagged with the reason', async () => {
     const r = await repo.gate(repo.branch('broken', { 'src/report.js': 'export function render(x {\n' }), { roots });
     assert.equal(r.flagged, true);

@@ -159,6 +159,7 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
     !!n && (ts.isArrowFunction(n) || ts.isFunctionExpression(n));
 
   // pass 1: definitions
+  const tooDeep = new Set<ts.SourceFile>();
   for (const { sf, rel, module } of ours) {
     const known = definitionsCache.get(sf);
     if (known) {
@@ -166,6 +167,18 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
       continue;
     }
     rec = { defs: [], decls: [], members: [] };
+    try {
+      walkDefinitions(sf, rel, module);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      unparsable.push({ file: rel, reason: 'nesting too deep to analyse' });
+      tooDeep.add(sf);
+      continue;
+    }
+    definitionsCache.set(sf, rec);
+    replay(rec);
+  }
+  function walkDefinitions(sf: ts.SourceFile, rel: string, module: string): void {
     addDef(sf, module, 'module', sf, rel);
     const visit = (node: ts.Node, scope: string, atModule: boolean): void => {
       const q = (name: string): string => (scope ? `${scope}.${name}` : name);
@@ -282,8 +295,6 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
       }
     };
     sf.forEachChild((c) => visit(c, module, true));
-    definitionsCache.set(sf, rec);
-    replay(rec);
   }
   // only names some repository definition carries can resolve to one; skip the checker for the rest
   const knownNames = new Set<string>();
@@ -403,7 +414,8 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
   const merge = (into: Map<string, Set<string>>, from: Iterable<[string, Iterable<string>]>): void => {
     for (const [k, vs] of from) for (const v of vs) edge(into, k, v);
   };
-  for (const { sf } of ours) {
+  for (const { sf, rel } of ours) {
+    if (tooDeep.has(sf)) continue;
     const key = edgeCache ? edgeKey(sf) : '';
     const cached = edgeCache?.get(key);
     if (cached) {
@@ -472,7 +484,13 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
       }
       node.forEachChild(visit);
     };
-    sf.forEachChild(visit);
+    try {
+      sf.forEachChild(visit);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      unparsable.push({ file: rel, reason: 'nesting too deep to analyse' });
+      continue;
+    }
     merge(allCalls, calls);
     merge(allReads, reads);
     edgeCache?.set(key, { calls: [...calls].map(([k, v]) => [k, [...v]]), reads: [...reads].map(([k, v]) => [k, [...v]]) });
