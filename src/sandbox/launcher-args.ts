@@ -83,6 +83,10 @@ export function parseLauncherReport(text: string): LauncherReport {
 export function launcherError(report: LauncherReport, status: number | null, signal: string | null): BulwarkError {
   const first = report.errors[0];
   if (first?.layer === 'policy') return new UsageError(`sandbox policy: ${first.message}`);
+  if (first?.layer === 'exec') {
+    if (/No such file or directory$/.test(first.message)) return new UsageError(`sandbox: command not found: ${first.message}`);
+    return new SandboxError(`sandbox: the command could not be started (is it under an exec path?): ${first.message}`);
+  }
   if (first) return new SandboxError(`sandbox: ${first.layer} cannot be enforced: ${first.message}`);
   const layer = status !== null ? LAUNCHER_STATUS[status] : undefined;
   if (layer) return new SandboxError(`sandbox: the launcher failed at the ${layer} step (status ${status})`);

@@ -154,6 +154,23 @@ describe('driver', () => {
     });
   });
 
+  it('a command outside the exec paths is refused by Landlock at execve → SandboxError (exit 4)', async () => {
+    const tools = path.join(root, 'tools');
+    mkdirSync(tools);
+    chmodSync(tools, 0o755);
+    const tool = path.join(tools, 'tool');
+    copyFileSync('/bin/true', tool);
+    chmodSync(tool, 0o755);
+    await assert.rejects(spawnSandboxed(runtimePolicy({ readPaths: [tools] }), tool, []), (e: unknown) => {
+      assert.ok(e instanceof SandboxError, String(e));
+      assert.match(e.message, /could not be started .*tool: Permission denied/);
+      return true;
+    });
+    // Positive control: granted as exec, it runs.
+    const sp = await spawnSandboxed(runtimePolicy({ execPaths: [tools] }), tool, [], { stdio: 'ignore' });
+    assert.equal(await new Promise((r) => sp.child.once('exit', r)), 0);
+  });
+
   it('a refusal inside the launcher surfaces as a rejected promise (SandboxError, exit 4), not a running child', async () => {
     // fd 3 is 'ignore' in the parent's stdio but asked to be kept: only the launcher can notice.
     await assert.rejects(

@@ -151,6 +151,10 @@ describe('launcher command line and report', () => {
     assert.ok(e3 instanceof UsageError);
     assert.match(e3.message, /\/x/);
     assert.match(launcherError({ degraded: [], errors: [] }, 109, null).message, /seccomp/);
+    assert.ok(launcherError(parseLauncherReport('error exec /x/y: No such file or directory\n'), 111, null) instanceof UsageError);
+    const denied = launcherError(parseLauncherReport('error exec /opt/tool: Permission denied\n'), 111, null);
+    assert.ok(denied instanceof SandboxError);
+    assert.match(denied.message, /could not be started .*exec path.*\/opt\/tool: Permission denied/);
   });
 });
 
