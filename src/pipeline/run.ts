@@ -86,6 +86,21 @@ export function readRootsFor(repoDir: string, readScope: readonly string[] | und
   return [...roots].filter((r, _, all) => !all.some((o) => o !== r && r.startsWith(o + path.sep)));
 }
 
+function providerHelp(p: string): string {
+  switch (p) {
+    case 'anthropic':
+      return 'set ANTHROPIC_API_KEY or [provider.anthropic] api_key_file';
+    case 'openai':
+      return 'set OPENAI_API_KEY and/or OPENAI_BASE_URL, or [provider.openai]';
+    case 'ollama':
+      return 'run Ollama on 127.0.0.1:11434 or set [provider.ollama] base_url';
+    case 'bedrock':
+      return 'add a [provider.bedrock] table';
+    default:
+      return 'known providers: anthropic, openai, bedrock, ollama';
+  }
+}
+
 /** Stage workers booted ahead of time; later stages start theirs when they become ready. */
 const MAX_PREWARMED_WORKERS = 16;
 
@@ -130,11 +145,11 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
   const specs = new Map(topology.stages.map((s) => [s.name, s]));
   const providerOf = (s: StageSpec): string | null => s.provider ?? providers.defaultName;
   const blocked = new Map<string, string>();
-  const noProvider = providers.defaultName === null && providers.byName.size === 0;
+  const noProvider = providers.byName.size === 0;
   for (const s of topology.stages) {
     const p = providerOf(s);
     if (p === null) blocked.set(s.name, NO_PROVIDER_HELP);
-    else if (!providers.byName.has(p)) blocked.set(s.name, `provider "${p}" is not configured (${NO_PROVIDER_HELP.replace(/^no provider configured /, '')})`);
+    else if (!providers.byName.has(p)) blocked.set(s.name, `provider "${p}" is not configured (${providerHelp(p)})`);
   }
 
   const errorClasses = new Map<string, string>();

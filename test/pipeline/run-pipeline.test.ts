@@ -231,5 +231,11 @@ describe('runPipeline: the seed topology end to end (real launcher, real SQLite 
     assert.equal(result.noProvider, true);
     assert.ok(result.stages.every((s) => s.status === 'not_run' && s.reason === NO_PROVIDER_HELP));
     assert.match(result.summaryMarkdown, /set ANTHROPIC_API_KEY/);
+    // a configured provider whose key is missing: same outcome, with that provider's instructions
+    const missing = await resolveProviders({ config: { default: 'anthropic' }, configDir: topo.dir, env: {}, probeOllama: false });
+    const r2 = await runPipeline({ topology: loadTopology(topo.file), change, audit: audit.audit, runId: 'run-missing', providers: missing });
+    assert.equal(r2.status, 'failed');
+    assert.equal(r2.noProvider, true);
+    assert.ok(r2.stages.every((s) => s.status === 'not_run' && s.reason === 'provider "anthropic" is not configured (set ANTHROPIC_API_KEY or [provider.anthropic] api_key_file)'));
   });
 });
