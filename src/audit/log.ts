@@ -189,7 +189,8 @@ export async function openAuditLogImpl(opts: OpenAuditLogOptions = {}): Promise<
   try {
     const requested = opts.origin ?? cfg.origin;
     // A log's origin is fixed when it is created; a random suffix keeps two logs apart.
-    const origin = checkOrigin(await store.initMeta('origin', checkOrigin(requested ?? `bulwark.local/audit/${randomBytes(8).toString('hex')}`)));
+    const stored = await store.getMeta('origin');
+    const origin = checkOrigin(stored ?? (await store.initMeta('origin', checkOrigin(requested ?? `bulwark.local/audit/${randomBytes(8).toString('hex')}`))));
     if (requested !== undefined && requested !== origin) {
       throw new UsageError(`audit log ${displayLocation(location)} has origin ${JSON.stringify(origin)}, not ${JSON.stringify(requested)}`);
     }

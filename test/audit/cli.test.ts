@@ -100,6 +100,19 @@ describe('bulwark audit CLI', { timeout: 180_000 }, () => {
     assert.equal(json.ok, true);
   });
 
+  it('proof checks a checkpoint file against the trusted key when given one', () => {
+    const cp = path.join(home, 'elsewhere', 'checkpoint');
+    const pub = path.join(home, 'config', 'bulwark', 'audit-key.pub');
+    const ok = bulwark('audit', 'proof', '--index', '1', '--checkpoint', cp, '--trusted-key', pub, '--json');
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(JSON.parse(ok.stdout).valid, true);
+    const forged = path.join(home, 'elsewhere', 'forged');
+    writeFileSync(forged, readFileSync(cp, 'utf8').replace(/\n2\n/, '\n1\n'));
+    const bad = bulwark('audit', 'proof', '--index', '0', '--checkpoint', forged, '--trusted-key', pub);
+    assert.equal(bad.code, 5);
+    assert.match(bad.stderr, /does not verify/);
+  });
+
   it('verify exits 3 for a missing database or trusted key', () => {
     const r = bulwark('audit', 'verify', '--db', path.join(home, 'nope.db'));
     assert.equal(r.code, 3);

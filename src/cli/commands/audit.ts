@@ -2,14 +2,14 @@ import { Command, Option } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadBulwarkConfig } from '../../config/bulwark-config.js';
-import { ExitCode, UsageError } from '../../errors.js';
+import { BulwarkError, ExitCode, UsageError } from '../../errors.js';
 import { resolveAuditConfigPaths, type AuditConfig } from '../../audit/config.js';
 import { decodeEntry, EntryError, type Entry, type EntryInput } from '../../audit/entries.js';
 import { writeKeyPair, loadVerifierKey } from '../../audit/keys.js';
 import { defaultKeyPath, defaultVerifyStatePath, displayLocation, publicKeyPathFor, resolveDbLocation } from '../../audit/locations.js';
 import { openAuditLogImpl, openStore, type AuditLogImpl } from '../../audit/log.js';
 import { verifyInclusion } from '../../audit/merkle.js';
-import { parseCheckpointBody, parseNote } from '../../audit/note.js';
+import { openCheckpoint, parseCheckpointBody, parseNote } from '../../audit/note.js';
 import { verifyLog, type VerifyReport } from '../../audit/verify.js';
 import { mergeTrusted, readVerifierState, writeVerifierState } from '../../audit/verify-state.js';
 import type { CommandModule } from '../command-module.js';
@@ -199,9 +199,11 @@ export const auditCommandModule: CommandModule = {
         .description('Print the inclusion proof of one entry against a checkpoint (default: the newest stored one)')
         .requiredOption('--index <n>', 'entry index')
         .option('--checkpoint <file>', 'prove against this checkpoint')
+        .option('--trusted-key <file>', "check the checkpoint's signature with this verifier key")
         .option('--json', 'print as JSON'),
-    ).action(async (o: CommonFlags & { index: string; checkpoint?: string; json?: boolean }) => {
+    ).action(async (o: CommonFlags & { index: string; checkpoint?: string; trustedKey?: string; json?: boolean }) => {
       const index = parseIndex(o.index);
+      const trusted = o.trustedKey !== undefined ? loadVerifierKey(o.trustedKey) : undefined;
       await withLog(o, { mustExist: true }, async (log) => {
         let note: string | null = null;
         if (o.checkpoint) note = readText(o.checkpoint, 'checkpoint file');
@@ -214,8 +216,9 @@ export const auditCommandModule: CommandModule = {
         if (note !== null) {
           let body;
           try {
-            body = parseCheckpointBody(parseNote(note).text);
+            body = trusted ? openCheckpoint(note, [trusted]) : parseCheckpointBody(parseNote(note).text);
           } catch (e) {
+            if (trusted) throw new BulwarkError(`checkpoint: ${(e as Error).message}`, ExitCode.Internal);
             throw new UsageError(`checkpoint: ${(e as Error).message}`);
           }
           if (body.origin !== log.origin) throw new UsageError(`checkpoint is for origin ${JSON.stringify(body.origin)}, not ${JSON.stringify(log.origin)}`);
