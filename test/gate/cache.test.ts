@@ -58,7 +58,7 @@ describe('gate parse cache', () => {
   it('a corrupt cache is ignored, never trusted', async () => {
     for (const f of readdirSync(cacheDir)) {
       const { writeFileSync } = await import('node:fs');
-      writeFileSync(path.join(cacheDir, f), '{"format": "gate-v3", "entries": 5, "graph": null, "key": null}');
+      writeFileSync(path.join(cacheDir, f), '{"format": "gate-v4", "entries": 5, "graph": null, "key": null}');
     }
     const c = new GraphCaches(cacheDir);
     const h = repo.branch('three', { 'pkg/m1.py': edit(files['pkg/m1.py']!, 'x + 1', 'x + 11') });

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildCallGraph, readDirectorySources, toPycg } from '../../src/gate/index.js';
 import { assertNotFlagged, assertPath, edit, FixtureRepo } from './fixture.js';
 
 // TypeScript names follow the default roots written in camelCase, configured explicitly.
@@ -143,5 +147,34 @@ describe('gate on a TypeScript/JavaScript repository', () => {
     const r = await repo.gate(repo.branch('broken', { 'src/report.js': 'export function render(x {\n' }), { roots });
     assert.equal(r.flagged, true);
     assert.ok(r.reasons.some((x) => x.kind === 'unparsable' && x.message.includes('src/report.js')), JSON.stringify(r.reasons));
+  });
+});
+
+describe('TypeScript call graph details', () => {
+  it('JSX elements call their components; unresolvable receivers fall back to same-named methods', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-tsx-'));
+    try {
+      writeFileSync(
+        path.join(dir, 'app.tsx'),
+        [
+          'export function PayButton(props: { amount: number }) {',
+          '  return <button onClick={() => settle(props.amount)}>pay</button>;',
+          '}',
+          'export function settle(a: number) { return a; }',
+          'export function Page() {',
+          '  return <div><PayButton amount={1} /></div>;',
+          '}',
+          'class Ledger { post(x: number) { return x; } }',
+          'export function untyped(l: any) { return l.post(1); }',
+          '',
+        ].join('\n'),
+      );
+      const g = toPycg(await buildCallGraph(readDirectorySources(dir)));
+      assert.deepEqual(g['app.Page'], ['app.PayButton']);
+      assert.deepEqual(g['app.PayButton'], ['app.settle']);
+      assert.deepEqual(g['app.untyped'], ['app.Ledger.post']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

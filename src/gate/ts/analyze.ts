@@ -473,6 +473,11 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
         else if (!ts.isIdentifier(callee)) visit(callee);
         for (const a of node.arguments ?? []) visit(a);
         return;
+      } else if ((ts.isJsxOpeningElement(node) || ts.isJsxSelfClosingElement(node)) && knownNames.has(jsxName(node.tagName))) {
+        // rendering <Component /> calls the component
+        recordReference(scopeOf(node), node.tagName, true);
+        for (const a of node.attributes.properties) visit(a);
+        return;
       } else if (ts.isIdentifier(node)) {
         const p = node.parent;
         const isDeclName = p && (ts.isVariableDeclaration(p) || ts.isFunctionDeclaration(p) || ts.isClassDeclaration(p) || ts.isParameter(p) || ts.isPropertyAssignment(p) || ts.isMethodDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isImportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p) || ts.isBindingElement(p)) && (p as ts.NamedDeclaration).name === node;
@@ -503,6 +508,12 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
     reads: [...allReads].map(([k, v]) => [k, [...v]]),
     unparsable,
   };
+}
+
+function jsxName(tag: ts.JsxTagNameExpression): string {
+  if (ts.isIdentifier(tag)) return tag.text;
+  if (ts.isPropertyAccessExpression(tag)) return tag.name.text;
+  return '';
 }
 
 function bindingNames(name: ts.BindingName): ts.Identifier[] {
