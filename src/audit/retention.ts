@@ -149,98 +149,119 @@ export async function applyRetention(opts: RetentionOptions): Promise<RetentionR
   const { log, warmDir, coldDir } = opts;
   const target = (ageMs: number): BlobState['tier'] => (ageMs >= purgeDays * DAY ? 'purged' : ageMs >= warmDays * DAY ? 'cold' : ageMs >= hotDays * DAY ? 'warm' : 'hot');
 
-  const states = await blobStates(log);
-  const stored = new Set(await log.store.listBlobAddresses());
-  const actions: RetentionAction[] = [];
-  const appended: number[] = [];
-  const record = async (blobs: string[], to: 'warm' | 'cold' | 'purged', archive?: string, archiveHash?: string): Promise<void> => {
-    const res = await log.append({
-      kind: 'retention_move',
-      blobs,
-      to,
-      policy,
-      ...(archive !== undefined ? { archive } : {}),
-      ...(archiveHash !== undefined ? { archive_hash: `sha256:${archiveHash}` } : {}),
-    });
-    appended.push(res.index);
-  };
-
-  // Hot copies of blobs the log already moved (a crash after the entry, before the delete).
-  const leftovers = [...states].filter(([a, s]) => s.tier !== 'hot' && stored.has(a)).map(([a]) => a).sort();
-  if (leftovers.length > 0) {
-    actions.push({ action: 'cleanup-hot-copy', blobs: leftovers });
-    if (!dryRun) for (const a of leftovers) await log.store.deleteBlob(a);
+  // One retention run at a time per archive location: two would archive the same blobs twice.
+  let release = (): void => undefined;
+  if (!dryRun) {
+    mkdirSync(warmDir, { recursive: true });
+    const lock = path.join(warmDir, '.bulwark-retain.lock');
+    try {
+      closeSync(openSync(lock, 'wx'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`another bulwark audit retain holds ${lock} (remove it if no retain is running)`);
+      throw err;
+    }
+    release = () => rmSync(lock, { force: true });
+  }
+  try {
+    return await retainLocked();
+  } finally {
+    release();
   }
 
-  // 1. Hot blobs past the hot period: into a new archive per (tier, month), or purged outright.
-  const groups = new Map<string, string[]>();
-  const purgeHot: string[] = [];
-  for (const [address, s] of [...states].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (s.tier !== 'hot' || !stored.has(address)) continue;
-    const t = target(now - s.lastRefMs);
-    if (t === 'hot') continue;
-    if (t === 'purged') purgeHot.push(address);
-    else {
-      const key = `${t}/${month(s.lastRefMs)}`;
-      groups.set(key, [...(groups.get(key) ?? []), address]);
-    }
-  }
-  for (const [key, blobs] of [...groups].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const [tier, m] = key.split('/') as ['warm' | 'cold', string];
-    const data: StoredBlob[] = [];
-    for (const a of blobs) {
-      const b = await log.store.getBlob(a);
-      if (b) data.push(b);
-    }
-    const packed = packArchive(data);
-    const hash = sha256hex(packed);
-    const name = `${tier}/${m}/${m}-${hash.slice(0, 16)}.jsonl.br`;
-    actions.push({ action: 'archive', to: tier, month: m, blobs, archive: name });
-    if (dryRun) continue;
-    const file = archivePath(name, warmDir, coldDir);
-    writeDurable(file, packed);
-    const back = unpackArchive(readFileSync(file));
-    for (const a of blobs) if (!back.has(a)) throw new UsageError(`archive ${file} lost blob ${a} on read-back; nothing was recorded`);
-    await record(blobs, tier, name, hash);
-    for (const a of blobs) await log.store.deleteBlob(a);
-  }
-  if (purgeHot.length > 0) {
-    actions.push({ action: 'purge', from: 'hot', blobs: purgeHot });
-    if (!dryRun) {
-      await record(purgeHot, 'purged');
-      for (const a of purgeHot) await log.store.deleteBlob(a);
-    }
-  }
+  async function retainLocked(): Promise<RetentionResult> {
+    const states = await blobStates(log);
+    const stored = new Set(await log.store.listBlobAddresses());
+    const actions: RetentionAction[] = [];
+    const appended: number[] = [];
+    const record = async (blobs: string[], to: 'warm' | 'cold' | 'purged', archive?: string, archiveHash?: string): Promise<void> => {
+      const res = await log.append({
+        kind: 'retention_move',
+        blobs,
+        to,
+        policy,
+        ...(archive !== undefined ? { archive } : {}),
+        ...(archiveHash !== undefined ? { archive_hash: `sha256:${archiveHash}` } : {}),
+      });
+      appended.push(res.index);
+    };
 
-  // 2. Archives: warm → cold when every blob in it is past the warm period; purge when past purge.
-  const archives = new Map<string, { tier: 'warm' | 'cold'; blobs: string[]; newest: number }>();
-  for (const [address, s] of states) {
-    if ((s.tier !== 'warm' && s.tier !== 'cold') || !s.archive) continue;
-    const a = archives.get(s.archive) ?? { tier: s.tier, blobs: [], newest: 0 };
-    a.blobs.push(address);
-    a.newest = Math.max(a.newest, s.lastRefMs);
-    archives.set(s.archive, a);
-  }
-  for (const [name, a] of [...archives].sort(([x], [y]) => (x < y ? -1 : 1))) {
-    const t = target(now - a.newest);
-    const blobs = a.blobs.sort();
-    const file = archivePath(name, warmDir, coldDir);
-    if (t === 'purged') {
-      actions.push({ action: 'purge', from: 'archive', archive: name, blobs });
+    // Hot copies of blobs the log already moved (a crash after the entry, before the delete).
+    const leftovers = [...states].filter(([a, s]) => s.tier !== 'hot' && stored.has(a)).map(([a]) => a).sort();
+    if (leftovers.length > 0) {
+      actions.push({ action: 'cleanup-hot-copy', blobs: leftovers });
+      if (!dryRun) for (const a of leftovers) await log.store.deleteBlob(a);
+    }
+
+    // 1. Hot blobs past the hot period: into a new archive per (tier, month), or purged outright.
+    const groups = new Map<string, string[]>();
+    const purgeHot: string[] = [];
+    for (const [address, s] of [...states].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (s.tier !== 'hot' || !stored.has(address)) continue;
+      const t = target(now - s.lastRefMs);
+      if (t === 'hot') continue;
+      if (t === 'purged') purgeHot.push(address);
+      else {
+        const key = `${t}/${month(s.lastRefMs)}`;
+        groups.set(key, [...(groups.get(key) ?? []), address]);
+      }
+    }
+    for (const [key, blobs] of [...groups].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const [tier, m] = key.split('/') as ['warm' | 'cold', string];
+      const data: StoredBlob[] = [];
+      for (const a of blobs) {
+        const b = await log.store.getBlob(a);
+        if (b) data.push(b);
+      }
+      const packed = packArchive(data);
+      const hash = sha256hex(packed);
+      const name = `${tier}/${m}/${m}-${hash.slice(0, 16)}.jsonl.br`;
+      actions.push({ action: 'archive', to: tier, month: m, blobs, archive: name });
       if (dryRun) continue;
-      await record(blobs, 'purged', name);
-      rmSync(file, { force: true });
-    } else if (t === 'cold' && a.tier === 'warm') {
-      const coldName = 'cold/' + name.slice('warm/'.length);
-      actions.push({ action: 'move-archive', from: name, archive: coldName, blobs });
-      if (dryRun) continue;
-      if (!existsSync(file)) throw new UsageError(`warm archive ${file} named by the log is missing; not moving it`);
-      const data = readFileSync(file);
-      const dest = archivePath(coldName, warmDir, coldDir);
-      writeDurable(dest, data);
-      await record(blobs, 'cold', coldName, sha256hex(data));
-      rmSync(file, { force: true });
+      const file = archivePath(name, warmDir, coldDir);
+      writeDurable(file, packed);
+      const back = unpackArchive(readFileSync(file));
+      for (const a of blobs) if (!back.has(a)) throw new UsageError(`archive ${file} lost blob ${a} on read-back; nothing was recorded`);
+      await record(blobs, tier, name, hash);
+      for (const a of blobs) await log.store.deleteBlob(a);
     }
+    if (purgeHot.length > 0) {
+      actions.push({ action: 'purge', from: 'hot', blobs: purgeHot });
+      if (!dryRun) {
+        await record(purgeHot, 'purged');
+        for (const a of purgeHot) await log.store.deleteBlob(a);
+      }
+    }
+
+    // 2. Archives: warm → cold when every blob in it is past the warm period; purge when past purge.
+    const archives = new Map<string, { tier: 'warm' | 'cold'; blobs: string[]; newest: number }>();
+    for (const [address, s] of states) {
+      if ((s.tier !== 'warm' && s.tier !== 'cold') || !s.archive) continue;
+      const a = archives.get(s.archive) ?? { tier: s.tier, blobs: [], newest: 0 };
+      a.blobs.push(address);
+      a.newest = Math.max(a.newest, s.lastRefMs);
+      archives.set(s.archive, a);
+    }
+    for (const [name, a] of [...archives].sort(([x], [y]) => (x < y ? -1 : 1))) {
+      const t = target(now - a.newest);
+      const blobs = a.blobs.sort();
+      const file = archivePath(name, warmDir, coldDir);
+      if (t === 'purged') {
+        actions.push({ action: 'purge', from: 'archive', archive: name, blobs });
+        if (dryRun) continue;
+        await record(blobs, 'purged', name);
+        rmSync(file, { force: true });
+      } else if (t === 'cold' && a.tier === 'warm') {
+        const coldName = 'cold/' + name.slice('warm/'.length);
+        actions.push({ action: 'move-archive', from: name, archive: coldName, blobs });
+        if (dryRun) continue;
+        if (!existsSync(file)) throw new UsageError(`warm archive ${file} named by the log is missing; not moving it`);
+        const data = readFileSync(file);
+        const dest = archivePath(coldName, warmDir, coldDir);
+        writeDurable(dest, data);
+        await record(blobs, 'cold', coldName, sha256hex(data));
+        rmSync(file, { force: true });
+      }
+    }
+    return { dryRun, policy, actions, entries: appended };
   }
-  return { dryRun, policy, actions, entries: appended };
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -100,6 +100,17 @@ describe('tiered retention of prompt/response blobs', { timeout: 60_000 }, () =>
     const v = await verify();
     assert.deepEqual(v.problems, []);
     assert.equal(v.blobs.purged, 3);
+  });
+
+  it('refuses to run while another retain holds the lock', async () => {
+    const lock = path.join(warmDir, '.bulwark-retain.lock');
+    writeFileSync(lock, '');
+    try {
+      await assert.rejects(retain('2033-01-01T00:00:00.000Z'), /another bulwark audit retain holds/);
+      assert.equal((await retain('2033-01-01T00:00:00.000Z', true)).dryRun, true); // a dry run needs no lock
+    } finally {
+      rmSync(lock);
+    }
   });
 
   it('verify tells a blob purged per policy from one that is simply missing', async () => {
