@@ -77,6 +77,14 @@ describe('bulwark sandbox exec', () => {
     assert.match(r.stderr, /goes through symlink .*etc-link inside writable path/);
   });
 
+  it('SIGTERM to bulwark is forwarded to the command (exit 128+15)', async () => {
+    const child = spawn(process.execPath, [bin, 'sandbox', 'exec', '--', '/bin/sh', '-c', 'echo started; exec /bin/sleep 60'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.kill('SIGTERM');
+    const code = await new Promise((r) => child.once('close', r));
+    assert.equal(code, 143);
+  });
+
   it('--timeout kills the command (exit 137)', async () => {
     const r = await cli(['sandbox', 'exec', '--timeout', '1', '--', '/bin/sleep', '60']);
     assert.equal(r.code, 137);

@@ -1,6 +1,7 @@
 /**
  * `bulwark sandbox exec|doctor|policy`. Thin: parse flags, build the policy, call src/sandbox.
  */
+import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -100,18 +101,32 @@ export function register(program: Command, setExit: (code: number) => void): voi
         ...(flags.timeout !== undefined ? { timeoutSeconds: flags.timeout } : {}),
         allowDegraded: flags.allowDegraded === true,
       });
-      const sp = await spawnSandboxed(policy, command, args, { stdio: 'inherit' });
-      const forward = (sig: NodeJS.Signals) => () => sp.child.kill(sig);
+      // Signals are forwarded from before the start, so none is lost while the launcher runs.
+      let child: ChildProcess | undefined;
+      let pending: NodeJS.Signals | undefined;
+      const forward = (sig: NodeJS.Signals) => () => {
+        if (child) child.kill(sig);
+        else pending = sig;
+      };
       const onInt = forward('SIGINT');
       const onTerm = forward('SIGTERM');
       process.on('SIGINT', onInt);
       process.on('SIGTERM', onTerm);
-      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
-        if (sp.child.exitCode !== null || sp.child.signalCode !== null) resolve([sp.child.exitCode, sp.child.signalCode]);
-        else sp.child.once('exit', (c, s) => resolve([c, s]));
-      });
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
+      let sp: Awaited<ReturnType<typeof spawnSandboxed>>;
+      let code: number | null;
+      let signal: NodeJS.Signals | null;
+      try {
+        sp = await spawnSandboxed(policy, command, args, { stdio: 'inherit' });
+        child = sp.child;
+        if (pending) child.kill(pending);
+        [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
+          if (sp.child.exitCode !== null || sp.child.signalCode !== null) resolve([sp.child.exitCode, sp.child.signalCode]);
+          else sp.child.once('exit', (c, s) => resolve([c, s]));
+        });
+      } finally {
+        process.off('SIGINT', onInt);
+        process.off('SIGTERM', onTerm);
+      }
       if (sp.timedOut()) process.stderr.write(`bulwark: sandboxed command killed after the ${flags.timeout} s timeout\n`);
       setExit(code ?? signalExitCode(signal));
     });
