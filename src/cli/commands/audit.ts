@@ -97,11 +97,9 @@ function printReport(r: VerifyReport, location: string, stateNote: string): void
   if (r.ok) {
     out.push(`OK ${stateNote}`);
   } else {
-    const first = r.problems[0]!;
     out.push(`FAILED: ${r.problems.length} problem(s); first bad index ${r.firstBadIndex ?? '(none)'}`);
     for (const p of r.problems.slice(0, 50)) out.push(`  [${p.code}]${p.index !== undefined ? ` index ${p.index}` : ''}: ${p.message}`);
     if (r.problems.length > 50) out.push(`  ... ${r.problems.length - 50} more`);
-    void first;
   }
   process.stdout.write(out.join('\n') + '\n');
 }
