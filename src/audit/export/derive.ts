@@ -76,8 +76,9 @@ function changesCsv(all: readonly IndexedEntry[]): string {
       (gate?.paths ?? []).map((p) => p.join(' > ')).join(';'),
       approvers.join(';'),
       // Every recorded approval passed the author check when it was made (CLI: commit authors;
-      // GitHub: PR author), so this is false only when an approval exists for another change.
-      matching.length === appr.length,
+      // GitHub: PR author), so this is false only when an approval exists for another change;
+      // empty when there is no approval to speak of.
+      appr.length === 0 ? null : matching.length === appr.length,
       finished?.status ?? 'unfinished',
       deploy?.entry.time,
       deploy?.entry.env,
