@@ -114,6 +114,7 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
     const r1 = Object.fromEntries(w46rows[0]!.map((k, i) => [k, w46rows[1]![i]]));
     assert.equal(r1.models, 'anthropic/claude-x-2026');
     assert.equal(r1.ai_involved, 'true');
+    assert.equal(r1.author_not_approver, '');
     const exc = parseCsv(readFileSync(path.join(w47, 'exceptions.csv'), 'utf8'));
     assert.deepEqual(exc.slice(1).map((x) => x[3]), ['stage_failed', 'emergency_override']);
     assert.match(readFileSync(path.join(w47, 'approvals.csv'), 'utf8'), /"checked, ""fine"", =1\+1"/);
