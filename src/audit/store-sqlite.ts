@@ -128,7 +128,7 @@ export class SqliteLogStore implements LogStore {
       checkpoints: this.db.prepare('SELECT seq, tree_size, note, created_ms FROM checkpoints ORDER BY seq'),
       getMeta: this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
       insertMeta: this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)'),
-      triggers: this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").pluck(),
+      triggers: this.db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"),
     };
   }
 
@@ -285,10 +285,16 @@ export class SqliteLogStore implements LogStore {
   }
 
   async checkGuards(): Promise<string[]> {
-    const present = new Set(this.stmts.triggers.all() as string[]);
-    return Object.keys(GUARDS)
-      .filter((name) => !present.has(name))
-      .map((name) => `append-only trigger ${name} is missing`);
+    const present = new Map((this.stmts.triggers.all() as { name: string; sql: string }[]).map((t) => [t.name, t.sql]));
+    const problems: string[] = [];
+    for (const [name, create] of Object.entries(GUARDS)) {
+      const sql = present.get(name);
+      // sqlite_master keeps the statement without IF NOT EXISTS and the final semicolon.
+      const expected = create.replace(' IF NOT EXISTS', '').replace(/;$/, '');
+      if (sql === undefined) problems.push(`append-only trigger ${name} is missing`);
+      else if (sql !== expected) problems.push(`append-only trigger ${name} was replaced`);
+    }
+    return problems;
   }
 
   async close(): Promise<void> {

@@ -380,6 +380,17 @@ describe('audit verify catches tampering', { timeout: 120_000 }, () => {
     assertFails(r, 'leaf_hash_mismatch', 5);
   });
 
+  it('an append-only trigger replaced by a no-op of the same name', async () => {
+    const fx = await fixture();
+    const d = raw(fx.t.db);
+    d.exec('DROP TRIGGER entries_no_update');
+    d.exec('CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries BEGIN SELECT 1; END');
+    d.close();
+    const r = await verify(fx);
+    assertFails(r, 'guard_missing');
+    assert.match(r.problems[0]!.message, /entries_no_update was replaced/);
+  });
+
   it('a checkpoint file kept outside catches a rewritten database', async () => {
     const fx = await fixture();
     const d0 = raw(fx.t.db);
