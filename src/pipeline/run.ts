@@ -101,7 +101,7 @@ function providerHelp(p: string): string {
   }
 }
 
-/** Stage workers booted ahead of time; later stages start theirs when they become ready. */
+/** Stage workers booted ahead of time; beyond this, a stage starts its worker when it becomes ready. */
 const MAX_PREWARMED_WORKERS = 16;
 
 const toAuditStatus: Record<StageStatus, 'ok' | 'failed' | 'skipped' | 'timeout'> = { done: 'ok', failed: 'failed', timed_out: 'timeout', not_run: 'skipped' };
@@ -154,9 +154,9 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
 
   const errorClasses = new Map<string, string>();
   const auditWrites: Promise<unknown>[] = [];
-  // tracked, awaited at the end; the no-op catch only keeps an early failure from counting as unhandled
-  // Started on the next turn of the event loop: the SQLite store writes (and fsyncs) synchronously,
-  // and that must not delay handing the next stage its input. Order of entries is kept (FIFO).
+  // Audit writes start on the next turn of the event loop: the SQLite store writes (and fsyncs)
+  // synchronously, and that must not delay handing the next stage its input. Order is kept (FIFO).
+  // All are awaited at the end; the no-op catch only keeps an early failure from being "unhandled".
   const track = (write: () => Promise<unknown>): void => {
     const p = new Promise<unknown>((resolve, reject) => setImmediate(() => write().then(resolve, reject)));
     p.catch(() => undefined);
