@@ -6,6 +6,7 @@
  *                   [--rlimit-nofile N] [--rlimit-nproc N] [--rlimit-fsize BYTES] [--rlimit-cpu SECONDS]
  *                   [--rlimit-as BYTES] [--allow-degraded] -- COMMAND [ARGS...]
  *   bulwark-sandbox --info      (prints what this kernel supports as one JSON line)
+ *   bulwark-sandbox --reaper    (kills registered process groups when stdin closes; see reaper.c)
  *
  * Single-threaded, in this order, checking every result: fds, environment, session, parent-death
  * signal, rlimits, drop root, no_new_privs, Landlock, seccomp, execve. Any failure exits with a
@@ -29,6 +30,7 @@
 #include <unistd.h>
 
 #include "landlock.h"
+#include "reaper.h"
 #include "report.h"
 #include "seccomp_filter.h"
 
@@ -241,6 +243,7 @@ int main(int argc, char **argv) {
     print_info();
     return 0;
   }
+  if (argc == 2 && strcmp(argv[1], "--reaper") == 0) return reaper_main();
   static struct options o;
   o.parent_pid = -1;
   o.uid = 65534;

@@ -11,6 +11,7 @@ import { SandboxError, UsageError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { launcherArgs, launcherEnv, launcherError, parseLauncherReport } from './launcher-args.js';
 import { validatePolicy, type SandboxPolicy } from './policy.js';
+import { reaperAdd, reaperRemove } from './reaper.js';
 
 export interface SpawnSandboxedOptions {
   /** As for child_process.spawn; entries from index 3 on are extra fds (e.g. the worker channel). */
@@ -171,14 +172,20 @@ export async function spawnSandboxed(
       // ESRCH: the group is already gone
     }
   };
-  if (child.pid !== undefined) trackGroup(child.pid);
+  if (child.pid !== undefined) {
+    trackGroup(child.pid);
+    reaperAdd(launcher, child.pid);
+  }
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
       if (timer) clearTimeout(timer);
       // The command is gone; anything it left running in its group (the launcher denies setsid and
       // setpgid, so nothing can leave the group) goes with it.
       killGroup();
-      if (child.pid !== undefined) liveGroups.delete(child.pid);
+      if (child.pid !== undefined) {
+        liveGroups.delete(child.pid);
+        reaperRemove(child.pid);
+      }
       resolve({ code, signal });
     });
   });

@@ -136,6 +136,28 @@ describe('time and parent', () => {
     }
   });
 
+  it('when the parent is SIGKILLed, what the sandbox started in the background dies too (reaper)', async () => {
+    const pidFile = path.join(root, 'bg-pid-kill.txt');
+    const driver = `
+      import { spawnSandboxed } from ${JSON.stringify(new URL('../../src/sandbox/launcher.js', import.meta.url).href)};
+      import { runtimePolicy } from ${JSON.stringify(new URL('../../src/sandbox/policy.js', import.meta.url).href)};
+      import { writeFileSync } from 'node:fs';
+      const sp = await spawnSandboxed(runtimePolicy({ writePaths: [${JSON.stringify(scratch)}] }), '/bin/sh',
+        ['-c', 'sleep 300 </dev/null >/dev/null 2>&1 & echo $!; sleep 300'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      sp.child.stdout.once('data', (d) => writeFileSync(${JSON.stringify(pidFile)}, String(d).trim()));
+      setInterval(() => {}, 1000);`;
+    const parent = spawn(process.execPath, ['--input-type=module', '-e', driver], { stdio: 'ignore' });
+    try {
+      assert.ok(await waitUntil(() => { try { return readFileSync(pidFile, 'utf8').length > 0; } catch { return false; } }, 60_000), 'sandbox did not start');
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      assert.ok(isRunning(pid));
+      parent.kill('SIGKILL');
+      assert.ok(await waitUntil(() => !isRunning(pid), 30_000), `background pid ${pid} outlived a SIGKILLed parent`);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
   it('the command dies when its parent dies (PDEATHSIG)', async () => {
     const pidFile = path.join(root, 'pid.txt');
     // An intermediate Node process is the parent: it starts the sandboxed sleeper, then we kill it.
