@@ -74,6 +74,9 @@ describe('bulwark audit CLI', { timeout: 180_000 }, () => {
     assert.equal(JSON.parse(bulwark('audit', 'show', '--since', '2999-01-01', '--json').stdout).length, 0);
     assert.match(bulwark('audit', 'show').stdout, /^0\t\d{4}-.*\tdeploy\tcommit=a1b2c3d4 env=prod/m);
     assert.equal(bulwark('audit', 'show', '--since', 'yesterday').code, 3);
+    const kind = bulwark('audit', 'show', '--kind', 'deploys');
+    assert.equal(kind.code, 3);
+    assert.match(kind.stderr, /--kind "deploys" is not an entry kind/);
   });
 
   it('proof prints an inclusion proof that verifies against the checkpoint', () => {

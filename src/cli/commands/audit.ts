@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadBulwarkConfig } from '../../config/bulwark-config.js';
 import { BulwarkError, ExitCode, UsageError } from '../../errors.js';
 import { resolveAuditConfigPaths, type AuditConfig } from '../../audit/config.js';
-import { decodeEntry, EntryError, type Entry, type EntryInput } from '../../audit/entries.js';
+import { decodeEntry, ENTRY_KINDS, EntryError, type Entry, type EntryInput } from '../../audit/entries.js';
 import { writeKeyPair, loadVerifierKey } from '../../audit/keys.js';
 import { defaultKeyPath, defaultVerifyStatePath, displayLocation, publicKeyPathFor, resolveDbLocation } from '../../audit/locations.js';
 import { openAuditLogImpl, openStore, type AuditLogImpl } from '../../audit/log.js';
@@ -313,6 +313,9 @@ export const auditCommandModule: CommandModule = {
         .option('--limit <n>', 'at most this many entries')
         .option('--json', 'print JSON (one array of {index, leafHash, entry})'),
     ).action(async (o: CommonFlags & { run?: string; kind?: string; since?: string; limit?: string; json?: boolean }) => {
+      if (o.kind !== undefined && !(ENTRY_KINDS as string[]).includes(o.kind)) {
+        throw new UsageError(`--kind ${JSON.stringify(o.kind)} is not an entry kind (${ENTRY_KINDS.join(', ')})`);
+      }
       const sinceMs = o.since !== undefined ? parseSince(o.since) : undefined;
       const limit = o.limit !== undefined ? parseIndex(o.limit) : undefined;
       await withLog(o, { mustExist: true }, async (log) => {
