@@ -146,7 +146,13 @@ export interface CoverageInput {
    * text (e.g. the pipeline's context limit), measured by `hunkChars`. What is recorded as
    * reviewed must be what the consumer really receives.
    */
-  diffCharLimit?: { max: number; hunkChars: (h: Hunk) => number; fileChars?: (f: ChangedFile) => number };
+  diffCharLimit?: {
+    max: number;
+    hunkChars: (h: Hunk) => number;
+    fileChars?: (f: ChangedFile) => number;
+    /** 'total': all reviewed diff text together (one context); 'chunk': each chunk (one context per chunk). */
+    scope?: 'total' | 'chunk';
+  };
 }
 
 function skipReason(f: ChangedFile, input: CoverageInput, ignore: (p: string) => boolean): string | null {
@@ -212,6 +218,7 @@ export function planCoverage(change: Change, input: CoverageInput): CoveragePlan
   const regulatedSet = new Set(input.regulatedFiles ?? []);
   const regulatedGlob = input.config.regulated.length > 0 ? picomatch(input.config.regulated, opts) : () => false;
   const regulated = (p: string): boolean => regulatedSet.has(p) || regulatedGlob(p);
+  const perChunk = input.diffCharLimit?.scope === 'chunk' ? input.diffCharLimit : undefined;
 
   interface Work {
     file: ChangedFile;
@@ -227,7 +234,8 @@ export function planCoverage(change: Change, input: CoverageInput): CoveragePlan
       entry.state = 'skipped';
       entry.reason = reason;
     }
-    const pieces = reason ? [] : file.hunks.flatMap((h) => splitHunk(h, Math.max(chunkLimit - fileHeaderTokens(file), 100)));
+    let pieces = reason ? [] : file.hunks.flatMap((h) => splitHunk(h, Math.max(chunkLimit - fileHeaderTokens(file), 100)));
+    if (perChunk && pieces.length > 0) pieces = fitPieces(pieces, perChunk.max - (perChunk.fileChars?.(file) ?? 0), perChunk.hunkChars);
     return { file, entry, pieces, order };
   });
 
@@ -238,7 +246,7 @@ export function planCoverage(change: Change, input: CoverageInput): CoveragePlan
 
   let used = 0;
   let usedChars = 0;
-  const charLimit = input.diffCharLimit;
+  const charLimit = input.diffCharLimit && !perChunk ? input.diffCharLimit : undefined;
   const included = new Map<Work, Hunk[]>();
   for (const w of queue) {
     const header = fileHeaderTokens(w.file);
@@ -258,8 +266,13 @@ export function planCoverage(change: Change, input: CoverageInput): CoveragePlan
     const take: Hunk[] = [];
     let cost = header;
     let chars = charLimit?.fileChars ? charLimit.fileChars(w.file) : 0;
+    let tooLarge = false;
     for (const p of w.pieces) {
       const t = hunkTokens(p);
+      if (perChunk && perChunk.hunkChars(p) + (perChunk.fileChars?.(w.file) ?? 0) > perChunk.max) {
+        tooLarge = true; // a single line longer than one model context: cannot be sent at all
+        break;
+      }
       if (used + cost + t > budget) break;
       if (charLimit) {
         const c = charLimit.hunkChars(p);
@@ -271,7 +284,7 @@ export function planCoverage(change: Change, input: CoverageInput): CoveragePlan
     }
     if (take.length === 0) {
       w.entry.state = 'skipped';
-      w.entry.reason = 'token budget exhausted';
+      w.entry.reason = tooLarge ? TOO_LARGE : 'token budget exhausted';
       continue;
     }
     used += cost;
@@ -282,7 +295,7 @@ export function planCoverage(change: Change, input: CoverageInput): CoveragePlan
     w.entry.hunksReviewed = hunksCovered;
     if (take.length < w.pieces.length) {
       w.entry.state = 'clipped';
-      w.entry.reason = `token budget exhausted after ${take.length} of ${w.pieces.length} hunk parts`;
+      w.entry.reason = `${tooLarge ? TOO_LARGE : 'token budget exhausted'} after ${take.length} of ${w.pieces.length} hunk parts`;
     } else if (w.file.nonUtf8) {
       w.entry.reason = 'non-UTF-8 content decoded with replacement characters';
     }
@@ -291,27 +304,34 @@ export function planCoverage(change: Change, input: CoverageInput): CoveragePlan
   // Chunks follow the priority order; a file's hunks may continue in the next chunk.
   const chunks: Chunk[] = [];
   let cur: Chunk | null = null;
+  let curChars = 0;
   for (const w of queue) {
     const hunks = included.get(w);
     if (!hunks) continue;
     const header = fileHeaderTokens(w.file);
+    const headerChars = perChunk?.fileChars?.(w.file) ?? 0;
     let part: ChunkPart | null = null;
     const list = hunks.length > 0 ? hunks : [null];
     for (const h of list) {
       const t = (h ? hunkTokens(h) : 0) + (part ? 0 : header);
-      if (cur === null || (cur.tokens + t > chunkLimit && cur.parts.length > 0)) {
+      const c = perChunk ? (h ? perChunk.hunkChars(h) : 0) + (part ? 0 : headerChars) : 0;
+      const full = cur !== null && cur.parts.length > 0 && (cur.tokens + t > chunkLimit || (perChunk !== undefined && curChars + c > perChunk.max));
+      if (cur === null || full) {
         cur = { index: chunks.length, tokens: 0, parts: [] };
         chunks.push(cur);
+        curChars = 0;
         part = null;
       }
       if (part === null) {
         part = { path: w.file.path, hunks: [] };
         cur.parts.push(part);
         cur.tokens += header;
+        curChars += headerChars;
       }
       if (h) {
         part.hunks.push(h);
         cur.tokens += hunkTokens(h);
+        if (perChunk) curChars += perChunk.hunkChars(h);
       }
     }
   }
@@ -332,6 +352,35 @@ export function planCoverage(change: Change, input: CoverageInput): CoveragePlan
     reviewed: { ...change, files: reviewedFiles },
     chunks,
   };
+}
+
+const TOO_LARGE = 'hunk too large for one model context';
+
+/** Splits pieces further until each one's measured size fits `max` (single huge lines cannot be split). */
+function fitPieces(pieces: Hunk[], max: number, measure: (h: Hunk) => number): Hunk[] {
+  const out: Hunk[] = [];
+  const work = [...pieces].reverse();
+  while (work.length > 0) {
+    const p = work.pop()!;
+    if (measure(p) <= max || p.lines.length <= 1) {
+      out.push(p);
+      continue;
+    }
+    const halves = splitHunk(p, Math.max(Math.floor(hunkTokens(p) / 2), 1));
+    if (halves.length <= 1) {
+      out.push(p);
+      continue;
+    }
+    for (let i = halves.length - 1; i >= 0; i--) work.push(halves[i]!);
+  }
+  return out;
+}
+
+/** The reviewed change restricted to one chunk's files and hunks. */
+export function changeForChunk(change: Change, chunk: Chunk): Change {
+  const byPath = new Map(change.files.map((f) => [f.path, f]));
+  const files = chunk.parts.map((p) => ({ ...byPath.get(p.path)!, hunks: p.hunks }));
+  return { ...change, files };
 }
 
 /** How many of the original hunks are covered completely by the included pieces. */

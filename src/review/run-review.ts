@@ -10,12 +10,12 @@ import type { SandboxSpawner } from '../sandbox/worker-host.js';
 import { evaluateGate, type GateResult } from '../gate/index.js';
 import { packageVersion } from '../paths.js';
 import { buildChangeContext, MAX_CONTEXT_DIFF_CHARS, renderFileDiff } from '../pipeline/context.js';
-import { createProgressReporter, resolveProviders, runPipeline, NO_PROVIDER_HELP } from '../pipeline/index.js';
+import { createProgressReporter, resolveProviders, runPipeline, NO_PROVIDER_HELP, type PipelineResult } from '../pipeline/index.js';
 import { acquireChange, type AcquireOptions } from './acquire.js';
 import { loadBaseConfig } from './base-config.js';
 import type { Change, ChangedFile } from './change.js';
 import { reviewConfigSchema, type ReviewConfig } from './config.js';
-import { planCoverage, type CoveragePlan } from './coverage.js';
+import { changeForChunk, planCoverage, type CoveragePlan } from './coverage.js';
 import { findingSchema, SEVERITIES, type Finding } from './findings.js';
 import { createOctokit, parseRepository, previousReview, publishReview, type GithubTarget, type PublishResult } from './github.js';
 import { BULWARK_STAGE, decide } from './policy.js';
@@ -267,9 +267,10 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
   const plan = planCoverage(change, {
     config: review,
     regulatedFiles: gate ? regulatedFilesOf(gate) : [],
-    // the pipeline drops diffs past its own context limit; budget against it so the record is true
-    // (per-file fence and metadata overhead counted too, so the whole context stays bounded)
+    // Each chunk is one pipeline run whose context drops diffs past its limit: pack chunks against
+    // that limit (per-file fence and metadata overhead counted too) so the record stays true.
     diffCharLimit: {
+      scope: 'chunk',
       max: MAX_CONTEXT_DIFF_CHARS,
       hunkChars: (h) => renderFileDiff({ ...HUNK_PROBE, hunks: [h] }).length + 1,
       fileChars: (f) => 500 + 3 * f.path.length + (f.oldPath?.length ?? 0),
@@ -297,25 +298,42 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
       throw err;
     }
   };
-  const result = await runPipeline({
-    spawn,
-    topology: c.topology,
-    change: plan.reviewed,
-    gate: gate ? gateForPipeline(gate) : null,
-    audit,
-    runId,
-    providers: c.providers,
-    providerConfig: c.base.config.provider,
-    repoDir: c.repoDir,
-    denyPaths,
-    ...(progress ? { progress } : {}),
-  });
+  // One pipeline run per chunk (a small PR is one chunk); stop at the first failing chunk: the
+  // run is an error then whatever the rest would say, and further model calls would be wasted.
+  const parts = plan.chunks.length > 0 ? plan.chunks.map((ch) => changeForChunk(plan.reviewed, ch)) : [plan.reviewed];
+  const results: PipelineResult[] = [];
   const errors: string[] = [];
-  if (result.noProvider) errors.push(NO_PROVIDER_HELP);
-  for (const s of result.stages) {
-    if (s.status === 'done' || (result.noProvider && s.reason === NO_PROVIDER_HELP)) continue;
-    errors.push(`stage ${s.name} ${s.status.replace('_', ' ')}${s.reason ? `: ${s.reason}` : ''}`);
+  for (const [i, part] of parts.entries()) {
+    const label = parts.length > 1 ? ` (chunk ${i + 1}/${parts.length})` : '';
+    if (parts.length > 1 && opts.progress !== null) (opts.progress ?? process.stderr).write(`bulwark: reviewing chunk ${i + 1}/${parts.length}: ${part.files.length} file(s)\n`);
+    const result = await runPipeline({
+      spawn,
+      topology: c.topology,
+      change: part,
+      gate: gate ? gateForPipeline(gate) : null,
+      audit,
+      runId,
+      providers: c.providers,
+      providerConfig: c.base.config.provider,
+      repoDir: c.repoDir,
+      denyPaths,
+      ...(progress ? { progress } : {}),
+    });
+    results.push(result);
+    if (result.noProvider) errors.push(NO_PROVIDER_HELP);
+    for (const s of result.stages) {
+      if (s.status === 'done' || (result.noProvider && s.reason === NO_PROVIDER_HELP)) continue;
+      errors.push(`stage ${s.name}${label} ${s.status.replace('_', ' ')}${s.reason ? `: ${s.reason}` : ''}`);
+    }
+    if (errors.length > 0) {
+      if (i + 1 < parts.length) errors.push(`${parts.length - i - 1} later chunk(s) not reviewed after the failure`);
+      break;
+    }
   }
+  const result = {
+    findings: results.flatMap((r) => r.findings),
+    summaryMarkdown: results.length === 1 ? results[0]!.summaryMarkdown : results.map((r, i) => `### Chunk ${i + 1} of ${parts.length}\n\n${r.summaryMarkdown}`).join('\n'),
+  };
   // Stage findings crossed the sandbox boundary: validate again, never trust their shape.
   const stageFindings: Finding[] = [];
   for (const f of result.findings) {

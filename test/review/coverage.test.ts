@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { acquireChange } from '../../src/review/acquire.js';
 import { defaultReviewConfig } from '../../src/review/config.js';
-import { hunkTokens, planCoverage, splitHunk } from '../../src/review/coverage.js';
+import { changeForChunk, hunkTokens, planCoverage, splitHunk } from '../../src/review/coverage.js';
 import { makeGitRepo } from '../helpers/git-repo.js';
 import { changeOf } from './helpers.js';
 
@@ -82,6 +82,32 @@ describe('planCoverage', () => {
     const plan = planCoverage(change, { config: cfg(), diffCharLimit: { max: 250, hunkChars: (h) => h.lines.reduce((n, l) => n + l.text.length, 0), fileChars: () => 10 } });
     assert.deepEqual(plan.record.files.map((f) => f.state), ['reviewed', 'reviewed', 'skipped']);
     assert.equal(plan.record.files[2]!.reason, 'token budget exhausted');
+  });
+
+  it('packs chunks against a per-chunk size limit and reports a line too large for any context', () => {
+    const change = changeOf({
+      'src/a.py': Array.from({ length: 40 }, (_, i) => `a${i} = ${'x'.repeat(40)}`),
+      'src/b.py': Array.from({ length: 40 }, (_, i) => `b${i} = ${'y'.repeat(40)}`),
+      'src/min.js': ['z'.repeat(5_000)],
+    });
+    const measure = (h: { lines: { text: string }[] }) => h.lines.reduce((n, l) => n + l.text.length + 8, 0);
+    const plan = planCoverage(change, { config: cfg(), diffCharLimit: { scope: 'chunk', max: 1_500, hunkChars: measure, fileChars: () => 100 } });
+    const byPath = Object.fromEntries(plan.record.files.map((f) => [f.path, f]));
+    assert.equal(byPath['src/a.py']!.state, 'reviewed');
+    assert.equal(byPath['src/b.py']!.state, 'reviewed');
+    assert.equal(byPath['src/min.js']!.state, 'skipped');
+    assert.equal(byPath['src/min.js']!.reason, 'hunk too large for one model context');
+    assert.ok(plan.chunks.length >= 4, `chunks: ${plan.chunks.length}`);
+    for (const c of plan.chunks) {
+      const chars = c.parts.reduce((n, p) => n + 100 + p.hunks.reduce((m, h) => m + measure(h), 0), 0);
+      assert.ok(chars <= 1_500, `chunk ${c.index} has ${chars} chars`);
+    }
+    // every reviewed line is in exactly one chunk
+    const lines = plan.chunks.flatMap((c) => c.parts.flatMap((p) => p.hunks.flatMap((h) => h.lines.map((l) => `${p.path}:${l.newLine}`))));
+    assert.equal(lines.length, 80);
+    assert.equal(new Set(lines).size, 80);
+    const part = changeForChunk(plan.reviewed, plan.chunks[0]!);
+    assert.equal(part.files[0]!.path, 'src/a.py');
   });
 
   it('records binary, submodule and rename-only files truthfully', async () => {
