@@ -189,9 +189,10 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
   const workers = new Map<string, StageWorker>();
   const disposals: Promise<void>[] = [];
   let fatal: BulwarkError | undefined;
-  for (const s of topology.stages) {
-    if (!blocked.has(s.name) && workers.size < MAX_PREWARMED_WORKERS) workers.set(s.name, StageWorker.start(s.name, depsFor(s)));
-  }
+  const startWorker = (s: StageSpec): void => {
+    if (!blocked.has(s.name) && !workers.has(s.name) && workers.size < MAX_PREWARMED_WORKERS) workers.set(s.name, StageWorker.start(s.name, depsFor(s)));
+  };
+  topology.stages.forEach(startWorker);
   // while they boot: the structured context every stage receives
   const built = buildChangeContext(change, opts.gate ?? null);
   const redacted = totalRedactions(built.redactions);
