@@ -75,7 +75,8 @@ export class AnthropicProvider implements Provider {
       apiKey: this.opts.apiKey,
       baseURL: this.opts.baseURL ?? 'https://api.anthropic.com',
       maxRetries: 0,
-      timeout: call.timeoutMs,
+      // our own timer (the gateway's) fires first, so the timeout is classified as one
+      timeout: call.timeoutMs + 1000,
       fetch: capturingFetch(exchange),
     });
     const body = toAnthropicBody(req, params);

@@ -88,7 +88,8 @@ export class OpenAiProvider implements Provider {
       apiKey: this.opts.apiKey,
       baseURL: this.opts.baseURL ?? 'https://api.openai.com/v1',
       maxRetries: 0,
-      timeout: call.timeoutMs,
+      // our own timer (the gateway's) fires first, so the timeout is classified as one
+      timeout: call.timeoutMs + 1000,
       fetch: capturingFetch(exchange),
       // never pick up OPENAI_ORG_ID/OPENAI_PROJECT_ID implicitly from the environment
       organization: null,
