@@ -85,6 +85,24 @@ export function findRoots(graph: CallGraph, config: GateConfig): Map<string, Roo
   return roots;
 }
 
+/**
+ * A whole-line comment with no effect on the program. Directives that look like comments are not
+ * inert: shebangs and Python encoding cookies, Go build constraints and `//go:` directives, TS
+ * triple-slash references and pragmas (`@ts-…`, `eslint`, JSDoc types in JS are left as changes).
+ */
+export function isInertComment(line: string, language: string, lineNo: number): boolean {
+  const t = line.trim();
+  if (language === 'python') {
+    if (!t.startsWith('#')) return false;
+    if (lineNo <= 2 && (t.startsWith('#!') || /coding[:=]/.test(t))) return false;
+    return !/^#\s*type:/.test(t);
+  }
+  if (!t.startsWith('//')) return false;
+  if (language === 'go') return !/^\/\/(go:|\s*\+build)/.test(t);
+  if (language === 'ts' || language === 'js') return !/^\/\/\/|@ts-|eslint|@jsx/.test(t);
+  return true;
+}
+
 /** Changed definitions of one revision: the innermost definition around each changed line, plus every function reading a changed binding. */
 export function changedDefinitions(graph: CallGraph, changes: FileChange[], revision: Revision): ChangedFunction[] {
   const out = new Map<string, ChangedFunction>();
@@ -106,8 +124,13 @@ export function changedDefinitions(graph: CallGraph, changes: FileChange[], revi
     if (!file) continue;
     changedFiles.add(file);
     const lines = revision === 'base' ? ch.oldLines : ch.newLines;
+    const source = graph.files.get(file);
+    const texts = source ? source.text.split('\n') : [];
     for (const l of lines) {
       const d = innermostDefinition(graph, file, [l]);
+      // blank lines never change behaviour; a comment outside any function does not change the module
+      const text = texts[l - 1] ?? '';
+      if (source && (text.trim() === '' || (d?.kind === 'module' && isInertComment(text, source.language, l)))) continue;
       if (d) add(d, l, 'lines');
       for (const b of bindingsAt(graph, file, l)) changedBindings.add(b.id);
     }

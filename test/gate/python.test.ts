@@ -162,6 +162,15 @@ describe('gate on a Python repository', () => {
     assert.deepEqual(r.changedFunctions.filter((c) => c.revision === 'head').map((c) => c.id).sort(), ['bank.report.render', 'bank.rounding.unrelated_format']);
   });
 
+  it('blank lines and module-level comments change nothing; a comment inside a root does', async () => {
+    const legacy = files['bank/legacy.py']!;
+    const quiet = await repo.gate(repo.branch('comments', { 'bank/legacy.py': `# interest helpers\n\n${legacy}\n\n` }));
+    assertNotFlagged(quiet);
+    assert.deepEqual(quiet.changedFunctions, []);
+    const inRoot = await repo.gate(repo.branch('comment-in-root', { 'bank/legacy.py': edit(legacy, '    return old_helper(x)', '    # rounding happens in old_helper\n    return old_helper(x)') }));
+    assert.equal(inRoot.flagged, true);
+  });
+
   it('a changed file that does not parse is flagged with the reason (fail closed)', async () => {
     const head = repo.branch('broken', { 'bank/report.py': 'def render(x:\n    return\n' });
     const r = await repo.gate(head);
