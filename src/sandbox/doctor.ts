@@ -12,6 +12,9 @@ import { assertLauncher, defaultLauncherPath, spawnSandboxed } from './launcher.
 import { DEFAULT_LIMITS, runtimePolicy } from './policy.js';
 import { SANDBOX_EXEC } from './seatbelt-runner.js';
 
+/** The newest Landlock ABI whose rights native/landlock.c knows and handles. */
+export const KNOWN_LANDLOCK_ABI = 7;
+
 export interface DoctorCheck {
   layer: string;
   enforced: boolean;
@@ -176,7 +179,8 @@ export async function runDoctor(): Promise<DoctorReport> {
   }
   const chk = (layer: string, enforced: boolean, detail: string) => report.checks.push({ layer, enforced, detail });
   chk('launcher', p.readAllowed === 'OK' && p.writeScratch === 'OK', `probe ran; allowed file read: ${String(p.readAllowed)}, scratch write: ${String(p.writeScratch)}`);
-  chk('landlock', abi >= 3 && p.readOutside === 'EACCES' && p.execScratch === 'EACCES', `ABI ${abi}; read outside policy: ${String(p.readOutside)}; exec in scratch: ${String(p.execScratch)}`);
+  const newer = abi > KNOWN_LANDLOCK_ABI ? ` (rights added after ABI ${KNOWN_LANDLOCK_ABI} are not handled by this launcher)` : '';
+  chk('landlock', abi >= 3 && p.readOutside === 'EACCES' && p.execScratch === 'EACCES', `ABI ${abi}${newer}; read outside policy: ${String(p.readOutside)}; exec in scratch: ${String(p.execScratch)}`);
   chk('landlock-net', abi >= 4, abi >= 4 ? 'TCP bind/connect handled with no rules (not probed separately: seccomp denies socket() first)' : `ABI ${abi} < 4`);
   chk('landlock-scope', abi >= 6, abi >= 6 ? 'abstract unix sockets and signals scoped' : `ABI ${abi} < 6`);
   chk('seccomp', p.socket === 'EPERM', `socket(): ${String(p.socket)}`);
