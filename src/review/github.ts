@@ -29,13 +29,14 @@ export function parseRepository(full: string): { owner: string; repo: string } {
   return { owner: m[1]!, repo: m[2]! };
 }
 
-export function createOctokit(token: string, apiUrl: string): Octokit {
+export function createOctokit(token: string, apiUrl: string, timeoutMs = 30_000): Octokit {
   const quiet = (): void => {};
   return new Octokit({
     auth: token,
     baseUrl: apiUrl.replace(/\/+$/, ''),
     userAgent: 'bulwark-review',
-    request: { retries: 0 },
+    // a hung API must not hang the required check forever: every request gets a deadline
+    request: { retries: 0, fetch: (url: string | URL, init?: RequestInit) => fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs) }) },
     // failed requests surface as thrown errors (some, like a 403 on check runs, are expected);
     // the request-log plugin would print them a second time
     log: { debug: quiet, info: quiet, warn: (m: string) => process.stderr.write(`bulwark: github: ${m}\n`), error: quiet },

@@ -24,6 +24,8 @@ export interface FakeGithubOptions {
   forbidCheckRuns?: boolean;
   /** Answer every write with 500 (GitHub having a bad day). */
   failWrites?: boolean;
+  /** Never answer (a hung API). */
+  hang?: boolean;
 }
 
 export class FakeGithub {
@@ -58,6 +60,7 @@ export class FakeGithub {
           authorization: req.headers.authorization,
         };
         this.requests.push(rec);
+        if (this.options.hang) return;
         const [status, payload] = this.route(rec);
         res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
         res.end(JSON.stringify(payload));
@@ -72,6 +75,7 @@ export class FakeGithub {
   }
 
   async close(): Promise<void> {
+    this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 

@@ -126,4 +126,14 @@ describe('GitHub publishing against a fake REST server', () => {
     assert.equal(await previousReview(octokit, target, 'f'.repeat(64)), null);
     assert.equal(await previousReview(octokit, { ...target, headSha: 'd'.repeat(40) }, CONFIG_HASH), null);
   });
+
+  it('gives up on a GitHub API that never answers instead of hanging the check', async () => {
+    const hung = await new FakeGithub({ hang: true }).start();
+    try {
+      const octokit = createOctokit('t', hung.url, 300);
+      await assert.rejects(previousReview(octokit, target, CONFIG_HASH), /abort|timeout/i);
+    } finally {
+      await hung.close();
+    }
+  });
 });
