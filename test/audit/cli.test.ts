@@ -157,4 +157,12 @@ describe('bulwark audit CLI', { timeout: 180_000 }, () => {
       rmSync(path.join(work, 'bulwark.toml'), { force: true });
     }
   });
+
+  it('show never prints control characters from entry text', () => {
+    const r = bulwark('audit', 'record', 'deploy', '--commit', 'abcdef9', '--env', 'evil\u001b]0;pwned\u0007\u009b31m');
+    assert.equal(r.code, 0, r.stderr);
+    const out = bulwark('audit', 'show', '--kind', 'deploy').stdout;
+    assert.doesNotMatch(out, /[\u001b\u0007\u009b]/);
+    assert.match(out, /env=evil\\u001b\]0;pwned\\u0007\\u009b31m/);
+  });
 });

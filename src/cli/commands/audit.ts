@@ -80,10 +80,15 @@ function readText(file: string, what: string): string {
   }
 }
 
+/** Entries carry PR-derived text (paths, reasons): never let it reach the terminal as control codes. */
+export function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function summarize(entry: Entry): string {
   const { v: _v, kind: _k, time: _t, ...rest } = entry as Entry & Record<string, unknown>;
   const parts = Object.entries(rest).map(([k, val]) => `${k}=${typeof val === 'string' ? val : JSON.stringify(val)}`);
-  const line = parts.join(' ');
+  const line = printable(parts.join(' '));
   return line.length > 200 ? line.slice(0, 197) + '...' : line;
 }
 
@@ -101,7 +106,8 @@ function printReport(r: VerifyReport, location: string, stateNote: string): void
     for (const p of r.problems.slice(0, 50)) out.push(`  [${p.code}]${p.index !== undefined ? ` index ${p.index}` : ''}: ${p.message}`);
     if (r.problems.length > 50) out.push(`  ... ${r.problems.length - 50} more`);
   }
-  process.stdout.write(out.join('\n') + '\n');
+  // Origins and messages can come from the database under test: print them inert.
+  process.stdout.write(out.map(printable).join('\n') + '\n');
 }
 
 export const auditCommandModule: CommandModule = {
@@ -170,7 +176,7 @@ export const auditCommandModule: CommandModule = {
         else printReport(report, displayLocation(location), stateNote);
         if (!report.ok) {
           const first = report.problems[0]!;
-          process.stderr.write(`bulwark: audit log verification failed${report.firstBadIndex !== null ? ` at index ${report.firstBadIndex}` : ''}: ${first.message}\n`);
+          process.stderr.write(`bulwark: audit log verification failed${report.firstBadIndex !== null ? ` at index ${report.firstBadIndex}` : ''}: ${printable(first.message)}\n`);
           setExit(ExitCode.Internal);
         } else setExit(ExitCode.Pass);
       },
