@@ -198,42 +198,49 @@ export function callPaths(graph: CallGraph, roots: Map<string, RootInfo>, change
     }
     return parent;
   };
-  // Searches only run inside the part of the graph that can matter: nodes that reach a change
-  // (for root → change) and nodes reachable from a change (for change → root). Each is one linear
-  // traversal; the per-root searches inside them are then small.
-  const changedIds = changed.map((c) => c.id);
-  const forward = (n: string): Iterable<string> => graph.calls.get(n) ?? [];
-  const backward = (n: string): Iterable<string> => reverse.get(n) ?? [];
-  const reachChange = new Set(bfs(changedIds, backward).keys());
-  const fromChange = new Set(bfs(changedIds, forward).keys());
-  const within = (set: Set<string>, next: (n: string) => Iterable<string>) => (n: string): string[] => [...next(n)].filter((m) => set.has(m));
-  // one search per root lists every (root, change) pair; with very many roots (broad SQL/host
-  // rules) one multi-source search per direction keeps it linear and lists the nearest root
   const sortedRoots = [...roots.keys()].sort();
-  const groups = sortedRoots.length <= MAX_ROOTS_SEARCHED_SEPARATELY ? sortedRoots.map((r) => [r]) : [sortedRoots];
+  const targets = changed.filter((c) => !roots.has(c.id));
   const chain = (parent: Map<string, string | null>, end: string): string[] => {
     const out: string[] = [];
     for (let n: string | null | undefined = end; n != null; n = parent.get(n)) out.push(n);
     return out;
   };
   const label = (c: ChangedFunction): string => (c.via === 'binding' ? `(changed: reads ${c.binding})` : '(changed)');
-  for (const group of groups) {
-    const down = bfs(group.filter((r) => reachChange.has(r)), within(reachChange, forward));
-    for (const c of changed) {
-      if (!down.has(c.id) || roots.has(c.id)) continue;
-      const nodes = chain(down, c.id).reverse(); // root … changed
-      const root = nodes[0]!;
-      const text = nodes.map((n, i) => (i === nodes.length - 1 ? `${n} ${label(c)}` : n)).join(' → ');
-      paths.push({ root, rootRule: roots.get(root)!.rule, changed: c.id, direction: 'root-reaches-changed', revision, nodes, text });
+  const emit = (c: ChangedFunction, nodes: string[], direction: GatePath['direction']): void => {
+    const root = direction === 'root-reaches-changed' ? nodes[0]! : nodes[nodes.length - 1]!;
+    const at = direction === 'root-reaches-changed' ? nodes.length - 1 : 0;
+    const text = nodes.map((n, i) => (i === at ? `${n} ${label(c)}` : n)).join(' → ');
+    paths.push({ root, rootRule: roots.get(root)!.rule, changed: c.id, direction, revision, nodes, text });
+  };
+  const forward = (n: string): Iterable<string> => graph.calls.get(n) ?? [];
+  const backward = (n: string): Iterable<string> => reverse.get(n) ?? [];
+
+  if (targets.length <= sortedRoots.length || sortedRoots.length > MAX_ROOTS_SEARCHED_SEPARATELY) {
+    if (targets.length <= MAX_ROOTS_SEARCHED_SEPARATELY) {
+      // one search from each change lists every (root, change) pair: walking callers from the
+      // change, each root's parent chain is its shortest path down to the change (and vice versa)
+      for (const c of targets) {
+        const callers = bfs([c.id], backward);
+        for (const r of sortedRoots) if (callers.has(r)) emit(c, chain(callers, r), 'root-reaches-changed');
+        const callees = bfs([c.id], forward);
+        for (const r of sortedRoots) if (callees.has(r)) emit(c, chain(callees, r).reverse(), 'changed-reaches-root');
+      }
+      return paths;
     }
-    const up = bfs(group.filter((r) => fromChange.has(r)), within(fromChange, backward));
-    for (const c of changed) {
-      if (!up.has(c.id) || roots.has(c.id)) continue;
-      const nodes = chain(up, c.id); // changed … root
-      const root = nodes[nodes.length - 1]!;
-      const text = nodes.map((n, i) => (i === 0 ? `${n} ${label(c)}` : n)).join(' → ');
-      paths.push({ root, rootRule: roots.get(root)!.rule, changed: c.id, direction: 'changed-reaches-root', revision, nodes, text });
-    }
+    // very many changes and very many roots (a broad rule and a large refactor): one
+    // multi-source search per direction keeps it linear and lists the nearest root per change
+    const down = bfs(sortedRoots, forward);
+    for (const c of targets) if (down.has(c.id)) emit(c, chain(down, c.id).reverse(), 'root-reaches-changed');
+    const up = bfs(sortedRoots, backward);
+    for (const c of targets) if (up.has(c.id)) emit(c, chain(up, c.id), 'changed-reaches-root');
+    return paths;
+  }
+  // fewer roots than changes (e.g. a renamed file): one search per root
+  for (const r of sortedRoots) {
+    const down = bfs([r], forward);
+    for (const c of targets) if (down.has(c.id)) emit(c, chain(down, c.id).reverse(), 'root-reaches-changed');
+    const up = bfs([r], backward);
+    for (const c of targets) if (up.has(c.id)) emit(c, chain(up, c.id), 'changed-reaches-root');
   }
   return paths;
 }
