@@ -225,6 +225,7 @@ export function validatePolicy(policy: SandboxPolicy): SandboxPolicy {
         throw new UsageError(`sandbox policy: write path ${w} overlaps exec path ${x}; the sandbox could run what it writes`);
     }
   }
+  const forbidden = forbiddenPaths(policy).map((f) => ({ ...f, real: canonical(f.path) }));
   for (const r of rules) {
     const parts = path.resolve(r.path).split('/').filter(Boolean);
     let prefix = '';
@@ -236,8 +237,8 @@ export function validatePolicy(policy: SandboxPolicy): SandboxPolicy {
       if (w) throw new UsageError(`sandbox policy: ${r.kind} path ${r.path} goes through symlink ${prefix} inside writable path ${w}; refused`);
     }
     const real = canonical(r.path);
-    for (const f of forbiddenPaths(policy)) {
-      const fp = canonical(f.path);
+    for (const f of forbidden) {
+      const fp = f.real;
       if (isWithin(fp, real) || (f.descendantsToo && isWithin(real, fp)))
         throw new UsageError(`sandbox policy: ${r.kind} path ${r.path} would grant ${f.path}, which is never granted`);
     }
