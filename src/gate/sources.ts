@@ -47,10 +47,35 @@ function makeFilter(filter: SourceFilter): (file: string) => GateLanguage | unde
   };
 }
 
+/**
+ * Files git would consider part of the work tree under `root` (tracked plus untracked, minus
+ * .gitignore'd: build output such as dist/ stays out); undefined when `root` is not in a work tree.
+ */
+function gitListedFiles(root: string): string[] | undefined {
+  const res = spawnSync('git', ['-C', root, 'ls-files', '-z', '--cached', '--others', '--exclude-standard', '--deduplicate', '--', '.'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (res.error || res.status !== 0) return undefined;
+  return res.stdout.split('\0').filter((f) => f.length > 0);
+}
+
 /** Source files of a directory on disk (for `bulwark callgraph DIR`). */
 export function readDirectorySources(root: string, filter: SourceFilter = {}): SourceFile[] {
   const accept = makeFilter(filter);
   const out: SourceFile[] = [];
+  const listed = gitListedFiles(root);
+  if (listed) {
+    for (const rel of listed.sort()) {
+      const lang = accept(rel);
+      if (!lang) continue;
+      let buf: Buffer;
+      try {
+        buf = readFileSync(path.join(root, rel));
+      } catch {
+        continue; // listed by the index but deleted or not a regular file in the work tree
+      }
+      out.push({ path: rel, text: buf.toString('utf8'), hash: gitBlobHash(buf), language: lang });
+    }
+    return out;
+  }
   const walk = (dir: string): void => {
     let entries;
     try {

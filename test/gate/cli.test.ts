@@ -88,7 +88,8 @@ describe('bulwark gate and bulwark callgraph commands', () => {
     assert.equal(notRepo.code, 3);
   });
 
-  it('callgraph prints PyCG JSON with builtins and qualified names', () => {
+  it('callgraph prints PyCG JSON with builtins and qualified names, skipping git-ignored files', () => {
+    repo.write({ '.git/info/exclude': 'build/\n', 'build/copy.py': 'def copy():\n    return 1\n' });
     const r = bulwark(['callgraph', repo.dir, '--no-cache']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), {
