@@ -61,7 +61,8 @@ const RULES: Rule[] = [
   {
     kind: 'credential-assignment',
     // name = "value" / name: 'value' / NAME=value, where the name says it is a credential
-    re: /\b([A-Za-z0-9_.-]*(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|credentials?|auth[_-]?key|signing[_-]?key)[A-Za-z0-9_.-]*)(["']?\s*[:=]>?\s*)(["'`]?)([^\s"'`,;)]{4,})\3/gi,
+    // (bounded name and value runs keep the scan linear on long identifier-only lines)
+    re: /\b([A-Za-z0-9_.-]{0,64}?(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|credentials?|auth[_-]?key|signing[_-]?key)[A-Za-z0-9_.-]{0,64})(["']?[ \t]{0,8}[:=]>?[ \t]{0,8})(["'`]?)([^\s"'`,;)]{4,})\3/gi,
     replace: (m) => {
       const [whole, name, sep, quote, value] = [m[0], m[1]!, m[2]!, m[3]!, m[4]!];
       if (!looksLikeSecretValue(value, quote !== '')) return whole;

@@ -15,10 +15,36 @@ const BIDI_RE = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
 /** Markdown/HTML constructs that render as nothing but are read by a model. */
 const HIDDEN_MARKUP: RegExp[] = [
   /<!--[\s\S]*?(?:-->|$)/g, // HTML comments (an unterminated one hides the rest)
-  /^[ \t]*\[(?:\/\/|comment|#|_)\]:\s*#?\s*(?:\([^\n]*\)|"[^\n]*"|'[^\n]*'|<[^\n]*>)[ \t]*$/gim, // [//]: # (note)
-  /<([a-z][a-z0-9]*)\b[^>]*\b(?:hidden|style\s*=\s*["'][^"']*(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0)[^"']*["'])[^>]*>[\s\S]*?<\/\1\s*>/gi,
-  /<(?:script|style|template)\b[^>]*>[\s\S]*?<\/(?:script|style|template)\s*>/gi,
+  /^[ \t]*\[(?:\/\/|comment|#|_)\]:[ \t]*#?[ \t]*(?:\([^\n]*\)|"[^\n]*"|'[^\n]*'|<[^\n]*>)[ \t]*$/gim, // [//]: # (note)
 ];
+
+// Opening tags are matched with a bounded, '<'-free attribute run so the scan stays linear on
+// hostile input (long runs of "<a hidden" without a closing ">").
+const OPEN_TAG_RE = /<([a-z][a-z0-9]{0,31})\b([^<>]{0,2000})>/gi;
+const HIDDEN_ATTR_RE = /\bhidden\b|\bstyle\s*=\s*["'][^"']{0,1000}(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0)/i;
+const ALWAYS_HIDDEN_TAGS = new Set(['script', 'style', 'template']);
+
+/** Removes elements a renderer would not show (hidden attribute, display:none, script/style). */
+function stripHiddenElements(text: string): StripResult {
+  let out = '';
+  let last = 0;
+  let removed = 0;
+  OPEN_TAG_RE.lastIndex = 0;
+  for (let m = OPEN_TAG_RE.exec(text); m !== null; m = OPEN_TAG_RE.exec(text)) {
+    const tag = m[1]!.toLowerCase();
+    if (!ALWAYS_HIDDEN_TAGS.has(tag) && !HIDDEN_ATTR_RE.test(m[2]!)) continue;
+    const close = new RegExp(`</${tag}\\s*>`, 'gi');
+    close.lastIndex = OPEN_TAG_RE.lastIndex;
+    const c = close.exec(text);
+    out += text.slice(last, m.index);
+    // an element that is never closed hides everything after it
+    last = c ? c.index + c[0].length : text.length;
+    removed++;
+    OPEN_TAG_RE.lastIndex = last;
+  }
+  OPEN_TAG_RE.lastIndex = 0;
+  return { text: out + text.slice(last), removed };
+}
 
 export interface StripResult {
   text: string;
@@ -36,6 +62,9 @@ export function stripHiddenDetailed(text: string): StripResult {
       return '';
     });
   }
+  const el = stripHiddenElements(out);
+  out = el.text;
+  removed += el.removed;
   INVISIBLE_RE.lastIndex = 0;
   out = out.replace(INVISIBLE_RE, () => {
     removed++;

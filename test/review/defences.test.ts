@@ -113,4 +113,17 @@ describe('detectInjection', () => {
     assert.equal(found[0]!.file, 'src/pay.py');
     assert.equal(found[0]!.line, 2);
   });
+
+  // Hostile PR text must not stall the review: these inputs were catastrophic for backtracking
+  // patterns (minutes); the generous timeout only catches super-linear behaviour, not speed.
+  it('handles hostile long inputs without catastrophic backtracking', { timeout: 60_000 }, () => {
+    const n = 200_000;
+    for (const s of ['<a hidden '.repeat(n / 10), '<script>'.repeat(n / 8), 'token'.repeat(n / 5), 'x_password_'.repeat(n / 11), 'ignore all the '.repeat(n / 15), '-----BEGIN PRIVATE KEY-----\n' + 'A'.repeat(n)]) {
+      redactSecrets(s);
+      stripHidden(s);
+      detectInjection([{ source: PR_BODY_SOURCE, line: 0, text: s }, { source: 'src/x.js', line: 1, text: s }]);
+    }
+    assert.equal(stripHidden('a<div hidden>secret</div>b<span style="display: none">x</span>c'), 'abc');
+    assert.equal(stripHidden('keep <b>bold</b> <div hidden>never closed'), 'keep <b>bold</b> ');
+  });
 });
