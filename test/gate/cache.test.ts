@@ -9,7 +9,8 @@ import { edit, FixtureRepo } from './fixture.js';
 const files: Record<string, string> = {};
 for (let i = 0; i < 6; i++) files[`pkg/m${i}.py`] = [`def f${i}(x):`, `    return x + ${i}`, ''].join('\n');
 files['pkg/pay.py'] = ['from pkg.m0 import f0', '', 'def process_payment(x):', '    return f0(x)', ''].join('\n');
-files['web/a.ts'] = ["import { b } from './b.js';", 'export function processPayment(x: number): number {', '  return b(x);', '}', ''].join('\n');
+files['web/index.ts'] = "export { b } from './b.js';\n";
+files['web/a.ts'] = ["import { b } from './index.js';", 'export function processPayment(x: number): number {', '  return b(x);', '}', ''].join('\n');
 files['web/b.ts'] = ['export function b(x: number): number {', '  return x + 1;', '}', ''].join('\n');
 files['web/c.ts'] = ['export function c(x: number): number {', '  return x + 2;', '}', ''].join('\n');
 
@@ -51,8 +52,15 @@ describe('gate parse cache', () => {
     assert.equal(warm.stats.graphsReused, 1, 'the base graph is reused');
     assert.equal(warm.stats.parsed, 1, 'only pkg/m3.py is parsed');
     assert.equal(warm.stats.tsFilesWalked, 1, 'only web/c.ts is re-analysed');
-    assert.equal(warm.stats.tsFilesReused, 2);
+    assert.equal(warm.stats.tsFilesReused, 3);
     assert.equal(r3.flagged, true);
+
+    // a change behind a re-export: the file importing through the index is analysed again
+    const h3 = repo.branch('behind-index', { 'web/b.ts': edit(files['web/b.ts']!, 'x + 1', 'x + 100') });
+    const behind = new GraphCaches(cacheDir);
+    const r4 = await evaluateGate({ repoDir: repo.dir, base: 'main', head: h3, config: roots, caches: behind });
+    assert.equal(behind.stats.tsFilesWalked, 3, 'b.ts, the index re-exporting it, and a.ts importing through the index');
+    assert.ok(r4.paths.some((p) => p.nodes.join(' > ') === 'web.a.processPayment > web.b.b'), JSON.stringify(r4.paths));
   });
 
   it('a corrupt cache is ignored, never trusted', async () => {

@@ -394,21 +394,36 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
   const t2 = performance.now();
   // pass 2: edges, per file; a file whose text and direct imports are unchanged reuses its edges
   const resolutionCache = ts.createModuleResolutionCache(VIRTUAL_ROOT, (x) => x, options);
-  const edgeKey = (sf: ts.SourceFile): string => {
-    const deps = new Set<string>();
+  /** Repository files a file imports from (`reexportsOnly`: only those it re-exports from). */
+  const importTargets = (sf: ts.SourceFile, reexportsOnly: boolean): string[] => {
+    const out: string[] = [];
     for (const st of sf.statements) {
       const spec =
-        (ts.isImportDeclaration(st) || ts.isExportDeclaration(st)) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier)
+        (ts.isExportDeclaration(st) || (!reexportsOnly && ts.isImportDeclaration(st))) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier)
           ? st.moduleSpecifier.text
-          : ts.isImportEqualsDeclaration(st) && ts.isExternalModuleReference(st.moduleReference) && ts.isStringLiteral(st.moduleReference.expression)
+          : !reexportsOnly && ts.isImportEqualsDeclaration(st) && ts.isExternalModuleReference(st.moduleReference) && ts.isStringLiteral(st.moduleReference.expression)
             ? st.moduleReference.expression.text
             : undefined;
       if (spec === undefined) continue;
       const r = ts.resolveModuleName(spec, sf.fileName, options, host, resolutionCache).resolvedModule;
-      if (r && r.resolvedFileName.startsWith(VIRTUAL_ROOT)) deps.add(`${r.resolvedFileName}:${hashes.get(r.resolvedFileName)}`);
+      if (r && r.resolvedFileName.startsWith(VIRTUAL_ROOT)) out.push(r.resolvedFileName);
+    }
+    return out;
+  };
+  // The key covers the file, the files it imports, and the files those re-export from (followed
+  // through re-export chains), since a name imported through an index file resolves there.
+  const edgeKey = (sf: ts.SourceFile): string => {
+    const deps = new Set<string>();
+    const queue = importTargets(sf, false);
+    while (queue.length > 0) {
+      const f = queue.pop()!;
+      if (deps.has(f) || f === sf.fileName) continue;
+      deps.add(f);
+      const dep = program.getSourceFile(f);
+      if (dep) queue.push(...importTargets(dep, true));
     }
     return createHash('sha1')
-      .update(`${sf.fileName}:${hashes.get(sf.fileName)}\n${[...deps].sort().join('\n')}`)
+      .update(`${sf.fileName}:${hashes.get(sf.fileName)}\n${[...deps].sort().map((d) => `${d}:${hashes.get(d)}`).join('\n')}`)
       .digest('hex');
   };
   const merge = (into: Map<string, Set<string>>, from: Iterable<[string, Iterable<string>]>): void => {
