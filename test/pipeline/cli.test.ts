@@ -77,6 +77,13 @@ describe('bulwark init + run', () => {
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
   });
 
+  it('bulwark review works on the initialised repository with a provider endpoint', async () => {
+    const r = await cli(['review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--audit-db', path.join(work, 'rev.db'), '--format', 'json'], { OPENAI_API_KEY: 'sk-cli', OPENAI_BASE_URL: server.url });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /stage summary: done in/);
+    assert.match(r.stdout, /PCI DSS/);
+  });
+
   it('run on a unified diff from stdin (no checkout: no file tools)', async () => {
     const diff = repo.git('diff', 'main', 'feature');
     const r = await cli(['run', '--topology', path.join(repo.dir, '.bulwark/topology.toml'), '--input', '-', '--audit-db', path.join(work, 'b.db'), '--result', path.join(work, 'r2.json')], { OPENAI_API_KEY: 'sk-cli', OPENAI_BASE_URL: server.url }, diff + '\n');
