@@ -1,8 +1,8 @@
 import { decodeBlob } from './blobs.js';
 import { DEFAULT_TIMESTAMP_TOLERANCE_MS } from './config.js';
-import { inspectEntryText, type EntryEnvelope } from './entries.js';
-import { CompactRange, EMPTY_ROOT, HexCompactRange, consistencyProofRanges, leafHash, leafHashHexOfText, rangeRefs, resolveRanges, verifyConsistency } from './merkle.js';
+import { CompactRange, EMPTY_ROOT, HexCompactRange, consistencyProofRanges, leafHash, rangeRefs, resolveRanges, verifyConsistency } from './merkle.js';
 import { openCheckpoint, type Checkpoint, type VerifierKey } from './note.js';
+import { entryFacts, rowFacts, type RowFacts } from './row-facts.js';
 import type { EntryTextRow, LogStore } from './store.js';
 import { stateKey, type TrustedCheckpoint, type VerifierState } from './verify-state.js';
 
@@ -217,53 +217,52 @@ export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
   let expected = 0;
   let prevTime: number | null = null;
   const full = opts.schema ?? false;
-  for await (const batch of textRows(store, treeSize)) {
-    for (const row of batch) {
-      if (row.index !== expected) {
-        add({ code: 'entry_missing', index: expected, message: `entries ${expected}..${row.index - 1} are missing (deleted)` });
+  for await (const batch of factBatches(store, treeSize, full)) {
+    for (const f of batch) {
+      if (f.index !== expected) {
+        add({ code: 'entry_missing', index: expected, message: `entries ${expected}..${f.index - 1} are missing (deleted)` });
         flagLeaf(expected);
-        expected = row.index;
+        expected = f.index;
       }
-      let leaf = leafHashHexOfText(row.text);
-      let text: string | null = row.text;
-      if (leaf !== row.leafHashHex) {
+      let facts = f;
+      if (f.leafDiffers) {
         // Recheck with the exact bytes: the text path decodes lossily.
-        const exact = await store.getEntry(row.index);
+        const exact = await store.getEntry(f.index);
         const bytes = exact?.bytes ?? new Uint8Array();
         const exactLeaf = leafHash(bytes);
-        leaf = exactLeaf.toString('hex');
-        text = utf8(bytes);
         if (!exact || !exactLeaf.equals(exact.leafHash)) {
-          add({ code: 'leaf_hash_mismatch', index: row.index, message: `entry ${row.index}: stored leaf hash does not match its bytes` });
-          flagLeaf(row.index);
+          add({ code: 'leaf_hash_mismatch', index: f.index, message: `entry ${f.index}: stored leaf hash does not match its bytes` });
+          flagLeaf(f.index);
         }
+        const text = utf8(bytes);
+        const cols = exact ?? { kind: '', timeMs: NaN, runId: null };
+        facts =
+          text === null
+            ? { ...f, leafHex: exactLeaf.toString('hex'), timeMs: NaN, blobRefs: [], error: 'entry bytes are not valid UTF-8' }
+            : entryFacts(f.index, text, cols, exactLeaf.toString('hex'), false, full);
       }
-      let env: EntryEnvelope | undefined;
-      try {
-        if (text === null) throw new Error('entry bytes are not valid UTF-8');
-        env = inspectEntryText(text, full);
-      } catch (e) {
-        add({ code: 'entry_invalid', index: row.index, message: `entry ${row.index}: ${(e as Error).message}` });
-        flagLeaf(row.index);
-      }
-      if (env) {
-        const cols = env.columns;
-        if (cols.kind !== row.kind || cols.timeMs !== row.timeMs || cols.runId !== row.runId) {
-          add({ code: 'column_mismatch', index: row.index, message: `entry ${row.index}: stored query columns (kind/time/run_id) disagree with the entry bytes` });
+      const leaf = facts.leafHex;
+      if (facts.error !== undefined) {
+        add({ code: 'entry_invalid', index: f.index, message: `entry ${f.index}: ${facts.error}` });
+        flagLeaf(f.index);
+      } else {
+        if (facts.columnsDiffer) {
+          add({ code: 'column_mismatch', index: f.index, message: `entry ${f.index}: stored query columns (kind/time/run_id) disagree with the entry bytes` });
         }
-        if (prevTime !== null && cols.timeMs < prevTime - tolerance) {
+        const t = facts.timeMs;
+        if (prevTime !== null && t < prevTime - tolerance) {
           add({
             code: 'time_order',
-            index: row.index,
-            message: `entry ${row.index}: time ${env.time} is ${prevTime - cols.timeMs} ms before the previous entry (tolerance ${tolerance} ms)`,
+            index: f.index,
+            message: `entry ${f.index}: time ${new Date(t).toISOString()} is ${prevTime - t} ms before the previous entry (tolerance ${tolerance} ms)`,
           });
         }
-        prevTime = prevTime === null ? cols.timeMs : Math.max(prevTime, cols.timeMs);
-        for (const ref of env.blobRefs) if (!referenced.has(ref)) referenced.set(ref, row.index);
-        if (env.retention) for (const b of env.retention.blobs) (env.retention.to === 'purged' ? purged : archived).add(b);
+        prevTime = prevTime === null ? t : Math.max(prevTime, t);
+        for (const ref of facts.blobRefs) if (!referenced.has(ref)) referenced.set(ref, f.index);
+        if (facts.retention) for (const b of facts.retention.blobs) (facts.retention.to === 'purged' ? purged : archived).add(b);
       }
       range.push(leaf);
-      expected = row.index + 1;
+      expected = f.index + 1;
       if (checkAt < checks.length) runChecks();
     }
   }
@@ -387,6 +386,11 @@ function utf8(bytes: Uint8Array): string | null {
   } catch {
     return null;
   }
+}
+
+/** Row facts in index order. */
+async function* factBatches(store: LogStore, end: number, full: boolean): AsyncIterable<RowFacts[]> {
+  for await (const batch of textRows(store, end)) yield batch.map((r) => rowFacts(r, full));
 }
 
 /** Rows as text: the store's fast path when it has one, else decoded from readEntries. */
