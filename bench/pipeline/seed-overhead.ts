@@ -6,7 +6,8 @@
  *   overhead = wall time − critical-path provider time
  *   targets: overhead ≤ 300 ms; overhead / wall ≤ 2 % at 5 s latency
  *
- * Usage: node dist/bench/pipeline/seed-overhead.js [--latency-ms N ...] [--no-tool-turn]
+ * Usage: node dist/bench/pipeline/seed-overhead.js [--latency-ms N ...] [--runs N] [--no-tool-turn]
+ * (the box is shared: with --runs N it also prints the median of N runs per latency)
  * Each stage makes two model calls by default (a read_file tool turn, then submit_review).
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { SEED_TOPOLOGY, writeTopology } from '../../test/pipeline/fixtures.js';
 const args = process.argv.slice(2);
 const latencies = args.includes('--latency-ms') ? args.flatMap((a, i) => (args[i - 1] === '--latency-ms' ? [Number(a)] : [])) : [0, 5000];
 const toolTurn = !args.includes('--no-tool-turn');
+const runs = args.includes('--runs') ? Math.max(1, Number(args[args.indexOf('--runs') + 1]) || 1) : 1;
 
 function fiveHundredLineChange(): ReturnType<typeof makeGitRepo> {
   const repo = makeGitRepo('bulwark-bench-');
@@ -41,7 +43,7 @@ function fiveHundredLineChange(): ReturnType<typeof makeGitRepo> {
   return repo;
 }
 
-async function once(latencyMs: number): Promise<void> {
+async function once(latencyMs: number): Promise<{ wall: number; overhead: number }> {
   const repo = fiveHundredLineChange();
   const topo = writeTopology(SEED_TOPOLOGY);
   const auditDir = mkdtempSync(path.join(tmpdir(), 'bulwark-bench-audit-'));
@@ -78,6 +80,7 @@ async function once(latencyMs: number): Promise<void> {
         `overhead ${overhead.toFixed(0)} ms (target ≤ 300 ms: ${overhead <= 300 ? 'met' : 'MISSED'}) · overhead/wall ${((overhead / wall) * 100).toFixed(2)} %` +
         (latencyMs >= 5000 ? ` (target ≤ 2 %: ${overhead / wall <= 0.02 ? 'met' : 'MISSED'})` : ''),
     );
+    return { wall, overhead };
   } finally {
     await audit.close();
     await server.close();
@@ -87,4 +90,13 @@ async function once(latencyMs: number): Promise<void> {
   }
 }
 
-for (const l of latencies) await once(l);
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+for (const l of latencies) {
+  const results: { wall: number; overhead: number }[] = [];
+  for (let i = 0; i < runs; i++) results.push(await once(l));
+  if (runs > 1) {
+    const o = median(results.map((r) => r.overhead));
+    const w = median(results.map((r) => r.wall));
+    console.log(`latency ${l} ms/call · median of ${runs}: overhead ${o.toFixed(0)} ms · overhead/wall ${((o / w) * 100).toFixed(2)} %`);
+  }
+}
