@@ -15,6 +15,8 @@ import type { CallGraph, Definition, GateLanguage } from './types.js';
 
 type CachedFacts = FileFacts | { error: string };
 
+let typeScriptLoaded = false;
+
 const extractors: Record<'python' | 'go' | 'java', (file: string, text: string) => Promise<FileFacts>> = {
   python: extractPython,
   go: extractGo,
@@ -40,7 +42,9 @@ export class GraphCaches {
     this.tsEdges = new ParseCache<TsFileEdges>(dir, 'ts-edges');
     this.graphs = new GraphStore<StoredGraph>(dir);
   }
+  /** Writes the packs and releases in-memory parse state that only this run could reuse. */
   save(): void {
+    if (typeScriptLoaded) void import('./ts/analyze.js').then((m) => m.releaseParsedFiles());
     this.facts.save();
     this.ts.save();
     this.tsEdges.save();
@@ -151,6 +155,7 @@ async function addTsPart(g: GraphBuilder, sources: SourceFile[], caches: GraphCa
     caches.stats.tsAnalyses++;
     // loaded only when needed: the compiler is large and warm runs do not need it
     const { analyzeTypeScript } = await import('./ts/analyze.js');
+    typeScriptLoaded = true;
     part = analyzeTypeScript(sources, caches.tsEdges, caches.stats);
     caches.ts.set(key, part);
   }

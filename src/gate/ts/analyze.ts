@@ -44,6 +44,11 @@ export interface TsAnalysisCache {
 // and bind once); entries not used by the latest program are dropped.
 let sourceFileCache = new Map<string, ts.SourceFile>();
 
+/** Drops the parsed files kept for the next program (a long-lived process calls this after a gate run). */
+export function releaseParsedFiles(): void {
+  sourceFileCache = new Map();
+}
+
 interface FileDefinitions {
   defs: Definition[];
   decls: [ts.Node, string][];
