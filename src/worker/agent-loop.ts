@@ -60,6 +60,24 @@ How to work (fixed rules of the Bulwark pipeline):
 
 export class StageFailure extends Error {}
 
+/**
+ * The conversation travels to the parent in one channel message (4 MiB cap): beyond this many
+ * characters the oldest tool results are elided, so a long tool-heavy session stays sendable.
+ */
+export const MAX_CONVERSATION_CHARS = 3_000_000;
+
+export function elideOldToolResults(messages: ChatMessage[], limit = MAX_CONVERSATION_CHARS): void {
+  let total = messages.reduce((n, m) => n + m.content.length, 0);
+  for (const m of messages) {
+    if (total <= limit) return;
+    if (m.role === 'tool' && m.content.length > 200) {
+      const note = '(elided to keep the conversation within its size limit; call the tool again if needed)';
+      total -= m.content.length - note.length;
+      m.content = note;
+    }
+  }
+}
+
 export interface AgentDeps {
   complete(req: CompletionRequest): Promise<CompletionResult>;
   tools: Tools;
@@ -97,6 +115,7 @@ export async function runAgent(input: StageInput, deps: AgentDeps): Promise<Stag
   const system = input.prompt + OUTPUT_RULES;
   let lastProblem = '';
   for (let turn = 1; turn <= input.maxTurns; turn++) {
+    elideOldToolResults(messages);
     const res = await deps.complete({ system, messages, tools });
     messages.push({ role: 'assistant', content: res.text, ...(res.toolCalls.length > 0 ? { toolCalls: res.toolCalls } : {}) });
     if (res.toolCalls.length === 0) {

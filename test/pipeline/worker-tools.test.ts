@@ -105,3 +105,20 @@ describe('read roots from the gate read scope', () => {
     assert.deepEqual(readRootsFor('/r', ['../x/**']), ['/r']);
   });
 });
+
+describe('conversation size limit', () => {
+  it('elides the oldest tool results first', async () => {
+    const { elideOldToolResults } = await import('../../src/worker/agent-loop.js');
+    const big = 'x'.repeat(1000);
+    const messages = [
+      { role: 'user' as const, content: 'ctx' },
+      { role: 'tool' as const, toolCallId: 'a', name: 'read_file', content: big },
+      { role: 'tool' as const, toolCallId: 'b', name: 'read_file', content: big },
+      { role: 'tool' as const, toolCallId: 'c', name: 'read_file', content: big },
+    ];
+    elideOldToolResults(messages, 2500);
+    assert.match(messages[1]!.content, /^\(elided/);
+    assert.equal(messages[2]!.content, big);
+    assert.equal(messages[3]!.content, big);
+  });
+});
