@@ -183,7 +183,13 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
             exitCode: prev.exitCode,
             report: null,
             change,
-            skipped: { ...prev, message: `head ${change.headSha.slice(0, 12)} was already reviewed with this configuration (${prev.via}, exit ${prev.exitCode}); use --force to review again` },
+            skipped: {
+              ...prev,
+              message:
+                prev.via === 'approval'
+                  ? `head ${change.headSha.slice(0, 12)} was reviewed with this configuration and its approval check is green (exit 0); use --force to review again`
+                  : `head ${change.headSha.slice(0, 12)} was already reviewed with this configuration (${prev.via}, exit ${prev.exitCode}); use --force to review again`,
+            },
           };
         }
       }

@@ -136,4 +136,20 @@ describe('GitHub publishing against a fake REST server', () => {
       await hung.close();
     }
   });
+
+  it('treats a later approval check on an approval-required head as approved, and a keyless failure as nothing', async () => {
+    const octokit = createOctokit('t', gh.url);
+    const { change, report } = reviewOf([], true);
+    await publishReview(octokit, target, report, change, { config: config.github, configHash: CONFIG_HASH });
+    assert.deepEqual(await previousReview(octokit, target, CONFIG_HASH), { exitCode: 2, via: 'check-run' });
+    // what `bulwark approve` publishes once the signed approvals are in the log
+    await octokit.rest.checks.create({ owner: 'acme', repo: 'pay', name: 'bulwark', head_sha: HEAD, status: 'completed', conclusion: 'success', output: { title: 'Approved', summary: 'ok' } });
+    assert.deepEqual(await previousReview(octokit, target, CONFIG_HASH), { exitCode: 0, via: 'approval' });
+    // an approval never turns blocking findings into a pass
+    const blocking = reviewOf([finding()]);
+    const other = { ...target, headSha: 'e'.repeat(40) };
+    await publishReview(octokit, other, blocking.report, blocking.change, { config: config.github, configHash: CONFIG_HASH });
+    await octokit.rest.checks.create({ owner: 'acme', repo: 'pay', name: 'bulwark', head_sha: other.headSha, status: 'completed', conclusion: 'success', output: { title: 'Approved', summary: 'ok' } });
+    assert.deepEqual(await previousReview(octokit, other, CONFIG_HASH), { exitCode: 1, via: 'check-run' });
+  });
 });
