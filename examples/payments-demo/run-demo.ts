@@ -5,17 +5,14 @@
  * and verifies the log. With no provider configured, a local scripted model server stands in
  * (and says so): the pipeline, sandbox, gate and audit log are all real either way.
  */
-import { spawn } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, rmSync, appendFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execFileSync } from 'node:child_process';
 import { initRepository } from '../../src/cli/commands/init.js';
 import { resolveProviders } from '../../src/llm/select.js';
 import { packageRoot } from '../../src/paths.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 // sources are not compiled: read them from the package, not from dist/
 const demoSrc = path.join(packageRoot, 'examples', 'payments-demo');
 const bin = path.join(packageRoot, 'bin', 'bulwark.js');
@@ -109,7 +106,6 @@ async function main(): Promise<number> {
   }
 }
 
-void here;
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {

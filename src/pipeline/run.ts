@@ -1,6 +1,7 @@
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { EntryInput } from '../audit/entries.js';
+import { BulwarkError, ExitCode } from '../errors.js';
 import type { StageSpec, Topology } from '../config/topology.js';
 import type { ProviderConfig } from '../llm/config.js';
 import { LlmGateway, type AuditSink } from '../llm/gateway.js';
@@ -9,13 +10,11 @@ import { LlmError } from '../llm/types.js';
 import type { Change } from '../review/change.js';
 import { compareFindings, type Finding } from '../review/findings.js';
 import { totalRedactions } from '../review/redact.js';
-import type { SandboxPolicy } from '../sandbox/policy.js';
 import type { SandboxSpawner } from '../sandbox/worker-host.js';
 import type { StageOutput } from '../worker/protocol.js';
 import { buildChangeContext, upstreamContext, type UpstreamOutput } from './context.js';
 import { runSchedule, type StageOutcome, type StageStatus } from './scheduler.js';
 import { StageWorker, type StageRunDeps } from './stage-runner.js';
-import { BulwarkError, ExitCode } from '../errors.js';
 
 export interface StageResult {
   name: string;
@@ -284,4 +283,3 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
   };
 }
 
-export type { SandboxPolicy };
