@@ -62,8 +62,18 @@ interface RootInfo {
 export function findRoots(graph: CallGraph, config: GateConfig): Map<string, RootInfo> {
   const roots = new Map<string, RootInfo>();
   const isRoot = picomatch(config.roots, { dot: true });
+  const rootClasses: string[] = [];
   for (const d of graph.defs.values()) {
     if ((d.kind === 'function' || d.kind === 'method') && isRoot(d.id)) roots.set(d.id, { id: d.id, rule: 'root' });
+    else if (d.kind === 'class' && isRoot(d.id)) rootClasses.push(`${d.id}.`);
+  }
+  // a class named as a root makes every method in it a root
+  if (rootClasses.length > 0) {
+    for (const d of graph.defs.values()) {
+      if ((d.kind === 'function' || d.kind === 'method') && rootClasses.some((c) => d.id.startsWith(c)) && !roots.has(d.id)) {
+        roots.set(d.id, { id: d.id, rule: 'root' });
+      }
+    }
   }
   const sql = sqlWriteRegex(config.sql_tables);
   const host = hostRegex(config.payment_hosts);

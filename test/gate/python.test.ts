@@ -186,10 +186,13 @@ describe('gate on a Python repository', () => {
     assert.ok(r.reasons.some((x) => x.kind === 'unparsable' && x.message.includes('bank/deep.py') && x.message.includes('nesting too deep')), JSON.stringify(r.reasons));
   });
 
-  it('configured roots replace the defaults', async () => {
+  it('configured roots replace the defaults; a class named as a root makes its methods roots', async () => {
     const head = repo.branch('custom-roots', { 'bank/report.py': edit(files['bank/report.py']!, 'str(x)', 'repr(x)') });
     const r = await repo.gate(head, { roots: ['bank.report.*'] });
     assert.equal(r.flagged, true);
     assert.deepEqual(r.roots, ['bank.report.render']);
+    const byClass = await repo.gate(repo.branch('class-root', { 'bank/rounding.py': edit(files['bank/rounding.py']!, 'round(x, SCALE)', 'round(x, SCALE + 0)') }), { roots: ['*.RiskScorer'] });
+    assert.deepEqual(byClass.roots, ['bank.scoring.RiskScorer.score']);
+    assertPath(byClass, ['bank.scoring.RiskScorer.score', 'bank.scoring.weigh', 'bank.rounding.round_half_even'], 'head');
   });
 });
