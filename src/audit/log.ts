@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
+import { BulwarkError, ExitCode, UsageError } from '../errors.js';
 import { decodeBlob, encodeBlob } from './blobs.js';
 import type { AuditConfig } from './config.js';
 import { canonicalBytes, makeEntry, queryColumns, type Entry, type EntryInput } from './entries.js';
 import { signingKeyFor } from './keys.js';
 import { displayLocation, isPostgresUrl, resolveDbLocation } from './locations.js';
-import { consistencyProofRanges, foldRange, inclusionProofRanges, leafHash, nodesForAppend, rangeRefs, resolveRanges } from './merkle.js';
-import { signCheckpoint, type SignerKey } from './note.js';
+import { consistencyProofRanges, foldRange, inclusionProofRanges, leafHash, nodesForAppend, rangeRefs, resolveRanges, verifyConsistency } from './merkle.js';
+import { openCheckpoint, signCheckpoint, verifierKeyOf, type SignerKey } from './note.js';
 import type { LogStore, NewEntry } from './store.js';
 import { SqliteLogStore } from './store-sqlite.js';
 
@@ -152,6 +152,7 @@ export class AuditLogImpl {
     const key = this.key();
     const treeSize = await this.store.size();
     const root = await this.rootAt(treeSize);
+    await this.checkExtendsPrevious(key, treeSize, root);
     const note = signCheckpoint({ origin: this.origin, treeSize, rootHash: root }, key);
     await this.store.addCheckpoint(treeSize, note, Date.now());
     const result: CheckpointResult = { treeSize, rootHash: Buffer.from(root).toString('base64'), note };
@@ -160,6 +161,42 @@ export class AuditLogImpl {
       result.file = path.resolve(this.checkpointFile);
     }
     return result;
+  }
+
+  /**
+   * A signer must never bless a history that contradicts what it signed before: the new tree has
+   * to extend the newest stored checkpoint and the checkpoint file (kept away from the database)
+   * that carry this key's signature. Catches a database rolled back, truncated or rewritten since.
+   * Checkpoints by another key (after a key rotation) cannot be checked here; verify does that.
+   */
+  private async checkExtendsPrevious(key: SignerKey, treeSize: number, root: Uint8Array): Promise<void> {
+    const own = [verifierKeyOf(key)];
+    const previous: { label: string; note: string }[] = [];
+    const stored = await this.store.listCheckpoints();
+    const last = stored[stored.length - 1];
+    if (last) previous.push({ label: `stored checkpoint ${last.seq}`, note: last.note });
+    if (this.checkpointFile && existsSync(this.checkpointFile)) {
+      previous.push({ label: `checkpoint file ${this.checkpointFile}`, note: readFileSync(this.checkpointFile, 'utf8') });
+    }
+    for (const p of previous) {
+      let cp;
+      try {
+        cp = openCheckpoint(p.note, own);
+      } catch {
+        continue; // not signed by this key
+      }
+      const refuse = (why: string) => {
+        throw new BulwarkError(`refusing to sign a checkpoint: ${why} (run bulwark audit verify)`, ExitCode.Internal);
+      };
+      if (cp.origin !== this.origin) refuse(`${p.label} is for origin ${JSON.stringify(cp.origin)}, not ${JSON.stringify(this.origin)}`);
+      if (cp.treeSize > treeSize) refuse(`${p.label} covers ${cp.treeSize} entries but the log has ${treeSize}: it was rolled back or truncated`);
+      if (cp.treeSize === 0) continue;
+      try {
+        verifyConsistency(cp.treeSize, treeSize, cp.rootHash, root, cp.treeSize === treeSize ? [] : await this.consistencyProof(cp.treeSize, treeSize));
+      } catch (e) {
+        refuse(`the log no longer extends ${p.label} (size ${cp.treeSize}): ${(e as Error).message}`);
+      }
+    }
   }
 
   close(): Promise<void> {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -10,7 +10,7 @@ import { defaultDbPath, resolveDbLocation } from '../../src/audit/locations.js';
 import { leafHash, verifyConsistency, verifyInclusion } from '../../src/audit/merkle.js';
 import { openCheckpoint } from '../../src/audit/note.js';
 import { UsageError } from '../../src/errors.js';
-import { llmCall, raw, tempLogDir, type TempLogDir } from './helpers.js';
+import { dropTriggers, llmCall, raw, tempLogDir, type TempLogDir } from './helpers.js';
 
 const dirs: TempLogDir[] = [];
 after(() => dirs.forEach((d) => d.cleanup()));
@@ -113,6 +113,45 @@ describe('openAuditLog (SQLite)', () => {
     verifyConsistency(13, 33, Buffer.from(first.rootHash, 'base64'), opened.rootHash, await log.consistencyProof(13, 33));
     assert.equal((await log.store.listCheckpoints()).length, 2);
     await log.close();
+  });
+
+  it('refuses to sign a checkpoint for a log rolled back behind its checkpoint file', async () => {
+    const t = temp();
+    const cpFile = path.join(t.dir, 'outside', 'checkpoint.txt');
+    const log = await t.open({ checkpointFile: cpFile });
+    await log.appendMany(Array.from({ length: 5 }, (_, i) => llmCall('r', i, null)));
+    await log.checkpoint();
+    await log.close();
+    const backup = path.join(t.dir, 'backup.db');
+    const d = raw(t.db);
+    await d.backup(backup);
+    d.close();
+    const more = await t.open({ checkpointFile: cpFile });
+    await more.appendMany(Array.from({ length: 4 }, (_, i) => llmCall('r', i, null)));
+    await more.checkpoint();
+    await more.close();
+    copyFileSync(backup, t.db);
+    const rolledBack = await t.open({ checkpointFile: cpFile });
+    await rolledBack.append(llmCall('r', 99, null));
+    await assert.rejects(rolledBack.checkpoint(), /refusing to sign a checkpoint: checkpoint file .* covers 9 entries but the log has 6/);
+    assert.equal((await rolledBack.store.listCheckpoints()).length, 1, 'nothing signed');
+    await rolledBack.close();
+  });
+
+  it('refuses to sign when the tree no longer extends the last checkpoint', async () => {
+    const t = temp();
+    const log = await t.open();
+    await log.appendMany(Array.from({ length: 6 }, (_, i) => llmCall('r', i, null)));
+    await log.checkpoint();
+    await log.close();
+    const d = raw(t.db);
+    dropTriggers(d);
+    d.prepare('UPDATE nodes SET hash = ? WHERE level = 2 AND idx = 0').run(Buffer.alloc(32, 1));
+    d.close();
+    const again = await t.open();
+    await again.append(llmCall('r', 7, null));
+    await assert.rejects(again.checkpoint(), /refusing to sign a checkpoint: the log no longer extends stored checkpoint 0/);
+    await again.close();
   });
 
   it('keeps the origin a log was created with', async () => {
