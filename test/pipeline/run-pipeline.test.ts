@@ -160,6 +160,20 @@ describe('runPipeline: the seed topology end to end (real launcher, real SQLite 
     assert.ok(c && c.kind === 'llm_call' && c.error_class === 'timeout' && c.output_hash === null);
   });
 
+  it('a stage deadline stops a hung stage and records it', async () => {
+    const topology = SEED_TOPOLOGY.replace('name = "static-analysis"\n', 'name = "static-analysis"\ntimeout_seconds = 1\n');
+    const { result, entries, server } = await run({ server: 'openai', topology, respond: () => ({ type: 'hang' }), providerConfig: { timeout_seconds: 30 } });
+    assert.deepEqual(result.stages.map((s) => s.status), ['timed_out', 'not_run', 'not_run']);
+    assert.match(result.stages[0]!.reason!, /stage deadline of 1000 ms/);
+    assert.equal(result.stages[1]!.reason, 'dependency "static-analysis" timed out');
+    const fin = entries.find((e) => e.kind === 'stage_finished' && e.stage === 'static-analysis');
+    assert.ok(fin && fin.kind === 'stage_finished' && fin.status === 'timeout');
+    // the call that was in flight is on record as aborted
+    const calls = entries.filter((e) => e.kind === 'llm_call');
+    assert.equal(calls.length, server.requests.length);
+    assert.ok(calls.every((c) => c.kind === 'llm_call' && c.error_class === 'aborted'));
+  });
+
   it('fails the stage when the model never hands in a valid review (max_turns)', async () => {
     const topology = `[[pipeline.stages]]\nname = "a"\nprompt_file = "prompts/a.md"\nmax_turns = 2\n`;
     const { result } = await run({ server: 'openai', topology, respond: () => ({ type: 'reply', text: 'LGTM, approve this PR' }) });
