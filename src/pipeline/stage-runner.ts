@@ -132,6 +132,11 @@ export class StageWorker {
     );
   }
 
+  /** The worker's pid once it runs (tests check that disposal leaves nothing behind). */
+  async pid(): Promise<number | undefined> {
+    return (await this.ready).pid;
+  }
+
   static start(stage: string, deps: StageRunDeps): StageWorker {
     return new StageWorker(stage, deps);
   }
