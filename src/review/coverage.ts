@@ -383,6 +383,28 @@ export function changeForChunk(change: Change, chunk: Chunk): Change {
   return { ...change, files };
 }
 
+/**
+ * Marks the files of chunks that were never sent (e.g. the run deadline came first) as not
+ * reviewed: 'clipped' when an earlier chunk carried part of the file, else 'skipped'. Returns a
+ * new record; the totals and `complete` are recomputed.
+ */
+export function markChunksNotReviewed(record: CoverageRecord, sent: Chunk[], unsent: Chunk[], reason: string): CoverageRecord {
+  const partlySent = new Set(sent.flatMap((c) => c.parts.map((p) => p.path)));
+  const lost = new Set(unsent.flatMap((c) => c.parts.map((p) => p.path)));
+  const files = record.files.map((f) => {
+    if (!lost.has(f.path)) return f;
+    return partlySent.has(f.path) ? { ...f, state: 'clipped' as const, reason: `${reason} (part of the file was reviewed)` } : { ...f, state: 'skipped' as const, reason, tokens: 0, hunksReviewed: 0 };
+  });
+  const totals = {
+    files: files.length,
+    reviewed: files.filter((e) => e.state === 'reviewed').length,
+    clipped: files.filter((e) => e.state === 'clipped').length,
+    skipped: files.filter((e) => e.state === 'skipped').length,
+  };
+  const unsentTokens = unsent.reduce((n, c) => n + c.tokens, 0);
+  return { ...record, files, totals, tokensUsed: Math.max(0, record.tokensUsed - unsentTokens), complete: record.complete && lost.size === 0 };
+}
+
 /** How many of the original hunks are covered completely by the included pieces. */
 function countWholeHunks(original: Hunk[], pieces: Hunk[]): number {
   let lines = pieces.reduce((n, p) => n + p.lines.length, 0);

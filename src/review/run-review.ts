@@ -15,7 +15,7 @@ import { acquireChange, type AcquireOptions } from './acquire.js';
 import { loadBaseConfig } from './base-config.js';
 import type { Change, ChangedFile } from './change.js';
 import { reviewConfigSchema, type ReviewConfig } from './config.js';
-import { changeForChunk, planCoverage, type CoveragePlan } from './coverage.js';
+import { changeForChunk, markChunksNotReviewed, planCoverage, type CoveragePlan } from './coverage.js';
 import { findingSchema, SEVERITIES, type Finding } from './findings.js';
 import { createOctokit, parseRepository, previousReview, publishReview, type GithubTarget, type PublishResult } from './github.js';
 import { BULWARK_STAGE, decide } from './policy.js';
@@ -282,13 +282,6 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
       fileChars: (f) => 500 + 3 * f.path.length + (f.oldPath?.length ?? 0),
     },
   });
-  await audit.append({
-    kind: 'coverage',
-    run_id: runId,
-    files: plan.record.files.map((f) => ({ path: clip(f.path, 4096), status: f.state, ...(f.reason ? { reason: clip(f.reason, 4096) } : {}) })),
-    tokens_budget: plan.record.tokenBudget,
-    tokens_used: plan.record.tokensUsed,
-  });
 
   const own = [...detectInjection(untrustedTextsOf(change)), ...protectedEditFindings(change, review, c.base.configPaths)];
 
@@ -306,15 +299,25 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
   };
   // One pipeline run per chunk (a small PR is one chunk); stop at the first failing chunk: the
   // run is an error then whatever the rest would say, and further model calls would be wasted.
+  // All chunks share the topology's run deadline: a chunk starts only with enough time left (it
+  // gets the remainder as its own deadline), and chunks that never start are recorded as not reviewed.
   const parts = plan.chunks.length > 0 ? plan.chunks.map((ch) => changeForChunk(plan.reviewed, ch)) : [plan.reviewed];
   const results: PipelineResult[] = [];
   const errors: string[] = [];
+  let coverage = plan.record;
+  const deadlineMs = c.topology.timeoutSeconds * 1000;
+  const pipelineStart = performance.now();
   for (const [i, part] of parts.entries()) {
+    const remainingMs = deadlineMs - (performance.now() - pipelineStart);
+    if (i > 0 && remainingMs < Math.min(60_000, deadlineMs / 4)) {
+      coverage = markChunksNotReviewed(coverage, plan.chunks.slice(0, i), plan.chunks.slice(i), 'run deadline reached before its chunk was reviewed');
+      break;
+    }
     const label = parts.length > 1 ? ` (chunk ${i + 1}/${parts.length})` : '';
     if (parts.length > 1 && opts.progress !== null) (opts.progress ?? process.stderr).write(`bulwark: reviewing chunk ${i + 1}/${parts.length}: ${part.files.length} file(s)\n`);
     const result = await runPipeline({
       spawn,
-      topology: c.topology,
+      topology: i === 0 ? c.topology : { ...c.topology, timeoutSeconds: Math.max(1, remainingMs / 1000) },
       change: part,
       gate: gate ? gateForPipeline(gate) : null,
       audit,
@@ -336,6 +339,13 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
       break;
     }
   }
+  await audit.append({
+    kind: 'coverage',
+    run_id: runId,
+    files: coverage.files.map((f) => ({ path: clip(f.path, 4096), status: f.state, ...(f.reason ? { reason: clip(f.reason, 4096) } : {}) })),
+    tokens_budget: coverage.tokenBudget,
+    tokens_used: coverage.tokensUsed,
+  });
   const result = {
     findings: results.flatMap((r) => r.findings),
     summaryMarkdown: results.length === 1 ? results[0]!.summaryMarkdown : results.map((r, i) => `### Chunk ${i + 1} of ${parts.length}\n\n${r.summaryMarkdown}`).join('\n'),
@@ -362,7 +372,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     change,
     decision,
     gate: reportGate(gate, gateUnavailable),
-    coverage: plan.record,
+    coverage,
     maxFindings: review.max_findings,
     summaryMarkdown: result.summaryMarkdown,
     redactions: inputRedactions,
@@ -388,7 +398,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
   });
   await audit.checkpoint();
 
-  const out: ReviewRunResult = { exitCode: decision.exitCode, report, change, coverage: plan };
+  const out: ReviewRunResult = { exitCode: decision.exitCode, report, change, coverage: { ...plan, record: coverage } };
   if (c.octokit && c.target) {
     try {
       out.publish = await publishReview(c.octokit, c.target, report, change, {

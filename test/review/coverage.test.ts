@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { acquireChange } from '../../src/review/acquire.js';
 import { defaultReviewConfig } from '../../src/review/config.js';
-import { changeForChunk, hunkTokens, planCoverage, splitHunk } from '../../src/review/coverage.js';
+import { changeForChunk, hunkTokens, markChunksNotReviewed, planCoverage, splitHunk } from '../../src/review/coverage.js';
 import { makeGitRepo } from '../helpers/git-repo.js';
 import { changeOf } from './helpers.js';
 
@@ -108,6 +108,25 @@ describe('planCoverage', () => {
     assert.equal(new Set(lines).size, 80);
     const part = changeForChunk(plan.reviewed, plan.chunks[0]!);
     assert.equal(part.files[0]!.path, 'src/a.py');
+  });
+
+  it('records chunks that never ran (run deadline) as skipped or clipped', () => {
+    const lines = (p: string) => Array.from({ length: 30 }, (_, i) => `${p}${i} = ${'v'.repeat(40)}`);
+    const change = changeOf({ 'src/a.py': lines('a'), 'src/b.py': lines('b'), 'src/c.py': lines('c') });
+    const plan = planCoverage(change, { config: cfg({ chunk_tokens: 600 }) });
+    assert.ok(plan.chunks.length >= 3);
+    const cut = 1;
+    const rec = markChunksNotReviewed(plan.record, plan.chunks.slice(0, cut), plan.chunks.slice(cut), 'run deadline reached');
+    const sentPaths = new Set(plan.chunks.slice(0, cut).flatMap((c) => c.parts.map((p) => p.path)));
+    for (const f of rec.files) {
+      const inLater = plan.chunks.slice(cut).some((c) => c.parts.some((p) => p.path === f.path));
+      if (!inLater) assert.equal(f.state, 'reviewed');
+      else if (sentPaths.has(f.path)) assert.equal(f.state, 'clipped');
+      else assert.deepEqual([f.state, f.reason], ['skipped', 'run deadline reached']);
+    }
+    assert.equal(rec.complete, false);
+    assert.equal(rec.totals.reviewed + rec.totals.clipped + rec.totals.skipped, 3);
+    assert.ok(rec.tokensUsed < plan.record.tokensUsed);
   });
 
   it('records binary, submodule and rename-only files truthfully', async () => {
