@@ -25,6 +25,9 @@ function code(s: string): string {
   return '`' + clean + '`';
 }
 
+/** Skips that are policy (lock, vendored, generated, ignored, binary), not lost coverage. */
+const ROUTINE_SKIP = /^(?:lock file|vendored|generated|matches an ignore pattern|binary file|submodule)/;
+
 const SEV_ICON = { critical: '🟣', high: '🔴', medium: '🟠', low: '🔵', info: '⚪' } as const;
 const OUTCOME_ICON = { pass: '✅', blocking: '❌', approval_required: '🛂', error: '⛔' } as const;
 
@@ -38,6 +41,11 @@ export function renderMarkdown(r: ReviewReport, opts: { marker?: string } = {}):
   if (r.decision.reasons.length > 0) {
     lines.push('');
     for (const reason of r.decision.reasons) lines.push(`- ${mdEscape(reason)}`);
+  }
+  const partial = r.coverage.totals.clipped + r.coverage.files.filter((f) => f.state === 'skipped' && !ROUTINE_SKIP.test(f.reason ?? '')).length;
+  if (!r.coverage.complete) {
+    lines.push('');
+    lines.push(`> **Partial review:** ${partial} file${partial === 1 ? ' was' : 's were'} not reviewed in full (token budget or deadline); see Coverage below.`);
   }
   const shown = r.findings.slice(0, r.maxFindings);
   if (shown.length > 0) {

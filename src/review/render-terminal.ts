@@ -42,6 +42,7 @@ export function renderTerminal(r: ReviewReport, opts: { color: boolean }): strin
   }
   out.push('');
   out.push(`coverage: ${coverageSummary(r.coverage)}`);
+  if (!r.coverage.complete) out.push(c('yellow', 'PARTIAL REVIEW: some files were not reviewed in full (token budget or deadline)'));
   for (const f of r.coverage.files.filter((e) => e.state !== 'reviewed').slice(0, 20)) out.push(`  ${f.state.padEnd(8)} ${noControls(f.path)}: ${f.reason ?? ''}`);
   const notReviewed = r.coverage.files.filter((e) => e.state !== 'reviewed').length;
   if (notReviewed > 20) out.push(`  … ${notReviewed - 20} more not fully reviewed (see --format json)`);

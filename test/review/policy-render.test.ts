@@ -164,6 +164,10 @@ describe('renderers', () => {
     assert.match(md, /5 more finding\(s\) not shown \(max_findings = 10\)/);
     assert.match(md, /touches zone payments/);
     assert.match(md, /<summary>Coverage<\/summary>/);
+    assert.ok(!md.includes('Partial review'), 'a complete review is not called partial');
+    const partial = { ...r, coverage: { ...r.coverage, complete: false, totals: { ...r.coverage.totals, clipped: 1 } } };
+    assert.match(renderReport(partial, 'markdown'), /\*\*Partial review:\*\* 1 file was not reviewed in full/);
+    assert.match(renderTerminal(partial, { color: false }), /PARTIAL REVIEW/);
 
     const term = renderTerminal(r, { color: false });
     assert.match(term, /BLOCKING FINDINGS \(exit 1\)/);
