@@ -138,14 +138,18 @@ export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
 
   // Every root we must reproduce while streaming: checkpoints and the state's trusted ones.
   const checks: SizeCheck[] = [];
+  // Problems about a log that got shorter; their index may be refined by the subtree cache.
+  const shrunk: VerifyProblem[] = [];
   for (const v of valid) {
     if (v.cp.treeSize > treeSize) {
-      add({
+      const p: VerifyProblem = {
         code: 'checkpoint_beyond_log',
         checkpoint: v.seq >= 0 ? v.seq : undefined,
         index: treeSize,
         message: `${v.label} is signed for ${v.cp.treeSize} entries but the log has ${treeSize}: entries were removed (truncated)`,
-      });
+      };
+      add(p);
+      shrunk.push(p);
       continue;
     }
     checks.push({
@@ -162,11 +166,13 @@ export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
   const trustedNow = relevantTrusted(opts, origin, add);
   for (const t of trustedNow) {
     if (t.treeSize > treeSize) {
-      add({
+      const p: VerifyProblem = {
         code: 'trusted_rollback',
         index: treeSize,
         message: `the verifier previously trusted ${t.treeSize} entries but the log has ${treeSize}: rolled back or truncated`,
-      });
+      };
+      add(p);
+      shrunk.push(p);
       continue;
     }
     checks.push({
@@ -268,13 +274,16 @@ export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
   }
   // A root that no longer matches while every stored leaf hash agrees with its bytes: the leaf
   // hashes were rewritten too. The subtree cache written at append time usually still says where.
-  if (rootMismatches.length > 0 && firstLeafProblem === null) {
-    const first = rootMismatches.reduce((a, b) => (b.size < a.size ? b : a));
-    const found = await locateByNodeCache(store, first.size);
+  // Likewise when entries were deleted and the rest renumbered: the shorter log's prefix no longer
+  // matches what was appended.
+  if ((rootMismatches.length > 0 || shrunk.length > 0) && firstLeafProblem === null && expected === treeSize) {
+    const size = Math.min(...rootMismatches.map((m) => m.size), ...(shrunk.length > 0 ? [treeSize] : []));
+    const found = size > 0 ? await locateByNodeCache(store, size) : null;
     if (found) {
-      for (const m of rootMismatches) {
-        m.problem.index = found.start;
-        m.problem.message += `; the subtree cache recorded at append time first disagrees at entries ${found.start}..${found.end - 1}`;
+      for (const p of [...rootMismatches.map((m) => m.problem), ...shrunk]) {
+        if (p.index !== undefined && p.index < found.start) continue;
+        p.index = found.start;
+        p.message += `; the subtree cache recorded at append time first disagrees at entries ${found.start}..${found.end - 1}`;
       }
     }
   }

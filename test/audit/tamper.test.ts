@@ -174,6 +174,7 @@ describe('audit verify catches tampering', { timeout: 120_000 }, () => {
     const r = await verify(fx);
     assertFails(r, 'checkpoint_root_mismatch');
     assertFails(r, 'checkpoint_beyond_log');
+    assert.equal(r.firstBadIndex, 2, 'located through the subtree cache: entries 2..3 changed');
   });
 
   it('the tail truncated', async () => {
