@@ -150,9 +150,14 @@ export class AuditLogImpl {
 
   async checkpoint(): Promise<CheckpointResult> {
     const key = this.key();
-    const treeSize = await this.store.size();
-    const root = await this.rootAt(treeSize);
-    await this.checkExtendsPrevious(key, treeSize, root);
+    let treeSize = await this.store.size();
+    let root = await this.rootAt(treeSize);
+    // Another writer may append and sign between our read and our check: then read again.
+    for (let attempt = 0; !(await this.checkExtendsPrevious(key, treeSize, root)); attempt++) {
+      if (attempt >= 5) throw new BulwarkError('refusing to sign a checkpoint: the log keeps moving under concurrent writers; retry', ExitCode.Internal);
+      treeSize = await this.store.size();
+      root = await this.rootAt(treeSize);
+    }
     const note = signCheckpoint({ origin: this.origin, treeSize, rootHash: root }, key);
     await this.store.addCheckpoint(treeSize, note, Date.now());
     const result: CheckpointResult = { treeSize, rootHash: Buffer.from(root).toString('base64'), note };
@@ -169,7 +174,7 @@ export class AuditLogImpl {
    * that carry this key's signature. Catches a database rolled back, truncated or rewritten since.
    * Checkpoints by another key (after a key rotation) cannot be checked here; verify does that.
    */
-  private async checkExtendsPrevious(key: SignerKey, treeSize: number, root: Uint8Array): Promise<void> {
+  private async checkExtendsPrevious(key: SignerKey, treeSize: number, root: Uint8Array): Promise<boolean> {
     const own = [verifierKeyOf(key)];
     const previous: { label: string; note: string }[] = [];
     const stored = await this.store.listCheckpoints();
@@ -189,7 +194,10 @@ export class AuditLogImpl {
         throw new BulwarkError(`refusing to sign a checkpoint: ${why} (run bulwark audit verify)`, ExitCode.Internal);
       };
       if (cp.origin !== this.origin) refuse(`${p.label} is for origin ${JSON.stringify(cp.origin)}, not ${JSON.stringify(this.origin)}`);
-      if (cp.treeSize > treeSize) refuse(`${p.label} covers ${cp.treeSize} entries but the log has ${treeSize}: it was rolled back or truncated`);
+      if (cp.treeSize > treeSize) {
+        if ((await this.store.size()) >= cp.treeSize) return false; // a concurrent writer got ahead
+        refuse(`${p.label} covers ${cp.treeSize} entries but the log has ${treeSize}: it was rolled back or truncated`);
+      }
       if (cp.treeSize === 0) continue;
       try {
         verifyConsistency(cp.treeSize, treeSize, cp.rootHash, root, cp.treeSize === treeSize ? [] : await this.consistencyProof(cp.treeSize, treeSize));
@@ -197,6 +205,7 @@ export class AuditLogImpl {
         refuse(`the log no longer extends ${p.label} (size ${cp.treeSize}): ${(e as Error).message}`);
       }
     }
+    return true;
   }
 
   close(): Promise<void> {

@@ -11,8 +11,8 @@ const writer = path.join(path.dirname(fileURLToPath(import.meta.url)), 'writer-m
 const dirs: TempLogDir[] = [];
 after(() => dirs.forEach((d) => d.cleanup()));
 
-function startWriter(db: string, id: number, count: number, group: number): { child: ChildProcess; committed: () => number; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [writer, db, String(id), String(count), String(group)], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startWriter(db: string, id: number, count: number, group: number, keyFile?: string): { child: ChildProcess; committed: () => number; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [writer, db, String(id), String(count), String(group), ...(keyFile ? [keyFile] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   let committed = 0;
   let buf = '';
   let err = '';
@@ -73,6 +73,21 @@ describe('audit log under concurrent and crashing writers', { timeout: 300_000 }
     const report = await checkpointAndVerify(t);
     assert.equal(report.ok, true, JSON.stringify(report.problems.slice(0, 3)));
     assert.equal(report.treeSize, 320);
+  });
+
+  it('4 processes appending and signing checkpoints at once: every checkpoint is signed and verifies', async () => {
+    const t = tempLogDir();
+    dirs.push(t);
+    await (await t.open()).close();
+    const writers = Array.from({ length: 4 }, (_, id) => startWriter(t.db, id, 15, 3, t.keyFile));
+    assert.deepEqual(await Promise.all(writers.map((w) => w.exited)), [0, 0, 0, 0]);
+    const d = raw(t.db);
+    const checkpoints = d.prepare('SELECT COUNT(*) FROM checkpoints').pluck().get() as number;
+    d.close();
+    assert.equal(checkpoints, 20, 'one checkpoint per append, none refused');
+    const report = await checkpointAndVerify(t);
+    assert.equal(report.ok, true, JSON.stringify(report.problems.slice(0, 3)));
+    assert.equal(report.treeSize, 60);
   });
 
   it('SIGKILL during a burst of appends: the database opens, nothing committed is lost, no partial entry, verify passes', async () => {

@@ -101,6 +101,20 @@ describe('audit verify catches tampering', { timeout: 120_000 }, () => {
     assert.deepEqual(r.blobs, { referenced: 2, checked: 2, purged: 0, archived: 0, stored: 2 });
   });
 
+  it('passes checkpoints stored out of size order (two writers signing concurrently)', async () => {
+    const fx = await fixture();
+    const log = await fx.t.open();
+    const early = (await log.store.listCheckpoints())[0]!;
+    await log.append({ kind: 'deploy', commit: 'abcdef1', env: 'prod' });
+    await log.checkpoint();
+    // The slower writer's checkpoint of size 5 lands after the one of size 8.
+    await log.store.addCheckpoint(early.treeSize, early.note, Date.now());
+    await log.close();
+    const r = await verify(fx);
+    assert.equal(r.ok, true, JSON.stringify(r.problems));
+    assert.equal(r.checkpoints, 4);
+  });
+
   it('the append-only triggers reject UPDATE and DELETE', async () => {
     const fx = await fixture();
     const d = raw(fx.t.db);
