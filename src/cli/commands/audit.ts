@@ -138,7 +138,7 @@ export const auditCommandModule: CommandModule = {
         .option('--accept-new-log', 'trust a log whose origin this verifier has not seen for this key')
         .option('--schema', "also validate every entry against its kind's full schema and canonical form (slower)")
         .option('--json', 'print the report as JSON')
-        .option('--bundle <dir>', 'verify an evidence bundle offline instead of a log (engineer E: src/audit/export/verify-bundle.ts)')
+        .option('--bundle <dir>', 'verify an evidence bundle (from bulwark audit export) offline instead of a database')
         .option('--previous <dir>', 'with --bundle: the previous bundle it must chain to'),
     ).action(
       async (o: CommonFlags & { trustedKey?: string; checkpoint?: string; state?: string; stateUpdate: boolean; acceptNewLog?: boolean; schema?: boolean; json?: boolean; bundle?: string; previous?: string }) => {
