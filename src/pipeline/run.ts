@@ -10,6 +10,7 @@ import { LlmError } from '../llm/types.js';
 import type { Change } from '../review/change.js';
 import { compareFindings, type Finding } from '../review/findings.js';
 import { totalRedactions } from '../review/redact.js';
+import type { SandboxConfig } from '../sandbox/config.js';
 import type { SandboxSpawner } from '../sandbox/worker-host.js';
 import type { StageOutput } from '../worker/protocol.js';
 import { buildChangeContext, upstreamContext, type UpstreamOutput } from './context.js';
@@ -63,7 +64,10 @@ export interface RunPipelineOptions {
   repoDir?: string | null;
   /** Paths workers must never read besides the built-in ones (the audit database file, key files). */
   denyPaths?: string[];
+  /** Explicit --allow-degraded-sandbox; unset = `sandboxConfig.allow_degraded`, else false. */
   allowDegradedSandbox?: boolean;
+  /** The [sandbox] table of bulwark.toml, applied to every stage worker (see `stagePolicy`). */
+  sandboxConfig?: SandboxConfig;
   progress?: PipelineProgress;
   /** Test hooks. */
   workerScript?: string;
@@ -175,6 +179,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
       readRoots,
       denyPaths: [...(opts.denyPaths ?? []), ...providers.keyFiles],
       ...(opts.allowDegradedSandbox !== undefined ? { allowDegraded: opts.allowDegradedSandbox } : {}),
+      ...(opts.sandboxConfig ? { sandbox: opts.sandboxConfig } : {}),
       // workers are started ahead of their stage: the launcher's wall clock must cover the run
       timeoutSeconds: topology.timeoutSeconds,
       ...(opts.workerScript ? { script: opts.workerScript } : {}),

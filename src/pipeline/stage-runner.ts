@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { EntryInput } from '../audit/entries.js';
@@ -8,8 +8,9 @@ import type { LlmGateway } from '../llm/gateway.js';
 import { completionRequestSchema, LlmError } from '../llm/types.js';
 import { distSrc } from '../paths.js';
 import { showFile } from '../review/git.js';
+import { applySandboxConfig, type SandboxConfig } from '../sandbox/config.js';
 import { runtimePolicy, type SandboxPolicy } from '../sandbox/policy.js';
-import { startSandboxedWorker, type SandboxSpawner, type WorkerEvent, type WorkerHandle } from '../sandbox/worker-host.js';
+import { startSandboxedWorker, workerEventToAuditEntry, type SandboxSpawner, type WorkerEvent, type WorkerHandle } from '../sandbox/worker-host.js';
 import { checkRelativePath, ToolError } from '../worker/tools.js';
 import { GIT_SHOW, gitShowParamsSchema, LLM_COMPLETE, STAGE_RUN, stageOutputSchema, type GitShowResult, type StageInput, type StageOutput } from '../worker/protocol.js';
 
@@ -20,28 +21,42 @@ export interface StagePolicyOptions {
   /** Folders the worker may read besides its own code (repository checkout or zones). */
   readRoots: string[];
   scratchDir: string;
+  /** How long the worker must be able to live (the run's deadline); [sandbox] timeout_seconds caps it. */
   timeoutSeconds: number;
   /** Paths that must never be readable (key files, the audit database). */
   denyPaths?: string[];
+  /** An explicit choice (a command-line flag); unset = the [sandbox] table's allow_degraded, else false. */
   allowDegraded?: boolean;
+  /** The [sandbox] table of bulwark.toml: uid/gid, limits, allow_degraded, timeout, extra read and deny paths. */
+  sandbox?: SandboxConfig;
 }
 
 /**
  * The sandbox policy of one stage worker: read its code (runtimePolicy adds dist/ and
  * node_modules/) and the review's read roots, write only its scratch dir, no endpoints, an empty
- * environment except HOME/TMPDIR pointing at the scratch dir. Keys are never in it.
+ * environment except HOME/TMPDIR pointing at the scratch dir. Keys are never in it. The [sandbox]
+ * table applies on top (`applySandboxConfig`): its uid/gid, limits and allow_degraded, its
+ * extra_read_paths and deny_paths added; its timeout_seconds is a ceiling on the worker's wall clock
+ * (a stage cannot outlive what the operator allows, even when the topology's deadline is longer).
+ * This is the one definition: `bulwark sandbox policy` shows what it returns.
  */
 export function stagePolicy(o: StagePolicyOptions): SandboxPolicy {
-  return runtimePolicy({
-    readPaths: o.readRoots,
-    writePaths: [o.scratchDir],
-    envAllow: [],
-    env: { HOME: o.scratchDir, TMPDIR: o.scratchDir },
-    timeoutSeconds: o.timeoutSeconds,
-    endpoints: [],
-    allowDegraded: o.allowDegraded ?? false,
-    ...(o.denyPaths && o.denyPaths.length > 0 ? { denyPaths: o.denyPaths } : {}),
-  });
+  const ceiling = o.sandbox?.timeout_seconds;
+  return runtimePolicy(
+    applySandboxConfig(
+      {
+        readPaths: o.readRoots,
+        writePaths: [o.scratchDir],
+        envAllow: [],
+        env: { HOME: o.scratchDir, TMPDIR: o.scratchDir },
+        timeoutSeconds: ceiling !== undefined ? Math.min(ceiling, o.timeoutSeconds) : o.timeoutSeconds,
+        endpoints: [],
+        ...(o.allowDegraded !== undefined ? { allowDegraded: o.allowDegraded } : {}),
+        ...(o.denyPaths && o.denyPaths.length > 0 ? { denyPaths: o.denyPaths } : {}),
+      },
+      o.sandbox,
+    ),
+  );
 }
 
 export interface StageRunDeps {
@@ -54,7 +69,10 @@ export interface StageRunDeps {
   repo: { root: string; base: string | null; head: string | null } | null;
   readRoots: string[];
   denyPaths?: string[];
+  /** Explicit --allow-degraded-sandbox; unset = the [sandbox] table decides. */
   allowDegraded?: boolean;
+  /** The [sandbox] table of bulwark.toml. */
+  sandbox?: SandboxConfig;
   timeoutSeconds: number;
   /** Test hooks: another worker script or spawner. */
   script?: string;
@@ -84,16 +102,34 @@ async function serveGitShow(repo: NonNullable<StageRunDeps['repo']>, params: z.i
   return { found: true, content: part.toString('utf8'), truncated };
 }
 
-function auditWorkerEvent(deps: StageRunDeps, stage: string, e: WorkerEvent): EntryInput | undefined {
-  switch (e.type) {
-    case 'egress':
-      return { kind: 'egress', run_id: deps.runId, stage, host: e.host.slice(0, 256) || '-', port: e.port, method: e.method.slice(0, 256) || '-', decision: e.decision, ...(e.reason ? { reason: e.reason.slice(0, 4096) } : {}), ...(e.status !== undefined ? { status: e.status } : {}) };
-    case 'rejected_request':
-      return { kind: 'sandbox_denial', run_id: deps.runId, stage, layer: 'channel', operation: `rpc ${e.method}`.slice(0, 256), detail: e.reason.slice(0, 4096) };
-    case 'protocol_violation':
-      return { kind: 'sandbox_denial', run_id: deps.runId, stage, layer: 'channel', operation: 'protocol', detail: e.reason.slice(0, 4096) };
-    default:
-      return undefined;
+/**
+ * The audit entries of one worker event: the sandbox's own mapping (egress, channel rejections and
+ * protocol violations, degraded layers, seccomp/rlimit/timeout kills), plus an `override` entry when
+ * the worker runs with degraded layers: a person or a config chose to run without part of the
+ * sandbox, and the log must say so as a decision, not only as a fact about the kernel.
+ */
+export function auditEntriesForWorkerEvent(e: WorkerEvent, ctx: { runId: string; stage: string; agentId: string }): EntryInput[] {
+  const entry = workerEventToAuditEntry(e, { runId: ctx.runId, stage: ctx.stage });
+  if (!entry) return [];
+  if (e.type !== 'sandbox_degraded') return [entry];
+  return [
+    entry,
+    {
+      kind: 'override',
+      run_id: ctx.runId,
+      actor: overrideActor(),
+      what: 'sandbox_degraded',
+      reason: `stage ${ctx.stage} (${ctx.agentId}) ran without: ${e.layers.join('; ')} (allow_degraded / --allow-degraded-sandbox)`.slice(0, 4096),
+    },
+  ];
+}
+
+/** Who allowed the degraded run: the OS user running Bulwark (the flag or the config is theirs). */
+function overrideActor(): string {
+  try {
+    return userInfo().username.slice(0, 256) || `uid ${process.getuid?.() ?? '?'}`;
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}`;
   }
 }
 
@@ -143,7 +179,14 @@ export class StageWorker {
 
   private spawn(): Promise<WorkerHandle> {
     const deps = this.deps;
-    const policy = stagePolicy({ readRoots: deps.readRoots, scratchDir: this.scratch, timeoutSeconds: deps.timeoutSeconds + 10, denyPaths: deps.denyPaths, allowDegraded: deps.allowDegraded });
+    const policy = stagePolicy({
+      readRoots: deps.readRoots,
+      scratchDir: this.scratch,
+      timeoutSeconds: deps.timeoutSeconds + 10,
+      ...(deps.denyPaths ? { denyPaths: deps.denyPaths } : {}),
+      ...(deps.allowDegraded !== undefined ? { allowDegraded: deps.allowDegraded } : {}),
+      ...(deps.sandbox ? { sandbox: deps.sandbox } : {}),
+    });
     return startSandboxedWorker({
       script: deps.script ?? STAGE_WORKER_SCRIPT,
       policy,
@@ -172,11 +215,11 @@ export class StageWorker {
         },
       },
       onEvent: (e) => {
-        const entry = auditWorkerEvent(deps, this.stage, e);
-        if (!entry) return;
-        const w = deps.audit.append(entry);
-        w.catch(() => undefined);
-        this.auditWrites.push(w);
+        for (const entry of auditEntriesForWorkerEvent(e, { runId: deps.runId, stage: this.stage, agentId: this.agentId })) {
+          const w = deps.audit.append(entry);
+          w.catch(() => undefined);
+          this.auditWrites.push(w);
+        }
       },
     });
   }
