@@ -4,6 +4,9 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createHash } from 'node:crypto';
+import { changeHashFromRepo } from '../../src/approval/change-hash.js';
+import { decodeEntry, openAuditLog, type Entry } from '../../src/audit/index.js';
 import { packageRoot } from '../../src/paths.js';
 import type { FakeServer } from '../helpers/fake-llm-server.js';
 import { startFakeOpenAi } from '../helpers/fake-openai.js';
@@ -36,6 +39,21 @@ function cli(args: string[], env: Record<string, string>, stdin?: string): Promi
     child.stdin.end(stdin ?? '');
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+async function runStarted(db: string): Promise<Extract<Entry, { kind: 'run_started' }>> {
+  const audit = await openAuditLog({ location: db });
+  try {
+    for await (const batch of audit.store.readEntries(0, await audit.size())) {
+      for (const e of batch) {
+        const entry = decodeEntry(e.bytes);
+        if (entry.kind === 'run_started') return entry;
+      }
+    }
+  } finally {
+    await audit.close();
+  }
+  throw new Error(`no run_started in ${db}`);
 }
 
 before(async () => {
@@ -75,6 +93,11 @@ describe('bulwark init + run', () => {
     assert.equal(json.findings.length, 2);
     const verify = await cli(['audit', 'verify', '--audit-db', path.join(work, 'a.db')], {});
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+    // the change hash is the approval hash `bulwark review`/`gate` record and `bulwark approve --run` recomputes
+    const started = await runStarted(path.join(work, 'a.db'));
+    assert.ok(started.base && started.head);
+    assert.equal(started.change_hash, (await changeHashFromRepo(repo.dir, started.base, started.head)).changeHash);
+    assert.equal(started.change_hash, (await changeHashFromRepo(repo.dir, 'main', 'feature')).changeHash);
   });
 
   it('bulwark review works on the initialised repository with a provider endpoint', async () => {
@@ -89,6 +112,8 @@ describe('bulwark init + run', () => {
     const r = await cli(['run', '--topology', path.join(repo.dir, '.bulwark/topology.toml'), '--input', '-', '--audit-db', path.join(work, 'b.db'), '--result', path.join(work, 'r2.json')], { OPENAI_API_KEY: 'sk-cli', OPENAI_BASE_URL: server.url }, diff + '\n');
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stdout, /PCI DSS/);
+    // a patch's change hash is the SHA-256 of the input bytes (what `sha256sum` prints)
+    assert.equal((await runStarted(path.join(work, 'b.db'))).change_hash, 'sha256:' + createHash('sha256').update(diff + '\n').digest('hex'));
   });
 
   it('run on a JSON change description', async () => {

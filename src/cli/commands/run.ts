@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import canonicalizeModule from 'canonicalize';
+import { changeHashFromRepo } from '../../approval/change-hash.js';
 import { openAuditLog } from '../../audit/index.js';
 import { resolveAuditConfigPaths } from '../../audit/config.js';
 import { loadBulwarkConfig } from '../../config/bulwark-config.js';
@@ -17,8 +17,6 @@ import { DiffParseError, parseUnifiedDiff } from '../../review/diff-parse.js';
 import { atLeast } from '../../review/findings.js';
 import { register as registerInit } from './init.js';
 
-const canonicalize = canonicalizeModule as unknown as (v: unknown) => string;
-
 interface RunFlags {
   topology: string;
   input?: string;
@@ -29,14 +27,29 @@ interface RunFlags {
   allowDegradedSandbox?: boolean;
 }
 
+export interface RunInput {
+  change: Change;
+  /**
+   * What `run_started.change_hash` records. A git change (no --input): the shared approval hash
+   * (`changeHashFromRepo`, src/approval/change-hash.ts: head commit + the full-index diff from the
+   * merge base), identical to what `bulwark review` and `bulwark gate` record, so `bulwark approve
+   * --run` accepts the run. A patch or JSON input: "sha256:" + SHA-256 of the input bytes exactly as
+   * read (`sha256sum FILE` reproduces it); it identifies what was reviewed but cannot be approved:
+   * there is no commit to bind an approval to, and `bulwark approve` refuses it.
+   */
+  changeHash: string;
+}
+
 /**
  * The change to run on: `--input` is a JSON change description (the Change schema of
  * src/review/change.ts) or a unified diff; without it, the git change of `--repo` (default
  * base..HEAD as `bulwark review` resolves it).
  */
-export async function readRunInput(input: string | undefined, repoDir: string | null, stdin: () => Buffer = () => readFileSync(0)): Promise<Change> {
+export async function readRunInput(input: string | undefined, repoDir: string | null, stdin: () => Buffer = () => readFileSync(0)): Promise<RunInput> {
   if (input === undefined) {
-    return acquireChange({ repoDir: repoDir ?? '.', env: {} });
+    const change = await acquireChange({ repoDir: repoDir ?? '.', env: {} });
+    if (!change.repoDir || !change.baseSha || !change.headSha) throw new UsageError(`--repo ${repoDir ?? '.'}: no base and head commit to review`);
+    return { change, changeHash: (await changeHashFromRepo(change.repoDir, change.baseSha, change.headSha)).changeHash };
   }
   let bytes: Buffer;
   try {
@@ -44,6 +57,7 @@ export async function readRunInput(input: string | undefined, repoDir: string | 
   } catch (err) {
     throw new UsageError(`--input ${input}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
+  const changeHash = 'sha256:' + createHash('sha256').update(bytes).digest('hex');
   const label = input === '-' ? 'standard input' : input;
   const text = bytes.toString('utf8');
   if (/^\s*\{/.test(text)) {
@@ -58,7 +72,7 @@ export async function readRunInput(input: string | undefined, repoDir: string | 
       const i = r.error.issues[0]!;
       throw new UsageError(`--input ${label}: not a change description: ${i.path.join('.') || '(root)'}: ${i.message}`);
     }
-    return { ...r.data, repoDir: repoDir ?? r.data.repoDir };
+    return { change: { ...r.data, repoDir: repoDir ?? r.data.repoDir }, changeHash };
   }
   let files;
   try {
@@ -68,7 +82,7 @@ export async function readRunInput(input: string | undefined, repoDir: string | 
     throw err;
   }
   if (files.length === 0) throw new UsageError(`--input ${label}: neither a JSON change description nor a unified diff with changes`);
-  return { source: { kind: 'patch', description: `patch ${label}` }, repoDir, baseSha: null, headSha: null, mergeBase: null, files, pr: null };
+  return { change: { source: { kind: 'patch', description: `patch ${label}` }, repoDir, baseSha: null, headSha: null, mergeBase: null, files, pr: null }, changeHash };
 }
 
 /** `bulwark run` exit policy: 5 unless every stage ran; 1 when a finding is high or critical; else 0. */
@@ -105,7 +119,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
       const topology = loadTopology(flags.topology);
       const repoDir = flags.repo !== undefined ? path.resolve(flags.repo) : flags.input === undefined ? path.resolve('.') : null;
       const cfg = loadBulwarkConfig(flags.config ?? repoDir ?? process.cwd());
-      const change = await readRunInput(flags.input, repoDir);
+      const { change, changeHash } = await readRunInput(flags.input, repoDir);
       const providers = await resolveProviders({ config: cfg.provider, configDir: cfg.dir, env: process.env });
       const audit = await openAuditLog({
         ...(flags.auditDb ? { location: flags.auditDb } : {}),
@@ -121,7 +135,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
           ...(change.repoDir ? { repo: change.repoDir.slice(0, 4096) } : {}),
           ...(change.baseSha ? { base: change.baseSha } : {}),
           ...(change.headSha ? { head: change.headSha } : {}),
-          change_hash: hash(canonicalize(change.files)),
+          change_hash: changeHash,
           topology_hash: hash(readFileSync(topology.file, 'utf8')),
         });
         const auditDb = flags.auditDb ?? process.env.BULWARK_AUDIT_DB;
@@ -134,7 +148,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
           providerConfig: cfg.provider,
           repoDir: change.repoDir,
           denyPaths: auditDb && !/^postgres(ql)?:/i.test(auditDb) ? [path.resolve(auditDb)] : [],
-          allowDegradedSandbox: Boolean(flags.allowDegradedSandbox),
+          // the flag only ever allows; without it the [sandbox] table's allow_degraded decides
+          ...(flags.allowDegradedSandbox ? { allowDegradedSandbox: true } : {}),
+          ...(cfg.sandbox ? { sandboxConfig: cfg.sandbox } : {}),
           progress: createProgressReporter(topology.stages.map((s) => s.name), process.stderr),
         });
         const exit = runExitCode(result);
