@@ -10,7 +10,7 @@ import { ParseFailure } from './parse-failure.js';
 import { extractPython } from './python/extract.js';
 import { resolvePython } from './python/resolve.js';
 import type { SourceFile } from './sources.js';
-import type { TsFileEdges, TsGraphPart } from './ts/analyze.js';
+import type { TsFileEdges, TsFileFacts, TsGraphPart } from './ts/analyze.js';
 import type { CallGraph, Definition, GateLanguage } from './types.js';
 
 type CachedFacts = FileFacts | { error: string };
@@ -33,13 +33,25 @@ export class GraphCaches {
   readonly facts: ParseCache<CachedFacts>;
   readonly ts: ParseCache<TsGraphPart>;
   readonly tsEdges: ParseCache<TsFileEdges>;
+  readonly tsFacts: ParseCache<TsFileFacts>;
   readonly graphs: GraphStore<StoredGraph>;
   /** What this run did: files parsed vs. taken from the cache (tests and the benchmark read these). */
-  readonly stats = { graphsReused: 0, parsed: 0, reused: 0, tsAnalyses: 0, tsReused: 0, tsFilesWalked: 0, tsFilesReused: 0 };
+  readonly stats: {
+    graphsReused: number;
+    parsed: number;
+    reused: number;
+    tsAnalyses: number;
+    tsReused: number;
+    tsFilesWalked: number;
+    tsFilesReused: number;
+    /** Files in the TypeScript programs built (set once one is built; below the file count when partial). */
+    tsProgramFiles?: number;
+  } = { graphsReused: 0, parsed: 0, reused: 0, tsAnalyses: 0, tsReused: 0, tsFilesWalked: 0, tsFilesReused: 0 };
   constructor(dir: string | undefined) {
     this.facts = new ParseCache<CachedFacts>(dir, 'facts');
     this.ts = new ParseCache<TsGraphPart>(dir, 'ts');
     this.tsEdges = new ParseCache<TsFileEdges>(dir, 'ts-edges');
+    this.tsFacts = new ParseCache<TsFileFacts>(dir, 'ts-facts');
     this.graphs = new GraphStore<StoredGraph>(dir);
   }
   /** Writes the packs and releases in-memory parse state that only this run could reuse. */
@@ -48,6 +60,7 @@ export class GraphCaches {
     this.facts.save();
     this.ts.save();
     this.tsEdges.save();
+    this.tsFacts.save();
   }
 }
 
@@ -55,7 +68,8 @@ export class GraphCaches {
  * The call graph of one set of sources (a directory or one revision). Caching, outermost first:
  * the whole resolved graph per source tree; per-file facts of Python/Go/Java by content hash (a
  * warm run parses only files it has not seen); the TS/JS part by the hash of all TS/JS files, and
- * within it each file's edges by its content plus its direct imports' contents.
+ * within it each file's syntax facts by content and its edges by its content plus its imports'
+ * contents (a warm run builds a program of only the files to re-analyse and their imports).
  */
 export async function buildCallGraph(sources: SourceFile[], caches: GraphCaches = new GraphCaches(undefined)): Promise<CallGraph> {
   const h = createHash('sha256');
@@ -156,7 +170,7 @@ async function addTsPart(g: GraphBuilder, sources: SourceFile[], caches: GraphCa
     // loaded only when needed: the compiler is large and warm runs do not need it
     const { analyzeTypeScript } = await import('./ts/analyze.js');
     typeScriptLoaded = true;
-    part = analyzeTypeScript(sources, caches.tsEdges, caches.stats);
+    part = analyzeTypeScript(sources, { facts: caches.tsFacts, edges: caches.tsEdges }, caches.stats);
     caches.ts.set(key, part);
   }
   for (const d of part.defs) g.addDef({ ...d });

@@ -29,15 +29,45 @@ export function isTsLike(file: string): boolean {
  * - over-approximation: a call the checker cannot resolve (`any`, untyped JS) → every repository
  *   function/method with that name.
  */
-/** The edges found in one file, cached by the file's content plus the contents of the files it imports directly. */
+/**
+ * What one file yields without the checker (syntax only, so keyed by path and content): its
+ * definitions, the module specifiers it imports/re-exports, or why it cannot be analysed.
+ */
+export interface TsFileFacts {
+  defs: Definition[];
+  imports: string[];
+  reexports: string[];
+  error?: string;
+}
+
+/**
+ * The checker-resolved part of one file. Overrides of a called method and calls the checker could
+ * not resolve (kept by name) are expanded over the whole repository when the graph is assembled,
+ * so a class or function added elsewhere is reached without re-analysing this file. `also` lists
+ * files outside the key's import closure that a resolution went through (declarations, receiver
+ * types) with their hashes: the entry is reused only while they are unchanged.
+ */
 export interface TsFileEdges {
   calls: [string, string[]][];
   reads: [string, string[]][];
+  byName: [string, string[]][];
+  heritage: [string, string[]][];
+  also: [string, string][];
 }
 
+export interface TsCacheLike<T> {
+  get(key: string): T | undefined;
+  set(key: string, value: T): void;
+}
 export interface TsAnalysisCache {
-  get(key: string): TsFileEdges | undefined;
-  set(key: string, value: TsFileEdges): void;
+  facts: TsCacheLike<TsFileFacts>;
+  edges: TsCacheLike<TsFileEdges>;
+}
+
+export interface TsAnalysisStats {
+  tsFilesWalked: number;
+  tsFilesReused: number;
+  tsProgramFiles?: number;
 }
 
 // Parsed files are shared between the base and head programs of one run (unchanged files parse
@@ -56,7 +86,27 @@ interface FileDefinitions {
 }
 const definitionsCache = new WeakMap<ts.SourceFile, FileDefinitions>();
 
-export function analyzeTypeScript(files: { path: string; text: string; hash?: string }[], edgeCache?: TsAnalysisCache, stats?: { tsFilesWalked: number; tsFilesReused: number }): TsGraphPart {
+const options: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.ESNext,
+  moduleResolution: ts.ModuleResolutionKind.Bundler,
+  allowJs: true,
+  checkJs: false,
+  jsx: ts.JsxEmit.Preserve,
+  noEmit: true,
+  skipLibCheck: true,
+  types: [],
+  noResolve: false,
+  allowImportingTsExtensions: true,
+  resolveJsonModule: false,
+  // the ES library only: DOM/webworker declarations are large and never resolve to repository code
+  lib: ['lib.es2022.d.ts'],
+};
+
+/** A partial program is used while the files to re-analyse plus their imports stay below this share of the repository. */
+const PARTIAL_SHARE = 0.25;
+
+export function analyzeTypeScript(files: { path: string; text: string; hash?: string }[], cache?: TsAnalysisCache, stats?: TsAnalysisStats): TsGraphPart {
   const texts = new Map<string, string>();
   const hashes = new Map<string, string>();
   for (const f of files) {
@@ -64,22 +114,6 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
     hashes.set(VIRTUAL_ROOT + f.path, f.hash ?? createHash('sha1').update(f.text).digest('hex'));
   }
   const usedSourceFiles = new Map<string, ts.SourceFile>();
-  const options: ts.CompilerOptions = {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    allowJs: true,
-    checkJs: false,
-    jsx: ts.JsxEmit.Preserve,
-    noEmit: true,
-    skipLibCheck: true,
-    types: [],
-    noResolve: false,
-    allowImportingTsExtensions: true,
-    resolveJsonModule: false,
-    // the ES library only: DOM/webworker declarations are large and never resolve to repository code
-    lib: ['lib.es2022.d.ts'],
-  };
   const libDir = path.dirname(ts.getDefaultLibFilePath(options));
   const realHost = ts.createCompilerHost(options, true);
   const host: ts.CompilerHost = {
@@ -103,9 +137,95 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
     writeFile: () => undefined,
   };
   const t0 = performance.now();
-  const program = ts.createProgram({ rootNames: [...texts.keys()], options, host });
-  const checker = program.getTypeChecker();
-  sourceFileCache = usedSourceFiles;
+  const all = [...texts.keys()];
+  const factsKey = (f: string): string => `${hashes.get(f)}:${f.slice(VIRTUAL_ROOT.length)}`;
+
+  // syntax facts of every file: cached by content, else from a parse of the file alone
+  const facts = new Map<string, TsFileFacts>();
+  const unknownFacts: string[] = [];
+  for (const f of all) {
+    const known = cache?.facts.get(factsKey(f));
+    if (known) facts.set(f, known);
+    else unknownFacts.push(f);
+  }
+  const resolutionCache = ts.createModuleResolutionCache(VIRTUAL_ROOT, (x) => x, options);
+  const resolved = new Map<string, string | null>();
+  const resolveSpec = (spec: string, from: string): string | undefined => {
+    const k = `${from}\0${spec}`;
+    let r = resolved.get(k);
+    if (r === undefined) {
+      const m = ts.resolveModuleName(spec, from, options, host, resolutionCache).resolvedModule;
+      r = m && m.resolvedFileName.startsWith(VIRTUAL_ROOT) && texts.has(m.resolvedFileName) ? m.resolvedFileName : null;
+      resolved.set(k, r);
+    }
+    return r ?? undefined;
+  };
+  /** Files `f` imports, plus the files those re-export from (followed through re-export chains). */
+  const importClosure = (f: string): Set<string> => {
+    const deps = new Set<string>();
+    const own = facts.get(f);
+    const queue = (own?.imports ?? []).map((s) => resolveSpec(s, f)).filter((x): x is string => !!x);
+    while (queue.length > 0) {
+      const d = queue.pop()!;
+      if (deps.has(d) || d === f) continue;
+      deps.add(d);
+      for (const s of facts.get(d)?.reexports ?? []) {
+        const r = resolveSpec(s, d);
+        if (r) queue.push(r);
+      }
+    }
+    return deps;
+  };
+  const edgeKey = (f: string, deps: Set<string>): string =>
+    createHash('sha1')
+      .update(`${f}:${hashes.get(f)}\n${[...deps].sort().map((d) => `${d}:${hashes.get(d)}`).join('\n')}`)
+      .digest('hex');
+
+  // Which files need the checker: a file whose edges are cached (and whose recorded
+  // dependencies are unchanged) does not. When few do, the program holds only them and their
+  // import closures; otherwise it holds every file (and parses the unknown ones once, there).
+  const cachedEdges = new Map<string, TsFileEdges>();
+  const keys = new Map<string, string>();
+  const closures = new Map<string, Set<string>>();
+  const lookUpEdges = (): string[] => {
+    const misses: string[] = [];
+    for (const f of all) {
+      if (!facts.has(f) || facts.get(f)!.error) continue;
+      const deps = importClosure(f);
+      closures.set(f, deps);
+      if (!cache) {
+        misses.push(f);
+        continue;
+      }
+      const key = edgeKey(f, deps);
+      keys.set(f, key);
+      const e = cache.edges.get(key);
+      if (e && Array.isArray(e.also) && e.also.every(([d, h]) => hashes.get(d) === h)) cachedEdges.set(f, e);
+      else misses.push(f);
+    }
+    return misses;
+  };
+  let toWalk: string[] | undefined;
+  let programFiles: string[] = all;
+  const partialLimit = Math.floor(all.length * PARTIAL_SHARE);
+  if (cache && unknownFacts.length <= partialLimit) {
+    for (const f of unknownFacts) facts.set(f, factsOfSourceFile(ts.createSourceFile(f, texts.get(f)!, ts.ScriptTarget.ES2022, false), f.slice(VIRTUAL_ROOT.length)));
+    toWalk = lookUpEdges();
+    const inProgram = new Set<string>();
+    for (const f of toWalk) {
+      inProgram.add(f);
+      for (const d of closures.get(f)!) inProgram.add(d);
+    }
+    if (inProgram.size <= partialLimit) programFiles = [...inProgram];
+  }
+  const partial = programFiles.length < all.length;
+  if (stats) stats.tsProgramFiles = (stats.tsProgramFiles ?? 0) + programFiles.length;
+
+  const program = programFiles.length === 0 ? undefined : ts.createProgram({ rootNames: programFiles, options: { ...options, noResolve: partial }, host });
+  const checker = program?.getTypeChecker();
+  // a partial program adds its parsed files to those kept from the last full one
+  if (!partial) sourceFileCache = usedSourceFiles;
+  else for (const [k, v] of usedSourceFiles) sourceFileCache.set(k, v);
   const t1 = performance.now();
 
   const defs: Definition[] = [];
@@ -113,36 +233,13 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
   const idKinds = new Map<string, DefinitionKind>();
   const byShortName = new Map<string, string[]>();
   const unparsable: { file: string; reason: string }[] = [];
-  const ours: { sf: ts.SourceFile; rel: string; module: string }[] = [];
-  // class/interface declaration → its members by name, and the heritage graph between them
+  const ours: { sf: ts.SourceFile; rel: string }[] = [];
+  // class/interface declaration → its members by name (program files only)
   const membersOf = new Map<ts.Node, Map<string, string>>();
-  const children = new Map<ts.Node, ts.Node[]>();
+  const classNodesOf = new Map<ts.SourceFile, ts.Node[]>();
 
-  for (const sf of program.getSourceFiles()) {
-    if (!sf.fileName.startsWith(VIRTUAL_ROOT)) continue;
-    const rel = sf.fileName.slice(VIRTUAL_ROOT.length);
-    const diags = (sf as unknown as { parseDiagnostics?: ts.Diagnostic[] }).parseDiagnostics ?? [];
-    if (diags.length > 0) {
-      const d = diags[0]!;
-      const line = d.start !== undefined ? sf.getLineAndCharacterOfPosition(d.start).line + 1 : '?';
-      unparsable.push({ file: rel, reason: `syntax error near line ${line}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}` });
-      continue;
-    }
-    ours.push({ sf, rel, module: moduleNameFor(rel, 'ts') });
-  }
-
-  const lineOf = (sf: ts.SourceFile, pos: number): number => sf.getLineAndCharacterOfPosition(pos).line + 1;
-  // pass 1 records per file; the record is reused for the same SourceFile object (shared
-  // between the base and head programs), so unchanged files are walked once per run
-  let rec: FileDefinitions = { defs: [], decls: [], members: [] };
-  const addDef = (node: ts.Node, id: string, kind: DefinitionKind, sf: ts.SourceFile, rel: string, span: ts.Node = node): void => {
-    rec.decls.push([node, id]);
-    rec.defs.push({ id, kind, file: rel, startLine: lineOf(sf, span.getStart(sf)), endLine: lineOf(sf, span.getEnd()) });
-  };
-  const replay = (r: FileDefinitions): void => {
-    for (const [n, id] of r.decls) declToId.set(n, id);
-    for (const [n, m] of r.members) membersOf.set(n, m);
-    for (const d of r.defs) {
+  const addFacts = (fact: TsFileFacts): void => {
+    for (const d of fact.defs) {
       if (idKinds.has(d.id)) continue;
       idKinds.set(d.id, d.kind);
       defs.push(d);
@@ -154,35 +251,344 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
       }
     }
   };
+  const replay = (r: FileDefinitions, sf: ts.SourceFile): void => {
+    for (const [n, id] of r.decls) declToId.set(n, id);
+    for (const [n, m] of r.members) membersOf.set(n, m);
+    classNodesOf.set(sf, r.members.map(([n]) => n));
+  };
+  const programSource = new Map<string, ts.SourceFile>();
+  for (const sf of program?.getSourceFiles() ?? []) {
+    if (!sf.fileName.startsWith(VIRTUAL_ROOT)) continue;
+    programSource.set(sf.fileName, sf);
+    let fact = facts.get(sf.fileName);
+    if (!fact) facts.set(sf.fileName, (fact = factsOfSourceFile(sf, sf.fileName.slice(VIRTUAL_ROOT.length))));
+    if (fact.error) continue;
+    replay(recordDefinitions(sf, sf.fileName.slice(VIRTUAL_ROOT.length)), sf);
+  }
+  for (const f of all) {
+    const fact = facts.get(f)!;
+    if (!cache?.facts.get(factsKey(f))) cache?.facts.set(factsKey(f), fact);
+    if (fact.error) unparsable.push({ file: f.slice(VIRTUAL_ROOT.length), reason: fact.error });
+    else addFacts(fact);
+  }
+  toWalk ??= lookUpEdges();
+  for (const f of toWalk) {
+    const sf = programSource.get(f);
+    if (sf) ours.push({ sf, rel: f.slice(VIRTUAL_ROOT.length) });
+  }
 
-  const nameText = (n: ts.PropertyName | ts.BindingName | undefined): string | undefined => {
-    if (!n) return undefined;
-    if (ts.isIdentifier(n) || ts.isPrivateIdentifier(n) || ts.isStringLiteral(n) || ts.isNumericLiteral(n)) return n.text;
+  // only names some repository definition carries can resolve to one; skip the checker for the rest
+  const knownNames = new Set<string>();
+  for (const id of idKinds.keys()) knownNames.add(id.slice(id.lastIndexOf('.') + 1));
+
+  function declarationsOf(expr: ts.Node): ts.Declaration[] {
+    let sym = checker!.getSymbolAtLocation(expr);
+    if (!sym) return [];
+    if (sym.flags & ts.SymbolFlags.Alias) {
+      try {
+        sym = checker!.getAliasedSymbol(sym);
+      } catch {
+        return [];
+      }
+    }
+    return sym.declarations ?? [];
+  }
+
+  /** The definition id a declaration stands for (a class also stands for its constructor). */
+  function idsForDecl(decl: ts.Node, out: Set<string>): void {
+    let id = declToId.get(decl);
+    if (id === undefined && (ts.isFunctionExpression(decl) || ts.isArrowFunction(decl))) id = declToId.get(decl.parent);
+    if (id === undefined && ts.isVariableDeclaration(decl) && decl.initializer) id = declToId.get(decl.initializer);
+    if (id === undefined) return;
+    out.add(id);
+    if (ts.isClassLike(decl)) {
+      const ctor = membersOf.get(decl)?.get('constructor');
+      if (ctor) out.add(ctor);
+    }
+  }
+
+  const edge = (m: Map<string, Set<string>>, from: string, to: string): void => {
+    if (from === to) return;
+    let s = m.get(from);
+    if (!s) m.set(from, (s = new Set()));
+    s.add(to);
+  };
+
+  /** Resolves what `expr` names: the alias itself (an import binding) and its final declarations. */
+  function resolveSymbol(expr: ts.Node): { aliasDecls: ts.Declaration[]; decls: ts.Declaration[]; known: boolean } {
+    let sym: ts.Symbol | undefined;
+    try {
+      sym = checker!.getSymbolAtLocation(expr);
+    } catch {
+      sym = undefined;
+    }
+    if (!sym) return { aliasDecls: [], decls: [], known: false };
+    const aliasDecls: ts.Declaration[] = [];
+    if (sym.flags & ts.SymbolFlags.Alias) {
+      aliasDecls.push(...(sym.declarations ?? []));
+      try {
+        sym = checker!.getAliasedSymbol(sym);
+      } catch {
+        return { aliasDecls, decls: [], known: false };
+      }
+    }
+    return { aliasDecls, decls: sym.declarations ?? [], known: (sym.declarations ?? []).length > 0 };
+  }
+
+  const aliasBindingId = (decl: ts.Declaration): string | undefined => {
+    if (ts.isImportSpecifier(decl) || ts.isNamespaceImport(decl)) return declToId.get(decl.name);
+    if (ts.isImportClause(decl) && decl.name) return declToId.get(decl.name);
     return undefined;
   };
-  const isFunctionLike = (n: ts.Node | undefined): n is ts.ArrowFunction | ts.FunctionExpression =>
-    !!n && (ts.isArrowFunction(n) || ts.isFunctionExpression(n));
 
-  // pass 1: definitions
-  const tooDeep = new Set<ts.SourceFile>();
-  for (const { sf, rel, module } of ours) {
-    const known = definitionsCache.get(sf);
-    if (known) {
-      replay(known);
-      continue;
-    }
-    rec = { defs: [], decls: [], members: [] };
+  const t2 = performance.now();
+  // pass 2: edges of the files that need the checker; the others come from the cache
+  const walked = new Map<string, TsFileEdges>();
+  for (const { sf, rel } of ours) {
+    if (stats) stats.tsFilesWalked++;
+    const calls = new Map<string, Set<string>>();
+    const reads = new Map<string, Set<string>>();
+    const byName = new Map<string, Set<string>>();
+    const touched = new Set<string>();
+    const selfRefs = new Set<string>();
+    const touch = (decls: readonly ts.Declaration[] | undefined): void => {
+      for (const d of decls ?? []) {
+        const f = d.getSourceFile().fileName;
+        if (f !== sf.fileName && f.startsWith(VIRTUAL_ROOT)) touched.add(f);
+      }
+    };
+    const scopeOf = (node: ts.Node): string => {
+      for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
+        const id = declToId.get(n);
+        if (id !== undefined && idKinds.get(id) !== 'binding' && idKinds.get(id) !== 'class') return id;
+        if (ts.isSourceFile(n)) return declToId.get(n)!;
+      }
+      return '';
+    };
+    const recordReference = (from: string, expr: ts.Node, isCall: boolean): void => {
+      const r = resolveSymbol(expr);
+      touch(r.decls);
+      if (ts.isPropertyAccessExpression(expr)) {
+        // the receiver's type decides what a member access resolves to: its declaring files are dependencies
+        try {
+          touch(checker!.getSymbolAtLocation(expr.expression)?.declarations);
+          touch(checker!.getTypeAtLocation(expr.expression).getSymbol()?.declarations);
+        } catch {
+          // an unresolvable receiver only means no dependency to record
+        }
+      }
+      for (const a of r.aliasDecls) {
+        const b = aliasBindingId(a);
+        if (b && idKinds.get(from) !== 'module') edge(reads, from, b);
+      }
+      let resolved = 0;
+      for (const d of r.decls) {
+        const out = new Set<string>();
+        idsForDecl(d, out);
+        for (const id of out) {
+          const k = idKinds.get(id);
+          if (k === 'binding') {
+            if (idKinds.get(from) !== 'module') edge(reads, from, id);
+          } else if (k === 'class') {
+            if (isCall) edge(calls, from, id);
+          } else if (k === 'function' || k === 'method') {
+            // a self-reference is kept here: it stands for the method's overrides (e.g. an interface
+            // method names itself), which assembling adds; the self-edge itself is dropped there
+            if (from === id) selfRefs.add(id);
+            else edge(calls, from, id);
+          }
+          resolved++;
+        }
+      }
+      // unresolved (any, untyped JS, a type declared outside a partial program): every
+      // repository function/method of that name, expanded when the graph is assembled
+      if (!r.known && resolved === 0 && (isCall || ts.isPropertyAccessExpression(expr))) {
+        const name = ts.isPropertyAccessExpression(expr) ? expr.name.text : ts.isIdentifier(expr) ? expr.text : undefined;
+        if (name && byShortName.has(name)) edge(byName, from, name);
+      }
+    };
+    const visit = (node: ts.Node): void => {
+      if (ts.isTypeNode(node) && !ts.isExpressionWithTypeArguments(node)) return;
+      if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
+        const callee = node.expression;
+        const from = scopeOf(node);
+        const target = ts.isPropertyAccessExpression(callee) ? callee.name : callee;
+        if ((ts.isIdentifier(target) || ts.isPrivateIdentifier(target)) && knownNames.has(target.text)) recordReference(from, ts.isPropertyAccessExpression(callee) ? callee : target, true);
+        // callbacks: repository functions passed as arguments
+        for (const a of node.arguments ?? []) if (ts.isPropertyAccessExpression(a) && knownNames.has(a.name.text)) recordReference(from, a, false);
+        if (ts.isPropertyAccessExpression(callee)) visit(callee.expression);
+        else if (!ts.isIdentifier(callee)) visit(callee);
+        for (const a of node.arguments ?? []) visit(a);
+        return;
+      } else if ((ts.isJsxOpeningElement(node) || ts.isJsxSelfClosingElement(node)) && knownNames.has(jsxName(node.tagName))) {
+        // rendering <Component /> calls the component
+        recordReference(scopeOf(node), node.tagName, true);
+        for (const a of node.attributes.properties) visit(a);
+        return;
+      } else if (ts.isIdentifier(node)) {
+        const p = node.parent;
+        const isDeclName = p && (ts.isVariableDeclaration(p) || ts.isFunctionDeclaration(p) || ts.isClassDeclaration(p) || ts.isParameter(p) || ts.isPropertyAssignment(p) || ts.isMethodDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isImportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p) || ts.isBindingElement(p)) && (p as ts.NamedDeclaration).name === node;
+        const isMemberName = p && ts.isPropertyAccessExpression(p) && p.name === node;
+        if (knownNames.has(node.text) && !isDeclName && !isMemberName && !(p && (ts.isImportSpecifier(p) || ts.isExportSpecifier(p)))) {
+          recordReference(scopeOf(node), node, false);
+        }
+        return;
+      }
+      node.forEachChild(visit);
+    };
+    // heritage: each class/interface of this file → the repository types it extends/implements
+    const heritage: [string, string[]][] = [];
     try {
-      walkDefinitions(sf, rel, module);
+      sf.forEachChild(visit);
+      for (const decl of classNodesOf.get(sf) ?? []) {
+        if (!ts.isClassLike(decl) && !ts.isInterfaceDeclaration(decl)) continue;
+        const parents: string[] = [];
+        for (const h of decl.heritageClauses ?? []) {
+          for (const t of h.types) {
+            const ds = declarationsOf(t.expression);
+            touch(ds);
+            for (const parent of ds) {
+              const pid = declToId.get(parent);
+              if (pid !== undefined) parents.push(pid);
+            }
+          }
+        }
+        if (parents.length > 0) heritage.push([declToId.get(decl)!, parents]);
+      }
     } catch (err) {
       if (!(err instanceof RangeError)) throw err;
       unparsable.push({ file: rel, reason: 'nesting too deep to analyse' });
-      tooDeep.add(sf);
       continue;
     }
-    definitionsCache.set(sf, rec);
-    replay(rec);
+    const closure = closures.get(sf.fileName);
+    const also: [string, string][] = [...touched].filter((f) => !closure?.has(f)).sort().map((f) => [f, hashes.get(f)!]);
+    for (const id of selfRefs) {
+      let l = calls.get(id);
+      if (!l) calls.set(id, (l = new Set()));
+      l.add(id);
+    }
+    const entry: TsFileEdges = { calls: listOf(calls), reads: listOf(reads), byName: listOf(byName), heritage, also };
+    walked.set(sf.fileName, entry);
+    // a partial program may leave types unresolved (more by-name edges than a full program
+    // finds); only full-program results are cached, so the cache always holds what a cold run computes
+    if (cache && !partial && keys.has(sf.fileName)) cache.edges.set(keys.get(sf.fileName)!, entry);
   }
+  if (stats) stats.tsFilesReused += cachedEdges.size;
+
+  // assemble: every file's edges, then overrides of called methods and by-name calls over the whole repository
+  const allCalls = new Map<string, Set<string>>();
+  const allReads = new Map<string, Set<string>>();
+  const childrenOf = new Map<string, string[]>();
+  // in file order whatever came from the cache, so path tie-breaks never depend on the cache state
+  const entries = all.map((f) => walked.get(f) ?? cachedEdges.get(f)).filter((e): e is TsFileEdges => e !== undefined);
+  for (const e of entries) {
+    for (const [cid, parents] of e.heritage) {
+      for (const p of parents) {
+        let l = childrenOf.get(p);
+        if (!l) childrenOf.set(p, (l = []));
+        l.push(cid);
+      }
+    }
+  }
+  const overrideMemo = new Map<string, string[]>();
+  /** A method declared on a class/interface also stands for its overrides in every extending/implementing type. */
+  const overridesOf = (id: string): string[] => {
+    let out = overrideMemo.get(id);
+    if (out) return out;
+    out = [];
+    const dot = id.lastIndexOf('.');
+    const owner = id.slice(0, dot);
+    const name = id.slice(dot + 1);
+    if (idKinds.get(id) === 'method' && name !== 'constructor' && idKinds.get(owner) === 'class' && childrenOf.has(owner)) {
+      const seen = new Set<string>();
+      const queue = [...childrenOf.get(owner)!];
+      while (queue.length > 0) {
+        const c = queue.pop()!;
+        if (seen.has(c)) continue;
+        seen.add(c);
+        if (idKinds.get(`${c}.${name}`) === 'method') out.push(`${c}.${name}`);
+        queue.push(...(childrenOf.get(c) ?? []));
+      }
+    }
+    overrideMemo.set(id, out);
+    return out;
+  };
+  for (const e of entries) {
+    for (const [from, tos] of e.calls) {
+      for (const to of tos) {
+        edge(allCalls, from, to);
+        for (const o of overridesOf(to)) edge(allCalls, from, o);
+      }
+    }
+    for (const [from, tos] of e.reads) for (const to of tos) edge(allReads, from, to);
+    for (const [from, names] of e.byName) for (const n of names) for (const to of byShortName.get(n) ?? []) edge(allCalls, from, to);
+  }
+
+  if (process.env.BULWARK_GATE_TIMING) {
+    process.stderr.write(`ts: ${partial ? 'partial' : 'full'} program of ${programFiles.length} files ${Math.round(t1 - t0)} ms, definitions ${Math.round(t2 - t1)} ms, edges ${Math.round(performance.now() - t2)} ms (${ours.length} walked)\n`);
+  }
+  return {
+    defs,
+    calls: listOf(allCalls),
+    reads: listOf(allReads),
+    unparsable,
+  };
+}
+
+const listOf = (m: Map<string, Set<string>>): [string, string[]][] => [...m].map(([k, v]) => [k, [...v]]);
+
+const nameText = (n: ts.PropertyName | ts.BindingName | undefined): string | undefined => {
+  if (!n) return undefined;
+  if (ts.isIdentifier(n) || ts.isPrivateIdentifier(n) || ts.isStringLiteral(n) || ts.isNumericLiteral(n)) return n.text;
+  return undefined;
+};
+const isFunctionLike = (n: ts.Node | undefined): n is ts.ArrowFunction | ts.FunctionExpression =>
+  !!n && (ts.isArrowFunction(n) || ts.isFunctionExpression(n));
+
+
+const lineOf = (sf: ts.SourceFile, pos: number): number => sf.getLineAndCharacterOfPosition(pos).line + 1;
+
+/** Syntax facts of one parsed file: parse errors, definitions, imported and re-exported specifiers. */
+function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
+  const diags = (sf as unknown as { parseDiagnostics?: ts.Diagnostic[] }).parseDiagnostics ?? [];
+  if (diags.length > 0) {
+    const d = diags[0]!;
+    const line = d.start !== undefined ? sf.getLineAndCharacterOfPosition(d.start).line + 1 : '?';
+    return { defs: [], imports: [], reexports: [], error: `syntax error near line ${line}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}` };
+  }
+  let rec: FileDefinitions;
+  try {
+    rec = recordDefinitions(sf, rel);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    return { defs: [], imports: [], reexports: [], error: 'nesting too deep to analyse' };
+  }
+  const imports: string[] = [];
+  const reexports: string[] = [];
+  for (const st of sf.statements) {
+    if ((ts.isExportDeclaration(st) || ts.isImportDeclaration(st)) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier)) {
+      imports.push(st.moduleSpecifier.text);
+      if (ts.isExportDeclaration(st)) reexports.push(st.moduleSpecifier.text);
+    } else if (ts.isImportEqualsDeclaration(st) && ts.isExternalModuleReference(st.moduleReference) && ts.isStringLiteral(st.moduleReference.expression)) {
+      imports.push(st.moduleReference.expression.text);
+    }
+  }
+  return { defs: rec.defs, imports, reexports };
+}
+
+/** Definitions of one file with their declaration nodes, recorded once per SourceFile object. */
+function recordDefinitions(sf: ts.SourceFile, rel: string): FileDefinitions {
+  const known = definitionsCache.get(sf);
+  if (known) return known;
+  const rec: FileDefinitions = { defs: [], decls: [], members: [] };
+  const addDef = (node: ts.Node, id: string, kind: DefinitionKind, sf: ts.SourceFile, rel: string, span: ts.Node = node): void => {
+    rec.decls.push([node, id]);
+    rec.defs.push({ id, kind, file: rel, startLine: lineOf(sf, span.getStart(sf)), endLine: lineOf(sf, span.getEnd()) });
+  };
+  walkDefinitions(sf, rel, moduleNameFor(rel, 'ts'));
+  definitionsCache.set(sf, rec);
+  return rec;
+
   function walkDefinitions(sf: ts.SourceFile, rel: string, module: string): void {
     addDef(sf, module, 'module', sf, rel);
     const visit = (node: ts.Node, scope: string, atModule: boolean): void => {
@@ -301,233 +707,6 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
     };
     sf.forEachChild((c) => visit(c, module, true));
   }
-  // only names some repository definition carries can resolve to one; skip the checker for the rest
-  const knownNames = new Set<string>();
-  for (const id of idKinds.keys()) knownNames.add(id.slice(id.lastIndexOf('.') + 1));
-
-  // heritage: parent type declaration → declarations that extend/implement it
-  for (const [decl] of membersOf) {
-    if (!ts.isClassLike(decl) && !ts.isInterfaceDeclaration(decl)) continue;
-    for (const h of decl.heritageClauses ?? []) {
-      for (const t of h.types) {
-        for (const parent of declarationsOf(t.expression)) {
-          let l = children.get(parent);
-          if (!l) children.set(parent, (l = []));
-          l.push(decl);
-        }
-      }
-    }
-  }
-
-  function declarationsOf(expr: ts.Node): ts.Declaration[] {
-    let sym = checker.getSymbolAtLocation(expr);
-    if (!sym) return [];
-    if (sym.flags & ts.SymbolFlags.Alias) {
-      try {
-        sym = checker.getAliasedSymbol(sym);
-      } catch {
-        return [];
-      }
-    }
-    return sym.declarations ?? [];
-  }
-
-  function descendantsMembers(typeDecl: ts.Node, name: string, acc: Set<string>, seen = new Set<ts.Node>()): void {
-    for (const c of children.get(typeDecl) ?? []) {
-      if (seen.has(c)) continue;
-      seen.add(c);
-      const m = membersOf.get(c)?.get(name);
-      if (m) acc.add(m);
-      descendantsMembers(c, name, acc, seen);
-    }
-  }
-
-  /** Definition ids a declaration stands for (a method also stands for its overrides). */
-  function idsForDecl(decl: ts.Node, out: Set<string>): void {
-    let id = declToId.get(decl);
-    if (id === undefined && (ts.isFunctionExpression(decl) || ts.isArrowFunction(decl))) id = declToId.get(decl.parent);
-    if (id === undefined && ts.isVariableDeclaration(decl) && decl.initializer) id = declToId.get(decl.initializer);
-    if (id === undefined) return;
-    out.add(id);
-    const parent = decl.parent;
-    if (parent && membersOf.has(parent) && (ts.isMethodDeclaration(decl) || ts.isMethodSignature(decl) || ts.isPropertyDeclaration(decl) || ts.isPropertySignature(decl))) {
-      const name = nameText((decl as ts.MethodDeclaration).name);
-      if (name) descendantsMembers(parent, name, out);
-    }
-    if (ts.isClassLike(decl)) {
-      const ctor = membersOf.get(decl)?.get('constructor');
-      if (ctor) out.add(ctor);
-    }
-  }
-
-  const allCalls = new Map<string, Set<string>>();
-  const allReads = new Map<string, Set<string>>();
-  const edge = (m: Map<string, Set<string>>, from: string, to: string): void => {
-    if (from === to) return;
-    let s = m.get(from);
-    if (!s) m.set(from, (s = new Set()));
-    s.add(to);
-  };
-
-  /** Resolves what `expr` names: the alias itself (an import binding) and its final declarations. */
-  function resolveSymbol(expr: ts.Node): { aliasDecls: ts.Declaration[]; decls: ts.Declaration[]; known: boolean } {
-    let sym: ts.Symbol | undefined;
-    try {
-      sym = checker.getSymbolAtLocation(expr);
-    } catch {
-      sym = undefined;
-    }
-    if (!sym) return { aliasDecls: [], decls: [], known: false };
-    const aliasDecls: ts.Declaration[] = [];
-    if (sym.flags & ts.SymbolFlags.Alias) {
-      aliasDecls.push(...(sym.declarations ?? []));
-      try {
-        sym = checker.getAliasedSymbol(sym);
-      } catch {
-        return { aliasDecls, decls: [], known: false };
-      }
-    }
-    return { aliasDecls, decls: sym.declarations ?? [], known: (sym.declarations ?? []).length > 0 };
-  }
-
-  const aliasBindingId = (decl: ts.Declaration): string | undefined => {
-    if (ts.isImportSpecifier(decl) || ts.isNamespaceImport(decl)) return declToId.get(decl.name);
-    if (ts.isImportClause(decl) && decl.name) return declToId.get(decl.name);
-    return undefined;
-  };
-
-  const t2 = performance.now();
-  // pass 2: edges, per file; a file whose text and direct imports are unchanged reuses its edges
-  const resolutionCache = ts.createModuleResolutionCache(VIRTUAL_ROOT, (x) => x, options);
-  /** Repository files a file imports from (`reexportsOnly`: only those it re-exports from). */
-  const importTargets = (sf: ts.SourceFile, reexportsOnly: boolean): string[] => {
-    const out: string[] = [];
-    for (const st of sf.statements) {
-      const spec =
-        (ts.isExportDeclaration(st) || (!reexportsOnly && ts.isImportDeclaration(st))) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier)
-          ? st.moduleSpecifier.text
-          : !reexportsOnly && ts.isImportEqualsDeclaration(st) && ts.isExternalModuleReference(st.moduleReference) && ts.isStringLiteral(st.moduleReference.expression)
-            ? st.moduleReference.expression.text
-            : undefined;
-      if (spec === undefined) continue;
-      const r = ts.resolveModuleName(spec, sf.fileName, options, host, resolutionCache).resolvedModule;
-      if (r && r.resolvedFileName.startsWith(VIRTUAL_ROOT)) out.push(r.resolvedFileName);
-    }
-    return out;
-  };
-  // The key covers the file, the files it imports, and the files those re-export from (followed
-  // through re-export chains), since a name imported through an index file resolves there.
-  const edgeKey = (sf: ts.SourceFile): string => {
-    const deps = new Set<string>();
-    const queue = importTargets(sf, false);
-    while (queue.length > 0) {
-      const f = queue.pop()!;
-      if (deps.has(f) || f === sf.fileName) continue;
-      deps.add(f);
-      const dep = program.getSourceFile(f);
-      if (dep) queue.push(...importTargets(dep, true));
-    }
-    return createHash('sha1')
-      .update(`${sf.fileName}:${hashes.get(sf.fileName)}\n${[...deps].sort().map((d) => `${d}:${hashes.get(d)}`).join('\n')}`)
-      .digest('hex');
-  };
-  const merge = (into: Map<string, Set<string>>, from: Iterable<[string, Iterable<string>]>): void => {
-    for (const [k, vs] of from) for (const v of vs) edge(into, k, v);
-  };
-  for (const { sf, rel } of ours) {
-    if (tooDeep.has(sf)) continue;
-    const key = edgeCache ? edgeKey(sf) : '';
-    const cached = edgeCache?.get(key);
-    if (cached) {
-      merge(allCalls, cached.calls);
-      merge(allReads, cached.reads);
-      if (stats) stats.tsFilesReused++;
-      continue;
-    }
-    if (stats) stats.tsFilesWalked++;
-    const calls = new Map<string, Set<string>>();
-    const reads = new Map<string, Set<string>>();
-    const scopeOf = (node: ts.Node): string => {
-      for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
-        const id = declToId.get(n);
-        if (id !== undefined && idKinds.get(id) !== 'binding' && idKinds.get(id) !== 'class') return id;
-        if (ts.isSourceFile(n)) return declToId.get(n)!;
-      }
-      return '';
-    };
-    const recordReference = (from: string, expr: ts.Node, isCall: boolean): void => {
-      const r = resolveSymbol(expr);
-      for (const a of r.aliasDecls) {
-        const b = aliasBindingId(a);
-        if (b && idKinds.get(from) !== 'module') edge(reads, from, b);
-      }
-      let resolved = 0;
-      for (const d of r.decls) {
-        const out = new Set<string>();
-        idsForDecl(d, out);
-        for (const id of out) {
-          const k = idKinds.get(id);
-          if (k === 'binding') {
-            if (idKinds.get(from) !== 'module') edge(reads, from, id);
-          } else if (k === 'class') {
-            if (isCall) edge(calls, from, id);
-          } else if (k === 'function' || k === 'method') edge(calls, from, id);
-          resolved++;
-        }
-      }
-      if (isCall && !r.known && resolved === 0) {
-        const name = ts.isPropertyAccessExpression(expr) ? expr.name.text : ts.isIdentifier(expr) ? expr.text : undefined;
-        if (name) for (const id of byShortName.get(name) ?? []) edge(calls, from, id);
-      }
-    };
-    const visit = (node: ts.Node): void => {
-      if (ts.isTypeNode(node) && !ts.isExpressionWithTypeArguments(node)) return;
-      if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
-        const callee = node.expression;
-        const from = scopeOf(node);
-        const target = ts.isPropertyAccessExpression(callee) ? callee.name : callee;
-        if ((ts.isIdentifier(target) || ts.isPrivateIdentifier(target)) && knownNames.has(target.text)) recordReference(from, ts.isPropertyAccessExpression(callee) ? callee : target, true);
-        // callbacks: repository functions passed as arguments
-        for (const a of node.arguments ?? []) if (ts.isPropertyAccessExpression(a) && knownNames.has(a.name.text)) recordReference(from, a, false);
-        if (ts.isPropertyAccessExpression(callee)) visit(callee.expression);
-        else if (!ts.isIdentifier(callee)) visit(callee);
-        for (const a of node.arguments ?? []) visit(a);
-        return;
-      } else if ((ts.isJsxOpeningElement(node) || ts.isJsxSelfClosingElement(node)) && knownNames.has(jsxName(node.tagName))) {
-        // rendering <Component /> calls the component
-        recordReference(scopeOf(node), node.tagName, true);
-        for (const a of node.attributes.properties) visit(a);
-        return;
-      } else if (ts.isIdentifier(node)) {
-        const p = node.parent;
-        const isDeclName = p && (ts.isVariableDeclaration(p) || ts.isFunctionDeclaration(p) || ts.isClassDeclaration(p) || ts.isParameter(p) || ts.isPropertyAssignment(p) || ts.isMethodDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isImportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p) || ts.isBindingElement(p)) && (p as ts.NamedDeclaration).name === node;
-        const isMemberName = p && ts.isPropertyAccessExpression(p) && p.name === node;
-        if (knownNames.has(node.text) && !isDeclName && !isMemberName && !(p && (ts.isImportSpecifier(p) || ts.isExportSpecifier(p)))) {
-          recordReference(scopeOf(node), node, false);
-        }
-        return;
-      }
-      node.forEachChild(visit);
-    };
-    try {
-      sf.forEachChild(visit);
-    } catch (err) {
-      if (!(err instanceof RangeError)) throw err;
-      unparsable.push({ file: rel, reason: 'nesting too deep to analyse' });
-      continue;
-    }
-    merge(allCalls, calls);
-    merge(allReads, reads);
-    edgeCache?.set(key, { calls: [...calls].map(([k, v]) => [k, [...v]]), reads: [...reads].map(([k, v]) => [k, [...v]]) });
-  }
-
-  if (process.env.BULWARK_GATE_TIMING) process.stderr.write(`ts: program ${Math.round(t1 - t0)} ms, definitions ${Math.round(t2 - t1)} ms, edges ${Math.round(performance.now() - t2)} ms\n`);
-  return {
-    defs,
-    calls: [...allCalls].map(([k, v]) => [k, [...v]]),
-    reads: [...allReads].map(([k, v]) => [k, [...v]]),
-    unparsable,
-  };
 }
 
 function jsxName(tag: ts.JsxTagNameExpression): string {

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { buildCallGraph, evaluateGate, GraphCaches, readRevisionSources } from '../../src/gate/index.js';
+import type { CallGraph } from '../../src/gate/types.js';
+import { assertPath, edit, FixtureRepo } from './fixture.js';
+
+// Enough unrelated files that a small change is analysed with a partial program (only the
+// changed files and their imports), the case a warm run after one more edit takes.
+const files: Record<string, string> = {};
+for (let i = 0; i < 16; i++) files[`src/filler${i}.ts`] = `export function filler${i}(x: number): number {\n  return x + ${i};\n}\n`;
+files['src/api.ts'] = ['export interface Api {', '  run(x: number): number;', '}', ''].join('\n');
+files['src/a.ts'] = ["import type { Api } from './api.js';", 'export class A implements Api {', '  run(x: number): number {', '    return x + 1;', '  }', '}', ''].join('\n');
+files['src/loans.ts'] = [
+  "import type { Api } from './api.js';",
+  "import { filler1 } from './filler1.js';",
+  'export function approveLoan(api: Api, x: number): number {',
+  '  return api.run(filler1(x));',
+  '}',
+  '',
+].join('\n');
+// untyped JavaScript: `obj.settle()` cannot be resolved, so it reaches every `settle` in the repository
+files['src/legacy.js'] = ['export function processPayment(obj) {', '  return obj.settle(1);', '}', ''].join('\n');
+files['src/ledger.ts'] = ['export class Ledger {', '  settle(x: number): number {', '    return x;', '  }', '}', ''].join('\n');
+files['src/scoring.ts'] = [
+  "import { filler2 } from './filler2.js';",
+  'export function score(x: number): number {',
+  '  return filler2(x) * 2;',
+  '}',
+  '',
+].join('\n');
+
+const roots = { roots: ['*.approveLoan', '*.processPayment', '*.score'] };
+
+function edgeList(g: CallGraph): string[] {
+  const out: string[] = [];
+  for (const [from, tos] of g.calls) for (const to of tos) out.push(`${from} > ${to}`);
+  for (const [from, tos] of g.reads) for (const to of tos) out.push(`${from} reads ${to}`);
+  return out.sort();
+}
+
+describe('TypeScript warm runs with a partial program', () => {
+  let repo: FixtureRepo;
+  let cacheDir: string;
+  before(async () => {
+    repo = new FixtureRepo(files);
+    cacheDir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-inc-'));
+    // warm the cache with the base revision (a full program)
+    const warmup = new GraphCaches(cacheDir);
+    await evaluateGate({ repoDir: repo.dir, base: 'main', head: 'main', config: roots, caches: warmup });
+    assert.equal(warmup.stats.tsProgramFiles, Object.keys(files).length);
+  });
+  after(() => {
+    repo.remove();
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  it('a class added in a new file that implements an interface is reached from a cached caller', async () => {
+    const head = repo.branch('new-impl', {
+      'src/b.ts': ["import type { Api } from './api.js';", 'export class B implements Api {', '  run(x: number): number {', '    return x * 3;', '  }', '}', ''].join('\n'),
+    });
+    const caches = new GraphCaches(cacheDir);
+    const r = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: roots, caches });
+    assert.ok(caches.stats.tsFilesReused > 0, 'loans.ts edges come from the cache');
+    assert.ok((caches.stats.tsProgramFiles ?? 0) < Object.keys(files).length, `partial program expected, got ${caches.stats.tsProgramFiles} files`);
+    assertPath(r, ['src.loans.approveLoan', 'src.b.B.run'], 'head');
+  });
+
+  it('a method added in a new file is reached by an unresolved call in a cached file', async () => {
+    const head = repo.branch('new-settle', {
+      'src/bank.ts': ['export class Bank {', '  settle(x: number): number {', '    return x - 1;', '  }', '}', ''].join('\n'),
+    });
+    const caches = new GraphCaches(cacheDir);
+    const r = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: roots, caches });
+    assert.ok((caches.stats.tsProgramFiles ?? 0) < Object.keys(files).length);
+    assertPath(r, ['src.legacy.processPayment', 'src.bank.Bank.settle'], 'head');
+  });
+
+  it('a change two imports away is found, and the partial graph equals a cold one', async () => {
+    const head = repo.branch('filler-edit', { 'src/filler2.ts': edit(files['src/filler2.ts']!, 'x + 2', 'x + 20') });
+    const caches = new GraphCaches(cacheDir);
+    const r = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: roots, caches });
+    assert.ok((caches.stats.tsProgramFiles ?? 0) < Object.keys(files).length);
+    assertPath(r, ['src.scoring.score', 'src.filler2.filler2'], 'head');
+
+    const sources = readRevisionSources(repo.dir, head);
+    const warm = await buildCallGraph(sources, new GraphCaches(cacheDir));
+    const cold = await buildCallGraph(sources);
+    assert.deepEqual(edgeList(warm), edgeList(cold));
+  });
+});
