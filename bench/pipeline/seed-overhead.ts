@@ -6,7 +6,7 @@
  *   overhead = wall time − critical-path provider time
  *   targets: overhead ≤ 300 ms; overhead / wall ≤ 2 % at 5 s latency
  *
- * Usage: node dist/bench/pipeline/seed-overhead.js [--latency-ms N ...] [--runs N] [--no-tool-turn]
+ * Usage: node dist/bench/pipeline/seed-overhead.js [--latency-ms N ...] [--runs N] [--no-tool-turn] [--timeline]
  * (the box is shared: with --runs N it also prints the median of N runs per latency)
  * Each stage makes two model calls by default (a read_file tool turn, then submit_review).
  */
@@ -26,6 +26,7 @@ import { SEED_TOPOLOGY, writeTopology } from '../../test/pipeline/fixtures.js';
 const args = process.argv.slice(2);
 const latencies = args.includes('--latency-ms') ? args.flatMap((a, i) => (args[i - 1] === '--latency-ms' ? [Number(a)] : [])) : [0, 5000];
 const toolTurn = !args.includes('--no-tool-turn');
+const timeline = args.includes('--timeline');
 const runs = args.includes('--runs') ? Math.max(1, Number(args[args.indexOf('--runs') + 1]) || 1) : 1;
 
 function fiveHundredLineChange(): ReturnType<typeof makeGitRepo> {
@@ -54,9 +55,23 @@ async function once(latencyMs: number): Promise<{ wall: number; overhead: number
     const lines = change.files.reduce((n, f) => n + f.additions + f.deletions, 0);
     const topology = loadTopology(topo.file);
     const providers = await resolveProviders({ config: {}, configDir: repo.dir, env: { OPENAI_API_KEY: 'bench', OPENAI_BASE_URL: server.url }, probeOllama: false });
+    const events: [number, string][] = [];
     const t0 = performance.now();
-    const result = await runPipeline({ topology, change, audit, runId: `bench-${latencyMs}`, providers, providerConfig: { timeout_seconds: 60 } });
+    const result = await runPipeline({
+      topology,
+      change,
+      audit,
+      runId: `bench-${latencyMs}`,
+      providers,
+      providerConfig: { timeout_seconds: 60 },
+      ...(timeline ? { progress: { stageStarted: (n: string) => events.push([performance.now(), `start ${n}`]), stageFinished: (r: { name: string }) => events.push([performance.now(), `done ${r.name}`]) } } : {}),
+    });
     const wall = performance.now() - t0;
+    if (timeline) {
+      // where the wall time goes: stage starts/ends and each model call as the server saw it
+      for (const r of server.requests) events.push([r.receivedAt, `call ${contextOf(conversationOf(r.body)).stage ?? '?'} (answered +${(r.answeredAt! - r.receivedAt).toFixed(0)} ms)`]);
+      for (const [t, what] of events.sort((a, b) => a[0] - b[0])) console.log(`  +${(t - t0).toFixed(0).padStart(5)} ms ${what}`);
+    }
     if (result.status !== 'ok') throw new Error(`run failed: ${JSON.stringify(result.stages.map((s) => [s.name, s.status, s.reason]))}`);
     // provider time per stage = sum of its calls' server-side time (latency included)
     const perStage = new Map<string, number>();

@@ -4,7 +4,7 @@ import type { EntryInput } from '../audit/entries.js';
 import { BulwarkError, ExitCode } from '../errors.js';
 import type { StageSpec, Topology } from '../config/topology.js';
 import type { ProviderConfig } from '../llm/config.js';
-import { LlmGateway, type AuditSink } from '../llm/gateway.js';
+import { LlmGateway } from '../llm/gateway.js';
 import { NO_PROVIDER_HELP, type ResolvedProviders } from '../llm/select.js';
 import { LlmError } from '../llm/types.js';
 import type { Change } from '../review/change.js';
@@ -13,6 +13,7 @@ import { totalRedactions } from '../review/redact.js';
 import type { SandboxConfig } from '../sandbox/config.js';
 import type { SandboxSpawner } from '../sandbox/worker-host.js';
 import type { StageOutput } from '../worker/protocol.js';
+import { groupAppendsPerTurn, type BatchingAuditSink } from './audit-batch.js';
 import { buildChangeContext, upstreamContext, type UpstreamOutput } from './context.js';
 import { runSchedule, type StageOutcome, type StageStatus } from './scheduler.js';
 import { StageWorker, type StageRunDeps } from './stage-runner.js';
@@ -55,7 +56,8 @@ export interface RunPipelineOptions {
   change: Change;
   /** The compliance gate's result (engineer G's GateResult); `readScope` narrows what workers read. */
   gate?: ({ readScope?: string[] } & object) | null;
-  audit: AuditSink;
+  /** The audit log; with `appendMany` (engineer A's AuditLog), appends of one event-loop turn share a transaction. */
+  audit: BatchingAuditSink;
   runId: string;
   providers: ResolvedProviders;
   /** [provider] settings: timeouts, retries, token budget. */
@@ -132,9 +134,10 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
   const started = performance.now();
   const { topology, change, providers } = opts;
   const pc = opts.providerConfig ?? {};
+  const audit = groupAppendsPerTurn(opts.audit);
   const gateway = new LlmGateway({
     providers: new Map([...providers.byName].map(([k, v]) => [k, v.provider])),
-    audit: opts.audit,
+    audit,
     runId: opts.runId,
     ...(pc.timeout_seconds !== undefined ? { callTimeoutMs: pc.timeout_seconds * 1000 } : {}),
     ...(pc.max_retries !== undefined ? { maxRetries: pc.max_retries } : {}),
@@ -165,14 +168,14 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     p.catch(() => undefined);
     auditWrites.push(p);
   };
-  const append = (e: EntryInput): void => track(() => opts.audit.append(e));
+  const append = (e: EntryInput): void => track(() => audit.append(e));
   const depsFor = (s: StageSpec): StageRunDeps => {
     const providerName = providerOf(s)!;
     const resolved = providers.byName.get(providerName)!;
     return {
       runId: opts.runId,
       gateway,
-      audit: opts.audit,
+      audit,
       provider: providerName,
       params: { model: s.model ?? resolved.defaultModel, ...(s.temperature !== undefined ? { temperature: s.temperature } : {}), maxTokens: s.maxTokens },
       repo: repoDir ? { root: path.resolve(repoDir), base: change.mergeBase ?? change.baseSha, head: change.headSha } : null,
@@ -197,6 +200,9 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     if (!blocked.has(s.name) && !workers.has(s.name) && workers.size < MAX_PREWARMED_WORKERS) workers.set(s.name, StageWorker.start(s.name, depsFor(s)));
   };
   topology.stages.forEach(startWorker);
+  // Node loads its fetch implementation (undici, which the Anthropic and OpenAI SDKs use) on first
+  // use, ~20 ms: let that happen while the workers boot rather than on the first model call.
+  if (!noProvider) void globalThis.Headers;
   // while they boot: the structured context every stage receives
   const built = buildChangeContext(change, opts.gate ?? null);
   const redacted = totalRedactions(built.redactions);
@@ -253,8 +259,8 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
       };
       results.set(o.name, r);
       const finishEntry = async (): Promise<void> => {
-        const blob = o.output ? await opts.audit.putBlob(JSON.stringify({ stage: o.name, markdown: o.output.markdown, findings: o.output.findings })) : undefined;
-        await opts.audit.append({
+        const blob = o.output ? await audit.putBlob(JSON.stringify({ stage: o.name, markdown: o.output.markdown, findings: o.output.findings })) : undefined;
+        await audit.append({
           kind: 'stage_finished',
           run_id: opts.runId,
           stage: o.name,
