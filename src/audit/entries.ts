@@ -32,6 +32,20 @@ function kind<K extends string, S extends z.ZodRawShape>(k: K, shape: S) {
   return z.strictObject({ v: z.literal(ENTRY_VERSION), kind: z.literal(k), time: utcTime, ...shape });
 }
 
+/**
+ * The pull/merge request a run reviewed, as the CI event described it. The text comes from the
+ * forge (and partly from the PR author): it is recorded as data for auditors to trace, never trusted.
+ */
+export const runPullRequestSchema = z.strictObject({
+  provider: z.enum(['github', 'gitlab']),
+  number: z.number().int().positive(),
+  url: text.optional(),
+  /** "owner/name" (GitHub) or project path (GitLab) of the base repository. */
+  repository: text.optional(),
+  base_ref: text.optional(),
+  head_ref: text.optional(),
+});
+
 export const runStartedSchema = kind('run_started', {
   run_id: id,
   command: name,
@@ -42,7 +56,11 @@ export const runStartedSchema = kind('run_started', {
   config_hash: sha256Ref.optional(),
   topology_hash: sha256Ref.optional(),
   bulwark_version: name.optional(),
+  /** CI run that executed Bulwark: a run/pipeline URL, or `github:<repo>/actions/runs/<id>`, `gitlab:<project>/pipelines/<id>`. */
   ci_run: text.optional(),
+  pr: runPullRequestSchema.optional(),
+  /** Who wrote the change: the PR/MR author's login, else the head commit's author email. */
+  author: id.optional(),
 });
 
 export const runFinishedSchema = kind('run_finished', {

@@ -23,6 +23,7 @@ import { addCounts, totalRedactions, type RedactionCounts } from './redact.js';
 import { buildReport, type ReportGate, type ReviewReport } from './report.js';
 import { detectInjection, untrustedTextsOf } from './untrusted.js';
 import { resolveCommit } from './git.js';
+import { headCommitAuthor, runChangeFacts } from './run-facts.js';
 
 /**
  * One `bulwark review` run, as a library call: acquire the change, load configuration from the
@@ -196,7 +197,10 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
     }
 
     const providers = await resolveProviders({ config: base.config.provider, configDir: repoDir, env: opts.env });
-    const auditConfig = base.config.audit ? resolveAuditConfigPaths(base.config.audit, repoDir) : undefined;
+    // Relative [audit] paths are relative to bulwark.toml's folder: the --config file's (or the
+    // working tree's), else the checkout's root — a base-revision config is parsed from a temp copy.
+    const configDir = opts.configFile || configRev === null ? base.config.dir : repoDir;
+    const auditConfig = base.config.audit ? resolveAuditConfigPaths(base.config.audit, configDir) : undefined;
     const audit = await openAuditLog({ ...(opts.auditDb ? { location: opts.auditDb } : {}), ...(auditConfig ? { config: auditConfig } : {}) });
     const runId = newRunId();
     try {
@@ -246,7 +250,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     ...(changeHash ? { change_hash: changeHash } : {}),
     config_hash: `sha256:${c.configHash}`,
     bulwark_version: packageVersion,
-    ...(opts.env.GITHUB_RUN_ID ? { ci_run: clip(`github:${opts.env.GITHUB_REPOSITORY ?? ''}/actions/runs/${opts.env.GITHUB_RUN_ID}`, 4096) } : opts.env.CI_PIPELINE_URL ? { ci_run: clip(opts.env.CI_PIPELINE_URL, 4096) } : {}),
+    ...runChangeFacts(change, opts.env, c.isGit && change.headSha ? await headCommitAuthor(c.repoDir, change.headSha) : undefined),
   });
 
   // The gate. Without revisions (a bare patch) it cannot run: that is flagged, never a pass.

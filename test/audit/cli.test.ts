@@ -158,6 +158,25 @@ describe('bulwark audit CLI', { timeout: 180_000 }, () => {
     }
   });
 
+  it('resolves relative [audit] paths of a --config file against its folder, not the working directory', () => {
+    const conf = path.join(home, 'conf-rel');
+    mkdirSync(conf);
+    const toml = path.join(conf, 'bulwark.toml');
+    writeFileSync(toml, '[audit]\ndb = "state/audit.db"\nkey_file = "keys/audit.key"\ncheckpoint_file = "cp/checkpoint.txt"\norigin = "bank.example/rel"\nverify_state = "verifier.json"\n');
+    const rel = path.relative(work, toml); // the commands run with cwd = work
+    const key = bulwark('audit', 'keygen', '--config', rel);
+    assert.equal(key.code, 0, key.stderr);
+    assert.ok(existsSync(path.join(conf, 'keys', 'audit.key')) && existsSync(path.join(conf, 'keys', 'audit.key.pub')));
+    const rec = bulwark('audit', 'record', 'deploy', '--commit', 'abcdef2', '--env', 'prod', '--config', rel);
+    assert.equal(rec.code, 0, rec.stderr);
+    assert.ok(existsSync(path.join(conf, 'state', 'audit.db')));
+    assert.ok(existsSync(path.join(conf, 'cp', 'checkpoint.txt')));
+    const v = bulwark('audit', 'verify', '--config', rel);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    assert.ok(existsSync(path.join(conf, 'verifier.json')));
+    for (const p of ['state', 'keys', 'cp', 'verifier.json']) assert.equal(existsSync(path.join(work, p)), false, `${p} not created under the working directory`);
+  });
+
   it('show never prints control characters from entry text', () => {
     const r = bulwark('audit', 'record', 'deploy', '--commit', 'abcdef9', '--env', 'evil\u001b]0;pwned\u0007\u009b31m');
     assert.equal(r.code, 0, r.stderr);

@@ -28,7 +28,11 @@ async function seed(log: AuditLog): Promise<void> {
     },
     { kind: 'gate_decision', run_id: 'r1', flagged: false, reasons: [], zones: [], change_hash: CH1, time: '2026-11-10T09:00:03.000Z' },
     { kind: 'run_finished', run_id: 'r1', status: 'pass', exit_code: 0, duration_ms: 3000, time: '2026-11-10T09:00:04.000Z' },
-    { kind: 'run_started', run_id: 'r2', command: 'review', repo: 'bank/payments', base: 'main', head: H2, change_hash: CH2, ci_run: 'gh-102', time: '2026-11-17T09:00:00.000Z' },
+    {
+      kind: 'run_started', run_id: 'r2', command: 'review', repo: 'bank/payments', base: 'main', head: H2, change_hash: CH2, ci_run: 'gh-102',
+      pr: { provider: 'github', number: 42, url: 'https://github.example/bank/payments/pull/42', repository: 'bank/payments', base_ref: 'main', head_ref: 'loan-fix' }, author: 'Bob',
+      time: '2026-11-17T09:00:00.000Z',
+    },
     { kind: 'stage_finished', run_id: 'r2', stage: 'style', status: 'timeout', duration_ms: 60000, time: '2026-11-17T09:01:00.000Z' },
     {
       kind: 'gate_decision', run_id: 'r2', flagged: true, reasons: ['reaches approve_loan'], zones: ['lending'], paths: [['api.handler', 'lending.approve_loan']], change_hash: CH2,
@@ -103,6 +107,9 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
     assert.equal(rows.length, 2);
     assert.equal(r.run_id, 'r2');
     assert.equal(r.ci_run, 'gh-102');
+    assert.equal(r.pr_number, '42');
+    assert.equal(r.pr_url, 'https://github.example/bank/payments/pull/42');
+    assert.equal(r.author, 'Bob');
     assert.equal(r.gate_result, 'flagged');
     assert.equal(r.gate_paths, 'api.handler > lending.approve_loan');
     assert.equal(r.approvals, 'alice@bank.example(cli)');
@@ -115,6 +122,9 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
     assert.equal(r1.models, 'anthropic/claude-x-2026');
     assert.equal(r1.ai_involved, 'true');
     assert.equal(r1.author_not_approver, '');
+    // a run_started entry from before PR/author were recorded still exports, with those cells empty
+    assert.equal(r1.pr_number, '');
+    assert.equal(r1.author, '');
     const exc = parseCsv(readFileSync(path.join(w47, 'exceptions.csv'), 'utf8'));
     assert.deepEqual(exc.slice(1).map((x) => x[3]), ['stage_failed', 'emergency_override']);
     assert.match(readFileSync(path.join(w47, 'approvals.csv'), 'utf8'), /"checked, ""fine"", =1\+1"/);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -37,9 +37,9 @@ interface Run {
   stderr: string;
 }
 
-function runCli(args: string[], env: NodeJS.ProcessEnv, stdin?: Buffer): Promise<Run> {
+function runCli(args: string[], env: NodeJS.ProcessEnv, stdin?: Buffer, cwd?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -134,7 +134,8 @@ describe('bulwark review (CLI, end to end)', () => {
 
   it('blocks a change that logs card data, uses the base prompt, reports injection and the config edit, and audits the run', async () => {
     const db = path.join(tmp, 'audit-1.db');
-    const r = await runCli(['review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--github-event', eventFile, '--format', 'json', '--audit-db', db], env);
+    const ci = { ...env, GITHUB_RUN_ID: '4242', GITHUB_REPOSITORY: 'acme/pay', GITHUB_SERVER_URL: 'https://github.example' };
+    const r = await runCli(['review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--github-event', eventFile, '--format', 'json', '--audit-db', db], ci);
     assert.equal(r.code, 1, r.stderr);
     const report = JSON.parse(r.stdout) as ReviewReport;
     assert.equal(report.decision.outcome, 'blocking');
@@ -165,6 +166,12 @@ describe('bulwark review (CLI, end to end)', () => {
     const entries = await auditEntries(db);
     const kinds = entries.map((e) => e.kind);
     for (const k of ['run_started', 'gate_decision', 'coverage', 'llm_call', 'stage_finished', 'run_finished'] as const) assert.ok(kinds.includes(k), `audit has ${k}: ${kinds.join(',')}`);
+    // the evidence bundle's changes.csv reads PR, author and CI run from run_started
+    const started = entries.find((e) => e.kind === 'run_started') as Extract<Entry, { kind: 'run_started' }>;
+    assert.deepEqual(started.pr, { provider: 'github', number: 7, url: 'https://github.example/acme/pay/pull/7', repository: 'acme/pay', base_ref: 'main', head_ref: 'feature' });
+    assert.equal(started.author, 'dev');
+    assert.equal(started.ci_run, 'https://github.example/acme/pay/actions/runs/4242');
+    assert.equal(started.head, headSha);
     const finished = entries.find((e) => e.kind === 'run_finished') as Extract<Entry, { kind: 'run_finished' }>;
     assert.equal(finished.status, 'blocking');
     assert.equal(finished.exit_code, 1);
@@ -233,6 +240,11 @@ describe('bulwark review (CLI, end to end)', () => {
       addFormats.default(ajv);
       assert.ok(ajv.validate(schema, sarif), JSON.stringify(ajv.errors?.slice(0, 3)));
       assert.equal(sarif.runs[0]!.properties.outcome, 'pass');
+      // local git, no CI: the author is the head commit's author; no PR, no CI run
+      const started = (await auditEntries(path.join(tmp, 'audit-3.db'))).find((e) => e.kind === 'run_started') as Extract<Entry, { kind: 'run_started' }>;
+      assert.equal(started.author, 'author@example.test');
+      assert.equal(started.pr, undefined);
+      assert.equal(started.ci_run, undefined);
     } finally {
       clean.cleanup();
     }
@@ -247,6 +259,24 @@ describe('bulwark review (CLI, end to end)', () => {
     const report = JSON.parse(r.stdout) as ReviewReport;
     assert.equal(report.decision.outcome, 'error');
     assert.match(report.errors.join('\n'), /no provider configured/);
+  });
+
+  it('resolves relative [audit] paths of a --config file against that file\'s folder, not the working directory', async () => {
+    const confDir = path.join(tmp, 'conf-elsewhere');
+    mkdirSync(path.join(confDir, 'review', 'prompts'), { recursive: true });
+    writeFileSync(path.join(confDir, 'bulwark.toml'), 'topology = "review/topology.toml"\n\n[audit]\ndb = "logs/audit-rel.db"\n');
+    writeFileSync(path.join(confDir, 'review', 'topology.toml'), TOPOLOGY);
+    writeFileSync(path.join(confDir, 'review', 'prompts', 'security.md'), BASE_PROMPT + '\n');
+    const noKey = { ...env };
+    delete noKey.OPENAI_API_KEY;
+    delete noKey.OPENAI_BASE_URL;
+    // cwd is the repository: a path resolved against it (or the repo) would land there
+    const r = await runCli(['review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--config', path.join(confDir, 'bulwark.toml'), '--format', 'json'], noKey, undefined, repo.dir);
+    assert.equal(r.code, 5, r.stderr);
+    assert.ok(existsSync(path.join(confDir, 'logs', 'audit-rel.db')), 'the log is next to the config file');
+    assert.ok(!existsSync(path.join(repo.dir, 'logs')), 'not under the working directory');
+    const kinds = (await auditEntries(path.join(confDir, 'logs', 'audit-rel.db'))).map((e) => e.kind);
+    assert.ok(kinds.includes('run_started') && kinds.includes('run_finished'), kinds.join(','));
   });
 
   it('reviews a patch from standard input; without revisions the gate cannot run, so approval is required', async () => {

@@ -58,12 +58,16 @@ function changesCsv(all: readonly IndexedEntry[]): string {
     const approvers = matching.filter((a) => a.entry.decision === 'approve').map((a) => `${a.entry.reviewer}(${a.entry.method})`);
     const deploy = s.head ? deploys.find((d) => s.head!.startsWith(d.entry.commit) || d.entry.commit.startsWith(s.head!)) : undefined;
     const emergency = mine.some((e) => e.entry.kind === 'override' && (EMERGENCY.test(e.entry.what) || EMERGENCY.test(e.entry.reason)));
+    const author = s.author?.toLowerCase();
     return [
       s.run_id,
       index,
       s.time,
       s.command,
       s.repo,
+      s.pr?.number,
+      s.pr?.url,
+      s.author,
       s.ci_run,
       s.base,
       s.head,
@@ -76,9 +80,9 @@ function changesCsv(all: readonly IndexedEntry[]): string {
       (gate?.paths ?? []).map((p) => p.join(' > ')).join(';'),
       approvers.join(';'),
       // Every recorded approval passed the author check when it was made (CLI: commit authors;
-      // GitHub: PR author), so this is false only when an approval exists for another change;
-      // empty when there is no approval to speak of.
-      appr.length === 0 ? null : matching.length === appr.length,
+      // GitHub: PR author). Here, from the log alone: false when an approver is the author the run
+      // recorded (case-insensitive) or an approval is for another change; empty without approvals.
+      appr.length === 0 ? null : matching.length === appr.length && !matching.some((a) => a.entry.decision === 'approve' && a.entry.reviewer.toLowerCase() === author),
       finished?.status ?? 'unfinished',
       deploy?.entry.time,
       deploy?.entry.env,
@@ -87,7 +91,7 @@ function changesCsv(all: readonly IndexedEntry[]): string {
   });
   return toCsv(
     [
-      'run_id', 'log_index', 'started', 'command', 'repo', 'ci_run', 'base', 'head', 'change_hash',
+      'run_id', 'log_index', 'started', 'command', 'repo', 'pr_number', 'pr_url', 'author', 'ci_run', 'base', 'head', 'change_hash',
       'ai_involved', 'llm_calls', 'models', 'gate_result', 'gate_zones', 'gate_paths', 'approvals',
       'author_not_approver', 'run_status', 'deploy_time', 'deploy_env', 'emergency',
     ],

@@ -117,12 +117,14 @@ export const auditCommandModule: CommandModule = {
     audit
       .command('keygen')
       .description('Create the Ed25519 checkpoint signing key (0600) and its public verifier key (<out>.pub)')
-      .option('--out <path>', 'private key file (default: the per-user config dir)')
+      .option('--out <path>', 'private key file (default: [audit] key_file, else the per-user config dir)')
       .option('--name <name>', 'key name shown in signature lines', 'bulwark-audit')
       .option('--force', 'replace an existing key')
       .option('--force-in-repo', 'allow writing the key inside a git work tree')
-      .action((o: { out?: string; name: string; force?: boolean; forceInRepo?: boolean }) => {
-        const res = writeKeyPair(o.out ?? defaultKeyPath(), { name: o.name, force: o.force, allowInRepo: o.forceInRepo });
+      .option('--config <file>', 'bulwark.toml to read [audit] key_file from (default: ./bulwark.toml if present)')
+      .action((o: { out?: string; name: string; force?: boolean; forceInRepo?: boolean; config?: string }) => {
+        const keyFile = o.out ?? auditConfig(o).key_file ?? defaultKeyPath();
+        const res = writeKeyPair(keyFile, { name: o.name, force: o.force, allowInRepo: o.forceInRepo });
         process.stdout.write(`private key: ${res.keyFile}\npublic key:  ${res.publicKeyFile}\n${res.verifierKey}\n`);
         setExit(ExitCode.Pass);
       });
