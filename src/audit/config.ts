@@ -3,8 +3,31 @@ import path from 'node:path';
 
 /**
  * The [audit] table of bulwark.toml (owned by the audit subsystem). Unknown keys are errors.
- * Paths are used as given (relative paths resolve against the working directory).
+ * Relative paths are relative to bulwark.toml's folder: callers pass the table through
+ * resolveAuditConfigPaths(cfg.audit, cfg.dir) before use.
  */
+const days = z.number().int().positive().max(36_500);
+
+/**
+ * [audit.retention]: how long prompt/response blobs stay hot (in the store), warm (compressed
+ * monthly archives) and cold before they are purged, and where the archives live. Flags of
+ * `bulwark audit retain` override each key.
+ */
+export const retentionConfigSchema = z
+  .object({
+    hot_days: days.optional(),
+    warm_days: days.optional(),
+    purge_days: days.optional(),
+    /** Warm archive folder (relative to bulwark.toml's folder); default <db dir>/archive/warm. */
+    warm_dir: z.string().min(1).optional(),
+    /** Cold archive folder (relative to bulwark.toml's folder); default <db dir>/archive/cold. */
+    cold_dir: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((r) => r.hot_days === undefined || r.warm_days === undefined || r.hot_days < r.warm_days, { message: 'hot_days must be less than warm_days', path: ['warm_days'] })
+  .refine((r) => r.warm_days === undefined || r.purge_days === undefined || r.warm_days < r.purge_days, { message: 'warm_days must be less than purge_days', path: ['purge_days'] });
+export type RetentionConfig = z.infer<typeof retentionConfigSchema>;
+
 export const auditConfigSchema = z
   .object({
     /** SQLite path or postgres:// URL; --audit-db and BULWARK_AUDIT_DB take precedence. */
@@ -26,6 +49,7 @@ export const auditConfigSchema = z
     verify_state: z.string().min(1).optional(),
     /** How far an entry's time may go back relative to the previous entry before verify fails. */
     timestamp_tolerance_ms: z.number().int().min(0).max(86_400_000).optional(),
+    retention: retentionConfigSchema.optional(),
   })
   .strict();
 export type AuditConfig = z.infer<typeof auditConfigSchema>;
@@ -41,6 +65,12 @@ export function resolveAuditConfigPaths(cfg: AuditConfig | undefined, dir: strin
   out.checkpoint_file = abs(out.checkpoint_file);
   out.trusted_key = abs(out.trusted_key);
   out.verify_state = abs(out.verify_state);
+  if (out.retention) {
+    const r = { ...out.retention, warm_dir: abs(out.retention.warm_dir), cold_dir: abs(out.retention.cold_dir) };
+    if (r.warm_dir === undefined) delete r.warm_dir;
+    if (r.cold_dir === undefined) delete r.cold_dir;
+    out.retention = r;
+  }
   for (const k of Object.keys(out) as (keyof AuditConfig)[]) if (out[k] === undefined) delete out[k];
   return out;
 }

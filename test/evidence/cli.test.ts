@@ -95,3 +95,53 @@ describe('bulwark audit export / verify --bundle / retain (CLI)', { timeout: 120
     assert.match(show.stdout, /"to": ?"warm"/);
   });
 });
+
+describe('bulwark audit retain with [audit.retention] in bulwark.toml', { timeout: 120_000 }, () => {
+  let dir: string;
+  let config: string;
+  const toml = (retention: string): void => writeFileSync(config, `[audit]\ndb = "state/audit.db"\nkey_file = "keys/audit.key"\n\n[audit.retention]\n${retention}`);
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'bulwark-retain-config-'));
+    writeKeyPair(path.join(dir, 'keys', 'audit.key'));
+    config = path.join(dir, 'bulwark.toml');
+    const log = await openAuditLog({ location: path.join(dir, 'state', 'audit.db'), keyFile: path.join(dir, 'keys', 'audit.key'), origin: 'bank.example/retain', notice: () => undefined });
+    // A blob last referenced 30 days ago: hot under a 60-day policy, warm under the 7-day flag.
+    const blob = await log.putBlob('prompt of last month');
+    const time = new Date(Date.now() - 30 * 86_400_000).toISOString();
+    await log.append({
+      kind: 'llm_call', run_id: 'r', stage: 's', agent_id: 'a', provider: 'anthropic', model_requested: 'm', model_returned: 'm', params: {},
+      input_hash: 'sha256:' + '1'.repeat(64), output_hash: null, latency_ms: 1, tokens_in: 1, tokens_out: 0, status: 'error', error_class: 'timeout', blob, time,
+    });
+    await log.close();
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('uses the durations and archive folders from the config, flags override them, bad values are refused', async () => {
+    toml('hot_days = 60\nwarm_days = 400\npurge_days = 3000\nwarm_dir = "vault/warm"\ncold_dir = "vault/cold"\n');
+    const dry = await bulwark(['audit', 'retain', '--dry-run', '--json', '--config', config]);
+    assert.equal(dry.code, 0, dry.stderr);
+    const plan = JSON.parse(dry.stdout);
+    assert.equal(plan.policy, 'hot 60d, warm until 400d, cold until 3000d, then purged');
+    assert.deepEqual(plan.actions, [], 'a 30-day-old blob stays hot under hot_days = 60');
+
+    const run = await bulwark(['audit', 'retain', '--hot-days', '7', '--json', '--config', config]);
+    assert.equal(run.code, 0, run.stderr);
+    const res = JSON.parse(run.stdout);
+    assert.equal(res.policy, 'hot 7d, warm until 400d, cold until 3000d, then purged');
+    assert.equal(res.actions.length, 1);
+    assert.equal(res.actions[0].action, 'archive');
+    // warm_dir is relative to bulwark.toml's folder, not to the working directory or the database
+    const month = readdirSync(path.join(dir, 'vault', 'warm')).filter((f) => /^\d{4}-\d{2}$/.test(f));
+    assert.equal(month.length, 1);
+    assert.equal(readdirSync(path.join(dir, 'vault', 'warm', month[0]!)).filter((f) => f.endsWith('.jsonl.br')).length, 1);
+
+    toml('warm_days = 400\npurge_days = 300\n');
+    const bad = await bulwark(['audit', 'retain', '--dry-run', '--config', config]);
+    assert.equal(bad.code, 3);
+    assert.match(bad.stderr, /bulwark\.toml.*purge_days.*warm_days must be less than purge_days/);
+    toml('hot_days = "90"\n');
+    const wrongType = await bulwark(['audit', 'retain', '--dry-run', '--config', config]);
+    assert.equal(wrongType.code, 3);
+    assert.match(wrongType.stderr, /hot_days/);
+  });
+});

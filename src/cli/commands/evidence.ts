@@ -119,27 +119,32 @@ function registerAuditEvidence(program: Command, setExit: (code: number) => void
       .command('retain')
       .description('Move prompt/response blobs: >hot days to monthly warm archives, >warm days to cold, purge after purge days')
       .option('--dry-run', 'print what would move; change nothing')
-      .option('--hot-days <n>', 'days blobs stay in the database', '90')
-      .option('--warm-days <n>', 'days until warm archives move to cold', '730')
-      .option('--purge-days <n>', 'days until cold archives are purged', '2555')
-      .option('--warm-dir <dir>', 'warm archive location (default: <db dir>/archive/warm)')
-      .option('--cold-dir <dir>', 'cold archive location (default: <db dir>/archive/cold)')
+      .option('--hot-days <n>', 'days blobs stay in the database (default: [audit.retention] hot_days, else 90)')
+      .option('--warm-days <n>', 'days until warm archives move to cold (default: [audit.retention] warm_days, else 730)')
+      .option('--purge-days <n>', 'days until cold archives are purged (default: [audit.retention] purge_days, else 2555)')
+      .option('--warm-dir <dir>', 'warm archive location (default: [audit.retention] warm_dir, else <db dir>/archive/warm)')
+      .option('--cold-dir <dir>', 'cold archive location (default: [audit.retention] cold_dir, else <db dir>/archive/cold)')
       .option('--json', 'print the actions as JSON'),
-  ).action(async (o: EvidenceFlags & { dryRun?: boolean; hotDays: string; warmDays: string; purgeDays: string; warmDir?: string; coldDir?: string; json?: boolean }) => {
+  ).action(async (o: EvidenceFlags & { dryRun?: boolean; hotDays?: string; warmDays?: string; purgeDays?: string; warmDir?: string; coldDir?: string; json?: boolean }) => {
     const cfg = loadEvidenceConfig(o);
+    // Flags override [audit.retention] (whose paths are already resolved against bulwark.toml's folder).
+    const policy = cfg.audit.retention ?? {};
     const location = resolveDbLocation(dbLocation(o), cfg.audit.db);
     const base = isPostgresUrl(location) ? undefined : path.join(path.dirname(path.resolve(location)), 'archive');
-    const warmDir = o.warmDir ?? (base && path.join(base, 'warm'));
-    const coldDir = o.coldDir ?? (base && path.join(base, 'cold'));
-    if (!warmDir || !coldDir) throw new UsageError('a PostgreSQL audit log needs --warm-dir and --cold-dir');
+    const warmDir = o.warmDir ?? policy.warm_dir ?? (base && path.join(base, 'warm'));
+    const coldDir = o.coldDir ?? policy.cold_dir ?? (base && path.join(base, 'cold'));
+    if (!warmDir || !coldDir) throw new UsageError('a PostgreSQL audit log needs archive folders: --warm-dir and --cold-dir, or [audit.retention] warm_dir and cold_dir');
+    const hotDays = parseDays('hot-days', o.hotDays) ?? policy.hot_days;
+    const warmDays = parseDays('warm-days', o.warmDays) ?? policy.warm_days;
+    const purgeDays = parseDays('purge-days', o.purgeDays) ?? policy.purge_days;
     const res = await withEvidenceLog(o, cfg, (log) =>
       applyRetention({
         log,
         warmDir,
         coldDir,
-        hotDays: parseDays('hot-days', o.hotDays)!,
-        warmDays: parseDays('warm-days', o.warmDays)!,
-        purgeDays: parseDays('purge-days', o.purgeDays)!,
+        ...(hotDays !== undefined ? { hotDays } : {}),
+        ...(warmDays !== undefined ? { warmDays } : {}),
+        ...(purgeDays !== undefined ? { purgeDays } : {}),
         dryRun: o.dryRun ?? false,
       }),
     );
