@@ -224,3 +224,16 @@ export function checkShellExamples(md: string, commands: readonly CommandInfo[])
   }
   return problems;
 }
+
+/**
+ * Every ```toml block of the README, run through `validate` (which returns an error message or
+ * undefined); problems name the block by its first line.
+ */
+export function checkTomlExamples(md: string, validate: (text: string) => string | undefined): string[] {
+  const problems: string[] = [];
+  for (const m of md.matchAll(/^```toml\n([\s\S]*?)^```/gm)) {
+    const err = validate(m[1]!);
+    if (err !== undefined) problems.push(`toml example starting "${m[1]!.split('\n')[0]}" (README line ${md.slice(0, m.index).split('\n').length + 1}): ${err}`);
+  }
+  return problems;
+}

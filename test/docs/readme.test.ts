@@ -3,6 +3,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Command } from 'commander';
+import { parse as parseToml } from 'smol-toml';
+import type { z } from 'zod';
 import { buildProgram } from '../../src/cli/main.js';
 import { bulwarkConfigSchema } from '../../src/config/bulwark-config.js';
 import { schemaKeys } from '../../src/config/schema-keys.js';
@@ -17,6 +19,7 @@ import {
   checkExitCodes,
   checkQuickStartScripts,
   checkShellExamples,
+  checkTomlExamples,
   headingAnchors,
   section,
   tableRows,
@@ -167,6 +170,34 @@ describe('README shell examples', () => {
       'shell example `bulwark audit verify` uses --frobnicate, which it does not accept',
       'shell example names an unknown command: bulwark deploy',
     ]);
+  });
+});
+
+/** A TOML example is a topology when it has [pipeline], else a bulwark.toml; both schemas are strict. */
+function validateTomlExample(text: string): string | undefined {
+  let raw: unknown;
+  try {
+    raw = parseToml(text);
+  } catch (err) {
+    return `invalid TOML: ${(err as Error).message.split('\n')[0]}`;
+  }
+  const schema: z.ZodType = raw !== null && typeof raw === 'object' && 'pipeline' in raw ? topologySchema : bulwarkConfigSchema;
+  const res = schema.safeParse(raw);
+  return res.success ? undefined : res.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ');
+}
+
+describe('README TOML examples', () => {
+  it('every ```toml block is a valid bulwark.toml or topology', () => {
+    assert.ok((readme.match(/^```toml$/gm) ?? []).length >= 3, 'the README lost its TOML examples');
+    assert.deepEqual(checkTomlExamples(readme, validateTomlExample), []);
+  });
+
+  it('fails for an example with a misspelled or out-of-range key', () => {
+    const md = '```toml\n[review]\nfail_onn = "high"\n```\n\n```toml\n[[pipeline.stages]]\nname = "a"\nprompt_file = "p.md"\nmax_turns = 0\n```\n';
+    const problems = checkTomlExamples(md, validateTomlExample);
+    assert.equal(problems.length, 2);
+    assert.match(problems[0]!, /^toml example starting "\[review\]" \(README line 2\): review: .*fail_onn/);
+    assert.match(problems[1]!, /README line 7\): pipeline\.stages\.0\.max_turns: /);
   });
 });
 
