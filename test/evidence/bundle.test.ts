@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openAuditLog, loadSignerKey, loadVerifierKey, writeKeyPair, type AuditLog } from '../../src/audit/index.js';
-import { exportBundle, type Manifest } from '../../src/audit/export/bundle.js';
+import { exportBundle, manifestSigningText, type Manifest } from '../../src/audit/export/bundle.js';
+import { deriveTables } from '../../src/audit/export/derive.js';
+import { decodeEntry } from '../../src/audit/entries.js';
+import { signNote } from '../../src/audit/note.js';
 import { parseCsv } from '../../src/audit/export/csv.js';
 import { isoWeekPeriod, rangePeriod } from '../../src/audit/export/period.js';
 import { verifyBundle } from '../../src/audit/export/verify-bundle.js';
@@ -180,6 +183,25 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
       writeFileSync(path.join(d, 'manifest.json'), prettyCanonicalJson(m));
     };
 
+    it('a bundle written before changes.csv had PR and author columns still verifies, and tampering it still fails', () => {
+      // What an older Bulwark exported: changes.csv in the v1 layout, manifest hashed and signed over it.
+      const v1 = (d: string, change?: (csv: string) => string) => {
+        const entries = readFileSync(path.join(d, 'entries.jsonl'), 'utf8').split('\n').filter(Boolean).map((l, i) => ({ index: i, entry: decodeEntry(Buffer.from(l)) }));
+        const m = JSON.parse(readFileSync(path.join(d, 'manifest.json'), 'utf8')) as Manifest;
+        const first = m.log.start.size;
+        let csv = deriveTables(entries.map((e) => ({ ...e, index: e.index + first })), { changesLayout: 'v1' })['changes.csv'];
+        assert.doesNotMatch(csv.split('\r\n')[0]!, /pr_number|author,/);
+        if (change) csv = change(csv);
+        writeFileSync(path.join(d, 'changes.csv'), csv);
+        m.files['changes.csv'] = sha(d, 'changes.csv');
+        const { signature: _old, ...body } = m;
+        writeFileSync(path.join(d, 'manifest.json'), prettyCanonicalJson({ ...body, signature: signNote(manifestSigningText(body), loadSignerKey(keyFile)) }));
+      };
+      const ok = tamper('v1', (d) => v1(d));
+      assert.equal(ok.ok, true, ok.problems.join('; '));
+      const bad = tamper('v1-edited', (d) => v1(d, (csv) => csv.replace('flagged', 'pass')));
+      assert.ok(bad.problems.includes('changes.csv differs from what the log entries say'), bad.problems.join('; '));
+    });
     it('an edited CSV row', () => {
       const r = tamper('csv', (d) => edit(d, 'approvals.csv', 'alice@bank.example', 'bob@bank.example'));
       assert.equal(r.ok, false);

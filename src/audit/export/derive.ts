@@ -33,7 +33,31 @@ function runIdOf(e: Entry): string | undefined {
 /** Overrides that mark an emergency change (break-glass deploys skip the normal approval path). */
 const EMERGENCY = /emergency|break[-_ ]?glass/i;
 
-function changesCsv(all: readonly IndexedEntry[]): string {
+export const CHANGES_COLUMNS = [
+  'run_id', 'log_index', 'started', 'command', 'repo', 'pr_number', 'pr_url', 'author', 'ci_run', 'base', 'head', 'change_hash',
+  'ai_involved', 'llm_calls', 'models', 'gate_result', 'gate_zones', 'gate_paths', 'approvals',
+  'author_not_approver', 'run_status', 'deploy_time', 'deploy_env', 'emergency',
+] as const;
+
+/**
+ * Layouts of changes.csv. `v1` is what bundles had before run_started recorded the PR and author
+ * (no pr_number, pr_url, author columns): verifying such a bundle re-derives that layout, so a tool
+ * update never turns an old, intact bundle into a failed verification.
+ */
+export const CHANGES_LAYOUTS = {
+  current: CHANGES_COLUMNS,
+  v1: CHANGES_COLUMNS.filter((c) => c !== 'pr_number' && c !== 'pr_url' && c !== 'author'),
+} as const;
+export type ChangesLayout = keyof typeof CHANGES_LAYOUTS;
+
+/** The layout a bundle's changes.csv was written in, from its header line (current when unknown). */
+export function changesLayoutOf(csv: string): ChangesLayout {
+  const end = csv.indexOf('\r\n');
+  const header = end < 0 ? csv : csv.slice(0, end);
+  return header === CHANGES_LAYOUTS.v1.join(',') ? 'v1' : 'current';
+}
+
+function changesCsv(all: readonly IndexedEntry[], layout: ChangesLayout = 'current'): string {
   const starts = ofKind(all, 'run_started');
   const byRun = new Map<string, IndexedEntry[]>();
   for (const e of all) {
@@ -89,14 +113,9 @@ function changesCsv(all: readonly IndexedEntry[]): string {
       emergency,
     ];
   });
-  return toCsv(
-    [
-      'run_id', 'log_index', 'started', 'command', 'repo', 'pr_number', 'pr_url', 'author', 'ci_run', 'base', 'head', 'change_hash',
-      'ai_involved', 'llm_calls', 'models', 'gate_result', 'gate_zones', 'gate_paths', 'approvals',
-      'author_not_approver', 'run_status', 'deploy_time', 'deploy_env', 'emergency',
-    ],
-    rows,
-  );
+  const columns: readonly string[] = CHANGES_LAYOUTS[layout];
+  const pick = CHANGES_COLUMNS.map((c, i) => (columns.includes(c) ? i : -1)).filter((i) => i >= 0);
+  return toCsv(columns, layout === 'current' ? rows : rows.map((r) => pick.map((i) => r[i])));
 }
 
 function approvalsCsv(all: readonly IndexedEntry[]): string {
@@ -158,9 +177,9 @@ function llmCallsJsonl(all: readonly IndexedEntry[]): string {
     .join('');
 }
 
-export function deriveTables(all: readonly IndexedEntry[]): Record<DerivedFile, string> {
+export function deriveTables(all: readonly IndexedEntry[], opts: { changesLayout?: ChangesLayout } = {}): Record<DerivedFile, string> {
   return {
-    'changes.csv': changesCsv(all),
+    'changes.csv': changesCsv(all, opts.changesLayout),
     'approvals.csv': approvalsCsv(all),
     'llm_calls.jsonl': llmCallsJsonl(all),
     'gate_decisions.csv': gateCsv(all),

@@ -6,7 +6,7 @@ import { leafHash, rangeRefs, foldRange, verifyConsistency } from '../merkle.js'
 import { openCheckpoint, openNote, type VerifierKey } from '../note.js';
 import { canonicalJson, prettyCanonicalJson } from './canonical-json.js';
 import { BUNDLE_FORMAT, manifestSigningText, type Manifest, type ManifestBody } from './bundle.js';
-import { DERIVED_FILES, deriveTables, rowCounts, type IndexedEntry } from './derive.js';
+import { changesLayoutOf, DERIVED_FILES, deriveTables, rowCounts, type IndexedEntry } from './derive.js';
 import { rootFromFrontier } from './merkle-range.js';
 
 /**
@@ -156,7 +156,8 @@ export function verifyBundle(opts: VerifyBundleOptions): BundleReport {
 
   // 4. Tables say exactly what the entries say.
   if (entries) {
-    const derived = deriveTables(entries);
+    const changes = contents.get('changes.csv');
+    const derived = deriveTables(entries, { changesLayout: changes === undefined ? 'current' : changesLayoutOf(changes) });
     for (const f of DERIVED_FILES) {
       if (contents.has(f) && contents.get(f) !== derived[f]) problems.push(`${f} differs from what the log entries say`);
       if (!(f in listed)) problems.push(`${f} is not in the bundle`);
