@@ -237,3 +237,16 @@ export function checkTomlExamples(md: string, validate: (text: string) => string
   }
   return problems;
 }
+
+/**
+ * Repository files the README points readers to: `node dist/X.js` needs `X.ts`, and paths under
+ * examples/, bench/, scripts/, native/ and .ci/ must exist (globs and placeholders are skipped).
+ */
+export function checkRepoPaths(md: string, exists: (relPath: string) => boolean): string[] {
+  const wanted = new Set<string>();
+  for (const m of md.matchAll(/\bnode dist\/([\w./-]+)\.js\b/g)) wanted.add(`${m[1]}.ts`);
+  for (const m of md.matchAll(/(?<![\w./-])((?:examples|bench|scripts|native|\.ci)\/[\w./<>*-]*[\w>*])/g)) {
+    if (!/[<>*]/.test(m[1]!)) wanted.add(m[1]!);
+  }
+  return [...wanted].filter((p) => !exists(p)).map((p) => `README points to ${p}, which does not exist`);
+}

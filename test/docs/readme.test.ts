@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Command } from 'commander';
@@ -18,6 +18,7 @@ import {
   checkEnvTable,
   checkExitCodes,
   checkQuickStartScripts,
+  checkRepoPaths,
   checkShellExamples,
   checkTomlExamples,
   headingAnchors,
@@ -217,6 +218,16 @@ describe('README exit codes and quick start', () => {
     assert.deepEqual(checkQuickStartScripts(readme, pkg.scripts), []);
     const { demo: _demo, ...withoutDemo } = pkg.scripts;
     assert.deepEqual(checkQuickStartScripts(readme, withoutDemo), ['quick start runs npm script "demo", which package.json does not define']);
+  });
+
+  it('every example, benchmark and script the README points to exists', () => {
+    const exists = (p: string): boolean => existsSync(path.join(packageRoot, p));
+    assert.ok(checkRepoPaths(readme, () => false).length >= 3, 'the path scan finds nothing: fix checkRepoPaths');
+    assert.deepEqual(checkRepoPaths(readme, exists), []);
+    assert.deepEqual(checkRepoPaths('run `node dist/bench/nope/x.js` or see examples/gone.toml, bench/<name>/', exists), [
+      'README points to bench/nope/x.ts, which does not exist',
+      'README points to examples/gone.toml, which does not exist',
+    ]);
   });
 
   it('computes GitHub heading anchors the way GitHub does', () => {
