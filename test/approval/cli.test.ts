@@ -14,9 +14,9 @@ import { makeApprovalFixture, type ApprovalFixture } from './fixture.js';
 const execFileP = promisify(execFile);
 const bin = path.join(packageRoot, 'bin', 'bulwark.js');
 
-async function bulwark(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function bulwark(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await execFileP(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, timeout: 60_000 });
+    const r = await execFileP(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, timeout: 60_000, ...(cwd ? { cwd } : {}) });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -51,6 +51,20 @@ describe('bulwark approve / gate status / trailers / incident (CLI)', { timeout:
   afterEach(async () => fx.cleanup());
 
   const common = () => ['--audit-db', fx.dbPath, '--config', config];
+
+  it('gate, approve and gate status find the log through a relative [audit] db of --config, from any working directory', async () => {
+    writeFileSync(config, readFileSync(config, 'utf8') + '[audit]\ndb = "audit.db"\nkey_file = "audit.key"\n');
+    const cwd = packageRoot; // not fx.dir: a path resolved against the working directory would miss the log
+    const g = await bulwark(['gate', '--repo', fx.repo.dir, '--base', fx.base, '--head', fx.head, '--config', config, '--run-id', 'gate-rel', '--no-cache'], {}, cwd);
+    assert.equal(g.code, 2, g.stderr);
+    const s0 = await bulwark(['gate', 'status', '--run', 'gate-rel', '--config', config], {}, cwd);
+    assert.equal(s0.code, 2, s0.stderr);
+    assert.match(s0.stdout, /run gate-rel: approval required/);
+    const a = await bulwark(['approve', '--run', fx.runId, '--reviewer', 'alice@bank.example', '--key', fx.keys.alice, '--repo', fx.repo.dir, '--config', config], {}, cwd);
+    assert.equal(a.code, 0, a.stderr);
+    const s1 = await bulwark(['gate', 'status', '--run', fx.runId, '--config', config], {}, cwd);
+    assert.equal(s1.code, 0, s1.stdout + s1.stderr);
+  });
 
   it('gate status exits 2 until a signed approval lands, then 0; trailers name the approver', async () => {
     const s0 = await bulwark(['gate', 'status', '--run', fx.runId, ...common()]);
