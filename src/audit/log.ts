@@ -148,6 +148,14 @@ export class AuditLogImpl {
     return this.signer;
   }
 
+  /**
+   * Loads the checkpoint signing key now (creating the default per-user key if missing), so a
+   * command that appends and then signs fails before appending when the key is unusable.
+   */
+  loadSigningKey(): void {
+    this.key();
+  }
+
   async checkpoint(): Promise<CheckpointResult> {
     const key = this.key();
     let treeSize = await this.store.size();

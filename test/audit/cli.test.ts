@@ -164,6 +164,11 @@ describe('bulwark audit CLI', { timeout: 180_000 }, () => {
     const toml = path.join(conf, 'bulwark.toml');
     writeFileSync(toml, '[audit]\ndb = "state/audit.db"\nkey_file = "keys/audit.key"\ncheckpoint_file = "cp/checkpoint.txt"\norigin = "bank.example/rel"\nverify_state = "verifier.json"\n');
     const rel = path.relative(work, toml); // the commands run with cwd = work
+    // the configured key does not exist yet: record refuses before appending anything
+    const early = bulwark('audit', 'record', 'deploy', '--commit', 'abcdef2', '--env', 'prod', '--config', rel);
+    assert.equal(early.code, 3);
+    assert.match(early.stderr, /signing key .*conf-rel\/keys\/audit\.key does not exist/);
+    assert.equal(JSON.parse(bulwark('audit', 'show', '--json', '--config', rel).stdout).length, 0, 'nothing appended');
     const key = bulwark('audit', 'keygen', '--config', rel);
     assert.equal(key.code, 0, key.stderr);
     assert.ok(existsSync(path.join(conf, 'keys', 'audit.key')) && existsSync(path.join(conf, 'keys', 'audit.key.pub')));

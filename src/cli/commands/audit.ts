@@ -298,6 +298,7 @@ export const auditCommandModule: CommandModule = {
         ...(o.run !== undefined ? { run_id: o.run } : {}),
       };
       await withLog(o, { keyFile: o.key }, async (log) => {
+        log.loadSigningKey(); // a missing key must fail before the deploy is appended, not after
         let res;
         try {
           res = await log.append(input);
