@@ -35,7 +35,10 @@ function matchesCommit(full: string | undefined, query: string): boolean {
 function describe(e: Entry): { summary: string; refs: Record<string, string> } {
   switch (e.kind) {
     case 'run_started':
-      return { summary: `run started (${e.command}) ${e.base ?? '?'}...${e.head ?? '?'}${e.ci_run ? ` ci ${e.ci_run}` : ''}`, refs: e.change_hash ? { change_hash: e.change_hash } : {} };
+      return {
+        summary: `run started (${e.command}) ${e.base ?? '?'}...${e.head ?? '?'}${e.pr ? ` ${e.pr.provider} PR #${e.pr.number}${e.pr.url ? ` ${e.pr.url}` : ''}` : ''}${e.author ? ` by ${e.author}` : ''}${e.ci_run ? ` ci ${e.ci_run}` : ''}`,
+        refs: e.change_hash ? { change_hash: e.change_hash } : {},
+      };
     case 'run_finished':
       return { summary: `run finished: ${e.status} (exit ${e.exit_code})${e.error_class ? ` ${e.error_class}` : ''}`, refs: {} };
     case 'stage_started':
@@ -104,6 +107,9 @@ export async function incidentReport(store: LogStore, commit: string): Promise<I
   return { commit: query, runs, deployments, timeline };
 }
 
+/** Entry text (PR URLs, authors, reasons, comments) is partly written by PR authors: never let it drive the terminal. */
+const terminalSafe = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 export function formatIncidentText(r: IncidentReport): string {
   const lines = [`incident report for commit ${r.commit}`];
   if (r.runs.length === 0) lines.push('  no Bulwark run reviewed this commit');
@@ -114,7 +120,7 @@ export function formatIncidentText(r: IncidentReport): string {
     lines.push(`  ${t.time}  #${t.index}  ${t.runId ?? '-'}  ${t.summary}`);
     for (const [k, v] of Object.entries(t.refs)) lines.push(`      ${k} ${v}`);
   }
-  return lines.join('\n') + '\n';
+  return lines.map(terminalSafe).join('\n') + '\n';
 }
 
 /**

@@ -17,7 +17,10 @@ describe('incident timeline and commit trailers', { timeout: 30_000 }, () => {
     dir = mkdtempSync(path.join(tmpdir(), 'bulwark-incident-'));
     log = await openAuditLog({ location: path.join(dir, 'audit.db'), keyFile: path.join(dir, 'k', 'audit.key'), notice: () => undefined });
     await log.appendMany([
-      { kind: 'run_started', run_id: 'r9', command: 'review', base: 'main', head: HEAD, change_hash: CH, time: '2026-11-17T09:00:00.000Z' },
+      {
+        kind: 'run_started', run_id: 'r9', command: 'review', base: 'main', head: HEAD, change_hash: CH, pr: { provider: 'github', number: 31, url: 'https://github.example/bank/pay/pull/31' }, author: 'dev\u001b]0;x\u0007',
+        ci_run: 'https://github.example/bank/pay/actions/runs/5', time: '2026-11-17T09:00:00.000Z',
+      },
       { kind: 'run_started', run_id: 'other', command: 'review', head: '9'.repeat(40), time: '2026-11-17T09:00:00.500Z' },
       {
         kind: 'llm_call', run_id: 'r9', stage: 'security', agent_id: 'sec', provider: 'openai', model_requested: 'gpt-x', model_returned: 'gpt-x-1', params: {},
@@ -43,7 +46,9 @@ describe('incident timeline and commit trailers', { timeout: 30_000 }, () => {
     assert.deepEqual(r.deployments, [{ index: 6, time: '2026-11-17T11:00:00.000Z', env: 'prod', url: 'https://deploy.example/1' }]);
     const text = formatIncidentText(r);
     assert.match(text, /2026-11-17T10:00:00\.000Z  #5  -  approve by carol@bank\.example \(cli\)/);
+    assert.match(text, /run started \(review\) main\.\.\.abcdef0123456789abcdef0123456789abcdef01 github PR #31 https:\/\/github\.example\/bank\/pay\/pull\/31 by dev\\u001b\]0;x\\u0007 ci https:\/\/github\.example\/bank\/pay\/actions\/runs\/5/);
     assert.doesNotMatch(text, /other/);
+    assert.doesNotMatch(text, /[\u001b\u0007]/, 'PR-controlled text cannot drive the terminal');
     await assert.rejects(incidentReport(log.store, 'xyz'), /not a hex commit id/);
   });
 
