@@ -38,7 +38,8 @@ export interface StagePolicyOptions {
  * table applies on top (`applySandboxConfig`): its uid/gid, limits and allow_degraded, its
  * extra_read_paths and deny_paths added; its timeout_seconds is a ceiling on the worker's wall clock
  * (a stage cannot outlive what the operator allows, even when the topology's deadline is longer).
- * This is the one definition: `bulwark sandbox policy` shows what it returns.
+ * `bulwark sandbox policy` (src/cli/commands/sandbox.ts) folds the same table into the same base
+ * policy for auditors; it should call this function so the two cannot drift.
  */
 export function stagePolicy(o: StagePolicyOptions): SandboxPolicy {
   const ceiling = o.sandbox?.timeout_seconds;
