@@ -31,7 +31,8 @@ export interface BuildOptions {
 /** Shared caches so a gate run building base and head graphs loads and saves each pack once. */
 export class GraphCaches {
   readonly facts: ParseCache<CachedFacts>;
-  readonly ts: ParseCache<TsGraphPart>;
+  /** TS/JS parts built in this run by the hash of all TS/JS files (base and head often share them). */
+  readonly tsParts = new Map<string, TsGraphPart>();
   readonly tsEdges: ParseCache<TsFileEdges>;
   readonly tsFacts: ParseCache<TsFileFacts>;
   readonly graphs: GraphStore<StoredGraph>;
@@ -49,7 +50,6 @@ export class GraphCaches {
   } = { graphsReused: 0, parsed: 0, reused: 0, tsAnalyses: 0, tsReused: 0, tsFilesWalked: 0, tsFilesReused: 0 };
   constructor(dir: string | undefined) {
     this.facts = new ParseCache<CachedFacts>(dir, 'facts');
-    this.ts = new ParseCache<TsGraphPart>(dir, 'ts');
     this.tsEdges = new ParseCache<TsFileEdges>(dir, 'ts-edges');
     this.tsFacts = new ParseCache<TsFileFacts>(dir, 'ts-facts');
     this.graphs = new GraphStore<StoredGraph>(dir);
@@ -58,7 +58,6 @@ export class GraphCaches {
   save(): void {
     if (typeScriptLoaded) void import('./ts/analyze.js').then((m) => m.releaseParsedFiles());
     this.facts.save();
-    this.ts.save();
     this.tsEdges.save();
     this.tsFacts.save();
   }
@@ -67,7 +66,7 @@ export class GraphCaches {
 /**
  * The call graph of one set of sources (a directory or one revision). Caching, outermost first:
  * the whole resolved graph per source tree; per-file facts of Python/Go/Java by content hash (a
- * warm run parses only files it has not seen); the TS/JS part by the hash of all TS/JS files, and
+ * warm run parses only files it has not seen); the TS/JS part by the hash of all TS/JS files (within one run), and
  * within it each file's syntax facts by content and its edges by its content plus its imports'
  * contents (a warm run builds a program of only the files to re-analyse and their imports).
  */
@@ -163,7 +162,7 @@ async function addTsPart(g: GraphBuilder, sources: SourceFile[], caches: GraphCa
   const h = createHash('sha256');
   for (const s of [...sources].sort((a, b) => (a.path < b.path ? -1 : 1))) h.update(`${s.path}\0${s.hash}\n`);
   const key = h.digest('hex');
-  let part = caches.ts.get(key);
+  let part = caches.tsParts.get(key);
   if (part) caches.stats.tsReused++;
   else {
     caches.stats.tsAnalyses++;
@@ -171,7 +170,7 @@ async function addTsPart(g: GraphBuilder, sources: SourceFile[], caches: GraphCa
     const { analyzeTypeScript } = await import('./ts/analyze.js');
     typeScriptLoaded = true;
     part = analyzeTypeScript(sources, { facts: caches.tsFacts, edges: caches.tsEdges }, caches.stats);
-    caches.ts.set(key, part);
+    caches.tsParts.set(key, part);
   }
   for (const d of part.defs) g.addDef({ ...d });
   for (const [from, tos] of part.calls) for (const to of tos) g.call(from, to);

@@ -228,10 +228,14 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
 
   const program = programFiles.length === 0 ? undefined : ts.createProgram({ rootNames: programFiles, options: { ...options, noResolve: partial }, host });
   const checker = program?.getTypeChecker();
-  // a partial program adds its parsed files to those kept from the last full one
-  if (!partial) sourceFileCache = usedSourceFiles;
-  else for (const [k, v] of usedSourceFiles) sourceFileCache.set(k, v);
+  // What the next program of this process may reuse. Without an edge cache the next one is a full
+  // program too (e.g. head after base), so every parsed file is kept. With one, the next is most
+  // likely partial: only the ES library is kept, since holding every bound file would keep the
+  // largest part of this program alive (most of the peak memory) for a few reused files.
+  if (!cache) sourceFileCache = usedSourceFiles;
+  else sourceFileCache = new Map([...usedSourceFiles].filter(([k]) => !k.startsWith(VIRTUAL_ROOT)));
   const t1 = performance.now();
+  const heap1 = process.env.BULWARK_GATE_TIMING ? process.memoryUsage().heapUsed : 0;
 
   const defs: Definition[] = [];
   const declToId = new Map<ts.Node, string>();
@@ -347,6 +351,7 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
   };
 
   const t2 = performance.now();
+  const heap2 = process.env.BULWARK_GATE_TIMING ? process.memoryUsage().heapUsed : 0;
   // pass 2: edges of the files that need the checker; the others come from the cache
   const walked = new Map<string, TsFileEdges>();
   for (const { sf, rel } of ours) {
@@ -530,7 +535,7 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
   }
 
   if (process.env.BULWARK_GATE_TIMING) {
-    process.stderr.write(`ts: ${partial ? 'partial' : 'full'} program of ${programFiles.length} files ${Math.round(t1 - t0)} ms, definitions ${Math.round(t2 - t1)} ms, edges ${Math.round(performance.now() - t2)} ms (${ours.length} walked)\n`);
+    process.stderr.write(`ts: ${partial ? 'partial' : 'full'} program of ${programFiles.length} files ${Math.round(t1 - t0)} ms, definitions ${Math.round(t2 - t1)} ms, edges ${Math.round(performance.now() - t2)} ms (${ours.length} walked); heap ${mib(heap1)} / ${mib(heap2)} / ${mib(process.memoryUsage().heapUsed)} MiB\n`);
   }
   return {
     defs,
@@ -540,6 +545,7 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
   };
 }
 
+const mib = (bytes: number): number => Math.round(bytes / 1048576);
 const listOf = (m: Map<string, Set<string>>): [string, string[]][] => [...m].map(([k, v]) => [k, [...v]]);
 
 const nameText = (n: ts.PropertyName | ts.BindingName | undefined): string | undefined => {
