@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Entry } from '../../src/audit/index.js';
 import { loadTopology } from '../../src/config/topology.js';
@@ -22,6 +23,8 @@ import { startFakeOpenAi } from '../helpers/fake-openai.js';
 import { scriptedReviewer } from '../helpers/fake-reviewer.js';
 import type { GitRepo } from '../helpers/git-repo.js';
 import { paymentsRepo, tempAudit, writeTopology } from './fixtures.js';
+
+const HOSTILE_WORKER = fileURLToPath(new URL('./hostile-stage-worker.js', import.meta.url));
 
 const ONE_STAGE = `[[pipeline.stages]]\nname = "static-analysis"\nprompt_file = "prompts/static.md"\n`;
 
@@ -141,5 +144,18 @@ describe('worker events in the audit log', () => {
     // both are on record before the stage's result
     const finished = r.entries.findIndex((e) => e.kind === 'stage_finished');
     assert.ok(r.entries.indexOf(override) < finished);
+  });
+
+  it('a hostile worker: denied egress, an unserved method and a protocol violation are all on record; the stage fails', async () => {
+    const r = await runOne(scriptedReviewer({ readFirst: false }), { workerScript: HOSTILE_WORKER });
+    assert.equal(r.status, 'failed');
+    const egress = r.entries.find((e) => e.kind === 'egress');
+    assert.ok(egress && egress.kind === 'egress', `egress entry in ${JSON.stringify(r.entries.map((e) => e.kind))}`);
+    assert.equal(egress.decision, 'deny');
+    assert.equal(egress.host, 'exfil.example.com');
+    assert.equal(egress.stage, 'static-analysis');
+    const denials = r.entries.filter((e) => e.kind === 'sandbox_denial');
+    assert.ok(denials.some((d) => d.kind === 'sandbox_denial' && d.operation === 'rejected_request' && d.target === 'secrets.read'), JSON.stringify(denials));
+    assert.ok(denials.some((d) => d.kind === 'sandbox_denial' && d.operation === 'protocol_violation' && d.layer === 'channel'), JSON.stringify(denials));
   });
 });
