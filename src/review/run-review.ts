@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { changeHashFromRepo } from '../approval/change-hash.js';
-import { resolveAuditConfigPaths } from '../audit/config.js';
+import { resolveAuditConfigPaths, type AuditConfig } from '../audit/config.js';
 import { openAuditLog, type AuditLog } from '../audit/index.js';
 import { BulwarkError, InternalError, SandboxError, UsageError } from '../errors.js';
 import { spawnSandboxed } from '../sandbox/launcher.js';
@@ -204,7 +204,8 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
     const audit = await openAuditLog({ ...(opts.auditDb ? { location: opts.auditDb } : {}), ...(auditConfig ? { config: auditConfig } : {}) });
     const runId = newRunId();
     try {
-      return await reviewWithAudit({ opts, change, review, topology, configHash, base, audit, runId, providers, octokit, target, started, repoDir, isGit });
+      const auditFiles = auditStoreFiles(audit.location, auditConfig);
+      return await reviewWithAudit({ opts, change, review, topology, configHash, base, audit, auditFiles, runId, providers, octokit, target, started, repoDir, isGit });
     } catch (err) {
       const exit = err instanceof BulwarkError ? err.exitCode : 5;
       await audit
@@ -227,6 +228,8 @@ interface Ctx {
   configHash: string;
   base: Awaited<ReturnType<typeof loadBaseConfig>>;
   audit: AuditLog;
+  /** The audit store's files (database, signing key, checkpoint file, verifier state): never readable by a stage. */
+  auditFiles: string[];
   runId: string;
   providers: Awaited<ReturnType<typeof resolveProviders>>;
   octokit: ReturnType<typeof createOctokit> | null;
@@ -290,7 +293,9 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
   const own = [...detectInjection(untrustedTextsOf(change)), ...protectedEditFindings(change, review, c.base.configPaths)];
 
   const progress = opts.progress === null ? undefined : createProgressReporter(c.topology.stages.map((s) => s.name), opts.progress ?? process.stderr);
-  const denyPaths = [opts.auditDb, opts.env.BULWARK_AUDIT_DB].filter((p): p is string => Boolean(p) && !/^postgres(ql)?:/i.test(p!)).map((p) => path.resolve(p));
+  // A stage policy that would grant any of these (e.g. a database kept inside the checkout) is
+  // refused by the sandbox: the review fails closed rather than expose the log to an agent.
+  const denyPaths = c.auditFiles;
   // Remember sandbox failures: they decide exit 4 rather than the generic stage failure (5).
   const sandboxErrors: string[] = [];
   const spawn: SandboxSpawner = async (...args) => {
@@ -415,4 +420,12 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     }
   }
   return out;
+}
+
+/** Every file of the audit store a worker must never read, from the log actually opened and its [audit] table. */
+export function auditStoreFiles(location: string, cfg: AuditConfig | undefined): string[] {
+  const files = [location, cfg?.key_file, cfg?.checkpoint_file, cfg?.verify_state, cfg?.db]
+    .filter((p): p is string => typeof p === 'string' && p.length > 0 && !/^postgres(ql)?:/i.test(p))
+    .map((p) => path.resolve(p));
+  return [...new Set(files)];
 }

@@ -279,6 +279,24 @@ describe('bulwark review (CLI, end to end)', () => {
     assert.ok(kinds.includes('run_started') && kinds.includes('run_finished'), kinds.join(','));
   });
 
+  it('refuses to run stages when the audit database lies inside the checkout they read (fails closed, exit 3)', async () => {
+    const confDir = path.join(tmp, 'conf-db-in-repo');
+    mkdirSync(path.join(confDir, 'review', 'prompts'), { recursive: true });
+    const dbInRepo = path.join(repo.dir, '.audit', 'audit.db');
+    writeFileSync(path.join(confDir, 'bulwark.toml'), `topology = "review/topology.toml"\n\n[audit]\ndb = ${JSON.stringify(dbInRepo)}\n`);
+    writeFileSync(path.join(confDir, 'review', 'topology.toml'), TOPOLOGY);
+    writeFileSync(path.join(confDir, 'review', 'prompts', 'security.md'), BASE_PROMPT + '\n');
+    const before = llm.requests.length;
+    const r = await runCli(['review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--config', path.join(confDir, 'bulwark.toml'), '--format', 'json'], env);
+    try {
+      assert.equal(r.code, 3, r.stdout + r.stderr);
+      assert.match(r.stdout + r.stderr, /audit\.db, which is never granted/);
+      assert.equal(llm.requests.length, before, 'no model call was made');
+    } finally {
+      rmSync(path.join(repo.dir, '.audit'), { recursive: true, force: true });
+    }
+  });
+
   it('reviews a patch from standard input; without revisions the gate cannot run, so approval is required', async () => {
     const readmePatch = Buffer.from('--- a/docs/x.md\n+++ b/docs/x.md\n@@ -1 +1 @@\n-old\n+new\n');
     const plain = makeGitRepo('bulwark-review-patch-');
