@@ -333,6 +333,8 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
       runId,
       providers: c.providers,
       providerConfig: c.base.config.provider,
+      // [sandbox] from the base revision: a PR cannot widen its own reviewers' sandbox
+      ...(c.base.config.sandbox ? { sandboxConfig: c.base.config.sandbox } : {}),
       repoDir: c.repoDir,
       denyPaths,
       ...(progress ? { progress } : {}),

@@ -297,6 +297,20 @@ describe('bulwark review (CLI, end to end)', () => {
     }
   });
 
+  it('applies the [sandbox] table to stage workers (a deny_paths entry inside the checkout refuses the run)', async () => {
+    const confDir = path.join(tmp, 'conf-sandbox-table');
+    mkdirSync(path.join(confDir, 'review', 'prompts'), { recursive: true });
+    const denied = path.join(repo.dir, 'src');
+    writeFileSync(path.join(confDir, 'bulwark.toml'), `topology = "review/topology.toml"\n\n[sandbox]\ndeny_paths = [${JSON.stringify(denied)}]\n`);
+    writeFileSync(path.join(confDir, 'review', 'topology.toml'), TOPOLOGY);
+    writeFileSync(path.join(confDir, 'review', 'prompts', 'security.md'), BASE_PROMPT + '\n');
+    const before = llm.requests.length;
+    const r = await runCli(['review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--config', path.join(confDir, 'bulwark.toml'), '--format', 'json', '--audit-db', path.join(tmp, 'audit-sbx.db')], env);
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stdout + r.stderr, /would grant .*src, which is never granted/);
+    assert.equal(llm.requests.length, before, 'no model call was made');
+  });
+
   it('reviews a patch from standard input; without revisions the gate cannot run, so approval is required', async () => {
     const readmePatch = Buffer.from('--- a/docs/x.md\n+++ b/docs/x.md\n@@ -1 +1 @@\n-old\n+new\n');
     const plain = makeGitRepo('bulwark-review-patch-');
