@@ -32,7 +32,12 @@ files['src/scoring.ts'] = [
   '',
 ].join('\n');
 
-const roots = { roots: ['*.approveLoan', '*.processPayment', '*.score'] };
+// a type two files away: caller.ts imports factory.ts, whose return type is declared in types.ts
+files['src/types.ts'] = ['export class Svc {', '  run(x: number): number {', '    return x;', '  }', '}', ''].join('\n');
+files['src/factory.ts'] = ["import { Svc } from './types.js';", 'export function make(): Svc {', '  return new Svc();', '}', ''].join('\n');
+files['src/caller.ts'] = ["import { make } from './factory.js';", 'export function calculateInterest(x: number): number {', '  return make().run(x);', '}', ''].join('\n');
+
+const roots = { roots: ['*.approveLoan', '*.processPayment', '*.score', '*.calculateInterest'] };
 
 function edgeList(g: CallGraph): string[] {
   const out: string[] = [];
@@ -76,6 +81,15 @@ describe('TypeScript warm runs with a partial program', () => {
     const r = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: roots, caches });
     assert.ok((caches.stats.tsProgramFiles ?? 0) < Object.keys(files).length);
     assertPath(r, ['src.legacy.processPayment', 'src.bank.Bank.settle'], 'head');
+  });
+
+  it('a cached file is analysed again when a declaration it resolved through (outside its imports) changes', async () => {
+    const head = repo.branch('types-edit', { 'src/types.ts': edit(files['src/types.ts']!, 'return x;', 'return x * 2;') });
+    const caches = new GraphCaches(cacheDir);
+    const r = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: roots, caches });
+    // types.ts itself, factory.ts (imports it) and caller.ts (its call resolved into types.ts)
+    assert.equal(caches.stats.tsFilesWalked, 3);
+    assertPath(r, ['src.caller.calculateInterest', 'src.types.Svc.run'], 'head');
   });
 
   it('a change two imports away is found, and the partial graph equals a cold one', async () => {

@@ -150,7 +150,8 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
   const unknownFacts: string[] = [];
   for (const f of all) {
     const known = cache?.facts.get(factsKey(f));
-    if (known) facts.set(f, known);
+    // a malformed entry is ignored like a missing one (a cache is never a source of truth)
+    if (known && Array.isArray(known.defs) && Array.isArray(known.imports) && Array.isArray(known.reexports)) facts.set(f, known);
     else unknownFacts.push(f);
   }
   const resolutionCache = ts.createModuleResolutionCache(VIRTUAL_ROOT, (x) => x, options);
@@ -205,7 +206,8 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
       const key = edgeKey(f, deps);
       keys.set(f, key);
       const e = cache.edges.get(key);
-      if (e && Array.isArray(e.also) && e.also.every(([d, h]) => hashes.get(d) === h)) cachedEdges.set(f, e);
+      const wellFormed = e && [e.calls, e.reads, e.byName, e.heritage, e.also].every(Array.isArray);
+      if (wellFormed && e.also.every(([d, h]) => hashes.get(d) === h)) cachedEdges.set(f, e);
       else misses.push(f);
     }
     return misses;
