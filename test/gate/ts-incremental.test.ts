@@ -105,3 +105,34 @@ describe('TypeScript warm runs with a partial program', () => {
     assert.deepEqual(edgeList(warm), edgeList(cold));
   });
 });
+
+describe('TypeScript imports of files at the repository root', () => {
+  let repo: FixtureRepo;
+  const rootFiles: Record<string, string> = {
+    'config.ts': ['export const FEE = 2;', 'export class Ledger {', '  post(x: number): number {', '    return x;', '  }', '}', ''].join('\n'),
+    'lib/loans.ts': [
+      "import { FEE, Ledger } from '../config.js';",
+      'export function approveLoan(x: number): number {',
+      '  return new Ledger().post(x) + FEE;',
+      '}',
+      '',
+    ].join('\n'),
+  };
+  before(() => {
+    repo = new FixtureRepo(rootFiles);
+  });
+  after(() => repo.remove());
+
+  it('a constant in a top-level file read from a subdirectory counts as a change to its reader', async () => {
+    const head = repo.branch('fee', { 'config.ts': edit(rootFiles['config.ts']!, 'FEE = 2', 'FEE = 3') });
+    const r = await repo.gate(head, { roots: ['*.approveLoan'] });
+    assert.equal(r.flagged, true, JSON.stringify(r.reasons));
+    assert.ok(r.changedFunctions.some((c) => c.id === 'lib.loans.approveLoan'), JSON.stringify(r.changedFunctions));
+  });
+
+  it('a method of a class in a top-level file is reached from a subdirectory', async () => {
+    const head = repo.branch('post', { 'config.ts': edit(rootFiles['config.ts']!, 'return x;', 'return x + 1;') });
+    const r = await repo.gate(head, { roots: ['*.approveLoan'] });
+    assertPath(r, ['lib.loans.approveLoan', 'config.Ledger.post'], 'head');
+  });
+});

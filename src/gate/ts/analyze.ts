@@ -123,7 +123,8 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
     getCurrentDirectory: () => VIRTUAL_ROOT,
     fileExists: (f) => (f.startsWith(VIRTUAL_ROOT) ? texts.has(f) : f.startsWith(libDir) && realHost.fileExists(f)),
     readFile: (f) => (f.startsWith(VIRTUAL_ROOT) ? texts.get(f) : f.startsWith(libDir) ? realHost.readFile(f) : undefined),
-    directoryExists: (d) => d.startsWith(VIRTUAL_ROOT) || d.startsWith(libDir),
+    // the root itself too: `../x.js` from a top-level directory resolves by asking for it without the slash
+    directoryExists: (d) => d.startsWith(VIRTUAL_ROOT) || d === VIRTUAL_ROOT.slice(0, -1) || d.startsWith(libDir),
     getDirectories: () => [],
     getSourceFile: (f, lang) => {
       const key = f.startsWith(VIRTUAL_ROOT) ? `${f}\0${hashes.get(f)}` : f;
