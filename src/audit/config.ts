@@ -74,3 +74,11 @@ export function resolveAuditConfigPaths(cfg: AuditConfig | undefined, dir: strin
   for (const k of Object.keys(out) as (keyof AuditConfig)[]) if (out[k] === undefined) delete out[k];
   return out;
 }
+
+/** Every file of the audit store a worker must never read, from the log actually opened and its [audit] table. */
+export function auditStoreFiles(location: string, cfg: AuditConfig | undefined): string[] {
+  const files = [location, cfg?.key_file, cfg?.checkpoint_file, cfg?.verify_state, cfg?.db]
+    .filter((p): p is string => typeof p === 'string' && p.length > 0 && !/^postgres(ql)?:/i.test(p))
+    .map((p) => path.resolve(p));
+  return [...new Set(files)];
+}

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { changeHashFromRepo } from '../approval/change-hash.js';
-import { resolveAuditConfigPaths, type AuditConfig } from '../audit/config.js';
+import { auditStoreFiles, resolveAuditConfigPaths } from '../audit/config.js';
 import { openAuditLog, type AuditLog } from '../audit/index.js';
 import { BulwarkError, InternalError, SandboxError, UsageError } from '../errors.js';
 import { spawnSandboxed } from '../sandbox/launcher.js';
@@ -424,10 +424,3 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
   return out;
 }
 
-/** Every file of the audit store a worker must never read, from the log actually opened and its [audit] table. */
-export function auditStoreFiles(location: string, cfg: AuditConfig | undefined): string[] {
-  const files = [location, cfg?.key_file, cfg?.checkpoint_file, cfg?.verify_state, cfg?.db]
-    .filter((p): p is string => typeof p === 'string' && p.length > 0 && !/^postgres(ql)?:/i.test(p))
-    .map((p) => path.resolve(p));
-  return [...new Set(files)];
-}

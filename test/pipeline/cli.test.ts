@@ -125,6 +125,22 @@ describe('bulwark init + run', () => {
     assert.match(r.stdout, /2 finding\(s\) from static-analysis, security-review/);
   });
 
+  it('run refuses stages that could read the audit database (it lies inside the checkout): exit 3, no model call', async () => {
+    const db = path.join(repo.dir, '.audit-in-repo', 'a.db');
+    const before = server.requests.length;
+    try {
+      // named by the [audit] table of a --config file, not by a flag
+      const conf = path.join(work, 'db-in-repo.toml');
+      writeFileSync(conf, `[audit]\ndb = ${JSON.stringify(db)}\n`);
+      const r = await cli(['run', '--topology', path.join(repo.dir, '.bulwark/topology.toml'), '--repo', repo.dir, '--config', conf, '--result', path.join(work, 'r-db.json')], { OPENAI_API_KEY: 'sk-cli', OPENAI_BASE_URL: server.url });
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /a\.db, which is never granted/);
+      assert.equal(server.requests.length, before, 'no model call');
+    } finally {
+      rmSync(path.join(repo.dir, '.audit-in-repo'), { recursive: true, force: true });
+    }
+  });
+
   it('with no provider: stages not run, exit 5, never a pass', async () => {
     const r = await cli(['run', '--topology', path.join(repo.dir, '.bulwark/topology.toml'), '--repo', repo.dir, '--audit-db', path.join(work, 'c.db'), '--result', path.join(work, 'r3.json')], {});
     assert.equal(r.code, 5);

@@ -4,7 +4,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { changeHashFromRepo } from '../../approval/change-hash.js';
 import { openAuditLog } from '../../audit/index.js';
-import { resolveAuditConfigPaths } from '../../audit/config.js';
+import { auditStoreFiles, resolveAuditConfigPaths } from '../../audit/config.js';
 import { loadBulwarkConfig } from '../../config/bulwark-config.js';
 import { loadTopology } from '../../config/topology.js';
 import { BulwarkError, ExitCode, UsageError } from '../../errors.js';
@@ -127,6 +127,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
       });
       const runId = `run-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(4).toString('hex')}`;
       const hash = (s: string): string => 'sha256:' + createHash('sha256').update(s).digest('hex');
+      let finished = false;
       try {
         await audit.append({
           kind: 'run_started',
@@ -138,7 +139,6 @@ export function register(program: Command, setExit: (code: number) => void): voi
           change_hash: changeHash,
           topology_hash: hash(readFileSync(topology.file, 'utf8')),
         });
-        const auditDb = flags.auditDb ?? process.env.BULWARK_AUDIT_DB;
         const result = await runPipeline({
           topology,
           change,
@@ -147,7 +147,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
           providers,
           providerConfig: cfg.provider,
           repoDir: change.repoDir,
-          denyPaths: auditDb && !/^postgres(ql)?:/i.test(auditDb) ? [path.resolve(auditDb)] : [],
+          // the store actually opened, its key, checkpoint file and verifier state: never readable by a stage
+          denyPaths: auditStoreFiles(audit.location, cfg.audit ? resolveAuditConfigPaths(cfg.audit, cfg.dir) : undefined),
           // the flag only ever allows; without it the [sandbox] table's allow_degraded decides
           ...(flags.allowDegradedSandbox ? { allowDegradedSandbox: true } : {}),
           ...(cfg.sandbox ? { sandboxConfig: cfg.sandbox } : {}),
@@ -163,15 +164,18 @@ export function register(program: Command, setExit: (code: number) => void): voi
           findings: result.findings.length,
           ...(exit === ExitCode.Internal ? { error_class: result.noProvider ? 'no_provider' : 'stage_failed' } : {}),
         });
+        finished = true;
         writeAtomic(flags.result, JSON.stringify({ runId, topology: topology.name, exitCode: exit, ...result }, null, 2) + '\n');
-        await audit.checkpoint().catch((err: unknown) => process.stderr.write(`bulwark: warning: no checkpoint signed: ${(err as Error).message.split('\n')[0]}\n`));
+        // as in `bulwark review`: a run whose log cannot be checkpointed is not evidence, so it fails closed
+        await audit.checkpoint();
         process.stdout.write(result.summaryMarkdown);
         process.stderr.write(`result: ${flags.result} · audit run id: ${runId} (${audit.location})\n`);
         setExit(exit);
       } catch (err) {
-        await audit
-          .append({ kind: 'run_finished', run_id: runId, status: 'error', exit_code: err instanceof BulwarkError ? err.exitCode : 5, duration_ms: Math.round(performance.now() - started), error_class: (err as Error).name?.slice(0, 256) || 'error' })
-          .catch(() => undefined);
+        if (!finished)
+          await audit
+            .append({ kind: 'run_finished', run_id: runId, status: 'error', exit_code: err instanceof BulwarkError ? err.exitCode : 5, duration_ms: Math.round(performance.now() - started), error_class: (err as Error).name?.slice(0, 256) || 'error' })
+            .catch(() => undefined);
         throw err;
       } finally {
         await audit.close().catch(() => undefined);
