@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { packageRoot } from '../../src/paths.js';
 import { z } from 'zod';
 import { LineDecoder, RpcErrorCode, RpcPeer, RpcProtocolError, encodeMessage, parseMessage } from '../../src/sandbox/rpc.js';
 import { startSandboxedWorker, workerEventToAuditEntry, type WorkerEvent } from '../../src/sandbox/worker-host.js';
@@ -275,6 +279,50 @@ describe('the sandboxed worker inherits exactly one extra fd', { timeout: 60_000
     sp.child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     await new Promise((r) => sp.child.once('close', r));
     assert.deepEqual(JSON.parse(out), [3]);
+  });
+});
+
+describe('the worker is told its module type, not given package.json', { timeout: 60_000 }, () => {
+  it("a script of this package runs as ESM with --experimental-default-type=module (Landlock hides the package.json that says so); it still cannot read package.json", async () => {
+    const w = await startSandboxedWorker({ script: workerScript, args: ['serve'], policy });
+    try {
+      assert.deepEqual(await w.request('node-flags', null), ['--experimental-default-type=module']);
+    } finally {
+      w.close();
+      await w.exited;
+    }
+    const probe = await spawnSandboxed(policy, process.execPath, ['-e', `require('fs').readFileSync(${JSON.stringify(path.join(packageRoot, 'package.json'))})`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    probe.child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    const code = await new Promise((r) => probe.child.once('close', r));
+    assert.notEqual(code, 0);
+    assert.match(err, /EACCES/);
+  });
+
+  it('a script outside this package gets no module-type flag (its own package rules apply)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-worker-type-'));
+    try {
+      chmodSync(dir, 0o755);
+      const script = path.join(dir, 'outside-worker.mjs');
+      const channel = pathToFileURL(path.join(packageRoot, 'dist', 'src', 'worker', 'channel.js')).href;
+      const zod = pathToFileURL(path.join(packageRoot, 'node_modules', 'zod', 'index.js')).href;
+      writeFileSync(
+        script,
+        `import { z } from ${JSON.stringify(zod)};\nimport { connectToParent } from ${JSON.stringify(channel)};\nconnectToParent().handle('node-flags', z.unknown(), () => process.execArgv);\n`,
+        { mode: 0o644 },
+      );
+      const w = await startSandboxedWorker({ script, policy: runtimePolicy({ readPaths: [dir] }) });
+      try {
+        assert.deepEqual(await w.request('node-flags', null), []);
+      } finally {
+        w.close();
+        await w.exited;
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
