@@ -5,7 +5,7 @@
  * methods are refused, and any framing violation closes the channel and kills the worker.
  */
 import type { ChildProcess, StdioOptions } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type net from 'node:net';
 import type { z } from 'zod';
@@ -14,7 +14,6 @@ import { spawnSandboxed } from './launcher.js';
 import type { SandboxPolicy } from './policy.js';
 import type { EntryInput } from '../audit/entries.js';
 import { UsageError } from '../errors.js';
-import { packageRoot } from '../paths.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, RpcPeer, RpcProtocolError, type MethodHandler } from './rpc.js';
 
 export interface SpawnResult {
@@ -92,37 +91,6 @@ function exitDenial(
 }
 const RESERVED_METHODS = new Set(['egress.fetch']);
 
-let packageIsModule: boolean | undefined;
-/** Whether this package's package.json says "type": "module" (read once). */
-function ownPackageIsModule(): boolean {
-  if (packageIsModule === undefined) {
-    try {
-      packageIsModule = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { type?: unknown }).type === 'module';
-    } catch {
-      packageIsModule = false;
-    }
-  }
-  return packageIsModule;
-}
-
-/**
- * Node flags that tell the worker what the sandbox keeps it from reading itself. The policy grants
- * this package's dist/ and node_modules/ but not its package.json, so the worker's Node cannot see
- * "type": "module" for our compiled files and falls back to module syntax detection: every file is
- * first compiled as CommonJS, fails, and is compiled again as ESM (~2.5 ms of a ~65 ms start).
- * `--experimental-default-type=module` states the same fact on the command line. Only for a script
- * of this package (another package's scripts keep their own rules), only when package.json says so,
- * and only for the running Node when it knows the flag (a worker run by another Node gets nothing).
- * Files under node_modules are not affected by the flag.
- */
-function moduleTypeFlags(script: string, nodePath: string | undefined): string[] {
-  if (nodePath !== undefined && nodePath !== process.execPath) return [];
-  const rel = path.relative(packageRoot, script);
-  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return [];
-  if (!process.allowedNodeEnvironmentFlags.has('--experimental-default-type') || !ownPackageIsModule()) return [];
-  return ['--experimental-default-type=module'];
-}
-
 function tailCollector(stream: NodeJS.ReadableStream | null | undefined): () => string {
   let chunks: Buffer[] = [];
   let size = 0;
@@ -162,7 +130,7 @@ export async function startSandboxedWorker(opts: StartWorkerOptions): Promise<Wo
   const spawned = await spawn(
     opts.policy,
     opts.nodePath ?? process.execPath,
-    [...moduleTypeFlags(opts.script, opts.nodePath), ...(opts.nodeArgs ?? []), opts.script, ...(opts.args ?? [])],
+    [...(opts.nodeArgs ?? []), opts.script, ...(opts.args ?? [])],
     { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], keepFds: [3] },
   );
   const { child, degraded } = spawned;

@@ -282,26 +282,35 @@ describe('the sandboxed worker inherits exactly one extra fd', { timeout: 60_000
   });
 });
 
-describe('the worker is told its module type, not given package.json', { timeout: 60_000 }, () => {
-  it("a script of this package runs as ESM with --experimental-default-type=module (Landlock hides the package.json that says so); it still cannot read package.json", async () => {
+describe('the worker finds its module type inside dist/, not in the package root', { timeout: 60_000 }, () => {
+  it('dist/package.json (written by the build) says "module" and is readable in the sandbox; the root package.json is not; no Node flag is needed', async () => {
     const w = await startSandboxedWorker({ script: workerScript, args: ['serve'], policy });
     try {
-      assert.deepEqual(await w.request('node-flags', null), ['--experimental-default-type=module']);
+      assert.deepEqual(await w.request('node-flags', null), []);
     } finally {
       w.close();
       await w.exited;
     }
-    const probe = await spawnSandboxed(policy, process.execPath, ['-e', `require('fs').readFileSync(${JSON.stringify(path.join(packageRoot, 'package.json'))})`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let err = '';
-    probe.child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-    const code = await new Promise((r) => probe.child.once('close', r));
-    assert.notEqual(code, 0);
-    assert.match(err, /EACCES/);
+    const read = async (file: string): Promise<{ code: unknown; out: string; err: string }> => {
+      const probe = await spawnSandboxed(policy, process.execPath, ['-e', `process.stdout.write(require('fs').readFileSync(${JSON.stringify(file)}, 'utf8'))`], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      probe.child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+      probe.child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+      const code = await new Promise((r) => probe.child.once('close', r));
+      return { code, out, err };
+    };
+    const dist = await read(path.join(packageRoot, 'dist', 'package.json'));
+    assert.equal(dist.code, 0, dist.err);
+    assert.equal((JSON.parse(dist.out) as { type?: string }).type, 'module');
+    const root = await read(path.join(packageRoot, 'package.json'));
+    assert.notEqual(root.code, 0);
+    assert.match(root.err, /EACCES/);
   });
 
-  it('a script outside this package gets no module-type flag (its own package rules apply)', async () => {
+  it('a script outside this package runs under its own package rules, with no Node flag added', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-worker-type-'));
     try {
       chmodSync(dir, 0o755);
