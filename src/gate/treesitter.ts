@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Language, Parser } from 'web-tree-sitter';
+import { Language, Parser, type Node } from 'web-tree-sitter';
+import { ParseFailure, firstErrorLine } from './parse-failure.js';
 
 /** Languages parsed with tree-sitter (TypeScript/JavaScript use the TypeScript compiler instead). */
 export type TreeSitterLanguage = 'python' | 'go' | 'java';
@@ -32,4 +33,21 @@ export function parserFor(language: TreeSitterLanguage): Promise<Parser> {
     parsers.set(language, p);
   }
   return p;
+}
+
+/**
+ * Parses `text` and hands the syntax tree's root to `read`, freeing the tree afterwards (it lives in
+ * wasm memory). A file that does not parse cleanly is a ParseFailure: the gate fails closed on it.
+ */
+export async function withSyntaxTree<T>(language: TreeSitterLanguage, text: string, read: (root: Node) => T): Promise<T> {
+  const parser = await parserFor(language);
+  const tree = parser.parse(text);
+  if (!tree) throw new ParseFailure('tree-sitter returned no tree');
+  try {
+    const root = tree.rootNode;
+    if (root.hasError) throw new ParseFailure(`syntax error near line ${firstErrorLine(root)}`);
+    return read(root);
+  } finally {
+    tree.delete();
+  }
 }

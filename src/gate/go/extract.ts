@@ -1,8 +1,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { FileFacts, ScopeFacts } from '../facts.js';
 import { moduleNameFor } from '../facts.js';
-import { ParseFailure, firstErrorLine } from '../parse-failure.js';
-import { parserFor } from '../treesitter.js';
+import { withSyntaxTree } from '../treesitter.js';
 
 function chainOf(node: Node): string | null {
   if (node.type === 'identifier' || node.type === 'field_identifier' || node.type === 'package_identifier' || node.type === 'type_identifier') return node.text;
@@ -30,12 +29,7 @@ function receiverType(recv: Node | null): string | null {
 }
 
 export async function extractGo(file: string, text: string): Promise<FileFacts> {
-  const parser = await parserFor('go');
-  const tree = parser.parse(text);
-  if (!tree) throw new ParseFailure('tree-sitter returned no tree');
-  try {
-    const root = tree.rootNode;
-    if (root.hasError) throw new ParseFailure(`syntax error near line ${firstErrorLine(root)}`);
+  return withSyntaxTree('go', text, (root) => {
     const lineCount = text.split('\n').length;
     const moduleScope: ScopeFacts = { name: '', kind: 'module', start: 1, end: lineCount, calls: [], refs: [] };
     const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
@@ -131,7 +125,5 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
     };
     visit(root, moduleScope);
     return facts;
-  } finally {
-    tree.delete();
-  }
+  });
 }

@@ -1,8 +1,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { FileFacts, ScopeFacts } from '../facts.js';
 import { moduleNameFor } from '../facts.js';
-import { ParseFailure, firstErrorLine } from '../parse-failure.js';
-import { parserFor } from '../treesitter.js';
+import { withSyntaxTree } from '../treesitter.js';
 
 const TYPE_DECLS = new Set(['class_declaration', 'interface_declaration', 'enum_declaration', 'record_declaration', 'annotation_type_declaration']);
 
@@ -42,12 +41,7 @@ function simpleType(node: Node | null): string | null {
 }
 
 export async function extractJava(file: string, text: string): Promise<FileFacts> {
-  const parser = await parserFor('java');
-  const tree = parser.parse(text);
-  if (!tree) throw new ParseFailure('tree-sitter returned no tree');
-  try {
-    const root = tree.rootNode;
-    if (root.hasError) throw new ParseFailure(`syntax error near line ${firstErrorLine(root)}`);
+  return withSyntaxTree('java', text, (root) => {
     const lineCount = text.split('\n').length;
     const moduleScope: ScopeFacts = { name: '', kind: 'module', start: 1, end: lineCount, calls: [], refs: [] };
     const facts: FileFacts = { language: 'java', module: moduleNameFor(file, 'java'), lineCount, scopes: [moduleScope], classes: [], imports: [], bindings: [] };
@@ -170,7 +164,5 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
     };
     visit(root, moduleScope, null);
     return facts;
-  } finally {
-    tree.delete();
-  }
+  });
 }

@@ -1,8 +1,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { FileFacts, ImportFacts, ScopeFacts } from '../facts.js';
 import { moduleNameFor } from '../facts.js';
-import { ParseFailure, firstErrorLine } from '../parse-failure.js';
-import { parserFor } from '../treesitter.js';
+import { withSyntaxTree } from '../treesitter.js';
 
 /** Dotted chain of a callee/reference expression, or null when it is not a plain name chain. */
 function chainOf(node: Node): string | null {
@@ -42,12 +41,7 @@ export function absoluteModule(current: string, isPackage: boolean, relative: st
 }
 
 export async function extractPython(file: string, text: string): Promise<FileFacts> {
-  const parser = await parserFor('python');
-  const tree = parser.parse(text);
-  if (!tree) throw new ParseFailure('tree-sitter returned no tree');
-  try {
-    const root = tree.rootNode;
-    if (root.hasError) throw new ParseFailure(`syntax error near line ${firstErrorLine(root)}`);
+  return withSyntaxTree('python', text, (root) => {
     const module = moduleNameFor(file, 'python');
     const isPackage = /(^|\/)__init__\.py$/.test(file);
     const lineCount = text.split('\n').length;
@@ -210,9 +204,7 @@ export async function extractPython(file: string, text: string): Promise<FileFac
 
     visit(root);
     return facts;
-  } finally {
-    tree.delete();
-  }
+  });
 }
 
 function boundNames(left: Node | null): string[] {
