@@ -51,3 +51,15 @@ export function moduleNameFor(file: string, language: GateLanguage): string {
   if (language === 'python' && noExt === '__init__') noExt = '';
   return noExt.split('/').filter((s) => s.length > 0).join('.');
 }
+
+/** Qualified name of a definition in `f` (`pkg.mod.local`); the empty name is the module itself. */
+export function qualifiedName(f: FileFacts, local: string): string {
+  return local ? `${f.module}.${local}` : f.module;
+}
+
+/** Appends `value` to the list under `key` (index maps used by the resolvers). */
+export function pushTo(map: Map<string, string[]>, key: string, value: string): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}

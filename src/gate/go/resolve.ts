@@ -1,4 +1,4 @@
-import type { FileFacts } from '../facts.js';
+import { pushTo, qualifiedName, type FileFacts } from '../facts.js';
 import type { GraphBuilder } from '../graph-builder.js';
 
 const BUILTINS = new Set('append cap clear close complex copy delete imag len make max min new panic print println real recover'.split(' '));
@@ -13,12 +13,8 @@ export function resolveGo(files: Map<string, FileFacts>, g: GraphBuilder): void 
   type Pkg = { funcs: Map<string, string[]>; types: Map<string, string[]>; bindings: Map<string, string[]> };
   const pkgs = new Map<string, Pkg>();
   const methodsByName = new Map<string, string[]>();
-  const push = (m: Map<string, string[]>, k: string, v: string): void => {
-    const l = m.get(k);
-    if (l) l.push(v);
-    else m.set(k, [v]);
-  };
-  const q = (f: FileFacts, local: string): string => (local ? `${f.module}.${local}` : f.module);
+  const push = pushTo;
+  const q = qualifiedName;
   for (const [, f] of files) {
     const dir = f.package ?? '';
     let p = pkgs.get(dir);

@@ -1,4 +1,4 @@
-import type { FileFacts } from '../facts.js';
+import { pushTo, qualifiedName, type FileFacts } from '../facts.js';
 import type { GraphBuilder } from '../graph-builder.js';
 
 /**
@@ -14,12 +14,8 @@ export function resolveJava(files: Map<string, FileFacts>, g: GraphBuilder): voi
   const bySimple = new Map<string, string[]>();
   const byPackage = new Map<string, Map<string, string>>();
   const methodsByName = new Map<string, string[]>();
-  const push = (m: Map<string, string[]>, k: string, v: string): void => {
-    const l = m.get(k);
-    if (l) l.push(v);
-    else m.set(k, [v]);
-  };
-  const q = (f: FileFacts, local: string): string => (local ? `${f.module}.${local}` : f.module);
+  const push = pushTo;
+  const q = qualifiedName;
   for (const [, f] of files) {
     const pkg = f.package ?? '';
     let pm = byPackage.get(pkg);
