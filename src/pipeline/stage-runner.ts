@@ -246,6 +246,10 @@ export class StageWorker {
       this.deps.onStarted?.({ agentId: this.agentId, degraded: h.degraded });
       raw = await Promise.race([answer, aborted, died]);
     } catch (err) {
+      // A model call or sandbox event of this stage that did not reach the log is reported first:
+      // the stage fails either way, but an unrecorded call must not pass unnoticed behind it.
+      const unrecorded = (await Promise.allSettled(this.auditWrites)).find((r) => r.status === 'rejected');
+      if (unrecorded) throw unrecorded.reason;
       if (this.providerFailure) throw this.providerFailure;
       // a broken channel usually means the worker died: say why, from its last stderr lines
       const exited = await Promise.race([h.exited.then((x) => x), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]);

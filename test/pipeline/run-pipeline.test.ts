@@ -233,6 +233,21 @@ describe('runPipeline: the seed topology end to end (real launcher, real SQLite 
     assert.deepEqual(result.findings, []);
   });
 
+  it('a failed stage whose model calls could not be recorded reports the audit failure, not only the provider error', async () => {
+    const { result } = await run({
+      server: 'openai',
+      respond: () => ({ type: 'error', status: 500 }),
+      providerConfig: { max_retries: 0 },
+      wrapAudit: (a) => ({
+        append: (e) => (e.kind === 'llm_call' ? Promise.reject(new Error('audit store unavailable')) : a.append(e)),
+        putBlob: (d) => a.putBlob(d),
+      }),
+    });
+    assert.equal(result.status, 'failed');
+    assert.equal(result.stages[0]!.status, 'failed');
+    assert.match(result.stages[0]!.reason!, /audit store unavailable/);
+  });
+
   it('with no provider configured, reports the LLM stages as not run (never a pass)', async () => {
     const topo = writeTopology(SEED_TOPOLOGY);
     cleanups.push(topo.cleanup);
