@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import canonicalizeModule from 'canonicalize';
 import type { EntryInput } from '../audit/entries.js';
-import { redactSecrets, totalRedactions, type RedactionCounts, addCounts } from '../review/redact.js';
+import { redactSecrets, redactionEntries, totalRedactions, type RedactionCounts, addCounts } from '../review/redact.js';
 import { classifyFailure } from './http-capture.js';
 import { LlmError, type ChatMessage, type CompletionParams, type CompletionRequest, type CompletionResult, type Exchange, type Provider } from './types.js';
 
@@ -135,7 +135,8 @@ export class LlmGateway {
       } else await write();
     };
     if (redacted > 0) {
-      await record(() => this.opts.audit.append({ kind: 'redaction', run_id: this.opts.runId, stage: ctx.stage, count: redacted, rules: Object.keys(counts).sort() }));
+      const entries = redactionEntries(this.opts.runId, ctx.stage, counts);
+      await record(() => Promise.all(entries.map((e) => this.opts.audit.append(e))));
     }
     const maxRetries = this.opts.maxRetries ?? DEFAULT_MAX_RETRIES;
     const cap = this.opts.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS;

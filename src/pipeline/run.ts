@@ -9,7 +9,7 @@ import { NO_PROVIDER_HELP, type ResolvedProviders } from '../llm/select.js';
 import { LlmError } from '../llm/types.js';
 import type { Change } from '../review/change.js';
 import { compareFindings, type Finding } from '../review/findings.js';
-import { totalRedactions } from '../review/redact.js';
+import { redactionEntries } from '../review/redact.js';
 import type { SandboxConfig } from '../sandbox/config.js';
 import type { SandboxSpawner } from '../sandbox/worker-host.js';
 import type { StageOutput } from '../worker/protocol.js';
@@ -205,8 +205,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
   if (!noProvider) void globalThis.Headers;
   // while they boot: the structured context every stage receives
   const built = buildChangeContext(change, opts.gate ?? null);
-  const redacted = totalRedactions(built.redactions);
-  if (redacted > 0) append({ kind: 'redaction', run_id: opts.runId, count: redacted, rules: Object.keys(built.redactions).sort() });
+  for (const e of redactionEntries(opts.runId, undefined, built.redactions)) append(e);
 
   const results = new Map<string, StageResult>();
   const outcomes = await runSchedule<StageOutput>({

@@ -1,3 +1,4 @@
+import type { EntryInput } from '../audit/entries.js';
 /**
  * Secret redaction, applied to everything that leaves for a provider and to every public output.
  * Pure and deterministic: the same text always yields the same redacted text and counts, so the
@@ -114,4 +115,15 @@ export function addCounts(into: RedactionCounts, more: RedactionCounts): Redacti
 
 export function totalRedactions(counts: RedactionCounts): number {
   return Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
+}
+
+/**
+ * Audit entries for a redaction: one `redaction` entry per kind of secret with its count (the
+ * evidence an auditor reads), in a fixed order; none when nothing was redacted.
+ */
+export function redactionEntries(runId: string, stage: string | undefined, counts: RedactionCounts): Extract<EntryInput, { kind: 'redaction' }>[] {
+  return (Object.entries(counts) as [SecretKind, number | undefined][])
+    .filter((e): e is [SecretKind, number] => (e[1] ?? 0) > 0)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([kind, count]) => ({ kind: 'redaction' as const, run_id: runId, ...(stage !== undefined ? { stage } : {}), count, rules: [kind] }));
 }

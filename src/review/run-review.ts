@@ -19,7 +19,7 @@ import { changeForChunk, markChunksNotReviewed, planCoverage, type CoveragePlan 
 import { findingSchema, SEVERITIES, type Finding } from './findings.js';
 import { createOctokit, parseRepository, previousReview, publishReview, type GithubTarget, type PublishResult } from './github.js';
 import { BULWARK_STAGE, decide } from './policy.js';
-import { addCounts, totalRedactions, type RedactionCounts } from './redact.js';
+import { addCounts, redactionEntries, type RedactionCounts } from './redact.js';
 import { buildReport, type ReportGate, type ReviewReport } from './report.js';
 import { detectInjection, untrustedTextsOf } from './untrusted.js';
 import { resolveCommit } from './git.js';
@@ -393,12 +393,9 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     const d = v - (inputRedactions[k] ?? 0);
     if (d > 0) outputOnly[k] = d;
   }
-  // one entry per kind, so the log carries the count of each kind of secret kept out of outputs
-  if (totalRedactions(outputOnly) > 0) {
-    await audit.appendMany(
-      (Object.entries(outputOnly) as [string, number][]).sort(([a], [b]) => (a < b ? -1 : 1)).map(([kind, count]) => ({ kind: 'redaction' as const, run_id: runId, stage: 'output', count, rules: [kind] })),
-    );
-  }
+  // the count of each kind of secret kept out of outputs
+  const outputEntries = redactionEntries(runId, 'output', outputOnly);
+  if (outputEntries.length > 0) await audit.appendMany(outputEntries);
   await audit.append({
     kind: 'run_finished',
     run_id: runId,

@@ -210,6 +210,19 @@ describe('LLM gateway', () => {
     assert.ok(red && red.kind === 'redaction' && red.count >= 1);
   });
 
+  it('records one redaction entry per kind of secret, with its count', async () => {
+    const { provider } = await openai([{ type: 'reply', text: 'ok' }]);
+    const audit = new MemoryAudit();
+    const jwt = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+    const content = `aws_access_key_id = AKIAIOSFODNN7EXAMPLE\nsecond = AKIAIOSFODNN7EXAMPL2\ntoken: ${jwt}`;
+    await gateway(provider, audit).complete(ctx('openai'), { ...request, messages: [{ role: 'user', content }] }, new AbortController().signal);
+    const reds = audit.entries.filter((e) => e.kind === 'redaction');
+    assert.ok(reds.length >= 2, JSON.stringify(reds));
+    for (const r of reds) assert.ok(r.kind === 'redaction' && r.rules.length === 1 && r.count >= 1, JSON.stringify(r));
+    const kinds = reds.map((r) => (r.kind === 'redaction' ? r.rules[0] : ''));
+    assert.equal(new Set(kinds).size, kinds.length, 'one entry per kind');
+  });
+
   it('an audit failure fails the call', async () => {
     const { provider } = await openai([{ type: 'reply', text: 'ok' }]);
     const audit = new MemoryAudit();
