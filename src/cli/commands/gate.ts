@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { computeChangeHash, diffHash } from '../../approval/change-hash.js';
+import { changeHashFromRepo } from '../../approval/change-hash.js';
 import { resolveAuditConfigPaths } from '../../audit/config.js';
 import { openAuditLog } from '../../audit/index.js';
 import { loadBulwarkConfig, parseBulwarkConfig, type BulwarkConfig } from '../../config/bulwark-config.js';
@@ -53,8 +53,8 @@ async function recordDecision(result: GateResult, flags: GateFlags, config: Bulw
   const audit = config.audit ? resolveAuditConfigPaths(config.audit, config.dir) : undefined;
   const location = flags.auditDb ?? (process.env.BULWARK_AUDIT_DB || undefined) ?? audit?.db;
   if (!location) return; // no audit log configured: nothing to append to
-  const diff = spawnSync('git', ['-C', repo, 'diff', '--no-color', '--no-ext-diff', '--no-textconv', '--binary', '--full-index', '--no-renames', result.base, result.head], { maxBuffer: 1 << 30 });
-  if (diff.status !== 0) throw new UsageError(`git diff failed in ${repo}`);
+  // result.base is already the merge base, so this is the same diff an approval is bound to
+  const { changeHash } = await changeHashFromRepo(repo, result.base, result.head);
   const log = await openAuditLog({ location, config: audit });
   try {
     await log.append({
@@ -66,7 +66,7 @@ async function recordDecision(result: GateResult, flags: GateFlags, config: Bulw
       paths: result.paths.slice(0, 500).map((p) => p.nodes.map((n) => clip(n, 256))),
       changed_functions: new Set(result.changedFunctions.map((c) => c.id)).size,
       unparsable: result.unparsable.map((u) => clip(`${u.file} (${u.revision}): ${u.reason}`, 4096)),
-      change_hash: computeChangeHash(result.head, diffHash(diff.stdout)),
+      change_hash: changeHash,
     });
   } finally {
     await log.close();
