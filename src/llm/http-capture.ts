@@ -25,12 +25,7 @@ export function capturingFetch(exchange: Exchange): typeof fetch {
         exchange.request = body;
       }
     }
-    let res: Response;
-    try {
-      res = await fetch(input, init);
-    } catch (err) {
-      throw err;
-    }
+    const res = await fetch(input, init);
     exchange.status = res.status;
     exchange.retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
     let text: string;
