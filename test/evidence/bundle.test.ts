@@ -246,5 +246,37 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
       assert.ok(r.problems.some((p) => /previous bundle manifest hash does not match/.test(p)), r.problems.join('; '));
       assert.ok(r.problems.some((p) => /not contiguous/.test(p)), r.problems.join('; '));
     });
+    it('a re-signed bundle from a rewritten log chained to the real previous bundle (same size, other root)', async () => {
+      // The key holder rewrites the first week, exports from the forked log and points the new
+      // bundle at the genuine previous bundle: sizes line up, only the roots tell the fork apart.
+      const forkLog = await openAuditLog({ location: path.join(dir, 'fork.db'), keyFile, origin: 'bank.example/audit', notice: () => undefined });
+      try {
+        await forkLog.appendMany([
+          { kind: 'run_started', run_id: 'r1', command: 'review', repo: 'bank/payments', base: 'main', head: H1, change_hash: CH1, ci_run: 'gh-999', time: '2026-11-10T09:00:00.000Z' },
+          { kind: 'stage_finished', run_id: 'r1', stage: 'style', status: 'ok', duration_ms: 1000, time: '2026-11-10T09:00:02.000Z' },
+          { kind: 'gate_decision', run_id: 'r1', flagged: false, reasons: [], zones: [], change_hash: CH1, time: '2026-11-10T09:00:03.000Z' },
+          { kind: 'run_finished', run_id: 'r1', status: 'pass', exit_code: 0, duration_ms: 3000, time: '2026-11-10T09:00:04.000Z' },
+          { kind: 'deploy', commit: H2, env: 'prod', actor: 'ci', time: '2026-11-17T11:00:00.000Z' },
+        ]);
+        const f46 = path.join(dir, 'fork-w46');
+        const f47 = path.join(dir, 'fork-w47');
+        await exportBundle({ log: forkLog, period: isoWeekPeriod('2026-W46'), outDir: f46, signer: loadSignerKey(keyFile), generatorVersion: '0.1.0' });
+        await exportBundle({ log: forkLog, period: isoWeekPeriod('2026-W47'), outDir: f47, signer: loadSignerKey(keyFile), generatorVersion: '0.1.0', previousDir: f46 });
+        const real46 = JSON.parse(readFileSync(path.join(w46, 'manifest.json'), 'utf8')) as Manifest;
+        const fork46 = JSON.parse(readFileSync(path.join(f46, 'manifest.json'), 'utf8')) as Manifest;
+        assert.equal(fork46.log.end.size, real46.log.end.size);
+        assert.notEqual(fork46.log.end.root, real46.log.end.root);
+        const m = JSON.parse(readFileSync(path.join(f47, 'manifest.json'), 'utf8')) as Manifest;
+        const { signature: _sig, ...body } = m;
+        body.previous = { ...body.previous!, manifest_sha256: sha(w46, 'manifest.json') };
+        writeFileSync(path.join(f47, 'manifest.json'), prettyCanonicalJson({ ...body, signature: signNote(manifestSigningText(body), loadSignerKey(keyFile)) }));
+        assert.equal(verifyBundle({ dir: f47, trustedKeys: trusted }).ok, true);
+        const r = verifyBundle({ dir: f47, trustedKeys: trusted, previousDir: w46 });
+        assert.equal(r.ok, false);
+        assert.ok(r.problems.some((p) => /previous bundle's end root/.test(p)), r.problems.join('; '));
+      } finally {
+        await forkLog.close();
+      }
+    });
   });
 });

@@ -191,6 +191,10 @@ export function verifyBundle(opts: VerifyBundleOptions): BundleReport {
         /* reported by the previous bundle's own verification */
       }
       if (prevBytes && sha256hex(prevBytes) !== link.manifest_sha256) problems.push('the previous bundle manifest hash does not match');
+      // Sizes alone do not chain: a log rewritten after the previous export (and re-signed) has the
+      // same size there but another root. The link must name the previous bundle's signed end root.
+      const prevEndRoot = prev.ok && prevBytes ? previousEndRoot(prevBytes) : undefined;
+      if (prevEndRoot !== undefined && link.end.root !== prevEndRoot) problems.push("the manifest link does not name the previous bundle's end root: the log was rewritten since that bundle");
       if (prev.entries && prev.entries.end !== report.entries?.start) {
         problems.push(`bundles are not contiguous: the previous ends at entry ${prev.entries.end}, this one starts at ${report.entries?.start ?? '?'}`);
       }
@@ -207,6 +211,14 @@ export function verifyBundle(opts: VerifyBundleOptions): BundleReport {
   }
   report.ok = problems.length === 0;
   return report;
+}
+
+function previousEndRoot(manifestBytes: Buffer): string | undefined {
+  try {
+    return (JSON.parse(manifestBytes.toString('utf8')) as Manifest).log.end.root;
+  } catch {
+    return undefined; // unreadable: already reported by the previous bundle's own verification
+  }
 }
 
 /** One line per fact and problem, for the CLI. */
