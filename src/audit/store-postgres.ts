@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { displayLocation } from './locations.js';
 import type {
   EntryQuery,
   LogStore,
@@ -131,20 +132,6 @@ CREATE TRIGGER ${t}_no_truncate BEFORE TRUNCATE ON ${t}
 ).join('\n')}
 `;
 
-/** Strips the password from a connection URL for messages and `location`. */
-export function redactPgUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgres://(unparsable URL)';
-  }
-}
-
-export function isPostgresUrl(location: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(location);
-}
 
 function num(v: unknown): number {
   const n = typeof v === 'number' ? v : Number(v);
@@ -273,7 +260,7 @@ export class PostgresLogStore implements LogStore {
     private readonly pool: pg.Pool,
     url: string,
   ) {
-    this.location = redactPgUrl(url);
+    this.location = displayLocation(url);
   }
 
   static async open(url: string): Promise<PostgresLogStore> {
