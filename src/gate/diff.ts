@@ -1,3 +1,5 @@
+import { unquoteGitPath as unquote } from '../review/diff-parse.js';
+
 /** One file's change between the base and head revisions (rename detection off: a rename is a delete plus an add). */
 export interface FileChange {
   /** Path in the base revision; null when the file was added. */
@@ -13,16 +15,6 @@ export interface FileChange {
   binary: boolean;
 }
 
-const unquote = (p: string): string => {
-  if (!p.startsWith('"')) return p;
-  // git C-quotes unusual paths; JSON parsing handles the common escapes
-  try {
-    return JSON.parse(p) as string;
-  } catch {
-    return p.slice(1, -1);
-  }
-};
-
 /**
  * Parses `git diff --no-renames --no-color -U0` output. Pure: the caller runs git.
  * A pure insertion (`-a,0`) has no base lines; a pure deletion (`+c,0`) has no head lines,
@@ -36,10 +28,12 @@ export function parseUnifiedDiff(text: string): FileChange[] {
     if (line.startsWith('diff --git ')) {
       cur = { oldPath: null, newPath: null, oldLines: [], newLines: [], newAnchors: [], binary: false };
       out.push(cur);
-      const m = /^diff --git (?:"?a\/)(.+?)"? (?:"?b\/)(.+?)"?$/.exec(line);
+      // quoted names keep their quotes here so unquote decodes their escapes (binary and
+      // mode-only changes have no ---/+++ lines to correct them)
+      const m = /^diff --git ("a\/(?:[^"\\]|\\.)*"|a\/.+?) ("b\/(?:[^"\\]|\\.)*"|b\/.+?)$/.exec(line);
       if (m) {
-        cur.oldPath = unquote(m[1]!);
-        cur.newPath = unquote(m[2]!);
+        cur.oldPath = unquote(m[1]!).slice(2);
+        cur.newPath = unquote(m[2]!).slice(2);
       }
       continue;
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { parseUnifiedDiff } from '../../src/gate/diff.js';
+import { FixtureRepo } from './fixture.js';
 import { absoluteModule } from '../../src/gate/python/extract.js';
 import { moduleNameFor } from '../../src/gate/facts.js';
 
@@ -37,6 +38,43 @@ describe('diff parsing and names', () => {
     assert.equal(img!.binary, true);
     assert.equal(img!.oldPath, null);
     assert.equal(img!.newPath, 'img.png');
+  });
+
+  it('reads git-quoted paths (octal UTF-8 bytes, control characters) as the real file names', () => {
+    const text = [
+      'diff --git "a/paiement/caf\\303\\251.py" "b/paiement/caf\\303\\251.py"',
+      '--- "a/paiement/caf\\303\\251.py"',
+      '+++ "b/paiement/caf\\303\\251.py"',
+      '@@ -2 +2 @@',
+      '-a',
+      '+b',
+      'diff --git "a/bell\\a.py" "b/bell\\a.py"',
+      '--- "a/bell\\a.py"',
+      '+++ "b/bell\\a.py"',
+      '@@ -1 +1 @@',
+      '-a',
+      '+b',
+      'diff --git "a/caf\\303\\251.png" "b/caf\\303\\251.png"',
+      'new file mode 100644',
+      'Binary files /dev/null and "b/caf\\303\\251.png" differ',
+    ].join('\n');
+    const [cafe, bell, png] = parseUnifiedDiff(text);
+    assert.equal(png!.newPath, 'café.png');
+    assert.equal(png!.oldPath, null);
+    assert.equal(cafe!.oldPath, 'paiement/café.py');
+    assert.equal(cafe!.newPath, 'paiement/café.py');
+    assert.equal(bell!.newPath, 'bell\u0007.py');
+  });
+
+  describe('a regulated function in a file with a non-ASCII name', () => {
+    const repo = new FixtureRepo({ 'paiement/café.py': 'def settle(x):\n    return x\n' });
+    after(() => repo.remove());
+    it('is flagged when it changes (the quoted diff path maps back to the file)', async () => {
+      const head = repo.branch('cafe', { 'paiement/café.py': 'def settle(x):\n    return x + 1\n' });
+      const r = await repo.gate(head, { roots: ['**.settle'] });
+      assert.equal(r.flagged, true, JSON.stringify(r.reasons));
+      assert.deepEqual(r.changedFiles, ['paiement/café.py']);
+    });
   });
 
   it('names modules like PyCG and resolves relative imports', () => {
