@@ -256,6 +256,14 @@ export async function applyRetention(opts: RetentionOptions): Promise<RetentionR
         if (dryRun) continue;
         if (!existsSync(file)) throw new UsageError(`warm archive ${file} named by the log is missing; not moving it`);
         const data = readFileSync(file);
+        // Checked like a fresh archive: moving a damaged one would record it under a new hash as if intact.
+        let back: Map<string, Buffer>;
+        try {
+          back = unpackArchive(data);
+        } catch (err) {
+          throw new UsageError(`warm archive ${file} is damaged (${(err as Error).message}); not moving it`);
+        }
+        for (const b of blobs) if (!back.has(b)) throw new UsageError(`warm archive ${file} does not hold blob ${b} the log puts there; not moving it`);
         const dest = archivePath(coldName, warmDir, coldDir);
         writeDurable(dest, data);
         await record(blobs, 'cold', coldName, sha256hex(data));

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { brotliCompressSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { openAuditLog, loadVerifierKey, writeKeyPair, type AuditLog } from '../../src/audit/index.js';
 import { entriesOfKind } from '../../src/approval/log-facts.js';
@@ -123,5 +124,36 @@ describe('tiered retention of prompt/response blobs', { timeout: 60_000 }, () =>
     assert.equal(v.problems.length, 1, v.problems.map((p) => p.message).join('; '));
     assert.equal(v.problems[0]!.code, 'blob_missing');
     assert.equal(v.blobs.purged, 3);
+  });
+});
+
+describe('retention refuses to move a damaged warm archive to cold', { timeout: 60_000 }, () => {
+  it('leaves the warm archive in place and records nothing', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-retention-damaged-'));
+    const keyFile = path.join(dir, 'keys', 'audit.key');
+    writeKeyPair(keyFile);
+    const warmDir = path.join(dir, 'warm');
+    const coldDir = path.join(dir, 'cold');
+    const log = await openAuditLog({ location: path.join(dir, 'audit.db'), keyFile, origin: 'bank.example/retention', notice: () => undefined });
+    try {
+      const blob = await log.putBlob('prompt and response of W '.repeat(50));
+      await log.append({
+        kind: 'llm_call', run_id: 'run-W', stage: 's', agent_id: 'a', provider: 'anthropic', model_requested: 'm', model_returned: 'm', params: {},
+        input_hash: 'sha256:' + '1'.repeat(64), output_hash: 'sha256:' + '2'.repeat(64), latency_ms: 1, tokens_in: 1, tokens_out: 1, status: 'ok', error_class: null, blob, time: '2025-01-10T00:00:00.000Z',
+      });
+      await applyRetention({ log, warmDir, coldDir, now: () => new Date('2026-01-01T00:00:00.000Z') });
+      const [warm] = walk(warmDir).filter((f) => f.endsWith('.br'));
+      assert.ok(warm);
+      // A well-formed archive that no longer holds the blob: only reading it back shows the loss.
+      writeFileSync(warm, brotliCompressSync(Buffer.from('')));
+      const before = (await entriesOfKind(log.store, 'retention_move')).length;
+      await assert.rejects(applyRetention({ log, warmDir, coldDir, now: () => new Date('2027-12-20T00:00:00.000Z') }), /warm archive .* does not hold blob/);
+      assert.equal((await entriesOfKind(log.store, 'retention_move')).length, before);
+      assert.ok(existsSync(warm));
+      assert.deepEqual(walk(coldDir), []);
+    } finally {
+      await log.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
