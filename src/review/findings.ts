@@ -35,8 +35,6 @@ export const findingSchema = z
   .refine((f) => f.endLine === undefined || f.endLine >= f.line, { message: 'endLine must be >= line', path: ['endLine'] });
 export type Finding = z.infer<typeof findingSchema>;
 
-export const findingsSchema = z.array(findingSchema);
-
 export function severityRank(s: Severity): number {
   return SEVERITIES.indexOf(s);
 }
@@ -88,13 +86,4 @@ export function fingerprint(finding: Pick<Finding, 'file' | 'category' | 'messag
     h.update('\u0000');
   }
   return 'v1:' + h.digest('hex').slice(0, 32);
-}
-
-/** Parses stage output; throws a one-line error naming the first bad field. */
-export function parseFindings(value: unknown, source: string): Finding[] {
-  const res = findingsSchema.safeParse(value);
-  if (res.success) return res.data;
-  const issue = res.error.issues[0];
-  const where = issue ? issue.path.join('.') : '';
-  throw new Error(`${source}: invalid finding at ${where || '(root)'}: ${issue?.message ?? 'invalid'}`);
 }
