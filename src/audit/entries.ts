@@ -1,4 +1,4 @@
-import canonicalizeModule from 'canonicalize';
+import { canonicalJson } from './canonical-json.js';
 import { z } from 'zod';
 
 /**
@@ -6,9 +6,6 @@ import { z } from 'zod';
  * UTF-8); the Merkle leaf is SHA-256(0x00 ‖ bytes). Every kind is a strict schema: unknown fields
  * are rejected so the log never carries free-form JSON. New kinds are added here by their owners.
  */
-
-// The package is CommonJS (module.exports = fn) while its typings declare an ES default export.
-const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
 
 /** Version of the entry format. Bump when a schema changes incompatibly. */
 export const ENTRY_VERSION = 1 as const;
@@ -267,9 +264,7 @@ export function parseEntry(value: unknown): Entry {
 
 /** RFC 8785 canonical UTF-8 bytes of an entry. */
 export function canonicalBytes(entry: Entry): Uint8Array {
-  const s = canonicalize(entry);
-  if (s === undefined) throw new EntryError('entry cannot be canonicalized');
-  return Buffer.from(s, 'utf8');
+  return Buffer.from(canonicalJson(entry), 'utf8');
 }
 
 /** Parses canonical bytes back to an Entry, rejecting bytes that are not exactly canonical. */
@@ -282,7 +277,7 @@ export function decodeEntry(bytes: Uint8Array): Entry {
     throw new EntryError('entry bytes are not JSON');
   }
   const entry = parseEntry(raw);
-  if (canonicalize(raw) !== s) throw new EntryError('entry bytes are not in RFC 8785 canonical form');
+  if (canonicalJson(raw) !== s) throw new EntryError('entry bytes are not in RFC 8785 canonical form');
   return entry;
 }
 
@@ -330,7 +325,7 @@ export function inspectEntryText(text: string, full: boolean): EntryEnvelope {
   }
   if (full) {
     const entry = parseEntry(raw);
-    if (canonicalize(raw) !== text) throw new EntryError('entry bytes are not in RFC 8785 canonical form');
+    if (canonicalJson(raw) !== text) throw new EntryError('entry bytes are not in RFC 8785 canonical form');
     const refs = blobRefs(entry);
     return {
       columns: queryColumns(entry),

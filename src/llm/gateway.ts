@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
-import canonicalizeModule from 'canonicalize';
+import { canonicalJson } from '../audit/canonical-json.js';
 import type { EntryInput } from '../audit/entries.js';
 import { redactSecrets, redactionEntries, totalRedactions, type RedactionCounts, addCounts } from '../review/redact.js';
 import { classifyFailure } from './http-capture.js';
 import { LlmError, type ChatMessage, type CompletionParams, type CompletionRequest, type CompletionResult, type Exchange, type Provider } from './types.js';
-
-const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
 
 /** The part of the audit log the gateway writes to (engineer A's AuditLog satisfies it). */
 export interface AuditSink {
@@ -48,7 +46,7 @@ export function sha256Ref(data: string | Uint8Array): string {
 
 /** SHA-256 of the RFC 8785 canonical JSON of a request body. */
 export function requestHash(request: unknown): string {
-  return sha256Ref(canonicalize(request) ?? 'null');
+  return sha256Ref(canonicalJson(request));
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -185,13 +183,12 @@ export class LlmGateway {
     const tokensOut = result?.usage.outputTokens ?? 0;
     this.used += tokensIn + tokensOut;
     const sentRequest = exchange.request ?? { provider: provider.kind, params: ctx.params, request };
-    const blobText =
-      canonicalize({
-        provider: provider.kind,
-        request: sentRequest,
-        response: { status: exchange.status ?? null, body: exchange.responseText ?? null },
-        ...(failure ? { error: { class: failure.errorClass, message: failure.message } } : {}),
-      }) ?? '{}';
+    const blobText = canonicalJson({
+      provider: provider.kind,
+      request: sentRequest,
+      response: { status: exchange.status ?? null, body: exchange.responseText ?? null },
+      ...(failure ? { error: { class: failure.errorClass, message: failure.message } } : {}),
+    });
     const entryBase: Omit<Extract<EntryInput, { kind: 'llm_call' }>, 'blob'> = {
       kind: 'llm_call',
       run_id: this.opts.runId,

@@ -12,7 +12,7 @@ import { signNote } from '../../src/audit/note.js';
 import { parseCsv } from '../../src/audit/export/csv.js';
 import { isoWeekPeriod, rangePeriod } from '../../src/audit/export/period.js';
 import { verifyBundle } from '../../src/audit/export/verify-bundle.js';
-import { prettyCanonicalJson } from '../../src/audit/export/canonical-json.js';
+import { prettyCanonicalJson } from '../../src/audit/canonical-json.js';
 import type { VerifierKey } from '../../src/audit/note.js';
 
 const H1 = '1'.repeat(40);

@@ -6,7 +6,7 @@ import { blobRefs, decodeEntry, type Entry } from '../entries.js';
 import type { AuditLog } from '../index.js';
 import { leafHash, rangeRefs, foldRange } from '../merkle.js';
 import { openCheckpoint, signCheckpoint, signNote, verifierKeyOf, type SignerKey } from '../note.js';
-import { canonicalJson, prettyCanonicalJson } from './canonical-json.js';
+import { canonicalJson, prettyCanonicalJson } from '../canonical-json.js';
 import { deriveTables, rowCounts, type IndexedEntry } from './derive.js';
 import { rootFromFrontier } from './merkle-range.js';
 import { periodLabel, type Period } from './period.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { decodeEntry } from '../entries.js';
 import { leafHash, rangeRefs, foldRange, verifyConsistency } from '../merkle.js';
 import { openCheckpoint, openNote, type VerifierKey } from '../note.js';
-import { canonicalJson, prettyCanonicalJson } from './canonical-json.js';
+import { canonicalJson, prettyCanonicalJson } from '../canonical-json.js';
 import { BUNDLE_FORMAT, manifestSigningText, type Manifest, type ManifestBody } from './bundle.js';
 import { changesLayoutOf, DERIVED_FILES, deriveTables, rowCounts, type IndexedEntry } from './derive.js';
 import { rootFromFrontier } from './merkle-range.js';

@@ -6,9 +6,9 @@ import canonicalizeModule from 'canonicalize';
 const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
 
 /**
- * Deterministic JSON for bundle files: RFC 8785 canonical form (sorted keys, fixed number format)
- * so the same content always gives the same bytes. `pretty` re-indents the canonical text for
- * human-read files (manifest, integrity report) while keeping key order and number format.
+ * RFC 8785 canonical JSON (sorted keys, fixed number format): the same value always gives the same
+ * bytes. Used for audit entries, request hashes and evidence bundles. `pretty` re-indents the
+ * canonical text for human-read files (manifest, integrity report) keeping key order and numbers.
  */
 export function canonicalJson(value: unknown): string {
   const s = canonicalize(value);
