@@ -140,7 +140,7 @@ function parsePatch(bytes: Uint8Array, label: string): Change['files'] {
 }
 
 /** Default base when none is given: the remote's default branch, else main/master. */
-async function defaultBase(repoDir: string): Promise<string> {
+export async function defaultBase(repoDir: string): Promise<string> {
   for (const ref of ['origin/HEAD', 'origin/main', 'origin/master', 'main', 'master']) {
     if (await resolveCommit(repoDir, ref)) return ref;
   }

@@ -88,6 +88,20 @@ describe('bulwark gate and bulwark callgraph commands', () => {
     assert.equal(notRepo.code, 3);
   });
 
+  it('without --base uses the same default base as bulwark review (origin/master counts too)', () => {
+    const only = new FixtureRepo(files);
+    try {
+      const head = only.branch('flagged', { 'app/pay.py': edit(files['app/pay.py']!, 'a * 2', 'a * 3') });
+      only.git('update-ref', 'refs/remotes/origin/master', 'main');
+      only.git('branch', '-q', '-m', 'main', 'trunk');
+      const r = bulwark(['gate', '--repo', only.dir, '--head', head, '--no-cache']);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stdout, /app\.pay\.settle/);
+    } finally {
+      only.remove();
+    }
+  });
+
   it('callgraph prints PyCG JSON with builtins and qualified names, skipping git-ignored files', () => {
     repo.write({ '.git/info/exclude': 'build/\n', 'build/copy.py': 'def copy():\n    return 1\n' });
     const r = bulwark(['callgraph', repo.dir, '--no-cache']);

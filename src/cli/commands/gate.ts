@@ -7,6 +7,7 @@ import { openAuditLog } from '../../audit/index.js';
 import { loadBulwarkConfig, parseBulwarkConfig, type BulwarkConfig } from '../../config/bulwark-config.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import { evaluateGate } from '../../gate/index.js';
+import { defaultBase } from '../../review/acquire.js';
 import { renderGateText } from '../../gate/render.js';
 import type { GateResult } from '../../gate/types.js';
 import { register as registerCallgraph } from './callgraph.js';
@@ -26,14 +27,6 @@ interface GateFlags {
 function gitOut(repo: string, args: string[]): { ok: boolean; out: string } {
   const r = spawnSync('git', ['-C', repo, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
   return { ok: r.status === 0, out: r.stdout ?? '' };
-}
-
-/** Without --base: the remote's default branch, else main, else master. */
-function defaultBase(repo: string): string {
-  for (const ref of ['origin/HEAD', 'origin/main', 'main', 'master']) {
-    if (gitOut(repo, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).ok) return ref;
-  }
-  throw new UsageError('no --base given and none of origin/HEAD, origin/main, main, master exists');
 }
 
 /**
@@ -85,7 +78,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .enablePositionalOptions()
     .description('decide whether a change needs human review (exit 0: no, 2: yes) from call paths to regulated code, zones, SQL and payment hosts')
     .option('--repo <dir>', 'git repository', '.')
-    .option('--base <ref>', 'base revision (default: origin/HEAD, origin/main, main or master)')
+    .option('--base <ref>', 'base revision (default: origin/HEAD, origin/main, origin/master, main or master)')
     .option('--head <ref>', 'head revision', 'HEAD')
     .option('--json', 'print the decision as JSON')
     .option('--config <file>', 'bulwark.toml to use (default: bulwark.toml of the base revision)')
@@ -95,7 +88,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .addOption(new Option('--run-id <id>', 'run id recorded with the decision').hideHelp())
     .action(async (flags: GateFlags) => {
       const repo = path.resolve(flags.repo);
-      const base = flags.base ?? defaultBase(repo);
+      const base = flags.base ?? (await defaultBase(repo));
       const baseCommit = gitOut(repo, ['rev-parse', '--verify', '--quiet', `${base}^{commit}`]);
       if (!baseCommit.ok) {
         if (!gitOut(repo, ['rev-parse', '--git-dir']).ok) throw new UsageError(`not a git repository: ${repo}`);
