@@ -15,7 +15,8 @@ import type { CallGraph, Definition, GateLanguage } from './types.js';
 
 type CachedFacts = FileFacts | { error: string };
 
-let typeScriptLoaded = false;
+/** The TypeScript analysis module once a run has needed it (it is large, so it is loaded on demand). */
+let typeScriptAnalysis: typeof import('./ts/analyze.js') | undefined;
 
 const extractors: Record<'python' | 'go' | 'java', (file: string, text: string) => Promise<FileFacts>> = {
   python: extractPython,
@@ -56,7 +57,8 @@ export class GraphCaches {
   }
   /** Writes the packs and releases in-memory parse state that only this run could reuse. */
   save(): void {
-    if (typeScriptLoaded) void import('./ts/analyze.js').then((m) => m.releaseParsedFiles());
+    // before the packs are serialised: the parsed files are the largest thing still held
+    typeScriptAnalysis?.releaseParsedFiles();
     this.facts.save();
     this.tsEdges.save();
     this.tsFacts.save();
@@ -167,9 +169,8 @@ async function addTsPart(g: GraphBuilder, sources: SourceFile[], caches: GraphCa
   else {
     caches.stats.tsAnalyses++;
     // loaded only when needed: the compiler is large and warm runs do not need it
-    const { analyzeTypeScript } = await import('./ts/analyze.js');
-    typeScriptLoaded = true;
-    part = analyzeTypeScript(sources, { facts: caches.tsFacts, edges: caches.tsEdges }, caches.stats);
+    typeScriptAnalysis ??= await import('./ts/analyze.js');
+    part = typeScriptAnalysis.analyzeTypeScript(sources, { facts: caches.tsFacts, edges: caches.tsEdges }, caches.stats);
     caches.tsParts.set(key, part);
   }
   for (const d of part.defs) g.addDef({ ...d });

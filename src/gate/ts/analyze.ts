@@ -4,6 +4,9 @@ import path from 'node:path';
 // for named exports first (about 0.3 s of every run that needs TypeScript)
 import ts = require('typescript');
 import { moduleNameFor } from '../facts.js';
+import { collectGarbage } from './collect-garbage.js';
+import { blankRanges, outlineRanges, validOutline, type OutlineRanges } from './outline.js';
+import { planPrograms } from './program-groups.js';
 import type { Definition, DefinitionKind } from '../types.js';
 
 /** The TypeScript/JavaScript part of a call graph, plain data so it can be cached. */
@@ -39,6 +42,8 @@ export interface TsFileFacts {
   defs: Definition[];
   imports: string[];
   reexports: string[];
+  /** Bodies blanked when the file is only context for another file's analysis (see outline.ts). */
+  outline: OutlineRanges;
   error?: string;
 }
 
@@ -69,7 +74,10 @@ export interface TsAnalysisCache {
 export interface TsAnalysisStats {
   tsFilesWalked: number;
   tsFilesReused: number;
+  /** Files given in full to the programs built (each file to analyse is given in full once). */
   tsProgramFiles?: number;
+  /** Programs built (more than one when the files to analyse exceed the program budget). */
+  tsPrograms?: number;
 }
 
 // Parsed files are shared between the base and head programs of one run (unchanged files parse
@@ -79,7 +87,12 @@ let sourceFileCache = new Map<string, ts.SourceFile>();
 /** Drops the parsed files kept for the next program (a long-lived process calls this after a gate run). */
 export function releaseParsedFiles(): void {
   sourceFileCache = new Map();
+  // after an analysis large enough to be split, collected now, so what the caller does next
+  // (writing the caches) reuses their memory instead of adding to it
+  if (splitSinceRelease) collectGarbage();
+  splitSinceRelease = false;
 }
+let splitSinceRelease = false;
 
 interface FileDefinitions {
   defs: Definition[];
@@ -105,21 +118,42 @@ const options: ts.CompilerOptions = {
   lib: ['lib.es2022.d.ts'],
 };
 
-/** A partial program is used while the files to re-analyse plus their imports stay below this share of the repository. */
-const PARTIAL_SHARE = 0.25;
+/**
+ * Characters of source given in full to one program. The files to analyse are split into groups
+ * of about this size; each group's program holds them in full and every other repository file as
+ * an outline (bodies the checker never needs blanked), so memory stays bounded on large
+ * repositories while every declaration stays visible: results do not depend on the grouping.
+ */
+export const PROGRAM_BUDGET_CHARS = 400_000;
 
-export function analyzeTypeScript(files: { path: string; text: string; hash?: string }[], cache?: TsAnalysisCache, stats?: TsAnalysisStats): TsGraphPart {
+export interface TsAnalysisOptions {
+  /** Overrides {@link PROGRAM_BUDGET_CHARS} (tests force several programs on small repositories). */
+  programBudgetChars?: number;
+}
+
+export function analyzeTypeScript(
+  files: { path: string; text: string; hash?: string }[],
+  cache?: TsAnalysisCache,
+  stats?: TsAnalysisStats,
+  opts: TsAnalysisOptions = {},
+): TsGraphPart {
   const texts = new Map<string, string>();
   const hashes = new Map<string, string>();
   for (const f of files) {
     texts.set(VIRTUAL_ROOT + f.path, f.text);
     hashes.set(VIRTUAL_ROOT + f.path, f.hash ?? createHash('sha1').update(f.text).digest('hex'));
   }
+  const facts = new Map<string, TsFileFacts>();
+  /** Files the current program holds as outlines (every repository file except its roots that has bodies to blank). */
+  let outlined = new Set<string>();
   const usedSourceFiles = new Map<string, ts.SourceFile>();
   const libDir = path.dirname(ts.getDefaultLibFilePath(options));
   const realHost = ts.createCompilerHost(options, true);
+  const resolutionCache = ts.createModuleResolutionCache(VIRTUAL_ROOT, (x) => x, options);
   const host: ts.CompilerHost = {
     ...realHost,
+    // shared by every program of this analysis and the import closures below
+    getModuleResolutionCache: () => resolutionCache,
     getCurrentDirectory: () => VIRTUAL_ROOT,
     fileExists: (f) => (f.startsWith(VIRTUAL_ROOT) ? texts.has(f) : f.startsWith(libDir) && realHost.fileExists(f)),
     readFile: (f) => (f.startsWith(VIRTUAL_ROOT) ? texts.get(f) : f.startsWith(libDir) ? realHost.readFile(f) : undefined),
@@ -127,11 +161,13 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
     directoryExists: (d) => d.startsWith(VIRTUAL_ROOT) || d === VIRTUAL_ROOT.slice(0, -1) || d.startsWith(libDir),
     getDirectories: () => [],
     getSourceFile: (f, lang) => {
-      const key = f.startsWith(VIRTUAL_ROOT) ? `${f}\0${hashes.get(f)}` : f;
+      const outline = outlined.has(f);
+      const key = f.startsWith(VIRTUAL_ROOT) ? `${f}\0${hashes.get(f)}${outline ? '\0outline' : ''}` : f;
       let sf = sourceFileCache.get(key);
       if (!sf) {
-        const t = f.startsWith(VIRTUAL_ROOT) ? texts.get(f) : f.startsWith(libDir) ? realHost.readFile(f) : undefined;
+        let t = f.startsWith(VIRTUAL_ROOT) ? texts.get(f) : f.startsWith(libDir) ? realHost.readFile(f) : undefined;
         if (t === undefined) return undefined;
+        if (outline) t = blankRanges(t, facts.get(f)!.outline);
         sf = ts.createSourceFile(f, t, lang, false);
       }
       usedSourceFiles.set(key, sf);
@@ -143,19 +179,22 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
     jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeInfo,
   };
   const t0 = performance.now();
+  if (process.env.BULWARK_GATE_TIMING) process.stderr.write(`ts: start heap/RSS ${memText(process.memoryUsage())}\n`);
   const all = [...texts.keys()];
   const factsKey = (f: string): string => `${hashes.get(f)}:${f.slice(VIRTUAL_ROOT.length)}`;
 
   // syntax facts of every file: cached by content, else from a parse of the file alone
-  const facts = new Map<string, TsFileFacts>();
-  const unknownFacts: string[] = [];
   for (const f of all) {
     const known = cache?.facts.get(factsKey(f));
     // a malformed entry is ignored like a missing one (a cache is never a source of truth)
-    if (known && Array.isArray(known.defs) && Array.isArray(known.imports) && Array.isArray(known.reexports)) facts.set(f, known);
-    else unknownFacts.push(f);
+    if (known && Array.isArray(known.defs) && Array.isArray(known.imports) && Array.isArray(known.reexports) && validOutline(known.outline, texts.get(f)!)) facts.set(f, known);
+    else {
+      const sf = ts.createSourceFile(f, texts.get(f)!, { languageVersion: ts.ScriptTarget.ES2022, jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeInfo }, false);
+      const fact = factsOfSourceFile(sf, f.slice(VIRTUAL_ROOT.length));
+      facts.set(f, fact);
+      cache?.facts.set(factsKey(f), fact);
+    }
   }
-  const resolutionCache = ts.createModuleResolutionCache(VIRTUAL_ROOT, (x) => x, options);
   const resolved = new Map<string, string | null>();
   const resolveSpec = (spec: string, from: string): string | undefined => {
     const k = `${from}\0${spec}`;
@@ -189,68 +228,43 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
       .digest('hex');
 
   // Which files need the checker: a file whose edges are cached (and whose recorded
-  // dependencies are unchanged) does not. When few do, the program holds only them and their
-  // import closures; otherwise it holds every file (and parses the unknown ones once, there).
+  // dependencies are unchanged) does not.
   const cachedEdges = new Map<string, TsFileEdges>();
   const keys = new Map<string, string>();
   const closures = new Map<string, Set<string>>();
-  const lookUpEdges = (): string[] => {
-    const misses: string[] = [];
-    for (const f of all) {
-      if (!facts.has(f) || facts.get(f)!.error) continue;
-      const deps = importClosure(f);
-      closures.set(f, deps);
-      if (!cache) {
-        misses.push(f);
-        continue;
-      }
-      const key = edgeKey(f, deps);
-      keys.set(f, key);
-      const e = cache.edges.get(key);
-      const wellFormed = e && [e.calls, e.reads, e.byName, e.heritage, e.also].every(Array.isArray);
-      if (wellFormed && e.also.every(([d, h]) => hashes.get(d) === h)) cachedEdges.set(f, e);
-      else misses.push(f);
+  const toWalk: string[] = [];
+  for (const f of all) {
+    if (facts.get(f)!.error) continue;
+    const deps = importClosure(f);
+    closures.set(f, deps);
+    if (!cache) {
+      toWalk.push(f);
+      continue;
     }
-    return misses;
-  };
-  let toWalk: string[] | undefined;
-  let programFiles: string[] = all;
-  const partialLimit = Math.floor(all.length * PARTIAL_SHARE);
-  if (cache && unknownFacts.length <= partialLimit) {
-    for (const f of unknownFacts) facts.set(f, factsOfSourceFile(ts.createSourceFile(f, texts.get(f)!, { languageVersion: ts.ScriptTarget.ES2022, jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeInfo }, false), f.slice(VIRTUAL_ROOT.length)));
-    toWalk = lookUpEdges();
-    const inProgram = new Set<string>();
-    for (const f of toWalk) {
-      inProgram.add(f);
-      for (const d of closures.get(f)!) inProgram.add(d);
-    }
-    if (inProgram.size <= partialLimit) programFiles = [...inProgram];
+    const key = edgeKey(f, deps);
+    keys.set(f, key);
+    const e = cache.edges.get(key);
+    const wellFormed = e && [e.calls, e.reads, e.byName, e.heritage, e.also].every(Array.isArray);
+    if (wellFormed && e.also.every(([d, h]) => hashes.get(d) === h)) cachedEdges.set(f, e);
+    else toWalk.push(f);
   }
-  const partial = programFiles.length < all.length;
-  if (stats) stats.tsProgramFiles = (stats.tsProgramFiles ?? 0) + programFiles.length;
-
-  const program = programFiles.length === 0 ? undefined : ts.createProgram({ rootNames: programFiles, options: { ...options, noResolve: partial }, host });
-  const checker = program?.getTypeChecker();
-  // What the next program of this process may reuse. Without an edge cache the next one is a full
-  // program too (e.g. head after base), so every parsed file is kept. With one, the next is most
-  // likely partial: only the ES library is kept, since holding every bound file would keep the
-  // largest part of this program alive (most of the peak memory) for a few reused files.
-  if (!cache) sourceFileCache = usedSourceFiles;
-  else sourceFileCache = new Map([...usedSourceFiles].filter(([k]) => !k.startsWith(VIRTUAL_ROOT)));
-  const t1 = performance.now();
-  const heap1 = process.env.BULWARK_GATE_TIMING ? process.memoryUsage().heapUsed : 0;
 
   const defs: Definition[] = [];
   const declToId = new Map<ts.Node, string>();
   const idKinds = new Map<string, DefinitionKind>();
   const byShortName = new Map<string, string[]>();
   const unparsable: { file: string; reason: string }[] = [];
-  const ours: { sf: ts.SourceFile; rel: string }[] = [];
-  // class/interface declaration → its members by name (program files only)
+  // class/interface declaration → its members by name (files of the current program)
   const membersOf = new Map<ts.Node, Map<string, string>>();
   const classNodesOf = new Map<ts.SourceFile, ts.Node[]>();
+  let checker: ts.TypeChecker | undefined;
 
-  const addFacts = (fact: TsFileFacts): void => {
+  for (const f of all) {
+    const fact = facts.get(f)!;
+    if (fact.error) {
+      unparsable.push({ file: f.slice(VIRTUAL_ROOT.length), reason: fact.error });
+      continue;
+    }
     for (const d of fact.defs) {
       if (idKinds.has(d.id)) continue;
       idKinds.set(d.id, d.kind);
@@ -262,31 +276,6 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
         l.push(d.id);
       }
     }
-  };
-  const replay = (r: FileDefinitions, sf: ts.SourceFile): void => {
-    for (const [n, id] of r.decls) declToId.set(n, id);
-    for (const [n, m] of r.members) membersOf.set(n, m);
-    classNodesOf.set(sf, r.members.map(([n]) => n));
-  };
-  const programSource = new Map<string, ts.SourceFile>();
-  for (const sf of program?.getSourceFiles() ?? []) {
-    if (!sf.fileName.startsWith(VIRTUAL_ROOT)) continue;
-    programSource.set(sf.fileName, sf);
-    let fact = facts.get(sf.fileName);
-    if (!fact) facts.set(sf.fileName, (fact = factsOfSourceFile(sf, sf.fileName.slice(VIRTUAL_ROOT.length))));
-    if (fact.error) continue;
-    replay(recordDefinitions(sf, sf.fileName.slice(VIRTUAL_ROOT.length)), sf);
-  }
-  for (const f of all) {
-    const fact = facts.get(f)!;
-    if (!cache?.facts.get(factsKey(f))) cache?.facts.set(factsKey(f), fact);
-    if (fact.error) unparsable.push({ file: f.slice(VIRTUAL_ROOT.length), reason: fact.error });
-    else addFacts(fact);
-  }
-  toWalk ??= lookUpEdges();
-  for (const f of toWalk) {
-    const sf = programSource.get(f);
-    if (sf) ours.push({ sf, rel: f.slice(VIRTUAL_ROOT.length) });
   }
 
   // only names some repository definition carries can resolve to one; skip the checker for the rest
@@ -353,11 +342,9 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
     return undefined;
   };
 
-  const t2 = performance.now();
-  const heap2 = process.env.BULWARK_GATE_TIMING ? process.memoryUsage().heapUsed : 0;
-  // pass 2: edges of the files that need the checker; the others come from the cache
+  // edges of the files that need the checker; the others come from the cache
   const walked = new Map<string, TsFileEdges>();
-  for (const { sf, rel } of ours) {
+  const walkFile = (sf: ts.SourceFile, rel: string): void => {
     if (stats) stats.tsFilesWalked++;
     const calls = new Map<string, Set<string>>();
     const reads = new Map<string, Set<string>>();
@@ -413,12 +400,26 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
           resolved++;
         }
       }
-      // unresolved (any, untyped JS, a type declared outside a partial program): every
+      // unresolved (any, untyped JS): every
       // repository function/method of that name, expanded when the graph is assembled
       if (!r.known && resolved === 0 && (isCall || ts.isPropertyAccessExpression(expr))) {
         const name = ts.isPropertyAccessExpression(expr) ? expr.name.text : ts.isIdentifier(expr) ? expr.text : undefined;
         if (name && byShortName.has(name)) edge(byName, from, name);
       }
+    };
+    const recordAccessor = (from: string, access: ts.PropertyAccessExpression): void => {
+      const r = resolveSymbol(access);
+      const accessors = r.decls.filter((d) => ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d));
+      if (accessors.length === 0) return;
+      touch(accessors);
+      try {
+        touch(checker!.getTypeAtLocation(access.expression).getSymbol()?.declarations);
+      } catch {
+        // an unresolvable receiver only means no dependency to record
+      }
+      const out = new Set<string>();
+      for (const d of accessors) idsForDecl(d, out);
+      for (const id of out) if (id !== from) edge(calls, from, id);
     };
     const visit = (node: ts.Node): void => {
       if (ts.isTypeNode(node) && !ts.isExpressionWithTypeArguments(node)) return;
@@ -444,6 +445,9 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
         const isMemberName = p && ts.isPropertyAccessExpression(p) && p.name === node;
         if (knownNames.has(node.text) && !isDeclName && !isMemberName && !(p && (ts.isImportSpecifier(p) || ts.isExportSpecifier(p)))) {
           recordReference(scopeOf(node), node, false);
+        } else if (isMemberName && knownNames.has(node.text)) {
+          // reading or assigning a property runs its getter or setter: a call
+          recordAccessor(scopeOf(node), p);
         }
         return;
       }
@@ -471,7 +475,7 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
     } catch (err) {
       if (!(err instanceof RangeError)) throw err;
       unparsable.push({ file: rel, reason: 'nesting too deep to analyse' });
-      continue;
+      return;
     }
     const closure = closures.get(sf.fileName);
     const also: [string, string][] = [...touched].filter((f) => !closure?.has(f)).sort().map((f) => [f, hashes.get(f)!]);
@@ -482,10 +486,62 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
     }
     const entry: TsFileEdges = { calls: listOf(calls), reads: listOf(reads), byName: listOf(byName), heritage, also };
     walked.set(sf.fileName, entry);
-    // a partial program may leave types unresolved (more by-name edges than a full program
-    // finds); only full-program results are cached, so the cache always holds what a cold run computes
-    if (cache && !partial && keys.has(sf.fileName)) cache.edges.set(keys.get(sf.fileName)!, entry);
+    // every program sees every declaration (in full or as an outline), so this is what a cold run computes
+    if (cache && keys.has(sf.fileName)) cache.edges.set(keys.get(sf.fileName)!, entry);
+  };
+
+  const budget = opts.programBudgetChars ?? PROGRAM_BUDGET_CHARS;
+  const groups = planPrograms(toWalk, (f: string) => texts.get(f)!.length, budget);
+  for (const [i, roots] of groups.entries()) {
+    const tg = performance.now();
+    const rootSet = new Set(roots);
+    outlined = new Set(all.filter((f) => !rootSet.has(f) && facts.get(f)!.outline.length > 0));
+    usedSourceFiles.clear();
+    const program = ts.createProgram({ rootNames: all, options: { ...options, noResolve: true }, host });
+    checker = program.getTypeChecker();
+    declToId.clear();
+    membersOf.clear();
+    classNodesOf.clear();
+    const programSource = new Map<string, ts.SourceFile>();
+    for (const sf of program.getSourceFiles()) {
+      if (!sf.fileName.startsWith(VIRTUAL_ROOT) || facts.get(sf.fileName)?.error) continue;
+      programSource.set(sf.fileName, sf);
+      const r = recordDefinitions(sf, sf.fileName.slice(VIRTUAL_ROOT.length), false);
+      for (const [n, id] of r.decls) declToId.set(n, id);
+      for (const [n, m] of r.members) membersOf.set(n, m);
+      classNodesOf.set(sf, r.members.map(([n]) => n));
+    }
+    const tp = performance.now();
+    const memP = process.env.BULWARK_GATE_TIMING ? process.memoryUsage() : undefined;
+    for (const f of roots) walkFile(programSource.get(f)!, f.slice(VIRTUAL_ROOT.length));
+    if (stats) {
+      stats.tsPrograms = (stats.tsPrograms ?? 0) + 1;
+      stats.tsProgramFiles = (stats.tsProgramFiles ?? 0) + roots.length;
+    }
+    // Kept for the next program of this process (the next group, or head after base): the ES
+    // library and the outlines, which every program needs again. Files held in full are dropped,
+    // since most of the memory of a program is theirs.
+    const fullRoots = new Set(roots.map((f) => `${f}\0${hashes.get(f)}`));
+    sourceFileCache = new Map([...usedSourceFiles].filter(([k]) => !fullRoots.has(k)));
+    // one program is the peak: the previous one is collected before the next (or head's) is built
+    if (groups.length > 1) {
+      splitSinceRelease = true;
+      checker = undefined;
+      declToId.clear();
+      membersOf.clear();
+      classNodesOf.clear();
+      collectGarbage();
+    }
+    if (process.env.BULWARK_GATE_TIMING) {
+      process.stderr.write(
+        `ts: program ${i + 1}/${groups.length} with ${roots.length} of ${all.length} files in full ${Math.round(tp - tg)} ms, edges ${Math.round(performance.now() - tp)} ms; heap/RSS ${memText(memP)} → ${memText(process.memoryUsage())} MiB\n`,
+      );
+    }
   }
+  checker = undefined;
+  declToId.clear();
+  membersOf.clear();
+  classNodesOf.clear();
   if (stats) stats.tsFilesReused += cachedEdges.size;
 
   // assemble: every file's edges, then overrides of called methods and by-name calls over the whole repository
@@ -537,9 +593,7 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
     for (const [from, names] of e.byName) for (const n of names) for (const to of byShortName.get(n) ?? []) edge(allCalls, from, to);
   }
 
-  if (process.env.BULWARK_GATE_TIMING) {
-    process.stderr.write(`ts: ${partial ? 'partial' : 'full'} program of ${programFiles.length} files ${Math.round(t1 - t0)} ms, definitions ${Math.round(t2 - t1)} ms, edges ${Math.round(performance.now() - t2)} ms (${ours.length} walked); heap ${mib(heap1)} / ${mib(heap2)} / ${mib(process.memoryUsage().heapUsed)} MiB\n`);
-  }
+  if (process.env.BULWARK_GATE_TIMING) process.stderr.write(`ts: ${groups.length} programs, ${Math.round(performance.now() - t0)} ms in all\n`);
   return {
     defs,
     calls: listOf(allCalls),
@@ -549,6 +603,7 @@ export function analyzeTypeScript(files: { path: string; text: string; hash?: st
 }
 
 const mib = (bytes: number): number => Math.round(bytes / 1048576);
+const memText = (m: NodeJS.MemoryUsage | undefined): string => (m ? `${mib(m.heapUsed)}/${mib(m.rss)}` : '?');
 const listOf = (m: Map<string, Set<string>>): [string, string[]][] => [...m].map(([k, v]) => [k, [...v]]);
 
 const nameText = (n: ts.PropertyName | ts.BindingName | undefined): string | undefined => {
@@ -568,14 +623,14 @@ function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
   if (diags.length > 0) {
     const d = diags[0]!;
     const line = d.start !== undefined ? sf.getLineAndCharacterOfPosition(d.start).line + 1 : '?';
-    return { defs: [], imports: [], reexports: [], error: `syntax error near line ${line}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}` };
+    return { defs: [], imports: [], reexports: [], outline: [], error: `syntax error near line ${line}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}` };
   }
   let rec: FileDefinitions;
   try {
-    rec = recordDefinitions(sf, rel);
+    rec = recordDefinitions(sf, rel, true);
   } catch (err) {
     if (!(err instanceof RangeError)) throw err;
-    return { defs: [], imports: [], reexports: [], error: 'nesting too deep to analyse' };
+    return { defs: [], imports: [], reexports: [], outline: [], error: 'nesting too deep to analyse' };
   }
   const imports: string[] = [];
   const reexports: string[] = [];
@@ -587,20 +642,25 @@ function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
       imports.push(st.moduleReference.expression.text);
     }
   }
-  return { defs: rec.defs, imports, reexports };
+  return { defs: rec.defs, imports, reexports, outline: outlineRanges(sf) };
 }
 
-/** Definitions of one file with their declaration nodes, recorded once per SourceFile object. */
-function recordDefinitions(sf: ts.SourceFile, rel: string): FileDefinitions {
-  const known = definitionsCache.get(sf);
+/**
+ * Definitions of one file with their declaration nodes. For a file of a program (`forFacts`
+ * false) only the nodes are needed, recorded once per SourceFile object; for the syntax facts
+ * (a parse dropped right after) the definitions with their lines, not memoised, since a WeakMap
+ * entry would keep the parse alive until a full collection.
+ */
+function recordDefinitions(sf: ts.SourceFile, rel: string, forFacts: boolean): FileDefinitions {
+  const known = forFacts ? undefined : definitionsCache.get(sf);
   if (known) return known;
   const rec: FileDefinitions = { defs: [], decls: [], members: [] };
   const addDef = (node: ts.Node, id: string, kind: DefinitionKind, sf: ts.SourceFile, rel: string, span: ts.Node = node): void => {
     rec.decls.push([node, id]);
-    rec.defs.push({ id, kind, file: rel, startLine: lineOf(sf, span.getStart(sf)), endLine: lineOf(sf, span.getEnd()) });
+    if (forFacts) rec.defs.push({ id, kind, file: rel, startLine: lineOf(sf, span.getStart(sf)), endLine: lineOf(sf, span.getEnd()) });
   };
   walkDefinitions(sf, rel, moduleNameFor(rel, 'ts'));
-  definitionsCache.set(sf, rec);
+  if (!forFacts) definitionsCache.set(sf, rec);
   return rec;
 
   function walkDefinitions(sf: ts.SourceFile, rel: string, module: string): void {

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import ts from 'typescript';
+import { collectGarbage } from '../../src/gate/ts/collect-garbage.js';
+import { analyzeTypeScript, type TsAnalysisStats, type TsGraphPart } from '../../src/gate/ts/analyze.js';
+import { blankRanges, outlineRanges, validOutline } from '../../src/gate/ts/outline.js';
+import { planPrograms } from '../../src/gate/ts/program-groups.js';
+
+const lines = (...l: string[]): string => l.join('\n') + '\n';
+
+// Resolutions that need declarations (and one inferred return type) from files other than the one analysed.
+const files: Record<string, string> = {
+  'src/types.ts': lines('export class Svc {', '  run(x: number): number {', '    return x + 1;', '  }', '}'),
+  'src/other.ts': lines('export class Other {', '  run(x: number): number {', '    return x - 1;', '  }', '}'),
+  // no return annotation: the type comes from the body, which an outline keeps
+  'src/factory.ts': lines("import { Svc } from './types.js';", 'export function make() {', '  return new Svc();', '}', 'export const build = (): Svc => {', '  return new Svc();', '};'),
+  'src/caller.ts': lines(
+    "import { make, build } from './factory.js';",
+    'export function calculateInterest(x: number): number {',
+    '  return make().run(x) + build().run(x);',
+    '}',
+  ),
+  'src/api.ts': lines('export interface Api {', '  charge(x: number): number;', '}', 'export abstract class Base {', '  abstract fee(x: number): number;', '  total(x: number): number {', '    return this.fee(x);', '  }', '}'),
+  'src/impl.ts': lines(
+    "import { Api, Base } from './api.js';",
+    'export class Card extends Base implements Api {',
+    '  charge(x: number): number {',
+    '    return this.total(x);',
+    '  }',
+    '  fee(x: number): number {',
+    '    return x / 100;',
+    '  }',
+    '  get rate(): number {',
+    '    return 2;',
+    '  }',
+    '}',
+  ),
+  'src/pay.ts': lines(
+    "import type { Api } from './api.js';",
+    "import { Card } from './impl.js';",
+    'export function processPayment(api: Api, x: number): number {',
+    '  return api.charge(x) + new Card().rate + [x].map(step).length;',
+    '}',
+    'function step(v: number): number {',
+    '  return v;',
+    '}',
+  ),
+  'src/legacy.js': lines('export function settle(obj) {', '  return obj.run(1);', '}'),
+};
+const input = Object.entries(files).map(([p, text]) => ({ path: p, text }));
+
+function edges(part: TsGraphPart): string[] {
+  const out: string[] = [];
+  for (const [from, tos] of part.calls) for (const to of tos) out.push(`${from} > ${to}`);
+  for (const [from, tos] of part.reads) for (const to of tos) out.push(`${from} reads ${to}`);
+  return out.sort();
+}
+
+describe('TypeScript analysis split over several programs', () => {
+  it('gives the same graph with one program per file as with one program for all', () => {
+    const oneStats: TsAnalysisStats = { tsFilesWalked: 0, tsFilesReused: 0 };
+    const one = analyzeTypeScript(input, undefined, oneStats);
+    const splitStats: TsAnalysisStats = { tsFilesWalked: 0, tsFilesReused: 0 };
+    const split = analyzeTypeScript(input, undefined, splitStats, { programBudgetChars: 1 });
+    assert.equal(oneStats.tsPrograms, 1);
+    assert.equal(splitStats.tsPrograms, input.length);
+    assert.equal(splitStats.tsProgramFiles, input.length, 'each file is given in full exactly once');
+    assert.deepEqual(edges(split), edges(one));
+    assert.ok(edges(one).length > 8, 'the fixture resolves something');
+  });
+
+  it('resolves through declarations in files the analysed file does not import, without falling back to names', () => {
+    const g = edges(analyzeTypeScript(input, undefined, undefined, { programBudgetChars: 1 }));
+    // make()'s type is inferred from its body (kept in the outline); build's comes from its annotation
+    assert.ok(g.includes('src.caller.calculateInterest > src.types.Svc.run'), g.join('\n'));
+    assert.ok(!g.includes('src.caller.calculateInterest > src.other.Other.run'), 'a resolved call does not reach a same-named method');
+    assert.ok(g.includes('src.pay.processPayment > src.api.Api.charge'), g.join('\n'));
+    assert.ok(g.includes('src.impl.Card.charge > src.api.Base.total'), g.join('\n'));
+    assert.ok(g.includes('src.pay.processPayment > src.impl.Card.rate'), g.join('\n'));
+    assert.ok(g.includes('src.pay.processPayment > src.pay.step'), 'a callback');
+    // untyped JavaScript cannot be resolved: every `run`
+    assert.ok(g.includes('src.legacy.settle > src.other.Other.run') && g.includes('src.legacy.settle > src.types.Svc.run'), g.join('\n'));
+  });
+});
+
+describe('outlines', () => {
+  const parse = (name: string, text: string): ts.SourceFile => ts.createSourceFile(name, text, ts.ScriptTarget.ES2022, false);
+  const text = lines(
+    'export function annotated(x: number): number {',
+    '  const s = "}";',
+    '  return x;',
+    '}',
+    'export function inferred(x: number) {',
+    '  function inner(): number {',
+    '    return 1;',
+    '  }',
+    '  return x + inner();',
+    '}',
+    'export class C {',
+    '  constructor(public n: number) {',
+    '    this.n = n;',
+    '  }',
+    '  set v(x: number) {',
+    '    this.n = x;',
+    '  }',
+    '  m(): string {',
+    '    return `a${1}`;',
+    '  }',
+    '}',
+  );
+
+  it('blanks bodies whose type the declaration states, and keeps the rest, lines included', () => {
+    const ranges = outlineRanges(parse('/r/a.ts', text));
+    const out = blankRanges(text, ranges);
+    assert.equal(out.length, text.length);
+    assert.deepEqual(out.split('\n').map((l) => l.trim() === ''), text.split('\n').map((l, i) => l.trim() === '' || [1, 2, 6, 15, 18].includes(i)));
+    assert.ok(out.includes('return x + inner();'), 'an unannotated body is kept');
+    assert.ok(!out.includes('return 1;'), 'an annotated function nested in a kept body is blanked');
+    assert.ok(out.includes('this.n = n;'), 'constructors are kept');
+    assert.ok(!out.includes('return x;') && !out.includes('`a${1}`'), out);
+    assert.equal(parse('/r/a.ts', out).statements.length, 3);
+    assert.equal((parse('/r/a.ts', out) as unknown as { parseDiagnostics: unknown[] }).parseDiagnostics.length, 0);
+  });
+
+  it('never outlines JavaScript, whose types come from bodies', () => {
+    assert.deepEqual(outlineRanges(parse('/r/a.js', 'export function f() {\n  return 1;\n}\n')), []);
+  });
+
+  it('rejects ranges from a damaged cache', () => {
+    const ranges = outlineRanges(parse('/r/a.ts', text));
+    assert.ok(validOutline(ranges, text));
+    assert.ok(!validOutline([[ranges[0]![0] - 1, ranges[0]![1]]], text), 'not just inside a brace');
+    assert.ok(!validOutline([ranges[1], ranges[0]], text), 'out of order');
+    assert.ok(!validOutline([[0, text.length + 5]], text), 'past the end');
+    assert.ok(!validOutline([['1', 2]], text));
+    assert.ok(!validOutline('x', text));
+  });
+});
+
+describe('program planning', () => {
+  it('groups files in order into as few even groups as the budget allows', () => {
+    const size = (f: string): number => Number(f.slice(1));
+    assert.deepEqual(planPrograms(['a4', 'b4', 'c4', 'd4', 'e4'], size, 100), [['a4', 'b4', 'c4', 'd4', 'e4']]);
+    assert.deepEqual(planPrograms(['a4', 'b4', 'c4', 'd4', 'e4'], size, 12), [['a4', 'b4', 'c4'], ['d4', 'e4']]);
+    assert.deepEqual(planPrograms(['a50', 'b1', 'c1'], size, 10), [['a50'], ['b1', 'c1']]);
+    assert.deepEqual(planPrograms([], size, 10), []);
+  });
+
+  it('collects garbage without the --expose-gc flag', () => {
+    assert.equal(typeof (globalThis as { gc?: unknown }).gc, 'undefined');
+    collectGarbage();
+    collectGarbage();
+  });
+});
