@@ -99,6 +99,9 @@ export async function loadBaseConfig(opts: { repoDir: string; rev: string | null
       // missing files surface here as the loader's one-line error naming base:path
       topology = loadTopology(config.topologyFile);
     }
+    // the keys that approvals of a flagged change are verified with come from the base too
+    const signers = config.approvals?.allowed_signers;
+    if (typeof signers === 'string' && !path.isAbsolute(signers)) await put(path.posix.normalize(signers.split(path.sep).join('/')));
     return {
       config,
       review: config.review ?? defaultReviewConfig(),

@@ -56,49 +56,16 @@ function statusStateFor(exitCode: number): 'success' | 'failure' | 'error' {
   return 'error';
 }
 
-/** Identifies "this head SHA reviewed with this configuration" on the check run / status. */
+/**
+ * Says on the check run / status which configuration reviewed the head and what it decided, for
+ * people reading GitHub. Bulwark never reads it back: anyone with `checks`/`statuses` permission
+ * could write one (a re-run takes the earlier verdict from the audit log instead).
+ */
 export function runKey(configHash: string, exitCode: number): string {
   return `bulwark:${configHash.slice(0, 32)}:exit=${exitCode}`;
 }
-const RUN_KEY_RE = /bulwark:([0-9a-f]{1,32}):exit=([0-5])/;
-
 function httpStatus(err: unknown): number | undefined {
   return typeof err === 'object' && err !== null && 'status' in err ? Number((err as { status: unknown }).status) : undefined;
-}
-
-/**
- * When this head SHA was already reviewed with this configuration, returns the exit code that
- * review decided (so a skipped run reports the same verdict, never a silent pass). An "approval
- * required" review followed by the approval check `bulwark approve` publishes (a newer successful
- * `bulwark` run without a review key) counts as approved: re-running must not undo the approval.
- */
-export async function previousReview(octokit: Octokit, t: GithubTarget, configHash: string): Promise<{ exitCode: number; via: 'check-run' | 'status' | 'approval' } | null> {
-  const want = configHash.slice(0, 32);
-  try {
-    const { data } = await octokit.rest.checks.listForRef({ owner: t.owner, repo: t.repo, ref: t.headSha, check_name: CHECK_NAME, filter: 'all', per_page: 100 });
-    const runs = data.check_runs.filter((r) => r.name === CHECK_NAME && r.status === 'completed').sort((a, b) => b.id - a.id);
-    const mineAt = runs.findIndex((r) => RUN_KEY_RE.exec(r.external_id ?? '')?.[1] === want);
-    if (mineAt >= 0) {
-      const exitCode = Number(RUN_KEY_RE.exec(runs[mineAt]!.external_id ?? '')![2]);
-      const approvedLater = runs.slice(0, mineAt).some((r) => r.conclusion === 'success' && !RUN_KEY_RE.test(r.external_id ?? ''));
-      if (exitCode === 2 && approvedLater) return { exitCode: 0, via: 'approval' };
-      return { exitCode, via: 'check-run' };
-    }
-  } catch (err) {
-    if (httpStatus(err) !== 403 && httpStatus(err) !== 404) throw err;
-  }
-  const statuses = await octokit.paginate(octokit.rest.repos.listCommitStatusesForRef, { owner: t.owner, repo: t.repo, ref: t.headSha, per_page: 100 });
-  // statuses come newest first
-  const ours = statuses.filter((s) => s.context === CHECK_NAME);
-  const mineAt = ours.findIndex((s) => {
-    const m = RUN_KEY_RE.exec(s.description ?? '');
-    return m !== null && m[1]!.length >= 12 && m[1] === want.slice(0, m[1]!.length);
-  });
-  if (mineAt < 0) return null;
-  const exitCode = Number(RUN_KEY_RE.exec(ours[mineAt]!.description ?? '')![2]);
-  const approvedLater = ours.slice(0, mineAt).some((s) => s.state === 'success' && !RUN_KEY_RE.test(s.description ?? ''));
-  if (exitCode === 2 && approvedLater) return { exitCode: 0, via: 'approval' };
-  return { exitCode, via: 'status' };
 }
 
 export interface PublishResult {

@@ -17,7 +17,8 @@ import type { Change, ChangedFile } from './change.js';
 import { reviewConfigSchema, type ReviewConfig } from './config.js';
 import { changeForChunk, markChunksNotReviewed, planCoverage, type CoveragePlan } from './coverage.js';
 import { findingSchema, SEVERITIES, type Finding } from './findings.js';
-import { createOctokit, parseRepository, previousReview, publishReview, type GithubTarget, type PublishResult } from './github.js';
+import { createOctokit, parseRepository, publishReview, type GithubTarget, type PublishResult } from './github.js';
+import { previousRunInLog } from './previous-run.js';
 import { BULWARK_STAGE, decide } from './policy.js';
 import { addCounts, redactionEntries, type RedactionCounts } from './redact.js';
 import { buildReport, type ReportGate, type ReviewReport } from './report.js';
@@ -175,25 +176,6 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
       }
       target = { ...owner, pullNumber: change.pr?.provider === 'github' ? change.pr.number : null, headSha: change.headSha };
       octokit = createOctokit(token, opts.env.GITHUB_API_URL || review.github.api_url);
-      if (!opts.force) {
-        const prev = await previousReview(octokit, target, configHash).catch((err: unknown) => {
-          throw new InternalError(`GitHub: cannot read previous checks of ${target!.headSha.slice(0, 12)}: ${(err as Error).message}`);
-        });
-        if (prev) {
-          return {
-            exitCode: prev.exitCode,
-            report: null,
-            change,
-            skipped: {
-              ...prev,
-              message:
-                prev.via === 'approval'
-                  ? `head ${change.headSha.slice(0, 12)} was reviewed with this configuration and its approval check is green (exit 0); use --force to review again`
-                  : `head ${change.headSha.slice(0, 12)} was already reviewed with this configuration (${prev.via}, exit ${prev.exitCode}); use --force to review again`,
-            },
-          };
-        }
-      }
     }
 
     const providers = await resolveProviders({ config: base.config.provider, configDir: repoDir, env: opts.env });
@@ -204,6 +186,27 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
     const audit = await openAuditLog({ ...(opts.auditDb ? { location: opts.auditDb } : {}), ...(auditConfig ? { config: auditConfig } : {}) });
     const runId = newRunId();
     try {
+      // A re-run on the same head (e.g. after an approval) repeats the recorded verdict instead of
+      // calling the models again; only the audit log is believed, never a GitHub check or status.
+      if (opts.github && !opts.force && isGit && change.baseSha && change.headSha) {
+        const { changeHash } = await changeHashFromRepo(repoDir, change.baseSha, change.headSha);
+        const prev = await previousRunInLog(audit.store, { head: change.headSha, changeHash, configHash }, { gate: base.config.gate, approvals: base.config.approvals, configDir: base.config.dir });
+        if (prev) {
+          const head = change.headSha.slice(0, 12);
+          return {
+            exitCode: prev.exitCode,
+            report: null,
+            change,
+            skipped: {
+              ...prev,
+              message:
+                prev.via === 'approval'
+                  ? `head ${head} was reviewed with this configuration (run ${prev.runId}) and the audit log holds the approvals it required (exit 0); use --force to review again`
+                  : `head ${head} was already reviewed with this configuration (run ${prev.runId} in the audit log, exit ${prev.exitCode}); use --force to review again`,
+            },
+          };
+        }
+      }
       const auditFiles = auditStoreFiles(audit.location, auditConfig);
       return await reviewWithAudit({ opts, change, review, topology, configHash, base, audit, auditFiles, runId, providers, octokit, target, started, repoDir, isGit });
     } catch (err) {

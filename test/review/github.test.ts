@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { defaultReviewConfig } from '../../src/review/config.js';
 import { planCoverage } from '../../src/review/coverage.js';
-import { createOctokit, previousReview, publishReview, type GithubTarget } from '../../src/review/github.js';
+import { createOctokit, publishReview, type GithubTarget } from '../../src/review/github.js';
 import { decide } from '../../src/review/policy.js';
 import { SUMMARY_MARKER } from '../../src/review/render-markdown.js';
 import { buildReport } from '../../src/review/report.js';
@@ -113,43 +113,16 @@ describe('GitHub publishing against a fake REST server', () => {
     assert.equal(status.state, 'failure');
     assert.ok(status.description!.length <= 140);
     assert.match(status.description!, /^approval required/);
-    const prev = await previousReview(octokit, target, CONFIG_HASH);
-    assert.deepEqual(prev, { exitCode: 2, via: 'status' });
-  });
-
-  it('finds a previous review of the same head SHA and config hash, not of another config', async () => {
-    const octokit = createOctokit('t', gh.url);
-    assert.equal(await previousReview(octokit, target, CONFIG_HASH), null);
-    const { change, report } = reviewOf([finding()]);
-    await publishReview(octokit, target, report, change, { config: config.github, configHash: CONFIG_HASH });
-    assert.deepEqual(await previousReview(octokit, target, CONFIG_HASH), { exitCode: 1, via: 'check-run' });
-    assert.equal(await previousReview(octokit, target, 'f'.repeat(64)), null);
-    assert.equal(await previousReview(octokit, { ...target, headSha: 'd'.repeat(40) }, CONFIG_HASH), null);
   });
 
   it('gives up on a GitHub API that never answers instead of hanging the check', async () => {
     const hung = await new FakeGithub({ hang: true }).start();
     try {
       const octokit = createOctokit('t', hung.url, 300);
-      await assert.rejects(previousReview(octokit, target, CONFIG_HASH), /abort|timeout/i);
+      const { change, report } = reviewOf([]);
+      await assert.rejects(publishReview(octokit, target, report, change, { config: config.github, configHash: CONFIG_HASH }), /abort|timeout/i);
     } finally {
       await hung.close();
     }
-  });
-
-  it('treats a later approval check on an approval-required head as approved, and a keyless failure as nothing', async () => {
-    const octokit = createOctokit('t', gh.url);
-    const { change, report } = reviewOf([], true);
-    await publishReview(octokit, target, report, change, { config: config.github, configHash: CONFIG_HASH });
-    assert.deepEqual(await previousReview(octokit, target, CONFIG_HASH), { exitCode: 2, via: 'check-run' });
-    // what `bulwark approve` publishes once the signed approvals are in the log
-    await octokit.rest.checks.create({ owner: 'acme', repo: 'pay', name: 'bulwark', head_sha: HEAD, status: 'completed', conclusion: 'success', output: { title: 'Approved', summary: 'ok' } });
-    assert.deepEqual(await previousReview(octokit, target, CONFIG_HASH), { exitCode: 0, via: 'approval' });
-    // an approval never turns blocking findings into a pass
-    const blocking = reviewOf([finding()]);
-    const other = { ...target, headSha: 'e'.repeat(40) };
-    await publishReview(octokit, other, blocking.report, blocking.change, { config: config.github, configHash: CONFIG_HASH });
-    await octokit.rest.checks.create({ owner: 'acme', repo: 'pay', name: 'bulwark', head_sha: other.headSha, status: 'completed', conclusion: 'success', output: { title: 'Approved', summary: 'ok' } });
-    assert.deepEqual(await previousReview(octokit, other, CONFIG_HASH), { exitCode: 1, via: 'check-run' });
   });
 });

@@ -199,9 +199,22 @@ describe('bulwark review (CLI, end to end)', () => {
     assert.equal(llm.requests.length, modelCalls, 'no model calls for an already-reviewed head');
     assert.equal(gh.writes().length, 3);
 
+    // a green `bulwark` check anyone with checks:write could post is no record: with an audit
+    // log that never saw this head reviewed, the review runs again
+    await fetch(`${gh.url}/repos/acme/pay/check-runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'token ghs_other' },
+      body: JSON.stringify({ name: 'bulwark', head_sha: headSha, status: 'completed', conclusion: 'success', external_id: `bulwark:${'0'.repeat(32)}:exit=0`, output: { title: 'ok', summary: 'ok' } }),
+    });
+    const fresh = await runCli([...args.slice(0, -1), path.join(tmp, 'audit-2b.db')], ghEnv);
+    assert.equal(fresh.code, 1, fresh.stderr);
+    assert.doesNotMatch(fresh.stderr, /already reviewed/);
+    assert.ok(llm.requests.length > modelCalls, 'the models were called again');
+    const published = gh.writes().length;
+
     const forced = await runCli([...args, '--force'], ghEnv);
     assert.equal(forced.code, 1, forced.stderr);
-    const after = gh.writes().map((w) => `${w.method} ${w.path}`).slice(3);
+    const after = gh.writes().map((w) => `${w.method} ${w.path}`).slice(published);
     assert.equal(after[0], `PATCH /repos/acme/pay/issues/comments/${gh.issueComments.get(7)![0]!.id}`, 'sticky comment edited in place');
     assert.ok(!after.includes('POST /repos/acme/pay/pulls/7/reviews'), 'inline findings are not repeated');
     assert.equal(after[after.length - 1], 'POST /repos/acme/pay/check-runs');

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { approvalPayload, approveChange } from '../../src/approval/approve.js';
+import { sshSign } from '../../src/approval/ssh-signature.js';
+import { previousRunInLog } from '../../src/review/previous-run.js';
+import { makeApprovalFixture, type ApprovalFixture } from '../approval/fixture.js';
+
+const CONFIG = 'c'.repeat(64);
+
+describe('the verdict of an earlier review comes from the audit log only', { timeout: 60_000 }, () => {
+  let fx: ApprovalFixture;
+  let policy: Parameters<typeof previousRunInLog>[2];
+  beforeEach(async () => {
+    fx = await makeApprovalFixture();
+    // allowed_signers relative to the folder of bulwark.toml, as in the config file
+    policy = { gate: undefined, approvals: { allowed_signers: path.basename(fx.allowedSigners), required: 1, zone_required: {}, groups: {}, github_users: {} }, configDir: path.dirname(fx.allowedSigners) };
+  });
+  afterEach(async () => fx.cleanup());
+
+  const query = (): Parameters<typeof previousRunInLog>[1] => ({ head: fx.head, changeHash: fx.changeHash, configHash: CONFIG });
+  const review = async (runId: string, exit: number, opts: { config?: string; head?: string; flagged?: boolean } = {}): Promise<void> => {
+    await fx.log.append({ kind: 'run_started', run_id: runId, command: 'review', repo: fx.repo.dir, base: fx.base, head: opts.head ?? fx.head, change_hash: fx.changeHash, config_hash: `sha256:${opts.config ?? CONFIG}` });
+    if (opts.flagged !== undefined) await fx.log.append({ kind: 'gate_decision', run_id: runId, flagged: opts.flagged, reasons: ['test'], zones: ['lending'], change_hash: fx.changeHash });
+    const status = exit === 0 ? 'pass' : exit === 1 ? 'blocking' : exit === 2 ? 'approval_required' : 'error';
+    await fx.log.append({ kind: 'run_finished', run_id: runId, status, exit_code: exit, duration_ms: 10 });
+  };
+
+  it('finds nothing for a change the log never saw reviewed under this configuration', async () => {
+    assert.equal(await previousRunInLog(fx.log.store, query(), policy), null);
+    await review('other-config', 0, { config: 'd'.repeat(64) });
+    await review('other-head', 0, { head: 'e'.repeat(40) });
+    await review('failed', 5);
+    assert.equal(await previousRunInLog(fx.log.store, query(), policy), null, 'another configuration, another head, or an error');
+  });
+
+  it('repeats the latest finished verdict', async () => {
+    await review('r1', 0);
+    await review('r2', 1);
+    await review('r3', 5);
+    assert.deepEqual(await previousRunInLog(fx.log.store, query(), policy), { runId: 'r2', exitCode: 1, via: 'audit-log' });
+  });
+
+  it('turns "approval required" into 0 only once a signed approval from a trusted key is in the log', async () => {
+    await review('flagged', 2, { flagged: true });
+    assert.deepEqual(await previousRunInLog(fx.log.store, query(), policy), { runId: 'flagged', exitCode: 2, via: 'audit-log' });
+
+    // signed by a key the allowed-signers file does not list: not counted
+    const time = '2026-11-16T12:00:00.000Z';
+    const forged = await sshSign(fx.keys.mallory, approvalPayload({ run_id: 'flagged', reviewer: 'alice@bank.example', change_hash: fx.changeHash, decision: 'approve', method: 'cli', time }));
+    await fx.log.append({ kind: 'approval', run_id: 'flagged', reviewer: 'alice@bank.example', change_hash: fx.changeHash, decision: 'approve', method: 'cli', signature: forged, time });
+    assert.equal((await previousRunInLog(fx.log.store, query(), policy))?.exitCode, 2);
+    // without the allowed-signers file nothing signed can be checked: still 2
+    await approveChange({ log: fx.log, runId: 'flagged', reviewer: 'alice@bank.example', keyFile: fx.keys.alice, allowedSignersFile: fx.allowedSigners, repoDir: fx.repo.dir });
+    assert.equal((await previousRunInLog(fx.log.store, query(), { ...policy, approvals: undefined }))?.exitCode, 2);
+
+    assert.deepEqual(await previousRunInLog(fx.log.store, query(), policy), { runId: 'flagged', exitCode: 0, via: 'approval' });
+  });
+
+  it('never lets an approval turn blocking findings into a pass', async () => {
+    await review('blocking', 1, { flagged: true });
+    await approveChange({ log: fx.log, runId: 'blocking', reviewer: 'alice@bank.example', keyFile: fx.keys.alice, allowedSignersFile: fx.allowedSigners, repoDir: fx.repo.dir });
+    assert.equal((await previousRunInLog(fx.log.store, query(), policy))?.exitCode, 1);
+  });
+});
