@@ -2,13 +2,16 @@ import { Octokit } from '@octokit/rest';
 import type { AuditLog } from '../audit/index.js';
 import { UsageError } from '../errors.js';
 import { CHECK_NAME } from '../review/github.js';
-import type { ApprovalEntry } from './approve.js';
+import { isAuthor, type ApprovalEntry } from './approve.js';
 import { entriesOfKind, runFacts } from './log-facts.js';
 
 /**
  * Imports GitHub pull-request reviews as approvals with method `github`. Only reviews in state
- * APPROVED (or CHANGES_REQUESTED → reject) on exactly the head commit the run reviewed count; the
- * PR author's own reviews are refused. GitHub's record is the evidence, so `signature` holds the
+ * APPROVED (or CHANGES_REQUESTED → reject) on exactly the head commit the run reviewed count.
+ * Reviews by anyone who wrote the change are refused: the PR author, every GitHub user GitHub
+ * links to a commit of the PR as author or committer (its own `web-flow` committer aside), and a
+ * login whose `[approvals] github_users` principal is an author email or name of a commit in the
+ * checkout's base..head. GitHub's record is the evidence, so `signature` holds the
  * review's identity (id, commit, URL) rather than a cryptographic signature, and `source_ref` its
  * URL; importing twice adds nothing.
  */
@@ -21,6 +24,10 @@ export interface ImportGithubOptions {
   token?: string;
   /** REST API base URL (GitHub Enterprise, or a fake server in tests). */
   apiUrl?: string;
+  /** `[approvals] github_users`: login → principal. */
+  githubUsers?: Record<string, string>;
+  /** Author identities of the change's commits (see `changeAuthors`); asked only when a reviewer's login maps to a principal. */
+  changeAuthors?: (base: string, head: string) => Promise<Set<string>>;
 }
 
 export interface ImportGithubResult {
@@ -48,6 +55,20 @@ export async function importGithubApprovals(opts: ImportGithubOptions): Promise<
   if (pr.head.sha !== head) throw new UsageError(`${opts.repository}#${opts.pull} head is ${pr.head.sha}, run ${opts.runId} reviewed ${head}`);
   const author = pr.user?.login?.toLowerCase();
   const reviews = await octokit.paginate(octokit.rest.pulls.listReviews, { owner, repo, pull_number: opts.pull, per_page: 100 });
+  // GitHub's own committer for web edits, merges and "Update branch" is not a person of the change
+  const writers = new Set<string>();
+  for (const c of await octokit.paginate(octokit.rest.pulls.listCommits, { owner, repo, pull_number: opts.pull, per_page: 100 })) {
+    for (const u of [c.author?.login, c.committer?.login]) if (u && u !== 'web-flow') writers.add(u.toLowerCase());
+  }
+  let gitAuthors: Set<string> | undefined;
+  const principalIsAuthor = async (login: string): Promise<boolean> => {
+    const principal = opts.githubUsers?.[login];
+    if (!principal) return false;
+    const base = facts.started?.entry.base;
+    if (!opts.changeAuthors || !base) throw new UsageError(`cannot check whether ${principal} (GitHub ${login}) wrote the change: run ${opts.runId} recorded no base commit or no checkout was given`);
+    gitAuthors ??= await opts.changeAuthors(base, head);
+    return isAuthor(principal, gitAuthors);
+  };
 
   const known = new Set((await entriesOfKind(opts.log.store, 'approval')).map((a) => a.entry.source_ref).filter((x): x is string => !!x));
   const imported: ApprovalEntry[] = [];
@@ -64,6 +85,14 @@ export async function importGithubApprovals(opts: ImportGithubOptions): Promise<
     }
     if (author !== undefined && login.toLowerCase() === author) {
       skipped.push({ login, reason: 'the reviewer is the pull request author' });
+      continue;
+    }
+    if (writers.has(login.toLowerCase())) {
+      skipped.push({ login, reason: 'the reviewer authored or committed a commit of the pull request' });
+      continue;
+    }
+    if (await principalIsAuthor(login)) {
+      skipped.push({ login, reason: `the reviewer's principal ${opts.githubUsers![login]} authored a commit of the change` });
       continue;
     }
     const ref = r.html_url || `${opts.repository}#${opts.pull}/reviews/${r.id}`;

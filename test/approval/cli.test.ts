@@ -112,7 +112,7 @@ describe('bulwark approve / gate status / trailers / incident (CLI)', { timeout:
     assert.equal(unknown.code, 3);
   });
 
-  it('imports GitHub PR approvals (method github) from the REST API, refusing the PR author and stale commits', async () => {
+  it('imports GitHub PR approvals (method github) from the REST API, refusing the PR author, the commit authors and stale commits', async () => {
     const requests: string[] = [];
     const posted: { url: string; body: Record<string, unknown> }[] = [];
     const server: Server = createServer(async (req, res) => {
@@ -129,6 +129,14 @@ describe('bulwark approve / gate status / trailers / incident (CLI)', { timeout:
       }
       if (req.url === '/repos/bank/payments/pulls/7') {
         res.end(JSON.stringify({ number: 7, head: { sha: fx.head }, user: { login: 'dev-author' } }));
+      } else if (req.url?.startsWith('/repos/bank/payments/pulls/7/commits')) {
+        res.end(
+          JSON.stringify([
+            // "Update branch": the clicking user authors the merge, GitHub's web-flow commits it
+            { sha: fx.head, author: { login: 'dev-author' }, committer: { login: 'web-flow' } },
+            { sha: fx.head, author: null, committer: { login: 'octo-carol' } },
+          ]),
+        );
       } else if (req.url?.startsWith('/repos/bank/payments/pulls/7/reviews')) {
         res.end(
           JSON.stringify([
@@ -136,6 +144,8 @@ describe('bulwark approve / gate status / trailers / incident (CLI)', { timeout:
             { id: 2, user: { login: 'dev-author' }, state: 'APPROVED', commit_id: fx.head, submitted_at: '2026-11-16T12:01:00Z', html_url: 'https://github.example/r2' },
             { id: 3, user: { login: 'octo-bob' }, state: 'APPROVED', commit_id: fx.base, submitted_at: '2026-11-16T12:02:00Z', html_url: 'https://github.example/r3' },
             { id: 4, user: { login: 'octo-carol' }, state: 'COMMENTED', commit_id: fx.head, submitted_at: '2026-11-16T12:03:00Z', html_url: 'https://github.example/r4' },
+            { id: 5, user: { login: 'octo-carol' }, state: 'APPROVED', commit_id: fx.head, submitted_at: '2026-11-16T12:04:00Z', html_url: 'https://github.example/r5' },
+            { id: 6, user: { login: 'octo-author' }, state: 'APPROVED', commit_id: fx.head, submitted_at: '2026-11-16T12:05:00Z', html_url: 'https://github.example/r6' },
           ]),
         );
       } else {
@@ -146,12 +156,15 @@ describe('bulwark approve / gate status / trailers / incident (CLI)', { timeout:
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const args = ['approve', '--run', fx.runId, '--github-repo', 'bank/payments', '--pr', '7', '--api-url', apiUrl, ...common()];
+      writeFileSync(config, readFileSync(config, 'utf8').replace('octo-alice = "alice@bank.example"', 'octo-alice = "alice@bank.example"\nocto-author = "author@example.test"'));
+      const args = ['approve', '--run', fx.runId, '--github-repo', 'bank/payments', '--pr', '7', '--api-url', apiUrl, '--repo', fx.repo.dir, ...common()];
       const r = await bulwark(args, { GITHUB_TOKEN: 'ghp_test_token' });
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /imported approve by github:octo-alice/);
       assert.match(r.stdout, /skipped review by dev-author: the reviewer is the pull request author/);
       assert.match(r.stdout, /skipped review by octo-bob: review is on [0-9a-f]{40}, not the reviewed head/);
+      assert.match(r.stdout, /skipped review by octo-carol: the reviewer authored or committed a commit of the pull request/);
+      assert.match(r.stdout, /skipped review by octo-author: the reviewer's principal author@example.test authored a commit of the change/);
       assert.ok(requests.every((q) => q.endsWith('auth=token ghp_test_token')), requests.join('\n'));
       assert.doesNotMatch(r.stdout + r.stderr, /ghp_test_token/);
       const again = await bulwark(args, { GITHUB_TOKEN: 'ghp_test_token' });

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
-import { approveChange } from '../../approval/approve.js';
+import { approveChange, changeAuthors } from '../../approval/approve.js';
+import { changeHashFromRepo } from '../../approval/change-hash.js';
 import { allowedSignersFile, loadEvidenceConfig, sshKeyFile, withEvidenceLog, type EvidenceFlags } from '../../approval/cli-support.js';
 import { importGithubApprovals } from '../../approval/github.js';
 import { ExitCode, UsageError } from '../../errors.js';
@@ -55,6 +56,16 @@ export function registerApprove(program: Command, setExit: (code: number) => voi
             pull: Number(o.pr),
             ...(process.env.GITHUB_TOKEN ? { token: process.env.GITHUB_TOKEN } : {}),
             ...(o.apiUrl ? { apiUrl: o.apiUrl } : {}),
+            githubUsers: cfg.approvals.github_users,
+            changeAuthors: async (base, head) => {
+              try {
+                const repoDir = o.repo ?? '.';
+                const local = await changeHashFromRepo(repoDir, base, head);
+                return await changeAuthors(repoDir, local.mergeBase, local.head);
+              } catch (err) {
+                throw new UsageError(`cannot list the authors of ${base.slice(0, 12)}..${head.slice(0, 12)} in --repo ${o.repo ?? '.'} (a full clone with both commits is needed): ${(err as Error).message.split('\n')[0]}`);
+              }
+            },
           }),
         );
         if (o.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
