@@ -7,7 +7,7 @@ import { openAuditLog, type AuditLog } from '../audit/index.js';
 import { BulwarkError, InternalError, SandboxError, UsageError } from '../errors.js';
 import { spawnSandboxed } from '../sandbox/launcher.js';
 import type { SandboxSpawner } from '../sandbox/worker-host.js';
-import { evaluateGate, type GateResult } from '../gate/index.js';
+import { evaluateGate, type GateConfig, type GateResult } from '../gate/index.js';
 import { packageVersion } from '../paths.js';
 import { buildChangeContext, MAX_CONTEXT_DIFF_CHARS, renderFileDiff } from '../pipeline/context.js';
 import { createProgressReporter, resolveProviders, runPipeline, NO_PROVIDER_HELP, type PipelineResult } from '../pipeline/index.js';
@@ -183,6 +183,7 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
     // working tree's), else the checkout's root — a base-revision config is parsed from a temp copy.
     const configDir = opts.configFile || configRev === null ? base.config.dir : repoDir;
     const auditConfig = base.config.audit ? resolveAuditConfigPaths(base.config.audit, configDir) : undefined;
+    const gateConfig = base.config.gate?.cache_dir ? { ...base.config.gate, cache_dir: path.resolve(configDir, base.config.gate.cache_dir) } : base.config.gate;
     const audit = await openAuditLog({ ...(opts.auditDb ? { location: opts.auditDb } : {}), ...(auditConfig ? { config: auditConfig } : {}) });
     const runId = newRunId();
     try {
@@ -190,7 +191,7 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
       // calling the models again; only the audit log is believed, never a GitHub check or status.
       if (opts.github && !opts.force && isGit && change.baseSha && change.headSha) {
         const { changeHash } = await changeHashFromRepo(repoDir, change.baseSha, change.headSha);
-        const prev = await previousRunInLog(audit.store, { head: change.headSha, changeHash, configHash }, { gate: base.config.gate, approvals: base.config.approvals, configDir: base.config.dir });
+        const prev = await previousRunInLog(audit.store, { head: change.headSha, changeHash, configHash }, { gate: gateConfig, approvals: base.config.approvals, configDir: base.config.dir });
         if (prev) {
           const head = change.headSha.slice(0, 12);
           return {
@@ -208,7 +209,7 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
         }
       }
       const auditFiles = auditStoreFiles(audit.location, auditConfig);
-      return await reviewWithAudit({ opts, change, review, topology, configHash, base, audit, auditFiles, runId, providers, octokit, target, started, repoDir, isGit });
+      return await reviewWithAudit({ opts, change, review, topology, configHash, base, gateConfig, audit, auditFiles, runId, providers, octokit, target, started, repoDir, isGit });
     } catch (err) {
       const exit = err instanceof BulwarkError ? err.exitCode : 5;
       await audit
@@ -230,6 +231,8 @@ interface Ctx {
   topology: NonNullable<Awaited<ReturnType<typeof loadBaseConfig>>['topology']>;
   configHash: string;
   base: Awaited<ReturnType<typeof loadBaseConfig>>;
+  /** `[gate]` with `cache_dir` resolved against bulwark.toml's folder. */
+  gateConfig: GateConfig | undefined;
   audit: AuditLog;
   /** The audit store's files (database, signing key, checkpoint file, verifier state): never readable by a stage. */
   auditFiles: string[];
@@ -263,7 +266,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
   let gate: GateResult | null = null;
   let gateUnavailable: string | null = null;
   if (canGate) {
-    gate = await evaluateGate({ repoDir: c.repoDir, base: change.baseSha!, head: change.headSha!, config: c.base.config.gate ?? {} });
+    gate = await evaluateGate({ repoDir: c.repoDir, base: change.baseSha!, head: change.headSha!, config: c.gateConfig ?? {} });
     await audit.append({
       kind: 'gate_decision',
       run_id: runId,

@@ -292,6 +292,18 @@ describe('bulwark review (CLI, end to end)', () => {
     assert.ok(kinds.includes('run_started') && kinds.includes('run_finished'), kinds.join(','));
   });
 
+  it('resolves a relative [gate] cache_dir against the config file\'s folder', async () => {
+    const confDir = path.join(tmp, 'conf-gate-cache');
+    mkdirSync(path.join(confDir, 'review', 'prompts'), { recursive: true });
+    writeFileSync(path.join(confDir, 'bulwark.toml'), 'topology = "review/topology.toml"\n\n[gate]\ncache_dir = "gate-cache"\n');
+    writeFileSync(path.join(confDir, 'review', 'topology.toml'), TOPOLOGY);
+    writeFileSync(path.join(confDir, 'review', 'prompts', 'security.md'), BASE_PROMPT + '\n');
+    const r = await runCli(['review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--config', path.join(confDir, 'bulwark.toml'), '--format', 'json', '--audit-db', path.join(tmp, 'audit-gc.db')], env, undefined, repo.dir);
+    assert.ok(r.code === 0 || r.code === 1 || r.code === 2, r.stderr);
+    assert.ok(existsSync(path.join(confDir, 'gate-cache')), 'the gate cache is next to the config file');
+    assert.ok(!existsSync(path.join(repo.dir, 'gate-cache')), 'not under the working directory');
+  });
+
   it('refuses to run stages when the audit database lies inside the checkout they read (fails closed, exit 3)', async () => {
     const confDir = path.join(tmp, 'conf-db-in-repo');
     mkdirSync(path.join(confDir, 'review', 'prompts'), { recursive: true });
