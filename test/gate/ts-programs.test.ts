@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import ts from 'typescript';
+import { packageRoot } from '../../src/paths.js';
 import { collectGarbage } from '../../src/gate/ts/collect-garbage.js';
 import { analyzeTypeScript, type TsAnalysisStats, type TsGraphPart } from '../../src/gate/ts/analyze.js';
 import { blankRanges, outlineRanges, validOutline } from '../../src/gate/ts/outline.js';
@@ -46,6 +49,22 @@ const files: Record<string, string> = {
     '}',
   ),
   'src/legacy.js': lines('export function settle(obj) {', '  return obj.run(1);', '}'),
+  // class expressions: named by the variable they initialise, or anonymous inside another expression
+  'src/classes.ts': lines(
+    'export const Named = class {',
+    '  go(): number {',
+    '    return 1;',
+    '  }',
+    '};',
+    'export const Cast = class {',
+    '  go(): number {',
+    '    return 2;',
+    '  }',
+    '} as unknown as { go(): number };',
+    'export function approveLoan(): number {',
+    '  return new Named().go();',
+    '}',
+  ),
 };
 const input = Object.entries(files).map(([p, text]) => ({ path: p, text }));
 
@@ -78,8 +97,46 @@ describe('TypeScript analysis split over several programs', () => {
     assert.ok(g.includes('src.impl.Card.charge > src.api.Base.total'), g.join('\n'));
     assert.ok(g.includes('src.pay.processPayment > src.impl.Card.rate'), g.join('\n'));
     assert.ok(g.includes('src.pay.processPayment > src.pay.step'), 'a callback');
+    assert.ok(g.includes('src.classes.approveLoan > src.classes.Named.go'), 'a class expression is named by its variable');
     // untyped JavaScript cannot be resolved: every `run`
     assert.ok(g.includes('src.legacy.settle > src.other.Other.run') && g.includes('src.legacy.settle > src.types.Svc.run'), g.join('\n'));
+  });
+});
+
+describe('TypeScript analysis of a real code base', () => {
+  it('gives the same graph split into programs as one program over the OpenAI SDK sources', { timeout: 120_000 }, () => {
+    const root = path.join(packageRoot, 'node_modules', 'openai', 'src');
+    const sources: { path: string; text: string }[] = [];
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (/\.(ts|tsx|mts|cts)$/.test(e.name) && !/\.d\.[mc]?ts$/.test(e.name)) sources.push({ path: path.relative(root, p).split(path.sep).join('/'), text: readFileSync(p, 'utf8') });
+      }
+    };
+    walk(root);
+    sources.sort((a, b) => (a.path < b.path ? -1 : 1));
+    assert.ok(sources.length > 200, `the SDK ships its TypeScript sources (${sources.length} files)`);
+    const oneStats: TsAnalysisStats = { tsFilesWalked: 0, tsFilesReused: 0 };
+    const one = analyzeTypeScript(sources, undefined, oneStats, { programBudgetChars: Number.MAX_SAFE_INTEGER });
+    const splitStats: TsAnalysisStats = { tsFilesWalked: 0, tsFilesReused: 0 };
+    const split = analyzeTypeScript(sources, undefined, splitStats, { programBudgetChars: 300_000 });
+    assert.equal(oneStats.tsPrograms, 1);
+    assert.ok((splitStats.tsPrograms ?? 0) >= 5, `split into ${splitStats.tsPrograms} programs`);
+    const a = edges(one);
+    const b = edges(split);
+    assert.ok(a.length > 2000, `${a.length} edges`);
+    assert.deepEqual(
+      b.filter((e) => !a.includes(e)),
+      [],
+      'no edge only the split analysis finds',
+    );
+    assert.deepEqual(
+      a.filter((e) => !b.includes(e)),
+      [],
+      'no edge only one program finds',
+    );
+    assert.deepEqual(split.defs.map((d) => d.id).sort(), one.defs.map((d) => d.id).sort());
   });
 });
 

@@ -189,7 +189,8 @@ export function analyzeTypeScript(
     // a malformed entry is ignored like a missing one (a cache is never a source of truth)
     if (known && Array.isArray(known.defs) && Array.isArray(known.imports) && Array.isArray(known.reexports) && validOutline(known.outline, texts.get(f)!)) facts.set(f, known);
     else {
-      const sf = ts.createSourceFile(f, texts.get(f)!, { languageVersion: ts.ScriptTarget.ES2022, jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeInfo }, false);
+      // parent pointers as in a bound program file: definitions are named the same way from both
+      const sf = ts.createSourceFile(f, texts.get(f)!, { languageVersion: ts.ScriptTarget.ES2022, jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeInfo }, true);
       const fact = factsOfSourceFile(sf, f.slice(VIRTUAL_ROOT.length));
       facts.set(f, fact);
       cache?.facts.set(factsKey(f), fact);
@@ -720,6 +721,9 @@ function recordDefinitions(sf: ts.SourceFile, rel: string, forFacts: boolean): F
             addDef(d, id, 'function', sf, rel, node);
             rec.decls.push([d.initializer, id]);
             d.initializer.body.forEachChild((c) => visit(c, id, false));
+          } else if (name && d.initializer && ts.isClassExpression(d.initializer)) {
+            // `const X = class { … }` is class X with methods X.m, as a class declaration would be
+            visit(d.initializer, scope, false);
           } else {
             if (name) addDef(d, q(name), 'binding', sf, rel, node);
             else for (const n of bindingNames(d.name)) addDef(n, q(n.text), 'binding', sf, rel, node);
