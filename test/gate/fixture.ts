@@ -78,3 +78,11 @@ export function assertPath(r: GateResult, nodes: string[], revision?: 'base' | '
 export function assertNotFlagged(r: GateResult): void {
   assert.equal(r.flagged, false, `expected no review; reasons:\n${r.reasons.map((x) => x.message).join('\n')}`);
 }
+
+/** A graph's edges as sorted lines (`a > b` calls, `a reads b`), from a CallGraph or a TS graph part. */
+export function edgeList(g: { calls: Iterable<[string, Iterable<string>]>; reads: Iterable<[string, Iterable<string>]> }): string[] {
+  const out: string[] = [];
+  for (const [from, tos] of g.calls) for (const to of tos) out.push(`${from} > ${to}`);
+  for (const [from, tos] of g.reads) for (const to of tos) out.push(`${from} reads ${to}`);
+  return out.sort();
+}

@@ -4,8 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildCallGraph, evaluateGate, GraphCaches, readRevisionSources } from '../../src/gate/index.js';
-import type { CallGraph } from '../../src/gate/types.js';
-import { assertPath, edit, FixtureRepo } from './fixture.js';
+import { assertPath, edgeList, edit, FixtureRepo } from './fixture.js';
 
 // Enough unrelated files that a small change is analysed with a partial program (only the
 // changed files and their imports), the case a warm run after one more edit takes.
@@ -39,12 +38,6 @@ files['src/caller.ts'] = ["import { make } from './factory.js';", 'export functi
 
 const roots = { roots: ['*.approveLoan', '*.processPayment', '*.score', '*.calculateInterest'] };
 
-function edgeList(g: CallGraph): string[] {
-  const out: string[] = [];
-  for (const [from, tos] of g.calls) for (const to of tos) out.push(`${from} > ${to}`);
-  for (const [from, tos] of g.reads) for (const to of tos) out.push(`${from} reads ${to}`);
-  return out.sort();
-}
 
 describe('TypeScript warm runs with a partial program', () => {
   let repo: FixtureRepo;

@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import ts from 'typescript';
 import { packageRoot } from '../../src/paths.js';
 import { collectGarbage } from '../../src/gate/ts/collect-garbage.js';
-import { analyzeTypeScript, type TsAnalysisStats, type TsGraphPart } from '../../src/gate/ts/analyze.js';
+import { analyzeTypeScript, type TsAnalysisStats } from '../../src/gate/ts/analyze.js';
+import { edgeList } from './fixture.js';
 import { blankRanges, outlineRanges, validOutline } from '../../src/gate/ts/outline.js';
 import { planPrograms } from '../../src/gate/ts/program-groups.js';
 
@@ -68,12 +69,6 @@ const files: Record<string, string> = {
 };
 const input = Object.entries(files).map(([p, text]) => ({ path: p, text }));
 
-function edges(part: TsGraphPart): string[] {
-  const out: string[] = [];
-  for (const [from, tos] of part.calls) for (const to of tos) out.push(`${from} > ${to}`);
-  for (const [from, tos] of part.reads) for (const to of tos) out.push(`${from} reads ${to}`);
-  return out.sort();
-}
 
 describe('TypeScript analysis split over several programs', () => {
   it('gives the same graph with one program per file as with one program for all', () => {
@@ -84,12 +79,12 @@ describe('TypeScript analysis split over several programs', () => {
     assert.equal(oneStats.tsPrograms, 1);
     assert.equal(splitStats.tsPrograms, input.length);
     assert.equal(splitStats.tsProgramFiles, input.length, 'each file is given in full exactly once');
-    assert.deepEqual(edges(split), edges(one));
-    assert.ok(edges(one).length > 8, 'the fixture resolves something');
+    assert.deepEqual(edgeList(split), edgeList(one));
+    assert.ok(edgeList(one).length > 8, 'the fixture resolves something');
   });
 
   it('resolves through declarations in files the analysed file does not import, without falling back to names', () => {
-    const g = edges(analyzeTypeScript(input, undefined, undefined, { programBudgetChars: 1 }));
+    const g = edgeList(analyzeTypeScript(input, undefined, undefined, { programBudgetChars: 1 }));
     // make()'s type is inferred from its body (kept in the outline); build's comes from its annotation
     assert.ok(g.includes('src.caller.calculateInterest > src.types.Svc.run'), g.join('\n'));
     assert.ok(!g.includes('src.caller.calculateInterest > src.other.Other.run'), 'a resolved call does not reach a same-named method');
@@ -123,8 +118,8 @@ describe('TypeScript analysis of a real code base', () => {
     const split = analyzeTypeScript(sources, undefined, splitStats, { programBudgetChars: 300_000 });
     assert.equal(oneStats.tsPrograms, 1);
     assert.ok((splitStats.tsPrograms ?? 0) >= 5, `split into ${splitStats.tsPrograms} programs`);
-    const a = edges(one);
-    const b = edges(split);
+    const a = edgeList(one);
+    const b = edgeList(split);
     assert.ok(a.length > 2000, `${a.length} edges`);
     assert.deepEqual(
       b.filter((e) => !a.includes(e)),

@@ -274,12 +274,18 @@ describe('bulwark review (CLI, end to end)', () => {
     assert.match(report.errors.join('\n'), /no provider configured/);
   });
 
-  it('resolves relative [audit] paths of a --config file against that file\'s folder, not the working directory', async () => {
-    const confDir = path.join(tmp, 'conf-elsewhere');
+  /** A bulwark.toml with the test topology and prompt in a folder of its own, outside the repository. */
+  const configFolder = (name: string, extraToml: string): string => {
+    const confDir = path.join(tmp, name);
     mkdirSync(path.join(confDir, 'review', 'prompts'), { recursive: true });
-    writeFileSync(path.join(confDir, 'bulwark.toml'), 'topology = "review/topology.toml"\n\n[audit]\ndb = "logs/audit-rel.db"\n');
+    writeFileSync(path.join(confDir, 'bulwark.toml'), `topology = "review/topology.toml"\n\n${extraToml}`);
     writeFileSync(path.join(confDir, 'review', 'topology.toml'), TOPOLOGY);
     writeFileSync(path.join(confDir, 'review', 'prompts', 'security.md'), BASE_PROMPT + '\n');
+    return confDir;
+  };
+
+  it('resolves relative [audit] paths of a --config file against that file\'s folder, not the working directory', async () => {
+    const confDir = configFolder('conf-elsewhere', '[audit]\ndb = "logs/audit-rel.db"\n');
     const noKey = { ...env };
     delete noKey.OPENAI_API_KEY;
     delete noKey.OPENAI_BASE_URL;
@@ -293,11 +299,7 @@ describe('bulwark review (CLI, end to end)', () => {
   });
 
   it('resolves a relative [gate] cache_dir against the config file\'s folder', async () => {
-    const confDir = path.join(tmp, 'conf-gate-cache');
-    mkdirSync(path.join(confDir, 'review', 'prompts'), { recursive: true });
-    writeFileSync(path.join(confDir, 'bulwark.toml'), 'topology = "review/topology.toml"\n\n[gate]\ncache_dir = "gate-cache"\n');
-    writeFileSync(path.join(confDir, 'review', 'topology.toml'), TOPOLOGY);
-    writeFileSync(path.join(confDir, 'review', 'prompts', 'security.md'), BASE_PROMPT + '\n');
+    const confDir = configFolder('conf-gate-cache', '[gate]\ncache_dir = "gate-cache"\n');
     const r = await runCli(['review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--config', path.join(confDir, 'bulwark.toml'), '--format', 'json', '--audit-db', path.join(tmp, 'audit-gc.db')], env, undefined, repo.dir);
     assert.ok(r.code === 0 || r.code === 1 || r.code === 2, r.stderr);
     assert.ok(existsSync(path.join(confDir, 'gate-cache')), 'the gate cache is next to the config file');
