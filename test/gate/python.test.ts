@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { assertNotFlagged, assertPath, edit, FixtureRepo } from './fixture.js';
-import { buildCallGraph, readDirectorySources } from '../../src/gate/index.js';
+import { buildCallGraph, readDirectorySources, readRevisionSources, toPycg } from '../../src/gate/index.js';
 
 const files: Record<string, string> = {
   'bank/__init__.py': 'from .rounding import round_half_even as rhe\n',
@@ -194,5 +194,46 @@ describe('gate on a Python repository', () => {
     const byClass = await repo.gate(repo.branch('class-root', { 'bank/rounding.py': edit(files['bank/rounding.py']!, 'round(x, SCALE)', 'round(x, SCALE + 0)') }), { roots: ['*.RiskScorer'] });
     assert.deepEqual(byClass.roots, ['bank.scoring.RiskScorer.score']);
     assertPath(byClass, ['bank.scoring.RiskScorer.score', 'bank.scoring.weigh', 'bank.rounding.round_half_even'], 'head');
+  });
+});
+
+describe('Python projects under a source root (src/ layout)', () => {
+  let repo: FixtureRepo;
+  const layout: Record<string, string> = {
+    'src/bank/__init__.py': '',
+    'src/bank/rates.py': 'def calc(x):\n    return x * 2\n\ndef fee(x):\n    return x + 1\n',
+    'src/bank/ledger.py': 'def post(x):\n    return x\n',
+    'src/bank/loans.py': [
+      'import os',
+      'import bank.ledger',
+      'import bank.rates as r',
+      'from bank.rates import calc',
+      '',
+      'def approve_loan(x):',
+      '    os.getenv("X")',
+      '    return calc(x) + r.fee(x) + bank.ledger.post(x)',
+      '',
+    ].join('\n'),
+    // a tool elsewhere with a stdlib-like name must not capture `import os`
+    'tools/os.py': 'def getenv(x):\n    return x\n',
+    'tests/test_loans.py': 'from bank.loans import approve_loan\n\ndef test_it():\n    assert approve_loan(1)\n',
+  };
+  before(() => {
+    repo = new FixtureRepo(layout);
+  });
+  after(() => repo.remove());
+
+  it('imports written from the source root resolve to the repository modules (from, import a.b, import as)', async () => {
+    for (const [file, fn] of [['src/bank/rates.py', 'calc'], ['src/bank/rates.py', 'fee'], ['src/bank/ledger.py', 'post']] as const) {
+      const r = await repo.gate(repo.branch(`edit-${fn}`, { [file]: edit(layout[file]!, fn === 'post' ? 'return x\n' : fn === 'calc' ? 'x * 2' : 'x + 1', fn === 'post' ? 'return x + 0\n' : fn === 'calc' ? 'x * 3' : 'x + 2') }));
+      assertPath(r, ['src.bank.loans.approve_loan', `src.bank.${file.includes('ledger') ? 'ledger' : 'rates'}.${fn}`], 'head');
+    }
+  });
+
+  it('a file outside the source root imports it too; a stdlib name is not taken for a repository module elsewhere', async () => {
+    const g = toPycg(await buildCallGraph(readRevisionSources(repo.dir, 'main')));
+    assert.ok(g['tests.test_loans.test_it']!.includes('src.bank.loans.approve_loan'), JSON.stringify(g['tests.test_loans.test_it']));
+    assert.ok(g['src.bank.loans.approve_loan']!.includes('os.getenv'), JSON.stringify(g['src.bank.loans.approve_loan']));
+    assert.ok(!g['src.bank.loans.approve_loan']!.includes('tools.os.getenv'));
   });
 });

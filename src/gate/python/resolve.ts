@@ -1,4 +1,4 @@
-import type { FileFacts, ScopeFacts } from '../facts.js';
+import type { FileFacts, ImportFacts, ScopeFacts } from '../facts.js';
 import { GraphBuilder } from '../graph-builder.js';
 
 /** Names Python resolves without an import; calls to them appear as `<builtin>.name` (PyCG's convention). */
@@ -32,6 +32,7 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
     const parts = facts.module.split('.');
     for (let i = 1; i <= parts.length; i++) modulePrefixes.add(parts.slice(0, i).join('.'));
   }
+  const importsOf = sourceRootImports(modules, modulePrefixes);
   const byShortName = new Map<string, { functions: string[]; methods: string[] }>();
   for (const [, m] of modules) {
     for (const s of m.facts.scopes) {
@@ -53,10 +54,10 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
     const sub = mod ? `${mod}.${name}` : name;
     if (modulePrefixes.has(sub)) return { kind: 'module', name: sub };
     if (m && depth < 8) {
-      for (const imp of m.facts.imports) {
+      for (const imp of importsOf(mod)) {
         if (imp.local === name) return importTarget(imp.module, imp.name, depth + 1);
       }
-      for (const imp of m.facts.imports) {
+      for (const imp of importsOf(mod)) {
         if (imp.local === '*') {
           const t = memberOf(imp.module, name, depth + 1);
           if (t && t.kind !== 'external') return t;
@@ -132,16 +133,16 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
       if (m.scopes.has(cand)) return [{ kind: 'def', id: qualify(mod, cand) }];
     }
     if (m.scopes.has(name)) return [{ kind: 'def', id: qualify(mod, name) }];
-    for (const imp of m.facts.imports) {
+    for (const imp of importsOf(mod)) {
       if (imp.local !== name) continue;
       if (imp.name === undefined) {
         // `import a.b.c` binds `a` (the package); `import a.b as x` binds x → a.b
-        return [{ kind: 'module', name: imp.local === imp.module.split('.')[0] ? imp.local : imp.module }];
+        return [{ kind: 'module', name: imp.local === imp.written.split('.')[0] ? imp.root + imp.local : imp.module }];
       }
       const t = importTarget(imp.module, imp.name, 0);
       return t ? [t] : [];
     }
-    for (const imp of m.facts.imports) {
+    for (const imp of importsOf(mod)) {
       if (imp.local !== '*') continue;
       const t = memberOf(imp.module, name, 1);
       if (t && t.kind !== 'external') return [t];
@@ -259,6 +260,56 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
       }
     }
   }
+}
+
+/** An import with its module as found in the repository: `written` is what the source says, `root` the source-root prefix (with its dot) that was put before it, or ''. */
+type RootedImport = ImportFacts & { written: string; root: string };
+
+/**
+ * Imports of each module with absolute module names mapped to the repository's modules under a
+ * source root. A project laid out as `src/bank/rates.py` imports `bank.rates`, which names the
+ * module `src.bank.rates` here (names are paths from the repository root): when the written name
+ * is not a repository module but `<root>.<name>` is, it is taken, preferring the nearest root that
+ * contains the importing file; from outside every such root, the shortest root where the name's
+ * first part is a package. Without this the call would look external and a regulated path through
+ * it would be missed.
+ */
+function sourceRootImports(modules: Map<string, { facts: FileFacts }>, modulePrefixes: Set<string>): (mod: string) => RootedImport[] {
+  // every module and package by its last segment, for finding `<root>.<name>` without a scan
+  const byLast = new Map<string, string[]>();
+  for (const p of modulePrefixes) {
+    const last = p.slice(p.lastIndexOf('.') + 1);
+    let l = byLast.get(last);
+    if (!l) byLast.set(last, (l = []));
+    l.push(p);
+  }
+  // modules that have submodules: packages
+  const packagePrefixes = new Set<string>();
+  for (const p of modulePrefixes) if (p.includes('.')) packagePrefixes.add(p.slice(0, p.lastIndexOf('.')));
+  const rootFor = (mod: string, written: string): string => {
+    const top = written.split('.')[0]!;
+    if (modulePrefixes.has(top)) return '';
+    const want = written.slice(written.lastIndexOf('.') + 1);
+    const roots = (byLast.get(want) ?? []).filter((p) => p.endsWith(`.${written}`)).map((p) => p.slice(0, p.length - written.length));
+    if (roots.length === 0) return '';
+    const ancestors = roots.filter((r) => mod.startsWith(r)).sort((a, b) => b.length - a.length);
+    if (ancestors[0] !== undefined) return ancestors[0];
+    // from outside a root (tests/ importing src/'s packages) only a package counts: a lone file
+    // elsewhere named like a standard module (`tools/os.py`) must not capture `import os`
+    const packages = roots.filter((r) => packagePrefixes.has(r + top));
+    return packages.sort((a, b) => a.length - b.length || (a < b ? -1 : 1))[0] ?? '';
+  };
+  const memo = new Map<string, RootedImport[]>();
+  return (mod) => {
+    let out = memo.get(mod);
+    if (out) return out;
+    out = (modules.get(mod)?.facts.imports ?? []).map((imp) => {
+      const root = rootFor(mod, imp.module);
+      return { ...imp, written: imp.module, root, module: root + imp.module };
+    });
+    memo.set(mod, out);
+    return out;
+  };
 }
 
 function qualify(mod: string, local: string): string {
