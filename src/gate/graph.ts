@@ -9,7 +9,7 @@ import { resolveJava } from './java/resolve.js';
 import { ParseFailure } from './parse-failure.js';
 import { extractPython } from './python/extract.js';
 import { resolvePython } from './python/resolve.js';
-import type { SourceFile } from './sources.js';
+import { isTsConfigFile, type SourceFile } from './sources.js';
 import type { TsFileEdges, TsFileFacts, TsGraphPart } from './ts/analyze.js';
 import type { CallGraph, Definition, GateLanguage } from './types.js';
 
@@ -109,7 +109,12 @@ async function buildFresh(sources: SourceFile[], caches: GraphCaches): Promise<C
   const g = new GraphBuilder();
   const byLang = new Map<GateLanguage, Map<string, FileFacts>>();
   const tsSources: SourceFile[] = [];
+  const tsConfigs: SourceFile[] = [];
   for (const src of sources) {
+    if (src.language === 'ts' && isTsConfigFile(src.path)) {
+      tsConfigs.push(src);
+      continue;
+    }
     g.addFile(src.path, src.language, src.text);
     if (src.language === 'ts' || src.language === 'js') {
       tsSources.push(src);
@@ -146,7 +151,7 @@ async function buildFresh(sources: SourceFile[], caches: GraphCaches): Promise<C
   if (go) resolveGo(go, g);
   const java = byLang.get('java');
   if (java) resolveJava(java, g);
-  if (tsSources.length > 0) await addTsPart(g, tsSources, caches);
+  if (tsSources.length > 0) await addTsPart(g, tsSources, tsConfigs, caches);
   return g.finish();
 }
 
@@ -160,9 +165,9 @@ function registerDefs(g: GraphBuilder, file: string, facts: FileFacts): void {
   }
 }
 
-async function addTsPart(g: GraphBuilder, sources: SourceFile[], caches: GraphCaches): Promise<void> {
+async function addTsPart(g: GraphBuilder, sources: SourceFile[], configs: SourceFile[], caches: GraphCaches): Promise<void> {
   const h = createHash('sha256');
-  for (const s of [...sources].sort((a, b) => (a.path < b.path ? -1 : 1))) h.update(`${s.path}\0${s.hash}\n`);
+  for (const s of [...sources, ...configs].sort((a, b) => (a.path < b.path ? -1 : 1))) h.update(`${s.path}\0${s.hash}\n`);
   const key = h.digest('hex');
   let part = caches.tsParts.get(key);
   if (part) caches.stats.tsReused++;
@@ -170,7 +175,7 @@ async function addTsPart(g: GraphBuilder, sources: SourceFile[], caches: GraphCa
     caches.stats.tsAnalyses++;
     // loaded only when needed: the compiler is large and warm runs do not need it
     typeScriptAnalysis ??= await import('./ts/analyze.js');
-    part = typeScriptAnalysis.analyzeTypeScript(sources, { facts: caches.tsFacts, edges: caches.tsEdges }, caches.stats);
+    part = typeScriptAnalysis.analyzeTypeScript(sources, { facts: caches.tsFacts, edges: caches.tsEdges }, caches.stats, { configs });
     caches.tsParts.set(key, part);
   }
   for (const d of part.defs) g.addDef({ ...d });

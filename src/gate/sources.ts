@@ -31,6 +31,11 @@ export function gitBlobHash(content: Buffer | string): string {
   return createHash('sha1').update(`blob ${buf.length}\0`).update(buf).digest('hex');
 }
 
+/** tsconfig.json / jsconfig.json (and tsconfig.*.json they extend): read with the TypeScript sources (their `paths` aliases resolve imports), never analysed as code. */
+export function isTsConfigFile(file: string): boolean {
+  return /(^|\/)(tsconfig|jsconfig)(\.[\w.-]+)?\.json$/.test(file);
+}
+
 export interface SourceFilter {
   languages?: GateLanguage[];
   exclude?: string[];
@@ -40,7 +45,7 @@ function makeFilter(filter: SourceFilter): (file: string) => GateLanguage | unde
   const excluded = picomatch([...DEFAULT_EXCLUDES, ...(filter.exclude ?? [])], { dot: true });
   const langs = filter.languages ? new Set(filter.languages) : undefined;
   return (file) => {
-    const lang = languageOf(file);
+    const lang = languageOf(file) ?? (isTsConfigFile(file) ? 'ts' : undefined);
     if (!lang || excluded(file)) return undefined;
     if (langs && !langs.has(lang)) return undefined;
     return lang;

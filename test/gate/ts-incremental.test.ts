@@ -129,3 +129,45 @@ describe('TypeScript imports of files at the repository root', () => {
     assertPath(r, ['lib.loans.approveLoan', 'config.Ledger.post'], 'head');
   });
 });
+
+describe('TypeScript import aliases from tsconfig.json paths', () => {
+  let repo: FixtureRepo;
+  const aliasFiles: Record<string, string> = {
+    // extends a base config that declares the aliases relative to baseUrl
+    'tsconfig.base.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@bank/*': ['src/bank/*'] } } }),
+    'tsconfig.json': '{\n  // comments are allowed\n  "extends": "./tsconfig.base.json",\n  "compilerOptions": { "strict": true }\n}\n',
+    'src/bank/rates.ts': ['export const FEE = 2;', 'export function calc(x: number): number {', '  return x * 2;', '}', ''].join('\n'),
+    'src/bank/ledger.ts': ['export class Ledger {', '  post(x: number): number {', '    return x;', '  }', '}', ''].join('\n'),
+    'src/app/loans.ts': [
+      "import { calc, FEE } from '@bank/rates';",
+      "import { Ledger } from '@bank/ledger';",
+      'export function approveLoan(x: number): number {',
+      '  return new Ledger().post(calc(x)) + FEE;',
+      '}',
+      '',
+    ].join('\n'),
+    // a package with its own config and alias of the same name pointing elsewhere
+    'packages/fx/tsconfig.json': JSON.stringify({ compilerOptions: { paths: { '@bank/*': ['./lib/*'] } } }),
+    'packages/fx/lib/rates.ts': ['export function calc(x: number): number {', '  return x;', '}', ''].join('\n'),
+    'packages/fx/src/convert.ts': ["import { calc } from '@bank/rates';", 'export function processPayment(x: number): number {', '  return calc(x);', '}', ''].join('\n'),
+  };
+  before(() => {
+    repo = new FixtureRepo(aliasFiles);
+  });
+  after(() => repo.remove());
+
+  it('resolves aliases precisely: functions, classes and constants behind them are reached', async () => {
+    const roots = { roots: ['*.approveLoan', '*.processPayment'] };
+    assertPath(await repo.gate(repo.branch('calc', { 'src/bank/rates.ts': edit(aliasFiles['src/bank/rates.ts']!, 'x * 2', 'x * 3') }), roots), ['src.app.loans.approveLoan', 'src.bank.rates.calc'], 'head');
+    assertPath(await repo.gate(repo.branch('post', { 'src/bank/ledger.ts': edit(aliasFiles['src/bank/ledger.ts']!, 'return x;', 'return x + 1;') }), roots), ['src.app.loans.approveLoan', 'src.bank.ledger.Ledger.post'], 'head');
+    const fee = await repo.gate(repo.branch('fee', { 'src/bank/rates.ts': edit(aliasFiles['src/bank/rates.ts']!, 'FEE = 2', 'FEE = 3') }), roots);
+    assert.ok(fee.changedFunctions.some((c) => c.id === 'src.app.loans.approveLoan'), JSON.stringify(fee.changedFunctions));
+  });
+
+  it('each file uses the aliases of its nearest config', async () => {
+    const g = await buildCallGraph(readRevisionSources(repo.dir, 'main'));
+    assert.deepEqual([...(g.calls.get('src.app.loans.approveLoan') ?? [])].filter((c) => c.endsWith('calc')), ['src.bank.rates.calc']);
+    assert.deepEqual([...(g.calls.get('packages.fx.src.convert.processPayment') ?? [])], ['packages.fx.lib.rates.calc']);
+    assert.ok(![...g.defs.keys()].some((id) => id.startsWith('tsconfig')), 'configs are not analysed as code');
+  });
+});

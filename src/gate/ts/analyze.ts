@@ -7,6 +7,7 @@ import { moduleNameFor } from '../facts.js';
 import { collectGarbage } from './collect-garbage.js';
 import { blankRanges, outlineRanges, validOutline, type OutlineRanges } from './outline.js';
 import { planPrograms } from './program-groups.js';
+import { moduleScopes, type TsConfigSource } from './tsconfig-paths.js';
 import type { Definition, DefinitionKind } from '../types.js';
 
 /** The TypeScript/JavaScript part of a call graph, plain data so it can be cached. */
@@ -129,6 +130,8 @@ export const PROGRAM_BUDGET_CHARS = 400_000;
 export interface TsAnalysisOptions {
   /** Overrides {@link PROGRAM_BUDGET_CHARS} (tests force several programs on small repositories). */
   programBudgetChars?: number;
+  /** tsconfig.json / jsconfig.json files of the revision: their `baseUrl` and `paths` resolve import aliases. */
+  configs?: TsConfigSource[];
 }
 
 export function analyzeTypeScript(
@@ -149,11 +152,24 @@ export function analyzeTypeScript(
   const usedSourceFiles = new Map<string, ts.SourceFile>();
   const libDir = path.dirname(ts.getDefaultLibFilePath(options));
   const realHost = ts.createCompilerHost(options, true);
-  const resolutionCache = ts.createModuleResolutionCache(VIRTUAL_ROOT, (x) => x, options);
+  const moduleScopeOf = moduleScopes(opts.configs ?? [], VIRTUAL_ROOT, options);
+  // one resolution cache per set of alias settings, shared by every program of this analysis and the import closures below
+  const resolutionCaches = new Map<string, ts.ModuleResolutionCache>();
+  const resolutionCacheFor = (key: string): ts.ModuleResolutionCache => {
+    let c = resolutionCaches.get(key);
+    if (!c) resolutionCaches.set(key, (c = ts.createModuleResolutionCache(VIRTUAL_ROOT, (x) => x, options)));
+    return c;
+  };
+  const resolveModule = (spec: string, from: string): ts.ResolvedModuleWithFailedLookupLocations => {
+    const scope = moduleScopeOf(from);
+    return ts.resolveModuleName(spec, from, scope.options, host, resolutionCacheFor(scope.key));
+  };
   const host: ts.CompilerHost = {
     ...realHost,
-    // shared by every program of this analysis and the import closures below
-    getModuleResolutionCache: () => resolutionCache,
+    // each file's imports resolve with the aliases of its nearest tsconfig.json (one program holds files of several)
+    ...(opts.configs?.length
+      ? { resolveModuleNameLiterals: (literals: readonly ts.StringLiteralLike[], containingFile: string) => literals.map((l) => resolveModule(l.text, containingFile)) }
+      : { getModuleResolutionCache: () => resolutionCacheFor('') }),
     getCurrentDirectory: () => VIRTUAL_ROOT,
     fileExists: (f) => (f.startsWith(VIRTUAL_ROOT) ? texts.has(f) : f.startsWith(libDir) && realHost.fileExists(f)),
     readFile: (f) => (f.startsWith(VIRTUAL_ROOT) ? texts.get(f) : f.startsWith(libDir) ? realHost.readFile(f) : undefined),
@@ -201,7 +217,7 @@ export function analyzeTypeScript(
     const k = `${from}\0${spec}`;
     let r = resolved.get(k);
     if (r === undefined) {
-      const m = ts.resolveModuleName(spec, from, options, host, resolutionCache).resolvedModule;
+      const m = resolveModule(spec, from).resolvedModule;
       r = m && m.resolvedFileName.startsWith(VIRTUAL_ROOT) && texts.has(m.resolvedFileName) ? m.resolvedFileName : null;
       resolved.set(k, r);
     }
@@ -225,7 +241,7 @@ export function analyzeTypeScript(
   };
   const edgeKey = (f: string, deps: Set<string>): string =>
     createHash('sha1')
-      .update(`${f}:${hashes.get(f)}\n${[...deps].sort().map((d) => `${d}:${hashes.get(d)}`).join('\n')}`)
+      .update(`${f}:${hashes.get(f)}\naliases:${moduleScopeOf(f).key}\n${[...deps].sort().map((d) => `${d}:${hashes.get(d)}`).join('\n')}`)
       .digest('hex');
 
   // Which files need the checker: a file whose edges are cached (and whose recorded
