@@ -26,3 +26,13 @@ export type ApprovalsConfig = z.infer<typeof approvalsConfigSchema>;
 export function parseApprovalsConfig(input: unknown): ApprovalsConfig {
   return approvalsConfigSchema.parse(input ?? {});
 }
+
+/**
+ * The principal a GitHub login counts as. GitHub logins are case-insensitive, so the lookup is too;
+ * only the table's own entries count (never an inherited object property such as `constructor`).
+ */
+export function githubPrincipal(githubUsers: Readonly<Record<string, string>> | undefined, login: string): string | undefined {
+  const want = login.toLowerCase();
+  for (const [k, v] of Object.entries(githubUsers ?? {})) if (k.toLowerCase() === want) return v;
+  return undefined;
+}

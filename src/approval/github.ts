@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/index.js';
 import { UsageError } from '../errors.js';
 import { CHECK_NAME } from '../review/github.js';
 import { isAuthor, type ApprovalEntry } from './approve.js';
+import { githubPrincipal } from './config.js';
 import { entriesOfKind, runFacts } from './log-facts.js';
 
 /**
@@ -11,7 +12,9 @@ import { entriesOfKind, runFacts } from './log-facts.js';
  * Reviews by anyone who wrote the change are refused: the PR author, every GitHub user GitHub
  * links to a commit of the PR as author or committer (its own `web-flow` committer aside), and a
  * login whose `[approvals] github_users` principal is an author email or name of a commit in the
- * checkout's base..head. GitHub's record is the evidence, so `signature` holds the
+ * checkout's base..head. When a commit's author is linked to no GitHub account, only mapped
+ * reviewers are imported (their principal can be compared); a PR with more commits than GitHub
+ * lists (250) is refused as a whole. GitHub's record is the evidence, so `signature` holds the
  * review's identity (id, commit, URL) rather than a cryptographic signature, and `source_ref` its
  * URL; importing twice adds nothing.
  */
@@ -57,12 +60,20 @@ export async function importGithubApprovals(opts: ImportGithubOptions): Promise<
   const reviews = await octokit.paginate(octokit.rest.pulls.listReviews, { owner, repo, pull_number: opts.pull, per_page: 100 });
   // GitHub's own committer for web edits, merges and "Update branch" is not a person of the change
   const writers = new Set<string>();
-  for (const c of await octokit.paginate(octokit.rest.pulls.listCommits, { owner, repo, pull_number: opts.pull, per_page: 100 })) {
+  const commits = await octokit.paginate(octokit.rest.pulls.listCommits, { owner, repo, pull_number: opts.pull, per_page: 100 });
+  // GitHub lists at most 250 commits of a pull request: beyond that the writers are unknown
+  if (typeof pr.commits === 'number' && commits.length < pr.commits) {
+    throw new UsageError(`${opts.repository}#${opts.pull} has ${pr.commits} commits but GitHub listed ${commits.length}: its authors cannot all be checked, so no review is imported (use SSH-signed approvals)`);
+  }
+  let unlinked = false;
+  for (const c of commits) {
+    // a commit whose email GitHub links to no account: its author is known only by email
+    if (!c.author?.login) unlinked = true;
     for (const u of [c.author?.login, c.committer?.login]) if (u && u !== 'web-flow') writers.add(u.toLowerCase());
   }
   let gitAuthors: Set<string> | undefined;
   const principalIsAuthor = async (login: string): Promise<boolean> => {
-    const principal = opts.githubUsers?.[login];
+    const principal = githubPrincipal(opts.githubUsers, login);
     if (!principal) return false;
     const base = facts.started?.entry.base;
     if (!opts.changeAuthors || !base) throw new UsageError(`cannot check whether ${principal} (GitHub ${login}) wrote the change: run ${opts.runId} recorded no base commit or no checkout was given`);
@@ -91,8 +102,12 @@ export async function importGithubApprovals(opts: ImportGithubOptions): Promise<
       skipped.push({ login, reason: 'the reviewer authored or committed a commit of the pull request' });
       continue;
     }
+    if (unlinked && githubPrincipal(opts.githubUsers, login) === undefined) {
+      skipped.push({ login, reason: 'a commit of the pull request has an author GitHub links to no account; map the reviewer in [approvals] github_users so the author check can compare principals' });
+      continue;
+    }
     if (await principalIsAuthor(login)) {
-      skipped.push({ login, reason: `the reviewer's principal ${opts.githubUsers![login]} authored a commit of the change` });
+      skipped.push({ login, reason: `the reviewer's principal ${githubPrincipal(opts.githubUsers, login)} authored a commit of the change` });
       continue;
     }
     const ref = r.html_url || `${opts.repository}#${opts.pull}/reviews/${r.id}`;
@@ -114,6 +129,9 @@ export async function importGithubApprovals(opts: ImportGithubOptions): Promise<
       source_ref: ref,
     });
   }
+  // a push while the reviews and commits were read would have checked the writers of another head
+  const after = (await octokit.rest.pulls.get({ owner, repo, pull_number: opts.pull })).data;
+  if (after.head.sha !== head) throw new UsageError(`${opts.repository}#${opts.pull} moved to ${after.head.sha} while its reviews were read; nothing imported`);
   if (inputs.length > 0) {
     await opts.log.appendMany(inputs);
     for (const i of inputs) imported.push({ v: 1, ...i });

@@ -1,7 +1,7 @@
 import type { LogStore } from '../audit/store.js';
 import type { GateConfig, GateZone } from '../gate/config.js';
 import { BulwarkError, UsageError } from '../errors.js';
-import type { ApprovalsConfig } from './config.js';
+import { githubPrincipal, type ApprovalsConfig } from './config.js';
 import { verifyApprovalSignature, type ApprovalEntry } from './approve.js';
 import { entriesOfKind, runFacts, type Located } from './log-facts.js';
 
@@ -119,8 +119,15 @@ export async function approvalStatus(opts: ApprovalStatusOptions): Promise<Appro
         continue;
       }
     } else {
+      // an imported GitHub review counts only for a login mapped to a principal: otherwise one
+      // person could count twice (SSH-signed as alice@…, and again as github:alice)
       const login = entry.reviewer.replace(/^github:/, '');
-      principal = opts.approvals.github_users[login] ?? entry.reviewer;
+      const mapped = githubPrincipal(opts.approvals.github_users, login);
+      if (mapped === undefined) {
+        ignored.push({ index, reviewer: entry.reviewer, reason: `GitHub login ${login} is not mapped to a principal in [approvals] github_users` });
+        continue;
+      }
+      principal = mapped;
     }
     counted.push({ index, reviewer: entry.reviewer, principal, decision: entry.decision, method: entry.method, time: entry.time });
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
@@ -13,6 +14,14 @@ export interface ResolvedProvider {
   defaultModel: string;
   /** Where the settings came from, for one line of output ("ANTHROPIC_API_KEY", "config", "local Ollama"). */
   source: string;
+  /** Where its requests go (base URL, or Bedrock's region/endpoint): part of what identifies a review's configuration. */
+  endpoint?: string;
+}
+
+/** Which providers, endpoints and default models a run would use (never keys): the same on a re-run means the same reviewer. */
+export function providersDigest(p: ResolvedProviders): string {
+  const list = [...p.byName].map(([name, r]) => [name, r.provider.kind, r.endpoint ?? '', r.defaultModel]).sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+  return createHash('sha256').update(JSON.stringify({ default: p.defaultName, providers: list })).digest('hex');
 }
 
 export interface ResolvedProviders {
@@ -89,19 +98,20 @@ export async function resolveProviders(opts: ResolveOptions): Promise<ResolvedPr
 
   const anthropicKey = key(cfg.anthropic, 'ANTHROPIC_API_KEY');
   if (anthropicKey) {
-    const p = new AnthropicProvider({ apiKey: anthropicKey.key, baseURL: cfg.anthropic?.base_url ?? env.ANTHROPIC_BASE_URL });
-    byName.set('anthropic', { provider: p, defaultModel: cfg.anthropic?.model ?? modelEnv ?? p.defaultModel, source: anthropicKey.source });
+    const baseURL = cfg.anthropic?.base_url ?? env.ANTHROPIC_BASE_URL;
+    const p = new AnthropicProvider({ apiKey: anthropicKey.key, baseURL });
+    byName.set('anthropic', { provider: p, defaultModel: cfg.anthropic?.model ?? modelEnv ?? p.defaultModel, source: anthropicKey.source, endpoint: baseURL ?? 'https://api.anthropic.com' });
   }
   const openaiKey = key(cfg.openai, 'OPENAI_API_KEY');
   const openaiBase = cfg.openai?.base_url ?? env.OPENAI_BASE_URL?.trim();
   if (openaiKey || openaiBase) {
     // OpenAI-compatible local servers (vLLM, LiteLLM) often need no key; the SDK insists on one
     const p = new OpenAiProvider({ apiKey: openaiKey?.key ?? 'unused', baseURL: openaiBase || undefined });
-    byName.set('openai', { provider: p, defaultModel: cfg.openai?.model ?? modelEnv ?? p.defaultModel, source: openaiKey?.source ?? `OPENAI_BASE_URL ${openaiBase}` });
+    byName.set('openai', { provider: p, defaultModel: cfg.openai?.model ?? modelEnv ?? p.defaultModel, source: openaiKey?.source ?? `OPENAI_BASE_URL ${openaiBase}`, endpoint: openaiBase || 'https://api.openai.com/v1' });
   }
   if (cfg.bedrock || cfg.default === 'bedrock') {
     const p = new BedrockProvider({ region: cfg.bedrock?.region, endpoint: cfg.bedrock?.endpoint });
-    byName.set('bedrock', { provider: p, defaultModel: cfg.bedrock?.model ?? modelEnv ?? p.defaultModel, source: 'AWS credential chain' });
+    byName.set('bedrock', { provider: p, defaultModel: cfg.bedrock?.model ?? modelEnv ?? p.defaultModel, source: 'AWS credential chain', endpoint: cfg.bedrock?.endpoint ?? `bedrock-runtime ${cfg.bedrock?.region ?? env.AWS_REGION ?? 'us-east-1'}` });
   }
 
   let defaultName: string | null = null;
@@ -115,7 +125,7 @@ export async function resolveProviders(opts: ResolveOptions): Promise<ResolvedPr
     const models = await probeOllama(base);
     if (models !== undefined || cfg.ollama !== undefined || cfg.default === 'ollama') {
       const p = new OpenAiProvider({ apiKey: 'ollama', baseURL: `${base.replace(/\/+$/, '')}/v1` }, 'ollama', models?.[0] ?? 'llama3.1');
-      byName.set('ollama', { provider: p, defaultModel: cfg.ollama?.model ?? modelEnv ?? p.defaultModel, source: `Ollama at ${base}` });
+      byName.set('ollama', { provider: p, defaultModel: cfg.ollama?.model ?? modelEnv ?? p.defaultModel, source: `Ollama at ${base}`, endpoint: base });
       if (defaultName === null) defaultName = 'ollama';
     }
   }

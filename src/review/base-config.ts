@@ -99,9 +99,15 @@ export async function loadBaseConfig(opts: { repoDir: string; rev: string | null
       // missing files surface here as the loader's one-line error naming base:path
       topology = loadTopology(config.topologyFile);
     }
-    // the keys that approvals of a flagged change are verified with come from the base too
+    // The keys approvals of a flagged change are verified with come from the base too: the copy
+    // in the temp folder, or none at all when the path leaves it or the base lacks the file (a
+    // path resolved later against the temp folder must never reach a file someone else wrote).
     const signers = config.approvals?.allowed_signers;
-    if (typeof signers === 'string' && !path.isAbsolute(signers)) await put(path.posix.normalize(signers.split(path.sep).join('/')));
+    if (config.approvals && typeof signers === 'string' && !path.isAbsolute(signers)) {
+      const rel = path.posix.normalize(signers.split(path.sep).join('/'));
+      const copied = (await put(rel)) !== null;
+      config.approvals = { ...config.approvals, allowed_signers: copied ? path.resolve(tmp, rel) : undefined };
+    }
     return {
       config,
       review: config.review ?? defaultReviewConfig(),

@@ -11,6 +11,7 @@ import { evaluateGate, type GateConfig, type GateResult } from '../gate/index.js
 import { packageVersion } from '../paths.js';
 import { buildChangeContext, MAX_CONTEXT_DIFF_CHARS, renderFileDiff } from '../pipeline/context.js';
 import { createProgressReporter, resolveProviders, runPipeline, NO_PROVIDER_HELP, type PipelineResult } from '../pipeline/index.js';
+import { providersDigest } from '../llm/select.js';
 import { acquireChange, type AcquireOptions } from './acquire.js';
 import { loadBaseConfig } from './base-config.js';
 import type { Change, ChangedFile } from './change.js';
@@ -19,6 +20,7 @@ import { changeForChunk, markChunksNotReviewed, planCoverage, type CoveragePlan 
 import { findingSchema, SEVERITIES, type Finding } from './findings.js';
 import { createOctokit, parseRepository, publishReview, type GithubTarget, type PublishResult } from './github.js';
 import { previousRunInLog } from './previous-run.js';
+import { publishApprovalCheck } from '../approval/github.js';
 import { BULWARK_STAGE, decide } from './policy.js';
 import { addCounts, redactionEntries, type RedactionCounts } from './redact.js';
 import { buildReport, type ReportGate, type ReviewReport } from './report.js';
@@ -157,7 +159,6 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
     const review = effectiveReviewConfig(base.review, opts);
     if (!base.topology) throw new UsageError(`no topology configured: set topology = "<file>" in bulwark.toml (${base.origin})`);
     const topology = base.topology;
-    const configHash = createHash('sha256').update(base.contentHash).update(JSON.stringify(review)).digest('hex');
 
     // GitHub: resolve the target first so a missing token fails before any model call.
     let octokit: ReturnType<typeof createOctokit> | null = null;
@@ -179,6 +180,9 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
     }
 
     const providers = await resolveProviders({ config: base.config.provider, configDir: repoDir, env: opts.env });
+    // "this configuration": the base's config files, the effective review settings, and which
+    // providers, endpoints and default models review (a re-run elsewhere is not the same review)
+    const configHash = createHash('sha256').update(base.contentHash).update(JSON.stringify(review)).update(providersDigest(providers)).digest('hex');
     // Relative [audit] paths are relative to bulwark.toml's folder: the --config file's (or the
     // working tree's), else the checkout's root — a base-revision config is parsed from a temp copy.
     const configDir = opts.configFile || configRev === null ? base.config.dir : repoDir;
@@ -189,11 +193,26 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
     try {
       // A re-run on the same head (e.g. after an approval) repeats the recorded verdict instead of
       // calling the models again; only the audit log is believed, never a GitHub check or status.
-      if (opts.github && !opts.force && isGit && change.baseSha && change.headSha) {
+      if (opts.github && !opts.force && isGit && change.source.kind !== 'patch' && change.baseSha && change.headSha) {
         const { changeHash } = await changeHashFromRepo(repoDir, change.baseSha, change.headSha);
         const prev = await previousRunInLog(audit.store, { head: change.headSha, changeHash, configHash }, { gate: gateConfig, approvals: base.config.approvals, configDir: base.config.dir });
         if (prev) {
           const head = change.headSha.slice(0, 12);
+          // the earlier run's check may predate the approvals (or its publishing may have failed):
+          // a passing verdict is published again, so the required `bulwark` check turns green
+          if (prev.exitCode === 0 && target) {
+            const summary = prev.via === 'approval' ? `run ${prev.runId}: the approvals its zones require are in the audit log` : `run ${prev.runId} passed`;
+            await publishApprovalCheck({
+              repository: `${target.owner}/${target.repo}`,
+              headSha: change.headSha,
+              approved: true,
+              summary,
+              token: (opts.env.GITHUB_TOKEN || opts.env.GH_TOKEN)!,
+              apiUrl: opts.env.GITHUB_API_URL || review.github.api_url,
+            }).catch((err: unknown) => {
+              throw new InternalError(`GitHub publishing failed: ${(err as Error).message.split('\n')[0]}`);
+            });
+          }
           return {
             exitCode: prev.exitCode,
             report: null,
@@ -256,7 +275,9 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     repo: clip(c.repoDir, 4096),
     ...(change.baseSha ? { base: change.baseSha } : {}),
     ...(change.headSha ? { head: change.headSha } : {}),
-    ...(changeHash ? { change_hash: changeHash } : {}),
+    // what the models reviewed: for a patch that is the patch, not base..head, so no change hash
+    // (a patch run can then never stand in for a review of the revisions)
+    ...(changeHash && change.source.kind !== 'patch' ? { change_hash: changeHash } : {}),
     config_hash: `sha256:${c.configHash}`,
     bulwark_version: packageVersion,
     ...runChangeFacts(change, opts.env, c.isGit && change.headSha ? await headCommitAuthor(c.repoDir, change.headSha) : undefined),

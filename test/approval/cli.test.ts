@@ -128,7 +128,12 @@ describe('bulwark approve / gate status / trailers / incident (CLI)', { timeout:
         return;
       }
       if (req.url === '/repos/bank/payments/pulls/7') {
-        res.end(JSON.stringify({ number: 7, head: { sha: fx.head }, user: { login: 'dev-author' } }));
+        res.end(JSON.stringify({ number: 7, head: { sha: fx.head }, user: { login: 'dev-author' }, commits: 2 }));
+      } else if (req.url === '/repos/bank/payments/pulls/8') {
+        // more commits than GitHub lists
+        res.end(JSON.stringify({ number: 8, head: { sha: fx.head }, user: { login: 'dev-author' }, commits: 300 }));
+      } else if (req.url?.startsWith('/repos/bank/payments/pulls/8/')) {
+        res.end(JSON.stringify([{ sha: fx.head, author: { login: 'dev-author' }, committer: { login: 'web-flow' } }]));
       } else if (req.url?.startsWith('/repos/bank/payments/pulls/7/commits')) {
         res.end(
           JSON.stringify([
@@ -145,7 +150,10 @@ describe('bulwark approve / gate status / trailers / incident (CLI)', { timeout:
             { id: 3, user: { login: 'octo-bob' }, state: 'APPROVED', commit_id: fx.base, submitted_at: '2026-11-16T12:02:00Z', html_url: 'https://github.example/r3' },
             { id: 4, user: { login: 'octo-carol' }, state: 'COMMENTED', commit_id: fx.head, submitted_at: '2026-11-16T12:03:00Z', html_url: 'https://github.example/r4' },
             { id: 5, user: { login: 'octo-carol' }, state: 'APPROVED', commit_id: fx.head, submitted_at: '2026-11-16T12:04:00Z', html_url: 'https://github.example/r5' },
-            { id: 6, user: { login: 'octo-author' }, state: 'APPROVED', commit_id: fx.head, submitted_at: '2026-11-16T12:05:00Z', html_url: 'https://github.example/r6' },
+            // GitHub logins are case-insensitive: the mapping is written in lower case
+            { id: 6, user: { login: 'Octo-Author' }, state: 'APPROVED', commit_id: fx.head, submitted_at: '2026-11-16T12:05:00Z', html_url: 'https://github.example/r6' },
+            // not mapped while a commit's author has no GitHub account: cannot be compared
+            { id: 7, user: { login: 'octo-dan' }, state: 'APPROVED', commit_id: fx.head, submitted_at: '2026-11-16T12:06:00Z', html_url: 'https://github.example/r7' },
           ]),
         );
       } else {
@@ -164,7 +172,11 @@ describe('bulwark approve / gate status / trailers / incident (CLI)', { timeout:
       assert.match(r.stdout, /skipped review by dev-author: the reviewer is the pull request author/);
       assert.match(r.stdout, /skipped review by octo-bob: review is on [0-9a-f]{40}, not the reviewed head/);
       assert.match(r.stdout, /skipped review by octo-carol: the reviewer authored or committed a commit of the pull request/);
-      assert.match(r.stdout, /skipped review by octo-author: the reviewer's principal author@example.test authored a commit of the change/);
+      assert.match(r.stdout, /skipped review by Octo-Author: the reviewer's principal author@example.test authored a commit of the change/);
+      assert.match(r.stdout, /skipped review by octo-dan: a commit of the pull request has an author GitHub links to no account/);
+      const capped = await bulwark(args.map((a) => (a === '7' ? '8' : a)), { GITHUB_TOKEN: 'ghp_test_token' });
+      assert.equal(capped.code, 3, capped.stdout + capped.stderr);
+      assert.match(capped.stderr, /has 300 commits but GitHub listed 1/);
       assert.ok(requests.every((q) => q.endsWith('auth=token ghp_test_token')), requests.join('\n'));
       assert.doesNotMatch(r.stdout + r.stderr, /ghp_test_token/);
       const again = await bulwark(args, { GITHUB_TOKEN: 'ghp_test_token' });

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { resolveProviders } from '../../src/llm/select.js';
+import { providersDigest, resolveProviders } from '../../src/llm/select.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-select-'));
 let ollama: http.Server;
@@ -40,6 +40,14 @@ describe('provider selection', () => {
     const none = await resolveProviders({ config: {}, configDir: dir, env: {}, ollamaUrl: dead });
     assert.equal(none.defaultName, null);
     assert.equal(none.byName.size, 0);
+  });
+
+  it('digests which providers, endpoints and default models a run uses, never its keys', async () => {
+    const digest = async (env: Record<string, string>): Promise<string> => providersDigest(await resolveProviders({ config: {}, configDir: dir, env, ollamaUrl: dead }));
+    const a = await digest({ OPENAI_API_KEY: 'key-1', OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1' });
+    assert.equal(await digest({ OPENAI_API_KEY: 'key-2', OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1' }), a, 'a rotated key is the same reviewer');
+    assert.notEqual(await digest({ OPENAI_API_KEY: 'key-1', OPENAI_BASE_URL: 'http://127.0.0.1:9000/v1' }), a, 'another endpoint is not');
+    assert.notEqual(await digest({ OPENAI_API_KEY: 'key-1', OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1', BULWARK_MODEL: 'other' }), a, 'nor another model');
   });
 
   it('reads a key file relative to the config and reports it for the sandbox deny list', async () => {

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../src/errors.js';
 import { loadBaseConfig } from '../../src/review/base-config.js';
@@ -37,6 +39,36 @@ describe('configuration from the base revision', () => {
         ]);
       } finally {
         cfg.cleanup();
+      }
+    } finally {
+      repo.cleanup();
+    }
+  });
+
+  it('takes the allowed-signers file from the base, and none when its path leaves the copy or the base lacks it', async () => {
+    const repo = makeGitRepo();
+    try {
+      repo.writeAll({ 'bulwark.toml': '[approvals]\nallowed_signers = "keys/allowed_signers"\n', 'keys/allowed_signers': 'alice@bank.example ssh-ed25519 BASEKEY\n' });
+      const base = repo.commit('base');
+      repo.write('keys/allowed_signers', 'mallory@evil.example ssh-ed25519 PRKEY\n');
+      repo.commit('pr edits the keys');
+      const cfg = await loadBaseConfig({ repoDir: repo.dir, rev: base, version: '0.0.0' });
+      try {
+        const file = cfg.config.approvals!.allowed_signers!;
+        assert.ok(path.isAbsolute(file) && readFileSync(file, 'utf8').includes('BASEKEY'), file);
+        assert.ok(cfg.configPaths.includes('keys/allowed_signers'), 'an edit to it is a protected-config finding');
+      } finally {
+        cfg.cleanup();
+      }
+      for (const [name, toml] of [['escapes', '../allowed_signers'], ['missing', 'nowhere/allowed_signers']] as const) {
+        repo.write('bulwark.toml', `[approvals]\nallowed_signers = "${toml}"\n`);
+        const rev = repo.commit(name);
+        const c = await loadBaseConfig({ repoDir: repo.dir, rev, version: '0.0.0' });
+        try {
+          assert.equal(c.config.approvals!.allowed_signers, undefined, `${name}: no file, so no signed approval counts`);
+        } finally {
+          c.cleanup();
+        }
       }
     } finally {
       repo.cleanup();

@@ -258,6 +258,21 @@ describe('bulwark review (CLI, end to end)', () => {
       assert.equal(started.author, 'author@example.test');
       assert.equal(started.pr, undefined);
       assert.equal(started.ci_run, undefined);
+
+      // a re-run of a passing review is skipped from the audit log and publishes the green check again
+      const ghEnv = { ...env, GITHUB_TOKEN: 'ghs_testtoken', GITHUB_API_URL: gh.url, GITHUB_REPOSITORY: 'acme/clean' };
+      const ghArgs = ['review', '--repo', clean.dir, '--base', 'main', '--head', 'feature', '--github', '--format', 'json', '--audit-db', path.join(tmp, 'audit-3b.db')];
+      const first = await runCli(ghArgs, ghEnv);
+      assert.equal(first.code, 0, first.stderr);
+      const calls = llm.requests.length;
+      const checks = gh.checkRuns.length;
+      const again = await runCli(ghArgs, ghEnv);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stderr, /already reviewed with this configuration/);
+      assert.equal(llm.requests.length, calls, 'no model call');
+      assert.equal(gh.checkRuns.length, checks + 1);
+      assert.equal(gh.checkRuns.at(-1)!.conclusion, 'success');
+      assert.equal(gh.checkRuns.at(-1)!.head_sha, clean.git('rev-parse', 'feature').trim());
     } finally {
       clean.cleanup();
     }
