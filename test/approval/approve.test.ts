@@ -26,6 +26,28 @@ describe('signed approvals', { timeout: 60_000 }, () => {
     assert.throws(() => computeChangeHash('HEAD', d), /not a full lowercase hex/);
   });
 
+  it('counts an imported GitHub review only for a login mapped to a principal, compared case-insensitively', async () => {
+    const review = (login: string, id: number) => ({
+      kind: 'approval' as const,
+      run_id: fx.runId,
+      reviewer: `github:${login}`,
+      change_hash: fx.changeHash,
+      decision: 'approve' as const,
+      method: 'github' as const,
+      signature: `github-review id=${id}`,
+      source_ref: `https://github.example/r${id}`,
+      time: '2026-11-16T12:00:00.000Z',
+    });
+    await fx.log.append(review('octo-stranger', 1));
+    const unmapped = await approvalStatus({ store: fx.log.store, runId: fx.runId, gate: undefined, approvals: parseApprovalsConfig({}), allowedSignersFile: fx.allowedSigners });
+    assert.equal(unmapped.approved, false);
+    assert.match(unmapped.ignored[0]!.reason, /octo-stranger is not mapped/);
+    await fx.log.append(review('Octo-Bob', 2));
+    const mapped = await approvalStatus({ store: fx.log.store, runId: fx.runId, gate: undefined, approvals: parseApprovalsConfig({ github_users: { 'octo-bob': 'bob@bank.example' } }), allowedSignersFile: fx.allowedSigners });
+    assert.equal(mapped.approved, true, JSON.stringify(mapped));
+    assert.deepEqual(mapped.approvals.map((a) => a.principal), ['bob@bank.example']);
+  });
+
   it('appends an approval signed by the reviewer key, bound to the run change hash', async () => {
     const before = await fx.log.size();
     const res = await approve();
