@@ -236,4 +236,23 @@ describe('Python projects under a source root (src/ layout)', () => {
     assert.ok(g['src.bank.loans.approve_loan']!.includes('os.getenv'), JSON.stringify(g['src.bank.loans.approve_loan']));
     assert.ok(!g['src.bank.loans.approve_loan']!.includes('tools.os.getenv'));
   });
+
+  it('in a monorepo each service finds its own source root, also through a star import and next to a top-level folder of the same name', async () => {
+    const mono = new FixtureRepo({
+      'services/a/src/bank/__init__.py': '',
+      'services/a/src/bank/rates.py': 'def calc(x):\n    return x\n',
+      'services/b/src/bank/__init__.py': '',
+      'services/b/src/bank/rates.py': 'def calc(x):\n    return x * 2\n',
+      'services/b/app/loans.py': 'from bank.rates import *\n\ndef approve_loan(x):\n    return calc(x)\n',
+      // a top-level folder named like the package must not stop `bank.rates` from resolving
+      'bank/migrations/__init__.py': '',
+      'bank/migrations/m1.py': 'def up():\n    return 1\n',
+    });
+    try {
+      const g = toPycg(await buildCallGraph(readRevisionSources(mono.dir, 'main')));
+      assert.deepEqual(g['services.b.app.loans.approve_loan'], ['services.b.src.bank.rates.calc']);
+    } finally {
+      mono.remove();
+    }
+  });
 });

@@ -68,23 +68,25 @@ const files: Record<string, string> = {
   ),
 };
 const input = Object.entries(files).map(([p, text]) => ({ path: p, text }));
+// JavaScript is in full in every program and would keep a tiny budget from splitting anything
+const tsOnly = input.filter((f) => !f.path.endsWith('.js'));
 
 
 describe('TypeScript analysis split over several programs', () => {
   it('gives the same graph with one program per file as with one program for all', () => {
     const oneStats: TsAnalysisStats = { tsFilesWalked: 0, tsFilesReused: 0 };
-    const one = analyzeTypeScript(input, undefined, oneStats);
+    const one = analyzeTypeScript(tsOnly, undefined, oneStats);
     const splitStats: TsAnalysisStats = { tsFilesWalked: 0, tsFilesReused: 0 };
-    const split = analyzeTypeScript(input, undefined, splitStats, { programBudgetChars: 1 });
+    const split = analyzeTypeScript(tsOnly, undefined, splitStats, { programBudgetChars: 1 });
     assert.equal(oneStats.tsPrograms, 1);
-    assert.equal(splitStats.tsPrograms, input.length);
-    assert.equal(splitStats.tsProgramFiles, input.length, 'each file is given in full exactly once');
+    assert.equal(splitStats.tsPrograms, tsOnly.length);
+    assert.equal(splitStats.tsProgramFiles, tsOnly.length, 'each file is given in full exactly once');
     assert.deepEqual(edgeList(split), edgeList(one));
     assert.ok(edgeList(one).length > 8, 'the fixture resolves something');
   });
 
   it('resolves through declarations in files the analysed file does not import, without falling back to names', () => {
-    const g = edgeList(analyzeTypeScript(input, undefined, undefined, { programBudgetChars: 1 }));
+    const g = [...edgeList(analyzeTypeScript(tsOnly, undefined, undefined, { programBudgetChars: 1 })), ...edgeList(analyzeTypeScript(input)).filter((e) => e.startsWith('src.legacy'))];
     // make()'s type is inferred from its body (kept in the outline); build's comes from its annotation
     assert.ok(g.includes('src.caller.calculateInterest > src.types.Svc.run'), g.join('\n'));
     assert.ok(!g.includes('src.caller.calculateInterest > src.other.Other.run'), 'a resolved call does not reach a same-named method');
@@ -95,6 +97,31 @@ describe('TypeScript analysis split over several programs', () => {
     assert.ok(g.includes('src.classes.approveLoan > src.classes.Named.go'), 'a class expression is named by its variable');
     // untyped JavaScript cannot be resolved: every `run`
     assert.ok(g.includes('src.legacy.settle > src.other.Other.run') && g.includes('src.legacy.settle > src.types.Svc.run'), g.join('\n'));
+  });
+});
+
+describe('JavaScript in split analyses', () => {
+  const js = (n: number): { path: string; text: string }[] =>
+    Array.from({ length: n }, (_, i) => ({ path: `lib/m${i}.js`, text: `export function f${i}(x) {\n  return x + ${i};\n}\n` }));
+  const ts1 = { path: 'src/a.ts', text: lines("import { f0 } from '../lib/m0.js';", 'export function processPayment(x: number): number {', '  return f0(x);', '}') };
+  const ts2 = { path: 'src/b.ts', text: lines("import { processPayment } from './a.js';", 'export function approveLoan(x: number): number {', '  return processPayment(x);', '}') };
+
+  it('is in full in every program, so a JavaScript-heavy repository is one program, not many', () => {
+    const stats: TsAnalysisStats = { tsFilesWalked: 0, tsFilesReused: 0 };
+    const files = [...js(40), ts1, ts2];
+    const part = analyzeTypeScript(files, undefined, stats, { programBudgetChars: 200 });
+    assert.equal(stats.tsPrograms, 1);
+    assert.ok(edgeList(part).includes('src.a.processPayment > lib.m0.f0'));
+  });
+
+  it('is walked with the first group when the TypeScript files are split', () => {
+    const stats: TsAnalysisStats = { tsFilesWalked: 0, tsFilesReused: 0 };
+    const files = [...js(1), ts1, ts2];
+    const budget = ts1.text.length + 10;
+    const part = analyzeTypeScript(files, undefined, stats, { programBudgetChars: budget });
+    assert.equal(stats.tsPrograms, 2);
+    assert.equal(stats.tsProgramFiles, 3, 'each file in full once as a file to analyse');
+    assert.deepEqual(edgeList(part), edgeList(analyzeTypeScript(files)));
   });
 });
 

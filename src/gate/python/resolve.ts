@@ -133,20 +133,26 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
       if (m.scopes.has(cand)) return [{ kind: 'def', id: qualify(mod, cand) }];
     }
     if (m.scopes.has(name)) return [{ kind: 'def', id: qualify(mod, name) }];
+    // every import binding the name counts (one written import may stand for several source roots)
+    const imported: Target[] = [];
     for (const imp of importsOf(mod)) {
       if (imp.local !== name) continue;
       if (imp.name === undefined) {
         // `import a.b.c` binds `a` (the package); `import a.b as x` binds x → a.b
-        return [{ kind: 'module', name: imp.local === imp.written.split('.')[0] ? imp.root + imp.local : imp.module }];
+        imported.push({ kind: 'module', name: imp.local === imp.written.split('.')[0] ? imp.root + imp.local : imp.module });
+        continue;
       }
       const t = importTarget(imp.module, imp.name, 0);
-      return t ? [t] : [];
+      if (t) imported.push(t);
     }
+    if (imported.length > 0) return imported;
+    const starred: Target[] = [];
     for (const imp of importsOf(mod)) {
       if (imp.local !== '*') continue;
       const t = memberOf(imp.module, name, 1);
-      if (t && t.kind !== 'external') return [t];
+      if (t && t.kind !== 'external') starred.push(t);
     }
+    if (starred.length > 0) return starred;
     if (m.bindings.has(name)) return [{ kind: 'def', id: qualify(mod, name) }];
     if (BUILTINS.has(name)) return [{ kind: 'external', id: `<builtin>.${name}` }];
     return [];
@@ -268,11 +274,12 @@ type RootedImport = ImportFacts & { written: string; root: string };
 /**
  * Imports of each module with absolute module names mapped to the repository's modules under a
  * source root. A project laid out as `src/bank/rates.py` imports `bank.rates`, which names the
- * module `src.bank.rates` here (names are paths from the repository root): when the written name
- * is not a repository module but `<root>.<name>` is, it is taken, preferring the nearest root that
- * contains the importing file; from outside every such root, the shortest root where the name's
- * first part is a package. Without this the call would look external and a regulated path through
- * it would be missed.
+ * module `src.bank.rates` here (names are paths from the repository root). When the written name
+ * is not a repository module but `<root>.<name>` is, every root that contains the importing file
+ * is taken; failing that, the roots sharing the longest path with the importing file where the
+ * name's first part is a package (so `tools/os.py` does not capture `import os` elsewhere). Several
+ * equally good roots all count (an import then stands for each: recall first). Without this the
+ * call would look external and a regulated path through it would be missed.
  */
 function sourceRootImports(modules: Map<string, { facts: FileFacts }>, modulePrefixes: Set<string>): (mod: string) => RootedImport[] {
   // every module and package by its last segment, for finding `<root>.<name>` without a scan
@@ -286,27 +293,30 @@ function sourceRootImports(modules: Map<string, { facts: FileFacts }>, modulePre
   // modules that have submodules: packages
   const packagePrefixes = new Set<string>();
   for (const p of modulePrefixes) if (p.includes('.')) packagePrefixes.add(p.slice(0, p.lastIndexOf('.')));
-  const rootFor = (mod: string, written: string): string => {
+  const sharedSegments = (a: string, b: string): number => {
+    const x = a.split('.');
+    const y = b.split('.');
+    let n = 0;
+    while (n < x.length && n < y.length && x[n] === y[n]) n++;
+    return n;
+  };
+  const rootsFor = (mod: string, written: string): string[] => {
+    if (modulePrefixes.has(written)) return [''];
     const top = written.split('.')[0]!;
-    if (modulePrefixes.has(top)) return '';
     const want = written.slice(written.lastIndexOf('.') + 1);
     const roots = (byLast.get(want) ?? []).filter((p) => p.endsWith(`.${written}`)).map((p) => p.slice(0, p.length - written.length));
-    if (roots.length === 0) return '';
-    const ancestors = roots.filter((r) => mod.startsWith(r)).sort((a, b) => b.length - a.length);
-    if (ancestors[0] !== undefined) return ancestors[0];
-    // from outside a root (tests/ importing src/'s packages) only a package counts: a lone file
-    // elsewhere named like a standard module (`tools/os.py`) must not capture `import os`
+    const ancestors = roots.filter((r) => mod.startsWith(r));
+    if (ancestors.length > 0) return ancestors.sort();
     const packages = roots.filter((r) => packagePrefixes.has(r + top));
-    return packages.sort((a, b) => a.length - b.length || (a < b ? -1 : 1))[0] ?? '';
+    if (packages.length === 0) return [''];
+    const best = Math.max(...packages.map((r) => sharedSegments(mod, r.slice(0, -1))));
+    return packages.filter((r) => sharedSegments(mod, r.slice(0, -1)) === best).sort();
   };
   const memo = new Map<string, RootedImport[]>();
   return (mod) => {
     let out = memo.get(mod);
     if (out) return out;
-    out = (modules.get(mod)?.facts.imports ?? []).map((imp) => {
-      const root = rootFor(mod, imp.module);
-      return { ...imp, written: imp.module, root, module: root + imp.module };
-    });
+    out = (modules.get(mod)?.facts.imports ?? []).flatMap((imp) => rootsFor(mod, imp.module).map((root) => ({ ...imp, written: imp.module, root, module: root + imp.module })));
     memo.set(mod, out);
     return out;
   };

@@ -508,7 +508,23 @@ export function analyzeTypeScript(
   };
 
   const budget = opts.programBudgetChars ?? PROGRAM_BUDGET_CHARS;
-  const groups = planPrograms(toWalk, (f: string) => texts.get(f)!.length, budget);
+  // Files without an outline are in full in every program and walked in the first: JavaScript
+  // (its types come from bodies) and files with no body to blank (already their own outline).
+  // When the JavaScript alone takes half the budget, splitting would rebuild nearly the same
+  // program again and again: one program.
+  const hasOutline = (f: string): boolean => facts.get(f)!.outline.length > 0;
+  const alwaysFullChars = all.reduce((n, f) => n + (/\.[mc]?jsx?$/.test(f) ? texts.get(f)!.length : 0), 0);
+  const groups =
+    alwaysFullChars > budget / 2
+      ? toWalk.length > 0
+        ? [toWalk]
+        : []
+      : planPrograms(toWalk.filter(hasOutline), (f: string) => texts.get(f)!.length, budget);
+  const fullAnyway = toWalk.filter((f) => !hasOutline(f));
+  if (alwaysFullChars <= budget / 2 && fullAnyway.length > 0) {
+    if (groups.length === 0) groups.push(fullAnyway);
+    else groups[0]!.unshift(...fullAnyway);
+  }
   for (const [i, roots] of groups.entries()) {
     const tg = performance.now();
     const rootSet = new Set(roots);
@@ -536,9 +552,9 @@ export function analyzeTypeScript(
       stats.tsProgramFiles = (stats.tsProgramFiles ?? 0) + roots.length;
     }
     // Kept for the next program of this process (the next group, or head after base): the ES
-    // library and the outlines, which every program needs again. Files held in full are dropped,
-    // since most of the memory of a program is theirs.
-    const fullRoots = new Set(roots.map((f) => `${f}\0${hashes.get(f)}`));
+    // library, the outlines and the files without one, which every program needs again. The
+    // group's files held in full are dropped, since most of the memory of a program is theirs.
+    const fullRoots = new Set(roots.filter(hasOutline).map((f) => `${f}\0${hashes.get(f)}`));
     sourceFileCache = new Map([...usedSourceFiles].filter(([k]) => !fullRoots.has(k)));
     // one program is the peak: the previous one is collected before the next (or head's) is built
     if (groups.length > 1) {
