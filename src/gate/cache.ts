@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** Bump when extractors change what they produce, so stale entries are never reused. */
-export const CACHE_FORMAT = 'gate-v9';
+export const CACHE_FORMAT = 'gate-v10';
 
 export function defaultCacheDir(): string {
   const base = process.env.XDG_CACHE_HOME && path.isAbsolute(process.env.XDG_CACHE_HOME) ? process.env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');

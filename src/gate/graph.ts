@@ -111,7 +111,7 @@ async function buildFresh(sources: SourceFile[], caches: GraphCaches): Promise<C
   const tsSources: SourceFile[] = [];
   const tsConfigs: SourceFile[] = [];
   for (const src of sources) {
-    if (src.language === 'ts' && isTsConfigFile(src.path)) {
+    if ((src.language === 'ts' || src.language === 'js') && isTsConfigFile(src.path)) {
       tsConfigs.push(src);
       continue;
     }

@@ -45,7 +45,7 @@ function makeFilter(filter: SourceFilter): (file: string) => GateLanguage | unde
   const excluded = picomatch([...DEFAULT_EXCLUDES, ...(filter.exclude ?? [])], { dot: true });
   const langs = filter.languages ? new Set(filter.languages) : undefined;
   return (file) => {
-    const lang = languageOf(file) ?? (isTsConfigFile(file) ? 'ts' : undefined);
+    const lang = languageOf(file) ?? (isTsConfigFile(file) ? (/(^|\/)jsconfig[^/]*$/.test(file) ? 'js' : 'ts') : undefined);
     if (!lang || excluded(file)) return undefined;
     if (langs && !langs.has(lang)) return undefined;
     return lang;

@@ -100,6 +100,94 @@ describe('TypeScript analysis split over several programs', () => {
   });
 });
 
+describe('TypeScript resolution details', () => {
+  const graphOf = (files: Record<string, string>, configs: Record<string, string> = {}): string[] =>
+    edgeList(
+      analyzeTypeScript(
+        Object.entries(files).map(([p, text]) => ({ path: p, text })),
+        undefined,
+        undefined,
+        { configs: Object.entries(configs).map(([p, text]) => ({ path: p, text })) },
+      ),
+    );
+
+  it('reaches getters through private names, string element access and object literals', () => {
+    const g = graphOf({
+      'r.ts': 'export function regulated(): number {\n  return 1;\n}\n',
+      'a.ts': lines(
+        "import { regulated } from './r';",
+        'export class A {',
+        '  get total(): number { return regulated(); }',
+        '  get #p(): number { return regulated(); }',
+        '  usePriv(): number { return this.#p; }',
+        '}',
+        "export function viaElem(x: A): number { return x['total']; }",
+        'export const lit = { get v(): number { return regulated(); } };',
+        'export function viaLit(): number { return lit.v; }',
+      ),
+    });
+    for (const e of ['a.A.usePriv > a.A.#p', 'a.viaElem > a.A.total', 'a.viaLit > a.lit.v', 'a.lit.v > r.regulated']) assert.ok(g.includes(e), `${e}\n${g.join('\n')}`);
+  });
+
+  it('calls through handler tables, shorthand properties and satisfies/as const literals', () => {
+    const g = graphOf({
+      'r.ts': 'export function regulatedPay(x: number): number {\n  return x;\n}\nexport function settle(x: number): number {\n  return x;\n}\n',
+      'b.ts': lines(
+        "import { regulatedPay, settle } from './r';",
+        'export const svc = { pay: regulatedPay, settle };',
+        'export const api = { go: (x: number): number => regulatedPay(x) } satisfies Record<string, (x: number) => number>;',
+        'export const frozen = { run(x: number): number { return settle(x); } } as const;',
+      ),
+      'a.ts': lines(
+        "import { svc, api, frozen } from './b';",
+        'export function run(x: number): number {',
+        "  return svc.pay(x) + svc.settle(x) + api.go(x) + frozen.run(x) + svc['pay'](x);",
+        '}',
+      ),
+    });
+    for (const e of ['a.run > r.regulatedPay', 'a.run > r.settle', 'a.run > b.api.go', 'a.run > b.frozen.run', 'b.api.go > r.regulatedPay', 'b.frozen.run > r.settle']) assert.ok(g.includes(e), `${e}\n${g.join('\n')}`);
+  });
+
+  it('reads a file that starts with a byte-order mark and a shebang', () => {
+    const part = analyzeTypeScript([{ path: 'cli.ts', text: '\ufeff#!/usr/bin/env node\nexport function main(): number {\n  return helper();\n}\nfunction helper(): number {\n  return 1;\n}\n' }]);
+    assert.deepEqual(part.unparsable, []);
+    assert.ok(edgeList(part).includes('cli.main > cli.helper'));
+  });
+
+  it('expands ${configDir} in paths to the folder of the config a file is compiled with', () => {
+    const g = graphOf(
+      {
+        'app/src/rate.ts': 'export function rate(): number {\n  return 1;\n}\n',
+        'app/src/main.ts': "import { rate } from '@/rate';\nexport function approveLoan(): number {\n  return rate();\n}\n",
+        'lib/other/src/rate.ts': 'export function rate(): number {\n  return 2;\n}\n',
+      },
+      { 'tsconfig.base.json': JSON.stringify({ compilerOptions: { paths: { '@/*': ['${configDir}/src/*'] } } }), 'app/tsconfig.json': '{ "extends": "../tsconfig.base.json" }' },
+    );
+    assert.deepEqual(g.filter((e) => e.startsWith('app.src.main.approveLoan >')), ['app.src.main.approveLoan > app.src.rate.rate']);
+  });
+});
+
+describe('cached edges', () => {
+  it('are analysed again when a type reached through unannotated declarations in files not imported changes', () => {
+    const v1: Record<string, string> = {
+      'r.ts': 'export function regulated(): number {\n  return 1;\n}\n',
+      'd.ts': 'export class Impl {\n  pay() {\n    return 0;\n  }\n}\n',
+      'e.ts': "import { regulated } from './r';\nexport class Other {\n  pay() {\n    return regulated();\n  }\n}\n",
+      'b.ts': "import { makeSvc } from './c';\nexport const svc = makeSvc();\n",
+      'a.ts': "import { svc } from './b';\nexport function run() {\n  return svc.pay();\n}\n",
+      'c.ts': "import { Impl } from './d';\nexport function makeSvc() {\n  return new Impl();\n}\n",
+    };
+    const v2 = { ...v1, 'c.ts': "import { Other } from './e';\nexport function makeSvc() {\n  return new Other();\n}\n" };
+    const asInput = (files: Record<string, string>) => Object.entries(files).map(([p, text]) => ({ path: p, text }));
+    const cache = { facts: new Map(), edges: new Map() };
+    analyzeTypeScript(asInput(v1), cache);
+    const warm = edgeList(analyzeTypeScript(asInput(v2), cache));
+    const cold = edgeList(analyzeTypeScript(asInput(v2)));
+    assert.ok(cold.includes('a.run > e.Other.pay'), cold.join('\n'));
+    assert.deepEqual(warm, cold);
+  });
+});
+
 describe('JavaScript in split analyses', () => {
   const js = (n: number): { path: string; text: string }[] =>
     Array.from({ length: n }, (_, i) => ({ path: `lib/m${i}.js`, text: `export function f${i}(x) {\n  return x + ${i};\n}\n` }));

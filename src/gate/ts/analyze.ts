@@ -45,6 +45,8 @@ export interface TsFileFacts {
   reexports: string[];
   /** Bodies blanked when the file is only context for another file's analysis (see outline.ts). */
   outline: OutlineRanges;
+  /** Names of object-literal properties that hold a function by name: calls through them are resolved too. */
+  props: string[];
   error?: string;
 }
 
@@ -99,6 +101,8 @@ interface FileDefinitions {
   defs: Definition[];
   decls: [ts.Node, string][];
   members: [ts.Node, Map<string, string>][];
+  /** Object-literal properties holding a function by name (`{ pay: settle }`, `{ settle }`). */
+  valueProps: string[];
 }
 const definitionsCache = new WeakMap<ts.SourceFile, FileDefinitions>();
 
@@ -143,7 +147,8 @@ export function analyzeTypeScript(
   const texts = new Map<string, string>();
   const hashes = new Map<string, string>();
   for (const f of files) {
-    texts.set(VIRTUAL_ROOT + f.path, f.text);
+    // a byte-order mark is not part of the program (the compiler's own file reading drops it)
+    texts.set(VIRTUAL_ROOT + f.path, f.text.charCodeAt(0) === 0xfeff ? f.text.slice(1) : f.text);
     hashes.set(VIRTUAL_ROOT + f.path, f.hash ?? createHash('sha1').update(f.text).digest('hex'));
   }
   const facts = new Map<string, TsFileFacts>();
@@ -203,7 +208,7 @@ export function analyzeTypeScript(
   for (const f of all) {
     const known = cache?.facts.get(factsKey(f));
     // a malformed entry is ignored like a missing one (a cache is never a source of truth)
-    if (known && Array.isArray(known.defs) && Array.isArray(known.imports) && Array.isArray(known.reexports) && validOutline(known.outline, texts.get(f)!)) facts.set(f, known);
+    if (known && Array.isArray(known.defs) && Array.isArray(known.imports) && Array.isArray(known.reexports) && Array.isArray(known.props) && validOutline(known.outline, texts.get(f)!)) facts.set(f, known);
     else {
       // parent pointers as in a bound program file: definitions are named the same way from both
       const sf = ts.createSourceFile(f, texts.get(f)!, { languageVersion: ts.ScriptTarget.ES2022, jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeInfo }, true);
@@ -298,6 +303,7 @@ export function analyzeTypeScript(
   // only names some repository definition carries can resolve to one; skip the checker for the rest
   const knownNames = new Set<string>();
   for (const id of idKinds.keys()) knownNames.add(id.slice(id.lastIndexOf('.') + 1));
+  for (const f of all) for (const n of facts.get(f)!.props) knownNames.add(n);
 
   function declarationsOf(expr: ts.Node): ts.Declaration[] {
     let sym = checker!.getSymbolAtLocation(expr);
@@ -313,7 +319,18 @@ export function analyzeTypeScript(
   }
 
   /** The definition id a declaration stands for (a class also stands for its constructor). */
-  function idsForDecl(decl: ts.Node, out: Set<string>): void {
+  function idsForDecl(decl: ts.Node, out: Set<string>, depth = 0): void {
+    // a property holding a repository function (`{ pay: settle }`, `{ settle }`): calling it calls that function
+    if (depth < 4 && ts.isPropertyAssignment(decl) && (ts.isIdentifier(decl.initializer) || ts.isPropertyAccessExpression(decl.initializer))) {
+      for (const d of declarationsOf(decl.initializer)) idsForDecl(d, out, depth + 1);
+      return;
+    }
+    if (depth < 4 && ts.isShorthandPropertyAssignment(decl)) {
+      let sym = checker!.getShorthandAssignmentValueSymbol(decl);
+      if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker!.getAliasedSymbol(sym);
+      for (const d of sym?.declarations ?? []) idsForDecl(d, out, depth + 1);
+      return;
+    }
     let id = declToId.get(decl);
     if (id === undefined && (ts.isFunctionExpression(decl) || ts.isArrowFunction(decl))) id = declToId.get(decl.parent);
     if (id === undefined && ts.isVariableDeclaration(decl) && decl.initializer) id = declToId.get(decl.initializer);
@@ -382,18 +399,44 @@ export function analyzeTypeScript(
       }
       return '';
     };
+    /**
+     * Records the files a receiver's type came from: its declarations, the type's declarations,
+     * and through unannotated variables and properties the functions whose (inferred) return
+     * types they hold, a few steps deep. Each is a dependency of this file's cached edges: in
+     * `svc.pay()` with `const svc = makeSvc()` imported from b.ts, an edit to makeSvc in c.ts
+     * changes what `pay` is although neither c.ts nor the class is imported here.
+     */
+    const touchOrigins = (e: ts.Expression, depth: number): void => {
+      if (depth > 4) return;
+      while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e)) e = e.expression;
+      try {
+        touch(checker!.getTypeAtLocation(e).getSymbol()?.declarations);
+        if (ts.isCallExpression(e) || ts.isNewExpression(e)) {
+          const decl = checker!.getResolvedSignature(e)?.declaration;
+          if (decl && !ts.isJSDocSignature(decl)) touch([decl]);
+          touchOrigins(e.expression, depth + 1);
+          return;
+        }
+        if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) touchOrigins(e.expression, depth + 1);
+        if (!ts.isIdentifier(e) && !ts.isPropertyAccessExpression(e)) return;
+        let sym = checker!.getSymbolAtLocation(e);
+        if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker!.getAliasedSymbol(sym);
+        for (const d of sym?.declarations ?? []) {
+          touch([d]);
+          // an unannotated variable or property has its initializer's type, made wherever that came from
+          if ((ts.isVariableDeclaration(d) || ts.isPropertyDeclaration(d) || ts.isPropertyAssignment(d)) && !(ts.isPropertyAssignment(d) ? false : d.type) && d.initializer) {
+            touchOrigins(d.initializer, depth + 1);
+          }
+        }
+      } catch {
+        // an unresolvable receiver only means no dependency to record
+      }
+    };
     const recordReference = (from: string, expr: ts.Node, isCall: boolean): void => {
       const r = resolveSymbol(expr);
       touch(r.decls);
-      if (ts.isPropertyAccessExpression(expr)) {
-        // the receiver's type decides what a member access resolves to: its declaring files are dependencies
-        try {
-          touch(checker!.getSymbolAtLocation(expr.expression)?.declarations);
-          touch(checker!.getTypeAtLocation(expr.expression).getSymbol()?.declarations);
-        } catch {
-          // an unresolvable receiver only means no dependency to record
-        }
-      }
+      // the receiver's type decides what a member access resolves to: where it came from are dependencies
+      if (ts.isPropertyAccessExpression(expr)) touchOrigins(expr.expression, 0);
       for (const a of r.aliasDecls) {
         const b = aliasBindingId(a);
         if (b && idKinds.get(from) !== 'module') edge(reads, from, b);
@@ -429,11 +472,7 @@ export function analyzeTypeScript(
       const accessors = r.decls.filter((d) => ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d));
       if (accessors.length === 0) return;
       touch(accessors);
-      try {
-        touch(checker!.getTypeAtLocation(access.expression).getSymbol()?.declarations);
-      } catch {
-        // an unresolvable receiver only means no dependency to record
-      }
+      touchOrigins(access.expression, 0);
       const out = new Set<string>();
       for (const d of accessors) idsForDecl(d, out);
       for (const id of out) if (id !== from) edge(calls, from, id);
@@ -466,6 +505,22 @@ export function analyzeTypeScript(
           // reading or assigning a property runs its getter or setter: a call
           recordAccessor(scopeOf(node), p);
         }
+        return;
+      } else if (ts.isPrivateIdentifier(node)) {
+        const p = node.parent;
+        if (p && ts.isPropertyAccessExpression(p) && p.name === node && knownNames.has(node.text)) recordAccessor(scopeOf(node), p);
+        return;
+      } else if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression) && knownNames.has(node.argumentExpression.text)) {
+        // obj['name'] and obj['name']() resolve like obj.name
+        const from = scopeOf(node);
+        const isCall = ts.isCallExpression(node.parent) && node.parent.expression === node;
+        const r = resolveSymbol(node.argumentExpression);
+        touch(r.decls);
+        touchOrigins(node.expression, 0);
+        const out = new Set<string>();
+        for (const d of r.decls) if (isCall || ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d)) idsForDecl(d, out);
+        for (const id of out) if (id !== from) edge(calls, from, id);
+        visit(node.expression);
         return;
       }
       node.forEachChild(visit);
@@ -656,14 +711,14 @@ function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
   if (diags.length > 0) {
     const d = diags[0]!;
     const line = d.start !== undefined ? sf.getLineAndCharacterOfPosition(d.start).line + 1 : '?';
-    return { defs: [], imports: [], reexports: [], outline: [], error: `syntax error near line ${line}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}` };
+    return { defs: [], imports: [], reexports: [], outline: [], props: [], error: `syntax error near line ${line}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}` };
   }
   let rec: FileDefinitions;
   try {
     rec = recordDefinitions(sf, rel, true);
   } catch (err) {
     if (!(err instanceof RangeError)) throw err;
-    return { defs: [], imports: [], reexports: [], outline: [], error: 'nesting too deep to analyse' };
+    return { defs: [], imports: [], reexports: [], outline: [], props: [], error: 'nesting too deep to analyse' };
   }
   const imports: string[] = [];
   const reexports: string[] = [];
@@ -675,7 +730,7 @@ function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
       imports.push(st.moduleReference.expression.text);
     }
   }
-  return { defs: rec.defs, imports, reexports, outline: outlineRanges(sf) };
+  return { defs: rec.defs, imports, reexports, outline: outlineRanges(sf), props: rec.valueProps };
 }
 
 /**
@@ -687,7 +742,7 @@ function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
 function recordDefinitions(sf: ts.SourceFile, rel: string, forFacts: boolean): FileDefinitions {
   const known = forFacts ? undefined : definitionsCache.get(sf);
   if (known) return known;
-  const rec: FileDefinitions = { defs: [], decls: [], members: [] };
+  const rec: FileDefinitions = { defs: [], decls: [], members: [], valueProps: [] };
   const addDef = (node: ts.Node, id: string, kind: DefinitionKind, sf: ts.SourceFile, rel: string, span: ts.Node = node): void => {
     rec.decls.push([node, id]);
     if (forFacts) rec.defs.push({ id, kind, file: rel, startLine: lineOf(sf, span.getStart(sf)), endLine: lineOf(sf, span.getEnd()) });
@@ -799,15 +854,25 @@ function recordDefinitions(sf: ts.SourceFile, rel: string, forFacts: boolean): F
       v: (n: ts.Node, s: string, m: boolean) => void,
       scope: string,
     ): void => {
-      if (!ts.isObjectLiteralExpression(init)) {
+      // `{ … } satisfies T` and `{ … } as const` define the same methods as the bare literal
+      let lit: ts.Expression = init;
+      while (ts.isParenthesizedExpression(lit) || ts.isAsExpression(lit) || ts.isSatisfiesExpression(lit)) lit = lit.expression;
+      if (!ts.isObjectLiteralExpression(lit)) {
         init.forEachChild((c) => v(c, scope, false));
         return;
       }
-      for (const p of init.properties) {
+      for (const p of lit.properties) {
         const pname = nameText(p.name);
-        if (pname && ts.isMethodDeclaration(p) && p.body) {
+        if (pname && (ts.isMethodDeclaration(p) || ts.isGetAccessorDeclaration(p) || ts.isSetAccessorDeclaration(p)) && p.body) {
           addDef(p, `${objId}.${pname}`, 'method', sf2, rel2);
           p.body.forEachChild((c) => v(c, `${objId}.${pname}`, false));
+        } else if (pname && ts.isPropertyAssignment(p) && (ts.isIdentifier(p.initializer) || ts.isPropertyAccessExpression(p.initializer))) {
+          // a handler table: `obj.pay()` calls what `pay` holds, resolved where it is called
+          rec.valueProps.push(pname);
+          p.forEachChild((c) => v(c, scope, false));
+        } else if (ts.isShorthandPropertyAssignment(p)) {
+          rec.valueProps.push(p.name.text);
+          p.forEachChild((c) => v(c, scope, false));
         } else if (pname && ts.isPropertyAssignment(p) && isFunctionLike(p.initializer)) {
           addDef(p, `${objId}.${pname}`, 'method', sf2, rel2);
           rec.decls.push([p.initializer, `${objId}.${pname}`]);

@@ -17,11 +17,14 @@ export interface ModuleScope {
 }
 
 interface Settings {
-  baseUrl?: string;
+  /** As written, with the folder of the config that wrote it (`${configDir}` is resolved per file). */
+  baseUrl?: { value: string; dir: string };
   paths?: Record<string, string[]>;
   /** Folder `paths` are relative to when there is no baseUrl: the config that declares them. */
   pathsDir?: string;
 }
+
+const CONFIG_DIR = '${configDir}';
 
 /**
  * Which `baseUrl`/`paths` (import aliases such as `@bank/*`) apply to each file, as the TypeScript
@@ -43,7 +46,7 @@ export function moduleScopes(configs: readonly TsConfigSource[], root: string, b
         const dir = path.posix.dirname(rel);
         const co = (config as { compilerOptions?: Record<string, unknown> }).compilerOptions ?? {};
         const settings: Settings = {};
-        if (typeof co.baseUrl === 'string') settings.baseUrl = path.posix.join(root, dir, co.baseUrl);
+        if (typeof co.baseUrl === 'string') settings.baseUrl = { value: co.baseUrl, dir };
         if (co.paths && typeof co.paths === 'object' && !Array.isArray(co.paths)) {
           const paths: Record<string, string[]> = {};
           for (const [k, v] of Object.entries(co.paths as Record<string, unknown>)) if (Array.isArray(v)) paths[k] = v.filter((x): x is string => typeof x === 'string');
@@ -92,13 +95,17 @@ export function moduleScopes(configs: readonly TsConfigSource[], root: string, b
     let scope: ModuleScope;
     if (config !== undefined) {
       const s = settingsOf(config);
-      const baseUrl = s.baseUrl ?? (s.paths ? s.pathsDir : undefined);
+      // `${configDir}` (TypeScript 5.5) is the folder of the config a file is compiled with: this one
+      const here = path.posix.join(root, dir);
+      const expand = (v: string): string => (v.startsWith(CONFIG_DIR) ? here + v.slice(CONFIG_DIR.length) : v);
+      const baseUrl = s.baseUrl ? (s.baseUrl.value.startsWith(CONFIG_DIR) ? expand(s.baseUrl.value) : path.posix.join(root, s.baseUrl.dir, s.baseUrl.value)) : s.paths ? s.pathsDir : undefined;
+      const paths = s.paths ? Object.fromEntries(Object.entries(s.paths).map(([k, v]) => [k, v.map(expand)])) : undefined;
       scope =
         baseUrl === undefined
           ? none
           : {
-              options: { ...base, baseUrl, ...(s.paths ? { paths: s.paths } : {}) },
-              key: createHash('sha1').update(JSON.stringify({ baseUrl: baseUrl.slice(root.length), paths: s.paths ?? null })).digest('hex'),
+              options: { ...base, baseUrl, ...(paths ? { paths } : {}) },
+              key: createHash('sha1').update(JSON.stringify({ baseUrl: baseUrl.slice(root.length), paths: paths ?? null })).digest('hex'),
             };
     } else scope = dir === '.' || dir === '' ? none : forDir(path.posix.dirname(dir));
     scopes.set(dir, scope);
