@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildCallGraph, evaluateGate, GraphCaches, readRevisionSources } from '../../src/gate/index.js';
+import { buildCallGraph, evaluateGate, GraphCaches, readDirectorySources, readRevisionSources } from '../../src/gate/index.js';
 import { assertPath, edgeList, edit, FixtureRepo } from './fixture.js';
 
 // Enough unrelated files that a small change is analysed with a partial program (only the
@@ -162,6 +162,20 @@ describe('TypeScript import aliases from tsconfig.json paths', () => {
     assertPath(await repo.gate(repo.branch('post', { 'src/bank/ledger.ts': edit(aliasFiles['src/bank/ledger.ts']!, 'return x;', 'return x + 1;') }), roots), ['src.app.loans.approveLoan', 'src.bank.ledger.Ledger.post'], 'head');
     const fee = await repo.gate(repo.branch('fee', { 'src/bank/rates.ts': edit(aliasFiles['src/bank/rates.ts']!, 'FEE = 2', 'FEE = 3') }), roots);
     assert.ok(fee.changedFunctions.some((c) => c.id === 'src.app.loans.approveLoan'), JSON.stringify(fee.changedFunctions));
+  });
+
+  it('reads jsconfig.json for a JavaScript-only gate and tsconfig.json for TypeScript', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-jsconfig-'));
+    try {
+      writeFileSync(path.join(dir, 'jsconfig.json'), '{}');
+      writeFileSync(path.join(dir, 'tsconfig.json'), '{}');
+      writeFileSync(path.join(dir, 'a.js'), 'export const a = 1;\n');
+      const js = readDirectorySources(dir, { languages: ['js'] }).map((f) => `${f.path}:${f.language}`);
+      assert.deepEqual(js.sort(), ['a.js:js', 'jsconfig.json:js']);
+      assert.deepEqual(readDirectorySources(dir, { languages: ['ts'] }).map((f) => f.path), ['tsconfig.json']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('each file uses the aliases of its nearest config', async () => {
