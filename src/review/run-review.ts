@@ -443,6 +443,17 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
       });
     } catch (err) {
       out.publishError = `GitHub publishing failed: ${(err as Error).message}`;
+      // the run ends in exit 5, and the log says so: its last run_finished is what counts (a
+      // re-run must review and publish again, and an auditor must not read a pass)
+      await audit.append({
+        kind: 'run_finished',
+        run_id: runId,
+        status: 'error',
+        exit_code: 5,
+        duration_ms: Math.round(performance.now() - c.started),
+        error_class: 'GitHubPublishError',
+      });
+      await audit.checkpoint();
     }
   }
   return out;
