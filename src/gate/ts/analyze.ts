@@ -569,14 +569,10 @@ export function analyzeTypeScript(
   // program again and again: one program.
   const hasOutline = (f: string): boolean => facts.get(f)!.outline.length > 0;
   const alwaysFullChars = all.reduce((n, f) => n + (/\.[mc]?jsx?$/.test(f) ? texts.get(f)!.length : 0), 0);
-  const groups =
-    alwaysFullChars > budget / 2
-      ? toWalk.length > 0
-        ? [toWalk]
-        : []
-      : planPrograms(toWalk.filter(hasOutline), (f: string) => texts.get(f)!.length, budget);
-  const fullAnyway = toWalk.filter((f) => !hasOutline(f));
-  if (alwaysFullChars <= budget / 2 && fullAnyway.length > 0) {
+  const splitting = alwaysFullChars <= budget / 2;
+  const groups = splitting ? planPrograms(toWalk.filter(hasOutline), (f: string) => texts.get(f)!.length, budget) : toWalk.length > 0 ? [toWalk] : [];
+  const fullAnyway = splitting ? toWalk.filter((f) => !hasOutline(f)) : [];
+  if (fullAnyway.length > 0) {
     if (groups.length === 0) groups.push(fullAnyway);
     else groups[0]!.unshift(...fullAnyway);
   }
