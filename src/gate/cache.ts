@@ -1,9 +1,55 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 /** Bump when extractors change what they produce, so stale entries are never reused. */
 export const CACHE_FORMAT = 'gate-v10';
+
+/**
+ * With BULWARK_GATE_CACHE_KEY set (a secret the pull-request side never sees, e.g. a CI secret
+ * withheld from fork builds), every cache file carries an HMAC-SHA256 of its content under that
+ * key, and a file whose MAC does not verify is ignored like a missing one: entries planted by code
+ * that can write the cache directory but does not hold the key are never used. Without the key
+ * the cache is plain JSON and only as trustworthy as its directory.
+ */
+const MAC_ENV = 'BULWARK_GATE_CACHE_KEY';
+
+function macOf(key: string, body: string): string {
+  return createHmac('sha256', key).update(body).digest('hex');
+}
+
+/** A cache file's JSON, or undefined when it is missing, unreadable or (with a key) not authentic. */
+function readCacheFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const key = process.env[MAC_ENV];
+  if (key) {
+    const nl = text.indexOf('\n');
+    const mac = Buffer.from(nl > 0 ? text.slice(0, nl) : '', 'utf8');
+    text = nl > 0 ? text.slice(nl + 1) : '';
+    const want = Buffer.from(macOf(key, text), 'utf8');
+    if (mac.length !== want.length || !timingSafeEqual(mac, want)) return undefined;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes atomically (temp + rename); with a key, the MAC on the first line. */
+function writeCacheFile(file: string, data: unknown): void {
+  const body = JSON.stringify(data);
+  const key = process.env[MAC_ENV];
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, key ? `${macOf(key, body)}\n${body}` : body);
+  renameSync(tmp, file);
+}
 
 export function defaultCacheDir(): string {
   const base = process.env.XDG_CACHE_HOME && path.isAbsolute(process.env.XDG_CACHE_HOME) ? process.env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
@@ -30,12 +76,9 @@ export class ParseCache<T> {
     if (this.loaded) return this.loaded;
     this.loaded = new Map();
     if (!this.file) return this.loaded;
-    try {
-      const data = JSON.parse(readFileSync(this.file, 'utf8')) as { format: string; entries: [string, T][] };
-      if (data.format === CACHE_FORMAT && Array.isArray(data.entries)) this.loaded = new Map(data.entries);
-    } catch {
-      // missing or unreadable cache: start empty (a cache is never a source of truth)
-    }
+    // missing, unreadable or not authentic: start empty (a cache is never a source of truth)
+    const data = readCacheFile(this.file) as { format?: unknown; entries?: unknown } | undefined;
+    if (data && data.format === CACHE_FORMAT && Array.isArray(data.entries)) this.loaded = new Map(data.entries as [string, T][]);
     return this.loaded;
   }
 
@@ -57,9 +100,7 @@ export class ParseCache<T> {
     if (entries.length > 2 * this.used.size + 1000) entries = entries.filter(([k]) => this.used.has(k));
     try {
       mkdirSync(path.dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ format: CACHE_FORMAT, entries }));
-      renameSync(tmp, this.file);
+      writeCacheFile(this.file, { format: CACHE_FORMAT, entries });
       this.dirty = false;
     } catch {
       // an unwritable cache only costs time on the next run
@@ -84,14 +125,14 @@ export class GraphStore<T> {
   get(key: string): T | undefined {
     const file = this.fileFor(key);
     if (!file) return undefined;
+    const data = readCacheFile(file) as { format?: unknown; key?: unknown; graph?: T } | undefined;
+    if (!data || data.format !== CACHE_FORMAT || data.key !== key || data.graph === undefined) return undefined;
     try {
-      const data = JSON.parse(readFileSync(file, 'utf8')) as { format: string; key: string; graph: T };
-      if (data.format !== CACHE_FORMAT || data.key !== key) return undefined;
       utimesSync(file, new Date(), new Date());
-      return data.graph;
     } catch {
-      return undefined;
+      // the newest-first pruning only loses its hint
     }
+    return data.graph;
   }
 
   set(key: string, graph: T): void {
@@ -99,9 +140,7 @@ export class GraphStore<T> {
     if (!file || !this.dir) return;
     try {
       mkdirSync(this.dir, { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ format: CACHE_FORMAT, key, graph }));
-      renameSync(tmp, file);
+      writeCacheFile(file, { format: CACHE_FORMAT, key, graph });
       const graphs = readdirSync(this.dir)
         .filter((n) => /^gate-v\d+-graph-.*\.json$/.test(n))
         .map((n) => ({ n, t: statSync(path.join(this.dir!, n)).mtimeMs }))

@@ -63,6 +63,47 @@ describe('gate parse cache', () => {
     assert.ok(r4.paths.some((p) => p.nodes.join(' > ') === 'web.a.processPayment > web.b.b'), JSON.stringify(r4.paths));
   });
 
+  it('with BULWARK_GATE_CACHE_KEY, files are used only when their MAC verifies under that key', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-cache-mac-'));
+    const roots = { roots: ['*.process_payment', '*.processPayment'] };
+    const run = async (key: string | undefined): Promise<GraphCaches> => {
+      if (key === undefined) delete process.env.BULWARK_GATE_CACHE_KEY;
+      else process.env.BULWARK_GATE_CACHE_KEY = key;
+      try {
+        const c = new GraphCaches(dir);
+        await evaluateGate({ repoDir: repo.dir, base: 'main', head: 'main', config: roots, caches: c });
+        return c;
+      } finally {
+        delete process.env.BULWARK_GATE_CACHE_KEY;
+      }
+    };
+    try {
+      const key = 'k'.repeat(40);
+      await run(key);
+      assert.ok(readdirSync(dir).length > 0);
+      const { readFileSync, writeFileSync } = await import('node:fs');
+      const first = readdirSync(dir).find((f) => f.includes('graph'))!;
+      assert.match(readFileSync(path.join(dir, first), 'utf8').split('\n')[0]!, /^[0-9a-f]{64}$/, 'the MAC is the first line');
+      assert.equal((await run(key)).stats.graphsReused, 2, 'the same key reuses the graph (base and head)');
+      // base and head are the same tree here: the head reuses what the base run just wrote
+      for (const [other, why] of [['x'.repeat(40), 'another key'], [undefined, 'no key']] as const) {
+        const c = await run(other);
+        assert.ok(c.stats.graphsReused <= 1 && c.stats.parsed > 0 && c.stats.reused === 0, `${why}: nothing of the old files is used (${JSON.stringify(c.stats)})`);
+      }
+      // an entry edited without the key: ignored, and the run parses again
+      await run(key);
+      for (const f of readdirSync(dir)) {
+        const text = readFileSync(path.join(dir, f), 'utf8');
+        writeFileSync(path.join(dir, f), text.replace('process_payment', 'process_paymenX'));
+      }
+      const tampered = await run(key);
+      assert.ok(tampered.stats.graphsReused <= 1, 'only what this run itself wrote');
+      assert.ok(tampered.stats.parsed > 0 && tampered.stats.reused === 0, JSON.stringify(tampered.stats));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a corrupt cache is ignored, never trusted', async () => {
     for (const f of readdirSync(cacheDir)) {
       const { writeFileSync } = await import('node:fs');
