@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** Bump when extractors change what they produce, so stale entries are never reused. */
-export const CACHE_FORMAT = 'gate-v10';
+export const CACHE_FORMAT = 'gate-v11';
 
 /**
  * With BULWARK_GATE_CACHE_KEY set (a secret the pull-request side never sees, e.g. a CI secret
@@ -47,7 +47,9 @@ function writeCacheFile(file: string, data: unknown): void {
   const body = JSON.stringify(data);
   const key = process.env[MAC_ENV];
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, key ? `${macOf(key, body)}\n${body}` : body);
+  // created exclusively: a symlink planted at the temp path is never followed
+  rmSync(tmp, { force: true });
+  writeFileSync(tmp, key ? `${macOf(key, body)}\n${body}` : body, { flag: 'wx', mode: 0o600 });
   renameSync(tmp, file);
 }
 
@@ -78,7 +80,8 @@ export class ParseCache<T> {
     if (!this.file) return this.loaded;
     // missing, unreadable or not authentic: start empty (a cache is never a source of truth)
     const data = readCacheFile(this.file) as { format?: unknown; entries?: unknown } | undefined;
-    if (data && data.format === CACHE_FORMAT && Array.isArray(data.entries)) this.loaded = new Map(data.entries as [string, T][]);
+    const wellFormed = (e: unknown): e is [string, T] => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && e[1] !== null && typeof e[1] === 'object';
+    if (data && data.format === CACHE_FORMAT && Array.isArray(data.entries)) this.loaded = new Map((data.entries as unknown[]).filter(wellFormed));
     return this.loaded;
   }
 

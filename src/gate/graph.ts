@@ -76,16 +76,10 @@ export async function buildCallGraph(sources: SourceFile[], caches: GraphCaches 
   const h = createHash('sha256');
   for (const s of [...sources].sort((a, b) => (a.path < b.path ? -1 : 1))) h.update(`${s.path}\0${s.hash}\n`);
   const treeKey = h.digest('hex');
-  const stored = caches.graphs.get(treeKey);
+  const stored = storedGraphOf(caches.graphs.get(treeKey));
   if (stored) {
     caches.stats.graphsReused++;
-    return {
-      defs: new Map(stored.defs.map((d) => [d.id, d])),
-      calls: new Map(stored.calls.map(([k, v]) => [k, new Set(v)])),
-      reads: new Map(stored.reads.map(([k, v]) => [k, new Set(v)])),
-      unparsable: stored.unparsable,
-      files: new Map(sources.map((s) => [s.path, { language: s.language, text: s.text }])),
-    };
+    return { ...stored, files: new Map(sources.map((s) => [s.path, { language: s.language, text: s.text }])) };
   }
   const graph = await buildFresh(sources, caches);
   caches.graphs.set(treeKey, {
@@ -95,6 +89,28 @@ export async function buildCallGraph(sources: SourceFile[], caches: GraphCaches 
     unparsable: graph.unparsable,
   });
   return graph;
+}
+
+function wellFormedFacts(f: FileFacts): boolean {
+  const lists = [f.scopes, f.classes, f.imports, f.bindings];
+  return typeof f.module === 'string' && lists.every(Array.isArray) && f.scopes.every((x) => typeof x?.name === 'string' && Array.isArray(x.calls) && Array.isArray(x.refs)) && f.imports.every((x) => typeof x?.module === 'string' && typeof x.local === 'string');
+}
+
+/** A stored graph as maps, or undefined when it is not one (a malformed file is a miss, never a crash). */
+function storedGraphOf(stored: StoredGraph | undefined): Omit<CallGraph, 'files'> | undefined {
+  if (!stored) return undefined;
+  const isEdge = (e: unknown): e is [string, string[]] => Array.isArray(e) && typeof e[0] === 'string' && Array.isArray(e[1]) && e[1].every((x) => typeof x === 'string');
+  const isDef = (d: unknown): d is Definition => typeof d === 'object' && d !== null && typeof (d as Definition).id === 'string' && typeof (d as Definition).file === 'string';
+  const isFailure = (u: unknown): u is { file: string; reason: string } => typeof u === 'object' && u !== null && typeof (u as { file: unknown }).file === 'string' && typeof (u as { reason: unknown }).reason === 'string';
+  const { defs, calls, reads, unparsable } = stored as Partial<Record<keyof StoredGraph, unknown>>;
+  if (!Array.isArray(defs) || !Array.isArray(calls) || !Array.isArray(reads) || !Array.isArray(unparsable)) return undefined;
+  if (!defs.every(isDef) || !calls.every(isEdge) || !reads.every(isEdge) || !unparsable.every(isFailure)) return undefined;
+  return {
+    defs: new Map(defs.map((d) => [d.id, d])),
+    calls: new Map(calls.map(([k, v]) => [k, new Set(v)])),
+    reads: new Map(reads.map(([k, v]) => [k, new Set(v)])),
+    unparsable,
+  };
 }
 
 /** A resolved graph without file texts: what the graph store keeps per source tree. */
@@ -122,6 +138,8 @@ async function buildFresh(sources: SourceFile[], caches: GraphCaches): Promise<C
     }
     const key = `${src.hash}:${src.path}`;
     let facts = caches.facts.get(key);
+    // a malformed entry is parsed again like a missing one
+    if (facts && !('error' in facts ? typeof facts.error === 'string' : wellFormedFacts(facts))) facts = undefined;
     if (facts) caches.stats.reused++;
     else {
       caches.stats.parsed++;

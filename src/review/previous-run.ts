@@ -20,8 +20,9 @@ export interface PreviousRunQuery {
 }
 
 /**
- * The latest finished review of exactly this change (head commit and change hash) under this
- * configuration, as the audit log records it. Only the log is believed: a check run or commit
+ * The verdict of the newest review of exactly this change (head commit and change hash) under
+ * this configuration, as the audit log records it; none when that review ended in an error or
+ * has not ended. Only the log is believed: a check run or commit
  * status on GitHub can be written by anyone with `checks`/`statuses` permission, so it never
  * decides an exit code. A run that ended in an error does not count. An "approval required" run
  * becomes 0 only when the approvals recorded since satisfy its zones (signatures re-verified).
@@ -35,17 +36,18 @@ export async function previousRunInLog(
   const starts = (await entriesOfKind(store, 'run_started')).filter(
     (s) => s.entry.command === 'review' && s.entry.head === q.head && s.entry.change_hash === q.changeHash && s.entry.config_hash === configHash,
   );
-  for (const s of starts.reverse()) {
-    const finished = (await entriesOfKind(store, 'run_finished', s.entry.run_id)).at(-1);
-    if (!finished || finished.entry.status === 'error') continue;
-    const runId = s.entry.run_id;
-    if (finished.entry.exit_code === 2) {
-      const approvals = parseApprovalsConfig(policy.approvals);
-      const signers = approvals.allowed_signers ? path.resolve(policy.configDir, approvals.allowed_signers) : undefined;
-      const status = await approvalStatus({ store, runId, gate: policy.gate, approvals, allowedSignersFile: signers });
-      if (status.approved) return { runId, exitCode: 0, via: 'approval' };
-    }
-    return { runId, exitCode: finished.entry.exit_code, via: 'audit-log' };
+  // only the newest such run counts: when it ended in an error (or never ended), an older verdict
+  // is not a stand-in for it (a blocking run whose publishing failed must not revive an older pass)
+  const newest = starts.at(-1);
+  if (!newest) return null;
+  const runId = newest.entry.run_id;
+  const finished = (await entriesOfKind(store, 'run_finished', runId)).at(-1);
+  if (!finished || finished.entry.status === 'error') return null;
+  if (finished.entry.exit_code === 2) {
+    const approvals = parseApprovalsConfig(policy.approvals);
+    const signers = approvals.allowed_signers ? path.resolve(policy.configDir, approvals.allowed_signers) : undefined;
+    const status = await approvalStatus({ store, runId, gate: policy.gate, approvals, allowedSignersFile: signers });
+    if (status.approved) return { runId, exitCode: 0, via: 'approval' };
   }
-  return null;
+  return { runId, exitCode: finished.entry.exit_code, via: 'audit-log' };
 }

@@ -443,6 +443,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
       });
     } catch (err) {
       out.publishError = `GitHub publishing failed: ${(err as Error).message}`;
+      out.exitCode = 5;
       // the run ends in exit 5, and the log says so: its last run_finished is what counts (a
       // re-run must review and publish again, and an auditor must not read a pass)
       await audit.append({

@@ -105,8 +105,19 @@ describe('gate parse cache', () => {
   });
 
   it('a corrupt cache is ignored, never trusted', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    // files of the current format with malformed contents are misses, not crashes
     for (const f of readdirSync(cacheDir)) {
-      const { writeFileSync } = await import('node:fs');
+      const data = JSON.parse(readFileSync(path.join(cacheDir, f), 'utf8')) as { format: string; key?: string };
+      const bad = f.includes('-graph-') ? { format: data.format, key: data.key, graph: { defs: 5, calls: [[1]], reads: [], unparsable: [] } } : { format: data.format, entries: [1, null, ['k'], ['k', null], ['k', { scopes: 3 }]] };
+      writeFileSync(path.join(cacheDir, f), JSON.stringify(bad));
+    }
+    const malformed = new GraphCaches(cacheDir);
+    const r0 = await evaluateGate({ repoDir: repo.dir, base: 'main', head: 'main', config: {}, caches: malformed });
+    assert.equal(r0.flagged, false);
+    assert.ok(malformed.stats.graphsReused <= 1, 'only the graph this run wrote for base, reused for the same head');
+    assert.ok(malformed.stats.parsed > 0 && malformed.stats.reused === 0, JSON.stringify(malformed.stats));
+    for (const f of readdirSync(cacheDir)) {
       writeFileSync(path.join(cacheDir, f), '{"format": "gate-v4", "entries": 5, "graph": null, "key": null}');
     }
     const c = new GraphCaches(cacheDir);

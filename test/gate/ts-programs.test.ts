@@ -188,6 +188,35 @@ describe('cached edges', () => {
   });
 });
 
+describe('cached edges stay what a cold run computes', () => {
+  const asInput = (files: Record<string, string>) => Object.entries(files).map(([p, text]) => ({ path: p, text }));
+  const warmEqualsCold = (v1: Record<string, string>, v2: Record<string, string>, expect: string): void => {
+    const cache = { facts: new Map(), edges: new Map() };
+    analyzeTypeScript(asInput(v1), cache);
+    const warm = edgeList(analyzeTypeScript(asInput(v2), cache));
+    const cold = edgeList(analyzeTypeScript(asInput(v2)));
+    assert.ok(cold.includes(expect), cold.join('\n'));
+    assert.deepEqual(warm, cold);
+  };
+  const settle = (n: number): string => `export function settle(): number {\n  return ${n};\n}\n`;
+
+  it('when a handler table holds a function re-exported through a file the caller does not import', () => {
+    const v1 = {
+      'd.ts': settle(1),
+      'e.ts': settle(2),
+      'c.ts': "export { settle } from './d';\n",
+      'b.ts': "import { settle } from './c';\nexport const obj = { pay: settle, settle };\n",
+      'a.ts': "import { obj } from './b';\nexport function processPayment(): number {\n  return obj.pay() + obj.settle() + obj['pay']();\n}\n",
+    };
+    warmEqualsCold(v1, { ...v1, 'c.ts': "export { settle } from './e';\n" }, 'a.processPayment > e.settle');
+  });
+
+  it('when a function named like an untyped call is added in another file', () => {
+    const v1 = { 'a.ts': 'export function processPayment(x: any): number {\n  return x.pay() + x[\'charge\']();\n}\n' };
+    warmEqualsCold(v1, { ...v1, 'b.ts': 'export function pay(): number {\n  return 1;\n}\nexport function charge(): number {\n  return 2;\n}\n' }, 'a.processPayment > b.charge');
+  });
+});
+
 describe('JavaScript in split analyses', () => {
   const js = (n: number): { path: string; text: string }[] =>
     Array.from({ length: n }, (_, i) => ({ path: `lib/m${i}.js`, text: `export function f${i}(x) {\n  return x + ${i};\n}\n` }));

@@ -34,11 +34,17 @@ describe('the verdict of an earlier review comes from the audit log only', { tim
     assert.equal(await previousRunInLog(fx.log.store, query(), policy), null, 'another configuration, another head, or an error');
   });
 
-  it('repeats the latest finished verdict', async () => {
+  it('repeats the verdict of the newest review, and none when that one ended in an error', async () => {
     await review('r1', 0);
     await review('r2', 1);
-    await review('r3', 5);
     assert.deepEqual(await previousRunInLog(fx.log.store, query(), policy), { runId: 'r2', exitCode: 1, via: 'audit-log' });
+    // r2's publishing failed afterwards: its last run_finished is an error, and r1's pass does not stand in
+    await fx.log.append({ kind: 'run_finished', run_id: 'r2', status: 'error', exit_code: 5, duration_ms: 10, error_class: 'GitHubPublishError' });
+    assert.equal(await previousRunInLog(fx.log.store, query(), policy), null);
+    // a review that started but never finished (killed, or still running) does not let r1 stand in either
+    await review('r3', 0);
+    await fx.log.append({ kind: 'run_started', run_id: 'r4', command: 'review', repo: fx.repo.dir, base: fx.base, head: fx.head, change_hash: fx.changeHash, config_hash: `sha256:${CONFIG}` });
+    assert.equal(await previousRunInLog(fx.log.store, query(), policy), null);
   });
 
   it('turns "approval required" into 0 only once a signed approval from a trusted key is in the log', async () => {

@@ -63,6 +63,8 @@ export interface TsFileEdges {
   byName: [string, string[]][];
   heritage: [string, string[]][];
   also: [string, string][];
+  /** Called names no repository definition carried when this was computed (skipped unresolved). */
+  pending: string[];
 }
 
 export interface TsCacheLike<T> {
@@ -249,28 +251,6 @@ export function analyzeTypeScript(
       .update(`${f}:${hashes.get(f)}\naliases:${moduleScopeOf(f).key}\n${[...deps].sort().map((d) => `${d}:${hashes.get(d)}`).join('\n')}`)
       .digest('hex');
 
-  // Which files need the checker: a file whose edges are cached (and whose recorded
-  // dependencies are unchanged) does not.
-  const cachedEdges = new Map<string, TsFileEdges>();
-  const keys = new Map<string, string>();
-  const closures = new Map<string, Set<string>>();
-  const toWalk: string[] = [];
-  for (const f of all) {
-    if (facts.get(f)!.error) continue;
-    const deps = importClosure(f);
-    closures.set(f, deps);
-    if (!cache) {
-      toWalk.push(f);
-      continue;
-    }
-    const key = edgeKey(f, deps);
-    keys.set(f, key);
-    const e = cache.edges.get(key);
-    const wellFormed = e && [e.calls, e.reads, e.byName, e.heritage, e.also].every(Array.isArray);
-    if (wellFormed && e.also.every(([d, h]) => hashes.get(d) === h)) cachedEdges.set(f, e);
-    else toWalk.push(f);
-  }
-
   const defs: Definition[] = [];
   const declToId = new Map<ts.Node, string>();
   const idKinds = new Map<string, DefinitionKind>();
@@ -305,6 +285,31 @@ export function analyzeTypeScript(
   for (const id of idKinds.keys()) knownNames.add(id.slice(id.lastIndexOf('.') + 1));
   for (const f of all) for (const n of facts.get(f)!.props) knownNames.add(n);
 
+  // Which files need the checker: a file whose edges are cached (and whose recorded
+  // dependencies are unchanged) does not.
+  const cachedEdges = new Map<string, TsFileEdges>();
+  const keys = new Map<string, string>();
+  const closures = new Map<string, Set<string>>();
+  const toWalk: string[] = [];
+  for (const f of all) {
+    if (facts.get(f)!.error) continue;
+    const deps = importClosure(f);
+    closures.set(f, deps);
+    if (!cache) {
+      toWalk.push(f);
+      continue;
+    }
+    const key = edgeKey(f, deps);
+    keys.set(f, key);
+    const e = cache.edges.get(key);
+    const wellFormed = e && [e.calls, e.reads, e.byName, e.heritage, e.also, e.pending].every(Array.isArray);
+    // stale when a recorded dependency changed, or a name it skipped as unknown is now defined
+    // somewhere (a call through an untyped receiver would now reach it by name)
+    if (wellFormed && e.also.every(([d, h]) => hashes.get(d) === h) && !e.pending.some((n) => knownNames.has(n))) cachedEdges.set(f, e);
+    else toWalk.push(f);
+  }
+
+
   function declarationsOf(expr: ts.Node): ts.Declaration[] {
     let sym = checker!.getSymbolAtLocation(expr);
     if (!sym) return [];
@@ -319,16 +324,37 @@ export function analyzeTypeScript(
   }
 
   /** The definition id a declaration stands for (a class also stands for its constructor). */
-  function idsForDecl(decl: ts.Node, out: Set<string>, depth = 0): void {
+  /**
+   * The declarations a value symbol stands for, following import/re-export aliases one step at a
+   * time; every declaration on the way is reported to `onDecls` (the walked file's dependencies:
+   * a table in b.ts holding `settle` imported through c.ts depends on c.ts too).
+   */
+  function followAliases(sym: ts.Symbol | undefined, onDecls: ((d: readonly ts.Declaration[]) => void) | undefined): readonly ts.Declaration[] {
+    for (let i = 0; sym && sym.flags & ts.SymbolFlags.Alias && i < 16; i++) {
+      onDecls?.(sym.declarations ?? []);
+      sym = checker!.getImmediateAliasedSymbol(sym);
+    }
+    const decls = sym?.declarations ?? [];
+    onDecls?.(decls);
+    return decls;
+  }
+
+  function idsForDecl(decl: ts.Node, out: Set<string>, depth = 0, onDecls?: (d: readonly ts.Declaration[]) => void): void {
     // a property holding a repository function (`{ pay: settle }`, `{ settle }`): calling it calls that function
-    if (depth < 4 && ts.isPropertyAssignment(decl) && (ts.isIdentifier(decl.initializer) || ts.isPropertyAccessExpression(decl.initializer))) {
-      for (const d of declarationsOf(decl.initializer)) idsForDecl(d, out, depth + 1);
+    if (depth < 8 && ts.isPropertyAssignment(decl) && (ts.isIdentifier(decl.initializer) || ts.isPropertyAccessExpression(decl.initializer))) {
+      onDecls?.([decl]);
+      let sym: ts.Symbol | undefined;
+      try {
+        sym = checker!.getSymbolAtLocation(decl.initializer);
+      } catch {
+        sym = undefined;
+      }
+      for (const d of followAliases(sym, onDecls)) idsForDecl(d, out, depth + 1, onDecls);
       return;
     }
-    if (depth < 4 && ts.isShorthandPropertyAssignment(decl)) {
-      let sym = checker!.getShorthandAssignmentValueSymbol(decl);
-      if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker!.getAliasedSymbol(sym);
-      for (const d of sym?.declarations ?? []) idsForDecl(d, out, depth + 1);
+    if (depth < 8 && ts.isShorthandPropertyAssignment(decl)) {
+      onDecls?.([decl]);
+      for (const d of followAliases(checker!.getShorthandAssignmentValueSymbol(decl), onDecls)) idsForDecl(d, out, depth + 1, onDecls);
       return;
     }
     let id = declToId.get(decl);
@@ -385,6 +411,7 @@ export function analyzeTypeScript(
     const byName = new Map<string, Set<string>>();
     const touched = new Set<string>();
     const selfRefs = new Set<string>();
+    const pending = new Set<string>();
     const touch = (decls: readonly ts.Declaration[] | undefined): void => {
       for (const d of decls ?? []) {
         const f = d.getSourceFile().fileName;
@@ -444,7 +471,7 @@ export function analyzeTypeScript(
       let resolved = 0;
       for (const d of r.decls) {
         const out = new Set<string>();
-        idsForDecl(d, out);
+        idsForDecl(d, out, 0, touch);
         for (const id of out) {
           const k = idKinds.get(id);
           if (k === 'binding') {
@@ -474,7 +501,7 @@ export function analyzeTypeScript(
       touch(accessors);
       touchOrigins(access.expression, 0);
       const out = new Set<string>();
-      for (const d of accessors) idsForDecl(d, out);
+      for (const d of accessors) idsForDecl(d, out, 0, touch);
       for (const id of out) if (id !== from) edge(calls, from, id);
     };
     const visit = (node: ts.Node): void => {
@@ -483,18 +510,30 @@ export function analyzeTypeScript(
         const callee = node.expression;
         const from = scopeOf(node);
         const target = ts.isPropertyAccessExpression(callee) ? callee.name : callee;
-        if ((ts.isIdentifier(target) || ts.isPrivateIdentifier(target)) && knownNames.has(target.text)) recordReference(from, ts.isPropertyAccessExpression(callee) ? callee : target, true);
+        if (ts.isIdentifier(target) || ts.isPrivateIdentifier(target)) {
+          if (knownNames.has(target.text)) recordReference(from, ts.isPropertyAccessExpression(callee) ? callee : target, true);
+          else pending.add(target.text);
+        }
         // callbacks: repository functions passed as arguments
-        for (const a of node.arguments ?? []) if (ts.isPropertyAccessExpression(a) && knownNames.has(a.name.text)) recordReference(from, a, false);
+        for (const a of node.arguments ?? []) {
+          if (!ts.isPropertyAccessExpression(a)) continue;
+          if (knownNames.has(a.name.text)) recordReference(from, a, false);
+          else pending.add(a.name.text);
+        }
         if (ts.isPropertyAccessExpression(callee)) visit(callee.expression);
         else if (!ts.isIdentifier(callee)) visit(callee);
         for (const a of node.arguments ?? []) visit(a);
         return;
-      } else if ((ts.isJsxOpeningElement(node) || ts.isJsxSelfClosingElement(node)) && knownNames.has(jsxName(node.tagName))) {
+      } else if (ts.isJsxOpeningElement(node) || ts.isJsxSelfClosingElement(node)) {
         // rendering <Component /> calls the component
-        recordReference(scopeOf(node), node.tagName, true);
-        for (const a of node.attributes.properties) visit(a);
-        return;
+        const tag = jsxName(node.tagName);
+        if (knownNames.has(tag)) {
+          recordReference(scopeOf(node), node.tagName, true);
+          for (const a of node.attributes.properties) visit(a);
+          return;
+        }
+        // lower-case tags are HTML elements, never components
+        if (/^[A-Z_$]/.test(tag)) pending.add(tag);
       } else if (ts.isIdentifier(node)) {
         const p = node.parent;
         const isDeclName = p && (ts.isVariableDeclaration(p) || ts.isFunctionDeclaration(p) || ts.isClassDeclaration(p) || ts.isParameter(p) || ts.isPropertyAssignment(p) || ts.isMethodDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isImportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p) || ts.isBindingElement(p)) && (p as ts.NamedDeclaration).name === node;
@@ -510,16 +549,24 @@ export function analyzeTypeScript(
         const p = node.parent;
         if (p && ts.isPropertyAccessExpression(p) && p.name === node && knownNames.has(node.text)) recordAccessor(scopeOf(node), p);
         return;
-      } else if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression) && knownNames.has(node.argumentExpression.text)) {
+      } else if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression)) {
         // obj['name'] and obj['name']() resolve like obj.name
-        const from = scopeOf(node);
+        const key = node.argumentExpression.text;
         const isCall = ts.isCallExpression(node.parent) && node.parent.expression === node;
+        if (!knownNames.has(key)) {
+          if (isCall) pending.add(key);
+          visit(node.expression);
+          return;
+        }
+        const from = scopeOf(node);
         const r = resolveSymbol(node.argumentExpression);
         touch(r.decls);
         touchOrigins(node.expression, 0);
         const out = new Set<string>();
-        for (const d of r.decls) if (isCall || ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d)) idsForDecl(d, out);
+        for (const d of r.decls) if (isCall || ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d)) idsForDecl(d, out, 0, touch);
         for (const id of out) if (id !== from) edge(calls, from, id);
+        // as for obj.name(): a receiver the checker cannot type reaches every function of that name
+        if (isCall && !r.known && out.size === 0 && byShortName.has(key)) edge(byName, from, key);
         visit(node.expression);
         return;
       }
@@ -556,7 +603,7 @@ export function analyzeTypeScript(
       if (!l) calls.set(id, (l = new Set()));
       l.add(id);
     }
-    const entry: TsFileEdges = { calls: listOf(calls), reads: listOf(reads), byName: listOf(byName), heritage, also };
+    const entry: TsFileEdges = { calls: listOf(calls), reads: listOf(reads), byName: listOf(byName), heritage, also, pending: [...pending].sort() };
     walked.set(sf.fileName, entry);
     // every program sees every declaration (in full or as an outline), so this is what a cold run computes
     if (cache && keys.has(sf.fileName)) cache.edges.set(keys.get(sf.fileName)!, entry);
