@@ -211,6 +211,39 @@ describe('cached edges stay what a cold run computes', () => {
     warmEqualsCold(v1, { ...v1, 'c.ts': "export { settle } from './e';\n" }, 'a.processPayment > e.settle');
   });
 
+  // the classes a differential fuzzer (random repositories, random edits, warm vs cold) found
+  it('when a name used only as an object key becomes a function another file calls untyped', () => {
+    const v1 = { 'a.ts': 'function f(): void {}\nexport const t = { pay: f };\n', 'b.ts': 'export function processPayment(x: any): void {\n  x.pay();\n}\n' };
+    warmEqualsCold(v1, { ...v1, 'c.ts': 'export function pay(): void {}\n' }, 'b.processPayment > c.pay');
+  });
+
+  it('when a re-export in the middle of a receiver type chain switches', () => {
+    const cls = 'export class C {\n  run(): void {}\n}\n';
+    const v1 = {
+      'a.ts': "import { svc } from './b';\nexport function processPayment(): void {\n  svc.run();\n}\n",
+      'b.ts': "import { C } from './c';\nexport const svc = new C();\n",
+      'c.ts': "export { C } from './d';\n",
+      'd.ts': cls,
+      'e.ts': cls,
+    };
+    warmEqualsCold(v1, { ...v1, 'c.ts': "export { C } from './e';\n" }, 'a.processPayment > e.C.run');
+  });
+
+  it('when a getter named like a property read is added to the receiver type', () => {
+    const v1 = {
+      'a.ts': "import { svc } from './b';\nexport function processPayment(): unknown {\n  return svc.total;\n}\n",
+      'b.ts': "import { make } from './c';\nexport const svc = make();\n",
+      'c.ts': "import { Svc } from './d';\nexport function make() {\n  return new Svc();\n}\n",
+      'd.ts': 'export class Svc {\n  pay(): void {}\n}\n',
+    };
+    warmEqualsCold(v1, { ...v1, 'd.ts': 'export class Svc {\n  pay(): void {}\n  get total(): number {\n    return 1;\n  }\n}\n' }, 'a.processPayment > d.Svc.total');
+  });
+
+  it('when a script file adds a global function a module calls', () => {
+    const v1 = { 'a.ts': 'export function processPayment(): void {\n  helper();\n}\n', 's.ts': 'function helper(): void {}\n', 't.ts': 'function other(): void {}\n' };
+    warmEqualsCold(v1, { ...v1, 't.ts': 'function other(): void {}\nfunction helper(): void {}\n' }, 'a.processPayment > t.helper');
+  });
+
   it('when a function named like an untyped call is added in another file', () => {
     const v1 = { 'a.ts': 'export function processPayment(x: any): number {\n  return x.pay() + x[\'charge\']();\n}\n' };
     warmEqualsCold(v1, { ...v1, 'b.ts': 'export function pay(): number {\n  return 1;\n}\nexport function charge(): number {\n  return 2;\n}\n' }, 'a.processPayment > b.charge');

@@ -47,6 +47,8 @@ export interface TsFileFacts {
   outline: OutlineRanges;
   /** Names of object-literal properties that hold a function by name: calls through them are resolved too. */
   props: string[];
+  /** Declares names for every file: a script (no import/export, not CommonJS), or `declare global` / `declare module`. */
+  global: boolean;
   error?: string;
 }
 
@@ -63,7 +65,7 @@ export interface TsFileEdges {
   byName: [string, string[]][];
   heritage: [string, string[]][];
   also: [string, string][];
-  /** Called names no repository definition carried when this was computed (skipped unresolved). */
+  /** Names called or read as members that no repository function or method carried when this was computed. */
   pending: string[];
 }
 
@@ -210,7 +212,7 @@ export function analyzeTypeScript(
   for (const f of all) {
     const known = cache?.facts.get(factsKey(f));
     // a malformed entry is ignored like a missing one (a cache is never a source of truth)
-    if (known && Array.isArray(known.defs) && Array.isArray(known.imports) && Array.isArray(known.reexports) && Array.isArray(known.props) && validOutline(known.outline, texts.get(f)!)) facts.set(f, known);
+    if (known && Array.isArray(known.defs) && Array.isArray(known.imports) && Array.isArray(known.reexports) && Array.isArray(known.props) && typeof known.global === 'boolean' && validOutline(known.outline, texts.get(f)!)) facts.set(f, known);
     else {
       // parent pointers as in a bound program file: definitions are named the same way from both
       const sf = ts.createSourceFile(f, texts.get(f)!, { languageVersion: ts.ScriptTarget.ES2022, jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeInfo }, true);
@@ -246,9 +248,13 @@ export function analyzeTypeScript(
     }
     return deps;
   };
+  // files declaring global names can change what any file resolves to: every entry depends on them
+  const globalsKey = createHash('sha1')
+    .update(all.filter((f) => facts.get(f)!.global).map((f) => `${f}:${hashes.get(f)}`).join('\n'))
+    .digest('hex');
   const edgeKey = (f: string, deps: Set<string>): string =>
     createHash('sha1')
-      .update(`${f}:${hashes.get(f)}\naliases:${moduleScopeOf(f).key}\n${[...deps].sort().map((d) => `${d}:${hashes.get(d)}`).join('\n')}`)
+      .update(`${f}:${hashes.get(f)}\naliases:${moduleScopeOf(f).key}\nglobals:${globalsKey}\n${[...deps].sort().map((d) => `${d}:${hashes.get(d)}`).join('\n')}`)
       .digest('hex');
 
   const defs: Definition[] = [];
@@ -305,7 +311,7 @@ export function analyzeTypeScript(
     const wellFormed = e && [e.calls, e.reads, e.byName, e.heritage, e.also, e.pending].every(Array.isArray);
     // stale when a recorded dependency changed, or a name it skipped as unknown is now defined
     // somewhere (a call through an untyped receiver would now reach it by name)
-    if (wellFormed && e.also.every(([d, h]) => hashes.get(d) === h) && !e.pending.some((n) => knownNames.has(n))) cachedEdges.set(f, e);
+    if (wellFormed && e.also.every(([d, h]) => hashes.get(d) === h) && !e.pending.some((n) => byShortName.has(n))) cachedEdges.set(f, e);
     else toWalk.push(f);
   }
 
@@ -446,10 +452,8 @@ export function analyzeTypeScript(
         }
         if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) touchOrigins(e.expression, depth + 1);
         if (!ts.isIdentifier(e) && !ts.isPropertyAccessExpression(e)) return;
-        let sym = checker!.getSymbolAtLocation(e);
-        if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker!.getAliasedSymbol(sym);
-        for (const d of sym?.declarations ?? []) {
-          touch([d]);
+        // every hop of an import/re-export chain is a dependency (a switched re-export changes the type)
+        for (const d of followAliases(checker!.getSymbolAtLocation(e), touch)) {
           // an unannotated variable or property has its initializer's type, made wherever that came from
           if ((ts.isVariableDeclaration(d) || ts.isPropertyDeclaration(d) || ts.isPropertyAssignment(d)) && !(ts.isPropertyAssignment(d) ? false : d.type) && d.initializer) {
             touchOrigins(d.initializer, depth + 1);
@@ -492,6 +496,8 @@ export function analyzeTypeScript(
       if (!r.known && resolved === 0 && (isCall || ts.isPropertyAccessExpression(expr))) {
         const name = ts.isPropertyAccessExpression(expr) ? expr.name.text : ts.isIdentifier(expr) ? expr.text : undefined;
         if (name && byShortName.has(name)) edge(byName, from, name);
+        // no function of that name yet: one defined later must make this entry stale
+        else if (name) pending.add(name);
       }
     };
     const recordAccessor = (from: string, access: ts.PropertyAccessExpression): void => {
@@ -543,6 +549,9 @@ export function analyzeTypeScript(
         } else if (isMemberName && knownNames.has(node.text)) {
           // reading or assigning a property runs its getter or setter: a call
           recordAccessor(scopeOf(node), p);
+        } else if (isMemberName) {
+          // a getter of that name defined later must make this entry stale
+          pending.add(node.text);
         }
         return;
       } else if (ts.isPrivateIdentifier(node)) {
@@ -554,7 +563,7 @@ export function analyzeTypeScript(
         const key = node.argumentExpression.text;
         const isCall = ts.isCallExpression(node.parent) && node.parent.expression === node;
         if (!knownNames.has(key)) {
-          if (isCall) pending.add(key);
+          pending.add(key);
           visit(node.expression);
           return;
         }
@@ -566,7 +575,10 @@ export function analyzeTypeScript(
         for (const d of r.decls) if (isCall || ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d)) idsForDecl(d, out, 0, touch);
         for (const id of out) if (id !== from) edge(calls, from, id);
         // as for obj.name(): a receiver the checker cannot type reaches every function of that name
-        if (isCall && !r.known && out.size === 0 && byShortName.has(key)) edge(byName, from, key);
+        if (isCall && !r.known && out.size === 0) {
+          if (byShortName.has(key)) edge(byName, from, key);
+          else pending.add(key);
+        }
         visit(node.expression);
         return;
       }
@@ -754,14 +766,14 @@ function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
   if (diags.length > 0) {
     const d = diags[0]!;
     const line = d.start !== undefined ? sf.getLineAndCharacterOfPosition(d.start).line + 1 : '?';
-    return { defs: [], imports: [], reexports: [], outline: [], props: [], error: `syntax error near line ${line}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}` };
+    return { defs: [], imports: [], reexports: [], outline: [], props: [], global: false, error: `syntax error near line ${line}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}` };
   }
   let rec: FileDefinitions;
   try {
     rec = recordDefinitions(sf, rel, true);
   } catch (err) {
     if (!(err instanceof RangeError)) throw err;
-    return { defs: [], imports: [], reexports: [], outline: [], props: [], error: 'nesting too deep to analyse' };
+    return { defs: [], imports: [], reexports: [], outline: [], props: [], global: false, error: 'nesting too deep to analyse' };
   }
   const imports: string[] = [];
   const reexports: string[] = [];
@@ -773,7 +785,18 @@ function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
       imports.push(st.moduleReference.expression.text);
     }
   }
-  return { defs: rec.defs, imports, reexports, outline: outlineRanges(sf), props: rec.valueProps };
+  return { defs: rec.defs, imports, reexports, outline: outlineRanges(sf), props: rec.valueProps, global: declaresGlobals(sf) };
+}
+
+/**
+ * Whether a file declares names every other file sees: a script (TypeScript's global scope; a
+ * JavaScript file counts unless it uses CommonJS), or a module with `declare global` or
+ * `declare module '…'` augmentations.
+ */
+function declaresGlobals(sf: ts.SourceFile): boolean {
+  if (sf.statements.some((st) => ts.isModuleDeclaration(st) && (ts.isStringLiteral(st.name) || (st.flags & ts.NodeFlags.GlobalAugmentation) !== 0))) return true;
+  if (ts.isExternalModule(sf)) return false;
+  return !(/\.[mc]?jsx?$/.test(sf.fileName) && /\b(require\s*\(|module\.exports\b|exports\.)/.test(sf.text));
 }
 
 /**
