@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +24,10 @@ export interface BaseConfig {
   /** Where it came from, for messages: "base revision 1a2b3c4d5e6f" or a file path. */
   origin: string;
   cleanup(): void;
+}
+
+function baseConfig(config: BulwarkConfig, topology: Topology | null, files: string[], hash: Hash, origin: string, cleanup: () => void): BaseConfig {
+  return { config, review: config.review ?? defaultReviewConfig(), topology, configPaths: files, contentHash: hash.digest('hex'), origin, cleanup };
 }
 
 function inside(root: string, p: string): boolean {
@@ -57,15 +61,7 @@ export async function loadBaseConfig(opts: { repoDir: string; rev: string | null
     }
     hash.update(JSON.stringify(config)).update('\0');
     if (topology) hash.update(JSON.stringify(topology.stages.map((s) => [s.name, s.prompt]))).update('\0');
-    return {
-      config,
-      review: config.review ?? defaultReviewConfig(),
-      topology,
-      configPaths: files,
-      contentHash: hash.digest('hex'),
-      origin: opts.configFile ?? `working tree of ${opts.repoDir}`,
-      cleanup: () => {},
-    };
+    return baseConfig(config, topology, files, hash, opts.configFile ?? `working tree of ${opts.repoDir}`, () => {});
   }
 
   const rev = opts.rev;
@@ -108,15 +104,7 @@ export async function loadBaseConfig(opts: { repoDir: string; rev: string | null
       const copied = (await put(rel)) !== null;
       config.approvals = { ...config.approvals, allowed_signers: copied ? path.resolve(tmp, rel) : undefined };
     }
-    return {
-      config,
-      review: config.review ?? defaultReviewConfig(),
-      topology,
-      configPaths: files,
-      contentHash: hash.digest('hex'),
-      origin: `base revision ${short}`,
-      cleanup,
-    };
+    return baseConfig(config, topology, files, hash, `base revision ${short}`, cleanup);
   } catch (err) {
     cleanup();
     throw err;

@@ -191,10 +191,11 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
     const audit = await openAuditLog({ ...(opts.auditDb ? { location: opts.auditDb } : {}), ...(auditConfig ? { config: auditConfig } : {}) });
     const runId = newRunId();
     try {
+      // base...head hashed once: the skip below, run_started and the gate decision all name it
+      const changeHash = isGit && change.baseSha && change.headSha ? (await changeHashFromRepo(repoDir, change.baseSha, change.headSha)).changeHash : undefined;
       // A re-run on the same head (e.g. after an approval) repeats the recorded verdict instead of
       // calling the models again; only the audit log is believed, never a GitHub check or status.
-      if (opts.github && !opts.force && isGit && change.source.kind !== 'patch' && change.baseSha && change.headSha) {
-        const { changeHash } = await changeHashFromRepo(repoDir, change.baseSha, change.headSha);
+      if (opts.github && !opts.force && changeHash && change.source.kind !== 'patch' && change.headSha) {
         const prev = await previousRunInLog(audit.store, { head: change.headSha, changeHash, configHash }, { gate: gateConfig, approvals: base.config.approvals, configDir: base.config.dir });
         if (prev) {
           const head = change.headSha.slice(0, 12);
@@ -228,7 +229,7 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
         }
       }
       const auditFiles = auditStoreFiles(audit.location, auditConfig);
-      return await reviewWithAudit({ opts, change, review, topology, configHash, base, gateConfig, audit, auditFiles, runId, providers, octokit, target, started, repoDir, isGit });
+      return await reviewWithAudit({ opts, change, changeHash, review, topology, configHash, base, gateConfig, audit, auditFiles, runId, providers, octokit, target, started, repoDir, isGit });
     } catch (err) {
       const exit = err instanceof BulwarkError ? err.exitCode : 5;
       await audit
@@ -262,12 +263,14 @@ interface Ctx {
   started: number;
   repoDir: string;
   isGit: boolean;
+  /** Hash of base...head (the approval binding), when both revisions are in a local repository. */
+  changeHash: string | undefined;
 }
 
 async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
   const { change, review, audit, runId, opts } = c;
   const canGate = Boolean(c.isGit && change.baseSha && change.headSha);
-  const changeHash = canGate ? (await changeHashFromRepo(c.repoDir, change.baseSha!, change.headSha!)).changeHash : undefined;
+  const changeHash = c.changeHash;
   await audit.append({
     kind: 'run_started',
     run_id: runId,
