@@ -140,20 +140,9 @@ describe('gate on a Python repository', () => {
 
   it('unrelated changes are not flagged, even next to regulated code', async () => {
     const head = repo.branch('unrelated', {
-      'bank/desk.py': [
-    'from .scoring import RiskScorer',
-    '',
-    'def update_balance(a):',
-    '    return RiskScorer().score(a)',
-    '',
-    'class Desk:',
-    '    LIMIT = 10',
-    '',
-    '    def approve_loan(self, a):',
-    '        return a < self.LIMIT',
-    '',
-  ].join('\n'),
-  'bank/report.py': edit(files['bank/report.py']!, 'str(x)', 'repr(x)'),
+      // written again unchanged: a file in the commit whose content did not change is no change
+      'bank/desk.py': files['bank/desk.py']!,
+      'bank/report.py': edit(files['bank/report.py']!, 'str(x)', 'repr(x)'),
       'bank/rounding.py': edit(files['bank/rounding.py']!, 'return str(x)', 'return format(x)'),
       'README.md': 'docs\n',
     });

@@ -218,14 +218,17 @@ describe('runPipeline: the seed topology end to end (real launcher, real SQLite 
     assert.match(badRev!, /invalid arguments: rev/);
   });
 
+  /** An audit store that refuses every llm_call entry (and keeps the others). */
+  const llmCallsUnrecorded: NonNullable<Parameters<typeof run>[0]['wrapAudit']> = (a) => ({
+    append: (e) => (e.kind === 'llm_call' ? Promise.reject(new Error('audit store unavailable')) : a.append(e)),
+    putBlob: (d) => a.putBlob(d),
+  });
+
   it('fails closed when model calls cannot be recorded in the audit log', async () => {
     const { result } = await run({
       server: 'openai',
       respond: scriptedReviewer(),
-      wrapAudit: (a) => ({
-        append: (e) => (e.kind === 'llm_call' ? Promise.reject(new Error('audit store unavailable')) : a.append(e)),
-        putBlob: (d) => a.putBlob(d),
-      }),
+      wrapAudit: llmCallsUnrecorded,
     });
     assert.equal(result.status, 'failed');
     assert.equal(result.stages[0]!.status, 'failed');
@@ -238,10 +241,7 @@ describe('runPipeline: the seed topology end to end (real launcher, real SQLite 
       server: 'openai',
       respond: () => ({ type: 'error', status: 500 }),
       providerConfig: { max_retries: 0 },
-      wrapAudit: (a) => ({
-        append: (e) => (e.kind === 'llm_call' ? Promise.reject(new Error('audit store unavailable')) : a.append(e)),
-        putBlob: (d) => a.putBlob(d),
-      }),
+      wrapAudit: llmCallsUnrecorded,
     });
     assert.equal(result.status, 'failed');
     assert.equal(result.stages[0]!.status, 'failed');
