@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { EntryInput } from '../../src/audit/entries.js';
+import type { EntryInput } from '../../src/domain/audit-entries.js';
 import { writeKeyPair } from '../../src/audit/keys.js';
 import { openAuditLogImpl, openStore } from '../../src/audit/log.js';
 import { verifyInclusion } from '../../src/audit/merkle.js';

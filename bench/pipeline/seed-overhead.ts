@@ -14,7 +14,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openAuditLog } from '../../src/audit/index.js';
-import { loadTopology } from '../../src/config/topology.js';
+import { loadTopology } from '../../src/pipeline/topology.js';
 import { resolveProviders } from '../../src/llm/select.js';
 import { runPipeline } from '../../src/pipeline/run.js';
 import { acquireChange } from '../../src/review/acquire.js';

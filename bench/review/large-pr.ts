@@ -8,7 +8,7 @@
  * Targets: scaling ratio ≤ 15 for 10× the files (about linear), deadline share ≤ 0.1.
  */
 import { chmodSync } from 'node:fs';
-import { DEFAULT_RUN_TIMEOUT_SECONDS } from '../../src/config/topology.js';
+import { DEFAULT_RUN_TIMEOUT_SECONDS } from '../../src/pipeline/topology.js';
 import { acquireChange } from '../../src/review/acquire.js';
 import { defaultReviewConfig } from '../../src/review/config.js';
 import { planCoverage } from '../../src/review/coverage.js';

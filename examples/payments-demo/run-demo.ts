@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { initRepository } from '../../src/cli/commands/init.js';
 import { resolveProviders } from '../../src/llm/select.js';
-import { packageRoot } from '../../src/paths.js';
+import { packageRoot } from '../../src/sandbox/package-paths.js';
 
 // sources are not compiled: read them from the package, not from dist/
 const demoSrc = path.join(packageRoot, 'examples', 'payments-demo');

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { AppendResult, AuditLog } from '../audit/index.js';
-import type { EntryOf } from '../audit/entries.js';
-import { UsageError } from '../errors.js';
-import { canonicalJson } from '../audit/canonical-json.js';
+import type { EntryOf } from '../domain/audit-entries.js';
+import { UsageError } from '../domain/errors.js';
+import { canonicalJson } from '../domain/canonical-json.js';
 import { changeHashFromRepo, isChangeHash } from './change-hash.js';
 import { runFacts, runsForChange } from './log-facts.js';
 import { APPROVAL_NAMESPACE, sshSign, sshVerify } from './ssh-signature.js';

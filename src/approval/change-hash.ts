@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../domain/errors.js';
 
 const execFileP = promisify(execFile);
 

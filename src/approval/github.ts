@@ -1,6 +1,6 @@
 import { Octokit } from '@octokit/rest';
 import type { AuditLog } from '../audit/index.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../domain/errors.js';
 import { CHECK_NAME } from '../review/github.js';
 import { isAuthor, type ApprovalEntry } from './approve.js';
 import { githubPrincipal } from './config.js';

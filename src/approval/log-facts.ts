@@ -1,4 +1,4 @@
-import { decodeEntry, type EntryKind, type EntryOf } from '../audit/entries.js';
+import { decodeEntry, type EntryKind, type EntryOf } from '../domain/audit-entries.js';
 import type { LogStore } from '../audit/store.js';
 
 /** An entry decoded from the log together with its index. */

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BulwarkError, ExitCode, UsageError } from '../errors.js';
+import { BulwarkError, ExitCode, UsageError } from '../domain/errors.js';
 
 /**
  * SSH signatures in the `ssh-keygen -Y sign` (SSHSIG) format. Signing and verification are done by

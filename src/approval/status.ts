@@ -1,6 +1,6 @@
 import type { LogStore } from '../audit/store.js';
 import type { GateConfig, GateZone } from '../gate/config.js';
-import { BulwarkError, UsageError } from '../errors.js';
+import { BulwarkError, UsageError } from '../domain/errors.js';
 import { githubPrincipal, type ApprovalsConfig } from './config.js';
 import { verifyApprovalSignature, type ApprovalEntry } from './approve.js';
 import { entriesOfKind, runFacts, type Located } from './log-facts.js';

@@ -1,5 +1,5 @@
-import { UsageError } from '../errors.js';
-import { decodeEntry, type Entry } from './entries.js';
+import { UsageError } from '../domain/errors.js';
+import { decodeEntry, type Entry } from '../domain/audit-entries.js';
 import type { LogStore } from './store.js';
 
 /**

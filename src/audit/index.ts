@@ -1,4 +1,4 @@
-import type { EntryInput } from './entries.js';
+import type { EntryInput } from '../domain/audit-entries.js';
 import { openAuditLogImpl, type AppendResult, type CheckpointResult, type OpenAuditLogOptions } from './log.js';
 import type { LogStore } from './store.js';
 
@@ -10,8 +10,8 @@ import type { LogStore } from './store.js';
  * `openPostgresLogStore(url: string): Promise<LogStore>`.
  */
 
-export type { Entry, EntryInput, EntryKind, EntryOf, QueryColumns } from './entries.js';
-export { ENTRY_KINDS, ENTRY_VERSION, entrySchema, makeEntry, canonicalBytes, decodeEntry, blobRefs, EntryError } from './entries.js';
+export type { Entry, EntryInput, EntryKind, EntryOf, QueryColumns } from '../domain/audit-entries.js';
+export { ENTRY_KINDS, ENTRY_VERSION, entrySchema, makeEntry, canonicalBytes, decodeEntry, blobRefs, EntryError } from '../domain/audit-entries.js';
 export type { LogStore, StoredEntry, StoredBlob, StoredCheckpoint, EntryQuery, WriteTransaction, NewEntry, NodeRef, StoredNode } from './store.js';
 export type { AppendResult, CheckpointResult, OpenAuditLogOptions } from './log.js';
 export { openStore } from './log.js';

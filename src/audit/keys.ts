@@ -1,6 +1,6 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../domain/errors.js';
 import { defaultKeyPath, publicKeyPathFor } from './locations.js';
 import { formatSignerKey, formatVerifierKey, generateSignerKey, parseSignerKey, parseVerifierKey, type SignerKey, type VerifierKey } from './note.js';
 

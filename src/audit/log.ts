@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BulwarkError, ExitCode, UsageError } from '../errors.js';
+import { BulwarkError, ExitCode, UsageError } from '../domain/errors.js';
 import { decodeBlob, encodeBlob } from './blobs.js';
 import type { AuditConfig } from './config.js';
-import { canonicalBytes, makeEntry, queryColumns, type Entry, type EntryInput } from './entries.js';
+import { canonicalBytes, makeEntry, queryColumns, type Entry, type EntryInput } from '../domain/audit-entries.js';
 import { signingKeyFor } from './keys.js';
 import { displayLocation, isPostgresUrl, resolveDbLocation } from './locations.js';
 import { consistencyProofRanges, foldRange, inclusionProofRanges, leafHash, nodesForAppend, rangeRefs, resolveRanges, verifyConsistency } from './merkle.js';

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../domain/errors.js';
 import { decodeBlob } from './blobs.js';
-import { blobRefs, decodeEntry } from './entries.js';
+import { blobRefs, decodeEntry } from '../domain/audit-entries.js';
 import type { AuditLog } from './index.js';
 import type { StoredBlob } from './store.js';
 

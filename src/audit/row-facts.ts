@@ -1,4 +1,4 @@
-import { inspectEntryText } from './entries.js';
+import { inspectEntryText } from '../domain/audit-entries.js';
 import { leafHashHexOfText } from './merkle.js';
 import type { EntryTextRow } from './store.js';
 

@@ -1,4 +1,4 @@
-import type { EntryKind } from './entries.js';
+import type { EntryKind } from '../domain/audit-entries.js';
 
 /**
  * Storage behind the audit log. Both stores (SQLite here, PostgreSQL in store-postgres.ts) keep the

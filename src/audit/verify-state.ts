@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../domain/errors.js';
 import { writeFileAtomic } from './log.js';
 
 /**

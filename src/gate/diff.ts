@@ -1,4 +1,4 @@
-import { unquoteGitPath as unquote } from '../review/diff-parse.js';
+import { unquoteGitPath as unquote } from '../domain/diff-parse.js';
 
 /** One file's change between the base and head revisions (rename detection off: a rename is a delete plus an add). */
 export interface FileChange {

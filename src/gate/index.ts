@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../domain/errors.js';
 import { defaultCacheDir } from './cache.js';
 import { gateConfigSchema, type GateConfig, type GateConfigInput } from './config.js';
 import { decide } from './decide.js';

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../domain/errors.js';
 import type { GateLanguage } from './types.js';
 
 /** One source file of one revision; `hash` is git's blob id of the content (the cache key). */

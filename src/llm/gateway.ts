@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../audit/canonical-json.js';
-import type { EntryInput } from '../audit/entries.js';
-import { redactSecrets, redactionEntries, totalRedactions, type RedactionCounts, addCounts } from '../review/redact.js';
+import { canonicalJson } from '../domain/canonical-json.js';
+import type { EntryInput } from '../domain/audit-entries.js';
+import { redactSecrets, redactionEntries, totalRedactions, type RedactionCounts, addCounts } from '../domain/redact.js';
 import { classifyFailure } from './http-capture.js';
 import { LlmError, type ChatMessage, type CompletionParams, type CompletionRequest, type CompletionResult, type Exchange, type Provider } from './types.js';
 

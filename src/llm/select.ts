@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../domain/errors.js';
 import type { ProviderConfig, ProviderKind } from './config.js';
 import { AnthropicProvider } from './providers/anthropic.js';
 import { BedrockProvider } from './providers/bedrock.js';
@@ -46,6 +46,11 @@ export interface ResolveOptions {
   probeOllama?: boolean;
   /** Override of the Ollama probe (tests). */
   ollamaUrl?: string;
+}
+
+/** The key files the configuration names (resolved, not read): a stage's policy never grants them. */
+export function configuredKeyFiles(config: ProviderConfig | undefined, configDir: string): string[] {
+  return [config?.anthropic?.api_key_file, config?.openai?.api_key_file].filter((f): f is string => typeof f === 'string').map((f) => path.resolve(configDir, f));
 }
 
 function readKeyFile(file: string, configDir: string): { key: string; file: string } {

@@ -1,70 +1,7 @@
-import { z } from 'zod';
+import type { CompletionParams, CompletionRequest, CompletionResult } from '../protocol/completion.js';
 
-/**
- * The provider-neutral conversation the worker's agent loop speaks. It crosses the worker
- * channel, so every shape has a zod schema and the parent re-validates what the worker sends.
- */
-
-const jsonObject = z.record(z.string(), z.unknown());
-
-export const toolCallSchema = z.strictObject({
-  id: z.string().min(1).max(256),
-  name: z.string().min(1).max(128),
-  arguments: jsonObject,
-});
-export type ToolCall = z.infer<typeof toolCallSchema>;
-
-export const chatMessageSchema = z.discriminatedUnion('role', [
-  z.strictObject({ role: z.literal('user'), content: z.string().max(2_000_000) }),
-  z.strictObject({ role: z.literal('assistant'), content: z.string().max(2_000_000), toolCalls: z.array(toolCallSchema).max(64).optional() }),
-  z.strictObject({
-    role: z.literal('tool'),
-    toolCallId: z.string().min(1).max(256),
-    name: z.string().min(1).max(128),
-    content: z.string().max(2_000_000),
-    isError: z.boolean().optional(),
-  }),
-]);
-export type ChatMessage = z.infer<typeof chatMessageSchema>;
-
-export const toolSpecSchema = z.strictObject({
-  name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/),
-  description: z.string().max(4096),
-  /** JSON Schema of the arguments object. */
-  parameters: jsonObject,
-});
-export type ToolSpec = z.infer<typeof toolSpecSchema>;
-
-/** What the worker asks for (`llm.complete`); model and parameters are fixed by the parent per stage. */
-export const completionRequestSchema = z.strictObject({
-  system: z.string().max(1_000_000),
-  messages: z.array(chatMessageSchema).min(1).max(512),
-  tools: z.array(toolSpecSchema).max(32),
-});
-export type CompletionRequest = z.infer<typeof completionRequestSchema>;
-
-export interface CompletionParams {
-  model: string;
-  temperature?: number;
-  maxTokens: number;
-}
-
-export interface CompletionResult {
-  text: string;
-  toolCalls: ToolCall[];
-  stopReason: 'end' | 'tool_use' | 'max_tokens' | 'other';
-  /** Model/version string the provider reported. */
-  model: string;
-  usage: { inputTokens: number; outputTokens: number };
-}
-
-export const completionResultSchema = z.strictObject({
-  text: z.string(),
-  toolCalls: z.array(toolCallSchema),
-  stopReason: z.enum(['end', 'tool_use', 'max_tokens', 'other']),
-  model: z.string(),
-  usage: z.strictObject({ inputTokens: z.number(), outputTokens: z.number() }),
-});
+// The conversation shapes cross the worker channel and live in protocol/; the gateway's own types follow.
+export * from '../protocol/completion.js';
 
 /** Classes of failure recorded in the audit log and used for retry decisions. */
 export type LlmErrorClass =

@@ -1,4 +1,4 @@
-import type { EntryInput } from '../audit/entries.js';
+import type { EntryInput } from '../domain/audit-entries.js';
 import type { AuditSink } from '../llm/gateway.js';
 
 /** An audit sink that can add several entries in one durable transaction (engineer A's AuditLog). */

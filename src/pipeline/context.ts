@@ -1,7 +1,7 @@
-import type { Change, ChangedFile } from '../review/change.js';
-import type { Finding } from '../review/findings.js';
-import { addCounts, redactSecrets, type RedactionCounts } from '../review/redact.js';
-import { fenceUntrusted, stripHidden } from '../review/untrusted.js';
+import type { Change, ChangedFile } from '../domain/change.js';
+import type { Finding } from '../protocol/findings.js';
+import { addCounts, redactSecrets, type RedactionCounts } from '../domain/redact.js';
+import { fenceUntrusted, stripHidden } from '../domain/untrusted.js';
 
 /**
  * Builds the structured JSON context a stage worker hands to its model. Everything derived from

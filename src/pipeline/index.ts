@@ -1,5 +1,5 @@
 /**
- * The review pipeline's library surface (engineer R's `bulwark review` calls this).
+ * The review pipeline's library surface (the app's review and run call this).
  *
  *   const cfg = loadBulwarkConfig(repoDir);
  *   const topology = loadTopology(cfg.topologyFile!);
@@ -13,6 +13,5 @@ export { findCycle, topologicalOrder, dependentsOf } from './dag.js';
 export { buildChangeContext, renderFileDiff, MAX_CONTEXT_DIFF_CHARS } from './context.js';
 export { stagePolicy, runStageInSandbox, STAGE_WORKER_SCRIPT } from './stage-runner.js';
 export { createProgressReporter } from './progress.js';
-export { loadTopology, parseTopology, TOOL_NAMES, type Topology, type StageSpec, type ToolName } from '../config/topology.js';
-export { loadBulwarkConfig, parseBulwarkConfig, type BulwarkConfig } from '../config/bulwark-config.js';
+export { loadTopology, parseTopology, TOOL_NAMES, type Topology, type StageSpec, type ToolName } from './topology.js';
 export { resolveProviders, NO_PROVIDER_HELP, type ResolvedProviders, type ResolvedProvider } from '../llm/select.js';

@@ -1,18 +1,19 @@
+import { within } from '../domain/within.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import type { EntryInput } from '../audit/entries.js';
-import { SandboxError } from '../errors.js';
+import type { EntryInput } from '../domain/audit-entries.js';
+import { SandboxError } from '../domain/errors.js';
 import type { LlmGateway } from '../llm/gateway.js';
 import { completionRequestSchema, LlmError } from '../llm/types.js';
-import { distSrc } from '../paths.js';
+import { distSrc } from '../sandbox/package-paths.js';
 import { showFile } from '../review/git.js';
 import { applySandboxConfig, type SandboxConfig } from '../sandbox/config.js';
 import { runtimePolicy, type SandboxPolicy } from '../sandbox/policy.js';
 import { startSandboxedWorker, workerEventToAuditEntry, type SandboxSpawner, type WorkerEvent, type WorkerHandle } from '../sandbox/worker-host.js';
-import { checkRelativePath, ToolError } from '../worker/tools.js';
-import { GIT_SHOW, gitShowParamsSchema, LLM_COMPLETE, STAGE_RUN, stageOutputSchema, type GitShowResult, type StageInput, type StageOutput } from '../worker/protocol.js';
+import { normalizeRepoPath, RepoPathError } from '../protocol/repo-path.js';
+import { GIT_SHOW, gitShowParamsSchema, LLM_COMPLETE, STAGE_RUN, stageOutputSchema, type GitShowResult, type StageInput, type StageOutput } from '../protocol/stage.js';
 
 export const STAGE_WORKER_SCRIPT = path.join(distSrc, 'worker', 'stage-main.js');
 const MAX_GIT_SHOW_BYTES = 512 * 1024;
@@ -38,9 +39,13 @@ export interface StagePolicyOptions {
  * table applies on top (`applySandboxConfig`): its uid/gid, limits and allow_degraded, its
  * extra_read_paths and deny_paths added; its timeout_seconds is a ceiling on the worker's wall clock
  * (a stage cannot outlive what the operator allows, even when the topology's deadline is longer).
- * `bulwark sandbox policy` (src/cli/commands/sandbox.ts) folds the same table into the same base
- * policy for auditors; it should call this function so the two cannot drift.
+ * `bulwark sandbox policy` prints what this function returns for the repository's configuration.
  */
+/** Where a stage's scratch dir is made (mkdtemp appends six random characters). */
+export function stageScratchPrefix(stage: string): string {
+  return path.join(tmpdir(), `bulwark-stage-${stage.replace(/[^A-Za-z0-9_-]/g, '_')}-`);
+}
+
 export function stagePolicy(o: StagePolicyOptions): SandboxPolicy {
   const ceiling = o.sandbox?.timeout_seconds;
   return runtimePolicy(
@@ -90,9 +95,9 @@ async function serveGitShow(repo: NonNullable<StageRunDeps['repo']>, params: z.i
   if (!sha) return { found: false, content: '', truncated: false };
   let rel: string;
   try {
-    rel = checkRelativePath(params.path);
+    rel = normalizeRepoPath(params.path);
   } catch (err) {
-    if (err instanceof ToolError) throw new Error(err.message);
+    if (err instanceof RepoPathError) throw new Error(err.message);
     throw err;
   }
   const buf = await showFile(repo.root, sha, rel);
@@ -155,7 +160,7 @@ export class StageWorker {
     private readonly deps: StageRunDeps,
   ) {
     this.agentId = `${stage}#${++agentCounter}`;
-    this.scratch = mkdtempSync(path.join(tmpdir(), `bulwark-stage-${stage.replace(/[^A-Za-z0-9_-]/g, '_')}-`));
+    this.scratch = mkdtempSync(stageScratchPrefix(stage));
     this.ready = this.spawn();
     // a failed start is reported by run(); never as an unhandled rejection
     this.ready.catch(() => undefined);
@@ -252,7 +257,7 @@ export class StageWorker {
       if (unrecorded) throw unrecorded.reason;
       if (this.providerFailure) throw this.providerFailure;
       // a broken channel usually means the worker died: say why, from its last stderr lines
-      const exited = await Promise.race([h.exited.then((x) => x), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]);
+      const exited = await within(h.exited, 1000);
       const tail = h.stderr().trim().split('\n').slice(-3).join(' | ').slice(0, 300);
       const e = unwrapRemote(err);
       if (exited && !signal.aborted) e.message += ` (worker ${exited.signal ?? `exit code ${exited.code}`}${tail ? `: ${tail}` : ''})`;
@@ -275,7 +280,7 @@ export class StageWorker {
       try {
         const h = await this.ready;
         h.close();
-        const gone = await Promise.race([h.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
+        const gone = (await within(h.exited.then(() => true), 2000)) ?? false;
         if (!gone) {
           h.kill();
           await h.exited;

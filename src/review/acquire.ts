@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { UsageError } from '../errors.js';
-import type { Change, PullRequestMeta } from './change.js';
-import { DiffParseError, parseUnifiedDiff } from './diff-parse.js';
+import { UsageError } from '../domain/errors.js';
+import type { Change, PullRequestMeta } from '../domain/change.js';
+import { DiffParseError, parseUnifiedDiff } from '../domain/diff-parse.js';
 import { git, gitText, resolveCommit } from './git.js';
 
 /**

@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { SEVERITIES } from './findings.js';
-
-/** Categories that are noise for most teams; reported only when listed in enable_categories. */
-export const OPT_IN_CATEGORIES = ['style', 'nit'] as const;
+import { SEVERITIES } from '../protocol/findings.js';
+export { OPT_IN_CATEGORIES } from '../domain/verdict.js';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'categories are lower-case slugs');
 

@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import type { Change, ChangedFile, FileStatus, Hunk } from './change.js';
+import type { Change, ChangedFile, FileStatus, Hunk } from '../domain/change.js';
 import type { ReviewConfig } from './config.js';
 
 /**

@@ -1,7 +1,7 @@
 import { Octokit } from '@octokit/rest';
-import { commentableLines, type Change } from './change.js';
+import { commentableLines, type Change } from '../domain/change.js';
 import type { GithubConfig } from './config.js';
-import type { DecidedFinding } from './policy.js';
+import type { DecidedFinding } from '../domain/verdict.js';
 import { mdEscape, renderMarkdown, SUMMARY_MARKER } from './render-markdown.js';
 import { hasFileLocation, OUTCOME_LABEL, type ReviewReport } from './report.js';
 

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
-import type { Severity } from './findings.js';
-import type { DecidedFinding } from './policy.js';
+import type { Severity } from '../protocol/findings.js';
+import type { DecidedFinding } from '../domain/verdict.js';
 import { hasFileLocation, type ReviewReport } from './report.js';
 
 /**

@@ -1,9 +1,9 @@
-import { packageVersion } from '../paths.js';
-import type { Change } from './change.js';
+import { packageVersion } from '../sandbox/package-paths.js';
+import type { Change } from '../domain/change.js';
 import type { CoverageRecord } from './coverage.js';
-import type { Decision, DecidedFinding, Outcome } from './policy.js';
-import { addCounts, redactSecrets, type RedactionCounts } from './redact.js';
-import { stripHidden } from './untrusted.js';
+import type { Decision, DecidedFinding, Outcome } from '../domain/verdict.js';
+import { addCounts, redactSecrets, type RedactionCounts } from '../domain/redact.js';
+import { stripHidden } from '../domain/untrusted.js';
 
 /**
  * The review result every renderer consumes (and the JSON format, documented in README). Built

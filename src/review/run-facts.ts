@@ -1,5 +1,5 @@
-import type { EntryOf } from '../audit/entries.js';
-import type { Change } from './change.js';
+import type { EntryOf } from '../domain/audit-entries.js';
+import type { Change } from '../domain/change.js';
 import { git } from './git.js';
 
 /**

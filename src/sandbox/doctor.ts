@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BulwarkError } from '../errors.js';
+import { BulwarkError } from '../domain/errors.js';
 import type { KernelFacts } from './describe.js';
 import { assertLauncher, defaultLauncherPath, spawnSandboxed } from './launcher.js';
 import { DEFAULT_LIMITS, runtimePolicy } from './policy.js';

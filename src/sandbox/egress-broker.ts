@@ -21,7 +21,7 @@ import net from 'node:net';
 import type { LookupFunction } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { z } from 'zod';
-import { RpcError, RpcErrorCode, type MethodHandler } from './rpc.js';
+import { RpcError, RpcErrorCode, type MethodHandler } from '../protocol/rpc.js';
 
 export interface EgressEndpoint {
   host: string;

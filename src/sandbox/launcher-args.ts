@@ -2,7 +2,7 @@
  * Pure translation of a policy into the C launcher's command line (native/launcher.c documents it)
  * and of the launcher's report lines and exit statuses back into errors.
  */
-import { SandboxError, UsageError, type BulwarkError } from '../errors.js';
+import { SandboxError, UsageError, type BulwarkError } from '../domain/errors.js';
 import { forbiddenPaths, type SandboxPolicy } from './policy.js';
 
 export interface LauncherArgsOptions {

@@ -7,8 +7,8 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { accessSync, chownSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { SandboxError, UsageError } from '../errors.js';
-import { packageRoot } from '../paths.js';
+import { SandboxError, UsageError } from '../domain/errors.js';
+import { packageRoot } from './package-paths.js';
 import { launcherArgs, launcherEnv, launcherError, parseLauncherReport } from './launcher-args.js';
 import { validatePolicy, type SandboxPolicy } from './policy.js';
 import { reaperAdd, reaperRemove } from './reaper.js';

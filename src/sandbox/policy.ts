@@ -7,8 +7,8 @@ import { existsSync, lstatSync, realpathSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { UsageError } from '../errors.js';
-import { packageRoot } from '../paths.js';
+import { UsageError } from '../domain/errors.js';
+import { packageRoot } from './package-paths.js';
 
 export interface SandboxLimits {
   /** RLIMIT_NOFILE: open files. */

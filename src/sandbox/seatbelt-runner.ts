@@ -4,7 +4,7 @@
  */
 import { spawn, type StdioOptions } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
-import { SandboxError } from '../errors.js';
+import { SandboxError } from '../domain/errors.js';
 import { launcherEnv } from './launcher-args.js';
 import type { SandboxedProcess, SpawnSandboxedOptions } from './launcher.js';
 import { validatePolicy, type SandboxPolicy } from './policy.js';

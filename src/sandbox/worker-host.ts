@@ -12,9 +12,9 @@ import type { z } from 'zod';
 import { EgressBroker, type EgressEvent, type Resolver } from './egress-broker.js';
 import { spawnSandboxed } from './launcher.js';
 import type { SandboxPolicy } from './policy.js';
-import type { EntryInput } from '../audit/entries.js';
-import { UsageError } from '../errors.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, RpcPeer, RpcProtocolError, type MethodHandler } from './rpc.js';
+import type { EntryInput } from '../domain/audit-entries.js';
+import { UsageError } from '../domain/errors.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, RpcPeer, RpcProtocolError, type MethodHandler } from '../protocol/rpc.js';
 
 export interface SpawnResult {
   child: ChildProcess;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { findingSchema, type Finding } from '../review/findings.js';
-import type { ChatMessage, CompletionRequest, CompletionResult, ToolSpec } from '../llm/types.js';
-import type { StageInput, StageOutput } from './protocol.js';
+import { findingSchema, type Finding } from '../protocol/findings.js';
+import type { ChatMessage, CompletionRequest, CompletionResult, ToolSpec } from '../protocol/completion.js';
+import type { StageInput, StageOutput } from '../protocol/stage.js';
 import { MAX_TOOL_OUTPUT, TOOL_SPECS, ToolError, type Tools } from './tools.js';
 
 /** The tool through which the agent hands in its result; its arguments are validated strictly. */

@@ -6,7 +6,7 @@
 import { fstatSync } from 'node:fs';
 import net from 'node:net';
 import type { z } from 'zod';
-import { DEFAULT_MAX_MESSAGE_BYTES, RpcPeer, RpcProtocolError } from '../sandbox/rpc.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, RpcPeer, RpcProtocolError } from '../protocol/rpc.js';
 
 export const CHANNEL_FD = 3;
 

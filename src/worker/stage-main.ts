@@ -6,7 +6,7 @@
  */
 import { connectToParent } from './channel.js';
 import { runAgent } from './agent-loop.js';
-import { completionResultSchema, GIT_SHOW, gitShowResultSchema, LLM_COMPLETE, STAGE_RUN, stageInputSchema, type StageOutput } from './protocol.js';
+import { completionResultSchema, GIT_SHOW, gitShowResultSchema, LLM_COMPLETE, STAGE_RUN, stageInputSchema, type StageOutput } from '../protocol/stage.js';
 import { Tools } from './tools.js';
 
 const parent = connectToParent();

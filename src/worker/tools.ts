@@ -1,9 +1,10 @@
 import { lstatSync, openSync, readSync, closeSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { ToolName } from './tool-names.js';
-import type { ToolSpec } from '../llm/types.js';
-import type { GitShowResult } from './protocol.js';
+import type { ToolName } from '../protocol/tool-names.js';
+import { normalizeRepoPath, RepoPathError } from '../protocol/repo-path.js';
+import type { ToolSpec } from '../protocol/completion.js';
+import type { GitShowResult } from '../protocol/stage.js';
 
 /**
  * Read-only tools the agent may call. They run inside the sandbox (Landlock already limits
@@ -73,12 +74,12 @@ function within(root: string, p: string): boolean {
 
 /** Normalises a model-supplied repository path; throws ToolError on anything suspicious. */
 export function checkRelativePath(p: string): string {
-  if (p.includes('\0')) throw new ToolError('path contains a NUL byte');
-  const norm = path.posix.normalize(p.replace(/\\/g, '/')).replace(/^\.\/+/, '');
-  if (path.posix.isAbsolute(norm)) throw new ToolError(`path "${p}" must be relative to the repository root`);
-  if (norm === '..' || norm.startsWith('../')) throw new ToolError(`path "${p}" leaves the repository`);
-  if (norm.split('/').includes('.git')) throw new ToolError(`path "${p}" is inside .git, which tools do not read`);
-  return norm === '' ? '.' : norm;
+  try {
+    return normalizeRepoPath(p);
+  } catch (err) {
+    if (err instanceof RepoPathError) throw new ToolError(err.message);
+    throw err;
+  }
 }
 
 export interface ToolHost {

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { packageRoot } from '../../src/paths.js';
+import { packageRoot } from '../../src/sandbox/package-paths.js';
 import { entriesOfKind } from '../../src/approval/log-facts.js';
 import { writeKeyPair } from '../../src/audit/index.js';
 import { makeApprovalFixture, type ApprovalFixture } from './fixture.js';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { canonicalBytes, makeEntry, type EntryInput } from '../../src/audit/entries.js';
+import { canonicalBytes, makeEntry, type EntryInput } from '../../src/domain/audit-entries.js';
 import { leafHash } from '../../src/audit/merkle.js';
 import { grantAppendOnly, openPostgresLogStore } from '../../src/audit/store-postgres.js';
 import { loadSignerKey, loadVerifierKey, openAuditLog, writeKeyPair } from '../../src/audit/index.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseSince, printable } from '../../src/cli/commands/audit.js';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/domain/errors.js';
 
 describe('audit CLI helpers', () => {
   it('--since takes an ISO date/time or a duration back from now', () => {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { verifyInclusion } from '../../src/audit/merkle.js';
-import { packageRoot } from '../../src/paths.js';
+import { packageRoot } from '../../src/sandbox/package-paths.js';
 import { dropTriggers, raw } from './helpers.js';
 
 /** The real CLI (bin/bulwark.js) in a child process with its own per-user dirs. */

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { EntryInput } from '../../src/audit/entries.js';
+import type { EntryInput } from '../../src/domain/audit-entries.js';
 import { writeKeyPair } from '../../src/audit/keys.js';
 import { openAuditLogImpl, type AuditLogImpl } from '../../src/audit/log.js';
 import { parseSignerKey, parseVerifierKey, type SignerKey, type VerifierKey } from '../../src/audit/note.js';

@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { blobAddress } from '../../src/audit/blobs.js';
-import { canonicalBytes, decodeEntry, EntryError, makeEntry } from '../../src/audit/entries.js';
+import { canonicalBytes, decodeEntry, EntryError, makeEntry } from '../../src/domain/audit-entries.js';
 import { openAuditLog } from '../../src/audit/index.js';
 import { defaultDbPath, resolveDbLocation } from '../../src/audit/locations.js';
 import { leafHash, verifyConsistency, verifyInclusion } from '../../src/audit/merkle.js';
 import { openCheckpoint } from '../../src/audit/note.js';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/domain/errors.js';
 import { dropTriggers, llmCall, raw, tempLogDir, type TempLogDir } from './helpers.js';
 
 const dirs: TempLogDir[] = [];

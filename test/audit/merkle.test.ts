@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { packageRoot } from '../../src/paths.js';
+import { packageRoot } from '../../src/sandbox/package-paths.js';
 import {
   CompactRange,
   EMPTY_ROOT,

@@ -18,7 +18,7 @@ import {
   signNote,
   verifierKeyOf,
 } from '../../src/audit/note.js';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/domain/errors.js';
 
 // The example key and note of the signed-note format (golang.org/x/mod/sumdb/note documentation).
 const GO_SKEY = 'PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz';

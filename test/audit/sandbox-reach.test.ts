@@ -8,7 +8,7 @@ import { openAuditLog } from '../../src/audit/index.js';
 import { defaultDbPath, defaultKeyPath } from '../../src/audit/locations.js';
 import { spawnSandboxed } from '../../src/sandbox/launcher.js';
 import { NOBODY, runtimePolicy, validatePolicy } from '../../src/sandbox/policy.js';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/domain/errors.js';
 
 /**
  * The sandboxed worker can never reach the audit database or the signing key. File modes are

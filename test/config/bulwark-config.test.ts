@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { loadBulwarkConfig, parseBulwarkConfig } from '../../src/config/bulwark-config.js';
-import { UsageError } from '../../src/errors.js';
+import { loadBulwarkConfig, parseBulwarkConfig } from '../../src/app/config.js';
+import { UsageError } from '../../src/domain/errors.js';
 
 const roots: string[] = [];
 after(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));

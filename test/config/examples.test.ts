@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadTopology } from '../../src/config/topology.js';
-import { packageRoot } from '../../src/paths.js';
+import { loadTopology } from '../../src/pipeline/topology.js';
+import { packageRoot } from '../../src/sandbox/package-paths.js';
 
 describe('example topologies', () => {
   it('examples/topologies/parallel-review.toml loads with three independent stages', () => {

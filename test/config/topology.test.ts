@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { loadTopology } from '../../src/config/topology.js';
-import { UsageError } from '../../src/errors.js';
+import { loadTopology } from '../../src/pipeline/topology.js';
+import { UsageError } from '../../src/domain/errors.js';
 
 const SEED = `[[pipeline.stages]]
 name = "static-analysis"

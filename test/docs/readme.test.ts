@@ -5,12 +5,12 @@ import { describe, it } from 'node:test';
 import type { Command } from 'commander';
 import { parse as parseToml } from 'smol-toml';
 import type { z } from 'zod';
-import { buildProgram } from '../../src/cli/main.js';
-import { bulwarkConfigSchema } from '../../src/config/bulwark-config.js';
-import { schemaKeys } from '../../src/config/schema-keys.js';
-import { topologySchema } from '../../src/config/topology.js';
-import { ExitCode } from '../../src/errors.js';
-import { packageRoot } from '../../src/paths.js';
+import { buildFullProgram } from '../../src/cli/main.js';
+import { bulwarkConfigSchema } from '../../src/app/config.js';
+import { schemaKeys } from '../../src/domain/schema-keys.js';
+import { topologySchema } from '../../src/pipeline/topology.js';
+import { ExitCode } from '../../src/domain/errors.js';
+import { packageRoot } from '../../src/sandbox/package-paths.js';
 import {
   checkAnchors,
   checkCommandsTable,
@@ -33,7 +33,7 @@ const pkg = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf
 const configKeys = [...schemaKeys(bulwarkConfigSchema), ...schemaKeys(topologySchema)];
 
 /** Every command of the real program, depth first, with its flags (commander's implicit help left out). */
-function programCommands(): CommandInfo[] {
+async function programCommands(): Promise<CommandInfo[]> {
   const out: CommandInfo[] = [];
   const walk = (cmd: Command, prefix: string[]): void => {
     for (const sub of cmd.commands) {
@@ -45,10 +45,10 @@ function programCommands(): CommandInfo[] {
       walk(sub, p);
     }
   };
-  walk(buildProgram(() => {}), []);
+  walk(await buildFullProgram(() => {}), []);
   return out;
 }
-const commands = programCommands();
+const commands = await programCommands();
 
 /** Names of environment variables src/ reads (`process.env.X`, `env.X`, `env['X']`, and default key variables). */
 function envVarsReadBySource(): Set<string> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
-import { schemaKeys } from '../../src/config/schema-keys.js';
+import { schemaKeys } from '../../src/domain/schema-keys.js';
 
 // schemaKeys is what the README reference check trusts: a wrapper it cannot see through would
 // silently drop a whole table from the check.

@@ -7,12 +7,12 @@ import { after, before, describe, it } from 'node:test';
 import { openAuditLog, loadSignerKey, loadVerifierKey, writeKeyPair, type AuditLog } from '../../src/audit/index.js';
 import { exportBundle, manifestSigningText, type Manifest } from '../../src/audit/export/bundle.js';
 import { deriveTables } from '../../src/audit/export/derive.js';
-import { decodeEntry } from '../../src/audit/entries.js';
+import { decodeEntry } from '../../src/domain/audit-entries.js';
 import { signNote } from '../../src/audit/note.js';
 import { parseCsv } from '../../src/audit/export/csv.js';
 import { isoWeekPeriod, rangePeriod } from '../../src/audit/export/period.js';
 import { verifyBundle } from '../../src/audit/export/verify-bundle.js';
-import { prettyCanonicalJson } from '../../src/audit/canonical-json.js';
+import { prettyCanonicalJson } from '../../src/domain/canonical-json.js';
 import type { VerifierKey } from '../../src/audit/note.js';
 
 const H1 = '1'.repeat(40);

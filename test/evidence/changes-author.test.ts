@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { makeEntry, parseEntry, type EntryInput } from '../../src/audit/entries.js';
+import { makeEntry, parseEntry, type EntryInput } from '../../src/domain/audit-entries.js';
 import { parseCsv } from '../../src/audit/export/csv.js';
 import { deriveTables, type IndexedEntry } from '../../src/audit/export/derive.js';
 

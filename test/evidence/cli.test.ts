@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { openAuditLog, writeKeyPair } from '../../src/audit/index.js';
-import { packageRoot } from '../../src/paths.js';
+import { packageRoot } from '../../src/sandbox/package-paths.js';
 
 const execFileP = promisify(execFile);
 const bin = path.join(packageRoot, 'bin', 'bulwark.js');

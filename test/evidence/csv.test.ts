@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { csvField, parseCsv, toCsv } from '../../src/audit/export/csv.js';
-import { canonicalJson, prettyCanonicalJson } from '../../src/audit/canonical-json.js';
+import { canonicalJson, prettyCanonicalJson } from '../../src/domain/canonical-json.js';
 
 describe('bundle CSV and JSON writers', () => {
   it('quotes only when needed and round-trips', () => {

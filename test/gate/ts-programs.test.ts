@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import ts from 'typescript';
-import { packageRoot } from '../../src/paths.js';
+import { packageRoot } from '../../src/sandbox/package-paths.js';
 import { collectGarbage } from '../../src/gate/ts/collect-garbage.js';
 import { analyzeTypeScript, type TsAnalysisStats } from '../../src/gate/ts/analyze.js';
 import { edgeList } from './fixture.js';

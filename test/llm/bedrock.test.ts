@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { EntryInput } from '../../src/audit/entries.js';
+import type { EntryInput } from '../../src/domain/audit-entries.js';
 import { LlmGateway } from '../../src/llm/gateway.js';
 import { BedrockProvider } from '../../src/llm/providers/bedrock.js';
 import { LlmError } from '../../src/llm/types.js';

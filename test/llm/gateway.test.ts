@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import canonicalizeModule from 'canonicalize';
-import type { EntryInput } from '../../src/audit/entries.js';
+import type { EntryInput } from '../../src/domain/audit-entries.js';
 import { LlmGateway, type AuditSink } from '../../src/llm/gateway.js';
 import { AnthropicProvider } from '../../src/llm/providers/anthropic.js';
 import { OpenAiProvider } from '../../src/llm/providers/openai.js';

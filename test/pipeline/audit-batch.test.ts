@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { EntryInput } from '../../src/audit/entries.js';
+import type { EntryInput } from '../../src/domain/audit-entries.js';
 import { groupAppendsPerTurn } from '../../src/pipeline/audit-batch.js';
 import { tempAudit } from './fixtures.js';
 

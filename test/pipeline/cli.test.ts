@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { createHash } from 'node:crypto';
 import { changeHashFromRepo } from '../../src/approval/change-hash.js';
 import { decodeEntry, openAuditLog, type Entry } from '../../src/audit/index.js';
-import { packageRoot } from '../../src/paths.js';
+import { packageRoot } from '../../src/sandbox/package-paths.js';
 import type { FakeServer } from '../helpers/fake-llm-server.js';
 import { startFakeOpenAi } from '../helpers/fake-openai.js';
 import { scriptedReviewer } from '../helpers/fake-reviewer.js';

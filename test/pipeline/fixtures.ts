@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openAuditLog, decodeEntry, type AuditLog, type Entry } from '../../src/audit/index.js';
 import { acquireChange } from '../../src/review/acquire.js';
-import type { Change } from '../../src/review/change.js';
+import type { Change } from '../../src/domain/change.js';
 import { makeGitRepo, type GitRepo } from '../helpers/git-repo.js';
 
 export const SEED_TOPOLOGY = `[[pipeline.stages]]

@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { resolveProviders } from '../../src/llm/select.js';
 import { stagePolicy } from '../../src/pipeline/stage-runner.js';
 import { startSandboxedWorker } from '../../src/sandbox/worker-host.js';
-import { distSrc } from '../../src/paths.js';
+import { distSrc } from '../../src/sandbox/package-paths.js';
 
 const ENV_KEY = 'sk-ant-ENVSECRET-4f1d9c';
 const FILE_KEY = 'sk-FILESECRET-88e2a1';

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { EntryInput } from '../../src/audit/entries.js';
+import type { EntryInput } from '../../src/domain/audit-entries.js';
 import { LlmGateway } from '../../src/llm/gateway.js';
 import { OpenAiProvider } from '../../src/llm/providers/openai.js';
 import { StageWorker } from '../../src/pipeline/stage-runner.js';

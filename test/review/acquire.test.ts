@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { acquireChange } from '../../src/review/acquire.js';
-import { changeSchema, type ChangedFile } from '../../src/review/change.js';
-import { UsageError } from '../../src/errors.js';
+import { changeSchema, type ChangedFile } from '../../src/domain/change.js';
+import { UsageError } from '../../src/domain/errors.js';
 import { makeGitRepo, type GitRepo } from '../helpers/git-repo.js';
 
 const noEnv = {} as NodeJS.ProcessEnv;

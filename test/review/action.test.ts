@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { packageRoot } from '../../src/paths.js';
+import { packageRoot } from '../../src/sandbox/package-paths.js';
 
 /** Text of every `run:` script block (indented continuation lines after `run: |`, or the one-liner). */
 function runBlocks(yaml: string): string[] {

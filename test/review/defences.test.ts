@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { redactSecrets } from '../../src/review/redact.js';
-import { detectInjection, fenceUntrusted, PR_BODY_SOURCE, stripHidden, untrustedTextsOf } from '../../src/review/untrusted.js';
+import { redactSecrets } from '../../src/domain/redact.js';
+import { detectInjection, fenceUntrusted, PR_BODY_SOURCE, stripHidden, untrustedTextsOf } from '../../src/domain/untrusted.js';
 import { changeOf } from './helpers.js';
 
 const PEM = ['-----BEGIN RSA PRIVATE KEY-----', 'MIIEpAIBAAKCAQEA1c2x', 'q83jQ4fZ0+abc/def==', '-----END RSA PRIVATE KEY-----'].join('\n');

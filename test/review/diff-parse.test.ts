@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DiffParseError, parseUnifiedDiff, unquoteGitPath } from '../../src/review/diff-parse.js';
+import { DiffParseError, parseUnifiedDiff, unquoteGitPath } from '../../src/domain/diff-parse.js';
 
 describe('parseUnifiedDiff', () => {
   it('parses a plain diff -u patch with timestamps and a missing final newline', () => {

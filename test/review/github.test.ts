@@ -3,10 +3,10 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { defaultReviewConfig } from '../../src/review/config.js';
 import { planCoverage } from '../../src/review/coverage.js';
 import { createOctokit, publishReview, type GithubTarget } from '../../src/review/github.js';
-import { decide } from '../../src/review/policy.js';
+import { decide } from '../../src/domain/verdict.js';
 import { SUMMARY_MARKER } from '../../src/review/render-markdown.js';
 import { buildReport } from '../../src/review/report.js';
-import type { Finding } from '../../src/review/findings.js';
+import type { Finding } from '../../src/protocol/findings.js';
 import { FakeGithub } from '../helpers/fake-github.js';
 import { changeOf, finding } from './helpers.js';
 

@@ -1,5 +1,5 @@
-import type { Change, ChangedFile } from '../../src/review/change.js';
-import type { Finding } from '../../src/review/findings.js';
+import type { Change, ChangedFile } from '../../src/domain/change.js';
+import type { Finding } from '../../src/protocol/findings.js';
 
 /** A small in-memory change with one added-lines hunk per file. */
 export function changeOf(files: Record<string, string[]>, extra: Partial<Change> = {}): Change {

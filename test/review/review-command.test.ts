@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import AjvDraft04 from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import { decodeEntry, openAuditLog, type Entry } from '../../src/audit/index.js';
-import { packageRoot } from '../../src/paths.js';
+import { packageRoot } from '../../src/sandbox/package-paths.js';
 import type { ReviewReport } from '../../src/review/report.js';
 import { FakeGithub } from '../helpers/fake-github.js';
 import { startFakeOpenAi, type FakeServer } from '../helpers/fake-openai.js';

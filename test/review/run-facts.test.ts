@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { makeEntry } from '../../src/audit/entries.js';
+import { makeEntry } from '../../src/domain/audit-entries.js';
 import { readGitlabMr } from '../../src/review/acquire.js';
 import { ciRunOf, headCommitAuthor, runChangeFacts } from '../../src/review/run-facts.js';
 import { makeGitRepo, type GitRepo } from '../helpers/git-repo.js';

@@ -16,7 +16,7 @@ import {
   type ResolvedAddress,
   type Resolver,
 } from '../../src/sandbox/egress-broker.js';
-import { RpcErrorCode } from '../../src/sandbox/rpc.js';
+import { RpcErrorCode } from '../../src/protocol/rpc.js';
 import { startSandboxedWorker, type WorkerEvent } from '../../src/sandbox/worker-host.js';
 import { plainSpawner } from './escape/plain-spawner.js';
 import { runtimePolicy } from '../../src/sandbox/policy.js';

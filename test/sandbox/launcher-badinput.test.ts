@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ExitCode, SandboxError, UsageError } from '../../src/errors.js';
+import { ExitCode, SandboxError, UsageError } from '../../src/domain/errors.js';
 import { reportError } from '../../src/cli/main.js';
 import { defaultLauncherPath, spawnSandboxed } from '../../src/sandbox/launcher.js';
 import { runtimePolicy } from '../../src/sandbox/policy.js';

@@ -60,7 +60,7 @@ describe('seatbeltProfile', () => {
 describe('spawnSeatbelt fails closed', () => {
   it('without /usr/bin/sandbox-exec (as on this Linux CI) it refuses with SandboxError (exit 4)', async () => {
     const { spawnSeatbelt, SANDBOX_EXEC } = await import('../../src/sandbox/seatbelt-runner.js');
-    const { SandboxError } = await import('../../src/errors.js');
+    const { SandboxError } = await import('../../src/domain/errors.js');
     const { existsSync } = await import('node:fs');
     assert.equal(existsSync(SANDBOX_EXEC), process.platform === 'darwin');
     if (process.platform === 'darwin') return;

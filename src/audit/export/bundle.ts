@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError, InternalError } from '../../errors.js';
-import { blobRefs, decodeEntry, type Entry } from '../entries.js';
+import { UsageError, InternalError } from '../../domain/errors.js';
+import { blobRefs, decodeEntry, type Entry } from '../../domain/audit-entries.js';
 import type { AuditLog } from '../index.js';
 import { leafHash, rangeRefs, foldRange } from '../merkle.js';
 import { openCheckpoint, signCheckpoint, signNote, verifierKeyOf, type SignerKey } from '../note.js';
-import { canonicalJson, prettyCanonicalJson } from '../canonical-json.js';
+import { canonicalJson, prettyCanonicalJson } from '../../domain/canonical-json.js';
 import { deriveTables, rowCounts, type IndexedEntry } from './derive.js';
 import { rootFromFrontier } from './merkle-range.js';
 import { periodLabel, type Period } from './period.js';

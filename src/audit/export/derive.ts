@@ -1,5 +1,5 @@
-import type { Entry, EntryOf } from '../entries.js';
-import { canonicalJson } from '../canonical-json.js';
+import type { Entry, EntryOf } from '../../domain/audit-entries.js';
+import { canonicalJson } from '../../domain/canonical-json.js';
 import { toCsv, type CsvValue } from './csv.js';
 
 /**

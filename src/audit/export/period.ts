@@ -1,4 +1,4 @@
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../domain/errors.js';
 
 /** A half-open UTC period [from, to) as epoch ms plus how it was asked for. */
 export interface Period {

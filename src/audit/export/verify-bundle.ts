@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { decodeEntry } from '../entries.js';
+import { decodeEntry } from '../../domain/audit-entries.js';
 import { leafHash, rangeRefs, foldRange, verifyConsistency } from '../merkle.js';
 import { openCheckpoint, openNote, type VerifierKey } from '../note.js';
-import { canonicalJson, prettyCanonicalJson } from '../canonical-json.js';
+import { canonicalJson, prettyCanonicalJson } from '../../domain/canonical-json.js';
 import { BUNDLE_FORMAT, manifestSigningText, type Manifest, type ManifestBody } from './bundle.js';
 import { changesLayoutOf, DERIVED_FILES, deriveTables, rowCounts, type IndexedEntry } from './derive.js';
 import { rootFromFrontier } from './merkle-range.js';
@@ -231,31 +231,4 @@ export function formatBundleReport(r: BundleReport): string {
   if (r.previous) lines.push(`  previous ${r.previous.dir}: ${r.previous.ok ? 'OK, chained' : 'FAILED'}`);
   for (const p of r.problems) lines.push(`  problem: ${p}`);
   return lines.join('\n') + '\n';
-}
-
-/**
- * Re-checks every SSH-signed approval in a bundle's entries against an allowed-signers file the
- * auditor holds (needs ssh-keygen). Run after verifyBundle succeeded, so the entries are known to be
- * the log's. GitHub-imported approvals carry no signature and are reported as such.
- */
-export async function verifyBundleApprovals(dir: string, allowedSignersFile: string): Promise<{ verified: number; github: number; problems: string[] }> {
-  const { verifyApprovalSignature } = await import('../../approval/approve.js');
-  const text = readFileSync(path.join(dir, 'entries.jsonl'), 'utf8');
-  const out = { verified: 0, github: 0, problems: [] as string[] };
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    const entry = decodeEntry(Buffer.from(line, 'utf8'));
-    if (entry.kind !== 'approval') continue;
-    if (entry.method === 'github') {
-      out.github++;
-      continue;
-    }
-    try {
-      await verifyApprovalSignature(entry, allowedSignersFile);
-      out.verified++;
-    } catch (err) {
-      out.problems.push(`approval by ${entry.reviewer} at ${entry.time}: ${(err as Error).message}`);
-    }
-  }
-  return out;
 }

@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
 import { approveChange, changeAuthors } from '../../approval/approve.js';
 import { changeHashFromRepo } from '../../approval/change-hash.js';
-import { allowedSignersFile, loadEvidenceConfig, sshKeyFile, withEvidenceLog, type EvidenceFlags } from '../../approval/cli-support.js';
+import { allowedSignersFile, loadEvidenceConfig, sshKeyFile, withEvidenceLog, type EvidenceFlags } from '../../app/evidence-config.js';
 import { importGithubApprovals } from '../../approval/github.js';
-import { ExitCode, UsageError } from '../../errors.js';
+import { ExitCode, UsageError } from '../../domain/errors.js';
 
 /**
  * `bulwark approve --run ID | --change HASH --reviewer ID [--key FILE]`: a signed approval in the
@@ -24,7 +24,7 @@ interface ApproveFlags extends EvidenceFlags {
   json?: boolean;
 }
 
-export function registerApprove(program: Command, setExit: (code: number) => void): void {
+export function register(program: Command, setExit: (code: number) => void): void {
   program
     .command('approve')
     .description('Record a signed approval (SSH key, namespace bulwark-approval) of a reviewed change, or import GitHub PR approvals')

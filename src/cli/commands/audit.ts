@@ -1,10 +1,10 @@
 import { Command, Option } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadBulwarkConfig } from '../../config/bulwark-config.js';
-import { BulwarkError, ExitCode, UsageError } from '../../errors.js';
+import { loadBulwarkConfig } from '../../app/config.js';
+import { BulwarkError, ExitCode, UsageError } from '../../domain/errors.js';
 import { resolveAuditConfigPaths, type AuditConfig } from '../../audit/config.js';
-import { decodeEntry, ENTRY_KINDS, EntryError, type Entry, type EntryInput } from '../../audit/entries.js';
+import { decodeEntry, ENTRY_KINDS, EntryError, type Entry, type EntryInput } from '../../domain/audit-entries.js';
 import { writeKeyPair, loadVerifierKey } from '../../audit/keys.js';
 import { defaultKeyPath, defaultVerifyStatePath, displayLocation, publicKeyPathFor, resolveDbLocation } from '../../audit/locations.js';
 import { openAuditLogImpl, openStore, type AuditLogImpl } from '../../audit/log.js';
@@ -12,7 +12,17 @@ import { verifyInclusion } from '../../audit/merkle.js';
 import { openCheckpoint, parseCheckpointBody, parseNote } from '../../audit/note.js';
 import { verifyLog, type VerifyReport } from '../../audit/verify.js';
 import { mergeTrusted, readVerifierState, writeVerifierState } from '../../audit/verify-state.js';
-import type { CommandModule } from '../command-module.js';
+import { exportBundle } from '../../audit/export/bundle.js';
+import { isoWeekPeriod, rangePeriod } from '../../audit/export/period.js';
+import { formatBundleReport } from '../../audit/export/verify-bundle.js';
+import { loadSignerKey } from '../../audit/keys.js';
+import { isPostgresUrl } from '../../audit/locations.js';
+import { applyRetention } from '../../audit/retention.js';
+import { grantAppendOnly } from '../../audit/store-postgres.js';
+import { verifyEvidenceBundle, type BundleVerifyFlags } from '../../app/evidence.js';
+import { dbLocation, loadEvidenceConfig, withEvidenceLog, type EvidenceFlags } from '../../app/evidence-config.js';
+import { packageVersion } from '../../sandbox/package-paths.js';
+import { dbOptions, parseDays } from '../options.js';
 
 /**
  * `bulwark audit keygen|verify|checkpoint|proof|record|show`. Thin: resolve flags and config, call
@@ -92,6 +102,125 @@ function summarize(entry: Entry): string {
   return line.length > 200 ? line.slice(0, 197) + '...' : line;
 }
 
+/** `audit verify --bundle DIR [--previous DIR] [--trusted-key FILE] [--allowed-signers FILE]`. */
+async function runBundleVerify(o: BundleVerifyFlags & { json?: boolean }, setExit: (code: number) => void): Promise<void> {
+  const { report, approvals } = await verifyEvidenceBundle(o);
+  if (o.json) process.stdout.write(JSON.stringify({ ...report, ...(approvals ? { approvals } : {}) }, null, 2) + '\n');
+  else {
+    process.stdout.write(formatBundleReport(report));
+    if (approvals) process.stdout.write(`  approvals: ${approvals.verified} SSH signature(s) verified against ${o.allowedSigners}; ${approvals.github} imported from GitHub (not signed)\n`);
+  }
+  if (!report.ok) throw new BulwarkError(`evidence bundle verification failed: ${report.problems[0]}`, ExitCode.Internal);
+  setExit(ExitCode.Pass);
+}
+
+function registerEvidence(audit: Command, setExit: (code: number) => void): void {
+  dbOptions(
+    audit
+      .command('export')
+      .description('Write the SOC 2 evidence bundle for a week or date range (byte-identical for the same parameters)')
+      .option('--week <yyyy-Www>', 'ISO week, e.g. 2026-W47 (UTC)')
+      .option('--from <date>', 'start (UTC date or time, inclusive)')
+      .option('--to <date>', 'end (UTC date or time, exclusive)')
+      .requiredOption('--out <dir>', 'bundle folder to create (must not exist or be empty)')
+      .option('--previous <dir>', "previous bundle: its manifest hash is chained into this one's")
+      .option('--key <file>', 'audit signing key (default [audit] key_file, else the per-user key)'),
+  ).action(async (o: EvidenceFlags & { week?: string; from?: string; to?: string; out: string; previous?: string; key?: string }) => {
+    if (o.week !== undefined && (o.from !== undefined || o.to !== undefined)) throw new UsageError('use --week or --from/--to, not both');
+    let period;
+    if (o.week !== undefined) period = isoWeekPeriod(o.week);
+    else if (o.from !== undefined && o.to !== undefined) period = rangePeriod(o.from, o.to);
+    else throw new UsageError('export needs --week YYYY-Www or both --from and --to');
+    const cfg = loadEvidenceConfig(o);
+    const keyFile = o.key ?? cfg.audit.key_file ?? defaultKeyPath();
+    if (!existsSync(keyFile)) throw new UsageError(`signing key ${keyFile} does not exist (pass --key FILE)`);
+    const signer = loadSignerKey(keyFile);
+    const res = await withEvidenceLog(o, cfg, (log) =>
+      exportBundle({
+        log,
+        period: period!,
+        outDir: o.out,
+        signer,
+        generatorVersion: packageVersion,
+        ...(o.previous !== undefined ? { previousDir: o.previous } : {}),
+        ...(cfg.text !== undefined ? { configSnapshot: cfg.text } : {}),
+      }),
+    );
+    const m = res.manifest;
+    process.stdout.write(
+      `evidence bundle ${res.outDir}: ${m.period.from} .. ${m.period.to}, entries ${m.log.start.size}..${m.log.end.size}\n` +
+        res.files.map((f) => `  ${f}`).join('\n') +
+        '\n',
+    );
+    setExit(ExitCode.Pass);
+  });
+
+  dbOptions(
+    audit
+      .command('retain')
+      .description('Move prompt/response blobs: >hot days to monthly warm archives, >warm days to cold, purge after purge days')
+      .option('--dry-run', 'print what would move; change nothing')
+      .option('--hot-days <n>', 'days blobs stay in the database (default: [audit.retention] hot_days, else 90)')
+      .option('--warm-days <n>', 'days until warm archives move to cold (default: [audit.retention] warm_days, else 730)')
+      .option('--purge-days <n>', 'days until cold archives are purged (default: [audit.retention] purge_days, else 2555)')
+      .option('--warm-dir <dir>', 'warm archive location (default: [audit.retention] warm_dir, else <db dir>/archive/warm)')
+      .option('--cold-dir <dir>', 'cold archive location (default: [audit.retention] cold_dir, else <db dir>/archive/cold)')
+      .option('--json', 'print the actions as JSON'),
+  ).action(async (o: EvidenceFlags & { dryRun?: boolean; hotDays?: string; warmDays?: string; purgeDays?: string; warmDir?: string; coldDir?: string; json?: boolean }) => {
+    const cfg = loadEvidenceConfig(o);
+    // Flags override [audit.retention] (whose paths are already resolved against bulwark.toml's folder).
+    const policy = cfg.audit.retention ?? {};
+    const location = resolveDbLocation(dbLocation(o), cfg.audit.db);
+    const base = isPostgresUrl(location) ? undefined : path.join(path.dirname(path.resolve(location)), 'archive');
+    const warmDir = o.warmDir ?? policy.warm_dir ?? (base && path.join(base, 'warm'));
+    const coldDir = o.coldDir ?? policy.cold_dir ?? (base && path.join(base, 'cold'));
+    if (!warmDir || !coldDir) throw new UsageError('a PostgreSQL audit log needs archive folders: --warm-dir and --cold-dir, or [audit.retention] warm_dir and cold_dir');
+    const hotDays = parseDays('hot-days', o.hotDays) ?? policy.hot_days;
+    const warmDays = parseDays('warm-days', o.warmDays) ?? policy.warm_days;
+    const purgeDays = parseDays('purge-days', o.purgeDays) ?? policy.purge_days;
+    const res = await withEvidenceLog(o, cfg, (log) =>
+      applyRetention({
+        log,
+        warmDir,
+        coldDir,
+        ...(hotDays !== undefined ? { hotDays } : {}),
+        ...(warmDays !== undefined ? { warmDays } : {}),
+        ...(purgeDays !== undefined ? { purgeDays } : {}),
+        dryRun: o.dryRun ?? false,
+      }),
+    );
+    if (o.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
+    else {
+      const lines = [`retention (${res.policy})${res.dryRun ? ' — dry run, nothing changed' : ''}:`];
+      for (const a of res.actions) {
+        if (a.action === 'archive') lines.push(`  archive ${a.blobs.length} blob(s) of ${a.month} → ${a.archive}`);
+        else if (a.action === 'move-archive') lines.push(`  move ${a.from} → ${a.archive} (${a.blobs.length} blob(s))`);
+        else if (a.action === 'purge') lines.push(`  purge ${a.blobs.length} blob(s)${a.archive ? ` in ${a.archive}` : ' from the database'}`);
+        else lines.push(`  remove ${a.blobs.length} leftover database copy(ies) of moved blobs`);
+      }
+      if (res.actions.length === 0) lines.push('  nothing to do');
+      if (!res.dryRun && res.entries.length > 0) lines.push(`  recorded as audit entries ${res.entries.join(', ')}`);
+      process.stdout.write(lines.join('\n') + '\n');
+    }
+    setExit(ExitCode.Pass);
+  });
+
+  audit
+    .command('pg-init')
+    .description('Create the audit schema in a PostgreSQL database (as its owner) and limit an application role to appending')
+    .requiredOption('--audit-db <url>', 'postgres:// URL of the database owner')
+    .option('--app-role <role>', 'role the CI runners connect as: granted SELECT and INSERT only')
+    .action(async (o: { auditDb: string; appRole?: string }) => {
+      if (!isPostgresUrl(o.auditDb)) throw new UsageError('--audit-db must be a postgres:// URL');
+      const { openPostgresLogStore } = await import('../../audit/store-postgres.js');
+      const store = await openPostgresLogStore(o.auditDb);
+      await store.close();
+      if (o.appRole) await grantAppendOnly(o.auditDb, o.appRole);
+      process.stdout.write(`audit schema ready in ${store.location}${o.appRole ? `; role ${o.appRole} may only read and append` : ''}\n`);
+      setExit(ExitCode.Pass);
+    });
+}
+
 function printReport(r: VerifyReport, location: string, stateNote: string): void {
   const out: string[] = [];
   out.push(`audit log ${location} (origin ${r.origin ?? '(none)'}): ${r.treeSize} entries, root ${r.rootHash}`);
@@ -110,8 +239,8 @@ function printReport(r: VerifyReport, location: string, stateNote: string): void
   process.stdout.write(out.map(printable).join('\n') + '\n');
 }
 
-export const auditCommandModule: CommandModule = {
-  register(program, setExit) {
+export function register(program: Command, setExit: (code: number) => void): void {
+  {
     const audit = program.command('audit').description('Tamper-evident audit log: keys, verification, checkpoints, proofs, records');
 
     audit
@@ -141,10 +270,11 @@ export const auditCommandModule: CommandModule = {
         .option('--schema', "also validate every entry against its kind's full schema and canonical form (slower)")
         .option('--json', 'print the report as JSON')
         .option('--bundle <dir>', 'verify an evidence bundle (from bulwark audit export) offline instead of a database')
+        .option('--allowed-signers <file>', 'with --bundle: also check every SSH-signed approval against this allowed-signers file')
         .option('--previous <dir>', 'with --bundle: the previous bundle it must chain to'),
     ).action(
       async (o: CommonFlags & { trustedKey?: string; checkpoint?: string; state?: string; stateUpdate: boolean; acceptNewLog?: boolean; schema?: boolean; json?: boolean; bundle?: string; previous?: string }) => {
-        if (o.bundle !== undefined) return (await import('./evidence.js')).runBundleVerify({ ...o, bundle: o.bundle }, setExit);
+        if (o.bundle !== undefined) return runBundleVerify({ ...o, bundle: o.bundle }, setExit);
         if (o.previous !== undefined) throw new UsageError('--previous needs --bundle DIR');
         const config = auditConfig(o);
         const location = resolveDbLocation(dbFlag(o), config.db);
@@ -350,7 +480,6 @@ export const auditCommandModule: CommandModule = {
       });
       setExit(ExitCode.Pass);
     });
-  },
-};
-
-export const { register } = auditCommandModule;
+    registerEvidence(audit, setExit);
+  }
+}

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../domain/errors.js';
 import { defaultCacheDir } from '../../gate/cache.js';
 import { buildCallGraph, GraphCaches, toPycg } from '../../gate/graph.js';
 import { readDirectorySources } from '../../gate/sources.js';

@@ -1,79 +1,56 @@
 import { Option, type Command } from 'commander';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { changeHashFromRepo } from '../../approval/change-hash.js';
-import { resolveAuditConfigPaths } from '../../audit/config.js';
-import { openAuditLog } from '../../audit/index.js';
-import { loadBulwarkConfig, parseBulwarkConfig, type BulwarkConfig } from '../../config/bulwark-config.js';
-import { ExitCode, UsageError } from '../../errors.js';
-import { evaluateGate } from '../../gate/index.js';
-import { defaultBase } from '../../review/acquire.js';
+import { runGate, type GateFlags } from '../../app/gate.js';
+import { allowedSignersFile, loadEvidenceConfig, withEvidenceLog, type EvidenceFlags } from '../../app/evidence-config.js';
+import { publishApprovalCheck } from '../../approval/github.js';
+import { approvalStatus } from '../../approval/status.js';
+import { ExitCode, UsageError } from '../../domain/errors.js';
 import { renderGateText } from '../../gate/render.js';
-import type { GateResult } from '../../gate/types.js';
-import { register as registerCallgraph } from './callgraph.js';
+import { dbOptions } from '../options.js';
 
-interface GateFlags {
-  repo: string;
-  base?: string;
-  head: string;
-  json?: boolean;
-  config?: string;
-  auditDb?: string;
-  cacheDir?: string;
-  cache: boolean;
-  runId?: string;
+function registerGateStatus(gate: Command, setExit: (code: number) => void): void {
+  dbOptions(
+    gate
+      .command('status')
+      .description('Exit 0 when the run is not flagged or its zones have the approvals they require, else 2')
+      .requiredOption('--run <id>', 'the Bulwark run')
+      .option('--allowed-signers <file>', 'OpenSSH allowed-signers file (default [approvals] allowed_signers)')
+      .option('--github-repo <owner/name>', "also set the `bulwark` check on the run's head commit (token from GITHUB_TOKEN)")
+      .option('--api-url <url>', 'GitHub REST API base URL (GitHub Enterprise)', process.env.GITHUB_API_URL)
+      .option('--json', 'print the status as JSON'),
+  ).action(async function (this: Command) {
+    // The parent `gate` command has flags of the same names; take whichever level got them.
+    const o = this.optsWithGlobals<EvidenceFlags & { run: string; allowedSigners?: string; githubRepo?: string; apiUrl?: string; json?: boolean }>();
+    const cfg = loadEvidenceConfig(o);
+    const signers = allowedSignersFile(o.allowedSigners, cfg, false);
+    const status = await withEvidenceLog(o, cfg, (log) =>
+      approvalStatus({ store: log.store, runId: o.run, gate: cfg.gate, approvals: cfg.approvals, allowedSignersFile: signers }),
+    );
+    if (o.json) process.stdout.write(JSON.stringify(status, null, 2) + '\n');
+    else {
+      const lines = [`run ${status.runId}: ${!status.flagged ? 'not flagged' : status.approved ? 'approved' : 'approval required'}`];
+      for (const z of status.zones) {
+        lines.push(`  zone ${z.zone}: ${z.approvedBy.length}/${z.required} approvals${z.approvedBy.length ? ` (${z.approvedBy.join(', ')})` : ''}${z.missingGroups.length ? `; missing group ${z.missingGroups.join(', ')}` : ''}${z.rejectedBy.length ? `; rejected by ${z.rejectedBy.join(', ')}` : ''}`);
+      }
+      for (const r of status.reasons) if (!r.startsWith('zone ')) lines.push(`  ${r}`);
+      for (const i of status.ignored) lines.push(`  not counted: approval #${i.index} by ${i.reviewer}: ${i.reason}`);
+      process.stdout.write(lines.join('\n') + '\n');
+    }
+    if (o.githubRepo !== undefined) {
+      const token = process.env.GITHUB_TOKEN;
+      if (!token) throw new UsageError('--github-repo needs a token in GITHUB_TOKEN');
+      const head = status.head;
+      if (!head || !/^[0-9a-f]{40}$/.test(head)) throw new UsageError(`run ${status.runId} recorded no head commit; cannot set its check`);
+      const summary = status.flagged ? (status.approved ? `approved by ${[...new Set(status.zones.flatMap((z) => z.approvedBy))].join(', ') || 'policy'}` : status.reasons.join('; ')) : 'not flagged';
+      const res = await publishApprovalCheck({ repository: o.githubRepo, headSha: head, approved: status.approved, summary, token, ...(o.apiUrl ? { apiUrl: o.apiUrl } : {}) });
+      if (!o.json) process.stdout.write(`  github: ${res.kind} ${res.id} on ${head} set to ${status.approved ? 'success' : 'approval required'}\n`);
+    }
+    setExit(status.approved ? ExitCode.Pass : ExitCode.ApprovalRequired);
+  });
 }
 
-function gitOut(repo: string, args: string[]): { ok: boolean; out: string } {
-  const r = spawnSync('git', ['-C', repo, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  return { ok: r.status === 0, out: r.stdout ?? '' };
-}
-
-/**
- * Configuration comes from the base revision (a pull request cannot relax its own gate), unless
- * --config names a file explicitly.
- */
-function loadConfig(repo: string, base: string, file: string | undefined): BulwarkConfig {
-  if (file) return loadBulwarkConfig(file);
-  const shown = gitOut(repo, ['show', `${base}:bulwark.toml`]);
-  if (!shown.ok) return parseBulwarkConfig('', `${base}:bulwark.toml`, repo);
-  return parseBulwarkConfig(shown.out, `${base}:bulwark.toml`, repo);
-}
-
-const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
-
-async function recordDecision(result: GateResult, flags: GateFlags, config: BulwarkConfig, repo: string): Promise<void> {
-  const audit = config.audit ? resolveAuditConfigPaths(config.audit, config.dir) : undefined;
-  const location = flags.auditDb ?? (process.env.BULWARK_AUDIT_DB || undefined) ?? audit?.db;
-  if (!location) return; // no audit log configured: nothing to append to
-  // result.base is already the merge base, so this is the same diff an approval is bound to
-  const { changeHash } = await changeHashFromRepo(repo, result.base, result.head);
-  const log = await openAuditLog({ location, config: audit });
-  try {
-    await log.append({
-      kind: 'gate_decision',
-      run_id: flags.runId ?? `gate-${result.head.slice(0, 12)}-${Date.now().toString(36)}`,
-      flagged: result.flagged,
-      reasons: result.reasons.slice(0, 500).map((r) => clip(r.message, 4096)),
-      zones: result.zones.map((z) => clip(z.name, 256)),
-      paths: result.paths.slice(0, 500).map((p) => p.nodes.map((n) => clip(n, 256))),
-      changed_functions: new Set(result.changedFunctions.map((c) => c.id)).size,
-      unparsable: result.unparsable.map((u) => clip(`${u.file} (${u.revision}): ${u.reason}`, 4096)),
-      change_hash: changeHash,
-    });
-  } finally {
-    await log.close();
-  }
-}
-
-/** Registers `bulwark gate` (a command that also accepts subcommands, e.g. `gate status`) and `bulwark callgraph`. */
+/** Registers `bulwark gate` (a command that also accepts subcommands: `gate status`). */
 export function register(program: Command, setExit: (code: number) => void): void {
-  registerCallgraph(program, setExit);
-  // `gate` has its own options and subcommands (`gate status`): with positional options the
-  // subcommand's flags (`gate status --json`) reach the subcommand instead of `gate`. The program
-  // itself has no options besides --version/--help, so this changes nothing else.
-  program.enablePositionalOptions();
-  program
+  const gate = program
     .command('gate')
     .enablePositionalOptions()
     .description('decide whether a change needs human review (exit 0: no, 2: yes) from call paths to regulated code, zones, SQL and payment hosts')
@@ -87,25 +64,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--no-cache', 'do not read or write the parse cache')
     .addOption(new Option('--run-id <id>', 'run id recorded with the decision').hideHelp())
     .action(async (flags: GateFlags) => {
-      const repo = path.resolve(flags.repo);
-      const base = flags.base ?? (await defaultBase(repo));
-      const baseCommit = gitOut(repo, ['rev-parse', '--verify', '--quiet', `${base}^{commit}`]);
-      if (!baseCommit.ok) {
-        if (!gitOut(repo, ['rev-parse', '--git-dir']).ok) throw new UsageError(`not a git repository: ${repo}`);
-        throw new UsageError(`unknown revision: ${base}`);
-      }
-      const config = loadConfig(repo, baseCommit.out.trim(), flags.config);
-      const gateConfig = config.gate ? { ...config.gate, ...(config.gate.cache_dir ? { cache_dir: path.resolve(config.dir, config.gate.cache_dir) } : {}) } : {};
-      const result = await evaluateGate({
-        repoDir: repo,
-        base,
-        head: flags.head,
-        config: gateConfig,
-        cacheDir: flags.cache === false ? null : (flags.cacheDir ?? undefined),
-      });
-      await recordDecision(result, flags, config, repo);
+      const result = await runGate(flags);
       process.stdout.write(flags.json ? JSON.stringify(result, null, 2) + '\n' : renderGateText(result));
       setExit(result.flagged ? ExitCode.ApprovalRequired : ExitCode.Pass);
     });
+  registerGateStatus(gate, setExit);
 }
 

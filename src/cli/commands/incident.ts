@@ -1,10 +1,10 @@
 import { Command, Option } from 'commander';
-import { loadEvidenceConfig, withEvidenceLog, type EvidenceFlags } from '../../approval/cli-support.js';
+import { loadEvidenceConfig, withEvidenceLog, type EvidenceFlags } from '../../app/evidence-config.js';
 import { formatIncidentText, incidentReport } from '../../audit/incident.js';
-import { ExitCode } from '../../errors.js';
+import { ExitCode } from '../../domain/errors.js';
 
 /** `bulwark incident report --commit SHA [--json]`: the commit's runs, prompts, gate, approvals, deploys in time order. */
-export function registerIncident(program: Command, setExit: (code: number) => void): void {
+export function register(program: Command, setExit: (code: number) => void): void {
   const incident = program.command('incident').description('Incident investigation from the audit log');
   incident
     .command('report')

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError } from '../../errors.js';
-import { CONFIG_FILE_NAME } from '../../config/bulwark-config.js';
-import { INIT_CONFIG_TEXT, INIT_PROMPTS, INIT_TOPOLOGY_PATH, SEED_TOPOLOGY_TEXT } from '../../config/init-templates.js';
-import { loadTopology } from '../../config/topology.js';
+import { UsageError } from '../../domain/errors.js';
+import { CONFIG_FILE_NAME } from '../../app/config.js';
+import { INIT_CONFIG_TEXT, INIT_PROMPTS, INIT_TOPOLOGY_PATH, SEED_TOPOLOGY_TEXT } from '../../app/init-templates.js';
+import { loadTopology } from '../../pipeline/topology.js';
 
 /** The files `bulwark init` writes, relative to the repository. */
 export function initFiles(): Record<string, string> {

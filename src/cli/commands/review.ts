@@ -1,10 +1,10 @@
 import { Option, type Command } from 'commander';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { InternalError, UsageError } from '../../errors.js';
+import { InternalError, UsageError } from '../../domain/errors.js';
 import { OUTPUT_FORMATS, renderReport, type OutputFormat } from '../../review/render.js';
 import { shouldColor } from '../../review/render-terminal.js';
-import { runReview } from '../../review/run-review.js';
+import { runReview } from '../../app/review.js';
 
 interface ReviewFlags {
   repo: string;

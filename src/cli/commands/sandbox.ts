@@ -1,12 +1,14 @@
 /**
- * `bulwark sandbox exec|doctor|policy`. Thin: parse flags, build the policy, call src/sandbox.
+ * `bulwark sandbox exec|doctor|policy`. Thin: parse flags, build the policy, call src/sandbox;
+ * `policy` prints exactly what a stage worker of the repository gets.
  */
 import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
-import { ExitCode, UsageError } from '../../errors.js';
+import { effectiveStagePolicy } from '../../app/sandbox-policy.js';
+import { ExitCode, UsageError } from '../../domain/errors.js';
 import { applySandboxConfig } from '../../sandbox/config.js';
 import { describePolicy, renderPolicyText } from '../../sandbox/describe.js';
 import { kernelFacts, renderDoctorText, runDoctor } from '../../sandbox/doctor.js';
@@ -147,17 +149,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--json', 'machine-readable output')
     .option('--repo <dir>', 'repository whose bulwark.toml [sandbox] table applies', '.')
     .action(async (flags: { json?: boolean; repo: string }) => {
-      const repo = path.resolve(flags.repo);
-      const { loadBulwarkConfig } = await import('../../config/bulwark-config.js');
-      const config = loadBulwarkConfig(repo);
-      // A stage worker reads the repository checkout and writes only its per-run scratch dir.
-      const scratch = path.join(os.tmpdir(), 'bulwark-run-<id>', 'scratch-<stage>');
-      const policy = runtimePolicy(
-        applySandboxConfig(
-          { readPaths: [repo], writePaths: [scratch], env: { HOME: scratch, TMPDIR: scratch }, endpoints: [] },
-          config.sandbox,
-        ),
-      );
+      const policy = effectiveStagePolicy(flags.repo);
       const d = describePolicy(policy, kernelFacts());
       process.stdout.write(flags.json ? JSON.stringify(d, null, 2) + '\n' : renderPolicyText(d));
       setExit(ExitCode.Pass);

@@ -1,10 +1,10 @@
 import { Command, Option } from 'commander';
-import { loadEvidenceConfig, withEvidenceLog, type EvidenceFlags } from '../../approval/cli-support.js';
+import { loadEvidenceConfig, withEvidenceLog, type EvidenceFlags } from '../../app/evidence-config.js';
 import { runTrailers } from '../../audit/incident.js';
-import { ExitCode } from '../../errors.js';
+import { ExitCode } from '../../domain/errors.js';
 
 /** `bulwark trailers --run ID`: commit trailers attributing a commit to the run that reviewed it. */
-export function registerTrailers(program: Command, setExit: (code: number) => void): void {
+export function register(program: Command, setExit: (code: number) => void): void {
   program
     .command('trailers')
     .description('Print commit trailers (Reviewed-by-Agent: bulwark run <id>, change hash, gate, approvers) for a run')

@@ -21,12 +21,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { packageRoot } from '../../../src/paths.js';
+import { packageRoot } from '../../../src/sandbox/package-paths.js';
 import type { ResolvedAddress } from '../../../src/sandbox/egress-broker.js';
 import { runDoctor } from '../../../src/sandbox/doctor.js';
 import { spawnSandboxed } from '../../../src/sandbox/launcher.js';
 import { runtimePolicy, type SandboxPolicy } from '../../../src/sandbox/policy.js';
-import { RpcErrorCode } from '../../../src/sandbox/rpc.js';
+import { RpcErrorCode } from '../../../src/protocol/rpc.js';
 import { startSandboxedWorker, type WorkerEvent } from '../../../src/sandbox/worker-host.js';
 import type { AttackContext, AttackOutcome } from './fixtures/context.js';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { approvalPayload, approveChange } from '../../src/approval/approve.js';
 import { sshSign } from '../../src/approval/ssh-signature.js';
-import { previousRunInLog } from '../../src/review/previous-run.js';
+import { previousRunInLog } from '../../src/app/previous-run.js';
 import { makeApprovalFixture, type ApprovalFixture } from '../approval/fixture.js';
 
 const CONFIG = 'c'.repeat(64);

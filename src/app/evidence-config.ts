@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { parseApprovalsConfig, type ApprovalsConfig } from './config.js';
+import { parseApprovalsConfig, type ApprovalsConfig } from '../approval/config.js';
 import { resolveAuditConfigPaths, type AuditConfig } from '../audit/config.js';
 import { openAuditLog, type AuditLog } from '../audit/index.js';
-import { loadBulwarkConfig, type BulwarkConfig } from '../config/bulwark-config.js';
-import { UsageError } from '../errors.js';
+import { loadBulwarkConfig, type BulwarkConfig } from './config.js';
+import { UsageError } from '../domain/errors.js';
 import type { GateConfig } from '../gate/config.js';
 
 /** Flags every evidence command shares: where the log is and which bulwark.toml applies. */

@@ -1,32 +1,34 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { changeHashFromRepo } from '../approval/change-hash.js';
-import { auditStoreFiles, resolveAuditConfigPaths } from '../audit/config.js';
-import { openAuditLog, type AuditLog } from '../audit/index.js';
-import { BulwarkError, InternalError, SandboxError, UsageError } from '../errors.js';
+import { resolveAuditConfigPaths } from '../audit/config.js';
+import { clipText } from '../domain/audit-entries.js';
+import { ExitCode, InternalError, SandboxError, UsageError } from '../domain/errors.js';
+import { gateDecisionEntry, gateUnavailableEntry } from '../domain/run-entries.js';
+import { withRun, type Run } from './lifecycle.js';
 import { spawnSandboxed } from '../sandbox/launcher.js';
 import type { SandboxSpawner } from '../sandbox/worker-host.js';
 import { evaluateGate, type GateConfig, type GateResult } from '../gate/index.js';
-import { packageVersion } from '../paths.js';
+import { packageVersion } from '../sandbox/package-paths.js';
 import { buildChangeContext, MAX_CONTEXT_DIFF_CHARS, renderFileDiff } from '../pipeline/context.js';
 import { createProgressReporter, resolveProviders, runPipeline, NO_PROVIDER_HELP, type PipelineResult } from '../pipeline/index.js';
 import { providersDigest } from '../llm/select.js';
-import { acquireChange, type AcquireOptions } from './acquire.js';
+import { acquireChange, type AcquireOptions } from '../review/acquire.js';
 import { loadBaseConfig } from './base-config.js';
-import type { Change, ChangedFile } from './change.js';
-import { reviewConfigSchema, type ReviewConfig } from './config.js';
-import { changeForChunk, markChunksNotReviewed, planCoverage, type CoveragePlan } from './coverage.js';
-import { findingSchema, SEVERITIES, type Finding } from './findings.js';
-import { createOctokit, parseRepository, publishReview, type GithubTarget, type PublishResult } from './github.js';
+import type { Change, ChangedFile } from '../domain/change.js';
+import { reviewConfigSchema, type ReviewConfig } from '../review/config.js';
+import { changeForChunk, markChunksNotReviewed, planCoverage, type CoveragePlan } from '../review/coverage.js';
+import { findingSchema, SEVERITIES, type Finding } from '../protocol/findings.js';
+import { createOctokit, parseRepository, publishReview, type GithubTarget, type PublishResult } from '../review/github.js';
 import { previousRunInLog } from './previous-run.js';
 import { publishApprovalCheck } from '../approval/github.js';
-import { BULWARK_STAGE, decide } from './policy.js';
-import { addCounts, redactionEntries, type RedactionCounts } from './redact.js';
-import { buildReport, type ReportGate, type ReviewReport } from './report.js';
-import { detectInjection, untrustedTextsOf } from './untrusted.js';
-import { resolveCommit } from './git.js';
-import { headCommitAuthor, runChangeFacts } from './run-facts.js';
+import { BULWARK_STAGE, decide } from '../domain/verdict.js';
+import { addCounts, redactionEntries, type RedactionCounts } from '../domain/redact.js';
+import { buildReport, type ReportGate, type ReviewReport } from '../review/report.js';
+import { detectInjection, untrustedTextsOf } from '../domain/untrusted.js';
+import { resolveCommit } from '../review/git.js';
+import { headCommitAuthor, runChangeFacts } from '../review/run-facts.js';
 
 /**
  * One `bulwark review` run, as a library call: acquire the change, load configuration from the
@@ -141,12 +143,6 @@ export function gateForPipeline(g: GateResult): Record<string, unknown> & { read
   };
 }
 
-const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
-
-export function newRunId(): string {
-  return `review-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(4).toString('hex')}`;
-}
-
 export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult> {
   const started = performance.now();
   const repoDir = path.resolve(opts.repoDir);
@@ -188,9 +184,8 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
     const configDir = opts.configFile || configRev === null ? base.config.dir : repoDir;
     const auditConfig = base.config.audit ? resolveAuditConfigPaths(base.config.audit, configDir) : undefined;
     const gateConfig = base.config.gate?.cache_dir ? { ...base.config.gate, cache_dir: path.resolve(configDir, base.config.gate.cache_dir) } : base.config.gate;
-    const audit = await openAuditLog({ ...(opts.auditDb ? { location: opts.auditDb } : {}), ...(auditConfig ? { config: auditConfig } : {}) });
-    const runId = newRunId();
-    try {
+    return await withRun({ kind: 'review', ...(opts.auditDb ? { auditDb: opts.auditDb } : {}), ...(auditConfig ? { auditConfig } : {}), startedAt: started }, async (run) => {
+      const audit = run.audit;
       // base...head hashed once: the skip below, run_started and the gate decision all name it
       const changeHash = isGit && change.baseSha && change.headSha ? (await changeHashFromRepo(repoDir, change.baseSha, change.headSha)).changeHash : undefined;
       // A re-run on the same head (e.g. after an approval) repeats the recorded verdict instead of
@@ -228,17 +223,8 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
           };
         }
       }
-      const auditFiles = auditStoreFiles(audit.location, auditConfig);
-      return await reviewWithAudit({ opts, change, changeHash, review, topology, configHash, base, gateConfig, audit, auditFiles, runId, providers, octokit, target, started, repoDir, isGit });
-    } catch (err) {
-      const exit = err instanceof BulwarkError ? err.exitCode : 5;
-      await audit
-        .append({ kind: 'run_finished', run_id: runId, status: 'error', exit_code: exit, duration_ms: Math.round(performance.now() - started), error_class: clip(err instanceof Error ? err.name : 'error', 256) })
-        .catch(() => undefined);
-      throw err;
-    } finally {
-      await audit.close().catch(() => undefined);
-    }
+      return await reviewWithAudit({ opts, change, changeHash, review, topology, configHash, base, gateConfig, run, providers, octokit, target, repoDir, isGit });
+    });
   } finally {
     base.cleanup();
   }
@@ -253,14 +239,10 @@ interface Ctx {
   base: Awaited<ReturnType<typeof loadBaseConfig>>;
   /** `[gate]` with `cache_dir` resolved against bulwark.toml's folder. */
   gateConfig: GateConfig | undefined;
-  audit: AuditLog;
-  /** The audit store's files (database, signing key, checkpoint file, verifier state): never readable by a stage. */
-  auditFiles: string[];
-  runId: string;
+  run: Run;
   providers: Awaited<ReturnType<typeof resolveProviders>>;
   octokit: ReturnType<typeof createOctokit> | null;
   target: GithubTarget | null;
-  started: number;
   repoDir: string;
   isGit: boolean;
   /** Hash of base...head (the approval binding), when both revisions are in a local repository. */
@@ -268,14 +250,12 @@ interface Ctx {
 }
 
 async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
-  const { change, review, audit, runId, opts } = c;
+  const { change, review, run, opts } = c;
+  const { audit, runId } = run;
   const canGate = Boolean(c.isGit && change.baseSha && change.headSha);
   const changeHash = c.changeHash;
-  await audit.append({
-    kind: 'run_started',
-    run_id: runId,
-    command: 'review',
-    repo: clip(c.repoDir, 4096),
+  await run.start({
+    repo: c.repoDir,
     ...(change.baseSha ? { base: change.baseSha } : {}),
     ...(change.headSha ? { head: change.headSha } : {}),
     // what the models reviewed: for a patch that is the patch, not base..head, so no change hash
@@ -291,20 +271,10 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
   let gateUnavailable: string | null = null;
   if (canGate) {
     gate = await evaluateGate({ repoDir: c.repoDir, base: change.baseSha!, head: change.headSha!, config: c.gateConfig ?? {} });
-    await audit.append({
-      kind: 'gate_decision',
-      run_id: runId,
-      flagged: gate.flagged,
-      reasons: gate.reasons.slice(0, 500).map((r) => clip(r.message, 4096)),
-      zones: gate.zones.map((z) => clip(z.name, 256)),
-      paths: gate.paths.slice(0, 500).map((p) => p.nodes.map((n) => clip(n, 256))),
-      changed_functions: new Set(gate.changedFunctions.map((f) => f.id)).size,
-      unparsable: gate.unparsable.map((u) => clip(`${u.file} (${u.revision}): ${u.reason}`, 4096)),
-      ...(changeHash ? { change_hash: changeHash } : {}),
-    });
+    await audit.append(gateDecisionEntry(runId, gate, changeHash));
   } else {
     gateUnavailable = 'the compliance gate could not run: the change has no base and head revisions in a local repository (pass --base/--head with --diff); treated as requiring approval';
-    await audit.append({ kind: 'gate_decision', run_id: runId, flagged: true, reasons: [gateUnavailable], zones: [] });
+    await audit.append(gateUnavailableEntry(runId, gateUnavailable));
   }
 
   const plan = planCoverage(change, {
@@ -325,7 +295,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
   const progress = opts.progress === null ? undefined : createProgressReporter(c.topology.stages.map((s) => s.name), opts.progress ?? process.stderr);
   // A stage policy that would grant any of these (e.g. a database kept inside the checkout) is
   // refused by the sandbox: the review fails closed rather than expose the log to an agent.
-  const denyPaths = c.auditFiles;
+  const denyPaths = run.auditFiles;
   // Remember sandbox failures: they decide exit 4 rather than the generic stage failure (5).
   const sandboxErrors: string[] = [];
   const spawn: SandboxSpawner = async (...args) => {
@@ -383,7 +353,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
   await audit.append({
     kind: 'coverage',
     run_id: runId,
-    files: coverage.files.map((f) => ({ path: clip(f.path, 4096), status: f.state, ...(f.reason ? { reason: clip(f.reason, 4096) } : {}) })),
+    files: coverage.files.map((f) => ({ path: clipText(f.path), status: f.state, ...(f.reason ? { reason: clipText(f.reason) } : {}) })),
     tokens_budget: coverage.tokenBudget,
     tokens_used: coverage.tokensUsed,
   });
@@ -426,15 +396,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
   // the count of each kind of secret kept out of outputs
   const outputEntries = redactionEntries(runId, 'output', outputOnly);
   if (outputEntries.length > 0) await audit.appendMany(outputEntries);
-  await audit.append({
-    kind: 'run_finished',
-    run_id: runId,
-    status: decision.outcome,
-    exit_code: decision.exitCode,
-    duration_ms: Math.round(performance.now() - c.started),
-    findings: decision.findings.length,
-  });
-  await audit.checkpoint();
+  await run.finish({ status: decision.outcome, exitCode: decision.exitCode, findings: decision.findings.length });
 
   const out: ReviewRunResult = { exitCode: decision.exitCode, report, change, coverage: { ...plan, record: coverage } };
   if (c.octokit && c.target) {
@@ -446,18 +408,10 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
       });
     } catch (err) {
       out.publishError = `GitHub publishing failed: ${(err as Error).message}`;
-      out.exitCode = 5;
+      out.exitCode = ExitCode.Internal;
       // the run ends in exit 5, and the log says so: its last run_finished is what counts (a
       // re-run must review and publish again, and an auditor must not read a pass)
-      await audit.append({
-        kind: 'run_finished',
-        run_id: runId,
-        status: 'error',
-        exit_code: 5,
-        duration_ms: Math.round(performance.now() - c.started),
-        error_class: 'GitHubPublishError',
-      });
-      await audit.checkpoint();
+      await run.finish({ status: 'error', exitCode: ExitCode.Internal, errorClass: 'GitHubPublishError' });
     }
   }
   return out;

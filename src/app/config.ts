@@ -4,13 +4,13 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { approvalsConfigSchema, type ApprovalsConfig } from '../approval/config.js';
 import { auditConfigSchema, type AuditConfig } from '../audit/config.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../domain/errors.js';
 import { gateConfigSchema, type GateConfig } from '../gate/config.js';
 import { providerConfigSchema, type ProviderConfig } from '../llm/config.js';
 import { reviewConfigSchema, type ReviewConfig } from '../review/config.js';
 import { sandboxConfigSchema, type SandboxConfig } from '../sandbox/config.js';
-import { lineOf } from './toml-lines.js';
-import { describeIssue } from './zod-errors.js';
+import { lineOf } from '../domain/toml-lines.js';
+import { describeIssue } from '../domain/zod-errors.js';
 
 export const CONFIG_FILE_NAME = 'bulwark.toml';
 

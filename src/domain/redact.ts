@@ -1,4 +1,4 @@
-import type { EntryInput } from '../audit/entries.js';
+import type { EntryInput } from './audit-entries.js';
 /**
  * Secret redaction, applied to everything that leaves for a provider and to every public output.
  * Pure and deterministic: the same text always yields the same redacted text and counts, so the

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { UsageError } from '../../src/errors.js';
-import { loadBaseConfig } from '../../src/review/base-config.js';
+import { UsageError } from '../../src/domain/errors.js';
+import { loadBaseConfig } from '../../src/app/base-config.js';
 import { defaultReviewConfig } from '../../src/review/config.js';
-import { protectedEditFindings } from '../../src/review/run-review.js';
+import { protectedEditFindings } from '../../src/app/review.js';
 import { acquireChange } from '../../src/review/acquire.js';
 import { makeGitRepo } from '../helpers/git-repo.js';
 

@@ -1,9 +1,18 @@
-import { ExitCode } from '../errors.js';
+import { ExitCode } from './errors.js';
 import type { Change } from './change.js';
 import { newLineText } from './change.js';
-import type { ReviewConfig } from './config.js';
-import { OPT_IN_CATEGORIES } from './config.js';
-import { atLeast, compareFindings, fingerprint, type Finding } from './findings.js';
+import { atLeast, compareFindings, fingerprint, type Finding, type Severity } from '../protocol/findings.js';
+
+/** Categories that are noise for most teams; reported only when listed in enable_categories. */
+export const OPT_IN_CATEGORIES = ['style', 'nit'] as const;
+
+/** The part of `[review]` that decides the verdict. */
+export interface VerdictConfig {
+  fail_on: Severity | 'none';
+  min_confidence: number;
+  block_categories: string[];
+  enable_categories: string[];
+}
 
 /**
  * The deterministic decision over structured findings. Nothing here reads model prose: only
@@ -35,7 +44,7 @@ export interface Decision {
 
 export interface PolicyInput {
   findings: Finding[];
-  config: Pick<ReviewConfig, 'fail_on' | 'min_confidence' | 'block_categories' | 'enable_categories'>;
+  config: VerdictConfig;
   /** The compliance gate's verdict; null when no gate ran (no gate config). */
   gate: { flagged: boolean; reasons: { message: string }[] } | null;
   /** Pipeline/provider failures. Any entry makes the run an error (exit 5). */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TOOL_NAMES } from './tool-names.js';
-import { findingSchema } from '../review/findings.js';
-import { completionRequestSchema, completionResultSchema } from '../llm/types.js';
+import { findingSchema } from './findings.js';
+import { completionRequestSchema, completionResultSchema } from './completion.js';
 
 /**
  * Messages between the orchestrator and a stage worker. Both sides validate: the parent treats

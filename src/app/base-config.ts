@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { CONFIG_FILE_NAME, loadBulwarkConfig, parseBulwarkConfig, type BulwarkConfig } from '../config/bulwark-config.js';
-import { loadTopology, type Topology } from '../config/topology.js';
-import { defaultReviewConfig, type ReviewConfig } from './config.js';
-import { gitText, showFile } from './git.js';
+import { CONFIG_FILE_NAME, loadBulwarkConfig, parseBulwarkConfig, type BulwarkConfig } from './config.js';
+import { loadTopology, type Topology } from '../pipeline/topology.js';
+import { defaultReviewConfig, type ReviewConfig } from '../review/config.js';
+import { gitText, showFile } from '../review/git.js';
 
 /**
  * Review configuration (bulwark.toml, the topology, the prompts) read from the trusted base

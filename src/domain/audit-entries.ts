@@ -19,9 +19,36 @@ export const utcTime = z
 /** A SHA-256 content address or hash: `sha256:<64 lowercase hex>`. */
 export const sha256Ref = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 lowercase hex>');
 
-const id = z.string().min(1).max(256);
-const name = z.string().min(1).max(256);
-const text = z.string().max(4096);
+/**
+ * Size limits of entry fields. Builders clip to these (see run-entries.ts); nothing else in the
+ * code base restates the numbers.
+ */
+export const ENTRY_LIMITS = {
+  /** ids, names, models, error classes */
+  name: 256,
+  /** free text: reasons, paths, URLs */
+  text: 4096,
+  /** items of long lists (gate reasons and paths) kept in one entry */
+  list: 500,
+} as const;
+
+/** Clips free text to what an entry field holds (with an ellipsis when cut). */
+export function clipText(s: string): string {
+  return clipTo(s, ENTRY_LIMITS.text);
+}
+
+/** Clips a name/id to what an entry field holds (with an ellipsis when cut). */
+export function clipName(s: string): string {
+  return clipTo(s, ENTRY_LIMITS.name);
+}
+
+function clipTo(s: string, n: number): string {
+  return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
+}
+
+const id = z.string().min(1).max(ENTRY_LIMITS.name);
+const name = z.string().min(1).max(ENTRY_LIMITS.name);
+const text = z.string().max(ENTRY_LIMITS.text);
 const count = z.number().int().nonnegative();
 const ms = z.number().int().nonnegative();
 

@@ -2,13 +2,13 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
-import { UsageError } from '../errors.js';
-import { findCycle } from '../pipeline/dag.js';
-import { didYouMean } from './suggest.js';
-import { lineOf } from './toml-lines.js';
-import { describeIssue } from './zod-errors.js';
+import { UsageError } from '../domain/errors.js';
+import { findCycle } from './dag.js';
+import { didYouMean } from '../domain/suggest.js';
+import { lineOf } from '../domain/toml-lines.js';
+import { describeIssue } from '../domain/zod-errors.js';
 
-import { TOOL_NAMES, type ToolName } from '../worker/tool-names.js';
+import { TOOL_NAMES, type ToolName } from '../protocol/tool-names.js';
 
 export { TOOL_NAMES, type ToolName };
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Change } from './change.js';
-import type { Finding } from './findings.js';
+import type { Finding } from '../protocol/findings.js';
 
 /**
  * Prompt-injection defences for PR-derived text: hidden content is stripped, what remains is

@@ -1,0 +1,69 @@
+import { clipName, clipText, ENTRY_LIMITS, type EntryInput, type EntryOf } from './audit-entries.js';
+
+/**
+ * Builders of the entries that frame a run. Call sites hand over what they know; the builders
+ * own the clipping to the entry schema's limits, so every command records the same shape.
+ */
+
+type Input<K extends EntryOf<'run_started' | 'run_finished' | 'gate_decision'>['kind']> = Extract<EntryInput, { kind: K }>;
+
+/** What the gate decided, in the structure every gate result has. */
+export interface GateDecisionFacts {
+  flagged: boolean;
+  reasons: readonly { message: string }[];
+  zones: readonly { name: string }[];
+  paths: readonly { nodes: readonly string[] }[];
+  changedFunctions: readonly { id: string }[];
+  unparsable: readonly { file: string; revision: string; reason: string }[];
+}
+
+export function gateDecisionEntry(runId: string, gate: GateDecisionFacts, changeHash?: string): Input<'gate_decision'> {
+  return {
+    kind: 'gate_decision',
+    run_id: runId,
+    flagged: gate.flagged,
+    reasons: gate.reasons.slice(0, ENTRY_LIMITS.list).map((r) => clipText(r.message)),
+    zones: gate.zones.map((z) => clipName(z.name)),
+    paths: gate.paths.slice(0, ENTRY_LIMITS.list).map((p) => p.nodes.map((n) => clipName(n))),
+    changed_functions: new Set(gate.changedFunctions.map((f) => f.id)).size,
+    unparsable: gate.unparsable.map((u) => clipText(`${u.file} (${u.revision}): ${u.reason}`)),
+    ...(changeHash ? { change_hash: changeHash } : {}),
+  };
+}
+
+/** A gate that could not run is a flag with its reason, never a pass. */
+export function gateUnavailableEntry(runId: string, reason: string): Input<'gate_decision'> {
+  return { kind: 'gate_decision', run_id: runId, flagged: true, reasons: [clipText(reason)], zones: [] };
+}
+
+export type RunStartedFacts = Omit<Input<'run_started'>, 'kind' | 'run_id' | 'command'>;
+
+export function runStartedEntry(runId: string, command: string, facts: RunStartedFacts): Input<'run_started'> {
+  return {
+    kind: 'run_started',
+    run_id: runId,
+    command: clipName(command),
+    ...facts,
+    ...(facts.repo !== undefined ? { repo: clipText(facts.repo) } : {}),
+  };
+}
+
+export interface RunFinishedFacts {
+  status: EntryOf<'run_finished'>['status'];
+  exitCode: number;
+  durationMs: number;
+  findings?: number;
+  errorClass?: string;
+}
+
+export function runFinishedEntry(runId: string, f: RunFinishedFacts): Input<'run_finished'> {
+  return {
+    kind: 'run_finished',
+    run_id: runId,
+    status: f.status,
+    exit_code: f.exitCode,
+    duration_ms: Math.max(0, Math.round(f.durationMs)),
+    ...(f.findings !== undefined ? { findings: f.findings } : {}),
+    ...(f.errorClass !== undefined ? { error_class: clipName(f.errorClass || 'error') } : {}),
+  };
+}
