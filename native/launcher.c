@@ -6,12 +6,15 @@
  *                   [--rlimit-nofile N] [--rlimit-nproc N] [--rlimit-fsize BYTES] [--rlimit-cpu SECONDS]
  *                   [--rlimit-as BYTES] [--allow-degraded] -- COMMAND [ARGS...]
  *   bulwark-sandbox --info      (prints what this kernel supports as one JSON line)
+ *   bulwark-sandbox --print-tables  (prints the compiled-in status and seccomp tables, and the BPF
+ *                                    program built from them, as one JSON line; installs nothing)
  *   bulwark-sandbox --reaper    (kills registered process groups when stdin closes; see reaper.c)
  *
  * Single-threaded, in this order, checking every result: fds, environment, session, parent-death
  * signal, rlimits, drop root, no_new_privs, Landlock, seccomp, execve. Any failure exits with a
- * per-layer status (report.h) after one line on stderr and one "error LAYER MESSAGE" line on the
- * report fd; degraded layers (only with --allow-degraded) produce "degraded LAYER REASON" lines.
+ * per-layer status (native/sandbox-tables.json) after one line on stderr and one
+ * "error LAYER MESSAGE" line on the report fd; degraded layers (only with --allow-degraded)
+ * produce "degraded LAYER REASON" lines.
  * The report fd is close-on-exec, so the caller sees EOF exactly when execve succeeded.
  */
 #define _GNU_SOURCE
@@ -238,11 +241,24 @@ static void print_info(void) {
          arch ? arch : "unsupported", (unsigned)geteuid(), (unsigned)getegid());
 }
 
+/* For the drift test: what this binary was built from, so it can be compared with
+ * native/sandbox-tables.json. Reads only static data. */
+static int print_tables(void) {
+  fputs("{\"statuses\":", stdout);
+  report_print_statuses(stdout);
+  fputs(",\"seccomp\":", stdout);
+  seccomp_print_json(stdout);
+  fputs("}\n", stdout);
+  if (fflush(stdout) != 0 || ferror(stdout)) die_errno(ST_USAGE, "usage", "--print-tables: writing to stdout");
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc == 2 && strcmp(argv[1], "--info") == 0) {
     print_info();
     return 0;
   }
+  if (argc == 2 && strcmp(argv[1], "--print-tables") == 0) return print_tables();
   if (argc == 2 && strcmp(argv[1], "--reaper") == 0) return reaper_main();
   static struct options o;
   o.parent_pid = -1;

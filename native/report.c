@@ -83,3 +83,33 @@ void degrade(int allow_degraded, enum launch_status status, const char *layer, c
   }
   emit("degraded", layer, msg, 1);
 }
+
+void json_string(FILE *out, const char *s) {
+  fputc('"', out);
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') fprintf(out, "\\%c", c);
+    else if (c < 0x20) fprintf(out, "\\u%04x", c);
+    else fputc(c, out);
+  }
+  fputc('"', out);
+}
+
+void report_print_statuses(FILE *out) {
+  const char *sep = "";
+  fputc('[', out);
+  /* The code printed is the enum's value, so a generated enum that disagrees with the table shows. */
+#define PRINT_STATUS(symbol, code, layer, meaning)                 \
+  _Static_assert((symbol) == (code), #symbol " has its table code"); \
+  fprintf(out, "%s{\"code\":%d,\"symbol\":", sep, (int)(symbol)); \
+  json_string(out, #symbol);                                       \
+  fputs(",\"layer\":", out);                                       \
+  json_string(out, layer);                                         \
+  fputs(",\"meaning\":", out);                                     \
+  json_string(out, meaning);                                       \
+  fputc('}', out);                                                 \
+  sep = ",";
+  LAUNCH_STATUS_TABLE(PRINT_STATUS)
+#undef PRINT_STATUS
+  fputc(']', out);
+}

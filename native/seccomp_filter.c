@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -16,30 +17,50 @@
 
 #include "report.h"
 
-#if defined(__x86_64__)
-#define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
-#define NATIVE_ARCH_NAME "x86_64"
-#define X32_SYSCALL_BIT 0x40000000U
-#elif defined(__aarch64__)
-#define NATIVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
-#define NATIVE_ARCH_NAME "aarch64"
+/* Argument constants the rule table may name come from the headers above; this one is missing
+ * from older ones. */
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
 #endif
 
+/* How a rule tests its syscall's argument (native/sandbox-tables.json, "when"). */
+enum seccomp_test {
+  SECCOMP_ALWAYS,      /* no test: every call gets the errno */
+  SECCOMP_ARG_IN,      /* errno when the argument equals one of the values, else allowed */
+  SECCOMP_ARG_NOT_IN,  /* errno when it equals none of them, else allowed */
+  SECCOMP_ARG_ANY_BIT, /* errno when it has any bit of the values' union, else allowed */
+};
+
+struct seccomp_value {
+  const char *name;
+  uint32_t value;
+};
+
+struct seccomp_rule {
+  const char *syscall;
+  long nr;
+  const char *errno_name;
+  int errno_value;
+  enum seccomp_test test;
+  unsigned int arg;
+  const struct seccomp_value *values;
+  size_t nvalues;
+};
+
+/* Generated from native/sandbox-tables.json by scripts/gen-sandbox-tables.mjs (binding.gyp):
+ * SECCOMP_ARCH_NAME / SECCOMP_AUDIT_ARCH / SECCOMP_KILL_NR_FROM and seccomp_rules[]. */
+#include "seccomp_table.h"
+
+/* The kernel reads every argument tested here as a 32-bit int: compare the low word only. */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define ARG_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i))
 #else
 #define ARG_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i) + 4)
 #endif
 
-#ifndef CLONE_NEWCGROUP
-#define CLONE_NEWCGROUP 0x02000000
-#endif
-/* clone(2) flags that create namespaces (CLONE_NEWTIME shares its bit with CSIGNAL there). */
-#define CLONE_NS_FLAGS (CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP)
-
 const char *seccomp_native_arch(void) {
-#ifdef NATIVE_AUDIT_ARCH
-  return NATIVE_ARCH_NAME;
+#ifdef SECCOMP_ARCH_NAME
+  return SECCOMP_ARCH_NAME;
 #else
   return NULL;
 #endif
@@ -50,104 +71,103 @@ int seccomp_available(void) {
   return syscall(__NR_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
 }
 
-#ifdef NATIVE_AUDIT_ARCH
-
-/* Denied outright with EPERM: they open a path out of the sandbox or into the kernel. */
-static const int deny_eperm[] = {
-    __NR_socket, __NR_ptrace, __NR_process_vm_readv, __NR_process_vm_writev, __NR_unshare, __NR_setns,
-    __NR_mount, __NR_umount2, __NR_pivot_root, __NR_chroot,
-#ifdef __NR_move_mount
-    __NR_move_mount, __NR_open_tree, __NR_fsopen, __NR_fsconfig, __NR_fsmount, __NR_fspick,
-#endif
-#ifdef __NR_mount_setattr
-    __NR_mount_setattr,
-#endif
-    __NR_bpf, __NR_perf_event_open, __NR_userfaultfd, __NR_add_key, __NR_request_key, __NR_keyctl,
-    __NR_kexec_load,
-#ifdef __NR_kexec_file_load
-    __NR_kexec_file_load,
-#endif
-    __NR_init_module, __NR_finit_module, __NR_delete_module,
-#ifdef __NR_pidfd_getfd
-    __NR_pidfd_getfd,
-#endif
-    __NR_name_to_handle_at, __NR_open_by_handle_at, __NR_quotactl, __NR_swapon, __NR_swapoff, __NR_reboot,
-    __NR_acct, __NR_vhangup,
-#ifdef __NR_iopl
-    __NR_iopl, __NR_ioperm,
-#endif
-    /* A memfd is on an internal filesystem Landlock does not cover: it would let the sandbox execute
-     * code it wrote (execve of /proc/self/fd/N or execveat), defeating the no-exec scratch dir. */
-    __NR_memfd_create,
-    /* Staying in the launcher's process group lets the driver kill every descendant at the end. */
-    __NR_setsid, __NR_setpgid,
-};
-
-/* Denied with ENOSYS so that libuv and glibc fall back to the older interface. */
-static const int deny_enosys[] = {
-#ifdef __NR_io_uring_setup
-    __NR_io_uring_setup, __NR_io_uring_enter, __NR_io_uring_register,
-#endif
-#ifdef __NR_clone3
-    __NR_clone3, /* its flags live behind a pointer seccomp cannot read; glibc falls back to clone */
-#endif
-};
+#ifdef SECCOMP_ARCH_NAME
 
 #define MAX_INSNS 256
 struct prog_builder {
   struct sock_filter insns[MAX_INSNS];
-  unsigned short len;
+  size_t len;
 };
 
-static void emit(struct prog_builder *b, struct sock_filter insn) {
+/* Appends one instruction (jumps start as "next instruction" on both branches) and returns its
+ * index, which the jump helpers below resolve targets against. */
+static size_t emit(struct prog_builder *b, uint16_t code, uint32_t k) {
   if (b->len >= MAX_INSNS) die(ST_SECCOMP, "seccomp", "filter program too long");
-  b->insns[b->len++] = insn;
+  b->insns[b->len] = (struct sock_filter){.code = code, .jt = 0, .jf = 0, .k = k};
+  return b->len++;
 }
 
-#define STMT(code, k) ((struct sock_filter)BPF_STMT((code), (k)))
-#define JUMP(code, k, jt, jf) ((struct sock_filter)BPF_JUMP((code), (k), (jt), (jf)))
-#define RET_ERRNO(e) STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
-#define RET_ALLOW STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
-#define LOAD_NR STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
+/* Every jump offset is computed here from two instruction indexes, never written by hand. Classic
+ * BPF jumps only forward, by at most 255 instructions. */
+static uint8_t jump_offset(const struct prog_builder *b, size_t from, size_t to) {
+  if (from >= b->len || BPF_CLASS(b->insns[from].code) != BPF_JMP || BPF_OP(b->insns[from].code) == BPF_JA)
+    die(ST_SECCOMP, "seccomp", "instruction %zu is not a conditional jump", from);
+  if (to <= from || to - from - 1 > 255) die(ST_SECCOMP, "seccomp", "jump from %zu to %zu out of range", from, to);
+  return (uint8_t)(to - from - 1);
+}
+static void jump_true(struct prog_builder *b, size_t from, size_t to) { b->insns[from].jt = jump_offset(b, from, to); }
+static void jump_false(struct prog_builder *b, size_t from, size_t to) { b->insns[from].jf = jump_offset(b, from, to); }
+
+static size_t ret(struct prog_builder *b, uint32_t action) { return emit(b, BPF_RET | BPF_K, action); }
+static uint32_t ret_errno(int e) { return SECCOMP_RET_ERRNO | ((uint32_t)e & SECCOMP_RET_DATA); }
+
+/* One rule: "nr != rule's syscall" skips to the next rule, otherwise every path of the body returns
+ * (the body may load an argument, so it must not fall through to a comparison of the number). */
+static void emit_rule(struct prog_builder *b, const struct seccomp_rule *r) {
+  if (r->nr < 0 || (unsigned long)r->nr > UINT32_MAX) die(ST_SECCOMP, "seccomp", "bad syscall number for %s", r->syscall);
+  if (r->errno_value <= 0 || (uint32_t)r->errno_value > SECCOMP_RET_DATA)
+    die(ST_SECCOMP, "seccomp", "bad errno for %s", r->syscall);
+  if (r->test != SECCOMP_ALWAYS && (r->arg > 5 || r->nvalues == 0 || r->values == NULL))
+    die(ST_SECCOMP, "seccomp", "bad argument test for %s", r->syscall);
+  const uint32_t deny = ret_errno(r->errno_value);
+  const size_t is_call = emit(b, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)r->nr);
+  switch (r->test) {
+    case SECCOMP_ALWAYS:
+      ret(b, deny);
+      break;
+    case SECCOMP_ARG_IN:
+    case SECCOMP_ARG_NOT_IN: {
+      emit(b, BPF_LD | BPF_W | BPF_ABS, (uint32_t)ARG_LO(r->arg));
+      const size_t first = b->len;
+      for (size_t i = 0; i < r->nvalues; i++) emit(b, BPF_JMP | BPF_JEQ | BPF_K, r->values[i].value);
+      /* Fell through every comparison: the argument is none of the values. */
+      ret(b, r->test == SECCOMP_ARG_IN ? SECCOMP_RET_ALLOW : deny);
+      const size_t listed = ret(b, r->test == SECCOMP_ARG_IN ? deny : SECCOMP_RET_ALLOW);
+      for (size_t i = 0; i < r->nvalues; i++) jump_true(b, first + i, listed);
+      break;
+    }
+    case SECCOMP_ARG_ANY_BIT: {
+      uint32_t mask = 0;
+      for (size_t i = 0; i < r->nvalues; i++) mask |= r->values[i].value;
+      if (mask == 0) die(ST_SECCOMP, "seccomp", "empty flag mask for %s", r->syscall);
+      emit(b, BPF_LD | BPF_W | BPF_ABS, (uint32_t)ARG_LO(r->arg));
+      const size_t has_bit = emit(b, BPF_JMP | BPF_JSET | BPF_K, mask);
+      ret(b, SECCOMP_RET_ALLOW);
+      jump_true(b, has_bit, ret(b, deny));
+      break;
+    }
+    default:
+      die(ST_SECCOMP, "seccomp", "unknown argument test %d for %s", (int)r->test, r->syscall);
+  }
+  jump_false(b, is_call, b->len);
+}
+
+/* Our own check of what the kernel's verifier also checks, so that a builder bug names itself:
+ * every jump lands inside the program and the last instruction returns. */
+static void check_program(const struct prog_builder *b) {
+  if (b->len == 0 || BPF_CLASS(b->insns[b->len - 1].code) != BPF_RET) die(ST_SECCOMP, "seccomp", "filter does not end in a return");
+  for (size_t i = 0; i < b->len; i++) {
+    if (BPF_CLASS(b->insns[i].code) != BPF_JMP) continue;
+    if (i + 1 + b->insns[i].jt >= b->len || i + 1 + b->insns[i].jf >= b->len)
+      die(ST_SECCOMP, "seccomp", "jump at %zu leaves the filter", i);
+  }
+}
 
 static void build(struct prog_builder *b) {
   /* A foreign architecture (i386 via int 0x80, arm32 compat) has another syscall table: kill. */
-  emit(b, STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)));
-  emit(b, JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_AUDIT_ARCH, 1, 0));
-  emit(b, STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
-  emit(b, LOAD_NR);
-#ifdef X32_SYSCALL_BIT
-  emit(b, JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 0, 1));
-  emit(b, STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
+  emit(b, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+  const size_t is_native = emit(b, BPF_JMP | BPF_JEQ | BPF_K, SECCOMP_AUDIT_ARCH);
+  ret(b, SECCOMP_RET_KILL_PROCESS);
+  jump_true(b, is_native, b->len);
+  emit(b, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+#ifdef SECCOMP_KILL_NR_FROM
+  const size_t foreign_nr = emit(b, BPF_JMP | BPF_JGE | BPF_K, SECCOMP_KILL_NR_FROM);
+  ret(b, SECCOMP_RET_KILL_PROCESS);
+  jump_false(b, foreign_nr, b->len);
 #endif
-  for (size_t i = 0; i < sizeof deny_eperm / sizeof deny_eperm[0]; i++) {
-    emit(b, JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)deny_eperm[i], 0, 1));
-    emit(b, RET_ERRNO(EPERM));
-  }
-  for (size_t i = 0; i < sizeof deny_enosys / sizeof deny_enosys[0]; i++) {
-    emit(b, JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)deny_enosys[i], 0, 1));
-    emit(b, RET_ERRNO(ENOSYS));
-  }
-  /* socketpair: AF_UNIX only (the kernel reads the family as an int: the low word). */
-  emit(b, JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socketpair, 0, 4));
-  emit(b, STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0)));
-  emit(b, JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 1));
-  emit(b, RET_ALLOW);
-  emit(b, RET_ERRNO(EPERM));
-  /* clone: no namespace flags (the kernel uses the low 32 bits of the flags). */
-  emit(b, JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 4));
-  emit(b, STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0)));
-  emit(b, JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NS_FLAGS, 0, 1));
-  emit(b, RET_ERRNO(EPERM));
-  emit(b, RET_ALLOW);
-  /* ioctl: no terminal input injection (TIOCSTI) or console tricks (TIOCLINUX); cmd is an unsigned int. */
-  emit(b, JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 5));
-  emit(b, STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)));
-  emit(b, JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, 2, 0));
-  emit(b, JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX, 1, 0));
-  emit(b, RET_ALLOW);
-  emit(b, RET_ERRNO(EPERM));
-  emit(b, RET_ALLOW);
+  for (size_t i = 0; i < sizeof seccomp_rules / sizeof seccomp_rules[0]; i++) emit_rule(b, &seccomp_rules[i]);
+  ret(b, SECCOMP_RET_ALLOW);
+  check_program(b);
 }
 
 void seccomp_enforce(int allow_degraded) {
@@ -157,9 +177,54 @@ void seccomp_enforce(int allow_degraded) {
   }
   struct prog_builder b = {.len = 0};
   build(&b);
-  struct sock_fprog prog = {.len = b.len, .filter = b.insns};
+  struct sock_fprog prog = {.len = (unsigned short)b.len, .filter = b.insns};
   if (syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
     die_errno(ST_SECCOMP, "seccomp", "installing the filter");
+}
+
+static const char *test_name(enum seccomp_test t) {
+  switch (t) {
+    case SECCOMP_ALWAYS: return "always";
+    case SECCOMP_ARG_IN: return "in";
+    case SECCOMP_ARG_NOT_IN: return "notIn";
+    case SECCOMP_ARG_ANY_BIT: return "anyBitOf";
+  }
+  return "unknown";
+}
+
+void seccomp_print_json(FILE *out) {
+  struct prog_builder b = {.len = 0};
+  build(&b);
+  fputs("{\"arch\":", out);
+  json_string(out, SECCOMP_ARCH_NAME);
+  fprintf(out, ",\"auditArch\":%lu", (unsigned long)SECCOMP_AUDIT_ARCH);
+#ifdef SECCOMP_KILL_NR_FROM
+  fprintf(out, ",\"killSyscallsFrom\":%lu", (unsigned long)SECCOMP_KILL_NR_FROM);
+#else
+  fputs(",\"killSyscallsFrom\":null", out);
+#endif
+  fputs(",\"foreignAbiShown\":", out);
+  json_string(out, SECCOMP_FOREIGN_ABI_SHOWN);
+  fputs(",\"rules\":[", out);
+  for (size_t i = 0; i < sizeof seccomp_rules / sizeof seccomp_rules[0]; i++) {
+    const struct seccomp_rule *r = &seccomp_rules[i];
+    fputs(i ? ",{\"syscall\":" : "{\"syscall\":", out);
+    json_string(out, r->syscall);
+    fprintf(out, ",\"nr\":%ld,\"errno\":", r->nr);
+    json_string(out, r->errno_name);
+    fprintf(out, ",\"errnoValue\":%d,\"test\":\"%s\",\"arg\":%u,\"values\":[", r->errno_value, test_name(r->test), r->arg);
+    for (size_t j = 0; j < r->nvalues; j++) {
+      fputs(j ? ",{\"name\":" : "{\"name\":", out);
+      json_string(out, r->values[j].name);
+      fprintf(out, ",\"value\":%lu}", (unsigned long)r->values[j].value);
+    }
+    fputs("]}", out);
+  }
+  fputs("],\"program\":[", out);
+  for (size_t i = 0; i < b.len; i++)
+    fprintf(out, "%s[%u,%u,%u,%lu]", i ? "," : "", (unsigned)b.insns[i].code, (unsigned)b.insns[i].jt, (unsigned)b.insns[i].jf,
+            (unsigned long)b.insns[i].k);
+  fputs("]}", out);
 }
 
 #else
@@ -168,6 +233,12 @@ void seccomp_enforce(int allow_degraded) {
   (void)allow_degraded;
   /* Without a known syscall table the filter would be meaningless: never degrade this one. */
   die(ST_ARCH, "arch", "unsupported architecture; bulwark-sandbox supports x86_64 and aarch64");
+}
+
+void seccomp_print_json(FILE *out) {
+  fputs("{\"arch\":null,\"auditArch\":null,\"killSyscallsFrom\":null,\"foreignAbiShown\":", out);
+  json_string(out, SECCOMP_FOREIGN_ABI_SHOWN);
+  fputs(",\"rules\":[],\"program\":[]}", out);
 }
 
 #endif

@@ -3,7 +3,7 @@
  * content as JSON. Pure: kernel facts (Landlock ABI, ...) are passed in.
  */
 import { forbiddenPaths, type SandboxPolicy } from './policy.js';
-import { SECCOMP_RULES } from './syscalls.js';
+import { seccompRules, type SyscallRule } from './syscalls.js';
 
 export interface KernelFacts {
   platform: NodeJS.Platform;
@@ -28,7 +28,7 @@ export interface PolicyDescription {
   filesystem: { path: string; access: string }[];
   neverGranted: string[];
   network: string;
-  syscalls: typeof SECCOMP_RULES;
+  syscalls: SyscallRule[];
   identity: string;
   environment: string[];
   limits: string[];
@@ -86,7 +86,7 @@ export function describePolicy(policy: SandboxPolicy, f: KernelFacts): PolicyDes
       (endpoints.length > 0
         ? `HTTP(S) requests to exactly ${endpoints.join(', ')} go through the parent's egress broker (checked, resolved and recorded there).`
         : 'No endpoints: the egress broker refuses every request.'),
-    syscalls: SECCOMP_RULES,
+    syscalls: seccompRules(),
     identity: f.euid === 0 ? `uid ${policy.uid}, gid ${policy.gid}, no supplementary groups` : `the caller's uid ${f.euid} (not started as root)`,
     environment: [
       ...policy.envAllow.map((n) => `${n} (copied from the caller when set)`),

@@ -4,6 +4,7 @@
  */
 import { SandboxError, UsageError, type BulwarkError } from '../domain/errors.js';
 import { forbiddenPaths, type SandboxPolicy } from './policy.js';
+import { launcherStatusLayer } from './tables.js';
 
 export interface LauncherArgsOptions {
   /** fds (child numbering) that survive into the command, e.g. [3] for the worker channel. */
@@ -46,22 +47,6 @@ export function launcherEnv(policy: SandboxPolicy, parentEnv: NodeJS.ProcessEnv)
   return Object.assign(env, policy.env ?? {});
 }
 
-/** Exit statuses of the launcher (native/report.h), by layer. */
-export const LAUNCHER_STATUS: Record<number, string> = {
-  100: 'usage',
-  101: 'policy',
-  102: 'fds',
-  103: 'env',
-  104: 'session',
-  105: 'rlimit',
-  106: 'identity',
-  107: 'no_new_privs',
-  108: 'landlock',
-  109: 'seccomp',
-  110: 'arch',
-  111: 'exec',
-};
-
 export interface LauncherReport {
   degraded: string[];
   errors: { layer: string; message: string }[];
@@ -88,7 +73,14 @@ export function launcherError(report: LauncherReport, status: number | null, sig
     return new SandboxError(`sandbox: the command could not be started (is it under an exec path?): ${first.message}`);
   }
   if (first) return new SandboxError(`sandbox: ${first.layer} cannot be enforced: ${first.message}`);
-  const layer = status !== null ? LAUNCHER_STATUS[status] : undefined;
+  // Exit statuses are native/sandbox-tables.json's, the file the launcher's own table is built from.
+  // An unreadable table must not hide the launcher's failure: the status is still reported below.
+  let layer: string | undefined;
+  try {
+    layer = status !== null ? launcherStatusLayer(status) : undefined;
+  } catch {
+    layer = undefined;
+  }
   if (layer) return new SandboxError(`sandbox: the launcher failed at the ${layer} step (status ${status})`);
   return new SandboxError(`sandbox: the launcher ended before starting the command (${signal ? `signal ${signal}` : `status ${status}`})`);
 }
