@@ -2,7 +2,7 @@
 // Writes dist/package.json declaring the compiled files ES modules. Sandboxed workers may read
 // dist/ but not the package root, so without this file Node cannot see the root package.json's
 // "type": "module" and falls back to compiling every file as CommonJS first (measurably slower
-// worker start, see README "The OS sandbox").
+// worker start, see docs/sandbox.md and docs/performance.md).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -17,7 +17,7 @@ prompt_file = "prompts/summary.md"
 depends_on = ["static-analysis", "security-review"]
 `;
 
-export const INIT_CONFIG_TEXT = `# Bulwark configuration; every key is documented in the README.
+export const INIT_CONFIG_TEXT = `# Bulwark configuration; every key is documented in Bulwark's docs/configuration.md.
 # Read from the base revision of a pull request: edits made by the PR itself do not apply to it.
 
 topology = "${INIT_TOPOLOGY_PATH}"

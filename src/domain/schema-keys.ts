@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /**
  * Every dotted key a zod object schema accepts (`review.fail_on`, `gate.zones[].path`), so the
- * README's configuration reference can be checked against the real schema instead of drifting.
+ * manual's configuration reference (docs/configuration.md) can be checked against the real schema
+ * instead of drifting.
  */
 export function schemaKeys(schema: z.ZodType, prefix = ''): string[] {
   return keysOf(schema, prefix, new Set());

@@ -1,7 +1,7 @@
 /**
  * macOS: a deny-default Seatbelt (SBPL) profile generated from the same SandboxPolicy the Linux
  * launcher enforces. Pure; the runner is seatbelt-runner.ts. Untested on real macOS in this CI
- * (the README says so); unit tests check the generated text.
+ * (docs/sandbox.md says so); unit tests check the generated text.
  */
 import path from 'node:path';
 import type { SandboxPolicy } from './policy.js';

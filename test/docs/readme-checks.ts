@@ -1,7 +1,16 @@
+import path from 'node:path';
+
 /**
- * Pure checks of README.md against the code it documents. Each returns a list of problems (empty
- * = in sync) so the tests can show both that the real README passes and that a drifted one fails.
+ * Pure checks of the manual (README.md plus every docs/*.md page) against the code it documents.
+ * Each returns a list of problems (empty = in sync) so the tests can show both that the real
+ * manual passes and that a drifted one fails.
  */
+
+/** One page of the manual: its path relative to the repository root (`README.md`, `docs/gate.md`) and its text. */
+export interface Page {
+  path: string;
+  text: string;
+}
 
 /** Text between `<!-- section:NAME -->` and `<!-- /section:NAME -->`; throws unless exactly one pair, in order. */
 export function section(md: string, name: string): string {
@@ -9,10 +18,10 @@ export function section(md: string, name: string): string {
   const close = `<!-- /section:${name} -->`;
   const starts = md.split(open).length - 1;
   const ends = md.split(close).length - 1;
-  if (starts !== 1 || ends !== 1) throw new Error(`README: expected one ${open} … ${close} pair, found ${starts} opening and ${ends} closing markers`);
+  if (starts !== 1 || ends !== 1) throw new Error(`expected one ${open} … ${close} pair, found ${starts} opening and ${ends} closing markers`);
   const a = md.indexOf(open);
   const b = md.indexOf(close);
-  if (b < a) throw new Error(`README: ${close} comes before ${open}`);
+  if (b < a) throw new Error(`${close} comes before ${open}`);
   return md.slice(a + open.length, b);
 }
 
@@ -20,7 +29,7 @@ export function section(md: string, name: string): string {
 export function headingBlock(md: string, heading: string): string {
   const lines = md.split('\n');
   const start = lines.findIndex((l) => l.trimEnd() === heading);
-  if (start < 0) throw new Error(`README: heading "${heading}" not found`);
+  if (start < 0) throw new Error(`heading "${heading}" not found`);
   const level = /^#+/.exec(heading)![0].length;
   let end = lines.length;
   let inFence = false;
@@ -77,17 +86,89 @@ export function headingAnchors(md: string): Set<string> {
   return out;
 }
 
-/** In-page links of `text` whose target is not a heading of `md`. */
-export function checkAnchors(text: string, md: string): string[] {
-  const anchors = headingAnchors(md);
+/** Markdown links `[text](target)` outside code blocks and code spans, with their 1-based line numbers. */
+export function markdownLinks(md: string): { target: string; line: number }[] {
+  const out: { target: string; line: number }[] = [];
+  let inFence = false;
+  md.split('\n').forEach((raw, i) => {
+    if (/^\s*```/.test(raw)) {
+      inFence = !inFence;
+      return;
+    }
+    if (inFence) return;
+    // a code span inside the link text (`[`bulwark gate`](gate.md)`) still leaves `](`
+    const line = raw.replace(/`[^`]*`/g, '``');
+    for (const m of line.matchAll(/\]\(<?([^)\s>]+)>?(?:\s+"[^"]*")?\)/g)) out.push({ target: m[1]!, line: i + 1 });
+  });
+  return out;
+}
+
+/**
+ * Every relative link of every page: its file must exist inside the repository, and a `#anchor`
+ * must be a heading of the page it points to (the page itself for `#anchor` alone). A Markdown
+ * file outside the manual cannot have its headings checked, so an anchor into one is a problem.
+ * `writtenElsewhere` names pages another branch adds: a link to one (without an anchor) is
+ * accepted while it does not exist yet, and checked like any page once it does.
+ */
+export function checkLinks(pages: readonly Page[], exists: (relPath: string) => boolean, writtenElsewhere: ReadonlySet<string> = new Set()): string[] {
+  const byPath = new Map(pages.map((p) => [p.path, p]));
+  const anchorCache = new Map<string, Set<string>>();
+  const anchorsOf = (p: Page): Set<string> => {
+    let a = anchorCache.get(p.path);
+    if (!a) anchorCache.set(p.path, (a = headingAnchors(p.text)));
+    return a;
+  };
   const problems: string[] = [];
-  for (const m of text.matchAll(/\]\(#([^)\s]+)\)/g)) {
-    if (!anchors.has(m[1]!)) problems.push(`link to #${m[1]} matches no heading`);
+  for (const page of pages) {
+    for (const { target, line } of markdownLinks(page.text)) {
+      if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue; // https:, mailto:
+      const where = `${page.path}:${line}: link to ${target}`;
+      const hash = target.indexOf('#');
+      const file = hash < 0 ? target : target.slice(0, hash);
+      const anchor = hash < 0 ? undefined : target.slice(hash + 1);
+      if (file.startsWith('/')) {
+        problems.push(`${where} is absolute (use a path relative to the page)`);
+        continue;
+      }
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(file);
+      } catch {
+        problems.push(`${where} is not a valid URL path`);
+        continue;
+      }
+      const resolved = decoded === '' ? page.path : path.posix.normalize(path.posix.join(path.posix.dirname(page.path), decoded));
+      if (resolved === '..' || resolved.startsWith('../')) {
+        problems.push(`${where} leaves the repository`);
+        continue;
+      }
+      const to = byPath.get(resolved);
+      if (to) {
+        if (anchor !== undefined && !anchorsOf(to).has(anchor)) problems.push(`${where} matches no heading of ${resolved}`);
+        continue;
+      }
+      if (!exists(resolved)) {
+        if (!(writtenElsewhere.has(resolved) && anchor === undefined)) problems.push(`${where}: ${resolved} does not exist`);
+        continue;
+      }
+      if (anchor !== undefined && resolved.endsWith('.md')) problems.push(`${where}: ${resolved} is not a page of the manual, so its headings cannot be checked`);
+    }
   }
   return problems;
 }
 
-const ENV_HEADING = '### Environment variables';
+/** Repository-relative paths of the files `page` links to (anchors dropped, external links left out). */
+export function linkedFiles(page: Page): Set<string> {
+  const out = new Set<string>();
+  for (const { target } of markdownLinks(page.text)) {
+    if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue;
+    const file = target.split('#')[0]!;
+    if (file !== '') out.add(path.posix.normalize(path.posix.join(path.posix.dirname(page.path), file)));
+  }
+  return out;
+}
+
+const ENV_HEADING = '## Environment variables';
 
 /**
  * Every schema key has a row whose first cell is the key in backticks, and every such row names a
@@ -192,7 +273,7 @@ export function checkQuickStartScripts(md: string, scripts: Record<string, strin
 }
 
 /**
- * `bulwark …` command lines inside the README's shell code blocks: the command must exist and
+ * `bulwark …` command lines inside a page's shell code blocks: the command must exist and
  * every `--flag` before a comment must be one of its options.
  */
 export function checkShellExamples(md: string, commands: readonly CommandInfo[]): string[] {
@@ -226,27 +307,27 @@ export function checkShellExamples(md: string, commands: readonly CommandInfo[])
 }
 
 /**
- * Every ```toml block of the README, run through `validate` (which returns an error message or
- * undefined); problems name the block by its first line.
+ * Every ```toml block of a page, run through `validate` (which returns an error message or
+ * undefined); problems name the block by its first line and the page by `name`.
  */
-export function checkTomlExamples(md: string, validate: (text: string) => string | undefined): string[] {
+export function checkTomlExamples(md: string, validate: (text: string) => string | undefined, name: string): string[] {
   const problems: string[] = [];
   for (const m of md.matchAll(/^```toml\n([\s\S]*?)^```/gm)) {
     const err = validate(m[1]!);
-    if (err !== undefined) problems.push(`toml example starting "${m[1]!.split('\n')[0]}" (README line ${md.slice(0, m.index).split('\n').length + 1}): ${err}`);
+    if (err !== undefined) problems.push(`toml example starting "${m[1]!.split('\n')[0]}" (${name} line ${md.slice(0, m.index).split('\n').length + 1}): ${err}`);
   }
   return problems;
 }
 
 /**
- * Repository files the README points readers to: `node dist/X.js` needs `X.ts`, and paths under
+ * Repository files a page points readers to: `node dist/X.js` needs `X.ts`, and paths under
  * examples/, bench/, scripts/, native/ and .ci/ must exist (globs and placeholders are skipped).
  */
-export function checkRepoPaths(md: string, exists: (relPath: string) => boolean): string[] {
+export function checkRepoPaths(md: string, exists: (relPath: string) => boolean, name: string): string[] {
   const wanted = new Set<string>();
   for (const m of md.matchAll(/\bnode dist\/([\w./-]+)\.js\b/g)) wanted.add(`${m[1]}.ts`);
   for (const m of md.matchAll(/(?<![\w./-])((?:examples|bench|scripts|native|\.ci)\/[\w./<>*-]*[\w>*])/g)) {
     if (!/[<>*]/.test(m[1]!)) wanted.add(m[1]!);
   }
-  return [...wanted].filter((p) => !exists(p)).map((p) => `README points to ${p}, which does not exist`);
+  return [...wanted].filter((p) => !exists(p)).map((p) => `${name} points to ${p}, which does not exist`);
 }

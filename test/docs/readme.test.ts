@@ -12,22 +12,56 @@ import { topologySchema } from '../../src/pipeline/topology.js';
 import { ExitCode } from '../../src/domain/errors.js';
 import { packageRoot } from '../../src/sandbox/package-paths.js';
 import {
-  checkAnchors,
   checkCommandsTable,
   checkConfigReference,
   checkEnvTable,
   checkExitCodes,
+  checkLinks,
   checkQuickStartScripts,
   checkRepoPaths,
   checkShellExamples,
   checkTomlExamples,
   headingAnchors,
+  linkedFiles,
   section,
   tableRows,
   type CommandInfo,
+  type Page,
 } from './readme-checks.js';
 
+// The manual is README.md (quick start, adoption path, exit codes) plus one page per subsystem in
+// docs/. The checks below hold for the manual as a whole: a key, command, flag or variable must be
+// documented somewhere in it, in the one place the reference for it lives.
 const readme = readFileSync(path.join(packageRoot, 'README.md'), 'utf8');
+const docPages: Page[] = readdirSync(path.join(packageRoot, 'docs'))
+  .filter((n) => n.endsWith('.md'))
+  .sort()
+  .map((n) => ({ path: `docs/${n}`, text: readFileSync(path.join(packageRoot, 'docs', n), 'utf8') }));
+const pages: Page[] = [{ path: 'README.md', text: readme }, ...docPages];
+const manual = pages.map((p) => p.text).join('\n');
+const page = (p: string): string => {
+  const found = pages.find((x) => x.path === p);
+  assert.ok(found, `${p} is missing from the manual`);
+  return found.text;
+};
+/** Problems of `check` on every page, each prefixed with the page's path. */
+const perPage = (check: (p: Page) => string[]): string[] => pages.flatMap((p) => check(p).map((problem) => `${p.path}: ${problem}`));
+
+/** The subsystem pages; the README and docs/index.md link to every one of them. */
+const SUBSYSTEM_PAGES = [
+  'docs/sandbox.md',
+  'docs/audit.md',
+  'docs/pipeline-and-providers.md',
+  'docs/review-and-publishing.md',
+  'docs/gate.md',
+  'docs/approvals-and-evidence.md',
+  'docs/configuration.md',
+  'docs/for-auditors.md',
+  'docs/performance.md',
+];
+/** Written on another branch: linked from the README and the index, checked like any page once it exists. */
+const WRITTEN_ELSEWHERE = new Set(['docs/architecture.md']);
+const README_MAX_LINES = 300;
 const pkg = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 
 const configKeys = [...schemaKeys(bulwarkConfigSchema), ...schemaKeys(topologySchema)];
@@ -71,8 +105,12 @@ function envVarsReadBySource(): Set<string> {
   return names;
 }
 
-describe('README configuration reference', () => {
-  const ref = section(readme, 'config-reference');
+describe('manual: configuration reference', () => {
+  const ref = section(page('docs/configuration.md'), 'config-reference');
+
+  it('lives in docs/configuration.md and nowhere else in the manual', () => {
+    assert.equal(section(manual, 'config-reference'), ref);
+  });
 
   it('the schemas expose the keys the reference is checked against', () => {
     // guards schemaKeys itself: a walker that lost nested tables would make the check vacuous
@@ -86,7 +124,8 @@ describe('README configuration reference', () => {
   });
 
   it('every row states a type, a default and a meaning', () => {
-    const envAt = ref.indexOf('### Environment variables');
+    const envAt = ref.indexOf('## Environment variables');
+    assert.ok(envAt > 0, 'the reference lost its environment table');
     const empty = tableRows(ref.slice(0, envAt))
       .filter((r) => configKeys.includes(/^`([^`]+)`$/.exec(r[0] ?? '')?.[1] ?? ''))
       .filter((r) => r.length < 4 || r.slice(1, 4).some((c) => c === ''))
@@ -100,10 +139,6 @@ describe('README configuration reference', () => {
       assert.ok(names.has(n), `the source scan no longer finds ${n}: fix envVarsReadBySource`);
     }
     assert.deepEqual(checkEnvTable(ref, names), []);
-  });
-
-  it('links only to headings that exist', () => {
-    assert.deepEqual(checkAnchors(ref, readme), []);
   });
 
   it('fails for a drifted reference: a missing key, a stale key, a duplicate row', () => {
@@ -125,8 +160,12 @@ describe('README configuration reference', () => {
   });
 });
 
-describe('README commands section', () => {
-  const cmds = section(readme, 'commands');
+describe('manual: commands table', () => {
+  const cmds = section(page('docs/index.md'), 'commands');
+
+  it('lives in docs/index.md and nowhere else in the manual', () => {
+    assert.equal(section(manual, 'commands'), cmds);
+  });
 
   it('the walk of the real program finds every command and subcommand', () => {
     const names = commands.map((c) => c.path.join(' '));
@@ -137,10 +176,6 @@ describe('README commands section', () => {
 
   it('has a row for every command and subcommand, listing exactly its flags', () => {
     assert.deepEqual(checkCommandsTable(cmds, commands), []);
-  });
-
-  it('links only to headings that exist', () => {
-    assert.deepEqual(checkAnchors(cmds, readme), []);
   });
 
   it('fails for a drifted table: a missing command, a renamed flag, an unknown command', () => {
@@ -160,9 +195,13 @@ describe('README commands section', () => {
   });
 });
 
-describe('README shell examples', () => {
-  it('every `bulwark …` line in a shell block names a real command with flags it accepts', () => {
-    assert.deepEqual(checkShellExamples(readme, commands), []);
+describe('manual: shell examples', () => {
+  it('every `bulwark …` line in a shell block of any page names a real command with flags it accepts', () => {
+    assert.ok(pages.filter((p) => /(?:^|\s)bulwark \w/m.test(p.text)).length >= 8, 'the pages lost their command examples');
+    assert.deepEqual(
+      perPage((p) => checkShellExamples(p.text, commands)),
+      [],
+    );
   });
 
   it('fails for an unknown command or flag', () => {
@@ -187,22 +226,25 @@ function validateTomlExample(text: string): string | undefined {
   return res.success ? undefined : res.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ');
 }
 
-describe('README TOML examples', () => {
-  it('every ```toml block is a valid bulwark.toml or topology', () => {
-    assert.ok((readme.match(/^```toml$/gm) ?? []).length >= 3, 'the README lost its TOML examples');
-    assert.deepEqual(checkTomlExamples(readme, validateTomlExample), []);
+describe('manual: TOML examples', () => {
+  it('every ```toml block of every page is a valid bulwark.toml or topology', () => {
+    assert.ok((manual.match(/^```toml$/gm) ?? []).length >= 3, 'the manual lost its TOML examples');
+    assert.deepEqual(
+      pages.flatMap((p) => checkTomlExamples(p.text, validateTomlExample, p.path)),
+      [],
+    );
   });
 
   it('fails for an example with a misspelled or out-of-range key', () => {
     const md = '```toml\n[review]\nfail_onn = "high"\n```\n\n```toml\n[[pipeline.stages]]\nname = "a"\nprompt_file = "p.md"\nmax_turns = 0\n```\n';
-    const problems = checkTomlExamples(md, validateTomlExample);
+    const problems = checkTomlExamples(md, validateTomlExample, 'docs/x.md');
     assert.equal(problems.length, 2);
-    assert.match(problems[0]!, /^toml example starting "\[review\]" \(README line 2\): review: .*fail_onn/);
-    assert.match(problems[1]!, /README line 7\): pipeline\.stages\.0\.max_turns: /);
+    assert.match(problems[0]!, /^toml example starting "\[review\]" \(docs\/x\.md line 2\): review: .*fail_onn/);
+    assert.match(problems[1]!, /docs\/x\.md line 7\): pipeline\.stages\.0\.max_turns: /);
   });
 });
 
-describe('README exit codes and quick start', () => {
+describe('README: quick start, exit codes, length', () => {
   it('the exit-code table and ExitCode in src/errors.ts agree', () => {
     assert.deepEqual(checkExitCodes(readme, ExitCode), []);
   });
@@ -212,26 +254,75 @@ describe('README exit codes and quick start', () => {
     assert.deepEqual(checkExitCodes(drifted, ExitCode), ["exit code 4 is not in the README's exit-code table", "README's exit-code table lists 6, which ExitCode does not define"]);
   });
 
-  it('the quick start runs `npm run demo` and `npm test`, and package.json defines both', () => {
-    assert.match(readme, /npm run demo/);
-    assert.match(readme, /npm test/);
+  it('the quick start has the two commands for a fresh machine, and package.json defines their scripts', () => {
+    assert.match(readme, /^npm ci && npm run demo\b/m);
+    assert.match(readme, /^npm ci && npm test\b/m);
     assert.deepEqual(checkQuickStartScripts(readme, pkg.scripts), []);
     const { demo: _demo, ...withoutDemo } = pkg.scripts;
     assert.deepEqual(checkQuickStartScripts(readme, withoutDemo), ['quick start runs npm script "demo", which package.json does not define']);
   });
 
-  it('every example, benchmark and script the README points to exists', () => {
+  it(`is one page of at most ${README_MAX_LINES} lines`, () => {
+    const lines = readme.split('\n').length - (readme.endsWith('\n') ? 1 : 0);
+    assert.ok(lines <= README_MAX_LINES, `README.md has ${lines} lines`);
+  });
+
+  it('every example, benchmark and script a page points to exists', () => {
     const exists = (p: string): boolean => existsSync(path.join(packageRoot, p));
-    assert.ok(checkRepoPaths(readme, () => false).length >= 3, 'the path scan finds nothing: fix checkRepoPaths');
-    assert.deepEqual(checkRepoPaths(readme, exists), []);
-    assert.deepEqual(checkRepoPaths('run `node dist/bench/nope/x.js` or see examples/gone.toml, bench/<name>/', exists), [
-      'README points to bench/nope/x.ts, which does not exist',
-      'README points to examples/gone.toml, which does not exist',
+    assert.ok(pages.flatMap((p) => checkRepoPaths(p.text, () => false, p.path)).length >= 8, 'the path scan finds nothing: fix checkRepoPaths');
+    assert.deepEqual(
+      pages.flatMap((p) => checkRepoPaths(p.text, exists, p.path)),
+      [],
+    );
+    assert.deepEqual(checkRepoPaths('run `node dist/bench/nope/x.js` or see examples/gone.toml, bench/<name>/', exists, 'docs/x.md'), [
+      'docs/x.md points to bench/nope/x.ts, which does not exist',
+      'docs/x.md points to examples/gone.toml, which does not exist',
     ]);
   });
 
   it('computes GitHub heading anchors the way GitHub does', () => {
     const anchors = headingAnchors('## Compliance gate: `bulwark gate` and `bulwark callgraph`\n### Commands\n## Commands\n```sh\n# not a heading\n```\n');
     assert.deepEqual([...anchors], ['compliance-gate-bulwark-gate-and-bulwark-callgraph', 'commands', 'commands-1']);
+  });
+});
+
+describe('manual: pages and links', () => {
+  const exists = (p: string): boolean => existsSync(path.join(packageRoot, p));
+
+  it('has every subsystem page and docs/index.md', () => {
+    for (const p of [...SUBSYSTEM_PAGES, 'docs/index.md']) assert.ok(exists(p), `${p} is missing`);
+  });
+
+  it('the README and docs/index.md link to every page of docs/ (and to the pages written elsewhere)', () => {
+    const wanted = [...new Set([...SUBSYSTEM_PAGES, ...WRITTEN_ELSEWHERE, ...docPages.map((p) => p.path)])].sort();
+    const fromReadme = linkedFiles({ path: 'README.md', text: readme });
+    const fromIndex = linkedFiles({ path: 'docs/index.md', text: page('docs/index.md') });
+    assert.deepEqual(wanted.filter((p) => !fromReadme.has(p)), [], 'pages the README does not link to');
+    assert.deepEqual(wanted.filter((p) => p !== 'docs/index.md' && !fromIndex.has(p)), [], 'pages docs/index.md does not link to');
+    assert.ok(fromReadme.has('docs/index.md'), 'the README does not link to docs/index.md');
+  });
+
+  it('every relative link of every page points to a file that exists and, with #anchor, to a heading of it', () => {
+    assert.ok(pages.flatMap((p) => [...linkedFiles(p)]).length >= 30, 'the link scan finds nothing: fix markdownLinks');
+    assert.deepEqual(checkLinks(pages, exists, WRITTEN_ELSEWHERE), []);
+  });
+
+  it('fails for a link to a missing heading, a missing file or a page outside the repository', () => {
+    const a: Page = { path: 'docs/a.md', text: '# A\n\n## Cache rules\n\nsee [b](b.md#setup), [self](#cache-rules), [bad](#cache)\n' };
+    const b: Page = { path: 'docs/b.md', text: '# B\n\n## Set up\n\n[a](a.md#cache-rules) [gone](gone.md) [up](../../x.md) [ok](https://example.com/#x) `[code](nope.md)`\n```\n[fenced](nope.md)\n```\n' };
+    const files = new Set(['docs/a.md', 'docs/b.md']);
+    assert.deepEqual(checkLinks([a, b], (p) => files.has(p)), [
+      'docs/a.md:5: link to b.md#setup matches no heading of docs/b.md',
+      'docs/a.md:5: link to #cache matches no heading of docs/a.md',
+      'docs/b.md:5: link to gone.md: docs/gone.md does not exist',
+      'docs/b.md:5: link to ../../x.md leaves the repository',
+    ]);
+    // a page written elsewhere may be linked before it exists, but not into a heading of it
+    const c: Page = { path: 'README.md', text: '[arch](docs/architecture.md) [arch](docs/architecture.md#layers)\n' };
+    assert.deepEqual(checkLinks([c], () => false, WRITTEN_ELSEWHERE), ['README.md:1: link to docs/architecture.md#layers: docs/architecture.md does not exist']);
+    assert.deepEqual(checkLinks([c], () => false), [
+      'README.md:1: link to docs/architecture.md: docs/architecture.md does not exist',
+      'README.md:1: link to docs/architecture.md#layers: docs/architecture.md does not exist',
+    ]);
   });
 });

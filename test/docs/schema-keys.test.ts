@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { schemaKeys } from '../../src/domain/schema-keys.js';
 
-// schemaKeys is what the README reference check trusts: a wrapper it cannot see through would
+// schemaKeys is what the manual's configuration reference check trusts: a wrapper it cannot see through would
 // silently drop a whole table from the check.
 describe('schemaKeys', () => {
   const leaf = z.object({ b: z.string(), c: z.number().optional() }).strict();

@@ -41,5 +41,5 @@ It checks, and exits non-zero on the first failure of any:
 
 Without Bulwark: \`sha256sum\` the files against \`manifest.json\`; each approval's signature can be
 checked with \`ssh-keygen -Y verify -n bulwark-approval -I <reviewer> -f allowed_signers -s sig\`
-over the canonical JSON payload described in the Bulwark README ("For auditors").
+over the canonical JSON payload described in Bulwark's docs/for-auditors.md.
 `;
