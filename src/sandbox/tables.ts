@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { packageRoot } from '../paths.js';
+import { packageRoot } from './package-paths.js';
 
 export const SANDBOX_TABLES_FILE = path.join(packageRoot, 'native', 'sandbox-tables.json');
 
