@@ -1,73 +1,37 @@
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { BulwarkError, ExitCode } from '../domain/errors.js';
 import { packageVersion } from '../sandbox/package-paths.js';
-import { COMMANDS, type CommandEntry } from './registry.js';
-
-type Registrar = Awaited<ReturnType<CommandEntry['load']>>;
-
-/** The top-level command an argument vector names, if it names one of ours. */
-export function selectedCommand(argv: readonly string[]): CommandEntry | undefined {
-  const first = argv.slice(2).find((a) => !a.startsWith('-'));
-  return COMMANDS.find((c) => c.name === first);
-}
 
 /**
- * Builds the program from the given command modules; actions return their exit code through
- * `setExit`. Commands whose module is not given appear by name and summary only.
+ * The CLI entry. `--version` answers without loading the command-line parser; everything else
+ * loads the parser and only the module of the command being run (./program.ts, ./registry.ts).
  */
-export function buildProgram(setExit: (code: number) => void, loaded: ReadonlyMap<string, Registrar>): Command {
-  const program = new Command('bulwark')
-    .description('Sandboxed, audited LLM review of pull requests')
-    .version(packageVersion)
-    .showSuggestionAfterError(true)
-    // subcommand flags (`gate status --json`) reach the subcommand, not its parent
-    .enablePositionalOptions()
-    .exitOverride();
-  for (const entry of COMMANDS) {
-    const mod = loaded.get(entry.name);
-    if (mod) mod.register(program, setExit);
-    else program.command(entry.name).description(entry.summary);
-  }
-  // Every subcommand inherits exitOverride so usage errors reach main() instead of process.exit.
-  const applyOverride = (cmd: Command): void => {
-    cmd.exitOverride();
-    cmd.commands.forEach(applyOverride);
-  };
-  applyOverride(program);
-  return program;
-}
-
-/** The program with every command loaded (help, unknown commands, documentation checks). */
-export async function buildFullProgram(setExit: (code: number) => void): Promise<Command> {
-  const loaded = new Map<string, Registrar>();
-  for (const entry of COMMANDS) loaded.set(entry.name, await entry.load());
-  return buildProgram(setExit, loaded);
-}
-
-/** Runs the CLI and resolves to the process exit code; never throws. */
 export async function main(argv: string[]): Promise<number> {
-  let code: number = ExitCode.Pass;
-  const setExit = (c: number): void => {
-    code = c;
-  };
+  if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
+    process.stdout.write(`${packageVersion}\n`);
+    return ExitCode.Pass;
+  }
   try {
-    const selected = selectedCommand(argv);
-    const wantsVersion = argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V');
-    // only the command being run is loaded; --version loads none; help loads all
-    const program = selected
-      ? buildProgram(setExit, new Map([[selected.name, await selected.load()]]))
-      : wantsVersion
-        ? buildProgram(setExit, new Map())
-        : await buildFullProgram(setExit);
-    await program.parseAsync(argv);
-    return code;
+    const { runProgram } = await import('./program.js');
+    return await runProgram(argv);
   } catch (err) {
     return reportError(err);
   }
 }
 
+/** The program with every command loaded (help, documentation checks). */
+export async function buildFullProgram(setExit: (code: number) => void): Promise<Command> {
+  return (await import('./program.js')).buildFullProgram(setExit);
+}
+
+/** commander's own errors, recognised without importing commander. */
+function isCommanderError(err: unknown): err is { code: string } {
+  const code: unknown = err instanceof Error ? (err as Error & { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('commander.');
+}
+
 export function reportError(err: unknown): number {
-  if (err instanceof CommanderError) {
+  if (isCommanderError(err)) {
     // help and version are successful exits; everything else commander raises is a usage error
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.Pass;
     return ExitCode.Usage;

@@ -3,9 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../domain/errors.js';
 import type { ProviderConfig, ProviderKind } from './config.js';
-import { AnthropicProvider } from './providers/anthropic.js';
-import { BedrockProvider } from './providers/bedrock.js';
-import { OpenAiProvider } from './providers/openai.js';
+import { DEFAULT_MODELS, LazyProvider } from './lazy-provider.js';
 import type { Provider } from './types.js';
 
 /** A usable provider and the model stages get when the topology names none. */
@@ -104,18 +102,21 @@ export async function resolveProviders(opts: ResolveOptions): Promise<ResolvedPr
   const anthropicKey = key(cfg.anthropic, 'ANTHROPIC_API_KEY');
   if (anthropicKey) {
     const baseURL = cfg.anthropic?.base_url ?? env.ANTHROPIC_BASE_URL;
-    const p = new AnthropicProvider({ apiKey: anthropicKey.key, baseURL });
+    const apiKey = anthropicKey.key;
+    const p = new LazyProvider('anthropic', DEFAULT_MODELS.anthropic, async () => new (await import('./providers/anthropic.js')).AnthropicProvider({ apiKey, baseURL }));
     byName.set('anthropic', { provider: p, defaultModel: cfg.anthropic?.model ?? modelEnv ?? p.defaultModel, source: anthropicKey.source, endpoint: baseURL ?? 'https://api.anthropic.com' });
   }
   const openaiKey = key(cfg.openai, 'OPENAI_API_KEY');
   const openaiBase = cfg.openai?.base_url ?? env.OPENAI_BASE_URL?.trim();
   if (openaiKey || openaiBase) {
     // OpenAI-compatible local servers (vLLM, LiteLLM) often need no key; the SDK insists on one
-    const p = new OpenAiProvider({ apiKey: openaiKey?.key ?? 'unused', baseURL: openaiBase || undefined });
+    const apiKey = openaiKey?.key ?? 'unused';
+    const p = new LazyProvider('openai', DEFAULT_MODELS.openai, async () => new (await import('./providers/openai.js')).OpenAiProvider({ apiKey, baseURL: openaiBase || undefined }));
     byName.set('openai', { provider: p, defaultModel: cfg.openai?.model ?? modelEnv ?? p.defaultModel, source: openaiKey?.source ?? `OPENAI_BASE_URL ${openaiBase}`, endpoint: openaiBase || 'https://api.openai.com/v1' });
   }
   if (cfg.bedrock || cfg.default === 'bedrock') {
-    const p = new BedrockProvider({ region: cfg.bedrock?.region, endpoint: cfg.bedrock?.endpoint });
+    const bedrock = { region: cfg.bedrock?.region, endpoint: cfg.bedrock?.endpoint };
+    const p = new LazyProvider('bedrock', DEFAULT_MODELS.bedrock, async () => new (await import('./providers/bedrock.js')).BedrockProvider(bedrock));
     byName.set('bedrock', { provider: p, defaultModel: cfg.bedrock?.model ?? modelEnv ?? p.defaultModel, source: 'AWS credential chain', endpoint: cfg.bedrock?.endpoint ?? `bedrock-runtime ${cfg.bedrock?.region ?? env.AWS_REGION ?? 'us-east-1'}` });
   }
 
@@ -129,7 +130,9 @@ export async function resolveProviders(opts: ResolveOptions): Promise<ResolvedPr
     const base = cfg.ollama?.base_url ?? opts.ollamaUrl ?? (env.BULWARK_OLLAMA_URL?.trim() || OLLAMA_DEFAULT_URL);
     const models = await probeOllama(base);
     if (models !== undefined || cfg.ollama !== undefined || cfg.default === 'ollama') {
-      const p = new OpenAiProvider({ apiKey: 'ollama', baseURL: `${base.replace(/\/+$/, '')}/v1` }, 'ollama', models?.[0] ?? 'llama3.1');
+      const baseURL = `${base.replace(/\/+$/, '')}/v1`;
+      const model = models?.[0] ?? DEFAULT_MODELS.ollama;
+      const p = new LazyProvider('ollama', model, async () => new (await import('./providers/openai.js')).OpenAiProvider({ apiKey: 'ollama', baseURL }, 'ollama', model));
       byName.set('ollama', { provider: p, defaultModel: cfg.ollama?.model ?? modelEnv ?? p.defaultModel, source: `Ollama at ${base}`, endpoint: base });
       if (defaultName === null) defaultName = 'ollama';
     }

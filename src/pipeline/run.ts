@@ -191,15 +191,20 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
         append({ kind: 'stage_started', run_id: opts.runId, stage: s.name, agent_id: agentId, ...(degraded.length > 0 ? { sandbox_degraded: degraded.map((d) => d.slice(0, 256)) } : {}) }),
     };
   };
-  // Boot every runnable stage's worker now: a stage then starts as soon as its dependencies are
-  // done instead of paying Node's start-up (the largest fixed cost of a stage) on the critical path.
+  // Workers boot ahead of their stage, so a stage starts as soon as its dependencies are done
+  // instead of paying Node's start-up (the largest fixed cost of a stage) on the critical path.
+  // The stages that can start at once boot first; the others boot once those are up, while the
+  // first model calls are under way, so they never compete with the first stage's own start.
   const workers = new Map<string, StageWorker>();
   const disposals: Promise<void>[] = [];
   let fatal: BulwarkError | undefined;
+  let scheduling = true;
   const startWorker = (s: StageSpec): void => {
-    if (!blocked.has(s.name) && !workers.has(s.name) && workers.size < MAX_PREWARMED_WORKERS) workers.set(s.name, StageWorker.start(s.name, depsFor(s)));
+    if (scheduling && !blocked.has(s.name) && !workers.has(s.name) && workers.size < MAX_PREWARMED_WORKERS) workers.set(s.name, StageWorker.start(s.name, depsFor(s)));
   };
-  topology.stages.forEach(startWorker);
+  topology.stages.filter((s) => s.dependsOn.length === 0).forEach(startWorker);
+  const firstWave = [...workers.values()];
+  void Promise.all(firstWave.map((w) => w.whenReady())).then(() => topology.stages.forEach(startWorker));
   // Node loads its fetch implementation (undici, which the Anthropic and OpenAI SDKs use) on first
   // use, ~20 ms: let that happen while the workers boot rather than on the first model call.
   if (!noProvider) void globalThis.Headers;
@@ -274,6 +279,8 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
       opts.progress?.stageFinished?.(r);
     },
   });
+  // no worker boots after this point: every one started is disposed of below
+  scheduling = false;
   for (const w of workers.values()) disposals.push(w.dispose());
   await Promise.all(disposals);
   // Audit writes failing is a run failure: results that were not recorded are not results.

@@ -7,7 +7,6 @@ import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
-import { effectiveStagePolicy } from '../../app/sandbox-policy.js';
 import { ExitCode, UsageError } from '../../domain/errors.js';
 import { applySandboxConfig } from '../../sandbox/config.js';
 import { describePolicy, renderPolicyText } from '../../sandbox/describe.js';
@@ -149,6 +148,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--json', 'machine-readable output')
     .option('--repo <dir>', 'repository whose bulwark.toml [sandbox] table applies', '.')
     .action(async (flags: { json?: boolean; repo: string }) => {
+      // loaded here: computing a stage's policy pulls in the pipeline, which exec and doctor never need
+      const { effectiveStagePolicy } = await import('../../app/sandbox-policy.js');
       const policy = effectiveStagePolicy(flags.repo);
       const d = describePolicy(policy, kernelFacts());
       process.stdout.write(flags.json ? JSON.stringify(d, null, 2) + '\n' : renderPolicyText(d));

@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import { capturingFetch } from '../http-capture.js';
+import { DEFAULT_MODELS } from '../lazy-provider.js';
 import { LlmError, type ChatMessage, type CompletionParams, type CompletionRequest, type CompletionResult, type Exchange, type Provider } from '../types.js';
 
 type ContentBlock =
@@ -67,7 +68,7 @@ export function fromAnthropicResponse(body: unknown): CompletionResult {
 
 export class AnthropicProvider implements Provider {
   readonly kind = 'anthropic';
-  readonly defaultModel = 'claude-sonnet-4-5';
+  readonly defaultModel: string = DEFAULT_MODELS.anthropic;
   constructor(private readonly opts: { apiKey: string; baseURL?: string }) {}
 
   async complete(req: CompletionRequest, params: CompletionParams, call: { signal: AbortSignal; timeoutMs: number }, exchange: Exchange): Promise<CompletionResult> {

@@ -1,5 +1,6 @@
 import { BedrockRuntimeClient, ConverseCommand, type ConverseCommandInput } from '@aws-sdk/client-bedrock-runtime';
 import { z } from 'zod';
+import { DEFAULT_MODELS } from '../lazy-provider.js';
 import { LlmError, type CompletionParams, type CompletionRequest, type CompletionResult, type Exchange, type Provider } from '../types.js';
 
 /** Maps the neutral conversation to a Bedrock Converse request. */
@@ -65,7 +66,7 @@ export function fromConverseOutput(body: unknown, model: string): CompletionResu
 /** AWS Bedrock via the Converse API; credentials come from the AWS SDK's default chain in the parent. */
 export class BedrockProvider implements Provider {
   readonly kind = 'bedrock';
-  readonly defaultModel = 'anthropic.claude-3-5-sonnet-20241022-v2:0';
+  readonly defaultModel: string = DEFAULT_MODELS.bedrock;
   private readonly client: BedrockRuntimeClient;
   constructor(opts: { region?: string; endpoint?: string }) {
     this.client = new BedrockRuntimeClient({ region: opts.region ?? process.env.AWS_REGION ?? 'us-east-1', ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), maxAttempts: 1 });

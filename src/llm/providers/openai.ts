@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { z } from 'zod';
 import { capturingFetch } from '../http-capture.js';
+import { DEFAULT_MODELS } from '../lazy-provider.js';
 import { LlmError, type CompletionParams, type CompletionRequest, type CompletionResult, type Exchange, type Provider } from '../types.js';
 
 /** Maps the neutral conversation to a Chat Completions request body. */
@@ -80,7 +81,7 @@ export class OpenAiProvider implements Provider {
   constructor(
     private readonly opts: { apiKey: string; baseURL?: string },
     readonly kind: 'openai' | 'ollama' = 'openai',
-    readonly defaultModel = 'gpt-4.1-mini',
+    readonly defaultModel: string = DEFAULT_MODELS.openai,
   ) {}
 
   async complete(req: CompletionRequest, params: CompletionParams, call: { signal: AbortSignal; timeoutMs: number }, exchange: Exchange): Promise<CompletionResult> {

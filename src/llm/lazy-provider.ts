@@ -1,0 +1,28 @@
+import type { CompletionParams, CompletionRequest, CompletionResult, Exchange, Provider } from './types.js';
+
+/**
+ * A provider whose SDK is imported on its first call. Resolving providers happens for every run
+ * (it decides which ones exist and their default models), but a run pays the start-up cost of an
+ * SDK only for the providers its stages actually call.
+ */
+export class LazyProvider implements Provider {
+  private loading: Promise<Provider> | undefined;
+  constructor(
+    readonly kind: string,
+    readonly defaultModel: string,
+    private readonly load: () => Promise<Provider>,
+  ) {}
+
+  async complete(req: CompletionRequest, params: CompletionParams, call: { signal: AbortSignal; timeoutMs: number }, exchange: Exchange): Promise<CompletionResult> {
+    this.loading ??= this.load();
+    return (await this.loading).complete(req, params, call, exchange);
+  }
+}
+
+/** Default models, known without loading an SDK. */
+export const DEFAULT_MODELS = {
+  anthropic: 'claude-sonnet-4-5',
+  openai: 'gpt-4.1-mini',
+  bedrock: 'anthropic.claude-3-5-sonnet-20241022-v2:0',
+  ollama: 'llama3.1',
+} as const;
