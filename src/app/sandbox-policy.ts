@@ -2,7 +2,7 @@ import path from 'node:path';
 import { auditStoreFiles, resolveAuditConfigPaths } from '../audit/config.js';
 import { resolveDbLocation } from '../audit/locations.js';
 import { configuredKeyFiles } from '../llm/select.js';
-import { readRootsFor } from '../pipeline/run.js';
+import { checkReadRoots, readRootsFor } from '../pipeline/read-roots.js';
 import { stagePolicy, stageScratchPrefix } from '../pipeline/stage-runner.js';
 import { DEFAULT_RUN_TIMEOUT_SECONDS, loadTopology } from '../pipeline/topology.js';
 import type { SandboxPolicy } from '../sandbox/policy.js';
@@ -20,7 +20,7 @@ export function effectiveStagePolicy(repoDir: string, stage = 'STAGE'): SandboxP
   const audit = config.audit ? resolveAuditConfigPaths(config.audit, config.dir) : undefined;
   const topology = config.topologyFile ? loadTopology(config.topologyFile) : undefined;
   return stagePolicy({
-    readRoots: readRootsFor(repo, undefined),
+    readRoots: checkReadRoots(repo, readRootsFor(repo, undefined)).granted,
     scratchDir: `${stageScratchPrefix(stage)}XXXXXX`,
     timeoutSeconds: topology?.timeoutSeconds ?? DEFAULT_RUN_TIMEOUT_SECONDS,
     denyPaths: [...auditStoreFiles(resolveDbLocation(undefined, audit?.db), audit), ...configuredKeyFiles(config.provider, config.dir)],

@@ -7,7 +7,8 @@
  *   const result = await runPipeline({ topology, change, gate, audit, runId, providers, providerConfig: cfg.provider });
  *   // result.status 'failed' or result.noProvider → exit 5 (fail closed)
  */
-export { runPipeline, readRootsFor, type PipelineResult, type StageResult, type RunPipelineOptions, type PipelineProgress } from './run.js';
+export { runPipeline, type PipelineResult, type StageResult, type RunPipelineOptions, type PipelineProgress } from './run.js';
+export { checkReadRoots, readRootsFor, type CheckedRoots, type RefusedRoot } from './read-roots.js';
 export { runSchedule, type StageStatus, type StageOutcome, type ScheduledStage } from './scheduler.js';
 export { findCycle, topologicalOrder, dependentsOf } from './dag.js';
 export { buildChangeContext, renderFileDiff, MAX_CONTEXT_DIFF_CHARS } from './context.js';

@@ -1,6 +1,5 @@
 import path from 'node:path';
-import picomatch from 'picomatch';
-import type { EntryInput } from '../domain/audit-entries.js';
+import { clipText, type EntryInput } from '../domain/audit-entries.js';
 import { BulwarkError, ExitCode } from '../domain/errors.js';
 import type { StageSpec, Topology } from './topology.js';
 import type { ProviderConfig } from '../llm/config.js';
@@ -17,6 +16,9 @@ import { groupAppendsPerTurn, type BatchingAuditSink } from './audit-batch.js';
 import { buildChangeContext, upstreamContext, type UpstreamOutput } from './context.js';
 import { runSchedule, type StageOutcome, type StageStatus } from './scheduler.js';
 import { StageWorker, type StageRunDeps } from './stage-runner.js';
+import { checkReadRoots, readRootsFor } from './read-roots.js';
+
+export { readRootsFor } from './read-roots.js';
 
 export interface StageResult {
   name: string;
@@ -78,19 +80,6 @@ export interface RunPipelineOptions {
   baseRetryDelayMs?: number;
 }
 
-/** Static prefix folders of the gate's read-scope globs (Landlock grants folders, not globs). */
-export function readRootsFor(repoDir: string, readScope: readonly string[] | undefined): string[] {
-  if (!readScope || readScope.length === 0) return [repoDir];
-  const roots = new Set<string>();
-  for (const glob of readScope) {
-    const scan = picomatch.scan(glob);
-    const base = (scan.isGlob ? scan.base : glob).replace(/\/+$/, '');
-    if (!base || base === '.' || base.startsWith('..') || path.isAbsolute(base)) return [repoDir];
-    roots.add(path.join(repoDir, base));
-  }
-  return [...roots].filter((r, _, all) => !all.some((o) => o !== r && r.startsWith(o + path.sep)));
-}
-
 function providerHelp(p: string): string {
   switch (p) {
     case 'anthropic':
@@ -146,7 +135,14 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     ...(opts.baseRetryDelayMs !== undefined ? { baseRetryDelayMs: opts.baseRetryDelayMs } : {}),
   });
   const repoDir = opts.repoDir !== undefined ? opts.repoDir : change.repoDir;
-  const readRoots = repoDir ? readRootsFor(path.resolve(repoDir), opts.gate?.readScope) : [];
+  // Roots that pass through a symlink (which the change itself may have added) are left out: the
+  // stages run with the rest, or with no repository access at all, never with the link's target.
+  // Running rather than failing: the refusal grants nothing, the diff (which shows the link) is
+  // still reviewed, the refusal is on record, and a repository that links a shared folder on
+  // purpose still gets its review instead of a run that can never pass.
+  const roots = repoDir ? checkReadRoots(path.resolve(repoDir), readRootsFor(path.resolve(repoDir), opts.gate?.readScope)) : null;
+  const repoRoot = roots?.repoReal ?? null;
+  const readRoots = roots?.granted ?? [];
 
   const specs = new Map(topology.stages.map((s) => [s.name, s]));
   const providerOf = (s: StageSpec): string | null => s.provider ?? providers.defaultName;
@@ -169,6 +165,9 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     auditWrites.push(p);
   };
   const append = (e: EntryInput): void => track(() => audit.append(e));
+  for (const r of roots?.refused ?? []) {
+    append({ kind: 'sandbox_denial', run_id: opts.runId, layer: 'other', operation: 'read_root_refused', target: clipText(r.root), detail: clipText(r.reason) });
+  }
   const depsFor = (s: StageSpec): StageRunDeps => {
     const providerName = providerOf(s)!;
     const resolved = providers.byName.get(providerName)!;
@@ -178,7 +177,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
       audit,
       provider: providerName,
       params: { model: s.model ?? resolved.defaultModel, ...(s.temperature !== undefined ? { temperature: s.temperature } : {}), maxTokens: s.maxTokens },
-      repo: repoDir ? { root: path.resolve(repoDir), base: change.mergeBase ?? change.baseSha, head: change.headSha } : null,
+      repo: repoRoot ? { root: repoRoot, base: change.mergeBase ?? change.baseSha, head: change.headSha } : null,
       readRoots,
       denyPaths: [...(opts.denyPaths ?? []), ...providers.keyFiles],
       ...(opts.allowDegradedSandbox !== undefined ? { allowDegraded: opts.allowDegradedSandbox } : {}),
@@ -229,11 +228,11 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
           {
             stage: s.name,
             prompt: s.prompt,
-            tools: repoDir ? s.tools : [],
+            tools: repoRoot ? s.tools : [],
             maxTurns: s.maxTurns,
-            repoRoot: repoDir ? path.resolve(repoDir) : null,
+            repoRoot,
             readRoots,
-            revisions: Boolean(repoDir && (change.mergeBase ?? change.baseSha) && change.headSha),
+            revisions: Boolean(repoRoot && (change.mergeBase ?? change.baseSha) && change.headSha),
             context: { ...built.context, upstream: upstreamContext(up) },
           },
           signal,

@@ -9,7 +9,8 @@ import type { GitShowResult } from '../protocol/stage.js';
 /**
  * Read-only tools the agent may call. They run inside the sandbox (Landlock already limits
  * reads), and check paths themselves as well: relative to the checkout, inside an allowed root
- * after resolving symlinks, never inside `.git`.
+ * after resolving symlinks, through no symlink that leads out of the allowed roots, never inside
+ * `.git`. Directory walks (grep) never follow symlinks.
  */
 
 export const MAX_TOOL_OUTPUT = 48 * 1024;
@@ -90,24 +91,64 @@ export interface ToolHost {
 }
 
 export class Tools {
-  private readonly realRoots: string[];
+  /** The repository root's realpath; every check walks down from it. */
+  private readonly repoReal: string | null;
+  /** Usable read roots: as given (lexical) and their realpaths. */
+  private readonly roots: { given: string; real: string }[];
   constructor(private readonly host: ToolHost) {
-    this.realRoots = host.readRoots.map((r) => {
-      try {
-        return realpathSync(r);
-      } catch {
-        return path.resolve(r);
-      }
-    });
+    this.repoReal = host.repoRoot ? realOrResolved(host.repoRoot) : null;
+    // A root that passes through a symlink below the repository root would make its realpath
+    // (the link's target, which the change under review may have chosen) readable: such a root
+    // is dropped, whatever the parent decided, as is one whose realpath leaves the repository.
+    this.roots = [];
+    for (const r of host.readRoots) {
+      if (!host.repoRoot || !this.repoReal) break;
+      const given = path.resolve(r);
+      const rel = within(path.resolve(host.repoRoot), given) ? path.relative(path.resolve(host.repoRoot), given) : within(this.repoReal, given) ? path.relative(this.repoReal, given) : null;
+      if (rel === null || firstSymlink(this.repoReal, rel) !== null) continue;
+      const real = realOrResolved(given);
+      if (within(this.repoReal, real)) this.roots.push({ given, real });
+    }
   }
 
-  /** Absolute, symlink-resolved path inside an allowed root; throws ToolError otherwise. */
+  private get realRoots(): string[] {
+    return this.roots.map((r) => r.real);
+  }
+
+  /**
+   * Absolute, symlink-resolved path inside an allowed root; throws ToolError otherwise. Every
+   * component below the repository root is lstat'ed: a symlink is followed only when its target
+   * is inside a read root, so no path reaches a file outside them through a link, not even
+   * through a link in a folder above the file.
+   */
   resolve(p: string): string {
-    if (!this.host.repoRoot) throw new ToolError('this review has no repository checkout (patch input); file tools are unavailable');
+    if (!this.host.repoRoot || !this.repoReal) throw new ToolError('this review has no repository checkout (patch input); file tools are unavailable');
+    if (this.roots.length === 0) throw new ToolError('this stage has no readable folders of the repository (its read roots were refused); use the diff in the context');
     const rel = checkRelativePath(p);
     const abs = path.resolve(this.host.repoRoot, rel);
-    if (!this.realRoots.some((r) => within(r, abs)) && !this.host.readRoots.some((r) => within(path.resolve(r), abs))) {
+    const realAbs = path.resolve(this.repoReal, rel);
+    if (!this.roots.some((r) => within(r.given, abs) || within(r.real, realAbs))) {
       throw new ToolError(`path "${p}" is outside the folders this stage may read`);
+    }
+    let cur = this.repoReal;
+    for (const part of rel.split('/').filter((x) => x !== '' && x !== '.')) {
+      cur = path.join(cur, part);
+      let st;
+      try {
+        st = lstatSync(cur);
+      } catch {
+        throw new ToolError(`path "${p}" does not exist`);
+      }
+      if (!st.isSymbolicLink()) continue;
+      let target: string;
+      try {
+        target = realpathSync(cur);
+      } catch {
+        throw new ToolError(`path "${p}" does not exist (symlink "${path.relative(this.repoReal, cur)}" is dangling)`);
+      }
+      if (!this.realRoots.some((r) => within(r, target))) {
+        throw new ToolError(`path "${p}" goes through a symlink ("${path.relative(this.repoReal, cur)}") that leads outside the folders this stage may read; refused`);
+      }
     }
     let real: string;
     try {
@@ -174,7 +215,7 @@ export class Tools {
       throw new ToolError(`invalid regular expression: ${(err as Error).message}`);
     }
     const start = this.resolve(a.path ?? '.');
-    const root = realpathSync(this.host.repoRoot!);
+    const root = this.repoReal!;
     const out: string[] = [];
     const visit = (abs: string): void => {
       if (out.length >= MAX_GREP_MATCHES) return;
@@ -196,6 +237,28 @@ export class Tools {
     visit(start);
     return out.length === 0 ? '(no matches)' : out.join('\n') + (out.length >= MAX_GREP_MATCHES ? `\n(stopped after ${MAX_GREP_MATCHES} matches)` : '');
   }
+}
+
+function realOrResolved(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+/** The first component of `rel` below `root` that is a symlink, or null (missing components end the walk). */
+function firstSymlink(root: string, rel: string): string | null {
+  let cur = root;
+  for (const part of rel.split(path.sep).filter((x) => x !== '' && x !== '.')) {
+    cur = path.join(cur, part);
+    try {
+      if (lstatSync(cur).isSymbolicLink()) return cur;
+    } catch {
+      return null;
+    }
+  }
+  return null;
 }
 
 function parse<S extends z.ZodType>(schema: S, args: unknown): z.infer<S> {

@@ -55,6 +55,52 @@ describe('worker tools', () => {
   });
 });
 
+describe('worker tools and symlinks', () => {
+  // A second checkout: the first one's listings are asserted exactly above.
+  const repo = mkdtempSync(path.join(tmpdir(), 'bulwark-tools-links-'));
+  const away = mkdtempSync(path.join(tmpdir(), 'bulwark-outside-'));
+  after(() => [repo, away].forEach((d) => rmSync(d, { recursive: true, force: true })));
+  mkdirSync(path.join(repo, 'src', 'pay'), { recursive: true });
+  writeFileSync(path.join(repo, 'src', 'pay', 'charge.js'), 'const amount = parseFloat(x);\n');
+  mkdirSync(path.join(away, 'common'));
+  writeFileSync(path.join(away, 'secret.txt'), 'TOP SECRET\n');
+  writeFileSync(path.join(away, 'common', 'secret.txt'), 'TOP SECRET\n');
+  symlinkSync(away, path.join(repo, 'shared'));
+  symlinkSync(away, path.join(repo, 'lib'));
+  symlinkSync(away, path.join(repo, 'src', 'vendor'));
+  symlinkSync('pay', path.join(repo, 'src', 'alias'));
+  const refused = (e: unknown): boolean => e instanceof ToolError && !e.message.includes('TOP SECRET');
+
+  it('a read root that is itself a symlink is not used: read, list and grep through it are refused', async () => {
+    const tools = new Tools({ repoRoot: repo, readRoots: [path.join(repo, 'src'), path.join(repo, 'shared')] });
+    await assert.rejects(tools.run('read_file', { path: 'shared/secret.txt' }), (e: unknown) => refused(e) && /outside the folders this stage may read/.test((e as Error).message));
+    await assert.rejects(tools.run('list_dir', { path: 'shared' }), refused);
+    await assert.rejects(tools.run('grep', { pattern: 'SECRET', path: 'shared' }), refused);
+    assert.match(await tools.run('read_file', { path: 'src/pay/charge.js' }), /parseFloat/);
+  });
+
+  it('a read root below a symlinked folder is not used', async () => {
+    const tools = new Tools({ repoRoot: repo, readRoots: [path.join(repo, 'lib', 'common')] });
+    await assert.rejects(tools.run('read_file', { path: 'lib/common/secret.txt' }), (e: unknown) => refused(e) && /no readable folders/.test((e as Error).message));
+    await assert.rejects(tools.run('list_dir', { path: 'lib/common' }), refused);
+  });
+
+  it('a link inside a granted root that leads outside it is refused by every tool; grep does not descend into it', async () => {
+    const tools = new Tools({ repoRoot: repo, readRoots: [path.join(repo, 'src')] });
+    const through = (e: unknown): boolean => refused(e) && /goes through a symlink \("src\/vendor"\) that leads outside/.test((e as Error).message);
+    await assert.rejects(tools.run('read_file', { path: 'src/vendor/secret.txt' }), through);
+    await assert.rejects(tools.run('read_file', { path: 'src/vendor/common/secret.txt' }), through);
+    await assert.rejects(tools.run('list_dir', { path: 'src/vendor' }), through);
+    await assert.rejects(tools.run('grep', { pattern: 'SECRET', path: 'src/vendor' }), through);
+    assert.equal(await tools.run('grep', { pattern: 'SECRET|parseFloat', path: 'src' }), 'src/pay/charge.js:1: const amount = parseFloat(x);');
+  });
+
+  it('a link that stays inside the read roots is followed', async () => {
+    const tools = new Tools({ repoRoot: repo, readRoots: [path.join(repo, 'src')] });
+    assert.match(await tools.run('read_file', { path: 'src/alias/charge.js' }), /parseFloat/);
+  });
+});
+
 describe('agent loop', () => {
   const tools = new Tools({ repoRoot: root, readRoots: [root] });
   const input = { stage: 's', prompt: 'Review.', tools: ['read_file' as const], maxTurns: 4, repoRoot: root, readRoots: [root], revisions: false, context: { change: { files: [] } } };
