@@ -191,16 +191,35 @@ export function callPaths(graph: CallGraph, roots: Map<string, RootInfo>, change
       l.push(from);
     }
   }
-  const bfs = (sources: string[], next: (n: string) => Iterable<string>): Map<string, string | null> => {
+  const isNameOnly = (from: string, to: string): boolean => graph.nameOnly.get(from)?.has(to) ?? false;
+  /**
+   * Shortest paths that use as few name-only edges as possible: breadth first over typed edges,
+   * and a name-only edge only opens the next round. A path through a typed call is therefore always
+   * reported in preference to one that needed a guess, and a path exists whenever any does.
+   */
+  const bfs = (sources: string[], next: (n: string) => Iterable<string>, nameOnlyStep: (n: string, m: string) => boolean): Map<string, string | null> => {
     const parent = new Map<string, string | null>();
-    const queue: string[] = [];
+    let queue: string[] = [];
     for (const r of sources) {
       parent.set(r, null);
       queue.push(r);
     }
-    for (let i = 0; i < queue.length; i++) {
-      const n = queue[i]!;
-      for (const m of next(n)) {
+    while (queue.length > 0) {
+      const later: [string, string][] = [];
+      for (let i = 0; i < queue.length; i++) {
+        const n = queue[i]!;
+        for (const m of next(n)) {
+          if (parent.has(m)) continue;
+          if (nameOnlyStep(n, m)) {
+            later.push([m, n]);
+            continue;
+          }
+          parent.set(m, n);
+          queue.push(m);
+        }
+      }
+      queue = [];
+      for (const [m, n] of later) {
         if (parent.has(m)) continue;
         parent.set(m, n);
         queue.push(m);
@@ -219,38 +238,47 @@ export function callPaths(graph: CallGraph, roots: Map<string, RootInfo>, change
   const emit = (c: ChangedFunction, nodes: string[], direction: GatePath['direction']): void => {
     const root = direction === 'root-reaches-changed' ? nodes[0]! : nodes[nodes.length - 1]!;
     const at = direction === 'root-reaches-changed' ? nodes.length - 1 : 0;
-    const text = nodes.map((n, i) => (i === at ? `${n} ${label(c)}` : n)).join(' → ');
-    paths.push({ root, rootRule: roots.get(root)!.rule, changed: c.id, direction, revision, nodes, text });
+    let guessed = 0;
+    let text = nodes[0] === undefined ? '' : at === 0 ? `${nodes[0]} ${label(c)}` : nodes[0];
+    for (let i = 1; i < nodes.length; i++) {
+      const byName = isNameOnly(nodes[i - 1]!, nodes[i]!);
+      if (byName) guessed++;
+      text += `${byName ? ' ⇢ ' : ' → '}${i === at ? `${nodes[i]} ${label(c)}` : nodes[i]}`;
+    }
+    if (guessed > 0) text += ` [${guessed} of ${nodes.length - 1} call(s) resolved by name only]`;
+    paths.push({ root, rootRule: roots.get(root)!.rule, changed: c.id, direction, revision, nodes, nameOnlyEdges: guessed, text });
   };
   const forward = (n: string): Iterable<string> => graph.calls.get(n) ?? [];
   const backward = (n: string): Iterable<string> => reverse.get(n) ?? [];
+  const down = (n: string, m: string): boolean => isNameOnly(n, m);
+  const up = (n: string, m: string): boolean => isNameOnly(m, n);
 
   if (targets.length <= sortedRoots.length || sortedRoots.length > MAX_ROOTS_SEARCHED_SEPARATELY) {
     if (targets.length <= MAX_ROOTS_SEARCHED_SEPARATELY) {
       // one search from each change lists every (root, change) pair: walking callers from the
       // change, each root's parent chain is its shortest path down to the change (and vice versa)
       for (const c of targets) {
-        const callers = bfs([c.id], backward);
+        const callers = bfs([c.id], backward, up);
         for (const r of sortedRoots) if (callers.has(r)) emit(c, chain(callers, r), 'root-reaches-changed');
-        const callees = bfs([c.id], forward);
+        const callees = bfs([c.id], forward, down);
         for (const r of sortedRoots) if (callees.has(r)) emit(c, chain(callees, r).reverse(), 'changed-reaches-root');
       }
       return paths;
     }
     // very many changes and very many roots (a broad rule and a large refactor): one
     // multi-source search per direction keeps it linear and lists the nearest root per change
-    const down = bfs(sortedRoots, forward);
-    for (const c of targets) if (down.has(c.id)) emit(c, chain(down, c.id).reverse(), 'root-reaches-changed');
-    const up = bfs(sortedRoots, backward);
-    for (const c of targets) if (up.has(c.id)) emit(c, chain(up, c.id), 'changed-reaches-root');
+    const fromRoots = bfs(sortedRoots, forward, down);
+    for (const c of targets) if (fromRoots.has(c.id)) emit(c, chain(fromRoots, c.id).reverse(), 'root-reaches-changed');
+    const toRoots = bfs(sortedRoots, backward, up);
+    for (const c of targets) if (toRoots.has(c.id)) emit(c, chain(toRoots, c.id), 'changed-reaches-root');
     return paths;
   }
   // fewer roots than changes (e.g. a renamed file): one search per root
   for (const r of sortedRoots) {
-    const down = bfs([r], forward);
-    for (const c of targets) if (down.has(c.id)) emit(c, chain(down, c.id).reverse(), 'root-reaches-changed');
-    const up = bfs([r], backward);
-    for (const c of targets) if (up.has(c.id)) emit(c, chain(up, c.id), 'changed-reaches-root');
+    const fromRoot = bfs([r], forward, down);
+    for (const c of targets) if (fromRoot.has(c.id)) emit(c, chain(fromRoot, c.id).reverse(), 'root-reaches-changed');
+    const toRoot = bfs([r], backward, up);
+    for (const c of targets) if (toRoot.has(c.id)) emit(c, chain(toRoot, c.id), 'changed-reaches-root');
   }
   return paths;
 }
@@ -299,7 +327,7 @@ export function decide(input: DecideInput): GateResult {
       const r = roots.get(c.id);
       if (r) {
         const text = `${c.id} ${c.via === 'binding' ? `(changed: reads ${c.binding})` : '(changed)'}`;
-        paths.push({ root: c.id, rootRule: r.rule, changed: c.id, direction: 'root-reaches-changed', revision, nodes: [c.id], text });
+        paths.push({ root: c.id, rootRule: r.rule, changed: c.id, direction: 'root-reaches-changed', revision, nodes: [c.id], nameOnlyEdges: 0, text });
       }
     }
     paths.push(...callPaths(graph, roots, changed, revision));

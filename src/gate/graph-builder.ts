@@ -4,6 +4,7 @@ import type { CallGraph, Definition, DefinitionKind, GateLanguage } from './type
 export class GraphBuilder {
   private readonly defs = new Map<string, Definition>();
   private readonly calls = new Map<string, Set<string>>();
+  private readonly nameOnly = new Map<string, Set<string>>();
   private readonly reads = new Map<string, Set<string>>();
   private readonly unparsable: { file: string; reason: string }[] = [];
   private readonly files = new Map<string, { language: GateLanguage; text: string }>();
@@ -24,11 +25,24 @@ export class GraphBuilder {
   kindOf(id: string): DefinitionKind | undefined {
     return this.defs.get(id)?.kind;
   }
-  call(from: string, to: string): void {
+  /**
+   * Records a call. `how` says whether the callee was found through a type (or a direct name
+   * binding) or only by its name; a typed edge always wins over the same edge found by name.
+   */
+  call(from: string, to: string, how: 'typed' | 'name' = 'typed'): void {
     if (from === to) return;
     let s = this.calls.get(from);
     if (!s) this.calls.set(from, (s = new Set()));
+    const known = s.has(to);
     s.add(to);
+    const byName = this.nameOnly.get(from);
+    if (how === 'typed') {
+      byName?.delete(to);
+      if (byName?.size === 0) this.nameOnly.delete(from);
+    } else if (!known || byName?.has(to)) {
+      if (byName) byName.add(to);
+      else this.nameOnly.set(from, new Set([to]));
+    }
   }
   read(from: string, binding: string): void {
     if (from === binding) return;
@@ -43,6 +57,6 @@ export class GraphBuilder {
     this.unparsable.push({ file, reason });
   }
   finish(): CallGraph {
-    return { defs: this.defs, calls: this.calls, reads: this.reads, unparsable: this.unparsable, files: this.files };
+    return { defs: this.defs, calls: this.calls, nameOnly: this.nameOnly, reads: this.reads, unparsable: this.unparsable, files: this.files };
   }
 }

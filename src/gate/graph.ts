@@ -85,6 +85,7 @@ export async function buildCallGraph(sources: SourceFile[], caches: GraphCaches 
   caches.graphs.set(treeKey, {
     defs: [...graph.defs.values()],
     calls: [...graph.calls].map(([k, v]) => [k, [...v]]),
+    nameOnly: [...graph.nameOnly].map(([k, v]) => [k, [...v]]),
     reads: [...graph.reads].map(([k, v]) => [k, [...v]]),
     unparsable: graph.unparsable,
   });
@@ -102,12 +103,13 @@ function storedGraphOf(stored: StoredGraph | undefined): Omit<CallGraph, 'files'
   const isEdge = (e: unknown): e is [string, string[]] => Array.isArray(e) && typeof e[0] === 'string' && Array.isArray(e[1]) && e[1].every((x) => typeof x === 'string');
   const isDef = (d: unknown): d is Definition => typeof d === 'object' && d !== null && typeof (d as Definition).id === 'string' && typeof (d as Definition).file === 'string';
   const isFailure = (u: unknown): u is { file: string; reason: string } => typeof u === 'object' && u !== null && typeof (u as { file: unknown }).file === 'string' && typeof (u as { reason: unknown }).reason === 'string';
-  const { defs, calls, reads, unparsable } = stored as Partial<Record<keyof StoredGraph, unknown>>;
-  if (!Array.isArray(defs) || !Array.isArray(calls) || !Array.isArray(reads) || !Array.isArray(unparsable)) return undefined;
-  if (!defs.every(isDef) || !calls.every(isEdge) || !reads.every(isEdge) || !unparsable.every(isFailure)) return undefined;
+  const { defs, calls, nameOnly, reads, unparsable } = stored as Partial<Record<keyof StoredGraph, unknown>>;
+  if (!Array.isArray(defs) || !Array.isArray(calls) || !Array.isArray(nameOnly) || !Array.isArray(reads) || !Array.isArray(unparsable)) return undefined;
+  if (!defs.every(isDef) || !calls.every(isEdge) || !nameOnly.every(isEdge) || !reads.every(isEdge) || !unparsable.every(isFailure)) return undefined;
   return {
     defs: new Map(defs.map((d) => [d.id, d])),
     calls: new Map(calls.map(([k, v]) => [k, new Set(v)])),
+    nameOnly: new Map(nameOnly.map(([k, v]) => [k, new Set(v)])),
     reads: new Map(reads.map(([k, v]) => [k, new Set(v)])),
     unparsable,
   };
@@ -117,6 +119,7 @@ function storedGraphOf(stored: StoredGraph | undefined): Omit<CallGraph, 'files'
 interface StoredGraph {
   defs: Definition[];
   calls: [string, string[]][];
+  nameOnly: [string, string[]][];
   reads: [string, string[]][];
   unparsable: { file: string; reason: string }[];
 }
@@ -197,7 +200,8 @@ async function addTsPart(g: GraphBuilder, sources: SourceFile[], configs: Source
     caches.tsParts.set(key, part);
   }
   for (const d of part.defs) g.addDef({ ...d });
-  for (const [from, tos] of part.calls) for (const to of tos) g.call(from, to);
+  const byName = new Map((part.nameOnly ?? []).map(([k, v]) => [k, new Set(v)]));
+  for (const [from, tos] of part.calls) for (const to of tos) g.call(from, to, byName.get(from)?.has(to) ? 'name' : 'typed');
   for (const [from, tos] of part.reads) for (const to of tos) g.read(from, to);
   for (const u of part.unparsable) g.failed(u.file, u.reason);
 }

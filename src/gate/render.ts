@@ -20,7 +20,12 @@ export function renderGateText(r: GateResult): string {
     if (lines.length > MAX_LISTED) out.push(`  … and ${lines.length - MAX_LISTED} more (see --json)`);
   };
   section('regulated roots changed', byKind('root-changed'));
-  section('call paths (caller → callee)', byKind('call-path'));
+  section('call paths (caller → callee; ⇢ a call resolved by name only)', byKind('call-path'));
+  const guessed = r.paths.filter((p) => p.nameOnlyEdges > 0).length;
+  if (guessed > 0)
+    out.push(
+      `  ${guessed} of ${r.paths.length} path(s) depend on calls resolved by name only: the receiver's type was not known, so the call was taken to reach every visible definition of that name`,
+    );
   section('zones', byKind('zone'));
   section('SQL writes to regulated tables', byKind('sql'));
   section('payment-processor hosts', byKind('host'));

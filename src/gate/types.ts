@@ -24,6 +24,12 @@ export interface CallGraph {
   defs: Map<string, Definition>;
   /** caller id → callee ids (callees may be external, e.g. `<builtin>.len`). */
   calls: Map<string, Set<string>>;
+  /**
+   * The subset of `calls` resolved by name only: the receiver's type was unknown, so the call was
+   * taken to reach every visible definition of that name. Paths prefer typed edges and say how
+   * many of their edges are name-only.
+   */
+  nameOnly: Map<string, Set<string>>;
   /** function id → module-level binding ids (constants, configuration values, imports) it reads. */
   reads: Map<string, Set<string>>;
   /** Files that could not be parsed, with the reason (they make the gate fail closed). */
@@ -59,7 +65,12 @@ export interface GatePath {
   direction: 'root-reaches-changed' | 'changed-reaches-root';
   revision: Revision;
   nodes: string[];
-  /** Human-readable form, e.g. `app.approve_loan → app.score → util.round_half_even (changed)`. */
+  /** How many edges of `nodes` were resolved by name only (0: every call on the path is typed). */
+  nameOnlyEdges: number;
+  /**
+   * Human-readable form, e.g. `app.approve_loan → app.score → util.round_half_even (changed)`; an
+   * edge resolved by name only is drawn `⇢` and the text ends with how many there are.
+   */
   text: string;
 }
 

@@ -16,6 +16,7 @@ export function toJsonGraph(g: CallGraph): unknown {
   return {
     nodes: [...g.defs.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),
     calls: sorted(g.calls),
+    nameOnly: sorted(g.nameOnly),
     reads: sorted(g.reads),
     unparsable: g.unparsable,
   };

@@ -14,6 +14,8 @@ import type { Definition, DefinitionKind } from '../types.js';
 export interface TsGraphPart {
   defs: Definition[];
   calls: [string, string[]][];
+  /** The subset of `calls` resolved by name only (no type for the receiver). */
+  nameOnly?: [string, string[]][];
   reads: [string, string[]][];
   unparsable: { file: string; reason: string }[];
 }
