@@ -18,7 +18,7 @@ import { acquireChange, type AcquireOptions } from '../review/acquire.js';
 import { loadBaseConfig } from './base-config.js';
 import type { Change, ChangedFile } from '../domain/change.js';
 import { reviewConfigSchema, type ReviewConfig } from '../review/config.js';
-import { changeForChunk, markChunksNotReviewed, planCoverage, type CoveragePlan } from '../review/coverage.js';
+import { changeForChunk, markChunksNotReviewed, notFullyReviewed, planCoverage, type CoveragePlan } from '../review/coverage.js';
 import { findingSchema, SEVERITIES, type Finding } from '../protocol/findings.js';
 import { createOctokit, parseRepository, publishReview, type GithubTarget, type PublishResult } from '../review/github.js';
 import { previousRunInLog } from './previous-run.js';
@@ -376,6 +376,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     errors,
     sandboxErrors: [...new Set(sandboxErrors)],
     change,
+    incomplete: { files: notFullyReviewed(coverage.files), decide: review.on_incomplete },
   });
   const inputRedactions: RedactionCounts = addCounts({}, buildChangeContext(plan.reviewed, null).redactions);
   const report = buildReport({

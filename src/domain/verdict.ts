@@ -53,7 +53,11 @@ export interface PolicyInput {
   sandboxErrors?: string[];
   /** Used to fingerprint findings by the content of their line. */
   change?: Change;
+  /** Files the models were meant to see but did not see in full; any makes the review incomplete. */
+  incomplete?: { files: readonly { path: string; reason?: string }[]; decide: 'approval' | 'fail' };
 }
+
+const MAX_LISTED_INCOMPLETE = 20;
 
 /** Findings raised by Bulwark itself (injection, protected-file edits): never filtered away. */
 export const BULWARK_STAGE = 'bulwark';
@@ -98,14 +102,15 @@ export function decide(input: PolicyInput): Decision {
   let exitCode: Decision['exitCode'];
   let outcome: Outcome;
   const sandboxErrors = input.sandboxErrors ?? [];
+  const incomplete = input.incomplete?.files ?? [];
   if (sandboxErrors.length > 0 || input.errors.length > 0) {
     exitCode = sandboxErrors.length > 0 ? ExitCode.Sandbox : ExitCode.Internal;
     outcome = 'error';
     reasons.push(...sandboxErrors.map((e) => `error: sandbox cannot be enforced: ${e}`), ...input.errors.map((e) => `error: ${e}`));
-  } else if (blocking > 0) {
+  } else if (blocking > 0 || (incomplete.length > 0 && input.incomplete?.decide === 'fail')) {
     exitCode = ExitCode.BlockingFindings;
     outcome = 'blocking';
-  } else if (input.gate?.flagged) {
+  } else if (input.gate?.flagged || incomplete.length > 0) {
     exitCode = ExitCode.ApprovalRequired;
     outcome = 'approval_required';
   } else {
@@ -115,6 +120,12 @@ export function decide(input: PolicyInput): Decision {
   if (blocking > 0) reasons.push(`${blocking} blocking finding${blocking === 1 ? '' : 's'} (fail_on = ${config.fail_on}${blockCats.size ? `, block_categories = ${[...blockCats].join(', ')}` : ''})`);
   if (input.gate?.flagged) reasons.push(...input.gate.reasons.map((r) => `approval required: ${r.message}`));
   if (input.gate?.flagged && input.gate.reasons.length === 0) reasons.push('approval required: the compliance gate flagged this change');
+  if (incomplete.length > 0) {
+    const listed = incomplete.slice(0, MAX_LISTED_INCOMPLETE).map((f) => `${f.path}${f.reason ? ` (${f.reason})` : ''}`);
+    const more = incomplete.length > MAX_LISTED_INCOMPLETE ? ` and ${incomplete.length - MAX_LISTED_INCOMPLETE} more` : '';
+    const what = input.incomplete?.decide === 'fail' ? 'blocking' : 'approval required';
+    reasons.push(`${what}: incomplete review (on_incomplete = ${input.incomplete?.decide}): ${incomplete.length} file${incomplete.length === 1 ? ' was' : 's were'} not reviewed in full: ${listed.join(', ')}${more}`);
+  }
   return {
     exitCode,
     outcome,

@@ -31,6 +31,11 @@ export const reviewConfigSchema = z
     max_findings: z.number().int().min(1).max(10_000).default(10),
     /** Opt-in categories ("style", "nit") that are dropped unless listed here. */
     enable_categories: z.array(slug).default([]),
+    /**
+     * What an incomplete review decides (files clipped or skipped for the token budget, the
+     * deadline or size): "approval" requires a human (exit 2), "fail" blocks (exit 1). Never a pass.
+     */
+    on_incomplete: z.enum(['approval', 'fail']).default('approval'),
     /** Extra glob patterns of files never sent for review (reported as skipped). */
     ignore: z.array(z.string().min(1)).default([]),
     /** Review generated, lock and vendored files too (skipped by default). */

@@ -343,7 +343,7 @@ export function planCoverage(change: Change, input: CoverageInput): CoveragePlan
     clipped: files.filter((e) => e.state === 'clipped').length,
     skipped: files.filter((e) => e.state === 'skipped').length,
   };
-  const complete = files.every((e) => e.state === 'reviewed' || (e.state === 'skipped' && e.reason !== 'token budget exhausted'));
+  const complete = notFullyReviewed(files).length === 0;
   const reviewedFiles = work
     .filter((w) => included.has(w))
     .map((w) => ({ ...w.file, hunks: included.get(w)! }));
@@ -355,6 +355,18 @@ export function planCoverage(change: Change, input: CoverageInput): CoveragePlan
 }
 
 const TOO_LARGE = 'hunk too large for one model context';
+
+/** Skips that are policy, not a shortfall: such files are not meant to be reviewed. */
+const ROUTINE_SKIP = /^(?:lock file|vendored|generated|matches an ignore pattern|binary file|submodule|metadata only|no content)/;
+
+/**
+ * The files the models did not see in full although they were meant to: clipped, or skipped for
+ * the token budget, the run deadline or a hunk too large for one context. A review with any of
+ * these is incomplete, and an incomplete review is never a pass.
+ */
+export function notFullyReviewed(files: readonly CoverageEntry[]): CoverageEntry[] {
+  return files.filter((f) => f.state === 'clipped' || (f.state === 'skipped' && !ROUTINE_SKIP.test(f.reason ?? '')));
+}
 
 /** Splits pieces further until each one's measured size fits `max` (single huge lines cannot be split). */
 function fitPieces(pieces: Hunk[], max: number, measure: (h: Hunk) => number): Hunk[] {
@@ -402,7 +414,7 @@ export function markChunksNotReviewed(record: CoverageRecord, sent: Chunk[], uns
     skipped: files.filter((e) => e.state === 'skipped').length,
   };
   const unsentTokens = unsent.reduce((n, c) => n + c.tokens, 0);
-  return { ...record, files, totals, tokensUsed: Math.max(0, record.tokensUsed - unsentTokens), complete: record.complete && lost.size === 0 };
+  return { ...record, files, totals, tokensUsed: Math.max(0, record.tokensUsed - unsentTokens), complete: notFullyReviewed(files).length === 0 };
 }
 
 /** How many of the original hunks are covered completely by the included pieces. */

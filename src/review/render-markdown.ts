@@ -1,3 +1,4 @@
+import { notFullyReviewed } from './coverage.js';
 import { coverageSummary } from './coverage.js';
 import { OUTCOME_LABEL, type ReviewReport } from './report.js';
 
@@ -26,8 +27,6 @@ function code(s: string): string {
 }
 
 /** Skips that are policy (lock, vendored, generated, ignored, binary), not lost coverage. */
-const ROUTINE_SKIP = /^(?:lock file|vendored|generated|matches an ignore pattern|binary file|submodule)/;
-
 const SEV_ICON = { critical: '🟣', high: '🔴', medium: '🟠', low: '🔵', info: '⚪' } as const;
 const OUTCOME_ICON = { pass: '✅', blocking: '❌', approval_required: '🛂', error: '⛔' } as const;
 
@@ -42,7 +41,7 @@ export function renderMarkdown(r: ReviewReport, opts: { marker?: string } = {}):
     lines.push('');
     for (const reason of r.decision.reasons) lines.push(`- ${mdEscape(reason)}`);
   }
-  const partial = r.coverage.totals.clipped + r.coverage.files.filter((f) => f.state === 'skipped' && !ROUTINE_SKIP.test(f.reason ?? '')).length;
+  const partial = notFullyReviewed(r.coverage.files).length;
   if (!r.coverage.complete) {
     lines.push('');
     lines.push(`> **Partial review:** ${partial} file${partial === 1 ? ' was' : 's were'} not reviewed in full (token budget or deadline); see Coverage below.`);

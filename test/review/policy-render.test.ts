@@ -165,7 +165,8 @@ describe('renderers', () => {
     assert.match(md, /touches zone payments/);
     assert.match(md, /<summary>Coverage<\/summary>/);
     assert.ok(!md.includes('Partial review'), 'a complete review is not called partial');
-    const partial = { ...r, coverage: { ...r.coverage, complete: false, totals: { ...r.coverage.totals, clipped: 1 } } };
+    const clippedFiles = r.coverage.files.map((f, i) => (i === 0 ? { ...f, state: 'clipped' as const, reason: 'token budget exhausted after 1 of 2 hunk parts' } : f));
+    const partial = { ...r, coverage: { ...r.coverage, files: clippedFiles, complete: false, totals: { ...r.coverage.totals, reviewed: r.coverage.totals.reviewed - 1, clipped: 1 } } };
     assert.match(renderReport(partial, 'markdown'), /\*\*Partial review:\*\* 1 file was not reviewed in full/);
     assert.match(renderTerminal(partial, { color: false }), /PARTIAL REVIEW/);
 
@@ -192,5 +193,50 @@ describe('renderers', () => {
     assert.ok(!md.includes('@octocat'));
     const term = renderTerminal(report([finding({ message: 'evil \u001b[2J\u001b]0;title\u0007 text' })]), { color: false });
     assert.ok(!term.includes('\u001b'));
+  });
+});
+
+describe('an incomplete review is never a pass', () => {
+  const config = defaultReviewConfig();
+  const clipped = [{ path: 'src/ledger.py', reason: 'token budget exhausted after 1 of 3 hunk parts' }];
+
+  it('requires approval by default, and lists the files', () => {
+    const d = decide({ findings: [], config, gate: null, errors: [], incomplete: { files: clipped, decide: 'approval' } });
+    assert.equal(d.exitCode, 2);
+    assert.equal(d.outcome, 'approval_required');
+    assert.match(d.reasons.join('\n'), /approval required: incomplete review \(on_incomplete = approval\): 1 file was not reviewed in full: src\/ledger\.py \(token budget exhausted/);
+  });
+
+  it('blocks with on_incomplete = "fail"', () => {
+    const d = decide({ findings: [], config, gate: null, errors: [], incomplete: { files: clipped, decide: 'fail' } });
+    assert.equal(d.exitCode, 1);
+    assert.equal(d.outcome, 'blocking');
+  });
+
+  it('errors still win, and a complete review still passes', () => {
+    assert.equal(decide({ findings: [], config, gate: null, errors: ['stage failed'], incomplete: { files: clipped, decide: 'approval' } }).exitCode, 5);
+    assert.equal(decide({ findings: [], config, gate: null, errors: [], incomplete: { files: [], decide: 'fail' } }).exitCode, 0);
+  });
+
+  it('routine skips (lock, vendored, generated, binary) do not make a review incomplete; budget, deadline and size do', async () => {
+    const { notFullyReviewed } = await import('../../src/review/coverage.js');
+    const entry = (state: 'reviewed' | 'clipped' | 'skipped', reason?: string) => ({ path: `f-${reason ?? state}`, status: 'modified' as const, class: 'source' as const, state, hunksTotal: 1, hunksReviewed: 0, tokens: 0, ...(reason ? { reason } : {}) });
+    const files = [
+      entry('reviewed'),
+      entry('skipped', 'lock file'),
+      entry('skipped', 'vendored'),
+      entry('skipped', 'generated'),
+      entry('skipped', 'binary file'),
+      entry('skipped', 'matches an ignore pattern'),
+      entry('skipped', 'metadata only (no content change)'),
+      entry('skipped', 'token budget exhausted'),
+      entry('skipped', 'hunk too large for one model context'),
+      entry('skipped', 'run deadline reached before its chunk was reviewed'),
+      entry('clipped', 'token budget exhausted after 1 of 2 hunk parts'),
+    ];
+    assert.deepEqual(
+      notFullyReviewed(files).map((f) => f.reason),
+      ['token budget exhausted', 'hunk too large for one model context', 'run deadline reached before its chunk was reviewed', 'token budget exhausted after 1 of 2 hunk parts'],
+    );
   });
 });

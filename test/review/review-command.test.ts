@@ -399,9 +399,11 @@ describe('bulwark review (CLI, end to end)', () => {
       big.commit('ten thousand files');
       const db = path.join(tmp, 'audit-10k.db');
       const r = await runCli(['review', '--repo', big.dir, '--base', 'main', '--format', 'json', '--audit-db', db], env);
-      assert.ok(r.code === 0 || r.code === 2, `exit ${r.code}: ${r.stderr}`);
+      // the token budget cannot cover 10,000 files: an incomplete review requires approval, never passes
+      assert.equal(r.code, 2, r.stderr);
       const report = JSON.parse(r.stdout) as ReviewReport;
       const cov = report.coverage;
+      assert.ok(report.decision.reasons.some((x) => /^approval required: incomplete review \(on_incomplete = approval\): \d+ files were not reviewed in full: .*token budget exhausted/.test(x)), report.decision.reasons.join('\n'));
       assert.equal(cov.files.length, 10_000);
       assert.equal(new Set(cov.files.map((f) => f.path)).size, 10_000);
       assert.equal(cov.totals.reviewed + cov.totals.clipped + cov.totals.skipped, 10_000);
