@@ -23,11 +23,25 @@ export interface BaseConfig {
   contentHash: string;
   /** Where it came from, for messages: "base revision 1a2b3c4d5e6f" or a file path. */
   origin: string;
+  /** Where the trusted side of the configuration is: the base revision, the head revision (see `introduced`), or a file. */
+  source: 'base' | 'head' | 'file';
+  /**
+   * The base revision has no Bulwark configuration and this change introduces it: the review ran
+   * with the head's configuration, which nobody has approved yet, so the change needs approval.
+   */
+  introduced: boolean;
   cleanup(): void;
 }
 
-function baseConfig(config: BulwarkConfig, topology: Topology | null, files: string[], hash: Hash, origin: string, cleanup: () => void): BaseConfig {
-  return { config, review: config.review ?? defaultReviewConfig(), topology, configPaths: files, contentHash: hash.digest('hex'), origin, cleanup };
+function baseConfig(
+  config: BulwarkConfig,
+  topology: Topology | null,
+  files: string[],
+  hash: Hash,
+  where: { origin: string; source: BaseConfig['source']; introduced: boolean },
+  cleanup: () => void,
+): BaseConfig {
+  return { config, review: config.review ?? defaultReviewConfig(), topology, configPaths: files, contentHash: hash.digest('hex'), ...where, cleanup };
 }
 
 function inside(root: string, p: string): boolean {
@@ -45,7 +59,11 @@ function promptFilesOf(topologyText: string): string[] {
   }
 }
 
-export async function loadBaseConfig(opts: { repoDir: string; rev: string | null; configFile?: string; version: string }): Promise<BaseConfig> {
+/**
+ * `rev` is the trusted revision (the base). When it has no bulwark.toml and `headRev` has one, the
+ * change introduces Bulwark: its configuration is read from `headRev` and marked `introduced`.
+ */
+export async function loadBaseConfig(opts: { repoDir: string; rev: string | null; headRev?: string | null; configFile?: string; version: string }): Promise<BaseConfig> {
   const hash = createHash('sha256').update('bulwark-config-v1\0').update(opts.version).update('\0');
   const files: string[] = [];
   if (opts.configFile || opts.rev === null) {
@@ -61,10 +79,16 @@ export async function loadBaseConfig(opts: { repoDir: string; rev: string | null
     }
     hash.update(JSON.stringify(config)).update('\0');
     if (topology) hash.update(JSON.stringify(topology.stages.map((s) => [s.name, s.prompt]))).update('\0');
-    return baseConfig(config, topology, files, hash, opts.configFile ?? `working tree of ${opts.repoDir}`, () => {});
+    return baseConfig(config, topology, files, hash, { origin: opts.configFile ?? `working tree of ${opts.repoDir}`, source: 'file', introduced: false }, () => {});
   }
 
-  const rev = opts.rev;
+  let rev = opts.rev;
+  let introduced = false;
+  if (opts.headRev && (await showFile(opts.repoDir, rev, CONFIG_FILE_NAME)) === null && (await showFile(opts.repoDir, opts.headRev, CONFIG_FILE_NAME)) !== null) {
+    rev = opts.headRev;
+    introduced = true;
+    hash.update('introduced\0');
+  }
   const short = (await gitText(opts.repoDir, ['rev-parse', '--short=12', rev]).catch(() => rev)) || rev;
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'bulwark-base-config-'));
   const cleanup = (): void => rmSync(tmp, { recursive: true, force: true });
@@ -104,7 +128,8 @@ export async function loadBaseConfig(opts: { repoDir: string; rev: string | null
       const copied = (await put(rel)) !== null;
       config.approvals = { ...config.approvals, allowed_signers: copied ? path.resolve(tmp, rel) : undefined };
     }
-    return baseConfig(config, topology, files, hash, `base revision ${short}`, cleanup);
+    const where = introduced ? { origin: `head revision ${short} (introduced by this change)`, source: 'head' as const, introduced } : { origin: `base revision ${short}`, source: 'base' as const, introduced };
+    return baseConfig(config, topology, files, hash, where, cleanup);
   } catch (err) {
     cleanup();
     throw err;
