@@ -9,7 +9,6 @@ import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { effectiveStagePolicy } from '../../app/sandbox-policy.js';
 import { ExitCode, UsageError } from '../../domain/errors.js';
-import { applySandboxConfig } from '../../sandbox/config.js';
 import { describePolicy, renderPolicyText } from '../../sandbox/describe.js';
 import { kernelFacts, renderDoctorText, runDoctor } from '../../sandbox/doctor.js';
 import { spawnSandboxed } from '../../sandbox/launcher.js';
