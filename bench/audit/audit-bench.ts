@@ -1,5 +1,5 @@
 /**
- * Audit log benchmark. Prints figures and their ratio to the targets of issue 3:
+ * Audit log benchmark. Prints figures and their ratio to the performance targets:
  *   durable appends/s grouped ≥ 5,000 · verify 1,000,000 entries ≤ 5 s · one inclusion proof ≤ 1 ms.
  * Usage: node dist/bench/audit/audit-bench.js [--entries N] [--keep DIR]
  * Everything runs against real SQLite files (WAL, synchronous=FULL) in a temp dir.

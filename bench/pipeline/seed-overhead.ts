@@ -1,5 +1,5 @@
 /**
- * Pipeline overhead benchmark (issue 4, item 10): the seed topology on a 500-line diff against a
+ * Pipeline overhead benchmark: the seed topology on a 500-line diff against a
  * fake OpenAI-compatible provider with simulated latency 0 s and 5 s per call. Real launcher,
  * real sandboxed workers, real SQLite audit log.
  *

@@ -108,7 +108,9 @@ export async function incidentReport(store: LogStore, commit: string): Promise<I
 }
 
 /** Entry text (PR URLs, authors, reasons, comments) is partly written by PR authors: never let it drive the terminal. */
-const terminalSafe = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const terminalSafe = (s: string): string =>
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point: they are escaped before reaching a terminal
+  s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 export function formatIncidentText(r: IncidentReport): string {
   const lines = [`incident report for commit ${r.commit}`];

@@ -48,7 +48,7 @@ export interface OpenAuditLogOptions {
 /** Opens the store for a location: SQLite path or postgres:// URL (store-postgres.ts). */
 export async function openStore(location: string, opts: { mustExist?: boolean; readonly?: boolean } = {}): Promise<LogStore> {
   if (isPostgresUrl(location)) {
-    // Loaded lazily so SQLite users never load pg; the module is engineer E's.
+    // Loaded lazily so SQLite users never load pg.
     const spec = './store-postgres.js';
     const mod = (await import(spec)) as { openPostgresLogStore?: (url: string) => Promise<LogStore> };
     if (typeof mod.openPostgresLogStore !== 'function') throw new UsageError('PostgreSQL audit store is not available in this build');
@@ -230,6 +230,7 @@ export function writeFileAtomic(file: string, text: string): void {
 }
 
 function checkOrigin(origin: string): string {
+  // eslint-disable-next-line no-control-regex -- an origin with control characters is refused
   if (origin.length === 0 || origin.length > 256 || /[\x00-\x1f\x7f]/.test(origin) || /^[\s+]/.test(origin)) {
     throw new UsageError(`audit origin ${JSON.stringify(origin)} must be one printable line`);
   }

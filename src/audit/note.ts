@@ -35,6 +35,7 @@ export interface SignerKey {
 }
 
 function checkKeyName(name: string): void {
+  // eslint-disable-next-line no-control-regex -- a key name with control characters is refused
   if (name.length === 0 || /[\s+]/.test(name) || /[\x00-\x1f\x7f]/.test(name)) {
     throw new NoteError(`key name ${JSON.stringify(name)} must be non-empty without spaces or "+"`);
   }
@@ -146,6 +147,7 @@ export interface ParsedNote {
 
 export function parseNote(note: string): ParsedNote {
   if (!note.endsWith('\n')) throw new NoteError('note does not end with a newline');
+  // eslint-disable-next-line no-control-regex -- a note may hold newlines but no other control characters
   if (/[\x00-\x09\x0b-\x1f\x7f]/.test(note)) throw new NoteError('note contains control characters');
   const split = note.lastIndexOf('\n\n');
   if (split < 0) throw new NoteError('note has no signature block');

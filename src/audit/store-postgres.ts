@@ -139,7 +139,16 @@ function num(v: unknown): number {
   return n;
 }
 
-function toEntry(r: { idx: string; bytes: Buffer; leaf_hash: Buffer; kind: string; time_ms: string; run_id: string | null }): StoredEntry {
+interface EntryRow {
+  idx: string;
+  bytes: Buffer;
+  leaf_hash: Buffer;
+  kind: string;
+  time_ms: string;
+  run_id: string | null;
+}
+
+function toEntry(r: EntryRow): StoredEntry {
   return { index: num(r.idx), bytes: r.bytes, leafHash: r.leaf_hash, kind: r.kind, timeMs: num(r.time_ms), runId: r.run_id };
 }
 
@@ -341,7 +350,7 @@ export class PostgresLogStore implements LogStore {
   }
 
   async getEntry(index: number): Promise<StoredEntry | undefined> {
-    const r = await this.pool.query('SELECT idx, bytes, leaf_hash, kind, time_ms, run_id FROM audit_entries WHERE idx = $1', [index]);
+    const r = await this.pool.query<EntryRow>('SELECT idx, bytes, leaf_hash, kind, time_ms, run_id FROM audit_entries WHERE idx = $1', [index]);
     return r.rows[0] ? toEntry(r.rows[0]) : undefined;
   }
 

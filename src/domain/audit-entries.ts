@@ -252,7 +252,7 @@ export const entrySchema = z.discriminatedUnion('kind', [
 
 export type Entry = z.infer<typeof entrySchema>;
 export type EntryKind = Entry['kind'];
-export const ENTRY_KINDS = entrySchema.options.map((o) => o.shape.kind.value) as EntryKind[];
+export const ENTRY_KINDS = entrySchema.options.map((o) => o.shape.kind.value);
 export type EntryOf<K extends EntryKind> = Extract<Entry, { kind: K }>;
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -373,7 +373,7 @@ export function inspectEntryText(text: string, full: boolean): EntryEnvelope {
   const refs: string[] = [];
   const ref = (v: unknown, field: string) => {
     if (v === null || v === undefined) return;
-    if (typeof v !== 'string' || !REF_RE.test(v)) throw new EntryError(`invalid ${o.kind} entry: ${field}: must be sha256:<64 lowercase hex>`);
+    if (typeof v !== 'string' || !REF_RE.test(v)) throw new EntryError(`invalid ${String(o.kind)} entry: ${field}: must be sha256:<64 lowercase hex>`);
     refs.push(v);
   };
   if (o.kind === 'llm_call') ref(o.blob, 'blob');

@@ -19,7 +19,8 @@ function keysOf(schema: z.ZodType, prefix: string, open: Set<z.ZodType>): string
   try {
     if (inner instanceof z.ZodObject) {
       const out: string[] = [];
-      for (const [key, child] of Object.entries(inner.shape as Record<string, z.ZodType>)) {
+      const shape: Record<string, z.ZodType> = inner.shape;
+      for (const [key, child] of Object.entries(shape)) {
         const name = prefix ? `${prefix}.${key}` : key;
         out.push(name);
         out.push(...keysOf(child, name, open));

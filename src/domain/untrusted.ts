@@ -9,7 +9,9 @@ import type { Finding } from '../protocol/findings.js';
  */
 
 /** Zero-width, invisible formatting and bidi control characters, plus Unicode "tag" characters. */
-const INVISIBLE_RE = /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB]|\uDB40[\uDC00-\uDDEF]/g;
+const INVISIBLE_RE =
+  // eslint-disable-next-line no-misleading-character-class -- the combining joiner and variation selectors are listed to be matched one code point at a time
+  /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB]|\uDB40[\uDC00-\uDDEF]/g;
 const BIDI_RE = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
 
 /** Markdown/HTML constructs that render as nothing but are read by a model. */

@@ -53,6 +53,8 @@ function valueAt(input: unknown, path: readonly PathPart[]): unknown {
 
 export function showValue(v: unknown): string {
   if (v === undefined) return '(missing)';
+  // JSON has no text for a function or a symbol; String() names those
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only values JSON.stringify cannot show reach String()
   const s = JSON.stringify(v) ?? String(v);
   return s.length > 60 ? s.slice(0, 57) + '...' : s;
 }

@@ -10,13 +10,14 @@ import { ParseFailure } from './parse-failure.js';
 import { extractPython } from './python/extract.js';
 import { resolvePython } from './python/resolve.js';
 import { isTsConfigFile, type SourceFile } from './sources.js';
+import type * as TsAnalysis from './ts/analyze.js';
 import type { TsFileEdges, TsFileFacts, TsGraphPart } from './ts/analyze.js';
 import type { CallGraph, Definition, GateLanguage } from './types.js';
 
 type CachedFacts = FileFacts | { error: string };
 
 /** The TypeScript analysis module once a run has needed it (it is large, so it is loaded on demand). */
-let typeScriptAnalysis: typeof import('./ts/analyze.js') | undefined;
+let typeScriptAnalysis: typeof TsAnalysis | undefined;
 
 const extractors: Record<'python' | 'go' | 'java', (file: string, text: string) => Promise<FileFacts>> = {
   python: extractPython,
@@ -162,7 +163,7 @@ async function buildFresh(sources: SourceFile[], caches: GraphCaches): Promise<C
       continue;
     }
     let m = byLang.get(src.language);
-    if (!m) byLang.set(src.language, (m = new Map()));
+    if (!m) byLang.set(src.language, (m = new Map<string, FileFacts>()));
     m.set(src.path, facts);
     registerDefs(g, src.path, facts);
   }

@@ -5,7 +5,7 @@ import { redactSecrets, redactionEntries, totalRedactions, type RedactionCounts,
 import { classifyFailure } from './http-capture.js';
 import { LlmError, type ChatMessage, type CompletionParams, type CompletionRequest, type CompletionResult, type Exchange, type Provider } from './types.js';
 
-/** The part of the audit log the gateway writes to (engineer A's AuditLog satisfies it). */
+/** The part of the audit log the gateway writes to (AuditLog satisfies it). */
 export interface AuditSink {
   append(entry: EntryInput): Promise<unknown>;
   putBlob(data: Uint8Array | string): Promise<string>;
@@ -127,7 +127,9 @@ export class LlmGateway {
       if (opts.deferAudit) {
         // The audit store may write synchronously (SQLite with fsync on this thread): start it
         // after the answer has gone back to the worker, so the fsync overlaps the worker's turn.
-        const p = new Promise<unknown>((resolve, reject) => setImmediate(() => write().then(resolve, reject)));
+        const p = new Promise<unknown>((resolve, reject) => setImmediate(() => {
+      write().then(resolve, reject);
+    }));
         p.catch(() => undefined);
         opts.deferAudit(p);
       } else await write();

@@ -77,7 +77,7 @@ export async function probeOllama(baseUrl: string, timeoutMs = 800): Promise<str
 }
 
 /**
- * Provider selection (issue item 7): explicit config first, then ANTHROPIC_API_KEY, then
+ * Provider selection: explicit config first, then ANTHROPIC_API_KEY, then
  * OPENAI_API_KEY / OPENAI_BASE_URL, then a local Ollama on 127.0.0.1:11434. Keys are read here,
  * in the trusted parent, and live only inside the provider objects.
  */

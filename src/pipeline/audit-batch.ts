@@ -1,7 +1,7 @@
 import type { EntryInput } from '../domain/audit-entries.js';
 import type { AuditSink } from '../llm/gateway.js';
 
-/** An audit sink that can add several entries in one durable transaction (engineer A's AuditLog). */
+/** An audit sink that can add several entries in one durable transaction (as AuditLog can). */
 export interface BatchingAuditSink extends AuditSink {
   appendMany?(entries: EntryInput[]): Promise<unknown[]>;
 }
@@ -18,7 +18,7 @@ export interface BatchingAuditSink extends AuditSink {
 export function groupAppendsPerTurn(sink: BatchingAuditSink): AuditSink {
   const appendMany = sink.appendMany?.bind(sink);
   if (!appendMany) return sink;
-  let pending: { entry: EntryInput; resolve(v: unknown): void; reject(e: unknown): void }[] = [];
+  let pending: { entry: EntryInput; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
   let chain: Promise<void> = Promise.resolve();
   const flush = (): void => {
     const batch = pending;

@@ -56,9 +56,9 @@ export interface PipelineProgress {
 export interface RunPipelineOptions {
   topology: Topology;
   change: Change;
-  /** The compliance gate's result (engineer G's GateResult); `readScope` narrows what workers read. */
+  /** The compliance gate's result; `readScope` narrows what workers read. */
   gate?: ({ readScope?: string[] } & object) | null;
-  /** The audit log; with `appendMany` (engineer A's AuditLog), appends of one event-loop turn share a transaction. */
+  /** The audit log; with `appendMany` (as AuditLog has), appends of one event-loop turn share a transaction. */
   audit: BatchingAuditSink;
   runId: string;
   providers: ResolvedProviders;
@@ -160,7 +160,9 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
   // synchronously, and that must not delay handing the next stage its input. Order is kept (FIFO).
   // All are awaited at the end; the no-op catch only keeps an early failure from being "unhandled".
   const track = (write: () => Promise<unknown>): void => {
-    const p = new Promise<unknown>((resolve, reject) => setImmediate(() => write().then(resolve, reject)));
+    const p = new Promise<unknown>((resolve, reject) => setImmediate(() => {
+      write().then(resolve, reject);
+    }));
     p.catch(() => undefined);
     auditWrites.push(p);
   };

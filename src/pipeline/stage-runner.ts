@@ -2,7 +2,7 @@ import { within } from '../domain/within.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { EntryInput } from '../domain/audit-entries.js';
 import { SandboxError } from '../domain/errors.js';
 import type { LlmGateway } from '../llm/gateway.js';

@@ -96,7 +96,7 @@ export function parseMessage(line: string): RpcMessage {
   if ('result' in value) {
     const r = resultEnvelope.safeParse(value);
     if (!r.success) throw new RpcProtocolError(`invalid result envelope: ${firstIssue(r.error)}`);
-    return { type: 'result', msg: r.data as RpcResult };
+    return { type: 'result', msg: r.data };
   }
   throw new RpcProtocolError('message is neither a request nor a response');
 }
@@ -167,7 +167,8 @@ export class LineDecoder {
 /** One method a peer serves: params are validated by `params` before `handle` sees them. */
 export interface MethodHandler<S extends z.ZodType = z.ZodType> {
   params: S;
-  handle(params: z.infer<S>): Promise<unknown> | unknown;
+  /** May return a promise; the peer awaits it. */
+  handle(params: z.infer<S>): unknown;
 }
 export type HandlerMap = Record<string, MethodHandler>;
 
@@ -188,7 +189,7 @@ export interface RpcPeerOptions {
  */
 export class RpcPeer {
   private readonly handlers = new Map<string, MethodHandler>();
-  private readonly outstanding = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  private readonly outstanding = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private readonly decoder: LineDecoder;
   private readonly maxBytes: number;
   private readonly maxPendingInbound: number;
@@ -206,9 +207,9 @@ export class RpcPeer {
     return this.closedWith !== undefined;
   }
 
-  handle<S extends z.ZodType>(method: string, params: S, fn: (params: z.infer<S>) => Promise<unknown> | unknown): void {
+  handle<S extends z.ZodType>(method: string, params: S, fn: (params: z.infer<S>) => unknown): void {
     if (!methodSchema.safeParse(method).success) throw new TypeError(`invalid RPC method name: ${method}`);
-    this.handlers.set(method, { params, handle: fn as (p: unknown) => unknown });
+    this.handlers.set(method, { params, handle: fn });
   }
 
   request(method: string, params?: unknown): Promise<unknown> {

@@ -65,7 +65,7 @@ export function runKey(configHash: string, exitCode: number): string {
   return `bulwark:${configHash.slice(0, 32)}:exit=${exitCode}`;
 }
 function httpStatus(err: unknown): number | undefined {
-  return typeof err === 'object' && err !== null && 'status' in err ? Number((err as { status: unknown }).status) : undefined;
+  return typeof err === 'object' && err !== null && 'status' in err ? Number(err.status) : undefined;
 }
 
 export interface PublishResult {

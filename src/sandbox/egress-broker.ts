@@ -2,7 +2,7 @@
  * Egress broker: the only way a sandboxed worker reaches the network. It runs in the trusted
  * parent and serves the `egress.fetch` RPC method.
  *
- * Rules (issue 2, item 4):
+ * Rules:
  * - Only exact `host:port` endpoints from the policy. The host must be written in canonical form
  *   (lower case, no trailing dot, no userinfo, no percent-encoding, punycode not Unicode), so a
  *   look-alike never matches by normalisation. IP literals are denied unless listed verbatim.

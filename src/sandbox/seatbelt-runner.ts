@@ -2,7 +2,7 @@
  * macOS runtime path: `/usr/bin/sandbox-exec -p PROFILE /bin/sh -c 'ulimit …; exec "$@"' …`.
  * Untested on real macOS in this CI (Linux only); kept small so it is easy to review.
  */
-import { spawn, type StdioOptions } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { SandboxError } from '../domain/errors.js';
 import { launcherEnv } from './launcher-args.js';
@@ -41,7 +41,7 @@ export async function spawnSeatbelt(
   const l = policy.limits;
   const script = `ulimit -c 0 -n ${l.openFiles} -t ${l.cpuSeconds} && exec "$@"`;
   const child = spawn(SANDBOX_EXEC, ['-p', seatbeltProfile(withShell), '/bin/sh', '-c', script, 'sh', command, ...args], {
-    stdio: (opts.stdio ?? ['ignore', 'pipe', 'pipe']) as StdioOptions,
+    stdio: (opts.stdio ?? ['ignore', 'pipe', 'pipe']),
     env,
     detached: true,
     ...(opts.cwd ? { cwd: opts.cwd } : {}),

@@ -8,6 +8,7 @@ import type { SandboxPolicy } from './policy.js';
 
 /** SBPL string literal: backslash and double quote escaped; control characters refused. */
 export function sbplString(s: string): string {
+  // eslint-disable-next-line no-control-regex -- a path with control characters is refused
   if (/[\u0000-\u001f\u007f]/.test(s)) throw new Error(`path contains a control character: ${JSON.stringify(s)}`);
   return '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
 }

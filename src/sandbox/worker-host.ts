@@ -64,7 +64,7 @@ export interface StartWorkerOptions {
 export interface WorkerHandle {
   request(method: string, params?: unknown): Promise<unknown>;
   /** Serve another method after start (same validation as `handlers`). */
-  handle<S extends z.ZodType>(method: string, schema: S, fn: (params: z.infer<S>) => Promise<unknown> | unknown): void;
+  handle<S extends z.ZodType>(method: string, schema: S, fn: (params: z.infer<S>) => unknown): void;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   kill(): void;
   /** Close the channel; a well-behaved worker exits when it sees EOF. */

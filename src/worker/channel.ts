@@ -12,7 +12,7 @@ export const CHANNEL_FD = 3;
 
 export interface ParentChannel {
   request(method: string, params?: unknown): Promise<unknown>;
-  handle<S extends z.ZodType>(method: string, schema: S, fn: (params: z.infer<S>) => Promise<unknown> | unknown): void;
+  handle<S extends z.ZodType>(method: string, schema: S, fn: (params: z.infer<S>) => unknown): void;
   /** Ask the parent's egress broker to fetch an allowlisted URL (see src/sandbox/egress-broker.ts). */
   fetch(url: string, init?: BrokeredFetchInit): Promise<BrokeredResponse>;
   /** Stop using the channel; lets the process exit once nothing else is pending. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -82,7 +82,7 @@ describe('bulwark approve / gate status / trailers / incident (CLI)', { timeout:
 
     const s1 = await bulwark(['gate', 'status', '--run', fx.runId, '--json', ...common()]);
     assert.equal(s1.code, 0, s1.stderr);
-    assert.equal(JSON.parse(s1.stdout).approved, true);
+    assert.equal((JSON.parse(s1.stdout) as { approved: boolean }).approved, true);
 
     const t = await bulwark(['trailers', '--run', fx.runId, ...common()]);
     assert.equal(t.code, 0, t.stderr);
@@ -91,7 +91,7 @@ describe('bulwark approve / gate status / trailers / incident (CLI)', { timeout:
 
     const inc = await bulwark(['incident', 'report', '--commit', fx.head, '--json', ...common()]);
     assert.equal(inc.code, 0, inc.stderr);
-    assert.deepEqual(JSON.parse(inc.stdout).timeline.map((x: { kind: string }) => x.kind), ['run_started', 'gate_decision', 'approval']);
+    assert.deepEqual((JSON.parse(inc.stdout) as { timeline: { kind: string }[] }).timeline.map((x) => x.kind), ['run_started', 'gate_decision', 'approval']);
 
     // the approval travels into the evidence bundle and an auditor re-checks its SSH signature offline
     const exportKey = path.join(fx.dir, 'export-key', 'audit.key');
@@ -115,7 +115,7 @@ describe('bulwark approve / gate status / trailers / incident (CLI)', { timeout:
   it('imports GitHub PR approvals (method github) from the REST API, refusing the PR author, the commit authors and stale commits', async () => {
     const requests: string[] = [];
     const posted: { url: string; body: Record<string, unknown> }[] = [];
-    const server: Server = createServer(async (req, res) => {
+    const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
       requests.push(`${req.method} ${req.url} auth=${req.headers.authorization ?? ''}`);
       res.setHeader('content-type', 'application/json');
       if (req.method === 'POST') {
@@ -160,7 +160,9 @@ describe('bulwark approve / gate status / trailers / incident (CLI)', { timeout:
         res.statusCode = 404;
         res.end(JSON.stringify({ message: 'Not Found' }));
       }
-    });
+    };
+    // void: an error in the handler surfaces as an unhandled rejection, which fails the test
+    const server: Server = createServer((req, res) => void handle(req, res));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {

@@ -86,7 +86,7 @@ describe('architecture', () => {
         const to = folderOf(path.resolve(path.dirname(file), spec), srcTs);
         if (to === from) continue;
         edges.add(`${from}->${to}`);
-        const ok = from === 'worker' ? WORKER_ALLOWED.has(to) : RANK[from] !== undefined && RANK[to] !== undefined && RANK[to]! < RANK[from]!;
+        const ok = from === 'worker' ? WORKER_ALLOWED.has(to) : RANK[from] !== undefined && RANK[to] !== undefined && RANK[to] < RANK[from];
         if (!ok) violations.push(`${path.relative(srcTs, file)} imports ${spec} (${from} -> ${to})`);
       }
     }

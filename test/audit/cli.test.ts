@@ -71,7 +71,7 @@ describe('bulwark audit CLI', { timeout: 180_000 }, () => {
         [1, 'staging', 'e5f6a7b8'],
       ],
     );
-    assert.equal(JSON.parse(bulwark('audit', 'show', '--since', '2999-01-01', '--json').stdout).length, 0);
+    assert.equal((JSON.parse(bulwark('audit', 'show', '--since', '2999-01-01', '--json').stdout) as unknown[]).length, 0);
     assert.match(bulwark('audit', 'show').stdout, /^0\t\d{4}-.*\tdeploy\tcommit=a1b2c3d4 env=prod/m);
     assert.equal(bulwark('audit', 'show', '--since', 'yesterday').code, 3);
     const kind = bulwark('audit', 'show', '--kind', 'deploys');
@@ -97,9 +97,9 @@ describe('bulwark audit CLI', { timeout: 180_000 }, () => {
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /2 entries/);
     assert.match(r.stdout, /^OK/m);
-    const state = JSON.parse(readFileSync(path.join(home, 'state', 'bulwark', 'verifier-state.json'), 'utf8'));
-    assert.equal(Object.values(state.logs as Record<string, { treeSize: number }>)[0]!.treeSize, 2);
-    const json = JSON.parse(bulwark('audit', 'verify', '--json', '--schema').stdout);
+    const state = JSON.parse(readFileSync(path.join(home, 'state', 'bulwark', 'verifier-state.json'), 'utf8')) as { logs: Record<string, { treeSize: number }> };
+    assert.equal(Object.values(state.logs)[0]!.treeSize, 2);
+    const json = JSON.parse(bulwark('audit', 'verify', '--json', '--schema').stdout) as { ok: boolean };
     assert.equal(json.ok, true);
   });
 
@@ -108,7 +108,7 @@ describe('bulwark audit CLI', { timeout: 180_000 }, () => {
     const pub = path.join(home, 'config', 'bulwark', 'audit-key.pub');
     const ok = bulwark('audit', 'proof', '--index', '1', '--checkpoint', cp, '--trusted-key', pub, '--json');
     assert.equal(ok.code, 0, ok.stderr);
-    assert.equal(JSON.parse(ok.stdout).valid, true);
+    assert.equal((JSON.parse(ok.stdout) as { valid: boolean }).valid, true);
     const forged = path.join(home, 'elsewhere', 'forged');
     writeFileSync(forged, readFileSync(cp, 'utf8').replace(/\n2\n/, '\n1\n'));
     const bad = bulwark('audit', 'proof', '--index', '0', '--checkpoint', forged, '--trusted-key', pub);
@@ -135,7 +135,7 @@ describe('bulwark audit CLI', { timeout: 180_000 }, () => {
     assert.equal(r.code, 5);
     assert.match(r.stderr, /^bulwark: audit log verification failed at index 1: /);
     assert.match(r.stdout, /FAILED/);
-    const json = JSON.parse(bulwark('audit', 'verify', '--json').stdout);
+    const json = JSON.parse(bulwark('audit', 'verify', '--json').stdout) as { ok: boolean; firstBadIndex: number };
     assert.equal(json.ok, false);
     assert.equal(json.firstBadIndex, 1);
   });
@@ -147,7 +147,7 @@ describe('bulwark audit CLI', { timeout: 180_000 }, () => {
       const r = bulwark('audit', 'record', 'deploy', '--commit', 'abcdef1', '--env', 'prod');
       assert.equal(r.code, 0, r.stderr);
       assert.ok(existsSync(cfgDb));
-      const show = JSON.parse(bulwark('audit', 'show', '--json').stdout);
+      const show = JSON.parse(bulwark('audit', 'show', '--json').stdout) as unknown[];
       assert.equal(show.length, 1);
       writeFileSync(path.join(work, 'bulwark.toml'), `[audit]\ndatabase = "x"\n`);
       const bad = bulwark('audit', 'show');
@@ -168,7 +168,7 @@ describe('bulwark audit CLI', { timeout: 180_000 }, () => {
     const early = bulwark('audit', 'record', 'deploy', '--commit', 'abcdef2', '--env', 'prod', '--config', rel);
     assert.equal(early.code, 3);
     assert.match(early.stderr, /signing key .*conf-rel\/keys\/audit\.key does not exist/);
-    assert.equal(JSON.parse(bulwark('audit', 'show', '--json', '--config', rel).stdout).length, 0, 'nothing appended');
+    assert.equal((JSON.parse(bulwark('audit', 'show', '--json', '--config', rel).stdout) as unknown[]).length, 0, 'nothing appended');
     const key = bulwark('audit', 'keygen', '--config', rel);
     assert.equal(key.code, 0, key.stderr);
     assert.ok(existsSync(path.join(conf, 'keys', 'audit.key')) && existsSync(path.join(conf, 'keys', 'audit.key.pub')));
@@ -186,6 +186,7 @@ describe('bulwark audit CLI', { timeout: 180_000 }, () => {
     const r = bulwark('audit', 'record', 'deploy', '--commit', 'abcdef9', '--env', 'evil\u001b]0;pwned\u0007\u009b31m');
     assert.equal(r.code, 0, r.stderr);
     const out = bulwark('audit', 'show', '--kind', 'deploy').stdout;
+    // eslint-disable-next-line no-control-regex -- asserts that no terminal control characters are printed
     assert.doesNotMatch(out, /[\u001b\u0007\u009b]/);
     assert.match(out, /env=evil\\u001b\]0;pwned\\u0007\\u009b31m/);
   });

@@ -39,8 +39,8 @@ describe('RFC 6962 test vectors (transparency-dev/merkle)', () => {
   it('has the vector files', () => {
     assert.ok(inclusion.length > 50, `inclusion vectors: ${inclusion.length}`);
     assert.ok(consistency.length > 50, `consistency vectors: ${consistency.length}`);
-    assert.ok(inclusion.some((f) => JSON.parse(readFileSync(f, 'utf8')).wantErr === true));
-    assert.ok(inclusion.some((f) => JSON.parse(readFileSync(f, 'utf8')).wantErr === false));
+    assert.ok(inclusion.some((f) => (JSON.parse(readFileSync(f, 'utf8')) as { wantErr: boolean }).wantErr === true));
+    assert.ok(inclusion.some((f) => (JSON.parse(readFileSync(f, 'utf8')) as { wantErr: boolean }).wantErr === false));
   });
 
   it('verifies every inclusion vector that should pass and rejects every wantErr one', () => {
@@ -111,7 +111,7 @@ describe('tree building and proof generation', () => {
       for (let size = 0; size <= leaves.length; size++) {
         const want = mth(leaves.slice(0, size));
         const [got] = size === 0 ? [EMPTY_ROOT] : await resolveRanges([{ start: 0, n: size }], getNodes);
-        assert.deepEqual(Buffer.from(got!), Buffer.from(want), `size ${size} batch ${batch}`);
+        assert.deepEqual(Buffer.from(got), Buffer.from(want), `size ${size} batch ${batch}`);
         assert.deepEqual(Buffer.from(stream.root()), Buffer.from(want), `stream size ${size}`);
         assert.deepEqual(hexStream.root(), Buffer.from(want), `hex stream size ${size}`);
         if (size < leaves.length) {

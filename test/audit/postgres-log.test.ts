@@ -11,7 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { llmCall, tempLogDir, type TempLogDir } from './helpers.js';
 
 /**
- * The audit log API and verify over the PostgreSQL store (engineer E's) behave as over SQLite:
+ * The audit log API and verify over the PostgreSQL store behave as over SQLite:
  * a real server (BULWARK_TEST_PG_URL, set up by .ci/run), the application role limited to
  * SELECT/INSERT. Fails, never skips, when no server is configured.
  */

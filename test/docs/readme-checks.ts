@@ -297,7 +297,7 @@ export function checkShellExamples(md: string, commands: readonly CommandInfo[])
         continue;
       }
       // flags after ` -- ` or a shell operator belong to another program
-      const rest = code.slice(m.index! + m[0].length).split(/\s(?:--|&&|\|\||;|\|)(?:\s|$)/)[0]!;
+      const rest = code.slice(m.index + m[0].length).split(/\s(?:--|&&|\|\||;|\|)(?:\s|$)/)[0]!;
       for (const flag of rest.match(FLAG) ?? []) {
         if (!found.flags.includes(flag)) problems.push(`shell example \`bulwark ${found.path.join(' ')}\` uses ${flag}, which it does not accept`);
       }

@@ -21,7 +21,7 @@ function changesRow(all: IndexedEntry[]): Record<string, string> {
 
 const started = (extra: Partial<EntryInput & { kind: 'run_started' }> = {}): EntryInput => ({
   kind: 'run_started', run_id: 'r', command: 'review', head: 'f'.repeat(40), change_hash: CH, time: '2026-11-17T09:00:00.000Z', ...extra,
-} as EntryInput);
+});
 const approval = (reviewer: string, method: 'cli' | 'github' = 'cli'): EntryInput => ({
   kind: 'approval', run_id: 'r', reviewer, change_hash: CH, decision: 'approve', method, signature: SIG, time: '2026-11-17T10:00:00.000Z',
 });

@@ -11,6 +11,13 @@ import { packageRoot } from '../../src/sandbox/package-paths.js';
 const execFileP = promisify(execFile);
 const bin = path.join(packageRoot, 'bin', 'bulwark.js');
 
+/** What `bulwark audit retain --json` prints (the fields these tests read). */
+interface RetentionJson {
+  dryRun?: boolean;
+  policy: string;
+  actions: { action: string }[];
+}
+
 async function bulwark(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const r = await execFileP(process.execPath, [bin, ...args], { timeout: 60_000 });
@@ -63,7 +70,7 @@ describe('bulwark audit export / verify --bundle / retain (CLI)', { timeout: 120
     assert.equal(v.code, 0, v.stdout + v.stderr);
     assert.match(v.stdout, /OK, chained/);
     const j = await bulwark(['audit', 'verify', '--bundle', w47, '--json', '--config', config]);
-    assert.equal(JSON.parse(j.stdout).ok, true);
+    assert.equal((JSON.parse(j.stdout) as { ok: boolean }).ok, true);
 
     appendFileSync(path.join(w47, 'gate_decisions.csv'), '99,2026-11-17T09:00:01.000Z,r9,false,,,,,,\r\n');
     const bad = await bulwark(['audit', 'verify', '--bundle', w47, '--trusted-key', key + '.pub']);
@@ -82,10 +89,10 @@ describe('bulwark audit export / verify --bundle / retain (CLI)', { timeout: 120
   it('retain --dry-run lists the plan; retain moves the blob and records it', async () => {
     const dry = await bulwark(['audit', 'retain', '--dry-run', '--json', '--config', config]);
     assert.equal(dry.code, 0, dry.stderr);
-    const plan = JSON.parse(dry.stdout);
+    const plan = JSON.parse(dry.stdout) as RetentionJson;
     assert.equal(plan.dryRun, true);
     assert.equal(plan.actions.length, 1);
-    assert.equal(plan.actions[0].action, 'archive');
+    assert.equal(plan.actions[0]!.action, 'archive');
     const run = await bulwark(['audit', 'retain', '--config', config]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /archive 1 blob\(s\) of 2026-01 → warm\/2026-01\//);
@@ -120,16 +127,16 @@ describe('bulwark audit retain with [audit.retention] in bulwark.toml', { timeou
     toml('hot_days = 60\nwarm_days = 400\npurge_days = 3000\nwarm_dir = "vault/warm"\ncold_dir = "vault/cold"\n');
     const dry = await bulwark(['audit', 'retain', '--dry-run', '--json', '--config', config]);
     assert.equal(dry.code, 0, dry.stderr);
-    const plan = JSON.parse(dry.stdout);
+    const plan = JSON.parse(dry.stdout) as RetentionJson;
     assert.equal(plan.policy, 'hot 60d, warm until 400d, cold until 3000d, then purged');
     assert.deepEqual(plan.actions, [], 'a 30-day-old blob stays hot under hot_days = 60');
 
     const run = await bulwark(['audit', 'retain', '--hot-days', '7', '--json', '--config', config]);
     assert.equal(run.code, 0, run.stderr);
-    const res = JSON.parse(run.stdout);
+    const res = JSON.parse(run.stdout) as RetentionJson;
     assert.equal(res.policy, 'hot 7d, warm until 400d, cold until 3000d, then purged');
     assert.equal(res.actions.length, 1);
-    assert.equal(res.actions[0].action, 'archive');
+    assert.equal(res.actions[0]!.action, 'archive');
     // warm_dir is relative to bulwark.toml's folder, not to the working directory or the database
     const month = readdirSync(path.join(dir, 'vault', 'warm')).filter((f) => /^\d{4}-\d{2}$/.test(f));
     assert.equal(month.length, 1);

@@ -45,9 +45,10 @@ describe('incident timeline and commit trailers', { timeout: 30_000 }, () => {
     assert.equal(r.timeline[1]!.refs.input_hash, 'sha256:' + '1'.repeat(64));
     assert.deepEqual(r.deployments, [{ index: 6, time: '2026-11-17T11:00:00.000Z', env: 'prod', url: 'https://deploy.example/1' }]);
     const text = formatIncidentText(r);
-    assert.match(text, /2026-11-17T10:00:00\.000Z  #5  -  approve by carol@bank\.example \(cli\)/);
+    assert.match(text, /2026-11-17T10:00:00\.000Z {2}#5 {2}- {2}approve by carol@bank\.example \(cli\)/);
     assert.match(text, /run started \(review\) main\.\.\.abcdef0123456789abcdef0123456789abcdef01 github PR #31 https:\/\/github\.example\/bank\/pay\/pull\/31 by dev\\u001b\]0;x\\u0007 ci https:\/\/github\.example\/bank\/pay\/actions\/runs\/5/);
     assert.doesNotMatch(text, /other/);
+    // eslint-disable-next-line no-control-regex -- asserts that no terminal control characters are printed
     assert.doesNotMatch(text, /[\u001b\u0007]/, 'PR-controlled text cannot drive the terminal');
     await assert.rejects(incidentReport(log.store, 'xyz'), /not a hex commit id/);
   });

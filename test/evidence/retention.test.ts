@@ -49,7 +49,7 @@ describe('tiered retention of prompt/response blobs', { timeout: 60_000 }, () =>
     ];
     for (const [name, time] of plan) {
       blobs[name] = await log.putBlob(`prompt and response of ${name} `.repeat(50));
-      await log.append(call(name, blobs[name]!, time));
+      await log.append(call(name, blobs[name], time));
     }
   });
   after(async () => {

@@ -5,7 +5,7 @@
  * and bodies cut off before their Content-Length.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface FakeToolCall {
   id?: string;
@@ -67,7 +67,7 @@ export interface WireFormat {
 
 export async function startFakeServer(format: WireFormat, opts: FakeServerOptions): Promise<FakeServer> {
   const requests: FakeRequest[] = [];
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   const state = { latencyMs: opts.latencyMs ?? 0 };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];

@@ -21,6 +21,12 @@ export interface Conversation {
 
 type Json = Record<string, unknown>;
 
+/** A field of the request as text, absent as ''. */
+function text(v: unknown): string {
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a fake server shows whatever the client sent, as String() shows it
+  return String(v ?? '');
+}
+
 /** Reads either wire format into one neutral view. */
 export function conversationOf(body: unknown): Conversation {
   const b = (body ?? {}) as Json;
@@ -30,29 +36,29 @@ export function conversationOf(body: unknown): Conversation {
     const nonSystem = msgs.slice(1);
     const firstUser = nonSystem.find((m) => m.role === 'user');
     const tail: string[] = [];
-    for (let i = nonSystem.length - 1; i >= 0 && nonSystem[i]!.role === 'tool'; i--) tail.unshift(String(nonSystem[i]!.content ?? ''));
+    for (let i = nonSystem.length - 1; i >= 0 && nonSystem[i]!.role === 'tool'; i--) tail.unshift(text(nonSystem[i]!.content));
     return {
       format: 'openai',
-      system: String(msgs[0].content ?? ''),
-      firstUser: String(firstUser?.content ?? ''),
+      system: text(msgs[0].content),
+      firstUser: text(firstUser?.content),
       turns: nonSystem.filter((m) => m.role === 'assistant').length,
-      toolNames: tools.map((t) => String((t.function as Json | undefined)?.name ?? '')),
+      toolNames: tools.map((t) => text((t.function as Json | undefined)?.name)),
       lastToolResults: tail,
-      model: String(b.model ?? ''),
+      model: text(b.model),
     };
   }
   const textOf = (c: unknown): string =>
     typeof c === 'string' ? c : Array.isArray(c) ? (c as Json[]).filter((x) => x.type === 'text').map((x) => String(x.text)).join('\n') : '';
   const last = msgs[msgs.length - 1];
-  const lastResults = last && Array.isArray(last.content) ? (last.content as Json[]).filter((x) => x.type === 'tool_result').map((x) => String(x.content ?? '')) : [];
+  const lastResults = last && Array.isArray(last.content) ? (last.content as Json[]).filter((x) => x.type === 'tool_result').map((x) => text(x.content)) : [];
   return {
     format: 'anthropic',
     system: typeof b.system === 'string' ? b.system : textOf(b.system),
     firstUser: textOf(msgs[0]?.content),
     turns: msgs.filter((m) => m.role === 'assistant').length,
-    toolNames: tools.map((t) => String(t.name ?? '')),
+    toolNames: tools.map((t) => text(t.name)),
     lastToolResults: lastResults,
-    model: String(b.model ?? ''),
+    model: text(b.model),
   };
 }
 

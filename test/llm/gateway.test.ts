@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import canonicalizeModule from 'canonicalize';
 import type { EntryInput } from '../../src/domain/audit-entries.js';
 import { LlmGateway, type AuditSink } from '../../src/llm/gateway.js';

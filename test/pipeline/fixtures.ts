@@ -22,7 +22,7 @@ prompt_file = "prompts/summary.md"
 depends_on = ["static-analysis", "security-review"]
 `;
 
-export function writeTopology(text: string, prompts: string[] = ['static', 'security', 'summary']): { dir: string; file: string; cleanup(): void } {
+export function writeTopology(text: string, prompts: string[] = ['static', 'security', 'summary']): { dir: string; file: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-topology-'));
   mkdirSync(path.join(dir, 'prompts'));
   for (const p of prompts) writeFileSync(path.join(dir, 'prompts', `${p}.md`), `You are the ${p} reviewer of a payments codebase.\n`);
@@ -52,7 +52,7 @@ export async function paymentsRepo(extra: Record<string, string> = {}): Promise<
   return { repo, change };
 }
 
-export async function tempAudit(): Promise<{ audit: AuditLog; dir: string; entries(): Promise<Entry[]>; cleanup(): Promise<void> }> {
+export async function tempAudit(): Promise<{ audit: AuditLog; dir: string; entries: () => Promise<Entry[]>; cleanup: () => Promise<void> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-audit-'));
   const audit = await openAuditLog({ location: path.join(dir, 'audit.db') });
   return {

@@ -33,7 +33,9 @@ describe('stage progress', () => {
     // cursor moves up over the two stage lines before each redraw
     assert.equal(out.text.split('\x1b[2A').length - 1, 2);
     const last = out.text.split('\x1b[2A').pop()!;
+    /* eslint-disable no-control-regex -- the colours are ANSI escape sequences, which start with ESC */
     assert.match(last, /static\s+\x1b\[31mfailed after 0\.5 s: HTTP 500/);
     assert.match(last, /summary\s+\x1b\[2mwaiting/);
+    /* eslint-enable no-control-regex */
   });
 });

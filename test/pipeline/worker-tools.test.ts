@@ -117,7 +117,7 @@ describe('agent loop', () => {
     assert.deepEqual(out.findings, [{ file: 'src/pay/charge.js', line: 2, severity: 'high', category: 'correctness', message: 'float money', confidence: 0.9, stage: 's' }]);
     const second = seen[1]!.messages;
     assert.equal(second[0]!.role, 'user');
-    assert.equal(JSON.parse(second[0]!.role === 'user' ? second[0]!.content : '{}').stage, 's');
+    assert.equal((JSON.parse(second[0]!.role === 'user' ? second[0]!.content : '{}') as { stage?: string }).stage, 's');
     const toolMsgs = second.filter((m) => m.role === 'tool');
     assert.match(toolMsgs[0]!.role === 'tool' ? toolMsgs[0]!.content : '', /parseFloat/);
     // grep was not granted to this stage

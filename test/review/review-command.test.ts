@@ -230,7 +230,7 @@ describe('bulwark review (CLI, end to end)', () => {
       assert.equal((JSON.parse(r.stdout) as ReviewReport).decision.exitCode, 1);
       assert.ok(!r.stderr.includes('ghs_testtoken'), 'the token never appears in messages');
       // the log ends the run as the exit code does, so a re-run reviews and publishes again
-      const finished = (await auditEntries(path.join(tmp, 'audit-6.db'))).filter((e) => e.kind === 'run_finished') as Extract<Entry, { kind: 'run_finished' }>[];
+      const finished = (await auditEntries(path.join(tmp, 'audit-6.db'))).filter((e) => e.kind === 'run_finished');
       assert.deepEqual([finished.at(-1)!.status, finished.at(-1)!.exit_code, finished.at(-1)!.error_class], ['error', 5, 'GitHubPublishError']);
     } finally {
       await broken.close();

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import type { TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import {
   EgressBroker,
@@ -251,7 +252,7 @@ describe('egress through the worker channel', { timeout: 60_000 }, () => {
     assert.deepEqual(res[0], { status: 200, text: 'hello /from-worker ' });
     assert.equal(res[1]?.code, RpcErrorCode.EgressDenied);
     assert.equal(res[2]?.code, RpcErrorCode.EgressDenied);
-    const egress = events.filter((e) => e.type === 'egress') as EgressEvent[];
+    const egress = events.filter((e) => e.type === 'egress');
     assert.deepEqual(
       egress.map((e) => e.decision),
       ['allow', 'deny', 'deny'],
@@ -271,7 +272,7 @@ describe('egress over HTTPS to a pinned address', { timeout: 60_000 }, () => {
       ], { stdio: 'ignore' });
       const cert = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
       const tls = https.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert }, (req, res) =>
-        res.end(`tls ${req.headers.host} ${(req.socket as import('node:tls').TLSSocket).servername}`),
+        res.end(`tls ${req.headers.host} ${(req.socket as TLSSocket).servername}`),
       );
       await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
       const tlsPort = (tls.address() as AddressInfo).port;

@@ -68,10 +68,9 @@ describe('rpc framing (pure)', () => {
   });
 
   it('two peers wired back to back: requests, validation, unknown methods, handler errors', async () => {
-    let a!: RpcPeer;
     let b!: RpcPeer;
     const rejected: string[] = [];
-    a = new RpcPeer({ send: (l) => queueMicrotask(() => b.receive(l)), close: () => undefined });
+    const a = new RpcPeer({ send: (l) => queueMicrotask(() => b.receive(l)), close: () => undefined });
     b = new RpcPeer({
       send: (l) => queueMicrotask(() => a.receive(l)),
       close: () => undefined,

@@ -41,11 +41,11 @@ export async function runSandboxed(
 }
 
 /** Runs a Node snippet in the sandbox; the snippet prints one JSON object on stdout. */
-export async function runNode(policy: SandboxPolicy, source: string, opts: SpawnSandboxedOptions = {}): Promise<RunResult & { json: any }> {
+export async function runNode(policy: SandboxPolicy, source: string, opts: SpawnSandboxedOptions = {}): Promise<RunResult & { json: Record<string, unknown> | undefined }> {
   const r = await runSandboxed(policy, process.execPath, ['-e', source], opts);
-  let json: any;
+  let json: Record<string, unknown> | undefined;
   try {
-    json = JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
+    json = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as Record<string, unknown>;
   } catch {
     json = undefined;
   }

@@ -90,7 +90,7 @@ describe('file descriptors', () => {
         stdio: ['ignore', 'pipe', 'pipe', fd],
       });
       assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.json.text, 'x');
+      assert.equal(r.json?.text, 'x');
     } finally {
       closeSync(fd);
     }

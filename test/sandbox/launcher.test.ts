@@ -64,7 +64,7 @@ describe('positive controls', () => {
       console.log(JSON.stringify({ text }));`;
     const r = await runNode(policy, src);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.json.text, 'allowed contents\n');
+    assert.equal(r.json?.text, 'allowed contents\n');
     assert.equal(readFileSync(path.join(scratch, 'moved.txt'), 'utf8'), 'written');
   });
 
@@ -75,7 +75,7 @@ describe('positive controls', () => {
        console.log(JSON.stringify({ out }));`,
     );
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.json.out, 'child-ran\n');
+    assert.equal(r.json?.out, 'child-ran\n');
   });
 
   it('passes the command exit code through', async () => {
@@ -127,7 +127,7 @@ describe('denials', () => {
     assert.equal(r.code, 0, r.stderr);
     // Node always lists the effective gid in getgroups(); root's groups (0, ...) must be gone.
     if (process.getuid!() === 0) assert.deepEqual(r.json, { uid: 65534, gid: 65534, euid: 65534, groups: [65534] });
-    else assert.equal(r.json.uid, process.getuid!());
+    else assert.equal(r.json?.uid, process.getuid!());
   });
 
   it('the environment holds only the allowlist and the explicit settings', async () => {
@@ -165,7 +165,7 @@ describe('denials', () => {
        console.log(JSON.stringify({ res }));`,
     );
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.json.res, 'EFBIG');
+    assert.equal(r.json?.res, 'EFBIG');
   });
 
   it('executing a file dropped in the scratch dir fails with EACCES', async () => {
@@ -177,7 +177,7 @@ describe('denials', () => {
        console.log(JSON.stringify({ res }));`,
     );
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.json.res, 'EACCES');
+    assert.equal(r.json?.res, 'EACCES');
   });
 
   it('no executable in-memory file: memfd_create fails with EPERM (python3 as the attacker)', async () => {
@@ -200,12 +200,12 @@ describe('denials', () => {
     symlinkSync(path.join(outside, 'secret.txt'), link);
     const r = await runNode(policy, `let res; try { require('fs').readFileSync(${JSON.stringify(link)}); res = 'READ'; } catch (e) { res = e.code; } console.log(JSON.stringify({ res }));`);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.json.res, 'EACCES');
+    assert.equal(r.json?.res, 'EACCES');
   });
 
   it('/proc is not granted: reading /proc/self/status fails with EACCES', async () => {
     const r = await runNode(policy, `let res; try { require('fs').readFileSync('/proc/self/status'); res = 'READ'; } catch (e) { res = e.code; } console.log(JSON.stringify({ res }));`);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.json.res, 'EACCES');
+    assert.equal(r.json?.res, 'EACCES');
   });
 });

@@ -107,17 +107,23 @@ function runFilter(program: CompiledTables['seccomp']['program'], d: SeccompData
 
 // --- tests -----------------------------------------------------------------------------------
 
+/** The parts of native/sandbox-tables.json the broken copies below change. */
+interface TablesShape {
+  seccomp: { rules: (Record<string, unknown> & { syscalls: string[]; when?: Record<string, unknown> })[] };
+  launcherStatus: { statuses: { code: number }[] };
+}
+
 describe('sandbox tables: native/sandbox-tables.json is the one source (drift test)', () => {
   it('passes both readers\' checks, and both refuse a broken copy', () => {
     generator.validateTables(JSON.parse(rawText));
-    const broken: Array<[string, (t: any) => void]> = [
-      ['a syscall in two rules', (t) => t.seccomp.rules[1].syscalls.push(t.seccomp.rules[0].syscalls[0])],
-      ['a status code used twice', (t) => (t.launcherStatus.statuses[1].code = t.launcherStatus.statuses[0].code)],
-      ['a misspelled key', (t) => (t.seccomp.rules[0].errrno = 'EPERM')],
-      ['two argument tests in one rule', (t) => (t.seccomp.rules.find((r: any) => r.when).when.anyBitOf = ['X'])],
+    const broken: Array<[string, (t: TablesShape) => void]> = [
+      ['a syscall in two rules', (t) => t.seccomp.rules[1]!.syscalls.push(t.seccomp.rules[0]!.syscalls[0]!)],
+      ['a status code used twice', (t) => (t.launcherStatus.statuses[1]!.code = t.launcherStatus.statuses[0]!.code)],
+      ['a misspelled key', (t) => (t.seccomp.rules[0]!.errrno = 'EPERM')],
+      ['two argument tests in one rule', (t) => (t.seccomp.rules.find((r) => r.when)!.when!.anyBitOf = ['X'])],
     ];
     for (const [what, mutate] of broken) {
-      const t = JSON.parse(rawText);
+      const t = JSON.parse(rawText) as TablesShape;
       mutate(t);
       assert.throws(() => generator.validateTables(t), Error, `generator accepted ${what}`);
       assert.throws(() => parseSandboxTables(JSON.stringify(t)), Error, `TypeScript reader accepted ${what}`);

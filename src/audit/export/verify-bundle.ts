@@ -5,7 +5,7 @@ import { decodeEntry } from '../../domain/audit-entries.js';
 import { leafHash, rangeRefs, foldRange, verifyConsistency } from '../merkle.js';
 import { openCheckpoint, openNote, type VerifierKey } from '../note.js';
 import { canonicalJson, prettyCanonicalJson } from '../../domain/canonical-json.js';
-import { BUNDLE_FORMAT, manifestSigningText, type Manifest, type ManifestBody } from './bundle.js';
+import { BUNDLE_FORMAT, manifestSigningText, type Manifest } from './bundle.js';
 import { changesLayoutOf, DERIVED_FILES, deriveTables, rowCounts, type IndexedEntry } from './derive.js';
 import { rootFromFrontier } from './merkle-range.js';
 
@@ -71,7 +71,7 @@ export function verifyBundle(opts: VerifyBundleOptions): BundleReport {
   // 1. The manifest is signed by the trusted key and the signature covers exactly this body.
   try {
     const { text } = openNote(String(signature ?? ''), opts.trustedKeys);
-    if (text !== manifestSigningText(body as ManifestBody)) problems.push('manifest.json was changed after it was signed (signed hash differs)');
+    if (text !== manifestSigningText(body)) problems.push('manifest.json was changed after it was signed (signed hash differs)');
   } catch (err) {
     problems.push(`manifest signature: ${(err as Error).message}`);
   }

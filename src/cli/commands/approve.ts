@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { approveChange, changeAuthors } from '../../approval/approve.js';
 import { changeHashFromRepo } from '../../approval/change-hash.js';
 import { allowedSignersFile, loadEvidenceConfig, sshKeyFile, withEvidenceLog, type EvidenceFlags } from '../../app/evidence-config.js';

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadBulwarkConfig } from '../../app/config.js';
@@ -92,6 +92,7 @@ function readText(file: string, what: string): string {
 
 /** Entries carry PR-derived text (paths, reasons): never let it reach the terminal as control codes. */
 export function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point: they are escaped before reaching a terminal
   return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
@@ -138,7 +139,7 @@ function registerEvidence(audit: Command, setExit: (code: number) => void): void
     const res = await withEvidenceLog(o, cfg, (log) =>
       exportBundle({
         log,
-        period: period!,
+        period,
         outDir: o.out,
         signer,
         generatorVersion: packageVersion,

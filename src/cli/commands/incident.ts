@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { loadEvidenceConfig, withEvidenceLog, type EvidenceFlags } from '../../app/evidence-config.js';
 import { formatIncidentText, incidentReport } from '../../audit/incident.js';
 import { ExitCode } from '../../domain/errors.js';

@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
 import { ExitCode, UsageError } from '../../domain/errors.js';
-import { applySandboxConfig } from '../../sandbox/config.js';
 import { describePolicy, renderPolicyText } from '../../sandbox/describe.js';
 import { kernelFacts, renderDoctorText, runDoctor } from '../../sandbox/doctor.js';
 import { spawnSandboxed } from '../../sandbox/launcher.js';

@@ -19,7 +19,7 @@ export function resolveJava(files: Map<string, FileFacts>, g: GraphBuilder): voi
   for (const [, f] of files) {
     const pkg = f.package ?? '';
     let pm = byPackage.get(pkg);
-    if (!pm) byPackage.set(pkg, (pm = new Map()));
+    if (!pm) byPackage.set(pkg, (pm = new Map<string, string>()));
     for (const c of f.classes) {
       const id = q(f, c.name);
       byQualified.set(pkg ? `${pkg}.${c.name}` : c.name, id);

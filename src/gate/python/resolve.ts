@@ -1,5 +1,5 @@
 import type { FileFacts, ImportFacts, ScopeFacts } from '../facts.js';
-import { GraphBuilder } from '../graph-builder.js';
+import type { GraphBuilder } from '../graph-builder.js';
 
 /** Names Python resolves without an import; calls to them appear as `<builtin>.name` (PyCG's convention). */
 const BUILTINS = new Set(
@@ -168,7 +168,7 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
       if (cls) {
         const name = parts[1]!;
         const found = [...lookupMethod(cls, name), ...overrides(cls, name)];
-        if (parts.length === 2) return found.map((id) => ({ kind: 'def', id }) as Target);
+        if (parts.length === 2) return found.map((id) => ({ kind: 'def', id }));
         return []; // self.attr.m — unknown attribute type
       }
       return [];
@@ -182,7 +182,7 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
     }
     const instanceOf = (targets: Target[]): Target[] =>
       // calling a class yields an instance; calling anything else yields a value of unknown type
-      targets.flatMap((t) => (t.kind === 'def' && classIds.has(t.id) ? [{ kind: 'instance', cls: t.id } as Target] : []));
+      targets.flatMap((t) => (t.kind === 'def' && classIds.has(t.id) ? [{ kind: 'instance', cls: t.id }] : []));
     current = head.endsWith('()') ? instanceOf(resolveName(mod, scope, head.slice(0, -2))) : resolveName(mod, scope, head);
     for (let i = 1; i < parts.length; i++) {
       const called = parts[i]!.endsWith('()');

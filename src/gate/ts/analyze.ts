@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 // required, not imported: importing the 9 MB CommonJS compiler as an ES module makes Node scan it
 // for named exports first (about 0.3 s of every run that needs TypeScript)
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
 import { moduleNameFor } from '../facts.js';
 import { collectGarbage } from './collect-garbage.js';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 // required, not imported: see analyze.ts (Node would scan the CommonJS compiler for named exports)
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
 
 /** A tsconfig.json or jsconfig.json of the revision (path relative to the repository). */
@@ -41,7 +42,9 @@ export function moduleScopes(configs: readonly TsConfigSource[], root: string, b
     const text = byPath.get(rel);
     let out: { settings: Settings; extends: string[] } | null = null;
     if (text !== undefined) {
-      const { config, error } = ts.parseConfigFileTextToJson(rel, text);
+      const parsed = ts.parseConfigFileTextToJson(rel, text);
+      const config: unknown = parsed.config;
+      const error = parsed.error;
       if (!error && config && typeof config === 'object') {
         const dir = path.posix.dirname(rel);
         const co = (config as { compilerOptions?: Record<string, unknown> }).compilerOptions ?? {};
@@ -114,4 +117,4 @@ export function moduleScopes(configs: readonly TsConfigSource[], root: string, b
   return (file) => (configs.length === 0 ? none : forDir(path.posix.dirname(file.slice(root.length)) || '.'));
 }
 
-const definedOf = (s: Settings): Settings => Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as Settings;
+const definedOf = (s: Settings): Settings => Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined));

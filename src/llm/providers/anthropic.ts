@@ -2,7 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import { capturingFetch } from '../http-capture.js';
 import { DEFAULT_MODELS } from '../lazy-provider.js';
-import { LlmError, type ChatMessage, type CompletionParams, type CompletionRequest, type CompletionResult, type Exchange, type Provider } from '../types.js';
+import { LlmError, type CompletionParams, type CompletionRequest, type CompletionResult, type Exchange, type Provider } from '../types.js';
 
 type ContentBlock =
   | { type: 'text'; text: string }
@@ -18,7 +18,7 @@ export function toAnthropicBody(req: CompletionRequest, params: CompletionParams
     if (last && last.role === role) last.content.push(block);
     else messages.push({ role, content: [block] });
   };
-  for (const m of req.messages as ChatMessage[]) {
+  for (const m of req.messages) {
     if (m.role === 'user') push('user', { type: 'text', text: m.content });
     else if (m.role === 'tool') push('user', { type: 'tool_result', tool_use_id: m.toolCallId, content: m.content, ...(m.isError ? { is_error: true } : {}) });
     else {

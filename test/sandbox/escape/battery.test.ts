@@ -1,5 +1,5 @@
 /**
- * The escape battery (issue 2, item 7). Every attack runs through the REAL launcher
+ * The escape battery. Every attack runs through the REAL launcher
  * (build/Release/bulwark-sandbox via spawnSandboxed) from a Node worker, from /bin/sh, or from
  * Python doing raw system calls, and must be denied (with its errno where that is stable) and
  * leave no trace: the outside tree is unchanged, no listener saw a byte, no process survived.
