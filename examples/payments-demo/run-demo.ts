@@ -9,7 +9,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { initRepository } from '../../src/cli/commands/init.js';
+import { initRepository } from '../../src/app/init.js';
 import { resolveProviders } from '../../src/llm/select.js';
 import { packageRoot } from '../../src/sandbox/package-paths.js';
 
@@ -59,7 +59,7 @@ async function main(): Promise<number> {
     say(`Demo repository: ${repo}`);
     cpSync(path.join(demoSrc, 'repo'), repo, { recursive: true });
     git('init', '-q', '-b', 'main');
-    const written = initRepository(repo);
+    const written = initRepository(repo).files;
     appendFileSync(path.join(repo, 'bulwark.toml'), GATE_CONFIG);
     console.log(`bulwark init wrote: ${written.join(', ')} (+ a [gate] zone for payments/**)`);
     git('add', '-A');

@@ -7,6 +7,7 @@ import { gateDecisionEntry } from '../domain/run-entries.js';
 import { evaluateGate } from '../gate/index.js';
 import type { GateResult } from '../gate/types.js';
 import { defaultBase } from '../review/acquire.js';
+import { workTreeTop } from '../review/git.js';
 import { loadBulwarkConfig, parseBulwarkConfig, type BulwarkConfig } from './config.js';
 import { withRun } from './lifecycle.js';
 
@@ -51,7 +52,7 @@ async function recordDecision(result: GateResult, flags: GateFlags, config: Bulw
 
 /** `bulwark gate`: the decision for base..head, with configuration from the base revision, recorded when a log is configured. */
 export async function runGate(flags: GateFlags): Promise<GateResult> {
-  const repo = path.resolve(flags.repo);
+  const repo = workTreeTop(flags.repo);
   const base = flags.base ?? (await defaultBase(repo));
   const baseCommit = gitOut(repo, ['rev-parse', '--verify', '--quiet', `${base}^{commit}`]);
   if (!baseCommit.ok) {

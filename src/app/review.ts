@@ -15,7 +15,7 @@ import { buildChangeContext, MAX_CONTEXT_DIFF_CHARS, renderFileDiff } from '../p
 import { createProgressReporter, resolveProviders, runPipeline, NO_PROVIDER_HELP, type PipelineResult } from '../pipeline/index.js';
 import { providersDigest } from '../llm/select.js';
 import { acquireChange, type AcquireOptions } from '../review/acquire.js';
-import { loadBaseConfig } from './base-config.js';
+import { loadBaseConfig, type BaseConfig } from './base-config.js';
 import type { Change, ChangedFile } from '../domain/change.js';
 import { reviewConfigSchema, type ReviewConfig } from '../review/config.js';
 import { changeForChunk, markChunksNotReviewed, notFullyReviewed, planCoverage, type CoveragePlan } from '../review/coverage.js';
@@ -27,7 +27,7 @@ import { BULWARK_STAGE, decide } from '../domain/verdict.js';
 import { addCounts, redactionEntries, type RedactionCounts } from '../domain/redact.js';
 import { buildReport, type ReportGate, type ReviewReport } from '../review/report.js';
 import { detectInjection, untrustedTextsOf } from '../domain/untrusted.js';
-import { resolveCommit } from '../review/git.js';
+import { resolveCommit, workTreeTop } from '../review/git.js';
 import { headCommitAuthor, runChangeFacts } from '../review/run-facts.js';
 
 /**
@@ -73,7 +73,10 @@ function effectiveReviewConfig(base: ReviewConfig, opts: ReviewRunOptions): Revi
 }
 
 /** Findings for edits to the files that configure the review: reviewed with base versions instead. */
-export function protectedEditFindings(change: Change, review: ReviewConfig, configPaths: string[]): Finding[] {
+export function protectedEditFindings(change: Change, review: ReviewConfig, configPaths: string[], source: BaseConfig['source'] = 'base'): Finding[] {
+  // a change that introduces the configuration is flagged for approval as a whole instead
+  if (source === 'head') return [];
+  const used = source === 'file' ? 'the configuration given with --config, not this change\'s version' : "the base revision's version";
   const match = picomatch(review.protected_paths, { dot: true });
   const known = new Set(configPaths);
   const out: Finding[] = [];
@@ -85,7 +88,7 @@ export function protectedEditFindings(change: Change, review: ReviewConfig, conf
       line: 0,
       severity: 'high',
       category: 'bulwark-config',
-      message: `This change edits ${hit}, which configures the Bulwark review (configuration, topology or prompts). This review used the base revision's version; the edit needs a human reviewer and takes effect only after merge.`,
+      message: `This change edits ${hit}, which configures the Bulwark review (configuration, topology or prompts). This review used ${used}; the edit needs a human reviewer and takes effect only after merge.`,
       confidence: 1,
       stage: BULWARK_STAGE,
       ruleId: 'bulwark/config-edited',
@@ -93,6 +96,9 @@ export function protectedEditFindings(change: Change, review: ReviewConfig, conf
   }
   return out;
 }
+
+const CONFIG_INTRODUCED =
+  'this change introduces the Bulwark configuration (the base revision has none): it was reviewed with its own configuration, which a human must approve before it is trusted';
 
 function regulatedFilesOf(gate: GateResult): string[] {
   const files = new Set<string>();
@@ -145,12 +151,20 @@ export function gateForPipeline(g: GateResult): Record<string, unknown> & { read
 
 export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult> {
   const started = performance.now();
-  const repoDir = path.resolve(opts.repoDir);
+  // run from anywhere in the work tree: the checkout's top level is what stages read and where the configuration lives
+  const repoDir = workTreeTop(opts.repoDir);
   const change = await acquireChange({ ...opts, repoDir });
 
   const isGit = (await resolveCommit(repoDir, 'HEAD')) !== null;
   const configRev = change.baseSha ?? (isGit && !opts.configFile ? 'HEAD' : null);
-  const base = await loadBaseConfig({ repoDir, rev: opts.configFile ? null : configRev, ...(opts.configFile ? { configFile: opts.configFile } : {}), version: packageVersion });
+  const base = await loadBaseConfig({
+    repoDir,
+    rev: opts.configFile ? null : configRev,
+    // a base without bulwark.toml: the change introduces Bulwark, reviewed with its own configuration
+    ...(change.baseSha && change.headSha && isGit ? { headRev: change.headSha } : {}),
+    ...(opts.configFile ? { configFile: opts.configFile } : {}),
+    version: packageVersion,
+  });
   try {
     const review = effectiveReviewConfig(base.review, opts);
     if (!base.topology) throw new UsageError(`no topology configured: set topology = "<file>" in bulwark.toml (${base.origin})`);
@@ -263,6 +277,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     ...(changeHash && change.source.kind !== 'patch' ? { change_hash: changeHash } : {}),
     config_hash: `sha256:${c.configHash}`,
     bulwark_version: packageVersion,
+    config_source: c.base.source,
     ...runChangeFacts(change, opts.env, c.isGit && change.headSha ? await headCommitAuthor(c.repoDir, change.headSha) : undefined),
   });
 
@@ -271,6 +286,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
   let gateUnavailable: string | null = null;
   if (canGate) {
     gate = await evaluateGate({ repoDir: c.repoDir, base: change.baseSha!, head: change.headSha!, config: c.gateConfig ?? {} });
+    if (c.base.introduced) gate = { ...gate, flagged: true, reasons: [...gate.reasons, { kind: 'config-introduced', message: CONFIG_INTRODUCED }] };
     await audit.append(gateDecisionEntry(runId, gate, changeHash));
   } else {
     gateUnavailable = 'the compliance gate could not run: the change has no base and head revisions in a local repository (pass --base/--head with --diff); treated as requiring approval';
@@ -290,7 +306,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     },
   });
 
-  const own = [...detectInjection(untrustedTextsOf(change)), ...protectedEditFindings(change, review, c.base.configPaths)];
+  const own = [...detectInjection(untrustedTextsOf(change)), ...protectedEditFindings(change, review, c.base.configPaths, c.base.source)];
 
   const progress = opts.progress === null ? undefined : createProgressReporter(c.topology.stages.map((s) => s.name), opts.progress ?? process.stderr);
   // A stage policy that would grant any of these (e.g. a database kept inside the checkout) is

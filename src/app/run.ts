@@ -12,6 +12,7 @@ import { createProgressReporter } from '../pipeline/progress.js';
 import { runPipeline, type PipelineResult } from '../pipeline/run.js';
 import { loadTopology } from '../pipeline/topology.js';
 import { acquireChange } from '../review/acquire.js';
+import { workTreeTop } from '../review/git.js';
 import { loadBulwarkConfig } from './config.js';
 import { withRun } from './lifecycle.js';
 
@@ -122,7 +123,7 @@ export interface RunOutcome {
 export async function runTopology(flags: RunFlags): Promise<RunOutcome> {
   const started = performance.now();
   const topology = loadTopology(flags.topology);
-  const repoDir = flags.repo !== undefined ? path.resolve(flags.repo) : flags.input === undefined ? path.resolve('.') : null;
+  const repoDir = flags.repo !== undefined ? workTreeTop(flags.repo) : flags.input === undefined ? workTreeTop('.') : null;
   const cfg = loadBulwarkConfig(flags.config ?? repoDir ?? process.cwd());
   const { change, changeHash } = await readRunInput(flags.input, repoDir);
   const providers = await resolveProviders({ config: cfg.provider, configDir: cfg.dir, env: process.env });

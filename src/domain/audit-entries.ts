@@ -80,6 +80,8 @@ export const runStartedSchema = kind('run_started', {
   config_hash: sha256Ref.optional(),
   topology_hash: sha256Ref.optional(),
   bulwark_version: name.optional(),
+  /** Where the review's configuration was read from: the base revision, the head (a change that introduces Bulwark), or a --config file. */
+  config_source: z.enum(['base', 'head', 'file']).optional(),
   /** CI run that executed Bulwark: a run/pipeline URL, or `github:<repo>/actions/runs/<id>`, `gitlab:<project>/pipelines/<id>`. */
   ci_run: text.optional(),
   pr: runPullRequestSchema.optional(),

@@ -88,7 +88,7 @@ export interface ZoneMatch {
   requiresReview: boolean;
 }
 
-export type GateReasonKind = 'call-path' | 'zone' | 'sql' | 'host' | 'unparsable' | 'root-changed';
+export type GateReasonKind = 'call-path' | 'zone' | 'sql' | 'host' | 'unparsable' | 'root-changed' | 'config-introduced';
 
 export interface GateReason {
   kind: GateReasonKind;

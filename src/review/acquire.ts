@@ -140,6 +140,10 @@ function parsePatch(bytes: Uint8Array, label: string): Change['files'] {
 }
 
 /** Default base when none is given: the remote's default branch, else main/master. */
+async function isWorkTree(dir: string): Promise<boolean> {
+  return (await gitText(dir, ['rev-parse', '--is-inside-work-tree']).catch(() => '')) === 'true';
+}
+
 export async function defaultBase(repoDir: string): Promise<string> {
   for (const ref of ['origin/HEAD', 'origin/main', 'origin/master', 'main', 'master']) {
     if (await resolveCommit(repoDir, ref)) return ref;
@@ -165,6 +169,7 @@ export async function acquireChange(opts: AcquireOptions): Promise<Change> {
     }
     const label = opts.diff === '-' ? 'patch from stdin' : opts.diff;
     const files = parsePatch(bytes, label);
+    if (files.length === 0) throw new UsageError(`--diff ${label}: not a unified diff with changes (empty, or no "diff --git"/"---"/"+++" file headers)`);
     return {
       source: { kind: 'patch', description: `patch ${label}` },
       repoDir: opts.repoDir,
@@ -176,6 +181,8 @@ export async function acquireChange(opts: AcquireOptions): Promise<Change> {
     };
   }
 
+  if ((await resolveCommit(opts.repoDir, 'HEAD')) === null && !(await isWorkTree(opts.repoDir)))
+    throw new UsageError(`${opts.repoDir} is not a git repository: run inside a checkout, pass --repo DIR, or review a patch with --diff FILE`);
   const baseRef = opts.base ?? ci?.baseSha ?? (await defaultBase(opts.repoDir));
   const headRef = opts.head ?? ci?.headSha ?? 'HEAD';
   const baseSha = await resolveCommit(opts.repoDir, baseRef);

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
@@ -59,4 +60,14 @@ export async function showFile(repoDir: string, rev: string, path: string): Prom
   } catch {
     return null;
   }
+}
+
+/**
+ * The top level of the git work tree holding `dir`, else `dir` itself: configuration lives at the
+ * top level, where `bulwark review` looks for it, wherever in the tree a command is run.
+ */
+export function workTreeTop(dir: string): string {
+  const abs = path.resolve(dir);
+  const r = spawnSync('git', ['-C', abs, 'rev-parse', '--show-toplevel'], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.trim() !== '' ? r.stdout.trim() : abs;
 }
