@@ -186,7 +186,12 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
         throw new UsageError((err as Error).message);
       }
       target = { ...owner, pullNumber: change.pr?.provider === 'github' ? change.pr.number : null, headSha: change.headSha };
-      octokit = createOctokit(token, opts.env.GITHUB_API_URL || review.github.api_url);
+      octokit = createOctokit(token, opts.env.GITHUB_API_URL || review.github.api_url, {
+        rateLimitRetries: review.github.rate_limit_retries,
+        maxWaitSeconds: review.github.max_rate_limit_wait_seconds,
+        serverErrorRetries: review.github.server_error_retries,
+        writeIntervalMs: review.github.write_interval_ms,
+      });
     }
 
     const providers = await resolveProviders({ config: base.config.provider, configDir: repoDir, env: opts.env });
@@ -397,6 +402,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
   const inputRedactions: RedactionCounts = addCounts({}, buildChangeContext(plan.reviewed, null).redactions);
   const report = buildReport({
     runId,
+    topology: c.topology.name,
     change,
     decision,
     gate: reportGate(gate, gateUnavailable),

@@ -1,10 +1,12 @@
-import { Octokit } from '@octokit/rest';
 import type { AuditLog } from '../audit/index.js';
 import { UsageError } from '../domain/errors.js';
-import { CHECK_NAME } from '../review/github.js';
+import { CHECK_NAME, createOctokit, isPermissionError } from '../review/github.js';
 import { isAuthor, type ApprovalEntry } from './approve.js';
 import { githubPrincipal } from './config.js';
 import { entriesOfKind, runFacts } from './log-facts.js';
+
+/** GitHub.com's REST API; GitHub Enterprise is https://HOST/api/v3 (`GITHUB_API_URL`). */
+const DEFAULT_API_URL = 'https://api.github.com';
 
 /**
  * Imports GitHub pull-request reviews as approvals with method `github`. Only reviews in state
@@ -48,7 +50,7 @@ export async function importGithubApprovals(opts: ImportGithubOptions): Promise<
   const head = facts.started?.entry.head;
   if (!head || !/^[0-9a-f]{40}$/.test(head)) throw new UsageError(`run ${opts.runId} recorded no head commit id`);
 
-  const octokit = new Octokit({ ...(opts.token ? { auth: opts.token } : {}), ...(opts.apiUrl ? { baseUrl: opts.apiUrl } : {}), request: { retries: 0 } });
+  const octokit = createOctokit(opts.token, opts.apiUrl ?? DEFAULT_API_URL);
   let pr;
   try {
     pr = (await octokit.rest.pulls.get({ owner, repo, pull_number: opts.pull })).data;
@@ -150,10 +152,6 @@ export interface ApprovalCheckOptions {
   apiUrl?: string;
 }
 
-function httpStatusOf(err: unknown): number | undefined {
-  const s = (err as { status?: unknown }).status;
-  return typeof s === 'number' ? s : undefined;
-}
 
 /**
  * Turns the `bulwark` check on the reviewed head commit green once the run is approved (or keeps it
@@ -164,7 +162,7 @@ export async function publishApprovalCheck(opts: ApprovalCheckOptions): Promise<
   const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(opts.repository);
   if (!m) throw new UsageError(`--github-repo "${opts.repository}" is not owner/name`);
   const [, owner, repo] = m as unknown as [string, string, string];
-  const octokit = new Octokit({ auth: opts.token, ...(opts.apiUrl ? { baseUrl: opts.apiUrl.replace(/\/+$/, '') } : {}), request: { retries: 0 } });
+  const octokit = createOctokit(opts.token, opts.apiUrl ?? DEFAULT_API_URL);
   const title = opts.approved ? 'Approved: required approvals recorded' : 'Approval required';
   try {
     const { data } = await octokit.rest.checks.create({
@@ -178,8 +176,9 @@ export async function publishApprovalCheck(opts: ApprovalCheckOptions): Promise<
     });
     return { kind: 'check-run', id: data.id };
   } catch (err) {
-    // a GITHUB_TOKEN without checks: write (or not a GitHub App) falls back to a commit status
-    if (httpStatusOf(err) !== 403 && httpStatusOf(err) !== 404) throw err;
+    // a GITHUB_TOKEN without checks: write (or not a GitHub App) falls back to a commit status;
+    // a rate limit was already waited out within its budget and is an error, not a permission
+    if (!isPermissionError(err)) throw err;
   }
   const { data } = await octokit.rest.repos.createCommitStatus({
     owner,

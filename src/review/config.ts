@@ -14,6 +14,19 @@ export const githubConfigSchema = z
     max_inline_comments: z.number().int().min(0).max(100).default(20),
     /** Create a check run; when the token may not (403/404), fall back to a commit status. */
     check_run: z.boolean().default(true),
+    /**
+     * Login an app installation token writes comments as (it may not read GET /user): the sticky
+     * summary comment is found among this login's comments. GITHUB_TOKEN writes as github-actions[bot].
+     */
+    bot_login: z.string().min(1).default('github-actions[bot]'),
+    /** Retries of one request after a rate limit (secondary: after `retry-after`; primary: until the reset). */
+    rate_limit_retries: z.number().int().min(0).max(10).default(3),
+    /** Total seconds one run may wait for rate limits; a longer wait fails the publishing instead. */
+    max_rate_limit_wait_seconds: z.number().int().min(0).max(3600).default(60),
+    /** Retries of one request after a 5xx or a network error (backoff 1 s, 4 s, 9 s …); timeouts are not retried. */
+    server_error_retries: z.number().int().min(0).max(5).default(2),
+    /** Spacing of write requests (GitHub asks for at least a second between content-creating requests). */
+    write_interval_ms: z.number().int().min(0).max(10_000).default(1000),
   })
   .strict();
 export type GithubConfig = z.infer<typeof githubConfigSchema>;

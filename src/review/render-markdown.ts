@@ -1,6 +1,7 @@
 import { notFullyReviewed } from './coverage.js';
 import { coverageSummary } from './coverage.js';
 import { OUTCOME_LABEL, type ReviewReport } from './report.js';
+import { beyondEnd } from './lines.js';
 
 /** Hidden marker that identifies Bulwark's sticky summary comment (edited in place). */
 export const SUMMARY_MARKER = '<!-- bulwark:summary -->';
@@ -55,7 +56,10 @@ export function renderMarkdown(r: ReviewReport, opts: { marker?: string } = {}):
     lines.push('|---|---|---|---|---|---|');
     for (const f of shown) {
       const loc = f.line > 0 ? `${f.file}:${f.line}` : f.file;
-      lines.push(`| ${SEV_ICON[f.severity]} | ${f.severity}${f.blocking ? ' (blocking)' : ''} | ${code(loc)} | ${mdEscape(f.category)} | ${mdEscape(f.message)} | ${f.confidence.toFixed(2)} |`);
+      // a line past the end of the file is still shown, with why no inline comment points at it
+      const eof = beyondEnd(f, r.change.lineCounts);
+      const msg = eof ? `${mdEscape(f.message)} _(${mdEscape(eof)})_` : mdEscape(f.message);
+      lines.push(`| ${SEV_ICON[f.severity]} | ${f.severity}${f.blocking ? ' (blocking)' : ''} | ${code(loc)} | ${mdEscape(f.category)} | ${msg} | ${f.confidence.toFixed(2)} |`);
     }
     if (r.findings.length > shown.length) lines.push(`\n_${r.findings.length - shown.length} more finding(s) not shown (max_findings = ${r.maxFindings})._`);
   }

@@ -1,6 +1,8 @@
 import { gzipSync } from 'node:zlib';
-import type { Severity } from '../protocol/findings.js';
+import type { Log, PhysicalLocation, ReportingDescriptor, Result, Run } from 'sarif';
+import { SEVERITIES, type Severity } from '../protocol/findings.js';
 import type { DecidedFinding } from '../domain/verdict.js';
+import { clampLines } from './lines.js';
 import { hasFileLocation, type ReviewReport } from './report.js';
 
 /**
@@ -11,10 +13,30 @@ import { hasFileLocation, type ReviewReport } from './report.js';
 export const SARIF_MAX_RESULTS = 25_000;
 export const SARIF_MAX_GZIP_BYTES = 10 * 1024 * 1024;
 export const FINGERPRINT_KEY = 'bulwarkFingerprint/v1';
+export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
 /** GitHub reads `security-severity` (0-10) on rules to show critical/high/medium/low. */
 const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '0.0' };
+const RANK = (s: Severity): number => SEVERITIES.length - SEVERITIES.indexOf(s);
+
+/** Help shown by code scanning for a rule, by finding category; other categories get a generic text. */
+const CATEGORY_HELP: Record<string, string> = {
+  security: 'A change that may weaken security: injection, broken authentication or authorisation, secrets or personal data exposed, unsafe deserialisation, missing validation of untrusted input. Fix the code or explain in the pull request why it is safe.',
+  correctness: 'A change that may behave wrongly: logic errors, unhandled cases, wrong results, broken invariants. Check the behaviour with a test.',
+  compliance: 'A change that may break a regulatory or internal control (audit trail, data retention, segregation of duties, logging of regulated data). A human approval may be required.',
+  privacy: 'Personal or card data handled in a way that may expose it (logs, errors, third parties). Mask or drop the data.',
+  performance: 'A change that may be slow or costly at scale (unbounded loops or queries, N+1 access, large allocations).',
+  reliability: 'A change that may fail under load or partial failure (missing timeouts, retries without bounds, unhandled errors).',
+  'prompt-injection': 'Text in the pull request addressed to an automated reviewer (hidden instructions, "approve this PR"). Bulwark ignores such text and reports it; a person should look at why it is there.',
+  'bulwark-config': "The pull request edits Bulwark's own configuration (bulwark.toml, topology, prompts). The review used the base revision's configuration; the edit needs a human review.",
+  style: 'A style remark (opt-in category).',
+  nit: 'A minor remark (opt-in category).',
+};
+
+function helpText(category: string): string {
+  return CATEGORY_HELP[category] ?? `A finding of category "${category}" raised by a Bulwark review stage. Read the result's message for the detail.`;
+}
 
 function ruleIdOf(f: DecidedFinding): string {
   return f.ruleId ?? `bulwark/${f.category}`;
@@ -28,45 +50,63 @@ export function toUri(path: string): string {
     .join('/');
 }
 
-export function buildSarif(r: ReviewReport, limit = SARIF_MAX_RESULTS): Record<string, unknown> {
+/**
+ * The stable part of `automationDetails.id` (GitHub's "category": everything before the last
+ * slash): one per topology, never per pull request, so code scanning compares each upload with the
+ * previous one of the same analysis and closes fixed alerts.
+ */
+export function sarifCategory(r: ReviewReport): string {
+  const name = (r.topology ?? 'review').replace(/[^A-Za-z0-9._-]+/g, '-') || 'review';
+  return `bulwark/${name}`;
+}
+
+export function buildSarif(r: ReviewReport, limit = SARIF_MAX_RESULTS): Log {
   const findings = r.findings.slice(0, limit);
-  const rules = new Map<string, { f: DecidedFinding; index: number }>();
+  const counts = r.change.lineCounts ?? {};
+  // one rule per id; its severity is the highest of its results
+  const rules = new Map<string, { category: string; severity: Severity; index: number }>();
   for (const f of findings) {
     const id = ruleIdOf(f);
     const prev = rules.get(id);
-    if (!prev) rules.set(id, { f, index: rules.size });
-    else if (LEVEL[f.severity] === 'error' && LEVEL[prev.f.severity] !== 'error') rules.set(id, { f, index: prev.index });
+    if (!prev) rules.set(id, { category: f.category, severity: f.severity, index: rules.size });
+    else if (RANK(f.severity) > RANK(prev.severity)) prev.severity = f.severity;
   }
-  const results = findings.map((f) => {
-    const res: Record<string, unknown> = {
+  const results: Result[] = findings.map((f) => {
+    const rule = rules.get(ruleIdOf(f))!;
+    const res: Result = {
       ruleId: ruleIdOf(f),
-      ruleIndex: rules.get(ruleIdOf(f))!.index,
+      ruleIndex: rule.index,
       level: LEVEL[f.severity],
       message: { text: f.message.length > 10_000 ? f.message.slice(0, 10_000) + '…' : f.message },
       partialFingerprints: { [FINGERPRINT_KEY]: f.fingerprint },
       properties: { severity: f.severity, category: f.category, confidence: f.confidence, stage: f.stage, blocking: f.blocking },
     };
     if (hasFileLocation(f)) {
-      const physicalLocation: Record<string, unknown> = { artifactLocation: { uri: toUri(f.file), uriBaseId: '%SRCROOT%' } };
+      const physicalLocation: PhysicalLocation = { artifactLocation: { uri: toUri(f.file), uriBaseId: '%SRCROOT%' } };
       if (f.line > 0) {
-        const region: Record<string, number> = { startLine: f.line };
-        if (f.endLine !== undefined && f.endLine >= f.line) region.endLine = f.endLine;
-        physicalLocation.region = region;
+        const { start, end, note } = clampLines(f, counts[f.file]);
+        physicalLocation.region = end > start ? { startLine: start, endLine: end } : { startLine: start };
+        if (note) {
+          res.message = { text: `${res.message.text} (${note})` };
+          res.properties!.reportedLine = f.line;
+        }
       }
       res.locations = [{ physicalLocation }];
     }
     return res;
   });
-  const sarifRules = [...rules.entries()]
+  const sarifRules: ReportingDescriptor[] = [...rules.entries()]
     .sort((a, b) => a[1].index - b[1].index)
-    .map(([id, { f }]) => ({
+    .map(([id, { category, severity }]) => ({
       id,
       name: id.replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ? ch.toUpperCase() : '')),
-      shortDescription: { text: `Bulwark ${f.category} finding` },
-      defaultConfiguration: { level: LEVEL[f.severity] },
-      properties: { tags: [f.category], 'security-severity': SECURITY_SEVERITY[f.severity] },
+      shortDescription: { text: `Bulwark ${category} finding` },
+      fullDescription: { text: helpText(category) },
+      help: { text: helpText(category), markdown: `**Bulwark — ${category}**\n\n${helpText(category)}` },
+      defaultConfiguration: { level: LEVEL[severity] },
+      properties: { tags: [category], 'security-severity': SECURITY_SEVERITY[severity] },
     }));
-  const run: Record<string, unknown> = {
+  const run: Run = {
     tool: {
       driver: {
         name: 'bulwark',
@@ -75,7 +115,8 @@ export function buildSarif(r: ReviewReport, limit = SARIF_MAX_RESULTS): Record<s
         rules: sarifRules,
       },
     },
-    automationDetails: { id: `bulwark/${r.change.pr ? `pr-${r.change.pr.number}` : 'review'}/` },
+    // category (stable) / run (this review)
+    automationDetails: { id: `${sarifCategory(r)}/${r.runId}` },
     invocations: [
       {
         executionSuccessful: r.decision.outcome !== 'error',
@@ -101,7 +142,7 @@ export function buildSarif(r: ReviewReport, limit = SARIF_MAX_RESULTS): Record<s
   };
   if (r.change.headSha && r.change.pr?.url) run.versionControlProvenance = [{ repositoryUri: r.change.pr.url.replace(/\/(?:pull|-\/merge_requests)\/\d+$/, ''), revisionId: r.change.headSha }];
   return {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    $schema: SARIF_SCHEMA_URI,
     version: '2.1.0',
     runs: [run],
   };

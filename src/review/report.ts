@@ -4,6 +4,7 @@ import type { CoverageRecord } from './coverage.js';
 import type { Decision, DecidedFinding, Outcome } from '../domain/verdict.js';
 import { addCounts, redactSecrets, type RedactionCounts } from '../domain/redact.js';
 import { stripHidden } from '../domain/untrusted.js';
+import { lineCountsRecord } from './lines.js';
 
 /**
  * The review result every renderer consumes (and the JSON format, documented in README). Built
@@ -22,6 +23,8 @@ export interface ReviewReport {
   schema: typeof REPORT_SCHEMA;
   tool: { name: 'bulwark'; version: string };
   runId: string;
+  /** Name of the topology that reviewed (the SARIF category). */
+  topology?: string;
   change: {
     source: string;
     description: string;
@@ -29,6 +32,8 @@ export interface ReviewReport {
     headSha: string | null;
     mergeBase: string | null;
     files: number;
+    /** New-side line counts of files the diff shows whole (added files): used to clamp finding lines. */
+    lineCounts?: Record<string, number>;
     pr: { provider: string; number: number; url: string; title: string; repository: string; fromFork: boolean } | null;
   };
   decision: { exitCode: number; outcome: Outcome; reasons: string[] };
@@ -47,6 +52,7 @@ export interface ReviewReport {
 
 export interface BuildReportInput {
   runId: string;
+  topology?: string;
   change: Change;
   decision: Decision;
   gate: ReportGate | null;
@@ -76,6 +82,7 @@ export function buildReport(input: BuildReportInput): ReviewReport {
     schema: REPORT_SCHEMA,
     tool: { name: 'bulwark', version: packageVersion },
     runId: input.runId,
+    ...(input.topology !== undefined ? { topology: input.topology } : {}),
     change: {
       source: input.change.source.kind,
       description: clean(input.change.source.description),
@@ -83,6 +90,7 @@ export function buildReport(input: BuildReportInput): ReviewReport {
       headSha: input.change.headSha,
       mergeBase: input.change.mergeBase,
       files: input.change.files.length,
+      lineCounts: lineCountsRecord(input.change),
       pr: pr
         ? { provider: pr.provider, number: pr.number, url: pr.htmlUrl, title: clean(stripHidden(pr.title)), repository: pr.repository, fromFork: pr.fromFork }
         : null,

@@ -77,7 +77,7 @@ describe('bulwark review (CLI, end to end)', () => {
     repo = makeGitRepo('bulwark-review-repo-');
     chmodSync(repo.dir, 0o755); // the sandboxed worker runs as another uid and reads the checkout
     repo.writeAll({
-      'bulwark.toml': 'topology = "review/topology.toml"\n\n[review]\nfail_on = "high"\nmax_findings = 5\n',
+      'bulwark.toml': 'topology = "review/topology.toml"\n\n[review]\nfail_on = "high"\nmax_findings = 5\n\n[review.github]\nwrite_interval_ms = 0\nserver_error_retries = 0\n',
       'review/topology.toml': TOPOLOGY,
       'review/prompts/security.md': BASE_PROMPT + '\n',
       'src/payments/charge.js': CHARGE_BASE,
@@ -186,7 +186,14 @@ describe('bulwark review (CLI, end to end)', () => {
     assert.equal(first.code, 1, first.stderr);
     assert.match(first.stdout, /Bulwark review: blocking findings/);
     const writes = gh.writes().map((w) => `${w.method} ${w.path}`);
-    assert.deepEqual(writes, ['POST /repos/acme/pay/issues/7/comments', 'POST /repos/acme/pay/pulls/7/reviews', 'POST /repos/acme/pay/check-runs']);
+    const checkId = gh.checkRuns[0]!.id;
+    assert.deepEqual(writes, [
+      'POST /repos/acme/pay/check-runs',
+      'POST /repos/acme/pay/pulls/7/reviews',
+      'POST /repos/acme/pay/issues/7/comments',
+      `PATCH /repos/acme/pay/check-runs/${checkId}`,
+      `PATCH /repos/acme/pay/check-runs/${checkId}`,
+    ]);
     assert.equal(gh.checkRuns[0]!.conclusion, 'failure');
     assert.equal(gh.checkRuns[0]!.head_sha, headSha);
     const inline = (gh.writes()[1]!.body as { comments: { path: string; line: number }[] }).comments;
@@ -197,7 +204,7 @@ describe('bulwark review (CLI, end to end)', () => {
     assert.equal(second.code, 1, 'the skipped run repeats the recorded verdict');
     assert.match(second.stderr, /already reviewed with this configuration/);
     assert.equal(llm.requests.length, modelCalls, 'no model calls for an already-reviewed head');
-    assert.equal(gh.writes().length, 3);
+    assert.equal(gh.writes().length, 5);
 
     // a green `bulwark` check anyone with checks:write could post is no record: with an audit
     // log that never saw this head reviewed, the review runs again
@@ -215,9 +222,12 @@ describe('bulwark review (CLI, end to end)', () => {
     const forced = await runCli([...args, '--force'], ghEnv);
     assert.equal(forced.code, 1, forced.stderr);
     const after = gh.writes().map((w) => `${w.method} ${w.path}`).slice(published);
-    assert.equal(after[0], `PATCH /repos/acme/pay/issues/comments/${gh.issueComments.get(7)![0]!.id}`, 'sticky comment edited in place');
+    assert.equal(after[0], 'POST /repos/acme/pay/check-runs', 'the check run comes first');
+    assert.ok(after.includes(`PATCH /repos/acme/pay/issues/comments/${gh.issueComments.get(7)![0]!.id}`), 'sticky comment edited in place');
+    assert.equal(gh.issueComments.get(7)!.length, 1);
     assert.ok(!after.includes('POST /repos/acme/pay/pulls/7/reviews'), 'inline findings are not repeated');
-    assert.equal(after[after.length - 1], 'POST /repos/acme/pay/check-runs');
+    assert.equal(after[after.length - 1], `PATCH /repos/acme/pay/check-runs/${gh.checkRuns.at(-1)!.id}`, 'completed last');
+    assert.equal(gh.checkRuns.at(-1)!.status, 'completed');
   });
 
   it('fails closed (exit 5) when publishing to GitHub fails, after writing the output', async () => {
