@@ -1,5 +1,5 @@
 import type { EntryInput } from '../domain/audit-entries.js';
-import { openAuditLogImpl, type AppendResult, type CheckpointResult, type OpenAuditLogOptions } from './log.js';
+import { openAuditLogImpl, type AppendOptions, type AppendResult, type CheckpointResult, type OpenAuditLogOptions } from './log.js';
 import type { LogStore } from './store.js';
 
 /**
@@ -13,7 +13,7 @@ import type { LogStore } from './store.js';
 export type { Entry, EntryInput, EntryKind, EntryOf, QueryColumns } from '../domain/audit-entries.js';
 export { ENTRY_KINDS, ENTRY_VERSION, entrySchema, makeEntry, canonicalBytes, decodeEntry, blobRefs, EntryError } from '../domain/audit-entries.js';
 export type { LogStore, StoredEntry, StoredBlob, StoredCheckpoint, EntryQuery, WriteTransaction, NewEntry, NodeRef, StoredNode } from './store.js';
-export type { AppendResult, CheckpointResult, OpenAuditLogOptions } from './log.js';
+export type { AppendOptions, AppendResult, CheckpointResult, OpenAuditLogOptions } from './log.js';
 export { openStore } from './log.js';
 export { blobAddress, encodeBlob, decodeBlob } from './blobs.js';
 export { leafHash, nodeHash, verifyInclusion, verifyConsistency } from './merkle.js';
@@ -28,9 +28,10 @@ export interface AuditLog {
   readonly origin: string;
   /** The underlying store (export/retention use it; nothing else writes entries). */
   readonly store: LogStore;
-  append(entry: EntryInput): Promise<AppendResult>;
+  /** Appends one entry; `opts.now` stamps it when it has no `time` (default: the wall clock). */
+  append(entry: EntryInput, opts?: AppendOptions): Promise<AppendResult>;
   /** Appends several entries in one durable transaction with consecutive indices. */
-  appendMany(entries: EntryInput[]): Promise<AppendResult[]>;
+  appendMany(entries: EntryInput[], opts?: AppendOptions): Promise<AppendResult[]>;
   /** Stores content-addressed, compressed; returns `sha256:<hex>` of the uncompressed bytes. */
   putBlob(data: Uint8Array | string): Promise<string>;
   /** The uncompressed blob, checked against its address; undefined when not stored (or moved out). */

@@ -18,6 +18,15 @@ export interface AppendResult {
   leafHash: string;
 }
 
+export interface AppendOptions {
+  /**
+   * The clock that stamps entries given without a `time` (default: the wall clock). A caller that
+   * decides by an injected clock (retention's `now`) passes it, so what it records carries the time
+   * it acted at. The stamp still never goes back behind the last entry in the log.
+   */
+  now?: () => Date;
+}
+
 export interface CheckpointResult {
   treeSize: number;
   /** Base64 root hash as in the checkpoint body. */
@@ -80,15 +89,15 @@ export class AuditLogImpl {
     this.location = displayLocation(store.location);
   }
 
-  async append(entry: EntryInput): Promise<AppendResult> {
-    const [r] = await this.appendMany([entry]);
+  async append(entry: EntryInput, opts: AppendOptions = {}): Promise<AppendResult> {
+    const [r] = await this.appendMany([entry], opts);
     return r!;
   }
 
   /** Validates everything first, then adds all entries in one durable transaction. */
-  async appendMany(inputs: EntryInput[]): Promise<AppendResult[]> {
+  async appendMany(inputs: EntryInput[], opts: AppendOptions = {}): Promise<AppendResult[]> {
     if (inputs.length === 0) return [];
-    const entries = inputs.map((input) => makeEntry(input));
+    const entries = inputs.map((input) => makeEntry(input, opts.now));
     const prepared: NewEntry[] = entries.map(prepare);
     const first = await this.store.writeTransaction(async (tx) => {
       // Entries stamped by us (no caller time) must not go back in time behind an entry another

@@ -30,6 +30,7 @@ export interface RetentionOptions {
   warmDays?: number;
   purgeDays?: number;
   dryRun?: boolean;
+  /** The clock ages are judged by and the retention_move entries are stamped with (default: the wall clock). */
   now?: () => Date;
 }
 
@@ -143,7 +144,8 @@ export async function applyRetention(opts: RetentionOptions): Promise<RetentionR
   const warmDays = opts.warmDays ?? 730;
   const purgeDays = opts.purgeDays ?? 2555;
   if (!(hotDays < warmDays && warmDays < purgeDays)) throw new UsageError(`retention durations must increase: hot ${hotDays}d < warm ${warmDays}d < purge ${purgeDays}d`);
-  const now = (opts.now ?? (() => new Date()))().getTime();
+  const clock = opts.now ?? (() => new Date());
+  const now = clock().getTime();
   const policy = `hot ${hotDays}d, warm until ${warmDays}d, cold until ${purgeDays}d, then purged`;
   const dryRun = opts.dryRun ?? false;
   const { log, warmDir, coldDir } = opts;
@@ -174,6 +176,8 @@ export async function applyRetention(opts: RetentionOptions): Promise<RetentionR
     const actions: RetentionAction[] = [];
     const appended: number[] = [];
     const record = async (blobs: string[], to: 'warm' | 'cold' | 'purged', archive?: string, archiveHash?: string): Promise<void> => {
+      // Stamped by the clock the ages were judged by: under an injected clock the wall clock would
+      // date the move to another day than the run that decided it (and so to another export period).
       const res = await log.append({
         kind: 'retention_move',
         blobs,
@@ -181,7 +185,7 @@ export async function applyRetention(opts: RetentionOptions): Promise<RetentionR
         policy,
         ...(archive !== undefined ? { archive } : {}),
         ...(archiveHash !== undefined ? { archive_hash: `sha256:${archiveHash}` } : {}),
-      });
+      }, { now: clock });
       appended.push(res.index);
     };
 

@@ -230,6 +230,7 @@ describe('PostgreSQL audit store (real server)', { timeout: 180_000 }, () => {
         await exportBundle({ log, period: isoWeekPeriod('2026-W47'), outDir: out, signer: loadSignerKey(keyFile), generatorVersion: 'test' });
         const b = verifyBundle({ dir: out, trustedKeys: [loadVerifierKey(keyFile + '.pub')] });
         assert.deepEqual(b.problems, []);
+        // Week 47 holds the run_started entry (1) and the retention_move (2), dated by the retain clock.
         assert.deepEqual(b.entries, { start: 1, end: 3 });
       } finally {
         await log.close();

@@ -54,9 +54,11 @@ describe('openAuditLog (SQLite)', () => {
   it('never stamps an entry earlier than one already committed', async () => {
     const t = temp();
     const log = await t.open();
-    const ahead = new Date(Date.now() + 60_000).toISOString();
+    // Another writer's entry a minute ahead of this writer's clock (fixed times, not the wall clock,
+    // so a slow machine cannot catch up with it).
+    const ahead = '2030-01-01T00:01:00.000Z';
     await log.append({ kind: 'deploy', commit: 'abcdef1', env: 'prod', time: ahead });
-    await log.appendMany([{ kind: 'deploy', commit: 'abcdef2', env: 'prod' }, { kind: 'deploy', commit: 'abcdef3', env: 'prod' }]);
+    await log.appendMany([{ kind: 'deploy', commit: 'abcdef2', env: 'prod' }, { kind: 'deploy', commit: 'abcdef3', env: 'prod' }], { now: () => new Date('2030-01-01T00:00:00.000Z') });
     const times = (await log.store.queryEntries({})).map((e) => decodeEntry(e.bytes).time);
     assert.deepEqual(times, [ahead, ahead, ahead]);
     await log.close();

@@ -87,13 +87,16 @@ describe('bulwark audit export / verify --bundle / retain (CLI)', { timeout: 120
   });
 
   it('retain --dry-run lists the plan; retain moves the blob and records it', async () => {
-    const dry = await bulwark(['audit', 'retain', '--dry-run', '--json', '--config', config]);
+    // retain judges ages by the wall clock: a warm period long enough that the 2026-01-05 blob is
+    // warm (not cold, as it would be under the default 730 days from 2028) whenever this runs.
+    const durations = ['--warm-days', '36500', '--purge-days', '36501'];
+    const dry = await bulwark(['audit', 'retain', '--dry-run', '--json', ...durations, '--config', config]);
     assert.equal(dry.code, 0, dry.stderr);
     const plan = JSON.parse(dry.stdout) as RetentionJson;
     assert.equal(plan.dryRun, true);
     assert.equal(plan.actions.length, 1);
     assert.equal(plan.actions[0]!.action, 'archive');
-    const run = await bulwark(['audit', 'retain', '--config', config]);
+    const run = await bulwark(['audit', 'retain', ...durations, '--config', config]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /archive 1 blob\(s\) of 2026-01 → warm\/2026-01\//);
     assert.match(run.stdout, /recorded as audit entries 4/);

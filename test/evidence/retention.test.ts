@@ -79,6 +79,8 @@ describe('tiered retention of prompt/response blobs', { timeout: 60_000 }, () =>
     const moves = await entriesOfKind(log.store, 'retention_move');
     assert.deepEqual(moves.map((m) => m.entry.to).sort(), ['cold', 'purged', 'warm', 'warm']);
     assert.ok(moves.every((m) => m.entry.policy.includes('hot 90d')));
+    // recorded at the time the run acted by (its clock), not the wall clock of the machine running it
+    assert.deepEqual([...new Set(moves.map((m) => m.entry.time))], ['2026-11-20T00:00:00.000Z']);
     // content hashes are kept: archived blobs read back and match their addresses
     assert.match((await readArchivedBlob(log, blobs.B!, { warmDir, coldDir }))!.toString(), /prompt and response of B/);
     assert.match((await readArchivedBlob(log, blobs.D!, { warmDir, coldDir }))!.toString(), /prompt and response of D/);
@@ -116,7 +118,8 @@ describe('tiered retention of prompt/response blobs', { timeout: 60_000 }, () =>
 
   it('verify tells a blob purged per policy from one that is simply missing', async () => {
     const extra = await log.putBlob('an unretained blob');
-    await log.append(call('F', extra, new Date().toISOString()));
+    // After the last retain's entries (its clock said 2033-01-01): entry times stay in log order.
+    await log.append(call('F', extra, '2033-01-02T00:00:00.000Z'));
     // removed behind the log's back: no retention_move entry accounts for it
     await log.store.deleteBlob(extra);
     const v = await verify();

@@ -111,7 +111,26 @@ describe('runPipeline: the seed topology end to end (real launcher, real SQLite 
 
   it('runs independent stages at the same time', async () => {
     const topology = `[[pipeline.stages]]\nname = "a"\nprompt_file = "prompts/a.md"\n\n[[pipeline.stages]]\nname = "b"\nprompt_file = "prompts/b.md"\n`;
-    const { result, server } = await run({ server: 'openai', topology, respond: scriptedReviewer({ readFirst: false }), latencyMs: 700 });
+    // Each stage's request is answered only once the other stage's has arrived (a fixed latency
+    // would race the two workers' start-up on a loaded machine). Run one after the other, the first
+    // stage gives up waiting after 10 s, is answered, and the intervals below do not overlap.
+    const signal = () => {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      return { promise, resolve };
+    };
+    const arrived = { a: signal(), b: signal() };
+    const reviewer = scriptedReviewer({ readFirst: false });
+    const respond: Responder = async (req, index) => {
+      const st = stageOf(req.body) as 'a' | 'b';
+      arrived[st].resolve();
+      const other = arrived[st === 'a' ? 'b' : 'a'].promise;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([other, new Promise<void>((r) => (timer = setTimeout(r, 10_000)))]);
+      clearTimeout(timer);
+      return reviewer(req, index);
+    };
+    const { result, server } = await run({ server: 'openai', topology, respond, providerConfig: { timeout_seconds: 30 } });
     assert.equal(result.status, 'ok');
     const span = (st: string) => {
       const rs = server.requests.filter((r) => stageOf(r.body) === st);

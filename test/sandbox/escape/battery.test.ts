@@ -5,10 +5,15 @@
  * leave no trace: the outside tree is unchanged, no listener saw a byte, no process survived.
  * Each attack also runs unconfined in a control test, where it must succeed (or, for a call this
  * kernel lacks, at least reach the kernel): that is what proves each battery test can fail.
+ * An attack program that finds this machine cannot carry the attack out at all (sandbox or not)
+ * says so and why (`unavailable`) instead of trying: its control is then marked "control
+ * unavailable: <why>" rather than failed, and the attack is judged by the confined run alone,
+ * which must not have escaped and must give the same account as an unconfined run.
  * Positive controls show the sandbox still lets a program do its job.
  *
  * Network attacks target only listeners this file starts on 127.0.0.0/8 and ::1.
- * On Linux nothing here skips: a missing launcher or an unenforceable layer fails the suite.
+ * On Linux nothing here skips (but a control marked unavailable, above): a missing launcher or an
+ * unenforceable layer fails the suite.
  */
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
@@ -500,10 +505,24 @@ describe('escape battery: every attack is denied under the real launcher', { tim
   it('has at least 40 attacks', () => assert.ok(attacks.length >= 40, String(attacks.length)));
 
   for (const a of attacks) {
-    it(`denies: ${a.runner === 'sh' ? a.name : `${a.runner}: ${a.name}`}`, async () => {
+    it(`denies: ${a.runner === 'sh' ? a.name : `${a.runner}: ${a.name}`}`, async (t) => {
       await withContext(a, async (ctx) => {
         const r = await runConfined(a, ctx);
         const info = JSON.stringify({ outcome: r.outcome, code: r.code, signal: r.signal, stderr: r.stderr.slice(0, 400) });
+        if (r.outcome.unavailable !== undefined) {
+          // The program found this machine cannot carry the attack out and did not try. Nothing got
+          // out; it counts as denied only if the machine, not the sandbox, is what stops it: an
+          // unconfined run must find the same (a sandbox that broke the program's set-up fails here).
+          assert.equal(r.outcome.escaped, false, info);
+          assert.equal(r.signal, null, info);
+          assertNoTrace(r);
+          await a.after?.(r, ctx);
+          assert.notEqual(a.control, 'none', `an attack that may not run unconfined cannot be excused as unavailable: ${info}`);
+          const c = await runPlain(a, ctx);
+          assert.ok(c.outcome.unavailable !== undefined && !c.outcome.escaped && c.signal === null, `unconfined, the attack is available, so the sandbox stopped it another way: ${info} vs unconfined ${JSON.stringify({ outcome: c.outcome, signal: c.signal })}`);
+          t.diagnostic(`control unavailable: ${c.outcome.unavailable}; judged by the confined run alone: not escaped`);
+          return;
+        }
         if (a.killedBy) {
           assert.equal(r.signal, a.killedBy, info);
         } else if (judgedAfter.has(a.name)) {
@@ -523,11 +542,18 @@ describe('escape battery controls: each attack works when NOT confined (so its t
   for (const a of attacks) {
     const control = a.control ?? 'escapes';
     if (control === 'none') continue;
-    it(`unconfined ${control === 'escapes' ? 'escapes' : 'reaches the kernel'}: ${a.runner === 'sh' ? a.name : `${a.runner}: ${a.name}`}`, async () => {
+    it(`unconfined ${control === 'escapes' ? 'escapes' : 'reaches the kernel'}: ${a.runner === 'sh' ? a.name : `${a.runner}: ${a.name}`}`, async (t) => {
       await withContext(a, async (ctx, victim) => {
         const r = await runPlain(a, ctx);
         const info = JSON.stringify({ outcome: r.outcome, code: r.code, signal: r.signal, stderr: r.stderr.slice(0, 400) });
         assert.equal(r.signal, null, `not killed: ${info}`);
+        if (r.outcome.unavailable !== undefined) {
+          // This machine cannot run the attack at all; the program said why. The confined test
+          // judges the attack by its own run (which must report the same).
+          assert.equal(r.outcome.escaped, false, info);
+          t.skip(`control unavailable: ${r.outcome.unavailable}`);
+          return;
+        }
         if (judgedAfter.has(a.name)) {
           const pid = Number(fs.readFileSync(ctx.pidFile, 'utf8'));
           assert.ok(isAlive(pid), `the background process outlives the unconfined run: ${info}`);
