@@ -42,6 +42,9 @@ export interface JavaFileFacts extends FileFacts {
 const PRIMITIVES = new Set(['integral_type', 'floating_point_type', 'boolean_type', 'void_type']);
 const LITERAL_NUM = new Set(['decimal_integer_literal', 'hex_integer_literal', 'octal_integer_literal', 'binary_integer_literal', 'decimal_floating_point_literal', 'hex_floating_point_literal', 'true', 'false', 'character_literal', 'null_literal']);
 
+/** Library methods whose one-parameter lambda argument receives an element of the receiver. */
+const ELEMENT_LAMBDA = new Set('filter map flatMap forEach forEachOrdered anyMatch allMatch noneMatch removeIf peek ifPresent takeWhile dropWhile mapToInt mapToLong mapToDouble mapToObj'.split(' '));
+
 const named = (n: Node | null): Node[] => (n ? n.namedChildren.filter((c): c is Node => c !== null && c.type !== 'line_comment' && c.type !== 'block_comment') : []);
 
 function chainOf(node: Node): string | null {
@@ -117,6 +120,8 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
     const line = (n: Node): number => n.startPosition.row + 1;
     const endLine = (n: Node): number => n.endPosition.row + 1;
     const anonCount = new Map<string, number>();
+    /** The lambda (by node id) whose parameter is an element of a call's receiver, and that element. */
+    let elementLambda: [number, Recv] | undefined;
 
     /** Type parameters in scope → their bound (erasure), innermost last. */
     type Ctx = { scope: JavaScopeFacts; cls: string | null; locals: Locals; tparams: Map<string, string> };
@@ -410,7 +415,8 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
         case 'lambda_expression': {
           const inner: Ctx = { ...ctx, locals: new Locals(ctx.locals) };
           const params = node.childForFieldName('parameters');
-          if (params?.type === 'identifier') inner.locals.set(params.text, ['t', '?']);
+          const one = params?.type === 'identifier' ? params : params?.type === 'inferred_parameters' && named(params).length === 1 ? named(params)[0]! : null;
+          if (one) inner.locals.set(one.text, elementLambda?.[0] === node.id ? elementLambda[1] : ['t', '?']);
           else if (params) declareParams(params, inner);
           const body = node.childForFieldName('body');
           if (body) visit(body, inner);
@@ -420,7 +426,10 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
           const obj = node.childForFieldName('object');
           const name = node.childForFieldName('name')?.text;
           const args = node.childForFieldName('arguments');
-          if (name) call(ctx, { r: obj ? recv(obj, ctx) : null, n: name, a: arity(args) });
+          const r = obj ? recv(obj, ctx) : null;
+          if (name) call(ctx, { r, n: name, a: arity(args) });
+          // `xs.stream().filter(x -> …)`: the lambda's one parameter is an element of the receiver
+          if (r && name && ELEMENT_LAMBDA.has(name)) for (const a of named(args)) if (a.type === 'lambda_expression') elementLambda = [a.id, ['e', r]];
           // a plain name or field path as receiver is not a read of a binding (as before)
           const c = obj ? chainOf(obj) : '';
           if (obj && (c === null || c.startsWith('?'))) visit(obj, ctx);
@@ -437,13 +446,13 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
         case 'object_creation_expression': {
           const t = typeText(node.childForFieldName('type'), ctx);
           const args = node.childForFieldName('arguments');
-          call(ctx, { r: null, n: t, a: arity(args), k: 'new' });
-          if (args) visit(args, ctx);
           const body = named(node).find((c) => c.type === 'class_body');
+          if (!body || !cls) call(ctx, { r: null, n: t, a: arity(args), k: 'new' });
+          if (args) visit(args, ctx);
           if (body && cls) {
             const local = typeDecl(body, ctx, simpleType(node.childForFieldName('type')) ?? 'Object');
             // an anonymous class is a function object: its methods count as called where it is created
-            if (local) call(ctx, { r: null, n: local, a: 0, k: 'anon' });
+            if (local) call(ctx, { r: ['t', t], n: local, a: arity(args), k: 'anon' });
           }
           const skip = new Set([node.childForFieldName('type')?.id, args?.id, body?.id]);
           const outer = named(node).find((c) => !skip.has(c.id) && c.type !== 'type_arguments');

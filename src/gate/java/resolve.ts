@@ -95,7 +95,7 @@ export function resolveJava(files: Map<string, FileFacts>, g: GraphBuilder): voi
   const methodsByName = new Map<string, string[]>();
   const q = qualifiedName;
   /** Per class id: its file, local name, fields. */
-  const classInfo = new Map<string, { f: JavaFileFacts; local: string; fields: Record<string, string> }>();
+  const classInfo = new Map<string, { f: JavaFileFacts; local: string; fields: Record<string, string>; kind?: string }>();
   /** Per method id: parameter counts and declared return types (overloads share one id). */
   const classMethods = new Map<string, string[]>();
   const methodInfo = new Map<string, { sigs: [number, number][]; rets: string[]; f: JavaFileFacts }>();
@@ -109,7 +109,7 @@ export function resolveJava(files: Map<string, FileFacts>, g: GraphBuilder): voi
       byQualified.set(pkg ? `${pkg}.${c.name}` : c.name, id);
       if (!/\.\d+$/.test(c.name) && !/\.\d+\./.test(c.name)) pushTo(bySimple, c.name.split('.').pop()!, id);
       if (!c.name.includes('.')) pm.set(c.name, id);
-      classInfo.set(id, { f, local: c.name, fields: f.jfields?.[c.name] ?? {} });
+      classInfo.set(id, { f, local: c.name, fields: f.jfields?.[c.name] ?? {}, kind: c.kind });
     }
     for (const s of f.scopes as JavaScopeFacts[]) {
       if (s.kind !== 'method') continue;
@@ -401,11 +401,17 @@ export function resolveJava(files: Map<string, FileFacts>, g: GraphBuilder): voi
     return CLOSED.has(name) ? OPAQUE : UNKNOWN;
   };
 
+  /** Classes whose own scope (field initialisers, initialiser blocks) calls something. */
+  const initialised = new Map<string, boolean>();
+  for (const [, f] of files) for (const s of f.scopes as JavaScopeFacts[]) if (s.kind === 'class' && (s.jc?.length ?? 0) > 0) initialised.set(q(f, s.name), true);
+
   for (const [, raw] of files) {
     const f = raw as JavaFileFacts;
     const statics = f.jstatic ?? [];
     for (const s of f.scopes as JavaScopeFacts[]) {
       const from = q(f, s.name);
+      // a constructor runs the field initialisers and initialiser blocks (the class's own code)
+      if (s.kind === 'method' && s.className && s.name.endsWith('.<init>') && (initialised.get(q(f, s.className)) ?? false)) g.call(from, q(f, s.className));
       const local = s.kind === 'class' ? s.name : s.className;
       /** The class and its lexically enclosing classes, innermost first. */
       const classes: string[] = [];
@@ -573,6 +579,8 @@ export function resolveJava(files: Map<string, FileFacts>, g: GraphBuilder): voi
         }
         if (c.k === 'anon') {
           typed(classMethods.get(q(f, c.n)) ?? []);
+          // `new Base(args) { … }` runs Base's constructor; an interface has none
+          if (c.r?.[0] === 't') typed(ctorOf(resolveType(f, parseType(c.r[1]).name).filter((id) => classInfo.get(id)?.kind !== 'interface')));
           continue;
         }
         if (c.n === '<init>' && c.r) {
