@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildCallGraph, GraphCaches } from '../../src/gate/graph.js';
+import { readDirectorySources } from '../../src/gate/sources.js';
 import { assertNotFlagged, assertPath, edit, FixtureRepo } from './fixture.js';
 
 const roots = ['*.approveLoan', '*.processPayment', '*.calculateInterest'];
@@ -145,5 +150,112 @@ describe('gate on a Java repository', () => {
   it('a changed file that does not parse is flagged', async () => {
     const r = await repo.gate(repo.branch('broken', { 'src/bank/report/Report.java': 'package bank.report;\npublic class Report {\n  void x( {\n}\n' }), { roots });
     assert.ok(r.flagged && r.reasons.some((x) => x.kind === 'unparsable' && x.message.includes('Report.java')));
+  });
+});
+
+/** The call graph of a few Java files written to a temporary directory. */
+async function javaGraph(files: Record<string, string>): Promise<{ calls: Map<string, Set<string>>; nameOnly: Map<string, Set<string>> }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gate-java-'));
+  try {
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      writeFileSync(path.join(dir, name), text);
+    }
+    const g = await buildCallGraph(readDirectorySources(dir, { languages: ['java'] }), new GraphCaches(undefined));
+    return { calls: g.calls, nameOnly: g.nameOnly };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+const callees = (g: { calls: Map<string, Set<string>> }, from: string): string[] => [...(g.calls.get(from) ?? [])].sort();
+
+describe('Java resolution by type', () => {
+  it('calls on JDK/library receivers reach no repository method of the same name', async () => {
+    const g = await javaGraph({
+      'cache/KillBillCacheController.java': [
+        'package cache;',
+        'public class KillBillCacheController {',
+        '    public Object remove(Object key) { return null; }',
+        '    public boolean add(Object o) { return true; }',
+        '    public boolean isEmpty() { return true; }',
+        '    public String toString() { return "c"; }',
+        '}',
+        '',
+      ].join('\n'),
+      'web/ResponseFilter.java': ['package web;', 'public class ResponseFilter {', '    public void filter(Object req) { }', '}', ''].join('\n'),
+      'invoice/Generator.java': [
+        'package invoice;',
+        'import cache.KillBillCacheController;',
+        'import web.ResponseFilter;',
+        'import java.util.*;',
+        'public class Generator {',
+        '    private final Map<String, Integer> counts = new HashMap<>();',
+        '    public List<String> generateInvoice(List<String> items, String s, Optional<String> o) {',
+        '        counts.remove(s);',
+        '        items.add(s);',
+        '        s.trim().isEmpty();',
+        '        o.map(x -> x.toString());',
+        '        return items.stream().filter(x -> x.isEmpty()).toList();',
+        '    }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(callees(g, 'invoice.Generator.Generator.generateInvoice'), []);
+  });
+
+  it('a call on a declared type reaches its method and every override below it (CHA), not same-named methods elsewhere', async () => {
+    const g = await javaGraph({
+      'p/Store.java': [
+        'package p;',
+        'public abstract class Store {',
+        '    public abstract void remove(String k);',
+        '}',
+        'class RedisStore extends Store {',
+        '    public void remove(String k) { }',
+        '}',
+        'class TieredStore extends RedisStore {',
+        '    public void remove(String k) { }',
+        '}',
+        'class Unrelated {',
+        '    public void remove(String k) { }',
+        '}',
+        'class Cleaner {',
+        '    void clean(RedisStore redis, Store any) {',
+        '        redis.remove("a");',
+        '        any.remove("b");',
+        '    }',
+        '    void unknown(java.util.function.Supplier<?> s) {',
+        '        ((Object) s.get()).hashCode();',
+        '    }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(callees(g, 'p.Store.Cleaner.clean'), ['p.Store.RedisStore.remove', 'p.Store.Store.remove', 'p.Store.TieredStore.remove']);
+    assert.equal(g.nameOnly.get('p.Store.Cleaner.clean'), undefined, 'typed calls are not name-only');
+  });
+
+  it('a receiver of unknown type falls back to visible methods of that name with a fitting arity, recorded as name-only', async () => {
+    const g = await javaGraph({
+      'a/Ledger.java': ['package a;', 'public class Ledger {', '    public void post(int x) { }', '    public void post2() { }', '}', ''].join('\n'),
+      'b/Hidden.java': ['package b;', 'public class Hidden {', '    public void post(int x) { }', '}', ''].join('\n'),
+      'a/Caller.java': [
+        'package a;',
+        'import java.util.Map;',
+        'public class Caller {',
+        '    void run(Map<String, ?> m) {',
+        '        m.values().forEach(v -> ((Object) v).hashCode());',
+        '        Object o = m.get("k");',
+        '        lookup().post(1);',
+        '        lookup().post(1, 2);',
+        '    }',
+        '    <T> T lookup() { return null; }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(callees(g, 'a.Caller.Caller.run'), ['a.Caller.Caller.lookup', 'a.Ledger.Ledger.post']);
+    assert.deepEqual([...(g.nameOnly.get('a.Caller.Caller.run') ?? [])], ['a.Ledger.Ledger.post']);
   });
 });

@@ -5,6 +5,48 @@ import { withSyntaxTree } from '../treesitter.js';
 
 const TYPE_DECLS = new Set(['class_declaration', 'interface_declaration', 'enum_declaration', 'record_declaration', 'annotation_type_declaration']);
 
+/**
+ * What a receiver expression is, as far as one file can tell; the resolver finishes the job with
+ * the repository's classes. Plain arrays so the facts stay JSON (they are cached per file).
+ * - `['this']`, `['super']`, `['outer', 'Outer']` (`Outer.this`)
+ * - `['t', type]`: a value of a declared type (`List<Foo>`, `a.b.Foo`, `Foo[]`, `int`, `?` unknown)
+ * - `['n', 'a.b']`: a name not bound to a local: a field (maybe inherited), a type or a package path
+ * - `['f', recv, field]`: a field of a value; `['e', recv]`: an element of an array or iterable
+ * - `['c', recv | null, name, arity]`: the value a call returns
+ */
+export type Recv = ['this'] | ['super'] | ['outer', string] | ['t', string] | ['n', string] | ['f', Recv, string] | ['e', Recv] | ['c', Recv | null, string, number];
+
+/** A call: `r` null for an unqualified `m()`; `k` 'new' (n is the type), 'ref' (a method reference `X::m`, n 'new' for `X::new`), 'anon' (every method of an anonymous class). */
+export interface JavaCall {
+  r: Recv | null;
+  n: string;
+  a: number;
+  k?: 'new' | 'ref' | 'anon';
+}
+
+export interface JavaScopeFacts extends ScopeFacts {
+  /** Calls with typed receivers (Java keeps `calls` empty). */
+  jc?: JavaCall[];
+  /** Methods: parameter counts [min, max] (max -1: varargs) and the declared return type. */
+  sig?: [number, number];
+  ret?: string;
+}
+
+export interface JavaFileFacts extends FileFacts {
+  /** Per class (local name): field name → declared type (enum constants: the enum). */
+  jfields?: Record<string, Record<string, string>>;
+  /** Static imports: [qualified class, member or '*']. */
+  jstatic?: [string, string][];
+}
+
+const PRIMITIVES = new Set(['integral_type', 'floating_point_type', 'boolean_type', 'void_type']);
+const LITERAL_NUM = new Set(['decimal_integer_literal', 'hex_integer_literal', 'octal_integer_literal', 'binary_integer_literal', 'decimal_floating_point_literal', 'hex_floating_point_literal', 'true', 'false', 'character_literal', 'null_literal']);
+
+/** Library methods whose one-parameter lambda argument receives an element of the receiver. */
+const ELEMENT_LAMBDA = new Set('filter map flatMap forEach forEachOrdered anyMatch allMatch noneMatch removeIf peek ifPresent takeWhile dropWhile mapToInt mapToLong mapToDouble mapToObj'.split(' '));
+
+const named = (n: Node | null): Node[] => (n ? n.namedChildren.filter((c): c is Node => c !== null && c.type !== 'line_comment' && c.type !== 'block_comment') : []);
+
 function chainOf(node: Node): string | null {
   switch (node.type) {
     case 'identifier':
@@ -40,37 +82,241 @@ function simpleType(node: Node | null): string | null {
   return c ? c.split('.').pop()! : null;
 }
 
+/** A dotted path of plain identifiers (`a.b.c`), or null. */
+function pathOf(node: Node): string | null {
+  if (node.type === 'identifier') return node.text;
+  if (node.type !== 'field_access') return null;
+  const obj = node.childForFieldName('object');
+  const field = node.childForFieldName('field');
+  if (!obj || !field || field.type !== 'identifier') return null;
+  const left = pathOf(obj);
+  return left === null ? null : `${left}.${field.text}`;
+}
+
+/** Local variables of nested blocks: a block's own names over its parent's. */
+class Locals {
+  private readonly vars = new Map<string, Recv>();
+  constructor(private readonly parent?: Locals) {}
+  get(name: string): Recv | undefined {
+    for (let l: Locals | undefined = this; l; l = l.parent) {
+      const v = l.vars.get(name);
+      if (v) return v;
+    }
+    return undefined;
+  }
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+  set(name: string, v: Recv): void {
+    this.vars.set(name, v);
+  }
+}
+
 export async function extractJava(file: string, text: string): Promise<FileFacts> {
   return withSyntaxTree('java', text, (root) => {
     const lineCount = text.split('\n').length;
-    const moduleScope: ScopeFacts = { name: '', kind: 'module', start: 1, end: lineCount, calls: [], refs: [] };
-    const facts: FileFacts = { language: 'java', module: moduleNameFor(file, 'java'), lineCount, scopes: [moduleScope], classes: [], imports: [], bindings: [] };
+    const moduleScope: JavaScopeFacts = { name: '', kind: 'module', start: 1, end: lineCount, calls: [], refs: [], jc: [] };
+    const facts: JavaFileFacts = { language: 'java', module: moduleNameFor(file, 'java'), lineCount, scopes: [moduleScope], classes: [], imports: [], bindings: [], jfields: {}, jstatic: [] };
     const line = (n: Node): number => n.startPosition.row + 1;
     const endLine = (n: Node): number => n.endPosition.row + 1;
+    const anonCount = new Map<string, number>();
+    /** The lambda (by node id) whose parameter is an element of a call's receiver, and that element. */
+    let elementLambda: [number, Recv] | undefined;
 
-    const visit = (node: Node, scope: ScopeFacts, cls: string | null): void => {
-      if (TYPE_DECLS.has(node.type)) {
-        const name = node.childForFieldName('name')?.text;
-        if (name) {
-          const local = cls ? `${cls}.${name}` : name;
-          const bases: string[] = [];
-          const sup = node.childForFieldName('superclass');
-          if (sup) for (const t of sup.namedChildren) if (t && simpleType(t)) bases.push(simpleType(t)!);
-          const ifaces = node.childForFieldName('interfaces') ?? node.namedChildren.find((c) => c?.type === 'extends_interfaces') ?? null;
-          if (ifaces) for (const t of ifaces.descendantsOfType(['type_identifier', 'scoped_type_identifier', 'generic_type'])) {
-            if (t && t.parent?.type !== 'generic_type' && t.parent?.type !== 'type_arguments' && !t.parent?.parent?.type.startsWith('type_arguments')) {
-              const s = simpleType(t);
-              if (s && !bases.includes(s)) bases.push(s);
-            }
-          }
-          facts.classes.push({ name: local, bases, kind: node.type === 'interface_declaration' ? 'interface' : 'class' });
-          const s: ScopeFacts = { name: local, kind: 'class', start: line(node), end: endLine(node), calls: [], refs: [] };
-          facts.scopes.push(s);
-          const body = node.childForFieldName('body');
-          if (body) for (const c of body.namedChildren) if (c) visit(c, s, local);
-          return;
+    /** Type parameters in scope → their bound (erasure), innermost last. */
+    type Ctx = { scope: JavaScopeFacts; cls: string | null; locals: Locals; tparams: Map<string, string> };
+
+    const typeText = (node: Node | null, ctx: Ctx): string => {
+      if (!node) return '?';
+      switch (node.type) {
+        case 'type_identifier': {
+          const bound = ctx.tparams.get(node.text);
+          return bound !== undefined ? bound : node.text;
+        }
+        case 'scoped_type_identifier':
+          return node.text.replace(/<[^<>]*>/g, '').replace(/\s+/g, '');
+        case 'generic_type': {
+          const kids = named(node);
+          const base = kids[0] ? typeText(kids[0], ctx) : '?';
+          const args = kids[1]?.type === 'type_arguments' ? named(kids[1]).map((a) => typeText(a, ctx)) : [];
+          return args.length > 0 ? `${base}<${args.join(',')}>` : base;
+        }
+        case 'array_type':
+          return `${typeText(node.childForFieldName('element'), ctx)}[]`;
+        case 'wildcard': {
+          const b = named(node).find((c) => c.type !== 'super');
+          return b && !node.text.includes('super') ? typeText(b, ctx) : '?';
+        }
+        case 'annotated_type': {
+          const t = named(node).find((c) => c.type !== 'marker_annotation' && c.type !== 'annotation');
+          return t ? typeText(t, ctx) : '?';
+        }
+        default:
+          return PRIMITIVES.has(node.type) ? node.text : '?';
+      }
+    };
+
+    const withTypeParams = (node: Node, ctx: Ctx): Map<string, string> => {
+      const tp = node.childForFieldName('type_parameters');
+      if (!tp) return ctx.tparams;
+      const out = new Map(ctx.tparams);
+      for (const p of named(tp)) {
+        const name = named(p).find((c) => c.type === 'type_identifier')?.text;
+        const bound = named(p).find((c) => c.type === 'type_bound');
+        if (!name) continue;
+        out.set(name, '?');
+        if (bound) out.set(name, typeText(named(bound)[0] ?? null, { ...ctx, tparams: out }));
+      }
+      return out;
+    };
+
+    const arity = (args: Node | null): number => named(args).length;
+
+    /** What an expression evaluates to, for a receiver. */
+    const recv = (n: Node, ctx: Ctx): Recv => {
+      switch (n.type) {
+        case 'identifier':
+          return ctx.locals.get(n.text) ?? ['n', n.text];
+        case 'this':
+          return ['this'];
+        case 'super':
+          return ['super'];
+        case 'field_access': {
+          const obj = n.childForFieldName('object');
+          const field = n.childForFieldName('field');
+          if (!obj || !field) return ['t', '?'];
+          if (field.type === 'this') return ['outer', obj.text.split('.').pop()!];
+          const p = pathOf(n);
+          if (p !== null && !ctx.locals.has(p.split('.')[0]!)) return ['n', p];
+          return ['f', recv(obj, ctx), field.text];
+        }
+        case 'method_invocation': {
+          const obj = n.childForFieldName('object');
+          return ['c', obj ? recv(obj, ctx) : null, n.childForFieldName('name')?.text ?? '?', arity(n.childForFieldName('arguments'))];
+        }
+        case 'object_creation_expression':
+          return ['t', typeText(n.childForFieldName('type'), ctx)];
+        case 'array_creation_expression':
+          return ['t', `${typeText(n.childForFieldName('type'), ctx)}[]`];
+        case 'cast_expression':
+          return ['t', typeText(n.childForFieldName('type'), ctx)];
+        case 'parenthesized_expression': {
+          const inner = named(n)[0];
+          return inner ? recv(inner, ctx) : ['t', '?'];
+        }
+        case 'string_literal':
+        case 'text_block':
+          return ['t', 'String'];
+        case 'ternary_expression': {
+          const c = n.childForFieldName('consequence');
+          return c ? recv(c, ctx) : ['t', '?'];
+        }
+        case 'array_access': {
+          const a = n.childForFieldName('array');
+          return a ? ['e', recv(a, ctx)] : ['t', '?'];
+        }
+        case 'assignment_expression': {
+          const r = n.childForFieldName('right');
+          return r ? recv(r, ctx) : ['t', '?'];
+        }
+        case 'binary_expression':
+        case 'unary_expression':
+        case 'update_expression':
+        case 'instanceof_expression':
+          return ['t', 'int'];
+        case 'class_literal':
+          return ['t', 'Class'];
+        default:
+          return LITERAL_NUM.has(n.type) ? ['t', 'int'] : ['t', '?'];
+      }
+    };
+
+    const declare = (name: string | undefined, type: Node | null, value: Node | null, ctx: Ctx): void => {
+      if (!name) return;
+      const t = type ? typeText(type, ctx) : '?';
+      if (type && type.text === 'var') ctx.locals.set(name, value ? recv(value, ctx) : ['t', '?']);
+      else ctx.locals.set(name, ['t', t]);
+    };
+
+    const declareParams = (params: Node | null, ctx: Ctx): [number, number] => {
+      let min = 0;
+      let varargs = false;
+      for (const p of named(params)) {
+        if (p.type === 'formal_parameter') {
+          min++;
+          declare(p.childForFieldName('name')?.text, p.childForFieldName('type'), null, ctx);
+        } else if (p.type === 'spread_parameter') {
+          varargs = true;
+          const t = named(p).find((c) => c.type !== 'modifiers' && c.type !== 'variable_declarator');
+          const d = named(p).find((c) => c.type === 'variable_declarator');
+          const name = d?.childForFieldName('name')?.text;
+          if (name) ctx.locals.set(name, ['t', `${typeText(t ?? null, ctx)}[]`]);
+        } else if (p.type === 'identifier') {
+          min++;
+          ctx.locals.set(p.text, ['t', '?']);
         }
       }
+      return [min, varargs ? -1 : min];
+    };
+
+    const typeDecl = (node: Node, ctx: Ctx, anonBase?: string): string | null => {
+      const name = anonBase !== undefined ? String((anonCount.get(ctx.cls ?? '') ?? 0) + 1) : node.childForFieldName('name')?.text;
+      if (!name) return null;
+      if (anonBase !== undefined) anonCount.set(ctx.cls ?? '', Number(name));
+      const local = ctx.cls ? `${ctx.cls}.${name}` : name;
+      const bases: string[] = [];
+      if (anonBase) bases.push(anonBase);
+      const sup = node.childForFieldName('superclass');
+      if (sup) for (const t of named(sup)) if (simpleType(t)) bases.push(simpleType(t)!);
+      const ifaces = node.childForFieldName('interfaces') ?? named(node).find((c) => c.type === 'extends_interfaces') ?? null;
+      if (ifaces) for (const list of named(ifaces)) for (const t of list.type === 'type_list' ? named(list) : [list]) {
+        const s = simpleType(t);
+        if (s && !bases.includes(s)) bases.push(s);
+      }
+      facts.classes.push({ name: local, bases, kind: node.type === 'interface_declaration' || node.type === 'annotation_type_declaration' ? 'interface' : 'class' });
+      const s: JavaScopeFacts = { name: local, kind: 'class', start: line(node), end: endLine(node), calls: [], refs: [], jc: [] };
+      facts.scopes.push(s);
+      const inner: Ctx = { scope: s, cls: local, locals: anonBase !== undefined || ctx.scope.kind !== 'class' ? new Locals(ctx.locals) : new Locals(), tparams: withTypeParams(node, ctx) };
+      const fields: Record<string, string> = {};
+      facts.jfields![local] = fields;
+      const body = anonBase !== undefined ? node : node.childForFieldName('body');
+      // fields first: a method may use a field declared below it
+      const members: Node[] = [];
+      for (const c of named(body)) {
+        if (c.type === 'enum_body_declarations') members.push(...named(c));
+        else members.push(c);
+      }
+      for (const c of members) {
+        if (c.type === 'field_declaration' || c.type === 'constant_declaration') {
+          const t = typeText(c.childForFieldName('type'), inner);
+          for (const d of c.childrenForFieldName('declarator')) {
+            const n = d?.childForFieldName('name')?.text;
+            if (n) fields[n] = d?.childForFieldName('dimensions') ? `${t}[]` : t;
+          }
+        } else if (c.type === 'enum_constant') {
+          const n = c.childForFieldName('name')?.text;
+          if (n) fields[n] = local;
+        }
+      }
+      if (node.type === 'record_declaration') {
+        for (const p of named(node.childForFieldName('parameters'))) {
+          const n = p.childForFieldName('name')?.text;
+          if (n) fields[n] = typeText(p.childForFieldName('type'), inner);
+        }
+      }
+      for (const c of members) visit(c, inner);
+      return local;
+    };
+
+    const call = (ctx: Ctx, c: JavaCall): void => {
+      ctx.scope.jc!.push(c);
+    };
+
+    const visit = (node: Node, ctx: Ctx): void => {
+      if (TYPE_DECLS.has(node.type)) {
+        if (typeDecl(node, ctx)) return;
+      }
+      const { scope, cls } = ctx;
       switch (node.type) {
         case 'package_declaration': {
           const n = node.namedChildren.find((c) => c !== null && (c.type === 'scoped_identifier' || c.type === 'identifier'));
@@ -81,6 +327,11 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
           const n = node.namedChildren.find((c) => c !== null && (c.type === 'scoped_identifier' || c.type === 'identifier'));
           if (!n) return;
           const star = node.namedChildren.some((c) => c?.type === 'asterisk');
+          const isStatic = /^import\s+static\b/.test(node.text);
+          if (isStatic) {
+            if (star) facts.jstatic!.push([n.text, '*']);
+            else facts.jstatic!.push([n.text.split('.').slice(0, -1).join('.'), n.text.split('.').pop()!]);
+          }
           facts.imports.push(star ? { local: '*', module: n.text, line: line(node) } : { local: n.text.split('.').pop()!, module: n.text, line: line(node) });
           return;
         }
@@ -90,10 +341,13 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
           if (!cls) break;
           const name = node.type === 'method_declaration' ? node.childForFieldName('name')?.text : '<init>';
           if (!name) break;
-          const s: ScopeFacts = { name: `${cls}.${name}`, kind: 'method', start: line(node), end: endLine(node), className: cls, calls: [], refs: [] };
+          const s: JavaScopeFacts = { name: `${cls}.${name}`, kind: 'method', start: line(node), end: endLine(node), className: cls, calls: [], refs: [], jc: [] };
           facts.scopes.push(s);
+          const inner: Ctx = { scope: s, cls, locals: new Locals(ctx.locals), tparams: withTypeParams(node, ctx) };
+          s.sig = declareParams(node.childForFieldName('parameters'), inner);
+          if (node.type === 'method_declaration') s.ret = typeText(node.childForFieldName('type'), inner) + (node.childForFieldName('dimensions') ? '[]' : '');
           const body = node.childForFieldName('body');
-          if (body) visit(body, s, cls);
+          if (body) visit(body, inner);
           return;
         }
         case 'field_declaration':
@@ -106,63 +360,145 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
           }
           for (const d of node.childrenForFieldName('declarator')) {
             const v = d?.childForFieldName('value');
-            if (v) visit(v, scope, cls);
+            if (v) visit(v, ctx);
           }
+          return;
+        }
+        case 'enum_constant': {
+          const args = node.childForFieldName('arguments');
+          if (args) visit(args, ctx);
+          const body = node.childForFieldName('body');
+          if (body && cls) {
+            const local = typeDecl(body, ctx, cls.split('.').pop()!);
+            if (local) call(ctx, { r: null, n: local, a: 0, k: 'anon' });
+          }
+          return;
+        }
+        case 'local_variable_declaration': {
+          const type = node.childForFieldName('type');
+          for (const d of node.childrenForFieldName('declarator')) {
+            const v = d?.childForFieldName('value') ?? null;
+            if (v) visit(v, ctx);
+            declare(d?.childForFieldName('name')?.text, type, v, ctx);
+          }
+          return;
+        }
+        case 'enhanced_for_statement': {
+          const type = node.childForFieldName('type');
+          const value = node.childForFieldName('value');
+          if (value) visit(value, ctx);
+          const name = node.childForFieldName('name')?.text;
+          if (name) ctx.locals.set(name, type?.text === 'var' ? (value ? ['e', recv(value, ctx)] : ['t', '?']) : ['t', typeText(type, ctx)]);
+          const body = node.childForFieldName('body');
+          if (body) visit(body, ctx);
+          return;
+        }
+        case 'resource': {
+          const value = node.childForFieldName('value');
+          if (value) visit(value, ctx);
+          declare(node.childForFieldName('name')?.text, node.childForFieldName('type'), value, ctx);
+          return;
+        }
+        case 'catch_formal_parameter': {
+          const types = named(named(node).find((c) => c.type === 'catch_type') ?? null);
+          const name = node.childForFieldName('name')?.text;
+          if (name) ctx.locals.set(name, types.length === 1 ? ['t', typeText(types[0]!, ctx)] : ['t', '?']);
+          return;
+        }
+        case 'instanceof_expression': {
+          const left = node.childForFieldName('left');
+          if (left) visit(left, ctx);
+          const name = node.childForFieldName('name')?.text;
+          if (name) ctx.locals.set(name, ['t', typeText(node.childForFieldName('right'), ctx)]);
+          return;
+        }
+        case 'lambda_expression': {
+          const inner: Ctx = { ...ctx, locals: new Locals(ctx.locals) };
+          const params = node.childForFieldName('parameters');
+          const one = params?.type === 'identifier' ? params : params?.type === 'inferred_parameters' && named(params).length === 1 ? named(params)[0]! : null;
+          if (one) inner.locals.set(one.text, elementLambda?.[0] === node.id ? elementLambda[1] : ['t', '?']);
+          else if (params) declareParams(params, inner);
+          const body = node.childForFieldName('body');
+          if (body) visit(body, inner);
           return;
         }
         case 'method_invocation': {
           const obj = node.childForFieldName('object');
           const name = node.childForFieldName('name')?.text;
-          if (name) {
-            if (!obj) scope.calls.push(name);
-            else {
-              const c = chainOf(obj);
-              scope.calls.push(c === null ? `?.${name}` : `${c}.${name}`);
-              if (c === null) visit(obj, scope, cls);
-            }
-          }
           const args = node.childForFieldName('arguments');
-          if (args) visit(args, scope, cls);
+          const r = obj ? recv(obj, ctx) : null;
+          if (name) call(ctx, { r, n: name, a: arity(args) });
+          // `xs.stream().filter(x -> …)`: the lambda's one parameter is an element of the receiver
+          if (r && name && ELEMENT_LAMBDA.has(name)) for (const a of named(args)) if (a.type === 'lambda_expression') elementLambda = [a.id, ['e', r]];
+          // a plain name or field path as receiver is not a read of a binding (as before)
+          const c = obj ? chainOf(obj) : '';
+          if (obj && (c === null || c.startsWith('?'))) visit(obj, ctx);
+          if (args) visit(args, ctx);
           return;
         }
         case 'explicit_constructor_invocation': {
           const ctor = node.childForFieldName('constructor');
-          scope.calls.push(ctor?.type === 'super' ? 'super.<init>' : 'this.<init>');
           const args = node.childForFieldName('arguments');
-          if (args) visit(args, scope, cls);
+          call(ctx, { r: ctor?.type === 'super' ? ['super'] : ['this'], n: '<init>', a: arity(args) });
+          if (args) visit(args, ctx);
           return;
         }
         case 'object_creation_expression': {
-          const t = simpleType(node.childForFieldName('type'));
-          if (t) scope.calls.push(`new:${t}`);
-          for (const c of node.namedChildren) if (c && c.type !== 'type_identifier' && c.type !== 'generic_type' && c.type !== 'scoped_type_identifier') visit(c, scope, cls);
+          const t = typeText(node.childForFieldName('type'), ctx);
+          const args = node.childForFieldName('arguments');
+          const body = named(node).find((c) => c.type === 'class_body');
+          if (!body || !cls) call(ctx, { r: null, n: t, a: arity(args), k: 'new' });
+          if (args) visit(args, ctx);
+          if (body && cls) {
+            const local = typeDecl(body, ctx, simpleType(node.childForFieldName('type')) ?? 'Object');
+            // an anonymous class is a function object: its methods count as called where it is created
+            if (local) call(ctx, { r: ['t', t], n: local, a: arity(args), k: 'anon' });
+          }
+          const skip = new Set([node.childForFieldName('type')?.id, args?.id, body?.id]);
+          const outer = named(node).find((c) => !skip.has(c.id) && c.type !== 'type_arguments');
+          if (outer) visit(outer, ctx);
           return;
         }
         case 'method_reference': {
-          const parts = node.namedChildren.filter((c): c is Node => c !== null);
-          const target = parts[0] ? chainOf(parts[0]) : null;
-          const name = parts[parts.length - 1];
-          if (target && name && parts.length > 1) scope.refs.push(`${target}.${name.text}`);
+          const parts = named(node).filter((c) => c.type !== 'type_arguments');
+          const target = parts[0];
+          const last = node.child(node.childCount - 1);
+          const name = last?.type === 'new' ? 'new' : parts.length > 1 ? parts[parts.length - 1]!.text : null;
+          if (!target || !name) return;
+          let r: Recv;
+          if (target.type === 'type_identifier' || target.type === 'generic_type' || target.type === 'scoped_type_identifier' || target.type === 'array_type') r = ['n', typeText(target, ctx).replace(/<.*$/, '')];
+          else r = recv(target, ctx);
+          call(ctx, { r, n: name, a: -1, k: 'ref' });
+          if (target.type !== 'identifier' && target.type !== 'this' && target.type !== 'super') visit(target, ctx);
           return;
         }
         case 'field_access': {
           const c = chainOf(node);
-          if (c && !c.startsWith('?')) scope.refs.push(c);
-          else {
+          if (c && !c.startsWith('?')) {
+            if (!ctx.locals.has(c.split('.')[0]!)) scope.refs.push(c);
+          } else {
             const o = node.childForFieldName('object');
-            if (o) visit(o, scope, cls);
+            if (o) visit(o, ctx);
           }
           return;
         }
         case 'identifier':
-          scope.refs.push(node.text);
+          if (!ctx.locals.has(node.text)) scope.refs.push(node.text);
           return;
+        case 'block':
+        case 'switch_block':
+        case 'for_statement': {
+          // locals declared inside a block end with it
+          const inner: Ctx = { ...ctx, locals: new Locals(ctx.locals) };
+          for (const c of node.namedChildren) if (c) visit(c, inner);
+          return;
+        }
         default:
           break;
       }
-      for (const c of node.namedChildren) if (c) visit(c, scope, cls);
+      for (const c of node.namedChildren) if (c) visit(c, ctx);
     };
-    visit(root, moduleScope, null);
+    visit(root, { scope: moduleScope, cls: null, locals: new Locals(), tparams: new Map() });
     return facts;
   });
 }

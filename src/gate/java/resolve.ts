@@ -1,41 +1,147 @@
 import { pushTo, qualifiedName, type FileFacts } from '../facts.js';
 import type { GraphBuilder } from '../graph-builder.js';
+import type { JavaCall, JavaFileFacts, JavaScopeFacts, Recv } from './extract.js';
 
 /**
- * Cross-file resolution for Java. Type names resolve through the file's own classes, single-type
- * imports, the same package, on-demand imports, then any repository class of that simple name.
- * `m()`/`this.m()` → the method found through the superclass/interface chain plus overrides in
- * subclasses (virtual dispatch); `Type.m()` → that type's method; `super.m()` → the bases'.
- * Over-approximation: `expr.m()` on a value of unknown type → every method named m in the
- * repository (covers calls through interfaces and abstract bases).
+ * Cross-file resolution for Java, by type with class-hierarchy analysis (CHA).
+ *
+ * Type names resolve through the file's own classes, single-type imports, the same package,
+ * on-demand imports, then any repository class of that simple name (java.lang names excepted).
+ * A receiver's type comes from declarations (locals, parameters, fields up the class chain, `var`
+ * initialisers, casts, `new`, method return types through chains); generics are erased except for
+ * a small model of library containers (`List<Foo>.get` → Foo, `Map<K, V>.values()` → Collection<V>,
+ * streams and Optional keep their element type). A call on a receiver of type T reaches, for T and
+ * every repository subtype S of T, the method S's instances run (its own or the nearest inherited
+ * one). A type outside the repository reaches the methods of its repository subtypes; a JDK or
+ * common library type without any reaches nothing. Only a receiver of unknown type (an untyped
+ * lambda parameter, a generic return, an unmodelled library value) falls back to the methods of
+ * that name whose arity fits and whose class (or one of its supertypes) is visible from the file:
+ * its package, its imports. Those edges are recorded as name-only.
  */
+
+/** What a receiver evaluates to. */
+type Val =
+  | { k: 'repo'; ids: string[] }
+  | { k: 'static'; ids: string[] }
+  | { k: 'ext'; name: string; args: string[]; f: JavaFileFacts }
+  | { k: 'staticExt'; name: string }
+  | { k: 'array'; elem: string; f: JavaFileFacts }
+  | { k: 'unknown' }
+  | { k: 'opaque' };
+
+const UNKNOWN: Val = { k: 'unknown' };
+const OPAQUE: Val = { k: 'opaque' };
+
+/** Implicitly imported names: a repository class of the same simple name does not capture them. */
+const JAVA_LANG = new Set(
+  'String Object Integer Long Short Byte Double Float Boolean Character Number Math StrictMath System Thread Runnable Exception RuntimeException Error Throwable Iterable Comparable CharSequence StringBuilder StringBuffer Class Enum Void Record AutoCloseable Override Deprecated SuppressWarnings FunctionalInterface SafeVarargs IllegalArgumentException IllegalStateException NullPointerException UnsupportedOperationException IndexOutOfBoundsException ClassCastException ArithmeticException InterruptedException CloneNotSupportedException Cloneable Process Runtime ThreadLocal InheritableThreadLocal ClassLoader StackTraceElement'.split(
+    ' ',
+  ),
+);
+
+/**
+ * JDK and common library types whose methods never run repository code unless a repository class
+ * extends them (then CHA over those classes applies): calls on them reach no repository method.
+ */
+const CLOSED = new Set(
+  [
+    ...JAVA_LANG,
+    ...'BigDecimal BigInteger UUID Optional OptionalInt OptionalLong OptionalDouble List ArrayList LinkedList CopyOnWriteArrayList Set HashSet LinkedHashSet TreeSet SortedSet NavigableSet EnumSet Map HashMap LinkedHashMap TreeMap SortedMap NavigableMap ConcurrentHashMap ConcurrentMap EnumMap WeakHashMap IdentityHashMap Hashtable Vector Stack Collection Iterator ListIterator Enumeration Queue Deque ArrayDeque PriorityQueue BlockingQueue LinkedBlockingQueue ArrayBlockingQueue Stream IntStream LongStream DoubleStream Collectors Collections Arrays Objects Entry StringJoiner Scanner'.split(' '),
+    ...'ImmutableList ImmutableSet ImmutableMap ImmutableSortedSet ImmutableSortedMap ImmutableCollection ImmutableMultimap ImmutableListMultimap Multimap ListMultimap SetMultimap ArrayListMultimap HashMultimap LinkedListMultimap LinkedHashMultimap Multiset HashMultiset Table HashBasedTable BiMap HashBiMap Lists Sets Maps Iterables Iterators Collections2 Joiner Splitter Strings Preconditions MoreObjects Ordering Range FluentIterable Function Predicate Suppliers Functions Predicates Optional Throwables Stopwatch CharMatcher'.split(' '),
+    ...'DateTime LocalDate LocalDateTime LocalTime Instant Duration Period ZonedDateTime OffsetDateTime ZoneId ZoneOffset DateTimeZone DateTimeFormatter ISODateTimeFormat Date Calendar GregorianCalendar TimeZone TimeUnit ChronoUnit Clock'.split(' '),
+    ...'AtomicInteger AtomicLong AtomicBoolean AtomicReference AtomicIntegerArray LongAdder CountDownLatch Semaphore ReentrantLock ReadWriteLock ReentrantReadWriteLock Lock Condition CompletableFuture Executors ExecutorService ScheduledExecutorService Executor'.split(' '),
+    ...'Pattern Matcher Logger LoggerFactory Log LogFactory MDC File Path Paths Files InputStream OutputStream Reader Writer PrintWriter PrintStream StringWriter StringReader BufferedReader BufferedWriter ByteArrayOutputStream ByteArrayInputStream FileInputStream FileOutputStream InputStreamReader OutputStreamWriter Charset StandardCharsets Locale Currency Random SecureRandom Properties ResultSet PreparedStatement Connection Statement DataSource Timestamp URI URL URLEncoder URLDecoder Base64 MessageDigest ObjectMapper JsonNode ObjectNode ArrayNode Response Status MediaType'.split(' '),
+  ].filter((n) => n !== 'Function' && n !== 'Predicate' && n !== 'Clock' && n !== 'Runnable' && n !== 'Iterable' && n !== 'Comparable' && n !== 'AutoCloseable' && n !== 'Executor'),
+);
+
+/** Library accessors that return an element: the receiver's last type argument (`List<T>.get` → T, `Map<K, V>.get` → V). */
+const ELEMENT = new Set(
+  'get getOrDefault remove put putIfAbsent computeIfAbsent computeIfPresent compute merge replace orElse orElseGet orElseThrow or next previous poll pollFirst pollLast peekFirst peekLast pop take element first last getFirst getLast firstElement lastElement call apply getNow join getOnlyElement'.split(' '),
+);
+/** Library methods returning the same container type with the same type arguments. */
+const SAME = new Set('iterator listIterator stream parallelStream filter sorted distinct limit skip subList descendingIterator headSet tailSet subSet unmodifiableList sequential parallel unordered onClose reversed asList toList'.split(' '));
+/** Static library calls that pass a value through (`checkNotNull(x)` is x): their result is unknown, not a library value. */
+const PASS_THROUGH = new Set('checkNotNull requireNonNull requireNonNullElse firstNonNull getFirst getLast getOnlyElement find tryFind get max min cast valueOf'.split(' '));
+
+/** Splits `Map<String,List<Foo>>` into ['Map', ['String', 'List<Foo>']]. */
+function parseType(text: string): { name: string; args: string[]; array: boolean } {
+  if (text.endsWith('[]')) return { name: text.slice(0, -2), args: [], array: true };
+  const lt = text.indexOf('<');
+  if (lt < 0) return { name: text, args: [], array: false };
+  const name = text.slice(0, lt);
+  const inner = text.slice(lt + 1, text.lastIndexOf('>'));
+  const args: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < inner.length; i++) {
+    const ch = inner[i];
+    if (ch === '<') depth++;
+    else if (ch === '>') depth--;
+    else if (ch === ',' && depth === 0) {
+      args.push(inner.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (inner.length > 0) args.push(inner.slice(start));
+  return { name, args, array: false };
+}
+
+const PRIMITIVE = new Set(['int', 'long', 'short', 'byte', 'char', 'boolean', 'float', 'double', 'void']);
+
 export function resolveJava(files: Map<string, FileFacts>, g: GraphBuilder): void {
   const byQualified = new Map<string, string>();
   const bySimple = new Map<string, string[]>();
   const byPackage = new Map<string, Map<string, string>>();
   const methodsByName = new Map<string, string[]>();
-  const push = pushTo;
   const q = qualifiedName;
-  for (const [, f] of files) {
+  /** Per class id: its file, local name, fields. */
+  const classInfo = new Map<string, { f: JavaFileFacts; local: string; fields: Record<string, string>; kind?: string }>();
+  /** Per method id: parameter counts and declared return types (overloads share one id). */
+  const classMethods = new Map<string, string[]>();
+  const methodInfo = new Map<string, { sigs: [number, number][]; rets: string[]; f: JavaFileFacts }>();
+  for (const [, raw] of files) {
+    const f = raw as JavaFileFacts;
     const pkg = f.package ?? '';
     let pm = byPackage.get(pkg);
     if (!pm) byPackage.set(pkg, (pm = new Map<string, string>()));
     for (const c of f.classes) {
       const id = q(f, c.name);
       byQualified.set(pkg ? `${pkg}.${c.name}` : c.name, id);
-      push(bySimple, c.name.split('.').pop()!, id);
+      if (!/\.\d+$/.test(c.name) && !/\.\d+\./.test(c.name)) pushTo(bySimple, c.name.split('.').pop()!, id);
       if (!c.name.includes('.')) pm.set(c.name, id);
+      classInfo.set(id, { f, local: c.name, fields: f.jfields?.[c.name] ?? {}, kind: c.kind });
     }
-    for (const s of f.scopes) if (s.kind === 'method') push(methodsByName, s.name.split('.').pop()!, q(f, s.name));
+    for (const s of f.scopes as JavaScopeFacts[]) {
+      if (s.kind !== 'method') continue;
+      const id = q(f, s.name);
+      pushTo(methodsByName, s.name.split('.').pop()!, id);
+      if (s.className && !methodInfo.has(id)) pushTo(classMethods, q(f, s.className), id);
+      let mi = methodInfo.get(id);
+      if (!mi) methodInfo.set(id, (mi = { sigs: [], rets: [], f }));
+      if (Array.isArray(s.sig)) mi.sigs.push(s.sig);
+      if (typeof s.ret === 'string') mi.rets.push(s.ret);
+    }
   }
 
+  const typeMemo = new Map<FileFacts, Map<string, string[]>>();
   const resolveType = (f: FileFacts, name: string): string[] => {
+    let memo = typeMemo.get(f);
+    if (!memo) typeMemo.set(f, (memo = new Map()));
+    let r = memo.get(name);
+    if (!r) memo.set(name, (r = resolveTypeUncached(f, name)));
+    return r;
+  };
+  const resolveTypeUncached = (f: FileFacts, name: string): string[] => {
     if (name.includes('.')) {
       const exact = byQualified.get(name);
       if (exact) return [exact];
       const local = f.classes.find((c) => c.name === name);
       if (local) return [q(f, local.name)];
-      return [];
+      // Outer.Inner with Outer resolved like a simple name
+      const dot = name.indexOf('.');
+      const outer = resolveType(f, name.slice(0, dot));
+      const nested = outer.map((o) => `${o}.${name.slice(dot + 1)}`).filter((id) => classInfo.has(id));
+      return nested;
     }
     const own = f.classes.find((c) => c.name === name || c.name.endsWith(`.${name}`));
     if (own) return [q(f, own.name)];
@@ -49,98 +155,453 @@ export function resolveJava(files: Map<string, FileFacts>, g: GraphBuilder): voi
       const id = byQualified.get(`${imp.module}.${name}`);
       if (id) return [id];
     }
+    if (JAVA_LANG.has(name)) return [];
     if (/^[A-Z]/.test(name)) return bySimple.get(name) ?? [];
     return [];
   };
 
   const bases = new Map<string, string[]>();
+  const extBases = new Map<string, string[]>();
   const subclasses = new Map<string, string[]>();
+  /** Simple name of a type outside the repository → repository classes extending/implementing it. */
+  const extSubclasses = new Map<string, string[]>();
   for (const [, f] of files) {
     for (const c of f.classes) {
       const id = q(f, c.name);
-      const resolved = c.bases.flatMap((b) => resolveType(f, b));
+      const resolved: string[] = [];
+      const ext: string[] = [];
+      for (const b of c.bases) {
+        const r = resolveType(f, b);
+        if (r.length > 0) resolved.push(...r);
+        else {
+          ext.push(b);
+          pushTo(extSubclasses, b, id);
+        }
+      }
       bases.set(id, resolved);
-      for (const b of resolved) push(subclasses, b, id);
+      extBases.set(id, ext);
+      for (const b of resolved) pushTo(subclasses, b, id);
     }
   }
-  const lookup = (cls: string, member: string, seen = new Set<string>()): string[] => {
-    if (seen.has(cls)) return [];
-    seen.add(cls);
-    if (g.hasDef(`${cls}.${member}`)) return [`${cls}.${member}`];
-    const out: string[] = [];
-    for (const b of bases.get(cls) ?? []) out.push(...lookup(b, member, seen));
-    return out;
-  };
-  const overrides = (cls: string, member: string, acc: string[] = [], seen = new Set<string>()): string[] => {
-    for (const s of subclasses.get(cls) ?? []) {
-      if (seen.has(s)) continue;
-      seen.add(s);
-      if (g.hasDef(`${s}.${member}`)) acc.push(`${s}.${member}`);
-      overrides(s, member, acc, seen);
+
+  const lookupMemo = new Map<string, string[]>();
+  /** The declaration an instance of `cls` runs for `member`: its own, else the nearest inherited one(s). */
+  const lookup = (cls: string, member: string, kind: 'method' | 'binding' = 'method'): string[] => {
+    const key = `${cls}\0${member}\0${kind}`;
+    let r = lookupMemo.get(key);
+    if (r) return r;
+    r = [];
+    const seen = new Set<string>();
+    let level = [cls];
+    while (level.length > 0 && r.length === 0) {
+      const next: string[] = [];
+      for (const c of level) {
+        if (seen.has(c)) continue;
+        seen.add(c);
+        if (g.kindOf(`${c}.${member}`) === kind) r.push(`${c}.${member}`);
+        else next.push(...(bases.get(c) ?? []));
+      }
+      level = next;
     }
-    return acc;
+    lookupMemo.set(key, r);
+    return r;
   };
-  /** The class and its lexically enclosing classes, innermost first. */
-  const enclosing = (f: FileFacts, local: string | undefined): string[] => {
-    if (!local) return [];
-    const parts = local.split('.');
-    const out: string[] = [];
-    for (let i = parts.length; i > 0; i--) out.push(q(f, parts.slice(0, i).join('.')));
-    return out;
+  const subtypesMemo = new Map<string, string[]>();
+  /** `cls` and every repository class below it. */
+  const subtypes = (cls: string): string[] => {
+    let r = subtypesMemo.get(cls);
+    if (r) return r;
+    const seen = new Set<string>([cls]);
+    const stack = [cls];
+    while (stack.length > 0) for (const s of subclasses.get(stack.pop()!) ?? []) if (!seen.has(s)) (seen.add(s), stack.push(s));
+    subtypesMemo.set(cls, (r = [...seen]));
+    return r;
+  };
+  const subtypesSetMemo = new Map<string, Set<string>>();
+  const subtypesSet = (cls: string): Set<string> => {
+    let r = subtypesSetMemo.get(cls);
+    if (!r) subtypesSetMemo.set(cls, (r = new Set(subtypes(cls))));
+    return r;
+  };
+  const dispatchMemo = new Map<string, string[]>();
+  /** CHA: what a call of `member` on a receiver of static type `cls` may run. */
+  const dispatch = (cls: string, member: string): string[] => {
+    const key = `${cls}\0${member}`;
+    let r = dispatchMemo.get(key);
+    if (r) return r;
+    const out = new Set<string>(lookup(cls, member));
+    const subs = subtypes(cls);
+    const decls = methodsByName.get(member) ?? [];
+    if (subs.length <= decls.length) for (const s of subs) for (const m of lookup(s, member)) out.add(m);
+    else {
+      // many subtypes: go from the declarations instead (one in a subtype, or inherited by one)
+      const below = subtypesSet(cls);
+      for (const d of decls) {
+        if (g.kindOf(d) !== 'method') continue;
+        const dc = d.slice(0, d.length - member.length - 1);
+        if (below.has(dc) || subtypes(dc).some((x) => below.has(x))) out.add(d);
+      }
+    }
+    dispatchMemo.set(key, (r = [...out]));
+    return r;
+  };
+  const extDispatch = (name: string, member: string): string[] => {
+    const out = new Set<string>();
+    for (const s of extSubclasses.get(name) ?? []) for (const m of dispatch(s, member)) out.add(m);
+    return [...out];
+  };
+  const ancestorsMemo = new Map<string, { repo: Set<string>; ext: Set<string> }>();
+  const ancestors = (cls: string): { repo: Set<string>; ext: Set<string> } => {
+    let r = ancestorsMemo.get(cls);
+    if (r) return r;
+    r = { repo: new Set([cls]), ext: new Set() };
+    const stack = [cls];
+    while (stack.length > 0) {
+      const c = stack.pop()!;
+      for (const e of extBases.get(c) ?? []) r.ext.add(e);
+      for (const b of bases.get(c) ?? []) if (!r.repo.has(b)) (r.repo.add(b), stack.push(b));
+    }
+    ancestorsMemo.set(cls, r);
+    return r;
   };
 
-  for (const [, f] of files) {
-    for (const s of f.scopes) {
+  /** Top-level classes a file can name without qualification, and the external simple names it imports. */
+  const visibleMemo = new Map<FileFacts, { repo: Set<string>; ext: Set<string>; extStar: boolean }>();
+  const topOf = (id: string): string => {
+    const info = classInfo.get(id);
+    return info ? q(info.f, info.local.split('.')[0]!) : id;
+  };
+  const visible = (f: FileFacts): { repo: Set<string>; ext: Set<string>; extStar: boolean } => {
+    let v = visibleMemo.get(f);
+    if (v) return v;
+    v = { repo: new Set(byPackage.get(f.package ?? '')?.values() ?? []), ext: new Set(), extStar: false };
+    for (const c of f.classes) v.repo.add(topOf(q(f, c.name)));
+    for (const imp of f.imports) {
+      if (imp.local === '*') {
+        const pm = byPackage.get(imp.module);
+        if (pm) for (const id of pm.values()) v.repo.add(id);
+        else {
+          const cls = byQualified.get(imp.module);
+          if (cls) v.repo.add(topOf(cls));
+          else v.extStar = true;
+        }
+      } else {
+        const id = byQualified.get(imp.module);
+        if (id) v.repo.add(topOf(id));
+        else v.ext.add(imp.local);
+      }
+    }
+    visibleMemo.set(f, v);
+    return v;
+  };
+  const arityFits = (id: string, arity: number): boolean => {
+    if (arity < 0) return true;
+    const sigs = methodInfo.get(id)?.sigs ?? [];
+    return sigs.length === 0 || sigs.some(([min, max]) => arity === min || (max < 0 && arity >= min - 1));
+  };
+  /**
+   * The name-only fallback: methods called `member` whose arity fits and whose class, or one of its
+   * supertypes, is visible from `f` (a value of a type the file cannot name can still arrive through
+   * a visible supertype). `needExt`: only classes with a supertype outside the repository (the
+   * receiver is of such a type).
+   */
+  /** Per candidate method: the top-level classes of its class and supertypes, and its external supertypes. */
+  const candMemo = new Map<string, { tops: string[]; ext: string[] }>();
+  const candOf = (id: string, member: string): { tops: string[]; ext: string[] } => {
+    let r = candMemo.get(id);
+    if (!r) {
+      const a = ancestors(id.slice(0, id.length - member.length - 1));
+      r = { tops: [...new Set([...a.repo].map(topOf))], ext: [...a.ext] };
+      candMemo.set(id, r);
+    }
+    return r;
+  };
+  /** Per method name: its declarations indexed by every top-level class and external type they can arrive through. */
+  const nameIndex = new Map<string, { byTop: Map<string, string[]>; byExt: Map<string, string[]>; withExt: string[] }>();
+  const indexOf = (member: string): { byTop: Map<string, string[]>; byExt: Map<string, string[]>; withExt: string[] } => {
+    let ix = nameIndex.get(member);
+    if (ix) return ix;
+    ix = { byTop: new Map(), byExt: new Map(), withExt: [] };
+    for (const id of methodsByName.get(member) ?? []) {
+      const c = candOf(id, member);
+      for (const t of c.tops) pushTo(ix.byTop, t, id);
+      for (const e of c.ext) pushTo(ix.byExt, e, id);
+      if (c.ext.length > 0) ix.withExt.push(id);
+    }
+    nameIndex.set(member, ix);
+    return ix;
+  };
+  const byNameMemo = new Map<FileFacts, Map<string, string[]>>();
+  const byName = (f: FileFacts, member: string, arity: number, needExt: boolean): string[] => {
+    let memo = byNameMemo.get(f);
+    if (!memo) byNameMemo.set(f, (memo = new Map()));
+    const key = `${member}/${arity}/${needExt ? 1 : 0}`;
+    let r = memo.get(key);
+    if (r) return r;
+    const v = visible(f);
+    const all = methodsByName.get(member) ?? [];
+    const out = new Set<string>();
+    if (all.length > 0) {
+      const ix = indexOf(member);
+      if (v.extStar) for (const id of ix.withExt) out.add(id);
+      for (const [e, ids] of ix.byExt) if (v.ext.has(e)) for (const id of ids) out.add(id);
+      if (ix.byTop.size < v.repo.size) {
+        for (const [t, ids] of ix.byTop) if (v.repo.has(t)) for (const id of ids) out.add(id);
+      } else for (const t of v.repo) for (const id of ix.byTop.get(t) ?? []) out.add(id);
+    }
+    r = [...out].filter((id) => arityFits(id, arity) && (!needExt || candOf(id, member).ext.length > 0));
+    memo.set(key, r);
+    return r;
+  };
+
+  /** The value of a declared type, named in file `f`. */
+  const valOfType = (text: string, f: JavaFileFacts): Val => {
+    if (text === '?' || text === 'Object') return UNKNOWN;
+    if (PRIMITIVE.has(text)) return OPAQUE;
+    const t = parseType(text);
+    if (t.array) return { k: 'array', elem: t.name, f };
+    const ids = resolveType(f, t.name);
+    if (ids.length > 0) return { k: 'repo', ids };
+    return { k: 'ext', name: t.name.split('.').pop()!, args: t.args, f };
+  };
+  const mergeVals = (vals: Val[]): Val => {
+    const ids = new Set<string>();
+    for (const v of vals) if (v.k === 'repo') v.ids.forEach((i) => ids.add(i));
+    if (ids.size > 0) return { k: 'repo', ids: [...ids] };
+    return vals.find((v) => v.k !== 'opaque' && v.k !== 'unknown') ?? vals.find((v) => v.k === 'unknown') ?? (vals.length > 0 ? OPAQUE : UNKNOWN);
+  };
+  const returnOf = (targets: string[]): Val => {
+    const vals: Val[] = [];
+    for (const t of targets) {
+      const mi = methodInfo.get(t);
+      if (mi) for (const r of mi.rets) vals.push(valOfType(r, mi.f));
+    }
+    return vals.length > 0 ? mergeVals(vals) : UNKNOWN;
+  };
+  /** A field `name` of class `cls` or its superclasses: its declared type. */
+  const fieldOf = (cls: string, name: string): Val | undefined => {
+    for (const c of ancestors(cls).repo) {
+      const info = classInfo.get(c);
+      const t = info?.fields[name];
+      if (t !== undefined) return valOfType(t, info!.f);
+    }
+    return undefined;
+  };
+  /** The library model: what a call on a value of an external type returns. */
+  const libCall = (v: { name: string; args: string[]; f: JavaFileFacts }, member: string): Val => {
+    const { name, args, f } = v;
+    if (name === 'Stream' && (member === 'findFirst' || member === 'findAny' || member === 'min' || member === 'max')) return args[0] ? { k: 'ext', name: 'Optional', args: [args[0]], f } : OPAQUE;
+    if (member === 'values' && args.length === 2) return { k: 'ext', name: 'Collection', args: [args[1]!], f };
+    if (member === 'keySet' && args.length === 2) return { k: 'ext', name: 'Set', args: [args[0]!], f };
+    if (member === 'entrySet' && args.length === 2) return { k: 'ext', name: 'Set', args: [`Entry<${args[0]},${args[1]}>`], f };
+    if (member === 'getKey' && args.length === 2) return valOfType(args[0]!, f);
+    if (member === 'getValue' && args.length === 2) return valOfType(args[1]!, f);
+    if (ELEMENT.has(member)) return args.length > 0 ? valOfType(args[args.length - 1]!, f) : UNKNOWN;
+    if (SAME.has(member)) return { k: 'ext', name: member === 'stream' || member === 'parallelStream' ? 'Stream' : member.includes('terator') ? 'Iterator' : name, args, f };
+    return CLOSED.has(name) ? OPAQUE : UNKNOWN;
+  };
+
+  /** Classes whose own scope (field initialisers, initialiser blocks) calls something. */
+  const initialised = new Map<string, boolean>();
+  for (const [, f] of files) for (const s of f.scopes as JavaScopeFacts[]) if (s.kind === 'class' && (s.jc?.length ?? 0) > 0) initialised.set(q(f, s.name), true);
+
+  for (const [, raw] of files) {
+    const f = raw as JavaFileFacts;
+    const statics = f.jstatic ?? [];
+    for (const s of f.scopes as JavaScopeFacts[]) {
       const from = q(f, s.name);
-      const cls = s.kind === 'class' ? s.name : s.className;
-      const classes = enclosing(f, cls);
-      const virtual = (member: string): string[] => {
-        for (const c of classes) {
-          const found = lookup(c, member);
-          if (found.length > 0) return [...found, ...overrides(c, member)];
+      // a constructor runs the field initialisers and initialiser blocks (the class's own code)
+      if (s.kind === 'method' && s.className && s.name.endsWith('.<init>') && (initialised.get(q(f, s.className)) ?? false)) g.call(from, q(f, s.className));
+      const local = s.kind === 'class' ? s.name : s.className;
+      /** The class and its lexically enclosing classes, innermost first. */
+      const classes: string[] = [];
+      if (local) {
+        const parts = local.split('.');
+        for (let i = parts.length; i > 0; i--) {
+          const id = q(f, parts.slice(0, i).join('.'));
+          if (classInfo.has(id)) classes.push(id);
         }
-        return [];
+      }
+      const typed = (ids: Iterable<string>): void => {
+        for (const id of ids) g.call(from, id);
       };
-      const calls = (ids: string[]): void => ids.forEach((id) => g.call(from, id));
-      for (const chain of new Set(s.calls)) {
-        if (chain.startsWith('new:')) {
-          for (const t of resolveType(f, chain.slice(4))) {
-            const ctor = lookup(t, '<init>');
-            if (ctor.length > 0) calls(ctor);
-            else g.call(from, t);
+      const named = (ids: Iterable<string>): void => {
+        for (const id of ids) g.call(from, id, 'name');
+      };
+
+      /** A plain name: a field of this or an enclosing class, else a type, else a package path. */
+      const nameVal = (path: string): Val => {
+        const segs = path.split('.');
+        let v: Val | undefined;
+        let i = 1;
+        for (const c of classes) {
+          v = fieldOf(c, segs[0]!);
+          if (v) break;
+        }
+        if (!v) {
+          for (const [cls, member] of statics) if (member === segs[0] || member === '*') {
+            const id = byQualified.get(cls);
+            if (id) v = fieldOf(id, segs[0]!);
+            if (v) break;
           }
-          continue;
         }
-        const parts = chain.split('.');
-        const member = parts[parts.length - 1]!;
-        if (parts.length === 1 || (parts.length === 2 && parts[0] === 'this')) {
-          if (member === '<init>') {
-            calls(classes.slice(0, 1).flatMap((c) => lookup(c, '<init>')));
-            continue;
+        if (!v) {
+          // the longest prefix that names a type: `a.b.Foo.BAR` → static Foo, then its field BAR
+          for (i = segs.length; i > 0; i--) {
+            const ids = resolveType(f, segs.slice(0, i).join('.'));
+            if (ids.length > 0) {
+              v = { k: 'static', ids };
+              break;
+            }
           }
-          const found = virtual(member);
-          calls(found.length > 0 ? found : (methodsByName.get(member) ?? []));
+          if (!v) {
+            const cap = segs.findIndex((x) => /^[A-Z]/.test(x));
+            if (cap < 0 || classes.some((c) => ancestors(c).ext.size > 0)) return UNKNOWN; // maybe a field inherited from a library class
+            v = { k: 'staticExt', name: segs[cap]! };
+            i = cap + 1;
+          }
+        }
+        for (; i < segs.length; i++) v = fieldVal(v, segs[i]!);
+        return v;
+      };
+      const fieldVal = (v: Val, field: string): Val => {
+        if (v.k === 'repo' || v.k === 'static') return mergeVals(v.ids.map((id) => fieldOf(id, field) ?? UNKNOWN));
+        if (v.k === 'array' && field === 'length') return OPAQUE;
+        if ((v.k === 'ext' || v.k === 'staticExt') && CLOSED.has(v.name)) return OPAQUE;
+        return UNKNOWN;
+      };
+      const thisVal = (): Val => (classes[0] ? { k: 'repo', ids: [classes[0]] } : UNKNOWN);
+      const evalRecv = (r: Recv, depth = 0): Val => {
+        if (depth > 40) return UNKNOWN;
+        switch (r[0]) {
+          case 'this':
+            return thisVal();
+          case 'super': {
+            const b = classes[0] ? (bases.get(classes[0]) ?? []) : [];
+            return b.length > 0 ? { k: 'repo', ids: b } : UNKNOWN;
+          }
+          case 'outer': {
+            const c = classes.find((id) => id.endsWith(`.${r[1]}`));
+            return c ? { k: 'repo', ids: [c] } : UNKNOWN;
+          }
+          case 't':
+            return valOfType(r[1], f);
+          case 'n':
+            return nameVal(r[1]);
+          case 'f':
+            return fieldVal(evalRecv(r[1], depth + 1), r[2]);
+          case 'e': {
+            const v = evalRecv(r[1], depth + 1);
+            if (v.k === 'array') return valOfType(v.elem, v.f);
+            if (v.k === 'ext' && v.args.length > 0) return valOfType(v.args[0]!, v.f);
+            return UNKNOWN;
+          }
+          case 'c':
+            return resolveCall({ r: r[1], n: r[2], a: r[3] }, false, depth + 1);
+          default:
+            return UNKNOWN;
+        }
+      };
+
+      /** Resolves a call (adding its edges when `emit`) and returns the value it yields. */
+      const resolveCall = (c: JavaCall, emit: boolean, depth = 0): Val => {
+        const member = c.n;
+        if (c.r === null) {
+          for (const cls of classes) {
+            const found = dispatch(cls, member);
+            if (found.length > 0) {
+              if (emit) typed(found);
+              return returnOf(found);
+            }
+          }
+          for (const [cls, m] of statics) if (m === member || m === '*') {
+            const id = byQualified.get(cls);
+            const found = id ? lookup(id, member) : [];
+            if (found.length > 0) {
+              if (emit) typed(found);
+              return returnOf(found);
+            }
+          }
+          // inherited from a library class, or statically imported from a library: no repository code
+          if (classes.some((cls) => ancestors(cls).ext.size > 0) || statics.some(([cls, m]) => (m === member || m === '*') && !byQualified.has(cls))) return UNKNOWN;
+          const cands = byName(f, member, c.a, false);
+          if (emit) named(cands);
+          return returnOf(cands);
+        }
+        const v = evalRecv(c.r, depth);
+        const isSuper = c.r[0] === 'super';
+        switch (v.k) {
+          case 'repo':
+          case 'static': {
+            // super.m() and Type.m() run that declaration; a value's method is dispatched over subtypes
+            const found = new Set<string>();
+            for (const id of v.ids) for (const m of isSuper || (v.k === 'static' && c.k !== 'ref') ? lookup(id, member) : dispatch(id, member)) found.add(m);
+            if (found.size > 0) {
+              if (emit) typed(found);
+              return returnOf([...found]);
+            }
+            if (v.ids.some((id) => ancestors(id).ext.size > 0)) return UNKNOWN; // a library superclass's method
+            const cands = byName(f, member, c.a, false);
+            if (emit) named(cands);
+            return returnOf(cands);
+          }
+          case 'ext': {
+            const found = extDispatch(v.name, member);
+            if (found.length > 0) {
+              if (emit) typed(found);
+              return returnOf(found);
+            }
+            if (extSubclasses.has(v.name) || CLOSED.has(v.name)) return libCall(v, member);
+            const cands = byName(f, member, c.a, true);
+            if (emit) named(cands);
+            return cands.length > 0 ? returnOf(cands) : libCall(v, member);
+          }
+          case 'staticExt':
+            return CLOSED.has(v.name) && !PASS_THROUGH.has(member) ? OPAQUE : UNKNOWN;
+          case 'array':
+            return member === 'clone' ? v : OPAQUE;
+          case 'opaque':
+            return OPAQUE;
+          case 'unknown': {
+            const cands = byName(f, member, c.a, false);
+            if (emit) named(cands);
+            return returnOf(cands);
+          }
+        }
+      };
+
+      const ctorOf = (ids: string[]): string[] => ids.map((t) => (g.hasDef(`${t}.<init>`) ? `${t}.<init>` : t));
+      for (const c of s.jc ?? []) {
+        if (c.k === 'new') {
+          const t = parseType(c.n);
+          if (!t.array) typed(ctorOf(resolveType(f, t.name)));
           continue;
         }
-        if (parts.length === 2 && parts[0] === 'super') {
-          const c = classes[0];
-          calls(c ? (bases.get(c) ?? []).flatMap((b) => lookup(b, member)) : []);
+        if (c.k === 'anon') {
+          typed(classMethods.get(q(f, c.n)) ?? []);
+          // `new Base(args) { … }` runs Base's constructor; an interface has none
+          if (c.r?.[0] === 't') typed(ctorOf(resolveType(f, parseType(c.r[1]).name).filter((id) => classInfo.get(id)?.kind !== 'interface')));
           continue;
         }
-        const owner = parts.slice(0, -1).join('.');
-        const types = parts[0] === '?' ? [] : resolveType(f, owner);
-        if (types.length > 0) {
-          calls(types.flatMap((t) => [...lookup(t, member), ...overrides(t, member)]));
+        if (c.n === '<init>' && c.r) {
+          // this(...) / super(...)
+          const targets = c.r[0] === 'super' ? (classes[0] ? (bases.get(classes[0]) ?? []) : []) : classes.slice(0, 1);
+          typed(ctorOf(targets).filter((t) => t.endsWith('.<init>') || c.r![0] === 'super'));
           continue;
         }
-        calls(methodsByName.get(member) ?? []);
+        if (c.k === 'ref' && c.n === 'new' && c.r) {
+          const v = evalRecv(c.r);
+          if (v.k === 'static' || v.k === 'repo') typed(ctorOf(v.ids));
+          continue;
+        }
+        resolveCall(c, true);
       }
       for (const ref of new Set(s.refs)) {
         const parts = ref.split('.');
         const member = parts[parts.length - 1]!;
         if (parts.length === 1 || (parts.length === 2 && parts[0] === 'this')) {
           for (const c of classes) {
-            const b = lookup(c, member).filter((id) => g.kindOf(id) === 'binding');
+            const b = lookup(c, member, 'binding');
             if (b.length > 0) {
               b.forEach((id) => g.read(from, id));
               break;
@@ -149,12 +610,7 @@ export function resolveJava(files: Map<string, FileFacts>, g: GraphBuilder): voi
           continue;
         }
         const types = resolveType(f, parts.slice(0, -1).join('.'));
-        for (const t of types) {
-          for (const id of lookup(t, member)) {
-            if (g.kindOf(id) === 'binding') g.read(from, id);
-            else g.call(from, id); // method reference `Type::m` used as a callback
-          }
-        }
+        for (const t of types) for (const id of lookup(t, member, 'binding')) g.read(from, id);
       }
     }
   }
