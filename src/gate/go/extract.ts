@@ -160,8 +160,20 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
           return { k: 'call', f, a: fnNode?.type === 'identifier' && fnNode.text === 'append' ? a.slice(0, 1) : [] };
         }
         case 'composite_literal': {
-          walk(node.childForFieldName('body'), body);
-          return { k: 'lit', t: typeOf(node.childForFieldName('type')) };
+          const t = typeOf(node.childForFieldName('type'));
+          const lit = node.childForFieldName('body');
+          walk(lit, body);
+          if (t?.k === 'n') {
+            for (const el of named(lit)) {
+              if (el.type !== 'keyed_element') continue;
+              const key = named(el.childForFieldName('key'))[0];
+              const value = named(el.childForFieldName('value'))[0];
+              if (key?.type === 'identifier' && value && (value.type === 'identifier' || value.type === 'selector_expression' || value.type === 'func_literal')) {
+                (body.stores ??= []).push({ t, f: key.text, v: expr(value, newBody(), false) });
+              }
+            }
+          }
+          return { k: 'lit', t };
         }
         case 'type_conversion_expression': {
           expr(node.childForFieldName('operand'), body);
@@ -271,6 +283,12 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
             if (op === '=' && l.type === 'identifier' && body.locals[l.text] && rights.length === lefts.length) {
               const v = expr(rights[i]!, newBody());
               if (v) addLocal(body.locals, l.text, { v });
+            } else if (op === '=' && l.type === 'selector_expression' && rights.length === lefts.length) {
+              const field = l.childForFieldName('field')?.text;
+              const r = rights[i]!;
+              if (field && (r.type === 'identifier' || r.type === 'selector_expression' || r.type === 'func_literal')) {
+                (body.stores ??= []).push({ x: expr(l.childForFieldName('operand'), body, false), f: field, v: expr(r, newBody(), false) });
+              } else walk(l, body);
             } else walk(l, body);
           });
           return;

@@ -229,7 +229,7 @@ export function resolveGo(files: Map<string, FileFacts>, g: GraphBuilder): void 
   };
 
   /** Field `name` of a struct type (own first, then promoted through embedded fields; an embedded field is named by its type). */
-  const lookupField = (t: { dir: string; n: string }, name: string, depth = 0): { t: GoType | null; fc: FileCtx }[] => {
+  const lookupField = (t: { dir: string; n: string }, name: string, depth = 0): { t: GoType | null; fc: FileCtx; owner: string }[] => {
     const d = declOf(t);
     if (!d || depth > 8) return [];
     if (d.decl.kind === 'other') {
@@ -238,8 +238,8 @@ export function resolveGo(files: Map<string, FileFacts>, g: GraphBuilder): void 
     }
     const fields = d.decl.fields ?? [];
     const own = fields.filter((f) => (f.n ?? (f.t?.k === 'n' ? f.t.n : undefined)) === name);
-    if (own.length > 0) return own.map((f) => ({ t: f.t, fc: d.fc }));
-    const out: { t: GoType | null; fc: FileCtx }[] = [];
+    if (own.length > 0) return own.map((f) => ({ t: f.t, fc: d.fc, owner: `${t.dir}\0${t.n}\0${name}` }));
+    const out: { t: GoType | null; fc: FileCtx; owner: string }[] = [];
     for (const fld of fields) {
       if (fld.n !== undefined) continue;
       const rt = resolveType(fld.t, d.fc);
@@ -255,7 +255,9 @@ export function resolveGo(files: Map<string, FileFacts>, g: GraphBuilder): void 
   };
   const resultsOf = (sig: GoSig, fc: FileCtx, i: number): Val[] => valOfType(sig.results[i], fc);
 
-  const memos = new WeakMap<object, Map<string, Val[]>>();
+  let memos = new WeakMap<object, Map<string, Val[]>>();
+  /** functions stored into struct fields, by declaring type and field */
+  const fieldFns = new Map<string, Fn[]>();
   /** The values of a local (or package variable), memoised per body (or per package) and name. */
   const evalLocals = (owner: object, key: string, locals: GoLocal[], ec: EvalCtx): Val[] => {
     let memo = memos.get(owner);
@@ -349,7 +351,12 @@ export function resolveGo(files: Map<string, FileFacts>, g: GraphBuilder): void 
         if (x.t.r === 'ext') return [{ v: 'ext' }];
         if (x.t.r !== 'named') return [];
         const out: Val[] = [];
-        if (x.v === 'val') for (const f of lookupField(x.t, name)) out.push(...valOfType(f.t, f.fc));
+        if (x.v === 'val') {
+          for (const f of lookupField(x.t, name)) {
+            out.push(...valOfType(f.t, f.fc));
+            for (const fn of fieldFns.get(f.owner) ?? []) out.push({ v: 'fn', fn });
+          }
+        }
         if (out.length > 0) return out;
         const m = lookupMethod(x.t, name);
         for (const fn of m.fns) out.push({ v: 'fn', fn });
@@ -406,6 +413,28 @@ export function resolveGo(files: Map<string, FileFacts>, g: GraphBuilder): void 
   const invoked = new Map<string, Set<number>>();
   const forwards = new Map<string, { j: number; to: string; k: number }[]>();
   const passed: { to: string; k: number; fn: string }[] = [];
+
+  // functions stored into struct fields (`T{f: fee}`, `x.f = fee`): a call through the field reaches them
+  for (const fc of fileCtxs) {
+    for (const [local, body] of Object.entries(fc.f.go?.bodies ?? {})) {
+      if (!body.stores) continue;
+      const ec: EvalCtx = { fc, body, key: q(fc.f, local) };
+      for (const st of body.stores) {
+        const fns = evalExpr(st.v, ec).flatMap((v) => (v.v === 'fn' ? [v.fn] : []));
+        if (fns.length === 0) continue;
+        const owners = st.t ? valOfType(st.t, fc) : evalExpr(st.x ?? null, ec);
+        for (const o of owners) {
+          if (o.v !== 'val' || o.t.r !== 'named') continue;
+          for (const f of lookupField(o.t, st.f)) {
+            const list = fieldFns.get(f.owner) ?? [];
+            for (const fn of fns) if (!list.includes(fn)) list.push(fn);
+            fieldFns.set(f.owner, list);
+          }
+        }
+      }
+    }
+  }
+  memos = new WeakMap(); // values memoised above did not yet see the stored functions
 
   for (const fc of fileCtxs) {
     const go = fc.f.go;
