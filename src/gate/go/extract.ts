@@ -323,6 +323,17 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
         case 'package_identifier':
         case 'type_identifier':
         case 'label_name':
+        case 'interpreted_string_literal':
+        case 'raw_string_literal':
+        case 'int_literal':
+        case 'float_literal':
+        case 'imaginary_literal':
+        case 'rune_literal':
+        case 'true':
+        case 'false':
+        case 'nil':
+        case 'iota':
+        case 'comment':
           return;
         default:
           for (const c of node.namedChildren) if (c) walk(c, body);

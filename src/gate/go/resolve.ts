@@ -340,7 +340,17 @@ export function resolveGo(files: Map<string, FileFacts>, g: GraphBuilder): void 
     }
     return [];
   };
+  let memberCache = new Map<string, Val[]>();
   const member = (x: Val, name: string, ec: EvalCtx): Val[] => {
+    if ((x.v === 'val' || x.v === 'type') && x.t.r === 'named') {
+      const key = `${x.v}\0${x.t.dir}\0${x.t.n}\0${name}`;
+      let hit = memberCache.get(key);
+      if (!hit) memberCache.set(key, (hit = memberUncached(x, name, ec)));
+      return hit;
+    }
+    return memberUncached(x, name, ec);
+  };
+  const memberUncached = (x: Val, name: string, ec: EvalCtx): Val[] => {
     switch (x.v) {
       case 'pkg': {
         if (x.dir === null) return [{ v: 'ext', id: `${x.path}.${name}` }];
@@ -434,7 +444,9 @@ export function resolveGo(files: Map<string, FileFacts>, g: GraphBuilder): void 
       }
     }
   }
-  memos = new WeakMap(); // values memoised above did not yet see the stored functions
+  // values memoised above did not yet see the stored functions
+  memos = new WeakMap();
+  memberCache = new Map();
 
   for (const fc of fileCtxs) {
     const go = fc.f.go;
@@ -476,7 +488,11 @@ export function resolveGo(files: Map<string, FileFacts>, g: GraphBuilder): void 
           }
         });
       }
-      for (const r of body.refs) for (const v of evalExpr(r, ec)) if (v.v === 'fn') g.call(from, v.fn.id, 'typed');
+      for (const r of body.refs) {
+        // a local holds only function values that an expression of this body produced (itself a reference)
+        if (r.k === 'id' && body.locals[r.n]) continue;
+        for (const v of evalExpr(r, ec)) if (v.v === 'fn') g.call(from, v.fn.id, 'typed');
+      }
     }
   }
 
