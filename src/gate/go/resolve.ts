@@ -291,20 +291,11 @@ export function resolveGo(files: Map<string, FileFacts>, g: GraphBuilder): void 
     switch (e.k) {
       case 'id': {
         const locals = ec.body?.locals[e.n];
-        if (locals) return evalLocals(ec.body!, e.n, locals, ec);
-        const own = pkgMember(ec.fc.pkg, e.n, ec);
-        if (own.length > 0) return own;
-        for (const d of ec.fc.dots) {
-          const r = pkgMember(pkgs.get(d)!, e.n, ec);
-          if (r.length > 0) return r;
-        }
-        const path = ec.fc.imports.get(e.n);
-        if (path !== undefined) {
-          ec.reads?.(q(ec.fc.f, e.n));
-          return [{ v: 'pkg', dir: importDir(path), path }];
-        }
-        if (BASIC_TYPES.has(e.n)) return [{ v: 'type', t: { r: 'ext' } }];
-        return [];
+        // locals are not flow-sensitive: in `config, err := config.Fetch()` the right side still means
+        // the import, so a local named like an import also means the import
+        if (!locals) return globalValue(e.n, ec);
+        const fromLocals = evalLocals(ec.body!, e.n, locals, ec);
+        return ec.fc.imports.has(e.n) ? [...fromLocals, ...globalValue(e.n, ec)] : fromLocals;
       }
       case 'sel': {
         const out: Val[] = [];
@@ -329,6 +320,22 @@ export function resolveGo(files: Map<string, FileFacts>, g: GraphBuilder): void 
         return out;
       }
     }
+  };
+  /** A name at package level: the package's own members, dot-imported members, an import, a basic type. */
+  const globalValue = (n: string, ec: EvalCtx): Val[] => {
+    const own = pkgMember(ec.fc.pkg, n, ec);
+    if (own.length > 0) return own;
+    for (const d of ec.fc.dots) {
+      const r = pkgMember(pkgs.get(d)!, n, ec);
+      if (r.length > 0) return r;
+    }
+    const path = ec.fc.imports.get(n);
+    if (path !== undefined) {
+      ec.reads?.(q(ec.fc.f, n));
+      return [{ v: 'pkg', dir: importDir(path), path }];
+    }
+    if (BASIC_TYPES.has(n)) return [{ v: 'type', t: { r: 'ext' } }];
+    return [];
   };
   const elemOf = (t: RT, depth = 0): Val[] => {
     if (t.r === 'elem') return t.e ? [{ v: 'val', t: t.e }] : [];
