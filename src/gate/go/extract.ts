@@ -4,7 +4,8 @@ import { moduleNameFor } from '../facts.js';
 import { withSyntaxTree } from '../treesitter.js';
 import type { GoBody, GoExpr, GoFileFacts, GoLocal, GoSig, GoType, GoTypeDecl } from './facts.js';
 
-const named = (n: Node | null): Node[] => (n ? n.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment') : []);
+// comments are skipped where they are visited (reading every child's type costs a call into the parser)
+const named = (n: Node | null): Node[] => (n ? n.namedChildren.filter((c): c is Node => c !== null) : []);
 
 /** A written type; pointers are dropped (method sets and fields are looked up the same way). */
 function typeOf(node: Node | null): GoType | null {
@@ -108,17 +109,19 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
     const endLine = (n: Node): number => n.endPosition.row + 1;
 
     /** The expression tree of `node`; calls and references inside it are recorded into `body`. */
-    const expr = (node: Node | null, body: GoBody, asRef = true): GoExpr | null => {
+    const expr = (node: Node | null, body: GoBody, asRef = true, type = node?.type): GoExpr | null => {
       if (!node) return null;
-      switch (node.type) {
+      switch (type) {
         case 'identifier': {
           const e: GoExpr = { k: 'id', n: node.text };
           if (asRef) addRef(body, e, node.text);
           return e;
         }
         case 'selector_expression': {
-          const field = node.childForFieldName('field')?.text;
-          const operand = node.childForFieldName('operand');
+          // one marshalling of the children instead of one per field: `operand . field`
+          const parts = named(node);
+          const field = parts[parts.length - 1]?.text;
+          const operand = parts.length > 1 ? parts[0]! : null;
           const x = expr(operand, body, false);
           if (!field) return null;
           const e: GoExpr = { k: 'sel', x, n: field };
@@ -127,8 +130,11 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
           return e;
         }
         case 'call_expression': {
-          const fnNode = node.childForFieldName('function');
-          const argNodes = named(node.childForFieldName('arguments'));
+          // `function [type_arguments] arguments`
+          const parts = named(node);
+          const fnNode = parts[0] ?? null;
+          const last = parts[parts.length - 1];
+          const argNodes = last?.type === 'argument_list' ? named(last).filter((n) => n.type !== 'comment') : [];
           // new(T) / make(T, …): the first argument is a type
           if (fnNode?.type === 'identifier' && (fnNode.text === 'new' || fnNode.text === 'make') && argNodes[0]) {
             const a0 = argNodes[0];
@@ -168,7 +174,8 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
               if (el.type !== 'keyed_element') continue;
               const key = named(el.childForFieldName('key'))[0];
               const value = named(el.childForFieldName('value'))[0];
-              if (key?.type === 'identifier' && value && (value.type === 'identifier' || value.type === 'selector_expression' || value.type === 'func_literal')) {
+              // a function literal stored there is analysed where it is written; only named functions matter here
+              if (key?.type === 'identifier' && value && (value.type === 'identifier' || value.type === 'selector_expression')) {
                 (body.stores ??= []).push({ t, f: key.text, v: expr(value, newBody(), false) });
               }
             }
@@ -239,7 +246,8 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
     /** Statements and expressions: every call, reference and local declaration into `body`. */
     const walk = (node: Node | null, body: GoBody): void => {
       if (!node) return;
-      switch (node.type) {
+      const type = node.type;
+      switch (type) {
         case 'call_expression':
         case 'composite_literal':
         case 'type_conversion_expression':
@@ -249,11 +257,9 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
         case 'unary_expression':
         case 'parenthesized_expression':
         case 'func_literal':
-          expr(node, body);
-          return;
         case 'identifier':
         case 'selector_expression':
-          expr(node, body);
+          expr(node, body, true, type);
           return;
         case 'keyed_element': {
           // `{Name: value}`: a bare key is a field name, not a reference
@@ -277,18 +283,16 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
           const lefts = named(node.childForFieldName('left'));
           const rights = named(node.childForFieldName('right'));
           const op = node.childForFieldName('operator')?.text;
-          for (const r of rights) walk(r, body);
+          const values = rights.map((r) => expr(r, body));
           lefts.forEach((l, i) => {
+            const v = rights.length === lefts.length ? values[i] : null;
             // `x = v` adds a possible value to a local declared earlier in the body
-            if (op === '=' && l.type === 'identifier' && body.locals[l.text] && rights.length === lefts.length) {
-              const v = expr(rights[i]!, newBody());
-              if (v) addLocal(body.locals, l.text, { v });
-            } else if (op === '=' && l.type === 'selector_expression' && rights.length === lefts.length) {
-              const field = l.childForFieldName('field')?.text;
-              const r = rights[i]!;
-              if (field && (r.type === 'identifier' || r.type === 'selector_expression' || r.type === 'func_literal')) {
-                (body.stores ??= []).push({ x: expr(l.childForFieldName('operand'), body, false), f: field, v: expr(r, newBody(), false) });
-              } else walk(l, body);
+            if (op === '=' && l.type === 'identifier' && body.locals[l.text] && v) addLocal(body.locals, l.text, { v });
+            else if (op === '=' && l.type === 'selector_expression' && (v?.k === 'id' || v?.k === 'sel')) {
+              // `x.f = fee`: a function stored into a field
+              const parts = named(l);
+              const field = parts[parts.length - 1]?.text;
+              if (field) (body.stores ??= []).push({ x: expr(parts.length > 1 ? parts[0]! : null, body, false), f: field, v });
             } else walk(l, body);
           });
           return;
