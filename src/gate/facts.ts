@@ -1,3 +1,4 @@
+import type { GoFileFacts } from './go/facts.js';
 import type { DefinitionKind, GateLanguage } from './types.js';
 
 /**
@@ -42,6 +43,8 @@ export interface FileFacts {
   bindings: { name: string; start: number; end: number }[];
   /** Go: the directory; Java: the declared package. */
   package?: string;
+  /** Go: declared types, signatures and typed bodies for type-aware resolution. */
+  go?: GoFileFacts;
 }
 
 /** `pkg/mod.py` → `pkg.mod`; `pkg/__init__.py` → `pkg` (Python only). */

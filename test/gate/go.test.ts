@@ -141,3 +141,73 @@ describe('gate on a Go repository', () => {
     assert.ok(r.flagged && r.reasons.some((x) => x.kind === 'unparsable' && x.message.includes('report/report.go')));
   });
 });
+
+describe('gate on a Go repository: receivers resolved by type', () => {
+  const typedRoots = ['*.QuoteFee', '*.ApplyRounding'];
+  const pricing = [
+    'package pricing',
+    '',
+    'type Rates interface {',
+    '\tRate(amount int) int',
+    '\tCurrency() string',
+    '}',
+    '',
+    'type Fixed struct{}',
+    '',
+    'func (f Fixed) Rate(amount int) int { return amount / 10 }',
+    '',
+    'func (f Fixed) Currency() string { return "EUR" }',
+    '',
+    'type Tiered struct{ base Fixed }',
+    '',
+    'func (t *Tiered) Rate(amount int) int { return t.base.Rate(amount) * 2 }',
+    '',
+    'func (t *Tiered) Currency() string { return t.base.Currency() }',
+    '',
+    '// has Rate but not Currency: not a Rates',
+    'type Promo struct{}',
+    '',
+    'func (p Promo) Rate(amount int) int { return 0 }',
+    '',
+    'type Quoter struct{ rates Rates }',
+    '',
+    'func (q *Quoter) QuoteFee(amount int) int { return q.rates.Rate(amount) }',
+    '',
+    'type Adder struct{ n int }',
+    '',
+    'func (a Adder) Clamp(x int) int { return x + a.n }',
+    '',
+    '// same method name, never passed anywhere',
+    'type Limiter struct{}',
+    '',
+    'func (l Limiter) Clamp(x int) int { return x }',
+    '',
+    'func ApplyRounding(d int, f func(int) int) int { return f(d) }',
+    '',
+    'func Settle(d int) int {',
+    '\ta := Adder{n: 1}',
+    '\treturn ApplyRounding(d, a.Clamp)',
+    '}',
+    '',
+  ].join('\n');
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo({ 'go.mod': 'module example.com/pay\n\ngo 1.21\n', 'pricing/pricing.go': pricing });
+  });
+  after(() => repo.remove());
+
+  it('a call on an interface-typed field reaches the implementations, not a same-named method of another type', async () => {
+    const fixed = await repo.gate(repo.branch('impl', { 'pricing/pricing.go': edit(pricing, 'amount / 10', 'amount / 20') }), { roots: typedRoots });
+    assertPath(fixed, ['pricing.pricing.Quoter.QuoteFee', 'pricing.pricing.Fixed.Rate'], 'head');
+    const tiered = await repo.gate(repo.branch('impl-tiered', { 'pricing/pricing.go': edit(pricing, 'Rate(amount) * 2', 'Rate(amount) * 3') }), { roots: typedRoots });
+    assertPath(tiered, ['pricing.pricing.Quoter.QuoteFee', 'pricing.pricing.Tiered.Rate'], 'head');
+    assertNotFlagged(await repo.gate(repo.branch('not-impl', { 'pricing/pricing.go': edit(pricing, 'return 0 }', 'return 1 }') }), { roots: typedRoots }));
+  });
+
+  it('a method value passed as a function is called by the function that invokes its parameter', async () => {
+    const r = await repo.gate(repo.branch('method-value', { 'pricing/pricing.go': edit(pricing, 'x + a.n', 'x + a.n + 1') }), { roots: typedRoots });
+    assertPath(r, ['pricing.pricing.ApplyRounding', 'pricing.pricing.Adder.Clamp'], 'head');
+    assert.ok(r.paths.every((p) => p.nameOnlyEdges === 0), 'the edges are typed, not name-only');
+    assertNotFlagged(await repo.gate(repo.branch('other-clamp', { 'pricing/pricing.go': edit(pricing, 'return x }', 'return x + 0 }') }), { roots: typedRoots }));
+  });
+});

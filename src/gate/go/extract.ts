@@ -2,21 +2,74 @@ import type { Node } from 'web-tree-sitter';
 import type { FileFacts, ScopeFacts } from '../facts.js';
 import { moduleNameFor } from '../facts.js';
 import { withSyntaxTree } from '../treesitter.js';
+import type { GoBody, GoExpr, GoFileFacts, GoLocal, GoSig, GoType, GoTypeDecl } from './facts.js';
 
-function chainOf(node: Node): string | null {
-  if (node.type === 'identifier' || node.type === 'field_identifier' || node.type === 'package_identifier' || node.type === 'type_identifier') return node.text;
-  if (node.type === 'selector_expression') {
-    const op = node.childForFieldName('operand');
-    const field = node.childForFieldName('field');
-    if (!op || !field) return null;
-    const left = chainOf(op);
-    return left === null ? `?.${field.text}` : `${left}.${field.text}`;
+// comments are skipped where they are visited (reading every child's type costs a call into the parser)
+const named = (n: Node | null): Node[] => (n ? n.namedChildren.filter((c): c is Node => c !== null) : []);
+
+/** A written type; pointers are dropped (method sets and fields are looked up the same way). */
+function typeOf(node: Node | null): GoType | null {
+  if (!node) return null;
+  switch (node.type) {
+    case 'type_identifier':
+      return { k: 'n', n: node.text };
+    case 'qualified_type': {
+      const pkg = node.childForFieldName('package')?.text;
+      const name = node.childForFieldName('name')?.text;
+      return pkg && name ? { k: 'n', n: name, q: pkg } : null;
+    }
+    case 'generic_type':
+      return typeOf(node.childForFieldName('type'));
+    case 'pointer_type':
+    case 'parenthesized_type':
+      return typeOf(named(node)[0] ?? null);
+    case 'slice_type':
+    case 'array_type':
+    case 'implicit_length_array_type':
+      return { k: 'e', e: typeOf(node.childForFieldName('element')) };
+    case 'map_type':
+      return { k: 'e', e: typeOf(node.childForFieldName('value')) };
+    case 'channel_type':
+      return { k: 'e', e: typeOf(node.childForFieldName('value')) };
+    case 'function_type': {
+      const sig = signatureOf(node.childForFieldName('parameters'), node.childForFieldName('result'));
+      const t: GoType = { k: 'f', p: sig.params, r: sig.results };
+      if (sig.variadic) t.v = true;
+      return t;
+    }
+    default:
+      return null;
   }
-  if (node.type === 'parenthesized_expression' || node.type === 'unary_expression') {
-    const inner = node.namedChildren.find((c) => c !== null);
-    return inner ? chainOf(inner) : null;
+}
+
+/** Parameter names (null for unnamed) and types of a parameter list. */
+function paramsOf(list: Node | null): { names: (string | null)[]; types: (GoType | null)[]; variadic: boolean } {
+  const names: (string | null)[] = [];
+  const types: (GoType | null)[] = [];
+  let variadic = false;
+  for (const d of named(list)) {
+    if (d.type !== 'parameter_declaration' && d.type !== 'variadic_parameter_declaration') continue;
+    const t = typeOf(d.childForFieldName('type'));
+    if (d.type === 'variadic_parameter_declaration') variadic = true;
+    const ns = d.childrenForFieldName('name').filter((n): n is Node => n !== null);
+    if (ns.length === 0) {
+      names.push(null);
+      types.push(d.type === 'variadic_parameter_declaration' ? { k: 'e', e: t } : t);
+    }
+    for (const n of ns) {
+      names.push(n.text);
+      types.push(d.type === 'variadic_parameter_declaration' ? { k: 'e', e: t } : t);
+    }
   }
-  return null;
+  return { names, types, variadic };
+}
+
+function signatureOf(params: Node | null, result: Node | null): GoSig & { names: (string | null)[] } {
+  const p = paramsOf(params);
+  const results = result === null ? [] : result.type === 'parameter_list' ? paramsOf(result).types : [typeOf(result)];
+  const sig: GoSig & { names: (string | null)[] } = { params: p.types, results, names: p.names };
+  if (p.variadic) sig.variadic = true;
+  return sig;
 }
 
 /** Receiver type name of a method: `(a *Account)` → Account, `(l List[T])` → List. */
@@ -24,106 +77,377 @@ function receiverType(recv: Node | null): string | null {
   if (!recv) return null;
   const decl = recv.namedChildren.find((c) => c?.type === 'parameter_declaration');
   let t = decl?.childForFieldName('type') ?? null;
-  while (t && (t.type === 'pointer_type' || t.type === 'generic_type')) t = t.namedChildren.find((c) => c !== null && (c.type === 'type_identifier' || c.type === 'generic_type')) ?? null;
+  while (t && (t.type === 'pointer_type' || t.type === 'generic_type' || t.type === 'parenthesized_type')) t = t.namedChildren.find((c) => c !== null && (c.type === 'type_identifier' || c.type === 'generic_type' || c.type === 'pointer_type')) ?? null;
   return t && t.type === 'type_identifier' ? t.text : null;
 }
+
+const CALL_MARK: GoExpr = { k: 'call', f: null, a: [] };
+const newBody = (): GoBody => ({ locals: {}, calls: [], refs: [] });
+const refKeys = new WeakMap<GoBody, Set<string>>();
+const addRef = (body: GoBody, e: GoExpr, key: string | undefined): void => {
+  if (key !== undefined) {
+    let keys = refKeys.get(body);
+    if (!keys) refKeys.set(body, (keys = new Set()));
+    if (keys.has(key)) return;
+    keys.add(key);
+  }
+  body.refs.push(e);
+};
+const addLocal = (b: { [k: string]: GoLocal[] }, name: string, l: GoLocal): void => {
+  if (name === '_') return;
+  (b[name] ??= []).push(l);
+};
 
 export async function extractGo(file: string, text: string): Promise<FileFacts> {
   return withSyntaxTree('go', text, (root) => {
     const lineCount = text.split('\n').length;
     const moduleScope: ScopeFacts = { name: '', kind: 'module', start: 1, end: lineCount, calls: [], refs: [] };
     const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
-    const facts: FileFacts = { language: 'go', module: moduleNameFor(file, 'go'), lineCount, scopes: [moduleScope], classes: [], imports: [], bindings: [], package: dir };
+    const go: GoFileFacts = { types: {}, funcs: {}, vars: {}, bodies: { '': newBody() } };
+    const facts: FileFacts = { language: 'go', module: moduleNameFor(file, 'go'), lineCount, scopes: [moduleScope], classes: [], imports: [], bindings: [], package: dir, go };
     const line = (n: Node): number => n.startPosition.row + 1;
     const endLine = (n: Node): number => n.endPosition.row + 1;
 
-    const visit = (node: Node, scope: ScopeFacts): void => {
+    /** The expression tree of `node`; calls and references inside it are recorded into `body`. */
+    const expr = (node: Node | null, body: GoBody, asRef = true, type = node?.type): GoExpr | null => {
+      if (!node) return null;
+      switch (type) {
+        case 'identifier': {
+          const e: GoExpr = { k: 'id', n: node.text };
+          if (asRef) addRef(body, e, node.text);
+          return e;
+        }
+        case 'selector_expression': {
+          // one marshalling of the children instead of one per field: `operand . field`
+          const parts = named(node);
+          const field = parts[parts.length - 1]?.text;
+          const operand = parts.length > 1 ? parts[0]! : null;
+          const x = expr(operand, body, false);
+          if (!field) return null;
+          const e: GoExpr = { k: 'sel', x, n: field };
+          // a plain chain (`a.b.c`) is one reference however often it is written
+          if (asRef) addRef(body, e, operand && /^[\w.]+$/.test(operand.text) ? `${operand.text}.${field}` : undefined);
+          return e;
+        }
+        case 'call_expression': {
+          // `function [type_arguments] arguments`
+          const parts = named(node);
+          const fnNode = parts[0] ?? null;
+          const last = parts[parts.length - 1];
+          const argNodes = last?.type === 'argument_list' ? named(last).filter((n) => n.type !== 'comment') : [];
+          // new(T) / make(T, …): the first argument is a type
+          if (fnNode?.type === 'identifier' && (fnNode.text === 'new' || fnNode.text === 'make') && argNodes[0]) {
+            const a0 = argNodes[0];
+            const op = a0.type === 'selector_expression' ? a0.childForFieldName('operand') : null;
+            const t =
+              a0.type === 'identifier'
+                ? ({ k: 'n', n: a0.text } as const)
+                : a0.type === 'selector_expression' && op?.type === 'identifier'
+                  ? ({ k: 'n', n: a0.childForFieldName('field')?.text ?? '', q: op.text } as const)
+                  : typeOf(a0);
+            for (const a of argNodes.slice(1)) expr(a, body);
+            body.calls.push({ f: { k: 'id', n: fnNode.text }, a: [] });
+            return { k: 'lit', t };
+          }
+          const f = expr(fnNode, body, false);
+          let spread = false;
+          const a = argNodes.map((n) => {
+            if (n.type === 'variadic_argument') {
+              spread = true;
+              return expr(named(n)[0] ?? null, body);
+            }
+            return n.type.endsWith('_type') ? { k: 'lit' as const, t: typeOf(n) } : expr(n, body);
+          });
+          // a call keeps of its arguments what resolution reads: names and selectors (function values
+          // passed on), a marker for a call (it may pass several results); only append's first
+          // argument types the call's result
+          const kept = a.map((x) => (x?.k === 'id' || x?.k === 'sel' ? x : x?.k === 'call' ? CALL_MARK : null));
+          body.calls.push(spread ? { f, a: kept, s: true } : { f, a: kept });
+          return { k: 'call', f, a: fnNode?.type === 'identifier' && fnNode.text === 'append' ? a.slice(0, 1) : [] };
+        }
+        case 'composite_literal': {
+          const t = typeOf(node.childForFieldName('type'));
+          const lit = node.childForFieldName('body');
+          walk(lit, body);
+          if (t?.k === 'n') {
+            for (const el of named(lit)) {
+              if (el.type !== 'keyed_element') continue;
+              const key = named(el.childForFieldName('key'))[0];
+              const value = named(el.childForFieldName('value'))[0];
+              // a function literal stored there is analysed where it is written; only named functions matter here
+              if (key?.type === 'identifier' && value && (value.type === 'identifier' || value.type === 'selector_expression')) {
+                (body.stores ??= []).push({ t, f: key.text, v: expr(value, newBody(), false) });
+              }
+            }
+          }
+          return { k: 'lit', t };
+        }
+        case 'type_conversion_expression': {
+          expr(node.childForFieldName('operand'), body);
+          return { k: 'lit', t: typeOf(node.childForFieldName('type')) };
+        }
+        case 'type_assertion_expression': {
+          expr(node.childForFieldName('operand'), body);
+          return { k: 'lit', t: typeOf(node.childForFieldName('type')) };
+        }
+        case 'index_expression': {
+          walk(node.childForFieldName('index'), body);
+          return { k: 'elem', x: expr(node.childForFieldName('operand'), body) };
+        }
+        case 'slice_expression': {
+          for (const f of ['start', 'end', 'capacity']) walk(node.childForFieldName(f), body);
+          return expr(node.childForFieldName('operand'), body, asRef);
+        }
+        case 'parenthesized_expression':
+          return expr(named(node)[0] ?? null, body, asRef);
+        case 'unary_expression': {
+          const op = node.childForFieldName('operator')?.text;
+          const x = expr(node.childForFieldName('operand'), body, asRef);
+          if (op === '<-') return { k: 'elem', x };
+          return op === '&' || op === '*' ? x : null;
+        }
+        case 'func_literal': {
+          const sig = signatureOf(node.childForFieldName('parameters'), node.childForFieldName('result'));
+          // the literal's parameters are locals of the enclosing body; its calls are the enclosing function's
+          sig.names.forEach((n, i) => {
+            if (n) addLocal(body.locals, n, { t: sig.params[i] ?? null });
+          });
+          walk(node.childForFieldName('body'), body);
+          const t: GoType = { k: 'f', p: sig.params, r: sig.results };
+          return { k: 'fn', t };
+        }
+        // types in expression position (method expressions `T.M`, conversions `T(x)`)
+        case 'type_identifier':
+        case 'qualified_type':
+        case 'pointer_type':
+        case 'generic_type':
+          return { k: 'lit', t: typeOf(node) };
+        default:
+          walk(node, body);
+          return null;
+      }
+    };
+    const declare = (lefts: Node[], rights: Node[], body: GoBody, declared: GoType | null, target: Record<string, GoLocal[]>): void => {
+      const values = rights.map((r) => expr(r, body));
+      lefts.forEach((l, i) => {
+        if (l.type !== 'identifier') {
+          expr(l, body);
+          return;
+        }
+        let local: GoLocal;
+        if (declared) local = { t: declared };
+        else if (rights.length === lefts.length) local = { v: values[i] ?? null };
+        else if (rights.length === 1) local = { v: { k: 'res', x: values[0] ?? null, i } };
+        else local = { v: null };
+        addLocal(target, l.text, local);
+      });
+    };
+
+    /** Statements and expressions: every call, reference and local declaration into `body`. */
+    const walk = (node: Node | null, body: GoBody): void => {
+      if (!node) return;
+      const type = node.type;
+      switch (type) {
+        case 'call_expression':
+        case 'composite_literal':
+        case 'type_conversion_expression':
+        case 'type_assertion_expression':
+        case 'index_expression':
+        case 'slice_expression':
+        case 'unary_expression':
+        case 'parenthesized_expression':
+        case 'func_literal':
+        case 'identifier':
+        case 'selector_expression':
+          expr(node, body, true, type);
+          return;
+        case 'keyed_element': {
+          // `{Name: value}`: a bare key is a field name, not a reference
+          const parts = named(node);
+          const key = parts[0];
+          const keyInner = key?.type === 'literal_element' ? named(key)[0] : key;
+          if (keyInner && keyInner.type !== 'identifier' && keyInner.type !== 'field_identifier') walk(key ?? null, body);
+          for (const p of parts.slice(1)) walk(p, body);
+          return;
+        }
+        case 'short_var_declaration':
+          declare(named(node.childForFieldName('left')), named(node.childForFieldName('right')), body, null, body.locals);
+          return;
+        case 'var_spec':
+        case 'const_spec': {
+          const names = node.childrenForFieldName('name').filter((n): n is Node => n !== null);
+          declare(names, named(node.childForFieldName('value')), body, typeOf(node.childForFieldName('type')), body.locals);
+          return;
+        }
+        case 'assignment_statement': {
+          const lefts = named(node.childForFieldName('left'));
+          const rights = named(node.childForFieldName('right'));
+          const op = node.childForFieldName('operator')?.text;
+          const values = rights.map((r) => expr(r, body));
+          lefts.forEach((l, i) => {
+            const v = rights.length === lefts.length ? values[i] : null;
+            // `x = v` adds a possible value to a local declared earlier in the body
+            if (op === '=' && l.type === 'identifier' && body.locals[l.text] && v) addLocal(body.locals, l.text, { v });
+            else if (op === '=' && l.type === 'selector_expression' && (v?.k === 'id' || v?.k === 'sel')) {
+              // `x.f = fee`: a function stored into a field
+              const parts = named(l);
+              const field = parts[parts.length - 1]?.text;
+              if (field) (body.stores ??= []).push({ x: expr(parts.length > 1 ? parts[0]! : null, body, false), f: field, v });
+            } else walk(l, body);
+          });
+          return;
+        }
+        case 'range_clause': {
+          const lefts = named(node.childForFieldName('left'));
+          const x = expr(node.childForFieldName('right'), body);
+          const isDecl = node.children.some((c) => c?.type === ':=');
+          lefts.forEach((l, i) => {
+            if (l.type === 'identifier' && (isDecl || body.locals[l.text])) addLocal(body.locals, l.text, { v: i === 1 ? { k: 'elem', x } : null });
+            else walk(l, body);
+          });
+          return;
+        }
+        case 'type_switch_statement': {
+          walk(node.childForFieldName('initializer'), body);
+          const alias = named(node.childForFieldName('alias'))[0];
+          const value = expr(node.childForFieldName('value'), body);
+          for (const c of named(node)) {
+            if (c.type === 'type_case' || c.type === 'default_case') {
+              if (alias?.type === 'identifier') {
+                const types = c.type === 'type_case' ? c.childrenForFieldName('type').filter((t): t is Node => t !== null && t.type !== ',') : [];
+                if (types.length === 1) addLocal(body.locals, alias.text, { t: typeOf(types[0]!) });
+                else addLocal(body.locals, alias.text, { v: value });
+              }
+              for (const s of named(c)) if (s.type !== 'type_case' && !c.childrenForFieldName('type').some((t) => t?.id === s.id)) walk(s, body);
+            }
+          }
+          return;
+        }
+        case 'field_identifier':
+        case 'package_identifier':
+        case 'type_identifier':
+        case 'label_name':
+        case 'interpreted_string_literal':
+        case 'raw_string_literal':
+        case 'int_literal':
+        case 'float_literal':
+        case 'imaginary_literal':
+        case 'rune_literal':
+        case 'true':
+        case 'false':
+        case 'nil':
+        case 'iota':
+        case 'comment':
+          return;
+        default:
+          for (const c of node.namedChildren) if (c) walk(c, body);
+      }
+    };
+
+    const typeDecl = (node: Node): void => {
+      const name = node.childForFieldName('name')?.text;
+      const t = node.childForFieldName('type');
+      if (!name || !t) return;
+      const decl: GoTypeDecl = { kind: t.type === 'struct_type' ? 'struct' : t.type === 'interface_type' ? 'interface' : 'other' };
+      const bases: string[] = [];
+      if (t.type === 'struct_type') {
+        decl.fields = [];
+        for (const d of t.descendantsOfType('field_declaration')) {
+          if (!d || d.parent?.parent?.id !== t.id) continue;
+          const ft = typeOf(d.childForFieldName('type'));
+          const names = d.childrenForFieldName('name').filter((n): n is Node => n !== null);
+          if (names.length === 0) {
+            decl.fields.push({ t: ft });
+            if (ft?.k === 'n') bases.push(ft.q ? `${ft.q}.${ft.n}` : ft.n);
+          } else for (const n of names) decl.fields.push({ n: n.text, t: ft });
+        }
+      } else if (t.type === 'interface_type') {
+        decl.methods = [];
+        decl.embeds = [];
+        for (const m of named(t)) {
+          if (m.type === 'method_elem' || m.type === 'method_spec') {
+            const n = m.childForFieldName('name')?.text;
+            const { params, results, variadic } = signatureOf(m.childForFieldName('parameters'), m.childForFieldName('result'));
+            if (n) decl.methods.push({ n, sig: variadic ? { params, results, variadic } : { params, results } });
+          } else if (m.type === 'type_elem') {
+            const et = typeOf(named(m)[0] ?? null);
+            decl.embeds.push(et);
+            if (et?.k === 'n') bases.push(et.q ? `${et.q}.${et.n}` : et.n);
+          }
+        }
+      } else decl.under = typeOf(t);
+      go.types[name] = decl;
+      if (decl.kind !== 'other') {
+        facts.classes.push({ name, bases, kind: decl.kind });
+        facts.scopes.push({ name, kind: 'class', start: line(node), end: endLine(node), calls: [], refs: [] });
+      }
+    };
+
+    const top = (node: Node): void => {
+      const moduleBody = go.bodies['']!;
       switch (node.type) {
         case 'function_declaration':
         case 'method_declaration': {
           const name = node.childForFieldName('name')?.text;
-          if (!name) break;
-          const recv = node.type === 'method_declaration' ? receiverType(node.childForFieldName('receiver')) : null;
-          const s: ScopeFacts = { name: recv ? `${recv}.${name}` : name, kind: recv ? 'method' : 'function', start: line(node), end: endLine(node), calls: [], refs: [] };
+          if (!name) return;
+          const recvNode = node.type === 'method_declaration' ? node.childForFieldName('receiver') : null;
+          const recv = recvNode ? receiverType(recvNode) : null;
+          if (node.type === 'method_declaration' && !recv) return;
+          const local = recv ? `${recv}.${name}` : name;
+          const s: ScopeFacts = { name: local, kind: recv ? 'method' : 'function', start: line(node), end: endLine(node), calls: [], refs: [] };
           if (recv) s.className = recv;
           facts.scopes.push(s);
-          const body = node.childForFieldName('body');
-          if (body) visit(body, s);
+          const sig = signatureOf(node.childForFieldName('parameters'), node.childForFieldName('result'));
+          const body = newBody();
+          if (recvNode) {
+            const rp = paramsOf(recvNode);
+            if (rp.names[0]) addLocal(body.locals, rp.names[0], { t: { k: 'n', n: recv! } });
+          }
+          sig.names.forEach((n, i) => {
+            if (n) addLocal(body.locals, n, { t: sig.params[i] ?? null, p: i });
+          });
+          // named results are locals too
+          const result = node.childForFieldName('result');
+          if (result?.type === 'parameter_list') {
+            const rp = paramsOf(result);
+            rp.names.forEach((n, i) => {
+              if (n) addLocal(body.locals, n, { t: rp.types[i] ?? null });
+            });
+          }
+          go.funcs[local] = sig.variadic ? { params: sig.params, results: sig.results, variadic: true } : { params: sig.params, results: sig.results };
+          walk(node.childForFieldName('body'), body);
+          go.bodies[local] = body;
           return;
         }
-        case 'type_spec': {
-          const name = node.childForFieldName('name')?.text;
-          const t = node.childForFieldName('type');
-          if (name && t && (t.type === 'struct_type' || t.type === 'interface_type')) {
-            const bases: string[] = [];
-            // embedded fields/interfaces promote their methods
-            for (const d of t.descendantsOfType(['field_declaration', 'type_elem'])) {
-              if (!d) continue;
-              if (d.type === 'field_declaration' && d.childForFieldName('name')) continue;
-              const ty = d.type === 'field_declaration' ? d.childForFieldName('type') : d.namedChildren[0];
-              if (ty) {
-                const c = chainOf(ty.type === 'pointer_type' ? (ty.namedChildren[0] ?? ty) : ty);
-                if (c) bases.push(c);
-              }
-            }
-            facts.classes.push({ name, bases, kind: t.type === 'interface_type' ? 'interface' : 'struct' });
-            facts.scopes.push({ name, kind: 'class', start: line(node), end: endLine(node), calls: [], refs: [] });
+        case 'type_declaration':
+          for (const c of named(node)) if (c.type === 'type_spec' || c.type === 'type_alias') typeDecl(c);
+          return;
+        case 'import_declaration':
+          for (const spec of node.descendantsOfType('import_spec')) {
+            if (!spec) continue;
+            const p = spec.childForFieldName('path')?.text.replace(/^["`]|["`]$/g, '');
+            if (!p) continue;
+            const alias = spec.childForFieldName('name')?.text;
+            const local = alias ?? p.split('/').pop()!;
+            if (local === '_') continue;
+            facts.imports.push({ local: local === '.' ? '*' : local, module: p, line: line(spec) });
+            if (local !== '.') facts.bindings.push({ name: local, start: line(spec), end: endLine(spec) });
           }
           return;
-        }
-        case 'import_spec': {
-          const p = node.childForFieldName('path')?.text.replace(/^["`]|["`]$/g, '');
-          if (!p) return;
-          const alias = node.childForFieldName('name')?.text;
-          const local = alias ?? p.split('/').pop()!;
-          if (local === '_') return;
-          facts.imports.push({ local: local === '.' ? '*' : local, module: p, line: line(node) });
-          if (local !== '.') facts.bindings.push({ name: local, start: line(node), end: endLine(node) });
-          return;
-        }
-        case 'const_spec':
-        case 'var_spec': {
-          if (scope.kind === 'module') {
-            for (const n of node.childrenForFieldName('name')) if (n) facts.bindings.push({ name: n.text, start: line(node), end: endLine(node) });
+        case 'var_declaration':
+        case 'const_declaration':
+          for (const spec of node.descendantsOfType(['var_spec', 'const_spec'])) {
+            if (!spec) continue;
+            for (const n of spec.childrenForFieldName('name')) if (n) facts.bindings.push({ name: n.text, start: line(spec), end: endLine(spec) });
+            const names = spec.childrenForFieldName('name').filter((n): n is Node => n !== null);
+            declare(names, named(spec.childForFieldName('value')), moduleBody, typeOf(spec.childForFieldName('type')), go.vars);
           }
-          const v = node.childForFieldName('value');
-          if (v) visit(v, scope);
-          return;
-        }
-        case 'call_expression': {
-          const fn = node.childForFieldName('function');
-          if (fn) {
-            const c = chainOf(fn);
-            if (c !== null) {
-              scope.calls.push(c);
-              if (fn.type === 'selector_expression') {
-                const op = fn.childForFieldName('operand');
-                if (op && chainOf(op) === null) visit(op, scope);
-              }
-            } else visit(fn, scope);
-          }
-          const args = node.childForFieldName('arguments');
-          if (args) visit(args, scope);
-          return;
-        }
-        case 'selector_expression': {
-          const c = chainOf(node);
-          if (c && !c.startsWith('?')) scope.refs.push(c);
-          else {
-            const op = node.childForFieldName('operand');
-            if (op) visit(op, scope);
-          }
-          return;
-        }
-        case 'identifier':
-          scope.refs.push(node.text);
           return;
         default:
-          break;
+          for (const c of named(node)) top(c);
       }
-      for (const c of node.namedChildren) if (c) visit(c, scope);
     };
-    visit(root, moduleScope);
+    top(root);
     return facts;
   });
 }

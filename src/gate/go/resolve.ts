@@ -1,96 +1,522 @@
-import { pushTo, qualifiedName, type FileFacts } from '../facts.js';
+import { qualifiedName, type FileFacts } from '../facts.js';
 import type { GraphBuilder } from '../graph-builder.js';
+import type { GoBody, GoExpr, GoLocal, GoSig, GoType, GoTypeDecl } from './facts.js';
 
 const BUILTINS = new Set('append cap clear close complex copy delete imag len make max min new panic print println real recover'.split(' '));
+const BASIC_TYPES = new Set('any bool byte comparable complex128 complex64 error float32 float64 int int16 int32 int64 int8 rune string uint uint16 uint32 uint64 uint8 uintptr'.split(' '));
+
+interface Pkg {
+  dir: string;
+  files: FileCtx[];
+  types: Map<string, { decl: GoTypeDecl; fc: FileCtx }>;
+  funcs: Map<string, Fn[]>;
+  /** methods by receiver type name, then method name */
+  methods: Map<string, Map<string, Fn[]>>;
+  vars: Map<string, { locals: GoLocal[]; fc: FileCtx; id: string }[]>;
+  /** import paths of the package's files */
+  importPaths: Set<string>;
+}
+interface FileCtx {
+  f: FileFacts;
+  pkg: Pkg;
+  imports: Map<string, string>;
+  dots: string[];
+}
+interface Fn {
+  id: string;
+  sig: GoSig;
+  fc: FileCtx;
+  dir: string;
+}
+/** A resolved type: a repository type (package dir + name), an external one, a container, a func type. */
+type RT = { r: 'named'; dir: string; n: string } | { r: 'ext' } | { r: 'elem'; e: RT | null } | { r: 'func'; t: GoType & { k: 'f' }; fc: FileCtx };
+/** What an expression may denote. */
+type Val =
+  | { v: 'val'; t: RT }
+  | { v: 'fn'; fn: Fn }
+  | { v: 'type'; t: RT }
+  | { v: 'pkg'; dir: string | null; path: string }
+  | { v: 'param'; i: number }
+  /** something outside the repository (id: the external function, when known) */
+  | { v: 'ext'; id?: string };
+
+interface EvalCtx {
+  fc: FileCtx;
+  body: GoBody | undefined;
+  key: string;
+  /** records package-level bindings read while evaluating (only for the scope's own expressions) */
+  reads?: (id: string) => void;
+}
 
 /**
- * Cross-file resolution for Go. A package is a directory; `f()` → the package's function f (any
- * file); `pkg.F()` → function F of the imported package (import path matched to the longest
- * repository directory it ends with). Over-approximation: `x.M()` on a value → every method named
- * M in the repository (this is also how calls through interfaces and embedded types are covered).
+ * Cross-file resolution for Go, by type where the type is known. A package is a directory;
+ * `pkg.F()` resolves through the import path to the longest repository directory it ends with.
+ * Locals, parameters, receivers, struct fields (with embedding), results of calls and composite
+ * literals are typed from their declarations; `x.M()` then reaches the method of x's type
+ * (promoted through embedded fields), and on an interface every repository type whose method set
+ * has all the interface's methods. Function and method values are edges where referenced, and a
+ * function that calls its function parameter calls what its callers pass. Only a receiver of
+ * unknown type falls back to the methods of that name visible from the caller (its package and
+ * the packages it imports, transitively) whose arity fits, recorded as name-only edges.
  */
 export function resolveGo(files: Map<string, FileFacts>, g: GraphBuilder): void {
-  type Pkg = { funcs: Map<string, string[]>; types: Map<string, string[]>; bindings: Map<string, string[]> };
-  const pkgs = new Map<string, Pkg>();
-  const methodsByName = new Map<string, string[]>();
-  const push = pushTo;
   const q = qualifiedName;
+  const pkgs = new Map<string, Pkg>();
+  const fileCtxs: FileCtx[] = [];
+  const methodsByName = new Map<string, Fn[]>();
   for (const [, f] of files) {
     const dir = f.package ?? '';
     let p = pkgs.get(dir);
-    if (!p) pkgs.set(dir, (p = { funcs: new Map(), types: new Map(), bindings: new Map() }));
-    for (const s of f.scopes) {
-      if (s.kind === 'function') push(p.funcs, s.name, q(f, s.name));
-      else if (s.kind === 'method') push(methodsByName, s.name.split('.').pop()!, q(f, s.name));
-      else if (s.kind === 'class') push(p.types, s.name, q(f, s.name));
+    if (!p) pkgs.set(dir, (p = { dir, files: [], types: new Map(), funcs: new Map(), methods: new Map(), vars: new Map(), importPaths: new Set() }));
+    const fc: FileCtx = { f, pkg: p, imports: new Map(f.imports.filter((i) => i.local !== '*').map((i) => [i.local, i.module])), dots: [] };
+    p.files.push(fc);
+    fileCtxs.push(fc);
+    for (const i of f.imports) p.importPaths.add(i.module);
+    const go = f.go;
+    if (!go) continue;
+    for (const [name, decl] of Object.entries(go.types)) p.types.set(name, { decl, fc });
+    for (const [local, sig] of Object.entries(go.funcs)) {
+      const fn: Fn = { id: q(f, local), sig, fc, dir };
+      const dot = local.indexOf('.');
+      if (dot < 0) push(p.funcs, local, fn);
+      else {
+        const t = local.slice(0, dot);
+        const m = local.slice(dot + 1);
+        let byName = p.methods.get(t);
+        if (!byName) p.methods.set(t, (byName = new Map()));
+        push(byName, m, fn);
+        push(methodsByName, m, fn);
+      }
     }
-    const imported = new Set(f.imports.map((i) => i.local));
-    for (const b of f.bindings) if (!imported.has(b.name)) push(p.bindings, b.name, q(f, b.name));
+    for (const [name, locals] of Object.entries(go.vars)) {
+      const list = p.vars.get(name) ?? [];
+      list.push({ locals, fc, id: q(f, name) });
+      p.vars.set(name, list);
+    }
   }
-  const dirs = [...pkgs.keys()];
+
+  // import path → repository directory: the longest directory the path ends with; an import of the
+  // module root is recognised from the prefix other imports share (`<module>/<dir>`)
+  const dirs = [...pkgs.keys()].filter((d) => d !== '');
+  const moduleRoots = new Set<string>();
   const importDirCache = new Map<string, string | null>();
   const importDir = (importPath: string): string | null => {
     let d = importDirCache.get(importPath);
     if (d !== undefined) return d;
     d = null;
-    for (const dir of dirs) {
-      if (dir && (importPath === dir || importPath.endsWith('/' + dir)) && (d === null || dir.length > d.length)) d = dir;
-    }
+    for (const dir of dirs) if ((importPath === dir || importPath.endsWith('/' + dir)) && (d === null || dir.length > d.length)) d = dir;
+    if (d !== null && importPath.length > d.length) moduleRoots.add(importPath.slice(0, importPath.length - d.length - 1));
     importDirCache.set(importPath, d);
     return d;
   };
+  for (const fc of fileCtxs) for (const p of fc.imports.values()) importDir(p);
+  if (pkgs.has('')) for (const r of moduleRoots) importDirCache.set(r, '');
+  for (const fc of fileCtxs) fc.dots = fc.f.imports.filter((i) => i.local === '*').map((i) => importDir(i.module)).filter((d): d is string => d !== null);
 
-  for (const [, f] of files) {
-    const own = pkgs.get(f.package ?? '')!;
-    const imports = new Map(f.imports.filter((i) => i.local !== '*').map((i) => [i.local, i.module]));
-    const dotImports = f.imports.filter((i) => i.local === '*').map((i) => importDir(i.module)).filter((d): d is string => d !== null);
-    const lookup = (pkg: Pkg | undefined, name: string): { funcs: string[]; bindings: string[]; types: string[] } => ({
-      funcs: pkg?.funcs.get(name) ?? [],
-      bindings: pkg?.bindings.get(name) ?? [],
-      types: pkg?.types.get(name) ?? [],
+  // ---- types -------------------------------------------------------------------------------
+  const resolveType = (t: GoType | null | undefined, fc: FileCtx): RT | null => {
+    if (!t) return null;
+    if (t.k === 'e') return { r: 'elem', e: resolveType(t.e, fc) };
+    if (t.k === 'f') return { r: 'func', t, fc };
+    if (t.q !== undefined) {
+      const path = fc.imports.get(t.q);
+      if (path === undefined) return null;
+      const dir = importDir(path);
+      if (dir === null) return { r: 'ext' };
+      return pkgs.get(dir)?.types.has(t.n) ? { r: 'named', dir, n: t.n } : { r: 'ext' };
+    }
+    if (fc.pkg.types.has(t.n)) return { r: 'named', dir: fc.pkg.dir, n: t.n };
+    for (const d of fc.dots) if (pkgs.get(d)?.types.has(t.n)) return { r: 'named', dir: d, n: t.n };
+    if (BASIC_TYPES.has(t.n)) return { r: 'ext' };
+    return null; // a type parameter or a type declared inside a function
+  };
+  const declOf = (t: { dir: string; n: string }): { decl: GoTypeDecl; fc: FileCtx } | undefined => pkgs.get(t.dir)?.types.get(t.n);
+
+  const ifaceCache = new Map<string, Set<string> | null>();
+  /** Method names of an interface type (with embedded interfaces); null when it is not one. */
+  const ifaceMethods = (t: { dir: string; n: string }): Set<string> | null => {
+    const key = `${t.dir}\0${t.n}`;
+    if (ifaceCache.has(key)) return ifaceCache.get(key)!;
+    ifaceCache.set(key, null);
+    const d = declOf(t);
+    let out: Set<string> | null = null;
+    if (d?.decl.kind === 'interface') {
+      out = new Set((d.decl.methods ?? []).map((m) => m.n));
+      for (const e of d.decl.embeds ?? []) {
+        const rt = resolveType(e, d.fc);
+        if (rt?.r === 'named') for (const m of ifaceMethods(rt) ?? []) out.add(m);
+      }
+    } else if (d?.decl.kind === 'other') {
+      const rt = resolveType(d.decl.under, d.fc);
+      if (rt?.r === 'named') out = ifaceMethods(rt);
+    }
+    ifaceCache.set(key, out);
+    return out;
+  };
+
+  const methodSetCache = new Map<string, Set<string>>();
+  /** Method names of a concrete type, own and promoted through embedded fields. */
+  const methodNames = (t: { dir: string; n: string }, seen = new Set<string>()): Set<string> => {
+    const key = `${t.dir}\0${t.n}`;
+    const cached = methodSetCache.get(key);
+    if (cached) return cached;
+    const out = new Set<string>(pkgs.get(t.dir)?.methods.get(t.n)?.keys() ?? []);
+    if (seen.has(key)) return out;
+    seen.add(key);
+    const d = declOf(t);
+    for (const fld of d?.decl.fields ?? []) {
+      if (fld.n !== undefined) continue;
+      const rt = resolveType(fld.t, d!.fc);
+      if (rt?.r !== 'named') continue;
+      for (const m of ifaceMethods(rt) ?? methodNames(rt, seen)) out.add(m);
+    }
+    methodSetCache.set(key, out);
+    return out;
+  };
+
+  let concreteTypes: { dir: string; n: string }[] | undefined;
+  const implCache = new Map<string, { dir: string; n: string }[]>();
+  /** Repository types whose method sets have every method of the interface (by name). */
+  const implementers = (t: { dir: string; n: string }, names: Set<string>): { dir: string; n: string }[] => {
+    const key = `${t.dir}\0${t.n}`;
+    let out = implCache.get(key);
+    if (out) return out;
+    concreteTypes ??= [...pkgs.values()].flatMap((p) => [...p.types].filter(([, d]) => d.decl.kind !== 'interface').map(([n]) => ({ dir: p.dir, n })));
+    out = names.size === 0 ? [] : concreteTypes.filter((c) => {
+      const ms = methodNames(c);
+      for (const m of names) if (!ms.has(m)) return false;
+      return true;
     });
-    for (const s of f.scopes) {
-      const from = q(f, s.name);
-      const handle = (chain: string, isCall: boolean): void => {
-        const parts = chain.split('.');
-        const head = parts[0]!;
-        if (head === '?') {
-          if (isCall) for (const id of methodsByName.get(parts[parts.length - 1]!) ?? []) g.call(from, id);
-          return;
+    implCache.set(key, out);
+    return out;
+  };
+
+  const methodCache = new Map<string, { fns: Fn[]; ext: boolean; found: boolean }>();
+  /** Methods `name` of a type: own, promoted through embedding, or through an interface its implementers'. */
+  const lookupMethod = (t: { dir: string; n: string }, name: string, depth = 0): { fns: Fn[]; ext: boolean; found: boolean } => {
+    const key = `${t.dir}\0${t.n}\0${name}`;
+    const cached = methodCache.get(key);
+    if (cached) return cached;
+    const res = { fns: [] as Fn[], ext: false, found: false };
+    if (depth > 8) return res;
+    methodCache.set(key, res);
+    const iface = ifaceMethods(t);
+    if (iface) {
+      if (iface.has(name)) {
+        res.found = true;
+        for (const impl of implementers(t, iface)) res.fns.push(...lookupMethod(impl, name, depth + 1).fns);
+      }
+      return res;
+    }
+    const own = pkgs.get(t.dir)?.methods.get(t.n)?.get(name);
+    if (own) {
+      res.fns.push(...own);
+      res.found = true;
+      return res;
+    }
+    const d = declOf(t);
+    for (const fld of d?.decl.fields ?? []) {
+      if (fld.n !== undefined) continue;
+      const rt = resolveType(fld.t, d!.fc);
+      if (rt?.r === 'named') {
+        const sub = lookupMethod(rt, name, depth + 1);
+        res.fns.push(...sub.fns);
+        res.found ||= sub.found;
+        res.ext ||= sub.ext;
+      } else if (rt?.r === 'ext') res.ext = true;
+    }
+    return res;
+  };
+
+  /** Field `name` of a struct type (own first, then promoted through embedded fields; an embedded field is named by its type). */
+  const lookupField = (t: { dir: string; n: string }, name: string, depth = 0): { t: GoType | null; fc: FileCtx; owner: string }[] => {
+    const d = declOf(t);
+    if (!d || depth > 8) return [];
+    if (d.decl.kind === 'other') {
+      const rt = resolveType(d.decl.under, d.fc);
+      return rt?.r === 'named' ? lookupField(rt, name, depth + 1) : [];
+    }
+    const fields = d.decl.fields ?? [];
+    const own = fields.filter((f) => (f.n ?? (f.t?.k === 'n' ? f.t.n : undefined)) === name);
+    if (own.length > 0) return own.map((f) => ({ t: f.t, fc: d.fc, owner: `${t.dir}\0${t.n}\0${name}` }));
+    const out: { t: GoType | null; fc: FileCtx; owner: string }[] = [];
+    for (const fld of fields) {
+      if (fld.n !== undefined) continue;
+      const rt = resolveType(fld.t, d.fc);
+      if (rt?.r === 'named') out.push(...lookupField(rt, name, depth + 1));
+    }
+    return out;
+  };
+
+  // ---- values ------------------------------------------------------------------------------
+  const valOfType = (t: GoType | null | undefined, fc: FileCtx): Val[] => {
+    const rt = resolveType(t, fc);
+    return rt ? [{ v: 'val', t: rt }] : [];
+  };
+  const resultsOf = (sig: GoSig, fc: FileCtx, i: number): Val[] => valOfType(sig.results[i], fc);
+
+  let memos = new WeakMap<object, Map<string, Val[]>>();
+  /** functions stored into struct fields, by declaring type and field */
+  const fieldFns = new Map<string, Fn[]>();
+  /** The values of a local (or package variable), memoised per body (or per package) and name. */
+  const evalLocals = (owner: object, key: string, locals: GoLocal[], ec: EvalCtx): Val[] => {
+    let memo = memos.get(owner);
+    if (!memo) memos.set(owner, (memo = new Map()));
+    const hit = memo.get(key);
+    if (hit) return hit;
+    memo.set(key, []); // a cycle (`x = f(x)`) contributes nothing more
+    const out: Val[] = [];
+    const inner: EvalCtx = { fc: ec.fc, body: ec.body, key: ec.key };
+    for (const l of locals) {
+      if (l.p !== undefined) out.push({ v: 'param', i: l.p });
+      if (l.t) out.push(...valOfType(l.t, ec.fc));
+      else if (l.v) out.push(...evalExpr(l.v, inner));
+    }
+    memo.set(key, out);
+    return out;
+  };
+  const pkgMember = (p: Pkg, name: string, ec: EvalCtx): Val[] => {
+    const out: Val[] = [];
+    for (const fn of p.funcs.get(name) ?? []) out.push({ v: 'fn', fn });
+    for (const v of p.vars.get(name) ?? []) {
+      ec.reads?.(v.id);
+      out.push(...evalLocals(v, '', v.locals, { fc: v.fc, body: undefined, key: v.id }));
+    }
+    if (p.types.has(name)) out.push({ v: 'type', t: { r: 'named', dir: p.dir, n: name } });
+    return out;
+  };
+
+  const evalExpr = (e: GoExpr | null, ec: EvalCtx): Val[] => {
+    if (!e) return [];
+    switch (e.k) {
+      case 'id': {
+        const locals = ec.body?.locals[e.n];
+        // locals are not flow-sensitive: in `config, err := config.Fetch()` the right side still means
+        // the import, so a local named like an import also means the import
+        if (!locals) return globalValue(e.n, ec);
+        const fromLocals = evalLocals(ec.body!, e.n, locals, ec);
+        return ec.fc.imports.has(e.n) ? [...fromLocals, ...globalValue(e.n, ec)] : fromLocals;
+      }
+      case 'sel': {
+        const out: Val[] = [];
+        for (const x of evalExpr(e.x, ec)) out.push(...member(x, e.n, ec));
+        return out;
+      }
+      case 'call':
+        return callResults(e.f, e.a, 0, ec);
+      case 'res':
+        return e.x?.k === 'call' ? callResults(e.x.f, e.x.a, e.i, ec) : [];
+      case 'lit':
+        return valOfType(e.t, ec.fc);
+      case 'fn':
+        return [{ v: 'val', t: { r: 'func', t: e.t as GoType & { k: 'f' }, fc: ec.fc } }];
+      case 'elem': {
+        const out: Val[] = [];
+        for (const x of evalExpr(e.x, ec)) {
+          if (x.v === 'val') out.push(...elemOf(x.t));
+          else if (x.v === 'ext') out.push(x);
+          else if (x.v === 'fn') out.push(x); // F[T]: a generic function instantiated
         }
-        if (parts.length === 1) {
-          const candidates = [own, ...dotImports.map((d) => pkgs.get(d))];
-          let found = false;
-          for (const pkg of candidates) {
-            const r = lookup(pkg, head);
-            for (const id of r.funcs) g.call(from, id);
-            if (s.kind !== 'module') for (const id of r.bindings) g.read(from, id);
-            found ||= r.funcs.length + r.bindings.length + r.types.length > 0;
+        return out;
+      }
+    }
+  };
+  /** A name at package level: the package's own members, dot-imported members, an import, a basic type. */
+  const globalValue = (n: string, ec: EvalCtx): Val[] => {
+    const own = pkgMember(ec.fc.pkg, n, ec);
+    if (own.length > 0) return own;
+    for (const d of ec.fc.dots) {
+      const r = pkgMember(pkgs.get(d)!, n, ec);
+      if (r.length > 0) return r;
+    }
+    const path = ec.fc.imports.get(n);
+    if (path !== undefined) {
+      ec.reads?.(q(ec.fc.f, n));
+      return [{ v: 'pkg', dir: importDir(path), path }];
+    }
+    if (BASIC_TYPES.has(n)) return [{ v: 'type', t: { r: 'ext' } }];
+    return [];
+  };
+  const elemOf = (t: RT, depth = 0): Val[] => {
+    if (t.r === 'elem') return t.e ? [{ v: 'val', t: t.e }] : [];
+    if (t.r === 'ext') return [{ v: 'ext' }];
+    if (t.r === 'named' && depth < 8) {
+      const d = declOf(t);
+      const under = d?.decl.kind === 'other' ? resolveType(d.decl.under, d.fc) : null;
+      return under ? elemOf(under, depth + 1) : [];
+    }
+    return [];
+  };
+  let memberCache = new Map<string, Val[]>();
+  const member = (x: Val, name: string, ec: EvalCtx): Val[] => {
+    if ((x.v === 'val' || x.v === 'type') && x.t.r === 'named') {
+      const key = `${x.v}\0${x.t.dir}\0${x.t.n}\0${name}`;
+      let hit = memberCache.get(key);
+      if (!hit) memberCache.set(key, (hit = memberUncached(x, name, ec)));
+      return hit;
+    }
+    return memberUncached(x, name, ec);
+  };
+  const memberUncached = (x: Val, name: string, ec: EvalCtx): Val[] => {
+    switch (x.v) {
+      case 'pkg': {
+        if (x.dir === null) return [{ v: 'ext', id: `${x.path}.${name}` }];
+        return pkgMember(pkgs.get(x.dir)!, name, ec);
+      }
+      case 'val':
+      case 'type': {
+        if (x.t.r === 'ext') return [{ v: 'ext' }];
+        if (x.t.r !== 'named') return [];
+        const out: Val[] = [];
+        if (x.v === 'val') {
+          for (const f of lookupField(x.t, name)) {
+            out.push(...valOfType(f.t, f.fc));
+            for (const fn of fieldFns.get(f.owner) ?? []) out.push({ v: 'fn', fn });
           }
-          if (!found && isCall && BUILTINS.has(head)) g.call(from, `<builtin>.${head}`);
-          return;
         }
-        const member = parts[1]!;
-        const importPath = imports.get(head);
-        if (importPath !== undefined) {
-          if (s.kind !== 'module') g.read(from, q(f, head));
-          const dir = importDir(importPath);
-          if (dir === null) {
-            if (isCall) g.call(from, `${importPath}.${parts.slice(1).join('.')}`);
-            return;
-          }
-          const r = lookup(pkgs.get(dir), member);
-          if (parts.length === 2) {
-            for (const id of r.funcs) g.call(from, id);
-            if (s.kind !== 'module') for (const id of r.bindings) g.read(from, id);
-            if (r.funcs.length + r.bindings.length + r.types.length > 0 || !isCall) return;
+        if (out.length > 0) return out;
+        const m = lookupMethod(x.t, name);
+        for (const fn of m.fns) out.push({ v: 'fn', fn });
+        if (out.length === 0 && (m.ext || m.found)) out.push({ v: 'ext' });
+        return out;
+      }
+      case 'ext':
+        return [{ v: 'ext' }];
+      default:
+        return [];
+    }
+  };
+  const callResults = (f: GoExpr | null, args: (GoExpr | null)[], i: number, ec: EvalCtx): Val[] => {
+    if (f?.k === 'id' && !ec.body?.locals[f.n] && BUILTINS.has(f.n) && evalExpr(f, ec).length === 0) {
+      return f.n === 'append' ? evalExpr(args[0] ?? null, ec) : [{ v: 'ext' }];
+    }
+    const out: Val[] = [];
+    for (const fv of evalExpr(f, ec)) {
+      if (fv.v === 'fn') out.push(...resultsOf(fv.fn.sig, fv.fn.fc, i));
+      else if (fv.v === 'type') out.push({ v: 'val', t: fv.t });
+      else if (fv.v === 'ext') out.push({ v: 'ext' });
+      else if (fv.v === 'val' && fv.t.r === 'func') out.push(...valOfType(fv.t.t.r[i], fv.t.fc));
+    }
+    return out;
+  };
+
+  // ---- name-only fallback ------------------------------------------------------------------
+  const visibleCache = new Map<string, Set<string>>();
+  const visibleFrom = (dir: string): Set<string> => {
+    let out = visibleCache.get(dir);
+    if (out) return out;
+    out = new Set([dir]);
+    const todo = [dir];
+    while (todo.length > 0) {
+      const p = pkgs.get(todo.pop()!);
+      for (const path of p?.importPaths ?? []) {
+        const d = importDir(path);
+        if (d !== null && !out.has(d)) {
+          out.add(d);
+          todo.push(d);
+        }
+      }
+    }
+    visibleCache.set(dir, out);
+    return out;
+  };
+  const arityFits = (sig: GoSig, args: (GoExpr | null)[], spread: boolean): boolean => {
+    // `f(g())` may pass several results; `f(xs...)` any number
+    if (spread || (args.length === 1 && args[0]?.k === 'call')) return true;
+    return sig.variadic ? args.length >= sig.params.length - 1 : args.length === sig.params.length;
+  };
+
+  // ---- bodies ------------------------------------------------------------------------------
+  const invoked = new Map<string, Set<number>>();
+  const forwards = new Map<string, { j: number; to: string; k: number }[]>();
+  const passed: { to: string; k: number; fn: string }[] = [];
+
+  // functions stored into struct fields (`T{f: fee}`, `x.f = fee`): a call through the field reaches them
+  for (const fc of fileCtxs) {
+    for (const [local, body] of Object.entries(fc.f.go?.bodies ?? {})) {
+      if (!body.stores) continue;
+      const ec: EvalCtx = { fc, body, key: q(fc.f, local) };
+      for (const st of body.stores) {
+        const fns = evalExpr(st.v, ec).flatMap((v) => (v.v === 'fn' ? [v.fn] : []));
+        if (fns.length === 0) continue;
+        const owners = st.t ? valOfType(st.t, fc) : evalExpr(st.x ?? null, ec);
+        for (const o of owners) {
+          if (o.v !== 'val' || o.t.r !== 'named') continue;
+          for (const f of lookupField(o.t, st.f)) {
+            const list = fieldFns.get(f.owner) ?? [];
+            for (const fn of fns) if (!list.includes(fn)) list.push(fn);
+            fieldFns.set(f.owner, list);
           }
         }
-        if (isCall) for (const id of methodsByName.get(parts[parts.length - 1]!) ?? []) g.call(from, id);
-        else if (s.kind !== 'module') for (const id of own.bindings.get(head) ?? []) g.read(from, id);
-      };
-      for (const c of new Set(s.calls)) handle(c, true);
-      for (const r of new Set(s.refs)) handle(r, false);
+      }
     }
   }
+  // values memoised above did not yet see the stored functions
+  memos = new WeakMap();
+  memberCache = new Map();
+
+  for (const fc of fileCtxs) {
+    const go = fc.f.go;
+    if (!go) continue;
+    for (const [local, body] of Object.entries(go.bodies)) {
+      const from = q(fc.f, local);
+      const isModule = local === '';
+      const ec: EvalCtx = { fc, body, key: from, reads: isModule ? undefined : (id) => g.read(from, id) };
+      for (const c of body.calls) {
+        const fs = evalExpr(c.f, ec);
+        const targets: string[] = [];
+        let known = false;
+        for (const fv of fs) {
+          if (fv.v === 'fn') {
+            g.call(from, fv.fn.id, 'typed');
+            targets.push(fv.fn.id);
+            known = true;
+          } else if (fv.v === 'ext') {
+            if (fv.id) g.call(from, fv.id, 'typed');
+            known = true;
+          } else if (fv.v === 'param') {
+            (invoked.get(from) ?? invoked.set(from, new Set()).get(from)!).add(fv.i);
+            known = true;
+          } else known = true;
+        }
+        if (!known) {
+          if (c.f?.k === 'id' && BUILTINS.has(c.f.n)) g.call(from, `<builtin>.${c.f.n}`, 'typed');
+          else if (c.f?.k === 'sel') {
+            const visible = visibleFrom(fc.pkg.dir);
+            for (const fn of methodsByName.get(c.f.n) ?? []) if (visible.has(fn.dir) && arityFits(fn.sig, c.a, c.s === true)) g.call(from, fn.id, 'name');
+          }
+        }
+        if (targets.length === 0) continue;
+        c.a.forEach((a, k) => {
+          if (!a || (a.k !== 'id' && a.k !== 'sel')) return;
+          for (const av of evalExpr(a, { fc, body, key: from })) {
+            if (av.v === 'fn') for (const to of targets) passed.push({ to, k, fn: av.fn.id });
+            else if (av.v === 'param') for (const to of targets) (forwards.get(from) ?? forwards.set(from, []).get(from)!).push({ j: av.i, to, k });
+          }
+        });
+      }
+      for (const r of body.refs) {
+        // a local holds only function values that an expression of this body produced (itself a reference)
+        if (r.k === 'id' && body.locals[r.n]) continue;
+        for (const v of evalExpr(r, ec)) if (v.v === 'fn') g.call(from, v.fn.id, 'typed');
+      }
+    }
+  }
+
+  // a function that calls its function parameter calls whatever its callers pass there
+  const seen = new Set<string>();
+  while (passed.length > 0) {
+    const p = passed.pop()!;
+    const key = `${p.to}\0${p.k}\0${p.fn}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (invoked.get(p.to)?.has(p.k)) g.call(p.to, p.fn, 'typed');
+    for (const fw of forwards.get(p.to) ?? []) if (fw.j === p.k) passed.push({ to: fw.to, k: fw.k, fn: p.fn });
+  }
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }

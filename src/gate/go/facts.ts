@@ -1,0 +1,76 @@
+/**
+ * Go-specific per-file facts for type-aware resolution: declared types of package members,
+ * signatures, struct fields and interface method sets, and for every function body its locals
+ * (declared types or defining expressions) and calls as small expression trees. Plain JSON (cached
+ * with the file's other facts); names inside refer to the file's own imports and package.
+ */
+
+/** A type as written: named (`T`, `pkg.T` with q = the import's local name), a container, or a func type. */
+export type GoType =
+  | { k: 'n'; n: string; q?: string }
+  | { k: 'e'; e: GoType | null }
+  | { k: 'f'; p: (GoType | null)[]; r: (GoType | null)[]; v?: true };
+
+/** An expression, as far as typing needs it; null is anything else. */
+export type GoExpr =
+  | { k: 'id'; n: string }
+  | { k: 'sel'; x: GoExpr | null; n: string }
+  | { k: 'call'; f: GoExpr | null; a: (GoExpr | null)[]; s?: true }
+  /** result i of a call (multiple assignment) */
+  | { k: 'res'; x: GoExpr | null; i: number }
+  /** a value of a written type: composite literal, conversion, new(T), type assertion */
+  | { k: 'lit'; t: GoType | null }
+  /** an element of a container (index, range value, receive) */
+  | { k: 'elem'; x: GoExpr | null }
+  /** a function literal (its body's calls belong to the enclosing function) */
+  | { k: 'fn'; t: GoType };
+
+export interface GoLocal {
+  t?: GoType | null;
+  v?: GoExpr | null;
+  /** parameter position (receiver excluded) when the local is a parameter of the function itself */
+  p?: number;
+}
+
+export interface GoCall {
+  f: GoExpr | null;
+  a: (GoExpr | null)[];
+  /** the last argument is spread (`xs...`) */
+  s?: true;
+}
+
+export interface GoBody {
+  locals: Record<string, GoLocal[]>;
+  calls: GoCall[];
+  /** identifiers and selectors used as values (function values, method values, package variables) */
+  refs: GoExpr[];
+  /** values stored into struct fields (`T{f: v}` with t, `x.f = v` with x), for fields holding functions */
+  stores?: { t?: GoType | null; x?: GoExpr | null; f: string; v: GoExpr | null }[];
+}
+
+export interface GoSig {
+  params: (GoType | null)[];
+  variadic?: true;
+  results: (GoType | null)[];
+}
+
+export interface GoTypeDecl {
+  kind: 'struct' | 'interface' | 'other';
+  /** struct fields; an embedded field has no name (its type's name is the field's name) */
+  fields?: { n?: string; t: GoType | null }[];
+  /** interface methods and embedded interfaces */
+  methods?: { n: string; sig: GoSig }[];
+  embeds?: (GoType | null)[];
+  /** `type A B` / `type A = B`: the type it is defined from */
+  under?: GoType | null;
+}
+
+export interface GoFileFacts {
+  types: Record<string, GoTypeDecl>;
+  /** functions by name and methods by `Type.name` */
+  funcs: Record<string, GoSig>;
+  /** package-level variables and constants */
+  vars: Record<string, GoLocal[]>;
+  /** bodies by scope name ('' is the package-level initialisers) */
+  bodies: Record<string, GoBody>;
+}

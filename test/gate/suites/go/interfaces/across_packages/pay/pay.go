@@ -1,0 +1,5 @@
+package pay
+
+type Gateway interface {
+	Charge(amount int) error
+}
