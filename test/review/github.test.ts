@@ -15,11 +15,11 @@ const HEAD = 'a'.repeat(40);
 const CONFIG_HASH = 'c0ffee'.repeat(10).slice(0, 64);
 const target: GithubTarget = { owner: 'acme', repo: 'pay', pullNumber: 42, headSha: HEAD };
 
-function reviewOf(findings: Finding[], gateFlagged = false) {
+async function reviewOf(findings: Finding[], gateFlagged = false) {
   const change = changeOf({ 'src/pay.py': ['def pay(amount):', '    charge(amount)', '    return True', 'x = 1'] });
   const gate = gateFlagged ? { flagged: true, reasons: [{ kind: 'zone', message: 'touches zone payments' }] } : null;
   const decision = decide({ findings, config, gate, errors: [], change });
-  const report = buildReport({ runId: 'r1', change, decision, gate: gate ? { ...gate, paths: [], zones: [] } : null, coverage: planCoverage(change, { config }).record, maxFindings: 10 });
+  const report = await buildReport({ runId: 'r1', change, decision, gate: gate ? { ...gate, paths: [], zones: [] } : null, coverage: planCoverage(change, { config }).record, maxFindings: 10 });
   return { change, report };
 }
 
@@ -34,7 +34,7 @@ describe('GitHub publishing against a fake REST server', () => {
 
   it('creates the sticky summary, a COMMENT review for in-hunk findings, and a failing check run', async () => {
     const octokit = createOctokit('test-token', gh.url);
-    const { change, report } = reviewOf([
+    const { change, report } = await reviewOf([
       finding({ line: 2, message: 'Amount is not validated' }),
       finding({ line: 2, endLine: 3, severity: 'medium', category: 'correctness', message: 'Return value ignored' }),
       finding({ line: 99, severity: 'low', message: 'Outside the diff' }),
@@ -74,11 +74,11 @@ describe('GitHub publishing against a fake REST server', () => {
   it('edits the summary in place on the next push and does not repeat inline findings', async () => {
     const octokit = createOctokit('t', gh.url);
     gh.addIssueComment(42, `${SUMMARY_MARKER}\nforged by a user`, { login: 'mallory', type: 'User' });
-    const first = reviewOf([finding({ line: 2 })]);
+    const first = await reviewOf([finding({ line: 2 })]);
     await publishReview(octokit, target, first.report, first.change, { config: config.github, configHash: CONFIG_HASH });
     const summaryId = gh.issueComments.get(42)!.find((c) => c.user.type === 'Bot')!.id;
     const before = gh.requests.length;
-    const second = reviewOf([finding({ line: 2 }), finding({ line: 4, message: 'New problem', category: 'correctness' })]);
+    const second = await reviewOf([finding({ line: 2 }), finding({ line: 4, message: 'New problem', category: 'correctness' })]);
     const res = await publishReview(octokit, { ...target, headSha: 'b'.repeat(40) }, second.report, second.change, { config: config.github, configHash: CONFIG_HASH });
     const writes = gh.requests.slice(before).filter((r) => r.method !== 'GET');
     assert.equal(writes[0]!.method, 'PATCH');
@@ -91,10 +91,10 @@ describe('GitHub publishing against a fake REST server', () => {
 
   it('maps exit codes to conclusions: action_required for approval, success for pass; never APPROVE', async () => {
     const octokit = createOctokit('t', gh.url);
-    const flagged = reviewOf([], true);
+    const flagged = await reviewOf([], true);
     assert.equal(flagged.report.decision.exitCode, 2);
     await publishReview(octokit, target, flagged.report, flagged.change, { config: config.github, configHash: CONFIG_HASH });
-    const pass = reviewOf([]);
+    const pass = await reviewOf([]);
     await publishReview(octokit, { ...target, headSha: 'c'.repeat(40) }, pass.report, pass.change, { config: config.github, configHash: CONFIG_HASH });
     assert.deepEqual(gh.checkRuns.map((c) => c.conclusion), ['action_required', 'success']);
     assert.ok(!gh.requests.some((r) => (r.body as { event?: string } | null)?.event === 'APPROVE'));
@@ -105,7 +105,7 @@ describe('GitHub publishing against a fake REST server', () => {
     await gh.close();
     gh = await new FakeGithub({ forbidCheckRuns: true }).start();
     const octokit = createOctokit('t', gh.url);
-    const { change, report } = reviewOf([], true);
+    const { change, report } = await reviewOf([], true);
     const res = await publishReview(octokit, target, report, change, { config: config.github, configHash: CONFIG_HASH });
     assert.equal(res.check.kind, 'status');
     const status = gh.writes().find((r) => r.path === `/repos/acme/pay/statuses/${HEAD}`)!.body as Record<string, string>;
@@ -119,7 +119,7 @@ describe('GitHub publishing against a fake REST server', () => {
     const hung = await new FakeGithub({ hang: true }).start();
     try {
       const octokit = createOctokit('t', hung.url, 300);
-      const { change, report } = reviewOf([]);
+      const { change, report } = await reviewOf([]);
       await assert.rejects(publishReview(octokit, target, report, change, { config: config.github, configHash: CONFIG_HASH }), /abort|timeout/i);
     } finally {
       await hung.close();
