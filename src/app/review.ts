@@ -399,8 +399,8 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     change,
     incomplete: { files: notFullyReviewed(coverage.files), decide: review.on_incomplete },
   });
-  const inputRedactions: RedactionCounts = addCounts({}, buildChangeContext(plan.reviewed, null).redactions);
-  const report = buildReport({
+  const inputRedactions: RedactionCounts = addCounts({}, (await buildChangeContext(plan.reviewed, null)).redactions);
+  const report = await buildReport({
     runId,
     topology: c.topology.name,
     change,

@@ -3,7 +3,8 @@ import { z } from 'zod';
 /**
  * The change under review, whatever its source (local git, a patch, a GitHub or GitLab CI event).
  * Everything that came from the PR author — paths, hunk text, title, body, branch names — is
- * untrusted data: fence it (`fenceUntrusted`) and redact it (`redactSecrets`) before it reaches a
+ * untrusted data: fence it (`fenceUntrusted`) and redact it (`redactText`, which applies
+ * `redactSecrets` with the maintained rule set's findings) before it reaches a
  * provider, and never treat it as instructions.
  *
  * The types are zod-inferred so a Change can cross the worker channel and be re-validated there.

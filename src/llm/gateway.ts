@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../domain/canonical-json.js';
 import type { EntryInput } from '../domain/audit-entries.js';
-import { redactSecrets, redactionEntries, totalRedactions, type RedactionCounts, addCounts } from '../domain/redact.js';
+import { redactionEntries, totalRedactions, type RedactionCounts, addCounts } from '../domain/redact.js';
+import { redactTexts } from './secret-scan.js';
 import { classifyFailure } from './http-capture.js';
-import { LlmError, type ChatMessage, type CompletionParams, type CompletionRequest, type CompletionResult, type Exchange, type Provider } from './types.js';
+import { LlmError, type CompletionParams, type CompletionRequest, type CompletionResult, type Exchange, type Provider } from './types.js';
 
 /** The part of the audit log the gateway writes to (AuditLog satisfies it). */
 export interface AuditSink {
@@ -64,26 +65,34 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function redactValue(v: unknown, counts: RedactionCounts): unknown {
-  if (typeof v === 'string') {
-    const r = redactSecrets(v);
-    addCounts(counts, r.counts);
-    return r.text;
-  }
-  if (Array.isArray(v)) return v.map((x) => redactValue(x, counts));
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactValue(x, counts)]));
+/** Every string in a JSON-like value, in a fixed walk order (`rebuild` walks it the same way). */
+function stringsOf(v: unknown, into: string[]): string[] {
+  if (typeof v === 'string') into.push(v);
+  else if (Array.isArray(v)) v.forEach((x) => stringsOf(x, into));
+  else if (v && typeof v === 'object') Object.values(v).forEach((x) => stringsOf(x, into));
+  return into;
+}
+
+function rebuild(v: unknown, next: () => string): unknown {
+  if (typeof v === 'string') return next();
+  if (Array.isArray(v)) return v.map((x) => rebuild(x, next));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rebuild(x, next)]));
   return v;
 }
 
 /**
- * Secrets are removed from everything the worker assembled (diff, file contents its tools read,
- * upstream outputs) right before it leaves for a provider: the last point the parent controls.
+ * Secrets and payment data are removed from everything the worker assembled (diff, file contents
+ * its tools read, upstream outputs) right before it leaves for a provider: the last point the
+ * parent controls. Every string goes through the maintained rule set and the pure rules.
  */
-export function redactRequest(req: CompletionRequest): { request: CompletionRequest; counts: RedactionCounts } {
+export async function redactRequest(req: CompletionRequest): Promise<{ request: CompletionRequest; counts: RedactionCounts }> {
   const counts: RedactionCounts = {};
-  const messages = req.messages.map((m) => redactValue(m, counts) as ChatMessage);
-  const system = redactValue(req.system, counts) as string;
-  return { request: { ...req, system, messages }, counts };
+  const whole = { system: req.system, messages: req.messages };
+  const redacted = await redactTexts(stringsOf(whole, []));
+  for (const r of redacted) addCounts(counts, r.counts);
+  let i = 0;
+  const clean = rebuild(whole, () => redacted[i++]!.text) as typeof whole;
+  return { request: { ...req, system: clean.system, messages: clean.messages }, counts };
 }
 
 /**
@@ -121,7 +130,7 @@ export class LlmGateway {
   async complete(ctx: CallContext, rawReq: CompletionRequest, signal: AbortSignal, opts: { deferAudit?: (write: Promise<unknown>) => void } = {}): Promise<CompletionResult> {
     const provider = this.opts.providers.get(ctx.provider);
     if (!provider) throw new LlmError('bad_request', `provider "${ctx.provider}" is not configured`);
-    const { request, counts } = redactRequest(rawReq);
+    const { request, counts } = await redactRequest(rawReq);
     const redacted = totalRedactions(counts);
     const record = async (write: () => Promise<unknown>): Promise<void> => {
       if (opts.deferAudit) {

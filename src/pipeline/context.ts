@@ -1,12 +1,14 @@
 import type { Change, ChangedFile } from '../domain/change.js';
 import type { Finding } from '../protocol/findings.js';
-import { addCounts, redactSecrets, type RedactionCounts } from '../domain/redact.js';
+import { addCounts, type RedactionCounts } from '../domain/redact.js';
+import { redactTexts } from '../llm/secret-scan.js';
 import { fenceUntrusted, stripHidden } from '../domain/untrusted.js';
 
 /**
  * Builds the structured JSON context a stage worker hands to its model. Everything derived from
- * the pull request (diff text, title, body, upstream model output) is secret-redacted and fenced
- * as untrusted data here, in the trusted parent, before it crosses into the worker.
+ * the pull request (diff text, title, body, upstream model output) is secret-redacted (the
+ * maintained rule set, card numbers, IBANs, the hand-written rules) and fenced as untrusted data
+ * here, in the trusted parent, before it crosses into the worker: the worker never holds them.
  */
 
 /** Diff text budget of one context; larger changes list the rest for the tools to fetch. */
@@ -38,35 +40,37 @@ export interface ContextBuild {
   redactions: RedactionCounts;
 }
 
-function clean(text: string, counts: RedactionCounts): string {
-  const r = redactSecrets(stripHidden(text));
-  addCounts(counts, r.counts);
-  return r.text;
-}
-
 /** The change and gate part, built once per run (upstream outputs are added per stage). */
-export function buildChangeContext(change: Change, gate: unknown): ContextBuild {
-  const counts: RedactionCounts = {};
+export async function buildChangeContext(change: Change, gate: unknown): Promise<ContextBuild> {
+  // the texts that go in, redacted in one batch and read back by position
+  const texts: string[] = [];
+  const add = (s: string): number => texts.push(stripHidden(s)) - 1;
   let budget = MAX_CONTEXT_DIFF_CHARS;
   const files = change.files.map((f) => {
     const base = { path: f.path, oldPath: f.oldPath, status: f.status, additions: f.additions, deletions: f.deletions };
-    if (f.binary || f.submodule) return { ...base, diff: null, note: f.binary ? 'binary file' : 'submodule' };
+    if (f.binary || f.submodule) return { base, note: f.binary ? 'binary file' : 'submodule' };
     const text = renderFileDiff(f);
-    if (text.length > budget) return { ...base, diff: null, note: 'diff left out of the context (size budget); read the file with the tools' };
+    if (text.length > budget) return { base, note: 'diff left out of the context (size budget); read the file with the tools' };
     budget -= text.length;
-    return { ...base, diff: fenceUntrusted(`diff of ${f.path}`, clean(text, counts)) };
+    return { base, diff: add(text) };
   });
-  const pr = change.pr
-    ? {
-        number: change.pr.number,
-        author: change.pr.author,
-        baseRef: change.pr.baseRef,
-        headRef: change.pr.headRef,
-        fromFork: change.pr.fromFork,
-        title: fenceUntrusted('pull request title', clean(change.pr.title, counts)),
-        body: fenceUntrusted('pull request description', clean(change.pr.body, counts)),
-      }
-    : null;
+  const prRefs = change.pr ? { title: add(change.pr.title), body: add(change.pr.body) } : null;
+  const redacted = await redactTexts(texts);
+  const counts: RedactionCounts = {};
+  for (const r of redacted) addCounts(counts, r.counts);
+  const clean = (i: number): string => redacted[i]!.text;
+  const pr =
+    change.pr && prRefs
+      ? {
+          number: change.pr.number,
+          author: change.pr.author,
+          baseRef: change.pr.baseRef,
+          headRef: change.pr.headRef,
+          fromFork: change.pr.fromFork,
+          title: fenceUntrusted('pull request title', clean(prRefs.title)),
+          body: fenceUntrusted('pull request description', clean(prRefs.body)),
+        }
+      : null;
   return {
     context: {
       change: {
@@ -74,7 +78,9 @@ export function buildChangeContext(change: Change, gate: unknown): ContextBuild 
         baseSha: change.baseSha,
         headSha: change.headSha,
         diffFormat: DIFF_FORMAT_NOTE,
-        files,
+        files: files.map((f) =>
+          f.diff === undefined ? { ...f.base, diff: null, note: f.note } : { ...f.base, diff: fenceUntrusted(`diff of ${f.base.path}`, clean(f.diff)) },
+        ),
         pr,
       },
       gate: gate ?? null,

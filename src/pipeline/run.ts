@@ -210,7 +210,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
   // use, ~20 ms: let that happen while the workers boot rather than on the first model call.
   if (!noProvider) void globalThis.Headers;
   // while they boot: the structured context every stage receives
-  const built = buildChangeContext(change, opts.gate ?? null);
+  const built = await buildChangeContext(change, opts.gate ?? null);
   for (const e of redactionEntries(opts.runId, undefined, built.redactions)) append(e);
 
   const results = new Map<string, StageResult>();

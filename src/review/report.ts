@@ -2,13 +2,15 @@ import { packageVersion } from '../sandbox/package-paths.js';
 import type { Change } from '../domain/change.js';
 import type { CoverageRecord } from './coverage.js';
 import type { Decision, DecidedFinding, Outcome } from '../domain/verdict.js';
-import { addCounts, redactSecrets, type RedactionCounts } from '../domain/redact.js';
+import { addCounts, type RedactionCounts } from '../domain/redact.js';
+import { redactTexts } from '../llm/secret-scan.js';
 import { stripHidden } from '../domain/untrusted.js';
 import { lineCountsRecord } from './lines.js';
 
 /**
  * The review result every renderer consumes (and the JSON format, documented in README). Built
- * once: all text is redacted here, so no renderer can leak a secret by forgetting to.
+ * once: all text is redacted here (the same rules as for provider input), so no renderer can leak
+ * a secret by forgetting to.
  */
 export const REPORT_SCHEMA = 'bulwark.review/v1';
 
@@ -63,21 +65,33 @@ export interface BuildReportInput {
   redactions?: RedactionCounts;
 }
 
-export function buildReport(input: BuildReportInput): ReviewReport {
-  const counts: RedactionCounts = { ...(input.redactions ?? {}) };
-  const clean = (s: string): string => {
-    const r = redactSecrets(s);
-    addCounts(counts, r.counts);
-    return r.text;
+export async function buildReport(input: BuildReportInput): Promise<ReviewReport> {
+  // every text of the report, redacted in one batch and read back by position
+  const texts: string[] = [];
+  const add = (s: string): number => texts.push(s) - 1;
+  const pr = input.change.pr;
+  const refs = {
+    findings: input.decision.findings.map((f) => ({ message: add(f.message), suggestion: f.suggestion !== undefined ? add(f.suggestion) : -1 })),
+    description: add(input.change.source.description),
+    prTitle: pr ? add(stripHidden(pr.title)) : -1,
+    reasons: input.decision.reasons.map(add),
+    gate: (input.gate?.reasons ?? []).map((r) => add(r.message)),
+    summary: input.summaryMarkdown ? add(input.summaryMarkdown) : -1,
+    errors: input.decision.reasons.filter((r) => r.startsWith('error: ')).map((r) => add(r.slice(7))),
   };
-  const findings = input.decision.findings.map((f) => {
-    const out: DecidedFinding = { ...f, message: clean(f.message) };
-    if (f.suggestion !== undefined) out.suggestion = clean(f.suggestion);
+  const redacted = await redactTexts(texts);
+  const counts: RedactionCounts = { ...(input.redactions ?? {}) };
+  for (const r of redacted) addCounts(counts, r.counts);
+  const clean = (i: number): string => redacted[i]!.text;
+
+  const findings = input.decision.findings.map((f, i) => {
+    const ref = refs.findings[i]!;
+    const out: DecidedFinding = { ...f, message: clean(ref.message) };
+    if (f.suggestion !== undefined) out.suggestion = clean(ref.suggestion);
     return out;
   });
   const bySeverity: Record<string, number> = {};
   for (const f of findings) bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
-  const pr = input.change.pr;
   return {
     schema: REPORT_SCHEMA,
     tool: { name: 'bulwark', version: packageVersion },
@@ -85,25 +99,23 @@ export function buildReport(input: BuildReportInput): ReviewReport {
     ...(input.topology !== undefined ? { topology: input.topology } : {}),
     change: {
       source: input.change.source.kind,
-      description: clean(input.change.source.description),
+      description: clean(refs.description),
       baseSha: input.change.baseSha,
       headSha: input.change.headSha,
       mergeBase: input.change.mergeBase,
       files: input.change.files.length,
       lineCounts: lineCountsRecord(input.change),
-      pr: pr
-        ? { provider: pr.provider, number: pr.number, url: pr.htmlUrl, title: clean(stripHidden(pr.title)), repository: pr.repository, fromFork: pr.fromFork }
-        : null,
+      pr: pr ? { provider: pr.provider, number: pr.number, url: pr.htmlUrl, title: clean(refs.prTitle), repository: pr.repository, fromFork: pr.fromFork } : null,
     },
-    decision: { exitCode: input.decision.exitCode, outcome: input.decision.outcome, reasons: input.decision.reasons.map(clean) },
-    gate: input.gate ? { ...input.gate, reasons: input.gate.reasons.map((r) => ({ ...r, message: clean(r.message) })) } : null,
+    decision: { exitCode: input.decision.exitCode, outcome: input.decision.outcome, reasons: refs.reasons.map(clean) },
+    gate: input.gate ? { ...input.gate, reasons: input.gate.reasons.map((r, i) => ({ ...r, message: clean(refs.gate[i]!) })) } : null,
     findings,
     maxFindings: input.maxFindings,
     counts: { ...input.decision.counts, bySeverity },
     coverage: input.coverage,
     redactions: counts,
-    summaryMarkdown: input.summaryMarkdown ? clean(input.summaryMarkdown) : null,
-    errors: input.decision.reasons.filter((r) => r.startsWith('error: ')).map((r) => clean(r.slice(7))),
+    summaryMarkdown: refs.summary >= 0 ? clean(refs.summary) : null,
+    errors: refs.errors.map(clean),
   };
 }
 

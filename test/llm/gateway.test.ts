@@ -223,6 +223,24 @@ describe('LLM gateway', () => {
     assert.equal(new Set(kinds).size, kinds.length, 'one entry per kind');
   });
 
+  it('redacts card numbers, IBANs and preset-detected tokens in every message, tool results included, and counts them by kind', async () => {
+    const { server, provider } = await openai([{ type: 'reply', text: 'ok' }]);
+    const audit = new MemoryAudit();
+    const gh = 'ghp_' + 'wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx';
+    const messages: CompletionRequest['messages'] = [
+      { role: 'user', content: 'fixture: {"card": "4111 1111 1111 1111", "iban": "DE89370400440532013000"}' },
+      { role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 'read_file', arguments: { path: 'a.json' } }] },
+      { role: 'tool', toolCallId: 'c1', name: 'read_file', content: `{"card": "4111-1111-1111-1111", "token": "${gh}", "token_budget": 400000}` },
+    ];
+    await gateway(provider, audit).complete(ctx('openai'), { ...request, messages }, new AbortController().signal);
+    const raw = server.requests[0]!.raw;
+    assert.ok(!raw.replace(/[\s-]/g, '').includes('4111111111111111'), raw);
+    assert.ok(!raw.includes('DE89370400440532013000') && !raw.includes(gh), raw);
+    assert.ok(raw.includes('400000'), 'a token budget is not a secret');
+    const byKind = Object.fromEntries(audit.entries.flatMap((e) => (e.kind === 'redaction' ? [[e.rules[0], e.count]] : [])));
+    assert.deepEqual(byKind, { 'github-token': 1, iban: 1, pan: 2 });
+  });
+
   it('an audit failure fails the call', async () => {
     const { provider } = await openai([{ type: 'reply', text: 'ok' }]);
     const audit = new MemoryAudit();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { redactSecrets } from '../../src/domain/redact.js';
+import { redactText } from '../../src/llm/secret-scan.js';
 import { detectInjection, fenceUntrusted, PR_BODY_SOURCE, stripHidden, untrustedTextsOf } from '../../src/domain/untrusted.js';
 import { changeOf } from './helpers.js';
 
@@ -8,7 +9,7 @@ const PEM = ['-----BEGIN RSA PRIVATE KEY-----', 'MIIEpAIBAAKCAQEA1c2x', 'q83jQ4f
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
 
 describe('redactSecrets', () => {
-  it('redacts each kind and counts it', () => {
+  it('redacts each kind and counts it', async () => {
     const text = [
       PEM,
       `auth: ${JWT}`,
@@ -19,7 +20,7 @@ describe('redactSecrets', () => {
       'db_password = "hunter2!!"',
       'STRIPE=sk_live_' + 'x'.repeat(24),
     ].join('\n');
-    const { text: out, counts } = redactSecrets(text);
+    const { text: out, counts } = await redactText(text);
     assert.equal(counts['private-key'], 1);
     assert.equal(counts.jwt, 1);
     assert.equal(counts['aws-access-key'], 1);
@@ -32,7 +33,9 @@ describe('redactSecrets', () => {
       assert.ok(!out.includes(secret), `${secret} leaked: ${out}`);
     }
     assert.match(out, /db_password = "\[REDACTED:credential-assignment\]"/);
-    assert.match(out, /postgres:\/\/app:\[REDACTED:url-credentials\]@db\.internal/);
+    assert.match(out, /DATABASE_URL=\[REDACTED:url-credentials\]/, 'the preset takes the whole connection string');
+    // without the preset's spans, the hand-written rule keeps the user and hides the password
+    assert.match(redactSecrets('DATABASE_URL=postgres://app:s3cr3tpass@db.internal:5432/pay').text, /postgres:\/\/app:\[REDACTED:url-credentials\]@db\.internal/);
   });
 
   it('redacts a PEM key inside diff lines', () => {

@@ -16,11 +16,11 @@ const HEAD = 'a'.repeat(40);
 const CONFIG_HASH = 'c0ffee'.repeat(10).slice(0, 64);
 const target: GithubTarget = { owner: 'acme', repo: 'pay', pullNumber: 42, headSha: HEAD };
 
-function reviewOf(findings: Finding[], gateFlagged = false) {
+async function reviewOf(findings: Finding[], gateFlagged = false) {
   const change = changeOf({ 'src/pay.py': ['def pay(amount):', '    charge(amount)', '    return True', 'x = 1'] });
   const gate = gateFlagged ? { flagged: true, reasons: [{ kind: 'zone', message: 'touches zone payments' }] } : null;
   const decision = decide({ findings, config, gate, errors: [], change });
-  const report = buildReport({ runId: 'r1', change, decision, gate: gate ? { ...gate, paths: [], zones: [] } : null, coverage: planCoverage(change, { config }).record, maxFindings: 10 });
+  const report = await buildReport({ runId: 'r1', change, decision, gate: gate ? { ...gate, paths: [], zones: [] } : null, coverage: planCoverage(change, { config }).record, maxFindings: 10 });
   return { change, report };
 }
 
@@ -48,7 +48,7 @@ describe('GitHub publishing against a fake REST server', () => {
 
   it('creates the check run first (in progress), then the review and the sticky summary, and completes the check last', async () => {
     const octokit = createOctokit('ghs_test', gh.url, FAST);
-    const { change, report } = reviewOf([
+    const { change, report } = await reviewOf([
       finding({ line: 2, message: 'Amount is not validated' }),
       finding({ line: 2, endLine: 3, severity: 'medium', category: 'correctness', message: 'Return value ignored' }),
       finding({ line: 99, severity: 'low', message: 'Past the end' }),
@@ -103,7 +103,7 @@ describe('GitHub publishing against a fake REST server', () => {
     // GitHub's diff has lost line 4 (e.g. after a force-push): the review and that comment are refused
     await restart({ diffLines: { 'src/pay.py': [1, 2, 3] } });
     const octokit = createOctokit('ghs_test', gh.url, FAST);
-    const { change, report } = reviewOf([finding({ line: 2, message: 'Amount is not validated' }), finding({ line: 4, severity: 'medium', category: 'correctness', message: 'Dead assignment' })]);
+    const { change, report } = await reviewOf([finding({ line: 2, message: 'Amount is not validated' }), finding({ line: 4, severity: 'medium', category: 'correctness', message: 'Dead assignment' })]);
     const res = await publishReview(octokit, target, report, change, opts);
     const runId = gh.checkRuns[0]!.id;
     assert.deepEqual(gh.calls((r) => r.method !== 'GET'), [
@@ -134,7 +134,7 @@ describe('GitHub publishing against a fake REST server', () => {
     await restart({});
     gh.inject('POST', `${P}/issues/42/comments`, { kind: 'server-error' }, 10);
     const octokit = createOctokit('ghs_test', gh.url, { ...FAST, serverErrorRetries: 1 });
-    const { change, report } = reviewOf([finding({ line: 2 })], false);
+    const { change, report } = await reviewOf([finding({ line: 2 })], false);
     const err = await publishReview(octokit, target, report, change, opts).then(
       () => assert.fail('publishing should fail'),
       (e: unknown) => e,
@@ -152,7 +152,7 @@ describe('GitHub publishing against a fake REST server', () => {
   it('retries a secondary rate limit after retry-after, then publishes', async () => {
     gh.inject('POST', `${P}/check-runs`, { kind: 'secondary', retryAfter: 4 });
     const octokit = createOctokit('ghs_test', gh.url, FAST);
-    const { change, report } = reviewOf([]);
+    const { change, report } = await reviewOf([]);
     const res = await publishReview(octokit, target, report, change, opts);
     const posts = gh.requests.filter((r) => r.method === 'POST' && r.path === `${P}/check-runs`);
     assert.equal(posts.length, 2);
@@ -164,7 +164,7 @@ describe('GitHub publishing against a fake REST server', () => {
   it('waits for a primary rate limit only until a reset within the cap', async () => {
     gh.inject('POST', `${P}/check-runs`, { kind: 'primary', resetIn: 0 });
     const octokit = createOctokit('ghs_test', gh.url, FAST);
-    const { change, report } = reviewOf([]);
+    const { change, report } = await reviewOf([]);
     await publishReview(octokit, target, report, change, opts);
     assert.equal(gh.calls((r) => r.method === 'POST' && r.path === `${P}/check-runs`).length, 2, 'retried after the reset');
     assert.equal(gh.checkRuns[0]!.status, 'completed');
@@ -186,7 +186,7 @@ describe('GitHub publishing against a fake REST server', () => {
   it('a rate limit on check runs is not "no permission": retried up to the limit, then a loud failure, never a commit status', async () => {
     gh.inject('POST', `${P}/check-runs`, { kind: 'secondary', retryAfter: 1 }, 100);
     const octokit = createOctokit('ghs_test', gh.url, { ...FAST, rateLimitRetries: 2 });
-    const { change, report } = reviewOf([], true);
+    const { change, report } = await reviewOf([], true);
     await assert.rejects(publishReview(octokit, { ...target, pullNumber: null }, report, change, opts), (e: Error) => e instanceof GithubPublishError && /secondary rate limit/.test(e.message));
     // 1 + 2 retries at the start, 1 + 2 for the last attempt
     assert.deepEqual(gh.calls(), Array(6).fill(`POST ${P}/check-runs`));
@@ -196,7 +196,7 @@ describe('GitHub publishing against a fake REST server', () => {
   it('stops waiting for secondary rate limits once the total wait budget is spent', async () => {
     gh.inject('POST', `${P}/check-runs`, { kind: 'secondary', retryAfter: 40 }, 100);
     const octokit = createOctokit('ghs_test', gh.url, FAST);
-    const { change, report } = reviewOf([]);
+    const { change, report } = await reviewOf([]);
     await assert.rejects(publishReview(octokit, { ...target, pullNumber: null }, report, change, opts), GithubPublishError);
     // 40 s fits the 60 s budget once; the second 40 s wait would not
     assert.deepEqual(gh.calls(), Array(3).fill(`POST ${P}/check-runs`));
@@ -205,7 +205,7 @@ describe('GitHub publishing against a fake REST server', () => {
   it('falls back to a commit status (pending, then the verdict) only when check runs are forbidden (403 Resource not accessible by integration)', async () => {
     await restart({ forbidCheckRuns: true });
     const octokit = createOctokit('ghs_test', gh.url, FAST);
-    const { change, report } = reviewOf([], true);
+    const { change, report } = await reviewOf([], true);
     const res = await publishReview(octokit, target, report, change, opts);
     assert.equal(res.check.kind, 'status');
     assert.deepEqual(gh.calls((r) => r.method !== 'GET'), [`POST ${P}/check-runs`, `POST ${P}/statuses/${HEAD}`, `POST ${P}/issues/42/comments`, `POST ${P}/statuses/${HEAD}`]);
@@ -225,11 +225,11 @@ describe('GitHub publishing against a fake REST server', () => {
     const own = gh.addIssueComment(42, `${SUMMARY_MARKER}\nthe last run`, { login: 'octo-dev', type: 'User' });
     // newest of all, and a personal token of a maintainer could edit it: it must be left alone
     const planted = gh.addIssueComment(42, `${SUMMARY_MARKER}\nforged by a user`, { login: 'mallory', type: 'User' });
-    const first = reviewOf([finding({ line: 2 })]);
+    const first = await reviewOf([finding({ line: 2 })]);
     const r1 = await publishReview(octokit, target, first.report, first.change, opts);
     assert.deepEqual(r1.summaryComment, { id: own.id, action: 'updated' });
     const before = gh.requests.length;
-    const second = reviewOf([finding({ line: 2 }), finding({ line: 4, message: 'New problem', category: 'correctness' })]);
+    const second = await reviewOf([finding({ line: 2 }), finding({ line: 4, message: 'New problem', category: 'correctness' })]);
     const r2 = await publishReview(octokit, { ...target, headSha: 'b'.repeat(40) }, second.report, second.change, opts);
     assert.deepEqual(r2.summaryComment, { id: own.id, action: 'updated' });
     const writes = gh.requests.slice(before).filter((r) => r.method !== 'GET');
@@ -248,7 +248,7 @@ describe('GitHub publishing against a fake REST server', () => {
     const octokit = createOctokit('ghs_install', gh.url, FAST);
     const ours = gh.addIssueComment(42, `${SUMMARY_MARKER}\nours`, { login: 'github-actions[bot]', type: 'Bot' });
     const other = gh.addIssueComment(42, `${SUMMARY_MARKER}\nanother app`, { login: 'other-app[bot]', type: 'Bot' });
-    const { change, report } = reviewOf([]);
+    const { change, report } = await reviewOf([]);
     const res = await publishReview(octokit, target, report, change, opts);
     assert.deepEqual(res.summaryComment, { id: ours.id, action: 'updated' });
     assert.ok(gh.requests.some((r) => r.path === '/user'), 'asked who it is');
@@ -259,7 +259,7 @@ describe('GitHub publishing against a fake REST server', () => {
   it('annotates the check run with every finding in batches of 50, outside the diff too, with clamped lines and levels from severity', async () => {
     const octokit = createOctokit('ghs_test', gh.url, FAST);
     const many = Array.from({ length: 117 }, (_, i) => finding({ line: 1 + (i % 4), severity: 'low', category: 'correctness', message: `Problem ${letters(i)}` }));
-    const { change, report } = reviewOf([
+    const { change, report } = await reviewOf([
       finding({ line: 2, severity: 'critical', message: 'Card number logged' }),
       finding({ line: 99, severity: 'medium', message: 'Past the end' }),
       finding({ file: 'src/elsewhere.py', line: 10, severity: 'info', message: 'Not in the change' }),
@@ -287,10 +287,10 @@ describe('GitHub publishing against a fake REST server', () => {
 
   it('maps exit codes to conclusions: action_required for approval, success for pass; never APPROVE', async () => {
     const octokit = createOctokit('ghs_test', gh.url, FAST);
-    const flagged = reviewOf([], true);
+    const flagged = await reviewOf([], true);
     assert.equal(flagged.report.decision.exitCode, 2);
     await publishReview(octokit, target, flagged.report, flagged.change, opts);
-    const pass = reviewOf([]);
+    const pass = await reviewOf([]);
     await publishReview(octokit, { ...target, headSha: 'c'.repeat(40) }, pass.report, pass.change, opts);
     assert.deepEqual(gh.checkRuns.map((c) => c.conclusion), ['action_required', 'success']);
     assert.ok(!gh.requests.some((r) => (r.body as { event?: string } | null)?.event === 'APPROVE'));
@@ -300,7 +300,7 @@ describe('GitHub publishing against a fake REST server', () => {
   it('GitHub Enterprise: every request goes under the GITHUB_API_URL prefix (publishing, the status fallback, the approval check)', async () => {
     await restart({ prefix: '/api/v3', forbidCheckRuns: true });
     const apiUrl = `${gh.url}/api/v3/`;
-    const { change, report } = reviewOf([finding({ line: 2 })], true);
+    const { change, report } = await reviewOf([finding({ line: 2 })], true);
     await publishReview(createOctokit('ghs_test', apiUrl, FAST), target, report, change, opts);
     await publishApprovalCheck({ repository: 'acme/pay', headSha: HEAD, approved: true, summary: 'approved', token: 'ghs_test', apiUrl });
     assert.ok(gh.requests.length >= 8);
@@ -313,7 +313,7 @@ describe('GitHub publishing against a fake REST server', () => {
     const hung = await new FakeGithub({ hang: true }).start();
     try {
       const octokit = createOctokit('t', hung.url, { ...FAST, timeoutMs: 300 });
-      const { change, report } = reviewOf([]);
+      const { change, report } = await reviewOf([]);
       const started = Date.now();
       await assert.rejects(publishReview(octokit, target, report, change, opts), /timeout/i);
       assert.ok(Date.now() - started < 5_000, 'timeouts are not retried');

@@ -19,7 +19,7 @@ import { changeOf, finding } from './helpers.js';
 
 const config = defaultReviewConfig();
 
-function report(findings = [finding()], gate: { flagged: boolean; reasons: { kind: string; message: string }[] } | null = null, errors: string[] = []): ReviewReport {
+function report(findings = [finding()], gate: { flagged: boolean; reasons: { kind: string; message: string }[] } | null = null, errors: string[] = []): Promise<ReviewReport> {
   const change = changeOf({ 'src/pay.py': ['def pay(amount):', '    charge(amount)', '    return True'] });
   const decision = decide({ findings, config, gate, errors, change });
   return buildReport({
@@ -110,8 +110,8 @@ describe('decide', () => {
 });
 
 describe('renderers', () => {
-  it('produce SARIF 2.1.0 that validates against the official schema, with partialFingerprints', () => {
-    const r = report([
+  it('produce SARIF 2.1.0 that validates against the official schema, with partialFingerprints', async () => {
+    const r = await report([
       finding(),
       finding({ file: 'src/dir with space/é.py', line: 3, endLine: 4, severity: 'medium', category: 'correctness', message: 'Off by one', ruleId: 'py/off-by-one' }),
       finding({ file: PR_BODY_SOURCE, line: 0, category: 'prompt-injection', stage: 'bulwark', confidence: 1, message: 'injection' }),
@@ -130,11 +130,11 @@ describe('renderers', () => {
     assert.deepEqual(props.coverage.files, [{ path: 'src/pay.py', state: 'reviewed' }]);
   });
 
-  it('keeps SARIF within GitHub limits (25,000 results, 10 MB gzip) and counts what it dropped', () => {
+  it('keeps SARIF within GitHub limits (25,000 results, 10 MB gzip) and counts what it dropped', async () => {
     // letters only: fingerprints normalise digits away, and these must stay distinct
     const letters = (i: number): string => (i < 26 ? '' : letters(Math.floor(i / 26) - 1)) + String.fromCharCode(97 + (i % 26));
     const many = Array.from({ length: 26_000 }, (_, i) => finding({ line: 1, message: `finding ${letters(i)}` }));
-    const r = report(many);
+    const r = await report(many);
     assert.equal(r.findings.length, 26_000);
     const text = renderSarif(r);
     const sarif = JSON.parse(text) as { runs: { results: unknown[]; properties: { resultsOmitted: number } }[] };
@@ -149,9 +149,9 @@ describe('renderers', () => {
     assert.ok(validateSarif(parsed));
   });
 
-  it('render JSON, Markdown and terminal with the decision, capped findings and coverage', () => {
+  it('render JSON, Markdown and terminal with the decision, capped findings and coverage', async () => {
     const many = Array.from({ length: 15 }, (_, i) => finding({ message: `problem ${String.fromCharCode(97 + i)}`, severity: i === 14 ? 'critical' : 'low' }));
-    const r = report(many, { flagged: true, reasons: [{ kind: 'zone', message: 'touches zone payments' }] });
+    const r = await report(many, { flagged: true, reasons: [{ kind: 'zone', message: 'touches zone payments' }] });
     const json = JSON.parse(renderReport(r, 'json')) as ReviewReport;
     assert.equal(json.schema, 'bulwark.review/v1');
     assert.equal(json.decision.exitCode, 1);
@@ -183,15 +183,15 @@ describe('renderers', () => {
     assert.equal(shouldColor({ isTTY: true }, { NO_COLOR: '1' }), false);
   });
 
-  it('redact secrets and neutralise markup in every output', () => {
+  it('redact secrets and neutralise markup in every output', async () => {
     const secret = 'AKIAIOSFODNN7EXAMPLE';
-    const r = report([finding({ message: `Hard-coded key ${secret} <img src=x onerror=alert(1)> cc @octocat` })]);
+    const r = await report([finding({ message: `Hard-coded key ${secret} <img src=x onerror=alert(1)> cc @octocat` })]);
     assert.equal(r.redactions['aws-access-key'], 1);
     for (const fmt of ['terminal', 'markdown', 'json', 'sarif'] as const) assert.ok(!renderReport(r, fmt).includes(secret), fmt);
     const md = renderReport(r, 'markdown');
     assert.ok(!md.includes('<img'));
     assert.ok(!md.includes('@octocat'));
-    const term = renderTerminal(report([finding({ message: 'evil \u001b[2J\u001b]0;title\u0007 text' })]), { color: false });
+    const term = renderTerminal(await report([finding({ message: 'evil \u001b[2J\u001b]0;title\u0007 text' })]), { color: false });
     assert.ok(!term.includes('\u001b'));
   });
 });

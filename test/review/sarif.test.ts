@@ -18,7 +18,7 @@ import { changeOf, finding } from './helpers.js';
 
 const config = defaultReviewConfig();
 
-function reportOf(findings: Finding[], pr: number | null = null, topology = 'payments-review') {
+async function reportOf(findings: Finding[], pr: number | null = null, topology = 'payments-review') {
   const change = changeOf(
     { 'src/pay.py': ['def pay(amount):', '    charge(amount)', '    return True', 'x = 1'] },
     pr === null
@@ -48,9 +48,9 @@ function assertValid(log: unknown): void {
 }
 
 describe('SARIF for GitHub code scanning', () => {
-  it('uses a stable automationDetails category per topology, not per pull request', () => {
-    const a = buildSarif(reportOf([finding()], 7));
-    const b = buildSarif(reportOf([finding()], 8));
+  it('uses a stable automationDetails category per topology, not per pull request', async () => {
+    const a = buildSarif(await reportOf([finding()], 7));
+    const b = buildSarif(await reportOf([finding()], 8));
     const idA = a.runs[0]!.automationDetails!.id!;
     const idB = b.runs[0]!.automationDetails!.id!;
     assert.equal(idA.slice(0, idA.lastIndexOf('/')), 'bulwark/payments-review');
@@ -59,9 +59,9 @@ describe('SARIF for GitHub code scanning', () => {
     assertValid(a);
   });
 
-  it("gives each rule the highest security-severity and level of its results, and help text from the category", () => {
+  it("gives each rule the highest security-severity and level of its results, and help text from the category", async () => {
     const log = buildSarif(
-      reportOf([
+      await reportOf([
         finding({ line: 1, severity: 'high', message: 'Weak check one' }),
         finding({ line: 2, severity: 'critical', message: 'Card number logged' }),
         finding({ line: 3, severity: 'medium', category: 'correctness', message: 'Return value ignored' }),
@@ -79,9 +79,9 @@ describe('SARIF for GitHub code scanning', () => {
     assertValid(log);
   });
 
-  it('clamps lines to the file: at least 1, a line past the end points at the last line and says so', () => {
+  it('clamps lines to the file: at least 1, a line past the end points at the last line and says so', async () => {
     const log: Log = JSON.parse(
-      renderSarif(reportOf([finding({ line: 99, endLine: 120, message: 'Past the end' }), finding({ line: 2, endLine: 40, severity: 'medium', message: 'Long range' }), finding({ file: 'src/other.py', line: 500, severity: 'low', message: 'Unknown length' })])),
+      renderSarif(await reportOf([finding({ line: 99, endLine: 120, message: 'Past the end' }), finding({ line: 2, endLine: 40, severity: 'medium', message: 'Long range' }), finding({ file: 'src/other.py', line: 500, severity: 'low', message: 'Unknown length' })])),
     ) as Log;
     const results = log.runs[0]!.results!;
     const region = (m: string) => results.find((r) => r.message.text!.startsWith(m))!.locations![0]!.physicalLocation!.region;
@@ -96,8 +96,8 @@ describe('SARIF for GitHub code scanning', () => {
     assertValid(log);
   });
 
-  it('shows a finding beyond the end of a file in the Markdown summary, with a note', () => {
-    const md = renderMarkdown(reportOf([finding({ line: 99, message: 'Past the end' })]));
+  it('shows a finding beyond the end of a file in the Markdown summary, with a note', async () => {
+    const md = renderMarkdown(await reportOf([finding({ line: 99, message: 'Past the end' })]));
     assert.match(md, /`src\/pay.py:99` \| security \| Past the end _\(line 99 is beyond the end of the file \(4 lines\)\)_/);
   });
 });
