@@ -41,7 +41,10 @@ export function loadCorpora(dir: string): Corpus[] {
       if (r.status !== 0) throw new Error(`cannot unpack ${tarball}: ${r.stderr}`);
     }
     const cases: CorpusCase[] = [];
-    for (const line of readFileSync(casesFile, 'utf8').split('\n')) {
+    // cases labelled in this repository (bench/gate/cases/<name>.CASES) add to the corpus's own
+    const extra = path.join(packageRoot, 'bench', 'gate', 'cases', `${name}.CASES`);
+    const lines = [casesFile, ...(existsSync(extra) ? [extra] : [])].flatMap((f) => readFileSync(f, 'utf8').split('\n'));
+    for (const line of lines) {
       const m = /^([02])\s+([0-9a-f]{40})\s+([0-9a-f]{40})\s+(.*)$/.exec(line.trim());
       if (m) cases.push({ corpus: name, expect: Number(m[1]) as 0 | 2, base: m[2]!, head: m[3]!, reason: m[4]! });
     }

@@ -294,7 +294,8 @@ export async function extractPython(file: string, text: string): Promise<FileFac
               const short = typeof dv === 'string' ? dv.split('.').pop()! : '';
               // builtin descriptors and abc markers leave the function itself callable
               if (IDENTITY_DECORATORS.has(short)) continue;
-              value = ['c', dv, [value], []];
+              // marked 2 in the splat slot: the decorator receives the function, it does not call it
+              value = ['c', dv, [value], [], 2];
               site(current.scope, value);
               rebinding = true;
             }

@@ -697,7 +697,7 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
           for (const id of narrowed.length > 0 ? narrowed : fitting.length > 0 ? fitting : all) g.call(from, id, 'name');
         }
       }
-      if (!inRepo) {
+      if (!inRepo && s[4] !== 2) {
         // a function handed to code we cannot see (a builtin, a library, an unknown object) may be called by it
         for (const a of [...args, ...kwargs.map(([, v]) => v)]) {
           if (a === null) continue;
