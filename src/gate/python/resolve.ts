@@ -240,7 +240,8 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
     deps?.add(key);
     return vars.get(key);
   };
-  const add = (key: string, vals: Iterable<string>): void => {
+  const add = (key: string, vals: string[]): void => {
+    if (vals.length === 0) return;
     let s = vars.get(key);
     let grew = false;
     for (const v of vals) {
@@ -399,29 +400,49 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
     /** the scope's local name and its id */
     scope: string;
     id: string;
+    /** where each bare name used here is bound */
+    slots?: Map<string, Slot>;
+    /** chains evaluated here once values are final */
+    memo?: Map<string, string[]>;
   }
-  function lookupName(ctx: Ctx, name: string): string[] {
+  type Slot = { key: string } | { moduleKey?: string; targets: Target[] };
+  /** Where a bare name is bound, as seen from a scope: a local (or enclosing function's) slot, else module-level names and imports. Static, so computed once. */
+  function slotOf(ctx: Ctx, name: string): Slot {
+    const slots = (ctx.slots ??= new Map());
+    let slot = slots.get(name);
+    if (slot) return slot;
     const m = modules.get(ctx.mod)!;
     const parts = ctx.scope ? ctx.scope.split('.') : [];
-    for (let i = parts.length; i > 0; i--) {
+    for (let i = parts.length; i > 0 && !slot; i--) {
       const p = parts.slice(0, i).join('.');
       // class bodies do not enclose their methods
       if (i !== parts.length && m.scopes.get(p)?.kind === 'class') continue;
       const pid = qualify(ctx.mod, p);
-      if (localsOf.get(pid)?.has(name) || m.scopes.has(`${p}.${name}`)) return valueOfKey(`${pid}.${name}`);
+      if (localsOf.get(pid)?.has(name) || m.scopes.has(`${p}.${name}`)) slot = { key: `${pid}.${name}` };
     }
+    slot ??= {
+      ...(localsOf.get(qualify(ctx.mod, ''))?.has(name) ? { moduleKey: qualify(ctx.mod, name) } : {}),
+      targets: resolveName(ctx.mod, ctx.scope, name),
+    };
+    slots.set(name, slot);
+    return slot;
+  }
+  function lookupName(ctx: Ctx, name: string): string[] {
+    const slot = slotOf(ctx, name);
+    if ('key' in slot) return valueOfKey(slot.key);
+    if (!slot.moduleKey && slot.targets.length === 1) return targetValues(slot.targets[0]!);
     const out = new Set<string>();
-    if (localsOf.get(qualify(ctx.mod, ''))?.has(name)) for (const v of readVar(qualify(ctx.mod, name)) ?? []) out.add(v);
-    for (const t of resolveName(ctx.mod, ctx.scope, name)) for (const v of targetValues(t)) out.add(v);
+    if (slot.moduleKey) for (const v of readVar(slot.moduleKey) ?? []) out.add(v);
+    for (const t of slot.targets) for (const v of targetValues(t)) out.add(v);
     return [...out];
   }
   const enclosingClassOf = (ctx: Ctx): string | null => enclosingClass(ctx.mod, ctx.scope);
 
-  /** Chains already evaluated; only once the values are final (while propagating, reads must be recorded). */
-  let memo: Map<string, string[]> | null = null;
+  /** Chains are memoised only once the values are final (while propagating, reads must be recorded). */
+  let memoise = false;
   function evalChain(ctx: Ctx, chain: string): string[] {
-    const k = memo ? `${ctx.id}\0${chain}` : '';
-    const hit = memo?.get(k);
+    const memo = memoise ? (ctx.memo ??= new Map()) : undefined;
+    const hit = memo?.get(chain);
     if (hit) return hit;
     const parts = chain.split('.');
     let cur = lookupName(ctx, parts[0]!);
@@ -430,7 +451,7 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
       for (const v of cur) for (const x of attr(v, parts[i]!)) next.add(x);
       cur = [...next];
     }
-    memo?.set(k, cur);
+    memo?.set(chain, cur);
     return cur;
   }
   const strOf = (ctx: Ctx, e: FlowExpr | undefined): string[] => {
@@ -568,37 +589,49 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
     for (const [k, a] of kwargs) if (a !== null && ps.names.includes(k)) add(`${id}.${k}`, evalExpr(ctx, a));
   }
 
+  function passesToRepository(ctx: Ctx, s: FlowExpr[]): boolean {
+    if ((s[2] as FlowExpr[]).length === 0 && (s[3] as unknown[]).length === 0) return false;
+    const f = s[1];
+    if (typeof f !== 'string' || f === 'super') return true;
+    // a builtin or a library function (and anything reached through one) runs nothing of ours
+    const slot = slotOf(ctx, f.split('.')[0]!);
+    return 'key' in slot || slot.moduleKey !== undefined || slot.targets.length === 0 || slot.targets.some((t) => t.kind !== 'external');
+  }
   const ctxs: { ctx: Ctx; scope: ScopeFacts }[] = [];
   for (const [id, { mod, scope }] of scopeInfo) ctxs.push({ ctx: { mod, scope: scope.name, id }, scope });
-  type Constraint = { ctx: Ctx; flow?: [string, FlowExpr]; site?: FlowExpr[]; seen?: Set<string> };
+  type Constraint = { ctx: Ctx; flow?: [string, FlowExpr]; site?: FlowExpr[]; reads?: string[] };
   const constraints: Constraint[] = [];
   for (const { ctx, scope } of ctxs) {
     for (const flow of scope.flows ?? []) constraints.push({ ctx, flow });
-    for (const s of scope.sites ?? []) if (Array.isArray(s) && s[0] === 'c') constraints.push({ ctx, site: s as FlowExpr[] });
+    // a call site matters while propagating only when it passes arguments to code in the repository
+    for (const s of scope.sites ?? []) if (Array.isArray(s) && s[0] === 'c' && passesToRepository(ctx, s as FlowExpr[])) constraints.push({ ctx, site: s as FlowExpr[] });
   }
   for (let i = constraints.length - 1; i >= 0; i--) (queue.push(i), (queued[i] = true));
+  const readsNow = new Set<string>();
   while (queue.length > 0) {
     const i = queue.pop()!;
     queued[i] = false;
     const c = constraints[i]!;
-    deps = new Set();
+    deps = readsNow;
+    deps.clear();
     if (c.flow) assignTo(c.ctx, c.flow[0], evalExpr(c.ctx, c.flow[1]));
     else {
       const s = c.site!;
       const f = s[1] as FlowExpr;
       for (const v of f === 'super' ? [] : evalExpr(c.ctx, f)) for (const r of runs(v)) bindArgs(c.ctx, r.id, r.offset, s[2] as FlowExpr[], s[3] as [string, FlowExpr][]);
     }
-    const seen = (c.seen ??= new Set());
+    // register this constraint under each value it read (once per value)
+    const before = c.reads ? new Set(c.reads) : undefined;
     for (const k of deps) {
-      if (seen.has(k)) continue;
-      seen.add(k);
+      if (before?.has(k)) continue;
+      (c.reads ??= []).push(k);
       let l = dependents.get(k);
       if (!l) dependents.set(k, (l = []));
       l.push(i);
     }
   }
   deps = null;
-  memo = new Map();
+  memoise = true;
 
   // ---- edges ----
   const byParent = new Map<string, string[]>();
