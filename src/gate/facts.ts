@@ -19,7 +19,28 @@ export interface ScopeFacts {
   calls: string[];
   /** Other referenced names/chains (callbacks passed as values, constants read). */
   refs: string[];
+  /** Python: parameters (positional order), how many lack a default, and `*args`/`**kwargs`. */
+  params?: { names: string[]; required: number; star?: boolean; dstar?: boolean };
+  /** Python: what names, attributes and the return value can hold (`[target, value]`); see FlowExpr. */
+  flows?: [string, FlowExpr][];
+  /** Python: call expressions (`['c', …]`) and iterations (`['it', value]`) in this scope, in source order. */
+  sites?: FlowExpr[];
+  /** Python: decorator names (`staticmethod`, `classmethod`, …) of this definition. */
+  decorators?: string[];
+  /** Python: the definition's name is rebound to what its (non-builtin) decorators return. */
+  rebound?: boolean;
 }
+
+/**
+ * A Python expression reduced to what a flow analysis needs (plain JSON, cached with the facts):
+ * a dotted chain (`a.b.c`); `['a', obj, name]` attribute of a computed value; `['c', callee, args,
+ * kwargs, mark?]` a call's result (mark 1: `*args`/`**kwargs` passed; 2: a decorator applied); `['s', v]` an element (subscript, unpacking); `['i', v]` an
+ * element of iteration; `['l', position, ...items]` a list/tuple/set/dict literal (dict: its values);
+ * `['u', ...alts]` either value; `['d', localName]` a definition (lambda, decorated function);
+ * `['str', text]` a string literal; `['t', chain]` an instance of an annotated class; `['it', v]`
+ * (sites only) iterating v. null: unknown.
+ */
+export type FlowExpr = string | null | (string | number | FlowExpr | FlowExpr[] | [string, FlowExpr][])[];
 
 export interface ImportFacts {
   /** Name bound in this file (alias or first component). '*' for star imports. */

@@ -207,10 +207,35 @@ async function addTsPart(g: GraphBuilder, sources: SourceFile[], configs: Source
   for (const u of part.unparsable) g.failed(u.file, u.reason);
 }
 
-/** PyCG's output: every function (and module) → the sorted names it calls. */
+/**
+ * PyCG's output: every function (and module) → the sorted names it calls. For Python, PyCG's
+ * conventions: code in a class body counts for the enclosing function or module, and calling a
+ * class is an edge to its `__init__` (when the repository defines one), not to the class (the
+ * gate's own graph keeps the class edge so class bodies stay reachable).
+ */
 export function toPycg(graph: CallGraph): Record<string, string[]> {
   const out: Record<string, string[]> = {};
+  const isPyClass = (id: string): boolean => {
+    const d = graph.defs.get(id);
+    return d?.kind === 'class' && d.file.endsWith('.py');
+  };
+  const owner = (id: string): string | undefined => {
+    let cur = id;
+    while (isPyClass(cur)) {
+      const dot = cur.lastIndexOf('.');
+      if (dot < 0) return undefined;
+      cur = cur.slice(0, dot);
+    }
+    return graph.defs.has(cur) ? cur : undefined;
+  };
   const ids = [...graph.defs.values()].filter((d) => d.kind !== 'binding' && d.kind !== 'class').map((d) => d.id);
-  for (const id of ids.sort()) out[id] = [...(graph.calls.get(id) ?? [])].filter((c) => graph.defs.get(c)?.kind !== 'binding').sort();
+  const edges = new Map<string, Set<string>>(ids.map((id) => [id, new Set<string>()]));
+  for (const [from, tos] of graph.calls) {
+    const caller = graph.defs.get(from)?.kind === 'class' ? owner(from) : from;
+    const set = caller === undefined ? undefined : edges.get(caller);
+    if (!set) continue;
+    for (const to of tos) if (graph.defs.get(to)?.kind !== 'binding' && !isPyClass(to) && to !== caller) set.add(to);
+  }
+  for (const id of ids.sort()) out[id] = [...edges.get(id)!].sort();
   return out;
 }

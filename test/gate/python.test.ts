@@ -101,7 +101,8 @@ describe('gate on a Python repository', () => {
   it('through a callback passed as an argument', async () => {
     const head = repo.branch('callback', { 'bank/loans.py': edit(files['bank/loans.py']!, 'a * 0.01', 'a * 0.02') });
     const r = await repo.gate(head);
-    assertPath(r, ['bank.loans.process_payment', 'bank.loans.fee'], 'head');
+    // the callback runs where it is called (inside apply_all), as PyCG attributes it
+    assertPath(r, ['bank.loans.process_payment', 'bank.loans.apply_all', 'bank.loans.fee'], 'head');
   });
 
   it('through a module-level constant read by a function', async () => {
@@ -243,5 +244,106 @@ describe('Python projects under a source root (src/ layout)', () => {
     } finally {
       mono.remove();
     }
+  });
+});
+
+describe('Python values that flow to their call (decorators, handler tables, importlib, callbacks)', () => {
+  let repo: FixtureRepo;
+  const roots = { roots: ['pay.ledger.settle', 'pay.ledger.charge', 'pay.ledger.refund', 'pay.gateway.authorise'] };
+  const src: Record<string, string> = {
+    'pay/__init__.py': '',
+    'pay/audit.py': [
+      'def audited(f):',
+      '    def wrapper(*args, **kwargs):',
+      '        record("call")',
+      '        return f(*args, **kwargs)',
+      '    return wrapper',
+      '',
+      'def record(name):',
+      '    return name',
+      '',
+    ].join('\n'),
+    'pay/ledger.py': [
+      'from .audit import audited',
+      '',
+      'def post_entry(x):',
+      '    return x + 1',
+      '',
+      '@audited',
+      'def settle(x):',
+      '    return post_entry(x)',
+      '',
+      'def close_day(x):',
+      '    return settle(x)',
+      '',
+      'def card_fee(a):',
+      '    return a * 0.02',
+      '',
+      'def bank_fee(a):',
+      '    return a * 0.01',
+      '',
+      'def report_fee(a):',
+      '    return a',
+      '',
+      'FEES = {"card": card_fee, "bank": bank_fee}',
+      '',
+      'def charge(kind, a):',
+      '    return FEES[kind](a)',
+      '',
+      'def apply(f, x):',
+      '    return f(x)',
+      '',
+      'def round_amount(x):',
+      '    return round(x, 2)',
+      '',
+      'def refund(x):',
+      '    return apply(round_amount, x)',
+      '',
+    ].join('\n'),
+    'pay/plugins/__init__.py': '',
+    'pay/plugins/card.py': 'def capture(x):\n    return x\n\ndef describe(x):\n    return str(x)\n',
+    'pay/gateway.py': [
+      'import importlib',
+      '',
+      'def authorise(kind, x):',
+      '    mod = importlib.import_module("pay.plugins.card")',
+      '    return mod.capture(x)',
+      '',
+    ].join('\n'),
+  };
+  before(() => {
+    repo = new FixtureRepo(src);
+  });
+  after(() => repo.remove());
+
+  it('a decorated root still reaches what it calls, and the wrapper that runs it reaches the root', async () => {
+    const inner = await repo.gate(repo.branch('decorated-callee', { 'pay/ledger.py': edit(src['pay/ledger.py']!, 'x + 1', 'x + 2') }), roots);
+    assertPath(inner, ['pay.ledger.settle', 'pay.ledger.post_entry'], 'head');
+    const wrapper = await repo.gate(repo.branch('decorated-wrapper', { 'pay/audit.py': edit(src['pay/audit.py']!, 'record("call")', 'record("settle")') }), roots);
+    assert.ok(
+      wrapper.paths.some((p) => p.direction === 'changed-reaches-root' && p.nodes.join(' > ') === 'pay.audit.audited.wrapper > pay.ledger.settle'),
+      wrapper.paths.map((p) => p.text).join('\n'),
+    );
+    // a caller of the decorated function calls the wrapper the decorator returned
+    const g = toPycg(await buildCallGraph(readDirectorySources(repo.dir)));
+    assert.deepEqual(g['pay.ledger.close_day'], ['pay.audit.audited.wrapper']);
+  });
+
+  it('a handler table reaches every handler it holds, and nothing else', async () => {
+    const card = await repo.gate(repo.branch('dict-card', { 'pay/ledger.py': edit(src['pay/ledger.py']!, 'a * 0.02', 'a * 0.03') }), roots);
+    assertPath(card, ['pay.ledger.charge', 'pay.ledger.card_fee'], 'head');
+    assertNotFlagged(await repo.gate(repo.branch('dict-other', { 'pay/ledger.py': edit(src['pay/ledger.py']!, '    return a\n', '    return a + 0\n') }), roots));
+  });
+
+  it('importlib.import_module with a literal name resolves the module', async () => {
+    const r = await repo.gate(repo.branch('importlib', { 'pay/plugins/card.py': edit(src['pay/plugins/card.py']!, 'return x\n', 'return x + 0\n') }), roots);
+    assertPath(r, ['pay.gateway.authorise', 'pay.plugins.card.capture'], 'head');
+    assertNotFlagged(await repo.gate(repo.branch('importlib-other', { 'pay/plugins/card.py': edit(src['pay/plugins/card.py']!, 'str(x)', 'repr(x)') }), roots));
+  });
+
+  it('a callback passed to a function is called where that function calls it', async () => {
+    const r = await repo.gate(repo.branch('callback-param', { 'pay/ledger.py': edit(src['pay/ledger.py']!, 'round(x, 2)', 'round(x, 3)') }), roots);
+    assertPath(r, ['pay.ledger.refund', 'pay.ledger.apply', 'pay.ledger.round_amount'], 'head');
+    assert.equal(r.paths.find((p) => p.changed === 'pay.ledger.round_amount')?.nameOnlyEdges, 0);
   });
 });

@@ -1,5 +1,5 @@
 import type { Node } from 'web-tree-sitter';
-import type { FileFacts, ImportFacts, ScopeFacts } from '../facts.js';
+import type { FileFacts, FlowExpr, ImportFacts, ScopeFacts } from '../facts.js';
 import { moduleNameFor } from '../facts.js';
 import { withSyntaxTree } from '../treesitter.js';
 
@@ -48,10 +48,200 @@ export async function extractPython(file: string, text: string): Promise<FileFac
     const moduleScope: ScopeFacts = { name: '', kind: 'module', start: 1, end: lineCount, calls: [], refs: [] };
     const facts: FileFacts = { language: 'python', module, lineCount, scopes: [moduleScope], classes: [], imports: [], bindings: [] };
     const scopeStack: { scope: ScopeFacts; isClass: boolean }[] = [{ scope: moduleScope, isClass: false }];
+    // lambdas are named `<lambdaN>` in source order within their enclosing scope (PyCG's naming)
+    const lambdaNames = new Map<number, string>();
+    const lambdaCounts = new Map<string, number>();
 
     const addImport = (imp: ImportFacts, atModule: boolean, start: number, end: number): void => {
       facts.imports.push(imp);
       if (atModule && imp.local !== '*') facts.bindings.push({ name: imp.local, start, end });
+    };
+    const flow = (scope: ScopeFacts, target: string, value: FlowExpr): void => {
+      if (value === null) return;
+      (scope.flows ??= []).push([target, value]);
+    };
+    const site = (scope: ScopeFacts, s: FlowExpr): void => {
+      (scope.sites ??= []).push(s);
+    };
+    const lambdaName = (node: Node): string => {
+      let n = lambdaNames.get(node.id);
+      if (n) return n;
+      const parent = scopeStack[scopeStack.length - 1]!.scope.name;
+      const count = (lambdaCounts.get(parent) ?? 0) + 1;
+      lambdaCounts.set(parent, count);
+      n = parent ? `${parent}.<lambda${count}>` : `<lambda${count}>`;
+      lambdaNames.set(node.id, n);
+      return n;
+    };
+
+    /**
+     * The flow value of an expression (see FlowExpr); never visits, only reads. Memoised by node:
+     * a nested call is read again as part of each enclosing call. String literals count only where
+     * a name can come from one (call arguments, assigned values): `getattr(x, "m")`.
+     */
+    const exprMemo = new Map<number, FlowExpr>();
+    const expr = (node: Node | null, literal = false): FlowExpr => {
+      if (!node) return null;
+      if (node.type === 'string') return literal ? stringValue(node) : null;
+      let v = exprMemo.get(node.id);
+      if (v === undefined) exprMemo.set(node.id, (v = exprOf(node)));
+      return v;
+    };
+    const stringValue = (node: Node): FlowExpr => {
+      if (node.namedChildren.some((c) => c?.type === 'interpolation')) return null;
+      const m = /^[rRbBuU]?(?:'''|"""|'|")([\s\S]*?)(?:'''|"""|'|")$/.exec(node.text);
+      return m ? ['str', m[1]!] : null;
+    };
+    const exprOf = (node: Node): FlowExpr => {
+      switch (node.type) {
+        case 'identifier':
+          return node.text;
+        case 'attribute': {
+          const obj = expr(node.childForFieldName('object'));
+          const attr = node.childForFieldName('attribute')?.text;
+          if (obj === null || !attr) return null;
+          return typeof obj === 'string' ? `${obj}.${attr}` : ['a', obj, attr];
+        }
+        case 'call': {
+          const fn = node.childForFieldName('function');
+          const f = fn?.type === 'identifier' && fn.text === 'super' ? 'super' : expr(fn);
+          const args: FlowExpr[] = [];
+          const kwargs: [string, FlowExpr][] = [];
+          let splat = 0;
+          const argList = node.childForFieldName('arguments');
+          if (argList?.type === 'generator_expression') args.push(expr(argList));
+          else {
+            for (const a of argList?.namedChildren ?? []) {
+              if (!a || a.type === 'comment') continue;
+              if (a.type === 'keyword_argument') kwargs.push([a.childForFieldName('name')?.text ?? '', expr(a.childForFieldName('value'), true)]);
+              else if (a.type === 'list_splat' || a.type === 'dictionary_splat') splat = 1;
+              else args.push(expr(a, true));
+            }
+          }
+          return splat ? ['c', f, args, kwargs, 1] : ['c', f, args, kwargs];
+        }
+        case 'subscript':
+          return sub(expr(node.childForFieldName('value')));
+        case 'parenthesized_expression':
+        case 'await':
+          return expr(node.namedChildren.find((c) => c && c.type !== 'comment') ?? null);
+        case 'list':
+        case 'tuple':
+        case 'set':
+        case 'expression_list':
+          return ['l', `${node.startPosition.row}:${node.startPosition.column}`, ...node.namedChildren.map((c) => (c && c.type !== 'comment' ? expr(c.type === 'list_splat' ? c.namedChildren[0] ?? null : c) : null))];
+        case 'dictionary':
+          return [
+            'l',
+            `${node.startPosition.row}:${node.startPosition.column}`,
+            ...node.namedChildren.map((c) => (c?.type === 'pair' ? expr(c.childForFieldName('value')) : c?.type === 'dictionary_splat' ? sub(expr(c.namedChildren[0] ?? null)) : null)),
+          ];
+        case 'list_comprehension':
+        case 'set_comprehension':
+        case 'generator_expression':
+          return ['l', `${node.startPosition.row}:${node.startPosition.column}`, expr(node.childForFieldName('body'))];
+        case 'dictionary_comprehension': {
+          const body = node.childForFieldName('body');
+          return ['l', `${node.startPosition.row}:${node.startPosition.column}`, body?.type === 'pair' ? expr(body.childForFieldName('value')) : null];
+        }
+        case 'conditional_expression': {
+          const c = node.namedChildren.filter((x) => x && x.type !== 'comment');
+          return ['u', expr(c[0] ?? null), expr(c[2] ?? null)];
+        }
+        case 'boolean_operator':
+          return ['u', expr(node.childForFieldName('left')), expr(node.childForFieldName('right'))];
+        case 'named_expression':
+          return expr(node.childForFieldName('value'));
+        case 'lambda':
+          return ['d', lambdaName(node)];
+        default:
+          return null;
+      }
+    };
+    const sub = (v: FlowExpr): FlowExpr => (v === null ? null : ['s', v]);
+
+    /** Records `target = value` for each name/attribute/subscript the assignment target binds. */
+    const assign = (scope: ScopeFacts, left: Node | null, value: FlowExpr): void => {
+      if (!left || value === null) return;
+      switch (left.type) {
+        case 'identifier':
+          flow(scope, left.text, value);
+          return;
+        case 'attribute': {
+          const c = expr(left);
+          if (typeof c === 'string') flow(scope, c, value);
+          return;
+        }
+        case 'subscript': {
+          const c = expr(left.childForFieldName('value'));
+          if (typeof c === 'string') flow(scope, `${c}[]`, value);
+          return;
+        }
+        case 'pattern_list':
+        case 'tuple_pattern':
+        case 'list_pattern':
+        case 'expression_list':
+        case 'tuple':
+        case 'list':
+          for (const c of left.namedChildren) if (c) assign(scope, c.type === 'list_splat_pattern' ? c.namedChildren[0] ?? null : c, sub(value));
+          return;
+        case 'parenthesized_expression':
+          assign(scope, left.namedChildren[0] ?? null, value);
+          return;
+        default:
+          return;
+      }
+    };
+
+    const visitScope = (scope: ScopeFacts, isClass: boolean, body: () => void): void => {
+      scopeStack.push({ scope, isClass });
+      body();
+      scopeStack.pop();
+    };
+
+    const params = (scope: ScopeFacts, list: Node | null): void => {
+      const names: string[] = [];
+      let required = 0;
+      let star = false;
+      let dstar = false;
+      for (const p of list?.namedChildren ?? []) {
+        if (!p) continue;
+        let nameNode: Node | null = null;
+        let hasDefault = false;
+        switch (p.type) {
+          case 'identifier':
+            nameNode = p;
+            break;
+          case 'typed_parameter': {
+            const inner = p.namedChildren[0];
+            if (inner?.type === 'identifier') nameNode = inner;
+            else if (inner?.type === 'list_splat_pattern') star = true;
+            else if (inner?.type === 'dictionary_splat_pattern') dstar = true;
+            break;
+          }
+          case 'default_parameter':
+          case 'typed_default_parameter':
+            nameNode = p.childForFieldName('name');
+            hasDefault = true;
+            break;
+          case 'list_splat_pattern':
+            star = true;
+            break;
+          case 'dictionary_splat_pattern':
+            dstar = true;
+            break;
+          default:
+            break;
+        }
+        if (!nameNode || nameNode.type !== 'identifier') continue;
+        names.push(nameNode.text);
+        if (!hasDefault && !star) required++;
+        // an annotation naming a class types the parameter (`scorer: Scorer`)
+        const type = p.childForFieldName('type');
+        const t = type ? expr(type.namedChildren[0] ?? type) : null;
+        if (typeof t === 'string') flow(scope, nameNode.text, ['t', t]);
+      }
+      scope.params = { names, required, ...(star ? { star } : {}), ...(dstar ? { dstar } : {}) };
     };
 
     const visit = (node: Node): void => {
@@ -87,15 +277,51 @@ export async function extractPython(file: string, text: string): Promise<FileFac
             facts.classes.push({ name, bases });
           } else {
             // defaults and annotations evaluate in the enclosing scope
-            const params = node.childForFieldName('parameters');
-            if (params) visitParams(params);
+            const ps = node.childForFieldName('parameters');
+            if (ps) visitParams(ps);
+            params(scope, ps);
           }
-          // decorators run in the enclosing scope
-          if (decorated !== node) for (const d of decorated.namedChildren) if (d && d.type === 'decorator') visit(d);
-          scopeStack.push({ scope, isClass });
-          const body = node.childForFieldName('body');
-          if (body) visit(body);
-          scopeStack.pop();
+          // decorators run in the enclosing scope, at definition time: `@a @b def f` binds f = a(b(f))
+          if (decorated !== node) {
+            const decos = decorated.namedChildren.filter((d): d is Node => d?.type === 'decorator');
+            for (const d of decos) visit(d);
+            scope.decorators = decos.map((d) => chainOf(d.namedChildren[0]!) ?? '').map((c) => c.replace(/\(\)$/, ''));
+            let value: FlowExpr = ['d', name];
+            let rebinding = false;
+            for (const d of [...decos].reverse()) {
+              const dv = expr(d.namedChildren[0] ?? null);
+              if (dv === null) continue;
+              const short = typeof dv === 'string' ? dv.split('.').pop()! : '';
+              // builtin descriptors and abc markers leave the function itself callable
+              if (IDENTITY_DECORATORS.has(short)) continue;
+              // marked 2 in the splat slot: the decorator receives the function, it does not call it
+              value = ['c', dv, [value], [], 2];
+              site(current.scope, value);
+              rebinding = true;
+            }
+            if (rebinding) {
+              scope.rebound = true;
+              flow(current.scope, nameNode.text, value);
+            }
+          }
+          visitScope(scope, isClass, () => {
+            const body = node.childForFieldName('body');
+            if (body) visit(body);
+          });
+          return;
+        }
+        case 'lambda': {
+          const name = lambdaName(node);
+          const scope: ScopeFacts = { name, kind: 'function', start: node.startPosition.row + 1, end: node.endPosition.row + 1, calls: [], refs: [] };
+          facts.scopes.push(scope);
+          const ps = node.childForFieldName('parameters');
+          if (ps) visitParams(ps);
+          params(scope, ps);
+          visitScope(scope, false, () => {
+            const body = node.childForFieldName('body');
+            flow(scope, '<ret>', expr(body));
+            if (body) visit(body);
+          });
           return;
         }
         case 'decorated_definition': {
@@ -104,6 +330,7 @@ export async function extractPython(file: string, text: string): Promise<FileFac
           return;
         }
         case 'call': {
+          site(current.scope, expr(node));
           const fn = node.childForFieldName('function');
           if (fn) {
             const c = chainOf(fn);
@@ -111,6 +338,8 @@ export async function extractPython(file: string, text: string): Promise<FileFac
               current.scope.calls.push(c);
               // the object of `a.b().c()` may itself contain calls
               if (fn.type === 'attribute') visitObject(fn);
+              // `make()()`: the inner call is a call too
+              else if (fn.type === 'call') visit(fn);
             } else visit(fn);
           }
           const args = node.childForFieldName('arguments');
@@ -182,6 +411,58 @@ export async function extractPython(file: string, text: string): Promise<FileFac
           }
           break;
         }
+        case 'assignment': {
+          // `a = b = v` nests: every left side gets the innermost value
+          let right: Node | null = node.childForFieldName('right');
+          while (right?.type === 'assignment') right = right.childForFieldName('right');
+          const type = node.childForFieldName('type');
+          const t = type ? expr(type.namedChildren[0] ?? type) : null;
+          const value: FlowExpr = right ? expr(right, true) : typeof t === 'string' ? ['t', t] : null;
+          assign(current.scope, node.childForFieldName('left'), value);
+          break;
+        }
+        case 'return_statement':
+        case 'yield': {
+          const v = node.namedChildren.find((c) => c && c.type !== 'comment') ?? null;
+          // `yield from g` passes g's elements on
+          const isFrom = node.type === 'yield' && node.children.some((c) => c?.type === 'from');
+          const value = expr(v);
+          flow(current.scope, '<ret>', isFrom && value !== null ? ['i', value] : value);
+          break;
+        }
+        case 'for_statement':
+        case 'for_in_clause': {
+          const right = expr(node.childForFieldName('right'));
+          if (right !== null) {
+            site(current.scope, ['it', right]);
+            assign(current.scope, node.childForFieldName('left'), ['i', right]);
+          }
+          break;
+        }
+        case 'with_item': {
+          // `with X() as y`: y holds what X().__enter__ returns
+          const v = node.childForFieldName('value');
+          if (v?.type === 'as_pattern') {
+            const ctx = expr(v.namedChildren[0] ?? null);
+            const target = v.childForFieldName('alias')?.namedChildren[0] ?? null;
+            if (ctx !== null) {
+              const enter: FlowExpr = ['c', ['a', ctx, '__enter__'], [], []];
+              site(current.scope, enter);
+              site(current.scope, ['c', ['a', ctx, '__exit__'], [], []]);
+              assign(current.scope, target, enter);
+            }
+          }
+          break;
+        }
+        case 'raise_statement': {
+          // `raise E` instantiates E
+          const e = node.namedChildren[0];
+          if (e && (e.type === 'identifier' || e.type === 'attribute')) {
+            const c = expr(e);
+            if (c !== null) site(current.scope, ['c', c, [], []]);
+          }
+          break;
+        }
         default:
           break;
       }
@@ -206,6 +487,9 @@ export async function extractPython(file: string, text: string): Promise<FileFac
     return facts;
   });
 }
+
+/** Decorators after which the name still calls the function itself. */
+const IDENTITY_DECORATORS = new Set(['staticmethod', 'classmethod', 'property', 'setter', 'getter', 'deleter', 'abstractmethod', 'cached_property', 'wraps', 'overload', 'override', 'dataclass', 'total_ordering', 'contextmanager']);
 
 function boundNames(left: Node | null): string[] {
   if (!left) return [];

@@ -1,5 +1,5 @@
-import type { FileFacts, ImportFacts, ScopeFacts } from '../facts.js';
-import type { GraphBuilder } from '../graph-builder.js';
+import type { FileFacts, FlowExpr, ImportFacts, ScopeFacts } from '../facts.js';
+import { GraphBuilder } from '../graph-builder.js';
 
 /** Names Python resolves without an import; calls to them appear as `<builtin>.name` (PyCG's convention). */
 const BUILTINS = new Set(
@@ -16,12 +16,16 @@ const BUILTINS = new Set(
 type Target = { kind: 'def'; id: string } | { kind: 'module'; name: string } | { kind: 'external'; id: string } | { kind: 'instance'; cls: string };
 
 /**
- * Cross-file resolution for Python. Precise where the code says what it calls (nested scopes,
- * module definitions, imports with aliases, relative imports, re-exports, self/cls/super through
- * the class hierarchy); over-approximate otherwise:
- * - `obj.m()` with an unknown `obj` → every method named `m` in the repository;
- * - `self.m()` → the method found through the bases plus every override in subclasses;
- * - a bare name nobody defines (e.g. from `import *` chains we cannot follow) → every function of that name.
+ * Cross-file resolution for Python. Names resolve statically (nested scopes, module definitions,
+ * imports with aliases, relative imports, re-exports, star imports, source roots); then a
+ * flow analysis in the manner of PyCG (context- and flow-insensitive) finds what every name,
+ * attribute, parameter and return value can hold: functions, classes, lambdas, instances (through
+ * constructors, returns, `self.x = …`, annotations), modules (also `importlib.import_module`
+ * with a literal), bound methods (`getattr(o, "m")` with a literal, `functools.partial`), and
+ * the elements of lists, tuples and dicts. Calls resolve through those values; methods through
+ * the C3 MRO (`self.m()` also reaches overrides in subclasses, `super()` continues along the MRO
+ * of every subclass). Where a receiver's value stays unknown, the call reaches every visible
+ * definition of that name whose arity fits (all of them when none does), recorded as name-only.
  */
 export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): void {
   const modules = new Map<string, { file: string; facts: FileFacts; scopes: Map<string, ScopeFacts>; bindings: Set<string> }>();
@@ -216,52 +220,556 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
     return null;
   }
 
-  const isCallable = (id: string): boolean => {
+  // ---- flow of values: which definitions, instances and modules each name, attribute and return can hold ----
+  // Values: a definition id (function, method, lambda, class); `b:<method>` a method bound to an
+  // instance; `i:<class>` an instance; `s:<class>` self/cls (the class or any subclass); `m:<module>`;
+  // `x:<external>`; `c:<key>` a list/tuple/dict literal (elements under the same key);
+  // `cm:<key>` a collection's method (`d.values`, `d.get`); `sup:<class>` super(); `str:<text>`.
+  const scopeInfo = new Map<string, { mod: string; scope: ScopeFacts }>();
+  const localsOf = new Map<string, Set<string>>();
+  const staticIds = new Set<string>();
+  const classMethodIds = new Set<string>();
+  const rebound = new Set<string>();
+  const vars = new Map<string, Set<string>>();
+  // worklist: each flow or call site is evaluated again only when a value it read has grown
+  let deps: Set<string> | null = null;
+  const dependents = new Map<string, number[]>();
+  const queue: number[] = [];
+  const queued: boolean[] = [];
+  const readVar = (key: string): Set<string> | undefined => {
+    deps?.add(key);
+    return vars.get(key);
+  };
+  const add = (key: string, vals: string[]): void => {
+    if (vals.length === 0) return;
+    let s = vars.get(key);
+    let grew = false;
+    for (const v of vals) {
+      if (v === key) continue;
+      if (!s) vars.set(key, (s = new Set()));
+      if (!s.has(v)) {
+        s.add(v);
+        grew = true;
+      }
+    }
+    if (!grew) return;
+    for (const i of dependents.get(key) ?? []) {
+      if (!queued[i]) {
+        queued[i] = true;
+        queue.push(i);
+      }
+    }
+  };
+  for (const [, m] of modules) {
+    const mod = m.facts.module;
+    for (const s of m.facts.scopes) {
+      const id = qualify(mod, s.name);
+      scopeInfo.set(id, { mod, scope: s });
+      const locals = new Set<string>(s.params?.names ?? []);
+      for (const [t] of s.flows ?? []) if (!t.includes('.') && !t.endsWith('[]') && t !== '<ret>') locals.add(t);
+      localsOf.set(id, locals);
+      if (s.decorators?.includes('staticmethod')) staticIds.add(id);
+      if (s.decorators?.includes('classmethod')) classMethodIds.add(id);
+      if (s.rebound) rebound.add(id);
+      // the first parameter of a method is the instance (or the class): this class or a subclass
+      if (s.kind === 'method' && s.className !== undefined && !staticIds.has(id) && s.params && s.params.names.length > 0) {
+        add(`${id}.${s.params.names[0]}`, [`s:${qualify(mod, s.className)}`]);
+      }
+    }
+  }
+
+  const mroMemo = new Map<string, string[]>();
+  /** C3 linearisation; an inconsistent hierarchy falls back to depth-first order. */
+  function mro(c: string, stack = new Set<string>()): string[] {
+    const known = mroMemo.get(c);
+    if (known) return known;
+    if (stack.has(c)) return [c];
+    stack.add(c);
+    const bs = bases.get(c) ?? [];
+    const seqs = [...bs.map((b) => [...mro(b, stack)]), [...bs]];
+    const out = [c];
+    for (;;) {
+      const rest = seqs.filter((s) => s.length > 0);
+      if (rest.length === 0) break;
+      const head = rest.map((s) => s[0]!).find((h) => !rest.some((t) => t.indexOf(h) > 0));
+      if (head === undefined) {
+        for (const s of rest) for (const x of s) if (!out.includes(x)) out.push(x);
+        break;
+      }
+      out.push(head);
+      for (const s of rest) if (s[0] === head) s.shift();
+    }
+    stack.delete(c);
+    mroMemo.set(c, out);
+    return out;
+  }
+  const subMemo = new Map<string, string[]>();
+  function allSubclasses(c: string): string[] {
+    let out = subMemo.get(c);
+    if (out) return out;
+    const seen = new Set<string>();
+    const walk = (x: string): void => {
+      for (const s of subclasses.get(x) ?? []) if (!seen.has(s)) (seen.add(s), walk(s));
+    };
+    walk(c);
+    subMemo.set(c, (out = [...seen]));
+    return out;
+  }
+
+  const isFunctionDef = (id: string): boolean => {
     const k = g.kindOf(id);
-    return k === 'function' || k === 'method' || k === 'class';
+    return k === 'function' || k === 'method';
+  };
+  /** What a name bound to a definition holds: the definition (or, when decorators rebind it, what they return) and anything assigned to it. */
+  function valueOfKey(key: string): string[] {
+    const kind = g.kindOf(key);
+    const v = readVar(key);
+    if (kind === 'function' || kind === 'method' || kind === 'class') {
+      if (rebound.has(key) && v && v.size > 0) return [...v];
+      return v ? [key, ...v] : [key];
+    }
+    return v ? [...v] : [];
+  }
+  function targetValues(t: Target): string[] {
+    if (t.kind === 'def') return valueOfKey(t.id);
+    if (t.kind === 'module') return [`m:${t.name}`];
+    if (t.kind === 'external') return [`x:${t.id}`];
+    return [`i:${t.cls}`];
+  }
+  const bind = (vals: string[], bound: boolean): string[] =>
+    vals.map((v) => (g.kindOf(v) === 'method' && !staticIds.has(v) && (bound || classMethodIds.has(v)) ? `b:${v}` : v));
+  function classAttr(c: string, name: string, bound: boolean, skipSelf = false): string[] {
+    const order = mro(c);
+    for (let i = skipSelf ? 1 : 0; i < order.length; i++) {
+      const key = `${order[i]}.${name}`;
+      if (g.hasDef(key) || readVar(key) !== undefined) return bind(valueOfKey(key), bound);
+    }
+    return [];
+  }
+  const COLLECTION_METHODS = new Set(['values', 'items', 'get', 'pop', 'copy', 'setdefault', 'popitem', 'keys']);
+  function attr(v: string, name: string): string[] {
+    const colon = v.indexOf(':');
+    if (colon < 0) {
+      if (classIds.has(v)) return classAttr(v, name, false);
+      return [];
+    }
+    const tag = v.slice(0, colon);
+    const rest = v.slice(colon + 1);
+    switch (tag) {
+      case 'i':
+        return classAttr(rest, name, true);
+      case 's': {
+        const out = classAttr(rest, name, true);
+        // self.m() may run an override in any subclass
+        for (const s of allSubclasses(rest)) {
+          const key = `${s}.${name}`;
+          if (g.hasDef(key) || readVar(key) !== undefined) out.push(...bind(valueOfKey(key), true));
+        }
+        return out;
+      }
+      case 'sup': {
+        // super() in C continues along the MRO of self's class, which may be any subclass of C
+        const out = new Set<string>();
+        for (const cls of [rest, ...allSubclasses(rest)]) {
+          const order = mro(cls);
+          for (let i = order.indexOf(rest) + 1; i > 0 && i < order.length; i++) {
+            const key = `${order[i]}.${name}`;
+            if (g.hasDef(key) || readVar(key) !== undefined) {
+              for (const x of bind(valueOfKey(key), true)) out.add(x);
+              break;
+            }
+          }
+        }
+        return [...out];
+      }
+      case 'm': {
+        const t = memberOf(rest, name);
+        return t ? targetValues(t) : [];
+      }
+      case 'x':
+        return [`x:${rest}.${name}`];
+      case 'c':
+        return COLLECTION_METHODS.has(name) ? [`cm:${rest}`] : [];
+      default:
+        return [];
+    }
+  }
+
+  interface Ctx {
+    mod: string;
+    /** the scope's local name and its id */
+    scope: string;
+    id: string;
+    /** where each bare name used here is bound */
+    slots?: Map<string, Slot>;
+    /** chains evaluated here once values are final */
+    memo?: Map<string, string[]>;
+  }
+  type Slot = { key: string } | { moduleKey?: string; targets: Target[] };
+  /** Where a bare name is bound, as seen from a scope: a local (or enclosing function's) slot, else module-level names and imports. Static, so computed once. */
+  function slotOf(ctx: Ctx, name: string): Slot {
+    const slots = (ctx.slots ??= new Map());
+    let slot = slots.get(name);
+    if (slot) return slot;
+    const m = modules.get(ctx.mod)!;
+    const parts = ctx.scope ? ctx.scope.split('.') : [];
+    for (let i = parts.length; i > 0 && !slot; i--) {
+      const p = parts.slice(0, i).join('.');
+      // class bodies do not enclose their methods
+      if (i !== parts.length && m.scopes.get(p)?.kind === 'class') continue;
+      const pid = qualify(ctx.mod, p);
+      if (localsOf.get(pid)?.has(name) || m.scopes.has(`${p}.${name}`)) slot = { key: `${pid}.${name}` };
+    }
+    slot ??= {
+      ...(localsOf.get(qualify(ctx.mod, ''))?.has(name) ? { moduleKey: qualify(ctx.mod, name) } : {}),
+      targets: resolveName(ctx.mod, ctx.scope, name),
+    };
+    slots.set(name, slot);
+    return slot;
+  }
+  function lookupName(ctx: Ctx, name: string): string[] {
+    const slot = slotOf(ctx, name);
+    if ('key' in slot) return valueOfKey(slot.key);
+    if (!slot.moduleKey && slot.targets.length === 1) return targetValues(slot.targets[0]!);
+    const out = new Set<string>();
+    if (slot.moduleKey) for (const v of readVar(slot.moduleKey) ?? []) out.add(v);
+    for (const t of slot.targets) for (const v of targetValues(t)) out.add(v);
+    return [...out];
+  }
+  const enclosingClassOf = (ctx: Ctx): string | null => enclosingClass(ctx.mod, ctx.scope);
+
+  /** Chains are memoised only once the values are final (while propagating, reads must be recorded). */
+  let memoise = false;
+  function evalChain(ctx: Ctx, chain: string): string[] {
+    const memo = memoise ? (ctx.memo ??= new Map()) : undefined;
+    const hit = memo?.get(chain);
+    if (hit) return hit;
+    const parts = chain.split('.');
+    let cur = lookupName(ctx, parts[0]!);
+    for (let i = 1; i < parts.length && cur.length > 0; i++) {
+      const next = new Set<string>();
+      for (const v of cur) for (const x of attr(v, parts[i]!)) next.add(x);
+      cur = [...next];
+    }
+    memo?.set(chain, cur);
+    return cur;
+  }
+  const strOf = (ctx: Ctx, e: FlowExpr | undefined): string[] => {
+    if (Array.isArray(e) && e[0] === 'str') return [e[1] as string];
+    return e === undefined ? [] : evalExpr(ctx, e).filter((v) => v.startsWith('str:')).map((v) => v.slice(4));
+  };
+  function callResult(ctx: Ctx, v: string, args: FlowExpr[]): string[] {
+    if (v.startsWith('b:')) return [...(readVar(`${v.slice(2)}.<ret>`) ?? [])];
+    if (v.startsWith('s:')) return [`i:${v.slice(2)}`];
+    if (v.startsWith('i:')) return classAttr(v.slice(2), '__call__', true).flatMap((c) => callResult(ctx, c, args));
+    if (v.startsWith('cm:')) return [`c:${v.slice(3)}`, ...(readVar(`c:${v.slice(3)}`) ?? [])];
+    if (v.startsWith('x:')) {
+      const ext = v.slice(2);
+      if (ext === '<builtin>.super') {
+        const c = enclosingClassOf(ctx);
+        return c ? [`sup:${c}`] : [];
+      }
+      if (ext === '<builtin>.getattr' && args.length >= 2) {
+        const objs = evalExpr(ctx, args[0]!);
+        return strOf(ctx, args[1]).flatMap((name) => objs.flatMap((o) => attr(o, name)));
+      }
+      if (ext === 'importlib.import_module' || ext === '<builtin>.__import__') return strOf(ctx, args[0]).flatMap((name) => moduleValues(name));
+      if (ext === 'functools.partial' && args.length >= 1) return evalExpr(ctx, args[0]!);
+      return [];
+    }
+    if (v.includes(':')) return [];
+    if (classIds.has(v)) return [`i:${v}`];
+    return [...(readVar(`${v}.<ret>`) ?? [])];
+  }
+  function moduleValues(name: string): string[] {
+    if (modulePrefixes.has(name)) return [`m:${name}`];
+    const under = [...modulePrefixes].filter((p) => p.endsWith(`.${name}`));
+    return under.length > 0 ? under.map((p) => `m:${p}`) : [`x:${name}`];
+  }
+  function elements(ctx: Ctx, vals: string[], iterate: boolean): string[] {
+    const out: string[] = [];
+    for (const v of vals) {
+      if (v.startsWith('c:')) out.push(...(readVar(v) ?? []));
+      else if (iterate && (v.startsWith('i:') || v.startsWith('s:'))) {
+        for (const it of classAttr(v.slice(2), '__iter__', true)) for (const r of callResult(ctx, it, [])) {
+          if (r.startsWith('i:') || r.startsWith('s:')) for (const n of classAttr(r.slice(2), '__next__', true)) out.push(...callResult(ctx, n, []));
+        }
+      } else if (!v.includes(':') || v.startsWith('b:')) out.push(v); // a generator's yields are its return values
+    }
+    return out;
+  }
+  function evalExpr(ctx: Ctx, e: FlowExpr): string[] {
+    if (e === null) return [];
+    if (typeof e === 'string') return evalChain(ctx, e);
+    const tag = e[0] as string;
+    switch (tag) {
+      case 'a': {
+        const out = new Set<string>();
+        for (const v of evalExpr(ctx, e[1] as FlowExpr)) for (const x of attr(v, e[2] as string)) out.add(x);
+        return [...out];
+      }
+      case 'c': {
+        const f = e[1] as FlowExpr;
+        const args = e[2] as FlowExpr[];
+        const out = new Set<string>();
+        const callees = f === 'super' ? ['x:<builtin>.super'] : evalExpr(ctx, f);
+        for (const v of callees) for (const x of callResult(ctx, v, args)) out.add(x);
+        return [...out];
+      }
+      case 's':
+        return elements(ctx, evalExpr(ctx, e[1] as FlowExpr), false);
+      case 'i':
+        return elements(ctx, evalExpr(ctx, e[1] as FlowExpr), true);
+      case 'l': {
+        const key = `c:${ctx.id}@${e[1] as string}`;
+        for (let i = 2; i < e.length; i++) add(key, evalExpr(ctx, e[i] as FlowExpr));
+        return [key];
+      }
+      case 'u':
+        return [...new Set(e.slice(1).flatMap((x) => evalExpr(ctx, x as FlowExpr)))];
+      case 'd':
+        return [qualify(ctx.mod, e[1] as string)];
+      case 'str':
+        return [`str:${e[1] as string}`];
+      case 't':
+        return evalChain(ctx, e[1] as string).filter((v) => classIds.has(v)).map((c) => `s:${c}`);
+      default:
+        return [];
+    }
+  }
+  /** Assigns `vals` to a flow target; false when the target's object is unknown. */
+  function assignTo(ctx: Ctx, target: string, vals: string[]): boolean {
+    if (target === '<ret>' || !target.includes('.')) {
+      if (target.endsWith('[]')) {
+        const holders = evalChain(ctx, target.slice(0, -2)).filter((v) => v.startsWith('c:'));
+        for (const h of holders) add(h, vals);
+        return holders.length > 0;
+      }
+      add(`${ctx.id ? `${ctx.id}.` : ''}${target}`, vals);
+      return true;
+    }
+    const sub = target.endsWith('[]');
+    const t = sub ? target.slice(0, -2) : target;
+    if (sub) {
+      const holders = evalChain(ctx, t).filter((v) => v.startsWith('c:'));
+      for (const h of holders) add(h, vals);
+      return holders.length > 0;
+    }
+    const dot = t.lastIndexOf('.');
+    const name = t.slice(dot + 1);
+    let any = false;
+    for (const o of evalChain(ctx, t.slice(0, dot))) {
+      const cls = o.startsWith('i:') || o.startsWith('s:') ? o.slice(2) : classIds.has(o) ? o : null;
+      if (cls) {
+        add(`${cls}.${name}`, vals);
+        any = true;
+      } else if (o.startsWith('m:')) {
+        add(qualify(o.slice(2), name), vals);
+        any = true;
+      }
+    }
+    return any;
+  }
+
+  /** In-repository functions a callee value runs, with how many leading parameters are already bound. */
+  function runs(v: string): { id: string; offset: number }[] {
+    if (v.startsWith('b:')) return [{ id: v.slice(2), offset: 1 }];
+    if (v.startsWith('i:') || v.startsWith('s:')) return classAttr(v.slice(2), '__call__', true).flatMap(runs);
+    if (v.includes(':')) return [];
+    if (classIds.has(v)) return classAttr(v, '__init__', true).flatMap(runs);
+    return isFunctionDef(v) ? [{ id: v, offset: 0 }] : [];
+  }
+  function bindArgs(ctx: Ctx, id: string, offset: number, args: FlowExpr[], kwargs: [string, FlowExpr][]): void {
+    const ps = scopeInfo.get(id)?.scope.params;
+    if (!ps) return;
+    args.forEach((a, i) => {
+      const p = ps.names[i + offset];
+      if (p !== undefined && a !== null) add(`${id}.${p}`, evalExpr(ctx, a));
+    });
+    for (const [k, a] of kwargs) if (a !== null && ps.names.includes(k)) add(`${id}.${k}`, evalExpr(ctx, a));
+  }
+
+  function passesToRepository(ctx: Ctx, s: FlowExpr[]): boolean {
+    if ((s[2] as FlowExpr[]).length === 0 && (s[3] as unknown[]).length === 0) return false;
+    const f = s[1];
+    if (typeof f !== 'string' || f === 'super') return true;
+    // a builtin or a library function (and anything reached through one) runs nothing of ours
+    const slot = slotOf(ctx, f.split('.')[0]!);
+    return 'key' in slot || slot.moduleKey !== undefined || slot.targets.length === 0 || slot.targets.some((t) => t.kind !== 'external');
+  }
+  const ctxs: { ctx: Ctx; scope: ScopeFacts }[] = [];
+  for (const [id, { mod, scope }] of scopeInfo) ctxs.push({ ctx: { mod, scope: scope.name, id }, scope });
+  type Constraint = { ctx: Ctx; flow?: [string, FlowExpr]; site?: FlowExpr[]; reads?: string[] };
+  const constraints: Constraint[] = [];
+  for (const { ctx, scope } of ctxs) {
+    for (const flow of scope.flows ?? []) constraints.push({ ctx, flow });
+    // a call site matters while propagating only when it passes arguments to code in the repository
+    for (const s of scope.sites ?? []) if (Array.isArray(s) && s[0] === 'c' && passesToRepository(ctx, s as FlowExpr[])) constraints.push({ ctx, site: s as FlowExpr[] });
+  }
+  for (let i = constraints.length - 1; i >= 0; i--) (queue.push(i), (queued[i] = true));
+  const readsNow = new Set<string>();
+  while (queue.length > 0) {
+    const i = queue.pop()!;
+    queued[i] = false;
+    const c = constraints[i]!;
+    deps = readsNow;
+    deps.clear();
+    if (c.flow) assignTo(c.ctx, c.flow[0], evalExpr(c.ctx, c.flow[1]));
+    else {
+      const s = c.site!;
+      const f = s[1] as FlowExpr;
+      for (const v of f === 'super' ? [] : evalExpr(c.ctx, f)) for (const r of runs(v)) bindArgs(c.ctx, r.id, r.offset, s[2] as FlowExpr[], s[3] as [string, FlowExpr][]);
+    }
+    // register this constraint under each value it read (once per value)
+    const before = c.reads ? new Set(c.reads) : undefined;
+    for (const k of deps) {
+      if (before?.has(k)) continue;
+      (c.reads ??= []).push(k);
+      let l = dependents.get(k);
+      if (!l) dependents.set(k, (l = []));
+      l.push(i);
+    }
+  }
+  deps = null;
+  memoise = true;
+
+  // ---- edges ----
+  const byParent = new Map<string, string[]>();
+  for (const mod of modules.keys()) {
+    const parent = mod.includes('.') ? mod.slice(0, mod.lastIndexOf('.')) : '';
+    let l = byParent.get(parent);
+    if (!l) byParent.set(parent, (l = []));
+    l.push(mod);
+  }
+  const visibleMemo = new Map<string, Set<string>>();
+  /** Modules whose definitions a module can see: its own package's modules and what it imports, transitively. */
+  function visibleFrom(mod: string): Set<string> {
+    let seen = visibleMemo.get(mod);
+    if (seen) return seen;
+    seen = new Set([mod]);
+    const queue = [mod];
+    while (queue.length > 0) {
+      const cur = queue.pop()!;
+      for (const imp of importsOf(cur)) {
+        for (const t of imp.name && imp.name !== '*' ? [imp.module, `${imp.module}.${imp.name}`] : [imp.module]) {
+          if (modules.has(t) && !seen.has(t)) (seen.add(t), queue.push(t));
+        }
+      }
+    }
+    for (const sib of byParent.get(mod.includes('.') ? mod.slice(0, mod.lastIndexOf('.')) : '') ?? []) seen.add(sib);
+    visibleMemo.set(mod, seen);
+    return seen;
+  }
+  const fits = (id: string, args: number, kwargs: number, splat: boolean): boolean => {
+    const ps = scopeInfo.get(id)?.scope.params;
+    if (!ps || splat) return true;
+    const offset = g.kindOf(id) === 'method' && !staticIds.has(id) ? 1 : 0;
+    return (ps.star === true || args + offset <= ps.names.length) && args + offset + kwargs >= ps.required;
+  };
+  const callableValue = (v: string): string | null => {
+    if (v.startsWith('b:')) return v.slice(2);
+    return !v.includes(':') && isFunctionDef(v) ? v : null;
+  };
+  /** Edges from `from` for calling value v: whether v named a callee at all, and one in the repository. */
+  const callEdges = (from: string, v: string): { known: boolean; inRepo: boolean } => {
+    if (v.startsWith('x:')) {
+      if (v !== 'x:<builtin>.super') g.call(from, v.slice(2));
+      return { known: true, inRepo: false };
+    }
+    let inRepo = false;
+    if (!v.includes(':') && classIds.has(v)) {
+      // the class body stays reachable for the gate; the constructor is what runs
+      g.call(from, v);
+      inRepo = true;
+    } else {
+      const f = callableValue(v);
+      if (f) (g.call(from, f), (inRepo = true));
+    }
+    if (!v.startsWith('b:') && (classIds.has(v) || v.startsWith('i:') || v.startsWith('s:'))) for (const r of runs(v)) (g.call(from, r.id), (inRepo = true));
+    return { known: inRepo, inRepo };
   };
 
+  for (const { ctx, scope } of ctxs) {
+    const from = ctx.id;
+    for (const s of scope.sites ?? []) {
+      if (!Array.isArray(s)) continue;
+      if (s[0] === 'it') {
+        // iterating an instance runs its __iter__, then __next__ on what that returns
+        for (const v of evalExpr(ctx, s[1] as FlowExpr)) {
+          if (!v.startsWith('i:') && !v.startsWith('s:')) continue;
+          for (const it of classAttr(v.slice(2), '__iter__', true)) {
+            for (const r of runs(it)) g.call(from, r.id);
+            for (const res of callResult(ctx, it, [])) {
+              if (res.startsWith('i:') || res.startsWith('s:')) for (const n of classAttr(res.slice(2), '__next__', true)) for (const r of runs(n)) g.call(from, r.id);
+            }
+          }
+        }
+        continue;
+      }
+      const f = s[1] as FlowExpr;
+      const args = s[2] as FlowExpr[];
+      const kwargs = s[3] as [string, FlowExpr][];
+      const splat = s[4] === 1;
+      let known = false;
+      let inRepo = false;
+      for (const v of f === 'super' ? [] : evalExpr(ctx, f)) {
+        const r = callEdges(from, v);
+        known ||= r.known;
+        inRepo ||= r.inRepo;
+      }
+      if (!known) {
+        // unknown receiver: every visible definition of that name whose arity fits (all of them when none does)
+        const name = typeof f === 'string' ? f.split('.').pop()! : Array.isArray(f) && f[0] === 'a' ? (f[2] as string) : null;
+        const dotted = (typeof f === 'string' && f.includes('.')) || (Array.isArray(f) && f[0] === 'a');
+        const cands = name === null || f === 'super' ? undefined : byShortName.get(name);
+        if (cands) {
+          const all = dotted ? cands.methods : [...cands.functions, ...cands.methods];
+          const fitting = all.filter((id) => fits(id, args.length, kwargs.length, splat));
+          const visible = visibleFrom(ctx.mod);
+          const narrowed = fitting.filter((id) => visible.has(scopeInfo.get(id)!.mod));
+          for (const id of narrowed.length > 0 ? narrowed : fitting.length > 0 ? fitting : all) g.call(from, id, 'name');
+        }
+      }
+      if (!inRepo && s[4] !== 2) {
+        // a function handed to code we cannot see (a builtin, a library, an unknown object) may be called by it
+        for (const a of [...args, ...kwargs.map(([, v]) => v)]) {
+          if (a === null) continue;
+          for (const v of evalExpr(ctx, a)) {
+            const c = callableValue(v);
+            if (c) g.call(from, c);
+          }
+        }
+      }
+    }
+    // a function stored on an object we cannot see may be called by it
+    for (const [target, value] of scope.flows ?? []) {
+      if (!target.includes('.') && !target.endsWith('[]')) continue;
+      const vals = evalExpr(ctx, value);
+      if (!assignTo(ctx, target, vals)) for (const v of vals) {
+        const c = callableValue(v);
+        if (c) g.call(from, c);
+      }
+    }
+  }
+
+  // reads of module-level bindings (constants, configuration, imports): a change to one changes its readers
   for (const [, m] of modules) {
     const mod = m.facts.module;
     for (const s of m.facts.scopes) {
       const from = qualify(mod, s.name);
-      for (const chain of new Set(s.calls)) {
-        const targets = resolveChain(mod, s.name, chain);
-        let added = 0;
-        for (const t of targets) {
-          if (t.kind === 'def') {
-            if (classIds.has(t.id)) {
-              g.call(from, t.id);
-              for (const init of lookupMethod(t.id, '__init__')) g.call(from, init);
-            } else if (g.kindOf(t.id) === 'binding') g.read(from, t.id);
-            else g.call(from, t.id);
-            added++;
-          } else if (t.kind === 'external') {
-            g.call(from, t.id);
-            added++;
-          }
-        }
-        if (added === 0) {
-          // unknown receiver: every method (or function) of that name — recall over precision
-          const short = chain.split('.').pop()!;
-          const cands = byShortName.get(short);
-          if (cands) for (const id of chain.includes('.') ? cands.methods : [...cands.functions, ...cands.methods]) g.call(from, id);
-        }
+      if (s.kind !== 'module') {
         // a call through a module-level name also reads that binding (an import line may change the target)
-        const headName = chain.split('.')[0]!;
-        if (m.bindings.has(headName) && s.kind !== 'module') g.read(from, qualify(mod, headName));
+        for (const chain of new Set(s.calls)) {
+          const headName = chain.split('.')[0]!;
+          if (m.bindings.has(headName)) g.read(from, qualify(mod, headName));
+        }
       }
       for (const chain of new Set(s.refs)) {
         const headName = chain.split('.')[0]!;
         if (s.kind !== 'module' && m.bindings.has(headName) && !m.scopes.has(headName)) g.read(from, qualify(mod, headName));
+        if (s.kind === 'module') continue;
         for (const t of resolveChain(mod, s.name, chain)) {
-          if (t.kind !== 'def' || t.id === from) continue;
-          if (g.kindOf(t.id) === 'binding') {
-            if (s.kind !== 'module') g.read(from, t.id);
-          } else if (isCallable(t.id) && !classIds.has(t.id)) {
-            // a function passed or stored as a value may be called from here (callbacks)
-            g.call(from, t.id);
-          }
+          if (t.kind === 'def' && t.id !== from && g.kindOf(t.id) === 'binding') g.read(from, t.id);
         }
       }
     }

@@ -1,0 +1,13 @@
+def first():
+    pass
+
+
+def second():
+    pass
+
+
+a = b = first
+c = b
+c()
+x, y = second, second
+y()

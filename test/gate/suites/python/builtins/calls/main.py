@@ -1,0 +1,6 @@
+def show(items):
+    print(len(items))
+    return sorted(items)
+
+
+show([3, 1])

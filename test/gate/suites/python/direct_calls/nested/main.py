@@ -1,0 +1,11 @@
+def helper():
+    pass
+
+
+def outer():
+    def inner():
+        helper()
+    inner()
+
+
+outer()

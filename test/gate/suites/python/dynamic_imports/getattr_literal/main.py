@@ -1,0 +1,7 @@
+class Api:
+    def refund(self):
+        pass
+
+
+api = Api()
+getattr(api, "refund")()

@@ -1,0 +1,2 @@
+def charge(x):
+    return x

@@ -1,0 +1,12 @@
+def compute():
+    pass
+
+
+alias = compute
+
+
+def run():
+    alias()
+
+
+run()

@@ -1,0 +1,15 @@
+def a():
+    pass
+
+
+def b():
+    pass
+
+
+def gen():
+    yield a
+    yield b
+
+
+for f in gen():
+    f()

@@ -1,0 +1,2 @@
+def calc(x):
+    return x

@@ -1,0 +1,9 @@
+def target():
+    pass
+
+
+def call(cb=None):
+    cb()
+
+
+call(cb=target)

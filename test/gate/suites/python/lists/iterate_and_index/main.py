@@ -1,0 +1,11 @@
+def a():
+    pass
+
+
+def b():
+    pass
+
+
+ls = [a, b]
+for fn in ls:
+    fn()

@@ -1,0 +1,13 @@
+def handler():
+    pass
+
+
+def get():
+    return handler
+
+
+def make():
+    return get()
+
+
+make()()

@@ -1,0 +1,10 @@
+class Svc:
+    def run(self):
+        pass
+
+
+def build():
+    return Svc()
+
+
+build().run()
