@@ -136,6 +136,8 @@ const options: ts.CompilerOptions = {
  * repositories while every declaration stays visible: results do not depend on the grouping.
  */
 export const PROGRAM_BUDGET_CHARS = 400_000;
+/** Characters of source whose facts parses are kept for the program (see analyzeTypeScript). */
+const HELD_PARSE_CHARS = 4_000_000;
 
 export interface TsAnalysisOptions {
   /** Overrides {@link PROGRAM_BUDGET_CHARS} (tests force several programs on small repositories). */
@@ -156,6 +158,14 @@ export function analyzeTypeScript(
     // a byte-order mark is not part of the program (the compiler's own file reading drops it)
     texts.set(VIRTUAL_ROOT + f.path, f.text.charCodeAt(0) === 0xfeff ? f.text.slice(1) : f.text);
     hashes.set(VIRTUAL_ROOT + f.path, f.hash ?? createHash('sha1').update(f.text).digest('hex'));
+  }
+  const directories = new Set<string>([VIRTUAL_ROOT.slice(0, -1)]);
+  for (const f of texts.keys()) {
+    for (let i = f.lastIndexOf('/'); i >= VIRTUAL_ROOT.length; i = f.lastIndexOf('/', i - 1)) {
+      const d = f.slice(0, i);
+      if (directories.has(d)) break;
+      directories.add(d);
+    }
   }
   const facts = new Map<string, TsFileFacts>();
   /** Files the current program holds as outlines (every repository file except its roots that has bodies to blank). */
@@ -185,7 +195,10 @@ export function analyzeTypeScript(
     fileExists: (f) => (f.startsWith(VIRTUAL_ROOT) ? texts.has(f) : f.startsWith(libDir) && realHost.fileExists(f)),
     readFile: (f) => (f.startsWith(VIRTUAL_ROOT) ? texts.get(f) : f.startsWith(libDir) ? realHost.readFile(f) : undefined),
     // the root itself too: `../x.js` from a top-level directory resolves by asking for it without the slash
-    directoryExists: (d) => d.startsWith(VIRTUAL_ROOT) || d === VIRTUAL_ROOT.slice(0, -1) || d.startsWith(libDir),
+    // only directories holding a repository file: module resolution probes node_modules/ at every
+    // level for each bare specifier, and none of those exist in memory (most of a cold run's
+    // resolution time went to probing file names inside them)
+    directoryExists: (d) => directories.has(d.endsWith('/') ? d.slice(0, -1) : d) || d.startsWith(libDir),
     getDirectories: () => [],
     getSourceFile: (f, lang) => {
       const outline = outlined.has(f);
@@ -210,6 +223,11 @@ export function analyzeTypeScript(
   const all = [...texts.keys()];
   const factsKey = (f: string): string => `${hashes.get(f)}:${f.slice(VIRTUAL_ROOT.length)}`;
 
+  // A parse made for the facts is the same tree the program would make of the file in full
+  // (same text, language version and JSDoc mode; the binder only adds to it), so when the files
+  // end up in one program it is handed over instead of parsing every file twice.
+  const heldParses = new Map<string, ts.SourceFile>();
+  let heldChars = 0;
   // syntax facts of every file: cached by content, else from a parse of the file alone
   for (const f of all) {
     const known = cache?.facts.get(factsKey(f));
@@ -219,6 +237,16 @@ export function analyzeTypeScript(
       // parent pointers as in a bound program file: definitions are named the same way from both
       const sf = ts.createSourceFile(f, texts.get(f)!, { languageVersion: ts.ScriptTarget.ES2022, jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeInfo }, true);
       const fact = factsOfSourceFile(sf, f.slice(VIRTUAL_ROOT.length));
+      if (heldChars >= 0) {
+        heldParses.set(f, sf);
+        heldChars += sf.text.length;
+        // beyond this the parses are not kept: a repository this large is split anyway, and
+        // holding every parse at once would cost more memory than one program
+        if (heldChars > HELD_PARSE_CHARS) {
+          heldParses.clear();
+          heldChars = -1;
+        }
+      }
       facts.set(f, fact);
       cache?.facts.set(factsKey(f), fact);
     }
@@ -630,7 +658,16 @@ export function analyzeTypeScript(
   // program again and again: one program.
   const hasOutline = (f: string): boolean => facts.get(f)!.outline.length > 0;
   const alwaysFullChars = all.reduce((n, f) => n + (/\.[mc]?jsx?$/.test(f) ? texts.get(f)!.length : 0), 0);
-  const splitting = alwaysFullChars <= budget / 2;
+  // Likewise when outlines would save little: only bodies under a return type annotation are
+  // blanked, so in a code base that seldom annotates them every program holds nearly every file
+  // in full and splitting only repeats the parse, bind and checking of that shared part (three
+  // programs of nearly the whole repository instead of one on an Angular/NestJS code base). An
+  // explicit budget (tests) splits whatever the outlines save.
+  const blankedChars = all.reduce((n, f) => n + facts.get(f)!.outline.reduce((b, [s, e]) => b + e - s, 0), 0);
+  const sharedChars = all.reduce((n, f) => n + texts.get(f)!.length, 0) - blankedChars;
+  const splitting = alwaysFullChars <= budget / 2 && (opts.programBudgetChars !== undefined || sharedChars <= budget / 2 || blankedChars >= sharedChars);
+  if (!splitting) for (const [f, sf] of heldParses) if (!facts.get(f)!.error) sourceFileCache.set(`${f}\0${hashes.get(f)}`, sf);
+  heldParses.clear();
   const groups = splitting ? planPrograms(toWalk.filter(hasOutline), (f: string) => texts.get(f)!.length, budget) : toWalk.length > 0 ? [toWalk] : [];
   const fullAnyway = splitting ? toWalk.filter((f) => !hasOutline(f)) : [];
   if (fullAnyway.length > 0) {
