@@ -41,7 +41,10 @@ export function loadCorpora(dir: string): Corpus[] {
       if (r.status !== 0) throw new Error(`cannot unpack ${tarball}: ${r.stderr}`);
     }
     const cases: CorpusCase[] = [];
-    for (const line of readFileSync(casesFile, 'utf8').split('\n')) {
+    // more labelled commits kept with the benchmark: bench/gate/cases/<name>.CASES, same format
+    const extra = path.join(packageRoot, 'bench', 'gate', 'cases', `${name}.CASES`);
+    const text = readFileSync(casesFile, 'utf8') + (existsSync(extra) ? `\n${readFileSync(extra, 'utf8')}` : '');
+    for (const line of text.split('\n')) {
       const m = /^([02])\s+([0-9a-f]{40})\s+([0-9a-f]{40})\s+(.*)$/.exec(line.trim());
       if (m) cases.push({ corpus: name, expect: Number(m[1]) as 0 | 2, base: m[2]!, head: m[3]!, reason: m[4]! });
     }

@@ -210,6 +210,23 @@ async function addTsPart(g: GraphBuilder, sources: SourceFile[], configs: Source
 export function toPycg(graph: CallGraph): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   const ids = [...graph.defs.values()].filter((d) => d.kind !== 'binding' && d.kind !== 'class').map((d) => d.id);
-  for (const id of ids.sort()) out[id] = [...(graph.calls.get(id) ?? [])].filter((c) => graph.defs.get(c)?.kind !== 'binding').sort();
+  const isTsLike = (id: string): boolean => {
+    const file = graph.defs.get(id)?.file;
+    const lang = file === undefined ? undefined : graph.files.get(file)?.language;
+    return lang === 'ts' || lang === 'js';
+  };
+  // PyCG names a constructor call after the constructor (`Class.constructor` in TS/JS, which the
+  // graph also holds when the class declares one); the class node itself is the gate's (its
+  // members are roots), so an edge to a TS/JS class is left out here
+  // A TS/JS method without a body (an interface member, an abstract method) calls nothing; the
+  // gate links it to its implementations so a root on it covers them, which is dispatch, not a call
+  const bodiless = (id: string): boolean => {
+    const d = graph.defs.get(id);
+    if (d?.kind !== 'method' || !isTsLike(id)) return false;
+    const text = graph.files.get(d.file)?.text.split('\n').slice(d.startLine - 1, d.endLine).join('\n') ?? '';
+    return !text.includes('{') || /^\s*(?:(?:public|protected|private)\s+)?abstract\b/.test(text);
+  };
+  for (const id of ids.sort())
+    out[id] = bodiless(id) ? [] : [...(graph.calls.get(id) ?? [])].filter((c) => graph.defs.get(c)?.kind !== 'binding' && !(graph.defs.get(c)?.kind === 'class' && isTsLike(c))).sort();
   return out;
 }

@@ -400,6 +400,8 @@ export function analyzeTypeScript(
     let id = declToId.get(decl);
     if (id === undefined && (ts.isFunctionExpression(decl) || ts.isArrowFunction(decl))) id = declToId.get(decl.parent);
     if (id === undefined && ts.isVariableDeclaration(decl) && decl.initializer) id = declToId.get(decl.initializer);
+    // a CommonJS export or expando is declared by its assignment (`exports.x = function …`)
+    if (id === undefined && (ts.isBinaryExpression(decl) || ts.isPropertyAccessExpression(decl))) id = declToId.get(decl) ?? declToId.get(decl.parent);
     if (id === undefined) return;
     out.add(id);
     if (ts.isClassLike(decl)) {
@@ -510,6 +512,8 @@ export function analyzeTypeScript(
       for (const d of r.decls) {
         const out = new Set<string>();
         idsForDecl(d, out, 0, touch);
+        // naming a class in `extends`/`implements` does not construct it
+        if (ts.isClassLike(d) && expr.parent && ts.isExpressionWithTypeArguments(expr.parent)) for (const id of out) if (id.endsWith('.constructor')) out.delete(id);
         for (const id of out) {
           const k = idKinds.get(id);
           if (k === 'binding') {
@@ -561,6 +565,43 @@ export function analyzeTypeScript(
         if (inv.params.size > 0 || inv.rest >= 0) out.push({ id, ...inv });
       }
       return out;
+    };
+    /** The repository functions a factory returns by name, for a call through a variable initialised by calling it. */
+    const factoryTargets = (callee: ts.Identifier): string[] => {
+      let decls: ts.Declaration[];
+      try {
+        decls = resolveSymbol(callee).decls;
+      } catch {
+        return [];
+      }
+      const out = new Set<string>();
+      for (const d of decls) {
+        if (!ts.isVariableDeclaration(d) || !d.initializer) continue;
+        let init = d.initializer;
+        while (ts.isAwaitExpression(init) || ts.isParenthesizedExpression(init) || ts.isNonNullExpression(init)) init = init.expression;
+        if (!ts.isCallExpression(init) || !(ts.isIdentifier(init.expression) || ts.isPropertyAccessExpression(init.expression))) continue;
+        for (let f of resolveSymbol(init.expression).decls as ts.Node[]) {
+          if (ts.isVariableDeclaration(f) && f.initializer && isFunctionLike(f.initializer)) f = f.initializer;
+          if (!(ts.isFunctionDeclaration(f) || ts.isMethodDeclaration(f) || isFunctionLike(f)) || !f.body) continue;
+          touch([f as ts.Declaration]);
+          const returned: ts.Expression[] = [];
+          if (!ts.isBlock(f.body)) returned.push(f.body);
+          else {
+            const findReturns = (n: ts.Node): void => {
+              if (ts.isReturnStatement(n) && n.expression) returned.push(n.expression);
+              else if (!ts.isFunctionLike(n)) n.forEachChild(findReturns);
+            };
+            f.body.forEachChild(findReturns);
+          }
+          for (const r of returned) {
+            if (isFunctionLike(r)) {
+              const id = declToId.get(r);
+              if (id) out.add(id);
+            } else if (ts.isIdentifier(r) || ts.isPropertyAccessExpression(r)) for (const rd of resolveSymbol(r).decls) idsForDecl(rd, out, 0, touch);
+          }
+        }
+      }
+      return [...out].filter((id) => idKinds.get(id) === 'function' || idKinds.get(id) === 'method');
     };
     /** Every handler a computed-key table call can reach: the functions an object literal or `new Map([[k, f], …])` holds. */
     const tableTargets = (callee: ts.Expression): string[] => {
@@ -620,6 +661,22 @@ export function analyzeTypeScript(
         }
         // a handler table indexed by a computed key (`HANDLERS[kind](x)`, `handlers.get(k)!(x)`): every handler it holds
         for (const id of tableTargets(callee)) if (id !== from) edge(calls, from, id);
+        // `super(…)` runs the base class's constructor
+        if (callee.kind === ts.SyntaxKind.SuperKeyword && ts.isCallExpression(node)) {
+          try {
+            const decl = checker!.getResolvedSignature(node)?.declaration;
+            if (decl && !ts.isJSDocSignature(decl)) {
+              touch([decl]);
+              const out = new Set<string>();
+              idsForDecl(decl, out, 0, touch);
+              for (const id of out) if (id !== from) edge(calls, from, id);
+            }
+          } catch {
+            // an unresolvable base class only means no edge
+          }
+        }
+        // a function value made by a factory (`const s = makeScaler(); s(2)`): what the factory returns
+        if (ts.isIdentifier(callee) && knownNames.size > 0) for (const id of factoryTargets(callee)) if (id !== from) edge(calls, from, id);
         // callbacks: a repository function passed as an argument is called by the callee when the
         // callee invokes that parameter (the edge is the callee's, as PyCG attributes it); else it
         // counts as called where it is passed (an external callee, or one that stores it)
@@ -1094,6 +1151,29 @@ function recordDefinitions(sf: ts.SourceFile, rel: string, forFacts: boolean): F
         if (nb && ts.isNamespaceImport(nb)) addDef(nb.name, q(nb.name.text), 'binding', sf, rel, node);
         if (nb && ts.isNamedImports(nb)) for (const el of nb.elements) addDef(el.name, q(el.name.text), 'binding', sf, rel, node);
         return;
+      } else if (
+        atModule &&
+        ts.isExpressionStatement(node) &&
+        ts.isBinaryExpression(node.expression) &&
+        node.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+        isFunctionLike(node.expression.right) &&
+        ts.isPropertyAccessExpression(node.expression.left)
+      ) {
+        // CommonJS exports (`module.exports.x = function`, `exports.x = …`) define `x` of the
+        // module; an expando (`f.helper = () => …`) defines `f.helper`
+        const bin = node.expression;
+        const left = bin.left as ts.PropertyAccessExpression;
+        const fn = bin.right as ts.ArrowFunction | ts.FunctionExpression;
+        const owner = left.expression;
+        const isExports = (ts.isIdentifier(owner) && owner.text === 'exports') || (ts.isPropertyAccessExpression(owner) && ts.isIdentifier(owner.expression) && owner.expression.text === 'module' && owner.name.text === 'exports');
+        const ownerName = isExports ? '' : ts.isIdentifier(owner) ? owner.text : undefined;
+        if (ownerName !== undefined && !(ownerName === 'module' && left.name.text === 'exports')) {
+          const id = q(ownerName ? `${ownerName}.${left.name.text}` : left.name.text);
+          addDef(fn, id, 'function', sf, rel, node);
+          rec.decls.push([bin, id], [left, id]);
+          fn.body.forEachChild((c) => visit(c, id, false));
+          return;
+        }
       } else if (ts.isExportAssignment(node) && atModule && isFunctionLike(node.expression)) {
         const id = q('default');
         addDef(node.expression, id, 'function', sf, rel, node);
