@@ -99,12 +99,15 @@ let sourceFileCache = new Map<string, ts.SourceFile>();
 /** Drops the parsed files kept for the next program (a long-lived process calls this after a gate run). */
 export function releaseParsedFiles(): void {
   sourceFileCache = new Map();
+  lastResolution = { pathsKey: '', caches: new Map(), resolved: new Map() };
   // after an analysis large enough to be split, collected now, so what the caller does next
   // (writing the caches) reuses their memory instead of adding to it
   if (splitSinceRelease) collectGarbage();
   splitSinceRelease = false;
 }
 let splitSinceRelease = false;
+/** Module resolutions of the latest analysis, by the set of file paths they were made over. */
+let lastResolution: { pathsKey: string; caches: Map<string, ts.ModuleResolutionCache>; resolved: Map<string, string | null> } = { pathsKey: '', caches: new Map(), resolved: new Map() };
 
 interface FileDefinitions {
   defs: Definition[];
@@ -179,7 +182,11 @@ export function analyzeTypeScript(
   const realHost = ts.createCompilerHost(options, true);
   const moduleScopeOf = moduleScopes(opts.configs ?? [], VIRTUAL_ROOT, options);
   // one resolution cache per set of alias settings, shared by every program of this analysis and the import closures below
-  const resolutionCaches = new Map<string, ts.ModuleResolutionCache>();
+  // Resolution depends only on which files exist and on the alias settings (part of each cache's
+  // key): head after base, with the same file paths, reuses base's resolutions.
+  const pathsKey = createHash('sha1').update([...texts.keys()].sort().join('\n')).digest('hex');
+  if (pathsKey !== lastResolution.pathsKey) lastResolution = { pathsKey, caches: new Map(), resolved: new Map() };
+  const resolutionCaches = lastResolution.caches;
   const resolutionCacheFor = (key: string): ts.ModuleResolutionCache => {
     let c = resolutionCaches.get(key);
     if (!c) resolutionCaches.set(key, (c = ts.createModuleResolutionCache(VIRTUAL_ROOT, (x) => x, options)));
@@ -255,7 +262,7 @@ export function analyzeTypeScript(
       cache?.facts.set(factsKey(f), fact);
     }
   }
-  const resolved = new Map<string, string | null>();
+  const resolved = lastResolution.resolved;
   const resolveSpec = (spec: string, from: string): string | undefined => {
     const k = `${from}\0${spec}`;
     let r = resolved.get(k);
