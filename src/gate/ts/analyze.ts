@@ -239,6 +239,7 @@ export function analyzeTypeScript(
   // end up in one program it is handed over instead of parsing every file twice.
   const heldParses = new Map<string, ts.SourceFile>();
   let heldChars = 0;
+  let heldBlanked = 0;
   // syntax facts of every file: cached by content, else from a parse of the file alone
   for (const f of all) {
     const known = cache?.facts.get(factsKey(f));
@@ -251,9 +252,11 @@ export function analyzeTypeScript(
       if (heldChars >= 0) {
         heldParses.set(f, sf);
         heldChars += sf.text.length;
+        heldBlanked += fact.outline.reduce((b, [s, e]) => b + e - s, 0);
         // beyond this the parses are not kept: a repository this large is split anyway, and
-        // holding every parse at once would cost more memory than one program
-        if (heldChars > HELD_PARSE_CHARS) {
+        // holding every parse at once would cost more memory than one program; likewise once
+        // the outlines blank as much as they keep past one budget (the files will be split)
+        if (heldChars > HELD_PARSE_CHARS || (heldChars > (opts.programBudgetChars ?? PROGRAM_BUDGET_CHARS) && heldBlanked >= heldChars - heldBlanked)) {
           heldParses.clear();
           heldChars = -1;
         }
