@@ -36,6 +36,12 @@ export const gateConfigSchema = z
     languages: z.array(z.enum(['python', 'ts', 'js', 'go', 'java'])).optional(),
     /** Path globs never indexed (vendored code, generated files). */
     exclude: stringList.default([]),
+    /**
+     * Index vendored and generated code too (node_modules/, vendor/, third_party/, .yarn/, .pnp.*,
+     * build output beside sources, minified bundles, protobuf/gRPC stubs, "Code generated … DO NOT
+     * EDIT." files); by default they are left out and reported.
+     */
+    include_vendored: z.boolean().default(false),
     /** Where per-file parse results are cached; default $XDG_CACHE_HOME/bulwark/gate. */
     cache_dir: z.string().min(1).optional(),
   })

@@ -395,5 +395,6 @@ export function decide(input: DecideInput): GateResult {
     base: input.base.commit,
     head: input.head.commit,
     roots: headRoots,
+    excluded: [],
   };
 }

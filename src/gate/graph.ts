@@ -229,13 +229,32 @@ export function toPycg(graph: CallGraph): Record<string, string[]> {
     return graph.defs.has(cur) ? cur : undefined;
   };
   const ids = [...graph.defs.values()].filter((d) => d.kind !== 'binding' && d.kind !== 'class').map((d) => d.id);
+  const isTsLike = (id: string): boolean => {
+    const file = graph.defs.get(id)?.file;
+    const lang = file === undefined ? undefined : graph.files.get(file)?.language;
+    return lang === 'ts' || lang === 'js';
+  };
+  // A TS/JS method without a body (an interface member, an abstract method) calls nothing; the
+  // gate links it to its implementations so a root on it covers them, which is dispatch, not a call
+  const bodiless = (id: string): boolean => {
+    const d = graph.defs.get(id);
+    if (d?.kind !== 'method' || !isTsLike(id)) return false;
+    const text = graph.files.get(d.file)?.text.split('\n').slice(d.startLine - 1, d.endLine).join('\n') ?? '';
+    return !text.includes('{') || /^\s*(?:(?:public|protected|private)\s+)?abstract\b/.test(text);
+  };
   const edges = new Map<string, Set<string>>(ids.map((id) => [id, new Set<string>()]));
   for (const [from, tos] of graph.calls) {
     const caller = graph.defs.get(from)?.kind === 'class' ? owner(from) : from;
     const set = caller === undefined ? undefined : edges.get(caller);
     if (!set) continue;
-    for (const to of tos) if (graph.defs.get(to)?.kind !== 'binding' && !isPyClass(to) && to !== caller) set.add(to);
+    for (const to of tos) {
+      const kind = graph.defs.get(to)?.kind;
+      // PyCG names a constructor call after the constructor (`__init__`, `constructor`), which the
+      // graph also holds when the class declares one; the class node itself is the gate's own
+      if (kind === 'binding' || isPyClass(to) || (kind === 'class' && isTsLike(to)) || to === caller) continue;
+      set.add(to);
+    }
   }
-  for (const id of ids.sort()) out[id] = [...edges.get(id)!].sort();
+  for (const id of ids.sort()) out[id] = bodiless(id) ? [] : [...edges.get(id)!].sort();
   return out;
 }

@@ -5,7 +5,7 @@ import { gateConfigSchema, type GateConfig, type GateConfigInput } from './confi
 import { decide } from './decide.js';
 import { parseUnifiedDiff } from './diff.js';
 import { buildCallGraph, GraphCaches } from './graph.js';
-import { git, readRevisionSources, resolveCommit } from './sources.js';
+import { git, readRevisionSources, resolveCommit, type ExclusionReport } from './sources.js';
 import type { GateResult } from './types.js';
 
 export type { GateResult, GatePath, ChangedFunction, ZoneMatch, GateReason, CallGraph, Definition } from './types.js';
@@ -51,11 +51,14 @@ export async function evaluateGate(opts: EvaluateGateOptions): Promise<GateResul
 
   const cacheDir = opts.cacheDir === null ? undefined : (opts.cacheDir ?? config.cache_dir ?? defaultCacheDir());
   const caches = opts.caches ?? new GraphCaches(cacheDir);
-  const filter = { languages: config.languages, exclude: config.exclude };
+  const excluded: ExclusionReport = new Map();
+  const filter = { languages: config.languages, exclude: config.exclude, includeVendored: config.include_vendored, excluded };
   const baseSources = readRevisionSources(opts.repoDir, mergeBase, filter);
   const headSources = readRevisionSources(opts.repoDir, headCommit, filter, baseSources);
   const baseGraph = await buildCallGraph(baseSources, caches);
   const headGraph = await buildCallGraph(headSources, caches);
   caches.save();
-  return decide({ base: { commit: mergeBase, graph: baseGraph }, head: { commit: headCommit, graph: headGraph }, changes, config });
+  const result = decide({ base: { commit: mergeBase, graph: baseGraph }, head: { commit: headCommit, graph: headGraph }, changes, config });
+  result.excluded = [...excluded].map(([pattern, files]) => ({ pattern, files: files.size })).sort((a, b) => b.files - a.files || (a.pattern < b.pattern ? -1 : 1));
+  return result;
 }

@@ -33,6 +33,11 @@ export function renderGateText(r: GateResult): string {
   section('files that could not be analysed (fail closed)', byKind('unparsable'));
   const changed = [...new Set(r.changedFunctions.map((c) => c.id))];
   out.push(`changed files: ${r.changedFiles.length}; changed definitions: ${changed.length}; regulated roots in head: ${r.roots.length}`);
+  const excluded = r.excluded ?? [];
+  if (excluded.length > 0) {
+    const total = excluded.reduce((n, e) => n + e.files, 0);
+    out.push(`not indexed (vendored or generated; [gate] include_vendored = true indexes them): ${total} file(s): ${excluded.map((e) => `${safe(e.pattern)} ${e.files}`).join(', ')}`);
+  }
   const scoped = r.zones.filter((z) => !z.requiresReview).map((z) => z.name);
   if (scoped.length > 0) out.push(`zones touched (no obligations): ${safe(scoped.join(', '))}`);
   if (!r.flagged && changed.length > 0) section('changed definitions (none on a regulated path)', changed);

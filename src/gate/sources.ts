@@ -14,7 +14,81 @@ export interface SourceFile {
   language: GateLanguage;
 }
 
-const DEFAULT_EXCLUDES = ['**/node_modules/**', '**/.git/**', '**/vendor/**', '**/*.min.js', '**/*.d.ts', '**/*.d.mts', '**/*.d.cts'];
+/** Never indexed: git's own files and type declarations (not code). */
+const DEFAULT_EXCLUDES = ['**/.git/**', '**/*.d.ts', '**/*.d.mts', '**/*.d.cts'];
+
+/**
+ * Code the project did not write, left out unless `[gate] include_vendored` is set, and reported
+ * in the gate result: a regulated root reached through a copy of a package manager or a
+ * generated stub is noise, and indexing them costs more than the project's own code (a Yarn
+ * release alone is several MB of JavaScript). Each glob is also its name in the report.
+ */
+const VENDORED_GLOBS = [
+  '**/node_modules/**',
+  '**/vendor/**',
+  '**/third_party/**',
+  '**/.yarn/**',
+  '**/.pnp.*',
+  '**/*.min.{js,mjs,cjs}',
+  '**/*_pb2.py',
+  '**/*_pb2_grpc.py',
+  '**/*.pb.go',
+  '**/*_pb.js',
+  '**/*_grpc_pb.js',
+];
+const vendoredMatchers = VENDORED_GLOBS.map((g) => ({ pattern: g, match: picomatch(g, { dot: true }) }));
+/** Report names of the exclusions that need more than a path glob. */
+export const BUILD_OUTPUT = '{dist,build}/ next to sources (package.json or src/ beside it)';
+export const GENERATED_HEADER = '"Code generated … DO NOT EDIT." header';
+export const MINIFIED = 'minified (lines averaging over 500 characters in a file over 20 kB)';
+
+/** Vendored and generated files left out, by the rule that left them out (files of both revisions, counted once). */
+export type ExclusionReport = Map<string, Set<string>>;
+
+function noteExcluded(report: ExclusionReport | undefined, pattern: string, file: string): void {
+  if (!report) return;
+  let s = report.get(pattern);
+  if (!s) report.set(pattern, (s = new Set()));
+  s.add(file);
+}
+
+/** The rule that makes `file` vendored by its path, given every path of the tree (for build outputs). */
+function vendoredByPath(file: string, isBuildOutputDir: (dir: string) => boolean): string | undefined {
+  for (const m of vendoredMatchers) if (m.match(file)) return m.pattern;
+  const parts = file.split('/');
+  for (let i = 0; i < parts.length - 1; i++) {
+    if ((parts[i] === 'dist' || parts[i] === 'build') && isBuildOutputDir(parts.slice(0, i).join('/'))) return BUILD_OUTPUT;
+  }
+  return undefined;
+}
+
+/** A `dist/` or `build/` folder in `parent` is build output when `parent` holds a package.json or a src/ folder. */
+function buildOutputCheck(paths: Iterable<string>): (parent: string) => boolean {
+  const packageDirs = new Set<string>();
+  const srcParents = new Set<string>();
+  for (const p of paths) {
+    const slash = p.lastIndexOf('/');
+    if (p.slice(slash + 1) === 'package.json') packageDirs.add(slash < 0 ? '' : p.slice(0, slash));
+    const parts = p.split('/');
+    for (let i = 0; i < parts.length - 1; i++) if (parts[i] === 'src') srcParents.add(parts.slice(0, i).join('/'));
+  }
+  return (parent) => packageDirs.has(parent) || srcParents.has(parent);
+}
+
+/** The rule that makes a file generated or minified by its content, if any. */
+export function vendoredByContent(file: string, text: string): string | undefined {
+  // generators put the marker before any code (Go's convention, followed by protoc, sqlc, mockgen, …)
+  const head = text.slice(0, 4096);
+  if (/^[ \t]*(?:\/\/|#|\/?\*+)[ \t]*Code generated\b.*\bDO NOT EDIT\b/m.test(head)) return GENERATED_HEADER;
+  // JavaScript only: minifiers emit JavaScript, and a long TypeScript line is source (generated
+  // or not, a change to it must be analysed or fail closed)
+  if (text.length > 20_000 && /\.[mc]?js$/.test(file)) {
+    let lines = 1;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
+    if (text.length / lines > 500) return MINIFIED;
+  }
+  return undefined;
+}
 
 export function languageOf(file: string): GateLanguage | undefined {
   if (/\.py$/.test(file)) return 'python';
@@ -39,17 +113,38 @@ export function isTsConfigFile(file: string): boolean {
 export interface SourceFilter {
   languages?: GateLanguage[];
   exclude?: string[];
+  /** Index vendored and generated code too (`[gate] include_vendored`). */
+  includeVendored?: boolean;
+  /** Receives the vendored/generated files left out, by rule. */
+  excluded?: ExclusionReport;
 }
 
-function makeFilter(filter: SourceFilter): (file: string) => GateLanguage | undefined {
+/** `allPaths`: every path of the tree (not only sources), which tells build output folders apart. */
+function makeFilter(filter: SourceFilter, allPaths: Iterable<string>): (file: string) => GateLanguage | undefined {
   const excluded = picomatch([...DEFAULT_EXCLUDES, ...(filter.exclude ?? [])], { dot: true });
   const langs = filter.languages ? new Set(filter.languages) : undefined;
+  let isBuildOutputDir: ((dir: string) => boolean) | undefined;
   return (file) => {
     const lang = languageOf(file) ?? (isTsConfigFile(file) ? (/(^|\/)jsconfig[^/]*$/.test(file) ? 'js' : 'ts') : undefined);
     if (!lang || excluded(file)) return undefined;
     if (langs && !langs.has(lang)) return undefined;
+    if (!filter.includeVendored) {
+      const rule = vendoredByPath(file, (isBuildOutputDir ??= buildOutputCheck(allPaths)));
+      if (rule) {
+        noteExcluded(filter.excluded, rule, file);
+        return undefined;
+      }
+    }
     return lang;
   };
+}
+
+/** Drops generated and minified files (known only from their text) unless vendored code is included. */
+function keepOwnCode(filter: SourceFilter, file: string, text: string): boolean {
+  if (filter.includeVendored || isTsConfigFile(file)) return true;
+  const rule = vendoredByContent(file, text);
+  if (rule) noteExcluded(filter.excluded, rule, file);
+  return !rule;
 }
 
 /**
@@ -64,10 +159,10 @@ function gitListedFiles(root: string): string[] | undefined {
 
 /** Source files of a directory on disk (for `bulwark callgraph DIR`). */
 export function readDirectorySources(root: string, filter: SourceFilter = {}): SourceFile[] {
-  const accept = makeFilter(filter);
   const out: SourceFile[] = [];
   const listed = gitListedFiles(root);
   if (listed) {
+    const accept = makeFilter(filter, listed);
     for (const rel of listed.sort()) {
       const lang = accept(rel);
       if (!lang) continue;
@@ -77,10 +172,14 @@ export function readDirectorySources(root: string, filter: SourceFilter = {}): S
       } catch {
         continue; // listed by the index but deleted or not a regular file in the work tree
       }
-      out.push({ path: rel, text: buf.toString('utf8'), hash: gitBlobHash(buf), language: lang });
+      const text = buf.toString('utf8');
+      if (keepOwnCode(filter, rel, text)) out.push({ path: rel, text, hash: gitBlobHash(buf), language: lang });
     }
     return out;
   }
+  // outside a work tree: every file is listed first (build output folders are told apart by what
+  // their parent holds), then filtered like a git listing
+  const files: string[] = [];
   const walk = (dir: string): void => {
     let entries;
     try {
@@ -91,18 +190,25 @@ export function readDirectorySources(root: string, filter: SourceFilter = {}): S
     for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const rel = dir ? `${dir}/${e.name}` : e.name;
       if (e.isDirectory()) {
-        if (e.name === 'node_modules' || e.name === '.git') continue;
+        if (e.name === '.git') continue;
+        // never read (an installed tree can hold 100 000 files), but reported like a git listing's
+        if (e.name === 'node_modules' && !filter.includeVendored) {
+          noteExcluded(filter.excluded, '**/node_modules/**', `${rel}/`);
+          continue;
+        }
         walk(rel);
-      } else if (e.isFile()) {
-        const lang = accept(rel);
-        if (!lang) continue;
-        const full = path.join(root, rel);
-        const buf = readFileSync(full);
-        out.push({ path: rel, text: buf.toString('utf8'), hash: gitBlobHash(buf), language: lang });
-      }
+      } else if (e.isFile()) files.push(rel);
     }
   };
   walk('');
+  const accept = makeFilter(filter, files);
+  for (const rel of files) {
+    const lang = accept(rel);
+    if (!lang) continue;
+    const buf = readFileSync(path.join(root, rel));
+    const text = buf.toString('utf8');
+    if (keepOwnCode(filter, rel, text)) out.push({ path: rel, text, hash: gitBlobHash(buf), language: lang });
+  }
   return out;
 }
 
@@ -129,17 +235,21 @@ export function resolveCommit(repoDir: string, ref: string): string {
  * Source files of a commit, read from git objects (never from the working tree).
  */
 export function readRevisionSources(repoDir: string, commit: string, filter: SourceFilter = {}, known?: SourceFile[]): SourceFile[] {
-  const accept = makeFilter(filter);
   const listing = git(repoDir, ['ls-tree', '-r', '-z', '--full-tree', commit]);
-  const wanted: { path: string; hash: string; language: GateLanguage }[] = [];
+  const entries: { path: string; hash: string }[] = [];
   for (const entry of listing.split('\0')) {
     if (!entry) continue;
     const tab = entry.indexOf('\t');
     const [mode, type, hash] = entry.slice(0, tab).split(' ');
     const file = entry.slice(tab + 1);
     if (type !== 'blob' || mode === '120000' || !hash) continue;
-    const lang = accept(file);
-    if (lang) wanted.push({ path: file, hash, language: lang });
+    entries.push({ path: file, hash });
+  }
+  const accept = makeFilter(filter, entries.map((e) => e.path));
+  const wanted: { path: string; hash: string; language: GateLanguage }[] = [];
+  for (const e of entries) {
+    const lang = accept(e.path);
+    if (lang) wanted.push({ path: e.path, hash: e.hash, language: lang });
   }
   if (wanted.length === 0) return [];
   // blobs already read for the other revision are not read again
@@ -164,5 +274,5 @@ export function readRevisionSources(repoDir: string, commit: string, filter: Sou
     pos = nl + 1 + size + 1;
     out.push({ path: w.path, text: content.toString('utf8'), hash: w.hash, language: w.language });
   }
-  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return out.filter((f) => keepOwnCode(filter, f.path, f.text)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -113,4 +113,10 @@ export interface GateResult {
   head: string;
   /** The regulated roots found in the head graph. */
   roots: string[];
+  /**
+   * Vendored and generated files left out of both graphs (unless `[gate] include_vendored`), by
+   * the rule that left them out; files of both revisions are counted once. Always set by
+   * evaluateGate (optional so results built elsewhere stay valid).
+   */
+  excluded?: { pattern: string; files: number }[];
 }

@@ -52,6 +52,8 @@ export interface TsFileFacts {
   props: string[];
   /** Declares names for every file: a script (no import/export, not CommonJS), or `declare global` / `declare module`. */
   global: boolean;
+  /** Functions and methods of the file with the argument counts they accept: [id, min, max] (max -1: any). */
+  arities: [string, number, number][];
   error?: string;
 }
 
@@ -65,6 +67,7 @@ export interface TsFileFacts {
 export interface TsFileEdges {
   calls: [string, string[]][];
   reads: [string, string[]][];
+  /** Calls resolved by name only: caller → `name/argc` (argc -1: not a call, or a spread argument). */
   byName: [string, string[]][];
   heritage: [string, string[]][];
   also: [string, string][];
@@ -97,12 +100,15 @@ let sourceFileCache = new Map<string, ts.SourceFile>();
 /** Drops the parsed files kept for the next program (a long-lived process calls this after a gate run). */
 export function releaseParsedFiles(): void {
   sourceFileCache = new Map();
+  lastResolution = { pathsKey: '', caches: new Map(), resolved: new Map() };
   // after an analysis large enough to be split, collected now, so what the caller does next
   // (writing the caches) reuses their memory instead of adding to it
   if (splitSinceRelease) collectGarbage();
   splitSinceRelease = false;
 }
 let splitSinceRelease = false;
+/** Module resolutions of the latest analysis, by the set of file paths they were made over. */
+let lastResolution: { pathsKey: string; caches: Map<string, ts.ModuleResolutionCache>; resolved: Map<string, string | null> } = { pathsKey: '', caches: new Map(), resolved: new Map() };
 
 interface FileDefinitions {
   defs: Definition[];
@@ -110,6 +116,7 @@ interface FileDefinitions {
   members: [ts.Node, Map<string, string>][];
   /** Object-literal properties holding a function by name (`{ pay: settle }`, `{ settle }`). */
   valueProps: string[];
+  arities: [string, number, number][];
 }
 const definitionsCache = new WeakMap<ts.SourceFile, FileDefinitions>();
 
@@ -137,6 +144,8 @@ const options: ts.CompilerOptions = {
  * repositories while every declaration stays visible: results do not depend on the grouping.
  */
 export const PROGRAM_BUDGET_CHARS = 400_000;
+/** Characters of source whose facts parses are kept for the program (see analyzeTypeScript). */
+const HELD_PARSE_CHARS = 4_000_000;
 
 export interface TsAnalysisOptions {
   /** Overrides {@link PROGRAM_BUDGET_CHARS} (tests force several programs on small repositories). */
@@ -158,6 +167,14 @@ export function analyzeTypeScript(
     texts.set(VIRTUAL_ROOT + f.path, f.text.charCodeAt(0) === 0xfeff ? f.text.slice(1) : f.text);
     hashes.set(VIRTUAL_ROOT + f.path, f.hash ?? createHash('sha1').update(f.text).digest('hex'));
   }
+  const directories = new Set<string>([VIRTUAL_ROOT.slice(0, -1)]);
+  for (const f of texts.keys()) {
+    for (let i = f.lastIndexOf('/'); i >= VIRTUAL_ROOT.length; i = f.lastIndexOf('/', i - 1)) {
+      const d = f.slice(0, i);
+      if (directories.has(d)) break;
+      directories.add(d);
+    }
+  }
   const facts = new Map<string, TsFileFacts>();
   /** Files the current program holds as outlines (every repository file except its roots that has bodies to blank). */
   let outlined = new Set<string>();
@@ -166,7 +183,11 @@ export function analyzeTypeScript(
   const realHost = ts.createCompilerHost(options, true);
   const moduleScopeOf = moduleScopes(opts.configs ?? [], VIRTUAL_ROOT, options);
   // one resolution cache per set of alias settings, shared by every program of this analysis and the import closures below
-  const resolutionCaches = new Map<string, ts.ModuleResolutionCache>();
+  // Resolution depends only on which files exist and on the alias settings (part of each cache's
+  // key): head after base, with the same file paths, reuses base's resolutions.
+  const pathsKey = createHash('sha1').update([...texts.keys()].sort().join('\n')).digest('hex');
+  if (pathsKey !== lastResolution.pathsKey) lastResolution = { pathsKey, caches: new Map(), resolved: new Map() };
+  const resolutionCaches = lastResolution.caches;
   const resolutionCacheFor = (key: string): ts.ModuleResolutionCache => {
     let c = resolutionCaches.get(key);
     if (!c) resolutionCaches.set(key, (c = ts.createModuleResolutionCache(VIRTUAL_ROOT, (x) => x, options)));
@@ -186,7 +207,10 @@ export function analyzeTypeScript(
     fileExists: (f) => (f.startsWith(VIRTUAL_ROOT) ? texts.has(f) : f.startsWith(libDir) && realHost.fileExists(f)),
     readFile: (f) => (f.startsWith(VIRTUAL_ROOT) ? texts.get(f) : f.startsWith(libDir) ? realHost.readFile(f) : undefined),
     // the root itself too: `../x.js` from a top-level directory resolves by asking for it without the slash
-    directoryExists: (d) => d.startsWith(VIRTUAL_ROOT) || d === VIRTUAL_ROOT.slice(0, -1) || d.startsWith(libDir),
+    // only directories holding a repository file: module resolution probes node_modules/ at every
+    // level for each bare specifier, and none of those exist in memory (most of a cold run's
+    // resolution time went to probing file names inside them)
+    directoryExists: (d) => directories.has(d.endsWith('/') ? d.slice(0, -1) : d) || d.startsWith(libDir),
     getDirectories: () => [],
     getSourceFile: (f, lang) => {
       const outline = outlined.has(f);
@@ -211,20 +235,38 @@ export function analyzeTypeScript(
   const all = [...texts.keys()];
   const factsKey = (f: string): string => `${hashes.get(f)}:${f.slice(VIRTUAL_ROOT.length)}`;
 
+  // A parse made for the facts is the same tree the program would make of the file in full
+  // (same text, language version and JSDoc mode; the binder only adds to it), so when the files
+  // end up in one program it is handed over instead of parsing every file twice.
+  const heldParses = new Map<string, ts.SourceFile>();
+  let heldChars = 0;
+  let heldBlanked = 0;
   // syntax facts of every file: cached by content, else from a parse of the file alone
   for (const f of all) {
     const known = cache?.facts.get(factsKey(f));
     // a malformed entry is ignored like a missing one (a cache is never a source of truth)
-    if (known && Array.isArray(known.defs) && Array.isArray(known.imports) && Array.isArray(known.reexports) && Array.isArray(known.props) && typeof known.global === 'boolean' && validOutline(known.outline, texts.get(f)!)) facts.set(f, known);
+    if (known && Array.isArray(known.defs) && Array.isArray(known.imports) && Array.isArray(known.reexports) && Array.isArray(known.props) && Array.isArray(known.arities) && typeof known.global === 'boolean' && validOutline(known.outline, texts.get(f)!)) facts.set(f, known);
     else {
       // parent pointers as in a bound program file: definitions are named the same way from both
       const sf = ts.createSourceFile(f, texts.get(f)!, { languageVersion: ts.ScriptTarget.ES2022, jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeInfo }, true);
       const fact = factsOfSourceFile(sf, f.slice(VIRTUAL_ROOT.length));
+      if (heldChars >= 0) {
+        heldParses.set(f, sf);
+        heldChars += sf.text.length;
+        heldBlanked += fact.outline.reduce((b, [s, e]) => b + e - s, 0);
+        // beyond this the parses are not kept: a repository this large is split anyway, and
+        // holding every parse at once would cost more memory than one program; likewise once
+        // the outlines blank as much as they keep past one budget (the files will be split)
+        if (heldChars > HELD_PARSE_CHARS || (heldChars > (opts.programBudgetChars ?? PROGRAM_BUDGET_CHARS) && heldBlanked >= heldChars - heldBlanked)) {
+          heldParses.clear();
+          heldChars = -1;
+        }
+      }
       facts.set(f, fact);
       cache?.facts.set(factsKey(f), fact);
     }
   }
-  const resolved = new Map<string, string | null>();
+  const resolved = lastResolution.resolved;
   const resolveSpec = (spec: string, from: string): string | undefined => {
     const k = `${from}\0${spec}`;
     let r = resolved.get(k);
@@ -369,6 +411,8 @@ export function analyzeTypeScript(
     let id = declToId.get(decl);
     if (id === undefined && (ts.isFunctionExpression(decl) || ts.isArrowFunction(decl))) id = declToId.get(decl.parent);
     if (id === undefined && ts.isVariableDeclaration(decl) && decl.initializer) id = declToId.get(decl.initializer);
+    // a CommonJS export or expando is declared by its assignment (`exports.x = function …`)
+    if (id === undefined && (ts.isBinaryExpression(decl) || ts.isPropertyAccessExpression(decl))) id = declToId.get(decl) ?? declToId.get(decl.parent);
     if (id === undefined) return;
     out.add(id);
     if (ts.isClassLike(decl)) {
@@ -466,12 +510,12 @@ export function analyzeTypeScript(
         // an unresolvable receiver only means no dependency to record
       }
     };
-    const recordReference = (from: string, expr: ts.Node, isCall: boolean): void => {
+    const recordReference = (from: string, expr: ts.Node, isCall: boolean, argc = -1, noReads = false): void => {
       const r = resolveSymbol(expr);
       touch(r.decls);
       // the receiver's type decides what a member access resolves to: where it came from are dependencies
       if (ts.isPropertyAccessExpression(expr)) touchOrigins(expr.expression, 0);
-      for (const a of r.aliasDecls) {
+      for (const a of noReads ? [] : r.aliasDecls) {
         const b = aliasBindingId(a);
         if (b && idKinds.get(from) !== 'module') edge(reads, from, b);
       }
@@ -479,10 +523,12 @@ export function analyzeTypeScript(
       for (const d of r.decls) {
         const out = new Set<string>();
         idsForDecl(d, out, 0, touch);
+        // naming a class in `extends`/`implements` does not construct it
+        if (ts.isClassLike(d) && expr.parent && ts.isExpressionWithTypeArguments(expr.parent)) for (const id of out) if (id.endsWith('.constructor')) out.delete(id);
         for (const id of out) {
           const k = idKinds.get(id);
           if (k === 'binding') {
-            if (idKinds.get(from) !== 'module') edge(reads, from, id);
+            if (idKinds.get(from) !== 'module' && !noReads) edge(reads, from, id);
           } else if (k === 'class') {
             if (isCall) edge(calls, from, id);
           } else if (k === 'function' || k === 'method') {
@@ -498,10 +544,111 @@ export function analyzeTypeScript(
       // repository function/method of that name, expanded when the graph is assembled
       if (!r.known && resolved === 0 && (isCall || ts.isPropertyAccessExpression(expr))) {
         const name = ts.isPropertyAccessExpression(expr) ? expr.name.text : ts.isIdentifier(expr) ? expr.text : undefined;
-        if (name && byShortName.has(name)) edge(byName, from, name);
+        if (name && byShortName.has(name)) edge(byName, from, `${name}/${isCall ? argc : -1}`);
         // no function of that name yet: one defined later must make this entry stale
         else if (name) pending.add(name);
       }
+    };
+    /**
+     * Repository functions a call passes callbacks to, with the parameters each invokes: `f(x)` or
+     * `f.call(…)` in its body, or `f` passed on to another call (`xs.map(f)`).
+     */
+    const callbackInvokers = (node: ts.CallExpression | ts.NewExpression, callee: ts.Expression): { id: string; params: Set<number>; rest: number }[] => {
+      const args = node.arguments ?? [];
+      if (!args.some((a) => (ts.isIdentifier(a) && knownNames.has(a.text)) || (ts.isPropertyAccessExpression(a) && knownNames.has(a.name.text)))) return [];
+      if (!(ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee))) return [];
+      const target = ts.isPropertyAccessExpression(callee) ? callee : callee;
+      const out: { id: string; params: Set<number>; rest: number }[] = [];
+      let decls: ts.Declaration[];
+      try {
+        decls = resolveSymbol(target).decls;
+      } catch {
+        return [];
+      }
+      for (let d of decls as ts.Node[]) {
+        if (ts.isVariableDeclaration(d) && d.initializer && isFunctionLike(d.initializer)) d = d.initializer;
+        if (!(ts.isFunctionDeclaration(d) || ts.isMethodDeclaration(d) || isFunctionLike(d)) || !d.body) continue;
+        const ids = new Set<string>();
+        idsForDecl(d, ids, 0, touch);
+        const id = [...ids].find((x) => idKinds.get(x) === 'function' || idKinds.get(x) === 'method');
+        if (!id) continue;
+        const inv = invokedParams(d);
+        if (inv.params.size > 0 || inv.rest >= 0) out.push({ id, ...inv });
+      }
+      return out;
+    };
+    /** The repository functions a factory returns by name, for a call through a variable initialised by calling it. */
+    const factoryTargets = (callee: ts.Identifier): string[] => {
+      let decls: ts.Declaration[];
+      try {
+        decls = resolveSymbol(callee).decls;
+      } catch {
+        return [];
+      }
+      const out = new Set<string>();
+      for (const d of decls) {
+        if (!ts.isVariableDeclaration(d) || !d.initializer) continue;
+        let init = d.initializer;
+        while (ts.isAwaitExpression(init) || ts.isParenthesizedExpression(init) || ts.isNonNullExpression(init)) init = init.expression;
+        if (!ts.isCallExpression(init) || !(ts.isIdentifier(init.expression) || ts.isPropertyAccessExpression(init.expression))) continue;
+        for (let f of resolveSymbol(init.expression).decls as ts.Node[]) {
+          if (ts.isVariableDeclaration(f) && f.initializer && isFunctionLike(f.initializer)) f = f.initializer;
+          if (!(ts.isFunctionDeclaration(f) || ts.isMethodDeclaration(f) || isFunctionLike(f)) || !f.body) continue;
+          touch([f as ts.Declaration]);
+          const returned: ts.Expression[] = [];
+          if (!ts.isBlock(f.body)) returned.push(f.body);
+          else {
+            const findReturns = (n: ts.Node): void => {
+              if (ts.isReturnStatement(n) && n.expression) returned.push(n.expression);
+              else if (!ts.isFunctionLike(n)) n.forEachChild(findReturns);
+            };
+            f.body.forEachChild(findReturns);
+          }
+          for (const r of returned) {
+            if (isFunctionLike(r)) {
+              const id = declToId.get(r);
+              if (id) out.add(id);
+            } else if (ts.isIdentifier(r) || ts.isPropertyAccessExpression(r)) for (const rd of resolveSymbol(r).decls) idsForDecl(rd, out, 0, touch);
+          }
+        }
+      }
+      return [...out].filter((id) => idKinds.get(id) === 'function' || idKinds.get(id) === 'method');
+    };
+    /** Every handler a computed-key table call can reach: the functions an object literal or `new Map([[k, f], …])` holds. */
+    const tableTargets = (callee: ts.Expression): string[] => {
+      let c = callee;
+      while (ts.isNonNullExpression(c) || ts.isParenthesizedExpression(c)) c = c.expression;
+      let table: ts.Expression | undefined;
+      if (ts.isElementAccessExpression(c) && !ts.isStringLiteralLike(c.argumentExpression) && !ts.isNumericLiteral(c.argumentExpression)) table = c.expression;
+      else if (ts.isCallExpression(c) && ts.isPropertyAccessExpression(c.expression) && c.expression.name.text === 'get' && c.arguments.length === 1) table = c.expression.expression;
+      if (!table || !(ts.isIdentifier(table) || ts.isPropertyAccessExpression(table))) return [];
+      const out = new Set<string>();
+      let decls: ts.Declaration[];
+      try {
+        decls = resolveSymbol(table).decls;
+      } catch {
+        return [];
+      }
+      touch(decls);
+      for (const d of decls) {
+        let init = ts.isVariableDeclaration(d) || ts.isPropertyDeclaration(d) ? d.initializer : undefined;
+        while (init && (ts.isParenthesizedExpression(init) || ts.isAsExpression(init) || ts.isSatisfiesExpression(init))) init = init.expression;
+        if (!init) continue;
+        const values: ts.Node[] = [];
+        if (ts.isObjectLiteralExpression(init)) values.push(...init.properties);
+        else if (ts.isNewExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === 'Map' && init.arguments?.[0] && ts.isArrayLiteralExpression(init.arguments[0])) {
+          for (const el of init.arguments[0].elements) if (ts.isArrayLiteralExpression(el) && el.elements[1]) values.push(el.elements[1]);
+        }
+        for (const v of values) {
+          if (ts.isIdentifier(v) || ts.isPropertyAccessExpression(v)) {
+            for (const vd of resolveSymbol(v).decls) idsForDecl(vd, out, 0, touch);
+          } else if (isFunctionLike(v)) {
+            const id = declToId.get(v);
+            if (id) out.add(id);
+          } else idsForDecl(v, out, 0, touch);
+        }
+      }
+      return [...out].filter((id) => idKinds.get(id) === 'function' || idKinds.get(id) === 'method');
     };
     const recordAccessor = (from: string, access: ts.PropertyAccessExpression): void => {
       const r = resolveSymbol(access);
@@ -520,18 +667,51 @@ export function analyzeTypeScript(
         const from = scopeOf(node);
         const target = ts.isPropertyAccessExpression(callee) ? callee.name : callee;
         if (ts.isIdentifier(target) || ts.isPrivateIdentifier(target)) {
-          if (knownNames.has(target.text)) recordReference(from, ts.isPropertyAccessExpression(callee) ? callee : target, true);
+          if (knownNames.has(target.text)) recordReference(from, ts.isPropertyAccessExpression(callee) ? callee : target, true, argCount(node));
           else pending.add(target.text);
         }
-        // callbacks: repository functions passed as arguments
-        for (const a of node.arguments ?? []) {
-          if (!ts.isPropertyAccessExpression(a)) continue;
-          if (knownNames.has(a.name.text)) recordReference(from, a, false);
-          else pending.add(a.name.text);
+        // a handler table indexed by a computed key (`HANDLERS[kind](x)`, `handlers.get(k)!(x)`): every handler it holds
+        for (const id of tableTargets(callee)) if (id !== from) edge(calls, from, id);
+        // `super(…)` runs the base class's constructor
+        if (callee.kind === ts.SyntaxKind.SuperKeyword && ts.isCallExpression(node)) {
+          try {
+            const decl = checker!.getResolvedSignature(node)?.declaration;
+            if (decl && !ts.isJSDocSignature(decl)) {
+              touch([decl]);
+              const out = new Set<string>();
+              idsForDecl(decl, out, 0, touch);
+              for (const id of out) if (id !== from) edge(calls, from, id);
+            }
+          } catch {
+            // an unresolvable base class only means no edge
+          }
         }
+        // a function value made by a factory (`const s = makeScaler(); s(2)`): what the factory returns
+        if (ts.isIdentifier(callee) && knownNames.size > 0) for (const id of factoryTargets(callee)) if (id !== from) edge(calls, from, id);
+        // callbacks: a repository function passed as an argument is called by the callee when the
+        // callee invokes that parameter (the edge is the callee's, as PyCG attributes it); else it
+        // counts as called where it is passed (an external callee, or one that stores it)
+        const invokers = callbackInvokers(node, callee);
+        const handled = new Set<ts.Node>();
+        (node.arguments ?? []).forEach((a, i) => {
+          const name = ts.isPropertyAccessExpression(a) ? a.name.text : ts.isIdentifier(a) ? a.text : undefined;
+          if (name === undefined) return;
+          if (!knownNames.has(name)) {
+            if (ts.isPropertyAccessExpression(a)) pending.add(name);
+            return;
+          }
+          const by = invokers.filter((x) => x.params.has(i) || (x.rest >= 0 && i >= x.rest));
+          if (by.length > 0) {
+            for (const x of by) recordReference(x.id, a, false, -1, true);
+            handled.add(a);
+          } else if (ts.isPropertyAccessExpression(a)) recordReference(from, a, false);
+        });
         if (ts.isPropertyAccessExpression(callee)) visit(callee.expression);
         else if (!ts.isIdentifier(callee)) visit(callee);
-        for (const a of node.arguments ?? []) visit(a);
+        for (const a of node.arguments ?? []) {
+          if (!handled.has(a)) visit(a);
+          else if (ts.isPropertyAccessExpression(a)) visit(a.expression);
+        }
         return;
       } else if (ts.isJsxOpeningElement(node) || ts.isJsxSelfClosingElement(node)) {
         // rendering <Component /> calls the component
@@ -579,7 +759,7 @@ export function analyzeTypeScript(
         for (const id of out) if (id !== from) edge(calls, from, id);
         // as for obj.name(): a receiver the checker cannot type reaches every function of that name
         if (isCall && !r.known && out.size === 0) {
-          if (byShortName.has(key)) edge(byName, from, key);
+          if (byShortName.has(key)) edge(byName, from, `${key}/${argCount(node.parent as ts.CallExpression)}`);
           else pending.add(key);
         }
         visit(node.expression);
@@ -631,7 +811,16 @@ export function analyzeTypeScript(
   // program again and again: one program.
   const hasOutline = (f: string): boolean => facts.get(f)!.outline.length > 0;
   const alwaysFullChars = all.reduce((n, f) => n + (/\.[mc]?jsx?$/.test(f) ? texts.get(f)!.length : 0), 0);
-  const splitting = alwaysFullChars <= budget / 2;
+  // Likewise when outlines would save little: only bodies under a return type annotation are
+  // blanked, so in a code base that seldom annotates them every program holds nearly every file
+  // in full and splitting only repeats the parse, bind and checking of that shared part (three
+  // programs of nearly the whole repository instead of one on an Angular/NestJS code base). An
+  // explicit budget (tests) splits whatever the outlines save.
+  const blankedChars = all.reduce((n, f) => n + facts.get(f)!.outline.reduce((b, [s, e]) => b + e - s, 0), 0);
+  const sharedChars = all.reduce((n, f) => n + texts.get(f)!.length, 0) - blankedChars;
+  const splitting = alwaysFullChars <= budget / 2 && (opts.programBudgetChars !== undefined || sharedChars <= budget / 2 || blankedChars >= sharedChars);
+  if (!splitting) for (const [f, sf] of heldParses) if (!facts.get(f)!.error) sourceFileCache.set(`${f}\0${hashes.get(f)}`, sf);
+  heldParses.clear();
   const groups = splitting ? planPrograms(toWalk.filter(hasOutline), (f: string) => texts.get(f)!.length, budget) : toWalk.length > 0 ? [toWalk] : [];
   const fullAnyway = splitting ? toWalk.filter((f) => !hasOutline(f)) : [];
   if (fullAnyway.length > 0) {
@@ -736,13 +925,64 @@ export function analyzeTypeScript(
       }
     }
     for (const [from, tos] of e.reads) for (const to of tos) edge(allReads, from, to);
-    for (const [from, names] of e.byName) for (const n of names) for (const to of byShortName.get(n) ?? []) edge(allCalls, from, to);
   }
+  // Calls resolved by name only (the receiver has no type): the functions and methods of that name
+  // declared in a module visible from the caller's file (itself, what it imports transitively,
+  // files declaring globals) whose parameters fit the argument count. Each narrowing applies only
+  // when it leaves a candidate: when nothing fits, every function of that name stays (recall first).
+  const fileOfId = new Map<string, string>();
+  for (const d of defs) fileOfId.set(d.id, VIRTUAL_ROOT + d.file);
+  const arities = new Map<string, [number, number]>();
+  for (const f of all) for (const [id, min, max] of facts.get(f)!.arities) arities.set(id, [min, max]);
+  const globalFiles = all.filter((f) => facts.get(f)!.global);
+  const visibleMemo = new Map<string, Set<string>>();
+  const visibleFrom = (file: string | undefined): Set<string> | undefined => {
+    if (file === undefined) return undefined;
+    let seen = visibleMemo.get(file);
+    if (seen) return seen;
+    seen = new Set([file, ...globalFiles]);
+    const queue = [file];
+    while (queue.length > 0) {
+      const f = queue.pop()!;
+      for (const spec of facts.get(f)?.imports ?? []) {
+        const r = resolveSpec(spec, f);
+        if (r && !seen.has(r)) {
+          seen.add(r);
+          queue.push(r);
+        }
+      }
+    }
+    visibleMemo.set(file, seen);
+    return seen;
+  };
+  const nameCalls = new Map<string, Set<string>>();
+  for (const e of entries) {
+    for (const [from, keys] of e.byName) {
+      for (const key of keys) {
+        const slash = key.lastIndexOf('/');
+        const argc = Number(key.slice(slash + 1));
+        let candidates = byShortName.get(key.slice(0, slash)) ?? [];
+        const visible = visibleFrom(fileOfId.get(from));
+        const seen = visible ? candidates.filter((c) => visible.has(fileOfId.get(c)!)) : [];
+        if (seen.length > 0) candidates = seen;
+        if (argc >= 0) {
+          const fit = candidates.filter((c) => {
+            const a = arities.get(c);
+            return !a || (argc >= a[0] && (a[1] < 0 || argc <= a[1]));
+          });
+          if (fit.length > 0) candidates = fit;
+        }
+        for (const to of candidates) if (!allCalls.get(from)?.has(to)) edge(nameCalls, from, to);
+      }
+    }
+  }
+  for (const [from, tos] of nameCalls) for (const to of tos) edge(allCalls, from, to);
 
   if (process.env.BULWARK_GATE_TIMING) process.stderr.write(`ts: ${groups.length} programs, ${Math.round(performance.now() - t0)} ms in all\n`);
   return {
     defs,
     calls: listOf(allCalls),
+    nameOnly: listOf(nameCalls),
     reads: listOf(allReads),
     unparsable,
   };
@@ -761,6 +1001,10 @@ const isFunctionLike = (n: ts.Node | undefined): n is ts.ArrowFunction | ts.Func
   !!n && (ts.isArrowFunction(n) || ts.isFunctionExpression(n));
 
 
+/** Arguments of a call, -1 when a spread makes the count unknown. */
+const argCount = (call: ts.CallExpression | ts.NewExpression): number =>
+  (call.arguments ?? []).some((a) => ts.isSpreadElement(a)) ? -1 : (call.arguments?.length ?? 0);
+
 const lineOf = (sf: ts.SourceFile, pos: number): number => sf.getLineAndCharacterOfPosition(pos).line + 1;
 
 /** Syntax facts of one parsed file: parse errors, definitions, imported and re-exported specifiers. */
@@ -769,14 +1013,14 @@ function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
   if (diags.length > 0) {
     const d = diags[0]!;
     const line = d.start !== undefined ? sf.getLineAndCharacterOfPosition(d.start).line + 1 : '?';
-    return { defs: [], imports: [], reexports: [], outline: [], props: [], global: false, error: `syntax error near line ${line}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}` };
+    return { defs: [], imports: [], reexports: [], outline: [], props: [], global: false, arities: [], error: `syntax error near line ${line}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}` };
   }
   let rec: FileDefinitions;
   try {
     rec = recordDefinitions(sf, rel, true);
   } catch (err) {
     if (!(err instanceof RangeError)) throw err;
-    return { defs: [], imports: [], reexports: [], outline: [], props: [], global: false, error: 'nesting too deep to analyse' };
+    return { defs: [], imports: [], reexports: [], outline: [], props: [], global: false, arities: [], error: 'nesting too deep to analyse' };
   }
   const imports: string[] = [];
   const reexports: string[] = [];
@@ -788,7 +1032,15 @@ function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
       imports.push(st.moduleReference.expression.text);
     }
   }
-  return { defs: rec.defs, imports, reexports, outline: outlineRanges(sf), props: rec.valueProps, global: declaresGlobals(sf) };
+  // CommonJS `require('./m')` and `import('./m')` with a literal make a module visible like an import
+  const visitRequires = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) && n.arguments.length === 1 && ts.isStringLiteralLike(n.arguments[0]!) && ((ts.isIdentifier(n.expression) && n.expression.text === 'require') || n.expression.kind === ts.SyntaxKind.ImportKeyword)) {
+      imports.push(n.arguments[0].text);
+    }
+    n.forEachChild(visitRequires);
+  };
+  if (/\brequire\s*\(|\bimport\s*\(/.test(sf.text)) sf.forEachChild(visitRequires);
+  return { defs: rec.defs, imports, reexports, outline: outlineRanges(sf), props: rec.valueProps, global: declaresGlobals(sf), arities: rec.arities };
 }
 
 /**
@@ -811,10 +1063,17 @@ function declaresGlobals(sf: ts.SourceFile): boolean {
 function recordDefinitions(sf: ts.SourceFile, rel: string, forFacts: boolean): FileDefinitions {
   const known = forFacts ? undefined : definitionsCache.get(sf);
   if (known) return known;
-  const rec: FileDefinitions = { defs: [], decls: [], members: [], valueProps: [] };
+  const rec: FileDefinitions = { defs: [], decls: [], members: [], valueProps: [], arities: [] };
+  const isJs = /\.[mc]?jsx?$/.test(rel);
   const addDef = (node: ts.Node, id: string, kind: DefinitionKind, sf: ts.SourceFile, rel: string, span: ts.Node = node): void => {
     rec.decls.push([node, id]);
-    if (forFacts) rec.defs.push({ id, kind, file: rel, startLine: lineOf(sf, span.getStart(sf)), endLine: lineOf(sf, span.getEnd()) });
+    if (forFacts) {
+      rec.defs.push({ id, kind, file: rel, startLine: lineOf(sf, span.getStart(sf)), endLine: lineOf(sf, span.getEnd()) });
+      if (kind === 'function' || kind === 'method') {
+        const fn = ts.isFunctionLike(node) ? node : 'initializer' in node && isFunctionLike((node as ts.VariableDeclaration).initializer) ? (node as ts.VariableDeclaration).initializer as ts.FunctionLikeDeclaration : undefined;
+        if (fn) rec.arities.push([id, ...arityOf(fn, isJs, sf)]);
+      }
+    }
   };
   walkDefinitions(sf, rel, moduleNameFor(rel, 'ts'));
   if (!forFacts) definitionsCache.set(sf, rec);
@@ -903,6 +1162,29 @@ function recordDefinitions(sf: ts.SourceFile, rel: string, forFacts: boolean): F
         if (nb && ts.isNamespaceImport(nb)) addDef(nb.name, q(nb.name.text), 'binding', sf, rel, node);
         if (nb && ts.isNamedImports(nb)) for (const el of nb.elements) addDef(el.name, q(el.name.text), 'binding', sf, rel, node);
         return;
+      } else if (
+        atModule &&
+        ts.isExpressionStatement(node) &&
+        ts.isBinaryExpression(node.expression) &&
+        node.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+        isFunctionLike(node.expression.right) &&
+        ts.isPropertyAccessExpression(node.expression.left)
+      ) {
+        // CommonJS exports (`module.exports.x = function`, `exports.x = …`) define `x` of the
+        // module; an expando (`f.helper = () => …`) defines `f.helper`
+        const bin = node.expression;
+        const left = bin.left as ts.PropertyAccessExpression;
+        const fn = bin.right as ts.ArrowFunction | ts.FunctionExpression;
+        const owner = left.expression;
+        const isExports = (ts.isIdentifier(owner) && owner.text === 'exports') || (ts.isPropertyAccessExpression(owner) && ts.isIdentifier(owner.expression) && owner.expression.text === 'module' && owner.name.text === 'exports');
+        const ownerName = isExports ? '' : ts.isIdentifier(owner) ? owner.text : undefined;
+        if (ownerName !== undefined && !(ownerName === 'module' && left.name.text === 'exports')) {
+          const id = q(ownerName ? `${ownerName}.${left.name.text}` : left.name.text);
+          addDef(fn, id, 'function', sf, rel, node);
+          rec.decls.push([bin, id], [left, id]);
+          fn.body.forEachChild((c) => visit(c, id, false));
+          return;
+        }
       } else if (ts.isExportAssignment(node) && atModule && isFunctionLike(node.expression)) {
         const id = q('default');
         addDef(node.expression, id, 'function', sf, rel, node);
@@ -951,6 +1233,54 @@ function recordDefinitions(sf: ts.SourceFile, rel: string, forFacts: boolean): F
     };
     sf.forEachChild((c) => visit(c, module, true));
   }
+}
+
+/**
+ * The argument counts a function accepts: [min, max], max -1 for any. JavaScript never requires an
+ * argument (a missing one is undefined), and a body reading `arguments` takes any number.
+ */
+function arityOf(fn: ts.SignatureDeclaration, isJs: boolean, sf: ts.SourceFile): [number, number] {
+  const params = fn.parameters.filter((p) => !(ts.isIdentifier(p.name) && p.name.text === 'this'));
+  let min = 0;
+  let max = params.length;
+  for (const p of params) {
+    if (p.dotDotDotToken) max = -1;
+    else if (!p.initializer && !p.questionToken) min++;
+  }
+  if (isJs) {
+    min = 0;
+    const body = (fn as ts.FunctionLikeDeclaration).body;
+    if (body && /\barguments\b/.test(sf.text.slice(body.pos, body.end))) max = -1;
+  }
+  return [min, max];
+}
+
+const invokedMemo = new WeakMap<ts.Node, { params: Set<number>; rest: number }>();
+/** Parameters (by position) a function's body calls or passes on to a call; `rest`: index of an invoked rest parameter, else -1. */
+function invokedParams(fn: ts.SignatureDeclaration & { body?: ts.Node }): { params: Set<number>; rest: number } {
+  let known = invokedMemo.get(fn);
+  if (known) return known;
+  const names = new Map<string, number>();
+  fn.parameters.forEach((p, i) => {
+    if (ts.isIdentifier(p.name)) names.set(p.name.text, i);
+  });
+  const params = new Set<number>();
+  const visit = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) || ts.isNewExpression(n)) {
+      let c: ts.Expression = n.expression;
+      while (ts.isNonNullExpression(c) || ts.isParenthesizedExpression(c)) c = c.expression;
+      // f(), f.call(), f.apply()
+      if (ts.isPropertyAccessExpression(c) && ['call', 'apply', 'bind'].includes(c.name.text)) c = c.expression;
+      if (ts.isIdentifier(c) && names.has(c.text)) params.add(names.get(c.text)!);
+      for (const a of n.arguments ?? []) if (ts.isIdentifier(a) && names.has(a.text)) params.add(names.get(a.text)!);
+    }
+    n.forEachChild(visit);
+  };
+  if (names.size > 0 && fn.body) visit(fn.body);
+  const restIdx = fn.parameters.findIndex((p) => p.dotDotDotToken);
+  known = { params, rest: restIdx >= 0 && params.has(restIdx) ? restIdx : -1 };
+  invokedMemo.set(fn, known);
+  return known;
 }
 
 function jsxName(tag: ts.JsxTagNameExpression): string {

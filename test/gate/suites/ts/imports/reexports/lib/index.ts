@@ -1,0 +1,2 @@
+export { roundHalfEven as rhe } from './rounding.js';
+export { default as clamp } from './rounding.js';
