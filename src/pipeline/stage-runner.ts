@@ -8,7 +8,7 @@ import { SandboxError } from '../domain/errors.js';
 import type { LlmGateway } from '../llm/gateway.js';
 import { completionRequestSchema, LlmError } from '../llm/types.js';
 import { distSrc } from '../sandbox/package-paths.js';
-import { showFile } from '../review/git.js';
+import { showFileCapped } from '../review/git.js';
 import { applySandboxConfig, type SandboxConfig } from '../sandbox/config.js';
 import { runtimePolicy, type SandboxPolicy } from '../sandbox/policy.js';
 import { startSandboxedWorker, workerEventToAuditEntry, type SandboxSpawner, type WorkerEvent, type WorkerHandle } from '../sandbox/worker-host.js';
@@ -100,12 +100,11 @@ async function serveGitShow(repo: NonNullable<StageRunDeps['repo']>, params: z.i
     if (err instanceof RepoPathError) throw new Error(err.message);
     throw err;
   }
-  const buf = await showFile(repo.root, sha, rel);
-  if (!buf) return { found: false, content: '', truncated: false };
-  const truncated = buf.length > MAX_GIT_SHOW_BYTES;
-  const part = truncated ? buf.subarray(0, MAX_GIT_SHOW_BYTES) : buf;
-  if (part.includes(0)) return { found: true, content: `(binary file, ${buf.length} bytes)`, truncated: false };
-  return { found: true, content: part.toString('utf8'), truncated };
+  // capped while reading: the worker names the blob, so its size must not set the parent's memory
+  const blob = await showFileCapped(repo.root, sha, rel, MAX_GIT_SHOW_BYTES);
+  if (!blob) return { found: false, content: '', truncated: false };
+  if (blob.bytes.includes(0)) return { found: true, content: `(binary file, ${blob.size} bytes)`, truncated: false };
+  return { found: true, content: blob.bytes.toString('utf8'), truncated: blob.truncated };
 }
 
 /**
