@@ -250,6 +250,7 @@ export class StageWorker {
       this.deps.onStarted?.({ agentId: this.agentId, degraded: h.degraded });
       raw = await Promise.race([answer, aborted, died]);
     } catch (err) {
+      h.reportRejections();
       // A model call or sandbox event of this stage that did not reach the log is reported first:
       // the stage fails either way, but an unrecorded call must not pass unnoticed behind it.
       const unrecorded = (await Promise.allSettled(this.auditWrites)).find((r) => r.status === 'rejected');
@@ -268,7 +269,8 @@ export class StageWorker {
       throw new Error(`stage worker returned invalid output: ${i?.path.join('.') || '(output)'}: ${i?.message}`);
     }
     if (parsed.data.findings.some((f) => f.stage !== input.stage)) throw new Error('stage worker returned findings labelled with another stage');
-    // not a result until it is on record
+    // not a result until it is on record, refused requests included
+    h.reportRejections();
     await Promise.all(this.auditWrites);
     return parsed.data;
   }

@@ -120,3 +120,42 @@ describe('a hostile worker cannot exhaust the parent', { timeout: 180_000 }, () 
     assert.ok(growthMb < 100, `parent RSS grew by ${growthMb.toFixed(1)} MB serving a 100 MB blob four times`);
   });
 });
+
+describe('a hostile worker cannot flood the parent or its audit log', { timeout: 180_000 }, () => {
+  it('20,000 invalid requests: the worker is killed after the limit, one entry records it, the run fails closed', async () => {
+    const { repo, change } = await paymentsRepo();
+    cleanups.push(() => repo.cleanup());
+    const topo = writeTopology(`[[pipeline.stages]]\nname = "static-analysis"\nprompt_file = "prompts/static.md"\n`);
+    cleanups.push(topo.cleanup);
+    writeFileSync(path.join(topo.dir, 'prompts', 'static.md'), 'flood 20000\n');
+    const server = await startFakeOpenAi({ respond: () => ({ type: 'reply', text: 'unused' }) });
+    cleanups.push(() => server.close());
+    const audit = await tempAudit();
+    cleanups.push(() => audit.cleanup());
+    const providers = await resolveProviders({ config: {}, configDir: topo.dir, env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url }, probeOllama: false });
+    const started = performance.now();
+    const { value: result, growthMb } = await peakRssDuring(() => runPipeline({
+      topology: loadTopology(topo.file),
+      change,
+      audit: audit.audit,
+      runId: 'run-flood',
+      providers,
+      providerConfig: { max_retries: 0, timeout_seconds: 30 },
+      workerScript: HOSTILE_WORKER,
+    }));
+    const tookMs = performance.now() - started;
+    assert.equal(result.status, 'failed');
+    assert.equal(result.stages[0]!.status, 'failed');
+    const entries = await audit.entries();
+    const denials = entries.filter((e) => e.kind === 'sandbox_denial');
+    assert.equal(denials.length, 1, JSON.stringify(denials));
+    const d = denials[0]!;
+    assert.ok(d.kind === 'sandbox_denial');
+    assert.equal(d.operation, 'protocol_violation');
+    assert.equal(d.stage, 'static-analysis');
+    assert.match(d.detail ?? '', /32 rejected requests.*secrets\.read/);
+    assert.equal(server.requests.length, 0);
+    assert.ok(entries.length < 10, `${entries.length} entries: ${JSON.stringify(entries.map((e) => e.kind))}`);
+    console.log(`flood of 20,000 invalid requests: ${entries.length} audit entries, ${Math.round(tookMs)} ms, parent peak RSS growth ${growthMb.toFixed(1)} MB`);
+  });
+});
