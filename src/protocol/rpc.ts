@@ -331,7 +331,7 @@ export class RpcPeer {
       return;
     }
     if (this.inbound >= this.maxPendingInbound) {
-      this.reply({ id: req.id, error: { code: RpcErrorCode.Overloaded, message: 'too many concurrent requests' } });
+      this.reply({ id: req.id, error: { code: RpcErrorCode.Overloaded, message: `too many concurrent requests (at most ${this.maxPendingInbound} at once)` } });
       return;
     }
     this.inbound++;

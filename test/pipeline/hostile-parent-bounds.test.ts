@@ -159,3 +159,54 @@ describe('a hostile worker cannot flood the parent or its audit log', { timeout:
     console.log(`flood of 20,000 invalid requests: ${entries.length} audit entries, ${Math.round(tookMs)} ms, parent peak RSS growth ${growthMb.toFixed(1)} MB`);
   });
 });
+
+describe('budgets are enforced in the parent, not trusted to the worker', { timeout: 180_000 }, () => {
+  /** The largest number of requests the fake server was answering at the same time. */
+  function maxOverlap(server: FakeServer): number {
+    const edges = server.requests.flatMap((r) => [
+      { t: r.receivedAt, d: 1 },
+      { t: r.answeredAt ?? Infinity, d: -1 },
+    ]);
+    edges.sort((a, b) => a.t - b.t || a.d - b.d);
+    let cur = 0;
+    let max = 0;
+    for (const e of edges) max = Math.max(max, (cur += e.d));
+    return max;
+  }
+
+  it('64 concurrent llm.complete from one worker: one model call at a time reaches the provider, the budget holds', async () => {
+    const server = await startFakeOpenAi({ respond: () => ({ type: 'reply', text: 'ok', usage: { input: 1000, output: 500 } }), latencyMs: 50 });
+    cleanups.push(() => server.close());
+    const audit = memoryAudit();
+    const budget = 20_000;
+    const gateway = await openAiGateway(server, audit, budget);
+    const r = await runHostile('llm-burst 64', deps({ gateway, audit }), 100);
+    assert.equal(r.error, undefined, r.error?.message);
+    const outcomes = JSON.parse(r.output!) as string[];
+    assert.equal(outcomes.length, 64);
+    const ok = outcomes.filter((o) => o === 'ok').length;
+    assert.equal(ok, server.requests.length, 'every call that reached the provider was answered');
+    assert.ok(ok >= 1 && ok <= 2, `${ok} calls ran`);
+    // refused by the one-call rule, or earlier by the channel's in-flight cap
+    const refused = outcomes.filter((o) => o !== 'ok');
+    assert.ok(refused.every((o) => /one model call at a time|too many concurrent requests/.test(o)), refused.join('\n'));
+    assert.ok(refused.some((o) => /one model call at a time/.test(o)));
+    assert.equal(maxOverlap(server), 1);
+    assert.ok(gateway.tokensUsed <= budget, `${gateway.tokensUsed} tokens used of ${budget}`);
+  });
+
+  it('a worker making more model calls than max_turns is stopped by the parent', async () => {
+    const server = await startFakeOpenAi({ respond: () => ({ type: 'reply', text: 'ok' }) });
+    cleanups.push(() => server.close());
+    const audit = memoryAudit();
+    const gateway = await openAiGateway(server, audit);
+    const r = await runHostile('llm-loop 10', deps({ gateway, audit }), 3);
+    assert.ok(r.error, 'the stage fails');
+    assert.match(r.error.message, /more model calls than max_turns=3; stopped by the parent/);
+    assert.equal(server.requests.length, 3);
+    assert.ok(
+      audit.entries.some((e) => e.kind === 'sandbox_denial' && e.operation === 'turn_limit' && e.stage === 'attack'),
+      JSON.stringify(audit.entries.map((e) => e.kind)),
+    );
+  });
+});
