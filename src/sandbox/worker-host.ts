@@ -14,6 +14,7 @@ import { spawnSandboxed } from './launcher.js';
 import type { SandboxPolicy } from './policy.js';
 import type { EntryInput } from '../domain/audit-entries.js';
 import { UsageError } from '../domain/errors.js';
+import { stripTerminalControls } from '../domain/untrusted.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, RpcPeer, RpcProtocolError, RpcRejectedLimitError, type MethodHandler } from '../protocol/rpc.js';
 
 export interface SpawnResult {
@@ -77,7 +78,7 @@ export interface WorkerHandle {
   reportRejections(): void;
   readonly degraded: string[];
   readonly pid: number | undefined;
-  /** The last bytes the worker wrote to stdout / stderr (untrusted text; capped). */
+  /** The last bytes the worker wrote to stdout / stderr (untrusted text; capped; terminal escapes and control characters other than \n and \t removed). */
   stdout(): string;
   stderr(): string;
 }
@@ -121,7 +122,8 @@ function tailCollector(stream: NodeJS.ReadableStream | null | undefined): () => 
   return () => {
     const all = Buffer.concat(chunks);
     chunks = [all];
-    return all.subarray(Math.max(0, all.length - OUTPUT_TAIL_BYTES)).toString('utf8');
+    // the worker wrote it: whoever prints or records it gets no escape sequences
+    return stripTerminalControls(all.subarray(Math.max(0, all.length - OUTPUT_TAIL_BYTES)).toString('utf8'));
   };
 }
 

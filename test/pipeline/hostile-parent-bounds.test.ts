@@ -210,3 +210,19 @@ describe('budgets are enforced in the parent, not trusted to the worker', { time
     );
   });
 });
+
+describe('worker stderr reaches the operator without terminal escapes', { timeout: 60_000 }, () => {
+  it('a worker writing OSC/CSI sequences and control characters to stderr: the stage error keeps the words, drops the escapes', async () => {
+    const audit = memoryAudit();
+    const gateway = new LlmGateway({ providers: new Map(), audit, runId: 'run-attack' });
+    const r = await runHostile('stderr', deps({ gateway, audit }));
+    assert.ok(r.error, 'the stage fails');
+    const msg = r.error.message;
+    assert.match(msg, /about to fail/);
+    assert.match(msg, /red/);
+    assert.match(msg, /done/);
+    // eslint-disable-next-line no-control-regex -- looking for control characters
+    assert.ok(!/[\x00-\x08\x0b-\x1f\x7f-\x9f]/.test(msg), `control characters in ${JSON.stringify(msg)}`);
+    assert.ok(!msg.includes('pwned'), 'the OSC payload (window title) is dropped with its sequence');
+  });
+});
