@@ -218,3 +218,21 @@ export function* untrustedTextsOf(change: Change): Generator<UntrustedText> {
     }
   }
 }
+
+// ESC-introduced sequences (7-bit) and their C1 single-byte forms: OSC/DCS/PM/APC/SOS strings up
+// to their terminator (or the end of the text when unterminated), CSI sequences, then any other
+// two-character escape.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const TERMINAL_SEQUENCE_RE = /\x1b[\]P^_X][\s\S]*?(?:\x07|\x1b\\|\x9c|$)|[\x9d\x90\x9e\x9f\x98][\s\S]*?(?:\x07|\x1b\\|\x9c|$)|\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b[ -/]*[0-~]/g;
+// what is left of C0 (except \t and \n), DEL and C1
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_RE = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+
+/**
+ * Text from an untrusted process (a sandboxed worker's stderr) made safe to print on a terminal
+ * or to record: ANSI/OSC escape sequences and C0/C1 control characters other than \n and \t are
+ * removed, so the text cannot retitle the window, clear the screen, move the cursor or hide lines.
+ */
+export function stripTerminalControls(text: string): string {
+  return text.replace(TERMINAL_SEQUENCE_RE, '').replace(CONTROL_RE, '');
+}

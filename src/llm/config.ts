@@ -23,7 +23,7 @@ export const providerConfigSchema = z
     max_retries: z.number().int().min(0).max(10).optional(),
     /** Cap of one backoff wait, Retry-After included. */
     max_retry_delay_seconds: z.number().min(0).max(600).optional(),
-    /** Token budget (input + output) of one whole run; a call that would exceed it fails. */
+    /** Token budget (input + output) of one whole run; a call that would exceed it fails. Unset = DEFAULT_TOKEN_BUDGET (gateway.ts). */
     token_budget: z.number().int().positive().optional(),
     anthropic: z.object({ ...keySource, base_url: httpUrl.optional(), model: z.string().min(1).optional() }).strict().optional(),
     openai: z

@@ -22,7 +22,7 @@ export interface GatewayOptions {
   /** Cap of one backoff wait; a Retry-After longer than this ends the retries (fail closed). */
   maxRetryDelayMs?: number;
   baseRetryDelayMs?: number;
-  /** Input + output tokens allowed for the whole run. */
+  /** Input + output tokens allowed for the whole run; unset = DEFAULT_TOKEN_BUDGET. */
   tokenBudget?: number;
   /** Injectable for tests. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -40,6 +40,20 @@ export interface CallContext {
 export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
 export const DEFAULT_MAX_RETRIES = 3;
 export const DEFAULT_MAX_RETRY_DELAY_MS = 20_000;
+/**
+ * The run's token budget when `provider.token_budget` is not set: every run has one, so a worker
+ * that keeps calling cannot spend without bound. Generous for a review (a stage call is typically
+ * a few thousand to a few tens of thousands of tokens).
+ */
+export const DEFAULT_TOKEN_BUDGET = 2_000_000;
+
+/**
+ * Tokens held for a call before it is sent: its output cap plus an estimate of its input (about
+ * four characters per token of the request as sent). Settled to the provider's count afterwards.
+ */
+export function reservationFor(request: CompletionRequest, params: CompletionParams): number {
+  return params.maxTokens + Math.ceil(JSON.stringify(request).length / 4);
+}
 
 export function sha256Ref(data: string | Uint8Array): string {
   return 'sha256:' + createHash('sha256').update(data).digest('hex');
@@ -103,6 +117,8 @@ export async function redactRequest(req: CompletionRequest): Promise<{ request: 
  */
 export class LlmGateway {
   private used = 0;
+  /** Tokens held by calls in flight (their reservations), so concurrent calls cannot overrun the budget together. */
+  private reserved = 0;
   private calls = 0;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
 
@@ -169,10 +185,20 @@ export class LlmGateway {
   private async attempt(provider: Provider, ctx: CallContext, request: CompletionRequest, outer: AbortSignal, record: (w: () => Promise<unknown>) => Promise<void>): Promise<CompletionResult> {
     // a stage that is over (deadline) gets no new calls, and nothing unsent is recorded as a call
     if (outer.aborted) throw new LlmError('aborted', 'call aborted (stage or run deadline)');
-    const budget = this.opts.tokenBudget;
-    if (budget !== undefined && this.used >= budget) {
+    // Reserved before the call and settled after it: checking only what earlier calls used would
+    // let any number of concurrent calls pass the same check.
+    const budget = this.opts.tokenBudget ?? DEFAULT_TOKEN_BUDGET;
+    const reservation = reservationFor(request, ctx.params);
+    if (this.used >= budget) {
       throw new LlmError('budget_exceeded', `run token budget of ${budget} tokens is used up (${this.used} used)`);
     }
+    if (this.used + this.reserved + reservation > budget) {
+      throw new LlmError(
+        'budget_exceeded',
+        `run token budget of ${budget} tokens cannot cover this call: ${this.used} used, ${this.reserved} held by calls in flight, ${reservation} needed (max_tokens + input estimate)`,
+      );
+    }
+    this.reserved += reservation;
     const timeoutMs = this.opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     const timer = new AbortController();
     const t = setTimeout(() => timer.abort(), timeoutMs);
@@ -187,6 +213,7 @@ export class LlmGateway {
       failure = classifyFailure(err, exchange, outer, timer.signal.aborted);
     } finally {
       clearTimeout(t);
+      this.reserved -= reservation;
     }
     const latency = Math.max(0, Math.round(performance.now() - started));
     this.calls++;
@@ -222,7 +249,7 @@ export class LlmGateway {
       await this.opts.audit.append({ ...entryBase, blob });
     });
     if (failure) throw failure;
-    if (budget !== undefined && this.used > budget) {
+    if (this.used > budget) {
       throw new LlmError('budget_exceeded', `run token budget of ${budget} tokens exceeded (${this.used} used)`);
     }
     return result!;

@@ -8,11 +8,12 @@ import { SandboxError } from '../domain/errors.js';
 import type { LlmGateway } from '../llm/gateway.js';
 import { completionRequestSchema, LlmError } from '../llm/types.js';
 import { distSrc } from '../sandbox/package-paths.js';
-import { showFile } from '../review/git.js';
+import { showFileCapped } from '../review/git.js';
 import { applySandboxConfig, type SandboxConfig } from '../sandbox/config.js';
 import { runtimePolicy, type SandboxPolicy } from '../sandbox/policy.js';
 import { startSandboxedWorker, workerEventToAuditEntry, type SandboxSpawner, type WorkerEvent, type WorkerHandle } from '../sandbox/worker-host.js';
 import { normalizeRepoPath, RepoPathError } from '../protocol/repo-path.js';
+import { RpcError, RpcErrorCode } from '../protocol/rpc.js';
 import { GIT_SHOW, gitShowParamsSchema, LLM_COMPLETE, STAGE_RUN, stageOutputSchema, type GitShowResult, type StageInput, type StageOutput } from '../protocol/stage.js';
 
 export const STAGE_WORKER_SCRIPT = path.join(distSrc, 'worker', 'stage-main.js');
@@ -100,12 +101,11 @@ async function serveGitShow(repo: NonNullable<StageRunDeps['repo']>, params: z.i
     if (err instanceof RepoPathError) throw new Error(err.message);
     throw err;
   }
-  const buf = await showFile(repo.root, sha, rel);
-  if (!buf) return { found: false, content: '', truncated: false };
-  const truncated = buf.length > MAX_GIT_SHOW_BYTES;
-  const part = truncated ? buf.subarray(0, MAX_GIT_SHOW_BYTES) : buf;
-  if (part.includes(0)) return { found: true, content: `(binary file, ${buf.length} bytes)`, truncated: false };
-  return { found: true, content: part.toString('utf8'), truncated };
+  // capped while reading: the worker names the blob, so its size must not set the parent's memory
+  const blob = await showFileCapped(repo.root, sha, rel, MAX_GIT_SHOW_BYTES);
+  if (!blob) return { found: false, content: '', truncated: false };
+  if (blob.bytes.includes(0)) return { found: true, content: `(binary file, ${blob.size} bytes)`, truncated: false };
+  return { found: true, content: blob.bytes.toString('utf8'), truncated: blob.truncated };
 }
 
 /**
@@ -153,6 +153,13 @@ export class StageWorker {
   private readonly auditWrites: Promise<unknown>[] = [];
   private signal: AbortSignal = new AbortController().signal;
   private providerFailure: LlmError | undefined;
+  /** The stage's max_turns, known once run() is called; no model call is served before. */
+  private maxTurns: number | undefined;
+  /** Model calls served to this worker: the parent's count, not the worker's. */
+  private turns = 0;
+  private llmInFlight = false;
+  /** Why the parent stopped the worker, when it did. */
+  private stopped: Error | undefined;
   private disposed: Promise<void> | undefined;
 
   private constructor(
@@ -201,6 +208,18 @@ export class StageWorker {
         [LLM_COMPLETE]: {
           params: completionRequestSchema,
           handle: async (req: z.infer<typeof completionRequestSchema>) => {
+            // The worker's own turn count and pacing are not trusted: the parent serves one call
+            // at a time (so concurrent calls cannot race past the budget) and counts the turns.
+            if (this.maxTurns === undefined) throw new RpcError(RpcErrorCode.HandlerFailed, 'llm.complete before stage.run is refused');
+            if (this.llmInFlight) {
+              throw new RpcError(RpcErrorCode.Overloaded, 'llm.complete: one model call at a time per worker; a concurrent call is refused (wait for the previous answer)');
+            }
+            if (this.turns >= this.maxTurns) {
+              this.stop(`stage worker asked for more model calls than max_turns=${this.maxTurns}; stopped by the parent`);
+              throw new RpcError(RpcErrorCode.HandlerFailed, `max_turns=${this.maxTurns} model calls used`);
+            }
+            this.turns++;
+            this.llmInFlight = true;
             try {
               return await deps.gateway.complete({ stage: this.stage, agentId: this.agentId, provider: deps.provider, params: deps.params }, req, this.signal, {
                 deferAudit: (w) => this.auditWrites.push(w),
@@ -209,6 +228,8 @@ export class StageWorker {
               // the worker only sees a message; keep the classified error for the stage result
               if (err instanceof LlmError) this.providerFailure = err;
               throw err;
+            } finally {
+              this.llmInFlight = false;
             }
           },
         },
@@ -230,9 +251,20 @@ export class StageWorker {
     });
   }
 
+  /** The parent ends the stage: recorded, the worker killed, run() fails with `reason`. */
+  private stop(reason: string): void {
+    if (this.stopped) return;
+    this.stopped = new Error(reason);
+    const w = this.deps.audit.append({ kind: 'sandbox_denial', run_id: this.deps.runId, stage: this.stage, layer: 'channel', operation: 'turn_limit', detail: reason.slice(0, 4096) });
+    w.catch(() => undefined);
+    this.auditWrites.push(w);
+    void this.ready.then((h) => h.kill(), () => undefined);
+  }
+
   /** Runs the stage; rejects on any failure (worker crash, invalid output, provider failure, abort). */
   async run(input: StageInput, signal: AbortSignal): Promise<StageOutput> {
     this.signal = signal;
+    this.maxTurns = input.maxTurns;
     const h = await this.ready;
     const aborted = new Promise<never>((_, reject) => {
       const onAbort = (): void => reject(new Error('stage aborted (deadline)'));
@@ -251,10 +283,12 @@ export class StageWorker {
       this.deps.onStarted?.({ agentId: this.agentId, degraded: h.degraded });
       raw = await Promise.race([answer, aborted, died]);
     } catch (err) {
+      h.reportRejections();
       // A model call or sandbox event of this stage that did not reach the log is reported first:
       // the stage fails either way, but an unrecorded call must not pass unnoticed behind it.
       const unrecorded = (await Promise.allSettled(this.auditWrites)).find((r) => r.status === 'rejected');
       if (unrecorded) throw unrecorded.reason;
+      if (this.stopped) throw this.stopped;
       if (this.providerFailure) throw this.providerFailure;
       // a broken channel usually means the worker died: say why, from its last stderr lines
       const exited = await within(h.exited, 1000);
@@ -269,9 +303,12 @@ export class StageWorker {
       throw new Error(`stage worker returned invalid output: ${i?.path.join('.') || '(output)'}: ${i?.message}`);
     }
     if (parsed.data.findings.some((f) => f.stage !== input.stage)) throw new Error('stage worker returned findings labelled with another stage');
-    // not a result until it is on record
+    if (this.stopped) throw this.stopped;
+    // not a result until it is on record, refused requests included
+    h.reportRejections();
     await Promise.all(this.auditWrites);
-    return parsed.data;
+    // the turns the parent served, whatever the worker claims
+    return { ...parsed.data, turns: this.turns };
   }
 
   /** Closes the channel, waits briefly for the exit, kills what is left, removes the scratch dir. Idempotent. */

@@ -50,6 +50,14 @@ export class RpcProtocolError extends Error {
   }
 }
 
+/** The peer sent more rejected requests (unknown method, invalid params) than it is allowed. */
+export class RpcRejectedLimitError extends RpcProtocolError {
+  constructor(readonly count: number) {
+    super(`${count} rejected requests (unknown method or invalid params): the peer is not speaking the protocol`);
+    this.name = 'RpcRejectedLimitError';
+  }
+}
+
 const idSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const methodSchema = z
   .string()
@@ -178,7 +186,13 @@ export interface RpcPeerOptions {
   /** Tear the transport down; called once, on the first protocol failure or local close. */
   close(reason: Error): void;
   maxMessageBytes?: number;
+  /** Requests from the peer being handled at once; one more is answered Overloaded (not run). */
   maxPendingInbound?: number;
+  /**
+   * Rejected requests (unknown method, invalid params) tolerated from the peer; the one that
+   * reaches this number closes the channel with RpcRejectedLimitError. Unset = no limit.
+   */
+  maxRejected?: number;
   /** Called when a request arrives for a method nobody serves, or with invalid params (for audit). */
   onRejected?(info: { method: string; reason: string }): void;
 }
@@ -195,6 +209,7 @@ export class RpcPeer {
   private readonly maxPendingInbound: number;
   private nextId = 1;
   private inbound = 0;
+  private rejected = 0;
   private closedWith: Error | undefined;
 
   constructor(private readonly opts: RpcPeerOptions) {
@@ -291,22 +306,32 @@ export class RpcPeer {
     else waiter.reject(new RpcError(message.msg.error.code, message.msg.error.message));
   }
 
+  /** Counts a rejected request; true when it was one too many and the channel is now closed. */
+  private overRejectLimit(method: string, reason: string): boolean {
+    this.opts.onRejected?.({ method, reason });
+    this.rejected++;
+    const limit = this.opts.maxRejected;
+    if (limit === undefined || this.rejected < limit) return false;
+    this.fail(new RpcRejectedLimitError(this.rejected));
+    return true;
+  }
+
   private dispatch(req: RpcRequest): void {
     const handler = this.handlers.get(req.method);
     if (!handler) {
-      this.opts.onRejected?.({ method: req.method, reason: 'unknown method' });
+      if (this.overRejectLimit(req.method, 'unknown method')) return;
       this.reply({ id: req.id, error: { code: RpcErrorCode.MethodNotFound, message: `unknown method: ${req.method}` } });
       return;
     }
     const parsed = handler.params.safeParse(req.params);
     if (!parsed.success) {
       const reason = `invalid params: ${firstIssue(parsed.error)}`;
-      this.opts.onRejected?.({ method: req.method, reason });
+      if (this.overRejectLimit(req.method, reason)) return;
       this.reply({ id: req.id, error: { code: RpcErrorCode.InvalidParams, message: `${req.method}: ${reason}` } });
       return;
     }
     if (this.inbound >= this.maxPendingInbound) {
-      this.reply({ id: req.id, error: { code: RpcErrorCode.Overloaded, message: 'too many concurrent requests' } });
+      this.reply({ id: req.id, error: { code: RpcErrorCode.Overloaded, message: `too many concurrent requests (at most ${this.maxPendingInbound} at once)` } });
       return;
     }
     this.inbound++;

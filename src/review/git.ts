@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -14,6 +14,9 @@ export class GitError extends Error {
   }
 }
 
+const GIT_CONFIG = ['-c', 'core.quotePath=false', '-c', 'diff.noprefix=false', '-c', 'color.ui=false', '-c', 'core.fsmonitor=false'];
+const gitEnv = (): NodeJS.ProcessEnv => ({ ...process.env, GIT_PAGER: 'cat', GIT_EXTERNAL_DIFF: '', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' });
+
 /**
  * Runs git with settings that make its output machine-readable regardless of the user's config
  * (no pager, no colour, no external diff/textconv drivers: a repository's .gitattributes must not
@@ -23,12 +26,12 @@ export async function git(repoDir: string, args: string[]): Promise<Buffer> {
   try {
     const { stdout } = await execFileP(
       'git',
-      ['-c', 'core.quotePath=false', '-c', 'diff.noprefix=false', '-c', 'color.ui=false', '-c', 'core.fsmonitor=false', ...args],
+      [...GIT_CONFIG, ...args],
       {
         cwd: repoDir,
         encoding: 'buffer',
         maxBuffer: 2 * 1024 * 1024 * 1024,
-        env: { ...process.env, GIT_PAGER: 'cat', GIT_EXTERNAL_DIFF: '', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
+        env: gitEnv(),
       },
     );
     return stdout;
@@ -60,6 +63,66 @@ export async function showFile(repoDir: string, rev: string, path: string): Prom
   } catch {
     return null;
   }
+}
+
+/** What `showFileCapped` read: at most `cap` bytes of the blob, and the blob's full size. */
+export interface CappedBlob {
+  bytes: Buffer;
+  size: number;
+  truncated: boolean;
+}
+
+/**
+ * Contents of the blob `path` at `rev`, never holding more than `cap` + 1 bytes of it in memory:
+ * the size is asked first (`git cat-file --batch-check`), then the blob is streamed and git is
+ * killed once the cap is passed. Null when `rev:path` is not a blob (missing, or a tree). Used
+ * where the path comes from a sandboxed worker: a multi-gigabyte blob must not become a
+ * multi-gigabyte buffer in the trusted process.
+ */
+export async function showFileCapped(repoDir: string, rev: string, path: string, cap: number): Promise<CappedBlob | null> {
+  const spec = `${rev}:${path}`;
+  // batch-check reads the object name from stdin: no option parsing, no newline in names here
+  if (spec.includes('\n')) return null;
+  const check = await runCapped(repoDir, ['cat-file', '--batch-check=%(objecttype) %(objectsize)'], 4096, spec + '\n');
+  const m = /^blob (\d+)\n?$/.exec(check.bytes.toString('utf8'));
+  if (!m) return null;
+  const size = Number(m[1]);
+  const blob = await runCapped(repoDir, ['cat-file', 'blob', spec], cap + 1);
+  if (!blob.ok && !blob.capped) return null;
+  const truncated = blob.bytes.length > cap || size > cap;
+  return { bytes: truncated ? blob.bytes.subarray(0, cap) : blob.bytes, size, truncated };
+}
+
+/** Runs git keeping at most `limit` bytes of its stdout; kills it once more would arrive. */
+function runCapped(repoDir: string, args: string[], limit: number, input?: string): Promise<{ bytes: Buffer; ok: boolean; capped: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn('git', [...GIT_CONFIG, ...args], { cwd: repoDir, env: gitEnv(), stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'ignore'] });
+    const stdout = child.stdout!;
+    const chunks: Buffer[] = [];
+    let held = 0;
+    let capped = false;
+    stdout.on('data', (c: Buffer) => {
+      if (capped) return;
+      const room = limit - held;
+      if (c.length >= room) {
+        chunks.push(Buffer.from(c.subarray(0, room)));
+        held += room;
+        capped = true;
+        stdout.destroy();
+        child.kill('SIGKILL');
+        return;
+      }
+      chunks.push(c);
+      held += c.length;
+    });
+    child.on('error', () => resolve({ bytes: Buffer.alloc(0), ok: false, capped: false }));
+    child.on('close', (code) => resolve({ bytes: Buffer.concat(chunks), ok: code === 0, capped }));
+    if (input !== undefined) {
+      // git may exit before reading its input: a broken pipe is its answer, not ours to throw
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(input);
+    }
+  });
 }
 
 /**

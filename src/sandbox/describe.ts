@@ -70,7 +70,7 @@ export function describePolicy(policy: SandboxPolicy, f: KernelFacts): PolicyDes
     ...policy.writePaths.map((p) => ({ path: p, access: WRITE })),
     ...policy.execPaths.map((p) => ({ path: p, access: EXEC })),
   ];
-  const endpoints = policy.endpoints.map((e) => `${e.host}:${e.port}`);
+  const endpoints = policy.endpoints.map((e) => `${e.scheme ? `${e.scheme}://` : ''}${e.host}:${e.port}`);
   return {
     policy,
     platform: f.platform,

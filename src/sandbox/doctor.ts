@@ -2,6 +2,7 @@
  * `bulwark sandbox doctor`: what this machine can enforce, established by running the real launcher
  * on a probe (a Node script that tries what each layer must stop) rather than by reading versions.
  */
+import { stripTerminalControls } from '../domain/untrusted.js';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -121,7 +122,7 @@ async function probe(): Promise<Record<string, unknown>> {
     sp.child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
     sp.child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
     const code = await new Promise<number | null>((resolve) => sp.child.once('close', resolve));
-    if (code !== 0) throw new Error(`probe exited with ${code}: ${err.trim().split('\n')[0] ?? ''}`);
+    if (code !== 0) throw new Error(`probe exited with ${code}: ${stripTerminalControls(err).trim().split('\n')[0] ?? ''}`);
     return { ...(JSON.parse(out) as Record<string, unknown>), degraded: sp.degraded };
   } finally {
     rmSync(dir, { recursive: true, force: true });

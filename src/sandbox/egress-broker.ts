@@ -8,8 +8,11 @@
  *   look-alike never matches by normalisation. IP literals are denied unless listed verbatim.
  * - The broker resolves DNS itself and refuses loopback, link-local (incl. cloud metadata),
  *   private, CGNAT, unspecified, multicast, reserved and documentation addresses, v4 and v6,
- *   including v4 embedded in v6 (mapped, NAT64, 6to4), unless the endpoint explicitly allows them
- *   (an IP-literal endpoint, or `allowPrivateAddresses`).
+ *   including v4 embedded in v6 (mapped, translated, NAT64 64:ff9b::/96, 6to4: judged by the v4
+ *   address) and the local-use NAT64 prefix 64:ff9b:1::/48 (always refused: where the v4 address
+ *   sits depends on the operator's prefix length), unless the endpoint explicitly allows them (an
+ *   IP-literal endpoint, or `allowPrivateAddresses`).
+ * - An endpoint that names a scheme is reached only with that scheme (https stays https).
  * - It connects to the exact address it checked (custom `lookup`), so DNS cannot change between
  *   check and connect; redirects are not followed (the worker must ask again, and is checked again).
  * - Response size and time caps; every allowed or denied request is reported through `onEvent`.
@@ -26,6 +29,8 @@ import { RpcError, RpcErrorCode, type MethodHandler } from '../protocol/rpc.js';
 export interface EgressEndpoint {
   host: string;
   port: number;
+  /** The scheme the endpoint must be reached with; a URL with the other one is refused. Unset = http or https. */
+  scheme?: 'http' | 'https';
   /** Let this named endpoint resolve to private/loopback addresses (an internal service). */
   allowPrivateAddresses?: boolean;
 }
@@ -129,6 +134,8 @@ const v6Ranges: [string, number, string][] = [
   ['100::', 64, 'discard-only'],
   ['2001:db8::', 32, 'documentation'],
   ['2001::', 32, 'Teredo'],
+  // RFC 8215: the operator picks the prefix length, so the embedded v4 address cannot be located
+  ['64:ff9b:1::', 48, 'local-use NAT64 (RFC 8215)'],
   ['fc00::', 7, 'unique-local/private (incl. fd00:ec2::254 metadata)'],
   ['fe80::', 10, 'link-local'],
   ['fec0::', 10, 'site-local'],
@@ -169,13 +176,14 @@ function v6Groups(address: string): number[] | undefined {
   return groups;
 }
 
-/** The IPv4 address a v6 address carries (v4-mapped, v4-compatible, NAT64, 6to4), if any. */
+/** The IPv4 address a v6 address carries (v4-mapped, v4-translated, v4-compatible, NAT64 well-known prefix, 6to4), if any. */
 export function embeddedIPv4(address: string): string | undefined {
   const g = v6Groups(address);
   if (!g) return undefined;
   const quad = (hi: number, lo: number) => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
   const zero = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
   if (zero(0, 5) && g[5] === 0xffff) return quad(g[6]!, g[7]!); // ::ffff:a.b.c.d
+  if (zero(0, 4) && g[4] === 0xffff && g[5] === 0) return quad(g[6]!, g[7]!); // ::ffff:0:a.b.c.d (SIIT, RFC 2765)
   if (zero(0, 6) && (g[6] !== 0 || g[7]! > 1)) return quad(g[6]!, g[7]!); // ::a.b.c.d (deprecated)
   if (g[0] === 0x64 && g[1] === 0xff9b && zero(2, 6)) return quad(g[6]!, g[7]!); // NAT64 64:ff9b::/96
   if (g[0] === 0x2002) return quad(g[1]!, g[2]!); // 6to4 2002:AABB:CCDD::/48
@@ -264,6 +272,10 @@ export class EgressBroker {
     }
     const endpoint = this.endpoints.find((e) => e.host === host && e.port === port);
     if (!endpoint) return deny(`${host}:${port} is not an allowed endpoint`, host, port, target);
+    const scheme = url.protocol.slice(0, -1);
+    if (endpoint.scheme !== undefined && endpoint.scheme !== scheme) {
+      return deny(`${host}:${port} is allowed over ${endpoint.scheme} only, not ${scheme}`, host, port, target);
+    }
 
     if (net.isIP(host) !== 0) {
       // An IP literal reaches here only when the policy lists that exact literal.

@@ -26,6 +26,8 @@ export interface SandboxLimits {
 export interface SandboxEndpoint {
   host: string;
   port: number;
+  /** When set, the egress broker refuses the other scheme for this endpoint. */
+  scheme?: 'http' | 'https';
 }
 
 export interface SandboxPolicy {
@@ -88,7 +90,7 @@ export const sandboxPolicySchema = z
       })
       .strict(),
     timeoutSeconds: z.number().positive().optional(),
-    endpoints: z.array(z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }).strict()),
+    endpoints: z.array(z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535), scheme: z.enum(['http', 'https']).optional() }).strict()),
     uid: z.number().int().min(1).max(0xfffffffe),
     gid: z.number().int().min(1).max(0xfffffffe),
     allowDegraded: z.boolean(),

@@ -14,7 +14,8 @@ import { spawnSandboxed } from './launcher.js';
 import type { SandboxPolicy } from './policy.js';
 import type { EntryInput } from '../domain/audit-entries.js';
 import { UsageError } from '../domain/errors.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, RpcPeer, RpcProtocolError, type MethodHandler } from '../protocol/rpc.js';
+import { stripTerminalControls } from '../domain/untrusted.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, RpcPeer, RpcProtocolError, RpcRejectedLimitError, type MethodHandler } from '../protocol/rpc.js';
 
 export interface SpawnResult {
   child: ChildProcess;
@@ -35,7 +36,11 @@ export type SandboxSpawner = (
 export type WorkerEvent =
   | EgressEvent
   | { type: 'sandbox_degraded'; layers: string[] }
-  | { type: 'rejected_request'; method: string; reason: string }
+  /**
+   * Requests the parent refused (unknown method, invalid params), reported once as a tally: when
+   * the stage's output is accepted or the channel closes. `method`/`reason` are the first one's.
+   */
+  | { type: 'rejected_request'; method: string; reason: string; count?: number; methods?: string[] }
   | { type: 'protocol_violation'; reason: string }
   /** The kernel or the launcher stopped the worker (seccomp kill, rlimit, timeout). */
   | { type: 'sandbox_denial'; layer: 'seccomp' | 'rlimit' | 'launcher'; operation: string; detail: string }
@@ -69,14 +74,29 @@ export interface WorkerHandle {
   kill(): void;
   /** Close the channel; a well-behaved worker exits when it sees EOF. */
   close(): void;
+  /** Emit the tally of rejected requests not reported yet (one `rejected_request` event, if any). */
+  reportRejections(): void;
   readonly degraded: string[];
   readonly pid: number | undefined;
-  /** The last bytes the worker wrote to stdout / stderr (untrusted text; capped). */
+  /** The last bytes the worker wrote to stdout / stderr (untrusted text; capped; terminal escapes and control characters other than \n and \t removed). */
   stdout(): string;
   stderr(): string;
 }
 
 const OUTPUT_TAIL_BYTES = 64 * 1024;
+/**
+ * Requests from one worker the parent handles at once; the next is answered Overloaded without
+ * running. Each one may hold a git process or a model call in the parent.
+ */
+export const WORKER_MAX_IN_FLIGHT = 8;
+/**
+ * Rejected requests (unknown method, invalid params) after which the worker is killed as a
+ * protocol violation. A correct worker sends none; the limit keeps a flood from costing the
+ * parent more than this many replies, and the log more than one entry.
+ */
+export const WORKER_MAX_REJECTED = 32;
+/** Distinct method names kept for the rejected-requests entry. */
+const REJECTED_METHODS_KEPT = 8;
 
 /** What an exit signal says about the sandbox having stopped the worker. */
 function exitDenial(
@@ -102,7 +122,8 @@ function tailCollector(stream: NodeJS.ReadableStream | null | undefined): () => 
   return () => {
     const all = Buffer.concat(chunks);
     chunks = [all];
-    return all.subarray(Math.max(0, all.length - OUTPUT_TAIL_BYTES)).toString('utf8');
+    // the worker wrote it: whoever prints or records it gets no escape sequences
+    return stripTerminalControls(all.subarray(Math.max(0, all.length - OUTPUT_TAIL_BYTES)).toString('utf8'));
   };
 }
 
@@ -163,9 +184,26 @@ export async function startSandboxedWorker(opts: StartWorkerOptions): Promise<Wo
     }
   };
 
+  // Rejections are tallied and recorded as one entry, never one entry per request: the worker
+  // decides how many it sends, and each entry is a signed write in the audit log.
+  let tally: { count: number; method: string; reason: string; methods: string[] } | undefined;
+  const reportRejections = (): void => {
+    if (!tally) return;
+    const t = tally;
+    tally = undefined;
+    emit({ type: 'rejected_request', method: t.method, reason: t.reason, count: t.count, methods: t.methods });
+  };
+  const onRejected = (info: { method: string; reason: string }): void => {
+    tally ??= { count: 0, method: info.method, reason: info.reason, methods: [] };
+    tally.count++;
+    if (tally.methods.length < REJECTED_METHODS_KEPT && !tally.methods.includes(info.method)) tally.methods.push(info.method);
+  };
+
   let closingLocally = false;
   const peer = new RpcPeer({
     maxMessageBytes,
+    maxPendingInbound: WORKER_MAX_IN_FLIGHT,
+    maxRejected: WORKER_MAX_REJECTED,
     send: (line) => {
       if (socket.destroyed) return;
       // A worker that floods requests but never reads the replies would make us buffer without
@@ -177,13 +215,23 @@ export async function startSandboxedWorker(opts: StartWorkerOptions): Promise<Wo
       socket.write(line);
     },
     close: (reason) => {
+      if (reason instanceof RpcRejectedLimitError && tally) {
+        // one entry: the violation carries the tally
+        const t = tally;
+        tally = undefined;
+        emit({ type: 'protocol_violation', reason: `${reason.message}; methods: ${t.methods.join(', ')}; first: ${t.method}: ${t.reason}` });
+        killTree();
+        socket.destroy();
+        return;
+      }
+      reportRejections();
       if (reason instanceof RpcProtocolError && !closingLocally) {
         emit({ type: 'protocol_violation', reason: reason.message });
         killTree();
         socket.destroy();
       } else socket.end();
     },
-    onRejected: (info) => emit({ type: 'rejected_request', ...info }),
+    onRejected,
   });
 
   for (const [name, h] of Object.entries(opts.handlers ?? {})) peer.handle(name, h.params, (p) => h.handle(p));
@@ -220,6 +268,7 @@ export async function startSandboxedWorker(opts: StartWorkerOptions): Promise<Wo
         socket.destroy();
       }
       peer.end(new RpcProtocolError(`worker exited (${signal ?? `code ${code}`})`));
+      reportRejections();
       const denial = exitDenial(signal, spawned.timedOut?.() ?? false);
       if (denial) emit({ type: 'sandbox_denial', ...denial });
       emit({ type: 'worker_exit', code, signal });
@@ -242,6 +291,7 @@ export async function startSandboxedWorker(opts: StartWorkerOptions): Promise<Wo
       closingLocally = true;
       peer.close();
     },
+    reportRejections,
     degraded: [...degraded],
     pid: child.pid,
     stdout,
@@ -276,8 +326,17 @@ export function workerEventToAuditEntry(
       };
     case 'protocol_violation':
       return { kind: 'sandbox_denial', ...where, layer: 'channel', operation: 'protocol_violation', detail: clip(event.reason) };
-    case 'rejected_request':
-      return { kind: 'sandbox_denial', ...where, layer: 'channel', operation: 'rejected_request', target: clip(event.method), detail: clip(event.reason) };
+    case 'rejected_request': {
+      const count = event.count ?? 1;
+      return {
+        kind: 'sandbox_denial',
+        ...where,
+        layer: 'channel',
+        operation: 'rejected_request',
+        target: clip((event.methods ?? [event.method]).join(', ')),
+        detail: clip(count === 1 ? event.reason : `${count} rejected requests; first: ${event.method}: ${event.reason}`),
+      };
+    }
     case 'sandbox_degraded':
       return { kind: 'sandbox_denial', ...where, layer: 'launcher', operation: 'degraded', detail: clip(event.layers.join('; ')) };
     case 'sandbox_denial':

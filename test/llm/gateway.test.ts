@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import canonicalizeModule from 'canonicalize';
 import type { EntryInput } from '../../src/domain/audit-entries.js';
-import { LlmGateway, type AuditSink } from '../../src/llm/gateway.js';
+import { DEFAULT_TOKEN_BUDGET, LlmGateway, reservationFor, type AuditSink } from '../../src/llm/gateway.js';
 import { AnthropicProvider } from '../../src/llm/providers/anthropic.js';
 import { OpenAiProvider } from '../../src/llm/providers/openai.js';
 import { LlmError, type CompletionRequest, type Provider } from '../../src/llm/types.js';
@@ -191,13 +191,37 @@ describe('LLM gateway', () => {
   });
 
   it('stops at the run token budget', async () => {
-    const { server, provider } = await openai([{ type: 'reply', text: 'a', usage: { input: 80, output: 30 } }]);
+    // the budget covers one call's reservation; the call's real usage then goes past it
+    const budget = reservationFor(request, ctx('openai').params) + 10;
+    const { server, provider } = await openai([{ type: 'reply', text: 'a', usage: { input: budget - 20, output: 30 } }]);
     const audit = new MemoryAudit();
-    const gw = gateway(provider, audit, { tokenBudget: 100 });
+    const gw = gateway(provider, audit, { tokenBudget: budget });
     await assert.rejects(gw.complete(ctx('openai'), request, new AbortController().signal), (e: unknown) => e instanceof LlmError && e.errorClass === 'budget_exceeded');
     await assert.rejects(gw.complete(ctx('openai'), request, new AbortController().signal), /used up/);
     assert.equal(server.requests.length, 1, 'no call is made once the budget is used up');
-    assert.equal(gw.tokensUsed, 110);
+    assert.equal(gw.tokensUsed, budget + 10);
+  });
+
+  it('reserves tokens before a call: 64 concurrent calls never overrun the budget together', async () => {
+    const { server, provider } = await openai([{ type: 'reply', text: 'a', usage: { input: 50, output: 200 } }], 30);
+    const audit = new MemoryAudit();
+    const perCall = reservationFor(request, ctx('openai').params);
+    const budget = perCall * 4 + 10;
+    const gw = gateway(provider, audit, { tokenBudget: budget, maxRetries: 0 });
+    const outcomes = await Promise.allSettled(Array.from({ length: 64 }, (_, i) => gw.complete({ ...ctx('openai'), agentId: `s#${i}` }, request, new AbortController().signal)));
+    const ok = outcomes.filter((o) => o.status === 'fulfilled').length;
+    assert.ok(ok >= 1 && ok <= 4, `${ok} calls passed`);
+    assert.equal(server.requests.length, ok, 'refused calls never reach the provider');
+    for (const o of outcomes) if (o.status === 'rejected') assert.ok(o.reason instanceof LlmError && o.reason.errorClass === 'budget_exceeded', String(o.reason));
+    assert.ok(gw.tokensUsed <= budget, `${gw.tokensUsed} tokens used of ${budget}`);
+  });
+
+  it('has a token budget when none is configured', async () => {
+    const { server, provider } = await openai([{ type: 'reply', text: 'a', usage: { input: DEFAULT_TOKEN_BUDGET, output: 1 } }]);
+    const gw = gateway(provider, new MemoryAudit());
+    await assert.rejects(gw.complete(ctx('openai'), request, new AbortController().signal), (e: unknown) => e instanceof LlmError && e.errorClass === 'budget_exceeded');
+    await assert.rejects(gw.complete(ctx('openai'), request, new AbortController().signal), /used up/);
+    assert.equal(server.requests.length, 1);
   });
 
   it('redacts secrets before the request leaves and records the redaction', async () => {

@@ -11,6 +11,7 @@ import type { TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import {
   EgressBroker,
+  type EgressEndpoint,
   embeddedIPv4,
   forbiddenAddressReason,
   type EgressEvent,
@@ -68,7 +69,7 @@ function tableResolver(table: Record<string, string[]>): Resolver & { calls: str
   return Object.assign(fn, { calls });
 }
 
-function broker(endpoints: { host: string; port: number; allowPrivateAddresses?: boolean }[], resolver?: Resolver, extra = {}) {
+function broker(endpoints: EgressEndpoint[], resolver?: Resolver, extra = {}) {
   const events: EgressEvent[] = [];
   const b = new EgressBroker({ endpoints, resolver: resolver ?? tableResolver({}), onEvent: (e) => events.push(e), ...extra });
   return { b, events };
@@ -102,18 +103,29 @@ describe('address classification', () => {
     ['64:ff9b::a9fe:a9fe', /metadata.*embedded/],
     ['2002:0a00:0001::1', /private.*embedded/],
     ['::127.0.0.1', /loopback/],
+    // IPv4-mapped (::ffff:0:0/96) and IPv4-translated (::ffff:0:0:0/96): judged by the v4 address
+    ['::ffff:10.1.2.3', /private.*embedded/],
+    ['0:0:0:0:0:ffff:c0a8:0101', /private.*embedded/],
+    ['::ffff:0:127.0.0.1', /loopback.*embedded/],
+    ['::ffff:0:a9fe:a9fe', /metadata.*embedded/],
+    ['::ffff:0:a00:1', /private.*embedded/],
+    // local-use NAT64 (RFC 8215): non-public whatever the v4 part, since its position is not fixed
+    ['64:ff9b:1::7f00:1', /local-use NAT64/],
+    ['64:ff9b:1::808:808', /local-use NAT64/],
+    ['64:ff9b:1:ffff::1', /local-use NAT64/],
     ['not-an-ip', /not an IP/],
   ];
   for (const [addr, why] of refused) {
     it(`refuses ${addr}`, () => assert.match(forbiddenAddressReason(addr) ?? 'ALLOWED', why));
   }
-  for (const addr of ['93.184.215.14', '8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700::1111', '::ffff:8.8.8.8']) {
+  for (const addr of ['93.184.215.14', '8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700::1111', '::ffff:8.8.8.8', '::ffff:0:8.8.8.8', '64:ff9b::808:808', '64:ff9b:2::1']) {
     it(`allows public ${addr}`, () => assert.equal(forbiddenAddressReason(addr), undefined));
   }
   it('extracts embedded IPv4', () => {
     assert.equal(embeddedIPv4('::ffff:10.0.0.1'), '10.0.0.1');
     assert.equal(embeddedIPv4('2002:c0a8:0101::'), '192.168.1.1');
     assert.equal(embeddedIPv4('2606:4700::1111'), undefined);
+    assert.equal(embeddedIPv4('::ffff:0:c0a8:101'), '192.168.1.1');
   });
 });
 
@@ -204,6 +216,24 @@ describe('egress broker decisions and requests (real HTTP server on 127.0.0.1)',
     const res = await b.fetch(get(`http://xn--bcher-kva.bank.test:${port}/idn`));
     assert.equal(res.status, 200);
     await assert.rejects(b.fetch(get(`http://bücher.bank.test:${port}/idn`)), /canonical form/);
+  });
+
+  it('an endpoint that names a scheme is reached with that scheme only', async () => {
+    const resolver = tableResolver({ 'api.example.com': ['127.0.0.1'] });
+    const { b, events } = broker([{ host: 'api.example.com', port, scheme: 'https', allowPrivateAddresses: true }], resolver);
+    const before = seen.length;
+    await assert.rejects(b.fetch(get(`http://api.example.com:${port}/`)), (e: { code: number; message: string }) => {
+      assert.equal(e.code, RpcErrorCode.EgressDenied);
+      assert.match(e.message, /allowed over https only, not http/);
+      return true;
+    });
+    assert.equal(seen.length, before, 'nothing reached the server over http');
+    assert.equal(events[0]?.decision, 'deny');
+    // and the other way round: an http endpoint is not reached over https
+    const plain = broker([{ host: '127.0.0.1', port, scheme: 'http' }]);
+    await assert.rejects(plain.b.fetch(get(`https://127.0.0.1:${port}/`)), /allowed over http only, not https/);
+    const ok = await plain.b.fetch(get(`http://127.0.0.1:${port}/ok`));
+    assert.equal(ok.status, 200);
   });
 
   it('a name that does not resolve is denied', async () => {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { packageRoot } from '../../src/sandbox/package-paths.js';
 import { z } from 'zod';
-import { LineDecoder, RpcErrorCode, RpcPeer, RpcProtocolError, encodeMessage, parseMessage } from '../../src/protocol/rpc.js';
+import { LineDecoder, RpcErrorCode, RpcPeer, RpcProtocolError, RpcRejectedLimitError, encodeMessage, parseMessage } from '../../src/protocol/rpc.js';
 import { startSandboxedWorker, workerEventToAuditEntry, type WorkerEvent } from '../../src/sandbox/worker-host.js';
 import { makeEntry } from '../../src/domain/audit-entries.js';
 import { plainSpawner } from './escape/plain-spawner.js';
@@ -86,6 +86,31 @@ describe('rpc framing (pure)', () => {
     await assert.rejects(a.request('boom'), { code: RpcErrorCode.HandlerFailed, message: 'nope' });
     assert.equal(rejected.length, 3);
   });
+
+  it('the Nth rejected request closes the channel with RpcRejectedLimitError; requests past the in-flight cap are refused unrun', async () => {
+    let b!: RpcPeer;
+    let closedWith: Error | undefined;
+    const a = new RpcPeer({ send: (l) => queueMicrotask(() => b.receive(l)), close: () => undefined });
+    b = new RpcPeer({ send: (l) => queueMicrotask(() => a.receive(l)), close: (e) => (closedWith = e), maxRejected: 4, maxPendingInbound: 2 });
+    const gates: (() => void)[] = [];
+    let ran = 0;
+    b.handle('slow', z.unknown(), () => {
+      ran++;
+      return new Promise<void>((r) => gates.push(r));
+    });
+    const slow = [a.request('slow'), a.request('slow'), a.request('slow')];
+    await assert.rejects(slow[2]!, { code: RpcErrorCode.Overloaded });
+    assert.equal(ran, 2, 'the third concurrent request never ran');
+    gates.forEach((g) => g());
+    await Promise.all(slow.slice(0, 2));
+    for (let i = 0; i < 3; i++) await assert.rejects(a.request('nope'), { code: RpcErrorCode.MethodNotFound });
+    assert.equal(b.closed, false);
+    void a.request('nope').catch(() => undefined);
+    await new Promise((r) => setImmediate(r));
+    assert.ok(closedWith instanceof RpcRejectedLimitError, String(closedWith));
+    assert.equal(closedWith.count, 4);
+    assert.equal(b.closed, true);
+  });
 });
 
 function collect(): { events: WorkerEvent[]; onEvent: (e: WorkerEvent) => void } {
@@ -131,8 +156,12 @@ for (const [label, spawner] of [
       assert.equal(res.unknown?.code, RpcErrorCode.MethodNotFound);
       assert.equal(res.badParams?.code, RpcErrorCode.InvalidParams);
       assert.equal(res.protoKey?.code, RpcErrorCode.MethodNotFound);
-      const rejected = events.filter((e) => e.type === 'rejected_request').map((e) => (e as { method: string }).method);
-      assert.deepEqual(rejected.sort(), ['constructor', 'double', 'no.such.method']);
+      // one tally, not one event per refused request
+      const rejected = events.filter((e) => e.type === 'rejected_request');
+      assert.equal(rejected.length, 1, JSON.stringify(events));
+      const tally = rejected[0] as { count: number; methods: string[] };
+      assert.equal(tally.count, 3);
+      assert.deepEqual([...tally.methods].sort(), ['constructor', 'double', 'no.such.method']);
     });
 
     for (const [mode, why] of [
@@ -381,6 +410,7 @@ describe('worker events become audit entries', { timeout: 60_000 }, () => {
       { type: 'egress', decision: 'allow', method: 'POST', target: 'https://api.example.com:443/v1', path: '/v1', host: 'api.example.com', port: 443, error: 'timeout', durationMs: 5 },
       { type: 'protocol_violation', reason: 'malformed JSON line' },
       { type: 'rejected_request', method: 'fs.write', reason: 'unknown method' },
+      { type: 'rejected_request', method: 'fs.write', reason: 'unknown method', count: 32, methods: ['fs.write', 'x'.repeat(300)] },
       { type: 'sandbox_degraded', layers: ['landlock-scope: ABI 5 < 6'] },
       { type: 'sandbox_denial', layer: 'seccomp', operation: 'killed', detail: 'SIGSYS' },
     ];

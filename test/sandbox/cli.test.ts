@@ -63,9 +63,16 @@ describe('bulwark sandbox exec', () => {
     assert.match(r.stderr, /unknown option '--bogus'/);
   });
 
-  it('a bad endpoint or timeout → exit 3', async () => {
-    assert.equal((await cli(['sandbox', 'exec', '--allow-endpoint', 'no-port', '--', '/bin/true'])).code, 3);
+  it('a bad timeout → exit 3', async () => {
     assert.equal((await cli(['sandbox', 'exec', '--timeout', '-1', '--', '/bin/true'])).code, 3);
+  });
+
+  it('--allow-endpoint is gone (exec has no channel and no egress broker): unknown option, exit 3', async () => {
+    const r = await cli(['sandbox', 'exec', '--allow-endpoint', 'api.example.com:443', '--', '/bin/true']);
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /unknown option '--allow-endpoint'/);
+    const help = await cli(['sandbox', 'exec', '--help']);
+    assert.ok(!help.stdout.includes('allow-endpoint'), help.stdout);
   });
 
   it('a symlink inside a writable path used as a rule path → refused with exit 3', async () => {

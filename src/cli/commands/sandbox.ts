@@ -11,16 +11,9 @@ import { ExitCode, UsageError } from '../../domain/errors.js';
 import { describePolicy, renderPolicyText } from '../../sandbox/describe.js';
 import { kernelFacts, renderDoctorText, runDoctor } from '../../sandbox/doctor.js';
 import { spawnSandboxed } from '../../sandbox/launcher.js';
-import { runtimePolicy, type SandboxEndpoint } from '../../sandbox/policy.js';
+import { runtimePolicy } from '../../sandbox/policy.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-function parseEndpoint(s: string): SandboxEndpoint {
-  const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/.exec(s);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port < 1 || port > 65535) throw new UsageError(`--allow-endpoint expects HOST:PORT, got '${s}'`);
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
-}
 
 function parseTimeout(s: string): number {
   const n = Number(s);
@@ -63,7 +56,6 @@ interface ExecFlags {
   write?: string[];
   exec?: string[];
   env?: string[];
-  allowEndpoint?: string[];
   timeout?: number;
   allowDegraded?: boolean;
 }
@@ -77,27 +69,24 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .description(
       'Run CMD under the sandbox policy and pass its exit code through (the sandbox\'s own failures exit 4). ' +
         'Besides the flags, only what a program needs to start is granted: system libraries and binaries (read/exec), ' +
-        'the Node runtime, /dev/null. Endpoints are reachable only through the worker channel\'s egress broker.',
+        'the Node runtime, /dev/null. No network: the command gets no sockets and no egress broker.',
     )
     .option('--read <path>', 'grant read-only access to a file or directory tree (repeatable)', collect)
     .option('--write <path>', 'grant read-write access, without execute (repeatable)', collect)
     .option('--exec <path>', 'grant read + execute (repeatable)', collect)
     .option('--env <name>', 'keep this environment variable (repeatable); everything else is cleared', collect)
-    .option('--allow-endpoint <host:port>', 'endpoint the egress broker may reach (repeatable)', collect)
     .addOption(new Option('--timeout <seconds>', 'kill the command and everything it started after this long').argParser(parseTimeout))
     .option('--allow-degraded', 'run even if a layer cannot be enforced (prints which)')
     .argument('<cmd>', 'command to run (put -- before it)')
     .argument('[args...]', 'its arguments')
     .action(async (cmd: string, args: string[], flags: ExecFlags) => {
       const command = resolveCommand(cmd);
-      const endpoints = (flags.allowEndpoint ?? []).map(parseEndpoint);
       const policy = runtimePolicy({
         readPaths: rulePaths('--read', flags.read),
         writePaths: rulePaths('--write', flags.write),
         // The command itself must be executable inside; add just that file.
         execPaths: [...rulePaths('--exec', flags.exec), realpathSync(command)],
         envAllow: flags.env ?? [],
-        endpoints,
         ...(flags.timeout !== undefined ? { timeoutSeconds: flags.timeout } : {}),
         allowDegraded: flags.allowDegraded === true,
       });
