@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
 
 export default defineConfig(
   {
-    ignores: ['dist/', 'build/', 'node_modules/', 'examples/payments-demo/repo/'],
+    ignores: ['dist/', 'build/', 'node_modules/', 'examples/payments-demo/repo/', 'test/gate/suites/'],
   },
   js.configs.recommended,
   {
