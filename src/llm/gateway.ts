@@ -95,6 +95,7 @@ export function redactRequest(req: CompletionRequest): { request: CompletionRequ
 export class LlmGateway {
   private used = 0;
   private calls = 0;
+  private readonly usedByStage = new Map<string, number>();
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
 
   constructor(private readonly opts: GatewayOptions) {
@@ -106,6 +107,10 @@ export class LlmGateway {
   }
   get callCount(): number {
     return this.calls;
+  }
+  /** Tokens (input + output) the calls of one stage used so far. */
+  tokensOf(stage: string): number {
+    return this.usedByStage.get(stage) ?? 0;
   }
 
   hasProvider(name: string): boolean {
@@ -184,6 +189,7 @@ export class LlmGateway {
     const tokensIn = result?.usage.inputTokens ?? 0;
     const tokensOut = result?.usage.outputTokens ?? 0;
     this.used += tokensIn + tokensOut;
+    this.usedByStage.set(ctx.stage, this.tokensOf(ctx.stage) + tokensIn + tokensOut);
     const sentRequest = exchange.request ?? { provider: provider.kind, params: ctx.params, request };
     const blobText = canonicalJson({
       provider: provider.kind,
