@@ -32,6 +32,7 @@ import { headCommitAuthor, runChangeFacts } from '../review/run-facts.js';
 import { stageStats, type RunStats } from '../review/render-verbose.js';
 import { colorMode } from '../domain/terminal.js';
 import { preflight, type PathFlag } from './preflight.js';
+import { repositoryWebUrl } from '../review/links.js';
 
 /**
  * One `bulwark review` run, as a library call: acquire the change, load configuration from the
@@ -457,6 +458,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     maxFindings: review.max_findings,
     summaryMarkdown: result.summaryMarkdown,
     redactions: inputRedactions,
+    repositoryUrl: repositoryWebUrl(change.pr, opts.env),
   });
   const outputOnly: RedactionCounts = {};
   for (const [k, v] of Object.entries(report.redactions) as [keyof RedactionCounts, number][]) {

@@ -35,6 +35,8 @@ export interface ReviewReport {
     /** New-side line counts of files the diff shows whole (added files): used to clamp finding lines. */
     lineCounts?: Record<string, number>;
     pr: { provider: string; number: number; url: string; title: string; repository: string; fromFork: boolean } | null;
+    /** Web URL of the base repository, when known (a GitHub or GitLab CI event): findings link into it at `headSha`. */
+    repositoryUrl?: string;
   };
   decision: { exitCode: number; outcome: Outcome; reasons: string[] };
   gate: ReportGate | null;
@@ -61,6 +63,8 @@ export interface BuildReportInput {
   summaryMarkdown?: string | null;
   /** Redactions already made upstream (prompt inputs); output redactions are added to them. */
   redactions?: RedactionCounts;
+  /** Web URL of the base repository (`repositoryWebUrl`). */
+  repositoryUrl?: string | null;
 }
 
 export function buildReport(input: BuildReportInput): ReviewReport {
@@ -94,6 +98,7 @@ export function buildReport(input: BuildReportInput): ReviewReport {
       pr: pr
         ? { provider: pr.provider, number: pr.number, url: pr.htmlUrl, title: clean(stripHidden(pr.title)), repository: pr.repository, fromFork: pr.fromFork }
         : null,
+      ...(input.repositoryUrl ? { repositoryUrl: input.repositoryUrl } : {}),
     },
     decision: { exitCode: input.decision.exitCode, outcome: input.decision.outcome, reasons: input.decision.reasons.map(clean) },
     gate: input.gate ? { ...input.gate, reasons: input.gate.reasons.map((r) => ({ ...r, message: clean(r.message) })) } : null,
