@@ -29,6 +29,10 @@ import { buildReport, type ReportGate, type ReviewReport } from '../review/repor
 import { detectInjection, untrustedTextsOf } from '../domain/untrusted.js';
 import { resolveCommit, workTreeTop } from '../review/git.js';
 import { headCommitAuthor, runChangeFacts } from '../review/run-facts.js';
+import { stageStats, type RunStats } from '../review/render-verbose.js';
+import { colorMode } from '../domain/terminal.js';
+import { preflight, type PathFlag } from './preflight.js';
+import { repositoryWebUrl } from '../review/links.js';
 
 /**
  * One `bulwark review` run, as a library call: acquire the change, load configuration from the
@@ -45,6 +49,10 @@ export interface ReviewRunOptions extends Omit<AcquireOptions, 'env'> {
   force?: boolean;
   /** Stage progress lines (stderr by default; null for none). */
   progress?: (NodeJS.WritableStream & { isTTY?: boolean }) | null;
+  /** Progress lines name each stage's provider, model and tokens. */
+  verbose?: boolean;
+  /** Files the caller writes once the run is over (`--output`, `--result`): checked writable before anything runs. */
+  outputs?: PathFlag[];
 }
 
 export interface ReviewRunResult {
@@ -56,6 +64,8 @@ export interface ReviewRunResult {
   coverage?: CoveragePlan;
   publish?: PublishResult;
   publishError?: string;
+  /** Timings, models and tokens of the run (what `--verbose` prints); absent for a skipped run. */
+  stats?: RunStats;
 }
 
 function effectiveReviewConfig(base: ReviewConfig, opts: ReviewRunOptions): ReviewConfig {
@@ -151,9 +161,20 @@ export function gateForPipeline(g: GateResult): Record<string, unknown> & { read
 
 export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult> {
   const started = performance.now();
+  // unreadable inputs and unwritable outputs fail here, before the audit log or a model is touched
+  preflight(
+    [
+      ...(opts.diff !== undefined ? [{ flag: '--diff', file: opts.diff }] : []),
+      ...(opts.githubEvent !== undefined ? [{ flag: '--github-event', file: opts.githubEvent }] : []),
+      ...(opts.configFile !== undefined ? [{ flag: '--config', file: opts.configFile }] : []),
+    ],
+    opts.outputs ?? [],
+  );
+  const phases = phaseTimer();
   // run from anywhere in the work tree: the checkout's top level is what stages read and where the configuration lives
   const repoDir = workTreeTop(opts.repoDir);
   const change = await acquireChange({ ...opts, repoDir });
+  phases.mark('change');
 
   const isGit = (await resolveCommit(repoDir, 'HEAD')) !== null;
   const configRev = change.baseSha ?? (isGit && !opts.configFile ? 'HEAD' : null);
@@ -166,6 +187,7 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
     version: packageVersion,
   });
   try {
+    phases.mark('configuration');
     const review = effectiveReviewConfig(base.review, opts);
     if (!base.topology) throw new UsageError(`no topology configured: set topology = "<file>" in bulwark.toml (${base.origin})`);
     const topology = base.topology;
@@ -242,7 +264,7 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
           };
         }
       }
-      return await reviewWithAudit({ opts, change, changeHash, review, topology, configHash, base, gateConfig, run, providers, octokit, target, repoDir, isGit });
+      return await reviewWithAudit({ opts, change, changeHash, review, topology, configHash, base, gateConfig, run, providers, octokit, target, repoDir, isGit, phases, started });
     });
   } finally {
     base.cleanup();
@@ -266,6 +288,27 @@ interface Ctx {
   isGit: boolean;
   /** Hash of base...head (the approval binding), when both revisions are in a local repository. */
   changeHash: string | undefined;
+  phases: PhaseTimer;
+  started: number;
+}
+
+interface PhaseTimer {
+  /** Ends the current phase under this name (it began where the previous one ended). */
+  mark(name: string): void;
+  readonly list: { name: string; ms: number }[];
+}
+
+function phaseTimer(): PhaseTimer {
+  let last = performance.now();
+  const list: { name: string; ms: number }[] = [];
+  return {
+    list,
+    mark(name) {
+      const now = performance.now();
+      list.push({ name, ms: Math.round(now - last) });
+      last = now;
+    },
+  };
 }
 
 async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
@@ -298,6 +341,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     await audit.append(gateUnavailableEntry(runId, gateUnavailable));
   }
 
+  c.phases.mark('gate');
   const plan = planCoverage(change, {
     config: review,
     regulatedFiles: gate ? regulatedFilesOf(gate) : [],
@@ -313,7 +357,10 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
 
   const own = [...detectInjection(untrustedTextsOf(change)), ...protectedEditFindings(change, review, c.base.configPaths, c.base.source)];
 
-  const progress = opts.progress === null ? undefined : createProgressReporter(c.topology.stages.map((s) => s.name), opts.progress ?? process.stderr);
+  const progressOut = opts.progress === null ? undefined : (opts.progress ?? process.stderr);
+  const progress = progressOut
+    ? createProgressReporter(c.topology.stages.map((s) => s.name), progressOut, { ...colorMode(opts.env, progressOut.isTTY === true), verbose: Boolean(opts.verbose) })
+    : undefined;
   // A stage policy that would grant any of these (e.g. a database kept inside the checkout) is
   // refused by the sandbox: the review fails closed rather than expose the log to an agent.
   const denyPaths = run.auditFiles;
@@ -344,7 +391,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
       break;
     }
     const label = parts.length > 1 ? ` (chunk ${i + 1}/${parts.length})` : '';
-    if (parts.length > 1 && opts.progress !== null) (opts.progress ?? process.stderr).write(`bulwark: reviewing chunk ${i + 1}/${parts.length}: ${part.files.length} file(s)\n`);
+    if (parts.length > 1 && progressOut) progressOut.write(`bulwark: reviewing chunk ${i + 1}/${parts.length}: ${part.files.length} file(s)\n`);
     const result = await runPipeline({
       spawn,
       topology: i === 0 ? c.topology : { ...c.topology, timeoutSeconds: Math.max(1, remainingMs / 1000) },
@@ -371,6 +418,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
       break;
     }
   }
+  c.phases.mark('pipeline');
   await audit.append({
     kind: 'coverage',
     run_id: runId,
@@ -410,6 +458,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     maxFindings: review.max_findings,
     summaryMarkdown: result.summaryMarkdown,
     redactions: inputRedactions,
+    repositoryUrl: repositoryWebUrl(change.pr, opts.env),
   });
   const outputOnly: RedactionCounts = {};
   for (const [k, v] of Object.entries(report.redactions) as [keyof RedactionCounts, number][]) {
@@ -421,7 +470,14 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
   if (outputEntries.length > 0) await audit.appendMany(outputEntries);
   await run.finish({ status: decision.outcome, exitCode: decision.exitCode, findings: decision.findings.length });
 
-  const out: ReviewRunResult = { exitCode: decision.exitCode, report, change, coverage: { ...plan, record: coverage } };
+  const stats: RunStats = {
+    phases: c.phases.list,
+    stages: results.flatMap((r, i) => stageStats(r.stages, results.length > 1 ? ` (chunk ${i + 1})` : '')),
+    tokensUsed: results.reduce((n, r) => n + r.tokensUsed, 0),
+    llmCalls: results.reduce((n, r) => n + r.llmCalls, 0),
+    totalMs: Math.round(performance.now() - c.started),
+  };
+  const out: ReviewRunResult = { exitCode: decision.exitCode, report, change, coverage: { ...plan, record: coverage }, stats };
   if (c.octokit && c.target) {
     try {
       out.publish = await publishReview(c.octokit, c.target, report, change, {
@@ -436,6 +492,8 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
       // re-run must review and publish again, and an auditor must not read a pass)
       await run.finish({ status: 'error', exitCode: ExitCode.Internal, errorClass: 'GitHubPublishError' });
     }
+    c.phases.mark('publish');
+    stats.totalMs = Math.round(performance.now() - c.started);
   }
   return out;
 }

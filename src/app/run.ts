@@ -15,6 +15,9 @@ import { acquireChange } from '../review/acquire.js';
 import { workTreeTop } from '../review/git.js';
 import { loadBulwarkConfig } from './config.js';
 import { withRun } from './lifecycle.js';
+import { preflight } from './preflight.js';
+import { colorMode } from '../domain/terminal.js';
+import { stageStats, type RunStats } from '../review/render-verbose.js';
 
 export interface RunFlags {
   topology: string;
@@ -24,6 +27,10 @@ export interface RunFlags {
   auditDb?: string;
   result: string;
   allowDegradedSandbox?: boolean;
+  /** No stage progress. */
+  quiet?: boolean;
+  /** Progress lines name each stage's provider, model and tokens. */
+  verbose?: boolean;
 }
 
 export interface RunInput {
@@ -117,11 +124,22 @@ export interface RunOutcome {
   runId: string;
   auditLocation: string;
   summaryMarkdown: string;
+  /** Timings, models and tokens of the run (what `--verbose` prints). */
+  stats: RunStats;
 }
 
 /** `bulwark run`: any topology on a change, recorded as one run of the audit log. */
 export async function runTopology(flags: RunFlags): Promise<RunOutcome> {
   const started = performance.now();
+  // unreadable inputs and an unwritable result file fail here, before the audit log or a model is touched
+  preflight(
+    [
+      { flag: '--topology', file: flags.topology },
+      ...(flags.input !== undefined ? [{ flag: '--input', file: flags.input }] : []),
+      ...(flags.config !== undefined ? [{ flag: '--config', file: flags.config, folderOk: true }] : []),
+    ],
+    [{ flag: '--result', file: flags.result }],
+  );
   const topology = loadTopology(flags.topology);
   const repoDir = flags.repo !== undefined ? workTreeTop(flags.repo) : flags.input === undefined ? workTreeTop('.') : null;
   const cfg = loadBulwarkConfig(flags.config ?? repoDir ?? process.cwd());
@@ -129,6 +147,7 @@ export async function runTopology(flags: RunFlags): Promise<RunOutcome> {
   const providers = await resolveProviders({ config: cfg.provider, configDir: cfg.dir, env: process.env });
   const auditConfig = cfg.audit ? resolveAuditConfigPaths(cfg.audit, cfg.dir) : undefined;
   const hash = (s: string): string => 'sha256:' + createHash('sha256').update(s).digest('hex');
+  const prepared = performance.now();
   return withRun({ kind: 'run', ...(flags.auditDb ? { auditDb: flags.auditDb } : {}), ...(auditConfig ? { auditConfig } : {}), startedAt: started }, async (run) => {
     await run.start({
       ...(change.repoDir ? { repo: change.repoDir } : {}),
@@ -150,8 +169,11 @@ export async function runTopology(flags: RunFlags): Promise<RunOutcome> {
       // the flag only ever allows; without it the [sandbox] table's allow_degraded decides
       ...(flags.allowDegradedSandbox ? { allowDegradedSandbox: true } : {}),
       ...(cfg.sandbox ? { sandboxConfig: cfg.sandbox } : {}),
-      progress: createProgressReporter(topology.stages.map((s) => s.name), process.stderr),
+      ...(flags.quiet
+        ? {}
+        : { progress: createProgressReporter(topology.stages.map((s) => s.name), process.stderr, { ...colorMode(process.env, process.stderr.isTTY === true), verbose: Boolean(flags.verbose) }) }),
     });
+    const ran = performance.now();
     const decision = runDecision(result);
     const exit = decision.exitCode;
     await run.finish({
@@ -161,6 +183,16 @@ export async function runTopology(flags: RunFlags): Promise<RunOutcome> {
       ...(decision.outcome === 'error' ? { errorClass: result.noProvider ? 'no_provider' : 'stage_failed' } : {}),
     });
     writeAtomic(flags.result, JSON.stringify({ runId: run.runId, topology: topology.name, exitCode: exit, ...result }, null, 2) + '\n');
-    return { exitCode: exit, runId: run.runId, auditLocation: run.audit.location, summaryMarkdown: result.summaryMarkdown };
+    const stats: RunStats = {
+      phases: [
+        { name: 'preparation', ms: Math.round(prepared - started) },
+        { name: 'pipeline', ms: Math.round(ran - prepared) },
+      ],
+      stages: stageStats(result.stages),
+      tokensUsed: result.tokensUsed,
+      llmCalls: result.llmCalls,
+      totalMs: Math.round(performance.now() - started),
+    };
+    return { exitCode: exit, runId: run.runId, auditLocation: run.audit.location, summaryMarkdown: result.summaryMarkdown, stats };
   });
 }

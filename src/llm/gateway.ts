@@ -120,6 +120,7 @@ export class LlmGateway {
   /** Tokens held by calls in flight (their reservations), so concurrent calls cannot overrun the budget together. */
   private reserved = 0;
   private calls = 0;
+  private readonly usedByStage = new Map<string, number>();
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
 
   constructor(private readonly opts: GatewayOptions) {
@@ -131,6 +132,10 @@ export class LlmGateway {
   }
   get callCount(): number {
     return this.calls;
+  }
+  /** Tokens (input + output) the calls of one stage used so far. */
+  tokensOf(stage: string): number {
+    return this.usedByStage.get(stage) ?? 0;
   }
 
   hasProvider(name: string): boolean {
@@ -220,6 +225,7 @@ export class LlmGateway {
     const tokensIn = result?.usage.inputTokens ?? 0;
     const tokensOut = result?.usage.outputTokens ?? 0;
     this.used += tokensIn + tokensOut;
+    this.usedByStage.set(ctx.stage, this.tokensOf(ctx.stage) + tokensIn + tokensOut);
     const sentRequest = exchange.request ?? { provider: provider.kind, params: ctx.params, request };
     const blobText = canonicalJson({
       provider: provider.kind,

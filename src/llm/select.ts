@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../domain/errors.js';
-import type { ProviderConfig, ProviderKind } from './config.js';
+import { PROVIDER_KINDS, type ProviderConfig, type ProviderKind } from './config.js';
 import { DEFAULT_MODELS, LazyProvider } from './lazy-provider.js';
 import type { Provider } from './types.js';
 
@@ -83,10 +83,16 @@ export async function probeOllama(baseUrl: string, timeoutMs = 800): Promise<str
  */
 export async function resolveProviders(opts: ResolveOptions): Promise<ResolvedProviders> {
   const env = opts.env ?? process.env;
-  const cfg = opts.config;
   const byName = new Map<string, ResolvedProvider>();
   const keyFiles: string[] = [];
   const modelEnv = env.BULWARK_MODEL?.trim() || undefined;
+  // BULWARK_PROVIDER is to [provider] default what BULWARK_MODEL is to the tables' model: the
+  // configuration wins, the variable fills in (e.g. the GitHub Action's `provider` input)
+  const providerEnv = env.BULWARK_PROVIDER?.trim() || undefined;
+  if (providerEnv !== undefined && !(PROVIDER_KINDS as readonly string[]).includes(providerEnv)) {
+    throw new UsageError(`BULWARK_PROVIDER ${JSON.stringify(providerEnv)}: expected one of ${PROVIDER_KINDS.join(', ')}`);
+  }
+  const cfg: ProviderConfig = opts.config.default === undefined && providerEnv !== undefined ? { ...opts.config, default: providerEnv as ProviderKind } : opts.config;
 
   const key = (c: { api_key_env?: string; api_key_file?: string } | undefined, defaultEnv: string): { key: string; source: string } | undefined => {
     if (c?.api_key_file) {

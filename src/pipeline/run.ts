@@ -32,6 +32,8 @@ export interface StageResult {
   findings: Finding[];
   provider?: string;
   model?: string;
+  /** Tokens (input + output) of this stage's model calls, when it made any. */
+  tokens?: number;
 }
 
 export interface PipelineResult {
@@ -261,6 +263,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
         findings: o.output?.findings ?? [],
         ...(providerOf(s) ? { provider: providerOf(s)! } : {}),
         ...(providerOf(s) && providers.byName.get(providerOf(s)!) ? { model: s.model ?? providers.byName.get(providerOf(s)!)!.defaultModel } : {}),
+        ...(gateway.tokensOf(o.name) > 0 ? { tokens: gateway.tokensOf(o.name) } : {}),
       };
       results.set(o.name, r);
       const finishEntry = async (): Promise<void> => {

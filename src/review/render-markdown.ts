@@ -1,7 +1,8 @@
 import { notFullyReviewed } from './coverage.js';
 import { coverageSummary } from './coverage.js';
-import { OUTCOME_LABEL, type ReviewReport } from './report.js';
+import { hasFileLocation, OUTCOME_LABEL, type ReviewReport } from './report.js';
 import { beyondEnd } from './lines.js';
+import { blobUrl } from './links.js';
 
 /** Hidden marker that identifies Bulwark's sticky summary comment (edited in place). */
 export const SUMMARY_MARKER = '<!-- bulwark:summary -->';
@@ -31,6 +32,13 @@ function code(s: string): string {
 const SEV_ICON = { critical: '🟣', high: '🔴', medium: '🟠', low: '🔵', info: '⚪' } as const;
 const OUTCOME_ICON = { pass: '✅', blocking: '❌', approval_required: '🛂', error: '⛔' } as const;
 
+/** Where a location links to: the file at the head commit, when the repository's web URL and the head are known. */
+function linkOf(r: ReviewReport, file: string, line: number): string | null {
+  const provider = r.change.pr?.provider;
+  if (!r.change.repositoryUrl || !r.change.headSha || (provider !== 'github' && provider !== 'gitlab')) return null;
+  return blobUrl(provider, r.change.repositoryUrl, r.change.headSha, file, line);
+}
+
 export function renderMarkdown(r: ReviewReport, opts: { marker?: string } = {}): string {
   const lines: string[] = [];
   if (opts.marker) lines.push(opts.marker);
@@ -56,10 +64,11 @@ export function renderMarkdown(r: ReviewReport, opts: { marker?: string } = {}):
     lines.push('|---|---|---|---|---|---|');
     for (const f of shown) {
       const loc = f.line > 0 ? `${f.file}:${f.line}` : f.file;
+      const url = hasFileLocation(f) ? linkOf(r, f.file, f.line) : null;
       // a line past the end of the file is still shown, with why no inline comment points at it
       const eof = beyondEnd(f, r.change.lineCounts);
       const msg = eof ? `${mdEscape(f.message)} _(${mdEscape(eof)})_` : mdEscape(f.message);
-      lines.push(`| ${SEV_ICON[f.severity]} | ${f.severity}${f.blocking ? ' (blocking)' : ''} | ${code(loc)} | ${mdEscape(f.category)} | ${msg} | ${f.confidence.toFixed(2)} |`);
+      lines.push(`| ${SEV_ICON[f.severity]} | ${f.severity}${f.blocking ? ' (blocking)' : ''} | ${url ? `[${code(loc)}](${url})` : code(loc)} | ${mdEscape(f.category)} | ${msg} | ${f.confidence.toFixed(2)} |`);
     }
     if (r.findings.length > shown.length) lines.push(`\n_${r.findings.length - shown.length} more finding(s) not shown (max_findings = ${r.maxFindings})._`);
   }

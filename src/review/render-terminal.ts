@@ -1,11 +1,10 @@
+import { colorMode } from '../domain/terminal.js';
 import { coverageSummary } from './coverage.js';
 import { OUTCOME_LABEL, type ReviewReport } from './report.js';
 
-/** Colour only on a TTY, never when NO_COLOR is set (https://no-color.org), forced by FORCE_COLOR. */
+/** Whether the terminal format is coloured on this stream: `colorMode` (domain/terminal.ts) decides. */
 export function shouldColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
-  return stream.isTTY === true && env.TERM !== 'dumb';
+  return colorMode(env, stream.isTTY === true).color;
 }
 
 const CODES = { red: 31, yellow: 33, green: 32, blue: 34, magenta: 35, gray: 90, bold: 1 } as const;

@@ -37,6 +37,8 @@ export interface ReviewReport {
     /** New-side line counts of files the diff shows whole (added files): used to clamp finding lines. */
     lineCounts?: Record<string, number>;
     pr: { provider: string; number: number; url: string; title: string; repository: string; fromFork: boolean } | null;
+    /** Web URL of the base repository, when known (a GitHub or GitLab CI event): findings link into it at `headSha`. */
+    repositoryUrl?: string;
   };
   decision: { exitCode: number; outcome: Outcome; reasons: string[] };
   gate: ReportGate | null;
@@ -63,6 +65,8 @@ export interface BuildReportInput {
   summaryMarkdown?: string | null;
   /** Redactions already made upstream (prompt inputs); output redactions are added to them. */
   redactions?: RedactionCounts;
+  /** Web URL of the base repository (`repositoryWebUrl`). */
+  repositoryUrl?: string | null;
 }
 
 export async function buildReport(input: BuildReportInput): Promise<ReviewReport> {
@@ -106,6 +110,7 @@ export async function buildReport(input: BuildReportInput): Promise<ReviewReport
       files: input.change.files.length,
       lineCounts: lineCountsRecord(input.change),
       pr: pr ? { provider: pr.provider, number: pr.number, url: pr.htmlUrl, title: clean(refs.prTitle), repository: pr.repository, fromFork: pr.fromFork } : null,
+      ...(input.repositoryUrl ? { repositoryUrl: input.repositoryUrl } : {}),
     },
     decision: { exitCode: input.decision.exitCode, outcome: input.decision.outcome, reasons: refs.reasons.map(clean) },
     gate: input.gate ? { ...input.gate, reasons: input.gate.reasons.map((r, i) => ({ ...r, message: clean(refs.gate[i]!) })) } : null,

@@ -27,6 +27,16 @@ after(() => {
 const dead = 'http://127.0.0.1:9';
 
 describe('provider selection', () => {
+  it('BULWARK_PROVIDER picks the default provider when [provider] default is unset; the configuration wins; a wrong name is a usage error', async () => {
+    const keys = { ANTHROPIC_API_KEY: 'a', OPENAI_API_KEY: 'o' };
+    const byEnv = await resolveProviders({ config: {}, configDir: dir, env: { ...keys, BULWARK_PROVIDER: 'openai', BULWARK_MODEL: 'm-1' }, ollamaUrl: dead });
+    assert.equal(byEnv.defaultName, 'openai');
+    assert.equal(byEnv.byName.get('openai')!.defaultModel, 'm-1');
+    const configured = await resolveProviders({ config: { default: 'anthropic' }, configDir: dir, env: { ...keys, BULWARK_PROVIDER: 'openai' }, ollamaUrl: dead });
+    assert.equal(configured.defaultName, 'anthropic');
+    await assert.rejects(resolveProviders({ config: {}, configDir: dir, env: { ...keys, BULWARK_PROVIDER: 'gpt' }, ollamaUrl: dead }), (e: Error) => e.name === 'UsageError' && /BULWARK_PROVIDER "gpt"/.test(e.message));
+  });
+
   it('explicit config first, then ANTHROPIC_API_KEY, then OPENAI_*, then local Ollama', async () => {
     const both = await resolveProviders({ config: {}, configDir: dir, env: { ANTHROPIC_API_KEY: 'a', OPENAI_API_KEY: 'o' }, ollamaUrl: dead });
     assert.equal(both.defaultName, 'anthropic');

@@ -154,6 +154,6 @@ describe('bulwark init + run', () => {
     assert.match(r.stderr, /^bulwark: --input .*bad\.json: not a change description: source: /);
     const t = await cli(['run', '--topology', path.join(work, 'missing.toml')], {});
     assert.equal(t.code, 3);
-    assert.match(t.stderr, /missing\.toml: cannot read topology \(ENOENT\)/);
+    assert.match(t.stderr, /^bulwark: --topology \S+missing\.toml: cannot read: no such file\n$/);
   });
 });

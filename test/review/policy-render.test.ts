@@ -13,6 +13,8 @@ import { decide } from '../../src/domain/verdict.js';
 import { renderReport } from '../../src/review/render.js';
 import { FINGERPRINT_KEY, renderSarif } from '../../src/review/render-sarif.js';
 import { renderTerminal, shouldColor } from '../../src/review/render-terminal.js';
+import { renderVerbose } from '../../src/review/render-verbose.js';
+import { colorMode } from '../../src/domain/terminal.js';
 import { buildReport, type ReviewReport } from '../../src/review/report.js';
 import { PR_BODY_SOURCE } from '../../src/domain/untrusted.js';
 import { changeOf, finding } from './helpers.js';
@@ -181,6 +183,48 @@ describe('renderers', () => {
     assert.equal(shouldColor({ isTTY: true }, {}), true);
     assert.equal(shouldColor({ isTTY: false }, {}), false);
     assert.equal(shouldColor({ isTTY: true }, { NO_COLOR: '1' }), false);
+  });
+
+  it('one rule decides colour and redraw for every output: NO_COLOR, FORCE_COLOR, TERM=dumb', () => {
+    const cases: [Record<string, string>, boolean, { color: boolean; redraw: boolean }][] = [
+      [{}, true, { color: true, redraw: true }],
+      [{}, false, { color: false, redraw: false }],
+      [{ NO_COLOR: '1' }, true, { color: false, redraw: true }],
+      // an empty NO_COLOR is unset; an empty or "0" FORCE_COLOR forces nothing
+      [{ NO_COLOR: '' }, true, { color: true, redraw: true }],
+      [{ FORCE_COLOR: '' }, false, { color: false, redraw: false }],
+      [{ FORCE_COLOR: '0' }, false, { color: false, redraw: false }],
+      [{ FORCE_COLOR: '1' }, false, { color: true, redraw: false }],
+      [{ FORCE_COLOR: '1', NO_COLOR: 'yes' }, false, { color: false, redraw: false }],
+      [{ TERM: 'dumb' }, true, { color: false, redraw: false }],
+      [{ TERM: 'dumb', FORCE_COLOR: '3' }, true, { color: true, redraw: false }],
+    ];
+    for (const [env, tty, want] of cases) {
+      assert.deepEqual(colorMode(env, tty), want, `${JSON.stringify(env)} tty=${tty}`);
+      assert.equal(shouldColor({ isTTY: tty }, env), want.color, `shouldColor ${JSON.stringify(env)} tty=${tty}`);
+    }
+  });
+
+  it('--verbose reports phase and stage timings, provider/model, tokens and every file of the coverage', async () => {
+    const r = await report([finding({})]);
+    const text = renderVerbose(
+      {
+        phases: [
+          { name: 'change', ms: 120 },
+          { name: 'pipeline', ms: 3400 },
+        ],
+        stages: [{ name: 'security', status: 'done', durationMs: 3300, provider: 'openai', model: 'gpt-x', tokens: 1234, findings: 1 }],
+        tokensUsed: 1234,
+        llmCalls: 3,
+        totalMs: 3600,
+      },
+      r.coverage,
+    );
+    assert.match(text, /^timings: change 0\.12 s, pipeline 3\.40 s; total 3\.60 s$/m);
+    assert.match(text, /^ {2}stage security: done in 3\.30 s · openai\/gpt-x · 1234 tokens · 1 finding$/m);
+    assert.match(text, /^tokens: 1234 in 3 model calls$/m);
+    assert.match(text, /^coverage: /m);
+    for (const f of r.coverage.files) assert.ok(text.includes(f.path), f.path);
   });
 
   it('redact secrets and neutralise markup in every output', async () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { InternalError, UsageError } from '../../domain/errors.js';
 import { OUTPUT_FORMATS, renderReport, type OutputFormat } from '../../review/render.js';
 import { shouldColor } from '../../review/render-terminal.js';
+import { renderVerbose } from '../../review/render-verbose.js';
 import { runReview } from '../../app/review.js';
 
 interface ReviewFlags {
@@ -14,6 +15,9 @@ interface ReviewFlags {
   githubEvent?: string;
   format: OutputFormat;
   output?: string;
+  result?: string;
+  quiet?: boolean;
+  verbose?: boolean;
   failOn?: string;
   minConfidence?: string;
   auditDb?: string;
@@ -23,13 +27,13 @@ interface ReviewFlags {
 }
 
 /** Writes via a temp file and rename so a reader never sees half an output. */
-function writeAtomic(file: string, text: string): void {
+function writeAtomic(flag: string, file: string, text: string): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   try {
     writeFileSync(tmp, text);
     renameSync(tmp, file);
   } catch (err) {
-    throw new UsageError(`--output ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`${flag} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }
 
@@ -44,6 +48,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--github-event <file>', 'GitHub pull_request event JSON (default: $GITHUB_EVENT_PATH on pull_request events)')
     .addOption(new Option('--format <format>', 'output format').choices(OUTPUT_FORMATS).default('terminal'))
     .option('--output <file>', 'write the output to a file instead of standard output')
+    .option('--result <file>', 'also write the JSON result (what --format json prints) to a file, e.g. for CI to read the run id and counts')
+    .addOption(new Option('--quiet', 'print only the result (and errors): no stage progress').conflicts('verbose'))
+    .option('--verbose', 'also print per-stage timings, provider/model, tokens and every file\'s coverage (on standard error)')
     .addOption(new Option('--fail-on <severity>', 'lowest severity that blocks (overrides [review] fail_on)').choices(['critical', 'high', 'medium', 'low', 'info', 'none']))
     .option('--min-confidence <x>', 'hide findings below this confidence, 0..1 (overrides [review] min_confidence)')
     .option('--audit-db <location>', 'audit log: SQLite path or postgres:// URL')
@@ -64,6 +71,12 @@ export function register(program: Command, setExit: (code: number) => void): voi
         github: Boolean(flags.github),
         force: Boolean(flags.force),
         env: process.env,
+        ...(flags.quiet ? { progress: null } : {}),
+        verbose: Boolean(flags.verbose),
+        outputs: [
+          ...(flags.output !== undefined ? [{ flag: '--output', file: flags.output }] : []),
+          ...(flags.result !== undefined ? [{ flag: '--result', file: flags.result }] : []),
+        ],
       });
       if (result.skipped) {
         process.stderr.write(`bulwark: ${result.skipped.message}\n`);
@@ -73,8 +86,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
       const report = result.report!;
       const stream = flags.output ? null : process.stdout;
       const text = renderReport(report, flags.format, { color: stream ? shouldColor(stream) : false });
-      if (flags.output) writeAtomic(flags.output, text);
+      if (flags.output) writeAtomic('--output', flags.output, text);
       else process.stdout.write(text);
+      if (flags.result) writeAtomic('--result', flags.result, renderReport(report, 'json'));
+      if (flags.verbose && result.stats) process.stderr.write(renderVerbose(result.stats, report.coverage));
       if (result.publishError) throw new InternalError(result.publishError);
       setExit(result.exitCode);
     });

@@ -1,5 +1,6 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { runTopology, type RunFlags } from '../../app/run.js';
+import { renderVerbose } from '../../review/render-verbose.js';
 
 export function register(program: Command, setExit: (code: number) => void): void {
   program
@@ -12,10 +13,13 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--audit-db <location>', 'audit log: SQLite path or postgres:// URL')
     .option('--result <file>', 'JSON result file', 'bulwark-result.json')
     .option('--allow-degraded-sandbox', 'run even if a sandbox layer cannot be enforced (recorded in the audit log)')
+    .addOption(new Option('--quiet', 'print only the summary (and errors): no stage progress, no result line').conflicts('verbose'))
+    .option('--verbose', 'also print per-stage timings, provider/model and tokens (on standard error)')
     .action(async (flags: RunFlags) => {
       const out = await runTopology(flags);
       process.stdout.write(out.summaryMarkdown);
-      process.stderr.write(`result: ${flags.result} · audit run id: ${out.runId} (${out.auditLocation})\n`);
+      if (!flags.quiet) process.stderr.write(`result: ${flags.result} · audit run id: ${out.runId} (${out.auditLocation})\n`);
+      if (flags.verbose) process.stderr.write(renderVerbose(out.stats));
       setExit(out.exitCode);
     });
 }
