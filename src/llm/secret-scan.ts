@@ -1,3 +1,4 @@
+import type { lintSource as LintSource } from '@secretlint/core';
 import type { SecretLintCoreConfig, SecretLintCoreResultMessage } from '@secretlint/types';
 import { redactSecrets, type Redaction, type SecretKind, type SecretSpan } from '../domain/redact.js';
 
@@ -51,7 +52,7 @@ export const PRESET_RULE_KINDS: Readonly<Record<string, SecretKind>> = {
 const LEFT_OUT = new Set(['@secretlint/secretlint-rule-filter-comments']);
 
 interface Engine {
-  lintSource: typeof import('@secretlint/core').lintSource;
+  lintSource: typeof LintSource;
   config: SecretLintCoreConfig;
   ruleIds: string[];
 }
@@ -96,7 +97,7 @@ function kindOf(m: SecretLintCoreResultMessage): SecretKind {
  */
 function spanOf(window: string, offset: number, m: SecretLintCoreResultMessage): SecretSpan {
   let [start, end] = m.range;
-  for (const v of Object.values((m.data ?? {}) as Record<string, unknown>)) {
+  for (const v of Object.values((m.data ?? {}))) {
     if (typeof v !== 'string' || v.length < 8) continue;
     const at = window.indexOf(v, start);
     if (at >= 0 && at <= end) {

@@ -228,7 +228,7 @@ function firstLine(err: unknown): string {
 function validationDetail(err: unknown): string {
   const data = (err as { response?: { data?: { message?: string; errors?: unknown[] } } }).response?.data;
   const parts = (data?.errors ?? []).map((e) =>
-    typeof e === 'string' ? e : typeof e === 'object' && e !== null && 'message' in e ? String((e as { message: unknown }).message) : JSON.stringify(e),
+    typeof e === 'string' ? e : typeof e === 'object' && e !== null && 'message' in e ? String((e).message) : JSON.stringify(e),
   );
   return [data?.message ?? 'Unprocessable Entity', ...parts].join(': ');
 }

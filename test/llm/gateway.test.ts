@@ -261,7 +261,7 @@ describe('LLM gateway', () => {
     assert.ok(!raw.replace(/[\s-]/g, '').includes('4111111111111111'), raw);
     assert.ok(!raw.includes('DE89370400440532013000') && !raw.includes(gh), raw);
     assert.ok(raw.includes('400000'), 'a token budget is not a secret');
-    const byKind = Object.fromEntries(audit.entries.flatMap((e) => (e.kind === 'redaction' ? [[e.rules[0], e.count]] : [])));
+    const byKind = Object.fromEntries(audit.entries.flatMap((e): [string, number][] => (e.kind === 'redaction' ? [[String(e.rules[0]), e.count]] : [])));
     assert.deepEqual(byKind, { 'github-token': 1, iban: 1, pan: 2 });
   });
 

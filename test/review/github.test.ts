@@ -269,7 +269,7 @@ describe('GitHub publishing against a fake REST server', () => {
     assert.equal(res.annotations, 120);
     const runId = gh.checkRuns[0]!.id;
     const patches = gh.requests.filter((r) => r.method === 'PATCH');
-    assert.deepEqual(patches.map((r) => `${r.path} ${((body(r).output as { annotations?: unknown[] }).annotations ?? []).length} ${String(body(r).status ?? '')}`), [
+    assert.deepEqual(patches.map((r) => `${r.path} ${((body(r).output as { annotations?: unknown[] }).annotations ?? []).length} ${typeof body(r).status === 'string' ? (body(r).status as string) : ''}`), [
       `${P}/check-runs/${runId} 50 `,
       `${P}/check-runs/${runId} 50 `,
       `${P}/check-runs/${runId} 20 `,

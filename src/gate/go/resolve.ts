@@ -83,7 +83,7 @@ export function resolveGo(files: Map<string, FileFacts>, g: GraphBuilder): void 
         const t = local.slice(0, dot);
         const m = local.slice(dot + 1);
         let byName = p.methods.get(t);
-        if (!byName) p.methods.set(t, (byName = new Map()));
+        if (!byName) p.methods.set(t, (byName = new Map<string, Fn[]>()));
         push(byName, m, fn);
         push(methodsByName, m, fn);
       }
@@ -261,7 +261,7 @@ export function resolveGo(files: Map<string, FileFacts>, g: GraphBuilder): void 
   /** The values of a local (or package variable), memoised per body (or per package) and name. */
   const evalLocals = (owner: object, key: string, locals: GoLocal[], ec: EvalCtx): Val[] => {
     let memo = memos.get(owner);
-    if (!memo) memos.set(owner, (memo = new Map()));
+    if (!memo) memos.set(owner, (memo = new Map<string, Val[]>()));
     const hit = memo.get(key);
     if (hit) return hit;
     memo.set(key, []); // a cycle (`x = f(x)`) contributes nothing more

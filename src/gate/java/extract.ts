@@ -98,11 +98,7 @@ class Locals {
   private readonly vars = new Map<string, Recv>();
   constructor(private readonly parent?: Locals) {}
   get(name: string): Recv | undefined {
-    for (let l: Locals | undefined = this; l; l = l.parent) {
-      const v = l.vars.get(name);
-      if (v) return v;
-    }
-    return undefined;
+    return this.vars.get(name) ?? this.parent?.get(name);
   }
   has(name: string): boolean {
     return this.get(name) !== undefined;
@@ -369,7 +365,7 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
           if (args) visit(args, ctx);
           const body = node.childForFieldName('body');
           if (body && cls) {
-            const local = typeDecl(body, ctx, cls.split('.').pop()!);
+            const local = typeDecl(body, ctx, cls.split('.').pop());
             if (local) call(ctx, { r: null, n: local, a: 0, k: 'anon' });
           }
           return;

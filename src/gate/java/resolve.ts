@@ -126,7 +126,7 @@ export function resolveJava(files: Map<string, FileFacts>, g: GraphBuilder): voi
   const typeMemo = new Map<FileFacts, Map<string, string[]>>();
   const resolveType = (f: FileFacts, name: string): string[] => {
     let memo = typeMemo.get(f);
-    if (!memo) typeMemo.set(f, (memo = new Map()));
+    if (!memo) typeMemo.set(f, (memo = new Map<string, string[]>()));
     let r = memo.get(name);
     if (!r) memo.set(name, (r = resolveTypeUncached(f, name)));
     return r;
@@ -213,7 +213,10 @@ export function resolveJava(files: Map<string, FileFacts>, g: GraphBuilder): voi
     if (r) return r;
     const seen = new Set<string>([cls]);
     const stack = [cls];
-    while (stack.length > 0) for (const s of subclasses.get(stack.pop()!) ?? []) if (!seen.has(s)) (seen.add(s), stack.push(s));
+    while (stack.length > 0) for (const s of subclasses.get(stack.pop()!) ?? []) if (!seen.has(s)) {
+        seen.add(s);
+        stack.push(s);
+      }
     subtypesMemo.set(cls, (r = [...seen]));
     return r;
   };
@@ -259,7 +262,10 @@ export function resolveJava(files: Map<string, FileFacts>, g: GraphBuilder): voi
     while (stack.length > 0) {
       const c = stack.pop()!;
       for (const e of extBases.get(c) ?? []) r.ext.add(e);
-      for (const b of bases.get(c) ?? []) if (!r.repo.has(b)) (r.repo.add(b), stack.push(b));
+      for (const b of bases.get(c) ?? []) if (!r.repo.has(b)) {
+        r.repo.add(b);
+        stack.push(b);
+      }
     }
     ancestorsMemo.set(cls, r);
     return r;
@@ -334,7 +340,7 @@ export function resolveJava(files: Map<string, FileFacts>, g: GraphBuilder): voi
   const byNameMemo = new Map<FileFacts, Map<string, string[]>>();
   const byName = (f: FileFacts, member: string, arity: number, needExt: boolean): string[] => {
     let memo = byNameMemo.get(f);
-    if (!memo) byNameMemo.set(f, (memo = new Map()));
+    if (!memo) byNameMemo.set(f, (memo = new Map<string, string[]>()));
     const key = `${member}/${arity}/${needExt ? 1 : 0}`;
     let r = memo.get(key);
     if (r) return r;

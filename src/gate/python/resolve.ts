@@ -1,5 +1,5 @@
 import type { FileFacts, FlowExpr, ImportFacts, ScopeFacts } from '../facts.js';
-import { GraphBuilder } from '../graph-builder.js';
+import type { GraphBuilder } from '../graph-builder.js';
 
 /** Names Python resolves without an import; calls to them appear as `<builtin>.name` (PyCG's convention). */
 const BUILTINS = new Set(
@@ -309,7 +309,10 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
     if (out) return out;
     const seen = new Set<string>();
     const walk = (x: string): void => {
-      for (const s of subclasses.get(x) ?? []) if (!seen.has(s)) (seen.add(s), walk(s));
+      for (const s of subclasses.get(x) ?? []) if (!seen.has(s)) {
+        seen.add(s);
+        walk(s);
+      }
     };
     walk(c);
     subMemo.set(c, (out = [...seen]));
@@ -408,7 +411,7 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
   type Slot = { key: string } | { moduleKey?: string; targets: Target[] };
   /** Where a bare name is bound, as seen from a scope: a local (or enclosing function's) slot, else module-level names and imports. Static, so computed once. */
   function slotOf(ctx: Ctx, name: string): Slot {
-    const slots = (ctx.slots ??= new Map());
+    const slots = (ctx.slots ??= new Map<string, Slot>());
     let slot = slots.get(name);
     if (slot) return slot;
     const m = modules.get(ctx.mod)!;
@@ -441,7 +444,7 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
   /** Chains are memoised only once the values are final (while propagating, reads must be recorded). */
   let memoise = false;
   function evalChain(ctx: Ctx, chain: string): string[] {
-    const memo = memoise ? (ctx.memo ??= new Map()) : undefined;
+    const memo = memoise ? (ctx.memo ??= new Map<string, string[]>()) : undefined;
     const hit = memo?.get(chain);
     if (hit) return hit;
     const parts = chain.split('.');
@@ -606,7 +609,10 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
     // a call site matters while propagating only when it passes arguments to code in the repository
     for (const s of scope.sites ?? []) if (Array.isArray(s) && s[0] === 'c' && passesToRepository(ctx, s as FlowExpr[])) constraints.push({ ctx, site: s as FlowExpr[] });
   }
-  for (let i = constraints.length - 1; i >= 0; i--) (queue.push(i), (queued[i] = true));
+  for (let i = constraints.length - 1; i >= 0; i--) {
+    queue.push(i);
+    queued[i] = true;
+  }
   const readsNow = new Set<string>();
   while (queue.length > 0) {
     const i = queue.pop()!;
@@ -652,7 +658,10 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
       const cur = queue.pop()!;
       for (const imp of importsOf(cur)) {
         for (const t of imp.name && imp.name !== '*' ? [imp.module, `${imp.module}.${imp.name}`] : [imp.module]) {
-          if (modules.has(t) && !seen.has(t)) (seen.add(t), queue.push(t));
+          if (modules.has(t) && !seen.has(t)) {
+            seen.add(t);
+            queue.push(t);
+          }
         }
       }
     }
@@ -683,9 +692,15 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
       inRepo = true;
     } else {
       const f = callableValue(v);
-      if (f) (g.call(from, f), (inRepo = true));
+      if (f) {
+        g.call(from, f);
+        inRepo = true;
+      }
     }
-    if (!v.startsWith('b:') && (classIds.has(v) || v.startsWith('i:') || v.startsWith('s:'))) for (const r of runs(v)) (g.call(from, r.id), (inRepo = true));
+    if (!v.startsWith('b:') && (classIds.has(v) || v.startsWith('i:') || v.startsWith('s:'))) for (const r of runs(v)) {
+        g.call(from, r.id);
+        inRepo = true;
+      }
     return { known: inRepo, inRepo };
   };
 

@@ -594,7 +594,7 @@ export function analyzeTypeScript(
         for (let f of resolveSymbol(init.expression).decls as ts.Node[]) {
           if (ts.isVariableDeclaration(f) && f.initializer && isFunctionLike(f.initializer)) f = f.initializer;
           if (!(ts.isFunctionDeclaration(f) || ts.isMethodDeclaration(f) || isFunctionLike(f)) || !f.body) continue;
-          touch([f as ts.Declaration]);
+          touch([f]);
           const returned: ts.Expression[] = [];
           if (!ts.isBlock(f.body)) returned.push(f.body);
           else {
@@ -759,7 +759,7 @@ export function analyzeTypeScript(
         for (const id of out) if (id !== from) edge(calls, from, id);
         // as for obj.name(): a receiver the checker cannot type reaches every function of that name
         if (isCall && !r.known && out.size === 0) {
-          if (byShortName.has(key)) edge(byName, from, `${key}/${argCount(node.parent as ts.CallExpression)}`);
+          if (byShortName.has(key)) edge(byName, from, `${key}/${argCount(node.parent)}`);
           else pending.add(key);
         }
         visit(node.expression);
