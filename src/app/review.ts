@@ -21,6 +21,7 @@ import { reviewConfigSchema, type ReviewConfig } from '../review/config.js';
 import { changeForChunk, markChunksNotReviewed, notFullyReviewed, planCoverage, type CoveragePlan } from '../review/coverage.js';
 import { findingSchema, SEVERITIES, type Finding } from '../protocol/findings.js';
 import { createOctokit, parseRepository, publishReview, type GithubTarget, type PublishResult } from '../review/github.js';
+import { createGitlab, postGitlabStatus, publishGitlabReview, type GitlabClient, type GitlabPublishResult, type GitlabTarget } from '../review/gitlab.js';
 import { previousRunInLog } from './previous-run.js';
 import { publishApprovalCheck } from '../approval/github.js';
 import { BULWARK_STAGE, decide } from '../domain/verdict.js';
@@ -42,6 +43,8 @@ export interface ReviewRunOptions extends Omit<AcquireOptions, 'env'> {
   failOn?: string;
   minConfidence?: string;
   github?: boolean;
+  /** Publish to the GitLab merge request (summary note, inline discussions, commit status). */
+  gitlab?: boolean;
   force?: boolean;
   /** Stage progress lines (stderr by default; null for none). */
   progress?: (NodeJS.WritableStream & { isTTY?: boolean }) | null;
@@ -55,6 +58,7 @@ export interface ReviewRunResult {
   change: Change;
   coverage?: CoveragePlan;
   publish?: PublishResult;
+  gitlabPublish?: GitlabPublishResult;
   publishError?: string;
 }
 
@@ -194,6 +198,8 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
       });
     }
 
+    const gitlab = opts.gitlab ? gitlabTargetOf(opts, change, review) : null;
+
     const providers = await resolveProviders({ config: base.config.provider, configDir: repoDir, env: opts.env });
     // "this configuration": the base's config files, the effective review settings, and which
     // providers, endpoints and default models review (a re-run elsewhere is not the same review)
@@ -209,12 +215,18 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
       const changeHash = isGit && change.baseSha && change.headSha ? (await changeHashFromRepo(repoDir, change.baseSha, change.headSha)).changeHash : undefined;
       // A re-run on the same head (e.g. after an approval) repeats the recorded verdict instead of
       // calling the models again; only the audit log is believed, never a GitHub check or status.
-      if (opts.github && !opts.force && changeHash && change.source.kind !== 'patch' && change.headSha) {
+      if ((opts.github || opts.gitlab) && !opts.force && changeHash && change.source.kind !== 'patch' && change.headSha) {
         const prev = await previousRunInLog(audit.store, { head: change.headSha, changeHash, configHash }, { gate: gateConfig, approvals: base.config.approvals, configDir: base.config.dir });
         if (prev) {
           const head = change.headSha.slice(0, 12);
           // the earlier run's check may predate the approvals (or its publishing may have failed):
           // a passing verdict is published again, so the required `bulwark` check turns green
+          if (prev.exitCode === 0 && gitlab) {
+            const summary = prev.via === 'approval' ? `run ${prev.runId}: the approvals its zones require are in the audit log` : `run ${prev.runId} passed`;
+            await postGitlabStatus(gitlab.api, gitlab.target, 'success', summary, gitlab.detailsUrl).catch((err: unknown) => {
+              throw new InternalError(`GitLab publishing failed: ${(err as Error).message.split('\n')[0]}`);
+            });
+          }
           if (prev.exitCode === 0 && target) {
             const summary = prev.via === 'approval' ? `run ${prev.runId}: the approvals its zones require are in the audit log` : `run ${prev.runId} passed`;
             await publishApprovalCheck({
@@ -242,7 +254,7 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
           };
         }
       }
-      return await reviewWithAudit({ opts, change, changeHash, review, topology, configHash, base, gateConfig, run, providers, octokit, target, repoDir, isGit });
+      return await reviewWithAudit({ opts, change, changeHash, review, topology, configHash, base, gateConfig, run, providers, octokit, target, gitlab, repoDir, isGit });
     });
   } finally {
     base.cleanup();
@@ -262,6 +274,7 @@ interface Ctx {
   providers: Awaited<ReturnType<typeof resolveProviders>>;
   octokit: ReturnType<typeof createOctokit> | null;
   target: GithubTarget | null;
+  gitlab: GitlabPublishing | null;
   repoDir: string;
   isGit: boolean;
   /** Hash of base...head (the approval binding), when both revisions are in a local repository. */
@@ -437,6 +450,64 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
       await run.finish({ status: 'error', exitCode: ExitCode.Internal, errorClass: 'GitHubPublishError' });
     }
   }
+  if (c.gitlab) {
+    try {
+      out.gitlabPublish = await publishGitlabReview(c.gitlab.api, c.gitlab.target, report, change, {
+        config: review.gitlab,
+        ...(c.gitlab.detailsUrl ? { detailsUrl: c.gitlab.detailsUrl } : {}),
+      });
+    } catch (err) {
+      out.publishError = `GitLab publishing failed: ${(err as Error).message}`;
+      out.exitCode = ExitCode.Internal;
+      // as for GitHub: the log ends the run as the exit code does, so a re-run publishes again
+      await run.finish({ status: 'error', exitCode: ExitCode.Internal, errorClass: 'GitLabPublishError' });
+    }
+  }
   return out;
+}
+
+interface GitlabPublishing {
+  api: GitlabClient;
+  target: GitlabTarget;
+  detailsUrl?: string;
+}
+
+/**
+ * Where `--gitlab` publishes, resolved before any model call so a missing token or project fails
+ * first. The token must be GITLAB_TOKEN (personal, project or group access token, `api` scope):
+ * GET /user, merge-request notes and discussions and POST statuses are not among the endpoints a
+ * CI/CD job token may call, so CI_JOB_TOKEN alone is refused here rather than failing at the end.
+ */
+function gitlabTargetOf(opts: ReviewRunOptions, change: Change, review: ReviewConfig): GitlabPublishing {
+  if (opts.github) throw new UsageError('--github and --gitlab cannot be combined: a change is published to one forge');
+  const env = opts.env;
+  const token = env.GITLAB_TOKEN;
+  if (!token) {
+    throw new UsageError(
+      env.CI_JOB_TOKEN
+        ? '--gitlab needs GITLAB_TOKEN (a project, group or personal access token with the api scope): CI_JOB_TOKEN may not call GET /user, merge-request notes and discussions, or POST statuses'
+        : '--gitlab needs a token in GITLAB_TOKEN (a project, group or personal access token with the api scope)',
+    );
+  }
+  const mr = change.pr?.provider === 'gitlab' ? change.pr : null;
+  const project = env.CI_MERGE_REQUEST_PROJECT_ID || env.CI_PROJECT_ID || mr?.repository || '';
+  if (!project) throw new UsageError('--gitlab needs the project: run in GitLab CI (CI_PROJECT_ID) or a merge-request pipeline');
+  if (!change.headSha) throw new UsageError('--gitlab needs the head commit SHA (pass --head or run in a merge-request pipeline)');
+  const pipeline = Number(env.CI_PIPELINE_ID);
+  const ref = mr?.headRef || env.CI_COMMIT_REF_NAME;
+  const target: GitlabTarget = {
+    project: /^\d+$/.test(project) ? Number(project) : project,
+    mrIid: mr?.number ?? null,
+    headSha: change.headSha,
+    ...(Number.isInteger(pipeline) && pipeline > 0 ? { pipelineId: pipeline } : ref ? { ref } : {}),
+  };
+  let api: GitlabClient;
+  try {
+    api = createGitlab(token, env.CI_API_V4_URL || review.gitlab.api_url, review.gitlab.timeout_seconds * 1000);
+  } catch (err) {
+    throw new UsageError(`--gitlab: ${(err as Error).message}`);
+  }
+  const detailsUrl = env.CI_JOB_URL || mr?.htmlUrl || '';
+  return { api, target, ...(detailsUrl ? { detailsUrl } : {}) };
 }
 

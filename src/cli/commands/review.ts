@@ -18,6 +18,7 @@ interface ReviewFlags {
   minConfidence?: string;
   auditDb?: string;
   github?: boolean;
+  gitlab?: boolean;
   force?: boolean;
   config?: string;
 }
@@ -48,6 +49,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--min-confidence <x>', 'hide findings below this confidence, 0..1 (overrides [review] min_confidence)')
     .option('--audit-db <location>', 'audit log: SQLite path or postgres:// URL')
     .option('--github', 'publish to GitHub: summary comment, inline review comments, check run "bulwark"')
+    .option('--gitlab', 'publish to the GitLab merge request: summary note, inline discussions, commit status "bulwark" (token: GITLAB_TOKEN)')
     .option('--force', 'review even when this head SHA and configuration were already reviewed')
     .option('--config <file>', 'bulwark.toml to use instead of the one in the base revision')
     .action(async (flags: ReviewFlags) => {
@@ -62,6 +64,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         ...(flags.failOn !== undefined ? { failOn: flags.failOn } : {}),
         ...(flags.minConfidence !== undefined ? { minConfidence: flags.minConfidence } : {}),
         github: Boolean(flags.github),
+        gitlab: Boolean(flags.gitlab),
         force: Boolean(flags.force),
         env: process.env,
       });
