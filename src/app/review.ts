@@ -14,7 +14,8 @@ import { packageVersion } from '../sandbox/package-paths.js';
 import { buildChangeContext, MAX_CONTEXT_DIFF_CHARS, renderFileDiff } from '../pipeline/context.js';
 import { createProgressReporter, resolveProviders, runPipeline, NO_PROVIDER_HELP, type PipelineResult } from '../pipeline/index.js';
 import { providersDigest } from '../llm/select.js';
-import { acquireChange, type AcquireOptions } from '../review/acquire.js';
+import { acquireChange, incrementalChange, type AcquireOptions } from '../review/acquire.js';
+import { carryOverFindings } from '../review/carry-over.js';
 import { loadBaseConfig, type BaseConfig } from './base-config.js';
 import type { Change, ChangedFile } from '../domain/change.js';
 import { reviewConfigSchema, type ReviewConfig } from '../review/config.js';
@@ -22,13 +23,13 @@ import { changeForChunk, markChunksNotReviewed, notFullyReviewed, planCoverage, 
 import { findingSchema, SEVERITIES, type Finding } from '../protocol/findings.js';
 import { createOctokit, parseRepository, publishReview, type GithubTarget, type PublishResult } from '../review/github.js';
 import { createGitlab, postGitlabStatus, publishGitlabReview, type GitlabClient, type GitlabPublishResult, type GitlabTarget } from '../review/gitlab.js';
-import { previousRunInLog } from './previous-run.js';
+import { incrementalBaseInLog, previousRunInLog, type IncrementalBase } from './previous-run.js';
 import { publishApprovalCheck } from '../approval/github.js';
 import { BULWARK_STAGE, decide } from '../domain/verdict.js';
 import { addCounts, redactionEntries, type RedactionCounts } from '../domain/redact.js';
 import { buildReport, type ReportGate, type ReviewReport } from '../review/report.js';
 import { detectInjection, untrustedTextsOf } from '../domain/untrusted.js';
-import { resolveCommit, workTreeTop } from '../review/git.js';
+import { isAncestor, resolveCommit, workTreeTop } from '../review/git.js';
 import { headCommitAuthor, runChangeFacts } from '../review/run-facts.js';
 
 /**
@@ -46,6 +47,8 @@ export interface ReviewRunOptions extends Omit<AcquireOptions, 'env'> {
   /** Publish to the GitLab merge request (summary note, inline discussions, commit status). */
   gitlab?: boolean;
   force?: boolean;
+  /** Review the whole change even when the audit log holds a review of an earlier head of this PR. */
+  full?: boolean;
   /** Stage progress lines (stderr by default; null for none). */
   progress?: (NodeJS.WritableStream & { isTTY?: boolean }) | null;
 }
@@ -254,7 +257,18 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
           };
         }
       }
-      return await reviewWithAudit({ opts, change, changeHash, review, topology, configHash, base, gateConfig, run, providers, octokit, target, gitlab, repoDir, isGit });
+      // A new push to a PR reviewed before: the models see only the commits since the last
+      // reviewed head the audit log records (never a forge's status), unless --full.
+      let incremental: Ctx['incremental'] = null;
+      if (!opts.full && isGit && change.pr && change.baseSha && change.headSha && change.source.kind !== 'patch') {
+        const pr = { provider: change.pr.provider, number: change.pr.number, ...(change.pr.repository ? { repository: clipText(change.pr.repository) } : {}) };
+        const d = await incrementalBaseInLog(audit, { pr, head: change.headSha, base: change.baseSha, configHash, isAncestor: (a, b) => isAncestor(repoDir, a, b) });
+        if (d?.kind === 'incremental') {
+          incremental = { from: d.from, change: await incrementalChange(change, d.from.head) };
+          if (opts.progress !== null) (opts.progress ?? process.stderr).write(`bulwark: incremental review: the commits since ${d.from.head.slice(0, 12)} (run ${d.from.runId}); --full reviews everything\n`);
+        } else if (d?.kind === 'full' && opts.progress !== null) (opts.progress ?? process.stderr).write(`bulwark: full review: ${d.reason}\n`);
+      }
+      return await reviewWithAudit({ opts, change, changeHash, review, topology, configHash, base, gateConfig, run, providers, octokit, target, gitlab, repoDir, isGit, incremental });
     });
   } finally {
     base.cleanup();
@@ -279,6 +293,8 @@ interface Ctx {
   isGit: boolean;
   /** Hash of base...head (the approval binding), when both revisions are in a local repository. */
   changeHash: string | undefined;
+  /** An incremental review: the earlier review it continues from and the change since its head. */
+  incremental: { from: IncrementalBase; change: Change } | null;
 }
 
 async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
@@ -296,6 +312,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     config_hash: `sha256:${c.configHash}`,
     bulwark_version: packageVersion,
     config_source: c.base.source,
+    ...(c.incremental ? { incremental_from: c.incremental.from.head } : {}),
     ...runChangeFacts(change, opts.env, c.isGit && change.headSha ? await headCommitAuthor(c.repoDir, change.headSha) : undefined),
   });
 
@@ -311,7 +328,8 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     await audit.append(gateUnavailableEntry(runId, gateUnavailable));
   }
 
-  const plan = planCoverage(change, {
+  // the models review the increment; the gate above, the change hash and the approvals keep the full base...head
+  const plan = planCoverage(c.incremental?.change ?? change, {
     config: review,
     regulatedFiles: gate ? regulatedFilesOf(gate) : [],
     // Each chunk is one pipeline run whose context drops diffs past its limit: pack chunks against
@@ -403,8 +421,10 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     else errors.push(`a stage returned an invalid finding (${p.error.issues[0]?.path.join('.') ?? ''}: ${p.error.issues[0]?.message ?? ''})`);
   }
 
+  // earlier findings whose lines are unchanged still stand (the models did not see those lines again)
+  const carried = c.incremental && change.headSha ? await carryOverFindings(c.repoDir, change.headSha, c.incremental.from.findings) : [];
   const decision = decide({
-    findings: [...own, ...stageFindings],
+    findings: [...own, ...carried, ...stageFindings],
     config: review,
     gate: gateUnavailable ? { flagged: true, reasons: [{ message: gateUnavailable }] } : gate,
     errors,

@@ -20,6 +20,7 @@ interface ReviewFlags {
   github?: boolean;
   gitlab?: boolean;
   force?: boolean;
+  full?: boolean;
   config?: string;
 }
 
@@ -51,6 +52,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--github', 'publish to GitHub: summary comment, inline review comments, check run "bulwark"')
     .option('--gitlab', 'publish to the GitLab merge request: summary note, inline discussions, commit status "bulwark" (token: GITLAB_TOKEN)')
     .option('--force', 'review even when this head SHA and configuration were already reviewed')
+    .option('--full', 'review the whole change, not only the commits since the last review of this PR in the audit log')
     .option('--config <file>', 'bulwark.toml to use instead of the one in the base revision')
     .action(async (flags: ReviewFlags) => {
       const result = await runReview({
@@ -66,6 +68,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         github: Boolean(flags.github),
         gitlab: Boolean(flags.gitlab),
         force: Boolean(flags.force),
+        full: Boolean(flags.full),
         env: process.env,
       });
       if (result.skipped) {
