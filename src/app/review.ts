@@ -14,20 +14,22 @@ import { packageVersion } from '../sandbox/package-paths.js';
 import { buildChangeContext, MAX_CONTEXT_DIFF_CHARS, renderFileDiff } from '../pipeline/context.js';
 import { createProgressReporter, resolveProviders, runPipeline, NO_PROVIDER_HELP, type PipelineResult } from '../pipeline/index.js';
 import { providersDigest } from '../llm/select.js';
-import { acquireChange, type AcquireOptions } from '../review/acquire.js';
+import { acquireChange, incrementalChange, type AcquireOptions } from '../review/acquire.js';
+import { carryOverFindings } from '../review/carry-over.js';
 import { loadBaseConfig, type BaseConfig } from './base-config.js';
 import type { Change, ChangedFile } from '../domain/change.js';
 import { reviewConfigSchema, type ReviewConfig } from '../review/config.js';
 import { changeForChunk, markChunksNotReviewed, notFullyReviewed, planCoverage, type CoveragePlan } from '../review/coverage.js';
 import { findingSchema, SEVERITIES, type Finding } from '../protocol/findings.js';
 import { createOctokit, parseRepository, publishReview, type GithubTarget, type PublishResult } from '../review/github.js';
-import { previousRunInLog } from './previous-run.js';
+import { createGitlab, postGitlabStatus, publishGitlabReview, type GitlabClient, type GitlabPublishResult, type GitlabTarget } from '../review/gitlab.js';
+import { incrementalBaseInLog, previousRunInLog, type IncrementalBase } from './previous-run.js';
 import { publishApprovalCheck } from '../approval/github.js';
 import { BULWARK_STAGE, decide } from '../domain/verdict.js';
 import { addCounts, redactionEntries, type RedactionCounts } from '../domain/redact.js';
 import { buildReport, type ReportGate, type ReviewReport } from '../review/report.js';
 import { detectInjection, untrustedTextsOf } from '../domain/untrusted.js';
-import { resolveCommit, workTreeTop } from '../review/git.js';
+import { isAncestor, resolveCommit, workTreeTop } from '../review/git.js';
 import { headCommitAuthor, runChangeFacts } from '../review/run-facts.js';
 import { stageStats, type RunStats } from '../review/render-verbose.js';
 import { colorMode } from '../domain/terminal.js';
@@ -46,7 +48,11 @@ export interface ReviewRunOptions extends Omit<AcquireOptions, 'env'> {
   failOn?: string;
   minConfidence?: string;
   github?: boolean;
+  /** Publish to the GitLab merge request (summary note, inline discussions, commit status). */
+  gitlab?: boolean;
   force?: boolean;
+  /** Review the whole change even when the audit log holds a review of an earlier head of this PR. */
+  full?: boolean;
   /** Stage progress lines (stderr by default; null for none). */
   progress?: (NodeJS.WritableStream & { isTTY?: boolean }) | null;
   /** Progress lines name each stage's provider, model and tokens. */
@@ -63,6 +69,7 @@ export interface ReviewRunResult {
   change: Change;
   coverage?: CoveragePlan;
   publish?: PublishResult;
+  gitlabPublish?: GitlabPublishResult;
   publishError?: string;
   /** Timings, models and tokens of the run (what `--verbose` prints); absent for a skipped run. */
   stats?: RunStats;
@@ -216,6 +223,8 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
       });
     }
 
+    const gitlab = opts.gitlab ? gitlabTargetOf(opts, change, review) : null;
+
     const providers = await resolveProviders({ config: base.config.provider, configDir: repoDir, env: opts.env });
     // "this configuration": the base's config files, the effective review settings, and which
     // providers, endpoints and default models review (a re-run elsewhere is not the same review)
@@ -231,12 +240,18 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
       const changeHash = isGit && change.baseSha && change.headSha ? (await changeHashFromRepo(repoDir, change.baseSha, change.headSha)).changeHash : undefined;
       // A re-run on the same head (e.g. after an approval) repeats the recorded verdict instead of
       // calling the models again; only the audit log is believed, never a GitHub check or status.
-      if (opts.github && !opts.force && changeHash && change.source.kind !== 'patch' && change.headSha) {
+      if ((opts.github || opts.gitlab) && !opts.force && changeHash && change.source.kind !== 'patch' && change.headSha) {
         const prev = await previousRunInLog(audit.store, { head: change.headSha, changeHash, configHash }, { gate: gateConfig, approvals: base.config.approvals, configDir: base.config.dir });
         if (prev) {
           const head = change.headSha.slice(0, 12);
           // the earlier run's check may predate the approvals (or its publishing may have failed):
           // a passing verdict is published again, so the required `bulwark` check turns green
+          if (prev.exitCode === 0 && gitlab) {
+            const summary = prev.via === 'approval' ? `run ${prev.runId}: the approvals its zones require are in the audit log` : `run ${prev.runId} passed`;
+            await postGitlabStatus(gitlab.api, gitlab.target, 'success', summary, gitlab.detailsUrl).catch((err: unknown) => {
+              throw new InternalError(`GitLab publishing failed: ${(err as Error).message.split('\n')[0]}`);
+            });
+          }
           if (prev.exitCode === 0 && target) {
             const summary = prev.via === 'approval' ? `run ${prev.runId}: the approvals its zones require are in the audit log` : `run ${prev.runId} passed`;
             await publishApprovalCheck({
@@ -264,7 +279,18 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
           };
         }
       }
-      return await reviewWithAudit({ opts, change, changeHash, review, topology, configHash, base, gateConfig, run, providers, octokit, target, repoDir, isGit, phases, started });
+      // A new push to a PR reviewed before: the models see only the commits since the last
+      // reviewed head the audit log records (never a forge's status), unless --full.
+      let incremental: Ctx['incremental'] = null;
+      if (!opts.full && isGit && change.pr && change.baseSha && change.headSha && change.source.kind !== 'patch') {
+        const pr = { provider: change.pr.provider, number: change.pr.number, ...(change.pr.repository ? { repository: clipText(change.pr.repository) } : {}) };
+        const d = await incrementalBaseInLog(audit, { pr, head: change.headSha, base: change.baseSha, configHash, isAncestor: (a, b) => isAncestor(repoDir, a, b) });
+        if (d?.kind === 'incremental') {
+          incremental = { from: d.from, change: await incrementalChange(change, d.from.head) };
+          if (opts.progress !== null) (opts.progress ?? process.stderr).write(`bulwark: incremental review: the commits since ${d.from.head.slice(0, 12)} (run ${d.from.runId}); --full reviews everything\n`);
+        } else if (d?.kind === 'full' && opts.progress !== null) (opts.progress ?? process.stderr).write(`bulwark: full review: ${d.reason}\n`);
+      }
+      return await reviewWithAudit({ opts, change, changeHash, review, topology, configHash, base, gateConfig, run, providers, octokit, target, gitlab, repoDir, isGit, incremental, phases, started });
     });
   } finally {
     base.cleanup();
@@ -284,10 +310,13 @@ interface Ctx {
   providers: Awaited<ReturnType<typeof resolveProviders>>;
   octokit: ReturnType<typeof createOctokit> | null;
   target: GithubTarget | null;
+  gitlab: GitlabPublishing | null;
   repoDir: string;
   isGit: boolean;
   /** Hash of base...head (the approval binding), when both revisions are in a local repository. */
   changeHash: string | undefined;
+  /** An incremental review: the earlier review it continues from and the change since its head. */
+  incremental: { from: IncrementalBase; change: Change } | null;
   phases: PhaseTimer;
   started: number;
 }
@@ -326,6 +355,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     config_hash: `sha256:${c.configHash}`,
     bulwark_version: packageVersion,
     config_source: c.base.source,
+    ...(c.incremental ? { incremental_from: c.incremental.from.head } : {}),
     ...runChangeFacts(change, opts.env, c.isGit && change.headSha ? await headCommitAuthor(c.repoDir, change.headSha) : undefined),
   });
 
@@ -342,7 +372,8 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
   }
 
   c.phases.mark('gate');
-  const plan = planCoverage(change, {
+  // the models review the increment; the gate above, the change hash and the approvals keep the full base...head
+  const plan = planCoverage(c.incremental?.change ?? change, {
     config: review,
     regulatedFiles: gate ? regulatedFilesOf(gate) : [],
     // Each chunk is one pipeline run whose context drops diffs past its limit: pack chunks against
@@ -438,8 +469,10 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     else errors.push(`a stage returned an invalid finding (${p.error.issues[0]?.path.join('.') ?? ''}: ${p.error.issues[0]?.message ?? ''})`);
   }
 
+  // earlier findings whose lines are unchanged still stand (the models did not see those lines again)
+  const carried = c.incremental && change.headSha ? await carryOverFindings(c.repoDir, change.headSha, c.incremental.from.findings) : [];
   const decision = decide({
-    findings: [...own, ...stageFindings],
+    findings: [...own, ...carried, ...stageFindings],
     config: review,
     gate: gateUnavailable ? { flagged: true, reasons: [{ message: gateUnavailable }] } : gate,
     errors,
@@ -495,6 +528,64 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     c.phases.mark('publish');
     stats.totalMs = Math.round(performance.now() - c.started);
   }
+  if (c.gitlab) {
+    try {
+      out.gitlabPublish = await publishGitlabReview(c.gitlab.api, c.gitlab.target, report, change, {
+        config: review.gitlab,
+        ...(c.gitlab.detailsUrl ? { detailsUrl: c.gitlab.detailsUrl } : {}),
+      });
+    } catch (err) {
+      out.publishError = `GitLab publishing failed: ${(err as Error).message}`;
+      out.exitCode = ExitCode.Internal;
+      // as for GitHub: the log ends the run as the exit code does, so a re-run publishes again
+      await run.finish({ status: 'error', exitCode: ExitCode.Internal, errorClass: 'GitLabPublishError' });
+    }
+  }
   return out;
+}
+
+interface GitlabPublishing {
+  api: GitlabClient;
+  target: GitlabTarget;
+  detailsUrl?: string;
+}
+
+/**
+ * Where `--gitlab` publishes, resolved before any model call so a missing token or project fails
+ * first. The token must be GITLAB_TOKEN (personal, project or group access token, `api` scope):
+ * GET /user, merge-request notes and discussions and POST statuses are not among the endpoints a
+ * CI/CD job token may call, so CI_JOB_TOKEN alone is refused here rather than failing at the end.
+ */
+function gitlabTargetOf(opts: ReviewRunOptions, change: Change, review: ReviewConfig): GitlabPublishing {
+  if (opts.github) throw new UsageError('--github and --gitlab cannot be combined: a change is published to one forge');
+  const env = opts.env;
+  const token = env.GITLAB_TOKEN;
+  if (!token) {
+    throw new UsageError(
+      env.CI_JOB_TOKEN
+        ? '--gitlab needs GITLAB_TOKEN (a project, group or personal access token with the api scope): CI_JOB_TOKEN may not call GET /user, merge-request notes and discussions, or POST statuses'
+        : '--gitlab needs a token in GITLAB_TOKEN (a project, group or personal access token with the api scope)',
+    );
+  }
+  const mr = change.pr?.provider === 'gitlab' ? change.pr : null;
+  const project = env.CI_MERGE_REQUEST_PROJECT_ID || env.CI_PROJECT_ID || mr?.repository || '';
+  if (!project) throw new UsageError('--gitlab needs the project: run in GitLab CI (CI_PROJECT_ID) or a merge-request pipeline');
+  if (!change.headSha) throw new UsageError('--gitlab needs the head commit SHA (pass --head or run in a merge-request pipeline)');
+  const pipeline = Number(env.CI_PIPELINE_ID);
+  const ref = mr?.headRef || env.CI_COMMIT_REF_NAME;
+  const target: GitlabTarget = {
+    project: /^\d+$/.test(project) ? Number(project) : project,
+    mrIid: mr?.number ?? null,
+    headSha: change.headSha,
+    ...(Number.isInteger(pipeline) && pipeline > 0 ? { pipelineId: pipeline } : ref ? { ref } : {}),
+  };
+  let api: GitlabClient;
+  try {
+    api = createGitlab(token, env.CI_API_V4_URL || review.gitlab.api_url, review.gitlab.timeout_seconds * 1000);
+  } catch (err) {
+    throw new UsageError(`--gitlab: ${(err as Error).message}`);
+  }
+  const detailsUrl = env.CI_JOB_URL || mr?.htmlUrl || '';
+  return { api, target, ...(detailsUrl ? { detailsUrl } : {}) };
 }
 

@@ -151,6 +151,41 @@ export async function defaultBase(repoDir: string): Promise<string> {
   throw new UsageError('no --base given and none of origin/HEAD, origin/main, origin/master, main, master exists');
 }
 
+/** The changed files from one commit to another, as the review reads them (renames and copies found, no drivers run). */
+async function diffFiles(repoDir: string, from: string, to: string): Promise<Change['files']> {
+  const patch = await git(repoDir, [
+    'diff',
+    '--no-color',
+    '--no-ext-diff',
+    '--no-textconv',
+    '--find-renames',
+    '--find-copies',
+    '--submodule=short',
+    '--src-prefix=a/',
+    '--dst-prefix=b/',
+    from,
+    to,
+    '--',
+  ]);
+  return parsePatch(patch, `git diff ${from.slice(0, 12)}..${to.slice(0, 12)}`);
+}
+
+/**
+ * What an incremental review sends the models: the commits since `from` (an earlier reviewed head,
+ * an ancestor of the head), diffed from..head. The PR and revisions stay those of the full change;
+ * `baseSha`/`mergeBase` become `from`, so a stage reading the "base" side reads the earlier head.
+ */
+export async function incrementalChange(full: Change, from: string): Promise<Change> {
+  if (!full.repoDir || !full.headSha) throw new Error('an incremental review needs a local repository and a head revision');
+  return {
+    ...full,
+    source: { kind: full.source.kind, description: `${full.source.description} (incremental from ${from.slice(0, 12)})` },
+    baseSha: from,
+    mergeBase: from,
+    files: await diffFiles(full.repoDir, from, full.headSha),
+  };
+}
+
 export async function acquireChange(opts: AcquireOptions): Promise<Change> {
   const ci = detectCiContext(opts);
   const pr = ci?.pr ?? null;
@@ -195,21 +230,7 @@ export async function acquireChange(opts: AcquireOptions): Promise<Change> {
   } catch {
     throw new UsageError(`no merge base between ${baseRef} and ${headRef} (shallow clone? fetch more history)`);
   }
-  const patch = await git(opts.repoDir, [
-    'diff',
-    '--no-color',
-    '--no-ext-diff',
-    '--no-textconv',
-    '--find-renames',
-    '--find-copies',
-    '--submodule=short',
-    '--src-prefix=a/',
-    '--dst-prefix=b/',
-    mergeBase,
-    headSha,
-    '--',
-  ]);
-  const files = parsePatch(patch, `git diff ${mergeBase.slice(0, 12)}..${headSha.slice(0, 12)}`);
+  const files = await diffFiles(opts.repoDir, mergeBase, headSha);
   return {
     source: { kind: ci?.kind ?? 'git', description: `${ci ? ci.kind + ' ' : ''}git ${baseRef}...${headRef}` },
     repoDir: opts.repoDir,

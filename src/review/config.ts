@@ -31,6 +31,24 @@ export const githubConfigSchema = z
   .strict();
 export type GithubConfig = z.infer<typeof githubConfigSchema>;
 
+/** `[review.gitlab]`: publishing to GitLab (summary note, inline discussions, commit status). */
+export const gitlabConfigSchema = z
+  .object({
+    /** REST API v4 base URL, ending in /api/v4 (GitLab CI's CI_API_V4_URL wins when set). */
+    api_url: z
+      .string()
+      .url()
+      .regex(/\/api\/v4\/?$/, 'must end in /api/v4 (what GitLab CI puts in CI_API_V4_URL)')
+      .default('https://gitlab.com/api/v4'),
+    /** Post findings as inline discussions on the merge request's diff. */
+    inline_comments: z.boolean().default(true),
+    max_inline_comments: z.number().int().min(0).max(100).default(20),
+    /** Deadline of one API request, in seconds. */
+    timeout_seconds: z.number().int().min(1).max(600).default(30),
+  })
+  .strict();
+export type GitlabConfig = z.infer<typeof gitlabConfigSchema>;
+
 /** The [review] table of bulwark.toml (owned by the review subsystem). Unknown keys are errors. */
 export const reviewConfigSchema = z
   .object({
@@ -62,6 +80,7 @@ export const reviewConfigSchema = z
     /** Files read from the base revision (never the PR's): an edit to them is itself a finding. */
     protected_paths: z.array(z.string().min(1)).default(['bulwark.toml', '.bulwark/**']),
     github: githubConfigSchema.default(() => githubConfigSchema.parse({})),
+    gitlab: gitlabConfigSchema.default(() => gitlabConfigSchema.parse({})),
   })
   .strict();
 export type ReviewConfig = z.infer<typeof reviewConfigSchema>;

@@ -134,3 +134,14 @@ export function workTreeTop(dir: string): string {
   const r = spawnSync('git', ['-C', abs, 'rev-parse', '--show-toplevel'], { encoding: 'utf8' });
   return r.status === 0 && r.stdout.trim() !== '' ? r.stdout.trim() : abs;
 }
+
+/** Whether `ancestor` is reachable from `descendant` (false when either is unknown). */
+export async function isAncestor(repoDir: string, ancestor: string, descendant: string): Promise<boolean> {
+  if (ancestor.startsWith('-') || descendant.startsWith('-')) return false;
+  try {
+    await git(repoDir, ['merge-base', '--is-ancestor', ancestor, descendant]);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -17,7 +17,7 @@ import type { Severity } from '../protocol/findings.js';
  */
 
 export const CHECK_NAME = 'bulwark';
-const FP_MARKER_RE = /<!-- bulwark:fp=(v1:[0-9a-f]{32}) -->/g;
+export const FP_MARKER_RE = /<!-- bulwark:fp=(v1:[0-9a-f]{32}) -->/g;
 
 export interface GithubTarget {
   owner: string;
@@ -218,7 +218,7 @@ export class GithubPublishError extends Error {
   }
 }
 
-function firstLine(err: unknown): string {
+export function firstLine(err: unknown): string {
   const e = err as { status?: unknown; message?: unknown } | null;
   const msg = String(e?.message ?? err).split('\n')[0]!;
   return typeof e?.status === 'number' ? `${e.status} ${msg}` : msg;
@@ -309,7 +309,8 @@ async function ownLogin(octokit: Octokit, botLogin: string): Promise<string> {
   }
 }
 
-function summaryBody(report: ReviewReport, notInline: NotInline[]): string {
+/** The sticky summary: the Markdown report, plus the findings that could not be posted inline (with why). */
+export function summaryBody(report: ReviewReport, notInline: NotInline[]): string {
   const body = renderMarkdown(report, { marker: SUMMARY_MARKER });
   if (notInline.length === 0) return body;
   const MAX = 50;
@@ -319,7 +320,7 @@ function summaryBody(report: ReviewReport, notInline: NotInline[]): string {
     const msg = n.message.length > 200 ? n.message.slice(0, 200) + '…' : n.message;
     lines.push(`- \`${loc.replace(/[`\r\n]/g, "'")}\` (${n.severity}): ${mdEscape(msg)} — ${mdEscape(n.reason)}`);
   }
-  if (notInline.length > MAX) lines.push(`- … and ${notInline.length - MAX} more (see the check run's annotations or the SARIF output)`);
+  if (notInline.length > MAX) lines.push(`- … and ${notInline.length - MAX} more (all are in the JSON and SARIF outputs, and on GitHub in the check run's annotations)`);
   const section = lines.join('\n') + '\n';
   // within GitHub's comment limit: the findings table above already shows the worst findings
   if (body.length + section.length > GITHUB_COMMENT_LIMIT) return body;
@@ -348,7 +349,8 @@ async function upsertSummary(octokit: Octokit, t: GithubTarget, issue: number, b
   return { id: data.id, action: 'created' };
 }
 
-function inlineBody(f: DecidedFinding): string {
+/** One finding as an inline comment, with its fingerprint in a hidden marker so a later push does not post it again. */
+export function inlineBody(f: DecidedFinding): string {
   const parts = [`**${f.severity.toUpperCase()}**${f.blocking ? ' (blocking)' : ''} · ${mdEscape(f.category)}: ${mdEscape(f.message)}`];
   if (f.suggestion !== undefined) parts.push('', '```suggestion', f.suggestion.replace(/```/g, "'''"), '```');
   parts.push('', `<sub>bulwark · ${mdEscape(f.stage)}${f.ruleId ? ` · ${mdEscape(f.ruleId)}` : ''} · confidence ${f.confidence.toFixed(2)}</sub>`);
@@ -365,13 +367,13 @@ interface InlineComment {
   body: string;
 }
 
-function notInlineOf(f: DecidedFinding, reason: string, change: Change): NotInline {
+export function notInlineOf(f: DecidedFinding, reason: string, change: Change): NotInline {
   const eof = beyondEnd(f, lineCounts(change));
   return { file: f.file, line: f.line, severity: f.severity, message: f.message, reason: eof ? `${reason}; ${eof}` : reason };
 }
 
 /** Splits new findings into inline comments and the rest (with why); already-posted ones are neither. */
-function inlineCandidates(
+export function inlineCandidates(
   report: ReviewReport,
   change: Change,
   posted: Set<string>,

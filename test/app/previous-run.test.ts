@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { approvalPayload, approveChange } from '../../src/approval/approve.js';
 import { sshSign } from '../../src/approval/ssh-signature.js';
-import { previousRunInLog } from '../../src/app/previous-run.js';
+import { incrementalBaseInLog, previousRunInLog } from '../../src/app/previous-run.js';
 import { makeApprovalFixture, type ApprovalFixture } from '../approval/fixture.js';
 
 const CONFIG = 'c'.repeat(64);
@@ -67,5 +67,67 @@ describe('the verdict of an earlier review comes from the audit log only', { tim
     await review('blocking', 1, { flagged: true });
     await approveChange({ log: fx.log, runId: 'blocking', reviewer: 'alice@bank.example', keyFile: fx.keys.alice, allowedSignersFile: fx.allowedSigners, repoDir: fx.repo.dir });
     assert.equal((await previousRunInLog(fx.log.store, query(), policy))?.exitCode, 1);
+  });
+});
+
+describe('the head an incremental review continues from comes from the audit log only', { timeout: 60_000 }, () => {
+  let fx: ApprovalFixture;
+  beforeEach(async () => {
+    fx = await makeApprovalFixture();
+  });
+  afterEach(async () => fx.cleanup());
+
+  const PR = { provider: 'gitlab' as const, number: 5, repository: 'acme/pay' };
+  const [H1, H2, H3, NEW] = ['1', '2', '3', '4'].map((c) => c.repeat(40)) as [string, string, string, string];
+  // H1 → H2 → H3 → NEW on one branch
+  const order = [H1, H2, H3, NEW];
+  const isAncestor = (a: string, b: string): Promise<boolean> => Promise.resolve(order.indexOf(a) >= 0 && order.indexOf(a) < order.indexOf(b));
+  const q = (over: Partial<Parameters<typeof incrementalBaseInLog>[1]> = {}): Parameters<typeof incrementalBaseInLog>[1] => ({ pr: PR, head: NEW, base: fx.base, configHash: CONFIG, isAncestor, ...over });
+  const review = async (runId: string, head: string, exit: number, opts: { config?: string; base?: string; from?: string; pr?: typeof PR; message?: string } = {}): Promise<void> => {
+    await fx.log.append({
+      kind: 'run_started',
+      run_id: runId,
+      command: 'review',
+      base: opts.base ?? fx.base,
+      head,
+      config_hash: `sha256:${opts.config ?? CONFIG}`,
+      pr: opts.pr ?? PR,
+      ...(opts.from ? { incremental_from: opts.from } : {}),
+    });
+    const blob = await fx.log.putBlob(JSON.stringify({ stage: 'security', markdown: '', findings: [{ file: 'src/a.js', line: 1, severity: 'high', category: 'security', message: opts.message ?? runId, confidence: 0.9, stage: 'security' }] }));
+    await fx.log.append({ kind: 'stage_finished', run_id: runId, stage: 'security', status: 'ok', duration_ms: 5, output_blob: blob });
+    const status = exit === 0 ? 'pass' : exit === 1 ? 'blocking' : exit === 2 ? 'approval_required' : 'error';
+    await fx.log.append({ kind: 'run_finished', run_id: runId, status, exit_code: exit, duration_ms: 10 });
+  };
+
+  it('continues from the newest finished review of the same PR whose head is an ancestor, with its findings and those it carried', async () => {
+    assert.equal(await incrementalBaseInLog(fx.log, q()), null, 'nothing reviewed yet');
+    await review('other-pr', H3, 0, { pr: { ...PR, number: 6 } });
+    assert.equal(await incrementalBaseInLog(fx.log, q()), null, 'another merge request is never a base');
+    await review('r1', H1, 1);
+    await review('r2', H2, 1, { from: H1 });
+    await review('r3-error', H3, 5, { from: H2 });
+    const d = await incrementalBaseInLog(fx.log, q());
+    assert.equal(d?.kind, 'incremental');
+    if (d?.kind !== 'incremental') return;
+    assert.deepEqual([d.from.runId, d.from.head], ['r2', H2], 'the errored run at H3 does not count');
+    assert.deepEqual(
+      d.from.findings.map((r) => [r.runId, r.head, r.findings.map((f) => f.message)]),
+      [
+        ['r2', H2, ['r2']],
+        ['r1', H1, ['r1']],
+      ],
+    );
+  });
+
+  it('answers "full" when the newest such review ran under another configuration or against another base', async () => {
+    await review('r1', H1, 0, { config: 'd'.repeat(64) });
+    assert.deepEqual(await incrementalBaseInLog(fx.log, q()), { kind: 'full', reason: 'the configuration changed since run r1' });
+    await review('r2', H2, 0, { base: 'f'.repeat(40) });
+    const d = await incrementalBaseInLog(fx.log, q());
+    assert.equal(d?.kind, 'full');
+    assert.match(d?.kind === 'full' ? d.reason : '', /^the base moved since run r2/);
+    // a head that is not an ancestor (a force-push rewrote it) is never continued from
+    assert.equal(await incrementalBaseInLog(fx.log, q({ isAncestor: () => Promise.resolve(false) })), null);
   });
 });

@@ -22,7 +22,9 @@ interface ReviewFlags {
   minConfidence?: string;
   auditDb?: string;
   github?: boolean;
+  gitlab?: boolean;
   force?: boolean;
+  full?: boolean;
   config?: string;
 }
 
@@ -55,7 +57,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--min-confidence <x>', 'hide findings below this confidence, 0..1 (overrides [review] min_confidence)')
     .option('--audit-db <location>', 'audit log: SQLite path or postgres:// URL')
     .option('--github', 'publish to GitHub: summary comment, inline review comments, check run "bulwark"')
+    .option('--gitlab', 'publish to the GitLab merge request: summary note, inline discussions, commit status "bulwark" (token: GITLAB_TOKEN)')
     .option('--force', 'review even when this head SHA and configuration were already reviewed')
+    .option('--full', 'review the whole change, not only the commits since the last review of this PR in the audit log')
     .option('--config <file>', 'bulwark.toml to use instead of the one in the base revision')
     .action(async (flags: ReviewFlags) => {
       const result = await runReview({
@@ -69,7 +73,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
         ...(flags.failOn !== undefined ? { failOn: flags.failOn } : {}),
         ...(flags.minConfidence !== undefined ? { minConfidence: flags.minConfidence } : {}),
         github: Boolean(flags.github),
+        gitlab: Boolean(flags.gitlab),
         force: Boolean(flags.force),
+        full: Boolean(flags.full),
         env: process.env,
         ...(flags.quiet ? { progress: null } : {}),
         verbose: Boolean(flags.verbose),
