@@ -120,7 +120,7 @@ const outputsOf = (text: string): Record<string, string> =>
  * output and result files it is asked for (the result as the real report builder makes it) and
  * exits with the given code. The output-extraction script is the real one.
  */
-function fakeActionPath(exitCode: number, opts: { writeResult: boolean }): { dir: string; calls: string } {
+async function fakeActionPath(exitCode: number, opts: { writeResult: boolean }): Promise<{ dir: string; calls: string }> {
   const dir = mkdtempSync(path.join(tmp, 'action-'));
   mkdirSync(path.join(dir, 'bin'));
   mkdirSync(path.join(dir, 'scripts'));
@@ -129,7 +129,7 @@ function fakeActionPath(exitCode: number, opts: { writeResult: boolean }): { dir
   const change = changeOf({ 'src/pay.py': ['def pay(amount):', '    charge(amount)'] });
   const findings = [finding({ line: 1 }), finding({ line: 2, severity: 'low', message: 'another' })];
   const gate = { flagged: true, reasons: [{ kind: 'zone', message: 'payments zone' }] };
-  const report = buildReport({
+  const report = await buildReport({
     runId: 'review-20260101T000000-1a2b3c4d',
     change,
     decision: decide({ findings, config, gate, errors: [], change }),
@@ -163,7 +163,7 @@ const callsOf = (file: string): { args: string[]; env: Record<string, string> }[
     : [];
 
 describe('GitHub Action and documented workflow', () => {
-  it('action.yml runs the CLI from the action path and never splices expressions into scripts', () => {
+  it('action.yml runs the CLI from the action path and never splices expressions into scripts', async () => {
     assert.equal(action.runs.using, 'composite');
     assert.match(actionText, /node "\$GITHUB_ACTION_PATH\/bin\/bulwark\.js"/);
     const scripts = runBlocks(actionText);
@@ -172,7 +172,7 @@ describe('GitHub Action and documented workflow', () => {
     for (const s of steps.filter((x) => x.run)) assert.equal(s.shell, 'bash', `${s.name ?? s.id}: composite run steps need a shell`);
   });
 
-  it('pins every action in action.yml and the workflow to a full commit SHA, with the release in a comment', () => {
+  it('pins every action in action.yml and the workflow to a full commit SHA, with the release in a comment', async () => {
     assert.deepEqual(unpinned(steps), []);
     assert.deepEqual(unpinned(workflowSteps), []);
     for (const line of [...actionText.split('\n'), ...workflowText.split('\n')].filter((l) => /^\s*(- )?uses:/.test(l) && !l.includes(BULWARK_PLACEHOLDER))) {
@@ -190,7 +190,7 @@ describe('GitHub Action and documented workflow', () => {
     );
   });
 
-  it('declares the inputs (config, provider, model, audit-key, mode) and the outputs read from the result', () => {
+  it('declares the inputs (config, provider, model, audit-key, mode) and the outputs read from the result', async () => {
     for (const i of [
       'config',
       'provider',
@@ -217,7 +217,7 @@ describe('GitHub Action and documented workflow', () => {
     assert.match(review.run!, /export BULWARK_AUDIT_KEY="\$BULWARK_AUDIT_KEY_INPUT"/);
   });
 
-  it('installs once per lockfile, native sources, sources, OS/arch and Node version: restore, install only on a miss, save', () => {
+  it('installs once per lockfile, native sources, sources, OS/arch and Node version: restore, install only on a miss, save', async () => {
     const restore = step('cache');
     assert.match(restore.uses!, /^actions\/cache\/restore@[0-9a-f]{40}$/);
     const save = steps.find((s) => s.uses?.startsWith('actions/cache/save@'));
@@ -237,7 +237,7 @@ describe('GitHub Action and documented workflow', () => {
     );
   });
 
-  it('the cache key step hashes what the install depends on and names OS, arch and Node version', () => {
+  it('the cache key step hashes what the install depends on and names OS, arch and Node version', async () => {
     const copy = mkdtempSync(path.join(tmp, 'pkg-'));
     for (const f of ['package.json', 'package-lock.json', 'binding.gyp', 'tsconfig.json', 'native', 'src', 'scripts'])
       cpSync(path.join(packageRoot, f), path.join(copy, f), { recursive: true });
@@ -257,8 +257,8 @@ describe('GitHub Action and documented workflow', () => {
     }
   });
 
-  it('the review step passes inputs as flags and variables and sets exit-code, run-id, findings-count, gate and sarif-file', () => {
-    const fake = fakeActionPath(2, { writeResult: true });
+  it('the review step passes inputs as flags and variables and sets exit-code, run-id, findings-count, gate and sarif-file', async () => {
+    const fake = await fakeActionPath(2, { writeResult: true });
     const sarif = path.join(tmp, 'out.sarif');
     const r = runStep(step('review'), {
       inputs: {
@@ -288,8 +288,8 @@ describe('GitHub Action and documented workflow', () => {
     assert.deepEqual(call.env, { BULWARK_AUDIT_KEY: 'KEY-MATERIAL', BULWARK_PROVIDER: 'openai', BULWARK_MODEL: 'm-1', GITHUB_TOKEN: 'ghs_x' });
   });
 
-  it("empty inputs leave the job's variables alone; a skipped review leaves the result outputs empty", () => {
-    const fake = fakeActionPath(0, { writeResult: false });
+  it("empty inputs leave the job's variables alone; a skipped review leaves the result outputs empty", async () => {
+    const fake = await fakeActionPath(0, { writeResult: false });
     const r = runStep(step('review'), {
       inputs: { publish: 'false', 'sarif-file': path.join(tmp, 'none.sarif'), 'github-token': 'ghs_y' },
       env: { GITHUB_ACTION_PATH: fake.dir, BULWARK_MODEL: 'from-the-job' },
@@ -301,7 +301,7 @@ describe('GitHub Action and documented workflow', () => {
     assert.ok(!call!.args.includes('--config') && !call!.args.includes('--github'));
   });
 
-  it('the output script refuses a result that is not a Bulwark result, and never writes a second line for one value', () => {
+  it('the output script refuses a result that is not a Bulwark result, and never writes a second line for one value', async () => {
     const script = path.join(packageRoot, 'scripts/action-outputs.mjs');
     const bad = path.join(tmp, 'bad.json');
     writeFileSync(bad, JSON.stringify({ schema: 'other' }));
@@ -312,20 +312,20 @@ describe('GitHub Action and documented workflow', () => {
     assert.equal(r.stdout, 'run-id=\nfindings-count=1\ngate=none\n');
   });
 
-  it('mode: doctor runs `bulwark sandbox doctor` and fails the job with a clear message when the sandbox cannot be enforced', () => {
+  it('mode: doctor runs `bulwark sandbox doctor` and fails the job with a clear message when the sandbox cannot be enforced', async () => {
     const doctor = steps.find((s) => s.run?.includes('sandbox doctor'))!;
     assert.equal(doctor.if, "inputs.mode == 'doctor'");
     assert.equal(step('review').if, "inputs.mode != 'doctor'");
-    const fake = fakeActionPath(4, { writeResult: false });
+    const fake = await fakeActionPath(4, { writeResult: false });
     const r = runStep(doctor, { env: { GITHUB_ACTION_PATH: fake.dir } });
     assert.equal(r.code, 4);
     assert.match(r.stdout, /^::error title=Bulwark sandbox::This runner cannot enforce Bulwark's sandbox/m);
     assert.deepEqual(callsOf(fake.calls)[0]!.args, ['sandbox', 'doctor']);
-    const ok = fakeActionPath(0, { writeResult: false });
+    const ok = await fakeActionPath(0, { writeResult: false });
     assert.equal(runStep(doctor, { env: { GITHUB_ACTION_PATH: ok.dir } }).code, 0);
   });
 
-  it('the workflow is fork-safe: kernel check first, base checkout, head fetched as data, least privilege, one run per PR', () => {
+  it('the workflow is fork-safe: kernel check first, base checkout, head fetched as data, least privilege, one run per PR', async () => {
     assert.ok('pull_request_target' in workflow.on);
     const first = workflowSteps[0]!;
     assert.equal(first.uses, BULWARK_PLACEHOLDER);
