@@ -1,0 +1,142 @@
+import { VIRTUAL_ROOT } from './compiler.js';
+import { addEdge, listOf, type EdgeMap } from './syntax.js';
+import type { RepositoryHost } from './host.js';
+import type { TsFileEdges, TsFileFacts, TsGraphPart } from './model.js';
+import type { RepositoryDefinitions } from './repository-definitions.js';
+import type { DefinitionKind } from '../types.js';
+
+/** What assembling the graph from every file's edges works with. */
+export interface AssemblyContext {
+  all: readonly string[];
+  facts: Map<string, TsFileFacts>;
+  definitions: RepositoryDefinitions;
+  host: RepositoryHost;
+}
+
+/** Every file's edges, then overrides of called methods and by-name calls over the whole repository. */
+export function assembleGraph(ctx: AssemblyContext, entries: TsFileEdges[]): TsGraphPart {
+  const { defs, unparsable } = ctx.definitions;
+  const overrides = new Overrides(ctx.definitions.idKinds, entries);
+  const allCalls: EdgeMap = new Map();
+  const allReads: EdgeMap = new Map();
+  for (const e of entries) {
+    for (const [from, tos] of e.calls) {
+      for (const to of tos) {
+        addEdge(allCalls, from, to);
+        for (const o of overrides.of(to)) addEdge(allCalls, from, o);
+      }
+    }
+    for (const [from, tos] of e.reads) for (const to of tos) addEdge(allReads, from, to);
+  }
+  const nameCalls = new NameOnlyCalls(ctx).resolve(entries, allCalls);
+  for (const [from, tos] of nameCalls) for (const to of tos) addEdge(allCalls, from, to);
+  return {
+    defs,
+    calls: listOf(allCalls),
+    nameOnly: listOf(nameCalls),
+    reads: listOf(allReads),
+    unparsable,
+  };
+}
+
+/** A method declared on a class/interface also stands for its overrides in every extending/implementing type. */
+class Overrides {
+  private readonly childrenOf = new Map<string, string[]>();
+  private readonly memo = new Map<string, string[]>();
+
+  constructor(
+    private readonly idKinds: Map<string, DefinitionKind>,
+    entries: TsFileEdges[],
+  ) {
+    for (const e of entries) {
+      for (const [cid, parents] of e.heritage) {
+        for (const p of parents) {
+          let l = this.childrenOf.get(p);
+          if (!l) this.childrenOf.set(p, (l = []));
+          l.push(cid);
+        }
+      }
+    }
+  }
+
+  of(id: string): string[] {
+    let out = this.memo.get(id);
+    if (out) return out;
+    out = [];
+    const { idKinds, childrenOf } = this;
+    const dot = id.lastIndexOf('.');
+    const owner = id.slice(0, dot);
+    const name = id.slice(dot + 1);
+    if (idKinds.get(id) === 'method' && name !== 'constructor' && idKinds.get(owner) === 'class' && childrenOf.has(owner)) {
+      const seen = new Set<string>();
+      const queue = [...childrenOf.get(owner)!];
+      while (queue.length > 0) {
+        const c = queue.pop()!;
+        if (seen.has(c)) continue;
+        seen.add(c);
+        if (idKinds.get(`${c}.${name}`) === 'method') out.push(`${c}.${name}`);
+        queue.push(...(childrenOf.get(c) ?? []));
+      }
+    }
+    this.memo.set(id, out);
+    return out;
+  }
+}
+
+/**
+ * Calls resolved by name only (the receiver has no type): the functions and methods of that name
+ * declared in a module visible from the caller's file (itself, what it imports transitively,
+ * files declaring globals) whose parameters fit the argument count. Each narrowing applies only
+ * when it leaves a candidate: when nothing fits, every function of that name stays (recall first).
+ */
+class NameOnlyCalls {
+  private readonly fileOfId = new Map<string, string>();
+  private readonly arities = new Map<string, [number, number]>();
+  private readonly globalFiles: string[];
+  private readonly visibleMemo = new Map<string, Set<string>>();
+
+  constructor(private readonly ctx: AssemblyContext) {
+    const { all, facts } = ctx;
+    for (const d of ctx.definitions.defs) this.fileOfId.set(d.id, VIRTUAL_ROOT + d.file);
+    for (const f of all) for (const [id, min, max] of facts.get(f)!.arities) this.arities.set(id, [min, max]);
+    this.globalFiles = all.filter((f) => facts.get(f)!.global);
+  }
+
+  /** The by-name edges not already among `allCalls`. */
+  resolve(entries: TsFileEdges[], allCalls: EdgeMap): EdgeMap {
+    const nameCalls: EdgeMap = new Map();
+    for (const e of entries) {
+      for (const [from, keys] of e.byName) {
+        for (const key of keys) {
+          for (const to of this.candidates(from, key)) if (!allCalls.get(from)?.has(to)) addEdge(nameCalls, from, to);
+        }
+      }
+    }
+    return nameCalls;
+  }
+
+  /** What `from` calling `key` (`name/argc`) may reach. */
+  private candidates(from: string, key: string): string[] {
+    const slash = key.lastIndexOf('/');
+    const argc = Number(key.slice(slash + 1));
+    let candidates = this.ctx.definitions.byShortName.get(key.slice(0, slash)) ?? [];
+    const visible = this.visibleFrom(this.fileOfId.get(from));
+    const seen = visible ? candidates.filter((c) => visible.has(this.fileOfId.get(c)!)) : [];
+    if (seen.length > 0) candidates = seen;
+    if (argc >= 0) {
+      const fit = candidates.filter((c) => {
+        const a = this.arities.get(c);
+        return !a || (argc >= a[0] && (a[1] < 0 || argc <= a[1]));
+      });
+      if (fit.length > 0) candidates = fit;
+    }
+    return candidates;
+  }
+
+  private visibleFrom(file: string | undefined): Set<string> | undefined {
+    if (file === undefined) return undefined;
+    let seen = this.visibleMemo.get(file);
+    if (!seen) this.visibleMemo.set(file, (seen = this.ctx.host.visibleFrom(file, this.globalFiles)));
+    return seen;
+  }
+}

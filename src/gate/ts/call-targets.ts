@@ -1,0 +1,183 @@
+// required, not imported: see compiler.ts (Node would scan the CommonJS compiler for named exports)
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
+import ts = require('typescript');
+import { isFunctionLike } from './syntax.js';
+import { isCallable, type RepositoryDefinitions } from './repository-definitions.js';
+import type { OnDeclarations, ProgramIndex } from './program-index.js';
+
+/**
+ * Calls that do not name their target: callbacks passed to repository functions, function
+ * values made by factories, and handler tables indexed by a computed key.
+ */
+export interface CallTargetContext {
+  index: ProgramIndex;
+  definitions: RepositoryDefinitions;
+  /** Records the declarations a resolution went through as dependencies of the walked file. */
+  touch: OnDeclarations;
+}
+
+export interface CallbackInvoker {
+  id: string;
+  params: Set<number>;
+  rest: number;
+}
+
+type FunctionWithBody = (ts.FunctionDeclaration | ts.MethodDeclaration | ts.ArrowFunction | ts.FunctionExpression) & { body: ts.Node };
+
+/** The function a declaration declares with its body (a variable initialised with a function counts). */
+function functionWithBody(d: ts.Node): FunctionWithBody | undefined {
+  if (ts.isVariableDeclaration(d) && d.initializer && isFunctionLike(d.initializer)) d = d.initializer;
+  if (!(ts.isFunctionDeclaration(d) || ts.isMethodDeclaration(d) || isFunctionLike(d)) || !d.body) return undefined;
+  return d as FunctionWithBody;
+}
+
+/**
+ * Repository functions a call passes callbacks to, with the parameters each invokes: `f(x)` or
+ * `f.call(…)` in its body, or `f` passed on to another call (`xs.map(f)`).
+ */
+export function callbackInvokers(ctx: CallTargetContext, node: ts.CallExpression | ts.NewExpression, callee: ts.Expression): CallbackInvoker[] {
+  const { knownNames, idKinds } = ctx.definitions;
+  const args = node.arguments ?? [];
+  if (!args.some((a) => (ts.isIdentifier(a) && knownNames.has(a.text)) || (ts.isPropertyAccessExpression(a) && knownNames.has(a.name.text)))) return [];
+  if (!(ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee))) return [];
+  const out: CallbackInvoker[] = [];
+  let decls: ts.Declaration[];
+  try {
+    decls = ctx.index.resolveSymbol(callee).decls;
+  } catch {
+    return [];
+  }
+  for (const decl of decls) {
+    const d = functionWithBody(decl);
+    if (!d) continue;
+    const ids = new Set<string>();
+    ctx.index.idsForDecl(d, ids, 0, ctx.touch);
+    const id = [...ids].find((x) => isCallable(idKinds, x));
+    if (!id) continue;
+    const inv = invokedParams(d);
+    if (inv.params.size > 0 || inv.rest >= 0) out.push({ id, ...inv });
+  }
+  return out;
+}
+
+const invokedMemo = new WeakMap<ts.Node, { params: Set<number>; rest: number }>();
+/** Parameters (by position) a function's body calls or passes on to a call; `rest`: index of an invoked rest parameter, else -1. */
+function invokedParams(fn: ts.SignatureDeclaration & { body?: ts.Node }): { params: Set<number>; rest: number } {
+  let known = invokedMemo.get(fn);
+  if (known) return known;
+  const names = new Map<string, number>();
+  fn.parameters.forEach((p, i) => {
+    if (ts.isIdentifier(p.name)) names.set(p.name.text, i);
+  });
+  const params = new Set<number>();
+  const visit = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) || ts.isNewExpression(n)) {
+      let c: ts.Expression = n.expression;
+      while (ts.isNonNullExpression(c) || ts.isParenthesizedExpression(c)) c = c.expression;
+      // f(), f.call(), f.apply()
+      if (ts.isPropertyAccessExpression(c) && ['call', 'apply', 'bind'].includes(c.name.text)) c = c.expression;
+      if (ts.isIdentifier(c) && names.has(c.text)) params.add(names.get(c.text)!);
+      for (const a of n.arguments ?? []) if (ts.isIdentifier(a) && names.has(a.text)) params.add(names.get(a.text)!);
+    }
+    n.forEachChild(visit);
+  };
+  if (names.size > 0 && fn.body) visit(fn.body);
+  const restIdx = fn.parameters.findIndex((p) => p.dotDotDotToken);
+  known = { params, rest: restIdx >= 0 && params.has(restIdx) ? restIdx : -1 };
+  invokedMemo.set(fn, known);
+  return known;
+}
+
+/** The repository functions a factory returns by name, for a call through a variable initialised by calling it. */
+export function factoryTargets(ctx: CallTargetContext, callee: ts.Identifier): string[] {
+  let decls: ts.Declaration[];
+  try {
+    decls = ctx.index.resolveSymbol(callee).decls;
+  } catch {
+    return [];
+  }
+  const out = new Set<string>();
+  for (const d of decls) {
+    if (!ts.isVariableDeclaration(d) || !d.initializer) continue;
+    let init = d.initializer;
+    while (ts.isAwaitExpression(init) || ts.isParenthesizedExpression(init) || ts.isNonNullExpression(init)) init = init.expression;
+    if (!ts.isCallExpression(init) || !(ts.isIdentifier(init.expression) || ts.isPropertyAccessExpression(init.expression))) continue;
+    for (const decl of ctx.index.resolveSymbol(init.expression).decls) {
+      const f = functionWithBody(decl);
+      if (!f) continue;
+      ctx.touch([f]);
+      for (const r of returnedExpressions(f)) addReturnedTargets(ctx, r, out);
+    }
+  }
+  return [...out].filter((id) => isCallable(ctx.definitions.idKinds, id));
+}
+
+/** What a function returns: an arrow function's expression body, else every `return` of its own body. */
+function returnedExpressions(f: FunctionWithBody): ts.Expression[] {
+  const returned: ts.Expression[] = [];
+  if (!ts.isBlock(f.body)) returned.push(f.body);
+  else {
+    const findReturns = (n: ts.Node): void => {
+      if (ts.isReturnStatement(n) && n.expression) returned.push(n.expression);
+      else if (!ts.isFunctionLike(n)) n.forEachChild(findReturns);
+    };
+    f.body.forEachChild(findReturns);
+  }
+  return returned;
+}
+
+function addReturnedTargets(ctx: CallTargetContext, r: ts.Expression, out: Set<string>): void {
+  if (isFunctionLike(r)) {
+    const id = ctx.index.declToId.get(r);
+    if (id) out.add(id);
+  } else if (ts.isIdentifier(r) || ts.isPropertyAccessExpression(r)) for (const rd of ctx.index.resolveSymbol(r).decls) ctx.index.idsForDecl(rd, out, 0, ctx.touch);
+}
+
+/** The table a call through a computed key reads: `HANDLERS[kind](x)`, `handlers.get(k)!(x)`. */
+function indexedTable(callee: ts.Expression): ts.Expression | undefined {
+  let c = callee;
+  while (ts.isNonNullExpression(c) || ts.isParenthesizedExpression(c)) c = c.expression;
+  if (ts.isElementAccessExpression(c) && !ts.isStringLiteralLike(c.argumentExpression) && !ts.isNumericLiteral(c.argumentExpression)) return c.expression;
+  if (ts.isCallExpression(c) && ts.isPropertyAccessExpression(c.expression) && c.expression.name.text === 'get' && c.arguments.length === 1) return c.expression.expression;
+  return undefined;
+}
+
+/** Every handler a computed-key table call can reach: the functions an object literal or `new Map([[k, f], …])` holds. */
+export function tableTargets(ctx: CallTargetContext, callee: ts.Expression): string[] {
+  const table = indexedTable(callee);
+  if (!table || !(ts.isIdentifier(table) || ts.isPropertyAccessExpression(table))) return [];
+  const out = new Set<string>();
+  let decls: ts.Declaration[];
+  try {
+    decls = ctx.index.resolveSymbol(table).decls;
+  } catch {
+    return [];
+  }
+  ctx.touch(decls);
+  for (const d of decls) {
+    let init = ts.isVariableDeclaration(d) || ts.isPropertyDeclaration(d) ? d.initializer : undefined;
+    while (init && (ts.isParenthesizedExpression(init) || ts.isAsExpression(init) || ts.isSatisfiesExpression(init))) init = init.expression;
+    if (!init) continue;
+    for (const v of tableValues(init)) addTableValueTargets(ctx, v, out);
+  }
+  return [...out].filter((id) => isCallable(ctx.definitions.idKinds, id));
+}
+
+/** The values a table initialiser holds: an object literal's properties, or the values of `new Map([[k, v], …])`. */
+function tableValues(init: ts.Expression): ts.Node[] {
+  const values: ts.Node[] = [];
+  if (ts.isObjectLiteralExpression(init)) values.push(...init.properties);
+  else if (ts.isNewExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === 'Map' && init.arguments?.[0] && ts.isArrayLiteralExpression(init.arguments[0])) {
+    for (const el of init.arguments[0].elements) if (ts.isArrayLiteralExpression(el) && el.elements[1]) values.push(el.elements[1]);
+  }
+  return values;
+}
+
+function addTableValueTargets(ctx: CallTargetContext, v: ts.Node, out: Set<string>): void {
+  if (ts.isIdentifier(v) || ts.isPropertyAccessExpression(v)) {
+    for (const vd of ctx.index.resolveSymbol(v).decls) ctx.index.idsForDecl(vd, out, 0, ctx.touch);
+  } else if (isFunctionLike(v)) {
+    const id = ctx.index.declToId.get(v);
+    if (id) out.add(id);
+  } else ctx.index.idsForDecl(v, out, 0, ctx.touch);
+}

@@ -1,0 +1,253 @@
+// required, not imported: see compiler.ts (Node would scan the CommonJS compiler for named exports)
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
+import ts = require('typescript');
+import { moduleNameFor } from '../facts.js';
+import { bindingNames, isFunctionLike, lineOf, nameText } from './syntax.js';
+import type { Definition, DefinitionKind } from '../types.js';
+
+/** Definitions of one file with the nodes that declare them. */
+export interface FileDefinitions {
+  defs: Definition[];
+  decls: [ts.Node, string][];
+  members: [ts.Node, Map<string, string>][];
+  /** Object-literal properties holding a function by name (`{ pay: settle }`, `{ settle }`). */
+  valueProps: string[];
+  arities: [string, number, number][];
+}
+const definitionsCache = new WeakMap<ts.SourceFile, FileDefinitions>();
+
+/**
+ * Definitions of one file with their declaration nodes. For a file of a program (`forFacts`
+ * false) only the nodes are needed, recorded once per SourceFile object; for the syntax facts
+ * (a parse dropped right after) the definitions with their lines, not memoised, since a WeakMap
+ * entry would keep the parse alive until a full collection.
+ */
+export function recordDefinitions(sf: ts.SourceFile, rel: string, forFacts: boolean): FileDefinitions {
+  const known = forFacts ? undefined : definitionsCache.get(sf);
+  if (known) return known;
+  const rec = new DefinitionRecorder(sf, rel, forFacts).record();
+  if (!forFacts) definitionsCache.set(sf, rec);
+  return rec;
+}
+
+/**
+ * The argument counts a function accepts: [min, max], max -1 for any. JavaScript never requires an
+ * argument (a missing one is undefined), and a body reading `arguments` takes any number.
+ */
+function arityOf(fn: ts.SignatureDeclaration, isJs: boolean, sf: ts.SourceFile): [number, number] {
+  const params = fn.parameters.filter((p) => !(ts.isIdentifier(p.name) && p.name.text === 'this'));
+  let min = 0;
+  let max = params.length;
+  for (const p of params) {
+    if (p.dotDotDotToken) max = -1;
+    else if (!p.initializer && !p.questionToken) min++;
+  }
+  if (isJs) {
+    min = 0;
+    const body = (fn as ts.FunctionLikeDeclaration).body;
+    if (body && /\barguments\b/.test(sf.text.slice(body.pos, body.end))) max = -1;
+  }
+  return [min, max];
+}
+
+const qualified = (scope: string, name: string): string => (scope ? `${scope}.${name}` : name);
+
+/** One walk over a file's syntax recording each definition under its scoped id. */
+class DefinitionRecorder {
+  private readonly rec: FileDefinitions = { defs: [], decls: [], members: [], valueProps: [], arities: [] };
+  private readonly isJs: boolean;
+
+  constructor(
+    private readonly sf: ts.SourceFile,
+    private readonly rel: string,
+    private readonly forFacts: boolean,
+  ) {
+    this.isJs = /\.[mc]?jsx?$/.test(rel);
+  }
+
+  record(): FileDefinitions {
+    const module = moduleNameFor(this.rel, 'ts');
+    this.addDef(this.sf, module, 'module');
+    this.sf.forEachChild((c) => this.visit(c, module, true));
+    return this.rec;
+  }
+
+  private addDef(node: ts.Node, id: string, kind: DefinitionKind, span: ts.Node = node): void {
+    const { rec, sf } = this;
+    rec.decls.push([node, id]);
+    if (this.forFacts) {
+      rec.defs.push({ id, kind, file: this.rel, startLine: lineOf(sf, span.getStart(sf)), endLine: lineOf(sf, span.getEnd()) });
+      if (kind === 'function' || kind === 'method') {
+        const fn = ts.isFunctionLike(node) ? node : 'initializer' in node && isFunctionLike((node as ts.VariableDeclaration).initializer) ? (node as ts.VariableDeclaration).initializer as ts.FunctionLikeDeclaration : undefined;
+        if (fn) rec.arities.push([id, ...arityOf(fn, this.isJs, sf)]);
+      }
+    }
+  }
+
+  private visit(node: ts.Node, scope: string, atModule: boolean): void {
+    if (!this.visitDefinition(node, scope, atModule)) node.forEachChild((c) => this.visit(c, scope, false));
+  }
+
+  /** Records what `node` defines and visits inside it; false when it defines nothing (its children are then visited in `scope`). */
+  private visitDefinition(node: ts.Node, scope: string, atModule: boolean): boolean {
+    if (ts.isFunctionDeclaration(node)) return this.visitFunctionDeclaration(node, scope);
+    if (ts.isClassDeclaration(node) || ts.isClassExpression(node) || ts.isInterfaceDeclaration(node)) return this.visitClassLike(node, scope);
+    if (ts.isVariableStatement(node) && atModule) {
+      for (const d of node.declarationList.declarations) this.visitModuleVariable(d, node, scope);
+      return true;
+    }
+    if (ts.isVariableDeclaration(node) && !atModule) return this.visitLocalFunction(node, scope);
+    if (ts.isImportDeclaration(node) && atModule && node.importClause) {
+      this.visitImportClause(node.importClause, node, scope);
+      return true;
+    }
+    if (atModule && ts.isExpressionStatement(node)) {
+      const e = node.expression;
+      if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken && isFunctionLike(e.right) && ts.isPropertyAccessExpression(e.left)) return this.visitAssignedFunction(node, e, scope);
+      return false;
+    }
+    if (ts.isExportAssignment(node) && atModule && isFunctionLike(node.expression)) {
+      const id = qualified(scope, 'default');
+      this.addDef(node.expression, id, 'function', node);
+      node.expression.body.forEachChild((c) => this.visit(c, id, false));
+      return true;
+    }
+    if (ts.isModuleDeclaration(node) && node.body && ts.isModuleBlock(node.body) && ts.isIdentifier(node.name)) {
+      const id = qualified(scope, node.name.text);
+      node.body.forEachChild((c) => this.visit(c, id, atModule));
+      return true;
+    }
+    return false;
+  }
+
+  private visitFunctionDeclaration(node: ts.FunctionDeclaration, scope: string): boolean {
+    const isDefault = node.modifiers?.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
+    const name = node.name?.text ?? (isDefault ? 'default' : undefined);
+    if (!name || !node.body) return false;
+    const id = qualified(scope, name);
+    this.addDef(node, id, 'function');
+    node.body.forEachChild((c) => this.visit(c, id, false));
+    return true;
+  }
+
+  private visitClassLike(node: ts.ClassDeclaration | ts.ClassExpression | ts.InterfaceDeclaration, scope: string): boolean {
+    const isDefault = node.modifiers?.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
+    let name = node.name?.text ?? (isDefault ? 'default' : undefined);
+    if (!name && ts.isClassExpression(node) && ts.isVariableDeclaration(node.parent)) name = nameText(node.parent.name);
+    if (!name) return false;
+    const cid = qualified(scope, name);
+    this.addDef(node, cid, 'class');
+    const members = new Map<string, string>();
+    this.rec.members.push([node, members]);
+    for (const m of node.members) this.visitClassMember(m, cid, members);
+    return true;
+  }
+
+  private visitClassMember(m: ts.ClassElement | ts.TypeElement, cid: string, members: Map<string, string>): void {
+    let mname: string | undefined;
+    let body: ts.Node | undefined;
+    if (ts.isConstructorDeclaration(m)) {
+      mname = 'constructor';
+      body = m.body;
+    } else if (ts.isMethodDeclaration(m) || ts.isGetAccessorDeclaration(m) || ts.isSetAccessorDeclaration(m) || ts.isMethodSignature(m)) {
+      mname = nameText(m.name);
+      body = 'body' in m ? m.body : undefined;
+    } else if (ts.isPropertyDeclaration(m) && isFunctionLike(m.initializer)) {
+      mname = nameText(m.name);
+      body = m.initializer;
+      this.rec.decls.push([m.initializer, `${cid}.${mname}`]);
+    } else if (ts.isPropertySignature(m) && m.type && ts.isFunctionTypeNode(m.type)) {
+      mname = nameText(m.name);
+    }
+    if (!mname) {
+      m.forEachChild((c) => this.visit(c, cid, false));
+      return;
+    }
+    const mid = `${cid}.${mname}`;
+    this.addDef(m, mid, 'method');
+    members.set(mname, mid);
+    if (body) body.forEachChild((c) => this.visit(c, mid, false));
+  }
+
+  private visitModuleVariable(d: ts.VariableDeclaration, statement: ts.VariableStatement, scope: string): void {
+    const name = nameText(d.name);
+    if (name && isFunctionLike(d.initializer)) {
+      const id = qualified(scope, name);
+      this.addDef(d, id, 'function', statement);
+      this.rec.decls.push([d.initializer, id]);
+      d.initializer.body.forEachChild((c) => this.visit(c, id, false));
+    } else if (name && d.initializer && ts.isClassExpression(d.initializer)) {
+      // `const X = class { … }` is class X with methods X.m, as a class declaration would be
+      this.visit(d.initializer, scope, false);
+    } else {
+      if (name) this.addDef(d, qualified(scope, name), 'binding', statement);
+      else for (const n of bindingNames(d.name)) this.addDef(n, qualified(scope, n.text), 'binding', statement);
+      if (d.initializer) this.visitObjectLiteral(d.initializer, name ? qualified(scope, name) : scope, scope);
+    }
+  }
+
+  private visitLocalFunction(node: ts.VariableDeclaration, scope: string): boolean {
+    const name = nameText(node.name);
+    if (!name || !isFunctionLike(node.initializer)) return false;
+    const id = qualified(scope, name);
+    this.addDef(node, id, 'function');
+    this.rec.decls.push([node.initializer, id]);
+    node.initializer.body.forEachChild((c) => this.visit(c, id, false));
+    return true;
+  }
+
+  private visitImportClause(c: ts.ImportClause, statement: ts.ImportDeclaration, scope: string): void {
+    if (c.name) this.addDef(c.name, qualified(scope, c.name.text), 'binding', statement);
+    const nb = c.namedBindings;
+    if (nb && ts.isNamespaceImport(nb)) this.addDef(nb.name, qualified(scope, nb.name.text), 'binding', statement);
+    if (nb && ts.isNamedImports(nb)) for (const el of nb.elements) this.addDef(el.name, qualified(scope, el.name.text), 'binding', statement);
+  }
+
+  /**
+   * CommonJS exports (`module.exports.x = function`, `exports.x = …`) define `x` of the module; an
+   * expando (`f.helper = () => …`) defines `f.helper`.
+   */
+  private visitAssignedFunction(node: ts.ExpressionStatement, bin: ts.BinaryExpression, scope: string): boolean {
+    const left = bin.left as ts.PropertyAccessExpression;
+    const fn = bin.right as ts.ArrowFunction | ts.FunctionExpression;
+    const owner = left.expression;
+    const isExports = (ts.isIdentifier(owner) && owner.text === 'exports') || (ts.isPropertyAccessExpression(owner) && ts.isIdentifier(owner.expression) && owner.expression.text === 'module' && owner.name.text === 'exports');
+    const ownerName = isExports ? '' : ts.isIdentifier(owner) ? owner.text : undefined;
+    if (ownerName === undefined || (ownerName === 'module' && left.name.text === 'exports')) return false;
+    const id = qualified(scope, ownerName ? `${ownerName}.${left.name.text}` : left.name.text);
+    this.addDef(fn, id, 'function', node);
+    this.rec.decls.push([bin, id], [left, id]);
+    fn.body.forEachChild((c) => this.visit(c, id, false));
+    return true;
+  }
+
+  private visitObjectLiteral(init: ts.Expression, objId: string, scope: string): void {
+    // `{ … } satisfies T` and `{ … } as const` define the same methods as the bare literal
+    let lit: ts.Expression = init;
+    while (ts.isParenthesizedExpression(lit) || ts.isAsExpression(lit) || ts.isSatisfiesExpression(lit)) lit = lit.expression;
+    if (!ts.isObjectLiteralExpression(lit)) {
+      init.forEachChild((c) => this.visit(c, scope, false));
+      return;
+    }
+    for (const p of lit.properties) this.visitObjectProperty(p, objId, scope);
+  }
+
+  private visitObjectProperty(p: ts.ObjectLiteralElementLike, objId: string, scope: string): void {
+    const pname = nameText(p.name);
+    if (pname && (ts.isMethodDeclaration(p) || ts.isGetAccessorDeclaration(p) || ts.isSetAccessorDeclaration(p)) && p.body) {
+      this.addDef(p, `${objId}.${pname}`, 'method');
+      p.body.forEachChild((c) => this.visit(c, `${objId}.${pname}`, false));
+    } else if (pname && ts.isPropertyAssignment(p) && (ts.isIdentifier(p.initializer) || ts.isPropertyAccessExpression(p.initializer))) {
+      // a handler table: `obj.pay()` calls what `pay` holds, resolved where it is called
+      this.rec.valueProps.push(pname);
+      p.forEachChild((c) => this.visit(c, scope, false));
+    } else if (ts.isShorthandPropertyAssignment(p)) {
+      this.rec.valueProps.push(p.name.text);
+      p.forEachChild((c) => this.visit(c, scope, false));
+    } else if (pname && ts.isPropertyAssignment(p) && isFunctionLike(p.initializer)) {
+      this.addDef(p, `${objId}.${pname}`, 'method');
+      this.rec.decls.push([p.initializer, `${objId}.${pname}`]);
+      p.initializer.body.forEachChild((c) => this.visit(c, `${objId}.${pname}`, false));
+    } else p.forEachChild((c) => this.visit(c, scope, false));
+  }
+}

@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import type { RepositoryHost } from './host.js';
+import type { TsAnalysisCache, TsFileEdges, TsFileFacts } from './model.js';
+import type { VirtualRepository } from './virtual-repository.js';
+
+/** Which files need the checker: a file whose edges are cached (and whose recorded dependencies are unchanged) does not. */
+export interface EdgePlan {
+  /** Reusable cached edges by file. */
+  cachedEdges: Map<string, TsFileEdges>;
+  /** Each file's edge cache key (only with a cache). */
+  keys: Map<string, string>;
+  /** Each analysable file's import closure (part of its key; dependencies inside it are not listed in `also`). */
+  closures: Map<string, Set<string>>;
+  /** Files to walk with a checker, in file order. */
+  toWalk: string[];
+}
+
+export function planEdges(
+  repo: VirtualRepository,
+  facts: Map<string, TsFileFacts>,
+  host: RepositoryHost,
+  byShortName: Map<string, string[]>,
+  cache: TsAnalysisCache | undefined,
+): EdgePlan {
+  const globalsKey = globalsKeyOf(repo, facts);
+  const plan: EdgePlan = { cachedEdges: new Map(), keys: new Map(), closures: new Map(), toWalk: [] };
+  for (const f of repo.all) {
+    if (facts.get(f)!.error) continue;
+    const deps = host.importClosure(f);
+    plan.closures.set(f, deps);
+    if (!cache) {
+      plan.toWalk.push(f);
+      continue;
+    }
+    const key = edgeKey(repo, host, globalsKey, f, deps);
+    plan.keys.set(f, key);
+    const e = cache.edges.get(key);
+    if (e && isReusable(e, repo.hashes, byShortName)) plan.cachedEdges.set(f, e);
+    else plan.toWalk.push(f);
+  }
+  return plan;
+}
+
+/** Files declaring global names can change what any file resolves to: every entry depends on them. */
+function globalsKeyOf(repo: VirtualRepository, facts: Map<string, TsFileFacts>): string {
+  return createHash('sha1')
+    .update(repo.all.filter((f) => facts.get(f)!.global).map((f) => `${f}:${repo.hashes.get(f)}`).join('\n'))
+    .digest('hex');
+}
+
+function edgeKey(repo: VirtualRepository, host: RepositoryHost, globalsKey: string, f: string, deps: Set<string>): string {
+  const { hashes } = repo;
+  return createHash('sha1')
+    .update(`${f}:${hashes.get(f)}\naliases:${host.scopeKey(f)}\nglobals:${globalsKey}\n${[...deps].sort().map((d) => `${d}:${hashes.get(d)}`).join('\n')}`)
+    .digest('hex');
+}
+
+/**
+ * Whether a cached entry is well formed and still current: stale when a recorded dependency
+ * changed, or a name it skipped as unknown is now defined somewhere (a call through an untyped
+ * receiver would now reach it by name).
+ */
+function isReusable(e: TsFileEdges, hashes: Map<string, string>, byShortName: Map<string, string[]>): boolean {
+  const wellFormed = [e.calls, e.reads, e.byName, e.heritage, e.also, e.pending].every(Array.isArray);
+  return wellFormed && e.also.every(([d, h]) => hashes.get(d) === h) && !e.pending.some((n) => byShortName.has(n));
+}

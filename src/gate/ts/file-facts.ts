@@ -1,0 +1,115 @@
+// required, not imported: see compiler.ts (Node would scan the CommonJS compiler for named exports)
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
+import ts = require('typescript');
+import { VIRTUAL_ROOT } from './compiler.js';
+import { recordDefinitions, type FileDefinitions } from './definitions.js';
+import { outlineRanges, validOutline } from './outline.js';
+import type { TsAnalysisCache, TsFileFacts } from './model.js';
+import type { VirtualRepository } from './virtual-repository.js';
+
+/** Characters of source whose facts parses are kept for the program (see {@link collectFacts}). */
+const HELD_PARSE_CHARS = 4_000_000;
+
+/** The syntax facts of every file, and the parses made for them that a single program may reuse. */
+export interface CollectedFacts {
+  facts: Map<string, TsFileFacts>;
+  /**
+   * A parse made for the facts is the same tree the program would make of the file in full
+   * (same text, language version and JSDoc mode; the binder only adds to it), so when the files
+   * end up in one program it is handed over instead of parsing every file twice.
+   */
+  heldParses: Map<string, ts.SourceFile>;
+}
+
+/** Syntax facts of every file: cached by content, else from a parse of the file alone. */
+export function collectFacts(repo: VirtualRepository, cache: TsAnalysisCache | undefined, budget: number): CollectedFacts {
+  const facts = new Map<string, TsFileFacts>();
+  const heldParses = new Map<string, ts.SourceFile>();
+  let heldChars = 0;
+  let heldBlanked = 0;
+  for (const f of repo.all) {
+    const known = cache?.facts.get(repo.factsKey(f));
+    // a malformed entry is ignored like a missing one (a cache is never a source of truth)
+    if (known && isWellFormedFacts(known, repo.texts.get(f)!)) {
+      facts.set(f, known);
+      continue;
+    }
+    // parent pointers as in a bound program file: definitions are named the same way from both
+    const sf = ts.createSourceFile(f, repo.texts.get(f)!, { languageVersion: ts.ScriptTarget.ES2022, jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeInfo }, true);
+    const fact = factsOfSourceFile(sf, f.slice(VIRTUAL_ROOT.length));
+    if (heldChars >= 0) {
+      heldParses.set(f, sf);
+      heldChars += sf.text.length;
+      heldBlanked += fact.outline.reduce((b, [s, e]) => b + e - s, 0);
+      // beyond this the parses are not kept: a repository this large is split anyway, and
+      // holding every parse at once would cost more memory than one program; likewise once
+      // the outlines blank as much as they keep past one budget (the files will be split)
+      if (heldChars > HELD_PARSE_CHARS || (heldChars > budget && heldBlanked >= heldChars - heldBlanked)) {
+        heldParses.clear();
+        heldChars = -1;
+      }
+    }
+    facts.set(f, fact);
+    cache?.facts.set(repo.factsKey(f), fact);
+  }
+  return { facts, heldParses };
+}
+
+function isWellFormedFacts(known: TsFileFacts, text: string): boolean {
+  return Array.isArray(known.defs) && Array.isArray(known.imports) && Array.isArray(known.reexports) && Array.isArray(known.props) && Array.isArray(known.arities) && typeof known.global === 'boolean' && validOutline(known.outline, text);
+}
+
+const failedFacts = (error: string): TsFileFacts => ({ defs: [], imports: [], reexports: [], outline: [], props: [], global: false, arities: [], error });
+
+/** Syntax facts of one parsed file: parse errors, definitions, imported and re-exported specifiers. */
+export function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
+  const diags = (sf as unknown as { parseDiagnostics?: ts.Diagnostic[] }).parseDiagnostics ?? [];
+  if (diags.length > 0) {
+    const d = diags[0]!;
+    const line = d.start !== undefined ? sf.getLineAndCharacterOfPosition(d.start).line + 1 : '?';
+    return failedFacts(`syntax error near line ${line}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
+  }
+  let rec: FileDefinitions;
+  try {
+    rec = recordDefinitions(sf, rel, true);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    return failedFacts('nesting too deep to analyse');
+  }
+  const { imports, reexports } = moduleSpecifiers(sf);
+  return { defs: rec.defs, imports, reexports, outline: outlineRanges(sf), props: rec.valueProps, global: declaresGlobals(sf), arities: rec.arities };
+}
+
+/** The module specifiers a file imports (statements, `require` and `import()` with a literal) and re-exports. */
+function moduleSpecifiers(sf: ts.SourceFile): { imports: string[]; reexports: string[] } {
+  const imports: string[] = [];
+  const reexports: string[] = [];
+  for (const st of sf.statements) {
+    if ((ts.isExportDeclaration(st) || ts.isImportDeclaration(st)) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier)) {
+      imports.push(st.moduleSpecifier.text);
+      if (ts.isExportDeclaration(st)) reexports.push(st.moduleSpecifier.text);
+    } else if (ts.isImportEqualsDeclaration(st) && ts.isExternalModuleReference(st.moduleReference) && ts.isStringLiteral(st.moduleReference.expression)) {
+      imports.push(st.moduleReference.expression.text);
+    }
+  }
+  // CommonJS `require('./m')` and `import('./m')` with a literal make a module visible like an import
+  const visitRequires = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) && n.arguments.length === 1 && ts.isStringLiteralLike(n.arguments[0]!) && ((ts.isIdentifier(n.expression) && n.expression.text === 'require') || n.expression.kind === ts.SyntaxKind.ImportKeyword)) {
+      imports.push(n.arguments[0].text);
+    }
+    n.forEachChild(visitRequires);
+  };
+  if (/\brequire\s*\(|\bimport\s*\(/.test(sf.text)) sf.forEachChild(visitRequires);
+  return { imports, reexports };
+}
+
+/**
+ * Whether a file declares names every other file sees: a script (TypeScript's global scope; a
+ * JavaScript file counts unless it uses CommonJS), or a module with `declare global` or
+ * `declare module '…'` augmentations.
+ */
+function declaresGlobals(sf: ts.SourceFile): boolean {
+  if (sf.statements.some((st) => ts.isModuleDeclaration(st) && (ts.isStringLiteral(st.name) || (st.flags & ts.NodeFlags.GlobalAugmentation) !== 0))) return true;
+  if (ts.isExternalModule(sf)) return false;
+  return !(/\.[mc]?jsx?$/.test(sf.fileName) && /\b(require\s*\(|module\.exports\b|exports\.)/.test(sf.text));
+}

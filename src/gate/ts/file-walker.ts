@@ -1,0 +1,315 @@
+// required, not imported: see compiler.ts (Node would scan the CommonJS compiler for named exports)
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
+import ts = require('typescript');
+import { callbackInvokers, factoryTargets, tableTargets, type CallTargetContext } from './call-targets.js';
+import { VIRTUAL_ROOT } from './compiler.js';
+import { addEdge, argCount, jsxName, listOf, type EdgeMap } from './syntax.js';
+import type { TsFileEdges } from './model.js';
+import type { ProgramIndex } from './program-index.js';
+import type { RepositoryDefinitions } from './repository-definitions.js';
+
+/**
+ * One walk of a file of the current program with its checker: the calls and reads of each of its
+ * functions, the calls only resolvable by name, its classes' heritage, and the files outside it
+ * that a resolution went through (dependencies of the cached result).
+ */
+export class FileWalker implements CallTargetContext {
+  private readonly calls: EdgeMap = new Map();
+  private readonly reads: EdgeMap = new Map();
+  private readonly byName: EdgeMap = new Map();
+  private readonly touched = new Set<string>();
+  private readonly selfRefs = new Set<string>();
+  private readonly pending = new Set<string>();
+
+  constructor(
+    readonly index: ProgramIndex,
+    readonly definitions: RepositoryDefinitions,
+    private readonly sf: ts.SourceFile,
+  ) {}
+
+  /**
+   * Walks the file; the edges with the dependencies outside `closure` (the key's import closure)
+   * and their hashes. A RangeError (nesting too deep) propagates.
+   */
+  walk(closure: Set<string> | undefined, hashes: Map<string, string>): TsFileEdges {
+    this.sf.forEachChild(this.visit);
+    const heritage = this.heritage();
+    const also: [string, string][] = [...this.touched].filter((f) => !closure?.has(f)).sort().map((f) => [f, hashes.get(f)!]);
+    for (const id of this.selfRefs) {
+      let l = this.calls.get(id);
+      if (!l) this.calls.set(id, (l = new Set()));
+      l.add(id);
+    }
+    return { calls: listOf(this.calls), reads: listOf(this.reads), byName: listOf(this.byName), heritage, also, pending: [...this.pending].sort() };
+  }
+
+  readonly touch = (decls: readonly ts.Declaration[] | undefined): void => {
+    for (const d of decls ?? []) {
+      const f = d.getSourceFile().fileName;
+      if (f !== this.sf.fileName && f.startsWith(VIRTUAL_ROOT)) this.touched.add(f);
+    }
+  };
+
+  /** Each class/interface of this file → the repository types it extends/implements. */
+  private heritage(): [string, string[]][] {
+    const { index } = this;
+    const heritage: [string, string[]][] = [];
+    for (const decl of index.classNodesOf.get(this.sf) ?? []) {
+      if (!ts.isClassLike(decl) && !ts.isInterfaceDeclaration(decl)) continue;
+      const parents: string[] = [];
+      for (const h of decl.heritageClauses ?? []) {
+        for (const t of h.types) {
+          const ds = index.declarationsOf(t.expression);
+          this.touch(ds);
+          for (const parent of ds) {
+            const pid = index.declToId.get(parent);
+            if (pid !== undefined) parents.push(pid);
+          }
+        }
+      }
+      if (parents.length > 0) heritage.push([index.declToId.get(decl)!, parents]);
+    }
+    return heritage;
+  }
+
+  /** The function, method or module a node is in (bindings and class bodies are not callers). */
+  private scopeOf(node: ts.Node): string {
+    const { declToId } = this.index;
+    const { idKinds } = this.definitions;
+    for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
+      const id = declToId.get(n);
+      if (id !== undefined && idKinds.get(id) !== 'binding' && idKinds.get(id) !== 'class') return id;
+      if (ts.isSourceFile(n)) return declToId.get(n)!;
+    }
+    return '';
+  }
+
+  /**
+   * Records the files a receiver's type came from: its declarations, the type's declarations,
+   * and through unannotated variables and properties the functions whose (inferred) return
+   * types they hold, a few steps deep. Each is a dependency of this file's cached edges: in
+   * `svc.pay()` with `const svc = makeSvc()` imported from b.ts, an edit to makeSvc in c.ts
+   * changes what `pay` is although neither c.ts nor the class is imported here.
+   */
+  private touchOrigins(e: ts.Expression, depth: number): void {
+    if (depth > 4) return;
+    const { checker } = this.index;
+    while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e)) e = e.expression;
+    try {
+      this.touch(checker.getTypeAtLocation(e).getSymbol()?.declarations);
+      if (ts.isCallExpression(e) || ts.isNewExpression(e)) {
+        const decl = checker.getResolvedSignature(e)?.declaration;
+        if (decl && !ts.isJSDocSignature(decl)) this.touch([decl]);
+        this.touchOrigins(e.expression, depth + 1);
+        return;
+      }
+      if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) this.touchOrigins(e.expression, depth + 1);
+      if (!ts.isIdentifier(e) && !ts.isPropertyAccessExpression(e)) return;
+      // every hop of an import/re-export chain is a dependency (a switched re-export changes the type)
+      for (const d of this.index.followAliases(checker.getSymbolAtLocation(e), this.touch)) {
+        // an unannotated variable or property has its initializer's type, made wherever that came from
+        if ((ts.isVariableDeclaration(d) || ts.isPropertyDeclaration(d) || ts.isPropertyAssignment(d)) && !(ts.isPropertyAssignment(d) ? false : d.type) && d.initializer) {
+          this.touchOrigins(d.initializer, depth + 1);
+        }
+      }
+    } catch {
+      // an unresolvable receiver only means no dependency to record
+    }
+  }
+
+  private recordReference(from: string, expr: ts.Node, isCall: boolean, argc = -1, noReads = false): void {
+    const { idKinds } = this.definitions;
+    const r = this.index.resolveSymbol(expr);
+    this.touch(r.decls);
+    // the receiver's type decides what a member access resolves to: where it came from are dependencies
+    if (ts.isPropertyAccessExpression(expr)) this.touchOrigins(expr.expression, 0);
+    for (const a of noReads ? [] : r.aliasDecls) {
+      const b = this.index.aliasBindingId(a);
+      if (b && idKinds.get(from) !== 'module') addEdge(this.reads, from, b);
+    }
+    let resolved = 0;
+    for (const d of r.decls) resolved += this.recordDeclarationTargets(from, expr, d, isCall, noReads);
+    // unresolved (any, untyped JS): every
+    // repository function/method of that name, expanded when the graph is assembled
+    if (!r.known && resolved === 0 && (isCall || ts.isPropertyAccessExpression(expr))) {
+      const name = ts.isPropertyAccessExpression(expr) ? expr.name.text : ts.isIdentifier(expr) ? expr.text : undefined;
+      if (name && this.definitions.byShortName.has(name)) addEdge(this.byName, from, `${name}/${isCall ? argc : -1}`);
+      // no function of that name yet: one defined later must make this entry stale
+      else if (name) this.pending.add(name);
+    }
+  }
+
+  /** Adds the edges from `from` to what declaration `d` of `expr` stands for; the number of ids it stands for. */
+  private recordDeclarationTargets(from: string, expr: ts.Node, d: ts.Declaration, isCall: boolean, noReads: boolean): number {
+    const { idKinds } = this.definitions;
+    const out = new Set<string>();
+    this.index.idsForDecl(d, out, 0, this.touch);
+    // naming a class in `extends`/`implements` does not construct it
+    if (ts.isClassLike(d) && expr.parent && ts.isExpressionWithTypeArguments(expr.parent)) for (const id of out) if (id.endsWith('.constructor')) out.delete(id);
+    for (const id of out) {
+      const k = idKinds.get(id);
+      if (k === 'binding') {
+        if (idKinds.get(from) !== 'module' && !noReads) addEdge(this.reads, from, id);
+      } else if (k === 'class') {
+        if (isCall) addEdge(this.calls, from, id);
+      } else if (k === 'function' || k === 'method') {
+        // a self-reference is kept here: it stands for the method's overrides (e.g. an interface
+        // method names itself), which assembling adds; the self-edge itself is dropped there
+        if (from === id) this.selfRefs.add(id);
+        else addEdge(this.calls, from, id);
+      }
+    }
+    return out.size;
+  }
+
+  /** Reading or assigning a property runs its getter or setter: a call. */
+  private recordAccessor(from: string, access: ts.PropertyAccessExpression): void {
+    const r = this.index.resolveSymbol(access);
+    const accessors = r.decls.filter((d) => ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d));
+    if (accessors.length === 0) return;
+    this.touch(accessors);
+    this.touchOrigins(access.expression, 0);
+    const out = new Set<string>();
+    for (const d of accessors) this.index.idsForDecl(d, out, 0, this.touch);
+    this.addCalls(from, out);
+  }
+
+  private addCalls(from: string, ids: Iterable<string>): void {
+    for (const id of ids) if (id !== from) addEdge(this.calls, from, id);
+  }
+
+  private readonly visit = (node: ts.Node): void => {
+    if (ts.isTypeNode(node) && !ts.isExpressionWithTypeArguments(node)) return;
+    if (ts.isCallExpression(node) || ts.isNewExpression(node)) return this.visitCall(node);
+    if (ts.isJsxOpeningElement(node) || ts.isJsxSelfClosingElement(node)) {
+      if (this.visitJsxElement(node)) return;
+    } else if (ts.isIdentifier(node)) return this.visitIdentifier(node);
+    else if (ts.isPrivateIdentifier(node)) {
+      const p = node.parent;
+      if (p && ts.isPropertyAccessExpression(p) && p.name === node && this.definitions.knownNames.has(node.text)) this.recordAccessor(this.scopeOf(node), p);
+      return;
+    } else if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression)) {
+      return this.visitLiteralElementAccess(node, node.argumentExpression);
+    }
+    node.forEachChild(this.visit);
+  };
+
+  private visitCall(node: ts.CallExpression | ts.NewExpression): void {
+    const callee = node.expression;
+    const from = this.scopeOf(node);
+    this.recordNamedCall(node, callee, from);
+    // a handler table indexed by a computed key (`HANDLERS[kind](x)`, `handlers.get(k)!(x)`): every handler it holds
+    this.addCalls(from, tableTargets(this, callee));
+    // `super(…)` runs the base class's constructor
+    if (callee.kind === ts.SyntaxKind.SuperKeyword && ts.isCallExpression(node)) this.recordSuperCall(node, from);
+    // a function value made by a factory (`const s = makeScaler(); s(2)`): what the factory returns
+    if (ts.isIdentifier(callee) && this.definitions.knownNames.size > 0) this.addCalls(from, factoryTargets(this, callee));
+    const handled = this.recordCallbacks(node, callee, from);
+    if (ts.isPropertyAccessExpression(callee)) this.visit(callee.expression);
+    else if (!ts.isIdentifier(callee)) this.visit(callee);
+    for (const a of node.arguments ?? []) {
+      if (!handled.has(a)) this.visit(a);
+      else if (ts.isPropertyAccessExpression(a)) this.visit(a.expression);
+    }
+  }
+
+  /** A call through a name (`f()`, `obj.m()`, `obj.#m()`): resolved when some repository definition carries the name. */
+  private recordNamedCall(node: ts.CallExpression | ts.NewExpression, callee: ts.Expression, from: string): void {
+    const target = ts.isPropertyAccessExpression(callee) ? callee.name : callee;
+    if (!ts.isIdentifier(target) && !ts.isPrivateIdentifier(target)) return;
+    if (this.definitions.knownNames.has(target.text)) this.recordReference(from, ts.isPropertyAccessExpression(callee) ? callee : target, true, argCount(node));
+    else this.pending.add(target.text);
+  }
+
+  private recordSuperCall(node: ts.CallExpression, from: string): void {
+    try {
+      const decl = this.index.checker.getResolvedSignature(node)?.declaration;
+      if (decl && !ts.isJSDocSignature(decl)) {
+        this.touch([decl]);
+        const out = new Set<string>();
+        this.index.idsForDecl(decl, out, 0, this.touch);
+        this.addCalls(from, out);
+      }
+    } catch {
+      // an unresolvable base class only means no edge
+    }
+  }
+
+  /**
+   * Callbacks: a repository function passed as an argument is called by the callee when the
+   * callee invokes that parameter (the edge is the callee's, as PyCG attributes it); else it
+   * counts as called where it is passed (an external callee, or one that stores it). Returns the
+   * arguments so recorded.
+   */
+  private recordCallbacks(node: ts.CallExpression | ts.NewExpression, callee: ts.Expression, from: string): Set<ts.Node> {
+    const invokers = callbackInvokers(this, node, callee);
+    const handled = new Set<ts.Node>();
+    (node.arguments ?? []).forEach((a, i) => {
+      const name = ts.isPropertyAccessExpression(a) ? a.name.text : ts.isIdentifier(a) ? a.text : undefined;
+      if (name === undefined) return;
+      if (!this.definitions.knownNames.has(name)) {
+        if (ts.isPropertyAccessExpression(a)) this.pending.add(name);
+        return;
+      }
+      const by = invokers.filter((x) => x.params.has(i) || (x.rest >= 0 && i >= x.rest));
+      if (by.length > 0) {
+        for (const x of by) this.recordReference(x.id, a, false, -1, true);
+        handled.add(a);
+      } else if (ts.isPropertyAccessExpression(a)) this.recordReference(from, a, false);
+    });
+    return handled;
+  }
+
+  /** Rendering <Component /> calls the component; false when the tag names no repository definition (its children are then visited). */
+  private visitJsxElement(node: ts.JsxOpeningElement | ts.JsxSelfClosingElement): boolean {
+    const tag = jsxName(node.tagName);
+    if (this.definitions.knownNames.has(tag)) {
+      this.recordReference(this.scopeOf(node), node.tagName, true);
+      for (const a of node.attributes.properties) this.visit(a);
+      return true;
+    }
+    // lower-case tags are HTML elements, never components
+    if (/^[A-Z_$]/.test(tag)) this.pending.add(tag);
+    return false;
+  }
+
+  private visitIdentifier(node: ts.Identifier): void {
+    const { knownNames } = this.definitions;
+    const p = node.parent;
+    const isDeclName = p && (ts.isVariableDeclaration(p) || ts.isFunctionDeclaration(p) || ts.isClassDeclaration(p) || ts.isParameter(p) || ts.isPropertyAssignment(p) || ts.isMethodDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isImportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p) || ts.isBindingElement(p)) && (p as ts.NamedDeclaration).name === node;
+    const isMemberName = p && ts.isPropertyAccessExpression(p) && p.name === node;
+    if (knownNames.has(node.text) && !isDeclName && !isMemberName && !(p && (ts.isImportSpecifier(p) || ts.isExportSpecifier(p)))) {
+      this.recordReference(this.scopeOf(node), node, false);
+    } else if (isMemberName && knownNames.has(node.text)) {
+      // reading or assigning a property runs its getter or setter: a call
+      this.recordAccessor(this.scopeOf(node), p);
+    } else if (isMemberName) {
+      // a getter of that name defined later must make this entry stale
+      this.pending.add(node.text);
+    }
+  }
+
+  /** `obj['name']` and `obj['name']()` resolve like `obj.name`. */
+  private visitLiteralElementAccess(node: ts.ElementAccessExpression, keyNode: ts.StringLiteralLike): void {
+    const key = keyNode.text;
+    const isCall = ts.isCallExpression(node.parent) && node.parent.expression === node;
+    if (!this.definitions.knownNames.has(key)) {
+      this.pending.add(key);
+      this.visit(node.expression);
+      return;
+    }
+    const from = this.scopeOf(node);
+    const r = this.index.resolveSymbol(keyNode);
+    this.touch(r.decls);
+    this.touchOrigins(node.expression, 0);
+    const out = new Set<string>();
+    for (const d of r.decls) if (isCall || ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d)) this.index.idsForDecl(d, out, 0, this.touch);
+    this.addCalls(from, out);
+    // as for obj.name(): a receiver the checker cannot type reaches every function of that name
+    if (isCall && !r.known && out.size === 0) {
+      if (this.definitions.byShortName.has(key)) addEdge(this.byName, from, `${key}/${argCount(node.parent)}`);
+      else this.pending.add(key);
+    }
+    this.visit(node.expression);
+  }
+}

@@ -1,0 +1,151 @@
+import path from 'node:path';
+// required, not imported: see compiler.ts (Node would scan the CommonJS compiler for named exports)
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
+import ts = require('typescript');
+import { compilerOptions, VIRTUAL_ROOT } from './compiler.js';
+import { blankRanges } from './outline.js';
+import { moduleScopes, type ModuleScope, type TsConfigSource } from './tsconfig-paths.js';
+import type { TsFileFacts } from './model.js';
+import type { RetainedResolution, RetainedState } from './retained-state.js';
+import type { VirtualRepository } from './virtual-repository.js';
+
+/**
+ * The compiler host over the in-memory repository (plus the real ES library), with module
+ * resolution by each file's alias settings and the source files of the current program: the
+ * group's files in full, every other file with an outline as that outline.
+ */
+export class RepositoryHost {
+  readonly compilerHost: ts.CompilerHost;
+  /** Source files the current program asked for, by cache key (what the next program may reuse). */
+  readonly usedSourceFiles = new Map<string, ts.SourceFile>();
+  /** Files the current program holds as outlines (every repository file except its roots that has bodies to blank). */
+  private outlined = new Set<string>();
+  private readonly realHost: ts.CompilerHost;
+  private readonly libDir: string;
+  private readonly moduleScopeOf: (file: string) => ModuleScope;
+  private readonly resolution: RetainedResolution;
+
+  constructor(
+    private readonly repo: VirtualRepository,
+    private readonly facts: Map<string, TsFileFacts>,
+    private readonly retained: RetainedState,
+    configs: TsConfigSource[] | undefined,
+  ) {
+    this.libDir = path.dirname(ts.getDefaultLibFilePath(compilerOptions));
+    this.realHost = ts.createCompilerHost(compilerOptions, true);
+    this.moduleScopeOf = moduleScopes(configs ?? [], VIRTUAL_ROOT, compilerOptions);
+    // one resolution cache per set of alias settings, shared by every program of this analysis and the import closures
+    this.resolution = retained.resolutionFor(repo.pathsKey());
+    this.compilerHost = this.createCompilerHost(!!configs?.length);
+  }
+
+  private createCompilerHost(perFileAliases: boolean): ts.CompilerHost {
+    const { repo, realHost, libDir } = this;
+    return {
+      ...realHost,
+      // each file's imports resolve with the aliases of its nearest tsconfig.json (one program holds files of several)
+      ...(perFileAliases
+        ? { resolveModuleNameLiterals: (literals: readonly ts.StringLiteralLike[], containingFile: string) => literals.map((l) => this.resolveModule(l.text, containingFile)) }
+        : { getModuleResolutionCache: () => this.resolutionCacheFor('') }),
+      getCurrentDirectory: () => VIRTUAL_ROOT,
+      fileExists: (f) => (f.startsWith(VIRTUAL_ROOT) ? repo.texts.has(f) : f.startsWith(libDir) && realHost.fileExists(f)),
+      readFile: (f) => (f.startsWith(VIRTUAL_ROOT) ? repo.texts.get(f) : f.startsWith(libDir) ? realHost.readFile(f) : undefined),
+      // the root itself too: `../x.js` from a top-level directory resolves by asking for it without the slash
+      // only directories holding a repository file: module resolution probes node_modules/ at every
+      // level for each bare specifier, and none of those exist in memory (most of a cold run's
+      // resolution time went to probing file names inside them)
+      directoryExists: (d) => repo.directories.has(d.endsWith('/') ? d.slice(0, -1) : d) || d.startsWith(libDir),
+      getDirectories: () => [],
+      getSourceFile: (f, lang) => this.getSourceFile(f, lang),
+      writeFile: () => undefined,
+      // JSDoc carries types only in JavaScript files; skipping it elsewhere (the ES library is mostly
+      // JSDoc) saves parse time and memory without changing what resolves
+      jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeInfo,
+    };
+  }
+
+  /** Starts a program that holds `outlined` as outlines. */
+  beginProgram(outlined: Set<string>): void {
+    this.outlined = outlined;
+    this.usedSourceFiles.clear();
+  }
+
+  /** Identifies the alias settings that apply to a file (part of its cached edges' key). */
+  scopeKey(file: string): string {
+    return this.moduleScopeOf(file).key;
+  }
+
+  private getSourceFile(f: string, lang: ts.ScriptTarget | ts.CreateSourceFileOptions): ts.SourceFile | undefined {
+    const { repo, libDir } = this;
+    const outline = this.outlined.has(f);
+    const key = f.startsWith(VIRTUAL_ROOT) ? `${f}\0${repo.hashes.get(f)}${outline ? '\0outline' : ''}` : f;
+    let sf = this.retained.sourceFiles.get(key);
+    if (!sf) {
+      let t = f.startsWith(VIRTUAL_ROOT) ? repo.texts.get(f) : f.startsWith(libDir) ? this.realHost.readFile(f) : undefined;
+      if (t === undefined) return undefined;
+      if (outline) t = blankRanges(t, this.facts.get(f)!.outline);
+      sf = ts.createSourceFile(f, t, lang, false);
+    }
+    this.usedSourceFiles.set(key, sf);
+    return sf;
+  }
+
+  private resolutionCacheFor(key: string): ts.ModuleResolutionCache {
+    const caches = this.resolution.caches;
+    let c = caches.get(key);
+    if (!c) caches.set(key, (c = ts.createModuleResolutionCache(VIRTUAL_ROOT, (x) => x, compilerOptions)));
+    return c;
+  }
+
+  private resolveModule(spec: string, from: string): ts.ResolvedModuleWithFailedLookupLocations {
+    const scope = this.moduleScopeOf(from);
+    return ts.resolveModuleName(spec, from, scope.options, this.compilerHost, this.resolutionCacheFor(scope.key));
+  }
+
+  /** The repository file `spec` imported from `from` resolves to (memoised for the retained resolutions). */
+  resolveSpec(spec: string, from: string): string | undefined {
+    const resolved = this.resolution.resolved;
+    const k = `${from}\0${spec}`;
+    let r = resolved.get(k);
+    if (r === undefined) {
+      const m = this.resolveModule(spec, from).resolvedModule;
+      r = m && m.resolvedFileName.startsWith(VIRTUAL_ROOT) && this.repo.texts.has(m.resolvedFileName) ? m.resolvedFileName : null;
+      resolved.set(k, r);
+    }
+    return r ?? undefined;
+  }
+
+  /** Files `f` imports, plus the files those re-export from (followed through re-export chains). */
+  importClosure(f: string): Set<string> {
+    const deps = new Set<string>();
+    const own = this.facts.get(f);
+    const queue = (own?.imports ?? []).map((s) => this.resolveSpec(s, f)).filter((x): x is string => !!x);
+    while (queue.length > 0) {
+      const d = queue.pop()!;
+      if (deps.has(d) || d === f) continue;
+      deps.add(d);
+      for (const s of this.facts.get(d)?.reexports ?? []) {
+        const r = this.resolveSpec(s, d);
+        if (r) queue.push(r);
+      }
+    }
+    return deps;
+  }
+
+  /** Files whose declarations `file` can see: itself, what it imports transitively, and `globalFiles`. */
+  visibleFrom(file: string, globalFiles: readonly string[]): Set<string> {
+    const seen = new Set([file, ...globalFiles]);
+    const queue = [file];
+    while (queue.length > 0) {
+      const f = queue.pop()!;
+      for (const spec of this.facts.get(f)?.imports ?? []) {
+        const r = this.resolveSpec(spec, f);
+        if (r && !seen.has(r)) {
+          seen.add(r);
+          queue.push(r);
+        }
+      }
+    }
+    return seen;
+  }
+}

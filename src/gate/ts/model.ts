@@ -1,0 +1,83 @@
+import type { OutlineRanges } from './outline.js';
+import type { TsConfigSource } from './tsconfig-paths.js';
+import type { Definition } from '../types.js';
+
+/** The TypeScript/JavaScript part of a call graph, plain data so it can be cached. */
+export interface TsGraphPart {
+  defs: Definition[];
+  calls: [string, string[]][];
+  /** The subset of `calls` resolved by name only (no type for the receiver). */
+  nameOnly?: [string, string[]][];
+  reads: [string, string[]][];
+  unparsable: { file: string; reason: string }[];
+}
+
+/**
+ * What one file yields without the checker (syntax only, so keyed by path and content): its
+ * definitions, the module specifiers it imports/re-exports, or why it cannot be analysed.
+ */
+export interface TsFileFacts {
+  defs: Definition[];
+  imports: string[];
+  reexports: string[];
+  /** Bodies blanked when the file is only context for another file's analysis (see outline.ts). */
+  outline: OutlineRanges;
+  /** Names of object-literal properties that hold a function by name: calls through them are resolved too. */
+  props: string[];
+  /** Declares names for every file: a script (no import/export, not CommonJS), or `declare global` / `declare module`. */
+  global: boolean;
+  /** Functions and methods of the file with the argument counts they accept: [id, min, max] (max -1: any). */
+  arities: [string, number, number][];
+  error?: string;
+}
+
+/**
+ * The checker-resolved part of one file. Overrides of a called method and calls the checker could
+ * not resolve (kept by name) are expanded over the whole repository when the graph is assembled,
+ * so a class or function added elsewhere is reached without re-analysing this file. `also` lists
+ * files outside the key's import closure that a resolution went through (declarations, receiver
+ * types) with their hashes: the entry is reused only while they are unchanged.
+ */
+export interface TsFileEdges {
+  calls: [string, string[]][];
+  reads: [string, string[]][];
+  /** Calls resolved by name only: caller → `name/argc` (argc -1: not a call, or a spread argument). */
+  byName: [string, string[]][];
+  heritage: [string, string[]][];
+  also: [string, string][];
+  /** Names called or read as members that no repository function or method carried when this was computed. */
+  pending: string[];
+}
+
+export interface TsCacheLike<T> {
+  get(key: string): T | undefined;
+  set(key: string, value: T): void;
+}
+export interface TsAnalysisCache {
+  facts: TsCacheLike<TsFileFacts>;
+  edges: TsCacheLike<TsFileEdges>;
+}
+
+export interface TsAnalysisStats {
+  tsFilesWalked: number;
+  tsFilesReused: number;
+  /** Files given in full to the programs built (each file to analyse is given in full once). */
+  tsProgramFiles?: number;
+  /** Programs built (more than one when the files to analyse exceed the program budget). */
+  tsPrograms?: number;
+}
+
+export interface TsAnalysisOptions {
+  /** Overrides {@link PROGRAM_BUDGET_CHARS} (tests force several programs on small repositories). */
+  programBudgetChars?: number;
+  /** tsconfig.json / jsconfig.json files of the revision: their `baseUrl` and `paths` resolve import aliases. */
+  configs?: TsConfigSource[];
+}
+
+/**
+ * Characters of source given in full to one program. The files to analyse are split into groups
+ * of about this size; each group's program holds them in full and every other repository file as
+ * an outline (bodies the checker never needs blanked), so memory stays bounded on large
+ * repositories while every declaration stays visible: results do not depend on the grouping.
+ */
+export const PROGRAM_BUDGET_CHARS = 400_000;

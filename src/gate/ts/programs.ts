@@ -1,0 +1,68 @@
+// required, not imported: see compiler.ts (Node would scan the CommonJS compiler for named exports)
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
+import ts = require('typescript');
+import { collectGarbage } from './collect-garbage.js';
+import { compilerOptions, VIRTUAL_ROOT } from './compiler.js';
+import { memText } from './syntax.js';
+import type { RepositoryHost } from './host.js';
+import type { TsAnalysisStats, TsFileFacts } from './model.js';
+import type { ProgramIndex } from './program-index.js';
+import type { RetainedState } from './retained-state.js';
+import type { VirtualRepository } from './virtual-repository.js';
+
+/** What building and walking the programs of one analysis works with. */
+export interface ProgramRunContext {
+  repo: VirtualRepository;
+  facts: Map<string, TsFileFacts>;
+  host: RepositoryHost;
+  index: ProgramIndex;
+  retained: RetainedState;
+  stats?: TsAnalysisStats;
+  /** Walks one file of the current program (its edges recorded by the caller). */
+  walkFile: (sf: ts.SourceFile, rel: string) => void;
+}
+
+/** Builds one program per group, in order, and walks the group's files with its checker. */
+export function runPrograms(ctx: ProgramRunContext, groups: string[][]): void {
+  for (const [i, roots] of groups.entries()) runProgram(ctx, roots, `${i + 1}/${groups.length}`, groups.length > 1);
+  ctx.index.release();
+}
+
+function runProgram(ctx: ProgramRunContext, roots: string[], label: string, split: boolean): void {
+  const { repo, facts, host, index, stats } = ctx;
+  const tg = performance.now();
+  const rootSet = new Set(roots);
+  host.beginProgram(new Set(repo.all.filter((f) => !rootSet.has(f) && facts.get(f)!.outline.length > 0)));
+  const program = ts.createProgram({ rootNames: repo.all, options: { ...compilerOptions, noResolve: true }, host: host.compilerHost });
+  const programSource = index.load(program, facts);
+  const tp = performance.now();
+  const memP = process.env.BULWARK_GATE_TIMING ? process.memoryUsage() : undefined;
+  for (const f of roots) ctx.walkFile(programSource.get(f)!, f.slice(VIRTUAL_ROOT.length));
+  if (stats) {
+    stats.tsPrograms = (stats.tsPrograms ?? 0) + 1;
+    stats.tsProgramFiles = (stats.tsProgramFiles ?? 0) + roots.length;
+  }
+  retainForNextProgram(ctx, roots);
+  // one program is the peak: the previous one is collected before the next (or head's) is built
+  if (split) {
+    ctx.retained.splitSinceRelease = true;
+    index.release();
+    collectGarbage();
+  }
+  if (process.env.BULWARK_GATE_TIMING) {
+    process.stderr.write(
+      `ts: program ${label} with ${roots.length} of ${repo.all.length} files in full ${Math.round(tp - tg)} ms, edges ${Math.round(performance.now() - tp)} ms; heap/RSS ${memText(memP)} → ${memText(process.memoryUsage())} MiB\n`,
+    );
+  }
+}
+
+/**
+ * Kept for the next program of this process (the next group, or head after base): the ES
+ * library, the outlines and the files without one, which every program needs again. The
+ * group's files held in full are dropped, since most of the memory of a program is theirs.
+ */
+function retainForNextProgram(ctx: ProgramRunContext, roots: string[]): void {
+  const { repo, facts } = ctx;
+  const fullRoots = new Set(roots.filter((f) => facts.get(f)!.outline.length > 0).map((f) => `${f}\0${repo.hashes.get(f)}`));
+  ctx.retained.sourceFiles = new Map([...ctx.host.usedSourceFiles].filter(([k]) => !fullRoots.has(k)));
+}

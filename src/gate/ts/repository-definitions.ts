@@ -1,0 +1,47 @@
+import { VIRTUAL_ROOT } from './compiler.js';
+import type { TsFileFacts } from './model.js';
+import type { Definition, DefinitionKind } from '../types.js';
+
+/** Every definition of the repository, from the files' syntax facts (the first of an id wins). */
+export interface RepositoryDefinitions {
+  defs: Definition[];
+  idKinds: Map<string, DefinitionKind>;
+  /** Functions and methods by their last name segment. */
+  byShortName: Map<string, string[]>;
+  /** Only names some repository definition (or a property holding a function) carries can resolve to one: the checker is skipped for the rest. */
+  knownNames: Set<string>;
+  /** Files that could not be analysed, in file order. */
+  unparsable: { file: string; reason: string }[];
+}
+
+export function collectDefinitions(all: readonly string[], facts: Map<string, TsFileFacts>): RepositoryDefinitions {
+  const defs: Definition[] = [];
+  const idKinds = new Map<string, DefinitionKind>();
+  const byShortName = new Map<string, string[]>();
+  const unparsable: { file: string; reason: string }[] = [];
+  for (const f of all) {
+    const fact = facts.get(f)!;
+    if (fact.error) {
+      unparsable.push({ file: f.slice(VIRTUAL_ROOT.length), reason: fact.error });
+      continue;
+    }
+    for (const d of fact.defs) {
+      if (idKinds.has(d.id)) continue;
+      idKinds.set(d.id, d.kind);
+      defs.push(d);
+      if (d.kind === 'function' || d.kind === 'method') {
+        const short = d.id.slice(d.id.lastIndexOf('.') + 1);
+        let l = byShortName.get(short);
+        if (!l) byShortName.set(short, (l = []));
+        l.push(d.id);
+      }
+    }
+  }
+  const knownNames = new Set<string>();
+  for (const id of idKinds.keys()) knownNames.add(id.slice(id.lastIndexOf('.') + 1));
+  for (const f of all) for (const n of facts.get(f)!.props) knownNames.add(n);
+  return { defs, idKinds, byShortName, knownNames, unparsable };
+}
+
+/** Whether an id names a function or method (what calls resolve to). */
+export const isCallable = (idKinds: Map<string, DefinitionKind>, id: string): boolean => idKinds.get(id) === 'function' || idKinds.get(id) === 'method';

@@ -1,0 +1,48 @@
+// required, not imported: see compiler.ts (Node would scan the CommonJS compiler for named exports)
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
+import ts = require('typescript');
+
+/** Small syntax helpers and edge-map utilities shared by the TS/JS analysis modules. */
+
+export const nameText = (n: ts.PropertyName | ts.BindingName | undefined): string | undefined => {
+  if (!n) return undefined;
+  if (ts.isIdentifier(n) || ts.isPrivateIdentifier(n) || ts.isStringLiteral(n) || ts.isNumericLiteral(n)) return n.text;
+  return undefined;
+};
+
+export const isFunctionLike = (n: ts.Node | undefined): n is ts.ArrowFunction | ts.FunctionExpression =>
+  !!n && (ts.isArrowFunction(n) || ts.isFunctionExpression(n));
+
+/** Arguments of a call, -1 when a spread makes the count unknown. */
+export const argCount = (call: ts.CallExpression | ts.NewExpression): number =>
+  (call.arguments ?? []).some((a) => ts.isSpreadElement(a)) ? -1 : (call.arguments?.length ?? 0);
+
+export const lineOf = (sf: ts.SourceFile, pos: number): number => sf.getLineAndCharacterOfPosition(pos).line + 1;
+
+export function jsxName(tag: ts.JsxTagNameExpression): string {
+  if (ts.isIdentifier(tag)) return tag.text;
+  if (ts.isPropertyAccessExpression(tag)) return tag.name.text;
+  return '';
+}
+
+export function bindingNames(name: ts.BindingName): ts.Identifier[] {
+  if (ts.isIdentifier(name)) return [name];
+  const out: ts.Identifier[] = [];
+  for (const el of name.elements) if (!ts.isOmittedExpression(el)) out.push(...bindingNames(el.name));
+  return out;
+}
+
+/** An edge map: caller → callees (a self-edge is never added). */
+export type EdgeMap = Map<string, Set<string>>;
+
+export const addEdge = (m: EdgeMap, from: string, to: string): void => {
+  if (from === to) return;
+  let s = m.get(from);
+  if (!s) m.set(from, (s = new Set()));
+  s.add(to);
+};
+
+export const listOf = (m: EdgeMap): [string, string[]][] => [...m].map(([k, v]) => [k, [...v]]);
+
+const mib = (bytes: number): number => Math.round(bytes / 1048576);
+export const memText = (m: NodeJS.MemoryUsage | undefined): string => (m ? `${mib(m.heapUsed)}/${mib(m.rss)}` : '?');
