@@ -31,8 +31,7 @@ function isObject(v) {
 function keys(where, obj, required, optional = []) {
   if (!isObject(obj)) fail(where, 'expected an object');
   for (const k of required) if (!(k in obj)) fail(where, `missing "${k}"`);
-  for (const k of Object.keys(obj))
-    if (k !== '$comment' && !required.includes(k) && !optional.includes(k)) fail(where, `unknown key "${k}"`);
+  for (const k of Object.keys(obj)) if (k !== '$comment' && !required.includes(k) && !optional.includes(k)) fail(where, `unknown key "${k}"`);
 }
 function text(where, v) {
   // Printable ASCII only: the text goes into C string literals and comments as is.
@@ -204,8 +203,7 @@ function seccompHeader(t) {
     const name = `seccomp_values_${i}`;
     valueArrays.set(i, { name, test, count: values.length });
     out.push(`/* ${r.syscalls.join(', ')}: arg ${r.when.arg} ${test} */`);
-    for (const v of values)
-      out.push(`_Static_assert((unsigned long long)(${v}) <= 0xffffffffULL, ${cString(`${v} fits the 32-bit argument test`)});`);
+    for (const v of values) out.push(`_Static_assert((unsigned long long)(${v}) <= 0xffffffffULL, ${cString(`${v} fits the 32-bit argument test`)});`);
     out.push(`static const struct seccomp_value ${name}[] = {`);
     for (const v of values) out.push(`    {${cString(v)}, (uint32_t)(${v})},`);
     out.push('};', '');

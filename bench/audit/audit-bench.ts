@@ -80,7 +80,9 @@ async function main(): Promise<void> {
     line(`durable appends/s, grouped by ${group}`, (n / s).toFixed(0), n / s / 5_000, 'target ≥ 5,000/s');
     const b0 = performance.now();
     for (let i = n; i < TOTAL; i += 10_000) await log.appendMany(Array.from({ length: Math.min(10_000, TOTAL - i) }, (_, j) => call(i + j)));
-    process.stdout.write(`(built ${TOTAL} entries in ${((performance.now() - b0) / 1000 + s).toFixed(1)} s; load average now ${os.loadavg()[0]!.toFixed(1)})\n`);
+    process.stdout.write(
+      `(built ${TOTAL} entries in ${((performance.now() - b0) / 1000 + s).toFixed(1)} s; load average now ${os.loadavg()[0]!.toFixed(1)})\n`,
+    );
   }
   await log.checkpoint();
 

@@ -66,9 +66,13 @@ for (const v of names) {
   const b = baseOf(v);
   console.log(
     `  ${v.padEnd(25)} CPU ${f(med(v, 'cpuMs'))} ms (user ${f(med(v, 'userMs'))}, sys ${f(med(v, 'sysMs'))})   wall ${f(med(v, 'wallMs'))} ms` +
-      (v === b ? '' : `   CPU ratio ${(med(v, 'cpuMs') / med(b, 'cpuMs')).toFixed(2)} (paired ${median(pairCpu[v]!).toFixed(2)})   wall ratio ${(med(v, 'wallMs') / med(b, 'wallMs')).toFixed(2)}`),
+      (v === b
+        ? ''
+        : `   CPU ratio ${(med(v, 'cpuMs') / med(b, 'cpuMs')).toFixed(2)} (paired ${median(pairCpu[v]!).toFixed(2)})   wall ratio ${(med(v, 'wallMs') / med(b, 'wallMs')).toFixed(2)}`),
   );
 }
 console.log(`  bulwark --version / node -e 0, CPU: ${againstTarget(med('bulwark --version', 'cpuMs') / med('node -e 0', 'cpuMs'), TARGET)}`);
 if (present.length > 0)
-  console.log(`  clean: bulwark --version / node -e 0, CPU: ${againstTarget(med('clean: bulwark --version', 'cpuMs') / med('clean: node -e 0', 'cpuMs'), TARGET)}`);
+  console.log(
+    `  clean: bulwark --version / node -e 0, CPU: ${againstTarget(med('clean: bulwark --version', 'cpuMs') / med('clean: node -e 0', 'cpuMs'), TARGET)}`,
+  );

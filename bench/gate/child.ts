@@ -15,5 +15,13 @@ const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 const cpuMs = (cpu.user + cpu.system) / 1000;
 process.stdout.write(
-  JSON.stringify({ ms, cpuMs, maxRssKB: process.resourceUsage().maxRSS, stats: caches.stats, flagged: result.flagged, paths: result.paths.length, changed: result.changedFunctions.length }) + '\n',
+  JSON.stringify({
+    ms,
+    cpuMs,
+    maxRssKB: process.resourceUsage().maxRSS,
+    stats: caches.stats,
+    flagged: result.flagged,
+    paths: result.paths.length,
+    changed: result.changedFunctions.length,
+  }) + '\n',
 );

@@ -19,7 +19,14 @@ const git = (dir: string, ...args: string[]): string =>
   execFileSync('git', args, {
     cwd: dir,
     encoding: 'utf8',
-    env: { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@example.com', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@example.com', GIT_CONFIG_GLOBAL: '/dev/null' },
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'b',
+      GIT_AUTHOR_EMAIL: 'b@example.com',
+      GIT_COMMITTER_NAME: 'b',
+      GIT_COMMITTER_EMAIL: 'b@example.com',
+      GIT_CONFIG_GLOBAL: '/dev/null',
+    },
   });
 
 export function commitAll(dir: string, message: string): string {
@@ -142,6 +149,9 @@ export function generateRepo(dir: string, language: 'python' | 'ts', targetLines
     dir,
     lines,
     files,
-    editTarget: { file: language === 'python' ? `pkg/m${target}.py` : `src/m${target}.ts`, marker: language === 'python' ? '    total = 0\n' : '  let total = 0;\n' },
+    editTarget: {
+      file: language === 'python' ? `pkg/m${target}.py` : `src/m${target}.ts`,
+      marker: language === 'python' ? '    total = 0\n' : '  let total = 0;\n',
+    },
   };
 }

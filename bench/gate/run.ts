@@ -27,7 +27,17 @@ interface ChildResult {
   cpuMs: number;
   wallMs: number;
   maxRssKB: number;
-  stats: { graphsReused: number; parsed: number; reused: number; tsAnalyses: number; tsReused: number; tsFilesWalked: number; tsFilesReused: number; tsProgramFiles?: number; tsPrograms?: number };
+  stats: {
+    graphsReused: number;
+    parsed: number;
+    reused: number;
+    tsAnalyses: number;
+    tsReused: number;
+    tsFilesWalked: number;
+    tsFilesReused: number;
+    tsProgramFiles?: number;
+    tsPrograms?: number;
+  };
   flagged: boolean;
   paths: number;
   changed: number;
@@ -67,7 +77,9 @@ for (const lang of langs) {
     writeFileSync(path.join(dir, second), text.replace(repo.editTarget.marker, repo.editTarget.marker.replace('0', '0 + 2')));
     commitAll(dir, 'change2');
     const edited = run(dir, 'HEAD', cacheDir, roots);
-    console.log(`gate bench ${lang}: ${repo.files} files, ${repo.lines} lines; decision flagged=${cold.flagged}, paths=${cold.paths}; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs`);
+    console.log(
+      `gate bench ${lang}: ${repo.files} files, ${repo.lines} lines; decision flagged=${cold.flagged}, paths=${cold.paths}; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs`,
+    );
     const row = (name: string, r: ChildResult, target: number): void =>
       console.log(
         `  ${name.padEnd(21)} process wall ${String(Math.round(r.wallMs)).padStart(6)} ms ratio ${ratio(r.wallMs, target)} | ` +

@@ -11,9 +11,13 @@ for (const language of ['python', 'ts', 'go', 'java']) {
   const byCategory = new Map<string, typeof scores>();
   for (const s of scores) byCategory.set(s.category, [...(byCategory.get(s.category) ?? []), s]);
   const t = totals(scores);
-  console.log(`${language}: precision ${t.precision.toFixed(3)} recall ${t.recall.toFixed(3)} (target 0.90 each) over ${scores.length} cases, ${byCategory.size} categories`);
+  console.log(
+    `${language}: precision ${t.precision.toFixed(3)} recall ${t.recall.toFixed(3)} (target 0.90 each) over ${scores.length} cases, ${byCategory.size} categories`,
+  );
   for (const [c, ss] of byCategory) {
     const ct = totals(ss);
-    console.log(`  ${c.padEnd(24)} precision ${ct.precision.toFixed(2)} recall ${ct.recall.toFixed(2)} (${ct.correct}/${ct.found} found, ${ct.expected} expected)`);
+    console.log(
+      `  ${c.padEnd(24)} precision ${ct.precision.toFixed(2)} recall ${ct.recall.toFixed(2)} (${ct.correct}/${ct.found} found, ${ct.expected} expected)`,
+    );
   }
 }

@@ -65,5 +65,7 @@ export function againstTarget(ratio: number, target: number): string {
 
 /** The 1, 5 and 15 minute load averages: how busy the shared machine was. */
 export function loadAverage(): string {
-  return loadavg().map((x) => x.toFixed(2)).join(' ');
+  return loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 }

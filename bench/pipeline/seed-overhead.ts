@@ -54,7 +54,12 @@ async function once(latencyMs: number): Promise<{ wall: number; overhead: number
     const change = await acquireChange({ repoDir: repo.dir, base: 'main', head: 'feature', env: {} });
     const lines = change.files.reduce((n, f) => n + f.additions + f.deletions, 0);
     const topology = loadTopology(topo.file);
-    const providers = await resolveProviders({ config: {}, configDir: repo.dir, env: { OPENAI_API_KEY: 'bench', OPENAI_BASE_URL: server.url }, probeOllama: false });
+    const providers = await resolveProviders({
+      config: {},
+      configDir: repo.dir,
+      env: { OPENAI_API_KEY: 'bench', OPENAI_BASE_URL: server.url },
+      probeOllama: false,
+    });
     const events: [number, string][] = [];
     const t0 = performance.now();
     const result = await runPipeline({
@@ -64,12 +69,20 @@ async function once(latencyMs: number): Promise<{ wall: number; overhead: number
       runId: `bench-${latencyMs}`,
       providers,
       providerConfig: { timeout_seconds: 60 },
-      ...(timeline ? { progress: { stageStarted: (n: string) => events.push([performance.now(), `start ${n}`]), stageFinished: (r: { name: string }) => events.push([performance.now(), `done ${r.name}`]) } } : {}),
+      ...(timeline
+        ? {
+            progress: {
+              stageStarted: (n: string) => events.push([performance.now(), `start ${n}`]),
+              stageFinished: (r: { name: string }) => events.push([performance.now(), `done ${r.name}`]),
+            },
+          }
+        : {}),
     });
     const wall = performance.now() - t0;
     if (timeline) {
       // where the wall time goes: stage starts/ends and each model call as the server saw it
-      for (const r of server.requests) events.push([r.receivedAt, `call ${contextOf(conversationOf(r.body)).stage ?? '?'} (answered +${(r.answeredAt! - r.receivedAt).toFixed(0)} ms)`]);
+      for (const r of server.requests)
+        events.push([r.receivedAt, `call ${contextOf(conversationOf(r.body)).stage ?? '?'} (answered +${(r.answeredAt! - r.receivedAt).toFixed(0)} ms)`]);
       for (const [t, what] of events.sort((a, b) => a[0] - b[0])) console.log(`  +${(t - t0).toFixed(0).padStart(5)} ms ${what}`);
     }
     if (result.status !== 'ok') throw new Error(`run failed: ${JSON.stringify(result.stages.map((s) => [s.name, s.status, s.reason]))}`);

@@ -100,7 +100,11 @@ async function once(server: FakeServer): Promise<Run> {
     const cpu = childrenCpuMs() - cpu0;
     // exit 1 = a high/critical finding (the fixture's change has some); anything else is a failure
     if (code !== 0 && code !== 1) throw new Error(`bulwark run exited with ${code}:\n${stderr}`);
-    const result = JSON.parse(readFileSync(resultFile, 'utf8')) as { status: string; durationMs: number; stages: { name: string; status: string; durationMs?: number }[] };
+    const result = JSON.parse(readFileSync(resultFile, 'utf8')) as {
+      status: string;
+      durationMs: number;
+      stages: { name: string; status: string; durationMs?: number }[];
+    };
     if (result.status !== 'ok') throw new Error(`run not ok: ${JSON.stringify(result.stages.map((s) => [s.name, s.status]))}\n${stderr}`);
     const reqs = server.requests.slice(before);
     if (reqs.length !== STAGES) throw new Error(`expected ${STAGES} model calls, the server saw ${reqs.length}`);
@@ -143,7 +147,9 @@ try {
     console.log(`    calls: ${r.calls.map((c) => `${c.stage} +${c.at.toFixed(0)}→+${c.answered.toFixed(0)}`).join(' · ')}`);
     const gaps = r.calls.slice(1).map((c, j) => c.at - r.calls[j]!.answered);
     console.log(`    answer → next stage's request: ${gaps.map(ms).join(', ')}`);
-    console.log(`    result JSON: pipeline ${ms(r.pipelineMs)} · ${r.stages.map((s) => `${s.name} ${s.durationMs !== undefined ? ms(s.durationMs) : '?'}`).join(' · ')}`);
+    console.log(
+      `    result JSON: pipeline ${ms(r.pipelineMs)} · ${r.stages.map((s) => `${s.name} ${s.durationMs !== undefined ? ms(s.durationMs) : '?'}`).join(' · ')}`,
+    );
   }
   const o = median(results.map((r) => r.wall - critical));
   console.log(

@@ -48,7 +48,9 @@ function run(v: Variant): ChildTime {
 // Can the sandbox run here at all?
 const probe = timeChild([...variants.sandboxed]);
 if (probe.code !== 0) {
-  console.log(`sandbox exec start-up: not measured: \`bulwark sandbox exec -- node -e 0\` exited with ${probe.code} (running as uid ${process.getuid?.() ?? '?'}):`);
+  console.log(
+    `sandbox exec start-up: not measured: \`bulwark sandbox exec -- node -e 0\` exited with ${probe.code} (running as uid ${process.getuid?.() ?? '?'}):`,
+  );
   console.log(probe.stderr.trim().replace(/^/gm, '  '));
   console.log('  (`bulwark sandbox doctor` says which layer is missing; the launcher needs root and Landlock)');
   process.exit(0);
@@ -70,7 +72,9 @@ console.log(`  direct command: env -i ${sandboxEnv.join(' ')} ${node} -e 0`);
 for (const v of names)
   console.log(
     `  ${v.padEnd(18)} wall ${f(med(v, 'wallMs'))} ms   CPU ${f(med(v, 'cpuMs'))} ms` +
-      (v === 'direct' ? '' : `   wall ratio ${(med(v, 'wallMs') / med('direct', 'wallMs')).toFixed(2)}   CPU ratio ${(med(v, 'cpuMs') / med('direct', 'cpuMs')).toFixed(2)}`),
+      (v === 'direct'
+        ? ''
+        : `   wall ratio ${(med(v, 'wallMs') / med('direct', 'wallMs')).toFixed(2)}   CPU ratio ${(med(v, 'cpuMs') / med('direct', 'cpuMs')).toFixed(2)}`),
   );
 const over = med('sandboxed', 'wallMs') - med('direct', 'wallMs');
 const overCpu = med('sandboxed', 'cpuMs') - med('direct', 'cpuMs');
@@ -78,4 +82,6 @@ console.log(
   `  sandbox exec costs ${over.toFixed(0)} ms wall / ${overCpu.toFixed(0)} ms CPU more than the direct command; ` +
     `the CLI's own start (bulwark --version) is ${med('bulwark --version', 'wallMs').toFixed(0)} ms wall / ${med('bulwark --version', 'cpuMs').toFixed(0)} ms CPU of that`,
 );
-console.log(`  sandboxed / direct, wall: ${againstTarget(med('sandboxed', 'wallMs') / med('direct', 'wallMs'), TARGET)} (median of per-round ratios ${median(pairWall).toFixed(2)})`);
+console.log(
+  `  sandboxed / direct, wall: ${againstTarget(med('sandboxed', 'wallMs') / med('direct', 'wallMs'), TARGET)} (median of per-round ratios ${median(pairWall).toFixed(2)})`,
+);

@@ -52,7 +52,15 @@ async function main(): Promise<number> {
     XDG_STATE_HOME: path.join(work, 'state'),
     XDG_CACHE_HOME: path.join(work, 'cache'),
   };
-  const gitEnv = { ...env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'Demo Dev', GIT_AUTHOR_EMAIL: 'dev@acme.test', GIT_COMMITTER_NAME: 'Demo Dev', GIT_COMMITTER_EMAIL: 'dev@acme.test' };
+  const gitEnv = {
+    ...env,
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_NAME: 'Demo Dev',
+    GIT_AUTHOR_EMAIL: 'dev@acme.test',
+    GIT_COMMITTER_NAME: 'Demo Dev',
+    GIT_COMMITTER_EMAIL: 'dev@acme.test',
+  };
   const git = (...args: string[]): string => execFileSync('git', args, { cwd: repo, env: gitEnv, encoding: 'utf8' });
   let closeServer: (() => Promise<void>) | undefined;
   try {
@@ -87,7 +95,11 @@ async function main(): Promise<number> {
 
     const auditDb = path.join(work, 'audit.db');
     say('bulwark review --base main --head feature/discover-fees');
-    const reviewExit = await run(process.execPath, [bin, 'review', '--repo', repo, '--base', 'main', '--head', 'feature/discover-fees', '--audit-db', auditDb], env);
+    const reviewExit = await run(
+      process.execPath,
+      [bin, 'review', '--repo', repo, '--base', 'main', '--head', 'feature/discover-fees', '--audit-db', auditDb],
+      env,
+    );
     console.log(`\nbulwark review exit code: ${reviewExit} (0 pass · 1 blocking findings · 2 approval required · 3-5 errors)`);
 
     say('Audit log entries of this review (bulwark audit show)');
@@ -95,7 +107,9 @@ async function main(): Promise<number> {
     say('Offline verification (bulwark audit verify)');
     const verifyExit = await run(process.execPath, [bin, 'audit', 'verify', '--audit-db', auditDb], env);
 
-    console.log(`\nThe demo repository stays at ${repo} until the next reboot; try: node ${path.relative(process.cwd(), bin)} review --repo ${repo} --base main --head feature/discover-fees --audit-db ${auditDb}`);
+    console.log(
+      `\nThe demo repository stays at ${repo} until the next reboot; try: node ${path.relative(process.cwd(), bin)} review --repo ${repo} --base main --head feature/discover-fees --audit-db ${auditDb}`,
+    );
     // the demo worked when the review reached a decision and the log verifies
     return reviewExit <= 2 && verifyExit === 0 ? 0 : reviewExit > 2 ? reviewExit : verifyExit;
   } catch (err) {

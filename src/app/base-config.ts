@@ -63,7 +63,13 @@ function promptFilesOf(topologyText: string): string[] {
  * `rev` is the trusted revision (the base). When it has no bulwark.toml and `headRev` has one, the
  * change introduces Bulwark: its configuration is read from `headRev` and marked `introduced`.
  */
-export async function loadBaseConfig(opts: { repoDir: string; rev: string | null; headRev?: string | null; configFile?: string; version: string }): Promise<BaseConfig> {
+export async function loadBaseConfig(opts: {
+  repoDir: string;
+  rev: string | null;
+  headRev?: string | null;
+  configFile?: string;
+  version: string;
+}): Promise<BaseConfig> {
   const hash = createHash('sha256').update('bulwark-config-v1\0').update(opts.version).update('\0');
   const files: string[] = [];
   if (opts.configFile || opts.rev === null) {
@@ -79,12 +85,23 @@ export async function loadBaseConfig(opts: { repoDir: string; rev: string | null
     }
     hash.update(JSON.stringify(config)).update('\0');
     if (topology) hash.update(JSON.stringify(topology.stages.map((s) => [s.name, s.prompt]))).update('\0');
-    return baseConfig(config, topology, files, hash, { origin: opts.configFile ?? `working tree of ${opts.repoDir}`, source: 'file', introduced: false }, () => {});
+    return baseConfig(
+      config,
+      topology,
+      files,
+      hash,
+      { origin: opts.configFile ?? `working tree of ${opts.repoDir}`, source: 'file', introduced: false },
+      () => {},
+    );
   }
 
   let rev = opts.rev;
   let introduced = false;
-  if (opts.headRev && (await showFile(opts.repoDir, rev, CONFIG_FILE_NAME)) === null && (await showFile(opts.repoDir, opts.headRev, CONFIG_FILE_NAME)) !== null) {
+  if (
+    opts.headRev &&
+    (await showFile(opts.repoDir, rev, CONFIG_FILE_NAME)) === null &&
+    (await showFile(opts.repoDir, opts.headRev, CONFIG_FILE_NAME)) !== null
+  ) {
     rev = opts.headRev;
     introduced = true;
     hash.update('introduced\0');
@@ -128,7 +145,9 @@ export async function loadBaseConfig(opts: { repoDir: string; rev: string | null
       const copied = (await put(rel)) !== null;
       config.approvals = { ...config.approvals, allowed_signers: copied ? path.resolve(tmp, rel) : undefined };
     }
-    const where = introduced ? { origin: `head revision ${short} (introduced by this change)`, source: 'head' as const, introduced } : { origin: `base revision ${short}`, source: 'base' as const, introduced };
+    const where = introduced
+      ? { origin: `head revision ${short} (introduced by this change)`, source: 'head' as const, introduced }
+      : { origin: `base revision ${short}`, source: 'base' as const, introduced };
     return baseConfig(config, topology, files, hash, where, cleanup);
   } catch (err) {
     cleanup();

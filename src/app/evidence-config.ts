@@ -49,7 +49,12 @@ export function dbLocation(flags: EvidenceFlags): string | undefined {
   return flags.db ?? flags.auditDb;
 }
 
-export async function withEvidenceLog<T>(flags: EvidenceFlags, cfg: LoadedConfig, fn: (log: AuditLog) => Promise<T>, opts: { mustExist?: boolean } = {}): Promise<T> {
+export async function withEvidenceLog<T>(
+  flags: EvidenceFlags,
+  cfg: LoadedConfig,
+  fn: (log: AuditLog) => Promise<T>,
+  opts: { mustExist?: boolean } = {},
+): Promise<T> {
   const log = await openAuditLog({ location: dbLocation(flags), config: cfg.audit, mustExist: opts.mustExist ?? true });
   try {
     return await fn(log);

@@ -47,7 +47,9 @@ async function recordDecision(result: GateResult, flags: GateFlags, config: Bulw
   const { changeHash } = await changeHashFromRepo(repo, result.base, result.head);
   const runId = flags.runId ?? `gate-${result.head.slice(0, 12)}-${Date.now().toString(36)}`;
   // a gate run's record is its decision: no run_started/run_finished frame around it
-  await withRun({ kind: 'gate', auditDb: location, ...(auditConfig ? { auditConfig } : {}), runId }, (run) => run.audit.append(gateDecisionEntry(run.runId, result, changeHash)));
+  await withRun({ kind: 'gate', auditDb: location, ...(auditConfig ? { auditConfig } : {}), runId }, (run) =>
+    run.audit.append(gateDecisionEntry(run.runId, result, changeHash)),
+  );
 }
 
 /** `bulwark gate`: the decision for base..head, with configuration from the base revision, recorded when a log is configured. */

@@ -21,7 +21,8 @@ export function initRepository(dir: string, force = false): { root: string; file
   if (!existsSync(repoDir) || !statSync(repoDir).isDirectory()) throw new UsageError(`--repo ${repoDir}: not a directory`);
   const files = initFiles();
   const existing = Object.keys(files).filter((rel) => existsSync(path.join(repoDir, rel)));
-  if (existing.length > 0 && !force) throw new UsageError(`${path.join(repoDir, existing[0]!)} already exists (use --force to overwrite ${existing.length} file(s))`);
+  if (existing.length > 0 && !force)
+    throw new UsageError(`${path.join(repoDir, existing[0]!)} already exists (use --force to overwrite ${existing.length} file(s))`);
   for (const [rel, text] of Object.entries(files)) {
     const full = path.join(repoDir, rel);
     mkdirSync(path.dirname(full), { recursive: true });
@@ -31,4 +32,3 @@ export function initRepository(dir: string, force = false): { root: string; file
   loadTopology(path.join(repoDir, INIT_TOPOLOGY_PATH));
   return { root: repoDir, files: Object.keys(files) };
 }
-

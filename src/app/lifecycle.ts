@@ -70,7 +70,14 @@ export async function withRun<T>(opts: RunOptions, body: (run: Run) => Promise<T
     if (!finished) {
       const exitCode = err instanceof BulwarkError ? err.exitCode : ExitCode.Internal;
       await audit
-        .append(runFinishedEntry(runId, { status: 'error', exitCode, durationMs: performance.now() - startedAt, errorClass: err instanceof Error ? err.name : 'error' }))
+        .append(
+          runFinishedEntry(runId, {
+            status: 'error',
+            exitCode,
+            durationMs: performance.now() - startedAt,
+            errorClass: err instanceof Error ? err.name : 'error',
+          }),
+        )
         .catch(() => undefined);
     }
     throw err;

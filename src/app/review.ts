@@ -78,12 +78,14 @@ export interface ReviewRunResult {
 function effectiveReviewConfig(base: ReviewConfig, opts: ReviewRunOptions): ReviewConfig {
   const out = { ...base };
   if (opts.failOn !== undefined) {
-    if (![...SEVERITIES, 'none'].includes(opts.failOn)) throw new UsageError(`--fail-on ${JSON.stringify(opts.failOn)}: expected one of ${[...SEVERITIES, 'none'].join(', ')}`);
+    if (![...SEVERITIES, 'none'].includes(opts.failOn))
+      throw new UsageError(`--fail-on ${JSON.stringify(opts.failOn)}: expected one of ${[...SEVERITIES, 'none'].join(', ')}`);
     out.fail_on = opts.failOn as ReviewConfig['fail_on'];
   }
   if (opts.minConfidence !== undefined) {
     const x = Number(opts.minConfidence);
-    if (opts.minConfidence.trim() === '' || !Number.isFinite(x) || x < 0 || x > 1) throw new UsageError(`--min-confidence ${JSON.stringify(opts.minConfidence)}: expected a number from 0 to 1`);
+    if (opts.minConfidence.trim() === '' || !Number.isFinite(x) || x < 0 || x > 1)
+      throw new UsageError(`--min-confidence ${JSON.stringify(opts.minConfidence)}: expected a number from 0 to 1`);
     out.min_confidence = x;
   }
   return reviewConfigSchema.parse(out);
@@ -93,7 +95,7 @@ function effectiveReviewConfig(base: ReviewConfig, opts: ReviewRunOptions): Revi
 export function protectedEditFindings(change: Change, review: ReviewConfig, configPaths: string[], source: BaseConfig['source'] = 'base'): Finding[] {
   // a change that introduces the configuration is flagged for approval as a whole instead
   if (source === 'head') return [];
-  const used = source === 'file' ? 'the configuration given with --config, not this change\'s version' : "the base revision's version";
+  const used = source === 'file' ? "the configuration given with --config, not this change's version" : "the base revision's version";
   const match = picomatch(review.protected_paths, { dot: true });
   const known = new Set(configPaths);
   const out: Finding[] = [];
@@ -137,7 +139,19 @@ function reportGate(gate: GateResult | null, unavailable: string | null): Report
   };
 }
 
-const HUNK_PROBE: ChangedFile = { path: 'x', oldPath: 'x', newPath: 'x', status: 'modified', operation: 'modified', binary: false, submodule: false, nonUtf8: false, additions: 0, deletions: 0, hunks: [] };
+const HUNK_PROBE: ChangedFile = {
+  path: 'x',
+  oldPath: 'x',
+  newPath: 'x',
+  status: 'modified',
+  operation: 'modified',
+  binary: false,
+  submodule: false,
+  nonUtf8: false,
+  additions: 0,
+  deletions: 0,
+  hunks: [],
+};
 
 /** Caps of what the gate result contributes to a stage's context (it is data, not the decision). */
 const GATE_CONTEXT_CAPS = { reasons: 100, paths: 100, changedFunctions: 300, unparsable: 100 };
@@ -234,64 +248,104 @@ export async function runReview(opts: ReviewRunOptions): Promise<ReviewRunResult
     const configDir = opts.configFile || configRev === null ? base.config.dir : repoDir;
     const auditConfig = base.config.audit ? resolveAuditConfigPaths(base.config.audit, configDir) : undefined;
     const gateConfig = base.config.gate?.cache_dir ? { ...base.config.gate, cache_dir: path.resolve(configDir, base.config.gate.cache_dir) } : base.config.gate;
-    return await withRun({ kind: 'review', ...(opts.auditDb ? { auditDb: opts.auditDb } : {}), ...(auditConfig ? { auditConfig } : {}), startedAt: started }, async (run) => {
-      const audit = run.audit;
-      // base...head hashed once: the skip below, run_started and the gate decision all name it
-      const changeHash = isGit && change.baseSha && change.headSha ? (await changeHashFromRepo(repoDir, change.baseSha, change.headSha)).changeHash : undefined;
-      // A re-run on the same head (e.g. after an approval) repeats the recorded verdict instead of
-      // calling the models again; only the audit log is believed, never a GitHub check or status.
-      if ((opts.github || opts.gitlab) && !opts.force && changeHash && change.source.kind !== 'patch' && change.headSha) {
-        const prev = await previousRunInLog(audit.store, { head: change.headSha, changeHash, configHash }, { gate: gateConfig, approvals: base.config.approvals, configDir: base.config.dir });
-        if (prev) {
-          const head = change.headSha.slice(0, 12);
-          // the earlier run's check may predate the approvals (or its publishing may have failed):
-          // a passing verdict is published again, so the required `bulwark` check turns green
-          if (prev.exitCode === 0 && gitlab) {
-            const summary = prev.via === 'approval' ? `run ${prev.runId}: the approvals its zones require are in the audit log` : `run ${prev.runId} passed`;
-            await postGitlabStatus(gitlab.api, gitlab.target, 'success', summary, gitlab.detailsUrl).catch((err: unknown) => {
-              throw new InternalError(`GitLab publishing failed: ${(err as Error).message.split('\n')[0]}`);
-            });
+    return await withRun(
+      { kind: 'review', ...(opts.auditDb ? { auditDb: opts.auditDb } : {}), ...(auditConfig ? { auditConfig } : {}), startedAt: started },
+      async (run) => {
+        const audit = run.audit;
+        // base...head hashed once: the skip below, run_started and the gate decision all name it
+        const changeHash =
+          isGit && change.baseSha && change.headSha ? (await changeHashFromRepo(repoDir, change.baseSha, change.headSha)).changeHash : undefined;
+        // A re-run on the same head (e.g. after an approval) repeats the recorded verdict instead of
+        // calling the models again; only the audit log is believed, never a GitHub check or status.
+        if ((opts.github || opts.gitlab) && !opts.force && changeHash && change.source.kind !== 'patch' && change.headSha) {
+          const prev = await previousRunInLog(
+            audit.store,
+            { head: change.headSha, changeHash, configHash },
+            { gate: gateConfig, approvals: base.config.approvals, configDir: base.config.dir },
+          );
+          if (prev) {
+            const head = change.headSha.slice(0, 12);
+            // the earlier run's check may predate the approvals (or its publishing may have failed):
+            // a passing verdict is published again, so the required `bulwark` check turns green
+            if (prev.exitCode === 0 && gitlab) {
+              const summary = prev.via === 'approval' ? `run ${prev.runId}: the approvals its zones require are in the audit log` : `run ${prev.runId} passed`;
+              await postGitlabStatus(gitlab.api, gitlab.target, 'success', summary, gitlab.detailsUrl).catch((err: unknown) => {
+                throw new InternalError(`GitLab publishing failed: ${(err as Error).message.split('\n')[0]}`);
+              });
+            }
+            if (prev.exitCode === 0 && target) {
+              const summary = prev.via === 'approval' ? `run ${prev.runId}: the approvals its zones require are in the audit log` : `run ${prev.runId} passed`;
+              await publishApprovalCheck({
+                repository: `${target.owner}/${target.repo}`,
+                headSha: change.headSha,
+                approved: true,
+                summary,
+                token: (opts.env.GITHUB_TOKEN || opts.env.GH_TOKEN)!,
+                apiUrl: opts.env.GITHUB_API_URL || review.github.api_url,
+              }).catch((err: unknown) => {
+                throw new InternalError(`GitHub publishing failed: ${(err as Error).message.split('\n')[0]}`);
+              });
+            }
+            return {
+              exitCode: prev.exitCode,
+              report: null,
+              change,
+              skipped: {
+                ...prev,
+                message:
+                  prev.via === 'approval'
+                    ? `head ${head} was reviewed with this configuration (run ${prev.runId}) and the audit log holds the approvals it required (exit 0); use --force to review again`
+                    : `head ${head} was already reviewed with this configuration (run ${prev.runId} in the audit log, exit ${prev.exitCode}); use --force to review again`,
+              },
+            };
           }
-          if (prev.exitCode === 0 && target) {
-            const summary = prev.via === 'approval' ? `run ${prev.runId}: the approvals its zones require are in the audit log` : `run ${prev.runId} passed`;
-            await publishApprovalCheck({
-              repository: `${target.owner}/${target.repo}`,
-              headSha: change.headSha,
-              approved: true,
-              summary,
-              token: (opts.env.GITHUB_TOKEN || opts.env.GH_TOKEN)!,
-              apiUrl: opts.env.GITHUB_API_URL || review.github.api_url,
-            }).catch((err: unknown) => {
-              throw new InternalError(`GitHub publishing failed: ${(err as Error).message.split('\n')[0]}`);
-            });
-          }
-          return {
-            exitCode: prev.exitCode,
-            report: null,
-            change,
-            skipped: {
-              ...prev,
-              message:
-                prev.via === 'approval'
-                  ? `head ${head} was reviewed with this configuration (run ${prev.runId}) and the audit log holds the approvals it required (exit 0); use --force to review again`
-                  : `head ${head} was already reviewed with this configuration (run ${prev.runId} in the audit log, exit ${prev.exitCode}); use --force to review again`,
-            },
-          };
         }
-      }
-      // A new push to a PR reviewed before: the models see only the commits since the last
-      // reviewed head the audit log records (never a forge's status), unless --full.
-      let incremental: Ctx['incremental'] = null;
-      if (!opts.full && isGit && change.pr && change.baseSha && change.headSha && change.source.kind !== 'patch') {
-        const pr = { provider: change.pr.provider, number: change.pr.number, ...(change.pr.repository ? { repository: clipText(change.pr.repository) } : {}) };
-        const d = await incrementalBaseInLog(audit, { pr, head: change.headSha, base: change.baseSha, configHash, isAncestor: (a, b) => isAncestor(repoDir, a, b) });
-        if (d?.kind === 'incremental') {
-          incremental = { from: d.from, change: await incrementalChange(change, d.from.head) };
-          if (opts.progress !== null) (opts.progress ?? process.stderr).write(`bulwark: incremental review: the commits since ${d.from.head.slice(0, 12)} (run ${d.from.runId}); --full reviews everything\n`);
-        } else if (d?.kind === 'full' && opts.progress !== null) (opts.progress ?? process.stderr).write(`bulwark: full review: ${d.reason}\n`);
-      }
-      return await reviewWithAudit({ opts, change, changeHash, review, topology, configHash, base, gateConfig, run, providers, octokit, target, gitlab, repoDir, isGit, incremental, phases, started });
-    });
+        // A new push to a PR reviewed before: the models see only the commits since the last
+        // reviewed head the audit log records (never a forge's status), unless --full.
+        let incremental: Ctx['incremental'] = null;
+        if (!opts.full && isGit && change.pr && change.baseSha && change.headSha && change.source.kind !== 'patch') {
+          const pr = {
+            provider: change.pr.provider,
+            number: change.pr.number,
+            ...(change.pr.repository ? { repository: clipText(change.pr.repository) } : {}),
+          };
+          const d = await incrementalBaseInLog(audit, {
+            pr,
+            head: change.headSha,
+            base: change.baseSha,
+            configHash,
+            isAncestor: (a, b) => isAncestor(repoDir, a, b),
+          });
+          if (d?.kind === 'incremental') {
+            incremental = { from: d.from, change: await incrementalChange(change, d.from.head) };
+            if (opts.progress !== null)
+              (opts.progress ?? process.stderr).write(
+                `bulwark: incremental review: the commits since ${d.from.head.slice(0, 12)} (run ${d.from.runId}); --full reviews everything\n`,
+              );
+          } else if (d?.kind === 'full' && opts.progress !== null) (opts.progress ?? process.stderr).write(`bulwark: full review: ${d.reason}\n`);
+        }
+        return await reviewWithAudit({
+          opts,
+          change,
+          changeHash,
+          review,
+          topology,
+          configHash,
+          base,
+          gateConfig,
+          run,
+          providers,
+          octokit,
+          target,
+          gitlab,
+          repoDir,
+          isGit,
+          incremental,
+          phases,
+          started,
+        });
+      },
+    );
   } finally {
     base.cleanup();
   }
@@ -367,7 +421,8 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     if (c.base.introduced) gate = { ...gate, flagged: true, reasons: [...gate.reasons, { kind: 'config-introduced', message: CONFIG_INTRODUCED }] };
     await audit.append(gateDecisionEntry(runId, gate, changeHash));
   } else {
-    gateUnavailable = 'the compliance gate could not run: the change has no base and head revisions in a local repository (pass --base/--head with --diff); treated as requiring approval';
+    gateUnavailable =
+      'the compliance gate could not run: the change has no base and head revisions in a local repository (pass --base/--head with --diff); treated as requiring approval';
     await audit.append(gateUnavailableEntry(runId, gateUnavailable));
   }
 
@@ -390,7 +445,11 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
 
   const progressOut = opts.progress === null ? undefined : (opts.progress ?? process.stderr);
   const progress = progressOut
-    ? createProgressReporter(c.topology.stages.map((s) => s.name), progressOut, { ...colorMode(opts.env, progressOut.isTTY === true), verbose: Boolean(opts.verbose) })
+    ? createProgressReporter(
+        c.topology.stages.map((s) => s.name),
+        progressOut,
+        { ...colorMode(opts.env, progressOut.isTTY === true), verbose: Boolean(opts.verbose) },
+      )
     : undefined;
   // A stage policy that would grant any of these (e.g. a database kept inside the checkout) is
   // refused by the sandbox: the review fails closed rather than expose the log to an agent.
@@ -459,7 +518,8 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
   });
   const result = {
     findings: results.flatMap((r) => r.findings),
-    summaryMarkdown: results.length === 1 ? results[0]!.summaryMarkdown : results.map((r, i) => `### Chunk ${i + 1} of ${parts.length}\n\n${r.summaryMarkdown}`).join('\n'),
+    summaryMarkdown:
+      results.length === 1 ? results[0]!.summaryMarkdown : results.map((r, i) => `### Chunk ${i + 1} of ${parts.length}\n\n${r.summaryMarkdown}`).join('\n'),
   };
   // Stage findings crossed the sandbox boundary: validate again, never trust their shape.
   const stageFindings: Finding[] = [];
@@ -588,4 +648,3 @@ function gitlabTargetOf(opts: ReviewRunOptions, change: Change, review: ReviewCo
   const detailsUrl = env.CI_JOB_URL || mr?.htmlUrl || '';
   return { api, target, ...(detailsUrl ? { detailsUrl } : {}) };
 }
-

@@ -88,7 +88,10 @@ export async function readRunInput(input: string | undefined, repoDir: string | 
     throw err;
   }
   if (files.length === 0) throw new UsageError(`--input ${label}: neither a JSON change description nor a unified diff with changes`);
-  return { change: { source: { kind: 'patch', description: `patch ${label}` }, repoDir, baseSha: null, headSha: null, mergeBase: null, files, pr: null }, changeHash };
+  return {
+    change: { source: { kind: 'patch', description: `patch ${label}` }, repoDir, baseSha: null, headSha: null, mergeBase: null, files, pr: null },
+    changeHash,
+  };
 }
 
 /**
@@ -117,7 +120,6 @@ function writeAtomic(file: string, text: string): void {
     throw new UsageError(`--result ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }
-
 
 export interface RunOutcome {
   exitCode: number;
@@ -148,51 +150,60 @@ export async function runTopology(flags: RunFlags): Promise<RunOutcome> {
   const auditConfig = cfg.audit ? resolveAuditConfigPaths(cfg.audit, cfg.dir) : undefined;
   const hash = (s: string): string => 'sha256:' + createHash('sha256').update(s).digest('hex');
   const prepared = performance.now();
-  return withRun({ kind: 'run', ...(flags.auditDb ? { auditDb: flags.auditDb } : {}), ...(auditConfig ? { auditConfig } : {}), startedAt: started }, async (run) => {
-    await run.start({
-      ...(change.repoDir ? { repo: change.repoDir } : {}),
-      ...(change.baseSha ? { base: change.baseSha } : {}),
-      ...(change.headSha ? { head: change.headSha } : {}),
-      change_hash: changeHash,
-      topology_hash: hash(readFileSync(topology.file, 'utf8')),
-    });
-    const result = await runPipeline({
-      topology,
-      change,
-      audit: run.audit,
-      runId: run.runId,
-      providers,
-      providerConfig: cfg.provider,
-      repoDir: change.repoDir,
-      // the store actually opened, its key, checkpoint file and verifier state: never readable by a stage
-      denyPaths: run.auditFiles,
-      // the flag only ever allows; without it the [sandbox] table's allow_degraded decides
-      ...(flags.allowDegradedSandbox ? { allowDegradedSandbox: true } : {}),
-      ...(cfg.sandbox ? { sandboxConfig: cfg.sandbox } : {}),
-      ...(flags.quiet
-        ? {}
-        : { progress: createProgressReporter(topology.stages.map((s) => s.name), process.stderr, { ...colorMode(process.env, process.stderr.isTTY === true), verbose: Boolean(flags.verbose) }) }),
-    });
-    const ran = performance.now();
-    const decision = runDecision(result);
-    const exit = decision.exitCode;
-    await run.finish({
-      status: decision.outcome,
-      exitCode: exit,
-      findings: result.findings.length,
-      ...(decision.outcome === 'error' ? { errorClass: result.noProvider ? 'no_provider' : 'stage_failed' } : {}),
-    });
-    writeAtomic(flags.result, JSON.stringify({ runId: run.runId, topology: topology.name, exitCode: exit, ...result }, null, 2) + '\n');
-    const stats: RunStats = {
-      phases: [
-        { name: 'preparation', ms: Math.round(prepared - started) },
-        { name: 'pipeline', ms: Math.round(ran - prepared) },
-      ],
-      stages: stageStats(result.stages),
-      tokensUsed: result.tokensUsed,
-      llmCalls: result.llmCalls,
-      totalMs: Math.round(performance.now() - started),
-    };
-    return { exitCode: exit, runId: run.runId, auditLocation: run.audit.location, summaryMarkdown: result.summaryMarkdown, stats };
-  });
+  return withRun(
+    { kind: 'run', ...(flags.auditDb ? { auditDb: flags.auditDb } : {}), ...(auditConfig ? { auditConfig } : {}), startedAt: started },
+    async (run) => {
+      await run.start({
+        ...(change.repoDir ? { repo: change.repoDir } : {}),
+        ...(change.baseSha ? { base: change.baseSha } : {}),
+        ...(change.headSha ? { head: change.headSha } : {}),
+        change_hash: changeHash,
+        topology_hash: hash(readFileSync(topology.file, 'utf8')),
+      });
+      const result = await runPipeline({
+        topology,
+        change,
+        audit: run.audit,
+        runId: run.runId,
+        providers,
+        providerConfig: cfg.provider,
+        repoDir: change.repoDir,
+        // the store actually opened, its key, checkpoint file and verifier state: never readable by a stage
+        denyPaths: run.auditFiles,
+        // the flag only ever allows; without it the [sandbox] table's allow_degraded decides
+        ...(flags.allowDegradedSandbox ? { allowDegradedSandbox: true } : {}),
+        ...(cfg.sandbox ? { sandboxConfig: cfg.sandbox } : {}),
+        ...(flags.quiet
+          ? {}
+          : {
+              progress: createProgressReporter(
+                topology.stages.map((s) => s.name),
+                process.stderr,
+                { ...colorMode(process.env, process.stderr.isTTY === true), verbose: Boolean(flags.verbose) },
+              ),
+            }),
+      });
+      const ran = performance.now();
+      const decision = runDecision(result);
+      const exit = decision.exitCode;
+      await run.finish({
+        status: decision.outcome,
+        exitCode: exit,
+        findings: result.findings.length,
+        ...(decision.outcome === 'error' ? { errorClass: result.noProvider ? 'no_provider' : 'stage_failed' } : {}),
+      });
+      writeAtomic(flags.result, JSON.stringify({ runId: run.runId, topology: topology.name, exitCode: exit, ...result }, null, 2) + '\n');
+      const stats: RunStats = {
+        phases: [
+          { name: 'preparation', ms: Math.round(prepared - started) },
+          { name: 'pipeline', ms: Math.round(ran - prepared) },
+        ],
+        stages: stageStats(result.stages),
+        tokensUsed: result.tokensUsed,
+        llmCalls: result.llmCalls,
+        totalMs: Math.round(performance.now() - started),
+      };
+      return { exitCode: exit, runId: run.runId, auditLocation: run.audit.location, summaryMarkdown: result.summaryMarkdown, stats };
+    },
+  );
 }

@@ -17,7 +17,14 @@ export type Decision = ApprovalEntry['decision'];
  * The exact bytes a reviewer signs: canonical JSON of what the approval entry asserts. Verification
  * rebuilds it from the entry's fields, so changing any of them invalidates the signature.
  */
-export function approvalPayload(a: { run_id?: string | undefined; reviewer: string; change_hash: string; decision: string; method: string; time: string }): string {
+export function approvalPayload(a: {
+  run_id?: string | undefined;
+  reviewer: string;
+  change_hash: string;
+  decision: string;
+  method: string;
+  time: string;
+}): string {
   return canonicalJson({
     namespace: APPROVAL_NAMESPACE,
     v: 1,
@@ -107,7 +114,14 @@ export async function approveChange(opts: ApproveOptions): Promise<ApproveResult
 
   const time = (opts.now ?? (() => new Date()))().toISOString();
   const decision = opts.decision ?? 'approve';
-  const fields = { ...(opts.runId !== undefined ? { run_id: opts.runId } : {}), reviewer: opts.reviewer, change_hash: changeHash, decision, method: 'cli' as const, time };
+  const fields = {
+    ...(opts.runId !== undefined ? { run_id: opts.runId } : {}),
+    reviewer: opts.reviewer,
+    change_hash: changeHash,
+    decision,
+    method: 'cli' as const,
+    time,
+  };
   const payload = approvalPayload(fields);
   const signature = await sshSign(opts.keyFile, payload);
   // Checked before appending: an unknown key or a key of someone else never reaches the log.

@@ -42,7 +42,11 @@ async function git(repoDir: string, args: string[]): Promise<Buffer> {
 }
 
 /** Computes the change hash of base...head in a local repository. */
-export async function changeHashFromRepo(repoDir: string, base: string, head: string): Promise<{ head: string; mergeBase: string; diffHash: string; changeHash: string }> {
+export async function changeHashFromRepo(
+  repoDir: string,
+  base: string,
+  head: string,
+): Promise<{ head: string; mergeBase: string; diffHash: string; changeHash: string }> {
   const headSha = (await git(repoDir, ['rev-parse', '--verify', `${head}^{commit}`])).toString('utf8').trim();
   const mergeBase = (await git(repoDir, ['merge-base', base, headSha])).toString('utf8').trim();
   const diff = await git(repoDir, ['diff', '--no-color', '--no-ext-diff', '--no-textconv', '--binary', '--full-index', '--no-renames', mergeBase, headSha]);

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-const principal = z.string().min(1).regex(/^[^\s,*?!"]+$/, 'must be an allowed-signers principal (no spaces, commas or wildcards)');
+const principal = z
+  .string()
+  .min(1)
+  .regex(/^[^\s,*?!"]+$/, 'must be an allowed-signers principal (no spaces, commas or wildcards)');
 
 /**
  * The [approvals] table of bulwark.toml (owned by the approval subsystem). Unknown keys are errors.

@@ -65,7 +65,9 @@ export async function importGithubApprovals(opts: ImportGithubOptions): Promise<
   const commits = await octokit.paginate(octokit.rest.pulls.listCommits, { owner, repo, pull_number: opts.pull, per_page: 100 });
   // GitHub lists at most 250 commits of a pull request: beyond that the writers are unknown
   if (typeof pr.commits === 'number' && commits.length < pr.commits) {
-    throw new UsageError(`${opts.repository}#${opts.pull} has ${pr.commits} commits but GitHub listed ${commits.length}: its authors cannot all be checked, so no review is imported (use SSH-signed approvals)`);
+    throw new UsageError(
+      `${opts.repository}#${opts.pull} has ${pr.commits} commits but GitHub listed ${commits.length}: its authors cannot all be checked, so no review is imported (use SSH-signed approvals)`,
+    );
   }
   let unlinked = false;
   for (const c of commits) {
@@ -78,7 +80,10 @@ export async function importGithubApprovals(opts: ImportGithubOptions): Promise<
     const principal = githubPrincipal(opts.githubUsers, login);
     if (!principal) return false;
     const base = facts.started?.entry.base;
-    if (!opts.changeAuthors || !base) throw new UsageError(`cannot check whether ${principal} (GitHub ${login}) wrote the change: run ${opts.runId} recorded no base commit or no checkout was given`);
+    if (!opts.changeAuthors || !base)
+      throw new UsageError(
+        `cannot check whether ${principal} (GitHub ${login}) wrote the change: run ${opts.runId} recorded no base commit or no checkout was given`,
+      );
     gitAuthors ??= await opts.changeAuthors(base, head);
     return isAuthor(principal, gitAuthors);
   };
@@ -105,7 +110,11 @@ export async function importGithubApprovals(opts: ImportGithubOptions): Promise<
       continue;
     }
     if (unlinked && githubPrincipal(opts.githubUsers, login) === undefined) {
-      skipped.push({ login, reason: 'a commit of the pull request has an author GitHub links to no account; map the reviewer in [approvals] github_users so the author check can compare principals' });
+      skipped.push({
+        login,
+        reason:
+          'a commit of the pull request has an author GitHub links to no account; map the reviewer in [approvals] github_users so the author check can compare principals',
+      });
       continue;
     }
     if (await principalIsAuthor(login)) {
@@ -151,7 +160,6 @@ export interface ApprovalCheckOptions {
   token: string;
   apiUrl?: string;
 }
-
 
 /**
  * Turns the `bulwark` check on the reviewed head commit green once the run is approved (or keeps it

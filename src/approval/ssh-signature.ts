@@ -29,7 +29,10 @@ interface RunResult {
 
 function runSshKeygen(args: string[], input: string | Uint8Array): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ssh-keygen', args, { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/' , SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK ?? '' } });
+    const child = spawn('ssh-keygen', args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK ?? '' },
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -121,7 +124,11 @@ export async function sshVerify(opts: {
     writeFileSync(sigFile, opts.signature, { mode: 0o600 });
     const res = await runSshKeygen(['-Y', 'verify', '-f', opts.allowedSignersFile, '-I', opts.principal, '-n', namespace, '-s', sigFile], opts.data);
     if (res.code !== 0) {
-      const why = (res.stderr + res.stdout).trim().split('\n').find((l) => l.length > 0) ?? 'verification failed';
+      const why =
+        (res.stderr + res.stdout)
+          .trim()
+          .split('\n')
+          .find((l) => l.length > 0) ?? 'verification failed';
       throw new SignatureError(`signature by key ${info.fingerprint} is not valid for "${opts.principal}" per ${opts.allowedSignersFile}: ${why}`);
     }
     return info;

@@ -66,11 +66,24 @@ export function evaluateZones(
     const eligible = new Set<string>(def?.approvers ?? []);
     for (const g of groups) for (const m of cfg.groups[g] ?? []) eligible.add(m);
     const isEligible = (p: string): boolean => eligible.size === 0 || eligible.has(p);
-    const approvedBy = [...latest.values()].filter((a) => a.decision === 'approve' && isEligible(a.principal)).map((a) => a.principal).sort();
-    const rejectedBy = [...latest.values()].filter((a) => a.decision === 'reject' && isEligible(a.principal)).map((a) => a.principal).sort();
+    const approvedBy = [...latest.values()]
+      .filter((a) => a.decision === 'approve' && isEligible(a.principal))
+      .map((a) => a.principal)
+      .sort();
+    const rejectedBy = [...latest.values()]
+      .filter((a) => a.decision === 'reject' && isEligible(a.principal))
+      .map((a) => a.principal)
+      .sort();
     const missingGroups = groups.filter((g) => !(cfg.groups[g] ?? []).some((m) => approvedBy.includes(m)));
     const required = cfg.zone_required[zone] ?? cfg.required;
-    return { zone, required, approvedBy, missingGroups, rejectedBy, satisfied: approvedBy.length >= required && missingGroups.length === 0 && rejectedBy.length === 0 };
+    return {
+      zone,
+      required,
+      approvedBy,
+      missingGroups,
+      rejectedBy,
+      satisfied: approvedBy.length >= required && missingGroups.length === 0 && rejectedBy.length === 0,
+    };
   });
 }
 
@@ -91,10 +104,31 @@ export async function approvalStatus(opts: ApprovalStatusOptions): Promise<Appro
   const reasons: string[] = [];
   if (!facts.gate) {
     // Fail closed: without a recorded gate decision nothing says the change may pass.
-    return { runId: opts.runId, changeHash, head, flagged: true, approved: false, zones: [], approvals: [], ignored: [], reasons: ['no gate decision recorded for this run'] };
+    return {
+      runId: opts.runId,
+      changeHash,
+      head,
+      flagged: true,
+      approved: false,
+      zones: [],
+      approvals: [],
+      ignored: [],
+      reasons: ['no gate decision recorded for this run'],
+    };
   }
   const gate = facts.gate.entry;
-  if (!gate.flagged) return { runId: opts.runId, changeHash, head, flagged: false, approved: true, zones: [], approvals: [], ignored: [], reasons: ['gate did not flag the change'] };
+  if (!gate.flagged)
+    return {
+      runId: opts.runId,
+      changeHash,
+      head,
+      flagged: false,
+      approved: true,
+      zones: [],
+      approvals: [],
+      ignored: [],
+      reasons: ['gate did not flag the change'],
+    };
 
   const counted: CountedApproval[] = [];
   const ignored: ApprovalStatus['ignored'] = [];

@@ -24,8 +24,14 @@ export const retentionConfigSchema = z
     cold_dir: z.string().min(1).optional(),
   })
   .strict()
-  .refine((r) => r.hot_days === undefined || r.warm_days === undefined || r.hot_days < r.warm_days, { message: 'hot_days must be less than warm_days', path: ['warm_days'] })
-  .refine((r) => r.warm_days === undefined || r.purge_days === undefined || r.warm_days < r.purge_days, { message: 'warm_days must be less than purge_days', path: ['purge_days'] });
+  .refine((r) => r.hot_days === undefined || r.warm_days === undefined || r.hot_days < r.warm_days, {
+    message: 'hot_days must be less than warm_days',
+    path: ['warm_days'],
+  })
+  .refine((r) => r.warm_days === undefined || r.purge_days === undefined || r.warm_days < r.purge_days, {
+    message: 'warm_days must be less than purge_days',
+    path: ['purge_days'],
+  });
 export type RetentionConfig = z.infer<typeof retentionConfigSchema>;
 
 export const auditConfigSchema = z

@@ -51,9 +51,15 @@ function describe(e: Entry): { summary: string; refs: Record<string, string> } {
         refs: { input_hash: e.input_hash, ...(e.output_hash ? { output_hash: e.output_hash } : {}), ...(e.blob ? { blob: e.blob } : {}) },
       };
     case 'gate_decision':
-      return { summary: `gate: ${e.flagged ? 'flagged' : 'pass'}${e.zones.length ? ` zones ${e.zones.join(',')}` : ''}${e.reasons.length ? ` — ${e.reasons.join('; ')}` : ''}`, refs: e.change_hash ? { change_hash: e.change_hash } : {} };
+      return {
+        summary: `gate: ${e.flagged ? 'flagged' : 'pass'}${e.zones.length ? ` zones ${e.zones.join(',')}` : ''}${e.reasons.length ? ` — ${e.reasons.join('; ')}` : ''}`,
+        refs: e.change_hash ? { change_hash: e.change_hash } : {},
+      };
     case 'approval':
-      return { summary: `${e.decision} by ${e.reviewer} (${e.method})`, refs: { change_hash: e.change_hash, ...(e.key_fingerprint ? { key: e.key_fingerprint } : {}) } };
+      return {
+        summary: `${e.decision} by ${e.reviewer} (${e.method})`,
+        refs: { change_hash: e.change_hash, ...(e.key_fingerprint ? { key: e.key_fingerprint } : {}) },
+      };
     case 'deploy':
       return { summary: `deployed ${e.commit} to ${e.env}${e.url ? ` ${e.url}` : ''}${e.actor ? ` by ${e.actor}` : ''}`, refs: {} };
     case 'override':
@@ -91,11 +97,18 @@ export async function incidentReport(store: LogStore, commit: string): Promise<I
     return typeof rid === 'string' && runIds.has(rid);
   });
   const timeline = relevant
-    .map(({ index, entry }) => ({ index, time: entry.time, kind: entry.kind, runId: 'run_id' in entry && typeof entry.run_id === 'string' ? entry.run_id : null, ...describe(entry) }))
+    .map(({ index, entry }) => ({
+      index,
+      time: entry.time,
+      kind: entry.kind,
+      runId: 'run_id' in entry && typeof entry.run_id === 'string' ? entry.run_id : null,
+      ...describe(entry),
+    }))
     .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.index - b.index));
   const runs = [...runIds].map((runId) => {
     const start = all.find((e) => e.entry.kind === 'run_started' && e.entry.run_id === runId)!.entry as Extract<Entry, { kind: 'run_started' }>;
-    const fin = all.filter((e) => e.entry.kind === 'run_finished' && e.entry.run_id === runId).at(-1)?.entry as Extract<Entry, { kind: 'run_finished' }> | undefined;
+    const fin = all.filter((e) => e.entry.kind === 'run_finished' && e.entry.run_id === runId).at(-1)?.entry as
+      Extract<Entry, { kind: 'run_finished' }> | undefined;
     return { runId, head: start.head ?? null, changeHash: start.change_hash ?? null, status: fin?.status ?? null };
   });
   const deployments = relevant

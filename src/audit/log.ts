@@ -114,7 +114,11 @@ export class AuditLogImpl {
       const refs = rangeRefs(0, size);
       const frontier = await tx.getNodes(refs);
       if (frontier.some((h) => h === undefined)) throw new Error(`audit log is damaged: subtree hashes missing at size ${size}; run bulwark audit verify`);
-      const nodes = nodesForAppend(size, frontier as Uint8Array[], prepared.map((p) => p.leafHash));
+      const nodes = nodesForAppend(
+        size,
+        frontier as Uint8Array[],
+        prepared.map((p) => p.leafHash),
+      );
       await tx.insertEntries(size, prepared);
       await tx.insertNodes(nodes);
       return size;

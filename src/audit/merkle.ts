@@ -133,10 +133,7 @@ export function consistencyProofRanges(size1: number, size2: number): ProofRange
 }
 
 /** Resolves proof ranges to hashes with one batched lookup of complete subtrees. */
-export async function resolveRanges(
-  ranges: ProofRange[],
-  getNodes: (refs: NodeRef[]) => Promise<(Uint8Array | undefined)[]>,
-): Promise<Uint8Array[]> {
+export async function resolveRanges(ranges: ProofRange[], getNodes: (refs: NodeRef[]) => Promise<(Uint8Array | undefined)[]>): Promise<Uint8Array[]> {
   const perRange = ranges.map((r) => rangeRefs(r.start, r.n));
   const flat = perRange.flat();
   const hashes = await getNodes(flat);
@@ -320,11 +317,7 @@ function nodeHashHex(leftHex: string, rightHex: string): string {
  * Complete subtrees that become available when leaves are appended at firstIndex.. (for the node
  * cache). `frontier` are the hashes of rangeRefs(0, firstIndex), the existing right edge.
  */
-export function nodesForAppend(
-  firstIndex: number,
-  frontier: Uint8Array[],
-  leaves: Uint8Array[],
-): { level: number; index: number; hash: Uint8Array }[] {
+export function nodesForAppend(firstIndex: number, frontier: Uint8Array[], leaves: Uint8Array[]): { level: number; index: number; hash: Uint8Array }[] {
   const range = new CompactRangeWithRefs(rangeRefs(0, firstIndex), frontier);
   const out: { level: number; index: number; hash: Uint8Array }[] = [];
   for (const leaf of leaves) range.push(leaf, out);

@@ -143,13 +143,15 @@ export async function applyRetention(opts: RetentionOptions): Promise<RetentionR
   const hotDays = opts.hotDays ?? 90;
   const warmDays = opts.warmDays ?? 730;
   const purgeDays = opts.purgeDays ?? 2555;
-  if (!(hotDays < warmDays && warmDays < purgeDays)) throw new UsageError(`retention durations must increase: hot ${hotDays}d < warm ${warmDays}d < purge ${purgeDays}d`);
+  if (!(hotDays < warmDays && warmDays < purgeDays))
+    throw new UsageError(`retention durations must increase: hot ${hotDays}d < warm ${warmDays}d < purge ${purgeDays}d`);
   const clock = opts.now ?? (() => new Date());
   const now = clock().getTime();
   const policy = `hot ${hotDays}d, warm until ${warmDays}d, cold until ${purgeDays}d, then purged`;
   const dryRun = opts.dryRun ?? false;
   const { log, warmDir, coldDir } = opts;
-  const target = (ageMs: number): BlobState['tier'] => (ageMs >= purgeDays * DAY ? 'purged' : ageMs >= warmDays * DAY ? 'cold' : ageMs >= hotDays * DAY ? 'warm' : 'hot');
+  const target = (ageMs: number): BlobState['tier'] =>
+    ageMs >= purgeDays * DAY ? 'purged' : ageMs >= warmDays * DAY ? 'cold' : ageMs >= hotDays * DAY ? 'warm' : 'hot';
 
   // One retention run at a time per archive location: two would archive the same blobs twice.
   let release = (): void => undefined;
@@ -159,7 +161,8 @@ export async function applyRetention(opts: RetentionOptions): Promise<RetentionR
     try {
       closeSync(openSync(lock, 'wx'));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`another bulwark audit retain holds ${lock} (remove it if no retain is running)`);
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+        throw new UsageError(`another bulwark audit retain holds ${lock} (remove it if no retain is running)`);
       throw err;
     }
     release = () => rmSync(lock, { force: true });
@@ -178,19 +181,25 @@ export async function applyRetention(opts: RetentionOptions): Promise<RetentionR
     const record = async (blobs: string[], to: 'warm' | 'cold' | 'purged', archive?: string, archiveHash?: string): Promise<void> => {
       // Stamped by the clock the ages were judged by: under an injected clock the wall clock would
       // date the move to another day than the run that decided it (and so to another export period).
-      const res = await log.append({
-        kind: 'retention_move',
-        blobs,
-        to,
-        policy,
-        ...(archive !== undefined ? { archive } : {}),
-        ...(archiveHash !== undefined ? { archive_hash: `sha256:${archiveHash}` } : {}),
-      }, { now: clock });
+      const res = await log.append(
+        {
+          kind: 'retention_move',
+          blobs,
+          to,
+          policy,
+          ...(archive !== undefined ? { archive } : {}),
+          ...(archiveHash !== undefined ? { archive_hash: `sha256:${archiveHash}` } : {}),
+        },
+        { now: clock },
+      );
       appended.push(res.index);
     };
 
     // Hot copies of blobs the log already moved (a crash after the entry, before the delete).
-    const leftovers = [...states].filter(([a, s]) => s.tier !== 'hot' && stored.has(a)).map(([a]) => a).sort();
+    const leftovers = [...states]
+      .filter(([a, s]) => s.tier !== 'hot' && stored.has(a))
+      .map(([a]) => a)
+      .sort();
     if (leftovers.length > 0) {
       actions.push({ action: 'cleanup-hot-copy', blobs: leftovers });
       if (!dryRun) for (const a of leftovers) await log.store.deleteBlob(a);

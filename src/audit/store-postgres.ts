@@ -1,16 +1,6 @@
 import pg from 'pg';
 import { displayLocation } from './locations.js';
-import type {
-  EntryQuery,
-  LogStore,
-  NewEntry,
-  NodeRef,
-  StoredBlob,
-  StoredCheckpoint,
-  StoredEntry,
-  StoredNode,
-  WriteTransaction,
-} from './store.js';
+import type { EntryQuery, LogStore, NewEntry, NodeRef, StoredBlob, StoredCheckpoint, StoredEntry, StoredNode, WriteTransaction } from './store.js';
 
 /**
  * The audit log in PostgreSQL, for many CI runners appending to one central database. Same
@@ -131,7 +121,6 @@ CREATE TRIGGER ${t}_no_truncate BEFORE TRUNCATE ON ${t}
   FOR EACH STATEMENT EXECUTE FUNCTION audit_reject_change();`,
 ).join('\n')}
 `;
-
 
 function num(v: unknown): number {
   const n = typeof v === 'number' ? v : Number(v);

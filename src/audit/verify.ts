@@ -110,11 +110,19 @@ export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
       return;
     }
     if (cp.origin !== origin) {
-      add({ code: 'checkpoint_origin', checkpoint: c.seq, message: `checkpoint ${c.seq} is for origin ${JSON.stringify(cp.origin)}, not this log's ${JSON.stringify(origin)}` });
+      add({
+        code: 'checkpoint_origin',
+        checkpoint: c.seq,
+        message: `checkpoint ${c.seq} is for origin ${JSON.stringify(cp.origin)}, not this log's ${JSON.stringify(origin)}`,
+      });
       return;
     }
     if (cp.treeSize !== c.treeSize) {
-      add({ code: 'column_mismatch', checkpoint: c.seq, message: `checkpoint ${c.seq} column says size ${c.treeSize} but the signed note says ${cp.treeSize}` });
+      add({
+        code: 'column_mismatch',
+        checkpoint: c.seq,
+        message: `checkpoint ${c.seq} column says size ${c.treeSize} but the signed note says ${cp.treeSize}`,
+      });
     }
     // Sizes need not grow with seq: two writers may sign concurrently and store out of order.
     // Every root is checked against the entries, which is what makes each checkpoint count.

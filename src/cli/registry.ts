@@ -13,13 +13,25 @@ export interface CommandEntry {
  * `bulwark --version` or `bulwark gate` never pays for the model SDKs.
  */
 export const COMMANDS: readonly CommandEntry[] = [
-  { name: 'review', summary: 'Review a change: gate, sandboxed pipeline, verdict, audit record (exit 0/1/2/3/4/5)', load: () => import('./commands/review.js') },
-  { name: 'run', summary: 'Run any topology on a change: exit 0 done, 1 high/critical findings, 5 a stage failed or no provider', load: () => import('./commands/run.js') },
+  {
+    name: 'review',
+    summary: 'Review a change: gate, sandboxed pipeline, verdict, audit record (exit 0/1/2/3/4/5)',
+    load: () => import('./commands/review.js'),
+  },
+  {
+    name: 'run',
+    summary: 'Run any topology on a change: exit 0 done, 1 high/critical findings, 5 a stage failed or no provider',
+    load: () => import('./commands/run.js'),
+  },
   { name: 'init', summary: 'Write bulwark.toml, a topology and prompts into a repository', load: () => import('./commands/init.js') },
   { name: 'gate', summary: 'Decide whether a change needs human review (exit 0: no, 2: yes); gate status', load: () => import('./commands/gate.js') },
   { name: 'callgraph', summary: "Print a repository's call graph as the gate sees it", load: () => import('./commands/callgraph.js') },
   { name: 'sandbox', summary: 'Run commands under the OS sandbox; check and print what it enforces', load: () => import('./commands/sandbox.js') },
-  { name: 'audit', summary: 'Tamper-evident audit log: keys, verification, checkpoints, proofs, records, export, retention', load: () => import('./commands/audit.js') },
+  {
+    name: 'audit',
+    summary: 'Tamper-evident audit log: keys, verification, checkpoints, proofs, records, export, retention',
+    load: () => import('./commands/audit.js'),
+  },
   { name: 'approve', summary: 'Record a signed approval of a reviewed change, or import GitHub PR approvals', load: () => import('./commands/approve.js') },
   { name: 'incident', summary: 'Incident investigation from the audit log', load: () => import('./commands/incident.js') },
   { name: 'trailers', summary: 'Print commit trailers attributing a commit to the run that reviewed it', load: () => import('./commands/trailers.js') },

@@ -91,7 +91,10 @@ export const runStartedSchema = kind('run_started', {
    * An incremental review: the head of the earlier review of the same PR this run continued from.
    * The models saw only incremental_from..head; the gate and change_hash still cover base...head.
    */
-  incremental_from: z.string().regex(/^[0-9a-f]{40,64}$/, 'must be a full commit SHA').optional(),
+  incremental_from: z
+    .string()
+    .regex(/^[0-9a-f]{40,64}$/, 'must be a full commit SHA')
+    .optional(),
 });
 
 export const runFinishedSchema = kind('run_finished', {

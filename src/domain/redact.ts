@@ -144,9 +144,37 @@ function nameWords(name: string): string[] {
 
 /** A setting that holds a quantity (`token_budget`, `max_tokens`, `token_ttl`), never a credential. */
 const QUANTITY_WORDS = new Set([
-  'count', 'counts', 'budget', 'budgets', 'limit', 'limits', 'size', 'sizes', 'timeout', 'timeouts', 'ttl', 'max', 'min',
-  'length', 'len', 'seconds', 'secs', 'ms', 'millis', 'minutes', 'mins', 'hours', 'days', 'interval', 'retries',
-  'expiry', 'expires', 'lifetime', 'quota', 'threshold', 'capacity',
+  'count',
+  'counts',
+  'budget',
+  'budgets',
+  'limit',
+  'limits',
+  'size',
+  'sizes',
+  'timeout',
+  'timeouts',
+  'ttl',
+  'max',
+  'min',
+  'length',
+  'len',
+  'seconds',
+  'secs',
+  'ms',
+  'millis',
+  'minutes',
+  'mins',
+  'hours',
+  'days',
+  'interval',
+  'retries',
+  'expiry',
+  'expires',
+  'lifetime',
+  'quota',
+  'threshold',
+  'capacity',
 ]);
 
 /**
@@ -206,7 +234,7 @@ function redactCardNumbers(run: string, after: string): string {
   const usable = (i: number): boolean => !(i === groups.length - 1 && /[A-Za-z]/.test(after));
   let out = '';
   let copied = 0;
-  for (let i = 0; i < groups.length; ) {
+  for (let i = 0; i < groups.length;) {
     const lead = groups[i]!.text.charCodeAt(0);
     if (lead < 50 || lead > 54) {
       i++; // cannot start a card number (see isPan)
@@ -270,12 +298,10 @@ const countMarks = (s: string, kind: SecretKind): number => s.split(mark(kind)).
  * the kind of its first part), then applies the rules above to the result.
  */
 function applySpans(text: string, spans: readonly SecretSpan[], counts: RedactionCounts): string {
-  const sorted = spans
-    .filter((s) => s.start >= 0 && s.end <= text.length && s.end > s.start)
-    .sort((a, b) => a.start - b.start || b.end - a.end);
+  const sorted = spans.filter((s) => s.start >= 0 && s.end <= text.length && s.end > s.start).sort((a, b) => a.start - b.start || b.end - a.end);
   let out = '';
   let copied = 0;
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     const first = sorted[i]!;
     let end = first.end;
     let j = i + 1;

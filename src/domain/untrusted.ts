@@ -106,12 +106,30 @@ export function fenceUntrusted(label: string, text: string): string {
 
 /** Phrases that address the reviewer rather than describe the change. Lower-cased input. */
 const INJECTION_PATTERNS: { id: string; re: RegExp }[] = [
-  { id: 'ignore-instructions', re: /\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|these\s+|those\s+)*(?:previous|prior|above|earlier|preceding|system|original|existing)?\s*(?:instructions?|prompts?|rules|directions|guidelines|guardrails|context)\b/ },
-  { id: 'approve-request', re: /\b(?:approve|lgtm|accept|merge|pass|greenlight|sign[ -]off(?: on)?)\s+(?:this|the)\s+(?:pr|pull\s+request|merge\s+request|mr|change|changeset|diff|patch|commit)\b/ },
-  { id: 'verdict-dictation', re: /\b(?:mark|report|classify|rate|treat|consider)\s+(?:this|it|the\s+(?:pr|change|code|diff))\s+as\s+(?:safe|secure|approved|compliant|low[ -]risk|passing|clean|benign)\b/ },
-  { id: 'suppress-findings', re: /\b(?:do\s+not|don'?t|never)\s+(?:report|flag|mention|comment\s+on|raise|output|list)\s+(?:any\s+)?(?:issues?|findings?|problems?|vulnerabilit(?:y|ies)|this|it|anything)\b/ },
-  { id: 'reviewer-address', re: /\b(?:note|message|instructions?|attention)\s+(?:to|for)\s+(?:the\s+)?(?:ai|llm|bot|model|assistant|automated\s+reviewer|reviewer\s+bot|language\s+model|review\s+agent)\b/ },
-  { id: 'role-reassignment', re: /\b(?:you\s+are\s+now|from\s+now\s+on\s+you|act\s+as\s+(?:an?\s+)?(?:unrestricted|different|new)|new\s+instructions?\s*:|system\s+prompt\s*:|developer\s+mode)\b/ },
+  {
+    id: 'ignore-instructions',
+    re: /\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|these\s+|those\s+)*(?:previous|prior|above|earlier|preceding|system|original|existing)?\s*(?:instructions?|prompts?|rules|directions|guidelines|guardrails|context)\b/,
+  },
+  {
+    id: 'approve-request',
+    re: /\b(?:approve|lgtm|accept|merge|pass|greenlight|sign[ -]off(?: on)?)\s+(?:this|the)\s+(?:pr|pull\s+request|merge\s+request|mr|change|changeset|diff|patch|commit)\b/,
+  },
+  {
+    id: 'verdict-dictation',
+    re: /\b(?:mark|report|classify|rate|treat|consider)\s+(?:this|it|the\s+(?:pr|change|code|diff))\s+as\s+(?:safe|secure|approved|compliant|low[ -]risk|passing|clean|benign)\b/,
+  },
+  {
+    id: 'suppress-findings',
+    re: /\b(?:do\s+not|don'?t|never)\s+(?:report|flag|mention|comment\s+on|raise|output|list)\s+(?:any\s+)?(?:issues?|findings?|problems?|vulnerabilit(?:y|ies)|this|it|anything)\b/,
+  },
+  {
+    id: 'reviewer-address',
+    re: /\b(?:note|message|instructions?|attention)\s+(?:to|for)\s+(?:the\s+)?(?:ai|llm|bot|model|assistant|automated\s+reviewer|reviewer\s+bot|language\s+model|review\s+agent)\b/,
+  },
+  {
+    id: 'role-reassignment',
+    re: /\b(?:you\s+are\s+now|from\s+now\s+on\s+you|act\s+as\s+(?:an?\s+)?(?:unrestricted|different|new)|new\s+instructions?\s*:|system\s+prompt\s*:|developer\s+mode)\b/,
+  },
   { id: 'chat-markup', re: /<\|?(?:im_start|im_end|system|endoftext)\|?>|\[\/?inst\]|<<\/?sys>>|^#{1,6}\s*(?:system|instructions?)\s*:?\s*$/m },
 ];
 
@@ -139,7 +157,9 @@ export function detectInjection(texts: Iterable<UntrustedText>): Finding[] {
     const { text: visible, removed } = isCode(t) ? { text: t.text, removed: 0 } : stripHiddenDetailed(t.text);
     // comment leaders at line starts become spaces of the same length, so a phrase split over
     // several comment lines still matches and match indices still map to lines
-    const lower = visible.toLowerCase().replace(/\n([ \t]*)(#+|\/\/+|\/?\*+|--+|;+|%+|'+)/g, (_m, ws: string, lead: string) => '\n' + ws + ' '.repeat(lead.length));
+    const lower = visible
+      .toLowerCase()
+      .replace(/\n([ \t]*)(#+|\/\/+|\/?\*+|--+|;+|%+|'+)/g, (_m, ws: string, lead: string) => '\n' + ws + ' '.repeat(lead.length));
     for (const p of INJECTION_PATTERNS) {
       const m = p.re.exec(lower);
       if (!m) continue;
@@ -161,7 +181,7 @@ export function detectInjection(texts: Iterable<UntrustedText>): Finding[] {
     if ((removed > 0 || inv.count > 0) && !(hiddenSeen.has(t.source) && !(inv.bidi && isCode(t)))) {
       hiddenSeen.add(t.source);
       INVISIBLE_RE.lastIndex = 0;
-      const at = isCode(t) ? INVISIBLE_RE.exec(t.text)?.index ?? 0 : 0;
+      const at = isCode(t) ? (INVISIBLE_RE.exec(t.text)?.index ?? 0) : 0;
       INVISIBLE_RE.lastIndex = 0;
       out.push({
         file: t.source,
@@ -222,8 +242,9 @@ export function* untrustedTextsOf(change: Change): Generator<UntrustedText> {
 // ESC-introduced sequences (7-bit) and their C1 single-byte forms: OSC/DCS/PM/APC/SOS strings up
 // to their terminator (or the end of the text when unterminated), CSI sequences, then any other
 // two-character escape.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const TERMINAL_SEQUENCE_RE = /\x1b[\]P^_X][\s\S]*?(?:\x07|\x1b\\|\x9c|$)|[\x9d\x90\x9e\x9f\x98][\s\S]*?(?:\x07|\x1b\\|\x9c|$)|\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b[ -/]*[0-~]/g;
+const TERMINAL_SEQUENCE_RE =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /\x1b[\]P^_X][\s\S]*?(?:\x07|\x1b\\|\x9c|$)|[\x9d\x90\x9e\x9f\x98][\s\S]*?(?:\x07|\x1b\\|\x9c|$)|\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b[ -/]*[0-~]/g;
 // what is left of C0 (except \t and \n), DEL and C1
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_RE = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;

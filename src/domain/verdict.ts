@@ -117,14 +117,19 @@ export function decide(input: PolicyInput): Decision {
     exitCode = ExitCode.Pass;
     outcome = 'pass';
   }
-  if (blocking > 0) reasons.push(`${blocking} blocking finding${blocking === 1 ? '' : 's'} (fail_on = ${config.fail_on}${blockCats.size ? `, block_categories = ${[...blockCats].join(', ')}` : ''})`);
+  if (blocking > 0)
+    reasons.push(
+      `${blocking} blocking finding${blocking === 1 ? '' : 's'} (fail_on = ${config.fail_on}${blockCats.size ? `, block_categories = ${[...blockCats].join(', ')}` : ''})`,
+    );
   if (input.gate?.flagged) reasons.push(...input.gate.reasons.map((r) => `approval required: ${r.message}`));
   if (input.gate?.flagged && input.gate.reasons.length === 0) reasons.push('approval required: the compliance gate flagged this change');
   if (incomplete.length > 0) {
     const listed = incomplete.slice(0, MAX_LISTED_INCOMPLETE).map((f) => `${f.path}${f.reason ? ` (${f.reason})` : ''}`);
     const more = incomplete.length > MAX_LISTED_INCOMPLETE ? ` and ${incomplete.length - MAX_LISTED_INCOMPLETE} more` : '';
     const what = input.incomplete?.decide === 'fail' ? 'blocking' : 'approval required';
-    reasons.push(`${what}: incomplete review (on_incomplete = ${input.incomplete?.decide}): ${incomplete.length} file${incomplete.length === 1 ? ' was' : 's were'} not reviewed in full: ${listed.join(', ')}${more}`);
+    reasons.push(
+      `${what}: incomplete review (on_incomplete = ${input.incomplete?.decide}): ${incomplete.length} file${incomplete.length === 1 ? ' was' : 's were'} not reviewed in full: ${listed.join(', ')}${more}`,
+    );
   }
   return {
     exitCode,

@@ -80,7 +80,8 @@ export class ParseCache<T> {
     if (!this.file) return this.loaded;
     // missing, unreadable or not authentic: start empty (a cache is never a source of truth)
     const data = readCacheFile(this.file) as { format?: unknown; entries?: unknown } | undefined;
-    const wellFormed = (e: unknown): e is [string, T] => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && e[1] !== null && typeof e[1] === 'object';
+    const wellFormed = (e: unknown): e is [string, T] =>
+      Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && e[1] !== null && typeof e[1] === 'object';
     if (data && data.format === CACHE_FORMAT && Array.isArray(data.entries)) this.loaded = new Map((data.entries as unknown[]).filter(wellFormed));
     return this.loaded;
   }

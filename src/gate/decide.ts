@@ -27,7 +27,12 @@ export function innermostDefinition(graph: CallGraph, file: string, lines: numbe
   for (const d of defsByFile(graph).get(file) ?? []) {
     if (d.kind === 'binding') continue;
     if (!lines.every((l) => l >= d.startLine && l <= d.endLine)) continue;
-    if (!best || d.endLine - d.startLine < best.endLine - best.startLine || (d.endLine - d.startLine === best.endLine - best.startLine && best.kind === 'module')) best = d;
+    if (
+      !best ||
+      d.endLine - d.startLine < best.endLine - best.startLine ||
+      (d.endLine - d.startLine === best.endLine - best.startLine && best.kind === 'module')
+    )
+      best = d;
   }
   return best;
 }
@@ -367,7 +372,11 @@ export function decide(input: DecideInput): GateResult {
   const zones = matchZones(config, changedFiles);
   for (const z of zones) {
     if (!z.requiresReview) continue;
-    const duties = [z.obligations.length ? `obligations: ${z.obligations.join(', ')}` : '', z.approvers.length ? `approvers: ${z.approvers.join(', ')}` : '', z.approverGroups.length ? `approver groups: ${z.approverGroups.join(', ')}` : '']
+    const duties = [
+      z.obligations.length ? `obligations: ${z.obligations.join(', ')}` : '',
+      z.approvers.length ? `approvers: ${z.approvers.join(', ')}` : '',
+      z.approverGroups.length ? `approver groups: ${z.approverGroups.join(', ')}` : '',
+    ]
       .filter(Boolean)
       .join('; ');
     reasons.push({ kind: 'zone', message: `zone ${z.name} (${z.path}) touched by ${z.files.join(', ')}; ${duties}`, file: z.files[0] });

@@ -73,7 +73,10 @@ export function moduleNameFor(file: string, language: GateLanguage): string {
   let noExt = file.replace(/\.[^./]+$/, '');
   if (language === 'python' && noExt.endsWith('/__init__')) noExt = noExt.slice(0, -'/__init__'.length);
   if (language === 'python' && noExt === '__init__') noExt = '';
-  return noExt.split('/').filter((s) => s.length > 0).join('.');
+  return noExt
+    .split('/')
+    .filter((s) => s.length > 0)
+    .join('.');
 }
 
 /** Qualified name of a definition in `f` (`pkg.mod.local`); the empty name is the module itself. */

@@ -95,15 +95,23 @@ export async function buildCallGraph(sources: SourceFile[], caches: GraphCaches 
 
 function wellFormedFacts(f: FileFacts): boolean {
   const lists = [f.scopes, f.classes, f.imports, f.bindings];
-  return typeof f.module === 'string' && lists.every(Array.isArray) && f.scopes.every((x) => typeof x?.name === 'string' && Array.isArray(x.calls) && Array.isArray(x.refs)) && f.imports.every((x) => typeof x?.module === 'string' && typeof x.local === 'string');
+  return (
+    typeof f.module === 'string' &&
+    lists.every(Array.isArray) &&
+    f.scopes.every((x) => typeof x?.name === 'string' && Array.isArray(x.calls) && Array.isArray(x.refs)) &&
+    f.imports.every((x) => typeof x?.module === 'string' && typeof x.local === 'string')
+  );
 }
 
 /** A stored graph as maps, or undefined when it is not one (a malformed file is a miss, never a crash). */
 function storedGraphOf(stored: StoredGraph | undefined): Omit<CallGraph, 'files'> | undefined {
   if (!stored) return undefined;
-  const isEdge = (e: unknown): e is [string, string[]] => Array.isArray(e) && typeof e[0] === 'string' && Array.isArray(e[1]) && e[1].every((x) => typeof x === 'string');
-  const isDef = (d: unknown): d is Definition => typeof d === 'object' && d !== null && typeof (d as Definition).id === 'string' && typeof (d as Definition).file === 'string';
-  const isFailure = (u: unknown): u is { file: string; reason: string } => typeof u === 'object' && u !== null && typeof (u as { file: unknown }).file === 'string' && typeof (u as { reason: unknown }).reason === 'string';
+  const isEdge = (e: unknown): e is [string, string[]] =>
+    Array.isArray(e) && typeof e[0] === 'string' && Array.isArray(e[1]) && e[1].every((x) => typeof x === 'string');
+  const isDef = (d: unknown): d is Definition =>
+    typeof d === 'object' && d !== null && typeof (d as Definition).id === 'string' && typeof (d as Definition).file === 'string';
+  const isFailure = (u: unknown): u is { file: string; reason: string } =>
+    typeof u === 'object' && u !== null && typeof (u as { file: unknown }).file === 'string' && typeof (u as { reason: unknown }).reason === 'string';
   const { defs, calls, nameOnly, reads, unparsable } = stored as Partial<Record<keyof StoredGraph, unknown>>;
   if (!Array.isArray(defs) || !Array.isArray(calls) || !Array.isArray(nameOnly) || !Array.isArray(reads) || !Array.isArray(unparsable)) return undefined;
   if (!defs.every(isDef) || !calls.every(isEdge) || !nameOnly.every(isEdge) || !reads.every(isEdge) || !unparsable.every(isFailure)) return undefined;
@@ -239,7 +247,12 @@ export function toPycg(graph: CallGraph): Record<string, string[]> {
   const bodiless = (id: string): boolean => {
     const d = graph.defs.get(id);
     if (d?.kind !== 'method' || !isTsLike(id)) return false;
-    const text = graph.files.get(d.file)?.text.split('\n').slice(d.startLine - 1, d.endLine).join('\n') ?? '';
+    const text =
+      graph.files
+        .get(d.file)
+        ?.text.split('\n')
+        .slice(d.startLine - 1, d.endLine)
+        .join('\n') ?? '';
     return !text.includes('{') || /^\s*(?:(?:public|protected|private)\s+)?abstract\b/.test(text);
   };
   const edges = new Map<string, Set<string>>(ids.map((id) => [id, new Set<string>()]));

@@ -59,6 +59,8 @@ export async function evaluateGate(opts: EvaluateGateOptions): Promise<GateResul
   const headGraph = await buildCallGraph(headSources, caches);
   caches.save();
   const result = decide({ base: { commit: mergeBase, graph: baseGraph }, head: { commit: headCommit, graph: headGraph }, changes, config });
-  result.excluded = [...excluded].map(([pattern, files]) => ({ pattern, files: files.size })).sort((a, b) => b.files - a.files || (a.pattern < b.pattern ? -1 : 1));
+  result.excluded = [...excluded]
+    .map(([pattern, files]) => ({ pattern, files: files.size }))
+    .sort((a, b) => b.files - a.files || (a.pattern < b.pattern ? -1 : 1));
   return result;
 }

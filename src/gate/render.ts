@@ -36,7 +36,9 @@ export function renderGateText(r: GateResult): string {
   const excluded = r.excluded ?? [];
   if (excluded.length > 0) {
     const total = excluded.reduce((n, e) => n + e.files, 0);
-    out.push(`not indexed (vendored or generated; [gate] include_vendored = true indexes them): ${total} file(s): ${excluded.map((e) => `${safe(e.pattern)} ${e.files}`).join(', ')}`);
+    out.push(
+      `not indexed (vendored or generated; [gate] include_vendored = true indexes them): ${total} file(s): ${excluded.map((e) => `${safe(e.pattern)} ${e.files}`).join(', ')}`,
+    );
   }
   const scoped = r.zones.filter((z) => !z.requiresReview).map((z) => z.name);
   if (scoped.length > 0) out.push(`zones touched (no obligations): ${safe(scoped.join(', '))}`);

@@ -152,7 +152,10 @@ function keepOwnCode(filter: SourceFilter, file: string, text: string): boolean 
  * .gitignore'd: build output such as dist/ stays out); undefined when `root` is not in a work tree.
  */
 function gitListedFiles(root: string): string[] | undefined {
-  const res = spawnSync('git', ['-C', root, 'ls-files', '-z', '--cached', '--others', '--exclude-standard', '--deduplicate', '--', '.'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const res = spawnSync('git', ['-C', root, 'ls-files', '-z', '--cached', '--others', '--exclude-standard', '--deduplicate', '--', '.'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
   if (res.error || res.status !== 0) return undefined;
   return res.stdout.split('\0').filter((f) => f.length > 0);
 }
@@ -245,7 +248,10 @@ export function readRevisionSources(repoDir: string, commit: string, filter: Sou
     if (type !== 'blob' || mode === '120000' || !hash) continue;
     entries.push({ path: file, hash });
   }
-  const accept = makeFilter(filter, entries.map((e) => e.path));
+  const accept = makeFilter(
+    filter,
+    entries.map((e) => e.path),
+  );
   const wanted: { path: string; hash: string; language: GateLanguage }[] = [];
   for (const e of entries) {
     const lang = accept(e.path);
@@ -255,10 +261,13 @@ export function readRevisionSources(repoDir: string, commit: string, filter: Sou
   // blobs already read for the other revision are not read again
   const texts = new Map((known ?? []).map((k) => [k.hash, k.text]));
   const missing = wanted.filter((w) => !texts.has(w.hash));
-  const buf = missing.length === 0 ? Buffer.alloc(0) : execFileSync('git', ['-C', repoDir, 'cat-file', '--batch'], {
-    input: missing.map((w) => w.hash).join('\n') + '\n',
-    maxBuffer: 1 << 30,
-  });
+  const buf =
+    missing.length === 0
+      ? Buffer.alloc(0)
+      : execFileSync('git', ['-C', repoDir, 'cat-file', '--batch'], {
+          input: missing.map((w) => w.hash).join('\n') + '\n',
+          maxBuffer: 1 << 30,
+        });
   const out: SourceFile[] = [];
   for (const w of wanted) {
     const text = texts.get(w.hash);

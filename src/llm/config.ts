@@ -5,7 +5,10 @@ export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
 const keySource = {
   /** Name of the environment variable holding the API key (default ANTHROPIC_API_KEY / OPENAI_API_KEY). */
-  api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+  api_key_env: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+    .optional(),
   /** File holding the API key (first line), relative to the repository or absolute. */
   api_key_file: z.string().min(1).optional(),
 };
@@ -25,7 +28,10 @@ export const providerConfigSchema = z
     max_retry_delay_seconds: z.number().min(0).max(600).optional(),
     /** Token budget (input + output) of one whole run; a call that would exceed it fails. Unset = DEFAULT_TOKEN_BUDGET (gateway.ts). */
     token_budget: z.number().int().positive().optional(),
-    anthropic: z.object({ ...keySource, base_url: httpUrl.optional(), model: z.string().min(1).optional() }).strict().optional(),
+    anthropic: z
+      .object({ ...keySource, base_url: httpUrl.optional(), model: z.string().min(1).optional() })
+      .strict()
+      .optional(),
     openai: z
       .object({
         ...keySource,
@@ -44,7 +50,10 @@ export const providerConfigSchema = z
       })
       .strict()
       .optional(),
-    ollama: z.object({ base_url: httpUrl.optional(), model: z.string().min(1).optional() }).strict().optional(),
+    ollama: z
+      .object({ base_url: httpUrl.optional(), model: z.string().min(1).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;

@@ -148,7 +148,12 @@ export class LlmGateway {
    * instead (the pipeline accepts a stage's output only after they all succeeded), which keeps the
    * database's fsync off the model round trip.
    */
-  async complete(ctx: CallContext, rawReq: CompletionRequest, signal: AbortSignal, opts: { deferAudit?: (write: Promise<unknown>) => void } = {}): Promise<CompletionResult> {
+  async complete(
+    ctx: CallContext,
+    rawReq: CompletionRequest,
+    signal: AbortSignal,
+    opts: { deferAudit?: (write: Promise<unknown>) => void } = {},
+  ): Promise<CompletionResult> {
     const provider = this.opts.providers.get(ctx.provider);
     if (!provider) throw new LlmError('bad_request', `provider "${ctx.provider}" is not configured`);
     const { request, counts } = await redactRequest(rawReq);
@@ -157,9 +162,11 @@ export class LlmGateway {
       if (opts.deferAudit) {
         // The audit store may write synchronously (SQLite with fsync on this thread): start it
         // after the answer has gone back to the worker, so the fsync overlaps the worker's turn.
-        const p = new Promise<unknown>((resolve, reject) => setImmediate(() => {
-      write().then(resolve, reject);
-    }));
+        const p = new Promise<unknown>((resolve, reject) =>
+          setImmediate(() => {
+            write().then(resolve, reject);
+          }),
+        );
         p.catch(() => undefined);
         opts.deferAudit(p);
       } else await write();
@@ -180,14 +187,25 @@ export class LlmGateway {
         if (!e.retryable || attempt >= maxRetries || signal.aborted) throw e;
         const backoff = Math.min(cap, base * 2 ** attempt) * (0.5 + random() / 2);
         if (e.retryAfterMs !== undefined && e.retryAfterMs > cap) {
-          throw new LlmError(e.errorClass, `${e.message}; Retry-After ${Math.ceil(e.retryAfterMs / 1000)} s exceeds the retry cap of ${Math.ceil(cap / 1000)} s`, e.status, e.retryAfterMs);
+          throw new LlmError(
+            e.errorClass,
+            `${e.message}; Retry-After ${Math.ceil(e.retryAfterMs / 1000)} s exceeds the retry cap of ${Math.ceil(cap / 1000)} s`,
+            e.status,
+            e.retryAfterMs,
+          );
         }
         await this.sleep(Math.max(backoff, e.retryAfterMs ?? 0), signal);
       }
     }
   }
 
-  private async attempt(provider: Provider, ctx: CallContext, request: CompletionRequest, outer: AbortSignal, record: (w: () => Promise<unknown>) => Promise<void>): Promise<CompletionResult> {
+  private async attempt(
+    provider: Provider,
+    ctx: CallContext,
+    request: CompletionRequest,
+    outer: AbortSignal,
+    record: (w: () => Promise<unknown>) => Promise<void>,
+  ): Promise<CompletionResult> {
     // a stage that is over (deadline) gets no new calls, and nothing unsent is recorded as a call
     if (outer.aborted) throw new LlmError('aborted', 'call aborted (stage or run deadline)');
     // Reserved before the call and settled after it: checking only what earlier calls used would

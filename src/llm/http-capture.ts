@@ -32,7 +32,11 @@ export function capturingFetch(exchange: Exchange): typeof fetch {
     try {
       text = await res.text();
     } catch (err) {
-      throw new LlmError('truncated_response', `response body from ${res.url || 'provider'} ended early (HTTP ${res.status}): ${(err as Error).message}`, res.status);
+      throw new LlmError(
+        'truncated_response',
+        `response body from ${res.url || 'provider'} ended early (HTTP ${res.status}): ${(err as Error).message}`,
+        res.status,
+      );
     }
     exchange.responseText = text;
     const headers = new Headers(res.headers);
@@ -81,7 +85,11 @@ export function classifyFailure(err: unknown, exchange: Exchange, signal: AbortS
     const byStatus = classifyStatus(exchange.status, exchange.retryAfterMs, errorDetail(exchange.responseText));
     if (byStatus) return byStatus;
     if (exchange.responseText !== undefined) {
-      return new LlmError('malformed_response', `malformed response body (HTTP ${exchange.status}): ${(err as Error)?.message ?? String(err)}`.slice(0, 300), exchange.status);
+      return new LlmError(
+        'malformed_response',
+        `malformed response body (HTTP ${exchange.status}): ${(err as Error)?.message ?? String(err)}`.slice(0, 300),
+        exchange.status,
+      );
     }
   }
   if (timedOut) return new LlmError('timeout', 'provider did not answer within the per-call timeout');

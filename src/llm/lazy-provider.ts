@@ -13,7 +13,12 @@ export class LazyProvider implements Provider {
     private readonly load: () => Promise<Provider>,
   ) {}
 
-  async complete(req: CompletionRequest, params: CompletionParams, call: { signal: AbortSignal; timeoutMs: number }, exchange: Exchange): Promise<CompletionResult> {
+  async complete(
+    req: CompletionRequest,
+    params: CompletionParams,
+    call: { signal: AbortSignal; timeoutMs: number },
+    exchange: Exchange,
+  ): Promise<CompletionResult> {
     this.loading ??= this.load();
     return (await this.loading).complete(req, params, call, exchange);
   }

@@ -97,7 +97,7 @@ function kindOf(m: SecretLintCoreResultMessage): SecretKind {
  */
 function spanOf(window: string, offset: number, m: SecretLintCoreResultMessage): SecretSpan {
   let [start, end] = m.range;
-  for (const v of Object.values((m.data ?? {}))) {
+  for (const v of Object.values(m.data ?? {})) {
     if (typeof v !== 'string' || v.length < 8) continue;
     const at = window.indexOf(v, start);
     if (at >= 0 && at <= end) {
@@ -168,7 +168,7 @@ const BATCH_CHARS = 1024 * 1024;
 export async function detectSecretsMany(texts: readonly string[]): Promise<(readonly SecretSpan[])[]> {
   const out: (readonly SecretSpan[] | undefined)[] = texts.map((t) => (t.length === 0 ? [] : cached(t)));
   const pending = out.flatMap((o, i) => (o === undefined ? [i] : []));
-  for (let p = 0; p < pending.length; ) {
+  for (let p = 0; p < pending.length;) {
     const batch: number[] = [];
     const starts: number[] = [];
     let combined = '';

@@ -19,7 +19,9 @@ export interface ResolvedProvider {
 /** Which providers, endpoints and default models a run would use (never keys): the same on a re-run means the same reviewer. */
 export function providersDigest(p: ResolvedProviders): string {
   const list = [...p.byName].map(([name, r]) => [name, r.provider.kind, r.endpoint ?? '', r.defaultModel]).sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
-  return createHash('sha256').update(JSON.stringify({ default: p.defaultName, providers: list })).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ default: p.defaultName, providers: list }))
+    .digest('hex');
 }
 
 export interface ResolvedProviders {
@@ -30,8 +32,7 @@ export interface ResolvedProviders {
   keyFiles: string[];
 }
 
-export const NO_PROVIDER_HELP =
-  'no provider configured (set ANTHROPIC_API_KEY, or OPENAI_API_KEY [+ OPENAI_BASE_URL], or run Ollama on 127.0.0.1:11434)';
+export const NO_PROVIDER_HELP = 'no provider configured (set ANTHROPIC_API_KEY, or OPENAI_API_KEY [+ OPENAI_BASE_URL], or run Ollama on 127.0.0.1:11434)';
 
 export const OLLAMA_DEFAULT_URL = 'http://127.0.0.1:11434';
 
@@ -48,7 +49,9 @@ export interface ResolveOptions {
 
 /** The key files the configuration names (resolved, not read): a stage's policy never grants them. */
 export function configuredKeyFiles(config: ProviderConfig | undefined, configDir: string): string[] {
-  return [config?.anthropic?.api_key_file, config?.openai?.api_key_file].filter((f): f is string => typeof f === 'string').map((f) => path.resolve(configDir, f));
+  return [config?.anthropic?.api_key_file, config?.openai?.api_key_file]
+    .filter((f): f is string => typeof f === 'string')
+    .map((f) => path.resolve(configDir, f));
 }
 
 function readKeyFile(file: string, configDir: string): { key: string; file: string } {
@@ -92,7 +95,8 @@ export async function resolveProviders(opts: ResolveOptions): Promise<ResolvedPr
   if (providerEnv !== undefined && !(PROVIDER_KINDS as readonly string[]).includes(providerEnv)) {
     throw new UsageError(`BULWARK_PROVIDER ${JSON.stringify(providerEnv)}: expected one of ${PROVIDER_KINDS.join(', ')}`);
   }
-  const cfg: ProviderConfig = opts.config.default === undefined && providerEnv !== undefined ? { ...opts.config, default: providerEnv as ProviderKind } : opts.config;
+  const cfg: ProviderConfig =
+    opts.config.default === undefined && providerEnv !== undefined ? { ...opts.config, default: providerEnv as ProviderKind } : opts.config;
 
   const key = (c: { api_key_env?: string; api_key_file?: string } | undefined, defaultEnv: string): { key: string; source: string } | undefined => {
     if (c?.api_key_file) {
@@ -109,21 +113,44 @@ export async function resolveProviders(opts: ResolveOptions): Promise<ResolvedPr
   if (anthropicKey) {
     const baseURL = cfg.anthropic?.base_url ?? env.ANTHROPIC_BASE_URL;
     const apiKey = anthropicKey.key;
-    const p = new LazyProvider('anthropic', DEFAULT_MODELS.anthropic, async () => new (await import('./providers/anthropic.js')).AnthropicProvider({ apiKey, baseURL }));
-    byName.set('anthropic', { provider: p, defaultModel: cfg.anthropic?.model ?? modelEnv ?? p.defaultModel, source: anthropicKey.source, endpoint: baseURL ?? 'https://api.anthropic.com' });
+    const p = new LazyProvider(
+      'anthropic',
+      DEFAULT_MODELS.anthropic,
+      async () => new (await import('./providers/anthropic.js')).AnthropicProvider({ apiKey, baseURL }),
+    );
+    byName.set('anthropic', {
+      provider: p,
+      defaultModel: cfg.anthropic?.model ?? modelEnv ?? p.defaultModel,
+      source: anthropicKey.source,
+      endpoint: baseURL ?? 'https://api.anthropic.com',
+    });
   }
   const openaiKey = key(cfg.openai, 'OPENAI_API_KEY');
   const openaiBase = cfg.openai?.base_url ?? env.OPENAI_BASE_URL?.trim();
   if (openaiKey || openaiBase) {
     // OpenAI-compatible local servers (vLLM, LiteLLM) often need no key; the SDK insists on one
     const apiKey = openaiKey?.key ?? 'unused';
-    const p = new LazyProvider('openai', DEFAULT_MODELS.openai, async () => new (await import('./providers/openai.js')).OpenAiProvider({ apiKey, baseURL: openaiBase || undefined }));
-    byName.set('openai', { provider: p, defaultModel: cfg.openai?.model ?? modelEnv ?? p.defaultModel, source: openaiKey?.source ?? `OPENAI_BASE_URL ${openaiBase}`, endpoint: openaiBase || 'https://api.openai.com/v1' });
+    const p = new LazyProvider(
+      'openai',
+      DEFAULT_MODELS.openai,
+      async () => new (await import('./providers/openai.js')).OpenAiProvider({ apiKey, baseURL: openaiBase || undefined }),
+    );
+    byName.set('openai', {
+      provider: p,
+      defaultModel: cfg.openai?.model ?? modelEnv ?? p.defaultModel,
+      source: openaiKey?.source ?? `OPENAI_BASE_URL ${openaiBase}`,
+      endpoint: openaiBase || 'https://api.openai.com/v1',
+    });
   }
   if (cfg.bedrock || cfg.default === 'bedrock') {
     const bedrock = { region: cfg.bedrock?.region, endpoint: cfg.bedrock?.endpoint };
     const p = new LazyProvider('bedrock', DEFAULT_MODELS.bedrock, async () => new (await import('./providers/bedrock.js')).BedrockProvider(bedrock));
-    byName.set('bedrock', { provider: p, defaultModel: cfg.bedrock?.model ?? modelEnv ?? p.defaultModel, source: 'AWS credential chain', endpoint: cfg.bedrock?.endpoint ?? `bedrock-runtime ${cfg.bedrock?.region ?? env.AWS_REGION ?? 'us-east-1'}` });
+    byName.set('bedrock', {
+      provider: p,
+      defaultModel: cfg.bedrock?.model ?? modelEnv ?? p.defaultModel,
+      source: 'AWS credential chain',
+      endpoint: cfg.bedrock?.endpoint ?? `bedrock-runtime ${cfg.bedrock?.region ?? env.AWS_REGION ?? 'us-east-1'}`,
+    });
   }
 
   let defaultName: string | null = null;
@@ -138,7 +165,11 @@ export async function resolveProviders(opts: ResolveOptions): Promise<ResolvedPr
     if (models !== undefined || cfg.ollama !== undefined || cfg.default === 'ollama') {
       const baseURL = `${base.replace(/\/+$/, '')}/v1`;
       const model = models?.[0] ?? DEFAULT_MODELS.ollama;
-      const p = new LazyProvider('ollama', model, async () => new (await import('./providers/openai.js')).OpenAiProvider({ apiKey: 'ollama', baseURL }, 'ollama', model));
+      const p = new LazyProvider(
+        'ollama',
+        model,
+        async () => new (await import('./providers/openai.js')).OpenAiProvider({ apiKey: 'ollama', baseURL }, 'ollama', model),
+      );
       byName.set('ollama', { provider: p, defaultModel: cfg.ollama?.model ?? modelEnv ?? p.defaultModel, source: `Ollama at ${base}`, endpoint: base });
       if (defaultName === null) defaultName = 'ollama';
     }

@@ -95,7 +95,14 @@ export function upstreamContext(upstream: ReadonlyMap<string, UpstreamOutput>): 
   for (const [name, u] of upstream) {
     out[name] = {
       markdown: fenceUntrusted(`report of stage ${name}`, u.markdown),
-      findings: u.findings.map((f) => ({ file: f.file, line: f.line, severity: f.severity, category: f.category, message: f.message, confidence: f.confidence })),
+      findings: u.findings.map((f) => ({
+        file: f.file,
+        line: f.line,
+        severity: f.severity,
+        category: f.category,
+        message: f.message,
+        confidence: f.confidence,
+      })),
     };
   }
   return out;

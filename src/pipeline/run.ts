@@ -106,7 +106,9 @@ function renderSummary(topology: Topology, results: StageResult[], noProvider: b
   const lines: string[] = [`## Bulwark review: ${topology.name}`, ''];
   for (const r of results) {
     const took = r.durationMs !== undefined ? ` in ${(r.durationMs / 1000).toFixed(1)} s` : '';
-    lines.push(`- **${r.name}**: ${r.status === 'done' ? `done${took}, ${r.findings.length} finding(s)` : `${r.status.replace('_', ' ')}${r.reason ? `: ${r.reason}` : ''}`}`);
+    lines.push(
+      `- **${r.name}**: ${r.status === 'done' ? `done${took}, ${r.findings.length} finding(s)` : `${r.status.replace('_', ' ')}${r.reason ? `: ${r.reason}` : ''}`}`,
+    );
   }
   if (noProvider) lines.push('', `LLM stages not run: ${NO_PROVIDER_HELP}.`);
   // The last stage that ran (normally the summary stage) carries the human-readable verdict.
@@ -162,15 +164,24 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
   // synchronously, and that must not delay handing the next stage its input. Order is kept (FIFO).
   // All are awaited at the end; the no-op catch only keeps an early failure from being "unhandled".
   const track = (write: () => Promise<unknown>): void => {
-    const p = new Promise<unknown>((resolve, reject) => setImmediate(() => {
-      write().then(resolve, reject);
-    }));
+    const p = new Promise<unknown>((resolve, reject) =>
+      setImmediate(() => {
+        write().then(resolve, reject);
+      }),
+    );
     p.catch(() => undefined);
     auditWrites.push(p);
   };
   const append = (e: EntryInput): void => track(() => audit.append(e));
   for (const r of roots?.refused ?? []) {
-    append({ kind: 'sandbox_denial', run_id: opts.runId, layer: 'other', operation: 'read_root_refused', target: clipText(r.root), detail: clipText(r.reason) });
+    append({
+      kind: 'sandbox_denial',
+      run_id: opts.runId,
+      layer: 'other',
+      operation: 'read_root_refused',
+      target: clipText(r.root),
+      detail: clipText(r.reason),
+    });
   }
   const depsFor = (s: StageSpec): StageRunDeps => {
     const providerName = providerOf(s)!;
@@ -191,7 +202,13 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
       ...(opts.workerScript ? { script: opts.workerScript } : {}),
       ...(opts.spawn ? { spawn: opts.spawn } : {}),
       onStarted: ({ agentId, degraded }) =>
-        append({ kind: 'stage_started', run_id: opts.runId, stage: s.name, agent_id: agentId, ...(degraded.length > 0 ? { sandbox_degraded: degraded.map((d) => d.slice(0, 256)) } : {}) }),
+        append({
+          kind: 'stage_started',
+          run_id: opts.runId,
+          stage: s.name,
+          agent_id: agentId,
+          ...(degraded.length > 0 ? { sandbox_degraded: degraded.map((d) => d.slice(0, 256)) } : {}),
+        }),
     };
   };
   // Workers boot ahead of their stage, so a stage starts as soon as its dependencies are done
@@ -203,7 +220,8 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
   let fatal: BulwarkError | undefined;
   let scheduling = true;
   const startWorker = (s: StageSpec): void => {
-    if (scheduling && !blocked.has(s.name) && !workers.has(s.name) && workers.size < MAX_PREWARMED_WORKERS) workers.set(s.name, StageWorker.start(s.name, depsFor(s)));
+    if (scheduling && !blocked.has(s.name) && !workers.has(s.name) && workers.size < MAX_PREWARMED_WORKERS)
+      workers.set(s.name, StageWorker.start(s.name, depsFor(s)));
   };
   topology.stages.filter((s) => s.dependsOn.length === 0).forEach(startWorker);
   const firstWave = [...workers.values()];
@@ -303,4 +321,3 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     durationMs: Math.round(performance.now() - started),
   };
 }
-

@@ -80,7 +80,11 @@ export async function runSchedule<T>(opts: ScheduleOptions<T>): Promise<StageOut
           if (outcomes.has(s.name) || running.has(s.name)) continue;
           const bad = s.dependsOn.map((d) => outcomes.get(d)).find((o) => o && o.status !== 'done');
           if (bad) {
-            finish({ name: s.name, status: 'not_run', reason: `dependency "${bad.name}" ${bad.status === 'not_run' ? 'did not run' : bad.status === 'timed_out' ? 'timed out' : 'failed'}` });
+            finish({
+              name: s.name,
+              status: 'not_run',
+              reason: `dependency "${bad.name}" ${bad.status === 'not_run' ? 'did not run' : bad.status === 'timed_out' ? 'timed out' : 'failed'}`,
+            });
             changed = true;
           } else if (runExpired) {
             finish({ name: s.name, status: 'not_run', reason: `run deadline of ${opts.runTimeoutMs} ms reached` });

@@ -14,7 +14,16 @@ import { runtimePolicy, type SandboxPolicy } from '../sandbox/policy.js';
 import { startSandboxedWorker, workerEventToAuditEntry, type SandboxSpawner, type WorkerEvent, type WorkerHandle } from '../sandbox/worker-host.js';
 import { normalizeRepoPath, RepoPathError } from '../protocol/repo-path.js';
 import { RpcError, RpcErrorCode } from '../protocol/rpc.js';
-import { GIT_SHOW, gitShowParamsSchema, LLM_COMPLETE, STAGE_RUN, stageOutputSchema, type GitShowResult, type StageInput, type StageOutput } from '../protocol/stage.js';
+import {
+  GIT_SHOW,
+  gitShowParamsSchema,
+  LLM_COMPLETE,
+  STAGE_RUN,
+  stageOutputSchema,
+  type GitShowResult,
+  type StageInput,
+  type StageOutput,
+} from '../protocol/stage.js';
 
 export const STAGE_WORKER_SCRIPT = path.join(distSrc, 'worker', 'stage-main.js');
 const MAX_GIT_SHOW_BYTES = 512 * 1024;
@@ -212,7 +221,10 @@ export class StageWorker {
             // at a time (so concurrent calls cannot race past the budget) and counts the turns.
             if (this.maxTurns === undefined) throw new RpcError(RpcErrorCode.HandlerFailed, 'llm.complete before stage.run is refused');
             if (this.llmInFlight) {
-              throw new RpcError(RpcErrorCode.Overloaded, 'llm.complete: one model call at a time per worker; a concurrent call is refused (wait for the previous answer)');
+              throw new RpcError(
+                RpcErrorCode.Overloaded,
+                'llm.complete: one model call at a time per worker; a concurrent call is refused (wait for the previous answer)',
+              );
             }
             if (this.turns >= this.maxTurns) {
               this.stop(`stage worker asked for more model calls than max_turns=${this.maxTurns}; stopped by the parent`);
@@ -255,10 +267,20 @@ export class StageWorker {
   private stop(reason: string): void {
     if (this.stopped) return;
     this.stopped = new Error(reason);
-    const w = this.deps.audit.append({ kind: 'sandbox_denial', run_id: this.deps.runId, stage: this.stage, layer: 'channel', operation: 'turn_limit', detail: reason.slice(0, 4096) });
+    const w = this.deps.audit.append({
+      kind: 'sandbox_denial',
+      run_id: this.deps.runId,
+      stage: this.stage,
+      layer: 'channel',
+      operation: 'turn_limit',
+      detail: reason.slice(0, 4096),
+    });
     w.catch(() => undefined);
     this.auditWrites.push(w);
-    void this.ready.then((h) => h.kill(), () => undefined);
+    void this.ready.then(
+      (h) => h.kill(),
+      () => undefined,
+    );
   }
 
   /** Runs the stage; rejects on any failure (worker crash, invalid output, provider failure, abort). */
@@ -317,7 +339,11 @@ export class StageWorker {
       try {
         const h = await this.ready;
         h.close();
-        const gone = (await within(h.exited.then(() => true), 2000)) ?? false;
+        const gone =
+          (await within(
+            h.exited.then(() => true),
+            2000,
+          )) ?? false;
         if (!gone) {
           h.kill();
           await h.exited;

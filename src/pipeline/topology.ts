@@ -137,9 +137,18 @@ export function parseTopology(text: string, file: string): Topology {
   stages.forEach((s, i) => {
     for (const dep of s.dependsOn) {
       if (!names.has(dep)) {
-        fail(file, lineOf(text, ['pipeline', 'stages', i, 'depends_on']) ?? s.line, s.name, `depends_on names unknown stage "${dep}"${didYouMean(dep, [...names].filter((n) => n !== s.name))}`);
+        fail(
+          file,
+          lineOf(text, ['pipeline', 'stages', i, 'depends_on']) ?? s.line,
+          s.name,
+          `depends_on names unknown stage "${dep}"${didYouMean(
+            dep,
+            [...names].filter((n) => n !== s.name),
+          )}`,
+        );
       }
-      if (dep === s.name) fail(file, lineOf(text, ['pipeline', 'stages', i, 'depends_on']) ?? s.line, s.name, `depends on itself (cycle ${s.name} → ${s.name})`);
+      if (dep === s.name)
+        fail(file, lineOf(text, ['pipeline', 'stages', i, 'depends_on']) ?? s.line, s.name, `depends on itself (cycle ${s.name} → ${s.name})`);
     }
   });
   const cycle = findCycle(stages.map((s) => ({ name: s.name, dependsOn: s.dependsOn })));

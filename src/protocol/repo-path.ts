@@ -17,4 +17,3 @@ export function normalizeRepoPath(p: string): string {
   if (norm.split('/').includes('.git')) throw new RepoPathError(`path "${p}" is inside .git, which tools do not read`);
   return norm === '' ? '.' : norm;
 }
-

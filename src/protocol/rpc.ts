@@ -75,10 +75,7 @@ const errorEnvelope = z.strictObject({
 export type RpcRequest = z.infer<typeof requestEnvelope>;
 export type RpcResult = { id: number; result: unknown };
 export type RpcErrorReply = z.infer<typeof errorEnvelope>;
-export type RpcMessage =
-  | { type: 'request'; msg: RpcRequest }
-  | { type: 'result'; msg: RpcResult }
-  | { type: 'error'; msg: RpcErrorReply };
+export type RpcMessage = { type: 'request'; msg: RpcRequest } | { type: 'result'; msg: RpcResult } | { type: 'error'; msg: RpcErrorReply };
 
 /** Parse and validate one line. Throws RpcProtocolError naming what is wrong. */
 export function parseMessage(line: string): RpcMessage {
@@ -271,10 +268,7 @@ export class RpcPeer {
   end(reason?: Error): void {
     if (this.closedWith) return;
     const err =
-      reason ??
-      (this.decoder.buffered > 0
-        ? new RpcProtocolError('channel closed in the middle of a message')
-        : new RpcProtocolError('channel closed'));
+      reason ?? (this.decoder.buffered > 0 ? new RpcProtocolError('channel closed in the middle of a message') : new RpcProtocolError('channel closed'));
     this.shutdown(err, false);
   }
 
@@ -356,10 +350,7 @@ export class RpcPeer {
     try {
       line = encodeMessage(msg, this.maxBytes);
     } catch (e) {
-      line = encodeMessage(
-        { id: msg.id, error: { code: RpcErrorCode.Internal, message: (e as Error).message.slice(0, 2000) } },
-        this.maxBytes,
-      );
+      line = encodeMessage({ id: msg.id, error: { code: RpcErrorCode.Internal, message: (e as Error).message.slice(0, 2000) } }, this.maxBytes);
     }
     this.opts.send(line);
   }

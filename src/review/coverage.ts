@@ -228,7 +228,15 @@ export function planCoverage(change: Change, input: CoverageInput): CoveragePlan
   }
   const work: Work[] = change.files.map((file, order) => {
     const cls = classify(file.path, regulated);
-    const entry: CoverageEntry = { path: file.path, status: file.status, class: cls, state: 'reviewed', hunksTotal: file.hunks.length, hunksReviewed: 0, tokens: 0 };
+    const entry: CoverageEntry = {
+      path: file.path,
+      status: file.status,
+      class: cls,
+      state: 'reviewed',
+      hunksTotal: file.hunks.length,
+      hunksReviewed: 0,
+      tokens: 0,
+    };
     const reason = skipReason(file, input, ignore);
     if (reason) {
       entry.state = 'skipped';
@@ -240,9 +248,7 @@ export function planCoverage(change: Change, input: CoverageInput): CoveragePlan
   });
 
   const priority = (c: FileClass): number => FILE_CLASSES.indexOf(c);
-  const queue = work
-    .filter((w) => w.entry.state !== 'skipped')
-    .sort((a, b) => priority(a.entry.class) - priority(b.entry.class) || a.order - b.order);
+  const queue = work.filter((w) => w.entry.state !== 'skipped').sort((a, b) => priority(a.entry.class) - priority(b.entry.class) || a.order - b.order);
 
   let used = 0;
   let usedChars = 0;
@@ -255,7 +261,10 @@ export function planCoverage(change: Change, input: CoverageInput): CoveragePlan
       if (used + header <= budget) {
         used += header;
         w.entry.tokens = header;
-        w.entry.reason = w.file.operation === 'renamed' || w.file.operation === 'copied' || w.file.operation === 'mode-changed' ? 'metadata only (no content change)' : 'no content';
+        w.entry.reason =
+          w.file.operation === 'renamed' || w.file.operation === 'copied' || w.file.operation === 'mode-changed'
+            ? 'metadata only (no content change)'
+            : 'no content';
         included.set(w, []);
       } else {
         w.entry.state = 'skipped';
@@ -344,9 +353,7 @@ export function planCoverage(change: Change, input: CoverageInput): CoveragePlan
     skipped: files.filter((e) => e.state === 'skipped').length,
   };
   const complete = notFullyReviewed(files).length === 0;
-  const reviewedFiles = work
-    .filter((w) => included.has(w))
-    .map((w) => ({ ...w.file, hunks: included.get(w)! }));
+  const reviewedFiles = work.filter((w) => included.has(w)).map((w) => ({ ...w.file, hunks: included.get(w)! }));
   return {
     record: { files, totals, tokenBudget: budget, tokensUsed: used, complete },
     reviewed: { ...change, files: reviewedFiles },
@@ -405,7 +412,9 @@ export function markChunksNotReviewed(record: CoverageRecord, sent: Chunk[], uns
   const lost = new Set(unsent.flatMap((c) => c.parts.map((p) => p.path)));
   const files = record.files.map((f) => {
     if (!lost.has(f.path)) return f;
-    return partlySent.has(f.path) ? { ...f, state: 'clipped' as const, reason: `${reason} (part of the file was reviewed)` } : { ...f, state: 'skipped' as const, reason, tokens: 0, hunksReviewed: 0 };
+    return partlySent.has(f.path)
+      ? { ...f, state: 'clipped' as const, reason: `${reason} (part of the file was reviewed)` }
+      : { ...f, state: 'skipped' as const, reason, tokens: 0, hunksReviewed: 0 };
   });
   const totals = {
     files: files.length,
@@ -433,7 +442,8 @@ function countWholeHunks(original: Hunk[], pieces: Hunk[]): number {
 /** One line for humans: "42 files: 40 reviewed, 1 clipped, 1 skipped (binary file)". */
 export function coverageSummary(r: CoverageRecord): string {
   const reasons = new Map<string, number>();
-  for (const f of r.files) if (f.state !== 'reviewed' && f.reason) reasons.set(f.reason.replace(/ after .*/, ''), (reasons.get(f.reason.replace(/ after .*/, '')) ?? 0) + 1);
+  for (const f of r.files)
+    if (f.state !== 'reviewed' && f.reason) reasons.set(f.reason.replace(/ after .*/, ''), (reasons.get(f.reason.replace(/ after .*/, '')) ?? 0) + 1);
   const why = [...reasons].map(([k, v]) => `${v} ${k}`).join(', ');
   return `${r.totals.files} files: ${r.totals.reviewed} reviewed, ${r.totals.clipped} clipped, ${r.totals.skipped} skipped${why ? ` (${why})` : ''}; ${r.tokensUsed}/${r.tokenBudget} tokens`;
 }

@@ -24,16 +24,12 @@ const gitEnv = (): NodeJS.ProcessEnv => ({ ...process.env, GIT_PAGER: 'cat', GIT
  */
 export async function git(repoDir: string, args: string[]): Promise<Buffer> {
   try {
-    const { stdout } = await execFileP(
-      'git',
-      [...GIT_CONFIG, ...args],
-      {
-        cwd: repoDir,
-        encoding: 'buffer',
-        maxBuffer: 2 * 1024 * 1024 * 1024,
-        env: gitEnv(),
-      },
-    );
+    const { stdout } = await execFileP('git', [...GIT_CONFIG, ...args], {
+      cwd: repoDir,
+      encoding: 'buffer',
+      maxBuffer: 2 * 1024 * 1024 * 1024,
+      env: gitEnv(),
+    });
     return stdout;
   } catch (err) {
     const e = err as { stderr?: Buffer; message?: string };

@@ -52,7 +52,14 @@ export interface GithubLimits {
   writeIntervalMs: number;
 }
 
-export const DEFAULT_GITHUB_LIMITS: GithubLimits = { timeoutMs: 30_000, rateLimitRetries: 3, maxWaitSeconds: 60, serverErrorRetries: 2, retryUnitMs: 1000, writeIntervalMs: 1000 };
+export const DEFAULT_GITHUB_LIMITS: GithubLimits = {
+  timeoutMs: 30_000,
+  rateLimitRetries: 3,
+  maxWaitSeconds: 60,
+  serverErrorRetries: 2,
+  retryUnitMs: 1000,
+  writeIntervalMs: 1000,
+};
 
 const GithubClient = Octokit.plugin(throttling, retry);
 export type GithubClient = InstanceType<typeof GithubClient>;
@@ -112,7 +119,8 @@ export function createOctokit(token: string | undefined, apiUrl: string, limits:
         try {
           return await fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(l.timeoutMs) });
         } catch (err) {
-          if ((err as Error).name === 'TimeoutError') throw Object.assign(new Error(`GitHub API timeout: no answer within ${l.timeoutMs} ms`), { name: 'AbortError' });
+          if ((err as Error).name === 'TimeoutError')
+            throw Object.assign(new Error(`GitHub API timeout: no answer within ${l.timeoutMs} ms`), { name: 'AbortError' });
           throw err;
         }
       },
@@ -228,7 +236,7 @@ export function firstLine(err: unknown): string {
 function validationDetail(err: unknown): string {
   const data = (err as { response?: { data?: { message?: string; errors?: unknown[] } } }).response?.data;
   const parts = (data?.errors ?? []).map((e) =>
-    typeof e === 'string' ? e : typeof e === 'object' && e !== null && 'message' in e ? String((e).message) : JSON.stringify(e),
+    typeof e === 'string' ? e : typeof e === 'object' && e !== null && 'message' in e ? String(e.message) : JSON.stringify(e),
   );
   return [data?.message ?? 'Unprocessable Entity', ...parts].join(': ');
 }
@@ -320,7 +328,8 @@ export function summaryBody(report: ReviewReport, notInline: NotInline[]): strin
     const msg = n.message.length > 200 ? n.message.slice(0, 200) + '…' : n.message;
     lines.push(`- \`${loc.replace(/[`\r\n]/g, "'")}\` (${n.severity}): ${mdEscape(msg)} — ${mdEscape(n.reason)}`);
   }
-  if (notInline.length > MAX) lines.push(`- … and ${notInline.length - MAX} more (all are in the JSON and SARIF outputs, and on GitHub in the check run's annotations)`);
+  if (notInline.length > MAX)
+    lines.push(`- … and ${notInline.length - MAX} more (all are in the JSON and SARIF outputs, and on GitHub in the check run's annotations)`);
   const section = lines.join('\n') + '\n';
   // within GitHub's comment limit: the findings table above already shows the worst findings
   if (body.length + section.length > GITHUB_COMMENT_LIMIT) return body;
@@ -328,7 +337,13 @@ export function summaryBody(report: ReviewReport, notInline: NotInline[]): strin
   return footer < 0 ? body + section : body.slice(0, footer) + section + body.slice(footer);
 }
 
-async function upsertSummary(octokit: Octokit, t: GithubTarget, issue: number, body: string, botLogin: string): Promise<NonNullable<PublishResult['summaryComment']>> {
+async function upsertSummary(
+  octokit: Octokit,
+  t: GithubTarget,
+  issue: number,
+  body: string,
+  botLogin: string,
+): Promise<NonNullable<PublishResult['summaryComment']>> {
   const me = (await ownLogin(octokit, botLogin)).toLowerCase();
   const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner: t.owner, repo: t.repo, issue_number: issue, per_page: 100 });
   // Anyone can paste the marker into a comment of their own, and a maintainer's token could even
@@ -344,7 +359,9 @@ async function upsertSummary(octokit: Octokit, t: GithubTarget, issue: number, b
   const { data } = await octokit.rest.issues.createComment({ owner: t.owner, repo: t.repo, issue_number: issue, body });
   const wrote = data.user?.login;
   if (wrote && wrote.toLowerCase() !== me) {
-    process.stderr.write(`bulwark: github: the summary comment was written as ${wrote}, not ${me}; set [review.github] bot_login = "${wrote}" so the next push edits it\n`);
+    process.stderr.write(
+      `bulwark: github: the summary comment was written as ${wrote}, not ${me}; set [review.github] bot_login = "${wrote}" so the next push edits it\n`,
+    );
   }
   return { id: data.id, action: 'created' };
 }
@@ -467,7 +484,13 @@ async function postInline(
   return { review: null, single, notInline: rest, failure };
 }
 
-const ANNOTATION_LEVEL: Record<Severity, 'failure' | 'warning' | 'notice'> = { critical: 'failure', high: 'failure', medium: 'warning', low: 'notice', info: 'notice' };
+const ANNOTATION_LEVEL: Record<Severity, 'failure' | 'warning' | 'notice'> = {
+  critical: 'failure',
+  high: 'failure',
+  medium: 'warning',
+  low: 'notice',
+  info: 'notice',
+};
 /** GitHub accepts at most 50 annotations per check-run create/update request. */
 export const ANNOTATIONS_PER_REQUEST = 50;
 
@@ -597,10 +620,18 @@ class CheckPublisher {
         }
       }
     }
-    const failed = failures.length > 0 ? `\n\n> **Publishing partly failed** (the verdict stands):\n${failures.map((f) => `> - ${mdEscape(f)}`).join('\n')}\n` : '';
+    const failed =
+      failures.length > 0 ? `\n\n> **Publishing partly failed** (the verdict stands):\n${failures.map((f) => `> - ${mdEscape(f)}`).join('\n')}\n` : '';
     const output = { title, summary: renderMarkdown(report).slice(0, 60_000) + failed };
     if (this.runId !== null) {
-      await this.octokit.rest.checks.update({ owner: t.owner, repo: t.repo, check_run_id: this.runId, status: 'completed', conclusion: conclusionFor(exit), output });
+      await this.octokit.rest.checks.update({
+        owner: t.owner,
+        repo: t.repo,
+        check_run_id: this.runId,
+        status: 'completed',
+        conclusion: conclusionFor(exit),
+        output,
+      });
       return { check: { kind: 'check-run', id: this.runId }, annotations: sent };
     }
     // the in-progress run could not be created: one more try, completed, with one batch of annotations

@@ -45,7 +45,9 @@ export function renderMarkdown(r: ReviewReport, opts: { marker?: string } = {}):
   lines.push(`## ${OUTCOME_ICON[r.decision.outcome]} Bulwark review: ${OUTCOME_LABEL[r.decision.outcome]}`);
   lines.push('');
   const head = r.change.headSha ? ` at ${code(r.change.headSha.slice(0, 12))}` : '';
-  lines.push(`Exit code **${r.decision.exitCode}**${head} · ${r.counts.total} finding${r.counts.total === 1 ? '' : 's'} (${r.counts.blocking} blocking) · ${mdEscape(coverageSummary(r.coverage))}`);
+  lines.push(
+    `Exit code **${r.decision.exitCode}**${head} · ${r.counts.total} finding${r.counts.total === 1 ? '' : 's'} (${r.counts.blocking} blocking) · ${mdEscape(coverageSummary(r.coverage))}`,
+  );
   if (r.decision.reasons.length > 0) {
     lines.push('');
     for (const reason of r.decision.reasons) lines.push(`- ${mdEscape(reason)}`);
@@ -53,7 +55,9 @@ export function renderMarkdown(r: ReviewReport, opts: { marker?: string } = {}):
   const partial = notFullyReviewed(r.coverage.files).length;
   if (!r.coverage.complete) {
     lines.push('');
-    lines.push(`> **Partial review:** ${partial} file${partial === 1 ? ' was' : 's were'} not reviewed in full (token budget or deadline); see Coverage below.`);
+    lines.push(
+      `> **Partial review:** ${partial} file${partial === 1 ? ' was' : 's were'} not reviewed in full (token budget or deadline); see Coverage below.`,
+    );
   }
   const shown = r.findings.slice(0, r.maxFindings);
   if (shown.length > 0) {
@@ -68,7 +72,9 @@ export function renderMarkdown(r: ReviewReport, opts: { marker?: string } = {}):
       // a line past the end of the file is still shown, with why no inline comment points at it
       const eof = beyondEnd(f, r.change.lineCounts);
       const msg = eof ? `${mdEscape(f.message)} _(${mdEscape(eof)})_` : mdEscape(f.message);
-      lines.push(`| ${SEV_ICON[f.severity]} | ${f.severity}${f.blocking ? ' (blocking)' : ''} | ${url ? `[${code(loc)}](${url})` : code(loc)} | ${mdEscape(f.category)} | ${msg} | ${f.confidence.toFixed(2)} |`);
+      lines.push(
+        `| ${SEV_ICON[f.severity]} | ${f.severity}${f.blocking ? ' (blocking)' : ''} | ${url ? `[${code(loc)}](${url})` : code(loc)} | ${mdEscape(f.category)} | ${msg} | ${f.confidence.toFixed(2)} |`,
+      );
     }
     if (r.findings.length > shown.length) lines.push(`\n_${r.findings.length - shown.length} more finding(s) not shown (max_findings = ${r.maxFindings})._`);
   }
@@ -106,7 +112,12 @@ export function renderMarkdown(r: ReviewReport, opts: { marker?: string } = {}):
     lines.push('<details><summary>Stage summaries</summary>');
     lines.push('');
     // model output: HTML, mentions and images (tracking beacons) neutralised
-    lines.push(r.summaryMarkdown.replace(/</g, '&lt;').replace(/@(?=[A-Za-z0-9-])/g, '@\u200b').replace(/!\[/g, '!\\['));
+    lines.push(
+      r.summaryMarkdown
+        .replace(/</g, '&lt;')
+        .replace(/@(?=[A-Za-z0-9-])/g, '@\u200b')
+        .replace(/!\[/g, '!\\['),
+    );
     lines.push('');
     lines.push('</details>');
   }

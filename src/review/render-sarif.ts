@@ -22,14 +22,18 @@ const RANK = (s: Severity): number => SEVERITIES.length - SEVERITIES.indexOf(s);
 
 /** Help shown by code scanning for a rule, by finding category; other categories get a generic text. */
 const CATEGORY_HELP: Record<string, string> = {
-  security: 'A change that may weaken security: injection, broken authentication or authorisation, secrets or personal data exposed, unsafe deserialisation, missing validation of untrusted input. Fix the code or explain in the pull request why it is safe.',
+  security:
+    'A change that may weaken security: injection, broken authentication or authorisation, secrets or personal data exposed, unsafe deserialisation, missing validation of untrusted input. Fix the code or explain in the pull request why it is safe.',
   correctness: 'A change that may behave wrongly: logic errors, unhandled cases, wrong results, broken invariants. Check the behaviour with a test.',
-  compliance: 'A change that may break a regulatory or internal control (audit trail, data retention, segregation of duties, logging of regulated data). A human approval may be required.',
+  compliance:
+    'A change that may break a regulatory or internal control (audit trail, data retention, segregation of duties, logging of regulated data). A human approval may be required.',
   privacy: 'Personal or card data handled in a way that may expose it (logs, errors, third parties). Mask or drop the data.',
   performance: 'A change that may be slow or costly at scale (unbounded loops or queries, N+1 access, large allocations).',
   reliability: 'A change that may fail under load or partial failure (missing timeouts, retries without bounds, unhandled errors).',
-  'prompt-injection': 'Text in the pull request addressed to an automated reviewer (hidden instructions, "approve this PR"). Bulwark ignores such text and reports it; a person should look at why it is there.',
-  'bulwark-config': "The pull request edits Bulwark's own configuration (bulwark.toml, topology, prompts). The review used the base revision's configuration; the edit needs a human review.",
+  'prompt-injection':
+    'Text in the pull request addressed to an automated reviewer (hidden instructions, "approve this PR"). Bulwark ignores such text and reports it; a person should look at why it is there.',
+  'bulwark-config':
+    "The pull request edits Bulwark's own configuration (bulwark.toml, topology, prompts). The review used the base revision's configuration; the edit needs a human review.",
   style: 'A style remark (opt-in category).',
   nit: 'A minor remark (opt-in category).',
 };
@@ -140,7 +144,8 @@ export function buildSarif(r: ReviewReport, limit = SARIF_MAX_RESULTS): Log {
       redactions: r.redactions,
     },
   };
-  if (r.change.headSha && r.change.pr?.url) run.versionControlProvenance = [{ repositoryUri: r.change.pr.url.replace(/\/(?:pull|-\/merge_requests)\/\d+$/, ''), revisionId: r.change.headSha }];
+  if (r.change.headSha && r.change.pr?.url)
+    run.versionControlProvenance = [{ repositoryUri: r.change.pr.url.replace(/\/(?:pull|-\/merge_requests)\/\d+$/, ''), revisionId: r.change.headSha }];
   return {
     $schema: SARIF_SCHEMA_URI,
     version: '2.1.0',

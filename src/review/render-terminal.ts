@@ -26,10 +26,14 @@ export function renderTerminal(r: ReviewReport, opts: { color: boolean }): strin
   for (const reason of r.decision.reasons) out.push(`  - ${noControls(reason)}`);
   const shown = r.findings.slice(0, r.maxFindings);
   out.push('');
-  out.push(`findings: ${r.counts.total} (${r.counts.blocking} blocking)${r.counts.belowConfidence ? `, ${r.counts.belowConfidence} below confidence threshold` : ''}${r.counts.optInDropped ? `, ${r.counts.optInDropped} style/nit not enabled` : ''}`);
+  out.push(
+    `findings: ${r.counts.total} (${r.counts.blocking} blocking)${r.counts.belowConfidence ? `, ${r.counts.belowConfidence} below confidence threshold` : ''}${r.counts.optInDropped ? `, ${r.counts.optInDropped} style/nit not enabled` : ''}`,
+  );
   for (const f of shown) {
     const loc = f.line > 0 ? `${f.file}:${f.line}${f.endLine && f.endLine !== f.line ? `-${f.endLine}` : ''}` : f.file;
-    out.push(`  ${c(sevColor[f.severity], f.severity.toUpperCase().padEnd(8))} ${f.blocking ? c('bold', '[blocking] ') : ''}${noControls(loc)} [${f.category}]`);
+    out.push(
+      `  ${c(sevColor[f.severity], f.severity.toUpperCase().padEnd(8))} ${f.blocking ? c('bold', '[blocking] ') : ''}${noControls(loc)} [${f.category}]`,
+    );
     out.push(`           ${noControls(f.message).replace(/\n/g, '\n           ')}`);
     out.push(c('gray', `           ${f.stage}${f.ruleId ? ` · ${f.ruleId}` : ''} · confidence ${f.confidence.toFixed(2)} · ${f.fingerprint}`));
   }
@@ -42,7 +46,8 @@ export function renderTerminal(r: ReviewReport, opts: { color: boolean }): strin
   out.push('');
   out.push(`coverage: ${coverageSummary(r.coverage)}`);
   if (!r.coverage.complete) out.push(c('yellow', 'PARTIAL REVIEW: some files were not reviewed in full (token budget or deadline)'));
-  for (const f of r.coverage.files.filter((e) => e.state !== 'reviewed').slice(0, 20)) out.push(`  ${f.state.padEnd(8)} ${noControls(f.path)}: ${f.reason ?? ''}`);
+  for (const f of r.coverage.files.filter((e) => e.state !== 'reviewed').slice(0, 20))
+    out.push(`  ${f.state.padEnd(8)} ${noControls(f.path)}: ${f.reason ?? ''}`);
   const notReviewed = r.coverage.files.filter((e) => e.state !== 'reviewed').length;
   if (notReviewed > 20) out.push(`  … ${notReviewed - 20} more not fully reviewed (see --format json)`);
   const red = Object.entries(r.redactions);

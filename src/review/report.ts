@@ -109,7 +109,9 @@ export async function buildReport(input: BuildReportInput): Promise<ReviewReport
       mergeBase: input.change.mergeBase,
       files: input.change.files.length,
       lineCounts: lineCountsRecord(input.change),
-      pr: pr ? { provider: pr.provider, number: pr.number, url: pr.htmlUrl, title: clean(refs.prTitle), repository: pr.repository, fromFork: pr.fromFork } : null,
+      pr: pr
+        ? { provider: pr.provider, number: pr.number, url: pr.htmlUrl, title: clean(refs.prTitle), repository: pr.repository, fromFork: pr.fromFork }
+        : null,
       ...(input.repositoryUrl ? { repositoryUrl: input.repositoryUrl } : {}),
     },
     decision: { exitCode: input.decision.exitCode, outcome: input.decision.outcome, reasons: refs.reasons.map(clean) },

@@ -15,7 +15,10 @@ const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0
 export function ciRunOf(env: NodeJS.ProcessEnv): string | undefined {
   if (env.GITHUB_RUN_ID) {
     const repo = env.GITHUB_REPOSITORY ?? '';
-    const run = env.GITHUB_SERVER_URL && repo ? `${env.GITHUB_SERVER_URL.replace(/\/+$/, '')}/${repo}/actions/runs/${env.GITHUB_RUN_ID}` : `github:${repo}/actions/runs/${env.GITHUB_RUN_ID}`;
+    const run =
+      env.GITHUB_SERVER_URL && repo
+        ? `${env.GITHUB_SERVER_URL.replace(/\/+$/, '')}/${repo}/actions/runs/${env.GITHUB_RUN_ID}`
+        : `github:${repo}/actions/runs/${env.GITHUB_RUN_ID}`;
     return clip(run, 4096);
   }
   if (env.CI_PIPELINE_URL) return clip(env.CI_PIPELINE_URL, 4096);

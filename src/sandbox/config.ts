@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import type { PolicyInput } from './policy.js';
 
-const absolutePath = z.string().min(1).refine((p) => p.startsWith('/'), { message: 'must be an absolute path' });
+const absolutePath = z
+  .string()
+  .min(1)
+  .refine((p) => p.startsWith('/'), { message: 'must be an absolute path' });
 
 /**
  * The [sandbox] table of bulwark.toml (owned by the sandbox subsystem). Unknown keys are errors.
@@ -30,11 +33,25 @@ export const sandboxConfigSchema = z
     deny_paths: z.array(absolutePath).optional(),
     limits: z
       .object({
-        open_files: z.number().int().min(16).max(1 << 20).optional(),
-        processes: z.number().int().min(1).max(1 << 22).optional(),
+        open_files: z
+          .number()
+          .int()
+          .min(16)
+          .max(1 << 20)
+          .optional(),
+        processes: z
+          .number()
+          .int()
+          .min(1)
+          .max(1 << 22)
+          .optional(),
         file_size_bytes: z.number().int().min(0).optional(),
         cpu_seconds: z.number().int().min(1).optional(),
-        address_space_bytes: z.number().int().min(1 << 20).optional(),
+        address_space_bytes: z
+          .number()
+          .int()
+          .min(1 << 20)
+          .optional(),
       })
       .strict()
       .optional(),

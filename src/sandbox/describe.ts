@@ -80,7 +80,9 @@ export function describePolicy(policy: SandboxPolicy, f: KernelFacts): PolicyDes
         ? [{ name: 'seatbelt', what: '(deny default) profile generated from this policy; (deny network*)', status: 'enforced' }]
         : linuxLayers(f),
     filesystem,
-    neverGranted: forbiddenPaths(policy).map((x) => (x.descendantsToo ? `${x.path} (and everything under it)` : `${x.path} (the directory itself and its parents)`)),
+    neverGranted: forbiddenPaths(policy).map((x) =>
+      x.descendantsToo ? `${x.path} (and everything under it)` : `${x.path} (the directory itself and its parents)`,
+    ),
     network:
       'no sockets: socket() fails with EPERM and TCP is denied by Landlock. ' +
       (endpoints.length > 0
@@ -107,7 +109,11 @@ export function describePolicy(policy: SandboxPolicy, f: KernelFacts): PolicyDes
 export function renderPolicyText(d: PolicyDescription): string {
   const out: string[] = [];
   out.push(`Sandbox policy (${d.platform}${d.landlockAbi ? `, Landlock ABI ${d.landlockAbi}` : ''})`);
-  out.push(d.policy.allowDegraded ? 'Degraded runs: ALLOWED (a layer that cannot be enforced is reported and recorded)' : 'Degraded runs: refused (exit 4 if any layer cannot be enforced)');
+  out.push(
+    d.policy.allowDegraded
+      ? 'Degraded runs: ALLOWED (a layer that cannot be enforced is reported and recorded)'
+      : 'Degraded runs: refused (exit 4 if any layer cannot be enforced)',
+  );
   out.push('', 'Layers, applied in this order before the command starts:');
   for (const l of d.layers) out.push(`  [${l.status}] ${l.name}: ${l.what}`);
   out.push('', 'Filesystem: everything not listed is denied (EACCES).');

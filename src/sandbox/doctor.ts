@@ -149,7 +149,11 @@ export async function runDoctor(): Promise<DoctorReport> {
     const exists = existsSync(SANDBOX_EXEC);
     report.sandboxExec = { path: SANDBOX_EXEC, exists };
     report.launcher = { path: SANDBOX_EXEC, ok: exists };
-    report.checks.push({ layer: 'seatbelt', enforced: exists, detail: exists ? 'sandbox-exec present (profile not probed by doctor)' : 'sandbox-exec missing' });
+    report.checks.push({
+      layer: 'seatbelt',
+      enforced: exists,
+      detail: exists ? 'sandbox-exec present (profile not probed by doctor)' : 'sandbox-exec missing',
+    });
     report.ok = exists;
     return report;
   }
@@ -179,9 +183,17 @@ export async function runDoctor(): Promise<DoctorReport> {
     return report;
   }
   const chk = (layer: string, enforced: boolean, detail: string) => report.checks.push({ layer, enforced, detail });
-  chk('launcher', p.readAllowed === 'OK' && p.writeScratch === 'OK', `probe ran; allowed file read: ${String(p.readAllowed)}, scratch write: ${String(p.writeScratch)}`);
+  chk(
+    'launcher',
+    p.readAllowed === 'OK' && p.writeScratch === 'OK',
+    `probe ran; allowed file read: ${String(p.readAllowed)}, scratch write: ${String(p.writeScratch)}`,
+  );
   const newer = abi > KNOWN_LANDLOCK_ABI ? ` (rights added after ABI ${KNOWN_LANDLOCK_ABI} are not handled by this launcher)` : '';
-  chk('landlock', abi >= 3 && p.readOutside === 'EACCES' && p.execScratch === 'EACCES', `ABI ${abi}${newer}; read outside policy: ${String(p.readOutside)}; exec in scratch: ${String(p.execScratch)}`);
+  chk(
+    'landlock',
+    abi >= 3 && p.readOutside === 'EACCES' && p.execScratch === 'EACCES',
+    `ABI ${abi}${newer}; read outside policy: ${String(p.readOutside)}; exec in scratch: ${String(p.execScratch)}`,
+  );
   chk('landlock-net', abi >= 4, abi >= 4 ? 'TCP bind/connect handled with no rules (not probed separately: seccomp denies socket() first)' : `ABI ${abi} < 4`);
   chk('landlock-scope', abi >= 6, abi >= 6 ? 'abstract unix sockets and signals scoped' : `ABI ${abi} < 6`);
   chk('seccomp', p.socket === 'EPERM', `socket(): ${String(p.socket)}`);

@@ -100,7 +100,10 @@ export const egressFetchParams = z.strictObject({
     .record(z.string().max(256), z.string().max(8192))
     .refine((h) => Object.keys(h).length <= 64, 'at most 64 headers')
     .default({}),
-  body: z.string().max(2 * 1024 * 1024).optional(),
+  body: z
+    .string()
+    .max(2 * 1024 * 1024)
+    .optional(),
 });
 export type EgressFetchParams = z.infer<typeof egressFetchParams>;
 
@@ -331,7 +334,15 @@ export class EgressBroker {
       if (!tokenRe.test(name) || forbiddenHeaders.has(lower) || lower.startsWith('proxy-') || /[\r\n\0]/.test(value)) {
         const reason = `header "${name.slice(0, 64)}" is not allowed`;
         this.opts.onEvent?.({
-          type: 'egress', decision: 'deny', method: params.method, target, path, host: decision.host, port: decision.port, reason, durationMs: elapsed(),
+          type: 'egress',
+          decision: 'deny',
+          method: params.method,
+          target,
+          path,
+          host: decision.host,
+          port: decision.port,
+          reason,
+          durationMs: elapsed(),
         });
         throw new RpcError(RpcErrorCode.EgressDenied, `egress denied: ${reason}`);
       }
@@ -340,15 +351,34 @@ export class EgressBroker {
     try {
       const res = await this.perform(decision, params, headers);
       this.opts.onEvent?.({
-        type: 'egress', decision: 'allow', method: params.method, target, path, host: decision.host, port: decision.port,
-        address: decision.address, status: res.status, bytes: res.bytes, bytesOut, durationMs: elapsed(),
+        type: 'egress',
+        decision: 'allow',
+        method: params.method,
+        target,
+        path,
+        host: decision.host,
+        port: decision.port,
+        address: decision.address,
+        status: res.status,
+        bytes: res.bytes,
+        bytesOut,
+        durationMs: elapsed(),
       });
       return { status: res.status, headers: res.headers, bodyBase64: res.body.toString('base64') };
     } catch (e) {
       const message = (e as Error).message;
       this.opts.onEvent?.({
-        type: 'egress', decision: 'allow', method: params.method, target, path, host: decision.host, port: decision.port,
-        address: decision.address, error: message, bytesOut, durationMs: elapsed(),
+        type: 'egress',
+        decision: 'allow',
+        method: params.method,
+        target,
+        path,
+        host: decision.host,
+        port: decision.port,
+        address: decision.address,
+        error: message,
+        bytesOut,
+        durationMs: elapsed(),
       });
       throw new RpcError(RpcErrorCode.HandlerFailed, `egress failed: ${message}`);
     }
@@ -366,9 +396,7 @@ export class EgressBroker {
         return;
       }
       if ((options as { all?: boolean }).all) {
-        (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [
-          { address: d.address, family: d.family },
-        ]);
+        (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: d.address, family: d.family }]);
       } else callback(null, d.address, d.family);
     };
     const body = params.body === undefined ? undefined : Buffer.from(params.body, 'utf8');
@@ -386,9 +414,7 @@ export class EgressBroker {
       autoSelectFamily: false,
     };
     return new Promise((resolve, reject) => {
-      const req = isHttps
-        ? https.request({ ...common, servername: net.isIP(d.host) ? undefined : d.host, ca: this.opts.ca })
-        : http.request(common);
+      const req = isHttps ? https.request({ ...common, servername: net.isIP(d.host) ? undefined : d.host, ca: this.opts.ca }) : http.request(common);
       const timer = setTimeout(() => req.destroy(new Error(`no complete response within ${this.timeoutMs} ms`)), this.timeoutMs);
       req.on('error', (e) => {
         clearTimeout(timer);

@@ -111,9 +111,7 @@ function prepareForUid(policy: SandboxPolicy): void {
     for (const a of ancestors) {
       const st = statSync(a);
       if ((permsFor(st, uid, gid) & 1) === 0)
-        throw new UsageError(
-          `sandbox policy: ${kind} path ${p} is not reachable by uid ${uid}: directory ${a} has mode ${(st.mode & 0o777).toString(8)}`,
-        );
+        throw new UsageError(`sandbox policy: ${kind} path ${p} is not reachable by uid ${uid}: directory ${a} has mode ${(st.mode & 0o777).toString(8)}`);
     }
     const st = statSync(abs);
     const want = st.isDirectory() ? need | 1 : need;
@@ -131,12 +129,7 @@ function prepareForUid(policy: SandboxPolicy): void {
  * enforced or the launcher is missing, exit 4). Every descendant is killed when the command exits
  * or the timeout fires.
  */
-export async function spawnSandboxed(
-  policy: SandboxPolicy,
-  command: string,
-  args: string[],
-  opts: SpawnSandboxedOptions = {},
-): Promise<SandboxedProcess> {
+export async function spawnSandboxed(policy: SandboxPolicy, command: string, args: string[], opts: SpawnSandboxedOptions = {}): Promise<SandboxedProcess> {
   if (process.platform === 'darwin') {
     const { spawnSeatbelt } = await import('./seatbelt-runner.js');
     return spawnSeatbelt(policy, command, args, opts);
@@ -147,8 +140,7 @@ export async function spawnSandboxed(
   prepareForUid(policy);
 
   const stdio = normalizeStdio(opts.stdio);
-  const keepFds =
-    opts.keepFds ?? stdio.map((s, i) => (i >= 3 && s !== 'ignore' && s !== null && s !== undefined ? i : -1)).filter((i) => i >= 3);
+  const keepFds = opts.keepFds ?? stdio.map((s, i) => (i >= 3 && s !== 'ignore' && s !== null && s !== undefined ? i : -1)).filter((i) => i >= 3);
   for (const fd of keepFds) {
     if (!Number.isInteger(fd) || fd < 3 || fd >= stdio.length) throw new UsageError(`sandbox: keepFds entry ${fd} has no stdio entry`);
   }

@@ -66,12 +66,17 @@ export const DEFAULT_LIMITS: SandboxLimits = {
 
 export const NOBODY = 65534;
 
-const absolutePath = z.string().min(1).refine((p) => path.isAbsolute(p), { message: 'must be an absolute path' });
+const absolutePath = z
+  .string()
+  .min(1)
+  .refine((p) => path.isAbsolute(p), { message: 'must be an absolute path' });
 // Loader variables would act on the launcher itself, which runs as root before it confines anything.
 const envName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
-  .refine((n) => !/^(LD_|GCONV_PATH$|GLIBC_TUNABLES$|MALLOC_)/.test(n), { message: 'loader variables (LD_*, GCONV_PATH, GLIBC_TUNABLES, MALLOC_*) are not allowed' });
+  .refine((n) => !/^(LD_|GCONV_PATH$|GLIBC_TUNABLES$|MALLOC_)/.test(n), {
+    message: 'loader variables (LD_*, GCONV_PATH, GLIBC_TUNABLES, MALLOC_*) are not allowed',
+  });
 
 export const sandboxPolicySchema = z
   .object({
@@ -79,14 +84,31 @@ export const sandboxPolicySchema = z
     writePaths: z.array(absolutePath),
     execPaths: z.array(absolutePath),
     envAllow: z.array(envName),
-    env: z.record(envName, z.string().refine((v) => !v.includes('\0'), 'must not contain NUL')).optional(),
+    env: z
+      .record(
+        envName,
+        z.string().refine((v) => !v.includes('\0'), 'must not contain NUL'),
+      )
+      .optional(),
     limits: z
       .object({
-        openFiles: z.number().int().min(16).max(1 << 20),
-        processes: z.number().int().min(1).max(1 << 22),
+        openFiles: z
+          .number()
+          .int()
+          .min(16)
+          .max(1 << 20),
+        processes: z
+          .number()
+          .int()
+          .min(1)
+          .max(1 << 22),
         fileSizeBytes: z.number().int().min(0),
         cpuSeconds: z.number().int().min(1),
-        addressSpaceBytes: z.number().int().min(1 << 20).optional(),
+        addressSpaceBytes: z
+          .number()
+          .int()
+          .min(1 << 20)
+          .optional(),
       })
       .strict(),
     timeoutSeconds: z.number().positive().optional(),

@@ -19,16 +19,13 @@ export const SEATBELT_GAPS = [
   'seccomp: Seatbelt has no syscall filter; namespaces/ptrace rely on macOS defaults',
 ];
 
-export async function spawnSeatbelt(
-  policy: SandboxPolicy,
-  command: string,
-  args: string[],
-  opts: SpawnSandboxedOptions,
-): Promise<SandboxedProcess> {
+export async function spawnSeatbelt(policy: SandboxPolicy, command: string, args: string[], opts: SpawnSandboxedOptions): Promise<SandboxedProcess> {
   validatePolicy(policy);
   if (!existsSync(SANDBOX_EXEC)) throw new SandboxError(`sandbox: ${SANDBOX_EXEC} not found; the macOS sandbox cannot be enforced`);
   if (!policy.allowDegraded)
-    throw new SandboxError(`sandbox: on macOS these layers cannot be enforced (${SEATBELT_GAPS.map((g) => g.split(':')[0]).join(', ')}); pass --allow-degraded to accept`);
+    throw new SandboxError(
+      `sandbox: on macOS these layers cannot be enforced (${SEATBELT_GAPS.map((g) => g.split(':')[0]).join(', ')}); pass --allow-degraded to accept`,
+    );
   // Seatbelt matches resolved paths (/tmp is /private/tmp on macOS): give it the real ones.
   const real = (ps: string[]) => ps.map((p) => (existsSync(p) ? realpathSync(p) : p));
   const withShell = {
@@ -41,7 +38,7 @@ export async function spawnSeatbelt(
   const l = policy.limits;
   const script = `ulimit -c 0 -n ${l.openFiles} -t ${l.cpuSeconds} && exec "$@"`;
   const child = spawn(SANDBOX_EXEC, ['-p', seatbeltProfile(withShell), '/bin/sh', '-c', script, 'sh', command, ...args], {
-    stdio: (opts.stdio ?? ['ignore', 'pipe', 'pipe']),
+    stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'],
     env,
     detached: true,
     ...(opts.cwd ? { cwd: opts.cwd } : {}),

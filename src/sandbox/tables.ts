@@ -43,7 +43,10 @@ const architecture = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9_]*$/),
   compilerMacro: z.string().regex(/^__[a-z0-9_]+__$/),
   auditArch: z.string().regex(/^AUDIT_ARCH_[A-Z0-9_]+$/),
-  killSyscallsFrom: z.string().regex(/^0x[0-9a-f]{1,8}$/).optional(),
+  killSyscallsFrom: z
+    .string()
+    .regex(/^0x[0-9a-f]{1,8}$/)
+    .optional(),
   why: text.optional(),
 });
 

@@ -148,12 +148,10 @@ export async function startSandboxedWorker(opts: StartWorkerOptions): Promise<Wo
   }
 
   const spawn: SandboxSpawner = opts.spawn ?? spawnSandboxed;
-  const spawned = await spawn(
-    opts.policy,
-    opts.nodePath ?? process.execPath,
-    [...(opts.nodeArgs ?? []), opts.script, ...(opts.args ?? [])],
-    { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], keepFds: [3] },
-  );
+  const spawned = await spawn(opts.policy, opts.nodePath ?? process.execPath, [...(opts.nodeArgs ?? []), opts.script, ...(opts.args ?? [])], {
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    keepFds: [3],
+  });
   const { child, degraded } = spawned;
   if (degraded.length > 0) emit({ type: 'sandbox_degraded', layers: [...degraded] });
 
@@ -239,10 +237,7 @@ export async function startSandboxedWorker(opts: StartWorkerOptions): Promise<Wo
     endpoints: opts.policy.endpoints,
     resolver: opts.egress?.resolver,
     // Base64 grows 4/3; keep the whole reply inside one channel message.
-    maxResponseBytes: Math.min(
-      opts.egress?.maxResponseBytes ?? Infinity,
-      Math.floor(((maxMessageBytes - Math.min(64 * 1024, maxMessageBytes / 4)) * 3) / 4),
-    ),
+    maxResponseBytes: Math.min(opts.egress?.maxResponseBytes ?? Infinity, Math.floor(((maxMessageBytes - Math.min(64 * 1024, maxMessageBytes / 4)) * 3) / 4)),
     timeoutMs: opts.egress?.timeoutMs,
     ca: opts.egress?.ca,
     onEvent: emit,
@@ -303,10 +298,7 @@ export async function startSandboxedWorker(opts: StartWorkerOptions): Promise<Wo
  * The audit entry (src/audit/entries.ts) that records a worker event, or undefined for events that
  * are not audit facts (a normal exit). Callers append it: `audit.append(workerEventToAuditEntry(e, ctx))`.
  */
-export function workerEventToAuditEntry(
-  event: WorkerEvent,
-  ctx: { runId?: string; stage?: string } = {},
-): EntryInput | undefined {
+export function workerEventToAuditEntry(event: WorkerEvent, ctx: { runId?: string; stage?: string } = {}): EntryInput | undefined {
   const where = { ...(ctx.runId ? { run_id: ctx.runId } : {}), ...(ctx.stage ? { stage: ctx.stage } : {}) };
   const clip = (t: string) => t.slice(0, 4096);
   switch (event.type) {

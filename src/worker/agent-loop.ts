@@ -90,7 +90,11 @@ export function contextMessage(input: StageInput): string {
 
 function validateSubmission(stage: string, args: Record<string, unknown>): { markdown: string; findings: Finding[] } | string {
   const r = submitArgs.safeParse(args);
-  if (!r.success) return `invalid ${SUBMIT_TOOL} arguments: ${r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(args)'}: ${i.message}`).join('; ')}`;
+  if (!r.success)
+    return `invalid ${SUBMIT_TOOL} arguments: ${r.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.') || '(args)'}: ${i.message}`)
+      .join('; ')}`;
   const findings: Finding[] = [];
   for (const [i, f] of r.data.findings.entries()) {
     const parsed = findingSchema.safeParse({ ...f, stage });

@@ -104,7 +104,11 @@ export class Tools {
     for (const r of host.readRoots) {
       if (!host.repoRoot || !this.repoReal) break;
       const given = path.resolve(r);
-      const rel = within(path.resolve(host.repoRoot), given) ? path.relative(path.resolve(host.repoRoot), given) : within(this.repoReal, given) ? path.relative(this.repoReal, given) : null;
+      const rel = within(path.resolve(host.repoRoot), given)
+        ? path.relative(path.resolve(host.repoRoot), given)
+        : within(this.repoReal, given)
+          ? path.relative(this.repoReal, given)
+          : null;
       if (rel === null || firstSymlink(this.repoReal, rel) !== null) continue;
       const real = realOrResolved(given);
       if (within(this.repoReal, real)) this.roots.push({ given, real });
@@ -123,7 +127,8 @@ export class Tools {
    */
   resolve(p: string): string {
     if (!this.host.repoRoot || !this.repoReal) throw new ToolError('this review has no repository checkout (patch input); file tools are unavailable');
-    if (this.roots.length === 0) throw new ToolError('this stage has no readable folders of the repository (its read roots were refused); use the diff in the context');
+    if (this.roots.length === 0)
+      throw new ToolError('this stage has no readable folders of the repository (its read roots were refused); use the diff in the context');
     const rel = checkRelativePath(p);
     const abs = path.resolve(this.host.repoRoot, rel);
     const realAbs = path.resolve(this.repoReal, rel);
@@ -147,7 +152,9 @@ export class Tools {
         throw new ToolError(`path "${p}" does not exist (symlink "${path.relative(this.repoReal, cur)}" is dangling)`);
       }
       if (!this.realRoots.some((r) => within(r, target))) {
-        throw new ToolError(`path "${p}" goes through a symlink ("${path.relative(this.repoReal, cur)}") that leads outside the folders this stage may read; refused`);
+        throw new ToolError(
+          `path "${p}" goes through a symlink ("${path.relative(this.repoReal, cur)}") that leads outside the folders this stage may read; refused`,
+        );
       }
     }
     let real: string;

@@ -48,7 +48,10 @@ describe('configuration from the base revision', () => {
   it('takes the allowed-signers file from the base, and none when its path leaves the copy or the base lacks it', async () => {
     const repo = makeGitRepo();
     try {
-      repo.writeAll({ 'bulwark.toml': '[approvals]\nallowed_signers = "keys/allowed_signers"\n', 'keys/allowed_signers': 'alice@bank.example ssh-ed25519 BASEKEY\n' });
+      repo.writeAll({
+        'bulwark.toml': '[approvals]\nallowed_signers = "keys/allowed_signers"\n',
+        'keys/allowed_signers': 'alice@bank.example ssh-ed25519 BASEKEY\n',
+      });
       const base = repo.commit('base');
       repo.write('keys/allowed_signers', 'mallory@evil.example ssh-ed25519 PRKEY\n');
       repo.commit('pr edits the keys');
@@ -60,7 +63,10 @@ describe('configuration from the base revision', () => {
       } finally {
         cfg.cleanup();
       }
-      for (const [name, toml] of [['escapes', '../allowed_signers'], ['missing', 'nowhere/allowed_signers']] as const) {
+      for (const [name, toml] of [
+        ['escapes', '../allowed_signers'],
+        ['missing', 'nowhere/allowed_signers'],
+      ] as const) {
         repo.write('bulwark.toml', `[approvals]\nallowed_signers = "${toml}"\n`);
         const rev = repo.commit(name);
         const c = await loadBaseConfig({ repoDir: repo.dir, rev, version: '0.0.0' });
@@ -102,10 +108,16 @@ describe('configuration from the base revision', () => {
     try {
       repo.write('bulwark.toml', '[review]\nfail_on = "sometimes"\n');
       const bad = repo.commit('bad');
-      await assert.rejects(loadBaseConfig({ repoDir: repo.dir, rev: bad, version: '0' }), (err: unknown) => err instanceof UsageError && /bulwark\.toml:2: .*fail_on/.test((err as Error).message));
+      await assert.rejects(
+        loadBaseConfig({ repoDir: repo.dir, rev: bad, version: '0' }),
+        (err: unknown) => err instanceof UsageError && /bulwark\.toml:2: .*fail_on/.test((err as Error).message),
+      );
       repo.writeAll({ 'bulwark.toml': 'topology = "t.toml"\n', 't.toml': '[[pipeline.stages]]\nname = "s"\nprompt_file = "missing.md"\n' });
       const missing = repo.commit('missing prompt');
-      await assert.rejects(loadBaseConfig({ repoDir: repo.dir, rev: missing, version: '0' }), (err: unknown) => err instanceof UsageError && /missing\.md/.test((err as Error).message));
+      await assert.rejects(
+        loadBaseConfig({ repoDir: repo.dir, rev: missing, version: '0' }),
+        (err: unknown) => err instanceof UsageError && /missing\.md/.test((err as Error).message),
+      );
     } finally {
       repo.cleanup();
     }

@@ -14,14 +14,28 @@ describe('the verdict of an earlier review comes from the audit log only', { tim
   beforeEach(async () => {
     fx = await makeApprovalFixture();
     // allowed_signers relative to the folder of bulwark.toml, as in the config file
-    policy = { gate: undefined, approvals: { allowed_signers: path.basename(fx.allowedSigners), required: 1, zone_required: {}, groups: {}, github_users: {} }, configDir: path.dirname(fx.allowedSigners) };
+    policy = {
+      gate: undefined,
+      approvals: { allowed_signers: path.basename(fx.allowedSigners), required: 1, zone_required: {}, groups: {}, github_users: {} },
+      configDir: path.dirname(fx.allowedSigners),
+    };
   });
   afterEach(async () => fx.cleanup());
 
   const query = (): Parameters<typeof previousRunInLog>[1] => ({ head: fx.head, changeHash: fx.changeHash, configHash: CONFIG });
   const review = async (runId: string, exit: number, opts: { config?: string; head?: string; flagged?: boolean } = {}): Promise<void> => {
-    await fx.log.append({ kind: 'run_started', run_id: runId, command: 'review', repo: fx.repo.dir, base: fx.base, head: opts.head ?? fx.head, change_hash: fx.changeHash, config_hash: `sha256:${opts.config ?? CONFIG}` });
-    if (opts.flagged !== undefined) await fx.log.append({ kind: 'gate_decision', run_id: runId, flagged: opts.flagged, reasons: ['test'], zones: ['lending'], change_hash: fx.changeHash });
+    await fx.log.append({
+      kind: 'run_started',
+      run_id: runId,
+      command: 'review',
+      repo: fx.repo.dir,
+      base: fx.base,
+      head: opts.head ?? fx.head,
+      change_hash: fx.changeHash,
+      config_hash: `sha256:${opts.config ?? CONFIG}`,
+    });
+    if (opts.flagged !== undefined)
+      await fx.log.append({ kind: 'gate_decision', run_id: runId, flagged: opts.flagged, reasons: ['test'], zones: ['lending'], change_hash: fx.changeHash });
     const status = exit === 0 ? 'pass' : exit === 1 ? 'blocking' : exit === 2 ? 'approval_required' : 'error';
     await fx.log.append({ kind: 'run_finished', run_id: runId, status, exit_code: exit, duration_ms: 10 });
   };
@@ -43,7 +57,16 @@ describe('the verdict of an earlier review comes from the audit log only', { tim
     assert.equal(await previousRunInLog(fx.log.store, query(), policy), null);
     // a review that started but never finished (killed, or still running) does not let r1 stand in either
     await review('r3', 0);
-    await fx.log.append({ kind: 'run_started', run_id: 'r4', command: 'review', repo: fx.repo.dir, base: fx.base, head: fx.head, change_hash: fx.changeHash, config_hash: `sha256:${CONFIG}` });
+    await fx.log.append({
+      kind: 'run_started',
+      run_id: 'r4',
+      command: 'review',
+      repo: fx.repo.dir,
+      base: fx.base,
+      head: fx.head,
+      change_hash: fx.changeHash,
+      config_hash: `sha256:${CONFIG}`,
+    });
     assert.equal(await previousRunInLog(fx.log.store, query(), policy), null);
   });
 
@@ -53,11 +76,30 @@ describe('the verdict of an earlier review comes from the audit log only', { tim
 
     // signed by a key the allowed-signers file does not list: not counted
     const time = '2026-11-16T12:00:00.000Z';
-    const forged = await sshSign(fx.keys.mallory, approvalPayload({ run_id: 'flagged', reviewer: 'alice@bank.example', change_hash: fx.changeHash, decision: 'approve', method: 'cli', time }));
-    await fx.log.append({ kind: 'approval', run_id: 'flagged', reviewer: 'alice@bank.example', change_hash: fx.changeHash, decision: 'approve', method: 'cli', signature: forged, time });
+    const forged = await sshSign(
+      fx.keys.mallory,
+      approvalPayload({ run_id: 'flagged', reviewer: 'alice@bank.example', change_hash: fx.changeHash, decision: 'approve', method: 'cli', time }),
+    );
+    await fx.log.append({
+      kind: 'approval',
+      run_id: 'flagged',
+      reviewer: 'alice@bank.example',
+      change_hash: fx.changeHash,
+      decision: 'approve',
+      method: 'cli',
+      signature: forged,
+      time,
+    });
     assert.equal((await previousRunInLog(fx.log.store, query(), policy))?.exitCode, 2);
     // without the allowed-signers file nothing signed can be checked: still 2
-    await approveChange({ log: fx.log, runId: 'flagged', reviewer: 'alice@bank.example', keyFile: fx.keys.alice, allowedSignersFile: fx.allowedSigners, repoDir: fx.repo.dir });
+    await approveChange({
+      log: fx.log,
+      runId: 'flagged',
+      reviewer: 'alice@bank.example',
+      keyFile: fx.keys.alice,
+      allowedSignersFile: fx.allowedSigners,
+      repoDir: fx.repo.dir,
+    });
     assert.equal((await previousRunInLog(fx.log.store, query(), { ...policy, approvals: undefined }))?.exitCode, 2);
 
     assert.deepEqual(await previousRunInLog(fx.log.store, query(), policy), { runId: 'flagged', exitCode: 0, via: 'approval' });
@@ -65,7 +107,14 @@ describe('the verdict of an earlier review comes from the audit log only', { tim
 
   it('never lets an approval turn blocking findings into a pass', async () => {
     await review('blocking', 1, { flagged: true });
-    await approveChange({ log: fx.log, runId: 'blocking', reviewer: 'alice@bank.example', keyFile: fx.keys.alice, allowedSignersFile: fx.allowedSigners, repoDir: fx.repo.dir });
+    await approveChange({
+      log: fx.log,
+      runId: 'blocking',
+      reviewer: 'alice@bank.example',
+      keyFile: fx.keys.alice,
+      allowedSignersFile: fx.allowedSigners,
+      repoDir: fx.repo.dir,
+    });
     assert.equal((await previousRunInLog(fx.log.store, query(), policy))?.exitCode, 1);
   });
 });
@@ -82,8 +131,20 @@ describe('the head an incremental review continues from comes from the audit log
   // H1 → H2 → H3 → NEW on one branch
   const order = [H1, H2, H3, NEW];
   const isAncestor = (a: string, b: string): Promise<boolean> => Promise.resolve(order.indexOf(a) >= 0 && order.indexOf(a) < order.indexOf(b));
-  const q = (over: Partial<Parameters<typeof incrementalBaseInLog>[1]> = {}): Parameters<typeof incrementalBaseInLog>[1] => ({ pr: PR, head: NEW, base: fx.base, configHash: CONFIG, isAncestor, ...over });
-  const review = async (runId: string, head: string, exit: number, opts: { config?: string; base?: string; from?: string; pr?: typeof PR; message?: string } = {}): Promise<void> => {
+  const q = (over: Partial<Parameters<typeof incrementalBaseInLog>[1]> = {}): Parameters<typeof incrementalBaseInLog>[1] => ({
+    pr: PR,
+    head: NEW,
+    base: fx.base,
+    configHash: CONFIG,
+    isAncestor,
+    ...over,
+  });
+  const review = async (
+    runId: string,
+    head: string,
+    exit: number,
+    opts: { config?: string; base?: string; from?: string; pr?: typeof PR; message?: string } = {},
+  ): Promise<void> => {
     await fx.log.append({
       kind: 'run_started',
       run_id: runId,
@@ -94,7 +155,13 @@ describe('the head an incremental review continues from comes from the audit log
       pr: opts.pr ?? PR,
       ...(opts.from ? { incremental_from: opts.from } : {}),
     });
-    const blob = await fx.log.putBlob(JSON.stringify({ stage: 'security', markdown: '', findings: [{ file: 'src/a.js', line: 1, severity: 'high', category: 'security', message: opts.message ?? runId, confidence: 0.9, stage: 'security' }] }));
+    const blob = await fx.log.putBlob(
+      JSON.stringify({
+        stage: 'security',
+        markdown: '',
+        findings: [{ file: 'src/a.js', line: 1, severity: 'high', category: 'security', message: opts.message ?? runId, confidence: 0.9, stage: 'security' }],
+      }),
+    );
     await fx.log.append({ kind: 'stage_finished', run_id: runId, stage: 'security', status: 'ok', duration_ms: 5, output_blob: blob });
     const status = exit === 0 ? 'pass' : exit === 1 ? 'blocking' : exit === 2 ? 'approval_required' : 'error';
     await fx.log.append({ kind: 'run_finished', run_id: runId, status, exit_code: exit, duration_ms: 10 });

@@ -17,7 +17,16 @@ describe('signed approvals', { timeout: 60_000 }, () => {
   afterEach(async () => fx.cleanup());
 
   const approve = (over: Partial<Parameters<typeof approveChange>[0]> = {}) =>
-    approveChange({ log: fx.log, runId: fx.runId, reviewer: 'alice@bank.example', keyFile: fx.keys.alice, allowedSignersFile: fx.allowedSigners, repoDir: fx.repo.dir, now: () => new Date('2026-11-16T11:00:00.000Z'), ...over });
+    approveChange({
+      log: fx.log,
+      runId: fx.runId,
+      reviewer: 'alice@bank.example',
+      keyFile: fx.keys.alice,
+      allowedSignersFile: fx.allowedSigners,
+      repoDir: fx.repo.dir,
+      now: () => new Date('2026-11-16T11:00:00.000Z'),
+      ...over,
+    });
 
   it('defines the change hash as head commit + diff hash', () => {
     const d = diffHash('diff --git a/x b/x\n');
@@ -39,13 +48,28 @@ describe('signed approvals', { timeout: 60_000 }, () => {
       time: '2026-11-16T12:00:00.000Z',
     });
     await fx.log.append(review('octo-stranger', 1));
-    const unmapped = await approvalStatus({ store: fx.log.store, runId: fx.runId, gate: undefined, approvals: parseApprovalsConfig({}), allowedSignersFile: fx.allowedSigners });
+    const unmapped = await approvalStatus({
+      store: fx.log.store,
+      runId: fx.runId,
+      gate: undefined,
+      approvals: parseApprovalsConfig({}),
+      allowedSignersFile: fx.allowedSigners,
+    });
     assert.equal(unmapped.approved, false);
     assert.match(unmapped.ignored[0]!.reason, /octo-stranger is not mapped/);
     await fx.log.append(review('Octo-Bob', 2));
-    const mapped = await approvalStatus({ store: fx.log.store, runId: fx.runId, gate: undefined, approvals: parseApprovalsConfig({ github_users: { 'octo-bob': 'bob@bank.example' } }), allowedSignersFile: fx.allowedSigners });
+    const mapped = await approvalStatus({
+      store: fx.log.store,
+      runId: fx.runId,
+      gate: undefined,
+      approvals: parseApprovalsConfig({ github_users: { 'octo-bob': 'bob@bank.example' } }),
+      allowedSignersFile: fx.allowedSigners,
+    });
     assert.equal(mapped.approved, true, JSON.stringify(mapped));
-    assert.deepEqual(mapped.approvals.map((a) => a.principal), ['bob@bank.example']);
+    assert.deepEqual(
+      mapped.approvals.map((a) => a.principal),
+      ['bob@bank.example'],
+    );
   });
 
   it('appends an approval signed by the reviewer key, bound to the run change hash', async () => {
@@ -97,7 +121,13 @@ describe('signed approvals', { timeout: 60_000 }, () => {
     await assert.rejects(approve({ runId: 'gate-only' }), /recorded no base\/head/);
     // an approval of the same change hash made through the full run counts for it too
     await approve();
-    const s = await approvalStatus({ store: fx.log.store, runId: 'gate-only', gate: undefined, approvals: parseApprovalsConfig({}), allowedSignersFile: fx.allowedSigners });
+    const s = await approvalStatus({
+      store: fx.log.store,
+      runId: 'gate-only',
+      gate: undefined,
+      approvals: parseApprovalsConfig({}),
+      allowedSignersFile: fx.allowedSigners,
+    });
     assert.equal(s.approved, true, s.reasons.join('; '));
   });
 
@@ -140,8 +170,20 @@ describe('signed approvals', { timeout: 60_000 }, () => {
     it('does not count an approval whose signed fields were altered', async () => {
       // a forged entry: alice's real signature over a reject, recorded as an approve
       const time = '2026-11-16T12:00:00.000Z';
-      const signature = await sshSign(fx.keys.alice, approvalPayload({ run_id: fx.runId, reviewer: 'alice@bank.example', change_hash: fx.changeHash, decision: 'reject', method: 'cli', time }));
-      await fx.log.append({ kind: 'approval', run_id: fx.runId, reviewer: 'alice@bank.example', change_hash: fx.changeHash, decision: 'approve', method: 'cli', signature, time });
+      const signature = await sshSign(
+        fx.keys.alice,
+        approvalPayload({ run_id: fx.runId, reviewer: 'alice@bank.example', change_hash: fx.changeHash, decision: 'reject', method: 'cli', time }),
+      );
+      await fx.log.append({
+        kind: 'approval',
+        run_id: fx.runId,
+        reviewer: 'alice@bank.example',
+        change_hash: fx.changeHash,
+        decision: 'approve',
+        method: 'cli',
+        signature,
+        time,
+      });
       const s = await status();
       assert.equal(s.approved, false);
       assert.equal(s.ignored.length, 1);

@@ -55,12 +55,20 @@ describe('bulwark approve / gate status / trailers / incident (CLI)', { timeout:
   it('gate, approve and gate status find the log through a relative [audit] db of --config, from any working directory', async () => {
     writeFileSync(config, readFileSync(config, 'utf8') + '[audit]\ndb = "audit.db"\nkey_file = "audit.key"\n');
     const cwd = packageRoot; // not fx.dir: a path resolved against the working directory would miss the log
-    const g = await bulwark(['gate', '--repo', fx.repo.dir, '--base', fx.base, '--head', fx.head, '--config', config, '--run-id', 'gate-rel', '--no-cache'], {}, cwd);
+    const g = await bulwark(
+      ['gate', '--repo', fx.repo.dir, '--base', fx.base, '--head', fx.head, '--config', config, '--run-id', 'gate-rel', '--no-cache'],
+      {},
+      cwd,
+    );
     assert.equal(g.code, 2, g.stderr);
     const s0 = await bulwark(['gate', 'status', '--run', 'gate-rel', '--config', config], {}, cwd);
     assert.equal(s0.code, 2, s0.stderr);
     assert.match(s0.stdout, /run gate-rel: approval required/);
-    const a = await bulwark(['approve', '--run', fx.runId, '--reviewer', 'alice@bank.example', '--key', fx.keys.alice, '--repo', fx.repo.dir, '--config', config], {}, cwd);
+    const a = await bulwark(
+      ['approve', '--run', fx.runId, '--reviewer', 'alice@bank.example', '--key', fx.keys.alice, '--repo', fx.repo.dir, '--config', config],
+      {},
+      cwd,
+    );
     assert.equal(a.code, 0, a.stderr);
     const s1 = await bulwark(['gate', 'status', '--run', fx.runId, '--config', config], {}, cwd);
     assert.equal(s1.code, 0, s1.stdout + s1.stderr);
@@ -91,7 +99,10 @@ describe('bulwark approve / gate status / trailers / incident (CLI)', { timeout:
 
     const inc = await bulwark(['incident', 'report', '--commit', fx.head, '--json', ...common()]);
     assert.equal(inc.code, 0, inc.stderr);
-    assert.deepEqual((JSON.parse(inc.stdout) as { timeline: { kind: string }[] }).timeline.map((x) => x.kind), ['run_started', 'gate_decision', 'approval']);
+    assert.deepEqual(
+      (JSON.parse(inc.stdout) as { timeline: { kind: string }[] }).timeline.map((x) => x.kind),
+      ['run_started', 'gate_decision', 'approval'],
+    );
 
     // the approval travels into the evidence bundle and an auditor re-checks its SSH signature offline
     const exportKey = path.join(fx.dir, 'export-key', 'audit.key');
@@ -103,7 +114,13 @@ describe('bulwark approve / gate status / trailers / incident (CLI)', { timeout:
     assert.equal(vb.code, 0, vb.stdout + vb.stderr);
     assert.match(vb.stdout, /approvals: 1 SSH signature\(s\) verified/);
     const onlyBob = path.join(fx.dir, 'only-bob');
-    writeFileSync(onlyBob, readFileSync(fx.allowedSigners, 'utf8').split('\n').filter((l) => l.startsWith('bob@')).join('\n') + '\n');
+    writeFileSync(
+      onlyBob,
+      readFileSync(fx.allowedSigners, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('bob@'))
+        .join('\n') + '\n',
+    );
     const vb2 = await bulwark(['audit', 'verify', '--bundle', bundle, '--trusted-key', exportKey + '.pub', '--allowed-signers', onlyBob]);
     assert.equal(vb2.code, 5);
     assert.match(vb2.stderr, /approval by alice@bank\.example .*not valid/);
@@ -145,15 +162,64 @@ describe('bulwark approve / gate status / trailers / incident (CLI)', { timeout:
       } else if (req.url?.startsWith('/repos/bank/payments/pulls/7/reviews')) {
         res.end(
           JSON.stringify([
-            { id: 1, user: { login: 'octo-alice' }, state: 'APPROVED', commit_id: fx.head, submitted_at: '2026-11-16T12:00:00Z', html_url: 'https://github.example/bank/payments/pull/7#pullrequestreview-1' },
-            { id: 2, user: { login: 'dev-author' }, state: 'APPROVED', commit_id: fx.head, submitted_at: '2026-11-16T12:01:00Z', html_url: 'https://github.example/r2' },
-            { id: 3, user: { login: 'octo-bob' }, state: 'APPROVED', commit_id: fx.base, submitted_at: '2026-11-16T12:02:00Z', html_url: 'https://github.example/r3' },
-            { id: 4, user: { login: 'octo-carol' }, state: 'COMMENTED', commit_id: fx.head, submitted_at: '2026-11-16T12:03:00Z', html_url: 'https://github.example/r4' },
-            { id: 5, user: { login: 'octo-carol' }, state: 'APPROVED', commit_id: fx.head, submitted_at: '2026-11-16T12:04:00Z', html_url: 'https://github.example/r5' },
+            {
+              id: 1,
+              user: { login: 'octo-alice' },
+              state: 'APPROVED',
+              commit_id: fx.head,
+              submitted_at: '2026-11-16T12:00:00Z',
+              html_url: 'https://github.example/bank/payments/pull/7#pullrequestreview-1',
+            },
+            {
+              id: 2,
+              user: { login: 'dev-author' },
+              state: 'APPROVED',
+              commit_id: fx.head,
+              submitted_at: '2026-11-16T12:01:00Z',
+              html_url: 'https://github.example/r2',
+            },
+            {
+              id: 3,
+              user: { login: 'octo-bob' },
+              state: 'APPROVED',
+              commit_id: fx.base,
+              submitted_at: '2026-11-16T12:02:00Z',
+              html_url: 'https://github.example/r3',
+            },
+            {
+              id: 4,
+              user: { login: 'octo-carol' },
+              state: 'COMMENTED',
+              commit_id: fx.head,
+              submitted_at: '2026-11-16T12:03:00Z',
+              html_url: 'https://github.example/r4',
+            },
+            {
+              id: 5,
+              user: { login: 'octo-carol' },
+              state: 'APPROVED',
+              commit_id: fx.head,
+              submitted_at: '2026-11-16T12:04:00Z',
+              html_url: 'https://github.example/r5',
+            },
             // GitHub logins are case-insensitive: the mapping is written in lower case
-            { id: 6, user: { login: 'Octo-Author' }, state: 'APPROVED', commit_id: fx.head, submitted_at: '2026-11-16T12:05:00Z', html_url: 'https://github.example/r6' },
+            {
+              id: 6,
+              user: { login: 'Octo-Author' },
+              state: 'APPROVED',
+              commit_id: fx.head,
+              submitted_at: '2026-11-16T12:05:00Z',
+              html_url: 'https://github.example/r6',
+            },
             // not mapped while a commit's author has no GitHub account: cannot be compared
-            { id: 7, user: { login: 'octo-dan' }, state: 'APPROVED', commit_id: fx.head, submitted_at: '2026-11-16T12:06:00Z', html_url: 'https://github.example/r7' },
+            {
+              id: 7,
+              user: { login: 'octo-dan' },
+              state: 'APPROVED',
+              commit_id: fx.head,
+              submitted_at: '2026-11-16T12:06:00Z',
+              html_url: 'https://github.example/r7',
+            },
           ]),
         );
       } else {
@@ -166,7 +232,10 @@ describe('bulwark approve / gate status / trailers / incident (CLI)', { timeout:
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      writeFileSync(config, readFileSync(config, 'utf8').replace('octo-alice = "alice@bank.example"', 'octo-alice = "alice@bank.example"\nocto-author = "author@example.test"'));
+      writeFileSync(
+        config,
+        readFileSync(config, 'utf8').replace('octo-alice = "alice@bank.example"', 'octo-alice = "alice@bank.example"\nocto-author = "author@example.test"'),
+      );
       const args = ['approve', '--run', fx.runId, '--github-repo', 'bank/payments', '--pr', '7', '--api-url', apiUrl, '--repo', fx.repo.dir, ...common()];
       const r = await bulwark(args, { GITHUB_TOKEN: 'ghp_test_token' });
       assert.equal(r.code, 0, r.stderr);
@@ -176,10 +245,16 @@ describe('bulwark approve / gate status / trailers / incident (CLI)', { timeout:
       assert.match(r.stdout, /skipped review by octo-carol: the reviewer authored or committed a commit of the pull request/);
       assert.match(r.stdout, /skipped review by Octo-Author: the reviewer's principal author@example.test authored a commit of the change/);
       assert.match(r.stdout, /skipped review by octo-dan: a commit of the pull request has an author GitHub links to no account/);
-      const capped = await bulwark(args.map((a) => (a === '7' ? '8' : a)), { GITHUB_TOKEN: 'ghp_test_token' });
+      const capped = await bulwark(
+        args.map((a) => (a === '7' ? '8' : a)),
+        { GITHUB_TOKEN: 'ghp_test_token' },
+      );
       assert.equal(capped.code, 3, capped.stdout + capped.stderr);
       assert.match(capped.stderr, /has 300 commits but GitHub listed 1/);
-      assert.ok(requests.every((q) => q.endsWith('auth=token ghp_test_token')), requests.join('\n'));
+      assert.ok(
+        requests.every((q) => q.endsWith('auth=token ghp_test_token')),
+        requests.join('\n'),
+      );
       assert.doesNotMatch(r.stdout + r.stderr, /ghp_test_token/);
       const again = await bulwark(args, { GITHUB_TOKEN: 'ghp_test_token' });
       assert.match(again.stdout, /skipped review by octo-alice: already imported/);
@@ -195,10 +270,15 @@ describe('bulwark approve / gate status / trailers / incident (CLI)', { timeout:
         await log.close();
       }
       // the mapped GitHub login satisfies the lending-leads group
-      const s = await bulwark(['gate', 'status', '--run', fx.runId, '--github-repo', 'bank/payments', '--api-url', apiUrl, ...common()], { GITHUB_TOKEN: 'ghp_test_token' });
+      const s = await bulwark(['gate', 'status', '--run', fx.runId, '--github-repo', 'bank/payments', '--api-url', apiUrl, ...common()], {
+        GITHUB_TOKEN: 'ghp_test_token',
+      });
       assert.equal(s.code, 0, s.stdout + s.stderr);
       assert.match(s.stdout, /github: status 77 on [0-9a-f]{40} set to success/);
-      assert.deepEqual(posted.map((p) => p.url), ['/repos/bank/payments/check-runs', `/repos/bank/payments/statuses/${fx.head}`]);
+      assert.deepEqual(
+        posted.map((p) => p.url),
+        ['/repos/bank/payments/check-runs', `/repos/bank/payments/statuses/${fx.head}`],
+      );
       assert.equal(posted[0]!.body.conclusion, 'success');
       assert.equal(posted[0]!.body.name, 'bulwark');
       assert.equal(posted[1]!.body.state, 'success');

@@ -43,14 +43,20 @@ export async function makeApprovalFixture(opts: { flagged?: boolean; zones?: str
   const keys = { alice: key('alice'), bob: key('bob'), author: key('author'), mallory: key('mallory') };
   const allowedSigners = path.join(dir, 'allowed_signers');
   const pub = (f: string): string => readFileSync(f + '.pub', 'utf8').trim();
-  writeFileSync(
-    allowedSigners,
-    `alice@bank.example ${pub(keys.alice)}\nbob@bank.example ${pub(keys.bob)}\nauthor@example.test ${pub(keys.author)}\n`,
-  );
+  writeFileSync(allowedSigners, `alice@bank.example ${pub(keys.alice)}\nbob@bank.example ${pub(keys.bob)}\nauthor@example.test ${pub(keys.author)}\n`);
   const dbPath = opts.dbPath ?? path.join(dir, 'audit.db');
   const log = await openAuditLog({ location: dbPath, keyFile: path.join(dir, 'audit.key'), origin: 'bank.example/bulwark-test', notice: () => undefined });
   const runId = 'run-0001';
-  await log.append({ kind: 'run_started', run_id: runId, command: 'review', repo: repo.dir, base, head, change_hash: changeHash, time: '2026-11-16T10:00:00.000Z' });
+  await log.append({
+    kind: 'run_started',
+    run_id: runId,
+    command: 'review',
+    repo: repo.dir,
+    base,
+    head,
+    change_hash: changeHash,
+    time: '2026-11-16T10:00:00.000Z',
+  });
   await log.append({
     kind: 'gate_decision',
     run_id: runId,

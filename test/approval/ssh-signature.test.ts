@@ -66,10 +66,7 @@ describe('SSH signatures (ssh-keygen -Y, namespace bulwark-approval)', () => {
 
   it('rejects a signature made in another namespace', async () => {
     const sig = await sshSign(alice, 'payload-1', 'git');
-    await assert.rejects(
-      sshVerify({ allowedSignersFile: signers, principal: 'alice@bank.example', signature: sig, data: 'payload-1' }),
-      /namespace is "git"/,
-    );
+    await assert.rejects(sshVerify({ allowedSignersFile: signers, principal: 'alice@bank.example', signature: sig, data: 'payload-1' }), /namespace is "git"/);
   });
 
   it('rejects garbage instead of a signature', () => {

@@ -5,7 +5,12 @@ import { DEFAULT_ZONE, evaluateZones, type CountedApproval } from '../../src/app
 import { parseGateConfig } from '../../src/gate/config.js';
 
 const a = (index: number, principal: string, decision: 'approve' | 'reject' = 'approve'): CountedApproval => ({
-  index, reviewer: principal, principal, decision, method: 'cli', time: '2026-11-17T10:00:00.000Z',
+  index,
+  reviewer: principal,
+  principal,
+  decision,
+  method: 'cli',
+  time: '2026-11-17T10:00:00.000Z',
 });
 
 describe('zone approval rules (pure)', () => {

@@ -43,7 +43,8 @@ function walk(dir: string, ext: string): string[] {
 /** Relative specifiers a file imports; `runtimeOnly` skips `import type` / `export type`. */
 function relativeImports(text: string, runtimeOnly: boolean): string[] {
   const out: string[] = [];
-  const re = /(?:^|\n)\s*(import|export)\s+(type\s+)?[^'";]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"](\.{1,2}\/[^'"]+)['"]/g;
+  const re =
+    /(?:^|\n)\s*(import|export)\s+(type\s+)?[^'";]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"](\.{1,2}\/[^'"]+)['"]/g;
   for (const m of text.matchAll(re)) {
     if (m[3] !== undefined) {
       if (runtimeOnly && m[2]) continue;
@@ -92,7 +93,8 @@ describe('architecture', () => {
     }
     assert.deepEqual(violations, []);
     // the scan sees the layering it is meant to guard
-    for (const e of ['cli->app', 'app->pipeline', 'pipeline->sandbox', 'worker->protocol', 'domain->protocol']) assert.ok(edges.has(e), `no ${e} edge found: the import scan is broken`);
+    for (const e of ['cli->app', 'app->pipeline', 'pipeline->sandbox', 'worker->protocol', 'domain->protocol'])
+      assert.ok(edges.has(e), `no ${e} edge found: the import scan is broken`);
   });
 
   it('every folder under src/ has a place in the layering', () => {

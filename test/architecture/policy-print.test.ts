@@ -47,7 +47,8 @@ open_files = 200
 `;
 
 /** Scratch dirs differ only in their random suffix and stage name. */
-const normalise = (v: unknown): unknown => JSON.parse(JSON.stringify(v).replace(/bulwark-stage-[A-Za-z0-9_-]*?-[A-Za-z0-9]{6}(?=["/])/g, 'bulwark-stage-S-XXXXXX'));
+const normalise = (v: unknown): unknown =>
+  JSON.parse(JSON.stringify(v).replace(/bulwark-stage-[A-Za-z0-9_-]*?-[A-Za-z0-9]{6}(?=["/])/g, 'bulwark-stage-S-XXXXXX'));
 
 describe('sandbox policy prints what stages get', () => {
   let repo: GitRepo;
@@ -99,6 +100,7 @@ describe('sandbox policy prints what stages get', () => {
     assert.deepEqual(normalise(printed), normalise(given));
     // and the things an auditor looks for are really there
     const text = JSON.stringify(printed);
-    for (const p of [path.join(repo.dir, 'keys', 'openai.key'), path.join(repo.dir, 'state', 'audit.db'), '/etc/shadow']) assert.ok(text.includes(p), `${p} is not listed as never granted`);
+    for (const p of [path.join(repo.dir, 'keys', 'openai.key'), path.join(repo.dir, 'state', 'audit.db'), '/etc/shadow'])
+      assert.ok(text.includes(p), `${p} is not listed as never granted`);
   });
 });

@@ -68,14 +68,20 @@ describe('PostgreSQL audit store (real server)', { timeout: 180_000 }, () => {
       for await (const b of store.readEntries(0, 3, 2)) batches.push(b.map((e) => e.index));
       assert.deepEqual(batches, [[0, 1], [2]]);
       const run = await store.queryEntries({ runId: 'r1' });
-      assert.deepEqual(run.map((e) => e.kind), ['run_started', 'run_finished']);
+      assert.deepEqual(
+        run.map((e) => e.kind),
+        ['run_started', 'run_finished'],
+      );
       const e0 = await store.getEntry(0);
       assert.equal(Buffer.from(e0!.leafHash).toString('hex'), leafHash(e0!.bytes).toString('hex'));
       assert.deepEqual(await store.checkGuards(), []);
       // checkpoints get dense sequence numbers; metadata is set once
       assert.equal((await store.addCheckpoint(3, 'note-a', 1)).seq, 0);
       assert.equal((await store.addCheckpoint(3, 'note-b', 2)).seq, 1);
-      assert.deepEqual((await store.listCheckpoints()).map((c) => c.note), ['note-a', 'note-b']);
+      assert.deepEqual(
+        (await store.listCheckpoints()).map((c) => c.note),
+        ['note-a', 'note-b'],
+      );
       assert.equal(await store.initMeta('origin', 'bank.example/log'), 'bank.example/log');
       assert.equal(await store.initMeta('origin', 'other'), 'bank.example/log');
     } finally {
@@ -89,10 +95,19 @@ describe('PostgreSQL audit store (real server)', { timeout: 180_000 }, () => {
       const n = await store.size();
       const e = newEntry({ kind: 'override', actor: 'a', what: 'gap', reason: 'r' });
       await assert.rejects(
-        sql(db.appUrl, 'INSERT INTO audit_entries (idx, bytes, leaf_hash, kind, time_ms, run_id) VALUES ($1,$2,$3,$4,$5,NULL)', [n + 5, Buffer.from(e.bytes), e.leafHash, e.kind, e.timeMs]),
+        sql(db.appUrl, 'INSERT INTO audit_entries (idx, bytes, leaf_hash, kind, time_ms, run_id) VALUES ($1,$2,$3,$4,$5,NULL)', [
+          n + 5,
+          Buffer.from(e.bytes),
+          e.leafHash,
+          e.kind,
+          e.timeMs,
+        ]),
         /not the next index/,
       );
-      await assert.rejects(store.writeTransaction((tx) => tx.insertEntries(n + 1, [e])), /insert at/);
+      await assert.rejects(
+        store.writeTransaction((tx) => tx.insertEntries(n + 1, [e])),
+        /insert at/,
+      );
       assert.equal(await store.size(), n);
     } finally {
       await store.close();
@@ -100,13 +115,26 @@ describe('PostgreSQL audit store (real server)', { timeout: 180_000 }, () => {
   });
 
   it('gives the application role no UPDATE, DELETE or TRUNCATE', async () => {
-    for (const stmt of ['UPDATE audit_entries SET kind = kind', 'DELETE FROM audit_entries', 'TRUNCATE audit_entries', 'UPDATE audit_checkpoints SET note = note', 'DELETE FROM audit_blobs']) {
+    for (const stmt of [
+      'UPDATE audit_entries SET kind = kind',
+      'DELETE FROM audit_entries',
+      'TRUNCATE audit_entries',
+      'UPDATE audit_checkpoints SET note = note',
+      'DELETE FROM audit_blobs',
+    ]) {
       await assert.rejects(sql(db.appUrl, stmt), /permission denied/, stmt);
     }
   });
 
   it('rejects UPDATE, DELETE and TRUNCATE by triggers even for the owner', async () => {
-    for (const stmt of ['UPDATE audit_entries SET kind = kind', 'DELETE FROM audit_entries WHERE idx = 0', 'TRUNCATE audit_entries', 'TRUNCATE audit_checkpoints', 'DELETE FROM audit_meta', 'UPDATE audit_checkpoints SET note = note']) {
+    for (const stmt of [
+      'UPDATE audit_entries SET kind = kind',
+      'DELETE FROM audit_entries WHERE idx = 0',
+      'TRUNCATE audit_entries',
+      'TRUNCATE audit_checkpoints',
+      'DELETE FROM audit_meta',
+      'UPDATE audit_checkpoints SET note = note',
+    ]) {
       await assert.rejects(sql(db.ownerUrl, stmt), /append-only/, stmt);
     }
   });
@@ -167,7 +195,10 @@ describe('PostgreSQL audit store (real server)', { timeout: 180_000 }, () => {
         ),
       );
       const all = outs.flatMap((o) => JSON.parse(o.stdout) as number[]).sort((a, b) => a - b);
-      assert.deepEqual(all, Array.from({ length: 8 * perWriter }, (_, i) => i));
+      assert.deepEqual(
+        all,
+        Array.from({ length: 8 * perWriter }, (_, i) => i),
+      );
       const r = await sql(other.ownerUrl, 'SELECT count(*)::int AS n, max(idx)::int AS m FROM audit_entries');
       assert.deepEqual(r.rows[0], { n: 200, m: 199 });
 
@@ -186,12 +217,18 @@ describe('PostgreSQL audit store (real server)', { timeout: 180_000 }, () => {
       }
       // an owner who rewrites an entry behind the triggers' back is caught by verify
       await sql(other.ownerUrl, 'ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_no_update_delete');
-      await sql(other.ownerUrl, `UPDATE audit_entries SET bytes = convert_to(regexp_replace(convert_from(bytes, 'UTF8'), '"reason":"entry [0-9]+"', '"reason":"edited"'), 'UTF8') WHERE idx = 10`);
+      await sql(
+        other.ownerUrl,
+        `UPDATE audit_entries SET bytes = convert_to(regexp_replace(convert_from(bytes, 'UTF8'), '"reason":"entry [0-9]+"', '"reason":"edited"'), 'UTF8') WHERE idx = 10`,
+      );
       const store = await openPostgresLogStore(other.appUrl);
       try {
         const report = await verifyLog({ store, trustedKeys: [loadVerifierKey(keyFile + '.pub')] });
         assert.equal(report.ok, false);
-        assert.ok(report.problems.some((p) => p.code === 'guard_missing'), JSON.stringify(report.problems));
+        assert.ok(
+          report.problems.some((p) => p.code === 'guard_missing'),
+          JSON.stringify(report.problems),
+        );
         assert.equal(report.firstBadIndex, 10);
       } finally {
         await store.close();
@@ -214,12 +251,32 @@ describe('PostgreSQL audit store (real server)', { timeout: 180_000 }, () => {
         const blob = await log.putBlob('a prompt from long ago');
         await log.appendMany([
           {
-            kind: 'llm_call', run_id: 'r1', stage: 's', agent_id: 'a', provider: 'openai', model_requested: 'm', model_returned: 'm', params: {},
-            input_hash: 'sha256:' + '1'.repeat(64), output_hash: null, latency_ms: 1, tokens_in: 1, tokens_out: 0, status: 'ok', error_class: null, blob, time: '2026-01-05T00:00:00.000Z',
+            kind: 'llm_call',
+            run_id: 'r1',
+            stage: 's',
+            agent_id: 'a',
+            provider: 'openai',
+            model_requested: 'm',
+            model_returned: 'm',
+            params: {},
+            input_hash: 'sha256:' + '1'.repeat(64),
+            output_hash: null,
+            latency_ms: 1,
+            tokens_in: 1,
+            tokens_out: 0,
+            status: 'ok',
+            error_class: null,
+            blob,
+            time: '2026-01-05T00:00:00.000Z',
           },
           { kind: 'run_started', run_id: 'r2', command: 'review', head: '2'.repeat(40), time: '2026-11-17T09:00:00.000Z' },
         ]);
-        const r = await applyRetention({ log, warmDir: path.join(work, 'warm'), coldDir: path.join(work, 'cold'), now: () => new Date('2026-11-20T00:00:00.000Z') });
+        const r = await applyRetention({
+          log,
+          warmDir: path.join(work, 'warm'),
+          coldDir: path.join(work, 'cold'),
+          now: () => new Date('2026-11-20T00:00:00.000Z'),
+        });
         assert.equal(r.entries.length, 1);
         assert.deepEqual(await log.store.listBlobAddresses(), []);
         await log.checkpoint();
@@ -266,7 +323,10 @@ describe('PostgreSQL audit store (real server)', { timeout: 180_000 }, () => {
       const v = await run(['audit', 'verify', '--db', other.appUrl, '--trusted-key', keyFile + '.pub', '--state', path.join(work, 'state.json')]);
       assert.equal(v.code, 0, v.out);
       assert.match(v.out, /OK/);
-      const denied = await sql(other.appUrl, 'SELECT has_table_privilege(current_user, \'audit_entries\', \'UPDATE\') AS u, has_table_privilege(current_user, \'audit_entries\', \'INSERT\') AS i');
+      const denied = await sql(
+        other.appUrl,
+        "SELECT has_table_privilege(current_user, 'audit_entries', 'UPDATE') AS u, has_table_privilege(current_user, 'audit_entries', 'INSERT') AS i",
+      );
       assert.deepEqual(denied.rows[0], { u: false, i: true });
     } finally {
       rmSync(work, { recursive: true, force: true });

@@ -85,7 +85,13 @@ describe('bulwark audit CLI', { timeout: 180_000 }, () => {
     const p = JSON.parse(r.stdout) as { index: number; treeSize: number; leafHash: string; proof: string[]; root: string; valid: boolean };
     assert.equal(p.treeSize, 2);
     assert.equal(p.valid, true);
-    verifyInclusion(0, 2, Buffer.from(p.leafHash, 'base64'), p.proof.map((x) => Buffer.from(x, 'base64')), Buffer.from(p.root, 'base64'));
+    verifyInclusion(
+      0,
+      2,
+      Buffer.from(p.leafHash, 'base64'),
+      p.proof.map((x) => Buffer.from(x, 'base64')),
+      Buffer.from(p.root, 'base64'),
+    );
     assert.equal(bulwark('audit', 'proof', '--index', '7').code, 3);
     assert.equal(bulwark('audit', 'proof', '--index', 'x').code, 3);
   });
@@ -97,7 +103,9 @@ describe('bulwark audit CLI', { timeout: 180_000 }, () => {
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /2 entries/);
     assert.match(r.stdout, /^OK/m);
-    const state = JSON.parse(readFileSync(path.join(home, 'state', 'bulwark', 'verifier-state.json'), 'utf8')) as { logs: Record<string, { treeSize: number }> };
+    const state = JSON.parse(readFileSync(path.join(home, 'state', 'bulwark', 'verifier-state.json'), 'utf8')) as {
+      logs: Record<string, { treeSize: number }>;
+    };
     assert.equal(Object.values(state.logs)[0]!.treeSize, 2);
     const json = JSON.parse(bulwark('audit', 'verify', '--json', '--schema').stdout) as { ok: boolean };
     assert.equal(json.ok, true);
@@ -162,7 +170,10 @@ describe('bulwark audit CLI', { timeout: 180_000 }, () => {
     const conf = path.join(home, 'conf-rel');
     mkdirSync(conf);
     const toml = path.join(conf, 'bulwark.toml');
-    writeFileSync(toml, '[audit]\ndb = "state/audit.db"\nkey_file = "keys/audit.key"\ncheckpoint_file = "cp/checkpoint.txt"\norigin = "bank.example/rel"\nverify_state = "verifier.json"\n');
+    writeFileSync(
+      toml,
+      '[audit]\ndb = "state/audit.db"\nkey_file = "keys/audit.key"\ncheckpoint_file = "cp/checkpoint.txt"\norigin = "bank.example/rel"\nverify_state = "verifier.json"\n',
+    );
     const rel = path.relative(work, toml); // the commands run with cwd = work
     // the configured key does not exist yet: record refuses before appending anything
     const early = bulwark('audit', 'record', 'deploy', '--commit', 'abcdef2', '--env', 'prod', '--config', rel);
@@ -179,7 +190,8 @@ describe('bulwark audit CLI', { timeout: 180_000 }, () => {
     const v = bulwark('audit', 'verify', '--config', rel);
     assert.equal(v.code, 0, v.stdout + v.stderr);
     assert.ok(existsSync(path.join(conf, 'verifier.json')));
-    for (const p of ['state', 'keys', 'cp', 'verifier.json']) assert.equal(existsSync(path.join(work, p)), false, `${p} not created under the working directory`);
+    for (const p of ['state', 'keys', 'cp', 'verifier.json'])
+      assert.equal(existsSync(path.join(work, p)), false, `${p} not created under the working directory`);
   });
 
   it('show never prints control characters from entry text', () => {

@@ -11,8 +11,16 @@ const writer = path.join(path.dirname(fileURLToPath(import.meta.url)), 'writer-m
 const dirs: TempLogDir[] = [];
 after(() => dirs.forEach((d) => d.cleanup()));
 
-function startWriter(db: string, id: number, count: number, group: number, keyFile?: string): { child: ChildProcess; committed: () => number; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [writer, db, String(id), String(count), String(group), ...(keyFile ? [keyFile] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startWriter(
+  db: string,
+  id: number,
+  count: number,
+  group: number,
+  keyFile?: string,
+): { child: ChildProcess; committed: () => number; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [writer, db, String(id), String(count), String(group), ...(keyFile ? [keyFile] : [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let committed = 0;
   let buf = '';
   let err = '';
@@ -60,9 +68,16 @@ describe('audit log under concurrent and crashing writers', { timeout: 300_000 }
     try {
       const idx = d.prepare('SELECT idx FROM entries ORDER BY idx').pluck().all() as number[];
       assert.equal(idx.length, 320);
-      assert.deepEqual(idx, Array.from({ length: 320 }, (_, i) => i), 'indices are dense from 0');
+      assert.deepEqual(
+        idx,
+        Array.from({ length: 320 }, (_, i) => i),
+        'indices are dense from 0',
+      );
       const perWriter = d.prepare('SELECT run_id, COUNT(*) AS n FROM entries GROUP BY run_id ORDER BY run_id').all();
-      assert.deepEqual(perWriter, Array.from({ length: 8 }, (_, id) => ({ run_id: `w${id}`, n: 40 })));
+      assert.deepEqual(
+        perWriter,
+        Array.from({ length: 8 }, (_, id) => ({ run_id: `w${id}`, n: 40 })),
+      );
       // Writers interleaved: not every writer's entries are one contiguous block.
       const order = d.prepare('SELECT run_id FROM entries ORDER BY idx').pluck().all() as string[];
       const switches = order.filter((r, i) => i > 0 && r !== order[i - 1]).length;
@@ -101,7 +116,10 @@ describe('audit log under concurrent and crashing writers', { timeout: 300_000 }
     writers.forEach((w) => w.child.kill('SIGKILL'));
     await Promise.all(writers.map((w) => w.exited));
     const acknowledged = writers.map((w) => w.committed());
-    assert.ok(acknowledged.every((n) => n >= 50), `writers made progress: ${acknowledged.join(',')}`);
+    assert.ok(
+      acknowledged.every((n) => n >= 50),
+      `writers made progress: ${acknowledged.join(',')}`,
+    );
 
     const d = raw(t.db);
     try {

@@ -23,13 +23,19 @@ function temp(): TempLogDir {
 describe('entries', () => {
   it('are RFC 8785 canonical bytes with v and a UTC millisecond time', () => {
     const e = makeEntry({ kind: 'deploy', commit: 'ABCDEF1'.toLowerCase(), env: 'prod', url: 'https://x/é' }, () => new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6)));
-    assert.equal(Buffer.from(canonicalBytes(e)).toString('utf8'), '{"commit":"abcdef1","env":"prod","kind":"deploy","time":"2026-01-02T03:04:05.006Z","url":"https://x/é","v":1}');
+    assert.equal(
+      Buffer.from(canonicalBytes(e)).toString('utf8'),
+      '{"commit":"abcdef1","env":"prod","kind":"deploy","time":"2026-01-02T03:04:05.006Z","url":"https://x/é","v":1}',
+    );
     assert.deepEqual(decodeEntry(canonicalBytes(e)), e);
     assert.throws(() => decodeEntry(Buffer.from('{"v":1,"kind":"deploy","time":"2026-01-02T03:04:05.006Z","commit":"abcdef1","env":"prod"}')), /canonical/);
   });
 
   it('reject unknown fields, wrong types and bad times with the kind and field named', () => {
-    assert.throws(() => makeEntry({ kind: 'deploy', commit: 'abcdef1', env: 'prod', extra: 1 } as never), (e: unknown) => e instanceof EntryError && /deploy/.test(e.message));
+    assert.throws(
+      () => makeEntry({ kind: 'deploy', commit: 'abcdef1', env: 'prod', extra: 1 } as never),
+      (e: unknown) => e instanceof EntryError && /deploy/.test(e.message),
+    );
     assert.throws(() => makeEntry({ ...llmCall('r', 1, null), tokens_in: -1 } as never), /llm_call entry: tokens_in/);
     assert.throws(() => makeEntry({ ...llmCall('r', 1, 'md5:abc') }), /llm_call entry: blob/);
     assert.throws(() => makeEntry({ kind: 'deploy', commit: 'abcdef1', env: 'prod', time: '2026-01-02T03:04:05Z' }), /time/);
@@ -42,12 +48,19 @@ describe('openAuditLog (SQLite)', () => {
     const t = temp();
     const log = await t.open();
     const a = await log.append({ kind: 'run_started', run_id: 'r1', command: 'review' });
-    const many = await log.appendMany([llmCall('r1', 1, null), llmCall('r1', 2, null), { kind: 'run_finished', run_id: 'r1', status: 'pass', exit_code: 0, duration_ms: 9 }]);
+    const many = await log.appendMany([
+      llmCall('r1', 1, null),
+      llmCall('r1', 2, null),
+      { kind: 'run_finished', run_id: 'r1', status: 'pass', exit_code: 0, duration_ms: 9 },
+    ]);
     assert.deepEqual([a.index, ...many.map((m) => m.index)], [0, 1, 2, 3]);
     const stored = await log.store.getEntry(2);
     assert.equal(many[1]!.leafHash, leafHash(stored!.bytes).toString('hex'));
     assert.equal(decodeEntry(stored!.bytes).kind, 'llm_call');
-    assert.deepEqual((await log.store.queryEntries({ runId: 'r1', kind: 'llm_call' })).map((e) => e.index), [1, 2]);
+    assert.deepEqual(
+      (await log.store.queryEntries({ runId: 'r1', kind: 'llm_call' })).map((e) => e.index),
+      [1, 2],
+    );
     await log.close();
   });
 
@@ -58,7 +71,13 @@ describe('openAuditLog (SQLite)', () => {
     // so a slow machine cannot catch up with it).
     const ahead = '2030-01-01T00:01:00.000Z';
     await log.append({ kind: 'deploy', commit: 'abcdef1', env: 'prod', time: ahead });
-    await log.appendMany([{ kind: 'deploy', commit: 'abcdef2', env: 'prod' }, { kind: 'deploy', commit: 'abcdef3', env: 'prod' }], { now: () => new Date('2030-01-01T00:00:00.000Z') });
+    await log.appendMany(
+      [
+        { kind: 'deploy', commit: 'abcdef2', env: 'prod' },
+        { kind: 'deploy', commit: 'abcdef3', env: 'prod' },
+      ],
+      { now: () => new Date('2030-01-01T00:00:00.000Z') },
+    );
     const times = (await log.store.queryEntries({})).map((e) => decodeEntry(e.bytes).time);
     assert.deepEqual(times, [ahead, ahead, ahead]);
     await log.close();
@@ -203,7 +222,11 @@ describe('locations', () => {
       assert.equal(notices.length, 1);
       assert.match(notices[0]!, /created audit signing key/);
     } finally {
-      for (const [k, v] of [['BULWARK_AUDIT_DB', saved.env], ['XDG_STATE_HOME', saved.xdg], ['XDG_CONFIG_HOME', saved.cfg]] as const) {
+      for (const [k, v] of [
+        ['BULWARK_AUDIT_DB', saved.env],
+        ['XDG_STATE_HOME', saved.xdg],
+        ['XDG_CONFIG_HOME', saved.cfg],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }

@@ -103,7 +103,10 @@ describe('key files', () => {
   it('refuses a key path inside a git work tree unless forced', () => {
     const repo = tempDir();
     mkdirSync(path.join(repo, '.git'));
-    assert.throws(() => writeKeyPair(path.join(repo, 'secrets', 'audit-key')), (e: unknown) => e instanceof UsageError && /git work tree/.test(e.message));
+    assert.throws(
+      () => writeKeyPair(path.join(repo, 'secrets', 'audit-key')),
+      (e: unknown) => e instanceof UsageError && /git work tree/.test(e.message),
+    );
     assert.doesNotThrow(() => writeKeyPair(path.join(repo, 'secrets', 'audit-key'), { allowInRepo: true }));
   });
 

@@ -76,11 +76,16 @@ describe('audit log over PostgreSQL', { timeout: 180_000 }, () => {
 
   it('an entry edited by the database owner makes verify fail at that index', async () => {
     await ownerSql('ALTER TABLE audit_entries DISABLE TRIGGER USER');
-    await ownerSql("UPDATE audit_entries SET bytes = convert_to(replace(convert_from(bytes, 'UTF8'), '\"tokens_in\":30', '\"tokens_in\":3'), 'UTF8') WHERE idx = 4");
+    await ownerSql(
+      "UPDATE audit_entries SET bytes = convert_to(replace(convert_from(bytes, 'UTF8'), '\"tokens_in\":30', '\"tokens_in\":3'), 'UTF8') WHERE idx = 4",
+    );
     const r = await verifyPg();
     assert.equal(r.ok, false);
     assert.equal(r.firstBadIndex, 4);
     assert.ok(r.problems.some((p) => p.code === 'leaf_hash_mismatch'));
-    assert.ok(r.problems.some((p) => p.code === 'guard_missing'), 'the disabled triggers are reported');
+    assert.ok(
+      r.problems.some((p) => p.code === 'guard_missing'),
+      'the disabled triggers are reported',
+    );
   });
 });

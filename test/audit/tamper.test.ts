@@ -122,7 +122,7 @@ describe('audit verify catches tampering', { timeout: 120_000 }, () => {
       assert.throws(() => d.prepare("UPDATE entries SET kind = 'x' WHERE idx = 1").run(), /append-only/);
       assert.throws(() => d.prepare('DELETE FROM entries WHERE idx = 6').run(), /append-only/);
       assert.throws(() => d.prepare('DELETE FROM checkpoints').run(), /append-only/);
-      assert.throws(() => d.prepare('UPDATE nodes SET hash = x\'00\'').run(), /append-only/);
+      assert.throws(() => d.prepare("UPDATE nodes SET hash = x'00'").run(), /append-only/);
     } finally {
       d.close();
     }
@@ -132,7 +132,7 @@ describe('audit verify catches tampering', { timeout: 120_000 }, () => {
     const fx = await fixture();
     const d = raw(fx.t.db);
     dropTriggers(d);
-    d.prepare("UPDATE entries SET bytes = CAST(REPLACE(CAST(bytes AS TEXT), '\"tokens_in\":20', '\"tokens_in\":2') AS BLOB) WHERE idx = 2").run();
+    d.prepare('UPDATE entries SET bytes = CAST(REPLACE(CAST(bytes AS TEXT), \'"tokens_in":20\', \'"tokens_in":2\') AS BLOB) WHERE idx = 2').run();
     d.close();
     assertFails(await verify(fx), 'leaf_hash_mismatch', 2);
   });
@@ -141,7 +141,9 @@ describe('audit verify catches tampering', { timeout: 120_000 }, () => {
     const fx = await fixture();
     const d = raw(fx.t.db);
     dropTriggers(d);
-    const bytes = Buffer.from((d.prepare('SELECT bytes FROM entries WHERE idx = 2').pluck().get() as Buffer).toString().replace('"tokens_in":20', '"tokens_in":2'));
+    const bytes = Buffer.from(
+      (d.prepare('SELECT bytes FROM entries WHERE idx = 2').pluck().get() as Buffer).toString().replace('"tokens_in":20', '"tokens_in":2'),
+    );
     d.prepare('UPDATE entries SET bytes = ?, leaf_hash = ? WHERE idx = 2').run(bytes, leafHash(bytes));
     d.close();
     const r = await verify(fx);
@@ -153,7 +155,9 @@ describe('audit verify catches tampering', { timeout: 120_000 }, () => {
     const fx = await fixture();
     const d = raw(fx.t.db);
     const restore = dropTriggers(d);
-    const bytes = Buffer.from((d.prepare('SELECT bytes FROM entries WHERE idx = 2').pluck().get() as Buffer).toString().replace('"tokens_in":20', '"tokens_in":2'));
+    const bytes = Buffer.from(
+      (d.prepare('SELECT bytes FROM entries WHERE idx = 2').pluck().get() as Buffer).toString().replace('"tokens_in":20', '"tokens_in":2'),
+    );
     d.prepare('UPDATE entries SET bytes = ?, leaf_hash = ? WHERE idx = 2').run(bytes, leafHash(bytes));
     d.prepare('DELETE FROM checkpoints').run();
     d.prepare('DELETE FROM nodes').run();
@@ -206,7 +210,10 @@ describe('audit verify catches tampering', { timeout: 120_000 }, () => {
     const fx = await fixture();
     const d = raw(fx.t.db);
     dropTriggers(d);
-    const rows = d.prepare('SELECT idx, kind, time_ms, run_id, leaf_hash, bytes FROM entries WHERE idx IN (1, 2) ORDER BY idx').all() as Record<string, unknown>[];
+    const rows = d.prepare('SELECT idx, kind, time_ms, run_id, leaf_hash, bytes FROM entries WHERE idx IN (1, 2) ORDER BY idx').all() as Record<
+      string,
+      unknown
+    >[];
     const put = d.prepare('UPDATE entries SET kind = ?, time_ms = ?, run_id = ?, leaf_hash = ?, bytes = ? WHERE idx = ?');
     put.run(rows[1]!.kind, rows[1]!.time_ms, rows[1]!.run_id, rows[1]!.leaf_hash, rows[1]!.bytes, 1);
     put.run(rows[0]!.kind, rows[0]!.time_ms, rows[0]!.run_id, rows[0]!.leaf_hash, rows[0]!.bytes, 2);
@@ -229,7 +236,12 @@ describe('audit verify catches tampering', { timeout: 120_000 }, () => {
     dropTriggers(d);
     for (let i = 6; i >= 3; i--) d.prepare('UPDATE entries SET idx = ? WHERE idx = ?').run(i + 1, i);
     const bytes = Buffer.from(`{"actor":"mallory","kind":"override","reason":"x","time":"${at(2)}","v":1,"what":"gate"}`);
-    d.prepare('INSERT INTO entries (idx, kind, time_ms, run_id, leaf_hash, bytes) VALUES (3, ?, ?, NULL, ?, ?)').run('override', BASE + 2000, leafHash(bytes), bytes);
+    d.prepare('INSERT INTO entries (idx, kind, time_ms, run_id, leaf_hash, bytes) VALUES (3, ?, ?, NULL, ?, ?)').run(
+      'override',
+      BASE + 2000,
+      leafHash(bytes),
+      bytes,
+    );
     d.close();
     assertFails(await verify(fx), 'checkpoint_root_mismatch');
   });

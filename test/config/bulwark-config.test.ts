@@ -37,11 +37,14 @@ describe('bulwark.toml loader', () => {
 
   it('names file, line, key and suggestion for an unknown key in a nested table', () => {
     const text = `topology = "t.toml"\n\n[provider]\ndefault = "anthropic"\n\n[provider.anthropic]\napi_key_evn = "MY_KEY"\n`;
-    assert.throws(() => parseBulwarkConfig(text, '/repo/bulwark.toml'), (err: unknown) => {
-      assert.ok(err instanceof UsageError);
-      assert.equal(err.message, '/repo/bulwark.toml:7: unknown key "provider.anthropic.api_key_evn" (did you mean "api_key_env"?)');
-      return true;
-    });
+    assert.throws(
+      () => parseBulwarkConfig(text, '/repo/bulwark.toml'),
+      (err: unknown) => {
+        assert.ok(err instanceof UsageError);
+        assert.equal(err.message, '/repo/bulwark.toml:7: unknown key "provider.anthropic.api_key_evn" (did you mean "api_key_env"?)');
+        return true;
+      },
+    );
   });
 
   it('names an unknown top-level table with a suggestion', () => {
@@ -49,11 +52,17 @@ describe('bulwark.toml loader', () => {
   });
 
   it('names the value of a bad field', () => {
-    assert.throws(() => parseBulwarkConfig('[provider]\n\n\ndefault = "gpt"\n', '/r/bulwark.toml'), /\/r\/bulwark\.toml:4: provider\.default: .*\(value "gpt"\)/);
+    assert.throws(
+      () => parseBulwarkConfig('[provider]\n\n\ndefault = "gpt"\n', '/r/bulwark.toml'),
+      /\/r\/bulwark\.toml:4: provider\.default: .*\(value "gpt"\)/,
+    );
   });
 
   it('keeps the topology inside the repository', () => {
-    assert.throws(() => parseBulwarkConfig('topology = "../elsewhere.toml"\n', '/r/bulwark.toml'), /\/r\/bulwark\.toml:1: topology "\.\.\/elsewhere\.toml" must stay inside/);
+    assert.throws(
+      () => parseBulwarkConfig('topology = "../elsewhere.toml"\n', '/r/bulwark.toml'),
+      /\/r\/bulwark\.toml:1: topology "\.\.\/elsewhere\.toml" must stay inside/,
+    );
   });
 
   it('fails on an explicitly named file that does not exist', () => {

@@ -8,7 +8,10 @@ describe('example topologies', () => {
   it('examples/topologies/parallel-review.toml loads with three independent stages', () => {
     const t = loadTopology(path.join(packageRoot, 'examples', 'topologies', 'parallel-review.toml'));
     assert.equal(t.maxParallel, 3);
-    assert.deepEqual(t.stages.filter((s) => s.dependsOn.length === 0).map((s) => s.name), ['correctness', 'security', 'compliance']);
+    assert.deepEqual(
+      t.stages.filter((s) => s.dependsOn.length === 0).map((s) => s.name),
+      ['correctness', 'security', 'compliance'],
+    );
     assert.deepEqual(t.stages[3]!.tools, []);
   });
 });

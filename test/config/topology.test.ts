@@ -101,7 +101,12 @@ timeout_seconds = 10
   });
 
   it('reports a cycle as a path', () => {
-    const file = fixture(SEED.replace('name = "static-analysis"\nprompt_file = "prompts/static.md"\n', 'name = "static-analysis"\nprompt_file = "prompts/static.md"\ndepends_on = ["summary"]\n'));
+    const file = fixture(
+      SEED.replace(
+        'name = "static-analysis"\nprompt_file = "prompts/static.md"\n',
+        'name = "static-analysis"\nprompt_file = "prompts/static.md"\ndepends_on = ["summary"]\n',
+      ),
+    );
     const msg = errorOf(file);
     assert.match(msg, /:1: stage "static-analysis": dependency cycle static-analysis → summary → (security-review → )?static-analysis/);
   });

@@ -151,7 +151,8 @@ export function checkLinks(pages: readonly Page[], exists: (relPath: string) => 
         if (!(writtenElsewhere.has(resolved) && anchor === undefined)) problems.push(`${where}: ${resolved} does not exist`);
         continue;
       }
-      if (anchor !== undefined && resolved.endsWith('.md')) problems.push(`${where}: ${resolved} is not a page of the manual, so its headings cannot be checked`);
+      if (anchor !== undefined && resolved.endsWith('.md'))
+        problems.push(`${where}: ${resolved} is not a page of the manual, so its headings cannot be checked`);
     }
   }
   return problems;
@@ -201,7 +202,8 @@ export function checkEnvTable(sectionText: string, names: Iterable<string>): str
   const prefixes = spans.filter((s) => s.endsWith('*')).map((s) => s.slice(0, -1));
   const problems: string[] = [];
   for (const n of new Set(names)) {
-    if (!exact.has(n) && !prefixes.some((p) => n.startsWith(p))) problems.push(`environment variable ${n} is read by the code but not in the environment table`);
+    if (!exact.has(n) && !prefixes.some((p) => n.startsWith(p)))
+      problems.push(`environment variable ${n} is read by the code but not in the environment table`);
   }
   return problems;
 }
@@ -314,7 +316,8 @@ export function checkTomlExamples(md: string, validate: (text: string) => string
   const problems: string[] = [];
   for (const m of md.matchAll(/^```toml\n([\s\S]*?)^```/gm)) {
     const err = validate(m[1]!);
-    if (err !== undefined) problems.push(`toml example starting "${m[1]!.split('\n')[0]}" (${name} line ${md.slice(0, m.index).split('\n').length + 1}): ${err}`);
+    if (err !== undefined)
+      problems.push(`toml example starting "${m[1]!.split('\n')[0]}" (${name} line ${md.slice(0, m.index).split('\n').length + 1}): ${err}`);
   }
   return problems;
 }

@@ -114,7 +114,14 @@ describe('manual: configuration reference', () => {
 
   it('the schemas expose the keys the reference is checked against', () => {
     // guards schemaKeys itself: a walker that lost nested tables would make the check vacuous
-    for (const k of ['topology', 'review.fail_on', 'review.github.api_url', 'gate.zones[].path', 'sandbox.limits.cpu_seconds', 'pipeline.stages[].depends_on']) {
+    for (const k of [
+      'topology',
+      'review.fail_on',
+      'review.github.api_url',
+      'gate.zones[].path',
+      'sandbox.limits.cpu_seconds',
+      'pipeline.stages[].depends_on',
+    ]) {
       assert.ok(configKeys.includes(k), `schemaKeys lost ${k}`);
     }
   });
@@ -156,7 +163,9 @@ describe('manual: configuration reference', () => {
     // a key mentioned in prose only is not a row
     const prose = withoutFailOn + '\nSee `review.fail_on`.\n';
     assert.equal(added(prose).length, 1);
-    assert.deepEqual(checkEnvTable(ref, ['BULWARK_NEW_SETTING']), ['environment variable BULWARK_NEW_SETTING is read by the code but not in the environment table']);
+    assert.deepEqual(checkEnvTable(ref, ['BULWARK_NEW_SETTING']), [
+      'environment variable BULWARK_NEW_SETTING is read by the code but not in the environment table',
+    ]);
   });
 });
 
@@ -169,7 +178,29 @@ describe('manual: commands table', () => {
 
   it('the walk of the real program finds every command and subcommand', () => {
     const names = commands.map((c) => c.path.join(' '));
-    for (const n of ['review', 'run', 'init', 'gate', 'gate status', 'callgraph', 'sandbox exec', 'sandbox doctor', 'sandbox policy', 'audit keygen', 'audit verify', 'audit checkpoint', 'audit proof', 'audit record deploy', 'audit show', 'audit export', 'audit retain', 'audit pg-init', 'approve', 'incident report', 'trailers']) {
+    for (const n of [
+      'review',
+      'run',
+      'init',
+      'gate',
+      'gate status',
+      'callgraph',
+      'sandbox exec',
+      'sandbox doctor',
+      'sandbox policy',
+      'audit keygen',
+      'audit verify',
+      'audit checkpoint',
+      'audit proof',
+      'audit record deploy',
+      'audit show',
+      'audit export',
+      'audit retain',
+      'audit pg-init',
+      'approve',
+      'incident report',
+      'trailers',
+    ]) {
       assert.ok(names.includes(n), `buildProgram has no "${n}"`);
     }
   });
@@ -190,7 +221,9 @@ describe('manual: commands table', () => {
     ]);
     const ghost = cmds + '\n| `bulwark audit rewrite` | never | `--all` | — |\n';
     assert.deepEqual(added(ghost), ['commands table names `bulwark audit rewrite`, which is not a command']);
-    const withFakeFlag = commands.map((c) => (c.path.join(' ') === 'init' ? { ...c, flags: [...c.flags, '--template'], shownFlags: [...c.shownFlags, '--template'] } : c));
+    const withFakeFlag = commands.map((c) =>
+      c.path.join(' ') === 'init' ? { ...c, flags: [...c.flags, '--template'], shownFlags: [...c.shownFlags, '--template'] } : c,
+    );
     assert.deepEqual(added(cmds, withFakeFlag), ['`bulwark init` flag --template is missing from the commands table']);
   });
 });
@@ -251,7 +284,10 @@ describe('README: quick start, exit codes, length', () => {
 
   it('fails when a code is missing or invented', () => {
     const drifted = readme.replace(/^\| 4 \|.*\n/m, '| 6 | cosmic rays |\n');
-    assert.deepEqual(checkExitCodes(drifted, ExitCode), ["exit code 4 is not in the README's exit-code table", "README's exit-code table lists 6, which ExitCode does not define"]);
+    assert.deepEqual(checkExitCodes(drifted, ExitCode), [
+      "exit code 4 is not in the README's exit-code table",
+      "README's exit-code table lists 6, which ExitCode does not define",
+    ]);
   });
 
   it('the quick start has the two commands for a fresh machine, and package.json defines their scripts', () => {
@@ -297,8 +333,16 @@ describe('manual: pages and links', () => {
     const wanted = [...new Set([...SUBSYSTEM_PAGES, ...WRITTEN_ELSEWHERE, ...docPages.map((p) => p.path)])].sort();
     const fromReadme = linkedFiles({ path: 'README.md', text: readme });
     const fromIndex = linkedFiles({ path: 'docs/index.md', text: page('docs/index.md') });
-    assert.deepEqual(wanted.filter((p) => !fromReadme.has(p)), [], 'pages the README does not link to');
-    assert.deepEqual(wanted.filter((p) => p !== 'docs/index.md' && !fromIndex.has(p)), [], 'pages docs/index.md does not link to');
+    assert.deepEqual(
+      wanted.filter((p) => !fromReadme.has(p)),
+      [],
+      'pages the README does not link to',
+    );
+    assert.deepEqual(
+      wanted.filter((p) => p !== 'docs/index.md' && !fromIndex.has(p)),
+      [],
+      'pages docs/index.md does not link to',
+    );
     assert.ok(fromReadme.has('docs/index.md'), 'the README does not link to docs/index.md');
   });
 
@@ -309,20 +353,32 @@ describe('manual: pages and links', () => {
 
   it('fails for a link to a missing heading, a missing file or a page outside the repository', () => {
     const a: Page = { path: 'docs/a.md', text: '# A\n\n## Cache rules\n\nsee [b](b.md#setup), [self](#cache-rules), [bad](#cache)\n' };
-    const b: Page = { path: 'docs/b.md', text: '# B\n\n## Set up\n\n[a](a.md#cache-rules) [gone](gone.md) [up](../../x.md) [ok](https://example.com/#x) `[code](nope.md)`\n```\n[fenced](nope.md)\n```\n' };
+    const b: Page = {
+      path: 'docs/b.md',
+      text: '# B\n\n## Set up\n\n[a](a.md#cache-rules) [gone](gone.md) [up](../../x.md) [ok](https://example.com/#x) `[code](nope.md)`\n```\n[fenced](nope.md)\n```\n',
+    };
     const files = new Set(['docs/a.md', 'docs/b.md']);
-    assert.deepEqual(checkLinks([a, b], (p) => files.has(p)), [
-      'docs/a.md:5: link to b.md#setup matches no heading of docs/b.md',
-      'docs/a.md:5: link to #cache matches no heading of docs/a.md',
-      'docs/b.md:5: link to gone.md: docs/gone.md does not exist',
-      'docs/b.md:5: link to ../../x.md leaves the repository',
-    ]);
+    assert.deepEqual(
+      checkLinks([a, b], (p) => files.has(p)),
+      [
+        'docs/a.md:5: link to b.md#setup matches no heading of docs/b.md',
+        'docs/a.md:5: link to #cache matches no heading of docs/a.md',
+        'docs/b.md:5: link to gone.md: docs/gone.md does not exist',
+        'docs/b.md:5: link to ../../x.md leaves the repository',
+      ],
+    );
     // a page written elsewhere may be linked before it exists, but not into a heading of it
     const c: Page = { path: 'README.md', text: '[arch](docs/architecture.md) [arch](docs/architecture.md#layers)\n' };
-    assert.deepEqual(checkLinks([c], () => false, WRITTEN_ELSEWHERE), ['README.md:1: link to docs/architecture.md#layers: docs/architecture.md does not exist']);
-    assert.deepEqual(checkLinks([c], () => false), [
-      'README.md:1: link to docs/architecture.md: docs/architecture.md does not exist',
-      'README.md:1: link to docs/architecture.md#layers: docs/architecture.md does not exist',
-    ]);
+    assert.deepEqual(
+      checkLinks([c], () => false, WRITTEN_ELSEWHERE),
+      ['README.md:1: link to docs/architecture.md#layers: docs/architecture.md does not exist'],
+    );
+    assert.deepEqual(
+      checkLinks([c], () => false),
+      [
+        'README.md:1: link to docs/architecture.md: docs/architecture.md does not exist',
+        'README.md:1: link to docs/architecture.md#layers: docs/architecture.md does not exist',
+      ],
+    );
   });
 });

@@ -16,7 +16,21 @@ describe('schemaKeys', () => {
       groups: z.record(z.string(), leaf).default({}),
       counts: z.record(z.string(), z.number()).default({}),
     });
-    assert.deepEqual(schemaKeys(schema), ['top', 't', 't.x', 't.inner', 't.inner.b', 't.inner.c', 'zones', 'zones[].b', 'zones[].c', 'groups', 'groups.<name>.b', 'groups.<name>.c', 'counts']);
+    assert.deepEqual(schemaKeys(schema), [
+      'top',
+      't',
+      't.x',
+      't.inner',
+      't.inner.b',
+      't.inner.c',
+      'zones',
+      'zones[].b',
+      'zones[].c',
+      'groups',
+      'groups.<name>.b',
+      'groups.<name>.c',
+      'counts',
+    ]);
   });
 
   it('sees through every wrapper zod puts around a table', () => {

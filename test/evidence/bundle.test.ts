@@ -24,27 +24,81 @@ const CH2 = 'sha256:' + 'b'.repeat(64);
 async function seed(log: AuditLog): Promise<void> {
   const blob = await log.putBlob('{"prompt":"review this","response":"looks fine"}');
   await log.appendMany([
-    { kind: 'run_started', run_id: 'r1', command: 'review', repo: 'bank/payments', base: 'main', head: H1, change_hash: CH1, ci_run: 'gh-101', time: '2026-11-10T09:00:00.000Z' },
     {
-      kind: 'llm_call', run_id: 'r1', stage: 'security', agent_id: 'sec', provider: 'anthropic', model_requested: 'claude-x', model_returned: 'claude-x-2026', params: { temperature: 0, max_tokens: 1000 },
-      input_hash: 'sha256:' + 'c'.repeat(64), output_hash: 'sha256:' + 'd'.repeat(64), latency_ms: 1200, tokens_in: 5000, tokens_out: 300, status: 'ok', error_class: null, blob, time: '2026-11-10T09:00:02.000Z',
+      kind: 'run_started',
+      run_id: 'r1',
+      command: 'review',
+      repo: 'bank/payments',
+      base: 'main',
+      head: H1,
+      change_hash: CH1,
+      ci_run: 'gh-101',
+      time: '2026-11-10T09:00:00.000Z',
+    },
+    {
+      kind: 'llm_call',
+      run_id: 'r1',
+      stage: 'security',
+      agent_id: 'sec',
+      provider: 'anthropic',
+      model_requested: 'claude-x',
+      model_returned: 'claude-x-2026',
+      params: { temperature: 0, max_tokens: 1000 },
+      input_hash: 'sha256:' + 'c'.repeat(64),
+      output_hash: 'sha256:' + 'd'.repeat(64),
+      latency_ms: 1200,
+      tokens_in: 5000,
+      tokens_out: 300,
+      status: 'ok',
+      error_class: null,
+      blob,
+      time: '2026-11-10T09:00:02.000Z',
     },
     { kind: 'gate_decision', run_id: 'r1', flagged: false, reasons: [], zones: [], change_hash: CH1, time: '2026-11-10T09:00:03.000Z' },
     { kind: 'run_finished', run_id: 'r1', status: 'pass', exit_code: 0, duration_ms: 3000, time: '2026-11-10T09:00:04.000Z' },
     {
-      kind: 'run_started', run_id: 'r2', command: 'review', repo: 'bank/payments', base: 'main', head: H2, change_hash: CH2, ci_run: 'gh-102',
-      pr: { provider: 'github', number: 42, url: 'https://github.example/bank/payments/pull/42', repository: 'bank/payments', base_ref: 'main', head_ref: 'loan-fix' }, author: 'Bob',
+      kind: 'run_started',
+      run_id: 'r2',
+      command: 'review',
+      repo: 'bank/payments',
+      base: 'main',
+      head: H2,
+      change_hash: CH2,
+      ci_run: 'gh-102',
+      pr: {
+        provider: 'github',
+        number: 42,
+        url: 'https://github.example/bank/payments/pull/42',
+        repository: 'bank/payments',
+        base_ref: 'main',
+        head_ref: 'loan-fix',
+      },
+      author: 'Bob',
       time: '2026-11-17T09:00:00.000Z',
     },
     { kind: 'stage_finished', run_id: 'r2', stage: 'style', status: 'timeout', duration_ms: 60000, time: '2026-11-17T09:01:00.000Z' },
     {
-      kind: 'gate_decision', run_id: 'r2', flagged: true, reasons: ['reaches approve_loan'], zones: ['lending'], paths: [['api.handler', 'lending.approve_loan']], change_hash: CH2,
+      kind: 'gate_decision',
+      run_id: 'r2',
+      flagged: true,
+      reasons: ['reaches approve_loan'],
+      zones: ['lending'],
+      paths: [['api.handler', 'lending.approve_loan']],
+      change_hash: CH2,
       time: '2026-11-17T09:01:01.000Z',
     },
     { kind: 'run_finished', run_id: 'r2', status: 'approval_required', exit_code: 2, duration_ms: 61000, time: '2026-11-17T09:01:02.000Z' },
     {
-      kind: 'approval', run_id: 'r2', reviewer: 'alice@bank.example', change_hash: CH2, decision: 'approve', method: 'cli', signature: '-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----\n',
-      zones: ['lending'], comment: 'checked, "fine", =1+1', time: '2026-11-17T10:00:00.000Z',
+      kind: 'approval',
+      run_id: 'r2',
+      reviewer: 'alice@bank.example',
+      change_hash: CH2,
+      decision: 'approve',
+      method: 'cli',
+      signature: '-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----\n',
+      zones: ['lending'],
+      comment: 'checked, "fine", =1+1',
+      time: '2026-11-17T10:00:00.000Z',
     },
     { kind: 'override', run_id: 'r2', actor: 'ops', what: 'emergency-deploy', reason: 'outage', time: '2026-11-17T10:30:00.000Z' },
     { kind: 'deploy', commit: H2, env: 'prod', actor: 'ci', time: '2026-11-17T11:00:00.000Z' },
@@ -67,7 +121,14 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
     await seed(log);
     w46 = path.join(dir, 'w46');
     w47 = path.join(dir, 'w47');
-    await exportBundle({ log, period: isoWeekPeriod('2026-W46'), outDir: w46, signer: loadSignerKey(keyFile), generatorVersion: '0.1.0', configSnapshot: '[approvals]\nrequired = 1\n' });
+    await exportBundle({
+      log,
+      period: isoWeekPeriod('2026-W46'),
+      outDir: w46,
+      signer: loadSignerKey(keyFile),
+      generatorVersion: '0.1.0',
+      configSnapshot: '[approvals]\nrequired = 1\n',
+    });
     await exportBundle({ log, period: isoWeekPeriod('2026-W47'), outDir: w47, signer: loadSignerKey(keyFile), generatorVersion: '0.1.0', previousDir: w46 });
   });
   after(async () => {
@@ -90,7 +151,16 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
 
   it('writes every file the issue lists, with the manifest covering them all', () => {
     assert.deepEqual(readdirSync(w47).sort(), [
-      'README.md', 'approvals.csv', 'changes.csv', 'config_snapshot.toml', 'entries.jsonl', 'exceptions.csv', 'gate_decisions.csv', 'integrity_report.json', 'llm_calls.jsonl', 'manifest.json',
+      'README.md',
+      'approvals.csv',
+      'changes.csv',
+      'config_snapshot.toml',
+      'entries.jsonl',
+      'exceptions.csv',
+      'gate_decisions.csv',
+      'integrity_report.json',
+      'llm_calls.jsonl',
+      'manifest.json',
     ]);
     const m = JSON.parse(readFileSync(path.join(w47, 'manifest.json'), 'utf8')) as Manifest;
     assert.deepEqual(m.period, { from: '2026-11-16T00:00:00.000Z', to: '2026-11-23T00:00:00.000Z' });
@@ -129,7 +199,10 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
     assert.equal(r1.pr_number, '');
     assert.equal(r1.author, '');
     const exc = parseCsv(readFileSync(path.join(w47, 'exceptions.csv'), 'utf8'));
-    assert.deepEqual(exc.slice(1).map((x) => x[3]), ['stage_failed', 'emergency_override']);
+    assert.deepEqual(
+      exc.slice(1).map((x) => x[3]),
+      ['stage_failed', 'emergency_override'],
+    );
     assert.match(readFileSync(path.join(w47, 'approvals.csv'), 'utf8'), /"checked, ""fine"", =1\+1"/);
   });
 
@@ -159,7 +232,10 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
   });
 
   it('refuses to write into a non-empty folder', async () => {
-    await assert.rejects(exportBundle({ log, period: isoWeekPeriod('2026-W47'), outDir: w47, signer: loadSignerKey(keyFile), generatorVersion: '0.1.0' }), /exists and is not empty/);
+    await assert.rejects(
+      exportBundle({ log, period: isoWeekPeriod('2026-W47'), outDir: w47, signer: loadSignerKey(keyFile), generatorVersion: '0.1.0' }),
+      /exists and is not empty/,
+    );
   });
 
   describe('tampering is caught', () => {
@@ -176,7 +252,10 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
       assert.notEqual(n, t, `tamper of ${f} changed nothing`);
       writeFileSync(p, n);
     };
-    const sha = (d: string, f: string) => createHash('sha256').update(readFileSync(path.join(d, f))).digest('hex');
+    const sha = (d: string, f: string) =>
+      createHash('sha256')
+        .update(readFileSync(path.join(d, f)))
+        .digest('hex');
     const rehash = (d: string, f: string) => {
       const m = JSON.parse(readFileSync(path.join(d, 'manifest.json'), 'utf8')) as Manifest;
       m.files[f] = sha(d, f);
@@ -186,10 +265,16 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
     it('a bundle written before changes.csv had PR and author columns still verifies, and tampering it still fails', () => {
       // What an older Bulwark exported: changes.csv in the v1 layout, manifest hashed and signed over it.
       const v1 = (d: string, change?: (csv: string) => string) => {
-        const entries = readFileSync(path.join(d, 'entries.jsonl'), 'utf8').split('\n').filter(Boolean).map((l, i) => ({ index: i, entry: decodeEntry(Buffer.from(l)) }));
+        const entries = readFileSync(path.join(d, 'entries.jsonl'), 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l, i) => ({ index: i, entry: decodeEntry(Buffer.from(l)) }));
         const m = JSON.parse(readFileSync(path.join(d, 'manifest.json'), 'utf8')) as Manifest;
         const first = m.log.start.size;
-        let csv = deriveTables(entries.map((e) => ({ ...e, index: e.index + first })), { changesLayout: 'v1' })['changes.csv'];
+        let csv = deriveTables(
+          entries.map((e) => ({ ...e, index: e.index + first })),
+          { changesLayout: 'v1' },
+        )['changes.csv'];
         assert.doesNotMatch(csv.split('\r\n')[0]!, /pr_number|author,/);
         if (change) csv = change(csv);
         writeFileSync(path.join(d, 'changes.csv'), csv);
@@ -223,8 +308,14 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
         writeFileSync(p, lines.join('\n'));
         rehash(d, 'entries.jsonl');
       });
-      assert.ok(r.problems.some((p) => /entries\.jsonl has 6 entries/.test(p)), r.problems.join('; '));
-      assert.ok(r.problems.some((p) => /do not produce the end checkpoint root/.test(p)), r.problems.join('; '));
+      assert.ok(
+        r.problems.some((p) => /entries\.jsonl has 6 entries/.test(p)),
+        r.problems.join('; '),
+      );
+      assert.ok(
+        r.problems.some((p) => /do not produce the end checkpoint root/.test(p)),
+        r.problems.join('; '),
+      );
     });
     it('an added file and a deleted file', () => {
       const r = tamper('files', (d) => {
@@ -239,12 +330,21 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
       writeKeyPair(other);
       const r = verifyBundle({ dir: w47, trustedKeys: [loadVerifierKey(other + '.pub')] });
       assert.equal(r.ok, false);
-      assert.ok(r.problems.some((p) => /manifest signature: not signed by a trusted key/.test(p)), r.problems.join('; '));
+      assert.ok(
+        r.problems.some((p) => /manifest signature: not signed by a trusted key/.test(p)),
+        r.problems.join('; '),
+      );
     });
     it('a previous bundle that is not the one this bundle chains to', () => {
       const r = tamper('prev', () => undefined, w47);
-      assert.ok(r.problems.some((p) => /previous bundle manifest hash does not match/.test(p)), r.problems.join('; '));
-      assert.ok(r.problems.some((p) => /not contiguous/.test(p)), r.problems.join('; '));
+      assert.ok(
+        r.problems.some((p) => /previous bundle manifest hash does not match/.test(p)),
+        r.problems.join('; '),
+      );
+      assert.ok(
+        r.problems.some((p) => /not contiguous/.test(p)),
+        r.problems.join('; '),
+      );
     });
     it('a re-signed bundle from a rewritten log chained to the real previous bundle (same size, other root)', async () => {
       // The key holder rewrites the first week, exports from the forked log and points the new
@@ -252,7 +352,17 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
       const forkLog = await openAuditLog({ location: path.join(dir, 'fork.db'), keyFile, origin: 'bank.example/audit', notice: () => undefined });
       try {
         await forkLog.appendMany([
-          { kind: 'run_started', run_id: 'r1', command: 'review', repo: 'bank/payments', base: 'main', head: H1, change_hash: CH1, ci_run: 'gh-999', time: '2026-11-10T09:00:00.000Z' },
+          {
+            kind: 'run_started',
+            run_id: 'r1',
+            command: 'review',
+            repo: 'bank/payments',
+            base: 'main',
+            head: H1,
+            change_hash: CH1,
+            ci_run: 'gh-999',
+            time: '2026-11-10T09:00:00.000Z',
+          },
           { kind: 'stage_finished', run_id: 'r1', stage: 'style', status: 'ok', duration_ms: 1000, time: '2026-11-10T09:00:02.000Z' },
           { kind: 'gate_decision', run_id: 'r1', flagged: false, reasons: [], zones: [], change_hash: CH1, time: '2026-11-10T09:00:03.000Z' },
           { kind: 'run_finished', run_id: 'r1', status: 'pass', exit_code: 0, duration_ms: 3000, time: '2026-11-10T09:00:04.000Z' },
@@ -261,7 +371,14 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
         const f46 = path.join(dir, 'fork-w46');
         const f47 = path.join(dir, 'fork-w47');
         await exportBundle({ log: forkLog, period: isoWeekPeriod('2026-W46'), outDir: f46, signer: loadSignerKey(keyFile), generatorVersion: '0.1.0' });
-        await exportBundle({ log: forkLog, period: isoWeekPeriod('2026-W47'), outDir: f47, signer: loadSignerKey(keyFile), generatorVersion: '0.1.0', previousDir: f46 });
+        await exportBundle({
+          log: forkLog,
+          period: isoWeekPeriod('2026-W47'),
+          outDir: f47,
+          signer: loadSignerKey(keyFile),
+          generatorVersion: '0.1.0',
+          previousDir: f46,
+        });
         const real46 = JSON.parse(readFileSync(path.join(w46, 'manifest.json'), 'utf8')) as Manifest;
         const fork46 = JSON.parse(readFileSync(path.join(f46, 'manifest.json'), 'utf8')) as Manifest;
         assert.equal(fork46.log.end.size, real46.log.end.size);
@@ -269,11 +386,17 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
         const m = JSON.parse(readFileSync(path.join(f47, 'manifest.json'), 'utf8')) as Manifest;
         const { signature: _sig, ...body } = m;
         body.previous = { ...body.previous!, manifest_sha256: sha(w46, 'manifest.json') };
-        writeFileSync(path.join(f47, 'manifest.json'), prettyCanonicalJson({ ...body, signature: signNote(manifestSigningText(body), loadSignerKey(keyFile)) }));
+        writeFileSync(
+          path.join(f47, 'manifest.json'),
+          prettyCanonicalJson({ ...body, signature: signNote(manifestSigningText(body), loadSignerKey(keyFile)) }),
+        );
         assert.equal(verifyBundle({ dir: f47, trustedKeys: trusted }).ok, true);
         const r = verifyBundle({ dir: f47, trustedKeys: trusted, previousDir: w46 });
         assert.equal(r.ok, false);
-        assert.ok(r.problems.some((p) => /previous bundle's end root/.test(p)), r.problems.join('; '));
+        assert.ok(
+          r.problems.some((p) => /previous bundle's end root/.test(p)),
+          r.problems.join('; '),
+        );
       } finally {
         await forkLog.close();
       }

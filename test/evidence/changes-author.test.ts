@@ -20,15 +20,37 @@ function changesRow(all: IndexedEntry[]): Record<string, string> {
 }
 
 const started = (extra: Partial<EntryInput & { kind: 'run_started' }> = {}): EntryInput => ({
-  kind: 'run_started', run_id: 'r', command: 'review', head: 'f'.repeat(40), change_hash: CH, time: '2026-11-17T09:00:00.000Z', ...extra,
+  kind: 'run_started',
+  run_id: 'r',
+  command: 'review',
+  head: 'f'.repeat(40),
+  change_hash: CH,
+  time: '2026-11-17T09:00:00.000Z',
+  ...extra,
 });
 const approval = (reviewer: string, method: 'cli' | 'github' = 'cli'): EntryInput => ({
-  kind: 'approval', run_id: 'r', reviewer, change_hash: CH, decision: 'approve', method, signature: SIG, time: '2026-11-17T10:00:00.000Z',
+  kind: 'approval',
+  run_id: 'r',
+  reviewer,
+  change_hash: CH,
+  decision: 'approve',
+  method,
+  signature: SIG,
+  time: '2026-11-17T10:00:00.000Z',
 });
 
 describe('changes.csv: PR, author and author ≠ approver', () => {
   it('lists the PR number, URL and author the run recorded', () => {
-    const r = changesRow(indexed([started({ pr: { provider: 'gitlab', number: 9, url: 'https://gitlab.example/bank/pay/-/merge_requests/9' }, author: 'dev@bank.example', ci_run: 'gitlab:bank/pay/pipelines/77' }), approval('alice@bank.example')]));
+    const r = changesRow(
+      indexed([
+        started({
+          pr: { provider: 'gitlab', number: 9, url: 'https://gitlab.example/bank/pay/-/merge_requests/9' },
+          author: 'dev@bank.example',
+          ci_run: 'gitlab:bank/pay/pipelines/77',
+        }),
+        approval('alice@bank.example'),
+      ]),
+    );
     assert.equal(r.pr_number, '9');
     assert.equal(r.pr_url, 'https://gitlab.example/bank/pay/-/merge_requests/9');
     assert.equal(r.author, 'dev@bank.example');

@@ -44,8 +44,23 @@ describe('bulwark audit export / verify --bundle / retain (CLI)', { timeout: 120
     const blob = await log.putBlob('old prompt');
     await log.appendMany([
       {
-        kind: 'llm_call', run_id: 'old', stage: 's', agent_id: 'a', provider: 'anthropic', model_requested: 'm', model_returned: 'm', params: {},
-        input_hash: 'sha256:' + '1'.repeat(64), output_hash: null, latency_ms: 1, tokens_in: 1, tokens_out: 0, status: 'error', error_class: 'timeout', blob, time: '2026-01-05T00:00:00.000Z',
+        kind: 'llm_call',
+        run_id: 'old',
+        stage: 's',
+        agent_id: 'a',
+        provider: 'anthropic',
+        model_requested: 'm',
+        model_returned: 'm',
+        params: {},
+        input_hash: 'sha256:' + '1'.repeat(64),
+        output_hash: null,
+        latency_ms: 1,
+        tokens_in: 1,
+        tokens_out: 0,
+        status: 'error',
+        error_class: 'timeout',
+        blob,
+        time: '2026-01-05T00:00:00.000Z',
       },
       { kind: 'run_started', run_id: 'r1', command: 'review', head: '1'.repeat(40), time: '2026-11-10T09:00:00.000Z' },
       { kind: 'run_started', run_id: 'r2', command: 'review', head: '2'.repeat(40), time: '2026-11-17T09:00:00.000Z' },
@@ -109,18 +124,39 @@ describe('bulwark audit export / verify --bundle / retain (CLI)', { timeout: 120
 describe('bulwark audit retain with [audit.retention] in bulwark.toml', { timeout: 120_000 }, () => {
   let dir: string;
   let config: string;
-  const toml = (retention: string): void => writeFileSync(config, `[audit]\ndb = "state/audit.db"\nkey_file = "keys/audit.key"\n\n[audit.retention]\n${retention}`);
+  const toml = (retention: string): void =>
+    writeFileSync(config, `[audit]\ndb = "state/audit.db"\nkey_file = "keys/audit.key"\n\n[audit.retention]\n${retention}`);
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'bulwark-retain-config-'));
     writeKeyPair(path.join(dir, 'keys', 'audit.key'));
     config = path.join(dir, 'bulwark.toml');
-    const log = await openAuditLog({ location: path.join(dir, 'state', 'audit.db'), keyFile: path.join(dir, 'keys', 'audit.key'), origin: 'bank.example/retain', notice: () => undefined });
+    const log = await openAuditLog({
+      location: path.join(dir, 'state', 'audit.db'),
+      keyFile: path.join(dir, 'keys', 'audit.key'),
+      origin: 'bank.example/retain',
+      notice: () => undefined,
+    });
     // A blob last referenced 30 days ago: hot under a 60-day policy, warm under the 7-day flag.
     const blob = await log.putBlob('prompt of last month');
     const time = new Date(Date.now() - 30 * 86_400_000).toISOString();
     await log.append({
-      kind: 'llm_call', run_id: 'r', stage: 's', agent_id: 'a', provider: 'anthropic', model_requested: 'm', model_returned: 'm', params: {},
-      input_hash: 'sha256:' + '1'.repeat(64), output_hash: null, latency_ms: 1, tokens_in: 1, tokens_out: 0, status: 'error', error_class: 'timeout', blob, time,
+      kind: 'llm_call',
+      run_id: 'r',
+      stage: 's',
+      agent_id: 'a',
+      provider: 'anthropic',
+      model_requested: 'm',
+      model_returned: 'm',
+      params: {},
+      input_hash: 'sha256:' + '1'.repeat(64),
+      output_hash: null,
+      latency_ms: 1,
+      tokens_in: 1,
+      tokens_out: 0,
+      status: 'error',
+      error_class: 'timeout',
+      blob,
+      time,
     });
     await log.close();
   });

@@ -11,7 +11,9 @@ import { verifyLog } from '../../src/audit/verify.js';
 
 function walk(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(path.join(dir, d.name)) : [path.join(dir, d.name)])).sort();
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((d) => (d.isDirectory() ? walk(path.join(dir, d.name)) : [path.join(dir, d.name)]))
+    .sort();
 }
 
 describe('tiered retention of prompt/response blobs', { timeout: 60_000 }, () => {
@@ -23,8 +25,23 @@ describe('tiered retention of prompt/response blobs', { timeout: 60_000 }, () =>
   let coldDir: string;
 
   const call = (name: string, blob: string, time: string) => ({
-    kind: 'llm_call' as const, run_id: `run-${name}`, stage: 's', agent_id: 'a', provider: 'anthropic', model_requested: 'm', model_returned: 'm', params: {},
-    input_hash: 'sha256:' + '1'.repeat(64), output_hash: 'sha256:' + '2'.repeat(64), latency_ms: 1, tokens_in: 1, tokens_out: 1, status: 'ok' as const, error_class: null, blob, time,
+    kind: 'llm_call' as const,
+    run_id: `run-${name}`,
+    stage: 's',
+    agent_id: 'a',
+    provider: 'anthropic',
+    model_requested: 'm',
+    model_returned: 'm',
+    params: {},
+    input_hash: 'sha256:' + '1'.repeat(64),
+    output_hash: 'sha256:' + '2'.repeat(64),
+    latency_ms: 1,
+    tokens_in: 1,
+    tokens_out: 1,
+    status: 'ok' as const,
+    error_class: null,
+    blob,
+    time,
   });
   const retain = (now: string, dryRun = false) => applyRetention({ log, warmDir, coldDir, dryRun, now: () => new Date(now) });
   const verify = async () => {
@@ -61,17 +78,25 @@ describe('tiered retention of prompt/response blobs', { timeout: 60_000 }, () =>
     const size = await log.size();
     const r = await retain('2026-11-20T00:00:00.000Z', true);
     assert.equal(r.dryRun, true);
-    assert.deepEqual(r.actions.map((a) => `${a.action}:${'to' in a ? a.to : 'from' in a ? a.from : ''}:${a.blobs.length}`), ['archive:cold:1', 'archive:warm:1', 'archive:warm:1', 'purge:hot:1']);
+    assert.deepEqual(
+      r.actions.map((a) => `${a.action}:${'to' in a ? a.to : 'from' in a ? a.from : ''}:${a.blobs.length}`),
+      ['archive:cold:1', 'archive:warm:1', 'archive:warm:1', 'purge:hot:1'],
+    );
     assert.equal(await log.size(), size);
     assert.equal((await log.store.listBlobAddresses()).length, 5);
-    assert.deepEqual(walk(dir).filter((f) => f.endsWith('.br')), []);
+    assert.deepEqual(
+      walk(dir).filter((f) => f.endsWith('.br')),
+      [],
+    );
   });
 
   it('moves old blobs to monthly warm archives and to cold, purges past 7 years, and logs every step', async () => {
     const r = await retain('2026-11-20T00:00:00.000Z');
     assert.equal(r.entries.length, 4);
     assert.deepEqual(await log.store.listBlobAddresses(), [blobs.A]);
-    const files = walk(dir).filter((f) => f.endsWith('.br')).map((f) => path.relative(dir, f));
+    const files = walk(dir)
+      .filter((f) => f.endsWith('.br'))
+      .map((f) => path.relative(dir, f));
     assert.equal(files.length, 3);
     assert.ok(files.some((f) => f.startsWith(path.join('warm', '2025-01'))));
     assert.ok(files.some((f) => f.startsWith(path.join('warm', '2026-07'))));
@@ -141,8 +166,23 @@ describe('retention refuses to move a damaged warm archive to cold', { timeout: 
     try {
       const blob = await log.putBlob('prompt and response of W '.repeat(50));
       await log.append({
-        kind: 'llm_call', run_id: 'run-W', stage: 's', agent_id: 'a', provider: 'anthropic', model_requested: 'm', model_returned: 'm', params: {},
-        input_hash: 'sha256:' + '1'.repeat(64), output_hash: 'sha256:' + '2'.repeat(64), latency_ms: 1, tokens_in: 1, tokens_out: 1, status: 'ok', error_class: null, blob, time: '2025-01-10T00:00:00.000Z',
+        kind: 'llm_call',
+        run_id: 'run-W',
+        stage: 's',
+        agent_id: 'a',
+        provider: 'anthropic',
+        model_requested: 'm',
+        model_returned: 'm',
+        params: {},
+        input_hash: 'sha256:' + '1'.repeat(64),
+        output_hash: 'sha256:' + '2'.repeat(64),
+        latency_ms: 1,
+        tokens_in: 1,
+        tokens_out: 1,
+        status: 'ok',
+        error_class: null,
+        blob,
+        time: '2025-01-10T00:00:00.000Z',
       });
       await applyRetention({ log, warmDir, coldDir, now: () => new Date('2026-01-01T00:00:00.000Z') });
       const [warm] = walk(warmDir).filter((f) => f.endsWith('.br'));

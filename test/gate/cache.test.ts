@@ -60,7 +60,10 @@ describe('gate parse cache', () => {
     const behind = new GraphCaches(cacheDir);
     const r4 = await evaluateGate({ repoDir: repo.dir, base: 'main', head: h3, config: roots, caches: behind });
     assert.equal(behind.stats.tsFilesWalked, 3, 'b.ts, the index re-exporting it, and a.ts importing through the index');
-    assert.ok(r4.paths.some((p) => p.nodes.join(' > ') === 'web.a.processPayment > web.b.b'), JSON.stringify(r4.paths));
+    assert.ok(
+      r4.paths.some((p) => p.nodes.join(' > ') === 'web.a.processPayment > web.b.b'),
+      JSON.stringify(r4.paths),
+    );
   });
 
   it('with BULWARK_GATE_CACHE_KEY, files are used only when their MAC verifies under that key', async () => {
@@ -86,9 +89,15 @@ describe('gate parse cache', () => {
       assert.match(readFileSync(path.join(dir, first), 'utf8').split('\n')[0]!, /^[0-9a-f]{64}$/, 'the MAC is the first line');
       assert.equal((await run(key)).stats.graphsReused, 2, 'the same key reuses the graph (base and head)');
       // base and head are the same tree here: the head reuses what the base run just wrote
-      for (const [other, why] of [['x'.repeat(40), 'another key'], [undefined, 'no key']] as const) {
+      for (const [other, why] of [
+        ['x'.repeat(40), 'another key'],
+        [undefined, 'no key'],
+      ] as const) {
         const c = await run(other);
-        assert.ok(c.stats.graphsReused <= 1 && c.stats.parsed > 0 && c.stats.reused === 0, `${why}: nothing of the old files is used (${JSON.stringify(c.stats)})`);
+        assert.ok(
+          c.stats.graphsReused <= 1 && c.stats.parsed > 0 && c.stats.reused === 0,
+          `${why}: nothing of the old files is used (${JSON.stringify(c.stats)})`,
+        );
       }
       // an entry edited without the key: ignored, and the run parses again
       await run(key);
@@ -109,7 +118,9 @@ describe('gate parse cache', () => {
     // files of the current format with malformed contents are misses, not crashes
     for (const f of readdirSync(cacheDir)) {
       const data = JSON.parse(readFileSync(path.join(cacheDir, f), 'utf8')) as { format: string; key?: string };
-      const bad = f.includes('-graph-') ? { format: data.format, key: data.key, graph: { defs: 5, calls: [[1]], reads: [], unparsable: [] } } : { format: data.format, entries: [1, null, ['k'], ['k', null], ['k', { scopes: 3 }]] };
+      const bad = f.includes('-graph-')
+        ? { format: data.format, key: data.key, graph: { defs: 5, calls: [[1]], reads: [], unparsable: [] } }
+        : { format: data.format, entries: [1, null, ['k'], ['k', null], ['k', { scopes: 3 }]] };
       writeFileSync(path.join(cacheDir, f), JSON.stringify(bad));
     }
     const malformed = new GraphCaches(cacheDir);

@@ -17,7 +17,9 @@ function bulwark(args: string[], cwd?: string): { code: number | null; stdout: s
 
 const files: Record<string, string> = {
   'bulwark.toml': '[gate]\nroots = ["*.settle"]\n',
-  'app/pay.py': ['def fee(a):', '    return a * 2', '', 'def settle(a):', '    return fee(a) + len([a])', '', 'def banner():', '    return "hi"', ''].join('\n'),
+  'app/pay.py': ['def fee(a):', '    return a * 2', '', 'def settle(a):', '    return fee(a) + len([a])', '', 'def banner():', '    return "hi"', ''].join(
+    '\n',
+  ),
 };
 
 describe('bulwark gate and bulwark callgraph commands', () => {
@@ -51,7 +53,10 @@ describe('bulwark gate and bulwark callgraph commands', () => {
     assert.equal(r.code, 2, r.stderr);
     const result = JSON.parse(r.stdout) as GateResult;
     assert.equal(result.flagged, true);
-    assert.deepEqual(result.paths.map((p) => p.nodes), [['app.pay.settle', 'app.pay.fee']]);
+    assert.deepEqual(
+      result.paths.map((p) => p.nodes),
+      [['app.pay.settle', 'app.pay.fee']],
+    );
     assert.equal(result.head, flaggedHead);
   });
 
@@ -118,7 +123,10 @@ describe('bulwark gate and bulwark callgraph commands', () => {
     const r = bulwark(['callgraph', repo.dir, '--format', 'json', '--no-cache']);
     assert.equal(r.code, 0, r.stderr);
     const g = JSON.parse(r.stdout) as { nodes: { id: string; startLine: number; endLine: number; file: string }[] };
-    assert.deepEqual(g.nodes.find((n) => n.id === 'app.pay.settle'), { id: 'app.pay.settle', kind: 'function', file: 'app/pay.py', startLine: 4, endLine: 5 });
+    assert.deepEqual(
+      g.nodes.find((n) => n.id === 'app.pay.settle'),
+      { id: 'app.pay.settle', kind: 'function', file: 'app/pay.py', startLine: 4, endLine: 5 },
+    );
     assert.deepEqual(JSON.parse(bulwark(['callgraph', repo.dir, '--lang', 'go', '--no-cache']).stdout), {});
     assert.equal(bulwark(['callgraph', repo.dir, '--format', 'dot']).code, 3);
     assert.equal(bulwark(['callgraph', repo.dir, '--lang', 'cobol']).code, 3);

@@ -24,7 +24,8 @@ describe('gate on the real-code corpora (labelled commits)', () => {
       const wrong: string[] = [];
       for (const k of corpus.cases) {
         const r = runCase(corpus, k);
-        if (r.flagged !== (k.expect === 2)) wrong.push(`${k.head.slice(0, 10)} expected ${k.expect}, got ${r.flagged ? 2 : 0} (${k.reason}); paths: ${r.paths.slice(0, 2).join(' | ')}`);
+        if (r.flagged !== (k.expect === 2))
+          wrong.push(`${k.head.slice(0, 10)} expected ${k.expect}, got ${r.flagged ? 2 : 0} (${k.reason}); paths: ${r.paths.slice(0, 2).join(' | ')}`);
       }
       assert.deepEqual(wrong, []);
     });

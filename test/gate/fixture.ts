@@ -20,7 +20,14 @@ export class FixtureRepo {
     return execFileSync('git', args, {
       cwd: this.dir,
       encoding: 'utf8',
-      env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com', GIT_CONFIG_GLOBAL: '/dev/null' },
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@example.com',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@example.com',
+        GIT_CONFIG_GLOBAL: '/dev/null',
+      },
     });
   }
   write(files: Record<string, string | null>): void {
@@ -72,7 +79,10 @@ export function pathTexts(r: GateResult): string[] {
 /** Asserts some path runs exactly through `nodes` (caller first). */
 export function assertPath(r: GateResult, nodes: string[], revision?: 'base' | 'head'): void {
   const found = r.paths.some((p) => p.nodes.join(' > ') === nodes.join(' > ') && (revision === undefined || p.revision === revision));
-  assert.ok(found, `expected path ${nodes.join(' > ')}${revision ? ` (${revision})` : ''}; got:\n${pathTexts(r).join('\n')}\nreasons:\n${r.reasons.map((x) => x.message).join('\n')}`);
+  assert.ok(
+    found,
+    `expected path ${nodes.join(' > ')}${revision ? ` (${revision})` : ''}; got:\n${pathTexts(r).join('\n')}\nreasons:\n${r.reasons.map((x) => x.message).join('\n')}`,
+  );
 }
 
 export function assertNotFlagged(r: GateResult): void {

@@ -96,7 +96,10 @@ describe('gate on a Go repository', () => {
   });
 
   it('3+ hops through an interface method and an aliased package import', async () => {
-    const r = await repo.gate(repo.branch('hops', { 'rounding/rounding.go': edit(files['rounding/rounding.go']!, 'x * Scale / Scale', 'x * Scale / Scale + 0') }), { roots });
+    const r = await repo.gate(
+      repo.branch('hops', { 'rounding/rounding.go': edit(files['rounding/rounding.go']!, 'x * Scale / Scale', 'x * Scale / Scale + 0') }),
+      { roots },
+    );
     assertPath(r, ['loans.loans.ApproveLoan', 'scoring.scoring.RiskScorer.Score', 'scoring.scoring.Weigh', 'rounding.rounding.RoundHalfEven'], 'head');
   });
 
@@ -106,7 +109,9 @@ describe('gate on a Go repository', () => {
   });
 
   it('through a package-level constant', async () => {
-    const r = await repo.gate(repo.branch('constant', { 'rounding/rounding.go': edit(files['rounding/rounding.go']!, 'Scale = 100', 'Scale = 1000') }), { roots });
+    const r = await repo.gate(repo.branch('constant', { 'rounding/rounding.go': edit(files['rounding/rounding.go']!, 'Scale = 100', 'Scale = 1000') }), {
+      roots,
+    });
     const changed = r.changedFunctions.find((c) => c.id === 'rounding.rounding.RoundHalfEven' && c.revision === 'head');
     assert.equal(changed?.via, 'binding');
     assertPath(r, ['loans.loans.ApproveLoan', 'scoring.scoring.RiskScorer.Score', 'scoring.scoring.Weigh', 'rounding.rounding.RoundHalfEven'], 'head');
@@ -133,7 +138,13 @@ describe('gate on a Go repository', () => {
       { roots },
     );
     assertNotFlagged(r);
-    assert.deepEqual(r.changedFunctions.filter((c) => c.revision === 'head').map((c) => c.id).sort(), ['report.report.Render', 'rounding.rounding.UnrelatedFormat']);
+    assert.deepEqual(
+      r.changedFunctions
+        .filter((c) => c.revision === 'head')
+        .map((c) => c.id)
+        .sort(),
+      ['report.report.Render', 'rounding.rounding.UnrelatedFormat'],
+    );
   });
 
   it('a changed file that does not parse is flagged', async () => {
@@ -199,7 +210,9 @@ describe('gate on a Go repository: receivers resolved by type', () => {
   it('a call on an interface-typed field reaches the implementations, not a same-named method of another type', async () => {
     const fixed = await repo.gate(repo.branch('impl', { 'pricing/pricing.go': edit(pricing, 'amount / 10', 'amount / 20') }), { roots: typedRoots });
     assertPath(fixed, ['pricing.pricing.Quoter.QuoteFee', 'pricing.pricing.Fixed.Rate'], 'head');
-    const tiered = await repo.gate(repo.branch('impl-tiered', { 'pricing/pricing.go': edit(pricing, 'Rate(amount) * 2', 'Rate(amount) * 3') }), { roots: typedRoots });
+    const tiered = await repo.gate(repo.branch('impl-tiered', { 'pricing/pricing.go': edit(pricing, 'Rate(amount) * 2', 'Rate(amount) * 3') }), {
+      roots: typedRoots,
+    });
     assertPath(tiered, ['pricing.pricing.Quoter.QuoteFee', 'pricing.pricing.Tiered.Rate'], 'head');
     assertNotFlagged(await repo.gate(repo.branch('not-impl', { 'pricing/pricing.go': edit(pricing, 'return 0 }', 'return 1 }') }), { roots: typedRoots }));
   });
@@ -207,7 +220,12 @@ describe('gate on a Go repository: receivers resolved by type', () => {
   it('a method value passed as a function is called by the function that invokes its parameter', async () => {
     const r = await repo.gate(repo.branch('method-value', { 'pricing/pricing.go': edit(pricing, 'x + a.n', 'x + a.n + 1') }), { roots: typedRoots });
     assertPath(r, ['pricing.pricing.ApplyRounding', 'pricing.pricing.Adder.Clamp'], 'head');
-    assert.ok(r.paths.every((p) => p.nameOnlyEdges === 0), 'the edges are typed, not name-only');
-    assertNotFlagged(await repo.gate(repo.branch('other-clamp', { 'pricing/pricing.go': edit(pricing, 'return x }', 'return x + 0 }') }), { roots: typedRoots }));
+    assert.ok(
+      r.paths.every((p) => p.nameOnlyEdges === 0),
+      'the edges are typed, not name-only',
+    );
+    assertNotFlagged(
+      await repo.gate(repo.branch('other-clamp', { 'pricing/pricing.go': edit(pricing, 'return x }', 'return x + 0 }') }), { roots: typedRoots }),
+    );
   });
 });

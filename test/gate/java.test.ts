@@ -91,7 +91,16 @@ const files: Record<string, string> = {
     '}',
     '',
   ].join('\n'),
-  'src/bank/report/Report.java': ['package bank.report;', '', 'public class Report {', '    public static String render(int x) {', '        return String.valueOf(x);', '    }', '}', ''].join('\n'),
+  'src/bank/report/Report.java': [
+    'package bank.report;',
+    '',
+    'public class Report {',
+    '    public static String render(int x) {',
+    '        return String.valueOf(x);',
+    '    }',
+    '}',
+    '',
+  ].join('\n'),
 };
 
 describe('gate on a Java repository', () => {
@@ -102,29 +111,61 @@ describe('gate on a Java repository', () => {
   after(() => repo.remove());
 
   it('direct call and an abstract base-class method dispatched to its override', async () => {
-    const r = await repo.gate(repo.branch('direct', { 'src/bank/legacy/Savings.java': edit(files['src/bank/legacy/Savings.java']!, 'x + 1', 'x + 2') }), { roots });
+    const r = await repo.gate(repo.branch('direct', { 'src/bank/legacy/Savings.java': edit(files['src/bank/legacy/Savings.java']!, 'x + 1', 'x + 2') }), {
+      roots,
+    });
     assertPath(r, [`${P}.legacy.Account.Account.calculateInterest`, `${P}.legacy.Savings.Savings.accrue`, `${P}.legacy.Savings.Savings.oldHelper`], 'head');
   });
 
   it('3+ hops through an interface method and an imported class', async () => {
-    const r = await repo.gate(repo.branch('hops', { 'src/bank/rounding/Rounding.java': edit(files['src/bank/rounding/Rounding.java']!, 'x * SCALE / SCALE', 'x * SCALE / SCALE + 0') }), { roots });
-    assertPath(r, [`${P}.loans.Loans.Loans.approveLoan`, `${P}.scoring.RiskScorer.RiskScorer.score`, `${P}.scoring.RiskScorer.RiskScorer.weigh`, `${P}.rounding.Rounding.Rounding.roundHalfEven`], 'head');
+    const r = await repo.gate(
+      repo.branch('hops', { 'src/bank/rounding/Rounding.java': edit(files['src/bank/rounding/Rounding.java']!, 'x * SCALE / SCALE', 'x * SCALE / SCALE + 0') }),
+      { roots },
+    );
+    assertPath(
+      r,
+      [
+        `${P}.loans.Loans.Loans.approveLoan`,
+        `${P}.scoring.RiskScorer.RiskScorer.score`,
+        `${P}.scoring.RiskScorer.RiskScorer.weigh`,
+        `${P}.rounding.Rounding.Rounding.roundHalfEven`,
+      ],
+      'head',
+    );
   });
 
   it('through a method reference used as a callback', async () => {
-    const r = await repo.gate(repo.branch('callback', { 'src/bank/loans/Loans.java': edit(files['src/bank/loans/Loans.java']!, 'a / 100', 'a / 50') }), { roots });
+    const r = await repo.gate(repo.branch('callback', { 'src/bank/loans/Loans.java': edit(files['src/bank/loans/Loans.java']!, 'a / 100', 'a / 50') }), {
+      roots,
+    });
     assertPath(r, [`${P}.loans.Loans.Loans.processPayment`, `${P}.loans.Loans.Loans.fee`], 'head');
   });
 
   it('through a static final constant', async () => {
-    const r = await repo.gate(repo.branch('constant', { 'src/bank/rounding/Rounding.java': edit(files['src/bank/rounding/Rounding.java']!, 'SCALE = 100', 'SCALE = 1000') }), { roots });
+    const r = await repo.gate(
+      repo.branch('constant', { 'src/bank/rounding/Rounding.java': edit(files['src/bank/rounding/Rounding.java']!, 'SCALE = 100', 'SCALE = 1000') }),
+      { roots },
+    );
     const changed = r.changedFunctions.find((c) => c.id === `${P}.rounding.Rounding.Rounding.roundHalfEven` && c.revision === 'head');
     assert.equal(changed?.via, 'binding');
-    assertPath(r, [`${P}.loans.Loans.Loans.approveLoan`, `${P}.scoring.RiskScorer.RiskScorer.score`, `${P}.scoring.RiskScorer.RiskScorer.weigh`, `${P}.rounding.Rounding.Rounding.roundHalfEven`], 'head');
+    assertPath(
+      r,
+      [
+        `${P}.loans.Loans.Loans.approveLoan`,
+        `${P}.scoring.RiskScorer.RiskScorer.score`,
+        `${P}.scoring.RiskScorer.RiskScorer.weigh`,
+        `${P}.rounding.Rounding.Rounding.roundHalfEven`,
+      ],
+      'head',
+    );
   });
 
   it('a deleted method is found in the base revision', async () => {
-    const savings = edit(edit(files['src/bank/legacy/Savings.java']!, 'return oldHelper(x);', 'return x + 1;'), '\n    private int oldHelper(int x) {\n        return x + 1;\n    }\n', '');
+    const savings = edit(
+      edit(files['src/bank/legacy/Savings.java']!, 'return oldHelper(x);', 'return x + 1;'),
+      '\n    private int oldHelper(int x) {\n        return x + 1;\n    }\n',
+      '',
+    );
     const r = await repo.gate(repo.branch('deleted', { 'src/bank/legacy/Savings.java': savings }), { roots });
     assertPath(r, [`${P}.legacy.Account.Account.calculateInterest`, `${P}.legacy.Savings.Savings.accrue`, `${P}.legacy.Savings.Savings.oldHelper`], 'base');
   });
@@ -144,11 +185,19 @@ describe('gate on a Java repository', () => {
       { roots },
     );
     assertNotFlagged(r);
-    assert.deepEqual(r.changedFunctions.filter((c) => c.revision === 'head').map((c) => c.id).sort(), [`${P}.report.Report.Report.render`, `${P}.rounding.Rounding.Rounding.unrelatedFormat`]);
+    assert.deepEqual(
+      r.changedFunctions
+        .filter((c) => c.revision === 'head')
+        .map((c) => c.id)
+        .sort(),
+      [`${P}.report.Report.Report.render`, `${P}.rounding.Rounding.Rounding.unrelatedFormat`],
+    );
   });
 
   it('a changed file that does not parse is flagged', async () => {
-    const r = await repo.gate(repo.branch('broken', { 'src/bank/report/Report.java': 'package bank.report;\npublic class Report {\n  void x( {\n}\n' }), { roots });
+    const r = await repo.gate(repo.branch('broken', { 'src/bank/report/Report.java': 'package bank.report;\npublic class Report {\n  void x( {\n}\n' }), {
+      roots,
+    });
     assert.ok(r.flagged && r.reasons.some((x) => x.kind === 'unparsable' && x.message.includes('Report.java')));
   });
 });

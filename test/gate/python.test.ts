@@ -5,16 +5,9 @@ import { buildCallGraph, readDirectorySources, readRevisionSources, toPycg } fro
 
 const files: Record<string, string> = {
   'bank/__init__.py': 'from .rounding import round_half_even as rhe\n',
-  'bank/rounding.py': [
-    'SCALE = 2',
-    '',
-    'def round_half_even(x):',
-    '    return round(x, SCALE)',
-    '',
-    'def unrelated_format(x):',
-    '    return str(x)',
-    '',
-  ].join('\n'),
+  'bank/rounding.py': ['SCALE = 2', '', 'def round_half_even(x):', '    return round(x, SCALE)', '', 'def unrelated_format(x):', '    return str(x)', ''].join(
+    '\n',
+  ),
   'bank/scoring.py': [
     'from bank import rhe',
     '',
@@ -46,14 +39,7 @@ const files: Record<string, string> = {
     '    return apply_all([a], fee)',
     '',
   ].join('\n'),
-  'bank/legacy.py': [
-    'def old_helper(x):',
-    '    return x + 1',
-    '',
-    'def calculate_interest(x):',
-    '    return old_helper(x)',
-    '',
-  ].join('\n'),
+  'bank/legacy.py': ['def old_helper(x):', '    return x + 1', '', 'def calculate_interest(x):', '    return old_helper(x)', ''].join('\n'),
   'bank/desk.py': [
     'from .scoring import RiskScorer',
     '',
@@ -120,7 +106,10 @@ describe('gate on a Python repository', () => {
     const r = await repo.gate(head);
     const c = r.changedFunctions.find((x) => x.id === 'bank.desk.Desk.approve_loan' && x.revision === 'head');
     assert.equal(c?.binding, 'bank.desk.Desk.LIMIT');
-    assert.ok(r.reasons.some((x) => x.kind === 'root-changed' && x.message.includes('bank.desk.Desk.approve_loan (changed: reads bank.desk.Desk.LIMIT)')), JSON.stringify(r.reasons));
+    assert.ok(
+      r.reasons.some((x) => x.kind === 'root-changed' && x.message.includes('bank.desk.Desk.approve_loan (changed: reads bank.desk.Desk.LIMIT)')),
+      JSON.stringify(r.reasons),
+    );
   });
 
   it('a deleted function is found in the base revision', async () => {
@@ -149,7 +138,13 @@ describe('gate on a Python repository', () => {
     });
     const r = await repo.gate(head);
     assertNotFlagged(r);
-    assert.deepEqual(r.changedFunctions.filter((c) => c.revision === 'head').map((c) => c.id).sort(), ['bank.report.render', 'bank.rounding.unrelated_format']);
+    assert.deepEqual(
+      r.changedFunctions
+        .filter((c) => c.revision === 'head')
+        .map((c) => c.id)
+        .sort(),
+      ['bank.report.render', 'bank.rounding.unrelated_format'],
+    );
   });
 
   it('blank lines and module-level comments change nothing; a comment inside a root does', async () => {
@@ -157,7 +152,11 @@ describe('gate on a Python repository', () => {
     const quiet = await repo.gate(repo.branch('comments', { 'bank/legacy.py': `# interest helpers\n\n${legacy}\n\n` }));
     assertNotFlagged(quiet);
     assert.deepEqual(quiet.changedFunctions, []);
-    const inRoot = await repo.gate(repo.branch('comment-in-root', { 'bank/legacy.py': edit(legacy, '    return old_helper(x)', '    # rounding happens in old_helper\n    return old_helper(x)') }));
+    const inRoot = await repo.gate(
+      repo.branch('comment-in-root', {
+        'bank/legacy.py': edit(legacy, '    return old_helper(x)', '    # rounding happens in old_helper\n    return old_helper(x)'),
+      }),
+    );
     assert.equal(inRoot.flagged, true);
   });
 
@@ -173,7 +172,10 @@ describe('gate on a Python repository', () => {
     const deep = `def total():\n    return ${Array.from({ length: 20000 }, () => 'one(1)').join(' + ')}\n`;
     const r = await repo.gate(repo.branch('deep', { 'bank/deep.py': deep }));
     assert.equal(r.flagged, true);
-    assert.ok(r.reasons.some((x) => x.kind === 'unparsable' && x.message.includes('bank/deep.py') && x.message.includes('nesting too deep')), JSON.stringify(r.reasons));
+    assert.ok(
+      r.reasons.some((x) => x.kind === 'unparsable' && x.message.includes('bank/deep.py') && x.message.includes('nesting too deep')),
+      JSON.stringify(r.reasons),
+    );
   });
 
   it('configured roots replace the defaults; a class named as a root makes its methods roots', async () => {
@@ -181,7 +183,10 @@ describe('gate on a Python repository', () => {
     const r = await repo.gate(head, { roots: ['bank.report.*'] });
     assert.equal(r.flagged, true);
     assert.deepEqual(r.roots, ['bank.report.render']);
-    const byClass = await repo.gate(repo.branch('class-root', { 'bank/rounding.py': edit(files['bank/rounding.py']!, 'round(x, SCALE)', 'round(x, SCALE + 0)') }), { roots: ['*.RiskScorer'] });
+    const byClass = await repo.gate(
+      repo.branch('class-root', { 'bank/rounding.py': edit(files['bank/rounding.py']!, 'round(x, SCALE)', 'round(x, SCALE + 0)') }),
+      { roots: ['*.RiskScorer'] },
+    );
     assert.deepEqual(byClass.roots, ['bank.scoring.RiskScorer.score']);
     assertPath(byClass, ['bank.scoring.RiskScorer.score', 'bank.scoring.weigh', 'bank.rounding.round_half_even'], 'head');
   });
@@ -214,8 +219,20 @@ describe('Python projects under a source root (src/ layout)', () => {
   after(() => repo.remove());
 
   it('imports written from the source root resolve to the repository modules (from, import a.b, import as)', async () => {
-    for (const [file, fn] of [['src/bank/rates.py', 'calc'], ['src/bank/rates.py', 'fee'], ['src/bank/ledger.py', 'post']] as const) {
-      const r = await repo.gate(repo.branch(`edit-${fn}`, { [file]: edit(layout[file]!, fn === 'post' ? 'return x\n' : fn === 'calc' ? 'x * 2' : 'x + 1', fn === 'post' ? 'return x + 0\n' : fn === 'calc' ? 'x * 3' : 'x + 2') }));
+    for (const [file, fn] of [
+      ['src/bank/rates.py', 'calc'],
+      ['src/bank/rates.py', 'fee'],
+      ['src/bank/ledger.py', 'post'],
+    ] as const) {
+      const r = await repo.gate(
+        repo.branch(`edit-${fn}`, {
+          [file]: edit(
+            layout[file]!,
+            fn === 'post' ? 'return x\n' : fn === 'calc' ? 'x * 2' : 'x + 1',
+            fn === 'post' ? 'return x + 0\n' : fn === 'calc' ? 'x * 3' : 'x + 2',
+          ),
+        }),
+      );
       assertPath(r, ['src.bank.loans.approve_loan', `src.bank.${file.includes('ledger') ? 'ledger' : 'rates'}.${fn}`], 'head');
     }
   });
@@ -319,7 +336,10 @@ describe('Python values that flow to their call (decorators, handler tables, imp
   it('a decorated root still reaches what it calls, and the wrapper that runs it reaches the root', async () => {
     const inner = await repo.gate(repo.branch('decorated-callee', { 'pay/ledger.py': edit(src['pay/ledger.py']!, 'x + 1', 'x + 2') }), roots);
     assertPath(inner, ['pay.ledger.settle', 'pay.ledger.post_entry'], 'head');
-    const wrapper = await repo.gate(repo.branch('decorated-wrapper', { 'pay/audit.py': edit(src['pay/audit.py']!, 'record("call")', 'record("settle")') }), roots);
+    const wrapper = await repo.gate(
+      repo.branch('decorated-wrapper', { 'pay/audit.py': edit(src['pay/audit.py']!, 'record("call")', 'record("settle")') }),
+      roots,
+    );
     assert.ok(
       wrapper.paths.some((p) => p.direction === 'changed-reaches-root' && p.nodes.join(' > ') === 'pay.audit.audited.wrapper > pay.ledger.settle'),
       wrapper.paths.map((p) => p.text).join('\n'),
@@ -332,7 +352,9 @@ describe('Python values that flow to their call (decorators, handler tables, imp
   it('a handler table reaches every handler it holds, and nothing else', async () => {
     const card = await repo.gate(repo.branch('dict-card', { 'pay/ledger.py': edit(src['pay/ledger.py']!, 'a * 0.02', 'a * 0.03') }), roots);
     assertPath(card, ['pay.ledger.charge', 'pay.ledger.card_fee'], 'head');
-    assertNotFlagged(await repo.gate(repo.branch('dict-other', { 'pay/ledger.py': edit(src['pay/ledger.py']!, '    return a\n', '    return a + 0\n') }), roots));
+    assertNotFlagged(
+      await repo.gate(repo.branch('dict-other', { 'pay/ledger.py': edit(src['pay/ledger.py']!, '    return a\n', '    return a + 0\n') }), roots),
+    );
   });
 
   it('importlib.import_module with a literal name resolves the module', async () => {

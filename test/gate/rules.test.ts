@@ -73,19 +73,31 @@ describe('gate rules: zones, SQL tables, payment hosts, configuration files', ()
   });
 
   it('a zone without obligations is reported for narrowing but does not flag', async () => {
-    const r = await repo.gate(repo.branch('zone-free', { 'services/marketing/banner.py': edit(files['services/marketing/banner.py']!, '"hi"', '"hello"') }), config);
+    const r = await repo.gate(
+      repo.branch('zone-free', { 'services/marketing/banner.py': edit(files['services/marketing/banner.py']!, '"hi"', '"hello"') }),
+      config,
+    );
     assertNotFlagged(r);
-    assert.deepEqual(r.zones.map((z) => [z.name, z.requiresReview]), [['marketing', false]]);
+    assert.deepEqual(
+      r.zones.map((z) => [z.name, z.requiresReview]),
+      [['marketing', false]],
+    );
     assert.deepEqual(r.readScope.sort(), ['schemas/**', 'services/marketing/**']);
   });
 
   it('a function that writes a listed table is a root: its callees and callers are regulated', async () => {
-    const callee = await repo.gate(repo.branch('sql-callee', { 'ledger/store.py': edit(files['ledger/store.py']!, 'round(amount, 2)', 'round(amount, 4)') }), config);
+    const callee = await repo.gate(
+      repo.branch('sql-callee', { 'ledger/store.py': edit(files['ledger/store.py']!, 'round(amount, 2)', 'round(amount, 4)') }),
+      config,
+    );
     assertPath(callee, ['ledger.store.save_entry', 'ledger.store.normalise'], 'head');
     assert.ok(callee.paths.some((p) => p.root === 'ledger.store.save_entry' && p.rootRule === 'writes table ledger_entries'));
     assert.ok(callee.reasons.some((x) => x.message.includes('[ledger.store.save_entry: writes table ledger_entries]')));
     const caller = await repo.gate(repo.branch('sql-caller', { 'ledger/store.py': edit(files['ledger/store.py']!, 'amount + 0', 'amount + 1') }), config);
-    assert.ok(caller.paths.some((p) => p.direction === 'changed-reaches-root' && p.nodes.join(' > ') === 'ledger.store.record > ledger.store.save_entry'), JSON.stringify(caller.paths));
+    assert.ok(
+      caller.paths.some((p) => p.direction === 'changed-reaches-root' && p.nodes.join(' > ') === 'ledger.store.record > ledger.store.save_entry'),
+      JSON.stringify(caller.paths),
+    );
   });
 
   it('changing the SQL line itself is flagged; reading the table is not', async () => {
@@ -97,7 +109,10 @@ describe('gate rules: zones, SQL tables, payment hosts, configuration files', ()
 
   it('code that calls a payment-processor host is regulated, and so is what it calls', async () => {
     const r = await repo.gate(repo.branch('host', { 'psp/client.py': edit(files['psp/client.py']!, '.encode()', '.encode("utf-8")') }), config);
-    assert.ok(r.paths.some((p) => p.root === 'psp.client.charge' && p.rootRule === 'calls payment host api.stripe.com' && p.changed === 'psp.client.build_body'), JSON.stringify(r.paths));
+    assert.ok(
+      r.paths.some((p) => p.root === 'psp.client.charge' && p.rootRule === 'calls payment host api.stripe.com' && p.changed === 'psp.client.build_body'),
+      JSON.stringify(r.paths),
+    );
   });
 
   it('a changed configuration file counts as a change to every function that names it', async () => {
@@ -109,8 +124,16 @@ describe('gate rules: zones, SQL tables, payment hosts, configuration files', ()
 
   it('rule patterns match what they claim and nothing near it', () => {
     const sql = sqlWriteRegex(['ledger_entries'])!;
-    for (const s of ['INSERT INTO ledger_entries (a)', 'update public.ledger_entries set', 'DELETE FROM "ledger_entries" WHERE', 'merge into ledger_entries t', 'TRUNCATE TABLE ledger_entries']) assert.ok(sql.test(s), s);
-    for (const s of ['SELECT * FROM ledger_entries', 'INSERT INTO ledger_entries_archive (a)', 'update ledger_entriesx set', 'insert into other']) assert.ok(!sql.test(s), s);
+    for (const s of [
+      'INSERT INTO ledger_entries (a)',
+      'update public.ledger_entries set',
+      'DELETE FROM "ledger_entries" WHERE',
+      'merge into ledger_entries t',
+      'TRUNCATE TABLE ledger_entries',
+    ])
+      assert.ok(sql.test(s), s);
+    for (const s of ['SELECT * FROM ledger_entries', 'INSERT INTO ledger_entries_archive (a)', 'update ledger_entriesx set', 'insert into other'])
+      assert.ok(!sql.test(s), s);
     const host = hostRegex(['api.stripe.com'])!;
     assert.ok(host.test('"https://api.stripe.com/v1/charges"'));
     assert.ok(!host.test('https://api.stripe.com.evil.example/'));

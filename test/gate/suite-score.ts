@@ -50,7 +50,10 @@ export async function scoreSuite(language: string): Promise<CaseScore[]> {
   const root = path.join(SUITES_DIR, language);
   if (!existsSync(root)) return [];
   const out: CaseScore[] = [];
-  const dirs = (d: string): string[] => readdirSync(d).filter((n) => statSync(path.join(d, n)).isDirectory()).sort();
+  const dirs = (d: string): string[] =>
+    readdirSync(d)
+      .filter((n) => statSync(path.join(d, n)).isDirectory())
+      .sort();
   for (const category of dirs(root)) {
     for (const name of dirs(path.join(root, category))) {
       const dir = path.join(root, category, name);

@@ -93,8 +93,7 @@ export interface ReexportItem {
 }
 export type Item = FnItem | ClassItem | IfaceItem | FactoryItem | ConstItem | TableItem | ReexportItem;
 export type Import =
-  | { from: string; kind: 'named'; names: [string, string][]; spec: string }
-  | { from: string; kind: 'ns' | 'default'; local: string; spec: string };
+  { from: string; kind: 'named'; names: [string, string][]; spec: string } | { from: string; kind: 'ns' | 'default'; local: string; spec: string };
 export interface FileModel {
   name: string;
   ext: 'ts' | 'js';
@@ -198,8 +197,16 @@ function genStmt(r: Rng, scope: InScope[], js: boolean): string {
   const insts = by(['const']);
   const tbls = by(['table']);
   const facts = by(['factory']);
-  if (fns.length) opts.push(() => `${r.pick(fns).expr}();`, () => `const f${r.int(9)} = ${r.pick(fns).expr}; `);
-  if (cls.length) opts.push(() => `new ${r.pick(cls).expr}().${r.pick(METHODS)}();`, () => `new ${r.pick(cls).expr}();`);
+  if (fns.length)
+    opts.push(
+      () => `${r.pick(fns).expr}();`,
+      () => `const f${r.int(9)} = ${r.pick(fns).expr}; `,
+    );
+  if (cls.length)
+    opts.push(
+      () => `new ${r.pick(cls).expr}().${r.pick(METHODS)}();`,
+      () => `new ${r.pick(cls).expr}();`,
+    );
   if (insts.length) {
     opts.push(
       () => `${r.pick(insts).expr}.${r.pick(METHODS)}();`,
@@ -251,7 +258,9 @@ function genItems(g: Gen, file: FileModel, model: Model, fi: number): void {
       const ret = js ? null : r.pick([null, null, 'void', 'number'] as const);
       it = { k: 'fn', name, exported, ret, arrow: r.chance(0.2), body: [] };
     } else if (roll <= 4) {
-      const localCls = scopeOf(model, fi).filter((x) => x.kind === 'class').map((x) => ({ name: x.expr }));
+      const localCls = scopeOf(model, fi)
+        .filter((x) => x.kind === 'class')
+        .map((x) => ({ name: x.expr }));
       const ifaces = file.items.filter((x): x is IfaceItem => x.k === 'iface');
       const members: Member[] = [];
       const ms = new Set<string>();
@@ -492,7 +501,24 @@ export function render(model: Model): SourceFile[] {
 type MethodEntry = Extract<TableEntry, { t: 'method' }>;
 type BodyHolder = FnItem | Member | MethodEntry;
 
-const MUTATIONS = ['body', 'body', 'ret', 'factoryCls', 'factoryAnn', 'reexport', 'rename', 'addFn', 'addMethod', 'addFile', 'delFile', 'import', 'import', 'constInit', 'tableEntry', 'removeMethod'] as const;
+const MUTATIONS = [
+  'body',
+  'body',
+  'ret',
+  'factoryCls',
+  'factoryAnn',
+  'reexport',
+  'rename',
+  'addFn',
+  'addMethod',
+  'addFile',
+  'delFile',
+  'import',
+  'import',
+  'constInit',
+  'tableEntry',
+  'removeMethod',
+] as const;
 
 /** One edit of a copy of the model (each kind of change the gate's cache must notice), and what it did. */
 function mutate(g: Gen, model0: Model): { model: Model; desc: string } {
@@ -511,7 +537,13 @@ function mutate(g: Gen, model0: Model): { model: Model; desc: string } {
       case 'body': {
         const cands = files.flatMap((ff, i) =>
           ff.items.flatMap((it): [number, BodyHolder][] =>
-            it.k === 'fn' ? [[i, it]] : it.k === 'class' ? it.members.map((m): [number, BodyHolder] => [i, m]) : it.k === 'table' ? it.entries.filter((e): e is MethodEntry => e.t === 'method').map((e): [number, BodyHolder] => [i, e]) : [],
+            it.k === 'fn'
+              ? [[i, it]]
+              : it.k === 'class'
+                ? it.members.map((m): [number, BodyHolder] => [i, m])
+                : it.k === 'table'
+                  ? it.entries.filter((e): e is MethodEntry => e.t === 'method').map((e): [number, BodyHolder] => [i, e])
+                  : [],
           ),
         );
         if (!cands.length) break;
@@ -557,11 +589,20 @@ function mutate(g: Gen, model0: Model): { model: Model; desc: string } {
         return { model, desc: `reexport in ${files[i]!.name}: ${old} -> ${it.from}` };
       }
       case 'rename': {
-        const c = files.flatMap((ff, i) => ff.items.filter((x): x is Exclude<Item, ReexportItem> => x.k !== 'reexport').map((x): [number, Exclude<Item, ReexportItem>] => [i, x]));
-        const cm = files.flatMap((ff, i) => ff.items.filter((x): x is ClassItem => x.k === 'class').flatMap((x) => x.members.filter((m) => m.k === 'm').map((m): [number, Member, ClassItem] => [i, m, x])));
+        const c = files.flatMap((ff, i) =>
+          ff.items.filter((x): x is Exclude<Item, ReexportItem> => x.k !== 'reexport').map((x): [number, Exclude<Item, ReexportItem>] => [i, x]),
+        );
+        const cm = files.flatMap((ff, i) =>
+          ff.items
+            .filter((x): x is ClassItem => x.k === 'class')
+            .flatMap((x) => x.members.filter((m) => m.k === 'm').map((m): [number, Member, ClassItem] => [i, m, x])),
+        );
         if (r.chance(0.4) && cm.length) {
           const [i, m, cl] = r.pick(cm);
-          const nn = pickOrNone(r, METHODS.concat(['other']).filter((x) => !cl.members.some((mm) => mm.name === x)));
+          const nn = pickOrNone(
+            r,
+            METHODS.concat(['other']).filter((x) => !cl.members.some((mm) => mm.name === x)),
+          );
           if (!nn) break;
           const old = m.name;
           m.name = nn;
@@ -608,7 +649,10 @@ function mutate(g: Gen, model0: Model): { model: Model; desc: string } {
         const c = all('class');
         if (!c.length) break;
         const [i, cl] = r.pick(c);
-        const nn = pickOrNone(r, METHODS.concat(GETTERS).filter((x) => !cl.members.some((m) => m.name === x)));
+        const nn = pickOrNone(
+          r,
+          METHODS.concat(GETTERS).filter((x) => !cl.members.some((m) => m.name === x)),
+        );
         if (!nn) break;
         cl.members.push({ k: GETTERS.includes(nn) ? 'get' : 'm', name: nn, body: genBody(r, scopeOf(model, i), files[i]!.ext === 'js') });
         return { model, desc: `add method ${cl.name}.${nn} in ${files[i]!.name}` };
@@ -663,7 +707,12 @@ function mutate(g: Gen, model0: Model): { model: Model; desc: string } {
         }
         if (roll === 1 && im.kind === 'named') {
           const p = r.pick(im.names);
-          const ex = [...exportsOf(model, files.findIndex((x) => x.name === im.from))].filter(([n]) => n !== 'default' && n !== p[0]);
+          const ex = [
+            ...exportsOf(
+              model,
+              files.findIndex((x) => x.name === im.from),
+            ),
+          ].filter(([n]) => n !== 'default' && n !== p[0]);
           if (!ex.length) break;
           const old = p[0];
           p[0] = r.pick(ex)[0];
@@ -677,7 +726,10 @@ function mutate(g: Gen, model0: Model): { model: Model; desc: string } {
         if (!c.length) break;
         const [i, it] = r.pick(c);
         const sc = scopeOf(model, i);
-        const inits = [...sc.filter((s) => s.kind === 'factory').map((s) => `${s.expr}()`), ...sc.filter((s) => s.kind === 'class').map((s) => `new ${s.expr}()`)].filter((x) => x !== it.init);
+        const inits = [
+          ...sc.filter((s) => s.kind === 'factory').map((s) => `${s.expr}()`),
+          ...sc.filter((s) => s.kind === 'class').map((s) => `new ${s.expr}()`),
+        ].filter((x) => x !== it.init);
         if (!inits.length) break;
         const old = it.init;
         it.init = r.pick(inits);

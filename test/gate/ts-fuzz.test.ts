@@ -47,7 +47,8 @@ function compare(c: FuzzCase, what: string, expected: string[], observed: string
 
 // a generated case that does not parse checks far less: the generator changed, not the gate
 function parses(c: FuzzCase, which: 'v1' | 'v2', part: TsGraphPart, out: Failure[]): void {
-  if (part.unparsable.length) out.push({ c, what: `${which} does not parse: ${part.unparsable.map((u) => `${u.file}: ${u.reason}`).join('; ')}`, missing: [], extra: [] });
+  if (part.unparsable.length)
+    out.push({ c, what: `${which} does not parse: ${part.unparsable.map((u) => `${u.file}: ${u.reason}`).join('; ')}`, missing: [], extra: [] });
 }
 
 const texts = (files: SourceFile[]): string => files.map((f) => `--- ${f.path}\n${f.text}`).join('');

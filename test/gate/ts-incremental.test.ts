@@ -11,7 +11,15 @@ import { assertPath, edgeList, edit, FixtureRepo } from './fixture.js';
 const files: Record<string, string> = {};
 for (let i = 0; i < 16; i++) files[`src/filler${i}.ts`] = `export function filler${i}(x: number): number {\n  return x + ${i};\n}\n`;
 files['src/api.ts'] = ['export interface Api {', '  run(x: number): number;', '}', ''].join('\n');
-files['src/a.ts'] = ["import type { Api } from './api.js';", 'export class A implements Api {', '  run(x: number): number {', '    return x + 1;', '  }', '}', ''].join('\n');
+files['src/a.ts'] = [
+  "import type { Api } from './api.js';",
+  'export class A implements Api {',
+  '  run(x: number): number {',
+  '    return x + 1;',
+  '  }',
+  '}',
+  '',
+].join('\n');
 files['src/loans.ts'] = [
   "import type { Api } from './api.js';",
   "import { filler1 } from './filler1.js';",
@@ -23,21 +31,22 @@ files['src/loans.ts'] = [
 // untyped JavaScript: `obj.settle()` cannot be resolved, so it reaches every `settle` in the repository
 files['src/legacy.js'] = ['export function processPayment(obj) {', '  return obj.settle(1);', '}', ''].join('\n');
 files['src/ledger.ts'] = ['export class Ledger {', '  settle(x: number): number {', '    return x;', '  }', '}', ''].join('\n');
-files['src/scoring.ts'] = [
-  "import { filler2 } from './filler2.js';",
-  'export function score(x: number): number {',
-  '  return filler2(x) * 2;',
-  '}',
-  '',
-].join('\n');
+files['src/scoring.ts'] = ["import { filler2 } from './filler2.js';", 'export function score(x: number): number {', '  return filler2(x) * 2;', '}', ''].join(
+  '\n',
+);
 
 // a type two files away: caller.ts imports factory.ts, whose return type is declared in types.ts
 files['src/types.ts'] = ['export class Svc {', '  run(x: number): number {', '    return x;', '  }', '}', ''].join('\n');
 files['src/factory.ts'] = ["import { Svc } from './types.js';", 'export function make(): Svc {', '  return new Svc();', '}', ''].join('\n');
-files['src/caller.ts'] = ["import { make } from './factory.js';", 'export function calculateInterest(x: number): number {', '  return make().run(x);', '}', ''].join('\n');
+files['src/caller.ts'] = [
+  "import { make } from './factory.js';",
+  'export function calculateInterest(x: number): number {',
+  '  return make().run(x);',
+  '}',
+  '',
+].join('\n');
 
 const roots = { roots: ['*.approveLoan', '*.processPayment', '*.score', '*.calculateInterest'] };
-
 
 describe('TypeScript warm runs with a partial program', () => {
   let repo: FixtureRepo;
@@ -57,7 +66,15 @@ describe('TypeScript warm runs with a partial program', () => {
 
   it('a class added in a new file that implements an interface is reached from a cached caller', async () => {
     const head = repo.branch('new-impl', {
-      'src/b.ts': ["import type { Api } from './api.js';", 'export class B implements Api {', '  run(x: number): number {', '    return x * 3;', '  }', '}', ''].join('\n'),
+      'src/b.ts': [
+        "import type { Api } from './api.js';",
+        'export class B implements Api {',
+        '  run(x: number): number {',
+        '    return x * 3;',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
     });
     const caches = new GraphCaches(cacheDir);
     const r = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: roots, caches });
@@ -120,7 +137,10 @@ describe('TypeScript imports of files at the repository root', () => {
     const head = repo.branch('fee', { 'config.ts': edit(rootFiles['config.ts']!, 'FEE = 2', 'FEE = 3') });
     const r = await repo.gate(head, { roots: ['*.approveLoan'] });
     assert.equal(r.flagged, true, JSON.stringify(r.reasons));
-    assert.ok(r.changedFunctions.some((c) => c.id === 'lib.loans.approveLoan'), JSON.stringify(r.changedFunctions));
+    assert.ok(
+      r.changedFunctions.some((c) => c.id === 'lib.loans.approveLoan'),
+      JSON.stringify(r.changedFunctions),
+    );
   });
 
   it('a method of a class in a top-level file is reached from a subdirectory', async () => {
@@ -149,7 +169,13 @@ describe('TypeScript import aliases from tsconfig.json paths', () => {
     // a package with its own config and alias of the same name pointing elsewhere
     'packages/fx/tsconfig.json': JSON.stringify({ compilerOptions: { paths: { '@bank/*': ['./lib/*'] } } }),
     'packages/fx/lib/rates.ts': ['export function calc(x: number): number {', '  return x;', '}', ''].join('\n'),
-    'packages/fx/src/convert.ts': ["import { calc } from '@bank/rates';", 'export function processPayment(x: number): number {', '  return calc(x);', '}', ''].join('\n'),
+    'packages/fx/src/convert.ts': [
+      "import { calc } from '@bank/rates';",
+      'export function processPayment(x: number): number {',
+      '  return calc(x);',
+      '}',
+      '',
+    ].join('\n'),
   };
   before(() => {
     repo = new FixtureRepo(aliasFiles);
@@ -158,10 +184,21 @@ describe('TypeScript import aliases from tsconfig.json paths', () => {
 
   it('resolves aliases precisely: functions, classes and constants behind them are reached', async () => {
     const roots = { roots: ['*.approveLoan', '*.processPayment'] };
-    assertPath(await repo.gate(repo.branch('calc', { 'src/bank/rates.ts': edit(aliasFiles['src/bank/rates.ts']!, 'x * 2', 'x * 3') }), roots), ['src.app.loans.approveLoan', 'src.bank.rates.calc'], 'head');
-    assertPath(await repo.gate(repo.branch('post', { 'src/bank/ledger.ts': edit(aliasFiles['src/bank/ledger.ts']!, 'return x;', 'return x + 1;') }), roots), ['src.app.loans.approveLoan', 'src.bank.ledger.Ledger.post'], 'head');
+    assertPath(
+      await repo.gate(repo.branch('calc', { 'src/bank/rates.ts': edit(aliasFiles['src/bank/rates.ts']!, 'x * 2', 'x * 3') }), roots),
+      ['src.app.loans.approveLoan', 'src.bank.rates.calc'],
+      'head',
+    );
+    assertPath(
+      await repo.gate(repo.branch('post', { 'src/bank/ledger.ts': edit(aliasFiles['src/bank/ledger.ts']!, 'return x;', 'return x + 1;') }), roots),
+      ['src.app.loans.approveLoan', 'src.bank.ledger.Ledger.post'],
+      'head',
+    );
     const fee = await repo.gate(repo.branch('fee', { 'src/bank/rates.ts': edit(aliasFiles['src/bank/rates.ts']!, 'FEE = 2', 'FEE = 3') }), roots);
-    assert.ok(fee.changedFunctions.some((c) => c.id === 'src.app.loans.approveLoan'), JSON.stringify(fee.changedFunctions));
+    assert.ok(
+      fee.changedFunctions.some((c) => c.id === 'src.app.loans.approveLoan'),
+      JSON.stringify(fee.changedFunctions),
+    );
   });
 
   it('reads jsconfig.json for a JavaScript-only gate and tsconfig.json for TypeScript', () => {
@@ -172,7 +209,10 @@ describe('TypeScript import aliases from tsconfig.json paths', () => {
       writeFileSync(path.join(dir, 'a.js'), 'export const a = 1;\n');
       const js = readDirectorySources(dir, { languages: ['js'] }).map((f) => `${f.path}:${f.language}`);
       assert.deepEqual(js.sort(), ['a.js:js', 'jsconfig.json:js']);
-      assert.deepEqual(readDirectorySources(dir, { languages: ['ts'] }).map((f) => f.path), ['tsconfig.json']);
+      assert.deepEqual(
+        readDirectorySources(dir, { languages: ['ts'] }).map((f) => f.path),
+        ['tsconfig.json'],
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -180,7 +220,10 @@ describe('TypeScript import aliases from tsconfig.json paths', () => {
 
   it('each file uses the aliases of its nearest config', async () => {
     const g = await buildCallGraph(readRevisionSources(repo.dir, 'main'));
-    assert.deepEqual([...(g.calls.get('src.app.loans.approveLoan') ?? [])].filter((c) => c.endsWith('calc')), ['src.bank.rates.calc']);
+    assert.deepEqual(
+      [...(g.calls.get('src.app.loans.approveLoan') ?? [])].filter((c) => c.endsWith('calc')),
+      ['src.bank.rates.calc'],
+    );
     assert.deepEqual([...(g.calls.get('packages.fx.src.convert.processPayment') ?? [])], ['packages.fx.lib.rates.calc']);
     assert.ok(![...g.defs.keys()].some((id) => id.startsWith('tsconfig')), 'configs are not analysed as code');
   });

@@ -17,14 +17,32 @@ const files: Record<string, string> = {
   'src/types.ts': lines('export class Svc {', '  run(x: number): number {', '    return x + 1;', '  }', '}'),
   'src/other.ts': lines('export class Other {', '  run(x: number): number {', '    return x - 1;', '  }', '}'),
   // no return annotation: the type comes from the body, which an outline keeps
-  'src/factory.ts': lines("import { Svc } from './types.js';", 'export function make() {', '  return new Svc();', '}', 'export const build = (): Svc => {', '  return new Svc();', '};'),
+  'src/factory.ts': lines(
+    "import { Svc } from './types.js';",
+    'export function make() {',
+    '  return new Svc();',
+    '}',
+    'export const build = (): Svc => {',
+    '  return new Svc();',
+    '};',
+  ),
   'src/caller.ts': lines(
     "import { make, build } from './factory.js';",
     'export function calculateInterest(x: number): number {',
     '  return make().run(x) + build().run(x);',
     '}',
   ),
-  'src/api.ts': lines('export interface Api {', '  charge(x: number): number;', '}', 'export abstract class Base {', '  abstract fee(x: number): number;', '  total(x: number): number {', '    return this.fee(x);', '  }', '}'),
+  'src/api.ts': lines(
+    'export interface Api {',
+    '  charge(x: number): number;',
+    '}',
+    'export abstract class Base {',
+    '  abstract fee(x: number): number;',
+    '  total(x: number): number {',
+    '    return this.fee(x);',
+    '  }',
+    '}',
+  ),
   'src/impl.ts': lines(
     "import { Api, Base } from './api.js';",
     'export class Card extends Base implements Api {',
@@ -71,7 +89,6 @@ const input = Object.entries(files).map(([p, text]) => ({ path: p, text }));
 // JavaScript is in full in every program and would keep a tiny budget from splitting anything
 const tsOnly = input.filter((f) => !f.path.endsWith('.js'));
 
-
 describe('TypeScript analysis split over several programs', () => {
   it('gives the same graph with one program per file as with one program for all', () => {
     const oneStats: TsAnalysisStats = { tsFilesWalked: 0, tsFilesReused: 0 };
@@ -86,7 +103,10 @@ describe('TypeScript analysis split over several programs', () => {
   });
 
   it('resolves through declarations in files the analysed file does not import, without falling back to names', () => {
-    const g = [...edgeList(analyzeTypeScript(tsOnly, undefined, undefined, { programBudgetChars: 1 })), ...edgeList(analyzeTypeScript(input)).filter((e) => e.startsWith('src.legacy'))];
+    const g = [
+      ...edgeList(analyzeTypeScript(tsOnly, undefined, undefined, { programBudgetChars: 1 })),
+      ...edgeList(analyzeTypeScript(input)).filter((e) => e.startsWith('src.legacy')),
+    ];
     // make()'s type is inferred from its body (kept in the outline); build's comes from its annotation
     assert.ok(g.includes('src.caller.calculateInterest > src.types.Svc.run'), g.join('\n'));
     assert.ok(!g.includes('src.caller.calculateInterest > src.other.Other.run'), 'a resolved call does not reach a same-named method');
@@ -126,7 +146,8 @@ describe('TypeScript resolution details', () => {
         'export function viaLit(): number { return lit.v; }',
       ),
     });
-    for (const e of ['a.A.usePriv > a.A.#p', 'a.viaElem > a.A.total', 'a.viaLit > a.lit.v', 'a.lit.v > r.regulated']) assert.ok(g.includes(e), `${e}\n${g.join('\n')}`);
+    for (const e of ['a.A.usePriv > a.A.#p', 'a.viaElem > a.A.total', 'a.viaLit > a.lit.v', 'a.lit.v > r.regulated'])
+      assert.ok(g.includes(e), `${e}\n${g.join('\n')}`);
   });
 
   it('calls through handler tables, shorthand properties and satisfies/as const literals', () => {
@@ -145,11 +166,24 @@ describe('TypeScript resolution details', () => {
         '}',
       ),
     });
-    for (const e of ['a.run > r.regulatedPay', 'a.run > r.settle', 'a.run > b.api.go', 'a.run > b.frozen.run', 'b.api.go > r.regulatedPay', 'b.frozen.run > r.settle']) assert.ok(g.includes(e), `${e}\n${g.join('\n')}`);
+    for (const e of [
+      'a.run > r.regulatedPay',
+      'a.run > r.settle',
+      'a.run > b.api.go',
+      'a.run > b.frozen.run',
+      'b.api.go > r.regulatedPay',
+      'b.frozen.run > r.settle',
+    ])
+      assert.ok(g.includes(e), `${e}\n${g.join('\n')}`);
   });
 
   it('reads a file that starts with a byte-order mark and a shebang', () => {
-    const part = analyzeTypeScript([{ path: 'cli.ts', text: '\ufeff#!/usr/bin/env node\nexport function main(): number {\n  return helper();\n}\nfunction helper(): number {\n  return 1;\n}\n' }]);
+    const part = analyzeTypeScript([
+      {
+        path: 'cli.ts',
+        text: '\ufeff#!/usr/bin/env node\nexport function main(): number {\n  return helper();\n}\nfunction helper(): number {\n  return 1;\n}\n',
+      },
+    ]);
     assert.deepEqual(part.unparsable, []);
     assert.ok(edgeList(part).includes('cli.main > cli.helper'));
   });
@@ -161,9 +195,15 @@ describe('TypeScript resolution details', () => {
         'app/src/main.ts': "import { rate } from '@/rate';\nexport function approveLoan(): number {\n  return rate();\n}\n",
         'lib/other/src/rate.ts': 'export function rate(): number {\n  return 2;\n}\n',
       },
-      { 'tsconfig.base.json': JSON.stringify({ compilerOptions: { paths: { '@/*': ['${configDir}/src/*'] } } }), 'app/tsconfig.json': '{ "extends": "../tsconfig.base.json" }' },
+      {
+        'tsconfig.base.json': JSON.stringify({ compilerOptions: { paths: { '@/*': ['${configDir}/src/*'] } } }),
+        'app/tsconfig.json': '{ "extends": "../tsconfig.base.json" }',
+      },
     );
-    assert.deepEqual(g.filter((e) => e.startsWith('app.src.main.approveLoan >')), ['app.src.main.approveLoan > app.src.rate.rate']);
+    assert.deepEqual(
+      g.filter((e) => e.startsWith('app.src.main.approveLoan >')),
+      ['app.src.main.approveLoan > app.src.rate.rate'],
+    );
   });
 });
 
@@ -236,25 +276,43 @@ describe('cached edges stay what a cold run computes', () => {
       'c.ts': "import { Svc } from './d';\nexport function make() {\n  return new Svc();\n}\n",
       'd.ts': 'export class Svc {\n  pay(): void {}\n}\n',
     };
-    warmEqualsCold(v1, { ...v1, 'd.ts': 'export class Svc {\n  pay(): void {}\n  get total(): number {\n    return 1;\n  }\n}\n' }, 'a.processPayment > d.Svc.total');
+    warmEqualsCold(
+      v1,
+      { ...v1, 'd.ts': 'export class Svc {\n  pay(): void {}\n  get total(): number {\n    return 1;\n  }\n}\n' },
+      'a.processPayment > d.Svc.total',
+    );
   });
 
   it('when a script file adds a global function a module calls', () => {
-    const v1 = { 'a.ts': 'export function processPayment(): void {\n  helper();\n}\n', 's.ts': 'function helper(): void {}\n', 't.ts': 'function other(): void {}\n' };
+    const v1 = {
+      'a.ts': 'export function processPayment(): void {\n  helper();\n}\n',
+      's.ts': 'function helper(): void {}\n',
+      't.ts': 'function other(): void {}\n',
+    };
     warmEqualsCold(v1, { ...v1, 't.ts': 'function other(): void {}\nfunction helper(): void {}\n' }, 'a.processPayment > t.helper');
   });
 
   it('when a function named like an untyped call is added in another file', () => {
-    const v1 = { 'a.ts': 'export function processPayment(x: any): number {\n  return x.pay() + x[\'charge\']();\n}\n' };
-    warmEqualsCold(v1, { ...v1, 'b.ts': 'export function pay(): number {\n  return 1;\n}\nexport function charge(): number {\n  return 2;\n}\n' }, 'a.processPayment > b.charge');
+    const v1 = { 'a.ts': "export function processPayment(x: any): number {\n  return x.pay() + x['charge']();\n}\n" };
+    warmEqualsCold(
+      v1,
+      { ...v1, 'b.ts': 'export function pay(): number {\n  return 1;\n}\nexport function charge(): number {\n  return 2;\n}\n' },
+      'a.processPayment > b.charge',
+    );
   });
 });
 
 describe('JavaScript in split analyses', () => {
   const js = (n: number): { path: string; text: string }[] =>
     Array.from({ length: n }, (_, i) => ({ path: `lib/m${i}.js`, text: `export function f${i}(x) {\n  return x + ${i};\n}\n` }));
-  const ts1 = { path: 'src/a.ts', text: lines("import { f0 } from '../lib/m0.js';", 'export function processPayment(x: number): number {', '  return f0(x);', '}') };
-  const ts2 = { path: 'src/b.ts', text: lines("import { processPayment } from './a.js';", 'export function approveLoan(x: number): number {', '  return processPayment(x);', '}') };
+  const ts1 = {
+    path: 'src/a.ts',
+    text: lines("import { f0 } from '../lib/m0.js';", 'export function processPayment(x: number): number {', '  return f0(x);', '}'),
+  };
+  const ts2 = {
+    path: 'src/b.ts',
+    text: lines("import { processPayment } from './a.js';", 'export function approveLoan(x: number): number {', '  return processPayment(x);', '}'),
+  };
 
   it('is in full in every program, so a JavaScript-heavy repository is one program, not many', () => {
     const stats: TsAnalysisStats = { tsFilesWalked: 0, tsFilesReused: 0 };
@@ -283,7 +341,8 @@ describe('TypeScript analysis of a real code base', () => {
       for (const e of readdirSync(dir, { withFileTypes: true })) {
         const p = path.join(dir, e.name);
         if (e.isDirectory()) walk(p);
-        else if (/\.(ts|tsx|mts|cts)$/.test(e.name) && !/\.d\.[mc]?ts$/.test(e.name)) sources.push({ path: path.relative(root, p).split(path.sep).join('/'), text: readFileSync(p, 'utf8') });
+        else if (/\.(ts|tsx|mts|cts)$/.test(e.name) && !/\.d\.[mc]?ts$/.test(e.name))
+          sources.push({ path: path.relative(root, p).split(path.sep).join('/'), text: readFileSync(p, 'utf8') });
       }
     };
     walk(root);
@@ -342,7 +401,10 @@ describe('outlines', () => {
     const ranges = outlineRanges(parse('/r/a.ts', text));
     const out = blankRanges(text, ranges);
     assert.equal(out.length, text.length);
-    assert.deepEqual(out.split('\n').map((l) => l.trim() === ''), text.split('\n').map((l, i) => l.trim() === '' || [1, 2, 6, 15, 18].includes(i)));
+    assert.deepEqual(
+      out.split('\n').map((l) => l.trim() === ''),
+      text.split('\n').map((l, i) => l.trim() === '' || [1, 2, 6, 15, 18].includes(i)),
+    );
     assert.ok(out.includes('return x + inner();'), 'an unannotated body is kept');
     assert.ok(!out.includes('return 1;'), 'an annotated function nested in a kept body is blanked');
     assert.ok(out.includes('this.n = n;'), 'constructors are kept');
@@ -370,7 +432,10 @@ describe('program planning', () => {
   it('groups files in order into as few even groups as the budget allows', () => {
     const size = (f: string): number => Number(f.slice(1));
     assert.deepEqual(planPrograms(['a4', 'b4', 'c4', 'd4', 'e4'], size, 100), [['a4', 'b4', 'c4', 'd4', 'e4']]);
-    assert.deepEqual(planPrograms(['a4', 'b4', 'c4', 'd4', 'e4'], size, 12), [['a4', 'b4', 'c4'], ['d4', 'e4']]);
+    assert.deepEqual(planPrograms(['a4', 'b4', 'c4', 'd4', 'e4'], size, 12), [
+      ['a4', 'b4', 'c4'],
+      ['d4', 'e4'],
+    ]);
     assert.deepEqual(planPrograms(['a50', 'b1', 'c1'], size, 10), [['a50'], ['b1', 'c1']]);
     assert.deepEqual(planPrograms([], size, 10), []);
   });

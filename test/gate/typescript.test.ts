@@ -115,7 +115,11 @@ describe('gate on a TypeScript/JavaScript repository', () => {
   });
 
   it('a deleted function is found in the base revision', async () => {
-    const legacy = edit(edit(files['src/legacy.ts']!, 'return oldHelper(x);', 'return x + 1;'), 'function oldHelper(x: number): number {\n  return x + 1;\n}\n', '');
+    const legacy = edit(
+      edit(files['src/legacy.ts']!, 'return oldHelper(x);', 'return x + 1;'),
+      'function oldHelper(x: number): number {\n  return x + 1;\n}\n',
+      '',
+    );
     const r = await repo.gate(repo.branch('deleted', { 'src/legacy.ts': legacy }), { roots });
     assertPath(r, ['src.legacy.Account.calculateInterest', 'src.legacy.Savings.accrue', 'src.legacy.oldHelper'], 'base');
   });
@@ -134,20 +138,32 @@ describe('gate on a TypeScript/JavaScript repository', () => {
     });
     const r = await repo.gate(head, { roots });
     assertNotFlagged(r);
-    assert.deepEqual(r.changedFunctions.filter((c) => c.revision === 'head').map((c) => c.id).sort(), ['src.lib.rounding.unrelatedFormat', 'src.report.render']);
+    assert.deepEqual(
+      r.changedFunctions
+        .filter((c) => c.revision === 'head')
+        .map((c) => c.id)
+        .sort(),
+      ['src.lib.rounding.unrelatedFormat', 'src.report.render'],
+    );
   });
 
   it('a changed file nested too deeply to walk is flagged, not a crash', async () => {
     const deep = `export function total(): number {\n  return ${Array.from({ length: 20000 }, () => 'one(1)').join(' + ')};\n}\nfunction one(x: number): number {\n  return x;\n}\n`;
     const r = await repo.gate(repo.branch('deep', { 'src/deep.ts': deep }), { roots });
     assert.equal(r.flagged, true);
-    assert.ok(r.reasons.some((x) => x.kind === 'unparsable' && x.message.includes('src/deep.ts')), JSON.stringify(r.reasons));
+    assert.ok(
+      r.reasons.some((x) => x.kind === 'unparsable' && x.message.includes('src/deep.ts')),
+      JSON.stringify(r.reasons),
+    );
   });
 
   it('a changed file with a syntax error is flagged with the reason', async () => {
     const r = await repo.gate(repo.branch('broken', { 'src/report.js': 'export function render(x {\n' }), { roots });
     assert.equal(r.flagged, true);
-    assert.ok(r.reasons.some((x) => x.kind === 'unparsable' && x.message.includes('src/report.js')), JSON.stringify(r.reasons));
+    assert.ok(
+      r.reasons.some((x) => x.kind === 'unparsable' && x.message.includes('src/report.js')),
+      JSON.stringify(r.reasons),
+    );
   });
 });
 

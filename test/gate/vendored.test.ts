@@ -40,7 +40,10 @@ describe('vendored and generated code', () => {
     const r = await repo.gate(upgrade, { roots, include_vendored: true });
     assert.equal(r.flagged, true);
     assert.deepEqual(r.excluded, []);
-    assert.ok(r.paths.some((p) => p.nodes.at(-1)!.endsWith('.run') && p.nameOnlyEdges === 1), r.paths.map((p) => p.text).join('\n'));
+    assert.ok(
+      r.paths.some((p) => p.nodes.at(-1)!.endsWith('.run') && p.nameOnlyEdges === 1),
+      r.paths.map((p) => p.text).join('\n'),
+    );
   });
 });
 
@@ -91,7 +94,10 @@ describe('what counts as vendored or generated', () => {
     assert.deepEqual(by['**/third_party/**'], ['third_party/lib.py']);
     assert.deepEqual(by['**/vendor/**'], ['vendor/x/y.go']);
     assert.deepEqual(by['**/node_modules/**'], ['node_modules/']);
-    assert.equal([...excluded.values()].reduce((n, s) => n + s.size, 0), 15);
+    assert.equal(
+      [...excluded.values()].reduce((n, s) => n + s.size, 0),
+      15,
+    );
   });
 
   it('include_vendored keeps them all', () => {

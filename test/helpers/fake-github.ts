@@ -171,7 +171,8 @@ export class FakeGithub {
     let m: RegExpExecArray | null;
     if (p === '/user' && r.method === 'GET') {
       // an installation token is not a user
-      if (me.installation) return [403, { message: 'Resource not accessible by integration', documentation_url: `${DOCS}/users/users#get-the-authenticated-user`, status: '403' }];
+      if (me.installation)
+        return [403, { message: 'Resource not accessible by integration', documentation_url: `${DOCS}/users/users#get-the-authenticated-user`, status: '403' }];
       return [200, { login: me.user.login, id: 1, type: 'User' }];
     }
     if ((m = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(p))) {
@@ -189,7 +190,11 @@ export class FakeGithub {
         const c = list.find((x) => x.id === id);
         if (c) {
           // an app may edit only its own comments; a maintainer's personal token may edit anyone's
-          if (me.installation && c.user.login !== me.user.login) return [403, { message: 'Resource not accessible by integration', documentation_url: `${DOCS}/issues/comments#update-an-issue-comment`, status: '403' }];
+          if (me.installation && c.user.login !== me.user.login)
+            return [
+              403,
+              { message: 'Resource not accessible by integration', documentation_url: `${DOCS}/issues/comments#update-an-issue-comment`, status: '403' },
+            ];
           c.body = String(b.body);
           return [200, c];
         }
@@ -234,7 +239,11 @@ export class FakeGithub {
         ];
       }
       const id = this.nextId++;
-      for (const c of comments) this.reviewComments.set(n, [...(this.reviewComments.get(n) ?? []), { id: this.nextId++, body: c.body, path: c.path, line: c.line, user: me.user, created_at: this.tick() }]);
+      for (const c of comments)
+        this.reviewComments.set(n, [
+          ...(this.reviewComments.get(n) ?? []),
+          { id: this.nextId++, body: c.body, path: c.path, line: c.line, user: me.user, created_at: this.tick() },
+        ]);
       this.reviews.push({ id, pull: n, body: b });
       return [200, { id, state: 'COMMENTED' }];
     }
@@ -296,7 +305,8 @@ function badAnnotations(b: Record<string, unknown>): [number, unknown] | null {
   for (const a of list) {
     const start = a.start_line as number;
     const end = a.end_line as number;
-    if (typeof a.path !== 'string' || !Number.isInteger(start) || start < 1 || !Number.isInteger(end) || end < start) errors.push(`invalid annotation range ${JSON.stringify(a)}`);
+    if (typeof a.path !== 'string' || !Number.isInteger(start) || start < 1 || !Number.isInteger(end) || end < start)
+      errors.push(`invalid annotation range ${JSON.stringify(a)}`);
     if (!['notice', 'warning', 'failure'].includes(String(a.annotation_level))) errors.push(`invalid annotation_level ${String(a.annotation_level)}`);
   }
   return errors.length ? [422, { message: 'Validation Failed', errors, documentation_url: `${DOCS}/checks/runs#update-a-check-run`, status: '422' }] : null;
@@ -308,7 +318,8 @@ function injectedAnswer(a: Injected): [number, unknown, Record<string, string>] 
       return [
         403,
         {
-          message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0000:0000:0000:0000:00000000.',
+          message:
+            'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0000:0000:0000:0000:00000000.',
           documentation_url: 'https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
           status: '403',
         },
@@ -318,8 +329,18 @@ function injectedAnswer(a: Injected): [number, unknown, Record<string, string>] 
       const reset = Math.floor(Date.now() / 1000) + a.resetIn;
       return [
         403,
-        { message: 'API rate limit exceeded for installation ID 1234.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api', status: '403' },
-        { 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '0', 'x-ratelimit-used': '5000', 'x-ratelimit-reset': String(reset), 'x-ratelimit-resource': 'core' },
+        {
+          message: 'API rate limit exceeded for installation ID 1234.',
+          documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+          status: '403',
+        },
+        {
+          'x-ratelimit-limit': '5000',
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-used': '5000',
+          'x-ratelimit-reset': String(reset),
+          'x-ratelimit-resource': 'core',
+        },
       ];
     }
     case 'forbidden':

@@ -114,7 +114,11 @@ export async function startFakeServer(format: WireFormat, opts: FakeServerOption
             return;
           }
           case 'error':
-            return send(action.status, action.body ?? JSON.stringify(format.errorBody(action.status, `simulated ${action.status}`)), action.retryAfter !== undefined ? { 'retry-after': action.retryAfter } : {});
+            return send(
+              action.status,
+              action.body ?? JSON.stringify(format.errorBody(action.status, `simulated ${action.status}`)),
+              action.retryAfter !== undefined ? { 'retry-after': action.retryAfter } : {},
+            );
           case 'reply':
             return send(200, JSON.stringify(format.success(action, rec, index)));
         }

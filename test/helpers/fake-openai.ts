@@ -22,13 +22,23 @@ const openAiFormat: WireFormat = {
             role: 'assistant',
             content: action.text ?? (calls.length > 0 ? null : ''),
             ...(calls.length > 0
-              ? { tool_calls: calls.map((c) => ({ id: c.id ?? callId('call_'), type: 'function', function: { name: c.name, arguments: JSON.stringify(c.arguments) } })) }
+              ? {
+                  tool_calls: calls.map((c) => ({
+                    id: c.id ?? callId('call_'),
+                    type: 'function',
+                    function: { name: c.name, arguments: JSON.stringify(c.arguments) },
+                  })),
+                }
               : {}),
           },
           finish_reason: calls.length > 0 ? 'tool_calls' : action.stop === 'max_tokens' ? 'length' : 'stop',
         },
       ],
-      usage: { prompt_tokens: action.usage?.input ?? 100, completion_tokens: action.usage?.output ?? 20, total_tokens: (action.usage?.input ?? 100) + (action.usage?.output ?? 20) },
+      usage: {
+        prompt_tokens: action.usage?.input ?? 100,
+        completion_tokens: action.usage?.output ?? 20,
+        total_tokens: (action.usage?.input ?? 100) + (action.usage?.output ?? 20),
+      },
     };
   },
   errorBody: (status, message) => ({ error: { message, type: status === 429 ? 'rate_limit_exceeded' : 'server_error', code: null } }),

@@ -48,7 +48,14 @@ export function conversationOf(body: unknown): Conversation {
     };
   }
   const textOf = (c: unknown): string =>
-    typeof c === 'string' ? c : Array.isArray(c) ? (c as Json[]).filter((x) => x.type === 'text').map((x) => String(x.text)).join('\n') : '';
+    typeof c === 'string'
+      ? c
+      : Array.isArray(c)
+        ? (c as Json[])
+            .filter((x) => x.type === 'text')
+            .map((x) => String(x.text))
+            .join('\n')
+        : '';
   const last = msgs[msgs.length - 1];
   const lastResults = last && Array.isArray(last.content) ? (last.content as Json[]).filter((x) => x.type === 'tool_result').map((x) => text(x.content)) : [];
   return {
@@ -86,12 +93,36 @@ interface Rule {
 }
 
 const RULES: Rule[] = [
-  { kind: 'correctness', re: /parseFloat|toFixed\(|\bfloat\(|Number\([^)]*amount/i, severity: 'high', category: 'correctness', message: 'Monetary amount handled as binary floating point; rounding errors will mis-state balances. Use integer minor units (cents) or a decimal type.' },
-  { kind: 'correctness', re: /catch\s*(\([^)]*\))?\s*\{\s*\}|except\s*:\s*pass/, severity: 'medium', category: 'correctness', message: 'Error swallowed silently; a failed payment step would look like success.' },
+  {
+    kind: 'correctness',
+    re: /parseFloat|toFixed\(|\bfloat\(|Number\([^)]*amount/i,
+    severity: 'high',
+    category: 'correctness',
+    message: 'Monetary amount handled as binary floating point; rounding errors will mis-state balances. Use integer minor units (cents) or a decimal type.',
+  },
+  {
+    kind: 'correctness',
+    re: /catch\s*(\([^)]*\))?\s*\{\s*\}|except\s*:\s*pass/,
+    severity: 'medium',
+    category: 'correctness',
+    message: 'Error swallowed silently; a failed payment step would look like success.',
+  },
   { kind: 'correctness', re: /\bTODO\b|\bFIXME\b/, severity: 'low', category: 'maintainability', message: 'Unfinished code (TODO/FIXME) in a payment path.' },
-  { kind: 'security', re: /(console\.log|log(?:ger)?\.\w+|print)\(.*(card|pan|cvv|cardNumber|card_number)/i, severity: 'critical', category: 'security', message: 'Card data (PAN/CVV) written to logs; violates PCI DSS requirement 3.' },
+  {
+    kind: 'security',
+    re: /(console\.log|log(?:ger)?\.\w+|print)\(.*(card|pan|cvv|cardNumber|card_number)/i,
+    severity: 'critical',
+    category: 'security',
+    message: 'Card data (PAN/CVV) written to logs; violates PCI DSS requirement 3.',
+  },
   { kind: 'security', re: /\b(md5|sha1)\b/i, severity: 'high', category: 'security', message: 'Weak hash algorithm (MD5/SHA-1) used for a security purpose.' },
-  { kind: 'security', re: /(skip|bypass|disable)_?(auth|verification|signature)|verify\s*=\s*False|rejectUnauthorized\s*:\s*false/i, severity: 'high', category: 'security', message: 'Authentication or verification is bypassed on this path.' },
+  {
+    kind: 'security',
+    re: /(skip|bypass|disable)_?(auth|verification|signature)|verify\s*=\s*False|rejectUnauthorized\s*:\s*false/i,
+    severity: 'high',
+    category: 'security',
+    message: 'Authentication or verification is bypassed on this path.',
+  },
   { kind: 'security', re: /(password|secret|api_?key)\s*[:=]\s*['"][^'"]{4,}/i, severity: 'high', category: 'security', message: 'Hard-coded credential.' },
 ];
 

@@ -13,7 +13,9 @@ export class GitRepo {
 
   /** Runs git in the repo and returns stdout (trailing newline trimmed). */
   git(...args: string[]): string {
-    return this.gitBuffer(...args).toString('utf8').replace(/\n$/, '');
+    return this.gitBuffer(...args)
+      .toString('utf8')
+      .replace(/\n$/, '');
   }
 
   gitBuffer(...args: string[]): Buffer {

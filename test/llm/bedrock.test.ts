@@ -29,7 +29,9 @@ before(async () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(
         JSON.stringify({
-          output: { message: { role: 'assistant', content: [{ text: 'checking' }, { toolUse: { toolUseId: 'tu1', name: 'read_file', input: { path: 'a.py' } } }] } },
+          output: {
+            message: { role: 'assistant', content: [{ text: 'checking' }, { toolUse: { toolUseId: 'tu1', name: 'read_file', input: { path: 'a.py' } } }] },
+          },
           stopReason: 'tool_use',
           usage: { inputTokens: 12, outputTokens: 5, totalTokens: 17 },
           metrics: { latencyMs: 3 },
@@ -53,7 +55,12 @@ describe('Bedrock provider (Converse API)', () => {
   const audit = { append: async (e: EntryInput) => entries.push(e), putBlob: async () => 'sha256:' + '0'.repeat(64) };
 
   it('maps the conversation and tool use both ways, signed with SigV4, audited', async () => {
-    const gw = new LlmGateway({ providers: new Map([['bedrock', new BedrockProvider({ region: 'us-east-1', endpoint: url })]]), audit, runId: 'r', maxRetries: 0 });
+    const gw = new LlmGateway({
+      providers: new Map([['bedrock', new BedrockProvider({ region: 'us-east-1', endpoint: url })]]),
+      audit,
+      runId: 'r',
+      maxRetries: 0,
+    });
     const res = await gw.complete(
       { stage: 's', agentId: 's#1', provider: 'bedrock', params: { model: 'anthropic.claude-test', maxTokens: 100, temperature: 0.1 } },
       {
@@ -90,9 +97,18 @@ describe('Bedrock provider (Converse API)', () => {
 
   it('classifies throttling as rate_limited', async () => {
     mode = 'throttle';
-    const gw = new LlmGateway({ providers: new Map([['bedrock', new BedrockProvider({ region: 'us-east-1', endpoint: url })]]), audit, runId: 'r', maxRetries: 0 });
+    const gw = new LlmGateway({
+      providers: new Map([['bedrock', new BedrockProvider({ region: 'us-east-1', endpoint: url })]]),
+      audit,
+      runId: 'r',
+      maxRetries: 0,
+    });
     await assert.rejects(
-      gw.complete({ stage: 's', agentId: 's#1', provider: 'bedrock', params: { model: 'm', maxTokens: 10 } }, { system: 's', messages: [{ role: 'user', content: 'x' }], tools: [] }, new AbortController().signal),
+      gw.complete(
+        { stage: 's', agentId: 's#1', provider: 'bedrock', params: { model: 'm', maxTokens: 10 } },
+        { system: 's', messages: [{ role: 'user', content: 'x' }], tools: [] },
+        new AbortController().signal,
+      ),
       (e: unknown) => e instanceof LlmError && e.errorClass === 'rate_limited',
     );
   });

@@ -59,7 +59,9 @@ const ctx = (provider: string) => ({ stage: 's', agentId: 's#1', provider, param
 
 describe('LLM gateway', () => {
   it('OpenAI: maps tool calls and audits the call with exact hashes and the blob', async () => {
-    const { server, provider } = await openai([{ type: 'reply', toolCalls: [{ id: 'call_1', name: 'read_file', arguments: { path: 'a.js' } }], usage: { input: 11, output: 7 } }]);
+    const { server, provider } = await openai([
+      { type: 'reply', toolCalls: [{ id: 'call_1', name: 'read_file', arguments: { path: 'a.js' } }], usage: { input: 11, output: 7 } },
+    ]);
     const audit = new MemoryAudit();
     const res = await gateway(provider, audit).complete(ctx('openai'), request, new AbortController().signal);
     assert.deepEqual(res.toolCalls, [{ id: 'call_1', name: 'read_file', arguments: { path: 'a.js' } }]);
@@ -103,11 +105,14 @@ describe('LLM gateway', () => {
     assert.deepEqual(res.toolCalls, [{ id: 'toolu_1', name: 'read_file', arguments: { path: 'b.py' } }]);
     const body = server.requests[0]!.body as { system: string; messages: { role: string; content: { type: string }[] }[]; tools: unknown[] };
     assert.equal(body.system, 'You review code.');
-    assert.deepEqual(body.messages.map((m) => [m.role, m.content.map((c) => c.type)]), [
-      ['user', ['text']],
-      ['assistant', ['tool_use']],
-      ['user', ['tool_result']],
-    ]);
+    assert.deepEqual(
+      body.messages.map((m) => [m.role, m.content.map((c) => c.type)]),
+      [
+        ['user', ['text']],
+        ['assistant', ['tool_use']],
+        ['user', ['tool_result']],
+      ],
+    );
     const h = server.requests[0]!.headers;
     assert.ok(h['x-api-key'] === 'sk-ant-test' || h.authorization === 'Bearer sk-ant-test');
     assert.ok(h['anthropic-version']);
@@ -115,15 +120,21 @@ describe('LLM gateway', () => {
   });
 
   it('retries 429 honouring Retry-After, auditing every attempt', async () => {
-    const { server, provider } = await openai([{ type: 'error', status: 429, retryAfter: '1' }, { type: 'reply', text: 'ok' }]);
+    const { server, provider } = await openai([
+      { type: 'error', status: 429, retryAfter: '1' },
+      { type: 'reply', text: 'ok' },
+    ]);
     const audit = new MemoryAudit();
     const res = await gateway(provider, audit).complete(ctx('openai'), request, new AbortController().signal);
     assert.equal(res.text, 'ok');
     const calls = audit.calls();
-    assert.deepEqual(calls.map((c) => [c.status, c.error_class]), [
-      ['error', 'rate_limited'],
-      ['ok', null],
-    ]);
+    assert.deepEqual(
+      calls.map((c) => [c.status, c.error_class]),
+      [
+        ['error', 'rate_limited'],
+        ['ok', null],
+      ],
+    );
     assert.equal(calls[0]!.output_hash, sha(server.requests[0]!.response!));
     assert.equal(calls[0]!.model_returned, null);
     // Retry-After: 1 means the second request may not come sooner than a second later
@@ -147,7 +158,10 @@ describe('LLM gateway', () => {
     const audit = new MemoryAudit();
     await assert.rejects(gateway(provider, audit, { maxRetries: 2 }).complete(ctx('openai'), request, new AbortController().signal), /HTTP 500/);
     assert.equal(server.requests.length, 3);
-    assert.deepEqual(audit.calls().map((c) => c.error_class), ['server_error', 'server_error', 'server_error']);
+    assert.deepEqual(
+      audit.calls().map((c) => c.error_class),
+      ['server_error', 'server_error', 'server_error'],
+    );
   });
 
   for (const [action, cls] of [
@@ -162,21 +176,27 @@ describe('LLM gateway', () => {
         assert.equal(e.errorClass, cls);
         return true;
       });
-      assert.deepEqual(audit.calls().map((c) => [c.status, c.error_class]), [
-        ['error', cls],
-        ['error', cls],
-      ]);
+      assert.deepEqual(
+        audit.calls().map((c) => [c.status, c.error_class]),
+        [
+          ['error', cls],
+          ['error', cls],
+        ],
+      );
     });
   }
 
   it('enforces the per-call timeout on a hanging provider', async () => {
     const { provider } = await openai([{ type: 'hang' }]);
     const audit = new MemoryAudit();
-    await assert.rejects(gateway(provider, audit, { callTimeoutMs: 300, maxRetries: 0 }).complete(ctx('openai'), request, new AbortController().signal), (e: unknown) => {
-      assert.ok(e instanceof LlmError);
-      assert.equal(e.errorClass, 'timeout');
-      return true;
-    });
+    await assert.rejects(
+      gateway(provider, audit, { callTimeoutMs: 300, maxRetries: 0 }).complete(ctx('openai'), request, new AbortController().signal),
+      (e: unknown) => {
+        assert.ok(e instanceof LlmError);
+        assert.equal(e.errorClass, 'timeout');
+        return true;
+      },
+    );
     assert.equal(audit.calls()[0]!.error_class, 'timeout');
     assert.equal(audit.calls()[0]!.output_hash, null);
   });
@@ -186,7 +206,10 @@ describe('LLM gateway', () => {
     servers.push(server);
     const audit = new MemoryAudit();
     const provider = new OpenAiProvider({ apiKey: 'wrong-key', baseURL: server.url });
-    await assert.rejects(gateway(provider, audit).complete(ctx('openai'), request, new AbortController().signal), (e: unknown) => e instanceof LlmError && e.errorClass === 'auth');
+    await assert.rejects(
+      gateway(provider, audit).complete(ctx('openai'), request, new AbortController().signal),
+      (e: unknown) => e instanceof LlmError && e.errorClass === 'auth',
+    );
     assert.equal(server.requests.length, 1);
   });
 
@@ -196,7 +219,10 @@ describe('LLM gateway', () => {
     const { server, provider } = await openai([{ type: 'reply', text: 'a', usage: { input: budget - 20, output: 30 } }]);
     const audit = new MemoryAudit();
     const gw = gateway(provider, audit, { tokenBudget: budget });
-    await assert.rejects(gw.complete(ctx('openai'), request, new AbortController().signal), (e: unknown) => e instanceof LlmError && e.errorClass === 'budget_exceeded');
+    await assert.rejects(
+      gw.complete(ctx('openai'), request, new AbortController().signal),
+      (e: unknown) => e instanceof LlmError && e.errorClass === 'budget_exceeded',
+    );
     await assert.rejects(gw.complete(ctx('openai'), request, new AbortController().signal), /used up/);
     assert.equal(server.requests.length, 1, 'no call is made once the budget is used up');
     assert.equal(gw.tokensUsed, budget + 10);
@@ -208,18 +234,24 @@ describe('LLM gateway', () => {
     const perCall = reservationFor(request, ctx('openai').params);
     const budget = perCall * 4 + 10;
     const gw = gateway(provider, audit, { tokenBudget: budget, maxRetries: 0 });
-    const outcomes = await Promise.allSettled(Array.from({ length: 64 }, (_, i) => gw.complete({ ...ctx('openai'), agentId: `s#${i}` }, request, new AbortController().signal)));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 64 }, (_, i) => gw.complete({ ...ctx('openai'), agentId: `s#${i}` }, request, new AbortController().signal)),
+    );
     const ok = outcomes.filter((o) => o.status === 'fulfilled').length;
     assert.ok(ok >= 1 && ok <= 4, `${ok} calls passed`);
     assert.equal(server.requests.length, ok, 'refused calls never reach the provider');
-    for (const o of outcomes) if (o.status === 'rejected') assert.ok(o.reason instanceof LlmError && o.reason.errorClass === 'budget_exceeded', String(o.reason));
+    for (const o of outcomes)
+      if (o.status === 'rejected') assert.ok(o.reason instanceof LlmError && o.reason.errorClass === 'budget_exceeded', String(o.reason));
     assert.ok(gw.tokensUsed <= budget, `${gw.tokensUsed} tokens used of ${budget}`);
   });
 
   it('has a token budget when none is configured', async () => {
     const { server, provider } = await openai([{ type: 'reply', text: 'a', usage: { input: DEFAULT_TOKEN_BUDGET, output: 1 } }]);
     const gw = gateway(provider, new MemoryAudit());
-    await assert.rejects(gw.complete(ctx('openai'), request, new AbortController().signal), (e: unknown) => e instanceof LlmError && e.errorClass === 'budget_exceeded');
+    await assert.rejects(
+      gw.complete(ctx('openai'), request, new AbortController().signal),
+      (e: unknown) => e instanceof LlmError && e.errorClass === 'budget_exceeded',
+    );
     await assert.rejects(gw.complete(ctx('openai'), request, new AbortController().signal), /used up/);
     assert.equal(server.requests.length, 1);
   });
@@ -228,7 +260,11 @@ describe('LLM gateway', () => {
     const { server, provider } = await openai([{ type: 'reply', text: 'ok' }]);
     const audit = new MemoryAudit();
     const secret = 'AKIAIOSFODNN7EXAMPLE';
-    await gateway(provider, audit).complete(ctx('openai'), { ...request, messages: [{ role: 'user', content: `aws_access_key_id = ${secret}` }] }, new AbortController().signal);
+    await gateway(provider, audit).complete(
+      ctx('openai'),
+      { ...request, messages: [{ role: 'user', content: `aws_access_key_id = ${secret}` }] },
+      new AbortController().signal,
+    );
     assert.ok(!server.requests[0]!.raw.includes(secret));
     const red = audit.entries.find((e) => e.kind === 'redaction');
     assert.ok(red && red.kind === 'redaction' && red.count >= 1);

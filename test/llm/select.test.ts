@@ -32,15 +32,28 @@ describe('provider selection', () => {
     const byEnv = await resolveProviders({ config: {}, configDir: dir, env: { ...keys, BULWARK_PROVIDER: 'openai', BULWARK_MODEL: 'm-1' }, ollamaUrl: dead });
     assert.equal(byEnv.defaultName, 'openai');
     assert.equal(byEnv.byName.get('openai')!.defaultModel, 'm-1');
-    const configured = await resolveProviders({ config: { default: 'anthropic' }, configDir: dir, env: { ...keys, BULWARK_PROVIDER: 'openai' }, ollamaUrl: dead });
+    const configured = await resolveProviders({
+      config: { default: 'anthropic' },
+      configDir: dir,
+      env: { ...keys, BULWARK_PROVIDER: 'openai' },
+      ollamaUrl: dead,
+    });
     assert.equal(configured.defaultName, 'anthropic');
-    await assert.rejects(resolveProviders({ config: {}, configDir: dir, env: { ...keys, BULWARK_PROVIDER: 'gpt' }, ollamaUrl: dead }), (e: Error) => e.name === 'UsageError' && /BULWARK_PROVIDER "gpt"/.test(e.message));
+    await assert.rejects(
+      resolveProviders({ config: {}, configDir: dir, env: { ...keys, BULWARK_PROVIDER: 'gpt' }, ollamaUrl: dead }),
+      (e: Error) => e.name === 'UsageError' && /BULWARK_PROVIDER "gpt"/.test(e.message),
+    );
   });
 
   it('explicit config first, then ANTHROPIC_API_KEY, then OPENAI_*, then local Ollama', async () => {
     const both = await resolveProviders({ config: {}, configDir: dir, env: { ANTHROPIC_API_KEY: 'a', OPENAI_API_KEY: 'o' }, ollamaUrl: dead });
     assert.equal(both.defaultName, 'anthropic');
-    const explicit = await resolveProviders({ config: { default: 'openai' }, configDir: dir, env: { ANTHROPIC_API_KEY: 'a', OPENAI_API_KEY: 'o' }, ollamaUrl: dead });
+    const explicit = await resolveProviders({
+      config: { default: 'openai' },
+      configDir: dir,
+      env: { ANTHROPIC_API_KEY: 'a', OPENAI_API_KEY: 'o' },
+      ollamaUrl: dead,
+    });
     assert.equal(explicit.defaultName, 'openai');
     const baseOnly = await resolveProviders({ config: {}, configDir: dir, env: { OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1' }, ollamaUrl: dead });
     assert.equal(baseOnly.defaultName, 'openai');
@@ -53,7 +66,8 @@ describe('provider selection', () => {
   });
 
   it('digests which providers, endpoints and default models a run uses, never its keys', async () => {
-    const digest = async (env: Record<string, string>): Promise<string> => providersDigest(await resolveProviders({ config: {}, configDir: dir, env, ollamaUrl: dead }));
+    const digest = async (env: Record<string, string>): Promise<string> =>
+      providersDigest(await resolveProviders({ config: {}, configDir: dir, env, ollamaUrl: dead }));
     const a = await digest({ OPENAI_API_KEY: 'key-1', OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1' });
     assert.equal(await digest({ OPENAI_API_KEY: 'key-2', OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1' }), a, 'a rotated key is the same reviewer');
     assert.notEqual(await digest({ OPENAI_API_KEY: 'key-1', OPENAI_BASE_URL: 'http://127.0.0.1:9000/v1' }), a, 'another endpoint is not');
@@ -66,7 +80,10 @@ describe('provider selection', () => {
     assert.equal(r.defaultName, 'anthropic');
     assert.deepEqual(r.keyFiles, [path.join(dir, 'anthropic.key')]);
     assert.equal(r.byName.get('anthropic')!.defaultModel, 'claude-x');
-    await assert.rejects(resolveProviders({ config: { openai: { api_key_file: 'missing.key' } }, configDir: dir, env: {} }), /api_key_file .*missing\.key: cannot read \(ENOENT\)/);
+    await assert.rejects(
+      resolveProviders({ config: { openai: { api_key_file: 'missing.key' } }, configDir: dir, env: {} }),
+      /api_key_file .*missing\.key: cannot read \(ENOENT\)/,
+    );
   });
 
   it('a configured default without its key leaves the stages to report it (not a config error)', async () => {

@@ -28,12 +28,18 @@ describe('groupAppendsPerTurn (real SQLite audit log)', () => {
     const first = [sink.append(started('a')), sink.append(started('b')), sink.append(started('c'))];
     const r = (await Promise.all(first)) as { index: number }[];
     assert.deepEqual(batches, [3], 'one transaction for the turn');
-    assert.deepEqual(r.map((x) => x.index), [0, 1, 2]);
+    assert.deepEqual(
+      r.map((x) => x.index),
+      [0, 1, 2],
+    );
     // durable when resolved: a second handle on the same file sees them
     assert.equal(await t.audit.size(), 3);
     await sink.append(started('d'));
     assert.deepEqual(batches, [3, 1], 'a later turn is its own transaction');
-    assert.deepEqual((await t.entries()).map((e) => (e.kind === 'stage_started' ? e.stage : e.kind)), ['a', 'b', 'c', 'd']);
+    assert.deepEqual(
+      (await t.entries()).map((e) => (e.kind === 'stage_started' ? e.stage : e.kind)),
+      ['a', 'b', 'c', 'd'],
+    );
   });
 
   it('a bad entry fails only its own caller: the rest of its turn is still written', async () => {
@@ -45,6 +51,9 @@ describe('groupAppendsPerTurn (real SQLite audit log)', () => {
     assert.equal(ok1.status, 'fulfilled');
     assert.equal(no.status, 'rejected');
     assert.equal(ok2.status, 'fulfilled');
-    assert.deepEqual((await t.entries()).map((e) => (e.kind === 'stage_started' ? e.stage : e.kind)), ['x', 'y']);
+    assert.deepEqual(
+      (await t.entries()).map((e) => (e.kind === 'stage_started' ? e.stage : e.kind)),
+      ['x', 'y'],
+    );
   });
 });

@@ -29,7 +29,14 @@ function cli(args: string[], env: Record<string, string>, stdin?: string): Promi
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: work,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work, XDG_CONFIG_HOME: path.join(work, 'cfg'), XDG_STATE_HOME: path.join(work, 'state'), BULWARK_OLLAMA_URL: 'http://127.0.0.1:9', ...env },
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: work,
+        XDG_CONFIG_HOME: path.join(work, 'cfg'),
+        XDG_STATE_HOME: path.join(work, 'state'),
+        BULWARK_OLLAMA_URL: 'http://127.0.0.1:9',
+        ...env,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -82,14 +89,25 @@ describe('bulwark init + run', () => {
 
   it('run on the git change: stage progress, summary, result JSON, exit 1 for high findings', async () => {
     const result = path.join(work, 'result.json');
-    const r = await cli(['run', '--topology', path.join(repo.dir, '.bulwark/topology.toml'), '--repo', repo.dir, '--audit-db', path.join(work, 'a.db'), '--result', result], { OPENAI_API_KEY: 'sk-cli', OPENAI_BASE_URL: server.url });
+    const r = await cli(
+      ['run', '--topology', path.join(repo.dir, '.bulwark/topology.toml'), '--repo', repo.dir, '--audit-db', path.join(work, 'a.db'), '--result', result],
+      { OPENAI_API_KEY: 'sk-cli', OPENAI_BASE_URL: server.url },
+    );
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /stage static-analysis: running\nstage static-analysis: done in [\d.]+ s \(1 finding\)/);
     assert.match(r.stdout, /## Bulwark review/);
-    const json = JSON.parse(readFileSync(result, 'utf8')) as { exitCode: number; status: string; stages: { name: string; status: string }[]; findings: unknown[] };
+    const json = JSON.parse(readFileSync(result, 'utf8')) as {
+      exitCode: number;
+      status: string;
+      stages: { name: string; status: string }[];
+      findings: unknown[];
+    };
     assert.equal(json.exitCode, 1);
     assert.equal(json.status, 'ok');
-    assert.deepEqual(json.stages.map((s) => s.status), ['done', 'done', 'done']);
+    assert.deepEqual(
+      json.stages.map((s) => s.status),
+      ['done', 'done', 'done'],
+    );
     assert.equal(json.findings.length, 2);
     const verify = await cli(['audit', 'verify', '--audit-db', path.join(work, 'a.db')], {});
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
@@ -101,7 +119,10 @@ describe('bulwark init + run', () => {
   });
 
   it('bulwark review works on the initialised repository with a provider endpoint', async () => {
-    const r = await cli(['review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--audit-db', path.join(work, 'rev.db'), '--format', 'json'], { OPENAI_API_KEY: 'sk-cli', OPENAI_BASE_URL: server.url });
+    const r = await cli(['review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--audit-db', path.join(work, 'rev.db'), '--format', 'json'], {
+      OPENAI_API_KEY: 'sk-cli',
+      OPENAI_BASE_URL: server.url,
+    });
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /stage summary: done in/);
     assert.match(r.stdout, /PCI DSS/);
@@ -109,18 +130,53 @@ describe('bulwark init + run', () => {
 
   it('run on a unified diff from stdin (no checkout: no file tools)', async () => {
     const diff = repo.git('diff', 'main', 'feature');
-    const r = await cli(['run', '--topology', path.join(repo.dir, '.bulwark/topology.toml'), '--input', '-', '--audit-db', path.join(work, 'b.db'), '--result', path.join(work, 'r2.json')], { OPENAI_API_KEY: 'sk-cli', OPENAI_BASE_URL: server.url }, diff + '\n');
+    const r = await cli(
+      [
+        'run',
+        '--topology',
+        path.join(repo.dir, '.bulwark/topology.toml'),
+        '--input',
+        '-',
+        '--audit-db',
+        path.join(work, 'b.db'),
+        '--result',
+        path.join(work, 'r2.json'),
+      ],
+      { OPENAI_API_KEY: 'sk-cli', OPENAI_BASE_URL: server.url },
+      diff + '\n',
+    );
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stdout, /PCI DSS/);
     // a patch's change hash is the SHA-256 of the input bytes (what `sha256sum` prints)
-    assert.equal((await runStarted(path.join(work, 'b.db'))).change_hash, 'sha256:' + createHash('sha256').update(diff + '\n').digest('hex'));
+    assert.equal(
+      (await runStarted(path.join(work, 'b.db'))).change_hash,
+      'sha256:' +
+        createHash('sha256')
+          .update(diff + '\n')
+          .digest('hex'),
+    );
   });
 
   it('run on a JSON change description', async () => {
     const { acquireChange } = await import('../../src/review/acquire.js');
     const change = await acquireChange({ repoDir: repo.dir, base: 'main', head: 'feature', env: {} });
     writeFileSync(path.join(work, 'change.json'), JSON.stringify(change));
-    const r = await cli(['run', '--topology', path.join(repo.dir, '.bulwark/topology.toml'), '--input', path.join(work, 'change.json'), '--repo', repo.dir, '--audit-db', path.join(work, 'j.db'), '--result', path.join(work, 'rj.json')], { OPENAI_API_KEY: 'sk-cli', OPENAI_BASE_URL: server.url });
+    const r = await cli(
+      [
+        'run',
+        '--topology',
+        path.join(repo.dir, '.bulwark/topology.toml'),
+        '--input',
+        path.join(work, 'change.json'),
+        '--repo',
+        repo.dir,
+        '--audit-db',
+        path.join(work, 'j.db'),
+        '--result',
+        path.join(work, 'rj.json'),
+      ],
+      { OPENAI_API_KEY: 'sk-cli', OPENAI_BASE_URL: server.url },
+    );
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stdout, /2 finding\(s\) from static-analysis, security-review/);
   });
@@ -132,7 +188,10 @@ describe('bulwark init + run', () => {
       // named by the [audit] table of a --config file, not by a flag
       const conf = path.join(work, 'db-in-repo.toml');
       writeFileSync(conf, `[audit]\ndb = ${JSON.stringify(db)}\n`);
-      const r = await cli(['run', '--topology', path.join(repo.dir, '.bulwark/topology.toml'), '--repo', repo.dir, '--config', conf, '--result', path.join(work, 'r-db.json')], { OPENAI_API_KEY: 'sk-cli', OPENAI_BASE_URL: server.url });
+      const r = await cli(
+        ['run', '--topology', path.join(repo.dir, '.bulwark/topology.toml'), '--repo', repo.dir, '--config', conf, '--result', path.join(work, 'r-db.json')],
+        { OPENAI_API_KEY: 'sk-cli', OPENAI_BASE_URL: server.url },
+      );
       assert.equal(r.code, 3, r.stderr);
       assert.match(r.stderr, /a\.db, which is never granted/);
       assert.equal(server.requests.length, before, 'no model call');
@@ -142,9 +201,25 @@ describe('bulwark init + run', () => {
   });
 
   it('with no provider: stages not run, exit 5, never a pass', async () => {
-    const r = await cli(['run', '--topology', path.join(repo.dir, '.bulwark/topology.toml'), '--repo', repo.dir, '--audit-db', path.join(work, 'c.db'), '--result', path.join(work, 'r3.json')], {});
+    const r = await cli(
+      [
+        'run',
+        '--topology',
+        path.join(repo.dir, '.bulwark/topology.toml'),
+        '--repo',
+        repo.dir,
+        '--audit-db',
+        path.join(work, 'c.db'),
+        '--result',
+        path.join(work, 'r3.json'),
+      ],
+      {},
+    );
     assert.equal(r.code, 5);
-    assert.match(r.stderr, /stage static-analysis: not run: no provider configured \(set ANTHROPIC_API_KEY, or OPENAI_API_KEY \[\+ OPENAI_BASE_URL\], or run Ollama on 127\.0\.0\.1:11434\)/);
+    assert.match(
+      r.stderr,
+      /stage static-analysis: not run: no provider configured \(set ANTHROPIC_API_KEY, or OPENAI_API_KEY \[\+ OPENAI_BASE_URL\], or run Ollama on 127\.0\.0\.1:11434\)/,
+    );
   });
 
   it('bad input is a one-line usage error (exit 3)', async () => {

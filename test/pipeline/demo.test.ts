@@ -14,7 +14,10 @@ describe('npm run demo', () => {
   it('reviews the prepared change with a scripted model when no provider is configured', async () => {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp, TMPDIR: tmp, BULWARK_OLLAMA_URL: 'http://127.0.0.1:9' };
     const res = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, [path.join(packageRoot, 'dist', 'examples', 'payments-demo', 'run-demo.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [path.join(packageRoot, 'dist', 'examples', 'payments-demo', 'run-demo.js')], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       child.stdout.on('data', (c: Buffer) => (out += c.toString()));
       child.stderr.on('data', (c: Buffer) => (out += c.toString()));

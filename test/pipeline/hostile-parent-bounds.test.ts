@@ -43,7 +43,12 @@ function input(prompt: string, maxTurns = 10): StageInput {
 }
 
 async function openAiGateway(server: FakeServer, audit: ReturnType<typeof memoryAudit>, tokenBudget?: number): Promise<LlmGateway> {
-  const providers = await resolveProviders({ config: {}, configDir: process.cwd(), env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url }, probeOllama: false });
+  const providers = await resolveProviders({
+    config: {},
+    configDir: process.cwd(),
+    env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url },
+    probeOllama: false,
+  });
   return new LlmGateway({
     providers: new Map([...providers.byName].map(([k, v]) => [k, v.provider])),
     audit,
@@ -102,14 +107,19 @@ describe('a hostile worker cannot exhaust the parent', { timeout: 180_000 }, () 
     chmodSync(repo.dir, 0o755);
     const size = 100 * 1024 * 1024;
     // streamed into the object store (zlib makes it ~100 KB on disk), never written as a file
-    const sha = execFileSync('sh', ['-c', `yes 'a line of text that repeats' | head -c ${size} | git hash-object -w --stdin`], { cwd: repo.dir, encoding: 'utf8' }).trim();
+    const sha = execFileSync('sh', ['-c', `yes 'a line of text that repeats' | head -c ${size} | git hash-object -w --stdin`], {
+      cwd: repo.dir,
+      encoding: 'utf8',
+    }).trim();
     repo.git('update-index', '--add', '--cacheinfo', `100644,${sha},big.txt`);
     repo.git('commit', '-q', '-m', 'big blob');
     const head = repo.head();
 
     const audit = memoryAudit();
     const gateway = new LlmGateway({ providers: new Map(), audit, runId: 'run-attack' });
-    const { value: r, growthMb } = await peakRssDuring(() => runHostile('blob big.txt 4', deps({ gateway, audit, repo: { root: repo.dir, base: head, head } })));
+    const { value: r, growthMb } = await peakRssDuring(() =>
+      runHostile('blob big.txt 4', deps({ gateway, audit, repo: { root: repo.dir, base: head, head } })),
+    );
     assert.equal(r.error, undefined, r.error?.message);
     const answers = JSON.parse(r.output!) as { found: boolean; length: number; truncated: boolean }[];
     assert.equal(answers.length, 4);
@@ -132,17 +142,24 @@ describe('a hostile worker cannot flood the parent or its audit log', { timeout:
     cleanups.push(() => server.close());
     const audit = await tempAudit();
     cleanups.push(() => audit.cleanup());
-    const providers = await resolveProviders({ config: {}, configDir: topo.dir, env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url }, probeOllama: false });
+    const providers = await resolveProviders({
+      config: {},
+      configDir: topo.dir,
+      env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url },
+      probeOllama: false,
+    });
     const started = performance.now();
-    const { value: result, growthMb } = await peakRssDuring(() => runPipeline({
-      topology: loadTopology(topo.file),
-      change,
-      audit: audit.audit,
-      runId: 'run-flood',
-      providers,
-      providerConfig: { max_retries: 0, timeout_seconds: 30 },
-      workerScript: HOSTILE_WORKER,
-    }));
+    const { value: result, growthMb } = await peakRssDuring(() =>
+      runPipeline({
+        topology: loadTopology(topo.file),
+        change,
+        audit: audit.audit,
+        runId: 'run-flood',
+        providers,
+        providerConfig: { max_retries: 0, timeout_seconds: 30 },
+        workerScript: HOSTILE_WORKER,
+      }),
+    );
     const tookMs = performance.now() - started;
     assert.equal(result.status, 'failed');
     assert.equal(result.stages[0]!.status, 'failed');
@@ -156,7 +173,9 @@ describe('a hostile worker cannot flood the parent or its audit log', { timeout:
     assert.match(d.detail ?? '', /32 rejected requests.*secrets\.read/);
     assert.equal(server.requests.length, 0);
     assert.ok(entries.length < 10, `${entries.length} entries: ${JSON.stringify(entries.map((e) => e.kind))}`);
-    console.log(`flood of 20,000 invalid requests: ${entries.length} audit entries, ${Math.round(tookMs)} ms, parent peak RSS growth ${growthMb.toFixed(1)} MB`);
+    console.log(
+      `flood of 20,000 invalid requests: ${entries.length} audit entries, ${Math.round(tookMs)} ms, parent peak RSS growth ${growthMb.toFixed(1)} MB`,
+    );
   });
 });
 
@@ -189,7 +208,10 @@ describe('budgets are enforced in the parent, not trusted to the worker', { time
     assert.ok(ok >= 1 && ok <= 2, `${ok} calls ran`);
     // refused by the one-call rule, or earlier by the channel's in-flight cap
     const refused = outcomes.filter((o) => o !== 'ok');
-    assert.ok(refused.every((o) => /one model call at a time|too many concurrent requests/.test(o)), refused.join('\n'));
+    assert.ok(
+      refused.every((o) => /one model call at a time|too many concurrent requests/.test(o)),
+      refused.join('\n'),
+    );
     assert.ok(refused.some((o) => /one model call at a time/.test(o)));
     assert.equal(maxOverlap(server), 1);
     assert.ok(gateway.tokensUsed <= budget, `${gateway.tokensUsed} tokens used of ${budget}`);

@@ -34,7 +34,11 @@ describe('API keys never reach a stage worker', () => {
     process.env.ANTHROPIC_API_KEY = ENV_KEY;
     process.env.OPENAI_API_KEY = ENV_KEY;
     try {
-      const providers = await resolveProviders({ config: { openai: { api_key_file: keyFile, base_url: 'http://127.0.0.1:9/v1' } }, configDir: repo, probeOllama: false });
+      const providers = await resolveProviders({
+        config: { openai: { api_key_file: keyFile, base_url: 'http://127.0.0.1:9/v1' } },
+        configDir: repo,
+        probeOllama: false,
+      });
       assert.ok(providers.byName.has('anthropic') && providers.byName.has('openai'));
       assert.deepEqual(providers.keyFiles, [keyFile]);
       const policy = stagePolicy({ readRoots: [repo], scratchDir: scratch, timeoutSeconds: 60, denyPaths: providers.keyFiles });

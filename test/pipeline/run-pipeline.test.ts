@@ -39,11 +39,17 @@ async function run(opts: {
 }): Promise<{ result: PipelineResult; server: FakeServer; entries: Entry[] }> {
   const topo = writeTopology(opts.topology ?? SEED_TOPOLOGY, ['static', 'security', 'summary', 'a', 'b']);
   cleanups.push(topo.cleanup);
-  const server = opts.server === 'openai' ? await startFakeOpenAi({ respond: opts.respond, latencyMs: opts.latencyMs, apiKey: 'sk-test' }) : await startFakeAnthropic({ respond: opts.respond, latencyMs: opts.latencyMs, apiKey: 'sk-ant-test' });
+  const server =
+    opts.server === 'openai'
+      ? await startFakeOpenAi({ respond: opts.respond, latencyMs: opts.latencyMs, apiKey: 'sk-test' })
+      : await startFakeAnthropic({ respond: opts.respond, latencyMs: opts.latencyMs, apiKey: 'sk-ant-test' });
   cleanups.push(() => server.close());
   const audit = await tempAudit();
   cleanups.push(() => audit.cleanup());
-  const env = opts.server === 'openai' ? { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url } : { ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: server.url };
+  const env =
+    opts.server === 'openai'
+      ? { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url }
+      : { ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: server.url };
   const providers = await resolveProviders({ config: {}, configDir: topo.dir, env, probeOllama: false });
   const result = await runPipeline({
     topology: loadTopology(topo.file),
@@ -65,12 +71,19 @@ describe('runPipeline: the seed topology end to end (real launcher, real SQLite 
   for (const server of ['openai', 'anthropic'] as const) {
     it(`${server}: runs stages in order, passes upstream outputs, one audit entry per call with correct hashes`, async () => {
       const seen = new Map<string, ReviewContext>();
-      const { result, server: fake, entries } = await run({
+      const {
+        result,
+        server: fake,
+        entries,
+      } = await run({
         server,
         respond: scriptedReviewer({ onRequest: (_c, ctx) => seen.set(ctx.stage ?? '?', ctx) }),
       });
       assert.equal(result.status, 'ok', JSON.stringify(result.stages.map((s) => [s.name, s.status, s.reason])));
-      assert.deepEqual(result.stages.map((s) => s.status), ['done', 'done', 'done']);
+      assert.deepEqual(
+        result.stages.map((s) => s.status),
+        ['done', 'done', 'done'],
+      );
       // order: each stage's first request comes after all requests of the stages it depends on
       const first = (st: string) => Math.min(...fake.requests.filter((r) => stageOf(r.body) === st).map((r) => r.receivedAt));
       const last = (st: string) => Math.max(...fake.requests.filter((r) => stageOf(r.body) === st).map((r) => r.answeredAt!));
@@ -82,10 +95,13 @@ describe('runPipeline: the seed topology end to end (real launcher, real SQLite 
       assert.deepEqual(Object.keys(seen.get('summary')!.upstream ?? {}).sort(), ['security-review', 'static-analysis']);
       assert.match(JSON.stringify(seen.get('summary')!.upstream), /PCI DSS/);
       // findings from the scripted model made it through validation
-      assert.deepEqual(result.findings.map((f) => [f.stage, f.severity, f.line]), [
-        ['security-review', 'critical', 3],
-        ['static-analysis', 'high', 2],
-      ]);
+      assert.deepEqual(
+        result.findings.map((f) => [f.stage, f.severity, f.line]),
+        [
+          ['security-review', 'critical', 3],
+          ['static-analysis', 'high', 2],
+        ],
+      );
       assert.match(result.summaryMarkdown, /2 finding\(s\) from static-analysis, security-review/);
       // the diff reached the model fenced as untrusted data
       assert.match(JSON.stringify(seen.get('static-analysis')!.change), /untrusted-data/);
@@ -144,7 +160,10 @@ describe('runPipeline: the seed topology end to end (real launcher, real SQLite 
   it('fails closed when the provider keeps failing: stage failed, dependents not run, errors audited', async () => {
     const { result, entries } = await run({ server: 'openai', respond: () => ({ type: 'error', status: 500 }) });
     assert.equal(result.status, 'failed');
-    assert.deepEqual(result.stages.map((s) => s.status), ['failed', 'not_run', 'not_run']);
+    assert.deepEqual(
+      result.stages.map((s) => s.status),
+      ['failed', 'not_run', 'not_run'],
+    );
     assert.equal(result.stages[0]!.errorClass, 'server_error');
     assert.equal(result.stages[1]!.reason, 'dependency "static-analysis" failed');
     const calls = entries.filter((e) => e.kind === 'llm_call');
@@ -182,7 +201,10 @@ describe('runPipeline: the seed topology end to end (real launcher, real SQLite 
   it('a stage deadline stops a hung stage and records it', async () => {
     const topology = SEED_TOPOLOGY.replace('name = "static-analysis"\n', 'name = "static-analysis"\ntimeout_seconds = 1\n');
     const { result, entries, server } = await run({ server: 'openai', topology, respond: () => ({ type: 'hang' }), providerConfig: { timeout_seconds: 30 } });
-    assert.deepEqual(result.stages.map((s) => s.status), ['timed_out', 'not_run', 'not_run']);
+    assert.deepEqual(
+      result.stages.map((s) => s.status),
+      ['timed_out', 'not_run', 'not_run'],
+    );
     assert.match(result.stages[0]!.reason!, /stage deadline of 1000 ms/);
     assert.equal(result.stages[1]!.reason, 'dependency "static-analysis" timed out');
     const fin = entries.find((e) => e.kind === 'stage_finished' && e.stage === 'static-analysis');
@@ -202,7 +224,18 @@ describe('runPipeline: the seed topology end to end (real launcher, real SQLite 
 
   it('rejects invalid findings from the model (stage fails, not silently dropped)', async () => {
     const topology = `[[pipeline.stages]]\nname = "a"\nprompt_file = "prompts/a.md"\nmax_turns = 2\n`;
-    const bad: FakeAction = { type: 'reply', toolCalls: [{ name: 'submit_review', arguments: { summary_markdown: 'x', findings: [{ file: 'a', line: 1, severity: 'catastrophic', category: 'security', message: 'm', confidence: 0.5 }] } }] };
+    const bad: FakeAction = {
+      type: 'reply',
+      toolCalls: [
+        {
+          name: 'submit_review',
+          arguments: {
+            summary_markdown: 'x',
+            findings: [{ file: 'a', line: 1, severity: 'catastrophic', category: 'security', message: 'm', confidence: 0.5 }],
+          },
+        },
+      ],
+    };
     const { result } = await run({ server: 'openai', topology, respond: () => bad });
     assert.equal(result.status, 'failed');
     assert.match(result.stages[0]!.reason!, /invalid finding #1: severity/);
@@ -284,6 +317,10 @@ describe('runPipeline: the seed topology end to end (real launcher, real SQLite 
     const r2 = await runPipeline({ topology: loadTopology(topo.file), change, audit: audit.audit, runId: 'run-missing', providers: missing });
     assert.equal(r2.status, 'failed');
     assert.equal(r2.noProvider, true);
-    assert.ok(r2.stages.every((s) => s.status === 'not_run' && s.reason === 'provider "anthropic" is not configured (set ANTHROPIC_API_KEY or [provider.anthropic] api_key_file)'));
+    assert.ok(
+      r2.stages.every(
+        (s) => s.status === 'not_run' && s.reason === 'provider "anthropic" is not configured (set ANTHROPIC_API_KEY or [provider.anthropic] api_key_file)',
+      ),
+    );
   });
 });

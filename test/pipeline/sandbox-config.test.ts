@@ -46,7 +46,12 @@ async function runOne(respond: Responder, extra: Partial<RunPipelineOptions>): P
   cleanups.push(() => server.close());
   const audit = await tempAudit();
   cleanups.push(() => audit.cleanup());
-  const providers = await resolveProviders({ config: {}, configDir: topo.dir, env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url }, probeOllama: false });
+  const providers = await resolveProviders({
+    config: {},
+    configDir: topo.dir,
+    env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url },
+    probeOllama: false,
+  });
   const result = await runPipeline({
     topology: loadTopology(topo.file),
     change,
@@ -89,7 +94,10 @@ describe('[sandbox] table applied to stage workers', () => {
     assert.deepEqual(p.limits, { openFiles: 256, processes: 64, cpuSeconds: 120, fileSizeBytes: 1 << 20 });
     assert.ok(p.readPaths.includes('/srv/repo') && p.readPaths.includes('/opt/toolchain'));
     assert.deepEqual(p.denyPaths, ['/var/keys/a.key', '/etc/bulwark/keys']);
-    assert.deepEqual(p.writePaths.filter((w) => w !== '/dev/null'), [scratch]);
+    assert.deepEqual(
+      p.writePaths.filter((w) => w !== '/dev/null'),
+      [scratch],
+    );
     assert.deepEqual(p.endpoints, []);
     assert.deepEqual(p.envAllow, []);
     // a shorter run deadline stays; an explicit flag beats the file
@@ -155,7 +163,13 @@ describe('worker events in the audit log', () => {
     assert.equal(egress.host, 'exfil.example.com');
     assert.equal(egress.stage, 'static-analysis');
     const denials = r.entries.filter((e) => e.kind === 'sandbox_denial');
-    assert.ok(denials.some((d) => d.kind === 'sandbox_denial' && d.operation === 'rejected_request' && d.target === 'secrets.read'), JSON.stringify(denials));
-    assert.ok(denials.some((d) => d.kind === 'sandbox_denial' && d.operation === 'protocol_violation' && d.layer === 'channel'), JSON.stringify(denials));
+    assert.ok(
+      denials.some((d) => d.kind === 'sandbox_denial' && d.operation === 'rejected_request' && d.target === 'secrets.read'),
+      JSON.stringify(denials),
+    );
+    assert.ok(
+      denials.some((d) => d.kind === 'sandbox_denial' && d.operation === 'protocol_violation' && d.layer === 'channel'),
+      JSON.stringify(denials),
+    );
   });
 });

@@ -14,7 +14,13 @@ describe('dag', () => {
   it('orders dependencies first and finds cycles as paths', () => {
     assert.deepEqual(topologicalOrder(seed), ['static', 'security', 'summary']);
     assert.equal(findCycle(seed), undefined);
-    assert.deepEqual(findCycle([{ name: 'a', dependsOn: ['b'] }, { name: 'b', dependsOn: ['a'] }]), ['a', 'b', 'a']);
+    assert.deepEqual(
+      findCycle([
+        { name: 'a', dependsOn: ['b'] },
+        { name: 'b', dependsOn: ['a'] },
+      ]),
+      ['a', 'b', 'a'],
+    );
     assert.deepEqual([...dependentsOf(seed, 'static')].sort(), ['security', 'summary']);
   });
 });
@@ -32,7 +38,10 @@ describe('scheduler', () => {
         return `out-${name}`;
       },
     });
-    assert.deepEqual(out.map((o) => o.status), ['done', 'done', 'done']);
+    assert.deepEqual(
+      out.map((o) => o.status),
+      ['done', 'done', 'done'],
+    );
     assert.deepEqual(seen, { static: [], security: ['static=out-static'], summary: ['static=out-static', 'security=out-security'] });
     assert.ok(out[0]!.finishedAt! <= out[1]!.startedAt!);
     assert.ok(out[1]!.finishedAt! <= out[2]!.startedAt!);
@@ -96,7 +105,10 @@ describe('scheduler', () => {
         }),
     });
     assert.equal(aborted, true);
-    assert.deepEqual(out.map((o) => o.status), ['timed_out', 'not_run']);
+    assert.deepEqual(
+      out.map((o) => o.status),
+      ['timed_out', 'not_run'],
+    );
     assert.match(out[0]!.reason!, /stage deadline of 100 ms/);
     assert.equal(out[1]!.reason, 'dependency "hang" timed out');
   });
@@ -111,7 +123,10 @@ describe('scheduler', () => {
       runTimeoutMs: 100,
       execute: () => new Promise<string>(() => {}),
     });
-    assert.deepEqual(out.map((o) => o.status), ['timed_out', 'not_run']);
+    assert.deepEqual(
+      out.map((o) => o.status),
+      ['timed_out', 'not_run'],
+    );
     assert.match(out[0]!.reason!, /run deadline/);
   });
 

@@ -100,7 +100,12 @@ async function run(repo: GitRepo, change: Awaited<ReturnType<typeof acquireChang
   cleanups.push(() => server.close());
   const audit = await tempAudit();
   cleanups.push(() => audit.cleanup());
-  const providers = await resolveProviders({ config: {}, configDir: topo.dir, env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url }, probeOllama: false });
+  const providers = await resolveProviders({
+    config: {},
+    configDir: topo.dir,
+    env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url },
+    probeOllama: false,
+  });
   const policies: SandboxPolicy[] = [];
   const spawn: SandboxSpawner = (policy, command, args, opts) => {
     policies.push(policy);
@@ -152,7 +157,12 @@ describe('read roots through symlinks committed in the change', () => {
   it('a shared path turned into a link to an outside folder is not granted; the other zone still is', async () => {
     const outside = outsideDir();
     const { repo, change } = await repoWithLink('libs/common', outside);
-    const o = await run(repo, change, ['src/payments/**', 'libs/common/**'], [{ name: 'read_file', arguments: { path: 'src/payments/charge.js' } }, ...readSecretCalls('libs/common')]);
+    const o = await run(
+      repo,
+      change,
+      ['src/payments/**', 'libs/common/**'],
+      [{ name: 'read_file', arguments: { path: 'src/payments/charge.js' } }, ...readSecretCalls('libs/common')],
+    );
     assert.equal(o.status, 'ok', o.reasons.join('; '));
     assertNotGranted(o.policy, outside);
     assert.ok(o.policy.readPaths.includes(path.join(realpathSync(repo.dir), 'src', 'payments')), 'the zone that is a real folder is still granted');
@@ -216,12 +226,17 @@ describe('read roots through symlinks committed in the change', () => {
   it('a link deeper inside a granted zone: the zone is granted, the tools refuse the link for read, list and grep', async () => {
     const outside = outsideDir();
     const { repo, change } = await repoWithLink('src/payments/vendor', outside);
-    const o = await run(repo, change, ['src/payments/**'], [
-      ...readSecretCalls('src/payments/vendor'),
-      { name: 'read_file', arguments: { path: 'src/payments/vendor/payments/secret.txt' } },
-      // the walk of the zone must not descend into the linked folder
-      { name: 'grep', arguments: { pattern: 'SECRET|debit', path: 'src/payments' } },
-    ]);
+    const o = await run(
+      repo,
+      change,
+      ['src/payments/**'],
+      [
+        ...readSecretCalls('src/payments/vendor'),
+        { name: 'read_file', arguments: { path: 'src/payments/vendor/payments/secret.txt' } },
+        // the walk of the zone must not descend into the linked folder
+        { name: 'grep', arguments: { pattern: 'SECRET|debit', path: 'src/payments' } },
+      ],
+    );
     assert.equal(o.status, 'ok', o.reasons.join('; '));
     assertNotGranted(o.policy, outside);
     assert.ok(o.policy.readPaths.includes(path.join(realpathSync(repo.dir), 'src', 'payments')));

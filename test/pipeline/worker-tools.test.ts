@@ -23,7 +23,10 @@ describe('worker tools', () => {
   const tools = new Tools({ repoRoot: root, readRoots: [root] });
 
   it('reads files with line numbers and ranges', async () => {
-    assert.equal(await tools.run('read_file', { path: 'src/pay/charge.js', start_line: 2, end_line: 2 }), '2\tconst amount = parseFloat(x);\n(1 more lines; use start_line)');
+    assert.equal(
+      await tools.run('read_file', { path: 'src/pay/charge.js', start_line: 2, end_line: 2 }),
+      '2\tconst amount = parseFloat(x);\n(1 more lines; use start_line)',
+    );
     assert.match(await tools.run('read_file', { path: './src/pay/charge.js' }), /^1\tline one\n2\t/);
   });
 
@@ -73,7 +76,10 @@ describe('worker tools and symlinks', () => {
 
   it('a read root that is itself a symlink is not used: read, list and grep through it are refused', async () => {
     const tools = new Tools({ repoRoot: repo, readRoots: [path.join(repo, 'src'), path.join(repo, 'shared')] });
-    await assert.rejects(tools.run('read_file', { path: 'shared/secret.txt' }), (e: unknown) => refused(e) && /outside the folders this stage may read/.test((e as Error).message));
+    await assert.rejects(
+      tools.run('read_file', { path: 'shared/secret.txt' }),
+      (e: unknown) => refused(e) && /outside the folders this stage may read/.test((e as Error).message),
+    );
     await assert.rejects(tools.run('list_dir', { path: 'shared' }), refused);
     await assert.rejects(tools.run('grep', { pattern: 'SECRET', path: 'shared' }), refused);
     assert.match(await tools.run('read_file', { path: 'src/pay/charge.js' }), /parseFloat/);
@@ -81,7 +87,10 @@ describe('worker tools and symlinks', () => {
 
   it('a read root below a symlinked folder is not used', async () => {
     const tools = new Tools({ repoRoot: repo, readRoots: [path.join(repo, 'lib', 'common')] });
-    await assert.rejects(tools.run('read_file', { path: 'lib/common/secret.txt' }), (e: unknown) => refused(e) && /no readable folders/.test((e as Error).message));
+    await assert.rejects(
+      tools.run('read_file', { path: 'lib/common/secret.txt' }),
+      (e: unknown) => refused(e) && /no readable folders/.test((e as Error).message),
+    );
     await assert.rejects(tools.run('list_dir', { path: 'lib/common' }), refused);
   });
 
@@ -103,18 +112,52 @@ describe('worker tools and symlinks', () => {
 
 describe('agent loop', () => {
   const tools = new Tools({ repoRoot: root, readRoots: [root] });
-  const input = { stage: 's', prompt: 'Review.', tools: ['read_file' as const], maxTurns: 4, repoRoot: root, readRoots: [root], revisions: false, context: { change: { files: [] } } };
-  const res = (r: Partial<CompletionResult>): CompletionResult => ({ text: '', toolCalls: [], stopReason: 'end', model: 'm', usage: { inputTokens: 1, outputTokens: 1 }, ...r });
+  const input = {
+    stage: 's',
+    prompt: 'Review.',
+    tools: ['read_file' as const],
+    maxTurns: 4,
+    repoRoot: root,
+    readRoots: [root],
+    revisions: false,
+    context: { change: { files: [] } },
+  };
+  const res = (r: Partial<CompletionResult>): CompletionResult => ({
+    text: '',
+    toolCalls: [],
+    stopReason: 'end',
+    model: 'm',
+    usage: { inputTokens: 1, outputTokens: 1 },
+    ...r,
+  });
 
   it('runs tools, feeds results back and returns the submitted review', async () => {
     const seen: CompletionRequest[] = [];
     const script = [
-      res({ toolCalls: [{ id: 't1', name: 'read_file', arguments: { path: 'src/pay/charge.js' } }, { id: 't2', name: 'grep', arguments: { pattern: 'x' } }] }),
-      res({ toolCalls: [{ id: 't3', name: 'submit_review', arguments: { summary_markdown: 'ok', findings: [{ file: 'src/pay/charge.js', line: 2, severity: 'high', category: 'correctness', message: 'float money', confidence: 0.9 }] } }] }),
+      res({
+        toolCalls: [
+          { id: 't1', name: 'read_file', arguments: { path: 'src/pay/charge.js' } },
+          { id: 't2', name: 'grep', arguments: { pattern: 'x' } },
+        ],
+      }),
+      res({
+        toolCalls: [
+          {
+            id: 't3',
+            name: 'submit_review',
+            arguments: {
+              summary_markdown: 'ok',
+              findings: [{ file: 'src/pay/charge.js', line: 2, severity: 'high', category: 'correctness', message: 'float money', confidence: 0.9 }],
+            },
+          },
+        ],
+      }),
     ];
     const out = await runAgent(input, { tools, complete: async (r) => (seen.push(structuredClone(r)), script[seen.length - 1]!) });
     assert.equal(out.turns, 2);
-    assert.deepEqual(out.findings, [{ file: 'src/pay/charge.js', line: 2, severity: 'high', category: 'correctness', message: 'float money', confidence: 0.9, stage: 's' }]);
+    assert.deepEqual(out.findings, [
+      { file: 'src/pay/charge.js', line: 2, severity: 'high', category: 'correctness', message: 'float money', confidence: 0.9, stage: 's' },
+    ]);
     const second = seen[1]!.messages;
     assert.equal(second[0]!.role, 'user');
     assert.equal((JSON.parse(second[0]!.role === 'user' ? second[0]!.content : '{}') as { stage?: string }).stage, 's');
@@ -122,7 +165,10 @@ describe('agent loop', () => {
     assert.match(toolMsgs[0]!.role === 'tool' ? toolMsgs[0]!.content : '', /parseFloat/);
     // grep was not granted to this stage
     assert.deepEqual(toolMsgs[1], { role: 'tool', toolCallId: 't2', name: 'grep', content: 'tool "grep" is not available to this stage', isError: true });
-    assert.deepEqual(seen[0]!.tools.map((t) => t.name), ['read_file', 'submit_review']);
+    assert.deepEqual(
+      seen[0]!.tools.map((t) => t.name),
+      ['read_file', 'submit_review'],
+    );
   });
 
   it('gives the model a chance to fix an invalid submission', async () => {
@@ -131,7 +177,16 @@ describe('agent loop', () => {
       tools,
       complete: async (r) => {
         n++;
-        if (n === 1) return res({ toolCalls: [{ id: 'a', name: 'submit_review', arguments: { summary_markdown: 'x', findings: [{ file: 'f', line: -1, severity: 'high', category: 'c', message: 'm', confidence: 1 }] } }] });
+        if (n === 1)
+          return res({
+            toolCalls: [
+              {
+                id: 'a',
+                name: 'submit_review',
+                arguments: { summary_markdown: 'x', findings: [{ file: 'f', line: -1, severity: 'high', category: 'c', message: 'm', confidence: 1 }] },
+              },
+            ],
+          });
         const last = r.messages[r.messages.length - 1]!;
         assert.ok(last.role === 'tool' && last.isError && /invalid/.test(last.content));
         return res({ toolCalls: [{ id: 'b', name: 'submit_review', arguments: { summary_markdown: 'fixed', findings: [] } }] });

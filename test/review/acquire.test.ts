@@ -76,7 +76,13 @@ describe('acquireChange from local git', () => {
     assert.equal(pay.additions, 2);
     assert.equal(pay.deletions, 1);
     const added = pay.hunks.flatMap((h) => h.lines).filter((l) => l.kind === 'add');
-    assert.deepEqual(added.map((l) => [l.newLine, l.text]), [[2, '    fee = 1'], [3, '    return amount + fee']]);
+    assert.deepEqual(
+      added.map((l) => [l.newLine, l.text]),
+      [
+        [2, '    fee = 1'],
+        [3, '    return amount + fee'],
+      ],
+    );
 
     const ren = byPath(change.files, 'src/renamed.py');
     assert.equal(ren.status, 'renamed');

@@ -130,7 +130,10 @@ describe('adoption path (README, verbatim)', () => {
     await run(steps.shift()!); // git add && git commit (one line, two commands)
     // "From a branch": the user's change
     repo.checkout('feature', true);
-    repo.write('src/payments/charge.js', "export function charge(account, cents, card) {\n  console.log('card', card.number);\n  return account.debit(cents);\n}\n");
+    repo.write(
+      'src/payments/charge.js',
+      "export function charge(account, cents, card) {\n  console.log('card', card.number);\n  return account.debit(cents);\n}\n",
+    );
     repo.commit('log the card');
     await run(steps.shift()!); // export the provider key
     const review = await run(`${steps.shift()!} --format json`);
@@ -152,7 +155,10 @@ describe('adoption path (README, verbatim)', () => {
     const r = await sh('npx bulwark review --base main --format json', repo.dir);
     assert.equal(r.code, 2, r.stderr);
     const report = JSON.parse(r.stdout) as ReviewReport;
-    assert.ok(report.decision.reasons.some((x) => /introduces the Bulwark configuration/.test(x)), report.decision.reasons.join('\n'));
+    assert.ok(
+      report.decision.reasons.some((x) => /introduces the Bulwark configuration/.test(x)),
+      report.decision.reasons.join('\n'),
+    );
     // nothing claims a base version that does not exist
     assert.ok(!report.findings.some((f) => f.category === 'bulwark-config'), JSON.stringify(report.findings.map((f) => f.message)));
   });

@@ -64,7 +64,10 @@ describe('planCoverage', () => {
     const h = change.files[0]!.hunks[0]!;
     const pieces = splitHunk(h, 2000);
     assert.ok(pieces.length > 1);
-    assert.equal(pieces.reduce((n, p) => n + p.lines.length, 0), 4000);
+    assert.equal(
+      pieces.reduce((n, p) => n + p.lines.length, 0),
+      4000,
+    );
     for (const p of pieces) {
       assert.ok(hunkTokens(p) <= 2000);
       assert.equal(p.newStart, p.lines[0]!.newLine);
@@ -79,8 +82,14 @@ describe('planCoverage', () => {
 
   it('honours an exact consumer size limit besides the token estimate', () => {
     const change = changeOf({ 'src/a.py': ['a'.repeat(100)], 'src/b.py': ['b'.repeat(100)], 'src/c.py': ['c'.repeat(100)] });
-    const plan = planCoverage(change, { config: cfg(), diffCharLimit: { max: 250, hunkChars: (h) => h.lines.reduce((n, l) => n + l.text.length, 0), fileChars: () => 10 } });
-    assert.deepEqual(plan.record.files.map((f) => f.state), ['reviewed', 'reviewed', 'skipped']);
+    const plan = planCoverage(change, {
+      config: cfg(),
+      diffCharLimit: { max: 250, hunkChars: (h) => h.lines.reduce((n, l) => n + l.text.length, 0), fileChars: () => 10 },
+    });
+    assert.deepEqual(
+      plan.record.files.map((f) => f.state),
+      ['reviewed', 'reviewed', 'skipped'],
+    );
     assert.equal(plan.record.files[2]!.reason, 'token budget exhausted');
   });
 

@@ -50,12 +50,18 @@ describe('parseUnifiedDiff', () => {
   it('tolerates CRLF line endings', () => {
     const patch = '--- a/w.txt\r\n+++ b/w.txt\r\n@@ -1 +1 @@\r\n-a\r\n+b\r\n';
     const [f] = parseUnifiedDiff(patch);
-    assert.deepEqual(f!.hunks[0]!.lines.map((l) => l.text), ['a', 'b']);
+    assert.deepEqual(
+      f!.hunks[0]!.lines.map((l) => l.text),
+      ['a', 'b'],
+    );
   });
 
   it('reports a truncated hunk with its line number instead of reviewing half a patch', () => {
     const patch = '--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n a\n-b\n';
-    assert.throws(() => parseUnifiedDiff(patch), (err: unknown) => err instanceof DiffParseError && /line 6: hunk ends early/.test(err.message));
+    assert.throws(
+      () => parseUnifiedDiff(patch),
+      (err: unknown) => err instanceof DiffParseError && /line 6: hunk ends early/.test(err.message),
+    );
   });
 
   it('rejects garbage inside a hunk', () => {
@@ -82,6 +88,12 @@ describe('parseUnifiedDiff', () => {
       '',
     ].join('\n');
     const files = parseUnifiedDiff(patch);
-    assert.deepEqual(files.map((f) => [f.path, f.status]), [['img.png', 'binary'], ['t.txt', 'modified']]);
+    assert.deepEqual(
+      files.map((f) => [f.path, f.status]),
+      [
+        ['img.png', 'binary'],
+        ['t.txt', 'modified'],
+      ],
+    );
   });
 });

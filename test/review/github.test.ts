@@ -20,10 +20,16 @@ async function reviewOf(findings: Finding[], gateFlagged = false) {
   const change = changeOf({ 'src/pay.py': ['def pay(amount):', '    charge(amount)', '    return True', 'x = 1'] });
   const gate = gateFlagged ? { flagged: true, reasons: [{ kind: 'zone', message: 'touches zone payments' }] } : null;
   const decision = decide({ findings, config, gate, errors: [], change });
-  const report = await buildReport({ runId: 'r1', change, decision, gate: gate ? { ...gate, paths: [], zones: [] } : null, coverage: planCoverage(change, { config }).record, maxFindings: 10 });
+  const report = await buildReport({
+    runId: 'r1',
+    change,
+    decision,
+    gate: gate ? { ...gate, paths: [], zones: [] } : null,
+    coverage: planCoverage(change, { config }).record,
+    maxFindings: 10,
+  });
   return { change, report };
 }
-
 
 /** Short waits: `retry-after: 1` becomes 5 ms; no write spacing. */
 const FAST: Partial<GithubLimits> = { retryUnitMs: 5, writeIntervalMs: 0, timeoutMs: 5_000 };
@@ -92,7 +98,10 @@ describe('GitHub publishing against a fake REST server', () => {
     const summary = String(body(writes[2]).body);
     assert.ok(summary.startsWith(SUMMARY_MARKER + '\n## '));
     // the finding past the end of the 4-line file is not dropped: listed, with why
-    assert.match(summary, /### Findings not shown inline\n\n- `src\/pay.py:99` \(low\): Past the end — no such line; line 99 is beyond the end of the file \(4 lines\)/);
+    assert.match(
+      summary,
+      /### Findings not shown inline\n\n- `src\/pay.py:99` \(low\): Past the end — no such line; line 99 is beyond the end of the file \(4 lines\)/,
+    );
     const done = body(writes[4]);
     assert.equal(done.status, 'completed');
     assert.equal(done.conclusion, 'failure');
@@ -103,27 +112,42 @@ describe('GitHub publishing against a fake REST server', () => {
     // GitHub's diff has lost line 4 (e.g. after a force-push): the review and that comment are refused
     await restart({ diffLines: { 'src/pay.py': [1, 2, 3] } });
     const octokit = createOctokit('ghs_test', gh.url, FAST);
-    const { change, report } = await reviewOf([finding({ line: 2, message: 'Amount is not validated' }), finding({ line: 4, severity: 'medium', category: 'correctness', message: 'Dead assignment' })]);
+    const { change, report } = await reviewOf([
+      finding({ line: 2, message: 'Amount is not validated' }),
+      finding({ line: 4, severity: 'medium', category: 'correctness', message: 'Dead assignment' }),
+    ]);
     const res = await publishReview(octokit, target, report, change, opts);
     const runId = gh.checkRuns[0]!.id;
-    assert.deepEqual(gh.calls((r) => r.method !== 'GET'), [
-      `POST ${P}/check-runs`,
-      `POST ${P}/pulls/42/reviews`,
-      `POST ${P}/pulls/42/comments`,
-      `POST ${P}/pulls/42/comments`,
-      `POST ${P}/issues/42/comments`,
-      `PATCH ${P}/check-runs/${runId}`,
-      `PATCH ${P}/check-runs/${runId}`,
-    ]);
-    const singles = gh.writes().filter((r) => r.path === `${P}/pulls/42/comments`).map((r) => body(r));
-    assert.deepEqual(singles.map((c) => [c.path, c.line, c.side, c.commit_id]), [
-      ['src/pay.py', 2, 'RIGHT', HEAD],
-      ['src/pay.py', 4, 'RIGHT', HEAD],
-    ]);
+    assert.deepEqual(
+      gh.calls((r) => r.method !== 'GET'),
+      [
+        `POST ${P}/check-runs`,
+        `POST ${P}/pulls/42/reviews`,
+        `POST ${P}/pulls/42/comments`,
+        `POST ${P}/pulls/42/comments`,
+        `POST ${P}/issues/42/comments`,
+        `PATCH ${P}/check-runs/${runId}`,
+        `PATCH ${P}/check-runs/${runId}`,
+      ],
+    );
+    const singles = gh
+      .writes()
+      .filter((r) => r.path === `${P}/pulls/42/comments`)
+      .map((r) => body(r));
+    assert.deepEqual(
+      singles.map((c) => [c.path, c.line, c.side, c.commit_id]),
+      [
+        ['src/pay.py', 2, 'RIGHT', HEAD],
+        ['src/pay.py', 4, 'RIGHT', HEAD],
+      ],
+    );
     assert.equal(res.review, null);
     assert.deepEqual(res.single, { posted: 1, refused: 1 });
     assert.deepEqual(res.failures, []);
-    assert.deepEqual(gh.reviewComments.get(42)!.map((c) => c.line), [2]);
+    assert.deepEqual(
+      gh.reviewComments.get(42)!.map((c) => c.line),
+      [2],
+    );
     const summary = gh.issueComments.get(42)![0]!.body;
     assert.match(summary, /### Findings not shown inline/);
     assert.match(summary, /`src\/pay.py:4` \(medium\): Dead assignment — GitHub refused the inline comment \(Validation Failed: could not be resolved\)/);
@@ -175,7 +199,10 @@ describe('GitHub publishing against a fake REST server', () => {
       later.inject('POST', `${P}/check-runs`, { kind: 'primary', resetIn: 3600 }, 5);
       const c2 = createOctokit('ghs_test', later.url, FAST);
       const started = Date.now();
-      await assert.rejects(publishReview(c2, { ...target, pullNumber: null }, report, change, opts), (e: Error) => e instanceof GithubPublishError && /check run could not be created/.test(e.message) && /API rate limit exceeded/.test(e.message));
+      await assert.rejects(
+        publishReview(c2, { ...target, pullNumber: null }, report, change, opts),
+        (e: Error) => e instanceof GithubPublishError && /check run could not be created/.test(e.message) && /API rate limit exceeded/.test(e.message),
+      );
       assert.ok(Date.now() - started < 5_000);
       assert.deepEqual(later.calls(), [`POST ${P}/check-runs`, `POST ${P}/check-runs`]);
     } finally {
@@ -187,7 +214,10 @@ describe('GitHub publishing against a fake REST server', () => {
     gh.inject('POST', `${P}/check-runs`, { kind: 'secondary', retryAfter: 1 }, 100);
     const octokit = createOctokit('ghs_test', gh.url, { ...FAST, rateLimitRetries: 2 });
     const { change, report } = await reviewOf([], true);
-    await assert.rejects(publishReview(octokit, { ...target, pullNumber: null }, report, change, opts), (e: Error) => e instanceof GithubPublishError && /secondary rate limit/.test(e.message));
+    await assert.rejects(
+      publishReview(octokit, { ...target, pullNumber: null }, report, change, opts),
+      (e: Error) => e instanceof GithubPublishError && /secondary rate limit/.test(e.message),
+    );
     // 1 + 2 retries at the start, 1 + 2 for the last attempt
     assert.deepEqual(gh.calls(), Array(6).fill(`POST ${P}/check-runs`));
     assert.equal(gh.statuses.length, 0);
@@ -208,11 +238,17 @@ describe('GitHub publishing against a fake REST server', () => {
     const { change, report } = await reviewOf([], true);
     const res = await publishReview(octokit, target, report, change, opts);
     assert.equal(res.check.kind, 'status');
-    assert.deepEqual(gh.calls((r) => r.method !== 'GET'), [`POST ${P}/check-runs`, `POST ${P}/statuses/${HEAD}`, `POST ${P}/issues/42/comments`, `POST ${P}/statuses/${HEAD}`]);
-    assert.deepEqual(gh.statuses.map((s) => [s.context, s.state]), [
-      ['bulwark', 'pending'],
-      ['bulwark', 'failure'],
-    ]);
+    assert.deepEqual(
+      gh.calls((r) => r.method !== 'GET'),
+      [`POST ${P}/check-runs`, `POST ${P}/statuses/${HEAD}`, `POST ${P}/issues/42/comments`, `POST ${P}/statuses/${HEAD}`],
+    );
+    assert.deepEqual(
+      gh.statuses.map((s) => [s.context, s.state]),
+      [
+        ['bulwark', 'pending'],
+        ['bulwark', 'failure'],
+      ],
+    );
     const status = gh.statuses[1] as Record<string, string>;
     assert.ok(status.description!.length <= 140);
     assert.match(status.description!, /^approval required/);
@@ -241,7 +277,11 @@ describe('GitHub publishing against a fake REST server', () => {
     assert.equal(planted.body, `${SUMMARY_MARKER}\nforged by a user`);
     assert.equal(older.body, `${SUMMARY_MARKER}\nan older run`);
     const review = body(writes.find((r) => r.path.endsWith('/reviews'))) as { comments: { line: number }[] };
-    assert.deepEqual(review.comments.map((c) => c.line), [4], 'the finding posted on the first push is not repeated');
+    assert.deepEqual(
+      review.comments.map((c) => c.line),
+      [4],
+      'the finding posted on the first push is not repeated',
+    );
   });
 
   it('with an installation token (no GET /user) edits the app bot summary, not another bot marker', async () => {
@@ -251,14 +291,19 @@ describe('GitHub publishing against a fake REST server', () => {
     const { change, report } = await reviewOf([]);
     const res = await publishReview(octokit, target, report, change, opts);
     assert.deepEqual(res.summaryComment, { id: ours.id, action: 'updated' });
-    assert.ok(gh.requests.some((r) => r.path === '/user'), 'asked who it is');
+    assert.ok(
+      gh.requests.some((r) => r.path === '/user'),
+      'asked who it is',
+    );
     assert.equal(other.body, `${SUMMARY_MARKER}\nanother app`);
     assert.equal(gh.issueComments.get(42)!.length, 2);
   });
 
   it('annotates the check run with every finding in batches of 50, outside the diff too, with clamped lines and levels from severity', async () => {
     const octokit = createOctokit('ghs_test', gh.url, FAST);
-    const many = Array.from({ length: 117 }, (_, i) => finding({ line: 1 + (i % 4), severity: 'low', category: 'correctness', message: `Problem ${letters(i)}` }));
+    const many = Array.from({ length: 117 }, (_, i) =>
+      finding({ line: 1 + (i % 4), severity: 'low', category: 'correctness', message: `Problem ${letters(i)}` }),
+    );
     const { change, report } = await reviewOf([
       finding({ line: 2, severity: 'critical', message: 'Card number logged' }),
       finding({ line: 99, severity: 'medium', message: 'Past the end' }),
@@ -269,12 +314,13 @@ describe('GitHub publishing against a fake REST server', () => {
     assert.equal(res.annotations, 120);
     const runId = gh.checkRuns[0]!.id;
     const patches = gh.requests.filter((r) => r.method === 'PATCH');
-    assert.deepEqual(patches.map((r) => `${r.path} ${((body(r).output as { annotations?: unknown[] }).annotations ?? []).length} ${typeof body(r).status === 'string' ? (body(r).status as string) : ''}`), [
-      `${P}/check-runs/${runId} 50 `,
-      `${P}/check-runs/${runId} 50 `,
-      `${P}/check-runs/${runId} 20 `,
-      `${P}/check-runs/${runId} 0 completed`,
-    ]);
+    assert.deepEqual(
+      patches.map(
+        (r) =>
+          `${r.path} ${((body(r).output as { annotations?: unknown[] }).annotations ?? []).length} ${typeof body(r).status === 'string' ? (body(r).status as string) : ''}`,
+      ),
+      [`${P}/check-runs/${runId} 50 `, `${P}/check-runs/${runId} 50 `, `${P}/check-runs/${runId} 20 `, `${P}/check-runs/${runId} 0 completed`],
+    );
     const all = gh.checkRuns[0]!.annotations as { path: string; start_line: number; end_line: number; annotation_level: string; message: string }[];
     assert.equal(all.length, 120);
     const byMsg = (m: string) => all.find((a) => a.message.startsWith(m))!;
@@ -282,7 +328,10 @@ describe('GitHub publishing against a fake REST server', () => {
     const eof = byMsg('Past the end');
     assert.deepEqual([eof.annotation_level, eof.start_line, eof.end_line], ['warning', 4, 4]);
     assert.match(eof.message, /reported at line 99, beyond the end of the file \(4 lines\); shown at its last line/);
-    assert.deepEqual([byMsg('Not in the change').path, byMsg('Not in the change').start_line, byMsg('Not in the change').annotation_level], ['src/elsewhere.py', 10, 'notice']);
+    assert.deepEqual(
+      [byMsg('Not in the change').path, byMsg('Not in the change').start_line, byMsg('Not in the change').annotation_level],
+      ['src/elsewhere.py', 10, 'notice'],
+    );
   });
 
   it('maps exit codes to conclusions: action_required for approval, success for pass; never APPROVE', async () => {
@@ -292,7 +341,10 @@ describe('GitHub publishing against a fake REST server', () => {
     await publishReview(octokit, target, flagged.report, flagged.change, opts);
     const pass = await reviewOf([]);
     await publishReview(octokit, { ...target, headSha: 'c'.repeat(40) }, pass.report, pass.change, opts);
-    assert.deepEqual(gh.checkRuns.map((c) => c.conclusion), ['action_required', 'success']);
+    assert.deepEqual(
+      gh.checkRuns.map((c) => c.conclusion),
+      ['action_required', 'success'],
+    );
     assert.ok(!gh.requests.some((r) => (r.body as { event?: string } | null)?.event === 'APPROVE'));
     assert.equal(gh.reviews.length, 0, 'no findings, no review');
   });
@@ -305,7 +357,10 @@ describe('GitHub publishing against a fake REST server', () => {
     await publishApprovalCheck({ repository: 'acme/pay', headSha: HEAD, approved: true, summary: 'approved', token: 'ghs_test', apiUrl });
     assert.ok(gh.requests.length >= 8);
     for (const r of gh.requests) assert.ok(r.path.startsWith('/api/v3/'), `${r.method} ${r.path}`);
-    assert.deepEqual(gh.statuses.map((s) => s.state), ['pending', 'failure', 'success']);
+    assert.deepEqual(
+      gh.statuses.map((s) => s.state),
+      ['pending', 'failure', 'success'],
+    );
     assert.equal(gh.reviews.length, 1);
   });
 

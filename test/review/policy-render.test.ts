@@ -21,7 +21,11 @@ import { changeOf, finding } from './helpers.js';
 
 const config = defaultReviewConfig();
 
-function report(findings = [finding()], gate: { flagged: boolean; reasons: { kind: string; message: string }[] } | null = null, errors: string[] = []): Promise<ReviewReport> {
+function report(
+  findings = [finding()],
+  gate: { flagged: boolean; reasons: { kind: string; message: string }[] } | null = null,
+  errors: string[] = [],
+): Promise<ReviewReport> {
   const change = changeOf({ 'src/pay.py': ['def pay(amount):', '    charge(amount)', '    return True'] });
   const decision = decide({ findings, config, gate, errors, change });
   return buildReport({
@@ -78,7 +82,13 @@ describe('decide', () => {
     const d = decide({ findings: [], config, gate: { flagged: false, reasons: [] }, errors: ['provider anthropic: HTTP 529'] });
     assert.equal(d.exitCode, 5);
     assert.equal(d.outcome, 'error');
-    const s = decide({ findings: [finding({ severity: 'critical' })], config, gate: null, errors: ['stage x failed'], sandboxErrors: ['Landlock unavailable'] });
+    const s = decide({
+      findings: [finding({ severity: 'critical' })],
+      config,
+      gate: null,
+      errors: ['stage x failed'],
+      sandboxErrors: ['Landlock unavailable'],
+    });
     assert.equal(s.exitCode, 4);
     assert.match(s.reasons[0]!, /sandbox cannot be enforced: Landlock unavailable/);
   });
@@ -93,7 +103,13 @@ describe('decide', () => {
     const d = decide({ findings, config: { ...config, min_confidence: 0.5, block_categories: ['secrets'] }, gate: null, errors: [] });
     assert.equal(d.counts.belowConfidence, 1);
     assert.equal(d.counts.optInDropped, 1);
-    assert.deepEqual(d.findings.map((f) => [f.category, f.blocking]), [['prompt-injection', true], ['secrets', true]]);
+    assert.deepEqual(
+      d.findings.map((f) => [f.category, f.blocking]),
+      [
+        ['prompt-injection', true],
+        ['secrets', true],
+      ],
+    );
     assert.equal(d.exitCode, 1);
     const withStyle = decide({ findings, config: { ...config, enable_categories: ['style'] }, gate: null, errors: [] });
     assert.ok(withStyle.findings.some((f) => f.category === 'style'));
@@ -101,13 +117,20 @@ describe('decide', () => {
 
   it('de-duplicates the same finding reported by two stages and sorts most severe first', () => {
     const d = decide({
-      findings: [finding({ severity: 'low', message: 'b' }), finding({ stage: 'a', message: 'same' }), finding({ stage: 'b', message: 'same', severity: 'critical' })],
+      findings: [
+        finding({ severity: 'low', message: 'b' }),
+        finding({ stage: 'a', message: 'same' }),
+        finding({ stage: 'b', message: 'same', severity: 'critical' }),
+      ],
       config,
       gate: null,
       errors: [],
     });
     assert.equal(d.counts.duplicates, 1);
-    assert.deepEqual(d.findings.map((f) => f.severity), ['critical', 'low']);
+    assert.deepEqual(
+      d.findings.map((f) => f.severity),
+      ['critical', 'low'],
+    );
   });
 });
 
@@ -115,10 +138,26 @@ describe('renderers', () => {
   it('produce SARIF 2.1.0 that validates against the official schema, with partialFingerprints', async () => {
     const r = await report([
       finding(),
-      finding({ file: 'src/dir with space/é.py', line: 3, endLine: 4, severity: 'medium', category: 'correctness', message: 'Off by one', ruleId: 'py/off-by-one' }),
+      finding({
+        file: 'src/dir with space/é.py',
+        line: 3,
+        endLine: 4,
+        severity: 'medium',
+        category: 'correctness',
+        message: 'Off by one',
+        ruleId: 'py/off-by-one',
+      }),
       finding({ file: PR_BODY_SOURCE, line: 0, category: 'prompt-injection', stage: 'bulwark', confidence: 1, message: 'injection' }),
     ]);
-    const sarif = JSON.parse(renderSarif(r)) as { runs: { results: { partialFingerprints: Record<string, string>; locations?: { physicalLocation: { artifactLocation: { uri: string }; region?: { startLine: number } } }[]; level: string }[] }[] };
+    const sarif = JSON.parse(renderSarif(r)) as {
+      runs: {
+        results: {
+          partialFingerprints: Record<string, string>;
+          locations?: { physicalLocation: { artifactLocation: { uri: string }; region?: { startLine: number } } }[];
+          level: string;
+        }[];
+      }[];
+    };
     const ok = validateSarif(sarif);
     assert.ok(ok, JSON.stringify(validateSarif.errors?.slice(0, 3)));
     const results = sarif.runs[0]!.results;
@@ -127,7 +166,10 @@ describe('renderers', () => {
     const spaced = results.find((x) => x.locations?.[0]?.physicalLocation.artifactLocation.uri.includes('space'));
     assert.equal(spaced!.locations![0]!.physicalLocation.artifactLocation.uri, 'src/dir%20with%20space/%C3%A9.py');
     assert.equal(spaced!.level, 'warning');
-    assert.ok(results.some((x) => x.locations === undefined), 'PR-description findings carry no file location');
+    assert.ok(
+      results.some((x) => x.locations === undefined),
+      'PR-description findings carry no file location',
+    );
     const props = (sarif.runs[0] as unknown as { properties: { coverage: { files: { path: string; state: string }[] } } }).properties;
     assert.deepEqual(props.coverage.files, [{ path: 'src/pay.py', state: 'reviewed' }]);
   });
@@ -167,8 +209,13 @@ describe('renderers', () => {
     assert.match(md, /touches zone payments/);
     assert.match(md, /<summary>Coverage<\/summary>/);
     assert.ok(!md.includes('Partial review'), 'a complete review is not called partial');
-    const clippedFiles = r.coverage.files.map((f, i) => (i === 0 ? { ...f, state: 'clipped' as const, reason: 'token budget exhausted after 1 of 2 hunk parts' } : f));
-    const partial = { ...r, coverage: { ...r.coverage, files: clippedFiles, complete: false, totals: { ...r.coverage.totals, reviewed: r.coverage.totals.reviewed - 1, clipped: 1 } } };
+    const clippedFiles = r.coverage.files.map((f, i) =>
+      i === 0 ? { ...f, state: 'clipped' as const, reason: 'token budget exhausted after 1 of 2 hunk parts' } : f,
+    );
+    const partial = {
+      ...r,
+      coverage: { ...r.coverage, files: clippedFiles, complete: false, totals: { ...r.coverage.totals, reviewed: r.coverage.totals.reviewed - 1, clipped: 1 } },
+    };
     assert.match(renderReport(partial, 'markdown'), /\*\*Partial review:\*\* 1 file was not reviewed in full/);
     assert.match(renderTerminal(partial, { color: false }), /PARTIAL REVIEW/);
 
@@ -248,7 +295,10 @@ describe('an incomplete review is never a pass', () => {
     const d = decide({ findings: [], config, gate: null, errors: [], incomplete: { files: clipped, decide: 'approval' } });
     assert.equal(d.exitCode, 2);
     assert.equal(d.outcome, 'approval_required');
-    assert.match(d.reasons.join('\n'), /approval required: incomplete review \(on_incomplete = approval\): 1 file was not reviewed in full: src\/ledger\.py \(token budget exhausted/);
+    assert.match(
+      d.reasons.join('\n'),
+      /approval required: incomplete review \(on_incomplete = approval\): 1 file was not reviewed in full: src\/ledger\.py \(token budget exhausted/,
+    );
   });
 
   it('blocks with on_incomplete = "fail"', () => {
@@ -264,7 +314,16 @@ describe('an incomplete review is never a pass', () => {
 
   it('routine skips (lock, vendored, generated, binary) do not make a review incomplete; budget, deadline and size do', async () => {
     const { notFullyReviewed } = await import('../../src/review/coverage.js');
-    const entry = (state: 'reviewed' | 'clipped' | 'skipped', reason?: string) => ({ path: `f-${reason ?? state}`, status: 'modified' as const, class: 'source' as const, state, hunksTotal: 1, hunksReviewed: 0, tokens: 0, ...(reason ? { reason } : {}) });
+    const entry = (state: 'reviewed' | 'clipped' | 'skipped', reason?: string) => ({
+      path: `f-${reason ?? state}`,
+      status: 'modified' as const,
+      class: 'source' as const,
+      state,
+      hunksTotal: 1,
+      hunksReviewed: 0,
+      tokens: 0,
+      ...(reason ? { reason } : {}),
+    });
     const files = [
       entry('reviewed'),
       entry('skipped', 'lock file'),
@@ -280,7 +339,12 @@ describe('an incomplete review is never a pass', () => {
     ];
     assert.deepEqual(
       notFullyReviewed(files).map((f) => f.reason),
-      ['token budget exhausted', 'hunk too large for one model context', 'run deadline reached before its chunk was reviewed', 'token budget exhausted after 1 of 2 hunk parts'],
+      [
+        'token budget exhausted',
+        'hunk too large for one model context',
+        'run deadline reached before its chunk was reviewed',
+        'token budget exhausted after 1 of 2 hunk parts',
+      ],
     );
   });
 });

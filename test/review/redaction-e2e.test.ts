@@ -116,14 +116,20 @@ describe('redaction, end to end: nothing matching reaches a provider', () => {
       OPENAI_BASE_URL: llm.url,
       NO_COLOR: '1',
     };
-    const r = await runCli(['review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--github-event', eventFile, '--format', 'json', '--audit-db', db], env);
+    const r = await runCli(
+      ['review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--github-event', eventFile, '--format', 'json', '--audit-db', db],
+      env,
+    );
     assert.ok(r.code !== null && r.code <= 2, `exit ${r.code}: ${r.stderr}`);
     const report = JSON.parse(r.stdout) as ReviewReport;
 
     // the model saw the change (and read the fixture with its tool), but none of the payment data or tokens
     assert.ok(llm.requests.length >= 2, `${llm.requests.length} model calls`);
     const toolResults = llm.requests.flatMap((q) => conversationOf(q.body).lastToolResults);
-    assert.ok(toolResults.some((t) => t.includes('"card_printed": "[REDACTED:pan]"')), 'the fixture went through read_file, redacted');
+    assert.ok(
+      toolResults.some((t) => t.includes('"card_printed": "[REDACTED:pan]"')),
+      'the fixture went through read_file, redacted',
+    );
     for (const q of llm.requests) {
       const squeezed = q.raw.replace(/[\s-]/g, '');
       assert.ok(!squeezed.includes(PAN), `a card number reached the provider: ${q.raw}`);
@@ -131,7 +137,8 @@ describe('redaction, end to end: nothing matching reaches a provider', () => {
       for (const s of [GITHUB, SLACK]) assert.ok(!q.raw.includes(s), `a token reached the provider: ${q.raw}`);
     }
     const first = conversationOf(llm.requests[0]!.body).firstUser;
-    for (const kept of ['token_budget = 400000', 'max_tokens = 4096', 'timeout_seconds = 30', '1700000000000']) assert.ok(first.includes(kept), `${kept} was redacted`);
+    for (const kept of ['token_budget = 400000', 'max_tokens = 4096', 'timeout_seconds = 30', '1700000000000'])
+      assert.ok(first.includes(kept), `${kept} was redacted`);
 
     // the audit log counts what was kept out, by kind: the change context (diff and PR text) ...
     const reds = (await auditEntries(db)).filter((e): e is Extract<Entry, { kind: 'redaction' }> => e.kind === 'redaction');
@@ -143,7 +150,8 @@ describe('redaction, end to end: nothing matching reaches a provider', () => {
     assert.deepEqual(countsOf(reds.filter((e) => e.stage === undefined)), { pan: 4, iban: 2, 'github-token': 1, 'slack-token': 1 });
     // ... and the file content the model read through its tool, redacted by the gateway
     const atGateway = countsOf(reds.filter((e) => e.stage === 'security'));
-    for (const [kind, n] of Object.entries({ pan: 3, iban: 1, 'github-token': 1, 'slack-token': 1 })) assert.ok((atGateway[kind] ?? 0) >= n, `${kind}: ${JSON.stringify(atGateway)}`);
+    for (const [kind, n] of Object.entries({ pan: 3, iban: 1, 'github-token': 1, 'slack-token': 1 }))
+      assert.ok((atGateway[kind] ?? 0) >= n, `${kind}: ${JSON.stringify(atGateway)}`);
     for (const e of reds) assert.equal(e.rules.length, 1, 'one entry per kind');
     assert.equal(report.redactions.pan, 4);
     assert.ok(!JSON.stringify(report).includes(GITHUB));

@@ -121,7 +121,8 @@ describe('the maintained rule set (secretlint recommended preset)', () => {
     const kinds = (await detectSecrets(text)).map((s) => s.kind).sort();
     assert.deepEqual(kinds, ['aws-secret-key', 'github-token', 'private-key', 'slack-token']);
     const r = await redactText(text);
-    for (const secret of [GITHUB, AWS_SECRET, SLACK, 'MIIEpAIBAAKCAQEA', AWS_SECRET.slice(-12)]) assert.ok(!r.text.includes(secret), `${secret} leaked: ${r.text}`);
+    for (const secret of [GITHUB, AWS_SECRET, SLACK, 'MIIEpAIBAAKCAQEA', AWS_SECRET.slice(-12)])
+      assert.ok(!r.text.includes(secret), `${secret} leaked: ${r.text}`);
     assert.deepEqual(r.counts, { 'github-token': 1, 'aws-secret-key': 1, 'slack-token': 1, 'private-key': 1 });
   });
 
@@ -164,6 +165,7 @@ describe('the maintained rule set (secretlint recommended preset)', () => {
   });
 
   it('stays fast on hostile inputs (many token-shaped strings, long digit runs)', { timeout: 60_000 }, async () => {
-    for (const s of [`${GITHUB} `.repeat(5000), 'xoxb-1-2-abc '.repeat(15000), '4 '.repeat(100_000), 'DE89 '.repeat(40_000), '1'.repeat(200_000)]) await redactText(s);
+    for (const s of [`${GITHUB} `.repeat(5000), 'xoxb-1-2-abc '.repeat(15000), '4 '.repeat(100_000), 'DE89 '.repeat(40_000), '1'.repeat(200_000)])
+      await redactText(s);
   });
 });

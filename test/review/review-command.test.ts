@@ -77,7 +77,8 @@ describe('bulwark review (CLI, end to end)', () => {
     repo = makeGitRepo('bulwark-review-repo-');
     chmodSync(repo.dir, 0o755); // the sandboxed worker runs as another uid and reads the checkout
     repo.writeAll({
-      'bulwark.toml': 'topology = "review/topology.toml"\n\n[review]\nfail_on = "high"\nmax_findings = 5\n\n[review.github]\nwrite_interval_ms = 0\nserver_error_retries = 0\n',
+      'bulwark.toml':
+        'topology = "review/topology.toml"\n\n[review]\nfail_on = "high"\nmax_findings = 5\n\n[review.github]\nwrite_interval_ms = 0\nserver_error_retries = 0\n',
       'review/topology.toml': TOPOLOGY,
       'review/prompts/security.md': BASE_PROMPT + '\n',
       'src/payments/charge.js': CHARGE_BASE,
@@ -135,7 +136,10 @@ describe('bulwark review (CLI, end to end)', () => {
   it('blocks a change that logs card data, uses the base prompt, reports injection and the config edit, and audits the run', async () => {
     const db = path.join(tmp, 'audit-1.db');
     const ci = { ...env, GITHUB_RUN_ID: '4242', GITHUB_REPOSITORY: 'acme/pay', GITHUB_SERVER_URL: 'https://github.example' };
-    const r = await runCli(['review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--github-event', eventFile, '--format', 'json', '--audit-db', db], ci);
+    const r = await runCli(
+      ['review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--github-event', eventFile, '--format', 'json', '--audit-db', db],
+      ci,
+    );
     assert.equal(r.code, 1, r.stderr);
     const report = JSON.parse(r.stdout) as ReviewReport;
     assert.equal(report.decision.outcome, 'blocking');
@@ -148,14 +152,11 @@ describe('bulwark review (CLI, end to end)', () => {
     assert.ok(report.findings.some((f) => f.ruleId === 'bulwark/config-edited' && f.file === 'bulwark.toml'));
     assert.match(report.decision.reasons.join('\n'), /fail_on = high/, 'the base policy applies, not the PR’s fail_on = "none"');
     assert.ok(report.findings.some((f) => f.category === 'prompt-injection' && f.file === '(pull request description)'));
-    assert.deepEqual(
-      report.coverage.files.map((f) => [f.path, f.state]).sort(),
-      [
-        ['bulwark.toml', 'reviewed'],
-        ['review/prompts/security.md', 'reviewed'],
-        ['src/payments/charge.js', 'reviewed'],
-      ],
-    );
+    assert.deepEqual(report.coverage.files.map((f) => [f.path, f.state]).sort(), [
+      ['bulwark.toml', 'reviewed'],
+      ['review/prompts/security.md', 'reviewed'],
+      ['src/payments/charge.js', 'reviewed'],
+    ]);
     // every model call carried the BASE prompt, never the PR's edited one
     assert.ok(llm.requests.length > 0);
     for (const req of llm.requests) {
@@ -165,10 +166,18 @@ describe('bulwark review (CLI, end to end)', () => {
     }
     const entries = await auditEntries(db);
     const kinds = entries.map((e) => e.kind);
-    for (const k of ['run_started', 'gate_decision', 'coverage', 'llm_call', 'stage_finished', 'run_finished'] as const) assert.ok(kinds.includes(k), `audit has ${k}: ${kinds.join(',')}`);
+    for (const k of ['run_started', 'gate_decision', 'coverage', 'llm_call', 'stage_finished', 'run_finished'] as const)
+      assert.ok(kinds.includes(k), `audit has ${k}: ${kinds.join(',')}`);
     // the evidence bundle's changes.csv reads PR, author and CI run from run_started
     const started = entries.find((e) => e.kind === 'run_started') as Extract<Entry, { kind: 'run_started' }>;
-    assert.deepEqual(started.pr, { provider: 'github', number: 7, url: 'https://github.example/acme/pay/pull/7', repository: 'acme/pay', base_ref: 'main', head_ref: 'feature' });
+    assert.deepEqual(started.pr, {
+      provider: 'github',
+      number: 7,
+      url: 'https://github.example/acme/pay/pull/7',
+      repository: 'acme/pay',
+      base_ref: 'main',
+      head_ref: 'feature',
+    });
     assert.equal(started.author, 'dev');
     assert.equal(started.ci_run, 'https://github.example/acme/pay/actions/runs/4242');
     assert.equal(started.head, headSha);
@@ -197,7 +206,10 @@ describe('bulwark review (CLI, end to end)', () => {
     assert.equal(gh.checkRuns[0]!.conclusion, 'failure');
     assert.equal(gh.checkRuns[0]!.head_sha, headSha);
     const inline = (gh.writes()[1]!.body as { comments: { path: string; line: number }[] }).comments;
-    assert.deepEqual(inline.map((c) => [c.path, c.line]), [['src/payments/charge.js', 3]]);
+    assert.deepEqual(
+      inline.map((c) => [c.path, c.line]),
+      [['src/payments/charge.js', 3]],
+    );
 
     const modelCalls = llm.requests.length;
     const second = await runCli(args, ghEnv);
@@ -211,7 +223,14 @@ describe('bulwark review (CLI, end to end)', () => {
     await fetch(`${gh.url}/repos/acme/pay/check-runs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'token ghs_other' },
-      body: JSON.stringify({ name: 'bulwark', head_sha: headSha, status: 'completed', conclusion: 'success', external_id: `bulwark:${'0'.repeat(32)}:exit=0`, output: { title: 'ok', summary: 'ok' } }),
+      body: JSON.stringify({
+        name: 'bulwark',
+        head_sha: headSha,
+        status: 'completed',
+        conclusion: 'success',
+        external_id: `bulwark:${'0'.repeat(32)}:exit=0`,
+        output: { title: 'ok', summary: 'ok' },
+      }),
     });
     const fresh = await runCli([...args.slice(0, -1), path.join(tmp, 'audit-2b.db')], ghEnv);
     assert.equal(fresh.code, 1, fresh.stderr);
@@ -221,7 +240,10 @@ describe('bulwark review (CLI, end to end)', () => {
 
     const forced = await runCli([...args, '--force'], ghEnv);
     assert.equal(forced.code, 1, forced.stderr);
-    const after = gh.writes().map((w) => `${w.method} ${w.path}`).slice(published);
+    const after = gh
+      .writes()
+      .map((w) => `${w.method} ${w.path}`)
+      .slice(published);
     assert.equal(after[0], 'POST /repos/acme/pay/check-runs', 'the check run comes first');
     assert.ok(after.includes(`PATCH /repos/acme/pay/issues/comments/${gh.issueComments.get(7)![0]!.id}`), 'sticky comment edited in place');
     assert.equal(gh.issueComments.get(7)!.length, 1);
@@ -234,7 +256,10 @@ describe('bulwark review (CLI, end to end)', () => {
     const broken = await new FakeGithub({ failWrites: true }).start();
     try {
       const ghEnv = { ...env, GITHUB_TOKEN: 'ghs_testtoken', GITHUB_API_URL: broken.url };
-      const r = await runCli(['review', '--repo', repo.dir, '--github-event', eventFile, '--github', '--force', '--format', 'json', '--audit-db', path.join(tmp, 'audit-6.db')], ghEnv);
+      const r = await runCli(
+        ['review', '--repo', repo.dir, '--github-event', eventFile, '--github', '--force', '--format', 'json', '--audit-db', path.join(tmp, 'audit-6.db')],
+        ghEnv,
+      );
       assert.equal(r.code, 5, r.stderr);
       assert.match(r.stderr, /^bulwark: GitHub publishing failed: /m);
       assert.equal((JSON.parse(r.stdout) as ReviewReport).decision.exitCode, 1);
@@ -251,13 +276,21 @@ describe('bulwark review (CLI, end to end)', () => {
     const clean = makeGitRepo('bulwark-review-clean-');
     try {
       chmodSync(clean.dir, 0o755);
-      clean.writeAll({ 'bulwark.toml': 'topology = "review/topology.toml"\n', 'review/topology.toml': TOPOLOGY, 'review/prompts/security.md': BASE_PROMPT + '\n', 'docs/guide.md': '# guide\n' });
+      clean.writeAll({
+        'bulwark.toml': 'topology = "review/topology.toml"\n',
+        'review/topology.toml': TOPOLOGY,
+        'review/prompts/security.md': BASE_PROMPT + '\n',
+        'docs/guide.md': '# guide\n',
+      });
       clean.commit('base');
       clean.checkout('feature', true);
       clean.write('docs/guide.md', '# guide\n\nHow to run the tests.\n');
       clean.commit('docs');
       const out = path.join(tmp, 'clean.sarif');
-      const r = await runCli(['review', '--repo', clean.dir, '--base', 'main', '--format', 'sarif', '--output', out, '--audit-db', path.join(tmp, 'audit-3.db')], env);
+      const r = await runCli(
+        ['review', '--repo', clean.dir, '--base', 'main', '--format', 'sarif', '--output', out, '--audit-db', path.join(tmp, 'audit-3.db')],
+        env,
+      );
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, '');
       const sarif = JSON.parse(readFileSync(out, 'utf8')) as { version: string; runs: { results: unknown[]; properties: { outcome: string } }[] };
@@ -274,7 +307,20 @@ describe('bulwark review (CLI, end to end)', () => {
 
       // a re-run of a passing review is skipped from the audit log and publishes the green check again
       const ghEnv = { ...env, GITHUB_TOKEN: 'ghs_testtoken', GITHUB_API_URL: gh.url, GITHUB_REPOSITORY: 'acme/clean' };
-      const ghArgs = ['review', '--repo', clean.dir, '--base', 'main', '--head', 'feature', '--github', '--format', 'json', '--audit-db', path.join(tmp, 'audit-3b.db')];
+      const ghArgs = [
+        'review',
+        '--repo',
+        clean.dir,
+        '--base',
+        'main',
+        '--head',
+        'feature',
+        '--github',
+        '--format',
+        'json',
+        '--audit-db',
+        path.join(tmp, 'audit-3b.db'),
+      ];
       const first = await runCli(ghArgs, ghEnv);
       assert.equal(first.code, 0, first.stderr);
       const calls = llm.requests.length;
@@ -295,7 +341,10 @@ describe('bulwark review (CLI, end to end)', () => {
     const noKey = { ...env };
     delete noKey.OPENAI_API_KEY;
     delete noKey.OPENAI_BASE_URL;
-    const r = await runCli(['review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--format', 'json', '--audit-db', path.join(tmp, 'audit-4.db')], noKey);
+    const r = await runCli(
+      ['review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--format', 'json', '--audit-db', path.join(tmp, 'audit-4.db')],
+      noKey,
+    );
     assert.equal(r.code, 5, r.stderr);
     const report = JSON.parse(r.stdout) as ReviewReport;
     assert.equal(report.decision.outcome, 'error');
@@ -312,13 +361,18 @@ describe('bulwark review (CLI, end to end)', () => {
     return confDir;
   };
 
-  it('resolves relative [audit] paths of a --config file against that file\'s folder, not the working directory', async () => {
+  it("resolves relative [audit] paths of a --config file against that file's folder, not the working directory", async () => {
     const confDir = configFolder('conf-elsewhere', '[audit]\ndb = "logs/audit-rel.db"\n');
     const noKey = { ...env };
     delete noKey.OPENAI_API_KEY;
     delete noKey.OPENAI_BASE_URL;
     // cwd is the repository: a path resolved against it (or the repo) would land there
-    const r = await runCli(['review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--config', path.join(confDir, 'bulwark.toml'), '--format', 'json'], noKey, undefined, repo.dir);
+    const r = await runCli(
+      ['review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--config', path.join(confDir, 'bulwark.toml'), '--format', 'json'],
+      noKey,
+      undefined,
+      repo.dir,
+    );
     assert.equal(r.code, 5, r.stderr);
     assert.ok(existsSync(path.join(confDir, 'logs', 'audit-rel.db')), 'the log is next to the config file');
     assert.ok(!existsSync(path.join(repo.dir, 'logs')), 'not under the working directory');
@@ -326,9 +380,28 @@ describe('bulwark review (CLI, end to end)', () => {
     assert.ok(kinds.includes('run_started') && kinds.includes('run_finished'), kinds.join(','));
   });
 
-  it('resolves a relative [gate] cache_dir against the config file\'s folder', async () => {
+  it("resolves a relative [gate] cache_dir against the config file's folder", async () => {
     const confDir = configFolder('conf-gate-cache', '[gate]\ncache_dir = "gate-cache"\n');
-    const r = await runCli(['review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--config', path.join(confDir, 'bulwark.toml'), '--format', 'json', '--audit-db', path.join(tmp, 'audit-gc.db')], env, undefined, repo.dir);
+    const r = await runCli(
+      [
+        'review',
+        '--repo',
+        repo.dir,
+        '--base',
+        'main',
+        '--head',
+        'feature',
+        '--config',
+        path.join(confDir, 'bulwark.toml'),
+        '--format',
+        'json',
+        '--audit-db',
+        path.join(tmp, 'audit-gc.db'),
+      ],
+      env,
+      undefined,
+      repo.dir,
+    );
     assert.ok(r.code === 0 || r.code === 1 || r.code === 2, r.stderr);
     assert.ok(existsSync(path.join(confDir, 'gate-cache')), 'the gate cache is next to the config file');
     assert.ok(!existsSync(path.join(repo.dir, 'gate-cache')), 'not under the working directory');
@@ -342,7 +415,10 @@ describe('bulwark review (CLI, end to end)', () => {
     writeFileSync(path.join(confDir, 'review', 'topology.toml'), TOPOLOGY);
     writeFileSync(path.join(confDir, 'review', 'prompts', 'security.md'), BASE_PROMPT + '\n');
     const before = llm.requests.length;
-    const r = await runCli(['review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--config', path.join(confDir, 'bulwark.toml'), '--format', 'json'], env);
+    const r = await runCli(
+      ['review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--config', path.join(confDir, 'bulwark.toml'), '--format', 'json'],
+      env,
+    );
     try {
       assert.equal(r.code, 3, r.stdout + r.stderr);
       assert.match(r.stdout + r.stderr, /audit\.db, which is never granted/);
@@ -360,7 +436,24 @@ describe('bulwark review (CLI, end to end)', () => {
     writeFileSync(path.join(confDir, 'review', 'topology.toml'), TOPOLOGY);
     writeFileSync(path.join(confDir, 'review', 'prompts', 'security.md'), BASE_PROMPT + '\n');
     const before = llm.requests.length;
-    const r = await runCli(['review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--config', path.join(confDir, 'bulwark.toml'), '--format', 'json', '--audit-db', path.join(tmp, 'audit-sbx.db')], env);
+    const r = await runCli(
+      [
+        'review',
+        '--repo',
+        repo.dir,
+        '--base',
+        'main',
+        '--head',
+        'feature',
+        '--config',
+        path.join(confDir, 'bulwark.toml'),
+        '--format',
+        'json',
+        '--audit-db',
+        path.join(tmp, 'audit-sbx.db'),
+      ],
+      env,
+    );
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.match(r.stdout + r.stderr, /would grant .*src, which is never granted/);
     assert.equal(llm.requests.length, before, 'no model call was made');
@@ -371,7 +464,12 @@ describe('bulwark review (CLI, end to end)', () => {
     const plain = makeGitRepo('bulwark-review-patch-');
     try {
       chmodSync(plain.dir, 0o755);
-      plain.writeAll({ 'bulwark.toml': 'topology = "t.toml"\n', 't.toml': TOPOLOGY.replace('prompts/security.md', 'p.md'), 'p.md': BASE_PROMPT + '\n', 'docs/x.md': 'old\n' });
+      plain.writeAll({
+        'bulwark.toml': 'topology = "t.toml"\n',
+        't.toml': TOPOLOGY.replace('prompts/security.md', 'p.md'),
+        'p.md': BASE_PROMPT + '\n',
+        'docs/x.md': 'old\n',
+      });
       plain.commit('base');
       const r = await runCli(['review', '--repo', plain.dir, '--diff', '-', '--format', 'json', '--audit-db', path.join(tmp, 'audit-5.db')], env, readmePatch);
       assert.equal(r.code, 2, r.stderr);
@@ -413,7 +511,12 @@ describe('bulwark review (CLI, end to end)', () => {
       assert.equal(r.code, 2, r.stderr);
       const report = JSON.parse(r.stdout) as ReviewReport;
       const cov = report.coverage;
-      assert.ok(report.decision.reasons.some((x) => /^approval required: incomplete review \(on_incomplete = approval\): \d+ files were not reviewed in full: .*token budget exhausted/.test(x)), report.decision.reasons.join('\n'));
+      assert.ok(
+        report.decision.reasons.some((x) =>
+          /^approval required: incomplete review \(on_incomplete = approval\): \d+ files were not reviewed in full: .*token budget exhausted/.test(x),
+        ),
+        report.decision.reasons.join('\n'),
+      );
       assert.equal(cov.files.length, 10_000);
       assert.equal(new Set(cov.files.map((f) => f.path)).size, 10_000);
       assert.equal(cov.totals.reviewed + cov.totals.clipped + cov.totals.skipped, 10_000);
@@ -428,10 +531,7 @@ describe('bulwark review (CLI, end to end)', () => {
       const entries = await auditEntries(db);
       const coverage = entries.find((e) => e.kind === 'coverage') as Extract<Entry, { kind: 'coverage' }>;
       assert.equal(coverage.files.length, 10_000);
-      assert.deepEqual(
-        coverage.files.filter((f) => f.status === 'skipped').length,
-        cov.totals.skipped,
-      );
+      assert.deepEqual(coverage.files.filter((f) => f.status === 'skipped').length, cov.totals.skipped);
     } finally {
       big.cleanup();
     }

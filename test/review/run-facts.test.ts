@@ -18,10 +18,16 @@ describe('run_started change facts', () => {
   after(() => repo.cleanup());
 
   it('names the CI run from GitHub Actions or GitLab CI variables', () => {
-    assert.equal(ciRunOf({ GITHUB_RUN_ID: '9', GITHUB_REPOSITORY: 'acme/pay', GITHUB_SERVER_URL: 'https://github.com/' }), 'https://github.com/acme/pay/actions/runs/9');
+    assert.equal(
+      ciRunOf({ GITHUB_RUN_ID: '9', GITHUB_REPOSITORY: 'acme/pay', GITHUB_SERVER_URL: 'https://github.com/' }),
+      'https://github.com/acme/pay/actions/runs/9',
+    );
     assert.equal(ciRunOf({ GITHUB_RUN_ID: '9', GITHUB_REPOSITORY: 'acme/pay' }), 'github:acme/pay/actions/runs/9');
     assert.equal(ciRunOf({ CI_PIPELINE_ID: '77', CI_PROJECT_PATH: 'bank/pay' }), 'gitlab:bank/pay/pipelines/77');
-    assert.equal(ciRunOf({ CI_PIPELINE_ID: '77', CI_PIPELINE_URL: 'https://gitlab.example/bank/pay/-/pipelines/77' }), 'https://gitlab.example/bank/pay/-/pipelines/77');
+    assert.equal(
+      ciRunOf({ CI_PIPELINE_ID: '77', CI_PIPELINE_URL: 'https://gitlab.example/bank/pay/-/pipelines/77' }),
+      'https://gitlab.example/bank/pay/-/pipelines/77',
+    );
     assert.equal(ciRunOf({}), undefined);
   });
 
@@ -34,14 +40,28 @@ describe('run_started change facts', () => {
 
   it('records a GitLab merge request with its author over the commit author, and the entry validates', () => {
     const env = {
-      GITLAB_CI: 'true', CI_MERGE_REQUEST_IID: '12', CI_PROJECT_PATH: 'bank/pay', CI_MERGE_REQUEST_PROJECT_URL: 'https://gitlab.example/bank/pay',
-      CI_COMMIT_SHA: head, CI_MERGE_REQUEST_DIFF_BASE_SHA: head, CI_MERGE_REQUEST_TARGET_BRANCH_NAME: 'main', CI_MERGE_REQUEST_SOURCE_BRANCH_NAME: 'fix',
-      GITLAB_USER_LOGIN: 'dev', CI_PIPELINE_ID: '77',
+      GITLAB_CI: 'true',
+      CI_MERGE_REQUEST_IID: '12',
+      CI_PROJECT_PATH: 'bank/pay',
+      CI_MERGE_REQUEST_PROJECT_URL: 'https://gitlab.example/bank/pay',
+      CI_COMMIT_SHA: head,
+      CI_MERGE_REQUEST_DIFF_BASE_SHA: head,
+      CI_MERGE_REQUEST_TARGET_BRANCH_NAME: 'main',
+      CI_MERGE_REQUEST_SOURCE_BRANCH_NAME: 'fix',
+      GITLAB_USER_LOGIN: 'dev',
+      CI_PIPELINE_ID: '77',
     };
     const pr = readGitlabMr(env)!.pr;
     const facts = runChangeFacts(changeOf({ 'a.txt': ['a'] }, { pr }), env, 'author@example.test');
     assert.deepEqual(facts, {
-      pr: { provider: 'gitlab', number: 12, url: 'https://gitlab.example/bank/pay/-/merge_requests/12', repository: 'bank/pay', base_ref: 'main', head_ref: 'fix' },
+      pr: {
+        provider: 'gitlab',
+        number: 12,
+        url: 'https://gitlab.example/bank/pay/-/merge_requests/12',
+        repository: 'bank/pay',
+        base_ref: 'main',
+        head_ref: 'fix',
+      },
       author: 'dev',
       ci_run: 'gitlab:bank/pay/pipelines/77',
     });

@@ -25,7 +25,18 @@ async function reportOf(findings: Finding[], pr: number | null = null, topology 
       ? {}
       : {
           headSha: 'a'.repeat(40),
-          pr: { provider: 'github', number: pr, title: 't', body: '', author: 'dev', htmlUrl: `https://github.com/acme/pay/pull/${pr}`, repository: 'acme/pay', baseRef: 'main', headRef: 'f', fromFork: false },
+          pr: {
+            provider: 'github',
+            number: pr,
+            title: 't',
+            body: '',
+            author: 'dev',
+            htmlUrl: `https://github.com/acme/pay/pull/${pr}`,
+            repository: 'acme/pay',
+            baseRef: 'main',
+            headRef: 'f',
+            fromFork: false,
+          },
         },
   );
   const decision = decide({ findings, config, gate: null, errors: [], change });
@@ -59,7 +70,7 @@ describe('SARIF for GitHub code scanning', () => {
     assertValid(a);
   });
 
-  it("gives each rule the highest security-severity and level of its results, and help text from the category", async () => {
+  it('gives each rule the highest security-severity and level of its results, and help text from the category', async () => {
     const log = buildSarif(
       await reportOf([
         finding({ line: 1, severity: 'high', message: 'Weak check one' }),
@@ -81,7 +92,13 @@ describe('SARIF for GitHub code scanning', () => {
 
   it('clamps lines to the file: at least 1, a line past the end points at the last line and says so', async () => {
     const log: Log = JSON.parse(
-      renderSarif(await reportOf([finding({ line: 99, endLine: 120, message: 'Past the end' }), finding({ line: 2, endLine: 40, severity: 'medium', message: 'Long range' }), finding({ file: 'src/other.py', line: 500, severity: 'low', message: 'Unknown length' })])),
+      renderSarif(
+        await reportOf([
+          finding({ line: 99, endLine: 120, message: 'Past the end' }),
+          finding({ line: 2, endLine: 40, severity: 'medium', message: 'Long range' }),
+          finding({ file: 'src/other.py', line: 500, severity: 'low', message: 'Unknown length' }),
+        ]),
+      ),
     ) as Log;
     const results = log.runs[0]!.results!;
     const region = (m: string) => results.find((r) => r.message.text!.startsWith(m))!.locations![0]!.physicalLocation!.region;

@@ -118,7 +118,17 @@ describe('address classification', () => {
   for (const [addr, why] of refused) {
     it(`refuses ${addr}`, () => assert.match(forbiddenAddressReason(addr) ?? 'ALLOWED', why));
   }
-  for (const addr of ['93.184.215.14', '8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700::1111', '::ffff:8.8.8.8', '::ffff:0:8.8.8.8', '64:ff9b::808:808', '64:ff9b:2::1']) {
+  for (const addr of [
+    '93.184.215.14',
+    '8.8.8.8',
+    '172.32.0.1',
+    '100.128.0.1',
+    '2606:4700::1111',
+    '::ffff:8.8.8.8',
+    '::ffff:0:8.8.8.8',
+    '64:ff9b::808:808',
+    '64:ff9b:2::1',
+  ]) {
     it(`allows public ${addr}`, () => assert.equal(forbiddenAddressReason(addr), undefined));
   }
   it('extracts embedded IPv4', () => {
@@ -139,8 +149,18 @@ describe('egress broker decisions and requests (real HTTP server on 127.0.0.1)',
     assert.deepEqual(
       { ...events[0], durationMs: 0 },
       {
-        type: 'egress', decision: 'allow', method: 'POST', target: `http://127.0.0.1:${port}/ok`, path: '/ok',
-        host: '127.0.0.1', port, address: '127.0.0.1', status: 200, bytes: 30, bytesOut: 7, durationMs: 0,
+        type: 'egress',
+        decision: 'allow',
+        method: 'POST',
+        target: `http://127.0.0.1:${port}/ok`,
+        path: '/ok',
+        host: '127.0.0.1',
+        port,
+        address: '127.0.0.1',
+        status: 200,
+        bytes: 30,
+        bytesOut: 7,
+        durationMs: 0,
       },
     );
   });
@@ -180,7 +200,13 @@ describe('egress broker decisions and requests (real HTTP server on 127.0.0.1)',
     it(`denies ${name}`, async () => {
       // Loopback on purpose: even a broker bug that let one of these through could not leave the machine.
       const resolver = tableResolver({ 'api.example.com': ['127.0.0.1'] });
-      const { b, events } = broker([{ host: 'api.example.com', port: 80 }, { host: 'api.example.com', port: 443 }], resolver);
+      const { b, events } = broker(
+        [
+          { host: 'api.example.com', port: 80 },
+          { host: 'api.example.com', port: 443 },
+        ],
+        resolver,
+      );
       const before = seen.length;
       await assert.rejects(b.fetch(get(url.replace('PORT', String(port)))), (e: { code: number; message: string }) => {
         assert.equal(e.code, RpcErrorCode.EgressDenied);
@@ -295,11 +321,29 @@ describe('egress over HTTPS to a pinned address', { timeout: 60_000 }, () => {
     // A throwaway CA-less self-signed certificate for api.bank.test (openssl CLI, as on any Debian).
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bulwark-tls-'));
     try {
-      execFileSync('openssl', [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-        '-subj', '/CN=api.bank.test', '-addext', 'subjectAltName=DNS:api.bank.test',
-        '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-      ], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=api.bank.test',
+          '-addext',
+          'subjectAltName=DNS:api.bank.test',
+          '-keyout',
+          path.join(dir, 'key.pem'),
+          '-out',
+          path.join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
       const cert = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
       const tls = https.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert }, (req, res) =>
         res.end(`tls ${req.headers.host} ${(req.socket as TLSSocket).servername}`),

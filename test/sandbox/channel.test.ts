@@ -320,9 +320,14 @@ describe('the worker finds its module type inside dist/, not in the package root
       await w.exited;
     }
     const read = async (file: string): Promise<{ code: unknown; out: string; err: string }> => {
-      const probe = await spawnSandboxed(policy, process.execPath, ['-e', `process.stdout.write(require('fs').readFileSync(${JSON.stringify(file)}, 'utf8'))`], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const probe = await spawnSandboxed(
+        policy,
+        process.execPath,
+        ['-e', `process.stdout.write(require('fs').readFileSync(${JSON.stringify(file)}, 'utf8'))`],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let out = '';
       let err = '';
       probe.child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
@@ -400,14 +405,40 @@ describe('worker events become audit entries', { timeout: 60_000 }, () => {
       onEvent: (e) => events.push(e),
     });
     assert.equal((await w.exited).signal, 'SIGKILL');
-    assert.ok(events.some((e) => e.type === 'sandbox_denial' && e.operation === 'timeout'), JSON.stringify(events));
+    assert.ok(
+      events.some((e) => e.type === 'sandbox_denial' && e.operation === 'timeout'),
+      JSON.stringify(events),
+    );
   });
 
   it('every event kind maps to an entry the audit schema accepts', () => {
     const samples: WorkerEvent[] = [
-      { type: 'egress', decision: 'allow', method: 'GET', target: 'https://api.example.com:443/v1', path: '/v1', host: 'api.example.com', port: 443, address: '93.184.215.14', status: 200, bytes: 12, bytesOut: 0, durationMs: 5 },
+      {
+        type: 'egress',
+        decision: 'allow',
+        method: 'GET',
+        target: 'https://api.example.com:443/v1',
+        path: '/v1',
+        host: 'api.example.com',
+        port: 443,
+        address: '93.184.215.14',
+        status: 200,
+        bytes: 12,
+        bytesOut: 0,
+        durationMs: 5,
+      },
       { type: 'egress', decision: 'deny', method: 'GET', target: '', host: '', port: 0, reason: 'not a valid absolute URL', durationMs: 0 },
-      { type: 'egress', decision: 'allow', method: 'POST', target: 'https://api.example.com:443/v1', path: '/v1', host: 'api.example.com', port: 443, error: 'timeout', durationMs: 5 },
+      {
+        type: 'egress',
+        decision: 'allow',
+        method: 'POST',
+        target: 'https://api.example.com:443/v1',
+        path: '/v1',
+        host: 'api.example.com',
+        port: 443,
+        error: 'timeout',
+        durationMs: 5,
+      },
       { type: 'protocol_violation', reason: 'malformed JSON line' },
       { type: 'rejected_request', method: 'fs.write', reason: 'unknown method' },
       { type: 'rejected_request', method: 'fs.write', reason: 'unknown method', count: 32, methods: ['fs.write', 'x'.repeat(300)] },

@@ -45,7 +45,10 @@ describe('bulwark sandbox exec', () => {
     const outside = path.join(root, 'outside.txt');
     writeFileSync(outside, 'secret', { mode: 0o644 });
     const env = { ...process.env, BULWARK_CLI_SECRET: 'nope', BULWARK_CLI_KEEP: 'kept' };
-    const r = await cli(['sandbox', 'exec', '--env', 'BULWARK_CLI_KEEP', '--', '/bin/sh', '-c', `cat ${outside}; echo "[$BULWARK_CLI_SECRET][$BULWARK_CLI_KEEP]"`], env);
+    const r = await cli(
+      ['sandbox', 'exec', '--env', 'BULWARK_CLI_KEEP', '--', '/bin/sh', '-c', `cat ${outside}; echo "[$BULWARK_CLI_SECRET][$BULWARK_CLI_KEEP]"`],
+      env,
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '[][kept]\n');
     assert.match(r.stderr, /Permission denied/);
@@ -85,7 +88,9 @@ describe('bulwark sandbox exec', () => {
   });
 
   it('SIGTERM to bulwark is forwarded to the command (exit 128+15)', async () => {
-    const child = spawn(process.execPath, [bin, 'sandbox', 'exec', '--', '/bin/sh', '-c', 'echo started; exec /bin/sleep 60'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'sandbox', 'exec', '--', '/bin/sh', '-c', 'echo started; exec /bin/sleep 60'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
     child.kill('SIGTERM');
     const code = await new Promise((r) => child.once('close', r));
@@ -108,7 +113,8 @@ describe('bulwark sandbox doctor', () => {
     assert.ok(rep.landlockAbi >= 6, `ABI ${rep.landlockAbi}`);
     assert.equal(rep.seccomp, true);
     const layers = rep.checks.map((c) => c.layer);
-    for (const l of ['launcher', 'landlock', 'landlock-net', 'landlock-scope', 'seccomp', 'no_new_privs', 'rlimit', 'identity', 'env']) assert.ok(layers.includes(l), l);
+    for (const l of ['launcher', 'landlock', 'landlock-net', 'landlock-scope', 'seccomp', 'no_new_privs', 'rlimit', 'identity', 'env'])
+      assert.ok(layers.includes(l), l);
     assert.ok(rep.checks.every((c) => c.enforced));
   });
 

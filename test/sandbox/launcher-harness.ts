@@ -22,12 +22,7 @@ export interface RunResult {
 }
 
 /** Runs a command in the sandbox to completion, collecting stdout/stderr. */
-export async function runSandboxed(
-  policy: SandboxPolicy,
-  command: string,
-  args: string[],
-  opts: SpawnSandboxedOptions = {},
-): Promise<RunResult> {
+export async function runSandboxed(policy: SandboxPolicy, command: string, args: string[], opts: SpawnSandboxedOptions = {}): Promise<RunResult> {
   const sp = await spawnSandboxed(policy, command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
   let stdout = '';
   let stderr = '';
@@ -41,7 +36,11 @@ export async function runSandboxed(
 }
 
 /** Runs a Node snippet in the sandbox; the snippet prints one JSON object on stdout. */
-export async function runNode(policy: SandboxPolicy, source: string, opts: SpawnSandboxedOptions = {}): Promise<RunResult & { json: Record<string, unknown> | undefined }> {
+export async function runNode(
+  policy: SandboxPolicy,
+  source: string,
+  opts: SpawnSandboxedOptions = {},
+): Promise<RunResult & { json: Record<string, unknown> | undefined }> {
   const r = await runSandboxed(policy, process.execPath, ['-e', source], opts);
   let json: Record<string, unknown> | undefined;
   try {

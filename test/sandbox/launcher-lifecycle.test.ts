@@ -148,7 +148,16 @@ describe('time and parent', () => {
       setInterval(() => {}, 1000);`;
     const parent = spawn(process.execPath, ['--input-type=module', '-e', driver], { stdio: 'ignore' });
     try {
-      assert.ok(await waitUntil(() => { try { return readFileSync(pidFile, 'utf8').length > 0; } catch { return false; } }, 60_000), 'sandbox did not start');
+      assert.ok(
+        await waitUntil(() => {
+          try {
+            return readFileSync(pidFile, 'utf8').length > 0;
+          } catch {
+            return false;
+          }
+        }, 60_000),
+        'sandbox did not start',
+      );
       const pid = Number(readFileSync(pidFile, 'utf8'));
       assert.ok(isRunning(pid));
       parent.kill('SIGKILL');
@@ -170,7 +179,16 @@ describe('time and parent', () => {
       setInterval(() => {}, 1000);`;
     const parent = spawn(process.execPath, ['--input-type=module', '-e', driver], { stdio: 'ignore' });
     try {
-      assert.ok(await waitUntil(() => { try { return readFileSync(pidFile, 'utf8').length > 0; } catch { return false; } }, 60_000), 'sandboxed child did not start');
+      assert.ok(
+        await waitUntil(() => {
+          try {
+            return readFileSync(pidFile, 'utf8').length > 0;
+          } catch {
+            return false;
+          }
+        }, 60_000),
+        'sandboxed child did not start',
+      );
       const pid = Number(readFileSync(pidFile, 'utf8'));
       assert.ok(isRunning(pid));
       parent.kill('SIGKILL');

@@ -123,7 +123,10 @@ describe('denials', () => {
   });
 
   it('runs as uid/gid 65534 with no supplementary groups', async () => {
-    const r = await runNode(policy, 'console.log(JSON.stringify({ uid: process.getuid(), gid: process.getgid(), euid: process.geteuid(), groups: process.getgroups() }))');
+    const r = await runNode(
+      policy,
+      'console.log(JSON.stringify({ uid: process.getuid(), gid: process.getgid(), euid: process.geteuid(), groups: process.getgroups() }))',
+    );
     assert.equal(r.code, 0, r.stderr);
     // Node always lists the effective gid in getgroups(); root's groups (0, ...) must be gone.
     if (process.getuid!() === 0) assert.deepEqual(r.json, { uid: 65534, gid: 65534, euid: 65534, groups: [65534] });
@@ -198,13 +201,19 @@ describe('denials', () => {
   it('a symlink planted in the scratch dir does not reach outside files', async () => {
     const link = path.join(scratch, 'link-to-secret');
     symlinkSync(path.join(outside, 'secret.txt'), link);
-    const r = await runNode(policy, `let res; try { require('fs').readFileSync(${JSON.stringify(link)}); res = 'READ'; } catch (e) { res = e.code; } console.log(JSON.stringify({ res }));`);
+    const r = await runNode(
+      policy,
+      `let res; try { require('fs').readFileSync(${JSON.stringify(link)}); res = 'READ'; } catch (e) { res = e.code; } console.log(JSON.stringify({ res }));`,
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json?.res, 'EACCES');
   });
 
   it('/proc is not granted: reading /proc/self/status fails with EACCES', async () => {
-    const r = await runNode(policy, `let res; try { require('fs').readFileSync('/proc/self/status'); res = 'READ'; } catch (e) { res = e.code; } console.log(JSON.stringify({ res }));`);
+    const r = await runNode(
+      policy,
+      `let res; try { require('fs').readFileSync('/proc/self/status'); res = 'READ'; } catch (e) { res = e.code; } console.log(JSON.stringify({ res }));`,
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json?.res, 'EACCES');
   });

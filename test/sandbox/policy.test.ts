@@ -87,7 +87,11 @@ describe('validatePolicy', () => {
     process.env.BULWARK_AUDIT_DB = path.join(dbDir, 'audit.db');
     try {
       for (const bad of ['/proc', '/proc/self', '/', '/root', os.homedir(), dbDir]) {
-        assert.match(usageMessage(() => validatePolicy(runtimePolicy({ readPaths: [bad] }))), /never granted/, bad);
+        assert.match(
+          usageMessage(() => validatePolicy(runtimePolicy({ readPaths: [bad] }))),
+          /never granted/,
+          bad,
+        );
       }
     } finally {
       if (saved === undefined) delete process.env.BULWARK_AUDIT_DB;
@@ -95,22 +99,46 @@ describe('validatePolicy', () => {
     }
     const keys = path.join(root, 'keys');
     mkdirSync(keys);
-    assert.match(usageMessage(() => validatePolicy(runtimePolicy({ readPaths: [root], denyPaths: [keys] }))), /would grant/);
+    assert.match(
+      usageMessage(() => validatePolicy(runtimePolicy({ readPaths: [root], denyPaths: [keys] }))),
+      /would grant/,
+    );
   });
 
   it('a write path overlapping an exec path is refused (the sandbox could run what it writes)', () => {
     const dir = path.join(root, 'tools');
     mkdirSync(dir);
-    assert.match(usageMessage(() => validatePolicy(runtimePolicy({ writePaths: [dir], execPaths: [dir] }))), /overlaps exec path/);
-    assert.match(usageMessage(() => validatePolicy(runtimePolicy({ writePaths: [dir], execPaths: [root] }))), /overlaps exec path/);
+    assert.match(
+      usageMessage(() => validatePolicy(runtimePolicy({ writePaths: [dir], execPaths: [dir] }))),
+      /overlaps exec path/,
+    );
+    assert.match(
+      usageMessage(() => validatePolicy(runtimePolicy({ writePaths: [dir], execPaths: [root] }))),
+      /overlaps exec path/,
+    );
   });
 
   it('schema errors name the field', () => {
-    assert.match(usageMessage(() => validatePolicy({ ...runtimePolicy(), readPaths: ['relative/path'] })), /readPaths\.0: must be an absolute path/);
-    assert.match(usageMessage(() => validatePolicy({ ...runtimePolicy(), uid: 0 })), /uid/);
-    assert.match(usageMessage(() => validatePolicy({ ...runtimePolicy(), envAllow: ['A=B'] })), /envAllow/);
-    assert.match(usageMessage(() => validatePolicy({ ...runtimePolicy(), envAllow: ['LD_PRELOAD'] })), /loader variables/);
-    assert.match(usageMessage(() => validatePolicy({ ...runtimePolicy(), env: { GLIBC_TUNABLES: 'x' } })), /env\.GLIBC_TUNABLES/);
+    assert.match(
+      usageMessage(() => validatePolicy({ ...runtimePolicy(), readPaths: ['relative/path'] })),
+      /readPaths\.0: must be an absolute path/,
+    );
+    assert.match(
+      usageMessage(() => validatePolicy({ ...runtimePolicy(), uid: 0 })),
+      /uid/,
+    );
+    assert.match(
+      usageMessage(() => validatePolicy({ ...runtimePolicy(), envAllow: ['A=B'] })),
+      /envAllow/,
+    );
+    assert.match(
+      usageMessage(() => validatePolicy({ ...runtimePolicy(), envAllow: ['LD_PRELOAD'] })),
+      /loader variables/,
+    );
+    assert.match(
+      usageMessage(() => validatePolicy({ ...runtimePolicy(), env: { GLIBC_TUNABLES: 'x' } })),
+      /env\.GLIBC_TUNABLES/,
+    );
   });
 });
 
@@ -161,7 +189,14 @@ describe('[sandbox] config', () => {
   it('is strict and folds into the policy', () => {
     assert.equal(sandboxConfigSchema.safeParse({ bogus: 1 }).success, false);
     assert.equal(sandboxConfigSchema.safeParse({ limits: { open_files: 5 } }).success, false);
-    const cfg = sandboxConfigSchema.parse({ uid: 1234, gid: 1235, allow_degraded: true, timeout_seconds: 9, extra_read_paths: [root], limits: { cpu_seconds: 7 } });
+    const cfg = sandboxConfigSchema.parse({
+      uid: 1234,
+      gid: 1235,
+      allow_degraded: true,
+      timeout_seconds: 9,
+      extra_read_paths: [root],
+      limits: { cpu_seconds: 7 },
+    });
     const p = runtimePolicy(applySandboxConfig({ readPaths: ['/etc/ld.so.cache'] }, cfg));
     assert.equal(p.uid, 1234);
     assert.equal(p.gid, 1235);

@@ -31,7 +31,8 @@ describe('seatbeltProfile', () => {
 
   it('reads cover read, write and exec paths; writes only the write paths; exec only the exec paths', () => {
     const reads = block(profile, 'file-read*');
-    for (const p of ['/Users/dev/repo', '/etc/hosts', '/private/tmp/scratch', '/usr/local/bin/node', '/usr/lib']) assert.ok(reads.includes(`(subpath "${p}")`), p);
+    for (const p of ['/Users/dev/repo', '/etc/hosts', '/private/tmp/scratch', '/usr/local/bin/node', '/usr/lib'])
+      assert.ok(reads.includes(`(subpath "${p}")`), p);
     const writes = block(profile, 'file-write*');
     assert.ok(writes.includes('(subpath "/private/tmp/scratch")'));
     assert.ok(!writes.includes('/Users/dev/repo'));

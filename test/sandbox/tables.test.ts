@@ -114,7 +114,7 @@ interface TablesShape {
 }
 
 describe('sandbox tables: native/sandbox-tables.json is the one source (drift test)', () => {
-  it('passes both readers\' checks, and both refuse a broken copy', () => {
+  it("passes both readers' checks, and both refuse a broken copy", () => {
     generator.validateTables(JSON.parse(rawText));
     const broken: Array<[string, (t: TablesShape) => void]> = [
       ['a syscall in two rules', (t) => t.seccomp.rules[1]!.syscalls.push(t.seccomp.rules[0]!.syscalls[0]!)],
@@ -138,11 +138,11 @@ describe('sandbox tables: native/sandbox-tables.json is the one source (drift te
       assert.equal(readFileSync(path.join(gen, name), 'utf8'), content, `${name} is stale: rebuild the launcher (npx node-gyp rebuild)`);
   });
 
-  it('the launcher was built with the data file\'s status table', () => {
+  it("the launcher was built with the data file's status table", () => {
     assert.deepEqual(compiledTables().statuses, tables.launcherStatus.statuses);
   });
 
-  it('the launcher compiled in exactly the data file\'s rules for its architecture', () => {
+  it("the launcher compiled in exactly the data file's rules for its architecture", () => {
     const { seccomp: c } = compiledTables();
     const arch = tables.seccomp.architectures.find((a) => a.name === c.arch);
     assert.ok(arch, `launcher architecture ${String(c.arch)} is not in the data file`);
@@ -163,7 +163,7 @@ describe('sandbox tables: native/sandbox-tables.json is the one source (drift te
     assert.equal(new Set(c.rules.map((r) => r.nr)).size, c.rules.length, 'two rules with one syscall number');
   });
 
-  it('the launcher\'s BPF program does what the data file says (interpreted)', () => {
+  it("the launcher's BPF program does what the data file says (interpreted)", () => {
     const { seccomp: c } = compiledTables();
     const p = c.program;
     assert.ok(p.length > 0 && (p[p.length - 1]![0] & 0x07) === 0x06, 'ends in a return');
@@ -220,12 +220,17 @@ describe('sandbox tables: native/sandbox-tables.json is the one source (drift te
     for (let nr = 0; nr < 512; nr++) if (!listed.has(nr)) assert.equal(run(nr, [1, 0x5412, 0, 0, 0, 0]), RET_ALLOW, `nr ${nr}`);
   });
 
-  it('the C sources exit only with the table\'s statuses, and each die() names its status\'s layer', () => {
+  it("the C sources exit only with the table's statuses, and each die() names its status's layer", () => {
     const dir = path.join(packageRoot, 'native');
     const sources = readdirSync(dir)
       .filter((f) => /\.[ch]$/.test(f))
       // Comments may mention die() or a status in prose; only code counts.
-      .map((f) => ({ file: f, text: readFileSync(path.join(dir, f), 'utf8').replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ') }));
+      .map((f) => ({
+        file: f,
+        text: readFileSync(path.join(dir, f), 'utf8')
+          .replace(/\/\*[\s\S]*?\*\//g, ' ')
+          .replace(/\/\/[^\n]*/g, ' '),
+      }));
     const layerOf = new Map(tables.launcherStatus.statuses.map((s) => [s.symbol, s.layer]));
     const used = new Set<string>();
     for (const { file, text } of sources) {
@@ -248,20 +253,22 @@ describe('sandbox tables: native/sandbox-tables.json is the one source (drift te
       assert.doesNotMatch(text, /\b_?exit\s*\(\s*\d/, `${file}: exit with a literal status`);
       const main = /\bint main\([^)]*\)\s*\{([\s\S]*?)\n\}/.exec(text);
       if (main)
-        for (const r of main[1]!.matchAll(/\breturn\s+([^;]+);/g))
-          assert.match(r[1]!, /^(0|ST_[A-Z0-9_]+|[a-z_]+\(\))$/, `${file}: main returns ${r[1]}`);
+        for (const r of main[1]!.matchAll(/\breturn\s+([^;]+);/g)) assert.match(r[1]!, /^(0|ST_[A-Z0-9_]+|[a-z_]+\(\))$/, `${file}: main returns ${r[1]}`);
     }
     for (const s of layerOf.keys()) assert.ok(used.has(s), `${s} is in the table but no C source uses it`);
   });
 
-  it('the TypeScript readers show and map exactly the data file\'s entries', () => {
+  it("the TypeScript readers show and map exactly the data file's entries", () => {
     const rules = seccompRules();
     assert.deepEqual(
       rules.slice(0, -1).map((r) => r.names),
       tables.seccomp.rules.map((r) => r.syscalls),
     );
     assert.equal(rules.at(-1)!.action, 'kill process');
-    assert.deepEqual(filteredSyscallNames(), tables.seccomp.rules.flatMap((r) => r.syscalls));
+    assert.deepEqual(
+      filteredSyscallNames(),
+      tables.seccomp.rules.flatMap((r) => r.syscalls),
+    );
     assert.deepEqual(launcherStatuses(), tables.launcherStatus.statuses);
     for (const s of tables.launcherStatus.statuses) {
       const e = launcherError({ degraded: [], errors: [] }, s.code, null);

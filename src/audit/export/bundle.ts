@@ -100,7 +100,11 @@ async function periodRange(log: AuditLog, period: Period, size: number): Promise
 
 type BlobStatus = 'stored' | 'warm' | 'cold' | 'purged' | 'missing';
 
-async function blobStatuses(log: AuditLog, entries: readonly IndexedEntry[], size: number): Promise<{ address: string; log_index: number; status: BlobStatus; archive?: string }[]> {
+async function blobStatuses(
+  log: AuditLog,
+  entries: readonly IndexedEntry[],
+  size: number,
+): Promise<{ address: string; log_index: number; status: BlobStatus; archive?: string }[]> {
   const moved = new Map<string, { to: 'warm' | 'cold' | 'purged'; archive?: string }>();
   for await (const batch of log.store.readEntries(0, size)) {
     for (const row of batch) {
@@ -168,7 +172,8 @@ export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
       if (row.index !== expected) throw new InternalError(`audit log is damaged: entry ${expected} is missing; run bulwark audit verify`);
       expected++;
       const leaf = leafHash(row.bytes);
-      if (!leaf.equals(Buffer.from(row.leafHash))) throw new InternalError(`audit log is damaged: entry ${row.index} does not match its leaf hash; run bulwark audit verify`);
+      if (!leaf.equals(Buffer.from(row.leafHash)))
+        throw new InternalError(`audit log is damaged: entry ${row.index} does not match its leaf hash; run bulwark audit verify`);
       let entry: Entry;
       try {
         entry = decodeEntry(row.bytes);
@@ -186,7 +191,8 @@ export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
   // the end root is recomputed from it and the entries themselves.
   const frontierRefs = rangeRefs(0, start);
   const frontier = await log.store.getNodes(frontierRefs);
-  if (frontier.some((h) => h === undefined)) throw new InternalError(`audit log is damaged: subtree hashes for size ${start} are missing; run bulwark audit verify`);
+  if (frontier.some((h) => h === undefined))
+    throw new InternalError(`audit log is damaged: subtree hashes for size ${start} are missing; run bulwark audit verify`);
   const startRoot = foldRange(frontier as Uint8Array[]);
   const endRoot = rootFromFrontier(start, frontier as Uint8Array[], leaves);
   if (!Buffer.from(endRoot).equals(Buffer.from(await log.rootAt(end)))) {

@@ -34,9 +34,30 @@ function runIdOf(e: Entry): string | undefined {
 const EMERGENCY = /emergency|break[-_ ]?glass/i;
 
 export const CHANGES_COLUMNS = [
-  'run_id', 'log_index', 'started', 'command', 'repo', 'pr_number', 'pr_url', 'author', 'ci_run', 'base', 'head', 'change_hash',
-  'ai_involved', 'llm_calls', 'models', 'gate_result', 'gate_zones', 'gate_paths', 'approvals',
-  'author_not_approver', 'run_status', 'deploy_time', 'deploy_env', 'emergency',
+  'run_id',
+  'log_index',
+  'started',
+  'command',
+  'repo',
+  'pr_number',
+  'pr_url',
+  'author',
+  'ci_run',
+  'base',
+  'head',
+  'change_hash',
+  'ai_involved',
+  'llm_calls',
+  'models',
+  'gate_result',
+  'gate_zones',
+  'gate_paths',
+  'approvals',
+  'author_not_approver',
+  'run_status',
+  'deploy_time',
+  'deploy_env',
+  'emergency',
 ] as const;
 
 /**
@@ -106,7 +127,9 @@ function changesCsv(all: readonly IndexedEntry[], layout: ChangesLayout = 'curre
       // Every recorded approval passed the author check when it was made (CLI: commit authors;
       // GitHub: PR author). Here, from the log alone: false when an approver is the author the run
       // recorded (case-insensitive) or an approval is for another change; empty without approvals.
-      appr.length === 0 ? null : matching.length === appr.length && !matching.some((a) => a.entry.decision === 'approve' && a.entry.reviewer.toLowerCase() === author),
+      appr.length === 0
+        ? null
+        : matching.length === appr.length && !matching.some((a) => a.entry.decision === 'approve' && a.entry.reviewer.toLowerCase() === author),
       finished?.status ?? 'unfinished',
       deploy?.entry.time,
       deploy?.entry.env,
@@ -122,7 +145,18 @@ function approvalsCsv(all: readonly IndexedEntry[]): string {
   return toCsv(
     ['log_index', 'time', 'run_id', 'change_hash', 'reviewer', 'decision', 'method', 'key_fingerprint', 'zones', 'source_ref', 'comment', 'signature'],
     ofKind(all, 'approval').map(({ index, entry: a }) => [
-      index, a.time, a.run_id, a.change_hash, a.reviewer, a.decision, a.method, a.key_fingerprint, list(a.zones), a.source_ref, a.comment, a.signature,
+      index,
+      a.time,
+      a.run_id,
+      a.change_hash,
+      a.reviewer,
+      a.decision,
+      a.method,
+      a.key_fingerprint,
+      list(a.zones),
+      a.source_ref,
+      a.comment,
+      a.signature,
     ]),
   );
 }
@@ -131,7 +165,16 @@ function gateCsv(all: readonly IndexedEntry[]): string {
   return toCsv(
     ['log_index', 'time', 'run_id', 'flagged', 'zones', 'reasons', 'paths', 'changed_functions', 'unparsable', 'change_hash'],
     ofKind(all, 'gate_decision').map(({ index, entry: g }) => [
-      index, g.time, g.run_id, g.flagged, list(g.zones), list(g.reasons), (g.paths ?? []).map((p) => p.join(' > ')).join(';'), g.changed_functions, list(g.unparsable), g.change_hash,
+      index,
+      g.time,
+      g.run_id,
+      g.flagged,
+      list(g.zones),
+      list(g.reasons),
+      (g.paths ?? []).map((p) => p.join(' > ')).join(';'),
+      g.changed_functions,
+      list(g.unparsable),
+      g.change_hash,
     ]),
   );
 }
@@ -141,18 +184,34 @@ function exceptionsCsv(all: readonly IndexedEntry[]): string {
   for (const { index, entry: e } of all) {
     switch (e.kind) {
       case 'override':
-        rows.push([index, e.time, e.run_id, EMERGENCY.test(e.what) || EMERGENCY.test(e.reason) ? 'emergency_override' : 'override', e.what, `${e.actor}: ${e.reason}`]);
+        rows.push([
+          index,
+          e.time,
+          e.run_id,
+          EMERGENCY.test(e.what) || EMERGENCY.test(e.reason) ? 'emergency_override' : 'override',
+          e.what,
+          `${e.actor}: ${e.reason}`,
+        ]);
         break;
       case 'run_finished':
         if (e.status === 'error') rows.push([index, e.time, e.run_id, 'run_failed', e.error_class ?? '', `exit ${e.exit_code}`]);
         break;
       case 'stage_finished':
-        if (e.status === 'failed' || e.status === 'timeout') rows.push([index, e.time, e.run_id, 'stage_failed', e.stage, e.status + (e.error_class ? `: ${e.error_class}` : '')]);
+        if (e.status === 'failed' || e.status === 'timeout')
+          rows.push([index, e.time, e.run_id, 'stage_failed', e.stage, e.status + (e.error_class ? `: ${e.error_class}` : '')]);
         else if (e.status === 'skipped') rows.push([index, e.time, e.run_id, 'review_skipped', e.stage, 'stage skipped']);
         break;
       case 'coverage': {
         const skipped = e.files.filter((f) => f.status !== 'reviewed');
-        if (skipped.length > 0) rows.push([index, e.time, e.run_id, 'review_incomplete', `${skipped.length} file(s)`, skipped.map((f) => `${f.path}: ${f.status}${f.reason ? ` (${f.reason})` : ''}`).join(';')]);
+        if (skipped.length > 0)
+          rows.push([
+            index,
+            e.time,
+            e.run_id,
+            'review_incomplete',
+            `${skipped.length} file(s)`,
+            skipped.map((f) => `${f.path}: ${f.status}${f.reason ? ` (${f.reason})` : ''}`).join(';'),
+          ]);
         break;
       }
       case 'sandbox_denial':

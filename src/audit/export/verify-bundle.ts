@@ -79,7 +79,9 @@ export function verifyBundle(opts: VerifyBundleOptions): BundleReport {
 
   // 2. Every file matches its hash; nothing was added.
   const listed = manifest.files ?? {};
-  const present = readdirSync(dir).filter((f) => f !== 'manifest.json').sort();
+  const present = readdirSync(dir)
+    .filter((f) => f !== 'manifest.json')
+    .sort();
   for (const f of present) if (!(f in listed)) problems.push(`${f} is not listed in the manifest (added after export)`);
   const contents = new Map<string, string>();
   for (const [name, hash] of Object.entries(listed).sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -105,9 +107,14 @@ export function verifyBundle(opts: VerifyBundleOptions): BundleReport {
   try {
     const cpStart = openCheckpoint(log.start.checkpoint, opts.trustedKeys);
     const cpEnd = openCheckpoint(log.end.checkpoint, opts.trustedKeys);
-    for (const [label, cp, ref] of [['start', cpStart, log.start], ['end', cpEnd, log.end]] as const) {
-      if (cp.origin !== log.origin) problems.push(`${label} checkpoint is for origin ${JSON.stringify(cp.origin)}, manifest says ${JSON.stringify(log.origin)}`);
-      if (cp.treeSize !== ref.size || cp.rootHash.toString('base64') !== ref.root) problems.push(`${label} checkpoint (size ${cp.treeSize}) does not match the manifest's ${label} size/root`);
+    for (const [label, cp, ref] of [
+      ['start', cpStart, log.start],
+      ['end', cpEnd, log.end],
+    ] as const) {
+      if (cp.origin !== log.origin)
+        problems.push(`${label} checkpoint is for origin ${JSON.stringify(cp.origin)}, manifest says ${JSON.stringify(log.origin)}`);
+      if (cp.treeSize !== ref.size || cp.rootHash.toString('base64') !== ref.root)
+        problems.push(`${label} checkpoint (size ${cp.treeSize}) does not match the manifest's ${label} size/root`);
     }
     endRoot = cpEnd.rootHash;
     report.entries = { start: cpStart.treeSize, end: cpEnd.treeSize };
@@ -194,7 +201,8 @@ export function verifyBundle(opts: VerifyBundleOptions): BundleReport {
       // Sizes alone do not chain: a log rewritten after the previous export (and re-signed) has the
       // same size there but another root. The link must name the previous bundle's signed end root.
       const prevEndRoot = prev.ok && prevBytes ? previousEndRoot(prevBytes) : undefined;
-      if (prevEndRoot !== undefined && link.end.root !== prevEndRoot) problems.push("the manifest link does not name the previous bundle's end root: the log was rewritten since that bundle");
+      if (prevEndRoot !== undefined && link.end.root !== prevEndRoot)
+        problems.push("the manifest link does not name the previous bundle's end root: the log was rewritten since that bundle");
       if (prev.entries && prev.entries.end !== report.entries?.start) {
         problems.push(`bundles are not contiguous: the previous ends at entry ${prev.entries.end}, this one starts at ${report.entries?.start ?? '?'}`);
       }
@@ -227,7 +235,13 @@ export function formatBundleReport(r: BundleReport): string {
     `bundle ${r.dir}: ${r.ok ? 'OK' : 'FAILED'}`,
     `  period ${r.period ? `${r.period.from} .. ${r.period.to}` : '?'}  log ${r.origin ?? '?'}  entries ${r.entries ? `${r.entries.start}..${r.entries.end}` : '?'}`,
   ];
-  if (r.rowCounts) lines.push('  rows ' + Object.entries(r.rowCounts).map(([k, v]) => `${k}=${v}`).join(' '));
+  if (r.rowCounts)
+    lines.push(
+      '  rows ' +
+        Object.entries(r.rowCounts)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' '),
+    );
   if (r.previous) lines.push(`  previous ${r.previous.dir}: ${r.previous.ok ? 'OK, chained' : 'FAILED'}`);
   for (const p of r.problems) lines.push(`  problem: ${p}`);
   return lines.join('\n') + '\n';

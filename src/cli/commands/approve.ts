@@ -63,7 +63,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
                 const local = await changeHashFromRepo(repoDir, base, head);
                 return await changeAuthors(repoDir, local.mergeBase, local.head);
               } catch (err) {
-                throw new UsageError(`cannot list the authors of ${base.slice(0, 12)}..${head.slice(0, 12)} in --repo ${o.repo ?? '.'} (a full clone with both commits is needed): ${(err as Error).message.split('\n')[0]}`);
+                throw new UsageError(
+                  `cannot list the authors of ${base.slice(0, 12)}..${head.slice(0, 12)} in --repo ${o.repo ?? '.'} (a full clone with both commits is needed): ${(err as Error).message.split('\n')[0]}`,
+                );
               }
             },
           }),

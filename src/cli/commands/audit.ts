@@ -58,9 +58,19 @@ function dbFlag(flags: CommonFlags): string | undefined {
   return flags.db ?? flags.auditDb;
 }
 
-async function withLog<T>(flags: CommonFlags, extra: { keyFile?: string; checkpointFile?: string; mustExist?: boolean }, fn: (log: AuditLogImpl) => Promise<T>): Promise<T> {
+async function withLog<T>(
+  flags: CommonFlags,
+  extra: { keyFile?: string; checkpointFile?: string; mustExist?: boolean },
+  fn: (log: AuditLogImpl) => Promise<T>,
+): Promise<T> {
   const config = auditConfig(flags);
-  const log = await openAuditLogImpl({ location: dbFlag(flags), config, keyFile: extra.keyFile, checkpointFile: extra.checkpointFile, mustExist: extra.mustExist });
+  const log = await openAuditLogImpl({
+    location: dbFlag(flags),
+    config,
+    keyFile: extra.keyFile,
+    checkpointFile: extra.checkpointFile,
+    mustExist: extra.mustExist,
+  });
   try {
     return await fn(log);
   } finally {
@@ -109,7 +119,10 @@ async function runBundleVerify(o: BundleVerifyFlags & { json?: boolean }, setExi
   if (o.json) process.stdout.write(JSON.stringify({ ...report, ...(approvals ? { approvals } : {}) }, null, 2) + '\n');
   else {
     process.stdout.write(formatBundleReport(report));
-    if (approvals) process.stdout.write(`  approvals: ${approvals.verified} SSH signature(s) verified against ${o.allowedSigners}; ${approvals.github} imported from GitHub (not signed)\n`);
+    if (approvals)
+      process.stdout.write(
+        `  approvals: ${approvals.verified} SSH signature(s) verified against ${o.allowedSigners}; ${approvals.github} imported from GitHub (not signed)\n`,
+      );
   }
   if (!report.ok) throw new BulwarkError(`evidence bundle verification failed: ${report.problems[0]}`, ExitCode.Internal);
   setExit(ExitCode.Pass);
@@ -167,44 +180,49 @@ function registerEvidence(audit: Command, setExit: (code: number) => void): void
       .option('--warm-dir <dir>', 'warm archive location (default: [audit.retention] warm_dir, else <db dir>/archive/warm)')
       .option('--cold-dir <dir>', 'cold archive location (default: [audit.retention] cold_dir, else <db dir>/archive/cold)')
       .option('--json', 'print the actions as JSON'),
-  ).action(async (o: EvidenceFlags & { dryRun?: boolean; hotDays?: string; warmDays?: string; purgeDays?: string; warmDir?: string; coldDir?: string; json?: boolean }) => {
-    const cfg = loadEvidenceConfig(o);
-    // Flags override [audit.retention] (whose paths are already resolved against bulwark.toml's folder).
-    const policy = cfg.audit.retention ?? {};
-    const location = resolveDbLocation(dbLocation(o), cfg.audit.db);
-    const base = isPostgresUrl(location) ? undefined : path.join(path.dirname(path.resolve(location)), 'archive');
-    const warmDir = o.warmDir ?? policy.warm_dir ?? (base && path.join(base, 'warm'));
-    const coldDir = o.coldDir ?? policy.cold_dir ?? (base && path.join(base, 'cold'));
-    if (!warmDir || !coldDir) throw new UsageError('a PostgreSQL audit log needs archive folders: --warm-dir and --cold-dir, or [audit.retention] warm_dir and cold_dir');
-    const hotDays = parseDays('hot-days', o.hotDays) ?? policy.hot_days;
-    const warmDays = parseDays('warm-days', o.warmDays) ?? policy.warm_days;
-    const purgeDays = parseDays('purge-days', o.purgeDays) ?? policy.purge_days;
-    const res = await withEvidenceLog(o, cfg, (log) =>
-      applyRetention({
-        log,
-        warmDir,
-        coldDir,
-        ...(hotDays !== undefined ? { hotDays } : {}),
-        ...(warmDays !== undefined ? { warmDays } : {}),
-        ...(purgeDays !== undefined ? { purgeDays } : {}),
-        dryRun: o.dryRun ?? false,
-      }),
-    );
-    if (o.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
-    else {
-      const lines = [`retention (${res.policy})${res.dryRun ? ' — dry run, nothing changed' : ''}:`];
-      for (const a of res.actions) {
-        if (a.action === 'archive') lines.push(`  archive ${a.blobs.length} blob(s) of ${a.month} → ${a.archive}`);
-        else if (a.action === 'move-archive') lines.push(`  move ${a.from} → ${a.archive} (${a.blobs.length} blob(s))`);
-        else if (a.action === 'purge') lines.push(`  purge ${a.blobs.length} blob(s)${a.archive ? ` in ${a.archive}` : ' from the database'}`);
-        else lines.push(`  remove ${a.blobs.length} leftover database copy(ies) of moved blobs`);
+  ).action(
+    async (
+      o: EvidenceFlags & { dryRun?: boolean; hotDays?: string; warmDays?: string; purgeDays?: string; warmDir?: string; coldDir?: string; json?: boolean },
+    ) => {
+      const cfg = loadEvidenceConfig(o);
+      // Flags override [audit.retention] (whose paths are already resolved against bulwark.toml's folder).
+      const policy = cfg.audit.retention ?? {};
+      const location = resolveDbLocation(dbLocation(o), cfg.audit.db);
+      const base = isPostgresUrl(location) ? undefined : path.join(path.dirname(path.resolve(location)), 'archive');
+      const warmDir = o.warmDir ?? policy.warm_dir ?? (base && path.join(base, 'warm'));
+      const coldDir = o.coldDir ?? policy.cold_dir ?? (base && path.join(base, 'cold'));
+      if (!warmDir || !coldDir)
+        throw new UsageError('a PostgreSQL audit log needs archive folders: --warm-dir and --cold-dir, or [audit.retention] warm_dir and cold_dir');
+      const hotDays = parseDays('hot-days', o.hotDays) ?? policy.hot_days;
+      const warmDays = parseDays('warm-days', o.warmDays) ?? policy.warm_days;
+      const purgeDays = parseDays('purge-days', o.purgeDays) ?? policy.purge_days;
+      const res = await withEvidenceLog(o, cfg, (log) =>
+        applyRetention({
+          log,
+          warmDir,
+          coldDir,
+          ...(hotDays !== undefined ? { hotDays } : {}),
+          ...(warmDays !== undefined ? { warmDays } : {}),
+          ...(purgeDays !== undefined ? { purgeDays } : {}),
+          dryRun: o.dryRun ?? false,
+        }),
+      );
+      if (o.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
+      else {
+        const lines = [`retention (${res.policy})${res.dryRun ? ' — dry run, nothing changed' : ''}:`];
+        for (const a of res.actions) {
+          if (a.action === 'archive') lines.push(`  archive ${a.blobs.length} blob(s) of ${a.month} → ${a.archive}`);
+          else if (a.action === 'move-archive') lines.push(`  move ${a.from} → ${a.archive} (${a.blobs.length} blob(s))`);
+          else if (a.action === 'purge') lines.push(`  purge ${a.blobs.length} blob(s)${a.archive ? ` in ${a.archive}` : ' from the database'}`);
+          else lines.push(`  remove ${a.blobs.length} leftover database copy(ies) of moved blobs`);
+        }
+        if (res.actions.length === 0) lines.push('  nothing to do');
+        if (!res.dryRun && res.entries.length > 0) lines.push(`  recorded as audit entries ${res.entries.join(', ')}`);
+        process.stdout.write(lines.join('\n') + '\n');
       }
-      if (res.actions.length === 0) lines.push('  nothing to do');
-      if (!res.dryRun && res.entries.length > 0) lines.push(`  recorded as audit entries ${res.entries.join(', ')}`);
-      process.stdout.write(lines.join('\n') + '\n');
-    }
-    setExit(ExitCode.Pass);
-  });
+      setExit(ExitCode.Pass);
+    },
+  );
 
   audit
     .command('pg-init')
@@ -262,7 +280,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     withCommon(
       audit
         .command('verify')
-        .description('Recompute the whole log and check it against the trusted key, checkpoints and this verifier\'s state')
+        .description("Recompute the whole log and check it against the trusted key, checkpoints and this verifier's state")
         .option('--trusted-key <file>', 'verifier key (C2SP vkey) to trust; default [audit] trusted_key, else <signing key>.pub')
         .option('--checkpoint <file>', 'a checkpoint kept away from the database that the log must match')
         .option('--state <file>', 'verifier state file (default [audit] verify_state, else the per-user state dir)')
@@ -274,7 +292,19 @@ export function register(program: Command, setExit: (code: number) => void): voi
         .option('--allowed-signers <file>', 'with --bundle: also check every SSH-signed approval against this allowed-signers file')
         .option('--previous <dir>', 'with --bundle: the previous bundle it must chain to'),
     ).action(
-      async (o: CommonFlags & { trustedKey?: string; checkpoint?: string; state?: string; stateUpdate: boolean; acceptNewLog?: boolean; schema?: boolean; json?: boolean; bundle?: string; previous?: string }) => {
+      async (
+        o: CommonFlags & {
+          trustedKey?: string;
+          checkpoint?: string;
+          state?: string;
+          stateUpdate: boolean;
+          acceptNewLog?: boolean;
+          schema?: boolean;
+          json?: boolean;
+          bundle?: string;
+          previous?: string;
+        },
+      ) => {
         if (o.bundle !== undefined) return runBundleVerify({ ...o, bundle: o.bundle }, setExit);
         if (o.previous !== undefined) throw new UsageError('--previous needs --bundle DIR');
         const config = auditConfig(o);
@@ -309,7 +339,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
         else printReport(report, displayLocation(location), stateNote);
         if (!report.ok) {
           const first = report.problems[0]!;
-          process.stderr.write(`bulwark: audit log verification failed${report.firstBadIndex !== null ? ` at index ${report.firstBadIndex}` : ''}: ${printable(first.message)}\n`);
+          process.stderr.write(
+            `bulwark: audit log verification failed${report.firstBadIndex !== null ? ` at index ${report.firstBadIndex}` : ''}: ${printable(first.message)}\n`,
+          );
           setExit(ExitCode.Internal);
         } else setExit(ExitCode.Pass);
       },

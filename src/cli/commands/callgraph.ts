@@ -50,4 +50,3 @@ export function register(program: Command, setExit: (code: number) => void): voi
       setExit(0);
     });
 }
-

@@ -29,7 +29,9 @@ function registerGateStatus(gate: Command, setExit: (code: number) => void): voi
     else {
       const lines = [`run ${status.runId}: ${!status.flagged ? 'not flagged' : status.approved ? 'approved' : 'approval required'}`];
       for (const z of status.zones) {
-        lines.push(`  zone ${z.zone}: ${z.approvedBy.length}/${z.required} approvals${z.approvedBy.length ? ` (${z.approvedBy.join(', ')})` : ''}${z.missingGroups.length ? `; missing group ${z.missingGroups.join(', ')}` : ''}${z.rejectedBy.length ? `; rejected by ${z.rejectedBy.join(', ')}` : ''}`);
+        lines.push(
+          `  zone ${z.zone}: ${z.approvedBy.length}/${z.required} approvals${z.approvedBy.length ? ` (${z.approvedBy.join(', ')})` : ''}${z.missingGroups.length ? `; missing group ${z.missingGroups.join(', ')}` : ''}${z.rejectedBy.length ? `; rejected by ${z.rejectedBy.join(', ')}` : ''}`,
+        );
       }
       for (const r of status.reasons) if (!r.startsWith('zone ')) lines.push(`  ${r}`);
       for (const i of status.ignored) lines.push(`  not counted: approval #${i.index} by ${i.reviewer}: ${i.reason}`);
@@ -40,8 +42,19 @@ function registerGateStatus(gate: Command, setExit: (code: number) => void): voi
       if (!token) throw new UsageError('--github-repo needs a token in GITHUB_TOKEN');
       const head = status.head;
       if (!head || !/^[0-9a-f]{40}$/.test(head)) throw new UsageError(`run ${status.runId} recorded no head commit; cannot set its check`);
-      const summary = status.flagged ? (status.approved ? `approved by ${[...new Set(status.zones.flatMap((z) => z.approvedBy))].join(', ') || 'policy'}` : status.reasons.join('; ')) : 'not flagged';
-      const res = await publishApprovalCheck({ repository: o.githubRepo, headSha: head, approved: status.approved, summary, token, ...(o.apiUrl ? { apiUrl: o.apiUrl } : {}) });
+      const summary = status.flagged
+        ? status.approved
+          ? `approved by ${[...new Set(status.zones.flatMap((z) => z.approvedBy))].join(', ') || 'policy'}`
+          : status.reasons.join('; ')
+        : 'not flagged';
+      const res = await publishApprovalCheck({
+        repository: o.githubRepo,
+        headSha: head,
+        approved: status.approved,
+        summary,
+        token,
+        ...(o.apiUrl ? { apiUrl: o.apiUrl } : {}),
+      });
       if (!o.json) process.stdout.write(`  github: ${res.kind} ${res.id} on ${head} set to ${status.approved ? 'success' : 'approval required'}\n`);
     }
     setExit(status.approved ? ExitCode.Pass : ExitCode.ApprovalRequired);
@@ -70,4 +83,3 @@ export function register(program: Command, setExit: (code: number) => void): voi
     });
   registerGateStatus(gate, setExit);
 }
-

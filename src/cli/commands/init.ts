@@ -11,7 +11,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .action((flags: { repo: string; force?: boolean }) => {
       const { root, files } = initRepository(flags.repo, Boolean(flags.force));
       for (const f of files) process.stdout.write(`wrote ${path.join(root, f)}\n`);
-      process.stdout.write(`next: commit these files (to main; or on a branch, whose first review then asks for one approval), then run \`bulwark review --base main\` in ${root} on a change\n`);
+      process.stdout.write(
+        `next: commit these files (to main; or on a branch, whose first review then asks for one approval), then run \`bulwark review --base main\` in ${root} on a change\n`,
+      );
       setExit(0);
     });
 }

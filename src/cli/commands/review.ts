@@ -52,8 +52,17 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--output <file>', 'write the output to a file instead of standard output')
     .option('--result <file>', 'also write the JSON result (what --format json prints) to a file, e.g. for CI to read the run id and counts')
     .addOption(new Option('--quiet', 'print only the result (and errors): no stage progress').conflicts('verbose'))
-    .option('--verbose', 'also print per-stage timings, provider/model, tokens and every file\'s coverage (on standard error)')
-    .addOption(new Option('--fail-on <severity>', 'lowest severity that blocks (overrides [review] fail_on)').choices(['critical', 'high', 'medium', 'low', 'info', 'none']))
+    .option('--verbose', "also print per-stage timings, provider/model, tokens and every file's coverage (on standard error)")
+    .addOption(
+      new Option('--fail-on <severity>', 'lowest severity that blocks (overrides [review] fail_on)').choices([
+        'critical',
+        'high',
+        'medium',
+        'low',
+        'info',
+        'none',
+      ]),
+    )
     .option('--min-confidence <x>', 'hide findings below this confidence, 0..1 (overrides [review] min_confidence)')
     .option('--audit-db <location>', 'audit log: SQLite path or postgres:// URL')
     .option('--github', 'publish to GitHub: summary comment, inline review comments, check run "bulwark"')

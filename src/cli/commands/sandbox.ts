@@ -34,7 +34,10 @@ function rulePaths(flag: string, values: string[] | undefined): string[] {
 function resolveCommand(cmd: string): string {
   const candidates = cmd.includes('/')
     ? [path.resolve(cmd)]
-    : (process.env.PATH ?? '/usr/bin:/bin').split(':').filter(Boolean).map((d) => path.join(d, cmd));
+    : (process.env.PATH ?? '/usr/bin:/bin')
+        .split(':')
+        .filter(Boolean)
+        .map((d) => path.join(d, cmd));
   for (const c of candidates) {
     try {
       accessSync(c, constants.X_OK);
@@ -67,7 +70,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
   sandbox
     .command('exec')
     .description(
-      'Run CMD under the sandbox policy and pass its exit code through (the sandbox\'s own failures exit 4). ' +
+      "Run CMD under the sandbox policy and pass its exit code through (the sandbox's own failures exit 4). " +
         'Besides the flags, only what a program needs to start is granted: system libraries and binaries (read/exec), ' +
         'the Node runtime, /dev/null. No network: the command gets no sockets and no egress broker.',
     )

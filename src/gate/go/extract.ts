@@ -77,7 +77,8 @@ function receiverType(recv: Node | null): string | null {
   if (!recv) return null;
   const decl = recv.namedChildren.find((c) => c?.type === 'parameter_declaration');
   let t = decl?.childForFieldName('type') ?? null;
-  while (t && (t.type === 'pointer_type' || t.type === 'generic_type' || t.type === 'parenthesized_type')) t = t.namedChildren.find((c) => c !== null && (c.type === 'type_identifier' || c.type === 'generic_type' || c.type === 'pointer_type')) ?? null;
+  while (t && (t.type === 'pointer_type' || t.type === 'generic_type' || t.type === 'parenthesized_type'))
+    t = t.namedChildren.find((c) => c !== null && (c.type === 'type_identifier' || c.type === 'generic_type' || c.type === 'pointer_type')) ?? null;
   return t && t.type === 'type_identifier' ? t.text : null;
 }
 
@@ -104,7 +105,17 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
     const moduleScope: ScopeFacts = { name: '', kind: 'module', start: 1, end: lineCount, calls: [], refs: [] };
     const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
     const go: GoFileFacts = { types: {}, funcs: {}, vars: {}, bodies: { '': newBody() } };
-    const facts: FileFacts = { language: 'go', module: moduleNameFor(file, 'go'), lineCount, scopes: [moduleScope], classes: [], imports: [], bindings: [], package: dir, go };
+    const facts: FileFacts = {
+      language: 'go',
+      module: moduleNameFor(file, 'go'),
+      lineCount,
+      scopes: [moduleScope],
+      classes: [],
+      imports: [],
+      bindings: [],
+      package: dir,
+      go,
+    };
     const line = (n: Node): number => n.startPosition.row + 1;
     const endLine = (n: Node): number => n.endPosition.row + 1;
 

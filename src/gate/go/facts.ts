@@ -6,10 +6,7 @@
  */
 
 /** A type as written: named (`T`, `pkg.T` with q = the import's local name), a container, or a func type. */
-export type GoType =
-  | { k: 'n'; n: string; q?: string }
-  | { k: 'e'; e: GoType | null }
-  | { k: 'f'; p: (GoType | null)[]; r: (GoType | null)[]; v?: true };
+export type GoType = { k: 'n'; n: string; q?: string } | { k: 'e'; e: GoType | null } | { k: 'f'; p: (GoType | null)[]; r: (GoType | null)[]; v?: true };
 
 /** An expression, as far as typing needs it; null is anything else. */
 export type GoExpr =

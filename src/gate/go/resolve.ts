@@ -3,7 +3,11 @@ import type { GraphBuilder } from '../graph-builder.js';
 import type { GoBody, GoExpr, GoLocal, GoSig, GoType, GoTypeDecl } from './facts.js';
 
 const BUILTINS = new Set('append cap clear close complex copy delete imag len make max min new panic print println real recover'.split(' '));
-const BASIC_TYPES = new Set('any bool byte comparable complex128 complex64 error float32 float64 int int16 int32 int64 int8 rune string uint uint16 uint32 uint64 uint8 uintptr'.split(' '));
+const BASIC_TYPES = new Set(
+  'any bool byte comparable complex128 complex64 error float32 float64 int int16 int32 int64 int8 rune string uint uint16 uint32 uint64 uint8 uintptr'.split(
+    ' ',
+  ),
+);
 
 interface Pkg {
   dir: string;
@@ -111,7 +115,11 @@ export function resolveGo(files: Map<string, FileFacts>, g: GraphBuilder): void 
   };
   for (const fc of fileCtxs) for (const p of fc.imports.values()) importDir(p);
   if (pkgs.has('')) for (const r of moduleRoots) importDirCache.set(r, '');
-  for (const fc of fileCtxs) fc.dots = fc.f.imports.filter((i) => i.local === '*').map((i) => importDir(i.module)).filter((d): d is string => d !== null);
+  for (const fc of fileCtxs)
+    fc.dots = fc.f.imports
+      .filter((i) => i.local === '*')
+      .map((i) => importDir(i.module))
+      .filter((d): d is string => d !== null);
 
   // ---- types -------------------------------------------------------------------------------
   const resolveType = (t: GoType | null | undefined, fc: FileCtx): RT | null => {
@@ -182,11 +190,14 @@ export function resolveGo(files: Map<string, FileFacts>, g: GraphBuilder): void 
     let out = implCache.get(key);
     if (out) return out;
     concreteTypes ??= [...pkgs.values()].flatMap((p) => [...p.types].filter(([, d]) => d.decl.kind !== 'interface').map(([n]) => ({ dir: p.dir, n })));
-    out = names.size === 0 ? [] : concreteTypes.filter((c) => {
-      const ms = methodNames(c);
-      for (const m of names) if (!ms.has(m)) return false;
-      return true;
-    });
+    out =
+      names.size === 0
+        ? []
+        : concreteTypes.filter((c) => {
+            const ms = methodNames(c);
+            for (const m of names) if (!ms.has(m)) return false;
+            return true;
+          });
     implCache.set(key, out);
     return out;
   };

@@ -14,7 +14,8 @@ const TYPE_DECLS = new Set(['class_declaration', 'interface_declaration', 'enum_
  * - `['f', recv, field]`: a field of a value; `['e', recv]`: an element of an array or iterable
  * - `['c', recv | null, name, arity]`: the value a call returns
  */
-export type Recv = ['this'] | ['super'] | ['outer', string] | ['t', string] | ['n', string] | ['f', Recv, string] | ['e', Recv] | ['c', Recv | null, string, number];
+export type Recv =
+  ['this'] | ['super'] | ['outer', string] | ['t', string] | ['n', string] | ['f', Recv, string] | ['e', Recv] | ['c', Recv | null, string, number];
 
 /** A call: `r` null for an unqualified `m()`; `k` 'new' (n is the type), 'ref' (a method reference `X::m`, n 'new' for `X::new`), 'anon' (every method of an anonymous class). */
 export interface JavaCall {
@@ -40,12 +41,28 @@ export interface JavaFileFacts extends FileFacts {
 }
 
 const PRIMITIVES = new Set(['integral_type', 'floating_point_type', 'boolean_type', 'void_type']);
-const LITERAL_NUM = new Set(['decimal_integer_literal', 'hex_integer_literal', 'octal_integer_literal', 'binary_integer_literal', 'decimal_floating_point_literal', 'hex_floating_point_literal', 'true', 'false', 'character_literal', 'null_literal']);
+const LITERAL_NUM = new Set([
+  'decimal_integer_literal',
+  'hex_integer_literal',
+  'octal_integer_literal',
+  'binary_integer_literal',
+  'decimal_floating_point_literal',
+  'hex_floating_point_literal',
+  'true',
+  'false',
+  'character_literal',
+  'null_literal',
+]);
 
 /** Library methods whose one-parameter lambda argument receives an element of the receiver. */
-const ELEMENT_LAMBDA = new Set('filter map flatMap forEach forEachOrdered anyMatch allMatch noneMatch removeIf peek ifPresent takeWhile dropWhile mapToInt mapToLong mapToDouble mapToObj'.split(' '));
+const ELEMENT_LAMBDA = new Set(
+  'filter map flatMap forEach forEachOrdered anyMatch allMatch noneMatch removeIf peek ifPresent takeWhile dropWhile mapToInt mapToLong mapToDouble mapToObj'.split(
+    ' ',
+  ),
+);
 
-const named = (n: Node | null): Node[] => (n ? n.namedChildren.filter((c): c is Node => c !== null && c.type !== 'line_comment' && c.type !== 'block_comment') : []);
+const named = (n: Node | null): Node[] =>
+  n ? n.namedChildren.filter((c): c is Node => c !== null && c.type !== 'line_comment' && c.type !== 'block_comment') : [];
 
 function chainOf(node: Node): string | null {
   switch (node.type) {
@@ -112,7 +129,17 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
   return withSyntaxTree('java', text, (root) => {
     const lineCount = text.split('\n').length;
     const moduleScope: JavaScopeFacts = { name: '', kind: 'module', start: 1, end: lineCount, calls: [], refs: [], jc: [] };
-    const facts: JavaFileFacts = { language: 'java', module: moduleNameFor(file, 'java'), lineCount, scopes: [moduleScope], classes: [], imports: [], bindings: [], jfields: {}, jstatic: [] };
+    const facts: JavaFileFacts = {
+      language: 'java',
+      module: moduleNameFor(file, 'java'),
+      lineCount,
+      scopes: [moduleScope],
+      classes: [],
+      imports: [],
+      bindings: [],
+      jfields: {},
+      jstatic: [],
+    };
     const line = (n: Node): number => n.startPosition.row + 1;
     const endLine = (n: Node): number => n.endPosition.row + 1;
     const anonCount = new Map<string, number>();
@@ -265,14 +292,25 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
       const sup = node.childForFieldName('superclass');
       if (sup) for (const t of named(sup)) if (simpleType(t)) bases.push(simpleType(t)!);
       const ifaces = node.childForFieldName('interfaces') ?? named(node).find((c) => c.type === 'extends_interfaces') ?? null;
-      if (ifaces) for (const list of named(ifaces)) for (const t of list.type === 'type_list' ? named(list) : [list]) {
-        const s = simpleType(t);
-        if (s && !bases.includes(s)) bases.push(s);
-      }
-      facts.classes.push({ name: local, bases, kind: node.type === 'interface_declaration' || node.type === 'annotation_type_declaration' ? 'interface' : 'class' });
+      if (ifaces)
+        for (const list of named(ifaces))
+          for (const t of list.type === 'type_list' ? named(list) : [list]) {
+            const s = simpleType(t);
+            if (s && !bases.includes(s)) bases.push(s);
+          }
+      facts.classes.push({
+        name: local,
+        bases,
+        kind: node.type === 'interface_declaration' || node.type === 'annotation_type_declaration' ? 'interface' : 'class',
+      });
       const s: JavaScopeFacts = { name: local, kind: 'class', start: line(node), end: endLine(node), calls: [], refs: [], jc: [] };
       facts.scopes.push(s);
-      const inner: Ctx = { scope: s, cls: local, locals: anonBase !== undefined || ctx.scope.kind !== 'class' ? new Locals(ctx.locals) : new Locals(), tparams: withTypeParams(node, ctx) };
+      const inner: Ctx = {
+        scope: s,
+        cls: local,
+        locals: anonBase !== undefined || ctx.scope.kind !== 'class' ? new Locals(ctx.locals) : new Locals(),
+        tparams: withTypeParams(node, ctx),
+      };
       const fields: Record<string, string> = {};
       facts.jfields![local] = fields;
       const body = anonBase !== undefined ? node : node.childForFieldName('body');
@@ -337,7 +375,16 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
           if (!cls) break;
           const name = node.type === 'method_declaration' ? node.childForFieldName('name')?.text : '<init>';
           if (!name) break;
-          const s: JavaScopeFacts = { name: `${cls}.${name}`, kind: 'method', start: line(node), end: endLine(node), className: cls, calls: [], refs: [], jc: [] };
+          const s: JavaScopeFacts = {
+            name: `${cls}.${name}`,
+            kind: 'method',
+            start: line(node),
+            end: endLine(node),
+            className: cls,
+            calls: [],
+            refs: [],
+            jc: [],
+          };
           facts.scopes.push(s);
           const inner: Ctx = { scope: s, cls, locals: new Locals(ctx.locals), tparams: withTypeParams(node, ctx) };
           s.sig = declareParams(node.childForFieldName('parameters'), inner);
@@ -462,7 +509,8 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
           const name = last?.type === 'new' ? 'new' : parts.length > 1 ? parts[parts.length - 1]!.text : null;
           if (!target || !name) return;
           let r: Recv;
-          if (target.type === 'type_identifier' || target.type === 'generic_type' || target.type === 'scoped_type_identifier' || target.type === 'array_type') r = ['n', typeText(target, ctx).replace(/<.*$/, '')];
+          if (target.type === 'type_identifier' || target.type === 'generic_type' || target.type === 'scoped_type_identifier' || target.type === 'array_type')
+            r = ['n', typeText(target, ctx).replace(/<.*$/, '')];
           else r = recv(target, ctx);
           call(ctx, { r, n: name, a: -1, k: 'ref' });
           if (target.type !== 'identifier' && target.type !== 'this' && target.type !== 'super') visit(target, ctx);

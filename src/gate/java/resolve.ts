@@ -46,22 +46,50 @@ const JAVA_LANG = new Set(
 const CLOSED = new Set(
   [
     ...JAVA_LANG,
-    ...'BigDecimal BigInteger UUID Optional OptionalInt OptionalLong OptionalDouble List ArrayList LinkedList CopyOnWriteArrayList Set HashSet LinkedHashSet TreeSet SortedSet NavigableSet EnumSet Map HashMap LinkedHashMap TreeMap SortedMap NavigableMap ConcurrentHashMap ConcurrentMap EnumMap WeakHashMap IdentityHashMap Hashtable Vector Stack Collection Iterator ListIterator Enumeration Queue Deque ArrayDeque PriorityQueue BlockingQueue LinkedBlockingQueue ArrayBlockingQueue Stream IntStream LongStream DoubleStream Collectors Collections Arrays Objects Entry StringJoiner Scanner'.split(' '),
-    ...'ImmutableList ImmutableSet ImmutableMap ImmutableSortedSet ImmutableSortedMap ImmutableCollection ImmutableMultimap ImmutableListMultimap Multimap ListMultimap SetMultimap ArrayListMultimap HashMultimap LinkedListMultimap LinkedHashMultimap Multiset HashMultiset Table HashBasedTable BiMap HashBiMap Lists Sets Maps Iterables Iterators Collections2 Joiner Splitter Strings Preconditions MoreObjects Ordering Range FluentIterable Function Predicate Suppliers Functions Predicates Optional Throwables Stopwatch CharMatcher'.split(' '),
-    ...'DateTime LocalDate LocalDateTime LocalTime Instant Duration Period ZonedDateTime OffsetDateTime ZoneId ZoneOffset DateTimeZone DateTimeFormatter ISODateTimeFormat Date Calendar GregorianCalendar TimeZone TimeUnit ChronoUnit Clock'.split(' '),
-    ...'AtomicInteger AtomicLong AtomicBoolean AtomicReference AtomicIntegerArray LongAdder CountDownLatch Semaphore ReentrantLock ReadWriteLock ReentrantReadWriteLock Lock Condition CompletableFuture Executors ExecutorService ScheduledExecutorService Executor'.split(' '),
-    ...'Pattern Matcher Logger LoggerFactory Log LogFactory MDC File Path Paths Files InputStream OutputStream Reader Writer PrintWriter PrintStream StringWriter StringReader BufferedReader BufferedWriter ByteArrayOutputStream ByteArrayInputStream FileInputStream FileOutputStream InputStreamReader OutputStreamWriter Charset StandardCharsets Locale Currency Random SecureRandom Properties ResultSet PreparedStatement Connection Statement DataSource Timestamp URI URL URLEncoder URLDecoder Base64 MessageDigest ObjectMapper JsonNode ObjectNode ArrayNode Response Status MediaType'.split(' '),
-  ].filter((n) => n !== 'Function' && n !== 'Predicate' && n !== 'Clock' && n !== 'Runnable' && n !== 'Iterable' && n !== 'Comparable' && n !== 'AutoCloseable' && n !== 'Executor'),
+    ...'BigDecimal BigInteger UUID Optional OptionalInt OptionalLong OptionalDouble List ArrayList LinkedList CopyOnWriteArrayList Set HashSet LinkedHashSet TreeSet SortedSet NavigableSet EnumSet Map HashMap LinkedHashMap TreeMap SortedMap NavigableMap ConcurrentHashMap ConcurrentMap EnumMap WeakHashMap IdentityHashMap Hashtable Vector Stack Collection Iterator ListIterator Enumeration Queue Deque ArrayDeque PriorityQueue BlockingQueue LinkedBlockingQueue ArrayBlockingQueue Stream IntStream LongStream DoubleStream Collectors Collections Arrays Objects Entry StringJoiner Scanner'.split(
+      ' ',
+    ),
+    ...'ImmutableList ImmutableSet ImmutableMap ImmutableSortedSet ImmutableSortedMap ImmutableCollection ImmutableMultimap ImmutableListMultimap Multimap ListMultimap SetMultimap ArrayListMultimap HashMultimap LinkedListMultimap LinkedHashMultimap Multiset HashMultiset Table HashBasedTable BiMap HashBiMap Lists Sets Maps Iterables Iterators Collections2 Joiner Splitter Strings Preconditions MoreObjects Ordering Range FluentIterable Function Predicate Suppliers Functions Predicates Optional Throwables Stopwatch CharMatcher'.split(
+      ' ',
+    ),
+    ...'DateTime LocalDate LocalDateTime LocalTime Instant Duration Period ZonedDateTime OffsetDateTime ZoneId ZoneOffset DateTimeZone DateTimeFormatter ISODateTimeFormat Date Calendar GregorianCalendar TimeZone TimeUnit ChronoUnit Clock'.split(
+      ' ',
+    ),
+    ...'AtomicInteger AtomicLong AtomicBoolean AtomicReference AtomicIntegerArray LongAdder CountDownLatch Semaphore ReentrantLock ReadWriteLock ReentrantReadWriteLock Lock Condition CompletableFuture Executors ExecutorService ScheduledExecutorService Executor'.split(
+      ' ',
+    ),
+    ...'Pattern Matcher Logger LoggerFactory Log LogFactory MDC File Path Paths Files InputStream OutputStream Reader Writer PrintWriter PrintStream StringWriter StringReader BufferedReader BufferedWriter ByteArrayOutputStream ByteArrayInputStream FileInputStream FileOutputStream InputStreamReader OutputStreamWriter Charset StandardCharsets Locale Currency Random SecureRandom Properties ResultSet PreparedStatement Connection Statement DataSource Timestamp URI URL URLEncoder URLDecoder Base64 MessageDigest ObjectMapper JsonNode ObjectNode ArrayNode Response Status MediaType'.split(
+      ' ',
+    ),
+  ].filter(
+    (n) =>
+      n !== 'Function' &&
+      n !== 'Predicate' &&
+      n !== 'Clock' &&
+      n !== 'Runnable' &&
+      n !== 'Iterable' &&
+      n !== 'Comparable' &&
+      n !== 'AutoCloseable' &&
+      n !== 'Executor',
+  ),
 );
 
 /** Library accessors that return an element: the receiver's last type argument (`List<T>.get` → T, `Map<K, V>.get` → V). */
 const ELEMENT = new Set(
-  'get getOrDefault remove put putIfAbsent computeIfAbsent computeIfPresent compute merge replace orElse orElseGet orElseThrow or next previous poll pollFirst pollLast peekFirst peekLast pop take element first last getFirst getLast firstElement lastElement call apply getNow join getOnlyElement'.split(' '),
+  'get getOrDefault remove put putIfAbsent computeIfAbsent computeIfPresent compute merge replace orElse orElseGet orElseThrow or next previous poll pollFirst pollLast peekFirst peekLast pop take element first last getFirst getLast firstElement lastElement call apply getNow join getOnlyElement'.split(
+    ' ',
+  ),
 );
 /** Library methods returning the same container type with the same type arguments. */
-const SAME = new Set('iterator listIterator stream parallelStream filter sorted distinct limit skip subList descendingIterator headSet tailSet subSet unmodifiableList sequential parallel unordered onClose reversed asList toList'.split(' '));
+const SAME = new Set(
+  'iterator listIterator stream parallelStream filter sorted distinct limit skip subList descendingIterator headSet tailSet subSet unmodifiableList sequential parallel unordered onClose reversed asList toList'.split(
+    ' ',
+  ),
+);
 /** Static library calls that pass a value through (`checkNotNull(x)` is x): their result is unknown, not a library value. */
-const PASS_THROUGH = new Set('checkNotNull requireNonNull requireNonNullElse firstNonNull getFirst getLast getOnlyElement find tryFind get max min cast valueOf'.split(' '));
+const PASS_THROUGH = new Set(
+  'checkNotNull requireNonNull requireNonNullElse firstNonNull getFirst getLast getOnlyElement find tryFind get max min cast valueOf'.split(' '),
+);
 
 /** Splits `Map<String,List<Foo>>` into ['Map', ['String', 'List<Foo>']]. */
 function parseType(text: string): { name: string; args: string[]; array: boolean } {
@@ -145,16 +173,18 @@ export function resolveJava(files: Map<string, FileFacts>, g: GraphBuilder): voi
     }
     const own = f.classes.find((c) => c.name === name || c.name.endsWith(`.${name}`));
     if (own) return [q(f, own.name)];
-    for (const imp of f.imports) if (imp.local === name) {
-      const id = byQualified.get(imp.module);
-      return id ? [id] : [];
-    }
+    for (const imp of f.imports)
+      if (imp.local === name) {
+        const id = byQualified.get(imp.module);
+        return id ? [id] : [];
+      }
     const same = byPackage.get(f.package ?? '')?.get(name);
     if (same) return [same];
-    for (const imp of f.imports) if (imp.local === '*') {
-      const id = byQualified.get(`${imp.module}.${name}`);
-      if (id) return [id];
-    }
+    for (const imp of f.imports)
+      if (imp.local === '*') {
+        const id = byQualified.get(`${imp.module}.${name}`);
+        if (id) return [id];
+      }
     if (JAVA_LANG.has(name)) return [];
     if (/^[A-Z]/.test(name)) return bySimple.get(name) ?? [];
     return [];
@@ -213,10 +243,12 @@ export function resolveJava(files: Map<string, FileFacts>, g: GraphBuilder): voi
     if (r) return r;
     const seen = new Set<string>([cls]);
     const stack = [cls];
-    while (stack.length > 0) for (const s of subclasses.get(stack.pop()!) ?? []) if (!seen.has(s)) {
-        seen.add(s);
-        stack.push(s);
-      }
+    while (stack.length > 0)
+      for (const s of subclasses.get(stack.pop()!) ?? [])
+        if (!seen.has(s)) {
+          seen.add(s);
+          stack.push(s);
+        }
     subtypesMemo.set(cls, (r = [...seen]));
     return r;
   };
@@ -262,10 +294,11 @@ export function resolveJava(files: Map<string, FileFacts>, g: GraphBuilder): voi
     while (stack.length > 0) {
       const c = stack.pop()!;
       for (const e of extBases.get(c) ?? []) r.ext.add(e);
-      for (const b of bases.get(c) ?? []) if (!r.repo.has(b)) {
-        r.repo.add(b);
-        stack.push(b);
-      }
+      for (const b of bases.get(c) ?? [])
+        if (!r.repo.has(b)) {
+          r.repo.add(b);
+          stack.push(b);
+        }
     }
     ancestorsMemo.set(cls, r);
     return r;
@@ -396,20 +429,23 @@ export function resolveJava(files: Map<string, FileFacts>, g: GraphBuilder): voi
   /** The library model: what a call on a value of an external type returns. */
   const libCall = (v: { name: string; args: string[]; f: JavaFileFacts }, member: string): Val => {
     const { name, args, f } = v;
-    if (name === 'Stream' && (member === 'findFirst' || member === 'findAny' || member === 'min' || member === 'max')) return args[0] ? { k: 'ext', name: 'Optional', args: [args[0]], f } : OPAQUE;
+    if (name === 'Stream' && (member === 'findFirst' || member === 'findAny' || member === 'min' || member === 'max'))
+      return args[0] ? { k: 'ext', name: 'Optional', args: [args[0]], f } : OPAQUE;
     if (member === 'values' && args.length === 2) return { k: 'ext', name: 'Collection', args: [args[1]!], f };
     if (member === 'keySet' && args.length === 2) return { k: 'ext', name: 'Set', args: [args[0]!], f };
     if (member === 'entrySet' && args.length === 2) return { k: 'ext', name: 'Set', args: [`Entry<${args[0]},${args[1]}>`], f };
     if (member === 'getKey' && args.length === 2) return valOfType(args[0]!, f);
     if (member === 'getValue' && args.length === 2) return valOfType(args[1]!, f);
     if (ELEMENT.has(member)) return args.length > 0 ? valOfType(args[args.length - 1]!, f) : UNKNOWN;
-    if (SAME.has(member)) return { k: 'ext', name: member === 'stream' || member === 'parallelStream' ? 'Stream' : member.includes('terator') ? 'Iterator' : name, args, f };
+    if (SAME.has(member))
+      return { k: 'ext', name: member === 'stream' || member === 'parallelStream' ? 'Stream' : member.includes('terator') ? 'Iterator' : name, args, f };
     return CLOSED.has(name) ? OPAQUE : UNKNOWN;
   };
 
   /** Classes whose own scope (field initialisers, initialiser blocks) calls something. */
   const initialised = new Map<string, boolean>();
-  for (const [, f] of files) for (const s of f.scopes as JavaScopeFacts[]) if (s.kind === 'class' && (s.jc?.length ?? 0) > 0) initialised.set(q(f, s.name), true);
+  for (const [, f] of files)
+    for (const s of f.scopes as JavaScopeFacts[]) if (s.kind === 'class' && (s.jc?.length ?? 0) > 0) initialised.set(q(f, s.name), true);
 
   for (const [, raw] of files) {
     const f = raw as JavaFileFacts;
@@ -445,11 +481,12 @@ export function resolveJava(files: Map<string, FileFacts>, g: GraphBuilder): voi
           if (v) break;
         }
         if (!v) {
-          for (const [cls, member] of statics) if (member === segs[0] || member === '*') {
-            const id = byQualified.get(cls);
-            if (id) v = fieldOf(id, segs[0]!);
-            if (v) break;
-          }
+          for (const [cls, member] of statics)
+            if (member === segs[0] || member === '*') {
+              const id = byQualified.get(cls);
+              if (id) v = fieldOf(id, segs[0]!);
+              if (v) break;
+            }
         }
         if (!v) {
           // the longest prefix that names a type: `a.b.Foo.BAR` → static Foo, then its field BAR
@@ -520,16 +557,18 @@ export function resolveJava(files: Map<string, FileFacts>, g: GraphBuilder): voi
               return returnOf(found);
             }
           }
-          for (const [cls, m] of statics) if (m === member || m === '*') {
-            const id = byQualified.get(cls);
-            const found = id ? lookup(id, member) : [];
-            if (found.length > 0) {
-              if (emit) typed(found);
-              return returnOf(found);
+          for (const [cls, m] of statics)
+            if (m === member || m === '*') {
+              const id = byQualified.get(cls);
+              const found = id ? lookup(id, member) : [];
+              if (found.length > 0) {
+                if (emit) typed(found);
+                return returnOf(found);
+              }
             }
-          }
           // inherited from a library class, or statically imported from a library: no repository code
-          if (classes.some((cls) => ancestors(cls).ext.size > 0) || statics.some(([cls, m]) => (m === member || m === '*') && !byQualified.has(cls))) return UNKNOWN;
+          if (classes.some((cls) => ancestors(cls).ext.size > 0) || statics.some(([cls, m]) => (m === member || m === '*') && !byQualified.has(cls)))
+            return UNKNOWN;
           const cands = byName(f, member, c.a, false);
           if (emit) named(cands);
           return returnOf(cands);

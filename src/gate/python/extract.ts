@@ -129,12 +129,18 @@ export async function extractPython(file: string, text: string): Promise<FileFac
         case 'tuple':
         case 'set':
         case 'expression_list':
-          return ['l', `${node.startPosition.row}:${node.startPosition.column}`, ...node.namedChildren.map((c) => (c && c.type !== 'comment' ? expr(c.type === 'list_splat' ? c.namedChildren[0] ?? null : c) : null))];
+          return [
+            'l',
+            `${node.startPosition.row}:${node.startPosition.column}`,
+            ...node.namedChildren.map((c) => (c && c.type !== 'comment' ? expr(c.type === 'list_splat' ? (c.namedChildren[0] ?? null) : c) : null)),
+          ];
         case 'dictionary':
           return [
             'l',
             `${node.startPosition.row}:${node.startPosition.column}`,
-            ...node.namedChildren.map((c) => (c?.type === 'pair' ? expr(c.childForFieldName('value')) : c?.type === 'dictionary_splat' ? sub(expr(c.namedChildren[0] ?? null)) : null)),
+            ...node.namedChildren.map((c) =>
+              c?.type === 'pair' ? expr(c.childForFieldName('value')) : c?.type === 'dictionary_splat' ? sub(expr(c.namedChildren[0] ?? null)) : null,
+            ),
           ];
         case 'list_comprehension':
         case 'set_comprehension':
@@ -183,7 +189,7 @@ export async function extractPython(file: string, text: string): Promise<FileFac
         case 'expression_list':
         case 'tuple':
         case 'list':
-          for (const c of left.namedChildren) if (c) assign(scope, c.type === 'list_splat_pattern' ? c.namedChildren[0] ?? null : c, sub(value));
+          for (const c of left.namedChildren) if (c) assign(scope, c.type === 'list_splat_pattern' ? (c.namedChildren[0] ?? null) : c, sub(value));
           return;
         case 'parenthesized_expression':
           assign(scope, left.namedChildren[0] ?? null, value);
@@ -489,7 +495,22 @@ export async function extractPython(file: string, text: string): Promise<FileFac
 }
 
 /** Decorators after which the name still calls the function itself. */
-const IDENTITY_DECORATORS = new Set(['staticmethod', 'classmethod', 'property', 'setter', 'getter', 'deleter', 'abstractmethod', 'cached_property', 'wraps', 'overload', 'override', 'dataclass', 'total_ordering', 'contextmanager']);
+const IDENTITY_DECORATORS = new Set([
+  'staticmethod',
+  'classmethod',
+  'property',
+  'setter',
+  'getter',
+  'deleter',
+  'abstractmethod',
+  'cached_property',
+  'wraps',
+  'overload',
+  'override',
+  'dataclass',
+  'total_ordering',
+  'contextmanager',
+]);
 
 function boundNames(left: Node | null): string[] {
   if (!left) return [];

@@ -309,10 +309,11 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
     if (out) return out;
     const seen = new Set<string>();
     const walk = (x: string): void => {
-      for (const s of subclasses.get(x) ?? []) if (!seen.has(s)) {
-        seen.add(s);
-        walk(s);
-      }
+      for (const s of subclasses.get(x) ?? [])
+        if (!seen.has(s)) {
+          seen.add(s);
+          walk(s);
+        }
     };
     walk(c);
     subMemo.set(c, (out = [...seen]));
@@ -459,7 +460,11 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
   }
   const strOf = (ctx: Ctx, e: FlowExpr | undefined): string[] => {
     if (Array.isArray(e) && e[0] === 'str') return [e[1] as string];
-    return e === undefined ? [] : evalExpr(ctx, e).filter((v) => v.startsWith('str:')).map((v) => v.slice(4));
+    return e === undefined
+      ? []
+      : evalExpr(ctx, e)
+          .filter((v) => v.startsWith('str:'))
+          .map((v) => v.slice(4));
   };
   function callResult(ctx: Ctx, v: string, args: FlowExpr[]): string[] {
     if (v.startsWith('b:')) return [...(readVar(`${v.slice(2)}.<ret>`) ?? [])];
@@ -494,9 +499,10 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
     for (const v of vals) {
       if (v.startsWith('c:')) out.push(...(readVar(v) ?? []));
       else if (iterate && (v.startsWith('i:') || v.startsWith('s:'))) {
-        for (const it of classAttr(v.slice(2), '__iter__', true)) for (const r of callResult(ctx, it, [])) {
-          if (r.startsWith('i:') || r.startsWith('s:')) for (const n of classAttr(r.slice(2), '__next__', true)) out.push(...callResult(ctx, n, []));
-        }
+        for (const it of classAttr(v.slice(2), '__iter__', true))
+          for (const r of callResult(ctx, it, [])) {
+            if (r.startsWith('i:') || r.startsWith('s:')) for (const n of classAttr(r.slice(2), '__next__', true)) out.push(...callResult(ctx, n, []));
+          }
       } else if (!v.includes(':') || v.startsWith('b:')) out.push(v); // a generator's yields are its return values
     }
     return out;
@@ -535,7 +541,9 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
       case 'str':
         return [`str:${e[1] as string}`];
       case 't':
-        return evalChain(ctx, e[1] as string).filter((v) => classIds.has(v)).map((c) => `s:${c}`);
+        return evalChain(ctx, e[1] as string)
+          .filter((v) => classIds.has(v))
+          .map((c) => `s:${c}`);
       default:
         return [];
     }
@@ -607,7 +615,8 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
   for (const { ctx, scope } of ctxs) {
     for (const flow of scope.flows ?? []) constraints.push({ ctx, flow });
     // a call site matters while propagating only when it passes arguments to code in the repository
-    for (const s of scope.sites ?? []) if (Array.isArray(s) && s[0] === 'c' && passesToRepository(ctx, s as FlowExpr[])) constraints.push({ ctx, site: s as FlowExpr[] });
+    for (const s of scope.sites ?? [])
+      if (Array.isArray(s) && s[0] === 'c' && passesToRepository(ctx, s as FlowExpr[])) constraints.push({ ctx, site: s as FlowExpr[] });
   }
   for (let i = constraints.length - 1; i >= 0; i--) {
     queue.push(i);
@@ -624,7 +633,8 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
     else {
       const s = c.site!;
       const f = s[1] as FlowExpr;
-      for (const v of f === 'super' ? [] : evalExpr(c.ctx, f)) for (const r of runs(v)) bindArgs(c.ctx, r.id, r.offset, s[2] as FlowExpr[], s[3] as [string, FlowExpr][]);
+      for (const v of f === 'super' ? [] : evalExpr(c.ctx, f))
+        for (const r of runs(v)) bindArgs(c.ctx, r.id, r.offset, s[2] as FlowExpr[], s[3] as [string, FlowExpr][]);
     }
     // register this constraint under each value it read (once per value)
     const before = c.reads ? new Set(c.reads) : undefined;
@@ -697,7 +707,8 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
         inRepo = true;
       }
     }
-    if (!v.startsWith('b:') && (classIds.has(v) || v.startsWith('i:') || v.startsWith('s:'))) for (const r of runs(v)) {
+    if (!v.startsWith('b:') && (classIds.has(v) || v.startsWith('i:') || v.startsWith('s:')))
+      for (const r of runs(v)) {
         g.call(from, r.id);
         inRepo = true;
       }
@@ -715,7 +726,8 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
           for (const it of classAttr(v.slice(2), '__iter__', true)) {
             for (const r of runs(it)) g.call(from, r.id);
             for (const res of callResult(ctx, it, [])) {
-              if (res.startsWith('i:') || res.startsWith('s:')) for (const n of classAttr(res.slice(2), '__next__', true)) for (const r of runs(n)) g.call(from, r.id);
+              if (res.startsWith('i:') || res.startsWith('s:'))
+                for (const n of classAttr(res.slice(2), '__next__', true)) for (const r of runs(n)) g.call(from, r.id);
             }
           }
         }
@@ -760,10 +772,11 @@ export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): v
     for (const [target, value] of scope.flows ?? []) {
       if (!target.includes('.') && !target.endsWith('[]')) continue;
       const vals = evalExpr(ctx, value);
-      if (!assignTo(ctx, target, vals)) for (const v of vals) {
-        const c = callableValue(v);
-        if (c) g.call(from, c);
-      }
+      if (!assignTo(ctx, target, vals))
+        for (const v of vals) {
+          const c = callableValue(v);
+          if (c) g.call(from, c);
+        }
     }
   }
 
@@ -839,7 +852,9 @@ function sourceRootImports(modules: Map<string, { facts: FileFacts }>, modulePre
   return (mod) => {
     let out = memo.get(mod);
     if (out) return out;
-    out = (modules.get(mod)?.facts.imports ?? []).flatMap((imp) => rootsFor(mod, imp.module).map((root) => ({ ...imp, written: imp.module, root, module: root + imp.module })));
+    out = (modules.get(mod)?.facts.imports ?? []).flatMap((imp) =>
+      rootsFor(mod, imp.module).map((root) => ({ ...imp, written: imp.module, root, module: root + imp.module })),
+    );
     memo.set(mod, out);
     return out;
   };

@@ -130,7 +130,8 @@ function addReturnedTargets(ctx: CallTargetContext, r: ts.Expression, out: Set<s
   if (isFunctionLike(r)) {
     const id = ctx.index.declToId.get(r);
     if (id) out.add(id);
-  } else if (ts.isIdentifier(r) || ts.isPropertyAccessExpression(r)) for (const rd of ctx.index.resolveSymbol(r).decls) ctx.index.idsForDecl(rd, out, 0, ctx.touch);
+  } else if (ts.isIdentifier(r) || ts.isPropertyAccessExpression(r))
+    for (const rd of ctx.index.resolveSymbol(r).decls) ctx.index.idsForDecl(rd, out, 0, ctx.touch);
 }
 
 /** The table a call through a computed key reads: `HANDLERS[kind](x)`, `handlers.get(k)!(x)`. */
@@ -138,7 +139,8 @@ function indexedTable(callee: ts.Expression): ts.Expression | undefined {
   let c = callee;
   while (ts.isNonNullExpression(c) || ts.isParenthesizedExpression(c)) c = c.expression;
   if (ts.isElementAccessExpression(c) && !ts.isStringLiteralLike(c.argumentExpression) && !ts.isNumericLiteral(c.argumentExpression)) return c.expression;
-  if (ts.isCallExpression(c) && ts.isPropertyAccessExpression(c.expression) && c.expression.name.text === 'get' && c.arguments.length === 1) return c.expression.expression;
+  if (ts.isCallExpression(c) && ts.isPropertyAccessExpression(c.expression) && c.expression.name.text === 'get' && c.arguments.length === 1)
+    return c.expression.expression;
   return undefined;
 }
 
@@ -167,7 +169,13 @@ export function tableTargets(ctx: CallTargetContext, callee: ts.Expression): str
 function tableValues(init: ts.Expression): ts.Node[] {
   const values: ts.Node[] = [];
   if (ts.isObjectLiteralExpression(init)) values.push(...init.properties);
-  else if (ts.isNewExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === 'Map' && init.arguments?.[0] && ts.isArrayLiteralExpression(init.arguments[0])) {
+  else if (
+    ts.isNewExpression(init) &&
+    ts.isIdentifier(init.expression) &&
+    init.expression.text === 'Map' &&
+    init.arguments?.[0] &&
+    ts.isArrayLiteralExpression(init.arguments[0])
+  ) {
     for (const el of init.arguments[0].elements) if (ts.isArrayLiteralExpression(el) && el.elements[1]) values.push(el.elements[1]);
   }
   return values;

@@ -78,7 +78,11 @@ class DefinitionRecorder {
     if (this.forFacts) {
       rec.defs.push({ id, kind, file: this.rel, startLine: lineOf(sf, span.getStart(sf)), endLine: lineOf(sf, span.getEnd()) });
       if (kind === 'function' || kind === 'method') {
-        const fn = ts.isFunctionLike(node) ? node : 'initializer' in node && isFunctionLike((node as ts.VariableDeclaration).initializer) ? (node as ts.VariableDeclaration).initializer as ts.FunctionLikeDeclaration : undefined;
+        const fn = ts.isFunctionLike(node)
+          ? node
+          : 'initializer' in node && isFunctionLike((node as ts.VariableDeclaration).initializer)
+            ? ((node as ts.VariableDeclaration).initializer as ts.FunctionLikeDeclaration)
+            : undefined;
         if (fn) rec.arities.push([id, ...arityOf(fn, this.isJs, sf)]);
       }
     }
@@ -103,7 +107,8 @@ class DefinitionRecorder {
     }
     if (atModule && ts.isExpressionStatement(node)) {
       const e = node.expression;
-      if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken && isFunctionLike(e.right) && ts.isPropertyAccessExpression(e.left)) return this.visitAssignedFunction(node, e, scope);
+      if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken && isFunctionLike(e.right) && ts.isPropertyAccessExpression(e.left))
+        return this.visitAssignedFunction(node, e, scope);
       return false;
     }
     if (ts.isExportAssignment(node) && atModule && isFunctionLike(node.expression)) {
@@ -211,7 +216,9 @@ class DefinitionRecorder {
     const left = bin.left as ts.PropertyAccessExpression;
     const fn = bin.right as ts.ArrowFunction | ts.FunctionExpression;
     const owner = left.expression;
-    const isExports = (ts.isIdentifier(owner) && owner.text === 'exports') || (ts.isPropertyAccessExpression(owner) && ts.isIdentifier(owner.expression) && owner.expression.text === 'module' && owner.name.text === 'exports');
+    const isExports =
+      (ts.isIdentifier(owner) && owner.text === 'exports') ||
+      (ts.isPropertyAccessExpression(owner) && ts.isIdentifier(owner.expression) && owner.expression.text === 'module' && owner.name.text === 'exports');
     const ownerName = isExports ? '' : ts.isIdentifier(owner) ? owner.text : undefined;
     if (ownerName === undefined || (ownerName === 'module' && left.name.text === 'exports')) return false;
     const id = qualified(scope, ownerName ? `${ownerName}.${left.name.text}` : left.name.text);

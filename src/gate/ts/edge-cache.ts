@@ -44,14 +44,24 @@ export function planEdges(
 /** Files declaring global names can change what any file resolves to: every entry depends on them. */
 function globalsKeyOf(repo: VirtualRepository, facts: Map<string, TsFileFacts>): string {
   return createHash('sha1')
-    .update(repo.all.filter((f) => facts.get(f)!.global).map((f) => `${f}:${repo.hashes.get(f)}`).join('\n'))
+    .update(
+      repo.all
+        .filter((f) => facts.get(f)!.global)
+        .map((f) => `${f}:${repo.hashes.get(f)}`)
+        .join('\n'),
+    )
     .digest('hex');
 }
 
 function edgeKey(repo: VirtualRepository, host: RepositoryHost, globalsKey: string, f: string, deps: Set<string>): string {
   const { hashes } = repo;
   return createHash('sha1')
-    .update(`${f}:${hashes.get(f)}\naliases:${host.scopeKey(f)}\nglobals:${globalsKey}\n${[...deps].sort().map((d) => `${d}:${hashes.get(d)}`).join('\n')}`)
+    .update(
+      `${f}:${hashes.get(f)}\naliases:${host.scopeKey(f)}\nglobals:${globalsKey}\n${[...deps]
+        .sort()
+        .map((d) => `${d}:${hashes.get(d)}`)
+        .join('\n')}`,
+    )
     .digest('hex');
 }
 

@@ -35,7 +35,12 @@ export function collectFacts(repo: VirtualRepository, cache: TsAnalysisCache | u
       continue;
     }
     // parent pointers as in a bound program file: definitions are named the same way from both
-    const sf = ts.createSourceFile(f, repo.texts.get(f)!, { languageVersion: ts.ScriptTarget.ES2022, jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeInfo }, true);
+    const sf = ts.createSourceFile(
+      f,
+      repo.texts.get(f)!,
+      { languageVersion: ts.ScriptTarget.ES2022, jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeInfo },
+      true,
+    );
     const fact = factsOfSourceFile(sf, f.slice(VIRTUAL_ROOT.length));
     if (heldChars >= 0) {
       heldParses.set(f, sf);
@@ -56,7 +61,15 @@ export function collectFacts(repo: VirtualRepository, cache: TsAnalysisCache | u
 }
 
 function isWellFormedFacts(known: TsFileFacts, text: string): boolean {
-  return Array.isArray(known.defs) && Array.isArray(known.imports) && Array.isArray(known.reexports) && Array.isArray(known.props) && Array.isArray(known.arities) && typeof known.global === 'boolean' && validOutline(known.outline, text);
+  return (
+    Array.isArray(known.defs) &&
+    Array.isArray(known.imports) &&
+    Array.isArray(known.reexports) &&
+    Array.isArray(known.props) &&
+    Array.isArray(known.arities) &&
+    typeof known.global === 'boolean' &&
+    validOutline(known.outline, text)
+  );
 }
 
 const failedFacts = (error: string): TsFileFacts => ({ defs: [], imports: [], reexports: [], outline: [], props: [], global: false, arities: [], error });
@@ -94,7 +107,12 @@ function moduleSpecifiers(sf: ts.SourceFile): { imports: string[]; reexports: st
   }
   // CommonJS `require('./m')` and `import('./m')` with a literal make a module visible like an import
   const visitRequires = (n: ts.Node): void => {
-    if (ts.isCallExpression(n) && n.arguments.length === 1 && ts.isStringLiteralLike(n.arguments[0]!) && ((ts.isIdentifier(n.expression) && n.expression.text === 'require') || n.expression.kind === ts.SyntaxKind.ImportKeyword)) {
+    if (
+      ts.isCallExpression(n) &&
+      n.arguments.length === 1 &&
+      ts.isStringLiteralLike(n.arguments[0]!) &&
+      ((ts.isIdentifier(n.expression) && n.expression.text === 'require') || n.expression.kind === ts.SyntaxKind.ImportKeyword)
+    ) {
       imports.push(n.arguments[0].text);
     }
     n.forEachChild(visitRequires);
@@ -109,7 +127,8 @@ function moduleSpecifiers(sf: ts.SourceFile): { imports: string[]; reexports: st
  * `declare module '…'` augmentations.
  */
 function declaresGlobals(sf: ts.SourceFile): boolean {
-  if (sf.statements.some((st) => ts.isModuleDeclaration(st) && (ts.isStringLiteral(st.name) || (st.flags & ts.NodeFlags.GlobalAugmentation) !== 0))) return true;
+  if (sf.statements.some((st) => ts.isModuleDeclaration(st) && (ts.isStringLiteral(st.name) || (st.flags & ts.NodeFlags.GlobalAugmentation) !== 0)))
+    return true;
   if (ts.isExternalModule(sf)) return false;
   return !(/\.[mc]?jsx?$/.test(sf.fileName) && /\b(require\s*\(|module\.exports\b|exports\.)/.test(sf.text));
 }

@@ -34,7 +34,10 @@ export class FileWalker implements CallTargetContext {
   walk(closure: Set<string> | undefined, hashes: Map<string, string>): TsFileEdges {
     this.sf.forEachChild(this.visit);
     const heritage = this.heritage();
-    const also: [string, string][] = [...this.touched].filter((f) => !closure?.has(f)).sort().map((f) => [f, hashes.get(f)!]);
+    const also: [string, string][] = [...this.touched]
+      .filter((f) => !closure?.has(f))
+      .sort()
+      .map((f) => [f, hashes.get(f)!]);
     for (const id of this.selfRefs) {
       let l = this.calls.get(id);
       if (!l) this.calls.set(id, (l = new Set()));
@@ -94,7 +97,14 @@ export class FileWalker implements CallTargetContext {
   private touchOrigins(e: ts.Expression, depth: number): void {
     if (depth > 4) return;
     const { checker } = this.index;
-    while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e)) e = e.expression;
+    while (
+      ts.isParenthesizedExpression(e) ||
+      ts.isAsExpression(e) ||
+      ts.isSatisfiesExpression(e) ||
+      ts.isNonNullExpression(e) ||
+      ts.isTypeAssertionExpression(e)
+    )
+      e = e.expression;
     try {
       this.touch(checker.getTypeAtLocation(e).getSymbol()?.declarations);
       if (ts.isCallExpression(e) || ts.isNewExpression(e)) {
@@ -108,7 +118,11 @@ export class FileWalker implements CallTargetContext {
       // every hop of an import/re-export chain is a dependency (a switched re-export changes the type)
       for (const d of this.index.followAliases(checker.getSymbolAtLocation(e), this.touch)) {
         // an unannotated variable or property has its initializer's type, made wherever that came from
-        if ((ts.isVariableDeclaration(d) || ts.isPropertyDeclaration(d) || ts.isPropertyAssignment(d)) && !(ts.isPropertyAssignment(d) ? false : d.type) && d.initializer) {
+        if (
+          (ts.isVariableDeclaration(d) || ts.isPropertyDeclaration(d) || ts.isPropertyAssignment(d)) &&
+          !(ts.isPropertyAssignment(d) ? false : d.type) &&
+          d.initializer
+        ) {
           this.touchOrigins(d.initializer, depth + 1);
         }
       }
@@ -145,7 +159,8 @@ export class FileWalker implements CallTargetContext {
     const out = new Set<string>();
     this.index.idsForDecl(d, out, 0, this.touch);
     // naming a class in `extends`/`implements` does not construct it
-    if (ts.isClassLike(d) && expr.parent && ts.isExpressionWithTypeArguments(expr.parent)) for (const id of out) if (id.endsWith('.constructor')) out.delete(id);
+    if (ts.isClassLike(d) && expr.parent && ts.isExpressionWithTypeArguments(expr.parent))
+      for (const id of out) if (id.endsWith('.constructor')) out.delete(id);
     for (const id of out) {
       const k = idKinds.get(id);
       if (k === 'binding') {
@@ -276,7 +291,20 @@ export class FileWalker implements CallTargetContext {
   private visitIdentifier(node: ts.Identifier): void {
     const { knownNames } = this.definitions;
     const p = node.parent;
-    const isDeclName = p && (ts.isVariableDeclaration(p) || ts.isFunctionDeclaration(p) || ts.isClassDeclaration(p) || ts.isParameter(p) || ts.isPropertyAssignment(p) || ts.isMethodDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isImportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p) || ts.isBindingElement(p)) && (p as ts.NamedDeclaration).name === node;
+    const isDeclName =
+      p &&
+      (ts.isVariableDeclaration(p) ||
+        ts.isFunctionDeclaration(p) ||
+        ts.isClassDeclaration(p) ||
+        ts.isParameter(p) ||
+        ts.isPropertyAssignment(p) ||
+        ts.isMethodDeclaration(p) ||
+        ts.isPropertyDeclaration(p) ||
+        ts.isImportSpecifier(p) ||
+        ts.isImportClause(p) ||
+        ts.isNamespaceImport(p) ||
+        ts.isBindingElement(p)) &&
+      (p as ts.NamedDeclaration).name === node;
     const isMemberName = p && ts.isPropertyAccessExpression(p) && p.name === node;
     if (knownNames.has(node.text) && !isDeclName && !isMemberName && !(p && (ts.isImportSpecifier(p) || ts.isExportSpecifier(p)))) {
       this.recordReference(this.scopeOf(node), node, false);

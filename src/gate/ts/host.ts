@@ -45,7 +45,10 @@ export class RepositoryHost {
       ...realHost,
       // each file's imports resolve with the aliases of its nearest tsconfig.json (one program holds files of several)
       ...(perFileAliases
-        ? { resolveModuleNameLiterals: (literals: readonly ts.StringLiteralLike[], containingFile: string) => literals.map((l) => this.resolveModule(l.text, containingFile)) }
+        ? {
+            resolveModuleNameLiterals: (literals: readonly ts.StringLiteralLike[], containingFile: string) =>
+              literals.map((l) => this.resolveModule(l.text, containingFile)),
+          }
         : { getModuleResolutionCache: () => this.resolutionCacheFor('') }),
       getCurrentDirectory: () => VIRTUAL_ROOT,
       fileExists: (f) => (f.startsWith(VIRTUAL_ROOT) ? repo.texts.has(f) : f.startsWith(libDir) && realHost.fileExists(f)),

@@ -29,7 +29,12 @@ export function outlineRanges(sf: ts.SourceFile): OutlineRanges {
 
 function blankableBody(n: ts.Node): ts.Block | undefined {
   if (ts.isSetAccessorDeclaration(n)) return n.body;
-  if ((ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n) || ts.isGetAccessorDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n)) && n.type && n.body && ts.isBlock(n.body)) {
+  if (
+    (ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n) || ts.isGetAccessorDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n)) &&
+    n.type &&
+    n.body &&
+    ts.isBlock(n.body)
+  ) {
     return n.body;
   }
   return undefined;
@@ -56,7 +61,10 @@ export function blankRanges(text: string, ranges: OutlineRanges): string {
   const parts: string[] = [];
   let at = 0;
   for (const [s, e] of ranges) {
-    parts.push(text.slice(at, s), text.slice(s, e).replace(/[^\n\r\u2028\u2029]+/g, (run) => ' '.repeat(run.length)));
+    parts.push(
+      text.slice(at, s),
+      text.slice(s, e).replace(/[^\n\r\u2028\u2029]+/g, (run) => ' '.repeat(run.length)),
+    );
     at = e;
   }
   parts.push(text.slice(at));

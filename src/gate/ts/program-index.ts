@@ -37,7 +37,10 @@ export class ProgramIndex {
       const r = recordDefinitions(sf, sf.fileName.slice(VIRTUAL_ROOT.length), false);
       for (const [n, id] of r.decls) this.declToId.set(n, id);
       for (const [n, m] of r.members) this.membersOf.set(n, m);
-      this.classNodesOf.set(sf, r.members.map(([n]) => n));
+      this.classNodesOf.set(
+        sf,
+        r.members.map(([n]) => n),
+      );
     }
     return programSource;
   }

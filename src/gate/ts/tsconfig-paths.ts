@@ -52,7 +52,8 @@ export function moduleScopes(configs: readonly TsConfigSource[], root: string, b
         if (typeof co.baseUrl === 'string') settings.baseUrl = { value: co.baseUrl, dir };
         if (co.paths && typeof co.paths === 'object' && !Array.isArray(co.paths)) {
           const paths: Record<string, string[]> = {};
-          for (const [k, v] of Object.entries(co.paths as Record<string, unknown>)) if (Array.isArray(v)) paths[k] = v.filter((x): x is string => typeof x === 'string');
+          for (const [k, v] of Object.entries(co.paths as Record<string, unknown>))
+            if (Array.isArray(v)) paths[k] = v.filter((x): x is string => typeof x === 'string');
           settings.paths = paths;
           settings.pathsDir = path.posix.join(root, dir);
         }
@@ -101,14 +102,22 @@ export function moduleScopes(configs: readonly TsConfigSource[], root: string, b
       // `${configDir}` (TypeScript 5.5) is the folder of the config a file is compiled with: this one
       const here = path.posix.join(root, dir);
       const expand = (v: string): string => (v.startsWith(CONFIG_DIR) ? here + v.slice(CONFIG_DIR.length) : v);
-      const baseUrl = s.baseUrl ? (s.baseUrl.value.startsWith(CONFIG_DIR) ? expand(s.baseUrl.value) : path.posix.join(root, s.baseUrl.dir, s.baseUrl.value)) : s.paths ? s.pathsDir : undefined;
+      const baseUrl = s.baseUrl
+        ? s.baseUrl.value.startsWith(CONFIG_DIR)
+          ? expand(s.baseUrl.value)
+          : path.posix.join(root, s.baseUrl.dir, s.baseUrl.value)
+        : s.paths
+          ? s.pathsDir
+          : undefined;
       const paths = s.paths ? Object.fromEntries(Object.entries(s.paths).map(([k, v]) => [k, v.map(expand)])) : undefined;
       scope =
         baseUrl === undefined
           ? none
           : {
               options: { ...base, baseUrl, ...(paths ? { paths } : {}) },
-              key: createHash('sha1').update(JSON.stringify({ baseUrl: baseUrl.slice(root.length), paths: paths ?? null })).digest('hex'),
+              key: createHash('sha1')
+                .update(JSON.stringify({ baseUrl: baseUrl.slice(root.length), paths: paths ?? null }))
+                .digest('hex'),
             };
     } else scope = dir === '.' || dir === '' ? none : forDir(path.posix.dirname(dir));
     scopes.set(dir, scope);

@@ -32,7 +32,9 @@ export class VirtualRepository {
 
   /** Identifies the set of file paths (module resolution depends on which files exist). */
   pathsKey(): string {
-    return createHash('sha1').update([...this.texts.keys()].sort().join('\n')).digest('hex');
+    return createHash('sha1')
+      .update([...this.texts.keys()].sort().join('\n'))
+      .digest('hex');
   }
 
   /** Cache key of a file's syntax facts: its content and path. */

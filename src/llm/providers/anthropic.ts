@@ -54,7 +54,11 @@ const responseSchema = z.object({
 
 export function fromAnthropicResponse(body: unknown): CompletionResult {
   const res = responseSchema.safeParse(body);
-  if (!res.success) throw new LlmError('malformed_response', `Anthropic response does not match the Messages API: ${res.error.issues[0]?.path.join('.')}: ${res.error.issues[0]?.message}`);
+  if (!res.success)
+    throw new LlmError(
+      'malformed_response',
+      `Anthropic response does not match the Messages API: ${res.error.issues[0]?.path.join('.')}: ${res.error.issues[0]?.message}`,
+    );
   const r = res.data;
   const text: string[] = [];
   const toolCalls: CompletionResult['toolCalls'] = [];
@@ -62,8 +66,21 @@ export function fromAnthropicResponse(body: unknown): CompletionResult {
     if (b.type === 'text' && 'text' in b) text.push(b.text);
     else if (b.type === 'tool_use' && 'input' in b) toolCalls.push({ id: b.id, name: b.name, arguments: b.input });
   }
-  const stop = r.stop_reason === 'tool_use' ? 'tool_use' : r.stop_reason === 'end_turn' || r.stop_reason === 'stop_sequence' ? 'end' : r.stop_reason === 'max_tokens' ? 'max_tokens' : 'other';
-  return { text: text.join('\n'), toolCalls, stopReason: stop, model: r.model, usage: { inputTokens: r.usage.input_tokens, outputTokens: r.usage.output_tokens } };
+  const stop =
+    r.stop_reason === 'tool_use'
+      ? 'tool_use'
+      : r.stop_reason === 'end_turn' || r.stop_reason === 'stop_sequence'
+        ? 'end'
+        : r.stop_reason === 'max_tokens'
+          ? 'max_tokens'
+          : 'other';
+  return {
+    text: text.join('\n'),
+    toolCalls,
+    stopReason: stop,
+    model: r.model,
+    usage: { inputTokens: r.usage.input_tokens, outputTokens: r.usage.output_tokens },
+  };
 }
 
 export class AnthropicProvider implements Provider {
@@ -71,7 +88,12 @@ export class AnthropicProvider implements Provider {
   readonly defaultModel: string = DEFAULT_MODELS.anthropic;
   constructor(private readonly opts: { apiKey: string; baseURL?: string }) {}
 
-  async complete(req: CompletionRequest, params: CompletionParams, call: { signal: AbortSignal; timeoutMs: number }, exchange: Exchange): Promise<CompletionResult> {
+  async complete(
+    req: CompletionRequest,
+    params: CompletionParams,
+    call: { signal: AbortSignal; timeoutMs: number },
+    exchange: Exchange,
+  ): Promise<CompletionResult> {
     const client = new Anthropic({
       apiKey: this.opts.apiKey,
       baseURL: this.opts.baseURL ?? 'https://api.anthropic.com',

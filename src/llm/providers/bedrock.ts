@@ -14,7 +14,8 @@ export function toConverseInput(req: CompletionRequest, params: CompletionParams
   };
   for (const m of req.messages) {
     if (m.role === 'user') push('user', { text: m.content });
-    else if (m.role === 'tool') push('user', { toolResult: { toolUseId: m.toolCallId, content: [{ text: m.content }], status: m.isError ? 'error' : 'success' } });
+    else if (m.role === 'tool')
+      push('user', { toolResult: { toolUseId: m.toolCallId, content: [{ text: m.content }], status: m.isError ? 'error' : 'success' } });
     else {
       if (m.content) push('assistant', { text: m.content });
       for (const c of m.toolCalls ?? []) push('assistant', { toolUse: { toolUseId: c.id, name: c.name, input: c.arguments } });
@@ -26,7 +27,9 @@ export function toConverseInput(req: CompletionRequest, params: CompletionParams
     system: [{ text: req.system }],
     messages,
     inferenceConfig: { maxTokens: params.maxTokens, ...(params.temperature !== undefined ? { temperature: params.temperature } : {}) },
-    ...(req.tools.length > 0 ? { toolConfig: { tools: req.tools.map((t) => ({ toolSpec: { name: t.name, description: t.description, inputSchema: { json: t.parameters } } })) } } : {}),
+    ...(req.tools.length > 0
+      ? { toolConfig: { tools: req.tools.map((t) => ({ toolSpec: { name: t.name, description: t.description, inputSchema: { json: t.parameters } } })) } }
+      : {}),
   };
 }
 
@@ -47,7 +50,8 @@ const outputSchema = z.object({
 
 export function fromConverseOutput(body: unknown, model: string): CompletionResult {
   const res = outputSchema.safeParse(body);
-  if (!res.success) throw new LlmError('malformed_response', `Bedrock Converse output malformed: ${res.error.issues[0]?.path.join('.')}: ${res.error.issues[0]?.message}`);
+  if (!res.success)
+    throw new LlmError('malformed_response', `Bedrock Converse output malformed: ${res.error.issues[0]?.path.join('.')}: ${res.error.issues[0]?.message}`);
   const r = res.data;
   const text: string[] = [];
   const toolCalls: CompletionResult['toolCalls'] = [];
@@ -55,12 +59,29 @@ export function fromConverseOutput(body: unknown, model: string): CompletionResu
     if (b.text !== undefined) text.push(b.text);
     if (b.toolUse) {
       const input = b.toolUse.input;
-      toolCalls.push({ id: b.toolUse.toolUseId, name: b.toolUse.name, arguments: input && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, unknown>) : {} });
+      toolCalls.push({
+        id: b.toolUse.toolUseId,
+        name: b.toolUse.name,
+        arguments: input && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, unknown>) : {},
+      });
     }
   }
-  const stop = r.stopReason === 'tool_use' ? 'tool_use' : r.stopReason === 'end_turn' || r.stopReason === 'stop_sequence' ? 'end' : r.stopReason === 'max_tokens' ? 'max_tokens' : 'other';
+  const stop =
+    r.stopReason === 'tool_use'
+      ? 'tool_use'
+      : r.stopReason === 'end_turn' || r.stopReason === 'stop_sequence'
+        ? 'end'
+        : r.stopReason === 'max_tokens'
+          ? 'max_tokens'
+          : 'other';
   // Converse does not echo a model version; the requested model id is what answered
-  return { text: text.join('\n'), toolCalls, stopReason: stop, model, usage: { inputTokens: r.usage?.inputTokens ?? 0, outputTokens: r.usage?.outputTokens ?? 0 } };
+  return {
+    text: text.join('\n'),
+    toolCalls,
+    stopReason: stop,
+    model,
+    usage: { inputTokens: r.usage?.inputTokens ?? 0, outputTokens: r.usage?.outputTokens ?? 0 },
+  };
 }
 
 /** AWS Bedrock via the Converse API; credentials come from the AWS SDK's default chain in the parent. */
@@ -69,15 +90,26 @@ export class BedrockProvider implements Provider {
   readonly defaultModel: string = DEFAULT_MODELS.bedrock;
   private readonly client: BedrockRuntimeClient;
   constructor(opts: { region?: string; endpoint?: string }) {
-    this.client = new BedrockRuntimeClient({ region: opts.region ?? process.env.AWS_REGION ?? 'us-east-1', ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), maxAttempts: 1 });
+    this.client = new BedrockRuntimeClient({
+      region: opts.region ?? process.env.AWS_REGION ?? 'us-east-1',
+      ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+      maxAttempts: 1,
+    });
   }
 
-  async complete(req: CompletionRequest, params: CompletionParams, call: { signal: AbortSignal; timeoutMs: number }, exchange: Exchange): Promise<CompletionResult> {
+  async complete(
+    req: CompletionRequest,
+    params: CompletionParams,
+    call: { signal: AbortSignal; timeoutMs: number },
+    exchange: Exchange,
+  ): Promise<CompletionResult> {
     const input = toConverseInput(req, params);
     exchange.request = input;
     const timeout = AbortSignal.timeout(call.timeoutMs);
     try {
-      const out = await this.client.send(new ConverseCommand(input as unknown as ConverseCommandInput), { abortSignal: AbortSignal.any([call.signal, timeout]) });
+      const out = await this.client.send(new ConverseCommand(input as unknown as ConverseCommandInput), {
+        abortSignal: AbortSignal.any([call.signal, timeout]),
+      });
       const { $metadata, ...body } = out;
       exchange.status = $metadata.httpStatusCode ?? 200;
       exchange.responseText = JSON.stringify(body);

@@ -51,7 +51,11 @@ const responseSchema = z.object({
 
 export function fromOpenAiResponse(body: unknown): CompletionResult {
   const res = responseSchema.safeParse(body);
-  if (!res.success) throw new LlmError('malformed_response', `response does not match Chat Completions: ${res.error.issues[0]?.path.join('.')}: ${res.error.issues[0]?.message}`);
+  if (!res.success)
+    throw new LlmError(
+      'malformed_response',
+      `response does not match Chat Completions: ${res.error.issues[0]?.path.join('.')}: ${res.error.issues[0]?.message}`,
+    );
   const r = res.data;
   const choice = r.choices[0]!;
   const toolCalls = (choice.message.tool_calls ?? []).map((c) => {
@@ -62,7 +66,10 @@ export function fromOpenAiResponse(body: unknown): CompletionResult {
       // the model wrote broken JSON: hand it back as an argument so the tool reports the problem
       args = { __invalid_json: c.function.arguments.slice(0, 2000) };
     }
-    const obj = args !== null && typeof args === 'object' && !Array.isArray(args) ? (args as Record<string, unknown>) : { __invalid_json: c.function.arguments.slice(0, 2000) };
+    const obj =
+      args !== null && typeof args === 'object' && !Array.isArray(args)
+        ? (args as Record<string, unknown>)
+        : { __invalid_json: c.function.arguments.slice(0, 2000) };
     return { id: c.id, name: c.function.name, arguments: obj };
   });
   const fr = choice.finish_reason;
@@ -84,7 +91,12 @@ export class OpenAiProvider implements Provider {
     readonly defaultModel: string = DEFAULT_MODELS.openai,
   ) {}
 
-  async complete(req: CompletionRequest, params: CompletionParams, call: { signal: AbortSignal; timeoutMs: number }, exchange: Exchange): Promise<CompletionResult> {
+  async complete(
+    req: CompletionRequest,
+    params: CompletionParams,
+    call: { signal: AbortSignal; timeoutMs: number },
+    exchange: Exchange,
+  ): Promise<CompletionResult> {
     const client = new OpenAI({
       apiKey: this.opts.apiKey,
       baseURL: this.opts.baseURL ?? 'https://api.openai.com/v1',

@@ -519,7 +519,10 @@ describe('escape battery: every attack is denied under the real launcher', { tim
           await a.after?.(r, ctx);
           assert.notEqual(a.control, 'none', `an attack that may not run unconfined cannot be excused as unavailable: ${info}`);
           const c = await runPlain(a, ctx);
-          assert.ok(c.outcome.unavailable !== undefined && !c.outcome.escaped && c.signal === null, `unconfined, the attack is available, so the sandbox stopped it another way: ${info} vs unconfined ${JSON.stringify({ outcome: c.outcome, signal: c.signal })}`);
+          assert.ok(
+            c.outcome.unavailable !== undefined && !c.outcome.escaped && c.signal === null,
+            `unconfined, the attack is available, so the sandbox stopped it another way: ${info} vs unconfined ${JSON.stringify({ outcome: c.outcome, signal: c.signal })}`,
+          );
           t.diagnostic(`control unavailable: ${c.outcome.unavailable}; judged by the confined run alone: not escaped`);
           return;
         }
