@@ -1,40 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { packageRoot } from '../../src/sandbox/package-paths.js';
 import type { ReviewReport } from '../../src/review/report.js';
 import { startFakeOpenAi, type FakeServer } from '../helpers/fake-openai.js';
 import { scriptedReviewer } from '../helpers/fake-reviewer.js';
 import { makeGitRepo, type GitRepo } from '../helpers/git-repo.js';
+import { runCli } from '../helpers/cli.js';
 
 /**
  * The command-line conventions of `review` and `run`, through the real CLI: `--quiet`, `--verbose`,
  * `--result`, and files that cannot be read or written refused before any model call.
  */
-
-const BIN = path.join(packageRoot, 'bin', 'bulwark.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end('');
-  });
-}
 
 describe('review and run: --quiet, --verbose, --result, and outputs checked before any model call', () => {
   let repo: GitRepo;

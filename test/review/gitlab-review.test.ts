@@ -1,36 +1,22 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { packageRoot } from '../../src/sandbox/package-paths.js';
 import { FakeGitlab } from '../helpers/fake-gitlab.js';
 import { startFakeOpenAi, type FakeServer } from '../helpers/fake-openai.js';
 import { scriptedReviewer } from '../helpers/fake-reviewer.js';
 import { makeGitRepo, type GitRepo } from '../helpers/git-repo.js';
+import { runCli } from '../helpers/cli.js';
 
 /**
  * `bulwark review --gitlab` end to end: the real CLI in a GitLab merge-request pipeline's
  * environment, the sandboxed pipeline against a fake OpenAI server, and a loopback GitLab API.
  */
 
-const BIN = path.join(packageRoot, 'bin', 'bulwark.js');
 const TOPOLOGY = `[[pipeline.stages]]\nname = "security"\nprompt_file = "prompts/security.md"\n`;
 const CHARGE_BASE = `export function charge(account, amountCents) {\n  return account.debit(amountCents);\n}\n`;
 const CHARGE_HEAD = `export function charge(account, amountCents, card) {\n  console.log('charging card', card.number, amountCents);\n  return account.debit(amountCents);\n}\n`;
-
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('bulwark review --gitlab (CLI, end to end)', () => {
   let repo: GitRepo;

@@ -1,22 +1,20 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decodeEntry, openAuditLog, type Entry } from '../../src/audit/index.js';
-import { packageRoot } from '../../src/sandbox/package-paths.js';
 import type { ReviewReport } from '../../src/review/report.js';
 import { startFakeOpenAi, type FakeServer } from '../helpers/fake-openai.js';
 import { addedLines, scriptedReviewer, type ReviewContext } from '../helpers/fake-reviewer.js';
 import { makeGitRepo, type GitRepo } from '../helpers/git-repo.js';
+import { runCli } from '../helpers/cli.js';
 
 /**
  * Incremental review end to end: the real CLI on a real git repository with a SQLite audit log,
  * a merge request pushed twice, the models (a fake OpenAI server) recording what they were sent.
  */
 
-const BIN = path.join(packageRoot, 'bin', 'bulwark.js');
 const TOPOLOGY = `[[pipeline.stages]]\nname = "security"\nprompt_file = "prompts/security.md"\n`;
 const CONFIG = 'topology = "review/topology.toml"\n\n[review]\nmax_findings = 20\n';
 const CHARGE_BASE = `export function charge(account, amountCents) {\n  return account.debit(amountCents);\n}\n`;
@@ -24,18 +22,6 @@ const CHARGE_A = `export function charge(account, amountCents, card) {\n  consol
 // B adds a line above the logging line (shifting it down) and a new file with a weak hash
 const CHARGE_B = `// charges a card in integer cents\n${CHARGE_A}`;
 const SETTINGS_B = `export const settings = {\n  digestOf: (card) => md5(card.number),\n};\n`;
-
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 async function runStarts(db: string): Promise<Extract<Entry, { kind: 'run_started' }>[]> {
   const log = await openAuditLog({ location: db, mustExist: true });

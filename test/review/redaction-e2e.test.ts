@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { decodeEntry, openAuditLog, type Entry } from '../../src/audit/index.js';
-import { packageRoot } from '../../src/sandbox/package-paths.js';
+import { type Entry } from '../../src/audit/index.js';
 import type { ReviewReport } from '../../src/review/report.js';
 import { startFakeOpenAi, type FakeServer } from '../helpers/fake-openai.js';
 import { conversationOf, scriptedReviewer } from '../helpers/fake-reviewer.js';
 import { makeGitRepo, type GitRepo } from '../helpers/git-repo.js';
+import { runCli, auditEntries } from '../helpers/cli.js';
 
 /**
  * Payment data and secrets in a change never reach a provider: `bulwark review` (the real CLI,
@@ -19,7 +18,6 @@ import { makeGitRepo, type GitRepo } from '../helpers/git-repo.js';
  * also travels the gateway path, not only the change context.
  */
 
-const BIN = path.join(packageRoot, 'bin', 'bulwark.js');
 const BASE_PROMPT = 'You are the security reviewer of a payments codebase. Report real defects only.';
 const PAN = '4111111111111111';
 const IBAN_DE = 'DE89370400440532013000';
@@ -38,29 +36,6 @@ const FIXTURE = `{
 }
 `;
 const SETTINGS = 'token_budget = 400000\nmax_tokens = 4096\ntimeout_seconds = 30\n';
-
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function auditEntries(db: string): Promise<Entry[]> {
-  const log = await openAuditLog({ location: db, mustExist: true });
-  try {
-    const out: Entry[] = [];
-    for await (const batch of log.store.readEntries(0, await log.size())) for (const e of batch) out.push(decodeEntry(e.bytes));
-    return out;
-  } finally {
-    await log.close();
-  }
-}
 
 describe('redaction, end to end: nothing matching reaches a provider', () => {
   let repo: GitRepo;

@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import AjvDraft04 from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
-import { decodeEntry, openAuditLog, type Entry } from '../../src/audit/index.js';
+import { type Entry } from '../../src/audit/index.js';
 import { packageRoot } from '../../src/sandbox/package-paths.js';
 import type { ReviewReport } from '../../src/review/report.js';
 import { FakeGithub } from '../helpers/fake-github.js';
 import { startFakeOpenAi, type FakeServer } from '../helpers/fake-openai.js';
 import { conversationOf, scriptedReviewer } from '../helpers/fake-reviewer.js';
 import { makeGitRepo, type GitRepo } from '../helpers/git-repo.js';
+import { runCli, auditEntries } from '../helpers/cli.js';
 
 /**
  * `bulwark review` end to end: the real CLI in a child process, a real git repository, the real
@@ -20,7 +20,6 @@ import { makeGitRepo, type GitRepo } from '../helpers/git-repo.js';
  * SQLite audit log, and a fake GitHub REST server.
  */
 
-const BIN = path.join(packageRoot, 'bin', 'bulwark.js');
 const BASE_PROMPT = 'You are the security reviewer of a payments codebase. Report real defects only.';
 
 const TOPOLOGY = `[[pipeline.stages]]
@@ -30,37 +29,6 @@ prompt_file = "prompts/security.md"
 
 const CHARGE_BASE = `export function charge(account, amountCents) {\n  if (!Number.isInteger(amountCents)) throw new Error('amount must be integer cents');\n  return account.debit(amountCents);\n}\n`;
 const CHARGE_HEAD = `export function charge(account, amountCents, card) {\n  if (!Number.isInteger(amountCents)) throw new Error('amount must be integer cents');\n  console.log('charging card', card.number, amountCents);\n  return account.debit(amountCents);\n}\n`;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], env: NodeJS.ProcessEnv, stdin?: Buffer, cwd?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
-
-async function auditEntries(db: string): Promise<Entry[]> {
-  const log = await openAuditLog({ location: db, mustExist: true });
-  try {
-    const out: Entry[] = [];
-    const size = await log.size();
-    for await (const batch of log.store.readEntries(0, size)) for (const e of batch) out.push(decodeEntry(e.bytes));
-    return out;
-  } finally {
-    await log.close();
-  }
-}
 
 describe('bulwark review (CLI, end to end)', () => {
   let repo: GitRepo;
