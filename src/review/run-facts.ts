@@ -1,4 +1,4 @@
-import type { EntryOf } from '../domain/audit-entries.js';
+import { clipName, clipText, type EntryOf } from '../domain/audit-entries.js';
 import type { Change } from '../domain/change.js';
 import { git } from './git.js';
 
@@ -9,8 +9,6 @@ import { git } from './git.js';
  */
 export type RunChangeFacts = Pick<EntryOf<'run_started'>, 'pr' | 'author' | 'ci_run'>;
 
-const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
-
 /** The CI run executing Bulwark, from GitHub Actions or GitLab CI predefined variables. */
 export function ciRunOf(env: NodeJS.ProcessEnv): string | undefined {
   if (env.GITHUB_RUN_ID) {
@@ -19,10 +17,10 @@ export function ciRunOf(env: NodeJS.ProcessEnv): string | undefined {
       env.GITHUB_SERVER_URL && repo
         ? `${env.GITHUB_SERVER_URL.replace(/\/+$/, '')}/${repo}/actions/runs/${env.GITHUB_RUN_ID}`
         : `github:${repo}/actions/runs/${env.GITHUB_RUN_ID}`;
-    return clip(run, 4096);
+    return clipText(run);
   }
-  if (env.CI_PIPELINE_URL) return clip(env.CI_PIPELINE_URL, 4096);
-  if (env.CI_PIPELINE_ID) return clip(`gitlab:${env.CI_PROJECT_PATH ?? ''}/pipelines/${env.CI_PIPELINE_ID}`, 4096);
+  if (env.CI_PIPELINE_URL) return clipText(env.CI_PIPELINE_URL);
+  if (env.CI_PIPELINE_ID) return clipText(`gitlab:${env.CI_PROJECT_PATH ?? ''}/pipelines/${env.CI_PIPELINE_ID}`);
   return undefined;
 }
 
@@ -32,7 +30,7 @@ export async function headCommitAuthor(repoDir: string, head: string): Promise<s
     const out = (await git(repoDir, ['log', '-1', '--format=%ae%x00%an', head, '--'])).toString('utf8').trim();
     const [email, name] = out.split('\0').map((s) => s.trim());
     const who = email || name;
-    return who ? clip(who, 256) : undefined;
+    return who ? clipName(who) : undefined;
   } catch {
     return undefined;
   }
@@ -50,13 +48,13 @@ export function runChangeFacts(change: Change, env: NodeJS.ProcessEnv, headAutho
     out.pr = {
       provider: pr.provider,
       number: pr.number,
-      ...(pr.htmlUrl ? { url: clip(pr.htmlUrl, 4096) } : {}),
-      ...(pr.repository ? { repository: clip(pr.repository, 4096) } : {}),
-      ...(pr.baseRef ? { base_ref: clip(pr.baseRef, 4096) } : {}),
-      ...(pr.headRef ? { head_ref: clip(pr.headRef, 4096) } : {}),
+      ...(pr.htmlUrl ? { url: clipText(pr.htmlUrl) } : {}),
+      ...(pr.repository ? { repository: clipText(pr.repository) } : {}),
+      ...(pr.baseRef ? { base_ref: clipText(pr.baseRef) } : {}),
+      ...(pr.headRef ? { head_ref: clipText(pr.headRef) } : {}),
     };
   }
-  const author = pr?.author.trim() ? clip(pr.author.trim(), 256) : headAuthor;
+  const author = pr?.author.trim() ? clipName(pr.author.trim()) : headAuthor;
   if (author) out.author = author;
   const ci = ciRunOf(env);
   if (ci) out.ci_run = ci;

@@ -12,7 +12,7 @@ import type { z } from 'zod';
 import { EgressBroker, type EgressEvent, type Resolver } from './egress-broker.js';
 import { spawnSandboxed } from './launcher.js';
 import type { SandboxPolicy } from './policy.js';
-import type { EntryInput } from '../domain/audit-entries.js';
+import { clipText, type EntryInput } from '../domain/audit-entries.js';
 import { UsageError } from '../domain/errors.js';
 import { stripTerminalControls } from '../domain/untrusted.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, RpcPeer, RpcProtocolError, RpcRejectedLimitError, type MethodHandler } from '../protocol/rpc.js';
@@ -300,7 +300,7 @@ export async function startSandboxedWorker(opts: StartWorkerOptions): Promise<Wo
  */
 export function workerEventToAuditEntry(event: WorkerEvent, ctx: { runId?: string; stage?: string } = {}): EntryInput | undefined {
   const where = { ...(ctx.runId ? { run_id: ctx.runId } : {}), ...(ctx.stage ? { stage: ctx.stage } : {}) };
-  const clip = (t: string) => t.slice(0, 4096);
+  const clip = clipText;
   switch (event.type) {
     case 'egress':
       return {
