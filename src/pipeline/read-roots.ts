@@ -78,8 +78,11 @@ function checkComponents(repoReal: string, rel: string): { path: string; refused
     let st;
     try {
       st = lstatSync(cur);
-    } catch {
-      return { path: path.join(repoReal, rel) };
+    } catch (err) {
+      // a root that does not exist is passed on (the policy check names it); any other failure to
+      // look at a component (EACCES, ELOOP, ENOTDIR) refuses the root rather than trust it
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { path: path.join(repoReal, rel) };
+      return { refused: `${rel}: cannot inspect ${path.relative(repoReal, cur) || '.'} (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
     }
     if (st.isSymbolicLink()) {
       let target = '?';

@@ -99,8 +99,15 @@ export interface StageRunDeps {
 
 let agentCounter = 0;
 
-/** Serves `git.show` for the worker: only base/head, only validated repository paths. */
-async function serveGitShow(repo: NonNullable<StageRunDeps['repo']>, params: z.infer<typeof gitShowParamsSchema>): Promise<GitShowResult> {
+/**
+ * Serves `git.show` for the worker: only base/head, only validated repository paths, and only
+ * below the stage's read roots (committed files are the same data the roots grant or withhold).
+ */
+async function serveGitShow(
+  repo: NonNullable<StageRunDeps['repo']>,
+  readRoots: readonly string[],
+  params: z.infer<typeof gitShowParamsSchema>,
+): Promise<GitShowResult> {
   const sha = params.rev === 'base' ? repo.base : repo.head;
   if (!sha) return { found: false, content: '', truncated: false };
   let rel: string;
@@ -110,6 +117,9 @@ async function serveGitShow(repo: NonNullable<StageRunDeps['repo']>, params: z.i
     if (err instanceof RepoPathError) throw new Error(err.message);
     throw err;
   }
+  const abs = path.join(repo.root, rel);
+  if (!readRoots.some((r) => abs === r || abs.startsWith(r.endsWith(path.sep) ? r : r + path.sep)))
+    throw new Error(`path "${rel}" is outside the folders this stage may read`);
   // capped while reading: the worker names the blob, so its size must not set the parent's memory
   const blob = await showFileCapped(repo.root, sha, rel, MAX_GIT_SHOW_BYTES);
   if (!blob) return { found: false, content: '', truncated: false };
@@ -249,7 +259,7 @@ export class StageWorker {
           params: gitShowParamsSchema,
           handle: async (p: z.infer<typeof gitShowParamsSchema>) => {
             if (!deps.repo) return { found: false, content: '', truncated: false };
-            return serveGitShow(deps.repo, p);
+            return serveGitShow(deps.repo, deps.readRoots, p);
           },
         },
       },
@@ -286,7 +296,6 @@ export class StageWorker {
   /** Runs the stage; rejects on any failure (worker crash, invalid output, provider failure, abort). */
   async run(input: StageInput, signal: AbortSignal): Promise<StageOutput> {
     this.signal = signal;
-    this.maxTurns = input.maxTurns;
     const h = await this.ready;
     const aborted = new Promise<never>((_, reject) => {
       const onAbort = (): void => reject(new Error('stage aborted (deadline)'));
@@ -302,6 +311,8 @@ export class StageWorker {
     let raw: unknown;
     try {
       const answer = h.request(STAGE_RUN, input);
+      // model calls are served only once the stage's input is on its way
+      this.maxTurns = input.maxTurns;
       this.deps.onStarted?.({ agentId: this.agentId, degraded: h.degraded });
       raw = await Promise.race([answer, aborted, died]);
     } catch (err) {

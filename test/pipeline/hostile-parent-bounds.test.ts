@@ -101,6 +101,22 @@ async function runHostile(prompt: string, d: StageRunDeps, maxTurns?: number): P
 }
 
 describe('a hostile worker cannot exhaust the parent', { timeout: 180_000 }, () => {
+  it("git.show serves only files below the stage's read roots: a committed file elsewhere is refused", async () => {
+    const repo = makeGitRepo('bulwark-showscope-');
+    cleanups.push(() => repo.cleanup());
+    chmodSync(repo.dir, 0o755);
+    repo.writeAll({ 'zone/a.txt': 'in scope\n', 'secret/b.txt': 'out of scope\n' });
+    repo.commit('two folders');
+    const head = repo.head();
+    const audit = memoryAudit();
+    const gateway = new LlmGateway({ providers: new Map(), audit, runId: 'run-attack' });
+    const scoped = { gateway, audit, repo: { root: repo.dir, base: head, head }, readRoots: [path.join(repo.dir, 'zone')] };
+    const inside = await runHostile('blob zone/a.txt 1', deps(scoped));
+    assert.equal(inside.error, undefined, inside.error?.message);
+    const outside = await runHostile('blob secret/b.txt 1', deps(scoped));
+    assert.match(String(outside.error?.message ?? outside.output), /outside the folders this stage may read/);
+  });
+
   it('git.show of a 100 MB blob, four times at once: the parent never buffers the blob; the answer is truncated and says so', async () => {
     const repo = makeGitRepo('bulwark-bigblob-');
     cleanups.push(() => repo.cleanup());
@@ -118,7 +134,7 @@ describe('a hostile worker cannot exhaust the parent', { timeout: 180_000 }, () 
     const audit = memoryAudit();
     const gateway = new LlmGateway({ providers: new Map(), audit, runId: 'run-attack' });
     const { value: r, growthMb } = await peakRssDuring(() =>
-      runHostile('blob big.txt 4', deps({ gateway, audit, repo: { root: repo.dir, base: head, head } })),
+      runHostile('blob big.txt 4', deps({ gateway, audit, repo: { root: repo.dir, base: head, head }, readRoots: [repo.dir] })),
     );
     assert.equal(r.error, undefined, r.error?.message);
     const answers = JSON.parse(r.output!) as { found: boolean; length: number; truncated: boolean }[];
