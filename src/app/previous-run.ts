@@ -86,15 +86,24 @@ async function finishedOk(log: Store, runId: string): Promise<boolean> {
   return finished !== undefined && finished.entry.status !== 'error';
 }
 
-/** The findings a run's stages returned, from their output blobs (a blob moved out by retention is skipped). */
-async function stageFindings(log: Store, runId: string): Promise<Finding[]> {
+/**
+ * The findings a run's stages returned, from their output blobs; null when any of them can no
+ * longer be read (moved out by retention, or not a stage output): its findings are unknown then.
+ */
+async function stageFindings(log: Store, runId: string): Promise<Finding[] | null> {
   const out: Finding[] = [];
   for (const s of await entriesOfKind(log.store, 'stage_finished', runId)) {
     if (!s.entry.output_blob) continue;
     const bytes = await log.getBlob(s.entry.output_blob);
-    if (!bytes) continue;
-    const parsed = stageOutputSchema.safeParse(JSON.parse(Buffer.from(bytes).toString('utf8')));
-    if (!parsed.success) continue;
+    if (!bytes) return null;
+    let json: unknown;
+    try {
+      json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    } catch {
+      return null;
+    }
+    const parsed = stageOutputSchema.safeParse(json);
+    if (!parsed.success) return null;
     for (const f of parsed.data.findings) {
       // stage output crossed the sandbox boundary once: its shape is checked again on the way back
       const p = findingSchema.safeParse(f);
@@ -135,9 +144,16 @@ export async function incrementalBaseInLog(log: Store, q: IncrementalQuery): Pro
   const findings: IncrementalBase['findings'] = [];
   let cur: typeof e | undefined = e;
   const seen = new Set<string>();
-  while (cur && findings.length < MAX_CHAIN && !seen.has(cur.run_id)) {
+  // Every run of the chain must be read whole: a finding an increment never saw again exists only
+  // in the run that reported it, so a gap in the chain would drop it (and could turn a block into a
+  // pass). Any gap makes the review a full one.
+  while (cur) {
+    if (seen.has(cur.run_id)) break;
+    if (findings.length >= MAX_CHAIN) return { kind: 'full', reason: `more than ${MAX_CHAIN} incremental reviews in a row` };
     seen.add(cur.run_id);
-    findings.push({ runId: cur.run_id, head: cur.head!, findings: await stageFindings(log, cur.run_id) });
+    const own = await stageFindings(log, cur.run_id);
+    if (own === null) return { kind: 'full', reason: `the stage outputs of run ${cur.run_id} are no longer in the audit log` };
+    findings.push({ runId: cur.run_id, head: cur.head!, findings: own });
     const from: string | undefined = cur.incremental_from;
     if (!from) break;
     // the run it continued from: the newest finished review of this PR at that head, same configuration and base
@@ -154,6 +170,7 @@ export async function incrementalBaseInLog(log: Store, q: IncrementalQuery): Pro
         break;
       }
     }
+    if (!next) return { kind: 'full', reason: `run ${cur.run_id} continued a review at ${from.slice(0, 12)} that the audit log does not hold` };
     cur = next;
   }
   return { kind: 'incremental', from: { runId: e.run_id, head: e.head!, findings } };

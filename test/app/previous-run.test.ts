@@ -143,7 +143,7 @@ describe('the head an incremental review continues from comes from the audit log
     runId: string,
     head: string,
     exit: number,
-    opts: { config?: string; base?: string; from?: string; pr?: typeof PR; message?: string } = {},
+    opts: { config?: string; base?: string; from?: string; pr?: typeof PR; message?: string; lostOutput?: boolean } = {},
   ): Promise<void> => {
     await fx.log.append({
       kind: 'run_started',
@@ -162,7 +162,9 @@ describe('the head an incremental review continues from comes from the audit log
         findings: [{ file: 'src/a.js', line: 1, severity: 'high', category: 'security', message: opts.message ?? runId, confidence: 0.9, stage: 'security' }],
       }),
     );
-    await fx.log.append({ kind: 'stage_finished', run_id: runId, stage: 'security', status: 'ok', duration_ms: 5, output_blob: blob });
+    // a blob retention moved out of the log: the address stays on record, the bytes are gone
+    const output = opts.lostOutput ? `sha256:${'e'.repeat(64)}` : blob;
+    await fx.log.append({ kind: 'stage_finished', run_id: runId, stage: 'security', status: 'ok', duration_ms: 5, output_blob: output });
     const status = exit === 0 ? 'pass' : exit === 1 ? 'blocking' : exit === 2 ? 'approval_required' : 'error';
     await fx.log.append({ kind: 'run_finished', run_id: runId, status, exit_code: exit, duration_ms: 10 });
   };
@@ -196,5 +198,17 @@ describe('the head an incremental review continues from comes from the audit log
     assert.match(d?.kind === 'full' ? d.reason : '', /^the base moved since run r2/);
     // a head that is not an ancestor (a force-push rewrote it) is never continued from
     assert.equal(await incrementalBaseInLog(fx.log, q({ isAncestor: () => Promise.resolve(false) })), null);
+  });
+
+  it('answers "full" when a finding of the chain can no longer be read: a gap would drop it', async () => {
+    await review('r1', H1, 1, { lostOutput: true });
+    await review('r2', H2, 0, { from: H1 });
+    assert.deepEqual(await incrementalBaseInLog(fx.log, q()), { kind: 'full', reason: 'the stage outputs of run r1 are no longer in the audit log' });
+  });
+
+  it('answers "full" when a run continued a review the log does not hold', async () => {
+    await review('r2', H2, 0, { from: H1 });
+    const d = await incrementalBaseInLog(fx.log, q());
+    assert.deepEqual(d, { kind: 'full', reason: `run r2 continued a review at ${H1.slice(0, 12)} that the audit log does not hold` });
   });
 });
