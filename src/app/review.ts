@@ -540,7 +540,8 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     change,
     incomplete: { files: notFullyReviewed(coverage.files), decide: review.on_incomplete },
   });
-  const inputRedactions: RedactionCounts = addCounts({}, (await buildChangeContext(plan.reviewed, null)).redactions);
+  // what the stages were sent was redacted once, by the pipeline; its counts are the input's
+  const inputRedactions: RedactionCounts = results.reduce<RedactionCounts>((acc, r) => addCounts(acc, r.redactions), {});
   const report = await buildReport({
     runId,
     topology: c.topology.name,

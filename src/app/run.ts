@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { changeHashFromRepo } from '../approval/change-hash.js';
 import { resolveAuditConfigPaths } from '../audit/config.js';
 import { changeSchema, type Change } from '../domain/change.js';
@@ -18,6 +17,7 @@ import { withRun } from './lifecycle.js';
 import { preflight } from './preflight.js';
 import { colorMode } from '../domain/terminal.js';
 import { stageStats, type RunStats } from '../review/render-verbose.js';
+import { writeOutputFile } from './output-file.js';
 
 export interface RunFlags {
   topology: string;
@@ -111,16 +111,6 @@ export function runExitCode(result: PipelineResult): number {
   return runDecision(result).exitCode;
 }
 
-function writeAtomic(file: string, text: string): void {
-  const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (err) {
-    throw new UsageError(`--result ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-}
-
 export interface RunOutcome {
   exitCode: number;
   runId: string;
@@ -192,7 +182,7 @@ export async function runTopology(flags: RunFlags): Promise<RunOutcome> {
         findings: result.findings.length,
         ...(decision.outcome === 'error' ? { errorClass: result.noProvider ? 'no_provider' : 'stage_failed' } : {}),
       });
-      writeAtomic(flags.result, JSON.stringify({ runId: run.runId, topology: topology.name, exitCode: exit, ...result }, null, 2) + '\n');
+      writeOutputFile('--result', flags.result, JSON.stringify({ runId: run.runId, topology: topology.name, exitCode: exit, ...result }, null, 2) + '\n');
       const stats: RunStats = {
         phases: [
           { name: 'preparation', ms: Math.round(prepared - started) },

@@ -8,7 +8,7 @@ import { NO_PROVIDER_HELP, type ResolvedProviders } from '../llm/select.js';
 import { LlmError } from '../llm/types.js';
 import type { Change } from '../domain/change.js';
 import { compareFindings, type Finding } from '../protocol/findings.js';
-import { redactionEntries } from '../domain/redact.js';
+import { redactionEntries, type RedactionCounts } from '../domain/redact.js';
 import type { SandboxConfig } from '../sandbox/config.js';
 import type { SandboxSpawner } from '../sandbox/worker-host.js';
 import type { StageOutput } from '../protocol/stage.js';
@@ -48,6 +48,8 @@ export interface PipelineResult {
   tokensUsed: number;
   llmCalls: number;
   durationMs: number;
+  /** Secrets redacted from the change context every stage received, by kind. */
+  redactions: RedactionCounts;
 }
 
 export interface PipelineProgress {
@@ -319,5 +321,6 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     tokensUsed: gateway.tokensUsed,
     llmCalls: gateway.callCount,
     durationMs: Math.round(performance.now() - started),
+    redactions: built.redactions,
   };
 }

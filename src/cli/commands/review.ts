@@ -1,11 +1,11 @@
 import { Option, type Command } from 'commander';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { InternalError, UsageError } from '../../domain/errors.js';
+import { readFileSync } from 'node:fs';
+import { InternalError } from '../../domain/errors.js';
 import { OUTPUT_FORMATS, renderReport, type OutputFormat } from '../../review/render.js';
 import { shouldColor } from '../../review/render-terminal.js';
 import { renderVerbose } from '../../review/render-verbose.js';
 import { runReview } from '../../app/review.js';
+import { writeOutputFile } from '../../app/output-file.js';
 
 interface ReviewFlags {
   repo: string;
@@ -29,16 +29,6 @@ interface ReviewFlags {
 }
 
 /** Writes via a temp file and rename so a reader never sees half an output. */
-function writeAtomic(flag: string, file: string, text: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (err) {
-    throw new UsageError(`${flag} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-}
-
 export function register(program: Command, setExit: (code: number) => void): void {
   program
     .command('review')
@@ -101,9 +91,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
       const report = result.report!;
       const stream = flags.output ? null : process.stdout;
       const text = renderReport(report, flags.format, { color: stream ? shouldColor(stream) : false });
-      if (flags.output) writeAtomic('--output', flags.output, text);
+      if (flags.output) writeOutputFile('--output', flags.output, text);
       else process.stdout.write(text);
-      if (flags.result) writeAtomic('--result', flags.result, renderReport(report, 'json'));
+      if (flags.result) writeOutputFile('--result', flags.result, renderReport(report, 'json'));
       if (flags.verbose && result.stats) process.stderr.write(renderVerbose(result.stats, report.coverage));
       if (result.publishError) throw new InternalError(result.publishError);
       setExit(result.exitCode);

@@ -476,21 +476,16 @@ export function resolveGo(files: Map<string, FileFacts>, g: GraphBuilder): void 
       for (const c of body.calls) {
         const fs = evalExpr(c.f, ec);
         const targets: string[] = [];
-        let known = false;
         for (const fv of fs) {
           if (fv.v === 'fn') {
             g.call(from, fv.fn.id, 'typed');
             targets.push(fv.fn.id);
-            known = true;
           } else if (fv.v === 'ext') {
             if (fv.id) g.call(from, fv.id, 'typed');
-            known = true;
-          } else if (fv.v === 'param') {
-            (invoked.get(from) ?? invoked.set(from, new Set()).get(from)!).add(fv.i);
-            known = true;
-          } else known = true;
+          } else if (fv.v === 'param') (invoked.get(from) ?? invoked.set(from, new Set()).get(from)!).add(fv.i);
         }
-        if (!known) {
+        // a callee of any known kind is not guessed at by name
+        if (fs.length === 0) {
           if (c.f?.k === 'id' && BUILTINS.has(c.f.n)) g.call(from, `<builtin>.${c.f.n}`, 'typed');
           else if (c.f?.k === 'sel') {
             const visible = visibleFrom(fc.pkg.dir);

@@ -338,12 +338,6 @@ export function resolveJava(files: Map<string, FileFacts>, g: GraphBuilder): voi
     const sigs = methodInfo.get(id)?.sigs ?? [];
     return sigs.length === 0 || sigs.some(([min, max]) => arity === min || (max < 0 && arity >= min - 1));
   };
-  /**
-   * The name-only fallback: methods called `member` whose arity fits and whose class, or one of its
-   * supertypes, is visible from `f` (a value of a type the file cannot name can still arrive through
-   * a visible supertype). `needExt`: only classes with a supertype outside the repository (the
-   * receiver is of such a type).
-   */
   /** Per candidate method: the top-level classes of its class and supertypes, and its external supertypes. */
   const candMemo = new Map<string, { tops: string[]; ext: string[] }>();
   const candOf = (id: string, member: string): { tops: string[]; ext: string[] } => {
@@ -371,6 +365,12 @@ export function resolveJava(files: Map<string, FileFacts>, g: GraphBuilder): voi
     return ix;
   };
   const byNameMemo = new Map<FileFacts, Map<string, string[]>>();
+  /**
+   * The name-only fallback: methods called `member` whose arity fits and whose class, or one of its
+   * supertypes, is visible from `f` (a value of a type the file cannot name can still arrive through
+   * a visible supertype). `needExt`: only classes with a supertype outside the repository (the
+   * receiver is of such a type).
+   */
   const byName = (f: FileFacts, member: string, arity: number, needExt: boolean): string[] => {
     let memo = byNameMemo.get(f);
     if (!memo) byNameMemo.set(f, (memo = new Map<string, string[]>()));
@@ -378,16 +378,13 @@ export function resolveJava(files: Map<string, FileFacts>, g: GraphBuilder): voi
     let r = memo.get(key);
     if (r) return r;
     const v = visible(f);
-    const all = methodsByName.get(member) ?? [];
     const out = new Set<string>();
-    if (all.length > 0) {
-      const ix = indexOf(member);
-      if (v.extStar) for (const id of ix.withExt) out.add(id);
-      for (const [e, ids] of ix.byExt) if (v.ext.has(e)) for (const id of ids) out.add(id);
-      if (ix.byTop.size < v.repo.size) {
-        for (const [t, ids] of ix.byTop) if (v.repo.has(t)) for (const id of ids) out.add(id);
-      } else for (const t of v.repo) for (const id of ix.byTop.get(t) ?? []) out.add(id);
-    }
+    const ix = indexOf(member);
+    if (v.extStar) for (const id of ix.withExt) out.add(id);
+    for (const [e, ids] of ix.byExt) if (v.ext.has(e)) for (const id of ids) out.add(id);
+    if (ix.byTop.size < v.repo.size) {
+      for (const [t, ids] of ix.byTop) if (v.repo.has(t)) for (const id of ids) out.add(id);
+    } else for (const t of v.repo) for (const id of ix.byTop.get(t) ?? []) out.add(id);
     r = [...out].filter((id) => arityFits(id, arity) && (!needExt || candOf(id, member).ext.length > 0));
     memo.set(key, r);
     return r;
