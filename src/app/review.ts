@@ -11,7 +11,7 @@ import { spawnSandboxed } from '../sandbox/launcher.js';
 import type { SandboxSpawner } from '../sandbox/worker-host.js';
 import { evaluateGate, type GateConfig, type GateResult } from '../gate/index.js';
 import { packageVersion } from '../sandbox/package-paths.js';
-import { buildChangeContext, MAX_CONTEXT_DIFF_CHARS, renderFileDiff } from '../pipeline/context.js';
+import { MAX_CONTEXT_DIFF_CHARS, renderFileDiff } from '../pipeline/context.js';
 import { createProgressReporter, resolveProviders, runPipeline, NO_PROVIDER_HELP, type PipelineResult } from '../pipeline/index.js';
 import { providersDigest } from '../llm/select.js';
 import { acquireChange, incrementalChange, type AcquireOptions } from '../review/acquire.js';
