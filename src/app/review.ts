@@ -73,6 +73,8 @@ export interface ReviewRunResult {
   publishError?: string;
   /** Timings, models and tokens of the run (what `--verbose` prints); absent for a skipped run. */
   stats?: RunStats;
+  /** Where the run was recorded (the HTML report is rendered from the log). */
+  auditLocation?: string;
 }
 
 function effectiveReviewConfig(base: ReviewConfig, opts: ReviewRunOptions): ReviewConfig {
@@ -571,7 +573,14 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     llmCalls: results.reduce((n, r) => n + r.llmCalls, 0),
     totalMs: Math.round(performance.now() - c.started),
   };
-  const out: ReviewRunResult = { exitCode: decision.exitCode, report, change, coverage: { ...plan, record: coverage }, stats };
+  const out: ReviewRunResult = {
+    exitCode: decision.exitCode,
+    report,
+    change,
+    coverage: { ...plan, record: coverage },
+    stats,
+    auditLocation: run.audit.location,
+  };
   if (c.octokit && c.target) {
     try {
       out.publish = await publishReview(c.octokit, c.target, report, change, {

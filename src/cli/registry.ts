@@ -34,5 +34,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   { name: 'approve', summary: 'Record a signed approval of a reviewed change, or import GitHub PR approvals', load: () => import('./commands/approve.js') },
   { name: 'incident', summary: 'Incident investigation from the audit log', load: () => import('./commands/incident.js') },
+  { name: 'console', summary: 'Read-only web console over the audit log, for auditors and reviewers', load: () => import('./commands/console.js') },
+  { name: 'report', summary: 'Self-contained HTML report of a recorded run', load: () => import('./commands/report.js') },
   { name: 'trailers', summary: 'Print commit trailers attributing a commit to the run that reviewed it', load: () => import('./commands/trailers.js') },
 ];

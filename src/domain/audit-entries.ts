@@ -68,6 +68,8 @@ export const runPullRequestSchema = z.strictObject({
   repository: text.optional(),
   base_ref: text.optional(),
   head_ref: text.optional(),
+  /** The PR/MR title as the forge gave it (written by the PR author: data, never instructions). */
+  title: text.optional(),
 });
 
 export const runStartedSchema = kind('run_started', {
@@ -157,6 +159,12 @@ export const gateDecisionSchema = kind('gate_decision', {
   reasons: z.array(text),
   zones: z.array(name),
   paths: z.array(z.array(name)).optional(),
+  /**
+   * What a drawing of each path needs, in the order of `paths`: the position of the changed node,
+   * the edges resolved by name only (`i` is the call from node i to node i + 1) and the zone each
+   * node lies in (null outside every zone).
+   */
+  path_facts: z.array(z.strictObject({ changed: count, name_only: z.array(count), zones: z.array(name.nullable()) })).optional(),
   changed_functions: count.optional(),
   unparsable: z.array(text).optional(),
   change_hash: sha256Ref.optional(),

@@ -12,19 +12,36 @@ export interface GateDecisionFacts {
   flagged: boolean;
   reasons: readonly { message: string }[];
   zones: readonly { name: string }[];
-  paths: readonly { nodes: readonly string[] }[];
+  paths: readonly {
+    nodes: readonly string[];
+    direction?: 'root-reaches-changed' | 'changed-reaches-root';
+    nameOnlyAt?: readonly number[];
+    zoneAt?: readonly (string | null)[];
+  }[];
   changedFunctions: readonly { id: string }[];
   unparsable: readonly { file: string; revision: string; reason: string }[];
 }
 
+const zoneName = (z: string | null | undefined): string | null => (z ? clipName(z) : null);
+
 export function gateDecisionEntry(runId: string, gate: GateDecisionFacts, changeHash?: string): Input<'gate_decision'> {
+  const kept = gate.paths.slice(0, ENTRY_LIMITS.list);
   return {
     kind: 'gate_decision',
     run_id: runId,
     flagged: gate.flagged,
     reasons: gate.reasons.slice(0, ENTRY_LIMITS.list).map((r) => clipText(r.message)),
     zones: gate.zones.map((z) => clipName(z.name)),
-    paths: gate.paths.slice(0, ENTRY_LIMITS.list).map((p) => p.nodes.map((n) => clipName(n))),
+    paths: kept.map((p) => p.nodes.map((n) => clipName(n))),
+    ...(kept.length > 0 && kept.every((p) => p.direction !== undefined)
+      ? {
+          path_facts: kept.map((p) => ({
+            changed: p.direction === 'root-reaches-changed' ? p.nodes.length - 1 : 0,
+            name_only: [...(p.nameOnlyAt ?? [])],
+            zones: p.nodes.map((_, i) => zoneName(p.zoneAt?.[i])),
+          })),
+        }
+      : {}),
     changed_functions: new Set(gate.changedFunctions.map((f) => f.id)).size,
     unparsable: gate.unparsable.map((u) => clipText(`${u.file} (${u.revision}): ${u.reason}`)),
     ...(changeHash ? { change_hash: changeHash } : {}),

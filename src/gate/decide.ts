@@ -243,15 +243,26 @@ export function callPaths(graph: CallGraph, roots: Map<string, RootInfo>, change
   const emit = (c: ChangedFunction, nodes: string[], direction: GatePath['direction']): void => {
     const root = direction === 'root-reaches-changed' ? nodes[0]! : nodes[nodes.length - 1]!;
     const at = direction === 'root-reaches-changed' ? nodes.length - 1 : 0;
-    let guessed = 0;
+    const nameOnlyAt: number[] = [];
     let text = nodes[0] === undefined ? '' : at === 0 ? `${nodes[0]} ${label(c)}` : nodes[0];
     for (let i = 1; i < nodes.length; i++) {
       const byName = isNameOnly(nodes[i - 1]!, nodes[i]!);
-      if (byName) guessed++;
+      if (byName) nameOnlyAt.push(i - 1);
       text += `${byName ? ' ⇢ ' : ' → '}${i === at ? `${nodes[i]} ${label(c)}` : nodes[i]}`;
     }
-    if (guessed > 0) text += ` [${guessed} of ${nodes.length - 1} call(s) resolved by name only]`;
-    paths.push({ root, rootRule: roots.get(root)!.rule, changed: c.id, direction, revision, nodes, nameOnlyEdges: guessed, text });
+    if (nameOnlyAt.length > 0) text += ` [${nameOnlyAt.length} of ${nodes.length - 1} call(s) resolved by name only]`;
+    paths.push({
+      root,
+      rootRule: roots.get(root)!.rule,
+      changed: c.id,
+      direction,
+      revision,
+      nodes,
+      nameOnlyEdges: nameOnlyAt.length,
+      nameOnlyAt,
+      zoneAt: [],
+      text,
+    });
   };
   const forward = (n: string): Iterable<string> => graph.calls.get(n) ?? [];
   const backward = (n: string): Iterable<string> => reverse.get(n) ?? [];
@@ -286,6 +297,12 @@ export function callPaths(graph: CallGraph, roots: Map<string, RootInfo>, change
     for (const c of targets) if (toRoot.has(c.id)) emit(c, chain(toRoot, c.id), 'changed-reaches-root');
   }
   return paths;
+}
+
+/** The first configured zone whose path glob matches a file (what a path's drawing groups nodes by). */
+function zoneLookup(config: GateConfig): (file: string | undefined) => string | null {
+  const zones = config.zones.map((z) => ({ name: z.name, isIn: picomatch(z.path, { dot: true }) }));
+  return (file) => (file === undefined ? null : (zones.find((z) => z.isIn(file))?.name ?? null));
 }
 
 export function matchZones(config: GateConfig, files: string[]): ZoneMatch[] {
@@ -332,7 +349,18 @@ export function decide(input: DecideInput): GateResult {
       const r = roots.get(c.id);
       if (r) {
         const text = `${c.id} ${c.via === 'binding' ? `(changed: reads ${c.binding})` : '(changed)'}`;
-        paths.push({ root: c.id, rootRule: r.rule, changed: c.id, direction: 'root-reaches-changed', revision, nodes: [c.id], nameOnlyEdges: 0, text });
+        paths.push({
+          root: c.id,
+          rootRule: r.rule,
+          changed: c.id,
+          direction: 'root-reaches-changed',
+          revision,
+          nodes: [c.id],
+          nameOnlyEdges: 0,
+          nameOnlyAt: [],
+          zoneAt: [],
+          text,
+        });
       }
     }
     paths.push(...callPaths(graph, roots, changed, revision));
@@ -345,7 +373,10 @@ export function decide(input: DecideInput): GateResult {
     const rule = p.rootRule === 'root' ? '' : ` [${p.root}: ${p.rootRule}]`;
     reasons.push({ kind: p.nodes.length === 1 ? 'root-changed' : 'call-path', message: `${p.text}${rule} (${p.revision})`, id: p.changed });
   }
-  const uniquePaths = paths.filter((p, i) => paths.findIndex((q) => q.direction === p.direction && q.text === p.text) === i);
+  const zoneOf = zoneLookup(config);
+  const uniquePaths = paths
+    .filter((p, i) => paths.findIndex((q) => q.direction === p.direction && q.text === p.text) === i)
+    .map((p) => ({ ...p, zoneAt: p.nodes.map((n) => zoneOf(input[p.revision].graph.defs.get(n)?.file)) }));
 
   // changed lines that themselves write regulated tables or name payment hosts (also catches deleted lines and non-code files)
   const sql = sqlWriteRegex(config.sql_tables);

@@ -67,6 +67,10 @@ export interface GatePath {
   nodes: string[];
   /** How many edges of `nodes` were resolved by name only (0: every call on the path is typed). */
   nameOnlyEdges: number;
+  /** Which edges were resolved by name only: `i` is the call from `nodes[i]` to `nodes[i + 1]`. */
+  nameOnlyAt: number[];
+  /** The zone each node's file lies in (the first matching `[[gate.zones]]`), null outside every zone. */
+  zoneAt: (string | null)[];
   /**
    * Human-readable form, e.g. `app.approve_loan → app.score → util.round_half_even (changed)`; an
    * edge resolved by name only is drawn `⇢` and the text ends with how many there are.

@@ -52,6 +52,7 @@ export function runChangeFacts(change: Change, env: NodeJS.ProcessEnv, headAutho
       ...(pr.repository ? { repository: clipText(pr.repository) } : {}),
       ...(pr.baseRef ? { base_ref: clipText(pr.baseRef) } : {}),
       ...(pr.headRef ? { head_ref: clipText(pr.headRef) } : {}),
+      ...(pr.title ? { title: clipText(pr.title) } : {}),
     };
   }
   const author = pr?.author.trim() ? clipName(pr.author.trim()) : headAuthor;

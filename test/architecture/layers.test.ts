@@ -25,6 +25,7 @@ const RANK: Record<string, number> = {
   pipeline: 4,
   approval: 4,
   app: 5,
+  console: 5,
   cli: 6,
 };
 /** worker/ is beside the orchestrator, not above it: it may import protocol/ only. */

@@ -6,6 +6,7 @@ import { shouldColor } from '../../review/render-terminal.js';
 import { renderVerbose } from '../../review/render-verbose.js';
 import { runReview } from '../../app/review.js';
 import { writeOutputFile } from '../../app/output-file.js';
+import { htmlReportOfRun } from '../../app/run-report.js';
 
 interface ReviewFlags {
   repo: string;
@@ -13,7 +14,7 @@ interface ReviewFlags {
   head?: string;
   diff?: string;
   githubEvent?: string;
-  format: OutputFormat;
+  format: OutputFormat | 'html';
   output?: string;
   result?: string;
   quiet?: boolean;
@@ -38,7 +39,11 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--head <ref>', 'head revision (default: the PR head, else HEAD)')
     .option('--diff <file>', "review a unified diff from a file ('-' for standard input) instead of git")
     .option('--github-event <file>', 'GitHub pull_request event JSON (default: $GITHUB_EVENT_PATH on pull_request events)')
-    .addOption(new Option('--format <format>', 'output format').choices(OUTPUT_FORMATS).default('terminal'))
+    .addOption(
+      new Option('--format <format>', 'output format (html: the self-contained report, rendered from the audit log)')
+        .choices([...OUTPUT_FORMATS, 'html'])
+        .default('terminal'),
+    )
     .option('--output <file>', 'write the output to a file instead of standard output')
     .option('--result <file>', 'also write the JSON result (what --format json prints) to a file, e.g. for CI to read the run id and counts')
     .addOption(new Option('--quiet', 'print only the result (and errors): no stage progress').conflicts('verbose'))
@@ -90,7 +95,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
       }
       const report = result.report!;
       const stream = flags.output ? null : process.stdout;
-      const text = renderReport(report, flags.format, { color: stream ? shouldColor(stream) : false });
+      const text =
+        flags.format === 'html'
+          ? await htmlReportOfRun({ location: result.auditLocation!, runId: report.runId, ...(flags.diff === undefined ? { repoDir: flags.repo } : {}) })
+          : renderReport(report, flags.format, { color: stream ? shouldColor(stream) : false });
       if (flags.output) writeOutputFile('--output', flags.output, text);
       else process.stdout.write(text);
       if (flags.result) writeOutputFile('--result', flags.result, renderReport(report, 'json'));
