@@ -100,7 +100,7 @@ describe('console over PostgreSQL', () => {
     const run = await get(`/runs/${runId}`);
     assert.equal(run.status, 200);
     assert.match(run.text, /class="edge name-only"/);
-    assert.match(run.text, /class="node changed"><title>core\.fee/);
+    assert.match(run.text, /class="node changed"\s*>\s*<title>core\.fee/);
     const blobHref = /href="(\/audit\/blobs\/[^"]+)"/.exec(run.text)![1]!;
     const blob = await get(blobHref);
     assert.ok(blob.text.includes('review payments/fees.py'));
