@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import { auditStoreFiles, type AuditConfig } from '../audit/config.js';
 import { openAuditLog, type AuditLog } from '../audit/index.js';
+import { cosignCheckpoint } from '../audit/witness/client.js';
 import { BulwarkError, CancelledError, ExitCode } from '../domain/errors.js';
 import { runFinishedEntry, runStartedEntry, type RunFinishedFacts, type RunStartedFacts } from '../domain/run-entries.js';
 
@@ -66,7 +67,15 @@ export async function withRun<T>(opts: RunOptions, body: (run: Run) => Promise<T
       finished = true;
       await audit.append(runFinishedEntry(runId, { ...f, durationMs: performance.now() - startedAt }));
       // a run whose log cannot be checkpointed is not evidence: the error fails the command
-      await audit.checkpoint();
+      const cp = await audit.checkpoint();
+      const refused = await witnessCheckpoint(audit, opts.auditConfig, cp.seq);
+      if (refused) {
+        await audit.append(
+          runFinishedEntry(runId, { status: 'error', exitCode: ExitCode.Internal, durationMs: performance.now() - startedAt, errorClass: 'WitnessError' }),
+        );
+        await audit.checkpoint();
+        throw new BulwarkError(refused, ExitCode.Internal);
+      }
     },
   };
   try {
@@ -76,7 +85,8 @@ export async function withRun<T>(opts: RunOptions, body: (run: Run) => Promise<T
       // The workers are stopped (the pipeline waits for them); the run's end is recorded and signed
       // so the log verifies and nobody mistakes the run for one that is still going.
       await audit.append(runFinishedEntry(runId, { status: 'cancelled', exitCode: ExitCode.Cancelled, durationMs: performance.now() - startedAt }));
-      await audit.checkpoint();
+      const cp = await audit.checkpoint();
+      await witnessCheckpoint(audit, opts.auditConfig, cp.seq);
       throw new CancelledError(`run ${runId} cancelled by ${cancel.signalName()}; recorded as cancelled`);
     }
     if (!finished) {
@@ -97,6 +107,22 @@ export async function withRun<T>(opts: RunOptions, body: (run: Run) => Promise<T
     cancel.dispose();
     await audit.close().catch(() => undefined);
   }
+}
+
+/**
+ * Asks the configured witnesses to cosign the run's checkpoint. Best effort: each failure is a
+ * warning on stderr (and the checkpoint simply lacks that cosignature, which `audit verify
+ * --witness` then reports), unless `witness_required` is set: then the message is returned for
+ * the run to fail with.
+ */
+async function witnessCheckpoint(audit: AuditLog, cfg: AuditConfig | undefined, seq: number): Promise<string | undefined> {
+  const witnesses = cfg?.witnesses ?? [];
+  if (witnesses.length === 0) return undefined;
+  const outcomes = await cosignCheckpoint(audit, witnesses, { seq, ...(cfg?.witness_timeout_ms !== undefined ? { timeoutMs: cfg.witness_timeout_ms } : {}) });
+  const failed = outcomes.filter((o) => !o.ok);
+  for (const f of failed) process.stderr.write(`bulwark: witness ${f.witness} did not cosign the checkpoint (size ${f.treeSize}): ${f.error ?? 'refused'}\n`);
+  if (failed.length === 0 || !cfg?.witness_required) return undefined;
+  return `witness_required: ${failed.length} of ${witnesses.length} witness(es) did not cosign checkpoint ${seq}: ${failed.map((f) => f.witness).join(', ')}`;
 }
 
 /**
