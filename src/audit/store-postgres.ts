@@ -1,6 +1,17 @@
 import pg from 'pg';
 import { displayLocation } from './locations.js';
-import type { EntryQuery, LogStore, NewEntry, NodeRef, StoredBlob, StoredCheckpoint, StoredCosignature, StoredEntry, StoredNode, WriteTransaction } from './store.js';
+import type {
+  EntryQuery,
+  LogStore,
+  NewEntry,
+  NodeRef,
+  StoredBlob,
+  StoredCheckpoint,
+  StoredCosignature,
+  StoredEntry,
+  StoredNode,
+  WriteTransaction,
+} from './store.js';
 
 /**
  * The audit log in PostgreSQL, for many CI runners appending to one central database. Same

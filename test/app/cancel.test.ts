@@ -121,15 +121,17 @@ describe('cancelling a review (SIGTERM/SIGINT)', () => {
   });
 
   /** Starts a review, waits until its stage's model call is in flight, returns the child and its processes then. */
-  async function startReview(db: string): Promise<{ child: ChildProcess; exit: Promise<{ code: number | null; signal: string | null; stderr: string }>; procs: ProcInfo[] }> {
+  async function startReview(
+    db: string,
+  ): Promise<{ child: ChildProcess; exit: Promise<{ code: number | null; signal: string | null; stderr: string }>; procs: ProcInfo[] }> {
     const requested = new Promise<void>((resolve) => (onRequest = resolve));
     const child = spawn(process.execPath, [BIN, 'review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--format', 'json', '--audit-db', db], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout!.resume();
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.resume();
     const exit = new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) =>
       child.on('close', (code, signal) => resolve({ code, signal, stderr })),
     );

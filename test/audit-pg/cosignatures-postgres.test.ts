@@ -29,7 +29,8 @@ describe('PostgreSQL cosignature table (real server)', { timeout: 120_000 }, () 
     await c.connect();
     try {
       await ensurePostgresSchema(c);
-      for (const t of ['audit_entries', 'audit_nodes', 'audit_blobs', 'audit_checkpoints', 'audit_meta']) await c.query(`GRANT SELECT, INSERT ON ${t} TO ${db.appRole}`);
+      for (const t of ['audit_entries', 'audit_nodes', 'audit_blobs', 'audit_checkpoints', 'audit_meta'])
+        await c.query(`GRANT SELECT, INSERT ON ${t} TO ${db.appRole}`);
       await c.query(`GRANT EXECUTE ON FUNCTION bulwark_retire_blob(text) TO ${db.appRole}`);
     } finally {
       await c.end();
@@ -46,8 +47,8 @@ describe('PostgreSQL cosignature table (real server)', { timeout: 120_000 }, () 
     } finally {
       await store.close();
     }
-    const t = await sql(db.ownerUrl, `SELECT to_regclass('audit_cosignatures')::text AS t`);
-    assert.equal(t.rows[0].t, null);
+    const t = (await sql(db.ownerUrl, `SELECT to_regclass('audit_cosignatures')::text AS t`)) as pg.QueryResult<{ t: string | null }>;
+    assert.equal(t.rows[0]?.t, null);
   });
 
   it('pg-init adds the table with its guards; the role appends and reads, but cannot change or delete', async () => {

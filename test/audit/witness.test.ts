@@ -70,9 +70,9 @@ describe('witnesses (C2SP tlog-witness / tlog-cosignature)', () => {
     });
     let out = '';
     let err = '';
-    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
     w.url = await new Promise<string>((resolve, reject) => {
-      proc.stdout!.on('data', (d: Buffer) => {
+      proc.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         const m = / listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(out);
         if (m) resolve(m[1]!);
@@ -172,7 +172,12 @@ describe('witnesses (C2SP tlog-witness / tlog-cosignature)', () => {
       assert.ok(edVerify(null, msg, createPublicKey({ key: spki, format: 'der', type: 'spki' }), sig.signature.subarray(8)));
       // key id: SHA-256(name ‖ \n ‖ 0x04 ‖ pub)[:4]
       const { createHash } = await import('node:crypto');
-      const id = createHash('sha256').update('witness.test/w1\n').update(Buffer.from([4])).update(key.publicKey).digest().subarray(0, 4);
+      const id = createHash('sha256')
+        .update('witness.test/w1\n')
+        .update(Buffer.from([4]))
+        .update(key.publicKey)
+        .digest()
+        .subarray(0, 4);
       assert.deepEqual(sig.keyId, id);
     } finally {
       await log.close();
@@ -233,7 +238,9 @@ describe('witnesses (C2SP tlog-witness / tlog-cosignature)', () => {
     const row = sqlite.prepare('SELECT seq, line FROM cosignatures').get() as { seq: number; line: string };
     const raw = Buffer.from(row.line.split(' ')[2]!, 'base64');
     raw[raw.length - 1] = raw[raw.length - 1]! ^ 1;
-    sqlite.prepare('INSERT INTO cosignatures (seq, witness, line, created_ms) VALUES (?, ?, ?, ?)').run(row.seq, 'x', `\u2014 witness.test/w2 ${raw.toString('base64')}`, 1);
+    sqlite
+      .prepare('INSERT INTO cosignatures (seq, witness, line, created_ms) VALUES (?, ?, ?, ?)')
+      .run(row.seq, 'x', `\u2014 witness.test/w2 ${raw.toString('base64')}`, 1);
     sqlite.close();
     const v = await verify(db, '--witness', witnesses.w2!.pubFile);
     assert.equal(v.code, ExitCode.Internal);

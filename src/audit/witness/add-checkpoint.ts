@@ -25,7 +25,8 @@ export class RequestError extends Error {
 }
 
 function decimal(s: string, what: string): number {
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(s) || !Number.isSafeInteger(Number(s))) throw new RequestError(`${what} ${JSON.stringify(s.slice(0, 40))} is not a decimal size`);
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(s) || !Number.isSafeInteger(Number(s)))
+    throw new RequestError(`${what} ${JSON.stringify(s.slice(0, 40))} is not a decimal size`);
   return Number(s);
 }
 
@@ -68,7 +69,11 @@ export interface WitnessResponse {
   update?: { origin: string; state: CosignedState };
 }
 
-const text = (status: number, body: string): WitnessResponse => ({ status, body: body.endsWith('\n') ? body : body + '\n', contentType: 'text/plain; charset=utf-8' });
+const text = (status: number, body: string): WitnessResponse => ({
+  status,
+  body: body.endsWith('\n') ? body : body + '\n',
+  contentType: 'text/plain; charset=utf-8',
+});
 
 /**
  * Decides one add-checkpoint request. `logs` maps each known origin to the log keys trusted for

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../../domain/errors.js';
 import type { VerifierKey } from '../note.js';
-import { MAX_REQUEST_BYTES, addCheckpoint, type CosignedState } from './add-checkpoint.js';
+import { MAX_REQUEST_BYTES, addCheckpoint } from './add-checkpoint.js';
 import type { WitnessSigner } from './cosignature.js';
 
 /**
@@ -18,10 +18,7 @@ import type { WitnessSigner } from './cosignature.js';
 const stateSchema = z
   .object({
     version: z.literal(1),
-    logs: z.record(
-      z.string(),
-      z.object({ size: z.number().int().min(0), root: z.string(), note: z.string() }).strict(),
-    ),
+    logs: z.record(z.string(), z.object({ size: z.number().int().min(0), root: z.string(), note: z.string() }).strict()),
   })
   .strict();
 export type WitnessState = z.infer<typeof stateSchema>;
@@ -84,7 +81,7 @@ export async function startWitnessServer(opts: WitnessServerOptions): Promise<Wi
   let queue: Promise<unknown> = Promise.resolve();
 
   const decide = (body: string) => {
-    const res = addCheckpoint(body, opts.logs, (origin) => state.logs[origin] as CosignedState | undefined, opts.key, Math.floor(now() / 1000));
+    const res = addCheckpoint(body, opts.logs, (origin) => state.logs[origin], opts.key, Math.floor(now() / 1000));
     if (res.update) {
       const next: WitnessState = { version: 1, logs: { ...state.logs, [res.update.origin]: res.update.state } };
       writeWitnessState(opts.stateFile, next);

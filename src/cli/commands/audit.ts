@@ -247,7 +247,9 @@ function printReport(r: VerifyReport, location: string, stateNote: string): void
   out.push(`checkpoints: ${r.checkpoints}; signed up to ${r.signedSize}; ${r.unsignedTail} entries after the last checkpoint`);
   if (r.witnesses) {
     const w = r.witnesses;
-    out.push(`witnesses: checkpoint of size ${w.treeSize} cosigned by ${w.cosignedBy.length} (${w.quorum} required)${w.cosignedBy.length ? `: ${w.cosignedBy.join(', ')}` : ''}`);
+    out.push(
+      `witnesses: checkpoint of size ${w.treeSize} cosigned by ${w.cosignedBy.length} (${w.quorum} required)${w.cosignedBy.length ? `: ${w.cosignedBy.join(', ')}` : ''}`,
+    );
   }
   out.push(
     `blobs: ${r.blobs.referenced} referenced, ${r.blobs.checked} stored and checked, ${r.blobs.purged} purged per policy, ${r.blobs.archived} archived (not checked here)`,
@@ -296,7 +298,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
         .option('--bundle <dir>', 'verify an evidence bundle (from bulwark audit export) offline instead of a database')
         .option('--allowed-signers <file>', 'with --bundle: also check every SSH-signed approval against this allowed-signers file')
         .option('--previous <dir>', 'with --bundle: the previous bundle it must chain to')
-        .option('--witness <vkey-or-file>', "require cosignatures by this witness key on the newest checkpoint (repeatable)", (v: string, p: string[] = []) => [...p, v])
+        .option('--witness <vkey-or-file>', 'require cosignatures by this witness key on the newest checkpoint (repeatable)', (v: string, p: string[] = []) => [
+          ...p,
+          v,
+        ])
         .option('--witness-quorum <n>', 'how many of the --witness keys must have cosigned (default: all)'),
     ).action(
       async (
