@@ -37,7 +37,7 @@ export interface Run {
   /** The audit store's files (database, key, checkpoint file, verifier state): never readable by a stage. */
   readonly auditFiles: string[];
   elapsedMs(): number;
-  /** Aborts on the first SIGTERM/SIGINT: the run stops its workers and ends as cancelled. */
+  /** Aborts on the first SIGTERM/SIGINT (review and run): the run stops its workers and ends as cancelled. */
   readonly signal: AbortSignal;
   /** Appends `run_started`. */
   start(facts: RunStartedFacts): Promise<void>;
@@ -53,7 +53,8 @@ export async function withRun<T>(opts: RunOptions, body: (run: Run) => Promise<T
   const audit = await openAuditLog({ ...(opts.auditDb ? { location: opts.auditDb } : {}), ...(opts.auditConfig ? { config: opts.auditConfig } : {}) });
   const runId = opts.runId ?? newRunId(opts.kind);
   let finished = false;
-  const cancel = cancelOnSignals();
+  // a gate run records only its decision (no run frame to end): signals keep their default there
+  const cancel = opts.kind === 'gate' ? { signal: new AbortController().signal, signalName: () => '', dispose: () => undefined } : cancelOnSignals();
   const run: Run = {
     runId,
     audit,
