@@ -123,7 +123,7 @@ describe('cancelling a review (SIGTERM/SIGINT)', () => {
   /** Starts a review, waits until its stage's model call is in flight, returns the child and its processes then. */
   async function startReview(
     db: string,
-  ): Promise<{ child: ChildProcess; exit: Promise<{ code: number | null; signal: string | null; stderr: string }>; procs: ProcInfo[] }> {
+  ): Promise<{ child: ChildProcess; exit: Promise<{ code: number | null; signal: string | null; stderr: string }>; procs: ProcInfo[]; stderr: () => string }> {
     const requested = new Promise<void>((resolve) => (onRequest = resolve));
     const child = spawn(process.execPath, [BIN, 'review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--format', 'json', '--audit-db', db], {
       env,
@@ -143,7 +143,7 @@ describe('cancelling a review (SIGTERM/SIGINT)', () => {
     const procs = descendants(child.pid!);
     // the launcher and the sandboxed worker, at least
     assert.ok(procs.length >= 2, `expected the worker below the CLI, found ${JSON.stringify(procs)}`);
-    return { child, exit, procs };
+    return { child, exit, procs, stderr: () => stderr };
   }
 
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
@@ -172,8 +172,11 @@ describe('cancelling a review (SIGTERM/SIGINT)', () => {
 
   it('a second signal exits at once (128 + signal number) and still leaves no worker behind', async () => {
     const db = path.join(tmp, 'audit-twice.db');
-    const { child, exit, procs } = await startReview(db);
+    const { child, exit, procs, stderr } = await startReview(db);
     child.kill('SIGTERM');
+    // two signals sent back to back may reach the process as one (standard signals do not queue):
+    // the second goes once the first has been taken, as a second Ctrl-C would
+    while (!/cancelling the run/.test(stderr())) await new Promise((r) => setTimeout(r, 5));
     child.kill('SIGTERM');
     const r = await exit;
     assert.equal(r.code, 128 + os.constants.signals.SIGTERM, `exit ${r.code ?? r.signal}: ${r.stderr}`);
