@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:os';
 import { auditStoreFiles, type AuditConfig } from '../audit/config.js';
 import { openAuditLog, type AuditLog } from '../audit/index.js';
-import { BulwarkError, ExitCode } from '../domain/errors.js';
+import { cosignCheckpoint } from '../audit/witness/client.js';
+import { BulwarkError, CancelledError, ExitCode } from '../domain/errors.js';
 import { runFinishedEntry, runStartedEntry, type RunFinishedFacts, type RunStartedFacts } from '../domain/run-entries.js';
 
 /**
@@ -35,6 +37,8 @@ export interface Run {
   /** The audit store's files (database, key, checkpoint file, verifier state): never readable by a stage. */
   readonly auditFiles: string[];
   elapsedMs(): number;
+  /** Aborts on the first SIGTERM/SIGINT (review and run): the run stops its workers and ends as cancelled. */
+  readonly signal: AbortSignal;
   /** Appends `run_started`. */
   start(facts: RunStartedFacts): Promise<void>;
   /**
@@ -49,11 +53,14 @@ export async function withRun<T>(opts: RunOptions, body: (run: Run) => Promise<T
   const audit = await openAuditLog({ ...(opts.auditDb ? { location: opts.auditDb } : {}), ...(opts.auditConfig ? { config: opts.auditConfig } : {}) });
   const runId = opts.runId ?? newRunId(opts.kind);
   let finished = false;
+  // a gate run records only its decision (no run frame to end): signals keep their default there
+  const cancel = opts.kind === 'gate' ? { signal: new AbortController().signal, signalName: () => '', dispose: () => undefined } : cancelOnSignals();
   const run: Run = {
     runId,
     audit,
     auditFiles: auditStoreFiles(audit.location, opts.auditConfig),
     elapsedMs: () => performance.now() - startedAt,
+    signal: cancel.signal,
     async start(facts) {
       await audit.append(runStartedEntry(runId, opts.kind, facts));
     },
@@ -61,12 +68,28 @@ export async function withRun<T>(opts: RunOptions, body: (run: Run) => Promise<T
       finished = true;
       await audit.append(runFinishedEntry(runId, { ...f, durationMs: performance.now() - startedAt }));
       // a run whose log cannot be checkpointed is not evidence: the error fails the command
-      await audit.checkpoint();
+      const cp = await audit.checkpoint();
+      const refused = await witnessCheckpoint(audit, opts.auditConfig, cp.seq);
+      if (refused) {
+        await audit.append(
+          runFinishedEntry(runId, { status: 'error', exitCode: ExitCode.Internal, durationMs: performance.now() - startedAt, errorClass: 'WitnessError' }),
+        );
+        await audit.checkpoint();
+        throw new BulwarkError(refused, ExitCode.Internal);
+      }
     },
   };
   try {
     return await body(run);
   } catch (err) {
+    if (!finished && cancel.signal.aborted) {
+      // The workers are stopped (the pipeline waits for them); the run's end is recorded and signed
+      // so the log verifies and nobody mistakes the run for one that is still going.
+      await audit.append(runFinishedEntry(runId, { status: 'cancelled', exitCode: ExitCode.Cancelled, durationMs: performance.now() - startedAt }));
+      const cp = await audit.checkpoint();
+      await witnessCheckpoint(audit, opts.auditConfig, cp.seq);
+      throw new CancelledError(`run ${runId} cancelled by ${cancel.signalName()}; recorded as cancelled`);
+    }
     if (!finished) {
       const exitCode = err instanceof BulwarkError ? err.exitCode : ExitCode.Internal;
       await audit
@@ -82,6 +105,53 @@ export async function withRun<T>(opts: RunOptions, body: (run: Run) => Promise<T
     }
     throw err;
   } finally {
+    cancel.dispose();
     await audit.close().catch(() => undefined);
   }
+}
+
+/**
+ * Asks the configured witnesses to cosign the run's checkpoint. Best effort: each failure is a
+ * warning on stderr (and the checkpoint simply lacks that cosignature, which `audit verify
+ * --witness` then reports), unless `witness_required` is set: then the message is returned for
+ * the run to fail with.
+ */
+async function witnessCheckpoint(audit: AuditLog, cfg: AuditConfig | undefined, seq: number): Promise<string | undefined> {
+  const witnesses = cfg?.witnesses ?? [];
+  if (witnesses.length === 0) return undefined;
+  const outcomes = await cosignCheckpoint(audit, witnesses, { seq, ...(cfg?.witness_timeout_ms !== undefined ? { timeoutMs: cfg.witness_timeout_ms } : {}) });
+  const failed = outcomes.filter((o) => !o.ok);
+  for (const f of failed) process.stderr.write(`bulwark: witness ${f.witness} did not cosign the checkpoint (size ${f.treeSize}): ${f.error ?? 'refused'}\n`);
+  if (failed.length === 0 || !cfg?.witness_required) return undefined;
+  return `witness_required: ${failed.length} of ${witnesses.length} witness(es) did not cosign checkpoint ${seq}: ${failed.map((f) => f.witness).join(', ')}`;
+}
+
+/**
+ * SIGTERM/SIGINT while a run is under way: the first one aborts the returned signal (the run winds
+ * down and records itself as cancelled); a second one exits at once with 128 + the signal's
+ * number, as a shell would report it, leaving the run's end unrecorded. The sandboxes' process
+ * groups are killed on the way out (the launcher's exit hook and the reaper).
+ */
+function cancelOnSignals(): { signal: AbortSignal; signalName(): string; dispose(): void } {
+  const ctrl = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (received) {
+      process.stderr.write(`bulwark: ${sig} again: exiting now; the run's end is not recorded\n`);
+      process.exit(128 + (constants.signals[sig] ?? 0));
+    }
+    received = sig;
+    process.stderr.write(`bulwark: ${sig}: cancelling the run (stopping the workers, recording it); send it again to exit at once\n`);
+    ctrl.abort(new CancelledError(`cancelled by ${sig}`));
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  return {
+    signal: ctrl.signal,
+    signalName: () => received ?? 'a signal',
+    dispose: () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    },
+  };
 }

@@ -46,7 +46,7 @@ export async function previousRunInLog(
   if (!newest) return null;
   const runId = newest.entry.run_id;
   const finished = (await entriesOfKind(store, 'run_finished', runId)).at(-1);
-  if (!finished || finished.entry.status === 'error') return null;
+  if (!finished || finished.entry.status === 'error' || finished.entry.status === 'cancelled') return null;
   if (finished.entry.exit_code === 2) {
     const approvals = parseApprovalsConfig(policy.approvals);
     const signers = approvals.allowed_signers ? path.resolve(policy.configDir, approvals.allowed_signers) : undefined;
@@ -83,7 +83,7 @@ type Store = Pick<AuditLog, 'store' | 'getBlob'>;
 
 async function finishedOk(log: Store, runId: string): Promise<boolean> {
   const finished = (await entriesOfKind(log.store, 'run_finished', runId)).at(-1);
-  return finished !== undefined && finished.entry.status !== 'error';
+  return finished !== undefined && finished.entry.status !== 'error' && finished.entry.status !== 'cancelled';
 }
 
 /**

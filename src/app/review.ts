@@ -485,6 +485,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     const label = parts.length > 1 ? ` (chunk ${i + 1}/${parts.length})` : '';
     if (parts.length > 1 && progressOut) progressOut.write(`bulwark: reviewing chunk ${i + 1}/${parts.length}: ${part.files.length} file(s)\n`);
     const result = await runPipeline({
+      signal: c.run.signal,
       spawn,
       topology: i === 0 ? c.topology : { ...c.topology, timeoutSeconds: Math.max(1, remainingMs / 1000) },
       change: part,

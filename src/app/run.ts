@@ -151,6 +151,7 @@ export async function runTopology(flags: RunFlags): Promise<RunOutcome> {
         topology_hash: hash(readFileSync(topology.file, 'utf8')),
       });
       const result = await runPipeline({
+        signal: run.signal,
         topology,
         change,
         audit: run.audit,

@@ -34,6 +34,19 @@ export const retentionConfigSchema = z
   });
 export type RetentionConfig = z.infer<typeof retentionConfigSchema>;
 
+/** [[audit.witnesses]]: a C2SP tlog-witness that cosigns this log's checkpoints. */
+export const witnessConfigSchema = z
+  .object({
+    /** A label for messages; the key's own name is what signature lines carry. */
+    name: z.string().min(1).max(128),
+    /** The witness's submission prefix (requests go to <url>/add-checkpoint). */
+    url: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL'),
+    /** The witness's cosignature/v1 public key (vkey: <name>+<key id>+<base64>). */
+    key: z.string().min(1),
+  })
+  .strict();
+export type WitnessConfig = z.infer<typeof witnessConfigSchema>;
+
 export const auditConfigSchema = z
   .object({
     /** SQLite path or postgres:// URL; --audit-db and BULWARK_AUDIT_DB take precedence. */
@@ -56,6 +69,12 @@ export const auditConfigSchema = z
     /** How far an entry's time may go back relative to the previous entry before verify fails. */
     timestamp_tolerance_ms: z.number().int().min(0).max(86_400_000).optional(),
     retention: retentionConfigSchema.optional(),
+    /** Witnesses asked to cosign each run's checkpoint (best effort unless witness_required). */
+    witnesses: z.array(witnessConfigSchema).max(32).optional(),
+    /** How long a run waits for each witness, ms. */
+    witness_timeout_ms: z.number().int().min(100).max(120_000).optional(),
+    /** A run fails (exit 5) when any configured witness does not cosign its checkpoint. */
+    witness_required: z.boolean().optional(),
   })
   .strict();
 export type AuditConfig = z.infer<typeof auditConfigSchema>;

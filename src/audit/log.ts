@@ -28,6 +28,8 @@ export interface AppendOptions {
 }
 
 export interface CheckpointResult {
+  /** The stored checkpoint's sequence number. */
+  seq: number;
   treeSize: number;
   /** Base64 root hash as in the checkpoint body. */
   rootHash: string;
@@ -180,8 +182,8 @@ export class AuditLogImpl {
       root = await this.rootAt(treeSize);
     }
     const note = signCheckpoint({ origin: this.origin, treeSize, rootHash: root }, key);
-    await this.store.addCheckpoint(treeSize, note, Date.now());
-    const result: CheckpointResult = { treeSize, rootHash: Buffer.from(root).toString('base64'), note };
+    const stored = await this.store.addCheckpoint(treeSize, note, Date.now());
+    const result: CheckpointResult = { seq: stored.seq, treeSize, rootHash: Buffer.from(root).toString('base64'), note };
     if (this.checkpointFile) {
       writeFileAtomic(this.checkpointFile, note);
       result.file = path.resolve(this.checkpointFile);

@@ -34,7 +34,7 @@ export interface SignerKey {
   publicKey: Buffer;
 }
 
-function checkKeyName(name: string): void {
+export function checkKeyName(name: string): void {
   // eslint-disable-next-line no-control-regex -- a key name with control characters is refused
   if (name.length === 0 || /[\s+]/.test(name) || /[\x00-\x1f\x7f]/.test(name)) {
     throw new NoteError(`key name ${JSON.stringify(name)} must be non-empty without spaces or "+"`);
@@ -50,11 +50,11 @@ export function keyId(name: string, publicKey: Uint8Array): Buffer {
     .subarray(0, 4);
 }
 
-function privateKeyObject(seed: Buffer): KeyObject {
+export function privateKeyObject(seed: Buffer): KeyObject {
   return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
 }
 
-function publicKeyObject(pub: Buffer): KeyObject {
+export function publicKeyObject(pub: Buffer): KeyObject {
   return createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, pub]), format: 'der', type: 'spki' });
 }
 
@@ -82,7 +82,7 @@ function decodeKeyData(b64: string, what: string): Buffer {
 }
 
 /** Splits on '+' into at most n parts (the last keeps any further '+'). */
-function splitPlus(s: string, n: number): string[] {
+export function splitPlus(s: string, n: number): string[] {
   const out: string[] = [];
   let rest = s;
   while (out.length < n - 1) {

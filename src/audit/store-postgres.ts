@@ -1,6 +1,17 @@
 import pg from 'pg';
 import { displayLocation } from './locations.js';
-import type { EntryQuery, LogStore, NewEntry, NodeRef, StoredBlob, StoredCheckpoint, StoredEntry, StoredNode, WriteTransaction } from './store.js';
+import type {
+  EntryQuery,
+  LogStore,
+  NewEntry,
+  NodeRef,
+  StoredBlob,
+  StoredCheckpoint,
+  StoredCosignature,
+  StoredEntry,
+  StoredNode,
+  WriteTransaction,
+} from './store.js';
 
 /**
  * The audit log in PostgreSQL, for many CI runners appending to one central database. Same
@@ -122,6 +133,47 @@ CREATE TRIGGER ${t}_no_truncate BEFORE TRUNCATE ON ${t}
 ).join('\n')}
 `;
 
+/**
+ * Witness cosignatures: added to an existing schema by the first role allowed to create it (the
+ * owner, or `audit pg-init`); a schema without the table reads as a log without cosignatures.
+ */
+const COSIGNATURES_SQL = `
+CREATE TABLE audit_cosignatures (
+  seq        bigint NOT NULL CHECK (seq >= 0),
+  witness    text   NOT NULL,
+  line       text   NOT NULL,
+  created_ms bigint NOT NULL,
+  PRIMARY KEY (seq, witness, line)
+);
+CREATE TRIGGER audit_cosignatures_no_update_delete BEFORE UPDATE OR DELETE ON audit_cosignatures
+  FOR EACH ROW EXECUTE FUNCTION audit_reject_change();
+CREATE TRIGGER audit_cosignatures_no_truncate BEFORE TRUNCATE ON audit_cosignatures
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_reject_change();
+`;
+const COSIGNATURE_GUARDS: readonly [table: string, trigger: string][] = [
+  ['audit_cosignatures', 'audit_cosignatures_no_update_delete'],
+  ['audit_cosignatures', 'audit_cosignatures_no_truncate'],
+];
+
+async function cosignaturesExist(client: pg.ClientBase | pg.Pool): Promise<boolean> {
+  const r = await client.query<{ t: string | null }>(`SELECT to_regclass('audit_cosignatures')::text AS t`);
+  return r.rows[0]?.t != null;
+}
+
+/** Adds the cosignature table to a schema created before it existed (needs CREATE on the schema). */
+export async function ensureCosignatureTable(client: pg.ClientBase): Promise<void> {
+  if (await cosignaturesExist(client)) return;
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [WRITER_LOCK_KEY]);
+    if (!(await cosignaturesExist(client))) await client.query(COSIGNATURES_SQL);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
 function num(v: unknown): number {
   const n = typeof v === 'number' ? v : Number(v);
   if (!Number.isSafeInteger(n)) throw new Error(`postgres audit store: ${String(v)} is not a safe integer`);
@@ -182,6 +234,9 @@ export async function grantAppendOnly(ownerUrl: string, role: string): Promise<v
     }
     await client.query(`GRANT USAGE ON SCHEMA ${(await client.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]!.s} TO ${role}`);
     await client.query(`GRANT EXECUTE ON FUNCTION bulwark_retire_blob(text) TO ${role}`);
+    await ensureCosignatureTable(client);
+    await client.query(`REVOKE ALL ON audit_cosignatures FROM ${role}`);
+    await client.query(`GRANT SELECT, INSERT ON audit_cosignatures TO ${role}`);
   } finally {
     await client.end();
   }
@@ -286,6 +341,8 @@ export class PostgresLogStore implements LogStore {
           );
         }
       }
+      // an append-only application role cannot add it: the owner's next `audit pg-init` does
+      await ensureCosignatureTable(client).catch(() => undefined);
     } catch (err) {
       client.release();
       await pool.end();
@@ -425,6 +482,26 @@ export class PostgresLogStore implements LogStore {
     return r.rows.map((x) => ({ seq: num(x.seq), treeSize: num(x.tree_size), note: x.note, createdMs: num(x.created_ms) }));
   }
 
+  async addCosignature(c: StoredCosignature): Promise<void> {
+    if (!(await cosignaturesExist(this.pool))) {
+      throw new Error(`${this.location} has no audit_cosignatures table; run \`bulwark audit pg-init\` as the database owner`);
+    }
+    await this.pool.query('INSERT INTO audit_cosignatures (seq, witness, line, created_ms) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
+      c.seq,
+      c.witness,
+      c.line,
+      c.createdMs,
+    ]);
+  }
+
+  async listCosignatures(): Promise<StoredCosignature[]> {
+    if (!(await cosignaturesExist(this.pool))) return [];
+    const r = await this.pool.query<{ seq: string; witness: string; line: string; created_ms: string }>(
+      'SELECT seq, witness, line, created_ms FROM audit_cosignatures ORDER BY seq, created_ms',
+    );
+    return r.rows.map((x) => ({ seq: num(x.seq), witness: x.witness, line: x.line, createdMs: num(x.created_ms) }));
+  }
+
   async getMeta(key: string): Promise<string | undefined> {
     const r = await this.pool.query<{ value: string }>('SELECT value FROM audit_meta WHERE key = $1', [key]);
     return r.rows[0]?.value;
@@ -440,11 +517,12 @@ export class PostgresLogStore implements LogStore {
       `SELECT c.relname AS table, t.tgname AS trigger, t.tgenabled AS enabled
          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
         WHERE NOT t.tgisinternal AND c.relname = ANY($1) AND pg_table_is_visible(c.oid)`,
-      [[...TABLES]],
+      [[...TABLES, 'audit_cosignatures']],
     );
     const present = new Map(r.rows.map((x) => [`${x.table}.${x.trigger}`, x.enabled]));
     const problems: string[] = [];
-    for (const [table, trigger] of GUARD_TRIGGERS) {
+    const guards = (await cosignaturesExist(this.pool)) ? [...GUARD_TRIGGERS, ...COSIGNATURE_GUARDS] : GUARD_TRIGGERS;
+    for (const [table, trigger] of guards) {
       const state = present.get(`${table}.${trigger}`);
       if (state === undefined) problems.push(`trigger ${trigger} on ${table} is missing`);
       else if (state === 'D') problems.push(`trigger ${trigger} on ${table} is disabled`);

@@ -9,6 +9,7 @@ import type {
   NodeRef,
   StoredBlob,
   StoredCheckpoint,
+  StoredCosignature,
   StoredEntry,
   StoredNode,
   WriteTransaction,
@@ -57,6 +58,19 @@ const GUARDS: Record<string, string> = Object.fromEntries(
   }),
 );
 
+/**
+ * Witness cosignatures, added to existing databases when they are next opened for writing (the
+ * schema version stays: a database without the table reads as one without cosignatures). The
+ * table's append-only guards are installed with it.
+ */
+const COSIGNATURES_TABLE = `CREATE TABLE cosignatures (seq INTEGER NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL, created_ms INTEGER NOT NULL, PRIMARY KEY (seq, witness, line)) WITHOUT ROWID;`;
+const COSIGNATURE_GUARDS: Record<string, string> = Object.fromEntries(
+  ['UPDATE', 'DELETE'].map((op) => {
+    const name = `cosignatures_no_${op.toLowerCase()}`;
+    return [name, `CREATE TRIGGER IF NOT EXISTS ${name} BEFORE ${op} ON cosignatures BEGIN SELECT RAISE(ABORT, 'audit cosignatures are append-only'); END;`];
+  }),
+);
+
 type Row = { idx: number; kind: string; time_ms: number; run_id: string | null; leaf_hash: Buffer; bytes: Buffer };
 
 function toEntry(r: Row): StoredEntry {
@@ -96,6 +110,10 @@ export class SqliteLogStore implements LogStore {
           for (const sql of Object.values(GUARDS)) this.db.exec(sql);
           this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(SCHEMA_VERSION);
         }
+        if (!this.hasCosignatures()) {
+          this.db.exec(COSIGNATURES_TABLE);
+          for (const sql of Object.values(COSIGNATURE_GUARDS)) this.db.exec(sql);
+        }
         this.db.exec('COMMIT');
       } catch (e) {
         this.db.exec('ROLLBACK');
@@ -130,6 +148,27 @@ export class SqliteLogStore implements LogStore {
       insertMeta: this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)'),
       triggers: this.db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"),
     };
+  }
+
+  private hasCosignatures(): boolean {
+    return this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cosignatures'").get() !== undefined;
+  }
+
+  async addCosignature(c: StoredCosignature): Promise<void> {
+    await this.writeLocked(() =>
+      this.db.prepare('INSERT OR IGNORE INTO cosignatures (seq, witness, line, created_ms) VALUES (?, ?, ?, ?)').run(c.seq, c.witness, c.line, c.createdMs),
+    );
+  }
+
+  async listCosignatures(): Promise<StoredCosignature[]> {
+    if (!this.hasCosignatures()) return [];
+    const rows = this.db.prepare('SELECT seq, witness, line, created_ms FROM cosignatures ORDER BY seq, created_ms').all() as {
+      seq: number;
+      witness: string;
+      line: string;
+      created_ms: number;
+    }[];
+    return rows.map((r) => ({ seq: r.seq, witness: r.witness, line: r.line, createdMs: r.created_ms }));
   }
 
   /** Runs fn under BEGIN IMMEDIATE; callers in this process queue behind each other. */
@@ -293,6 +332,14 @@ export class SqliteLogStore implements LogStore {
       const expected = create.replace(' IF NOT EXISTS', '').replace(/;$/, '');
       if (sql === undefined) problems.push(`append-only trigger ${name} is missing`);
       else if (sql !== expected) problems.push(`append-only trigger ${name} was replaced`);
+    }
+    if (this.hasCosignatures()) {
+      for (const [name, create] of Object.entries(COSIGNATURE_GUARDS)) {
+        const sql = present.get(name);
+        const expected = create.replace(' IF NOT EXISTS', '').replace(/;$/, '');
+        if (sql === undefined) problems.push(`append-only trigger ${name} is missing`);
+        else if (sql !== expected) problems.push(`append-only trigger ${name} was replaced`);
+      }
     }
     return problems;
   }

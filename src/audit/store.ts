@@ -72,6 +72,17 @@ export interface StoredCheckpoint {
   createdMs: number;
 }
 
+/** A witness's cosignature (C2SP tlog-cosignature) on a stored checkpoint. */
+export interface StoredCosignature {
+  /** The checkpoint it cosigns. */
+  seq: number;
+  /** The witness key as `<name>+<key id hex>`. */
+  witness: string;
+  /** The note signature line (`— <name> <base64>`), without the newline. */
+  line: string;
+  createdMs: number;
+}
+
 export interface EntryQuery {
   runId?: string;
   kind?: string;
@@ -128,6 +139,15 @@ export interface LogStore {
   addCheckpoint(treeSize: number, note: string, createdMs: number): Promise<StoredCheckpoint>;
   /** All checkpoints by seq. */
   listCheckpoints(): Promise<StoredCheckpoint[]>;
+
+  /**
+   * Stores a witness cosignature of checkpoint `seq` (idempotent for the same line). Cosignatures
+   * are evidence anyone can check with the witness's public key, so they sit beside the checkpoints
+   * rather than in the Merkle tree.
+   */
+  addCosignature(c: StoredCosignature): Promise<void>;
+  /** Every stored cosignature, by seq; none for a log created before cosignatures were stored. */
+  listCosignatures(): Promise<StoredCosignature[]>;
 
   /** Log metadata (e.g. 'origin'), stored once at creation. */
   getMeta(key: string): Promise<string | undefined>;

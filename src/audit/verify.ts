@@ -5,6 +5,7 @@ import { openCheckpoint, type Checkpoint, type VerifierKey } from './note.js';
 import { entryFacts, rowFacts, type RowFacts } from './row-facts.js';
 import type { EntryTextRow, LogStore } from './store.js';
 import { stateKey, type TrustedCheckpoint, type VerifierState } from './verify-state.js';
+import { checkWitnessQuorum, type WitnessPolicy, type WitnessReport } from './witness/quorum.js';
 
 /**
  * Offline verification of a whole log against trusted keys and the verifier's own state.
@@ -31,7 +32,8 @@ export type ProblemCode =
   | 'trusted_origin_changed'
   | 'blob_missing'
   | 'blob_mismatch'
-  | 'consistency_proof';
+  | 'consistency_proof'
+  | 'witness_quorum';
 
 export interface VerifyProblem {
   code: ProblemCode;
@@ -54,6 +56,8 @@ export interface VerifyOptions {
   toleranceMs?: number;
   /** Also validate every entry against its kind's full schema and RFC 8785 canonical form. */
   schema?: boolean;
+  /** Require witness cosignatures on the newest checkpoint (verify --witness). */
+  witnesses?: WitnessPolicy;
 }
 
 export interface VerifyReport {
@@ -72,6 +76,8 @@ export interface VerifyReport {
   firstBadIndex: number | null;
   /** What the state should now trust (set only when ok). */
   trusted: TrustedCheckpoint[];
+  /** The witness check, when witnesses were required. */
+  witnesses?: WitnessReport;
 }
 
 interface SizeCheck {
@@ -343,6 +349,18 @@ export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
     }
   }
 
+  let witnesses: WitnessReport | undefined;
+  if (opts.witnesses) {
+    const newestSize = Math.max(-1, ...valid.filter((v) => v.seq >= 0 && v.cp.treeSize <= treeSize).map((v) => v.cp.treeSize));
+    const newestSeqs = new Set(valid.filter((v) => v.seq >= 0 && v.cp.treeSize === newestSize).map((v) => v.seq));
+    witnesses = checkWitnessQuorum(
+      stored.filter((c) => newestSeqs.has(c.seq)),
+      await store.listCosignatures(),
+      opts.witnesses,
+    );
+    for (const message of witnesses.problems) add({ code: 'witness_quorum', message });
+  }
+
   const root = treeSize === 0 ? EMPTY_ROOT : range.size === treeSize ? range.root() : EMPTY_ROOT;
   const signedSize = Math.max(0, ...valid.filter((v) => v.seq >= 0 && v.cp.treeSize <= treeSize).map((v) => v.cp.treeSize));
   const indices = problems.map((p) => p.index).filter((i): i is number => i !== undefined);
@@ -369,6 +387,7 @@ export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
     problems: problems.sort((a, b) => (a.index ?? Infinity) - (b.index ?? Infinity)),
     firstBadIndex: indices.length ? Math.min(...indices) : null,
     trusted,
+    ...(witnesses ? { witnesses } : {}),
   };
 }
 

@@ -101,7 +101,7 @@ export const runStartedSchema = kind('run_started', {
 
 export const runFinishedSchema = kind('run_finished', {
   run_id: id,
-  status: z.enum(['pass', 'blocking', 'approval_required', 'error']),
+  status: z.enum(['pass', 'blocking', 'approval_required', 'error', 'cancelled']),
   exit_code: z.number().int().min(0).max(255),
   duration_ms: ms,
   findings: count.optional(),

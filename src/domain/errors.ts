@@ -9,6 +9,8 @@ export const ExitCode = {
   Usage: 3,
   Sandbox: 4,
   Internal: 5,
+  /** SIGTERM/SIGINT: the run stopped its workers and recorded itself as cancelled. */
+  Cancelled: 6,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -41,5 +43,13 @@ export class InternalError extends BulwarkError {
   constructor(message: string) {
     super(message, ExitCode.Internal);
     this.name = 'InternalError';
+  }
+}
+
+/** The run was stopped by SIGTERM or SIGINT (exit 6: recorded as cancelled, never a pass). */
+export class CancelledError extends BulwarkError {
+  constructor(message: string) {
+    super(message, ExitCode.Cancelled);
+    this.name = 'CancelledError';
   }
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { clipText, type EntryInput } from '../domain/audit-entries.js';
-import { BulwarkError, ExitCode } from '../domain/errors.js';
+import { BulwarkError, CancelledError, ExitCode } from '../domain/errors.js';
 import type { StageSpec, Topology } from './topology.js';
 import type { ProviderConfig } from '../llm/config.js';
 import { LlmGateway } from '../llm/gateway.js';
@@ -58,6 +58,8 @@ export interface PipelineProgress {
 }
 
 export interface RunPipelineOptions {
+  /** Cancels the run (SIGTERM/SIGINT): workers are stopped and runPipeline throws CancelledError. */
+  signal?: AbortSignal;
   topology: Topology;
   change: Change;
   /** The compliance gate's result; `readScope` narrows what workers read. */
@@ -241,6 +243,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     maxParallel: topology.maxParallel,
     runTimeoutMs: topology.timeoutSeconds * 1000,
     blocked,
+    ...(opts.signal ? { signal: opts.signal } : {}),
     onStart: (name) => opts.progress?.stageStarted?.(name),
     execute: async (name, upstream, signal) => {
       const s = specs.get(name)!;
@@ -309,6 +312,8 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
   await Promise.all(disposals);
   // Audit writes failing is a run failure: results that were not recorded are not results.
   await Promise.all(auditWrites);
+  // cancelled: every worker is stopped and every stage's end recorded; the run's end is the caller's
+  if (opts.signal?.aborted) throw new CancelledError('run cancelled');
   if (fatal) throw fatal;
   const stages = outcomes.map((o) => results.get(o.name)!);
   const findings = stages.flatMap((s) => s.findings).sort(compareFindings);

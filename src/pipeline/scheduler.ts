@@ -36,6 +36,8 @@ export interface ScheduleOptions<T> {
    * aborts (the scheduler does not wait for it, but a worker left running wastes the box).
    */
   execute(name: string, upstream: ReadonlyMap<string, T>, signal: AbortSignal): Promise<T>;
+  /** Cancels the run: running stages are aborted and fail, the rest do not run. */
+  signal?: AbortSignal;
   onStart?(name: string): void;
   onFinish?(outcome: StageOutcome<T>): void;
   now?: () => number;
@@ -50,6 +52,7 @@ export async function runSchedule<T>(opts: ScheduleOptions<T>): Promise<StageOut
   const byName = new Map(opts.stages.map((s) => [s.name, s]));
   const maxParallel = Math.max(1, opts.maxParallel);
   let runExpired = false;
+  let cancelled = false;
 
   const finish = (o: StageOutcome<T>): void => {
     if (outcomes.has(o.name)) return;
@@ -71,6 +74,16 @@ export async function runSchedule<T>(opts: ScheduleOptions<T>): Promise<StageOut
       pump();
     }, opts.runTimeoutMs);
 
+    const onCancel = (): void => {
+      cancelled = true;
+      for (const [name, r] of running) {
+        r.ctrl.abort(new Error('run cancelled'));
+        r.settle({ name, status: 'failed', reason: 'run cancelled', finishedAt: now() });
+      }
+      pump();
+    };
+    opts.signal?.addEventListener('abort', onCancel, { once: true });
+
     const pump = (): void => {
       // propagate failures to dependents, in declaration order until nothing changes
       let changed = true;
@@ -86,8 +99,8 @@ export async function runSchedule<T>(opts: ScheduleOptions<T>): Promise<StageOut
               reason: `dependency "${bad.name}" ${bad.status === 'not_run' ? 'did not run' : bad.status === 'timed_out' ? 'timed out' : 'failed'}`,
             });
             changed = true;
-          } else if (runExpired) {
-            finish({ name: s.name, status: 'not_run', reason: `run deadline of ${opts.runTimeoutMs} ms reached` });
+          } else if (runExpired || cancelled) {
+            finish({ name: s.name, status: 'not_run', reason: cancelled ? 'run cancelled' : `run deadline of ${opts.runTimeoutMs} ms reached` });
             changed = true;
           }
         }
@@ -99,6 +112,7 @@ export async function runSchedule<T>(opts: ScheduleOptions<T>): Promise<StageOut
       }
       if (outcomes.size === opts.stages.length && running.size === 0) {
         clearTimeout(runTimer);
+        opts.signal?.removeEventListener('abort', onCancel);
         resolve(opts.stages.map((s) => outcomes.get(s.name)!));
       }
     };
@@ -136,6 +150,7 @@ export async function runSchedule<T>(opts: ScheduleOptions<T>): Promise<StageOut
       );
     };
 
-    pump();
+    if (opts.signal?.aborted) onCancel();
+    else pump();
   });
 }

@@ -195,6 +195,7 @@ function exceptionsCsv(all: readonly IndexedEntry[]): string {
         break;
       case 'run_finished':
         if (e.status === 'error') rows.push([index, e.time, e.run_id, 'run_failed', e.error_class ?? '', `exit ${e.exit_code}`]);
+        else if (e.status === 'cancelled') rows.push([index, e.time, e.run_id, 'run_cancelled', '', `exit ${e.exit_code}`]);
         break;
       case 'stage_finished':
         if (e.status === 'failed' || e.status === 'timeout')

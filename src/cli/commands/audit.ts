@@ -23,6 +23,7 @@ import { verifyEvidenceBundle, type BundleVerifyFlags } from '../../app/evidence
 import { dbLocation, loadEvidenceConfig, withEvidenceLog, type EvidenceFlags } from '../../app/evidence-config.js';
 import { packageVersion } from '../../sandbox/package-paths.js';
 import { dbOptions, parseDays } from '../options.js';
+import { registerWitness, witnessPolicy } from './audit-witness.js';
 
 /**
  * `bulwark audit keygen|verify|checkpoint|proof|record|show`. Thin: resolve flags and config, call
@@ -244,6 +245,12 @@ function printReport(r: VerifyReport, location: string, stateNote: string): void
   const out: string[] = [];
   out.push(`audit log ${location} (origin ${r.origin ?? '(none)'}): ${r.treeSize} entries, root ${r.rootHash}`);
   out.push(`checkpoints: ${r.checkpoints}; signed up to ${r.signedSize}; ${r.unsignedTail} entries after the last checkpoint`);
+  if (r.witnesses) {
+    const w = r.witnesses;
+    out.push(
+      `witnesses: checkpoint of size ${w.treeSize} cosigned by ${w.cosignedBy.length} (${w.quorum} required)${w.cosignedBy.length ? `: ${w.cosignedBy.join(', ')}` : ''}`,
+    );
+  }
   out.push(
     `blobs: ${r.blobs.referenced} referenced, ${r.blobs.checked} stored and checked, ${r.blobs.purged} purged per policy, ${r.blobs.archived} archived (not checked here)`,
   );
@@ -290,7 +297,12 @@ export function register(program: Command, setExit: (code: number) => void): voi
         .option('--json', 'print the report as JSON')
         .option('--bundle <dir>', 'verify an evidence bundle (from bulwark audit export) offline instead of a database')
         .option('--allowed-signers <file>', 'with --bundle: also check every SSH-signed approval against this allowed-signers file')
-        .option('--previous <dir>', 'with --bundle: the previous bundle it must chain to'),
+        .option('--previous <dir>', 'with --bundle: the previous bundle it must chain to')
+        .option('--witness <vkey-or-file>', 'require cosignatures by this witness key on the newest checkpoint (repeatable)', (v: string, p: string[] = []) => [
+          ...p,
+          v,
+        ])
+        .option('--witness-quorum <n>', 'how many of the --witness keys must have cosigned (default: all)'),
     ).action(
       async (
         o: CommonFlags & {
@@ -303,11 +315,14 @@ export function register(program: Command, setExit: (code: number) => void): voi
           json?: boolean;
           bundle?: string;
           previous?: string;
+          witness?: string[];
+          witnessQuorum?: string;
         },
       ) => {
         if (o.bundle !== undefined) return runBundleVerify({ ...o, bundle: o.bundle }, setExit);
         if (o.previous !== undefined) throw new UsageError('--previous needs --bundle DIR');
         const config = auditConfig(o);
+        const witnesses = witnessPolicy(o.witness, o.witnessQuorum);
         const location = resolveDbLocation(dbFlag(o), config.db);
         const keyFile = o.trustedKey ?? config.trusted_key ?? publicKeyPathFor(config.key_file ?? defaultKeyPath());
         if (!existsSync(keyFile)) throw new UsageError(`trusted key ${keyFile} does not exist (pass --trusted-key FILE)`);
@@ -326,6 +341,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
             acceptNewOrigin: o.acceptNewLog,
             toleranceMs: config.timestamp_tolerance_ms,
             schema: o.schema,
+            ...(witnesses ? { witnesses } : {}),
           });
         } finally {
           await store.close();
@@ -346,6 +362,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
         } else setExit(ExitCode.Pass);
       },
     );
+
+    registerWitness(audit, setExit, withCommon, withLog, auditConfig);
 
     withCommon(
       audit
