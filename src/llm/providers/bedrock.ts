@@ -1,10 +1,11 @@
 import { BedrockRuntimeClient, ConverseCommand, type ConverseCommandInput } from '@aws-sdk/client-bedrock-runtime';
 import { z } from 'zod';
 import { DEFAULT_MODELS } from '../lazy-provider.js';
-import { LlmError, type CompletionParams, type CompletionRequest, type CompletionResult, type Exchange, type Provider } from '../types.js';
+import { refusalIn } from '../output-mode.js';
+import { LlmError, type CallOptions, type CompletionParams, type CompletionResult, type Exchange, type Provider, type WireRequest } from '../types.js';
 
 /** Maps the neutral conversation to a Bedrock Converse request. */
-export function toConverseInput(req: CompletionRequest, params: CompletionParams): Record<string, unknown> {
+export function toConverseInput(req: WireRequest, params: CompletionParams): Record<string, unknown> {
   type Block = Record<string, unknown>;
   const messages: { role: 'user' | 'assistant'; content: Block[] }[] = [];
   const push = (role: 'user' | 'assistant', block: Block): void => {
@@ -28,7 +29,12 @@ export function toConverseInput(req: CompletionRequest, params: CompletionParams
     messages,
     inferenceConfig: { maxTokens: params.maxTokens, ...(params.temperature !== undefined ? { temperature: params.temperature } : {}) },
     ...(req.tools.length > 0
-      ? { toolConfig: { tools: req.tools.map((t) => ({ toolSpec: { name: t.name, description: t.description, inputSchema: { json: t.parameters } } })) } }
+      ? {
+          toolConfig: {
+            tools: req.tools.map((t) => ({ toolSpec: { name: t.name, description: t.description, inputSchema: { json: t.parameters } } })),
+            ...(req.toolChoice ? { toolChoice: req.toolChoice === 'required' ? { any: {} } : { tool: { name: req.toolChoice.name } } } : {}),
+          },
+        }
       : {}),
   };
 }
@@ -88,6 +94,8 @@ export function fromConverseOutput(body: unknown, model: string): CompletionResu
 export class BedrockProvider implements Provider {
   readonly kind = 'bedrock';
   readonly defaultModel: string = DEFAULT_MODELS.bedrock;
+  /** Converse answers whole (ConverseStream is not used): the overall per-call deadline applies. */
+  readonly streams = false;
   private readonly client: BedrockRuntimeClient;
   constructor(opts: { region?: string; endpoint?: string }) {
     this.client = new BedrockRuntimeClient({
@@ -97,12 +105,7 @@ export class BedrockProvider implements Provider {
     });
   }
 
-  async complete(
-    req: CompletionRequest,
-    params: CompletionParams,
-    call: { signal: AbortSignal; timeoutMs: number },
-    exchange: Exchange,
-  ): Promise<CompletionResult> {
+  async complete(req: WireRequest, params: CompletionParams, call: CallOptions, exchange: Exchange): Promise<CompletionResult> {
     const input = toConverseInput(req, params);
     exchange.request = input;
     const timeout = AbortSignal.timeout(call.timeoutMs);
@@ -123,7 +126,9 @@ export class BedrockProvider implements Provider {
       if (call.signal.aborted) throw new LlmError('aborted', 'call aborted (stage or run deadline)');
       if (status === undefined) throw new LlmError('network', `cannot reach Bedrock: ${msg}`);
       exchange.status = status;
-      if (status === 429 || e.name === 'ThrottlingException') throw new LlmError('rate_limited', msg, status);
+      if (status === 429 || e.name === 'ThrottlingException' || e.name === 'ServiceUnavailableException') throw new LlmError('rate_limited', msg, status);
+      const refused = refusalIn(status, msg);
+      if (refused) throw new LlmError('unsupported', msg, status, undefined, refused);
       if (status >= 500) throw new LlmError('server_error', msg, status);
       if (status === 401 || status === 403) throw new LlmError('auth', msg, status);
       throw new LlmError('bad_request', msg, status);
