@@ -204,6 +204,16 @@ export class OpenAiProvider implements Provider {
     const stream = await client.chat.completions.create(streamed as unknown as OpenAI.ChatCompletionCreateParamsStreaming, { signal: call.signal });
     const chunks: Chunk[] = [];
     for await (const c of stream) chunks.push(c as Chunk);
+    if (chunks.length === 0) {
+      // a server that ignored stream: true answers with one JSON body; anything else is malformed
+      let whole: unknown;
+      try {
+        whole = JSON.parse(exchange.responseText ?? '');
+      } catch {
+        throw new LlmError('malformed_response', `streamed response has no events and is not JSON (HTTP ${exchange.status ?? '?'})`, exchange.status);
+      }
+      return fromOpenAiResponse(whole);
+    }
     return fromOpenAiResponse(foldChunks(chunks));
   }
 }
