@@ -3,7 +3,7 @@ import { callId, startFakeServer, type FakeServer, type FakeServerOptions, type 
 
 export type { FakeAction, FakeRequest, FakeServer, Responder } from './fake-llm-server.js';
 
-const anthropicFormat: WireFormat = {
+export const anthropicFormat: WireFormat = {
   path: '/v1/messages',
   baseSuffix: '',
   // the 2026 SDKs send the key as a Bearer token; older ones as x-api-key

@@ -3,7 +3,7 @@ import { callId, startFakeServer, type FakeServer, type FakeServerOptions, type 
 
 export type { FakeAction, FakeRequest, FakeServer, Responder } from './fake-llm-server.js';
 
-const openAiFormat: WireFormat = {
+export const openAiFormat: WireFormat = {
   path: '/v1/chat/completions',
   baseSuffix: '/v1',
   authorized: (h, key) => h.authorization === `Bearer ${key}`,
