@@ -312,7 +312,7 @@ export class LlmGateway {
       if (shape.mode !== 'tools' && wire.tools.length === 0 && request.handIn !== undefined) result = { ...result, outputMode: shape.mode };
     } catch (err) {
       failure = idle.signal.aborted
-        ? new LlmError('timeout', `no data from the provider for ${Math.round(idleMs / 1000)} s (idle timeout; provider.idle_timeout_seconds)`)
+        ? new LlmError('timeout', `no data from the provider for ${idleMs / 1000} s (idle timeout; provider.idle_timeout_seconds)`)
         : classifyFailure(err, exchange, outer, timer.signal.aborted);
     } finally {
       clearTimeout(t);

@@ -204,6 +204,8 @@ export class OpenAiProvider implements Provider {
     const stream = await client.chat.completions.create(streamed as unknown as OpenAI.ChatCompletionCreateParamsStreaming, { signal: call.signal });
     const chunks: Chunk[] = [];
     for await (const c of stream) chunks.push(c as Chunk);
+    // the SDK ends the iteration quietly when the signal aborts: an aborted stream is no answer
+    if (call.signal.aborted) throw new LlmError('aborted', 'streamed call aborted before its end');
     if (chunks.length === 0) {
       // a server that ignored stream: true answers with one JSON body; anything else is malformed
       let whole: unknown;
@@ -213,6 +215,9 @@ export class OpenAiProvider implements Provider {
         throw new LlmError('malformed_response', `streamed response has no events and is not JSON (HTTP ${exchange.status ?? '?'})`, exchange.status);
       }
       return fromOpenAiResponse(whole);
+    }
+    if (!chunks.some((c) => c.choices?.[0]?.finish_reason)) {
+      throw new LlmError('truncated_response', `streamed response ended without a finish_reason after ${chunks.length} chunk(s)`, exchange.status);
     }
     return fromOpenAiResponse(foldChunks(chunks));
   }
