@@ -85,7 +85,8 @@ export type ProviderConfig = z.infer<typeof providerConfigSchema>;
 export function providerSettingsOf(cfg: ProviderConfig): Map<string, { outputMode?: OutputMode; reasoningEffort?: string }> {
   const out = new Map<string, { outputMode?: OutputMode; reasoningEffort?: string }>();
   for (const k of PROVIDER_KINDS) {
-    const t = cfg[k] as { output_mode?: OutputMode; reasoning_effort?: string } | undefined;
+    // the tables differ; only these two keys are read
+    const t: { output_mode?: OutputMode; reasoning_effort?: string } | undefined = cfg[k];
     if (!t) continue;
     out.set(k, {
       ...(t.output_mode ? { outputMode: t.output_mode } : {}),

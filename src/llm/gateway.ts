@@ -242,7 +242,8 @@ export class LlmGateway {
         const e = err instanceof LlmError ? err : new LlmError('network', String(err));
         if (e.errorClass === 'unsupported') {
           const next = e.refused && reshapes < MAX_RESHAPES ? reshape(shape, e.refused, pinned) : undefined;
-          if (!next) throw new LlmError('unsupported', `${e.message} — ${refusalHint(ctx.provider, e.refused ?? 'tools', shape.mode)}`, e.status, undefined, e.refused);
+          if (!next)
+            throw new LlmError('unsupported', `${e.message} — ${refusalHint(ctx.provider, e.refused ?? 'tools', shape.mode)}`, e.status, undefined, e.refused);
           reshapes++;
           attempt--;
           this.shapes.set(shapeKey, Promise.resolve(next.shape));

@@ -95,7 +95,9 @@ export function reshape(shape: CallShape, refused: Refusal, pinnedMode: boolean)
     case 'temperature':
       return shape.sendTemperature ? next({ sendTemperature: false }, 'temperature', 'configured', 'server default') : undefined;
     case 'reasoning_effort':
-      return shape.reasoningEffort !== undefined ? next({ reasoningEffort: undefined }, 'reasoning_effort', shape.reasoningEffort, 'server default') : undefined;
+      return shape.reasoningEffort !== undefined
+        ? next({ reasoningEffort: undefined }, 'reasoning_effort', shape.reasoningEffort, 'server default')
+        : undefined;
     case 'tool_choice':
       if (shape.mode === 'tools' && shape.forceToolChoice) return next({ forceToolChoice: false }, 'tool_choice', 'forced', 'auto');
       return pinnedMode || shape.mode !== 'tools' ? undefined : next({ mode: 'json_schema' }, 'output_mode', 'tools', 'json_schema');

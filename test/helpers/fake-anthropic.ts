@@ -38,14 +38,24 @@ export const anthropicFormat: WireFormat = {
     const out = [
       ev('message_start', {
         type: 'message_start',
-        message: { id: whole.id, type: 'message', role: 'assistant', model: whole.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: whole.usage.input_tokens, output_tokens: 1 } },
+        message: {
+          id: whole.id,
+          type: 'message',
+          role: 'assistant',
+          model: whole.model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: whole.usage.input_tokens, output_tokens: 1 },
+        },
       }),
       ev('ping', { type: 'ping' }),
     ];
     for (const [i, b] of whole.content.entries()) {
       if (b.type === 'text') {
         out.push(ev('content_block_start', { type: 'content_block_start', index: i, content_block: { type: 'text', text: '' } }));
-        for (const piece of b.text.match(/[\s\S]{1,16}/g) ?? []) out.push(ev('content_block_delta', { type: 'content_block_delta', index: i, delta: { type: 'text_delta', text: piece } }));
+        for (const piece of b.text.match(/[\s\S]{1,16}/g) ?? [])
+          out.push(ev('content_block_delta', { type: 'content_block_delta', index: i, delta: { type: 'text_delta', text: piece } }));
       } else {
         out.push(ev('content_block_start', { type: 'content_block_start', index: i, content_block: { type: 'tool_use', id: b.id, name: b.name, input: {} } }));
         for (const piece of JSON.stringify(b.input).match(/[\s\S]{1,64}/g) ?? [])
@@ -53,7 +63,13 @@ export const anthropicFormat: WireFormat = {
       }
       out.push(ev('content_block_stop', { type: 'content_block_stop', index: i }));
     }
-    out.push(ev('message_delta', { type: 'message_delta', delta: { stop_reason: whole.stop_reason, stop_sequence: null }, usage: { output_tokens: whole.usage.output_tokens } }));
+    out.push(
+      ev('message_delta', {
+        type: 'message_delta',
+        delta: { stop_reason: whole.stop_reason, stop_sequence: null },
+        usage: { output_tokens: whole.usage.output_tokens },
+      }),
+    );
     out.push(ev('message_stop', { type: 'message_stop' }));
     return out;
   },

@@ -35,7 +35,13 @@ export interface ModelServer {
 export const ERRORS = {
   vllmRequired: {
     status: 400,
-    body: { object: 'error', message: 'The tool_choice option required is not yet supported but on the roadmap.', type: 'BadRequestError', param: null, code: 400 },
+    body: {
+      object: 'error',
+      message: 'The tool_choice option required is not yet supported but on the roadmap.',
+      type: 'BadRequestError',
+      param: null,
+      code: 400,
+    },
   },
   vllmAuto: {
     status: 400,
@@ -83,7 +89,8 @@ export const ERRORS = {
     body: {
       error: {
         code: 'DeploymentNotFound',
-        message: 'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.',
+        message:
+          'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.',
       },
     },
   },
@@ -178,7 +185,8 @@ export async function startModelServer(flavour: Flavour, o: ModelServerOptions):
           const m = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(url.pathname);
           chat = req.method === 'POST' && m !== null;
           if (chat && !url.searchParams.get('api-version')) return send(404, { error: { code: '404', message: 'Resource not found' } });
-          if (chat && req.headers['api-key'] === undefined) return send(401, { error: { code: '401', message: 'Access denied due to invalid subscription key or wrong API endpoint.' } });
+          if (chat && req.headers['api-key'] === undefined)
+            return send(401, { error: { code: '401', message: 'Access denied due to invalid subscription key or wrong API endpoint.' } });
           if (chat && decodeURIComponent(m![1]!) !== deployment) return send(ERRORS.azureNoDeployment.status, ERRORS.azureNoDeployment.body);
         }
         if (!chat || !body) return send(404, { error: { message: `no route ${req.method} ${req.url}` } });

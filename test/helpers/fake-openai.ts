@@ -53,9 +53,19 @@ export const openAiFormat: WireFormat = {
     const base = { id: whole.id, object: 'chat.completion.chunk', created: whole.created, model: whole.model };
     const msg = whole.choices[0]!.message;
     const chunks: unknown[] = [{ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }];
-    for (const piece of (msg.content ?? '').match(/[\s\S]{1,16}/g) ?? []) chunks.push({ ...base, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] });
+    for (const piece of (msg.content ?? '').match(/[\s\S]{1,16}/g) ?? [])
+      chunks.push({ ...base, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] });
     for (const [i, c] of (msg.tool_calls ?? []).entries()) {
-      chunks.push({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: i, id: c.id, type: 'function', function: { name: c.function.name, arguments: '' } }] }, finish_reason: null }] });
+      chunks.push({
+        ...base,
+        choices: [
+          {
+            index: 0,
+            delta: { tool_calls: [{ index: i, id: c.id, type: 'function', function: { name: c.function.name, arguments: '' } }] },
+            finish_reason: null,
+          },
+        ],
+      });
       for (const piece of c.function.arguments.match(/[\s\S]{1,64}/g) ?? [])
         chunks.push({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: i, function: { arguments: piece } }] }, finish_reason: null }] });
     }

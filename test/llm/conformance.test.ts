@@ -72,7 +72,10 @@ async function reviewWith(providerToml: string, env: NodeJS.ProcessEnv): Promise
   writeFileSync(cfg, readFileSync(cfg, 'utf8') + '\n' + providerToml + '\n');
   repo.commit('add bulwark');
   repo.checkout('feature', true);
-  repo.write('src/payments/charge.js', "export function charge(account, cents, card) {\n  console.log('card', card.number);\n  return account.debit(cents);\n}\n");
+  repo.write(
+    'src/payments/charge.js',
+    "export function charge(account, cents, card) {\n  console.log('card', card.number);\n  return account.debit(cents);\n}\n",
+  );
   repo.commit('log the card');
   const db = path.join(tmp, `audit-${path.basename(repo.dir)}.db`);
   const r = await runCli(['review', '--base', 'main', '--format', 'json', '--audit-db', db], env, undefined, repo.dir);
@@ -124,7 +127,10 @@ describe('conformance: the seed topology against each model server', () => {
       check(calls, chats) {
         // the capability check chose JSON output up front: no refused call at all
         assert.deepEqual(chats.map(status), [200, 200, 200]);
-        assert.ok(calls.every((c) => c.model_requested === 'gemma:2b' && c.output_mode === 'json_schema'), 'the embedding model listed first was skipped');
+        assert.ok(
+          calls.every((c) => c.model_requested === 'gemma:2b' && c.output_mode === 'json_schema'),
+          'the embedding model listed first was skipped',
+        );
       },
     },
     {
@@ -208,7 +214,10 @@ describe('conformance: the seed topology against each model server', () => {
       },
     });
     try {
-      const { entries } = await reviewWith(`[provider.anthropic]\nbase_url = "${server.url}"\nmodel = "claude-sonnet-4-5"`, baseEnv({ ANTHROPIC_API_KEY: 'sk-ant-conf' }));
+      const { entries } = await reviewWith(
+        `[provider.anthropic]\nbase_url = "${server.url}"\nmodel = "claude-sonnet-4-5"`,
+        baseEnv({ ANTHROPIC_API_KEY: 'sk-ant-conf' }),
+      );
       assertSummarySawBoth(seen);
       assert.deepEqual(
         server.requests.map((r) => r.status),
@@ -244,7 +253,10 @@ describe('conformance: the seed topology against each model server', () => {
           bodies.push(body);
           if (bodies.length === 1) {
             statuses.push(429);
-            res.writeHead(429, { 'content-type': 'application/json', 'x-amzn-errortype': 'ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/' });
+            res.writeHead(429, {
+              'content-type': 'application/json',
+              'x-amzn-errortype': 'ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/',
+            });
             res.end(JSON.stringify({ message: 'Too many requests, please wait before trying again.' }));
             return;
           }
@@ -253,7 +265,9 @@ describe('conformance: the seed topology against each model server', () => {
             system: body.system.map((s) => s.text).join('\n'),
             messages: body.messages.map((m) => ({
               role: m.role,
-              content: m.content.map((b) => (b.toolResult ? { type: 'tool_result', content: b.toolResult.content[0]?.text } : { type: 'text', text: b.text ?? '' })),
+              content: m.content.map((b) =>
+                b.toolResult ? { type: 'tool_result', content: b.toolResult.content[0]?.text } : { type: 'text', text: b.text ?? '' },
+              ),
             })),
             tools: (body.toolConfig?.tools ?? []).map((t) => ({ name: t.toolSpec.name })),
           };

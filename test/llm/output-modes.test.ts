@@ -79,10 +79,16 @@ describe('refusals are recognised from the documented bodies', () => {
     assert.equal(refusalIn(400, msg(ERRORS.openaiTemperature(0.2))), 'temperature');
     // LiteLLM passes the upstream's message through inside its own wrapper
     assert.equal(
-      refusalIn(400, `litellm.BadRequestError: OpenAIException - Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.`),
+      refusalIn(
+        400,
+        `litellm.BadRequestError: OpenAIException - Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.`,
+      ),
       'max_tokens',
     );
-    assert.equal(refusalIn(400, 'litellm.BadRequestError: Hosted_vllmException - "auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set'), 'tools');
+    assert.equal(
+      refusalIn(400, 'litellm.BadRequestError: Hosted_vllmException - "auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set'),
+      'tools',
+    );
     assert.equal(refusalIn(500, 'CUDA out of memory'), undefined);
     assert.equal(refusalIn(503, 'does not support tools'), undefined, 'an unavailable server is not a refusal');
     assert.equal(refusalIn(400, 'messages: field required'), undefined);
@@ -93,7 +99,12 @@ describe('re-shaping after a refusal (not retried)', () => {
   it('llama.cpp: a 500 "does not match the expected … format" switches to json_schema once, no retries', async () => {
     const server = await flavour('llamacpp', { respond: () => replyFromBody, toolParseFailure: true });
     const audit = new MemoryAudit();
-    const gw = new LlmGateway({ providers: new Map([['openai', new OpenAiProvider({ apiKey: 'x', baseURL: server.url })]]), audit, runId: 'r1', maxRetries: 3 });
+    const gw = new LlmGateway({
+      providers: new Map([['openai', new OpenAiProvider({ apiKey: 'x', baseURL: server.url })]]),
+      audit,
+      runId: 'r1',
+      maxRetries: 3,
+    });
     const res = await gw.complete(ctx('openai', 'qwen'), handInRequest, new AbortController().signal);
     assert.equal(res.outputMode, 'json_schema');
     assert.deepEqual(
@@ -118,7 +129,11 @@ describe('re-shaping after a refusal (not retried)', () => {
   it('Ollama without capabilities in /api/show: the 400 "does not support tools" switches the mode', async () => {
     const server = await flavour('ollama', { respond: () => replyFromBody, noCapabilities: true });
     const audit = new MemoryAudit();
-    const p = new OpenAiProvider({ apiKey: 'ollama', baseURL: `${server.origin}/v1`, ollama: { origin: server.origin, keepAlive: '10m' } }, 'ollama', 'gemma:2b');
+    const p = new OpenAiProvider(
+      { apiKey: 'ollama', baseURL: `${server.origin}/v1`, ollama: { origin: server.origin, keepAlive: '10m' } },
+      'ollama',
+      'gemma:2b',
+    );
     const gw = new LlmGateway({ providers: new Map([['ollama', p]]), audit, runId: 'r1' });
     const res = await gw.complete(ctx('ollama', 'gemma:2b'), handInRequest, new AbortController().signal);
     assert.equal(res.outputMode, 'json_schema');
@@ -181,7 +196,11 @@ describe('configuration errors are not retried and name the setting', () => {
     it(`HTTP ${status}`, async () => {
       const server: FakeServer = await startFakeOpenAi({ respond: () => ({ type: 'error', status }) });
       closers.push(() => server.close());
-      const gw = new LlmGateway({ providers: new Map([['openai', new OpenAiProvider({ apiKey: 'x', baseURL: server.url })]]), audit: new MemoryAudit(), runId: 'r' });
+      const gw = new LlmGateway({
+        providers: new Map([['openai', new OpenAiProvider({ apiKey: 'x', baseURL: server.url })]]),
+        audit: new MemoryAudit(),
+        runId: 'r',
+      });
       await assert.rejects(gw.complete(ctx('openai', 'm'), handInRequest, new AbortController().signal), re);
       assert.equal(server.requests.length, 1);
     });

@@ -41,7 +41,9 @@ export function toOpenAiBody(req: WireRequest, params: CompletionParams, shape: 
       : {}),
     ...(choice && req.tools.length > 0 ? { tool_choice: choice === 'required' ? 'required' : { type: 'function', function: { name: choice.name } } } : {}),
     // vLLM reads it for guided decoding, Ollama maps it to its `format`, llama.cpp to a grammar
-    ...(req.responseSchema ? { response_format: { type: 'json_schema', json_schema: { name: req.responseSchema.name, schema: req.responseSchema.schema } } } : {}),
+    ...(req.responseSchema
+      ? { response_format: { type: 'json_schema', json_schema: { name: req.responseSchema.name, schema: req.responseSchema.schema } } }
+      : {}),
   };
 }
 
@@ -203,7 +205,7 @@ export class OpenAiProvider implements Provider {
     exchange.request = streamed;
     const stream = await client.chat.completions.create(streamed as unknown as OpenAI.ChatCompletionCreateParamsStreaming, { signal: call.signal });
     const chunks: Chunk[] = [];
-    for await (const c of stream) chunks.push(c as Chunk);
+    for await (const c of stream) chunks.push(c);
     // the SDK ends the iteration quietly when the signal aborts: an aborted stream is no answer
     if (call.signal.aborted) throw new LlmError('aborted', 'streamed call aborted before its end');
     if (chunks.length === 0) {
@@ -245,5 +247,10 @@ async function ollamaKeepAlive(origin: string, model: string, keepAlive: string,
     signal,
   });
   await res.text();
-  if (!res.ok) throw new LlmError('bad_request', `Ollama refused keep_alive ${JSON.stringify(keepAlive)} (HTTP ${res.status}): check provider.ollama.keep_alive`, res.status);
+  if (!res.ok)
+    throw new LlmError(
+      'bad_request',
+      `Ollama refused keep_alive ${JSON.stringify(keepAlive)} (HTTP ${res.status}): check provider.ollama.keep_alive`,
+      res.status,
+    );
 }
