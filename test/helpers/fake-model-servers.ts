@@ -62,6 +62,11 @@ export const ERRORS = {
     status: 500,
     body: { error: { code: 500, message: 'The model produced output that does not match the expected peg-native format', type: 'server_error' } },
   },
+  /** llama.cpp releases before json_schema response formats (thrown as a runtime_error: 500). */
+  llamaNoJsonSchema: {
+    status: 500,
+    body: { error: { code: 500, message: 'response_format type must be one of "text" or "json_object", but got: json_schema', type: 'server_error' } },
+  },
   openaiMaxTokens: {
     status: 400,
     body: {

@@ -126,6 +126,34 @@ describe('re-shaping after a refusal (not retried)', () => {
     );
   });
 
+  it('an old llama.cpp without --jinja and without json_schema formats: tools → json_schema → text, each refused once', async () => {
+    const server = await startFakeOpenAi({
+      respond: (req) => {
+        const b = req.body as { tools?: unknown; response_format?: unknown };
+        if (b.tools) return { type: 'error', status: 500, body: JSON.stringify(ERRORS.llamaJinja.body) };
+        if (b.response_format) return { type: 'error', status: 500, body: JSON.stringify(ERRORS.llamaNoJsonSchema.body) };
+        return { type: 'reply', text: '### s\n\nNothing wrong.\n\n```json\n{"findings": []}\n```' };
+      },
+    });
+    closers.push(() => server.close());
+    const audit = new MemoryAudit();
+    const gw = new LlmGateway({ providers: new Map([['openai', new OpenAiProvider({ apiKey: 'x', baseURL: server.url })]]), audit, runId: 'r1', maxRetries: 3 });
+    const res = await gw.complete(ctx('openai', 'm'), handInRequest, new AbortController().signal);
+    assert.equal(res.outputMode, 'text');
+    assert.deepEqual(
+      server.requests.map((r) => r.status),
+      [500, 500, 200],
+    );
+    assert.deepEqual(
+      audit.calls().map((c) => c.reshaped?.to ?? null),
+      ['json_schema', 'text', null],
+    );
+    const sent = server.requests[2]!.body as { messages: { role: string; content: string }[] };
+    assert.match(sent.messages[0]!.content, /end your answer with one fenced block/, 'text mode asks for the fenced JSON block');
+    const handed = parseHandIn(res.text);
+    assert.ok('args' in handed && handed.args.summary_markdown === '### s\n\nNothing wrong.');
+  });
+
   it('Ollama without capabilities in /api/show: the 400 "does not support tools" switches the mode', async () => {
     const server = await flavour('ollama', { respond: () => replyFromBody, noCapabilities: true });
     const audit = new MemoryAudit();
