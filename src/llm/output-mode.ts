@@ -71,7 +71,8 @@ export function refusalIn(status: number, detail: string): Refusal | undefined {
   )
     return 'tools';
   if (/tool[_ ]?choice/i.test(d) && status !== 500) return 'tool_choice';
-  if (/response_format|json_schema|guided_json|structured output/i.test(d) && /support|unknown|invalid|allowed|must be one of/i.test(d)) return 'response_format';
+  if (/response_format|json_schema|guided_json|structured output/i.test(d) && /support|unknown|invalid|allowed|must be one of/i.test(d))
+    return 'response_format';
   return undefined;
 }
 

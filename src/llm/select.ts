@@ -181,8 +181,8 @@ export async function resolveProviders(opts: ResolveOptions): Promise<ResolvedPr
     });
   }
   if (cfg.bedrock || cfg.default === 'bedrock') {
-    const bedrock = { region: cfg.bedrock?.region, endpoint: cfg.bedrock?.endpoint };
-    const p = new LazyProvider('bedrock', DEFAULT_MODELS.bedrock, async () => new (await import('./providers/bedrock.js')).BedrockProvider(bedrock), false);
+    const bedrock = { region: cfg.bedrock?.region, endpoint: cfg.bedrock?.endpoint, stream };
+    const p = new LazyProvider('bedrock', DEFAULT_MODELS.bedrock, async () => new (await import('./providers/bedrock.js')).BedrockProvider(bedrock), stream);
     byName.set('bedrock', {
       provider: p,
       defaultModel: cfg.bedrock?.model ?? modelEnv ?? p.defaultModel,

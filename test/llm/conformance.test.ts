@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { EventStreamCodec } from '@smithy/core/event-streams';
 import type { Entry } from '../../src/audit/index.js';
 import { auditEntries, runCli } from '../helpers/cli.js';
 import { startFakeAnthropic } from '../helpers/fake-anthropic.js';
@@ -236,10 +237,15 @@ describe('conformance: the seed topology against each model server', () => {
     }
   });
 
-  it('bedrock: ThrottlingException is retried; Converse with forced tool choice', async () => {
+  it('bedrock: ThrottlingException is retried; ConverseStream with forced tool choice', async () => {
     const { seen, respond } = observer();
     const bodies: Record<string, unknown>[] = [];
     const statuses: number[] = [];
+    const paths: string[] = [];
+    const codec = new EventStreamCodec(
+      (b) => Buffer.from(b).toString('utf8'),
+      (t) => Buffer.from(t, 'utf8'),
+    );
     const server = http2.createServer((req, res) => {
       let raw = '';
       req.on('data', (c: Buffer) => (raw += c.toString()));
@@ -280,6 +286,34 @@ describe('conformance: the seed topology against each model server', () => {
             ...(a.toolCalls ?? []).map((t, i) => ({ toolUse: { toolUseId: `tu${bodies.length}_${i}`, name: t.name, input: t.arguments } })),
           ];
           statuses.push(200);
+          paths.push(req.url ?? '');
+          if ((req.url ?? '').endsWith('/converse-stream')) {
+            // ConverseStream: AWS event-stream frames, one event per block start/delta/stop
+            const frame = (type: string, body: unknown): Uint8Array =>
+              codec.encode({
+                headers: {
+                  ':event-type': { type: 'string', value: type },
+                  ':message-type': { type: 'string', value: 'event' },
+                  ':content-type': { type: 'string', value: 'application/json' },
+                },
+                body: Buffer.from(JSON.stringify(body)),
+              });
+            res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' });
+            res.write(frame('messageStart', { role: 'assistant' }));
+            for (const [i, b] of content.entries()) {
+              if ('toolUse' in b) {
+                res.write(frame('contentBlockStart', { contentBlockIndex: i, start: { toolUse: { toolUseId: b.toolUse.toolUseId, name: b.toolUse.name } } }));
+                const json = JSON.stringify(b.toolUse.input);
+                for (let k = 0; k < json.length; k += 50)
+                  res.write(frame('contentBlockDelta', { contentBlockIndex: i, delta: { toolUse: { input: json.slice(k, k + 50) } } }));
+              } else res.write(frame('contentBlockDelta', { contentBlockIndex: i, delta: { text: b.text } }));
+              res.write(frame('contentBlockStop', { contentBlockIndex: i }));
+            }
+            res.write(frame('messageStop', { stopReason: a.toolCalls?.length ? 'tool_use' : 'end_turn' }));
+            res.write(frame('metadata', { usage: { inputTokens: 100, outputTokens: 20, totalTokens: 120 }, metrics: { latencyMs: 5 } }));
+            res.end();
+            return;
+          }
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(
             JSON.stringify({
@@ -301,6 +335,7 @@ describe('conformance: the seed topology against each model server', () => {
       );
       assertSummarySawBoth(seen);
       assert.deepEqual(statuses, [429, 200, 200, 200]);
+      assert.ok(paths.length === 3 && paths.every((p) => p.endsWith('/converse-stream')), `every call streams: ${paths.join(', ')}`);
       for (const b of bodies.slice(1)) assert.deepEqual((b.toolConfig as { toolChoice?: unknown }).toolChoice, { any: {} });
     } finally {
       await new Promise<void>((r) => server.close(() => r()));

@@ -137,7 +137,12 @@ describe('re-shaping after a refusal (not retried)', () => {
     });
     closers.push(() => server.close());
     const audit = new MemoryAudit();
-    const gw = new LlmGateway({ providers: new Map([['openai', new OpenAiProvider({ apiKey: 'x', baseURL: server.url })]]), audit, runId: 'r1', maxRetries: 3 });
+    const gw = new LlmGateway({
+      providers: new Map([['openai', new OpenAiProvider({ apiKey: 'x', baseURL: server.url })]]),
+      audit,
+      runId: 'r1',
+      maxRetries: 3,
+    });
     const res = await gw.complete(ctx('openai', 'm'), handInRequest, new AbortController().signal);
     assert.equal(res.outputMode, 'text');
     assert.deepEqual(
