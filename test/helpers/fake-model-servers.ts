@@ -9,6 +9,8 @@
  * - llamacpp: llama.cpp's server started without --jinja (500 "tools param requires --jinja flag"),
  *   returning its model file path as the model name.
  * - openai-reasoning: an OpenAI gpt-5/o-series model (400 unsupported max_tokens / temperature).
+ * - litellm: a LiteLLM proxy in front of that vLLM: the same refusals, in LiteLLM's error shape
+ *   ("litellm.BadRequestError: Hosted_vllmException - …", code as a string).
  * - azure: Azure OpenAI (deployment path, api-version, api-key header) with a deployment whose
  *   name hides a reasoning model.
  *
@@ -20,7 +22,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { FakeAction, FakeRequest, Responder } from './fake-llm-server.js';
 import { openAiFormat } from './fake-openai.js';
 
-export type Flavour = 'vllm' | 'ollama' | 'llamacpp' | 'openai-reasoning' | 'azure';
+export type Flavour = 'vllm' | 'litellm' | 'ollama' | 'llamacpp' | 'openai-reasoning' | 'azure';
 
 export interface ModelServer {
   /** Base URL as a user configures it (…/v1; Azure: the resource endpoint; Ollama: its origin). */
@@ -124,6 +126,22 @@ function refusal(flavour: Flavour, body: Body, o: ModelServerOptions): { status:
       if (body.tool_choice === 'required') return ERRORS.vllmRequired;
       if (body.tool_choice === undefined || body.tool_choice === 'auto') return ERRORS.vllmAuto;
       return undefined;
+    case 'litellm': {
+      const r = refusal('vllm', body, o);
+      if (!r) return undefined;
+      const upstream = (r.body as { message: string }).message;
+      return {
+        status: r.status,
+        body: {
+          error: {
+            message: `litellm.BadRequestError: Hosted_vllmException - ${upstream}\nReceived Model Group=${String(body.model)}\nAvailable Model Group Fallbacks=None`,
+            type: null,
+            param: null,
+            code: String(r.status),
+          },
+        },
+      };
+    }
     case 'ollama':
       return tools ? ERRORS.ollamaNoTools(o.model ?? 'gemma:2b') : undefined;
     case 'llamacpp':

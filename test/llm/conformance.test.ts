@@ -123,6 +123,18 @@ describe('conformance: the seed topology against each model server', () => {
       },
     },
     {
+      flavour: 'litellm',
+      model: 'reviewer',
+      check(calls, chats) {
+        // the same refusals as vLLM's, wrapped by the proxy: recognised the same way
+        assert.deepEqual(chats.map(status), [400, 400, 200, 200, 200]);
+        assert.deepEqual(
+          calls.filter((c) => c.reshaped).map((c) => c.reshaped?.to),
+          ['auto', 'json_schema'],
+        );
+      },
+    },
+    {
       flavour: 'ollama',
       model: '',
       check(calls, chats) {
