@@ -151,6 +151,12 @@ export const llmCallSchema = kind('llm_call', {
   error_class: name.nullable(),
   /** Content address of the stored prompt/response blob (AuditLog.putBlob). */
   blob: sha256Ref.nullable(),
+  /** How the structured result was asked for: native tool calls, a JSON schema, or text with a fenced JSON block. */
+  output_mode: z.enum(['tools', 'json_schema', 'text']).optional(),
+  /** On a call the server refused for a feature: how later calls to this provider and model are sent instead (once per run). */
+  reshaped: z.strictObject({ setting: name, from: name, to: name }).optional(),
+  /** The call streamed and was cut off (idle timeout, deadline): the blob holds the partial output. */
+  partial: z.boolean().optional(),
 });
 
 export const gateDecisionSchema = kind('gate_decision', {

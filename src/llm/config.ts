@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OUTPUT_MODES, type OutputMode } from '../protocol/completion.js';
 
 export const PROVIDER_KINDS = ['anthropic', 'openai', 'bedrock', 'ollama'] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
@@ -15,13 +16,20 @@ const keySource = {
 
 const httpUrl = z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL');
 
+/** How stages hand in their result: "tools", "json_schema" or "text"; unset = detected from the server's answers. */
+const outputMode = z.enum(OUTPUT_MODES).optional();
+
 /** The [provider] table of bulwark.toml (owned by the LLM gateway). Unknown keys are errors. */
 export const providerConfigSchema = z
   .object({
     /** Provider the stages use unless the topology names one; unset = auto-detect (env keys, then local Ollama). */
     default: z.enum(PROVIDER_KINDS).optional(),
-    /** Per-call deadline. */
+    /** Overall deadline of one model call (default 60 s, or 600 s for a streamed call). */
     timeout_seconds: z.number().positive().max(3600).optional(),
+    /** A streamed call that receives no data for this long (once the response began) is cut off (default 60). */
+    idle_timeout_seconds: z.number().positive().max(3600).optional(),
+    /** Stream responses where the provider offers it (default true). */
+    stream: z.boolean().optional(),
     /** Retries after a 429/5xx/timeout/malformed answer (0 = none). */
     max_retries: z.number().int().min(0).max(10).optional(),
     /** Cap of one backoff wait, Retry-After included. */
@@ -29,7 +37,7 @@ export const providerConfigSchema = z
     /** Token budget (input + output) of one whole run; a call that would exceed it fails. Unset = DEFAULT_TOKEN_BUDGET (gateway.ts). */
     token_budget: z.number().int().positive().optional(),
     anthropic: z
-      .object({ ...keySource, base_url: httpUrl.optional(), model: z.string().min(1).optional() })
+      .object({ ...keySource, base_url: httpUrl.optional(), model: z.string().min(1).optional(), output_mode: outputMode })
       .strict()
       .optional(),
     openai: z
@@ -38,6 +46,11 @@ export const providerConfigSchema = z
         /** Any OpenAI-compatible endpoint: vLLM, LiteLLM, Azure OpenAI (…/openai/v1), Ollama. */
         base_url: httpUrl.optional(),
         model: z.string().min(1).optional(),
+        output_mode: outputMode,
+        /** Azure OpenAI: the api-version; base_url is then the resource endpoint and model the deployment name. */
+        api_version: z.string().min(1).optional(),
+        /** reasoning_effort sent to reasoning models (o-series, gpt-5). */
+        reasoning_effort: z.enum(['minimal', 'low', 'medium', 'high']).optional(),
       })
       .strict()
       .optional(),
@@ -47,13 +60,38 @@ export const providerConfigSchema = z
         /** Override of the Bedrock runtime endpoint (VPC endpoints, tests). */
         endpoint: httpUrl.optional(),
         model: z.string().min(1).optional(),
+        output_mode: outputMode,
       })
       .strict()
       .optional(),
     ollama: z
-      .object({ base_url: httpUrl.optional(), model: z.string().min(1).optional() })
+      .object({
+        base_url: httpUrl.optional(),
+        model: z.string().min(1).optional(),
+        output_mode: outputMode,
+        /** How long Ollama keeps the model loaded after a call ("10m", "1h", "-1" = forever). */
+        keep_alive: z
+          .string()
+          .regex(/^-?\d+(\.\d+)?(ms|s|m|h)?$/, 'must be an Ollama duration such as "10m" or "-1"')
+          .optional(),
+      })
       .strict()
       .optional(),
   })
   .strict();
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
+
+/** What the gateway needs per provider name: a pinned output mode and the reasoning effort. */
+export function providerSettingsOf(cfg: ProviderConfig): Map<string, { outputMode?: OutputMode; reasoningEffort?: string }> {
+  const out = new Map<string, { outputMode?: OutputMode; reasoningEffort?: string }>();
+  for (const k of PROVIDER_KINDS) {
+    // the tables differ; only these two keys are read
+    const t: { output_mode?: OutputMode; reasoning_effort?: string } | undefined = cfg[k];
+    if (!t) continue;
+    out.set(k, {
+      ...(t.output_mode ? { outputMode: t.output_mode } : {}),
+      ...(t.reasoning_effort ? { reasoningEffort: t.reasoning_effort } : {}),
+    });
+  }
+  return out;
+}

@@ -4,7 +4,17 @@ import type { EntryInput } from '../domain/audit-entries.js';
 import { redactionEntries, totalRedactions, type RedactionCounts, addCounts } from '../domain/redact.js';
 import { redactTexts } from './secret-scan.js';
 import { classifyFailure } from './http-capture.js';
-import { LlmError, type CompletionParams, type CompletionRequest, type CompletionResult, type Exchange, type Provider } from './types.js';
+import { DEFAULT_SHAPE, refusalHint, reshape, shapeRequest, type Reshape } from './output-mode.js';
+import {
+  LlmError,
+  type CallShape,
+  type CompletionParams,
+  type CompletionRequest,
+  type CompletionResult,
+  type Exchange,
+  type OutputMode,
+  type Provider,
+} from './types.js';
 
 /** The part of the audit log the gateway writes to (AuditLog satisfies it). */
 export interface AuditSink {
@@ -17,7 +27,12 @@ export interface GatewayOptions {
   providers: ReadonlyMap<string, Provider>;
   audit: AuditSink;
   runId: string;
+  /** Overall deadline of one call; unset = DEFAULT_CALL_TIMEOUT_MS, or DEFAULT_STREAM_CALL_TIMEOUT_MS when the provider streams. */
   callTimeoutMs?: number;
+  /** A streamed call that receives nothing for this long (once the response began) is cut off. */
+  idleTimeoutMs?: number;
+  /** Per provider name: the output mode pinned in the configuration, and the reasoning effort to send. */
+  providerSettings?: ReadonlyMap<string, { outputMode?: OutputMode; reasoningEffort?: string }>;
   maxRetries?: number;
   /** Cap of one backoff wait; a Retry-After longer than this ends the retries (fail closed). */
   maxRetryDelayMs?: number;
@@ -38,6 +53,11 @@ export interface CallContext {
 }
 
 export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
+/** A streamed call shows it is alive by its tokens, so its overall deadline can be long; the idle timeout catches a dead one. */
+export const DEFAULT_STREAM_CALL_TIMEOUT_MS = 600_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+/** Re-shapes of one call after refusals (tool_choice, tools, response_format, parameters): a bound, not a retry budget. */
+const MAX_RESHAPES = 4;
 export const DEFAULT_MAX_RETRIES = 3;
 export const DEFAULT_MAX_RETRY_DELAY_MS = 20_000;
 /**
@@ -121,6 +141,8 @@ export class LlmGateway {
   private reserved = 0;
   private calls = 0;
   private readonly usedByStage = new Map<string, number>();
+  /** How calls are sent, per provider and model: learned once per run from the server's refusals. */
+  private readonly shapes = new Map<string, Promise<CallShape>>();
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
 
   constructor(private readonly opts: GatewayOptions) {
@@ -140,6 +162,27 @@ export class LlmGateway {
 
   hasProvider(name: string): boolean {
     return this.opts.providers.has(name);
+  }
+
+  private shapeFor(name: string, provider: Provider, model: string, signal: AbortSignal): Promise<CallShape> {
+    const key = `${name}\u0000${model}`;
+    let p = this.shapes.get(key);
+    if (!p) {
+      const settings = this.opts.providerSettings?.get(name);
+      p = (async () => {
+        const initial = provider.initialShape ? await provider.initialShape(model, signal) : {};
+        return {
+          ...DEFAULT_SHAPE,
+          ...initial,
+          ...(settings?.outputMode ? { mode: settings.outputMode } : {}),
+          ...(settings?.reasoningEffort !== undefined ? { reasoningEffort: settings.reasoningEffort } : {}),
+        };
+      })();
+      // a failed capability check is not remembered: the next call asks again
+      p.catch(() => this.shapes.delete(key));
+      this.shapes.set(key, p);
+    }
+    return p;
   }
 
   /**
@@ -179,12 +222,34 @@ export class LlmGateway {
     const cap = this.opts.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS;
     const base = this.opts.baseRetryDelayMs ?? 500;
     const random = this.opts.random ?? Math.random;
+    const shapeKey = `${ctx.provider}\u0000${ctx.params.model}`;
+    const pinned = this.opts.providerSettings?.get(ctx.provider)?.outputMode !== undefined;
+    let reshapes = 0;
     for (let attempt = 0; ; attempt++) {
+      let shape: CallShape;
       try {
-        return await this.attempt(provider, ctx, request, signal, record);
+        shape = await this.shapeFor(ctx.provider, provider, ctx.params.model, signal);
+      } catch (err) {
+        throw err instanceof LlmError ? err : new LlmError('network', `capability check of ${ctx.provider} failed: ${(err as Error).message}`);
+      }
+      try {
+        return await this.attempt(provider, ctx, request, shape, signal, record, (e) => {
+          // decided before the audit write, so the refused call's entry says what changed
+          if (e.errorClass !== 'unsupported' || !e.refused || reshapes >= MAX_RESHAPES) return undefined;
+          return reshape(shape, e.refused, pinned);
+        });
       } catch (err) {
         const e = err instanceof LlmError ? err : new LlmError('network', String(err));
-        if (!e.retryable || attempt >= maxRetries || signal.aborted) throw e;
+        if (e.errorClass === 'unsupported') {
+          const next = e.refused && reshapes < MAX_RESHAPES ? reshape(shape, e.refused, pinned) : undefined;
+          if (!next)
+            throw new LlmError('unsupported', `${e.message} — ${refusalHint(ctx.provider, e.refused ?? 'tools', shape.mode)}`, e.status, undefined, e.refused);
+          reshapes++;
+          attempt--;
+          this.shapes.set(shapeKey, Promise.resolve(next.shape));
+          continue;
+        }
+        if (!e.retryable || attempt >= maxRetries || signal.aborted) throw withHint(e, ctx);
         const backoff = Math.min(cap, base * 2 ** attempt) * (0.5 + random() / 2);
         if (e.retryAfterMs !== undefined && e.retryAfterMs > cap) {
           throw new LlmError(
@@ -203,8 +268,10 @@ export class LlmGateway {
     provider: Provider,
     ctx: CallContext,
     request: CompletionRequest,
+    shape: CallShape,
     outer: AbortSignal,
     record: (w: () => Promise<unknown>) => Promise<void>,
+    reshapeOf: (e: LlmError) => Reshape | undefined,
   ): Promise<CompletionResult> {
     // a stage that is over (deadline) gets no new calls, and nothing unsent is recorded as a call
     if (outer.aborted) throw new LlmError('aborted', 'call aborted (stage or run deadline)');
@@ -222,29 +289,47 @@ export class LlmGateway {
       );
     }
     this.reserved += reservation;
-    const timeoutMs = this.opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    const timeoutMs = this.opts.callTimeoutMs ?? (provider.streams ? DEFAULT_STREAM_CALL_TIMEOUT_MS : DEFAULT_CALL_TIMEOUT_MS);
+    const idleMs = this.opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     const timer = new AbortController();
     const t = setTimeout(() => timer.abort(), timeoutMs);
-    const signal = AbortSignal.any([outer, timer.signal]);
+    const idle = new AbortController();
+    let idleTimer: NodeJS.Timeout | undefined;
     const exchange: Exchange = { request: undefined };
+    if (provider.streams) {
+      // armed once the response began (a long prefill sends nothing yet; the overall deadline covers it)
+      exchange.onData = () => {
+        clearTimeout(idleTimer);
+        idleTimer = setTimeout(() => idle.abort(), idleMs);
+      };
+    }
+    const signal = AbortSignal.any([outer, timer.signal, idle.signal]);
+    const wire = shapeRequest(request, shape);
     const started = performance.now();
     let result: CompletionResult | undefined;
     let failure: LlmError | undefined;
     try {
-      result = await provider.complete(request, ctx.params, { signal, timeoutMs }, exchange);
+      result = await provider.complete(wire, ctx.params, { signal, timeoutMs, shape }, exchange);
+      if (shape.mode !== 'tools' && wire.tools.length === 0 && request.handIn !== undefined) result = { ...result, outputMode: shape.mode };
     } catch (err) {
-      failure = classifyFailure(err, exchange, outer, timer.signal.aborted);
+      failure = idle.signal.aborted
+        ? new LlmError('timeout', `no data from the provider for ${idleMs / 1000} s (idle timeout; provider.idle_timeout_seconds)`)
+        : classifyFailure(err, exchange, outer, timer.signal.aborted);
     } finally {
       clearTimeout(t);
+      clearTimeout(idleTimer);
+      exchange.onData = undefined;
       this.reserved -= reservation;
     }
+    const reshaped = failure ? reshapeOf(failure) : undefined;
+    const partial = failure !== undefined && provider.streams && (exchange.responseText ?? '') !== '' && (exchange.status ?? 0) < 300;
     const latency = Math.max(0, Math.round(performance.now() - started));
     this.calls++;
     const tokensIn = result?.usage.inputTokens ?? 0;
     const tokensOut = result?.usage.outputTokens ?? 0;
     this.used += tokensIn + tokensOut;
     this.usedByStage.set(ctx.stage, this.tokensOf(ctx.stage) + tokensIn + tokensOut);
-    const sentRequest = exchange.request ?? { provider: provider.kind, params: ctx.params, request };
+    const sentRequest = exchange.request ?? { provider: provider.kind, params: ctx.params, request: wire };
     const blobText = canonicalJson({
       provider: provider.kind,
       request: sentRequest,
@@ -259,7 +344,10 @@ export class LlmGateway {
       provider: provider.kind,
       model_requested: ctx.params.model,
       model_returned: result?.model ? result.model.slice(0, 256) : null,
-      params: { ...(ctx.params.temperature !== undefined ? { temperature: ctx.params.temperature } : {}), max_tokens: ctx.params.maxTokens },
+      params: {
+        ...(ctx.params.temperature !== undefined && shape.sendTemperature ? { temperature: ctx.params.temperature } : {}),
+        max_tokens: ctx.params.maxTokens,
+      },
       input_hash: requestHash(sentRequest),
       output_hash: exchange.responseText !== undefined ? sha256Ref(exchange.responseText) : null,
       latency_ms: latency,
@@ -267,6 +355,9 @@ export class LlmGateway {
       tokens_out: tokensOut,
       status: failure ? 'error' : 'ok',
       error_class: failure ? failure.errorClass : null,
+      output_mode: shape.mode,
+      ...(reshaped ? { reshaped: { setting: reshaped.setting, from: reshaped.from, to: reshaped.to } } : {}),
+      ...(partial ? { partial: true } : {}),
     };
     await record(async () => {
       const blob = await this.opts.audit.putBlob(blobText);
@@ -278,4 +369,17 @@ export class LlmGateway {
     }
     return result!;
   }
+}
+
+/** Configuration errors say which setting to change; the rest pass through unchanged. */
+function withHint(e: LlmError, ctx: CallContext): LlmError {
+  const p = ctx.provider;
+  let hint: string | undefined;
+  if (e.errorClass === 'auth') hint = `check the key: provider.${p}.api_key_env / api_key_file`;
+  else if (e.errorClass === 'bad_request' && e.status === 404)
+    hint = `model "${ctx.params.model}" or the endpoint does not exist there: check provider.${p}.model and provider.${p}.base_url`;
+  else if (e.errorClass === 'bad_request' && e.status !== undefined)
+    hint = `the server refused the request: check provider.${p}.model and the stage's max_tokens/temperature`;
+  if (!hint) return e;
+  return new LlmError(e.errorClass, `${e.message} — ${hint}`, e.status, e.retryAfterMs, e.refused);
 }

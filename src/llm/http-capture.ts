@@ -1,3 +1,4 @@
+import { refusalIn } from './output-mode.js';
 import { LlmError, type Exchange } from './types.js';
 
 /** Parses Retry-After (delta seconds or an HTTP date) into ms. */
@@ -28,6 +29,21 @@ export function capturingFetch(exchange: Exchange): typeof fetch {
     const res = await fetch(input, init);
     exchange.status = res.status;
     exchange.retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+    exchange.onData?.();
+    if (res.ok && res.body && (res.headers.get('content-type') ?? '').includes('text/event-stream')) {
+      // A streamed answer passes through as it arrives: every chunk is kept (an aborted call keeps
+      // its partial output for the audit blob) and resets the gateway's idle timer.
+      exchange.responseText = '';
+      const decoder = new TextDecoder();
+      const tee = new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          exchange.responseText += decoder.decode(chunk, { stream: true });
+          exchange.onData?.();
+          controller.enqueue(chunk);
+        },
+      });
+      return new Response(res.body.pipeThrough(tee), { status: res.status, statusText: res.statusText, headers: res.headers });
+    }
     let text: string;
     try {
       text = await res.text();
@@ -52,6 +68,9 @@ export function capturingFetch(exchange: Exchange): typeof fetch {
 export function classifyStatus(status: number, retryAfterMs: number | undefined, detail: string): LlmError | undefined {
   if (status >= 200 && status < 300) return undefined;
   const msg = `HTTP ${status}${detail ? `: ${detail}` : ''}`;
+  // checked before the status classes: llama.cpp reports a missing --jinja as a 500
+  const refused = refusalIn(status, detail);
+  if (refused) return new LlmError('unsupported', msg, status, undefined, refused);
   if (status === 429) return new LlmError('rate_limited', msg, status, retryAfterMs);
   if (status === 408) return new LlmError('timeout', msg, status, retryAfterMs);
   if (status >= 500) return new LlmError('server_error', msg, status, retryAfterMs);
@@ -63,9 +82,10 @@ export function classifyStatus(status: number, retryAfterMs: number | undefined,
 export function errorDetail(text: string | undefined): string {
   if (!text) return '';
   try {
-    const j = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+    const j = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown; detail?: unknown };
     const m = typeof j.error === 'object' && j.error ? j.error.message : typeof j.error === 'string' ? j.error : j.message;
-    if (typeof m === 'string') return m.slice(0, 200);
+    if (typeof m === 'string') return m.slice(0, 300);
+    if (typeof j.detail === 'string') return j.detail.slice(0, 300);
   } catch {
     // not JSON
   }

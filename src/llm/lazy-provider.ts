@@ -1,4 +1,4 @@
-import type { CompletionParams, CompletionRequest, CompletionResult, Exchange, Provider } from './types.js';
+import type { CallOptions, CallShape, CompletionParams, CompletionResult, Exchange, Provider, WireRequest } from './types.js';
 
 /**
  * A provider whose SDK is imported on its first call. Resolving providers happens for every run
@@ -11,14 +11,17 @@ export class LazyProvider implements Provider {
     readonly kind: string,
     readonly defaultModel: string,
     private readonly load: () => Promise<Provider>,
+    /** Known without loading: whether the adapter streams. */
+    readonly streams: boolean,
   ) {}
 
-  async complete(
-    req: CompletionRequest,
-    params: CompletionParams,
-    call: { signal: AbortSignal; timeoutMs: number },
-    exchange: Exchange,
-  ): Promise<CompletionResult> {
+  async initialShape(model: string, signal: AbortSignal): Promise<Partial<CallShape>> {
+    this.loading ??= this.load();
+    const p = await this.loading;
+    return p.initialShape ? p.initialShape(model, signal) : {};
+  }
+
+  async complete(req: WireRequest, params: CompletionParams, call: CallOptions, exchange: Exchange): Promise<CompletionResult> {
     this.loading ??= this.load();
     return (await this.loading).complete(req, params, call, exchange);
   }

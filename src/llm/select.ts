@@ -67,16 +67,44 @@ function readKeyFile(file: string, configDir: string): { key: string; file: stri
   return { key, file: abs };
 }
 
-/** Asks a local Ollama for its models; undefined when nothing answers within a short timeout. */
+/**
+ * Asks a local Ollama for its models; undefined when nothing answers within a short timeout.
+ * Models that cannot chat (embedding models: no "completion" capability, or an embedding
+ * family/name when the server reports no capabilities) are left out, so auto-detection never picks one.
+ */
 export async function probeOllama(baseUrl: string, timeoutMs = 800): Promise<string[] | undefined> {
+  const base = baseUrl.replace(/\/+$/, '');
+  let names: { name: string; families: string[] }[];
   try {
-    const res = await fetch(`${baseUrl.replace(/\/+$/, '')}/api/tags`, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(`${base}/api/tags`, { signal: AbortSignal.timeout(timeoutMs) });
     if (!res.ok) return undefined;
-    const body = (await res.json()) as { models?: { name?: string }[] };
-    return (body.models ?? []).map((m) => m.name ?? '').filter(Boolean);
+    const body = (await res.json()) as { models?: { name?: string; details?: { family?: string; families?: string[] | null } }[] };
+    names = (body.models ?? [])
+      .filter((m) => m.name)
+      .map((m) => ({ name: m.name!, families: [m.details?.family ?? '', ...(m.details?.families ?? [])].map((f) => f.toLowerCase()) }));
   } catch {
     return undefined;
   }
+  const chat: string[] = [];
+  for (const m of names) {
+    let caps: unknown;
+    try {
+      const res = await fetch(`${base}/api/show`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: m.name }),
+        signal: AbortSignal.timeout(timeoutMs * 2),
+      });
+      if (res.ok) caps = ((await res.json()) as { capabilities?: unknown }).capabilities;
+    } catch {
+      caps = undefined;
+    }
+    const embedding = Array.isArray(caps)
+      ? !caps.includes('completion')
+      : /embed|bert/.test(m.name.toLowerCase()) || m.families.some((f) => /bert|embed/.test(f));
+    if (!embedding) chat.push(m.name);
+  }
+  return chat;
 }
 
 /**
@@ -109,6 +137,7 @@ export async function resolveProviders(opts: ResolveOptions): Promise<ResolvedPr
     return v ? { key: v, source: name } : undefined;
   };
 
+  const stream = cfg.stream ?? true;
   const anthropicKey = key(cfg.anthropic, 'ANTHROPIC_API_KEY');
   if (anthropicKey) {
     const baseURL = cfg.anthropic?.base_url ?? env.ANTHROPIC_BASE_URL;
@@ -116,7 +145,8 @@ export async function resolveProviders(opts: ResolveOptions): Promise<ResolvedPr
     const p = new LazyProvider(
       'anthropic',
       DEFAULT_MODELS.anthropic,
-      async () => new (await import('./providers/anthropic.js')).AnthropicProvider({ apiKey, baseURL }),
+      async () => new (await import('./providers/anthropic.js')).AnthropicProvider({ apiKey, baseURL, stream }),
+      stream,
     );
     byName.set('anthropic', {
       provider: p,
@@ -130,10 +160,18 @@ export async function resolveProviders(opts: ResolveOptions): Promise<ResolvedPr
   if (openaiKey || openaiBase) {
     // OpenAI-compatible local servers (vLLM, LiteLLM) often need no key; the SDK insists on one
     const apiKey = openaiKey?.key ?? 'unused';
+    const azureApiVersion = cfg.openai?.api_version;
     const p = new LazyProvider(
       'openai',
       DEFAULT_MODELS.openai,
-      async () => new (await import('./providers/openai.js')).OpenAiProvider({ apiKey, baseURL: openaiBase || undefined }),
+      async () =>
+        new (await import('./providers/openai.js')).OpenAiProvider({
+          apiKey,
+          baseURL: openaiBase || undefined,
+          stream,
+          ...(azureApiVersion !== undefined ? { azureApiVersion } : {}),
+        }),
+      stream,
     );
     byName.set('openai', {
       provider: p,
@@ -143,8 +181,8 @@ export async function resolveProviders(opts: ResolveOptions): Promise<ResolvedPr
     });
   }
   if (cfg.bedrock || cfg.default === 'bedrock') {
-    const bedrock = { region: cfg.bedrock?.region, endpoint: cfg.bedrock?.endpoint };
-    const p = new LazyProvider('bedrock', DEFAULT_MODELS.bedrock, async () => new (await import('./providers/bedrock.js')).BedrockProvider(bedrock));
+    const bedrock = { region: cfg.bedrock?.region, endpoint: cfg.bedrock?.endpoint, stream };
+    const p = new LazyProvider('bedrock', DEFAULT_MODELS.bedrock, async () => new (await import('./providers/bedrock.js')).BedrockProvider(bedrock), stream);
     byName.set('bedrock', {
       provider: p,
       defaultModel: cfg.bedrock?.model ?? modelEnv ?? p.defaultModel,
@@ -163,12 +201,20 @@ export async function resolveProviders(opts: ResolveOptions): Promise<ResolvedPr
     const base = cfg.ollama?.base_url ?? opts.ollamaUrl ?? (env.BULWARK_OLLAMA_URL?.trim() || OLLAMA_DEFAULT_URL);
     const models = await probeOllama(base);
     if (models !== undefined || cfg.ollama !== undefined || cfg.default === 'ollama') {
-      const baseURL = `${base.replace(/\/+$/, '')}/v1`;
+      const origin = base.replace(/\/+$/, '');
+      const baseURL = `${origin}/v1`;
       const model = models?.[0] ?? DEFAULT_MODELS.ollama;
+      const keepAlive = cfg.ollama?.keep_alive;
       const p = new LazyProvider(
         'ollama',
         model,
-        async () => new (await import('./providers/openai.js')).OpenAiProvider({ apiKey: 'ollama', baseURL }, 'ollama', model),
+        async () =>
+          new (await import('./providers/openai.js')).OpenAiProvider(
+            { apiKey: 'ollama', baseURL, stream, ollama: { origin, ...(keepAlive !== undefined ? { keepAlive } : {}) } },
+            'ollama',
+            model,
+          ),
+        stream,
       );
       byName.set('ollama', { provider: p, defaultModel: cfg.ollama?.model ?? modelEnv ?? p.defaultModel, source: `Ollama at ${base}`, endpoint: base });
       if (defaultName === null) defaultName = 'ollama';

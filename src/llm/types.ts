@@ -1,4 +1,4 @@
-import type { CompletionParams, CompletionRequest, CompletionResult } from '../protocol/completion.js';
+import type { ChatMessage, CompletionParams, CompletionResult, OutputMode, ToolSpec } from '../protocol/completion.js';
 
 // The conversation shapes cross the worker channel and live in protocol/; the gateway's own types follow.
 export * from '../protocol/completion.js';
@@ -14,7 +14,9 @@ export type LlmErrorClass =
   | 'auth'
   | 'bad_request'
   | 'budget_exceeded'
-  | 'aborted';
+  | 'aborted'
+  /** The server refused a feature (tools, tool_choice, response_format, a parameter): the call is re-shaped, not retried. */
+  | 'unsupported';
 
 const RETRYABLE: ReadonlySet<LlmErrorClass> = new Set(['rate_limited', 'server_error', 'timeout', 'network', 'truncated_response', 'malformed_response']);
 
@@ -26,12 +28,46 @@ export class LlmError extends Error {
     readonly status?: number,
     /** Retry-After of the response in ms, when it sent one. */
     readonly retryAfterMs?: number,
+    /** For 'unsupported': what the server refused, so the gateway can send the call another way. */
+    readonly refused?: Refusal,
   ) {
     super(message);
   }
   get retryable(): boolean {
     return RETRYABLE.has(this.errorClass);
   }
+}
+
+/** A feature a server refused, read from its error body (see output-mode.ts). */
+export type Refusal = 'tools' | 'tool_choice' | 'response_format' | 'max_tokens' | 'temperature' | 'reasoning_effort';
+
+/**
+ * How calls to one provider and model are shaped: learned from the provider's defaults for the
+ * model, the configuration, and the server's refusals during the run.
+ */
+export interface CallShape {
+  mode: OutputMode;
+  /** Force the hand-in with tool_choice (tools mode). */
+  forceToolChoice: boolean;
+  /** Send the output cap as max_completion_tokens (OpenAI reasoning models) instead of max_tokens. */
+  maxCompletionTokens: boolean;
+  /** Send the configured temperature (reasoning models accept only their default). */
+  sendTemperature: boolean;
+  /** OpenAI reasoning_effort, when configured and accepted. */
+  reasoningEffort?: string;
+}
+
+/** The request as a provider adapter sends it: the worker's conversation shaped for the call's mode. */
+export interface WireRequest {
+  system: string;
+  messages: ChatMessage[];
+  tools: ToolSpec[];
+  /** Tools mode: 'required' = some tool must be called; a name = exactly that tool. */
+  toolChoice?: 'required' | { name: string };
+  /** json_schema mode: the answer must be one JSON object matching this schema. */
+  responseSchema?: { name: string; schema: Record<string, unknown> };
+  /** Which text of the system prompt is the same for every stage (prompt caching). */
+  sharedSystemPrefix?: number;
 }
 
 /** One HTTP exchange as the provider adapter saw it, for hashing and the audit blob. */
@@ -42,6 +78,8 @@ export interface Exchange {
   /** Raw response body text, when one was read completely. */
   responseText?: string;
   retryAfterMs?: number;
+  /** Called whenever a streamed response delivers data (the gateway's idle timer). */
+  onData?: () => void;
 }
 
 /** A provider adapter: one attempt, no retries (the gateway owns retries). */
@@ -49,5 +87,15 @@ export interface Provider {
   readonly kind: string;
   /** Default model when neither topology nor config names one. */
   readonly defaultModel: string;
-  complete(req: CompletionRequest, params: CompletionParams, opts: { signal: AbortSignal; timeoutMs: number }, exchange: Exchange): Promise<CompletionResult>;
+  /** Whether complete() streams the response (so an idle timeout applies). */
+  readonly streams: boolean;
+  /** How calls to this model start out (e.g. reasoning-model parameters, a capability check); the gateway merges it over its defaults. */
+  initialShape?(model: string, signal: AbortSignal): Promise<Partial<CallShape>>;
+  complete(req: WireRequest, params: CompletionParams, opts: CallOptions, exchange: Exchange): Promise<CompletionResult>;
+}
+
+export interface CallOptions {
+  signal: AbortSignal;
+  timeoutMs: number;
+  shape: CallShape;
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { clipText, type EntryInput } from '../domain/audit-entries.js';
 import { BulwarkError, CancelledError, ExitCode } from '../domain/errors.js';
 import type { StageSpec, Topology } from './topology.js';
-import type { ProviderConfig } from '../llm/config.js';
+import { providerSettingsOf, type ProviderConfig } from '../llm/config.js';
 import { LlmGateway } from '../llm/gateway.js';
 import { NO_PROVIDER_HELP, type ResolvedProviders } from '../llm/select.js';
 import { LlmError } from '../llm/types.js';
@@ -137,6 +137,8 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     audit,
     runId: opts.runId,
     ...(pc.timeout_seconds !== undefined ? { callTimeoutMs: pc.timeout_seconds * 1000 } : {}),
+    ...(pc.idle_timeout_seconds !== undefined ? { idleTimeoutMs: pc.idle_timeout_seconds * 1000 } : {}),
+    providerSettings: providerSettingsOf(pc),
     ...(pc.max_retries !== undefined ? { maxRetries: pc.max_retries } : {}),
     ...(pc.max_retry_delay_seconds !== undefined ? { maxRetryDelayMs: pc.max_retry_delay_seconds * 1000 } : {}),
     ...(pc.token_budget !== undefined ? { tokenBudget: pc.token_budget } : {}),

@@ -35,12 +35,30 @@ export const toolSpecSchema = z.strictObject({
 });
 export type ToolSpec = z.infer<typeof toolSpecSchema>;
 
+/**
+ * How a model hands in its structured result: native tool calls, output constrained to a JSON
+ * schema (response_format / Ollama format / vLLM guided decoding), or plain text with a fenced
+ * JSON block. The parent picks it per provider and model; the worker reads the answer accordingly.
+ */
+export const OUTPUT_MODES = ['tools', 'json_schema', 'text'] as const;
+export type OutputMode = (typeof OUTPUT_MODES)[number];
+
 /** What the worker asks for (`llm.complete`); model and parameters are fixed by the parent per stage. */
-export const completionRequestSchema = z.strictObject({
-  system: z.string().max(1_000_000),
-  messages: z.array(chatMessageSchema).min(1).max(512),
-  tools: z.array(toolSpecSchema).max(32),
-});
+export const completionRequestSchema = z
+  .strictObject({
+    system: z.string().max(1_000_000),
+    messages: z.array(chatMessageSchema).min(1).max(512),
+    tools: z.array(toolSpecSchema).max(32),
+    /**
+     * The tool through which the result is handed in. A server without tool calling is asked for
+     * that tool's arguments as JSON instead (the other tools are then not offered).
+     */
+    handIn: z
+      .string()
+      .regex(/^[a-zA-Z0-9_-]{1,64}$/)
+      .optional(),
+  })
+  .refine((r) => r.handIn === undefined || r.tools.some((t) => t.name === r.handIn), { message: 'handIn must name one of the tools', path: ['handIn'] });
 export type CompletionRequest = z.infer<typeof completionRequestSchema>;
 
 export interface CompletionParams {
@@ -56,6 +74,8 @@ export interface CompletionResult {
   /** Model/version string the provider reported. */
   model: string;
   usage: { inputTokens: number; outputTokens: number };
+  /** The mode the answer was produced in (absent = tools). */
+  outputMode?: OutputMode;
 }
 
 export const completionResultSchema = z.strictObject({
@@ -64,4 +84,5 @@ export const completionResultSchema = z.strictObject({
   stopReason: z.enum(['end', 'tool_use', 'max_tokens', 'other']),
   model: z.string(),
   usage: z.strictObject({ inputTokens: z.number(), outputTokens: z.number() }),
+  outputMode: z.enum(OUTPUT_MODES).optional(),
 });

@@ -3,7 +3,7 @@ import { callId, startFakeServer, type FakeServer, type FakeServerOptions, type 
 
 export type { FakeAction, FakeRequest, FakeServer, Responder } from './fake-llm-server.js';
 
-const anthropicFormat: WireFormat = {
+export const anthropicFormat: WireFormat = {
   path: '/v1/messages',
   baseSuffix: '',
   // the 2026 SDKs send the key as a Bearer token; older ones as x-api-key
@@ -24,6 +24,54 @@ const anthropicFormat: WireFormat = {
       stop_sequence: null,
       usage: { input_tokens: action.usage?.input ?? 100, output_tokens: action.usage?.output ?? 20 },
     };
+  },
+  streamEvents(action, req, index) {
+    // the Messages API's event sequence for the same answer
+    const whole = anthropicFormat.success(action, req, index) as {
+      id: string;
+      model: string;
+      content: ({ type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: unknown })[];
+      stop_reason: string;
+      usage: { input_tokens: number; output_tokens: number };
+    };
+    const ev = (name: string, data: unknown): string => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+    const out = [
+      ev('message_start', {
+        type: 'message_start',
+        message: {
+          id: whole.id,
+          type: 'message',
+          role: 'assistant',
+          model: whole.model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: whole.usage.input_tokens, output_tokens: 1 },
+        },
+      }),
+      ev('ping', { type: 'ping' }),
+    ];
+    for (const [i, b] of whole.content.entries()) {
+      if (b.type === 'text') {
+        out.push(ev('content_block_start', { type: 'content_block_start', index: i, content_block: { type: 'text', text: '' } }));
+        for (const piece of b.text.match(/[\s\S]{1,16}/g) ?? [])
+          out.push(ev('content_block_delta', { type: 'content_block_delta', index: i, delta: { type: 'text_delta', text: piece } }));
+      } else {
+        out.push(ev('content_block_start', { type: 'content_block_start', index: i, content_block: { type: 'tool_use', id: b.id, name: b.name, input: {} } }));
+        for (const piece of JSON.stringify(b.input).match(/[\s\S]{1,64}/g) ?? [])
+          out.push(ev('content_block_delta', { type: 'content_block_delta', index: i, delta: { type: 'input_json_delta', partial_json: piece } }));
+      }
+      out.push(ev('content_block_stop', { type: 'content_block_stop', index: i }));
+    }
+    out.push(
+      ev('message_delta', {
+        type: 'message_delta',
+        delta: { stop_reason: whole.stop_reason, stop_sequence: null },
+        usage: { output_tokens: whole.usage.output_tokens },
+      }),
+    );
+    out.push(ev('message_stop', { type: 'message_stop' }));
+    return out;
   },
   errorBody: (status, message) => ({
     type: 'error',

@@ -14,7 +14,18 @@ export interface FakeToolCall {
 }
 
 export type FakeAction =
-  | { type: 'reply'; text?: string; toolCalls?: FakeToolCall[]; model?: string; usage?: { input: number; output: number }; stop?: 'end' | 'max_tokens' }
+  | {
+      type: 'reply';
+      text?: string;
+      toolCalls?: FakeToolCall[];
+      model?: string;
+      usage?: { input: number; output: number };
+      stop?: 'end' | 'max_tokens';
+      /** Streamed answers: pause between events (a slow but live server). */
+      chunkDelayMs?: number;
+      /** Streamed answers: send this many events, then nothing more (a server that died mid-answer). */
+      stallAfter?: number;
+    }
   | { type: 'error'; status: number; retryAfter?: string; body?: string }
   /** Never answers (until the client gives up or the server closes). */
   | { type: 'hang' }
@@ -62,6 +73,8 @@ export interface WireFormat {
   baseSuffix: string;
   authorized(headers: http.IncomingHttpHeaders, key: string): boolean;
   success(action: Extract<FakeAction, { type: 'reply' }>, req: FakeRequest, index: number): unknown;
+  /** The same answer as server-sent events (the request asked for stream: true). */
+  streamEvents(action: Extract<FakeAction, { type: 'reply' }>, req: FakeRequest, index: number): string[];
   errorBody(status: number, message: string): unknown;
 }
 
@@ -119,8 +132,23 @@ export async function startFakeServer(format: WireFormat, opts: FakeServerOption
               action.body ?? JSON.stringify(format.errorBody(action.status, `simulated ${action.status}`)),
               action.retryAfter !== undefined ? { 'retry-after': action.retryAfter } : {},
             );
-          case 'reply':
-            return send(200, JSON.stringify(format.success(action, rec, index)));
+          case 'reply': {
+            if ((body as { stream?: unknown } | undefined)?.stream !== true) return send(200, JSON.stringify(format.success(action, rec, index)));
+            const events = format.streamEvents(action, rec, index);
+            res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+            rec.status = 200;
+            rec.response = '';
+            for (const [i, ev] of events.entries()) {
+              if (action.stallAfter !== undefined && i >= action.stallAfter) return;
+              if (i > 0 && action.chunkDelayMs) await new Promise((r) => setTimeout(r, action.chunkDelayMs));
+              if (res.destroyed) return;
+              rec.response += ev;
+              res.write(ev);
+            }
+            rec.answeredAt = performance.now();
+            res.end();
+            return;
+          }
         }
       })();
     });

@@ -199,6 +199,13 @@ export function scriptedReviewer(opts: ScriptedReviewerOptions = {}): Responder 
       findings = scriptedFindings(ctx, kind);
       summary = `### ${stage}\n\nReviewed ${files.length} changed file(s); ${findings.length} finding(s).`;
     }
+    if (!conv.toolNames.includes('submit_review')) {
+      // a server without tool calls: the hand-in as a JSON document (json_schema mode) or as
+      // Markdown with a fenced JSON block (text mode), as the output rules in the system prompt ask
+      const b = (req.body ?? {}) as { response_format?: unknown; format?: unknown };
+      if (b.response_format !== undefined || b.format !== undefined) return reply({ text: JSON.stringify({ summary_markdown: summary, findings }) });
+      return reply({ text: `${summary}\n\n\`\`\`json\n${JSON.stringify({ findings }, null, 1)}\n\`\`\`\n` });
+    }
     return reply({ text: '', toolCalls: [{ name: 'submit_review', arguments: { summary_markdown: summary, findings } }] });
   };
 }

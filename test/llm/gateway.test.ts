@@ -103,8 +103,16 @@ describe('LLM gateway', () => {
     const res = await gateway(provider, audit).complete(ctx('anthropic'), conv, new AbortController().signal);
     assert.equal(res.text, 'looking');
     assert.deepEqual(res.toolCalls, [{ id: 'toolu_1', name: 'read_file', arguments: { path: 'b.py' } }]);
-    const body = server.requests[0]!.body as { system: string; messages: { role: string; content: { type: string }[] }[]; tools: unknown[] };
-    assert.equal(body.system, 'You review code.');
+    const body = server.requests[0]!.body as {
+      system: unknown;
+      messages: { role: string; content: { type: string; cache_control?: unknown }[] }[];
+      tools: unknown[];
+      stream?: boolean;
+    };
+    // the shared prefix (system prompt, then the context message) is marked for prompt caching
+    assert.deepEqual(body.system, [{ type: 'text', text: 'You review code.', cache_control: { type: 'ephemeral' } }]);
+    assert.deepEqual(body.messages[0]!.content[0]!.cache_control, { type: 'ephemeral' });
+    assert.equal(body.stream, true, 'Anthropic calls stream');
     assert.deepEqual(
       body.messages.map((m) => [m.role, m.content.map((c) => c.type)]),
       [

@@ -2,15 +2,16 @@ import Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import { capturingFetch } from '../http-capture.js';
 import { DEFAULT_MODELS } from '../lazy-provider.js';
-import { LlmError, type CompletionParams, type CompletionRequest, type CompletionResult, type Exchange, type Provider } from '../types.js';
+import { LlmError, type CallOptions, type CompletionParams, type CompletionResult, type Exchange, type Provider, type WireRequest } from '../types.js';
 
+type Cache = { cache_control?: { type: 'ephemeral' } };
 type ContentBlock =
-  | { type: 'text'; text: string }
+  | ({ type: 'text'; text: string } & Cache)
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
   | { type: 'tool_result'; tool_use_id: string; content: string; is_error?: boolean };
 
 /** Maps the neutral conversation to a Messages API request body. */
-export function toAnthropicBody(req: CompletionRequest, params: CompletionParams): Record<string, unknown> {
+export function toAnthropicBody(req: WireRequest, params: CompletionParams): Record<string, unknown> {
   const messages: { role: 'user' | 'assistant'; content: ContentBlock[] }[] = [];
   const push = (role: 'user' | 'assistant', block: ContentBlock): void => {
     const last = messages[messages.length - 1];
@@ -29,13 +30,21 @@ export function toAnthropicBody(req: CompletionRequest, params: CompletionParams
       for (const b of blocks) push('assistant', b);
     }
   }
+  // Prompt caching: the system prompt and the first user message (the change, gate and upstream
+  // context) are the prefix every turn of a stage re-sends; breakpoints on both let turns after
+  // the first read them from the cache. (Below the model's minimum cacheable length the API
+  // ignores the marks.)
+  const first = messages[0]?.content[0];
+  if (first && first.type === 'text') first.cache_control = { type: 'ephemeral' };
+  const choice = req.toolChoice;
   return {
     model: params.model,
     max_tokens: params.maxTokens,
     ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
-    system: req.system,
+    system: [{ type: 'text', text: req.system, cache_control: { type: 'ephemeral' } }],
     messages,
     ...(req.tools.length > 0 ? { tools: req.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters })) } : {}),
+    ...(choice && req.tools.length > 0 ? { tool_choice: choice === 'required' ? { type: 'any' } : { type: 'tool', name: choice.name } } : {}),
   };
 }
 
@@ -86,14 +95,12 @@ export function fromAnthropicResponse(body: unknown): CompletionResult {
 export class AnthropicProvider implements Provider {
   readonly kind = 'anthropic';
   readonly defaultModel: string = DEFAULT_MODELS.anthropic;
-  constructor(private readonly opts: { apiKey: string; baseURL?: string }) {}
+  readonly streams: boolean;
+  constructor(private readonly opts: { apiKey: string; baseURL?: string; stream?: boolean }) {
+    this.streams = opts.stream ?? true;
+  }
 
-  async complete(
-    req: CompletionRequest,
-    params: CompletionParams,
-    call: { signal: AbortSignal; timeoutMs: number },
-    exchange: Exchange,
-  ): Promise<CompletionResult> {
+  async complete(req: WireRequest, params: CompletionParams, call: CallOptions, exchange: Exchange): Promise<CompletionResult> {
     const client = new Anthropic({
       apiKey: this.opts.apiKey,
       baseURL: this.opts.baseURL ?? 'https://api.anthropic.com',
@@ -103,8 +110,13 @@ export class AnthropicProvider implements Provider {
       fetch: capturingFetch(exchange),
     });
     const body = toAnthropicBody(req, params);
-    exchange.request = body;
-    const msg = await client.messages.create(body as unknown as Anthropic.MessageCreateParamsNonStreaming, { signal: call.signal });
-    return fromAnthropicResponse(msg);
+    if (!this.streams) {
+      exchange.request = body;
+      const msg = await client.messages.create(body as unknown as Anthropic.MessageCreateParamsNonStreaming, { signal: call.signal });
+      return fromAnthropicResponse(msg);
+    }
+    exchange.request = { ...body, stream: true };
+    const stream = client.messages.stream(body as unknown as Anthropic.MessageCreateParamsNonStreaming, { signal: call.signal });
+    return fromAnthropicResponse(await stream.finalMessage());
   }
 }

@@ -1,10 +1,18 @@
-import { BedrockRuntimeClient, ConverseCommand, type ConverseCommandInput } from '@aws-sdk/client-bedrock-runtime';
+import {
+  BedrockRuntimeClient,
+  ConverseCommand,
+  ConverseStreamCommand,
+  type ConverseCommandInput,
+  type ConverseStreamCommandInput,
+  type ConverseStreamOutput,
+} from '@aws-sdk/client-bedrock-runtime';
 import { z } from 'zod';
 import { DEFAULT_MODELS } from '../lazy-provider.js';
-import { LlmError, type CompletionParams, type CompletionRequest, type CompletionResult, type Exchange, type Provider } from '../types.js';
+import { refusalIn } from '../output-mode.js';
+import { LlmError, type CallOptions, type CompletionParams, type CompletionResult, type Exchange, type Provider, type WireRequest } from '../types.js';
 
 /** Maps the neutral conversation to a Bedrock Converse request. */
-export function toConverseInput(req: CompletionRequest, params: CompletionParams): Record<string, unknown> {
+export function toConverseInput(req: WireRequest, params: CompletionParams): Record<string, unknown> {
   type Block = Record<string, unknown>;
   const messages: { role: 'user' | 'assistant'; content: Block[] }[] = [];
   const push = (role: 'user' | 'assistant', block: Block): void => {
@@ -28,7 +36,12 @@ export function toConverseInput(req: CompletionRequest, params: CompletionParams
     messages,
     inferenceConfig: { maxTokens: params.maxTokens, ...(params.temperature !== undefined ? { temperature: params.temperature } : {}) },
     ...(req.tools.length > 0
-      ? { toolConfig: { tools: req.tools.map((t) => ({ toolSpec: { name: t.name, description: t.description, inputSchema: { json: t.parameters } } })) } }
+      ? {
+          toolConfig: {
+            tools: req.tools.map((t) => ({ toolSpec: { name: t.name, description: t.description, inputSchema: { json: t.parameters } } })),
+            ...(req.toolChoice ? { toolChoice: req.toolChoice === 'required' ? { any: {} } : { tool: { name: req.toolChoice.name } } } : {}),
+          },
+        }
       : {}),
   };
 }
@@ -84,12 +97,53 @@ export function fromConverseOutput(body: unknown, model: string): CompletionResu
   };
 }
 
+/** Folds ConverseStream events into the output Converse returns whole; an unfinished stream is no answer. */
+export function foldConverseStream(events: ConverseStreamOutput[]): unknown {
+  const blocks: { text?: string; toolUse?: { toolUseId: string; name: string; input: string } }[] = [];
+  let stopReason: string | undefined;
+  let usage: { inputTokens: number; outputTokens: number } | undefined;
+  for (const ev of events) {
+    const err = ev.throttlingException ?? ev.serviceUnavailableException;
+    if (err) throw new LlmError('rate_limited', `Bedrock stream: ${err.message ?? 'throttled'}`, 429);
+    const fail = ev.internalServerException ?? ev.modelStreamErrorException ?? ev.validationException;
+    if (fail) throw new LlmError(ev.validationException ? 'bad_request' : 'server_error', `Bedrock stream: ${fail.message ?? 'error'}`);
+    if (ev.contentBlockStart?.start?.toolUse) {
+      const t = ev.contentBlockStart.start.toolUse;
+      blocks[ev.contentBlockStart.contentBlockIndex ?? blocks.length] = { toolUse: { toolUseId: t.toolUseId ?? '', name: t.name ?? '', input: '' } };
+    }
+    if (ev.contentBlockDelta) {
+      const i = ev.contentBlockDelta.contentBlockIndex ?? 0;
+      const d = ev.contentBlockDelta.delta;
+      const b = (blocks[i] ??= {});
+      if (d?.text !== undefined) b.text = (b.text ?? '') + d.text;
+      if (d?.toolUse?.input !== undefined && b.toolUse) b.toolUse.input += d.toolUse.input;
+    }
+    if (ev.messageStop) stopReason = ev.messageStop.stopReason;
+    if (ev.metadata?.usage) usage = { inputTokens: ev.metadata.usage.inputTokens ?? 0, outputTokens: ev.metadata.usage.outputTokens ?? 0 };
+  }
+  if (stopReason === undefined) throw new LlmError('truncated_response', `Bedrock stream ended without messageStop after ${events.length} event(s)`);
+  const content = blocks.filter(Boolean).map((b) => {
+    if (!b.toolUse) return { text: b.text ?? '' };
+    let input: unknown;
+    try {
+      input = b.toolUse.input.trim() === '' ? {} : JSON.parse(b.toolUse.input);
+    } catch {
+      input = { __invalid_json: b.toolUse.input.slice(0, 2000) };
+    }
+    return { toolUse: { toolUseId: b.toolUse.toolUseId, name: b.toolUse.name, input } };
+  });
+  return { stopReason, output: { message: { content } }, ...(usage ? { usage } : {}) };
+}
+
 /** AWS Bedrock via the Converse API; credentials come from the AWS SDK's default chain in the parent. */
 export class BedrockProvider implements Provider {
   readonly kind = 'bedrock';
   readonly defaultModel: string = DEFAULT_MODELS.bedrock;
+  /** ConverseStream when true (the idle timeout applies), else Converse (only the overall deadline). */
+  readonly streams: boolean;
   private readonly client: BedrockRuntimeClient;
-  constructor(opts: { region?: string; endpoint?: string }) {
+  constructor(opts: { region?: string; endpoint?: string; stream?: boolean }) {
+    this.streams = opts.stream ?? false;
     this.client = new BedrockRuntimeClient({
       region: opts.region ?? process.env.AWS_REGION ?? 'us-east-1',
       ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
@@ -97,19 +151,28 @@ export class BedrockProvider implements Provider {
     });
   }
 
-  async complete(
-    req: CompletionRequest,
-    params: CompletionParams,
-    call: { signal: AbortSignal; timeoutMs: number },
-    exchange: Exchange,
-  ): Promise<CompletionResult> {
+  async complete(req: WireRequest, params: CompletionParams, call: CallOptions, exchange: Exchange): Promise<CompletionResult> {
     const input = toConverseInput(req, params);
     exchange.request = input;
     const timeout = AbortSignal.timeout(call.timeoutMs);
     try {
-      const out = await this.client.send(new ConverseCommand(input as unknown as ConverseCommandInput), {
-        abortSignal: AbortSignal.any([call.signal, timeout]),
-      });
+      const abortSignal = AbortSignal.any([call.signal, timeout]);
+      if (this.streams) {
+        const out = await this.client.send(new ConverseStreamCommand(input as unknown as ConverseStreamCommandInput), { abortSignal });
+        exchange.status = out.$metadata.httpStatusCode ?? 200;
+        exchange.responseText = '';
+        exchange.onData?.();
+        const events: ConverseStreamOutput[] = [];
+        for await (const ev of out.stream ?? []) {
+          events.push(ev);
+          // kept as it arrives, one JSON line per event: an aborted call keeps its partial output
+          exchange.responseText += JSON.stringify(ev) + '\n';
+          exchange.onData?.();
+        }
+        if (abortSignal.aborted) throw new LlmError('aborted', 'streamed call aborted before its end');
+        return fromConverseOutput(foldConverseStream(events), params.model);
+      }
+      const out = await this.client.send(new ConverseCommand(input as unknown as ConverseCommandInput), { abortSignal });
       const { $metadata, ...body } = out;
       exchange.status = $metadata.httpStatusCode ?? 200;
       exchange.responseText = JSON.stringify(body);
@@ -123,7 +186,9 @@ export class BedrockProvider implements Provider {
       if (call.signal.aborted) throw new LlmError('aborted', 'call aborted (stage or run deadline)');
       if (status === undefined) throw new LlmError('network', `cannot reach Bedrock: ${msg}`);
       exchange.status = status;
-      if (status === 429 || e.name === 'ThrottlingException') throw new LlmError('rate_limited', msg, status);
+      if (status === 429 || e.name === 'ThrottlingException' || e.name === 'ServiceUnavailableException') throw new LlmError('rate_limited', msg, status);
+      const refused = refusalIn(status, msg);
+      if (refused) throw new LlmError('unsupported', msg, status, undefined, refused);
       if (status >= 500) throw new LlmError('server_error', msg, status);
       if (status === 401 || status === 403) throw new LlmError('auth', msg, status);
       throw new LlmError('bad_request', msg, status);
