@@ -149,6 +149,7 @@ async function main(): Promise<void> {
       index,
       repoDir: null,
       trustedKeys: [],
+      witnesses: null,
       evidenceDir: null,
       version: 'bench',
       verify: { last: null, running: null, error: null },

@@ -1,6 +1,7 @@
 import type { LogStore } from '../audit/store.js';
 import type { VerifyReport } from '../audit/verify.js';
 import type { VerifierKey } from '../audit/note.js';
+import type { WitnessPolicy } from '../audit/witness/quorum.js';
 import type { RunIndex } from './run-index.js';
 
 /** What every page reads: the log (read-only), its in-memory index and the console's options. */
@@ -13,6 +14,8 @@ export interface ConsoleContext {
   repoDir: string | null;
   /** Keys whose checkpoints verify trusts (the console never trusts a key by itself). */
   trustedKeys: VerifierKey[];
+  /** Witnesses whose cosignatures verify requires on the newest checkpoint, when given. */
+  witnesses: WitnessPolicy | null;
   /** Where `bulwark audit export` wrote the weekly evidence bundles. */
   evidenceDir: string | null;
   version: string;

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import type { LogStore } from '../audit/store.js';
 import type { VerifierKey } from '../audit/note.js';
+import type { WitnessPolicy } from '../audit/witness/quorum.js';
 import { UsageError } from '../domain/errors.js';
 import { createConsoleApp } from './app.js';
 import { newToken } from './auth.js';
@@ -18,6 +19,7 @@ export interface ConsoleOptions {
   port: number;
   repoDir: string | null;
   trustedKeys: VerifierKey[];
+  witnesses?: WitnessPolicy | null;
   evidenceDir: string | null;
   version: string;
   tls?: { certFile: string; keyFile: string };
@@ -61,6 +63,7 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
     index,
     repoDir: o.repoDir,
     trustedKeys: o.trustedKeys,
+    witnesses: o.witnesses ?? null,
     evidenceDir: o.evidenceDir,
     version: o.version,
     verify: { last: null, running: null, error: null },

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import axe from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { openStore } from '../../src/audit/log.js';
 import { packageRoot } from '../../src/sandbox/package-paths.js';
 import { startFakeOpenAi, type FakeServer } from '../helpers/fake-openai.js';
 import { scriptedReviewer } from '../helpers/fake-reviewer.js';
@@ -86,6 +87,7 @@ describe('bulwark console (real runs, real browser)', () => {
   let context: BrowserContext;
   let page: Page;
   let pubKey: string;
+  let witness: ChildProcess | undefined;
 
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -170,7 +172,34 @@ describe('bulwark console (real runs, real browser)', () => {
       const found = execFileSync('find', [tmp, '-name', '*.pub'], { encoding: 'utf8' }).trim().split('\n')[0]!;
       pubKey = found;
     }
-    con = await startConsoleProcess(['--audit-db', db, '--port', '0', '--repo', repo.dir, '--trusted-key', pubKey], env);
+    // a witness cosigns the newest checkpoint; the console is told its key
+    const wKey = path.join(tmp, 'witness.key');
+    assert.equal((await runCli(['audit', 'witness', 'keygen', '--out', wKey, '--name', 'witness.example/w1'], env)).code, 0);
+    const store = await openStore(db, { mustExist: true, readonly: true });
+    const origin = (await store.getMeta('origin'))!;
+    await store.close();
+    witness = spawn(
+      process.execPath,
+      [BIN, 'audit', 'witness', 'serve', '--key', wKey, '--state', path.join(tmp, 'w.state'), '--log', `${origin}=${pubKey}`, '--port', '0'],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const wUrl = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      witness!.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = / listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      witness!.once('exit', (code) => reject(new Error(`witness exited ${code}`)));
+    });
+    const wCfg = path.join(tmp, 'witness.toml');
+    writeFileSync(
+      wCfg,
+      `[audit]\nkey_file = "${pubKey.replace(/\.pub$/, '')}"\n\n[[audit.witnesses]]\nname = "w1"\nurl = "${wUrl}"\nkey = "${readFileSync(`${wKey}.pub`, 'utf8').trim()}"\n`,
+    );
+    const cosigned = await runCli(['audit', 'witness', 'cosign', '--db', db, '--config', wCfg], env);
+    assert.equal(cosigned.code, 0, cosigned.stderr);
+    con = await startConsoleProcess(['--audit-db', db, '--port', '0', '--repo', repo.dir, '--trusted-key', pubKey, '--witness', `${wKey}.pub`], env);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
@@ -179,6 +208,7 @@ describe('bulwark console (real runs, real browser)', () => {
   after(async () => {
     await browser?.close();
     con?.proc.kill('SIGTERM');
+    witness?.kill('SIGTERM');
     await llm?.close();
     repo?.cleanup();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -280,13 +310,15 @@ describe('bulwark console (real runs, real browser)', () => {
 
   it('verifies the log against the trust anchor on request', async () => {
     await page.goto(`${con.url}/audit`);
-    assert.ok((await page.textContent('main'))!.includes('signed by trusted key'));
+    assert.ok((await page.textContent('main'))!.includes('signed by trusted key'), (await page.textContent('main')) ?? '');
+    assert.match((await page.textContent('section[aria-labelledby=witness-h]'))!, /witness\.example\/w1\+[0-9a-f]+\s*valid cosigned/);
     await page.click('text=Verify the whole log now');
     for (let i = 0; i < 50 && !(await page.textContent('main'))!.includes('verified at'); i++) {
       await new Promise((r) => setTimeout(r, 100));
       await page.goto(`${con.url}/audit`);
     }
     assert.ok((await page.textContent('main'))!.includes('verified at'));
+    assert.ok((await page.textContent('main'))!.includes('1 valid cosignature(s)'));
     await shot('audit');
     assert.deepEqual(await axeViolations(page), []);
     await page.goto(`${con.url}/audit/entries?kind=gate_decision`);

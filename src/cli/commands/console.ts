@@ -6,6 +6,7 @@ import { loadVerifierKey } from '../../audit/keys.js';
 import { openStore } from '../../audit/log.js';
 import { displayLocation, resolveDbLocation } from '../../audit/locations.js';
 import { startConsole } from '../../console/serve.js';
+import { witnessPolicy } from './audit-witness.js';
 import { ExitCode, UsageError } from '../../domain/errors.js';
 import { packageVersion } from '../../sandbox/package-paths.js';
 
@@ -13,6 +14,8 @@ interface ConsoleFlags extends EvidenceFlags {
   host: string;
   port: string;
   trustedKey: string[];
+  witness: string[];
+  witnessQuorum?: string;
   evidenceDir?: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -32,6 +35,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--host <host>', 'address to listen on (non-loopback needs --tls-cert/--tls-key or --insecure-expose)', '127.0.0.1')
     .option('--port <port>', 'port (0: any free port)', '8470')
     .option('--trusted-key <file>', 'verifier key whose checkpoints verify trusts (repeatable; default [audit] trusted_key)', collect, [])
+    .option('--witness <vkey-or-file>', 'witness key whose cosignature verify requires on the newest checkpoint (repeatable)', collect, [])
+    .option('--witness-quorum <n>', 'how many of the --witness keys must have cosigned (default: all)')
     .option('--evidence-dir <dir>', 'directory of weekly evidence bundles (bulwark audit export) offered for download')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
     .option('--tls-key <file>', 'private key of --tls-cert (PEM)')
@@ -54,6 +59,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         if (!existsSync(f)) throw new UsageError(`--trusted-key ${f} does not exist`);
         return loadVerifierKey(f);
       });
+      const witnesses = witnessPolicy(o.witness, o.witnessQuorum) ?? null;
       const location = resolveDbLocation(dbLocation(o), cfg.audit.db);
       const store = await openStore(location, { mustExist: true, readonly: true });
       const running = await startConsole({
@@ -63,6 +69,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         port,
         repoDir: o.repo ? path.resolve(o.repo) : null,
         trustedKeys,
+        witnesses,
         evidenceDir: o.evidenceDir ? path.resolve(o.evidenceDir) : null,
         version: packageVersion,
         ...(o.tlsCert && o.tlsKey ? { tls: { certFile: o.tlsCert, keyFile: o.tlsKey } } : {}),

@@ -4,6 +4,7 @@ import { inclusionProofRanges, leafHash, resolveRanges, verifyInclusion } from '
 import { openCheckpoint, parseCheckpointBody, parseNote, type VerifierKey } from '../../audit/note.js';
 import type { StoredCheckpoint } from '../../audit/store.js';
 import { verifyLog } from '../../audit/verify.js';
+import { parseSignatureLine, verifyCosignature, witnessLabel } from '../../audit/witness/cosignature.js';
 import { decodeEntry } from '../../domain/audit-entries.js';
 import type { ConsoleContext } from '../context.js';
 import { listBundles } from '../evidence.js';
@@ -18,7 +19,7 @@ export function startVerify(ctx: ConsoleContext): void {
   if (ctx.verify.running || ctx.trustedKeys.length === 0) return;
   ctx.verify.running = (async () => {
     try {
-      const report = await verifyLog({ store: ctx.store, trustedKeys: ctx.trustedKeys });
+      const report = await verifyLog({ store: ctx.store, trustedKeys: ctx.trustedKeys, ...(ctx.witnesses ? { witnesses: ctx.witnesses } : {}) });
       ctx.verify.last = { at: new Date().toISOString(), report };
       ctx.verify.error = null;
     } catch (e) {
@@ -59,6 +60,49 @@ function describeCheckpoint(cp: StoredCheckpoint | undefined, keys: VerifierKey[
   }
 }
 
+/** The cosignatures stored with a checkpoint, each checked against the witness keys the console was given. */
+async function describeCosignatures(ctx: ConsoleContext, cp: StoredCheckpoint | undefined): Promise<Html> {
+  const policy = ctx.witnesses;
+  const required = policy
+    ? html`<p>Verify requires cosignatures from ${policy.quorum} of: ${policy.keys.map((k) => html`<span class="mono">${witnessLabel(k)}</span> `)}</p>`
+    : html`<p class="muted">No witness key given (start the console with <code>--witness KEY</code>): cosignatures are listed, not checked.</p>`;
+  if (!cp) return required;
+  const lines = (await ctx.store.listCosignatures()).filter((c) => c.seq === cp.seq);
+  if (lines.length === 0)
+    return html`${required}
+      <p class="muted">The newest checkpoint carries no witness cosignature.</p>`;
+  const body = parseNote(cp.note).text;
+  const rows = lines.map((c) => {
+    let status: Html = html`<span class="badge muted">not checked</span>`;
+    try {
+      const sig = parseSignatureLine(c.line);
+      const key = policy?.keys.find((k) => k.name === sig.name && k.keyId.equals(sig.keyId));
+      if (key) {
+        const at = verifyCosignature(sig, body, key);
+        status = html`<span class="badge ok">valid</span> cosigned ${new Date(at * 1000).toISOString()}`;
+      }
+    } catch (e) {
+      status = html`<span class="badge bad">invalid</span> ${(e as Error).message}`;
+    }
+    return html`<tr>
+      <td class="mono">${c.witness}</td>
+      <td>${status}</td>
+    </tr>`;
+  });
+  return html`${required}
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Witness</th>
+          <th scope="col">Cosignature of checkpoint ${cp.seq}</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${rows}
+      </tbody>
+    </table>`;
+}
+
 export async function auditPage(ctx: ConsoleContext): Promise<Html> {
   const checkpoints = await ctx.store.listCheckpoints();
   const last = checkpoints.at(-1);
@@ -81,6 +125,10 @@ export async function auditPage(ctx: ConsoleContext): Promise<Html> {
       <h2 id="cp-h">Newest checkpoint</h2>
       ${describeCheckpoint(last, ctx.trustedKeys)}
     </section>
+    <section aria-labelledby="witness-h">
+      <h2 id="witness-h">Witnesses</h2>
+      ${await describeCosignatures(ctx, last)}
+    </section>
     <section aria-labelledby="verify-h">
       <h2 id="verify-h">Verification</h2>
       ${ctx.verify.running ? html`<p><span class="badge muted">running</span> A verify of the whole log is in progress; reload to see its result.</p>` : ''}
@@ -93,6 +141,7 @@ export async function auditPage(ctx: ConsoleContext): Promise<Html> {
                 ${v.report.unsignedTail} not yet signed; blobs ${v.report.blobs.checked} checked, ${v.report.blobs.purged} purged, ${v.report.blobs.archived}
                 archived.
               </p>
+              ${v.report.witnesses ? html`<p>Witnesses: ${v.report.witnesses.cosignedBy.length} valid cosignature(s) on the checkpoint of size ${v.report.witnesses.treeSize}, ${v.report.witnesses.quorum} required.</p>` : ''}
               ${
                 v.report.problems.length
                   ? html`<ul>
