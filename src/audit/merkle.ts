@@ -284,13 +284,17 @@ export class HexCompactRange {
     return this.count;
   }
 
-  push(leafHex: string): void {
+  /** Appends a leaf; each subtree it completes is added to `created` (level ≥ 1, index, hex). */
+  push(leafHex: string, created?: { level: number; index: number; hex: string }[]): void {
     let h = leafHex;
     let s = 1;
+    let level = 0;
     while (this.sizes.length > 0 && this.sizes[this.sizes.length - 1] === s) {
       h = nodeHashHex(this.hashes.pop()!, h);
       this.sizes.pop();
       s *= 2;
+      level++;
+      if (created) created.push({ level, index: (this.count + 1) / s - 1, hex: h });
     }
     this.hashes.push(h);
     this.sizes.push(s);

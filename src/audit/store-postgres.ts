@@ -373,6 +373,30 @@ export class PostgresLogStore implements LogStore {
     return fetchNodes(this.pool, refs);
   }
 
+  async nodeExtent(): Promise<number> {
+    const r = await this.pool.query<{ n: string | null }>('SELECT max((m + 1) * (2::numeric ^ level)) AS n FROM (SELECT level, max(idx) AS m FROM audit_nodes GROUP BY level) t');
+    return r.rows[0]?.n == null ? 0 : Number(r.rows[0].n);
+  }
+
+  async nodeLevels(): Promise<number[]> {
+    const r = await this.pool.query<{ level: number }>('SELECT DISTINCT level FROM audit_nodes ORDER BY level');
+    return r.rows.map((x) => Number(x.level));
+  }
+
+  async *readNodeLevel(level: number, batchSize = 4096): AsyncIterable<{ index: number; hashHex: string }[]> {
+    let next = 0;
+    for (;;) {
+      const r = await this.pool.query<{ idx: string; h: string }>(
+        "SELECT idx, encode(hash, 'hex') AS h FROM audit_nodes WHERE level = $1 AND idx >= $2 ORDER BY idx LIMIT $3",
+        [level, next, batchSize],
+      );
+      if (r.rows.length === 0) return;
+      yield r.rows.map((x) => ({ index: num(x.idx), hashHex: x.h }));
+      next = num(r.rows[r.rows.length - 1]!.idx) + 1;
+    }
+  }
+
+
   async putBlob(blob: StoredBlob): Promise<void> {
     await this.pool.query('INSERT INTO audit_blobs (address, encoding, size, data) VALUES ($1, $2, $3, $4) ON CONFLICT (address) DO NOTHING', [
       blob.address,

@@ -118,6 +118,9 @@ export class SqliteLogStore implements LogStore {
       rangeText: this.db
         .prepare('SELECT idx, kind, time_ms, run_id, lower(hex(leaf_hash)), CAST(bytes AS TEXT) FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx LIMIT ?')
         .raw(true),
+      nodeExtent: this.db.prepare('SELECT COALESCE(MAX((MAX_IDX + 1) << level), 0) FROM (SELECT level, MAX(idx) AS MAX_IDX FROM nodes GROUP BY level)').pluck(),
+      nodeLevels: this.db.prepare('SELECT DISTINCT level FROM nodes ORDER BY level').pluck(),
+      nodeLevel: this.db.prepare('SELECT idx, lower(hex(hash)) FROM nodes WHERE level = ? AND idx >= ? ORDER BY idx LIMIT ?').raw(true),
       one: this.db.prepare('SELECT idx, kind, time_ms, run_id, leaf_hash, bytes FROM entries WHERE idx = ?'),
       putBlob: this.db.prepare('INSERT OR IGNORE INTO blobs (address, encoding, size, data) VALUES (?, ?, ?, ?)'),
       getBlob: this.db.prepare('SELECT address, encoding, size, data FROM blobs WHERE address = ?'),
@@ -231,6 +234,24 @@ export class SqliteLogStore implements LogStore {
 
   async getNodes(refs: NodeRef[]): Promise<(Uint8Array | undefined)[]> {
     return this.nodesSync(refs);
+  }
+
+  async nodeExtent(): Promise<number> {
+    return this.stmts.nodeExtent.get() as number;
+  }
+
+  async nodeLevels(): Promise<number[]> {
+    return this.stmts.nodeLevels.all() as number[];
+  }
+
+  async *readNodeLevel(level: number, batchSize = 4096): AsyncIterable<{ index: number; hashHex: string }[]> {
+    let next = 0;
+    for (;;) {
+      const rows = this.stmts.nodeLevel.all(level, next, batchSize) as [number, string][];
+      if (rows.length === 0) return;
+      yield rows.map(([index, hashHex]) => ({ index, hashHex }));
+      next = rows[rows.length - 1]![0] + 1;
+    }
   }
 
   async putBlob(blob: StoredBlob): Promise<void> {
