@@ -67,6 +67,11 @@ export async function openStore(location: string, opts: { mustExist?: boolean; r
   try {
     return new SqliteLogStore(location, opts);
   } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    // A full disk is the machine's problem, not a wrong flag: exit 5 and say what to free.
+    if (code === 'SQLITE_FULL' || code === 'ENOSPC' || /SQLITE_FULL|database or disk is full|ENOSPC/i.test((e as Error).message)) {
+      throw new BulwarkError(`cannot open audit database ${location}: the disk is full (free space on its file system and retry)`, ExitCode.Internal);
+    }
     throw new UsageError(`cannot open audit database ${location}: ${(e as Error).message}`);
   }
 }

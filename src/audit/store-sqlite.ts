@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type {
   EntryQuery,
@@ -71,18 +71,69 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
 }
 
+/**
+ * better-sqlite3 reads SQLITE_USE_URI when its native addon loads (on the first open): URI names
+ * are needed for `?immutable=1`. Only absolute paths are ever opened as plain names, so no path is
+ * taken for a URI by accident.
+ */
+let uriConfigured = false;
+function openDatabase(name: string, options: Database.Options): Database.Database {
+  if (uriConfigured) return new Database(name, options);
+  const prior = process.env.SQLITE_USE_URI;
+  process.env.SQLITE_USE_URI = '1';
+  try {
+    return new Database(name, options);
+  } finally {
+    uriConfigured = true;
+    if (prior === undefined) delete process.env.SQLITE_USE_URI;
+    else process.env.SQLITE_USE_URI = prior;
+  }
+}
+
+function writable(p: string): boolean {
+  try {
+    accessSync(p, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A read-only open of a file this process cannot write (read-only media, a WORM archive, a mounted
+ * backup): SQLite's WAL mode needs a writable -shm file beside the database even to read, so the
+ * file is opened immutable instead (no locks, no WAL). A -wal file next to it would hold commits
+ * the main file lacks, which immutable mode would not read: that copy is refused.
+ */
+function immutableName(file: string): string | undefined {
+  const abs = path.resolve(file);
+  if (writable(abs) && writable(path.dirname(abs))) return undefined;
+  if (existsSync(`${abs}-wal`)) {
+    throw new Error(`${abs}-wal exists beside a database that cannot be written: copy the database with sqlite3's .backup (or after a checkpoint) before archiving it`);
+  }
+  return `file:${encodeURI(abs).replace(/\?/g, '%3f').replace(/#/g, '%23')}?immutable=1`;
+}
+
 export class SqliteLogStore implements LogStore {
   readonly location: string;
   private readonly db: Database.Database;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly stmts;
+  readonly immutable: boolean;
 
   constructor(file: string, opts: SqliteStoreOptions = {}) {
     this.location = file;
     if (opts.mustExist && !existsSync(file)) throw new Error('no such file');
     const created = !existsSync(file);
     if (created) mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    this.db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.mustExist ?? false, timeout: opts.busyTimeoutMs ?? 60_000 });
+    const immutable = opts.readonly ? immutableName(file) : undefined;
+    /** Opened immutable: read-only media; nothing here may write, lock or create a -shm file. */
+    this.immutable = immutable !== undefined;
+    this.db = openDatabase(immutable ?? path.resolve(file), {
+      readonly: opts.readonly ?? false,
+      fileMustExist: opts.mustExist ?? false,
+      timeout: opts.busyTimeoutMs ?? 60_000,
+    });
     if (created) chmodSync(file, 0o600);
     if (!opts.readonly) {
       this.db.pragma('journal_mode = WAL');
