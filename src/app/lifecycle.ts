@@ -47,6 +47,13 @@ export interface Run {
 export async function withRun<T>(opts: RunOptions, body: (run: Run) => Promise<T>): Promise<T> {
   const startedAt = opts.startedAt ?? performance.now();
   const audit = await openAuditLog({ ...(opts.auditDb ? { location: opts.auditDb } : {}), ...(opts.auditConfig ? { config: opts.auditConfig } : {}) });
+  try {
+    // No signing key (none configured in CI, an unreadable key file) fails before anything is appended.
+    audit.loadSigningKey();
+  } catch (e) {
+    await audit.close();
+    throw e;
+  }
   const runId = opts.runId ?? newRunId(opts.kind);
   let finished = false;
   const run: Run = {

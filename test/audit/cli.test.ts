@@ -96,17 +96,26 @@ describe('bulwark audit CLI', { timeout: 180_000 }, () => {
     assert.equal(bulwark('audit', 'proof', '--index', 'x').code, 3);
   });
 
-  it('verify passes, records its state, and checks a checkpoint file kept elsewhere', () => {
+  it('verify needs an anchor on first use, pins origin and key, and checks a checkpoint file kept elsewhere', () => {
     const cp = path.join(home, 'elsewhere', 'checkpoint');
     assert.equal(bulwark('audit', 'checkpoint', '--out', cp).code, 0);
-    const r = bulwark('audit', 'verify', '--checkpoint', cp);
+    // The signer's own .pub is not an anchor: a first verify without one says so and fails.
+    const first = bulwark('audit', 'verify', '--checkpoint', cp);
+    assert.equal(first.code, 5, first.stderr + first.stdout);
+    assert.match(first.stderr, /no trust anchor for log .*--trust-on-first-use/);
+    assert.equal(existsSync(path.join(home, 'state', 'bulwark', 'verifier-state.json')), false);
+    const r = bulwark('audit', 'verify', '--checkpoint', cp, '--trust-on-first-use');
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /2 entries/);
-    assert.match(r.stdout, /^OK/m);
+    assert.match(r.stdout, /^OK .*trusted on first use/m);
     const state = JSON.parse(readFileSync(path.join(home, 'state', 'bulwark', 'verifier-state.json'), 'utf8')) as {
-      logs: Record<string, { treeSize: number }>;
+      logs: Record<string, { treeSize: number; key: string; tofu?: boolean }>;
     };
-    assert.equal(Object.values(state.logs)[0]!.treeSize, 2);
+    const pin = Object.values(state.logs)[0]!;
+    assert.equal(pin.treeSize, 2);
+    assert.equal(pin.key, readFileSync(path.join(home, 'config', 'bulwark', 'audit-key.pub'), 'utf8').trim());
+    assert.equal(pin.tofu, true);
+    // From now on the pin is the anchor.
     const json = JSON.parse(bulwark('audit', 'verify', '--json', '--schema').stdout) as { ok: boolean };
     assert.equal(json.ok, true);
   });
@@ -187,7 +196,7 @@ describe('bulwark audit CLI', { timeout: 180_000 }, () => {
     assert.equal(rec.code, 0, rec.stderr);
     assert.ok(existsSync(path.join(conf, 'state', 'audit.db')));
     assert.ok(existsSync(path.join(conf, 'cp', 'checkpoint.txt')));
-    const v = bulwark('audit', 'verify', '--config', rel);
+    const v = bulwark('audit', 'verify', '--config', rel, '--trusted-key', path.join(conf, 'keys', 'audit.key.pub'));
     assert.equal(v.code, 0, v.stdout + v.stderr);
     assert.ok(existsSync(path.join(conf, 'verifier.json')));
     for (const p of ['state', 'keys', 'cp', 'verifier.json'])
