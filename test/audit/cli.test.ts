@@ -143,6 +143,24 @@ describe('bulwark audit CLI', { timeout: 180_000 }, () => {
     assert.equal(bulwark('audit', 'verify', '--trusted-key', path.join(home, 'garbage.pub')).code, 3);
   });
 
+  it('rotate-key hands signing to a new key that the pinned verifier then follows', () => {
+    const keyFile = path.join(home, 'config', 'bulwark', 'audit-key');
+    const oldPub = readFileSync(`${keyFile}.pub`, 'utf8').trim();
+    const r = bulwark('audit', 'rotate-key');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /key rotation recorded as entry \d+; checkpoint of \d+ entries signed with the new key/);
+    const newPub = readFileSync(`${keyFile}.pub`, 'utf8').trim();
+    assert.notEqual(newPub, oldPub);
+    assert.equal(readFileSync(`${keyFile}.retired-${oldPub.split('+')[1]}.pub`, 'utf8').trim(), oldPub);
+    // Later runs sign with the new key; the verifier pinned on the old key follows the statement.
+    assert.equal(bulwark('audit', 'record', 'deploy', '--commit', 'abcdef5', '--env', 'prod').code, 0);
+    const v = bulwark('audit', 'verify');
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, /1 key rotation\(s\) in the log/);
+    const state = JSON.parse(readFileSync(path.join(home, 'state', 'bulwark', 'verifier-state.json'), 'utf8')) as { logs: Record<string, { key: string }> };
+    assert.equal(Object.values(state.logs)[0]!.key, newPub);
+  });
+
   it('verify exits 5 and names the first bad index when an entry was edited', () => {
     const d = raw(db);
     dropTriggers(d);
