@@ -275,6 +275,11 @@ export class CompactRange {
  * CompactRange over lowercase hex hashes, for verify's hot loop: one-shot hashing straight to hex
  * strings allocates no Buffer per hash, which roughly halves the cost of a node hash.
  */
+/** Receives the subtrees a compact range completes. */
+export interface NodeSink {
+  add(level: number, index: number, hex: string): void;
+}
+
 export class HexCompactRange {
   private readonly hashes: string[] = [];
   private readonly sizes: number[] = [];
@@ -284,8 +289,8 @@ export class HexCompactRange {
     return this.count;
   }
 
-  /** Appends a leaf; each subtree it completes is added to `created` (level ≥ 1, index, hex). */
-  push(leafHex: string, created?: { level: number; index: number; hex: string }[]): void {
+  /** Appends a leaf; each subtree it completes is reported to `created` (level ≥ 1, index, hex). */
+  push(leafHex: string, created?: NodeSink): void {
     let h = leafHex;
     let s = 1;
     let level = 0;
@@ -294,7 +299,7 @@ export class HexCompactRange {
       this.sizes.pop();
       s *= 2;
       level++;
-      if (created) created.push({ level, index: (this.count + 1) / s - 1, hex: h });
+      if (created) created.add(level, (this.count + 1) / s - 1, h);
     }
     this.hashes.push(h);
     this.sizes.push(s);

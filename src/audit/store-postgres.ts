@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { displayLocation } from './locations.js';
-import type { EntryQuery, LogStore, NewEntry, NodeRef, StoredBlob, StoredCheckpoint, StoredEntry, StoredNode, WriteTransaction } from './store.js';
+import type { EntryQuery, LogStore, NewEntry, NodeRef, NodeRun, StoredBlob, StoredCheckpoint, StoredEntry, StoredNode, WriteTransaction } from './store.js';
 
 /**
  * The audit log in PostgreSQL, for many CI runners appending to one central database. Same
@@ -383,7 +383,7 @@ export class PostgresLogStore implements LogStore {
     return r.rows.map((x) => Number(x.level));
   }
 
-  async *readNodeLevel(level: number, batchSize = 4096): AsyncIterable<{ index: number; hashHex: string }[]> {
+  async *readNodeLevel(level: number, batchSize = 4096): AsyncIterable<NodeRun> {
     let next = 0;
     for (;;) {
       const r = await this.pool.query<{ idx: string; h: string }>(
@@ -391,7 +391,15 @@ export class PostgresLogStore implements LogStore {
         [level, next, batchSize],
       );
       if (r.rows.length === 0) return;
-      yield r.rows.map((x) => ({ index: num(x.idx), hashHex: x.h }));
+      // Runs of consecutive indices, each as one string.
+      let i = 0;
+      while (i < r.rows.length) {
+        const first = num(r.rows[i]!.idx);
+        let j = i + 1;
+        while (j < r.rows.length && num(r.rows[j]!.idx) === first + (j - i)) j++;
+        yield { first, count: j - i, hex: r.rows.slice(i, j).map((x) => x.h).join('') };
+        i = j;
+      }
       next = num(r.rows[r.rows.length - 1]!.idx) + 1;
     }
   }

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { accessSync, chmodSync, constants, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type {
+  NodeRun,
   EntryQuery,
   EntryTextRow,
   LogStore,
@@ -172,6 +173,12 @@ export class SqliteLogStore implements LogStore {
       nodeExtent: this.db.prepare('SELECT COALESCE(MAX((MAX_IDX + 1) << level), 0) FROM (SELECT level, MAX(idx) AS MAX_IDX FROM nodes GROUP BY level)').pluck(),
       nodeLevels: this.db.prepare('SELECT DISTINCT level FROM nodes ORDER BY level').pluck(),
       nodeLevel: this.db.prepare('SELECT idx, lower(hex(hash)) FROM nodes WHERE level = ? AND idx >= ? ORDER BY idx LIMIT ?').raw(true),
+      // One string per batch: min, max, count and the hashes back to back (dense when max - min + 1 = count).
+      nodeRun: this.db
+        .prepare(
+          "SELECT MIN(idx), MAX(idx), COUNT(*), group_concat(h, '' ORDER BY idx) FROM (SELECT idx, lower(hex(hash)) AS h FROM nodes WHERE level = ? AND idx >= ? ORDER BY idx LIMIT ?)",
+        )
+        .raw(true),
       one: this.db.prepare('SELECT idx, kind, time_ms, run_id, leaf_hash, bytes FROM entries WHERE idx = ?'),
       putBlob: this.db.prepare('INSERT OR IGNORE INTO blobs (address, encoding, size, data) VALUES (?, ?, ?, ?)'),
       getBlob: this.db.prepare('SELECT address, encoding, size, data FROM blobs WHERE address = ?'),
@@ -295,13 +302,18 @@ export class SqliteLogStore implements LogStore {
     return this.stmts.nodeLevels.all() as number[];
   }
 
-  async *readNodeLevel(level: number, batchSize = 4096): AsyncIterable<{ index: number; hashHex: string }[]> {
+  async *readNodeLevel(level: number, batchSize = 16_384): AsyncIterable<NodeRun> {
     let next = 0;
     for (;;) {
-      const rows = this.stmts.nodeLevel.all(level, next, batchSize) as [number, string][];
-      if (rows.length === 0) return;
-      yield rows.map(([index, hashHex]) => ({ index, hashHex }));
-      next = rows[rows.length - 1]![0] + 1;
+      const [min, max, count, hex] = this.stmts.nodeRun.get(level, next, batchSize) as [number | null, number | null, number, string | null];
+      if (min === null || max === null || hex === null || count === 0) return;
+      if (max - min + 1 === count) yield { first: min, count, hex };
+      else {
+        // A gap in the level (a node deleted): hand out the rows one run at a time.
+        const rows = this.stmts.nodeLevel.all(level, next, batchSize) as [number, string][];
+        for (const [index, h] of rows) yield { first: index, count: 1, hex: h };
+      }
+      next = max + 1;
     }
   }
 

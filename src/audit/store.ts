@@ -92,7 +92,7 @@ export interface WriteTransaction {
    * Stored subtree hashes of one level (≥ 1) in index order, as lowercase hex, in batches: verify
    * recomputes every one, so a node no proof happened to use cannot be served wrong later.
    */
-  readNodeLevel?(level: number, batchSize?: number): AsyncIterable<{ index: number; hashHex: string }[]>;
+  readNodeLevel?(level: number, batchSize?: number): AsyncIterable<NodeRun>;
   /** The levels that have stored nodes, ascending. */
   nodeLevels?(): Promise<number[]>;
   /** Inserts entries at firstIndex, firstIndex+1, ... (firstIndex must equal size()). */
@@ -101,6 +101,16 @@ export interface WriteTransaction {
   insertNodes(nodes: StoredNode[]): Promise<void>;
   /** Time of the last entry, or null when empty. */
   lastTimeMs(): Promise<number | null>;
+}
+
+/**
+ * Consecutive stored nodes of one level: `hex` holds the 64-hex-digit hashes of indices
+ * first, first+1, … back to back (one string per batch, not one per node).
+ */
+export interface NodeRun {
+  first: number;
+  count: number;
+  hex: string;
 }
 
 export interface LogStore {
@@ -130,7 +140,7 @@ export interface LogStore {
    * Stored subtree hashes of one level (≥ 1) in index order, as lowercase hex, in batches: verify
    * recomputes every one, so a node no proof happened to use cannot be served wrong later.
    */
-  readNodeLevel?(level: number, batchSize?: number): AsyncIterable<{ index: number; hashHex: string }[]>;
+  readNodeLevel?(level: number, batchSize?: number): AsyncIterable<NodeRun>;
   /** The levels that have stored nodes, ascending. */
   nodeLevels?(): Promise<number[]>;
 

@@ -314,7 +314,7 @@ export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
         for (const ref of facts.blobRefs) if (!referenced.has(ref)) referenced.set(ref, f.index);
         if (facts.retention) for (const b of facts.retention.blobs) (facts.retention.to === 'purged' ? purged : archived).add(b);
       }
-      range.push(leaf, nodes.created);
+      range.push(leaf, nodes);
       expected = f.index + 1;
       if (checkAt < checks.length) runChecks();
     }
