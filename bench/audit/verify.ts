@@ -51,7 +51,7 @@ function call(i: number): Entry {
     status: 'ok',
     error_class: null,
     blob: null,
-  } as Entry;
+  };
 }
 
 async function build(): Promise<Uint8Array[]> {
@@ -104,7 +104,9 @@ function sha256Loop(entries: Uint8Array[]): number {
 }
 
 async function main(): Promise<void> {
-  process.stdout.write(`bulwark verify bench: ${TOTAL} entries, node ${process.version}, ${os.cpus().length} cpus, load average ${os.loadavg()[0]!.toFixed(1)}\n`);
+  process.stdout.write(
+    `bulwark verify bench: ${TOTAL} entries, node ${process.version}, ${os.cpus().length} cpus, load average ${os.loadavg()[0]!.toFixed(1)}\n`,
+  );
   const b0 = performance.now();
   const entries = await build();
   const bytes = entries.reduce((a, e) => a + e.length, 0);

@@ -62,7 +62,7 @@ export function checkRotation(index: number, entry: EntryOf<'key_rotation'>, ori
 export function keysReachable(anchors: VerifierKey[], rotations: Rotation[]): { key: VerifierKey; from: number }[] {
   const out = new Map<string, { key: VerifierKey; from: number }>();
   for (const a of anchors) out.set(a.text, { key: a, from: 0 });
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const r of rotations) {
       const hasOld = out.get(r.oldKey.text);

@@ -4,7 +4,7 @@ import { UsageError } from '../domain/errors.js';
 import type { AuditConfig } from './config.js';
 import { loadSignerKey, writeKeyPair } from './keys.js';
 import { defaultKeyPath } from './locations.js';
-import { localSigner, NoteError, parseSignerKey, parseVerifierKey, type NoteSigner, type VerifierKey } from './note.js';
+import { localSigner, type NoteError, parseSignerKey, parseVerifierKey, type NoteSigner, type VerifierKey } from './note.js';
 
 /**
  * Where the checkpoint signing key comes from, in order: an explicit key file (--key), the
@@ -64,7 +64,7 @@ export function resolveSigner(opts: SignerOptions): ResolvedSigner {
   if (cfg.key_file && cfg.sign_command) throw new UsageError('[audit] key_file and sign_command are both set: configure one signing key');
   if (cfg.key_file) return fileSigner(cfg.key_file);
   if (cfg.sign_command) {
-    if (!cfg.sign_command_key) throw new UsageError('[audit] sign_command needs sign_command_key (the signer\'s public key, a C2SP vkey line)');
+    if (!cfg.sign_command_key) throw new UsageError("[audit] sign_command needs sign_command_key (the signer's public key, a C2SP vkey line)");
     return commandSigner(cfg.sign_command, parseConfiguredVkey(cfg.sign_command_key, 'sign_command_key'), env);
   }
   const file = defaultKeyPath();

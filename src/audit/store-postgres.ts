@@ -374,7 +374,9 @@ export class PostgresLogStore implements LogStore {
   }
 
   async nodeExtent(): Promise<number> {
-    const r = await this.pool.query<{ n: string | null }>('SELECT max((m + 1) * (2::numeric ^ level)) AS n FROM (SELECT level, max(idx) AS m FROM audit_nodes GROUP BY level) t');
+    const r = await this.pool.query<{ n: string | null }>(
+      'SELECT max((m + 1) * (2::numeric ^ level)) AS n FROM (SELECT level, max(idx) AS m FROM audit_nodes GROUP BY level) t',
+    );
     return r.rows[0]?.n == null ? 0 : Number(r.rows[0].n);
   }
 
@@ -397,13 +399,19 @@ export class PostgresLogStore implements LogStore {
         const first = num(r.rows[i]!.idx);
         let j = i + 1;
         while (j < r.rows.length && num(r.rows[j]!.idx) === first + (j - i)) j++;
-        yield { first, count: j - i, hex: r.rows.slice(i, j).map((x) => x.h).join('') };
+        yield {
+          first,
+          count: j - i,
+          hex: r.rows
+            .slice(i, j)
+            .map((x) => x.h)
+            .join(''),
+        };
         i = j;
       }
       next = num(r.rows[r.rows.length - 1]!.idx) + 1;
     }
   }
-
 
   async putBlob(blob: StoredBlob): Promise<void> {
     await this.pool.query('INSERT INTO audit_blobs (address, encoding, size, data) VALUES ($1, $2, $3, $4) ON CONFLICT (address) DO NOTHING', [

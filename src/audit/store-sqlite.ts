@@ -110,7 +110,9 @@ function immutableName(file: string): string | undefined {
   const abs = path.resolve(file);
   if (writable(abs) && writable(path.dirname(abs))) return undefined;
   if (existsSync(`${abs}-wal`)) {
-    throw new Error(`${abs}-wal exists beside a database that cannot be written: copy the database with sqlite3's .backup (or after a checkpoint) before archiving it`);
+    throw new Error(
+      `${abs}-wal exists beside a database that cannot be written: copy the database with sqlite3's .backup (or after a checkpoint) before archiving it`,
+    );
   }
   return `file:${encodeURI(abs).replace(/\?/g, '%3f').replace(/#/g, '%23')}?immutable=1`;
 }

@@ -34,7 +34,8 @@ export async function resolveTrust(opts: TrustInputs, origin: string | null, add
   const roots = new Map<string, { key: VerifierKey; source: string }>();
   for (const k of opts.trustedKeys) roots.set(k.text, { key: k, source: 'anchor' });
   const pinned = origin !== null ? opts.state?.logs[origin] : undefined;
-  if (pinned && !roots.has(pinned.key)) roots.set(pinned.key, { key: parseVerifierKey(pinned.key), source: `pinned by the verifier state${pinned.tofu ? ' on first use' : ''}` });
+  if (pinned && !roots.has(pinned.key))
+    roots.set(pinned.key, { key: parseVerifierKey(pinned.key), source: `pinned by the verifier state${pinned.tofu ? ' on first use' : ''}` });
   let firstUse = false;
   if (roots.size === 0) {
     if (opts.trustOnFirstUse && opts.candidateKey) {

@@ -48,7 +48,10 @@ describe('CI runners sharing one PostgreSQL log', { timeout: 180_000 }, () => {
     try {
       const k = keyMaterial('shared');
       await twoRunners(k.material, k.material, db.ownerUrl);
-      const v = await runCli(['audit', 'verify', '--db', db.ownerUrl, '--trusted-key', k.pub, '--state', path.join(work, 'state-1.json')], runnerEnv('auditor', ''));
+      const v = await runCli(
+        ['audit', 'verify', '--db', db.ownerUrl, '--trusted-key', k.pub, '--state', path.join(work, 'state-1.json')],
+        runnerEnv('auditor', ''),
+      );
       assert.equal(v.code, 0, v.stdout + v.stderr);
       assert.match(v.stdout, /3 entries/);
       assert.match(v.stdout, /signed up to 3/);
@@ -64,7 +67,10 @@ describe('CI runners sharing one PostgreSQL log', { timeout: 180_000 }, () => {
       const b = keyMaterial('runner-b');
       await twoRunners(a.material, b.material, db.ownerUrl);
       for (const [i, pub] of [a.pub, b.pub].entries()) {
-        const v = await runCli(['audit', 'verify', '--db', db.ownerUrl, '--trusted-key', pub, '--state', path.join(work, `state-2-${i}.json`)], runnerEnv('auditor', ''));
+        const v = await runCli(
+          ['audit', 'verify', '--db', db.ownerUrl, '--trusted-key', pub, '--state', path.join(work, `state-2-${i}.json`)],
+          runnerEnv('auditor', ''),
+        );
         assert.equal(v.code, 5, v.stdout + v.stderr);
         assert.match(v.stdout, /checkpoint_invalid|key_not_trusted/);
       }

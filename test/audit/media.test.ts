@@ -36,7 +36,12 @@ function tmpfs(name: string, size: string): string {
   return dir;
 }
 
-const env = (home: string) => ({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, XDG_STATE_HOME: path.join(home, 'state'), XDG_CONFIG_HOME: path.join(home, 'config') });
+const env = (home: string) => ({
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  HOME: home,
+  XDG_STATE_HOME: path.join(home, 'state'),
+  XDG_CONFIG_HOME: path.join(home, 'config'),
+});
 
 describe('audit log on read-only and full media', { timeout: 120_000, skip: !linuxRoot && 'mounts are tested on Linux' }, () => {
   it('verify reads a copy on a read-only mount (opened immutable) and never writes there', async () => {
@@ -83,7 +88,12 @@ describe('audit log on read-only and full media', { timeout: 120_000, skip: !lin
       // dd stops when the file system is full: that is the point
     }
     const home = mkdtempSync(path.join(scratch, 'home-'));
-    const r = await runCli(['audit', 'record', 'deploy', '--db', path.join(full, 'audit.db'), '--commit', 'abcdef1', '--env', 'prod'], env(home), undefined, home);
+    const r = await runCli(
+      ['audit', 'record', 'deploy', '--db', path.join(full, 'audit.db'), '--commit', 'abcdef1', '--env', 'prod'],
+      env(home),
+      undefined,
+      home,
+    );
     assert.equal(r.code, 5, r.stderr);
     assert.match(r.stderr, /^bulwark: cannot open audit database .*audit\.db: the disk is full/);
     assert.equal(existsSync(path.join(full, 'audit.db-wal')), false);

@@ -453,7 +453,13 @@ describe('audit verify trusts only anchors, pins and hand-overs', { timeout: 120
   async function verifyAsCli(fx: Fixture, candidate: VerifierKey, opts: { trustOnFirstUse?: boolean; anchors?: VerifierKey[] } = {}) {
     const store = await openStore(fx.t.db, { mustExist: true, readonly: true });
     try {
-      return await verifyLog({ store, trustedKeys: opts.anchors ?? [], candidateKey: candidate, trustOnFirstUse: opts.trustOnFirstUse ?? false, state: fx.state });
+      return await verifyLog({
+        store,
+        trustedKeys: opts.anchors ?? [],
+        candidateKey: candidate,
+        trustOnFirstUse: opts.trustOnFirstUse ?? false,
+        state: fx.state,
+      });
     } finally {
       await store.close();
     }
@@ -593,7 +599,9 @@ describe('smaller checks', { timeout: 120_000 }, () => {
     const d = raw(fx.t.db);
     dropTriggers(d);
     d.exec('ALTER TABLE entries RENAME TO entries_old');
-    d.exec('CREATE TABLE entries (idx INTEGER NOT NULL, kind TEXT NOT NULL, time_ms INTEGER NOT NULL, run_id TEXT, leaf_hash BLOB NOT NULL, bytes BLOB NOT NULL)');
+    d.exec(
+      'CREATE TABLE entries (idx INTEGER NOT NULL, kind TEXT NOT NULL, time_ms INTEGER NOT NULL, run_id TEXT, leaf_hash BLOB NOT NULL, bytes BLOB NOT NULL)',
+    );
     d.exec('INSERT INTO entries SELECT * FROM entries_old');
     d.exec('INSERT INTO entries SELECT * FROM entries_old WHERE idx = 3');
     d.exec('DROP TABLE entries_old');

@@ -347,7 +347,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         .command('verify')
         .description("Recompute the whole log and check it against the trusted key, checkpoints and this verifier's state")
         .option('--trusted-key <file>', 'verifier key (C2SP vkey) to trust as an anchor (repeatable)', collect, [] as string[])
-        .option('--base <rev>', "revision whose bulwark.toml [audit] trusted_keys are anchors (default: HEAD of the repository at the current directory)")
+        .option('--base <rev>', 'revision whose bulwark.toml [audit] trusted_keys are anchors (default: HEAD of the repository at the current directory)')
         .option('--trust-on-first-use', "pin the signer's public key ([audit] trusted_key, else <signing key>.pub) for a log this verifier has no anchor for")
         .option('--checkpoint <file>', 'a checkpoint kept away from the database that the log must match')
         .option('--state <file>', 'verifier state file (default [audit] verify_state, else the per-user state dir)')
@@ -406,7 +406,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
           return;
         }
         const target = o.out ?? currentFile;
-        if (target === undefined) throw new UsageError('the current key is not a key file (BULWARK_AUDIT_KEY or sign_command): pass --out FILE or --new-key FILE');
+        if (target === undefined)
+          throw new UsageError('the current key is not a key file (BULWARK_AUDIT_KEY or sign_command): pass --out FILE or --new-key FILE');
         const staged = `${target}.next`;
         const generated = writeKeyPair(staged, { name: o.name });
         try {
