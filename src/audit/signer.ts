@@ -4,7 +4,7 @@ import { UsageError } from '../domain/errors.js';
 import type { AuditConfig } from './config.js';
 import { loadSignerKey, writeKeyPair } from './keys.js';
 import { defaultKeyPath } from './locations.js';
-import { localSigner, type NoteError, parseSignerKey, parseVerifierKey, type NoteSigner, type VerifierKey } from './note.js';
+import { localSigner, type NoteError, parseSignerKey, parseVerifierKey, type NoteSigner, type SignerKey, type VerifierKey } from './note.js';
 
 /**
  * Where the checkpoint signing key comes from, in order: an explicit key file (--key), the
@@ -35,6 +35,17 @@ export function captureEnvSigningKey(env: NodeJS.ProcessEnv = process.env): void
 function envKey(env: NodeJS.ProcessEnv): string | undefined {
   captureEnvSigningKey(env);
   return envKeyText;
+}
+
+/** The signing key from BULWARK_AUDIT_KEY, for signers that need the key itself (evidence bundles); undefined when unset. */
+export function envSigningKey(env: NodeJS.ProcessEnv = process.env): SignerKey | undefined {
+  const material = envKey(env);
+  if (material === undefined) return undefined;
+  try {
+    return parseSignerKey(material);
+  } catch (e) {
+    throw new UsageError(`${AUDIT_KEY_ENV}: ${(e as NoteError).message} (expected the contents of a key file written by bulwark audit keygen)`);
+  }
 }
 
 export interface SignerOptions {

@@ -61,6 +61,14 @@ describe('audit signing keys', { timeout: 120_000 }, () => {
     const seen = readFileSync(dump, 'utf8');
     assert.ok(!seen.includes('BULWARK_AUDIT_KEY'), 'the key variable reached git');
     assert.ok(!seen.includes(material.trim().split('+').pop()!), 'the key material reached git');
+    // The evidence bundle is signed with the same key, with no key file anywhere.
+    const today = new Date().toISOString().slice(0, 10);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const out = path.join(h.dir, 'bundle');
+    const exp = await runCli(['audit', 'export', '--db', db, '--from', today, '--to', tomorrow, '--out', out], h.env, undefined, h.dir);
+    assert.equal(exp.code, 0, exp.stderr);
+    const vb = await runCli(['audit', 'verify', '--bundle', out, '--trusted-key', pair.publicKeyFile], h.env, undefined, h.dir);
+    assert.equal(vb.code, 0, vb.stdout + vb.stderr);
     const bad = await runCli(record(db), { ...h.env, BULWARK_AUDIT_KEY: 'PRIVATE+KEY+x+00000000+c2VjcmV0c2VjcmV0' }, undefined, h.dir);
     assert.equal(bad.code, 3);
     assert.match(bad.stderr, /^bulwark: BULWARK_AUDIT_KEY: /);

@@ -8,6 +8,7 @@ import { decodeEntry, ENTRY_KINDS, EntryError, type Entry, type EntryInput } fro
 import { writeKeyPair, loadVerifierKey } from '../../audit/keys.js';
 import { defaultKeyPath, defaultVerifyStatePath, displayLocation, publicKeyPathFor, resolveDbLocation } from '../../audit/locations.js';
 import { localSigner } from '../../audit/note.js';
+import { envSigningKey } from '../../audit/signer.js';
 import { candidateKey, resolveAnchors } from '../../app/audit-anchors.js';
 import { openAuditLogImpl, openStore, type AuditLogImpl } from '../../audit/log.js';
 import { verifyInclusion } from '../../audit/merkle.js';
@@ -148,9 +149,11 @@ function registerEvidence(audit: Command, setExit: (code: number) => void): void
     else if (o.from !== undefined && o.to !== undefined) period = rangePeriod(o.from, o.to);
     else throw new UsageError('export needs --week YYYY-Www or both --from and --to');
     const cfg = loadEvidenceConfig(o);
+    // The same key as the checkpoints: --key, BULWARK_AUDIT_KEY, [audit] key_file, the per-user key.
+    const fromEnv = o.key === undefined ? envSigningKey() : undefined;
     const keyFile = o.key ?? cfg.audit.key_file ?? defaultKeyPath();
-    if (!existsSync(keyFile)) throw new UsageError(`signing key ${keyFile} does not exist (pass --key FILE)`);
-    const signer = loadSignerKey(keyFile);
+    if (!fromEnv && !existsSync(keyFile)) throw new UsageError(`signing key ${keyFile} does not exist (pass --key FILE)`);
+    const signer = fromEnv ?? loadSignerKey(keyFile);
     const res = await withEvidenceLog(o, cfg, (log) =>
       exportBundle({
         log,
