@@ -48,8 +48,9 @@ export async function withRun<T>(opts: RunOptions, body: (run: Run) => Promise<T
   const startedAt = opts.startedAt ?? performance.now();
   const audit = await openAuditLog({ ...(opts.auditDb ? { location: opts.auditDb } : {}), ...(opts.auditConfig ? { config: opts.auditConfig } : {}) });
   try {
-    // No signing key (none configured in CI, an unreadable key file) fails before anything is appended.
-    audit.loadSigningKey();
+    // A run ends with a signed checkpoint: no signing key (none configured in CI, an unreadable
+    // key file) fails before anything is appended. A gate decision is appended without one.
+    if (opts.kind !== 'gate') audit.loadSigningKey();
   } catch (e) {
     await audit.close();
     throw e;
