@@ -30,5 +30,8 @@ if (files.length === 0) {
 const res = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
   cwd: root,
+  // Each test is a fresh machine with a temporary home: let runs create their per-user audit key
+  // even under CI=true (the tests of that refusal set their own environment).
+  env: { ...process.env, BULWARK_AUDIT_GENERATE_KEY: '1' },
 });
 process.exit(res.status ?? 1);

@@ -105,7 +105,9 @@ async function main(): Promise<number> {
     say('Audit log entries of this review (bulwark audit show)');
     await run(process.execPath, [bin, 'audit', 'show', '--audit-db', auditDb], env);
     say('Offline verification (bulwark audit verify)');
-    const verifyExit = await run(process.execPath, [bin, 'audit', 'verify', '--audit-db', auditDb], env);
+    // The review created this machine's signing key; an auditor is handed its public key out of band.
+    const publicKey = path.join(work, 'config', 'bulwark', 'audit-key.pub');
+    const verifyExit = await run(process.execPath, [bin, 'audit', 'verify', '--audit-db', auditDb, '--trusted-key', publicKey], env);
 
     console.log(
       `\nThe demo repository stays at ${repo} until the next reboot; try: node ${path.relative(process.cwd(), bin)} review --repo ${repo} --base main --head feature/discover-fees --audit-db ${auditDb}`,

@@ -51,6 +51,14 @@ export interface Run {
 export async function withRun<T>(opts: RunOptions, body: (run: Run) => Promise<T>): Promise<T> {
   const startedAt = opts.startedAt ?? performance.now();
   const audit = await openAuditLog({ ...(opts.auditDb ? { location: opts.auditDb } : {}), ...(opts.auditConfig ? { config: opts.auditConfig } : {}) });
+  try {
+    // A run ends with a signed checkpoint: no signing key (none configured in CI, an unreadable
+    // key file) fails before anything is appended. A gate decision is appended without one.
+    if (opts.kind !== 'gate') audit.loadSigningKey();
+  } catch (e) {
+    await audit.close();
+    throw e;
+  }
   const runId = opts.runId ?? newRunId(opts.kind);
   let finished = false;
   // a gate run records only its decision (no run frame to end): signals keep their default there

@@ -53,6 +53,14 @@ export const auditConfigSchema = z
     db: z.string().min(1).optional(),
     /** Ed25519 checkpoint signing key (written by `bulwark audit keygen`). */
     key_file: z.string().min(1).optional(),
+    /** External signer: argv run without a shell; note body on stdin, Ed25519 signature (raw or base64) on stdout. */
+    sign_command: z.array(z.string().min(1)).min(1).optional(),
+    /** The external signer's public key (C2SP vkey line); every signature is checked against it. */
+    sign_command_key: z.string().min(1).optional(),
+    /** Allow creating a per-user signing key on first use even in CI (CI=true). */
+    generate_key: z.boolean().optional(),
+    /** Verifier keys (C2SP vkey lines) `bulwark audit verify` trusts, read from the base revision's bulwark.toml. */
+    trusted_keys: z.array(z.string().min(1)).optional(),
     /** Every checkpoint is also written here, away from the database. */
     checkpoint_file: z.string().min(1).optional(),
     /** Checkpoint origin line identifying this log (no newlines). */
@@ -62,7 +70,7 @@ export const auditConfigSchema = z
       .max(256)
       .regex(/^[^\s+][^\n]*$/, 'must be one line without leading whitespace or "+"')
       .optional(),
-    /** Public key (C2SP vkey) the verifier trusts; default: <key_file>.pub. */
+    /** Public key file (C2SP vkey) offered for trust on first use; default: <key_file>.pub. Not a trust anchor by itself. */
     trusted_key: z.string().min(1).optional(),
     /** Verifier state file (last trusted checkpoint per origin and key). */
     verify_state: z.string().min(1).optional(),

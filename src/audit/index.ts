@@ -45,6 +45,8 @@ export interface AuditLog {
   consistencyProof(size1: number, size2: number): Promise<Uint8Array[]>;
   /** Signs and records a checkpoint of the current tree (and writes the checkpoint file if configured). */
   checkpoint(): Promise<CheckpointResult>;
+  /** Resolves the checkpoint signing key now, so a missing one fails before anything is appended. */
+  loadSigningKey(): void;
   close(): Promise<void>;
 }
 

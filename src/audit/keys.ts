@@ -1,7 +1,7 @@
-import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../domain/errors.js';
-import { defaultKeyPath, publicKeyPathFor } from './locations.js';
+import { publicKeyPathFor } from './locations.js';
 import { formatSignerKey, formatVerifierKey, generateSignerKey, parseSignerKey, parseVerifierKey, type SignerKey, type VerifierKey } from './note.js';
 
 /** Default key name (the name in signature lines and in the vkey). */
@@ -80,26 +80,4 @@ export function loadVerifierKey(file: string): VerifierKey {
   } catch (e) {
     throw new UsageError(`trusted key ${file}: ${(e as Error).message}`);
   }
-}
-
-/**
- * The checkpoint key policy. A configured key that is missing is an error (fail closed: a run must
- * not end without its signed checkpoint). Only the *default* key is generated on first use, with a
- * notice, so a fresh install produces signed checkpoints from the first run.
- */
-export function signingKeyFor(configured: string | undefined, notice: (msg: string) => void): SignerKey {
-  if (configured) {
-    if (!existsSync(configured)) {
-      throw new UsageError(`signing key ${configured} does not exist (create it with: bulwark audit keygen --out ${configured})`);
-    }
-    return loadSignerKey(configured);
-  }
-  const file = defaultKeyPath();
-  if (!existsSync(file)) {
-    const res = writeKeyPair(file, { allowInRepo: false });
-    notice(`created audit signing key ${res.keyFile}; trusted public key ${res.publicKeyFile}: ${res.verifierKey}`);
-  } else if (!statSync(file).isFile()) {
-    throw new UsageError(`signing key ${file} is not a regular file`);
-  }
-  return loadSignerKey(file);
 }

@@ -5,10 +5,11 @@ import { BulwarkError, ExitCode, UsageError } from '../domain/errors.js';
 import { decodeBlob, encodeBlob } from './blobs.js';
 import type { AuditConfig } from './config.js';
 import { canonicalBytes, makeEntry, queryColumns, type Entry, type EntryInput } from '../domain/audit-entries.js';
-import { signingKeyFor } from './keys.js';
+import { resolveSigner, type ResolvedSigner } from './signer.js';
 import { displayLocation, isPostgresUrl, resolveDbLocation } from './locations.js';
 import { consistencyProofRanges, foldRange, inclusionProofRanges, leafHash, nodesForAppend, rangeRefs, resolveRanges, verifyConsistency } from './merkle.js';
-import { openCheckpoint, signCheckpoint, verifierKeyOf, type SignerKey } from './note.js';
+import { formatCheckpointBody, NoteError, parseCheckpointBody, parseNote, signNoteWith, type NoteSigner } from './note.js';
+import { rotationEntry } from './rotation.js';
 import type { LogStore, NewEntry } from './store.js';
 import { SqliteLogStore } from './store-sqlite.js';
 
@@ -68,6 +69,11 @@ export async function openStore(location: string, opts: { mustExist?: boolean; r
   try {
     return new SqliteLogStore(location, opts);
   } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    // A full disk is the machine's problem, not a wrong flag: exit 5 and say what to free.
+    if (code === 'SQLITE_FULL' || code === 'ENOSPC' || /SQLITE_FULL|database or disk is full|ENOSPC/i.test((e as Error).message)) {
+      throw new BulwarkError(`cannot open audit database ${location}: the disk is full (free space on its file system and retry)`, ExitCode.Internal);
+    }
     throw new UsageError(`cannot open audit database ${location}: ${(e as Error).message}`);
   }
 }
@@ -79,7 +85,7 @@ function prepare(entry: Entry): NewEntry {
 
 export class AuditLogImpl {
   readonly location: string;
-  private signer: SignerKey | undefined;
+  private signer: ResolvedSigner | undefined;
 
   constructor(
     readonly store: LogStore,
@@ -87,6 +93,7 @@ export class AuditLogImpl {
     private readonly keyFile: string | undefined,
     private readonly checkpointFile: string | undefined,
     private readonly notice: (msg: string) => void,
+    private readonly config: AuditConfig = {},
   ) {
     this.location = displayLocation(store.location);
   }
@@ -158,9 +165,33 @@ export class AuditLogImpl {
     return resolveRanges(consistencyProofRanges(size1, size2), (refs) => this.store.getNodes(refs));
   }
 
-  private key(): SignerKey {
-    this.signer ??= signingKeyFor(this.keyFile, this.notice);
+  /** The key file checkpoints are signed from, when the key came from a file (not the environment or a signer command). */
+  signingKeyFile(): string | undefined {
+    return this.key().file;
+  }
+
+  private key(): ResolvedSigner {
+    this.signer ??= resolveSigner({ keyFile: this.keyFile, config: this.config, notice: this.notice });
     return this.signer;
+  }
+
+  /** The public key checkpoints are signed with now (resolving the signing key). */
+  signingKey(): NoteSigner['verifier'] {
+    return this.key().verifier;
+  }
+
+  /**
+   * Hands signing over to `next`: appends a key_rotation entry whose statement both the current
+   * and the next key sign, then signs a checkpoint with the next key. A verifier that trusts the
+   * current key follows the statement to the next one; nothing else makes a new key count.
+   */
+  async rotateKey(next: NoteSigner): Promise<{ index: number; checkpoint: CheckpointResult }> {
+    const current = this.key();
+    if (current.verifier.text === next.verifier.text) throw new UsageError('the new key is the key already in use');
+    const entry = await rotationEntry(this.origin, current, next);
+    const { index } = await this.append(entry);
+    this.signer = next;
+    return { index, checkpoint: await this.checkpoint() };
   }
 
   /**
@@ -181,7 +212,13 @@ export class AuditLogImpl {
       treeSize = await this.store.size();
       root = await this.rootAt(treeSize);
     }
-    const note = signCheckpoint({ origin: this.origin, treeSize, rootHash: root }, key);
+    let note: string;
+    try {
+      note = await signNoteWith(formatCheckpointBody({ origin: this.origin, treeSize, rootHash: root }), [key]);
+    } catch (e) {
+      if (e instanceof NoteError) throw new UsageError(`audit checkpoint: ${e.message}`);
+      throw e;
+    }
     const stored = await this.store.addCheckpoint(treeSize, note, Date.now());
     const result: CheckpointResult = { seq: stored.seq, treeSize, rootHash: Buffer.from(root).toString('base64'), note };
     if (this.checkpointFile) {
@@ -192,30 +229,33 @@ export class AuditLogImpl {
   }
 
   /**
-   * A signer must never bless a history that contradicts what it signed before: the new tree has
-   * to extend the newest stored checkpoint and the checkpoint file (kept away from the database)
-   * that carry this key's signature. Catches a database rolled back, truncated or rewritten since.
-   * Checkpoints by another key (after a key rotation) cannot be checked here; verify does that.
+   * A signer must never bless a history that contradicts what was signed before: the new tree has
+   * to extend the newest stored checkpoint, the largest one, and the checkpoint file (kept away
+   * from the database), whoever signed them; and the subtree cache must not hold nodes for entries
+   * the log no longer has. Catches a database rolled back, truncated or rewritten since, including
+   * a tail deleted together with the checkpoints that covered it. A checkpoint here is only a
+   * reason to refuse, never to accept, so its signature need not be checked.
    */
-  private async checkExtendsPrevious(key: SignerKey, treeSize: number, root: Uint8Array): Promise<boolean> {
-    const own = [verifierKeyOf(key)];
+  private async checkExtendsPrevious(_key: NoteSigner, treeSize: number, root: Uint8Array): Promise<boolean> {
+    const refuse = (why: string): never => {
+      throw new BulwarkError(`refusing to sign a checkpoint: ${why} (run bulwark audit verify)`, ExitCode.Internal);
+    };
     const previous: { label: string; note: string }[] = [];
     const stored = await this.store.listCheckpoints();
     const last = stored[stored.length - 1];
     if (last) previous.push({ label: `stored checkpoint ${last.seq}`, note: last.note });
+    const largest = stored.reduce<(typeof stored)[number] | undefined>((a, c) => (a === undefined || c.treeSize > a.treeSize ? c : a), undefined);
+    if (largest && largest !== last) previous.push({ label: `stored checkpoint ${largest.seq}`, note: largest.note });
     if (this.checkpointFile && existsSync(this.checkpointFile)) {
       previous.push({ label: `checkpoint file ${this.checkpointFile}`, note: readFileSync(this.checkpointFile, 'utf8') });
     }
     for (const p of previous) {
       let cp;
       try {
-        cp = openCheckpoint(p.note, own);
-      } catch {
-        continue; // not signed by this key
+        cp = parseCheckpointBody(parseNote(p.note).text);
+      } catch (e) {
+        return refuse(`${p.label} cannot be read: ${(e as Error).message}`);
       }
-      const refuse = (why: string) => {
-        throw new BulwarkError(`refusing to sign a checkpoint: ${why} (run bulwark audit verify)`, ExitCode.Internal);
-      };
       if (cp.origin !== this.origin) refuse(`${p.label} is for origin ${JSON.stringify(cp.origin)}, not ${JSON.stringify(this.origin)}`);
       if (cp.treeSize > treeSize) {
         if ((await this.store.size()) >= cp.treeSize) return false; // a concurrent writer got ahead
@@ -227,6 +267,11 @@ export class AuditLogImpl {
       } catch (e) {
         refuse(`the log no longer extends ${p.label} (size ${cp.treeSize}): ${(e as Error).message}`);
       }
+    }
+    const covered = this.store.nodeExtent ? await this.store.nodeExtent() : 0;
+    if (covered > treeSize) {
+      if ((await this.store.size()) >= covered) return false; // a concurrent writer got ahead
+      refuse(`the subtree cache holds hashes for ${covered} entries but the log has ${treeSize}: entries were deleted from its end`);
     }
     return true;
   }
@@ -265,7 +310,9 @@ export async function openAuditLogImpl(opts: OpenAuditLogOptions = {}): Promise<
       throw new UsageError(`audit log ${displayLocation(location)} has origin ${JSON.stringify(origin)}, not ${JSON.stringify(requested)}`);
     }
     const notice = opts.notice ?? ((msg: string) => process.stderr.write(`bulwark: ${msg}\n`));
-    return new AuditLogImpl(store, origin, opts.keyFile ?? cfg.key_file, opts.checkpointFile ?? cfg.checkpoint_file, notice);
+    // The key file is passed on only when given explicitly: the signer resolves [audit] key_file
+    // itself, after BULWARK_AUDIT_KEY.
+    return new AuditLogImpl(store, origin, opts.keyFile, opts.checkpointFile ?? cfg.checkpoint_file, notice, cfg);
   } catch (e) {
     await store.close();
     throw e;

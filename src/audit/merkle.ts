@@ -275,6 +275,11 @@ export class CompactRange {
  * CompactRange over lowercase hex hashes, for verify's hot loop: one-shot hashing straight to hex
  * strings allocates no Buffer per hash, which roughly halves the cost of a node hash.
  */
+/** Receives the subtrees a compact range completes. */
+export interface NodeSink {
+  add(level: number, index: number, hex: string): void;
+}
+
 export class HexCompactRange {
   private readonly hashes: string[] = [];
   private readonly sizes: number[] = [];
@@ -284,13 +289,17 @@ export class HexCompactRange {
     return this.count;
   }
 
-  push(leafHex: string): void {
+  /** Appends a leaf; each subtree it completes is reported to `created` (level ≥ 1, index, hex). */
+  push(leafHex: string, created?: NodeSink): void {
     let h = leafHex;
     let s = 1;
+    let level = 0;
     while (this.sizes.length > 0 && this.sizes[this.sizes.length - 1] === s) {
       h = nodeHashHex(this.hashes.pop()!, h);
       this.sizes.pop();
       s *= 2;
+      level++;
+      if (created) created.add(level, (this.count + 1) / s - 1, h);
     }
     this.hashes.push(h);
     this.sizes.push(s);

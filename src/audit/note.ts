@@ -134,6 +134,51 @@ export function signNote(text: string, key: SignerKey): string {
   return `${text}\n${EM_DASH} ${key.name} ${Buffer.concat([key.keyId, sig]).toString('base64')}\n`;
 }
 
+/**
+ * Something that signs note text with an Ed25519 key: a key held in memory, or an external signer
+ * (an HSM, a KMS, ssh-agent) behind `[audit] sign_command`. Returns the 64-byte signature.
+ */
+export interface NoteSigner {
+  readonly verifier: VerifierKey;
+  signature(text: string): Promise<Buffer>;
+}
+
+export function localSigner(key: SignerKey): NoteSigner {
+  return {
+    verifier: verifierKeyOf(key),
+    signature: async (text) => sign(null, Buffer.from(text, 'utf8'), privateKeyObject(key.seed)),
+  };
+}
+
+/** True when `signature` is `key`'s valid Ed25519 signature of `text`. */
+export function signatureVerifies(text: string, key: VerifierKey, signature: Uint8Array): boolean {
+  return signature.length === 64 && verify(null, Buffer.from(text, 'utf8'), publicKeyObject(key.publicKey), signature);
+}
+
+/** Signs `text` with every signer, in order, and returns the note (signature lines in that order). */
+export async function signNoteWith(text: string, signers: NoteSigner[]): Promise<string> {
+  if (!text.endsWith('\n') || text.includes('\n\n')) throw new NoteError('note text must end in one newline and have no blank lines');
+  const lines: string[] = [];
+  for (const s of signers) {
+    const sig = await s.signature(text);
+    // An external signer's answer is checked before it is stored: a wrong key fails here, not at verify.
+    if (!signatureVerifies(text, s.verifier, sig)) throw new NoteError(`the signature returned for key ${s.verifier.name} does not verify with its public key`);
+    lines.push(`${EM_DASH} ${s.verifier.name} ${Buffer.concat([s.verifier.keyId, sig]).toString('base64')}\n`);
+  }
+  return `${text}\n${lines.join('')}`;
+}
+
+/** Every signature on the note by one of `keys` that verifies: the keys that signed it. */
+export function verifiedSigners(note: string, keys: VerifierKey[]): { text: string; keys: VerifierKey[] } {
+  const parsed = parseNote(note);
+  const out: VerifierKey[] = [];
+  for (const s of parsed.signatures) {
+    const key = keys.find((k) => k.name === s.name && k.keyId.equals(s.keyId));
+    if (key && signatureVerifies(parsed.text, key, s.signature) && !out.includes(key)) out.push(key);
+  }
+  return { text: parsed.text, keys: out };
+}
+
 export interface NoteSignature {
   name: string;
   keyId: Buffer;

@@ -5,6 +5,7 @@ import type {
   LogStore,
   NewEntry,
   NodeRef,
+  NodeRun,
   StoredBlob,
   StoredCheckpoint,
   StoredCosignature,
@@ -428,6 +429,46 @@ export class PostgresLogStore implements LogStore {
 
   getNodes(refs: NodeRef[]): Promise<(Uint8Array | undefined)[]> {
     return fetchNodes(this.pool, refs);
+  }
+
+  async nodeExtent(): Promise<number> {
+    const r = await this.pool.query<{ n: string | null }>(
+      'SELECT max((m + 1) * (2::numeric ^ level)) AS n FROM (SELECT level, max(idx) AS m FROM audit_nodes GROUP BY level) t',
+    );
+    return r.rows[0]?.n == null ? 0 : Number(r.rows[0].n);
+  }
+
+  async nodeLevels(): Promise<number[]> {
+    const r = await this.pool.query<{ level: number }>('SELECT DISTINCT level FROM audit_nodes ORDER BY level');
+    return r.rows.map((x) => Number(x.level));
+  }
+
+  async *readNodeLevel(level: number, batchSize = 4096): AsyncIterable<NodeRun> {
+    let next = 0;
+    for (;;) {
+      const r = await this.pool.query<{ idx: string; h: string }>(
+        "SELECT idx, encode(hash, 'hex') AS h FROM audit_nodes WHERE level = $1 AND idx >= $2 ORDER BY idx LIMIT $3",
+        [level, next, batchSize],
+      );
+      if (r.rows.length === 0) return;
+      // Runs of consecutive indices, each as one string.
+      let i = 0;
+      while (i < r.rows.length) {
+        const first = num(r.rows[i]!.idx);
+        let j = i + 1;
+        while (j < r.rows.length && num(r.rows[j]!.idx) === first + (j - i)) j++;
+        yield {
+          first,
+          count: j - i,
+          hex: r.rows
+            .slice(i, j)
+            .map((x) => x.h)
+            .join(''),
+        };
+        i = j;
+      }
+      next = num(r.rows[r.rows.length - 1]!.idx) + 1;
+    }
   }
 
   async putBlob(blob: StoredBlob): Promise<void> {

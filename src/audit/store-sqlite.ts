@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type {
+  NodeRun,
   EntryQuery,
   EntryTextRow,
   LogStore,
@@ -85,18 +86,71 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
 }
 
+/**
+ * better-sqlite3 reads SQLITE_USE_URI when its native addon loads (on the first open): URI names
+ * are needed for `?immutable=1`. Only absolute paths are ever opened as plain names, so no path is
+ * taken for a URI by accident.
+ */
+let uriConfigured = false;
+function openDatabase(name: string, options: Database.Options): Database.Database {
+  if (uriConfigured) return new Database(name, options);
+  const prior = process.env.SQLITE_USE_URI;
+  process.env.SQLITE_USE_URI = '1';
+  try {
+    return new Database(name, options);
+  } finally {
+    uriConfigured = true;
+    if (prior === undefined) delete process.env.SQLITE_USE_URI;
+    else process.env.SQLITE_USE_URI = prior;
+  }
+}
+
+function writable(p: string): boolean {
+  try {
+    accessSync(p, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A read-only open of a file this process cannot write (read-only media, a WORM archive, a mounted
+ * backup): SQLite's WAL mode needs a writable -shm file beside the database even to read, so the
+ * file is opened immutable instead (no locks, no WAL). A -wal file next to it would hold commits
+ * the main file lacks, which immutable mode would not read: that copy is refused.
+ */
+function immutableName(file: string): string | undefined {
+  const abs = path.resolve(file);
+  if (writable(abs) && writable(path.dirname(abs))) return undefined;
+  if (existsSync(`${abs}-wal`)) {
+    throw new Error(
+      `${abs}-wal exists beside a database that cannot be written: copy the database with sqlite3's .backup (or after a checkpoint) before archiving it`,
+    );
+  }
+  return `file:${encodeURI(abs).replace(/\?/g, '%3f').replace(/#/g, '%23')}?immutable=1`;
+}
+
 export class SqliteLogStore implements LogStore {
   readonly location: string;
   private readonly db: Database.Database;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly stmts;
+  readonly immutable: boolean;
 
   constructor(file: string, opts: SqliteStoreOptions = {}) {
     this.location = file;
     if (opts.mustExist && !existsSync(file)) throw new Error('no such file');
     const created = !existsSync(file);
     if (created) mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    this.db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.mustExist ?? false, timeout: opts.busyTimeoutMs ?? 60_000 });
+    const immutable = opts.readonly ? immutableName(file) : undefined;
+    /** Opened immutable: read-only media; nothing here may write, lock or create a -shm file. */
+    this.immutable = immutable !== undefined;
+    this.db = openDatabase(immutable ?? path.resolve(file), {
+      readonly: opts.readonly ?? false,
+      fileMustExist: opts.mustExist ?? false,
+      timeout: opts.busyTimeoutMs ?? 60_000,
+    });
     if (created) chmodSync(file, 0o600);
     if (!opts.readonly) {
       this.db.pragma('journal_mode = WAL');
@@ -135,6 +189,15 @@ export class SqliteLogStore implements LogStore {
       // Raw arrays mapped in JS are cheaper than better-sqlite3's named-column objects (verify reads millions).
       rangeText: this.db
         .prepare('SELECT idx, kind, time_ms, run_id, lower(hex(leaf_hash)), CAST(bytes AS TEXT) FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx LIMIT ?')
+        .raw(true),
+      nodeExtent: this.db.prepare('SELECT COALESCE(MAX((MAX_IDX + 1) << level), 0) FROM (SELECT level, MAX(idx) AS MAX_IDX FROM nodes GROUP BY level)').pluck(),
+      nodeLevels: this.db.prepare('SELECT DISTINCT level FROM nodes ORDER BY level').pluck(),
+      nodeLevel: this.db.prepare('SELECT idx, lower(hex(hash)) FROM nodes WHERE level = ? AND idx >= ? ORDER BY idx LIMIT ?').raw(true),
+      // One string per batch: min, max, count and the hashes back to back (dense when max - min + 1 = count).
+      nodeRun: this.db
+        .prepare(
+          "SELECT MIN(idx), MAX(idx), COUNT(*), group_concat(h, '' ORDER BY idx) FROM (SELECT idx, lower(hex(hash)) AS h FROM nodes WHERE level = ? AND idx >= ? ORDER BY idx LIMIT ?)",
+        )
         .raw(true),
       one: this.db.prepare('SELECT idx, kind, time_ms, run_id, leaf_hash, bytes FROM entries WHERE idx = ?'),
       putBlob: this.db.prepare('INSERT OR IGNORE INTO blobs (address, encoding, size, data) VALUES (?, ?, ?, ?)'),
@@ -270,6 +333,29 @@ export class SqliteLogStore implements LogStore {
 
   async getNodes(refs: NodeRef[]): Promise<(Uint8Array | undefined)[]> {
     return this.nodesSync(refs);
+  }
+
+  async nodeExtent(): Promise<number> {
+    return this.stmts.nodeExtent.get() as number;
+  }
+
+  async nodeLevels(): Promise<number[]> {
+    return this.stmts.nodeLevels.all() as number[];
+  }
+
+  async *readNodeLevel(level: number, batchSize = 16_384): AsyncIterable<NodeRun> {
+    let next = 0;
+    for (;;) {
+      const [min, max, count, hex] = this.stmts.nodeRun.get(level, next, batchSize) as [number | null, number | null, number, string | null];
+      if (min === null || max === null || hex === null || count === 0) return;
+      if (max - min + 1 === count) yield { first: min, count, hex };
+      else {
+        // A gap in the level (a node deleted): hand out the rows one run at a time.
+        const rows = this.stmts.nodeLevel.all(level, next, batchSize) as [number, string][];
+        for (const [index, h] of rows) yield { first: index, count: 1, hex: h };
+      }
+      next = max + 1;
+    }
   }
 
   async putBlob(blob: StoredBlob): Promise<void> {

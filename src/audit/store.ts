@@ -97,12 +97,31 @@ export interface WriteTransaction {
   size(): Promise<number>;
   /** Cached subtree hashes (level 0 = the entries' leaf hashes); undefined where absent. */
   getNodes(refs: NodeRef[]): Promise<(Uint8Array | undefined)[]>;
+  /** How many leaves the subtree cache covers: max over stored nodes of (index + 1) · 2^level. */
+  nodeExtent?(): Promise<number>;
+  /**
+   * Stored subtree hashes of one level (≥ 1) in index order, as lowercase hex, in batches: verify
+   * recomputes every one, so a node no proof happened to use cannot be served wrong later.
+   */
+  readNodeLevel?(level: number, batchSize?: number): AsyncIterable<NodeRun>;
+  /** The levels that have stored nodes, ascending. */
+  nodeLevels?(): Promise<number[]>;
   /** Inserts entries at firstIndex, firstIndex+1, ... (firstIndex must equal size()). */
   insertEntries(firstIndex: number, entries: NewEntry[]): Promise<void>;
   /** Stores complete-subtree hashes of level ≥ 1 (level 0 lives with the entries). */
   insertNodes(nodes: StoredNode[]): Promise<void>;
   /** Time of the last entry, or null when empty. */
   lastTimeMs(): Promise<number | null>;
+}
+
+/**
+ * Consecutive stored nodes of one level: `hex` holds the 64-hex-digit hashes of indices
+ * first, first+1, … back to back (one string per batch, not one per node).
+ */
+export interface NodeRun {
+  first: number;
+  count: number;
+  hex: string;
 }
 
 export interface LogStore {
@@ -126,6 +145,15 @@ export interface LogStore {
   getEntry(index: number): Promise<StoredEntry | undefined>;
   queryEntries(q: EntryQuery): Promise<StoredEntry[]>;
   getNodes(refs: NodeRef[]): Promise<(Uint8Array | undefined)[]>;
+  /** How many leaves the subtree cache covers: max over stored nodes of (index + 1) · 2^level. */
+  nodeExtent?(): Promise<number>;
+  /**
+   * Stored subtree hashes of one level (≥ 1) in index order, as lowercase hex, in batches: verify
+   * recomputes every one, so a node no proof happened to use cannot be served wrong later.
+   */
+  readNodeLevel?(level: number, batchSize?: number): AsyncIterable<NodeRun>;
+  /** The levels that have stored nodes, ascending. */
+  nodeLevels?(): Promise<number[]>;
 
   /** Stores a blob if its address is not there yet (idempotent). */
   putBlob(blob: StoredBlob): Promise<void>;

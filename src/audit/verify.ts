@@ -1,11 +1,13 @@
 import { decodeBlob } from './blobs.js';
 import { DEFAULT_TIMESTAMP_TOLERANCE_MS } from './config.js';
 import { CompactRange, EMPTY_ROOT, HexCompactRange, consistencyProofRanges, leafHash, rangeRefs, resolveRanges, verifyConsistency } from './merkle.js';
-import { openCheckpoint, type Checkpoint, type VerifierKey } from './note.js';
+import { openCheckpoint, parseNote, type Checkpoint, type VerifierKey } from './note.js';
 import { entryFacts, rowFacts, type RowFacts } from './row-facts.js';
 import type { EntryTextRow, LogStore } from './store.js';
-import { stateKey, type TrustedCheckpoint, type VerifierState } from './verify-state.js';
 import { checkWitnessQuorum, type WitnessPolicy, type WitnessReport } from './witness/quorum.js';
+import type { TrustedCheckpoint, VerifierState } from './verify-state.js';
+import { resolveTrust, type TrustResolution } from './verify-trust.js';
+import { NodeCacheCheck } from './verify-nodes.js';
 
 /**
  * Offline verification of a whole log against trusted keys and the verifier's own state.
@@ -16,6 +18,12 @@ import { checkWitnessQuorum, type WitnessPolicy, type WitnessReport } from './wi
 export type ProblemCode =
   | 'guard_missing'
   | 'entry_missing'
+  | 'entry_duplicate'
+  | 'no_trust_anchor'
+  | 'key_not_trusted'
+  | 'key_rotation_invalid'
+  | 'node_mismatch'
+  | 'node_beyond_log'
   | 'leaf_hash_mismatch'
   | 'entry_invalid'
   | 'column_mismatch'
@@ -46,7 +54,16 @@ export interface VerifyProblem {
 
 export interface VerifyOptions {
   store: LogStore;
+  /**
+   * Trust anchors given to the verifier (--trusted-key, the base revision's [audit] trusted_keys).
+   * With the key the state pinned for this origin, these are the only roots of trust; keys that
+   * valid key_rotation entries link to them count as well.
+   */
   trustedKeys: VerifierKey[];
+  /** The signer's own public key, offered for trust on first use only; never an anchor by itself. */
+  candidateKey?: VerifierKey;
+  /** Pin `candidateKey` for an origin that has no anchor (recorded as tofu in the state). */
+  trustOnFirstUse?: boolean;
   /** Extra checkpoints kept away from the database (e.g. the --checkpoint file), as note texts. */
   externalCheckpoints?: { label: string; note: string }[];
   /** The verifier's state (last trusted checkpoint per origin+key); undefined = first use. */
@@ -78,6 +95,8 @@ export interface VerifyReport {
   trusted: TrustedCheckpoint[];
   /** The witness check, when witnesses were required. */
   witnesses?: WitnessReport;
+  /** Where trust came from: the anchors' sources, rotations followed, first use. */
+  trust: { keys: string[]; rotations: number; firstUse: boolean };
 }
 
 interface SizeCheck {
@@ -100,6 +119,10 @@ export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
   const origin = (await store.getMeta('origin')) ?? null;
   const treeSize = await store.size();
 
+  const trust: TrustResolution = await resolveTrust(opts, origin, add);
+  if (trust.keys.length === 0) return emptyReport(origin, treeSize, problems, trust);
+  const acceptedKeys = trust.keys.map((k) => k.key);
+
   // Checkpoints: dense seq, valid signature by a trusted key, this log's origin, sizes never shrink.
   const stored = await store.listCheckpoints();
   const valid: { seq: number; cp: Checkpoint & { key: VerifierKey }; label: string }[] = [];
@@ -110,9 +133,18 @@ export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
     }
     let cp: Checkpoint & { key: VerifierKey };
     try {
-      cp = openCheckpoint(c.note, opts.trustedKeys);
+      cp = openCheckpoint(c.note, acceptedKeys);
     } catch (e) {
-      add({ code: 'checkpoint_invalid', checkpoint: c.seq, message: `checkpoint ${c.seq}: ${(e as Error).message}` });
+      add(untrustedCheckpoint(`checkpoint ${c.seq}`, c.note, e as Error, trust, c.seq));
+      return;
+    }
+    const from = trust.keys.find((k) => k.key === cp.key)!.from;
+    if (cp.treeSize < from) {
+      add({
+        code: 'key_not_trusted',
+        checkpoint: c.seq,
+        message: `checkpoint ${c.seq} (size ${cp.treeSize}) is signed by ${cp.key.name}, which the log hands signing to only at entry ${from - 1}`,
+      });
       return;
     }
     if (cp.origin !== origin) {
@@ -137,14 +169,14 @@ export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
   });
   for (const ext of opts.externalCheckpoints ?? []) {
     try {
-      const cp = openCheckpoint(ext.note, opts.trustedKeys);
+      const cp = openCheckpoint(ext.note, acceptedKeys);
       if (cp.origin !== origin) {
         add({ code: 'checkpoint_origin', message: `${ext.label} is for origin ${JSON.stringify(cp.origin)}, not this log's ${JSON.stringify(origin)}` });
       } else {
         valid.push({ seq: -1, cp, label: ext.label });
       }
     } catch (e) {
-      add({ code: 'checkpoint_invalid', message: `${ext.label}: ${(e as Error).message}` });
+      add(untrustedCheckpoint(ext.label, ext.note, e as Error, trust));
     }
   }
 
@@ -175,7 +207,7 @@ export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
       }),
     });
   }
-  const trustedNow = relevantTrusted(opts, origin, add);
+  const trustedNow = trust.pinned ? [trust.pinned] : [];
   for (const t of trustedNow) {
     if (t.treeSize > treeSize) {
       const p: VerifyProblem = {
@@ -232,11 +264,20 @@ export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
     if (firstLeafProblem === null) firstLeafProblem = i;
   };
   runChecks();
+  const nodes = new NodeCacheCheck(store);
+  await nodes.start();
   let expected = 0;
   let prevTime: number | null = null;
   const full = opts.schema ?? false;
   for await (const batch of factBatches(store, treeSize, full)) {
     for (const f of batch) {
+      if (f.index < expected) {
+        // The same index stored twice (a store without a unique key, or one rebuilt by hand): the
+        // tree has one leaf per index, so the extra row is reported and left out.
+        add({ code: 'entry_duplicate', index: f.index, message: `entry ${f.index} is stored more than once` });
+        flagLeaf(f.index);
+        continue;
+      }
       if (f.index !== expected) {
         add({ code: 'entry_missing', index: expected, message: `entries ${expected}..${f.index - 1} are missing (deleted)` });
         flagLeaf(expected);
@@ -279,11 +320,13 @@ export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
         for (const ref of facts.blobRefs) if (!referenced.has(ref)) referenced.set(ref, f.index);
         if (facts.retention) for (const b of facts.retention.blobs) (facts.retention.to === 'purged' ? purged : archived).add(b);
       }
-      range.push(leaf);
+      range.push(leaf, nodes);
       expected = f.index + 1;
       if (checkAt < checks.length) runChecks();
     }
+    await nodes.compare(add);
   }
+  await nodes.finish(range.size, add);
   // A root that no longer matches while every stored leaf hash agrees with its bytes: the leaf
   // hashes were rewritten too. The subtree cache written at append time usually still says where.
   // Likewise when entries were deleted and the rest renumbered: the shorter log's prefix no longer
@@ -367,12 +410,16 @@ export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
   const ok = problems.length === 0;
   const trusted: TrustedCheckpoint[] = [];
   if (ok && origin !== null) {
-    // Trust the newest valid checkpoint per key.
-    for (const key of opts.trustedKeys) {
-      const newest = valid.filter((v) => v.cp.key.keyId.equals(key.keyId) && v.cp.key.name === key.name).sort((a, b) => b.cp.treeSize - a.cp.treeSize)[0];
-      if (newest) {
-        trusted.push({ origin, key: key.text, treeSize: newest.cp.treeSize, rootHash: newest.cp.rootHash.toString('base64') });
-      }
+    // Pin the key of the newest valid stored checkpoint (after a rotation: the new key) and its tree.
+    const newest = valid.filter((v) => v.seq >= 0).sort((a, b) => b.cp.treeSize - a.cp.treeSize || b.seq - a.seq)[0];
+    if (newest) {
+      trusted.push({
+        origin,
+        key: newest.cp.key.text,
+        treeSize: newest.cp.treeSize,
+        rootHash: newest.cp.rootHash.toString('base64'),
+        ...(trust.firstUse ? { tofu: true } : {}),
+      });
     }
   }
   return {
@@ -388,29 +435,51 @@ export async function verifyLog(opts: VerifyOptions): Promise<VerifyReport> {
     firstBadIndex: indices.length ? Math.min(...indices) : null,
     trusted,
     ...(witnesses ? { witnesses } : {}),
+    trust: trustSummary(trust),
   };
 }
 
-/** The state's trusted checkpoints for this log; flags a log that replaced a known one. */
-function relevantTrusted(opts: VerifyOptions, origin: string | null, add: (p: VerifyProblem) => void): TrustedCheckpoint[] {
-  const state = opts.state;
-  if (!state) return [];
-  const out: TrustedCheckpoint[] = [];
-  for (const key of opts.trustedKeys) {
-    const mine = origin !== null ? state.logs[stateKey(origin, key.text)] : undefined;
-    if (mine) {
-      out.push(mine);
-      continue;
-    }
-    const others = Object.values(state.logs).filter((t) => t.key === key.text && t.origin !== origin);
-    if (others.length > 0 && !opts.acceptNewOrigin) {
-      add({
-        code: 'trusted_origin_changed',
-        message: `this verifier trusts key ${key.name} for log ${others.map((o) => JSON.stringify(o.origin)).join(', ')}, but this database is log ${JSON.stringify(origin)}: the database was replaced (pass --accept-new-log if it is really a new log)`,
-      });
-    }
+function trustSummary(t: TrustResolution): VerifyReport['trust'] {
+  return { keys: t.keys.map((k) => `${k.key.text} (${k.source})`), rotations: t.rotations, firstUse: t.firstUse };
+}
+
+/** The report when there is nothing to verify against: no anchor, no pin, no first use. */
+function emptyReport(origin: string | null, treeSize: number, problems: VerifyProblem[], t: TrustResolution): VerifyReport {
+  return {
+    ok: false,
+    origin,
+    treeSize,
+    rootHash: EMPTY_ROOT.toString('base64'),
+    checkpoints: 0,
+    signedSize: 0,
+    unsignedTail: treeSize,
+    blobs: { referenced: 0, checked: 0, purged: 0, archived: 0, stored: 0 },
+    problems,
+    firstBadIndex: null,
+    trusted: [],
+    trust: trustSummary(t),
+  };
+}
+
+/** A checkpoint no accepted key signed: a key change this verifier has no hand-over for, or a bad signature. */
+function untrustedCheckpoint(label: string, note: string, e: Error, trust: TrustResolution, seq?: number): VerifyProblem {
+  let signers = '';
+  try {
+    signers = parseNote(note)
+      .signatures.map((s) => `${s.name}+${s.keyId.toString('hex')}`)
+      .join(', ');
+  } catch {
+    // malformed: reported as invalid below
   }
-  return out;
+  const known = trust.keys.some((k) => signers.includes(`${k.key.name}+${k.key.keyId.toString('hex')}`));
+  if (trust.pinned && signers !== '' && !known) {
+    return {
+      code: 'key_not_trusted',
+      ...(seq !== undefined ? { checkpoint: seq } : {}),
+      message: `${label} is signed by ${signers}, but this verifier pinned key ${trust.pinned.key} for origin ${JSON.stringify(trust.pinned.origin)} and no key-rotation statement in the log signed by it names that key: the key was replaced`,
+    };
+  }
+  return { code: 'checkpoint_invalid', ...(seq !== undefined ? { checkpoint: seq } : {}), message: `${label}: ${e.message}` };
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });

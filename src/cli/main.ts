@@ -12,6 +12,9 @@ export async function main(argv: string[]): Promise<number> {
     return ExitCode.Pass;
   }
   try {
+    // The audit key leaves the environment before anything can start a child process.
+    const { captureEnvSigningKey } = await import('../audit/signer.js');
+    captureEnvSigningKey();
     const { runProgram } = await import('./program.js');
     return await runProgram(argv);
   } catch (err) {

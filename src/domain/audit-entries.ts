@@ -257,6 +257,17 @@ export const redactionSchema = kind('redaction', {
   rules: z.array(name),
 });
 
+/**
+ * The log's checkpoint signing key changed: `statement` is a C2SP signed note naming the origin and
+ * both keys, signed by the old key (it hands over) and the new one (it accepts). A verifier that
+ * trusts either key follows it to the other; nothing else makes a new key count for a known log.
+ */
+export const keyRotationSchema = kind('key_rotation', {
+  old_key: name,
+  new_key: name,
+  statement: text,
+});
+
 export const entrySchema = z.discriminatedUnion('kind', [
   runStartedSchema,
   runFinishedSchema,
@@ -272,6 +283,7 @@ export const entrySchema = z.discriminatedUnion('kind', [
   retentionMoveSchema,
   coverageSchema,
   redactionSchema,
+  keyRotationSchema,
 ]);
 
 export type Entry = z.infer<typeof entrySchema>;

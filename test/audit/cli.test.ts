@@ -96,17 +96,26 @@ describe('bulwark audit CLI', { timeout: 180_000 }, () => {
     assert.equal(bulwark('audit', 'proof', '--index', 'x').code, 3);
   });
 
-  it('verify passes, records its state, and checks a checkpoint file kept elsewhere', () => {
+  it('verify needs an anchor on first use, pins origin and key, and checks a checkpoint file kept elsewhere', () => {
     const cp = path.join(home, 'elsewhere', 'checkpoint');
     assert.equal(bulwark('audit', 'checkpoint', '--out', cp).code, 0);
-    const r = bulwark('audit', 'verify', '--checkpoint', cp);
+    // The signer's own .pub is not an anchor: a first verify without one says so and fails.
+    const first = bulwark('audit', 'verify', '--checkpoint', cp);
+    assert.equal(first.code, 5, first.stderr + first.stdout);
+    assert.match(first.stderr, /no trust anchor for log .*--trust-on-first-use/);
+    assert.equal(existsSync(path.join(home, 'state', 'bulwark', 'verifier-state.json')), false);
+    const r = bulwark('audit', 'verify', '--checkpoint', cp, '--trust-on-first-use');
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /2 entries/);
-    assert.match(r.stdout, /^OK/m);
+    assert.match(r.stdout, /^OK .*trusted on first use/m);
     const state = JSON.parse(readFileSync(path.join(home, 'state', 'bulwark', 'verifier-state.json'), 'utf8')) as {
-      logs: Record<string, { treeSize: number }>;
+      logs: Record<string, { treeSize: number; key: string; tofu?: boolean }>;
     };
-    assert.equal(Object.values(state.logs)[0]!.treeSize, 2);
+    const pin = Object.values(state.logs)[0]!;
+    assert.equal(pin.treeSize, 2);
+    assert.equal(pin.key, readFileSync(path.join(home, 'config', 'bulwark', 'audit-key.pub'), 'utf8').trim());
+    assert.equal(pin.tofu, true);
+    // From now on the pin is the anchor.
     const json = JSON.parse(bulwark('audit', 'verify', '--json', '--schema').stdout) as { ok: boolean };
     assert.equal(json.ok, true);
   });
@@ -132,6 +141,24 @@ describe('bulwark audit CLI', { timeout: 180_000 }, () => {
     assert.equal(k.code, 3);
     writeFileSync(path.join(home, 'garbage.pub'), 'not a key\n');
     assert.equal(bulwark('audit', 'verify', '--trusted-key', path.join(home, 'garbage.pub')).code, 3);
+  });
+
+  it('rotate-key hands signing to a new key that the pinned verifier then follows', () => {
+    const keyFile = path.join(home, 'config', 'bulwark', 'audit-key');
+    const oldPub = readFileSync(`${keyFile}.pub`, 'utf8').trim();
+    const r = bulwark('audit', 'rotate-key');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /key rotation recorded as entry \d+; checkpoint of \d+ entries signed with the new key/);
+    const newPub = readFileSync(`${keyFile}.pub`, 'utf8').trim();
+    assert.notEqual(newPub, oldPub);
+    assert.equal(readFileSync(`${keyFile}.retired-${oldPub.split('+')[1]}.pub`, 'utf8').trim(), oldPub);
+    // Later runs sign with the new key; the verifier pinned on the old key follows the statement.
+    assert.equal(bulwark('audit', 'record', 'deploy', '--commit', 'abcdef5', '--env', 'prod').code, 0);
+    const v = bulwark('audit', 'verify');
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, /1 key rotation\(s\) in the log/);
+    const state = JSON.parse(readFileSync(path.join(home, 'state', 'bulwark', 'verifier-state.json'), 'utf8')) as { logs: Record<string, { key: string }> };
+    assert.equal(Object.values(state.logs)[0]!.key, newPub);
   });
 
   it('verify exits 5 and names the first bad index when an entry was edited', () => {
@@ -187,7 +214,7 @@ describe('bulwark audit CLI', { timeout: 180_000 }, () => {
     assert.equal(rec.code, 0, rec.stderr);
     assert.ok(existsSync(path.join(conf, 'state', 'audit.db')));
     assert.ok(existsSync(path.join(conf, 'cp', 'checkpoint.txt')));
-    const v = bulwark('audit', 'verify', '--config', rel);
+    const v = bulwark('audit', 'verify', '--config', rel, '--trusted-key', path.join(conf, 'keys', 'audit.key.pub'));
     assert.equal(v.code, 0, v.stdout + v.stderr);
     assert.ok(existsSync(path.join(conf, 'verifier.json')));
     for (const p of ['state', 'keys', 'cp', 'verifier.json'])

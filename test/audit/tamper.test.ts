@@ -1,12 +1,24 @@
 import assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { generateSignerKey, signCheckpoint, type SignerKey } from '../../src/audit/note.js';
+import {
+  formatSignerKey,
+  formatVerifierKey,
+  generateSignerKey,
+  localSigner,
+  parseCheckpointBody,
+  signCheckpoint,
+  signNoteWith,
+  verifierKeyOf,
+  type SignerKey,
+  type VerifierKey,
+} from '../../src/audit/note.js';
+import { rotationText } from '../../src/audit/rotation.js';
 import { CompactRange, leafHash } from '../../src/audit/merkle.js';
 import { verifyLog, type VerifyReport, type ProblemCode } from '../../src/audit/verify.js';
 import { mergeTrusted, type VerifierState } from '../../src/audit/verify-state.js';
-import { openStore } from '../../src/audit/log.js';
+import { openAuditLogImpl, openStore } from '../../src/audit/log.js';
 import { dropTriggers, llmCall, raw, tempLogDir, type TempLogDir } from './helpers.js';
 
 /**
@@ -40,7 +52,7 @@ async function fixture(origin?: string, t: TempLogDir = tempLogDir()): Promise<F
   await log.append({ kind: 'run_finished', time: at(6), run_id: 'r1', status: 'approval_required', exit_code: 2, duration_ms: 6000 });
   await log.checkpoint();
   await log.close();
-  const first = await verify({ t, state: { version: 1, logs: {} }, blobs });
+  const first = await verify({ t, state: { version: 2, logs: {} }, blobs });
   assert.equal(first.ok, true, JSON.stringify(first.problems));
   return { t, state: mergeTrusted(undefined, first.trusted), blobs };
 }
@@ -255,7 +267,7 @@ describe('audit verify catches tampering', { timeout: 120_000 }, () => {
     await log.append({ kind: 'deploy', time: at(10), commit: 'abcdef3', env: 'prod' });
     await log.checkpoint();
     await log.close();
-    const r = await verify({ t, state: { version: 1, logs: {} }, blobs: [] });
+    const r = await verify({ t, state: { version: 2, logs: {} }, blobs: [] });
     assertFails(r, 'time_order', 2);
     assert.equal(r.problems.length, 1);
   });
@@ -310,7 +322,8 @@ describe('audit verify catches tampering', { timeout: 120_000 }, () => {
     const d = raw(fx.t.db);
     d.close();
     resign(fx.t.db, originOf(fx.t.db), generateSignerKey('test-audit'), 2);
-    assertFails(await verify(fx), 'checkpoint_invalid');
+    // The state pins this log's key: a checkpoint by any other key is a key change without a hand-over.
+    assertFails(await verify(fx), 'key_not_trusted');
   });
 
   it('forged checkpoint text', async () => {
@@ -349,7 +362,7 @@ describe('audit verify catches tampering', { timeout: 120_000 }, () => {
     dropTriggers(d);
     d.prepare('DELETE FROM checkpoints').run();
     d.close();
-    fx.state = { version: 1, logs: {} };
+    fx.state = { version: 2, logs: {} };
     assertFails(await verify(fx), 'no_checkpoint', 0);
   });
 
@@ -430,7 +443,172 @@ describe('audit verify catches tampering', { timeout: 120_000 }, () => {
     d.prepare('DELETE FROM nodes').run();
     d.close();
     resign(fx.t.db, originOf(fx.t.db), fx.t.signer, 0);
-    fx.state = { version: 1, logs: {} }; // a fresh verifier with only the checkpoint file
+    fx.state = { version: 2, logs: {} }; // a fresh verifier with only the checkpoint file
     assertFails(await verify(fx, { externalNote: goodNote }), 'checkpoint_beyond_log');
+  });
+});
+
+describe('audit verify trusts only anchors, pins and hand-overs', { timeout: 120_000 }, () => {
+  /** The verifier as the CLI runs it: no anchors given, the signer's .pub offered as first-use candidate. */
+  async function verifyAsCli(fx: Fixture, candidate: VerifierKey, opts: { trustOnFirstUse?: boolean; anchors?: VerifierKey[] } = {}) {
+    const store = await openStore(fx.t.db, { mustExist: true, readonly: true });
+    try {
+      return await verifyLog({
+        store,
+        trustedKeys: opts.anchors ?? [],
+        candidateKey: candidate,
+        trustOnFirstUse: opts.trustOnFirstUse ?? false,
+        state: fx.state,
+      });
+    } finally {
+      await store.close();
+    }
+  }
+
+  /** A new log under `key` with the given origin at `db`: what an attacker holding the runner's files builds. */
+  async function forgedLog(t: TempLogDir, origin: string, key: SignerKey): Promise<void> {
+    const d = raw(t.db);
+    d.close();
+    rmSync(t.db, { force: true });
+    const log = await openAuditLogImpl({ location: t.db, origin, keyFile: t.keyFile, notice: () => undefined });
+    writeFileSync(t.keyFile, formatSignerKey(key) + '\n', { mode: 0o600 });
+    writeFileSync(t.pubFile, formatVerifierKey(key) + '\n');
+    await log.append({ kind: 'deploy', commit: 'abcdef1', env: 'prod' });
+    await log.checkpoint();
+    await log.close();
+  }
+
+  it('the key pair replaced and a new log with the same origin built and signed (forged)', async () => {
+    const fx = await fixture();
+    const origin = originOf(fx.t.db);
+    const forger = generateSignerKey('test-audit');
+    await forgedLog(fx.t, origin, forger);
+    // The signer's .pub now holds the forger's key: it is offered, but never an anchor by itself.
+    const r = await verifyAsCli(fx, verifierKeyOf(forger), { trustOnFirstUse: true });
+    assertFails(r, 'key_not_trusted');
+    // A verifier with no state and no anchor does not accept it either.
+    const fresh = await verifyAsCli({ ...fx, state: { version: 2, logs: {} } }, verifierKeyOf(forger));
+    assertFails(fresh, 'no_trust_anchor');
+  });
+
+  it('first use without an anchor fails; --trust-on-first-use pins origin and key (recorded as such)', async () => {
+    const fx = await fixture();
+    const empty = { ...fx, state: { version: 2 as const, logs: {} } };
+    assertFails(await verifyAsCli(empty, fx.t.verifier), 'no_trust_anchor');
+    const r = await verifyAsCli(empty, fx.t.verifier, { trustOnFirstUse: true });
+    assert.equal(r.ok, true, JSON.stringify(r.problems));
+    assert.deepEqual(
+      r.trusted.map((t) => [t.origin, t.key, t.tofu]),
+      [[originOf(fx.t.db), fx.t.verifier.text, true]],
+    );
+  });
+
+  it('a known origin signed by a new key without a rotation statement', async () => {
+    const fx = await fixture();
+    const next = generateSignerKey('test-audit-2');
+    const log = await fx.t.open();
+    await log.append({ kind: 'deploy', commit: 'abcdef2', env: 'prod' });
+    await log.close();
+    resign(fx.t.db, originOf(fx.t.db), next, 2);
+    assertFails(await verifyAsCli(fx, verifierKeyOf(next), { trustOnFirstUse: true }), 'key_not_trusted');
+  });
+
+  it('a rotation entry whose statement the old key did not sign', async () => {
+    const fx = await fixture();
+    const origin = originOf(fx.t.db);
+    const next = generateSignerKey('test-audit-2');
+    const log = await fx.t.open();
+    // Signed by the new key only: what someone without the old key can write.
+    const statement = await signNoteWith(rotationText(origin, fx.t.verifier, verifierKeyOf(next)), [localSigner(next)]);
+    await log.append({ kind: 'key_rotation', old_key: fx.t.verifier.text, new_key: verifierKeyOf(next).text, statement });
+    await log.close();
+    resign(fx.t.db, origin, next, 2);
+    const r = await verifyAsCli(fx, verifierKeyOf(next));
+    assertFails(r, 'key_rotation_invalid', 7);
+    assert.ok(r.problems.some((p) => p.code === 'key_not_trusted'));
+  });
+
+  it('a valid rotation (bulwark audit rotate-key) passes with the old pin, and the state then pins the new key', async () => {
+    const fx = await fixture();
+    const next = generateSignerKey('test-audit-2');
+    const log = await fx.t.open();
+    const res = await log.rotateKey(localSigner(next));
+    assert.equal(res.index, 7);
+    await log.append({ kind: 'deploy', commit: 'abcdef3', env: 'prod' });
+    await log.checkpoint();
+    await log.close();
+    const r = await verifyAsCli(fx, verifierKeyOf(next));
+    assert.equal(r.ok, true, JSON.stringify(r.problems));
+    assert.equal(r.trust.rotations, 1);
+    assert.equal(r.trusted[0]!.key, verifierKeyOf(next).text);
+    // The next verify starts from the new pin and still accepts the old key's checkpoints before the hand-over.
+    const again = await verifyAsCli({ ...fx, state: mergeTrusted(fx.state, r.trusted) }, verifierKeyOf(next));
+    assert.equal(again.ok, true, JSON.stringify(again.problems));
+  });
+
+  it('a checkpoint by the new key that predates its hand-over', async () => {
+    const fx = await fixture();
+    const next = generateSignerKey('test-audit-2');
+    const log = await fx.t.open();
+    await log.rotateKey(localSigner(next));
+    await log.close();
+    const d = raw(fx.t.db);
+    dropTriggers(d);
+    // The new key signs the tree of 7 entries, which the old key alone covered.
+    const cp = (d.prepare('SELECT note FROM checkpoints WHERE seq = 1').pluck().get() as string).split('\n\n')[0]! + '\n';
+    d.close();
+    const root = parseCheckpointBody(cp).rootHash;
+    const note = signCheckpoint({ origin: originOf(fx.t.db), treeSize: 7, rootHash: root }, next);
+    const d2 = raw(fx.t.db);
+    d2.prepare('INSERT INTO checkpoints (seq, tree_size, note, created_ms) VALUES (?, ?, ?, ?)').run(3, 7, note, Date.now());
+    d2.close();
+    assertFails(await verifyAsCli(fx, verifierKeyOf(next)), 'key_not_trusted');
+  });
+});
+
+describe('smaller checks', { timeout: 120_000 }, () => {
+  it('audit checkpoint refuses a log whose tail and last checkpoint were deleted together', async () => {
+    const fx = await fixture();
+    const d = raw(fx.t.db);
+    dropTriggers(d);
+    d.prepare('DELETE FROM entries WHERE idx >= 5').run();
+    d.prepare('DELETE FROM checkpoints WHERE seq = 1').run();
+    d.close();
+    const log = await fx.t.open();
+    try {
+      await assert.rejects(log.checkpoint(), /refusing to sign a checkpoint: the subtree cache holds hashes for 6 entries but the log has 5/);
+    } finally {
+      await log.close();
+    }
+  });
+
+  it('a cached subtree hash that no checkpoint or consistency proof uses', async () => {
+    const fx = await fixture();
+    const d = raw(fx.t.db);
+    dropTriggers(d);
+    // Nodes (1,0) and (1,1) are below (2,0): the proof from size 5 to 7 uses (2,0) only.
+    d.prepare('UPDATE nodes SET hash = ? WHERE level = 1 AND idx = 1').run(Buffer.alloc(32, 7));
+    d.close();
+    const r = await verify(fx);
+    assertFails(r, 'node_mismatch');
+    assert.match(r.problems.find((p) => p.code === 'node_mismatch')!.message, /entries 2\.\.3 \(level 1\)/);
+  });
+
+  it('a duplicate index is reported as a duplicate', async () => {
+    const fx = await fixture();
+    const d = raw(fx.t.db);
+    dropTriggers(d);
+    d.exec('ALTER TABLE entries RENAME TO entries_old');
+    d.exec(
+      'CREATE TABLE entries (idx INTEGER NOT NULL, kind TEXT NOT NULL, time_ms INTEGER NOT NULL, run_id TEXT, leaf_hash BLOB NOT NULL, bytes BLOB NOT NULL)',
+    );
+    d.exec('INSERT INTO entries SELECT * FROM entries_old');
+    d.exec('INSERT INTO entries SELECT * FROM entries_old WHERE idx = 3');
+    d.exec('DROP TABLE entries_old');
+    d.close();
+    const r = await verify(fx);
+    assertFails(r, 'entry_duplicate', 3);
+    assert.ok(!r.problems.some((p) => /\.\.\d+ are missing/.test(p.message) && p.code === 'entry_missing'), JSON.stringify(r.problems));
+    assert.match(r.problems.find((p) => p.code === 'entry_duplicate')!.message, /entry 3 is stored more than once/);
   });
 });

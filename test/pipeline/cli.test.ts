@@ -109,7 +109,10 @@ describe('bulwark init + run', () => {
       ['done', 'done', 'done'],
     );
     assert.equal(json.findings.length, 2);
-    const verify = await cli(['audit', 'verify', '--audit-db', path.join(work, 'a.db')], {});
+    const verify = await cli(
+      ['audit', 'verify', '--audit-db', path.join(work, 'a.db'), '--trusted-key', path.join(work, 'cfg', 'bulwark', 'audit-key.pub')],
+      {},
+    );
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
     // the change hash is the approval hash `bulwark review`/`gate` record and `bulwark approve --run` recomputes
     const started = await runStarted(path.join(work, 'a.db'));

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { loadBulwarkConfig } from '../../app/config.js';
 import { BulwarkError, ExitCode, UsageError } from '../../domain/errors.js';
@@ -7,6 +7,9 @@ import { resolveAuditConfigPaths, type AuditConfig } from '../../audit/config.js
 import { decodeEntry, ENTRY_KINDS, EntryError, type Entry, type EntryInput } from '../../domain/audit-entries.js';
 import { writeKeyPair, loadVerifierKey } from '../../audit/keys.js';
 import { defaultKeyPath, defaultVerifyStatePath, displayLocation, publicKeyPathFor, resolveDbLocation } from '../../audit/locations.js';
+import { localSigner } from '../../audit/note.js';
+import { envSigningKey } from '../../audit/signer.js';
+import { candidateKey, resolveAnchors } from '../../app/audit-anchors.js';
 import { openAuditLogImpl, openStore, type AuditLogImpl } from '../../audit/log.js';
 import { verifyInclusion } from '../../audit/merkle.js';
 import { openCheckpoint, parseCheckpointBody, parseNote } from '../../audit/note.js';
@@ -147,9 +150,11 @@ function registerEvidence(audit: Command, setExit: (code: number) => void): void
     else if (o.from !== undefined && o.to !== undefined) period = rangePeriod(o.from, o.to);
     else throw new UsageError('export needs --week YYYY-Www or both --from and --to');
     const cfg = loadEvidenceConfig(o);
+    // The same key as the checkpoints: --key, BULWARK_AUDIT_KEY, [audit] key_file, the per-user key.
+    const fromEnv = o.key === undefined ? envSigningKey() : undefined;
     const keyFile = o.key ?? cfg.audit.key_file ?? defaultKeyPath();
-    if (!existsSync(keyFile)) throw new UsageError(`signing key ${keyFile} does not exist (pass --key FILE)`);
-    const signer = loadSignerKey(keyFile);
+    if (!fromEnv && !existsSync(keyFile)) throw new UsageError(`signing key ${keyFile} does not exist (pass --key FILE)`);
+    const signer = fromEnv ?? loadSignerKey(keyFile);
     const res = await withEvidenceLog(o, cfg, (log) =>
       exportBundle({
         log,
@@ -241,6 +246,72 @@ function registerEvidence(audit: Command, setExit: (code: number) => void): void
     });
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+interface VerifyFlags extends CommonFlags {
+  trustedKey: string[];
+  base?: string;
+  trustOnFirstUse?: boolean;
+  checkpoint?: string;
+  state?: string;
+  stateUpdate: boolean;
+  acceptNewLog?: boolean;
+  schema?: boolean;
+  json?: boolean;
+  bundle?: string;
+  previous?: string;
+  allowedSigners?: string;
+  witness?: string[];
+  witnessQuorum?: string;
+}
+
+/** `audit verify` of a database: anchors from the flags and the base revision, the state's pin, or an explicit first use. */
+async function runLogVerify(o: VerifyFlags, setExit: (code: number) => void): Promise<void> {
+  const config = auditConfig(o);
+  const witnesses = witnessPolicy(o.witness, o.witnessQuorum);
+  const location = resolveDbLocation(dbFlag(o), config.db);
+  const anchors = await resolveAnchors({ trustedKey: o.trustedKey, ...(o.base !== undefined ? { base: o.base } : {}) }, process.cwd());
+  const candidate = candidateKey(config);
+  const external = o.checkpoint ? [{ label: `checkpoint file ${o.checkpoint}`, note: readText(o.checkpoint, 'checkpoint file') }] : [];
+  const statePath = o.state ?? config.verify_state ?? defaultVerifyStatePath();
+  const state = readVerifierState(statePath);
+  const store = await openStore(location, { mustExist: true, readonly: true });
+  let report: VerifyReport;
+  try {
+    report = await verifyLog({
+      store,
+      trustedKeys: anchors.keys,
+      ...(candidate ? { candidateKey: candidate } : {}),
+      trustOnFirstUse: o.trustOnFirstUse ?? false,
+      externalCheckpoints: external,
+      state,
+      acceptNewOrigin: o.acceptNewLog,
+      toleranceMs: config.timestamp_tolerance_ms,
+      schema: o.schema,
+      ...(witnesses ? { witnesses } : {}),
+    });
+  } finally {
+    await store.close();
+  }
+  let stateNote = '(verifier state not updated)';
+  if (report.ok && o.stateUpdate && report.trusted.length > 0) {
+    writeVerifierState(statePath, mergeTrusted(state, report.trusted));
+    const t = report.trusted[0]!;
+    stateNote = `(verifier state ${statePath} now pins key ${t.key.split('+')[0]} for this log${t.tofu ? ', trusted on first use' : ''} and trusts size ${t.treeSize})`;
+  }
+  if (o.json) process.stdout.write(JSON.stringify({ location: displayLocation(location), statePath, ...report }, null, 2) + '\n');
+  else printReport(report, displayLocation(location), stateNote);
+  if (!report.ok) {
+    const first = report.problems[0]!;
+    process.stderr.write(
+      `bulwark: audit log verification failed${report.firstBadIndex !== null ? ` at index ${report.firstBadIndex}` : ''}: ${printable(first.message)}\n`,
+    );
+    setExit(ExitCode.Internal);
+  } else setExit(ExitCode.Pass);
+}
+
 function printReport(r: VerifyReport, location: string, stateNote: string): void {
   const out: string[] = [];
   out.push(`audit log ${location} (origin ${r.origin ?? '(none)'}): ${r.treeSize} entries, root ${r.rootHash}`);
@@ -254,6 +325,7 @@ function printReport(r: VerifyReport, location: string, stateNote: string): void
   out.push(
     `blobs: ${r.blobs.referenced} referenced, ${r.blobs.checked} stored and checked, ${r.blobs.purged} purged per policy, ${r.blobs.archived} archived (not checked here)`,
   );
+  out.push(`trusted keys: ${r.trust.keys.join('; ') || '(none)'}${r.trust.rotations ? `; ${r.trust.rotations} key rotation(s) in the log` : ''}`);
   if (r.ok) {
     out.push(`OK ${stateNote}`);
   } else {
@@ -288,7 +360,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
       audit
         .command('verify')
         .description("Recompute the whole log and check it against the trusted key, checkpoints and this verifier's state")
-        .option('--trusted-key <file>', 'verifier key (C2SP vkey) to trust; default [audit] trusted_key, else <signing key>.pub')
+        .option('--trusted-key <file>', 'verifier key (C2SP vkey) to trust as an anchor (repeatable)', collect, [] as string[])
+        .option('--base <rev>', 'revision whose bulwark.toml [audit] trusted_keys are anchors (default: HEAD of the repository at the current directory)')
+        .option('--trust-on-first-use', "pin the signer's public key ([audit] trusted_key, else <signing key>.pub) for a log this verifier has no anchor for")
         .option('--checkpoint <file>', 'a checkpoint kept away from the database that the log must match')
         .option('--state <file>', 'verifier state file (default [audit] verify_state, else the per-user state dir)')
         .option('--no-state-update', 'do not record the newly verified checkpoint')
@@ -303,65 +377,15 @@ export function register(program: Command, setExit: (code: number) => void): voi
           v,
         ])
         .option('--witness-quorum <n>', 'how many of the --witness keys must have cosigned (default: all)'),
-    ).action(
-      async (
-        o: CommonFlags & {
-          trustedKey?: string;
-          checkpoint?: string;
-          state?: string;
-          stateUpdate: boolean;
-          acceptNewLog?: boolean;
-          schema?: boolean;
-          json?: boolean;
-          bundle?: string;
-          previous?: string;
-          witness?: string[];
-          witnessQuorum?: string;
-        },
-      ) => {
-        if (o.bundle !== undefined) return runBundleVerify({ ...o, bundle: o.bundle }, setExit);
-        if (o.previous !== undefined) throw new UsageError('--previous needs --bundle DIR');
-        const config = auditConfig(o);
-        const witnesses = witnessPolicy(o.witness, o.witnessQuorum);
-        const location = resolveDbLocation(dbFlag(o), config.db);
-        const keyFile = o.trustedKey ?? config.trusted_key ?? publicKeyPathFor(config.key_file ?? defaultKeyPath());
-        if (!existsSync(keyFile)) throw new UsageError(`trusted key ${keyFile} does not exist (pass --trusted-key FILE)`);
-        const trusted = loadVerifierKey(keyFile);
-        const external = o.checkpoint ? [{ label: `checkpoint file ${o.checkpoint}`, note: readText(o.checkpoint, 'checkpoint file') }] : [];
-        const statePath = o.state ?? config.verify_state ?? defaultVerifyStatePath();
-        const state = readVerifierState(statePath);
-        const store = await openStore(location, { mustExist: true, readonly: true });
-        let report: VerifyReport;
-        try {
-          report = await verifyLog({
-            store,
-            trustedKeys: [trusted],
-            externalCheckpoints: external,
-            state,
-            acceptNewOrigin: o.acceptNewLog,
-            toleranceMs: config.timestamp_tolerance_ms,
-            schema: o.schema,
-            ...(witnesses ? { witnesses } : {}),
-          });
-        } finally {
-          await store.close();
-        }
-        let stateNote = '(verifier state not updated)';
-        if (report.ok && o.stateUpdate && report.trusted.length > 0) {
-          writeVerifierState(statePath, mergeTrusted(state, report.trusted));
-          stateNote = `(verifier state ${statePath} now trusts size ${Math.max(...report.trusted.map((t) => t.treeSize))})`;
-        }
-        if (o.json) process.stdout.write(JSON.stringify({ location: displayLocation(location), statePath, ...report }, null, 2) + '\n');
-        else printReport(report, displayLocation(location), stateNote);
-        if (!report.ok) {
-          const first = report.problems[0]!;
-          process.stderr.write(
-            `bulwark: audit log verification failed${report.firstBadIndex !== null ? ` at index ${report.firstBadIndex}` : ''}: ${printable(first.message)}\n`,
-          );
-          setExit(ExitCode.Internal);
-        } else setExit(ExitCode.Pass);
-      },
-    );
+    ).action(async (o: VerifyFlags) => {
+      if (o.bundle !== undefined) {
+        if (o.trustedKey.length > 1) throw new UsageError('--bundle takes one --trusted-key');
+        const { trustedKey, ...rest } = o;
+        return runBundleVerify({ ...rest, bundle: o.bundle, ...(trustedKey[0] !== undefined ? { trustedKey: trustedKey[0] } : {}) }, setExit);
+      }
+      if (o.previous !== undefined) throw new UsageError('--previous needs --bundle DIR');
+      await runLogVerify(o, setExit);
+    });
 
     registerWitness(audit, setExit, withCommon, withLog, auditConfig);
 
@@ -376,6 +400,55 @@ export function register(program: Command, setExit: (code: number) => void): voi
         const cp = await log.checkpoint();
         process.stdout.write(cp.note);
         if (cp.file) process.stderr.write(`bulwark: checkpoint written to ${cp.file}\n`);
+      });
+      setExit(ExitCode.Pass);
+    });
+
+    withCommon(
+      audit
+        .command('rotate-key')
+        .description('Hand checkpoint signing to a new key: a rotation statement signed by both keys is appended, then a checkpoint with the new key')
+        .option('--key <file>', 'current signing key (default: BULWARK_AUDIT_KEY, [audit] key_file or sign_command, else the per-user key)')
+        .option('--new-key <file>', 'the new signing key (default: a new key is generated)')
+        .option('--out <file>', 'where the generated new key goes (default: the current key file, whose old key is kept as <file>.retired-<keyid>)')
+        .option('--name <name>', 'name of the generated key', 'bulwark-audit'),
+    ).action(async (o: CommonFlags & { key?: string; newKey?: string; out?: string; name: string }) => {
+      if (o.newKey !== undefined && o.out !== undefined) throw new UsageError('use --new-key FILE or --out FILE, not both');
+      await withLog(o, { keyFile: o.key, mustExist: true }, async (log) => {
+        const currentFile = log.signingKeyFile();
+        const oldId = log.signingKey().keyId.toString('hex');
+        if (o.newKey !== undefined) {
+          const next = localSigner(loadSignerKey(o.newKey));
+          const res = await log.rotateKey(next);
+          process.stdout.write(
+            `key rotation recorded as entry ${res.index}; checkpoint ${res.checkpoint.treeSize} signed with ${next.verifier.text}\n` +
+              `sign with ${o.newKey} from now on (set [audit] key_file or BULWARK_AUDIT_KEY to it)\n`,
+          );
+          return;
+        }
+        const target = o.out ?? currentFile;
+        if (target === undefined)
+          throw new UsageError('the current key is not a key file (BULWARK_AUDIT_KEY or sign_command): pass --out FILE or --new-key FILE');
+        const staged = `${target}.next`;
+        const generated = writeKeyPair(staged, { name: o.name });
+        try {
+          const res = await log.rotateKey(localSigner(loadSignerKey(staged)));
+          if (o.out === undefined) {
+            const retired = `${target}.retired-${oldId}`;
+            renameSync(target, retired);
+            if (existsSync(publicKeyPathFor(target))) renameSync(publicKeyPathFor(target), publicKeyPathFor(retired));
+          }
+          renameSync(staged, target);
+          renameSync(publicKeyPathFor(staged), publicKeyPathFor(target));
+          process.stdout.write(
+            `key rotation recorded as entry ${res.index}; checkpoint of ${res.checkpoint.treeSize} entries signed with the new key\n` +
+              `new key:    ${target}\npublic key: ${publicKeyPathFor(target)}\n${generated.verifierKey}\n`,
+          );
+        } catch (e) {
+          rmSync(staged, { force: true });
+          rmSync(publicKeyPathFor(staged), { force: true });
+          throw e;
+        }
       });
       setExit(ExitCode.Pass);
     });
