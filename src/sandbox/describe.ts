@@ -134,7 +134,7 @@ function isolation(policy: SandboxPolicy, f: KernelFacts): string[] {
     !cg || cg.mode === 'off'
       ? 'cgroup: off; per-process rlimits only'
       : `cgroup v2 (${cg.mode}): memory.max ${cg.memoryBytes} bytes (no swap), pids.max ${cg.pids}, cpu.max ${cg.cpuPercent}% of one CPU per worker, where the host lets the parent create cgroups (${cg.parent ?? (root ? 'root: <cgroup2 mount>/bulwark' : 'not root: needs [sandbox.cgroup] parent')}; \`bulwark sandbox doctor\` says whether it can)${cg.mode === 'required' ? '; a worker is refused without one' : '; otherwise rlimits only'}`,
-    'shared in every case: the host\'s CPUs, memory and disk bandwidth beyond these limits',
+    "shared in every case: the host's CPUs, memory and disk bandwidth beyond these limits",
   ];
   return out;
 }

@@ -254,7 +254,11 @@ export async function runDoctor(): Promise<DoctorReport> {
   chk('rlimit', p.ulimitText === expectedLimits, `core and open files inside: ${String(p.ulimitText ?? p.ulimits)} (expected ${expectedLimits})`);
   const iso = p.isolation as Isolation | undefined;
   if (euid === 0)
-    chk('identity', p.uid !== 0 && p.uid === iso?.uid && p.gid === iso?.gid, `probe ran as uid ${String(p.uid)} gid ${String(p.gid)}${iso?.ownUid ? ' (its own)' : ''}`);
+    chk(
+      'identity',
+      p.uid !== 0 && p.uid === iso?.uid && p.gid === iso?.gid,
+      `probe ran as uid ${String(p.uid)} gid ${String(p.gid)}${iso?.ownUid ? ' (its own)' : ''}`,
+    );
   else chk('identity', true, `not root: the probe keeps uid ${String(p.uid)}`);
   const envKeys = (p.envKeys as string[] | undefined) ?? [];
   chk('env', envKeys.join(',') === 'LANG,PATH', `probe environment: ${envKeys.join(', ') || '(empty)'}`);

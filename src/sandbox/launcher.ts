@@ -210,13 +210,7 @@ export async function spawnSandboxed(policy: SandboxPolicy, command: string, arg
   }
 }
 
-async function start(
-  prepared: PreparedIsolation,
-  command: string,
-  args: string[],
-  launcher: string,
-  opts: SpawnSandboxedOptions,
-): Promise<SandboxedProcess> {
+async function start(prepared: PreparedIsolation, command: string, args: string[], launcher: string, opts: SpawnSandboxedOptions): Promise<SandboxedProcess> {
   const policy = prepared.policy;
 
   const stdio = normalizeStdio(opts.stdio);

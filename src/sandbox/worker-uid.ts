@@ -35,8 +35,7 @@ export function parseUidRange(text: string, where = 'uid_range'): UidRange {
   if (!m) throw new UsageError(`${where}: expected "FIRST-LAST" (e.g. "60600-60999"), got ${JSON.stringify(text)}`);
   const first = Number(m[1]);
   const last = Number(m[2]);
-  if (first < 1 || last > 0xfffffffe || first > last)
-    throw new UsageError(`${where}: "${text}" must satisfy 1 <= FIRST <= LAST <= 4294967294`);
+  if (first < 1 || last > 0xfffffffe || first > last) throw new UsageError(`${where}: "${text}" must satisfy 1 <= FIRST <= LAST <= 4294967294`);
   if (first <= 65534 && 65534 <= last) throw new UsageError(`${where}: "${text}" includes 65534 (nobody), which other software shares`);
   return { first, last };
 }

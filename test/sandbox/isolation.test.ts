@@ -33,8 +33,7 @@ describe('uid_range', () => {
   it('parses FIRST-LAST and refuses what would be unsafe', () => {
     assert.deepEqual(parseUidRange('60600-60999'), { first: 60600, last: 60999 });
     assert.deepEqual(parseUidRange(' 100000 - 100009 '), { first: 100000, last: 100009 });
-    for (const bad of ['60600', '0-10', '10-5', '65000-66000', 'a-b', '1-4294967295'])
-      assert.throws(() => parseUidRange(bad), UsageError, bad);
+    for (const bad of ['60600', '0-10', '10-5', '65000-66000', 'a-b', '1-4294967295']) assert.throws(() => parseUidRange(bad), UsageError, bad);
     assert.throws(() => parseUidRange('65000-66000'), /65534/);
   });
 });
@@ -47,7 +46,10 @@ describe('worker uid allocation', () => {
     const b = allocateWorkerUid(range, locks);
     const c = allocateWorkerUid(range, locks);
     assert.equal(new Set([a.uid, b.uid, c.uid]).size, 3);
-    assert.throws(() => allocateWorkerUid(range, locks), (e: unknown) => e instanceof SandboxError && /no free worker uid in 3000000000-3000000002/.test(e.message));
+    assert.throws(
+      () => allocateWorkerUid(range, locks),
+      (e: unknown) => e instanceof SandboxError && /no free worker uid in 3000000000-3000000002/.test(e.message),
+    );
     b.release();
     b.release();
     const d = allocateWorkerUid(range, locks);
@@ -57,7 +59,13 @@ describe('worker uid allocation', () => {
 
   it('skips uids that /etc/passwd names', () => {
     // an account no process runs as is still never handed out
-    const named = Number(fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => Number(l.split(':')[2]) > 0)!.split(':')[2]);
+    const named = Number(
+      fs
+        .readFileSync('/etc/passwd', 'utf8')
+        .split('\n')
+        .find((l) => Number(l.split(':')[2]) > 0)!
+        .split(':')[2],
+    );
     assert.throws(() => allocateWorkerUid({ first: named, last: named }, tmp('uidlocks')), SandboxError);
   });
 
@@ -66,12 +74,16 @@ describe('worker uid allocation', () => {
     const mod = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/sandbox/worker-uid.js');
     const holder = spawn(
       process.execPath,
-      ['--input-type=module', '-e', `const { allocateWorkerUid } = await import(${JSON.stringify(mod)}); const w = allocateWorkerUid({ first: 3000000100, last: 3000000100 }, ${JSON.stringify(locks)}); console.log('held', w.uid); process.stdin.once('data', () => { w.release(); process.exit(0); });`],
+      [
+        '--input-type=module',
+        '-e',
+        `const { allocateWorkerUid } = await import(${JSON.stringify(mod)}); const w = allocateWorkerUid({ first: 3000000100, last: 3000000100 }, ${JSON.stringify(locks)}); console.log('held', w.uid); process.stdin.once('data', () => { w.release(); process.exit(0); });`,
+      ],
       { stdio: ['pipe', 'pipe', 'inherit'] },
     );
-    await new Promise<void>((resolve) => holder.stdout!.on('data', (c: Buffer) => c.toString().includes('held') && resolve()));
+    await new Promise<void>((resolve) => holder.stdout.on('data', (c: Buffer) => c.toString().includes('held') && resolve()));
     assert.throws(() => allocateWorkerUid({ first: 3_000_000_100, last: 3_000_000_100 }, locks), SandboxError);
-    holder.stdin!.write('x');
+    holder.stdin.write('x');
     await new Promise((r) => holder.once('exit', r));
     const w = allocateWorkerUid({ first: 3_000_000_100, last: 3_000_000_100 }, locks);
     assert.equal(w.uid, 3_000_000_100);
@@ -101,7 +113,7 @@ describe('cgroup v2 support', () => {
     assert.match(outside.reason, /not under the cgroup v2 mount/);
   });
 
-  it("a worker cgroup gets the configured limits", async () => {
+  it('a worker cgroup gets the configured limits', async () => {
     const parent = tmp('cgparent');
     const cg = createWorkerCgroup(parent, { ...DEFAULT_CGROUP, memoryBytes: 256 * 1024 * 1024, pids: 64, cpuPercent: 50 }, '60601');
     const read = (f: string) => fs.readFileSync(path.join(cg.dir, f), 'utf8');
@@ -115,7 +127,8 @@ describe('cgroup v2 support', () => {
 });
 
 describe('the launcher joins the cgroup it is given (real launcher)', () => {
-  const run = (args: string[]) => spawnSync(defaultLauncherPath(), [...args, '--exec', '/bin', '--exec', '/usr', '--exec', '/lib', '--', '/bin/true'], { encoding: 'utf8' });
+  const run = (args: string[]) =>
+    spawnSync(defaultLauncherPath(), [...args, '--exec', '/bin', '--exec', '/usr', '--exec', '/lib', '--', '/bin/true'], { encoding: 'utf8' });
 
   it('writes its own pid to cgroup.procs before running the command', () => {
     const dir = tmp('fakecg');

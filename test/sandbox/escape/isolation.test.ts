@@ -101,7 +101,9 @@ time.sleep(120)
 `;
 
 /** argv: create|open KEY. Tries the three SysV kinds; prints one JSON line, then waits (create) or exits. */
-const SYSV = PY_PRELUDE + String.raw`
+const SYSV =
+  PY_PRELUDE +
+  String.raw`
 mode, key = sys.argv[1], int(sys.argv[2])
 flags = (0o1000 | 0o666) if mode == 'create' else 0o666   # IPC_CREAT
 size = 256 * 1024 * 1024 if mode == 'create' else 0
@@ -113,7 +115,9 @@ if mode == 'create':
 `;
 
 /** argv: PID. Tries to lower the other process's priority, move it to one CPU, change its I/O class. */
-const RENICE = PY_PRELUDE + String.raw`
+const RENICE =
+  PY_PRELUDE +
+  String.raw`
 pid = int(sys.argv[1])
 mask = (ctypes.c_ulong * 16)()
 mask[0] = 1
@@ -127,7 +131,9 @@ print(json.dumps(r), flush=True)
 `;
 
 /** argv: DIR. chmod, utimensat (explicit times and "now") and setxattr on another worker's dir. */
-const TOUCH_OTHER = PY_PRELUDE + String.raw`
+const TOUCH_OTHER =
+  PY_PRELUDE +
+  String.raw`
 d = sys.argv[1].encode()
 def osf(f):
     try:
@@ -194,7 +200,8 @@ async function forkBombThenStart(a: PolicyInput, b: PolicyInput): Promise<{ star
 describe('workers are isolated from each other (real launcher)', { timeout: 300_000 }, () => {
   it('each concurrent worker runs as a uid/gid of its own from the range, its scratch 0700 and owned by it', { skip: needsRoot }, async () => {
     const scratch = [scratchFor(), scratchFor()];
-    const probe = 'const fs=require("fs");const s=fs.statSync(process.argv[1]);console.log(JSON.stringify({uid:process.getuid(),gid:process.getgid(),owner:s.uid,mode:s.mode&0o777}))';
+    const probe =
+      'const fs=require("fs");const s=fs.statSync(process.argv[1]);console.log(JSON.stringify({uid:process.getuid(),gid:process.getgid(),owner:s.uid,mode:s.mode&0o777}))';
     const ws = await Promise.all(scratch.map((d) => start({ writePaths: [d] }, process.execPath, ['-e', probe, d])));
     const out = (await Promise.all(ws.map((w) => w.done))).map((r) => JSON.parse(r.stdout) as { uid: number; gid: number; owner: number; mode: number });
     assert.notEqual(out[0]!.uid, out[1]!.uid);
@@ -263,19 +270,23 @@ libc.shmctl(libc.shmget(k, 0, 0), 0, None); libc.msgctl(libc.msgget(k + 1, 0), 0
 
   for (const mode of ['own uids', 'control: one shared uid'] as const) {
     const input = mode === 'own uids' ? {} : shared;
-    it(`${mode}: setpriority, sched_setaffinity and ioprio_set of another worker's process ${mode === 'own uids' ? 'fail' : 'succeed'}`, { skip: needsRoot }, async () => {
-      const victim = await start(input, '/bin/sleep', ['60']);
-      try {
-        const a = await start(input, PYTHON, ['-c', RENICE, String(victim.sp.child.pid)]);
-        const r = await a.done;
-        const got = JSON.parse(r.stdout) as Record<string, string>;
-        if (mode === 'own uids') assert.deepEqual(got, { setpriority: 'EPERM', sched_setaffinity: 'EPERM', ioprio_set: 'EPERM' }, r.stderr);
-        else assert.deepEqual(got, { setpriority: 'OK', sched_setaffinity: 'OK', ioprio_set: 'OK' }, r.stderr);
-      } finally {
-        victim.sp.kill();
-        await victim.done;
-      }
-    });
+    it(
+      `${mode}: setpriority, sched_setaffinity and ioprio_set of another worker's process ${mode === 'own uids' ? 'fail' : 'succeed'}`,
+      { skip: needsRoot },
+      async () => {
+        const victim = await start(input, '/bin/sleep', ['60']);
+        try {
+          const a = await start(input, PYTHON, ['-c', RENICE, String(victim.sp.child.pid)]);
+          const r = await a.done;
+          const got = JSON.parse(r.stdout) as Record<string, string>;
+          if (mode === 'own uids') assert.deepEqual(got, { setpriority: 'EPERM', sched_setaffinity: 'EPERM', ioprio_set: 'EPERM' }, r.stderr);
+          else assert.deepEqual(got, { setpriority: 'OK', sched_setaffinity: 'OK', ioprio_set: 'OK' }, r.stderr);
+        } finally {
+          victim.sp.kill();
+          await victim.done;
+        }
+      },
+    );
 
     it(`${mode}: chmod, utimensat and setxattr of another worker's scratch dir ${mode === 'own uids' ? 'fail' : 'succeed'}`, { skip: needsRoot }, async () => {
       const scratchB = scratchFor();
