@@ -56,8 +56,22 @@ function namedIds(file: string): Set<number> {
   return ids;
 }
 
-/** Uids (real, effective, saved or fs) and gids of every running process we can see. */
+/**
+ * Uids (real, effective, saved or fs) and gids of every running process we can see. Reading every
+ * /proc/PID/status costs ~20 ms on a host with 150 processes, so one scan serves the workers started
+ * within IDS_SCAN_TTL_MS: uids this process hands out are locked anyway, and what the scan is for
+ * (leftovers of a crashed run, other software using the block) does not appear within that time.
+ */
+const IDS_SCAN_TTL_MS = 2000;
+let lastScan: { at: number; ids: { uids: Set<number>; gids: Set<number> } } | undefined;
 function idsInUse(): { uids: Set<number>; gids: Set<number> } {
+  const now = Date.now();
+  if (lastScan && now - lastScan.at < IDS_SCAN_TTL_MS) return lastScan.ids;
+  lastScan = { at: now, ids: scanIds() };
+  return lastScan.ids;
+}
+
+function scanIds(): { uids: Set<number>; gids: Set<number> } {
   const uids = new Set<number>();
   const gids = new Set<number>();
   let pids: string[];
