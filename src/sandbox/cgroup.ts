@@ -77,14 +77,23 @@ function enableForChildren(dir: string): boolean {
   return CGROUP_CONTROLLERS.every((c) => after.has(c));
 }
 
-const prepared = new Map<string, CgroupSupport>();
-
 /**
  * Whether per-worker cgroups can be made here, preparing the parent on the way (created under the
  * mount as root; memory, pids and cpu enabled for its children). Never creates anything when the
  * controllers are not offered. `mountinfo` and `euid` are for tests.
  */
 export function prepareCgroupParent(s: CgroupSettings, o: { mountinfo?: string; euid?: number } = {}): CgroupSupport {
+  // the host's answer does not change while we run: ask it once per settings (not for test inputs)
+  const key = o.mountinfo === undefined && o.euid === undefined ? `${s.mode}\0${s.parent ?? ''}` : undefined;
+  const known = key !== undefined ? answers.get(key) : undefined;
+  if (known) return known;
+  const answer = checkCgroupParent(s, o);
+  if (key !== undefined) answers.set(key, answer);
+  return answer;
+}
+const answers = new Map<string, CgroupSupport>();
+
+function checkCgroupParent(s: CgroupSettings, o: { mountinfo?: string; euid?: number }): CgroupSupport {
   if (s.mode === 'off') return { available: false, reason: 'off ([sandbox.cgroup] mode = "off")' };
   const euid = o.euid ?? process.geteuid?.() ?? -1;
   const mount = cgroup2Mount(o.mountinfo ?? read('/proc/self/mountinfo'));
@@ -93,8 +102,6 @@ export function prepareCgroupParent(s: CgroupSettings, o: { mountinfo?: string; 
     return { available: false, reason: 'not root and no delegated cgroup configured ([sandbox.cgroup] parent, e.g. from systemd Delegate=yes)' };
   const parent = path.resolve(s.parent ?? path.join(mount, 'bulwark'));
   if (parent !== mount && !parent.startsWith(mount + '/')) return { available: false, reason: `${parent} is not under the cgroup v2 mount ${mount}` };
-  const done = prepared.get(parent);
-  if (done) return done;
   const above = path.dirname(parent);
   if (!s.parent) {
     // Our own parent under the mount: the controllers must be offered there and passed down.
@@ -122,9 +129,7 @@ export function prepareCgroupParent(s: CgroupSettings, o: { mountinfo?: string; 
       available: false,
       reason: `cannot enable ${CGROUP_CONTROLLERS.join(', ')} for children of ${parent} (it must hold no process itself, and be writable by us)`,
     };
-  const ok = { available: true, parent, reason: `per-worker cgroups under ${parent}` };
-  prepared.set(parent, ok);
-  return ok;
+  return { available: true, parent, reason: `per-worker cgroups under ${parent}` };
 }
 
 let counter = 0;

@@ -12,6 +12,8 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SandboxError, UsageError } from '../../src/domain/errors.js';
+import { applySandboxConfig, sandboxConfigSchema } from '../../src/sandbox/config.js';
+import { runtimePolicy } from '../../src/sandbox/policy.js';
 import { cgroup2Mount, createWorkerCgroup, DEFAULT_CGROUP, prepareCgroupParent } from '../../src/sandbox/cgroup.js';
 import { defaultLauncherPath } from '../../src/sandbox/launcher.js';
 import { allocateWorkerUid, parseUidRange } from '../../src/sandbox/worker-uid.js';
@@ -35,6 +37,27 @@ describe('uid_range', () => {
     assert.deepEqual(parseUidRange(' 100000 - 100009 '), { first: 100000, last: 100009 });
     for (const bad of ['60600', '0-10', '10-5', '65000-66000', 'a-b', '1-4294967295']) assert.throws(() => parseUidRange(bad), UsageError, bad);
     assert.throws(() => parseUidRange('65000-66000'), /65534/);
+  });
+});
+
+describe('[sandbox] uid_range and [sandbox.cgroup]', () => {
+  it('reach the policy; a fixed uid means no range; both together are refused naming the key', () => {
+    const cfg = sandboxConfigSchema.parse({
+      uid_range: '70000-70099',
+      cgroup: { mode: 'required', memory_max_bytes: 1 << 30, pids_max: 128, cpu_max_percent: 200 },
+    });
+    const p = runtimePolicy(applySandboxConfig({}, cfg));
+    assert.deepEqual(p.uidRange, { first: 70000, last: 70099 });
+    assert.deepEqual(p.cgroup, { mode: 'required', memoryBytes: 1 << 30, pids: 128, cpuPercent: 200 });
+    const fixed = runtimePolicy(applySandboxConfig({}, sandboxConfigSchema.parse({ uid: 5000, gid: 5000 })));
+    assert.equal(fixed.uidRange, undefined);
+    assert.equal(fixed.uid, 5000);
+    assert.deepEqual(runtimePolicy({}).uidRange, { first: 60600, last: 60999 });
+    const both = sandboxConfigSchema.safeParse({ uid_range: '70000-70099', uid: 5000 });
+    assert.equal(both.success, false);
+    assert.deepEqual(both.error?.issues[0]?.path, ['uid_range']);
+    const bad = sandboxConfigSchema.safeParse({ uid_range: '65000-66000' });
+    assert.match(bad.error?.issues[0]?.message ?? '', /65534/);
   });
 });
 
