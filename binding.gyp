@@ -21,6 +21,7 @@
           "sources": [
             "native/launcher.c",
             "native/landlock.c",
+            "native/isolation.c",
             "native/seccomp_filter.c",
             "native/report.c",
             "native/reaper.c"

@@ -2,7 +2,7 @@
  * bulwark-sandbox: confines one command and execs it.
  *
  *   bulwark-sandbox [--ro P]... [--rw P]... [--exec P]... [--deny P]... [--env NAME]... [--setenv NAME=VALUE]...
- *                   [--keep-fd N]... [--report-fd N] [--parent-pid PID] [--uid N] [--gid N]
+ *                   [--keep-fd N]... [--report-fd N] [--parent-pid PID] [--uid N] [--gid N] [--cgroup DIR]
  *                   [--rlimit-nofile N] [--rlimit-nproc N] [--rlimit-fsize BYTES] [--rlimit-cpu SECONDS]
  *                   [--rlimit-as BYTES] [--allow-degraded] -- COMMAND [ARGS...]
  *   bulwark-sandbox --info      (prints what this kernel supports as one JSON line)
@@ -11,7 +11,7 @@
  *   bulwark-sandbox --reaper    (kills registered process groups when stdin closes; see reaper.c)
  *
  * Single-threaded, in this order, checking every result: fds, environment, session, parent-death
- * signal, rlimits, drop root, no_new_privs, Landlock, seccomp, execve. Any failure exits with a
+ * signal, the worker's cgroup, a private IPC namespace (isolation.c), rlimits, drop root, no_new_privs, Landlock, seccomp, execve. Any failure exits with a
  * per-layer status (native/sandbox-tables.json) after one line on stderr and one
  * "error LAYER MESSAGE" line on the report fd; degraded layers (only with --allow-degraded)
  * produce "degraded LAYER REASON" lines.
@@ -32,6 +32,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "isolation.h"
 #include "landlock.h"
 #include "reaper.h"
 #include "report.h"
@@ -54,6 +55,7 @@ struct options {
   size_t nkeep;
   long parent_pid;
   long uid, gid;
+  const char *cgroup; /* NULL: stay in the inherited cgroup */
   long long nofile, nproc, fsize, cpu, as;
   int allow_degraded;
   char **argv; /* the command */
@@ -105,6 +107,7 @@ static void parse_args(int argc, char **argv, struct options *o) {
     else if (strcmp(flag, "--parent-pid") == 0) o->parent_pid = (long)parse_number(flag, v, INT32_MAX);
     else if (strcmp(flag, "--uid") == 0) o->uid = (long)parse_number(flag, v, UINT32_MAX - 1);
     else if (strcmp(flag, "--gid") == 0) o->gid = (long)parse_number(flag, v, UINT32_MAX - 1);
+    else if (strcmp(flag, "--cgroup") == 0) o->cgroup = v;
     else if (strcmp(flag, "--rlimit-nofile") == 0) o->nofile = parse_number(flag, v, 1 << 20);
     else if (strcmp(flag, "--rlimit-nproc") == 0) o->nproc = parse_number(flag, v, 1 << 22);
     else if (strcmp(flag, "--rlimit-fsize") == 0) o->fsize = parse_number(flag, v, INT64_MAX);
@@ -274,6 +277,8 @@ int main(int argc, char **argv) {
   filter_environment(&o);
   if (setsid() < 0) die_errno(ST_SESSION, "session", "setsid");
   set_parent_death(&o);
+  if (o.cgroup) isolation_join_cgroup(o.cgroup);
+  (void)isolation_private_ipc();
   apply_rlimits(&o);
   drop_root(&o);
   set_parent_death(&o);

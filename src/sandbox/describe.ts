@@ -30,6 +30,8 @@ export interface PolicyDescription {
   network: string;
   syscalls: SyscallRule[];
   identity: string;
+  /** How concurrent workers are kept apart, by what, and what they still share. */
+  isolation: string[];
   environment: string[];
   limits: string[];
 }
@@ -46,6 +48,11 @@ export function linuxLayers(f: KernelFacts): LayerDescription[] {
     { name: 'fds', what: 'every inherited fd except 0-2 and the channel is closed', status: 'enforced' },
     { name: 'env', what: 'environment cleared except the allowlist', status: 'enforced' },
     { name: 'session', what: 'new session (setsid); SIGKILL when the parent dies', status: 'enforced' },
+    {
+      name: 'isolation',
+      what: "joins the worker's own cgroup (where the parent could make one); a private IPC namespace (root)",
+      status: root ? 'enforced' : 'not applicable',
+    },
     { name: 'rlimit', what: 'no core dumps; open files, processes, file size, CPU time limited', status: 'enforced' },
     {
       name: 'identity',
@@ -89,7 +96,8 @@ export function describePolicy(policy: SandboxPolicy, f: KernelFacts): PolicyDes
         ? `HTTP(S) requests to exactly ${endpoints.join(', ')} go through the parent's egress broker (checked, resolved and recorded there).`
         : 'No endpoints: the egress broker refuses every request.'),
     syscalls: seccompRules(),
-    identity: f.euid === 0 ? `uid ${policy.uid}, gid ${policy.gid}, no supplementary groups` : `the caller's uid ${f.euid} (not started as root)`,
+    identity: identity(policy, f),
+    isolation: isolation(policy, f),
     environment: [
       ...policy.envAllow.map((n) => `${n} (copied from the caller when set)`),
       ...Object.keys(policy.env ?? {}).map((n) => `${n}=${policy.env![n]}`),
@@ -97,13 +105,38 @@ export function describePolicy(policy: SandboxPolicy, f: KernelFacts): PolicyDes
     limits: [
       'core dumps: 0',
       `open files: ${policy.limits.openFiles}`,
-      `processes/threads of uid ${policy.uid}: ${policy.limits.processes}`,
+      `processes/threads of ${policy.uidRange && f.euid === 0 ? "the worker's own uid" : `uid ${f.euid === 0 ? policy.uid : f.euid}`}: ${policy.limits.processes} (RLIMIT_NPROC counts every process of the uid)`,
       `file size: ${policy.limits.fileSizeBytes} bytes`,
       `CPU time: ${policy.limits.cpuSeconds} s`,
       ...(policy.limits.addressSpaceBytes !== undefined ? [`address space: ${policy.limits.addressSpaceBytes} bytes`] : []),
       `wall clock: ${policy.timeoutSeconds !== undefined ? `${policy.timeoutSeconds} s, then the process group is killed` : 'no limit'}`,
     ],
   };
+}
+
+function identity(policy: SandboxPolicy, f: KernelFacts): string {
+  if (f.euid !== 0) return `the caller's uid ${f.euid} (not started as root), shared by every worker`;
+  if (policy.uidRange)
+    return `a uid/gid of its own per concurrent worker from ${policy.uidRange.first}-${policy.uidRange.last} (gid = uid), no supplementary groups`;
+  return `uid ${policy.uid}, gid ${policy.gid} (fixed: shared by every worker), no supplementary groups`;
+}
+
+function isolation(policy: SandboxPolicy, f: KernelFacts): string[] {
+  if (f.platform !== 'linux') return ['not applicable on this platform'];
+  const root = f.euid === 0;
+  const own = root && policy.uidRange !== undefined;
+  const cg = policy.cgroup;
+  const out = [
+    own
+      ? 'uid: each worker its own (allocated by the parent under a per-uid lock in /run/bulwark/worker-uids); the kernel refuses setpriority, sched_setaffinity, ioprio_set, kill and chmod/utimensat/setxattr of another worker, and RLIMIT_NPROC counts each worker alone'
+      : `uid: shared by every worker (${root ? 'a fixed uid is configured' : 'not root'}): RLIMIT_NPROC counts their processes together (one worker's fork bomb can stop another from starting); setpriority, sched_setaffinity, ioprio_set and chmod/utimensat/setxattr of each other's files pass the kernel's owner checks (Landlock covers none of them)`,
+    `IPC: System V (shm, msg, sem) and POSIX message queue calls denied by seccomp (EPERM)${root ? '; a private IPC namespace besides' : '; no private IPC namespace (not root)'}`,
+    !cg || cg.mode === 'off'
+      ? 'cgroup: off; per-process rlimits only'
+      : `cgroup v2 (${cg.mode}): memory.max ${cg.memoryBytes} bytes (no swap), pids.max ${cg.pids}, cpu.max ${cg.cpuPercent}% of one CPU per worker, where the host lets the parent create cgroups (${cg.parent ?? (root ? 'root: <cgroup2 mount>/bulwark' : 'not root: needs [sandbox.cgroup] parent')}; \`bulwark sandbox doctor\` says whether it can)${cg.mode === 'required' ? '; a worker is refused without one' : '; otherwise rlimits only'}`,
+    "shared in every case: the host's CPUs, memory and disk bandwidth beyond these limits",
+  ];
+  return out;
 }
 
 export function renderPolicyText(d: PolicyDescription): string {
@@ -124,6 +157,8 @@ export function renderPolicyText(d: PolicyDescription): string {
   out.push('', 'Denied system calls:');
   for (const r of d.syscalls) out.push(`  ${r.names.join(', ')}: ${r.action} (${r.why})`);
   out.push('', `Identity: ${d.identity}`);
+  out.push('', 'Between workers:');
+  for (const l of d.isolation) out.push(`  ${l}`);
   out.push('', `Environment: ${d.environment.length > 0 ? d.environment.join('; ') : 'empty'}`);
   out.push('', 'Limits:');
   for (const l of d.limits) out.push(`  ${l}`);

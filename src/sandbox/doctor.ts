@@ -4,13 +4,15 @@
  */
 import { stripTerminalControls } from '../domain/untrusted.js';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BulwarkError } from '../domain/errors.js';
 import type { KernelFacts } from './describe.js';
-import { assertLauncher, defaultLauncherPath, spawnSandboxed } from './launcher.js';
+import { DEFAULT_CGROUP, prepareCgroupParent } from './cgroup.js';
+import { assertLauncher, defaultLauncherPath, spawnSandboxed, type Isolation } from './launcher.js';
 import { DEFAULT_LIMITS, runtimePolicy } from './policy.js';
+import { DEFAULT_UID_RANGE } from './worker-uid.js';
 import { SANDBOX_EXEC } from './seatbelt-runner.js';
 
 /** The newest Landlock ABI whose rights native/landlock.c knows and handles. */
@@ -34,8 +36,55 @@ export interface DoctorReport {
   userNamespaces: string;
   sandboxExec?: { path: string; exists: boolean };
   checks: DoctorCheck[];
+  /** How concurrent workers are kept apart here, and what they share (not part of `ok`). */
+  isolation?: WorkerIsolationReport;
   /** Every required layer is enforced here. */
   ok: boolean;
+}
+
+export interface WorkerIsolationReport {
+  /** A uid/gid of its own per worker (root), or the caller's uid for all. */
+  uids: string;
+  /** SysV IPC and POSIX message queues. */
+  ipc: string;
+  cgroup: { available: boolean; detail: string };
+  /** What concurrent workers of this host still share. */
+  shared: string[];
+}
+
+/**
+ * What keeps concurrent workers apart on this host, from the probe's run (its uid and IPC
+ * namespace) and the cgroup check; the defaults of the [sandbox] table are assumed.
+ */
+export function workerIsolation(euid: number, iso: Isolation | undefined, probeIpc: unknown, ownIpc: string | undefined): WorkerIsolationReport {
+  const root = euid === 0;
+  const range = `${DEFAULT_UID_RANGE.first}-${DEFAULT_UID_RANGE.last}`;
+  const cgroup = iso
+    ? { available: iso.cgroup !== null, detail: iso.cgroup !== null ? `probe ran in ${iso.cgroup}` : `${iso.cgroupReason}; rlimits only` }
+    : (() => {
+        const s = prepareCgroupParent(DEFAULT_CGROUP);
+        return { available: s.available, detail: s.available ? s.reason : `${s.reason}; rlimits only` };
+      })();
+  const privateIpc = typeof probeIpc === 'string' && ownIpc !== undefined && probeIpc !== ownIpc;
+  const shared: string[] = [];
+  if (!root)
+    shared.push(
+      `every worker runs as uid ${euid}: RLIMIT_NPROC counts all their processes together (one worker's fork bomb can stop another from starting), and setpriority, sched_setaffinity, ioprio_set and chmod/utimensat/setxattr of each other's files are allowed by the kernel's owner checks`,
+    );
+  if (!cgroup.available) shared.push('no per-worker memory, pids or CPU limit: only per-process rlimits (and RLIMIT_NPROC per uid)');
+  shared.push('the CPUs, memory and disk of the host (no I/O limit)');
+  return {
+    uids: root
+      ? iso?.ownUid
+        ? `a uid/gid of its own per worker from ${range} (probe ran as ${iso.uid})`
+        : `a fixed uid shared by every worker (probe ran as ${iso?.uid ?? '?'})`
+      : `not root: every worker runs as the caller's uid ${euid}`,
+    ipc: privateIpc
+      ? 'SysV IPC and POSIX message queues denied by seccomp; private IPC namespace'
+      : 'SysV IPC and POSIX message queues denied by seccomp; no private IPC namespace (not root)',
+    cgroup,
+    shared,
+  };
 }
 
 interface LauncherInfo {
@@ -95,6 +144,7 @@ r.execScratch = code(() => { fs.copyFileSync('/bin/true', scratch + '/t'); fs.ch
 r.uid = process.getuid(); r.gid = process.getgid();
 r.ulimits = code(() => { r.ulimitText = require('child_process').execFileSync('/bin/sh', ['-c', 'echo $(ulimit -c) $(ulimit -n)'], { encoding: 'utf8' }).trim(); });
 r.envKeys = Object.keys(process.env).sort();
+try { r.ipcNs = fs.readlinkSync('/proc/self/ns/ipc'); } catch (e) { r.ipcNs = e.code; }
 const s = net.createServer(); s.on('error', (e) => { r.socket = e.code; done(); }); s.listen(0, '127.0.0.1', () => { r.socket = 'OK'; done(); });
 function done() { process.stdout.write(JSON.stringify(r)); process.exit(0); }
 `;
@@ -123,7 +173,7 @@ async function probe(): Promise<Record<string, unknown>> {
     sp.child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
     const code = await new Promise<number | null>((resolve) => sp.child.once('close', resolve));
     if (code !== 0) throw new Error(`probe exited with ${code}: ${stripTerminalControls(err).trim().split('\n')[0] ?? ''}`);
-    return { ...(JSON.parse(out) as Record<string, unknown>), degraded: sp.degraded };
+    return { ...(JSON.parse(out) as Record<string, unknown>), degraded: sp.degraded, isolation: sp.isolation };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -202,10 +252,23 @@ export async function runDoctor(): Promise<DoctorReport> {
   chk('no_new_privs', abi >= 1 && p.readOutside === 'EACCES', 'implied: Landlock was enforced without CAP_SYS_ADMIN');
   const expectedLimits = `0 ${probePolicyLimits.openFiles}`;
   chk('rlimit', p.ulimitText === expectedLimits, `core and open files inside: ${String(p.ulimitText ?? p.ulimits)} (expected ${expectedLimits})`);
-  if (euid === 0) chk('identity', p.uid === 65534 && p.gid === 65534, `probe ran as uid ${String(p.uid)} gid ${String(p.gid)}`);
+  const iso = p.isolation as Isolation | undefined;
+  if (euid === 0)
+    chk(
+      'identity',
+      p.uid !== 0 && p.uid === iso?.uid && p.gid === iso?.gid,
+      `probe ran as uid ${String(p.uid)} gid ${String(p.gid)}${iso?.ownUid ? ' (its own)' : ''}`,
+    );
   else chk('identity', true, `not root: the probe keeps uid ${String(p.uid)}`);
   const envKeys = (p.envKeys as string[] | undefined) ?? [];
   chk('env', envKeys.join(',') === 'LANG,PATH', `probe environment: ${envKeys.join(', ') || '(empty)'}`);
+  let ownIpc: string | undefined;
+  try {
+    ownIpc = readlinkSync('/proc/self/ns/ipc');
+  } catch {
+    ownIpc = undefined;
+  }
+  report.isolation = workerIsolation(euid, iso, p.ipcNs, ownIpc);
   const degraded = (p.degraded as string[] | undefined) ?? [];
   if (degraded.length > 0) chk('degraded', false, degraded.join('; '));
   report.ok = report.checks.every((c) => c.enforced);
@@ -223,6 +286,11 @@ export function renderDoctorText(r: DoctorReport): string {
   if (r.sandboxExec) out.push(`sandbox-exec: ${r.sandboxExec.exists ? 'present' : 'missing'} (${r.sandboxExec.path})`);
   out.push('layers:');
   for (const c of r.checks) out.push(`  ${c.enforced ? 'enforced    ' : 'NOT ENFORCED'} ${c.layer}: ${c.detail}`);
+  if (r.isolation) {
+    out.push('between workers:', `  uids: ${r.isolation.uids}`, `  ipc: ${r.isolation.ipc}`);
+    out.push(`  cgroup v2 limits: ${r.isolation.cgroup.available ? 'available' : 'unavailable'}: ${r.isolation.cgroup.detail}`);
+    for (const s of r.isolation.shared) out.push(`  shared: ${s}`);
+  }
   out.push(r.ok ? 'result: every layer enforced' : 'result: the sandbox cannot be fully enforced here (runs are refused unless --allow-degraded)');
   return out.join('\n') + '\n';
 }

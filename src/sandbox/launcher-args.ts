@@ -13,6 +13,8 @@ export interface LauncherArgsOptions {
   reportFd: number;
   /** Our pid: the launcher exits if its parent is no longer this process. */
   parentPid: number;
+  /** The worker's cgroup directory, which the launcher joins before dropping root. */
+  cgroupDir?: string;
 }
 
 export function launcherArgs(policy: SandboxPolicy, command: string, args: string[], o: LauncherArgsOptions): string[] {
@@ -27,6 +29,7 @@ export function launcherArgs(policy: SandboxPolicy, command: string, args: strin
   for (const name of new Set([...policy.envAllow, ...Object.keys(policy.env ?? {})])) out.push('--env', name);
   for (const fd of o.keepFds) out.push('--keep-fd', String(fd));
   out.push('--uid', String(policy.uid), '--gid', String(policy.gid));
+  if (o.cgroupDir) out.push('--cgroup', o.cgroupDir);
   out.push('--rlimit-nofile', String(policy.limits.openFiles));
   out.push('--rlimit-nproc', String(policy.limits.processes));
   out.push('--rlimit-fsize', String(policy.limits.fileSizeBytes));
