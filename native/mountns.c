@@ -100,15 +100,8 @@ int mountns_probe(const char **why) {
 static unsigned long kept_flags(int fd, const char *path) {
   struct statvfs v;
   if (fstatvfs(fd, &v) != 0) die_errno(ST_MOUNTNS, "mountns", "statvfs %s", path);
-  unsigned long f = 0;
-  if (v.f_flag & ST_RDONLY) f |= MS_RDONLY;
-  if (v.f_flag & ST_NOSUID) f |= MS_NOSUID;
-  if (v.f_flag & ST_NODEV) f |= MS_NODEV;
-  if (v.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
-  if (v.f_flag & ST_NOATIME) f |= MS_NOATIME;
-  if (v.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
-  if (v.f_flag & ST_RELATIME) f |= MS_RELATIME;
-  return f;
+  /* On Linux statvfs reports these mount flags with the same bit values as mount(2) takes them. */
+  return v.f_flag & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME);
 }
 
 /* The mount flags a rule gets. Writable directories: never executable, no set-id, no devices.
@@ -170,8 +163,8 @@ static void bind_rule(const struct rule *r, int fd, const char *target, unsigned
     die_errno(ST_MOUNTNS, "mountns", "remount %s", r->resolved);
   struct statvfs v;
   if (statvfs(target, &v) != 0) die_errno(ST_MOUNTNS, "mountns", "statvfs %s", target);
-  if (((flags & MS_RDONLY) && !(v.f_flag & ST_RDONLY)) || ((flags & MS_NOEXEC) && !(v.f_flag & ST_NOEXEC)) ||
-      ((flags & MS_NOSUID) && !(v.f_flag & ST_NOSUID)))
+  unsigned long checked = MS_RDONLY | MS_NOEXEC | MS_NOSUID | MS_NODEV;
+  if ((v.f_flag & checked) != (flags & checked))
     die(ST_MOUNTNS, "mountns", "%s is not mounted with the flags asked for", r->resolved);
 }
 

@@ -69,7 +69,8 @@ export function linuxLayers(f: KernelFacts): LayerDescription[] {
     {
       name: 'landlock',
       what: abi >= 1 ? `filesystem: every access right of ABI ${abi} handled; only the listed paths are granted` : 'not used (ABI 0)',
-      status: abi >= 1 ? 'enforced' : f.namespaces ? 'not applicable' : 'missing',
+      // Below ABI 3 only read-only bind mounts keep read-only files from being truncated.
+      status: abi >= 3 || (abi >= 1 && f.namespaces) ? 'enforced' : abi === 0 && f.namespaces ? 'not applicable' : 'missing',
     },
     {
       name: 'landlock-net',
