@@ -48,6 +48,15 @@ const channelWorkerJs = path.join(here, 'fixtures', 'channel-worker.js');
 // sandbox needs no grant for the test directory.
 const pythonSource = fs.readFileSync(path.join(packageRoot, 'test', 'sandbox', 'escape', 'fixtures', 'native_attacks.py'), 'utf8');
 const PYTHON = '/usr/bin/python3';
+const DGRAM_LISTENER = `
+import os, select, socket, sys
+p = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); p.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o777)
+a = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); a.bind('\\0' + sys.argv[2])
+print('ready', flush=True)
+while True:
+    for s in select.select([p, a], [], [])[0]:
+        s.recv(64); print('hit', flush=True)
+`;
 
 const isRoot = process.getuid?.() === 0;
 /** Set by the battery-abi*.test.ts wrappers; unset: the kernel's ABI. */
@@ -100,7 +109,7 @@ interface RunResult {
 // ---------------------------------------------------------------------------------------------
 let root: string;
 let ctxBase: Omit<AttackContext, 'victimPid' | 'pidFile' | 'auditDb'> & { tcpPort6: number };
-const hits = { tcp: 0, tcp6: 0, allowedHttp: 0, udp: 0, dns: 0, unix: 0, abstract: 0 };
+const hits = { tcp: 0, tcp6: 0, allowedHttp: 0, udp: 0, dns: 0, unix: 0, abstract: 0, dgram: 0 };
 const servers: { close(): void }[] = [];
 const SECRET = 'BULWARK-ESCAPE-SECRET-7f3a';
 const READONLY = 'read-only content\n';
@@ -203,8 +212,29 @@ before(async () => {
   });
   await listen(abstract, `\0${abstractName}`);
 
+  // Unix datagram listeners (Node has none): a Python child prints one line per datagram.
+  const dgramSocket = path.join(root, 'log.sock');
+  const dgramAbstract = `bulwark-escape-dgram-${process.pid}`;
+  const listener = spawn(PYTHON, ['-I', '-c', DGRAM_LISTENER, dgramSocket, dgramAbstract], { stdio: ['ignore', 'pipe', 'inherit'] });
+  servers.push({ close: () => listener.kill('SIGKILL') });
+  await new Promise<void>((resolve, reject) => {
+    let buf = '';
+    listener.once('exit', (code) => reject(new Error(`datagram listener exited with ${code}`)));
+    listener.stdout!.on('data', (c: Buffer) => {
+      buf += c.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop()!;
+      for (const l of lines) {
+        if (l === 'ready') resolve();
+        else if (l === 'hit') hits.dgram++;
+      }
+    });
+  });
+
   ctxBase = {
     home,
+    dgramSocket,
+    dgramAbstract,
     workspace,
     scratch,
     outside,
@@ -404,7 +434,7 @@ function assertNoTrace(r: RunResult): void {
   assert.equal(fs.readFileSync(path.join(ctxBase.outside, 'audit.sqlite')).toString('base64'), auditDbDigest, 'audit database unchanged');
   assert.equal(fs.readFileSync(path.join(ctxBase.outside, 'victim.txt'), 'utf8'), VICTIM, 'outside file unchanged');
   assert.equal(fs.readFileSync(path.join(ctxBase.workspace, 'readonly.txt'), 'utf8'), READONLY, 'read-only file unchanged');
-  assert.deepEqual({ ...hits, allowedHttp: 0 }, { tcp: 0, tcp6: 0, allowedHttp: 0, udp: 0, dns: 0, unix: 0, abstract: 0 }, 'no listener was reached');
+  assert.deepEqual({ ...hits, allowedHttp: 0 }, { tcp: 0, tcp6: 0, allowedHttp: 0, udp: 0, dns: 0, unix: 0, abstract: 0, dgram: 0 }, 'no listener was reached');
   assert.equal(hits.allowedHttp, 0, 'the allowed endpoint was not reached directly');
   assert.ok(!r.stdout.includes(SECRET), 'no secret in the output');
 }
@@ -492,6 +522,8 @@ const attacks: Attack[] = [
   { runner: 'python', name: 'MPTCP connect to 127.0.0.1', errno: EPERM, control: 'reaches-kernel' },
   { runner: 'python', name: 'IPv6 TCP connect to ::1', errno: EPERM },
   { runner: 'python', name: 'socket() with AF_UNIX to the docker.sock stand-in', errno: EPERM },
+  { runner: 'python', name: 'sendto a pathname unix datagram socket from a socketpair', errno: EPERM, controlCheck: () => assert.ok(hits.dgram > 0) },
+  { runner: 'python', name: 'sendto an abstract unix datagram socket from a socketpair', errno: EPERM, controlCheck: () => assert.ok(hits.dgram > 0) },
   { runner: 'python', name: 'io_uring_setup', errno: ['ENOSYS'] },
   { runner: 'python', name: 'ptrace attach to a same-uid process', errno: EPERM, needsVictim: true, controlAsBatteryUid: true },
   { runner: 'python', name: 'process_vm_readv of another process', errno: EPERM, needsVictim: true, controlAsBatteryUid: true },
