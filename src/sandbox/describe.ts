@@ -62,7 +62,7 @@ export function linuxLayers(f: KernelFacts): LayerDescription[] {
     {
       name: 'namespaces',
       what: f.namespaces
-        ? `private mount namespace: write paths noexec,nosuid,nodev, read and exec paths read-only${abi < 6 ? '; network and PID namespaces' : ''}${abi === 0 ? '; an empty root holding only the policy\'s paths' : ''}`
+        ? `private mount namespace: write paths noexec,nosuid,nodev, read and exec paths read-only${abi < 6 ? '; network and PID namespaces' : ''}${abi === 0 ? "; an empty root holding only the policy's paths" : ''}`
         : 'none (needs root or unprivileged user namespaces)',
       status: f.namespaces ? 'enforced' : abi < 6 ? 'missing' : 'not applicable',
     },
@@ -105,9 +105,7 @@ export function describePolicy(policy: SandboxPolicy, f: KernelFacts): PolicyDes
         ? [{ name: 'seatbelt', what: '(deny default) profile generated from this policy; (deny network*)', status: 'enforced' }]
         : linuxLayers(f),
     enforcement:
-      f.platform === 'linux'
-        ? enforcementByLayer({ landlockAbi: f.landlockAbi, namespaces: f.namespaces ?? false, seccomp: f.seccomp, euid: f.euid })
-        : [],
+      f.platform === 'linux' ? enforcementByLayer({ landlockAbi: f.landlockAbi, namespaces: f.namespaces ?? false, seccomp: f.seccomp, euid: f.euid }) : [],
     filesystem,
     neverGranted: forbiddenPaths(policy).map((x) =>
       x.descendantsToo ? `${x.path} (and everything under it)` : `${x.path} (the directory itself and its parents)`,

@@ -139,7 +139,9 @@ async function probe(): Promise<Record<string, unknown>> {
     writeFileSync(allowed, 'a', { mode: 0o644 });
     writeFileSync(outside, 'b', { mode: 0o644 });
     const policy = runtimePolicy({ readPaths: [allowedDir], writePaths: [scratch], timeoutSeconds: 60 });
-    const sp = await spawnSandboxed(policy, process.execPath, ['-e', PROBE, allowed, outside, scratch, String(process.pid)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const sp = await spawnSandboxed(policy, process.execPath, ['-e', PROBE, allowed, outside, scratch, String(process.pid)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     sp.child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
@@ -231,7 +233,9 @@ export async function runDoctor(): Promise<DoctorReport> {
   chk(
     'landlock-net',
     abi >= 4 || p.socket === 'EPERM',
-    abi >= 4 ? 'TCP bind/connect handled with no rules (not probed separately: seccomp denies socket() first)' : `ABI ${abi} < 4: seccomp denies socket(): ${String(p.socket)}`,
+    abi >= 4
+      ? 'TCP bind/connect handled with no rules (not probed separately: seccomp denies socket() first)'
+      : `ABI ${abi} < 4: seccomp denies socket(): ${String(p.socket)}`,
   );
   chk(
     'landlock-scope',
@@ -241,7 +245,9 @@ export async function runDoctor(): Promise<DoctorReport> {
   chk(
     'scratch-noexec',
     !ns || p.mapScratch !== 'OK',
-    ns ? `write paths mounted noexec: ld.so scratch/file: ${String(p.mapScratch)}` : `no namespaces here: ld.so scratch/file runs (${String(p.mapScratch)}); not enforced`,
+    ns
+      ? `write paths mounted noexec: ld.so scratch/file: ${String(p.mapScratch)}`
+      : `no namespaces here: ld.so scratch/file runs (${String(p.mapScratch)}); not enforced`,
   );
   chk('seccomp', p.socket === 'EPERM', `socket(): ${String(p.socket)}`);
   // Landlock's restrict_self and seccomp both need no_new_privs when the caller lacks CAP_SYS_ADMIN,

@@ -95,7 +95,10 @@ export function enforcementByLayer(f: EnforcementFacts): LayerEnforcement[] {
       ...(empty
         ? { mechanism: 'empty root: unlisted paths do not exist', enforced: true }
         : ll
-          ? { mechanism: 'NOT confined (a Landlock limit): stat, readlink and inotify/fanotify marks work outside the policy; contents stay denied', enforced: false }
+          ? {
+              mechanism: 'NOT confined (a Landlock limit): stat, readlink and inotify/fanotify marks work outside the policy; contents stay denied',
+              enforced: false,
+            }
           : missing('no filesystem confinement')),
     },
     {

@@ -262,4 +262,3 @@ describe('enforcement by layer: what stands in for each missing Landlock feature
     for (const k of ['files: read', 'files: write', 'exec', 'signals and process control']) assert.equal(none[k]!.enforced, false, k);
   });
 });
-

@@ -220,7 +220,7 @@ before(async () => {
   await new Promise<void>((resolve, reject) => {
     let buf = '';
     listener.once('exit', (code) => reject(new Error(`datagram listener exited with ${code}`)));
-    listener.stdout!.on('data', (c: Buffer) => {
+    listener.stdout.on('data', (c: Buffer) => {
       buf += c.toString();
       const lines = buf.split('\n');
       buf = lines.pop()!;
@@ -422,8 +422,7 @@ function recordedProcessAlive(recorded: number): number | undefined {
     const inner = nspid[nspid.length - 1];
     const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
     // In its own namespace (more than one level) or, without one, the very pid.
-    if (inner === recorded && (nspid.length > 1 || Number(name) === recorded) && uid === battery.uid && !/^State:\s+Z/m.test(status))
-      return Number(name);
+    if (inner === recorded && (nspid.length > 1 || Number(name) === recorded) && uid === battery.uid && !/^State:\s+Z/m.test(status)) return Number(name);
   }
   return undefined;
 }
@@ -645,39 +644,43 @@ describe(`escape battery (${modeName}): every attack is denied under the real la
   }
 });
 
-describe('escape battery controls: each attack works when NOT confined (so its test can fail)', { timeout: 600_000, skip: forcedAbi !== undefined && 'run once, at the real ABI' }, () => {
-  for (const a of attacks) {
-    const control = a.control ?? 'escapes';
-    if (control === 'none') continue;
-    it(`unconfined ${control === 'escapes' ? 'escapes' : 'reaches the kernel'}: ${a.runner === 'sh' ? a.name : `${a.runner}: ${a.name}`}`, async (t) => {
-      await withContext(a, async (ctx, victim) => {
-        const r = await runPlain(a, ctx);
-        const info = JSON.stringify({ outcome: r.outcome, code: r.code, signal: r.signal, stderr: r.stderr.slice(0, 400) });
-        assert.equal(r.signal, null, `not killed: ${info}`);
-        if (r.outcome.unavailable !== undefined) {
-          // This machine cannot run the attack at all; the program said why. The confined test
-          // judges the attack by its own run (which must report the same).
-          assert.equal(r.outcome.escaped, false, info);
-          t.skip(`control unavailable: ${r.outcome.unavailable}`);
-          return;
-        }
-        if (judgedAfter.has(a.name)) {
-          const pid = Number(fs.readFileSync(ctx.pidFile, 'utf8'));
-          assert.ok(isAlive(pid), `the background process outlives the unconfined run: ${info}`);
-          process.kill(pid, 'SIGKILL');
-        } else if (a.name.startsWith('kill(-1)')) {
-          assert.ok(await waitDead(victim!.pid!), `the victim was killed: ${info}`);
-        } else if (a.controlCheck) {
-          a.controlCheck(r);
-        } else if (control === 'escapes') {
-          assert.equal(r.outcome.escaped, true, info);
-        } else {
-          assert.ok(r.outcome.escaped || !['EPERM', 'EACCES'].includes(r.outcome.errno ?? ''), info);
-        }
+describe(
+  'escape battery controls: each attack works when NOT confined (so its test can fail)',
+  { timeout: 600_000, skip: forcedAbi !== undefined && 'run once, at the real ABI' },
+  () => {
+    for (const a of attacks) {
+      const control = a.control ?? 'escapes';
+      if (control === 'none') continue;
+      it(`unconfined ${control === 'escapes' ? 'escapes' : 'reaches the kernel'}: ${a.runner === 'sh' ? a.name : `${a.runner}: ${a.name}`}`, async (t) => {
+        await withContext(a, async (ctx, victim) => {
+          const r = await runPlain(a, ctx);
+          const info = JSON.stringify({ outcome: r.outcome, code: r.code, signal: r.signal, stderr: r.stderr.slice(0, 400) });
+          assert.equal(r.signal, null, `not killed: ${info}`);
+          if (r.outcome.unavailable !== undefined) {
+            // This machine cannot run the attack at all; the program said why. The confined test
+            // judges the attack by its own run (which must report the same).
+            assert.equal(r.outcome.escaped, false, info);
+            t.skip(`control unavailable: ${r.outcome.unavailable}`);
+            return;
+          }
+          if (judgedAfter.has(a.name)) {
+            const pid = Number(fs.readFileSync(ctx.pidFile, 'utf8'));
+            assert.ok(isAlive(pid), `the background process outlives the unconfined run: ${info}`);
+            process.kill(pid, 'SIGKILL');
+          } else if (a.name.startsWith('kill(-1)')) {
+            assert.ok(await waitDead(victim!.pid!), `the victim was killed: ${info}`);
+          } else if (a.controlCheck) {
+            a.controlCheck(r);
+          } else if (control === 'escapes') {
+            assert.equal(r.outcome.escaped, true, info);
+          } else {
+            assert.ok(r.outcome.escaped || !['EPERM', 'EACCES'].includes(r.outcome.errno ?? ''), info);
+          }
+        });
       });
-    });
-  }
-});
+    }
+  },
+);
 
 describe(`positive controls under the real launcher (${modeName}; a sandbox that denies everything fails these)`, { timeout: 120_000 }, () => {
   for (const name of ['control-read-workspace', 'control-write-scratch', 'control-run-binary']) {
