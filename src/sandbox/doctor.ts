@@ -247,7 +247,7 @@ export async function runDoctor(): Promise<DoctorReport> {
     !ns || p.mapScratch !== 'OK',
     ns
       ? `write paths mounted noexec: ld.so scratch/file: ${String(p.mapScratch)}`
-      : `no namespaces here: ld.so scratch/file runs (${String(p.mapScratch)}); not enforced`,
+      : `advisory, runs are not refused: no namespaces here, so code written to scratch can be run through ld.so (probe: ${String(p.mapScratch)})`,
   );
   chk('seccomp', p.socket === 'EPERM', `socket(): ${String(p.socket)}`);
   // Landlock's restrict_self and seccomp both need no_new_privs when the caller lacks CAP_SYS_ADMIN,

@@ -113,7 +113,7 @@ export function enforcementByLayer(f: EnforcementFacts): LayerEnforcement[] {
     {
       layer: 'network',
       mechanism: [
-        'seccomp: socket() of every family denied, socketpair() only AF_UNIX',
+        'seccomp: socket() of every family denied, socketpair() only AF_UNIX and never datagram',
         ...(abi >= 4 ? ['Landlock: TCP bind and connect'] : []),
         ...(abi < 6 && ns ? ['an empty network namespace'] : []),
       ].join('; '),
