@@ -11,7 +11,9 @@
  *   bulwark-sandbox --reaper    (kills registered process groups when stdin closes; see reaper.c)
  *
  * Single-threaded, in this order, checking every result: fds, environment, session, parent-death
- * signal, the worker's cgroup, a private IPC namespace (isolation.c), rlimits, drop root, no_new_privs, Landlock, seccomp, execve. Any failure exits with a
+ * signal, the worker's cgroup, a private IPC namespace (isolation.c), rlimits, namespaces (mountns.c),
+ * drop root, no_new_privs, Landlock, seccomp, execve.
+ * BULWARK_LANDLOCK_ABI_MAX=N in the environment lowers the Landlock ABI used to N (0: none). Any failure exits with a
  * per-layer status (native/sandbox-tables.json) after one line on stderr and one
  * "error LAYER MESSAGE" line on the report fd; degraded layers (only with --allow-degraded)
  * produce "degraded LAYER REASON" lines.
@@ -34,6 +36,7 @@
 
 #include "isolation.h"
 #include "landlock.h"
+#include "mountns.h"
 #include "reaper.h"
 #include "report.h"
 #include "seccomp_filter.h"
@@ -238,10 +241,16 @@ static void drop_root(const struct options *o) {
 
 static void print_info(void) {
   int abi = landlock_abi();
+  int used = landlock_abi_effective();
   const char *arch = seccomp_native_arch();
-  printf("{\"landlockAbi\":%d,\"landlockError\":\"%s\",\"seccomp\":%s,\"arch\":\"%s\",\"euid\":%u,\"egid\":%u}\n",
-         abi > 0 ? abi : 0, abi > 0 ? "" : strerror(-abi), seccomp_available() ? "true" : "false",
-         arch ? arch : "unsupported", (unsigned)geteuid(), (unsigned)getegid());
+  const char *why = "";
+  int ns = mountns_probe(&why);
+  printf("{\"landlockAbi\":%d,\"landlockAbiKernel\":%d,\"landlockAbiMax\":%d,\"landlockError\":\"%s\",\"seccomp\":%s,"
+         "\"arch\":\"%s\",\"euid\":%u,\"egid\":%u,\"namespaces\":%s,\"namespacesError\":",
+         used, abi > 0 ? abi : 0, landlock_abi_max_env(), abi > 0 ? "" : strerror(-abi), seccomp_available() ? "true" : "false",
+         arch ? arch : "unsupported", (unsigned)geteuid(), (unsigned)getegid(), ns ? "true" : "false");
+  json_string(stdout, ns ? "" : why);
+  fputs("}\n", stdout);
 }
 
 /* For the drift test: what this binary was built from, so it can be compared with
@@ -269,6 +278,8 @@ int main(int argc, char **argv) {
   o.gid = 65534;
   o.nofile = o.nproc = o.fsize = o.cpu = o.as = -1;
   parse_args(argc, argv, &o);
+  /* Read before the environment is filtered; a bad value is a usage error. */
+  int abi = landlock_abi_effective();
 
   sanitize_fds(&o);
   /* Paths are resolved and opened before anything else changes (errors name the policy, not a
@@ -280,14 +291,15 @@ int main(int argc, char **argv) {
   if (o.cgroup) isolation_join_cgroup(o.cgroup);
   (void)isolation_private_ipc();
   apply_rlimits(&o);
+  mountns_setup(o.rules, o.nrules, abi, o.allow_degraded);
   drop_root(&o);
   set_parent_death(&o);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die_errno(ST_NNP, "no_new_privs", "PR_SET_NO_NEW_PRIVS");
   if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) die(ST_NNP, "no_new_privs", "not set after PR_SET_NO_NEW_PRIVS");
   if (!seccomp_native_arch()) die(ST_ARCH, "arch", "unsupported architecture; bulwark-sandbox supports x86_64 and aarch64");
-  landlock_enforce(o.rules, o.nrules, o.allow_degraded);
+  landlock_enforce(o.rules, o.nrules, abi);
   seccomp_enforce(o.allow_degraded);
 
-  execvp(o.argv[0], o.argv);
+  mountns_exec(o.argv);
   die_errno(ST_EXEC, "exec", "%s", o.argv[0]);
 }

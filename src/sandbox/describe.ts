@@ -2,12 +2,16 @@
  * The effective policy in words an auditor can read (`bulwark sandbox policy`), and the same
  * content as JSON. Pure: kernel facts (Landlock ABI, ...) are passed in.
  */
+import { enforcementByLayer, sandboxMode, type LayerEnforcement } from './enforcement.js';
 import { forbiddenPaths, type SandboxPolicy } from './policy.js';
 import { seccompRules, type SyscallRule } from './syscalls.js';
 
 export interface KernelFacts {
   platform: NodeJS.Platform;
+  /** The Landlock ABI the launcher uses (BULWARK_LANDLOCK_ABI_MAX may lower the kernel's). */
   landlockAbi: number | null;
+  /** Mount, network and PID namespaces can be made here (absent: assumed not). */
+  namespaces?: boolean;
   seccomp: boolean;
   arch: string;
   euid: number;
@@ -25,6 +29,8 @@ export interface PolicyDescription {
   platform: NodeJS.Platform;
   landlockAbi: number | null;
   layers: LayerDescription[];
+  /** Per part of the sandbox, the mechanism enforcing it on this host (Linux only). */
+  enforcement: LayerEnforcement[];
   filesystem: { path: string; access: string }[];
   neverGranted: string[];
   network: string;
@@ -61,12 +67,31 @@ export function linuxLayers(f: KernelFacts): LayerDescription[] {
     },
     { name: 'no_new_privs', what: 'setuid binaries and file capabilities cannot raise privileges', status: 'enforced' },
     {
-      name: 'landlock',
-      what: `filesystem: every access right of ABI ${abi || '?'} handled; only the listed paths are granted`,
-      status: abi >= 3 ? 'enforced' : 'missing',
+      name: 'namespaces',
+      what: f.namespaces
+        ? `private mount namespace: write paths noexec,nosuid,nodev, read and exec paths read-only${abi < 6 ? '; network and PID namespaces' : ''}${abi === 0 ? "; an empty root holding only the policy's paths" : ''}`
+        : 'none (needs root or unprivileged user namespaces)',
+      status: f.namespaces ? 'enforced' : abi < 6 ? 'missing' : 'not applicable',
     },
-    { name: 'landlock-net', what: 'TCP bind and connect handled with no rule: denied everywhere (ABI >= 4)', status: abi >= 4 ? 'enforced' : 'missing' },
-    { name: 'landlock-scope', what: 'abstract unix sockets and signals scoped to the sandbox (ABI >= 6)', status: abi >= 6 ? 'enforced' : 'missing' },
+    {
+      name: 'landlock',
+      what: abi >= 1 ? `filesystem: every access right of ABI ${abi} handled; only the listed paths are granted` : 'not used (ABI 0)',
+      // Below ABI 3 only read-only bind mounts keep read-only files from being truncated.
+      status: abi >= 3 || (abi >= 1 && f.namespaces) ? 'enforced' : abi === 0 && f.namespaces ? 'not applicable' : 'missing',
+    },
+    {
+      name: 'landlock-net',
+      what: abi >= 4 ? 'TCP bind and connect handled with no rule: denied everywhere' : `ABI ${abi} < 4: seccomp's socket() denial stands in`,
+      status: abi >= 4 ? 'enforced' : 'not applicable',
+    },
+    {
+      name: 'landlock-scope',
+      what:
+        abi >= 6
+          ? 'abstract unix sockets and signals scoped to the sandbox'
+          : `ABI ${abi} < 6: ${f.namespaces ? 'the network and PID namespaces stand in' : 'nothing stands in'}`,
+      status: abi >= 6 ? 'enforced' : f.namespaces ? 'not applicable' : 'missing',
+    },
     { name: 'seccomp', what: 'syscall filter below; other architectures killed', status: f.seccomp && f.arch !== 'unsupported' ? 'enforced' : 'missing' },
   ];
 }
@@ -86,12 +111,21 @@ export function describePolicy(policy: SandboxPolicy, f: KernelFacts): PolicyDes
       f.platform === 'darwin'
         ? [{ name: 'seatbelt', what: '(deny default) profile generated from this policy; (deny network*)', status: 'enforced' }]
         : linuxLayers(f),
+    enforcement:
+      f.platform === 'linux' ? enforcementByLayer({
+            landlockAbi: f.landlockAbi,
+            namespaces: f.namespaces ?? false,
+            seccomp: f.seccomp,
+            euid: f.euid,
+            ownUid: f.euid === 0 && policy.uidRange !== undefined,
+          }) : [],
     filesystem,
     neverGranted: forbiddenPaths(policy).map((x) =>
       x.descendantsToo ? `${x.path} (and everything under it)` : `${x.path} (the directory itself and its parents)`,
     ),
     network:
-      'no sockets: socket() fails with EPERM and TCP is denied by Landlock. ' +
+      'no sockets: socket() fails with EPERM' +
+      (f.platform === 'linux' && (f.landlockAbi ?? 0) >= 4 ? ' and TCP is denied by Landlock. ' : '. ') +
       (endpoints.length > 0
         ? `HTTP(S) requests to exactly ${endpoints.join(', ')} go through the parent's egress broker (checked, resolved and recorded there).`
         : 'No endpoints: the egress broker refuses every request.'),
@@ -105,11 +139,11 @@ export function describePolicy(policy: SandboxPolicy, f: KernelFacts): PolicyDes
     limits: [
       'core dumps: 0',
       `open files: ${policy.limits.openFiles}`,
-      `processes/threads of ${policy.uidRange && f.euid === 0 ? "the worker's own uid" : `uid ${f.euid === 0 ? policy.uid : f.euid}`}: ${policy.limits.processes} (RLIMIT_NPROC counts every process of the uid)`,
+      `processes/threads of ${policy.uidRange && f.euid === 0 ? "the worker's own uid" : `uid ${f.euid === 0 ? policy.uid : f.euid}`}: ${policy.limits.processes} (RLIMIT_NPROC counts every process of that uid, inside the sandbox or not)`,
       `file size: ${policy.limits.fileSizeBytes} bytes`,
       `CPU time: ${policy.limits.cpuSeconds} s`,
       ...(policy.limits.addressSpaceBytes !== undefined ? [`address space: ${policy.limits.addressSpaceBytes} bytes`] : []),
-      `wall clock: ${policy.timeoutSeconds !== undefined ? `${policy.timeoutSeconds} s, then the process group is killed` : 'no limit'}`,
+      `wall clock: ${policy.timeoutSeconds !== undefined ? `${policy.timeoutSeconds} s per stage, then the process group is killed` : 'no limit'}`,
     ],
   };
 }
@@ -139,6 +173,21 @@ function isolation(policy: SandboxPolicy, f: KernelFacts): string[] {
   return out;
 }
 
+function modeText(d: PolicyDescription): string {
+  const abi = d.landlockAbi ?? 0;
+  const namespaces = d.layers.some((l) => l.name === 'namespaces' && l.status === 'enforced');
+  switch (sandboxMode({ landlockAbi: abi, namespaces, seccomp: true, euid: 0 })) {
+    case 'landlock+namespaces':
+      return `Landlock ABI ${abi} with mount${abi < 6 ? ', network and PID' : ''} namespaces`;
+    case 'landlock':
+      return `Landlock ABI ${abi} without namespaces`;
+    case 'empty-root':
+      return 'no Landlock: an empty root with bind mounts of the policy paths, network and PID namespaces';
+    default:
+      return 'no Landlock and no namespaces: files are not confined';
+  }
+}
+
 export function renderPolicyText(d: PolicyDescription): string {
   const out: string[] = [];
   out.push(`Sandbox policy (${d.platform}${d.landlockAbi ? `, Landlock ABI ${d.landlockAbi}` : ''})`);
@@ -149,7 +198,16 @@ export function renderPolicyText(d: PolicyDescription): string {
   );
   out.push('', 'Layers, applied in this order before the command starts:');
   for (const l of d.layers) out.push(`  [${l.status}] ${l.name}: ${l.what}`);
-  out.push('', 'Filesystem: everything not listed is denied (EACCES).');
+  if (d.enforcement.length > 0) {
+    out.push('', `Mode: ${modeText(d)}. What is enforced, and by what:`);
+    for (const e of d.enforcement) out.push(`  ${e.layer}: ${e.mechanism}`);
+  }
+  out.push(
+    '',
+    d.enforcement.some((e) => e.layer.startsWith('metadata') && e.enforced)
+      ? 'Filesystem: nothing but the paths below exists for the sandbox.'
+      : 'Filesystem: reading, writing and executing anything not listed is denied; metadata (stat, readlink, inotify) of unlisted paths is not (a Landlock limit).',
+  );
   for (const f of d.filesystem) out.push(`  ${f.path}: ${f.access}`);
   out.push('', 'Never granted, even if asked:');
   for (const n of d.neverGranted) out.push(`  ${n}`);

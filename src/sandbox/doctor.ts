@@ -10,6 +10,7 @@ import path from 'node:path';
 import { BulwarkError } from '../domain/errors.js';
 import type { KernelFacts } from './describe.js';
 import { DEFAULT_CGROUP, prepareCgroupParent } from './cgroup.js';
+import { enforcementByLayer, sandboxMode, type LayerEnforcement } from './enforcement.js';
 import { assertLauncher, defaultLauncherPath, spawnSandboxed, type Isolation } from './launcher.js';
 import { DEFAULT_LIMITS, runtimePolicy } from './policy.js';
 import { DEFAULT_UID_RANGE } from './worker-uid.js';
@@ -28,12 +29,21 @@ export interface DoctorReport {
   platform: NodeJS.Platform;
   arch: string;
   launcher: { path: string; ok: boolean; error?: string };
+  /** The Landlock ABI the launcher uses, 0 for none (BULWARK_LANDLOCK_ABI_MAX may lower the kernel's); null without a launcher. */
   landlockAbi: number | null;
+  landlockAbiKernel: number | null;
+  /** Mount, network and PID namespaces can be made (root, or unprivileged user namespaces). */
+  namespaces: boolean;
+  namespacesError?: string;
+  /** How the launcher confines files here. */
+  mode?: ReturnType<typeof sandboxMode>;
   seccomp: boolean;
   uid: number;
   euid: number;
-  /** Informational: the sandbox does not use user namespaces (it denies them). */
+  /** Informational: the sandbox uses user namespaces only to make its own mounts as non-root, and denies them inside. */
   userNamespaces: string;
+  /** Per part of the sandbox, the mechanism enforcing it on this host. */
+  layers: LayerEnforcement[];
   sandboxExec?: { path: string; exists: boolean };
   checks: DoctorCheck[];
   /** How concurrent workers are kept apart here, and what they share (not part of `ok`). */
@@ -89,6 +99,9 @@ export function workerIsolation(euid: number, iso: Isolation | undefined, probeI
 
 interface LauncherInfo {
   landlockAbi: number;
+  landlockAbiKernel: number;
+  namespaces: boolean;
+  namespacesError: string;
   landlockError: string;
   seccomp: boolean;
   arch: string;
@@ -106,7 +119,14 @@ export function kernelFacts(): KernelFacts {
   if (process.platform !== 'linux') return { platform: process.platform, landlockAbi: null, seccomp: false, arch: process.arch, euid };
   try {
     const info = launcherInfo();
-    return { platform: 'linux', landlockAbi: info.landlockAbi > 0 ? info.landlockAbi : null, seccomp: info.seccomp, arch: info.arch, euid };
+    return {
+      platform: 'linux',
+      landlockAbi: info.landlockAbi > 0 ? info.landlockAbi : null,
+      namespaces: info.namespaces,
+      seccomp: info.seccomp,
+      arch: info.arch,
+      euid,
+    };
   } catch {
     return { platform: 'linux', landlockAbi: null, seccomp: false, arch: process.arch, euid };
   }
@@ -128,19 +148,22 @@ function userNamespaces(): string {
   const parts = [`available (max_user_namespaces = ${max})`];
   if (unpriv !== null) parts.push(`unprivileged_userns_clone = ${unpriv}`);
   if (apparmor !== null) parts.push(`apparmor_restrict_unprivileged_userns = ${apparmor}`);
-  return parts.join(', ') + '; not used by bulwark, and denied inside the sandbox';
+  return parts.join(', ') + '; used by the launcher only to make its mounts when not root, and denied inside the sandbox';
 }
 
 /** The probe: each attempt must be refused; the allowed file must be readable (a positive control). */
 const PROBE = String.raw`
 const fs = require('fs'); const net = require('net');
-const [allowed, outside, scratch] = process.argv.slice(1);
+const [allowed, outside, scratch, parentPid] = process.argv.slice(1);
 const r = {};
 const code = (f) => { try { f(); return 'OK'; } catch (e) { return e.code || String(e); } };
 r.readAllowed = code(() => fs.readFileSync(allowed));
 r.readOutside = code(() => fs.readFileSync(outside));
 r.writeScratch = code(() => fs.writeFileSync(scratch + '/probe', 'x'));
 r.execScratch = code(() => { fs.copyFileSync('/bin/true', scratch + '/t'); fs.chmodSync(scratch + '/t', 0o755); require('child_process').execFileSync(scratch + '/t'); });
+const ld = ['/lib64/ld-linux-x86-64.so.2', '/lib/ld-linux-aarch64.so.1'].find((f) => fs.existsSync(f));
+r.mapScratch = !ld ? 'no loader' : ((s) => (s.status === 0 ? 'OK' : 'refused (' + (s.stderr.toString().trim().split(': ').pop() || 'exit ' + s.status) + ')'))(require('child_process').spawnSync(ld, [scratch + '/t']));
+r.signalParent = code(() => process.kill(Number(parentPid), 0));
 r.uid = process.getuid(); r.gid = process.getgid();
 r.ulimits = code(() => { r.ulimitText = require('child_process').execFileSync('/bin/sh', ['-c', 'echo $(ulimit -c) $(ulimit -n)'], { encoding: 'utf8' }).trim(); });
 r.envKeys = Object.keys(process.env).sort();
@@ -166,7 +189,9 @@ async function probe(): Promise<Record<string, unknown>> {
     writeFileSync(allowed, 'a', { mode: 0o644 });
     writeFileSync(outside, 'b', { mode: 0o644 });
     const policy = runtimePolicy({ readPaths: [allowedDir], writePaths: [scratch], timeoutSeconds: 60 });
-    const sp = await spawnSandboxed(policy, process.execPath, ['-e', PROBE, allowed, outside, scratch], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const sp = await spawnSandboxed(policy, process.execPath, ['-e', PROBE, allowed, outside, scratch, String(process.pid)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     sp.child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
@@ -188,10 +213,13 @@ export async function runDoctor(): Promise<DoctorReport> {
     arch: process.arch,
     launcher: { path: file, ok: false },
     landlockAbi: null,
+    landlockAbiKernel: null,
+    namespaces: false,
     seccomp: false,
     uid,
     euid,
     userNamespaces: process.platform === 'linux' ? userNamespaces() : 'not applicable',
+    layers: [],
     checks: [],
     ok: false,
   };
@@ -215,8 +243,14 @@ export async function runDoctor(): Promise<DoctorReport> {
     assertLauncher(file);
     const info = launcherInfo(file);
     report.launcher.ok = true;
-    report.landlockAbi = info.landlockAbi > 0 ? info.landlockAbi : null;
+    report.landlockAbi = info.landlockAbi;
+    report.landlockAbiKernel = info.landlockAbiKernel > 0 ? info.landlockAbiKernel : null;
+    report.namespaces = info.namespaces;
+    if (!info.namespaces) report.namespacesError = info.namespacesError;
     report.seccomp = info.seccomp;
+    // As root the default policy gives each worker a uid of its own; the probe's run confirms it below.
+    report.layers = enforcementByLayer({ landlockAbi: report.landlockAbi, namespaces: info.namespaces, seccomp: info.seccomp, euid, ownUid: euid === 0 });
+    report.mode = sandboxMode({ landlockAbi: report.landlockAbi, namespaces: info.namespaces, seccomp: info.seccomp, euid });
     report.arch = info.arch;
   } catch (e) {
     report.launcher.error = e instanceof Error ? e.message : String(e);
@@ -238,18 +272,38 @@ export async function runDoctor(): Promise<DoctorReport> {
     p.readAllowed === 'OK' && p.writeScratch === 'OK',
     `probe ran; allowed file read: ${String(p.readAllowed)}, scratch write: ${String(p.writeScratch)}`,
   );
+  const ns = report.namespaces;
   const newer = abi > KNOWN_LANDLOCK_ABI ? ` (rights added after ABI ${KNOWN_LANDLOCK_ABI} are not handled by this launcher)` : '';
+  // Without Landlock the empty root makes unlisted paths absent rather than denied.
+  const outsideDenied = p.readOutside === 'EACCES' || (abi === 0 && ns && p.readOutside === 'ENOENT');
   chk(
     'landlock',
-    abi >= 3 && p.readOutside === 'EACCES' && p.execScratch === 'EACCES',
-    `ABI ${abi}${newer}; read outside policy: ${String(p.readOutside)}; exec in scratch: ${String(p.execScratch)}`,
+    (abi >= 1 || ns) && outsideDenied && p.execScratch === 'EACCES',
+    `${abi >= 1 ? `ABI ${abi}${newer}` : ns ? 'ABI 0: an empty root stands in' : 'unavailable'}; read outside policy: ${String(p.readOutside)}; exec in scratch: ${String(p.execScratch)}`,
   );
-  chk('landlock-net', abi >= 4, abi >= 4 ? 'TCP bind/connect handled with no rules (not probed separately: seccomp denies socket() first)' : `ABI ${abi} < 4`);
-  chk('landlock-scope', abi >= 6, abi >= 6 ? 'abstract unix sockets and signals scoped' : `ABI ${abi} < 6`);
+  chk(
+    'landlock-net',
+    abi >= 4 || p.socket === 'EPERM',
+    abi >= 4
+      ? 'TCP bind/connect handled with no rules (not probed separately: seccomp denies socket() first)'
+      : `ABI ${abi} < 4: seccomp denies socket(): ${String(p.socket)}`,
+  );
+  chk(
+    'landlock-scope',
+    (abi >= 6 || ns) && ['EPERM', 'ESRCH'].includes(String(p.signalParent)),
+    `${abi >= 6 ? 'abstract unix sockets and signals scoped' : ns ? `ABI ${abi} < 6: network and PID namespaces stand in` : `ABI ${abi} < 6 and no namespaces`}; signal to the parent: ${String(p.signalParent)}`,
+  );
+  chk(
+    'scratch-noexec',
+    !ns || p.mapScratch !== 'OK',
+    ns
+      ? `write paths mounted noexec: ld.so scratch/file: ${String(p.mapScratch)}`
+      : `advisory, runs are not refused: no namespaces here, so code written to scratch can be run through ld.so (probe: ${String(p.mapScratch)})`,
+  );
   chk('seccomp', p.socket === 'EPERM', `socket(): ${String(p.socket)}`);
-  // Landlock's restrict_self needs no_new_privs when the caller lacks CAP_SYS_ADMIN, which the
-  // probe does (root was dropped, or it never had it): an enforced Landlock proves no_new_privs.
-  chk('no_new_privs', abi >= 1 && p.readOutside === 'EACCES', 'implied: Landlock was enforced without CAP_SYS_ADMIN');
+  // Landlock's restrict_self and seccomp both need no_new_privs when the caller lacks CAP_SYS_ADMIN,
+  // which the probe does (root was dropped, or it never had it).
+  chk('no_new_privs', (abi >= 1 && p.readOutside === 'EACCES') || p.socket === 'EPERM', 'implied: Landlock or seccomp was enforced without CAP_SYS_ADMIN');
   const expectedLimits = `0 ${probePolicyLimits.openFiles}`;
   chk('rlimit', p.ulimitText === expectedLimits, `core and open files inside: ${String(p.ulimitText ?? p.ulimits)} (expected ${expectedLimits})`);
   const iso = p.isolation as Isolation | undefined;
@@ -269,6 +323,7 @@ export async function runDoctor(): Promise<DoctorReport> {
     ownIpc = undefined;
   }
   report.isolation = workerIsolation(euid, iso, p.ipcNs, ownIpc);
+  report.layers = enforcementByLayer({ landlockAbi: abi, namespaces: ns, seccomp: report.seccomp, euid, ownUid: euid === 0 && iso?.ownUid === true });
   const degraded = (p.degraded as string[] | undefined) ?? [];
   if (degraded.length > 0) chk('degraded', false, degraded.join('; '));
   report.ok = report.checks.every((c) => c.enforced);
@@ -280,11 +335,20 @@ export function renderDoctorText(r: DoctorReport): string {
     `platform: ${r.platform} (${r.arch})`,
     `launcher: ${r.launcher.path} ${r.launcher.ok ? 'ok' : `NOT OK${r.launcher.error ? `: ${r.launcher.error}` : ''}`}`,
   ];
-  if (r.platform === 'linux') out.push(`landlock ABI: ${r.landlockAbi ?? 'unavailable'}`, `seccomp: ${r.seccomp ? 'available' : 'unavailable'}`);
+  if (r.platform === 'linux')
+    out.push(
+      `landlock ABI: ${r.landlockAbi ?? 'none'} in use (kernel: ${r.landlockAbiKernel ?? 'unavailable'})`,
+      `namespaces: ${r.namespaces ? 'available' : `unavailable${r.namespacesError ? ` (${r.namespacesError})` : ''}`}`,
+      `seccomp: ${r.seccomp ? 'available' : 'unavailable'}`,
+    );
   out.push(`running as uid ${r.uid} (euid ${r.euid})${r.euid === 0 ? ': the sandbox drops to its own uid' : ''}`);
   if (r.platform === 'linux') out.push(`user namespaces (informational): ${r.userNamespaces}`);
   if (r.sandboxExec) out.push(`sandbox-exec: ${r.sandboxExec.exists ? 'present' : 'missing'} (${r.sandboxExec.path})`);
-  out.push('layers:');
+  if (r.layers.length > 0) {
+    out.push(`enforcement here (mode: ${r.mode ?? 'unknown'}):`);
+    for (const l of r.layers) out.push(`  ${l.layer}: ${l.mechanism}`);
+  }
+  out.push('probed layers:');
   for (const c of r.checks) out.push(`  ${c.enforced ? 'enforced    ' : 'NOT ENFORCED'} ${c.layer}: ${c.detail}`);
   if (r.isolation) {
     out.push('between workers:', `  uids: ${r.isolation.uids}`, `  ipc: ${r.isolation.ipc}`);

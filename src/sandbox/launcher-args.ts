@@ -40,9 +40,17 @@ export function launcherArgs(policy: SandboxPolicy, command: string, args: strin
   return out;
 }
 
-/** The launcher's environment: the allowlisted variables we have, then the policy's explicit values. */
+/** Read by the launcher itself (never passed on to the command): lowers the Landlock ABI it uses. */
+export const LANDLOCK_ABI_MAX_VAR = 'BULWARK_LANDLOCK_ABI_MAX';
+
+/**
+ * The launcher's environment: the allowlisted variables we have, then the policy's explicit values,
+ * and BULWARK_LANDLOCK_ABI_MAX when set (the launcher reads it before it filters its environment).
+ */
 export function launcherEnv(policy: SandboxPolicy, parentEnv: NodeJS.ProcessEnv): Record<string, string> {
   const env: Record<string, string> = {};
+  const abiMax = parentEnv[LANDLOCK_ABI_MAX_VAR];
+  if (abiMax !== undefined) env[LANDLOCK_ABI_MAX_VAR] = abiMax;
   for (const name of policy.envAllow) {
     const v = parentEnv[name];
     if (v !== undefined) env[name] = v;

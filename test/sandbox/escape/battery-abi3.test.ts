@@ -1,0 +1,7 @@
+/**
+ * The escape battery with the launcher limited to Landlock ABI 3
+ * (BULWARK_LANDLOCK_ABI_MAX): every attack must still be denied, now by the layers standing in
+ * for what that ABI lacks, and the positive controls must still work.
+ */
+process.env.BULWARK_LANDLOCK_ABI_MAX = '3';
+await import('./battery.test.js');
