@@ -112,13 +112,15 @@ export function describePolicy(policy: SandboxPolicy, f: KernelFacts): PolicyDes
         ? [{ name: 'seatbelt', what: '(deny default) profile generated from this policy; (deny network*)', status: 'enforced' }]
         : linuxLayers(f),
     enforcement:
-      f.platform === 'linux' ? enforcementByLayer({
+      f.platform === 'linux'
+        ? enforcementByLayer({
             landlockAbi: f.landlockAbi,
             namespaces: f.namespaces ?? false,
             seccomp: f.seccomp,
             euid: f.euid,
             ownUid: f.euid === 0 && policy.uidRange !== undefined,
-          }) : [],
+          })
+        : [],
     filesystem,
     neverGranted: forbiddenPaths(policy).map((x) =>
       x.descendantsToo ? `${x.path} (and everything under it)` : `${x.path} (the directory itself and its parents)`,

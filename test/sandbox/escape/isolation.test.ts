@@ -6,6 +6,10 @@
  * uid of their own (two workers sharing one fixed uid) or unconfined, where it must get through:
  * that is what proves each test can fail. The uid attacks need root (as any other user every worker
  * shares the caller's uid, which docs/sandbox.md states); they are skipped, saying so, otherwise.
+ * The battery-abi*.test.ts wrappers run it again with the launcher limited to an older Landlock ABI
+ * (BULWARK_LANDLOCK_ABI_MAX): below ABI 6 a PID namespace also hides the other worker (ESRCH), and
+ * without Landlock the empty root holds neither /proc nor the other worker's scratch (ENOENT), so
+ * the shared-uid controls, which need the other worker visible, run only at the real ABI.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,6 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { launcherInfo } from '../../../src/sandbox/doctor.js';
 import { spawnSandboxed, type SandboxedProcess } from '../../../src/sandbox/launcher.js';
 import { runtimePolicy, type PolicyInput } from '../../../src/sandbox/policy.js';
 import { DEFAULT_UID_RANGE } from '../../../src/sandbox/worker-uid.js';
@@ -20,6 +25,14 @@ import { DEFAULT_UID_RANGE } from '../../../src/sandbox/worker-uid.js';
 const isRoot = process.getuid?.() === 0;
 const needsRoot = isRoot ? false : 'needs root: as another user every worker shares the caller uid (docs/sandbox.md, "What workers share")';
 const PYTHON = '/usr/bin/python3';
+/** Set by the battery-abi*.test.ts wrappers; unset: the kernel's ABI. */
+const forcedAbi = process.env.BULWARK_LANDLOCK_ABI_MAX;
+const abiInUse = launcherInfo().landlockAbi;
+const pidNamespace = abiInUse < 6;
+const emptyRoot = abiInUse === 0;
+const modeName = forcedAbi === undefined ? `real ABI ${abiInUse}` : `forced ABI ${abiInUse}`;
+const realAbiOnly = (hidden: boolean) =>
+  needsRoot || (hidden && forcedAbi !== undefined && `the other worker is hidden at ${modeName}; the control runs at the real ABI`);
 /** How the workers ran before each had its own: one fixed uid for all (outside the default range). */
 const SHARED_UID = 61000 + (process.pid % 4000);
 const shared: PolicyInput = { uid: SHARED_UID, gid: SHARED_UID };
@@ -197,7 +210,7 @@ async function forkBombThenStart(a: PolicyInput, b: PolicyInput): Promise<{ star
   return { started, detail };
 }
 
-describe('workers are isolated from each other (real launcher)', { timeout: 300_000 }, () => {
+describe(`workers are isolated from each other (real launcher, ${modeName})`, { timeout: 300_000 }, () => {
   it('each concurrent worker runs as a uid/gid of its own from the range, its scratch 0700 and owned by it', { skip: needsRoot }, async () => {
     const scratch = [scratchFor(), scratchFor()];
     const probe =
@@ -241,11 +254,17 @@ describe('workers are isolated from each other (real launcher)', { timeout: 300_
   });
 
   it('as root the worker also has a private IPC namespace', { skip: needsRoot }, async () => {
-    const w = await start({}, process.execPath, ['-e', 'console.log(require("fs").readlinkSync("/proc/self/ns/ipc"))']);
-    const r = await w.done;
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout.trim(), /^ipc:\[\d+\]$/);
-    assert.notEqual(r.stdout.trim(), fs.readlinkSync('/proc/self/ns/ipc'));
+    // Read from outside: the empty root (ABI 0) has no /proc inside.
+    const w = await start({}, PYTHON, ['-c', 'import time; print("up", flush=True); time.sleep(60)']);
+    try {
+      await w.line(/^up/);
+      const ns = fs.readlinkSync(`/proc/${w.sp.child.pid}/ns/ipc`);
+      assert.match(ns, /^ipc:\[\d+\]$/);
+      assert.notEqual(ns, fs.readlinkSync('/proc/self/ns/ipc'));
+    } finally {
+      w.sp.kill();
+      await w.done;
+    }
   });
 
   it('control: unconfined, a segment is shared between two processes and outlives its creator', async () => {
@@ -270,16 +289,19 @@ libc.shmctl(libc.shmget(k, 0, 0), 0, None); libc.msgctl(libc.msgget(k + 1, 0), 0
 
   for (const mode of ['own uids', 'control: one shared uid'] as const) {
     const input = mode === 'own uids' ? {} : shared;
+    const own = mode === 'own uids';
     it(
-      `${mode}: setpriority, sched_setaffinity and ioprio_set of another worker's process ${mode === 'own uids' ? 'fail' : 'succeed'}`,
-      { skip: needsRoot },
+      `${mode}: setpriority, sched_setaffinity and ioprio_set of another worker's process ${own ? 'fail' : 'succeed'}`,
+      { skip: own ? needsRoot : realAbiOnly(pidNamespace) },
       async () => {
         const victim = await start(input, '/bin/sleep', ['60']);
         try {
           const a = await start(input, PYTHON, ['-c', RENICE, String(victim.sp.child.pid)]);
           const r = await a.done;
           const got = JSON.parse(r.stdout) as Record<string, string>;
-          if (mode === 'own uids') assert.deepEqual(got, { setpriority: 'EPERM', sched_setaffinity: 'EPERM', ioprio_set: 'EPERM' }, r.stderr);
+          // Below ABI 6 the PID namespace answers first: no such process.
+          const denied = pidNamespace ? 'ESRCH' : 'EPERM';
+          if (own) assert.deepEqual(got, { setpriority: denied, sched_setaffinity: denied, ioprio_set: denied }, r.stderr);
           else assert.deepEqual(got, { setpriority: 'OK', sched_setaffinity: 'OK', ioprio_set: 'OK' }, r.stderr);
         } finally {
           victim.sp.kill();
@@ -288,31 +310,40 @@ libc.shmctl(libc.shmget(k, 0, 0), 0, None); libc.msgctl(libc.msgget(k + 1, 0), 0
       },
     );
 
-    it(`${mode}: chmod, utimensat and setxattr of another worker's scratch dir ${mode === 'own uids' ? 'fail' : 'succeed'}`, { skip: needsRoot }, async () => {
-      const scratchB = scratchFor();
-      const b = await start({ ...input, writePaths: [scratchB] }, '/bin/sleep', ['60']);
-      try {
-        const before = fs.statSync(scratchB);
-        const a = await start({ ...input, writePaths: [scratchFor()] }, PYTHON, ['-c', TOUCH_OTHER, scratchB]);
-        const r = await a.done;
-        const got = JSON.parse(r.stdout) as Record<string, string>;
-        const after = fs.statSync(scratchB);
-        if (mode === 'own uids') {
-          assert.equal(got.chmod, 'EPERM', r.stdout);
-          assert.equal(got.utimensat, 'EPERM', r.stdout);
-          assert.match(got.utimensat_now!, /^(EPERM|EACCES)$/, r.stdout);
-          assert.match(got.setxattr!, /^(EPERM|EACCES)$/, r.stdout);
-          assert.equal(after.mode, before.mode);
-          assert.equal(after.mtimeMs, before.mtimeMs);
-        } else {
-          assert.equal(got.chmod, 'OK', r.stdout);
-          assert.equal(got.utimensat, 'OK', r.stdout);
-          assert.equal(after.mode & 0o777, 0o777);
+    it(
+      `${mode}: chmod, utimensat and setxattr of another worker's scratch dir ${own ? 'fail' : 'succeed'}`,
+      { skip: own ? needsRoot : realAbiOnly(emptyRoot) },
+      async () => {
+        const scratchB = scratchFor();
+        const b = await start({ ...input, writePaths: [scratchB] }, '/bin/sleep', ['60']);
+        try {
+          const before = fs.statSync(scratchB);
+          const a = await start({ ...input, writePaths: [scratchFor()] }, PYTHON, ['-c', TOUCH_OTHER, scratchB]);
+          const r = await a.done;
+          const got = JSON.parse(r.stdout) as Record<string, string>;
+          const after = fs.statSync(scratchB);
+          if (own && emptyRoot) {
+            // Without Landlock the other worker's scratch is not mounted in this worker's root.
+            assert.deepEqual(got, { chmod: 'ENOENT', utimensat: 'ENOENT', utimensat_now: 'ENOENT', setxattr: 'ENOENT' }, r.stdout);
+            assert.equal(after.mode, before.mode);
+            assert.equal(after.mtimeMs, before.mtimeMs);
+          } else if (own) {
+            assert.equal(got.chmod, 'EPERM', r.stdout);
+            assert.equal(got.utimensat, 'EPERM', r.stdout);
+            assert.match(got.utimensat_now!, /^(EPERM|EACCES)$/, r.stdout);
+            assert.match(got.setxattr!, /^(EPERM|EACCES)$/, r.stdout);
+            assert.equal(after.mode, before.mode);
+            assert.equal(after.mtimeMs, before.mtimeMs);
+          } else {
+            assert.equal(got.chmod, 'OK', r.stdout);
+            assert.equal(got.utimensat, 'OK', r.stdout);
+            assert.equal(after.mode & 0o777, 0o777);
+          }
+        } finally {
+          b.sp.kill();
+          await b.done;
         }
-      } finally {
-        b.sp.kill();
-        await b.done;
-      }
-    });
+      },
+    );
   }
 });
