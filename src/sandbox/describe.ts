@@ -61,18 +61,18 @@ export function linuxLayers(f: KernelFacts): LayerDescription[] {
     },
     { name: 'rlimit', what: 'no core dumps; open files, processes, file size, CPU time limited', status: 'enforced' },
     {
-      name: 'identity',
-      what: 'root is dropped to the policy uid/gid with supplementary groups cleared',
-      status: root ? 'enforced' : 'not applicable',
-    },
-    { name: 'no_new_privs', what: 'setuid binaries and file capabilities cannot raise privileges', status: 'enforced' },
-    {
       name: 'namespaces',
       what: f.namespaces
         ? `private mount namespace: write paths noexec,nosuid,nodev, read and exec paths read-only${abi < 6 ? '; network and PID namespaces' : ''}${abi === 0 ? "; an empty root holding only the policy's paths" : ''}`
         : 'none (needs root or unprivileged user namespaces)',
       status: f.namespaces ? 'enforced' : abi < 6 ? 'missing' : 'not applicable',
     },
+    {
+      name: 'identity',
+      what: "root is dropped to the worker's own uid/gid from the range (or the fixed one) with supplementary groups cleared",
+      status: root ? 'enforced' : 'not applicable',
+    },
+    { name: 'no_new_privs', what: 'setuid binaries and file capabilities cannot raise privileges', status: 'enforced' },
     {
       name: 'landlock',
       what: abi >= 1 ? `filesystem: every access right of ABI ${abi} handled; only the listed paths are granted` : 'not used (ABI 0)',
