@@ -21,9 +21,11 @@
           "sources": [
             "native/launcher.c",
             "native/landlock.c",
+            "native/isolation.c",
             "native/seccomp_filter.c",
             "native/report.c",
-            "native/reaper.c"
+            "native/reaper.c",
+            "native/mountns.c"
           ],
           "cflags": ["-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-D_FORTIFY_SOURCE=2", "-fstack-protector-strong", "-fPIE"],
           "ldflags": ["-pie", "-Wl,-z,relro,-z,now"]

@@ -182,15 +182,28 @@ void landlock_resolve_rules(struct rule *rules, size_t n, const char *const *den
   for (size_t d = 0; d < ndeny; d++) free(deny_resolved[d]);
 }
 
-void landlock_enforce(const struct rule *rules, size_t n, int allow_degraded) {
+int landlock_abi_max_env(void) {
+  const char *v = getenv("BULWARK_LANDLOCK_ABI_MAX");
+  if (v == NULL) return -1;
+  char *end;
+  errno = 0;
+  long n = strtol(v, &end, 10);
+  if (errno || end == v || *end != '\0' || n < 0 || n > 1000)
+    die(ST_USAGE, "usage", "BULWARK_LANDLOCK_ABI_MAX expects a number from 0 (no Landlock) upwards, got '%s'", v);
+  return (int)n;
+}
+
+int landlock_abi_effective(void) {
+  int max = landlock_abi_max_env();
   int abi = landlock_abi();
-  if (abi < 0) {
-    errno = -abi;
-    degrade(allow_degraded, ST_LANDLOCK, "landlock", "unavailable in this kernel (%s)", strerror(-abi));
-    return;
-  }
-  if (abi < 3)
-    degrade(allow_degraded, ST_LANDLOCK, "landlock", "ABI %d < 3: truncation of read-only files cannot be denied", abi);
+  if (abi < 0) abi = 0;
+  /* Only ever lowered: a value above what the kernel offers changes nothing. */
+  return max >= 0 && max < abi ? max : abi;
+}
+
+void landlock_enforce(const struct rule *rules, size_t n, int abi) {
+  /* Below ABI 1 there is nothing to enforce here; mountns.c decided whether the run may go on. */
+  if (abi <= 0) return;
 
   struct ll_ruleset_attr attr = {0};
   attr.handled_access_fs = FS_EXECUTE | FS_WRITE_FILE | FS_READ_FILE | FS_READ_DIR | FS_REMOVE_DIR | FS_REMOVE_FILE |
@@ -200,9 +213,7 @@ void landlock_enforce(const struct rule *rules, size_t n, int allow_degraded) {
   if (abi >= 3) attr.handled_access_fs |= FS_TRUNCATE;
   if (abi >= 5) attr.handled_access_fs |= FS_IOCTL_DEV;
   if (abi >= 4) attr.handled_access_net = NET_BIND_TCP | NET_CONNECT_TCP;
-  else degrade(allow_degraded, ST_LANDLOCK, "landlock-net", "ABI %d < 4: TCP bind/connect not handled (seccomp still denies socket())", abi);
   if (abi >= 6) attr.scoped = SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL;
-  else degrade(allow_degraded, ST_LANDLOCK, "landlock-scope", "ABI %d < 6: abstract unix sockets and signals not scoped", abi);
 
   /* Older kernels accept the larger struct as long as the fields they do not know are zero. */
   int ruleset = (int)syscall(__NR_landlock_create_ruleset, &attr, sizeof attr, 0);

@@ -21,7 +21,15 @@ int landlock_abi(void);
  * (/proc, /root, the --deny list). */
 void landlock_resolve_rules(struct rule *rules, size_t n, const char *const *deny, size_t ndeny);
 
-/* Builds and enforces the ruleset; the caller has already set no_new_privs. */
-void landlock_enforce(const struct rule *rules, size_t n, int allow_degraded);
+/* BULWARK_LANDLOCK_ABI_MAX as a number, -1 when unset; dies (ST_USAGE) on anything but a
+ * non-negative integer. Read before the environment is filtered. */
+int landlock_abi_max_env(void);
+/* The ABI the launcher uses: the kernel's, lowered (never raised) by BULWARK_LANDLOCK_ABI_MAX;
+ * 0 means no Landlock. */
+int landlock_abi_effective(void);
+
+/* Builds and enforces a ruleset of exactly ABI `abi`'s rights (nothing when abi is 0); the caller
+ * has already set no_new_privs, and mountns.c has compensated for what that ABI lacks. */
+void landlock_enforce(const struct rule *rules, size_t n, int abi);
 
 #endif

@@ -2,7 +2,7 @@
  * bulwark-sandbox: confines one command and execs it.
  *
  *   bulwark-sandbox [--ro P]... [--rw P]... [--exec P]... [--deny P]... [--env NAME]... [--setenv NAME=VALUE]...
- *                   [--keep-fd N]... [--report-fd N] [--parent-pid PID] [--uid N] [--gid N]
+ *                   [--keep-fd N]... [--report-fd N] [--parent-pid PID] [--uid N] [--gid N] [--cgroup DIR]
  *                   [--rlimit-nofile N] [--rlimit-nproc N] [--rlimit-fsize BYTES] [--rlimit-cpu SECONDS]
  *                   [--rlimit-as BYTES] [--allow-degraded] -- COMMAND [ARGS...]
  *   bulwark-sandbox --info      (prints what this kernel supports as one JSON line)
@@ -11,7 +11,9 @@
  *   bulwark-sandbox --reaper    (kills registered process groups when stdin closes; see reaper.c)
  *
  * Single-threaded, in this order, checking every result: fds, environment, session, parent-death
- * signal, rlimits, drop root, no_new_privs, Landlock, seccomp, execve. Any failure exits with a
+ * signal, the worker's cgroup, a private IPC namespace (isolation.c), rlimits, namespaces (mountns.c),
+ * drop root, no_new_privs, Landlock, seccomp, execve.
+ * BULWARK_LANDLOCK_ABI_MAX=N in the environment lowers the Landlock ABI used to N (0: none). Any failure exits with a
  * per-layer status (native/sandbox-tables.json) after one line on stderr and one
  * "error LAYER MESSAGE" line on the report fd; degraded layers (only with --allow-degraded)
  * produce "degraded LAYER REASON" lines.
@@ -32,7 +34,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "isolation.h"
 #include "landlock.h"
+#include "mountns.h"
 #include "reaper.h"
 #include "report.h"
 #include "seccomp_filter.h"
@@ -54,6 +58,7 @@ struct options {
   size_t nkeep;
   long parent_pid;
   long uid, gid;
+  const char *cgroup; /* NULL: stay in the inherited cgroup */
   long long nofile, nproc, fsize, cpu, as;
   int allow_degraded;
   char **argv; /* the command */
@@ -105,6 +110,7 @@ static void parse_args(int argc, char **argv, struct options *o) {
     else if (strcmp(flag, "--parent-pid") == 0) o->parent_pid = (long)parse_number(flag, v, INT32_MAX);
     else if (strcmp(flag, "--uid") == 0) o->uid = (long)parse_number(flag, v, UINT32_MAX - 1);
     else if (strcmp(flag, "--gid") == 0) o->gid = (long)parse_number(flag, v, UINT32_MAX - 1);
+    else if (strcmp(flag, "--cgroup") == 0) o->cgroup = v;
     else if (strcmp(flag, "--rlimit-nofile") == 0) o->nofile = parse_number(flag, v, 1 << 20);
     else if (strcmp(flag, "--rlimit-nproc") == 0) o->nproc = parse_number(flag, v, 1 << 22);
     else if (strcmp(flag, "--rlimit-fsize") == 0) o->fsize = parse_number(flag, v, INT64_MAX);
@@ -235,10 +241,16 @@ static void drop_root(const struct options *o) {
 
 static void print_info(void) {
   int abi = landlock_abi();
+  int used = landlock_abi_effective();
   const char *arch = seccomp_native_arch();
-  printf("{\"landlockAbi\":%d,\"landlockError\":\"%s\",\"seccomp\":%s,\"arch\":\"%s\",\"euid\":%u,\"egid\":%u}\n",
-         abi > 0 ? abi : 0, abi > 0 ? "" : strerror(-abi), seccomp_available() ? "true" : "false",
-         arch ? arch : "unsupported", (unsigned)geteuid(), (unsigned)getegid());
+  const char *why = "";
+  int ns = mountns_probe(&why);
+  printf("{\"landlockAbi\":%d,\"landlockAbiKernel\":%d,\"landlockAbiMax\":%d,\"landlockError\":\"%s\",\"seccomp\":%s,"
+         "\"arch\":\"%s\",\"euid\":%u,\"egid\":%u,\"namespaces\":%s,\"namespacesError\":",
+         used, abi > 0 ? abi : 0, landlock_abi_max_env(), abi > 0 ? "" : strerror(-abi), seccomp_available() ? "true" : "false",
+         arch ? arch : "unsupported", (unsigned)geteuid(), (unsigned)getegid(), ns ? "true" : "false");
+  json_string(stdout, ns ? "" : why);
+  fputs("}\n", stdout);
 }
 
 /* For the drift test: what this binary was built from, so it can be compared with
@@ -266,6 +278,8 @@ int main(int argc, char **argv) {
   o.gid = 65534;
   o.nofile = o.nproc = o.fsize = o.cpu = o.as = -1;
   parse_args(argc, argv, &o);
+  /* Read before the environment is filtered; a bad value is a usage error. */
+  int abi = landlock_abi_effective();
 
   sanitize_fds(&o);
   /* Paths are resolved and opened before anything else changes (errors name the policy, not a
@@ -274,15 +288,18 @@ int main(int argc, char **argv) {
   filter_environment(&o);
   if (setsid() < 0) die_errno(ST_SESSION, "session", "setsid");
   set_parent_death(&o);
+  if (o.cgroup) isolation_join_cgroup(o.cgroup);
+  (void)isolation_private_ipc();
   apply_rlimits(&o);
+  mountns_setup(o.rules, o.nrules, abi, o.allow_degraded);
   drop_root(&o);
   set_parent_death(&o);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die_errno(ST_NNP, "no_new_privs", "PR_SET_NO_NEW_PRIVS");
   if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) die(ST_NNP, "no_new_privs", "not set after PR_SET_NO_NEW_PRIVS");
   if (!seccomp_native_arch()) die(ST_ARCH, "arch", "unsupported architecture; bulwark-sandbox supports x86_64 and aarch64");
-  landlock_enforce(o.rules, o.nrules, o.allow_degraded);
+  landlock_enforce(o.rules, o.nrules, abi);
   seccomp_enforce(o.allow_degraded);
 
-  execvp(o.argv[0], o.argv);
+  mountns_exec(o.argv);
   die_errno(ST_EXEC, "exec", "%s", o.argv[0]);
 }

@@ -101,8 +101,9 @@ static void jump_false(struct prog_builder *b, size_t from, size_t to) { b->insn
 static size_t ret(struct prog_builder *b, uint32_t action) { return emit(b, BPF_RET | BPF_K, action); }
 static uint32_t ret_errno(int e) { return SECCOMP_RET_ERRNO | ((uint32_t)e & SECCOMP_RET_DATA); }
 
-/* One rule: "nr != rule's syscall" skips to the next rule, otherwise every path of the body returns
- * (the body may load an argument, so it must not fall through to a comparison of the number). */
+/* One rule: "nr != rule's syscall" skips it. An unconditional rule returns its errno. A conditional
+ * one returns its errno when the test holds; otherwise it reloads the number (its body loaded an
+ * argument) and goes on to the next rule, so a later rule may test another argument of the call. */
 static void emit_rule(struct prog_builder *b, const struct seccomp_rule *r) {
   if (r->nr < 0 || (unsigned long)r->nr > UINT32_MAX) die(ST_SECCOMP, "seccomp", "bad syscall number for %s", r->syscall);
   if (r->errno_value <= 0 || (uint32_t)r->errno_value > SECCOMP_RET_DATA)
@@ -111,35 +112,44 @@ static void emit_rule(struct prog_builder *b, const struct seccomp_rule *r) {
     die(ST_SECCOMP, "seccomp", "bad argument test for %s", r->syscall);
   const uint32_t deny = ret_errno(r->errno_value);
   const size_t is_call = emit(b, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)r->nr);
+  if (r->test == SECCOMP_ALWAYS) {
+    ret(b, deny);
+    jump_false(b, is_call, b->len);
+    return;
+  }
+  emit(b, BPF_LD | BPF_W | BPF_ABS, (uint32_t)ARG_LO(r->arg));
+  size_t first = b->len, deny_at, next_at;
   switch (r->test) {
-    case SECCOMP_ALWAYS:
-      ret(b, deny);
-      break;
     case SECCOMP_ARG_IN:
-    case SECCOMP_ARG_NOT_IN: {
-      emit(b, BPF_LD | BPF_W | BPF_ABS, (uint32_t)ARG_LO(r->arg));
-      const size_t first = b->len;
+      /* Any value listed: deny. The last comparison's false branch skips the denial. */
       for (size_t i = 0; i < r->nvalues; i++) emit(b, BPF_JMP | BPF_JEQ | BPF_K, r->values[i].value);
-      /* Fell through every comparison: the argument is none of the values. */
-      ret(b, r->test == SECCOMP_ARG_IN ? SECCOMP_RET_ALLOW : deny);
-      const size_t listed = ret(b, r->test == SECCOMP_ARG_IN ? deny : SECCOMP_RET_ALLOW);
-      for (size_t i = 0; i < r->nvalues; i++) jump_true(b, first + i, listed);
+      deny_at = ret(b, deny);
+      next_at = emit(b, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+      for (size_t i = 0; i < r->nvalues; i++) jump_true(b, first + i, deny_at);
+      jump_false(b, first + r->nvalues - 1, next_at);
       break;
-    }
+    case SECCOMP_ARG_NOT_IN:
+      /* A value listed: on to the next rule; fell through every comparison: deny. */
+      for (size_t i = 0; i < r->nvalues; i++) emit(b, BPF_JMP | BPF_JEQ | BPF_K, r->values[i].value);
+      ret(b, deny);
+      next_at = emit(b, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+      for (size_t i = 0; i < r->nvalues; i++) jump_true(b, first + i, next_at);
+      break;
     case SECCOMP_ARG_ANY_BIT: {
       uint32_t mask = 0;
       for (size_t i = 0; i < r->nvalues; i++) mask |= r->values[i].value;
       if (mask == 0) die(ST_SECCOMP, "seccomp", "empty flag mask for %s", r->syscall);
-      emit(b, BPF_LD | BPF_W | BPF_ABS, (uint32_t)ARG_LO(r->arg));
       const size_t has_bit = emit(b, BPF_JMP | BPF_JSET | BPF_K, mask);
-      ret(b, SECCOMP_RET_ALLOW);
-      jump_true(b, has_bit, ret(b, deny));
+      deny_at = ret(b, deny);
+      next_at = emit(b, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+      jump_true(b, has_bit, deny_at);
+      jump_false(b, has_bit, next_at);
       break;
     }
     default:
       die(ST_SECCOMP, "seccomp", "unknown argument test %d for %s", (int)r->test, r->syscall);
   }
-  jump_false(b, is_call, b->len);
+  jump_false(b, is_call, next_at);
 }
 
 /* Our own check of what the kernel's verifier also checks, so that a builder bug names itself:

@@ -79,15 +79,17 @@ export function validateTables(t) {
 
   if (!Array.isArray(s.rules) || s.rules.length === 0) fail('seccomp.rules', 'expected a non-empty array');
   const named = new Set();
+  const unconditional = new Set();
   for (const [i, r] of s.rules.entries()) {
     const w = `seccomp.rules[${i}]`;
     keys(w, r, ['syscalls', 'errno', 'why'], ['when']);
     list(`${w}.syscalls`, r.syscalls, SYSCALL);
-    // One rule per syscall: a conditional rule allows what its test does not catch, so a second
-    // rule for the same call would be unreachable or contradictory.
+    // Several rules for one syscall only when all of them are conditional: an unconditional rule
+    // would make every later one unreachable, or be unreachable itself.
     for (const n of r.syscalls) {
-      if (named.has(n)) fail(w, `${n} is already in another rule`);
+      if (named.has(n) && (r.when === undefined || unconditional.has(n))) fail(w, `${n} is already in another rule`);
       named.add(n);
+      if (r.when === undefined) unconditional.add(n);
     }
     ident(`${w}.errno`, r.errno, ERRNO);
     text(`${w}.why`, r.why);
@@ -209,7 +211,7 @@ function seccompHeader(t) {
     out.push('};', '');
   });
 
-  out.push('/* In rule order; each syscall once. */');
+  out.push('/* In rule order; a syscall in several rules has a test in each. */');
   out.push('static const struct seccomp_rule seccomp_rules[] = {');
   s.rules.forEach((r, i) => {
     const va = valueArrays.get(i);

@@ -13,7 +13,7 @@ import { applySandboxConfig, type SandboxConfig } from '../sandbox/config.js';
 import { runtimePolicy, type SandboxPolicy } from '../sandbox/policy.js';
 import { startSandboxedWorker, workerEventToAuditEntry, type SandboxSpawner, type WorkerEvent, type WorkerHandle } from '../sandbox/worker-host.js';
 import { normalizeRepoPath, RepoPathError } from '../protocol/repo-path.js';
-import { RpcError, RpcErrorCode } from '../protocol/rpc.js';
+import { RpcError, RpcErrorCode, RpcRefusal } from '../protocol/rpc.js';
 import {
   GIT_SHOW,
   gitShowParamsSchema,
@@ -229,9 +229,10 @@ export class StageWorker {
           handle: async (req: z.infer<typeof completionRequestSchema>) => {
             // The worker's own turn count and pacing are not trusted: the parent serves one call
             // at a time (so concurrent calls cannot race past the budget) and counts the turns.
-            if (this.maxTurns === undefined) throw new RpcError(RpcErrorCode.HandlerFailed, 'llm.complete before stage.run is refused');
+            // refusals count toward the worker's rejected-request limit: they cannot repeat forever
+            if (this.maxTurns === undefined) throw new RpcRefusal(RpcErrorCode.HandlerFailed, 'llm.complete before stage.run is refused');
             if (this.llmInFlight) {
-              throw new RpcError(
+              throw new RpcRefusal(
                 RpcErrorCode.Overloaded,
                 'llm.complete: one model call at a time per worker; a concurrent call is refused (wait for the previous answer)',
               );

@@ -42,6 +42,21 @@ export class RpcError extends Error {
   }
 }
 
+/**
+ * A handler's refusal of a request the peer should not have made (a denied egress request, a second
+ * model call while one runs): answered like any error, and counted with the rejected requests
+ * toward `maxRejected`, so a peer cannot repeat it without bound. `reported`: the handler has
+ * recorded this refusal itself, so the rejection callback need not tally it again.
+ */
+export class RpcRefusal extends RpcError {
+  readonly reported: boolean;
+  constructor(code: number, message: string, opts: { reported?: boolean } = {}) {
+    super(code, message);
+    this.name = 'RpcRefusal';
+    this.reported = opts.reported ?? false;
+  }
+}
+
 /** The channel itself is broken (peer violated the protocol, or it closed); fatal for the peer. */
 export class RpcProtocolError extends Error {
   constructor(message: string) {
@@ -50,10 +65,10 @@ export class RpcProtocolError extends Error {
   }
 }
 
-/** The peer sent more rejected requests (unknown method, invalid params) than it is allowed. */
+/** The peer sent more rejected requests (unknown method, invalid params, refused) than it is allowed. */
 export class RpcRejectedLimitError extends RpcProtocolError {
   constructor(readonly count: number) {
-    super(`${count} rejected requests (unknown method or invalid params): the peer is not speaking the protocol`);
+    super(`${count} rejected requests (unknown method, invalid params or refused): the peer is not speaking the protocol`);
     this.name = 'RpcRejectedLimitError';
   }
 }
@@ -190,8 +205,11 @@ export interface RpcPeerOptions {
    * reaches this number closes the channel with RpcRejectedLimitError. Unset = no limit.
    */
   maxRejected?: number;
-  /** Called when a request arrives for a method nobody serves, or with invalid params (for audit). */
-  onRejected?(info: { method: string; reason: string }): void;
+  /**
+   * Called when a request arrives for a method nobody serves, with invalid params, or is refused by
+   * its handler (RpcRefusal; `reported` when the handler recorded it already), for audit.
+   */
+  onRejected?(info: { method: string; reason: string; reported?: boolean }): void;
 }
 
 /**
@@ -301,8 +319,8 @@ export class RpcPeer {
   }
 
   /** Counts a rejected request; true when it was one too many and the channel is now closed. */
-  private overRejectLimit(method: string, reason: string): boolean {
-    this.opts.onRejected?.({ method, reason });
+  private overRejectLimit(method: string, reason: string, reported = false): boolean {
+    this.opts.onRejected?.({ method, reason, ...(reported ? { reported } : {}) });
     this.rejected++;
     const limit = this.opts.maxRejected;
     if (limit === undefined || this.rejected < limit) return false;
@@ -334,6 +352,7 @@ export class RpcPeer {
       .then(
         (result) => this.reply({ id: req.id, result: result === undefined ? null : result }),
         (err: unknown) => {
+          if (err instanceof RpcRefusal && this.overRejectLimit(req.method, err.message, err.reported)) return;
           const code = err instanceof RpcError ? err.code : RpcErrorCode.HandlerFailed;
           const message = err instanceof Error ? err.message : String(err);
           this.reply({ id: req.id, error: { code, message: message.slice(0, 2000) } });

@@ -13,6 +13,8 @@ export interface LauncherArgsOptions {
   reportFd: number;
   /** Our pid: the launcher exits if its parent is no longer this process. */
   parentPid: number;
+  /** The worker's cgroup directory, which the launcher joins before dropping root. */
+  cgroupDir?: string;
 }
 
 export function launcherArgs(policy: SandboxPolicy, command: string, args: string[], o: LauncherArgsOptions): string[] {
@@ -27,6 +29,7 @@ export function launcherArgs(policy: SandboxPolicy, command: string, args: strin
   for (const name of new Set([...policy.envAllow, ...Object.keys(policy.env ?? {})])) out.push('--env', name);
   for (const fd of o.keepFds) out.push('--keep-fd', String(fd));
   out.push('--uid', String(policy.uid), '--gid', String(policy.gid));
+  if (o.cgroupDir) out.push('--cgroup', o.cgroupDir);
   out.push('--rlimit-nofile', String(policy.limits.openFiles));
   out.push('--rlimit-nproc', String(policy.limits.processes));
   out.push('--rlimit-fsize', String(policy.limits.fileSizeBytes));
@@ -37,9 +40,17 @@ export function launcherArgs(policy: SandboxPolicy, command: string, args: strin
   return out;
 }
 
-/** The launcher's environment: the allowlisted variables we have, then the policy's explicit values. */
+/** Read by the launcher itself (never passed on to the command): lowers the Landlock ABI it uses. */
+export const LANDLOCK_ABI_MAX_VAR = 'BULWARK_LANDLOCK_ABI_MAX';
+
+/**
+ * The launcher's environment: the allowlisted variables we have, then the policy's explicit values,
+ * and BULWARK_LANDLOCK_ABI_MAX when set (the launcher reads it before it filters its environment).
+ */
 export function launcherEnv(policy: SandboxPolicy, parentEnv: NodeJS.ProcessEnv): Record<string, string> {
   const env: Record<string, string> = {};
+  const abiMax = parentEnv[LANDLOCK_ABI_MAX_VAR];
+  if (abiMax !== undefined) env[LANDLOCK_ABI_MAX_VAR] = abiMax;
   for (const name of policy.envAllow) {
     const v = parentEnv[name];
     if (v !== undefined) env[name] = v;

@@ -8,10 +8,12 @@ import { accessSync, chownSync, constants, existsSync, statSync } from 'node:fs'
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { SandboxError, UsageError } from '../domain/errors.js';
+import { createWorkerCgroup, DEFAULT_CGROUP, prepareCgroupParent, type WorkerCgroup } from './cgroup.js';
 import { packageRoot } from './package-paths.js';
 import { launcherArgs, launcherEnv, launcherError, parseLauncherReport } from './launcher-args.js';
 import { validatePolicy, type SandboxPolicy } from './policy.js';
 import { reaperAdd, reaperRemove } from './reaper.js';
+import { allocateWorkerUid, type WorkerUid } from './worker-uid.js';
 
 export interface SpawnSandboxedOptions {
   /** As for child_process.spawn; entries from index 3 on are extra fds (e.g. the worker channel). */
@@ -28,6 +30,8 @@ export interface SandboxedProcess {
   child: ChildProcess;
   /** Layers not enforced, as "layer: reason" (only non-empty with allowDegraded); record them. */
   degraded: string[];
+  /** How this process is kept apart from other workers. */
+  isolation: Isolation;
   /** True once the policy's timeout fired and the process group was killed. */
   timedOut(): boolean;
   /** SIGKILL the whole process group (the command and everything it started). */
@@ -123,6 +127,65 @@ function prepareForUid(policy: SandboxPolicy): void {
   for (const p of policy.writePaths) check(p, 'write', statSync(p).isDirectory() ? 7 : 6);
 }
 
+export interface Isolation {
+  /** The uid/gid it runs as (the caller's when not root). */
+  uid: number;
+  gid: number;
+  /** True when the uid was allocated for this process alone (root and a uid range). */
+  ownUid: boolean;
+  /** Its cgroup directory, or null with the reason in cgroupReason. */
+  cgroup: string | null;
+  cgroupReason: string;
+}
+
+interface PreparedIsolation {
+  policy: SandboxPolicy;
+  isolation: Isolation;
+  /** Frees the cgroup and the uid, after every process of the worker is gone. Idempotent. */
+  release(): Promise<void>;
+}
+
+/**
+ * As root with a uid range: a uid/gid of the worker's own. Where cgroups can be made: a cgroup with
+ * the policy's limits (mode "required" refuses to start without one).
+ */
+function prepareIsolation(policy: SandboxPolicy): PreparedIsolation {
+  const root = typeof process.geteuid === 'function' && process.geteuid() === 0;
+  let worker: WorkerUid | undefined;
+  if (root && policy.uidRange) worker = allocateWorkerUid(policy.uidRange);
+  const effective = worker ? { ...policy, uid: worker.uid, gid: worker.gid } : policy;
+  const settings = policy.cgroup ?? DEFAULT_CGROUP;
+  let cg: WorkerCgroup | undefined;
+  let reason: string;
+  try {
+    const support = prepareCgroupParent(settings);
+    reason = support.reason;
+    if (support.available) cg = createWorkerCgroup(support.parent!, settings, String(effective.uid));
+  } catch (e) {
+    reason = `cannot create the worker's cgroup: ${(e as Error).message}`;
+  }
+  if (!cg && settings.mode === 'required') {
+    worker?.release();
+    throw new SandboxError(`sandbox: [sandbox.cgroup] mode = "required" but no cgroup can be made: ${reason}`);
+  }
+  let released: Promise<void> | undefined;
+  return {
+    policy: effective,
+    isolation: {
+      uid: root ? effective.uid : (process.getuid?.() ?? -1),
+      gid: root ? effective.gid : (process.getgid?.() ?? -1),
+      ownUid: worker !== undefined,
+      cgroup: cg?.dir ?? null,
+      cgroupReason: reason,
+    },
+    release: () =>
+      (released ??= (async () => {
+        await cg?.remove();
+        worker?.release();
+      })()),
+  };
+}
+
 /**
  * Start `command args` under the policy. Resolves once the command is running (the launcher has
  * exec'd it); rejects with UsageError (policy problems, exit 3) or SandboxError (a layer cannot be
@@ -137,7 +200,18 @@ export async function spawnSandboxed(policy: SandboxPolicy, command: string, arg
   if (process.platform !== 'linux') throw new SandboxError(`sandbox: no sandbox implementation for platform ${process.platform}`);
   validatePolicy(policy);
   const launcher = assertLauncher(opts.launcher);
-  prepareForUid(policy);
+  const prepared = prepareIsolation(policy);
+  try {
+    prepareForUid(prepared.policy);
+    return await start(prepared, command, args, launcher, opts);
+  } catch (e) {
+    await prepared.release();
+    throw e;
+  }
+}
+
+async function start(prepared: PreparedIsolation, command: string, args: string[], launcher: string, opts: SpawnSandboxedOptions): Promise<SandboxedProcess> {
+  const policy = prepared.policy;
 
   const stdio = normalizeStdio(opts.stdio);
   const keepFds = opts.keepFds ?? stdio.map((s, i) => (i >= 3 && s !== 'ignore' && s !== null && s !== undefined ? i : -1)).filter((i) => i >= 3);
@@ -151,7 +225,12 @@ export async function spawnSandboxed(policy: SandboxPolicy, command: string, arg
   // sandbox even if a launcher bug skipped the filtering.
   const env = launcherEnv(policy, process.env);
 
-  const argv = launcherArgs(policy, command, args, { keepFds, reportFd, parentPid: process.pid });
+  const argv = launcherArgs(policy, command, args, {
+    keepFds,
+    reportFd,
+    parentPid: process.pid,
+    ...(prepared.isolation.cgroup ? { cgroupDir: prepared.isolation.cgroup } : {}),
+  });
   const child = spawn(launcher, argv, { stdio: fullStdio, env, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
 
   let timedOut = false;
@@ -178,6 +257,8 @@ export async function spawnSandboxed(policy: SandboxPolicy, command: string, arg
         liveGroups.delete(child.pid);
         reaperRemove(child.pid);
       }
+      // the uid and cgroup go back only once nothing of this worker can run any more
+      void prepared.release();
       resolve({ code, signal });
     });
   });
@@ -207,5 +288,5 @@ export async function spawnSandboxed(policy: SandboxPolicy, command: string, arg
       killGroup();
     }, policy.timeoutSeconds * 1000);
   }
-  return { child, degraded: parsed.degraded, timedOut: () => timedOut, kill: killGroup };
+  return { child, degraded: parsed.degraded, isolation: prepared.isolation, timedOut: () => timedOut, kill: killGroup };
 }

@@ -8,7 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../domain/errors.js';
+import { DEFAULT_CGROUP, type CgroupSettings } from './cgroup.js';
 import { packageRoot } from './package-paths.js';
+import { DEFAULT_UID_RANGE, type UidRange } from './worker-uid.js';
 
 export interface SandboxLimits {
   /** RLIMIT_NOFILE: open files. */
@@ -46,8 +48,16 @@ export interface SandboxPolicy {
   timeoutSeconds?: number;
   /** Exact host:port pairs the egress broker may reach for the worker (the worker itself has no sockets). */
   endpoints: SandboxEndpoint[];
+  /** The uid/gid the launcher drops to when started as root; a fixed uid is shared by every worker using it. */
   uid: number;
   gid: number;
+  /**
+   * When set (the default unless a uid is given), a root parent gives each worker its own uid/gid
+   * from this range instead of `uid`/`gid` (src/sandbox/worker-uid.ts).
+   */
+  uidRange?: UidRange;
+  /** Per-worker cgroup v2 limits where the host allows them (src/sandbox/cgroup.ts). */
+  cgroup?: CgroupSettings;
   /** Run even when a layer cannot be enforced; the degraded layers are reported to the caller. */
   allowDegraded: boolean;
   /** Paths never granted, beyond the built-in /proc, /root, $HOME and the audit store. */
@@ -55,7 +65,7 @@ export interface SandboxPolicy {
 }
 
 /** What callers pass to `runtimePolicy`: any part of a policy; limits may be partial. */
-export type PolicyInput = Omit<Partial<SandboxPolicy>, 'limits'> & { limits?: Partial<SandboxLimits> };
+export type PolicyInput = Omit<Partial<SandboxPolicy>, 'limits' | 'cgroup'> & { limits?: Partial<SandboxLimits>; cgroup?: Partial<CgroupSettings> };
 
 export const DEFAULT_LIMITS: SandboxLimits = {
   openFiles: 1024,
@@ -115,6 +125,24 @@ export const sandboxPolicySchema = z
     endpoints: z.array(z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535), scheme: z.enum(['http', 'https']).optional() }).strict()),
     uid: z.number().int().min(1).max(0xfffffffe),
     gid: z.number().int().min(1).max(0xfffffffe),
+    uidRange: z
+      .object({ first: z.number().int().min(1).max(0xfffffffe), last: z.number().int().min(1).max(0xfffffffe) })
+      .strict()
+      .refine((r) => r.first <= r.last, 'first must not exceed last')
+      .optional(),
+    cgroup: z
+      .object({
+        mode: z.enum(['auto', 'required', 'off']),
+        parent: absolutePath.optional(),
+        memoryBytes: z
+          .number()
+          .int()
+          .min(16 * 1024 * 1024),
+        pids: z.number().int().min(16),
+        cpuPercent: z.number().int().min(1).max(100_000),
+      })
+      .strict()
+      .optional(),
     allowDegraded: z.boolean(),
     denyPaths: z.array(absolutePath).optional(),
   })
@@ -199,6 +227,9 @@ export function runtimePolicy(p: PolicyInput = {}): SandboxPolicy {
     endpoints: [...(p.endpoints ?? [])],
     uid: p.uid ?? NOBODY,
     gid: p.gid ?? NOBODY,
+    // A fixed uid is the caller's explicit choice; otherwise each worker gets its own.
+    ...(p.uidRange ? { uidRange: { ...p.uidRange } } : p.uid === undefined ? { uidRange: { ...DEFAULT_UID_RANGE } } : {}),
+    cgroup: { ...DEFAULT_CGROUP, ...(p.cgroup ?? {}) },
     allowDegraded: p.allowDegraded ?? false,
     ...(p.denyPaths ? { denyPaths: [...p.denyPaths] } : {}),
   };

@@ -65,5 +65,12 @@ export async function spawnSeatbelt(policy: SandboxPolicy, command: string, args
     child.once('spawn', () => resolve());
     child.once('error', (e) => reject(new SandboxError(`sandbox: cannot start ${SANDBOX_EXEC}: ${e.message}`)));
   });
-  return { child, degraded: [...SEATBELT_GAPS], timedOut: () => timedOut, kill };
+  const isolation = {
+    uid: process.getuid?.() ?? -1,
+    gid: process.getgid?.() ?? -1,
+    ownUid: false,
+    cgroup: null,
+    cgroupReason: 'no cgroups on macOS',
+  };
+  return { child, degraded: [...SEATBELT_GAPS], isolation, timedOut: () => timedOut, kill };
 }

