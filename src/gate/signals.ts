@@ -18,16 +18,29 @@ export const SIGNAL_WEIGHTS = {
   'money-name': 2,
   'sdk-in-file': 2,
   'near-zone': 2,
-  'caller-signal': 2,
+  'caller-signal': 3,
+  'money-function': 2,
 } as const satisfies Record<GateSignal['kind'], number>;
 
 const MONEY_TYPE =
-  /\b(?:Decimal|BigDecimal|RoundingMode|ROUND_(?:HALF_(?:EVEN|UP|DOWN)|UP|DOWN|CEILING|FLOOR)|HALF_(?:EVEN|UP|DOWN)|quantize|setScale|decimal\.(?:Decimal|NewFromFloat|NewFromString|RequireFromString)|shopspring\/decimal|big\.(?:Rat|Float)|Money|MonetaryAmount|minor_?units?|MinorUnits?|amount_?minor|AmountMinor)\b/;
+  /\b(?:Decimal|BigDecimal|RoundingMode|ROUND_(?:HALF_(?:EVEN|UP|DOWN)|UP|DOWN|CEILING|FLOOR)|HALF_(?:EVEN|UP|DOWN)|quantize|setScale|decimal\.(?:Decimal|NewFromFloat|NewFromString|RequireFromString)|shopspring\/decimal|big\.(?:Rat|Float)|Money|MonetaryAmount|minor_?units?|MinorUnits?|amount_?minor|[aA]mountMinor|RoundBank|RoundCeil|RoundFloor|StringFixedBank)\b/;
+
+const MONEY_TYPES = new RegExp(MONEY_TYPE.source, 'g');
 
 const MONEY_WORDS =
-  'amount|currency|currencies|iso4217|fee|fees|interest|principal|apr|apy|fx|exchange_?rate|payout|payouts|refund|refunds|chargeback|settlement|loan|loans|repayment|installment|instalment|balance|balances|ledger|debit|credit|overdraft|invoice|tax|vat|wallet|remittance|disbursement|amorti[sz]ation|accrual|accrue|payment|payments|money|cents|iban|bic|swift';
-/** Money words as whole words of an identifier in any convention: snake_case, camelCase, PascalCase, kebab-case. */
-const MONEY_NAME = new RegExp(String.raw`(?:^|[^A-Za-z]|(?<=[a-z])(?=[A-Z]))(?:${MONEY_WORDS})(?:$|[^a-z])`, 'i');
+  'amount|minor_?units?|currency|currencies|iso4217|fee|fees|interest|principal|apr|apy|fx|exchange_?rate|payout|payouts|refund|refunds|chargeback|settlement|loan|loans|repayment|installment|instalment|balance|balances|ledger|debit|credit|overdraft|invoice|tax|vat|wallet|remittance|disbursement|amorti[sz]ation|accrual|accrue|payment|payments|money|cents|iban|bic|swift';
+const capitalised = (w: string): string => (w[0]!.toUpperCase() + w.slice(1)).replace(/_\?([a-z])/g, (_m, c: string) => c.toUpperCase());
+/**
+ * Money words as whole words of an identifier in any convention: `late_fee`, `lateFee`,
+ * `LateFee`, `LATE_FEE`, `late-fee` (never inside another word: `coffee` is not a fee).
+ */
+const MONEY_NAME = new RegExp(
+  [
+    String.raw`(?<![A-Za-z])(?:${MONEY_WORDS})(?![a-z])`,
+    String.raw`(?<![A-Z])(?:${MONEY_WORDS.split('|').map(capitalised).join('|')})(?![a-z])`,
+    String.raw`(?<![A-Za-z])(?:${MONEY_WORDS.toUpperCase().replace(/\\?_/g, '_')})(?![A-Za-z])`,
+  ].join('|'),
+);
 
 const REGULATED_TABLE = String.raw`(?:accounts?|balances?|ledgers?|ledger_entries|journal_entries|transactions?|loans?|loan_\w+|payments?|payouts?|transfers?|currenc(?:y|ies)|fx_rates?|exchange_rates?|fees?|fee_\w+|interest_\w+|repayments?|settlements?)`;
 const SQL_TABLE = new RegExp(
@@ -145,8 +158,9 @@ export function scoreSignals(input: SignalInput): GateSignals {
     const isCode = languageOf(file) !== undefined;
     for (const raw of lines) {
       const line = raw.slice(0, 2000);
-      const m = MONEY_TYPE.exec(line);
-      if (m && !isLoggingOrComment(line)) add({ kind: 'money-type', weight: SIGNAL_WEIGHTS['money-type'], file, detail: `money/decimal type or rounding: ${m[0]}` });
+      const types = [...new Set([...line.matchAll(MONEY_TYPES)].map((x) => x[0]))];
+      if (types.length > 0 && !isLoggingOrComment(line))
+        add({ kind: 'money-type', weight: SIGNAL_WEIGHTS['money-type'], file, detail: `money/decimal type or rounding: ${types.join(', ')}` });
       const t = SQL_TABLE.exec(line);
       if (t) add({ kind: 'sql-table', weight: SIGNAL_WEIGHTS['sql-table'], file, detail: `SQL on a money table: ${t[1]}` });
       const sdk = PAYMENT_SDK.exec(line);
@@ -173,6 +187,12 @@ export function scoreSignals(input: SignalInput): GateSignals {
       if (parent !== '' && dir === parent)
         add({ kind: 'near-zone', weight: SIGNAL_WEIGHTS['near-zone'], file, detail: `next to zone ${z.name} (${z.path})` });
     }
+  }
+  // changed definitions whose own name is a money operation
+  for (const c of input.changedFunctions) {
+    if (c.kind === 'module' || c.via !== 'lines' || isDocOrTest(c.file)) continue;
+    const local = c.id.split('.').pop() ?? '';
+    if (MONEY_NAME.test(local)) add({ kind: 'money-function', weight: SIGNAL_WEIGHTS['money-function'], file: c.file, detail: `changes ${c.id}` });
   }
   // callers of changed code that themselves handle money
   const changedHead = input.changedFunctions.filter((c) => c.revision === 'head' && c.kind !== 'module' && !isDocOrTest(c.file));

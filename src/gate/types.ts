@@ -92,7 +92,7 @@ export type GateReasonKind = 'call-path' | 'zone' | 'sql' | 'host' | 'unparsable
 
 /** One deterministic hint that an unflagged change may be financial logic anyway. */
 export interface GateSignal {
-  kind: 'money-type' | 'sql-table' | 'payment-sdk' | 'money-config' | 'money-name' | 'sdk-in-file' | 'near-zone' | 'caller-signal';
+  kind: 'money-type' | 'sql-table' | 'payment-sdk' | 'money-config' | 'money-name' | 'sdk-in-file' | 'near-zone' | 'caller-signal' | 'money-function';
   weight: number;
   file: string;
   detail: string;
