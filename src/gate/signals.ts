@@ -48,7 +48,7 @@ const SQL_TABLE = new RegExp(
   'i',
 );
 
-const PAYMENT_SDK =
+export const PAYMENT_SDK =
   /(?:\bimport\s+(?:stripe|adyen|braintree|paypalrestsdk|squareup|plaid|gocardless_pro|mollie|razorpay)\b|\bfrom\s+(?:stripe|adyen|Adyen|braintree|paypal\w*|square|plaid|gocardless_pro|mollie|razorpay)\b|require\(\s*['"](?:stripe|@adyen\/api-library|braintree|@paypal\/[\w-]+|square|plaid|gocardless-nodejs|@mollie\/api-client|razorpay)['"]\s*\)|from\s+['"](?:stripe|@stripe\/[\w-]+|@adyen\/[\w-]+|braintree|@paypal\/[\w-]+|square|plaid|razorpay|@mollie\/[\w-]+)['"]|github\.com\/(?:stripe\/stripe-go|adyen\/adyen-go-api-library|braintree-go|plaid\/plaid-go|square\/square-go|razorpay\/razorpay-go)|\bimport\s+(?:com\.(?:stripe|adyen|braintreegateway|paypal|squareup|plaid|checkout|gocardless)\.))/;
 
 /** Keys of configuration files (YAML, JSON, TOML, INI, .properties, .env) that set money: a fee, a rate, a limit, a currency. */
