@@ -14,12 +14,20 @@ const server = await startFakeOpenAi({
   respond: () => ({
     type: 'reply',
     toolCalls: [
-      { name: 'submit_review', arguments: { summary_markdown: JSON.stringify({ regulated: true, confidence: 0.9, signals: ['x'], rationale: 'loopback' }), findings: [] } },
+      {
+        name: 'submit_review',
+        arguments: { summary_markdown: JSON.stringify({ regulated: true, confidence: 0.9, signals: ['x'], rationale: 'loopback' }), findings: [] },
+      },
     ],
   }),
 });
 try {
-  const providers = await resolveProviders({ config: { default: 'openai', openai: { base_url: server.url } }, configDir: repo.dir, env: {}, probeOllama: false });
+  const providers = await resolveProviders({
+    config: { default: 'openai', openai: { base_url: server.url } },
+    configDir: repo.dir,
+    env: {},
+    probeOllama: false,
+  });
   const audit = { append: () => Promise.resolve(undefined), putBlob: (d: string | Uint8Array) => Promise.resolve(sha256Ref(d)) };
   let regulated = 0;
   let recalled = 0;
@@ -53,7 +61,9 @@ try {
   console.log(
     `latency: static + signals median ${median(staticMs).toFixed(0)} ms; classifier adds median ${median(addedMs).toFixed(0)} ms, mean ${mean(addedMs).toFixed(0)} ms per routed change (${addedMs.length} routed; loopback model answering at once)`,
   );
-  console.log(`added latency over the whole set: ${((100 * addedMs.reduce((a, b) => a + b, 0)) / staticMs.reduce((a, b) => a + b, 0)).toFixed(0)}% of the static layers' time`);
+  console.log(
+    `added latency over the whole set: ${((100 * addedMs.reduce((a, b) => a + b, 0)) / staticMs.reduce((a, b) => a + b, 0)).toFixed(0)}% of the static layers' time`,
+  );
 } finally {
   await server.close();
   repo.cleanup();

@@ -71,7 +71,8 @@ function fencedContext(ctx: ClassifierContext): Record<string, unknown> {
 export function classifierPrompt(repoDir: string, base: string, promptFile: string | undefined): string {
   if (!promptFile) return DEFAULT_CLASSIFIER_PROMPT;
   const r = spawnSync('git', ['-C', repoDir, 'show', `${base}:${promptFile.replace(/^\.\//, '')}`], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (r.status !== 0 || !r.stdout.trim()) throw new UsageError(`gate.classifier.prompt_file ${promptFile}: not found in the base revision ${base.slice(0, 12)}`);
+  if (r.status !== 0 || !r.stdout.trim())
+    throw new UsageError(`gate.classifier.prompt_file ${promptFile}: not found in the base revision ${base.slice(0, 12)}`);
   return r.stdout;
 }
 

@@ -45,7 +45,10 @@ function loadConfig(repo: string, base: string, file: string | undefined): Bulwa
 }
 
 /** Where the decision (and the classifier's model calls) are recorded; undefined = no log configured. */
-function auditLocation(flags: GateFlags, config: BulwarkConfig): { location: string | undefined; auditConfig: ReturnType<typeof resolveAuditConfigPaths> | undefined } {
+function auditLocation(
+  flags: GateFlags,
+  config: BulwarkConfig,
+): { location: string | undefined; auditConfig: ReturnType<typeof resolveAuditConfigPaths> | undefined } {
   const auditConfig = config.audit ? resolveAuditConfigPaths(config.audit, config.dir) : undefined;
   return { location: flags.auditDb ?? (process.env.BULWARK_AUDIT_DB || undefined) ?? auditConfig?.db, auditConfig };
 }
@@ -67,7 +70,11 @@ export async function runGate(flags: GateFlags): Promise<GateResult> {
   }
   const config = loadConfig(repo, baseCommit.out.trim(), flags.config);
   const gateConfig = config.gate ? { ...config.gate, ...(config.gate.cache_dir ? { cache_dir: path.resolve(config.dir, config.gate.cache_dir) } : {}) } : {};
-  const { result: statics, context, config: parsed } = await evaluateGateDetailed({
+  const {
+    result: statics,
+    context,
+    config: parsed,
+  } = await evaluateGateDetailed({
     repoDir: repo,
     base,
     head: flags.head,

@@ -10,7 +10,10 @@ import { INIT_CONFIG_TEXT, INIT_PROMPTS, INIT_TOPOLOGY_PATH, SEED_TOPOLOGY_TEXT,
 /** The files `bulwark init` writes, relative to the repository. */
 export function initFiles(roots: readonly string[] | null = null): Record<string, string> {
   const topoDir = path.posix.dirname(INIT_TOPOLOGY_PATH);
-  const files: Record<string, string> = { [CONFIG_FILE_NAME]: INIT_CONFIG_TEXT + initGateSection(roots, DEFAULT_ROOTS), [INIT_TOPOLOGY_PATH]: SEED_TOPOLOGY_TEXT };
+  const files: Record<string, string> = {
+    [CONFIG_FILE_NAME]: INIT_CONFIG_TEXT + initGateSection(roots, DEFAULT_ROOTS),
+    [INIT_TOPOLOGY_PATH]: SEED_TOPOLOGY_TEXT,
+  };
   for (const [rel, text] of Object.entries(INIT_PROMPTS)) files[path.posix.join(topoDir, rel)] = text;
   return files;
 }

@@ -428,7 +428,12 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     parsedGate = statics.config;
     // a change that introduces the configuration is flagged by the static layer: never sent to the classifier
     if (c.base.introduced)
-      statics.result = { ...statics.result, flagged: true, layer: 'static', reasons: [...statics.result.reasons, { kind: 'config-introduced', message: CONFIG_INTRODUCED }] };
+      statics.result = {
+        ...statics.result,
+        flagged: true,
+        layer: 'static',
+        reasons: [...statics.result.reasons, { kind: 'config-introduced', message: CONFIG_INTRODUCED }],
+      };
     gate = await applyClassifier({
       ...statics,
       repoDir: c.repoDir,
@@ -440,7 +445,13 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
       ...(c.base.config.sandbox ? { sandbox: c.base.config.sandbox } : {}),
     });
     try {
-      residency = residencyFor(gate, parsedGate, c.topology.stages.map((s) => s.provider ?? c.providers.defaultName), c.providers, opts.env);
+      residency = residencyFor(
+        gate,
+        parsedGate,
+        c.topology.stages.map((s) => s.provider ?? c.providers.defaultName),
+        c.providers,
+        opts.env,
+      );
     } finally {
       // the decision is on record whether or not the zones' rules let the review go on
       await audit.append(gateDecisionEntry(runId, gate, changeHash, residency?.routes ?? []));

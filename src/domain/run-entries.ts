@@ -17,7 +17,17 @@ export interface GateDecisionFacts {
   unparsable: readonly { file: string; revision: string; reason: string }[];
   layer?: 'static' | 'signals' | 'classifier' | undefined;
   signals?: { score: number; threshold: number } | undefined;
-  classifier?: { status: string; regulated?: boolean | undefined; confidence?: number | undefined; rationale?: string | undefined; error?: string | undefined; provider: string; model: string } | undefined;
+  classifier?:
+    | {
+        status: string;
+        regulated?: boolean | undefined;
+        confidence?: number | undefined;
+        rationale?: string | undefined;
+        error?: string | undefined;
+        provider: string;
+        model: string;
+      }
+    | undefined;
   rootsWarning?: string | undefined;
 }
 
@@ -51,7 +61,9 @@ export function gateDecisionEntry(runId: string, gate: GateDecisionFacts, change
           ),
         }
       : {}),
-    ...(routes && routes.length > 0 ? { zone_routes: routes.map((r) => ({ zone: clipName(r.zone), provider: clipName(r.provider), region: clipName(r.region || '-') })) } : {}),
+    ...(routes && routes.length > 0
+      ? { zone_routes: routes.map((r) => ({ zone: clipName(r.zone), provider: clipName(r.provider), region: clipName(r.region || '-') })) }
+      : {}),
     ...(gate.rootsWarning ? { roots_warning: clipText(gate.rootsWarning) } : {}),
   };
 }

@@ -8,7 +8,12 @@ const DEFAULT_ROOT_WORDS = [
   ['update', 'balance'],
 ];
 
-const camel = (w: string[]): string => w[0]! + w.slice(1).map((x) => x[0]!.toUpperCase() + x.slice(1)).join('');
+const camel = (w: string[]): string =>
+  w[0]! +
+  w
+    .slice(1)
+    .map((x) => x[0]!.toUpperCase() + x.slice(1))
+    .join('');
 const pascal = (w: string[]): string => w.map((x) => x[0]!.toUpperCase() + x.slice(1)).join('');
 
 /**

@@ -14,7 +14,8 @@ export function layerLine(r: GateResult): string {
   const c = r.classifier;
   if (layer === 'classifier' && c) {
     const where = `${c.provider}/${c.model}${c.zone ? `, zone ${c.zone}` : ''}${c.region ? `, region ${c.region}` : ''}`;
-    if (c.status === 'error') return safe(`classifier failed (${where}): ${c.error ?? 'error'}; ${r.flagged ? 'treated as flagged' : 'passed (on_error = "pass")'}`);
+    if (c.status === 'error')
+      return safe(`classifier failed (${where}): ${c.error ?? 'error'}; ${r.flagged ? 'treated as flagged' : 'passed (on_error = "pass")'}`);
     return safe(`classifier (${where}): ${c.regulated ? 'regulated' : 'not regulated'}, confidence ${c.confidence}`);
   }
   if (layer === 'signals') return `signals (score ${r.signals?.score ?? 0} < threshold ${r.signals?.threshold ?? 0}, or classifier disabled)`;

@@ -184,8 +184,7 @@ export function scoreSignals(input: SignalInput): GateSignals {
     for (const { file } of files) {
       if (!file || isDocOrTest(file) || file.startsWith(prefix + '/')) continue;
       const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
-      if (parent !== '' && dir === parent)
-        add({ kind: 'near-zone', weight: SIGNAL_WEIGHTS['near-zone'], file, detail: `next to zone ${z.name} (${z.path})` });
+      if (parent !== '' && dir === parent) add({ kind: 'near-zone', weight: SIGNAL_WEIGHTS['near-zone'], file, detail: `next to zone ${z.name} (${z.path})` });
     }
   }
   // changed definitions whose own name is a money operation

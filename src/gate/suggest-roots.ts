@@ -44,7 +44,8 @@ export const MONEY_TABLES = [
   'transfers',
 ];
 
-const PAYMENT_HOSTS = /\b(api\.stripe\.com|checkout-test\.adyen\.com|[\w-]+\.adyen\.com|api\.braintreegateway\.com|api(?:-m)?\.paypal\.com|connect\.squareup\.com|[\w-]+\.plaid\.com|api\.gocardless\.com)\b/;
+const PAYMENT_HOSTS =
+  /\b(api\.stripe\.com|checkout-test\.adyen\.com|[\w-]+\.adyen\.com|api\.braintreegateway\.com|api(?:-m)?\.paypal\.com|connect\.squareup\.com|[\w-]+\.plaid\.com|api\.gocardless\.com)\b/;
 
 /** Splits an identifier in any convention into lower-case words: `makeLoanRepayment`, `MakeLoanRepayment`, `make_loan_repayment`. */
 export function nameWords(name: string): string[] {
@@ -90,7 +91,11 @@ export function suggestRoots(graph: CallGraph): RootSuggestion[] {
       if (!s && !h && !k) continue;
       const def = innermostDefinition(graph, file, [i + 1]);
       if (!def || def.kind === 'module' || def.kind === 'class' || def.kind === 'binding') continue;
-      const why = s ? `writes table ${s[1]} (${file}:${i + 1})` : h ? `calls payment host ${h[1]} (${file}:${i + 1})` : `calls payment SDK ${k![0]} (${file}:${i + 1})`;
+      const why = s
+        ? `writes table ${s[1]} (${file}:${i + 1})`
+        : h
+          ? `calls payment host ${h[1]} (${file}:${i + 1})`
+          : `calls payment SDK ${k![0]} (${file}:${i + 1})`;
       put({ root: def.id, file, language, why, strength: 3 });
     }
   }

@@ -248,19 +248,30 @@ export function routeForZones(zones: readonly ZoneResidency[], provider: string,
   const region = regionOf(base);
   for (const z of ruled) {
     if (!regionAllowed(region, endpoint, z.regions))
-      throw new UsageError(`zone ${z.name}: provider "${provider}" sends to ${region}, which is not an allowed region (gate.zones.regions = ${JSON.stringify(z.regions)})`);
+      throw new UsageError(
+        `zone ${z.name}: provider "${provider}" sends to ${region}, which is not an allowed region (gate.zones.regions = ${JSON.stringify(z.regions)})`,
+      );
   }
   const keyEnv = keys[0];
   if (keyEnv === undefined) return { zone: names, provider, region, resolved: base };
   const key = env[keyEnv]?.trim();
-  if (!key) throw new UsageError(`zone ${ruled.find((z) => z.api_key_env === keyEnv)!.name}: api_key_env ${keyEnv} is not set; its code is sent with that key only`);
+  if (!key)
+    throw new UsageError(`zone ${ruled.find((z) => z.api_key_env === keyEnv)!.name}: api_key_env ${keyEnv} is not set; its code is sent with that key only`);
   const kind = base.provider.kind;
   let p: Provider;
   if (kind === 'anthropic') {
-    p = new LazyProvider('anthropic', base.defaultModel, async () => new (await import('./providers/anthropic.js')).AnthropicProvider({ apiKey: key, baseURL: endpoint }));
+    p = new LazyProvider(
+      'anthropic',
+      base.defaultModel,
+      async () => new (await import('./providers/anthropic.js')).AnthropicProvider({ apiKey: key, baseURL: endpoint }),
+    );
   } else if (kind === 'openai' || kind === 'ollama') {
     const baseURL = kind === 'ollama' ? `${endpoint.replace(/\/+$/, '')}/v1` : endpoint;
-    p = new LazyProvider(kind, base.defaultModel, async () => new (await import('./providers/openai.js')).OpenAiProvider({ apiKey: key, baseURL }, kind, base.defaultModel));
+    p = new LazyProvider(
+      kind,
+      base.defaultModel,
+      async () => new (await import('./providers/openai.js')).OpenAiProvider({ apiKey: key, baseURL }, kind, base.defaultModel),
+    );
   } else {
     throw new UsageError(`zone ${names}: api_key_env cannot apply to provider "${kind}" (it authenticates through the AWS credential chain)`);
   }

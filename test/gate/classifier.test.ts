@@ -18,7 +18,8 @@ const REGULATED = { regulated: true, confidence: 0.9, signals: ['ROUND_HALF_UP i
 function lendingRepo(): { repo: GitRepo; base: string } {
   const repo = makeGitRepo('bulwark-classifier-');
   repo.writeAll({
-    'money/util.py': 'from decimal import Decimal, ROUND_HALF_EVEN\n\n\ndef to_cents(amount):\n    return Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)\n',
+    'money/util.py':
+      'from decimal import Decimal, ROUND_HALF_EVEN\n\n\ndef to_cents(amount):\n    return Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)\n',
     'pay/api.py': 'def process_payment(x):\n    return x\n',
     'ui/banner.py': 'def banner():\n    return "Welcome"\n',
   });
@@ -57,7 +58,10 @@ describe('gate classifier: borderline changes go to a sandboxed model that can o
   it('raises a borderline change to approval required with its rationale, in text, JSON and the audit log', async () => {
     const { repo, base } = lendingRepo();
     try {
-      repo.write('money/util.py', 'from decimal import Decimal, ROUND_HALF_UP\n\n\ndef to_cents(amount):\n    return Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)\n');
+      repo.write(
+        'money/util.py',
+        'from decimal import Decimal, ROUND_HALF_UP\n\n\ndef to_cents(amount):\n    return Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)\n',
+      );
       repo.commit('round half up');
       const before = server.requests.length;
       script = () => answer(REGULATED);
@@ -123,7 +127,10 @@ describe('gate classifier: borderline changes go to a sandboxed model that can o
   it('fails closed: a provider error or an invalid answer flags; on_error = "pass" passes with the failure shown', async () => {
     const { repo, base } = lendingRepo();
     try {
-      repo.write('money/util.py', 'from decimal import Decimal, ROUND_DOWN\n\n\ndef to_cents(amount):\n    return Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_DOWN)\n');
+      repo.write(
+        'money/util.py',
+        'from decimal import Decimal, ROUND_DOWN\n\n\ndef to_cents(amount):\n    return Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_DOWN)\n',
+      );
       repo.commit('round down');
       script = () => ({ type: 'error', status: 500, body: '{"error":{"message":"internal","type":"server_error","code":null}}' });
       const failed = await gate(repo, base, config(), path.join(tmp, 'fail.db'));
@@ -145,7 +152,10 @@ describe('gate classifier: borderline changes go to a sandboxed model that can o
   it('an answer of "not regulated" passes and says the classifier decided; an ordinary change is never routed', async () => {
     const { repo, base } = lendingRepo();
     try {
-      repo.write('money/util.py', 'from decimal import Decimal, ROUND_HALF_EVEN\n\n\ndef to_cents(amount):\n    return Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)\n');
+      repo.write(
+        'money/util.py',
+        'from decimal import Decimal, ROUND_HALF_EVEN\n\n\ndef to_cents(amount):\n    return Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)\n',
+      );
       const mid = repo.commit('str first');
       script = () => answer({ regulated: false, confidence: 0.8, signals: ['input normalisation only'], rationale: 'Same rounding; only the conversion.' });
       const out = await gate(repo, base, config(), path.join(tmp, 'notreg.db'));

@@ -8,7 +8,8 @@ import { makeGitRepo } from '../helpers/git-repo.js';
 const LENDING = {
   'lending/loan/repayment.py':
     'from lending.loan.interest import get_per_day_interest\n\n\ndef make_loan_repayment(loan, amount):\n    interest = get_per_day_interest(loan)\n    return amount - interest\n',
-  'lending/loan/interest.py': 'def get_per_day_interest(loan):\n    return loan["principal"] * loan["rate"] / 365\n\n\ndef days_between(a, b):\n    return (b - a).days\n',
+  'lending/loan/interest.py':
+    'def get_per_day_interest(loan):\n    return loan["principal"] * loan["rate"] / 365\n\n\ndef days_between(a, b):\n    return (b - a).days\n',
   'lending/loan/store.py': 'def save(db, loan_id, state):\n    db.execute("UPDATE loans SET state = %s WHERE id = %s", (state, loan_id))\n',
   'ledger/post.go': 'package ledger\n\nfunc PostLedgerEntry(amount int64) int64 {\n\treturn amount\n}\n',
   'web/src/fees.ts': 'export function applyLateFee(balance: number): number {\n  return balance + 25;\n}\n',
@@ -102,7 +103,13 @@ describe('regulated roots that find themselves', () => {
     const r = await runCli(['gate', 'roots', '--suggest', '--repo', bare, '--json'], env());
     if (r.code !== 0) assert.fail(r.stderr);
     const report = JSON.parse(r.stdout) as { configured: { matches: number }[]; suggestions: { root: string; why: string }[] };
-    assert.ok(report.configured.every((c) => c.matches === 0), 'the defaults match nothing there');
-    assert.ok(report.suggestions.some((s) => /make_loan_(repayment|disbursement)/.test(s.root)), report.suggestions.map((s) => s.root).join(', '));
+    assert.ok(
+      report.configured.every((c) => c.matches === 0),
+      'the defaults match nothing there',
+    );
+    assert.ok(
+      report.suggestions.some((s) => /make_loan_(repayment|disbursement)/.test(s.root)),
+      report.suggestions.map((s) => s.root).join(', '),
+    );
   });
 });

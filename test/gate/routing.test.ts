@@ -11,7 +11,8 @@ describe('signal layer: routing on the labelled set', () => {
   before(async () => {
     const r = routingRepo();
     repo = r.repo;
-    for (const c of ROUTING_CASES) results.set(c.name, await evaluateGate({ repoDir: repo.dir, base: r.base, head: r.heads.get(c.name)!, config: ROUTING_CONFIG, cacheDir: null }));
+    for (const c of ROUTING_CASES)
+      results.set(c.name, await evaluateGate({ repoDir: repo.dir, base: r.base, head: r.heads.get(c.name)!, config: ROUTING_CONFIG, cacheDir: null }));
   });
   after(() => repo.cleanup());
 
@@ -31,7 +32,13 @@ describe('signal layer: routing on the labelled set', () => {
   it('routing recall is 1.0 and at most 20% of ordinary changes are routed', () => {
     const missed = ROUTING_CASES.filter((c) => c.label === 'regulated' && !results.get(c.name)!.signals!.routed);
     assert.deepEqual(
-      missed.map((c) => `${c.name} (score ${results.get(c.name)!.signals!.score}: ${results.get(c.name)!.signals!.items.map((s) => s.kind).join(', ')})`),
+      missed.map(
+        (c) =>
+          `${c.name} (score ${results.get(c.name)!.signals!.score}: ${results
+            .get(c.name)!
+            .signals!.items.map((s) => s.kind)
+            .join(', ')})`,
+      ),
       [],
     );
     const ordinary = ROUTING_CASES.filter((c) => c.label === 'ordinary');

@@ -84,7 +84,11 @@ api_key_env = "RETAIL_KEY"
     return { repo, base };
   }
 
-  const received = (s: FakeServer, from: number): string => s.requests.slice(from).map((r) => r.raw).join('\n');
+  const received = (s: FakeServer, from: number): string =>
+    s.requests
+      .slice(from)
+      .map((r) => r.raw)
+      .join('\n');
 
   it('a stage whose provider the zone does not allow is refused before anything is sent (exit 3)', async () => {
     const { repo, base } = repoWith(null, ['eu/settle.py']);
@@ -128,7 +132,10 @@ api_key_env = "RETAIL_KEY"
     const [e0, u0] = [eu.requests.length, us.requests.length];
     const r = await runCli(['review', '--repo', repo.dir, '--base', base, '--format', 'json', '--audit-db', path.join(tmp, 'split.db')], env());
     assert.equal(r.code, 3, r.stderr + r.stdout);
-    assert.match(r.stderr, /touches zones eu-payments, retail whose code must be sent with different keys \(EU_ZONE_KEY, RETAIL_KEY\).*split the change per zone/);
+    assert.match(
+      r.stderr,
+      /touches zones eu-payments, retail whose code must be sent with different keys \(EU_ZONE_KEY, RETAIL_KEY\).*split the change per zone/,
+    );
     assert.equal(eu.requests.length, e0);
     assert.equal(us.requests.length, u0);
   });

@@ -73,7 +73,12 @@ function registerGateRoots(gate: Command, setExit: (code: number) => void): void
     .option('--json', 'print the report as JSON')
     .action(async function (this: Command) {
       const o = this.opts<{ repo: string; rev?: string; suggest?: boolean; json?: boolean; config?: string }>();
-      const r = await rootsReport({ repo: o.repo, ...(o.rev ? { rev: o.rev } : {}), suggest: Boolean(o.suggest), ...(o.config ? { configFile: o.config } : {}) });
+      const r = await rootsReport({
+        repo: o.repo,
+        ...(o.rev ? { rev: o.rev } : {}),
+        suggest: Boolean(o.suggest),
+        ...(o.config ? { configFile: o.config } : {}),
+      });
       process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : renderRootsReport(r));
       setExit(ExitCode.Pass);
     });

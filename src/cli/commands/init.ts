@@ -30,7 +30,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
         else {
           process.stdout.write(`suggested regulated roots (${found.length}):\n`);
           for (const s of found) process.stdout.write(`  ${s.root}  (${s.language}; ${s.why})\n`);
-          const accept = flags.acceptSuggestedRoots ?? (process.stdin.isTTY && process.stdout.isTTY ? await confirm(`write these ${found.length} roots into [gate]? [y/N] `) : false);
+          const accept =
+            flags.acceptSuggestedRoots ??
+            (process.stdin.isTTY && process.stdout.isTTY ? await confirm(`write these ${found.length} roots into [gate]? [y/N] `) : false);
           if (accept) roots = found.map((s) => s.root);
           else process.stdout.write('not written (--accept-suggested-roots writes them); [gate] gets the default roots\n');
         }
