@@ -57,9 +57,13 @@ export function nameWords(name: string): string[] {
     .map((w) => w.toLowerCase());
 }
 
-/** Why a name reads as a money operation (a verb first, a money noun after), or null. */
+/** Verbs that are money operations on their own (`charge`, `refund`, `Disburse`). */
+const MONEY_VERBS = new Set('charge refund disburse settle withdraw deposit repay payout capture debit credit remit'.split(' '));
+
+/** Why a name reads as a money operation (a verb first, a money noun after, or a money verb alone), or null. */
 export function moneyOperation(name: string): string | null {
   const words = nameWords(name);
+  if (words.length === 1 && MONEY_VERBS.has(words[0]!)) return `name: ${words[0]}`;
   if (words.length < 2 || !VERBS.has(words[0]!)) return null;
   const noun = words.slice(1).find((w) => NOUNS.has(w));
   return noun ? `name: ${words[0]} … ${noun}` : null;
