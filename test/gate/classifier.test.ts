@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { chmodSync, readFileSync } from 'node:fs';
 import { auditEntries, runCli } from '../helpers/cli.js';
-import { startFakeOpenAi, type FakeAction, type FakeServer } from '../helpers/fake-openai.js';
+import { scriptedReviewer } from '../helpers/fake-reviewer.js';
+import { startFakeOpenAi, type FakeAction, type FakeRequest, type FakeServer } from '../helpers/fake-openai.js';
 import { makeGitRepo, type GitRepo } from '../helpers/git-repo.js';
 
 /** The classifier's answer as the model hands it in (submit_review with a JSON summary). */
@@ -29,10 +31,10 @@ function lendingRepo(): { repo: GitRepo; base: string } {
 
 describe('gate classifier: borderline changes go to a sandboxed model that can only raise', () => {
   let server: FakeServer;
-  let script: (i: number) => FakeAction = () => answer(REGULATED);
+  let script: (i: number, req: FakeRequest) => FakeAction | Promise<FakeAction> = () => answer(REGULATED);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'bulwark-classifier-cfg-'));
   before(async () => {
-    server = await startFakeOpenAi({ respond: (_r, i) => script(i) });
+    server = await startFakeOpenAi({ respond: (r, i) => script(i, r) });
   });
   after(async () => {
     await server.close();
@@ -168,6 +170,55 @@ describe('gate classifier: borderline changes go to a sandboxed model that can o
       assert.equal(ui.code, 0);
       assert.match(ui.stdout, /decided by: signals/);
       assert.equal(server.requests.length, before);
+    } finally {
+      repo.cleanup();
+    }
+  });
+
+  it('a review shows the raised decision and its rationale in Markdown and SARIF, and records which layer decided', async () => {
+    const { repo } = lendingRepo();
+    try {
+      chmodSync(repo.dir, 0o755); // the sandboxed review worker runs as another uid and reads the checkout
+      repo.writeAll({
+        'bulwark.toml': `topology = "review/topology.toml"\n[review]\nfail_on = "none"\n[provider]\ndefault = "openai"\n[provider.openai]\nbase_url = "${server.url}"\n[gate.classifier]\nenabled = true\n`,
+        'review/topology.toml': '[[pipeline.stages]]\nname = "security"\nprompt_file = "security.md"\n',
+        'review/security.md': 'Review the change.\n',
+      });
+      const withConfig = repo.commit('bulwark');
+      repo.write(
+        'money/util.py',
+        'from decimal import Decimal, ROUND_HALF_UP\n\n\ndef to_cents(amount):\n    return Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)\n',
+      );
+      repo.commit('round half up');
+      const reviewer = scriptedReviewer({ readFirst: false });
+      script = (i, req) => {
+        const body = req.body as { messages?: { role: string; content: string }[] };
+        const system = body.messages?.find((m) => m.role === 'system')?.content ?? '';
+        return /compliance classifier/.test(system) ? answer(REGULATED) : reviewer(req, i);
+      };
+      const out = path.join(tmp, 'review.sarif');
+      const db = path.join(tmp, 'review.db');
+      const env = {
+        ...process.env,
+        BULWARK_AUDIT_DB: '',
+        OPENAI_API_KEY: '',
+        ANTHROPIC_API_KEY: '',
+        HOME: tmp,
+        XDG_CACHE_HOME: path.join(tmp, 'cache'),
+        NO_COLOR: '1',
+      };
+      const md = await runCli(['review', '--repo', repo.dir, '--base', withConfig, '--format', 'markdown', '--audit-db', db], env);
+      assert.equal(md.code, 2, md.stderr + md.stdout);
+      assert.match(md.stdout, /\*\*Human approval required\.\*\*/);
+      assert.match(md.stdout, /Decided by: classifier \(openai\/[^)]*\): regulated, confidence 0\.9/);
+      assert.match(md.stdout, /Changes how customer amounts are rounded\./);
+      const sarif = await runCli(['review', '--repo', repo.dir, '--base', withConfig, '--format', 'sarif', '--output', out, '--audit-db', db], env);
+      assert.equal(sarif.code, 2, sarif.stderr);
+      const run = (JSON.parse(readFileSync(out, 'utf8')) as { runs: { properties: { gate: { layer: string; reasons: string[] } } }[] }).runs[0]!;
+      assert.equal(run.properties.gate.layer, 'classifier');
+      assert.ok(run.properties.gate.reasons.some((r) => /Changes how customer amounts are rounded/.test(r)));
+      const decisions = (await auditEntries(db)).filter((e) => e.kind === 'gate_decision');
+      assert.ok(decisions.length >= 1 && decisions.every((d) => d.kind === 'gate_decision' && d.layer === 'classifier'));
     } finally {
       repo.cleanup();
     }
