@@ -18,7 +18,12 @@ export function layerLine(r: GateResult): string {
       return safe(`classifier failed (${where}): ${c.error ?? 'error'}; ${r.flagged ? 'treated as flagged' : 'passed (on_error = "pass")'}`);
     return safe(`classifier (${where}): ${c.regulated ? 'regulated' : 'not regulated'}, confidence ${c.confidence}`);
   }
-  if (layer === 'signals') return `signals (score ${r.signals?.score ?? 0} < threshold ${r.signals?.threshold ?? 0}, or classifier disabled)`;
+  if (layer === 'signals') {
+    const sc = r.signals ?? { score: 0, threshold: 0, routed: false };
+    return sc.routed
+      ? `signals (score ${sc.score} reaches threshold ${sc.threshold}, but [gate.classifier] is not enabled: the static pass stands)`
+      : `signals (score ${sc.score} below threshold ${sc.threshold}: not borderline)`;
+  }
   return r.flagged ? 'static (call paths and rules)' : 'static';
 }
 
