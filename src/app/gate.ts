@@ -4,7 +4,10 @@ import { changeHashFromRepo } from '../approval/change-hash.js';
 import { resolveAuditConfigPaths } from '../audit/config.js';
 import { UsageError } from '../domain/errors.js';
 import { gateDecisionEntry } from '../domain/run-entries.js';
-import { evaluateGate } from '../gate/index.js';
+import { evaluateGateDetailed } from '../gate/index.js';
+import { sha256Ref } from '../llm/gateway.js';
+import { resolveProviders } from '../llm/select.js';
+import { applyClassifier } from './gate-classifier.js';
 import type { GateResult } from '../gate/types.js';
 import { defaultBase } from '../review/acquire.js';
 import { workTreeTop } from '../review/git.js';
@@ -21,6 +24,8 @@ export interface GateFlags {
   cacheDir?: string;
   cache: boolean;
   runId?: string;
+  /** Run the classifier's worker without the sandbox layers this host lacks. */
+  allowDegradedSandbox?: boolean;
 }
 
 function gitOut(repo: string, args: string[]): { ok: boolean; out: string } {
@@ -39,18 +44,20 @@ function loadConfig(repo: string, base: string, file: string | undefined): Bulwa
   return parseBulwarkConfig(shown.out, `${base}:bulwark.toml`, repo);
 }
 
-async function recordDecision(result: GateResult, flags: GateFlags, config: BulwarkConfig, repo: string): Promise<void> {
+/** Where the decision (and the classifier's model calls) are recorded; undefined = no log configured. */
+function auditLocation(
+  flags: GateFlags,
+  config: BulwarkConfig,
+): { location: string | undefined; auditConfig: ReturnType<typeof resolveAuditConfigPaths> | undefined } {
   const auditConfig = config.audit ? resolveAuditConfigPaths(config.audit, config.dir) : undefined;
-  const location = flags.auditDb ?? (process.env.BULWARK_AUDIT_DB || undefined) ?? auditConfig?.db;
-  if (!location) return; // no audit log configured: nothing to append to
-  // result.base is already the merge base, so this is the same diff an approval is bound to
-  const { changeHash } = await changeHashFromRepo(repo, result.base, result.head);
-  const runId = flags.runId ?? `gate-${result.head.slice(0, 12)}-${Date.now().toString(36)}`;
-  // a gate run's record is its decision: no run_started/run_finished frame around it
-  await withRun({ kind: 'gate', auditDb: location, ...(auditConfig ? { auditConfig } : {}), runId }, (run) =>
-    run.audit.append(gateDecisionEntry(run.runId, result, changeHash)),
-  );
+  return { location: flags.auditDb ?? (process.env.BULWARK_AUDIT_DB || undefined) ?? auditConfig?.db, auditConfig };
 }
+
+/** A sink for model calls when no audit log is configured: nothing is recorded, as for the decision itself. */
+const unrecorded = {
+  append: () => Promise.resolve(undefined),
+  putBlob: (d: Uint8Array | string) => Promise.resolve(sha256Ref(d)),
+};
 
 /** `bulwark gate`: the decision for base..head, with configuration from the base revision, recorded when a log is configured. */
 export async function runGate(flags: GateFlags): Promise<GateResult> {
@@ -63,13 +70,43 @@ export async function runGate(flags: GateFlags): Promise<GateResult> {
   }
   const config = loadConfig(repo, baseCommit.out.trim(), flags.config);
   const gateConfig = config.gate ? { ...config.gate, ...(config.gate.cache_dir ? { cache_dir: path.resolve(config.dir, config.gate.cache_dir) } : {}) } : {};
-  const result = await evaluateGate({
+  const {
+    result: statics,
+    context,
+    config: parsed,
+  } = await evaluateGateDetailed({
     repoDir: repo,
     base,
     head: flags.head,
     config: gateConfig,
     cacheDir: flags.cache === false ? null : (flags.cacheDir ?? undefined),
   });
-  await recordDecision(result, flags, config, repo);
-  return result;
+  const classify = !statics.flagged && statics.signals?.routed === true && parsed.classifier.enabled;
+  const providers = classify ? await resolveProviders({ config: config.provider ?? {}, configDir: config.dir, env: process.env }) : null;
+  const decide = (audit: Parameters<typeof applyClassifier>[0]['audit'], runId: string, denyPaths: string[]): Promise<GateResult> =>
+    applyClassifier({
+      result: statics,
+      context,
+      config: parsed,
+      repoDir: repo,
+      providers: providers ?? { byName: new Map(), defaultName: null, keyFiles: [] },
+      audit,
+      runId,
+      env: process.env,
+      denyPaths,
+      ...(config.sandbox ? { sandbox: config.sandbox } : {}),
+      ...(flags.allowDegradedSandbox !== undefined ? { allowDegraded: flags.allowDegradedSandbox } : {}),
+    });
+  const { location, auditConfig } = auditLocation(flags, config);
+  if (!location) return decide(unrecorded, flags.runId ?? `gate-${statics.head.slice(0, 12)}`, []);
+  // result.base is already the merge base, so this is the same diff an approval is bound to
+  const { changeHash } = await changeHashFromRepo(repo, statics.base, statics.head);
+  const runId = flags.runId ?? `gate-${statics.head.slice(0, 12)}-${Date.now().toString(36)}`;
+  // a gate run's record is its decision (with the classifier's model calls before it): no run_started/run_finished frame
+  return withRun({ kind: 'gate', auditDb: location, ...(auditConfig ? { auditConfig } : {}), runId }, async (run) => {
+    const result = await decide(run.audit, run.runId, run.auditFiles);
+    const c = result.classifier;
+    await run.audit.append(gateDecisionEntry(run.runId, result, changeHash, c?.zone ? [{ zone: c.zone, provider: c.provider, region: c.region ?? '' }] : []));
+    return result;
+  });
 }

@@ -39,6 +39,27 @@ topology = "${INIT_TOPOLOGY_PATH}"
 # model = "qwen2.5-coder"
 `;
 
+/**
+ * The `[gate]` table `init` writes: roots matching nothing are an error from the first review
+ * (`require_roots`), with the accepted suggested roots, or the defaults when none were accepted.
+ */
+export function initGateSection(roots: readonly string[] | null, defaults: readonly string[]): string {
+  const list = (roots && roots.length > 0 ? roots : defaults).map((r) => `  ${JSON.stringify(r)},`).join('\n');
+  return `
+# The compliance gate (docs/gate.md). Regulated roots: qualified names or globs; a change on a call
+# path to or from one needs a human. \`bulwark gate roots --suggest\` proposes roots from the code.
+[gate]
+require_roots = true               # roots that match nothing fail the gate (exit 3) instead of passing silently
+roots = [
+${list}
+]
+# [gate.classifier]                # a model for borderline changes the call graph does not flag
+# enabled = true
+# provider = "anthropic"
+# threshold = 3
+`;
+}
+
 export const INIT_PROMPTS: Record<string, string> = {
   'prompts/static.md': `You are the static-analysis stage of a code review for a payments/banking codebase.
 

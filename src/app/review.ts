@@ -9,7 +9,10 @@ import { gateDecisionEntry, gateUnavailableEntry } from '../domain/run-entries.j
 import { withRun, type Run } from './lifecycle.js';
 import { spawnSandboxed } from '../sandbox/launcher.js';
 import type { SandboxSpawner } from '../sandbox/worker-host.js';
-import { evaluateGate, type GateConfig, type GateResult } from '../gate/index.js';
+import { evaluateGateDetailed, type GateConfig, type GateResult } from '../gate/index.js';
+import { layerLine } from '../gate/render.js';
+import { applyClassifier } from './gate-classifier.js';
+import { auditWithRoutes, residencyFor } from './zone-residency.js';
 import { packageVersion } from '../sandbox/package-paths.js';
 import { MAX_CONTEXT_DIFF_CHARS, renderFileDiff } from '../pipeline/context.js';
 import { createProgressReporter, resolveProviders, runPipeline, NO_PROVIDER_HELP, type PipelineResult } from '../pipeline/index.js';
@@ -138,6 +141,8 @@ function reportGate(gate: GateResult | null, unavailable: string | null): Report
     reasons: gate.reasons.map((r) => ({ kind: r.kind, message: r.message, ...(r.file ? { file: r.file } : {}) })),
     paths: gate.paths.map((p) => p.text),
     zones: gate.zones.map((z) => z.name),
+    ...(gate.layer ? { layer: gate.layer, decidedBy: layerLine(gate) } : {}),
+    ...(gate.rootsWarning ? { warnings: [gate.rootsWarning] } : {}),
   };
 }
 
@@ -418,10 +423,41 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
   // The gate. Without revisions (a bare patch) it cannot run: that is flagged, never a pass.
   let gate: GateResult | null = null;
   let gateUnavailable: string | null = null;
+  let parsedGate: GateConfig | undefined;
+  let residency: ReturnType<typeof residencyFor> | undefined;
   if (canGate) {
-    gate = await evaluateGate({ repoDir: c.repoDir, base: change.baseSha!, head: change.headSha!, config: c.gateConfig ?? {} });
-    if (c.base.introduced) gate = { ...gate, flagged: true, reasons: [...gate.reasons, { kind: 'config-introduced', message: CONFIG_INTRODUCED }] };
-    await audit.append(gateDecisionEntry(runId, gate, changeHash));
+    const statics = await evaluateGateDetailed({ repoDir: c.repoDir, base: change.baseSha!, head: change.headSha!, config: c.gateConfig ?? {} });
+    parsedGate = statics.config;
+    // a change that introduces the configuration is flagged by the static layer: never sent to the classifier
+    if (c.base.introduced)
+      statics.result = {
+        ...statics.result,
+        flagged: true,
+        layer: 'static',
+        reasons: [...statics.result.reasons, { kind: 'config-introduced', message: CONFIG_INTRODUCED }],
+      };
+    gate = await applyClassifier({
+      ...statics,
+      repoDir: c.repoDir,
+      providers: c.providers,
+      audit,
+      runId,
+      env: opts.env,
+      denyPaths: run.auditFiles,
+      ...(c.base.config.sandbox ? { sandbox: c.base.config.sandbox } : {}),
+    });
+    try {
+      residency = residencyFor(
+        gate,
+        parsedGate,
+        c.topology.stages.map((s) => s.provider ?? c.providers.defaultName),
+        c.providers,
+        opts.env,
+      );
+    } finally {
+      // the decision is on record whether or not the zones' rules let the review go on
+      await audit.append(gateDecisionEntry(runId, gate, changeHash, residency?.routes ?? []));
+    }
   } else {
     gateUnavailable =
       'the compliance gate could not run: the change has no base and head revisions in a local repository (pass --base/--head with --diff); treated as requiring approval';
@@ -490,9 +526,9 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
       topology: i === 0 ? c.topology : { ...c.topology, timeoutSeconds: Math.max(1, remainingMs / 1000) },
       change: part,
       gate: gate ? gateForPipeline(gate) : null,
-      audit,
+      audit: auditWithRoutes(audit, residency?.routes ?? []),
       runId,
-      providers: c.providers,
+      providers: residency?.providers ?? c.providers,
       providerConfig: c.base.config.provider,
       // [sandbox] from the base revision: a PR cannot widen its own reviewers' sandbox
       ...(c.base.config.sandbox ? { sandboxConfig: c.base.config.sandbox } : {}),

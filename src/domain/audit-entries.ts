@@ -157,6 +157,9 @@ export const llmCallSchema = kind('llm_call', {
   reshaped: z.strictObject({ setting: name, from: name, to: name }).optional(),
   /** The call streamed and was cut off (idle timeout, deadline): the blob holds the partial output. */
   partial: z.boolean().optional(),
+  /** The gate zone(s) whose residency rules chose this call's provider, and the region/endpoint it went to. */
+  zone: name.optional(),
+  region: name.optional(),
 });
 
 export const gateDecisionSchema = kind('gate_decision', {
@@ -174,6 +177,17 @@ export const gateDecisionSchema = kind('gate_decision', {
   changed_functions: count.optional(),
   unparsable: z.array(text).optional(),
   change_hash: sha256Ref.optional(),
+  /** Which layer decided: the call graph and rules, the signal pre-filter, or the classifier. */
+  layer: z.enum(['static', 'signals', 'classifier']).optional(),
+  /** The signal score and threshold the pre-filter used. */
+  signal_score: count.optional(),
+  signal_threshold: z.number().min(0).optional(),
+  /** The classifier's answer: its rationale, or why it failed. */
+  classifier: text.optional(),
+  /** Residency routes of the run's model calls: zone(s), provider and region. */
+  zone_routes: z.array(z.strictObject({ zone: name, provider: name, region: name })).optional(),
+  /** The configured roots matched nothing in the head revision. */
+  roots_warning: text.optional(),
 });
 
 export const approvalSchema = kind('approval', {

@@ -20,12 +20,34 @@ export interface GateDecisionFacts {
   }[];
   changedFunctions: readonly { id: string }[];
   unparsable: readonly { file: string; revision: string; reason: string }[];
+  layer?: 'static' | 'signals' | 'classifier' | undefined;
+  signals?: { score: number; threshold: number } | undefined;
+  classifier?:
+    | {
+        status: string;
+        regulated?: boolean | undefined;
+        confidence?: number | undefined;
+        rationale?: string | undefined;
+        error?: string | undefined;
+        provider: string;
+        model: string;
+      }
+    | undefined;
+  rootsWarning?: string | undefined;
 }
 
 const zoneName = (z: string | null | undefined): string | null => (z ? clipName(z) : null);
 
-export function gateDecisionEntry(runId: string, gate: GateDecisionFacts, changeHash?: string): Input<'gate_decision'> {
+/** Residency routes recorded with a decision. */
+export interface ZoneRouteFacts {
+  zone: string;
+  provider: string;
+  region: string;
+}
+
+export function gateDecisionEntry(runId: string, gate: GateDecisionFacts, changeHash?: string, routes?: readonly ZoneRouteFacts[]): Input<'gate_decision'> {
   const kept = gate.paths.slice(0, ENTRY_LIMITS.list);
+  const c = gate.classifier;
   return {
     kind: 'gate_decision',
     run_id: runId,
@@ -45,6 +67,21 @@ export function gateDecisionEntry(runId: string, gate: GateDecisionFacts, change
     changed_functions: new Set(gate.changedFunctions.map((f) => f.id)).size,
     unparsable: gate.unparsable.map((u) => clipText(`${u.file} (${u.revision}): ${u.reason}`)),
     ...(changeHash ? { change_hash: changeHash } : {}),
+    ...(gate.layer ? { layer: gate.layer } : {}),
+    ...(gate.signals ? { signal_score: Math.max(0, Math.round(gate.signals.score)), signal_threshold: gate.signals.threshold } : {}),
+    ...(c
+      ? {
+          classifier: clipText(
+            c.status === 'ok'
+              ? `${c.provider}/${c.model}: ${c.regulated ? 'regulated' : 'not regulated'} (confidence ${c.confidence}): ${c.rationale ?? ''}`
+              : `${c.provider}/${c.model} failed: ${c.error ?? 'error'}`,
+          ),
+        }
+      : {}),
+    ...(routes && routes.length > 0
+      ? { zone_routes: routes.map((r) => ({ zone: clipName(r.zone), provider: clipName(r.provider), region: clipName(r.region || '-') })) }
+      : {}),
+    ...(gate.rootsWarning ? { roots_warning: clipText(gate.rootsWarning) } : {}),
   };
 }
 

@@ -58,6 +58,14 @@ export function hostRegex(hosts: string[]): RegExp | null {
   return new RegExp(`(?<![\\w.-])(${hosts.map(escapeRe).join('|')})(?![\\w.-])`, 'i');
 }
 
+/** How many functions, methods and classes the configured root names match (SQL and host rules not counted). */
+export function namedRootMatches(graph: CallGraph, config: GateConfig): number {
+  const isRoot = picomatch(config.roots, { dot: true });
+  let n = 0;
+  for (const d of graph.defs.values()) if ((d.kind === 'function' || d.kind === 'method' || d.kind === 'class') && isRoot(d.id)) n++;
+  return n;
+}
+
 interface RootInfo {
   id: string;
   rule: string;

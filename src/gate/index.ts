@@ -2,14 +2,18 @@ import { z } from 'zod';
 import { UsageError } from '../domain/errors.js';
 import { defaultCacheDir } from './cache.js';
 import { gateConfigSchema, type GateConfig, type GateConfigInput } from './config.js';
-import { decide } from './decide.js';
+import { decide, namedRootMatches } from './decide.js';
 import { parseUnifiedDiff } from './diff.js';
 import { buildCallGraph, GraphCaches } from './graph.js';
 import { git, readRevisionSources, resolveCommit, type ExclusionReport } from './sources.js';
+import { classifierContext, type ClassifierContext } from './classifier-context.js';
+import { scoreSignals } from './signals.js';
 import type { GateResult } from './types.js';
 
+export type { ClassifierContext } from './classifier-context.js';
+export type { GateSignals, GateSignal, ClassifierOutcome, GateLayer } from './types.js';
 export type { GateResult, GatePath, ChangedFunction, ZoneMatch, GateReason, CallGraph, Definition } from './types.js';
-export { gateConfigSchema, parseGateConfig, DEFAULT_ROOTS, type GateConfig, type GateConfigInput } from './config.js';
+export { gateConfigSchema, parseGateConfig, DEFAULT_ROOTS, type GateConfig, type GateConfigInput, type GateClassifierConfig, type GateZone } from './config.js';
 export { buildCallGraph, toPycg, GraphCaches } from './graph.js';
 export { readDirectorySources, readRevisionSources } from './sources.js';
 
@@ -32,6 +36,15 @@ export interface EvaluateGateOptions {
  * SQL and payment-host rules, and flags changed files it cannot parse (fail closed).
  */
 export async function evaluateGate(opts: EvaluateGateOptions): Promise<GateResult> {
+  return (await evaluateGateDetailed(opts)).result;
+}
+
+/**
+ * The deterministic layers (static and signals) with what the classifier would be shown. The
+ * result's `layer` is `static` when the call graph or a rule flagged the change, `signals` when
+ * the signal score decided (below the threshold, or the classifier disabled: the static pass stands).
+ */
+export async function evaluateGateDetailed(opts: EvaluateGateOptions): Promise<{ result: GateResult; context: ClassifierContext; config: GateConfig }> {
   let config: GateConfig;
   try {
     config = gateConfigSchema.parse(opts.config ?? {});
@@ -62,5 +75,13 @@ export async function evaluateGate(opts: EvaluateGateOptions): Promise<GateResul
   result.excluded = [...excluded]
     .map(([pattern, files]) => ({ pattern, files: files.size }))
     .sort((a, b) => b.files - a.files || (a.pattern < b.pattern ? -1 : 1));
-  return result;
+  const signals = scoreSignals({ diffText, changes, head: headGraph, changedFunctions: result.changedFunctions, config });
+  result.signals = signals;
+  result.layer = result.flagged ? 'static' : 'signals';
+  const named = namedRootMatches(headGraph, config);
+  if (named === 0) {
+    result.rootsWarning = `no configured root matches a definition in ${headCommit.slice(0, 12)} (roots: ${config.roots.slice(0, 6).join(', ')}${config.roots.length > 6 ? ', …' : ''}): the gate sees no call paths to regulated code; run \`bulwark gate roots --suggest\``;
+    if (config.require_roots) throw new UsageError(`[gate] require_roots: ${result.rootsWarning}`);
+  }
+  return { result, context: classifierContext(headGraph, result.changedFunctions, diffText, signals), config };
 }

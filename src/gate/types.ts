@@ -92,7 +92,43 @@ export interface ZoneMatch {
   requiresReview: boolean;
 }
 
-export type GateReasonKind = 'call-path' | 'zone' | 'sql' | 'host' | 'unparsable' | 'root-changed' | 'config-introduced';
+export type GateReasonKind = 'call-path' | 'zone' | 'sql' | 'host' | 'unparsable' | 'root-changed' | 'config-introduced' | 'classifier' | 'roots';
+
+/** One deterministic hint that an unflagged change may be financial logic anyway. */
+export interface GateSignal {
+  kind: 'money-type' | 'sql-table' | 'payment-sdk' | 'money-config' | 'money-name' | 'sdk-in-file' | 'near-zone' | 'caller-signal' | 'money-function';
+  weight: number;
+  file: string;
+  detail: string;
+}
+
+/** The signal layer's score of a change; `routed`: at or above the threshold (sent to the classifier when it is enabled). */
+export interface GateSignals {
+  score: number;
+  threshold: number;
+  routed: boolean;
+  items: GateSignal[];
+}
+
+/** What the classifier stage answered (or why it could not). */
+export interface ClassifierOutcome {
+  provider: string;
+  model: string;
+  /** The zone whose rules chose the provider, and the region/endpoint the call went to. */
+  zone?: string;
+  region?: string;
+  status: 'ok' | 'error';
+  regulated?: boolean;
+  confidence?: number;
+  signals?: string[];
+  rationale?: string;
+  /** Why it failed (timeout, provider error, invalid answer). */
+  error?: string;
+  durationMs: number;
+}
+
+/** Which layer decided: the call graph and rules (static), the signal pre-filter, or the classifier. */
+export type GateLayer = 'static' | 'signals' | 'classifier';
 
 export interface GateReason {
   kind: GateReasonKind;
@@ -123,4 +159,12 @@ export interface GateResult {
    * evaluateGate (optional so results built elsewhere stay valid).
    */
   excluded?: { pattern: string; files: number }[];
+  /** Which layer decided (set by evaluateGate; the classifier's runner may change it). */
+  layer?: GateLayer;
+  /** The signal layer's score (always computed; it routes only when the change is unflagged). */
+  signals?: GateSignals;
+  /** The classifier's answer, when the change was routed to it. */
+  classifier?: ClassifierOutcome;
+  /** Set when the configured roots match no definition in the head revision: the gate then sees no call paths at all. */
+  rootsWarning?: string;
 }

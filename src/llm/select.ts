@@ -226,3 +226,100 @@ export async function resolveProviders(opts: ResolveOptions): Promise<ResolvedPr
 }
 
 export type { ProviderKind };
+
+/** A zone's data-residency rules, as `[[gate.zones]]` states them. */
+export interface ZoneResidency {
+  name: string;
+  /** Allowed provider names; empty = any. */
+  providers: readonly string[];
+  /** Allowed regions: a Bedrock region or an endpoint URL prefix; empty = anywhere. */
+  regions: readonly string[];
+  /** The zone's own key: its code is sent with this key only. */
+  api_key_env?: string | undefined;
+}
+
+/** Where one provider's calls for a change go under the touched zones' rules. */
+export interface ZoneRoute {
+  /** The zone(s) whose rules applied, comma-separated. */
+  zone: string;
+  provider: string;
+  /** The region or endpoint the calls go to. */
+  region: string;
+  /** The provider to use instead of the run's: the same endpoint with the zone's key when it has one. */
+  resolved: ResolvedProvider;
+}
+
+/** The region a resolved provider sends to: Bedrock's region, else its endpoint URL. */
+export function regionOf(r: ResolvedProvider): string {
+  const e = r.endpoint ?? '';
+  const m = /^bedrock-runtime (\S+)$/.exec(e);
+  if (m) return m[1]!;
+  const host = /^https?:\/\/bedrock-runtime[.-]([a-z0-9-]+)\./.exec(e);
+  return host ? host[1]! : e;
+}
+
+function regionAllowed(region: string, endpoint: string, allowed: readonly string[]): boolean {
+  return allowed.length === 0 || allowed.some((a) => region === a || endpoint === a || (a.includes('://') && endpoint.startsWith(a.replace(/\/+$/, ''))));
+}
+
+/** A zone rule constrains calls when it names providers, regions or a key. */
+export function hasResidencyRules(z: ZoneResidency): boolean {
+  return z.providers.length > 0 || z.regions.length > 0 || z.api_key_env !== undefined;
+}
+
+/**
+ * The route of `provider`'s calls for a change touching `zones` (only those with rules count):
+ * null when no touched zone constrains calls. One call carries the whole change, so every
+ * touched zone's rules must hold at once: the provider allowed by each, its region allowed by
+ * each, at most one zone key. Anything else is refused with the rule that cannot be met
+ * (UsageError, exit 3): a zone's code never leaves through a provider, region or key its zone
+ * does not allow.
+ */
+export function routeForZones(zones: readonly ZoneResidency[], provider: string, providers: ResolvedProviders, env: NodeJS.ProcessEnv): ZoneRoute | null {
+  const ruled = zones.filter(hasResidencyRules);
+  if (ruled.length === 0) return null;
+  const names = ruled.map((z) => z.name).join(', ');
+  for (const z of ruled) {
+    if (z.providers.length > 0 && !z.providers.includes(provider))
+      throw new UsageError(`zone ${z.name}: provider "${provider}" is not allowed for its code (gate.zones.providers = ${JSON.stringify(z.providers)})`);
+  }
+  const keys = [...new Set(ruled.map((z) => z.api_key_env).filter((k): k is string => k !== undefined))];
+  if (keys.length > 1)
+    throw new UsageError(
+      `the change touches zones ${names} whose code must be sent with different keys (${keys.join(', ')}); one review cannot send it with both: split the change per zone`,
+    );
+  const base = providers.byName.get(provider);
+  if (!base) throw new UsageError(`zone ${ruled[0]!.name}: provider "${provider}" is not configured`);
+  const endpoint = base.endpoint ?? '';
+  const region = regionOf(base);
+  for (const z of ruled) {
+    if (!regionAllowed(region, endpoint, z.regions))
+      throw new UsageError(
+        `zone ${z.name}: provider "${provider}" sends to ${region}, which is not an allowed region (gate.zones.regions = ${JSON.stringify(z.regions)})`,
+      );
+  }
+  const keyEnv = keys[0];
+  if (keyEnv === undefined) return { zone: names, provider, region, resolved: base };
+  const key = env[keyEnv]?.trim();
+  if (!key)
+    throw new UsageError(`zone ${ruled.find((z) => z.api_key_env === keyEnv)!.name}: api_key_env ${keyEnv} is not set; its code is sent with that key only`);
+  const kind = base.provider.kind;
+  let p: Provider;
+  if (kind === 'anthropic') {
+    p = new LazyProvider(
+      'anthropic',
+      base.defaultModel,
+      async () => new (await import('./providers/anthropic.js')).AnthropicProvider({ apiKey: key, baseURL: endpoint }),
+    );
+  } else if (kind === 'openai' || kind === 'ollama') {
+    const baseURL = kind === 'ollama' ? `${endpoint.replace(/\/+$/, '')}/v1` : endpoint;
+    p = new LazyProvider(
+      kind,
+      base.defaultModel,
+      async () => new (await import('./providers/openai.js')).OpenAiProvider({ apiKey: key, baseURL }, kind, base.defaultModel),
+    );
+  } else {
+    throw new UsageError(`zone ${names}: api_key_env cannot apply to provider "${kind}" (it authenticates through the AWS credential chain)`);
+  }
+  return { zone: names, provider, region, resolved: { ...base, provider: p, source: keyEnv } };
+}

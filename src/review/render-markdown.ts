@@ -86,7 +86,9 @@ export function renderMarkdown(r: ReviewReport, opts: { marker?: string } = {}):
     lines.push('');
     lines.push('### Compliance gate');
     lines.push('');
+    for (const w of r.gate.warnings ?? []) lines.push(`> **Warning:** ${mdEscape(w)}`);
     lines.push(r.gate.flagged ? '**Human approval required.**' : 'Not flagged.');
+    if (r.gate.decidedBy) lines.push(`Decided by: ${mdEscape(r.gate.decidedBy)}`);
     for (const reason of r.gate.reasons.slice(0, 20)) lines.push(`- ${mdEscape(reason.message)}`);
     for (const p of r.gate.paths.slice(0, 10)) lines.push(`- path: ${code(p)}`);
   }

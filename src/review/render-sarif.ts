@@ -125,7 +125,10 @@ export function buildSarif(r: ReviewReport, limit = SARIF_MAX_RESULTS): Log {
       {
         executionSuccessful: r.decision.outcome !== 'error',
         exitCode: r.decision.exitCode,
-        toolExecutionNotifications: r.errors.map((e) => ({ level: 'error', message: { text: e } })),
+        toolExecutionNotifications: [
+          ...r.errors.map((e) => ({ level: 'error' as const, message: { text: e } })),
+          ...(r.gate?.warnings ?? []).map((w) => ({ level: 'warning' as const, message: { text: w } })),
+        ],
       },
     ],
     results,
@@ -142,6 +145,16 @@ export function buildSarif(r: ReviewReport, limit = SARIF_MAX_RESULTS): Log {
       },
       resultsOmitted: r.findings.length - findings.length,
       redactions: r.redactions,
+      ...(r.gate
+        ? {
+            gate: {
+              flagged: r.gate.flagged,
+              ...(r.gate.layer ? { layer: r.gate.layer } : {}),
+              ...(r.gate.decidedBy ? { decidedBy: r.gate.decidedBy } : {}),
+              reasons: r.gate.reasons.map((x) => x.message),
+            },
+          }
+        : {}),
     },
   };
   if (r.change.headSha && r.change.pr?.url)

@@ -41,6 +41,9 @@ export function renderTerminal(r: ReviewReport, opts: { color: boolean }): strin
   if (r.gate) {
     out.push('');
     out.push(`gate: ${r.gate.flagged ? c('yellow', 'human approval required') : 'not flagged'}`);
+    for (const w of r.gate.warnings ?? []) out.push(c('yellow', `  WARNING: ${noControls(w)}`));
+    if (r.gate.decidedBy) out.push(`  decided by: ${noControls(r.gate.decidedBy)}`);
+    for (const x of r.gate.reasons.filter((x) => x.kind === 'classifier' || x.kind === 'roots')) out.push(`  ${noControls(x.message)}`);
     for (const p of r.gate.paths.slice(0, 5)) out.push(`  path: ${noControls(p)}`);
   }
   out.push('');

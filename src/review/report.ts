@@ -19,6 +19,11 @@ export interface ReportGate {
   reasons: { kind: string; message: string; file?: string }[];
   paths: string[];
   zones: string[];
+  /** Which layer decided (static, signals, classifier) and, in words, what it said. */
+  layer?: string;
+  decidedBy?: string;
+  /** Loud warnings: configured roots that match nothing. */
+  warnings?: string[];
 }
 
 export interface ReviewReport {
@@ -80,6 +85,7 @@ export async function buildReport(input: BuildReportInput): Promise<ReviewReport
     prTitle: pr ? add(stripHidden(pr.title)) : -1,
     reasons: input.decision.reasons.map(add),
     gate: (input.gate?.reasons ?? []).map((r) => add(r.message)),
+    gateDecidedBy: input.gate?.decidedBy !== undefined ? add(input.gate.decidedBy) : -1,
     summary: input.summaryMarkdown ? add(input.summaryMarkdown) : -1,
     errors: input.decision.reasons.filter((r) => r.startsWith('error: ')).map((r) => add(r.slice(7))),
   };
@@ -115,7 +121,13 @@ export async function buildReport(input: BuildReportInput): Promise<ReviewReport
       ...(input.repositoryUrl ? { repositoryUrl: input.repositoryUrl } : {}),
     },
     decision: { exitCode: input.decision.exitCode, outcome: input.decision.outcome, reasons: refs.reasons.map(clean) },
-    gate: input.gate ? { ...input.gate, reasons: input.gate.reasons.map((r, i) => ({ ...r, message: clean(refs.gate[i]!) })) } : null,
+    gate: input.gate
+      ? {
+          ...input.gate,
+          reasons: input.gate.reasons.map((r, i) => ({ ...r, message: clean(refs.gate[i]!) })),
+          ...(refs.gateDecidedBy >= 0 ? { decidedBy: clean(refs.gateDecidedBy) } : {}),
+        }
+      : null,
     findings,
     maxFindings: input.maxFindings,
     counts: { ...input.decision.counts, bySeverity },

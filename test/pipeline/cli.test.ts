@@ -72,8 +72,10 @@ before(async () => {
 
 describe('bulwark init + run', () => {
   it('init writes a config whose topology loads, and refuses to overwrite', async () => {
-    const r = await cli(['init', '--repo', repo.dir], {});
+    // the roots found in the code (charge, refund): init's [gate] requires roots that match
+    const r = await cli(['init', '--repo', repo.dir, '--accept-suggested-roots'], {});
     assert.equal(r.code, 0, r.stderr);
+    assert.match(readFileSync(path.join(repo.dir, 'bulwark.toml'), 'utf8'), /"src\.payments\.charge\.charge"/);
     for (const f of ['bulwark.toml', '.bulwark/topology.toml', '.bulwark/prompts/static.md', '.bulwark/prompts/security.md', '.bulwark/prompts/summary.md']) {
       assert.ok(existsSync(path.join(repo.dir, f)), f);
     }

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { runGate, type GateFlags } from '../../app/gate.js';
+import { renderRootsReport, rootsReport } from '../../app/gate-roots.js';
 import { allowedSignersFile, loadEvidenceConfig, withEvidenceLog, type EvidenceFlags } from '../../app/evidence-config.js';
 import { publishApprovalCheck } from '../../approval/github.js';
 import { approvalStatus } from '../../approval/status.js';
@@ -61,6 +62,28 @@ function registerGateStatus(gate: Command, setExit: (code: number) => void): voi
   });
 }
 
+function registerGateRoots(gate: Command, setExit: (code: number) => void): void {
+  gate
+    .command('roots')
+    .description('What the configured regulated roots match; with --suggest, candidate roots found from the code, each with why')
+    .option('--suggest', 'propose roots: money-operation names, SQL writes to money tables, payment SDK and host calls')
+    .option('--repo <dir>', 'git repository', '.')
+    .option('--config <file>', 'bulwark.toml whose roots to check (default: bulwark.toml at the top of the repository)')
+    .option('--rev <ref>', 'revision to read (default HEAD)')
+    .option('--json', 'print the report as JSON')
+    .action(async function (this: Command) {
+      const o = this.opts<{ repo: string; rev?: string; suggest?: boolean; json?: boolean; config?: string }>();
+      const r = await rootsReport({
+        repo: o.repo,
+        ...(o.rev ? { rev: o.rev } : {}),
+        suggest: Boolean(o.suggest),
+        ...(o.config ? { configFile: o.config } : {}),
+      });
+      process.stdout.write(o.json ? JSON.stringify(r, null, 2) + '\n' : renderRootsReport(r));
+      setExit(ExitCode.Pass);
+    });
+}
+
 /** Registers `bulwark gate` (a command that also accepts subcommands: `gate status`). */
 export function register(program: Command, setExit: (code: number) => void): void {
   const gate = program
@@ -79,7 +102,10 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .action(async (flags: GateFlags) => {
       const result = await runGate(flags);
       process.stdout.write(flags.json ? JSON.stringify(result, null, 2) + '\n' : renderGateText(result));
+      // loud on stderr too: a gate whose roots match nothing sees no call paths at all
+      if (result.rootsWarning) process.stderr.write(`bulwark gate: WARNING: ${result.rootsWarning}\n`);
       setExit(result.flagged ? ExitCode.ApprovalRequired : ExitCode.Pass);
     });
   registerGateStatus(gate, setExit);
+  registerGateRoots(gate, setExit);
 }

@@ -1,6 +1,17 @@
 import type { Command } from 'commander';
 import path from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { rootsReport } from '../../app/gate-roots.js';
 import { initRepository } from '../../app/init.js';
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
 
 export function register(program: Command, setExit: (code: number) => void): void {
   program
@@ -8,8 +19,25 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .description('Write bulwark.toml, the three-stage review topology and its prompts at the top of a repository')
     .option('--repo <dir>', 'repository to initialise (its git top level; default: the current one)', '.')
     .option('--force', 'overwrite existing files')
-    .action((flags: { repo: string; force?: boolean }) => {
-      const { root, files } = initRepository(flags.repo, Boolean(flags.force));
+    .option('--accept-suggested-roots', 'write the regulated roots found in the code into [gate] without asking')
+    .option('--no-suggest-roots', 'do not look for regulated roots (the defaults are written)')
+    .action(async (flags: { repo: string; force?: boolean; acceptSuggestedRoots?: boolean; suggestRoots: boolean }) => {
+      let roots: string[] | null = null;
+      if (flags.suggestRoots) {
+        const report = await rootsReport({ repo: flags.repo, workingTree: true, suggest: true });
+        const found = report.suggestions;
+        if (found.length === 0) process.stdout.write('no regulated roots found in the code; [gate] gets the default roots\n');
+        else {
+          process.stdout.write(`suggested regulated roots (${found.length}):\n`);
+          for (const s of found) process.stdout.write(`  ${s.root}  (${s.language}; ${s.why})\n`);
+          const accept =
+            flags.acceptSuggestedRoots ??
+            (process.stdin.isTTY && process.stdout.isTTY ? await confirm(`write these ${found.length} roots into [gate]? [y/N] `) : false);
+          if (accept) roots = found.map((s) => s.root);
+          else process.stdout.write('not written (--accept-suggested-roots writes them); [gate] gets the default roots\n');
+        }
+      }
+      const { root, files } = initRepository(flags.repo, Boolean(flags.force), roots);
       for (const f of files) process.stdout.write(`wrote ${path.join(root, f)}\n`);
       process.stdout.write(
         `next: commit these files (to main; or on a branch, whose first review then asks for one approval), then run \`bulwark review --base main\` in ${root} on a change\n`,
