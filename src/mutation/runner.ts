@@ -79,13 +79,13 @@ function judgeBaseline(step: Step): Baseline {
   const failed = step.test ?? step.build!;
   if (failed.startError) return { ok: false, durationMs, detail: `the sandbox did not start the tests: ${failed.startError}` };
   if (step.test && step.test.exitCode === 0) return { ok: true, durationMs };
-  const which = step.test ? 'tests' : 'build';
+  const which = step.test ? 'tests fail' : 'build fails';
   const denied = sandboxDenialIn(failed.output);
   const how = failed.timedOut ? 'timed out' : `exited ${failed.exitCode ?? failed.signal}`;
   return {
     ok: false,
     durationMs,
-    detail: `the unmutated ${which} fail inside the sandbox (${how})${denied ? `; the sandbox refused: ${denied}` : ''}: ${tail(failed.output, 600)}`,
+    detail: `the unmutated ${which} inside the sandbox (${how})${denied ? `; the sandbox refused: ${denied}` : ''}: ${tail(failed.output, 600)}`,
     ...(denied ? { denied } : {}),
   };
 }

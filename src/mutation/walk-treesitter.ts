@@ -119,7 +119,9 @@ export function treeSitterCandidates(root: Node, language: TreeSitterLanguage, c
       continue;
     }
     if (node.type === 'return_statement') {
-      const value = node.namedChildren.find((c) => c && c.type !== 'comment');
+      let value = node.namedChildren.find((c) => c && c.type !== 'comment');
+      // Go wraps every returned value in an expression_list; one value is a single result
+      if (value?.type === 'expression_list' && language === 'go' && value.namedChildCount === 1) value = value.namedChildren[0];
       if (!value) continue;
       const zero = language === 'python' ? 'None' : zeroValueFor(language, declaredResultType(fn, language));
       if (zero !== undefined && value.type !== 'expression_list') add(value, zero, 'return-value');
