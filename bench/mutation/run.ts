@@ -22,6 +22,8 @@ const rounds = Number(process.argv[2] ?? 5);
 const PY_FEE = `
 
 def fee(amount):
+    if amount <= 0:
+        return Decimal("0")
     if amount > 1000:
         return (amount * Decimal("0.015")).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
     return Decimal("0")
