@@ -1,5 +1,4 @@
 /** The audit record of a mutation run: one `mutation_run` entry with the counts, the details in a blob. */
-import type { AuditLog } from '../audit/index.js';
 import { clipName, clipText, type EntryInput } from '../domain/audit-entries.js';
 import type { MutationReport } from './index.js';
 
@@ -54,7 +53,7 @@ export function mutationRunEntry(runId: string, r: MutationReport, detailsBlob: 
   };
 }
 
-export async function recordMutation(audit: AuditLog, runId: string, r: MutationReport, stage?: string): Promise<void> {
+export async function recordMutation(audit: { putBlob(data: string): Promise<string>; append(entry: EntryInput): Promise<unknown> }, runId: string, r: MutationReport, stage?: string): Promise<void> {
   const blob = await audit.putBlob(mutationDetails(r));
   await audit.append(mutationRunEntry(runId, r, blob, stage));
 }
