@@ -57,7 +57,8 @@ async function bench(name: string, dir: string, base: string, command: string, b
     for (let i = 0; i < rounds; i++) {
       const s = await runCommand(ws, { command: full, timeoutSeconds: 120 }, { toolchainPaths: [], readPaths: [] });
       const d = await runCommand(ws, { command: full, timeoutSeconds: 120 }, { toolchainPaths: [], readPaths: [] }, false);
-      if (s.exitCode !== 0 || d.exitCode !== 0) throw new Error(`${name}: the test command failed (sandboxed ${s.exitCode}, direct ${d.exitCode}): ${s.output || d.output}`);
+      if (s.exitCode !== 0 || d.exitCode !== 0)
+        throw new Error(`${name}: the test command failed (sandboxed ${s.exitCode}, direct ${d.exitCode}): ${s.output || d.output}`);
       sandboxed.push(s.durationMs);
       direct.push(d.durationMs);
     }

@@ -52,7 +52,13 @@ export function mutationStageRunner(d: MutationStageDeps): ((stage: StageSpec) =
     const survivors = report.outcomes
       .filter((o) => o.status === 'survived')
       .slice(0, 100)
-      .map((o) => ({ file: o.mutant.file, line: o.mutant.line, operator: o.mutant.operator, original: o.mutant.original.slice(0, 200), replacement: o.mutant.replacement.slice(0, 200) }));
+      .map((o) => ({
+        file: o.mutant.file,
+        line: o.mutant.line,
+        operator: o.mutant.operator,
+        original: o.mutant.original.slice(0, 200),
+        replacement: o.mutant.replacement.slice(0, 200),
+      }));
     return {
       markdown: renderMutationMarkdown(report),
       findings: report.findings,

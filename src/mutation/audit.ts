@@ -53,7 +53,12 @@ export function mutationRunEntry(runId: string, r: MutationReport, detailsBlob: 
   };
 }
 
-export async function recordMutation(audit: { putBlob(data: string): Promise<string>; append(entry: EntryInput): Promise<unknown> }, runId: string, r: MutationReport, stage?: string): Promise<void> {
+export async function recordMutation(
+  audit: { putBlob(data: string): Promise<string>; append(entry: EntryInput): Promise<unknown> },
+  runId: string,
+  r: MutationReport,
+  stage?: string,
+): Promise<void> {
   const blob = await audit.putBlob(mutationDetails(r));
   await audit.append(mutationRunEntry(runId, r, blob, stage));
 }

@@ -105,10 +105,18 @@ export async function mutateChange(o: MutateOptions): Promise<MutationReport> {
     timeoutMarginSeconds: o.config.timeout_margin_seconds,
     ...(o.log ? { log: o.log } : {}),
   });
-  const counts = countOutcomes(ran.outcomes, { nonCompiling: generated.nonCompiling + ran.nonCompiling, equivalent: generated.equivalent, overLimit: generated.overLimit });
+  const counts = countOutcomes(ran.outcomes, {
+    nonCompiling: generated.nonCompiling + ran.nonCompiling,
+    equivalent: generated.equivalent,
+    overLimit: generated.overLimit,
+  });
   const score = mutationScore(counts);
   const flagged = flaggedCode(o.gate);
-  const findings = mutationFindings(ran.outcomes, score, flagged, { severity: o.config.severity, minScore: o.config.min_score, ...(o.stage ? { stage: o.stage } : {}) });
+  const findings = mutationFindings(ran.outcomes, score, flagged, {
+    severity: o.config.severity,
+    minScore: o.config.min_score,
+    ...(o.stage ? { stage: o.stage } : {}),
+  });
   const blocking = counts.error > 0 || (score !== null && score < o.config.min_score && findings.some((f) => f.category === 'test-strength'));
   return {
     base: mergeBase,

@@ -110,7 +110,11 @@ export function integerReplacements(text: string, operator: MutationOperator = '
   if (!/^\d+$/.test(text) || text.length > 15) return [];
   const n = Number(text);
   if (n === 0) return [{ operator, text: '1' }];
-  if (n === 1) return [{ operator, text: '0' }, { operator, text: '2' }];
+  if (n === 1)
+    return [
+      { operator, text: '0' },
+      { operator, text: '2' },
+    ];
   return [
     { operator, text: String(n + 1) },
     { operator, text: String(n - 1) },

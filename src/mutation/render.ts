@@ -18,9 +18,13 @@ function summary(r: MutationReport): string {
 export function renderMutationTerminal(r: MutationReport): string {
   const lines = [`bulwark mutate ${r.base.slice(0, 12)}..${r.head.slice(0, 12)} — tests: ${r.testCommand}`, summary(r)];
   if (!r.baseline.ok) lines.push(`baseline: ${r.baseline.detail ?? 'failed'}`);
-  for (const o of r.outcomes) lines.push(`  ${o.status.padEnd(8)} ${o.mutant.file}:${o.mutant.line} ${o.mutant.operator}: ${code(o.mutant.original)} → ${code(o.mutant.replacement)}`);
+  for (const o of r.outcomes)
+    lines.push(`  ${o.status.padEnd(8)} ${o.mutant.file}:${o.mutant.line} ${o.mutant.operator}: ${code(o.mutant.original)} → ${code(o.mutant.replacement)}`);
   for (const f of r.findings) lines.push(`${f.severity.toUpperCase()} ${f.file}:${f.line} ${f.message}`);
-  lines.push(r.blocking ? 'result: blocking' : 'result: pass', `wall ${(r.wallMs / 1000).toFixed(1)} s, ${r.workers} worker(s), per-mutant timeout ${r.timeoutSeconds} s`);
+  lines.push(
+    r.blocking ? 'result: blocking' : 'result: pass',
+    `wall ${(r.wallMs / 1000).toFixed(1)} s, ${r.workers} worker(s), per-mutant timeout ${r.timeoutSeconds} s`,
+  );
   return lines.join('\n') + '\n';
 }
 
@@ -31,7 +35,8 @@ export function renderMutationMarkdown(r: MutationReport): string {
   if (!r.baseline.ok) out.push(`**The unmutated tests failed in the sandbox:** ${r.baseline.detail ?? ''}`, '');
   if (r.outcomes.length > 0) {
     out.push('| status | where | operator | mutation |', '|---|---|---|---|');
-    for (const o of r.outcomes) out.push(`| ${o.status} | ${o.mutant.file}:${o.mutant.line} | ${o.mutant.operator} | ${mdCell(o.mutant.original)} → ${mdCell(o.mutant.replacement)} |`);
+    for (const o of r.outcomes)
+      out.push(`| ${o.status} | ${o.mutant.file}:${o.mutant.line} | ${o.mutant.operator} | ${mdCell(o.mutant.original)} → ${mdCell(o.mutant.replacement)} |`);
     out.push('');
   }
   for (const f of r.findings) out.push(`- **${f.severity}** ${f.file}:${f.line} — ${f.message}`);
@@ -49,7 +54,11 @@ export function renderMutationSarif(r: MutationReport): string {
       locations: [{ physicalLocation: { artifactLocation: { uri: f.file }, region: { startLine: Math.max(1, f.line) } } }],
     })),
     ...r.outcomes
-      .filter((o) => o.status === 'survived' && !r.findings.some((f) => f.file === o.mutant.file && f.line === o.mutant.line && f.ruleId === `mutation/${o.mutant.operator}`))
+      .filter(
+        (o) =>
+          o.status === 'survived' &&
+          !r.findings.some((f) => f.file === o.mutant.file && f.line === o.mutant.line && f.ruleId === `mutation/${o.mutant.operator}`),
+      )
       .map((o) => ({
         ruleId: `mutation/${o.mutant.operator}`,
         level: 'note',

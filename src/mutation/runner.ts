@@ -60,7 +60,11 @@ async function runSteps(ws: Workspace, o: RunMutantsOptions, mutatedFile: string
     // go test compiles a binary and executes it: compiled in one sandbox (bin/ writable), run in another (bin/ executable)
     const pkgDir = path.posix.dirname(mutatedFile);
     const bin = path.join(ws.bin, 'pkg.test');
-    const build = await runCommand(ws, { command: `go test -c -vet=off -o '${bin}' ./${pkgDir === '.' ? '' : pkgDir}`, timeoutSeconds: buildTimeout, writeBin: true }, o.sandbox);
+    const build = await runCommand(
+      ws,
+      { command: `go test -c -vet=off -o '${bin}' ./${pkgDir === '.' ? '' : pkgDir}`, timeoutSeconds: buildTimeout, writeBin: true },
+      o.sandbox,
+    );
     if (build.exitCode !== 0 || build.startError) return { build };
     const test = await runCommand(ws, { command: `'${bin}'`, cwd: path.join(ws.repo, pkgDir), timeoutSeconds }, o.sandbox);
     return { build, test };
@@ -115,7 +119,9 @@ export async function runMutants(o: RunMutantsOptions): Promise<RunMutantsResult
     }
     const timeoutSeconds = Math.ceil((slowest / 1000) * 3 + o.timeoutMarginSeconds);
     const buildTimeout = Math.max(BUILD_TIMEOUT_FLOOR_SECONDS, timeoutSeconds);
-    log(`mutation: baseline ${baseline.ok ? 'passed' : 'FAILED'} in ${(slowest / 1000).toFixed(1)} s; per-mutant timeout ${timeoutSeconds} s; ${workers} worker(s)`);
+    log(
+      `mutation: baseline ${baseline.ok ? 'passed' : 'FAILED'} in ${(slowest / 1000).toFixed(1)} s; per-mutant timeout ${timeoutSeconds} s; ${workers} worker(s)`,
+    );
     if (!baseline.ok) {
       const outcomes = o.mutants.map((m): MutantOutcome => ({ mutant: m, status: 'error', durationMs: 0, exitCode: null, detail: baseline.detail! }));
       return { baseline, outcomes, nonCompiling: 0, workers, timeoutSeconds, wallMs: performance.now() - started };
@@ -159,7 +165,8 @@ export async function runMutants(o: RunMutantsOptions): Promise<RunMutantsResult
 function judgeMutant(m: Mutant, step: Step): MutantOutcome | 'non-compiling' {
   const durationMs = (step.build?.durationMs ?? 0) + (step.test?.durationMs ?? 0);
   if (step.build && !step.test) {
-    if (step.build.startError) return { mutant: m, status: 'error', durationMs, exitCode: null, detail: `the sandbox did not start the build: ${step.build.startError}` };
+    if (step.build.startError)
+      return { mutant: m, status: 'error', durationMs, exitCode: null, detail: `the sandbox did not start the build: ${step.build.startError}` };
     if (step.build.timedOut) return { mutant: m, status: 'timeout', durationMs, exitCode: null, detail: 'the build step timed out' };
     return 'non-compiling';
   }

@@ -6,7 +6,14 @@ import type { Finding, Severity } from '../protocol/findings.js';
 import type { MutantOutcome, MutationCounts, SkippedCounts } from './types.js';
 
 export function countOutcomes(outcomes: MutantOutcome[], skipped: SkippedCounts): MutationCounts {
-  const c: MutationCounts = { generated: outcomes.length + skipped.nonCompiling + skipped.equivalent + skipped.overLimit, killed: 0, survived: 0, timeout: 0, error: 0, skipped };
+  const c: MutationCounts = {
+    generated: outcomes.length + skipped.nonCompiling + skipped.equivalent + skipped.overLimit,
+    killed: 0,
+    survived: 0,
+    timeout: 0,
+    error: 0,
+    skipped,
+  };
   for (const o of outcomes) c[o.status]++;
   return c;
 }

@@ -129,7 +129,8 @@ export function treeSitterCandidates(root: Node, language: TreeSitterLanguage, c
     }
     if (node.type === 'expression_statement') {
       const only = node.namedChildren.filter((c) => c && c.type !== 'comment');
-      if (only.length === 1 && only[0] && CALL_TYPES.has(only[0].type)) add(node, language === 'python' ? 'pass' : language === 'java' ? ';' : '', 'remove-call');
+      if (only.length === 1 && only[0] && CALL_TYPES.has(only[0].type))
+        add(node, language === 'python' ? 'pass' : language === 'java' ? ';' : '', 'remove-call');
       continue;
     }
     if (ARG_LIST_TYPES.has(node.type)) {

@@ -40,7 +40,7 @@ export function tsCandidates(file: string, text: string, changedLines: ReadonlyS
   const out: Candidate[] = [];
   const lineOf = (n: TS.Node) => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
   const visit = (node: TS.Node, fn: TS.FunctionLikeDeclaration | undefined): void => {
-    const inner = ts.isFunctionLike(node) && 'body' in node ? (node as TS.FunctionLikeDeclaration) : fn;
+    const inner = ts.isFunctionLike(node) && 'body' in node ? node : fn;
     if (fn && changedLines.has(lineOf(node))) mutate(node, fn);
     ts.forEachChild(node, (c) => visit(c, inner));
   };
@@ -55,7 +55,8 @@ export function tsCandidates(file: string, text: string, changedLines: ReadonlyS
     } else if (ts.isNumericLiteral(node)) {
       const call = node.parent && ts.isCallExpression(node.parent) ? node.parent : undefined;
       const callee = call && ts.isPropertyAccessExpression(call.expression) ? call.expression.name.text : undefined;
-      for (const r of integerReplacements(node.text === node.getText(sf) ? node.text : '', isScaleCall(callee) ? 'scale' : 'constant')) add(node, r.text, r.operator, fn);
+      for (const r of integerReplacements(node.text === node.getText(sf) ? node.text : '', isScaleCall(callee) ? 'scale' : 'constant'))
+        add(node, r.text, r.operator, fn);
     } else if (node.kind === ts.SyntaxKind.TrueKeyword || node.kind === ts.SyntaxKind.FalseKeyword) {
       add(node, booleanReplacement(node.getText(sf))!, 'negation', fn);
     } else if (ts.isStringLiteral(node)) {

@@ -304,7 +304,9 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
         markdown: o.output?.markdown ?? '',
         findings: o.output?.findings ?? [],
         ...(s.kind === 'llm' && providerOf(s) ? { provider: providerOf(s)! } : {}),
-        ...(s.kind === 'llm' && providerOf(s) && providers.byName.get(providerOf(s)!) ? { model: s.model ?? providers.byName.get(providerOf(s)!)!.defaultModel } : {}),
+        ...(s.kind === 'llm' && providerOf(s) && providers.byName.get(providerOf(s)!)
+          ? { model: s.model ?? providers.byName.get(providerOf(s)!)!.defaultModel }
+          : {}),
         ...(gateway.tokensOf(o.name) > 0 ? { tokens: gateway.tokensOf(o.name) } : {}),
       };
       results.set(o.name, r);

@@ -127,7 +127,9 @@ export function parseTopology(text: string, file: string): Topology {
     if (s.kind === 'llm' && s.prompt_file === undefined) fail(file, line, s.name, 'prompt_file is required (or kind = "mutation")');
     if (s.kind === 'mutation' && s.prompt_file !== undefined) fail(file, line, s.name, 'a mutation stage has no prompt_file');
     const { promptFile, prompt } =
-      s.prompt_file !== undefined ? readPrompt(dir, s.prompt_file, file, lineOf(text, ['pipeline', 'stages', i, 'prompt_file']) ?? line, s.name) : { promptFile: '', prompt: '' };
+      s.prompt_file !== undefined
+        ? readPrompt(dir, s.prompt_file, file, lineOf(text, ['pipeline', 'stages', i, 'prompt_file']) ?? line, s.name)
+        : { promptFile: '', prompt: '' };
     stages.push({
       name: s.name,
       kind: s.kind,

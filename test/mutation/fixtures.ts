@@ -47,13 +47,17 @@ from ledger import calculate_interest
 
 def test_interest():
     assert calculate_interest(Decimal("100"), Decimal("0.05")) == Decimal("5.00")
-${strong ? `
+${
+  strong
+    ? `
 
 def test_interest_rounds_half_even():
     assert calculate_interest(Decimal("0.125"), Decimal("1")) == Decimal("0.12")
     assert calculate_interest(Decimal("0.135"), Decimal("1")) == Decimal("0.14")
     assert calculate_interest(Decimal("100"), Decimal("0.1")) == Decimal("10.00")
-` : ''}`;
+`
+    : ''
+}`;
 
 const TS_BASE = `export function calculateInterest(cents: number, ratePercent: number): number {
   return Math.round((cents * ratePercent) / 100);
@@ -76,7 +80,9 @@ const { calculateInterest } = await import(path.join(process.env.TMPDIR, 'out', 
 test('interest', () => {
   assert.equal(calculateInterest(10000, 5), 500);
 });
-${strong ? `
+${
+  strong
+    ? `
 test('half cents round to even', () => {
   assert.equal(calculateInterest(50, 1), 0);
   assert.equal(calculateInterest(150, 1), 2);
@@ -87,7 +93,9 @@ test('half cents round to even', () => {
   assert.equal(calculateInterest(1000, 1), 10);
   assert.equal(calculateInterest(-50, 1), 0);
 });
-` : ''}`;
+`
+    : ''
+}`;
 
 const GO_BASE = `package ledger
 
@@ -113,12 +121,16 @@ func TestInterest(t *testing.T) {
 	if got := CalculateInterest(10000, 5); got != 500 {
 		t.Fatalf("got %d", got)
 	}
-${strong ? `	for _, c := range []struct{ cents, rate, want int64 }{{50, 1, 0}, {150, 1, 2}, {250, 1, 2}, {70, 1, 1}, {1000, 1, 10}} {
+${
+  strong
+    ? `	for _, c := range []struct{ cents, rate, want int64 }{{50, 1, 0}, {150, 1, 2}, {250, 1, 2}, {70, 1, 1}, {1000, 1, 10}} {
 		if got := CalculateInterest(c.cents, c.rate); got != c.want {
 			t.Fatalf("%d: got %d want %d", c.cents, got, c.want)
 		}
 	}
-` : ''}}
+`
+    : ''
+}}
 `;
 
 const JAVA_BASE = `import java.math.BigDecimal;
@@ -141,13 +153,17 @@ public class LedgerTest {
     public void interest() {
         assertEquals(new BigDecimal("5.00"), Ledger.calculateInterest(new BigDecimal("100"), new BigDecimal("0.05")));
     }
-${strong ? `
+${
+  strong
+    ? `
     @Test
     public void halfCentsRoundToEven() {
         assertEquals(new BigDecimal("0.12"), Ledger.calculateInterest(new BigDecimal("0.125"), BigDecimal.ONE));
         assertEquals(new BigDecimal("0.14"), Ledger.calculateInterest(new BigDecimal("0.135"), BigDecimal.ONE));
     }
-` : ''}}
+`
+    : ''
+}}
 `;
 
 const JUNIT_CP = '/usr/share/java/junit4.jar:/usr/share/java/hamcrest-core.jar';
@@ -176,14 +192,23 @@ export function makeFixture(lang: FixtureLanguage, strong: boolean, mutationToml
       'src/ledger.ts': TS_BASE,
       'test/ledger.test.mjs': TS_TEST(strong),
       'package.json': JSON.stringify({ name: 'ledger', private: true, type: 'module' }),
-      'tsconfig.json': JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, types: [], lib: ['ES2022'], skipLibCheck: true, rootDir: 'src' }, include: ['src'] }),
+      'tsconfig.json': JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          types: [],
+          lib: ['ES2022'],
+          skipLibCheck: true,
+          rootDir: 'src',
+        },
+        include: ['src'],
+      }),
     };
     head = { 'src/ledger.ts': TS_HEAD };
     // the project's own compiler, from its node_modules (linked to this package's)
-    table =
-      `build_command = 'node node_modules/typescript/bin/tsc -p . --outDir "$TMPDIR/out"'\n` +
-      `test_command = 'node --test test/'\n` +
-      table;
+    table = `build_command = 'node node_modules/typescript/bin/tsc -p . --outDir "$TMPDIR/out"'\n` + `test_command = 'node --test test/'\n` + table;
     mkdirSync(path.join(dir, 'node_modules'));
     symlinkSync(path.join(packageRoot, 'node_modules', 'typescript'), path.join(dir, 'node_modules', 'typescript'));
 

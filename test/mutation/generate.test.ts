@@ -55,7 +55,11 @@ describe('mutant generation', () => {
   });
 
   it('typescript: Math rounding, toFixed scale, strict comparison, typed zero return', async () => {
-    const { list } = await ops('l.ts', 'export function f(a: number): number {\n  if (a !== 0) return Math.round(a * 100);\n  return Number(a.toFixed(2));\n}\n', [2, 3]);
+    const { list } = await ops(
+      'l.ts',
+      'export function f(a: number): number {\n  if (a !== 0) return Math.round(a * 100);\n  return Number(a.toFixed(2));\n}\n',
+      [2, 3],
+    );
     for (const want of ['rounding:round->floor', 'comparison:!==->===', 'scale:2->3', 'return-value:Math.round(a * 100)->0', 'negation:a !== 0->!(a !== 0)'])
       assert.ok(list.includes(want), `missing ${want} in ${list.join(' | ')}`);
   });

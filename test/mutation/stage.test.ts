@@ -11,7 +11,7 @@ import { runPipeline } from '../../src/pipeline/run.js';
 import { loadTopology } from '../../src/pipeline/topology.js';
 import { acquireChange } from '../../src/review/acquire.js';
 import { startFakeOpenAi } from '../helpers/fake-openai.js';
-import { contextOf, conversationOf, scriptedReviewer } from '../helpers/fake-reviewer.js';
+import { contextOf, scriptedReviewer } from '../helpers/fake-reviewer.js';
 import { tempAudit, writeTopology } from '../pipeline/fixtures.js';
 import { makeFixture } from './fixtures.js';
 
@@ -48,17 +48,31 @@ describe('topology stage kind = "mutation"', () => {
     cleanups.push(() => server.close());
     const audit = await tempAudit();
     cleanups.push(() => audit.cleanup());
-    const providers = await resolveProviders({ config: {}, configDir: topo.dir, env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url }, probeOllama: false });
+    const providers = await resolveProviders({
+      config: {},
+      configDir: topo.dir,
+      env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url },
+      probeOllama: false,
+    });
     const runner = mutationStageRunner({ change, config: loadBulwarkConfig(fx.dir), audit: audit.audit, runId: 'run-mut', denyPaths: [] });
     assert.ok(runner);
     const topology = { ...loadTopology(topo.file), timeoutSeconds: 600 };
-    const result = await runPipeline({ topology, change, audit: audit.audit, runId: 'run-mut', providers, providerConfig: { max_retries: 1, timeout_seconds: 10 }, runMutationStage: runner });
+    const result = await runPipeline({
+      topology,
+      change,
+      audit: audit.audit,
+      runId: 'run-mut',
+      providers,
+      providerConfig: { max_retries: 1, timeout_seconds: 10 },
+      runMutationStage: runner,
+    });
     assert.equal(result.status, 'ok', JSON.stringify(result.stages.map((s) => [s.name, s.status, s.reason])));
     const mut = result.stages.find((s) => s.name === 'mutation')!;
     assert.equal(mut.provider, undefined);
     assert.ok(mut.findings.some((f) => f.ruleId === 'mutation/rounding' && f.stage === 'mutation' && f.severity === 'high'));
     assert.ok(result.findings.some((f) => f.ruleId === 'mutation/rounding'));
-    const summaryCtx = seen.find((c) => c.stage === 'summary') as { upstream?: Record<string, { result?: { kind: string; score: number; survivors: { operator: string }[] } }> } | undefined;
+    const summaryCtx = seen.find((c) => c.stage === 'summary') as
+      { upstream?: Record<string, { result?: { kind: string; score: number; survivors: { operator: string }[] } }> } | undefined;
     assert.ok(summaryCtx, 'the summary stage made no model call');
     const structured = summaryCtx.upstream?.mutation?.result;
     assert.equal(structured?.kind, 'mutation');
@@ -67,7 +81,6 @@ describe('topology stage kind = "mutation"', () => {
     const entries = await audit.entries();
     const run = entries.find((e) => e.kind === 'mutation_run');
     assert.ok(run && run.kind === 'mutation_run' && run.stage === 'mutation' && run.survived >= 1);
-    void conversationOf;
   });
 
   it('a topology with a mutation stage needs no prompt_file there, and refuses one', async () => {
