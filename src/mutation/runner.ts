@@ -65,14 +65,14 @@ async function runSteps(ws: Workspace, o: RunMutantsOptions, mutatedFile: string
       { command: `go test -c -vet=off -o '${bin}' ./${pkgDir === '.' ? '' : pkgDir}`, timeoutSeconds: buildTimeout, writeBin: true },
       o.sandbox,
     );
-    if (build.exitCode !== 0 || build.startError) return { build };
+    if (build.exitCode !== 0) return { build };
     const test = await runCommand(ws, { command: `'${bin}'`, cwd: path.join(ws.repo, pkgDir), timeoutSeconds }, o.sandbox);
     return { build, test };
   }
   let build: CommandRun | undefined;
   if (o.buildCommand) {
     build = await runCommand(ws, { command: o.buildCommand, timeoutSeconds: buildTimeout }, o.sandbox);
-    if (build.exitCode !== 0 || build.startError) return { build };
+    if (build.exitCode !== 0) return { build };
   }
   const test = await runCommand(ws, { command: selectedCommand(o.plan, o.files, mutatedFile), timeoutSeconds }, o.sandbox);
   return { ...(build ? { build } : {}), test };
@@ -81,7 +81,6 @@ async function runSteps(ws: Workspace, o: RunMutantsOptions, mutatedFile: string
 function judgeBaseline(step: Step): Baseline {
   const durationMs = (step.build?.durationMs ?? 0) + (step.test?.durationMs ?? 0);
   const failed = step.test ?? step.build!;
-  if (failed.startError) return { ok: false, durationMs, detail: `the sandbox did not start the tests: ${failed.startError}` };
   if (step.test && step.test.exitCode === 0) return { ok: true, durationMs };
   const which = step.test ? 'tests fail' : 'build fails';
   const denied = sandboxDenialIn(failed.output);
@@ -165,13 +164,10 @@ export async function runMutants(o: RunMutantsOptions): Promise<RunMutantsResult
 function judgeMutant(m: Mutant, step: Step): MutantOutcome | 'non-compiling' {
   const durationMs = (step.build?.durationMs ?? 0) + (step.test?.durationMs ?? 0);
   if (step.build && !step.test) {
-    if (step.build.startError)
-      return { mutant: m, status: 'error', durationMs, exitCode: null, detail: `the sandbox did not start the build: ${step.build.startError}` };
     if (step.build.timedOut) return { mutant: m, status: 'timeout', durationMs, exitCode: null, detail: 'the build step timed out' };
     return 'non-compiling';
   }
   const t = step.test!;
-  if (t.startError) return { mutant: m, status: 'error', durationMs, exitCode: null, detail: `the sandbox did not start the tests: ${t.startError}` };
   if (t.timedOut) return { mutant: m, status: 'timeout', durationMs, exitCode: t.exitCode, detail: 'killed at the per-mutant timeout' };
   if (t.exitCode === 0) return { mutant: m, status: 'survived', durationMs, exitCode: 0 };
   // the baseline passed, so a denial now is this mutant's doing or the tests' reaction to it:

@@ -29,8 +29,6 @@ export interface CommandRun {
   durationMs: number;
   /** The last 8 KiB of stdout and stderr together. */
   output: string;
-  /** The sandbox refused to start the command (policy or launcher): the message. */
-  startError?: string;
 }
 
 export interface CommandSpec {
@@ -119,12 +117,9 @@ export async function runCommand(ws: Workspace, spec: CommandSpec, s: SandboxSet
     clearTimeout(timer);
     return { exitCode: code, signal, timedOut, durationMs: performance.now() - started, output: out };
   }
-  let sp;
-  try {
-    sp = await spawnSandboxed(testPolicy(ws, spec, s), '/bin/sh', ['-c', spec.command], { stdio: ['ignore', 'pipe', 'pipe'], cwd });
-  } catch (err) {
-    return { exitCode: null, signal: null, timedOut: false, durationMs: performance.now() - started, output: '', startError: (err as Error).message };
-  }
+  // a policy the launcher refuses (exit 3) or a layer it cannot enforce (exit 4) stops the whole
+  // run with that code: no mutant can be judged without the sandbox
+  const sp = await spawnSandboxed(testPolicy(ws, spec, s), '/bin/sh', ['-c', spec.command], { stdio: ['ignore', 'pipe', 'pipe'], cwd });
   sp.child.stdout?.on('data', collect);
   sp.child.stderr?.on('data', collect);
   const child = sp.child;

@@ -235,7 +235,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
   let fatal: BulwarkError | undefined;
   let scheduling = true;
   const startWorker = (s: StageSpec): void => {
-    if (scheduling && s.kind === 'llm' && !blocked.has(s.name) && !workers.has(s.name) && workers.size < MAX_PREWARMED_WORKERS)
+    if (scheduling && s.kind !== 'mutation' && !blocked.has(s.name) && !workers.has(s.name) && workers.size < MAX_PREWARMED_WORKERS)
       workers.set(s.name, StageWorker.start(s.name, depsFor(s)));
   };
   topology.stages.filter((s) => s.dependsOn.length === 0).forEach(startWorker);
@@ -303,8 +303,8 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
         ...(durationMs !== undefined ? { durationMs } : {}),
         markdown: o.output?.markdown ?? '',
         findings: o.output?.findings ?? [],
-        ...(s.kind === 'llm' && providerOf(s) ? { provider: providerOf(s)! } : {}),
-        ...(s.kind === 'llm' && providerOf(s) && providers.byName.get(providerOf(s)!)
+        ...(s.kind !== 'mutation' && providerOf(s) ? { provider: providerOf(s)! } : {}),
+        ...(s.kind !== 'mutation' && providerOf(s) && providers.byName.get(providerOf(s)!)
           ? { model: s.model ?? providers.byName.get(providerOf(s)!)!.defaultModel }
           : {}),
         ...(gateway.tokensOf(o.name) > 0 ? { tokens: gateway.tokensOf(o.name) } : {}),
