@@ -6,6 +6,7 @@ import { approvalsConfigSchema, type ApprovalsConfig } from '../approval/config.
 import { auditConfigSchema, type AuditConfig } from '../audit/config.js';
 import { UsageError } from '../domain/errors.js';
 import { gateConfigSchema, type GateConfig } from '../gate/config.js';
+import { mutationConfigSchema, type MutationConfig } from '../mutation/config.js';
 import { providerConfigSchema, type ProviderConfig } from '../llm/config.js';
 import { reviewConfigSchema, type ReviewConfig } from '../review/config.js';
 import { sandboxConfigSchema, type SandboxConfig } from '../sandbox/config.js';
@@ -22,6 +23,7 @@ const areaSchemas = {
   review: reviewConfigSchema,
   gate: gateConfigSchema,
   approvals: approvalsConfigSchema,
+  mutation: mutationConfigSchema,
 } as const;
 
 export const bulwarkConfigSchema = z
@@ -34,6 +36,7 @@ export const bulwarkConfigSchema = z
     review: reviewConfigSchema.optional(),
     gate: gateConfigSchema.optional(),
     approvals: approvalsConfigSchema.optional(),
+    mutation: mutationConfigSchema.optional(),
   })
   .strict();
 
@@ -51,6 +54,7 @@ export interface BulwarkConfig {
   review: ReviewConfig | undefined;
   gate: GateConfig | undefined;
   approvals: ApprovalsConfig | undefined;
+  mutation: MutationConfig | undefined;
 }
 
 function locate(file: string, line: number | undefined): string {
@@ -96,6 +100,7 @@ export function parseBulwarkConfig(text: string, file: string, dir = path.dirnam
     review: table('review'),
     gate: table('gate'),
     approvals: table('approvals'),
+    mutation: table('mutation'),
   };
 }
 

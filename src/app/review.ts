@@ -1,3 +1,4 @@
+import { mutationStageRunner, onceRunner, optionalRunner } from './mutation-stage.js';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import picomatch from 'picomatch';
@@ -512,6 +513,8 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
   let coverage = plan.record;
   const deadlineMs = c.topology.timeoutSeconds * 1000;
   const pipelineStart = performance.now();
+  // a mutation stage tests the whole change once, whatever the chunking of the model stages
+  const mutationStage = onceRunner(mutationStageRunner({ change: plan.reviewed, config: c.base.config, ...(gate ? { gate } : {}), audit, runId, denyPaths }));
   for (const [i, part] of parts.entries()) {
     const remainingMs = deadlineMs - (performance.now() - pipelineStart);
     if (i > 0 && remainingMs < Math.min(60_000, deadlineMs / 4)) {
@@ -534,6 +537,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
       ...(c.base.config.sandbox ? { sandboxConfig: c.base.config.sandbox } : {}),
       repoDir: c.repoDir,
       denyPaths,
+      ...optionalRunner(mutationStage),
       ...(progress ? { progress } : {}),
     });
     results.push(result);

@@ -10,6 +10,7 @@ import { resolveProviders } from '../llm/select.js';
 import { createProgressReporter } from '../pipeline/progress.js';
 import { runPipeline, type PipelineResult } from '../pipeline/run.js';
 import { loadTopology } from '../pipeline/topology.js';
+import { mutationStageRunner, optionalRunner } from './mutation-stage.js';
 import { acquireChange } from '../review/acquire.js';
 import { workTreeTop } from '../review/git.js';
 import { loadBulwarkConfig } from './config.js';
@@ -161,6 +162,7 @@ export async function runTopology(flags: RunFlags): Promise<RunOutcome> {
         repoDir: change.repoDir,
         // the store actually opened, its key, checkpoint file and verifier state: never readable by a stage
         denyPaths: run.auditFiles,
+        ...optionalRunner(mutationStageRunner({ change, config: cfg, audit: run.audit, runId: run.runId, denyPaths: run.auditFiles })),
         // the flag only ever allows; without it the [sandbox] table's allow_degraded decides
         ...(flags.allowDegradedSandbox ? { allowDegradedSandbox: true } : {}),
         ...(cfg.sandbox ? { sandboxConfig: cfg.sandbox } : {}),

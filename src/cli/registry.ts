@@ -26,6 +26,11 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'init', summary: 'Write bulwark.toml, a topology and prompts into a repository', load: () => import('./commands/init.js') },
   { name: 'gate', summary: 'Decide whether a change needs human review (exit 0: no, 2: yes); gate status', load: () => import('./commands/gate.js') },
   { name: 'callgraph', summary: "Print a repository's call graph as the gate sees it", load: () => import('./commands/callgraph.js') },
+  {
+    name: 'mutate',
+    summary: "Mutation testing of a change's code inside the sandbox: score, survivors (exit 0 pass, 1 blocking)",
+    load: () => import('./commands/mutate.js'),
+  },
   { name: 'sandbox', summary: 'Run commands under the OS sandbox; check and print what it enforces', load: () => import('./commands/sandbox.js') },
   {
     name: 'audit',

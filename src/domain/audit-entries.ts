@@ -282,6 +282,30 @@ export const keyRotationSchema = kind('key_rotation', {
   statement: text,
 });
 
+/** One mutation-testing run of a change: the counts; per-mutant details are in `details_blob`. */
+export const mutationRunSchema = kind('mutation_run', {
+  run_id: id,
+  stage: name.optional(),
+  base: name,
+  head: name,
+  test_command: text,
+  generated: count,
+  killed: count,
+  survived: count,
+  timeout: count,
+  error: count,
+  skipped_non_compiling: count,
+  skipped_equivalent: count,
+  skipped_over_limit: count,
+  /** Killed + timeout over judged mutants, 0..1; null when none was judged. */
+  score: z.number().min(0).max(1).nullable(),
+  min_score: z.number().min(0).max(1),
+  findings: count,
+  blocking: z.boolean(),
+  wall_ms: ms,
+  details_blob: sha256Ref,
+});
+
 export const entrySchema = z.discriminatedUnion('kind', [
   runStartedSchema,
   runFinishedSchema,
@@ -298,6 +322,7 @@ export const entrySchema = z.discriminatedUnion('kind', [
   coverageSchema,
   redactionSchema,
   keyRotationSchema,
+  mutationRunSchema,
 ]);
 
 export type Entry = z.infer<typeof entrySchema>;
@@ -370,6 +395,8 @@ export function blobRefs(entry: Entry): string[] {
       return entry.blob ? [entry.blob] : [];
     case 'stage_finished':
       return entry.output_blob ? [entry.output_blob] : [];
+    case 'mutation_run':
+      return [entry.details_blob];
     default:
       return [];
   }
@@ -428,6 +455,7 @@ export function inspectEntryText(text: string, full: boolean): EntryEnvelope {
   };
   if (o.kind === 'llm_call') ref(o.blob, 'blob');
   else if (o.kind === 'stage_finished') ref(o.output_blob, 'output_blob');
+  else if (o.kind === 'mutation_run') ref(o.details_blob, 'details_blob');
   let retention: EntryEnvelope['retention'];
   if (o.kind === 'retention_move') {
     if (!Array.isArray(o.blobs) || typeof o.to !== 'string') throw new EntryError('invalid retention_move entry: blobs/to');

@@ -304,19 +304,23 @@ export function routeForZones(zones: readonly ZoneResidency[], provider: string,
   if (!key)
     throw new UsageError(`zone ${ruled.find((z) => z.api_key_env === keyEnv)!.name}: api_key_env ${keyEnv} is not set; its code is sent with that key only`);
   const kind = base.provider.kind;
+  // the zone's provider streams as the run's own does
+  const stream = base.provider.streams;
   let p: Provider;
   if (kind === 'anthropic') {
     p = new LazyProvider(
       'anthropic',
       base.defaultModel,
-      async () => new (await import('./providers/anthropic.js')).AnthropicProvider({ apiKey: key, baseURL: endpoint }),
+      async () => new (await import('./providers/anthropic.js')).AnthropicProvider({ apiKey: key, baseURL: endpoint, stream }),
+      stream,
     );
   } else if (kind === 'openai' || kind === 'ollama') {
     const baseURL = kind === 'ollama' ? `${endpoint.replace(/\/+$/, '')}/v1` : endpoint;
     p = new LazyProvider(
       kind,
       base.defaultModel,
-      async () => new (await import('./providers/openai.js')).OpenAiProvider({ apiKey: key, baseURL }, kind, base.defaultModel),
+      async () => new (await import('./providers/openai.js')).OpenAiProvider({ apiKey: key, baseURL, stream }, kind, base.defaultModel),
+      stream,
     );
   } else {
     throw new UsageError(`zone ${names}: api_key_env cannot apply to provider "${kind}" (it authenticates through the AWS credential chain)`);

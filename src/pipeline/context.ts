@@ -33,6 +33,8 @@ export function renderFileDiff(file: ChangedFile): string {
 export interface UpstreamOutput {
   markdown: string;
   findings: Finding[];
+  /** A non-model stage's structured result (a mutation stage's counts, score and survivors). */
+  data?: Record<string, unknown>;
 }
 
 export interface ContextBuild {
@@ -103,6 +105,7 @@ export function upstreamContext(upstream: ReadonlyMap<string, UpstreamOutput>): 
         message: f.message,
         confidence: f.confidence,
       })),
+      ...(u.data ? { result: u.data } : {}),
     };
   }
   return out;

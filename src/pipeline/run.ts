@@ -84,6 +84,18 @@ export interface RunPipelineOptions {
   spawn?: SandboxSpawner;
   /** Retry backoff base (tests shorten it). */
   baseRetryDelayMs?: number;
+  /**
+   * Runs a `kind = "mutation"` stage (the caller owns configuration, gate and audit record). Without
+   * it such a stage fails: mutation testing needs a local checkout of both revisions.
+   */
+  runMutationStage?: (stage: StageSpec) => Promise<NonModelStageResult>;
+}
+
+/** What a stage that is not a model agent hands on: its report, findings and structured result. */
+export interface NonModelStageResult {
+  markdown: string;
+  findings: Finding[];
+  data: Record<string, unknown>;
 }
 
 function providerHelp(p: string): string {
@@ -159,6 +171,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
   const blocked = new Map<string, string>();
   const noProvider = providers.byName.size === 0;
   for (const s of topology.stages) {
+    if (s.kind === 'mutation') continue; // no model: runs without a provider
     const p = providerOf(s);
     if (p === null) blocked.set(s.name, NO_PROVIDER_HELP);
     else if (!providers.byName.has(p)) blocked.set(s.name, `provider "${p}" is not configured (${providerHelp(p)})`);
@@ -226,7 +239,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
   let fatal: BulwarkError | undefined;
   let scheduling = true;
   const startWorker = (s: StageSpec): void => {
-    if (scheduling && !blocked.has(s.name) && !workers.has(s.name) && workers.size < MAX_PREWARMED_WORKERS)
+    if (scheduling && s.kind !== 'mutation' && !blocked.has(s.name) && !workers.has(s.name) && workers.size < MAX_PREWARMED_WORKERS)
       workers.set(s.name, StageWorker.start(s.name, depsFor(s)));
   };
   topology.stages.filter((s) => s.dependsOn.length === 0).forEach(startWorker);
@@ -240,6 +253,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
   for (const e of redactionEntries(opts.runId, undefined, built.redactions)) append(e);
 
   const results = new Map<string, StageResult>();
+  const structured = new Map<string, Record<string, unknown>>();
   const outcomes = await runSchedule<StageOutput>({
     stages: topology.stages.map((s) => ({ name: s.name, dependsOn: s.dependsOn, timeoutMs: s.timeoutSeconds * 1000 })),
     maxParallel: topology.maxParallel,
@@ -249,7 +263,15 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     onStart: (name) => opts.progress?.stageStarted?.(name),
     execute: async (name, upstream, signal) => {
       const s = specs.get(name)!;
-      const up = new Map<string, UpstreamOutput>([...upstream].map(([k, v]) => [k, { markdown: v.markdown, findings: v.findings }]));
+      const up = new Map<string, UpstreamOutput>(
+        [...upstream].map(([k, v]) => [k, { markdown: v.markdown, findings: v.findings, ...(structured.has(k) ? { data: structured.get(k)! } : {}) }]),
+      );
+      if (s.kind === 'mutation') {
+        if (!opts.runMutationStage) throw new Error('a mutation stage needs a local git checkout of the base and head revisions');
+        const r = await opts.runMutationStage(s);
+        structured.set(name, r.data);
+        return { markdown: r.markdown, findings: r.findings, turns: 0 };
+      }
       const w = workers.get(name) ?? StageWorker.start(name, depsFor(s));
       workers.set(name, w);
       try {
@@ -286,8 +308,10 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
         ...(durationMs !== undefined ? { durationMs } : {}),
         markdown: o.output?.markdown ?? '',
         findings: o.output?.findings ?? [],
-        ...(providerOf(s) ? { provider: providerOf(s)! } : {}),
-        ...(providerOf(s) && providers.byName.get(providerOf(s)!) ? { model: s.model ?? providers.byName.get(providerOf(s)!)!.defaultModel } : {}),
+        ...(s.kind !== 'mutation' && providerOf(s) ? { provider: providerOf(s)! } : {}),
+        ...(s.kind !== 'mutation' && providerOf(s) && providers.byName.get(providerOf(s)!)
+          ? { model: s.model ?? providers.byName.get(providerOf(s)!)!.defaultModel }
+          : {}),
         ...(gateway.tokensOf(o.name) > 0 ? { tokens: gateway.tokensOf(o.name) } : {}),
       };
       results.set(o.name, r);

@@ -12,12 +12,17 @@ import { TOOL_NAMES, type ToolName } from '../protocol/tool-names.js';
 
 export { TOOL_NAMES, type ToolName };
 
+export const STAGE_KINDS = ['llm', 'mutation'] as const;
+export type StageKind = (typeof STAGE_KINDS)[number];
+
 const stageNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 const stageSchema = z
   .object({
     name: z.string().regex(stageNamePattern, 'stage names are 1-64 letters, digits, ".", "_" or "-"'),
-    prompt_file: z.string().min(1),
+    /** `llm` (default): a sandboxed agent; `mutation`: mutation testing of the change (no model, no prompt). */
+    kind: z.enum(STAGE_KINDS).default('llm'),
+    prompt_file: z.string().min(1).optional(),
     depends_on: z.array(z.string()).default([]),
     provider: z.string().min(1).optional(),
     model: z.string().min(1).optional(),
@@ -56,6 +61,7 @@ export const DEFAULT_MAX_TOKENS = 4096;
 
 export interface StageSpec {
   name: string;
+  kind: StageKind;
   /** Absolute, symlink-resolved path of the prompt file. */
   promptFile: string;
   prompt: string;
@@ -118,9 +124,15 @@ export function parseTopology(text: string, file: string): Topology {
     const line = lineOf(text, ['pipeline', 'stages', i]);
     if (names.has(s.name)) fail(file, lineOf(text, ['pipeline', 'stages', i, 'name']) ?? line, s.name, `duplicate stage name "${s.name}"`);
     names.add(s.name);
-    const { promptFile, prompt } = readPrompt(dir, s.prompt_file, file, lineOf(text, ['pipeline', 'stages', i, 'prompt_file']) ?? line, s.name);
+    if (s.kind === 'llm' && s.prompt_file === undefined) fail(file, line, s.name, 'prompt_file is required (or kind = "mutation")');
+    if (s.kind === 'mutation' && s.prompt_file !== undefined) fail(file, line, s.name, 'a mutation stage has no prompt_file');
+    const { promptFile, prompt } =
+      s.prompt_file !== undefined
+        ? readPrompt(dir, s.prompt_file, file, lineOf(text, ['pipeline', 'stages', i, 'prompt_file']) ?? line, s.name)
+        : { promptFile: '', prompt: '' };
     stages.push({
       name: s.name,
+      kind: s.kind,
       promptFile,
       prompt,
       dependsOn: [...new Set(s.depends_on)],

@@ -22,6 +22,7 @@ const RANK: Record<string, number> = {
   gate: 2,
   llm: 2,
   review: 3,
+  mutation: 3,
   pipeline: 4,
   approval: 4,
   app: 5,
