@@ -19,6 +19,8 @@ export interface RunRecord {
   gate: (EntryOf<'gate_decision'> & { index: number }) | null;
   coverage: (EntryOf<'coverage'> & { index: number }) | null;
   redactions: (EntryOf<'redaction'> & { index: number })[];
+  /** Mutation-testing runs of this run (a `mutate` run, or a mutation stage). */
+  mutation: (EntryOf<'mutation_run'> & { index: number })[];
   /** Sandbox denials and egress decisions of this run. */
   boundary: (EntryOf<'sandbox_denial' | 'egress'> & { index: number })[];
   /** Approvals recorded for the run's change hash (or naming the run). */
@@ -102,6 +104,7 @@ export async function loadRunRecord(store: LogStore, runId: string, opts: { sour
     gate: null,
     coverage: null,
     redactions: [],
+    mutation: [],
     boundary: [],
     approvals: [],
     findings: [],
@@ -209,6 +212,9 @@ function absorb(rec: RunRecord, stage: (name: string) => StageRecord, index: num
       return;
     case 'redaction':
       rec.redactions.push({ ...entry, index });
+      return;
+    case 'mutation_run':
+      rec.mutation.push({ ...entry, index });
       return;
     case 'sandbox_denial':
     case 'egress':

@@ -27,6 +27,7 @@ describe('console over PostgreSQL', () => {
     const keyFile = path.join(dir, 'key');
     writeKeyPair(keyFile);
     const log = await openAuditLog({ location: db.ownerUrl, keyFile, notice: () => undefined });
+    const details = await log.putBlob(JSON.stringify({ mutants: [] }));
     const blob = await log.putBlob(JSON.stringify({ request: { messages: [{ role: 'user', content: 'review payments/fees.py' }] } }));
     await log.appendMany([
       {
@@ -47,6 +48,31 @@ describe('console over PostgreSQL', () => {
         paths: [['core.post', 'core.fee']],
         path_facts: [{ changed: 1, name_only: [0], zones: ['ledger', null] }],
         change_hash: `sha256:${'c'.repeat(64)}`,
+        layer: 'classifier',
+        signal_score: 7,
+        signal_threshold: 4,
+        classifier: 'openai/gpt-x: regulated (confidence 0.9): a rounding mode in a fee helper',
+      },
+      {
+        kind: 'mutation_run',
+        run_id: runId,
+        base: 'b'.repeat(40),
+        head: 'a'.repeat(40),
+        test_command: 'pytest -q',
+        generated: 10,
+        killed: 6,
+        survived: 3,
+        timeout: 1,
+        error: 0,
+        skipped_non_compiling: 0,
+        skipped_equivalent: 1,
+        skipped_over_limit: 0,
+        score: 0.7,
+        min_score: 0.8,
+        findings: 1,
+        blocking: true,
+        wall_ms: 9000,
+        details_blob: details,
       },
       { kind: 'stage_started', run_id: runId, stage: 'security' },
       {
@@ -100,6 +126,9 @@ describe('console over PostgreSQL', () => {
     const run = await get(`/runs/${runId}`);
     assert.equal(run.status, 200);
     assert.match(run.text, /class="edge name-only"/);
+    assert.match(run.text, /Decided by the <strong>classifier<\/strong> layer\s*\(signal score 7, threshold 4\)/);
+    assert.match(run.text, /a rounding mode in a fee helper/);
+    assert.match(run.text, /70 %\s*\(minimum\s+80\s*%\)\s*<span class="badge bad">blocking<\/span>/);
     assert.match(run.text, /class="node changed"\s*>\s*<title>core\.fee/);
     const blobHref = /href="(\/audit\/blobs\/[^"]+)"/.exec(run.text)![1]!;
     const blob = await get(blobHref);
@@ -112,7 +141,7 @@ describe('console over PostgreSQL', () => {
     await con.ctx.verify.running;
     const audit = await get('/audit');
     assert.match(audit.text, /badge ok">verified<\/span>/);
-    const entry = await get('/audit/entries/3');
+    const entry = await get('/audit/entries/4');
     assert.match(entry.text, /badge ok">included<\/span>/);
     assert.equal((await get('/audit/entries/99')).status, 404);
   });

@@ -117,8 +117,8 @@ export function renderRunBody(rec: RunRecord, links: RunLinks = {}): Html {
         }
       </dl>
     </section>
-    ${renderGate(rec, links)} ${renderStages(rec)} ${renderFindings(rec)} ${renderCalls(rec, links)} ${renderCoverage(rec)} ${renderApprovals(rec, links)}
-    ${renderBoundary(rec, links)} ${renderReports(rec)}
+    ${renderGate(rec, links)} ${renderStages(rec)} ${renderFindings(rec)} ${renderCalls(rec, links)} ${renderCoverage(rec)} ${renderMutation(rec, links)}
+    ${renderApprovals(rec, links)} ${renderBoundary(rec, links)} ${renderReports(rec)}
     ${rec.missingBlobs.length ? html`<p class="muted">Blobs not stored (moved out by retention or missing): ${rec.missingBlobs.map((b) => html`<span class="mono">${b}</span> `)}</p>` : ''}`;
 }
 
@@ -131,7 +131,11 @@ function renderGate(rec: RunRecord, links: RunLinks): Html {
     </section>`;
   return html`<section aria-labelledby="gate-h">
     <h2 id="gate-h">Gate decision ${gateBadge(g.flagged)} ${entryRef(links, g.index)}</h2>
+    ${g.roots_warning ? html`<p role="alert"><span class="badge bad">roots</span> ${g.roots_warning}</p>` : ''}
+    ${g.layer ? html`<p>Decided by the <strong>${g.layer}</strong> layer${g.signal_score !== undefined ? html` (signal score ${g.signal_score}${g.signal_threshold !== undefined ? html`, threshold ${g.signal_threshold}` : ''})` : ''}.</p>` : ''}
+    ${g.classifier ? html`<p>Classifier: ${g.classifier}</p>` : ''}
     ${g.zones.length ? html`<p>Zones: ${g.zones.map((z) => html`<span class="badge muted">${z}</span> `)}</p>` : ''}
+    ${g.zone_routes?.length ? html`<p>Zone routes: ${g.zone_routes.map((r) => html`${r.zone} → ${r.provider} (${r.region}) `)}</p>` : ''}
     ${
       g.reasons.length
         ? html`<ul>
@@ -256,7 +260,9 @@ function renderCalls(rec: RunRecord, links: RunLinks): Html {
             <td>
               ${c.model_requested}${mismatch ? html` <span class="badge warn" title="the provider reported another model">returned ${returned}</span>` : ''}
             </td>
-            <td>${c.status}${c.error_class ? html` <span class="mono">${c.error_class}</span>` : ''}</td>
+            <td>
+              ${c.status}${c.error_class ? html` <span class="mono">${c.error_class}</span>` : ''}${c.partial ? html` <span class="badge warn">partial</span>` : ''}${c.output_mode ? html`<br /><span class="muted">${c.output_mode}</span>` : ''}${c.zone ? html`<br /><span class="muted">zone ${c.zone}${c.region ? ` (${c.region})` : ''}</span>` : ''}
+            </td>
             <td class="num">${fmtMs(c.latency_ms)}</td>
             <td class="num">${fmtInt(c.tokens_in)} + ${fmtInt(c.tokens_out)}</td>
             <td>${blobRef(links, c.blob)}<br /><span class="muted mono" title="input hash">${c.input_hash.slice(0, 19)}…</span></td>
@@ -304,6 +310,45 @@ function renderCoverage(rec: RunRecord): Html {
         : ''
     }
     ${rec.redactions.length ? html`<p>Redactions before text reached a model: ${rec.redactions.map((r) => html`${r.stage ?? 'run'}: ${r.count} (${r.rules.join(', ')}) `)}</p>` : ''}
+  </section>`;
+}
+
+function renderMutation(rec: RunRecord, links: RunLinks): Html {
+  if (rec.mutation.length === 0) return html``;
+  return html`<section aria-labelledby="mutation-h">
+    <h2 id="mutation-h">Mutation testing</h2>
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Entry</th>
+          <th scope="col">Score</th>
+          <th scope="col" class="num">Killed</th>
+          <th scope="col" class="num">Survived</th>
+          <th scope="col" class="num">Timeout</th>
+          <th scope="col" class="num">Error</th>
+          <th scope="col" class="num">Skipped</th>
+          <th scope="col">Details</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${rec.mutation.map(
+          (m) =>
+            html`<tr>
+              <td>${entryRef(links, m.index)}</td>
+              <td>
+                ${m.score === null ? '—' : `${(m.score * 100).toFixed(0)} %`} (minimum ${(m.min_score * 100).toFixed(0)}
+                %)${m.blocking ? html` <span class="badge bad">blocking</span>` : ''}
+              </td>
+              <td class="num">${m.killed}</td>
+              <td class="num">${m.survived}</td>
+              <td class="num">${m.timeout}</td>
+              <td class="num">${m.error}</td>
+              <td class="num">${m.skipped_non_compiling + m.skipped_equivalent + m.skipped_over_limit}</td>
+              <td>${blobRef(links, m.details_blob)}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
   </section>`;
 }
 
