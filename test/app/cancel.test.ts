@@ -164,7 +164,8 @@ describe('cancelling a review (SIGTERM/SIGINT)', () => {
       const stage = entries.find((e) => e.kind === 'stage_finished') as { status: string } | undefined;
       assert.equal(stage?.status, 'failed');
 
-      const v = await runCli(['audit', 'verify', '--db', db, '--no-state-update'], env);
+      // the per-user key the run signed with is the verifier's anchor here
+      const v = await runCli(['audit', 'verify', '--db', db, '--no-state-update', '--trusted-key', path.join(tmp, 'config', 'bulwark', 'audit-key.pub')], env);
       assert.equal(v.code, 0, v.stdout + v.stderr);
       assert.match(v.stdout, / 0 entries after the last checkpoint/);
     });

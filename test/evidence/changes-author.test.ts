@@ -74,7 +74,7 @@ describe('changes.csv: PR, author and author ≠ approver', () => {
     assert.doesNotThrow(() => parseEntry(base));
     assert.throws(() => parseEntry({ ...base, pr: { provider: 'github', number: 0 } }), /invalid run_started entry: pr\.number/);
     assert.throws(() => parseEntry({ ...base, pr: { provider: 'bitbucket', number: 1 } }), /pr\.provider/);
-    assert.throws(() => parseEntry({ ...base, pr: { provider: 'github', number: 1, title: 'x' } }), /pr/);
+    assert.throws(() => parseEntry({ ...base, pr: { provider: 'github', number: 1, draft: true } }), /pr/);
     assert.throws(() => parseEntry({ ...base, author: '' }), /author/);
   });
 });
