@@ -4,6 +4,9 @@ import type { EntryInput } from '../domain/audit-entries.js';
 import { redactionEntries, totalRedactions, type RedactionCounts, addCounts } from '../domain/redact.js';
 import { redactTexts } from './secret-scan.js';
 import { classifyFailure } from './http-capture.js';
+import type { Price } from './config.js';
+import { modelMatches, normalizeReturnedModel } from './model-pin.js';
+import { costOf, priceFor, roundCost, type TokenCounts } from './pricing.js';
 import { LlmError, type CompletionParams, type CompletionRequest, type CompletionResult, type Exchange, type Provider } from './types.js';
 
 /** The part of the audit log the gateway writes to (AuditLog satisfies it). */
@@ -24,6 +27,12 @@ export interface GatewayOptions {
   baseRetryDelayMs?: number;
   /** Input + output tokens allowed for the whole run; unset = DEFAULT_TOKEN_BUDGET. */
   tokenBudget?: number;
+  /** A returned model that is not the requested one: "warn" records and reports it (default), "fail" fails the call after recording it. */
+  pinModel?: 'warn' | 'fail';
+  /** `[[provider.pricing]]`: per-million-token prices by model. */
+  pricing?: readonly Price[];
+  /** Cost allowed for the whole run (in the price table's currency); unset = no cost budget. */
+  costBudget?: number;
   /** Injectable for tests. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   random?: () => number;
@@ -35,6 +44,24 @@ export interface CallContext {
   agentId: string;
   provider: string;
   params: CompletionParams;
+}
+
+/** What the calls of one stage (or of the run) used, as the providers reported it. */
+export interface UsageSummary {
+  calls: number;
+  tokens: TokenCounts;
+  /** Sum of the priced calls' costs; undefined when no call was priced. */
+  cost?: number;
+  /** Calls whose model has no price (their cost is not in `cost`). */
+  unpricedCalls: number;
+  /** Model names the provider returned (file paths reduced to the file name), in first-seen order. */
+  modelsReturned: string[];
+  /** Returned names that are not the requested model (see modelMatches). */
+  mismatches: string[];
+}
+
+function emptyUsage(): UsageSummary {
+  return { calls: 0, tokens: { input: 0, output: 0, cachedInput: 0 }, unpricedCalls: 0, modelsReturned: [], mismatches: [] };
 }
 
 export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
@@ -121,6 +148,10 @@ export class LlmGateway {
   private reserved = 0;
   private calls = 0;
   private readonly usedByStage = new Map<string, number>();
+  private readonly usage = new Map<string, UsageSummary>();
+  private costUsed = 0;
+  /** Cost held by calls in flight (their worst case at the price table), like `reserved` for tokens. */
+  private costReserved = 0;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
 
   constructor(private readonly opts: GatewayOptions) {
@@ -136,6 +167,19 @@ export class LlmGateway {
   /** Tokens (input + output) the calls of one stage used so far. */
   tokensOf(stage: string): number {
     return this.usedByStage.get(stage) ?? 0;
+  }
+
+  /** What one stage's calls used (calls, tokens, cost, models returned). */
+  usageOf(stage: string): UsageSummary {
+    const u = this.usage.get(stage) ?? emptyUsage();
+    return { ...u, tokens: { ...u.tokens }, modelsReturned: [...u.modelsReturned], mismatches: [...u.mismatches] };
+  }
+
+  /** What all calls of the run used. */
+  get totalUsage(): UsageSummary {
+    const t = emptyUsage();
+    for (const u of this.usage.values()) addUsage(t, u);
+    return t;
   }
 
   hasProvider(name: string): boolean {
@@ -221,6 +265,7 @@ export class LlmGateway {
         `run token budget of ${budget} tokens cannot cover this call: ${this.used} used, ${this.reserved} held by calls in flight, ${reservation} needed (max_tokens + input estimate)`,
       );
     }
+    const costHold = this.holdCost(ctx, provider, reservation);
     this.reserved += reservation;
     const timeoutMs = this.opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     const timer = new AbortController();
@@ -237,6 +282,7 @@ export class LlmGateway {
     } finally {
       clearTimeout(t);
       this.reserved -= reservation;
+      this.costReserved -= costHold;
     }
     const latency = Math.max(0, Math.round(performance.now() - started));
     this.calls++;
@@ -244,6 +290,13 @@ export class LlmGateway {
     const tokensOut = result?.usage.outputTokens ?? 0;
     this.used += tokensIn + tokensOut;
     this.usedByStage.set(ctx.stage, this.tokensOf(ctx.stage) + tokensIn + tokensOut);
+    const tokensCached = Math.min(tokensIn, result?.usage.cachedInputTokens ?? 0);
+    const returned = result?.model ? normalizeReturnedModel(result.model).slice(0, 256) : null;
+    const mismatch = returned !== null && !modelMatches(ctx.params.model, returned);
+    const price = priceFor(this.opts.pricing, provider.kind, ctx.params.model, returned ?? undefined);
+    const cost = price ? roundCost(costOf({ input: tokensIn, output: tokensOut, cachedInput: tokensCached }, price)) : undefined;
+    if (cost !== undefined) this.costUsed += cost;
+    this.account(ctx.stage, { input: tokensIn, output: tokensOut, cachedInput: tokensCached }, cost, returned, mismatch);
     const sentRequest = exchange.request ?? { provider: provider.kind, params: ctx.params, request };
     const blobText = canonicalJson({
       provider: provider.kind,
@@ -258,13 +311,21 @@ export class LlmGateway {
       agent_id: ctx.agentId,
       provider: provider.kind,
       model_requested: ctx.params.model,
-      model_returned: result?.model ? result.model.slice(0, 256) : null,
-      params: { ...(ctx.params.temperature !== undefined ? { temperature: ctx.params.temperature } : {}), max_tokens: ctx.params.maxTokens },
+      model_returned: returned,
+      ...(returned !== null ? { model_mismatch: mismatch } : {}),
+      params: {
+        ...(ctx.params.temperature !== undefined ? { temperature: ctx.params.temperature } : {}),
+        max_tokens: ctx.params.maxTokens,
+        ...(ctx.params.topP !== undefined ? { top_p: ctx.params.topP } : {}),
+        ...(ctx.params.seed !== undefined ? { seed: ctx.params.seed } : {}),
+      },
       input_hash: requestHash(sentRequest),
       output_hash: exchange.responseText !== undefined ? sha256Ref(exchange.responseText) : null,
       latency_ms: latency,
       tokens_in: tokensIn,
       tokens_out: tokensOut,
+      ...(tokensCached > 0 ? { tokens_cached: tokensCached } : {}),
+      ...(cost !== undefined ? { cost } : {}),
       status: failure ? 'error' : 'ok',
       error_class: failure ? failure.errorClass : null,
     };
@@ -276,6 +337,67 @@ export class LlmGateway {
     if (this.used > budget) {
       throw new LlmError('budget_exceeded', `run token budget of ${budget} tokens exceeded (${this.used} used)`);
     }
+    if (this.opts.costBudget !== undefined && this.costUsed > this.opts.costBudget) {
+      throw new LlmError('budget_exceeded', `run cost budget of ${this.opts.costBudget} exceeded (${roundCost(this.costUsed)} used)`);
+    }
+    if (mismatch && this.opts.pinModel === 'fail') {
+      throw new LlmError(
+        'model_mismatch',
+        `${provider.kind} answered with model "${returned}", not the requested "${ctx.params.model}" (provider.pin_model = "fail")`,
+      );
+    }
     return result!;
   }
+
+  /**
+   * Holds the worst case of a call against the run's cost budget (its reserved tokens, all at the
+   * input price except max_tokens at the output price), as for the token budget. A model without a
+   * price cannot be bounded: with a cost budget set, its calls are refused.
+   */
+  private holdCost(ctx: CallContext, provider: Provider, reservation: number): number {
+    const budget = this.opts.costBudget;
+    if (budget === undefined) return 0;
+    const price = priceFor(this.opts.pricing, provider.kind, ctx.params.model);
+    if (!price) {
+      throw new LlmError(
+        'budget_exceeded',
+        `provider.cost_budget is set but model "${ctx.params.model}" (${provider.kind}) has no [[provider.pricing]] row: its cost cannot be bounded`,
+      );
+    }
+    const inputEstimate = Math.max(0, reservation - ctx.params.maxTokens);
+    const hold = costOf({ input: inputEstimate, output: ctx.params.maxTokens, cachedInput: 0 }, price);
+    if (this.costUsed + this.costReserved + hold > budget) {
+      throw new LlmError(
+        'budget_exceeded',
+        `run cost budget of ${budget} cannot cover this call: ${roundCost(this.costUsed)} used, ${roundCost(this.costReserved)} held by calls in flight, up to ${roundCost(hold)} needed (max_tokens + input estimate at the model's price)`,
+      );
+    }
+    this.costReserved += hold;
+    return hold;
+  }
+
+  private account(stage: string, t: TokenCounts, cost: number | undefined, returned: string | null, mismatch: boolean): void {
+    const u = this.usage.get(stage) ?? emptyUsage();
+    addUsage(u, {
+      calls: 1,
+      tokens: t,
+      ...(cost !== undefined ? { cost } : {}),
+      unpricedCalls: cost === undefined && (t.input > 0 || t.output > 0) ? 1 : 0,
+      modelsReturned: returned !== null ? [returned] : [],
+      mismatches: returned !== null && mismatch ? [returned] : [],
+    });
+    this.usage.set(stage, u);
+  }
+}
+
+/** Adds `b` into `a` (model lists as sets, in first-seen order). */
+export function addUsage(a: UsageSummary, b: UsageSummary): void {
+  a.calls += b.calls;
+  a.tokens.input += b.tokens.input;
+  a.tokens.output += b.tokens.output;
+  a.tokens.cachedInput += b.tokens.cachedInput;
+  if (b.cost !== undefined) a.cost = roundCost((a.cost ?? 0) + b.cost);
+  a.unpricedCalls += b.unpricedCalls;
+  for (const m of b.modelsReturned) if (!a.modelsReturned.includes(m)) a.modelsReturned.push(m);
+  for (const m of b.mismatches) if (!a.mismatches.includes(m)) a.mismatches.push(m);
 }

@@ -1,4 +1,4 @@
-import type { CompletionParams, CompletionRequest, CompletionResult, Exchange, Provider } from './types.js';
+import { LlmError, type CompletionParams, type CompletionRequest, type CompletionResult, type Exchange, type Provider } from './types.js';
 
 /**
  * A provider whose SDK is imported on its first call. Resolving providers happens for every run
@@ -21,6 +21,13 @@ export class LazyProvider implements Provider {
   ): Promise<CompletionResult> {
     this.loading ??= this.load();
     return (await this.loading).complete(req, params, call, exchange);
+  }
+
+  async resend(body: Record<string, unknown>, call: { signal: AbortSignal; timeoutMs: number }, exchange: Exchange): Promise<CompletionResult> {
+    this.loading ??= this.load();
+    const p = await this.loading;
+    if (!p.resend) throw new LlmError('bad_request', `provider ${this.kind} cannot re-send a recorded request`);
+    return p.resend(body, call, exchange);
   }
 }
 

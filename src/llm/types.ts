@@ -14,6 +14,7 @@ export type LlmErrorClass =
   | 'auth'
   | 'bad_request'
   | 'budget_exceeded'
+  | 'model_mismatch'
   | 'aborted';
 
 const RETRYABLE: ReadonlySet<LlmErrorClass> = new Set(['rate_limited', 'server_error', 'timeout', 'network', 'truncated_response', 'malformed_response']);
@@ -50,4 +51,6 @@ export interface Provider {
   /** Default model when neither topology nor config names one. */
   readonly defaultModel: string;
   complete(req: CompletionRequest, params: CompletionParams, opts: { signal: AbortSignal; timeoutMs: number }, exchange: Exchange): Promise<CompletionResult>;
+  /** Sends a recorded wire request body again, unchanged (`bulwark replay`); absent = cannot replay. */
+  resend?(body: Record<string, unknown>, opts: { signal: AbortSignal; timeoutMs: number }, exchange: Exchange): Promise<CompletionResult>;
 }

@@ -3,7 +3,9 @@ import { clipText, type EntryInput } from '../domain/audit-entries.js';
 import { BulwarkError, ExitCode } from '../domain/errors.js';
 import type { StageSpec, Topology } from './topology.js';
 import type { ProviderConfig } from '../llm/config.js';
-import { LlmGateway } from '../llm/gateway.js';
+import { LlmGateway, type UsageSummary } from '../llm/gateway.js';
+import { usageEntryFields } from '../domain/run-entries.js';
+import { DEFAULT_TEMPERATURE } from './topology.js';
 import { NO_PROVIDER_HELP, type ResolvedProviders } from '../llm/select.js';
 import { LlmError } from '../llm/types.js';
 import type { Change } from '../domain/change.js';
@@ -34,6 +36,8 @@ export interface StageResult {
   model?: string;
   /** Tokens (input + output) of this stage's model calls, when it made any. */
   tokens?: number;
+  /** Calls, tokens (input, output, cached), cost and returned models of this stage, when it made any calls. */
+  usage?: UsageSummary;
 }
 
 export interface PipelineResult {
@@ -47,6 +51,8 @@ export interface PipelineResult {
   summaryMarkdown: string;
   tokensUsed: number;
   llmCalls: number;
+  /** All calls of the run: tokens, cost, returned models and mismatches. */
+  usage: UsageSummary;
   durationMs: number;
   /** Secrets redacted from the change context every stage received, by kind. */
   redactions: RedactionCounts;
@@ -138,6 +144,9 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     ...(pc.max_retries !== undefined ? { maxRetries: pc.max_retries } : {}),
     ...(pc.max_retry_delay_seconds !== undefined ? { maxRetryDelayMs: pc.max_retry_delay_seconds * 1000 } : {}),
     ...(pc.token_budget !== undefined ? { tokenBudget: pc.token_budget } : {}),
+    ...(pc.pin_model !== undefined ? { pinModel: pc.pin_model } : {}),
+    ...(pc.pricing !== undefined ? { pricing: pc.pricing } : {}),
+    ...(pc.cost_budget !== undefined ? { costBudget: pc.cost_budget } : {}),
     ...(opts.baseRetryDelayMs !== undefined ? { baseRetryDelayMs: opts.baseRetryDelayMs } : {}),
   });
   const repoDir = opts.repoDir !== undefined ? opts.repoDir : change.repoDir;
@@ -193,7 +202,14 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
       gateway,
       audit,
       provider: providerName,
-      params: { model: s.model ?? resolved.defaultModel, ...(s.temperature !== undefined ? { temperature: s.temperature } : {}), maxTokens: s.maxTokens },
+      // sampling is always stated: a server's default is not part of the recorded request otherwise
+      params: {
+        model: s.model ?? resolved.defaultModel,
+        temperature: s.temperature ?? DEFAULT_TEMPERATURE,
+        ...(s.topP !== undefined ? { topP: s.topP } : {}),
+        ...(s.seed !== undefined ? { seed: s.seed } : {}),
+        maxTokens: s.maxTokens,
+      },
       repo: repoRoot ? { root: repoRoot, base: change.mergeBase ?? change.baseSha, head: change.headSha } : null,
       readRoots,
       denyPaths: [...(opts.denyPaths ?? []), ...providers.keyFiles],
@@ -284,6 +300,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
         ...(providerOf(s) ? { provider: providerOf(s)! } : {}),
         ...(providerOf(s) && providers.byName.get(providerOf(s)!) ? { model: s.model ?? providers.byName.get(providerOf(s)!)!.defaultModel } : {}),
         ...(gateway.tokensOf(o.name) > 0 ? { tokens: gateway.tokensOf(o.name) } : {}),
+        ...(gateway.usageOf(o.name).calls > 0 ? { usage: gateway.usageOf(o.name) } : {}),
       };
       results.set(o.name, r);
       const finishEntry = async (): Promise<void> => {
@@ -297,6 +314,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
           ...(o.output ? { findings: o.output.findings.length } : {}),
           ...(r.errorClass ? { error_class: r.errorClass } : o.status !== 'done' ? { error_class: o.status } : {}),
           ...(blob ? { output_blob: blob } : {}),
+          ...usageEntryFields(r.usage, pc.currency),
         });
       };
       track(finishEntry);
@@ -320,6 +338,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     summaryMarkdown: renderSummary(topology, stages, noProvider),
     tokensUsed: gateway.tokensUsed,
     llmCalls: gateway.callCount,
+    usage: gateway.totalUsage,
     durationMs: Math.round(performance.now() - started),
     redactions: built.redactions,
   };

@@ -33,6 +33,7 @@ export function toAnthropicBody(req: CompletionRequest, params: CompletionParams
     model: params.model,
     max_tokens: params.maxTokens,
     ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
+    ...(params.topP !== undefined ? { top_p: params.topP } : {}),
     system: req.system,
     messages,
     ...(req.tools.length > 0 ? { tools: req.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters })) } : {}),
@@ -49,7 +50,12 @@ const responseSchema = z.object({
       z.object({ type: z.string() }),
     ]),
   ),
-  usage: z.object({ input_tokens: z.number(), output_tokens: z.number() }),
+  usage: z.object({
+    input_tokens: z.number(),
+    output_tokens: z.number(),
+    cache_read_input_tokens: z.number().nullable().optional(),
+    cache_creation_input_tokens: z.number().nullable().optional(),
+  }),
 });
 
 export function fromAnthropicResponse(body: unknown): CompletionResult {
@@ -79,7 +85,12 @@ export function fromAnthropicResponse(body: unknown): CompletionResult {
     toolCalls,
     stopReason: stop,
     model: r.model,
-    usage: { inputTokens: r.usage.input_tokens, outputTokens: r.usage.output_tokens },
+    // input_tokens excludes what was read from or written to the prompt cache: all three are prompt tokens
+    usage: {
+      inputTokens: r.usage.input_tokens + (r.usage.cache_read_input_tokens ?? 0) + (r.usage.cache_creation_input_tokens ?? 0),
+      outputTokens: r.usage.output_tokens,
+      ...(r.usage.cache_read_input_tokens ? { cachedInputTokens: r.usage.cache_read_input_tokens } : {}),
+    },
   };
 }
 
@@ -94,7 +105,23 @@ export class AnthropicProvider implements Provider {
     call: { signal: AbortSignal; timeoutMs: number },
     exchange: Exchange,
   ): Promise<CompletionResult> {
-    const client = new Anthropic({
+    const client = this.client(call, exchange);
+    const body = toAnthropicBody(req, params);
+    exchange.request = body;
+    const msg = await client.messages.create(body as unknown as Anthropic.MessageCreateParamsNonStreaming, { signal: call.signal });
+    return fromAnthropicResponse(msg);
+  }
+
+  /** Sends a recorded request body again, unchanged (`bulwark replay`). */
+  async resend(body: Record<string, unknown>, call: { signal: AbortSignal; timeoutMs: number }, exchange: Exchange): Promise<CompletionResult> {
+    if (body.stream === true) throw new LlmError('bad_request', 'a streamed request cannot be replayed');
+    exchange.request = body;
+    const msg = await this.client(call, exchange).messages.create(body as unknown as Anthropic.MessageCreateParamsNonStreaming, { signal: call.signal });
+    return fromAnthropicResponse(msg);
+  }
+
+  private client(call: { timeoutMs: number }, exchange: Exchange): Anthropic {
+    return new Anthropic({
       apiKey: this.opts.apiKey,
       baseURL: this.opts.baseURL ?? 'https://api.anthropic.com',
       maxRetries: 0,
@@ -102,9 +129,5 @@ export class AnthropicProvider implements Provider {
       timeout: call.timeoutMs + 1000,
       fetch: capturingFetch(exchange),
     });
-    const body = toAnthropicBody(req, params);
-    exchange.request = body;
-    const msg = await client.messages.create(body as unknown as Anthropic.MessageCreateParamsNonStreaming, { signal: call.signal });
-    return fromAnthropicResponse(msg);
   }
 }

@@ -26,7 +26,11 @@ export function toConverseInput(req: CompletionRequest, params: CompletionParams
     modelId: params.model,
     system: [{ text: req.system }],
     messages,
-    inferenceConfig: { maxTokens: params.maxTokens, ...(params.temperature !== undefined ? { temperature: params.temperature } : {}) },
+    inferenceConfig: {
+      maxTokens: params.maxTokens,
+      ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
+      ...(params.topP !== undefined ? { topP: params.topP } : {}),
+    },
     ...(req.tools.length > 0
       ? { toolConfig: { tools: req.tools.map((t) => ({ toolSpec: { name: t.name, description: t.description, inputSchema: { json: t.parameters } } })) } }
       : {}),
@@ -45,7 +49,14 @@ const outputSchema = z.object({
       ),
     }),
   }),
-  usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }).optional(),
+  usage: z
+    .object({
+      inputTokens: z.number(),
+      outputTokens: z.number(),
+      cacheReadInputTokens: z.number().nullable().optional(),
+      cacheWriteInputTokens: z.number().nullable().optional(),
+    })
+    .optional(),
 });
 
 export function fromConverseOutput(body: unknown, model: string): CompletionResult {
@@ -80,7 +91,12 @@ export function fromConverseOutput(body: unknown, model: string): CompletionResu
     toolCalls,
     stopReason: stop,
     model,
-    usage: { inputTokens: r.usage?.inputTokens ?? 0, outputTokens: r.usage?.outputTokens ?? 0 },
+    // inputTokens excludes prompt-cache reads and writes: all are prompt tokens
+    usage: {
+      inputTokens: (r.usage?.inputTokens ?? 0) + (r.usage?.cacheReadInputTokens ?? 0) + (r.usage?.cacheWriteInputTokens ?? 0),
+      outputTokens: r.usage?.outputTokens ?? 0,
+      ...(r.usage?.cacheReadInputTokens ? { cachedInputTokens: r.usage.cacheReadInputTokens } : {}),
+    },
   };
 }
 
@@ -103,7 +119,20 @@ export class BedrockProvider implements Provider {
     call: { signal: AbortSignal; timeoutMs: number },
     exchange: Exchange,
   ): Promise<CompletionResult> {
-    const input = toConverseInput(req, params);
+    return this.converse(toConverseInput(req, params), params.model, call, exchange);
+  }
+
+  /** Sends a recorded Converse input again, unchanged (`bulwark replay`). */
+  resend(body: Record<string, unknown>, call: { signal: AbortSignal; timeoutMs: number }, exchange: Exchange): Promise<CompletionResult> {
+    return this.converse(body, typeof body.modelId === 'string' ? body.modelId : '', call, exchange);
+  }
+
+  private async converse(
+    input: Record<string, unknown>,
+    model: string,
+    call: { signal: AbortSignal; timeoutMs: number },
+    exchange: Exchange,
+  ): Promise<CompletionResult> {
     exchange.request = input;
     const timeout = AbortSignal.timeout(call.timeoutMs);
     try {
@@ -113,7 +142,7 @@ export class BedrockProvider implements Provider {
       const { $metadata, ...body } = out;
       exchange.status = $metadata.httpStatusCode ?? 200;
       exchange.responseText = JSON.stringify(body);
-      return fromConverseOutput(body, params.model);
+      return fromConverseOutput(body, model);
     } catch (err) {
       if (err instanceof LlmError) throw err;
       const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; $response?: { headers?: Record<string, string> } };

@@ -23,6 +23,8 @@ export function toOpenAiBody(req: CompletionRequest, params: CompletionParams): 
     model: params.model,
     max_tokens: params.maxTokens,
     ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
+    ...(params.topP !== undefined ? { top_p: params.topP } : {}),
+    ...(params.seed !== undefined ? { seed: params.seed } : {}),
     messages,
     ...(req.tools.length > 0
       ? { tools: req.tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } })) }
@@ -46,7 +48,14 @@ const responseSchema = z.object({
       }),
     )
     .min(1),
-  usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).nullable().optional(),
+  usage: z
+    .object({
+      prompt_tokens: z.number(),
+      completion_tokens: z.number(),
+      prompt_tokens_details: z.object({ cached_tokens: z.number().nullable().optional() }).nullable().optional(),
+    })
+    .nullable()
+    .optional(),
 });
 
 export function fromOpenAiResponse(body: unknown): CompletionResult {
@@ -79,7 +88,12 @@ export function fromOpenAiResponse(body: unknown): CompletionResult {
     toolCalls,
     stopReason: stop,
     model: r.model,
-    usage: { inputTokens: r.usage?.prompt_tokens ?? 0, outputTokens: r.usage?.completion_tokens ?? 0 },
+    usage: {
+      inputTokens: r.usage?.prompt_tokens ?? 0,
+      outputTokens: r.usage?.completion_tokens ?? 0,
+      // prompt_tokens already includes the cached part
+      ...(r.usage?.prompt_tokens_details?.cached_tokens ? { cachedInputTokens: r.usage.prompt_tokens_details.cached_tokens } : {}),
+    },
   };
 }
 
@@ -97,7 +111,25 @@ export class OpenAiProvider implements Provider {
     call: { signal: AbortSignal; timeoutMs: number },
     exchange: Exchange,
   ): Promise<CompletionResult> {
-    const client = new OpenAI({
+    const client = this.client(call, exchange);
+    const body = toOpenAiBody(req, params);
+    exchange.request = body;
+    const out = await client.chat.completions.create(body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming, { signal: call.signal });
+    return fromOpenAiResponse(out);
+  }
+
+  /** Sends a recorded request body again, unchanged (`bulwark replay`). */
+  async resend(body: Record<string, unknown>, call: { signal: AbortSignal; timeoutMs: number }, exchange: Exchange): Promise<CompletionResult> {
+    if (body.stream === true) throw new LlmError('bad_request', 'a streamed request cannot be replayed');
+    exchange.request = body;
+    const out = await this.client(call, exchange).chat.completions.create(body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming, {
+      signal: call.signal,
+    });
+    return fromOpenAiResponse(out);
+  }
+
+  private client(call: { timeoutMs: number }, exchange: Exchange): OpenAI {
+    return new OpenAI({
       apiKey: this.opts.apiKey,
       baseURL: this.opts.baseURL ?? 'https://api.openai.com/v1',
       maxRetries: 0,
@@ -108,9 +140,5 @@ export class OpenAiProvider implements Provider {
       organization: null,
       project: null,
     });
-    const body = toOpenAiBody(req, params);
-    exchange.request = body;
-    const out = await client.chat.completions.create(body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming, { signal: call.signal });
-    return fromOpenAiResponse(out);
   }
 }
