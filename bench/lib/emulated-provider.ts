@@ -45,6 +45,9 @@ export interface EmulatedServer {
 
 type Json = Record<string, unknown>;
 
+/** A request field as text ('' when it is not a string). */
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 /** The stage a request belongs to: the worker's first user message is a JSON context naming it. */
@@ -52,12 +55,12 @@ export function stageOf(body: Json): string {
   const msgs = (body.messages ?? []) as Json[];
   const first = msgs.find((m) => m.role === 'user');
   try {
-    const ctx = JSON.parse(String(first?.content ?? '')) as { stage?: string };
+    const ctx = JSON.parse(str(first?.content)) as { stage?: string };
     if (ctx.stage) return ctx.stage;
   } catch {
     // not the JSON context
   }
-  return /"stage":\s*"([^"]+)"/.exec(String(first?.content ?? ''))?.[1] ?? '?';
+  return /"stage":\s*"([^"]+)"/.exec(str(first?.content))?.[1] ?? '?';
 }
 
 function padTo(chars: number, seed: string): string {
@@ -70,7 +73,14 @@ function padTo(chars: number, seed: string): string {
 /** The review an answer hands in, with its Markdown padded so the whole answer has ~`tokens` tokens. */
 function review(stage: string, tokens: number): Json {
   const findings = [
-    { file: 'src/ledger/transfer.js', line: 12, severity: 'medium', category: 'correctness', message: 'Amount is not validated as a positive integer.', confidence: 0.7 },
+    {
+      file: 'src/ledger/transfer.js',
+      line: 12,
+      severity: 'medium',
+      category: 'correctness',
+      message: 'Amount is not validated as a positive integer.',
+      confidence: 0.7,
+    },
   ];
   const fixed = JSON.stringify({ summary_markdown: '', findings }).length;
   return { summary_markdown: padTo(Math.max(40, tokens * 4 - fixed), `### ${stage}\n\n`), findings };
@@ -94,16 +104,18 @@ export async function startEmulatedProvider(timing: Timing, plan: (body: Json, s
           return;
         }
         if (!req.url?.endsWith('/chat/completions')) {
-          res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route ${req.url}`, type: 'invalid_request_error' } }));
+          res
+            .writeHead(404, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ error: { message: `no route ${req.url}`, type: 'invalid_request_error' } }));
           return;
         }
         const stage = stageOf(body);
         const p = plan(body, stage);
         const cap = Number(body.max_completion_tokens ?? body.max_tokens ?? Infinity);
-        const tools = ((body.tools ?? []) as Json[]).map((t) => String((t.function as Json | undefined)?.name ?? ''));
+        const tools = ((body.tools ?? []) as Json[]).map((t) => str((t.function as Json | undefined)?.name));
         const reading = p.readFile !== undefined && tools.includes('read_file');
         const tokens = Math.max(1, Math.min(reading ? 40 : p.tokens, cap));
-        const model = String(body.model ?? 'emulated');
+        const model = str(body.model) || 'emulated';
         const id = `chatcmpl-emu${++n}`;
         // what the answer carries: a tool call, JSON content or Markdown with a fenced JSON block
         let toolCall: { name: string; arguments: string } | undefined;
@@ -125,15 +137,34 @@ export async function startEmulatedProvider(timing: Timing, plan: (body: Json, s
           const message: Json = { role: 'assistant', content: toolCall ? null : content };
           if (toolCall) message.tool_calls = [{ id: `call_${n}`, type: 'function', function: toolCall }];
           res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ id, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model, choices: [{ index: 0, message, finish_reason: finish }], usage }));
+          res.end(
+            JSON.stringify({
+              id,
+              object: 'chat.completion',
+              created: Math.floor(Date.now() / 1000),
+              model,
+              choices: [{ index: 0, message, finish_reason: finish }],
+              usage,
+            }),
+          );
         } else {
           res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
           const send = (delta: Json, finishReason: string | null = null, extra: Json = {}): void => {
-            res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, choices: [{ index: 0, delta, finish_reason: finishReason }], ...extra })}\n\n`);
+            res.write(
+              `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, choices: [{ index: 0, delta, finish_reason: finishReason }], ...extra })}\n\n`,
+            );
           };
           const text = toolCall ? toolCall.arguments : content;
           await sleep(timing.ttftMs - (performance.now() - receivedAt));
-          send(toolCall ? { role: 'assistant', content: null, tool_calls: [{ index: 0, id: `call_${n}`, type: 'function', function: { name: toolCall.name, arguments: '' } }] } : { role: 'assistant', content: '' });
+          send(
+            toolCall
+              ? {
+                  role: 'assistant',
+                  content: null,
+                  tool_calls: [{ index: 0, id: `call_${n}`, type: 'function', function: { name: toolCall.name, arguments: '' } }],
+                }
+              : { role: 'assistant', content: '' },
+          );
           // pieces every ~50 ms, each as many characters as the rate allows in that time
           const start = performance.now();
           let sent = 0;
@@ -147,7 +178,10 @@ export async function startEmulatedProvider(timing: Timing, plan: (body: Json, s
             }
           }
           send({}, finish);
-          if ((body.stream_options as Json | undefined)?.include_usage) res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, choices: [], usage })}\n\n`);
+          if ((body.stream_options as Json | undefined)?.include_usage)
+            res.write(
+              `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, choices: [], usage })}\n\n`,
+            );
           res.end('data: [DONE]\n\n');
         }
         calls.push({ stage, receivedAt, answeredAt: performance.now(), modelMs, tokens, streamed });

@@ -21,7 +21,7 @@
  * `--variant single-call` reviews with SINGLE_CALL_TOPOLOGY instead: init's stages and prompts,
  * every stage one model call (no tools) with smaller output budgets — what a CPU server needs.
  *
- *   node dist/bench/pipeline/latency-profile.js [--runs N=3] [--profiles fast,frontier,cpu] [--variant init|single-call]
+ *   node dist/bench/pipeline/latency-profile.js [--runs N=3] [--profiles fast,frontier,cpu] [--variant init|single-call] [--phases]
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -43,13 +43,17 @@ const PROFILES: Record<string, Timing & { targetMs: number; label: string }> = {
   frontier: { label: 'frontier hosted (1.5 s, 60 tok/s)', ttftMs: 1500, tokensPerSecond: 60, targetMs: 30_000 },
   cpu: { label: 'self-hosted CPU (3 s, 20 tok/s)', ttftMs: 3000, tokensPerSecond: 20, targetMs: 60_000 },
 };
-const chosen = opt('--profiles', 'fast,frontier,cpu').split(',').filter((p) => p in PROFILES);
+const chosen = opt('--profiles', 'fast,frontier,cpu')
+  .split(',')
+  .filter((p) => p in PROFILES);
 
 /** Output tokens of a stage's review hand-in (report + findings); a read turn is READ_TOKENS. */
 const TYPICAL_TOKENS: Record<string, number> = { 'static-analysis': 450, 'security-review': 450, summary: 300 };
 const READ_TOKENS = 40;
 const CHANGED = 'src/ledger/transfer.js';
 const variant = opt('--variant', 'init');
+/** Print each run's phase timings (`review --verbose`): where the overhead goes. */
+const phases = args.includes('--phases');
 
 /** Init's stages and prompts, each stage a single call within a budget a 20 tokens/s server answers in. */
 const SINGLE_CALL_TOPOLOGY = `[[pipeline.stages]]
@@ -143,13 +147,14 @@ async function once(server: EmulatedServer, repo: GitRepo, topology: Topology, e
   const before = server.calls.length;
   const t0 = performance.now();
   const r = await run(
-    [MAIN, 'review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--format', 'json', '--quiet', '--audit-db', path.join(tmp, `audit-${i}.db`)],
+    [MAIN, 'review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--format', 'json', phases ? '--verbose' : '--quiet', '--audit-db', path.join(tmp, `audit-${i}.db`)],
     { ...env, OPENAI_BASE_URL: server.url },
   );
   const wall = performance.now() - t0;
   if (r.code !== 0 && r.code !== 1 && r.code !== 2) throw new Error(`bulwark review exited ${r.code}:\n${r.stderr}\n${r.stdout.slice(0, 2000)}`);
   const report = JSON.parse(r.stdout) as { errors: string[] };
   if (report.errors.length > 0) throw new Error(`review errors: ${report.errors.join('; ')}`);
+  if (phases) console.log(`    ${r.stderr.split('\n').filter((l) => /^timings:|^ {2}stage /.test(l)).join('\n    ')}`);
   const calls = server.calls.slice(before);
   const perStage = new Map<string, number>();
   for (const c of calls) perStage.set(c.stage, (perStage.get(c.stage) ?? 0) + c.modelMs);
@@ -169,7 +174,9 @@ try {
     const first = !msgs.some((m) => m.role === 'assistant');
     return { tokens: TYPICAL_TOKENS[stage] ?? 300, ...(first && tools(stage) ? { readFile: CHANGED } : {}) };
   };
-  console.log(`bulwark review, ${variant === 'init' ? "bulwark init's topology" : 'single-call variant of init\'s topology'}, 500-line diff, ${runs} run(s) per profile (load average ${loadAverage()})`);
+  console.log(
+    `bulwark review, ${variant === 'init' ? "bulwark init's topology" : "single-call variant of init's topology"}, 500-line diff, ${runs} run(s) per profile (load average ${loadAverage()})`,
+  );
   console.log(
     `  stages: ${topology.stages.map((x) => `${x.name} (max_tokens ${x.maxTokens}, ${x.tools.length > 0 ? 'tools' : 'no tools'}${x.dependsOn.length ? `, after ${x.dependsOn.join('+')}` : ''})`).join('; ')}`,
   );

@@ -67,11 +67,7 @@ export async function replayRun(flags: ReplayFlags, env: NodeJS.ProcessEnv = pro
         continue;
       }
       calls.push(
-        await replayCall(
-          provider,
-          { index, stage: entry.stage, agentId: entry.agent_id, entry, blob },
-          { runId: run.runId, audit: run.audit, timeoutMs },
-        ),
+        await replayCall(provider, { index, stage: entry.stage, agentId: entry.agent_id, entry, blob }, { runId: run.runId, audit: run.audit, timeoutMs }),
       );
     }
     const exitCode = calls.some((c) => c.status === 'error')
@@ -97,7 +93,13 @@ export function formatReplay(o: ReplayOutcome): string {
     out.push(
       `  #${c.index} ${c.stage} ${c.provider}/${c.model}${returned}: ${label}${c.status === 'match' && c.identicalBody ? ' (identical response body)' : ''}${c.error ? `: ${c.error}` : ''}`,
     );
-    if (c.diff) out.push(...c.diff.trimEnd().split('\n').map((l) => `    ${l}`));
+    if (c.diff)
+      out.push(
+        ...c.diff
+          .trimEnd()
+          .split('\n')
+          .map((l) => `    ${l}`),
+      );
   }
   const n = (s: ReplayedCall['status']): number => o.calls.filter((c) => c.status === s).length;
   out.push(

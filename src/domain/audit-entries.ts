@@ -153,7 +153,6 @@ export const llmParamsSchema = z.strictObject({
   seed: z.number().int().nonnegative().optional(),
 });
 
-
 export const llmCallSchema = kind('llm_call', {
   run_id: id,
   stage: name,

@@ -57,10 +57,7 @@ export interface UsageFacts {
   mismatches?: readonly string[];
 }
 
-type UsageEntryFields = Pick<
-  Input<'run_finished'>,
-  'llm_calls' | 'tokens_in' | 'tokens_out' | 'tokens_cached' | 'cost' | 'currency' | 'unpriced_calls'
->;
+type UsageEntryFields = Pick<Input<'run_finished'>, 'llm_calls' | 'tokens_in' | 'tokens_out' | 'tokens_cached' | 'cost' | 'currency' | 'unpriced_calls'>;
 
 /** The usage fields of run_finished and stage_finished; nothing when no model was called. */
 export function usageEntryFields(u: UsageFacts | undefined, currency?: string): UsageEntryFields {

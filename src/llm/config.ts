@@ -48,7 +48,10 @@ export const providerConfigSchema = z
     /** Price table, per million tokens, in `currency`; unset = costs are not computed. */
     pricing: z.array(priceSchema).optional(),
     /** Label of the prices' unit (display only; no conversion). */
-    currency: z.string().regex(/^[A-Za-z]{1,8}$/, 'must be 1-8 letters, e.g. "USD"').optional(),
+    currency: z
+      .string()
+      .regex(/^[A-Za-z]{1,8}$/, 'must be 1-8 letters, e.g. "USD"')
+      .optional(),
     /** Cost budget of one whole run, in `currency`; a call whose worst case would exceed it fails. Needs a price for every model used. */
     cost_budget: z.number().positive().optional(),
     anthropic: z

@@ -95,11 +95,7 @@ export interface ReplayInput {
  * Sends one recorded call again through `provider` and appends the new call's llm_call entry
  * (with its own blob) to the replay run. No retries: a replay reports what the server does now.
  */
-export async function replayCall(
-  provider: Provider,
-  input: ReplayInput,
-  ctx: { runId: string; audit: AuditSink; timeoutMs: number },
-): Promise<ReplayedCall> {
+export async function replayCall(provider: Provider, input: ReplayInput, ctx: { runId: string; audit: AuditSink; timeoutMs: number }): Promise<ReplayedCall> {
   const model = input.entry.model_requested;
   const recorded = await parseResponseBody(input.blob.provider, input.blob.response.body, model);
   const base: Omit<ReplayedCall, 'status' | 'replayedHash' | 'identicalBody' | 'modelReturned'> = {
@@ -143,7 +139,7 @@ export async function replayCall(
     model_requested: model,
     model_returned: returned,
     ...(returned !== null ? { model_mismatch: !modelMatches(model, returned) } : {}),
-    params: params as Extract<EntryInput, { kind: 'llm_call' }>['params'],
+    params,
     input_hash: requestHash(sent),
     output_hash: exchange.responseText !== undefined ? sha256Ref(exchange.responseText) : null,
     latency_ms: Math.max(0, Math.round(performance.now() - started)),

@@ -23,7 +23,12 @@ const stageSchema = z
     model: z.string().min(1).optional(),
     temperature: z.number().min(0).max(2).optional(),
     top_p: z.number().gt(0).max(1).optional(),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .optional(),
     max_tokens: z.number().int().positive().max(200_000).optional(),
     max_turns: z.number().int().min(1).max(100).optional(),
     timeout_seconds: z.number().positive().max(86_400).optional(),
@@ -40,7 +45,12 @@ export const topologySchema = z
         model: z.string().min(1).optional(),
         temperature: z.number().min(0).max(2).optional(),
         top_p: z.number().gt(0).max(1).optional(),
-        seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 31 - 1)
+          .optional(),
         max_tokens: z.number().int().positive().max(200_000).optional(),
         /** Deadline of the whole run. */
         timeout_seconds: z.number().positive().max(86_400).optional(),

@@ -145,7 +145,9 @@ function usageMarkdown(r: ReviewReport): string[] {
   if (u.modelMismatches.length > 0) out.push('');
   out.push(`<details><summary>Models and cost: ${mdEscape(usageText(u.total, u.currency))}</summary>`);
   out.push('');
-  out.push(`| Stage | Model requested | Model returned | Calls | Input tokens | Cached | Output tokens | Cost${u.currency ? ` (${mdEscape(u.currency)})` : ''} |`);
+  out.push(
+    `| Stage | Model requested | Model returned | Calls | Input tokens | Cached | Output tokens | Cost${u.currency ? ` (${mdEscape(u.currency)})` : ''} |`,
+  );
   out.push('|---|---|---|---|---|---|---|---|');
   const cost = (x: { cost?: number }): string => (u.currency && x.cost !== undefined ? formatCost(x.cost, u.currency) : '-');
   for (const s of u.stages)

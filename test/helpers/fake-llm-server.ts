@@ -14,7 +14,14 @@ export interface FakeToolCall {
 }
 
 export type FakeAction =
-  | { type: 'reply'; text?: string; toolCalls?: FakeToolCall[]; model?: string; usage?: { input: number; output: number; cached?: number }; stop?: 'end' | 'max_tokens' }
+  | {
+      type: 'reply';
+      text?: string;
+      toolCalls?: FakeToolCall[];
+      model?: string;
+      usage?: { input: number; output: number; cached?: number };
+      stop?: 'end' | 'max_tokens';
+    }
   | { type: 'error'; status: number; retryAfter?: string; body?: string }
   /** Never answers (until the client gives up or the server closes). */
   | { type: 'hang' }

@@ -94,7 +94,9 @@ describe('model pinning, cost and replay (CLI, end to end)', () => {
     const report = JSON.parse(r.stdout) as ReviewReport;
     const u = report.usage!;
     assert.equal(u.currency, 'EUR');
-    assert.deepEqual(u.modelMismatches, [{ stage: 'security', provider: 'openai', requested: 'qwen2.5-coder', returned: 'qwen2.5-coder-7b-instruct-q4_k_m.gguf' }]);
+    assert.deepEqual(u.modelMismatches, [
+      { stage: 'security', provider: 'openai', requested: 'qwen2.5-coder', returned: 'qwen2.5-coder-7b-instruct-q4_k_m.gguf' },
+    ]);
     assert.equal(u.total.calls, 1);
     assert.equal(u.total.inputTokens, 12_000);
     assert.equal(u.total.cachedInputTokens, 2_000);
@@ -123,7 +125,10 @@ describe('model pinning, cost and replay (CLI, end to end)', () => {
     assert.match(term.stdout, /12000 in \(2000 cached\) \/ 800 out tokens in 1 call\(s\) · 0\.0426 EUR/);
     assert.ok(!term.stdout.includes('/srv/models'), 'the server path is not shown');
     const md = await review(cfg, path.join(tmp, 'warn-m.db'), 'markdown');
-    assert.match(md.stdout, /\*\*Model mismatch\*\*: stage `security` requested `qwen2\.5-coder`, the provider returned `qwen2\.5-coder-7b-instruct-q4_k_m\.gguf`/);
+    assert.match(
+      md.stdout,
+      /\*\*Model mismatch\*\*: stage `security` requested `qwen2\.5-coder`, the provider returned `qwen2\.5-coder-7b-instruct-q4_k_m\.gguf`/,
+    );
     assert.match(md.stdout, /\| \*\*run\*\* \| \| \| 1 \| 12000 \| 2000 \| 800 \| 0\.0426 EUR \|/);
     const sarif = await review(cfg, path.join(tmp, 'warn-s.db'), 'sarif');
     const props = (JSON.parse(sarif.stdout) as { runs: { properties: { usage: ReviewReport['usage'] } }[] }).runs[0]!.properties;
@@ -149,13 +154,16 @@ describe('model pinning, cost and replay (CLI, end to end)', () => {
     const before = llm.requests.length;
     const tight = await review(config('budget', PRICED.replace('currency = "EUR"', 'currency = "EUR"\ncost_budget = 0.01')), path.join(tmp, 'budget.db'));
     assert.equal(tight.code, 5, tight.stderr);
-    assert.match(JSON.parse(tight.stdout).decision.reasons.join('\n'), /run cost budget of 0\.01 cannot cover this call/);
+    assert.match((JSON.parse(tight.stdout) as ReviewReport).decision.reasons.join('\n'), /run cost budget of 0\.01 cannot cover this call/);
     const unpriced = await review(
       config('unpriced', `default = "openai"\ncost_budget = 5\n\n[provider.openai]\nmodel = "gpt-4.1-mini"\n`),
       path.join(tmp, 'unpriced.db'),
     );
     assert.equal(unpriced.code, 5, unpriced.stderr);
-    assert.match(JSON.parse(unpriced.stdout).decision.reasons.join('\n'), /model "gpt-4\.1-mini" \(openai\) has no \[\[provider\.pricing\]\] row/);
+    assert.match(
+      (JSON.parse(unpriced.stdout) as ReviewReport).decision.reasons.join('\n'),
+      /model "gpt-4\.1-mini" \(openai\) has no \[\[provider\.pricing\]\] row/,
+    );
     assert.equal(llm.requests.length, before, 'nothing reached the provider');
   });
 
@@ -176,7 +184,10 @@ describe('model pinning, cost and replay (CLI, end to end)', () => {
     );
     assert.deepEqual(llm.requests.at(-1)!.body, recorded, 'the recorded request body is sent unchanged');
 
-    mode.output = (a) => (a.type === 'reply' && a.toolCalls ? { ...a, toolCalls: a.toolCalls.map((c) => ({ ...c, arguments: { ...c.arguments, markdown: 'A different review.' } })) } : a);
+    mode.output = (a) =>
+      a.type === 'reply' && a.toolCalls
+        ? { ...a, toolCalls: a.toolCalls.map((c) => ({ ...c, arguments: { ...c.arguments, markdown: 'A different review.' } })) }
+        : a;
     try {
       const diff = await runCli(['replay', '--run', runId, '--config', cfg, '--audit-db', db], env);
       assert.equal(diff.code, 1, diff.stderr + diff.stdout);
