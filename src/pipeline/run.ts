@@ -110,7 +110,7 @@ const MAX_PREWARMED_WORKERS = 16;
 
 const toAuditStatus: Record<StageStatus, 'ok' | 'failed' | 'skipped' | 'timeout'> = { done: 'ok', failed: 'failed', timed_out: 'timeout', not_run: 'skipped' };
 
-function renderSummary(topology: Topology, results: StageResult[], noProvider: boolean): string {
+function renderSummary(topology: Topology, results: StageResult[], noProvider: boolean, pinModel: 'warn' | 'fail' = 'warn'): string {
   const lines: string[] = [`## Bulwark review: ${topology.name}`, ''];
   for (const r of results) {
     const took = r.durationMs !== undefined ? ` in ${(r.durationMs / 1000).toFixed(1)} s` : '';
@@ -119,6 +119,12 @@ function renderSummary(topology: Topology, results: StageResult[], noProvider: b
     );
   }
   if (noProvider) lines.push('', `LLM stages not run: ${NO_PROVIDER_HELP}.`);
+  for (const r of results)
+    for (const m of r.usage?.mismatches ?? [])
+      lines.push(
+        '',
+        `**Model mismatch**: stage ${r.name} requested \`${r.model ?? '?'}\`, the provider returned \`${m}\` (provider.pin_model = "${pinModel}").`,
+      );
   // The last stage that ran (normally the summary stage) carries the human-readable verdict.
   const last = [...results].reverse().find((r) => r.status === 'done' && r.markdown.trim() !== '');
   if (last) lines.push('', last.markdown.trim());
@@ -335,7 +341,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     noProvider,
     stages,
     findings,
-    summaryMarkdown: renderSummary(topology, stages, noProvider),
+    summaryMarkdown: renderSummary(topology, stages, noProvider, pc.pin_model),
     tokensUsed: gateway.tokensUsed,
     llmCalls: gateway.callCount,
     usage: gateway.totalUsage,
