@@ -147,14 +147,34 @@ async function once(server: EmulatedServer, repo: GitRepo, topology: Topology, e
   const before = server.calls.length;
   const t0 = performance.now();
   const r = await run(
-    [MAIN, 'review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--format', 'json', phases ? '--verbose' : '--quiet', '--audit-db', path.join(tmp, `audit-${i}.db`)],
+    [
+      MAIN,
+      'review',
+      '--repo',
+      repo.dir,
+      '--base',
+      'main',
+      '--head',
+      'feature',
+      '--format',
+      'json',
+      phases ? '--verbose' : '--quiet',
+      '--audit-db',
+      path.join(tmp, `audit-${i}.db`),
+    ],
     { ...env, OPENAI_BASE_URL: server.url },
   );
   const wall = performance.now() - t0;
   if (r.code !== 0 && r.code !== 1 && r.code !== 2) throw new Error(`bulwark review exited ${r.code}:\n${r.stderr}\n${r.stdout.slice(0, 2000)}`);
   const report = JSON.parse(r.stdout) as { errors: string[] };
   if (report.errors.length > 0) throw new Error(`review errors: ${report.errors.join('; ')}`);
-  if (phases) console.log(`    ${r.stderr.split('\n').filter((l) => /^timings:|^ {2}stage /.test(l)).join('\n    ')}`);
+  if (phases)
+    console.log(
+      `    ${r.stderr
+        .split('\n')
+        .filter((l) => /^timings:|^ {2}stage /.test(l))
+        .join('\n    ')}`,
+    );
   const calls = server.calls.slice(before);
   const perStage = new Map<string, number>();
   for (const c of calls) perStage.set(c.stage, (perStage.get(c.stage) ?? 0) + c.modelMs);
