@@ -142,6 +142,7 @@ export function buildSarif(r: ReviewReport, limit = SARIF_MAX_RESULTS): Log {
       },
       resultsOmitted: r.findings.length - findings.length,
       redactions: r.redactions,
+      ...(r.usage ? { usage: r.usage } : {}),
     },
   };
   if (r.change.headSha && r.change.pr?.url)
