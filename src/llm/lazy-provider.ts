@@ -1,4 +1,14 @@
-import { LlmError, type CallOptions, type CallShape, type CompletionParams, type CompletionResult, type Exchange, type Provider, type ResendOptions, type WireRequest } from './types.js';
+import {
+  LlmError,
+  type CallOptions,
+  type CallShape,
+  type CompletionParams,
+  type CompletionResult,
+  type Exchange,
+  type Provider,
+  type ResendOptions,
+  type WireRequest,
+} from './types.js';
 
 /**
  * A provider whose SDK is imported on its first call. Resolving providers happens for every run

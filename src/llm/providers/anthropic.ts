@@ -129,7 +129,7 @@ export async function fromAnthropicStreamText(raw: string): Promise<CompletionRe
     } catch {
       throw new LlmError('malformed_response', 'a streamed event is not JSON');
     }
-    if (ev.type === 'error') throw new LlmError('server_error', `Anthropic stream: ${String(ev.error?.message ?? 'error')}`);
+    if (ev.type === 'error') throw new LlmError('server_error', `Anthropic stream: ${typeof ev.error?.message === 'string' ? ev.error.message : 'error'}`);
     if (ev.type === 'message_start' || ev.type === 'message_delta' || ev.type === 'message_stop' || String(ev.type).startsWith('content_block_'))
       events.push(JSON.stringify(ev));
   }
