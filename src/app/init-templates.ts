@@ -2,19 +2,32 @@
 
 export const INIT_TOPOLOGY_PATH = '.bulwark/topology.toml';
 
-export const SEED_TOPOLOGY_TEXT = `[[pipeline.stages]]
+/**
+ * The two review stages run side by side and the summary, a single model call without tools,
+ * reads both: on the critical path are two model answers, not three. The output budgets bound how
+ * long a slow server can take (docs/performance.md has the latency profiles these were chosen on).
+ */
+export const SEED_TOPOLOGY_TEXT = `# Output budgets (max_tokens) and turns bound a stage's time on a slow server: see Bulwark's
+# docs/performance.md for the latency profiles. static-analysis and security-review run in parallel.
+[[pipeline.stages]]
 name = "static-analysis"
 prompt_file = "prompts/static.md"
+max_tokens = 1536
+max_turns = 4
 
 [[pipeline.stages]]
 name = "security-review"
 prompt_file = "prompts/security.md"
-depends_on = ["static-analysis"]
+max_tokens = 1536
+max_turns = 4
 
 [[pipeline.stages]]
 name = "summary"
 prompt_file = "prompts/summary.md"
 depends_on = ["static-analysis", "security-review"]
+# one model call: it summarises its inputs and reads nothing else
+tools = []
+max_tokens = 1024
 `;
 
 export const INIT_CONFIG_TEXT = `# Bulwark configuration; every key is documented in Bulwark's docs/configuration.md.
@@ -29,6 +42,15 @@ topology = "${INIT_TOPOLOGY_PATH}"
 # timeout_seconds = 60             # per model call
 # max_retries = 3                  # on 429 / 5xx / timeouts, honouring Retry-After
 # token_budget = 400000            # per review run
+# pin_model = "warn"               # or "fail": a returned model other than the requested one fails the run
+# currency = "USD"                 # label of the prices below
+# cost_budget = 2.0                # per review run, in that currency; needs a price for every model used
+#
+# [[provider.pricing]]             # your contract's prices per million tokens (Bulwark ships none)
+# model = "claude-sonnet-4-5"
+# input_per_mtok = 0.0
+# output_per_mtok = 0.0
+# cached_input_per_mtok = 0.0
 #
 # [provider.anthropic]
 # api_key_env = "ANTHROPIC_API_KEY"
@@ -75,8 +97,7 @@ honest confidence. No style nits.
 
 Review the change for security problems: injection, broken authentication or authorisation,
 secrets in code or logs, card data (PAN, CVV) exposure contrary to PCI DSS, weak cryptography,
-unsafe deserialisation, SSRF, and missing audit trails for money movement. Consider the findings
-of the static-analysis stage (in "upstream") but do not repeat them unless security-relevant.
+unsafe deserialisation, SSRF, and missing audit trails for money movement.
 
 Report only concrete, exploitable or compliance-relevant problems, each at its new-side line.
 `,

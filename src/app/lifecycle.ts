@@ -12,7 +12,7 @@ import { runFinishedEntry, runStartedEntry, type RunFinishedFacts, type RunStart
  * signed checkpoint and closing the log. Commands supply only what happens in between.
  */
 
-export type RunKind = 'review' | 'run' | 'gate' | 'mutate';
+export type RunKind = 'review' | 'run' | 'gate' | 'mutate' | 'replay';
 
 /** `<kind>-YYYYMMDDTHHMMSS-<8 hex>`: sortable by start time, unique across runners. */
 export function newRunId(kind: RunKind, now: Date = new Date()): string {

@@ -39,6 +39,8 @@ import { stageStats, type RunStats } from '../review/render-verbose.js';
 import { colorMode } from '../domain/terminal.js';
 import { preflight, type PathFlag } from './preflight.js';
 import { repositoryWebUrl } from '../review/links.js';
+import { addUsage, type UsageSummary } from '../llm/gateway.js';
+import { reportUsage } from '../review/usage.js';
 
 /**
  * One `bulwark review` run, as a library call: acquire the change, load configuration from the
@@ -584,6 +586,14 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     incomplete: { files: notFullyReviewed(coverage.files), decide: review.on_incomplete },
   });
   // what the stages were sent was redacted once, by the pipeline; its counts are the input's
+  const total: UsageSummary = { calls: 0, tokens: { input: 0, output: 0, cachedInput: 0 }, unpricedCalls: 0, modelsReturned: [], mismatches: [] };
+  for (const r of results) addUsage(total, r.usage);
+  const pc = c.base.config.provider;
+  const usage = reportUsage(
+    results.flatMap((r, i) => r.stages.map((s) => ({ ...s, name: s.name + (results.length > 1 ? ` (chunk ${i + 1})` : '') }))),
+    total,
+    { ...(pc.currency ? { currency: pc.currency } : {}), priced: (pc.pricing?.length ?? 0) > 0, ...(pc.pin_model ? { pinModel: pc.pin_model } : {}) },
+  );
   const inputRedactions: RedactionCounts = results.reduce<RedactionCounts>((acc, r) => addCounts(acc, r.redactions), {});
   const report = await buildReport({
     runId,
@@ -596,6 +606,7 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
     summaryMarkdown: result.summaryMarkdown,
     redactions: inputRedactions,
     repositoryUrl: repositoryWebUrl(change.pr, opts.env),
+    usage,
   });
   const outputOnly: RedactionCounts = {};
   for (const [k, v] of Object.entries(report.redactions) as [keyof RedactionCounts, number][]) {
@@ -605,7 +616,13 @@ async function reviewWithAudit(c: Ctx): Promise<ReviewRunResult> {
   // the count of each kind of secret kept out of outputs
   const outputEntries = redactionEntries(runId, 'output', outputOnly);
   if (outputEntries.length > 0) await audit.appendMany(outputEntries);
-  await run.finish({ status: decision.outcome, exitCode: decision.exitCode, findings: decision.findings.length });
+  await run.finish({
+    status: decision.outcome,
+    exitCode: decision.exitCode,
+    findings: decision.findings.length,
+    usage: total,
+    ...(usage.currency ? { currency: usage.currency } : {}),
+  });
 
   const stats: RunStats = {
     phases: c.phases.list,

@@ -184,6 +184,8 @@ export async function runTopology(flags: RunFlags): Promise<RunOutcome> {
         exitCode: exit,
         findings: result.findings.length,
         ...(decision.outcome === 'error' ? { errorClass: result.noProvider ? 'no_provider' : 'stage_failed' } : {}),
+        usage: result.usage,
+        ...(cfg.provider.currency || cfg.provider.pricing?.length ? { currency: cfg.provider.currency ?? 'USD' } : {}),
       });
       writeOutputFile('--result', flags.result, JSON.stringify({ runId: run.runId, topology: topology.name, exitCode: exit, ...result }, null, 2) + '\n');
       const stats: RunStats = {

@@ -38,6 +38,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/audit.js'),
   },
   { name: 'approve', summary: 'Record a signed approval of a reviewed change, or import GitHub PR approvals', load: () => import('./commands/approve.js') },
+  {
+    name: 'replay',
+    summary: "Re-send a run's recorded model calls and compare the outputs (exit 0 all match, 1 some differ, 5 a call failed)",
+    load: () => import('./commands/replay.js'),
+  },
   { name: 'incident', summary: 'Incident investigation from the audit log', load: () => import('./commands/incident.js') },
   { name: 'console', summary: 'Read-only web console over the audit log, for auditors and reviewers', load: () => import('./commands/console.js') },
   { name: 'report', summary: 'Self-contained HTML report of a recorded run', load: () => import('./commands/report.js') },

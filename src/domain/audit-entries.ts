@@ -56,6 +56,23 @@ function kind<K extends string, S extends z.ZodRawShape>(k: K, shape: S) {
   return z.strictObject({ v: z.literal(ENTRY_VERSION), kind: z.literal(k), time: utcTime, ...shape });
 }
 
+/** A cost in the configured price table's currency (`provider.currency`). */
+const cost = z.number().nonnegative();
+
+/** Tokens and cost of a stage or a run, summed over its model calls. */
+const usageFields = {
+  llm_calls: count.optional(),
+  tokens_in: count.optional(),
+  tokens_out: count.optional(),
+  /** Prompt tokens served from the provider's cache (part of tokens_in). */
+  tokens_cached: count.optional(),
+  /** Sum over priced calls; absent when none was priced. */
+  cost: cost.optional(),
+  currency: name.optional(),
+  /** Calls of models the price table does not name (their cost is not in `cost`). */
+  unpriced_calls: count.optional(),
+};
+
 /**
  * The pull/merge request a run reviewed, as the CI event described it. The text comes from the
  * forge (and partly from the PR author): it is recorded as data for auditors to trace, never trusted.
@@ -97,6 +114,8 @@ export const runStartedSchema = kind('run_started', {
     .string()
     .regex(/^[0-9a-f]{40,64}$/, 'must be a full commit SHA')
     .optional(),
+  /** A `bulwark replay` run: the run whose recorded model calls it re-sent. */
+  replay_of: id.optional(),
 });
 
 export const runFinishedSchema = kind('run_finished', {
@@ -106,6 +125,9 @@ export const runFinishedSchema = kind('run_finished', {
   duration_ms: ms,
   findings: count.optional(),
   error_class: name.optional(),
+  ...usageFields,
+  /** Returned models that are not the requested one (provider.pin_model), across the run. */
+  model_mismatches: z.array(name).max(ENTRY_LIMITS.list).optional(),
 });
 
 export const stageStartedSchema = kind('stage_started', {
@@ -123,12 +145,14 @@ export const stageFinishedSchema = kind('stage_finished', {
   findings: count.optional(),
   error_class: name.optional(),
   output_blob: sha256Ref.optional(),
+  ...usageFields,
 });
 
 export const llmParamsSchema = z.strictObject({
   temperature: z.number().min(0).max(2).optional(),
   max_tokens: count.optional(),
   top_p: z.number().min(0).max(1).optional(),
+  seed: z.number().int().nonnegative().optional(),
 });
 
 export const llmCallSchema = kind('llm_call', {
@@ -139,6 +163,8 @@ export const llmCallSchema = kind('llm_call', {
   model_requested: name,
   /** Model/version string the provider reported; null when the call failed before a response. */
   model_returned: name.nullable(),
+  /** The returned model is not the requested one (see docs/pipeline-and-providers.md, model pinning). */
+  model_mismatch: z.boolean().optional(),
   params: llmParamsSchema,
   /** SHA-256 of the exact canonical request. */
   input_hash: sha256Ref,
@@ -147,6 +173,9 @@ export const llmCallSchema = kind('llm_call', {
   latency_ms: ms,
   tokens_in: count,
   tokens_out: count,
+  tokens_cached: count.optional(),
+  /** Cost at the configured price table; absent when the model has no price. */
+  cost: cost.optional(),
   status: z.enum(['ok', 'error']),
   error_class: name.nullable(),
   /** Content address of the stored prompt/response blob (AuditLog.putBlob). */

@@ -102,12 +102,39 @@ export function runStartedEntry(runId: string, command: string, facts: RunStarte
   };
 }
 
+/** Tokens and cost of a run's or a stage's model calls (the gateway's UsageSummary fits). */
+export interface UsageFacts {
+  calls: number;
+  tokens: { input: number; output: number; cachedInput: number };
+  cost?: number;
+  unpricedCalls: number;
+  mismatches?: readonly string[];
+}
+
+type UsageEntryFields = Pick<Input<'run_finished'>, 'llm_calls' | 'tokens_in' | 'tokens_out' | 'tokens_cached' | 'cost' | 'currency' | 'unpriced_calls'>;
+
+/** The usage fields of run_finished and stage_finished; nothing when no model was called. */
+export function usageEntryFields(u: UsageFacts | undefined, currency?: string): UsageEntryFields {
+  if (!u || u.calls === 0) return {};
+  return {
+    llm_calls: u.calls,
+    tokens_in: u.tokens.input,
+    tokens_out: u.tokens.output,
+    tokens_cached: u.tokens.cachedInput,
+    ...(u.cost !== undefined ? { cost: u.cost, ...(currency ? { currency: clipName(currency) } : {}) } : {}),
+    ...(u.unpricedCalls > 0 ? { unpriced_calls: u.unpricedCalls } : {}),
+  };
+}
+
 export interface RunFinishedFacts {
   status: EntryOf<'run_finished'>['status'];
   exitCode: number;
   durationMs: number;
   findings?: number;
   errorClass?: string;
+  /** The run's model calls: tokens, cost and model mismatches. */
+  usage?: UsageFacts;
+  currency?: string;
 }
 
 export function runFinishedEntry(runId: string, f: RunFinishedFacts): Input<'run_finished'> {
@@ -119,5 +146,9 @@ export function runFinishedEntry(runId: string, f: RunFinishedFacts): Input<'run
     duration_ms: Math.max(0, Math.round(f.durationMs)),
     ...(f.findings !== undefined ? { findings: f.findings } : {}),
     ...(f.errorClass !== undefined ? { error_class: clipName(f.errorClass || 'error') } : {}),
+    ...usageEntryFields(f.usage, f.currency),
+    ...(f.usage?.mismatches && f.usage.mismatches.length > 0
+      ? { model_mismatches: f.usage.mismatches.slice(0, ENTRY_LIMITS.list).map((m) => clipName(m)) }
+      : {}),
   };
 }

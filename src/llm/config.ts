@@ -19,6 +19,21 @@ const httpUrl = z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL'
 /** How stages hand in their result: "tools", "json_schema" or "text"; unset = detected from the server's answers. */
 const outputMode = z.enum(OUTPUT_MODES).optional();
 
+/** One `[[provider.pricing]]` row: what a model costs per million tokens. */
+export const priceSchema = z
+  .object({
+    /** The model as requested (topology or [provider.<name>] model), or as the provider returns it. */
+    model: z.string().min(1),
+    /** Only this provider's calls (a model served by two providers may cost differently). */
+    provider: z.enum(PROVIDER_KINDS).optional(),
+    input_per_mtok: z.number().nonnegative(),
+    output_per_mtok: z.number().nonnegative(),
+    /** Prompt tokens served from the provider's cache; unset = input_per_mtok. */
+    cached_input_per_mtok: z.number().nonnegative().optional(),
+  })
+  .strict();
+export type Price = z.infer<typeof priceSchema>;
+
 /** The [provider] table of bulwark.toml (owned by the LLM gateway). Unknown keys are errors. */
 export const providerConfigSchema = z
   .object({
@@ -36,6 +51,17 @@ export const providerConfigSchema = z
     max_retry_delay_seconds: z.number().min(0).max(600).optional(),
     /** Token budget (input + output) of one whole run; a call that would exceed it fails. Unset = DEFAULT_TOKEN_BUDGET (gateway.ts). */
     token_budget: z.number().int().positive().optional(),
+    /** What a returned model that is not the requested one does: "warn" (shown in every output) or "fail" (the run fails closed). */
+    pin_model: z.enum(['warn', 'fail']).optional(),
+    /** Price table, per million tokens, in `currency`; unset = costs are not computed. */
+    pricing: z.array(priceSchema).optional(),
+    /** Label of the prices' unit (display only; no conversion). */
+    currency: z
+      .string()
+      .regex(/^[A-Za-z]{1,8}$/, 'must be 1-8 letters, e.g. "USD"')
+      .optional(),
+    /** Cost budget of one whole run, in `currency`; a call whose worst case would exceed it fails. Needs a price for every model used. */
+    cost_budget: z.number().positive().optional(),
     anthropic: z
       .object({ ...keySource, base_url: httpUrl.optional(), model: z.string().min(1).optional(), output_mode: outputMode })
       .strict()

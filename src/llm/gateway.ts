@@ -15,6 +15,10 @@ import {
   type OutputMode,
   type Provider,
 } from './types.js';
+import type { Price } from './config.js';
+import { modelMatches, normalizeReturnedModel } from './model-pin.js';
+import { costOf, priceFor, roundCost, type TokenCounts } from './pricing.js';
+import { paramsOfBody, paramsOfShape } from './sent-params.js';
 
 /** The part of the audit log the gateway writes to (AuditLog satisfies it). */
 export interface AuditSink {
@@ -39,6 +43,12 @@ export interface GatewayOptions {
   baseRetryDelayMs?: number;
   /** Input + output tokens allowed for the whole run; unset = DEFAULT_TOKEN_BUDGET. */
   tokenBudget?: number;
+  /** A returned model that is not the requested one: "warn" records and reports it (default), "fail" fails the call after recording it. */
+  pinModel?: 'warn' | 'fail';
+  /** `[[provider.pricing]]`: per-million-token prices by model. */
+  pricing?: readonly Price[];
+  /** Cost allowed for the whole run (in the price table's currency); unset = no cost budget. */
+  costBudget?: number;
   /** Injectable for tests. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   random?: () => number;
@@ -50,6 +60,24 @@ export interface CallContext {
   agentId: string;
   provider: string;
   params: CompletionParams;
+}
+
+/** What the calls of one stage (or of the run) used, as the providers reported it. */
+export interface UsageSummary {
+  calls: number;
+  tokens: TokenCounts;
+  /** Sum of the priced calls' costs; undefined when no call was priced. */
+  cost?: number;
+  /** Calls whose model has no price (their cost is not in `cost`). */
+  unpricedCalls: number;
+  /** Model names the provider returned (file paths reduced to the file name), in first-seen order. */
+  modelsReturned: string[];
+  /** Returned names that are not the requested model (see modelMatches). */
+  mismatches: string[];
+}
+
+function emptyUsage(): UsageSummary {
+  return { calls: 0, tokens: { input: 0, output: 0, cachedInput: 0 }, unpricedCalls: 0, modelsReturned: [], mismatches: [] };
 }
 
 export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
@@ -143,6 +171,12 @@ export class LlmGateway {
   private readonly usedByStage = new Map<string, number>();
   /** How calls are sent, per provider and model: learned once per run from the server's refusals. */
   private readonly shapes = new Map<string, Promise<CallShape>>();
+  /** The shape calls are sent with now, per provider and model, once known: a call refused with an older one was overtaken by a concurrent call's re-shape. */
+  private readonly currentShape = new Map<string, CallShape>();
+  private readonly usage = new Map<string, UsageSummary>();
+  private costUsed = 0;
+  /** Cost held by calls in flight (their worst case at the price table), like `reserved` for tokens. */
+  private costReserved = 0;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
 
   constructor(private readonly opts: GatewayOptions) {
@@ -158,6 +192,19 @@ export class LlmGateway {
   /** Tokens (input + output) the calls of one stage used so far. */
   tokensOf(stage: string): number {
     return this.usedByStage.get(stage) ?? 0;
+  }
+
+  /** What one stage's calls used (calls, tokens, cost, models returned). */
+  usageOf(stage: string): UsageSummary {
+    const u = this.usage.get(stage) ?? emptyUsage();
+    return { ...u, tokens: { ...u.tokens }, modelsReturned: [...u.modelsReturned], mismatches: [...u.mismatches] };
+  }
+
+  /** What all calls of the run used. */
+  get totalUsage(): UsageSummary {
+    const t = emptyUsage();
+    for (const u of this.usage.values()) addUsage(t, u);
+    return t;
   }
 
   hasProvider(name: string): boolean {
@@ -179,10 +226,21 @@ export class LlmGateway {
         };
       })();
       // a failed capability check is not remembered: the next call asks again
-      p.catch(() => this.shapes.delete(key));
+      p.then(
+        (shape) => {
+          if (!this.currentShape.has(key)) this.currentShape.set(key, shape);
+        },
+        () => this.shapes.delete(key),
+      );
       this.shapes.set(key, p);
     }
     return p;
+  }
+
+  /** Whether calls to this provider and model are now sent with another shape than `shape`. */
+  private overtaken(key: string, shape: CallShape): boolean {
+    const now = this.currentShape.get(key);
+    return now !== undefined && now !== shape;
   }
 
   /**
@@ -234,20 +292,27 @@ export class LlmGateway {
       }
       try {
         return await this.attempt(provider, ctx, request, shape, signal, record, (e) => {
-          // decided before the audit write, so the refused call's entry says what changed
+          // decided before the audit write, so the refused call's entry says what changed; published
+          // at once, so a concurrent call (a parallel stage) refused for the same reason records no second change
           if (e.errorClass !== 'unsupported' || !e.refused || reshapes >= MAX_RESHAPES) return undefined;
-          return reshape(shape, e.refused, pinned);
+          if (this.overtaken(shapeKey, shape)) return undefined;
+          const next = reshape(shape, e.refused, pinned);
+          if (next) {
+            this.shapes.set(shapeKey, Promise.resolve(next.shape));
+            this.currentShape.set(shapeKey, next.shape);
+          }
+          return next;
         });
       } catch (err) {
         const e = err instanceof LlmError ? err : new LlmError('network', String(err));
         if (e.errorClass === 'unsupported') {
-          const next = e.refused && reshapes < MAX_RESHAPES ? reshape(shape, e.refused, pinned) : undefined;
-          if (!next)
-            throw new LlmError('unsupported', `${e.message} — ${refusalHint(ctx.provider, e.refused ?? 'tools', shape.mode)}`, e.status, undefined, e.refused);
-          reshapes++;
-          attempt--;
-          this.shapes.set(shapeKey, Promise.resolve(next.shape));
-          continue;
+          // sent again with the shape learned from this refusal or a concurrent one
+          if (this.overtaken(shapeKey, shape) && reshapes < MAX_RESHAPES) {
+            reshapes++;
+            attempt--;
+            continue;
+          }
+          throw new LlmError('unsupported', `${e.message} — ${refusalHint(ctx.provider, e.refused ?? 'tools', shape.mode)}`, e.status, undefined, e.refused);
         }
         if (!e.retryable || attempt >= maxRetries || signal.aborted) throw withHint(e, ctx);
         const backoff = Math.min(cap, base * 2 ** attempt) * (0.5 + random() / 2);
@@ -288,6 +353,7 @@ export class LlmGateway {
         `run token budget of ${budget} tokens cannot cover this call: ${this.used} used, ${this.reserved} held by calls in flight, ${reservation} needed (max_tokens + input estimate)`,
       );
     }
+    const costHold = this.holdCost(ctx, provider, reservation);
     this.reserved += reservation;
     const timeoutMs = this.opts.callTimeoutMs ?? (provider.streams ? DEFAULT_STREAM_CALL_TIMEOUT_MS : DEFAULT_CALL_TIMEOUT_MS);
     const idleMs = this.opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
@@ -320,6 +386,7 @@ export class LlmGateway {
       clearTimeout(idleTimer);
       exchange.onData = undefined;
       this.reserved -= reservation;
+      this.costReserved -= costHold;
     }
     const reshaped = failure ? reshapeOf(failure) : undefined;
     const partial = failure !== undefined && provider.streams && (exchange.responseText ?? '') !== '' && (exchange.status ?? 0) < 300;
@@ -329,9 +396,18 @@ export class LlmGateway {
     const tokensOut = result?.usage.outputTokens ?? 0;
     this.used += tokensIn + tokensOut;
     this.usedByStage.set(ctx.stage, this.tokensOf(ctx.stage) + tokensIn + tokensOut);
+    const tokensCached = Math.min(tokensIn, result?.usage.cachedInputTokens ?? 0);
+    const returned = result?.model ? normalizeReturnedModel(result.model).slice(0, 256) : null;
+    const mismatch = returned !== null && !modelMatches(ctx.params.model, returned);
+    const price = priceFor(this.opts.pricing, provider.kind, ctx.params.model, returned ?? undefined);
+    const cost = price ? roundCost(costOf({ input: tokensIn, output: tokensOut, cachedInput: tokensCached }, price)) : undefined;
+    if (cost !== undefined) this.costUsed += cost;
+    this.account(ctx.stage, { input: tokensIn, output: tokensOut, cachedInput: tokensCached }, cost, returned, mismatch);
     const sentRequest = exchange.request ?? { provider: provider.kind, params: ctx.params, request: wire };
     const blobText = canonicalJson({
       provider: provider.kind,
+      // a streamed response body is the events as received (replay re-sends it streamed and folds them)
+      ...(provider.streams ? { stream: true } : {}),
       request: sentRequest,
       response: { status: exchange.status ?? null, body: exchange.responseText ?? null },
       ...(failure ? { error: { class: failure.errorClass, message: failure.message } } : {}),
@@ -343,16 +419,17 @@ export class LlmGateway {
       agent_id: ctx.agentId,
       provider: provider.kind,
       model_requested: ctx.params.model,
-      model_returned: result?.model ? result.model.slice(0, 256) : null,
-      params: {
-        ...(ctx.params.temperature !== undefined && shape.sendTemperature ? { temperature: ctx.params.temperature } : {}),
-        max_tokens: ctx.params.maxTokens,
-      },
+      model_returned: returned,
+      ...(returned !== null ? { model_mismatch: mismatch } : {}),
+      // what the body carried, not what was configured: a parameter the server did not get is absent
+      params: exchange.request !== undefined ? paramsOfBody(exchange.request) : paramsOfShape(ctx.params, shape),
       input_hash: requestHash(sentRequest),
       output_hash: exchange.responseText !== undefined ? sha256Ref(exchange.responseText) : null,
       latency_ms: latency,
       tokens_in: tokensIn,
       tokens_out: tokensOut,
+      ...(tokensCached > 0 ? { tokens_cached: tokensCached } : {}),
+      ...(cost !== undefined ? { cost } : {}),
       status: failure ? 'error' : 'ok',
       error_class: failure ? failure.errorClass : null,
       output_mode: shape.mode,
@@ -367,8 +444,69 @@ export class LlmGateway {
     if (this.used > budget) {
       throw new LlmError('budget_exceeded', `run token budget of ${budget} tokens exceeded (${this.used} used)`);
     }
+    if (this.opts.costBudget !== undefined && this.costUsed > this.opts.costBudget) {
+      throw new LlmError('budget_exceeded', `run cost budget of ${this.opts.costBudget} exceeded (${roundCost(this.costUsed)} used)`);
+    }
+    if (mismatch && this.opts.pinModel === 'fail') {
+      throw new LlmError(
+        'model_mismatch',
+        `${provider.kind} answered with model "${returned}", not the requested "${ctx.params.model}" (provider.pin_model = "fail")`,
+      );
+    }
     return result!;
   }
+
+  /**
+   * Holds the worst case of a call against the run's cost budget (its reserved tokens, all at the
+   * input price except max_tokens at the output price), as for the token budget. A model without a
+   * price cannot be bounded: with a cost budget set, its calls are refused.
+   */
+  private holdCost(ctx: CallContext, provider: Provider, reservation: number): number {
+    const budget = this.opts.costBudget;
+    if (budget === undefined) return 0;
+    const price = priceFor(this.opts.pricing, provider.kind, ctx.params.model);
+    if (!price) {
+      throw new LlmError(
+        'budget_exceeded',
+        `provider.cost_budget is set but model "${ctx.params.model}" (${provider.kind}) has no [[provider.pricing]] row: its cost cannot be bounded`,
+      );
+    }
+    const inputEstimate = Math.max(0, reservation - ctx.params.maxTokens);
+    const hold = costOf({ input: inputEstimate, output: ctx.params.maxTokens, cachedInput: 0 }, price);
+    if (this.costUsed + this.costReserved + hold > budget) {
+      throw new LlmError(
+        'budget_exceeded',
+        `run cost budget of ${budget} cannot cover this call: ${roundCost(this.costUsed)} used, ${roundCost(this.costReserved)} held by calls in flight, up to ${roundCost(hold)} needed (max_tokens + input estimate at the model's price)`,
+      );
+    }
+    this.costReserved += hold;
+    return hold;
+  }
+
+  private account(stage: string, t: TokenCounts, cost: number | undefined, returned: string | null, mismatch: boolean): void {
+    const u = this.usage.get(stage) ?? emptyUsage();
+    addUsage(u, {
+      calls: 1,
+      tokens: t,
+      ...(cost !== undefined ? { cost } : {}),
+      unpricedCalls: cost === undefined && (t.input > 0 || t.output > 0) ? 1 : 0,
+      modelsReturned: returned !== null ? [returned] : [],
+      mismatches: returned !== null && mismatch ? [returned] : [],
+    });
+    this.usage.set(stage, u);
+  }
+}
+
+/** Adds `b` into `a` (model lists as sets, in first-seen order). */
+export function addUsage(a: UsageSummary, b: UsageSummary): void {
+  a.calls += b.calls;
+  a.tokens.input += b.tokens.input;
+  a.tokens.output += b.tokens.output;
+  a.tokens.cachedInput += b.tokens.cachedInput;
+  if (b.cost !== undefined) a.cost = roundCost((a.cost ?? 0) + b.cost);
+  a.unpricedCalls += b.unpricedCalls;
+  for (const m of b.modelsReturned) if (!a.modelsReturned.includes(m)) a.modelsReturned.push(m);
+  for (const m of b.mismatches) if (!a.mismatches.includes(m)) a.mismatches.push(m);
 }
 
 /** Configuration errors say which setting to change; the rest pass through unchanged. */

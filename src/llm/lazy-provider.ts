@@ -1,4 +1,14 @@
-import type { CallOptions, CallShape, CompletionParams, CompletionResult, Exchange, Provider, WireRequest } from './types.js';
+import {
+  LlmError,
+  type CallOptions,
+  type CallShape,
+  type CompletionParams,
+  type CompletionResult,
+  type Exchange,
+  type Provider,
+  type ResendOptions,
+  type WireRequest,
+} from './types.js';
 
 /**
  * A provider whose SDK is imported on its first call. Resolving providers happens for every run
@@ -24,6 +34,13 @@ export class LazyProvider implements Provider {
   async complete(req: WireRequest, params: CompletionParams, call: CallOptions, exchange: Exchange): Promise<CompletionResult> {
     this.loading ??= this.load();
     return (await this.loading).complete(req, params, call, exchange);
+  }
+
+  async resend(body: Record<string, unknown>, call: ResendOptions, exchange: Exchange): Promise<CompletionResult> {
+    this.loading ??= this.load();
+    const p = await this.loading;
+    if (!p.resend) throw new LlmError('bad_request', `provider ${this.kind} cannot re-send a recorded request`);
+    return p.resend(body, call, exchange);
   }
 }
 

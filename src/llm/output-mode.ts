@@ -6,7 +6,14 @@ import type { CallShape, Refusal, WireRequest } from './types.js';
  * which server error bodies mean "this feature is not available here", and what to try next.
  */
 
-export const DEFAULT_SHAPE: CallShape = { mode: 'tools', forceToolChoice: true, maxCompletionTokens: false, sendTemperature: true };
+export const DEFAULT_SHAPE: CallShape = {
+  mode: 'tools',
+  forceToolChoice: true,
+  maxCompletionTokens: false,
+  sendTemperature: true,
+  sendTopP: true,
+  sendSeed: true,
+};
 
 const JSON_RULES = (tool: string): string => `
 
@@ -63,6 +70,8 @@ export function refusalIn(status: number, detail: string): Refusal | undefined {
   const d = detail;
   if (/Unsupported parameter: 'max_tokens'|max_tokens.{0,80}max_completion_tokens/i.test(d)) return 'max_tokens';
   if (/Unsupported (value|parameter): 'temperature'|'temperature' does not support/i.test(d)) return 'temperature';
+  if (/Unsupported (value|parameter): 'top_p'|'top_p' (is not|does not) support/i.test(d)) return 'top_p';
+  if (/Unsupported (value|parameter): 'seed'|'seed' (is not|does not) support/i.test(d)) return 'seed';
   if (/Unsupported (value|parameter): 'reasoning_effort'|reasoning_effort.{0,40}not supported/i.test(d)) return 'reasoning_effort';
   if (
     /"auto" tool choice requires|--enable-auto-tool-choice|does not support tools|tools param requires --jinja|Unsupported param: tools|does not match the expected .{1,40} format|Failed to parse (input|tool call)|tool[_ ]?call(s|ing)? (is |are )?not supported|tools? (is |are )?not supported|doesn't support tool use/i.test(
@@ -95,6 +104,10 @@ export function reshape(shape: CallShape, refused: Refusal, pinnedMode: boolean)
       return shape.maxCompletionTokens ? undefined : next({ maxCompletionTokens: true }, 'token_parameter', 'max_tokens', 'max_completion_tokens');
     case 'temperature':
       return shape.sendTemperature ? next({ sendTemperature: false }, 'temperature', 'configured', 'server default') : undefined;
+    case 'top_p':
+      return shape.sendTopP ? next({ sendTopP: false }, 'top_p', 'configured', 'server default') : undefined;
+    case 'seed':
+      return shape.sendSeed ? next({ sendSeed: false }, 'seed', 'configured', 'not sent') : undefined;
     case 'reasoning_effort':
       return shape.reasoningEffort !== undefined
         ? next({ reasoningEffort: undefined }, 'reasoning_effort', shape.reasoningEffort, 'server default')
@@ -119,13 +132,15 @@ export function refusalHint(provider: string, refused: Refusal, mode: OutputMode
       return `the server does not take response_format json_schema: set provider.${provider}.output_mode = "text"`;
     case 'max_tokens':
     case 'temperature':
+    case 'top_p':
+    case 'seed':
       return `the model refuses this parameter: check the stage's ${refused} in the topology and provider.${provider}.model`;
     case 'reasoning_effort':
       return `the model takes no reasoning effort: remove provider.${provider}.reasoning_effort`;
   }
 }
 
-/** OpenAI's reasoning models (o-series, gpt-5): max_completion_tokens, and only the default temperature. */
+/** OpenAI's reasoning models (o-series, gpt-5): max_completion_tokens, and only the default temperature and top_p. */
 export function isOpenAiReasoningModel(model: string): boolean {
   const m = model.toLowerCase().replace(/^.*\//, '');
   return /^(o\d+)(-|$)/.test(m) || /^gpt-5/.test(m);

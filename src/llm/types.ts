@@ -15,6 +15,8 @@ export type LlmErrorClass =
   | 'bad_request'
   | 'budget_exceeded'
   | 'aborted'
+  /** The returned model is not the requested one and provider.pin_model = "fail". */
+  | 'model_mismatch'
   /** The server refused a feature (tools, tool_choice, response_format, a parameter): the call is re-shaped, not retried. */
   | 'unsupported';
 
@@ -39,7 +41,7 @@ export class LlmError extends Error {
 }
 
 /** A feature a server refused, read from its error body (see output-mode.ts). */
-export type Refusal = 'tools' | 'tool_choice' | 'response_format' | 'max_tokens' | 'temperature' | 'reasoning_effort';
+export type Refusal = 'tools' | 'tool_choice' | 'response_format' | 'max_tokens' | 'temperature' | 'top_p' | 'seed' | 'reasoning_effort';
 
 /**
  * How calls to one provider and model are shaped: learned from the provider's defaults for the
@@ -53,6 +55,10 @@ export interface CallShape {
   maxCompletionTokens: boolean;
   /** Send the configured temperature (reasoning models accept only their default). */
   sendTemperature: boolean;
+  /** Send the configured top_p (OpenAI reasoning models refuse it). */
+  sendTopP: boolean;
+  /** Send the configured seed (dropped when a server refuses it). */
+  sendSeed: boolean;
   /** OpenAI reasoning_effort, when configured and accepted. */
   reasoningEffort?: string;
 }
@@ -92,6 +98,15 @@ export interface Provider {
   /** How calls to this model start out (e.g. reasoning-model parameters, a capability check); the gateway merges it over its defaults. */
   initialShape?(model: string, signal: AbortSignal): Promise<Partial<CallShape>>;
   complete(req: WireRequest, params: CompletionParams, opts: CallOptions, exchange: Exchange): Promise<CompletionResult>;
+  /** Sends a recorded wire request body again, unchanged (`bulwark replay`); absent = cannot replay. */
+  resend?(body: Record<string, unknown>, opts: ResendOptions, exchange: Exchange): Promise<CompletionResult>;
+}
+
+export interface ResendOptions {
+  signal: AbortSignal;
+  timeoutMs: number;
+  /** The recorded call streamed: re-send it streamed (the recorded output is the stream's events). */
+  stream: boolean;
 }
 
 export interface CallOptions {

@@ -3,7 +3,9 @@ import { clipText, type EntryInput } from '../domain/audit-entries.js';
 import { BulwarkError, CancelledError, ExitCode } from '../domain/errors.js';
 import type { StageSpec, Topology } from './topology.js';
 import { providerSettingsOf, type ProviderConfig } from '../llm/config.js';
-import { LlmGateway } from '../llm/gateway.js';
+import { LlmGateway, type UsageSummary } from '../llm/gateway.js';
+import { usageEntryFields } from '../domain/run-entries.js';
+import { DEFAULT_TEMPERATURE } from './topology.js';
 import { NO_PROVIDER_HELP, type ResolvedProviders } from '../llm/select.js';
 import { LlmError } from '../llm/types.js';
 import type { Change } from '../domain/change.js';
@@ -34,6 +36,8 @@ export interface StageResult {
   model?: string;
   /** Tokens (input + output) of this stage's model calls, when it made any. */
   tokens?: number;
+  /** Calls, tokens (input, output, cached), cost and returned models of this stage, when it made any calls. */
+  usage?: UsageSummary;
 }
 
 export interface PipelineResult {
@@ -47,6 +51,8 @@ export interface PipelineResult {
   summaryMarkdown: string;
   tokensUsed: number;
   llmCalls: number;
+  /** All calls of the run: tokens, cost, returned models and mismatches. */
+  usage: UsageSummary;
   durationMs: number;
   /** Secrets redacted from the change context every stage received, by kind. */
   redactions: RedactionCounts;
@@ -118,7 +124,7 @@ const MAX_PREWARMED_WORKERS = 16;
 
 const toAuditStatus: Record<StageStatus, 'ok' | 'failed' | 'skipped' | 'timeout'> = { done: 'ok', failed: 'failed', timed_out: 'timeout', not_run: 'skipped' };
 
-function renderSummary(topology: Topology, results: StageResult[], noProvider: boolean): string {
+function renderSummary(topology: Topology, results: StageResult[], noProvider: boolean, pinModel: 'warn' | 'fail' = 'warn'): string {
   const lines: string[] = [`## Bulwark review: ${topology.name}`, ''];
   for (const r of results) {
     const took = r.durationMs !== undefined ? ` in ${(r.durationMs / 1000).toFixed(1)} s` : '';
@@ -127,6 +133,12 @@ function renderSummary(topology: Topology, results: StageResult[], noProvider: b
     );
   }
   if (noProvider) lines.push('', `LLM stages not run: ${NO_PROVIDER_HELP}.`);
+  for (const r of results)
+    for (const m of r.usage?.mismatches ?? [])
+      lines.push(
+        '',
+        `**Model mismatch**: stage ${r.name} requested \`${r.model ?? '?'}\`, the provider returned \`${m}\` (provider.pin_model = "${pinModel}").`,
+      );
   // The last stage that ran (normally the summary stage) carries the human-readable verdict.
   const last = [...results].reverse().find((r) => r.status === 'done' && r.markdown.trim() !== '');
   if (last) lines.push('', last.markdown.trim());
@@ -154,6 +166,9 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     ...(pc.max_retries !== undefined ? { maxRetries: pc.max_retries } : {}),
     ...(pc.max_retry_delay_seconds !== undefined ? { maxRetryDelayMs: pc.max_retry_delay_seconds * 1000 } : {}),
     ...(pc.token_budget !== undefined ? { tokenBudget: pc.token_budget } : {}),
+    ...(pc.pin_model !== undefined ? { pinModel: pc.pin_model } : {}),
+    ...(pc.pricing !== undefined ? { pricing: pc.pricing } : {}),
+    ...(pc.cost_budget !== undefined ? { costBudget: pc.cost_budget } : {}),
     ...(opts.baseRetryDelayMs !== undefined ? { baseRetryDelayMs: opts.baseRetryDelayMs } : {}),
   });
   const repoDir = opts.repoDir !== undefined ? opts.repoDir : change.repoDir;
@@ -210,7 +225,14 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
       gateway,
       audit,
       provider: providerName,
-      params: { model: s.model ?? resolved.defaultModel, ...(s.temperature !== undefined ? { temperature: s.temperature } : {}), maxTokens: s.maxTokens },
+      // sampling is always stated: a server's default is not part of the recorded request otherwise
+      params: {
+        model: s.model ?? resolved.defaultModel,
+        temperature: s.temperature ?? DEFAULT_TEMPERATURE,
+        ...(s.topP !== undefined ? { topP: s.topP } : {}),
+        ...(s.seed !== undefined ? { seed: s.seed } : {}),
+        maxTokens: s.maxTokens,
+      },
       repo: repoRoot ? { root: repoRoot, base: change.mergeBase ?? change.baseSha, head: change.headSha } : null,
       readRoots,
       denyPaths: [...(opts.denyPaths ?? []), ...providers.keyFiles],
@@ -313,6 +335,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
           ? { model: s.model ?? providers.byName.get(providerOf(s)!)!.defaultModel }
           : {}),
         ...(gateway.tokensOf(o.name) > 0 ? { tokens: gateway.tokensOf(o.name) } : {}),
+        ...(gateway.usageOf(o.name).calls > 0 ? { usage: gateway.usageOf(o.name) } : {}),
       };
       results.set(o.name, r);
       const finishEntry = async (): Promise<void> => {
@@ -326,6 +349,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
           ...(o.output ? { findings: o.output.findings.length } : {}),
           ...(r.errorClass ? { error_class: r.errorClass } : o.status !== 'done' ? { error_class: o.status } : {}),
           ...(blob ? { output_blob: blob } : {}),
+          ...usageEntryFields(r.usage, pc.currency),
         });
       };
       track(finishEntry);
@@ -348,9 +372,10 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
     noProvider,
     stages,
     findings,
-    summaryMarkdown: renderSummary(topology, stages, noProvider),
+    summaryMarkdown: renderSummary(topology, stages, noProvider, pc.pin_model),
     tokensUsed: gateway.tokensUsed,
     llmCalls: gateway.callCount,
+    usage: gateway.totalUsage,
     durationMs: Math.round(performance.now() - started),
     redactions: built.redactions,
   };

@@ -27,6 +27,13 @@ const stageSchema = z
     provider: z.string().min(1).optional(),
     model: z.string().min(1).optional(),
     temperature: z.number().min(0).max(2).optional(),
+    top_p: z.number().gt(0).max(1).optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .optional(),
     max_tokens: z.number().int().positive().max(200_000).optional(),
     max_turns: z.number().int().min(1).max(100).optional(),
     timeout_seconds: z.number().positive().max(86_400).optional(),
@@ -42,6 +49,13 @@ export const topologySchema = z
         provider: z.string().min(1).optional(),
         model: z.string().min(1).optional(),
         temperature: z.number().min(0).max(2).optional(),
+        top_p: z.number().gt(0).max(1).optional(),
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 31 - 1)
+          .optional(),
         max_tokens: z.number().int().positive().max(200_000).optional(),
         /** Deadline of the whole run. */
         timeout_seconds: z.number().positive().max(86_400).optional(),
@@ -58,6 +72,12 @@ export const DEFAULT_RUN_TIMEOUT_SECONDS = 300;
 export const DEFAULT_STAGE_TIMEOUT_SECONDS = 120;
 export const DEFAULT_MAX_PARALLEL = 4;
 export const DEFAULT_MAX_TOKENS = 4096;
+/**
+ * Sent when neither the stage nor [pipeline] sets a temperature: every call states its sampling
+ * explicitly (a server's own default differs between servers and versions), and a review should
+ * be as repeatable as the model allows.
+ */
+export const DEFAULT_TEMPERATURE = 0;
 
 export interface StageSpec {
   name: string;
@@ -70,6 +90,8 @@ export interface StageSpec {
   provider?: string;
   model?: string;
   temperature?: number;
+  topP?: number;
+  seed?: number;
   maxTokens: number;
   maxTurns: number;
   timeoutSeconds: number;
@@ -139,6 +161,8 @@ export function parseTopology(text: string, file: string): Topology {
       provider: s.provider ?? p.provider,
       model: s.model ?? p.model,
       temperature: s.temperature ?? p.temperature,
+      ...((s.top_p ?? p.top_p) !== undefined ? { topP: (s.top_p ?? p.top_p)! } : {}),
+      ...((s.seed ?? p.seed) !== undefined ? { seed: (s.seed ?? p.seed)! } : {}),
       maxTokens: s.max_tokens ?? p.max_tokens ?? DEFAULT_MAX_TOKENS,
       maxTurns: s.max_turns ?? DEFAULT_MAX_TURNS,
       timeoutSeconds: s.timeout_seconds ?? Math.min(DEFAULT_STAGE_TIMEOUT_SECONDS, p.timeout_seconds ?? DEFAULT_RUN_TIMEOUT_SECONDS),

@@ -64,6 +64,10 @@ export type CompletionRequest = z.infer<typeof completionRequestSchema>;
 export interface CompletionParams {
   model: string;
   temperature?: number;
+  /** Nucleus sampling; sent only when configured. */
+  topP?: number;
+  /** Sampling seed, for servers that honour one (OpenAI-compatible); sent only when configured. */
+  seed?: number;
   maxTokens: number;
 }
 
@@ -73,7 +77,8 @@ export interface CompletionResult {
   stopReason: 'end' | 'tool_use' | 'max_tokens' | 'other';
   /** Model/version string the provider reported. */
   model: string;
-  usage: { inputTokens: number; outputTokens: number };
+  /** `inputTokens` counts every prompt token; `cachedInputTokens` (when reported) is the part served from the provider's prompt cache. */
+  usage: { inputTokens: number; outputTokens: number; cachedInputTokens?: number };
   /** The mode the answer was produced in (absent = tools). */
   outputMode?: OutputMode;
 }
@@ -83,6 +88,6 @@ export const completionResultSchema = z.strictObject({
   toolCalls: z.array(toolCallSchema),
   stopReason: z.enum(['end', 'tool_use', 'max_tokens', 'other']),
   model: z.string(),
-  usage: z.strictObject({ inputTokens: z.number(), outputTokens: z.number() }),
+  usage: z.strictObject({ inputTokens: z.number(), outputTokens: z.number(), cachedInputTokens: z.number().optional() }),
   outputMode: z.enum(OUTPUT_MODES).optional(),
 });

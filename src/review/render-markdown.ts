@@ -1,3 +1,4 @@
+import { formatCost, usageText } from './usage.js';
 import { notFullyReviewed } from './coverage.js';
 import { coverageSummary } from './coverage.js';
 import { hasFileLocation, OUTCOME_LABEL, type ReviewReport } from './report.js';
@@ -109,6 +110,7 @@ export function renderMarkdown(r: ReviewReport, opts: { marker?: string } = {}):
     lines.push('');
     lines.push(`Redacted secrets: ${red.map(([k, v]) => `${k} × ${v}`).join(', ')}.`);
   }
+  lines.push(...usageMarkdown(r));
   if (r.summaryMarkdown) {
     lines.push('');
     lines.push('<details><summary>Stage summaries</summary>');
@@ -131,4 +133,32 @@ export function renderMarkdown(r: ReviewReport, opts: { marker?: string } = {}):
     text = text.slice(0, GITHUB_COMMENT_LIMIT - note.length) + note;
   }
   return text;
+}
+
+/** Models, tokens and cost; a returned model that is not the requested one is called out above the table. */
+function usageMarkdown(r: ReviewReport): string[] {
+  const u = r.usage;
+  if (!u || u.total.calls === 0) return [];
+  const out: string[] = [''];
+  for (const m of u.modelMismatches)
+    out.push(
+      `> **Model mismatch**: stage ${code(m.stage)} requested ${code(m.requested)}, the provider returned ${code(m.returned)} (\`provider.pin_model = "${u.pinModel}"\`).`,
+    );
+  if (u.modelMismatches.length > 0) out.push('');
+  out.push(`<details><summary>Models and cost: ${mdEscape(usageText(u.total, u.currency))}</summary>`);
+  out.push('');
+  out.push(
+    `| Stage | Model requested | Model returned | Calls | Input tokens | Cached | Output tokens | Cost${u.currency ? ` (${mdEscape(u.currency)})` : ''} |`,
+  );
+  out.push('|---|---|---|---|---|---|---|---|');
+  const cost = (x: { cost?: number }): string => (u.currency && x.cost !== undefined ? formatCost(x.cost, u.currency) : '-');
+  for (const s of u.stages)
+    out.push(
+      `| ${code(s.stage)} | ${code(`${s.provider ?? '?'}/${s.model ?? '?'}`)} | ${s.modelsReturned.map(code).join(', ') || '-'} | ${s.calls} | ${s.inputTokens} | ${s.cachedInputTokens} | ${s.outputTokens} | ${cost(s)} |`,
+    );
+  const t = u.total;
+  out.push(`| **run** | | | ${t.calls} | ${t.inputTokens} | ${t.cachedInputTokens} | ${t.outputTokens} | ${cost(t)} |`);
+  out.push('');
+  out.push('</details>');
+  return out;
 }

@@ -155,6 +155,7 @@ export function buildSarif(r: ReviewReport, limit = SARIF_MAX_RESULTS): Log {
             },
           }
         : {}),
+      ...(r.usage ? { usage: r.usage } : {}),
     },
   };
   if (r.change.headSha && r.change.pr?.url)

@@ -1,6 +1,7 @@
 import { colorMode } from '../domain/terminal.js';
 import { coverageSummary } from './coverage.js';
 import { OUTCOME_LABEL, type ReviewReport } from './report.js';
+import { usageText } from './usage.js';
 
 /** Whether the terminal format is coloured on this stream: `colorMode` (domain/terminal.ts) decides. */
 export function shouldColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -55,5 +56,21 @@ export function renderTerminal(r: ReviewReport, opts: { color: boolean }): strin
   if (notReviewed > 20) out.push(`  … ${notReviewed - 20} more not fully reviewed (see --format json)`);
   const red = Object.entries(r.redactions);
   if (red.length > 0) out.push(`redacted secrets: ${red.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const u = r.usage;
+  if (u && u.total.calls > 0) {
+    out.push('');
+    out.push(`models and cost: ${usageText(u.total, u.currency)}`);
+    for (const s of u.stages.filter((x) => x.calls > 0)) {
+      const returned = s.modelsReturned.length > 0 ? ` → ${noControls(s.modelsReturned.join(', '))}` : '';
+      out.push(`  ${noControls(s.stage)}: ${noControls(`${s.provider ?? '?'}/${s.model ?? '?'}`)}${returned} · ${usageText(s, u.currency)}`);
+    }
+    for (const m of u.modelMismatches)
+      out.push(
+        c(
+          u.pinModel === 'fail' ? 'red' : 'yellow',
+          `MODEL MISMATCH: stage ${noControls(m.stage)} requested ${noControls(m.requested)}, the provider returned ${noControls(m.returned)} (provider.pin_model = "${u.pinModel}")`,
+        ),
+      );
+  }
   return out.join('\n') + '\n';
 }

@@ -6,6 +6,7 @@ import { addCounts, type RedactionCounts } from '../domain/redact.js';
 import { redactTexts } from '../llm/secret-scan.js';
 import { stripHidden } from '../domain/untrusted.js';
 import { lineCountsRecord } from './lines.js';
+import type { ReportUsage } from './usage.js';
 
 /**
  * The review result every renderer consumes (and the JSON format, documented in README). Built
@@ -57,6 +58,8 @@ export interface ReviewReport {
   /** The pipeline's own Markdown summary, when it produced one (redacted). */
   summaryMarkdown: string | null;
   errors: string[];
+  /** Models (requested, returned, mismatches), tokens and cost per stage and for the run; absent when no pipeline ran. */
+  usage?: ReportUsage;
 }
 
 export interface BuildReportInput {
@@ -72,6 +75,7 @@ export interface BuildReportInput {
   redactions?: RedactionCounts;
   /** Web URL of the base repository (`repositoryWebUrl`). */
   repositoryUrl?: string | null;
+  usage?: ReportUsage;
 }
 
 export async function buildReport(input: BuildReportInput): Promise<ReviewReport> {
@@ -135,6 +139,7 @@ export async function buildReport(input: BuildReportInput): Promise<ReviewReport
     redactions: counts,
     summaryMarkdown: refs.summary >= 0 ? clean(refs.summary) : null,
     errors: refs.errors.map(clean),
+    ...(input.usage ? { usage: input.usage } : {}),
   };
 }
 

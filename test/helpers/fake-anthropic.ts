@@ -22,7 +22,12 @@ export const anthropicFormat: WireFormat = {
       content,
       stop_reason: calls.length > 0 ? 'tool_use' : action.stop === 'max_tokens' ? 'max_tokens' : 'end_turn',
       stop_sequence: null,
-      usage: { input_tokens: action.usage?.input ?? 100, output_tokens: action.usage?.output ?? 20 },
+      // input_tokens excludes the prompt-cache reads, as the Messages API counts them
+      usage: {
+        input_tokens: (action.usage?.input ?? 100) - (action.usage?.cached ?? 0),
+        output_tokens: action.usage?.output ?? 20,
+        ...(action.usage?.cached !== undefined ? { cache_read_input_tokens: action.usage.cached, cache_creation_input_tokens: 0 } : {}),
+      },
     };
   },
   streamEvents(action, req, index) {
@@ -32,7 +37,7 @@ export const anthropicFormat: WireFormat = {
       model: string;
       content: ({ type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: unknown })[];
       stop_reason: string;
-      usage: { input_tokens: number; output_tokens: number };
+      usage: { input_tokens: number; output_tokens: number; cache_read_input_tokens?: number; cache_creation_input_tokens?: number };
     };
     const ev = (name: string, data: unknown): string => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
     const out = [
@@ -46,7 +51,8 @@ export const anthropicFormat: WireFormat = {
           content: [],
           stop_reason: null,
           stop_sequence: null,
-          usage: { input_tokens: whole.usage.input_tokens, output_tokens: 1 },
+          // message_start carries the prompt's usage, cache reads included; message_delta the output's
+          usage: { ...whole.usage, output_tokens: 1 },
         },
       }),
       ev('ping', { type: 'ping' }),

@@ -19,7 +19,7 @@ export type FakeAction =
       text?: string;
       toolCalls?: FakeToolCall[];
       model?: string;
-      usage?: { input: number; output: number };
+      usage?: { input: number; output: number; cached?: number };
       stop?: 'end' | 'max_tokens';
       /** Streamed answers: pause between events (a slow but live server). */
       chunkDelayMs?: number;

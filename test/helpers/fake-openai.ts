@@ -38,6 +38,7 @@ export const openAiFormat: WireFormat = {
         prompt_tokens: action.usage?.input ?? 100,
         completion_tokens: action.usage?.output ?? 20,
         total_tokens: (action.usage?.input ?? 100) + (action.usage?.output ?? 20),
+        ...(action.usage?.cached !== undefined ? { prompt_tokens_details: { cached_tokens: action.usage.cached } } : {}),
       },
     };
   },

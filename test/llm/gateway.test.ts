@@ -253,6 +253,24 @@ describe('LLM gateway', () => {
     assert.ok(gw.tokensUsed <= budget, `${gw.tokensUsed} tokens used of ${budget}`);
   });
 
+  it("holds each call's worst-case cost before it is sent: 64 concurrent calls never overrun the cost budget together", async () => {
+    const { server, provider } = await openai([{ type: 'reply', text: 'a', usage: { input: 50, output: 200 } }], 30);
+    const price = { model: 'm-1', input_per_mtok: 1_000, output_per_mtok: 4_000 };
+    const perCall = reservationFor(request, ctx('openai').params);
+    const worst = ((perCall - 256) * 1_000 + 256 * 4_000) / 1_000_000;
+    const budget = worst * 4 + 0.001;
+    const gw = gateway(provider, new MemoryAudit(), { pricing: [price], costBudget: budget, maxRetries: 0 });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 64 }, (_, i) => gw.complete({ ...ctx('openai'), agentId: `s#${i}` }, request, new AbortController().signal)),
+    );
+    const ok = outcomes.filter((o) => o.status === 'fulfilled').length;
+    assert.ok(ok >= 1 && ok <= 4, `${ok} calls passed`);
+    assert.equal(server.requests.length, ok, 'refused calls never reach the provider');
+    for (const o of outcomes) if (o.status === 'rejected') assert.match(String(o.reason), /run cost budget of [\d.]+ cannot cover this call/);
+    assert.ok((gw.totalUsage.cost ?? 0) <= budget);
+    assert.ok(Math.abs((gw.totalUsage.cost ?? 0) - ok * ((50 * 1_000 + 200 * 4_000) / 1_000_000)) < 1e-9, String(gw.totalUsage.cost));
+  });
+
   it('has a token budget when none is configured', async () => {
     const { server, provider } = await openai([{ type: 'reply', text: 'a', usage: { input: DEFAULT_TOKEN_BUDGET, output: 1 } }]);
     const gw = gateway(provider, new MemoryAudit());

@@ -143,6 +143,7 @@ describe('bulwark review (CLI, end to end)', () => {
       number: 7,
       url: 'https://github.example/acme/pay/pull/7',
       repository: 'acme/pay',
+      title: 'Log card for debugging',
       base_ref: 'main',
       head_ref: 'feature',
     });

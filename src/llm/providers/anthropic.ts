@@ -2,7 +2,20 @@ import Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import { capturingFetch } from '../http-capture.js';
 import { DEFAULT_MODELS } from '../lazy-provider.js';
-import { LlmError, type CallOptions, type CompletionParams, type CompletionResult, type Exchange, type Provider, type WireRequest } from '../types.js';
+import { MessageStream } from '@anthropic-ai/sdk/lib/MessageStream';
+import { DEFAULT_SHAPE } from '../output-mode.js';
+import { sseData } from '../sse.js';
+import {
+  LlmError,
+  type CallOptions,
+  type CallShape,
+  type CompletionParams,
+  type CompletionResult,
+  type Exchange,
+  type Provider,
+  type ResendOptions,
+  type WireRequest,
+} from '../types.js';
 
 type Cache = { cache_control?: { type: 'ephemeral' } };
 type ContentBlock =
@@ -11,7 +24,7 @@ type ContentBlock =
   | { type: 'tool_result'; tool_use_id: string; content: string; is_error?: boolean };
 
 /** Maps the neutral conversation to a Messages API request body. */
-export function toAnthropicBody(req: WireRequest, params: CompletionParams): Record<string, unknown> {
+export function toAnthropicBody(req: WireRequest, params: CompletionParams, shape: CallShape = DEFAULT_SHAPE): Record<string, unknown> {
   const messages: { role: 'user' | 'assistant'; content: ContentBlock[] }[] = [];
   const push = (role: 'user' | 'assistant', block: ContentBlock): void => {
     const last = messages[messages.length - 1];
@@ -40,7 +53,8 @@ export function toAnthropicBody(req: WireRequest, params: CompletionParams): Rec
   return {
     model: params.model,
     max_tokens: params.maxTokens,
-    ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
+    ...(params.temperature !== undefined && shape.sendTemperature ? { temperature: params.temperature } : {}),
+    ...(params.topP !== undefined && shape.sendTopP ? { top_p: params.topP } : {}),
     system: [{ type: 'text', text: req.system, cache_control: { type: 'ephemeral' } }],
     messages,
     ...(req.tools.length > 0 ? { tools: req.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters })) } : {}),
@@ -58,7 +72,12 @@ const responseSchema = z.object({
       z.object({ type: z.string() }),
     ]),
   ),
-  usage: z.object({ input_tokens: z.number(), output_tokens: z.number() }),
+  usage: z.object({
+    input_tokens: z.number(),
+    output_tokens: z.number(),
+    cache_read_input_tokens: z.number().nullable().optional(),
+    cache_creation_input_tokens: z.number().nullable().optional(),
+  }),
 });
 
 export function fromAnthropicResponse(body: unknown): CompletionResult {
@@ -88,8 +107,42 @@ export function fromAnthropicResponse(body: unknown): CompletionResult {
     toolCalls,
     stopReason: stop,
     model: r.model,
-    usage: { inputTokens: r.usage.input_tokens, outputTokens: r.usage.output_tokens },
+    // input_tokens excludes what was read from or written to the prompt cache: all three are prompt tokens
+    usage: {
+      inputTokens: r.usage.input_tokens + (r.usage.cache_read_input_tokens ?? 0) + (r.usage.cache_creation_input_tokens ?? 0),
+      outputTokens: r.usage.output_tokens,
+      ...(r.usage.cache_read_input_tokens ? { cachedInputTokens: r.usage.cache_read_input_tokens } : {}),
+    },
   };
+}
+
+/**
+ * The answer of a recorded streamed call, from the SSE text as received (`bulwark replay`), folded
+ * by the SDK's own accumulator as a live stream is; a stream without message_stop is no answer.
+ */
+export async function fromAnthropicStreamText(raw: string): Promise<CompletionResult> {
+  const events: string[] = [];
+  for (const data of sseData(raw)) {
+    let ev: { type?: unknown; error?: { message?: unknown } };
+    try {
+      ev = JSON.parse(data) as typeof ev;
+    } catch {
+      throw new LlmError('malformed_response', 'a streamed event is not JSON');
+    }
+    if (ev.type === 'error') throw new LlmError('server_error', `Anthropic stream: ${typeof ev.error?.message === 'string' ? ev.error.message : 'error'}`);
+    if (ev.type === 'message_start' || ev.type === 'message_delta' || ev.type === 'message_stop' || String(ev.type).startsWith('content_block_'))
+      events.push(JSON.stringify(ev));
+  }
+  if (!events.some((e) => e.includes('"type":"message_stop"')))
+    throw new LlmError('truncated_response', `streamed response ended without message_stop after ${events.length} event(s)`);
+  const bytes = new TextEncoder().encode(events.join('\n') + '\n');
+  const rs = new ReadableStream<Uint8Array>({
+    start(c) {
+      c.enqueue(bytes);
+      c.close();
+    },
+  });
+  return fromAnthropicResponse(await MessageStream.fromReadableStream(rs).finalMessage());
 }
 
 export class AnthropicProvider implements Provider {
@@ -101,7 +154,30 @@ export class AnthropicProvider implements Provider {
   }
 
   async complete(req: WireRequest, params: CompletionParams, call: CallOptions, exchange: Exchange): Promise<CompletionResult> {
-    const client = new Anthropic({
+    const body = toAnthropicBody(req, params, call.shape);
+    return this.send(this.streams ? { ...body, stream: true } : body, call, exchange);
+  }
+
+  /** Sends a recorded request body again, unchanged (`bulwark replay`): streamed when it was streamed. */
+  async resend(body: Record<string, unknown>, call: ResendOptions, exchange: Exchange): Promise<CompletionResult> {
+    return this.send(body, call, exchange);
+  }
+
+  private async send(body: Record<string, unknown>, call: { signal: AbortSignal; timeoutMs: number }, exchange: Exchange): Promise<CompletionResult> {
+    const client = this.client(call, exchange);
+    exchange.request = body;
+    if (body.stream !== true) {
+      const msg = await client.messages.create(body as unknown as Anthropic.MessageCreateParamsNonStreaming, { signal: call.signal });
+      return fromAnthropicResponse(msg);
+    }
+    // the SDK adds stream: true itself and folds the events (usage of message_start and message_delta included)
+    const { stream: _stream, ...rest } = body;
+    const stream = client.messages.stream(rest as unknown as Anthropic.MessageCreateParamsNonStreaming, { signal: call.signal });
+    return fromAnthropicResponse(await stream.finalMessage());
+  }
+
+  private client(call: { timeoutMs: number }, exchange: Exchange): Anthropic {
+    return new Anthropic({
       apiKey: this.opts.apiKey,
       baseURL: this.opts.baseURL ?? 'https://api.anthropic.com',
       maxRetries: 0,
@@ -109,14 +185,5 @@ export class AnthropicProvider implements Provider {
       timeout: call.timeoutMs + 1000,
       fetch: capturingFetch(exchange),
     });
-    const body = toAnthropicBody(req, params);
-    if (!this.streams) {
-      exchange.request = body;
-      const msg = await client.messages.create(body as unknown as Anthropic.MessageCreateParamsNonStreaming, { signal: call.signal });
-      return fromAnthropicResponse(msg);
-    }
-    exchange.request = { ...body, stream: true };
-    const stream = client.messages.stream(body as unknown as Anthropic.MessageCreateParamsNonStreaming, { signal: call.signal });
-    return fromAnthropicResponse(await stream.finalMessage());
   }
 }

@@ -8,11 +8,21 @@ import {
 } from '@aws-sdk/client-bedrock-runtime';
 import { z } from 'zod';
 import { DEFAULT_MODELS } from '../lazy-provider.js';
-import { refusalIn } from '../output-mode.js';
-import { LlmError, type CallOptions, type CompletionParams, type CompletionResult, type Exchange, type Provider, type WireRequest } from '../types.js';
+import { DEFAULT_SHAPE, refusalIn } from '../output-mode.js';
+import {
+  LlmError,
+  type CallOptions,
+  type CallShape,
+  type CompletionParams,
+  type CompletionResult,
+  type Exchange,
+  type Provider,
+  type ResendOptions,
+  type WireRequest,
+} from '../types.js';
 
 /** Maps the neutral conversation to a Bedrock Converse request. */
-export function toConverseInput(req: WireRequest, params: CompletionParams): Record<string, unknown> {
+export function toConverseInput(req: WireRequest, params: CompletionParams, shape: CallShape = DEFAULT_SHAPE): Record<string, unknown> {
   type Block = Record<string, unknown>;
   const messages: { role: 'user' | 'assistant'; content: Block[] }[] = [];
   const push = (role: 'user' | 'assistant', block: Block): void => {
@@ -34,7 +44,11 @@ export function toConverseInput(req: WireRequest, params: CompletionParams): Rec
     modelId: params.model,
     system: [{ text: req.system }],
     messages,
-    inferenceConfig: { maxTokens: params.maxTokens, ...(params.temperature !== undefined ? { temperature: params.temperature } : {}) },
+    inferenceConfig: {
+      maxTokens: params.maxTokens,
+      ...(params.temperature !== undefined && shape.sendTemperature ? { temperature: params.temperature } : {}),
+      ...(params.topP !== undefined && shape.sendTopP ? { topP: params.topP } : {}),
+    },
     ...(req.tools.length > 0
       ? {
           toolConfig: {
@@ -58,7 +72,14 @@ const outputSchema = z.object({
       ),
     }),
   }),
-  usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }).optional(),
+  usage: z
+    .object({
+      inputTokens: z.number(),
+      outputTokens: z.number(),
+      cacheReadInputTokens: z.number().nullable().optional(),
+      cacheWriteInputTokens: z.number().nullable().optional(),
+    })
+    .optional(),
 });
 
 export function fromConverseOutput(body: unknown, model: string): CompletionResult {
@@ -93,7 +114,12 @@ export function fromConverseOutput(body: unknown, model: string): CompletionResu
     toolCalls,
     stopReason: stop,
     model,
-    usage: { inputTokens: r.usage?.inputTokens ?? 0, outputTokens: r.usage?.outputTokens ?? 0 },
+    // inputTokens excludes prompt-cache reads and writes: all are prompt tokens
+    usage: {
+      inputTokens: (r.usage?.inputTokens ?? 0) + (r.usage?.cacheReadInputTokens ?? 0) + (r.usage?.cacheWriteInputTokens ?? 0),
+      outputTokens: r.usage?.outputTokens ?? 0,
+      ...(r.usage?.cacheReadInputTokens ? { cachedInputTokens: r.usage.cacheReadInputTokens } : {}),
+    },
   };
 }
 
@@ -101,7 +127,7 @@ export function fromConverseOutput(body: unknown, model: string): CompletionResu
 export function foldConverseStream(events: ConverseStreamOutput[]): unknown {
   const blocks: { text?: string; toolUse?: { toolUseId: string; name: string; input: string } }[] = [];
   let stopReason: string | undefined;
-  let usage: { inputTokens: number; outputTokens: number } | undefined;
+  let usage: { inputTokens: number; outputTokens: number; cacheReadInputTokens?: number; cacheWriteInputTokens?: number } | undefined;
   for (const ev of events) {
     const err = ev.throttlingException ?? ev.serviceUnavailableException;
     if (err) throw new LlmError('rate_limited', `Bedrock stream: ${err.message ?? 'throttled'}`, 429);
@@ -119,7 +145,16 @@ export function foldConverseStream(events: ConverseStreamOutput[]): unknown {
       if (d?.toolUse?.input !== undefined && b.toolUse) b.toolUse.input += d.toolUse.input;
     }
     if (ev.messageStop) stopReason = ev.messageStop.stopReason;
-    if (ev.metadata?.usage) usage = { inputTokens: ev.metadata.usage.inputTokens ?? 0, outputTokens: ev.metadata.usage.outputTokens ?? 0 };
+    if (ev.metadata?.usage) {
+      // the metadata event carries the usage, prompt-cache reads and writes included
+      const u = ev.metadata.usage;
+      usage = {
+        inputTokens: u.inputTokens ?? 0,
+        outputTokens: u.outputTokens ?? 0,
+        ...(u.cacheReadInputTokens != null ? { cacheReadInputTokens: u.cacheReadInputTokens } : {}),
+        ...(u.cacheWriteInputTokens != null ? { cacheWriteInputTokens: u.cacheWriteInputTokens } : {}),
+      };
+    }
   }
   if (stopReason === undefined) throw new LlmError('truncated_response', `Bedrock stream ended without messageStop after ${events.length} event(s)`);
   const content = blocks.filter(Boolean).map((b) => {
@@ -133,6 +168,20 @@ export function foldConverseStream(events: ConverseStreamOutput[]): unknown {
     return { toolUse: { toolUseId: b.toolUse.toolUseId, name: b.toolUse.name, input } };
   });
   return { stopReason, output: { message: { content } }, ...(usage ? { usage } : {}) };
+}
+
+/** The output of a recorded ConverseStream call, from its events as recorded (one JSON line each; `bulwark replay`). */
+export function fromConverseStreamText(raw: string, model: string): CompletionResult {
+  const events: ConverseStreamOutput[] = [];
+  for (const line of raw.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      events.push(JSON.parse(line) as ConverseStreamOutput);
+    } catch {
+      throw new LlmError('malformed_response', 'a recorded stream event is not JSON');
+    }
+  }
+  return fromConverseOutput(foldConverseStream(events), model);
 }
 
 /** AWS Bedrock via the Converse API; credentials come from the AWS SDK's default chain in the parent. */
@@ -152,12 +201,26 @@ export class BedrockProvider implements Provider {
   }
 
   async complete(req: WireRequest, params: CompletionParams, call: CallOptions, exchange: Exchange): Promise<CompletionResult> {
-    const input = toConverseInput(req, params);
+    return this.converse(toConverseInput(req, params, call.shape), params.model, this.streams, call, exchange);
+  }
+
+  /** Sends a recorded Converse input again, unchanged (`bulwark replay`): through ConverseStream when it streamed. */
+  resend(body: Record<string, unknown>, call: ResendOptions, exchange: Exchange): Promise<CompletionResult> {
+    return this.converse(body, typeof body.modelId === 'string' ? body.modelId : '', call.stream, call, exchange);
+  }
+
+  private async converse(
+    input: Record<string, unknown>,
+    model: string,
+    streamed: boolean,
+    call: { signal: AbortSignal; timeoutMs: number },
+    exchange: Exchange,
+  ): Promise<CompletionResult> {
     exchange.request = input;
     const timeout = AbortSignal.timeout(call.timeoutMs);
     try {
       const abortSignal = AbortSignal.any([call.signal, timeout]);
-      if (this.streams) {
+      if (streamed) {
         const out = await this.client.send(new ConverseStreamCommand(input as unknown as ConverseStreamCommandInput), { abortSignal });
         exchange.status = out.$metadata.httpStatusCode ?? 200;
         exchange.responseText = '';
@@ -170,13 +233,13 @@ export class BedrockProvider implements Provider {
           exchange.onData?.();
         }
         if (abortSignal.aborted) throw new LlmError('aborted', 'streamed call aborted before its end');
-        return fromConverseOutput(foldConverseStream(events), params.model);
+        return fromConverseOutput(foldConverseStream(events), model);
       }
       const out = await this.client.send(new ConverseCommand(input as unknown as ConverseCommandInput), { abortSignal });
       const { $metadata, ...body } = out;
       exchange.status = $metadata.httpStatusCode ?? 200;
       exchange.responseText = JSON.stringify(body);
-      return fromConverseOutput(body, params.model);
+      return fromConverseOutput(body, model);
     } catch (err) {
       if (err instanceof LlmError) throw err;
       const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; $response?: { headers?: Record<string, string> } };

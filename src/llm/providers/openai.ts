@@ -11,8 +11,10 @@ import {
   type CompletionResult,
   type Exchange,
   type Provider,
+  type ResendOptions,
   type WireRequest,
 } from '../types.js';
+import { sseData } from '../sse.js';
 
 /** Maps the shaped conversation to a Chat Completions request body. */
 export function toOpenAiBody(req: WireRequest, params: CompletionParams, shape: CallShape = DEFAULT_SHAPE): Record<string, unknown> {
@@ -34,6 +36,8 @@ export function toOpenAiBody(req: WireRequest, params: CompletionParams, shape: 
     model: params.model,
     ...(shape.maxCompletionTokens ? { max_completion_tokens: params.maxTokens } : { max_tokens: params.maxTokens }),
     ...(params.temperature !== undefined && shape.sendTemperature ? { temperature: params.temperature } : {}),
+    ...(params.topP !== undefined && shape.sendTopP ? { top_p: params.topP } : {}),
+    ...(params.seed !== undefined && shape.sendSeed ? { seed: params.seed } : {}),
     ...(shape.reasoningEffort !== undefined ? { reasoning_effort: shape.reasoningEffort } : {}),
     messages,
     ...(req.tools.length > 0
@@ -55,7 +59,7 @@ interface ChunkToolCall {
 interface Chunk {
   model?: string;
   choices?: { delta?: { content?: string | null; tool_calls?: ChunkToolCall[] | null } | null; finish_reason?: string | null }[];
-  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+  usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number | null } | null } | null;
 }
 
 /** Folds streamed Chat Completions chunks into the body a non-streamed call returns. */
@@ -63,11 +67,19 @@ export function foldChunks(chunks: Iterable<Chunk>): unknown {
   let model = '';
   let content = '';
   let finish: string | null = null;
-  let usage: { prompt_tokens: number; completion_tokens: number } | null = null;
+  let usage: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details?: { cached_tokens: number } } | null = null;
   const calls: { id: string; name: string; arguments: string }[] = [];
   for (const c of chunks) {
     if (c.model) model = c.model;
-    if (c.usage) usage = { prompt_tokens: c.usage.prompt_tokens ?? 0, completion_tokens: c.usage.completion_tokens ?? 0 };
+    // the last chunk carries the usage when stream_options.include_usage is sent (cached tokens included)
+    if (c.usage) {
+      const cached = c.usage.prompt_tokens_details?.cached_tokens;
+      usage = {
+        prompt_tokens: c.usage.prompt_tokens ?? 0,
+        completion_tokens: c.usage.completion_tokens ?? 0,
+        ...(typeof cached === 'number' ? { prompt_tokens_details: { cached_tokens: cached } } : {}),
+      };
+    }
     const ch = c.choices?.[0];
     if (!ch) continue;
     if (ch.finish_reason) finish = ch.finish_reason;
@@ -88,6 +100,40 @@ export function foldChunks(chunks: Iterable<Chunk>): unknown {
   };
 }
 
+/**
+ * The answer of a streamed call from its chunks (`raw` = the response body as received). A server
+ * that ignored stream: true answers with one JSON body; a stream without a finish_reason was cut off.
+ */
+export function fromOpenAiChunks(chunks: Chunk[], raw: string, status?: number): CompletionResult {
+  if (chunks.length === 0) {
+    let whole: unknown;
+    try {
+      whole = JSON.parse(raw);
+    } catch {
+      throw new LlmError('malformed_response', `streamed response has no events and is not JSON (HTTP ${status ?? '?'})`, status);
+    }
+    return fromOpenAiResponse(whole);
+  }
+  if (!chunks.some((c) => c.choices?.[0]?.finish_reason)) {
+    throw new LlmError('truncated_response', `streamed response ended without a finish_reason after ${chunks.length} chunk(s)`, status);
+  }
+  return fromOpenAiResponse(foldChunks(chunks));
+}
+
+/** The answer of a recorded streamed call, from the SSE text as received (`bulwark replay`). */
+export function fromOpenAiStreamText(raw: string): CompletionResult {
+  const chunks: Chunk[] = [];
+  for (const data of sseData(raw)) {
+    if (data === '[DONE]') continue;
+    try {
+      chunks.push(JSON.parse(data) as Chunk);
+    } catch {
+      throw new LlmError('malformed_response', 'a streamed event is not JSON');
+    }
+  }
+  return fromOpenAiChunks(chunks, raw);
+}
+
 const responseSchema = z.object({
   model: z.string(),
   choices: z
@@ -104,7 +150,14 @@ const responseSchema = z.object({
       }),
     )
     .min(1),
-  usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).nullable().optional(),
+  usage: z
+    .object({
+      prompt_tokens: z.number(),
+      completion_tokens: z.number(),
+      prompt_tokens_details: z.object({ cached_tokens: z.number().nullable().optional() }).nullable().optional(),
+    })
+    .nullable()
+    .optional(),
 });
 
 export function fromOpenAiResponse(body: unknown): CompletionResult {
@@ -137,7 +190,12 @@ export function fromOpenAiResponse(body: unknown): CompletionResult {
     toolCalls,
     stopReason: stop,
     model: r.model,
-    usage: { inputTokens: r.usage?.prompt_tokens ?? 0, outputTokens: r.usage?.completion_tokens ?? 0 },
+    usage: {
+      inputTokens: r.usage?.prompt_tokens ?? 0,
+      outputTokens: r.usage?.completion_tokens ?? 0,
+      // prompt_tokens already includes the cached part
+      ...(r.usage?.prompt_tokens_details?.cached_tokens ? { cachedInputTokens: r.usage.prompt_tokens_details.cached_tokens } : {}),
+    },
   };
 }
 
@@ -165,7 +223,7 @@ export class OpenAiProvider implements Provider {
 
   async initialShape(model: string, signal: AbortSignal): Promise<Partial<CallShape>> {
     const shape: Partial<CallShape> = {};
-    if (isOpenAiReasoningModel(model)) Object.assign(shape, { maxCompletionTokens: true, sendTemperature: false });
+    if (isOpenAiReasoningModel(model)) Object.assign(shape, { maxCompletionTokens: true, sendTemperature: false, sendTopP: false });
     const o = this.opts.ollama;
     if (o) {
       // Ollama says what a model can do; a model without "tools" gets constrained JSON from the start
@@ -176,7 +234,7 @@ export class OpenAiProvider implements Provider {
     return shape;
   }
 
-  private client(call: CallOptions, exchange: Exchange): OpenAI {
+  private client(call: { timeoutMs: number }, exchange: Exchange): OpenAI {
     const common = {
       apiKey: this.opts.apiKey,
       maxRetries: 0,
@@ -194,34 +252,28 @@ export class OpenAiProvider implements Provider {
   }
 
   async complete(req: WireRequest, params: CompletionParams, call: CallOptions, exchange: Exchange): Promise<CompletionResult> {
-    const client = this.client(call, exchange);
     const body = toOpenAiBody(req, params, call.shape);
-    if (!this.streams) {
-      exchange.request = body;
+    return this.send(this.streams ? { ...body, stream: true, stream_options: { include_usage: true } } : body, call, exchange);
+  }
+
+  /** Sends a recorded request body again, unchanged (`bulwark replay`): streamed when it was streamed. */
+  async resend(body: Record<string, unknown>, call: ResendOptions, exchange: Exchange): Promise<CompletionResult> {
+    return this.send(body, call, exchange);
+  }
+
+  private async send(body: Record<string, unknown>, call: { signal: AbortSignal; timeoutMs: number }, exchange: Exchange): Promise<CompletionResult> {
+    const client = this.client(call, exchange);
+    exchange.request = body;
+    if (body.stream !== true) {
       const out = await client.chat.completions.create(body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming, { signal: call.signal });
       return fromOpenAiResponse(out);
     }
-    const streamed = { ...body, stream: true, stream_options: { include_usage: true } };
-    exchange.request = streamed;
-    const stream = await client.chat.completions.create(streamed as unknown as OpenAI.ChatCompletionCreateParamsStreaming, { signal: call.signal });
+    const stream = await client.chat.completions.create(body as unknown as OpenAI.ChatCompletionCreateParamsStreaming, { signal: call.signal });
     const chunks: Chunk[] = [];
     for await (const c of stream) chunks.push(c);
     // the SDK ends the iteration quietly when the signal aborts: an aborted stream is no answer
     if (call.signal.aborted) throw new LlmError('aborted', 'streamed call aborted before its end');
-    if (chunks.length === 0) {
-      // a server that ignored stream: true answers with one JSON body; anything else is malformed
-      let whole: unknown;
-      try {
-        whole = JSON.parse(exchange.responseText ?? '');
-      } catch {
-        throw new LlmError('malformed_response', `streamed response has no events and is not JSON (HTTP ${exchange.status ?? '?'})`, exchange.status);
-      }
-      return fromOpenAiResponse(whole);
-    }
-    if (!chunks.some((c) => c.choices?.[0]?.finish_reason)) {
-      throw new LlmError('truncated_response', `streamed response ended without a finish_reason after ${chunks.length} chunk(s)`, exchange.status);
-    }
-    return fromOpenAiResponse(foldChunks(chunks));
+    return fromOpenAiChunks(chunks, exchange.responseText ?? '', exchange.status);
   }
 }
 
