@@ -17,11 +17,10 @@ import { packageRoot } from '../../src/sandbox/package-paths.js';
 const demoSrc = path.join(packageRoot, 'examples', 'payments-demo');
 const bin = path.join(packageRoot, 'bin', 'bulwark.js');
 
+// init writes [gate] with these regulated roots; the demo adds a zone below it
+const DEMO_ROOTS = ['*.process_payment', '*.update_balance'];
 const GATE_CONFIG = `
-# The compliance gate: changes reaching these regulated roots, or touching these zones, need a human.
-[gate]
-roots = ["*.process_payment", "*.update_balance"]
-
+# Changes touching this zone need a human too.
 [[gate.zones]]
 name = "payments-core"
 path = "payments/**"
@@ -67,7 +66,7 @@ async function main(): Promise<number> {
     say(`Demo repository: ${repo}`);
     cpSync(path.join(demoSrc, 'repo'), repo, { recursive: true });
     git('init', '-q', '-b', 'main');
-    const written = initRepository(repo).files;
+    const written = initRepository(repo, false, DEMO_ROOTS).files;
     appendFileSync(path.join(repo, 'bulwark.toml'), GATE_CONFIG);
     console.log(`bulwark init wrote: ${written.join(', ')} (+ a [gate] zone for payments/**)`);
     git('add', '-A');

@@ -62,16 +62,22 @@ topology = "${INIT_TOPOLOGY_PATH}"
 `;
 
 /**
- * The `[gate]` table `init` writes: roots matching nothing are an error from the first review
- * (`require_roots`), with the accepted suggested roots, or the defaults when none were accepted.
+ * The `[gate]` table `init` writes: the accepted suggested roots, or the defaults when none were
+ * accepted. Roots matching nothing are an error from the first review (`require_roots`) when the
+ * written roots matched something at init; when they matched nothing, init writes it off (the
+ * first review would otherwise fail on the config init itself wrote) and says so, and every gate
+ * and review output warns until roots are named.
  */
-export function initGateSection(roots: readonly string[] | null, defaults: readonly string[]): string {
+export function initGateSection(roots: readonly string[] | null, defaults: readonly string[], requireRoots = true): string {
   const list = (roots && roots.length > 0 ? roots : defaults).map((r) => `  ${JSON.stringify(r)},`).join('\n');
+  const require = requireRoots
+    ? 'require_roots = true               # roots that match nothing fail the gate (exit 3) instead of passing silently'
+    : 'require_roots = false              # no root matched this code at init: name your regulated functions in roots, then set true';
   return `
 # The compliance gate (docs/gate.md). Regulated roots: qualified names or globs; a change on a call
 # path to or from one needs a human. \`bulwark gate roots --suggest\` proposes roots from the code.
 [gate]
-require_roots = true               # roots that match nothing fail the gate (exit 3) instead of passing silently
+${require}
 roots = [
 ${list}
 ]

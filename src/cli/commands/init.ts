@@ -23,8 +23,11 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--no-suggest-roots', 'do not look for regulated roots (the defaults are written)')
     .action(async (flags: { repo: string; force?: boolean; acceptSuggestedRoots?: boolean; suggestRoots: boolean }) => {
       let roots: string[] | null = null;
+      // require_roots only when the roots written match code here: init never writes a config whose first review fails
+      let requireRoots = true;
       if (flags.suggestRoots) {
         const report = await rootsReport({ repo: flags.repo, workingTree: true, suggest: true });
+        const defaultsMatch = report.configured.some((c) => c.matches > 0);
         const found = report.suggestions;
         if (found.length === 0) process.stdout.write('no regulated roots found in the code; [gate] gets the default roots\n');
         else {
@@ -36,8 +39,16 @@ export function register(program: Command, setExit: (code: number) => void): voi
           if (accept) roots = found.map((s) => s.root);
           else process.stdout.write('not written (--accept-suggested-roots writes them); [gate] gets the default roots\n');
         }
+        if (roots === null && !defaultsMatch) {
+          requireRoots = false;
+          process.stdout.write(
+            'warning: no regulated root matches a function in this repository, so the gate cannot see call paths to regulated code;\n' +
+              '  [gate] require_roots is written false until you name your regulated functions in [gate] roots\n' +
+              '  (`bulwark gate roots --suggest` proposes them), then set it true\n',
+          );
+        }
       }
-      const { root, files } = initRepository(flags.repo, Boolean(flags.force), roots);
+      const { root, files } = initRepository(flags.repo, Boolean(flags.force), roots, requireRoots);
       for (const f of files) process.stdout.write(`wrote ${path.join(root, f)}\n`);
       process.stdout.write(
         `next: commit these files (to main; or on a branch, whose first review then asks for one approval), then run \`bulwark review --base main\` in ${root} on a change\n`,
