@@ -1,6 +1,5 @@
 import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
-import { Readable } from 'node:stream';
 import { gitSourceReader, loadRunRecord } from '../review/run-record.js';
 import { renderRunReport } from '../review/html/report.js';
 import { STYLESHEET } from '../review/html/style.js';
@@ -113,14 +112,11 @@ export function createConsoleApp(ctx: ConsoleContext, opts: { token: string; sec
     if (!data) return notFound(c, 'No such blob.');
     return c.body(new Uint8Array(data), 200, { 'Content-Type': 'application/octet-stream', 'Content-Disposition': 'attachment; filename="blob.bin"' });
   });
-  app.get('/audit/evidence/:file', (c) => {
+  app.get('/audit/evidence/:file', async (c) => {
     const m = /^(.+)\.tar$/.exec(c.req.param('file'));
-    const tar = m && ctx.evidenceDir ? bundleTar(ctx.evidenceDir, m[1]!) : null;
+    const tar = m && ctx.evidenceDir ? await bundleTar(ctx.evidenceDir, m[1]!) : null;
     if (!tar) return notFound(c, 'No such evidence bundle.');
-    return c.body(Readable.toWeb(tar) as unknown as ReadableStream, 200, {
-      'Content-Type': 'application/x-tar',
-      'Content-Disposition': `attachment; filename="${m![1]!}.tar"`,
-    });
+    return c.body(new Uint8Array(tar), 200, { 'Content-Type': 'application/x-tar', 'Content-Disposition': `attachment; filename="${m![1]!}.tar"` });
   });
   app.get('/incidents', async (c) => c.html(await incidentsPage(ctx, { commit: c.req.query('commit') })));
   app.post('/incidents/trace', async (c) => {

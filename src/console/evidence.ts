@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { type Readable } from 'node:stream';
 import { pack } from 'tar-stream';
 
 /**
@@ -35,8 +34,8 @@ export function listBundles(dir: string): BundleListing[] {
   return out;
 }
 
-/** A tar stream of one listed bundle's regular files, or null when the name is not a listed bundle. */
-export function bundleTar(dir: string, name: string): Readable | null {
+/** A tar archive of one listed bundle's regular files, or null when the name is not a listed bundle. */
+export async function bundleTar(dir: string, name: string): Promise<Buffer | null> {
   if (!listBundles(dir).some((b) => b.name === name)) return null;
   const root = path.join(dir, name);
   const tar = pack();
@@ -48,5 +47,7 @@ export function bundleTar(dir: string, name: string): Readable | null {
     tar.entry({ name: `${name}/${f}`, size: data.byteLength, mode: 0o644, mtime: new Date(0) }, data);
   }
   tar.finalize();
-  return tar as unknown as Readable;
+  const chunks: Buffer[] = [];
+  for await (const chunk of tar as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks);
 }

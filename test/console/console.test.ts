@@ -51,6 +51,29 @@ const FEES_HEAD = `class Fees:
         return round(float(amount) * rate, 2)
 `;
 
+/** Member names of a ustar archive (512-byte headers, name in the first 100 bytes). */
+function tarNames(tar: Buffer): string[] {
+  const names: string[] = [];
+  for (let off = 0; off + 512 <= tar.length;) {
+    const name = tar
+      .subarray(off, off + 100)
+      .toString('utf8')
+      .replace(/\0.*$/s, '');
+    if (!name) break;
+    const size = parseInt(
+      tar
+        .subarray(off + 124, off + 136)
+        .toString('utf8')
+        .replace(/\0.*$/s, '')
+        .trim() || '0',
+      8,
+    );
+    names.push(name);
+    off += 512 + Math.ceil(size / 512) * 512;
+  }
+  return names;
+}
+
 interface Console {
   proc: ChildProcess;
   url: string;
@@ -88,6 +111,7 @@ describe('bulwark console (real runs, real browser)', () => {
   let page: Page;
   let pubKey: string;
   let witness: ChildProcess | undefined;
+  let evidenceDir: string;
 
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -199,7 +223,19 @@ describe('bulwark console (real runs, real browser)', () => {
     );
     const cosigned = await runCli(['audit', 'witness', 'cosign', '--db', db, '--config', wCfg], env);
     assert.equal(cosigned.code, 0, cosigned.stderr);
-    con = await startConsoleProcess(['--audit-db', db, '--port', '0', '--repo', repo.dir, '--trusted-key', pubKey, '--witness', `${wKey}.pub`], env);
+    // this week's evidence bundle, as the weekly job writes it, for the console to offer
+    const today = new Date().toISOString().slice(0, 10);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    evidenceDir = path.join(tmp, 'evidence');
+    const exported = await runCli(
+      ['audit', 'export', '--from', today, '--to', tomorrow, '--out', path.join(evidenceDir, `day-${today}`), '--audit-db', db],
+      env,
+    );
+    assert.equal(exported.code, 0, exported.stderr);
+    con = await startConsoleProcess(
+      ['--audit-db', db, '--port', '0', '--repo', repo.dir, '--trusted-key', pubKey, '--witness', `${wKey}.pub`, '--evidence-dir', evidenceDir],
+      env,
+    );
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
@@ -321,6 +357,14 @@ describe('bulwark console (real runs, real browser)', () => {
     assert.ok((await page.textContent('main'))!.includes('1 valid cosignature(s)'));
     await shot('audit');
     assert.deepEqual(await axeViolations(page), []);
+    // the evidence bundle downloads as a tar holding its signed manifest and entries
+    const link = page.locator('section[aria-labelledby=evidence-h] a');
+    assert.equal(await link.count(), 1);
+    const href = (await link.getAttribute('href'))!;
+    const tar = Buffer.from(await (await fetch(`${con.url}${href}`, { headers: { authorization: `Bearer ${con.token}` } })).arrayBuffer());
+    const names = tarNames(tar);
+    assert.ok(names.some((n) => n.endsWith('/manifest.json')) && names.some((n) => n.endsWith('/entries.jsonl')), names.join(', '));
+    assert.equal((await fetch(`${con.url}/audit/evidence/..%2F..%2Fetc.tar`, { headers: { authorization: `Bearer ${con.token}` } })).status, 404);
     await page.goto(`${con.url}/audit/entries?kind=gate_decision`);
     assert.equal(await page.locator('main table tbody tr').count(), 2);
   });
