@@ -31,8 +31,8 @@ const abiInUse = launcherInfo().landlockAbi;
 const pidNamespace = abiInUse < 6;
 const emptyRoot = abiInUse === 0;
 const modeName = forcedAbi === undefined ? `real ABI ${abiInUse}` : `forced ABI ${abiInUse}`;
-const realAbiOnly = (hidden: boolean) =>
-  needsRoot || (hidden && forcedAbi !== undefined && `the other worker is hidden at ${modeName}; the control runs at the real ABI`);
+/** Whether the forced mode hides one worker from another (PID namespace, empty root): its shared-uid control then runs at the real ABI only. */
+const hiddenHere = (hidden: boolean): boolean => hidden && forcedAbi !== undefined;
 /** How the workers ran before each had its own: one fixed uid for all (outside the default range). */
 const SHARED_UID = 61000 + (process.pid % 4000);
 const shared: PolicyInput = { uid: SHARED_UID, gid: SHARED_UID };
@@ -290,10 +290,9 @@ libc.shmctl(libc.shmget(k, 0, 0), 0, None); libc.msgctl(libc.msgget(k + 1, 0), 0
   for (const mode of ['own uids', 'control: one shared uid'] as const) {
     const input = mode === 'own uids' ? {} : shared;
     const own = mode === 'own uids';
-    it(
-      `${mode}: setpriority, sched_setaffinity and ioprio_set of another worker's process ${own ? 'fail' : 'succeed'}`,
-      { skip: own ? needsRoot : realAbiOnly(pidNamespace) },
-      async () => {
+    // a shared-uid control whose other worker the forced mode hides runs at the real ABI only
+    if (own || !hiddenHere(pidNamespace))
+      it(`${mode}: setpriority, sched_setaffinity and ioprio_set of another worker's process ${own ? 'fail' : 'succeed'}`, { skip: needsRoot }, async () => {
         const victim = await start(input, '/bin/sleep', ['60']);
         try {
           const a = await start(input, PYTHON, ['-c', RENICE, String(victim.sp.child.pid)]);
@@ -307,13 +306,10 @@ libc.shmctl(libc.shmget(k, 0, 0), 0, None); libc.msgctl(libc.msgget(k + 1, 0), 0
           victim.sp.kill();
           await victim.done;
         }
-      },
-    );
+      });
 
-    it(
-      `${mode}: chmod, utimensat and setxattr of another worker's scratch dir ${own ? 'fail' : 'succeed'}`,
-      { skip: own ? needsRoot : realAbiOnly(emptyRoot) },
-      async () => {
+    if (own || !hiddenHere(emptyRoot))
+      it(`${mode}: chmod, utimensat and setxattr of another worker's scratch dir ${own ? 'fail' : 'succeed'}`, { skip: needsRoot }, async () => {
         const scratchB = scratchFor();
         const b = await start({ ...input, writePaths: [scratchB] }, '/bin/sleep', ['60']);
         try {
@@ -343,7 +339,6 @@ libc.shmctl(libc.shmget(k, 0, 0), 0, None); libc.msgctl(libc.msgget(k + 1, 0), 0
           b.sp.kill();
           await b.done;
         }
-      },
-    );
+      });
   }
 });
