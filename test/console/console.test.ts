@@ -11,7 +11,7 @@ import { packageRoot } from '../../src/sandbox/package-paths.js';
 import { startFakeOpenAi, type FakeServer } from '../helpers/fake-openai.js';
 import { scriptedReviewer } from '../helpers/fake-reviewer.js';
 import { makeGitRepo, type GitRepo } from '../helpers/git-repo.js';
-import { BIN, runCli } from '../helpers/cli.js';
+import { BIN, isolatedEnv, runCli } from '../helpers/cli.js';
 
 /**
  * The console end to end: real reviews (the real CLI, sandboxed pipeline, a loopback model
@@ -156,15 +156,7 @@ describe('bulwark console (real runs, real browser)', () => {
     repo.checkout('feature');
 
     llm = await startFakeOpenAi({ respond: scriptedReviewer({ readFirst: false }), apiKey: 'sk-test' });
-    env = {
-      PATH: process.env.PATH,
-      HOME: tmp,
-      XDG_STATE_HOME: path.join(tmp, 'state'),
-      XDG_CACHE_HOME: path.join(tmp, 'cache'),
-      OPENAI_API_KEY: 'sk-test',
-      OPENAI_BASE_URL: llm.url,
-      NO_COLOR: '1',
-    };
+    env = isolatedEnv(tmp, llm.url);
     db = path.join(tmp, 'audit.db');
     const event = path.join(tmp, 'event.json');
     writeFileSync(

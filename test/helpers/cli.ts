@@ -26,6 +26,23 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, stdin?: Buffer, c
   });
 }
 
+/**
+ * The environment of a CLI child that keeps all its state under `home` (audit log, key, caches)
+ * and talks to a loopback OpenAI-compatible server: nothing of the caller's own environment leaks in.
+ */
+export function isolatedEnv(home: string, openAiUrl: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: home,
+    XDG_STATE_HOME: path.join(home, 'state'),
+    XDG_CACHE_HOME: path.join(home, 'cache'),
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_BASE_URL: openAiUrl,
+    NO_COLOR: '1',
+    ...extra,
+  };
+}
+
 /** Every entry of an existing audit log, decoded, in order. */
 export async function auditEntries(db: string): Promise<Entry[]> {
   const log = await openAuditLog({ location: db, mustExist: true });

@@ -9,7 +9,7 @@ import type { ReviewReport } from '../../src/review/report.js';
 import { startFakeOpenAi, type FakeAction, type FakeServer } from '../helpers/fake-openai.js';
 import { scriptedReviewer } from '../helpers/fake-reviewer.js';
 import { makeGitRepo, type GitRepo } from '../helpers/git-repo.js';
-import { auditEntries, runCli } from '../helpers/cli.js';
+import { auditEntries, runCli, isolatedEnv } from '../helpers/cli.js';
 
 /**
  * Model pinning, cost and replay through the real CLI: a real git repository, the sandboxed
@@ -64,15 +64,7 @@ describe('model pinning, cost and replay (CLI, end to end)', () => {
       },
       apiKey: 'sk-test',
     });
-    env = {
-      PATH: process.env.PATH,
-      HOME: tmp,
-      XDG_STATE_HOME: path.join(tmp, 'state'),
-      XDG_CACHE_HOME: path.join(tmp, 'cache'),
-      OPENAI_API_KEY: 'sk-test',
-      OPENAI_BASE_URL: llm.url,
-      NO_COLOR: '1',
-    };
+    env = isolatedEnv(tmp, llm.url);
   });
 
   after(async () => {
