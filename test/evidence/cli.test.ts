@@ -84,8 +84,12 @@ describe('bulwark audit export / verify --bundle / retain (CLI)', { timeout: 120
     const v = await bulwark(['audit', 'verify', '--bundle', w47, '--previous', w46, '--trusted-key', key + '.pub']);
     assert.equal(v.code, 0, v.stdout + v.stderr);
     assert.match(v.stdout, /OK, chained/);
-    const j = await bulwark(['audit', 'verify', '--bundle', w47, '--json', '--config', config]);
+    const j = await bulwark(['audit', 'verify', '--bundle', w47, '--json', '--config', config, '--trusted-key', key + '.pub']);
     assert.equal((JSON.parse(j.stdout) as { ok: boolean }).ok, true);
+    // the signer's public key beside its signing key (what the config names) is not an anchor
+    const unanchored = await bulwark(['audit', 'verify', '--bundle', w47, '--config', config]);
+    assert.equal(unanchored.code, 5);
+    assert.match(unanchored.stderr, /no trust anchor/);
 
     appendFileSync(path.join(w47, 'gate_decisions.csv'), '99,2026-11-17T09:00:01.000Z,r9,false,,,,,,\r\n');
     const bad = await bulwark(['audit', 'verify', '--bundle', w47, '--trusted-key', key + '.pub']);
