@@ -50,12 +50,28 @@ function arityOf(fn: ts.SignatureDeclaration, isJs: boolean, sf: ts.SourceFile):
   return [min, max];
 }
 
+/** The node kinds {@link DefinitionRecorder.visitDefinition} can record something for. */
+const DEFINING_KINDS: ReadonlySet<ts.SyntaxKind> = new Set([
+  ts.SyntaxKind.FunctionDeclaration,
+  ts.SyntaxKind.ClassDeclaration,
+  ts.SyntaxKind.ClassExpression,
+  ts.SyntaxKind.InterfaceDeclaration,
+  ts.SyntaxKind.VariableStatement,
+  ts.SyntaxKind.VariableDeclaration,
+  ts.SyntaxKind.ImportDeclaration,
+  ts.SyntaxKind.ExpressionStatement,
+  ts.SyntaxKind.ExportAssignment,
+  ts.SyntaxKind.ModuleDeclaration,
+]);
+
 const qualified = (scope: string, name: string): string => (scope ? `${scope}.${name}` : name);
 
 /** One walk over a file's syntax recording each definition under its scoped id. */
 class DefinitionRecorder {
   private readonly rec: FileDefinitions = { defs: [], decls: [], members: [], valueProps: [], arities: [] };
   private readonly isJs: boolean;
+  /** Anonymous arrow functions so far per scope: they are named `<arrowN>` in source order within it, as PyCG names lambdas. */
+  private readonly arrowCounts = new Map<string, number>();
 
   constructor(
     private readonly sf: ts.SourceFile,
@@ -89,7 +105,27 @@ class DefinitionRecorder {
   }
 
   private visit(node: ts.Node, scope: string, atModule: boolean): void {
-    if (!this.visitDefinition(node, scope, atModule)) node.forEachChild((c) => this.visit(c, scope, false));
+    if (ts.isArrowFunction(node)) return this.visitAnonymousArrow(node, scope);
+    // most nodes are expressions and statements that define nothing: one set lookup, not a dozen tests
+    if (!DEFINING_KINDS.has(node.kind) || !this.visitDefinition(node, scope, atModule)) node.forEachChild((c) => this.visit(c, scope, false));
+  }
+
+  /** A function's body; an expression body is visited itself (it may be an arrow: `() => () => f()`). */
+  private visitBody(body: ts.ConciseBody, id: string): void {
+    if (ts.isBlock(body)) body.forEachChild((c) => this.visit(c, id, false));
+    else this.visit(body, id, false);
+  }
+
+  /**
+   * An arrow function no declaration names (a callback argument, an IIFE, a returned closure): a
+   * function of its own, `<arrowN>` within its scope. Arrows a declaration names never get here.
+   */
+  private visitAnonymousArrow(node: ts.ArrowFunction, scope: string): void {
+    const count = (this.arrowCounts.get(scope) ?? 0) + 1;
+    this.arrowCounts.set(scope, count);
+    const id = qualified(scope, `<arrow${count}>`);
+    this.addDef(node, id, 'function');
+    node.forEachChild((c) => this.visit(c, id, false));
   }
 
   /** Records what `node` defines and visits inside it; false when it defines nothing (its children are then visited in `scope`). */
@@ -114,7 +150,7 @@ class DefinitionRecorder {
     if (ts.isExportAssignment(node) && atModule && isFunctionLike(node.expression)) {
       const id = qualified(scope, 'default');
       this.addDef(node.expression, id, 'function', node);
-      node.expression.body.forEachChild((c) => this.visit(c, id, false));
+      this.visitBody(node.expression.body, id);
       return true;
     }
     if (ts.isModuleDeclaration(node) && node.body && ts.isModuleBlock(node.body) && ts.isIdentifier(node.name)) {
@@ -180,7 +216,7 @@ class DefinitionRecorder {
       const id = qualified(scope, name);
       this.addDef(d, id, 'function', statement);
       this.rec.decls.push([d.initializer, id]);
-      d.initializer.body.forEachChild((c) => this.visit(c, id, false));
+      this.visitBody(d.initializer.body, id);
     } else if (name && d.initializer && ts.isClassExpression(d.initializer)) {
       // `const X = class { … }` is class X with methods X.m, as a class declaration would be
       this.visit(d.initializer, scope, false);
@@ -197,7 +233,7 @@ class DefinitionRecorder {
     const id = qualified(scope, name);
     this.addDef(node, id, 'function');
     this.rec.decls.push([node.initializer, id]);
-    node.initializer.body.forEachChild((c) => this.visit(c, id, false));
+    this.visitBody(node.initializer.body, id);
     return true;
   }
 
@@ -224,7 +260,7 @@ class DefinitionRecorder {
     const id = qualified(scope, ownerName ? `${ownerName}.${left.name.text}` : left.name.text);
     this.addDef(fn, id, 'function', node);
     this.rec.decls.push([bin, id], [left, id]);
-    fn.body.forEachChild((c) => this.visit(c, id, false));
+    this.visitBody(fn.body, id);
     return true;
   }
 
@@ -254,7 +290,7 @@ class DefinitionRecorder {
     } else if (pname && ts.isPropertyAssignment(p) && isFunctionLike(p.initializer)) {
       this.addDef(p, `${objId}.${pname}`, 'method');
       this.rec.decls.push([p.initializer, `${objId}.${pname}`]);
-      p.initializer.body.forEachChild((c) => this.visit(c, `${objId}.${pname}`, false));
+      this.visitBody(p.initializer.body, `${objId}.${pname}`);
     } else p.forEachChild((c) => this.visit(c, scope, false));
   }
 }

@@ -8,6 +8,7 @@ import type { TsFileEdges } from './model.js';
 import type { ProgramIndex } from './program-index.js';
 import type { RepositoryDefinitions } from './repository-definitions.js';
 
+const ANONYMOUS_ARROW = /(?:^|\.)<arrow\d+>$/;
 /**
  * One walk of a file of the current program with its checker: the calls and reads of each of its
  * functions, the calls only resolvable by name, its classes' heritage, and the files outside it
@@ -205,9 +206,18 @@ export class FileWalker implements CallTargetContext {
       return;
     } else if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression)) {
       return this.visitLiteralElementAccess(node, node.argumentExpression);
-    }
+    } else if (ts.isArrowFunction(node)) this.visitAnonymousArrow(node);
     node.forEachChild(this.visit);
   };
+
+  /**
+   * An anonymous arrow (`<arrowN>`) counts as called where it is written: it is passed to a callee
+   * (which may invoke it), returned or invoked on the spot, and recall comes first.
+   */
+  private visitAnonymousArrow(node: ts.ArrowFunction): void {
+    const id = this.index.declToId.get(node);
+    if (id !== undefined && ANONYMOUS_ARROW.test(id)) this.addCalls(this.scopeOf(node), [id]);
+  }
 
   private visitCall(node: ts.CallExpression | ts.NewExpression): void {
     const callee = node.expression;

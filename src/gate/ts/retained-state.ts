@@ -28,6 +28,8 @@ export class RetainedState {
   private resolution: RetainedResolution = noResolution();
   /** Whether an analysis was split into several programs since the last release. */
   splitSinceRelease = false;
+  /** Heap in use after the last full collection between programs (0: none yet, so the first program's garbage is collected). */
+  liveAfterCollection = 0;
 
   /**
    * The resolutions to use for a set of file paths: resolution depends only on which files exist
@@ -44,7 +46,10 @@ export class RetainedState {
     this.resolution = noResolution();
     // after an analysis large enough to be split, collected now, so what the caller does next
     // (writing the caches) reuses their memory instead of adding to it
-    if (this.splitSinceRelease) collectGarbage();
+    if (this.splitSinceRelease) {
+      collectGarbage();
+      this.liveAfterCollection = process.memoryUsage().heapUsed;
+    }
     this.splitSinceRelease = false;
   }
 }
