@@ -7,7 +7,7 @@ import type { LogStore } from './store.js';
  * Nothing else writes to the store.
  *
  * PostgreSQL: a `postgres://` location loads `./store-postgres.js`, which must export
- * `openPostgresLogStore(url: string): Promise<LogStore>`.
+ * `openPostgresLogStore(url: string, opts: { readonly?: boolean }): Promise<LogStore>`.
  */
 
 export type { Entry, EntryInput, EntryKind, EntryOf, QueryColumns } from '../domain/audit-entries.js';

@@ -62,9 +62,9 @@ export async function openStore(location: string, opts: { mustExist?: boolean; r
   if (isPostgresUrl(location)) {
     // Loaded lazily so SQLite users never load pg.
     const spec = './store-postgres.js';
-    const mod = (await import(spec)) as { openPostgresLogStore?: (url: string) => Promise<LogStore> };
+    const mod = (await import(spec)) as { openPostgresLogStore?: (url: string, o: { readonly?: boolean }) => Promise<LogStore> };
     if (typeof mod.openPostgresLogStore !== 'function') throw new UsageError('PostgreSQL audit store is not available in this build');
-    return mod.openPostgresLogStore(location);
+    return mod.openPostgresLogStore(location, { readonly: opts.readonly ?? false });
   }
   try {
     return new SqliteLogStore(location, opts);

@@ -317,12 +317,17 @@ export class PostgresLogStore implements LogStore {
     this.location = displayLocation(url);
   }
 
-  static async open(url: string): Promise<PostgresLogStore> {
+  /**
+   * `readonly` (verify, show, the console): every session is read-only in the server itself
+   * (`default_transaction_read_only`), and a missing schema or table is reported, never created.
+   */
+  static async open(url: string, opts: { readonly?: boolean } = {}): Promise<PostgresLogStore> {
+    const readonly = opts.readonly ?? false;
     const pool = new pg.Pool({
       connectionString: url,
       max: 4,
       // Durable commits even if the server default was relaxed.
-      options: '-c synchronous_commit=on',
+      options: readonly ? '-c synchronous_commit=on -c default_transaction_read_only=on' : '-c synchronous_commit=on',
     });
     // An idle client losing its connection must not crash the process; the next query reports it.
     pool.on('error', () => undefined);
@@ -333,6 +338,7 @@ export class PostgresLogStore implements LogStore {
     });
     try {
       if (!(await schemaExists(client))) {
+        if (readonly) throw new Error(`${store.location} has no Bulwark audit schema`);
         try {
           await ensurePostgresSchema(client);
         } catch (err) {
@@ -343,7 +349,7 @@ export class PostgresLogStore implements LogStore {
         }
       }
       // an append-only application role cannot add it: the owner's next `audit pg-init` does
-      await ensureCosignatureTable(client).catch(() => undefined);
+      if (!readonly) await ensureCosignatureTable(client).catch(() => undefined);
     } catch (err) {
       client.release();
       await pool.end();
@@ -578,6 +584,6 @@ export class PostgresLogStore implements LogStore {
 }
 
 /** Opens (and on first use creates) the audit store at a `postgres://` URL. */
-export function openPostgresLogStore(url: string): Promise<LogStore> {
-  return PostgresLogStore.open(url);
+export function openPostgresLogStore(url: string, opts: { readonly?: boolean } = {}): Promise<LogStore> {
+  return PostgresLogStore.open(url, opts);
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { loadVerifierKey, openAuditLog, writeKeyPair } from '../../src/audit/index.js';
 import { openStore } from '../../src/audit/log.js';
 import type { LogStore } from '../../src/audit/store.js';
@@ -133,6 +134,24 @@ describe('console over PostgreSQL', () => {
     const blobHref = /href="(\/audit\/blobs\/[^"]+)"/.exec(run.text)![1]!;
     const blob = await get(blobHref);
     assert.ok(blob.text.includes('review payments/fees.py'));
+  });
+
+  it('opens PostgreSQL read-only in the server: a write through the console store fails, an empty database stays empty', async () => {
+    await assert.rejects(
+      store.putBlob({ address: `sha256:${'f'.repeat(64)}`, encoding: 'identity', size: 1, data: new Uint8Array([1]) }),
+      /read-only transaction/,
+    );
+    const empty = await createTestDatabase();
+    try {
+      await assert.rejects(openStore(empty.ownerUrl, { mustExist: true, readonly: true }), /has no Bulwark audit schema/);
+      const c = new pg.Client({ connectionString: empty.ownerUrl });
+      await c.connect();
+      const tables = await c.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'");
+      await c.end();
+      assert.equal((tables.rows[0] as { n: number }).n, 0, 'a read-only open created tables');
+    } finally {
+      await empty.drop();
+    }
   });
 
   it('verifies the PostgreSQL log against its trust anchor and proves an entry', async () => {
