@@ -4,7 +4,10 @@ import { UsageError } from '../domain/errors.js';
 import type { AuditConfig } from './config.js';
 import { loadSignerKey, writeKeyPair } from './keys.js';
 import { defaultKeyPath } from './locations.js';
+import { AUDIT_KEY_ENV, captureEnvSigningKey, capturedEnvSigningKey } from './env-key.js';
 import { localSigner, type NoteError, parseSignerKey, parseVerifierKey, type NoteSigner, type SignerKey, type VerifierKey } from './note.js';
+
+export { AUDIT_KEY_ENV, captureEnvSigningKey } from './env-key.js';
 
 /**
  * Where the checkpoint signing key comes from, in order: an explicit key file (--key), the
@@ -14,27 +17,11 @@ import { localSigner, type NoteError, parseSignerKey, parseVerifierKey, type Not
  * under a key nobody anchors, unless `[audit] generate_key` or BULWARK_AUDIT_GENERATE_KEY=1 says so.
  */
 
-export const AUDIT_KEY_ENV = 'BULWARK_AUDIT_KEY';
 export const GENERATE_KEY_ENV = 'BULWARK_AUDIT_GENERATE_KEY';
-
-let envKeyText: string | undefined;
-
-/**
- * Takes BULWARK_AUDIT_KEY out of this process's environment and keeps it in memory, so no child
- * process (git, the sandbox launcher, a signer command, a provider SDK's helper) ever inherits it.
- * The CLI calls this before anything else runs.
- */
-export function captureEnvSigningKey(env: NodeJS.ProcessEnv = process.env): void {
-  const v = env[AUDIT_KEY_ENV];
-  if (v !== undefined) {
-    delete env[AUDIT_KEY_ENV];
-    if (v.trim() !== '') envKeyText = v;
-  }
-}
 
 function envKey(env: NodeJS.ProcessEnv): string | undefined {
   captureEnvSigningKey(env);
-  return envKeyText;
+  return capturedEnvSigningKey();
 }
 
 /** The signing key from BULWARK_AUDIT_KEY, for signers that need the key itself (evidence bundles); undefined when unset. */

@@ -13,7 +13,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     // The audit key leaves the environment before anything can start a child process.
-    const { captureEnvSigningKey } = await import('../audit/signer.js');
+    const { captureEnvSigningKey } = await import('../audit/env-key.js');
     captureEnvSigningKey();
     const { runProgram } = await import('./program.js');
     return await runProgram(argv);
