@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { html } from 'hono/html';
 import { gitSourceReader, loadRunRecord } from '../review/run-record.js';
 import { renderRunReport } from '../review/html/report.js';
@@ -119,9 +120,9 @@ export function createConsoleApp(ctx: ConsoleContext, opts: { token: string; sec
     return c.body(new Uint8Array(tar), 200, { 'Content-Type': 'application/x-tar', 'Content-Disposition': `attachment; filename="${m![1]!}.tar"` });
   });
   app.get('/incidents', async (c) => c.html(await incidentsPage(ctx, { commit: c.req.query('commit') })));
-  app.post('/incidents/trace', async (c) => {
-    const length = Number(c.req.header('content-length') ?? '0');
-    if (length > MAX_TRACE_BYTES) return c.text(`stack trace larger than ${MAX_TRACE_BYTES} bytes`, 413);
+  // the body is counted as it arrives (a chunked request has no Content-Length to check first)
+  const traceLimit = bodyLimit({ maxSize: MAX_TRACE_BYTES, onError: (c) => c.text(`stack trace larger than ${MAX_TRACE_BYTES} bytes`, 413) });
+  app.post('/incidents/trace', traceLimit, async (c) => {
     const form = await c.req.parseBody();
     const text = typeof form.trace === 'string' ? form.trace.slice(0, MAX_TRACE_BYTES) : '';
     const rev = typeof form.rev === 'string' && form.rev.trim() ? form.rev.trim() : 'HEAD';

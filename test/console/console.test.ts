@@ -403,6 +403,18 @@ describe('bulwark console (real runs, real browser)', () => {
     assert.equal((await rows.nth(1).locator('td.attr').textContent())!.trim(), 'agent');
     assert.ok((await rows.nth(1).textContent())!.includes('Co-authored-by: Claude'));
     assert.equal(await page.locator('script').count(), 0);
+    // a paste over the cap is refused whether or not the request says its length up front
+    const big = `trace=${'x'.repeat(300 * 1024)}&rev=HEAD`;
+    const auth = { authorization: `Bearer ${con.token}`, 'content-type': 'application/x-www-form-urlencoded' };
+    assert.equal((await fetch(`${con.url}/incidents/trace`, { method: 'POST', headers: auth, body: big })).status, 413);
+    const chunked = new ReadableStream<Uint8Array>({
+      start(ctl) {
+        for (let i = 0; i < 10; i++) ctl.enqueue(new TextEncoder().encode(big.slice(i * 32 * 1024, (i + 1) * 32 * 1024)));
+        ctl.close();
+      },
+    });
+    const viaStream = await fetch(`${con.url}/incidents/trace`, { method: 'POST', headers: auth, body: chunked, duplex: 'half' });
+    assert.equal(viaStream.status, 413);
     await shot('incidents');
     assert.deepEqual(await axeViolations(page), []);
   });

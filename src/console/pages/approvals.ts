@@ -8,7 +8,7 @@ const MAX_ROWS = 500;
 /**
  * Who approved which change hash, when and with which key; and the runs that asked for approval
  * with no approval of their change recorded since. Signatures and whether the approvers satisfy
- * each zone's rules are checked by `bulwark approve --status`/`audit verify`; this page lists what
+ * each zone's rules are checked by `bulwark gate status --run ID`; this page lists what
  * the log records.
  */
 export function approvalsPage(ctx: ConsoleContext): Html {
@@ -50,7 +50,10 @@ export function approvalsPage(ctx: ConsoleContext): Html {
     </section>
     <section aria-labelledby="recorded-h">
       <h2 id="recorded-h">Recorded approvals (${ctx.index.approvals.length})</h2>
-      <p class="muted">Each is a signed statement in the log; <code>bulwark approve --status</code> re-verifies signatures against the allowed signers.</p>
+      <p class="muted">
+        Method <code>cli</code> carries an SSH signature, <code>github</code> is an imported pull-request review (not signed).
+        <code>bulwark gate status --run ID</code> re-verifies the signatures against the allowed signers and checks each zone's rules.
+      </p>
       ${
         recent.length
           ? html`<table>
