@@ -114,3 +114,14 @@ export interface CallOptions {
   timeoutMs: number;
   shape: CallShape;
 }
+
+/**
+ * Anthropic's stop reasons, which Bedrock Converse shares, in the channel's terms: `end_turn` and
+ * `stop_sequence` end the answer; anything unknown is `other`.
+ */
+export function stopReasonOf(reason: string | null | undefined): CompletionResult['stopReason'] {
+  if (reason === 'tool_use') return 'tool_use';
+  if (reason === 'end_turn' || reason === 'stop_sequence') return 'end';
+  if (reason === 'max_tokens') return 'max_tokens';
+  return 'other';
+}

@@ -17,6 +17,20 @@ export type StageKind = (typeof STAGE_KINDS)[number];
 
 const stageNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
+/** The model and sampling keys a stage and `[pipeline]` share (the stage's value wins). */
+const modelFields = {
+  model: z.string().min(1).optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  top_p: z.number().gt(0).max(1).optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .optional(),
+  max_tokens: z.number().int().positive().max(200_000).optional(),
+};
+
 const stageSchema = z
   .object({
     name: z.string().regex(stageNamePattern, 'stage names are 1-64 letters, digits, ".", "_" or "-"'),
@@ -25,16 +39,7 @@ const stageSchema = z
     prompt_file: z.string().min(1).optional(),
     depends_on: z.array(z.string()).default([]),
     provider: z.string().min(1).optional(),
-    model: z.string().min(1).optional(),
-    temperature: z.number().min(0).max(2).optional(),
-    top_p: z.number().gt(0).max(1).optional(),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 31 - 1)
-      .optional(),
-    max_tokens: z.number().int().positive().max(200_000).optional(),
+    ...modelFields,
     max_turns: z.number().int().min(1).max(100).optional(),
     timeout_seconds: z.number().positive().max(86_400).optional(),
     tools: z.array(z.enum(TOOL_NAMES)).optional(),
@@ -47,16 +52,7 @@ export const topologySchema = z
       .object({
         name: z.string().min(1).optional(),
         provider: z.string().min(1).optional(),
-        model: z.string().min(1).optional(),
-        temperature: z.number().min(0).max(2).optional(),
-        top_p: z.number().gt(0).max(1).optional(),
-        seed: z
-          .number()
-          .int()
-          .min(0)
-          .max(2 ** 31 - 1)
-          .optional(),
-        max_tokens: z.number().int().positive().max(200_000).optional(),
+        ...modelFields,
         /** Deadline of the whole run. */
         timeout_seconds: z.number().positive().max(86_400).optional(),
         /** How many stages may run at the same time. */

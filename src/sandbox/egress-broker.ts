@@ -348,38 +348,25 @@ export class EgressBroker {
       }
       headers[lower] = value;
     }
+    // what every event of an allowed request says, whether it then succeeds or fails
+    const allowed = {
+      type: 'egress',
+      decision: 'allow',
+      method: params.method,
+      target,
+      path,
+      host: decision.host,
+      port: decision.port,
+      address: decision.address,
+      bytesOut,
+    } as const;
     try {
       const res = await this.perform(decision, params, headers);
-      this.opts.onEvent?.({
-        type: 'egress',
-        decision: 'allow',
-        method: params.method,
-        target,
-        path,
-        host: decision.host,
-        port: decision.port,
-        address: decision.address,
-        status: res.status,
-        bytes: res.bytes,
-        bytesOut,
-        durationMs: elapsed(),
-      });
+      this.opts.onEvent?.({ ...allowed, status: res.status, bytes: res.bytes, durationMs: elapsed() });
       return { status: res.status, headers: res.headers, bodyBase64: res.body.toString('base64') };
     } catch (e) {
       const message = (e as Error).message;
-      this.opts.onEvent?.({
-        type: 'egress',
-        decision: 'allow',
-        method: params.method,
-        target,
-        path,
-        host: decision.host,
-        port: decision.port,
-        address: decision.address,
-        error: message,
-        bytesOut,
-        durationMs: elapsed(),
-      });
+      this.opts.onEvent?.({ ...allowed, error: message, durationMs: elapsed() });
       throw new RpcError(RpcErrorCode.HandlerFailed, `egress failed: ${message}`);
     }
   }

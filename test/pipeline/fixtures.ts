@@ -1,3 +1,4 @@
+import type { EntryInput } from '../../src/domain/audit-entries.js';
 /** Shared fixtures for pipeline tests: a payments repo with a change, the seed topology, an audit log. */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,5 +69,17 @@ export async function tempAudit(): Promise<{ audit: AuditLog; dir: string; entri
       await audit.close();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** An audit sink that keeps entries in memory (and stores no blob): what a hostile worker caused, without a database. */
+export function memoryAudit(): { entries: EntryInput[]; append(e: EntryInput): Promise<unknown>; putBlob(d: Uint8Array | string): Promise<string> } {
+  const entries: EntryInput[] = [];
+  return {
+    entries,
+    append: async (e) => {
+      entries.push(e);
+    },
+    putBlob: async () => 'sha256:' + '0'.repeat(64),
   };
 }

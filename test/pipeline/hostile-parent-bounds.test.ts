@@ -9,7 +9,6 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import type { EntryInput } from '../../src/domain/audit-entries.js';
 import { LlmGateway } from '../../src/llm/gateway.js';
 import { resolveProviders } from '../../src/llm/select.js';
 import { loadTopology } from '../../src/pipeline/topology.js';
@@ -19,24 +18,13 @@ import type { StageInput } from '../../src/protocol/stage.js';
 import { startFakeOpenAi } from '../helpers/fake-openai.js';
 import type { FakeServer } from '../helpers/fake-llm-server.js';
 import { makeGitRepo } from '../helpers/git-repo.js';
-import { paymentsRepo, tempAudit, writeTopology } from './fixtures.js';
+import { memoryAudit, paymentsRepo, tempAudit, writeTopology } from './fixtures.js';
 
 const HOSTILE_WORKER = fileURLToPath(new URL('./hostile-stage-worker.js', import.meta.url));
 const cleanups: (() => unknown)[] = [];
 after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
-
-function memoryAudit(): { entries: EntryInput[]; append(e: EntryInput): Promise<unknown>; putBlob(d: Uint8Array | string): Promise<string> } {
-  const entries: EntryInput[] = [];
-  return {
-    entries,
-    append: async (e) => {
-      entries.push(e);
-    },
-    putBlob: async () => 'sha256:' + '0'.repeat(64),
-  };
-}
 
 function input(prompt: string, maxTurns = 10): StageInput {
   return { stage: 'attack', prompt, tools: [], maxTurns, repoRoot: null, readRoots: [], revisions: true, context: {} };

@@ -8,30 +8,19 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import type { EntryInput } from '../../src/domain/audit-entries.js';
 import { LlmGateway } from '../../src/llm/gateway.js';
 import { resolveProviders } from '../../src/llm/select.js';
 import { StageWorker, type StageRunDeps } from '../../src/pipeline/stage-runner.js';
 import type { StageInput } from '../../src/protocol/stage.js';
 import { WORKER_MAX_REJECTED } from '../../src/sandbox/worker-host.js';
 import { startFakeOpenAi } from '../helpers/fake-openai.js';
+import { memoryAudit } from './fixtures.js';
 
 const HOSTILE_WORKER = fileURLToPath(new URL('./hostile-stage-worker.js', import.meta.url));
 const cleanups: (() => unknown)[] = [];
 after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
-
-function memoryAudit(): { entries: EntryInput[]; append(e: EntryInput): Promise<unknown>; putBlob(d: Uint8Array | string): Promise<string> } {
-  const entries: EntryInput[] = [];
-  return {
-    entries,
-    append: async (e) => {
-      entries.push(e);
-    },
-    putBlob: async () => 'sha256:' + '0'.repeat(64),
-  };
-}
 
 async function runHostile(prompt: string, d: StageRunDeps): Promise<{ output?: string; error?: Error }> {
   const w = StageWorker.start('attack', d);

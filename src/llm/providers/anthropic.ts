@@ -15,6 +15,7 @@ import {
   type Provider,
   type ResendOptions,
   type WireRequest,
+  stopReasonOf,
 } from '../types.js';
 
 type Cache = { cache_control?: { type: 'ephemeral' } };
@@ -94,14 +95,7 @@ export function fromAnthropicResponse(body: unknown): CompletionResult {
     if (b.type === 'text' && 'text' in b) text.push(b.text);
     else if (b.type === 'tool_use' && 'input' in b) toolCalls.push({ id: b.id, name: b.name, arguments: b.input });
   }
-  const stop =
-    r.stop_reason === 'tool_use'
-      ? 'tool_use'
-      : r.stop_reason === 'end_turn' || r.stop_reason === 'stop_sequence'
-        ? 'end'
-        : r.stop_reason === 'max_tokens'
-          ? 'max_tokens'
-          : 'other';
+  const stop = stopReasonOf(r.stop_reason);
   return {
     text: text.join('\n'),
     toolCalls,

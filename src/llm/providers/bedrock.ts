@@ -19,6 +19,7 @@ import {
   type Provider,
   type ResendOptions,
   type WireRequest,
+  stopReasonOf,
 } from '../types.js';
 
 /** Maps the neutral conversation to a Bedrock Converse request. */
@@ -100,14 +101,7 @@ export function fromConverseOutput(body: unknown, model: string): CompletionResu
       });
     }
   }
-  const stop =
-    r.stopReason === 'tool_use'
-      ? 'tool_use'
-      : r.stopReason === 'end_turn' || r.stopReason === 'stop_sequence'
-        ? 'end'
-        : r.stopReason === 'max_tokens'
-          ? 'max_tokens'
-          : 'other';
+  const stop = stopReasonOf(r.stopReason);
   // Converse does not echo a model version; the requested model id is what answered
   return {
     text: text.join('\n'),
