@@ -12,8 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { mutationConfigSchema } from '../../src/mutation/config.js';
 import { mutateChange } from '../../src/mutation/index.js';
-import { runCommand } from '../../src/mutation/sandbox-run.js';
-import { createScratchRoot, createWorkspace, removeScratchRoot } from '../../src/mutation/workspace.js';
+import { holdWorkerUid, runCommand } from '../../src/mutation/sandbox-run.js';
+import { createScratchRoot, createWorkspace, removeScratchRoot, resetTmp } from '../../src/mutation/workspace.js';
 import { makeFixture } from '../../test/mutation/fixtures.js';
 
 const rounds = Number(process.argv[2] ?? 9);
@@ -53,15 +53,22 @@ async function bench(name: string, dir: string, base: string, command: string, b
     const full = buildCommand ? `${buildCommand} && ${command}` : command;
     const sandboxed: number[] = [];
     const direct: number[] = [];
-    await runCommand(ws, { command: full, timeoutSeconds: 120 }, { toolchainPaths: [], readPaths: [] }); // warm caches
+    // one uid for the work tree, as a mutation worker has; tmp/ emptied before each run, as between mutants
+    const held = holdWorkerUid({ toolchainPaths: [], readPaths: [] });
+    const run = (sandboxed: boolean) => {
+      resetTmp(ws);
+      return runCommand(ws, { command: full, timeoutSeconds: 120 }, held.settings, sandboxed);
+    };
+    await run(true); // warm caches
     for (let i = 0; i < rounds; i++) {
-      const s = await runCommand(ws, { command: full, timeoutSeconds: 120 }, { toolchainPaths: [], readPaths: [] });
-      const d = await runCommand(ws, { command: full, timeoutSeconds: 120 }, { toolchainPaths: [], readPaths: [] }, false);
+      const s = await run(true);
+      const d = await run(false);
       if (s.exitCode !== 0 || d.exitCode !== 0)
         throw new Error(`${name}: the test command failed (sandboxed ${s.exitCode}, direct ${d.exitCode}): ${s.output || d.output}`);
       sandboxed.push(s.durationMs);
       direct.push(d.durationMs);
     }
+    held.release();
     const ratio = median(sandboxed) / median(direct);
     // on a shared machine the fastest run is the one least disturbed by other jobs
     const best = Math.min(...sandboxed) / Math.min(...direct);

@@ -2,6 +2,7 @@
  * `bulwark mutate`: mutation testing of base...head with configuration from the base revision,
  * the gate's decision to say which survivors matter, and one audit record per run.
  */
+import { parseUidRange } from '../sandbox/worker-uid.js';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { resolveAuditConfigPaths } from '../audit/config.js';
@@ -59,6 +60,7 @@ export async function runMutate(flags: MutateFlags): Promise<{ report: MutationR
       sandbox: {
         ...(sb?.uid !== undefined ? { uid: sb.uid } : {}),
         ...(sb?.gid !== undefined ? { gid: sb.gid } : {}),
+        ...(sb?.uid_range !== undefined ? { uidRange: parseUidRange(sb.uid_range, '[sandbox] uid_range') } : {}),
         ...(sb?.allow_degraded !== undefined ? { allowDegraded: sb.allow_degraded } : {}),
         denyPaths: [...(sb?.deny_paths ?? []), ...denyPaths],
       },

@@ -3,6 +3,7 @@
  * base revision's `[mutation]` and `[sandbox]` tables, recorded in the run's audit log, its
  * counts, score and survivors handed to later stages as structured context.
  */
+import { parseUidRange } from '../sandbox/worker-uid.js';
 import type { EntryInput } from '../domain/audit-entries.js';
 import type { Change } from '../domain/change.js';
 import { evaluateGate } from '../gate/index.js';
@@ -42,6 +43,7 @@ export function mutationStageRunner(d: MutationStageDeps): ((stage: StageSpec) =
       sandbox: {
         ...(sb?.uid !== undefined ? { uid: sb.uid } : {}),
         ...(sb?.gid !== undefined ? { gid: sb.gid } : {}),
+        ...(sb?.uid_range !== undefined ? { uidRange: parseUidRange(sb.uid_range, '[sandbox] uid_range') } : {}),
         ...(sb?.allow_degraded !== undefined ? { allowDegraded: sb.allow_degraded } : {}),
         denyPaths: [...(sb?.deny_paths ?? []), ...d.denyPaths],
       },

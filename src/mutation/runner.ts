@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { selectedCommand, type TestPlan } from './detect.js';
 import { applyMutant } from './generate.js';
-import { runCommand, sandboxDenialIn, type CommandRun, type SandboxSettings } from './sandbox-run.js';
+import { holdWorkerUid, runCommand, sandboxDenialIn, type CommandRun, type HeldUid, type SandboxSettings } from './sandbox-run.js';
 import type { Mutant, MutantOutcome } from './types.js';
 import { createScratchRoot, createWorkspace, removeScratchRoot, resetTmp, type Workspace } from './workspace.js';
 
@@ -54,7 +54,14 @@ interface Step {
   test?: CommandRun;
 }
 
-async function runSteps(ws: Workspace, o: RunMutantsOptions, mutatedFile: string, timeoutSeconds: number, buildTimeout: number): Promise<Step> {
+async function runSteps(
+  ws: Workspace,
+  o: RunMutantsOptions,
+  s: SandboxSettings,
+  mutatedFile: string,
+  timeoutSeconds: number,
+  buildTimeout: number,
+): Promise<Step> {
   resetTmp(ws);
   if (o.plan.goPackages) {
     // go test compiles a binary and executes it: compiled in one sandbox (bin/ writable), run in another (bin/ executable)
@@ -63,18 +70,18 @@ async function runSteps(ws: Workspace, o: RunMutantsOptions, mutatedFile: string
     const build = await runCommand(
       ws,
       { command: `go test -c -vet=off -o '${bin}' ./${pkgDir === '.' ? '' : pkgDir}`, timeoutSeconds: buildTimeout, writeBin: true },
-      o.sandbox,
+      s,
     );
     if (build.exitCode !== 0) return { build };
-    const test = await runCommand(ws, { command: `'${bin}'`, cwd: path.join(ws.repo, pkgDir), timeoutSeconds }, o.sandbox);
+    const test = await runCommand(ws, { command: `'${bin}'`, cwd: path.join(ws.repo, pkgDir), timeoutSeconds }, s);
     return { build, test };
   }
   let build: CommandRun | undefined;
   if (o.buildCommand) {
-    build = await runCommand(ws, { command: o.buildCommand, timeoutSeconds: buildTimeout }, o.sandbox);
+    build = await runCommand(ws, { command: o.buildCommand, timeoutSeconds: buildTimeout }, s);
     if (build.exitCode !== 0) return { build };
   }
-  const test = await runCommand(ws, { command: selectedCommand(o.plan, o.files, mutatedFile), timeoutSeconds }, o.sandbox);
+  const test = await runCommand(ws, { command: selectedCommand(o.plan, o.files, mutatedFile), timeoutSeconds }, s);
   return { ...(build ? { build } : {}), test };
 }
 
@@ -98,8 +105,13 @@ export async function runMutants(o: RunMutantsOptions): Promise<RunMutantsResult
   const log = o.log ?? (() => undefined);
   const workers = Math.max(1, Math.min(o.workers ?? os.availableParallelism(), Math.max(1, o.mutants.length)));
   const root = createScratchRoot();
+  const held: HeldUid[] = [];
   try {
     const spaces = Array.from({ length: workers }, (_, i) => createWorkspace(root, i, o.repoDir, o.headCommit));
+    // one uid per work tree for all its runs: what a run leaves in tmp/ and the caches, the next
+    // run of that worker can replace (a uid per run could not), and workers stay apart
+    for (let i = 0; i < spaces.length; i++) held.push(holdWorkerUid(o.sandbox));
+    const settings = new Map(spaces.map((ws, i) => [ws, held[i]!.settings]));
     const texts = new Map<string, string>();
     for (const m of o.mutants) if (!texts.has(m.file)) texts.set(m.file, readFileSync(path.join(spaces[0]!.repo, m.file), 'utf8'));
 
@@ -108,7 +120,7 @@ export async function runMutants(o: RunMutantsOptions): Promise<RunMutantsResult
     let baseline: Baseline = { ok: true, durationMs: 0 };
     let slowest = 0;
     for (const f of baseFiles.length > 0 ? baseFiles : []) {
-      const b = judgeBaseline(await runSteps(spaces[0]!, o, f, BUILD_TIMEOUT_FLOOR_SECONDS * 5, BUILD_TIMEOUT_FLOOR_SECONDS * 5));
+      const b = judgeBaseline(await runSteps(spaces[0]!, o, settings.get(spaces[0]!)!, f, BUILD_TIMEOUT_FLOOR_SECONDS * 5, BUILD_TIMEOUT_FLOOR_SECONDS * 5));
       slowest = Math.max(slowest, b.durationMs);
       if (!b.ok) {
         baseline = b;
@@ -137,7 +149,7 @@ export async function runMutants(o: RunMutantsOptions): Promise<RunMutantsResult
         const original = texts.get(m.file)!;
         writeFileSync(file, applyMutant(original, m));
         try {
-          const step = await runSteps(ws, o, m.file, timeoutSeconds, buildTimeout);
+          const step = await runSteps(ws, o, settings.get(ws)!, m.file, timeoutSeconds, buildTimeout);
           const r = judgeMutant(m, step);
           if (r === 'non-compiling') compiledAway.add(i);
           else outcomes[i] = r;
@@ -158,6 +170,7 @@ export async function runMutants(o: RunMutantsOptions): Promise<RunMutantsResult
     };
   } finally {
     removeScratchRoot(root);
+    for (const h of held) h.release();
   }
 }
 

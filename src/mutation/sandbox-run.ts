@@ -4,6 +4,7 @@
  * caches read-only, writes only to the work tree's tmp/ (and bin/ while compiling), a wall-clock
  * timeout. `sandboxed: false` runs the same command directly, for the benchmark's comparison only.
  */
+import { allocateWorkerUid, DEFAULT_UID_RANGE, type UidRange } from '../sandbox/worker-uid.js';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -14,12 +15,32 @@ import type { Workspace } from './workspace.js';
 export interface SandboxSettings {
   uid?: number;
   gid?: number;
+  /** Where, as root without a fixed uid, each worker's own uid comes from (default: the sandbox's range). */
+  uidRange?: UidRange;
   allowDegraded?: boolean;
   denyPaths?: string[];
   /** Extra read + execute roots (toolchains outside /usr). */
   toolchainPaths: string[];
   /** Extra read-only roots (dependency caches). */
   readPaths: string[];
+}
+
+/** A worker's uid for all of its runs, and how to give it back. */
+export interface HeldUid {
+  settings: SandboxSettings;
+  release(): void;
+}
+
+/**
+ * As root without a fixed uid: takes a uid of the range for one worker until release (the
+ * launcher would otherwise give every run a new one, and a run could not replace what the
+ * worker's previous run left in its tmp/ and caches). Otherwise the settings as they are.
+ */
+export function holdWorkerUid(s: SandboxSettings): HeldUid {
+  const root = typeof process.geteuid === 'function' && process.geteuid() === 0;
+  if (!root || s.uid !== undefined) return { settings: s, release: () => undefined };
+  const w = allocateWorkerUid(s.uidRange ?? DEFAULT_UID_RANGE);
+  return { settings: { ...s, uid: w.uid, gid: w.gid }, release: () => w.release() };
 }
 
 export interface CommandRun {
@@ -86,7 +107,7 @@ export function testPolicy(ws: Workspace, spec: CommandSpec, s: SandboxSettings)
     envAllow: [],
     env: testEnvironment(ws),
     timeoutSeconds: spec.timeoutSeconds,
-    // parallel workers share the sandbox uid's process count; compilers start many threads
+    // compilers start many threads; as root each worker's uid is its own, so this limit is per worker
     limits: { processes: 4096, cpuSeconds: Math.max(60, Math.ceil(spec.timeoutSeconds * 2)) },
     ...(s.uid !== undefined ? { uid: s.uid } : {}),
     ...(s.gid !== undefined ? { gid: s.gid } : {}),

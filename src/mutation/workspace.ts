@@ -40,7 +40,8 @@ export function createWorkspace(root: string, index: number, repoDir: string, co
   const repo = path.join(base, 'repo');
   const tmp = path.join(base, 'tmp');
   const bin = path.join(base, 'bin');
-  const cache = path.join(root, 'cache');
+  // the worker's own: workers run as different uids, and a cache one of them fills the next cannot write
+  const cache = path.join(base, 'cache');
   for (const d of [base, repo, tmp, bin, cache]) mkdirSync(d, { recursive: true, mode: 0o755 });
   chmodSync(base, 0o755);
   // the committed tree, exactly: no untracked or ignored files of the checkout come along
