@@ -10,6 +10,7 @@ import { ParseFailure } from './parse-failure.js';
 import { extractPython } from './python/extract.js';
 import { resolvePython } from './python/resolve.js';
 import { isTsConfigFile, type SourceFile } from './sources.js';
+import { persistCompilerCodeCache, preloadCompiler } from './ts/compiler-code-cache.js';
 import type * as TsAnalysis from './ts/analyze.js';
 import type { TsFileEdges, TsFileFacts, TsGraphPart } from './ts/analyze.js';
 import type { CallGraph, Definition, GateLanguage } from './types.js';
@@ -49,6 +50,7 @@ export class GraphCaches {
     tsFilesReused: number;
     /** Files in the TypeScript programs built (set once one is built; below the file count when partial). */
     tsProgramFiles?: number;
+    tsProgramFilesInAll?: number;
   } = { graphsReused: 0, parsed: 0, reused: 0, tsAnalyses: 0, tsReused: 0, tsFilesWalked: 0, tsFilesReused: 0 };
   constructor(dir: string | undefined) {
     this.facts = new ParseCache<CachedFacts>(dir, 'facts');
@@ -60,6 +62,7 @@ export class GraphCaches {
   save(): void {
     // before the packs are serialised: the parsed files are the largest thing still held
     typeScriptAnalysis?.releaseParsedFiles();
+    persistCompilerCodeCache();
     this.facts.save();
     this.tsEdges.save();
     this.tsFacts.save();
@@ -204,7 +207,10 @@ async function addTsPart(g: GraphBuilder, sources: SourceFile[], configs: Source
   else {
     caches.stats.tsAnalyses++;
     // loaded only when needed: the compiler is large and warm runs do not need it
-    typeScriptAnalysis ??= await import('./ts/analyze.js');
+    if (!typeScriptAnalysis) {
+      preloadCompiler();
+      typeScriptAnalysis = await import('./ts/analyze.js');
+    }
     part = typeScriptAnalysis.analyzeTypeScript(sources, { facts: caches.tsFacts, edges: caches.tsEdges }, caches.stats, { configs });
     caches.tsParts.set(key, part);
   }

@@ -7,6 +7,7 @@ import { packageRoot } from '../../src/sandbox/package-paths.js';
 import { collectGarbage } from '../../src/gate/ts/collect-garbage.js';
 import { analyzeTypeScript, type TsAnalysisStats } from '../../src/gate/ts/analyze.js';
 import { edgeList } from './fixture.js';
+import { outlineImports } from '../../src/gate/ts/outline-imports.js';
 import { blankRanges, outlineRanges, validOutline } from '../../src/gate/ts/outline.js';
 import { planPrograms } from '../../src/gate/ts/program-groups.js';
 
@@ -425,6 +426,59 @@ describe('outlines', () => {
     assert.ok(!validOutline([[0, text.length + 5]], text), 'past the end');
     assert.ok(!validOutline([['1', 2]], text));
     assert.ok(!validOutline('x', text));
+  });
+});
+
+describe('what an outline needs from other files', () => {
+  const needs = (name: string, text: string): string[] => {
+    const sf = ts.createSourceFile(name, text, ts.ScriptTarget.ES2022, true);
+    const imports = sf.statements.flatMap((st) => (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) ? [st.moduleSpecifier.text] : []));
+    return outlineImports(sf, outlineRanges(sf), imports).sort();
+  };
+
+  it('is the imports its signatures and kept bodies mention, re-exports, side effects and import types', () => {
+    const text = lines(
+      "import { A } from './a.js';",
+      "import { B } from './b.js';",
+      "import * as C from './c.js';",
+      "import './d.js';",
+      "export { E } from './e.js';",
+      "import type { F } from './f.js';",
+      "import H from './h.js';",
+      'export function f(x: A): number {',
+      '  return B(x);',
+      '}',
+      'export function g() {',
+      '  return C.make();',
+      '}',
+      "export type T = import('./g.js').G;",
+      'export class K extends H {}',
+    );
+    // B is used only in a blanked body, F nowhere
+    assert.deepEqual(needs('/r/m.ts', text), ['./a.js', './c.js', './d.js', './e.js', './g.js', './h.js']);
+  });
+
+  it('is every import of JavaScript, and the types its JSDoc imports', () => {
+    const text = lines("import { a } from './a.js';", "/** @param {import('./t.js').T} x */", 'export function f(x) {', '  return 1;', '}');
+    assert.deepEqual(needs('/r/m.js', text), ['./a.js', './t.js']);
+  });
+
+  it('keeps a warm program to the edited file and what it reaches, with the edges of a cold run', () => {
+    const repo: Record<string, string> = { ...files };
+    // files no edited file reaches: a program of the whole repository would parse and bind them all
+    for (let i = 0; i < 40; i++)
+      repo[`src/unrelated${i}.ts`] = lines(`import { Other } from './other.js';`, `export function u${i}(o: Other): number {`, '  return o.run(1);', '}');
+    const asInput = (r: Record<string, string>) => Object.entries(r).map(([p, text]) => ({ path: p, text }));
+    const cache = { facts: new Map(), edges: new Map() };
+    analyzeTypeScript(asInput(repo), cache);
+    const edited = { ...repo, 'src/caller.ts': repo['src/caller.ts']!.replace('make().run(x)', 'make().run(x + 1)') };
+    const stats: TsAnalysisStats = { tsFilesWalked: 0, tsFilesReused: 0 };
+    const warm = edgeList(analyzeTypeScript(asInput(edited), cache, stats));
+    assert.deepEqual(warm, edgeList(analyzeTypeScript(asInput(edited))));
+    assert.ok(warm.includes('src.caller.calculateInterest > src.types.Svc.run'), warm.join('\n'));
+    // caller.ts in full; factory.ts for its imports, types.ts because factory's kept body names Svc
+    assert.equal(stats.tsProgramFiles, 1);
+    assert.equal(stats.tsProgramFilesInAll, 3);
   });
 });
 

@@ -3,6 +3,7 @@
 import ts = require('typescript');
 import { VIRTUAL_ROOT } from './compiler.js';
 import { recordDefinitions, type FileDefinitions } from './definitions.js';
+import { outlineImports } from './outline-imports.js';
 import { outlineRanges, validOutline } from './outline.js';
 import type { TsAnalysisCache, TsFileFacts } from './model.js';
 import type { VirtualRepository } from './virtual-repository.js';
@@ -65,6 +66,7 @@ function isWellFormedFacts(known: TsFileFacts, text: string): boolean {
     Array.isArray(known.defs) &&
     Array.isArray(known.imports) &&
     Array.isArray(known.reexports) &&
+    Array.isArray(known.outlineImports) &&
     Array.isArray(known.props) &&
     Array.isArray(known.arities) &&
     typeof known.global === 'boolean' &&
@@ -72,7 +74,17 @@ function isWellFormedFacts(known: TsFileFacts, text: string): boolean {
   );
 }
 
-const failedFacts = (error: string): TsFileFacts => ({ defs: [], imports: [], reexports: [], outline: [], props: [], global: false, arities: [], error });
+const failedFacts = (error: string): TsFileFacts => ({
+  defs: [],
+  imports: [],
+  reexports: [],
+  outlineImports: [],
+  outline: [],
+  props: [],
+  global: false,
+  arities: [],
+  error,
+});
 
 /** Syntax facts of one parsed file: parse errors, definitions, imported and re-exported specifiers. */
 export function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
@@ -90,7 +102,17 @@ export function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
     return failedFacts('nesting too deep to analyse');
   }
   const { imports, reexports } = moduleSpecifiers(sf);
-  return { defs: rec.defs, imports, reexports, outline: outlineRanges(sf), props: rec.valueProps, global: declaresGlobals(sf), arities: rec.arities };
+  const outline = outlineRanges(sf);
+  return {
+    defs: rec.defs,
+    imports,
+    reexports,
+    outlineImports: outlineImports(sf, outline, imports),
+    outline,
+    props: rec.valueProps,
+    global: declaresGlobals(sf),
+    arities: rec.arities,
+  };
 }
 
 /** The module specifiers a file imports (statements, `require` and `import()` with a literal) and re-exports. */

@@ -33,6 +33,7 @@ export class FileWalker implements CallTargetContext {
    * and their hashes. A RangeError (nesting too deep) propagates.
    */
   walk(closure: Set<string> | undefined, hashes: Map<string, string>): TsFileEdges {
+    this.index.indexFile(this.sf);
     this.sf.forEachChild(this.visit);
     const heritage = this.heritage();
     const also: [string, string][] = [...this.touched]
@@ -78,12 +79,12 @@ export class FileWalker implements CallTargetContext {
 
   /** The function, method or module a node is in (bindings and class bodies are not callers). */
   private scopeOf(node: ts.Node): string {
-    const { declToId } = this.index;
+    const { index } = this;
     const { idKinds } = this.definitions;
     for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
-      const id = declToId.get(n);
+      const id = index.idInIndexedFile(n);
       if (id !== undefined && idKinds.get(id) !== 'binding' && idKinds.get(id) !== 'class') return id;
-      if (ts.isSourceFile(n)) return declToId.get(n)!;
+      if (ts.isSourceFile(n)) return index.idInIndexedFile(n)!;
     }
     return '';
   }
@@ -215,7 +216,7 @@ export class FileWalker implements CallTargetContext {
    * (which may invoke it), returned or invoked on the spot, and recall comes first.
    */
   private visitAnonymousArrow(node: ts.ArrowFunction): void {
-    const id = this.index.declToId.get(node);
+    const id = this.index.idInIndexedFile(node);
     if (id !== undefined && ANONYMOUS_ARROW.test(id)) this.addCalls(this.scopeOf(node), [id]);
   }
 

@@ -20,6 +20,8 @@ export interface TsFileFacts {
   defs: Definition[];
   imports: string[];
   reexports: string[];
+  /** Of `imports`, what the outline needs (see outline-imports.ts): a program follows only these from a file it holds as an outline. */
+  outlineImports: string[];
   /** Bodies blanked when the file is only context for another file's analysis (see outline.ts). */
   outline: OutlineRanges;
   /** Names of object-literal properties that hold a function by name: calls through them are resolved too. */
@@ -65,6 +67,8 @@ export interface TsAnalysisStats {
   tsProgramFiles?: number;
   /** Programs built (more than one when the files to analyse exceed the program budget). */
   tsPrograms?: number;
+  /** Files the programs held in all: in full, and as outlines for context (see programs.ts). */
+  tsProgramFilesInAll?: number;
 }
 
 export interface TsAnalysisOptions {

@@ -8,49 +8,87 @@ import type { TsFileFacts } from './model.js';
 /** Receives every declaration a resolution went through (the walked file's dependencies). */
 export type OnDeclarations = (decls: readonly ts.Declaration[]) => void;
 
+/** A lookup by node that indexes the node's file on first use. */
+export interface NodeLookup<T> {
+  get(node: ts.Node): T | undefined;
+}
+
 /**
  * The current program's checker with its declaration nodes mapped to definition ids, and the
- * symbol lookups built on them. Rebuilt for every program; released between programs so one
- * program is the peak of memory.
+ * symbol lookups built on them. A file is indexed the first time a lookup reaches one of its
+ * nodes: a program holds many files only as context, and a walk resolves into few of them.
+ * Rebuilt for every program; released between programs so one program is the peak of memory.
  */
 export class ProgramIndex {
   private checkerOf: ts.TypeChecker | undefined;
-  readonly declToId = new Map<ts.Node, string>();
-  /** Class/interface declaration → its members by name (files of the current program). */
-  readonly membersOf = new Map<ts.Node, Map<string, string>>();
-  readonly classNodesOf = new Map<ts.SourceFile, ts.Node[]>();
+  private facts: Map<string, TsFileFacts> = new Map();
+  private readonly indexed = new Set<ts.SourceFile>();
+  private readonly ids = new Map<ts.Node, string>();
+  private readonly members = new Map<ts.Node, Map<string, string>>();
+  private readonly classNodes = new Map<ts.SourceFile, ts.Node[]>();
+  /** Declaration node → definition id. */
+  readonly declToId: NodeLookup<string> = { get: (n) => this.ids.get(n) ?? (this.indexFileOf(n) ? this.ids.get(n) : undefined) };
+  /** Class/interface declaration → its members by name. */
+  readonly membersOf: NodeLookup<Map<string, string>> = { get: (n) => this.members.get(n) ?? (this.indexFileOf(n) ? this.members.get(n) : undefined) };
+  /** A file's classes and interfaces. */
+  readonly classNodesOf: NodeLookup<ts.Node[]> = {
+    get: (sf) => {
+      this.indexFileOf(sf);
+      return this.classNodes.get(sf as ts.SourceFile);
+    },
+  };
 
   get checker(): ts.TypeChecker {
     return this.checkerOf!;
   }
 
-  /** Indexes a program's repository files; returns them by file name (files that failed to parse left out). */
+  /** Starts on a program; returns its repository files by file name (files that failed to parse left out). */
   load(program: ts.Program, facts: Map<string, TsFileFacts>): Map<string, ts.SourceFile> {
+    this.release();
     this.checkerOf = program.getTypeChecker();
-    this.declToId.clear();
-    this.membersOf.clear();
-    this.classNodesOf.clear();
+    this.facts = facts;
     const programSource = new Map<string, ts.SourceFile>();
-    for (const sf of program.getSourceFiles()) {
-      if (!sf.fileName.startsWith(VIRTUAL_ROOT) || facts.get(sf.fileName)?.error) continue;
-      programSource.set(sf.fileName, sf);
-      const r = recordDefinitions(sf, sf.fileName.slice(VIRTUAL_ROOT.length), false);
-      for (const [n, id] of r.decls) this.declToId.set(n, id);
-      for (const [n, m] of r.members) this.membersOf.set(n, m);
-      this.classNodesOf.set(
-        sf,
-        r.members.map(([n]) => n),
-      );
-    }
+    for (const sf of program.getSourceFiles()) if (sf.fileName.startsWith(VIRTUAL_ROOT) && !facts.get(sf.fileName)?.error) programSource.set(sf.fileName, sf);
     return programSource;
+  }
+
+  /**
+   * The id of a node of a file already indexed (see {@link indexFile}), without looking for the
+   * node's file: a walk asks this for every ancestor of every call.
+   */
+  idInIndexedFile(n: ts.Node): string | undefined {
+    return this.ids.get(n);
+  }
+
+  /** Indexes a file unless done. */
+  indexFile(sf: ts.SourceFile): void {
+    this.indexFileOf(sf);
+  }
+
+  /** Indexes the file of `n` unless done; whether that added anything. */
+  private indexFileOf(n: ts.Node): boolean {
+    const sf = n.getSourceFile();
+    if (!sf || this.indexed.has(sf)) return false;
+    this.indexed.add(sf);
+    if (!sf.fileName.startsWith(VIRTUAL_ROOT) || this.facts.get(sf.fileName)?.error) return false;
+    const r = recordDefinitions(sf, sf.fileName.slice(VIRTUAL_ROOT.length), false);
+    for (const [d, id] of r.decls) this.ids.set(d, id);
+    for (const [d, m] of r.members) this.members.set(d, m);
+    this.classNodes.set(
+      sf,
+      r.members.map(([d]) => d),
+    );
+    return true;
   }
 
   /** Drops the checker and every node of the program, so it can be collected. */
   release(): void {
     this.checkerOf = undefined;
-    this.declToId.clear();
-    this.membersOf.clear();
-    this.classNodesOf.clear();
+    this.facts = new Map();
+    this.indexed.clear();
+    this.ids.clear();
+    this.members.clear();
+    this.classNodes.clear();
   }
 
   declarationsOf(expr: ts.Node): ts.Declaration[] {

@@ -31,16 +31,24 @@ const COLLECT_AFTER_BYTES = 64 * 1024 * 1024;
 
 /** Builds one program per group, in order, and walks the group's files with its checker. */
 export function runPrograms(ctx: ProgramRunContext, groups: string[][]): void {
-  for (const [i, roots] of groups.entries()) runProgram(ctx, roots, `${i + 1}/${groups.length}`, groups.length > 1);
+  const plans = groups.map((roots) => ({ roots, files: programFiles(ctx, new Set(roots)) }));
+  // the last program that needs each file: a parse is kept until then, and after the last
+  // program only what it used (head after base reuses those)
+  const lastUse = new Map<string, number>();
+  plans.forEach((p, i) => p.files.forEach((f) => lastUse.set(f, i)));
+  for (const [i, plan] of plans.entries()) {
+    runProgram(ctx, plan, `${i + 1}/${groups.length}`, groups.length > 1);
+    retainForNextProgram(ctx, plan.roots, i === plans.length - 1 ? undefined : (f) => (lastUse.get(f) ?? -1) > i);
+  }
   ctx.index.release();
 }
 
-function runProgram(ctx: ProgramRunContext, roots: string[], label: string, split: boolean): void {
+function runProgram(ctx: ProgramRunContext, { roots, files }: { roots: string[]; files: string[] }, label: string, split: boolean): void {
   const { repo, facts, host, index, stats } = ctx;
   const tg = performance.now();
   const rootSet = new Set(roots);
-  host.beginProgram(new Set(repo.all.filter((f) => !rootSet.has(f) && facts.get(f)!.outline.length > 0)));
-  const program = ts.createProgram({ rootNames: repo.all, options: { ...compilerOptions, noResolve: true }, host: host.compilerHost });
+  host.beginProgram(new Set(files.filter((f) => !rootSet.has(f) && facts.get(f)!.outline.length > 0)));
+  const program = ts.createProgram({ rootNames: files, options: { ...compilerOptions, noResolve: true }, host: host.compilerHost });
   const programSource = index.load(program, facts);
   const tp = performance.now();
   const memP = process.env.BULWARK_GATE_TIMING ? process.memoryUsage() : undefined;
@@ -48,8 +56,8 @@ function runProgram(ctx: ProgramRunContext, roots: string[], label: string, spli
   if (stats) {
     stats.tsPrograms = (stats.tsPrograms ?? 0) + 1;
     stats.tsProgramFiles = (stats.tsProgramFiles ?? 0) + roots.length;
+    stats.tsProgramFilesInAll = (stats.tsProgramFilesInAll ?? 0) + files.length;
   }
-  retainForNextProgram(ctx, roots);
   // the peak stays near one program: dropped programs are collected before the next (or head's)
   // is built, but only once their garbage is worth a full collection (each one marks the whole
   // live heap — outlines, library — so one after every program costs more than it saves); the
@@ -65,18 +73,48 @@ function runProgram(ctx: ProgramRunContext, roots: string[], label: string, spli
   }
   if (process.env.BULWARK_GATE_TIMING) {
     process.stderr.write(
-      `ts: program ${label} with ${roots.length} of ${repo.all.length} files in full ${Math.round(tp - tg)} ms, edges ${Math.round(performance.now() - tp)} ms; heap/RSS ${memText(memP)} → ${memText(process.memoryUsage())} MiB\n`,
+      `ts: program ${label} with ${roots.length} in full, ${files.length} of ${repo.all.length} files in all, ${Math.round(tp - tg)} ms, edges ${Math.round(performance.now() - tp)} ms; heap/RSS ${memText(memP)} → ${memText(process.memoryUsage())} MiB\n`,
     );
   }
 }
 
 /**
- * Kept for the next program of this process (the next group, or head after base): the ES
- * library, the outlines and the files without one, which every program needs again. The
- * group's files held in full are dropped, since most of the memory of a program is theirs.
+ * The files a program needs to walk `roots` with the same results as a program of the whole
+ * repository: the roots, every file declaring globals, and what they import, followed through
+ * each file held as an outline only by the imports its outline needs (see outline-imports.ts).
+ * A declaration outside that set is one no name in the program can reach. In repository order.
  */
-function retainForNextProgram(ctx: ProgramRunContext, roots: string[]): void {
+function programFiles(ctx: ProgramRunContext, roots: Set<string>): string[] {
+  const { repo, facts, host } = ctx;
+  const files = new Set<string>();
+  const queue = [...roots, ...repo.all.filter((f) => facts.get(f)!.global)];
+  while (queue.length > 0) {
+    const f = queue.pop()!;
+    if (files.has(f)) continue;
+    files.add(f);
+    const fact = facts.get(f)!;
+    for (const spec of roots.has(f) ? fact.imports : fact.outlineImports) {
+      const r = host.resolveSpec(spec, f);
+      if (r !== undefined && !files.has(r)) queue.push(r);
+    }
+  }
+  return repo.all.filter((f) => files.has(f));
+}
+
+/**
+ * Kept for the next program of this process (the next group, or head after base): the ES
+ * library, and the outlines and files without one that a later group needs (after the last
+ * group: that the last program used). The group's files held in full are dropped, since most
+ * of the memory of a program is theirs.
+ */
+function retainForNextProgram(ctx: ProgramRunContext, roots: string[], neededLater: ((file: string) => boolean) | undefined): void {
   const { repo, facts } = ctx;
   const fullRoots = new Set(roots.filter((f) => facts.get(f)!.outline.length > 0).map((f) => `${f}\0${repo.hashes.get(f)}`));
-  ctx.retained.sourceFiles = new Map([...ctx.host.usedSourceFiles].filter(([k]) => !fullRoots.has(k)));
+  const kept = neededLater ? new Map([...ctx.retained.sourceFiles, ...ctx.host.usedSourceFiles]) : new Map(ctx.host.usedSourceFiles);
+  for (const k of kept.keys()) {
+    const nul = k.indexOf('\0');
+    const file = nul < 0 ? k : k.slice(0, nul);
+    if (fullRoots.has(k) || (neededLater && file.startsWith(VIRTUAL_ROOT) && !neededLater(file))) kept.delete(k);
+  }
+  ctx.retained.sourceFiles = kept;
 }

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const loader = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/gate/ts/compiler-code-cache.js');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'bulwark-code-cache-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** A fresh process that loads the compiler through the cache, uses it, and writes the cache. */
+function load(cacheHome: string, env: Record<string, string> = {}): { status: string; version: string } {
+  const script = [
+    `import { createRequire } from 'node:module';`,
+    `const m = await import(${JSON.stringify(loader)});`,
+    `m.preloadCompiler();`,
+    `const ts = createRequire(${JSON.stringify(loader)})('typescript');`,
+    `ts.createSourceFile('a.ts', 'export const x: number = 1;', ts.ScriptTarget.ES2022, true);`,
+    `m.persistCompilerCodeCache();`,
+    `console.log(JSON.stringify({ status: m.codeCacheStatus(), version: ts.version }));`,
+  ].join('\n');
+  const res = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, XDG_CACHE_HOME: cacheHome, ...env },
+  });
+  assert.equal(res.status, 0, res.stderr);
+  return JSON.parse(res.stdout.trim()) as { status: string; version: string };
+}
+
+describe('the compiler code cache', () => {
+  it('is written by the first process and used by the next, in a private directory', () => {
+    const home = path.join(tmp, 'fresh');
+    const first = load(home);
+    assert.equal(first.status, 'miss');
+    assert.match(first.version, /^5\./);
+    const dir = path.join(home, 'bulwark', 'compile');
+    const files = readdirSync(dir);
+    assert.equal(files.length, 1);
+    assert.equal(load(home).status, 'hit');
+  });
+
+  it('is not used from a directory others can write', () => {
+    const home = path.join(tmp, 'shared');
+    const dir = path.join(home, 'bulwark', 'compile');
+    mkdirSync(dir, { recursive: true });
+    chmodSync(dir, 0o777);
+    assert.equal(load(home).status, 'refused');
+    assert.deepEqual(readdirSync(dir), [], 'nothing is written there');
+  });
+
+  it('ignores a cache file others can write, or one reached through a symlink, and replaces it', () => {
+    const home = path.join(tmp, 'planted');
+    load(home);
+    const dir = path.join(home, 'bulwark', 'compile');
+    const [name] = readdirSync(dir);
+    const file = path.join(dir, name!);
+    chmodSync(file, 0o666);
+    assert.equal(load(home).status, 'miss');
+    assert.equal(load(home).status, 'hit', 'replaced by a private file');
+    const elsewhere = path.join(tmp, 'elsewhere.v8');
+    writeFileSync(elsewhere, 'not bytecode');
+    rmSync(file);
+    symlinkSync(elsewhere, file);
+    assert.equal(load(home).status, 'miss');
+  });
+
+  it('is rejected by V8 when the bytes are not its own, and the compiler still loads', () => {
+    const home = path.join(tmp, 'damaged');
+    load(home);
+    const dir = path.join(home, 'bulwark', 'compile');
+    const [name] = readdirSync(dir);
+    writeFileSync(path.join(dir, name!), Buffer.alloc(4096, 7), { mode: 0o600 });
+    assert.equal(load(home).status, 'rejected');
+    assert.equal(load(home).status, 'hit');
+  });
+
+  it('is off with BULWARK_COMPILE_CACHE=0', () => {
+    const home = path.join(tmp, 'off');
+    assert.equal(load(home, { BULWARK_COMPILE_CACHE: '0' }).status, 'off');
+  });
+});
