@@ -171,10 +171,10 @@ class DefinitionRecorder {
     return true;
   }
 
-  private visitClassLike(node: ts.ClassDeclaration | ts.ClassExpression | ts.InterfaceDeclaration, scope: string): boolean {
+  /** `variableName`: the variable a class expression initialises (`const X = class { … }` is class X). */
+  private visitClassLike(node: ts.ClassDeclaration | ts.ClassExpression | ts.InterfaceDeclaration, scope: string, variableName?: string): boolean {
     const isDefault = node.modifiers?.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
-    let name = node.name?.text ?? (isDefault ? 'default' : undefined);
-    if (!name && ts.isClassExpression(node) && ts.isVariableDeclaration(node.parent)) name = nameText(node.parent.name);
+    const name = node.name?.text ?? (isDefault ? 'default' : variableName);
     if (!name) return false;
     const cid = qualified(scope, name);
     this.addDef(node, cid, 'class');
@@ -219,7 +219,7 @@ class DefinitionRecorder {
       this.visitBody(d.initializer.body, id);
     } else if (name && d.initializer && ts.isClassExpression(d.initializer)) {
       // `const X = class { … }` is class X with methods X.m, as a class declaration would be
-      this.visit(d.initializer, scope, false);
+      if (!this.visitClassLike(d.initializer, scope, name)) d.initializer.forEachChild((c) => this.visit(c, scope, false));
     } else {
       if (name) this.addDef(d, qualified(scope, name), 'binding', statement);
       else for (const n of bindingNames(d.name)) this.addDef(n, qualified(scope, n.text), 'binding', statement);
@@ -229,6 +229,7 @@ class DefinitionRecorder {
 
   private visitLocalFunction(node: ts.VariableDeclaration, scope: string): boolean {
     const name = nameText(node.name);
+    if (name && node.initializer && ts.isClassExpression(node.initializer)) return this.visitClassLike(node.initializer, scope, name);
     if (!name || !isFunctionLike(node.initializer)) return false;
     const id = qualified(scope, name);
     this.addDef(node, id, 'function');

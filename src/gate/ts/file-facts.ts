@@ -35,12 +35,13 @@ export function collectFacts(repo: VirtualRepository, cache: TsAnalysisCache | u
       facts.set(f, known);
       continue;
     }
-    // parent pointers as in a bound program file: definitions are named the same way from both
+    // no parent pointers: nothing the facts need reads them (the binder sets them when the
+    // parse is handed to a program), and setting them is a walk over every node
     const sf = ts.createSourceFile(
       f,
       repo.texts.get(f)!,
       { languageVersion: ts.ScriptTarget.ES2022, jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeInfo },
-      true,
+      false,
     );
     const fact = factsOfSourceFile(sf, f.slice(VIRTUAL_ROOT.length));
     if (heldChars >= 0) {
