@@ -14,20 +14,13 @@ export interface FileDefinitions {
   valueProps: string[];
   arities: [string, number, number][];
 }
-const definitionsCache = new WeakMap<ts.SourceFile, FileDefinitions>();
 
 /**
- * Definitions of one file with their declaration nodes. For a file of a program (`forFacts`
- * false) only the nodes are needed, recorded once per SourceFile object; for the syntax facts
- * (a parse dropped right after) the definitions with their lines, not memoised, since a WeakMap
- * entry would keep the parse alive until a full collection.
+ * Definitions of one file with their declaration nodes (a program's parses of the file are
+ * indexed by the nodes' positions, see node-index.ts, so this runs once per file content).
  */
-export function recordDefinitions(sf: ts.SourceFile, rel: string, forFacts: boolean): FileDefinitions {
-  const known = forFacts ? undefined : definitionsCache.get(sf);
-  if (known) return known;
-  const rec = new DefinitionRecorder(sf, rel, forFacts).record();
-  if (!forFacts) definitionsCache.set(sf, rec);
-  return rec;
+export function recordDefinitions(sf: ts.SourceFile, rel: string): FileDefinitions {
+  return new DefinitionRecorder(sf, rel).record();
 }
 
 /**
@@ -76,7 +69,6 @@ class DefinitionRecorder {
   constructor(
     private readonly sf: ts.SourceFile,
     private readonly rel: string,
-    private readonly forFacts: boolean,
   ) {
     this.isJs = /\.[mc]?jsx?$/.test(rel);
   }
@@ -91,16 +83,14 @@ class DefinitionRecorder {
   private addDef(node: ts.Node, id: string, kind: DefinitionKind, span: ts.Node = node): void {
     const { rec, sf } = this;
     rec.decls.push([node, id]);
-    if (this.forFacts) {
-      rec.defs.push({ id, kind, file: this.rel, startLine: lineOf(sf, span.getStart(sf)), endLine: lineOf(sf, span.getEnd()) });
-      if (kind === 'function' || kind === 'method') {
-        const fn = ts.isFunctionLike(node)
-          ? node
-          : 'initializer' in node && isFunctionLike((node as ts.VariableDeclaration).initializer)
-            ? ((node as ts.VariableDeclaration).initializer as ts.FunctionLikeDeclaration)
-            : undefined;
-        if (fn) rec.arities.push([id, ...arityOf(fn, this.isJs, sf)]);
-      }
+    rec.defs.push({ id, kind, file: this.rel, startLine: lineOf(sf, span.getStart(sf)), endLine: lineOf(sf, span.getEnd()) });
+    if (kind === 'function' || kind === 'method') {
+      const fn = ts.isFunctionLike(node)
+        ? node
+        : 'initializer' in node && isFunctionLike((node as ts.VariableDeclaration).initializer)
+          ? ((node as ts.VariableDeclaration).initializer as ts.FunctionLikeDeclaration)
+          : undefined;
+      if (fn) rec.arities.push([id, ...arityOf(fn, this.isJs, sf)]);
     }
   }
 

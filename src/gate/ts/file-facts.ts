@@ -3,6 +3,7 @@
 import ts = require('typescript');
 import { VIRTUAL_ROOT } from './compiler.js';
 import { recordDefinitions, type FileDefinitions } from './definitions.js';
+import { declarationNodesOf, validDeclarationNodes } from './node-index.js';
 import { outlineImports } from './outline-imports.js';
 import { outlineRanges, validOutline } from './outline.js';
 import type { TsAnalysisCache, TsFileFacts } from './model.js';
@@ -71,7 +72,8 @@ function isWellFormedFacts(known: TsFileFacts, text: string): boolean {
     Array.isArray(known.props) &&
     Array.isArray(known.arities) &&
     typeof known.global === 'boolean' &&
-    validOutline(known.outline, text)
+    validOutline(known.outline, text) &&
+    validDeclarationNodes(known.nodes, known.classMembers, text.length)
   );
 }
 
@@ -84,6 +86,8 @@ const failedFacts = (error: string): TsFileFacts => ({
   props: [],
   global: false,
   arities: [],
+  nodes: [],
+  classMembers: [],
   error,
 });
 
@@ -97,7 +101,7 @@ export function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
   }
   let rec: FileDefinitions;
   try {
-    rec = recordDefinitions(sf, rel, true);
+    rec = recordDefinitions(sf, rel);
   } catch (err) {
     if (!(err instanceof RangeError)) throw err;
     return failedFacts('nesting too deep to analyse');
@@ -113,6 +117,7 @@ export function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
     props: rec.valueProps,
     global: declaresGlobals(sf),
     arities: rec.arities,
+    ...declarationNodesOf(rec),
   };
 }
 

@@ -33,7 +33,6 @@ export class FileWalker implements CallTargetContext {
    * and their hashes. A RangeError (nesting too deep) propagates.
    */
   walk(closure: Set<string> | undefined, hashes: Map<string, string>): TsFileEdges {
-    this.index.indexFile(this.sf);
     this.sf.forEachChild(this.visit);
     const heritage = this.heritage();
     const also: [string, string][] = [...this.touched]
@@ -59,7 +58,7 @@ export class FileWalker implements CallTargetContext {
   private heritage(): [string, string[]][] {
     const { index } = this;
     const heritage: [string, string[]][] = [];
-    for (const decl of index.classNodesOf.get(this.sf) ?? []) {
+    for (const decl of index.classNodesOf(this.sf)) {
       if (!ts.isClassLike(decl) && !ts.isInterfaceDeclaration(decl)) continue;
       const parents: string[] = [];
       for (const h of decl.heritageClauses ?? []) {
@@ -82,9 +81,9 @@ export class FileWalker implements CallTargetContext {
     const { index } = this;
     const { idKinds } = this.definitions;
     for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
-      const id = index.idInIndexedFile(n);
+      const id = index.idInFile(this.sf, n);
       if (id !== undefined && idKinds.get(id) !== 'binding' && idKinds.get(id) !== 'class') return id;
-      if (ts.isSourceFile(n)) return index.idInIndexedFile(n)!;
+      if (ts.isSourceFile(n)) return index.idInFile(this.sf, n)!;
     }
     return '';
   }
@@ -216,7 +215,7 @@ export class FileWalker implements CallTargetContext {
    * (which may invoke it), returned or invoked on the spot, and recall comes first.
    */
   private visitAnonymousArrow(node: ts.ArrowFunction): void {
-    const id = this.index.idInIndexedFile(node);
+    const id = this.index.idInFile(this.sf, node);
     if (id !== undefined && ANONYMOUS_ARROW.test(id)) this.addCalls(this.scopeOf(node), [id]);
   }
 

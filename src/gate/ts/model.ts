@@ -1,3 +1,4 @@
+import type { ClassMembers, DeclarationNodes } from './node-index.js';
 import type { OutlineRanges } from './outline.js';
 import type { TsConfigSource } from './tsconfig-paths.js';
 import type { Definition } from '../types.js';
@@ -30,6 +31,10 @@ export interface TsFileFacts {
   global: boolean;
   /** Functions and methods of the file with the argument counts they accept: [id, min, max] (max -1: any). */
   arities: [string, number, number][];
+  /** Declaration nodes by position, indexing every program's parse of the file (see node-index.ts). */
+  nodes: DeclarationNodes;
+  /** Classes and interfaces by position, with their members. */
+  classMembers: ClassMembers;
   error?: string;
 }
 

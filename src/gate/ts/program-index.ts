@@ -2,41 +2,32 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
 import { VIRTUAL_ROOT } from './compiler.js';
-import { recordDefinitions } from './definitions.js';
+import { FileNodeIndex } from './node-index.js';
 import type { TsFileFacts } from './model.js';
 
 /** Receives every declaration a resolution went through (the walked file's dependencies). */
 export type OnDeclarations = (decls: readonly ts.Declaration[]) => void;
 
-/** A lookup by node that indexes the node's file on first use. */
+/** A lookup by node. */
 export interface NodeLookup<T> {
   get(node: ts.Node): T | undefined;
 }
 
 /**
  * The current program's checker with its declaration nodes mapped to definition ids, and the
- * symbol lookups built on them. A file is indexed the first time a lookup reaches one of its
- * nodes: a program holds many files only as context, and a walk resolves into few of them.
- * Rebuilt for every program; released between programs so one program is the peak of memory.
+ * symbol lookups built on them. A file's nodes are looked up by position in its syntax facts
+ * (node-index.ts), indexed the first time a lookup reaches the file: a program holds many files
+ * only as context, and a walk resolves into few of them. Released between programs so one
+ * program is the peak of memory.
  */
 export class ProgramIndex {
   private checkerOf: ts.TypeChecker | undefined;
   private facts: Map<string, TsFileFacts> = new Map();
-  private readonly indexed = new Set<ts.SourceFile>();
-  private readonly ids = new Map<ts.Node, string>();
-  private readonly members = new Map<ts.Node, Map<string, string>>();
-  private readonly classNodes = new Map<ts.SourceFile, ts.Node[]>();
+  private readonly files = new Map<ts.SourceFile, FileNodeIndex | undefined>();
   /** Declaration node → definition id. */
-  readonly declToId: NodeLookup<string> = { get: (n) => this.ids.get(n) ?? (this.indexFileOf(n) ? this.ids.get(n) : undefined) };
+  readonly declToId: NodeLookup<string> = { get: (n) => this.fileIndexOf(n)?.idOf(n) };
   /** Class/interface declaration → its members by name. */
-  readonly membersOf: NodeLookup<Map<string, string>> = { get: (n) => this.members.get(n) ?? (this.indexFileOf(n) ? this.members.get(n) : undefined) };
-  /** A file's classes and interfaces. */
-  readonly classNodesOf: NodeLookup<ts.Node[]> = {
-    get: (sf) => {
-      this.indexFileOf(sf);
-      return this.classNodes.get(sf as ts.SourceFile);
-    },
-  };
+  readonly membersOf: NodeLookup<Map<string, string>> = { get: (n) => this.fileIndexOf(n)?.membersOf(n) };
 
   get checker(): ts.TypeChecker {
     return this.checkerOf!;
@@ -52,43 +43,36 @@ export class ProgramIndex {
     return programSource;
   }
 
-  /**
-   * The id of a node of a file already indexed (see {@link indexFile}), without looking for the
-   * node's file: a walk asks this for every ancestor of every call.
-   */
-  idInIndexedFile(n: ts.Node): string | undefined {
-    return this.ids.get(n);
+  /** The id of a node of `sf` (a walk asks this for every ancestor of every call: no search for the node's file). */
+  idInFile(sf: ts.SourceFile, n: ts.Node): string | undefined {
+    return this.fileIndex(sf)?.idOf(n);
   }
 
-  /** Indexes a file unless done. */
-  indexFile(sf: ts.SourceFile): void {
-    this.indexFileOf(sf);
+  /** A file's classes and interfaces that define something, as nodes of this program. */
+  classNodesOf(sf: ts.SourceFile): ts.Node[] {
+    return this.fileIndex(sf)?.classNodes(sf) ?? [];
   }
 
-  /** Indexes the file of `n` unless done; whether that added anything. */
-  private indexFileOf(n: ts.Node): boolean {
+  private fileIndexOf(n: ts.Node): FileNodeIndex | undefined {
     const sf = n.getSourceFile();
-    if (!sf || this.indexed.has(sf)) return false;
-    this.indexed.add(sf);
-    if (!sf.fileName.startsWith(VIRTUAL_ROOT) || this.facts.get(sf.fileName)?.error) return false;
-    const r = recordDefinitions(sf, sf.fileName.slice(VIRTUAL_ROOT.length), false);
-    for (const [d, id] of r.decls) this.ids.set(d, id);
-    for (const [d, m] of r.members) this.members.set(d, m);
-    this.classNodes.set(
-      sf,
-      r.members.map(([d]) => d),
-    );
-    return true;
+    return sf ? this.fileIndex(sf) : undefined;
+  }
+
+  private fileIndex(sf: ts.SourceFile): FileNodeIndex | undefined {
+    let fi = this.files.get(sf);
+    if (fi === undefined && !this.files.has(sf)) {
+      const fact = sf.fileName.startsWith(VIRTUAL_ROOT) ? this.facts.get(sf.fileName) : undefined;
+      fi = fact && !fact.error ? new FileNodeIndex(fact.nodes, fact.classMembers) : undefined;
+      this.files.set(sf, fi);
+    }
+    return fi;
   }
 
   /** Drops the checker and every node of the program, so it can be collected. */
   release(): void {
     this.checkerOf = undefined;
     this.facts = new Map();
-    this.indexed.clear();
-    this.ids.clear();
-    this.members.clear();
-    this.classNodes.clear();
+    this.files.clear();
   }
 
   declarationsOf(expr: ts.Node): ts.Declaration[] {
