@@ -9,10 +9,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commitAll, generateRepo } from './generate.js';
 
-const TARGET_COLD_MS = 5000;
-const TARGET_WARM_MS = 500;
-const TARGET_RSS_MB = 300;
-
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
   const i = args.indexOf(name);
@@ -20,6 +16,11 @@ const opt = (name: string): string | undefined => {
 };
 const lines = Number(opt('--lines') ?? 100_000);
 const langs = (opt('--lang') ?? 'python,ts').split(',') as ('python' | 'ts')[];
+// the targets: ~100 kLOC cold ≤ 5 s and ≤ 300 MB; ~500 kLOC (memory growing no faster than the code) cold ≤ 25 s CPU and ≤ 600 MB
+const large = lines >= 300_000;
+const TARGET_COLD_MS = large ? 25_000 : 5000;
+const TARGET_WARM_MS = 500;
+const TARGET_RSS_MB = large ? 600 : 300;
 const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'child.js');
 
 interface ChildResult {
@@ -88,7 +89,7 @@ for (const lang of langs) {
           `peak RSS ${(r.maxRssKB / 1024).toFixed(0)} MB ratio ${ratio(r.maxRssKB / 1024, TARGET_RSS_MB)}  ` +
           `graphs reused ${r.stats.graphsReused}, files parsed ${r.stats.parsed} reused ${r.stats.reused}, TS analyses ${r.stats.tsAnalyses}, TS files walked ${r.stats.tsFilesWalked} reused ${r.stats.tsFilesReused}, TS programs ${r.stats.tsPrograms ?? 0} holding ${r.stats.tsProgramFiles ?? 0} files in full and ${(r.stats.tsProgramFilesInAll ?? 0) - (r.stats.tsProgramFiles ?? 0)} as context`,
       );
-    row('cold (≤5 s)', cold, TARGET_COLD_MS);
+    row(`cold (≤${TARGET_COLD_MS / 1000} s)`, cold, TARGET_COLD_MS);
     row('warm (≤0.5 s)', warm, TARGET_WARM_MS);
     row('warm+1 edit (≤0.5 s)', edited, TARGET_WARM_MS);
   } finally {
