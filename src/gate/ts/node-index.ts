@@ -88,7 +88,7 @@ function find<T>(l: [number, T][] | undefined, end: number): T | undefined {
 }
 
 /** The node of `sf` at exactly [pos, end) of `kind`, found by descending through the children that contain it. */
-function nodeAt(sf: ts.SourceFile, pos: number, end: number, kind: number): ts.Node | undefined {
+function nodeAt(sf: ts.SourceFile, pos: number, end: number, kind: ts.SyntaxKind): ts.Node | undefined {
   let found: ts.Node | undefined;
   const visit = (n: ts.Node): boolean | undefined => {
     if (n.pos > pos || n.end < end) return undefined;
