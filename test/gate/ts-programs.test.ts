@@ -7,7 +7,7 @@ import { packageRoot } from '../../src/sandbox/package-paths.js';
 import { collectGarbage } from '../../src/gate/ts/collect-garbage.js';
 import { analyzeTypeScript, type TsAnalysisStats } from '../../src/gate/ts/analyze.js';
 import { edgeList } from './fixture.js';
-import { outlineImports } from '../../src/gate/ts/outline-imports.js';
+import { factsOfSourceFile } from '../../src/gate/ts/file-facts.js';
 import { blankRanges, outlineRanges, validOutline } from '../../src/gate/ts/outline.js';
 import { planPrograms } from '../../src/gate/ts/program-groups.js';
 
@@ -430,11 +430,8 @@ describe('outlines', () => {
 });
 
 describe('what an outline needs from other files', () => {
-  const needs = (name: string, text: string): string[] => {
-    const sf = ts.createSourceFile(name, text, ts.ScriptTarget.ES2022, true);
-    const imports = sf.statements.flatMap((st) => (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) ? [st.moduleSpecifier.text] : []));
-    return outlineImports(sf, outlineRanges(sf), imports).sort();
-  };
+  const needs = (name: string, text: string): string[] =>
+    factsOfSourceFile(ts.createSourceFile(name, text, ts.ScriptTarget.ES2022, false), name).outlineImports.sort();
 
   it('is the imports its signatures and kept bodies mention, re-exports, side effects and import types', () => {
     const text = lines(
@@ -459,9 +456,90 @@ describe('what an outline needs from other files', () => {
   });
 
   it('is every import of JavaScript, and the types its JSDoc imports', () => {
-    const text = lines("import { a } from './a.js';", "/** @param {import('./t.js').T} x */", 'export function f(x) {', '  return 1;', '}');
-    assert.deepEqual(needs('/r/m.js', text), ['./a.js', './t.js']);
+    const text = lines(
+      "import { a } from './a.js';",
+      "/** @import { U } from './u.js' */",
+      "/** @param {import('./t.js').T} x */",
+      'export function f(x) {',
+      '  return 1;',
+      '}',
+    );
+    assert.deepEqual(needs('/r/m.js', text), ['./a.js', './t.js', './u.js']);
   });
+
+  // each failed before: a program left out a file the checker resolves through, or a body an
+  // outline blanked was read; the split analysis (one program per file) must equal one program
+  const cases: Record<string, Record<string, string>> = {
+    'a callback passed to a function whose annotated body invokes it': {
+      'a.ts': lines('export function invoke(cb: () => void): void {', '  cb();', '}'),
+      'b.ts': lines("import { invoke } from './a';", 'export function handler(): void {}', 'export function main(): void {', '  invoke(handler);', '}'),
+    },
+    'a constant passed to a function whose annotated body passes it on': {
+      'a.ts': lines('export function get(k: string): string | null {', '  return String(k);', '}'),
+      'b.ts': lines("import { get } from './a';", "export const KEY = 'k';", 'export function main(): void {', '  get(KEY);', '}'),
+    },
+    'a function made by an annotated factory': {
+      'f.ts': lines('export function make(): () => void {', '  return () => {};', '}'),
+      'b.ts': lines("import { make } from './f';", 'export function main(): void {', '  const d = make();', '  d();', '}'),
+      'c.ts': lines("import { make } from './f';", 'export function other(): void {', '  make()();', '}'),
+    },
+    "a receiver typed by import('…') in a file held in full": {
+      'b.ts': lines("export function run(x: import('./m').Svc): number {", '  x.go();', '  return x.total;', '}'),
+      'm.ts': lines('export class Svc {', '  go(): number {', '    return 1;', '  }', '  get total(): number {', '    return 1;', '  }', '}'),
+      'o.ts': lines('export class Other {', '  go(): number {', '    return 2;', '  }', '}'),
+    },
+    'a JSDoc @import in JavaScript, held in full and as context': {
+      'b.js': lines(
+        "/** @import { Svc } from './z' */",
+        '/** @returns {Svc} */',
+        'export function mk() {',
+        '  return undefined;',
+        '}',
+        '/** @param {Svc} x */',
+        'export function run(x) {',
+        '  x.go();',
+        '}',
+      ),
+      'y.ts': lines("import { mk } from './b';", 'export function useIt(): void {', '  mk().go();', '}'),
+      'z.ts': lines(
+        'export class Svc {',
+        '  go(): number {',
+        '    return 1;',
+        '  }',
+        '}',
+        'export class Other {',
+        '  go(): number {',
+        '    return 2;',
+        '  }',
+        '}',
+      ),
+    },
+    're-exports through a file with a syntax error': {
+      'a.ts': lines("export * from './c';", 'export const broken = (;'),
+      'b.ts': lines("import { fn } from './a';", 'export function main(): void {', '  fn();', '}'),
+      'c.ts': lines('export function fn(): number {', '  return 1;', '}'),
+      'd.ts': lines('export class K {', '  fn(): number {', '    return 2;', '  }', '}'),
+    },
+    'a JavaScript script whose comment mentions module.exports': {
+      'g.js': lines('// module.exports is not used here', 'function helperGlobal() {', '  return 1;', '}'),
+      'z.ts': lines('export function useIt(): number {', '  return helperGlobal();', '}'),
+      'h.ts': lines('export class H {', '  helperGlobal(): number {', '    return 3;', '  }', '}'),
+    },
+  };
+  // JavaScript is in full in every program unless it takes under half the budget: with the
+  // TypeScript padded past a small budget, each TypeScript file gets a program of its own
+  const padding = `// ${'padding '.repeat(60)}\n`;
+  for (const [name, repo] of Object.entries(cases)) {
+    it(`resolves ${name} the same in one program per file as in one program`, () => {
+      const input = Object.entries(repo).map(([p, text]) => ({ path: p, text: p.endsWith('.ts') ? text + padding : text }));
+      const one = edgeList(analyzeTypeScript(input, undefined, undefined, { programBudgetChars: Number.MAX_SAFE_INTEGER }));
+      const stats: TsAnalysisStats = { tsFilesWalked: 0, tsFilesReused: 0 };
+      const split = edgeList(analyzeTypeScript(input, undefined, stats, { programBudgetChars: 400 }));
+      assert.ok((stats.tsPrograms ?? 0) > 1, `split into ${stats.tsPrograms} programs`);
+      assert.deepEqual(split, one);
+      assert.ok(!one.some((e) => e.includes('nameOnly') || e.includes('Other') || e.includes('.K.') || e.includes('H.helperGlobal')), one.join('\n'));
+    });
+  }
 
   it('keeps a warm program to the edited file and what it reaches, with the edges of a cold run', () => {
     const repo: Record<string, string> = { ...files };

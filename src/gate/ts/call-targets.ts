@@ -1,6 +1,7 @@
 // required, not imported: see compiler.ts (Node would scan the CommonJS compiler for named exports)
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
+import { invokedParams } from './invoked-params.js';
 import { isFunctionLike } from './syntax.js';
 import { isCallable, type RepositoryDefinitions } from './repository-definitions.js';
 import type { OnDeclarations, ProgramIndex } from './program-index.js';
@@ -54,38 +55,11 @@ export function callbackInvokers(ctx: CallTargetContext, node: ts.CallExpression
     ctx.index.idsForDecl(d, ids, 0, ctx.touch);
     const id = [...ids].find((x) => isCallable(idKinds, x));
     if (!id) continue;
-    const inv = invokedParams(d);
+    // recorded with the syntax facts: an outline blanks the body of an annotated function
+    const inv = ctx.definitions.invokes.get(id) ?? invokedParams(d);
     if (inv.params.size > 0 || inv.rest >= 0) out.push({ id, ...inv });
   }
   return out;
-}
-
-const invokedMemo = new WeakMap<ts.Node, { params: Set<number>; rest: number }>();
-/** Parameters (by position) a function's body calls or passes on to a call; `rest`: index of an invoked rest parameter, else -1. */
-function invokedParams(fn: ts.SignatureDeclaration & { body?: ts.Node }): { params: Set<number>; rest: number } {
-  let known = invokedMemo.get(fn);
-  if (known) return known;
-  const names = new Map<string, number>();
-  fn.parameters.forEach((p, i) => {
-    if (ts.isIdentifier(p.name)) names.set(p.name.text, i);
-  });
-  const params = new Set<number>();
-  const visit = (n: ts.Node): void => {
-    if (ts.isCallExpression(n) || ts.isNewExpression(n)) {
-      let c: ts.Expression = n.expression;
-      while (ts.isNonNullExpression(c) || ts.isParenthesizedExpression(c)) c = c.expression;
-      // f(), f.call(), f.apply()
-      if (ts.isPropertyAccessExpression(c) && ['call', 'apply', 'bind'].includes(c.name.text)) c = c.expression;
-      if (ts.isIdentifier(c) && names.has(c.text)) params.add(names.get(c.text)!);
-      for (const a of n.arguments ?? []) if (ts.isIdentifier(a) && names.has(a.text)) params.add(names.get(a.text)!);
-    }
-    n.forEachChild(visit);
-  };
-  if (names.size > 0 && fn.body) visit(fn.body);
-  const restIdx = fn.parameters.findIndex((p) => p.dotDotDotToken);
-  known = { params, rest: restIdx >= 0 && params.has(restIdx) ? restIdx : -1 };
-  invokedMemo.set(fn, known);
-  return known;
 }
 
 /** The repository functions a factory returns by name, for a call through a variable initialised by calling it. */

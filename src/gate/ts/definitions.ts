@@ -2,6 +2,8 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
 import { moduleNameFor } from '../facts.js';
+import { invokedParams } from './invoked-params.js';
+import { blankableBody } from './outline.js';
 import { bindingNames, isFunctionLike, lineOf, nameText } from './syntax.js';
 import type { Definition, DefinitionKind } from '../types.js';
 
@@ -13,6 +15,7 @@ export interface FileDefinitions {
   /** Object-literal properties holding a function by name (`{ pay: settle }`, `{ settle }`). */
   valueProps: string[];
   arities: [string, number, number][];
+  invokes: [string, number[], number][];
 }
 
 /**
@@ -61,7 +64,7 @@ const qualified = (scope: string, name: string): string => (scope ? `${scope}.${
 
 /** One walk over a file's syntax recording each definition under its scoped id. */
 class DefinitionRecorder {
-  private readonly rec: FileDefinitions = { defs: [], decls: [], members: [], valueProps: [], arities: [] };
+  private readonly rec: FileDefinitions = { defs: [], decls: [], members: [], valueProps: [], arities: [], invokes: [] };
   private readonly isJs: boolean;
   /** Anonymous arrow functions so far per scope: they are named `<arrowN>` in source order within it, as PyCG names lambdas. */
   private readonly arrowCounts = new Map<string, number>();
@@ -90,7 +93,14 @@ class DefinitionRecorder {
         : 'initializer' in node && isFunctionLike((node as ts.VariableDeclaration).initializer)
           ? ((node as ts.VariableDeclaration).initializer as ts.FunctionLikeDeclaration)
           : undefined;
-      if (fn) rec.arities.push([id, ...arityOf(fn, this.isJs, sf)]);
+      if (fn) {
+        rec.arities.push([id, ...arityOf(fn, this.isJs, sf)]);
+        // an outline blanks this body: what it invokes is recorded here, for callbacks passed to it
+        if (blankableBody(fn)) {
+          const inv = invokedParams(fn);
+          if (inv.params.size > 0) rec.invokes.push([id, [...inv.params].sort((a, b) => a - b), inv.rest]);
+        }
+      }
     }
   }
 

@@ -71,25 +71,13 @@ function isWellFormedFacts(known: TsFileFacts, text: string): boolean {
     Array.isArray(known.outlineImports) &&
     Array.isArray(known.props) &&
     Array.isArray(known.arities) &&
+    Array.isArray(known.invokes) &&
+    known.invokes.every((e) => Array.isArray(e) && typeof e[0] === 'string' && Array.isArray(e[1]) && e[1].every(Number.isInteger) && Number.isInteger(e[2])) &&
     typeof known.global === 'boolean' &&
     validOutline(known.outline, text) &&
     validDeclarationNodes(known.nodes, known.classMembers, text.length)
   );
 }
-
-const failedFacts = (error: string): TsFileFacts => ({
-  defs: [],
-  imports: [],
-  reexports: [],
-  outlineImports: [],
-  outline: [],
-  props: [],
-  global: false,
-  arities: [],
-  nodes: [],
-  classMembers: [],
-  error,
-});
 
 /** Syntax facts of one parsed file: parse errors, definitions, imported and re-exported specifiers. */
 export function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
@@ -97,16 +85,16 @@ export function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
   if (diags.length > 0) {
     const d = diags[0]!;
     const line = d.start !== undefined ? sf.getLineAndCharacterOfPosition(d.start).line + 1 : '?';
-    return failedFacts(`syntax error near line ${line}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
+    return failedFacts(`syntax error near line ${line}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`, sf);
   }
   let rec: FileDefinitions;
   try {
     rec = recordDefinitions(sf, rel);
   } catch (err) {
     if (!(err instanceof RangeError)) throw err;
-    return failedFacts('nesting too deep to analyse');
+    return failedFacts('nesting too deep to analyse', sf);
   }
-  const { imports, reexports } = moduleSpecifiers(sf);
+  const { imports, reexports, commonJs } = moduleSpecifiers(sf);
   const outline = outlineRanges(sf);
   return {
     defs: rec.defs,
@@ -115,14 +103,54 @@ export function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
     outlineImports: outlineImports(sf, outline, imports),
     outline,
     props: rec.valueProps,
-    global: declaresGlobals(sf),
+    global: declaresGlobals(sf, commonJs),
     arities: rec.arities,
+    invokes: rec.invokes,
     ...declarationNodesOf(rec),
   };
 }
 
-/** The module specifiers a file imports (statements, `require` and `import()` with a literal) and re-exports. */
-function moduleSpecifiers(sf: ts.SourceFile): { imports: string[]; reexports: string[] } {
+/**
+ * A file that cannot be analysed still takes part in every program that reaches it (the compiler
+ * resolves through what it could parse), so its imports and whether it declares globals are kept.
+ */
+function failedFacts(error: string, sf: ts.SourceFile): TsFileFacts {
+  let specs: ModuleSpecifiers;
+  try {
+    specs = moduleSpecifiers(sf);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    specs = { ...topLevelSpecifiers(sf), commonJs: true };
+  }
+  return {
+    defs: [],
+    imports: specs.imports,
+    reexports: specs.reexports,
+    outlineImports: specs.imports,
+    outline: [],
+    props: [],
+    global: declaresGlobals(sf, specs.commonJs),
+    arities: [],
+    invokes: [],
+    nodes: [],
+    classMembers: [],
+    error,
+  };
+}
+
+interface ModuleSpecifiers {
+  imports: string[];
+  reexports: string[];
+  /** Whether the code uses CommonJS (`require(…)`, `module.exports`, `exports.x`), which makes a JavaScript file a module. */
+  commonJs: boolean;
+}
+
+const isJavaScript = (sf: ts.SourceFile): boolean => /\.[mc]?jsx?$/.test(sf.fileName);
+
+/** Type imports written in JSDoc, which JavaScript files resolve like code: `import('./m')` and `@import … from './m'`. */
+const JSDOC_IMPORTS = /\bimport\(\s*(['"])([^'"\n]+)\1\s*\)|@import\s[^\n]*?\bfrom\s+(['"])([^'"\n]+)\3/g;
+
+function topLevelSpecifiers(sf: ts.SourceFile): { imports: string[]; reexports: string[] } {
   const imports: string[] = [];
   const reexports: string[] = [];
   for (const st of sf.statements) {
@@ -133,20 +161,36 @@ function moduleSpecifiers(sf: ts.SourceFile): { imports: string[]; reexports: st
       imports.push(st.moduleReference.expression.text);
     }
   }
-  // CommonJS `require('./m')` and `import('./m')` with a literal make a module visible like an import
-  const visitRequires = (n: ts.Node): void => {
-    if (
-      ts.isCallExpression(n) &&
-      n.arguments.length === 1 &&
-      ts.isStringLiteralLike(n.arguments[0]!) &&
-      ((ts.isIdentifier(n.expression) && n.expression.text === 'require') || n.expression.kind === ts.SyntaxKind.ImportKeyword)
-    ) {
-      imports.push(n.arguments[0].text);
-    }
-    n.forEachChild(visitRequires);
-  };
-  if (/\brequire\s*\(|\bimport\s*\(/.test(sf.text)) sf.forEachChild(visitRequires);
   return { imports, reexports };
+}
+
+/**
+ * The module specifiers a file imports and re-exports: statements, `require`/`import()` with a
+ * literal, `import('…')` types, and in JavaScript the JSDoc type imports.
+ */
+function moduleSpecifiers(sf: ts.SourceFile): ModuleSpecifiers {
+  const { imports, reexports } = topLevelSpecifiers(sf);
+  let commonJs = false;
+  // read from the syntax, never the raw text, so a comment naming `require(` or `module.exports` changes nothing
+  const visit = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) && n.arguments.length === 1) {
+      const isRequire = ts.isIdentifier(n.expression) && n.expression.text === 'require';
+      if (isRequire) commonJs = true;
+      if ((isRequire || n.expression.kind === ts.SyntaxKind.ImportKeyword) && ts.isStringLiteralLike(n.arguments[0]!)) imports.push(n.arguments[0].text);
+    } else if (ts.isImportTypeNode(n) && ts.isLiteralTypeNode(n.argument) && ts.isStringLiteral(n.argument.literal)) {
+      imports.push(n.argument.literal.text);
+    } else if (
+      ts.isPropertyAccessExpression(n) &&
+      ts.isIdentifier(n.expression) &&
+      ((n.expression.text === 'module' && n.name.text === 'exports') || n.expression.text === 'exports')
+    ) {
+      commonJs = true;
+    }
+    n.forEachChild(visit);
+  };
+  if (/\brequire\s*\(|\bimport\s*\(|\bexports\b/.test(sf.text)) sf.forEachChild(visit);
+  if (isJavaScript(sf)) for (const m of sf.text.matchAll(JSDOC_IMPORTS)) imports.push(m[2] ?? m[4]!);
+  return { imports: [...new Set(imports)], reexports, commonJs };
 }
 
 /**
@@ -154,9 +198,9 @@ function moduleSpecifiers(sf: ts.SourceFile): { imports: string[]; reexports: st
  * JavaScript file counts unless it uses CommonJS), or a module with `declare global` or
  * `declare module '…'` augmentations.
  */
-function declaresGlobals(sf: ts.SourceFile): boolean {
+function declaresGlobals(sf: ts.SourceFile, commonJs: boolean): boolean {
   if (sf.statements.some((st) => ts.isModuleDeclaration(st) && (ts.isStringLiteral(st.name) || (st.flags & ts.NodeFlags.GlobalAugmentation) !== 0)))
     return true;
   if (ts.isExternalModule(sf)) return false;
-  return !(/\.[mc]?jsx?$/.test(sf.fileName) && /\b(require\s*\(|module\.exports\b|exports\.)/.test(sf.text));
+  return !(isJavaScript(sf) && commonJs);
 }

@@ -3,9 +3,6 @@
 import ts = require('typescript');
 import type { OutlineRanges } from './outline.js';
 
-/** Type imports written in JSDoc (`@type {import('./m').T}`), which JavaScript files resolve like code. */
-const JSDOC_IMPORT_TYPE = /\bimport\(\s*(['"])([^'"\n]+)\1\s*\)/g;
-
 /**
  * The module specifiers a file needs when it is only context for another file's analysis (held
  * as its outline): those whose imported bindings the outline still mentions, every re-export, every
@@ -14,15 +11,11 @@ const JSDOC_IMPORT_TYPE = /\bimport\(\s*(['"])([^'"\n]+)\1\s*\)/g;
  * outlines reached through these: the checker resolves a name only through an import the text
  * mentions, and the blanked bodies are never checked. A binding counts as mentioned by its name
  * anywhere in the outline (a shadowing local or a property of that name too), so the set never
- * misses one the checker follows. JavaScript is never outlined: every import counts, and JSDoc
- * import types too.
+ * misses one the checker follows. JavaScript is never outlined: every import counts (its JSDoc
+ * type imports are among them, see file-facts.ts).
  */
 export function outlineImports(sf: ts.SourceFile, ranges: OutlineRanges, imports: readonly string[]): string[] {
-  if (/\.[mc]?jsx?$/.test(sf.fileName)) {
-    const out = new Set(imports);
-    for (const m of sf.text.matchAll(JSDOC_IMPORT_TYPE)) out.add(m[2]!);
-    return [...out];
-  }
+  if (/\.[mc]?jsx?$/.test(sf.fileName)) return [...imports];
   const names = new Set<string>();
   const out = new Set<string>();
   // a blanked body is a block whose closing brace ends a range

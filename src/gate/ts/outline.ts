@@ -5,7 +5,8 @@ import ts = require('typescript');
 /**
  * An outline is a file with the contents of some bodies replaced by whitespace: a body is blanked
  * when its declaration states the type the checker would otherwise infer from it (a return type
- * annotation; setters never contribute one). Everything the checker resolves in other files —
+ * annotation; setters never contribute one), unless it may return a function value (a factory:
+ * the walk reads what it returns). Everything the checker resolves in other files —
  * declarations, signatures, class members, inferred types of unannotated functions — is unchanged,
  * and line breaks are kept, so positions and line numbers are those of the real file.
  *
@@ -27,17 +28,68 @@ export function outlineRanges(sf: ts.SourceFile): OutlineRanges {
   return out;
 }
 
-function blankableBody(n: ts.Node): ts.Block | undefined {
+export function blankableBody(n: ts.Node): ts.Block | undefined {
   if (ts.isSetAccessorDeclaration(n)) return n.body;
   if (
     (ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n) || ts.isGetAccessorDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n)) &&
     n.type &&
     n.body &&
-    ts.isBlock(n.body)
+    ts.isBlock(n.body) &&
+    !mayReturnFunction(n.type, n.body)
   ) {
     return n.body;
   }
   return undefined;
+}
+
+/** Type references that never name something callable: a function returning one returns data. */
+const DATA_TYPES = new Set(['Promise', 'Array', 'ReadonlyArray', 'Map', 'Set', 'ReadonlyMap', 'ReadonlySet', 'Record', 'Date', 'RegExp', 'Error']);
+
+/**
+ * Whether a body may return a function value: a function written in a `return`, or a name
+ * (`return settle`, `return handlers.pay`), unless the declared return type is plain data. A
+ * factory's body is what the walk reads for `const s = make(); s()`, so it is kept.
+ */
+function mayReturnFunction(type: ts.TypeNode, body: ts.Block): boolean {
+  if (isDataType(type)) return false;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+    if (ts.isReturnStatement(n) && n.expression) {
+      let e = n.expression;
+      while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
+      if (ts.isArrowFunction(e) || ts.isFunctionExpression(e) || ts.isIdentifier(e) || ts.isPropertyAccessExpression(e)) found = true;
+    }
+    n.forEachChild(visit);
+  };
+  body.forEachChild(visit);
+  return found;
+}
+
+function isDataType(t: ts.TypeNode): boolean {
+  switch (t.kind) {
+    case ts.SyntaxKind.NumberKeyword:
+    case ts.SyntaxKind.StringKeyword:
+    case ts.SyntaxKind.BooleanKeyword:
+    case ts.SyntaxKind.VoidKeyword:
+    case ts.SyntaxKind.UndefinedKeyword:
+    case ts.SyntaxKind.NeverKeyword:
+    case ts.SyntaxKind.BigIntKeyword:
+    case ts.SyntaxKind.SymbolKeyword:
+    case ts.SyntaxKind.ArrayType:
+    case ts.SyntaxKind.TupleType:
+    case ts.SyntaxKind.LiteralType:
+    case ts.SyntaxKind.TypePredicate:
+      return true;
+    case ts.SyntaxKind.UnionType:
+      return (t as ts.UnionTypeNode).types.every(isDataType);
+    case ts.SyntaxKind.TypeReference: {
+      const name = (t as ts.TypeReferenceNode).typeName;
+      return ts.isIdentifier(name) && DATA_TYPES.has(name.text);
+    }
+    default:
+      return false;
+  }
 }
 
 /** Whether `ranges` (from a cache, so untrusted) are ascending, disjoint, inside `text` and each between a pair of braces. */

@@ -1,4 +1,5 @@
 import { VIRTUAL_ROOT } from './compiler.js';
+import type { InvokedParams } from './invoked-params.js';
 import type { TsFileFacts } from './model.js';
 import type { Definition, DefinitionKind } from '../types.js';
 
@@ -10,6 +11,8 @@ export interface RepositoryDefinitions {
   byShortName: Map<string, string[]>;
   /** Only names some repository definition (or a property holding a function) carries can resolve to one: the checker is skipped for the rest. */
   knownNames: Set<string>;
+  /** The parameters functions with a body an outline blanks invoke (see invoked-params.ts). */
+  invokes: Map<string, InvokedParams>;
   /** Files that could not be analysed, in file order. */
   unparsable: { file: string; reason: string }[];
 }
@@ -19,12 +22,14 @@ export function collectDefinitions(all: readonly string[], facts: Map<string, Ts
   const idKinds = new Map<string, DefinitionKind>();
   const byShortName = new Map<string, string[]>();
   const unparsable: { file: string; reason: string }[] = [];
+  const invokes = new Map<string, InvokedParams>();
   for (const f of all) {
     const fact = facts.get(f)!;
     if (fact.error) {
       unparsable.push({ file: f.slice(VIRTUAL_ROOT.length), reason: fact.error });
       continue;
     }
+    for (const [id, params, rest] of fact.invokes) if (!invokes.has(id)) invokes.set(id, { params: new Set(params), rest });
     for (const d of fact.defs) {
       if (idKinds.has(d.id)) continue;
       idKinds.set(d.id, d.kind);
@@ -40,7 +45,7 @@ export function collectDefinitions(all: readonly string[], facts: Map<string, Ts
   const knownNames = new Set<string>();
   for (const id of idKinds.keys()) knownNames.add(id.slice(id.lastIndexOf('.') + 1));
   for (const f of all) for (const n of facts.get(f)!.props) knownNames.add(n);
-  return { defs, idKinds, byShortName, knownNames, unparsable };
+  return { defs, idKinds, byShortName, knownNames, invokes, unparsable };
 }
 
 /** Whether an id names a function or method (what calls resolve to). */
