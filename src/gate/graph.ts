@@ -10,7 +10,7 @@ import { ParseFailure } from './parse-failure.js';
 import { extractPython } from './python/extract.js';
 import { resolvePython } from './python/resolve.js';
 import { isTsConfigFile, type SourceFile } from './sources.js';
-import { persistCompilerCodeCache, preloadCompiler } from './ts/compiler-code-cache.js';
+import { codeCacheStatus, persistCompilerCodeCache, preloadCompiler } from './ts/compiler-code-cache.js';
 import type * as TsAnalysis from './ts/analyze.js';
 import type { TsFileEdges, TsFileFacts, TsGraphPart } from './ts/analyze.js';
 import type { CallGraph, Definition, GateLanguage } from './types.js';
@@ -209,6 +209,7 @@ async function addTsPart(g: GraphBuilder, sources: SourceFile[], configs: Source
     // loaded only when needed: the compiler is large and warm runs do not need it
     if (!typeScriptAnalysis) {
       preloadCompiler();
+      if (process.env.BULWARK_GATE_TIMING) process.stderr.write(`ts: compiler code cache ${codeCacheStatus()}\n`);
       typeScriptAnalysis = await import('./ts/analyze.js');
     }
     part = typeScriptAnalysis.analyzeTypeScript(sources, { facts: caches.tsFacts, edges: caches.tsEdges }, caches.stats, { configs });

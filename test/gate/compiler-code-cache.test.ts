@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -73,6 +73,23 @@ describe('the compiler code cache', () => {
     const [name] = readdirSync(dir);
     writeFileSync(path.join(dir, name!), Buffer.alloc(4096, 7), { mode: 0o600 });
     assert.equal(load(home).status, 'rejected');
+    assert.equal(load(home).status, 'hit');
+  });
+
+  it('keeps the current cache and three others, removing the oldest', () => {
+    const home = path.join(tmp, 'pruned');
+    const dir = path.join(home, 'bulwark', 'compile');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const old = ['a', 'b', 'c', 'd', 'e'].map((c, i) => {
+      const f = path.join(dir, `typescript-${c.repeat(32)}.v8`);
+      writeFileSync(f, 'x', { mode: 0o600 });
+      utimesSync(f, 1_000_000 + i, 1_000_000 + i);
+      return path.basename(f);
+    });
+    assert.equal(load(home).status, 'miss');
+    const left = readdirSync(dir);
+    assert.equal(left.length, 4);
+    for (const gone of old.slice(0, 2)) assert.ok(!left.includes(gone), `${gone} is the oldest and removed`);
     assert.equal(load(home).status, 'hit');
   });
 

@@ -1,5 +1,18 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -124,7 +137,19 @@ export function persistCompilerCodeCache(): void {
     rmSync(tmp, { force: true });
     writeFileSync(tmp, script.createCachedData(), { flag: 'wx', mode: 0o600 });
     renameSync(tmp, file);
+    pruneOthers(path.dirname(file), file);
   } catch {
     rmSync(tmp, { force: true });
   }
+}
+
+/** Code caches kept besides the current one (other Node versions, checkouts or flags); older ones are removed. */
+const KEEP_OTHERS = 3;
+
+function pruneOthers(dir: string, current: string): void {
+  const others = readdirSync(dir)
+    .filter((n) => /^typescript-[0-9a-f]{32}\.v8$/.test(n) && path.join(dir, n) !== current)
+    .map((n) => ({ file: path.join(dir, n), mtime: statSync(path.join(dir, n)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const { file } of others.slice(KEEP_OTHERS)) rmSync(file, { force: true });
 }
