@@ -125,11 +125,35 @@ export class FileWalker implements CallTargetContext {
           d.initializer
         ) {
           this.touchOrigins(d.initializer, depth + 1);
+        } else if ((ts.isVariableDeclaration(d) || ts.isPropertyDeclaration(d) || ts.isParameter(d) || ts.isPropertySignature(d)) && d.type) {
+          this.touchTypeNames(d.type);
         }
       }
     } catch {
       // an unresolvable receiver only means no dependency to record
     }
+  }
+
+  /**
+   * An annotated declaration has the type its annotation names: every hop from the names it uses
+   * to their declarations is a dependency (`chat: API.Chat` with `API` a namespace import of a file
+   * that re-exports `Chat`: switching that re-export changes what `chat.create()` is).
+   */
+  private touchTypeNames(type: ts.TypeNode): void {
+    const { checker } = this.index;
+    const visit = (n: ts.Node): void => {
+      if (ts.isTypeReferenceNode(n) || ts.isExpressionWithTypeArguments(n)) {
+        let name: ts.Node = ts.isTypeReferenceNode(n) ? n.typeName : n.expression;
+        for (;;) {
+          this.index.followAliases(checker.getSymbolAtLocation(name), this.touch);
+          if (ts.isQualifiedName(name)) name = name.left;
+          else if (ts.isPropertyAccessExpression(name)) name = name.expression;
+          else break;
+        }
+      }
+      n.forEachChild(visit);
+    };
+    visit(type);
   }
 
   private recordReference(from: string, expr: ts.Node, isCall: boolean, argc = -1, noReads = false): void {

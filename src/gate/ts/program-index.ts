@@ -43,6 +43,19 @@ export class ProgramIndex {
     return programSource;
   }
 
+  /** The source file of the module an import binding's declaration names (none for other declarations). */
+  private importedModuleOf(d: ts.Declaration): ts.Declaration[] {
+    let n: ts.Node | undefined = d;
+    while (n && !ts.isImportDeclaration(n) && !ts.isImportEqualsDeclaration(n) && !ts.isSourceFile(n)) n = n.parent;
+    const spec = n && ts.isImportDeclaration(n) ? n.moduleSpecifier : n && ts.isImportEqualsDeclaration(n) && ts.isExternalModuleReference(n.moduleReference) ? n.moduleReference.expression : undefined;
+    if (!spec) return [];
+    try {
+      return this.checker.getSymbolAtLocation(spec)?.declarations ?? [];
+    } catch {
+      return [];
+    }
+  }
+
   /** The id of a node of `sf` (a walk asks this for every ancestor of every call: no search for the node's file). */
   idInFile(sf: ts.SourceFile, n: ts.Node): string | undefined {
     return this.fileIndex(sf)?.idOf(n);
@@ -96,6 +109,8 @@ export class ProgramIndex {
   followAliases(sym: ts.Symbol | undefined, onDecls: OnDeclarations | undefined): readonly ts.Declaration[] {
     for (let i = 0; sym && sym.flags & ts.SymbolFlags.Alias && i < 16; i++) {
       onDecls?.(sym.declarations ?? []);
+      // the module an import names is a hop too: its `export * from …` may lead elsewhere tomorrow
+      if (onDecls) for (const d of sym.declarations ?? []) onDecls(this.importedModuleOf(d));
       sym = this.checker.getImmediateAliasedSymbol(sym);
     }
     const decls = sym?.declarations ?? [];
