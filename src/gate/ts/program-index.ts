@@ -47,7 +47,12 @@ export class ProgramIndex {
   private importedModuleOf(d: ts.Declaration): ts.Declaration[] {
     let n: ts.Node | undefined = d;
     while (n && !ts.isImportDeclaration(n) && !ts.isImportEqualsDeclaration(n) && !ts.isSourceFile(n)) n = n.parent;
-    const spec = n && ts.isImportDeclaration(n) ? n.moduleSpecifier : n && ts.isImportEqualsDeclaration(n) && ts.isExternalModuleReference(n.moduleReference) ? n.moduleReference.expression : undefined;
+    const spec =
+      n && ts.isImportDeclaration(n)
+        ? n.moduleSpecifier
+        : n && ts.isImportEqualsDeclaration(n) && ts.isExternalModuleReference(n.moduleReference)
+          ? n.moduleReference.expression
+          : undefined;
     if (!spec) return [];
     try {
       return this.checker.getSymbolAtLocation(spec)?.declarations ?? [];
