@@ -252,29 +252,25 @@ describe('cached edges stay what a cold run computes', () => {
     warmEqualsCold(v1, { ...v1, 'c.ts': "export { settle } from './e';\n" }, 'a.processPayment > e.settle');
   });
 
-  it("when the re-export behind a property's declared type switches, in a file the caller does not import", () => {
+  // `client.ts` declares a property whose type index.ts re-exports from chat.ts, then from chat2.ts;
+  // runner.ts imports only client.ts
+  const switchedReexportBehindType = (client: string): void => {
     const cls = (n: number): string => `export class Chat {\n  create(): number {\n    return ${n};\n  }\n}\n`;
     const v1 = {
       'chat.ts': cls(1),
       'chat2.ts': cls(3),
       'index.ts': "export * from './chat';\n",
-      'client.ts': "import * as API from './index';\nexport class Client {\n  chat: API.Chat = new API.Chat();\n}\n",
+      'client.ts': client,
       'runner.ts': "import { Client } from './client';\nexport function run(c: Client): void {\n  c.chat.create();\n}\n",
     };
     warmEqualsCold(v1, { ...v1, 'index.ts': "export * from './chat2';\n" }, 'runner.run > chat2.Chat.create');
-  });
+  };
 
-  it('when the re-export behind a named import in a type switches', () => {
-    const cls = (n: number): string => `export class Chat {\n  create(): number {\n    return ${n};\n  }\n}\n`;
-    const v1 = {
-      'chat.ts': cls(1),
-      'chat2.ts': cls(3),
-      'index.ts': "export * from './chat';\n",
-      'client.ts': "import { Chat } from './index';\nexport class Client {\n  chat!: Chat;\n}\n",
-      'runner.ts': "import { Client } from './client';\nexport function run(c: Client): void {\n  c.chat.create();\n}\n",
-    };
-    warmEqualsCold(v1, { ...v1, 'index.ts': "export * from './chat2';\n" }, 'runner.run > chat2.Chat.create');
-  });
+  it("when the re-export behind a property's declared type switches, in a file the caller does not import", () =>
+    switchedReexportBehindType("import * as API from './index';\nexport class Client {\n  chat: API.Chat = new API.Chat();\n}\n"));
+
+  it('when the re-export behind a named import in a type switches', () =>
+    switchedReexportBehindType("import { Chat } from './index';\nexport class Client {\n  chat!: Chat;\n}\n"));
 
   // the classes a differential fuzzer (random repositories, random edits, warm vs cold) found
   it('when a name used only as an object key becomes a function another file calls untyped', () => {
