@@ -168,8 +168,11 @@ r.uid = process.getuid(); r.gid = process.getgid();
 r.ulimits = code(() => { r.ulimitText = require('child_process').execFileSync('/bin/sh', ['-c', 'echo $(ulimit -c) $(ulimit -n)'], { encoding: 'utf8' }).trim(); });
 r.envKeys = Object.keys(process.env).sort();
 try { r.ipcNs = fs.readlinkSync('/proc/self/ns/ipc'); } catch (e) { r.ipcNs = e.code; }
+let finished = false;
 const s = net.createServer(); s.on('error', (e) => { r.socket = e.code; done(); }); s.listen(0, '127.0.0.1', () => { r.socket = 'OK'; done(); });
-function done() { process.stdout.write(JSON.stringify(r)); process.exit(0); }
+// the report is written with a blocking write, and written even if the listen attempt never answers
+process.on('beforeExit', () => { if (!finished) { r.socket = 'no answer'; done(); } });
+function done() { finished = true; fs.writeSync(1, JSON.stringify(r)); process.exit(0); }
 `;
 
 const probePolicyLimits = DEFAULT_LIMITS;
