@@ -25,20 +25,22 @@ export class LazyProvider implements Provider {
     readonly streams: boolean,
   ) {}
 
+  /** The real provider, its SDK loaded once. */
+  private provider(): Promise<Provider> {
+    return (this.loading ??= this.load());
+  }
+
   async initialShape(model: string, signal: AbortSignal): Promise<Partial<CallShape>> {
-    this.loading ??= this.load();
-    const p = await this.loading;
+    const p = await this.provider();
     return p.initialShape ? p.initialShape(model, signal) : {};
   }
 
   async complete(req: WireRequest, params: CompletionParams, call: CallOptions, exchange: Exchange): Promise<CompletionResult> {
-    this.loading ??= this.load();
-    return (await this.loading).complete(req, params, call, exchange);
+    return (await this.provider()).complete(req, params, call, exchange);
   }
 
   async resend(body: Record<string, unknown>, call: ResendOptions, exchange: Exchange): Promise<CompletionResult> {
-    this.loading ??= this.load();
-    const p = await this.loading;
+    const p = await this.provider();
     if (!p.resend) throw new LlmError('bad_request', `provider ${this.kind} cannot re-send a recorded request`);
     return p.resend(body, call, exchange);
   }
