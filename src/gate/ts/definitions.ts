@@ -3,7 +3,6 @@
 import ts = require('typescript');
 import { moduleNameFor } from '../facts.js';
 import { invokedParams } from './invoked-params.js';
-import { blankableBody } from './outline.js';
 import { bindingNames, isFunctionLike, lineOf, nameText } from './syntax.js';
 import type { Definition, DefinitionKind } from '../types.js';
 
@@ -95,8 +94,9 @@ class DefinitionRecorder {
           : undefined;
       if (fn) {
         rec.arities.push([id, ...arityOf(fn, this.isJs, sf)]);
-        // an outline blanks this body: what it invokes is recorded here, for callbacks passed to it
-        if (blankableBody(fn)) {
+        // an outline may blank an annotated body: what it invokes is recorded here, for callbacks passed to it
+        const body = 'body' in fn ? fn.body : undefined;
+        if (body && ts.isBlock(body) && (fn.type || ts.isSetAccessorDeclaration(fn))) {
           const inv = invokedParams(fn);
           if (inv.params.size > 0) rec.invokes.push([id, [...inv.params].sort((a, b) => a - b), inv.rest]);
         }

@@ -6,6 +6,7 @@ import { recordDefinitions, type FileDefinitions } from './definitions.js';
 import { declarationNodesOf, validDeclarationNodes } from './node-index.js';
 import { outlineImports } from './outline-imports.js';
 import { outlineRanges, validOutline } from './outline.js';
+import { inlineModuleSpecifier } from './syntax.js';
 import type { TsAnalysisCache, TsFileFacts } from './model.js';
 import type { VirtualRepository } from './virtual-repository.js';
 
@@ -173,13 +174,10 @@ function moduleSpecifiers(sf: ts.SourceFile): ModuleSpecifiers {
   let commonJs = false;
   // read from the syntax, never the raw text, so a comment naming `require(` or `module.exports` changes nothing
   const visit = (n: ts.Node): void => {
-    if (ts.isCallExpression(n) && n.arguments.length === 1) {
-      const isRequire = ts.isIdentifier(n.expression) && n.expression.text === 'require';
-      if (isRequire) commonJs = true;
-      if ((isRequire || n.expression.kind === ts.SyntaxKind.ImportKeyword) && ts.isStringLiteralLike(n.arguments[0]!)) imports.push(n.arguments[0].text);
-    } else if (ts.isImportTypeNode(n) && ts.isLiteralTypeNode(n.argument) && ts.isStringLiteral(n.argument.literal)) {
-      imports.push(n.argument.literal.text);
-    } else if (
+    const spec = inlineModuleSpecifier(n);
+    if (spec !== undefined) imports.push(spec);
+    if (ts.isCallExpression(n) && n.arguments.length === 1 && ts.isIdentifier(n.expression) && n.expression.text === 'require') commonJs = true;
+    else if (
       ts.isPropertyAccessExpression(n) &&
       ts.isIdentifier(n.expression) &&
       ((n.expression.text === 'module' && n.name.text === 'exports') || n.expression.text === 'exports')

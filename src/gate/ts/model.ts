@@ -31,7 +31,7 @@ export interface TsFileFacts {
   global: boolean;
   /** Functions and methods of the file with the argument counts they accept: [id, min, max] (max -1: any). */
   arities: [string, number, number][];
-  /** Functions and methods whose body an outline blanks and that invoke parameters: [id, parameter positions, rest index or -1]. */
+  /** Functions and methods with an annotated body (one an outline may blank) that invoke parameters: [id, parameter positions, rest index or -1]. */
   invokes: [string, number[], number][];
   /** Declaration nodes by position, indexing every program's parse of the file (see node-index.ts). */
   nodes: DeclarationNodes;

@@ -2,6 +2,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- required on purpose, see the comment above
 import ts = require('typescript');
 import type { OutlineRanges } from './outline.js';
+import { inlineModuleSpecifier } from './syntax.js';
 
 /**
  * The module specifiers a file needs when it is only context for another file's analysis (held
@@ -26,14 +27,10 @@ export function outlineImports(sf: ts.SourceFile, ranges: OutlineRanges, imports
     // an import inside `declare module '…' { }`: kept whole, like a re-export
     else if ((ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) && n.moduleSpecifier && ts.isStringLiteral(n.moduleSpecifier))
       out.add(n.moduleSpecifier.text);
-    else if (ts.isImportTypeNode(n) && ts.isLiteralTypeNode(n.argument) && ts.isStringLiteral(n.argument.literal)) out.add(n.argument.literal.text);
-    else if (
-      ts.isCallExpression(n) &&
-      n.arguments.length === 1 &&
-      ts.isStringLiteralLike(n.arguments[0]!) &&
-      ((ts.isIdentifier(n.expression) && n.expression.text === 'require') || n.expression.kind === ts.SyntaxKind.ImportKeyword)
-    )
-      out.add(n.arguments[0].text);
+    else {
+      const spec = inlineModuleSpecifier(n);
+      if (spec !== undefined) out.add(spec);
+    }
     n.forEachChild(visit);
   };
   const bindings: [string, string[]][] = [];

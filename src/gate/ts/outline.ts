@@ -28,7 +28,7 @@ export function outlineRanges(sf: ts.SourceFile): OutlineRanges {
   return out;
 }
 
-export function blankableBody(n: ts.Node): ts.Block | undefined {
+function blankableBody(n: ts.Node): ts.Block | undefined {
   if (ts.isSetAccessorDeclaration(n)) return n.body;
   if (
     (ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n) || ts.isGetAccessorDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n)) &&

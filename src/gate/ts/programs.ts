@@ -31,7 +31,8 @@ const COLLECT_AFTER_BYTES = 64 * 1024 * 1024;
 
 /** Builds one program per group, in order, and walks the group's files with its checker. */
 export function runPrograms(ctx: ProgramRunContext, groups: string[][]): void {
-  const plans = groups.map((roots) => ({ roots, files: programFiles(ctx, new Set(roots)) }));
+  const globalFiles = ctx.repo.all.filter((f) => ctx.facts.get(f)!.global);
+  const plans = groups.map((roots) => ({ roots, files: programFiles(ctx, new Set(roots), globalFiles) }));
   // the last program that needs each file: a parse is kept until then, and after the last
   // program only what it used (head after base reuses those)
   const lastUse = new Map<string, number>();
@@ -84,10 +85,10 @@ function runProgram(ctx: ProgramRunContext, { roots, files }: { roots: string[];
  * each file held as an outline only by the imports its outline needs (see outline-imports.ts).
  * A declaration outside that set is one no name in the program can reach. In repository order.
  */
-function programFiles(ctx: ProgramRunContext, roots: Set<string>): string[] {
+function programFiles(ctx: ProgramRunContext, roots: Set<string>, globalFiles: readonly string[]): string[] {
   const { repo, facts, host } = ctx;
   const files = new Set<string>();
-  const queue = [...roots, ...repo.all.filter((f) => facts.get(f)!.global)];
+  const queue = [...roots, ...globalFiles];
   while (queue.length > 0) {
     const f = queue.pop()!;
     if (files.has(f)) continue;

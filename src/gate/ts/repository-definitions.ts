@@ -11,7 +11,7 @@ export interface RepositoryDefinitions {
   byShortName: Map<string, string[]>;
   /** Only names some repository definition (or a property holding a function) carries can resolve to one: the checker is skipped for the rest. */
   knownNames: Set<string>;
-  /** The parameters functions with a body an outline blanks invoke (see invoked-params.ts). */
+  /** The parameters functions with a body an outline may blank invoke (see invoked-params.ts). */
   invokes: Map<string, InvokedParams>;
   /** Files that could not be analysed, in file order. */
   unparsable: { file: string; reason: string }[];

@@ -46,3 +46,11 @@ export const listOf = (m: EdgeMap): [string, string[]][] => [...m].map(([k, v]) 
 
 const mib = (bytes: number): number => Math.round(bytes / 1048576);
 export const memText = (m: NodeJS.MemoryUsage | undefined): string => (m ? `${mib(m.heapUsed)}/${mib(m.rss)}` : '?');
+
+/** The module a node names inline: `require('m')`, `import('m')`, or the type `import('m').T`. */
+export function inlineModuleSpecifier(n: ts.Node): string | undefined {
+  if (ts.isImportTypeNode(n)) return ts.isLiteralTypeNode(n.argument) && ts.isStringLiteral(n.argument.literal) ? n.argument.literal.text : undefined;
+  if (!ts.isCallExpression(n) || n.arguments.length !== 1 || !ts.isStringLiteralLike(n.arguments[0]!)) return undefined;
+  const isRequire = ts.isIdentifier(n.expression) && n.expression.text === 'require';
+  return isRequire || n.expression.kind === ts.SyntaxKind.ImportKeyword ? n.arguments[0].text : undefined;
+}
