@@ -3,6 +3,7 @@ import path from 'node:path';
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
 import { compilerOptions, VIRTUAL_ROOT } from './compiler.js';
+import { withoutBlockComments } from './library-text.js';
 import { blankRanges } from './outline.js';
 import { moduleScopes, type ModuleScope, type TsConfigSource } from './tsconfig-paths.js';
 import type { TsFileFacts } from './model.js';
@@ -84,7 +85,8 @@ export class RepositoryHost {
     const key = f.startsWith(VIRTUAL_ROOT) ? `${f}\0${repo.hashes.get(f)}${outline ? '\0outline' : ''}` : f;
     let sf = this.retained.sourceFiles.get(key);
     if (!sf) {
-      let t = f.startsWith(VIRTUAL_ROOT) ? repo.texts.get(f) : f.startsWith(libDir) ? this.realHost.readFile(f) : undefined;
+      const lib = !f.startsWith(VIRTUAL_ROOT) && f.startsWith(libDir) ? this.realHost.readFile(f) : undefined;
+      let t = f.startsWith(VIRTUAL_ROOT) ? repo.texts.get(f) : lib === undefined ? undefined : withoutBlockComments(lib);
       if (t === undefined) return undefined;
       if (outline) t = blankRanges(t, this.facts.get(f)!.outline);
       sf = ts.createSourceFile(f, t, lang, false);
