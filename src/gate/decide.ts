@@ -60,10 +60,32 @@ export function hostRegex(hosts: string[]): RegExp | null {
 
 /** How many functions, methods and classes the configured root names match (SQL and host rules not counted). */
 export function namedRootMatches(graph: CallGraph, config: GateConfig): number {
-  const isRoot = picomatch(config.roots, { dot: true });
+  const isRoot = rootNameMatcher(config);
   let n = 0;
   for (const d of graph.defs.values()) if ((d.kind === 'function' || d.kind === 'method' || d.kind === 'class') && isRoot(d.id)) n++;
   return n;
+}
+
+const rootMatchers = new WeakMap<GateConfig, (id: string) => boolean>();
+
+/**
+ * Whether a definition id matches a configured root glob, remembered per config: both revisions'
+ * graphs and the roots warning ask about nearly the same ids, and the glob match costs more than
+ * a lookup.
+ */
+function rootNameMatcher(config: GateConfig): (id: string) => boolean {
+  let m = rootMatchers.get(config);
+  if (!m) {
+    const isRoot = picomatch(config.roots, { dot: true });
+    const seen = new Map<string, boolean>();
+    m = (id) => {
+      let r = seen.get(id);
+      if (r === undefined) seen.set(id, (r = isRoot(id)));
+      return r;
+    };
+    rootMatchers.set(config, m);
+  }
+  return m;
 }
 
 interface RootInfo {
@@ -74,7 +96,7 @@ interface RootInfo {
 /** Regulated roots of a graph: configured name globs, plus every definition writing SQL to a listed table or naming a payment host. */
 export function findRoots(graph: CallGraph, config: GateConfig): Map<string, RootInfo> {
   const roots = new Map<string, RootInfo>();
-  const isRoot = picomatch(config.roots, { dot: true });
+  const isRoot = rootNameMatcher(config);
   const rootClasses: string[] = [];
   for (const d of graph.defs.values()) {
     if ((d.kind === 'function' || d.kind === 'method') && isRoot(d.id)) roots.set(d.id, { id: d.id, rule: 'root' });
@@ -210,7 +232,12 @@ export function callPaths(graph: CallGraph, roots: Map<string, RootInfo>, change
    * and a name-only edge only opens the next round. A path through a typed call is therefore always
    * reported in preference to one that needed a guess, and a path exists whenever any does.
    */
-  const bfs = (sources: string[], next: (n: string) => Iterable<string>, nameOnlyStep: (n: string, m: string) => boolean): Map<string, string | null> => {
+  const bfs = (
+    sources: string[],
+    next: (n: string) => Iterable<string>,
+    nameOnlyStep: (n: string, m: string) => boolean,
+    within?: Set<string>,
+  ): Map<string, string | null> => {
     const parent = new Map<string, string | null>();
     let queue: string[] = [];
     for (const r of sources) {
@@ -222,7 +249,7 @@ export function callPaths(graph: CallGraph, roots: Map<string, RootInfo>, change
       for (let i = 0; i < queue.length; i++) {
         const n = queue[i]!;
         for (const m of next(n)) {
-          if (parent.has(m)) continue;
+          if (parent.has(m) || (within && !within.has(m))) continue;
           if (nameOnlyStep(n, m)) {
             later.push([m, n]);
             continue;
@@ -280,12 +307,21 @@ export function callPaths(graph: CallGraph, roots: Map<string, RootInfo>, change
   if (targets.length <= sortedRoots.length || sortedRoots.length > MAX_ROOTS_SEARCHED_SEPARATELY) {
     if (targets.length <= MAX_ROOTS_SEARCHED_SEPARATELY) {
       // one search from each change lists every (root, change) pair: walking callers from the
-      // change, each root's parent chain is its shortest path down to the change (and vice versa)
+      // change, each root's parent chain is its shortest path down to the change (and vice versa).
+      // Each search stays among the nodes a root reaches (callers) or that reach a root (callees):
+      // every node of such a path is one, a node outside never leads back inside, so the paths
+      // found are the same, without walking the rest of a large graph once per change
+      const reachedByRoots = reachable(sortedRoots, forward);
+      const reachingRoots = reachable(sortedRoots, backward);
       for (const c of targets) {
-        const callers = bfs([c.id], backward, up);
-        for (const r of sortedRoots) if (callers.has(r)) emit(c, chain(callers, r), 'root-reaches-changed');
-        const callees = bfs([c.id], forward, down);
-        for (const r of sortedRoots) if (callees.has(r)) emit(c, chain(callees, r).reverse(), 'changed-reaches-root');
+        if (reachedByRoots.has(c.id)) {
+          const callers = bfs([c.id], backward, up, reachedByRoots);
+          for (const r of sortedRoots) if (callers.has(r)) emit(c, chain(callers, r), 'root-reaches-changed');
+        }
+        if (reachingRoots.has(c.id)) {
+          const callees = bfs([c.id], forward, down, reachingRoots);
+          for (const r of sortedRoots) if (callees.has(r)) emit(c, chain(callees, r).reverse(), 'changed-reaches-root');
+        }
       }
       return paths;
     }
@@ -305,6 +341,20 @@ export function callPaths(graph: CallGraph, roots: Map<string, RootInfo>, change
     for (const c of targets) if (toRoot.has(c.id)) emit(c, chain(toRoot, c.id), 'changed-reaches-root');
   }
   return paths;
+}
+
+/** Every node reachable from `starts` (themselves included) by any edge. */
+function reachable(starts: string[], next: (n: string) => Iterable<string>): Set<string> {
+  const seen = new Set(starts);
+  const stack = [...starts];
+  while (stack.length > 0) {
+    for (const m of next(stack.pop()!)) {
+      if (seen.has(m)) continue;
+      seen.add(m);
+      stack.push(m);
+    }
+  }
+  return seen;
 }
 
 /** The first configured zone whose path glob matches a file (what a path's drawing groups nodes by). */
