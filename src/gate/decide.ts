@@ -1,5 +1,6 @@
 import picomatch from 'picomatch';
 import type { GateConfig } from './config.js';
+import { callIndexOf } from './call-index.js';
 import type { FileChange } from './diff.js';
 import { languageOf } from './sources.js';
 import type { CallGraph, ChangedFunction, Definition, GatePath, GateReason, GateResult, Revision, ZoneMatch } from './types.js';
@@ -69,20 +70,16 @@ export function namedRootMatches(graph: CallGraph, config: GateConfig): number {
 const rootMatchers = new WeakMap<GateConfig, (id: string) => boolean>();
 
 /**
- * Whether a definition id matches a configured root glob, remembered per config: both revisions'
- * graphs and the roots warning ask about nearly the same ids, and the glob match costs more than
- * a lookup.
+ * Whether a definition id matches a configured root glob. The globs' regular expressions are
+ * tested directly (what picomatch's matcher does for a POSIX path after an equality test),
+ * without the matcher's per-call bookkeeping: both revisions' graphs and the roots warning ask
+ * about every definition.
  */
 function rootNameMatcher(config: GateConfig): (id: string) => boolean {
   let m = rootMatchers.get(config);
   if (!m) {
-    const isRoot = picomatch(config.roots, { dot: true });
-    const seen = new Map<string, boolean>();
-    m = (id) => {
-      let r = seen.get(id);
-      if (r === undefined) seen.set(id, (r = isRoot(id)));
-      return r;
-    };
+    const globs = config.roots.map((glob) => ({ glob, re: picomatch.makeRe(glob, { dot: true }) }));
+    m = (id) => id !== '' && globs.some(({ glob, re }) => id === glob || re.test(id));
     rootMatchers.set(config, m);
   }
   return m;
@@ -218,68 +215,18 @@ export function changedDefinitions(graph: CallGraph, changes: FileChange[], revi
 /** Shortest call paths between the roots and the changed definitions, in both directions, by multi-source BFS. */
 export function callPaths(graph: CallGraph, roots: Map<string, RootInfo>, changed: ChangedFunction[], revision: Revision): GatePath[] {
   const paths: GatePath[] = [];
-  const reverse = new Map<string, string[]>();
-  for (const [from, tos] of graph.calls) {
-    for (const to of tos) {
-      let l = reverse.get(to);
-      if (!l) reverse.set(to, (l = []));
-      l.push(from);
-    }
-  }
+  const index = callIndexOf(graph);
   const isNameOnly = (from: string, to: string): boolean => graph.nameOnly.get(from)?.has(to) ?? false;
-  /**
-   * Shortest paths that use as few name-only edges as possible: breadth first over typed edges,
-   * and a name-only edge only opens the next round. A path through a typed call is therefore always
-   * reported in preference to one that needed a guess, and a path exists whenever any does.
-   */
-  const bfs = (
-    sources: string[],
-    next: (n: string) => Iterable<string>,
-    nameOnlyStep: (n: string, m: string) => boolean,
-    within?: Set<string>,
-  ): Map<string, string | null> => {
-    const parent = new Map<string, string | null>();
-    let queue: string[] = [];
-    for (const r of sources) {
-      parent.set(r, null);
-      queue.push(r);
-    }
-    while (queue.length > 0) {
-      const later: [string, string][] = [];
-      for (let i = 0; i < queue.length; i++) {
-        const n = queue[i]!;
-        for (const m of next(n)) {
-          if (parent.has(m) || (within && !within.has(m))) continue;
-          if (nameOnlyStep(n, m)) {
-            later.push([m, n]);
-            continue;
-          }
-          parent.set(m, n);
-          queue.push(m);
-        }
-      }
-      queue = [];
-      for (const [m, n] of later) {
-        if (parent.has(m)) continue;
-        parent.set(m, n);
-        queue.push(m);
-      }
-    }
-    return parent;
-  };
   const sortedRoots = [...roots.keys()].sort();
+  const rootNumbers = sortedRoots.map((r) => index.of(r));
   const targets = changed.filter((c) => !roots.has(c.id));
-  const chain = (parent: Map<string, string | null>, end: string): string[] => {
-    const out: string[] = [];
-    for (let n: string | null | undefined = end; n != null; n = parent.get(n)) out.push(n);
-    return out;
-  };
   const label = (c: ChangedFunction): string => (c.via === 'binding' ? `(changed: reads ${c.binding})` : '(changed)');
   const emit = (c: ChangedFunction, nodes: string[], direction: GatePath['direction']): void => {
+    if (nodes.length === 0) return;
     const root = direction === 'root-reaches-changed' ? nodes[0]! : nodes[nodes.length - 1]!;
     const at = direction === 'root-reaches-changed' ? nodes.length - 1 : 0;
     const nameOnlyAt: number[] = [];
-    let text = nodes[0] === undefined ? '' : at === 0 ? `${nodes[0]} ${label(c)}` : nodes[0];
+    let text = at === 0 ? `${nodes[0]} ${label(c)}` : nodes[0]!;
     for (let i = 1; i < nodes.length; i++) {
       const byName = isNameOnly(nodes[i - 1]!, nodes[i]!);
       if (byName) nameOnlyAt.push(i - 1);
@@ -299,10 +246,6 @@ export function callPaths(graph: CallGraph, roots: Map<string, RootInfo>, change
       text,
     });
   };
-  const forward = (n: string): Iterable<string> => graph.calls.get(n) ?? [];
-  const backward = (n: string): Iterable<string> => reverse.get(n) ?? [];
-  const down = (n: string, m: string): boolean => isNameOnly(n, m);
-  const up = (n: string, m: string): boolean => isNameOnly(m, n);
 
   if (targets.length <= sortedRoots.length || sortedRoots.length > MAX_ROOTS_SEARCHED_SEPARATELY) {
     if (targets.length <= MAX_ROOTS_SEARCHED_SEPARATELY) {
@@ -311,50 +254,39 @@ export function callPaths(graph: CallGraph, roots: Map<string, RootInfo>, change
       // Each search stays among the nodes a root reaches (callers) or that reach a root (callees):
       // every node of such a path is one, a node outside never leads back inside, so the paths
       // found are the same, without walking the rest of a large graph once per change
-      const reachedByRoots = reachable(sortedRoots, forward);
-      const reachingRoots = reachable(sortedRoots, backward);
+      const reachedByRoots = index.reachable(rootNumbers, 'callees');
+      const reachingRoots = index.reachable(rootNumbers, 'callers');
       for (const c of targets) {
-        if (reachedByRoots.has(c.id)) {
-          const callers = bfs([c.id], backward, up, reachedByRoots);
-          for (const r of sortedRoots) if (callers.has(r)) emit(c, chain(callers, r), 'root-reaches-changed');
+        const n = index.of(c.id);
+        if (n < 0) continue;
+        if (reachedByRoots[n]) {
+          const callers = index.search([n], 'callers', reachedByRoots);
+          for (const r of rootNumbers) emit(c, index.chain(callers, r), 'root-reaches-changed');
         }
-        if (reachingRoots.has(c.id)) {
-          const callees = bfs([c.id], forward, down, reachingRoots);
-          for (const r of sortedRoots) if (callees.has(r)) emit(c, chain(callees, r).reverse(), 'changed-reaches-root');
+        if (reachingRoots[n]) {
+          const callees = index.search([n], 'callees', reachingRoots);
+          for (const r of rootNumbers) emit(c, index.chain(callees, r).reverse(), 'changed-reaches-root');
         }
       }
       return paths;
     }
     // very many changes and very many roots (a broad rule and a large refactor): one
     // multi-source search per direction keeps it linear and lists the nearest root per change
-    const fromRoots = bfs(sortedRoots, forward, down);
-    for (const c of targets) if (fromRoots.has(c.id)) emit(c, chain(fromRoots, c.id).reverse(), 'root-reaches-changed');
-    const toRoots = bfs(sortedRoots, backward, up);
-    for (const c of targets) if (toRoots.has(c.id)) emit(c, chain(toRoots, c.id), 'changed-reaches-root');
+    const fromRoots = index.search(rootNumbers, 'callees');
+    for (const c of targets) emit(c, index.chain(fromRoots, index.of(c.id)).reverse(), 'root-reaches-changed');
+    const toRoots = index.search(rootNumbers, 'callers');
+    for (const c of targets) emit(c, index.chain(toRoots, index.of(c.id)), 'changed-reaches-root');
     return paths;
   }
   // fewer roots than changes (e.g. a renamed file): one search per root
-  for (const r of sortedRoots) {
-    const fromRoot = bfs([r], forward, down);
-    for (const c of targets) if (fromRoot.has(c.id)) emit(c, chain(fromRoot, c.id).reverse(), 'root-reaches-changed');
-    const toRoot = bfs([r], backward, up);
-    for (const c of targets) if (toRoot.has(c.id)) emit(c, chain(toRoot, c.id), 'changed-reaches-root');
+  for (const r of rootNumbers) {
+    if (r < 0) continue;
+    const fromRoot = index.search([r], 'callees');
+    for (const c of targets) emit(c, index.chain(fromRoot, index.of(c.id)).reverse(), 'root-reaches-changed');
+    const toRoot = index.search([r], 'callers');
+    for (const c of targets) emit(c, index.chain(toRoot, index.of(c.id)), 'changed-reaches-root');
   }
   return paths;
-}
-
-/** Every node reachable from `starts` (themselves included) by any edge. */
-function reachable(starts: string[], next: (n: string) => Iterable<string>): Set<string> {
-  const seen = new Set(starts);
-  const stack = [...starts];
-  while (stack.length > 0) {
-    for (const m of next(stack.pop()!)) {
-      if (seen.has(m)) continue;
-      seen.add(m);
-      stack.push(m);
-    }
-  }
-  return seen;
 }
 
 /** The first configured zone whose path glob matches a file (what a path's drawing groups nodes by). */
