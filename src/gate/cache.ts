@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -124,6 +124,11 @@ export class GraphStore<T> {
 
   private fileFor(key: string): string | undefined {
     return this.dir ? path.join(this.dir, `${CACHE_FORMAT}-graph-${key}.json`) : undefined;
+  }
+
+  has(key: string): boolean {
+    const file = this.fileFor(key);
+    return file !== undefined && existsSync(file);
   }
 
   get(key: string): T | undefined {

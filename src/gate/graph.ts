@@ -58,6 +58,10 @@ export class GraphCaches {
     this.tsFacts = new ParseCache<TsFileFacts>(dir, 'ts-facts');
     this.graphs = new GraphStore<StoredGraph>(dir);
   }
+  /** Whether a resolved graph is stored under `key` (a cheap look before reading any source). */
+  hasGraph(key: string): boolean {
+    return this.graphs.has(key);
+  }
   /** Writes the packs and releases in-memory parse state that only this run could reuse. */
   save(): void {
     // before the packs are serialised: the parsed files are the largest thing still held
@@ -76,10 +80,11 @@ export class GraphCaches {
  * within it each file's syntax facts by content and its edges by its content plus its imports'
  * contents (a warm run builds a program of only the files to re-analyse and their imports).
  */
-export async function buildCallGraph(sources: SourceFile[], caches: GraphCaches = new GraphCaches(undefined)): Promise<CallGraph> {
-  const h = createHash('sha256');
-  for (const s of [...sources].sort((a, b) => (a.path < b.path ? -1 : 1))) h.update(`${s.path}\0${s.hash}\n`);
-  const treeKey = h.digest('hex');
+export async function buildCallGraph(
+  sources: SourceFile[],
+  caches: GraphCaches = new GraphCaches(undefined),
+  treeKey = sourcesKey(sources),
+): Promise<CallGraph> {
   const stored = storedGraphOf(caches.graphs.get(treeKey));
   if (stored) {
     caches.stats.graphsReused++;
@@ -94,6 +99,26 @@ export async function buildCallGraph(sources: SourceFile[], caches: GraphCaches 
     unparsable: graph.unparsable,
   });
   return graph;
+}
+
+/** Identifies the graph of a set of sources by every path and content hash. */
+function sourcesKey(sources: SourceFile[]): string {
+  const h = createHash('sha256');
+  for (const s of [...sources].sort((a, b) => (a.path < b.path ? -1 : 1))) h.update(`${s.path}\0${s.hash}\n`);
+  return h.digest('hex');
+}
+
+/**
+ * Loads the TypeScript analysis (the compiler with its code cache, then the analysis modules):
+ * about 0.1 s, which a caller that knows it will need them can spend while git reads.
+ */
+export async function loadTypeScriptAnalysis(): Promise<typeof TsAnalysis> {
+  if (!typeScriptAnalysis) {
+    preloadCompiler();
+    if (process.env.BULWARK_GATE_TIMING) process.stderr.write(`ts: compiler code cache ${codeCacheStatus()}\n`);
+    typeScriptAnalysis = await import('./ts/analyze.js');
+  }
+  return typeScriptAnalysis;
 }
 
 function wellFormedFacts(f: FileFacts): boolean {
@@ -207,12 +232,8 @@ async function addTsPart(g: GraphBuilder, sources: SourceFile[], configs: Source
   else {
     caches.stats.tsAnalyses++;
     // loaded only when needed: the compiler is large and warm runs do not need it
-    if (!typeScriptAnalysis) {
-      preloadCompiler();
-      if (process.env.BULWARK_GATE_TIMING) process.stderr.write(`ts: compiler code cache ${codeCacheStatus()}\n`);
-      typeScriptAnalysis = await import('./ts/analyze.js');
-    }
-    part = typeScriptAnalysis.analyzeTypeScript(sources, { facts: caches.tsFacts, edges: caches.tsEdges }, caches.stats, { configs });
+    const analysis = await loadTypeScriptAnalysis();
+    part = analysis.analyzeTypeScript(sources, { facts: caches.tsFacts, edges: caches.tsEdges }, caches.stats, { configs });
     caches.tsParts.set(key, part);
   }
   for (const d of part.defs) g.addDef({ ...d });

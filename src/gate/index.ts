@@ -4,8 +4,8 @@ import { defaultCacheDir } from './cache.js';
 import { gateConfigSchema, type GateConfig, type GateConfigInput } from './config.js';
 import { decide, namedRootMatches } from './decide.js';
 import { parseUnifiedDiff } from './diff.js';
-import { buildCallGraph, GraphCaches } from './graph.js';
-import { git, readRevisionSources, resolveCommit, type ExclusionReport } from './sources.js';
+import { buildCallGraph, GraphCaches, loadTypeScriptAnalysis } from './graph.js';
+import { git, listingKey, listRevision, readBlobs, readBlobsInBackground, resolveCommit, revisionSources, type ExclusionReport } from './sources.js';
 import { classifierContext, type ClassifierContext } from './classifier-context.js';
 import { scoreSignals } from './signals.js';
 import type { GateResult } from './types.js';
@@ -66,10 +66,29 @@ export async function evaluateGateDetailed(opts: EvaluateGateOptions): Promise<{
   const caches = opts.caches ?? new GraphCaches(cacheDir);
   const excluded: ExclusionReport = new Map();
   const filter = { languages: config.languages, exclude: config.exclude, includeVendored: config.include_vendored, excluded };
-  const baseSources = readRevisionSources(opts.repoDir, mergeBase, filter);
-  const headSources = readRevisionSources(opts.repoDir, headCommit, filter, baseSources);
-  const baseGraph = await buildCallGraph(baseSources, caches);
-  const headGraph = await buildCallGraph(headSources, caches);
+  const baseListing = listRevision(opts.repoDir, mergeBase, filter);
+  const headListing = listRevision(opts.repoDir, headCommit, filter);
+  const baseKey = listingKey(baseListing, filter);
+  const headKey = listingKey(headListing, filter);
+  const blobs = [...new Set([...baseListing.entries, ...headListing.entries].map((e) => e.hash))];
+  // a revision without a stored graph that has TypeScript/JavaScript needs the compiler: it loads
+  // while git reads the blobs (on the other core), instead of after
+  const needsTypeScript = [
+    { listing: baseListing, key: baseKey },
+    { listing: headListing, key: headKey },
+  ].some((r) => !caches.hasGraph(r.key) && r.listing.entries.some((e) => e.language === 'ts' || e.language === 'js'));
+  let texts: Map<string, string>;
+  if (needsTypeScript) {
+    const reading = readBlobsInBackground(opts.repoDir, blobs);
+    // observed now, so a failed read is never an unhandled rejection while the compiler loads
+    reading.catch(() => undefined);
+    await loadTypeScriptAnalysis();
+    texts = await reading;
+  } else texts = readBlobs(opts.repoDir, blobs);
+  const baseSources = revisionSources(baseListing, texts, filter);
+  const headSources = revisionSources(headListing, texts, filter);
+  const baseGraph = await buildCallGraph(baseSources, caches, baseKey);
+  const headGraph = await buildCallGraph(headSources, caches, headKey);
   caches.save();
   const result = decide({ base: { commit: mergeBase, graph: baseGraph }, head: { commit: headCommit, graph: headGraph }, changes, config });
   result.excluded = [...excluded]

@@ -1,6 +1,7 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { UsageError } from '../domain/errors.js';
@@ -234,54 +235,112 @@ export function resolveCommit(repoDir: string, ref: string): string {
   return res.stdout.trim();
 }
 
-/**
- * Source files of a commit, read from git objects (never from the working tree).
- */
-export function readRevisionSources(repoDir: string, commit: string, filter: SourceFilter = {}, known?: SourceFile[]): SourceFile[] {
+/** The files of a commit the gate reads (path filter applied, contents not yet read). */
+export interface RevisionListing {
+  commit: string;
+  entries: { path: string; hash: string; language: GateLanguage }[];
+}
+
+/** Lists a commit's files from git's tree (never the working tree) and applies the path filter. */
+export function listRevision(repoDir: string, commit: string, filter: SourceFilter = {}): RevisionListing {
   const listing = git(repoDir, ['ls-tree', '-r', '-z', '--full-tree', commit]);
-  const entries: { path: string; hash: string }[] = [];
+  const all: { path: string; hash: string }[] = [];
   for (const entry of listing.split('\0')) {
     if (!entry) continue;
     const tab = entry.indexOf('\t');
     const [mode, type, hash] = entry.slice(0, tab).split(' ');
     const file = entry.slice(tab + 1);
     if (type !== 'blob' || mode === '120000' || !hash) continue;
-    entries.push({ path: file, hash });
+    all.push({ path: file, hash });
   }
   const accept = makeFilter(
     filter,
-    entries.map((e) => e.path),
+    all.map((e) => e.path),
   );
-  const wanted: { path: string; hash: string; language: GateLanguage }[] = [];
-  for (const e of entries) {
+  const entries: RevisionListing['entries'] = [];
+  for (const e of all) {
     const lang = accept(e.path);
-    if (lang) wanted.push({ path: e.path, hash: e.hash, language: lang });
+    if (lang) entries.push({ path: e.path, hash: e.hash, language: lang });
   }
-  if (wanted.length === 0) return [];
-  // blobs already read for the other revision are not read again
-  const texts = new Map((known ?? []).map((k) => [k.hash, k.text]));
-  const missing = wanted.filter((w) => !texts.has(w.hash));
-  const buf =
-    missing.length === 0
-      ? Buffer.alloc(0)
-      : execFileSync('git', ['-C', repoDir, 'cat-file', '--batch'], {
-          input: missing.map((w) => w.hash).join('\n') + '\n',
-          maxBuffer: 1 << 30,
-        });
-  const out: SourceFile[] = [];
-  for (const w of wanted) {
-    const text = texts.get(w.hash);
-    if (text !== undefined) out.push({ path: w.path, text, hash: w.hash, language: w.language });
-  }
+  return { commit, entries };
+}
+
+/**
+ * Identifies the graph of a listed revision before any content is read: its paths and blob ids
+ * (the path filter applied) and whether vendored code is included, which together decide the
+ * content filter too. Never equal to a key of sources read from a directory.
+ */
+export function listingKey(listing: RevisionListing, filter: SourceFilter): string {
+  const h = createHash('sha256').update(`revision\0${filter.includeVendored ? 'vendored' : 'own'}\n`);
+  for (const e of [...listing.entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) h.update(`${e.path}\0${e.hash}\n`);
+  return h.digest('hex');
+}
+
+/** `git cat-file --batch` output → blob id → text, for the ids asked for, in order. */
+function parseBatch(buf: Buffer, hashes: string[]): Map<string, string> {
+  const texts = new Map<string, string>();
   let pos = 0;
-  for (const w of missing) {
+  for (const hash of hashes) {
     const nl = buf.indexOf(10, pos);
-    const header = buf.subarray(pos, nl).toString('utf8');
+    const header = buf.subarray(pos, nl < 0 ? undefined : nl).toString('utf8');
     const size = Number(header.split(' ')[2]);
-    if (!Number.isFinite(size)) throw new UsageError(`git cat-file: unexpected header for ${w.path}: ${header}`);
-    const content = buf.subarray(nl + 1, nl + 1 + size);
+    if (nl < 0 || !Number.isFinite(size) || !header.startsWith(hash)) throw new UsageError(`git cat-file: unexpected header for blob ${hash}: ${header}`);
+    texts.set(hash, buf.subarray(nl + 1, nl + 1 + size).toString('utf8'));
     pos = nl + 1 + size + 1;
-    out.push({ path: w.path, text: content.toString('utf8'), hash: w.hash, language: w.language });
   }
-  return out.filter((f) => keepOwnCode(filter, f.path, f.text)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return texts;
+}
+
+/** Reads blobs from git's object store. */
+export function readBlobs(repoDir: string, hashes: string[]): Map<string, string> {
+  if (hashes.length === 0) return new Map();
+  const buf = execFileSync('git', ['-C', repoDir, 'cat-file', '--batch'], { input: hashes.join('\n') + '\n', maxBuffer: 1 << 30 });
+  return parseBatch(buf, hashes);
+}
+
+/**
+ * Reads blobs while the caller goes on working: git writes into a private temporary file, not a
+ * pipe, so it never waits for this (busy) thread to drain 64 KiB at a time.
+ */
+export async function readBlobsInBackground(repoDir: string, hashes: string[]): Promise<Map<string, string>> {
+  if (hashes.length === 0) return new Map();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-blobs-'));
+  try {
+    const input = path.join(dir, 'ids');
+    const output = path.join(dir, 'blobs');
+    writeFileSync(input, hashes.join('\n') + '\n', { flag: 'wx', mode: 0o600 });
+    const inFd = openSync(input, 'r');
+    const outFd = openSync(output, 'wx', 0o600);
+    let stderr = '';
+    const status = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn('git', ['-C', repoDir, 'cat-file', '--batch'], { stdio: [inFd, outFd, 'pipe'] });
+      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+      child.on('error', (err) => reject(new UsageError(`cannot run git: ${err.message}`)));
+      child.on('close', resolve);
+    }).finally(() => {
+      closeSync(inFd);
+      closeSync(outFd);
+    });
+    if (status !== 0) throw new UsageError(`git cat-file failed in ${repoDir}: ${stderr.trim().split('\n')[0]}`);
+    return parseBatch(readFileSync(output), hashes);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A listed revision's source files, given its blobs' texts; generated and minified files left out (and reported). */
+export function revisionSources(listing: RevisionListing, texts: Map<string, string>, filter: SourceFilter = {}): SourceFile[] {
+  const out: SourceFile[] = [];
+  for (const e of listing.entries) {
+    const text = texts.get(e.hash);
+    if (text === undefined) throw new Error(`blob ${e.hash} of ${e.path} was not read`);
+    if (keepOwnCode(filter, e.path, text)) out.push({ path: e.path, text, hash: e.hash, language: e.language });
+  }
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** Source files of a commit, read from git objects (never from the working tree). */
+export function readRevisionSources(repoDir: string, commit: string, filter: SourceFilter = {}): SourceFile[] {
+  const listing = listRevision(repoDir, commit, filter);
+  return revisionSources(listing, readBlobs(repoDir, [...new Set(listing.entries.map((e) => e.hash))]), filter);
 }
