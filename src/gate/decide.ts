@@ -2,6 +2,7 @@ import picomatch from 'picomatch';
 import type { GateConfig } from './config.js';
 import { callIndexOf } from './call-index.js';
 import type { FileChange } from './diff.js';
+import { globTest } from './glob.js';
 import { languageOf } from './sources.js';
 import type { CallGraph, ChangedFunction, Definition, GatePath, GateReason, GateResult, Revision, ZoneMatch } from './types.js';
 
@@ -69,19 +70,10 @@ export function namedRootMatches(graph: CallGraph, config: GateConfig): number {
 
 const rootMatchers = new WeakMap<GateConfig, (id: string) => boolean>();
 
-/**
- * Whether a definition id matches a configured root glob. The globs' regular expressions are
- * tested directly (what picomatch's matcher does for a POSIX path after an equality test),
- * without the matcher's per-call bookkeeping: both revisions' graphs and the roots warning ask
- * about every definition.
- */
+/** Whether a definition id matches a configured root glob (both revisions' graphs and the roots warning ask about every definition). */
 function rootNameMatcher(config: GateConfig): (id: string) => boolean {
   let m = rootMatchers.get(config);
-  if (!m) {
-    const globs = config.roots.map((glob) => ({ glob, re: picomatch.makeRe(glob, { dot: true }) }));
-    m = (id) => id !== '' && globs.some(({ glob, re }) => id === glob || re.test(id));
-    rootMatchers.set(config, m);
-  }
+  if (!m) rootMatchers.set(config, (m = globTest(config.roots)));
   return m;
 }
 

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import picomatch from 'picomatch';
 import { UsageError } from '../domain/errors.js';
+import { globTest } from './glob.js';
 import type { GateLanguage } from './types.js';
 
 /** One source file of one revision; `hash` is git's blob id of the content (the cache key). */
@@ -37,7 +37,7 @@ const VENDORED_GLOBS = [
   '**/*_pb.js',
   '**/*_grpc_pb.js',
 ];
-const vendoredMatchers = VENDORED_GLOBS.map((g) => ({ pattern: g, match: picomatch(g, { dot: true }) }));
+const vendoredMatchers = VENDORED_GLOBS.map((g) => ({ pattern: g, match: globTest(g) }));
 /** Report names of the exclusions that need more than a path glob. */
 export const BUILD_OUTPUT = '{dist,build}/ next to sources (package.json or src/ beside it)';
 export const GENERATED_HEADER = '"Code generated … DO NOT EDIT." header';
@@ -122,7 +122,7 @@ export interface SourceFilter {
 
 /** `allPaths`: every path of the tree (not only sources), which tells build output folders apart. */
 function makeFilter(filter: SourceFilter, allPaths: Iterable<string>): (file: string) => GateLanguage | undefined {
-  const excluded = picomatch([...DEFAULT_EXCLUDES, ...(filter.exclude ?? [])], { dot: true });
+  const excluded = globTest([...DEFAULT_EXCLUDES, ...(filter.exclude ?? [])]);
   const langs = filter.languages ? new Set(filter.languages) : undefined;
   let isBuildOutputDir: ((dir: string) => boolean) | undefined;
   return (file) => {
