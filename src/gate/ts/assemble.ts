@@ -90,16 +90,20 @@ class Overrides {
  * when it leaves a candidate: when nothing fits, every function of that name stays (recall first).
  */
 class NameOnlyCalls {
-  private readonly fileOfId = new Map<string, string>();
-  private readonly arities = new Map<string, [number, number]>();
-  private readonly globalFiles: string[];
   private readonly visibleMemo = new Map<string, Set<string>>();
+  /** Built on the first call resolved by name (a repository whose calls all have types never needs it). */
+  private lookups: { fileOfId: Map<string, string>; arities: Map<string, [number, number]>; globalFiles: string[] } | undefined;
 
-  constructor(private readonly ctx: AssemblyContext) {
-    const { all, facts } = ctx;
-    for (const d of ctx.definitions.defs) this.fileOfId.set(d.id, VIRTUAL_ROOT + d.file);
-    for (const f of all) for (const [id, min, max] of facts.get(f)!.arities) this.arities.set(id, [min, max]);
-    this.globalFiles = all.filter((f) => facts.get(f)!.global);
+  constructor(private readonly ctx: AssemblyContext) {}
+
+  private get tables(): NonNullable<NameOnlyCalls['lookups']> {
+    if (this.lookups) return this.lookups;
+    const { all, facts, definitions } = this.ctx;
+    const fileOfId = new Map<string, string>();
+    const arities = new Map<string, [number, number]>();
+    for (const d of definitions.defs) fileOfId.set(d.id, VIRTUAL_ROOT + d.file);
+    for (const f of all) for (const [id, min, max] of facts.get(f)!.arities) arities.set(id, [min, max]);
+    return (this.lookups = { fileOfId, arities, globalFiles: all.filter((f) => facts.get(f)!.global) });
   }
 
   /** The by-name edges not already among `allCalls`. */
@@ -120,12 +124,13 @@ class NameOnlyCalls {
     const slash = key.lastIndexOf('/');
     const argc = Number(key.slice(slash + 1));
     let candidates = this.ctx.definitions.byShortName.get(key.slice(0, slash)) ?? [];
-    const visible = this.visibleFrom(this.fileOfId.get(from));
-    const seen = visible ? candidates.filter((c) => visible.has(this.fileOfId.get(c)!)) : [];
+    const { fileOfId, arities } = this.tables;
+    const visible = this.visibleFrom(fileOfId.get(from));
+    const seen = visible ? candidates.filter((c) => visible.has(fileOfId.get(c)!)) : [];
     if (seen.length > 0) candidates = seen;
     if (argc >= 0) {
       const fit = candidates.filter((c) => {
-        const a = this.arities.get(c);
+        const a = arities.get(c);
         return !a || (argc >= a[0] && (a[1] < 0 || argc <= a[1]));
       });
       if (fit.length > 0) candidates = fit;
@@ -136,7 +141,7 @@ class NameOnlyCalls {
   private visibleFrom(file: string | undefined): Set<string> | undefined {
     if (file === undefined) return undefined;
     let seen = this.visibleMemo.get(file);
-    if (!seen) this.visibleMemo.set(file, (seen = this.ctx.host.visibleFrom(file, this.globalFiles)));
+    if (!seen) this.visibleMemo.set(file, (seen = this.ctx.host.visibleFrom(file, this.tables.globalFiles)));
     return seen;
   }
 }
