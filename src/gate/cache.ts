@@ -1,5 +1,19 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -59,30 +73,45 @@ export function defaultCacheDir(): string {
 }
 
 /**
- * A JSON pack of parse results keyed by content hash: one file per kind, loaded once and
- * rewritten atomically (temp + rename) at the end of a run. Entries unused by the last run are
- * dropped when they outnumber the used ones, so the pack tracks the revisions in play.
+ * A JSON pack of parse results keyed by content hash: one file per kind, loaded once. A run that
+ * adds a few entries appends them to the pack's journal (one JSON line each, with the MAC first
+ * under a key) instead of rewriting megabytes for them; a run that adds many, or finds the
+ * journal grown past an eighth of the pack, rewrites the pack atomically (temp + rename) with
+ * the journal folded in and removes the journal. Entries unused by the last run are dropped (at
+ * a rewrite) when they outnumber the used ones, so the pack tracks the revisions in play.
+ * Entries are keyed by content, so an entry written twice, or lost to a concurrent rewrite, only
+ * costs time.
  */
 export class ParseCache<T> {
   private loaded: Map<string, T> | undefined;
   private readonly used = new Set<string>();
-  private dirty = false;
+  /** Entries set by this run, in order (what a journal append writes). */
+  private readonly added = new Map<string, T>();
+  private packEntries = 0;
+  private journalEntries = 0;
   private readonly file: string | undefined;
+  private readonly journal: string | undefined;
 
   constructor(dir: string | undefined, kind: string) {
     this.file = dir ? path.join(dir, `${CACHE_FORMAT}-${kind}.json`) : undefined;
+    this.journal = dir ? path.join(dir, `${CACHE_FORMAT}-${kind}.journal`) : undefined;
   }
 
   /** Loaded on first use, so a run that never needs a pack never pays for reading it. */
   private get entries(): Map<string, T> {
     if (this.loaded) return this.loaded;
     this.loaded = new Map();
-    if (!this.file) return this.loaded;
+    if (!this.file || !this.journal) return this.loaded;
     // missing, unreadable or not authentic: start empty (a cache is never a source of truth)
     const data = readCacheFile(this.file) as { format?: unknown; entries?: unknown } | undefined;
-    const wellFormed = (e: unknown): e is [string, T] =>
-      Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && e[1] !== null && typeof e[1] === 'object';
-    if (data && data.format === CACHE_FORMAT && Array.isArray(data.entries)) this.loaded = new Map((data.entries as unknown[]).filter(wellFormed));
+    if (data && data.format === CACHE_FORMAT && Array.isArray(data.entries)) {
+      this.loaded = new Map((data.entries as unknown[]).filter(wellFormedEntry<T>));
+      this.packEntries = this.loaded.size;
+    }
+    for (const [k, v] of readJournal<T>(this.journal)) {
+      this.loaded.set(k, v);
+      this.journalEntries++;
+    }
     return this.loaded;
   }
 
@@ -95,20 +124,83 @@ export class ParseCache<T> {
   set(key: string, value: T): void {
     this.entries.set(key, value);
     this.used.add(key);
-    this.dirty = true;
+    this.added.set(key, value);
   }
 
   save(): void {
-    if (!this.file || !this.dirty) return;
-    let entries = [...this.entries];
-    if (entries.length > 2 * this.used.size + 1000) entries = entries.filter(([k]) => this.used.has(k));
+    if (!this.file || !this.journal || this.added.size === 0) return;
+    const prune = this.entries.size > 2 * this.used.size + 1000;
+    const journalled = this.journalEntries + this.added.size;
     try {
       mkdirSync(path.dirname(this.file), { recursive: true });
-      writeCacheFile(this.file, { format: CACHE_FORMAT, entries });
-      this.dirty = false;
+      if (!prune && this.packEntries > 0 && journalled <= Math.max(64, this.packEntries / 8)) {
+        appendJournal(this.journal, this.added);
+        this.journalEntries = journalled;
+      } else {
+        let entries = [...this.entries];
+        if (prune) entries = entries.filter(([k]) => this.used.has(k));
+        writeCacheFile(this.file, { format: CACHE_FORMAT, entries });
+        rmSync(this.journal, { force: true });
+        this.packEntries = entries.length;
+        this.journalEntries = 0;
+      }
+      this.added.clear();
     } catch {
       // an unwritable cache only costs time on the next run
     }
+  }
+}
+
+function wellFormedEntry<T>(e: unknown): e is [string, T] {
+  return Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && e[1] !== null && typeof e[1] === 'object';
+}
+
+/** A journal's entries: one JSON line each, after its MAC and a tab under a key; a line that does not verify or parse (a torn last line) is skipped. */
+function readJournal<T>(file: string): [string, T][] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const key = process.env[MAC_ENV];
+  const out: [string, T][] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    let body = line;
+    if (key) {
+      const tab = line.indexOf('\t');
+      const mac = Buffer.from(tab > 0 ? line.slice(0, tab) : '', 'utf8');
+      body = tab > 0 ? line.slice(tab + 1) : '';
+      const want = Buffer.from(macOf(key, body), 'utf8');
+      if (mac.length !== want.length || !timingSafeEqual(mac, want)) continue;
+    }
+    let entry: unknown;
+    try {
+      entry = JSON.parse(body);
+    } catch {
+      continue;
+    }
+    if (wellFormedEntry<T>(entry)) out.push(entry);
+  }
+  return out;
+}
+
+/** Appends entries to a journal in one write, never through a symlink; the file is created private. */
+function appendJournal<T>(file: string, entries: Map<string, T>): void {
+  const key = process.env[MAC_ENV];
+  let text = '';
+  for (const e of entries) {
+    const body = JSON.stringify(e);
+    text += key ? `${macOf(key, body)}\t${body}\n` : `${body}\n`;
+  }
+  // after a line break, so a line torn by an earlier crash never swallows the first entry
+  text = `\n${text}`;
+  const fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { CACHE_FORMAT, ParseCache } from '../../src/gate/cache.js';
 import { evaluateGate, GraphCaches } from '../../src/gate/index.js';
 import { edit, FixtureRepo } from './fixture.js';
 
@@ -84,7 +85,6 @@ describe('gate parse cache', () => {
       const key = 'k'.repeat(40);
       await run(key);
       assert.ok(readdirSync(dir).length > 0);
-      const { readFileSync, writeFileSync } = await import('node:fs');
       const first = readdirSync(dir).find((f) => f.includes('graph'))!;
       assert.match(readFileSync(path.join(dir, first), 'utf8').split('\n')[0]!, /^[0-9a-f]{64}$/, 'the MAC is the first line');
       assert.equal((await run(key)).stats.graphsReused, 2, 'the same key reuses the graph (base and head)');
@@ -114,9 +114,12 @@ describe('gate parse cache', () => {
   });
 
   it('a corrupt cache is ignored, never trusted', async () => {
-    const { readFileSync, writeFileSync } = await import('node:fs');
     // files of the current format with malformed contents are misses, not crashes
     for (const f of readdirSync(cacheDir)) {
+      if (f.endsWith('.journal')) {
+        writeFileSync(path.join(cacheDir, f), '5\n["k"]\n["k", null]\n{"scopes": 3}\n["k", {"scopes": 3}\n');
+        continue;
+      }
       const data = JSON.parse(readFileSync(path.join(cacheDir, f), 'utf8')) as { format: string; key?: string };
       const bad = f.includes('-graph-')
         ? { format: data.format, key: data.key, graph: { defs: 5, calls: [[1]], reads: [], unparsable: [] } }
@@ -137,5 +140,76 @@ describe('gate parse cache', () => {
     assert.equal(r.flagged, false);
     assert.equal(c.stats.graphsReused, 0);
     assert.ok(c.stats.parsed >= 8);
+  });
+});
+
+describe('parse cache packs and their journals', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-pack-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const pack = path.join(dir, `${CACHE_FORMAT}-t.json`);
+  const journal = path.join(dir, `${CACHE_FORMAT}-t.journal`);
+  const fill = (n: number, from = 0): ParseCache<{ v: number }> => {
+    const c = new ParseCache<{ v: number }>(dir, 't');
+    for (let i = from; i < from + n; i++) c.set(`k${i}`, { v: i });
+    c.save();
+    return c;
+  };
+
+  it('a few new entries go to the journal, the pack is not rewritten, and the next run sees both', () => {
+    fill(200);
+    assert.ok(!existsSync(journal), 'the first pack is written whole');
+    const packBytes = readFileSync(pack);
+    fill(3, 200);
+    assert.deepEqual(readFileSync(pack), packBytes, 'the pack is untouched');
+    assert.equal(readFileSync(journal, 'utf8').split('\n').filter(Boolean).length, 3);
+    assert.equal((statSync(journal).mode & 0o777).toString(8), '600');
+    const c = new ParseCache<{ v: number }>(dir, 't');
+    assert.deepEqual(c.get('k0'), { v: 0 });
+    assert.deepEqual(c.get('k202'), { v: 202 });
+  });
+
+  it('a torn line is skipped and does not swallow the next entry; a journal past an eighth of the pack is folded in', () => {
+    appendFileSync(journal, '["k999", {"v": 9');
+    fill(1, 300);
+    const c = new ParseCache<{ v: number }>(dir, 't');
+    assert.deepEqual(c.get('k300'), { v: 300 });
+    assert.equal(c.get('k999'), undefined);
+    fill(70, 400);
+    assert.ok(!existsSync(journal), 'folded into the pack');
+    const d = new ParseCache<{ v: number }>(dir, 't');
+    for (const k of ['k1', 'k201', 'k300', 'k469']) assert.ok(d.get(k), k);
+  });
+
+  it('a journal that is a symlink is never written through', () => {
+    fill(1, 500);
+    rmSync(journal, { force: true });
+    const target = path.join(dir, 'elsewhere');
+    writeFileSync(target, '');
+    symlinkSync(target, journal);
+    fill(2, 600);
+    assert.equal(readFileSync(target, 'utf8'), '', 'nothing written to the target');
+    rmSync(journal);
+  });
+
+  it('under a key, a journal line whose MAC does not verify is ignored', () => {
+    process.env.BULWARK_GATE_CACHE_KEY = 'k'.repeat(40);
+    try {
+      const keyed = path.join(dir, 'keyed');
+      const c = new ParseCache<{ v: number }>(keyed, 't');
+      for (let i = 0; i < 100; i++) c.set(`k${i}`, { v: i });
+      c.save();
+      const d = new ParseCache<{ v: number }>(keyed, 't');
+      d.set('added', { v: 1 });
+      d.save();
+      const j = path.join(keyed, `${CACHE_FORMAT}-t.journal`);
+      assert.match(readFileSync(j, 'utf8'), /^\n[0-9a-f]{64}\t\["added"/);
+      appendFileSync(j, `${'0'.repeat(64)}\t["forged", {"v": 2}]\n["unsigned", {"v": 3}]\n`);
+      const e = new ParseCache<{ v: number }>(keyed, 't');
+      assert.deepEqual(e.get('added'), { v: 1 });
+      assert.equal(e.get('forged'), undefined);
+      assert.equal(e.get('unsigned'), undefined);
+    } finally {
+      delete process.env.BULWARK_GATE_CACHE_KEY;
+    }
   });
 });
