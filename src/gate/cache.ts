@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** Bump when extractors change what they produce, so stale entries are never reused. */
-export const CACHE_FORMAT = 'gate-v22';
+export const CACHE_FORMAT = 'gate-v23';
 
 /**
  * With BULWARK_GATE_CACHE_KEY set (a secret the pull-request side never sees, e.g. a CI secret

@@ -13,7 +13,8 @@ import { isTsConfigFile, type SourceFile } from './sources.js';
 import { codeCacheStatus, persistCompilerCodeCache, preloadCompiler } from './ts/compiler-code-cache.js';
 import type * as TsAnalysis from './ts/analyze.js';
 import type { TsFileEdges, TsFileFacts, TsGraphPart } from './ts/analyze.js';
-import type { CallGraph, Definition, GateLanguage } from './types.js';
+import { decodeGraph, encodeGraph, type StoredGraph } from './stored-graph.js';
+import type { CallGraph, GateLanguage } from './types.js';
 
 type CachedFacts = FileFacts | { error: string };
 
@@ -85,19 +86,13 @@ export async function buildCallGraph(
   caches: GraphCaches = new GraphCaches(undefined),
   treeKey = sourcesKey(sources),
 ): Promise<CallGraph> {
-  const stored = storedGraphOf(caches.graphs.get(treeKey));
+  const stored = decodeGraph(caches.graphs.get(treeKey));
   if (stored) {
     caches.stats.graphsReused++;
     return { ...stored, files: new Map(sources.map((s) => [s.path, { language: s.language, text: s.text }])) };
   }
   const graph = await buildFresh(sources, caches);
-  caches.graphs.set(treeKey, {
-    defs: [...graph.defs.values()],
-    calls: [...graph.calls].map(([k, v]) => [k, [...v]]),
-    nameOnly: [...graph.nameOnly].map(([k, v]) => [k, [...v]]),
-    reads: [...graph.reads].map(([k, v]) => [k, [...v]]),
-    unparsable: graph.unparsable,
-  });
+  caches.graphs.set(treeKey, encodeGraph(graph));
   return graph;
 }
 
@@ -129,36 +124,6 @@ function wellFormedFacts(f: FileFacts): boolean {
     f.scopes.every((x) => typeof x?.name === 'string' && Array.isArray(x.calls) && Array.isArray(x.refs)) &&
     f.imports.every((x) => typeof x?.module === 'string' && typeof x.local === 'string')
   );
-}
-
-/** A stored graph as maps, or undefined when it is not one (a malformed file is a miss, never a crash). */
-function storedGraphOf(stored: StoredGraph | undefined): Omit<CallGraph, 'files'> | undefined {
-  if (!stored) return undefined;
-  const isEdge = (e: unknown): e is [string, string[]] =>
-    Array.isArray(e) && typeof e[0] === 'string' && Array.isArray(e[1]) && e[1].every((x) => typeof x === 'string');
-  const isDef = (d: unknown): d is Definition =>
-    typeof d === 'object' && d !== null && typeof (d as Definition).id === 'string' && typeof (d as Definition).file === 'string';
-  const isFailure = (u: unknown): u is { file: string; reason: string } =>
-    typeof u === 'object' && u !== null && typeof (u as { file: unknown }).file === 'string' && typeof (u as { reason: unknown }).reason === 'string';
-  const { defs, calls, nameOnly, reads, unparsable } = stored as Partial<Record<keyof StoredGraph, unknown>>;
-  if (!Array.isArray(defs) || !Array.isArray(calls) || !Array.isArray(nameOnly) || !Array.isArray(reads) || !Array.isArray(unparsable)) return undefined;
-  if (!defs.every(isDef) || !calls.every(isEdge) || !nameOnly.every(isEdge) || !reads.every(isEdge) || !unparsable.every(isFailure)) return undefined;
-  return {
-    defs: new Map(defs.map((d) => [d.id, d])),
-    calls: new Map(calls.map(([k, v]) => [k, new Set(v)])),
-    nameOnly: new Map(nameOnly.map(([k, v]) => [k, new Set(v)])),
-    reads: new Map(reads.map(([k, v]) => [k, new Set(v)])),
-    unparsable,
-  };
-}
-
-/** A resolved graph without file texts: what the graph store keeps per source tree. */
-interface StoredGraph {
-  defs: Definition[];
-  calls: [string, string[]][];
-  nameOnly: [string, string[]][];
-  reads: [string, string[]][];
-  unparsable: { file: string; reason: string }[];
 }
 
 async function buildFresh(sources: SourceFile[], caches: GraphCaches): Promise<CallGraph> {
