@@ -1,18 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { changeHashFromRepo } from '../approval/change-hash.js';
 import { resolveAuditConfigPaths } from '../audit/config.js';
 import { UsageError } from '../domain/errors.js';
-import { gateDecisionEntry } from '../domain/run-entries.js';
 import { evaluateGateDetailed } from '../gate/index.js';
-import { sha256Ref } from '../llm/gateway.js';
-import { resolveProviders } from '../llm/select.js';
-import { applyClassifier } from './gate-classifier.js';
 import type { GateResult } from '../gate/types.js';
-import { defaultBase } from '../review/acquire.js';
 import { workTreeTop } from '../review/git.js';
 import { loadBulwarkConfig, parseBulwarkConfig, type BulwarkConfig } from './config.js';
-import { withRun } from './lifecycle.js';
+import type { applyClassifier } from './gate-classifier.js';
+
+// The classifier (model SDKs, the sandbox), the audit log (SQLite, PostgreSQL) and the default
+// base's remote lookup are loaded only by a run that uses them: most decisions need none of them,
+// and loading them all costs a gate run more than its warm analysis.
 
 export interface GateFlags {
   repo: string;
@@ -56,13 +54,13 @@ function auditLocation(
 /** A sink for model calls when no audit log is configured: nothing is recorded, as for the decision itself. */
 const unrecorded = {
   append: () => Promise.resolve(undefined),
-  putBlob: (d: Uint8Array | string) => Promise.resolve(sha256Ref(d)),
+  putBlob: async (d: Uint8Array | string) => (await import('../llm/gateway.js')).sha256Ref(d),
 };
 
 /** `bulwark gate`: the decision for base..head, with configuration from the base revision, recorded when a log is configured. */
 export async function runGate(flags: GateFlags): Promise<GateResult> {
   const repo = workTreeTop(flags.repo);
-  const base = flags.base ?? (await defaultBase(repo));
+  const base = flags.base ?? (await (await import('../review/acquire.js')).defaultBase(repo));
   const baseCommit = gitOut(repo, ['rev-parse', '--verify', '--quiet', `${base}^{commit}`]);
   if (!baseCommit.ok) {
     if (!gitOut(repo, ['rev-parse', '--git-dir']).ok) throw new UsageError(`not a git repository: ${repo}`);
@@ -82,9 +80,14 @@ export async function runGate(flags: GateFlags): Promise<GateResult> {
     cacheDir: flags.cache === false ? null : (flags.cacheDir ?? undefined),
   });
   const classify = !statics.flagged && statics.signals?.routed === true && parsed.classifier.enabled;
-  const providers = classify ? await resolveProviders({ config: config.provider ?? {}, configDir: config.dir, env: process.env }) : null;
-  const decide = (audit: Parameters<typeof applyClassifier>[0]['audit'], runId: string, denyPaths: string[]): Promise<GateResult> =>
-    applyClassifier({
+  const providers = classify
+    ? await (await import('../llm/select.js')).resolveProviders({ config: config.provider ?? {}, configDir: config.dir, env: process.env })
+    : null;
+  const decide = async (audit: Parameters<typeof applyClassifier>[0]['audit'], runId: string, denyPaths: string[]): Promise<GateResult> => {
+    // without the classifier the static layers decide (their layer is already set)
+    if (!classify) return { ...statics };
+    const { applyClassifier } = await import('./gate-classifier.js');
+    return applyClassifier({
       result: statics,
       context,
       config: parsed,
@@ -97,8 +100,14 @@ export async function runGate(flags: GateFlags): Promise<GateResult> {
       ...(config.sandbox ? { sandbox: config.sandbox } : {}),
       ...(flags.allowDegradedSandbox !== undefined ? { allowDegraded: flags.allowDegradedSandbox } : {}),
     });
+  };
   const { location, auditConfig } = auditLocation(flags, config);
   if (!location) return decide(unrecorded, flags.runId ?? `gate-${statics.head.slice(0, 12)}`, []);
+  const [{ changeHashFromRepo }, { gateDecisionEntry }, { withRun }] = await Promise.all([
+    import('../approval/change-hash.js'),
+    import('../domain/run-entries.js'),
+    import('./lifecycle.js'),
+  ]);
   // result.base is already the merge base, so this is the same diff an approval is bound to
   const { changeHash } = await changeHashFromRepo(repo, statics.base, statics.head);
   const runId = flags.runId ?? `gate-${statics.head.slice(0, 12)}-${Date.now().toString(36)}`;

@@ -1,9 +1,6 @@
 import { Option, type Command } from 'commander';
 import { runGate, type GateFlags } from '../../app/gate.js';
-import { renderRootsReport, rootsReport } from '../../app/gate-roots.js';
-import { allowedSignersFile, loadEvidenceConfig, withEvidenceLog, type EvidenceFlags } from '../../app/evidence-config.js';
-import { publishApprovalCheck } from '../../approval/github.js';
-import { approvalStatus } from '../../approval/status.js';
+import type { EvidenceFlags } from '../../app/evidence-config.js';
 import { ExitCode, UsageError } from '../../domain/errors.js';
 import { renderGateText } from '../../gate/render.js';
 import { dbOptions } from '../options.js';
@@ -21,6 +18,12 @@ function registerGateStatus(gate: Command, setExit: (code: number) => void): voi
   ).action(async function (this: Command) {
     // The parent `gate` command has flags of the same names; take whichever level got them.
     const o = this.optsWithGlobals<EvidenceFlags & { run: string; allowedSigners?: string; githubRepo?: string; apiUrl?: string; json?: boolean }>();
+    // loaded here, not with the command: a gate decision never needs the evidence log or GitHub's client
+    const [{ allowedSignersFile, loadEvidenceConfig, withEvidenceLog }, { approvalStatus }, { publishApprovalCheck }] = await Promise.all([
+      import('../../app/evidence-config.js'),
+      import('../../approval/status.js'),
+      import('../../approval/github.js'),
+    ]);
     const cfg = loadEvidenceConfig(o);
     const signers = allowedSignersFile(o.allowedSigners, cfg, false);
     const status = await withEvidenceLog(o, cfg, (log) =>
@@ -73,6 +76,7 @@ function registerGateRoots(gate: Command, setExit: (code: number) => void): void
     .option('--json', 'print the report as JSON')
     .action(async function (this: Command) {
       const o = this.opts<{ repo: string; rev?: string; suggest?: boolean; json?: boolean; config?: string }>();
+      const { renderRootsReport, rootsReport } = await import('../../app/gate-roots.js');
       const r = await rootsReport({
         repo: o.repo,
         ...(o.rev ? { rev: o.rev } : {}),
