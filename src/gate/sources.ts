@@ -304,7 +304,13 @@ export function readBlobs(repoDir: string, hashes: string[]): Map<string, string
  */
 export async function readBlobsInBackground(repoDir: string, hashes: string[]): Promise<Map<string, string>> {
   if (hashes.length === 0) return new Map();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-blobs-'));
+  let dir: string;
+  try {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-blobs-'));
+  } catch {
+    // no writable temporary directory: read in the foreground (slower, same result)
+    return readBlobs(repoDir, hashes);
+  }
   try {
     const input = path.join(dir, 'ids');
     const output = path.join(dir, 'blobs');

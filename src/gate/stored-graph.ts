@@ -72,7 +72,7 @@ export function decodeGraph(stored: unknown): Omit<CallGraph, 'files'> | undefin
       if (!Array.isArray(row) || row.length === 0) return undefined;
       const names: string[] = [];
       for (const n of row) {
-        const id = Number.isInteger(n) ? (ids[n as number]) : undefined;
+        const id = Number.isInteger(n) ? ids[n as number] : undefined;
         if (id === undefined) return undefined;
         names.push(id);
       }

@@ -46,6 +46,19 @@ describe('reading a revision from git', () => {
     assert.deepEqual(blobDirs(), before);
   });
 
+  it('without a writable temporary directory, reads in the foreground', async () => {
+    const listing = listRevision(repo.dir, 'main');
+    const hashes = [...new Set(listing.entries.map((e) => e.hash))];
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = '/nonexistent-temporary-directory';
+    try {
+      assert.deepEqual(await readBlobsInBackground(repo.dir, hashes), readBlobs(repo.dir, hashes));
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  });
+
   it('keys a listing by its paths, blobs and vendored-code setting', () => {
     const listing = listRevision(repo.dir, 'main');
     assert.equal(listingKey(listing, {}), listingKey(listRevision(repo.dir, 'main'), {}));
