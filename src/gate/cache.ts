@@ -143,11 +143,21 @@ export class ParseCache<T> {
         rmSync(this.journal, { force: true });
         this.packEntries = entries.length;
         this.journalEntries = 0;
+        removeOlderFormats(path.dirname(this.file), path.basename(this.file).slice(CACHE_FORMAT.length));
       }
       this.added.clear();
     } catch {
       // an unwritable cache only costs time on the next run
     }
+  }
+}
+
+/** Packs and journals of this kind in older formats are never read again: removed when the current pack is rewritten. */
+function removeOlderFormats(dir: string, suffix: string): void {
+  const journalSuffix = suffix.replace(/\.json$/, '.journal');
+  for (const name of readdirSync(dir)) {
+    const m = /^gate-v\d+(-.*)$/.exec(name);
+    if (m && !name.startsWith(`${CACHE_FORMAT}-`) && (m[1] === suffix || m[1] === journalSuffix)) rmSync(path.join(dir, name), { force: true });
   }
 }
 

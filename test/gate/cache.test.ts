@@ -180,6 +180,16 @@ describe('parse cache packs and their journals', () => {
     for (const k of ['k1', 'k201', 'k300', 'k469']) assert.ok(d.get(k), k);
   });
 
+  it('a rewritten pack removes the packs and journals of its kind in older formats, and nothing else', () => {
+    const old = ['gate-v3-t.json', 'gate-v3-t.journal', 'gate-v9-t.json'];
+    const kept = ['gate-v3-other.json', 'gate-v3-graph-abc.json', 'notes.txt'];
+    for (const f of [...old, ...kept]) writeFileSync(path.join(dir, f), '{}');
+    fill(100, 1000);
+    const names = readdirSync(dir);
+    for (const f of old) assert.ok(!names.includes(f), f);
+    for (const f of kept) assert.ok(names.includes(f), f);
+  });
+
   it('a journal that is a symlink is never written through', () => {
     fill(1, 500);
     rmSync(journal, { force: true });
