@@ -29,12 +29,17 @@ export const CACHE_FORMAT = 'gate-v23';
  */
 const MAC_ENV = 'BULWARK_GATE_CACHE_KEY';
 
-function macOf(key: string, body: string): string {
-  return createHmac('sha256', key).update(body).digest('hex');
+/**
+ * The MAC of a cache body in its place: the format, kind and file it was written for are part of
+ * it, so a file or journal line copied under another format (one a format bump retired), kind or
+ * name never verifies.
+ */
+function macOf(key: string, place: string, body: string): string {
+  return createHmac('sha256', key).update(`${place}\0${body}`).digest('hex');
 }
 
 /** A cache file's JSON, or undefined when it is missing, unreadable or (with a key) not authentic. */
-function readCacheFile(file: string): unknown {
+function readCacheFile(file: string, place: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -46,7 +51,7 @@ function readCacheFile(file: string): unknown {
     const nl = text.indexOf('\n');
     const mac = Buffer.from(nl > 0 ? text.slice(0, nl) : '', 'utf8');
     text = nl > 0 ? text.slice(nl + 1) : '';
-    const want = Buffer.from(macOf(key, text), 'utf8');
+    const want = Buffer.from(macOf(key, place, text), 'utf8');
     if (mac.length !== want.length || !timingSafeEqual(mac, want)) return undefined;
   }
   try {
@@ -57,13 +62,13 @@ function readCacheFile(file: string): unknown {
 }
 
 /** Writes atomically (temp + rename); with a key, the MAC on the first line. */
-function writeCacheFile(file: string, data: unknown): void {
+function writeCacheFile(file: string, place: string, data: unknown): void {
   const body = JSON.stringify(data);
   const key = process.env[MAC_ENV];
   const tmp = `${file}.${process.pid}.tmp`;
   // created exclusively: a symlink planted at the temp path is never followed
   rmSync(tmp, { force: true });
-  writeFileSync(tmp, key ? `${macOf(key, body)}\n${body}` : body, { flag: 'wx', mode: 0o600 });
+  writeFileSync(tmp, key ? `${macOf(key, place, body)}\n${body}` : body, { flag: 'wx', mode: 0o600 });
   renameSync(tmp, file);
 }
 
@@ -91,8 +96,11 @@ export class ParseCache<T> {
   private journalEntries = 0;
   private readonly file: string | undefined;
   private readonly journal: string | undefined;
+  /** What the MACs bind a body to: this format and kind. */
+  private readonly place: string;
 
   constructor(dir: string | undefined, kind: string) {
+    this.place = `${CACHE_FORMAT}\0${kind}`;
     this.file = dir ? path.join(dir, `${CACHE_FORMAT}-${kind}.json`) : undefined;
     this.journal = dir ? path.join(dir, `${CACHE_FORMAT}-${kind}.journal`) : undefined;
   }
@@ -103,12 +111,12 @@ export class ParseCache<T> {
     this.loaded = new Map();
     if (!this.file || !this.journal) return this.loaded;
     // missing, unreadable or not authentic: start empty (a cache is never a source of truth)
-    const data = readCacheFile(this.file) as { format?: unknown; entries?: unknown } | undefined;
+    const data = readCacheFile(this.file, this.place) as { format?: unknown; entries?: unknown } | undefined;
     if (data && data.format === CACHE_FORMAT && Array.isArray(data.entries)) {
       this.loaded = new Map((data.entries as unknown[]).filter(wellFormedEntry<T>));
       this.packEntries = this.loaded.size;
     }
-    for (const [k, v] of readJournal<T>(this.journal)) {
+    for (const [k, v] of readJournal<T>(this.journal, `${this.place}\0journal`)) {
       this.loaded.set(k, v);
       this.journalEntries++;
     }
@@ -134,12 +142,12 @@ export class ParseCache<T> {
     try {
       mkdirSync(path.dirname(this.file), { recursive: true });
       if (!prune && this.packEntries > 0 && journalled <= Math.max(64, this.packEntries / 8)) {
-        appendJournal(this.journal, this.added);
+        appendJournal(this.journal, `${this.place}\0journal`, this.added);
         this.journalEntries = journalled;
       } else {
         let entries = [...this.entries];
         if (prune) entries = entries.filter(([k]) => this.used.has(k));
-        writeCacheFile(this.file, { format: CACHE_FORMAT, entries });
+        writeCacheFile(this.file, this.place, { format: CACHE_FORMAT, entries });
         rmSync(this.journal, { force: true });
         this.packEntries = entries.length;
         this.journalEntries = 0;
@@ -166,7 +174,7 @@ function wellFormedEntry<T>(e: unknown): e is [string, T] {
 }
 
 /** A journal's entries: one JSON line each, after its MAC and a tab under a key; a line that does not verify or parse (a torn last line) is skipped. */
-function readJournal<T>(file: string): [string, T][] {
+function readJournal<T>(file: string, place: string): [string, T][] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -182,7 +190,7 @@ function readJournal<T>(file: string): [string, T][] {
       const tab = line.indexOf('\t');
       const mac = Buffer.from(tab > 0 ? line.slice(0, tab) : '', 'utf8');
       body = tab > 0 ? line.slice(tab + 1) : '';
-      const want = Buffer.from(macOf(key, body), 'utf8');
+      const want = Buffer.from(macOf(key, place, body), 'utf8');
       if (mac.length !== want.length || !timingSafeEqual(mac, want)) continue;
     }
     let entry: unknown;
@@ -197,12 +205,12 @@ function readJournal<T>(file: string): [string, T][] {
 }
 
 /** Appends entries to a journal in one write, never through a symlink; the file is created private. */
-function appendJournal<T>(file: string, entries: Map<string, T>): void {
+function appendJournal<T>(file: string, place: string, entries: Map<string, T>): void {
   const key = process.env[MAC_ENV];
   let text = '';
   for (const e of entries) {
     const body = JSON.stringify(e);
-    text += key ? `${macOf(key, body)}\t${body}\n` : `${body}\n`;
+    text += key ? `${macOf(key, place, body)}\t${body}\n` : `${body}\n`;
   }
   // after a line break, so a line torn by an earlier crash never swallows the first entry
   text = `\n${text}`;
@@ -236,7 +244,7 @@ export class GraphStore<T> {
   get(key: string): T | undefined {
     const file = this.fileFor(key);
     if (!file) return undefined;
-    const data = readCacheFile(file) as { format?: unknown; key?: unknown; graph?: T } | undefined;
+    const data = readCacheFile(file, `${CACHE_FORMAT}\0graph\0${key}`) as { format?: unknown; key?: unknown; graph?: T } | undefined;
     if (!data || data.format !== CACHE_FORMAT || data.key !== key || data.graph === undefined) return undefined;
     try {
       utimesSync(file, new Date(), new Date());
@@ -251,7 +259,7 @@ export class GraphStore<T> {
     if (!file || !this.dir) return;
     try {
       mkdirSync(this.dir, { recursive: true });
-      writeCacheFile(file, { format: CACHE_FORMAT, key, graph });
+      writeCacheFile(file, `${CACHE_FORMAT}\0graph\0${key}`, { format: CACHE_FORMAT, key, graph });
       const graphs = readdirSync(this.dir)
         .filter((n) => /^gate-v\d+-graph-.*\.json$/.test(n))
         .map((n) => ({ n, t: statSync(path.join(this.dir!, n)).mtimeMs }))

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -76,17 +76,23 @@ function buildOutputCheck(paths: Iterable<string>): (parent: string) => boolean 
   return (parent) => packageDirs.has(parent) || srcParents.has(parent);
 }
 
+// generators put the marker before any code (Go's convention, followed by protoc, sqlc, mockgen, …)
+const GENERATED_MARKER = /^[ \t]*(?:\/\/|#|\/?\*+)[ \t]*Code generated\b.*\bDO NOT EDIT\b/m;
+const MARKER_WITHIN = 4096;
+const MINIFIED_OVER_CHARS = 20_000;
+const MINIFIED_LINE_AVERAGE = 500;
+/** The content rules' parameters: part of a listing's key, so a stored graph never outlives a change to them. */
+const CONTENT_RULES = [GENERATED_MARKER.source, MARKER_WITHIN, MINIFIED_OVER_CHARS, MINIFIED_LINE_AVERAGE].join('\0');
+
 /** The rule that makes a file generated or minified by its content, if any. */
 export function vendoredByContent(file: string, text: string): string | undefined {
-  // generators put the marker before any code (Go's convention, followed by protoc, sqlc, mockgen, …)
-  const head = text.slice(0, 4096);
-  if (/^[ \t]*(?:\/\/|#|\/?\*+)[ \t]*Code generated\b.*\bDO NOT EDIT\b/m.test(head)) return GENERATED_HEADER;
+  if (GENERATED_MARKER.test(text.slice(0, MARKER_WITHIN))) return GENERATED_HEADER;
   // JavaScript only: minifiers emit JavaScript, and a long TypeScript line is source (generated
   // or not, a change to it must be analysed or fail closed)
-  if (text.length > 20_000 && /\.[mc]?js$/.test(file)) {
+  if (text.length > MINIFIED_OVER_CHARS && /\.[mc]?js$/.test(file)) {
     let lines = 1;
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
-    if (text.length / lines > 500) return MINIFIED;
+    if (text.length / lines > MINIFIED_LINE_AVERAGE) return MINIFIED;
   }
   return undefined;
 }
@@ -271,7 +277,7 @@ export function listRevision(repoDir: string, commit: string, filter: SourceFilt
  * content filter too. Never equal to a key of sources read from a directory.
  */
 export function listingKey(listing: RevisionListing, filter: SourceFilter): string {
-  const h = createHash('sha256').update(`revision\0${filter.includeVendored ? 'vendored' : 'own'}\n`);
+  const h = createHash('sha256').update(`revision\0${filter.includeVendored ? 'vendored' : `own\0${CONTENT_RULES}`}\n`);
   for (const e of [...listing.entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) h.update(`${e.path}\0${e.hash}\n`);
   return h.digest('hex');
 }
@@ -294,42 +300,42 @@ function parseBatch(buf: Buffer, hashes: string[]): Map<string, string> {
 /** Reads blobs from git's object store. */
 export function readBlobs(repoDir: string, hashes: string[]): Map<string, string> {
   if (hashes.length === 0) return new Map();
-  const buf = execFileSync('git', ['-C', repoDir, 'cat-file', '--batch'], { input: hashes.join('\n') + '\n', maxBuffer: 1 << 30 });
-  return parseBatch(buf, hashes);
+  const res = spawnSync('git', ['-C', repoDir, 'cat-file', '--batch'], { input: hashes.join('\n') + '\n', maxBuffer: 1 << 30 });
+  if (res.error) throw new UsageError(`cannot run git: ${res.error.message}`);
+  if (res.status !== 0) throw new UsageError(`git cat-file failed in ${repoDir}: ${res.stderr.toString('utf8').trim().split('\n')[0]}`);
+  return parseBatch(res.stdout, hashes);
 }
 
 /**
  * Reads blobs while the caller goes on working: git writes into a private temporary file, not a
- * pipe, so it never waits for this (busy) thread to drain 64 KiB at a time.
+ * pipe, so it never waits for this (busy) thread to drain 64 KiB at a time. Anything that goes
+ * wrong on that path (no writable temporary directory, a full disk or a file-size limit, git
+ * failing or killed) is retried in the foreground, whose own errors are the ones reported.
  */
 export async function readBlobsInBackground(repoDir: string, hashes: string[]): Promise<Map<string, string>> {
   if (hashes.length === 0) return new Map();
-  let dir: string;
-  try {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-blobs-'));
-  } catch {
-    // no writable temporary directory: read in the foreground (slower, same result)
-    return readBlobs(repoDir, hashes);
-  }
+  const texts = await readBlobsThroughFile(repoDir, hashes).catch(() => undefined);
+  return texts ?? readBlobs(repoDir, hashes);
+}
+
+async function readBlobsThroughFile(repoDir: string, hashes: string[]): Promise<Map<string, string>> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-blobs-'));
+  const fds: number[] = [];
   try {
     const input = path.join(dir, 'ids');
     const output = path.join(dir, 'blobs');
     writeFileSync(input, hashes.join('\n') + '\n', { flag: 'wx', mode: 0o600 });
-    const inFd = openSync(input, 'r');
-    const outFd = openSync(output, 'wx', 0o600);
-    let stderr = '';
-    const status = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn('git', ['-C', repoDir, 'cat-file', '--batch'], { stdio: [inFd, outFd, 'pipe'] });
-      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-      child.on('error', (err) => reject(new UsageError(`cannot run git: ${err.message}`)));
-      child.on('close', resolve);
-    }).finally(() => {
-      closeSync(inFd);
-      closeSync(outFd);
+    fds.push(openSync(input, 'r'));
+    fds.push(openSync(output, 'wx', 0o600));
+    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+      const child = spawn('git', ['-C', repoDir, 'cat-file', '--batch'], { stdio: [fds[0], fds[1], 'ignore'] });
+      child.on('error', reject);
+      child.on('close', (code, signal) => resolve({ code, signal }));
     });
-    if (status !== 0) throw new UsageError(`git cat-file failed in ${repoDir}: ${stderr.trim().split('\n')[0]}`);
+    if (exit.code !== 0) throw new Error(`git cat-file ended with ${exit.signal ?? `status ${exit.code}`}`);
     return parseBatch(readFileSync(output), hashes);
   } finally {
+    for (const fd of fds) closeSync(fd);
     rmSync(dir, { recursive: true, force: true });
   }
 }

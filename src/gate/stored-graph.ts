@@ -56,9 +56,10 @@ export function decodeGraph(stored: unknown): Omit<CallGraph, 'files'> | undefin
   if (!Array.isArray(defs) || defs.length % 4 !== 0 || defs.length / 4 > ids.length) return undefined;
   const lines = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0;
   const defMap = new Map<string, Definition>();
+  const index = (n: unknown): number => (Number.isInteger(n) ? (n as number) : -1);
   for (let i = 0; i < defs.length; i += 4) {
-    const kind = KINDS[defs[i] as number];
-    const file = files[defs[i + 1] as number];
+    const kind = KINDS[index(defs[i])];
+    const file = files[index(defs[i + 1])];
     const startLine: unknown = defs[i + 2];
     const endLine: unknown = defs[i + 3];
     if (kind === undefined || file === undefined || !lines(startLine) || !lines(endLine)) return undefined;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -218,6 +218,12 @@ describe('parse cache packs and their journals', () => {
       assert.deepEqual(e.get('added'), { v: 1 });
       assert.equal(e.get('forged'), undefined);
       assert.equal(e.get('unsigned'), undefined);
+      // a signed pack or journal copied under another kind's name (or another format's) is not that kind's
+      copyFileSync(j, path.join(keyed, `${CACHE_FORMAT}-u.journal`));
+      copyFileSync(path.join(keyed, `${CACHE_FORMAT}-t.json`), path.join(keyed, `${CACHE_FORMAT}-u.json`));
+      const other = new ParseCache<{ v: number }>(keyed, 'u');
+      assert.equal(other.get('added'), undefined);
+      assert.equal(other.get('k1'), undefined);
     } finally {
       delete process.env.BULWARK_GATE_CACHE_KEY;
     }

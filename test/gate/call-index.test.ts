@@ -114,14 +114,16 @@ const asText = (paths: GatePath[]): string[] =>
 describe('the indexed path search', () => {
   it('finds exactly the paths (same parents, same order, same name-only marks) as a plain search over the maps', () => {
     let compared = 0;
+    const strategies = { perChange: 0, multiSource: 0, perRoot: 0 };
     for (let seed = 1; seed <= 300; seed++) {
       const rand = random(seed);
-      const nodes = 5 + Math.floor(rand() * 120);
-      const graph = randomGraph(rand, nodes, Math.floor(nodes * (0.5 + rand() * 2.5)));
-      // every strategy: fewer changes than roots, more, and more than 64 of both
+      // every strategy: fewer changes than roots, more, and more than 64 of both (on graphs large
+      // enough that 70 random roots and changes stay distinct)
       const many = seed % 10 === 0;
+      const nodes = many ? 400 + Math.floor(rand() * 200) : 5 + Math.floor(rand() * 120);
+      const graph = randomGraph(rand, nodes, Math.floor(nodes * (0.5 + rand() * 2.5)));
       const rootCount = many ? 70 + Math.floor(rand() * 10) : 1 + Math.floor(rand() * 6);
-      const changeCount = many ? 70 + Math.floor(rand() * 10) : 1 + Math.floor(rand() * 6);
+      const changeCount = many ? 80 + Math.floor(rand() * 15) : 1 + Math.floor(rand() * 6);
       const roots = new Map<string, { id: string; rule: string }>();
       for (let i = 0; i < rootCount; i++) {
         // some roots call nothing and are called by nothing
@@ -133,11 +135,15 @@ describe('the indexed path search', () => {
         const id = rand() < 0.1 ? `absent${i}` : `n${Math.floor(rand() * nodes)}`;
         if (!changed.some((c) => c.id === id)) changed.push({ id, file: 'f', revision: 'head', kind: 'function', lines: [1], via: 'lines' });
       }
+      const targets = changed.filter((c) => !roots.has(c.id)).length;
+      if (targets <= roots.size || roots.size > 64) strategies[targets <= 64 ? 'perChange' : 'multiSource']++;
+      else strategies.perRoot++;
       const want = referencePaths(graph, roots, changed);
       assert.deepEqual(asText(callPaths(graph, roots, changed, 'head')), want, `seed ${seed}`);
       compared += want.length;
     }
     assert.ok(compared > 1000, `${compared} paths compared`);
+    for (const [strategy, n] of Object.entries(strategies)) assert.ok(n >= 10, `${strategy}: ${n} graphs`);
   });
 
   it('matches root globs as picomatch does', () => {

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
-import { readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { after, describe, it } from 'node:test';
+import path from 'node:path';
+import { after, afterEach, beforeEach, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../src/domain/errors.js';
 import { listingKey, listRevision, readBlobs, readBlobsInBackground, revisionSources } from '../../src/gate/sources.js';
 import { FixtureRepo } from './fixture.js';
 
-const blobDirs = (): string[] => readdirSync(os.tmpdir()).filter((n) => n.startsWith('bulwark-blobs-'));
+const sourcesModule = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/gate/sources.js');
 
 describe('reading a revision from git', () => {
   // several files, one large (more than a pipe holds), two with the same content
@@ -19,23 +22,34 @@ describe('reading a revision from git', () => {
     'README.md': '# not source\n',
   });
   after(() => rmSync(repo.dir, { recursive: true, force: true }));
+  // each test has a temporary directory of its own, so what it leaves there is its own
+  let tmp: string;
+  const savedTmp = process.env.TMPDIR;
+  beforeEach(() => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'bulwark-sources-test-'));
+    process.env.TMPDIR = tmp;
+  });
+  afterEach(() => {
+    if (savedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = savedTmp;
+    rmSync(tmp, { recursive: true, force: true });
+  });
+  const hashesOf = (): string[] => [...new Set(listRevision(repo.dir, 'main').entries.map((e) => e.hash))];
 
   it('reads the same blobs in the background as in the foreground, and leaves no temporary file', async () => {
-    const before = blobDirs();
     const listing = listRevision(repo.dir, 'main');
     assert.deepEqual(listing.entries.map((e) => e.path).sort(), ['app/main.py', 'src/a.ts', 'src/big.ts', 'src/copy.ts']);
-    const hashes = [...new Set(listing.entries.map((e) => e.hash))];
+    const hashes = hashesOf();
     assert.equal(hashes.length, 3);
     const background = await readBlobsInBackground(repo.dir, hashes);
     assert.deepEqual(background, readBlobs(repo.dir, hashes));
     const sources = revisionSources(listing, background);
     assert.equal(sources.find((s) => s.path === 'src/big.ts')?.text, big);
     assert.equal(sources.find((s) => s.path === 'src/copy.ts')?.text, 'export const a = 1;\n');
-    assert.deepEqual(blobDirs(), before);
+    assert.deepEqual(readdirSync(tmp), []);
   });
 
-  it('a blob git does not have is a usage error, in the background too, and nothing is left behind', async () => {
-    const before = blobDirs();
+  it('a blob git does not have is a usage error naming it, in the background too, and nothing is left behind', async () => {
     const missing = '0123456789abcdef0123456789abcdef01234567';
     assert.throws(
       () => readBlobs(repo.dir, [missing]),
@@ -43,20 +57,31 @@ describe('reading a revision from git', () => {
     );
     await assert.rejects(readBlobsInBackground(repo.dir, [missing]), (e: unknown) => e instanceof UsageError && e.message.includes(missing));
     await assert.rejects(readBlobsInBackground('/nonexistent-repository', [missing]), UsageError);
-    assert.deepEqual(blobDirs(), before);
+    assert.deepEqual(readdirSync(tmp), []);
   });
 
   it('without a writable temporary directory, reads in the foreground', async () => {
-    const listing = listRevision(repo.dir, 'main');
-    const hashes = [...new Set(listing.entries.map((e) => e.hash))];
-    const saved = process.env.TMPDIR;
-    process.env.TMPDIR = '/nonexistent-temporary-directory';
-    try {
-      assert.deepEqual(await readBlobsInBackground(repo.dir, hashes), readBlobs(repo.dir, hashes));
-    } finally {
-      if (saved === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = saved;
-    }
+    process.env.TMPDIR = path.join(tmp, 'missing');
+    const hashes = hashesOf();
+    assert.deepEqual(await readBlobsInBackground(repo.dir, hashes), readBlobs(repo.dir, hashes));
+  });
+
+  it('when git cannot write the temporary file (a file-size limit), reads in the foreground', () => {
+    // 64 blocks of 512 bytes: less than the large blob, so git is stopped writing it
+    const script = [
+      `import { readBlobs, readBlobsInBackground } from ${JSON.stringify(sourcesModule)};`,
+      `const hashes = ${JSON.stringify(hashesOf())};`,
+      `const got = await readBlobsInBackground(${JSON.stringify(repo.dir)}, hashes);`,
+      `const want = readBlobs(${JSON.stringify(repo.dir)}, hashes);`,
+      `console.log(JSON.stringify({ same: JSON.stringify([...got]) === JSON.stringify([...want]), size: Math.max(...[...got.values()].map((t) => t.length)) }));`,
+    ].join('\n');
+    const res = spawnSync('bash', ['-c', `ulimit -f 64; exec "${process.execPath}" --input-type=module -e "$0"`, script], {
+      encoding: 'utf8',
+      env: { ...process.env, TMPDIR: tmp },
+    });
+    assert.equal(res.status, 0, res.stderr);
+    assert.deepEqual(JSON.parse(res.stdout.trim()), { same: true, size: big.length });
+    assert.deepEqual(readdirSync(tmp), []);
   });
 
   it('keys a listing by its paths, blobs and vendored-code setting', () => {

@@ -8,7 +8,9 @@
  * A lexer for declaration files only: it knows strings, template literal types and line
  * comments (kept whole, so `/// <reference lib=…/>` directives stay and a `/*` inside one starts
  * nothing), which is all the syntax in which `/*` can appear without opening a comment; a
- * declaration file has no regular expression literals.
+ * declaration file has no regular expression literals. A comment is replaced by the line breaks
+ * it held (the parser reads a line break as a statement's end, and line numbers stay), and a file
+ * with a substitution in a template (`${…}`, which may nest anything) is left as it is.
  */
 const SPECIAL = /\/\*|\/\/|["'`]/g;
 
@@ -27,24 +29,28 @@ export function withoutBlockComments(text: string): string {
       const close = text.indexOf('*/', at + 2);
       // an unterminated comment is left for the parser to report
       if (close < 0) break;
-      out += text.slice(copied, at) + ' ';
+      let breaks = 0;
+      for (let nl = text.indexOf('\n', at); nl >= 0 && nl < close; nl = text.indexOf('\n', nl + 1)) breaks++;
+      out += text.slice(copied, at) + (breaks > 0 ? '\n'.repeat(breaks) : ' ');
       copied = close + 2;
       SPECIAL.lastIndex = copied;
       continue;
     } else {
       end = endOfQuoted(text, at, token);
+      if (end < 0) return text;
     }
     SPECIAL.lastIndex = end;
   }
   return copied === 0 ? text : out + text.slice(copied);
 }
 
-/** The index just past the string or template that opens at `at` with `quote` (escapes skipped). */
+/** The index just past the string or template that opens at `at` with `quote` (escapes skipped); -1 for a template with a substitution. */
 function endOfQuoted(text: string, at: number, quote: string): number {
   for (let i = at + 1; i < text.length; i++) {
     const c = text[i];
     if (c === '\\') i++;
     else if (c === quote) return i + 1;
+    else if (quote === '`' && c === '$' && text[i + 1] === '{') return -1;
     // a line break ends an unterminated string literal (not a template)
     else if (c === '\n' && quote !== '`') return i;
   }
