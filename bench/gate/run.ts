@@ -62,10 +62,14 @@ function runCli(repo: string, head: string, cacheDir: string, roots: string[]): 
   writeFileSync(config, `[gate]\nroots = ${JSON.stringify(roots)}\n`);
   try {
     const t0 = Date.now();
-    const res = spawnSync(process.execPath, [bin, 'gate', '--repo', repo, '--base', 'main', '--head', head, '--config', config, '--cache-dir', cacheDir, '--json'], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 26,
-    });
+    const res = spawnSync(
+      process.execPath,
+      [bin, 'gate', '--repo', repo, '--base', 'main', '--head', head, '--config', config, '--cache-dir', cacheDir, '--json'],
+      {
+        encoding: 'utf8',
+        maxBuffer: 1 << 26,
+      },
+    );
     const ms = Date.now() - t0;
     // exit 2: flagged, which the generated change is
     if (res.status !== 0 && res.status !== 2) throw new Error(`bulwark gate failed (${res.status}): ${res.stderr}`);
@@ -119,7 +123,9 @@ for (const lang of langs) {
     row(`cold (≤${TARGET_COLD_MS / 1000} s)`, cold, TARGET_COLD_MS);
     row('warm (≤0.5 s)', warm, TARGET_WARM_MS);
     row('warm+1 edit (≤0.5 s)', edited, TARGET_WARM_MS);
-    console.log(`  ${'warm+1 edit, CLI'.padEnd(21)} process wall ${String(Math.round(cliMs)).padStart(6)} ms ratio ${ratio(cliMs, TARGET_WARM_MS)} (bulwark gate --json)`);
+    console.log(
+      `  ${'warm+1 edit, CLI'.padEnd(21)} process wall ${String(Math.round(cliMs)).padStart(6)} ms ratio ${ratio(cliMs, TARGET_WARM_MS)} (bulwark gate --json)`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(cacheDir, { recursive: true, force: true });
