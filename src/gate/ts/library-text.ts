@@ -3,7 +3,7 @@
  * Two thirds of the library's 480,000 characters are JSDoc, which the parser scans past and
  * the checker never reads in a declaration file (JSDoc carries types only in JavaScript); a
  * process that builds a program parses the whole library, so leaving the comments out saves
- * about a third of that parse on every run.
+ * about a fifth of that parse on every run (comments are the cheap part to scan).
  *
  * A lexer for declaration files only: it knows strings, template literal types and line
  * comments (kept whole, so `/// <reference lib=…/>` directives stay and a `/*` inside one starts
