@@ -1,21 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import {
-  closeSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  utimesSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writePrivateFileAtomically } from './private-file.js';
 
 /** Bump when extractors change what they produce, so stale entries are never reused. */
 export const CACHE_FORMAT = 'gate-v23';
@@ -61,15 +48,11 @@ function readCacheFile(file: string, place: string): unknown {
   }
 }
 
-/** Writes atomically (temp + rename); with a key, the MAC on the first line. */
+/** Writes atomically and privately; with a key, the MAC on the first line. */
 function writeCacheFile(file: string, place: string, data: unknown): void {
   const body = JSON.stringify(data);
   const key = process.env[MAC_ENV];
-  const tmp = `${file}.${process.pid}.tmp`;
-  // created exclusively: a symlink planted at the temp path is never followed
-  rmSync(tmp, { force: true });
-  writeFileSync(tmp, key ? `${macOf(key, place, body)}\n${body}` : body, { flag: 'wx', mode: 0o600 });
-  renameSync(tmp, file);
+  writePrivateFileAtomically(file, key ? `${macOf(key, place, body)}\n${body}` : body);
 }
 
 export function defaultCacheDir(): string {

@@ -1,22 +1,10 @@
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
+import { writePrivateFileAtomically } from '../private-file.js';
 
 /**
  * Loads the TypeScript compiler (9 MB of CommonJS) with V8's code cache, so a process after the
@@ -132,14 +120,11 @@ export function persistCompilerCodeCache(): void {
   if (!loaded?.stale) return;
   const { script, file } = loaded;
   loaded.stale = false;
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    rmSync(tmp, { force: true });
-    writeFileSync(tmp, script.createCachedData(), { flag: 'wx', mode: 0o600 });
-    renameSync(tmp, file);
+    writePrivateFileAtomically(file, script.createCachedData());
     pruneOthers(path.dirname(file), file);
   } catch {
-    rmSync(tmp, { force: true });
+    // a cache that cannot be written only costs time next run
   }
 }
 
