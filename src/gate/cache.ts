@@ -219,6 +219,7 @@ export class GraphStore<T> {
     return this.dir ? path.join(this.dir, `${CACHE_FORMAT}-graph-${key}.json`) : undefined;
   }
 
+  /** Whether a graph is stored under `key` (a cheap look before reading any source; the file may still not verify). */
   has(key: string): boolean {
     const file = this.fileFor(key);
     return file !== undefined && existsSync(file);

@@ -59,10 +59,6 @@ export class GraphCaches {
     this.tsFacts = new ParseCache<TsFileFacts>(dir, 'ts-facts');
     this.graphs = new GraphStore<StoredGraph>(dir);
   }
-  /** Whether a resolved graph is stored under `key` (a cheap look before reading any source). */
-  hasGraph(key: string): boolean {
-    return this.graphs.has(key);
-  }
   /** Writes the packs and releases in-memory parse state that only this run could reuse. */
   save(): void {
     // before the packs are serialised: the parsed files are the largest thing still held

@@ -76,7 +76,7 @@ export async function evaluateGateDetailed(opts: EvaluateGateOptions): Promise<{
   const needsTypeScript = [
     { listing: baseListing, key: baseKey },
     { listing: headListing, key: headKey },
-  ].some((r) => !caches.hasGraph(r.key) && r.listing.entries.some((e) => e.language === 'ts' || e.language === 'js'));
+  ].some((r) => !caches.graphs.has(r.key) && r.listing.entries.some((e) => e.language === 'ts' || e.language === 'js'));
   let texts: Map<string, string>;
   if (needsTypeScript) {
     const reading = readBlobsInBackground(opts.repoDir, blobs);

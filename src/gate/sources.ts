@@ -223,9 +223,14 @@ export function readDirectorySources(root: string, filter: SourceFilter = {}): S
 }
 
 export function git(repoDir: string, args: string[], input?: string): string {
-  const res = spawnSync('git', ['-C', repoDir, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, input });
+  return gitBytes(repoDir, args, input).toString('utf8');
+}
+
+/** git's output as bytes (blob contents are cut by byte counts); a failure is a usage error naming the command. */
+function gitBytes(repoDir: string, args: string[], input?: string): Buffer {
+  const res = spawnSync('git', ['-C', repoDir, ...args], { maxBuffer: 1 << 30, input });
   if (res.error) throw new UsageError(`cannot run git: ${res.error.message}`);
-  if (res.status !== 0) throw new UsageError(`git ${args[0]} failed in ${repoDir}: ${(res.stderr || '').trim().split('\n')[0]}`);
+  if (res.status !== 0) throw new UsageError(`git ${args[0]} failed in ${repoDir}: ${res.stderr.toString('utf8').trim().split('\n')[0]}`);
   return res.stdout;
 }
 
@@ -243,7 +248,6 @@ export function resolveCommit(repoDir: string, ref: string): string {
 
 /** The files of a commit the gate reads (path filter applied, contents not yet read). */
 export interface RevisionListing {
-  commit: string;
   entries: { path: string; hash: string; language: GateLanguage }[];
 }
 
@@ -268,13 +272,14 @@ export function listRevision(repoDir: string, commit: string, filter: SourceFilt
     const lang = accept(e.path);
     if (lang) entries.push({ path: e.path, hash: e.hash, language: lang });
   }
-  return { commit, entries };
+  return { entries };
 }
 
 /**
  * Identifies the graph of a listed revision before any content is read: its paths and blob ids
- * (the path filter applied) and whether vendored code is included, which together decide the
- * content filter too. Never equal to a key of sources read from a directory.
+ * (the path filter applied), whether vendored code is included and, when it is not, the content
+ * rules' parameters, which together decide what the content filter keeps. Never equal to a key
+ * of sources read from a directory.
  */
 export function listingKey(listing: RevisionListing, filter: SourceFilter): string {
   const h = createHash('sha256').update(`revision\0${filter.includeVendored ? 'vendored' : `own\0${CONTENT_RULES}`}\n`);
@@ -300,10 +305,7 @@ function parseBatch(buf: Buffer, hashes: string[]): Map<string, string> {
 /** Reads blobs from git's object store. */
 export function readBlobs(repoDir: string, hashes: string[]): Map<string, string> {
   if (hashes.length === 0) return new Map();
-  const res = spawnSync('git', ['-C', repoDir, 'cat-file', '--batch'], { input: hashes.join('\n') + '\n', maxBuffer: 1 << 30 });
-  if (res.error) throw new UsageError(`cannot run git: ${res.error.message}`);
-  if (res.status !== 0) throw new UsageError(`git cat-file failed in ${repoDir}: ${res.stderr.toString('utf8').trim().split('\n')[0]}`);
-  return parseBatch(res.stdout, hashes);
+  return parseBatch(gitBytes(repoDir, ['cat-file', '--batch'], hashes.join('\n') + '\n'), hashes);
 }
 
 /**
