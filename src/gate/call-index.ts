@@ -1,3 +1,4 @@
+import type { StoredGraph } from './stored-graph.js';
 import type { CallGraph } from './types.js';
 
 /** The search direction: along calls (callees) or against them (callers). */
@@ -18,39 +19,43 @@ interface Rows {
  * appear — so a search finds the same first parent, and the same path, as one over the maps.
  */
 export class CallIndex {
-  readonly ids: string[] = [];
-  private readonly numbers = new Map<string, number>();
+  readonly ids: string[];
+  private numbers: Map<string, number> | undefined;
   private readonly rows: Record<Direction, Rows>;
 
-  constructor(graph: CallGraph) {
+  /**
+   * `calls` holds one row per caller, `[caller, ...callees]`, as node numbers into `ids`, in the
+   * graph's order; `nameOnly` the same for the edges resolved by name only.
+   */
+  constructor(ids: string[], calls: readonly (readonly number[])[], nameOnly: readonly (readonly number[])[]) {
+    this.ids = ids;
+    const n = ids.length;
+    const byNameOf = new Map<number, Set<number>>();
+    for (const row of nameOnly) byNameOf.set(row[0]!, new Set(row.slice(1)));
     let edges = 0;
-    for (const [from, tos] of graph.calls) {
-      this.number(from);
-      for (const to of tos) this.number(to);
-      edges += tos.size;
-    }
-    const n = this.ids.length;
+    for (const row of calls) edges += row.length - 1;
     const callees: Rows = { start: new Int32Array(n + 1), to: new Int32Array(edges), byName: new Uint8Array(edges) };
     const callers: Rows = { start: new Int32Array(n + 1), to: new Int32Array(edges), byName: new Uint8Array(edges) };
-    for (const [from, tos] of graph.calls) {
-      callees.start[this.numbers.get(from)! + 1] = tos.size;
-      for (const to of tos) callers.start[this.numbers.get(to)! + 1]!++;
+    for (const row of calls) {
+      callees.start[row[0]! + 1]! += row.length - 1;
+      for (let k = 1; k < row.length; k++) callers.start[row[k]! + 1]!++;
     }
     for (let i = 0; i < n; i++) {
       callees.start[i + 1]! += callees.start[i]!;
       callers.start[i + 1]! += callers.start[i]!;
     }
-    const filled = callers.start.slice(0, n);
-    for (const [from, tos] of graph.calls) {
-      const f = this.numbers.get(from)!;
-      const byName = graph.nameOnly.get(from);
-      let k = callees.start[f]!;
-      for (const to of tos) {
-        const t = this.numbers.get(to)!;
-        const name = byName?.has(to) ? 1 : 0;
-        callees.to[k] = t;
-        callees.byName[k++] = name;
-        const j = filled[t]!++;
+    const filledCallees = callees.start.slice(0, n);
+    const filledCallers = callers.start.slice(0, n);
+    for (const row of calls) {
+      const f = row[0]!;
+      const byName = byNameOf.get(f);
+      for (let k = 1; k < row.length; k++) {
+        const t = row[k]!;
+        const name = byName?.has(t) ? 1 : 0;
+        const i = filledCallees[f]!++;
+        callees.to[i] = t;
+        callees.byName[i] = name;
+        const j = filledCallers[t]!++;
         callers.to[j] = f;
         callers.byName[j] = name;
       }
@@ -58,14 +63,28 @@ export class CallIndex {
     this.rows = { callees, callers };
   }
 
-  private number(id: string): void {
-    if (this.numbers.has(id)) return;
-    this.numbers.set(id, this.ids.length);
-    this.ids.push(id);
+  /** The index of a graph's edge maps (a graph built in this process). */
+  static ofMaps(graph: CallGraph): CallIndex {
+    const ids: string[] = [];
+    const numbers = new Map<string, number>();
+    const number = (id: string): number => {
+      let k = numbers.get(id);
+      if (k === undefined) {
+        numbers.set(id, (k = ids.length));
+        ids.push(id);
+      }
+      return k;
+    };
+    const rows = (m: Map<string, Set<string>>): number[][] => [...m].map(([from, tos]) => [number(from), ...[...tos].map(number)]);
+    const calls = rows(graph.calls);
+    const index = new CallIndex(ids, calls, rows(graph.nameOnly));
+    index.numbers = numbers;
+    return index;
   }
 
   /** The node number of an id, -1 for one in no call. */
   of(id: string): number {
+    this.numbers ??= new Map(this.ids.map((id, i) => [id, i]));
     return this.numbers.get(id) ?? -1;
   }
 
@@ -143,10 +162,25 @@ export class CallIndex {
 }
 
 const indexes = new WeakMap<CallGraph, CallIndex>();
+const storedForms = new WeakMap<CallGraph, StoredGraph>();
+
+/**
+ * Notes the stored form of a graph (the one it was decoded from, or encoded to when stored):
+ * its index is then built from the stored rows, whose numbers it already has, instead of
+ * numbering every id of the edge maps again. The rows list the maps' entries in order, so the
+ * index is the same.
+ */
+export function noteStoredForm(graph: CallGraph, stored: StoredGraph): void {
+  storedForms.set(graph, stored);
+}
 
 /** The call index of a graph, built once. */
 export function callIndexOf(graph: CallGraph): CallIndex {
   let index = indexes.get(graph);
-  if (!index) indexes.set(graph, (index = new CallIndex(graph)));
+  if (!index) {
+    const stored = storedForms.get(graph);
+    index = stored ? new CallIndex(stored.ids, stored.calls, stored.nameOnly) : CallIndex.ofMaps(graph);
+    indexes.set(graph, index);
+  }
   return index;
 }

@@ -3,9 +3,9 @@ import type { CallGraph, Definition, DefinitionKind, GateLanguage } from './type
 /** Accumulates definitions and edges for one revision; `finish()` yields the CallGraph. */
 export class GraphBuilder {
   private readonly defs = new Map<string, Definition>();
-  private readonly calls = new Map<string, Set<string>>();
-  private readonly nameOnly = new Map<string, Set<string>>();
-  private readonly reads = new Map<string, Set<string>>();
+  private calls = new Map<string, Set<string>>();
+  private nameOnly = new Map<string, Set<string>>();
+  private reads = new Map<string, Set<string>>();
   private readonly unparsable: { file: string; reason: string }[] = [];
   private readonly files = new Map<string, { language: GateLanguage; text: string }>();
 
@@ -43,6 +43,24 @@ export class GraphBuilder {
       if (byName) byName.add(to);
       else this.nameOnly.set(from, new Set([to]));
     }
+  }
+  /**
+   * Records edges already resolved (`nameOnly` the subset of `calls` found by name only, none of
+   * them typed elsewhere in `calls`). With `adopt`, and nothing recorded yet, the maps themselves
+   * become this graph's: the caller hands them over and changes them no more.
+   */
+  addEdges(edges: { calls: Map<string, Set<string>>; nameOnly: Map<string, Set<string>>; reads: Map<string, Set<string>> }, adopt: boolean): void {
+    if (adopt && this.calls.size === 0 && this.nameOnly.size === 0 && this.reads.size === 0) {
+      this.calls = edges.calls;
+      this.nameOnly = edges.nameOnly;
+      this.reads = edges.reads;
+      return;
+    }
+    for (const [from, tos] of edges.calls) {
+      const byName = edges.nameOnly.get(from);
+      for (const to of tos) this.call(from, to, byName?.has(to) ? 'name' : 'typed');
+    }
+    for (const [from, tos] of edges.reads) for (const to of tos) this.read(from, to);
   }
   read(from: string, binding: string): void {
     if (from === binding) return;

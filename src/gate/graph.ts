@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GraphStore, ParseCache } from './cache.js';
+import { noteStoredForm } from './call-index.js';
 import type { FileFacts } from './facts.js';
 import { GraphBuilder } from './graph-builder.js';
 import { extractGo } from './go/extract.js';
@@ -82,13 +83,19 @@ export async function buildCallGraph(
   caches: GraphCaches = new GraphCaches(undefined),
   treeKey = sourcesKey(sources),
 ): Promise<CallGraph> {
-  const stored = decodeGraph(caches.graphs.get(treeKey));
-  if (stored) {
+  const stored = caches.graphs.get(treeKey);
+  const decoded = decodeGraph(stored);
+  if (decoded) {
     caches.stats.graphsReused++;
-    return { ...stored, files: new Map(sources.map((s) => [s.path, { language: s.language, text: s.text }])) };
+    // assigned, not spread: spreading would read (and build) every edge map the decoded graph defers
+    const graph: CallGraph = Object.assign(decoded, { files: new Map(sources.map((s) => [s.path, { language: s.language, text: s.text }])) });
+    noteStoredForm(graph, stored as StoredGraph);
+    return graph;
   }
   const graph = await buildFresh(sources, caches);
-  caches.graphs.set(treeKey, encodeGraph(graph));
+  const encoded = encodeGraph(graph);
+  caches.graphs.set(treeKey, encoded);
+  noteStoredForm(graph, encoded);
   return graph;
 }
 
@@ -184,11 +191,15 @@ function registerDefs(g: GraphBuilder, file: string, facts: FileFacts): void {
   }
 }
 
+/** Parts whose edge maps a graph has taken. */
+const adoptedParts = new WeakSet<TsGraphPart>();
+
 async function addTsPart(g: GraphBuilder, sources: SourceFile[], configs: SourceFile[], caches: GraphCaches): Promise<void> {
   const h = createHash('sha256');
   for (const s of [...sources, ...configs].sort((a, b) => (a.path < b.path ? -1 : 1))) h.update(`${s.path}\0${s.hash}\n`);
   const key = h.digest('hex');
   let part = caches.tsParts.get(key);
+  let shared = true;
   if (part) caches.stats.tsReused++;
   else {
     caches.stats.tsAnalyses++;
@@ -196,11 +207,13 @@ async function addTsPart(g: GraphBuilder, sources: SourceFile[], configs: Source
     const analysis = await loadTypeScriptAnalysis();
     part = analysis.analyzeTypeScript(sources, { facts: caches.tsFacts, edges: caches.tsEdges }, caches.stats, { configs });
     caches.tsParts.set(key, part);
+    shared = false;
   }
   for (const d of part.defs) g.addDef({ ...d });
-  const byName = new Map((part.nameOnly ?? []).map(([k, v]) => [k, new Set(v)]));
-  for (const [from, tos] of part.calls) for (const to of tos) g.call(from, to, byName.get(from)?.has(to) ? 'name' : 'typed');
-  for (const [from, tos] of part.reads) for (const to of tos) g.read(from, to);
+  // the first graph of a part takes its maps (in a TypeScript-only repository, a graph's every
+  // edge); a second graph of the same part (base and head alike) gets copies, so no two share one
+  g.addEdges(part, !shared && !adoptedParts.has(part));
+  adoptedParts.add(part);
   for (const u of part.unparsable) g.failed(u.file, u.reason);
 }
 

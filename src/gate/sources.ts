@@ -86,7 +86,9 @@ const CONTENT_RULES = [GENERATED_MARKER.source, MARKER_WITHIN, MINIFIED_OVER_CHA
 
 /** The rule that makes a file generated or minified by its content, if any. */
 export function vendoredByContent(file: string, text: string): string | undefined {
-  if (GENERATED_MARKER.test(text.slice(0, MARKER_WITHIN))) return GENERATED_HEADER;
+  const head = text.slice(0, MARKER_WITHIN);
+  // the marker's fixed words first: the expression tries every line start, and few files have them
+  if (head.includes('Code generated') && GENERATED_MARKER.test(head)) return GENERATED_HEADER;
   // JavaScript only: minifiers emit JavaScript, and a long TypeScript line is source (generated
   // or not, a change to it must be analysed or fail closed)
   if (text.length > MINIFIED_OVER_CHARS && /\.[mc]?js$/.test(file)) {

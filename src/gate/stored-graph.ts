@@ -43,15 +43,29 @@ export function encodeGraph(graph: Omit<CallGraph, 'files'>): StoredGraph {
     }
     defs.push(KINDS.indexOf(d.kind), f, d.startLine, d.endLine);
   }
-  const edges = (m: Map<string, Set<string>>): number[][] => [...m].map(([from, tos]) => [idOf(from), ...[...tos].map(idOf)]);
+  const edges = (m: Map<string, Set<string>>): number[][] => {
+    const rows: number[][] = [];
+    for (const [from, tos] of m) {
+      const row = [idOf(from)];
+      for (const to of tos) row.push(idOf(to));
+      rows.push(row);
+    }
+    return rows;
+  };
   return { ids, files, defs, calls: edges(graph.calls), nameOnly: edges(graph.nameOnly), reads: edges(graph.reads), unparsable: graph.unparsable };
 }
 
-/** The graph a stored one holds, or undefined when it is not well formed (a malformed file is a miss, never a crash). */
+/**
+ * The graph a stored one holds, or undefined when it is not well formed (a malformed file is a miss,
+ * never a crash). Every row is checked here; its edges become maps only when something reads them:
+ * a decision searches a stored graph through its call index (built from the rows, see
+ * call-index.ts) and reads few of its maps, if any.
+ */
 export function decodeGraph(stored: unknown): Omit<CallGraph, 'files'> | undefined {
   if (typeof stored !== 'object' || stored === null) return undefined;
   const { ids, files, defs, calls, nameOnly, reads, unparsable } = stored as Partial<Record<keyof StoredGraph, unknown>>;
-  if (!Array.isArray(ids) || !ids.every((i) => typeof i === 'string')) return undefined;
+  // each id once: a node number names one id both ways (the call index looks ids up by name)
+  if (!Array.isArray(ids) || !ids.every((i) => typeof i === 'string') || new Set(ids).size !== ids.length) return undefined;
   if (!Array.isArray(files) || !files.every((f) => typeof f === 'string')) return undefined;
   if (!Array.isArray(defs) || defs.length % 4 !== 0 || defs.length / 4 > ids.length) return undefined;
   const lines = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0;
@@ -66,26 +80,48 @@ export function decodeGraph(stored: unknown): Omit<CallGraph, 'files'> | undefin
     const id = ids[i / 4] as string;
     defMap.set(id, { id, kind, file, startLine, endLine });
   }
-  const edgeMap = (rows: unknown): Map<string, Set<string>> | undefined => {
-    if (!Array.isArray(rows)) return undefined;
-    const m = new Map<string, Set<string>>();
-    for (const row of rows) {
-      if (!Array.isArray(row) || row.length === 0) return undefined;
-      const names: string[] = [];
-      for (const n of row) {
-        const id = Number.isInteger(n) ? ids[n as number] : undefined;
-        if (id === undefined) return undefined;
-        names.push(id);
-      }
-      m.set(names[0]!, new Set(names.slice(1)));
-    }
-    return m;
-  };
-  const c = edgeMap(calls);
-  const o = edgeMap(nameOnly);
-  const r = edgeMap(reads);
   const isFailure = (u: unknown): u is { file: string; reason: string } =>
     typeof u === 'object' && u !== null && typeof (u as { file: unknown }).file === 'string' && typeof (u as { reason: unknown }).reason === 'string';
-  if (!c || !o || !r || !Array.isArray(unparsable) || !unparsable.every(isFailure)) return undefined;
-  return { defs: defMap, calls: c, nameOnly: o, reads: r, unparsable };
+  if (!wellFormedRows(calls, ids.length) || !wellFormedRows(nameOnly, ids.length) || !wellFormedRows(reads, ids.length)) return undefined;
+  if (!Array.isArray(unparsable) || !unparsable.every(isFailure)) return undefined;
+  const table = ids;
+  let callMap: Map<string, Set<string>> | undefined;
+  let nameOnlyMap: Map<string, Set<string>> | undefined;
+  let readMap: Map<string, Set<string>> | undefined;
+  return {
+    defs: defMap,
+    get calls() {
+      return (callMap ??= edgeMap(calls, table));
+    },
+    get nameOnly() {
+      return (nameOnlyMap ??= edgeMap(nameOnly, table));
+    },
+    get reads() {
+      return (readMap ??= edgeMap(reads, table));
+    },
+    unparsable,
+  };
+}
+
+/** Rows of node numbers below `count`, each non-empty, no caller twice (a map's entries, as `encodeGraph` writes them). */
+export function wellFormedRows(rows: unknown, count: number): rows is number[][] {
+  if (!Array.isArray(rows)) return false;
+  const callers = new Uint8Array(count);
+  for (const row of rows) {
+    if (!Array.isArray(row) || row.length === 0) return false;
+    for (const n of row) if (!Number.isInteger(n) || n < 0 || n >= count) return false;
+    if (callers[row[0] as number]) return false;
+    callers[row[0] as number] = 1;
+  }
+  return true;
+}
+
+function edgeMap(rows: number[][], ids: string[]): Map<string, Set<string>> {
+  const m = new Map<string, Set<string>>();
+  for (const row of rows) {
+    const tos = new Set<string>();
+    for (let k = 1; k < row.length; k++) tos.add(ids[row[k]!]!);
+    m.set(ids[row[0]!]!, tos);
+  }
+  return m;
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { noteStoredForm } from '../../src/gate/call-index.js';
 import { callPaths, findRoots } from '../../src/gate/decide.js';
+import { decodeGraph, encodeGraph, type StoredGraph } from '../../src/gate/stored-graph.js';
 import { gateConfigSchema } from '../../src/gate/config.js';
 import type { CallGraph, ChangedFunction, GatePath } from '../../src/gate/types.js';
 import picomatch from 'picomatch';
@@ -140,6 +142,11 @@ describe('the indexed path search', () => {
       else strategies.perRoot++;
       const want = referencePaths(graph, roots, changed);
       assert.deepEqual(asText(callPaths(graph, roots, changed, 'head')), want, `seed ${seed}`);
+      // the same graph stored and read back: its index is built from the stored rows
+      const stored = JSON.parse(JSON.stringify(encodeGraph(graph))) as StoredGraph;
+      const decoded: CallGraph = Object.assign(decodeGraph(stored)!, { files: new Map() });
+      noteStoredForm(decoded, stored);
+      assert.deepEqual(asText(callPaths(decoded, roots, changed, 'head')), want, `seed ${seed}, stored`);
       compared += want.length;
     }
     assert.ok(compared > 1000, `${compared} paths compared`);

@@ -47,6 +47,9 @@ describe('stored graphs', () => {
       ['more definitions than ids', { ...good, ids: good.ids.slice(0, 2) }],
       ['an edge to no id', { ...good, calls: [[0, 999]] }],
       ['an empty edge row', { ...good, reads: [[]] }],
+      ['a caller listed twice', { ...good, calls: [...good.calls, [good.calls[0]![0]!, 1]] }],
+      ['an id listed twice', { ...good, ids: [...good.ids, good.ids[0]] }],
+      ['a negative node number', { ...good, calls: [[0, -1]] }],
       ['a string where an index goes', { ...good, nameOnly: [['0']] }],
       ['unparsable without a reason', { ...good, unparsable: [{ file: 'x' }] }],
     ];

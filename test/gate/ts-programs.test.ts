@@ -555,7 +555,7 @@ describe('what an outline needs from other files', () => {
       // the calls resolved by name only too: a call the checker resolved in one program must not become one
       const edges = (part: TsGraphPart): string[] => [
         ...edgeList(part),
-        ...(part.nameOnly ?? []).flatMap(([from, tos]) => tos.map((to) => `${from} by name ${to}`)),
+        ...[...part.nameOnly].flatMap(([from, tos]) => [...tos].map((to) => `${from} by name ${to}`)),
       ];
       const one = edges(analyzeTypeScript(input, undefined, undefined, { programBudgetChars: Number.MAX_SAFE_INTEGER }));
       const stats: TsAnalysisStats = { tsFilesWalked: 0, tsFilesReused: 0 };

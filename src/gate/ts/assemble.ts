@@ -1,5 +1,5 @@
 import { VIRTUAL_ROOT } from './compiler.js';
-import { addEdge, listOf, type EdgeMap } from './syntax.js';
+import { addEdge, type EdgeMap } from './syntax.js';
 import type { RepositoryHost } from './host.js';
 import type { TsFileEdges, TsFileFacts, TsGraphPart } from './model.js';
 import type { RepositoryDefinitions } from './repository-definitions.js';
@@ -32,9 +32,9 @@ export function assembleGraph(ctx: AssemblyContext, entries: TsFileEdges[]): TsG
   for (const [from, tos] of nameCalls) for (const to of tos) addEdge(allCalls, from, to);
   return {
     defs,
-    calls: listOf(allCalls),
-    nameOnly: listOf(nameCalls),
-    reads: listOf(allReads),
+    calls: allCalls,
+    nameOnly: nameCalls,
+    reads: allReads,
     unparsable,
   };
 }

@@ -6,10 +6,10 @@ import type { Definition } from '../types.js';
 /** The TypeScript/JavaScript part of a call graph, plain data so it can be cached. */
 export interface TsGraphPart {
   defs: Definition[];
-  calls: [string, string[]][];
+  calls: Map<string, Set<string>>;
   /** The subset of `calls` resolved by name only (no type for the receiver). */
-  nameOnly?: [string, string[]][];
-  reads: [string, string[]][];
+  nameOnly: Map<string, Set<string>>;
+  reads: Map<string, Set<string>>;
   unparsable: { file: string; reason: string }[];
 }
 
