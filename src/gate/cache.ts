@@ -1,8 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writePrivateFileAtomically } from './private-file.js';
+import { readUtf8 } from './utf8-file.js';
 
 /** Bump when extractors change what they produce, so stale entries are never reused. */
 export const CACHE_FORMAT = 'gate-v23';
@@ -29,7 +30,7 @@ function macOf(key: string, place: string, body: string): string {
 function readCacheFile(file: string, place: string): unknown {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readUtf8(file);
   } catch {
     return undefined;
   }
@@ -160,7 +161,7 @@ function wellFormedEntry<T>(e: unknown): e is [string, T] {
 function readJournal<T>(file: string, place: string): [string, T][] {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readUtf8(file);
   } catch {
     return [];
   }

@@ -22,6 +22,8 @@ export class CallIndex {
   readonly ids: string[];
   private numbers: Map<string, number> | undefined;
   private readonly rows: Record<Direction, Rows>;
+  /** Each caller's place among the graph's callers (its row), -1 for a node that calls nothing. */
+  private readonly rowOf: Int32Array;
 
   /**
    * `calls` holds one row per caller, `[caller, ...callees]`, as node numbers into `ids`, in the
@@ -36,6 +38,8 @@ export class CallIndex {
     for (const row of calls) edges += row.length - 1;
     const callees: Rows = { start: new Int32Array(n + 1), to: new Int32Array(edges), byName: new Uint8Array(edges) };
     const callers: Rows = { start: new Int32Array(n + 1), to: new Int32Array(edges), byName: new Uint8Array(edges) };
+    this.rowOf = new Int32Array(n).fill(-1);
+    calls.forEach((row, r) => (this.rowOf[row[0]!] = r));
     for (const row of calls) {
       callees.start[row[0]! + 1]! += row.length - 1;
       for (let k = 1; k < row.length; k++) callers.start[row[k]! + 1]!++;
@@ -86,6 +90,46 @@ export class CallIndex {
   of(id: string): number {
     this.numbers ??= new Map(this.ids.map((id, i) => [id, i]));
     return this.numbers.get(id) ?? -1;
+  }
+
+  /** The ids `id` calls, in the graph's order. */
+  calleesOf(id: string): string[] {
+    const n = this.of(id);
+    const { start, to } = this.rows.callees;
+    const out: string[] = [];
+    if (n >= 0) for (let k = start[n]!; k < start[n + 1]!; k++) out.push(this.ids[to[k]!]!);
+    return out;
+  }
+
+  /**
+   * The callers of each of `ids` that has one, as a scan of the graph's edge maps in order would
+   * list them: callers in the order of their rows, callees in the order their first call appears.
+   */
+  callersOf(ids: Iterable<string>): Map<string, string[]> {
+    const { start, to } = this.rows.callers;
+    const found: { id: string; callers: string[]; row: number; at: number }[] = [];
+    for (const id of new Set(ids)) {
+      const n = this.of(id);
+      if (n < 0) continue;
+      const callers: string[] = [];
+      let first = -1;
+      for (let k = start[n]!; k < start[n + 1]!; k++) {
+        const f = to[k]!;
+        if (f === n) continue;
+        if (first < 0) first = f;
+        callers.push(this.ids[f]!);
+      }
+      if (first >= 0) found.push({ id, callers, row: this.rowOf[first]!, at: this.placeInRow(first, n) });
+    }
+    found.sort((a, b) => a.row - b.row || a.at - b.at);
+    return new Map(found.map((f) => [f.id, f.callers]));
+  }
+
+  /** Where `callee` stands among the callees of `caller`. */
+  private placeInRow(caller: number, callee: number): number {
+    const { start, to } = this.rows.callees;
+    for (let k = start[caller]!; k < start[caller + 1]!; k++) if (to[k] === callee) return k;
+    return -1;
   }
 
   /** Every node reachable from `starts` (themselves included) by any edge of `direction`. */

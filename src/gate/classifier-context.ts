@@ -1,3 +1,4 @@
+import { callIndexOf } from './call-index.js';
 import { callersOf, changedLineTexts, definitionText } from './signals.js';
 import type { CallGraph, ChangedFunction, GateSignals } from './types.js';
 
@@ -32,7 +33,7 @@ export function classifierContext(head: CallGraph, changedFunctions: ChangedFunc
   }
   const callees: ClassifierContext['callees'] = [];
   for (const c of changedHead) {
-    for (const id of head.calls.get(c.id) ?? []) {
+    for (const id of callIndexOf(head).calleesOf(c.id)) {
       const d = head.defs.get(id);
       if (!d || changedIds.has(id) || callees.length >= MAX_DEFS || callees.some((x) => x.id === id)) continue;
       callees.push({ id, file: d.file, calledBy: c.id, text: clip(definitionText(head, id)) });

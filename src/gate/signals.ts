@@ -1,3 +1,4 @@
+import { callIndexOf } from './call-index.js';
 import type { GateConfig } from './config.js';
 import type { FileChange } from './diff.js';
 import { languageOf } from './sources.js';
@@ -115,19 +116,9 @@ function zonePrefix(glob: string): string {
   return fixed.replace(/\/+$/, '');
 }
 
-/** Callers of each changed head definition (one step up the call graph). */
+/** Callers of each changed head definition (one step up the call graph), through the graph's call index. */
 export function callersOf(graph: CallGraph, ids: Iterable<string>): Map<string, string[]> {
-  const wanted = new Set(ids);
-  const out = new Map<string, string[]>();
-  for (const [from, tos] of graph.calls) {
-    for (const to of tos) {
-      if (!wanted.has(to) || from === to) continue;
-      const l = out.get(to) ?? [];
-      l.push(from);
-      out.set(to, l);
-    }
-  }
-  return out;
+  return callIndexOf(graph).callersOf(ids);
 }
 
 /** The source text of a definition (its lines in its file), or '' when unknown. */

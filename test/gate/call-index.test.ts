@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { noteStoredForm } from '../../src/gate/call-index.js';
+import { callIndexOf, noteStoredForm } from '../../src/gate/call-index.js';
+import { callersOf } from '../../src/gate/signals.js';
 import { callPaths, findRoots } from '../../src/gate/decide.js';
 import { decodeGraph, encodeGraph, type StoredGraph } from '../../src/gate/stored-graph.js';
 import { gateConfigSchema } from '../../src/gate/config.js';
@@ -147,6 +148,14 @@ describe('the indexed path search', () => {
       const decoded: CallGraph = Object.assign(decodeGraph(stored)!, { files: new Map() });
       noteStoredForm(decoded, stored);
       assert.deepEqual(asText(callPaths(decoded, roots, changed, 'head')), want, `seed ${seed}, stored`);
+      // one step up and down, as a scan of the maps in order lists them
+      const asked = [...changed.map((c) => c.id), ...roots.keys()].sort(() => rand() - 0.5);
+      const plainCallers = new Map<string, string[]>();
+      for (const [from, tos] of graph.calls)
+        for (const to of tos) if (asked.includes(to) && from !== to) plainCallers.set(to, [...(plainCallers.get(to) ?? []), from]);
+      assert.deepEqual([...callersOf(graph, asked)], [...plainCallers], `seed ${seed}, callers`);
+      assert.deepEqual([...callersOf(decoded, asked)], [...plainCallers], `seed ${seed}, callers, stored`);
+      for (const id of asked) assert.deepEqual(callIndexOf(decoded).calleesOf(id), [...(graph.calls.get(id) ?? [])], `seed ${seed}, callees of ${id}`);
       compared += want.length;
     }
     assert.ok(compared > 1000, `${compared} paths compared`);

@@ -4,6 +4,7 @@ import Module, { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
+import { readUtf8 } from '../utf8-file.js';
 import { writePrivateFileAtomically } from '../private-file.js';
 
 /**
@@ -91,7 +92,7 @@ export function preloadCompiler(): void {
     status = 'refused';
     return;
   }
-  const source = readFileSync(filename, 'utf8');
+  const source = readUtf8(filename);
   const st = statSync(filename);
   const id = createHash('sha256')
     .update(`${filename}\0${st.size}\0${st.mtimeMs}\0${process.version}\0${process.arch}\0${process.execArgv.join(' ')}`)
