@@ -23,7 +23,7 @@ export function assembleGraph(ctx: AssemblyContext, entries: TsFileEdges[]): TsG
     for (const [from, tos] of e.calls) {
       for (const to of tos) {
         addEdge(allCalls, from, to);
-        for (const o of overrides.of(to)) addEdge(allCalls, from, o);
+        if (overrides.mayHave(to)) for (const o of overrides.of(to)) addEdge(allCalls, from, o);
       }
     }
     for (const [from, tos] of e.reads) for (const to of tos) addEdge(allReads, from, to);
@@ -43,6 +43,7 @@ export function assembleGraph(ctx: AssemblyContext, entries: TsFileEdges[]): TsG
 class Overrides {
   private readonly childrenOf = new Map<string, string[]>();
   private readonly memo = new Map<string, string[]>();
+  private methodsOfParents: Set<string> | undefined;
 
   constructor(
     private readonly idKinds: Map<string, DefinitionKind>,
@@ -57,6 +58,21 @@ class Overrides {
         }
       }
     }
+  }
+
+  /** False for an id no type extends the owner of (most callees): no override to look up. */
+  mayHave(id: string): boolean {
+    if (this.childrenOf.size === 0) return false;
+    if (!this.methodsOfParents) {
+      // the methods of classes something extends, once (rather than the owner of every callee)
+      this.methodsOfParents = new Set();
+      for (const [id, kind] of this.idKinds) {
+        if (kind !== 'method') continue;
+        const dot = id.lastIndexOf('.');
+        if (this.childrenOf.has(id.slice(0, dot)) && id.slice(dot + 1) !== 'constructor') this.methodsOfParents.add(id);
+      }
+    }
+    return this.methodsOfParents.has(id);
   }
 
   of(id: string): string[] {
