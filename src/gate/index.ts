@@ -5,7 +5,18 @@ import { gateConfigSchema, type GateConfig, type GateConfigInput } from './confi
 import { decide, namedRootMatches } from './decide.js';
 import { parseUnifiedDiff } from './diff.js';
 import { buildCallGraph, GraphCaches, loadTypeScriptAnalysis } from './graph.js';
-import { git, listingKey, listRevision, readBlobs, readBlobsInBackground, resolveCommit, revisionSources, type ExclusionReport } from './sources.js';
+import {
+  git,
+  gitBytesAsync,
+  listingKey,
+  listingOf,
+  readBlobs,
+  readBlobsInBackground,
+  readListing,
+  resolveCommit,
+  revisionSources,
+  type ExclusionReport,
+} from './sources.js';
 import { classifierContext, type ClassifierContext } from './classifier-context.js';
 import { scoreSignals } from './signals.js';
 import type { GateResult } from './types.js';
@@ -59,15 +70,21 @@ export async function evaluateGateDetailed(opts: EvaluateGateOptions): Promise<{
   const baseCommit = resolveCommit(opts.repoDir, opts.base);
   const mergeBase = git(opts.repoDir, ['merge-base', baseCommit, headCommit]).trim();
   if (!mergeBase) throw new UsageError(`no merge base between ${opts.base} and ${opts.head}`);
-  const diffText = git(opts.repoDir, ['diff', '--no-renames', '--no-color', '--no-ext-diff', '-U0', mergeBase, headCommit]);
+  // the diff and both listings at once: git runs them on the other core while this thread waits
+  const [diffBytes, baseTree, headTree] = await Promise.all([
+    gitBytesAsync(opts.repoDir, ['diff', '--no-renames', '--no-color', '--no-ext-diff', '-U0', mergeBase, headCommit]),
+    readListing(opts.repoDir, mergeBase),
+    readListing(opts.repoDir, headCommit),
+  ]);
+  const diffText = diffBytes.toString('utf8');
   const changes = parseUnifiedDiff(diffText);
 
   const cacheDir = opts.cacheDir === null ? undefined : (opts.cacheDir ?? config.cache_dir ?? defaultCacheDir());
   const caches = opts.caches ?? new GraphCaches(cacheDir);
   const excluded: ExclusionReport = new Map();
   const filter = { languages: config.languages, exclude: config.exclude, includeVendored: config.include_vendored, excluded };
-  const baseListing = listRevision(opts.repoDir, mergeBase, filter);
-  const headListing = listRevision(opts.repoDir, headCommit, filter);
+  const baseListing = listingOf(baseTree, filter);
+  const headListing = listingOf(headTree, filter);
   const baseKey = listingKey(baseListing, filter);
   const headKey = listingKey(headListing, filter);
   const blobs = [...new Set([...baseListing.entries, ...headListing.entries].map((e) => e.hash))];

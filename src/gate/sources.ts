@@ -224,16 +224,43 @@ export function readDirectorySources(root: string, filter: SourceFilter = {}): S
   return out;
 }
 
+/** The most output one git command may give (a larger diff or listing is an error, never a truncation). */
+const GIT_OUTPUT_LIMIT = 1 << 30;
+
 export function git(repoDir: string, args: string[], input?: string): string {
   return gitBytes(repoDir, args, input).toString('utf8');
 }
 
 /** git's output as bytes (blob contents are cut by byte counts); a failure is a usage error naming the command. */
 function gitBytes(repoDir: string, args: string[], input?: string): Buffer {
-  const res = spawnSync('git', ['-C', repoDir, ...args], { maxBuffer: 1 << 30, input });
+  const res = spawnSync('git', ['-C', repoDir, ...args], { maxBuffer: GIT_OUTPUT_LIMIT, input });
   if (res.error) throw new UsageError(`cannot run git: ${res.error.message}`);
   if (res.status !== 0) throw new UsageError(`git ${args[0]} failed in ${repoDir}: ${res.stderr.toString('utf8').trim().split('\n')[0]}`);
   return res.stdout;
+}
+
+/** `git` without blocking: several run at once on the other core while this thread waits (same errors as `git`). */
+export function gitBytesAsync(repoDir: string, args: string[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['-C', repoDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    child.stdout.on('data', (b: Buffer) => {
+      out.push(b);
+      // the same bound as the blocking calls' buffer
+      if ((size += b.length) > GIT_OUTPUT_LIMIT) {
+        child.kill();
+        reject(new UsageError(`git ${args[0]} in ${repoDir}: output over ${GIT_OUTPUT_LIMIT} bytes`));
+      }
+    });
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e) => reject(new UsageError(`cannot run git: ${e.message}`)));
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out));
+      else reject(new UsageError(`git ${args[0]} failed in ${repoDir}: ${Buffer.concat(err).toString('utf8').trim().split('\n')[0]}`));
+    });
+  });
 }
 
 /** Resolves a revision to a commit id; a one-line usage error when it does not exist. */
@@ -253,9 +280,20 @@ export interface RevisionListing {
   entries: { path: string; hash: string; language: GateLanguage }[];
 }
 
+const lsTreeArgs = (commit: string): string[] => ['ls-tree', '-r', '-z', '--full-tree', commit];
+
 /** Lists a commit's files from git's tree (never the working tree) and applies the path filter. */
 export function listRevision(repoDir: string, commit: string, filter: SourceFilter = {}): RevisionListing {
-  const listing = git(repoDir, ['ls-tree', '-r', '-z', '--full-tree', commit]);
+  return listingOf(git(repoDir, lsTreeArgs(commit)), filter);
+}
+
+/** `listRevision` without blocking, so git can list while it diffs (the caller applies the filters in its own order). */
+export async function readListing(repoDir: string, commit: string): Promise<string> {
+  return (await gitBytesAsync(repoDir, lsTreeArgs(commit))).toString('utf8');
+}
+
+/** The files of `git ls-tree -r -z` output the gate reads, the path filter applied. */
+export function listingOf(listing: string, filter: SourceFilter = {}): RevisionListing {
   const all: { path: string; hash: string }[] = [];
   for (const entry of listing.split('\0')) {
     if (!entry) continue;

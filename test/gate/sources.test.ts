@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../src/domain/errors.js';
-import { listingKey, listRevision, readBlobs, readBlobsInBackground, revisionSources } from '../../src/gate/sources.js';
+import { gitBytesAsync, listingKey, listingOf, listRevision, readBlobs, readBlobsInBackground, readListing, revisionSources } from '../../src/gate/sources.js';
 import { FixtureRepo } from './fixture.js';
 
 const sourcesModule = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/gate/sources.js');
@@ -47,6 +47,21 @@ describe('reading a revision from git', () => {
     assert.equal(sources.find((s) => s.path === 'src/big.ts')?.text, big);
     assert.equal(sources.find((s) => s.path === 'src/copy.ts')?.text, 'export const a = 1;\n');
     assert.deepEqual(readdirSync(tmp), []);
+  });
+
+  it('lists a revision the same without blocking, and a failing git command is a usage error naming it either way', async () => {
+    assert.deepEqual(listingOf(await readListing(repo.dir, 'main')), listRevision(repo.dir, 'main'));
+    const shown = await gitBytesAsync(repo.dir, ['show', 'main:src/big.ts']);
+    assert.ok(shown.length > 65_536, 'more than a pipe holds');
+    assert.equal(shown.toString('utf8'), big);
+    const failed = (e: unknown): boolean =>
+      e instanceof UsageError && /^git ls-tree failed in .*: fatal: Not a valid object name no-such-revision/.test(e.message);
+    assert.throws(() => listRevision(repo.dir, 'no-such-revision'), failed);
+    await assert.rejects(readListing(repo.dir, 'no-such-revision'), failed);
+    await assert.rejects(
+      gitBytesAsync('/nonexistent-repository', ['status']),
+      (e: unknown) => e instanceof UsageError && e.message.startsWith('git status failed in /nonexistent-repository'),
+    );
   });
 
   it('a blob git does not have is a usage error naming it, in the background too, and nothing is left behind', async () => {
