@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import ts from 'typescript';
 import { packageRoot } from '../../src/sandbox/package-paths.js';
 import { collectGarbage } from '../../src/gate/ts/collect-garbage.js';
-import { analyzeTypeScript, type TsAnalysisStats, type TsGraphPart } from '../../src/gate/ts/analyze.js';
+import { analyzeTypeScript, type TsAnalysisStats, type TsFileFacts, type TsGraphPart } from '../../src/gate/ts/analyze.js';
 import { edgeList } from './fixture.js';
 import { factsOfSourceFile } from '../../src/gate/ts/file-facts.js';
 import { blankRanges, outlineRanges, validOutline } from '../../src/gate/ts/outline.js';
@@ -226,6 +226,31 @@ describe('cached edges', () => {
     const cold = edgeList(analyzeTypeScript(asInput(v2)));
     assert.ok(cold.includes('a.run > e.Other.pay'), cold.join('\n'));
     assert.deepEqual(warm, cold);
+  });
+});
+
+describe('cached syntax facts', () => {
+  it('a malformed definition in an entry is a miss: the file is parsed again and the graph is what a cold run computes', () => {
+    const files = [
+      { path: 'r.ts', text: 'export function regulated(): number {\n  return 1;\n}\n' },
+      { path: 'a.ts', text: "import { regulated } from './r';\nexport function run() {\n  return regulated();\n}\n" },
+    ];
+    const cold = analyzeTypeScript(files);
+    const facts = new Map<string, TsFileFacts>();
+    analyzeTypeScript(files, { facts, edges: new Map() });
+    for (const [why, bad] of [
+      ['the form before tuples', { id: 'a.run', kind: 'function', file: 'a.ts', startLine: 2, endLine: 4 }],
+      ['a kind no definition has', ['a.run', 'procedure', 2, 4]],
+      ['a line that is not a number', ['a.run', 'function', '2', 4]],
+    ] as const) {
+      const key = [...facts.keys()].find((k) => k.endsWith(':a.ts'))!;
+      const good = facts.get(key)!;
+      facts.set(key, { ...good, defs: [bad as unknown as TsFileFacts['defs'][number]] });
+      const warm = analyzeTypeScript(files, { facts, edges: new Map() });
+      assert.deepEqual(edgeList(warm), edgeList(cold), why);
+      assert.deepEqual(warm.defs, cold.defs, why);
+      assert.deepEqual(facts.get(key), good, `${why}: the entry is written again from the parse`);
+    }
   });
 });
 

@@ -4,11 +4,12 @@ import ts = require('typescript');
 import { moduleNameFor } from '../facts.js';
 import { invokedParams } from './invoked-params.js';
 import { bindingNames, isFunctionLike, lineOf, nameText } from './syntax.js';
-import type { Definition, DefinitionKind } from '../types.js';
+import type { FileDefinition } from './model.js';
+import type { DefinitionKind } from '../types.js';
 
 /** Definitions of one file with the nodes that declare them. */
 export interface FileDefinitions {
-  defs: Definition[];
+  defs: FileDefinition[];
   decls: [ts.Node, string][];
   members: [ts.Node, Map<string, string>][];
   /** Object-literal properties holding a function by name (`{ pay: settle }`, `{ settle }`). */
@@ -85,7 +86,7 @@ class DefinitionRecorder {
   private addDef(node: ts.Node, id: string, kind: DefinitionKind, span: ts.Node = node): void {
     const { rec, sf } = this;
     rec.decls.push([node, id]);
-    rec.defs.push({ id, kind, file: this.rel, startLine: lineOf(sf, span.getStart(sf)), endLine: lineOf(sf, span.getEnd()) });
+    rec.defs.push([id, kind, lineOf(sf, span.getStart(sf)), lineOf(sf, span.getEnd())]);
     if (kind === 'function' || kind === 'method') {
       const fn = ts.isFunctionLike(node)
         ? node

@@ -8,6 +8,7 @@ import { outlineImports } from './outline-imports.js';
 import { outlineRanges, validOutline } from './outline.js';
 import { inlineModuleSpecifier } from './syntax.js';
 import type { TsAnalysisCache, TsFileFacts } from './model.js';
+import type { DefinitionKind } from '../types.js';
 import type { VirtualRepository } from './virtual-repository.js';
 
 /** Characters of source whose facts parses are kept for the program (see {@link collectFacts}). */
@@ -67,6 +68,7 @@ export function collectFacts(repo: VirtualRepository, cache: TsAnalysisCache | u
 function isWellFormedFacts(known: TsFileFacts, text: string): boolean {
   return (
     Array.isArray(known.defs) &&
+    known.defs.every(isFileDefinition) &&
     Array.isArray(known.imports) &&
     Array.isArray(known.reexports) &&
     Array.isArray(known.outlineImports) &&
@@ -78,6 +80,12 @@ function isWellFormedFacts(known: TsFileFacts, text: string): boolean {
     validOutline(known.outline, text) &&
     validDeclarationNodes(known.nodes, known.classMembers, text.length)
   );
+}
+
+const KINDS = new Set<unknown>(['module', 'class', 'function', 'method', 'binding'] satisfies DefinitionKind[]);
+
+function isFileDefinition(d: unknown): boolean {
+  return Array.isArray(d) && d.length === 4 && typeof d[0] === 'string' && KINDS.has(d[1]) && Number.isInteger(d[2]) && Number.isInteger(d[3]);
 }
 
 /** Syntax facts of one parsed file: parse errors, definitions, imported and re-exported specifiers. */

@@ -1,7 +1,7 @@
 import type { ClassMembers, DeclarationNodes } from './node-index.js';
 import type { OutlineRanges } from './outline.js';
 import type { TsConfigSource } from './tsconfig-paths.js';
-import type { Definition } from '../types.js';
+import type { Definition, DefinitionKind } from '../types.js';
 
 /** The TypeScript/JavaScript part of a call graph, plain data so it can be cached. */
 export interface TsGraphPart {
@@ -17,8 +17,12 @@ export interface TsGraphPart {
  * What one file yields without the checker (syntax only, so keyed by path and content): its
  * definitions, the module specifiers it imports/re-exports, or why it cannot be analysed.
  */
+/** A definition of a file's facts: id, kind, first and last line (the file is the facts' own). */
+export type FileDefinition = [id: string, kind: DefinitionKind, startLine: number, endLine: number];
+
 export interface TsFileFacts {
-  defs: Definition[];
+  /** As tuples: a repository's facts hold tens of thousands, and the file is the same for all of them. */
+  defs: FileDefinition[];
   imports: string[];
   reexports: string[];
   /** Of `imports`, what the outline needs (see outline-imports.ts): a program follows only these from a file it holds as an outline. */

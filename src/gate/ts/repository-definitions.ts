@@ -30,15 +30,16 @@ export function collectDefinitions(all: readonly string[], facts: Map<string, Ts
       continue;
     }
     for (const [id, params, rest] of fact.invokes) if (!invokes.has(id)) invokes.set(id, { params: new Set(params), rest });
-    for (const d of fact.defs) {
-      if (idKinds.has(d.id)) continue;
-      idKinds.set(d.id, d.kind);
-      defs.push(d);
-      if (d.kind === 'function' || d.kind === 'method') {
-        const short = d.id.slice(d.id.lastIndexOf('.') + 1);
+    const file = f.slice(VIRTUAL_ROOT.length);
+    for (const [id, kind, startLine, endLine] of fact.defs) {
+      if (idKinds.has(id)) continue;
+      idKinds.set(id, kind);
+      defs.push({ id, kind, file, startLine, endLine });
+      if (kind === 'function' || kind === 'method') {
+        const short = id.slice(id.lastIndexOf('.') + 1);
         let l = byShortName.get(short);
         if (!l) byShortName.set(short, (l = []));
-        l.push(d.id);
+        l.push(id);
       }
     }
   }
