@@ -2,7 +2,7 @@
  * `bulwark mutate`: mutation testing of base...head with configuration from the base revision,
  * the gate's decision to say which survivors matter, and one audit record per run.
  */
-import { parseUidRange } from '../sandbox/worker-uid.js';
+import { parseUidRange } from '../sandbox/uid-range.js';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { resolveAuditConfigPaths } from '../audit/config.js';

@@ -3,7 +3,7 @@
  * base revision's `[mutation]` and `[sandbox]` tables, recorded in the run's audit log, its
  * counts, score and survivors handed to later stages as structured context.
  */
-import { parseUidRange } from '../sandbox/worker-uid.js';
+import { parseUidRange } from '../sandbox/uid-range.js';
 import type { EntryInput } from '../domain/audit-entries.js';
 import type { Change } from '../domain/change.js';
 import { evaluateGate } from '../gate/index.js';

@@ -3,13 +3,7 @@ import { GraphStore, ParseCache } from './cache.js';
 import { noteStoredForm } from './call-index.js';
 import type { FileFacts } from './facts.js';
 import { GraphBuilder } from './graph-builder.js';
-import { extractGo } from './go/extract.js';
-import { resolveGo } from './go/resolve.js';
-import { extractJava } from './java/extract.js';
-import { resolveJava } from './java/resolve.js';
 import { ParseFailure } from './parse-failure.js';
-import { extractPython } from './python/extract.js';
-import { resolvePython } from './python/resolve.js';
 import { isTsConfigFile, type SourceFile } from './sources.js';
 import { codeCacheStatus, persistCompilerCodeCache, preloadCompiler } from './ts/compiler-code-cache.js';
 import type * as TsAnalysis from './ts/analyze.js';
@@ -22,10 +16,28 @@ type CachedFacts = FileFacts | { error: string };
 /** The TypeScript analysis module once a run has needed it (it is large, so it is loaded on demand). */
 let typeScriptAnalysis: typeof TsAnalysis | undefined;
 
-const extractors: Record<'python' | 'go' | 'java', (file: string, text: string) => Promise<FileFacts>> = {
-  python: extractPython,
-  go: extractGo,
-  java: extractJava,
+type OtherLanguage = 'python' | 'go' | 'java';
+
+/**
+ * Each language's extractor and resolver, loaded the first time a revision has files of it (with
+ * the parser they share): a TypeScript repository never loads them.
+ */
+const languages: Record<
+  OtherLanguage,
+  () => Promise<{ extract: (file: string, text: string) => Promise<FileFacts>; resolve: (facts: Map<string, FileFacts>, g: GraphBuilder) => void }>
+> = {
+  python: async () => {
+    const [{ extractPython }, { resolvePython }] = await Promise.all([import('./python/extract.js'), import('./python/resolve.js')]);
+    return { extract: extractPython, resolve: resolvePython };
+  },
+  go: async () => {
+    const [{ extractGo }, { resolveGo }] = await Promise.all([import('./go/extract.js'), import('./go/resolve.js')]);
+    return { extract: extractGo, resolve: resolveGo };
+  },
+  java: async () => {
+    const [{ extractJava }, { resolveJava }] = await Promise.all([import('./java/extract.js'), import('./java/resolve.js')]);
+    return { extract: extractJava, resolve: resolveJava };
+  },
 };
 
 export interface BuildOptions {
@@ -129,6 +141,15 @@ function wellFormedFacts(f: FileFacts): boolean {
   );
 }
 
+type LanguageSupport = Awaited<ReturnType<(typeof languages)[OtherLanguage]>>;
+const loadedLanguages = new Map<OtherLanguage, Promise<LanguageSupport>>();
+
+function languageSupport(lang: OtherLanguage): Promise<LanguageSupport> {
+  let l = loadedLanguages.get(lang);
+  if (!l) loadedLanguages.set(lang, (l = languages[lang]()));
+  return l;
+}
+
 async function buildFresh(sources: SourceFile[], caches: GraphCaches): Promise<CallGraph> {
   const g = new GraphBuilder();
   const byLang = new Map<GateLanguage, Map<string, FileFacts>>();
@@ -152,7 +173,7 @@ async function buildFresh(sources: SourceFile[], caches: GraphCaches): Promise<C
     else {
       caches.stats.parsed++;
       try {
-        facts = await extractors[src.language](src.path, src.text);
+        facts = await (await languageSupport(src.language)).extract(src.path, src.text);
       } catch (err) {
         // pathologically deep nesting (e.g. generated 10 000-term expressions) is reported like a
         // parse failure: the file is listed as unanalysable and flags the change when it changed
@@ -171,12 +192,10 @@ async function buildFresh(sources: SourceFile[], caches: GraphCaches): Promise<C
     m.set(src.path, facts);
     registerDefs(g, src.path, facts);
   }
-  const py = byLang.get('python');
-  if (py) resolvePython(py, g);
-  const go = byLang.get('go');
-  if (go) resolveGo(go, g);
-  const java = byLang.get('java');
-  if (java) resolveJava(java, g);
+  for (const lang of ['python', 'go', 'java'] as const) {
+    const facts = byLang.get(lang);
+    if (facts) (await languageSupport(lang)).resolve(facts, g);
+  }
   if (tsSources.length > 0) await addTsPart(g, tsSources, tsConfigs, caches);
   return g.finish();
 }

@@ -4,7 +4,8 @@
  * caches read-only, writes only to the work tree's tmp/ (and bin/ while compiling), a wall-clock
  * timeout. `sandboxed: false` runs the same command directly, for the benchmark's comparison only.
  */
-import { allocateWorkerUid, DEFAULT_UID_RANGE, type UidRange } from '../sandbox/worker-uid.js';
+import { DEFAULT_UID_RANGE, type UidRange } from '../sandbox/uid-range.js';
+import { allocateWorkerUid } from '../sandbox/worker-uid.js';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CgroupSettings } from './cgroup.js';
 import type { PolicyInput } from './policy.js';
-import { parseUidRange } from './worker-uid.js';
+import { parseUidRange } from './uid-range.js';
 
 const absolutePath = z
   .string()

@@ -13,7 +13,7 @@ import { DEFAULT_CGROUP, prepareCgroupParent } from './cgroup.js';
 import { enforcementByLayer, sandboxMode, type LayerEnforcement } from './enforcement.js';
 import { assertLauncher, defaultLauncherPath, spawnSandboxed, type Isolation } from './launcher.js';
 import { DEFAULT_LIMITS, runtimePolicy } from './policy.js';
-import { DEFAULT_UID_RANGE } from './worker-uid.js';
+import { DEFAULT_UID_RANGE } from './uid-range.js';
 import { SANDBOX_EXEC } from './seatbelt-runner.js';
 
 /** The newest Landlock ABI whose rights native/landlock.c knows and handles. */

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { UsageError } from '../domain/errors.js';
 import { DEFAULT_CGROUP, type CgroupSettings } from './cgroup.js';
 import { packageRoot } from './package-paths.js';
-import { DEFAULT_UID_RANGE, type UidRange } from './worker-uid.js';
+import { DEFAULT_UID_RANGE, type UidRange } from './uid-range.js';
 
 export interface SandboxLimits {
   /** RLIMIT_NOFILE: open files. */

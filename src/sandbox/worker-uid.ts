@@ -11,34 +11,13 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
-import { SandboxError, UsageError } from '../domain/errors.js';
+import { SandboxError } from '../domain/errors.js';
+import type { UidRange } from './uid-range.js';
 
-export interface UidRange {
-  first: number;
-  last: number;
-}
-
-/**
- * The default block: inside Debian's 60000-64999 "reserved for global allocation", clear of
- * systemd-homed (60001-60513) and systemd's dynamic users (61184-65519), and below 65536 so a
- * container with a 16-bit uid map can use it. 400 uids = 400 workers at once on one host.
- */
-export const DEFAULT_UID_RANGE: UidRange = { first: 60600, last: 60999 };
 /** Where the per-uid locks live (root only; /run is per boot, so no lock outlives a reboot). */
 export const DEFAULT_UID_LOCK_DIR = '/run/bulwark/worker-uids';
 /** A lock not refreshed for this long is stale (its holder died or hung) and may be taken over. */
 const LOCK_STALE_MS = 30_000;
-
-/** Parses "FIRST-LAST" (inclusive); both ends 1..4294967294, never 0 or 65534 (nobody). */
-export function parseUidRange(text: string, where = 'uid_range'): UidRange {
-  const m = /^\s*(\d{1,10})\s*-\s*(\d{1,10})\s*$/.exec(text);
-  if (!m) throw new UsageError(`${where}: expected "FIRST-LAST" (e.g. "60600-60999"), got ${JSON.stringify(text)}`);
-  const first = Number(m[1]);
-  const last = Number(m[2]);
-  if (first < 1 || last > 0xfffffffe || first > last) throw new UsageError(`${where}: "${text}" must satisfy 1 <= FIRST <= LAST <= 4294967294`);
-  if (first <= 65534 && 65534 <= last) throw new UsageError(`${where}: "${text}" includes 65534 (nobody), which other software shares`);
-  return { first, last };
-}
 
 /** Numeric ids named in an /etc/passwd- or /etc/group-style file (third field). */
 function namedIds(file: string): Set<number> {

@@ -16,7 +16,8 @@ import { applySandboxConfig, sandboxConfigSchema } from '../../src/sandbox/confi
 import { runtimePolicy } from '../../src/sandbox/policy.js';
 import { cgroup2Mount, createWorkerCgroup, DEFAULT_CGROUP, prepareCgroupParent } from '../../src/sandbox/cgroup.js';
 import { defaultLauncherPath } from '../../src/sandbox/launcher.js';
-import { allocateWorkerUid, parseUidRange } from '../../src/sandbox/worker-uid.js';
+import { parseUidRange } from '../../src/sandbox/uid-range.js';
+import { allocateWorkerUid } from '../../src/sandbox/worker-uid.js';
 
 const dirs: string[] = [];
 const tmp = (prefix: string) => {

@@ -20,7 +20,7 @@ import { after, describe, it } from 'node:test';
 import { launcherInfo } from '../../../src/sandbox/doctor.js';
 import { spawnSandboxed, type SandboxedProcess } from '../../../src/sandbox/launcher.js';
 import { runtimePolicy, type PolicyInput } from '../../../src/sandbox/policy.js';
-import { DEFAULT_UID_RANGE } from '../../../src/sandbox/worker-uid.js';
+import { DEFAULT_UID_RANGE } from '../../../src/sandbox/uid-range.js';
 
 const isRoot = process.getuid?.() === 0;
 const needsRoot = isRoot ? false : 'needs root: as another user every worker shares the caller uid (docs/sandbox.md, "What workers share")';
