@@ -1,4 +1,4 @@
-import type { StoredGraph } from './stored-graph.js';
+import { idNumbers, type StoredGraph } from './stored-graph.js';
 import type { CallGraph } from './types.js';
 
 /** The search direction: along calls (callees) or against them (callers). */
@@ -29,8 +29,9 @@ export class CallIndex {
    * `calls` holds one row per caller, `[caller, ...callees]`, as node numbers into `ids`, in the
    * graph's order; `nameOnly` the same for the edges resolved by name only.
    */
-  constructor(ids: string[], calls: readonly (readonly number[])[], nameOnly: readonly (readonly number[])[]) {
+  constructor(ids: string[], calls: readonly (readonly number[])[], nameOnly: readonly (readonly number[])[], numbers?: Map<string, number>) {
     this.ids = ids;
+    this.numbers = numbers;
     const n = ids.length;
     const byNameOf = new Map<number, Set<number>>();
     for (const row of nameOnly) byNameOf.set(row[0]!, new Set(row.slice(1)));
@@ -81,9 +82,7 @@ export class CallIndex {
     };
     const rows = (m: Map<string, Set<string>>): number[][] => [...m].map(([from, tos]) => [number(from), ...[...tos].map(number)]);
     const calls = rows(graph.calls);
-    const index = new CallIndex(ids, calls, rows(graph.nameOnly));
-    index.numbers = numbers;
-    return index;
+    return new CallIndex(ids, calls, rows(graph.nameOnly), numbers);
   }
 
   /** The node number of an id, -1 for one in no call. */
@@ -223,7 +222,7 @@ export function callIndexOf(graph: CallGraph): CallIndex {
   let index = indexes.get(graph);
   if (!index) {
     const stored = storedForms.get(graph);
-    index = stored ? new CallIndex(stored.ids, stored.calls, stored.nameOnly) : CallIndex.ofMaps(graph);
+    index = stored ? new CallIndex(stored.ids, stored.calls, stored.nameOnly, idNumbers(stored)) : CallIndex.ofMaps(graph);
     indexes.set(graph, index);
   }
   return index;

@@ -228,11 +228,13 @@ async function addTsPart(g: GraphBuilder, sources: SourceFile[], configs: Source
     caches.tsParts.set(key, part);
     shared = false;
   }
-  for (const d of part.defs) g.addDef({ ...d });
-  // the first graph of a part takes its maps (in a TypeScript-only repository, a graph's every
-  // edge); a second graph of the same part (base and head alike) gets copies, so no two share one
-  g.addEdges(part, !shared && !adoptedParts.has(part));
+  // the first graph of a part takes its definitions and maps (in a TypeScript-only repository,
+  // a graph's every edge); a second graph of the same part (base and head alike) gets copies, so
+  // no two share one
+  const adopt = !shared && !adoptedParts.has(part);
   adoptedParts.add(part);
+  for (const d of part.defs) g.addDef(adopt ? d : { ...d });
+  g.addEdges(part, adopt);
   for (const u of part.unparsable) g.failed(u.file, u.reason);
 }
 

@@ -20,6 +20,13 @@ export interface StoredGraph {
 
 const KINDS: readonly DefinitionKind[] = ['module', 'class', 'function', 'method', 'binding'];
 
+/** Each stored graph's id → node number (built when it is written or read anyway, and what its call index looks ids up in). */
+const numbers = new WeakMap<StoredGraph, Map<string, number>>();
+
+export function idNumbers(stored: StoredGraph): Map<string, number> | undefined {
+  return numbers.get(stored);
+}
+
 export function encodeGraph(graph: Omit<CallGraph, 'files'>): StoredGraph {
   const ids: string[] = [];
   const number = new Map<string, number>();
@@ -52,7 +59,9 @@ export function encodeGraph(graph: Omit<CallGraph, 'files'>): StoredGraph {
     }
     return rows;
   };
-  return { ids, files, defs, calls: edges(graph.calls), nameOnly: edges(graph.nameOnly), reads: edges(graph.reads), unparsable: graph.unparsable };
+  const stored = { ids, files, defs, calls: edges(graph.calls), nameOnly: edges(graph.nameOnly), reads: edges(graph.reads), unparsable: graph.unparsable };
+  numbers.set(stored, number);
+  return stored;
 }
 
 /**
@@ -65,7 +74,9 @@ export function decodeGraph(stored: unknown): Omit<CallGraph, 'files'> | undefin
   if (typeof stored !== 'object' || stored === null) return undefined;
   const { ids, files, defs, calls, nameOnly, reads, unparsable } = stored as Partial<Record<keyof StoredGraph, unknown>>;
   // each id once: a node number names one id both ways (the call index looks ids up by name)
-  if (!Array.isArray(ids) || !ids.every((i) => typeof i === 'string') || new Set(ids).size !== ids.length) return undefined;
+  if (!Array.isArray(ids) || !ids.every((i) => typeof i === 'string')) return undefined;
+  const numberOf = new Map(ids.map((id, i) => [id, i]));
+  if (numberOf.size !== ids.length) return undefined;
   if (!Array.isArray(files) || !files.every((f) => typeof f === 'string')) return undefined;
   if (!Array.isArray(defs) || defs.length % 4 !== 0 || defs.length / 4 > ids.length) return undefined;
   const lines = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0;
