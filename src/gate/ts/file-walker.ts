@@ -21,6 +21,8 @@ export class FileWalker implements CallTargetContext {
   private readonly touched = new Set<string>();
   private readonly selfRefs = new Set<string>();
   private readonly pending = new Set<string>();
+  /** The scope of each node asked about so far (see scopeOf). */
+  private readonly scopes = new Map<ts.Node, string>();
 
   constructor(
     readonly index: ProgramIndex,
@@ -78,14 +80,30 @@ export class FileWalker implements CallTargetContext {
 
   /** The function, method or module a node is in (bindings and class bodies are not callers). */
   private scopeOf(node: ts.Node): string {
-    const { index } = this;
+    const { index, scopes } = this;
     const { idKinds } = this.definitions;
+    // every call and reference asks for its scope: each ancestor is looked up once per file
+    const visited: ts.Node[] = [];
+    let scope = '';
     for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
+      const known = scopes.get(n);
+      if (known !== undefined) {
+        scope = known;
+        break;
+      }
+      visited.push(n);
       const id = index.idInFile(this.sf, n);
-      if (id !== undefined && idKinds.get(id) !== 'binding' && idKinds.get(id) !== 'class') return id;
-      if (ts.isSourceFile(n)) return index.idInFile(this.sf, n)!;
+      if (id !== undefined && idKinds.get(id) !== 'binding' && idKinds.get(id) !== 'class') {
+        scope = id;
+        break;
+      }
+      if (ts.isSourceFile(n)) {
+        scope = index.idInFile(this.sf, n)!;
+        break;
+      }
     }
-    return '';
+    for (const n of visited) scopes.set(n, scope);
+    return scope;
   }
 
   /**
@@ -323,8 +341,14 @@ export class FileWalker implements CallTargetContext {
   }
 
   private visitIdentifier(node: ts.Identifier): void {
-    const { knownNames } = this.definitions;
     const p = node.parent;
+    const isMemberName = p && ts.isPropertyAccessExpression(p) && p.name === node;
+    // most identifiers name nothing of the repository's: nothing more to ask of them
+    if (!this.definitions.knownNames.has(node.text)) {
+      // a getter of that name defined later must make this entry stale
+      if (isMemberName) this.pending.add(node.text);
+      return;
+    }
     const isDeclName =
       p &&
       (ts.isVariableDeclaration(p) ||
@@ -339,15 +363,11 @@ export class FileWalker implements CallTargetContext {
         ts.isNamespaceImport(p) ||
         ts.isBindingElement(p)) &&
       (p as ts.NamedDeclaration).name === node;
-    const isMemberName = p && ts.isPropertyAccessExpression(p) && p.name === node;
-    if (knownNames.has(node.text) && !isDeclName && !isMemberName && !(p && (ts.isImportSpecifier(p) || ts.isExportSpecifier(p)))) {
+    if (!isDeclName && !isMemberName && !(p && (ts.isImportSpecifier(p) || ts.isExportSpecifier(p)))) {
       this.recordReference(this.scopeOf(node), node, false);
-    } else if (isMemberName && knownNames.has(node.text)) {
+    } else if (isMemberName) {
       // reading or assigning a property runs its getter or setter: a call
       this.recordAccessor(this.scopeOf(node), p);
-    } else if (isMemberName) {
-      // a getter of that name defined later must make this entry stale
-      this.pending.add(node.text);
     }
   }
 
