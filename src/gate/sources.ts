@@ -247,12 +247,15 @@ export function gitBytesAsync(repoDir: string, args: string[]): Promise<Buffer> 
     const err: Buffer[] = [];
     let size = 0;
     child.stdout.on('data', (b: Buffer) => {
-      out.push(b);
-      // the same bound as the blocking calls' buffer
+      // the same bound as the blocking calls' buffer: past it, nothing more is kept and git is stopped
       if ((size += b.length) > GIT_OUTPUT_LIMIT) {
+        out.length = 0;
+        child.stdout.destroy();
         child.kill();
-        reject(new UsageError(`git ${args[0]} in ${repoDir}: output over ${GIT_OUTPUT_LIMIT} bytes`));
+        reject(new UsageError(`git ${args[0]} failed in ${repoDir}: output over ${GIT_OUTPUT_LIMIT} bytes`));
+        return;
       }
+      out.push(b);
     });
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', (e) => reject(new UsageError(`cannot run git: ${e.message}`)));

@@ -96,6 +96,7 @@ export function decodeGraph(stored: unknown): Omit<CallGraph, 'files'> | undefin
   if (!wellFormedRows(calls, ids.length) || !wellFormedRows(nameOnly, ids.length) || !wellFormedRows(reads, ids.length)) return undefined;
   if (!Array.isArray(unparsable) || !unparsable.every(isFailure)) return undefined;
   const table = ids;
+  numbers.set(stored as StoredGraph, numberOf);
   let callMap: Map<string, Set<string>> | undefined;
   let nameOnlyMap: Map<string, Set<string>> | undefined;
   let readMap: Map<string, Set<string>> | undefined;
@@ -114,15 +115,28 @@ export function decodeGraph(stored: unknown): Omit<CallGraph, 'files'> | undefin
   };
 }
 
-/** Rows of node numbers below `count`, each non-empty, no caller twice (a map's entries, as `encodeGraph` writes them). */
+/**
+ * Rows of node numbers below `count`, each non-empty, no caller twice and no callee twice in a row
+ * (a map of sets, as `encodeGraph` writes it: the call index built from the rows then lists each
+ * caller and callee once, as the maps do).
+ */
 export function wellFormedRows(rows: unknown, count: number): rows is number[][] {
   if (!Array.isArray(rows)) return false;
   const callers = new Uint8Array(count);
+  // the row (plus one) that last named each node as a callee
+  const calleeIn = new Int32Array(count);
+  let r = 0;
   for (const row of rows) {
+    r++;
     if (!Array.isArray(row) || row.length === 0) return false;
     for (const n of row) if (!Number.isInteger(n) || n < 0 || n >= count) return false;
     if (callers[row[0] as number]) return false;
     callers[row[0] as number] = 1;
+    for (let k = 1; k < row.length; k++) {
+      const n = row[k] as number;
+      if (calleeIn[n] === r) return false;
+      calleeIn[n] = r;
+    }
   }
   return true;
 }

@@ -33,7 +33,21 @@ function randomGraph(rand: () => number, nodes: number, edges: number): CallGrap
       nameOnly.get(from)!.add(to);
     }
   }
-  return { defs: new Map(), calls, nameOnly, reads: new Map(), unparsable: [], files: new Map() };
+  // definitions in shuffled order (a stored graph numbers them first), some in no call at all, and
+  // bindings only read: the stored form numbers ids otherwise than the maps do
+  const defIds = [...Array.from({ length: nodes }, (_, i) => `n${i}`).filter(() => rand() < 0.7), ...Array.from({ length: 5 }, (_, i) => `idle${i}`)];
+  for (let i = defIds.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [defIds[i], defIds[j]] = [defIds[j]!, defIds[i]!];
+  }
+  const defs = new Map(defIds.map((id) => [id, { id, kind: 'function' as const, file: 'f.ts', startLine: 1, endLine: 2 }]));
+  const reads = new Map<string, Set<string>>();
+  for (let r = 0; r < nodes / 4; r++) {
+    const from = `n${Math.floor(rand() * nodes)}`;
+    if (!reads.has(from)) reads.set(from, new Set());
+    reads.get(from)!.add(`binding${Math.floor(rand() * 10)}`);
+  }
+  return { defs, calls, nameOnly, reads, unparsable: [], files: new Map() };
 }
 
 /**
@@ -148,6 +162,10 @@ describe('the indexed path search', () => {
       const decoded: CallGraph = Object.assign(decodeGraph(stored)!, { files: new Map() });
       noteStoredForm(decoded, stored);
       assert.deepEqual(asText(callPaths(decoded, roots, changed, 'head')), want, `seed ${seed}, stored`);
+      // the same graph as stored, without the round trip (the numbers encoding made serve its index)
+      const fresh: CallGraph = { ...graph };
+      noteStoredForm(fresh, encodeGraph(fresh));
+      assert.deepEqual(asText(callPaths(fresh, roots, changed, 'head')), want, `seed ${seed}, encoded`);
       // one step up and down, as a scan of the maps in order lists them
       const asked = [...changed.map((c) => c.id), ...roots.keys()].sort(() => rand() - 0.5);
       const plainCallers = new Map<string, string[]>();
@@ -155,7 +173,10 @@ describe('the indexed path search', () => {
         for (const to of tos) if (asked.includes(to) && from !== to) plainCallers.set(to, [...(plainCallers.get(to) ?? []), from]);
       assert.deepEqual([...callersOf(graph, asked)], [...plainCallers], `seed ${seed}, callers`);
       assert.deepEqual([...callersOf(decoded, asked)], [...plainCallers], `seed ${seed}, callers, stored`);
-      for (const id of asked) assert.deepEqual(callIndexOf(decoded).calleesOf(id), [...(graph.calls.get(id) ?? [])], `seed ${seed}, callees of ${id}`);
+      for (const id of [...asked, 'idle0', 'binding0']) {
+        assert.deepEqual(callIndexOf(decoded).calleesOf(id), [...(graph.calls.get(id) ?? [])], `seed ${seed}, callees of ${id}`);
+        assert.deepEqual(callIndexOf(fresh).calleesOf(id), [...(graph.calls.get(id) ?? [])], `seed ${seed}, callees of ${id}, encoded`);
+      }
       compared += want.length;
     }
     assert.ok(compared > 1000, `${compared} paths compared`);

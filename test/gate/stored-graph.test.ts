@@ -48,6 +48,16 @@ describe('stored graphs', () => {
       ['an edge to no id', { ...good, calls: [[0, 999]] }],
       ['an empty edge row', { ...good, reads: [[]] }],
       ['a caller listed twice', { ...good, calls: [...good.calls, [good.calls[0]![0]!, 1]] }],
+      [
+        'a callee listed twice in a row',
+        {
+          ...good,
+          calls: [
+            [0, 1, 1],
+            [2, 1],
+          ],
+        },
+      ],
       ['an id listed twice', { ...good, ids: [...good.ids, good.ids[0]] }],
       ['a negative node number', { ...good, calls: [[0, -1]] }],
       ['a string where an index goes', { ...good, nameOnly: [['0']] }],

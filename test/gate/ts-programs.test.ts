@@ -242,6 +242,8 @@ describe('cached syntax facts', () => {
       ['the form before tuples', { id: 'a.run', kind: 'function', file: 'a.ts', startLine: 2, endLine: 4 }],
       ['a kind no definition has', ['a.run', 'procedure', 2, 4]],
       ['a line that is not a number', ['a.run', 'function', '2', 4]],
+      ['a line before the first', ['a.run', 'function', 0, 4]],
+      ['lines out of order', ['a.run', 'function', 4, 2]],
     ] as const) {
       const key = [...facts.keys()].find((k) => k.endsWith(':a.ts'))!;
       const good = facts.get(key)!;

@@ -84,8 +84,10 @@ function isWellFormedFacts(known: TsFileFacts, text: string): boolean {
 
 const KINDS = new Set<unknown>(['module', 'class', 'function', 'method', 'binding'] satisfies DefinitionKind[]);
 
+const isLine = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 1;
+
 function isFileDefinition(d: unknown): boolean {
-  return Array.isArray(d) && d.length === 4 && typeof d[0] === 'string' && KINDS.has(d[1]) && Number.isInteger(d[2]) && Number.isInteger(d[3]);
+  return Array.isArray(d) && d.length === 4 && typeof d[0] === 'string' && KINDS.has(d[1]) && isLine(d[2]) && isLine(d[3]) && d[2] <= d[3];
 }
 
 /** Syntax facts of one parsed file: parse errors, definitions, imported and re-exported specifiers. */
