@@ -1,3 +1,4 @@
+import { IdTable } from './id-table.js';
 import { idNumbers, type StoredGraph } from './stored-graph.js';
 import type { CallGraph } from './types.js';
 
@@ -70,19 +71,9 @@ export class CallIndex {
 
   /** The index of a graph's edge maps (a graph built in this process). */
   static ofMaps(graph: CallGraph): CallIndex {
-    const ids: string[] = [];
-    const numbers = new Map<string, number>();
-    const number = (id: string): number => {
-      let k = numbers.get(id);
-      if (k === undefined) {
-        numbers.set(id, (k = ids.length));
-        ids.push(id);
-      }
-      return k;
-    };
-    const rows = (m: Map<string, Set<string>>): number[][] => [...m].map(([from, tos]) => [number(from), ...[...tos].map(number)]);
-    const calls = rows(graph.calls);
-    return new CallIndex(ids, calls, rows(graph.nameOnly), numbers);
+    const table = new IdTable();
+    const calls = table.rows(graph.calls);
+    return new CallIndex(table.ids, calls, table.rows(graph.nameOnly), table.numbers);
   }
 
   /** The node number of an id, -1 for one in no call. */

@@ -1,3 +1,4 @@
+import { IdTable } from './id-table.js';
 import type { CallGraph, Definition, DefinitionKind } from './types.js';
 
 /**
@@ -28,39 +29,23 @@ export function idNumbers(stored: StoredGraph): Map<string, number> | undefined 
 }
 
 export function encodeGraph(graph: Omit<CallGraph, 'files'>): StoredGraph {
-  const ids: string[] = [];
-  const number = new Map<string, number>();
-  const idOf = (id: string): number => {
-    let n = number.get(id);
-    if (n === undefined) {
-      number.set(id, (n = ids.length));
-      ids.push(id);
-    }
-    return n;
-  };
-  const files: string[] = [];
-  const fileNumber = new Map<string, number>();
+  const table = new IdTable();
+  const fileTable = new IdTable();
   const defs: number[] = [];
   for (const d of graph.defs.values()) {
-    idOf(d.id);
-    let f = fileNumber.get(d.file);
-    if (f === undefined) {
-      fileNumber.set(d.file, (f = files.length));
-      files.push(d.file);
-    }
-    defs.push(KINDS.indexOf(d.kind), f, d.startLine, d.endLine);
+    table.number(d.id);
+    defs.push(KINDS.indexOf(d.kind), fileTable.number(d.file), d.startLine, d.endLine);
   }
-  const edges = (m: Map<string, Set<string>>): number[][] => {
-    const rows: number[][] = [];
-    for (const [from, tos] of m) {
-      const row = [idOf(from)];
-      for (const to of tos) row.push(idOf(to));
-      rows.push(row);
-    }
-    return rows;
+  const stored = {
+    ids: table.ids,
+    files: fileTable.ids,
+    defs,
+    calls: table.rows(graph.calls),
+    nameOnly: table.rows(graph.nameOnly),
+    reads: table.rows(graph.reads),
+    unparsable: graph.unparsable,
   };
-  const stored = { ids, files, defs, calls: edges(graph.calls), nameOnly: edges(graph.nameOnly), reads: edges(graph.reads), unparsable: graph.unparsable };
-  numbers.set(stored, number);
+  numbers.set(stored, table.numbers);
   return stored;
 }
 
