@@ -234,10 +234,14 @@ export function git(repoDir: string, args: string[], input?: string): string {
 /** git's output as bytes (blob contents are cut by byte counts); a failure is a usage error naming the command. */
 function gitBytes(repoDir: string, args: string[], input?: string): Buffer {
   const res = spawnSync('git', ['-C', repoDir, ...args], { maxBuffer: GIT_OUTPUT_LIMIT, input });
+  if (res.error && 'code' in res.error && res.error.code === 'ENOBUFS') throw tooMuchOutput(repoDir, args);
   if (res.error) throw new UsageError(`cannot run git: ${res.error.message}`);
   if (res.status !== 0) throw new UsageError(`git ${args[0]} failed in ${repoDir}: ${res.stderr.toString('utf8').trim().split('\n')[0]}`);
   return res.stdout;
 }
+
+const tooMuchOutput = (repoDir: string, args: string[]): UsageError =>
+  new UsageError(`git ${args[0]} failed in ${repoDir}: output over ${GIT_OUTPUT_LIMIT} bytes`);
 
 /** `git` without blocking: several run at once on the other core while this thread waits (same errors as `git`). */
 export function gitBytesAsync(repoDir: string, args: string[]): Promise<Buffer> {
@@ -252,7 +256,7 @@ export function gitBytesAsync(repoDir: string, args: string[]): Promise<Buffer> 
         out.length = 0;
         child.stdout.destroy();
         child.kill();
-        reject(new UsageError(`git ${args[0]} failed in ${repoDir}: output over ${GIT_OUTPUT_LIMIT} bytes`));
+        reject(tooMuchOutput(repoDir, args));
         return;
       }
       out.push(b);
