@@ -115,6 +115,14 @@ export class CallIndex {
     return new Map(found.map((f) => [f.id, f.callers]));
   }
 
+  /** Whether the call from `from` to `to` was resolved by name only (false when there is no such call). */
+  isNameOnly(from: string, to: string): boolean {
+    const f = this.of(from);
+    const t = this.of(to);
+    const k = f < 0 || t < 0 ? -1 : this.placeInRow(f, t);
+    return k >= 0 && this.rows.callees.byName[k] === 1;
+  }
+
   /** Where `callee` stands among the callees of `caller`. */
   private placeInRow(caller: number, callee: number): number {
     const { start, to } = this.rows.callees;

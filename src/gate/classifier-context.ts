@@ -1,5 +1,5 @@
 import { callIndexOf } from './call-index.js';
-import { callersOf, changedLineTexts, definitionText } from './signals.js';
+import { changedLineTexts, definitionText } from './signals.js';
 import type { CallGraph, ChangedFunction, GateSignals } from './types.js';
 
 /** What the classifier is shown: the changed definitions, one step of callers and callees, and the changed lines of other files. */
@@ -24,7 +24,7 @@ export function classifierContext(head: CallGraph, changedFunctions: ChangedFunc
   const changedIds = new Set(changedHead.map((c) => c.id));
   const changed = changedHead.slice(0, MAX_DEFS).map((c) => ({ id: c.id, file: c.file, text: clip(definitionText(head, c.id)) }));
   const callers: ClassifierContext['callers'] = [];
-  for (const [callee, ids] of callersOf(head, changedIds)) {
+  for (const [callee, ids] of callIndexOf(head).callersOf(changedIds)) {
     for (const id of ids) {
       const d = head.defs.get(id);
       if (!d || changedIds.has(id) || callers.length >= MAX_DEFS) continue;

@@ -208,7 +208,6 @@ export function changedDefinitions(graph: CallGraph, changes: FileChange[], revi
 export function callPaths(graph: CallGraph, roots: Map<string, RootInfo>, changed: ChangedFunction[], revision: Revision): GatePath[] {
   const paths: GatePath[] = [];
   const index = callIndexOf(graph);
-  const isNameOnly = (from: string, to: string): boolean => graph.nameOnly.get(from)?.has(to) ?? false;
   const sortedRoots = [...roots.keys()].sort();
   const rootNumbers = sortedRoots.map((r) => index.of(r));
   const targets = changed.filter((c) => !roots.has(c.id));
@@ -220,7 +219,7 @@ export function callPaths(graph: CallGraph, roots: Map<string, RootInfo>, change
     const nameOnlyAt: number[] = [];
     let text = at === 0 ? `${nodes[0]} ${label(c)}` : nodes[0]!;
     for (let i = 1; i < nodes.length; i++) {
-      const byName = isNameOnly(nodes[i - 1]!, nodes[i]!);
+      const byName = index.isNameOnly(nodes[i - 1]!, nodes[i]!);
       if (byName) nameOnlyAt.push(i - 1);
       text += `${byName ? ' ⇢ ' : ' → '}${i === at ? `${nodes[i]} ${label(c)}` : nodes[i]}`;
     }

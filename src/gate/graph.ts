@@ -210,15 +210,15 @@ function registerDefs(g: GraphBuilder, file: string, facts: FileFacts): void {
   }
 }
 
-/** Parts whose edge maps a graph has taken. */
-const adoptedParts = new WeakSet<TsGraphPart>();
-
 async function addTsPart(g: GraphBuilder, sources: SourceFile[], configs: SourceFile[], caches: GraphCaches): Promise<void> {
   const h = createHash('sha256');
   for (const s of [...sources, ...configs].sort((a, b) => (a.path < b.path ? -1 : 1))) h.update(`${s.path}\0${s.hash}\n`);
   const key = h.digest('hex');
   let part = caches.tsParts.get(key);
-  let shared = true;
+  // the graph that analysed a part takes its definitions and maps (in a TypeScript-only
+  // repository, a graph's every edge); a later graph of the same part (base and head alike) gets
+  // copies, so no two share one
+  const fresh = !part;
   if (part) caches.stats.tsReused++;
   else {
     caches.stats.tsAnalyses++;
@@ -226,15 +226,9 @@ async function addTsPart(g: GraphBuilder, sources: SourceFile[], configs: Source
     const analysis = await loadTypeScriptAnalysis();
     part = analysis.analyzeTypeScript(sources, { facts: caches.tsFacts, edges: caches.tsEdges }, caches.stats, { configs });
     caches.tsParts.set(key, part);
-    shared = false;
   }
-  // the first graph of a part takes its definitions and maps (in a TypeScript-only repository,
-  // a graph's every edge); a second graph of the same part (base and head alike) gets copies, so
-  // no two share one
-  const adopt = !shared && !adoptedParts.has(part);
-  adoptedParts.add(part);
-  for (const d of part.defs) g.addDef(adopt ? d : { ...d });
-  g.addEdges(part, adopt);
+  for (const d of part.defs) g.addDef(fresh ? d : { ...d });
+  g.addEdges(part, fresh);
   for (const u of part.unparsable) g.failed(u.file, u.reason);
 }
 

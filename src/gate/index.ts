@@ -72,15 +72,13 @@ export async function evaluateGateDetailed(opts: EvaluateGateOptions): Promise<{
   if (!mergeBase) throw new UsageError(`no merge base between ${opts.base} and ${opts.head}`);
   // the diff and both listings at once: git runs them on the other core while this thread waits;
   // all three end before a failure is reported, the diff's first, then the base's, then the head's
-  const [diffRun, baseRun, headRun] = await Promise.allSettled([
-    gitBytesAsync(opts.repoDir, ['diff', '--no-renames', '--no-color', '--no-ext-diff', '-U0', mergeBase, headCommit]),
-    readListing(opts.repoDir, mergeBase),
-    readListing(opts.repoDir, headCommit),
-  ]);
-  for (const run of [diffRun, baseRun, headRun]) if (run.status === 'rejected') throw run.reason;
-  const diffText = (diffRun as PromiseFulfilledResult<Buffer>).value.toString('utf8');
-  const baseTree = (baseRun as PromiseFulfilledResult<string>).value;
-  const headTree = (headRun as PromiseFulfilledResult<string>).value;
+  const diffRun = gitBytesAsync(opts.repoDir, ['diff', '--no-renames', '--no-color', '--no-ext-diff', '-U0', mergeBase, headCommit]);
+  const baseRun = readListing(opts.repoDir, mergeBase);
+  const headRun = readListing(opts.repoDir, headCommit);
+  await Promise.allSettled([diffRun, baseRun, headRun]);
+  const diffText = (await diffRun).toString('utf8');
+  const baseTree = await baseRun;
+  const headTree = await headRun;
   const changes = parseUnifiedDiff(diffText);
 
   const cacheDir = opts.cacheDir === null ? undefined : (opts.cacheDir ?? config.cache_dir ?? defaultCacheDir());

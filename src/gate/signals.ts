@@ -116,11 +116,6 @@ function zonePrefix(glob: string): string {
   return fixed.replace(/\/+$/, '');
 }
 
-/** Callers of each changed head definition (one step up the call graph), through the graph's call index. */
-export function callersOf(graph: CallGraph, ids: Iterable<string>): Map<string, string[]> {
-  return callIndexOf(graph).callersOf(ids);
-}
-
 /** The source text of a definition (its lines in its file), or '' when unknown. */
 export function definitionText(graph: CallGraph, id: string): string {
   const d = graph.defs.get(id);
@@ -186,10 +181,7 @@ export function scoreSignals(input: SignalInput): GateSignals {
   }
   // callers of changed code that themselves handle money
   const changedHead = input.changedFunctions.filter((c) => c.revision === 'head' && c.kind !== 'module' && !isDocOrTest(c.file));
-  const callers = callersOf(
-    input.head,
-    changedHead.map((c) => c.id),
-  );
+  const callers = callIndexOf(input.head).callersOf(changedHead.map((c) => c.id));
   for (const c of changedHead) {
     for (const caller of callers.get(c.id) ?? []) {
       const d = input.head.defs.get(caller);

@@ -1,5 +1,5 @@
 import { IdTable } from './id-table.js';
-import type { CallGraph, Definition, DefinitionKind } from './types.js';
+import { DEFINITION_KINDS, type CallGraph, type Definition } from './types.js';
 
 /**
  * A resolved graph without file texts, as the graph store keeps it: every id once in a table,
@@ -19,8 +19,6 @@ export interface StoredGraph {
   unparsable: { file: string; reason: string }[];
 }
 
-const KINDS: readonly DefinitionKind[] = ['module', 'class', 'function', 'method', 'binding'];
-
 /** Each stored graph's id → node number (built when it is written or read anyway, and what its call index looks ids up in). */
 const numbers = new WeakMap<StoredGraph, Map<string, number>>();
 
@@ -34,7 +32,7 @@ export function encodeGraph(graph: Omit<CallGraph, 'files'>): StoredGraph {
   const defs: number[] = [];
   for (const d of graph.defs.values()) {
     table.number(d.id);
-    defs.push(KINDS.indexOf(d.kind), fileTable.number(d.file), d.startLine, d.endLine);
+    defs.push(DEFINITION_KINDS.indexOf(d.kind), fileTable.number(d.file), d.startLine, d.endLine);
   }
   const stored = {
     ids: table.ids,
@@ -68,7 +66,7 @@ export function decodeGraph(stored: unknown): Omit<CallGraph, 'files'> | undefin
   const defMap = new Map<string, Definition>();
   const index = (n: unknown): number => (Number.isInteger(n) ? (n as number) : -1);
   for (let i = 0; i < defs.length; i += 4) {
-    const kind = KINDS[index(defs[i])];
+    const kind = DEFINITION_KINDS[index(defs[i])];
     const file = files[index(defs[i + 1])];
     const startLine: unknown = defs[i + 2];
     const endLine: unknown = defs[i + 3];

@@ -5,7 +5,10 @@
 
 export type GateLanguage = 'python' | 'ts' | 'js' | 'go' | 'java';
 
-export type DefinitionKind = 'module' | 'class' | 'function' | 'method' | 'binding';
+/** Every kind of definition, in a fixed order (a stored graph writes a kind as its index here). */
+export const DEFINITION_KINDS = ['module', 'class', 'function', 'method', 'binding'] as const;
+
+export type DefinitionKind = (typeof DEFINITION_KINDS)[number];
 
 /** One node of a call graph: a function, method, class body, module body or module-level binding. */
 export interface Definition {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { callIndexOf, noteStoredForm } from '../../src/gate/call-index.js';
-import { callersOf } from '../../src/gate/signals.js';
 import { callPaths, findRoots } from '../../src/gate/decide.js';
 import { decodeGraph, encodeGraph, type StoredGraph } from '../../src/gate/stored-graph.js';
 import { gateConfigSchema } from '../../src/gate/config.js';
@@ -171,8 +170,8 @@ describe('the indexed path search', () => {
       const plainCallers = new Map<string, string[]>();
       for (const [from, tos] of graph.calls)
         for (const to of tos) if (asked.includes(to) && from !== to) plainCallers.set(to, [...(plainCallers.get(to) ?? []), from]);
-      assert.deepEqual([...callersOf(graph, asked)], [...plainCallers], `seed ${seed}, callers`);
-      assert.deepEqual([...callersOf(decoded, asked)], [...plainCallers], `seed ${seed}, callers, stored`);
+      assert.deepEqual([...callIndexOf(graph).callersOf(asked)], [...plainCallers], `seed ${seed}, callers`);
+      assert.deepEqual([...callIndexOf(decoded).callersOf(asked)], [...plainCallers], `seed ${seed}, callers, stored`);
       for (const id of [...asked, 'idle0', 'binding0']) {
         assert.deepEqual(callIndexOf(decoded).calleesOf(id), [...(graph.calls.get(id) ?? [])], `seed ${seed}, callees of ${id}`);
         assert.deepEqual(callIndexOf(fresh).calleesOf(id), [...(graph.calls.get(id) ?? [])], `seed ${seed}, callees of ${id}, encoded`);

@@ -8,7 +8,7 @@ import { outlineImports } from './outline-imports.js';
 import { outlineRanges, validOutline } from './outline.js';
 import { inlineModuleSpecifier } from './syntax.js';
 import type { TsAnalysisCache, TsFileFacts } from './model.js';
-import type { DefinitionKind } from '../types.js';
+import { DEFINITION_KINDS } from '../types.js';
 import type { VirtualRepository } from './virtual-repository.js';
 
 /** Characters of source whose facts parses are kept for the program (see {@link collectFacts}). */
@@ -82,7 +82,7 @@ function isWellFormedFacts(known: TsFileFacts, text: string): boolean {
   );
 }
 
-const KINDS = new Set<unknown>(['module', 'class', 'function', 'method', 'binding'] satisfies DefinitionKind[]);
+const KINDS = new Set<unknown>(DEFINITION_KINDS);
 
 const isLine = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 1;
 

@@ -3,7 +3,7 @@ import type { OutlineRanges } from './outline.js';
 import type { TsConfigSource } from './tsconfig-paths.js';
 import type { Definition, DefinitionKind } from '../types.js';
 
-/** The TypeScript/JavaScript part of a call graph, plain data so it can be cached. */
+/** The TypeScript/JavaScript part of a call graph (one run's base and head share it when their TypeScript is the same). */
 export interface TsGraphPart {
   defs: Definition[];
   calls: Map<string, Set<string>>;
@@ -13,13 +13,13 @@ export interface TsGraphPart {
   unparsable: { file: string; reason: string }[];
 }
 
+/** A definition of a file's facts: id, kind, first and last line (the file is the facts' own). */
+export type FileDefinition = [id: string, kind: DefinitionKind, startLine: number, endLine: number];
+
 /**
  * What one file yields without the checker (syntax only, so keyed by path and content): its
  * definitions, the module specifiers it imports/re-exports, or why it cannot be analysed.
  */
-/** A definition of a file's facts: id, kind, first and last line (the file is the facts' own). */
-export type FileDefinition = [id: string, kind: DefinitionKind, startLine: number, endLine: number];
-
 export interface TsFileFacts {
   /** As tuples: a repository's facts hold tens of thousands, and the file is the same for all of them. */
   defs: FileDefinition[];
