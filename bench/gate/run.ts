@@ -39,6 +39,7 @@ interface ChildResult {
     tsProgramFiles?: number;
     tsProgramFilesInAll?: number;
     tsPrograms?: number;
+    tsLeanLibraryPrograms?: number;
   };
   flagged: boolean;
   paths: number;
@@ -118,7 +119,7 @@ for (const lang of langs) {
         `  ${name.padEnd(21)} process wall ${String(Math.round(r.wallMs)).padStart(6)} ms ratio ${ratio(r.wallMs, target)} | ` +
           `gate wall ${Math.round(r.ms)} ms ratio ${ratio(r.ms, target)} | gate CPU ${Math.round(r.cpuMs)} ms ratio ${ratio(r.cpuMs, target)} | ` +
           `peak RSS ${(r.maxRssKB / 1024).toFixed(0)} MB ratio ${ratio(r.maxRssKB / 1024, TARGET_RSS_MB)}  ` +
-          `graphs reused ${r.stats.graphsReused}, files parsed ${r.stats.parsed} reused ${r.stats.reused}, TS analyses ${r.stats.tsAnalyses}, TS files walked ${r.stats.tsFilesWalked} reused ${r.stats.tsFilesReused}, TS programs ${r.stats.tsPrograms ?? 0} holding ${r.stats.tsProgramFiles ?? 0} files in full and ${(r.stats.tsProgramFilesInAll ?? 0) - (r.stats.tsProgramFiles ?? 0)} as context`,
+          `graphs reused ${r.stats.graphsReused}, files parsed ${r.stats.parsed} reused ${r.stats.reused}, TS analyses ${r.stats.tsAnalyses}, TS files walked ${r.stats.tsFilesWalked} reused ${r.stats.tsFilesReused}, TS programs ${r.stats.tsPrograms ?? 0} (${r.stats.tsLeanLibraryPrograms ?? 0} with the lean library) holding ${r.stats.tsProgramFiles ?? 0} files in full and ${(r.stats.tsProgramFilesInAll ?? 0) - (r.stats.tsProgramFiles ?? 0)} as context`,
       );
     row(`cold (≤${TARGET_COLD_MS / 1000} s)`, cold, TARGET_COLD_MS);
     row('warm (≤0.5 s)', warm, TARGET_WARM_MS);

@@ -65,6 +65,8 @@ export class GraphCaches {
     /** Files in the TypeScript programs built (set once one is built; below the file count when partial). */
     tsProgramFiles?: number;
     tsProgramFilesInAll?: number;
+    tsPrograms?: number;
+    tsLeanLibraryPrograms?: number;
   } = { graphsReused: 0, parsed: 0, reused: 0, tsAnalyses: 0, tsReused: 0, tsFilesWalked: 0, tsFilesReused: 0 };
   constructor(dir: string | undefined) {
     this.facts = new ParseCache<CachedFacts>(dir, 'facts');

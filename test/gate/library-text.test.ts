@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import ts from 'typescript';
 import { compilerOptions } from '../../src/gate/ts/compiler.js';
-import { withoutBlockComments } from '../../src/gate/ts/library-text.js';
+import { mayNeedWholeLibrary, withoutBlockComments, withoutOmittedDeclarations } from '../../src/gate/ts/library-text.js';
 
 /** Every node's kind, with the text of names and literals, in source order: what the checker reads. */
 function shape(text: string): string[] {
@@ -97,5 +97,105 @@ describe('the ES library without block comments', () => {
 
   it('leaves an unterminated comment for the parser to report', () => {
     assert.equal(withoutBlockComments('declare const a: 1; /* open'), 'declare const a: 1; /* open');
+  });
+});
+
+/** The library files the gate's programs load: ES2022 and what it references. */
+function loadedLibraryFiles(): string[] {
+  const libDir = path.dirname(ts.getDefaultLibFilePath(compilerOptions));
+  const loaded = new Set(compilerOptions.lib!.map((l) => path.join(libDir, l)));
+  for (const f of loaded) {
+    for (const d of ts.createSourceFile(f, readFileSync(f, 'utf8'), ts.ScriptTarget.ES2022).libReferenceDirectives) {
+      loaded.add(path.join(libDir, `lib.${d.fileName.toLowerCase()}.d.ts`));
+    }
+  }
+  return [...loaded];
+}
+
+const TYPED_ARRAYS = ['Int8', 'Uint8', 'Uint8Clamped', 'Int16', 'Uint16', 'Int32', 'Uint32', 'Float32', 'Float64', 'BigInt64', 'BigUint64'].map(
+  (p) => `${p}Array`,
+);
+const OMITTED = new Set([...[...TYPED_ARRAYS, 'DataView', 'SharedArrayBuffer'].flatMap((n) => [n, `${n}Constructor`]), 'Atomics', 'Intl']);
+
+const declaredName = (s: ts.Statement): string | undefined =>
+  ts.isVariableStatement(s) ? s.declarationList.declarations[0]!.name.getText() : (s as { name?: ts.Identifier }).name?.text;
+
+const parse = (f: string, text: string): ts.SourceFile =>
+  ts.createSourceFile(f, text, { languageVersion: ts.ScriptTarget.ES2022, jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeInfo }, true);
+
+describe('the lean library', () => {
+  it('is the loaded library without the declarations of binary data and Intl, statement for statement, and under half its size', () => {
+    const files = loadedLibraryFiles();
+    assert.ok(files.length > 40, `${files.length} files`);
+    const omittedSeen = new Set<string>();
+    let whole = 0;
+    let lean = 0;
+    for (const f of files) {
+      const stripped = withoutBlockComments(readFileSync(f, 'utf8'));
+      const leanText = withoutOmittedDeclarations(stripped);
+      whole += stripped.length;
+      lean += leanText.length;
+      const full = parse(f, stripped);
+      const kept = parse(f, leanText);
+      assert.equal((kept as unknown as { parseDiagnostics: ts.Diagnostic[] }).parseDiagnostics.length, 0, path.basename(f));
+      const expected = full.statements.filter((s) => {
+        const n = declaredName(s);
+        if (n !== undefined && OMITTED.has(n)) omittedSeen.add(n);
+        return n === undefined || !OMITTED.has(n);
+      });
+      assert.deepEqual(
+        kept.statements.map((s) => s.getText(kept)),
+        expected.map((s) => s.getText(full)),
+        path.basename(f),
+      );
+      assert.deepEqual(
+        kept.libReferenceDirectives.map((d) => d.fileName),
+        full.libReferenceDirectives.map((d) => d.fileName),
+      );
+    }
+    // every omitted name is one the library declares (a renamed one would be kept unnoticed)
+    assert.deepEqual([...omittedSeen].sort(), [...OMITTED].sort());
+    assert.ok(lean < whole / 2, `${lean} of ${whole} characters left`);
+  });
+
+  it('omits nothing a kept declaration returns: kept ones name omitted types only as parameters of locale methods', () => {
+    const refs = new Set<string>();
+    for (const f of loadedLibraryFiles()) {
+      const sf = parse(f, withoutOmittedDeclarations(withoutBlockComments(readFileSync(f, 'utf8'))));
+      const visit = (n: ts.Node, where: string): void => {
+        if (ts.isIdentifier(n) && OMITTED.has(n.text)) refs.add(where);
+        let next = where;
+        if ((ts.isMethodSignature(n) || ts.isPropertySignature(n)) && n.name) next = `${where}.${n.name.getText(sf)}`;
+        if (ts.isParameter(n)) next = `${where}(parameter)`;
+        n.forEachChild((c) => visit(c, next));
+      };
+      for (const s of sf.statements) {
+        const n = declaredName(s);
+        assert.ok(n === undefined || !OMITTED.has(n), `${n} is still declared in ${path.basename(f)}`);
+        visit(s, n ?? '?');
+      }
+    }
+    assert.deepEqual([...refs].sort(), [
+      'Array.toLocaleString(parameter)',
+      'ArrayBufferTypes.SharedArrayBuffer',
+      'BigInt.toLocaleString(parameter)',
+      'Date.toLocaleDateString(parameter)',
+      'Date.toLocaleString(parameter)',
+      'Date.toLocaleTimeString(parameter)',
+      'Number.toLocaleString(parameter)',
+      'ReadonlyArray.toLocaleString(parameter)',
+      'String.localeCompare(parameter)',
+      'String.toLocaleLowerCase(parameter)',
+      'String.toLocaleUpperCase(parameter)',
+    ]);
+  });
+
+  it('is not for a file that may name what it omits', () => {
+    for (const n of [...OMITTED, 'ArrayBufferLike', 'ArrayBufferView']) assert.ok(mayNeedWholeLibrary(`const x: ${n} = y;`), n);
+    assert.ok(mayNeedWholeLibrary('/// <reference lib="es2020.intl" />\nexport {};'));
+    assert.ok(mayNeedWholeLibrary('const f = new Intl.NumberFormat("en").format;'));
+    assert.ok(
+      !mayNeedWholeLibrary('export async function pay(items: Item[]): Promise<number> {\n  return items.map((i) => i.total()).reduce((a, b) => a + b, 0);\n}'),
+    );
   });
 });

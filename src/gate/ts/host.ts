@@ -3,7 +3,7 @@ import path from 'node:path';
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
 import { compilerOptions, VIRTUAL_ROOT } from './compiler.js';
-import { withoutBlockComments } from './library-text.js';
+import { mayNeedWholeLibrary, withoutBlockComments, withoutOmittedDeclarations } from './library-text.js';
 import { blankRanges } from './outline.js';
 import { moduleScopes, type ModuleScope, type TsConfigSource } from './tsconfig-paths.js';
 import type { TsFileFacts } from './model.js';
@@ -21,6 +21,10 @@ export class RepositoryHost {
   readonly usedSourceFiles = new Map<string, ts.SourceFile>();
   /** Files the current program holds as outlines (every repository file except its roots that has bodies to blank). */
   private outlined = new Set<string>();
+  /** Whether the current program holds the library without the declarations no file of it names (see library-text.ts). */
+  private leanLibrary = false;
+  /** Repository files that may name a declaration the lean library omits. */
+  private readonly namesOmitted = new Map<string, boolean>();
   private readonly realHost: ts.CompilerHost;
   private readonly libDir: string;
   private readonly moduleScopeOf: (file: string) => ModuleScope;
@@ -68,10 +72,21 @@ export class RepositoryHost {
     };
   }
 
-  /** Starts a program that holds `outlined` as outlines. */
-  beginProgram(outlined: Set<string>): void {
+  /**
+   * Starts a program over `files` that holds `outlined` as outlines, with the lean library when
+   * none of the files may name what it omits (returned).
+   */
+  beginProgram(files: readonly string[], outlined: Set<string>): boolean {
     this.outlined = outlined;
+    this.leanLibrary = !files.some((f) => this.mayNameOmitted(f));
     this.usedSourceFiles.clear();
+    return this.leanLibrary;
+  }
+
+  private mayNameOmitted(f: string): boolean {
+    let named = this.namesOmitted.get(f);
+    if (named === undefined) this.namesOmitted.set(f, (named = mayNeedWholeLibrary(this.repo.texts.get(f) ?? '')));
+    return named;
   }
 
   /** Identifies the alias settings that apply to a file (part of its cached edges' key). */
@@ -82,11 +97,19 @@ export class RepositoryHost {
   private getSourceFile(f: string, lang: ts.ScriptTarget | ts.CreateSourceFileOptions): ts.SourceFile | undefined {
     const { repo, libDir } = this;
     const outline = this.outlined.has(f);
-    const key = f.startsWith(VIRTUAL_ROOT) ? `${f}\0${repo.hashes.get(f)}${outline ? '\0outline' : ''}` : f;
+    const inRepo = f.startsWith(VIRTUAL_ROOT);
+    const lean = !inRepo && this.leanLibrary;
+    const key = inRepo ? `${f}\0${repo.hashes.get(f)}${outline ? '\0outline' : ''}` : lean ? `${f}\0lean` : f;
     let sf = this.retained.sourceFiles.get(key);
     if (!sf) {
-      const lib = !f.startsWith(VIRTUAL_ROOT) && f.startsWith(libDir) ? this.realHost.readFile(f) : undefined;
-      let t = f.startsWith(VIRTUAL_ROOT) ? repo.texts.get(f) : lib === undefined ? undefined : withoutBlockComments(lib);
+      const lib = !inRepo && f.startsWith(libDir) ? this.realHost.readFile(f) : undefined;
+      let t = inRepo
+        ? repo.texts.get(f)
+        : lib === undefined
+          ? undefined
+          : lean
+            ? withoutOmittedDeclarations(withoutBlockComments(lib))
+            : withoutBlockComments(lib);
       if (t === undefined) return undefined;
       if (outline) t = blankRanges(t, this.facts.get(f)!.outline);
       sf = ts.createSourceFile(f, t, lang, false);

@@ -56,3 +56,52 @@ function endOfQuoted(text: string, at: number, quote: string): number {
   }
   return text.length;
 }
+
+/**
+ * The library's declarations of binary data and internationalisation: typed arrays, `DataView`,
+ * `SharedArrayBuffer`, `Atomics` and the `Intl` namespace (with their constructors). They are
+ * more than half of what the ES2022 library holds once its comments are gone, and none of them
+ * can carry a repository type: no kept declaration returns one of them (the kept ones name only
+ * `Intl` types, as parameter types of `toLocaleString` and `localeCompare`, whose calls return a
+ * string either way, and `SharedArrayBuffer` inside `ArrayBufferTypes`). A program none of whose
+ * files names one of them therefore resolves every call the same without them.
+ */
+const LEAN_OMITTED =
+  /^(?:(?:Int|Uint|Float)(?:8|16|32|64)(?:Clamped)?Array|Big(?:Int|Uint)64Array|DataView|SharedArrayBuffer)(?:Constructor)?$|^(?:Intl|Atomics)$/;
+
+/**
+ * Whether a repository file may name an omitted declaration, so a program holding it needs the
+ * whole library. A superset of the names (`ArrayBuffer` stands for every type built on the
+ * omitted buffers, a library reference directive for whatever it loads); a false match only
+ * costs the time the omission saves.
+ */
+const MAY_NAME_OMITTED = /Intl|Atomics|DataView|ArrayBuffer|\d(?:Clamped)?Array|reference\s+lib/;
+
+export function mayNeedWholeLibrary(text: string): boolean {
+  return MAY_NAME_OMITTED.test(text);
+}
+
+/** The first line of a top-level declaration, with the name it declares. */
+const DECLARATION_HEAD = /^(?:declare\s+)?(?:interface|var|const|let|namespace|type|function|class)\s+([A-Za-z_$][\w$]*)/;
+
+/**
+ * A library file without its top-level declarations of the omitted names. The library is written
+ * one declaration per top-level line, its body indented and its closing brace at the start of a
+ * line; a line that starts with anything but white space or a closing bracket starts the next
+ * statement. Input as `withoutBlockComments` gives it (a comment cannot hide a line start).
+ */
+export function withoutOmittedDeclarations(text: string): string {
+  const lines = text.split('\n');
+  const kept: string[] = [];
+  let dropping = false;
+  for (const line of lines) {
+    const c = line.charCodeAt(0);
+    // not white space, `}`, `)` or `]`: a new top-level statement
+    if (line.length > 0 && c !== 32 && c !== 9 && c !== 13 && c !== 125 && c !== 41 && c !== 93) {
+      const name = DECLARATION_HEAD.exec(line)?.[1];
+      dropping = name !== undefined && LEAN_OMITTED.test(name);
+    }
+    if (!dropping) kept.push(line);
+  }
+  return kept.length === lines.length ? text : kept.join('\n');
+}

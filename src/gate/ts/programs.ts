@@ -48,7 +48,7 @@ function runProgram(ctx: ProgramRunContext, { roots, files }: { roots: string[];
   const { repo, facts, host, index, stats } = ctx;
   const tg = performance.now();
   const rootSet = new Set(roots);
-  host.beginProgram(new Set(files.filter((f) => !rootSet.has(f) && facts.get(f)!.outline.length > 0)));
+  const lean = host.beginProgram(files, new Set(files.filter((f) => !rootSet.has(f) && facts.get(f)!.outline.length > 0)));
   const program = ts.createProgram({ rootNames: files, options: { ...compilerOptions, noResolve: true }, host: host.compilerHost });
   const programSource = index.load(program, facts);
   const tp = performance.now();
@@ -58,6 +58,7 @@ function runProgram(ctx: ProgramRunContext, { roots, files }: { roots: string[];
     stats.tsPrograms = (stats.tsPrograms ?? 0) + 1;
     stats.tsProgramFiles = (stats.tsProgramFiles ?? 0) + roots.length;
     stats.tsProgramFilesInAll = (stats.tsProgramFilesInAll ?? 0) + files.length;
+    if (lean) stats.tsLeanLibraryPrograms = (stats.tsLeanLibraryPrograms ?? 0) + 1;
   }
   // the peak stays near one program: dropped programs are collected before the next (or head's)
   // is built, but only once their garbage is worth a full collection (each one marks the whole
@@ -74,7 +75,7 @@ function runProgram(ctx: ProgramRunContext, { roots, files }: { roots: string[];
   }
   if (process.env.BULWARK_GATE_TIMING) {
     process.stderr.write(
-      `ts: program ${label} with ${roots.length} in full, ${files.length} of ${repo.all.length} files in all, ${Math.round(tp - tg)} ms, edges ${Math.round(performance.now() - tp)} ms; heap/RSS ${memText(memP)} → ${memText(process.memoryUsage())} MiB\n`,
+      `ts: program ${label} with ${roots.length} in full, ${files.length} of ${repo.all.length} files in all${lean ? ', lean library' : ''}, ${Math.round(tp - tg)} ms, edges ${Math.round(performance.now() - tp)} ms; heap/RSS ${memText(memP)} → ${memText(process.memoryUsage())} MiB\n`,
     );
   }
 }
