@@ -21,4 +21,7 @@ export const compilerOptions: ts.CompilerOptions = {
   resolveJsonModule: false,
   // the ES library only: DOM/webworker declarations are large and never resolve to repository code
   lib: ['lib.es2022.d.ts'],
+  // the library files are TypeScript's own: by default each of the ~60 references between them is
+  // first looked up as an `@typescript/lib-*` package in node_modules directories
+  libReplacement: false,
 };
