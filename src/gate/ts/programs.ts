@@ -1,7 +1,6 @@
 // required, not imported: see compiler.ts (Node would scan the CommonJS compiler for named exports)
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
-import { collectGarbage } from './collect-garbage.js';
 import { compilerOptions, VIRTUAL_ROOT } from './compiler.js';
 import { memText } from './syntax.js';
 import type { RepositoryHost } from './host.js';
@@ -21,13 +20,6 @@ export interface ProgramRunContext {
   /** Walks one file of the current program (its edges recorded by the caller). */
   walkFile: (sf: ts.SourceFile, rel: string) => void;
 }
-
-/**
- * Heap growth since the last full collection between programs that triggers the next one: about
- * one and a half programs of the default budget (one measured ~40 MiB), so garbage of at most two
- * programs accumulates.
- */
-const COLLECT_AFTER_BYTES = 64 * 1024 * 1024;
 
 /** Builds one program per group, in order, and walks the group's files with its checker. */
 export function runPrograms(ctx: ProgramRunContext, groups: string[][]): void {
@@ -60,18 +52,12 @@ function runProgram(ctx: ProgramRunContext, { roots, files }: { roots: string[];
     stats.tsProgramFilesInAll = (stats.tsProgramFilesInAll ?? 0) + files.length;
     if (lean) stats.tsLeanLibraryPrograms = (stats.tsLeanLibraryPrograms ?? 0) + 1;
   }
-  // the peak stays near one program: dropped programs are collected before the next (or head's)
-  // is built, but only once their garbage is worth a full collection (each one marks the whole
-  // live heap — outlines, library — so one after every program costs more than it saves); the
-  // margin is a fixed size, so the peak grows with the repository no faster than before
+  // the peak stays within a few programs: dropped programs are collected before the next (or
+  // head's) is built once their garbage is worth a full collection (see retained-state.ts)
   if (split) {
     ctx.retained.splitSinceRelease = true;
     index.release();
-    const heap = process.memoryUsage().heapUsed;
-    if (heap - ctx.retained.liveAfterCollection > COLLECT_AFTER_BYTES) {
-      collectGarbage();
-      ctx.retained.liveAfterCollection = process.memoryUsage().heapUsed;
-    }
+    ctx.retained.collectIfGrown();
   }
   if (process.env.BULWARK_GATE_TIMING) {
     process.stderr.write(
