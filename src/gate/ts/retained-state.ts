@@ -15,14 +15,14 @@ export interface RetainedResolution {
 const noResolution = (): RetainedResolution => ({ pathsKey: '', caches: new Map(), resolved: new Map() });
 
 /**
- * Heap growth since the last full collection that makes the next one worth its cost: about three
- * programs of the default budget (one measured ~40 MiB). A forced collection is atomic and marks
- * the whole live heap (outlines, library, caches), where V8's own runs concurrently with the
- * analysis: at 64 MiB the forced ones cost about a twelfth of a cold run's CPU at 100 kLOC, at
- * this margin under half of that, for a peak about 30 MB higher. The margin is a fixed size, so
- * the peak grows with the repository no faster than the programs do.
+ * Heap growth since the last full collection that makes the next one worth its cost: about two
+ * and a half programs of the default budget (one measured ~40 MiB). A forced collection is atomic
+ * and marks the whole live heap (outlines, library, caches), where V8's own runs concurrently
+ * with the analysis; at 100 kLOC a 64 MiB margin cost about 5 % more CPU cold than this one, and
+ * 128 MiB no less CPU than this but 20 MB more peak. The margin is a fixed size, so the peak grows
+ * with the repository no faster than the programs do.
  */
-const COLLECT_AFTER_BYTES = 128 * 1024 * 1024;
+const COLLECT_AFTER_BYTES = 96 * 1024 * 1024;
 
 /**
  * What one analysis leaves for the next in the same process (head after base, the next group):
