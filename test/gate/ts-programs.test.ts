@@ -614,60 +614,67 @@ describe('what an outline needs from other files', () => {
 
 describe('the lean library', () => {
   // two classes with `format`/`set`/`run` methods: a call the checker cannot type would reach both by name
+  const report = lines(
+    'export class Report {',
+    '  format(x: number): string {',
+    '    return String(x);',
+    '  }',
+    '  set(x: number): void {}',
+    '}',
+    'export class Svc {',
+    '  run(): number {',
+    '    return 1;',
+    '  }',
+    '}',
+    'export class Other {',
+    '  run(): number {',
+    '    return 2;',
+    '  }',
+    '}',
+  );
   const repo: Record<string, string> = {
-    'src/report.ts': lines(
-      'export class Report {',
-      '  format(x: number): string {',
-      '    return String(x);',
-      '  }',
-      '  set(x: number): void {}',
-      '}',
-      'export class Svc {',
-      '  run(): number {',
-      '    return 1;',
-      '  }',
-      '}',
-      'export class Other {',
-      '  run(): number {',
-      '    return 2;',
-      '  }',
-      '}',
-    ),
-    // names Intl and a typed array: its program needs the declarations the lean library omits
-    'src/money.ts': lines(
-      'export function show(amount: number): string {',
-      "  const f = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });",
-      '  const b = new Uint8Array(4);',
-      '  b.set([1]);',
-      "  return f.format(amount) + amount.toLocaleString('en-US');",
-      '}',
-    ),
-    // names none of them: the library's generic carriers still type every receiver
+    'src/report.ts': report,
+    // names a typed array: its program needs the declarations the lean library omits
+    'src/bytes.ts': lines('export function pack(n: number): number {', '  const b = new Uint8Array(4);', '  b.set([n]);', '  return b.length;', '}'),
+    // names none of them: Intl (kept) and the library's generic carriers still type every receiver
     'src/flow.ts': lines(
       "import { Svc } from './report.js';",
-      'export async function total(items: Svc[], byId: Map<string, Svc>, later: Promise<Svc>): Promise<number> {',
+      'export async function total(items: Svc[], byId: Map<string, Svc>, later: Promise<Svc>): Promise<string> {',
       '  let t = items.map((s) => s.run()).reduce((a, b) => a + b, 0);',
       '  for (const s of items) t += s.run();',
       "  t += byId.get('a')!.run() + (await later).run();",
-      "  t += Number(t).toLocaleString('en-US').length;",
-      '  return t;',
+      "  const f = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });",
+      "  return f.format(t) + t.toLocaleString('en-US');",
       '}',
     ),
   };
-  const input = Object.entries(repo).map(([p, text]) => ({ path: p, text }));
+  const input = (r: Record<string, string>) => Object.entries(r).map(([p, text]) => ({ path: p, text }));
 
-  it('holds a program none of whose files names what it omits, with every call resolved as with the whole library', () => {
+  it('holds a program none of whose files may reach what it omits, with every call resolved as with the whole library', () => {
     const stats: TsAnalysisStats = { tsFilesWalked: 0, tsFilesReused: 0 };
-    const part = analyzeTypeScript(input, undefined, stats, { programBudgetChars: 1 });
-    // one program per file: money.ts's holds the whole library, flow.ts's (report.ts for context) and report.ts's the lean one
+    const part = analyzeTypeScript(input(repo), undefined, stats, { programBudgetChars: 1 });
+    // one program per file: bytes.ts's holds the whole library, flow.ts's (report.ts for context) and report.ts's the lean one
     assert.equal(stats.tsPrograms, 3);
     assert.equal(stats.tsLeanLibraryPrograms, 2);
     const edges = edgeList(part);
-    assert.deepEqual(edgeList(analyzeTypeScript(input)), edges);
-    for (const e of ['src.flow.total > src.report.Svc.run']) assert.ok(edges.includes(e), `${e} in\n${edges.join('\n')}`);
+    assert.deepEqual(edgeList(analyzeTypeScript(input(repo))), edges);
+    assert.ok(edges.includes('src.flow.total > src.report.Svc.run'), edges.join('\n'));
     // Intl's and Uint8Array's members are the library's: no call reaches Report by name
     assert.deepEqual([...part.nameOnly], []);
     assert.ok(!edges.some((e) => e.includes('Report') || e.includes('Other')), edges.join('\n'));
+  });
+
+  it("holds the whole library for a script's top-level this, which is globalThis", () => {
+    const stats: TsAnalysisStats = { tsFilesWalked: 0, tsFilesReused: 0 };
+    const withScript = {
+      'src/report.ts': report,
+      // no import or export: a script, whose `this` has every global as a property
+      'src/shim.ts': lines('const T = this[`Int${8}Array` as const];', 'function fill(n: number): void {', '  new T(2).set([n]);', '}'),
+    };
+    const part = analyzeTypeScript(input(withScript), undefined, stats, { programBudgetChars: 1 });
+    assert.ok((stats.tsPrograms ?? 0) >= 1);
+    assert.equal(stats.tsLeanLibraryPrograms ?? 0, 0);
+    assert.deepEqual([...part.nameOnly], []);
   });
 });
 

@@ -6,7 +6,8 @@ let gc: (() => void) | undefined;
 /**
  * Runs a full garbage collection. Between two TypeScript programs the previous one is garbage,
  * but V8 sizes its next collection by the live size it last saw and lets the heap grow to several
- * programs' worth first; collecting when a program is dropped keeps the peak at one program.
+ * programs' worth first; collecting once dropped programs add up to a fixed margin bounds the
+ * peak (see retained-state.ts).
  * V8 installs `gc` only in contexts created after `--expose-gc` is set, hence the fresh context.
  */
 export function collectGarbage(): void {

@@ -85,7 +85,12 @@ export class RepositoryHost {
 
   private mayNameOmitted(f: string): boolean {
     let named = this.namesOmitted.get(f);
-    if (named === undefined) this.namesOmitted.set(f, (named = mayNeedWholeLibrary(this.repo.texts.get(f) ?? '')));
+    if (named === undefined) {
+      const text = this.repo.texts.get(f) ?? '';
+      // a script's top-level `this` is `globalThis` (a declaration file has no expressions)
+      const script = this.facts.get(f)?.global === true && !/\.d\.[mc]?ts$/.test(f) && /\bthis\b/.test(text);
+      this.namesOmitted.set(f, (named = script || mayNeedWholeLibrary(text)));
+    }
     return named;
   }
 

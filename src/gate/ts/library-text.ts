@@ -2,8 +2,8 @@
  * The ES library's declaration files as the checker needs them: without their block comments.
  * Two thirds of the library's 480,000 characters are JSDoc, which the parser scans past and
  * the checker never reads in a declaration file (JSDoc carries types only in JavaScript); a
- * process that builds a program parses the whole library, so leaving the comments out saves
- * about a fifth of that parse on every run (comments are the cheap part to scan).
+ * process that builds a program parses the library, so leaving the comments out saves about a
+ * fifth of that parse on every run (comments are the cheap part to scan).
  *
  * A lexer for declaration files only: it knows strings, template literal types and line
  * comments (kept whole, so `/// <reference lib=…/>` directives stay and a `/*` inside one starts
@@ -58,49 +58,52 @@ function endOfQuoted(text: string, at: number, quote: string): number {
 }
 
 /**
- * The library's declarations of binary data and internationalisation: typed arrays, `DataView`,
- * `SharedArrayBuffer`, `Atomics` and the `Intl` namespace (with their constructors). They are
- * more than half of what the ES2022 library holds once its comments are gone, and none of them
- * can carry a repository type: no kept declaration returns one of them (the kept ones name only
- * `Intl` types, as parameter types of `toLocaleString` and `localeCompare`, whose calls return a
- * string either way, and `SharedArrayBuffer` inside `ArrayBufferTypes`). A program none of whose
- * files names one of them therefore resolves every call the same without them.
+ * The library's declarations of binary data: the typed arrays, `DataView`, `SharedArrayBuffer`
+ * and `Atomics` (with their constructors), nearly half of what the ES2022 library holds once its
+ * comments are gone. None of them can carry a repository type, and no kept declaration returns
+ * or takes one: the only kept mention is `SharedArrayBuffer` inside `ArrayBufferTypes`, which
+ * `ArrayBufferLike` is made of, and only declarations named `ArrayBuffer…` use that. So a program
+ * that can reach none of them (see {@link mayNeedWholeLibrary}) types every expression the same
+ * without them. (`Intl` is kept: the locale methods of strings, numbers, dates and arrays take its
+ * option types as parameters, which type the literals passed to them.)
  */
-const LEAN_OMITTED =
-  /^(?:(?:Int|Uint|Float)(?:8|16|32|64)(?:Clamped)?Array|Big(?:Int|Uint)64Array|DataView|SharedArrayBuffer)(?:Constructor)?$|^(?:Intl|Atomics)$/;
+const LEAN_OMITTED = /^(?:(?:Int|Uint|Float)(?:8|16|32|64)(?:Clamped)?Array|Big(?:Int|Uint)64Array|DataView|SharedArrayBuffer)(?:Constructor)?$|^Atomics$/;
 
 /**
- * Whether a repository file may name an omitted declaration, so a program holding it needs the
- * whole library. A superset of the names (`ArrayBuffer` stands for every type built on the
- * omitted buffers, a library reference directive for whatever it loads); a false match only
- * costs the time the omission saves.
+ * Text through which a file may reach an omitted declaration, so a program holding it needs the
+ * whole library: the names themselves (`ArrayBuffer` stands for every type built on the omitted
+ * buffers, a digit before `Array` for every typed array), `globalThis` (whose type has every
+ * global as a property, reachable by a computed key), a Unicode escape (which may spell a name),
+ * and any reference directive (which may load another library, the DOM's typed arrays with it).
+ * A false match only costs the time the omission saves. A script's top-level `this` is
+ * `globalThis` too: see the host.
  */
-const MAY_NAME_OMITTED = /Intl|Atomics|DataView|ArrayBuffer|\d(?:Clamped)?Array|reference\s+lib/;
+const MAY_NAME_OMITTED = /Atomics|DataView|ArrayBuffer|\d(?:Clamped)?Array|globalThis|\\u/;
+const REFERENCE_DIRECTIVE = /<reference\b/i;
 
 export function mayNeedWholeLibrary(text: string): boolean {
-  return MAY_NAME_OMITTED.test(text);
+  return MAY_NAME_OMITTED.test(text) || REFERENCE_DIRECTIVE.test(text);
 }
 
-/** The first line of a top-level declaration, with the name it declares. */
-const DECLARATION_HEAD = /^(?:declare\s+)?(?:interface|var|const|let|namespace|type|function|class)\s+([A-Za-z_$][\w$]*)/;
+/** A line that starts a top-level statement of a library file, with the name a declaration declares. */
+const STATEMENT_START =
+  /^(?:\/\/\/|(?:declare\s+)?(?:interface|var|const|let|namespace|module|type|function|class|enum)\s+([A-Za-z_$][\w$]*)|declare\b|export\b|import\b)/;
 
 /**
  * A library file without its top-level declarations of the omitted names. The library is written
- * one declaration per top-level line, its body indented and its closing brace at the start of a
- * line; a line that starts with anything but white space or a closing bracket starts the next
- * statement. Input as `withoutBlockComments` gives it (a comment cannot hide a line start).
+ * one statement per top-level line, each starting with its keyword at the start of a line, and
+ * everything else of it (bodies, continued type parameter lists, closing brackets) either
+ * indented or starting with a bracket or operator; so a statement runs from its keyword's line to
+ * the next such line. Input as `withoutBlockComments` gives it (a comment cannot hide a line
+ * start). A test holds the result to the shipped library, statement for statement.
  */
 export function withoutOmittedDeclarations(text: string): string {
   const lines = text.split('\n');
   const kept: string[] = [];
   let dropping = false;
   for (const line of lines) {
-    const c = line.charCodeAt(0);
-    // not white space, `}`, `)` or `]`: a new top-level statement
-    if (line.length > 0 && c !== 32 && c !== 9 && c !== 13 && c !== 125 && c !== 41 && c !== 93) {
-      const name = DECLARATION_HEAD.exec(line)?.[1];
-      dropping = name !== undefined && LEAN_OMITTED.test(name);
-    }
+    const start = STATEMENT_START.exec(line);
+    if (start) dropping = start[1] !== undefined && LEAN_OMITTED.test(start[1]);
     if (!dropping) kept.push(line);
   }
   return kept.length === lines.length ? text : kept.join('\n');

@@ -38,7 +38,7 @@ export class RetainedState {
   private resolution: RetainedResolution = noResolution();
   /** Whether an analysis was split into several programs since the last release. */
   splitSinceRelease = false;
-  /** Heap in use after the last full collection (0: none yet, so the first program's garbage is collected). */
+  /** Heap in use after the last full collection (0: none since the last release, so the margin counts from an empty heap). */
   private liveAfterCollection = 0;
 
   /**
@@ -51,11 +51,12 @@ export class RetainedState {
     return this.resolution;
   }
 
-  /** Collects garbage when the heap has grown by the margin since the last collection. */
-  collectIfGrown(): void {
-    if (process.memoryUsage().heapUsed - this.liveAfterCollection <= COLLECT_AFTER_BYTES) return;
+  /** Collects garbage when the heap has grown by the margin since the last collection; whether it did. */
+  collectIfGrown(): boolean {
+    if (process.memoryUsage().heapUsed - this.liveAfterCollection <= COLLECT_AFTER_BYTES) return false;
     collectGarbage();
     this.liveAfterCollection = process.memoryUsage().heapUsed;
+    return true;
   }
 
   release(): void {
@@ -63,7 +64,10 @@ export class RetainedState {
     this.resolution = noResolution();
     // after an analysis large enough to be split, its programs' garbage is collected now if it is
     // worth it, so what the caller does next (writing the caches) reuses that memory
-    if (this.splitSinceRelease) this.collectIfGrown();
+    const collected = this.splitSinceRelease && this.collectIfGrown();
     this.splitSinceRelease = false;
+    // otherwise what was live at the last collection is mostly released now: the next analysis
+    // in this process counts its margin as a fresh one does
+    if (!collected) this.liveAfterCollection = 0;
   }
 }
