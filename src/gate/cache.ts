@@ -6,7 +6,7 @@ import { writePrivateFileAtomically } from './private-file.js';
 import { readUtf8 } from './utf8-file.js';
 
 /** Bump when extractors change what they produce, so stale entries are never reused. */
-export const CACHE_FORMAT = 'gate-v24';
+export const CACHE_FORMAT = 'gate-v25';
 
 /**
  * With BULWARK_GATE_CACHE_KEY set (a secret the pull-request side never sees, e.g. a CI secret

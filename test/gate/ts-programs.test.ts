@@ -678,6 +678,81 @@ describe('the lean library', () => {
   });
 });
 
+describe('a file whose this may be globalThis', () => {
+  const parsed = (path: string, text: string): ts.SourceFile => ts.createSourceFile(path, text, { languageVersion: ts.ScriptTarget.ES2022 }, false);
+
+  it("is a JavaScript file TypeScript's binder takes for a script or a CommonJS module, exactly", () => {
+    const snippets = [
+      'module.exports;\nfunction f() {}',
+      'if (typeof module === "object" && module.exports) {}',
+      'var x = exports.a;',
+      'exports.a += 1;',
+      '(exports).a = 1;',
+      'exports = 1;',
+      'this.exports = 1;',
+      'require.resolve("x");',
+      'new require("x");',
+      'require("a", "b");',
+      'Object.defineProperty(exports.a, "b", {});',
+      '// module.exports = 1\nfunction f() {}',
+      'exports.a = 1;',
+      'exports.a.b = 1;',
+      'exports["a"] = 1;',
+      'module.exports = {};',
+      'module.exports.x = 1;',
+      'module.exports.a.b = 1;',
+      'module["exports"] = 1;',
+      'require("x");',
+      'require(x);',
+      'function f() { return require("x"); }',
+      'Object.defineProperty(exports, "a", { value: 1 });',
+      'Object.defineProperty(module.exports, "a", { value: 1 });',
+    ];
+    for (const text of snippets) {
+      const host = ts.createCompilerHost({ allowJs: true });
+      // only the one file exists (noLib: no library is asked for)
+      host.getSourceFile = (f, l) => (f === '/r/a.js' ? ts.createSourceFile(f, text, l, true) : undefined);
+      host.fileExists = (f) => f === '/r/a.js';
+      const program = ts.createProgram(['/r/a.js'], { allowJs: true, noLib: true, noResolve: true, types: [] }, host);
+      program.getTypeChecker();
+      const bound = program.getSourceFile('/r/a.js') as ts.SourceFile & { commonJsModuleIndicator?: ts.Node };
+      const script = !bound.commonJsModuleIndicator && !ts.isExternalModule(bound);
+      assert.equal(factsOfSourceFile(parsed('a.js', text), 'a.js').global, script, text);
+    }
+  });
+
+  it('uses this outside every function, unless it is an ES module', () => {
+    const cases: [string, string, boolean][] = [
+      ['a.ts', 'function f() { return this; }', false],
+      ['a.ts', 'class A { m() { return this; } }', false],
+      ['a.ts', 'var a = 1;', false],
+      ['a.ts', 'export {};\nthis.x;', false],
+      ['a.ts', 'const g = () => this.x;', true],
+      ['a.ts', 'class A { [this.k]() {} }', true],
+      ['a.ts', 'class A { x = this; }', true],
+      ['a.js', 'module.exports;\nvar T = this["Int8\\x41rray"];', true],
+      ['a.js', 'module.exports = this;', true],
+    ];
+    for (const [file, text, expected] of cases) assert.equal(factsOfSourceFile(parsed(file, text), file).topLevelThis, expected, text);
+  });
+
+  it('gets the whole library in a JavaScript script that reaches a typed array through this', () => {
+    // TypeScript takes this file for a script (module.exports is only read), so `this` is globalThis,
+    // and the string names Int8Array without a digit before `Array`
+    const text = lines(
+      'var T = this["Int8\\x41rray"];',
+      'function run() { return 1; }',
+      'var table = { exec: run };',
+      'function main() { new T(1).reduce(function (a) { return a; }, table).exec(); }',
+      'module.exports;',
+    );
+    const stats: TsAnalysisStats = { tsFilesWalked: 0, tsFilesReused: 0 };
+    const edges = edgeList(analyzeTypeScript([{ path: 'a.js', text }], undefined, stats, { programBudgetChars: 1 }));
+    assert.equal(stats.tsLeanLibraryPrograms ?? 0, 0);
+    assert.ok(edges.includes('a.main > a.run'), edges.join('\n'));
+  });
+});
+
 describe('program planning', () => {
   it('groups files in order into as few even groups as the budget allows', () => {
     const size = (f: string): number => Number(f.slice(1));

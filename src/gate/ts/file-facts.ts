@@ -77,6 +77,7 @@ function isWellFormedFacts(known: TsFileFacts, text: string): boolean {
     Array.isArray(known.invokes) &&
     known.invokes.every((e) => Array.isArray(e) && typeof e[0] === 'string' && Array.isArray(e[1]) && e[1].every(Number.isInteger) && Number.isInteger(e[2])) &&
     typeof known.global === 'boolean' &&
+    typeof known.topLevelThis === 'boolean' &&
     validOutline(known.outline, text) &&
     validDeclarationNodes(known.nodes, known.classMembers, text.length)
   );
@@ -115,6 +116,7 @@ export function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
     outline,
     props: rec.valueProps,
     global: declaresGlobals(sf, commonJs),
+    topLevelThis: usesTopLevelThis(sf),
     arities: rec.arities,
     invokes: rec.invokes,
     ...declarationNodesOf(rec),
@@ -141,6 +143,8 @@ function failedFacts(error: string, sf: ts.SourceFile): TsFileFacts {
     outline: [],
     props: [],
     global: declaresGlobals(sf, specs.commonJs),
+    // what could not be walked is taken to use it
+    topLevelThis: !ts.isExternalModule(sf) && /\bthis\b/.test(sf.text),
     arities: [],
     invokes: [],
     nodes: [],
@@ -186,19 +190,68 @@ function moduleSpecifiers(sf: ts.SourceFile): ModuleSpecifiers {
   const visit = (n: ts.Node): void => {
     const spec = inlineModuleSpecifier(n);
     if (spec !== undefined) imports.push(spec);
-    if (ts.isCallExpression(n) && n.arguments.length === 1 && ts.isIdentifier(n.expression) && n.expression.text === 'require') commonJs = true;
-    else if (
-      ts.isPropertyAccessExpression(n) &&
-      ts.isIdentifier(n.expression) &&
-      ((n.expression.text === 'module' && n.name.text === 'exports') || n.expression.text === 'exports')
-    ) {
-      commonJs = true;
-    }
+    if (marksCommonJs(n)) commonJs = true;
     n.forEachChild(visit);
   };
   if (/\brequire\s*\(|\bimport\s*\(|\bexports\b/.test(sf.text)) sf.forEachChild(visit);
   if (isJavaScript(sf)) for (const m of sf.text.matchAll(JSDOC_IMPORTS)) imports.push(m[2] ?? m[4]!);
   return { imports: [...new Set(imports)], reexports, commonJs };
+}
+
+/**
+ * Whether a file that is not an ES module uses `this` outside every function (an arrow function's
+ * `this` is its container's). In a script that is `globalThis`, whose type has every global as a
+ * property. To be safe, a CommonJS file counts too (its `this` is `module.exports`), and so does
+ * `this` in a class body outside its methods (the instance there, or the class).
+ */
+function usesTopLevelThis(sf: ts.SourceFile): boolean {
+  if (ts.isExternalModule(sf) || !/\bthis\b/.test(sf.text)) return false;
+  const visit = (n: ts.Node): boolean | undefined => {
+    if (n.kind === ts.SyntaxKind.ThisKeyword) return true;
+    if (!ts.isFunctionLike(n) || ts.isArrowFunction(n)) return n.forEachChild(visit);
+    // a function's own `this` is not the file's, but a computed name and decorators are evaluated outside it
+    const name = (n as { name?: ts.Node }).name;
+    if (name && ts.isComputedPropertyName(name) && visit(name)) return true;
+    return (ts.canHaveDecorators(n) && ts.getDecorators(n)?.some((d) => visit(d) === true)) || undefined;
+  };
+  return sf.forEachChild(visit) === true;
+}
+
+/**
+ * What makes TypeScript's binder take a JavaScript file for a CommonJS module (and so not a script
+ * whose names are global): a `require(…)` call with one argument, an assignment to `module.exports`
+ * or to a property of `exports`/`module.exports` at any depth, or `Object.defineProperty` on one of
+ * them. Reading them does not (`if (typeof module === 'object' && module.exports)` guards a script).
+ */
+function marksCommonJs(n: ts.Node): boolean {
+  if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'require') return n.arguments.length === 1;
+  if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken) return assignsToExports(n.left);
+  return (
+    ts.isCallExpression(n) &&
+    ts.isPropertyAccessExpression(n.expression) &&
+    ts.isIdentifier(n.expression.expression) &&
+    n.expression.expression.text === 'Object' &&
+    n.expression.name.text === 'defineProperty' &&
+    n.arguments.length === 3 &&
+    isExportsObject(n.arguments[0]!)
+  );
+}
+
+const isModuleExports = (e: ts.Expression): boolean =>
+  (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) &&
+  ts.isIdentifier(e.expression) &&
+  e.expression.text === 'module' &&
+  (ts.isPropertyAccessExpression(e) ? e.name.text === 'exports' : ts.isStringLiteralLike(e.argumentExpression) && e.argumentExpression.text === 'exports');
+
+const isExportsObject = (e: ts.Expression): boolean => (ts.isIdentifier(e) && e.text === 'exports') || isModuleExports(e);
+
+function assignsToExports(left: ts.Expression): boolean {
+  if (isModuleExports(left)) return true;
+  for (let e = left; ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e);) {
+    e = e.expression;
+    if (isExportsObject(e)) return true;
+  }
+  return false;
 }
 
 /**

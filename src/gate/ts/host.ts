@@ -86,10 +86,9 @@ export class RepositoryHost {
   private mayNameOmitted(f: string): boolean {
     let named = this.namesOmitted.get(f);
     if (named === undefined) {
-      const text = this.repo.texts.get(f) ?? '';
-      // a script's top-level `this` is `globalThis` (a declaration file has no expressions)
-      const script = this.facts.get(f)?.global === true && !/\.d\.[mc]?ts$/.test(f) && /\bthis\b/.test(text);
-      this.namesOmitted.set(f, (named = script || mayNeedWholeLibrary(text)));
+      // a script's top-level `this` is `globalThis`
+      const fact = this.facts.get(f);
+      this.namesOmitted.set(f, (named = fact?.topLevelThis !== false || mayNeedWholeLibrary(this.repo.texts.get(f) ?? '')));
     }
     return named;
   }
