@@ -681,8 +681,20 @@ describe('the lean library', () => {
 describe('a file whose this may be globalThis', () => {
   const parsed = (path: string, text: string): ts.SourceFile => ts.createSourceFile(path, text, { languageVersion: ts.ScriptTarget.ES2022 }, false);
 
-  it("is a JavaScript file TypeScript's binder takes for a script or a CommonJS module, exactly", () => {
-    const snippets = [
+  it("is a JavaScript file TypeScript's binder takes for a script, and never one it takes for a module", () => {
+    const binderSays = (text: string): { script: boolean } => {
+      const host = ts.createCompilerHost({ allowJs: true });
+      // only the one file exists (noLib: no library is asked for)
+      host.getSourceFile = (f, l) => (f === '/r/a.js' ? ts.createSourceFile(f, text, l, true) : undefined);
+      host.fileExists = (f) => f === '/r/a.js';
+      const program = ts.createProgram(['/r/a.js'], { allowJs: true, noLib: true, noResolve: true, types: [] }, host);
+      program.getTypeChecker();
+      const bound = program.getSourceFile('/r/a.js') as ts.SourceFile & { commonJsModuleIndicator?: ts.Node };
+      return { script: !bound.commonJsModuleIndicator && !ts.isExternalModule(bound) };
+    };
+    const gateSays = (text: string): { script: boolean } => ({ script: factsOfSourceFile(parsed('a.js', text), 'a.js').global });
+    // the forms real code uses: the same answer
+    const same = [
       'module.exports;\nfunction f() {}',
       'if (typeof module === "object" && module.exports) {}',
       'var x = exports.a;',
@@ -695,6 +707,15 @@ describe('a file whose this may be globalThis', () => {
       'require("a", "b");',
       'Object.defineProperty(exports.a, "b", {});',
       '// module.exports = 1\nfunction f() {}',
+      'exports.a = void 0;',
+      'module.exports = void 0;',
+      'exports.a = exports.b = void 0;',
+      'module.exports[k] = 1;',
+      'exports.a[k] = 1;',
+      'exports[k].x = 1;',
+      'function f(k) { exports[k] = 1; }',
+      'for (var k in impl) module.exports[k] = impl[k];',
+      'Object.defineProperty(exports, k, {});',
       'exports.a = 1;',
       'exports.a.b = 1;',
       'exports["a"] = 1;',
@@ -708,16 +729,11 @@ describe('a file whose this may be globalThis', () => {
       'Object.defineProperty(exports, "a", { value: 1 });',
       'Object.defineProperty(module.exports, "a", { value: 1 });',
     ];
-    for (const text of snippets) {
-      const host = ts.createCompilerHost({ allowJs: true });
-      // only the one file exists (noLib: no library is asked for)
-      host.getSourceFile = (f, l) => (f === '/r/a.js' ? ts.createSourceFile(f, text, l, true) : undefined);
-      host.fileExists = (f) => f === '/r/a.js';
-      const program = ts.createProgram(['/r/a.js'], { allowJs: true, noLib: true, noResolve: true, types: [] }, host);
-      program.getTypeChecker();
-      const bound = program.getSourceFile('/r/a.js') as ts.SourceFile & { commonJsModuleIndicator?: ts.Node };
-      const script = !bound.commonJsModuleIndicator && !ts.isExternalModule(bound);
-      assert.equal(factsOfSourceFile(parsed('a.js', text), 'a.js').global, script, text);
+    for (const text of same) assert.deepEqual(gateSays(text), binderSays(text), text);
+    // rarer forms the binder takes for modules and the gate for scripts: a script is held by every program, so nothing is hidden
+    for (const text of ['exports[k] = 1;', 'require?.("x");', 'require /* c */ ("x");', 'module["\\x65xports"] = 1;']) {
+      assert.deepEqual(binderSays(text), { script: false }, text);
+      assert.deepEqual(gateSays(text), { script: true }, text);
     }
   });
 
@@ -730,6 +746,8 @@ describe('a file whose this may be globalThis', () => {
       ['a.ts', 'const g = () => this.x;', true],
       ['a.ts', 'class A { [this.k]() {} }', true],
       ['a.ts', 'class A { x = this; }', true],
+      ['a.ts', 'class A { m(@d(this) x) {} }', true],
+      ['a.ts', 'var C = class { constructor(@d(this) x) {} };', true],
       ['a.js', 'module.exports;\nvar T = this["Int8\\x41rray"];', true],
       ['a.js', 'module.exports = this;', true],
     ];

@@ -209,23 +209,29 @@ function usesTopLevelThis(sf: ts.SourceFile): boolean {
   const visit = (n: ts.Node): boolean | undefined => {
     if (n.kind === ts.SyntaxKind.ThisKeyword) return true;
     if (!ts.isFunctionLike(n) || ts.isArrowFunction(n)) return n.forEachChild(visit);
-    // a function's own `this` is not the file's, but a computed name and decorators are evaluated outside it
+    // a function's own `this` is not the file's, but a computed name and the decorators of the
+    // function and of its parameters are evaluated outside it
     const name = (n as { name?: ts.Node }).name;
     if (name && ts.isComputedPropertyName(name) && visit(name)) return true;
-    return (ts.canHaveDecorators(n) && ts.getDecorators(n)?.some((d) => visit(d) === true)) || undefined;
+    const decorated = [n, ...n.parameters].flatMap((d) => (ts.canHaveDecorators(d) ? (ts.getDecorators(d) ?? []) : []));
+    return decorated.some((d) => visit(d) === true) || undefined;
   };
   return sf.forEachChild(visit) === true;
 }
 
 /**
- * What makes TypeScript's binder take a JavaScript file for a CommonJS module (and so not a script
- * whose names are global): a `require(…)` call with one argument, an assignment to `module.exports`
- * or to a property of `exports`/`module.exports` at any depth, or `Object.defineProperty` on one of
- * them. Reading them does not (`if (typeof module === 'object' && module.exports)` guards a script).
+ * Forms that make TypeScript's binder take a JavaScript file for a CommonJS module (and so not a
+ * script whose names are global): a `require(…)` call with one argument, an assignment of
+ * anything but `void 0` to `module.exports` or into `exports`/`module.exports` through names and
+ * literal keys, and `Object.defineProperty` on one of them with a literal name. Reading them does
+ * not (`if (typeof module === 'object' && module.exports)` guards a script). The binder also
+ * counts a few rarer forms (computed keys at the top level, `require?.(…)`, escaped names); those
+ * are left out on purpose: a file taken for a script is held by every program, which costs time
+ * but loses no edge, while a script taken for a module would hide its global names.
  */
 function marksCommonJs(n: ts.Node): boolean {
   if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'require') return n.arguments.length === 1;
-  if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken) return assignsToExports(n.left);
+  if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken) return assignsToExports(n.left) && !assignsVoid(n.right);
   return (
     ts.isCallExpression(n) &&
     ts.isPropertyAccessExpression(n.expression) &&
@@ -233,21 +239,32 @@ function marksCommonJs(n: ts.Node): boolean {
     n.expression.expression.text === 'Object' &&
     n.expression.name.text === 'defineProperty' &&
     n.arguments.length === 3 &&
-    isExportsObject(n.arguments[0]!)
+    isExportsObject(n.arguments[0]!) &&
+    (ts.isStringLiteralLike(n.arguments[1]!) || ts.isNumericLiteral(n.arguments[1]!))
   );
 }
 
+/** `void 0`, or a chain of assignments ending in it (`exports.a = exports.b = void 0`, which the binder skips). */
+function assignsVoid(e: ts.Expression): boolean {
+  while (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) e = e.right;
+  return ts.isVoidExpression(e);
+}
+
+/** `.name` or `["literal"]`: a member the binder can name. */
+const isNamedMember = (e: ts.Expression): e is ts.PropertyAccessExpression | ts.ElementAccessExpression =>
+  ts.isPropertyAccessExpression(e) || (ts.isElementAccessExpression(e) && ts.isStringLiteralLike(e.argumentExpression));
+
 const isModuleExports = (e: ts.Expression): boolean =>
-  (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) &&
+  isNamedMember(e) &&
   ts.isIdentifier(e.expression) &&
   e.expression.text === 'module' &&
-  (ts.isPropertyAccessExpression(e) ? e.name.text === 'exports' : ts.isStringLiteralLike(e.argumentExpression) && e.argumentExpression.text === 'exports');
+  (ts.isPropertyAccessExpression(e) ? e.name.text === 'exports' : (e.argumentExpression as ts.StringLiteralLike).text === 'exports');
 
 const isExportsObject = (e: ts.Expression): boolean => (ts.isIdentifier(e) && e.text === 'exports') || isModuleExports(e);
 
 function assignsToExports(left: ts.Expression): boolean {
   if (isModuleExports(left)) return true;
-  for (let e = left; ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e);) {
+  for (let e = left; isNamedMember(e);) {
     e = e.expression;
     if (isExportsObject(e)) return true;
   }

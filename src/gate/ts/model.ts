@@ -33,7 +33,7 @@ export interface TsFileFacts {
   props: string[];
   /** Declares names for every file: a script (no import/export, not CommonJS), or `declare global` / `declare module`. */
   global: boolean;
-  /** Not an ES module, and uses `this` outside every function and class: in a script that `this` is `globalThis` (see library-text.ts). */
+  /** Not an ES module, and uses `this` outside every function (a class body's counts, to be safe): in a script that `this` is `globalThis` (see library-text.ts). */
   topLevelThis: boolean;
   /** Functions and methods of the file with the argument counts they accept: [id, min, max] (max -1: any). */
   arities: [string, number, number][];
