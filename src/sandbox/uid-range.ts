@@ -1,7 +1,8 @@
+// A block of uids workers run as, and how a configured one is read: kept apart from
+// worker-uid.ts so that loading a configuration does not load its file locking.
 import { UsageError } from '../domain/errors.js';
 
-/** A block of uids workers run as, and how a configured one is read (no locking: see worker-uid.ts). */
-
+/** The uids workers run as, both ends included. */
 export interface UidRange {
   first: number;
   last: number;

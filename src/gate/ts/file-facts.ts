@@ -144,7 +144,7 @@ function failedFacts(error: string, sf: ts.SourceFile): TsFileFacts {
     props: [],
     global: declaresGlobals(sf, specs.commonJs),
     // what could not be walked is taken to use it
-    topLevelThis: !ts.isExternalModule(sf) && /\bthis\b/.test(sf.text),
+    topLevelThis: mayUseTopLevelThis(sf),
     arities: [],
     invokes: [],
     nodes: [],
@@ -198,6 +198,9 @@ function moduleSpecifiers(sf: ts.SourceFile): ModuleSpecifiers {
   return { imports: [...new Set(imports)], reexports, commonJs };
 }
 
+/** Not an ES module, and `this` somewhere in its text. */
+const mayUseTopLevelThis = (sf: ts.SourceFile): boolean => !ts.isExternalModule(sf) && /\bthis\b/.test(sf.text);
+
 /**
  * Whether a file that is not an ES module uses `this` outside every function (an arrow function's
  * `this` is its container's). In a script that is `globalThis`, whose type has every global as a
@@ -205,7 +208,7 @@ function moduleSpecifiers(sf: ts.SourceFile): ModuleSpecifiers {
  * `this` in a class body outside its methods (the instance there, or the class).
  */
 function usesTopLevelThis(sf: ts.SourceFile): boolean {
-  if (ts.isExternalModule(sf) || !/\bthis\b/.test(sf.text)) return false;
+  if (!mayUseTopLevelThis(sf)) return false;
   const visit = (n: ts.Node): boolean | undefined => {
     if (n.kind === ts.SyntaxKind.ThisKeyword) return true;
     if (!ts.isFunctionLike(n) || ts.isArrowFunction(n)) return n.forEachChild(visit);

@@ -21,10 +21,10 @@ export class RepositoryHost {
   readonly usedSourceFiles = new Map<string, ts.SourceFile>();
   /** Files the current program holds as outlines (every repository file except its roots that has bodies to blank). */
   private outlined = new Set<string>();
-  /** Whether the current program holds the library without the declarations no file of it names (see library-text.ts). */
+  /** Whether the current program holds the library without the declarations none of its files may reach (see library-text.ts). */
   private leanLibrary = false;
-  /** Repository files that may name a declaration the lean library omits. */
-  private readonly namesOmitted = new Map<string, boolean>();
+  /** Whether each repository file may reach a declaration the lean library omits. */
+  private readonly reachesOmitted = new Map<string, boolean>();
   private readonly realHost: ts.CompilerHost;
   private readonly libDir: string;
   private readonly moduleScopeOf: (file: string) => ModuleScope;
@@ -78,19 +78,19 @@ export class RepositoryHost {
    */
   beginProgram(files: readonly string[], outlined: Set<string>): boolean {
     this.outlined = outlined;
-    this.leanLibrary = !files.some((f) => this.mayNameOmitted(f));
+    this.leanLibrary = !files.some((f) => this.mayReachOmitted(f));
     this.usedSourceFiles.clear();
     return this.leanLibrary;
   }
 
-  private mayNameOmitted(f: string): boolean {
-    let named = this.namesOmitted.get(f);
-    if (named === undefined) {
+  private mayReachOmitted(f: string): boolean {
+    let reaches = this.reachesOmitted.get(f);
+    if (reaches === undefined) {
       // a script's top-level `this` is `globalThis`
-      const fact = this.facts.get(f);
-      this.namesOmitted.set(f, (named = fact?.topLevelThis !== false || mayNeedWholeLibrary(this.repo.texts.get(f) ?? '')));
+      reaches = this.facts.get(f)?.topLevelThis !== false || mayNeedWholeLibrary(this.repo.texts.get(f) ?? '');
+      this.reachesOmitted.set(f, reaches);
     }
-    return named;
+    return reaches;
   }
 
   /** Identifies the alias settings that apply to a file (part of its cached edges' key). */
@@ -99,27 +99,28 @@ export class RepositoryHost {
   }
 
   private getSourceFile(f: string, lang: ts.ScriptTarget | ts.CreateSourceFileOptions): ts.SourceFile | undefined {
-    const { repo, libDir } = this;
+    const { repo } = this;
     const outline = this.outlined.has(f);
     const inRepo = f.startsWith(VIRTUAL_ROOT);
     const lean = !inRepo && this.leanLibrary;
     const key = inRepo ? `${f}\0${repo.hashes.get(f)}${outline ? '\0outline' : ''}` : lean ? `${f}\0lean` : f;
     let sf = this.retained.sourceFiles.get(key);
     if (!sf) {
-      const lib = !inRepo && f.startsWith(libDir) ? this.realHost.readFile(f) : undefined;
-      let t = inRepo
-        ? repo.texts.get(f)
-        : lib === undefined
-          ? undefined
-          : lean
-            ? withoutOmittedDeclarations(withoutBlockComments(lib))
-            : withoutBlockComments(lib);
+      let t = inRepo ? repo.texts.get(f) : this.libraryText(f, lean);
       if (t === undefined) return undefined;
       if (outline) t = blankRanges(t, this.facts.get(f)!.outline);
       sf = ts.createSourceFile(f, t, lang, false);
     }
     this.usedSourceFiles.set(key, sf);
     return sf;
+  }
+
+  /** A library file as programs hold it: without block comments, and in a lean program without the omitted declarations. */
+  private libraryText(f: string, lean: boolean): string | undefined {
+    const text = f.startsWith(this.libDir) ? this.realHost.readFile(f) : undefined;
+    if (text === undefined) return undefined;
+    const stripped = withoutBlockComments(text);
+    return lean ? withoutOmittedDeclarations(stripped) : stripped;
   }
 
   private resolutionCacheFor(key: string): ts.ModuleResolutionCache {

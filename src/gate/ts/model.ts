@@ -82,7 +82,7 @@ export interface TsAnalysisStats {
   tsPrograms?: number;
   /** Files the programs held in all: in full, and as outlines for context (see programs.ts). */
   tsProgramFilesInAll?: number;
-  /** Programs that held the lean library: none of their files names what it omits (see library-text.ts). */
+  /** Programs that held the lean library: none of their files may reach what it omits (see library-text.ts). */
   tsLeanLibraryPrograms?: number;
 }
 
