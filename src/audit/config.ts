@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import path from 'node:path';
+import { resolveAuditPath } from './config-paths.js';
 
 /**
  * The [audit] table of bulwark.toml (owned by the audit subsystem). Unknown keys are errors.
@@ -92,7 +93,7 @@ export const DEFAULT_TIMESTAMP_TOLERANCE_MS = 5_000;
 /** The table with relative paths resolved against the config file's folder (URLs untouched). */
 export function resolveAuditConfigPaths(cfg: AuditConfig | undefined, dir: string): AuditConfig {
   const out: AuditConfig = { ...(cfg ?? {}) };
-  const abs = (p: string | undefined) => (p === undefined || /^postgres(ql)?:\/\//i.test(p) ? p : path.resolve(dir, p));
+  const abs = (p: string | undefined) => resolveAuditPath(p, dir);
   out.db = abs(out.db);
   out.key_file = abs(out.key_file);
   out.checkpoint_file = abs(out.checkpoint_file);

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { runGate, type GateFlags } from '../../app/gate.js';
+import type { GateFlags } from '../../app/gate.js';
 import type { EvidenceFlags } from '../../app/evidence-config.js';
 import { ExitCode, UsageError } from '../../domain/errors.js';
 import { renderGateText } from '../../gate/render.js';
@@ -88,6 +88,47 @@ function registerGateRoots(gate: Command, setExit: (code: number) => void): void
     });
 }
 
+/** --resident-idle in milliseconds: whole seconds, from one to a week. */
+function residentIdleMs(value: string): number {
+  const s = Number(value);
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(s) || s < 1 || s > 7 * 24 * 3600) {
+    throw new UsageError(`--resident-idle: expected whole seconds from 1 to 604800, got ${JSON.stringify(value)}`);
+  }
+  return s * 1000;
+}
+
+function registerGateResident(gate: Command, setExit: (code: number) => void): void {
+  const resident = gate.command('resident').description("the repository's resident gate (started by `bulwark gate --resident`): status, stop");
+  resident
+    .command('status')
+    .description('Print whether a resident gate runs for the repository, and what it has served (exit 0 running, 1 none)')
+    .option('--repo <dir>', 'git repository', '.')
+    .option('--json', 'print the status as JSON')
+    .action(async function (this: Command) {
+      const o = this.opts<{ repo: string; json?: boolean }>();
+      const { residentStatus } = await import('../../app/gate-resident/client.js');
+      const s = await residentStatus(o.repo);
+      if (o.json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
+      else if (!s) process.stdout.write('no resident gate runs for this repository\n');
+      else {
+        process.stdout.write(
+          `resident gate pid ${s.pid} for ${s.repo}: ${s.served} evaluation${s.served === 1 ? '' : 's'} since ${s.startedAt}, idle ${s.idleSeconds} s, ${Math.round(s.rssBytes / 1048576)} MiB resident (peak ${Math.round(s.maxRssBytes / 1048576)} MiB)\n`,
+        );
+      }
+      setExit(s ? ExitCode.Pass : ExitCode.BlockingFindings);
+    });
+  resident
+    .command('stop')
+    .description("Stop the repository's resident gate (exit 0 whether or not one ran)")
+    .option('--repo <dir>', 'git repository', '.')
+    .action(async function (this: Command) {
+      const o = this.opts<{ repo: string }>();
+      const { stopResident } = await import('../../app/gate-resident/client.js');
+      process.stdout.write((await stopResident(o.repo)) ? 'resident gate stopped\n' : 'no resident gate runs for this repository\n');
+      setExit(ExitCode.Pass);
+    });
+}
+
 /** Registers `bulwark gate` (a command that also accepts subcommands: `gate status`). */
 export function register(program: Command, setExit: (code: number) => void): void {
   const gate = program
@@ -102,9 +143,15 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--audit-db <location>', 'append the decision to this audit log (SQLite path or postgres:// URL)')
     .option('--cache-dir <dir>', 'parse cache directory (default: $XDG_CACHE_HOME/bulwark/gate)')
     .option('--no-cache', 'do not read or write the parse cache')
+    .option('--resident', "evaluate in the repository's resident gate, started when none runs, for fast repeated runs (same decision)")
+    .option('--resident-idle <seconds>', 'a resident gate this run starts exits after this long without a request', '1800')
     .addOption(new Option('--run-id <id>', 'run id recorded with the decision').hideHelp())
-    .action(async (flags: GateFlags) => {
-      const result = await runGate(flags);
+    .action(async (flags: GateFlags & { resident?: boolean; residentIdle: string }) => {
+      const idleMs = residentIdleMs(flags.residentIdle);
+      const warn = (line: string): boolean => process.stderr.write(`bulwark gate: ${line}\n`);
+      const result = flags.resident
+        ? await (await import('../../app/gate-resident/run.js')).runGateResident(flags, idleMs, warn)
+        : await (await import('../../app/gate.js')).runGate(flags);
       process.stdout.write(flags.json ? JSON.stringify(result, null, 2) + '\n' : renderGateText(result));
       // loud on stderr too: a gate whose roots match nothing sees no call paths at all
       if (result.rootsWarning) process.stderr.write(`bulwark gate: WARNING: ${result.rootsWarning}\n`);
@@ -112,4 +159,5 @@ export function register(program: Command, setExit: (code: number) => void): voi
     });
   registerGateStatus(gate, setExit);
   registerGateRoots(gate, setExit);
+  registerGateResident(gate, setExit);
 }

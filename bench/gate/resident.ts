@@ -1,0 +1,125 @@
+// The gate after one edit, as a developer's loop runs it: `bulwark gate` in its own process against
+// `bulwark gate --resident` (the repository's resident gate), on a generated ~100 kLOC repository.
+// Usage: node dist/bench/gate/resident.js [--lines N] [--lang ts|python] [--edits N]
+// Each round commits a one-line edit of another file and runs both commands on copies of the same
+// cache, in alternating order; the two outputs must be byte for byte the same. Prints medians of
+// whole-process wall time against the 0.5 s target, and their ratio, measured in this one run.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { commitAll, generateRepo } from './generate.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const lines = Number(opt('--lines') ?? 100_000);
+const langs = (opt('--lang') ?? 'ts').split(',') as ('python' | 'ts')[];
+const edits = Number(opt('--edits') ?? 10);
+const TARGET_WARM_MS = 500;
+const TARGET_RSS_MB = 300;
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/bulwark.js');
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const ratio = (v: number, target: number): string => (v / target).toFixed(2);
+
+function gate(env: NodeJS.ProcessEnv, gateArgs: string[]): { ms: number; stdout: string } {
+  const t0 = performance.now();
+  const res = spawnSync(process.execPath, [bin, 'gate', ...gateArgs], { encoding: 'utf8', maxBuffer: 1 << 28, env });
+  const ms = performance.now() - t0;
+  // exit 2: flagged, which every edit of the benchmark's regulated function is
+  if (res.status !== 0 && res.status !== 2) throw new Error(`bulwark gate ${gateArgs.join(' ')} exited ${res.status}: ${res.stderr}`);
+  if (res.stderr.trim() !== '') throw new Error(`bulwark gate ${gateArgs.join(' ')} wrote to stderr: ${res.stderr}`);
+  return { ms, stdout: res.stdout };
+}
+
+for (const lang of langs) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `bulwark-bench-resident-${lang}-`));
+  const work = mkdtempSync(path.join(os.tmpdir(), 'bulwark-bench-resident-work-'));
+  // a runtime folder of its own: this benchmark's resident gate is never someone else's
+  const env = { ...process.env, XDG_RUNTIME_DIR: path.join(work, 'run') };
+  mkdirSync(env.XDG_RUNTIME_DIR, { mode: 0o700 });
+  try {
+    const repo = generateRepo(dir, lang, lines);
+    const roots = lang === 'python' ? ['*.process_payment', '*.approve_loan'] : ['*.processPayment', '*.approveLoan'];
+    const config = path.join(work, 'bulwark.toml');
+    writeFileSync(config, `[gate]\nroots = ${JSON.stringify(roots)}\n`);
+    const common = ['--repo', dir, '--base', 'main', '--config', config, '--json'];
+    const ext = lang === 'python' ? 'py' : 'ts';
+    const folder = lang === 'python' ? 'pkg' : 'src';
+    const edit = (round: number): void => {
+      const file = path.join(dir, folder, `m${1 + ((round * 37) % (repo.files - 1))}.${ext}`);
+      const text = readFileSync(file, 'utf8');
+      writeFileSync(file, text.replace(repo.editTarget.marker, repo.editTarget.marker.replace('0', `0 + ${round + 1}`)));
+    };
+    spawnSync('git', ['-C', dir, 'checkout', '-q', '-b', 'change']);
+    edit(0);
+    commitAll(dir, 'edit 0');
+    // the cache as a run in the loop finds it: the previous commit analysed
+    let state = path.join(work, 'state-0');
+    const first = gate(env, [...common, '--head', 'HEAD', '--cache-dir', state]);
+    // the resident gate starts here, and analyses this revision once (its first, cold run)
+    const startCache = path.join(work, 'start');
+    cpSync(state, startCache, { recursive: true });
+    const started = gate(env, [...common, '--head', 'HEAD', '--cache-dir', startCache, '--resident']);
+    if (started.stdout !== first.stdout) throw new Error('the resident gate decided differently from the process of its own');
+    const own: number[] = [];
+    const resident: number[] = [];
+    for (let round = 1; round <= edits; round++) {
+      edit(round);
+      commitAll(dir, `edit ${round}`);
+      const a = path.join(work, `own-${round}`);
+      const b = path.join(work, `resident-${round}`);
+      cpSync(state, a, { recursive: true });
+      cpSync(state, b, { recursive: true });
+      const runOwn = () => gate(env, [...common, '--head', 'HEAD', '--cache-dir', a]);
+      const runResident = () => gate(env, [...common, '--head', 'HEAD', '--cache-dir', b, '--resident']);
+      let x: { ms: number; stdout: string };
+      let y: { ms: number; stdout: string };
+      if (round % 2) {
+        x = runOwn();
+        y = runResident();
+      } else {
+        y = runResident();
+        x = runOwn();
+      }
+      if (x.stdout !== y.stdout) throw new Error(`round ${round}: the resident gate decided differently from the process of its own`);
+      own.push(x.ms);
+      resident.push(y.ms);
+      rmSync(state, { recursive: true, force: true });
+      rmSync(b, { recursive: true, force: true });
+      state = a;
+    }
+    const status = spawnSync(process.execPath, [bin, 'gate', 'resident', 'status', '--repo', dir, '--json'], { encoding: 'utf8', env });
+    const { rssBytes, maxRssBytes } = JSON.parse(status.stdout) as { rssBytes: number; maxRssBytes: number };
+    spawnSync(process.execPath, [bin, 'gate', 'resident', 'stop', '--repo', dir], { env });
+    const mOwn = median(own);
+    const mRes = median(resident);
+    console.log(
+      `gate resident bench ${lang}: ${repo.files} files, ${repo.lines} lines; ${edits} edits; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs`,
+    );
+    console.log(`  first resident run (starts it)        process wall ${Math.round(started.ms)} ms (the revision's graphs already in the cache)`);
+    console.log(
+      `  warm+1 edit, bulwark gate             process wall median ${Math.round(mOwn)} ms ratio ${ratio(mOwn, TARGET_WARM_MS)} (${own.map(Math.round).join(' ')})`,
+    );
+    console.log(
+      `  warm+1 edit, bulwark gate --resident  process wall median ${Math.round(mRes)} ms ratio ${ratio(mRes, TARGET_WARM_MS)} (${resident.map(Math.round).join(' ')})`,
+    );
+    console.log(`  resident / own process                ${(mRes / mOwn).toFixed(2)}; all ${edits} decisions byte for byte the same`);
+    const mb = (b: number): number => b / 1048576;
+    console.log(
+      `  resident gate after the runs          RSS ${mb(rssBytes).toFixed(0)} MB ratio ${ratio(mb(rssBytes), TARGET_RSS_MB)}, peak ${mb(maxRssBytes).toFixed(0)} MB ratio ${ratio(mb(maxRssBytes), TARGET_RSS_MB)}`,
+    );
+  } finally {
+    spawnSync(process.execPath, [bin, 'gate', 'resident', 'stop', '--repo', dir], { env });
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+  }
+}

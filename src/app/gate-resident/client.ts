@@ -1,0 +1,190 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, renameSync, statSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { BulwarkError, type ExitCode } from '../../domain/errors.js';
+import { workTreeTop } from '../../review/git.js';
+import type { PreparedGate } from '../gate-finish.js';
+import { buildIdentity, environmentFingerprint, evaluationEnvironment, serverEntry } from './identity.js';
+import { readLine } from './line.js';
+import { ensurePrivateDir, residentPlace, ResidentUnavailable, type ResidentPlace } from './place.js';
+import { MAX_RESPONSE_BYTES, parseResponse, type ResidentFlags, type ResidentRequest, type ResidentResponse, type ResidentStatus } from './protocol.js';
+
+/** The gate's cache key stays in the process that was given it: a resident gate is never handed it. */
+const CACHE_KEY_ENV = 'BULWARK_GATE_CACHE_KEY';
+/** A log past this size is set aside when the next resident gate starts. */
+const MAX_LOG_BYTES = 1024 * 1024;
+/** How long a resident gate that was just started may take to listen. */
+const START_TIMEOUT_MS = 15_000;
+
+export interface ResidentOptions {
+  /** A resident gate started by this call exits after this long without a request. */
+  idleMs: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What a resident gate answered, or why the caller must evaluate in its own process. */
+export type ResidentOutcome = { prepared: PreparedGate } | { fallback: string };
+
+/** The resident gate's evaluation failed with an error that is not one of Bulwark's documented ones. */
+export class ResidentEvaluationFailed extends Error {}
+
+/** No resident gate listens there (no socket file, or one nobody answers on). */
+class NotListening extends Error {}
+
+function connect(socket: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect(socket);
+    c.once('connect', () => {
+      c.off('error', onError);
+      resolve(c);
+    });
+    const onError = (err: NodeJS.ErrnoException): void => {
+      c.destroy();
+      reject(err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? new NotListening(err.message) : err);
+    };
+    c.once('error', onError);
+  });
+}
+
+/** One request, one answer, on a connection of its own. */
+async function ask(socket: string, req: ResidentRequest): Promise<ResidentResponse> {
+  const c = await connect(socket);
+  try {
+    c.write(JSON.stringify(req) + '\n');
+    return parseResponse(await readLine(c, MAX_RESPONSE_BYTES));
+  } finally {
+    c.destroy();
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Starts a resident gate for the repository, detached, and waits until it listens. */
+async function start(place: ResidentPlace, repo: string, build: string, env: NodeJS.ProcessEnv, idleMs: number): Promise<void> {
+  // appended to, not truncated: a resident gate another client started a moment ago may be
+  // writing it; one generation of old lines is kept
+  try {
+    if (statSync(place.log).size > MAX_LOG_BYTES) renameSync(place.log, `${place.log}.old`);
+  } catch {
+    // no log yet
+  }
+  const log = openSync(place.log, 'a', 0o600);
+  try {
+    const child = spawn(
+      process.execPath,
+      [serverEntry, '--repo', repo, '--socket', place.socket, '--build', build, '--fingerprint', environmentFingerprint(env), '--idle-ms', String(idleMs)],
+      // only what an evaluation reads: no provider key, token or signing key reaches it
+      { detached: true, stdio: ['ignore', log, log], env: evaluationEnvironment(env), cwd: '/' },
+    );
+    child.unref();
+    let exited: number | null | undefined;
+    child.once('exit', (code) => (exited = code));
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (;;) {
+      try {
+        (await connect(place.socket)).destroy();
+        return;
+      } catch (err) {
+        if (!(err instanceof NotListening)) throw err;
+      }
+      if (exited !== undefined && exited !== 0) throw new ResidentUnavailable(`the resident gate exited with ${exited} at start (see ${place.log})`);
+      if (Date.now() > deadline) throw new ResidentUnavailable(`the resident gate did not listen within ${START_TIMEOUT_MS / 1000} s (see ${place.log})`);
+      await sleep(exited === 0 ? 50 : 10);
+    }
+  } finally {
+    closeSync(log);
+  }
+}
+
+/** Asks a resident gate to stop and waits until its socket is gone; true when one was running. */
+async function stopAt(socket: string): Promise<boolean> {
+  try {
+    await ask(socket, { op: 'stop' });
+  } catch (err) {
+    if (err instanceof NotListening) return false;
+    throw err;
+  }
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    try {
+      (await connect(socket)).destroy();
+    } catch (err) {
+      if (err instanceof NotListening) return true;
+      throw err;
+    }
+    await sleep(10);
+  }
+  throw new ResidentUnavailable(`the resident gate on ${socket} did not stop`);
+}
+
+/** The request's paths resolved in the client's folder, as the in-process run would read them. */
+function residentFlags(repo: string, flags: Omit<ResidentFlags, 'repo'>): ResidentFlags {
+  const out: ResidentFlags = { repo, head: flags.head, cache: flags.cache };
+  if (flags.base !== undefined) out.base = flags.base;
+  if (flags.config !== undefined) out.config = path.resolve(flags.config);
+  if (flags.cacheDir !== undefined) out.cacheDir = path.resolve(flags.cacheDir);
+  return out;
+}
+
+/**
+ * The deterministic layers of the gate, computed by the repository's resident gate (started when
+ * none runs, replaced when it runs another build or environment). Anything that keeps it from
+ * answering is a reason to evaluate in this process, never a decision: the caller then does.
+ */
+export async function prepareGateResident(flags: Omit<ResidentFlags, 'repo'> & { repo: string }, opts: ResidentOptions): Promise<ResidentOutcome> {
+  const env = opts.env ?? process.env;
+  if (env[CACHE_KEY_ENV]) return { fallback: `${CACHE_KEY_ENV} is set, and the cache key is never handed to a resident process` };
+  const repo = workTreeTop(flags.repo);
+  const place = residentPlace(repo, env);
+  try {
+    ensurePrivateDir(place.dir);
+    const req: ResidentRequest = { op: 'evaluate', build: buildIdentity(), fingerprint: environmentFingerprint(env), flags: residentFlags(repo, flags) };
+    for (let attempt = 0; ; attempt++) {
+      let res: ResidentResponse;
+      try {
+        res = await ask(place.socket, req);
+      } catch (err) {
+        if (!(err instanceof NotListening) || attempt > 1) throw err;
+        await start(place, repo, req.build, env, opts.idleMs);
+        continue;
+      }
+      if (res.ok && res.op === 'evaluate') return { prepared: res.prepared };
+      if (!res.ok && res.kind === 'error') {
+        if (res.exitCode !== undefined) throw new BulwarkError(res.message, res.exitCode as ExitCode);
+        throw new ResidentEvaluationFailed(res.message);
+      }
+      if (!res.ok && res.kind === 'mismatch' && attempt <= 1) {
+        await stopAt(place.socket);
+        await start(place, repo, req.build, env, opts.idleMs);
+        continue;
+      }
+      return { fallback: res.ok ? `the resident gate answered ${res.op} to an evaluation` : `the resident gate refused the request: ${res.message}` };
+    }
+  } catch (err) {
+    // its evaluation's own failure is the answer; anything else kept it from answering
+    if (err instanceof BulwarkError || err instanceof ResidentEvaluationFailed) throw err;
+    return { fallback: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** The repository's resident gate's status, or null when none runs. */
+export async function residentStatus(repoDir: string, env: NodeJS.ProcessEnv = process.env): Promise<ResidentStatus | null> {
+  const place = residentPlace(workTreeTop(repoDir), env);
+  ensurePrivateDir(place.dir);
+  try {
+    const res = await ask(place.socket, { op: 'status' });
+    if (res.ok && res.op === 'status') return res.status;
+    throw new ResidentUnavailable(`the resident gate answered ${res.ok ? res.op : res.message} to a status request`);
+  } catch (err) {
+    if (err instanceof NotListening) return null;
+    throw err;
+  }
+}
+
+/** Stops the repository's resident gate; whether one was running. */
+export async function stopResident(repoDir: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  const place = residentPlace(workTreeTop(repoDir), env);
+  ensurePrivateDir(place.dir);
+  return stopAt(place.socket);
+}

@@ -1,0 +1,154 @@
+import type { PreparedGate } from '../gate-finish.js';
+
+// One JSON line each way per connection. Both ends are this user's processes, in a folder only
+// this user can enter; each side still checks the shape of what it reads before it acts on it.
+
+/** A request line is small (flags and digests); a longer one is refused unread. */
+export const MAX_REQUEST_BYTES = 64 * 1024;
+/** An answer carries the change's paths and the classifier's context, both bounded by the gate. */
+export const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+
+/** The flags a resident gate evaluates with; paths are absolute (the client resolved them in its folder). */
+export interface ResidentFlags {
+  repo: string;
+  base?: string;
+  head: string;
+  config?: string;
+  cacheDir?: string;
+  cache: boolean;
+}
+
+export type ResidentRequest = { op: 'evaluate'; build: string; fingerprint: string; flags: ResidentFlags } | { op: 'status' } | { op: 'stop' };
+
+export interface ResidentStatus {
+  pid: number;
+  repo: string;
+  build: string;
+  fingerprint: string;
+  startedAt: string;
+  /** Evaluations answered. */
+  served: number;
+  idleSeconds: number;
+  rssBytes: number;
+  /** The highest resident set size since it started. */
+  maxRssBytes: number;
+}
+
+export type ResidentResponse =
+  | { ok: true; op: 'evaluate'; prepared: PreparedGate }
+  | { ok: true; op: 'status'; status: ResidentStatus }
+  | { ok: true; op: 'stop' }
+  /** Another build, environment or repository: the client replaces this resident gate. */
+  | { ok: false; kind: 'mismatch'; message: string }
+  /** The evaluation failed; exitCode when it was one of Bulwark's documented errors. */
+  | { ok: false; kind: 'error'; message: string; exitCode?: number }
+  | { ok: false; kind: 'bad-request'; message: string };
+
+/** A message that is not what its side of the protocol sends. */
+export class ProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function field<T>(o: Obj, name: string, check: (v: unknown) => v is T, what: string, where: string): T {
+  const v = o[name];
+  if (!check(v)) throw new ProtocolError(`${where}.${name}: expected ${what}`);
+  return v;
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
+const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
+const isOptString = (v: unknown): v is string | undefined => v === undefined || typeof v === 'string';
+const isAbsolute = (v: unknown): v is string => typeof v === 'string' && v.startsWith('/') && !v.includes('\0');
+const isOptAbsolute = (v: unknown): v is string | undefined => v === undefined || isAbsolute(v);
+const isHex64 = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+
+function parseLine(line: string, where: string): Obj {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    throw new ProtocolError(`${where}: not JSON`);
+  }
+  if (!isObj(v)) throw new ProtocolError(`${where}: not an object`);
+  return v;
+}
+
+/** A client's request, checked; throws ProtocolError naming the first field that is wrong. */
+export function parseRequest(line: string): ResidentRequest {
+  const o = parseLine(line, 'request');
+  const op = o.op;
+  if (op === 'status' || op === 'stop') return { op };
+  if (op !== 'evaluate') throw new ProtocolError(`request.op: expected evaluate, status or stop`);
+  const f = field(o, 'flags', isObj, 'an object', 'request');
+  const ref = (v: unknown): v is string | undefined => isOptString(v) && (v === undefined || (v !== '' && !v.startsWith('-') && !v.includes('\0')));
+  const flags: ResidentFlags = {
+    repo: field(f, 'repo', isAbsolute, 'an absolute path', 'request.flags'),
+    head: field(f, 'head', (v): v is string => isString(v) && ref(v), 'a revision', 'request.flags'),
+    cache: field(f, 'cache', isBool, 'a boolean', 'request.flags'),
+  };
+  const base = field(f, 'base', ref, 'a revision', 'request.flags');
+  const config = field(f, 'config', isOptAbsolute, 'an absolute path', 'request.flags');
+  const cacheDir = field(f, 'cacheDir', isOptAbsolute, 'an absolute path', 'request.flags');
+  if (base !== undefined) flags.base = base;
+  if (config !== undefined) flags.config = config;
+  if (cacheDir !== undefined) flags.cacheDir = cacheDir;
+  return {
+    op,
+    build: field(o, 'build', isHex64, 'a build digest', 'request'),
+    fingerprint: field(o, 'fingerprint', isHex64, 'an environment digest', 'request'),
+    flags,
+  };
+}
+
+/** The parts of a prepared decision the client acts on, checked before it renders or records them. */
+function checkPrepared(v: unknown): PreparedGate {
+  const where = 'response.prepared';
+  if (!isObj(v)) throw new ProtocolError(`${where}: expected an object`);
+  field(v, 'repo', isAbsolute, 'an absolute path', where);
+  const config = field(v, 'config', isObj, 'an object', where);
+  field(config, 'dir', isString, 'a path', `${where}.config`);
+  const statics = field(v, 'statics', isObj, 'an object', where);
+  field(statics, 'flagged', isBool, 'a boolean', `${where}.statics`);
+  for (const name of ['base', 'head']) field(statics, name, isString, 'a commit', `${where}.statics`);
+  for (const name of ['reasons', 'paths', 'changedFunctions', 'zones', 'readScope', 'unparsable', 'changedFiles', 'roots'])
+    field(statics, name, isArray, 'an array', `${where}.statics`);
+  const context = field(v, 'context', isObj, 'an object', where);
+  for (const name of ['changed', 'callers', 'callees', 'otherChanges']) field(context, name, isArray, 'an array', `${where}.context`);
+  const parsed = field(v, 'parsed', isObj, 'an object', where);
+  const classifier = field(parsed, 'classifier', isObj, 'an object', `${where}.parsed`);
+  field(classifier, 'enabled', isBool, 'a boolean', `${where}.parsed.classifier`);
+  return v as unknown as PreparedGate;
+}
+
+function checkStatus(v: unknown): ResidentStatus {
+  const where = 'response.status';
+  if (!isObj(v)) throw new ProtocolError(`${where}: expected an object`);
+  for (const name of ['pid', 'served', 'idleSeconds', 'rssBytes', 'maxRssBytes']) field(v, name, isInt, 'an integer', where);
+  for (const name of ['repo', 'build', 'fingerprint', 'startedAt']) field(v, name, isString, 'a string', where);
+  return v as unknown as ResidentStatus;
+}
+
+/** A resident gate's answer, checked; throws ProtocolError naming the first field that is wrong. */
+export function parseResponse(line: string): ResidentResponse {
+  const o = parseLine(line, 'response');
+  if (o.ok === true) {
+    if (o.op === 'evaluate') return { ok: true, op: 'evaluate', prepared: checkPrepared(o.prepared) };
+    if (o.op === 'status') return { ok: true, op: 'status', status: checkStatus(o.status) };
+    if (o.op === 'stop') return { ok: true, op: 'stop' };
+    throw new ProtocolError('response.op: expected evaluate, status or stop');
+  }
+  if (o.ok !== false) throw new ProtocolError('response.ok: expected a boolean');
+  const message = field(o, 'message', isString, 'a string', 'response');
+  if (o.kind === 'mismatch' || o.kind === 'bad-request') return { ok: false, kind: o.kind, message };
+  if (o.kind !== 'error') throw new ProtocolError('response.kind: expected mismatch, error or bad-request');
+  const exitCode = field(o, 'exitCode', (v): v is number | undefined => v === undefined || (isInt(v) && v >= 1 && v <= 6), 'an exit code', 'response');
+  return exitCode === undefined ? { ok: false, kind: 'error', message } : { ok: false, kind: 'error', message, exitCode };
+}

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { readLine } from '../../src/app/gate-resident/line.js';
+import { MAX_REQUEST_BYTES, parseRequest, parseResponse } from '../../src/app/gate-resident/protocol.js';
+import { serveResidentGate } from '../../src/app/gate-resident/server.js';
+import { environmentFingerprint, evaluationEnvironment } from '../../src/app/gate-resident/identity.js';
+import type { PreparedGate } from '../../src/app/gate-finish.js';
+import { UsageError } from '../../src/domain/errors.js';
+
+const hex = (c: string): string => c.repeat(64);
+
+function ask(socket: string, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect(socket, () => c.write(line));
+    readLine(c, 1 << 20).then(
+      (l) => {
+        c.destroy();
+        resolve(l);
+      },
+      (err: Error) => {
+        c.destroy();
+        reject(err);
+      },
+    );
+  });
+}
+
+describe('resident gate protocol', () => {
+  it('accepts an evaluation request and names the first wrong field of a bad one', () => {
+    const ok = { op: 'evaluate', build: hex('a'), fingerprint: hex('b'), flags: { repo: '/r', head: 'HEAD', cache: true, base: 'main', config: '/r/b.toml' } };
+    assert.deepEqual(parseRequest(JSON.stringify(ok)), ok);
+    const bad: [unknown, RegExp][] = [
+      ['x', /request: not JSON/],
+      [[1], /request: not an object/],
+      [{ op: 'run' }, /request\.op: expected evaluate, status or stop/],
+      [{ ...ok, flags: { ...ok.flags, repo: 'relative' } }, /request\.flags\.repo: expected an absolute path/],
+      [{ ...ok, flags: { ...ok.flags, head: '--output=/tmp/x' } }, /request\.flags\.head: expected a revision/],
+      [{ ...ok, flags: { ...ok.flags, cache: 'yes' } }, /request\.flags\.cache: expected a boolean/],
+      [{ ...ok, flags: { ...ok.flags, cacheDir: 'c' } }, /request\.flags\.cacheDir: expected an absolute path/],
+      [{ ...ok, build: 'short' }, /request\.build: expected a build digest/],
+    ];
+    for (const [v, re] of bad) assert.throws(() => parseRequest(typeof v === 'string' ? v : JSON.stringify(v)), re);
+  });
+
+  it('checks an answer before the client acts on it', () => {
+    assert.throws(() => parseResponse('{"ok":"yes"}'), /response\.ok: expected a boolean/);
+    assert.throws(() => parseResponse('{"ok":false,"kind":"error","message":"m","exitCode":0}'), /response\.exitCode: expected an exit code/);
+    assert.throws(
+      () => parseResponse('{"ok":true,"op":"evaluate","prepared":{"repo":"/r","config":{"dir":"/r"},"statics":{"flagged":"no"}}}'),
+      /statics\.flagged: expected a boolean/,
+    );
+    assert.deepEqual(parseResponse('{"ok":false,"kind":"error","message":"unknown revision: x","exitCode":3}'), {
+      ok: false,
+      kind: 'error',
+      message: 'unknown revision: x',
+      exitCode: 3,
+    });
+  });
+
+  it('fingerprints only what an evaluation reads', () => {
+    const base = { PATH: '/bin', HOME: '/h', GIT_DIR: '/g', GITHUB_TOKEN: 't', ANTHROPIC_API_KEY: 'k', GIT_AUTHOR_NAME: 'a', LC_ALL: 'C' };
+    assert.deepEqual(evaluationEnvironment(base), { PATH: '/bin', HOME: '/h', GIT_DIR: '/g', LC_ALL: 'C' });
+    assert.equal(environmentFingerprint(base), environmentFingerprint({ ...base, GITHUB_TOKEN: 'other', GIT_AUTHOR_NAME: 'b' }));
+    assert.notEqual(environmentFingerprint(base), environmentFingerprint({ ...base, GIT_DIR: '/other' }));
+  });
+
+  it('serves one evaluation at a time, refuses another build, environment or repository, survives bad requests, and stops when asked', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-resident-proto-'));
+    const socket = path.join(dir, 's.sock');
+    let running = 0;
+    let most = 0;
+    const evaluate = async (flags: { head: string }): Promise<PreparedGate> => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((r) => setTimeout(r, 30));
+      running--;
+      if (flags.head === 'bad') throw new UsageError('unknown revision: bad');
+      if (flags.head === 'boom') throw new Error('something broke');
+      return { repo: '/r', config: { dir: '/r' }, statics: { flagged: true }, context: {}, parsed: {} } as unknown as PreparedGate;
+    };
+    const served = serveResidentGate({ repo: '/r', socket, build: hex('a'), fingerprint: hex('b'), idleMs: 60_000, evaluate, log: () => undefined });
+    try {
+      const listening = (): Promise<boolean> =>
+        new Promise((r) => {
+          const c = net.connect(socket);
+          c.once('connect', () => {
+            c.destroy();
+            r(true);
+          });
+          c.once('error', () => r(false));
+        });
+      while (!(await listening())) await new Promise((r) => setTimeout(r, 10));
+      const req = (head: string, over: object = {}) =>
+        JSON.stringify({ op: 'evaluate', build: hex('a'), fingerprint: hex('b'), flags: { repo: '/r', head, cache: true }, ...over }) + '\n';
+      const answers = await Promise.all(['h1', 'h2', 'h3'].map((h) => ask(socket, req(h))));
+      assert.equal(most, 1, 'evaluations ran one at a time');
+      for (const a of answers) assert.equal((JSON.parse(a) as { ok: boolean }).ok, true);
+      assert.match(await ask(socket, req('h', { build: hex('c') })), /"kind":"mismatch","message":"this resident gate runs another build of Bulwark"/);
+      assert.match(
+        await ask(socket, req('h', { fingerprint: hex('c') })),
+        /"kind":"mismatch","message":"this resident gate was started with another environment"/,
+      );
+      assert.match(await ask(socket, req('h').replace('"/r"', '"/other"')), /"kind":"mismatch","message":"this resident gate answers for \/r"/);
+      assert.equal(await ask(socket, req('bad')), '{"ok":false,"kind":"error","message":"unknown revision: bad","exitCode":3}');
+      assert.equal(await ask(socket, req('boom')), '{"ok":false,"kind":"error","message":"something broke"}');
+      assert.match(await ask(socket, '{"op":"evaluate"}\n'), /"kind":"bad-request","message":"request\.flags: expected an object"/);
+      await assert.rejects(ask(socket, 'x'.repeat(MAX_REQUEST_BYTES + 10)), /the connection (ended|failed)/);
+      const st = JSON.parse(await ask(socket, '{"op":"status"}\n')) as { status: { served: number; repo: string } };
+      assert.equal(st.status.served, 3);
+      assert.equal(await ask(socket, '{"op":"stop"}\n'), '{"ok":true,"op":"stop"}');
+      await served;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { prepareGateResident } from '../../src/app/gate-resident/client.js';
+import { residentPlace } from '../../src/app/gate-resident/place.js';
+import { packageRoot } from '../../src/sandbox/package-paths.js';
+import type { GateResult } from '../../src/gate/types.js';
+import { edit, FixtureRepo } from '../gate/fixture.js';
+
+const bin = path.join(packageRoot, 'bin', 'bulwark.js');
+
+const files: Record<string, string> = {
+  'bulwark.toml': '[gate]\nroots = ["*.settle"]\n',
+  'app/pay.py': ['def fee(a):', '    return a * 2', '', 'def settle(a):', '    return fee(a) + len([a])', '', 'def banner():', '    return "hi"', ''].join(
+    '\n',
+  ),
+};
+
+interface Status {
+  pid: number;
+  repo: string;
+  served: number;
+  rssBytes: number;
+  maxRssBytes: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Whether the process runs: a zombie (exited, not yet reaped by whoever adopted it) does not. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+describe('bulwark gate --resident: a resident gate per repository, the same decision', () => {
+  let repo: FixtureRepo;
+  let runtime: string;
+  let cache: string;
+  let flaggedHead: string;
+  let cleanHead: string;
+  let env: NodeJS.ProcessEnv;
+
+  const bulwark = (args: string[], extra: NodeJS.ProcessEnv = {}) => {
+    const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...env, ...extra }, timeout: 120_000 });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const status = (extra: NodeJS.ProcessEnv = {}): Status | null => {
+    const r = bulwark(['gate', 'resident', 'status', '--repo', repo.dir, '--json'], extra);
+    assert.equal(r.code, JSON.parse(r.stdout) === null ? 1 : 0, r.stderr);
+    return JSON.parse(r.stdout) as Status | null;
+  };
+  const gate = (head: string, more: string[] = [], extra: NodeJS.ProcessEnv = {}) =>
+    bulwark(['gate', '--repo', repo.dir, '--base', 'main', '--head', head, '--cache-dir', cache, ...more], extra);
+  const stop = (extra: NodeJS.ProcessEnv = {}) => assert.equal(bulwark(['gate', 'resident', 'stop', '--repo', repo.dir], extra).code, 0);
+
+  before(() => {
+    repo = new FixtureRepo(files);
+    runtime = mkdtempSync(path.join(os.tmpdir(), 'bulwark-resident-run-'));
+    cache = mkdtempSync(path.join(os.tmpdir(), 'bulwark-resident-cache-'));
+    // this suite's resident gates live in a runtime folder of its own
+    env = { ...process.env, XDG_RUNTIME_DIR: runtime, BULWARK_AUDIT_DB: '' };
+    flaggedHead = repo.branch('flagged', { 'app/pay.py': edit(files['app/pay.py']!, 'a * 2', 'a * 3') });
+    cleanHead = repo.branch('clean', { 'app/pay.py': edit(files['app/pay.py']!, '"hi"', '"hello"') });
+  });
+  after(() => {
+    stop();
+    repo.remove();
+    rmSync(runtime, { recursive: true, force: true });
+    rmSync(cache, { recursive: true, force: true });
+  });
+
+  it('decides as the process of its own does, in text and JSON, flagged and not, and serves again from the same process', () => {
+    stop();
+    assert.equal(status(), null);
+    for (const [head, code] of [
+      [flaggedHead, 2],
+      [cleanHead, 0],
+    ] as const) {
+      for (const json of [[], ['--json']]) {
+        const own = gate(head, json);
+        const resident = gate(head, [...json, '--resident']);
+        assert.equal(own.code, code, own.stderr);
+        assert.equal(resident.code, code, resident.stderr);
+        assert.equal(resident.stdout, own.stdout);
+        assert.equal(resident.stderr, '');
+      }
+    }
+    const s = status();
+    assert.ok(s);
+    assert.equal(s.repo, repo.dir);
+    assert.equal(s.served, 4);
+    assert.ok(s.maxRssBytes >= s.rssBytes && s.rssBytes > 0);
+    // a run from a folder inside the work tree reaches the same resident gate
+    const fromInside = spawnSync(process.execPath, [bin, 'gate', '--base', 'main', '--head', flaggedHead, '--cache-dir', cache, '--resident', '--json'], {
+      cwd: path.join(repo.dir, 'app'),
+      encoding: 'utf8',
+      env,
+    });
+    assert.equal(fromInside.status, 2, fromInside.stderr);
+    assert.equal((JSON.parse(fromInside.stdout) as GateResult).head, flaggedHead);
+    assert.equal(status()!.pid, s.pid);
+    assert.equal(status()!.served, 5);
+  });
+
+  it('keeps its socket and log private, and holds no key, token or secret of the environment it was started from', () => {
+    stop();
+    const secrets = {
+      ANTHROPIC_API_KEY: 'sk-ant-resident-test',
+      GITHUB_TOKEN: 'ghp_residenttest',
+      BULWARK_AUDIT_KEY: 'ssh-ed25519-resident-test',
+      AWS_SECRET_ACCESS_KEY: 'aws-resident',
+    };
+    const r = gate(flaggedHead, ['--resident'], secrets);
+    assert.equal(r.code, 2, r.stderr);
+    const s = status();
+    assert.ok(s);
+    const place = residentPlace(repo.dir, env);
+    assert.equal(statSync(place.dir).mode & 0o777, 0o700);
+    assert.equal(statSync(place.log).mode & 0o777, 0o600);
+    assert.equal(statSync(place.socket).mode & 0o077, 0);
+    const environ = readFileSync(`/proc/${s.pid}/environ`, 'utf8').split('\0');
+    for (const [name, value] of Object.entries(secrets)) {
+      assert.ok(!environ.some((e) => e.startsWith(`${name}=`) || e.includes(value)), `${name} reached the resident gate`);
+    }
+    assert.ok(environ.some((e) => e.startsWith('PATH=')));
+    assert.match(readFileSync(place.log, 'utf8'), /serving .* \(pid \d+\)\n.*evaluated main\.\.[0-9a-f]{40} in \d+ ms/);
+  });
+
+  it('reports an evaluation error as the process of its own does: same line, same exit code', () => {
+    const own = gate('no-such-branch');
+    const resident = gate('no-such-branch', ['--resident']);
+    assert.equal(own.code, 3);
+    assert.equal(resident.code, 3);
+    assert.equal(resident.stderr, own.stderr);
+    assert.match(resident.stderr, /^bulwark: unknown revision: no-such-branch\n$/);
+  });
+
+  it('is replaced when the environment an evaluation reads changes, and not for one it does not read', async () => {
+    assert.equal(gate(cleanHead, ['--resident']).code, 0);
+    const before = status()!.pid;
+    // authorship and the index of a commit in progress change nothing git reads from two commits
+    assert.equal(gate(cleanHead, ['--resident'], { GIT_AUTHOR_NAME: 'someone', GIT_INDEX_FILE: '.git/index' }).code, 0);
+    assert.equal(status()!.pid, before);
+    // git's configuration does: a resident gate started with the old one is replaced
+    const extra = { GIT_CONFIG_GLOBAL: path.join(runtime, 'other-gitconfig') };
+    writeFileSync(extra.GIT_CONFIG_GLOBAL, '[core]\n\tquotepath = false\n');
+    const r = gate(cleanHead, ['--resident'], extra);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    const after = status(extra)!.pid;
+    assert.notEqual(after, before);
+    await until('the replaced resident gate to exit', () => !alive(before));
+  });
+
+  it('replaces a socket left by a resident gate that died, and stops when asked or after its idle time', async () => {
+    assert.equal(gate(flaggedHead, ['--resident']).code, 2);
+    const killed = status()!.pid;
+    process.kill(killed, 'SIGKILL');
+    await until('the killed resident gate to exit', () => !alive(killed));
+    assert.ok(existsSync(residentPlace(repo.dir, env).socket), 'a killed resident gate leaves its socket file');
+    const r = gate(flaggedHead, ['--resident', '--resident-idle', '1']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr, '');
+    const fresh = status()!.pid;
+    assert.notEqual(fresh, killed);
+    await until('the idle resident gate to exit', () => !alive(fresh));
+    assert.equal(status(), null);
+    assert.ok(!existsSync(residentPlace(repo.dir, env).socket));
+    assert.equal(gate(flaggedHead, ['--resident']).code, 2);
+    const running = status()!.pid;
+    const stopped = bulwark(['gate', 'resident', 'stop', '--repo', repo.dir]);
+    assert.equal(stopped.stdout, 'resident gate stopped\n');
+    await until('the stopped resident gate to exit', () => !alive(running));
+    assert.equal(bulwark(['gate', 'resident', 'stop', '--repo', repo.dir]).stdout, 'no resident gate runs for this repository\n');
+  });
+
+  it('evaluates in its own process, saying why, when the folder is not private or the cache key is set', () => {
+    stop();
+    const shared = mkdtempSync(path.join(os.tmpdir(), 'bulwark-resident-open-'));
+    try {
+      const own = gate(flaggedHead);
+      const openEnv = { XDG_RUNTIME_DIR: shared };
+      mkdirSync(residentPlace(repo.dir, { XDG_RUNTIME_DIR: shared }).dir, { mode: 0o755 });
+      chmodSync(residentPlace(repo.dir, { XDG_RUNTIME_DIR: shared }).dir, 0o755);
+      const open = gate(flaggedHead, ['--resident'], openEnv);
+      assert.equal(open.code, 2);
+      assert.equal(open.stdout, own.stdout);
+      assert.match(open.stderr, /^bulwark gate: no resident gate: .* is open to others \(mode 755; it must be 700\); evaluating in this process\n$/);
+      const keyed = gate(flaggedHead, ['--resident'], { BULWARK_GATE_CACHE_KEY: 'k'.repeat(32) });
+      assert.equal(keyed.code, 2);
+      assert.match(keyed.stderr, /no resident gate: BULWARK_GATE_CACHE_KEY is set, and the cache key is never handed to a resident process/);
+      assert.equal(status(), null, 'no resident gate was started');
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a --resident-idle that is not whole seconds, naming it', () => {
+    const r = gate(flaggedHead, ['--resident', '--resident-idle', '10m']);
+    assert.equal(r.code, 3);
+    assert.equal(r.stderr, 'bulwark: --resident-idle: expected whole seconds from 1 to 604800, got "10m"\n');
+  });
+
+  it('never takes a broken answer for a decision: a socket that closes or answers garbage leaves the evaluation to the caller', async () => {
+    stop();
+    const place = residentPlace(repo.dir, env);
+    for (const reply of [null, 'not json\n', '{"ok":true,"op":"evaluate","prepared":{"repo":"/r"}}\n']) {
+      const fake = net.createServer((c) => {
+        c.once('data', () => (reply === null ? c.destroy() : c.end(reply)));
+      });
+      await new Promise<void>((r) => fake.listen(place.socket, r));
+      try {
+        const outcome = await prepareGateResident({ repo: repo.dir, base: 'main', head: flaggedHead, cache: false }, { idleMs: 1000, env });
+        assert.ok('fallback' in outcome, JSON.stringify(outcome).slice(0, 200));
+        assert.match(
+          outcome.fallback,
+          reply === null ? /the connection (ended|failed)/ : reply.startsWith('not') ? /response: not JSON/ : /response\.prepared\.config: expected an object/,
+        );
+      } finally {
+        await new Promise<void>((r) => fake.close(() => r()));
+      }
+    }
+  });
+});
