@@ -1,10 +1,19 @@
 // The resident gate's process: started detached by `bulwark gate --resident` (./client.ts) with
 // only the variables an evaluation reads, its output going to a private log file.
 import { parseArgs } from 'node:util';
+import v8 from 'node:v8';
 import { collectGarbage } from '../../gate/ts/collect-garbage.js';
 import { prepareGate } from '../gate.js';
 import { AlreadyServing, serveResidentGate } from './server.js';
 
+/**
+ * How far the resident gate's heap may grow past what was live at its last full collection before
+ * the next: half as much again. With V8's own factor (up to four times) the garbage of a few
+ * evaluations after one edit each piled up to 450–475 MB at 100 kLOC; with this one the resident
+ * gate's peak stays that of its first, cold analysis (280 MB there), for the same speed.
+ * Collecting after every evaluation instead made each next one about half again as slow.
+ */
+const HEAP_GROWING_PERCENT = 50;
 const log = (line: string): void => {
   process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 };
@@ -29,8 +38,24 @@ async function main(): Promise<number> {
   // the socket file and the log are this user's alone, whatever the umask it was started with
   process.umask(0o077);
   process.title = 'bulwark-gate-resident';
+  let first = true;
+  const evaluate = async (flags: Parameters<typeof prepareGate>[0]) => {
+    try {
+      return await prepareGate(flags);
+    } finally {
+      // from the second evaluation on: the first is usually a cold analysis, which the default
+      // factor lets run with fewer collections (about 15 % faster, measured). V8 applies the
+      // factor when it sets its next limit, at a full collection: one now, once the answer has
+      // gone, so the limit the cold analysis left does not stand.
+      if (first) {
+        v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+        setTimeout(collectGarbage, 200).unref();
+      }
+      first = false;
+    }
+  };
   try {
-    await serveResidentGate({ repo, socket, build, fingerprint, idleMs, evaluate: (flags) => prepareGate(flags), log, collect: collectGarbage });
+    await serveResidentGate({ repo, socket, build, fingerprint, idleMs, evaluate, log, collect: collectGarbage });
     return 0;
   } catch (err) {
     if (err instanceof AlreadyServing) {
