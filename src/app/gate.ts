@@ -21,9 +21,9 @@ export interface GateFlags extends GateFinishFlags {
   cache: boolean;
 }
 
-function gitOut(repo: string, args: string[]): { ok: boolean; out: string } {
+function gitOut(repo: string, args: string[]): { ok: boolean; out: string; err: string } {
   const r = spawnSync('git', ['-C', repo, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  return { ok: r.status === 0, out: r.stdout ?? '' };
+  return { ok: r.status === 0, out: r.stdout ?? '', err: (r.stderr ?? '').trim().split('\n')[0] ?? '' };
 }
 
 /**
@@ -33,8 +33,12 @@ function gitOut(repo: string, args: string[]): { ok: boolean; out: string } {
 function loadConfig(repo: string, base: string, file: string | undefined): BulwarkConfig {
   if (file) return loadBulwarkConfig(file);
   const shown = gitOut(repo, ['show', `${base}:bulwark.toml`]);
-  if (!shown.ok) return parseBulwarkConfig('', `${base}:bulwark.toml`, repo);
-  return parseBulwarkConfig(shown.out, `${base}:bulwark.toml`, repo);
+  if (shown.ok) return parseBulwarkConfig(shown.out, `${base}:bulwark.toml`, repo);
+  // the defaults only when the base revision has no bulwark.toml: a file git could not read (a
+  // missing object, a partial clone that could not fetch it) is an error, never a gate without roots
+  const listed = gitOut(repo, ['ls-tree', '--name-only', base, '--', 'bulwark.toml']);
+  if (listed.ok && listed.out.trim() === '') return parseBulwarkConfig('', `${base}:bulwark.toml`, repo);
+  throw new UsageError(`cannot read bulwark.toml of ${base.slice(0, 12)} from git${shown.err ? `: ${shown.err}` : ''}`);
 }
 
 /** The flags that choose what is evaluated: the change, the configuration and the cache. */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { readLine } from '../../src/app/gate-resident/line.js';
 import { MAX_REQUEST_BYTES, parseRequest, parseResponse } from '../../src/app/gate-resident/protocol.js';
-import { serveResidentGate } from '../../src/app/gate-resident/server.js';
+import { Declined, serveResidentGate } from '../../src/app/gate-resident/server.js';
 import { environmentFingerprint, evaluationEnvironment } from '../../src/app/gate-resident/identity.js';
 import type { PreparedGate } from '../../src/app/gate-finish.js';
 import { UsageError } from '../../src/domain/errors.js';
@@ -31,16 +31,25 @@ function ask(socket: string, line: string): Promise<string> {
 
 describe('resident gate protocol', () => {
   it('accepts an evaluation request and names the first wrong field of a bad one', () => {
-    const ok = { op: 'evaluate', build: hex('a'), fingerprint: hex('b'), flags: { repo: '/r', head: 'HEAD', cache: true, base: 'main', config: '/r/b.toml' } };
+    const ok = {
+      op: 'evaluate',
+      build: hex('a'),
+      fingerprint: hex('b'),
+      top: '/r',
+      cwd: '/r/sub',
+      flags: { repo: '..', head: 'HEAD', cache: true, base: 'main', config: 'b.toml' },
+    };
     assert.deepEqual(parseRequest(JSON.stringify(ok)), ok);
     const bad: [unknown, RegExp][] = [
       ['x', /request: not JSON/],
       [[1], /request: not an object/],
       [{ op: 'run' }, /request\.op: expected evaluate, status or stop/],
-      [{ ...ok, flags: { ...ok.flags, repo: 'relative' } }, /request\.flags\.repo: expected an absolute path/],
+      [{ ...ok, top: 'relative' }, /request\.top: expected an absolute path/],
+      [{ ...ok, cwd: undefined }, /request\.cwd: expected an absolute path/],
+      [{ ...ok, flags: { ...ok.flags, repo: '' } }, /request\.flags\.repo: expected a path/],
       [{ ...ok, flags: { ...ok.flags, head: '--output=/tmp/x' } }, /request\.flags\.head: expected a revision/],
       [{ ...ok, flags: { ...ok.flags, cache: 'yes' } }, /request\.flags\.cache: expected a boolean/],
-      [{ ...ok, flags: { ...ok.flags, cacheDir: 'c' } }, /request\.flags\.cacheDir: expected an absolute path/],
+      [{ ...ok, flags: { ...ok.flags, cacheDir: 'c\0d' } }, /request\.flags\.cacheDir: expected a path/],
       [{ ...ok, build: 'short' }, /request\.build: expected a build digest/],
     ];
     for (const [v, re] of bad) assert.throws(() => parseRequest(typeof v === 'string' ? v : JSON.stringify(v)), re);
@@ -73,16 +82,29 @@ describe('resident gate protocol', () => {
     const socket = path.join(dir, 's.sock');
     let running = 0;
     let most = 0;
-    const evaluate = async (flags: { head: string }): Promise<PreparedGate> => {
+    const cwds: string[] = [];
+    const evaluate = async (flags: { head: string }, cwd: string): Promise<PreparedGate> => {
       running++;
       most = Math.max(most, running);
-      await new Promise((r) => setTimeout(r, 30));
+      cwds.push(cwd);
+      // longer than a request may take to arrive: the evaluation itself is not timed
+      await new Promise((r) => setTimeout(r, flags.head === 'slow' ? 400 : 30));
       running--;
       if (flags.head === 'bad') throw new UsageError('unknown revision: bad');
       if (flags.head === 'boom') throw new Error('something broke');
+      if (flags.head === 'partial') throw new Declined('a partial clone');
       return { repo: '/r', config: { dir: '/r' }, statics: { flagged: true }, context: {}, parsed: {} } as unknown as PreparedGate;
     };
-    const served = serveResidentGate({ repo: '/r', socket, build: hex('a'), fingerprint: hex('b'), idleMs: 60_000, evaluate, log: () => undefined });
+    const served = serveResidentGate({
+      repo: '/r',
+      socket,
+      build: hex('a'),
+      fingerprint: hex('b'),
+      idleMs: 60_000,
+      evaluate,
+      log: () => undefined,
+      requestTimeoutMs: 200,
+    });
     try {
       const listening = (): Promise<boolean> =>
         new Promise((r) => {
@@ -95,20 +117,26 @@ describe('resident gate protocol', () => {
         });
       while (!(await listening())) await new Promise((r) => setTimeout(r, 10));
       const req = (head: string, over: object = {}) =>
-        JSON.stringify({ op: 'evaluate', build: hex('a'), fingerprint: hex('b'), flags: { repo: '/r', head, cache: true }, ...over }) + '\n';
-      const answers = await Promise.all(['h1', 'h2', 'h3'].map((h) => ask(socket, req(h))));
+        JSON.stringify({ op: 'evaluate', build: hex('a'), fingerprint: hex('b'), top: '/r', cwd: '/r/sub', flags: { repo: '.', head, cache: true }, ...over }) +
+        '\n';
+      // three at once, the first slower than a request may take to arrive: the others wait in the queue past that too
+      const answers = await Promise.all(['slow', 'h2', 'h3'].map((h) => ask(socket, req(h))));
       assert.equal(most, 1, 'evaluations ran one at a time');
+      assert.deepEqual(cwds, ['/r/sub', '/r/sub', '/r/sub']);
       for (const a of answers) assert.equal((JSON.parse(a) as { ok: boolean }).ok, true);
       assert.match(await ask(socket, req('h', { build: hex('c') })), /"kind":"mismatch","message":"this resident gate runs another build of Bulwark"/);
       assert.match(
         await ask(socket, req('h', { fingerprint: hex('c') })),
         /"kind":"mismatch","message":"this resident gate was started with another environment"/,
       );
-      assert.match(await ask(socket, req('h').replace('"/r"', '"/other"')), /"kind":"mismatch","message":"this resident gate answers for \/r"/);
+      assert.match(await ask(socket, req('h', { top: '/other' })), /"kind":"mismatch","message":"this resident gate answers for \/r"/);
+      assert.equal(await ask(socket, req('partial')), '{"ok":false,"kind":"declined","message":"a partial clone"}');
       assert.equal(await ask(socket, req('bad')), '{"ok":false,"kind":"error","message":"unknown revision: bad","exitCode":3}');
       assert.equal(await ask(socket, req('boom')), '{"ok":false,"kind":"error","message":"something broke"}');
       assert.match(await ask(socket, '{"op":"evaluate"}\n'), /"kind":"bad-request","message":"request\.flags: expected an object"/);
       await assert.rejects(ask(socket, 'x'.repeat(MAX_REQUEST_BYTES + 10)), /the connection (ended|failed)/);
+      // a connection that sends nothing is dropped once the request's time is up
+      await assert.rejects(ask(socket, ''), /the connection (ended|failed)/);
       const st = JSON.parse(await ask(socket, '{"op":"status"}\n')) as { status: { served: number; repo: string } };
       assert.equal(st.status.served, 3);
       assert.equal(await ask(socket, '{"op":"stop"}\n'), '{"ok":true,"op":"stop"}');

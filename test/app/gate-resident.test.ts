@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,6 +37,14 @@ function alive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
+  }
+}
+
+function cmdline(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
   }
 }
 
@@ -113,6 +121,7 @@ describe('bulwark gate --resident: a resident gate per repository, the same deci
       env,
     });
     assert.equal(fromInside.status, 2, fromInside.stderr);
+    assert.equal(fromInside.stdout, gate(flaggedHead, ['--json']).stdout);
     assert.equal((JSON.parse(fromInside.stdout) as GateResult).head, flaggedHead);
     assert.equal(status()!.pid, s.pid);
     assert.equal(status()!.served, 5);
@@ -215,6 +224,118 @@ describe('bulwark gate --resident: a resident gate per repository, the same deci
     const r = gate(flaggedHead, ['--resident', '--resident-idle', '10m']);
     assert.equal(r.code, 3);
     assert.equal(r.stderr, 'bulwark: --resident-idle: expected whole seconds from 1 to 604800, got "10m"\n');
+  });
+
+  it('decides as the process of its own does from a folder inside the work tree: default base, relative --config and --cache-dir, --no-cache, an audit log, a bad config', () => {
+    const inside = path.join(repo.dir, 'app');
+    const run = (args: string[], extra: NodeJS.ProcessEnv = {}) => {
+      const r = spawnSync(process.execPath, [bin, 'gate', '--head', flaggedHead, ...args], { cwd: inside, encoding: 'utf8', env: { ...env, ...extra } });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    for (const args of [
+      ['--config', '../bulwark.toml', '--cache-dir', '../../rel-cache'],
+      ['--no-cache', '--json'],
+      ['--config', 'no-such.toml'],
+    ]) {
+      const own = run(args);
+      const resident = run([...args, '--resident']);
+      assert.deepEqual(resident, own, args.join(' '));
+    }
+    assert.match(run(['--config', 'no-such.toml']).stderr, /^bulwark: .*no-such\.toml/);
+    // the decision is recorded by the asking process, the same entry either way
+    const entries = (db: string) => {
+      const show = bulwark(['audit', 'show', '--db', db, '--kind', 'gate_decision', '--json']);
+      assert.equal(show.code, 0, show.stderr);
+      return (JSON.parse(show.stdout) as { entry: { flagged: boolean; paths: string[][]; change_hash: string; head: string } }[]).map((e) => ({
+        flagged: e.entry.flagged,
+        paths: e.entry.paths,
+        change_hash: e.entry.change_hash,
+      }));
+    };
+    const audit = mkdtempSync(path.join(os.tmpdir(), 'bulwark-resident-audit-'));
+    try {
+      assert.equal(run(['--audit-db', path.join(audit, 'own.db'), '--no-cache']).code, 2);
+      assert.equal(run(['--audit-db', path.join(audit, 'resident.db'), '--no-cache', '--resident']).code, 2);
+      assert.deepEqual(entries(path.join(audit, 'resident.db')), entries(path.join(audit, 'own.db')));
+      assert.equal(entries(path.join(audit, 'own.db')).length, 1);
+    } finally {
+      rmSync(audit, { recursive: true, force: true });
+    }
+  });
+
+  it('evaluates in its own process when git configuration comes from the environment, or the folder is in no work tree', () => {
+    stop();
+    const injected = gate(flaggedHead, ['--resident'], {
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'http.extraHeader',
+      GIT_CONFIG_VALUE_0: 'Authorization: token t',
+    });
+    assert.equal(injected.code, 2);
+    assert.match(
+      injected.stderr,
+      /^bulwark gate: no resident gate: GIT_CONFIG_COUNT is set, and git configuration from the environment is never handed to a resident process; evaluating in this process\n$/,
+    );
+    assert.equal(status(), null, 'no resident gate was started');
+    const nowhere = mkdtempSync(path.join(os.tmpdir(), 'bulwark-resident-nowhere-'));
+    try {
+      const own = bulwark(['gate', '--repo', nowhere, '--base', 'main', '--head', 'HEAD']);
+      const resident = bulwark(['gate', '--repo', nowhere, '--base', 'main', '--head', 'HEAD', '--resident']);
+      assert.equal(own.code, 3);
+      assert.equal(resident.code, 3);
+      assert.equal(resident.stderr, `bulwark gate: no resident gate: ${nowhere} is not in a git work tree; evaluating in this process\n${own.stderr}`);
+    } finally {
+      rmSync(nowhere, { recursive: true, force: true });
+    }
+  });
+
+  it('two runs that start it at once get the same decision, and one resident gate is left', async () => {
+    stop();
+    const place = residentPlace(repo.dir, env);
+    const both = await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+            const c = spawn(
+              process.execPath,
+              [bin, 'gate', '--repo', repo.dir, '--base', 'main', '--head', flaggedHead, '--cache-dir', cache, '--resident', '--json'],
+              { env },
+            );
+            let stdout = '';
+            let stderr = '';
+            c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+            c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+            c.on('close', (code) => resolve({ code, stdout, stderr }));
+          }),
+      ),
+    );
+    for (const r of both) {
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stderr, '');
+    }
+    assert.equal(both[0]!.stdout, both[1]!.stdout);
+    // a resident gate whose socket name another took over leaves within its ownership check
+    const servers = () => readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && alive(Number(pid)) && cmdline(pid).includes(place.socket));
+    await until('one resident gate to be left', () => servers().length === 1, 15_000);
+    assert.equal(String(status()!.pid), servers()[0]);
+  });
+
+  it('says so, exit 3, when what answers on the socket does not stop', async () => {
+    stop();
+    const place = residentPlace(repo.dir, env);
+    const fake = net.createServer((c) => c.once('data', () => c.end('{"ok":false,"kind":"bad-request","message":"request.op: expected evaluate"}\n')));
+    await new Promise<void>((r) => fake.listen(place.socket, r));
+    try {
+      const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const c = spawn(process.execPath, [bin, 'gate', 'resident', 'stop', '--repo', repo.dir], { env });
+        let stderr = '';
+        c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        c.on('close', (code) => resolve({ code, stderr }));
+      });
+      assert.equal(r.code, 3);
+      assert.equal(r.stderr, `bulwark: resident gate: the resident gate on ${place.socket} did not stop: it answered request.op: expected evaluate\n`);
+    } finally {
+      await new Promise<void>((r) => fake.close(() => r()));
+    }
   });
 
   it('never takes a broken answer for a decision: a socket that closes or answers garbage leaves the evaluation to the caller', async () => {

@@ -60,6 +60,22 @@ describe('bulwark gate and bulwark callgraph commands', () => {
     assert.equal(result.head, flaggedHead);
   });
 
+  it('fails, exit 3, when the base revision has a bulwark.toml git cannot read, instead of deciding without its roots', () => {
+    const broken = new FixtureRepo(files);
+    try {
+      const head = broken.branch('flagged', { 'app/pay.py': edit(files['app/pay.py']!, 'a * 2', 'a * 3') });
+      const blob = broken.git('rev-parse', 'main:bulwark.toml').trim();
+      rmSync(path.join(broken.dir, '.git', 'objects', blob.slice(0, 2), blob.slice(2)));
+      const base = broken.git('rev-parse', 'main').trim();
+      const r = bulwark(['gate', '--repo', broken.dir, '--base', 'main', '--head', head, '--no-cache']);
+      assert.equal(r.code, 3, r.stdout + r.stderr);
+      assert.match(r.stderr, new RegExp(`^bulwark: cannot read bulwark\\.toml of ${base.slice(0, 12)} from git: .+\n$`));
+      assert.equal(r.stdout, '');
+    } finally {
+      broken.remove();
+    }
+  });
+
   it('reads [gate] from the base revision: a pull request cannot relax its own gate', () => {
     const head = repo.branch('relax', { 'bulwark.toml': '[gate]\nroots = ["*.nothing"]\n', 'app/pay.py': edit(files['app/pay.py']!, 'a * 2', 'a * 4') });
     const r = bulwark(['gate', '--repo', repo.dir, '--base', 'main', '--head', head, '--no-cache']);

@@ -1,13 +1,12 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, renameSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { BulwarkError, type ExitCode } from '../../domain/errors.js';
-import { workTreeTop } from '../../review/git.js';
 import type { PreparedGate } from '../gate-finish.js';
-import { buildIdentity, environmentFingerprint, evaluationEnvironment, serverEntry } from './identity.js';
+import { buildIdentity, environmentFingerprint, evaluationEnvironment, GIT_CONFIG_INJECTION, serverEntry } from './identity.js';
 import { readLine } from './line.js';
-import { ensurePrivateDir, residentPlace, ResidentUnavailable, type ResidentPlace } from './place.js';
+import { ensurePrivateDir, ownSocket, residentPlace, ResidentUnavailable, type ResidentPlace } from './place.js';
 import { MAX_RESPONSE_BYTES, parseResponse, type ResidentFlags, type ResidentRequest, type ResidentResponse, type ResidentStatus } from './protocol.js';
 
 /** The gate's cache key stays in the process that was given it: a resident gate is never handed it. */
@@ -32,14 +31,25 @@ export class ResidentEvaluationFailed extends Error {}
 /** No resident gate listens there (no socket file, or one nobody answers on). */
 class NotListening extends Error {}
 
+/** How long connecting to a resident gate may take: it accepts at once, or is not there. */
+const CONNECT_TIMEOUT_MS = 5000;
+
 function connect(socket: string): Promise<net.Socket> {
+  // only a socket this user's resident gate made is asked
+  if (!ownSocket(socket)) return Promise.reject(new NotListening(`no socket at ${socket}`));
   return new Promise((resolve, reject) => {
     const c = net.connect(socket);
+    const timer = setTimeout(() => {
+      c.destroy();
+      reject(new ResidentUnavailable(`the resident gate on ${socket} did not accept a connection within ${CONNECT_TIMEOUT_MS / 1000} s`));
+    }, CONNECT_TIMEOUT_MS);
     c.once('connect', () => {
+      clearTimeout(timer);
       c.off('error', onError);
       resolve(c);
     });
     const onError = (err: NodeJS.ErrnoException): void => {
+      clearTimeout(timer);
       c.destroy();
       reject(err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? new NotListening(err.message) : err);
     };
@@ -79,7 +89,9 @@ async function start(place: ResidentPlace, repo: string, build: string, env: Nod
     );
     child.unref();
     let exited: number | null | undefined;
+    let failed: Error | undefined;
     child.once('exit', (code) => (exited = code));
+    child.once('error', (err) => (failed = err));
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
       try {
@@ -88,6 +100,7 @@ async function start(place: ResidentPlace, repo: string, build: string, env: Nod
       } catch (err) {
         if (!(err instanceof NotListening)) throw err;
       }
+      if (failed) throw new ResidentUnavailable(`cannot start the resident gate: ${failed.message}`);
       if (exited !== undefined && exited !== 0) throw new ResidentUnavailable(`the resident gate exited with ${exited} at start (see ${place.log})`);
       if (Date.now() > deadline) throw new ResidentUnavailable(`the resident gate did not listen within ${START_TIMEOUT_MS / 1000} s (see ${place.log})`);
       await sleep(exited === 0 ? 50 : 10);
@@ -99,12 +112,14 @@ async function start(place: ResidentPlace, repo: string, build: string, env: Nod
 
 /** Asks a resident gate to stop and waits until its socket is gone; true when one was running. */
 async function stopAt(socket: string): Promise<boolean> {
+  let res: ResidentResponse;
   try {
-    await ask(socket, { op: 'stop' });
+    res = await ask(socket, { op: 'stop' });
   } catch (err) {
     if (err instanceof NotListening) return false;
     throw err;
   }
+  if (!res.ok || res.op !== 'stop') throw new ResidentUnavailable(`the resident gate on ${socket} did not stop: it answered ${res.ok ? res.op : res.message}`);
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     try {
@@ -118,13 +133,20 @@ async function stopAt(socket: string): Promise<boolean> {
   throw new ResidentUnavailable(`the resident gate on ${socket} did not stop`);
 }
 
-/** The request's paths resolved in the client's folder, as the in-process run would read them. */
-function residentFlags(repo: string, flags: Omit<ResidentFlags, 'repo'>): ResidentFlags {
-  const out: ResidentFlags = { repo, head: flags.head, cache: flags.cache };
+/** The flags an evaluation reads, as written (a caller's other flags stay with it). */
+function evaluationFlags(flags: ResidentFlags): ResidentFlags {
+  const out: ResidentFlags = { repo: flags.repo, head: flags.head, cache: flags.cache };
   if (flags.base !== undefined) out.base = flags.base;
-  if (flags.config !== undefined) out.config = path.resolve(flags.config);
-  if (flags.cacheDir !== undefined) out.cacheDir = path.resolve(flags.cacheDir);
+  if (flags.config !== undefined) out.config = flags.config;
+  if (flags.cacheDir !== undefined) out.cacheDir = flags.cacheDir;
   return out;
+}
+
+/** The top of the git work tree holding `dir`, or null when it is in none (the run of its own then says what is wrong). */
+function workTreeTop(dir: string): string | null {
+  const r = spawnSync('git', ['-C', path.resolve(dir), 'rev-parse', '--show-toplevel'], { encoding: 'utf8' });
+  const top = r.status === 0 ? r.stdout.trim() : '';
+  return top !== '' ? top : null;
 }
 
 /**
@@ -132,21 +154,31 @@ function residentFlags(repo: string, flags: Omit<ResidentFlags, 'repo'>): Reside
  * none runs, replaced when it runs another build or environment). Anything that keeps it from
  * answering is a reason to evaluate in this process, never a decision: the caller then does.
  */
-export async function prepareGateResident(flags: Omit<ResidentFlags, 'repo'> & { repo: string }, opts: ResidentOptions): Promise<ResidentOutcome> {
+export async function prepareGateResident(flags: ResidentFlags, opts: ResidentOptions): Promise<ResidentOutcome> {
   const env = opts.env ?? process.env;
   if (env[CACHE_KEY_ENV]) return { fallback: `${CACHE_KEY_ENV} is set, and the cache key is never handed to a resident process` };
-  const repo = workTreeTop(flags.repo);
-  const place = residentPlace(repo, env);
+  const injected = GIT_CONFIG_INJECTION.find((name) => env[name] !== undefined);
+  if (injected) return { fallback: `${injected} is set, and git configuration from the environment is never handed to a resident process` };
+  const top = workTreeTop(flags.repo);
+  if (top === null) return { fallback: `${flags.repo} is not in a git work tree` };
+  const place = residentPlace(top, env);
   try {
     ensurePrivateDir(place.dir);
-    const req: ResidentRequest = { op: 'evaluate', build: buildIdentity(), fingerprint: environmentFingerprint(env), flags: residentFlags(repo, flags) };
+    const req = {
+      op: 'evaluate' as const,
+      build: buildIdentity(),
+      fingerprint: environmentFingerprint(env),
+      top,
+      cwd: process.cwd(),
+      flags: evaluationFlags(flags),
+    };
     for (let attempt = 0; ; attempt++) {
       let res: ResidentResponse;
       try {
         res = await ask(place.socket, req);
       } catch (err) {
         if (!(err instanceof NotListening) || attempt > 1) throw err;
-        await start(place, repo, req.build, env, opts.idleMs);
+        await start(place, top, req.build, env, opts.idleMs);
         continue;
       }
       if (res.ok && res.op === 'evaluate') return { prepared: res.prepared };
@@ -156,10 +188,16 @@ export async function prepareGateResident(flags: Omit<ResidentFlags, 'repo'> & {
       }
       if (!res.ok && res.kind === 'mismatch' && attempt <= 1) {
         await stopAt(place.socket);
-        await start(place, repo, req.build, env, opts.idleMs);
+        await start(place, top, req.build, env, opts.idleMs);
         continue;
       }
-      return { fallback: res.ok ? `the resident gate answered ${res.op} to an evaluation` : `the resident gate refused the request: ${res.message}` };
+      return {
+        fallback: res.ok
+          ? `the resident gate answered ${res.op} to an evaluation`
+          : res.kind === 'declined'
+            ? `the resident gate declined: ${res.message}`
+            : `the resident gate refused the request: ${res.message}`,
+      };
     }
   } catch (err) {
     // its evaluation's own failure is the answer; anything else kept it from answering
@@ -168,9 +206,15 @@ export async function prepareGateResident(flags: Omit<ResidentFlags, 'repo'> & {
   }
 }
 
+function requireWorkTree(dir: string): string {
+  const top = workTreeTop(dir);
+  if (top === null) throw new ResidentUnavailable(`${dir} is not in a git work tree`);
+  return top;
+}
+
 /** The repository's resident gate's status, or null when none runs. */
 export async function residentStatus(repoDir: string, env: NodeJS.ProcessEnv = process.env): Promise<ResidentStatus | null> {
-  const place = residentPlace(workTreeTop(repoDir), env);
+  const place = residentPlace(requireWorkTree(repoDir), env);
   ensurePrivateDir(place.dir);
   try {
     const res = await ask(place.socket, { op: 'status' });
@@ -184,7 +228,7 @@ export async function residentStatus(repoDir: string, env: NodeJS.ProcessEnv = p
 
 /** Stops the repository's resident gate; whether one was running. */
 export async function stopResident(repoDir: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
-  const place = residentPlace(workTreeTop(repoDir), env);
+  const place = residentPlace(requireWorkTree(repoDir), env);
   ensurePrivateDir(place.dir);
   return stopAt(place.socket);
 }

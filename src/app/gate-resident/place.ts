@@ -37,6 +37,7 @@ export function residentPlace(repoTop: string, env: NodeJS.ProcessEnv = process.
  * socket there that answers for the gate.
  */
 export function ensurePrivateDir(dir: string): void {
+  checkParent(path.dirname(dir));
   try {
     mkdirSync(dir, { mode: 0o700 });
   } catch (err) {
@@ -47,4 +48,41 @@ export function ensurePrivateDir(dir: string): void {
   const uid = process.geteuid?.();
   if (uid !== undefined && st.uid !== uid) throw new ResidentUnavailable(`${dir} belongs to uid ${st.uid}, not to this user (${uid})`);
   if ((st.mode & 0o077) !== 0) throw new ResidentUnavailable(`${dir} is open to others (mode ${(st.mode & 0o777).toString(8)}; it must be 700)`);
+}
+
+/**
+ * The folder holding the private one must not let anyone else rename or replace it: owned by this
+ * user or by root, and when others may write it, sticky (as /tmp is), so only an entry's owner
+ * can rename it.
+ */
+function checkParent(parent: string): void {
+  let st;
+  try {
+    st = lstatSync(parent);
+  } catch (err) {
+    throw new ResidentUnavailable(`cannot read ${parent}: ${(err as Error).message}`);
+  }
+  const uid = process.geteuid?.();
+  if (!st.isDirectory()) throw new ResidentUnavailable(`${parent} is not a folder`);
+  if (uid !== undefined && st.uid !== uid && st.uid !== 0) throw new ResidentUnavailable(`${parent} belongs to uid ${st.uid}, neither this user nor root`);
+  if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) {
+    throw new ResidentUnavailable(`${parent} may be written by others and is not sticky (mode ${(st.mode & 0o7777).toString(8)})`);
+  }
+}
+
+/**
+ * Whether the socket file is one this user's resident gate made: a socket owned by this user.
+ * Checked before each connection, so nothing put in its place is asked; false when there is none.
+ */
+export function ownSocket(socket: string): boolean {
+  let st;
+  try {
+    st = lstatSync(socket);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new ResidentUnavailable(`cannot read ${socket}: ${(err as Error).message}`);
+  }
+  const uid = process.geteuid?.();
+  if (!st.isSocket() || (uid !== undefined && st.uid !== uid)) throw new ResidentUnavailable(`${socket} is not a socket of this user's`);
+  return true;
 }

@@ -8,7 +8,10 @@ export const MAX_REQUEST_BYTES = 64 * 1024;
 /** An answer carries the change's paths and the classifier's context, both bounded by the gate. */
 export const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 
-/** The flags a resident gate evaluates with; paths are absolute (the client resolved them in its folder). */
+/**
+ * The flags a resident gate evaluates with, as the user wrote them: it evaluates in the client's
+ * folder, so relative paths resolve, and errors name them, as in the client's own process.
+ */
 export interface ResidentFlags {
   repo: string;
   base?: string;
@@ -18,7 +21,19 @@ export interface ResidentFlags {
   cache: boolean;
 }
 
-export type ResidentRequest = { op: 'evaluate'; build: string; fingerprint: string; flags: ResidentFlags } | { op: 'status' } | { op: 'stop' };
+export type ResidentRequest =
+  | {
+      op: 'evaluate';
+      build: string;
+      fingerprint: string;
+      /** The work tree's top the client found: the repository it asks about. */
+      top: string;
+      /** The client's folder, which relative paths of the flags are relative to. */
+      cwd: string;
+      flags: ResidentFlags;
+    }
+  | { op: 'status' }
+  | { op: 'stop' };
 
 export interface ResidentStatus {
   pid: number;
@@ -40,6 +55,8 @@ export type ResidentResponse =
   | { ok: true; op: 'stop' }
   /** Another build, environment or repository: the client replaces this resident gate. */
   | { ok: false; kind: 'mismatch'; message: string }
+  /** The resident gate will not evaluate this one (see the message); the client evaluates it. */
+  | { ok: false; kind: 'declined'; message: string }
   /** The evaluation failed; exitCode when it was one of Bulwark's documented errors. */
   | { ok: false; kind: 'error'; message: string; exitCode?: number }
   | { ok: false; kind: 'bad-request'; message: string };
@@ -67,7 +84,7 @@ const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
 const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
 const isOptString = (v: unknown): v is string | undefined => v === undefined || typeof v === 'string';
 const isAbsolute = (v: unknown): v is string => typeof v === 'string' && v.startsWith('/') && !v.includes('\0');
-const isOptAbsolute = (v: unknown): v is string | undefined => v === undefined || isAbsolute(v);
+const isPath = (v: unknown): v is string => typeof v === 'string' && v !== '' && !v.includes('\0');
 const isHex64 = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
 
 function parseLine(line: string, where: string): Obj {
@@ -89,14 +106,15 @@ export function parseRequest(line: string): ResidentRequest {
   if (op !== 'evaluate') throw new ProtocolError(`request.op: expected evaluate, status or stop`);
   const f = field(o, 'flags', isObj, 'an object', 'request');
   const ref = (v: unknown): v is string | undefined => isOptString(v) && (v === undefined || (v !== '' && !v.startsWith('-') && !v.includes('\0')));
+  const optPath = (v: unknown): v is string | undefined => v === undefined || isPath(v);
   const flags: ResidentFlags = {
-    repo: field(f, 'repo', isAbsolute, 'an absolute path', 'request.flags'),
+    repo: field(f, 'repo', isPath, 'a path', 'request.flags'),
     head: field(f, 'head', (v): v is string => isString(v) && ref(v), 'a revision', 'request.flags'),
     cache: field(f, 'cache', isBool, 'a boolean', 'request.flags'),
   };
   const base = field(f, 'base', ref, 'a revision', 'request.flags');
-  const config = field(f, 'config', isOptAbsolute, 'an absolute path', 'request.flags');
-  const cacheDir = field(f, 'cacheDir', isOptAbsolute, 'an absolute path', 'request.flags');
+  const config = field(f, 'config', optPath, 'a path', 'request.flags');
+  const cacheDir = field(f, 'cacheDir', optPath, 'a path', 'request.flags');
   if (base !== undefined) flags.base = base;
   if (config !== undefined) flags.config = config;
   if (cacheDir !== undefined) flags.cacheDir = cacheDir;
@@ -104,6 +122,8 @@ export function parseRequest(line: string): ResidentRequest {
     op,
     build: field(o, 'build', isHex64, 'a build digest', 'request'),
     fingerprint: field(o, 'fingerprint', isHex64, 'an environment digest', 'request'),
+    top: field(o, 'top', isAbsolute, 'an absolute path', 'request'),
+    cwd: field(o, 'cwd', isAbsolute, 'an absolute path', 'request'),
     flags,
   };
 }
@@ -147,8 +167,8 @@ export function parseResponse(line: string): ResidentResponse {
   }
   if (o.ok !== false) throw new ProtocolError('response.ok: expected a boolean');
   const message = field(o, 'message', isString, 'a string', 'response');
-  if (o.kind === 'mismatch' || o.kind === 'bad-request') return { ok: false, kind: o.kind, message };
-  if (o.kind !== 'error') throw new ProtocolError('response.kind: expected mismatch, error or bad-request');
+  if (o.kind === 'mismatch' || o.kind === 'bad-request' || o.kind === 'declined') return { ok: false, kind: o.kind, message };
+  if (o.kind !== 'error') throw new ProtocolError('response.kind: expected mismatch, declined, error or bad-request');
   const exitCode = field(o, 'exitCode', (v): v is number | undefined => v === undefined || (isInt(v) && v >= 1 && v <= 6), 'an exit code', 'response');
   return exitCode === undefined ? { ok: false, kind: 'error', message } : { ok: false, kind: 'error', message, exitCode };
 }

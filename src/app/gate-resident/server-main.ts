@@ -1,10 +1,12 @@
 // The resident gate's process: started detached by `bulwark gate --resident` (./client.ts) with
 // only the variables an evaluation reads, its output going to a private log file.
+import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import { collectGarbage } from '../../gate/ts/collect-garbage.js';
 import { prepareGate } from '../gate.js';
-import { AlreadyServing, serveResidentGate } from './server.js';
+import { AlreadyServing, Declined, serveResidentGate } from './server.js';
+import type { ResidentFlags } from './protocol.js';
 
 /**
  * How far the resident gate's heap may grow past what was live at its last full collection before
@@ -17,6 +19,16 @@ const HEAP_GROWING_PERCENT = 50;
 const log = (line: string): void => {
   process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 };
+
+/**
+ * A partial clone fetches a missing object when it is read, with the user's credentials, which a
+ * resident gate is not given: where the client's own run would fetch, the resident's would fail.
+ */
+function declineWhatItCannotRead(repo: string): void {
+  const r = spawnSync('git', ['-C', repo, 'config', '--get', 'extensions.partialClone'], { encoding: 'utf8' });
+  if (r.status === 0 && r.stdout.trim() !== '')
+    throw new Declined('a partial clone: a missing object would be fetched with credentials a resident gate is not given');
+}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -35,11 +47,15 @@ async function main(): Promise<number> {
     log('usage: server-main.js --repo DIR --socket PATH --build HEX --fingerprint HEX --idle-ms N');
     return 3;
   }
-  // the socket file and the log are this user's alone, whatever the umask it was started with
-  process.umask(0o077);
-  process.title = 'bulwark-gate-resident';
   let first = true;
-  const evaluate = async (flags: Parameters<typeof prepareGate>[0]) => {
+  const evaluate = async (flags: ResidentFlags, cwd: string) => {
+    declineWhatItCannotRead(repo);
+    try {
+      // in the client's folder: its relative paths resolve, and its errors name them, as in its own process
+      process.chdir(cwd);
+    } catch (err) {
+      throw new Declined(`cannot enter the client's folder ${cwd}: ${(err as Error).message}`);
+    }
     try {
       return await prepareGate(flags);
     } finally {
@@ -52,6 +68,7 @@ async function main(): Promise<number> {
         setTimeout(collectGarbage, 200).unref();
       }
       first = false;
+      process.chdir('/');
     }
   };
   try {

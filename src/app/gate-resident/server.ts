@@ -1,4 +1,4 @@
-import { unlinkSync } from 'node:fs';
+import { lstatSync, renameSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { BulwarkError } from '../../domain/errors.js';
 import type { PreparedGate } from '../gate-finish.js';
@@ -14,19 +14,24 @@ export interface ResidentServerOptions {
   fingerprint: string;
   /** Exit after this long without a request. */
   idleMs: number;
-  /** The deterministic layers for a client's flags (app/gate.ts prepareGate). */
-  evaluate: (flags: ResidentFlags) => Promise<PreparedGate>;
+  /** The deterministic layers for a client's flags, in the client's folder (app/gate.ts prepareGate). */
+  evaluate: (flags: ResidentFlags, cwd: string) => Promise<PreparedGate>;
   log: (line: string) => void;
   /** A full garbage collection, run once the gate has been idle for `tidyMs` (default a minute). */
   collect?: () => void;
   tidyMs?: number;
+  /** How long a connection may take to send its request line (default 10 s). */
+  requestTimeoutMs?: number;
 }
-
-/** How long a connection may take to send its request line. */
-const REQUEST_TIMEOUT_MS = 10_000;
 
 /** The socket is someone else's: a live resident gate already answers there. */
 export class AlreadyServing extends Error {}
+
+/** An evaluation the resident gate will not make (the client makes it in its own process). */
+export class Declined extends Error {}
+
+/** How often a resident gate checks that its socket file is still its own. */
+const OWNERSHIP_CHECK_MS = 5000;
 
 function listen(server: net.Server, socket: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -40,7 +45,14 @@ function listen(server: net.Server, socket: string): Promise<void> {
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    server.listen(socket);
+    // the socket is this user's alone, whatever the umask (restored at once: files an evaluation
+    // writes, the cache's among them, get the modes they get in a process of its own)
+    const umask = process.umask(0o077);
+    try {
+      server.listen(socket);
+    } finally {
+      process.umask(umask);
+    }
   });
 }
 
@@ -56,36 +68,58 @@ function answers(socket: string): Promise<boolean> {
   });
 }
 
-/** Binds the socket; a socket file nobody answers on is left from a resident gate that died, and is replaced. */
-async function bind(server: net.Server, socket: string): Promise<void> {
+const inodeOf = (file: string): number | undefined => {
   try {
-    await listen(server, socket);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-    if (await answers(socket)) throw new AlreadyServing(`a resident gate already answers on ${socket}`);
-    unlinkSync(socket);
-    await listen(server, socket);
+    return lstatSync(file).ino;
+  } catch {
+    return undefined;
   }
+};
+
+/**
+ * Listens under a name of its own, then renames that over the socket's name unless a live
+ * resident gate answers there: a socket file nobody answers on is left from one that died, and
+ * the rename replaces it in one step. Returns the socket file's inode, by which the gate later
+ * knows the name is still its own.
+ */
+async function bind(server: net.Server, socket: string): Promise<number> {
+  const own = `${socket}.${process.pid}`;
+  try {
+    unlinkSync(own);
+  } catch {
+    // none left by an earlier process of this pid
+  }
+  await listen(server, own);
+  if (await answers(socket)) {
+    await new Promise<void>((r) => server.close(() => r()));
+    throw new AlreadyServing(`a resident gate already answers on ${socket}`);
+  }
+  renameSync(own, socket);
+  return lstatSync(socket).ino;
 }
 
 function errorResponse(err: unknown): ResidentResponse {
+  if (err instanceof Declined) return { ok: false, kind: 'declined', message: err.message };
   if (err instanceof BulwarkError) return { ok: false, kind: 'error', message: err.message, exitCode: err.exitCode };
   return { ok: false, kind: 'error', message: err instanceof Error ? err.message : String(err) };
 }
 
 /**
- * Serves evaluations one at a time until stopped or idle, then closes and removes the socket.
- * Nothing of one evaluation is kept for the next but what a process keeps anyway (the loaded
- * compiler, compiled code): every request reads the cache from disk as a run of its own would,
- * so the answer is the one the client would compute in its own process.
+ * Serves evaluations one at a time until stopped, idle, or replaced, then closes and removes its
+ * socket. Nothing of one evaluation is kept for the next but what a process keeps anyway (the
+ * loaded compiler, compiled code): every request reads the cache from disk as a run of its own
+ * would, so the answer is the one the client would compute in its own process.
  */
 export async function serveResidentGate(o: ResidentServerOptions): Promise<void> {
   const startedAt = new Date();
+  const requestTimeoutMs = o.requestTimeoutMs ?? 10_000;
   let served = 0;
   let lastActivity = Date.now();
   let queue: Promise<void> = Promise.resolve();
   let idle: NodeJS.Timeout | undefined;
   let tidy: NodeJS.Timeout | undefined;
+  let ownership: NodeJS.Timeout | undefined;
+  let inode: number | undefined;
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
   let stopping = false;
@@ -94,24 +128,25 @@ export async function serveResidentGate(o: ResidentServerOptions): Promise<void>
   const stop = (why: string): void => {
     if (stopping) return;
     stopping = true;
-    if (idle) clearTimeout(idle);
-    if (tidy) clearTimeout(tidy);
+    for (const t of [idle, tidy, ownership]) if (t) clearTimeout(t);
     o.log(`stopping: ${why}`);
-    server.close(() => finish());
-    // the socket file goes at once, so no client connects to a gate that is going away
-    try {
-      unlinkSync(o.socket);
-    } catch {
-      // already gone
+    // the socket file goes at once, so no client connects to a gate that is going away; only
+    // when it is still this gate's (another may have taken the name over)
+    if (inode !== undefined && inodeOf(o.socket) === inode) {
+      try {
+        unlinkSync(o.socket);
+      } catch {
+        // already gone
+      }
     }
+    server.close(() => finish());
   };
   const armIdle = (): void => {
     if (idle) clearTimeout(idle);
     idle = setTimeout(() => stop(`idle for ${Math.round(o.idleMs / 1000)} s`), o.idleMs);
-    // Between runs in quick succession the last evaluation's garbage stays: V8 sizes its next
-    // collection by the live heap it last saw, so collecting after every run makes the next one
-    // collect more often (about half again as slow, measured). A pause of a minute is not quick
-    // succession: the memory goes back then.
+    // Between runs in quick succession the last evaluation's garbage stays: collecting after
+    // every run made the next one about half again as slow (measured). A pause of a minute is
+    // not quick succession: the memory goes back then.
     if (tidy) clearTimeout(tidy);
     tidy = setTimeout(() => o.collect?.(), o.tidyMs ?? 60_000);
     tidy.unref();
@@ -141,19 +176,19 @@ export async function serveResidentGate(o: ResidentServerOptions): Promise<void>
     }
     if (req.build !== o.build) return { ok: false, kind: 'mismatch', message: 'this resident gate runs another build of Bulwark' };
     if (req.fingerprint !== o.fingerprint) return { ok: false, kind: 'mismatch', message: 'this resident gate was started with another environment' };
-    if (req.flags.repo !== o.repo) return { ok: false, kind: 'mismatch', message: `this resident gate answers for ${o.repo}` };
+    if (req.top !== o.repo) return { ok: false, kind: 'mismatch', message: `this resident gate answers for ${o.repo}` };
     // one evaluation at a time: each uses the whole heap budget, and the client waits either way
     const run = queue.then(async (): Promise<ResidentResponse> => {
       if (idle) clearTimeout(idle);
       if (tidy) clearTimeout(tidy);
       const t0 = Date.now();
       try {
-        const prepared = await o.evaluate(req.flags);
+        const prepared = await o.evaluate(req.flags, req.cwd);
         served++;
         o.log(`evaluated ${req.flags.base ?? '(default base)'}..${req.flags.head} in ${Date.now() - t0} ms`);
         return { ok: true, op: 'evaluate', prepared };
       } catch (err) {
-        o.log(`evaluation failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+        o.log(`${err instanceof Declined ? 'declined' : 'evaluation failed'}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
         return errorResponse(err);
       } finally {
         lastActivity = Date.now();
@@ -170,30 +205,35 @@ export async function serveResidentGate(o: ResidentServerOptions): Promise<void>
   server.on('connection', (socket) => {
     socket.on('error', () => undefined);
     // a client sends its one line at once; one that sends nothing would keep the gate from closing
-    socket.setTimeout(REQUEST_TIMEOUT_MS, () => socket.destroy());
+    socket.setTimeout(requestTimeoutMs, () => socket.destroy());
     void (async () => {
       let res: ResidentResponse;
       try {
-        res = await answer(parseRequest(await readLine(socket, MAX_REQUEST_BYTES)));
+        const line = await readLine(socket, MAX_REQUEST_BYTES);
+        // the request is in: waiting in the queue and evaluating may take longer, and are not timed
+        socket.setTimeout(0);
+        res = await answer(parseRequest(line));
       } catch (err) {
         if (!(err instanceof ProtocolError)) {
-          // the client went away or sent too much: nobody to answer
+          // the client went away, sent too much or too slowly: nobody to answer
           socket.destroy();
           return;
         }
         res = { ok: false, kind: 'bad-request', message: err.message };
       }
-      if (!socket.destroyed) {
-        // the evaluation may take longer than a request's read: the answer is not timed
-        socket.setTimeout(0);
-        socket.end(JSON.stringify(res) + '\n');
-      }
+      if (!socket.destroyed) socket.end(JSON.stringify(res) + '\n');
     })();
   });
 
-  await bind(server, o.socket);
+  inode = await bind(server, o.socket);
   o.log(`serving ${o.repo} on ${o.socket} (pid ${process.pid})`);
   armIdle();
+  // two gates that found the same dead socket at once both rename over it; the one whose name
+  // was taken over leaves within this interval instead of idling unreachable
+  ownership = setInterval(() => {
+    if (inodeOf(o.socket) !== inode) stop('its socket was taken over by another resident gate');
+  }, OWNERSHIP_CHECK_MS);
+  ownership.unref();
   const onSignal = (sig: string) => () => stop(`signal ${sig}`);
   process.once('SIGTERM', onSignal('SIGTERM'));
   process.once('SIGINT', onSignal('SIGINT'));

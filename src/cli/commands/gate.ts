@@ -97,6 +97,17 @@ function residentIdleMs(value: string): number {
   return s * 1000;
 }
 
+/** A resident gate that cannot be reached here (a folder that is not private, no work tree) is the user's to fix: exit 3. */
+async function asUsage<T>(f: () => Promise<T>): Promise<T> {
+  const { ResidentUnavailable } = await import('../../app/gate-resident/place.js');
+  try {
+    return await f();
+  } catch (err) {
+    if (err instanceof ResidentUnavailable) throw new UsageError(`resident gate: ${err.message}`);
+    throw err;
+  }
+}
+
 function registerGateResident(gate: Command, setExit: (code: number) => void): void {
   const resident = gate.command('resident').description("the repository's resident gate (started by `bulwark gate --resident`): status, stop");
   resident
@@ -107,7 +118,7 @@ function registerGateResident(gate: Command, setExit: (code: number) => void): v
     .action(async function (this: Command) {
       const o = this.opts<{ repo: string; json?: boolean }>();
       const { residentStatus } = await import('../../app/gate-resident/client.js');
-      const s = await residentStatus(o.repo);
+      const s = await asUsage(() => residentStatus(o.repo));
       if (o.json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
       else if (!s) process.stdout.write('no resident gate runs for this repository\n');
       else {
@@ -124,7 +135,7 @@ function registerGateResident(gate: Command, setExit: (code: number) => void): v
     .action(async function (this: Command) {
       const o = this.opts<{ repo: string }>();
       const { stopResident } = await import('../../app/gate-resident/client.js');
-      process.stdout.write((await stopResident(o.repo)) ? 'resident gate stopped\n' : 'no resident gate runs for this repository\n');
+      process.stdout.write((await asUsage(() => stopResident(o.repo))) ? 'resident gate stopped\n' : 'no resident gate runs for this repository\n');
       setExit(ExitCode.Pass);
     });
 }
