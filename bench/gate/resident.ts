@@ -9,16 +9,11 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { flagValue, generatedRepoFlags } from './args.js';
 import { commitAll, generateRepo } from './generate.js';
 
-const args = process.argv.slice(2);
-const opt = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const lines = Number(opt('--lines') ?? 100_000);
-const langs = (opt('--lang') ?? 'ts').split(',') as ('python' | 'ts')[];
-const edits = Number(opt('--edits') ?? 10);
+const { lines, langs } = generatedRepoFlags('ts');
+const edits = Number(flagValue('--edits') ?? 10);
 const TARGET_WARM_MS = 500;
 const TARGET_RSS_MB = 300;
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/bulwark.js');

@@ -7,15 +7,10 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generatedRepoFlags } from './args.js';
 import { commitAll, generateRepo } from './generate.js';
 
-const args = process.argv.slice(2);
-const opt = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const lines = Number(opt('--lines') ?? 100_000);
-const langs = (opt('--lang') ?? 'python,ts').split(',') as ('python' | 'ts')[];
+const { lines, langs } = generatedRepoFlags('python,ts');
 // the targets: ~100 kLOC cold ≤ 5 s and ≤ 300 MB; ~500 kLOC (memory growing no faster than the code) cold ≤ 25 s CPU and ≤ 600 MB
 const large = lines >= 300_000;
 const TARGET_COLD_MS = large ? 25_000 : 5000;
