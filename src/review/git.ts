@@ -126,9 +126,14 @@ function runCapped(repoDir: string, args: string[], limit: number, input?: strin
  * top level, where `bulwark review` looks for it, wherever in the tree a command is run.
  */
 export function workTreeTop(dir: string): string {
-  const abs = path.resolve(dir);
-  const r = spawnSync('git', ['-C', abs, 'rev-parse', '--show-toplevel'], { encoding: 'utf8' });
-  return r.status === 0 && r.stdout.trim() !== '' ? r.stdout.trim() : abs;
+  return workTreeTopOrNull(dir) ?? path.resolve(dir);
+}
+
+/** The top level of the git work tree holding `dir`, or null when it is in none. */
+export function workTreeTopOrNull(dir: string): string | null {
+  const r = spawnSync('git', ['-C', path.resolve(dir), 'rev-parse', '--show-toplevel'], { encoding: 'utf8' });
+  const top = r.status === 0 ? r.stdout.trim() : '';
+  return top !== '' ? top : null;
 }
 
 /** Whether `ancestor` is reachable from `descendant` (false when either is unknown). */

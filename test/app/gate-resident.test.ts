@@ -177,6 +177,26 @@ describe('bulwark gate --resident: a resident gate per repository, the same deci
     await until('the replaced resident gate to exit', () => !alive(before));
   });
 
+  it('runs with the Node flags of the run that started it, and is replaced by a run with other flags', async () => {
+    stop();
+    const withFlag = spawnSync(
+      process.execPath,
+      ['--stack-size=1500', bin, 'gate', '--repo', repo.dir, '--base', 'main', '--head', flaggedHead, '--cache-dir', cache, '--resident'],
+      {
+        encoding: 'utf8',
+        env,
+      },
+    );
+    assert.equal(withFlag.status, 2, withFlag.stderr);
+    const flagged = status()!.pid;
+    assert.ok(cmdline(String(flagged)).split('\0').includes('--stack-size=1500'));
+    assert.equal(gate(flaggedHead, ['--resident']).code, 2);
+    const plain = status()!.pid;
+    assert.notEqual(plain, flagged);
+    assert.ok(!cmdline(String(plain)).includes('--stack-size'));
+    await until('the replaced resident gate to exit', () => !alive(flagged));
+  });
+
   it('replaces a socket left by a resident gate that died, and stops when asked or after its idle time', async () => {
     assert.equal(gate(flaggedHead, ['--resident']).code, 2);
     const killed = status()!.pid;

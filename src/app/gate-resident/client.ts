@@ -1,13 +1,14 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, openSync, renameSync, statSync } from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { BulwarkError, type ExitCode } from '../../domain/errors.js';
+import { workTreeTopOrNull } from '../../review/git.js';
 import type { PreparedGate } from '../gate-finish.js';
+import type { GateEvaluationFlags } from '../gate.js';
 import { buildIdentity, environmentFingerprint, evaluationEnvironment, GIT_CONFIG_INJECTION, serverEntry } from './identity.js';
 import { readLine } from './line.js';
 import { ensurePrivateDir, ownSocket, residentPlace, ResidentUnavailable, type ResidentPlace } from './place.js';
-import { MAX_RESPONSE_BYTES, parseResponse, type ResidentFlags, type ResidentRequest, type ResidentResponse, type ResidentStatus } from './protocol.js';
+import { MAX_RESPONSE_BYTES, parseResponse, type ResidentRequest, type ResidentResponse, type ResidentStatus } from './protocol.js';
 
 /** The gate's cache key stays in the process that was given it: a resident gate is never handed it. */
 const CACHE_KEY_ENV = 'BULWARK_GATE_CACHE_KEY';
@@ -81,9 +82,11 @@ async function start(place: ResidentPlace, repo: string, build: string, env: Nod
   }
   const log = openSync(place.log, 'a', 0o600);
   try {
+    const serverArgs = ['--repo', repo, '--socket', place.socket, '--build', build, '--fingerprint', environmentFingerprint(env), '--idle-ms', String(idleMs)];
     const child = spawn(
       process.execPath,
-      [serverEntry, '--repo', repo, '--socket', place.socket, '--build', build, '--fingerprint', environmentFingerprint(env), '--idle-ms', String(idleMs)],
+      // with this process's Node flags (part of the build it is compared by), as a run of its own has them
+      [...process.execArgv, serverEntry, ...serverArgs],
       // only what an evaluation reads: no provider key, token or signing key reaches it
       { detached: true, stdio: ['ignore', log, log], env: evaluationEnvironment(env), cwd: '/' },
     );
@@ -134,19 +137,12 @@ async function stopAt(socket: string): Promise<boolean> {
 }
 
 /** The flags an evaluation reads, as written (a caller's other flags stay with it). */
-function evaluationFlags(flags: ResidentFlags): ResidentFlags {
-  const out: ResidentFlags = { repo: flags.repo, head: flags.head, cache: flags.cache };
+function evaluationFlags(flags: GateEvaluationFlags): GateEvaluationFlags {
+  const out: GateEvaluationFlags = { repo: flags.repo, head: flags.head, cache: flags.cache };
   if (flags.base !== undefined) out.base = flags.base;
   if (flags.config !== undefined) out.config = flags.config;
   if (flags.cacheDir !== undefined) out.cacheDir = flags.cacheDir;
   return out;
-}
-
-/** The top of the git work tree holding `dir`, or null when it is in none (the run of its own then says what is wrong). */
-function workTreeTop(dir: string): string | null {
-  const r = spawnSync('git', ['-C', path.resolve(dir), 'rev-parse', '--show-toplevel'], { encoding: 'utf8' });
-  const top = r.status === 0 ? r.stdout.trim() : '';
-  return top !== '' ? top : null;
 }
 
 /**
@@ -154,12 +150,13 @@ function workTreeTop(dir: string): string | null {
  * none runs, replaced when it runs another build or environment). Anything that keeps it from
  * answering is a reason to evaluate in this process, never a decision: the caller then does.
  */
-export async function prepareGateResident(flags: ResidentFlags, opts: ResidentOptions): Promise<ResidentOutcome> {
+export async function prepareGateResident(flags: GateEvaluationFlags, opts: ResidentOptions): Promise<ResidentOutcome> {
   const env = opts.env ?? process.env;
   if (env[CACHE_KEY_ENV]) return { fallback: `${CACHE_KEY_ENV} is set, and the cache key is never handed to a resident process` };
   const injected = GIT_CONFIG_INJECTION.find((name) => env[name] !== undefined);
   if (injected) return { fallback: `${injected} is set, and git configuration from the environment is never handed to a resident process` };
-  const top = workTreeTop(flags.repo);
+  // in no work tree, the run of its own says what is wrong
+  const top = workTreeTopOrNull(flags.repo);
   if (top === null) return { fallback: `${flags.repo} is not in a git work tree` };
   const place = residentPlace(top, env);
   try {
@@ -207,7 +204,7 @@ export async function prepareGateResident(flags: ResidentFlags, opts: ResidentOp
 }
 
 function requireWorkTree(dir: string): string {
-  const top = workTreeTop(dir);
+  const top = workTreeTopOrNull(dir);
   if (top === null) throw new ResidentUnavailable(`${dir} is not in a git work tree`);
   return top;
 }

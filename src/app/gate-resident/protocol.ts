@@ -1,4 +1,5 @@
 import type { PreparedGate } from '../gate-finish.js';
+import type { GateEvaluationFlags } from '../gate.js';
 
 // One JSON line each way per connection. Both ends are this user's processes, in a folder only
 // this user can enter; each side still checks the shape of what it reads before it acts on it.
@@ -7,19 +8,6 @@ import type { PreparedGate } from '../gate-finish.js';
 export const MAX_REQUEST_BYTES = 64 * 1024;
 /** An answer carries the change's paths and the classifier's context, both bounded by the gate. */
 export const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
-
-/**
- * The flags a resident gate evaluates with, as the user wrote them: it evaluates in the client's
- * folder, so relative paths resolve, and errors name them, as in the client's own process.
- */
-export interface ResidentFlags {
-  repo: string;
-  base?: string;
-  head: string;
-  config?: string;
-  cacheDir?: string;
-  cache: boolean;
-}
 
 export type ResidentRequest =
   | {
@@ -30,7 +18,8 @@ export type ResidentRequest =
       top: string;
       /** The client's folder, which relative paths of the flags are relative to. */
       cwd: string;
-      flags: ResidentFlags;
+      /** As the user wrote them: the resident gate evaluates in `cwd`, so relative paths resolve, and errors name them, as in the client's own process. */
+      flags: GateEvaluationFlags;
     }
   | { op: 'status' }
   | { op: 'stop' };
@@ -107,7 +96,7 @@ export function parseRequest(line: string): ResidentRequest {
   const f = field(o, 'flags', isObj, 'an object', 'request');
   const ref = (v: unknown): v is string | undefined => isOptString(v) && (v === undefined || (v !== '' && !v.startsWith('-') && !v.includes('\0')));
   const optPath = (v: unknown): v is string | undefined => v === undefined || isPath(v);
-  const flags: ResidentFlags = {
+  const flags: GateEvaluationFlags = {
     repo: field(f, 'repo', isPath, 'a path', 'request.flags'),
     head: field(f, 'head', (v): v is string => isString(v) && ref(v), 'a revision', 'request.flags'),
     cache: field(f, 'cache', isBool, 'a boolean', 'request.flags'),

@@ -6,7 +6,7 @@ import v8 from 'node:v8';
 import { collectGarbage } from '../../gate/ts/collect-garbage.js';
 import { prepareGate } from '../gate.js';
 import { AlreadyServing, Declined, serveResidentGate } from './server.js';
-import type { ResidentFlags } from './protocol.js';
+import type { GateEvaluationFlags } from '../gate.js';
 
 /**
  * How far the resident gate's heap may grow past what was live at its last full collection before
@@ -48,7 +48,7 @@ async function main(): Promise<number> {
     return 3;
   }
   let first = true;
-  const evaluate = async (flags: ResidentFlags, cwd: string) => {
+  const evaluate = async (flags: GateEvaluationFlags, cwd: string) => {
     declineWhatItCannotRead(repo);
     try {
       // in the client's folder: its relative paths resolve, and its errors name them, as in its own process

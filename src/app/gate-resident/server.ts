@@ -2,8 +2,9 @@ import { lstatSync, renameSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { BulwarkError } from '../../domain/errors.js';
 import type { PreparedGate } from '../gate-finish.js';
+import type { GateEvaluationFlags } from '../gate.js';
 import { readLine } from './line.js';
-import { MAX_REQUEST_BYTES, parseRequest, ProtocolError, type ResidentFlags, type ResidentRequest, type ResidentResponse } from './protocol.js';
+import { MAX_REQUEST_BYTES, parseRequest, ProtocolError, type ResidentRequest, type ResidentResponse } from './protocol.js';
 
 export interface ResidentServerOptions {
   /** The work tree's top this resident gate answers for; other repositories are refused. */
@@ -15,7 +16,7 @@ export interface ResidentServerOptions {
   /** Exit after this long without a request. */
   idleMs: number;
   /** The deterministic layers for a client's flags, in the client's folder (app/gate.ts prepareGate). */
-  evaluate: (flags: ResidentFlags, cwd: string) => Promise<PreparedGate>;
+  evaluate: (flags: GateEvaluationFlags, cwd: string) => Promise<PreparedGate>;
   log: (line: string) => void;
   /** A full garbage collection, run once the gate has been idle for `tidyMs` (default a minute). */
   collect?: () => void;
