@@ -1,6 +1,7 @@
 // One gate evaluation in a fresh process; prints timing, peak RSS and cache statistics as JSON.
 import { performance } from 'node:perf_hooks';
 import { evaluateGate, GraphCaches } from '../../src/gate/index.js';
+import { codeCacheStatus } from '../../src/gate/ts/compiler-code-cache.js';
 
 const [repoDir, base, head, cacheDir, rootsJson] = process.argv.slice(2);
 if (!repoDir || !base || !head || !cacheDir) {
@@ -23,5 +24,6 @@ process.stdout.write(
     flagged: result.flagged,
     paths: result.paths.length,
     changed: result.changedFunctions.length,
+    codeCache: codeCacheStatus(),
   }) + '\n',
 );

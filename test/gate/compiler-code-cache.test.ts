@@ -6,24 +6,45 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-const loader = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/gate/ts/compiler-code-cache.js');
+const srcTs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/gate/ts');
+const loader = path.join(srcTs, 'compiler-code-cache.js');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'bulwark-code-cache-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** A fresh process that loads the compiler through the cache, uses it, and writes the cache. */
-function load(cacheHome: string, env: Record<string, string> = {}): { status: string; version: string } {
+/** What a test process does besides loading the compiler, using it and writing the cache. */
+interface Steps {
+  /** A V8 flag it sets at run time before it loads the compiler. */
+  flagBeforeLoad?: string;
+  /** A V8 flag it sets at run time after the load, before it writes the cache. */
+  flagBeforePersist?: string;
+  /** Forces a collection (as the gate does between programs) before it writes the cache. */
+  collectBeforePersist?: boolean;
+}
+
+/**
+ * A fresh process that loads the compiler through the cache, uses it, and writes the cache. The
+ * script is the same for every step (Node counts `-e` and its text among the flags the cache is
+ * keyed by): the steps come in its environment.
+ */
+function load(cacheHome: string, env: Record<string, string> = {}, steps: Steps = {}): { status: string; version: string } {
   const script = [
     `import { createRequire } from 'node:module';`,
     `const m = await import(${JSON.stringify(loader)});`,
+    `const { collectGarbage } = await import(${JSON.stringify(path.join(srcTs, 'collect-garbage.js'))});`,
+    `const { setV8Flag } = await import(${JSON.stringify(path.join(srcTs, 'v8-runtime-flags.js'))});`,
+    `const steps = JSON.parse(process.env.TEST_STEPS);`,
+    `if (steps.flagBeforeLoad) setV8Flag(steps.flagBeforeLoad);`,
     `m.preloadCompiler();`,
     `const ts = createRequire(${JSON.stringify(loader)})('typescript');`,
     `ts.createSourceFile('a.ts', 'export const x: number = 1;', ts.ScriptTarget.ES2022, true);`,
+    `if (steps.flagBeforePersist) setV8Flag(steps.flagBeforePersist);`,
+    `if (steps.collectBeforePersist) collectGarbage();`,
     `m.persistCompilerCodeCache();`,
     `console.log(JSON.stringify({ status: m.codeCacheStatus(), version: ts.version }));`,
   ].join('\n');
   const res = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
-    env: { ...process.env, XDG_CACHE_HOME: cacheHome, ...env },
+    env: { ...process.env, XDG_CACHE_HOME: cacheHome, TEST_STEPS: JSON.stringify(steps), ...env },
   });
   assert.equal(res.status, 0, res.stderr);
   return JSON.parse(res.stdout.trim()) as { status: string; version: string };
@@ -90,6 +111,28 @@ describe('the compiler code cache', () => {
     const left = readdirSync(dir);
     assert.equal(left.length, 4);
     for (const gone of old.slice(0, 2)) assert.ok(!left.includes(gone), `${gone} is the oldest and removed`);
+    assert.equal(load(home).status, 'hit');
+  });
+
+  it('written after a forced collection, is still the one the next process accepts', () => {
+    // the gate forces collections between programs; the flag that takes is V8's, and V8 stamps
+    // code caches with a hash of its flags
+    const home = path.join(tmp, 'collected');
+    assert.equal(load(home, {}, { collectBeforePersist: true }).status, 'miss');
+    assert.equal(load(home).status, 'hit');
+    assert.equal(load(home, {}, { collectBeforePersist: true }).status, 'hit');
+  });
+
+  it('is kept apart for a process that set a V8 flag at run time, and not written when one was set after the load', () => {
+    const home = path.join(tmp, 'flagged');
+    const dir = path.join(home, 'bulwark', 'compile');
+    const heapFactor = { flagBeforeLoad: '--heap-growing-percent=50' };
+    assert.equal(load(home, {}, { flagBeforePersist: heapFactor.flagBeforeLoad }).status, 'miss');
+    assert.deepEqual(readdirSync(dir), [], 'a cache made under a flag its name does not carry is not written');
+    assert.equal(load(home, {}, heapFactor).status, 'miss');
+    assert.equal(load(home).status, 'miss', 'not the flagged process cache');
+    assert.equal(readdirSync(dir).length, 2);
+    assert.equal(load(home, {}, heapFactor).status, 'hit');
     assert.equal(load(home).status, 'hit');
   });
 

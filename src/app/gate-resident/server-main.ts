@@ -2,8 +2,8 @@
 // only the variables an evaluation reads, its output going to a private log file.
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import v8 from 'node:v8';
 import { collectGarbage } from '../../gate/ts/collect-garbage.js';
+import { setV8Flag } from '../../gate/ts/v8-runtime-flags.js';
 import { prepareGate } from '../gate.js';
 import { AlreadyServing, Declined, serveResidentGate } from './server.js';
 import type { GateEvaluationFlags } from '../gate.js';
@@ -64,7 +64,7 @@ async function main(): Promise<number> {
       // factor when it sets its next limit, at a full collection: one now, once the answer has
       // gone, so the limit the cold analysis left does not stand.
       if (first) {
-        v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+        setV8Flag(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
         setTimeout(collectGarbage, 200).unref();
       }
       first = false;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import vm from 'node:vm';
 import { readUtf8 } from '../utf8-file.js';
 import { writePrivateFileAtomically } from '../private-file.js';
+import { v8FlagsSetAtRunTime } from './v8-runtime-flags.js';
 
 /**
  * Loads the TypeScript compiler (9 MB of CommonJS) with V8's code cache, so a process after the
@@ -27,6 +28,8 @@ interface Loaded {
   file: string;
   /** The cache file was missing or V8 rejected it: write one after the analysis. */
   stale: boolean;
+  /** The V8 flags set at run time when the compiler was loaded (part of the file's name). */
+  flags: string;
 }
 
 let loaded: Loaded | undefined;
@@ -94,8 +97,9 @@ export function preloadCompiler(): void {
   }
   const source = readUtf8(filename);
   const st = statSync(filename);
+  const flags = v8FlagsSetAtRunTime();
   const id = createHash('sha256')
-    .update(`${filename}\0${st.size}\0${st.mtimeMs}\0${process.version}\0${process.arch}\0${process.execArgv.join(' ')}`)
+    .update(`${filename}\0${st.size}\0${st.mtimeMs}\0${process.version}\0${process.arch}\0${process.execArgv.join(' ')}\0${flags}`)
     .digest('hex')
     .slice(0, 32);
   const file = path.join(dir, `typescript-${id}.v8`);
@@ -110,17 +114,19 @@ export function preloadCompiler(): void {
   mod.loaded = true;
   require.cache[filename] = mod;
   status = !cachedData ? 'miss' : script.cachedDataRejected === true ? 'rejected' : 'hit';
-  loaded = { script, file, stale: status !== 'hit' };
+  loaded = { script, file, stale: status !== 'hit', flags };
 }
 
 /**
  * Writes the code cache when the loaded one was missing or rejected. Called after an analysis:
  * the functions compiled while it ran are in the cache too. Failures only cost time next run.
+ * Not when a V8 flag was set since the load: the cache would carry flags its file's name does not.
  */
 export function persistCompilerCodeCache(): void {
   if (!loaded?.stale) return;
   const { script, file } = loaded;
   loaded.stale = false;
+  if (loaded.flags !== v8FlagsSetAtRunTime()) return;
   try {
     writePrivateFileAtomically(file, script.createCachedData());
     pruneOthers(path.dirname(file), file);
