@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import { auditStoreFiles, type AuditConfig } from '../audit/config.js';
 import { openAuditLog, type AuditLog } from '../audit/index.js';
-import { cosignCheckpoint } from '../audit/witness/client.js';
+import { cosignCheckpoint, type CosignOutcome } from '../audit/witness/client.js';
 import { BulwarkError, CancelledError, ExitCode } from '../domain/errors.js';
-import { runFinishedEntry, runStartedEntry, type RunFinishedFacts, type RunStartedFacts } from '../domain/run-entries.js';
+import { runFinishedEntry, runStartedEntry, witnessRefusalEntry, type RunFinishedFacts, type RunStartedFacts } from '../domain/run-entries.js';
 
 /**
  * The one run lifecycle every recorded command shares: run id, opening the audit log, the
@@ -78,12 +78,22 @@ export async function withRun<T>(opts: RunOptions, body: (run: Run) => Promise<T
       // a run whose log cannot be checkpointed is not evidence: the error fails the command
       const cp = await audit.checkpoint();
       const refused = await witnessCheckpoint(audit, opts.auditConfig, cp.seq);
-      if (refused) {
-        await audit.append(
-          runFinishedEntry(runId, { status: 'error', exitCode: ExitCode.Internal, durationMs: performance.now() - startedAt, errorClass: 'WitnessError' }),
+      if (refused.length === 0) return;
+      const required = opts.auditConfig?.witness_required === true;
+      await recordRefusals(
+        audit,
+        runId,
+        refused,
+        required
+          ? runFinishedEntry(runId, { status: 'error', exitCode: ExitCode.Internal, durationMs: performance.now() - startedAt, errorClass: 'WitnessError' })
+          : undefined,
+      );
+      if (required) {
+        const n = opts.auditConfig?.witnesses?.length ?? refused.length;
+        throw new BulwarkError(
+          `witness_required: ${refused.length} of ${n} witness(es) did not cosign checkpoint ${cp.seq}: ${refused.map((f) => f.witness).join(', ')}`,
+          ExitCode.Internal,
         );
-        await audit.checkpoint();
-        throw new BulwarkError(refused, ExitCode.Internal);
       }
     },
   };
@@ -95,7 +105,7 @@ export async function withRun<T>(opts: RunOptions, body: (run: Run) => Promise<T
       // so the log verifies and nobody mistakes the run for one that is still going.
       await audit.append(runFinishedEntry(runId, { status: 'cancelled', exitCode: ExitCode.Cancelled, durationMs: performance.now() - startedAt }));
       const cp = await audit.checkpoint();
-      await witnessCheckpoint(audit, opts.auditConfig, cp.seq);
+      await recordRefusals(audit, runId, await witnessCheckpoint(audit, opts.auditConfig, cp.seq));
       throw new CancelledError(`run ${runId} cancelled by ${cancel.signalName()}; recorded as cancelled`);
     }
     if (!finished) {
@@ -119,19 +129,30 @@ export async function withRun<T>(opts: RunOptions, body: (run: Run) => Promise<T
 }
 
 /**
- * Asks the configured witnesses to cosign the run's checkpoint. Best effort: each failure is a
- * warning on stderr (and the checkpoint simply lacks that cosignature, which `audit verify
- * --witness` then reports), unless `witness_required` is set: then the message is returned for
- * the run to fail with.
+ * Asks the configured witnesses to cosign the run's checkpoint; the witnesses that did not. Each
+ * is a warning on stderr (and the checkpoint lacks that cosignature, which `audit verify
+ * --witness` then reports); the run records them (see recordRefusals) and, with
+ * `witness_required`, fails.
  */
-async function witnessCheckpoint(audit: AuditLog, cfg: AuditConfig | undefined, seq: number): Promise<string | undefined> {
+async function witnessCheckpoint(audit: AuditLog, cfg: AuditConfig | undefined, seq: number): Promise<CosignOutcome[]> {
   const witnesses = cfg?.witnesses ?? [];
-  if (witnesses.length === 0) return undefined;
+  if (witnesses.length === 0) return [];
   const outcomes = await cosignCheckpoint(audit, witnesses, { seq, ...(cfg?.witness_timeout_ms !== undefined ? { timeoutMs: cfg.witness_timeout_ms } : {}) });
   const failed = outcomes.filter((o) => !o.ok);
   for (const f of failed) process.stderr.write(`bulwark: witness ${f.witness} did not cosign the checkpoint (size ${f.treeSize}): ${f.error ?? 'refused'}\n`);
-  if (failed.length === 0 || !cfg?.witness_required) return undefined;
-  return `witness_required: ${failed.length} of ${witnesses.length} witness(es) did not cosign checkpoint ${seq}: ${failed.map((f) => f.witness).join(', ')}`;
+  return failed;
+}
+
+/**
+ * Records in the log each witness that did not cosign (a refusal may be the evidence of a split
+ * view), then `last` if given, under a checkpoint of their own. That checkpoint is not sent to the
+ * witnesses again: the next run's checkpoint extends it, and is.
+ */
+async function recordRefusals(audit: AuditLog, runId: string, refused: readonly CosignOutcome[], last?: Parameters<AuditLog['append']>[0]): Promise<void> {
+  if (refused.length === 0 && !last) return;
+  for (const r of refused) await audit.append(witnessRefusalEntry(runId, r));
+  if (last) await audit.append(last);
+  await audit.checkpoint();
 }
 
 /**

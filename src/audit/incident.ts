@@ -68,6 +68,8 @@ function describe(e: Entry): { summary: string; refs: Record<string, string> } {
       return { summary: `sandbox denied ${e.layer}:${e.operation}${e.target ? ` ${e.target}` : ''}`, refs: {} };
     case 'egress':
       return { summary: `egress ${e.decision} ${e.host}:${e.port}`, refs: {} };
+    case 'witness_refusal':
+      return { summary: `witness ${e.witness} did not cosign the checkpoint of size ${e.checkpoint_size}: ${e.reason}`, refs: {} };
     default:
       return { summary: e.kind, refs: {} };
   }

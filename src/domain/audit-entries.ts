@@ -335,6 +335,18 @@ export const mutationRunSchema = kind('mutation_run', {
   details_blob: sha256Ref,
 });
 
+/**
+ * A witness did not cosign a run's checkpoint (it refused, answered something else, or did not
+ * answer in time). A refusal may be the evidence of a split view (the witness cosigned another
+ * tree of that size), so it is kept in the log, not only printed.
+ */
+export const witnessRefusalSchema = kind('witness_refusal', {
+  run_id: id.optional(),
+  witness: name,
+  checkpoint_size: count,
+  reason: text,
+});
+
 export const entrySchema = z.discriminatedUnion('kind', [
   runStartedSchema,
   runFinishedSchema,
@@ -352,6 +364,7 @@ export const entrySchema = z.discriminatedUnion('kind', [
   redactionSchema,
   keyRotationSchema,
   mutationRunSchema,
+  witnessRefusalSchema,
 ]);
 
 export type Entry = z.infer<typeof entrySchema>;

@@ -5,7 +5,7 @@ import { clipName, clipText, ENTRY_LIMITS, type EntryInput, type EntryOf } from 
  * own the clipping to the entry schema's limits, so every command records the same shape.
  */
 
-type Input<K extends EntryOf<'run_started' | 'run_finished' | 'gate_decision'>['kind']> = Extract<EntryInput, { kind: K }>;
+type Input<K extends EntryOf<'run_started' | 'run_finished' | 'gate_decision' | 'witness_refusal'>['kind']> = Extract<EntryInput, { kind: K }>;
 
 /** What the gate decided, in the structure every gate result has. */
 export interface GateDecisionFacts {
@@ -150,5 +150,16 @@ export function runFinishedEntry(runId: string, f: RunFinishedFacts): Input<'run
     ...(f.usage?.mismatches && f.usage.mismatches.length > 0
       ? { model_mismatches: f.usage.mismatches.slice(0, ENTRY_LIMITS.list).map((m) => clipName(m)) }
       : {}),
+  };
+}
+
+/** A witness that did not cosign a run's checkpoint: its name, the checkpoint's size and why. */
+export function witnessRefusalEntry(runId: string, r: { witness: string; treeSize: number; error?: string }): Input<'witness_refusal'> {
+  return {
+    kind: 'witness_refusal',
+    run_id: runId,
+    witness: clipName(r.witness || 'witness'),
+    checkpoint_size: r.treeSize,
+    reason: clipText(r.error ?? 'refused'),
   };
 }

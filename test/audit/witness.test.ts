@@ -9,7 +9,7 @@ import type { AuditConfig } from '../../src/audit/config.js';
 import type { AuditLogImpl } from '../../src/audit/log.js';
 import { parseNote, signCheckpoint } from '../../src/audit/note.js';
 import { formatAddCheckpoint } from '../../src/audit/witness/add-checkpoint.js';
-import { parseSignatureLine, parseWitnessKey } from '../../src/audit/witness/cosignature.js';
+import { parseSignatureLine, parseWitnessKey, witnessLabel } from '../../src/audit/witness/cosignature.js';
 import { ExitCode } from '../../src/domain/errors.js';
 import { BIN, auditEntries, runCli } from '../helpers/cli.js';
 import { llmCall, tempLogDir, type TempLogDir } from './helpers.js';
@@ -316,14 +316,35 @@ describe('witnesses (C2SP tlog-witness / tlog-cosignature)', () => {
     assert.equal((await verify(db, '--witness', witnesses.w1!.pubFile)).code, 0, "each run's checkpoint was cosigned");
 
     // a log the witness does not know (404): best effort by default, a failed run with witness_required
+    // either way the refusal is in the log, after the run's end, under a checkpoint of its own
     const unknown = path.join(t.dir, 'lifecycle-unknown.db');
     assert.equal(await withRun({ kind: 'run', auditDb: unknown, auditConfig: cfg('bulwark.test/not-witnessed', false) }, body), 'done');
+    type Logged = { kind: string; run_id?: string; status?: string; error_class?: string; witness?: string; checkpoint_size?: number; reason?: string };
+    const bestEffort = (await auditEntries(unknown)) as Logged[];
+    assert.deepEqual(
+      bestEffort.map((e) => e.kind),
+      ['run_started', 'run_finished', 'witness_refusal'],
+    );
+    const refusal = bestEffort[2]!;
+    assert.equal(refusal.run_id, bestEffort[0]!.run_id);
+    assert.equal(refusal.witness, witnessLabel(parseWitnessKey(witnesses.w1!.vkey)), 'named as its cosignatures are');
+    assert.equal(refusal.checkpoint_size, 2, 'the size of the checkpoint the witness was sent');
+    assert.match(refusal.reason!, /^HTTP 404/);
+    assert.equal((await verify(unknown)).code, 0, 'the refusal is signed: the log verifies to its end');
     await assert.rejects(
       withRun({ kind: 'run', auditDb: unknown, auditConfig: cfg('bulwark.test/not-witnessed', true) }, body),
-      (e: Error & { exitCode?: number }) => e.exitCode === ExitCode.Internal && /witness_required/.test(e.message),
+      (e: Error & { exitCode?: number }) => e.exitCode === ExitCode.Internal && /witness_required: 1 of 1/.test(e.message),
     );
-    const last = (await auditEntries(unknown)).at(-1) as { kind: string; status: string; error_class: string };
-    assert.deepEqual([last.kind, last.status, last.error_class], ['run_finished', 'error', 'WitnessError']);
+    const required = ((await auditEntries(unknown)) as Logged[]).slice(3);
+    assert.deepEqual(
+      required.map((e) => [e.kind, e.status ?? e.checkpoint_size, e.error_class]),
+      [
+        ['run_started', undefined, undefined],
+        ['run_finished', 'pass', undefined],
+        ['witness_refusal', 5, undefined],
+        ['run_finished', 'error', 'WitnessError'],
+      ],
+    );
     assert.equal((await verify(unknown)).code, 0, 'the failed run is recorded and signed');
     assert.ok(existsSync(unknown));
   });

@@ -224,6 +224,9 @@ function exceptionsCsv(all: readonly IndexedEntry[]): string {
       case 'llm_call':
         if (e.status === 'error') rows.push([index, e.time, e.run_id, 'llm_call_failed', `${e.provider}/${e.model_requested}`, e.error_class ?? '']);
         break;
+      case 'witness_refusal':
+        rows.push([index, e.time, e.run_id, 'witness_refusal', e.witness, `checkpoint size ${e.checkpoint_size}: ${e.reason}`]);
+        break;
       default:
         break;
     }

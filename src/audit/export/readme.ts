@@ -16,7 +16,7 @@ access to the team's systems, with the public key of the audit log (a C2SP vkey 
 | approvals.csv | every approval with its SSH signature (namespace bulwark-approval) |
 | llm_calls.jsonl | every model call: provider, requested and returned model, parameters, input/output hashes, latency, tokens, status |
 | gate_decisions.csv | every compliance-gate decision with reasons and call paths |
-| exceptions.csv | overrides, emergency changes, failed runs and stages, skipped or incomplete reviews, sandbox and egress denials |
+| exceptions.csv | overrides, emergency changes, failed runs and stages, skipped or incomplete reviews, sandbox and egress denials, witnesses that did not cosign a checkpoint |
 | integrity_report.json | the checks the exporter ran and the state of every referenced prompt/response blob (stored, archived, purged per policy, missing) |
 | config_snapshot.toml | the bulwark.toml in force when the bundle was exported |
 

@@ -5,7 +5,7 @@ import { openCheckpoint, parseCheckpointBody, parseNote, type VerifierKey } from
 import type { StoredCheckpoint } from '../../audit/store.js';
 import { verifyLog } from '../../audit/verify.js';
 import { parseSignatureLine, verifyCosignature, witnessLabel } from '../../audit/witness/cosignature.js';
-import { decodeEntry } from '../../domain/audit-entries.js';
+import { decodeEntry, ENTRY_KINDS } from '../../domain/audit-entries.js';
 import type { ConsoleContext } from '../context.js';
 import { listBundles } from '../evidence.js';
 import { layout, query, type Html } from '../layout.js';
@@ -202,22 +202,8 @@ export async function entriesPage(ctx: ConsoleContext, q: Record<string, string 
       if (rows.length < ENTRIES_PER_PAGE) cursor = start;
     }
   }
-  const kinds = [
-    'run_started',
-    'run_finished',
-    'stage_started',
-    'stage_finished',
-    'llm_call',
-    'gate_decision',
-    'approval',
-    'sandbox_denial',
-    'egress',
-    'override',
-    'deploy',
-    'retention_move',
-    'coverage',
-    'redaction',
-  ];
+  // every kind the log can hold (a kind listed by hand was missed when one was added)
+  const kinds = ENTRY_KINDS;
   const body = html`<h1>Audit entries</h1>
     <form class="filters" method="get" action="/audit/entries" role="search" aria-label="Filter entries">
       <label
