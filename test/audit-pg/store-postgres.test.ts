@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { canonicalBytes, makeEntry, type EntryInput } from '../../src/domain/audit-entries.js';
 import { leafHash } from '../../src/audit/merkle.js';
+import { localSigner } from '../../src/audit/note.js';
 import { grantAppendOnly, openPostgresLogStore } from '../../src/audit/store-postgres.js';
 import { loadSignerKey, loadVerifierKey, openAuditLog, writeKeyPair } from '../../src/audit/index.js';
 import { applyRetention } from '../../src/audit/retention.js';
@@ -284,7 +285,7 @@ describe('PostgreSQL audit store (real server)', { timeout: 180_000 }, () => {
         assert.deepEqual(v.problems, []);
         assert.equal(v.blobs.archived, 1);
         const out = path.join(work, 'bundle');
-        await exportBundle({ log, period: isoWeekPeriod('2026-W47'), outDir: out, signer: loadSignerKey(keyFile), generatorVersion: 'test' });
+        await exportBundle({ log, period: isoWeekPeriod('2026-W47'), outDir: out, signer: localSigner(loadSignerKey(keyFile)), generatorVersion: 'test' });
         const b = verifyBundle({ dir: out, trustedKeys: [loadVerifierKey(keyFile + '.pub')] });
         assert.deepEqual(b.problems, []);
         // Week 47 holds the run_started entry (1) and the retention_move (2), dated by the retain clock.

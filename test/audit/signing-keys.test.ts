@@ -105,6 +105,15 @@ process.stdout.write(mode === 'raw' ? sig : sig.toString('base64') + '\\n');
       assert.equal(r.code, 0, r.stderr);
       const v = await runCli(['audit', 'verify', '--db', db, '--trusted-key', pair.publicKeyFile], h.env, undefined, h.dir);
       assert.equal(v.code, 0, v.stdout + v.stderr);
+      // the evidence bundle is signed by the same external signer, and no key file is created for it
+      const today = new Date().toISOString().slice(0, 10);
+      const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+      const out = path.join(h.dir, 'bundle');
+      const exp = await runCli(['audit', 'export', '--db', db, '--from', today, '--to', tomorrow, '--out', out], h.env, undefined, h.dir);
+      assert.equal(exp.code, 0, exp.stderr);
+      const vb = await runCli(['audit', 'verify', '--bundle', out, '--trusted-key', pair.publicKeyFile], h.env, undefined, h.dir);
+      assert.equal(vb.code, 0, vb.stdout + vb.stderr);
+      assert.equal(existsSync(path.join(h.dir, 'config', 'bulwark', 'audit-key')), false, 'no per-user key was made');
     }
     // A signer holding another key than the configured one: refused before anything is stored.
     const h = home({ CI: 'true' });

@@ -8,7 +8,7 @@ import { openAuditLog, loadSignerKey, loadVerifierKey, writeKeyPair, type AuditL
 import { exportBundle, manifestSigningText, type Manifest } from '../../src/audit/export/bundle.js';
 import { deriveTables } from '../../src/audit/export/derive.js';
 import { decodeEntry } from '../../src/domain/audit-entries.js';
-import { signNote } from '../../src/audit/note.js';
+import { localSigner, signNote } from '../../src/audit/note.js';
 import { parseCsv } from '../../src/audit/export/csv.js';
 import { isoWeekPeriod, rangePeriod } from '../../src/audit/export/period.js';
 import { verifyBundle } from '../../src/audit/export/verify-bundle.js';
@@ -125,11 +125,18 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
       log,
       period: isoWeekPeriod('2026-W46'),
       outDir: w46,
-      signer: loadSignerKey(keyFile),
+      signer: localSigner(loadSignerKey(keyFile)),
       generatorVersion: '0.1.0',
       configSnapshot: '[approvals]\nrequired = 1\n',
     });
-    await exportBundle({ log, period: isoWeekPeriod('2026-W47'), outDir: w47, signer: loadSignerKey(keyFile), generatorVersion: '0.1.0', previousDir: w46 });
+    await exportBundle({
+      log,
+      period: isoWeekPeriod('2026-W47'),
+      outDir: w47,
+      signer: localSigner(loadSignerKey(keyFile)),
+      generatorVersion: '0.1.0',
+      previousDir: w46,
+    });
   });
   after(async () => {
     await log.close();
@@ -208,7 +215,14 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
 
   it('gives byte-identical files for the same parameters', async () => {
     const again = path.join(dir, 'w47-again');
-    await exportBundle({ log, period: isoWeekPeriod('2026-W47'), outDir: again, signer: loadSignerKey(keyFile), generatorVersion: '0.1.0', previousDir: w46 });
+    await exportBundle({
+      log,
+      period: isoWeekPeriod('2026-W47'),
+      outDir: again,
+      signer: localSigner(loadSignerKey(keyFile)),
+      generatorVersion: '0.1.0',
+      previousDir: w46,
+    });
     for (const f of readdirSync(w47)) assert.ok(readFileSync(path.join(w47, f)).equals(readFileSync(path.join(again, f))), f);
   });
 
@@ -223,7 +237,14 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
 
   it('exports and verifies a week without entries, chained after the last bundle', async () => {
     const w48 = path.join(dir, 'w48');
-    await exportBundle({ log, period: isoWeekPeriod('2026-W48'), outDir: w48, signer: loadSignerKey(keyFile), generatorVersion: '0.1.0', previousDir: w47 });
+    await exportBundle({
+      log,
+      period: isoWeekPeriod('2026-W48'),
+      outDir: w48,
+      signer: localSigner(loadSignerKey(keyFile)),
+      generatorVersion: '0.1.0',
+      previousDir: w47,
+    });
     const m = JSON.parse(readFileSync(path.join(w48, 'manifest.json'), 'utf8')) as Manifest;
     assert.deepEqual([m.log.start.size, m.log.end.size], [11, 11]);
     assert.equal(readFileSync(path.join(w48, 'entries.jsonl'), 'utf8'), '');
@@ -233,7 +254,7 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
 
   it('refuses to write into a non-empty folder', async () => {
     await assert.rejects(
-      exportBundle({ log, period: isoWeekPeriod('2026-W47'), outDir: w47, signer: loadSignerKey(keyFile), generatorVersion: '0.1.0' }),
+      exportBundle({ log, period: isoWeekPeriod('2026-W47'), outDir: w47, signer: localSigner(loadSignerKey(keyFile)), generatorVersion: '0.1.0' }),
       /exists and is not empty/,
     );
   });
@@ -370,12 +391,18 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
         ]);
         const f46 = path.join(dir, 'fork-w46');
         const f47 = path.join(dir, 'fork-w47');
-        await exportBundle({ log: forkLog, period: isoWeekPeriod('2026-W46'), outDir: f46, signer: loadSignerKey(keyFile), generatorVersion: '0.1.0' });
+        await exportBundle({
+          log: forkLog,
+          period: isoWeekPeriod('2026-W46'),
+          outDir: f46,
+          signer: localSigner(loadSignerKey(keyFile)),
+          generatorVersion: '0.1.0',
+        });
         await exportBundle({
           log: forkLog,
           period: isoWeekPeriod('2026-W47'),
           outDir: f47,
-          signer: loadSignerKey(keyFile),
+          signer: localSigner(loadSignerKey(keyFile)),
           generatorVersion: '0.1.0',
           previousDir: f46,
         });

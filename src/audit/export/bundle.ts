@@ -5,7 +5,7 @@ import { UsageError, InternalError } from '../../domain/errors.js';
 import { blobRefs, decodeEntry, type Entry } from '../../domain/audit-entries.js';
 import type { AuditLog } from '../index.js';
 import { leafHash, rangeRefs, foldRange } from '../merkle.js';
-import { openCheckpoint, signCheckpoint, signNote, verifierKeyOf, type SignerKey } from '../note.js';
+import { formatCheckpointBody, openCheckpoint, signNoteWith, type NoteSigner } from '../note.js';
 import { canonicalJson, prettyCanonicalJson } from '../../domain/canonical-json.js';
 import { deriveTables, rowCounts, type IndexedEntry } from './derive.js';
 import { rootFromFrontier } from './merkle-range.js';
@@ -57,7 +57,8 @@ export interface ExportOptions {
   log: AuditLog;
   period: Period;
   outDir: string;
-  signer: SignerKey;
+  /** The log's checkpoint signer: a key in memory or `[audit] sign_command` (see signer.ts). */
+  signer: NoteSigner;
   generatorVersion: string;
   previousDir?: string;
   /** bulwark.toml text in force (the snapshot); undefined when the repository has none. */
@@ -124,7 +125,7 @@ async function blobStatuses(
   return out;
 }
 
-function readPrevious(dir: string, signer: SignerKey, origin: string): { manifestSha256: string; endSize: number; endRoot: Buffer } {
+function readPrevious(dir: string, signer: NoteSigner, origin: string): { manifestSha256: string; endSize: number; endRoot: Buffer } {
   const file = path.join(dir, 'manifest.json');
   let bytes: Buffer;
   try {
@@ -140,7 +141,7 @@ function readPrevious(dir: string, signer: SignerKey, origin: string): { manifes
   }
   let cp;
   try {
-    cp = openCheckpoint(m.log?.end?.checkpoint ?? '', [verifierKeyOf(signer)]);
+    cp = openCheckpoint(m.log?.end?.checkpoint ?? '', [signer.verifier]);
   } catch (err) {
     throw new UsageError(`--previous ${file}: end checkpoint does not verify with this log's key: ${(err as Error).message}`);
   }
@@ -198,8 +199,8 @@ export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
   if (!Buffer.from(endRoot).equals(Buffer.from(await log.rootAt(end)))) {
     throw new InternalError(`audit log is damaged: root at ${end} disagrees with its entries; run bulwark audit verify`);
   }
-  const cpStart = signCheckpoint({ origin: log.origin, treeSize: start, rootHash: startRoot }, signer);
-  const cpEnd = signCheckpoint({ origin: log.origin, treeSize: end, rootHash: endRoot }, signer);
+  const cpStart = await signNoteWith(formatCheckpointBody({ origin: log.origin, treeSize: start, rootHash: startRoot }), [signer]);
+  const cpEnd = await signNoteWith(formatCheckpointBody({ origin: log.origin, treeSize: end, rootHash: endRoot }), [signer]);
   const consistency = start > 0 && start < end ? await log.consistencyProof(start, end) : [];
 
   let previous: ManifestBody['previous'] = null;
@@ -255,7 +256,7 @@ export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
     row_counts: rowCounts(entries),
     files: Object.fromEntries(Object.entries(files).map(([name, text]) => [name, sha256hex(text)])),
   };
-  const manifest: Manifest = { ...body, signature: signNote(manifestSigningText(body), signer) };
+  const manifest: Manifest = { ...body, signature: await signNoteWith(manifestSigningText(body), [signer]) };
   files['manifest.json'] = prettyCanonicalJson(manifest);
 
   const tmp = `${outDir}.tmp-${process.pid}`;

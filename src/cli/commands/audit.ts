@@ -8,7 +8,7 @@ import { decodeEntry, ENTRY_KINDS, EntryError, type Entry, type EntryInput } fro
 import { writeKeyPair, loadVerifierKey } from '../../audit/keys.js';
 import { defaultKeyPath, defaultVerifyStatePath, displayLocation, publicKeyPathFor, resolveDbLocation } from '../../audit/locations.js';
 import { localSigner } from '../../audit/note.js';
-import { envSigningKey } from '../../audit/signer.js';
+import { envSigningKey, resolveSigner } from '../../audit/signer.js';
 import { candidateKey, resolveAnchors } from '../../app/audit-anchors.js';
 import { openAuditLogImpl, openStore, type AuditLogImpl } from '../../audit/log.js';
 import { verifyInclusion } from '../../audit/merkle.js';
@@ -142,7 +142,7 @@ function registerEvidence(audit: Command, setExit: (code: number) => void): void
       .option('--to <date>', 'end (UTC date or time, exclusive)')
       .requiredOption('--out <dir>', 'bundle folder to create (must not exist or be empty)')
       .option('--previous <dir>', "previous bundle: its manifest hash is chained into this one's")
-      .option('--key <file>', 'audit signing key (default [audit] key_file, else the per-user key)'),
+      .option('--key <file>', 'audit signing key (default: BULWARK_AUDIT_KEY, [audit] key_file or sign_command, else the per-user key)'),
   ).action(async (o: EvidenceFlags & { week?: string; from?: string; to?: string; out: string; previous?: string; key?: string }) => {
     if (o.week !== undefined && (o.from !== undefined || o.to !== undefined)) throw new UsageError('use --week or --from/--to, not both');
     let period;
@@ -150,11 +150,11 @@ function registerEvidence(audit: Command, setExit: (code: number) => void): void
     else if (o.from !== undefined && o.to !== undefined) period = rangePeriod(o.from, o.to);
     else throw new UsageError('export needs --week YYYY-Www or both --from and --to');
     const cfg = loadEvidenceConfig(o);
-    // The same key as the checkpoints: --key, BULWARK_AUDIT_KEY, [audit] key_file, the per-user key.
-    const fromEnv = o.key === undefined ? envSigningKey() : undefined;
-    const keyFile = o.key ?? cfg.audit.key_file ?? defaultKeyPath();
-    if (!fromEnv && !existsSync(keyFile)) throw new UsageError(`signing key ${keyFile} does not exist (pass --key FILE)`);
-    const signer = fromEnv ?? loadSignerKey(keyFile);
+    // The same signer as the checkpoints: --key, BULWARK_AUDIT_KEY, [audit] key_file or
+    // sign_command, else the per-user key, which an export never creates.
+    const configured = o.key !== undefined || envSigningKey() !== undefined || cfg.audit.key_file !== undefined || cfg.audit.sign_command !== undefined;
+    if (!configured && !existsSync(defaultKeyPath())) throw new UsageError(`signing key ${defaultKeyPath()} does not exist (pass --key FILE)`);
+    const signer = resolveSigner({ ...(o.key !== undefined ? { keyFile: o.key } : {}), config: cfg.audit, notice: () => undefined });
     const res = await withEvidenceLog(o, cfg, (log) =>
       exportBundle({
         log,
