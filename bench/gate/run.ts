@@ -21,6 +21,7 @@ const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'child.js'
 // the benchmark's own, so which runs find one is decided here and the user's is left alone
 const codeCacheHome = mkdtempSync(path.join(os.tmpdir(), 'bulwark-bench-gate-xdg-'));
 const childEnv = { ...process.env, XDG_CACHE_HOME: codeCacheHome };
+process.on('exit', () => rmSync(codeCacheHome, { recursive: true, force: true }));
 
 interface ChildResult {
   ms: number;
@@ -106,9 +107,15 @@ for (const lang of langs) {
     commitAll(dir, 'change1');
     // the first run of the gate on this machine also compiles the TypeScript compiler from source
     // (and writes its code cache); cold below is a new repository on a machine that has run it
-    const firstCache = mkdtempSync(path.join(os.tmpdir(), 'bulwark-bench-gate-first-'));
-    const first = lang === 'ts' ? run(dir, 'change1', firstCache, roots) : undefined;
-    rmSync(firstCache, { recursive: true, force: true });
+    let first: ChildResult | undefined;
+    if (lang === 'ts') {
+      const firstCache = mkdtempSync(path.join(os.tmpdir(), 'bulwark-bench-gate-first-'));
+      try {
+        first = run(dir, 'change1', firstCache, roots);
+      } finally {
+        rmSync(firstCache, { recursive: true, force: true });
+      }
+    }
     const cold = run(dir, 'change1', cacheDir, roots);
     const warm = run(dir, 'change1', cacheDir, roots);
     // a new commit on top: only the file it touches is parsed again
@@ -144,4 +151,3 @@ for (const lang of langs) {
     rmSync(cacheDir, { recursive: true, force: true });
   }
 }
-rmSync(codeCacheHome, { recursive: true, force: true });

@@ -3,6 +3,7 @@ import { constants } from 'node:os';
 import { auditStoreFiles, type AuditConfig } from '../audit/config.js';
 import { openAuditLog, type AuditLog } from '../audit/index.js';
 import { cosignCheckpoint, type CosignOutcome } from '../audit/witness/client.js';
+import type { EntryInput } from '../domain/audit-entries.js';
 import { BulwarkError, CancelledError, ExitCode } from '../domain/errors.js';
 import { runFinishedEntry, runStartedEntry, witnessRefusalEntry, type RunFinishedFacts, type RunStartedFacts } from '../domain/run-entries.js';
 
@@ -77,18 +78,11 @@ export async function withRun<T>(opts: RunOptions, body: (run: Run) => Promise<T
       await audit.append(runFinishedEntry(runId, { ...f, durationMs: performance.now() - startedAt }));
       // a run whose log cannot be checkpointed is not evidence: the error fails the command
       const cp = await audit.checkpoint();
-      const refused = await witnessCheckpoint(audit, opts.auditConfig, cp.seq);
-      if (refused.length === 0) return;
       const required = opts.auditConfig?.witness_required === true;
-      await recordRefusals(
-        audit,
-        runId,
-        refused,
-        required
-          ? runFinishedEntry(runId, { status: 'error', exitCode: ExitCode.Internal, durationMs: performance.now() - startedAt, errorClass: 'WitnessError' })
-          : undefined,
-      );
-      if (required) {
+      const witnessFailure = (): EntryInput =>
+        runFinishedEntry(runId, { status: 'error', exitCode: ExitCode.Internal, durationMs: performance.now() - startedAt, errorClass: 'WitnessError' });
+      const refused = await witnessRun(audit, opts.auditConfig, runId, cp.seq, required ? witnessFailure : undefined);
+      if (required && refused.length > 0) {
         const n = opts.auditConfig?.witnesses?.length ?? refused.length;
         throw new BulwarkError(
           `witness_required: ${refused.length} of ${n} witness(es) did not cosign checkpoint ${cp.seq}: ${refused.map((f) => f.witness).join(', ')}`,
@@ -105,7 +99,8 @@ export async function withRun<T>(opts: RunOptions, body: (run: Run) => Promise<T
       // so the log verifies and nobody mistakes the run for one that is still going.
       await audit.append(runFinishedEntry(runId, { status: 'cancelled', exitCode: ExitCode.Cancelled, durationMs: performance.now() - startedAt }));
       const cp = await audit.checkpoint();
-      await recordRefusals(audit, runId, await witnessCheckpoint(audit, opts.auditConfig, cp.seq));
+      // the run stays a cancelled one (exit 6) whatever the witnesses answer
+      await witnessRun(audit, opts.auditConfig, runId, cp.seq);
       throw new CancelledError(`run ${runId} cancelled by ${cancel.signalName()}; recorded as cancelled`);
     }
     if (!finished) {
@@ -130,29 +125,41 @@ export async function withRun<T>(opts: RunOptions, body: (run: Run) => Promise<T
 
 /**
  * Asks the configured witnesses to cosign the run's checkpoint; the witnesses that did not. Each
- * is a warning on stderr (and the checkpoint lacks that cosignature, which `audit verify
- * --witness` then reports); the run records them (see recordRefusals) and, with
- * `witness_required`, fails.
+ * is a warning on stderr, and is recorded in the log as a `witness_refusal` (a refusal may be the
+ * evidence of a split view), with `failure()`'s entry after them when given, in one transaction
+ * under a checkpoint of their own. That checkpoint is sent to the witnesses that cosigned the
+ * first, so the newest checkpoint carries every cosignature the run got (`audit verify --witness`
+ * checks the newest); what they answer then is only printed (recording it would take yet another
+ * checkpoint). Without `failure` (best effort, or a cancelled run) a refusal that cannot be
+ * recorded is a warning too; with it, the error fails the run.
  */
-async function witnessCheckpoint(audit: AuditLog, cfg: AuditConfig | undefined, seq: number): Promise<CosignOutcome[]> {
+async function witnessRun(audit: AuditLog, cfg: AuditConfig | undefined, runId: string, seq: number, failure?: () => EntryInput): Promise<CosignOutcome[]> {
   const witnesses = cfg?.witnesses ?? [];
   if (witnesses.length === 0) return [];
-  const outcomes = await cosignCheckpoint(audit, witnesses, { seq, ...(cfg?.witness_timeout_ms !== undefined ? { timeoutMs: cfg.witness_timeout_ms } : {}) });
-  const failed = outcomes.filter((o) => !o.ok);
-  for (const f of failed) process.stderr.write(`bulwark: witness ${f.witness} did not cosign the checkpoint (size ${f.treeSize}): ${f.error ?? 'refused'}\n`);
-  return failed;
+  const timeout = cfg?.witness_timeout_ms !== undefined ? { timeoutMs: cfg.witness_timeout_ms } : {};
+  const outcomes = await cosignCheckpoint(audit, witnesses, { seq, ...timeout });
+  const refused = outcomes.filter((o) => !o.ok);
+  for (const f of refused) warnNotCosigned(f, 'the checkpoint');
+  if (refused.length === 0) return [];
+  try {
+    await audit.appendMany([...refused.map((r) => witnessRefusalEntry(runId, r)), ...(failure ? [failure()] : [])]);
+    const recorded = await audit.checkpoint();
+    // in the order given: cosignCheckpoint answers one outcome per witness
+    const cosigners = witnesses.filter((_, i) => outcomes[i]!.ok);
+    if (cosigners.length > 0) {
+      for (const f of (await cosignCheckpoint(audit, cosigners, { seq: recorded.seq, ...timeout })).filter((o) => !o.ok)) {
+        warnNotCosigned(f, 'the checkpoint that records the refusals');
+      }
+    }
+  } catch (err) {
+    if (failure) throw err;
+    process.stderr.write(`bulwark: could not record in the audit log that ${refused.length} witness(es) did not cosign: ${(err as Error).message}\n`);
+  }
+  return refused;
 }
 
-/**
- * Records in the log each witness that did not cosign (a refusal may be the evidence of a split
- * view), then `last` if given, under a checkpoint of their own. That checkpoint is not sent to the
- * witnesses again: the next run's checkpoint extends it, and is.
- */
-async function recordRefusals(audit: AuditLog, runId: string, refused: readonly CosignOutcome[], last?: Parameters<AuditLog['append']>[0]): Promise<void> {
-  if (refused.length === 0 && !last) return;
-  for (const r of refused) await audit.append(witnessRefusalEntry(runId, r));
-  if (last) await audit.append(last);
-  await audit.checkpoint();
+function warnNotCosigned(f: CosignOutcome, what: string): void {
+  process.stderr.write(`bulwark: witness ${f.witness} did not cosign ${what} (size ${f.treeSize}): ${f.error ?? 'refused'}\n`);
 }
 
 /**

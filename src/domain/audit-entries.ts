@@ -341,7 +341,7 @@ export const mutationRunSchema = kind('mutation_run', {
  * tree of that size), so it is kept in the log, not only printed.
  */
 export const witnessRefusalSchema = kind('witness_refusal', {
-  run_id: id.optional(),
+  run_id: id,
   witness: name,
   checkpoint_size: count,
   reason: text,

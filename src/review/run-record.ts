@@ -21,6 +21,8 @@ export interface RunRecord {
   redactions: (EntryOf<'redaction'> & { index: number })[];
   /** Mutation-testing runs of this run (a `mutate` run, or a mutation stage). */
   mutation: (EntryOf<'mutation_run'> & { index: number })[];
+  /** Witnesses that did not cosign the run's checkpoint. */
+  witnessRefusals: (EntryOf<'witness_refusal'> & { index: number })[];
   /** Sandbox denials and egress decisions of this run. */
   boundary: (EntryOf<'sandbox_denial' | 'egress'> & { index: number })[];
   /** Approvals recorded for the run's change hash (or naming the run). */
@@ -105,6 +107,7 @@ export async function loadRunRecord(store: LogStore, runId: string, opts: { sour
     coverage: null,
     redactions: [],
     mutation: [],
+    witnessRefusals: [],
     boundary: [],
     approvals: [],
     findings: [],
@@ -215,6 +218,9 @@ function absorb(rec: RunRecord, stage: (name: string) => StageRecord, index: num
       return;
     case 'mutation_run':
       rec.mutation.push({ ...entry, index });
+      return;
+    case 'witness_refusal':
+      rec.witnessRefusals.push({ ...entry, index });
       return;
     case 'sandbox_denial':
     case 'egress':

@@ -128,6 +128,27 @@ process.stdout.write(mode === 'raw' ? sig : sig.toString('base64') + '\\n');
     assert.match(r.stderr, /the signature returned for key hsm-audit does not verify with its public key/);
   });
 
+  it('audit export signs with a key it is given, and never creates one', async () => {
+    const h = home();
+    const db = path.join(h.dir, 'audit.db');
+    const keyFile = path.join(h.dir, 'keys', 'audit.key');
+    writeKeyPair(keyFile, { name: 'export-audit' });
+    assert.equal((await runCli(record(db, '--key', keyFile), h.env, undefined, h.dir)).code, 0);
+    const exportTo = (out: string, ...more: string[]) => ['audit', 'export', '--db', db, '--week', '2026-W47', '--out', path.join(h.dir, out), ...more];
+    const perUser = path.join(h.dir, 'config', 'bulwark', 'audit-key');
+    for (const more of [[], ['--key', '']]) {
+      const r = await runCli(exportTo('b', ...more), h.env, undefined, h.dir);
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(
+        r.stderr,
+        more.length === 0 ? /^bulwark: signing key .*audit-key does not exist \(pass --key FILE\)\n$/ : /^bulwark: --key needs the path of a key file\n$/,
+      );
+      assert.equal(existsSync(perUser), false, 'no per-user key was made');
+    }
+    const ok = await runCli(exportTo('b', '--key', keyFile), h.env, undefined, h.dir);
+    assert.equal(ok.code, 0, ok.stderr);
+  });
+
   it('decodes raw and base64 signatures only', () => {
     const sig = Buffer.alloc(64, 5);
     assert.deepEqual(decodeSignature(sig), sig);

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createPublicKey, verify as edVerify } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { withRun } from '../../src/app/lifecycle.js';
@@ -9,8 +11,11 @@ import type { AuditConfig } from '../../src/audit/config.js';
 import type { AuditLogImpl } from '../../src/audit/log.js';
 import { parseNote, signCheckpoint } from '../../src/audit/note.js';
 import { formatAddCheckpoint } from '../../src/audit/witness/add-checkpoint.js';
+import { cosignCheckpoint } from '../../src/audit/witness/client.js';
 import { parseSignatureLine, parseWitnessKey, witnessLabel } from '../../src/audit/witness/cosignature.js';
 import { ExitCode } from '../../src/domain/errors.js';
+import { renderRunBody } from '../../src/review/html/run-page.js';
+import { loadRunRecord } from '../../src/review/run-record.js';
 import { BIN, auditEntries, runCli } from '../helpers/cli.js';
 import { llmCall, tempLogDir, type TempLogDir } from './helpers.js';
 
@@ -25,8 +30,9 @@ const QUORUM = 'bulwark.test/quorum';
 const EDITED = 'bulwark.test/edited';
 const WIRE = 'bulwark.test/wire';
 const LIFE = 'bulwark.test/lifecycle';
+const PARTIAL = 'bulwark.test/partly-witnessed';
 /** Every witness here knows these logs, all under the test's one log key. */
-const KNOWN = [ORIGIN, QUORUM, EDITED, WIRE, LIFE];
+const KNOWN = [ORIGIN, QUORUM, EDITED, WIRE, LIFE, PARTIAL];
 
 /** A loopback port nothing listens on (just released). */
 async function closedPort(): Promise<number> {
@@ -297,6 +303,26 @@ describe('witnesses (C2SP tlog-witness / tlog-cosignature)', () => {
     assert.equal(state.logs[WIRE]!.note, note, 'the log-signed checkpoint is kept as evidence');
   });
 
+  it("keeps a witness's answer to one inert line: no control, separator or reordering characters", async () => {
+    // a witness is somebody else's server: its error text is printed and recorded in the log
+    const hostile = http.createServer((_req, res) => {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('bad\u202egate\u2028\u2066x\u0007y\nsecond line');
+    });
+    await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
+    const db = path.join(t.dir, 'hostile.db');
+    const log = await grow(db, 2, 'hostile');
+    try {
+      const { port } = hostile.address() as AddressInfo;
+      const [outcome] = await cosignCheckpoint(log, [{ name: 'w1', url: `http://127.0.0.1:${port}`, key: witnesses.w1!.vkey }]);
+      assert.equal(outcome!.ok, false);
+      assert.equal(outcome!.error, 'HTTP 500: bad?gate??x?y');
+    } finally {
+      await log.close();
+      await new Promise<void>((resolve) => hostile.close(() => resolve()));
+    }
+  });
+
   it('a run cosigns its checkpoint through the lifecycle; with witness_required a refusing witness fails the run (exit 5)', async () => {
     const cfg = (origin: string, required: boolean): AuditConfig => ({
       key_file: t.keyFile,
@@ -330,6 +356,21 @@ describe('witnesses (C2SP tlog-witness / tlog-cosignature)', () => {
     assert.equal(refusal.witness, witnessLabel(parseWitnessKey(witnesses.w1!.vkey)), 'named as its cosignatures are');
     assert.equal(refusal.checkpoint_size, 2, 'the size of the checkpoint the witness was sent');
     assert.match(refusal.reason!, /^HTTP 404/);
+    // the run's page shows it
+    const opened = await t.open({ db: unknown, origin: 'bulwark.test/not-witnessed' });
+    try {
+      const rec = await loadRunRecord(opened.store, refusal.run_id!);
+      assert.ok(rec);
+      assert.deepEqual(
+        rec.witnessRefusals.map((w) => [w.index, w.witness, w.checkpoint_size]),
+        [[2, refusal.witness, 2]],
+      );
+      const page = (await renderRunBody(rec)).toString();
+      assert.match(page, /<h2 id="witnesses-h">Witnesses that did not cosign<\/h2>/);
+      assert.ok(page.includes(refusal.witness ?? '?') && page.includes('HTTP 404'), page);
+    } finally {
+      await opened.close();
+    }
     assert.equal((await verify(unknown)).code, 0, 'the refusal is signed: the log verifies to its end');
     await assert.rejects(
       withRun({ kind: 'run', auditDb: unknown, auditConfig: cfg('bulwark.test/not-witnessed', true) }, body),
@@ -347,5 +388,23 @@ describe('witnesses (C2SP tlog-witness / tlog-cosignature)', () => {
     );
     assert.equal((await verify(unknown)).code, 0, 'the failed run is recorded and signed');
     assert.ok(existsSync(unknown));
+
+    // one witness of two down: the refusal is recorded, and the checkpoint that records it is
+    // cosigned by the witness that answers, so verify with that witness still passes
+    const partly = path.join(t.dir, 'lifecycle-partly.db');
+    const down = { name: 'w2', url: 'http://127.0.0.1:9', key: witnesses.w2!.vkey };
+    const partlyCfg = { ...cfg(PARTIAL, false), witnesses: [...cfg(PARTIAL, false).witnesses!, down] };
+    assert.equal(await withRun({ kind: 'run', auditDb: partly, auditConfig: partlyCfg }, body), 'done');
+    const partlyEntries = (await auditEntries(partly)) as Logged[];
+    assert.deepEqual(
+      partlyEntries.map((e) => [e.kind, e.witness]),
+      [
+        ['run_started', undefined],
+        ['run_finished', undefined],
+        ['witness_refusal', witnessLabel(parseWitnessKey(witnesses.w2!.vkey))],
+      ],
+    );
+    assert.equal((await verify(partly, '--witness', witnesses.w1!.pubFile)).code, 0, 'the newest checkpoint is cosigned by w1');
+    assert.equal((await verify(partly, '--witness', witnesses.w2!.pubFile)).code, ExitCode.Internal, 'and not by w2');
   });
 });

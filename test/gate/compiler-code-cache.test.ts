@@ -136,6 +136,16 @@ describe('the compiler code cache', () => {
     assert.equal(load(home).status, 'hit');
   });
 
+  it('is kept apart for each NODE_OPTIONS (V8 flags there are not in execArgv)', () => {
+    const home = path.join(tmp, 'node-options');
+    const heap = { NODE_OPTIONS: '--max-old-space-size=2048' };
+    const plain = { NODE_OPTIONS: '' };
+    assert.equal(load(home, plain).status, 'miss');
+    assert.equal(load(home, heap).status, 'miss', 'not the cache made without the option');
+    assert.equal(load(home, plain).status, 'hit');
+    assert.equal(load(home, heap).status, 'hit');
+  });
+
   it('is off with BULWARK_COMPILE_CACHE=0', () => {
     const home = path.join(tmp, 'off');
     assert.equal(load(home, { BULWARK_COMPILE_CACHE: '0' }).status, 'off');

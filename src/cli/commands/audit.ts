@@ -152,6 +152,7 @@ function registerEvidence(audit: Command, setExit: (code: number) => void): void
     const cfg = loadEvidenceConfig(o);
     // The same signer as the checkpoints: --key, BULWARK_AUDIT_KEY, [audit] key_file or
     // sign_command, else the per-user key, which an export never creates.
+    if (o.key === '') throw new UsageError('--key needs the path of a key file');
     const configured = o.key !== undefined || envSigningKey() !== undefined || cfg.audit.key_file !== undefined || cfg.audit.sign_command !== undefined;
     if (!configured && !existsSync(defaultKeyPath())) throw new UsageError(`signing key ${defaultKeyPath()} does not exist (pass --key FILE)`);
     const signer = resolveSigner({ ...(o.key !== undefined ? { keyFile: o.key } : {}), config: cfg.audit, notice: () => undefined });

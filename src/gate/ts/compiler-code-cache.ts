@@ -98,8 +98,12 @@ export function preloadCompiler(): void {
   const source = readUtf8(filename);
   const st = statSync(filename);
   const flags = v8FlagsSetAtRunTime();
+  // V8 rejects a cache made under other flags: they come from the command line, NODE_OPTIONS
+  // (which execArgv leaves out) and what this process set at run time
   const id = createHash('sha256')
-    .update(`${filename}\0${st.size}\0${st.mtimeMs}\0${process.version}\0${process.arch}\0${process.execArgv.join(' ')}\0${flags}`)
+    .update(
+      `${filename}\0${st.size}\0${st.mtimeMs}\0${process.version}\0${process.arch}\0${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}\0${flags}`,
+    )
     .digest('hex')
     .slice(0, 32);
   const file = path.join(dir, `typescript-${id}.v8`);

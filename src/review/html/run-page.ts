@@ -118,7 +118,7 @@ export function renderRunBody(rec: RunRecord, links: RunLinks = {}): Html {
       </dl>
     </section>
     ${renderGate(rec, links)} ${renderStages(rec)} ${renderFindings(rec)} ${renderCalls(rec, links)} ${renderCoverage(rec)} ${renderMutation(rec, links)}
-    ${renderApprovals(rec, links)} ${renderBoundary(rec, links)} ${renderReports(rec)}
+    ${renderWitnessRefusals(rec, links)} ${renderApprovals(rec, links)} ${renderBoundary(rec, links)} ${renderReports(rec)}
     ${rec.missingBlobs.length ? html`<p class="muted">Blobs not stored (moved out by retention or missing): ${rec.missingBlobs.map((b) => html`<span class="mono">${b}</span> `)}</p>` : ''}`;
 }
 
@@ -345,6 +345,34 @@ function renderMutation(rec: RunRecord, links: RunLinks): Html {
               <td class="num">${m.error}</td>
               <td class="num">${m.skipped_non_compiling + m.skipped_equivalent + m.skipped_over_limit}</td>
               <td>${blobRef(links, m.details_blob)}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </section>`;
+}
+
+function renderWitnessRefusals(rec: RunRecord, links: RunLinks): Html {
+  if (rec.witnessRefusals.length === 0) return html``;
+  return html`<section aria-labelledby="witnesses-h">
+    <h2 id="witnesses-h">Witnesses that did not cosign</h2>
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Entry</th>
+          <th scope="col">Witness</th>
+          <th scope="col" class="num">Checkpoint size</th>
+          <th scope="col">Reason</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${rec.witnessRefusals.map(
+          (w) =>
+            html`<tr>
+              <td>${entryRef(links, w.index)}</td>
+              <td class="mono">${w.witness}</td>
+              <td class="num">${w.checkpoint_size}</td>
+              <td>${w.reason}</td>
             </tr>`,
         )}
       </tbody>
