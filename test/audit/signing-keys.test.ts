@@ -20,6 +20,17 @@ function home(extra: NodeJS.ProcessEnv = {}): { env: NodeJS.ProcessEnv; dir: str
   };
 }
 
+/** Exports today's evidence bundle with the signer `h` is configured with, and verifies it against `publicKeyFile`. */
+async function exportVerifies(h: { env: NodeJS.ProcessEnv; dir: string }, db: string, publicKeyFile: string): Promise<void> {
+  const today = new Date().toISOString().slice(0, 10);
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  const out = path.join(h.dir, 'bundle');
+  const exp = await runCli(['audit', 'export', '--db', db, '--from', today, '--to', tomorrow, '--out', out], h.env, undefined, h.dir);
+  assert.equal(exp.code, 0, exp.stderr);
+  const vb = await runCli(['audit', 'verify', '--bundle', out, '--trusted-key', publicKeyFile], h.env, undefined, h.dir);
+  assert.equal(vb.code, 0, vb.stdout + vb.stderr);
+}
+
 const record = (db: string, ...more: string[]) => ['audit', 'record', 'deploy', '--commit', 'abcdef1', '--env', 'prod', '--db', db, ...more];
 
 describe('audit signing keys', { timeout: 120_000 }, () => {
@@ -65,13 +76,7 @@ describe('audit signing keys', { timeout: 120_000 }, () => {
     assert.ok(keyData.length >= 44, keyData);
     assert.ok(!seen.includes(keyData), 'the key material reached git');
     // The evidence bundle is signed with the same key, with no key file anywhere.
-    const today = new Date().toISOString().slice(0, 10);
-    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-    const out = path.join(h.dir, 'bundle');
-    const exp = await runCli(['audit', 'export', '--db', db, '--from', today, '--to', tomorrow, '--out', out], h.env, undefined, h.dir);
-    assert.equal(exp.code, 0, exp.stderr);
-    const vb = await runCli(['audit', 'verify', '--bundle', out, '--trusted-key', pair.publicKeyFile], h.env, undefined, h.dir);
-    assert.equal(vb.code, 0, vb.stdout + vb.stderr);
+    await exportVerifies(h, db, pair.publicKeyFile);
     const bad = await runCli(record(db), { ...h.env, BULWARK_AUDIT_KEY: 'PRIVATE+KEY+x+00000000+c2VjcmV0c2VjcmV0' }, undefined, h.dir);
     assert.equal(bad.code, 3);
     assert.match(bad.stderr, /^bulwark: BULWARK_AUDIT_KEY: /);
@@ -106,13 +111,7 @@ process.stdout.write(mode === 'raw' ? sig : sig.toString('base64') + '\\n');
       const v = await runCli(['audit', 'verify', '--db', db, '--trusted-key', pair.publicKeyFile], h.env, undefined, h.dir);
       assert.equal(v.code, 0, v.stdout + v.stderr);
       // the evidence bundle is signed by the same external signer, and no key file is created for it
-      const today = new Date().toISOString().slice(0, 10);
-      const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-      const out = path.join(h.dir, 'bundle');
-      const exp = await runCli(['audit', 'export', '--db', db, '--from', today, '--to', tomorrow, '--out', out], h.env, undefined, h.dir);
-      assert.equal(exp.code, 0, exp.stderr);
-      const vb = await runCli(['audit', 'verify', '--bundle', out, '--trusted-key', pair.publicKeyFile], h.env, undefined, h.dir);
-      assert.equal(vb.code, 0, vb.stdout + vb.stderr);
+      await exportVerifies(h, db, pair.publicKeyFile);
       assert.equal(existsSync(path.join(h.dir, 'config', 'bulwark', 'audit-key')), false, 'no per-user key was made');
     }
     // A signer holding another key than the configured one: refused before anything is stored.

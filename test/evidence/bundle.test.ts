@@ -13,7 +13,7 @@ import { parseCsv } from '../../src/audit/export/csv.js';
 import { isoWeekPeriod, rangePeriod } from '../../src/audit/export/period.js';
 import { verifyBundle } from '../../src/audit/export/verify-bundle.js';
 import { prettyCanonicalJson } from '../../src/domain/canonical-json.js';
-import type { VerifierKey } from '../../src/audit/note.js';
+import type { NoteSigner, VerifierKey } from '../../src/audit/note.js';
 
 const H1 = '1'.repeat(40);
 const H2 = '2'.repeat(40);
@@ -109,6 +109,7 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
   let dir: string;
   let log: AuditLog;
   let keyFile: string;
+  let signer: NoteSigner;
   let trusted: VerifierKey[];
   let w46: string;
   let w47: string;
@@ -121,22 +122,16 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
     await seed(log);
     w46 = path.join(dir, 'w46');
     w47 = path.join(dir, 'w47');
+    signer = localSigner(loadSignerKey(keyFile));
     await exportBundle({
       log,
       period: isoWeekPeriod('2026-W46'),
       outDir: w46,
-      signer: localSigner(loadSignerKey(keyFile)),
+      signer,
       generatorVersion: '0.1.0',
       configSnapshot: '[approvals]\nrequired = 1\n',
     });
-    await exportBundle({
-      log,
-      period: isoWeekPeriod('2026-W47'),
-      outDir: w47,
-      signer: localSigner(loadSignerKey(keyFile)),
-      generatorVersion: '0.1.0',
-      previousDir: w46,
-    });
+    await exportBundle({ log, period: isoWeekPeriod('2026-W47'), outDir: w47, signer, generatorVersion: '0.1.0', previousDir: w46 });
   });
   after(async () => {
     await log.close();
@@ -219,7 +214,7 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
       log,
       period: isoWeekPeriod('2026-W47'),
       outDir: again,
-      signer: localSigner(loadSignerKey(keyFile)),
+      signer,
       generatorVersion: '0.1.0',
       previousDir: w46,
     });
@@ -241,7 +236,7 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
       log,
       period: isoWeekPeriod('2026-W48'),
       outDir: w48,
-      signer: localSigner(loadSignerKey(keyFile)),
+      signer,
       generatorVersion: '0.1.0',
       previousDir: w47,
     });
@@ -253,10 +248,7 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
   });
 
   it('refuses to write into a non-empty folder', async () => {
-    await assert.rejects(
-      exportBundle({ log, period: isoWeekPeriod('2026-W47'), outDir: w47, signer: localSigner(loadSignerKey(keyFile)), generatorVersion: '0.1.0' }),
-      /exists and is not empty/,
-    );
+    await assert.rejects(exportBundle({ log, period: isoWeekPeriod('2026-W47'), outDir: w47, signer, generatorVersion: '0.1.0' }), /exists and is not empty/);
   });
 
   describe('tampering is caught', () => {
@@ -395,14 +387,14 @@ describe('weekly evidence bundle', { timeout: 60_000 }, () => {
           log: forkLog,
           period: isoWeekPeriod('2026-W46'),
           outDir: f46,
-          signer: localSigner(loadSignerKey(keyFile)),
+          signer,
           generatorVersion: '0.1.0',
         });
         await exportBundle({
           log: forkLog,
           period: isoWeekPeriod('2026-W47'),
           outDir: f47,
-          signer: localSigner(loadSignerKey(keyFile)),
+          signer,
           generatorVersion: '0.1.0',
           previousDir: f46,
         });
