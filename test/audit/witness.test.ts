@@ -303,12 +303,13 @@ describe('witnesses (C2SP tlog-witness / tlog-cosignature)', () => {
     assert.equal(state.logs[WIRE]!.note, note, 'the log-signed checkpoint is kept as evidence');
   });
 
-  it("keeps a witness's answer to one inert line: no control, separator or reordering characters", async () => {
+  it("keeps a witness's answer to one inert line (no control, separator or reordering characters), and names a larger cosigned size", async () => {
     // a witness is somebody else's server: its error text is printed and recorded in the log
-    const hostile = http.createServer((_req, res) => {
+    let answer = (res: http.ServerResponse): void => {
       res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('bad\u202egate\u2028\u2066x\u0007y\nsecond line');
-    });
+    };
+    const hostile = http.createServer((_req, res) => answer(res));
     await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
     const db = path.join(t.dir, 'hostile.db');
     const log = await grow(db, 2, 'hostile');
@@ -317,6 +318,16 @@ describe('witnesses (C2SP tlog-witness / tlog-cosignature)', () => {
       const [outcome] = await cosignCheckpoint(log, [{ name: 'w1', url: `http://127.0.0.1:${port}`, key: witnesses.w1!.vkey }]);
       assert.equal(outcome!.ok, false);
       assert.equal(outcome!.error, 'HTTP 500: bad?gate??x?y');
+      // a witness that has cosigned a larger tree: named apart from one this checkpoint cannot extend
+      answer = (res) => {
+        res.writeHead(409, { 'content-type': 'text/x.tlog.size' });
+        res.end('9\n');
+      };
+      const [later] = await cosignCheckpoint(log, [{ name: 'w1', url: `http://127.0.0.1:${port}`, key: witnesses.w1!.vkey }]);
+      assert.equal(
+        later!.error,
+        'witness has already cosigned size 9, after this checkpoint (size 2): a later checkpoint of this log (another run), or another tree',
+      );
     } finally {
       await log.close();
       await new Promise<void>((resolve) => hostile.close(() => resolve()));

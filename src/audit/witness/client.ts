@@ -86,6 +86,13 @@ export async function cosignCheckpoint(log: ProofSource, witnesses: readonly Wit
             old = theirs;
             continue;
           }
+          // a larger size: most often another run's later checkpoint of a shared log, which says
+          // nothing against this one; kept as a refusal all the same (it could be a split view)
+          if (Number.isSafeInteger(theirs) && theirs > size) {
+            throw new Error(
+              `witness has already cosigned size ${theirs}, after this checkpoint (size ${size}): a later checkpoint of this log (another run), or another tree`,
+            );
+          }
           throw new Error(`witness has cosigned size ${inert(text)}, which this checkpoint (size ${size}) cannot extend`);
         }
         if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${inert(text)}`);
