@@ -1,5 +1,6 @@
 // Gate benchmark: generated ~100 kLOC Python and TypeScript repositories, cold and warm runs.
-// Usage: node dist/bench/gate/run.js [--lines N] [--lang python|ts]
+// Usage: node dist/bench/gate/run.js [--lines N] [--lang python|ts] [--cold N]
+// --cold N: cold runs, each on an empty cache (default 3); the cold row is the one of median CPU.
 // Prints each figure against its target as a ratio (≤ 1.00 meets the target).
 // BULWARK_GATE_TIMING=1 in the environment makes each run print its TypeScript programs (size, times, heap/RSS).
 import { spawnSync } from 'node:child_process';
@@ -7,10 +8,15 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generatedRepoFlags } from './args.js';
+import { flagValue, generatedRepoFlags } from './args.js';
 import { commitAll, generateRepo } from './generate.js';
 
 const { lines, langs } = generatedRepoFlags('python,ts');
+const coldRuns = Number(flagValue('--cold') ?? 3);
+if (!Number.isSafeInteger(coldRuns) || coldRuns < 1) {
+  process.stderr.write(`--cold ${flagValue('--cold')}: expected a whole number of runs, at least 1\n`);
+  process.exit(3);
+}
 // the targets: ~100 kLOC cold ≤ 5 s and ≤ 300 MB; ~500 kLOC (memory growing no faster than the code) cold ≤ 25 s CPU and ≤ 600 MB
 const large = lines >= 300_000;
 const TARGET_COLD_MS = large ? 25_000 : 5000;
@@ -116,7 +122,18 @@ for (const lang of langs) {
         rmSync(firstCache, { recursive: true, force: true });
       }
     }
-    const cold = run(dir, 'change1', cacheDir, roots);
+    // one cold run is one sample of a noisy host: the row shows the run of median CPU, and every run's CPU follows it
+    const colds: ChildResult[] = [];
+    for (let i = 0; i < coldRuns; i++) {
+      const own = i < coldRuns - 1 ? mkdtempSync(path.join(os.tmpdir(), 'bulwark-bench-gate-cold-')) : cacheDir;
+      try {
+        colds.push(run(dir, 'change1', own, roots));
+      } finally {
+        if (own !== cacheDir) rmSync(own, { recursive: true, force: true });
+      }
+    }
+    const byCpu = [...colds].sort((a, b) => a.cpuMs - b.cpuMs);
+    const cold = byCpu[Math.floor((byCpu.length - 1) / 2)]!;
     const warm = run(dir, 'change1', cacheDir, roots);
     // a new commit on top: only the file it touches is parsed again
     const second = lang === 'python' ? 'pkg/m1.py' : 'src/m1.ts';
@@ -141,6 +158,10 @@ for (const lang of langs) {
       );
     if (first) row(`cold, first on machine`, first, TARGET_COLD_MS);
     row(`cold (≤${TARGET_COLD_MS / 1000} s)`, cold, TARGET_COLD_MS);
+    if (colds.length > 1)
+      console.log(
+        `  ${`cold, ${colds.length} runs`.padEnd(21)} gate CPU ${colds.map((r) => `${Math.round(r.cpuMs)} ms (${ratio(r.cpuMs, TARGET_COLD_MS)})`).join(', ')}; peak RSS up to ${(Math.max(...colds.map((r) => r.maxRssKB)) / 1024).toFixed(0)} MB`,
+      );
     row('warm (≤0.5 s)', warm, TARGET_WARM_MS);
     row('warm+1 edit (≤0.5 s)', edited, TARGET_WARM_MS);
     console.log(
