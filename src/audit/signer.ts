@@ -5,7 +5,7 @@ import type { AuditConfig } from './config.js';
 import { loadSignerKey, writeKeyPair } from './keys.js';
 import { defaultKeyPath } from './locations.js';
 import { AUDIT_KEY_ENV, captureEnvSigningKey, capturedEnvSigningKey } from './env-key.js';
-import { localSigner, type NoteError, parseSignerKey, parseVerifierKey, type NoteSigner, type SignerKey, type VerifierKey } from './note.js';
+import { localSigner, type NoteError, parseSignerKey, parseVerifierKey, type NoteSigner, type VerifierKey } from './note.js';
 
 export { AUDIT_KEY_ENV, captureEnvSigningKey } from './env-key.js';
 
@@ -24,23 +24,14 @@ function envKey(env: NodeJS.ProcessEnv): string | undefined {
   return capturedEnvSigningKey();
 }
 
-/** The signing key from BULWARK_AUDIT_KEY, for signers that need the key itself (evidence bundles); undefined when unset. */
-export function envSigningKey(env: NodeJS.ProcessEnv = process.env): SignerKey | undefined {
-  const material = envKey(env);
-  if (material === undefined) return undefined;
-  try {
-    return parseSignerKey(material);
-  } catch (e) {
-    throw new UsageError(`${AUDIT_KEY_ENV}: ${(e as NoteError).message} (expected the contents of a key file written by bulwark audit keygen)`);
-  }
-}
-
 export interface SignerOptions {
   /** An explicit key file (--key); beats every other source. */
   keyFile?: string;
   config?: AuditConfig;
   notice: (msg: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** Create the per-user key when it is the one to use and missing (default true); false makes that an error. */
+  createDefaultKey?: boolean;
 }
 
 /** A resolved signer; `file` is set when the key came from a key file. */
@@ -49,7 +40,8 @@ export type ResolvedSigner = NoteSigner & { file?: string };
 export function resolveSigner(opts: SignerOptions): ResolvedSigner {
   const env = opts.env ?? process.env;
   const cfg = opts.config ?? {};
-  if (opts.keyFile) return fileSigner(opts.keyFile);
+  if (opts.keyFile === '') throw new UsageError('--key needs the path of a key file');
+  if (opts.keyFile !== undefined) return fileSigner(opts.keyFile);
   const material = envKey(env);
   if (material !== undefined) {
     try {
@@ -67,6 +59,7 @@ export function resolveSigner(opts: SignerOptions): ResolvedSigner {
   }
   const file = defaultKeyPath();
   if (!existsSync(file)) {
+    if (opts.createDefaultKey === false) throw new UsageError(`signing key ${file} does not exist (pass --key FILE)`);
     if (env.CI === 'true' && cfg.generate_key !== true && env[GENERATE_KEY_ENV] !== '1') {
       throw new UsageError(
         `no audit signing key configured and CI=true: set ${AUDIT_KEY_ENV} (the action's audit-key input), [audit] key_file or [audit] sign_command, or allow a per-runner key with [audit] generate_key = true`,

@@ -146,6 +146,11 @@ process.stdout.write(mode === 'raw' ? sig : sig.toString('base64') + '\\n');
     }
     const ok = await runCli(exportTo('b', '--key', keyFile), h.env, undefined, h.dir);
     assert.equal(ok.code, 0, ok.stderr);
+    // an empty --key is refused by every command that signs, not taken for no --key
+    const empty = await runCli(record(db, '--key', ''), h.env, undefined, h.dir);
+    assert.equal(empty.code, 3, empty.stderr);
+    assert.match(empty.stderr, /^bulwark: --key needs the path of a key file\n$/);
+    assert.equal(existsSync(perUser), false, 'no per-user key was made');
   });
 
   it('decodes raw and base64 signatures only', () => {

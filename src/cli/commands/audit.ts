@@ -8,7 +8,7 @@ import { decodeEntry, ENTRY_KINDS, EntryError, type Entry, type EntryInput } fro
 import { writeKeyPair, loadVerifierKey } from '../../audit/keys.js';
 import { defaultKeyPath, defaultVerifyStatePath, displayLocation, publicKeyPathFor, resolveDbLocation } from '../../audit/locations.js';
 import { localSigner } from '../../audit/note.js';
-import { envSigningKey, resolveSigner } from '../../audit/signer.js';
+import { resolveSigner } from '../../audit/signer.js';
 import { candidateKey, resolveAnchors } from '../../app/audit-anchors.js';
 import { openAuditLogImpl, openStore, type AuditLogImpl } from '../../audit/log.js';
 import { verifyInclusion } from '../../audit/merkle.js';
@@ -150,12 +150,8 @@ function registerEvidence(audit: Command, setExit: (code: number) => void): void
     else if (o.from !== undefined && o.to !== undefined) period = rangePeriod(o.from, o.to);
     else throw new UsageError('export needs --week YYYY-Www or both --from and --to');
     const cfg = loadEvidenceConfig(o);
-    // The same signer as the checkpoints: --key, BULWARK_AUDIT_KEY, [audit] key_file or
-    // sign_command, else the per-user key, which an export never creates.
-    if (o.key === '') throw new UsageError('--key needs the path of a key file');
-    const configured = o.key !== undefined || envSigningKey() !== undefined || cfg.audit.key_file !== undefined || cfg.audit.sign_command !== undefined;
-    if (!configured && !existsSync(defaultKeyPath())) throw new UsageError(`signing key ${defaultKeyPath()} does not exist (pass --key FILE)`);
-    const signer = resolveSigner({ ...(o.key !== undefined ? { keyFile: o.key } : {}), config: cfg.audit, notice: () => undefined });
+    // the same signer as the checkpoints, but never a per-user key made for the export
+    const signer = resolveSigner({ ...(o.key !== undefined ? { keyFile: o.key } : {}), config: cfg.audit, notice: () => undefined, createDefaultKey: false });
     const res = await withEvidenceLog(o, cfg, (log) =>
       exportBundle({
         log,
