@@ -111,27 +111,21 @@ for (const lang of langs) {
     spawnSync('git', ['-C', dir, 'checkout', '-q', '-b', 'change1']);
     editFile(repo.editTarget.file, 'one');
     commitAll(dir, 'change1');
+    /** A cold run on a cache folder of its own, removed after it. */
+    const coldRun = (): ChildResult => {
+      const own = mkdtempSync(path.join(os.tmpdir(), 'bulwark-bench-gate-cold-'));
+      try {
+        return run(dir, 'change1', own, roots);
+      } finally {
+        rmSync(own, { recursive: true, force: true });
+      }
+    };
     // the first run of the gate on this machine also compiles the TypeScript compiler from source
     // (and writes its code cache); cold below is a new repository on a machine that has run it
-    let first: ChildResult | undefined;
-    if (lang === 'ts') {
-      const firstCache = mkdtempSync(path.join(os.tmpdir(), 'bulwark-bench-gate-first-'));
-      try {
-        first = run(dir, 'change1', firstCache, roots);
-      } finally {
-        rmSync(firstCache, { recursive: true, force: true });
-      }
-    }
-    // one cold run is one sample of a noisy host: the row shows the run of median CPU, and every run's CPU follows it
-    const colds: ChildResult[] = [];
-    for (let i = 0; i < coldRuns; i++) {
-      const own = i < coldRuns - 1 ? mkdtempSync(path.join(os.tmpdir(), 'bulwark-bench-gate-cold-')) : cacheDir;
-      try {
-        colds.push(run(dir, 'change1', own, roots));
-      } finally {
-        if (own !== cacheDir) rmSync(own, { recursive: true, force: true });
-      }
-    }
+    const first = lang === 'ts' ? coldRun() : undefined;
+    // one cold run is one sample of a noisy host: the row shows the run of median CPU, and every
+    // run's CPU follows it; the last one fills the cache the warm runs use
+    const colds = [...Array.from({ length: coldRuns - 1 }, coldRun), run(dir, 'change1', cacheDir, roots)];
     const byCpu = [...colds].sort((a, b) => a.cpuMs - b.cpuMs);
     const cold = byCpu[Math.floor((byCpu.length - 1) / 2)]!;
     const warm = run(dir, 'change1', cacheDir, roots);
