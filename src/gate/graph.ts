@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GraphStore, ParseCache } from './cache.js';
+import { collectAfter } from './collect-garbage.js';
 import { noteStoredForm } from './call-index.js';
 import type { FileFacts } from './facts.js';
 import { GraphBuilder } from './graph-builder.js';
@@ -96,6 +97,7 @@ export async function buildCallGraph(
   sources: SourceFile[],
   caches: GraphCaches = new GraphCaches(undefined),
   treeKey = sourcesKey(sources),
+  then: AfterBuild = 'done',
 ): Promise<CallGraph> {
   const stored = caches.graphs.get(treeKey);
   const decoded = decodeGraph(stored);
@@ -106,7 +108,7 @@ export async function buildCallGraph(
     noteStoredForm(graph, stored as StoredGraph);
     return graph;
   }
-  const graph = await buildFresh(sources, caches);
+  const graph = await buildFresh(sources, caches, then);
   const encoded = encodeGraph(graph);
   caches.graphs.set(treeKey, encoded);
   noteStoredForm(graph, encoded);
@@ -152,7 +154,13 @@ function languageSupport(lang: OtherLanguage): Promise<LanguageSupport> {
   return l;
 }
 
-async function buildFresh(sources: SourceFile[], caches: GraphCaches): Promise<CallGraph> {
+/**
+ * What the process does after a graph is built: `another graph` (base before head) makes the
+ * build collect its resolutions' garbage before that one's allocations land on top of it.
+ */
+export type AfterBuild = 'done' | 'another graph';
+
+async function buildFresh(sources: SourceFile[], caches: GraphCaches, then: AfterBuild): Promise<CallGraph> {
   const g = new GraphBuilder();
   const byLang = new Map<GateLanguage, Map<string, FileFacts>>();
   const tsSources: SourceFile[] = [];
@@ -194,13 +202,31 @@ async function buildFresh(sources: SourceFile[], caches: GraphCaches): Promise<C
     m.set(src.path, facts);
     registerDefs(g, src.path, facts);
   }
-  for (const lang of ['python', 'go', 'java'] as const) {
-    const facts = byLang.get(lang);
-    if (facts) (await languageSupport(lang)).resolve(facts, g);
+  const resolving = (['python', 'go', 'java'] as const).filter((lang) => byLang.has(lang));
+  for (const [i, lang] of resolving.entries()) {
+    const facts = byLang.get(lang)!;
+    const { resolve } = await languageSupport(lang);
+    // another language's resolution, the TypeScript analysis or the next graph's build would allocate on top of this one's garbage
+    const moreToCome = i < resolving.length - 1 || tsSources.length > 0 || then === 'another graph';
+    if (moreToCome) collectAfter(() => resolve(facts, g), RESOLUTION_GARBAGE_BYTES);
+    else resolve(facts, g);
   }
   if (tsSources.length > 0) await addTsPart(g, tsSources, tsConfigs, caches);
   return g.finish();
 }
+
+/**
+ * Heap growth across one language's resolution past which its working set is collected as soon as
+ * it returns, when more work follows in the process. A resolution's flow sets and worklists live
+ * long enough to be promoted, and are all garbage once it returns; left to V8, a cold run's two
+ * resolutions (base, then head) let the heap grow by both before its next full collection. At
+ * 100 kLOC of Python each leaves about 60 MB, and collecting base's lowered the cold run's peak RSS
+ * from about 300 to 245 MB at no measurable CPU (V8 would have collected it anyway, later). After
+ * the last resolution of a run (a warm run after an edit resolves only head) the collection would
+ * be pure cost, about 6 % of that run's CPU: none then. Below the margin (small repositories) none
+ * either.
+ */
+const RESOLUTION_GARBAGE_BYTES = 32 * 1024 * 1024;
 
 function registerDefs(g: GraphBuilder, file: string, facts: FileFacts): void {
   const q = (local: string): string => (local ? (facts.module ? `${facts.module}.${local}` : local) : facts.module);

@@ -106,7 +106,7 @@ export async function evaluateGateDetailed(opts: EvaluateGateOptions): Promise<{
   } else texts = readBlobs(opts.repoDir, blobs);
   const baseSources = revisionSources(baseListing, texts, filter);
   const headSources = revisionSources(headListing, texts, filter);
-  const baseGraph = await buildCallGraph(baseSources, caches, baseKey);
+  const baseGraph = await buildCallGraph(baseSources, caches, baseKey, headKey !== baseKey ? 'another graph' : 'done');
   const headGraph = await buildCallGraph(headSources, caches, headKey);
   caches.save();
   const result = decide({ base: { commit: mergeBase, graph: baseGraph }, head: { commit: headCommit, graph: headGraph }, changes, config });

@@ -30,7 +30,7 @@ function load(cacheHome: string, env: Record<string, string> = {}, steps: Steps 
   const script = [
     `import { createRequire } from 'node:module';`,
     `const m = await import(${JSON.stringify(loader)});`,
-    `const { collectGarbage } = await import(${JSON.stringify(path.join(srcTs, 'collect-garbage.js'))});`,
+    `const { collectGarbage } = await import(${JSON.stringify(path.join(srcTs, '..', 'collect-garbage.js'))});`,
     `const { setV8Flag } = await import(${JSON.stringify(path.join(srcTs, 'v8-runtime-flags.js'))});`,
     `const steps = JSON.parse(process.env.TEST_STEPS);`,
     `if (steps.flagBeforeLoad) setV8Flag(steps.flagBeforeLoad);`,

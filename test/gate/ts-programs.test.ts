@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import ts from 'typescript';
 import { packageRoot } from '../../src/sandbox/package-paths.js';
-import { collectGarbage } from '../../src/gate/ts/collect-garbage.js';
+import { collectGarbage } from '../../src/gate/collect-garbage.js';
 import { analyzeTypeScript, type TsAnalysisStats, type TsFileFacts, type TsGraphPart } from '../../src/gate/ts/analyze.js';
 import { edgeList } from './fixture.js';
 import { factsOfSourceFile } from '../../src/gate/ts/file-facts.js';

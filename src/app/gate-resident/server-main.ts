@@ -2,7 +2,7 @@
 // only the variables an evaluation reads, its output going to a private log file.
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { collectGarbage } from '../../gate/ts/collect-garbage.js';
+import { collectGarbage } from '../../gate/collect-garbage.js';
 import { setV8Flag } from '../../gate/ts/v8-runtime-flags.js';
 import { prepareGate } from '../gate.js';
 import { AlreadyServing, Declined, serveResidentGate } from './server.js';
