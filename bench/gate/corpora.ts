@@ -62,6 +62,8 @@ export interface CaseResult {
   paths: string[];
   pathCount: number;
   changed: number;
+  /** Head's Python/Go/Java resolution replayed from base's (the change left every file's shape as it was). */
+  resolutionsReused: number;
 }
 
 /** Runs one case cold in a fresh process (so peak RSS is the case's own). */

@@ -2,7 +2,7 @@
 // its paths, wall/CPU time and peak RSS as one JSON line.
 import { performance } from 'node:perf_hooks';
 import { loadBulwarkConfig } from '../../src/app/config.js';
-import { evaluateGate } from '../../src/gate/index.js';
+import { evaluateGate, GraphCaches } from '../../src/gate/index.js';
 
 const [repoDir, base, head, configFile] = process.argv.slice(2);
 if (!repoDir || !base || !head || !configFile) {
@@ -12,7 +12,9 @@ if (!repoDir || !base || !head || !configFile) {
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 const config = loadBulwarkConfig(configFile);
-const result = await evaluateGate({ repoDir, base, head, config: config.gate ?? {}, cacheDir: null });
+// no cache on disk: every case is cold (the in-memory caches still serve head after base)
+const caches = new GraphCaches(undefined);
+const result = await evaluateGate({ repoDir, base, head, config: config.gate ?? {}, caches });
 const cpu = process.cpuUsage(cpu0);
 process.stdout.write(
   JSON.stringify({
@@ -24,5 +26,6 @@ process.stdout.write(
     paths: result.paths.slice(0, 5).map((p) => p.text),
     pathCount: result.paths.length,
     changed: result.changedFunctions.length,
+    resolutionsReused: caches.stats.resolutionsReused,
   }) + '\n',
 );

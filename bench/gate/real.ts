@@ -30,7 +30,7 @@ for (const corpus of loadCorpora(dir)) {
     worstRss = Math.max(worstRss, r.maxRssKB / 1024);
     const verdict = r.flagged === want ? 'ok' : r.flagged ? 'FALSE FLAG' : 'MISSED';
     console.log(
-      `${corpus.name} ${k.head.slice(0, 10)} expect ${k.expect} got ${r.flagged ? 2 : 0} ${verdict.padEnd(10)} wall ${(r.ms / 1000).toFixed(2)} s cpu ${(r.cpuMs / 1000).toFixed(2)} s rss ${(r.maxRssKB / 1024).toFixed(0)} MB  ${k.reason.slice(0, 70)}`,
+      `${corpus.name} ${k.head.slice(0, 10)} expect ${k.expect} got ${r.flagged ? 2 : 0} ${verdict.padEnd(10)} wall ${(r.ms / 1000).toFixed(2)} s cpu ${(r.cpuMs / 1000).toFixed(2)} s rss ${(r.maxRssKB / 1024).toFixed(0)} MB${r.resolutionsReused > 0 ? ' (head resolution replayed)' : ''}  ${k.reason.slice(0, 70)}`,
     );
     if (r.flagged !== want || process.env.BULWARK_BENCH_VERBOSE) for (const p of r.paths.slice(0, 3)) console.log(`    path: ${p}`);
   }

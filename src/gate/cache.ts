@@ -6,7 +6,7 @@ import { writePrivateFileAtomically } from './private-file.js';
 import { readUtf8 } from './utf8-file.js';
 
 /** Bump when extractors change what they produce, so stale entries are never reused. */
-export const CACHE_FORMAT = 'gate-v25';
+export const CACHE_FORMAT = 'gate-v26';
 
 /**
  * With BULWARK_GATE_CACHE_KEY set (a secret the pull-request side never sees, e.g. a CI secret
@@ -209,15 +209,18 @@ function appendJournal<T>(file: string, place: string, entries: Map<string, T>):
 /**
  * Whole resolved graphs, one file per source tree (key: hash of every path and content hash), so
  * a repeated run over an unchanged revision skips parsing and resolution. Keeps the newest few.
+ * The same store, of kind `resolution`, keeps one language's resolved edges by the shapes of the
+ * facts it read (see resolution-reuse.ts).
  */
 export class GraphStore<T> {
   constructor(
     private readonly dir: string | undefined,
     private readonly keep = 8,
+    private readonly kind: 'graph' | 'resolution' = 'graph',
   ) {}
 
   private fileFor(key: string): string | undefined {
-    return this.dir ? path.join(this.dir, `${CACHE_FORMAT}-graph-${key}.json`) : undefined;
+    return this.dir ? path.join(this.dir, `${CACHE_FORMAT}-${this.kind}-${key}.json`) : undefined;
   }
 
   /** Whether a graph is stored under `key` (a cheap look before reading any source; the file may still not verify). */
@@ -229,7 +232,7 @@ export class GraphStore<T> {
   get(key: string): T | undefined {
     const file = this.fileFor(key);
     if (!file) return undefined;
-    const data = readCacheFile(file, `${CACHE_FORMAT}\0graph\0${key}`) as { format?: unknown; key?: unknown; graph?: T } | undefined;
+    const data = readCacheFile(file, `${CACHE_FORMAT}\0${this.kind}\0${key}`) as { format?: unknown; key?: unknown; graph?: T } | undefined;
     if (!data || data.format !== CACHE_FORMAT || data.key !== key || data.graph === undefined) return undefined;
     try {
       utimesSync(file, new Date(), new Date());
@@ -244,9 +247,10 @@ export class GraphStore<T> {
     if (!file || !this.dir) return;
     try {
       mkdirSync(this.dir, { recursive: true });
-      writeCacheFile(file, `${CACHE_FORMAT}\0graph\0${key}`, { format: CACHE_FORMAT, key, graph });
+      writeCacheFile(file, `${CACHE_FORMAT}\0${this.kind}\0${key}`, { format: CACHE_FORMAT, key, graph });
+      const kindFile = new RegExp(`^gate-v\\d+-${this.kind}-.*\\.json$`);
       const graphs = readdirSync(this.dir)
-        .filter((n) => /^gate-v\d+-graph-.*\.json$/.test(n))
+        .filter((n) => kindFile.test(n))
         .map((n) => ({ n, t: statSync(path.join(this.dir!, n)).mtimeMs }))
         .sort((a, b) => b.t - a.t);
       // older formats are never read again; beyond that keep the newest few

@@ -1,7 +1,15 @@
 import type { CallGraph, Definition, DefinitionKind, GateLanguage } from './types.js';
 
+/** What a language's resolver reads and writes: the definitions registered before it, and the edges it finds. */
+export interface ResolutionTarget {
+  hasDef(id: string): boolean;
+  kindOf(id: string): DefinitionKind | undefined;
+  call(from: string, to: string, how?: 'typed' | 'name'): void;
+  read(from: string, binding: string): void;
+}
+
 /** Accumulates definitions and edges for one revision; `finish()` yields the CallGraph. */
-export class GraphBuilder {
+export class GraphBuilder implements ResolutionTarget {
   private readonly defs = new Map<string, Definition>();
   private calls = new Map<string, Set<string>>();
   private nameOnly = new Map<string, Set<string>>();
@@ -67,6 +75,10 @@ export class GraphBuilder {
     let s = this.reads.get(from);
     if (!s) this.reads.set(from, (s = new Set()));
     s.add(binding);
+  }
+  /** The edges recorded so far from one caller (callees, the subset found by name only, bindings read). */
+  edgesFrom(from: string): { calls?: ReadonlySet<string>; nameOnly?: ReadonlySet<string>; reads?: ReadonlySet<string> } {
+    return { calls: this.calls.get(from), nameOnly: this.nameOnly.get(from), reads: this.reads.get(from) };
   }
   addFile(file: string, language: GateLanguage, text: string): void {
     this.files.set(file, { language, text });

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { GraphStore, ParseCache } from './cache.js';
+import { CACHE_FORMAT, GraphStore, ParseCache } from './cache.js';
 import { collectAfter } from './collect-garbage.js';
 import { noteStoredForm } from './call-index.js';
 import type { FileFacts } from './facts.js';
-import { GraphBuilder } from './graph-builder.js';
+import { GraphBuilder, type ResolutionTarget } from './graph-builder.js';
 import { ParseFailure } from './parse-failure.js';
+import { checkStoredResolution, RecordingTarget, replayResolution, resolutionKey, shapeOf, type StoredResolution } from './resolution-reuse.js';
 import { isTsConfigFile, type SourceFile } from './sources.js';
 import { codeCacheStatus, persistCompilerCodeCache, preloadCompiler } from './ts/compiler-code-cache.js';
 import type * as TsAnalysis from './ts/analyze.js';
@@ -12,7 +13,8 @@ import type { TsFileEdges, TsFileFacts, TsGraphPart } from './ts/analyze.js';
 import { decodeGraph, encodeGraph, type StoredGraph } from './stored-graph.js';
 import type { CallGraph, GateLanguage } from './types.js';
 
-type CachedFacts = FileFacts | { error: string };
+/** A file's facts as cached: with their shape (what a resolver reads of them), or why the file cannot be analysed. */
+type CachedFacts = (FileFacts & { shape: string }) | { error: string };
 
 /** The TypeScript analysis module once a run has needed it (it is large, so it is loaded on demand). */
 let typeScriptAnalysis: typeof TsAnalysis | undefined;
@@ -25,7 +27,7 @@ type OtherLanguage = 'python' | 'go' | 'java';
  */
 const languages: Record<
   OtherLanguage,
-  () => Promise<{ extract: (file: string, text: string) => Promise<FileFacts>; resolve: (facts: Map<string, FileFacts>, g: GraphBuilder) => void }>
+  () => Promise<{ extract: (file: string, text: string) => Promise<FileFacts>; resolve: (facts: Map<string, FileFacts>, g: ResolutionTarget) => void }>
 > = {
   python: async () => {
     const [{ extractPython }, { resolvePython }] = await Promise.all([import('./python/extract.js'), import('./python/resolve.js')]);
@@ -54,6 +56,10 @@ export class GraphCaches {
   readonly tsEdges: ParseCache<TsFileEdges>;
   readonly tsFacts: ParseCache<TsFileFacts>;
   readonly graphs: GraphStore<StoredGraph>;
+  /** Each language's resolved edges by the shapes of the facts it read (see resolution-reuse.ts). */
+  private readonly resolutionStore: GraphStore<unknown>;
+  /** Resolutions found or read by this run (head's is often base's). */
+  private readonly resolutions = new Map<string, StoredResolution>();
   /** What this run did: files parsed vs. taken from the cache (tests and the benchmark read these). */
   readonly stats: {
     graphsReused: number;
@@ -63,22 +69,39 @@ export class GraphCaches {
     tsReused: number;
     tsFilesWalked: number;
     tsFilesReused: number;
+    /** Python/Go/Java resolutions replayed because nothing they read had changed. */
+    resolutionsReused: number;
     /** Files in the TypeScript programs built (set once one is built; below the file count when partial). */
     tsProgramFiles?: number;
     tsProgramFilesInAll?: number;
     tsPrograms?: number;
     tsLeanLibraryPrograms?: number;
-  } = { graphsReused: 0, parsed: 0, reused: 0, tsAnalyses: 0, tsReused: 0, tsFilesWalked: 0, tsFilesReused: 0 };
+  } = { graphsReused: 0, parsed: 0, reused: 0, tsAnalyses: 0, tsReused: 0, tsFilesWalked: 0, tsFilesReused: 0, resolutionsReused: 0 };
   constructor(dir: string | undefined) {
     this.facts = new ParseCache<CachedFacts>(dir, 'facts');
     this.tsEdges = new ParseCache<TsFileEdges>(dir, 'ts-edges');
     this.tsFacts = new ParseCache<TsFileFacts>(dir, 'ts-facts');
     this.graphs = new GraphStore<StoredGraph>(dir);
+    this.resolutionStore = new GraphStore<unknown>(dir, 8, 'resolution');
+  }
+  /** A resolution stored under `key` by this run or an earlier one (checked), or undefined. */
+  resolution(key: string): StoredResolution | undefined {
+    let r = this.resolutions.get(key);
+    if (!r) {
+      r = checkStoredResolution(this.resolutionStore.get(key));
+      if (r) this.resolutions.set(key, r);
+    }
+    return r;
+  }
+  storeResolution(key: string, r: StoredResolution): void {
+    this.resolutions.set(key, r);
+    this.resolutionStore.set(key, r);
   }
   /** Writes the packs and releases in-memory parse state that only this run could reuse. */
   save(): void {
     // before the packs are serialised: the parsed files are the largest thing still held
     typeScriptAnalysis?.releaseParsedFiles();
+    this.resolutions.clear();
     persistCompilerCodeCache();
     this.facts.save();
     this.tsEdges.save();
@@ -135,10 +158,12 @@ export async function loadTypeScriptAnalysis(): Promise<typeof TsAnalysis> {
   return typeScriptAnalysis;
 }
 
-function wellFormedFacts(f: FileFacts): boolean {
+function wellFormedFacts(f: FileFacts & { shape: string }): boolean {
   const lists = [f.scopes, f.classes, f.imports, f.bindings];
   return (
     typeof f.module === 'string' &&
+    typeof f.shape === 'string' &&
+    /^[0-9a-f]{64}$/.test(f.shape) &&
     lists.every(Array.isArray) &&
     f.scopes.every((x) => typeof x?.name === 'string' && Array.isArray(x.calls) && Array.isArray(x.refs)) &&
     f.imports.every((x) => typeof x?.module === 'string' && typeof x.local === 'string')
@@ -165,6 +190,8 @@ async function buildFresh(sources: SourceFile[], caches: GraphCaches, then: Afte
   const byLang = new Map<GateLanguage, Map<string, FileFacts>>();
   const tsSources: SourceFile[] = [];
   const tsConfigs: SourceFile[] = [];
+  /** Every analysed Python/Go/Java file's shape, in the order the resolvers see the files. */
+  const shapes: [string, string][] = [];
   for (const src of sources) {
     if ((src.language === 'ts' || src.language === 'js') && isTsConfigFile(src.path)) {
       tsConfigs.push(src);
@@ -183,7 +210,8 @@ async function buildFresh(sources: SourceFile[], caches: GraphCaches, then: Afte
     else {
       caches.stats.parsed++;
       try {
-        facts = await (await languageSupport(src.language)).extract(src.path, src.text);
+        const extracted = await (await languageSupport(src.language)).extract(src.path, src.text);
+        facts = Object.assign(extracted, { shape: shapeOf(extracted) });
       } catch (err) {
         // pathologically deep nesting (e.g. generated 10 000-term expressions) is reported like a
         // parse failure: the file is listed as unanalysable and flags the change when it changed
@@ -200,16 +228,29 @@ async function buildFresh(sources: SourceFile[], caches: GraphCaches, then: Afte
     let m = byLang.get(src.language);
     if (!m) byLang.set(src.language, (m = new Map<string, FileFacts>()));
     m.set(src.path, facts);
+    shapes.push([src.path, facts.shape]);
     registerDefs(g, src.path, facts);
   }
   const resolving = (['python', 'go', 'java'] as const).filter((lang) => byLang.has(lang));
   for (const [i, lang] of resolving.entries()) {
+    const key = resolutionKey(CACHE_FORMAT, lang, shapes);
+    const stored = caches.resolution(key);
+    if (stored) {
+      replayResolution(stored, g);
+      caches.stats.resolutionsReused++;
+      continue;
+    }
     const facts = byLang.get(lang)!;
     const { resolve } = await languageSupport(lang);
+    // the record's own maps are garbage too once it is encoded
+    const work = (): StoredResolution => {
+      const recording = new RecordingTarget(g);
+      resolve(facts, recording);
+      return recording.recorded();
+    };
     // another language's resolution, the TypeScript analysis or the next graph's build would allocate on top of this one's garbage
     const moreToCome = i < resolving.length - 1 || tsSources.length > 0 || then === 'another graph';
-    if (moreToCome) collectAfter(() => resolve(facts, g), RESOLUTION_GARBAGE_BYTES);
-    else resolve(facts, g);
+    caches.storeResolution(key, moreToCome ? collectAfter(work, RESOLUTION_GARBAGE_BYTES) : work());
   }
   if (tsSources.length > 0) await addTsPart(g, tsSources, tsConfigs, caches);
   return g.finish();

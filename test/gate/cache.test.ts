@@ -40,7 +40,16 @@ describe('gate parse cache', () => {
     // same change again: both whole graphs come from the store
     const again = new GraphCaches(cacheDir);
     const r2 = await evaluateGate({ repoDir: repo.dir, base: 'main', head: h1, config: roots, caches: again });
-    assert.deepEqual(again.stats, { graphsReused: 2, parsed: 0, reused: 0, tsAnalyses: 0, tsReused: 0, tsFilesWalked: 0, tsFilesReused: 0 });
+    assert.deepEqual(again.stats, {
+      graphsReused: 2,
+      parsed: 0,
+      reused: 0,
+      tsAnalyses: 0,
+      tsReused: 0,
+      tsFilesWalked: 0,
+      tsFilesReused: 0,
+      resolutionsReused: 0,
+    });
     assert.deepEqual(r2.paths, r1.paths);
 
     // a new change on top: only its files are parsed; TS edges are reused for files whose imports did not change

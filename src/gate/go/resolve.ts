@@ -1,5 +1,5 @@
 import { qualifiedName, type FileFacts } from '../facts.js';
-import type { GraphBuilder } from '../graph-builder.js';
+import type { ResolutionTarget } from '../graph-builder.js';
 import type { GoBody, GoExpr, GoLocal, GoSig, GoType, GoTypeDecl } from './facts.js';
 
 const BUILTINS = new Set('append cap clear close complex copy delete imag len make max min new panic print println real recover'.split(' '));
@@ -63,7 +63,7 @@ interface EvalCtx {
  * unknown type falls back to the methods of that name visible from the caller (its package and
  * the packages it imports, transitively) whose arity fits, recorded as name-only edges.
  */
-export function resolveGo(files: Map<string, FileFacts>, g: GraphBuilder): void {
+export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): void {
   const q = qualifiedName;
   const pkgs = new Map<string, Pkg>();
   const fileCtxs: FileCtx[] = [];

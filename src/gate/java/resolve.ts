@@ -1,5 +1,5 @@
 import { pushTo, qualifiedName, type FileFacts } from '../facts.js';
-import type { GraphBuilder } from '../graph-builder.js';
+import type { ResolutionTarget } from '../graph-builder.js';
 import type { JavaCall, JavaFileFacts, JavaScopeFacts, Recv } from './extract.js';
 
 /**
@@ -116,7 +116,7 @@ function parseType(text: string): { name: string; args: string[]; array: boolean
 
 const PRIMITIVE = new Set(['int', 'long', 'short', 'byte', 'char', 'boolean', 'float', 'double', 'void']);
 
-export function resolveJava(files: Map<string, FileFacts>, g: GraphBuilder): void {
+export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget): void {
   const byQualified = new Map<string, string>();
   const bySimple = new Map<string, string[]>();
   const byPackage = new Map<string, Map<string, string>>();

@@ -1,5 +1,5 @@
 import type { FileFacts, FlowExpr, ImportFacts, ScopeFacts } from '../facts.js';
-import type { GraphBuilder } from '../graph-builder.js';
+import type { ResolutionTarget } from '../graph-builder.js';
 
 /** Names Python resolves without an import; calls to them appear as `<builtin>.name` (PyCG's convention). */
 const BUILTINS = new Set(
@@ -27,7 +27,7 @@ type Target = { kind: 'def'; id: string } | { kind: 'module'; name: string } | {
  * of every subclass). Where a receiver's value stays unknown, the call reaches every visible
  * definition of that name whose arity fits (all of them when none does), recorded as name-only.
  */
-export function resolvePython(files: Map<string, FileFacts>, g: GraphBuilder): void {
+export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget): void {
   const modules = new Map<string, { file: string; facts: FileFacts; scopes: Map<string, ScopeFacts>; bindings: Set<string> }>();
   const modulePrefixes = new Set<string>();
   for (const [file, facts] of files) {
