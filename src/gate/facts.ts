@@ -90,3 +90,17 @@ export function pushTo(map: Map<string, string[]>, key: string, value: string): 
   if (list) list.push(value);
   else map.set(key, [value]);
 }
+
+/**
+ * A record's own entry (`undefined` when it has none). Facts keep records keyed by the code's own
+ * names (Go's locals, types and functions, Java's fields), and a name like `constructor`,
+ * `toString` or `__proto__` must never reach `Object.prototype`'s members.
+ */
+export function ownEntry<T>(record: Record<string, T> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** An empty record for names of the code (no prototype: see {@link ownEntry}). */
+export function nameRecord<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}

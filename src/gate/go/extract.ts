@@ -1,6 +1,6 @@
 import type { Node } from 'web-tree-sitter';
 import type { FileFacts, ScopeFacts } from '../facts.js';
-import { moduleNameFor } from '../facts.js';
+import { moduleNameFor, nameRecord, ownEntry } from '../facts.js';
 import { withSyntaxTree } from '../treesitter.js';
 import type { GoBody, GoExpr, GoFileFacts, GoLocal, GoSig, GoType, GoTypeDecl } from './facts.js';
 
@@ -83,7 +83,7 @@ function receiverType(recv: Node | null): string | null {
 }
 
 const CALL_MARK: GoExpr = { k: 'call', f: null, a: [] };
-const newBody = (): GoBody => ({ locals: {}, calls: [], refs: [] });
+const newBody = (): GoBody => ({ locals: nameRecord(), calls: [], refs: [] });
 const refKeys = new WeakMap<GoBody, Set<string>>();
 const addRef = (body: GoBody, e: GoExpr, key: string | undefined): void => {
   if (key !== undefined) {
@@ -104,7 +104,8 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
     const lineCount = text.split('\n').length;
     const moduleScope: ScopeFacts = { name: '', kind: 'module', start: 1, end: lineCount, calls: [], refs: [] };
     const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
-    const go: GoFileFacts = { types: {}, funcs: {}, vars: {}, bodies: { '': newBody() } };
+    const go: GoFileFacts = { types: nameRecord(), funcs: nameRecord(), vars: nameRecord(), bodies: nameRecord() };
+    go.bodies[''] = newBody();
     const facts: FileFacts = {
       language: 'go',
       module: moduleNameFor(file, 'go'),
@@ -298,7 +299,7 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
           lefts.forEach((l, i) => {
             const v = rights.length === lefts.length ? values[i] : null;
             // `x = v` adds a possible value to a local declared earlier in the body
-            if (op === '=' && l.type === 'identifier' && body.locals[l.text] && v) addLocal(body.locals, l.text, { v });
+            if (op === '=' && l.type === 'identifier' && ownEntry(body.locals, l.text) && v) addLocal(body.locals, l.text, { v });
             else if (op === '=' && l.type === 'selector_expression' && (v?.k === 'id' || v?.k === 'sel')) {
               // `x.f = fee`: a function stored into a field
               const parts = named(l);
@@ -313,7 +314,7 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
           const x = expr(node.childForFieldName('right'), body);
           const isDecl = node.children.some((c) => c?.type === ':=');
           lefts.forEach((l, i) => {
-            if (l.type === 'identifier' && (isDecl || body.locals[l.text])) addLocal(body.locals, l.text, { v: i === 1 ? { k: 'elem', x } : null });
+            if (l.type === 'identifier' && (isDecl || ownEntry(body.locals, l.text))) addLocal(body.locals, l.text, { v: i === 1 ? { k: 'elem', x } : null });
             else walk(l, body);
           });
           return;

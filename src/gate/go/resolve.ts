@@ -1,4 +1,4 @@
-import { qualifiedName, type FileFacts } from '../facts.js';
+import { ownEntry, qualifiedName, type FileFacts } from '../facts.js';
 import type { ResolutionTarget } from '../graph-builder.js';
 import type { GoBody, GoExpr, GoLocal, GoSig, GoType, GoTypeDecl } from './facts.js';
 
@@ -301,7 +301,7 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
     if (!e) return [];
     switch (e.k) {
       case 'id': {
-        const locals = ec.body?.locals[e.n];
+        const locals = ownEntry(ec.body?.locals, e.n);
         // locals are not flow-sensitive: in `config, err := config.Fetch()` the right side still means
         // the import, so a local named like an import also means the import
         if (!locals) return globalValue(e.n, ec);
@@ -398,7 +398,7 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
     }
   };
   const callResults = (f: GoExpr | null, args: (GoExpr | null)[], i: number, ec: EvalCtx): Val[] => {
-    if (f?.k === 'id' && !ec.body?.locals[f.n] && BUILTINS.has(f.n) && evalExpr(f, ec).length === 0) {
+    if (f?.k === 'id' && !ownEntry(ec.body?.locals, f.n) && BUILTINS.has(f.n) && evalExpr(f, ec).length === 0) {
       return f.n === 'append' ? evalExpr(args[0] ?? null, ec) : [{ v: 'ext' }];
     }
     const out: Val[] = [];
@@ -503,7 +503,7 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
       }
       for (const r of body.refs) {
         // a local holds only function values that an expression of this body produced (itself a reference)
-        if (r.k === 'id' && body.locals[r.n]) continue;
+        if (r.k === 'id' && ownEntry(body.locals, r.n)) continue;
         for (const v of evalExpr(r, ec)) if (v.v === 'fn') g.call(from, v.fn.id, 'typed');
       }
     }

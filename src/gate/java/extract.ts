@@ -1,6 +1,6 @@
 import type { Node } from 'web-tree-sitter';
 import type { FileFacts, ScopeFacts } from '../facts.js';
-import { moduleNameFor } from '../facts.js';
+import { moduleNameFor, nameRecord } from '../facts.js';
 import { withSyntaxTree } from '../treesitter.js';
 
 const TYPE_DECLS = new Set(['class_declaration', 'interface_declaration', 'enum_declaration', 'record_declaration', 'annotation_type_declaration']);
@@ -137,7 +137,7 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
       classes: [],
       imports: [],
       bindings: [],
-      jfields: {},
+      jfields: nameRecord(),
       jstatic: [],
     };
     const line = (n: Node): number => n.startPosition.row + 1;
@@ -311,7 +311,7 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
         locals: anonBase !== undefined || ctx.scope.kind !== 'class' ? new Locals(ctx.locals) : new Locals(),
         tparams: withTypeParams(node, ctx),
       };
-      const fields: Record<string, string> = {};
+      const fields = nameRecord<string>();
       facts.jfields![local] = fields;
       const body = anonBase !== undefined ? node : node.childForFieldName('body');
       // fields first: a method may use a field declared below it

@@ -1,4 +1,4 @@
-import { pushTo, qualifiedName, type FileFacts } from '../facts.js';
+import { ownEntry, pushTo, qualifiedName, type FileFacts } from '../facts.js';
 import type { ResolutionTarget } from '../graph-builder.js';
 import type { JavaCall, JavaFileFacts, JavaScopeFacts, Recv } from './extract.js';
 
@@ -137,7 +137,7 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
       byQualified.set(pkg ? `${pkg}.${c.name}` : c.name, id);
       if (!/\.\d+$/.test(c.name) && !/\.\d+\./.test(c.name)) pushTo(bySimple, c.name.split('.').pop()!, id);
       if (!c.name.includes('.')) pm.set(c.name, id);
-      classInfo.set(id, { f, local: c.name, fields: f.jfields?.[c.name] ?? {}, kind: c.kind });
+      classInfo.set(id, { f, local: c.name, fields: ownEntry(f.jfields, c.name) ?? {}, kind: c.kind });
     }
     for (const s of f.scopes as JavaScopeFacts[]) {
       if (s.kind !== 'method') continue;
@@ -418,7 +418,7 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
   const fieldOf = (cls: string, name: string): Val | undefined => {
     for (const c of ancestors(cls).repo) {
       const info = classInfo.get(c);
-      const t = info?.fields[name];
+      const t = ownEntry(info?.fields, name);
       if (t !== undefined) return valOfType(t, info!.f);
     }
     return undefined;
