@@ -2,10 +2,15 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gateCodeVersion } from './code-version.js';
 import { writePrivateFileAtomically } from './private-file.js';
 import { readUtf8 } from './utf8-file.js';
 
-/** Bump when extractors change what they produce, so stale entries are never reused. */
+/**
+ * Bump when extractors change what they produce, so stale entries are never reused. Stored graphs
+ * and resolutions also carry the gate's code version (code-version.ts): a change to a resolver
+ * needs no bump.
+ */
 export const CACHE_FORMAT = 'gate-v26';
 
 /**
@@ -232,8 +237,9 @@ export class GraphStore<T> {
   get(key: string): T | undefined {
     const file = this.fileFor(key);
     if (!file) return undefined;
-    const data = readCacheFile(file, `${CACHE_FORMAT}\0${this.kind}\0${key}`) as { format?: unknown; key?: unknown; graph?: T } | undefined;
-    if (!data || data.format !== CACHE_FORMAT || data.key !== key || data.graph === undefined) return undefined;
+    const data = readCacheFile(file, `${CACHE_FORMAT}\0${this.kind}\0${key}`) as { format?: unknown; code?: unknown; key?: unknown; graph?: T } | undefined;
+    // made by other code (an upgrade since): what a resolver found then is not what it finds now
+    if (!data || data.format !== CACHE_FORMAT || data.code !== gateCodeVersion() || data.key !== key || data.graph === undefined) return undefined;
     try {
       utimesSync(file, new Date(), new Date());
     } catch {
@@ -247,7 +253,7 @@ export class GraphStore<T> {
     if (!file || !this.dir) return;
     try {
       mkdirSync(this.dir, { recursive: true });
-      writeCacheFile(file, `${CACHE_FORMAT}\0${this.kind}\0${key}`, { format: CACHE_FORMAT, key, graph });
+      writeCacheFile(file, `${CACHE_FORMAT}\0${this.kind}\0${key}`, { format: CACHE_FORMAT, code: gateCodeVersion(), key, graph });
       const kindFile = new RegExp(`^gate-v\\d+-${this.kind}-.*\\.json$`);
       const graphs = readdirSync(this.dir)
         .filter((n) => kindFile.test(n))

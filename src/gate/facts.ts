@@ -35,7 +35,7 @@ export interface ScopeFacts {
  * A Python expression reduced to what a flow analysis needs (plain JSON, cached with the facts):
  * a dotted chain (`a.b.c`); `['a', obj, name]` attribute of a computed value; `['c', callee, args,
  * kwargs, mark?]` a call's result (mark 1: `*args`/`**kwargs` passed; 2: a decorator applied); `['s', v]` an element (subscript, unpacking); `['i', v]` an
- * element of iteration; `['l', position, ...items]` a list/tuple/set/dict literal (dict: its values);
+ * element of iteration; `['l', id, ...items]` a list/tuple/set/dict literal (dict: its values; id: its number in the file);
  * `['u', ...alts]` either value; `['d', localName]` a definition (lambda, decorated function);
  * `['str', text]` a string literal; `['t', chain]` an instance of an annotated class; `['it', v]`
  * (sites only) iterating v. null: unknown.

@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { FileFacts } from '../../src/gate/facts.js';
+import { extractGo } from '../../src/gate/go/extract.js';
 import { buildCallGraph, GraphCaches } from '../../src/gate/graph.js';
+import { extractJava } from '../../src/gate/java/extract.js';
+import { extractPython } from '../../src/gate/python/extract.js';
 import { shapeOf } from '../../src/gate/resolution-reuse.js';
 import { languageOf, type SourceFile } from '../../src/gate/sources.js';
 import type { CallGraph } from '../../src/gate/types.js';
+import { SUITES_DIR } from './suite-score.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'bulwark-resolution-reuse-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -44,6 +49,8 @@ const hasCall = (g: CallGraph, from: string, to: string): boolean => g.calls.get
 
 const python: Record<string, string> = {
   'bank/__init__.py': '',
+  // `obj` has no known value: the call is resolved by name only
+  'bank/settle.py': ['class Ledger:', '    def settle(self, x):', '        return x', '', 'def handle(obj):', '    return obj.settle(1)', ''].join('\n'),
   'bank/rates.py': ['RATE = 3', '', 'def rate(x):', '    return x * RATE', '', 'def fee(x):', '    return x + 1', ''].join('\n'),
   'bank/loans.py': [
     'from bank.rates import rate, fee',
@@ -175,6 +182,7 @@ describe('reusing a resolution when nothing it reads changed', () => {
       assert.equal(cold.reused, 0);
       const [from, to] = c.edge as [string, string];
       assert.ok(!hasCall(cold.graph, from, to));
+      if (c.name === 'Python') assert.ok(cold.graph.nameOnly.get('bank.settle.handle')?.has('bank.settle.Ledger.settle'), 'a call found by name only');
 
       const neutral = await build(dir, { ...c.files, [c.file]: c.neutral(c.files[c.file]!) });
       assert.equal(neutral.reused, 1, 'the resolution is replayed');
@@ -188,6 +196,105 @@ describe('reusing a resolution when nothing it reads changed', () => {
       assert.ok(hasCall(added.graph, from, to), `${from} → ${to}`);
     });
   }
+
+  it('head after base in one run replays from memory, with no cache folder', async () => {
+    const caches = new GraphCaches(undefined);
+    const base = await buildCallGraph(sources(python), caches);
+    const headFiles = { ...python, 'bank/loans.py': python['bank/loans.py']!.replace('    total = 0\n', '\n    total = 1\n') };
+    const head = await buildCallGraph(sources(headFiles), caches);
+    assert.equal(caches.stats.resolutionsReused, 1);
+    assert.deepEqual(plain(head), plain(await buildCallGraph(sources(headFiles), new GraphCaches(undefined))));
+    assert.notDeepEqual(plain(head), plain(base), 'the definitions moved');
+  });
+
+  it("every language's key covers every language's files: a call added in Go resolves Python again too", async () => {
+    const dir = mkdtempSync(path.join(tmp, 'cache-'));
+    const both = { ...python, ...go };
+    const goFile = 'loans/loans.go';
+    const bothCase = cases.find((c) => c.name === 'Go')!;
+    assert.equal((await build(dir, both)).reused, 0);
+    assert.equal((await build(dir, { ...both, [goFile]: bothCase.neutral(go[goFile]!) })).reused, 2, 'both replayed');
+    assert.equal((await build(dir, { ...both, [goFile]: bothCase.newCall(go[goFile]!) })).reused, 0, 'neither replayed');
+  });
+
+  it('a stored resolution or graph made by other code is not used: a changed gate module changes the code version', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'cache-'));
+    await build(dir, python);
+    const edited = { ...python, 'bank/loans.py': python['bank/loans.py']!.replace('    total = 0\n', '    total = 2\n') };
+    for (const f of readdirSync(dir).filter((n) => n.includes('-resolution-') || n.includes('-graph-'))) {
+      const text = readFileSync(path.join(dir, f), 'utf8');
+      assert.match(text, /"code":"[0-9a-f]{64}"/);
+      writeFileSync(path.join(dir, f), text.replace(/"code":"[0-9a-f]{64}"/, `"code":"${'0'.repeat(64)}"`));
+    }
+    const caches = new GraphCaches(dir);
+    await buildCallGraph(sources(python), caches);
+    assert.equal(caches.stats.graphsReused, 0, 'the graph of the same files is built again');
+    assert.equal(caches.stats.resolutionsReused, 0);
+    assert.equal((await build(dir, edited)).reused, 1, 'what this code stored is used');
+
+    // the version is a digest of the gate's compiled modules: a copy of them, then one resolver edited
+    const copy = path.join(mkdtempSync(path.join(tmp, 'code-')), 'gate');
+    const gateDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../src/gate');
+    cpSync(gateDir, copy, { recursive: true });
+    const versionOf = (): string => {
+      const r = spawnSync(
+        process.execPath,
+        ['--input-type=module', '-e', `const m = await import(${JSON.stringify(path.join(copy, 'code-version.js'))}); console.log(m.gateCodeVersion());`],
+        {
+          encoding: 'utf8',
+        },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout.trim();
+    };
+    const v1 = versionOf();
+    assert.equal(versionOf(), v1);
+    const resolver = path.join(copy, 'go', 'resolve.js');
+    assert.ok(statSync(resolver).isFile());
+    writeFileSync(resolver, readFileSync(resolver, 'utf8') + '\n// changed\n');
+    assert.notEqual(versionOf(), v1);
+  });
+
+  it('on every suite file, lines added above change no shape, and every other value of the facts changes it', async () => {
+    const extractors: Record<string, (file: string, text: string) => Promise<FileFacts>> = { '.py': extractPython, '.go': extractGo, '.java': extractJava };
+    const files: string[] = [];
+    const walk = (d: string): void => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(path.join(d, e.name));
+        else if (path.extname(e.name) in extractors) files.push(path.join(d, e.name));
+      }
+    };
+    for (const lang of ['python', 'go', 'java']) walk(path.join(SUITES_DIR, lang));
+    assert.ok(files.length > 50, `${files.length} suite files`);
+    const POSITIONS = /^(lineCount|scopes\.\d+\.(start|end)|imports\.\d+\.line|bindings\.\d+\.(start|end))$/;
+    let leaves = 0;
+    for (const file of files) {
+      const extract = extractors[path.extname(file)]!;
+      const rel = path.relative(SUITES_DIR, file);
+      const text = readFileSync(file, 'utf8');
+      const facts = await extract(rel, text);
+      const shape = shapeOf(facts);
+      assert.equal(shapeOf(await extract(rel, `\n\n${text}`)), shape, `${rel}: two lines added at the top`);
+      // every leaf of the facts' JSON: a position changes nothing, anything else changes the shape
+      const json = JSON.parse(JSON.stringify(facts)) as unknown;
+      const visit = (node: unknown, at: string[]): void => {
+        if (node !== null && typeof node === 'object') {
+          for (const [k, v] of Object.entries(node)) visit(v, [...at, k]);
+          return;
+        }
+        leaves++;
+        const mutated = JSON.parse(JSON.stringify(json)) as Record<string, unknown>;
+        let holder = mutated;
+        for (const k of at.slice(0, -1)) holder = holder[k] as Record<string, unknown>;
+        const key = at[at.length - 1]!;
+        holder[key] = typeof node === 'number' ? node + 1 : typeof node === 'boolean' ? !node : typeof node === 'string' ? `${node}~` : 'x';
+        const moved = shapeOf(mutated as unknown as FileFacts) === shape;
+        assert.equal(moved, POSITIONS.test(at.join('.')), `${rel}: ${at.join('.')}`);
+      };
+      visit(json, []);
+    }
+    assert.ok(leaves > 1000, `${leaves} values checked`);
+  });
 
   it('a stored resolution that is malformed, or edited, is not replayed', async () => {
     const dir = mkdtempSync(path.join(tmp, 'cache-'));

@@ -79,6 +79,17 @@ export async function extractPython(file: string, text: string): Promise<FileFac
      * a nested call is read again as part of each enclosing call. String literals count only where
      * a name can come from one (call arguments, assigned values): `getattr(x, "m")`.
      */
+    /**
+     * A container literal's identity within the file (the flow analysis keeps its elements under
+     * it): numbered in the order first read, not by position, so lines added above it leave the
+     * file's facts, and with them its resolution (see resolution-reuse.ts), as they were.
+     */
+    const literalIds = new Map<number, string>();
+    const literalId = (node: Node): string => {
+      let id = literalIds.get(node.id);
+      if (id === undefined) literalIds.set(node.id, (id = `#${literalIds.size + 1}`));
+      return id;
+    };
     const exprMemo = new Map<number, FlowExpr>();
     const expr = (node: Node | null, literal = false): FlowExpr => {
       if (!node) return null;
@@ -131,13 +142,13 @@ export async function extractPython(file: string, text: string): Promise<FileFac
         case 'expression_list':
           return [
             'l',
-            `${node.startPosition.row}:${node.startPosition.column}`,
+            literalId(node),
             ...node.namedChildren.map((c) => (c && c.type !== 'comment' ? expr(c.type === 'list_splat' ? (c.namedChildren[0] ?? null) : c) : null)),
           ];
         case 'dictionary':
           return [
             'l',
-            `${node.startPosition.row}:${node.startPosition.column}`,
+            literalId(node),
             ...node.namedChildren.map((c) =>
               c?.type === 'pair' ? expr(c.childForFieldName('value')) : c?.type === 'dictionary_splat' ? sub(expr(c.namedChildren[0] ?? null)) : null,
             ),
@@ -145,10 +156,10 @@ export async function extractPython(file: string, text: string): Promise<FileFac
         case 'list_comprehension':
         case 'set_comprehension':
         case 'generator_expression':
-          return ['l', `${node.startPosition.row}:${node.startPosition.column}`, expr(node.childForFieldName('body'))];
+          return ['l', literalId(node), expr(node.childForFieldName('body'))];
         case 'dictionary_comprehension': {
           const body = node.childForFieldName('body');
-          return ['l', `${node.startPosition.row}:${node.startPosition.column}`, body?.type === 'pair' ? expr(body.childForFieldName('value')) : null];
+          return ['l', literalId(node), body?.type === 'pair' ? expr(body.childForFieldName('value')) : null];
         }
         case 'conditional_expression': {
           const c = node.namedChildren.filter((x) => x && x.type !== 'comment');
