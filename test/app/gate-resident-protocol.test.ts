@@ -4,8 +4,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { readLine } from '../../src/app/gate-resident/line.js';
-import { MAX_REQUEST_BYTES, parseRequest, parseResponse } from '../../src/app/gate-resident/protocol.js';
+import { LineError, LineReader } from '../../src/app/gate-resident/line.js';
+import { MAX_REQUEST_BYTES, parseAccepted, parseFirstLine, parseRequest, parseResponse } from '../../src/app/gate-resident/protocol.js';
 import { Declined, serveResidentGate } from '../../src/app/gate-resident/server.js';
 import { environmentFingerprint, evaluationEnvironment } from '../../src/app/gate-resident/identity.js';
 import type { PreparedGate } from '../../src/app/gate-finish.js';
@@ -13,21 +13,23 @@ import { UsageError } from '../../src/domain/errors.js';
 
 const hex = (c: string): string => c.repeat(64);
 
-function ask(socket: string, line: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const c = net.connect(socket, () => c.write(line));
-    readLine(c, 1 << 20).then(
-      (l) => {
-        c.destroy();
-        resolve(l);
-      },
-      (err: Error) => {
-        c.destroy();
-        reject(err);
-      },
-    );
-  });
+/** Every line the server sends on one connection (its last is the answer; an evaluation's first is its acknowledgement). */
+async function exchange(socket: string, line: string): Promise<string[]> {
+  const c = net.connect(socket, () => c.write(line));
+  const reader = new LineReader(c, 1 << 20);
+  const lines: string[] = [];
+  try {
+    for (;;) lines.push(await reader.next());
+  } catch (err) {
+    if (lines.length === 0) throw err;
+  } finally {
+    reader.close();
+    c.destroy();
+  }
+  return lines;
 }
+
+const ask = async (socket: string, line: string): Promise<string> => (await exchange(socket, line)).at(-1)!;
 
 describe('resident gate protocol', () => {
   it('accepts an evaluation request and names the first wrong field of a bad one', () => {
@@ -77,6 +79,49 @@ describe('resident gate protocol', () => {
     assert.notEqual(environmentFingerprint(base), environmentFingerprint({ ...base, GIT_DIR: '/other' }));
   });
 
+  it('reads lines one at a time: two in one chunk, one across chunks, none past the limit or the end', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-resident-lines-'));
+    const socket = path.join(dir, 'l.sock');
+    const sends: ((c: net.Socket) => void)[] = [
+      (c) => c.end('{"a":1}\n{"b":2}\n'),
+      (c) => {
+        c.write('{"split"');
+        setTimeout(() => c.end(':true}\n'), 20);
+      },
+      (c) => c.end('x'.repeat(64)),
+      (c) => c.end('no newline'),
+    ];
+    let n = 0;
+    const server = net.createServer((c) => sends[n++]!(c));
+    await new Promise<void>((r) => server.listen(socket, r));
+    const reader = async (max: number): Promise<LineReader> => {
+      const c = net.connect(socket);
+      await new Promise<void>((r) => c.once('connect', () => r()));
+      return new LineReader(c, max);
+    };
+    try {
+      const two = await reader(1024);
+      assert.equal(await two.next(), '{"a":1}');
+      assert.equal(await two.next(), '{"b":2}');
+      await assert.rejects(two.next(), LineError);
+      assert.equal(await (await reader(1024)).next(), '{"split":true}');
+      await assert.rejects((await reader(16)).next(), /a line longer than 16 bytes/);
+      await assert.rejects((await reader(1024)).next(), /the connection ended before a whole line/);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("checks an evaluation's acknowledgement, and takes an answer without one from an earlier build", () => {
+    assert.deepEqual(parseFirstLine('{"ok":true,"op":"accepted","pid":4242}'), { ok: true, op: 'accepted', pid: 4242 });
+    assert.throws(() => parseAccepted('{"ok":true,"op":"accepted","pid":1}'), /acknowledgement\.pid: expected a process id/);
+    assert.throws(() => parseAccepted('{"ok":true,"op":"accepted","pid":"7"}'), /acknowledgement\.pid: expected a process id/);
+    assert.throws(() => parseAccepted('{"ok":true,"op":"evaluate"}'), /acknowledgement: expected/);
+    assert.deepEqual(parseFirstLine('{"ok":false,"kind":"mismatch","message":"another build"}'), { ok: false, kind: 'mismatch', message: 'another build' });
+    assert.throws(() => parseFirstLine('nope'), /response: not JSON/);
+  });
+
   it('serves one evaluation at a time, refuses another build, environment or repository, survives bad requests, and stops when asked', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-resident-proto-'));
     const socket = path.join(dir, 's.sock');
@@ -120,8 +165,14 @@ describe('resident gate protocol', () => {
         JSON.stringify({ op: 'evaluate', build: hex('a'), fingerprint: hex('b'), top: '/r', cwd: '/r/sub', flags: { repo: '.', head, cache: true }, ...over }) +
         '\n';
       // three at once, the first slower than a request may take to arrive: the others wait in the queue past that too
-      const answers = await Promise.all(['slow', 'h2', 'h3'].map((h) => ask(socket, req(h))));
+      const exchanges = await Promise.all(['slow', 'h2', 'h3'].map((h) => exchange(socket, req(h))));
       assert.equal(most, 1, 'evaluations ran one at a time');
+      // each was acknowledged at once, by this process, before it waited in the queue
+      for (const e of exchanges) {
+        assert.equal(e.length, 2);
+        assert.deepEqual(parseAccepted(e[0]!), { ok: true, op: 'accepted', pid: process.pid });
+      }
+      const answers = exchanges.map((e) => e[1]!);
       assert.deepEqual(cwds, ['/r/sub', '/r/sub', '/r/sub']);
       for (const a of answers) assert.equal((JSON.parse(a) as { ok: boolean }).ok, true);
       assert.match(await ask(socket, req('h', { build: hex('c') })), /"kind":"mismatch","message":"this resident gate runs another build of Bulwark"/);

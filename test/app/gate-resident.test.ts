@@ -358,6 +358,55 @@ describe('bulwark gate --resident: a resident gate per repository, the same deci
     }
   });
 
+  it('a stopped resident gate (a signal, a debugger) is given up on: the run evaluates in its own process, and status says so', async () => {
+    stop();
+    assert.equal(gate(flaggedHead, ['--resident']).code, 2);
+    const pid = status()!.pid;
+    const own = gate(flaggedHead);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const t0 = Date.now();
+      const r = gate(flaggedHead, ['--resident']);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stdout, own.stdout);
+      const place = residentPlace(repo.dir, env);
+      assert.equal(
+        r.stderr,
+        `bulwark gate: no resident gate: the resident gate on ${place.socket} did not acknowledge the request within 5 s; evaluating in this process\n`,
+      );
+      assert.ok(Date.now() - t0 < 60_000);
+      const st = bulwark(['gate', 'resident', 'status', '--repo', repo.dir]);
+      assert.equal(st.code, 3);
+      assert.equal(st.stderr, `bulwark: resident gate: the resident gate on ${place.socket} did not answer within 5 s\n`);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    // running again, it answers as before (the requests it read while stopped had no one to answer)
+    assert.equal(gate(flaggedHead, ['--resident']).stdout, own.stdout);
+    assert.equal(status()!.pid, pid);
+  });
+
+  it('a resident gate stopped after it acknowledged the request is given up on while the run waits', async () => {
+    stop();
+    const place = residentPlace(repo.dir, env);
+    // it acknowledges for a process that is then stopped, and never answers
+    const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
+    await until('sleep to start', () => alive(sleeper.pid!));
+    process.kill(sleeper.pid!, 'SIGSTOP');
+    const fake = net.createServer((c) => c.once('data', () => c.write(`{"ok":true,"op":"accepted","pid":${sleeper.pid}}\n`)));
+    await new Promise<void>((r) => fake.listen(place.socket, r));
+    try {
+      const t0 = Date.now();
+      const outcome = await prepareGateResident({ repo: repo.dir, base: 'main', head: flaggedHead, cache: false }, { idleMs: 1000, env });
+      assert.ok('fallback' in outcome);
+      assert.equal(outcome.fallback, `the resident gate (pid ${sleeper.pid}) is stopped`);
+      assert.ok(Date.now() - t0 < 10_000, `gave up after ${Date.now() - t0} ms`);
+    } finally {
+      sleeper.kill('SIGKILL');
+      await new Promise<void>((r) => fake.close(() => r()));
+    }
+  });
+
   it('never takes a broken answer for a decision: a socket that closes or answers garbage leaves the evaluation to the caller', async () => {
     stop();
     const place = residentPlace(repo.dir, env);

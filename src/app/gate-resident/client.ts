@@ -1,14 +1,22 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, renameSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { BulwarkError, type ExitCode } from '../../domain/errors.js';
 import { workTreeTopOrNull } from '../../review/git.js';
 import type { PreparedGate } from '../gate-finish.js';
 import type { GateEvaluationFlags } from '../gate.js';
 import { buildIdentity, environmentFingerprint, evaluationEnvironment, GIT_CONFIG_INJECTION, serverEntry } from './identity.js';
-import { readLine } from './line.js';
+import { LineReader } from './line.js';
 import { ensurePrivateDir, ownSocket, residentPlace, ResidentUnavailable, type ResidentPlace } from './place.js';
-import { MAX_RESPONSE_BYTES, parseResponse, type ResidentRequest, type ResidentResponse, type ResidentStatus } from './protocol.js';
+import {
+  MAX_RESPONSE_BYTES,
+  parseFirstLine,
+  parseResponse,
+  type ResidentAccepted,
+  type ResidentRequest,
+  type ResidentResponse,
+  type ResidentStatus,
+} from './protocol.js';
 
 /** The gate's cache key stays in the process that was given it: a resident gate is never handed it. */
 const CACHE_KEY_ENV = 'BULWARK_GATE_CACHE_KEY';
@@ -58,13 +66,71 @@ function connect(socket: string): Promise<net.Socket> {
   });
 }
 
-/** One request, one answer, on a connection of its own. */
+/**
+ * How long a resident gate may take to acknowledge an evaluation, or to answer a status or stop
+ * request: it reads a request at once unless it is stopped (a signal, a debugger) or busy with
+ * another client's evaluation, and either way this run evaluates sooner in its own process.
+ */
+const ANSWER_TIMEOUT_MS = 5000;
+/** How often a client waiting for an evaluation checks that the resident gate is not stopped. */
+const WATCH_MS = 1000;
+
+/** `p`, or a ResidentUnavailable with `message` after `ms`. */
+function within<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new ResidentUnavailable(message)), ms)));
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Whether a process is stopped (job control or a tracer): its state in /proc. Where there is no
+ * /proc (macOS), never: a stopped resident gate then keeps the client waiting, as a stopped run
+ * of its own would.
+ */
+export function processStopped(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  // the command name in parentheses may hold anything: the state follows the last parenthesis
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state === 'T' || state === 't';
+}
+
+/** `p`, or a ResidentUnavailable once the process `pid` is found stopped. */
+function whileRunning<T>(p: Promise<T>, pid: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      if (processStopped(pid)) reject(new ResidentUnavailable(`the resident gate (pid ${pid}) is stopped`));
+    }, WATCH_MS);
+  });
+  return Promise.race([p, stopped]).finally(() => clearInterval(timer));
+}
+
+const isAccepted = (m: ResidentAccepted | ResidentResponse): m is ResidentAccepted => m.ok && m.op === 'accepted';
+
+/**
+ * One request, one answer, on a connection of its own. An evaluation is first acknowledged
+ * (within 5 s), then not timed (it takes what it takes in a process of its own) but watched: a
+ * resident gate found stopped is given up on.
+ */
 async function ask(socket: string, req: ResidentRequest): Promise<ResidentResponse> {
   const c = await connect(socket);
+  const lines = new LineReader(c, MAX_RESPONSE_BYTES);
   try {
     c.write(JSON.stringify(req) + '\n');
-    return parseResponse(await readLine(c, MAX_RESPONSE_BYTES));
+    if (req.op !== 'evaluate')
+      return parseResponse(await within(lines.next(), ANSWER_TIMEOUT_MS, `the resident gate on ${socket} did not answer within ${ANSWER_TIMEOUT_MS / 1000} s`));
+    const first = parseFirstLine(
+      await within(lines.next(), ANSWER_TIMEOUT_MS, `the resident gate on ${socket} did not acknowledge the request within ${ANSWER_TIMEOUT_MS / 1000} s`),
+    );
+    if (!isAccepted(first)) return first;
+    return parseResponse(await whileRunning(lines.next(), first.pid));
   } finally {
+    lines.close();
     c.destroy();
   }
 }

@@ -1,8 +1,9 @@
 import type { PreparedGate } from '../gate-finish.js';
 import type { GateEvaluationFlags } from '../gate.js';
 
-// One JSON line each way per connection. Both ends are this user's processes, in a folder only
-// this user can enter; each side still checks the shape of what it reads before it acts on it.
+// One JSON line each way per connection (an evaluation's answer is preceded by an `accepted`
+// line). Both ends are this user's processes, in a folder only this user can enter; each side
+// still checks the shape of what it reads before it acts on it.
 
 /** A request line is small (flags and digests); a longer one is refused unread. */
 export const MAX_REQUEST_BYTES = 64 * 1024;
@@ -49,6 +50,17 @@ export type ResidentResponse =
   /** The evaluation failed; exitCode when it was one of Bulwark's documented errors. */
   | { ok: false; kind: 'error'; message: string; exitCode?: number }
   | { ok: false; kind: 'bad-request'; message: string };
+
+/**
+ * What a resident gate sends first for an evaluation, as soon as it has read the request (before
+ * it waits for an earlier evaluation or starts this one): it is alive and reading, and the
+ * process the client may then watch while it waits for the answer.
+ */
+export interface ResidentAccepted {
+  ok: true;
+  op: 'accepted';
+  pid: number;
+}
 
 /** A message that is not what its side of the protocol sends. */
 export class ProtocolError extends Error {
@@ -160,4 +172,21 @@ export function parseResponse(line: string): ResidentResponse {
   if (o.kind !== 'error') throw new ProtocolError('response.kind: expected mismatch, declined, error or bad-request');
   const exitCode = field(o, 'exitCode', (v): v is number | undefined => v === undefined || (isInt(v) && v >= 1 && v <= 6), 'an exit code', 'response');
   return exitCode === undefined ? { ok: false, kind: 'error', message } : { ok: false, kind: 'error', message, exitCode };
+}
+
+/** A resident gate's acknowledgement of an evaluation request, checked. */
+export function parseAccepted(line: string): ResidentAccepted {
+  const o = parseLine(line, 'acknowledgement');
+  if (o.ok !== true || o.op !== 'accepted') throw new ProtocolError('acknowledgement: expected {"ok":true,"op":"accepted"}');
+  const pid = field(o, 'pid', (v): v is number => isInt(v) && v > 1, 'a process id', 'acknowledgement');
+  return { ok: true, op: 'accepted', pid };
+}
+
+/**
+ * The first line a resident gate sends for an evaluation: its acknowledgement, or an answer (a
+ * resident gate of an earlier build answers a mismatch without acknowledging, and is replaced).
+ */
+export function parseFirstLine(line: string): ResidentAccepted | ResidentResponse {
+  const o = parseLine(line, 'response');
+  return o.op === 'accepted' ? parseAccepted(line) : parseResponse(line);
 }

@@ -4,7 +4,7 @@ import { BulwarkError } from '../../domain/errors.js';
 import type { PreparedGate } from '../gate-finish.js';
 import type { GateEvaluationFlags } from '../gate.js';
 import { readLine } from './line.js';
-import { MAX_REQUEST_BYTES, parseRequest, ProtocolError, type ResidentRequest, type ResidentResponse } from './protocol.js';
+import { MAX_REQUEST_BYTES, parseRequest, ProtocolError, type ResidentAccepted, type ResidentRequest, type ResidentResponse } from './protocol.js';
 
 export interface ResidentServerOptions {
   /** The work tree's top this resident gate answers for; other repositories are refused. */
@@ -213,7 +213,10 @@ export async function serveResidentGate(o: ResidentServerOptions): Promise<void>
         const line = await readLine(socket, MAX_REQUEST_BYTES);
         // the request is in: waiting in the queue and evaluating may take longer, and are not timed
         socket.setTimeout(0);
-        res = await answer(parseRequest(line));
+        const req = parseRequest(line);
+        // the client knows at once that this process is alive and reading, and which one to watch while it waits
+        if (req.op === 'evaluate') socket.write(JSON.stringify({ ok: true, op: 'accepted', pid: process.pid } satisfies ResidentAccepted) + '\n');
+        res = await answer(req);
       } catch (err) {
         if (!(err instanceof ProtocolError)) {
           // the client went away, sent too much or too slowly: nobody to answer
