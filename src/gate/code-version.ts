@@ -18,14 +18,7 @@ export function gateCodeVersion(): string {
   if (version !== undefined) return version;
   const dir = path.dirname(fileURLToPath(import.meta.url));
   const h = createHash('sha256');
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const full = path.join(d, e.name);
-      if (e.isDirectory()) walk(full);
-      else if (/\.[mc]?js$/.test(e.name)) h.update(`${path.relative(dir, full)}\0`).update(readFileSync(full));
-    }
-  };
-  walk(dir);
+  for (const file of compiledModules(dir)) h.update(`${path.relative(dir, file)}\0`).update(readFileSync(file));
   try {
     const pkg = createRequire(import.meta.url).resolve('typescript/package.json');
     h.update(`typescript\0${(JSON.parse(readFileSync(pkg, 'utf8')) as { version?: unknown }).version as string}`);
@@ -33,4 +26,18 @@ export function gateCodeVersion(): string {
     h.update('typescript\0?');
   }
   return (version = h.digest('hex'));
+}
+
+/** Every compiled module (`.js`) in `dir` and below, sorted by path. */
+export function compiledModules(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.name.endsWith('.js')) out.push(full);
+    }
+  };
+  walk(dir);
+  return out.sort();
 }

@@ -76,9 +76,15 @@ export class GraphBuilder implements ResolutionTarget {
     if (!s) this.reads.set(from, (s = new Set()));
     s.add(binding);
   }
-  /** The edges recorded so far from one caller (callees, the subset found by name only, bindings read). */
-  edgesFrom(from: string): { calls?: ReadonlySet<string>; nameOnly?: ReadonlySet<string>; reads?: ReadonlySet<string> } {
-    return { calls: this.calls.get(from), nameOnly: this.nameOnly.get(from), reads: this.reads.get(from) };
+  /** The edges of one kind recorded so far from `callers` (those that have any). */
+  edgesFrom(callers: Iterable<string>, kind: 'calls' | 'nameOnly' | 'reads'): Map<string, ReadonlySet<string>> {
+    const all = this[kind];
+    const out = new Map<string, ReadonlySet<string>>();
+    for (const c of callers) {
+      const tos = all.get(c);
+      if (tos?.size) out.set(c, tos);
+    }
+    return out;
   }
   addFile(file: string, language: GateLanguage, text: string): void {
     this.files.set(file, { language, text });

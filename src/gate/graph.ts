@@ -5,7 +5,7 @@ import { noteStoredForm } from './call-index.js';
 import type { FileFacts } from './facts.js';
 import { GraphBuilder, type ResolutionTarget } from './graph-builder.js';
 import { ParseFailure } from './parse-failure.js';
-import { checkStoredResolution, RecordingTarget, replayResolution, resolutionKey, shapeOf, type StoredResolution } from './resolution-reuse.js';
+import { checkStoredResolution, RecordingTarget, replayResolution, resolutionKeys, shapeOf, type StoredResolution } from './resolution-reuse.js';
 import { isTsConfigFile, type SourceFile } from './sources.js';
 import { codeCacheStatus, persistCompilerCodeCache, preloadCompiler } from './ts/compiler-code-cache.js';
 import type * as TsAnalysis from './ts/analyze.js';
@@ -232,8 +232,9 @@ async function buildFresh(sources: SourceFile[], caches: GraphCaches, then: Afte
     registerDefs(g, src.path, facts);
   }
   const resolving = (['python', 'go', 'java'] as const).filter((lang) => byLang.has(lang));
+  const keyOf = resolutionKeys(CACHE_FORMAT, shapes);
   for (const [i, lang] of resolving.entries()) {
-    const key = resolutionKey(CACHE_FORMAT, lang, shapes);
+    const key = keyOf(lang);
     const stored = caches.resolution(key);
     if (stored) {
       replayResolution(stored, g);

@@ -14,7 +14,7 @@ export class IdTable {
   }
 
   /** A map's entries as rows `[key, ...values]` of numbers, in the map's order. */
-  rows(m: Map<string, Set<string>>): number[][] {
+  rows(m: ReadonlyMap<string, ReadonlySet<string>>): number[][] {
     const rows: number[][] = [];
     for (const [from, tos] of m) {
       const row = [this.number(from)];

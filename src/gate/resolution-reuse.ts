@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FileFacts } from './facts.js';
 import { type GraphBuilder, type ResolutionTarget } from './graph-builder.js';
 import { IdTable } from './id-table.js';
+import { wellFormedRows } from './stored-graph.js';
 import type { DefinitionKind } from './types.js';
 
 /**
@@ -33,15 +34,17 @@ export function shapeOf(f: FileFacts): string {
 }
 
 /**
- * The key of one language's resolution over `files` (path → shape, every non-TypeScript file of the
- * revision in the order the resolvers see them): the definitions of every language are registered
- * before any resolver runs, and a resolver asks for ids that could in principle be another
- * language's, so every file is part of every language's key.
+ * The keys of a revision's resolutions, one per language, over `files` (path → shape, every
+ * non-TypeScript file of the revision in the order the resolvers see them): the definitions of
+ * every language are registered before any resolver runs, and a resolver asks for ids that could
+ * in principle be another language's, so every file is part of every language's key. The files
+ * are hashed once for all languages.
  */
-export function resolutionKey(format: string, language: string, files: readonly (readonly [path: string, shape: string])[]): string {
-  const h = createHash('sha256').update(`${format}\0${language}\n`);
+export function resolutionKeys(format: string, files: readonly (readonly [path: string, shape: string])[]): (language: string) => string {
+  const h = createHash('sha256');
   for (const [file, shape] of files) h.update(`${file}\0${shape}\n`);
-  return h.digest('hex');
+  const all = h.digest('hex');
+  return (language) => createHash('sha256').update(`${format}\0${language}\0${all}`).digest('hex');
 }
 
 /**
@@ -55,16 +58,13 @@ export interface StoredResolution {
   reads: number[][];
 }
 
-/** A stored resolution read back, or undefined when it is not one (a cache is never a source of truth). */
+/** A stored resolution read back, or undefined when it is not one (a cache is never a source of truth): its rows are checked as a stored graph's are. */
 export function checkStoredResolution(v: unknown): StoredResolution | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
   const { ids, calls, nameOnly, reads } = v as Partial<Record<keyof StoredResolution, unknown>>;
-  if (!Array.isArray(ids) || !ids.every((i) => typeof i === 'string')) return undefined;
+  if (!Array.isArray(ids) || !ids.every((i) => typeof i === 'string') || new Set(ids).size !== ids.length) return undefined;
   const n = ids.length;
-  const isRows = (rows: unknown): rows is number[][] =>
-    Array.isArray(rows) &&
-    rows.every((r) => Array.isArray(r) && r.length >= 1 && r.every((x) => Number.isInteger(x) && (x as number) >= 0 && (x as number) < n));
-  return isRows(calls) && isRows(nameOnly) && isRows(reads) ? { ids, calls, nameOnly, reads } : undefined;
+  return wellFormedRows(calls, n) && wellFormedRows(nameOnly, n) && wellFormedRows(reads, n) ? { ids, calls, nameOnly, reads } : undefined;
 }
 
 /**
@@ -75,7 +75,6 @@ export function checkStoredResolution(v: unknown): StoredResolution | undefined 
  */
 export class RecordingTarget implements ResolutionTarget {
   private readonly callers = new Set<string>();
-  private readonly readers = new Set<string>();
   constructor(private readonly g: GraphBuilder) {}
   hasDef(id: string): boolean {
     return this.g.hasDef(id);
@@ -88,23 +87,15 @@ export class RecordingTarget implements ResolutionTarget {
     this.g.call(from, to, how);
   }
   read(from: string, binding: string): void {
-    this.readers.add(from);
+    this.callers.add(from);
     this.g.read(from, binding);
   }
   recorded(): StoredResolution {
     const table = new IdTable();
-    const rowsOf = (froms: Set<string>, pick: (from: string) => ReadonlySet<string> | undefined): number[][] => {
-      const rows: number[][] = [];
-      for (const from of froms) {
-        const tos = pick(from);
-        if (tos?.size) rows.push([table.number(from), ...[...tos].map((t) => table.number(t))]);
-      }
-      return rows;
-    };
     return {
-      calls: rowsOf(this.callers, (f) => this.g.edgesFrom(f).calls),
-      nameOnly: rowsOf(this.callers, (f) => this.g.edgesFrom(f).nameOnly),
-      reads: rowsOf(this.readers, (f) => this.g.edgesFrom(f).reads),
+      calls: table.rows(this.g.edgesFrom(this.callers, 'calls')),
+      nameOnly: table.rows(this.g.edgesFrom(this.callers, 'nameOnly')),
+      reads: table.rows(this.g.edgesFrom(this.callers, 'reads')),
       ids: table.ids,
     };
   }

@@ -114,30 +114,24 @@ const java: Record<string, string> = {
   ].join('\n'),
 };
 
-/** Per language: the file to edit, an edit no resolution can see (lines and a literal), and one adding a call (with the edge it adds). */
+/**
+ * At the line `marker` (which assigns 0): an edit no resolution can see (a comment, a blank line,
+ * another literal) and one that makes the value a call.
+ */
+const edits = (marker: string, comment: string, call: string) => ({
+  neutral: (t: string) => t.replace(marker, `${/^\s*/.exec(marker)![0]}${comment} two lines more\n\n${marker.replace('0', '7')}`),
+  newCall: (t: string) => t.replace(marker, marker.replace('0', call)),
+});
+
+/** Per language: the file to edit, the two edits, and the edge the call adds. */
 const cases = [
-  {
-    name: 'Python',
-    files: python,
-    file: 'bank/loans.py',
-    neutral: (t: string) => t.replace('    total = 0\n', '    # two lines more\n\n    total = 7\n'),
-    newCall: (t: string) => t.replace('    total = 0\n', '    total = fee(x)\n'),
-    edge: ['bank.loans.approve_loan', 'bank.rates.fee'],
-  },
-  {
-    name: 'Go',
-    files: go,
-    file: 'loans/loans.go',
-    neutral: (t: string) => t.replace('\ttotal := 0\n', '\t// two lines more\n\n\ttotal := 7\n'),
-    newCall: (t: string) => t.replace('\ttotal := 0\n', '\ttotal := rates.Fee(x)\n'),
-    edge: ['loans.loans.ApproveLoan', 'rates.rates.Fee'],
-  },
+  { name: 'Python', files: python, file: 'bank/loans.py', ...edits('    total = 0\n', '#', 'fee(x)'), edge: ['bank.loans.approve_loan', 'bank.rates.fee'] },
+  { name: 'Go', files: go, file: 'loans/loans.go', ...edits('\ttotal := 0\n', '//', 'rates.Fee(x)'), edge: ['loans.loans.ApproveLoan', 'rates.rates.Fee'] },
   {
     name: 'Java',
     files: java,
     file: 'src/bank/Loans.java',
-    neutral: (t: string) => t.replace('    int total = 0;\n', '    // two lines more\n\n    int total = 7;\n'),
-    newCall: (t: string) => t.replace('    int total = 0;\n', '    int total = Rates.fee(x);\n'),
+    ...edits('    int total = 0;\n', '//', 'Rates.fee(x)'),
     edge: ['src.bank.Loans.Loans.approveLoan', 'src.bank.Rates.Rates.fee'],
   },
 ];

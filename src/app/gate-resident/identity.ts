@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compiledModules } from '../../gate/code-version.js';
 import { distSrc, packageRoot, packageVersion } from '../../sandbox/package-paths.js';
 
 /** The resident gate's entry point, next to this module once compiled. */
@@ -29,15 +30,6 @@ function stamp(file: string): string {
   }
 }
 
-function compiledFiles(dir: string, out: string[]): string[] {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) compiledFiles(p, out);
-    else if (e.name.endsWith('.js')) out.push(p);
-  }
-  return out;
-}
-
 /**
  * Which build of Bulwark, with which packages, on which Node and flags, a resident gate runs: every
  * compiled module of Bulwark's (a rebuild rewrites only some), the packages an evaluation uses,
@@ -47,7 +39,7 @@ function compiledFiles(dir: string, out: string[]): string[] {
 export function buildIdentity(): string {
   const h = createHash('sha256');
   h.update(JSON.stringify([packageVersion, process.execPath, process.version, process.execArgv]));
-  for (const f of compiledFiles(distSrc, []).sort()) h.update(stamp(f));
+  for (const f of compiledModules(distSrc)) h.update(stamp(f));
   for (const p of EVALUATION_PACKAGES) h.update(stamp(path.join(packageRoot, 'node_modules', p, 'package.json')));
   return h.digest('hex');
 }
