@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -8,6 +8,7 @@ import { ExitCode } from '../../src/domain/errors.js';
 import { startFakeOpenAi, type FakeServer } from '../helpers/fake-openai.js';
 import { makeGitRepo, type GitRepo } from '../helpers/git-repo.js';
 import { BIN, auditEntries, runCli } from '../helpers/cli.js';
+import { procStatFields } from '../../src/sandbox/proc-stat.js';
 
 /**
  * SIGTERM/SIGINT during `bulwark review`: the real CLI in a child process, the real sandboxed
@@ -25,14 +26,9 @@ function procTable(): ProcInfo[] {
   const out: ProcInfo[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      // the command name may hold spaces and parentheses: fields start after the last ')'
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.push({ pid: Number(name), ppid: Number(fields[1]), start: fields[19]! });
-    } catch {
-      // exited while we looked
-    }
+    const fields = procStatFields(Number(name));
+    // undefined: exited while we looked
+    if (fields) out.push({ pid: Number(name), ppid: Number(fields[1]), start: fields[19]! });
   }
   return out;
 }
@@ -53,13 +49,8 @@ function descendants(root: number): ProcInfo[] {
 /** Those of `procs` still alive (same pid and start time: not a reused pid); zombies count as gone. */
 function stillAlive(procs: ProcInfo[]): ProcInfo[] {
   return procs.filter((p) => {
-    try {
-      const stat = readFileSync(`/proc/${p.pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return fields[19] === p.start && fields[0] !== 'Z';
-    } catch {
-      return false;
-    }
+    const fields = procStatFields(p.pid);
+    return fields !== undefined && fields[19] === p.start && fields[0] !== 'Z';
   });
 }
 

@@ -10,6 +10,7 @@ import { Declined, serveResidentGate } from '../../src/app/gate-resident/server.
 import { environmentFingerprint, evaluationEnvironment } from '../../src/app/gate-resident/identity.js';
 import type { PreparedGate } from '../../src/app/gate-finish.js';
 import { UsageError } from '../../src/domain/errors.js';
+import { within } from '../../src/domain/within.js';
 
 const hex = (c: string): string => c.repeat(64);
 
@@ -27,6 +28,20 @@ async function exchange(socket: string, line: string): Promise<string[]> {
     c.destroy();
   }
   return lines;
+}
+
+/** Resolves once something accepts connections on the socket. */
+async function untilListening(socket: string): Promise<void> {
+  const listening = (): Promise<boolean> =>
+    new Promise((r) => {
+      const c = net.connect(socket);
+      c.once('connect', () => {
+        c.destroy();
+        r(true);
+      });
+      c.once('error', () => r(false));
+    });
+  while (!(await listening())) await new Promise((r) => setTimeout(r, 10));
 }
 
 const ask = async (socket: string, line: string): Promise<string> => (await exchange(socket, line)).at(-1)!;
@@ -122,6 +137,83 @@ describe('resident gate protocol', () => {
     assert.throws(() => parseFirstLine('nope'), /response: not JSON/);
   });
 
+  it('drops a connection whose request is not whole within its time, however it trickles in', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-resident-trickle-'));
+    const socket = path.join(dir, 's.sock');
+    const served = serveResidentGate({
+      repo: '/r',
+      socket,
+      build: hex('a'),
+      fingerprint: hex('b'),
+      idleMs: 60_000,
+      evaluate: () => Promise.reject(new Error('not reached')),
+      log: () => undefined,
+      requestTimeoutMs: 300,
+    });
+    try {
+      await untilListening(socket);
+      const c = net.connect(socket);
+      // a write after the gate dropped it fails: that is the point
+      c.on('error', () => undefined);
+      const t0 = Date.now();
+      // a byte every 100 ms: never idle for the request's time, never a whole line
+      const drip = setInterval(() => c.write('{'), 100);
+      const closed = await within(new Promise<true>((r) => c.once('close', () => r(true))), 3000);
+      clearInterval(drip);
+      c.destroy();
+      assert.equal(closed, true, 'still connected after 3 s');
+      assert.ok(Date.now() - t0 < 2000, `dropped after ${Date.now() - t0} ms`);
+      await ask(socket, '{"op":"stop"}\n');
+      await served;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('does not evaluate a request whose client left while it waited its turn', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-resident-left-'));
+    const socket = path.join(dir, 's.sock');
+    const heads: string[] = [];
+    const logs: string[] = [];
+    const served = serveResidentGate({
+      repo: '/r',
+      socket,
+      build: hex('a'),
+      fingerprint: hex('b'),
+      idleMs: 60_000,
+      evaluate: async (flags) => {
+        heads.push(flags.head);
+        await new Promise((r) => setTimeout(r, flags.head === 'slow' ? 300 : 10));
+        return { repo: '/r', config: { dir: '/r' }, statics: { flagged: true }, context: {}, parsed: {} } as unknown as PreparedGate;
+      },
+      log: (l) => logs.push(l),
+    });
+    try {
+      const req = (head: string) =>
+        JSON.stringify({ op: 'evaluate', build: hex('a'), fingerprint: hex('b'), top: '/r', cwd: '/r', flags: { repo: '.', head, cache: true } }) + '\n';
+      await untilListening(socket);
+      const slow = exchange(socket, req('slow'));
+      // acknowledged, then given up on while the slow one runs
+      const c = net.connect(socket, () => c.write(req('left')));
+      const lines = new LineReader(c, 1 << 20);
+      assert.equal(parseAccepted(await lines.next()).pid, process.pid);
+      lines.close();
+      c.destroy();
+      assert.equal((await slow).length, 2);
+      // one that stays is served after it
+      assert.equal((JSON.parse(await ask(socket, req('stays'))) as { ok: boolean }).ok, true);
+      assert.deepEqual(heads, ['slow', 'stays']);
+      assert.ok(
+        logs.some((l) => l === 'skipped (default base)..left: its client left before its turn'),
+        logs.join('\n'),
+      );
+      await ask(socket, '{"op":"stop"}\n');
+      await served;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('serves one evaluation at a time, refuses another build, environment or repository, survives bad requests, and stops when asked', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-resident-proto-'));
     const socket = path.join(dir, 's.sock');
@@ -151,16 +243,7 @@ describe('resident gate protocol', () => {
       requestTimeoutMs: 200,
     });
     try {
-      const listening = (): Promise<boolean> =>
-        new Promise((r) => {
-          const c = net.connect(socket);
-          c.once('connect', () => {
-            c.destroy();
-            r(true);
-          });
-          c.once('error', () => r(false));
-        });
-      while (!(await listening())) await new Promise((r) => setTimeout(r, 10));
+      await untilListening(socket);
       const req = (head: string, over: object = {}) =>
         JSON.stringify({ op: 'evaluate', build: hex('a'), fingerprint: hex('b'), top: '/r', cwd: '/r/sub', flags: { repo: '.', head, cache: true }, ...over }) +
         '\n';

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { prepareGateResident } from '../../src/app/gate-resident/client.js';
 import { residentPlace } from '../../src/app/gate-resident/place.js';
 import { packageRoot } from '../../src/sandbox/package-paths.js';
+import { procStatFields } from '../../src/sandbox/proc-stat.js';
 import type { GateResult } from '../../src/gate/types.js';
 import { edit, FixtureRepo } from '../gate/fixture.js';
 
@@ -32,12 +33,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** Whether the process runs: a zombie (exited, not yet reaped by whoever adopted it) does not. */
 function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+  const state = procStatFields(pid)?.[0];
+  return state !== undefined && state !== 'Z';
 }
 
 function cmdline(pid: string): string {
@@ -405,6 +402,25 @@ describe('bulwark gate --resident: a resident gate per repository, the same deci
       sleeper.kill('SIGKILL');
       await new Promise<void>((r) => fake.close(() => r()));
     }
+  });
+
+  it("replaces a resident gate of an earlier build that cannot read this build's request", async () => {
+    stop();
+    const place = residentPlace(repo.dir, env);
+    // as a build before acknowledgements answers a request with a relative --repo, and stops when asked
+    const old = net.createServer((c) =>
+      c.once('data', (d: Buffer) => {
+        const isStop = d.toString().includes('"op":"stop"');
+        c.end(isStop ? '{"ok":true,"op":"stop"}\n' : '{"ok":false,"kind":"bad-request","message":"request.flags.repo: expected an absolute path"}\n');
+        if (isStop) old.close();
+      }),
+    );
+    await new Promise<void>((r) => old.listen(place.socket, r));
+    // in this process: the old one answers from it too
+    const outcome = await prepareGateResident({ repo: repo.dir, base: 'main', head: flaggedHead, cache: false }, { idleMs: 60_000, env });
+    assert.ok('prepared' in outcome, JSON.stringify(outcome).slice(0, 300));
+    assert.equal(outcome.prepared.statics.flagged, true);
+    assert.equal(status()!.served, 1, 'answered by a resident gate of this build');
   });
 
   it('never takes a broken answer for a decision: a socket that closes or answers garbage leaves the evaluation to the caller', async () => {

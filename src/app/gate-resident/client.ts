@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { closeSync, openSync, renameSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { BulwarkError, type ExitCode } from '../../domain/errors.js';
+import { within as waitAtMost } from '../../domain/within.js';
 import { workTreeTopOrNull } from '../../review/git.js';
+import { procStatFields } from '../../sandbox/proc-stat.js';
 import type { PreparedGate } from '../gate-finish.js';
 import type { GateEvaluationFlags } from '../gate.js';
 import { buildIdentity, environmentFingerprint, evaluationEnvironment, GIT_CONFIG_INJECTION, serverEntry } from './identity.js';
@@ -75,27 +77,20 @@ const ANSWER_TIMEOUT_MS = 5000;
 /** How often a client waiting for an evaluation checks that the resident gate is not stopped. */
 const WATCH_MS = 1000;
 
-/** `p`, or a ResidentUnavailable with `message` after `ms`. */
-function within<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new ResidentUnavailable(message)), ms)));
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+/** `p`, or a ResidentUnavailable with `message` when `ms` run out first. */
+async function lineWithin(p: Promise<string>, ms: number, message: string): Promise<string> {
+  const line = await waitAtMost(p, ms);
+  if (line === undefined) throw new ResidentUnavailable(message);
+  return line;
 }
 
 /**
- * Whether a process is stopped (job control or a tracer): its state in /proc. Where there is no
- * /proc (macOS), never: a stopped resident gate then keeps the client waiting, as a stopped run
- * of its own would.
+ * Whether a process is stopped by a signal or a ptrace debugger (gdb): its state in /proc (a Node
+ * process paused in its own inspector is not stopped). Where there is no /proc (macOS), never: a
+ * stopped resident gate then keeps the client waiting, as a stopped run of its own would.
  */
-export function processStopped(pid: number): boolean {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return false;
-  }
-  // the command name in parentheses may hold anything: the state follows the last parenthesis
-  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+function processStopped(pid: number): boolean {
+  const state = procStatFields(pid)?.[0];
   return state === 'T' || state === 't';
 }
 
@@ -123,9 +118,11 @@ async function ask(socket: string, req: ResidentRequest): Promise<ResidentRespon
   try {
     c.write(JSON.stringify(req) + '\n');
     if (req.op !== 'evaluate')
-      return parseResponse(await within(lines.next(), ANSWER_TIMEOUT_MS, `the resident gate on ${socket} did not answer within ${ANSWER_TIMEOUT_MS / 1000} s`));
+      return parseResponse(
+        await lineWithin(lines.next(), ANSWER_TIMEOUT_MS, `the resident gate on ${socket} did not answer within ${ANSWER_TIMEOUT_MS / 1000} s`),
+      );
     const first = parseFirstLine(
-      await within(lines.next(), ANSWER_TIMEOUT_MS, `the resident gate on ${socket} did not acknowledge the request within ${ANSWER_TIMEOUT_MS / 1000} s`),
+      await lineWithin(lines.next(), ANSWER_TIMEOUT_MS, `the resident gate on ${socket} did not acknowledge the request within ${ANSWER_TIMEOUT_MS / 1000} s`),
     );
     if (!isAccepted(first)) return first;
     return parseResponse(await whileRunning(lines.next(), first.pid));
@@ -249,7 +246,8 @@ export async function prepareGateResident(flags: GateEvaluationFlags, opts: Resi
         if (res.exitCode !== undefined) throw new BulwarkError(res.message, res.exitCode as ExitCode);
         throw new ResidentEvaluationFailed(res.message);
       }
-      if (!res.ok && res.kind === 'mismatch' && attempt <= 1) {
+      // another build: it says so, or (one before acknowledgements and relative --repo) cannot read the request
+      if (!res.ok && (res.kind === 'mismatch' || res.kind === 'bad-request') && attempt <= 1) {
         await stopAt(place.socket);
         await start(place, top, req.build, env, opts.idleMs);
         continue;

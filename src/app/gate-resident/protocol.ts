@@ -159,7 +159,10 @@ function checkStatus(v: unknown): ResidentStatus {
 
 /** A resident gate's answer, checked; throws ProtocolError naming the first field that is wrong. */
 export function parseResponse(line: string): ResidentResponse {
-  const o = parseLine(line, 'response');
+  return responseOf(parseLine(line, 'response'));
+}
+
+function responseOf(o: Obj): ResidentResponse {
   if (o.ok === true) {
     if (o.op === 'evaluate') return { ok: true, op: 'evaluate', prepared: checkPrepared(o.prepared) };
     if (o.op === 'status') return { ok: true, op: 'status', status: checkStatus(o.status) };
@@ -176,7 +179,10 @@ export function parseResponse(line: string): ResidentResponse {
 
 /** A resident gate's acknowledgement of an evaluation request, checked. */
 export function parseAccepted(line: string): ResidentAccepted {
-  const o = parseLine(line, 'acknowledgement');
+  return acceptedOf(parseLine(line, 'acknowledgement'));
+}
+
+function acceptedOf(o: Obj): ResidentAccepted {
   if (o.ok !== true || o.op !== 'accepted') throw new ProtocolError('acknowledgement: expected {"ok":true,"op":"accepted"}');
   const pid = field(o, 'pid', (v): v is number => isInt(v) && v > 1, 'a process id', 'acknowledgement');
   return { ok: true, op: 'accepted', pid };
@@ -184,9 +190,10 @@ export function parseAccepted(line: string): ResidentAccepted {
 
 /**
  * The first line a resident gate sends for an evaluation: its acknowledgement, or an answer (a
- * resident gate of an earlier build answers a mismatch without acknowledging, and is replaced).
+ * resident gate of an earlier build answers without acknowledging: a mismatch, or a bad request
+ * when it cannot read this build's request; the client replaces it either way).
  */
 export function parseFirstLine(line: string): ResidentAccepted | ResidentResponse {
   const o = parseLine(line, 'response');
-  return o.op === 'accepted' ? parseAccepted(line) : parseResponse(line);
+  return o.op === 'accepted' ? acceptedOf(o) : responseOf(o);
 }

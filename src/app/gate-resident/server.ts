@@ -153,7 +153,7 @@ export async function serveResidentGate(o: ResidentServerOptions): Promise<void>
     tidy.unref();
   };
 
-  const answer = async (req: ResidentRequest): Promise<ResidentResponse> => {
+  const answer = async (req: ResidentRequest, clientLeft: () => boolean = () => false): Promise<ResidentResponse> => {
     if (req.op === 'stop') {
       stop('asked to stop');
       return { ok: true, op: 'stop' };
@@ -184,6 +184,13 @@ export async function serveResidentGate(o: ResidentServerOptions): Promise<void>
       if (tidy) clearTimeout(tidy);
       const t0 = Date.now();
       try {
+        // a client that gave up while earlier work held this process evaluates in its own, and is
+        // not served: its connection's end is read first (the queue moves on without polling I/O)
+        await new Promise((r) => setImmediate(r));
+        if (clientLeft()) {
+          o.log(`skipped ${req.flags.base ?? '(default base)'}..${req.flags.head}: its client left before its turn`);
+          return { ok: false, kind: 'declined', message: 'the client left' };
+        }
         const prepared = await o.evaluate(req.flags, req.cwd);
         served++;
         o.log(`evaluated ${req.flags.base ?? '(default base)'}..${req.flags.head} in ${Date.now() - t0} ms`);
@@ -205,18 +212,25 @@ export async function serveResidentGate(o: ResidentServerOptions): Promise<void>
 
   server.on('connection', (socket) => {
     socket.on('error', () => undefined);
-    // a client sends its one line at once; one that sends nothing would keep the gate from closing
-    socket.setTimeout(requestTimeoutMs, () => socket.destroy());
+    // a client sends its one line at once; one that sends nothing, or a byte now and then, would
+    // keep the gate from closing: the whole line has this long
+    const deadline = setTimeout(() => socket.destroy(), requestTimeoutMs);
     void (async () => {
       let res: ResidentResponse;
       try {
-        const line = await readLine(socket, MAX_REQUEST_BYTES);
-        // the request is in: waiting in the queue and evaluating may take longer, and are not timed
-        socket.setTimeout(0);
+        let line: string;
+        try {
+          line = await readLine(socket, MAX_REQUEST_BYTES);
+        } finally {
+          // the request is in: waiting in the queue and evaluating may take longer, and are not timed
+          clearTimeout(deadline);
+        }
         const req = parseRequest(line);
+        let left = false;
+        socket.once('close', () => (left = true));
         // the client knows at once that this process is alive and reading, and which one to watch while it waits
         if (req.op === 'evaluate') socket.write(JSON.stringify({ ok: true, op: 'accepted', pid: process.pid } satisfies ResidentAccepted) + '\n');
-        res = await answer(req);
+        res = await answer(req, () => left);
       } catch (err) {
         if (!(err instanceof ProtocolError)) {
           // the client went away, sent too much or too slowly: nobody to answer
