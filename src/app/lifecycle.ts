@@ -78,17 +78,7 @@ export async function withRun<T>(opts: RunOptions, body: (run: Run) => Promise<T
       await audit.append(runFinishedEntry(runId, { ...f, durationMs: performance.now() - startedAt }));
       // a run whose log cannot be checkpointed is not evidence: the error fails the command
       const cp = await audit.checkpoint();
-      const required = opts.auditConfig?.witness_required === true;
-      const witnessFailure = (): EntryInput =>
-        runFinishedEntry(runId, { status: 'error', exitCode: ExitCode.Internal, durationMs: performance.now() - startedAt, errorClass: 'WitnessError' });
-      const refused = await witnessRun(audit, opts.auditConfig, runId, cp.seq, required ? witnessFailure : undefined);
-      if (required && refused.length > 0) {
-        const n = opts.auditConfig?.witnesses?.length ?? refused.length;
-        throw new BulwarkError(
-          `witness_required: ${refused.length} of ${n} witness(es) did not cosign checkpoint ${cp.seq}: ${refused.map((f) => f.witness).join(', ')}`,
-          ExitCode.Internal,
-        );
-      }
+      await witnessRun(audit, opts.auditConfig, runId, cp.seq, opts.auditConfig?.witness_required === true ? () => performance.now() - startedAt : undefined);
     },
   };
   try {
@@ -124,38 +114,54 @@ export async function withRun<T>(opts: RunOptions, body: (run: Run) => Promise<T
 }
 
 /**
- * Asks the configured witnesses to cosign the run's checkpoint; the witnesses that did not. Each
- * is a warning on stderr, and is recorded in the log as a `witness_refusal` (a refusal may be the
- * evidence of a split view), with `failure()`'s entry after them when given, in one transaction
- * under a checkpoint of their own. That checkpoint is sent to the witnesses that cosigned the
- * first, so the newest checkpoint carries every cosignature the run got (`audit verify --witness`
- * checks the newest); what they answer then is only printed (recording it would take yet another
- * checkpoint). Without `failure` (best effort, or a cancelled run) a refusal that cannot be
- * recorded is a warning too; with it, the error fails the run.
+ * Asks the configured witnesses to cosign the run's checkpoint. Each that does not is a warning on
+ * stderr, and is recorded in the log as a `witness_refusal` (a refusal may be the evidence of a
+ * split view), in one transaction under a checkpoint of their own. That checkpoint is sent to the
+ * witnesses that cosigned the first, so the newest checkpoint carries every cosignature the run
+ * got (`audit verify --witness` checks the newest); what they answer then is only printed
+ * (recording it would take yet another checkpoint).
+ * With `witness_required` (`requiredSince` gives the run's duration so far) a refusal fails the
+ * run: the `run_finished` of a `WitnessError` is recorded after the refusals, and so is an error
+ * recording them. Best effort (and for a cancelled run) a refusal that cannot be recorded is a
+ * warning.
  */
-async function witnessRun(audit: AuditLog, cfg: AuditConfig | undefined, runId: string, seq: number, failure?: () => EntryInput): Promise<CosignOutcome[]> {
+async function witnessRun(audit: AuditLog, cfg: AuditConfig | undefined, runId: string, seq: number, requiredSince?: () => number): Promise<void> {
   const witnesses = cfg?.witnesses ?? [];
-  if (witnesses.length === 0) return [];
+  if (witnesses.length === 0) return;
   const timeout = cfg?.witness_timeout_ms !== undefined ? { timeoutMs: cfg.witness_timeout_ms } : {};
   const outcomes = await cosignCheckpoint(audit, witnesses, { seq, ...timeout });
   const refused = outcomes.filter((o) => !o.ok);
   for (const f of refused) warnNotCosigned(f, 'the checkpoint');
-  if (refused.length === 0) return [];
+  if (refused.length === 0) return;
+  const failure: EntryInput[] = requiredSince
+    ? [runFinishedEntry(runId, { status: 'error', exitCode: ExitCode.Internal, durationMs: requiredSince(), errorClass: 'WitnessError' })]
+    : [];
+  let recorded: number;
   try {
-    await audit.appendMany([...refused.map((r) => witnessRefusalEntry(runId, r)), ...(failure ? [failure()] : [])]);
-    const recorded = await audit.checkpoint();
-    // in the order given: cosignCheckpoint answers one outcome per witness
-    const cosigners = witnesses.filter((_, i) => outcomes[i]!.ok);
-    if (cosigners.length > 0) {
-      for (const f of (await cosignCheckpoint(audit, cosigners, { seq: recorded.seq, ...timeout })).filter((o) => !o.ok)) {
+    await audit.appendMany([...refused.map((r) => witnessRefusalEntry(runId, r)), ...failure]);
+    recorded = (await audit.checkpoint()).seq;
+  } catch (err) {
+    if (requiredSince) throw err;
+    process.stderr.write(`bulwark: could not record in the audit log that ${refused.length} witness(es) did not cosign: ${(err as Error).message}\n`);
+    return;
+  }
+  // in the order given: cosignCheckpoint answers one outcome per witness
+  const cosigners = witnesses.filter((_, i) => outcomes[i]!.ok);
+  if (cosigners.length > 0) {
+    try {
+      for (const f of (await cosignCheckpoint(audit, cosigners, { seq: recorded, ...timeout })).filter((o) => !o.ok)) {
         warnNotCosigned(f, 'the checkpoint that records the refusals');
       }
+    } catch (err) {
+      process.stderr.write(`bulwark: could not send the checkpoint that records the refusals to the witnesses that cosigned: ${(err as Error).message}\n`);
     }
-  } catch (err) {
-    if (failure) throw err;
-    process.stderr.write(`bulwark: could not record in the audit log that ${refused.length} witness(es) did not cosign: ${(err as Error).message}\n`);
   }
-  return refused;
+  if (requiredSince) {
+    throw new BulwarkError(
+      `witness_required: ${refused.length} of ${witnesses.length} witness(es) did not cosign checkpoint ${seq}: ${refused.map((f) => f.witness).join(', ')}`,
+      ExitCode.Internal,
+    );
+  }
 }
 
 function warnNotCosigned(f: CosignOutcome, what: string): void {

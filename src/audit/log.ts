@@ -8,7 +8,7 @@ import { canonicalBytes, makeEntry, queryColumns, type Entry, type EntryInput } 
 import { resolveSigner, type ResolvedSigner } from './signer.js';
 import { displayLocation, isPostgresUrl, resolveDbLocation } from './locations.js';
 import { consistencyProofRanges, foldRange, inclusionProofRanges, leafHash, nodesForAppend, rangeRefs, resolveRanges, verifyConsistency } from './merkle.js';
-import { formatCheckpointBody, NoteError, parseCheckpointBody, parseNote, signNoteWith, type NoteSigner } from './note.js';
+import { formatCheckpointBody, parseCheckpointBody, parseNote, signNoteWith, type NoteSigner } from './note.js';
 import { rotationEntry } from './rotation.js';
 import type { LogStore, NewEntry } from './store.js';
 import { SqliteLogStore } from './store-sqlite.js';
@@ -212,13 +212,7 @@ export class AuditLogImpl {
       treeSize = await this.store.size();
       root = await this.rootAt(treeSize);
     }
-    let note: string;
-    try {
-      note = await signNoteWith(formatCheckpointBody({ origin: this.origin, treeSize, rootHash: root }), [key]);
-    } catch (e) {
-      if (e instanceof NoteError) throw new UsageError(`audit checkpoint: ${e.message}`);
-      throw e;
-    }
+    const note = await signNoteWith(formatCheckpointBody({ origin: this.origin, treeSize, rootHash: root }), [key]);
     const stored = await this.store.addCheckpoint(treeSize, note, Date.now());
     const result: CheckpointResult = { seq: stored.seq, treeSize, rootHash: Buffer.from(root).toString('base64'), note };
     if (this.checkpointFile) {

@@ -127,16 +127,23 @@ export function verifierKeyOf(k: SignerKey): VerifierKey {
   return { name: k.name, keyId: k.keyId, publicKey: k.publicKey, text: formatVerifierKey(k) };
 }
 
-/** Signs `text` (must end in a newline) and returns the complete note. */
-export function signNote(text: string, key: SignerKey): string {
+function checkNoteText(text: string): void {
   if (!text.endsWith('\n') || text.includes('\n\n')) throw new NoteError('note text must end in one newline and have no blank lines');
-  const sig = sign(null, Buffer.from(text, 'utf8'), privateKeyObject(key.seed));
-  return `${text}\n${EM_DASH} ${key.name} ${Buffer.concat([key.keyId, sig]).toString('base64')}\n`;
+}
+
+const signatureLine = (k: { name: string; keyId: Uint8Array }, sig: Uint8Array): string =>
+  `${EM_DASH} ${k.name} ${Buffer.concat([k.keyId, sig]).toString('base64')}\n`;
+
+/** Signs `text` (must end in a newline) with a key in memory and returns the complete note. */
+export function signNote(text: string, key: SignerKey): string {
+  checkNoteText(text);
+  return `${text}\n${signatureLine(key, sign(null, Buffer.from(text, 'utf8'), privateKeyObject(key.seed)))}`;
 }
 
 /**
  * Something that signs note text with an Ed25519 key: a key held in memory, or an external signer
- * (an HSM, a KMS, ssh-agent) behind `[audit] sign_command`. Returns the 64-byte signature.
+ * (an HSM, a KMS, ssh-agent) behind `[audit] sign_command`. Returns the 64-byte signature, one
+ * that verifies with `verifier` (an external signer checks its program's answer: signer.ts).
  */
 export interface NoteSigner {
   readonly verifier: VerifierKey;
@@ -157,14 +164,9 @@ export function signatureVerifies(text: string, key: VerifierKey, signature: Uin
 
 /** Signs `text` with every signer, in order, and returns the note (signature lines in that order). */
 export async function signNoteWith(text: string, signers: NoteSigner[]): Promise<string> {
-  if (!text.endsWith('\n') || text.includes('\n\n')) throw new NoteError('note text must end in one newline and have no blank lines');
+  checkNoteText(text);
   const lines: string[] = [];
-  for (const s of signers) {
-    const sig = await s.signature(text);
-    // An external signer's answer is checked before it is stored: a wrong key fails here, not at verify.
-    if (!signatureVerifies(text, s.verifier, sig)) throw new NoteError(`the signature returned for key ${s.verifier.name} does not verify with its public key`);
-    lines.push(`${EM_DASH} ${s.verifier.name} ${Buffer.concat([s.verifier.keyId, sig]).toString('base64')}\n`);
-  }
+  for (const s of signers) lines.push(signatureLine(s.verifier, await s.signature(text)));
   return `${text}\n${lines.join('')}`;
 }
 

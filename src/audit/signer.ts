@@ -5,7 +5,7 @@ import type { AuditConfig } from './config.js';
 import { loadSignerKey, writeKeyPair } from './keys.js';
 import { defaultKeyPath } from './locations.js';
 import { AUDIT_KEY_ENV, captureEnvSigningKey, capturedEnvSigningKey } from './env-key.js';
-import { localSigner, type NoteError, parseSignerKey, parseVerifierKey, type NoteSigner, type VerifierKey } from './note.js';
+import { localSigner, type NoteError, parseSignerKey, parseVerifierKey, signatureVerifies, type NoteSigner, type VerifierKey } from './note.js';
 
 export { AUDIT_KEY_ENV, captureEnvSigningKey } from './env-key.js';
 
@@ -119,6 +119,8 @@ export function commandSigner(argv: string[], verifier: VerifierKey, env: NodeJS
           if (code !== 0) return fail(`exited ${code ?? signal}${err.trim() ? `: ${err.trim().split('\n')[0]}` : ''}`);
           const sig = decodeSignature(Buffer.concat(out));
           if (!sig) return fail('did not print a 64-byte Ed25519 signature (raw, or one line of base64)');
+          // checked before anything is stored: a signer holding another key fails here, not at verify
+          if (!signatureVerifies(text, verifier, sig)) return fail(`the signature returned for key ${verifier.name} does not verify with its public key`);
           resolve(sig);
         });
         child.stdin.on('error', () => undefined);

@@ -257,3 +257,14 @@ const CONTROL_RE = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
 export function stripTerminalControls(text: string): string {
   return text.replace(TERMINAL_SEQUENCE_RE, '').replace(CONTROL_RE, '');
 }
+
+const NOT_INERT_RE = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]|${BIDI_RE.source}`, 'g');
+
+/**
+ * A remote party's short answer (a witness's error body) made inert for one line of a terminal, a
+ * log entry or a page: its first line, with control characters, line and paragraph separators and
+ * the marks that reorder text on display each replaced by `?`, at most `max` characters.
+ */
+export function inertLine(text: string, max: number): string {
+  return (text.split('\n')[0] ?? '').replace(NOT_INERT_RE, '?').slice(0, max);
+}

@@ -125,6 +125,12 @@ process.stdout.write(mode === 'raw' ? sig : sig.toString('base64') + '\\n');
     const r = await runCli(record(db), h.env, undefined, h.dir);
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /the signature returned for key hsm-audit does not verify with its public key/);
+    // the same for an evidence bundle: exit 3, and nothing written
+    const out = path.join(h.dir, 'bundle');
+    const x = await runCli(['audit', 'export', '--db', db, '--week', '2026-W47', '--out', out], h.env, undefined, h.dir);
+    assert.equal(x.code, 3, x.stderr);
+    assert.match(x.stderr, /^bulwark: \[audit\] sign_command .*: the signature returned for key hsm-audit does not verify with its public key\n$/);
+    assert.equal(existsSync(out), false);
   });
 
   it('audit export signs with a key it is given, and never creates one', async () => {

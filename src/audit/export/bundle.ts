@@ -199,10 +199,6 @@ export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
   if (!Buffer.from(endRoot).equals(Buffer.from(await log.rootAt(end)))) {
     throw new InternalError(`audit log is damaged: root at ${end} disagrees with its entries; run bulwark audit verify`);
   }
-  const cpStart = await signNoteWith(formatCheckpointBody({ origin: log.origin, treeSize: start, rootHash: startRoot }), [signer]);
-  const cpEnd = await signNoteWith(formatCheckpointBody({ origin: log.origin, treeSize: end, rootHash: endRoot }), [signer]);
-  const consistency = start > 0 && start < end ? await log.consistencyProof(start, end) : [];
-
   let previous: ManifestBody['previous'] = null;
   if (opts.previousDir !== undefined) {
     const prev = readPrevious(opts.previousDir, signer, log.origin);
@@ -214,6 +210,10 @@ export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
     const proof = prev.endSize > 0 && prev.endSize < end ? await log.consistencyProof(prev.endSize, end) : [];
     previous = { manifest_sha256: prev.manifestSha256, end: { size: prev.endSize, root: b64(prev.endRoot) }, consistency_proof: proof.map(b64) };
   }
+  // signed once the cheap checks above passed: with sign_command each signature may be an HSM's or a KMS's
+  const cpStart = await signNoteWith(formatCheckpointBody({ origin: log.origin, treeSize: start, rootHash: startRoot }), [signer]);
+  const cpEnd = await signNoteWith(formatCheckpointBody({ origin: log.origin, treeSize: end, rootHash: endRoot }), [signer]);
+  const consistency = start > 0 && start < end ? await log.consistencyProof(start, end) : [];
 
   const tables = deriveTables(entries);
   const blobs = await blobStatuses(log, entries, size);

@@ -1,4 +1,5 @@
 import { UsageError } from '../../domain/errors.js';
+import { inertLine } from '../../domain/untrusted.js';
 import { parseCheckpointBody, parseNote } from '../note.js';
 import type { LogStore, StoredCheckpoint } from '../store.js';
 import { formatAddCheckpoint } from './add-checkpoint.js';
@@ -46,10 +47,7 @@ interface ProofSource {
  * Witness answers are untrusted text, printed and recorded in the log: one line, bounded, without
  * control characters, line or paragraph separators, or the marks that reorder text on display.
  */
-function inert(s: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters from a remote answer are dropped
-  return (s.split('\n')[0] ?? '').replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '?').slice(0, 200);
-}
+const inert = (s: string): string => inertLine(s, 200);
 
 export async function cosignCheckpoint(log: ProofSource, witnesses: readonly WitnessEndpoint[], opts: CosignOptions = {}): Promise<CosignOutcome[]> {
   const checkpoints = await log.store.listCheckpoints();

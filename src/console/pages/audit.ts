@@ -202,14 +202,12 @@ export async function entriesPage(ctx: ConsoleContext, q: Record<string, string 
       if (rows.length < ENTRIES_PER_PAGE) cursor = start;
     }
   }
-  // every kind the log can hold (a kind listed by hand was missed when one was added)
-  const kinds = ENTRY_KINDS;
   const body = html`<h1>Audit entries</h1>
     <form class="filters" method="get" action="/audit/entries" role="search" aria-label="Filter entries">
       <label
         >Kind<select name="kind">
           <option value="">any</option>
-          ${kinds.map((k) => html`<option value="${k}" ${kind === k ? html` selected` : ''}>${k}</option>`)}
+          ${ENTRY_KINDS.map((k) => html`<option value="${k}" ${kind === k ? html` selected` : ''}>${k}</option>`)}
         </select></label
       >
       <label>Run<input name="run" value="${run ?? ''}" /></label><button type="submit">Show</button>
