@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { LineError, LineReader } from '../../src/app/gate-resident/line.js';
 import { MAX_REQUEST_BYTES, parseAccepted, parseFirstLine, parseRequest, parseResponse } from '../../src/app/gate-resident/protocol.js';
-import { Declined, serveResidentGate } from '../../src/app/gate-resident/server.js';
+import { Declined, serveResidentGate, type ResidentServerOptions } from '../../src/app/gate-resident/server.js';
 import { environmentFingerprint, evaluationEnvironment } from '../../src/app/gate-resident/identity.js';
 import type { PreparedGate } from '../../src/app/gate-finish.js';
 import { UsageError } from '../../src/domain/errors.js';
@@ -45,6 +45,28 @@ async function untilListening(socket: string): Promise<void> {
 }
 
 const ask = async (socket: string, line: string): Promise<string> => (await exchange(socket, line)).at(-1)!;
+
+/** An evaluation request for the gate `withGate` runs (build a…, environment b…, repository /r). */
+const evaluateLine = (head: string, over: object = {}): string =>
+  JSON.stringify({ op: 'evaluate', build: hex('a'), fingerprint: hex('b'), top: '/r', cwd: '/r/sub', flags: { repo: '.', head, cache: true }, ...over }) + '\n';
+
+/** Runs a resident gate for /r on a socket of its own for `body`, then asks it to stop and waits until it has. */
+async function withGate(
+  options: Pick<ResidentServerOptions, 'evaluate'> & Partial<ResidentServerOptions>,
+  body: (socket: string) => Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-resident-proto-'));
+  const socket = path.join(dir, 's.sock');
+  const served = serveResidentGate({ repo: '/r', socket, build: hex('a'), fingerprint: hex('b'), idleMs: 60_000, log: () => undefined, ...options });
+  try {
+    await untilListening(socket);
+    await body(socket);
+    assert.equal(await ask(socket, '{"op":"stop"}\n'), '{"ok":true,"op":"stop"}');
+    await served;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe('resident gate protocol', () => {
   it('accepts an evaluation request and names the first wrong field of a bad one', () => {
@@ -138,20 +160,7 @@ describe('resident gate protocol', () => {
   });
 
   it('drops a connection whose request is not whole within its time, however it trickles in', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-resident-trickle-'));
-    const socket = path.join(dir, 's.sock');
-    const served = serveResidentGate({
-      repo: '/r',
-      socket,
-      build: hex('a'),
-      fingerprint: hex('b'),
-      idleMs: 60_000,
-      evaluate: () => Promise.reject(new Error('not reached')),
-      log: () => undefined,
-      requestTimeoutMs: 300,
-    });
-    try {
-      await untilListening(socket);
+    await withGate({ evaluate: () => Promise.reject(new Error('not reached')), requestTimeoutMs: 300 }, async (socket) => {
       const c = net.connect(socket);
       // a write after the gate dropped it fails: that is the point
       c.on('error', () => undefined);
@@ -163,60 +172,37 @@ describe('resident gate protocol', () => {
       c.destroy();
       assert.equal(closed, true, 'still connected after 3 s');
       assert.ok(Date.now() - t0 < 2000, `dropped after ${Date.now() - t0} ms`);
-      await ask(socket, '{"op":"stop"}\n');
-      await served;
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('does not evaluate a request whose client left while it waited its turn', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-resident-left-'));
-    const socket = path.join(dir, 's.sock');
     const heads: string[] = [];
     const logs: string[] = [];
-    const served = serveResidentGate({
-      repo: '/r',
-      socket,
-      build: hex('a'),
-      fingerprint: hex('b'),
-      idleMs: 60_000,
-      evaluate: async (flags) => {
-        heads.push(flags.head);
-        await new Promise((r) => setTimeout(r, flags.head === 'slow' ? 300 : 10));
-        return { repo: '/r', config: { dir: '/r' }, statics: { flagged: true }, context: {}, parsed: {} } as unknown as PreparedGate;
-      },
-      log: (l) => logs.push(l),
-    });
-    try {
-      const req = (head: string) =>
-        JSON.stringify({ op: 'evaluate', build: hex('a'), fingerprint: hex('b'), top: '/r', cwd: '/r', flags: { repo: '.', head, cache: true } }) + '\n';
-      await untilListening(socket);
-      const slow = exchange(socket, req('slow'));
+    const evaluate = async (flags: { head: string }): Promise<PreparedGate> => {
+      heads.push(flags.head);
+      await new Promise((r) => setTimeout(r, flags.head === 'slow' ? 300 : 10));
+      return { repo: '/r', config: { dir: '/r' }, statics: { flagged: true }, context: {}, parsed: {} } as unknown as PreparedGate;
+    };
+    await withGate({ evaluate, log: (l) => logs.push(l) }, async (socket) => {
+      const slow = exchange(socket, evaluateLine('slow'));
       // acknowledged, then given up on while the slow one runs
-      const c = net.connect(socket, () => c.write(req('left')));
+      const c = net.connect(socket, () => c.write(evaluateLine('left')));
       const lines = new LineReader(c, 1 << 20);
       assert.equal(parseAccepted(await lines.next()).pid, process.pid);
       lines.close();
       c.destroy();
       assert.equal((await slow).length, 2);
       // one that stays is served after it
-      assert.equal((JSON.parse(await ask(socket, req('stays'))) as { ok: boolean }).ok, true);
+      assert.equal((JSON.parse(await ask(socket, evaluateLine('stays'))) as { ok: boolean }).ok, true);
       assert.deepEqual(heads, ['slow', 'stays']);
       assert.ok(
         logs.some((l) => l === 'skipped (default base)..left: its client left before its turn'),
         logs.join('\n'),
       );
-      await ask(socket, '{"op":"stop"}\n');
-      await served;
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('serves one evaluation at a time, refuses another build, environment or repository, survives bad requests, and stops when asked', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-resident-proto-'));
-    const socket = path.join(dir, 's.sock');
     let running = 0;
     let most = 0;
     const cwds: string[] = [];
@@ -232,23 +218,9 @@ describe('resident gate protocol', () => {
       if (flags.head === 'partial') throw new Declined('a partial clone');
       return { repo: '/r', config: { dir: '/r' }, statics: { flagged: true }, context: {}, parsed: {} } as unknown as PreparedGate;
     };
-    const served = serveResidentGate({
-      repo: '/r',
-      socket,
-      build: hex('a'),
-      fingerprint: hex('b'),
-      idleMs: 60_000,
-      evaluate,
-      log: () => undefined,
-      requestTimeoutMs: 200,
-    });
-    try {
-      await untilListening(socket);
-      const req = (head: string, over: object = {}) =>
-        JSON.stringify({ op: 'evaluate', build: hex('a'), fingerprint: hex('b'), top: '/r', cwd: '/r/sub', flags: { repo: '.', head, cache: true }, ...over }) +
-        '\n';
+    await withGate({ evaluate, requestTimeoutMs: 200 }, async (socket) => {
       // three at once, the first slower than a request may take to arrive: the others wait in the queue past that too
-      const exchanges = await Promise.all(['slow', 'h2', 'h3'].map((h) => exchange(socket, req(h))));
+      const exchanges = await Promise.all(['slow', 'h2', 'h3'].map((h) => exchange(socket, evaluateLine(h))));
       assert.equal(most, 1, 'evaluations ran one at a time');
       // each was acknowledged at once, by this process, before it waited in the queue
       for (const e of exchanges) {
@@ -258,25 +230,22 @@ describe('resident gate protocol', () => {
       const answers = exchanges.map((e) => e[1]!);
       assert.deepEqual(cwds, ['/r/sub', '/r/sub', '/r/sub']);
       for (const a of answers) assert.equal((JSON.parse(a) as { ok: boolean }).ok, true);
-      assert.match(await ask(socket, req('h', { build: hex('c') })), /"kind":"mismatch","message":"this resident gate runs another build of Bulwark"/);
+      assert.match(await ask(socket, evaluateLine('h', { build: hex('c') })), /"kind":"mismatch","message":"this resident gate runs another build of Bulwark"/);
       assert.match(
-        await ask(socket, req('h', { fingerprint: hex('c') })),
+        await ask(socket, evaluateLine('h', { fingerprint: hex('c') })),
         /"kind":"mismatch","message":"this resident gate was started with another environment"/,
       );
-      assert.match(await ask(socket, req('h', { top: '/other' })), /"kind":"mismatch","message":"this resident gate answers for \/r"/);
-      assert.equal(await ask(socket, req('partial')), '{"ok":false,"kind":"declined","message":"a partial clone"}');
-      assert.equal(await ask(socket, req('bad')), '{"ok":false,"kind":"error","message":"unknown revision: bad","exitCode":3}');
-      assert.equal(await ask(socket, req('boom')), '{"ok":false,"kind":"error","message":"something broke"}');
+      assert.match(await ask(socket, evaluateLine('h', { top: '/other' })), /"kind":"mismatch","message":"this resident gate answers for \/r"/);
+      assert.equal(await ask(socket, evaluateLine('partial')), '{"ok":false,"kind":"declined","message":"a partial clone"}');
+      assert.equal(await ask(socket, evaluateLine('bad')), '{"ok":false,"kind":"error","message":"unknown revision: bad","exitCode":3}');
+      assert.equal(await ask(socket, evaluateLine('boom')), '{"ok":false,"kind":"error","message":"something broke"}');
       assert.match(await ask(socket, '{"op":"evaluate"}\n'), /"kind":"bad-request","message":"request\.flags: expected an object"/);
       await assert.rejects(ask(socket, 'x'.repeat(MAX_REQUEST_BYTES + 10)), /the connection (ended|failed)/);
       // a connection that sends nothing is dropped once the request's time is up
       await assert.rejects(ask(socket, ''), /the connection (ended|failed)/);
       const st = JSON.parse(await ask(socket, '{"op":"status"}\n')) as { status: { served: number; repo: string } };
       assert.equal(st.status.served, 3);
-      assert.equal(await ask(socket, '{"op":"stop"}\n'), '{"ok":true,"op":"stop"}');
-      await served;
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      // withGate asks it to stop: it answers, and ends
+    });
   });
 });
