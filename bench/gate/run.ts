@@ -47,6 +47,7 @@ interface ChildResult {
     tsProgramFilesInAll?: number;
     tsPrograms?: number;
     tsLeanLibraryPrograms?: number;
+    tsWarmUpFiles?: number;
   };
   flagged: boolean;
   paths: number;
@@ -156,7 +157,7 @@ for (const lang of langs) {
         `  ${name.padEnd(21)} process wall ${String(Math.round(r.wallMs)).padStart(6)} ms ratio ${ratio(r.wallMs, target)} | ` +
           `gate wall ${Math.round(r.ms)} ms ratio ${ratio(r.ms, target)} | gate CPU ${Math.round(r.cpuMs)} ms ratio ${ratio(r.cpuMs, target)} | ` +
           `peak RSS ${(r.maxRssKB / 1024).toFixed(0)} MB ratio ${ratio(r.maxRssKB / 1024, TARGET_RSS_MB)}  ${r.stats.tsAnalyses > 0 ? `compiler code cache ${r.codeCache}, ` : ''}` +
-          `graphs reused ${r.stats.graphsReused}, files parsed ${r.stats.parsed} reused ${r.stats.reused}, resolutions replayed ${r.stats.resolutionsReused}, TS analyses ${r.stats.tsAnalyses}, TS files walked ${r.stats.tsFilesWalked} reused ${r.stats.tsFilesReused}, TS programs ${r.stats.tsPrograms ?? 0} (${r.stats.tsLeanLibraryPrograms ?? 0} with the lean library) holding ${r.stats.tsProgramFiles ?? 0} files in full and ${(r.stats.tsProgramFilesInAll ?? 0) - (r.stats.tsProgramFiles ?? 0)} as context`,
+          `graphs reused ${r.stats.graphsReused}, files parsed ${r.stats.parsed} reused ${r.stats.reused}, resolutions replayed ${r.stats.resolutionsReused}, TS analyses ${r.stats.tsAnalyses}, TS files walked ${r.stats.tsFilesWalked} reused ${r.stats.tsFilesReused}, TS programs ${r.stats.tsPrograms ?? 0} (${r.stats.tsLeanLibraryPrograms ?? 0} with the lean library) holding ${r.stats.tsProgramFiles ?? 0} files in full and ${(r.stats.tsProgramFilesInAll ?? 0) - (r.stats.tsProgramFiles ?? 0)} as context${r.stats.tsWarmUpFiles ? `, warmed up on ${r.stats.tsWarmUpFiles} files first` : ''}`,
       );
     if (first) row(`cold, first on machine`, first, TARGET_COLD_MS);
     row(`cold (≤${TARGET_COLD_MS / 1000} s)`, cold, TARGET_COLD_MS);

@@ -76,6 +76,7 @@ export class GraphCaches {
     tsProgramFilesInAll?: number;
     tsPrograms?: number;
     tsLeanLibraryPrograms?: number;
+    tsWarmUpFiles?: number;
   } = { graphsReused: 0, parsed: 0, reused: 0, tsAnalyses: 0, tsReused: 0, tsFilesWalked: 0, tsFilesReused: 0, resolutionsReused: 0 };
   constructor(dir: string | undefined) {
     this.facts = new ParseCache<CachedFacts>(dir, 'facts');

@@ -11,6 +11,7 @@ import { collectDefinitions } from './repository-definitions.js';
 import { RetainedState } from './retained-state.js';
 import { memText } from './syntax.js';
 import { VirtualRepository } from './virtual-repository.js';
+import { isWarmedUp, warmUp, warmUpSample } from './warm-up.js';
 
 export { PROGRAM_BUDGET_CHARS } from './model.js';
 export type { TsAnalysisCache, TsAnalysisOptions, TsAnalysisStats, TsCacheLike, TsFileEdges, TsFileFacts, TsGraphPart } from './model.js';
@@ -38,6 +39,10 @@ export function releaseParsedFiles(): void {
  * - over-approximation: a call the checker cannot resolve (`any`, untyped JS) → every repository
  *   function/method with that name.
  *
+ * A large cold analysis first runs once on a small sample of the repository's files (see
+ * warm-up.ts): V8 then compiles the parser and the walk once, not again when a program's objects
+ * first appear.
+ *
  * Stages: syntax facts of every file (cached by content), the repository's definitions, which
  * files' edges are cached and which need a checker, the programs that walk those (grouped so one
  * program stays within a budget), and the assembly of every file's edges into the graph.
@@ -52,6 +57,15 @@ export function analyzeTypeScript(
   const t0 = performance.now();
   if (process.env.BULWARK_GATE_TIMING) process.stderr.write(`ts: start heap/RSS ${memText(process.memoryUsage())}\n`);
   const budget = opts.programBudgetChars ?? PROGRAM_BUDGET_CHARS;
+  const sample = opts.warmUp === false || isWarmedUp() ? undefined : warmUpSample(repo, cache, budget);
+  if (sample) {
+    // no cache and no stats: the sample's results are discarded; of its parses only the
+    // library's are kept, for the first program
+    const ms = warmUp(() => analyzeTypeScript(sample, undefined, undefined, { ...opts, warmUp: false }));
+    retained.keepLibraryOnly();
+    if (stats) stats.tsWarmUpFiles = sample.length;
+    if (process.env.BULWARK_GATE_TIMING) process.stderr.write(`ts: warmed up on ${sample.length} files, ${Math.round(ms)} ms\n`);
+  }
   const { facts, heldParses } = collectFacts(repo, cache, budget);
   const host = new RepositoryHost(repo, facts, retained, opts.configs);
   const definitions = collectDefinitions(repo.all, facts);

@@ -84,6 +84,8 @@ export interface TsAnalysisStats {
   tsProgramFilesInAll?: number;
   /** Programs that held the lean library: none of their files may reach what it omits (see library-text.ts). */
   tsLeanLibraryPrograms?: number;
+  /** Files of the sample a large cold analysis ran on first (see warm-up.ts); unset when it did not. */
+  tsWarmUpFiles?: number;
 }
 
 export interface TsAnalysisOptions {
@@ -91,6 +93,8 @@ export interface TsAnalysisOptions {
   programBudgetChars?: number;
   /** tsconfig.json / jsconfig.json files of the revision: their `baseUrl` and `paths` resolve import aliases. */
   configs?: TsConfigSource[];
+  /** False: no warm-up on a sample first, whatever the size (see warm-up.ts). */
+  warmUp?: boolean;
 }
 
 /**

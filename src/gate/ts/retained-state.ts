@@ -2,6 +2,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
 import { collectGarbage } from '../collect-garbage.js';
+import { VIRTUAL_ROOT } from './compiler.js';
 
 /** Module resolutions of one analysis, by the set of file paths they were made over. */
 export interface RetainedResolution {
@@ -49,6 +50,11 @@ export class RetainedState {
   resolutionFor(pathsKey: string): RetainedResolution {
     if (pathsKey !== this.resolution.pathsKey) this.resolution = { pathsKey, caches: new Map(), resolved: new Map() };
     return this.resolution;
+  }
+
+  /** Drops every kept parse but the library's (after an analysis whose repository files the next one does not share). */
+  keepLibraryOnly(): void {
+    for (const k of this.sourceFiles.keys()) if (k.startsWith(VIRTUAL_ROOT)) this.sourceFiles.delete(k);
   }
 
   /** Collects garbage when the heap has grown by the margin since the last collection; whether it did. */
