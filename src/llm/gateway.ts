@@ -6,6 +6,7 @@ import { redactTexts } from './secret-scan.js';
 import { classifyFailure } from './http-capture.js';
 import { DEFAULT_SHAPE, refusalHint, reshape, shapeRequest, type Reshape } from './output-mode.js';
 import {
+  abortedCall,
   LlmError,
   type CallShape,
   type CompletionParams,
@@ -114,14 +115,14 @@ export function requestHash(request: unknown): string {
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new LlmError('aborted', 'call aborted (stage or run deadline)'));
+    if (signal.aborted) return reject(abortedCall());
     const t = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = (): void => {
       clearTimeout(t);
-      reject(new LlmError('aborted', 'call aborted (stage or run deadline)'));
+      reject(abortedCall());
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });
@@ -339,7 +340,7 @@ export class LlmGateway {
     reshapeOf: (e: LlmError) => Reshape | undefined,
   ): Promise<CompletionResult> {
     // a stage that is over (deadline) gets no new calls, and nothing unsent is recorded as a call
-    if (outer.aborted) throw new LlmError('aborted', 'call aborted (stage or run deadline)');
+    if (outer.aborted) throw abortedCall();
     // Reserved before the call and settled after it: checking only what earlier calls used would
     // let any number of concurrent calls pass the same check.
     const budget = this.opts.tokenBudget ?? DEFAULT_TOKEN_BUDGET;

@@ -1,5 +1,5 @@
 import { refusalIn } from './output-mode.js';
-import { LlmError, type Exchange } from './types.js';
+import { abortedCall, LlmError, type Exchange } from './types.js';
 
 /** Parses Retry-After (delta seconds or an HTTP date) into ms. */
 export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
@@ -113,7 +113,7 @@ export function classifyFailure(err: unknown, exchange: Exchange, signal: AbortS
     }
   }
   if (timedOut) return new LlmError('timeout', 'provider did not answer within the per-call timeout');
-  if (signal.aborted) return new LlmError('aborted', 'call aborted (stage or run deadline)');
+  if (signal.aborted) return abortedCall();
   const cause = (err as { cause?: { message?: string; code?: string } })?.cause;
   return new LlmError('network', `cannot reach provider: ${cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err)}`.slice(0, 300));
 }

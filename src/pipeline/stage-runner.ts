@@ -180,6 +180,14 @@ export class StageWorker {
   /** Why the parent stopped the worker, when it did. */
   private stopped: Error | undefined;
   private disposed: Promise<void> | undefined;
+  /**
+   * Aborted when the worker is gone (it exited, or is being disposed): a model call in flight then
+   * has nobody to answer to, and left running it would hold the process (and spend tokens) until
+   * the provider answered or its 10-minute timeout.
+   */
+  private readonly lifetime = new AbortController();
+  /** The model call being served, settled (never rejects): dispose() waits for it to end and be on record. */
+  private callInFlight: Promise<unknown> | undefined;
 
   private constructor(
     private readonly stage: string,
@@ -189,7 +197,10 @@ export class StageWorker {
     this.scratch = mkdtempSync(stageScratchPrefix(stage));
     this.ready = this.spawn();
     // a failed start is reported by run(); never as an unhandled rejection
-    this.ready.catch(() => undefined);
+    this.ready.then(
+      (h) => h.exited.then(() => this.lifetime.abort()),
+      () => this.lifetime.abort(),
+    );
   }
 
   /** Resolves once the worker process is up (or failed to start). */
@@ -244,9 +255,12 @@ export class StageWorker {
             this.turns++;
             this.llmInFlight = true;
             try {
-              return await deps.gateway.complete({ stage: this.stage, agentId: this.agentId, provider: deps.provider, params: deps.params }, req, this.signal, {
+              const signal = AbortSignal.any([this.signal, this.lifetime.signal]);
+              const call = deps.gateway.complete({ stage: this.stage, agentId: this.agentId, provider: deps.provider, params: deps.params }, req, signal, {
                 deferAudit: (w) => this.auditWrites.push(w),
               });
+              this.callInFlight = call.catch(() => undefined);
+              return await call;
             } catch (err) {
               // the worker only sees a message; keep the classified error for the stage result
               if (err instanceof LlmError) this.providerFailure = err;
@@ -348,6 +362,7 @@ export class StageWorker {
   /** Closes the channel, waits briefly for the exit, kills what is left, removes the scratch dir. Idempotent. */
   dispose(): Promise<void> {
     this.disposed ??= (async () => {
+      this.lifetime.abort();
       try {
         const h = await this.ready;
         h.close();
@@ -365,7 +380,9 @@ export class StageWorker {
       } finally {
         rmSync(this.scratch, { recursive: true, force: true });
       }
-      // surfaced by run() when it mattered; here only wait so nothing is left in flight
+      // surfaced by run() when it mattered; here only wait so nothing is left in flight: the
+      // aborted model call ends at once, and its audit write is queued before it settles
+      await this.callInFlight;
       await Promise.allSettled(this.auditWrites);
     })();
     return this.disposed;

@@ -111,7 +111,20 @@ export async function startFakeServer(format: WireFormat, opts: FakeServerOption
           return send(401, JSON.stringify(format.errorBody(401, 'invalid api key')));
         }
         const action = await opts.respond(rec, index);
-        if (state.latencyMs > 0) await new Promise((r) => setTimeout(r, state.latencyMs));
+        if (state.latencyMs > 0) {
+          // a client that leaves ends the wait, as a server stops generating for a request nobody
+          // awaits (and a pending timer would keep the test process alive after its server closed)
+          let left = false;
+          await new Promise<void>((r) => {
+            const t = setTimeout(r, state.latencyMs);
+            res.once('close', () => {
+              left = !res.writableEnded;
+              clearTimeout(t);
+              r();
+            });
+          });
+          if (left) return;
+        }
         switch (action.type) {
           case 'hang':
             return;

@@ -10,6 +10,7 @@
  *   `llm-loop <n>`      makes n `llm.complete` calls one after the other;
  *   `llm-busy <n>`      keeps one `llm.complete` waiting and, meanwhile, makes n more one after the
  *                       other (each refused: one call at a time), then waits;
+ *   `llm-wait`          makes one `llm.complete` and waits for its answer;
  *   `egress-flood <n>`  makes n egress requests its policy does not allow, one after the other, then waits;
  *   `stderr`            writes terminal escape sequences to stderr and exits.
  */
@@ -75,6 +76,10 @@ parent.handle('stage.run', z.object({ prompt: z.string() }).passthrough(), async
       }
       await first;
       return report({ refused });
+    }
+    case 'llm-wait': {
+      await parent.request('llm.complete', completion);
+      return report({ answered: true });
     }
     case 'egress-flood': {
       let denied = 0;

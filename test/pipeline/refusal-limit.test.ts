@@ -91,3 +91,41 @@ describe('refused requests count toward the rejected-request limit', { timeout: 
     assert.match(d.detail ?? '', new RegExp(`${WORKER_MAX_REJECTED} rejected requests.*llm\\.complete.*one model call at a time`));
   });
 });
+
+describe('a model call in flight ends with its stage worker', { timeout: 60_000 }, () => {
+  it('is aborted and on record when the worker is disposed, not left running until the provider answers', async () => {
+    // an answer a minute away: left running, the call would hold the run (and spend tokens) that long
+    const server = await startFakeOpenAi({ respond: () => ({ type: 'reply', text: 'ok' }), latencyMs: 60_000 });
+    cleanups.push(() => server.close());
+    const providers = await resolveProviders({
+      config: {},
+      configDir: process.cwd(),
+      env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url },
+      probeOllama: false,
+    });
+    const audit = memoryAudit();
+    const gateway = new LlmGateway({
+      providers: new Map([...providers.byName].map(([k, v]) => [k, v.provider])),
+      audit,
+      runId: 'run-refusals',
+      maxRetries: 0,
+    });
+    const w = StageWorker.start('attack', deps({ gateway, audit }));
+    const input: StageInput = { stage: 'attack', prompt: 'llm-wait', tools: [], maxTurns: 10, repoRoot: null, readRoots: [], revisions: true, context: {} };
+    const running = w.run(input, new AbortController().signal).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
+    const t0 = performance.now();
+    await w.dispose();
+    assert.ok(performance.now() - t0 < 30_000, 'dispose waited for the provider');
+    assert.ok(await running, 'the stage fails');
+    const calls = audit.entries.filter((e) => e.kind === 'llm_call');
+    assert.equal(calls.length, 1, JSON.stringify(calls));
+    const call = calls[0]!;
+    assert.ok(call.kind === 'llm_call');
+    assert.equal(call.status, 'error');
+    assert.equal(call.error_class, 'aborted');
+  });
+});

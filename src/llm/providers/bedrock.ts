@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { DEFAULT_MODELS } from '../lazy-provider.js';
 import { DEFAULT_SHAPE, refusalIn } from '../output-mode.js';
 import {
+  abortedCall,
   LlmError,
   type CallOptions,
   type CallShape,
@@ -240,7 +241,7 @@ export class BedrockProvider implements Provider {
       const status = e.$metadata?.httpStatusCode;
       const msg = `${e.name ?? 'Error'}: ${e.message ?? ''}`.slice(0, 200);
       if (timeout.aborted) throw new LlmError('timeout', 'Bedrock did not answer within the per-call timeout');
-      if (call.signal.aborted) throw new LlmError('aborted', 'call aborted (stage or run deadline)');
+      if (call.signal.aborted) throw abortedCall();
       if (status === undefined) throw new LlmError('network', `cannot reach Bedrock: ${msg}`);
       exchange.status = status;
       if (status === 429 || e.name === 'ThrottlingException' || e.name === 'ServiceUnavailableException') throw new LlmError('rate_limited', msg, status);
