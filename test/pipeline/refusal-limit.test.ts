@@ -34,6 +34,26 @@ async function runHostile(prompt: string, d: StageRunDeps): Promise<{ output?: s
   }
 }
 
+/** A gateway to a loopback OpenAI-compatible server that answers every call after `latencyMs`, with an in-memory log. */
+async function slowOpenAi(latencyMs: number) {
+  const server = await startFakeOpenAi({ respond: () => ({ type: 'reply', text: 'ok' }), latencyMs });
+  cleanups.push(() => server.close());
+  const providers = await resolveProviders({
+    config: {},
+    configDir: process.cwd(),
+    env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url },
+    probeOllama: false,
+  });
+  const audit = memoryAudit();
+  const gateway = new LlmGateway({
+    providers: new Map([...providers.byName].map(([k, v]) => [k, v.provider])),
+    audit,
+    runId: 'run-refusals',
+    maxRetries: 0,
+  });
+  return { server, audit, gateway };
+}
+
 function deps(over: Pick<StageRunDeps, 'gateway' | 'audit'>): StageRunDeps {
   return {
     runId: 'run-refusals',
@@ -65,21 +85,7 @@ describe('refused requests count toward the rejected-request limit', { timeout: 
   });
 
   it('1,000 model calls while one is running: the worker is killed at the limit; one call reached the provider', async () => {
-    const server = await startFakeOpenAi({ respond: () => ({ type: 'reply', text: 'ok' }), latencyMs: 5000 });
-    cleanups.push(() => server.close());
-    const providers = await resolveProviders({
-      config: {},
-      configDir: process.cwd(),
-      env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url },
-      probeOllama: false,
-    });
-    const audit = memoryAudit();
-    const gateway = new LlmGateway({
-      providers: new Map([...providers.byName].map(([k, v]) => [k, v.provider])),
-      audit,
-      runId: 'run-refusals',
-      maxRetries: 0,
-    });
+    const { server, audit, gateway } = await slowOpenAi(5000);
     const r = await runHostile('llm-busy 1000', deps({ gateway, audit }));
     assert.ok(r.error, `the stage fails (output: ${r.output})`);
     assert.ok(server.requests.length <= 1, `${server.requests.length} calls reached the provider`);
@@ -95,21 +101,7 @@ describe('refused requests count toward the rejected-request limit', { timeout: 
 describe('a model call in flight ends with its stage worker', { timeout: 60_000 }, () => {
   it('is aborted and on record when the worker is disposed, not left running until the provider answers', async () => {
     // an answer a minute away: left running, the call would hold the run (and spend tokens) that long
-    const server = await startFakeOpenAi({ respond: () => ({ type: 'reply', text: 'ok' }), latencyMs: 60_000 });
-    cleanups.push(() => server.close());
-    const providers = await resolveProviders({
-      config: {},
-      configDir: process.cwd(),
-      env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url },
-      probeOllama: false,
-    });
-    const audit = memoryAudit();
-    const gateway = new LlmGateway({
-      providers: new Map([...providers.byName].map(([k, v]) => [k, v.provider])),
-      audit,
-      runId: 'run-refusals',
-      maxRetries: 0,
-    });
+    const { server, audit, gateway } = await slowOpenAi(60_000);
     const w = StageWorker.start('attack', deps({ gateway, audit }));
     const input: StageInput = { stage: 'attack', prompt: 'llm-wait', tools: [], maxTurns: 10, repoRoot: null, readRoots: [], revisions: true, context: {} };
     const running = w.run(input, new AbortController().signal).then(
