@@ -262,8 +262,11 @@ export class StageWorker {
               this.callInFlight = call.catch(() => undefined);
               return await call;
             } catch (err) {
-              // the worker only sees a message; keep the classified error for the stage result
-              if (err instanceof LlmError) this.providerFailure = err;
+              // the worker only sees a message; keep the classified error for the stage result,
+              // unless the call ended because its worker is gone: the stage failed for that reason
+              // (a crash, a protocol violation), which the abort must not hide
+              const workerGone = this.lifetime.signal.aborted && !this.signal.aborted;
+              if (err instanceof LlmError && !workerGone) this.providerFailure = err;
               throw err;
             } finally {
               this.llmInFlight = false;

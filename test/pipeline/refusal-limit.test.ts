@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { LlmGateway } from '../../src/llm/gateway.js';
+import { abortedCall, LlmError } from '../../src/llm/types.js';
+import type { EntryInput } from '../../src/domain/audit-entries.js';
 import { resolveProviders } from '../../src/llm/select.js';
 import { StageWorker, type StageRunDeps } from '../../src/pipeline/stage-runner.js';
 import type { StageInput } from '../../src/protocol/stage.js';
@@ -34,8 +36,11 @@ async function runHostile(prompt: string, d: StageRunDeps): Promise<{ output?: s
   }
 }
 
-/** A gateway to a loopback OpenAI-compatible server that answers every call after `latencyMs`, with an in-memory log. */
-async function slowOpenAi(latencyMs: number) {
+/**
+ * A gateway to a loopback OpenAI-compatible server that answers every call after `latencyMs`, with
+ * an in-memory log whose appends take `appendMs` (a durable log's are not instant).
+ */
+async function slowOpenAi(latencyMs: number, appendMs = 0) {
   const server = await startFakeOpenAi({ respond: () => ({ type: 'reply', text: 'ok' }), latencyMs });
   cleanups.push(() => server.close());
   const providers = await resolveProviders({
@@ -44,7 +49,8 @@ async function slowOpenAi(latencyMs: number) {
     env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url },
     probeOllama: false,
   });
-  const audit = memoryAudit();
+  const memory = memoryAudit();
+  const audit = { ...memory, append: (e: EntryInput) => new Promise<unknown>((r) => setTimeout(() => r(memory.append(e)), appendMs)) };
   const gateway = new LlmGateway({
     providers: new Map([...providers.byName].map(([k, v]) => [k, v.provider])),
     audit,
@@ -85,9 +91,11 @@ describe('refused requests count toward the rejected-request limit', { timeout: 
   });
 
   it('1,000 model calls while one is running: the worker is killed at the limit; one call reached the provider', async () => {
-    const { server, audit, gateway } = await slowOpenAi(5000);
+    const { server, audit, gateway } = await slowOpenAi(5000, 150);
     const r = await runHostile('llm-busy 1000', deps({ gateway, audit }));
     assert.ok(r.error, `the stage fails (output: ${r.output})`);
+    // the call in flight is aborted with its worker, but the stage failed for the violation
+    assert.ok(!(r.error instanceof LlmError && r.error.errorClass === 'aborted'), `reported as: ${r.error.message}`);
     assert.ok(server.requests.length <= 1, `${server.requests.length} calls reached the provider`);
     const denials = audit.entries.filter((e) => e.kind === 'sandbox_denial');
     assert.equal(denials.length, 1, JSON.stringify(denials));
@@ -119,5 +127,33 @@ describe('a model call in flight ends with its stage worker', { timeout: 60_000 
     assert.ok(call.kind === 'llm_call');
     assert.equal(call.status, 'error');
     assert.equal(call.error_class, 'aborted');
+  });
+
+  it('is waited for by dispose until it has ended and its record is written, however long that takes', async () => {
+    // a gateway whose aborted call takes half a second to end and hand over its record: longer
+    // than the worker takes to exit, so only waiting for the call itself finds the record
+    const written: string[] = [];
+    let called!: () => void;
+    const reached = new Promise<void>((r) => (called = r));
+    const gateway = {
+      complete: (_ctx: unknown, _req: unknown, signal: AbortSignal, opts: { deferAudit?: (w: Promise<unknown>) => void }) =>
+        new Promise((_, reject) => {
+          called();
+          signal.addEventListener('abort', () =>
+            setTimeout(() => {
+              opts.deferAudit?.(new Promise((r) => setTimeout(() => r(written.push('aborted call')), 50)));
+              reject(abortedCall());
+            }, 500),
+          );
+        }),
+    } as unknown as LlmGateway;
+    const audit = memoryAudit();
+    const w = StageWorker.start('attack', deps({ gateway, audit }));
+    const input: StageInput = { stage: 'attack', prompt: 'llm-wait', tools: [], maxTurns: 10, repoRoot: null, readRoots: [], revisions: true, context: {} };
+    const running = w.run(input, new AbortController().signal).catch((e: Error) => e);
+    await reached;
+    await w.dispose();
+    assert.deepEqual(written, ['aborted call']);
+    assert.ok(await running, 'the stage fails');
   });
 });

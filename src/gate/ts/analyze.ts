@@ -60,9 +60,8 @@ export function analyzeTypeScript(
   const sample = opts.warmUp === false || isWarmedUp() ? undefined : warmUpSample(repo, cache, budget);
   if (sample) {
     // no cache and no stats: the sample's results are discarded; of its parses only the
-    // library's are kept, for the first program
-    const ms = warmUp(() => analyzeTypeScript(sample, undefined, undefined, { ...opts, warmUp: false }));
-    retained.keepLibraryOnly();
+    // library's are kept, for the first program (which reuses them when it holds the same library)
+    const ms = warmUp(() => retained.aside(() => analyzeTypeScript(sample, undefined, undefined, { ...opts, warmUp: false })));
     if (stats) stats.tsWarmUpFiles = sample.length;
     if (process.env.BULWARK_GATE_TIMING) process.stderr.write(`ts: warmed up on ${sample.length} files, ${Math.round(ms)} ms\n`);
   }

@@ -52,9 +52,20 @@ export class RetainedState {
     return this.resolution;
   }
 
-  /** Drops every kept parse but the library's (after an analysis whose repository files the next one does not share). */
-  keepLibraryOnly(): void {
-    for (const k of this.sourceFiles.keys()) if (k.startsWith(VIRTUAL_ROOT)) this.sourceFiles.delete(k);
+  /**
+   * Runs an analysis that must not disturb what is kept for the next one (the warm-up between
+   * base and head): afterwards the parses and resolutions are those from before, plus the
+   * library parses it made.
+   */
+  aside(analyse: () => void): void {
+    const { sourceFiles, resolution } = this;
+    try {
+      analyse();
+    } finally {
+      for (const [k, sf] of this.sourceFiles) if (!k.startsWith(VIRTUAL_ROOT) && !sourceFiles.has(k)) sourceFiles.set(k, sf);
+      this.sourceFiles = sourceFiles;
+      this.resolution = resolution;
+    }
   }
 
   /** Collects garbage when the heap has grown by the margin since the last collection; whether it did. */
