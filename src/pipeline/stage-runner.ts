@@ -181,11 +181,11 @@ export class StageWorker {
   private stopped: Error | undefined;
   private disposed: Promise<void> | undefined;
   /**
-   * Aborted when the worker is gone (it exited, or is being disposed): a model call in flight then
-   * has nobody to answer to, and left running it would hold the process (and spend tokens) until
-   * the provider answered or its 10-minute timeout.
+   * Aborted when the worker's stage is over (it answered, exited, or is being disposed): a model
+   * call in flight then has nobody to answer to, and left running it would hold the process (and
+   * spend tokens) until the provider answered or its 10-minute timeout.
    */
-  private readonly lifetime = new AbortController();
+  private readonly stageOver = new AbortController();
   /** The model call being served, settled (never rejects): dispose() waits for it to end and be on record. */
   private callInFlight: Promise<unknown> | undefined;
 
@@ -198,8 +198,8 @@ export class StageWorker {
     this.ready = this.spawn();
     // a failed start is reported by run(); never as an unhandled rejection
     this.ready.then(
-      (h) => h.exited.then(() => this.lifetime.abort()),
-      () => this.lifetime.abort(),
+      (h) => h.exited.then(() => this.stageOver.abort()),
+      () => this.stageOver.abort(),
     );
   }
 
@@ -255,7 +255,7 @@ export class StageWorker {
             this.turns++;
             this.llmInFlight = true;
             try {
-              const signal = AbortSignal.any([this.signal, this.lifetime.signal]);
+              const signal = AbortSignal.any([this.signal, this.stageOver.signal]);
               const call = deps.gateway.complete({ stage: this.stage, agentId: this.agentId, provider: deps.provider, params: deps.params }, req, signal, {
                 deferAudit: (w) => this.auditWrites.push(w),
               });
@@ -263,10 +263,10 @@ export class StageWorker {
               return await call;
             } catch (err) {
               // the worker only sees a message; keep the classified error for the stage result,
-              // unless the call ended because its worker is gone: the stage failed for that reason
-              // (a crash, a protocol violation), which the abort must not hide
-              const workerGone = this.lifetime.signal.aborted && !this.signal.aborted;
-              if (err instanceof LlmError && !workerGone) this.providerFailure = err;
+              // unless the call ended because the stage is over: if it failed, it failed for that
+              // reason (a crash, a protocol violation), which the abort must not hide
+              const over = this.stageOver.signal.aborted && !this.signal.aborted;
+              if (err instanceof LlmError && !over) this.providerFailure = err;
               throw err;
             } finally {
               this.llmInFlight = false;
@@ -355,7 +355,10 @@ export class StageWorker {
     }
     if (parsed.data.findings.some((f) => f.stage !== input.stage)) throw new Error('stage worker returned findings labelled with another stage');
     if (this.stopped) throw this.stopped;
-    // not a result until it is on record, refused requests included
+    // not a result until it is on record, refused requests included, and a model call the worker
+    // left in flight (its answer can no longer reach the result): aborted, and its record awaited
+    this.stageOver.abort();
+    await this.callInFlight;
     h.reportRejections();
     await Promise.all(this.auditWrites);
     // the turns the parent served, whatever the worker claims
@@ -365,7 +368,7 @@ export class StageWorker {
   /** Closes the channel, waits briefly for the exit, kills what is left, removes the scratch dir. Idempotent. */
   dispose(): Promise<void> {
     this.disposed ??= (async () => {
-      this.lifetime.abort();
+      this.stageOver.abort();
       try {
         const h = await this.ready;
         h.close();

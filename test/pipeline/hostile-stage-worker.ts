@@ -11,6 +11,7 @@
  *   `llm-busy <n>`      keeps one `llm.complete` waiting and, meanwhile, makes n more one after the
  *                       other (each refused: one call at a time), then waits;
  *   `llm-wait`          makes one `llm.complete` and waits for its answer;
+ *   `llm-leave`         makes one `llm.complete` and answers the stage without waiting for it;
  *   `egress-flood <n>`  makes n egress requests its policy does not allow, one after the other, then waits;
  *   `stderr`            writes terminal escape sequences to stderr and exits.
  */
@@ -76,6 +77,12 @@ parent.handle('stage.run', z.object({ prompt: z.string() }).passthrough(), async
       }
       await first;
       return report({ refused });
+    }
+    case 'llm-leave': {
+      parent.request('llm.complete', completion).catch(() => undefined);
+      // answered once the request is surely on its way (the channel keeps the order)
+      await new Promise((r) => setTimeout(r, 500));
+      return report({ left: true });
     }
     case 'llm-wait': {
       await parent.request('llm.complete', completion);

@@ -156,4 +156,20 @@ describe('a model call in flight ends with its stage worker', { timeout: 60_000 
     assert.deepEqual(written, ['aborted call']);
     assert.ok(await running, 'the stage fails');
   });
+
+  it('is aborted and on record before the stage result is taken when the worker answers without waiting for it', async () => {
+    const { server, audit, gateway } = await slowOpenAi(60_000);
+    const w = StageWorker.start('attack', deps({ gateway, audit }));
+    const input: StageInput = { stage: 'attack', prompt: 'llm-leave', tools: [], maxTurns: 10, repoRoot: null, readRoots: [], revisions: true, context: {} };
+    try {
+      const out = await w.run(input, new AbortController().signal);
+      assert.equal(out.markdown, JSON.stringify({ left: true }));
+      assert.equal(server.requests.length, 1, 'the call reached the provider');
+      const calls = audit.entries.filter((e) => e.kind === 'llm_call');
+      assert.equal(calls.length, 1, JSON.stringify(calls));
+      assert.ok(calls[0]!.kind === 'llm_call' && calls[0]!.error_class === 'aborted');
+    } finally {
+      await w.dispose();
+    }
+  });
 });
