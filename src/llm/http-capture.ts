@@ -48,6 +48,8 @@ export function capturingFetch(exchange: Exchange): typeof fetch {
     try {
       text = await res.text();
     } catch (err) {
+      // ended by the call's own signal (deadline, timeout, stage over): classified by that, not as a cut body
+      if (init?.signal?.aborted) throw err;
       throw new LlmError(
         'truncated_response',
         `response body from ${res.url || 'provider'} ended early (HTTP ${res.status}): ${(err as Error).message}`,
@@ -104,16 +106,17 @@ export function classifyFailure(err: unknown, exchange: Exchange, signal: AbortS
   if (exchange.status !== undefined) {
     const byStatus = classifyStatus(exchange.status, exchange.retryAfterMs, errorDetail(exchange.responseText));
     if (byStatus) return byStatus;
-    if (exchange.responseText !== undefined) {
-      return new LlmError(
-        'malformed_response',
-        `malformed response body (HTTP ${exchange.status}): ${(err as Error)?.message ?? String(err)}`.slice(0, 300),
-        exchange.status,
-      );
-    }
   }
+  // a good status whose body the call's own signal cut is a timeout or an abort, not a malformed body
   if (timedOut) return new LlmError('timeout', 'provider did not answer within the per-call timeout');
   if (signal.aborted) return abortedCall();
+  if (exchange.status !== undefined && exchange.responseText !== undefined) {
+    return new LlmError(
+      'malformed_response',
+      `malformed response body (HTTP ${exchange.status}): ${(err as Error)?.message ?? String(err)}`.slice(0, 300),
+      exchange.status,
+    );
+  }
   const cause = (err as { cause?: { message?: string; code?: string } })?.cause;
   return new LlmError('network', `cannot reach provider: ${cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err)}`.slice(0, 300));
 }
