@@ -339,7 +339,7 @@ export class LlmGateway {
     record: (w: () => Promise<unknown>) => Promise<void>,
     reshapeOf: (e: LlmError) => Reshape | undefined,
   ): Promise<CompletionResult> {
-    // a stage that is over (deadline) gets no new calls, and nothing unsent is recorded as a call
+    // a stage that is over (its deadline, or its result in) gets no new calls, and nothing unsent is recorded as a call
     if (outer.aborted) throw abortedCall();
     // Reserved before the call and settled after it: checking only what earlier calls used would
     // let any number of concurrent calls pass the same check.

@@ -40,8 +40,8 @@ export class LlmError extends Error {
   }
 }
 
-/** A call ended by its signal: the stage's or the run's deadline passed, or the stage's worker is gone. */
-export const abortedCall = (): LlmError => new LlmError('aborted', 'call aborted (stage deadline, run deadline, or its stage worker gone)');
+/** A call ended by its signal: the stage's or the run's deadline passed, or its stage is over (answered, failed, worker gone). */
+export const abortedCall = (): LlmError => new LlmError('aborted', 'call aborted (stage or run deadline, or its stage is over)');
 
 /** A feature a server refused, read from its error body (see output-mode.ts). */
 export type Refusal = 'tools' | 'tool_choice' | 'response_format' | 'max_tokens' | 'temperature' | 'top_p' | 'seed' | 'reasoning_effort';

@@ -176,17 +176,18 @@ export class StageWorker {
   private maxTurns: number | undefined;
   /** Model calls served to this worker: the parent's count, not the worker's. */
   private turns = 0;
-  private llmInFlight = false;
   /** Why the parent stopped the worker, when it did. */
   private stopped: Error | undefined;
   private disposed: Promise<void> | undefined;
   /**
-   * Aborted when the worker's stage is over (it answered, exited, or is being disposed): a model
-   * call in flight then has nobody to answer to, and left running it would hold the process (and
-   * spend tokens) until the provider answered or its 10-minute timeout.
+   * Aborted when the worker's stage is over (it answered, failed, exited, or is being disposed): a
+   * model call in flight then has nobody to answer to, and left running it would hold the process
+   * (and spend tokens) until the provider answered or the per-call timeout passed.
    */
   private readonly stageOver = new AbortController();
-  /** The model call being served, settled (never rejects): dispose() waits for it to end and be on record. */
+  /** What a model call is aborted by: the stage's deadline, or the stage being over (set by run()). */
+  private callSignal: AbortSignal = this.stageOver.signal;
+  /** The model call being served (one at a time), settled: never rejects. */
   private callInFlight: Promise<unknown> | undefined;
 
   private constructor(
@@ -197,10 +198,7 @@ export class StageWorker {
     this.scratch = mkdtempSync(stageScratchPrefix(stage));
     this.ready = this.spawn();
     // a failed start is reported by run(); never as an unhandled rejection
-    this.ready.then(
-      (h) => h.exited.then(() => this.stageOver.abort()),
-      () => this.stageOver.abort(),
-    );
+    this.ready.catch(() => undefined);
   }
 
   /** Resolves once the worker process is up (or failed to start). */
@@ -242,7 +240,8 @@ export class StageWorker {
             // at a time (so concurrent calls cannot race past the budget) and counts the turns.
             // refusals count toward the worker's rejected-request limit: they cannot repeat forever
             if (this.maxTurns === undefined) throw new RpcRefusal(RpcErrorCode.HandlerFailed, 'llm.complete before stage.run is refused');
-            if (this.llmInFlight) {
+            if (this.stageOver.signal.aborted) throw new RpcRefusal(RpcErrorCode.HandlerFailed, 'llm.complete after the stage is over is refused');
+            if (this.callInFlight) {
               throw new RpcRefusal(
                 RpcErrorCode.Overloaded,
                 'llm.complete: one model call at a time per worker; a concurrent call is refused (wait for the previous answer)',
@@ -253,13 +252,16 @@ export class StageWorker {
               throw new RpcError(RpcErrorCode.HandlerFailed, `max_turns=${this.maxTurns} model calls used`);
             }
             this.turns++;
-            this.llmInFlight = true;
-            try {
-              const signal = AbortSignal.any([this.signal, this.stageOver.signal]);
-              const call = deps.gateway.complete({ stage: this.stage, agentId: this.agentId, provider: deps.provider, params: deps.params }, req, signal, {
+            const call = deps.gateway.complete(
+              { stage: this.stage, agentId: this.agentId, provider: deps.provider, params: deps.params },
+              req,
+              this.callSignal,
+              {
                 deferAudit: (w) => this.auditWrites.push(w),
-              });
-              this.callInFlight = call.catch(() => undefined);
+              },
+            );
+            this.callInFlight = call.catch(() => undefined);
+            try {
               return await call;
             } catch (err) {
               // the worker only sees a message; keep the classified error for the stage result,
@@ -269,7 +271,7 @@ export class StageWorker {
               if (err instanceof LlmError && !over) this.providerFailure = err;
               throw err;
             } finally {
-              this.llmInFlight = false;
+              this.callInFlight = undefined;
             }
           },
         },
@@ -314,6 +316,7 @@ export class StageWorker {
   /** Runs the stage; rejects on any failure (worker crash, invalid output, provider failure, abort). */
   async run(input: StageInput, signal: AbortSignal): Promise<StageOutput> {
     this.signal = signal;
+    this.callSignal = AbortSignal.any([signal, this.stageOver.signal]);
     const h = await this.ready;
     const aborted = new Promise<never>((_, reject) => {
       const onAbort = (): void => reject(new Error('stage aborted (deadline)'));
@@ -334,6 +337,7 @@ export class StageWorker {
       this.deps.onStarted?.({ agentId: this.agentId, degraded: h.degraded });
       raw = await Promise.race([answer, aborted, died]);
     } catch (err) {
+      await this.endCalls();
       h.reportRejections();
       // A model call or sandbox event of this stage that did not reach the log is reported first:
       // the stage fails either way, but an unrecorded call must not pass unnoticed behind it.
@@ -356,19 +360,24 @@ export class StageWorker {
     if (parsed.data.findings.some((f) => f.stage !== input.stage)) throw new Error('stage worker returned findings labelled with another stage');
     if (this.stopped) throw this.stopped;
     // not a result until it is on record, refused requests included, and a model call the worker
-    // left in flight (its answer can no longer reach the result): aborted, and its record awaited
-    this.stageOver.abort();
-    await this.callInFlight;
+    // left in flight (its answer can no longer reach the result)
+    await this.endCalls();
     h.reportRejections();
     await Promise.all(this.auditWrites);
     // the turns the parent served, whatever the worker claims
     return { ...parsed.data, turns: this.turns };
   }
 
+  /** Ends the stage's model calls: one in flight is aborted, and its record (queued before it settles) is awaited by the caller. */
+  private async endCalls(): Promise<void> {
+    this.stageOver.abort();
+    await this.callInFlight;
+  }
+
   /** Closes the channel, waits briefly for the exit, kills what is left, removes the scratch dir. Idempotent. */
   dispose(): Promise<void> {
     this.disposed ??= (async () => {
-      this.stageOver.abort();
+      const calls = this.endCalls();
       try {
         const h = await this.ready;
         h.close();
@@ -386,9 +395,8 @@ export class StageWorker {
       } finally {
         rmSync(this.scratch, { recursive: true, force: true });
       }
-      // surfaced by run() when it mattered; here only wait so nothing is left in flight: the
-      // aborted model call ends at once, and its audit write is queued before it settles
-      await this.callInFlight;
+      // surfaced by run() when it mattered; here only wait so nothing is left in flight
+      await calls;
       await Promise.allSettled(this.auditWrites);
     })();
     return this.disposed;

@@ -114,13 +114,11 @@ export async function startFakeServer(format: WireFormat, opts: FakeServerOption
         if (state.latencyMs > 0) {
           // a client that leaves ends the wait, as a server stops generating for a request nobody
           // awaits (and a pending timer would keep the test process alive after its server closed)
-          let left = false;
-          await new Promise<void>((r) => {
-            const t = setTimeout(r, state.latencyMs);
+          const left = await new Promise<boolean>((r) => {
+            const t = setTimeout(() => r(false), state.latencyMs);
             res.once('close', () => {
-              left = !res.writableEnded;
               clearTimeout(t);
-              r();
+              r(true);
             });
           });
           if (left) return;
