@@ -167,9 +167,18 @@ describe('cancelling a review (SIGTERM/SIGINT)', () => {
     const { child, exit, procs, stderr } = await startReview(db);
     child.kill('SIGTERM');
     // two signals sent back to back may reach the process as one (standard signals do not queue):
-    // the second goes once the first has been taken, as a second Ctrl-C would
-    while (!/cancelling the run/.test(stderr())) await new Promise((r) => setTimeout(r, 5));
-    child.kill('SIGTERM');
+    // the second goes once the first has been taken, as a second Ctrl-C would: as soon as the line
+    // saying so arrives, not on a poll (a cancellation that ends within the poll's wait exits 6)
+    await new Promise<void>((resolve) => {
+      const taken = (): void => {
+        if (!/cancelling the run/.test(stderr())) return;
+        child.stderr!.off('data', taken);
+        child.kill('SIGTERM');
+        resolve();
+      };
+      child.stderr!.on('data', taken);
+      taken();
+    });
     const r = await exit;
     assert.equal(r.code, 128 + os.constants.signals.SIGTERM, `exit ${r.code ?? r.signal}: ${r.stderr}`);
     assert.match(r.stderr, /again/);
