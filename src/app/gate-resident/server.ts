@@ -153,7 +153,7 @@ export async function serveResidentGate(o: ResidentServerOptions): Promise<void>
     tidy.unref();
   };
 
-  const answer = async (req: ResidentRequest, clientLeft: () => boolean = () => false): Promise<ResidentResponse> => {
+  const answer = async (req: ResidentRequest, clientLeft: () => boolean): Promise<ResidentResponse> => {
     if (req.op === 'stop') {
       stop('asked to stop');
       return { ok: true, op: 'stop' };
@@ -185,7 +185,8 @@ export async function serveResidentGate(o: ResidentServerOptions): Promise<void>
       const t0 = Date.now();
       try {
         // a client that gave up while earlier work held this process evaluates in its own, and is
-        // not served: its connection's end is read first (the queue moves on without polling I/O)
+        // not served: one turn of the event loop lets a connection end that already arrived be
+        // read (best effort: one that arrives during the evaluation only costs that evaluation)
         await new Promise((r) => setImmediate(r));
         if (clientLeft()) {
           o.log(`skipped ${req.flags.base ?? '(default base)'}..${req.flags.head}: its client left before its turn`);
