@@ -12,7 +12,7 @@ let version: string | undefined;
  * compiler's version. A stored graph or resolution made by other code is never reused, so a fix
  * to a resolver takes effect on the first run after an upgrade, even for a revision whose graph
  * or shapes were stored before it (the cache format is bumped only when the extractors' output
- * changes). About 3 ms, once per process.
+ * changes). 6–9 ms (61 modules, about 450 KB), once per process that reads a stored graph.
  */
 export function gateCodeVersion(): string {
   if (version !== undefined) return version;

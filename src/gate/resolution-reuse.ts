@@ -20,7 +20,10 @@ import type { DefinitionKind } from './types.js';
 /**
  * Digest of what a resolver reads of one file's facts: everything but the positions (the lines of
  * definitions, bindings and imports, and the line count). Every other field is kept, whatever it
- * is, so a field added to the facts later is part of the shape without a change here.
+ * is, so a field added to the facts later is part of the shape without a change here. The shape is
+ * cached with the facts, which are checked against the cache format only: a change to what it
+ * keeps needs a new CACHE_FORMAT (cache.ts), or an old, coarser shape would let a resolution be
+ * replayed for facts it did not read.
  */
 export function shapeOf(f: FileFacts): string {
   const { lineCount: _lines, shape: _shape, ...rest } = f as FileFacts & { shape?: unknown };
@@ -28,7 +31,7 @@ export function shapeOf(f: FileFacts): string {
     ...rest,
     scopes: f.scopes.map(({ start: _s, end: _e, ...scope }) => scope),
     imports: f.imports.map(({ line: _l, ...imp }) => imp),
-    bindings: f.bindings.map((b) => b.name),
+    bindings: f.bindings.map(({ start: _start, end: _end, ...b }) => b),
   };
   return createHash('sha256').update(JSON.stringify(projection)).digest('hex');
 }

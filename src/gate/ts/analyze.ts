@@ -61,7 +61,7 @@ export function analyzeTypeScript(
   if (sample) {
     // no cache and no stats: the sample's results are discarded; of its parses only the
     // library's are kept, for the first program (which reuses them when it holds the same library)
-    const ms = warmUp(() => retained.aside(() => analyzeTypeScript(sample, undefined, undefined, { ...opts, warmUp: false })));
+    const ms = warmUp(() => retained.aside(() => analyzeTypeScript(sample, undefined, undefined, opts)));
     if (stats) stats.tsWarmUpFiles = sample.length;
     if (process.env.BULWARK_GATE_TIMING) process.stderr.write(`ts: warmed up on ${sample.length} files, ${Math.round(ms)} ms\n`);
   }

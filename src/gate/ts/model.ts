@@ -93,7 +93,7 @@ export interface TsAnalysisOptions {
   programBudgetChars?: number;
   /** tsconfig.json / jsconfig.json files of the revision: their `baseUrl` and `paths` resolve import aliases. */
   configs?: TsConfigSource[];
-  /** False: no warm-up on a sample first, whatever the size (see warm-up.ts). */
+  /** False: no warm-up on a sample first, whatever the size (see warm-up.ts); tests use it for a baseline. */
   warmUp?: boolean;
 }
 

@@ -59,6 +59,8 @@ export class RetainedState {
    */
   aside(analyse: () => void): void {
     const { sourceFiles, resolution } = this;
+    // on a copy: an analysis also writes into the map it finds (a single program's parses)
+    this.sourceFiles = new Map(sourceFiles);
     try {
       analyse();
     } finally {

@@ -28,12 +28,15 @@ const SAMPLE_MAX_CHARS = 20_000;
 
 /**
  * The files to warm up on, or none when the files whose facts are not cached come to at most
- * two program budgets (at most two programs: the warm-up, about 50 ms, would cost more than it
- * saves) or no file is of a sample's size.
+ * two program budgets (at most two programs: the warm-up, 0.1–0.2 s of which the library's parse
+ * is most and is reused, would cost more than it saves) or no file is of a sample's size.
  */
 export function warmUpSample(repo: VirtualRepository, cache: TsAnalysisCache | undefined, budget: number): { path: string; text: string }[] | undefined {
   let uncached = 0;
-  for (const f of repo.all) if (!cache?.facts.get(repo.factsKey(f))) uncached += repo.texts.get(f)!.length;
+  for (const f of repo.all) {
+    if (!cache?.facts.get(repo.factsKey(f))) uncached += repo.texts.get(f)!.length;
+    if (uncached > 2 * budget) break;
+  }
   if (uncached <= 2 * budget) return undefined;
   const sample: { path: string; text: string }[] = [];
   for (const f of repo.all) {
