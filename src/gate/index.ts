@@ -6,14 +6,14 @@ import { decide, namedRootMatches } from './decide.js';
 import { parseUnifiedDiff } from './diff.js';
 import { buildCallGraph, GraphCaches, loadTypeScriptAnalysis } from './graph.js';
 import {
-  git,
   gitBytesAsync,
   listingKey,
   listingOf,
   readBlobs,
   readBlobsInBackground,
+  mergeBaseOf,
   readListing,
-  resolveCommit,
+  resolveCommits,
   revisionSources,
   type ExclusionReport,
 } from './sources.js';
@@ -66,15 +66,22 @@ export async function evaluateGateDetailed(opts: EvaluateGateOptions): Promise<{
     }
     throw err;
   }
-  const headCommit = resolveCommit(opts.repoDir, opts.head);
-  const baseCommit = resolveCommit(opts.repoDir, opts.base);
-  const mergeBase = git(opts.repoDir, ['merge-base', baseCommit, headCommit]).trim();
-  if (!mergeBase) throw new UsageError(`no merge base between ${opts.base} and ${opts.head}`);
-  // the diff and both listings at once: git runs them on the other core while this thread waits;
-  // all three end before a failure is reported, the diff's first, then the base's, then the head's
+  const [headCommit, baseCommit] = resolveCommits(opts.repoDir, [opts.head, opts.base]) as [string, string];
+  // git runs on the other core while this thread waits: the head's listing with the merge base,
+  // then the diff and the base's listing; every run ends before a failure is reported, the merge
+  // base's first, then the diff's, the base's and the head's
+  const headRun = readListing(opts.repoDir, headCommit);
+  // observed now, so a failed listing is never an unhandled rejection while the merge base runs
+  const headDone = headRun.then(
+    () => undefined,
+    () => undefined,
+  );
+  const mergeBase = await mergeBaseOf(opts.repoDir, baseCommit, headCommit, { base: opts.base, head: opts.head }).catch(async (err: unknown) => {
+    await headDone;
+    throw err;
+  });
   const diffRun = gitBytesAsync(opts.repoDir, ['diff', '--no-renames', '--no-color', '--no-ext-diff', '-U0', mergeBase, headCommit]);
   const baseRun = readListing(opts.repoDir, mergeBase);
-  const headRun = readListing(opts.repoDir, headCommit);
   await Promise.allSettled([diffRun, baseRun, headRun]);
   const diffText = (await diffRun).toString('utf8');
   const baseTree = await baseRun;

@@ -243,8 +243,12 @@ function gitBytes(repoDir: string, args: string[], input?: string): Buffer {
 const tooMuchOutput = (repoDir: string, args: string[]): UsageError =>
   new UsageError(`git ${args[0]} failed in ${repoDir}: output over ${GIT_OUTPUT_LIMIT} bytes`);
 
-/** `git` without blocking: several run at once on the other core while this thread waits (same errors as `git`). */
-export function gitBytesAsync(repoDir: string, args: string[]): Promise<Buffer> {
+/**
+ * `git` without blocking: several run at once on the other core while this thread waits (same
+ * errors as `git`). `noneStatus`: an exit status by which the command says there is nothing (`git
+ * merge-base` answers 1 for unrelated histories), resolved as no output.
+ */
+export function gitBytesAsync(repoDir: string, args: string[], noneStatus?: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', ['-C', repoDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -265,21 +269,47 @@ export function gitBytesAsync(repoDir: string, args: string[]): Promise<Buffer> 
     child.on('error', (e) => reject(new UsageError(`cannot run git: ${e.message}`)));
     child.on('close', (code) => {
       if (code === 0) resolve(Buffer.concat(out));
+      else if (noneStatus !== undefined && code === noneStatus) resolve(Buffer.alloc(0));
       else reject(new UsageError(`git ${args[0]} failed in ${repoDir}: ${Buffer.concat(err).toString('utf8').trim().split('\n')[0]}`));
     });
   });
 }
 
-/** Resolves a revision to a commit id; a one-line usage error when it does not exist. */
-export function resolveCommit(repoDir: string, ref: string): string {
-  const res = spawnSync('git', ['-C', repoDir, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { encoding: 'utf8' });
+/**
+ * Resolves revisions to commit ids with one git process, in order; a one-line usage error naming
+ * the first that does not exist. The names go to `git cat-file --batch-check` on its standard input,
+ * one a line, so none is ever read as an option (a name with a line break is no revision).
+ */
+export function resolveCommits(repoDir: string, refs: readonly string[]): string[] {
+  const bad = refs.find((r) => /[\n\r\0]/.test(r));
+  if (bad !== undefined) throw new UsageError(`unknown revision: ${JSON.stringify(bad)}`);
+  const res = spawnSync('git', ['-C', repoDir, 'cat-file', '--batch-check=%(objectname) %(objecttype)'], {
+    encoding: 'utf8',
+    input: refs.map((r) => `${r}^{commit}\n`).join(''),
+  });
   if (res.error) throw new UsageError(`cannot run git: ${res.error.message}`);
+  const lines = res.stdout.split('\n');
   if (res.status !== 0) {
     const top = spawnSync('git', ['-C', repoDir, 'rev-parse', '--git-dir'], { encoding: 'utf8' });
     if (top.status !== 0) throw new UsageError(`not a git repository: ${repoDir}`);
-    throw new UsageError(`unknown revision: ${ref}`);
+    throw new UsageError(`git cat-file failed in ${repoDir}: ${res.stderr.trim().split('\n')[0]}`);
   }
-  return res.stdout.trim();
+  return refs.map((ref, i) => {
+    // a found name is `<id> commit`; one that is missing, ambiguous or no commit is echoed with why
+    const m = /^([0-9a-f]{40}|[0-9a-f]{64}) commit$/.exec(lines[i] ?? '');
+    if (!m) throw new UsageError(`unknown revision: ${ref}`);
+    return m[1]!;
+  });
+}
+
+/**
+ * The merge base of two commits, without blocking (the caller lists a revision meanwhile); a
+ * usage error naming both revisions when their histories share no commit.
+ */
+export async function mergeBaseOf(repoDir: string, base: string, head: string, names: { base: string; head: string }): Promise<string> {
+  const out = (await gitBytesAsync(repoDir, ['merge-base', base, head], 1)).toString('utf8').trim();
+  if (!/^[0-9a-f]{40}$|^[0-9a-f]{64}$/.test(out)) throw new UsageError(`no merge base between ${names.base} and ${names.head}`);
+  return out;
 }
 
 /** The files of a commit the gate reads (path filter applied, contents not yet read). */
