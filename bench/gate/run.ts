@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { flagValue, generatedRepoFlags } from './args.js';
+import type { GraphCaches } from '../../src/gate/index.js';
 import { commitAll, generateRepo } from './generate.js';
 
 const { lines, langs } = generatedRepoFlags('python,ts');
@@ -34,21 +35,8 @@ interface ChildResult {
   cpuMs: number;
   wallMs: number;
   maxRssKB: number;
-  stats: {
-    graphsReused: number;
-    parsed: number;
-    reused: number;
-    tsAnalyses: number;
-    tsReused: number;
-    tsFilesWalked: number;
-    tsFilesReused: number;
-    resolutionsReused: number;
-    tsProgramFiles?: number;
-    tsProgramFilesInAll?: number;
-    tsPrograms?: number;
-    tsLeanLibraryPrograms?: number;
-    tsWarmUpFiles?: number;
-  };
+  /** The evaluation's cache statistics, as the child printed them. */
+  stats: GraphCaches['stats'];
   flagged: boolean;
   paths: number;
   changed: number;
