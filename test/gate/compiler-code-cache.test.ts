@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -96,32 +95,6 @@ describe('the compiler code cache', () => {
     writeFileSync(path.join(dir, name!), Buffer.alloc(4096, 7), { mode: 0o600 });
     assert.equal(load(home).status, 'rejected');
     assert.equal(load(home).status, 'hit');
-  });
-
-  it('holds the compiler source in its wrapper, checked against the compiler before it is compiled', () => {
-    const home = path.join(tmp, 'layout');
-    load(home);
-    const dir = path.join(home, 'bulwark', 'compile');
-    const [name] = readdirSync(dir);
-    const file = path.join(dir, name!);
-    const bytes = readFileSync(file);
-    const nl = bytes.indexOf(10);
-    const header = /^bulwark-compiler-cache 1 (\d+)$/.exec(bytes.toString('latin1', 0, nl));
-    assert.ok(header, 'a header line names the layout and the wrapped source length');
-    const compiler = readFileSync(createRequire(loader).resolve('typescript'));
-    const wrapped = bytes.subarray(nl + 1, nl + 1 + Number(header[1]));
-    assert.equal(wrapped.toString('utf8'), `(function (exports, require, module, __filename, __dirname) { ${compiler.toString('utf8')}\n})`);
-    assert.ok(bytes.length > nl + 1 + wrapped.length, 'the code cache follows');
-    // a source of another length than the compiler's (cut short, or another compiler's) is never compiled
-    writeFileSync(
-      file,
-      Buffer.concat([Buffer.from(`bulwark-compiler-cache 1 ${wrapped.length - 1}\n`), wrapped.subarray(1), bytes.subarray(nl + 1 + wrapped.length)]),
-      { mode: 0o600 },
-    );
-    assert.equal(load(home).status, 'rejected');
-    assert.equal(load(home).status, 'hit', 'replaced by a whole one');
-    const rewritten = readFileSync(file);
-    assert.equal(rewritten.toString('latin1', 0, rewritten.indexOf(10)), header[0]);
   });
 
   it('keeps the current cache and three others, removing the oldest', () => {

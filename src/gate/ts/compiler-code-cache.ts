@@ -13,14 +13,8 @@ import { v8FlagsSetAtRunTime } from './v8-runtime-flags.js';
  * first skips most of compiling it (about 0.1 s of every gate run that needs a program). Node 20
  * has no module compile cache; this does for one file what Node 22's does for all.
  *
- * A cache file holds the compiler's source in its CommonJS wrapper, exactly as compiled, followed
- * by V8's code cache for it: a process reads one file and compiles the text it finds there,
- * instead of reading the 9 MB source and copying it once more into the wrapper (a whole copy of
- * the compiler's text less to allocate and fault in, about 30 ms of each load on a machine whose
- * page faults are dear).
- *
  * The cache is executable: bytecode V8 runs after checking little more than its length and
- * version, and the text beside it is the source V8 compiles. It therefore lives only in a directory of the user's own (mode 0700, owned by this
+ * version. It therefore lives only in a directory of the user's own (mode 0700, owned by this
  * uid, not a symlink), never in the gate's cache directory (which may be shared or configured
  * inside a checkout), and a cache file is read only when it is a regular file owned by this uid
  * and writable by nobody else. Anything else compiles from source as `require` would.
@@ -32,8 +26,6 @@ const require = createRequire(import.meta.url);
 interface Loaded {
   script: vm.Script;
   file: string;
-  /** The compiler's file, with the size and modification time it had when it was loaded. */
-  source: { filename: string; size: number; mtimeMs: number };
   /** The cache file was missing or V8 rejected it: write one after the analysis. */
   stale: boolean;
   /** The V8 flags set at run time when the compiler was loaded (part of the file's name). */
@@ -42,11 +34,7 @@ interface Loaded {
 
 let loaded: Loaded | undefined;
 
-/**
- * How the compiler was loaded: without the cache (`off`, or `refused` for a directory that is not
- * private), or with it: `miss` (no cache file), `rejected` (a file that is not a well-formed
- * cache of this compiler, or whose code cache V8 refused) or `hit`.
- */
+/** How the compiler was loaded: without the cache (`off`, or `refused` for a directory that is not private), or with it. */
 export type CodeCacheStatus = 'off' | 'refused' | 'miss' | 'hit' | 'rejected';
 let status: CodeCacheStatus = 'off';
 
@@ -93,37 +81,6 @@ function readOwnFile(file: string): Buffer | undefined {
   }
 }
 
-/** The wrapper `require` puts around a CommonJS module, around the compiler's source. */
-const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) { ';
-const WRAPPER_TAIL = '\n})';
-/** The layout of a cache file (part of its name): its header line, the wrapped source, the code cache. */
-const CACHE_LAYOUT = 'bulwark-compiler-cache 1';
-
-/** A cache file: a header line with the wrapped source's length in bytes, the wrapped source, then V8's code cache. */
-function cacheFileOf(sourceBytes: Buffer, cachedData: Buffer): Buffer {
-  const head = Buffer.from(WRAPPER_HEAD, 'utf8');
-  const tail = Buffer.from(WRAPPER_TAIL, 'utf8');
-  const header = Buffer.from(`${CACHE_LAYOUT} ${head.length + sourceBytes.length + tail.length}\n`, 'utf8');
-  return Buffer.concat([header, head, sourceBytes, tail, cachedData]);
-}
-
-/**
- * A cache file's wrapped source and code cache, or undefined when it is not one made from a
- * compiler source of `sourceSize` bytes (damaged, cut short, or of another layout).
- */
-function splitCacheFile(bytes: Buffer, sourceSize: number): { wrapped: string; cachedData: Buffer } | undefined {
-  const nl = bytes.indexOf(10);
-  const match = nl > 0 && nl < 64 ? /^bulwark-compiler-cache 1 (\d+)$/.exec(bytes.toString('latin1', 0, nl)) : null;
-  if (!match) return undefined;
-  const length = Number(match[1]);
-  const start = nl + 1;
-  const expected = Buffer.byteLength(WRAPPER_HEAD) + sourceSize + Buffer.byteLength(WRAPPER_TAIL);
-  if (length !== expected || start + length >= bytes.length) return undefined;
-  const wrapped = bytes.toString('utf8', start, start + length);
-  if (!wrapped.startsWith(WRAPPER_HEAD) || !wrapped.endsWith(WRAPPER_TAIL)) return undefined;
-  return { wrapped, cachedData: bytes.subarray(start + length) };
-}
-
 /**
  * Puts the compiler into `require`'s module cache, compiled with the code cache when there is a
  * usable one, so every later `require('typescript')` gets it. Does nothing when it is already
@@ -138,21 +95,21 @@ export function preloadCompiler(): void {
     status = 'refused';
     return;
   }
+  const source = readUtf8(filename);
   const st = statSync(filename);
   const flags = v8FlagsSetAtRunTime();
   // V8 rejects a cache made under other flags: they come from the command line, NODE_OPTIONS
   // (which execArgv leaves out) and what this process set at run time
   const id = createHash('sha256')
     .update(
-      `${CACHE_LAYOUT}\0${filename}\0${st.size}\0${st.mtimeMs}\0${process.version}\0${process.arch}\0${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}\0${flags}`,
+      `${filename}\0${st.size}\0${st.mtimeMs}\0${process.version}\0${process.arch}\0${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}\0${flags}`,
     )
     .digest('hex')
     .slice(0, 32);
   const file = path.join(dir, `typescript-${id}.v8`);
-  const bytes = readOwnFile(file);
-  const parts = bytes ? splitCacheFile(bytes, st.size) : undefined;
-  const wrapped = parts?.wrapped ?? `${WRAPPER_HEAD}${readUtf8(filename)}${WRAPPER_TAIL}`;
-  const script = new vm.Script(wrapped, { filename, ...(parts ? { cachedData: parts.cachedData } : {}) });
+  const cachedData = readOwnFile(file);
+  const wrapper = `(function (exports, require, module, __filename, __dirname) { ${source}\n})`;
+  const script = new vm.Script(wrapper, { filename, ...(cachedData ? { cachedData } : {}) });
   const mod = new Module(filename);
   mod.filename = filename;
   mod.paths = [];
@@ -160,8 +117,8 @@ export function preloadCompiler(): void {
   fn.call(mod.exports, mod.exports, createRequire(filename), mod, filename, path.dirname(filename));
   mod.loaded = true;
   require.cache[filename] = mod;
-  status = !bytes ? 'miss' : !parts || script.cachedDataRejected === true ? 'rejected' : 'hit';
-  loaded = { script, file, source: { filename, size: st.size, mtimeMs: st.mtimeMs }, stale: status !== 'hit', flags };
+  status = !cachedData ? 'miss' : script.cachedDataRejected === true ? 'rejected' : 'hit';
+  loaded = { script, file, stale: status !== 'hit', flags };
 }
 
 /**
@@ -171,15 +128,11 @@ export function preloadCompiler(): void {
  */
 export function persistCompilerCodeCache(): void {
   if (!loaded?.stale) return;
-  const { script, file, source } = loaded;
+  const { script, file } = loaded;
   loaded.stale = false;
   if (loaded.flags !== v8FlagsSetAtRunTime()) return;
   try {
-    // the source is read again rather than kept through the analysis; a compiler replaced since
-    // it was loaded is not the one the code cache was made from
-    const now = statSync(source.filename);
-    if (now.size !== source.size || now.mtimeMs !== source.mtimeMs) return;
-    writePrivateFileAtomically(file, cacheFileOf(readFileSync(source.filename), script.createCachedData()));
+    writePrivateFileAtomically(file, script.createCachedData());
     pruneOthers(path.dirname(file), file);
   } catch {
     // a cache that cannot be written only costs time next run
