@@ -288,12 +288,13 @@ export function resolveCommits(repoDir: string, refs: readonly string[]): string
     input: refs.map((r) => `${r}^{commit}\n`).join(''),
   });
   if (res.error) throw new UsageError(`cannot run git: ${res.error.message}`);
-  const lines = res.stdout.split('\n');
   if (res.status !== 0) {
     const top = spawnSync('git', ['-C', repoDir, 'rev-parse', '--git-dir'], { encoding: 'utf8' });
     if (top.status !== 0) throw new UsageError(`not a git repository: ${repoDir}`);
-    throw new UsageError(`git cat-file failed in ${repoDir}: ${res.stderr.trim().split('\n')[0]}`);
   }
+  // complete lines only: some names end git instead of being answered (`@{u}` without an
+  // upstream, `HEAD@{99}` past the reflog), after the lines of the names before them
+  const lines = res.stdout.split('\n').slice(0, -1);
   return refs.map((ref, i) => {
     // a found name is `<id> commit`; one that is missing, ambiguous or no commit is echoed with why
     const m = /^([0-9a-f]{40}|[0-9a-f]{64}) commit$/.exec(lines[i] ?? '');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -45,8 +46,12 @@ describe('resolving the revisions of a change', () => {
       );
     fails(['main', 'no-such-branch', 'also-missing'], 'unknown revision: no-such-branch');
     fails([tree, 'main'], `unknown revision: ${tree}`); // a tree is no commit
-    fails(['main', '--all'], 'unknown revision: --all'); // never read as an option
+    fails(['main', '--all'], 'unknown revision: --all');
     fails(['main\ntopic'], 'unknown revision: "main\\ntopic"'); // would be two names to git
+    // names whose lookup ends git rather than being answered; the first name that fails is named
+    fails(['main', '@{u}'], 'unknown revision: @{u}'); // main has no upstream
+    fails(['HEAD@{99}', 'main'], 'unknown revision: HEAD@{99}'); // past the reflog
+    fails(['no-such-branch', 'HEAD@{99}'], 'unknown revision: no-such-branch');
     assert.throws(
       () => resolveCommits(outside, ['main']),
       (e: unknown) => e instanceof UsageError && e.message === `not a git repository: ${outside}`,
@@ -59,6 +64,32 @@ describe('resolving the revisions of a change', () => {
       mergeBaseOf(repo.dir, main, unrelated, { base: 'main', head: 'unrelated' }),
       (e: unknown) => e instanceof UsageError && e.message === 'no merge base between main and unrelated',
     );
+  });
+
+  it('reports a revision git cannot list (read while the merge base runs) as one line, with nothing left unhandled', async () => {
+    // the head's root tree is gone from the object store: its commit and the merge base still
+    // resolve, its listing fails
+    const broken = new FixtureRepo({ 'src/a.ts': 'export function a() { return 1; }\n' });
+    // a git that takes its time over the merge base, so the listing has failed before it answers
+    const bin = mkdtempSync(path.join(os.tmpdir(), 'bulwark-slow-git-'));
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(path.join(bin, 'git'), `#!/bin/sh\nif [ "$3" = merge-base ]; then sleep 1; fi\nexec ${realGit} "$@"\n`, { mode: 0o755 });
+    const savedPath = process.env.PATH;
+    try {
+      broken.branch('topic', { 'src/b.ts': 'export function b() { return 2; }\n' });
+      const tree = broken.git('rev-parse', 'topic^{tree}').trim();
+      rmSync(path.join(broken.dir, '.git', 'objects', tree.slice(0, 2), tree.slice(2)));
+      process.env.PATH = `${bin}:${savedPath}`;
+      await assert.rejects(
+        evaluateGate({ repoDir: broken.dir, base: 'main', head: 'topic', cacheDir: null }),
+        // the diff needs that tree too, and its failure is the one reported
+        (e: unknown) => e instanceof UsageError && e.message.startsWith('git diff failed in ') && e.message.endsWith(`unable to read tree ${tree}`),
+      );
+    } finally {
+      process.env.PATH = savedPath;
+      rmSync(broken.dir, { recursive: true, force: true });
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it('gives the gate the change from the merge base, and its errors as one line', async () => {
