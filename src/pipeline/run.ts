@@ -258,6 +258,12 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
   // first model calls are under way, so they never compete with the first stage's own start.
   const workers = new Map<string, StageWorker>();
   const disposals: Promise<void>[] = [];
+  /** A worker's disposal, awaited at the end; observed now, so a failure is never an unhandled rejection meanwhile. */
+  const disposing = (w: StageWorker): Promise<void> => {
+    const p = w.dispose();
+    p.catch(() => undefined);
+    return p;
+  };
   let fatal: BulwarkError | undefined;
   let scheduling = true;
   const startWorker = (s: StageSpec): void => {
@@ -316,7 +322,7 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
         if (err instanceof BulwarkError && err.exitCode !== ExitCode.Internal) fatal ??= err;
         throw err;
       } finally {
-        disposals.push(w.dispose());
+        disposals.push(disposing(w));
       }
     },
     onFinish: (o: StageOutcome<StageOutput>) => {
@@ -358,7 +364,8 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
   });
   // no worker boots after this point: every one started is disposed of below
   scheduling = false;
-  for (const w of workers.values()) disposals.push(w.dispose());
+  for (const w of workers.values()) disposals.push(disposing(w));
+  // a worker's audit write that failed after its stage ended fails the run like any other
   await Promise.all(disposals);
   // Audit writes failing is a run failure: results that were not recorded are not results.
   await Promise.all(auditWrites);

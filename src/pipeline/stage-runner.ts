@@ -179,6 +179,8 @@ export class StageWorker {
   /** Why the parent stopped the worker, when it did. */
   private stopped: Error | undefined;
   private disposed: Promise<void> | undefined;
+  /** Whether run() has thrown an audit write's failure (dispose() then does not throw it again). */
+  private writeFailureReported = false;
   /**
    * Aborted when the worker's stage is over (it answered, failed, exited, or is being disposed): a
    * model call in flight then has nobody to answer to, and left running it would hold the process
@@ -341,8 +343,7 @@ export class StageWorker {
       h.reportRejections();
       // A model call or sandbox event of this stage that did not reach the log is reported first:
       // the stage fails either way, but an unrecorded call must not pass unnoticed behind it.
-      const unrecorded = (await Promise.allSettled(this.auditWrites)).find((r) => r.status === 'rejected');
-      if (unrecorded) throw unrecorded.reason;
+      await this.writesRecorded();
       if (this.stopped) throw this.stopped;
       if (this.providerFailure) throw this.providerFailure;
       // a broken channel usually means the worker died: say why, from its last stderr lines
@@ -363,9 +364,21 @@ export class StageWorker {
     // left in flight (its answer can no longer reach the result)
     await this.endCalls();
     h.reportRejections();
-    await Promise.all(this.auditWrites);
+    await this.writesRecorded();
     // the turns the parent served, whatever the worker claims
     return { ...parsed.data, turns: this.turns };
+  }
+
+  /**
+   * Waits for every audit write of the stage so far, and throws the first that failed: a model
+   * call or sandbox event that did not reach the log is never passed over. Thrown once; a failure
+   * run() has thrown is not thrown again by dispose().
+   */
+  private async writesRecorded(): Promise<void> {
+    const failed = (await Promise.allSettled(this.auditWrites)).find((r) => r.status === 'rejected');
+    if (!failed || this.writeFailureReported) return;
+    this.writeFailureReported = true;
+    throw failed.reason;
   }
 
   /** Ends the stage's model calls: one in flight is aborted, and its record (queued before it settles) is awaited by the caller. */
@@ -374,7 +387,11 @@ export class StageWorker {
     await this.callInFlight;
   }
 
-  /** Closes the channel, waits briefly for the exit, kills what is left, removes the scratch dir. Idempotent. */
+  /**
+   * Closes the channel, waits briefly for the exit, kills what is left, removes the scratch dir.
+   * Rejects when an audit write of the worker failed that run() has not reported (an event after
+   * the stage answered, a call aborted here): the run must not pass with it unrecorded. Idempotent.
+   */
   dispose(): Promise<void> {
     this.disposed ??= (async () => {
       const calls = this.endCalls();
@@ -395,9 +412,8 @@ export class StageWorker {
       } finally {
         rmSync(this.scratch, { recursive: true, force: true });
       }
-      // surfaced by run() when it mattered; here only wait so nothing is left in flight
       await calls;
-      await Promise.allSettled(this.auditWrites);
+      await this.writesRecorded();
     })();
     return this.disposed;
   }

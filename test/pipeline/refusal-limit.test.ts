@@ -173,3 +173,32 @@ describe('a model call in flight ends with its stage worker', { timeout: 60_000 
     }
   });
 });
+
+describe('an audit write that fails after the stage answered', { timeout: 60_000 }, () => {
+  it("fails the worker's disposal, so the run cannot pass with the event unrecorded", async () => {
+    const memory = memoryAudit();
+    const attempted: string[] = [];
+    const audit = {
+      ...memory,
+      append: (e: EntryInput) => {
+        attempted.push(e.kind);
+        return e.kind === 'egress' ? Promise.reject(new Error('audit log unavailable')) : memory.append(e);
+      },
+    };
+    const gateway = new LlmGateway({ providers: new Map(), audit, runId: 'run-refusals' });
+    const w = StageWorker.start('attack', deps({ gateway, audit }));
+    const input: StageInput = { stage: 'attack', prompt: 'egress-late', tools: [], maxTurns: 10, repoRoot: null, readRoots: [], revisions: true, context: {} };
+    let disposed = false;
+    try {
+      const out = await w.run(input, new AbortController().signal);
+      assert.equal(out.markdown, JSON.stringify({ answered: true }), 'the stage itself passed: every write so far was recorded');
+      // the worker's egress request comes after the answer; its denial's entry is the write that fails
+      for (let i = 0; i < 200 && !attempted.includes('egress'); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(attempted.includes('egress'), `the late request was refused and its entry attempted (${attempted.join(', ')})`);
+      await assert.rejects(w.dispose(), /audit log unavailable/);
+      disposed = true;
+    } finally {
+      if (!disposed) await w.dispose().catch(() => undefined);
+    }
+  });
+});
