@@ -113,6 +113,16 @@ export function requestHash(request: unknown): string {
   return sha256Ref(canonicalJson(request));
 }
 
+/** `p`, or the aborted call's error as soon as `signal` aborts (`p` itself goes on). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortedCall());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortedCall());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(abortedCall());
@@ -172,6 +182,12 @@ export class LlmGateway {
   private readonly usedByStage = new Map<string, number>();
   /** How calls are sent, per provider and model: learned once per run from the server's refusals. */
   private readonly shapes = new Map<string, Promise<CallShape>>();
+  /**
+   * The capability checks in flight, per provider and model: shared by every call that waits on
+   * it, and aborted only when the last of them has left (a call's own abort must not fail the
+   * concurrent calls of other stages that wait on the same check).
+   */
+  private readonly checks = new Map<string, { controller: AbortController; waiting: number; settled: boolean }>();
   /** The shape calls are sent with now, per provider and model, once known: a call refused with an older one was overtaken by a concurrent call's re-shape. */
   private readonly currentShape = new Map<string, CallShape>();
   private readonly usage = new Map<string, UsageSummary>();
@@ -215,10 +231,14 @@ export class LlmGateway {
   private shapeFor(name: string, provider: Provider, model: string, signal: AbortSignal): Promise<CallShape> {
     const key = `${name}\u0000${model}`;
     let p = this.shapes.get(key);
-    if (!p) {
+    const pending = this.checks.get(key);
+    // a check every waiter has left is being aborted: a new caller starts its own
+    if (!p || (pending && pending.controller.signal.aborted && !pending.settled)) {
       const settings = this.opts.providerSettings?.get(name);
+      const check = { controller: new AbortController(), waiting: 0, settled: false };
+      this.checks.set(key, check);
       p = (async () => {
-        const initial = provider.initialShape ? await provider.initialShape(model, signal) : {};
+        const initial = provider.initialShape ? await provider.initialShape(model, check.controller.signal) : {};
         return {
           ...DEFAULT_SHAPE,
           ...initial,
@@ -226,16 +246,32 @@ export class LlmGateway {
           ...(settings?.reasoningEffort !== undefined ? { reasoningEffort: settings.reasoningEffort } : {}),
         };
       })();
-      // a failed capability check is not remembered: the next call asks again
-      p.then(
+      // a failed capability check is not remembered: the next call asks again (registered before
+      // any waiter's handlers, so a check is settled before its last waiter counts itself out)
+      const decided = p;
+      const settle = (): void => {
+        check.settled = true;
+        if (this.checks.get(key) === check) this.checks.delete(key);
+      };
+      void decided.then(
         (shape) => {
+          settle();
           if (!this.currentShape.has(key)) this.currentShape.set(key, shape);
         },
-        () => this.shapes.delete(key),
+        () => {
+          settle();
+          if (this.shapes.get(key) === decided) this.shapes.delete(key);
+        },
       );
       this.shapes.set(key, p);
     }
-    return p;
+    const check = this.checks.get(key);
+    if (!check) return p;
+    // waits on the shared check until its own signal aborts; the check goes on for the others
+    check.waiting++;
+    return untilAborted(p, signal).finally(() => {
+      if (--check.waiting === 0 && !check.settled) check.controller.abort();
+    });
   }
 
   /** Whether calls to this provider and model are now sent with another shape than `shape`. */

@@ -109,6 +109,8 @@ export interface ModelServerOptions {
   model?: string;
   /** Ollama: report no capabilities in /api/show (servers before capabilities were added). */
   noCapabilities?: boolean;
+  /** Ollama: answer /api/show after this long (a busy server); no answer once the client has left. */
+  showDelayMs?: number;
   /** Azure: the deployment that exists (default "review-deploy"). */
   deployment?: string;
   /** llama.cpp: started with --jinja, but the model's tool calls do not parse (500 on every tool request). */
@@ -195,6 +197,16 @@ export async function startModelServer(flavour: Flavour, o: ModelServerOptions):
         if (flavour === 'ollama' && req.method === 'POST' && url.pathname === '/api/show') {
           const m = String(body?.model ?? '');
           if (m !== chatModel && m !== 'nomic-embed-text:latest') return send(404, { error: `model '${m}' not found` });
+          if (o.showDelayMs) {
+            const left = await new Promise<boolean>((resolve) => {
+              const t = setTimeout(() => resolve(false), o.showDelayMs);
+              res.once('close', () => {
+                clearTimeout(t);
+                resolve(true);
+              });
+            });
+            if (left) return;
+          }
           return send(200, {
             details: { family: m === chatModel ? 'gemma' : 'nomic-bert' },
             ...(o.noCapabilities ? {} : { capabilities: m === chatModel ? ['completion'] : ['embedding'] }),

@@ -178,6 +178,33 @@ describe('re-shaping after a refusal (not retried)', () => {
     assert.deepEqual(load?.body, { model: 'gemma:2b', keep_alive: '10m' });
   });
 
+  it('Ollama: one capability check for concurrent calls, which one call leaving does not fail for the others', async () => {
+    const server = await flavour('ollama', { respond: () => replyFromBody, showDelayMs: 400 });
+    const audit = new MemoryAudit();
+    const p = new OpenAiProvider({ apiKey: 'ollama', baseURL: `${server.origin}/v1`, ollama: { origin: server.origin } }, 'ollama', 'gemma:2b');
+    const gw = new LlmGateway({ providers: new Map([['ollama', p]]), audit, runId: 'r1' });
+    const shows = (): number => server.requests.filter((r) => r.path === '/api/show').length;
+    // the first call's stage ends while the check is in flight; a second stage's call waits on it
+    const leaving = new AbortController();
+    const first = gw.complete(ctx('ollama', 'gemma:2b'), handInRequest, leaving.signal);
+    const second = gw.complete(ctx('ollama', 'gemma:2b'), handInRequest, new AbortController().signal);
+    setTimeout(() => leaving.abort(), 100);
+    await assert.rejects(first, (e: unknown) => e instanceof LlmError && e.errorClass === 'aborted');
+    const res = await second;
+    assert.equal(res.outputMode, 'json_schema', "the check went on, and its answer (no 'tools' capability) shaped the call");
+    assert.equal(shows(), 1, 'one check for both calls');
+    // a check every caller has left is aborted, and the next call asks again
+    const alone = new AbortController();
+    const gw2 = new LlmGateway({ providers: new Map([['ollama', p]]), audit, runId: 'r2' });
+    const gone = gw2.complete(ctx('ollama', 'gemma:2b'), handInRequest, alone.signal);
+    setTimeout(() => alone.abort(), 100);
+    await assert.rejects(gone, (e: unknown) => e instanceof LlmError && e.errorClass === 'aborted');
+    const again = await gw2.complete(ctx('ollama', 'gemma:2b'), handInRequest, new AbortController().signal);
+    assert.equal(again.outputMode, 'json_schema');
+    assert.equal(shows(), 3, 'the abandoned check was not kept');
+    assert.equal(server.requests.filter((r) => r.path === '/api/show' && r.status === undefined).length, 1, 'the abandoned check was cut off');
+  });
+
   it('an OpenAI reasoning model behind an unrecognisable name: max_tokens, then temperature, learned from the 400s', async () => {
     const server = await flavour('openai-reasoning', { respond: () => ({ type: 'reply', toolCalls: [{ name: 'submit_review', arguments: submitted }] }) });
     const audit = new MemoryAudit();
