@@ -95,6 +95,18 @@ export function errorDetail(text: string | undefined): string {
 }
 
 /**
+ * A streamed answer the call's signal ended before its end (an SDK ends the iteration quietly when
+ * its signal aborts). Thrown as no LlmError, so classifyFailure decides by which signal fired:
+ * the per-call deadline is a `timeout`, the stage or run ending is `aborted`.
+ */
+export class StreamCut extends Error {
+  constructor() {
+    super("streamed answer ended by the call's signal before its end");
+    this.name = 'StreamCut';
+  }
+}
+
+/**
  * Classifies whatever an SDK call threw, using what the capture saw first (status, body) and the
  * abort reason second, so the class does not depend on SDK error types.
  */

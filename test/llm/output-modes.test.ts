@@ -300,6 +300,34 @@ describe('streaming', () => {
   });
 });
 
+describe('a live stream cut by a signal is classified by which signal cut it', () => {
+  for (const cut of ['the per-call timeout', 'the stage ending'] as const) {
+    it(`${cut}: recorded as ${cut === 'the per-call timeout' ? 'timeout' : 'aborted'}, with the partial output`, async () => {
+      // 15 events 40 ms apart (~0.6 s in all): cut at 0.25 s, well inside the idle timeout
+      const server = await startFakeOpenAi({
+        respond: () => ({ type: 'reply', toolCalls: [{ name: 'submit_review', arguments: submitted }], text: 'x'.repeat(200), chunkDelayMs: 40 }),
+      });
+      closers.push(() => server.close());
+      const audit = new MemoryAudit();
+      const gw = new LlmGateway({
+        providers: new Map([['openai', new OpenAiProvider({ apiKey: 'x', baseURL: server.url })]]),
+        audit,
+        runId: 'r',
+        idleTimeoutMs: 5_000,
+        maxRetries: 0,
+        ...(cut === 'the per-call timeout' ? { callTimeoutMs: 250 } : {}),
+      });
+      const stage = new AbortController();
+      if (cut === 'the stage ending') setTimeout(() => stage.abort(), 250);
+      const want = cut === 'the per-call timeout' ? 'timeout' : 'aborted';
+      await assert.rejects(gw.complete(ctx('openai', 'm'), handInRequest, stage.signal), (e: unknown) => e instanceof LlmError && e.errorClass === want);
+      const failed = audit.calls()[0]!;
+      assert.equal(failed.error_class, want);
+      assert.equal(failed.partial, true);
+    });
+  }
+});
+
 describe('the worker reads every mode', () => {
   it('parseHandIn: JSON, fenced JSON after Markdown, <think> blocks, trailing commas, nothing', () => {
     assert.deepEqual(parseHandIn(JSON.stringify(submitted)), { args: submitted, markdown: '' });

@@ -7,10 +7,10 @@ import {
   type ConverseStreamOutput,
 } from '@aws-sdk/client-bedrock-runtime';
 import { z } from 'zod';
+import { StreamCut } from '../http-capture.js';
 import { DEFAULT_MODELS } from '../lazy-provider.js';
 import { DEFAULT_SHAPE, refusalIn } from '../output-mode.js';
 import {
-  abortedCall,
   LlmError,
   type CallOptions,
   type CallShape,
@@ -227,7 +227,7 @@ export class BedrockProvider implements Provider {
           exchange.responseText += JSON.stringify(ev) + '\n';
           exchange.onData?.();
         }
-        if (abortSignal.aborted) throw new LlmError('aborted', 'streamed call aborted before its end');
+        if (abortSignal.aborted) throw new StreamCut();
         return fromConverseOutput(foldConverseStream(events), model);
       }
       const out = await this.client.send(new ConverseCommand(input as unknown as ConverseCommandInput), { abortSignal });
@@ -241,7 +241,8 @@ export class BedrockProvider implements Provider {
       const status = e.$metadata?.httpStatusCode;
       const msg = `${e.name ?? 'Error'}: ${e.message ?? ''}`.slice(0, 200);
       if (timeout.aborted) throw new LlmError('timeout', 'Bedrock did not answer within the per-call timeout');
-      if (call.signal.aborted) throw abortedCall();
+      // the caller's signal carries its own deadline as well as the stage's end: it classifies
+      if (call.signal.aborted) throw err;
       if (status === undefined) throw new LlmError('network', `cannot reach Bedrock: ${msg}`);
       exchange.status = status;
       if (status === 429 || e.name === 'ThrottlingException' || e.name === 'ServiceUnavailableException') throw new LlmError('rate_limited', msg, status);

@@ -1,6 +1,6 @@
 import OpenAI, { AzureOpenAI } from 'openai';
 import { z } from 'zod';
-import { capturingFetch } from '../http-capture.js';
+import { capturingFetch, StreamCut } from '../http-capture.js';
 import { DEFAULT_MODELS } from '../lazy-provider.js';
 import { DEFAULT_SHAPE, isOpenAiReasoningModel } from '../output-mode.js';
 import {
@@ -272,7 +272,7 @@ export class OpenAiProvider implements Provider {
     const chunks: Chunk[] = [];
     for await (const c of stream) chunks.push(c);
     // the SDK ends the iteration quietly when the signal aborts: an aborted stream is no answer
-    if (call.signal.aborted) throw new LlmError('aborted', 'streamed call aborted before its end');
+    if (call.signal.aborted) throw new StreamCut();
     return fromOpenAiChunks(chunks, exchange.responseText ?? '', exchange.status);
   }
 }
