@@ -267,25 +267,32 @@ describe('configuration errors are not retried and name the setting', () => {
   }
 });
 
+/** A slow but live streamed answer: 15 events 40 ms apart, about 0.6 s in all. */
+const slowLiveAnswer: FakeAction = { type: 'reply', toolCalls: [{ name: 'submit_review', arguments: submitted }], text: 'x'.repeat(200), chunkDelayMs: 40 };
+
+/** A gateway to a loopback OpenAI-compatible server that streams what `respond` says, without retries. */
+async function streamingGateway(respond: () => FakeAction, timeouts: { idleTimeoutMs: number; callTimeoutMs?: number }) {
+  const server = await startFakeOpenAi({ respond });
+  closers.push(() => server.close());
+  const audit = new MemoryAudit();
+  const gw = new LlmGateway({
+    providers: new Map([['openai', new OpenAiProvider({ apiKey: 'x', baseURL: server.url })]]),
+    audit,
+    runId: 'r',
+    maxRetries: 0,
+    ...timeouts,
+  });
+  return { gw, audit };
+}
+
 describe('streaming', () => {
   it('a slow but live server finishes past the idle timeout; a stalled one is cut off with its partial output recorded', async () => {
     let stall = false;
-    const server = await startFakeOpenAi({
-      respond: () =>
-        stall
-          ? { type: 'reply', text: 'partial answer that never ends '.repeat(4), stallAfter: 3 }
-          : { type: 'reply', toolCalls: [{ name: 'submit_review', arguments: submitted }], text: 'x'.repeat(200), chunkDelayMs: 40 },
-    });
-    closers.push(() => server.close());
-    const audit = new MemoryAudit();
-    // 15 events 40 ms apart = ~0.6 s in all, with an idle timeout of 0.25 s
-    const gw = new LlmGateway({
-      providers: new Map([['openai', new OpenAiProvider({ apiKey: 'x', baseURL: server.url })]]),
-      audit,
-      runId: 'r',
-      idleTimeoutMs: 250,
-      maxRetries: 0,
-    });
+    // the live answer takes ~0.6 s, with an idle timeout of 0.25 s
+    const { gw, audit } = await streamingGateway(
+      () => (stall ? { type: 'reply', text: 'partial answer that never ends '.repeat(4), stallAfter: 3 } : slowLiveAnswer),
+      { idleTimeoutMs: 250 },
+    );
     const started = performance.now();
     const res = await gw.complete(ctx('openai', 'm'), handInRequest, new AbortController().signal);
     assert.ok(performance.now() - started > 250, 'the answer took longer than the idle timeout');
@@ -303,18 +310,9 @@ describe('streaming', () => {
 describe('a live stream cut by a signal is classified by which signal cut it', () => {
   for (const cut of ['the per-call timeout', 'the stage ending'] as const) {
     it(`${cut}: recorded as ${cut === 'the per-call timeout' ? 'timeout' : 'aborted'}, with the partial output`, async () => {
-      // 15 events 40 ms apart (~0.6 s in all): cut at 0.25 s, well inside the idle timeout
-      const server = await startFakeOpenAi({
-        respond: () => ({ type: 'reply', toolCalls: [{ name: 'submit_review', arguments: submitted }], text: 'x'.repeat(200), chunkDelayMs: 40 }),
-      });
-      closers.push(() => server.close());
-      const audit = new MemoryAudit();
-      const gw = new LlmGateway({
-        providers: new Map([['openai', new OpenAiProvider({ apiKey: 'x', baseURL: server.url })]]),
-        audit,
-        runId: 'r',
+      // the live answer (~0.6 s) is cut at 0.25 s, well inside the idle timeout
+      const { gw, audit } = await streamingGateway(() => slowLiveAnswer, {
         idleTimeoutMs: 5_000,
-        maxRetries: 0,
         ...(cut === 'the per-call timeout' ? { callTimeoutMs: 250 } : {}),
       });
       const stage = new AbortController();
