@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { z } from 'zod';
-import { UsageError } from '../domain/errors.js';
+import { UnrecordedWriteError, UsageError } from '../domain/errors.js';
 import { fenceUntrusted } from '../domain/untrusted.js';
 import type { ClassifierContext, ClassifierOutcome, GateConfig, GateResult } from '../gate/index.js';
 import { LlmGateway, type AuditSink } from '../llm/gateway.js';
@@ -154,6 +154,9 @@ export async function applyClassifier(o: ClassifyOptions): Promise<GateResult> {
   } catch (err) {
     // a zone rule that cannot be met is a configuration error of the run, not a classifier failure
     if (err instanceof UsageError && /^zone |zones /.test(err.message)) throw err;
+    // a model call or sandbox event that is not on the log fails the evaluation: on_error = "pass"
+    // passes a classifier that could not answer, never an answer left unrecorded
+    if (err instanceof UnrecordedWriteError) throw err;
     const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 500);
     outcome = { provider: providerName, model, status: 'error', error: msg, durationMs: Math.round(performance.now() - started) };
   }

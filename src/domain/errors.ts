@@ -46,6 +46,19 @@ export class InternalError extends BulwarkError {
   }
 }
 
+/**
+ * An audit write that failed: what it was to record (a model call, a sandbox event) is not on the
+ * log. Exit 5, and never a failure a setting may pass over (a classifier's `on_error = "pass"`
+ * passes a provider's failure, not this). The message is the store's own.
+ */
+export class UnrecordedWriteError extends InternalError {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'UnrecordedWriteError';
+    this.cause = cause;
+  }
+}
+
 /** The run was stopped by SIGTERM or SIGINT (exit 6: recorded as cancelled, never a pass). */
 export class CancelledError extends BulwarkError {
   constructor(message: string) {

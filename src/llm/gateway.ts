@@ -234,6 +234,8 @@ export class LlmGateway {
     const pending = this.checks.get(key);
     // a check every waiter has left is being aborted: a new caller starts its own
     if (!p || (pending && pending.controller.signal.aborted && !pending.settled)) {
+      // a caller already gone starts nothing
+      if (signal.aborted) return Promise.reject(abortedCall());
       const settings = this.opts.providerSettings?.get(name);
       const check = { controller: new AbortController(), waiting: 0, settled: false };
       this.checks.set(key, check);
@@ -256,7 +258,8 @@ export class LlmGateway {
       void decided.then(
         (shape) => {
           settle();
-          if (!this.currentShape.has(key)) this.currentShape.set(key, shape);
+          // an abandoned check that still answered is not the one calls are sent with
+          if (this.shapes.get(key) === decided && !this.currentShape.has(key)) this.currentShape.set(key, shape);
         },
         () => {
           settle();

@@ -365,10 +365,14 @@ export async function runPipeline(opts: RunPipelineOptions): Promise<PipelineRes
   // no worker boots after this point: every one started is disposed of below
   scheduling = false;
   for (const w of workers.values()) disposals.push(disposing(w));
-  // a worker's audit write that failed after its stage ended fails the run like any other
-  await Promise.all(disposals);
-  // Audit writes failing is a run failure: results that were not recorded are not results.
-  await Promise.all(auditWrites);
+  // every worker stopped and every entry written or failed before anything is reported: the
+  // caller records the run's end after this, and nothing of the run may come after it
+  const disposed = await Promise.allSettled(disposals);
+  const written = await Promise.allSettled(auditWrites);
+  // Audit writes failing is a run failure: results that were not recorded are not results (the
+  // run's own entries first, then a worker's that failed after its stage had ended).
+  const unrecorded = [...written, ...disposed].find((r) => r.status === 'rejected');
+  if (unrecorded?.status === 'rejected') throw unrecorded.reason;
   // cancelled: every worker is stopped and every stage's end recorded; the run's end is the caller's
   if (opts.signal?.aborted) throw new CancelledError('run cancelled');
   if (fatal) throw fatal;

@@ -4,7 +4,7 @@ import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { EntryInput } from '../domain/audit-entries.js';
-import { SandboxError } from '../domain/errors.js';
+import { SandboxError, UnrecordedWriteError } from '../domain/errors.js';
 import type { LlmGateway } from '../llm/gateway.js';
 import { completionRequestSchema, LlmError } from '../llm/types.js';
 import { distSrc } from '../sandbox/package-paths.js';
@@ -179,8 +179,8 @@ export class StageWorker {
   /** Why the parent stopped the worker, when it did. */
   private stopped: Error | undefined;
   private disposed: Promise<void> | undefined;
-  /** Whether run() has thrown an audit write's failure (dispose() then does not throw it again). */
-  private writeFailureReported = false;
+  /** Whether an audit write's failure has been thrown (by run() or dispose()): the stage has failed for it. */
+  private writeFailureThrown = false;
   /**
    * Aborted when the worker's stage is over (it answered, failed, exited, or is being disposed): a
    * model call in flight then has nobody to answer to, and left running it would hold the process
@@ -371,14 +371,15 @@ export class StageWorker {
 
   /**
    * Waits for every audit write of the stage so far, and throws the first that failed: a model
-   * call or sandbox event that did not reach the log is never passed over. Thrown once; a failure
-   * run() has thrown is not thrown again by dispose().
+   * call or sandbox event that did not reach the log is never passed over. Thrown once, by run() or
+   * by dispose(), whichever waits for it first; after that the stage has failed for an unrecorded
+   * write, and further failures of its writes are not thrown again.
    */
   private async writesRecorded(): Promise<void> {
     const failed = (await Promise.allSettled(this.auditWrites)).find((r) => r.status === 'rejected');
-    if (!failed || this.writeFailureReported) return;
-    this.writeFailureReported = true;
-    throw failed.reason;
+    if (failed?.status !== 'rejected' || this.writeFailureThrown) return;
+    this.writeFailureThrown = true;
+    throw new UnrecordedWriteError(failed.reason);
   }
 
   /** Ends the stage's model calls: one in flight is aborted, and its record (queued before it settles) is awaited by the caller. */

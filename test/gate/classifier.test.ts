@@ -4,6 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chmodSync, readFileSync } from 'node:fs';
+import { applyClassifier } from '../../src/app/gate-classifier.js';
+import type { EntryInput } from '../../src/domain/audit-entries.js';
+import { UnrecordedWriteError } from '../../src/domain/errors.js';
+import { evaluateGateDetailed } from '../../src/gate/index.js';
+import { resolveProviders } from '../../src/llm/select.js';
 import { auditEntries, runCli } from '../helpers/cli.js';
 import { scriptedReviewer } from '../helpers/fake-reviewer.js';
 import { startFakeOpenAi, type FakeAction, type FakeRequest, type FakeServer } from '../helpers/fake-openai.js';
@@ -102,6 +107,45 @@ describe('gate classifier: borderline changes go to a sandboxed model that can o
       assert.equal(r.classifier.regulated, true);
       assert.equal(r.classifier.rationale, REGULATED.rationale);
       assert.equal(r.signals.routed, true);
+    } finally {
+      repo.cleanup();
+    }
+  });
+
+  it('an answer whose model call is not on the log fails the evaluation, even with on_error = "pass"', async () => {
+    const { repo, base } = lendingRepo();
+    try {
+      repo.write(
+        'money/util.py',
+        'from decimal import Decimal, ROUND_HALF_UP\n\n\ndef to_cents(amount):\n    return Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)\n',
+      );
+      repo.commit('round half up');
+      // the model says "not regulated", so a pass would be the model's answer without its record
+      script = () => answer({ regulated: false, confidence: 0.8, signals: [], rationale: 'Only rounding.' });
+      const gateConfig = { roots: ['*.process_payment'], classifier: { enabled: true, timeout_seconds: 30, on_error: 'pass' as const } };
+      const { result, context, config: parsed } = await evaluateGateDetailed({ repoDir: repo.dir, base, head: 'HEAD', cacheDir: null, config: gateConfig });
+      assert.ok(result.signals?.routed && !result.flagged, 'a borderline change the classifier is asked about');
+      const providers = await resolveProviders({
+        config: { default: 'openai', openai: { base_url: server.url, model: 'fast-model' } },
+        configDir: tmp,
+        env: { OPENAI_API_KEY: 'sk-test' },
+        probeOllama: false,
+      });
+      const attempted: string[] = [];
+      const audit = {
+        append: async (e: EntryInput) => {
+          attempted.push(e.kind);
+          if (e.kind === 'llm_call') throw new Error('audit log unavailable');
+        },
+        putBlob: async () => 'sha256:' + '0'.repeat(64),
+      };
+      const asked = server.requests.length;
+      await assert.rejects(
+        applyClassifier({ result, context, config: parsed, repoDir: repo.dir, providers, audit, runId: 'run-unrecorded', env: {} }),
+        (e: unknown) => e instanceof UnrecordedWriteError && e.message === 'audit log unavailable',
+      );
+      assert.equal(server.requests.length, asked + 1, 'the model was asked and answered');
+      assert.ok(attempted.includes('llm_call'));
     } finally {
       repo.cleanup();
     }
