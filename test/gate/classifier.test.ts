@@ -34,6 +34,15 @@ function lendingRepo(): { repo: GitRepo; base: string } {
   return { repo, base };
 }
 
+/** The borderline change: the money helper rounds half up (no root calls it; the signals route it). */
+function roundHalfUp(repo: GitRepo): void {
+  repo.write(
+    'money/util.py',
+    'from decimal import Decimal, ROUND_HALF_UP\n\n\ndef to_cents(amount):\n    return Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)\n',
+  );
+  repo.commit('round half up');
+}
+
 describe('gate classifier: borderline changes go to a sandboxed model that can only raise', () => {
   let server: FakeServer;
   let script: (i: number, req: FakeRequest) => FakeAction | Promise<FakeAction> = () => answer(REGULATED);
@@ -65,11 +74,7 @@ describe('gate classifier: borderline changes go to a sandboxed model that can o
   it('raises a borderline change to approval required with its rationale, in text, JSON and the audit log', async () => {
     const { repo, base } = lendingRepo();
     try {
-      repo.write(
-        'money/util.py',
-        'from decimal import Decimal, ROUND_HALF_UP\n\n\ndef to_cents(amount):\n    return Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)\n',
-      );
-      repo.commit('round half up');
+      roundHalfUp(repo);
       const before = server.requests.length;
       script = () => answer(REGULATED);
       const db = path.join(tmp, 'raise.db');
@@ -115,11 +120,7 @@ describe('gate classifier: borderline changes go to a sandboxed model that can o
   it('an answer whose model call is not on the log fails the evaluation, even with on_error = "pass"', async () => {
     const { repo, base } = lendingRepo();
     try {
-      repo.write(
-        'money/util.py',
-        'from decimal import Decimal, ROUND_HALF_UP\n\n\ndef to_cents(amount):\n    return Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)\n',
-      );
-      repo.commit('round half up');
+      roundHalfUp(repo);
       // the model says "not regulated", so a pass would be the model's answer without its record
       script = () => answer({ regulated: false, confidence: 0.8, signals: [], rationale: 'Only rounding.' });
       const gateConfig = { roots: ['*.process_payment'], classifier: { enabled: true, timeout_seconds: 30, on_error: 'pass' as const } };
@@ -229,11 +230,7 @@ describe('gate classifier: borderline changes go to a sandboxed model that can o
         'review/security.md': 'Review the change.\n',
       });
       const withConfig = repo.commit('bulwark');
-      repo.write(
-        'money/util.py',
-        'from decimal import Decimal, ROUND_HALF_UP\n\n\ndef to_cents(amount):\n    return Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)\n',
-      );
-      repo.commit('round half up');
+      roundHalfUp(repo);
       const reviewer = scriptedReviewer({ readFirst: false });
       script = (i, req) => {
         const body = req.body as { messages?: { role: string; content: string }[] };
