@@ -187,7 +187,7 @@ export class LlmGateway {
    * it, and aborted only when the last of them has left (a call's own abort must not fail the
    * concurrent calls of other stages that wait on the same check).
    */
-  private readonly checks = new Map<string, { controller: AbortController; waiting: number; settled: boolean }>();
+  private readonly checks = new Map<string, { controller: AbortController; waiting: number }>();
   /** The shape calls are sent with now, per provider and model, once known: a call refused with an older one was overtaken by a concurrent call's re-shape. */
   private readonly currentShape = new Map<string, CallShape>();
   private readonly usage = new Map<string, UsageSummary>();
@@ -231,13 +231,13 @@ export class LlmGateway {
   private shapeFor(name: string, provider: Provider, model: string, signal: AbortSignal): Promise<CallShape> {
     const key = `${name}\u0000${model}`;
     let p = this.shapes.get(key);
-    const pending = this.checks.get(key);
-    // a check every waiter has left is being aborted: a new caller starts its own
-    if (!p || (pending && pending.controller.signal.aborted && !pending.settled)) {
+    // a check in the map is unsettled; one every waiter has left is being aborted, and a new
+    // caller starts its own
+    if (!p || this.checks.get(key)?.controller.signal.aborted) {
       // a caller already gone starts nothing
       if (signal.aborted) return Promise.reject(abortedCall());
       const settings = this.opts.providerSettings?.get(name);
-      const check = { controller: new AbortController(), waiting: 0, settled: false };
+      const check = { controller: new AbortController(), waiting: 0 };
       this.checks.set(key, check);
       p = (async () => {
         const initial = provider.initialShape ? await provider.initialShape(model, check.controller.signal) : {};
@@ -252,7 +252,6 @@ export class LlmGateway {
       // any waiter's handlers, so a check is settled before its last waiter counts itself out)
       const decided = p;
       const settle = (): void => {
-        check.settled = true;
         if (this.checks.get(key) === check) this.checks.delete(key);
       };
       void decided.then(
@@ -273,7 +272,8 @@ export class LlmGateway {
     // waits on the shared check until its own signal aborts; the check goes on for the others
     check.waiting++;
     return untilAborted(p, signal).finally(() => {
-      if (--check.waiting === 0 && !check.settled) check.controller.abort();
+      // still in the map: not settled (a check replaced in it was aborted already)
+      if (--check.waiting === 0 && this.checks.get(key) === check) check.controller.abort();
     });
   }
 

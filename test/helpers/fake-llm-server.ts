@@ -34,6 +34,21 @@ export type FakeAction =
   /** 200 whose body stops half-way (Content-Length larger than what is sent). */
   | { type: 'truncated' };
 
+/**
+ * Waits `ms` before answering; true when the client left first. A client that leaves ends the wait,
+ * as a server stops working on a request nobody awaits (and a pending timer would keep the test
+ * process alive after its server closed).
+ */
+export function clientLeftWithin(res: http.ServerResponse, ms: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const t = setTimeout(() => resolve(false), ms);
+    res.once('close', () => {
+      clearTimeout(t);
+      resolve(true);
+    });
+  });
+}
+
 export interface FakeRequest {
   method: string;
   path: string;
@@ -111,18 +126,7 @@ export async function startFakeServer(format: WireFormat, opts: FakeServerOption
           return send(401, JSON.stringify(format.errorBody(401, 'invalid api key')));
         }
         const action = await opts.respond(rec, index);
-        if (state.latencyMs > 0) {
-          // a client that leaves ends the wait, as a server stops generating for a request nobody
-          // awaits (and a pending timer would keep the test process alive after its server closed)
-          const left = await new Promise<boolean>((r) => {
-            const t = setTimeout(() => r(false), state.latencyMs);
-            res.once('close', () => {
-              clearTimeout(t);
-              r(true);
-            });
-          });
-          if (left) return;
-        }
+        if (state.latencyMs > 0 && (await clientLeftWithin(res, state.latencyMs))) return;
         switch (action.type) {
           case 'hang':
             return;

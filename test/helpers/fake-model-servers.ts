@@ -19,7 +19,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { FakeAction, FakeRequest, Responder } from './fake-llm-server.js';
+import { clientLeftWithin, type FakeAction, type FakeRequest, type Responder } from './fake-llm-server.js';
 import { openAiFormat } from './fake-openai.js';
 
 export type Flavour = 'vllm' | 'litellm' | 'ollama' | 'llamacpp' | 'openai-reasoning' | 'azure';
@@ -197,16 +197,7 @@ export async function startModelServer(flavour: Flavour, o: ModelServerOptions):
         if (flavour === 'ollama' && req.method === 'POST' && url.pathname === '/api/show') {
           const m = String(body?.model ?? '');
           if (m !== chatModel && m !== 'nomic-embed-text:latest') return send(404, { error: `model '${m}' not found` });
-          if (o.showDelayMs) {
-            const left = await new Promise<boolean>((resolve) => {
-              const t = setTimeout(() => resolve(false), o.showDelayMs);
-              res.once('close', () => {
-                clearTimeout(t);
-                resolve(true);
-              });
-            });
-            if (left) return;
-          }
+          if (o.showDelayMs && (await clientLeftWithin(res, o.showDelayMs))) return;
           return send(200, {
             details: { family: m === chatModel ? 'gemma' : 'nomic-bert' },
             ...(o.noCapabilities ? {} : { capabilities: m === chatModel ? ['completion'] : ['embedding'] }),
