@@ -305,11 +305,13 @@ export function resolveCommits(repoDir: string, refs: readonly string[]): string
 
 /**
  * The merge base of two commits, without blocking (the caller lists a revision meanwhile); a
- * usage error naming both revisions when their histories share no commit.
+ * usage error naming both revisions when their histories share no commit (in CI usually a
+ * shallow clone, as `bulwark review` says too).
  */
 export async function mergeBaseOf(repoDir: string, base: string, head: string, names: { base: string; head: string }): Promise<string> {
   const out = (await gitBytesAsync(repoDir, ['merge-base', base, head], 1)).toString('utf8').trim();
-  if (!/^[0-9a-f]{40}$|^[0-9a-f]{64}$/.test(out)) throw new UsageError(`no merge base between ${names.base} and ${names.head}`);
+  if (!/^[0-9a-f]{40}$|^[0-9a-f]{64}$/.test(out))
+    throw new UsageError(`no merge base between ${names.base} and ${names.head} (shallow clone? fetch more history)`);
   return out;
 }
 

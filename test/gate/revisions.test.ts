@@ -62,7 +62,7 @@ describe('resolving the revisions of a change', () => {
     assert.equal(await mergeBaseOf(repo.dir, topic, main, { base: 'topic', head: 'main' }), main);
     await assert.rejects(
       mergeBaseOf(repo.dir, main, unrelated, { base: 'main', head: 'unrelated' }),
-      (e: unknown) => e instanceof UsageError && e.message === 'no merge base between main and unrelated',
+      (e: unknown) => e instanceof UsageError && e.message === 'no merge base between main and unrelated (shallow clone? fetch more history)',
     );
   });
 
@@ -99,7 +99,7 @@ describe('resolving the revisions of a change', () => {
     assert.equal(result.flagged, true);
     await assert.rejects(
       evaluateGate({ repoDir: repo.dir, base: 'main', head: 'unrelated', cacheDir: null }),
-      (e: unknown) => e instanceof UsageError && e.message === 'no merge base between main and unrelated',
+      (e: unknown) => e instanceof UsageError && e.message === 'no merge base between main and unrelated (shallow clone? fetch more history)',
     );
     await assert.rejects(
       evaluateGate({ repoDir: repo.dir, base: 'nope', head: 'also-nope', cacheDir: null }),
