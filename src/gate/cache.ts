@@ -1,5 +1,19 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeSync,
+  type BigIntStats,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gateCodeVersion } from './code-version.js';
@@ -31,14 +45,96 @@ function macOf(key: string, place: string, body: string): string {
   return createHmac('sha256', key).update(`${place}\0${body}`).digest('hex');
 }
 
-/** A cache file's JSON, or undefined when it is missing, unreadable or (with a key) not authentic. */
-function readCacheFile(file: string, place: string): unknown {
-  let text: string;
+/**
+ * A long-lived process (the resident gate) keeps what it parsed of each cache file, with the
+ * file's identity (device, inode, size, modification and change times): a run after an edit
+ * then parses again only the files that changed on disk since (a journal a run appended to, a
+ * pack or graph a run wrote), not the megabytes of packs and the base's graph that every run
+ * reads the same. A file is replaced by a rename or appended to, and either changes its
+ * identity. What is kept is frozen: a reader that changed an entry would change it for every
+ * later run, so it fails instead. Not with a MAC key: the resident gate is never given one, and
+ * a process that holds one checks every file it reads.
+ */
+let kept: Map<string, { id: string; place: string; data: unknown }> | undefined;
+/**
+ * How many files are kept, the most recently read first: a few packs and journals, the bases'
+ * graphs and the resolutions of the revisions in play; a file read less recently than that many
+ * others (a base left behind, another cache folder) is parsed again if it is ever read again.
+ */
+const KEPT_FILES = 32;
+
+/** Keeps parsed cache files for the rest of the process (see above). */
+export function keepParsedCacheFiles(): void {
+  kept ??= new Map();
+}
+
+function identityOf(st: BigIntStats): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+}
+
+/** Freezes parsed JSON throughout (objects and arrays; the rest is immutable already). */
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  if (Array.isArray(value)) for (const v of value) deepFreeze(v);
+  else for (const v of Object.values(value)) deepFreeze(v);
+  return value;
+}
+
+/**
+ * A cache file read and parsed by `parse`, or what this process kept of it when its identity is
+ * the same; undefined when it is missing or unreadable (parse errors are `parse`'s to handle).
+ */
+function readParsed<T>(file: string, place: string, parse: (text: string) => T): T | undefined {
+  if (!kept || process.env[MAC_ENV]) {
+    let text: string;
+    try {
+      text = readUtf8(file);
+    } catch {
+      return undefined;
+    }
+    return parse(text);
+  }
+  const known = kept.get(file);
+  kept.delete(file);
+  let fd: number;
   try {
-    text = readUtf8(file);
+    fd = openSync(file, constants.O_RDONLY);
   } catch {
     return undefined;
   }
+  try {
+    // the identity of the file this descriptor reads: a rename over the path after this point
+    // is seen by the next run
+    const id = identityOf(fstatSync(fd, { bigint: true }));
+    const data = known?.id === id && known.place === place ? (known.data as T) : deepFreeze(parse(readFileSync(fd).toString('utf8')));
+    kept.set(file, { id, place, data });
+    if (kept.size > KEPT_FILES) kept.delete(kept.keys().next().value!);
+    return data;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** After this process changed a kept file's times, and so its identity: the identity it has now. */
+function stillKept(file: string): void {
+  const known = kept?.get(file);
+  if (!known) return;
+  try {
+    known.id = identityOf(statSync(file, { bigint: true }));
+  } catch {
+    kept!.delete(file);
+  }
+}
+
+/** A cache file's JSON, or undefined when it is missing, unreadable or (with a key) not authentic. */
+function readCacheFile(file: string, place: string): unknown {
+  return readParsed(file, place, (text) => parseCacheText(text, place));
+}
+
+function parseCacheText(text: string, place: string): unknown {
   const key = process.env[MAC_ENV];
   if (key) {
     const nl = text.indexOf('\n');
@@ -164,12 +260,10 @@ function wellFormedEntry<T>(e: unknown): e is [string, T] {
 
 /** A journal's entries: one JSON line each, after its MAC and a tab under a key; a line that does not verify or parse (a torn last line) is skipped. */
 function readJournal<T>(file: string, place: string): [string, T][] {
-  let text: string;
-  try {
-    text = readUtf8(file);
-  } catch {
-    return [];
-  }
+  return readParsed(file, place, (text) => parseJournal<T>(text, place)) ?? [];
+}
+
+function parseJournal<T>(text: string, place: string): [string, T][] {
   const key = process.env[MAC_ENV];
   const out: [string, T][] = [];
   for (const line of text.split('\n')) {
@@ -237,7 +331,8 @@ export class GraphStore<T> {
   get(key: string): T | undefined {
     const file = this.fileFor(key);
     if (!file) return undefined;
-    const data = readCacheFile(file, `${CACHE_FORMAT}\0${this.kind}\0${key}`) as { format?: unknown; code?: unknown; key?: unknown; graph?: T } | undefined;
+    const place = `${CACHE_FORMAT}\0${this.kind}\0${key}`;
+    const data = readCacheFile(file, place) as { format?: unknown; code?: unknown; key?: unknown; graph?: T } | undefined;
     // made by other code (an upgrade since): what a resolver found then is not what it finds now
     if (!data || data.format !== CACHE_FORMAT || data.code !== gateCodeVersion() || data.key !== key || data.graph === undefined) return undefined;
     try {
@@ -245,6 +340,7 @@ export class GraphStore<T> {
     } catch {
       // the newest-first pruning only loses its hint
     }
+    stillKept(file);
     return data.graph;
   }
 
@@ -262,7 +358,10 @@ export class GraphStore<T> {
       // older formats are never read again; beyond that keep the newest few
       const stale = graphs.filter((g) => !g.n.startsWith(`${CACHE_FORMAT}-`));
       const current = graphs.filter((g) => g.n.startsWith(`${CACHE_FORMAT}-`));
-      for (const old of [...stale, ...current.slice(this.keep)]) rmSync(path.join(this.dir, old.n), { force: true });
+      for (const old of [...stale, ...current.slice(this.keep)]) {
+        rmSync(path.join(this.dir, old.n), { force: true });
+        kept?.delete(path.join(this.dir, old.n));
+      }
     } catch {
       // an unwritable cache only costs time on the next run
     }

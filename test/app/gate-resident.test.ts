@@ -444,3 +444,61 @@ describe('bulwark gate --resident: a resident gate per repository, the same deci
     }
   });
 });
+
+describe('bulwark gate --resident after edit upon edit: what it keeps between runs decides nothing differently', () => {
+  const tsFiles: Record<string, string> = {
+    'bulwark.toml': '[gate]\nroots = ["*.processPayment"]\n',
+    'web/pay.ts': ["import { fee } from './fee.js';", 'export function processPayment(x: number): number {', '  return fee(x);', '}', ''].join('\n'),
+    'web/fee.ts': ['export function fee(x: number): number {', '  return x + 1;', '}', ''].join('\n'),
+    'web/banner.ts': ['export function banner(x: number): string {', '  return `hi ${x}`;', '}', ''].join('\n'),
+    'web/tax.ts': ['export function tax(x: number): number {', '  return x * 2;', '}', ''].join('\n'),
+  };
+  let repo: FixtureRepo;
+  let work: string;
+  let env: NodeJS.ProcessEnv;
+  const bulwark = (args: string[]) => {
+    const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env, timeout: 120_000 });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  before(() => {
+    repo = new FixtureRepo(tsFiles);
+    work = mkdtempSync(path.join(os.tmpdir(), 'bulwark-resident-edits-'));
+    mkdirSync(path.join(work, 'run'), { mode: 0o700 });
+    env = { ...process.env, XDG_RUNTIME_DIR: path.join(work, 'run'), BULWARK_AUDIT_DB: '' };
+  });
+  after(() => {
+    bulwark(['gate', 'resident', 'stop', '--repo', repo.dir]);
+    repo.remove();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('each run with a cache folder of its own, both kept from edit to edit: the same output every time', () => {
+    const heads: [string, number][] = [
+      [repo.branch('e1', { 'web/fee.ts': edit(tsFiles['web/fee.ts']!, 'x + 1', 'x + 2') }), 2],
+      [repo.branch('e2', { 'web/banner.ts': edit(tsFiles['web/banner.ts']!, 'hi', 'hello') }), 0],
+      [
+        repo.branch('e3', {
+          'web/fee.ts': edit(tsFiles['web/fee.ts']!, 'return x + 1;', 'return tax(x);').replace(
+            'export function fee',
+            "import { tax } from './tax.js';\nexport function fee",
+          ),
+          'web/tax.ts': edit(tsFiles['web/tax.ts']!, 'x * 2', 'x * 3'),
+        }),
+        2,
+      ],
+      [repo.branch('e4', { 'web/tax.ts': edit(tsFiles['web/tax.ts']!, 'x * 2', 'x * 4') }), 0],
+    ];
+    // twice through: the second time, every head's graph and entry was written by a run before
+    for (const [head, code] of [...heads, ...heads]) {
+      const common = ['gate', '--repo', repo.dir, '--base', 'main', '--head', head, '--json'];
+      const own = bulwark([...common, '--cache-dir', path.join(work, 'own')]);
+      const resident = bulwark([...common, '--cache-dir', path.join(work, 'resident'), '--resident']);
+      assert.equal(own.code, code, own.stderr);
+      assert.equal(resident.code, code, resident.stderr);
+      assert.equal(resident.stderr, '');
+      assert.equal(resident.stdout, own.stdout, `head ${head}`);
+    }
+    const s = JSON.parse(bulwark(['gate', 'resident', 'status', '--repo', repo.dir, '--json']).stdout) as Status;
+    assert.equal(s.served, 8, 'one resident gate served every run');
+  });
+});

@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { collectGarbage } from '../../gate/collect-garbage.js';
+import { keepStateAcrossRuns } from '../../gate/graph.js';
 import { setV8Flag } from '../../gate/ts/v8-runtime-flags.js';
 import { prepareGate } from '../gate.js';
 import { AlreadyServing, Declined, serveResidentGate } from './server.js';
@@ -47,6 +48,7 @@ async function main(): Promise<number> {
     log('usage: server-main.js --repo DIR --socket PATH --build HEX --fingerprint HEX --idle-ms N');
     return 3;
   }
+  keepStateAcrossRuns();
   let first = true;
   const evaluate = async (flags: GateEvaluationFlags, cwd: string) => {
     declineWhatItCannotRead(repo);

@@ -107,9 +107,11 @@ function errorResponse(err: unknown): ResidentResponse {
 
 /**
  * Serves evaluations one at a time until stopped, idle, or replaced, then closes and removes its
- * socket. Nothing of one evaluation is kept for the next but what a process keeps anyway (the
- * loaded compiler, compiled code): every request reads the cache from disk as a run of its own
- * would, so the answer is the one the client would compute in its own process.
+ * socket. Of one evaluation the next keeps only what it would get the same from disk or from the
+ * compiler: the loaded compiler and compiled code, the TypeScript library's parses, and what it
+ * parsed of cache files that are unchanged on disk since (see keepStateAcrossRuns). Every request
+ * reads the cache folder it names, so the answer is the one the client would compute in its own
+ * process.
  */
 export async function serveResidentGate(o: ResidentServerOptions): Promise<void> {
   const startedAt = new Date();

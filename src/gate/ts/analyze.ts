@@ -28,6 +28,11 @@ export function releaseParsedFiles(): void {
   retained.release();
 }
 
+/** Keeps the library's parsed files across gate runs, for a process that runs the gate again and again. */
+export function keepLibraryAcrossRuns(): void {
+  retained.keepLibrary = true;
+}
+
 /**
  * Builds the TS/JS call graph with a Program and its TypeChecker over an in-memory copy of the
  * files (so base and head revisions never touch the working tree). Resolution:

@@ -39,6 +39,14 @@ export class RetainedState {
   private resolution: RetainedResolution = noResolution();
   /** Whether an analysis was split into several programs since the last release. */
   splitSinceRelease = false;
+  /**
+   * Whether the library's parses outlive a release: in a process that runs the gate again and
+   * again (the resident gate), each run after an edit would otherwise parse and bind the same
+   * library files anew. A parsed, bound file is shared by programs as the compiler's language
+   * service shares it (a checker copies a symbol before merging into it), as base and head share
+   * it within one run.
+   */
+  keepLibrary = false;
   /** Heap in use after the last full collection (0: none since the last release, so the margin counts from an empty heap). */
   private liveAfterCollection = 0;
 
@@ -79,7 +87,9 @@ export class RetainedState {
   }
 
   release(): void {
-    this.sourceFiles = new Map();
+    const library = new Map<string, ts.SourceFile>();
+    if (this.keepLibrary) for (const [k, sf] of this.sourceFiles) if (!k.startsWith(VIRTUAL_ROOT)) library.set(k, sf);
+    this.sourceFiles = library;
     this.resolution = noResolution();
     // after an analysis large enough to be split, its programs' garbage is collected now if it is
     // worth it, so what the caller does next (writing the caches) reuses that memory

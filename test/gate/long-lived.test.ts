@@ -1,0 +1,100 @@
+// A process that runs the gate again and again keeps what it parsed of the cache files while
+// they are unchanged on disk. Its own file: keepStateAcrossRuns() lasts for the whole process.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CACHE_FORMAT, GraphStore, ParseCache } from '../../src/gate/cache.js';
+import { evaluateGate, GraphCaches, keepStateAcrossRuns } from '../../src/gate/index.js';
+import { edit, FixtureRepo } from './fixture.js';
+
+const files: Record<string, string> = {
+  'web/pay.ts': ["import { fee } from './fee.js';", 'export function processPayment(x: number): number {', '  return fee(x);', '}', ''].join('\n'),
+  'web/fee.ts': ['export function fee(x: number): number {', '  return x + 1;', '}', ''].join('\n'),
+  'web/banner.ts': ['export function banner(x: number): string {', '  return `hi ${x}`;', '}', ''].join('\n'),
+  'web/tax.ts': ['export function tax(x: number): number {', '  return x * 2;', '}', ''].join('\n'),
+};
+
+describe('a long-lived process keeps parsed cache files while they are unchanged on disk', () => {
+  let dir: string;
+  before(() => {
+    keepStateAcrossRuns();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-kept-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('serves an unchanged pack once parsed, frozen, and reads it again once another run appended to or replaced it', () => {
+    const first = new ParseCache<{ n: number[] }>(dir, 'kept');
+    first.set('a', { n: [1] });
+    first.save();
+    const a1 = new ParseCache<{ n: number[] }>(dir, 'kept').get('a')!;
+    const a2 = new ParseCache<{ n: number[] }>(dir, 'kept').get('a')!;
+    assert.deepEqual(a1, { n: [1] });
+    assert.equal(a1, a2, 'the second run got what the first parsed');
+    assert.ok(Object.isFrozen(a1) && Object.isFrozen(a1.n));
+    assert.throws(() => a1.n.push(2), TypeError, 'a kept entry cannot be changed for the runs after');
+
+    // a run appends to the journal: the next sees the new entry
+    const second = new ParseCache<{ n: number[] }>(dir, 'kept');
+    second.set('b', { n: [2] });
+    second.save();
+    assert.ok(readdirSync(dir).some((n) => n.endsWith('-kept.journal')));
+    assert.deepEqual(new ParseCache<{ n: number[] }>(dir, 'kept').get('b'), { n: [2] });
+
+    // another process replaces the pack (a rename, as every writer does): the next run reads the new one
+    const pack = path.join(dir, `${CACHE_FORMAT}-kept.json`);
+    writeFileSync(`${pack}.tmp`, JSON.stringify({ format: CACHE_FORMAT, entries: [['a', { n: [7] }]] }));
+    renameSync(`${pack}.tmp`, pack);
+    rmSync(path.join(dir, `${CACHE_FORMAT}-kept.journal`));
+    const after = new ParseCache<{ n: number[] }>(dir, 'kept');
+    assert.deepEqual(after.get('a'), { n: [7] });
+    assert.equal(after.get('b'), undefined, 'nothing of the replaced pack or the removed journal is left');
+  });
+
+  it('a stored graph it read stays kept after its times are touched, and a graph written again is read again', () => {
+    const store = new GraphStore<{ v: number }>(dir);
+    store.set('k', { v: 1 });
+    const g1 = store.get('k')!;
+    // reading touches the file (newest-first pruning), which changes its identity: still kept
+    assert.equal(new GraphStore<{ v: number }>(dir).get('k'), g1);
+    store.set('k', { v: 2 });
+    assert.deepEqual(new GraphStore<{ v: number }>(dir).get('k'), { v: 2 });
+    assert.equal(new GraphStore<{ v: number }>(dir).get('missing'), undefined);
+  });
+
+  it('decides every edit of a sequence as a run without any cache does, with one cache folder for all of them', async () => {
+    const repo = new FixtureRepo(files);
+    const cacheDir = path.join(dir, 'gate');
+    try {
+      const config = { roots: ['*.processPayment'] };
+      const heads = [
+        repo.branch('e1', { 'web/fee.ts': edit(files['web/fee.ts']!, 'x + 1', 'x + 2') }),
+        repo.branch('e2', { 'web/banner.ts': edit(files['web/banner.ts']!, 'hi', 'hello') }),
+        // a new call: the tax function is on a path from the root from here on
+        repo.branch('e3', {
+          'web/fee.ts': edit(files['web/fee.ts']!, 'return x + 1;', 'return tax(x);').replace(
+            'export function fee',
+            "import { tax } from './tax.js';\nexport function fee",
+          ),
+          'web/tax.ts': edit(files['web/tax.ts']!, 'x * 2', 'x * 3'),
+        }),
+        repo.branch('e4', { 'web/tax.ts': edit(files['web/tax.ts']!, 'x * 2', 'x * 4') }),
+      ];
+      for (const head of [...heads, ...heads]) {
+        const caches = new GraphCaches(cacheDir);
+        const kept = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config, caches });
+        const fresh = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config, cacheDir: null });
+        assert.deepEqual(kept, fresh, `head ${head}`);
+      }
+      const decided = await Promise.all(heads.map((head) => evaluateGate({ repoDir: repo.dir, base: 'main', head, config, cacheDir })));
+      assert.deepEqual(
+        decided.map((r) => r.flagged),
+        [true, false, true, false],
+        'fee is on the path; banner is not; tax is reached only once fee calls it',
+      );
+    } finally {
+      repo.remove();
+    }
+  });
+});
