@@ -4,13 +4,13 @@ import {
   constants,
   existsSync,
   fstatSync,
+  futimesSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
-  utimesSync,
   writeSync,
   type BigIntStats,
 } from 'node:fs';
@@ -18,7 +18,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { gateCodeVersion } from './code-version.js';
 import { writePrivateFileAtomically } from './private-file.js';
-import { readUtf8 } from './utf8-file.js';
 
 /**
  * Bump when extractors change what they produce, so stale entries are never reused. Stored graphs
@@ -50,10 +49,13 @@ function macOf(key: string, place: string, body: string): string {
  * file's identity (device, inode, size, modification and change times): a run after an edit
  * then parses again only the files that changed on disk since (a journal a run appended to, a
  * pack or graph a run wrote), not the megabytes of packs and the base's graph that every run
- * reads the same. A file is replaced by a rename or appended to, and either changes its
- * identity. What is kept is frozen: a reader that changed an entry would change it for every
- * later run, so it fails instead. Not with a MAC key: the resident gate is never given one, and
- * a process that holds one checks every file it reads.
+ * reads the same. Bulwark's writers never write a file in place: a pack or graph is renamed over,
+ * a journal only grows, and either changes the identity. Should another writer's file ever match
+ * a kept identity (same inode reused, same size, within the clock's granularity), what is kept is
+ * still entries keyed by content (and graphs by their tree and code version): a stale one costs
+ * a miss, never another decision. What is kept is frozen: a reader that changed an entry would
+ * change it for every later run, so it fails instead. Not with a MAC key: the resident gate is
+ * never given one, and a process that holds one checks every file it reads.
  */
 let kept: Map<string, { id: string; place: string; data: unknown }> | undefined;
 /**
@@ -72,44 +74,60 @@ function identityOf(st: BigIntStats): string {
   return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
 }
 
-/** Freezes parsed JSON throughout (objects and arrays; the rest is immutable already). */
+/** Freezes parsed JSON throughout (objects and arrays; the rest is immutable already), without recursion: JSON may nest deeper than the stack. */
 function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
-  Object.freeze(value);
-  if (Array.isArray(value)) for (const v of value) deepFreeze(v);
-  else for (const v of Object.values(value)) deepFreeze(v);
+  const todo: unknown[] = [value];
+  while (todo.length > 0) {
+    const v = todo.pop();
+    if (v === null || typeof v !== 'object' || Object.isFrozen(v)) continue;
+    Object.freeze(v);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') todo.push(child);
+  }
   return value;
+}
+
+/** What a reader may do to the file it read: touch it (newest-first pruning) when `touch` says so of what it parsed. */
+interface ReadOptions<T> {
+  touch?: (parsed: T) => boolean;
 }
 
 /**
  * A cache file read and parsed by `parse`, or what this process kept of it when its identity is
  * the same; undefined when it is missing or unreadable (parse errors are `parse`'s to handle).
+ * The touch goes through the descriptor that read the file, and the identity kept is the one
+ * it has after the touch: a file renamed over the path meanwhile is not mistaken for this one.
  */
-function readParsed<T>(file: string, place: string, parse: (text: string) => T): T | undefined {
-  if (!kept || process.env[MAC_ENV]) {
-    let text: string;
-    try {
-      text = readUtf8(file);
-    } catch {
-      return undefined;
-    }
-    return parse(text);
-  }
-  const known = kept.get(file);
-  kept.delete(file);
+function readParsed<T>(file: string, place: string, parse: (text: string) => T, opts: ReadOptions<T> = {}): T | undefined {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY);
   } catch {
+    kept?.delete(file);
     return undefined;
   }
   try {
-    // the identity of the file this descriptor reads: a rename over the path after this point
-    // is seen by the next run
-    const id = identityOf(fstatSync(fd, { bigint: true }));
-    const data = known?.id === id && known.place === place ? (known.data as T) : deepFreeze(parse(readFileSync(fd).toString('utf8')));
-    kept.set(file, { id, place, data });
-    if (kept.size > KEPT_FILES) kept.delete(kept.keys().next().value!);
+    const keeping = kept !== undefined && !process.env[MAC_ENV];
+    const known = keeping ? kept!.get(file) : undefined;
+    kept?.delete(file);
+    const before = keeping ? identityOf(fstatSync(fd, { bigint: true })) : undefined;
+    let data: T;
+    if (known && known.id === before && known.place === place) data = known.data as T;
+    else {
+      const parsed = parse(readFileSync(fd).toString('utf8'));
+      data = keeping ? deepFreeze(parsed) : parsed;
+    }
+    if (opts.touch?.(data)) {
+      try {
+        const now = new Date();
+        futimesSync(fd, now, now);
+      } catch {
+        // the newest-first pruning only loses its hint
+      }
+    }
+    if (keeping) {
+      kept!.set(file, { id: identityOf(fstatSync(fd, { bigint: true })), place, data });
+      if (kept!.size > KEPT_FILES) kept!.delete(kept!.keys().next().value!);
+    }
     return data;
   } catch {
     return undefined;
@@ -118,20 +136,9 @@ function readParsed<T>(file: string, place: string, parse: (text: string) => T):
   }
 }
 
-/** After this process changed a kept file's times, and so its identity: the identity it has now. */
-function stillKept(file: string): void {
-  const known = kept?.get(file);
-  if (!known) return;
-  try {
-    known.id = identityOf(statSync(file, { bigint: true }));
-  } catch {
-    kept!.delete(file);
-  }
-}
-
 /** A cache file's JSON, or undefined when it is missing, unreadable or (with a key) not authentic. */
-function readCacheFile(file: string, place: string): unknown {
-  return readParsed(file, place, (text) => parseCacheText(text, place));
+function readCacheFile(file: string, place: string, opts: ReadOptions<unknown> = {}): unknown {
+  return readParsed(file, place, (text) => parseCacheText(text, place), opts);
 }
 
 function parseCacheText(text: string, place: string): unknown {
@@ -332,16 +339,13 @@ export class GraphStore<T> {
     const file = this.fileFor(key);
     if (!file) return undefined;
     const place = `${CACHE_FORMAT}\0${this.kind}\0${key}`;
-    const data = readCacheFile(file, place) as { format?: unknown; code?: unknown; key?: unknown; graph?: T } | undefined;
     // made by other code (an upgrade since): what a resolver found then is not what it finds now
-    if (!data || data.format !== CACHE_FORMAT || data.code !== gateCodeVersion() || data.key !== key || data.graph === undefined) return undefined;
-    try {
-      utimesSync(file, new Date(), new Date());
-    } catch {
-      // the newest-first pruning only loses its hint
-    }
-    stillKept(file);
-    return data.graph;
+    const usable = (d: unknown): d is { graph: T } => {
+      const data = d as { format?: unknown; code?: unknown; key?: unknown; graph?: T } | undefined;
+      return !!data && data.format === CACHE_FORMAT && data.code === gateCodeVersion() && data.key === key && data.graph !== undefined;
+    };
+    const data = readCacheFile(file, place, { touch: usable });
+    return usable(data) ? data.graph : undefined;
   }
 
   set(key: string, graph: T): void {

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CACHE_FORMAT, GraphStore, ParseCache } from '../../src/gate/cache.js';
 import { evaluateGate, GraphCaches, keepStateAcrossRuns } from '../../src/gate/index.js';
+import { VIRTUAL_ROOT } from '../../src/gate/ts/compiler.js';
+import { retainedSourceFiles } from '../../src/gate/ts/analyze.js';
 import { edit, FixtureRepo } from './fixture.js';
 
 const files: Record<string, string> = {
@@ -41,6 +43,12 @@ describe('a long-lived process keeps parsed cache files while they are unchanged
     second.save();
     assert.ok(readdirSync(dir).some((n) => n.endsWith('-kept.journal')));
     assert.deepEqual(new ParseCache<{ n: number[] }>(dir, 'kept').get('b'), { n: [2] });
+    // and appends to the journal it has just read and kept: the next run sees that entry too
+    const third = new ParseCache<{ n: number[] }>(dir, 'kept');
+    third.set('c', { n: [3] });
+    third.save();
+    const afterAppend = new ParseCache<{ n: number[] }>(dir, 'kept');
+    assert.deepEqual([afterAppend.get('b'), afterAppend.get('c')], [{ n: [2] }, { n: [3] }]);
 
     // another process replaces the pack (a rename, as every writer does): the next run reads the new one
     const pack = path.join(dir, `${CACHE_FORMAT}-kept.json`);
@@ -93,6 +101,40 @@ describe('a long-lived process keeps parsed cache files while they are unchanged
         [true, false, true, false],
         'fee is on the path; banner is not; tax is reached only once fee calls it',
       );
+    } finally {
+      repo.remove();
+    }
+  });
+
+  it('keeps the library parsed and bound from run to run, and nothing of the repository', async () => {
+    const repo = new FixtureRepo(files);
+    try {
+      const head = repo.branch('lib', { 'web/fee.ts': edit(files['web/fee.ts']!, 'x + 1', 'x + 5') });
+      const run = () => evaluateGate({ repoDir: repo.dir, base: 'main', head, config: { roots: ['*.processPayment'] }, cacheDir: null });
+      await run();
+      const first = new Map(retainedSourceFiles());
+      assert.ok(
+        [...first.keys()].some((k) => k.includes('lib.es5.d.ts')),
+        [...first.keys()].join(', '),
+      );
+      assert.ok(![...first.keys()].some((k) => k.startsWith(VIRTUAL_ROOT)), 'no file of the repository is kept past its run');
+      await run();
+      const second = retainedSourceFiles();
+      for (const [k, sf] of first) assert.equal(second.get(k), sf, `${k} was parsed again`);
+    } finally {
+      repo.remove();
+    }
+  });
+
+  it('drops the library after a run whose programs held global declarations, which merge into it', async () => {
+    const repo = new FixtureRepo({
+      ...files,
+      'web/intl.ts': 'declare global {\n  namespace Intl {\n    const RelativeTimeFormat: number;\n  }\n}\nexport {};\n',
+    });
+    try {
+      const head = repo.branch('global', { 'web/fee.ts': edit(files['web/fee.ts']!, 'x + 1', 'x + 6') });
+      await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: { roots: ['*.processPayment'] }, cacheDir: null });
+      assert.equal(retainedSourceFiles().size, 0);
     } finally {
       repo.remove();
     }

@@ -24,6 +24,7 @@ export interface ProgramRunContext {
 /** Builds one program per group, in order, and walks the group's files with its checker. */
 export function runPrograms(ctx: ProgramRunContext, groups: string[][]): void {
   const globalFiles = ctx.repo.all.filter((f) => ctx.facts.get(f)!.global);
+  if (globalFiles.length > 0) ctx.retained.sawGlobalDeclarations = true;
   const plans = groups.map((roots) => ({ roots, files: programFiles(ctx, new Set(roots), globalFiles) }));
   // the last program that needs each file: a parse is kept until then, and after the last
   // program only what it used (head after base reuses those)

@@ -47,6 +47,14 @@ export class RetainedState {
    * it within one run.
    */
   keepLibrary = false;
+  /**
+   * Whether a program since the last release held a file that declares global names. Such a
+   * declaration merges into the library's own (an interface, a namespace such as `Intl`), and
+   * where the two conflict the checker may point a library symbol's parent at a symbol of its
+   * own: kept longer than the run that did it, that would reach later runs' checkers. So after
+   * such a run the library is dropped as before.
+   */
+  sawGlobalDeclarations = false;
   /** Heap in use after the last full collection (0: none since the last release, so the margin counts from an empty heap). */
   private liveAfterCollection = 0;
 
@@ -88,7 +96,8 @@ export class RetainedState {
 
   release(): void {
     const library = new Map<string, ts.SourceFile>();
-    if (this.keepLibrary) for (const [k, sf] of this.sourceFiles) if (!k.startsWith(VIRTUAL_ROOT)) library.set(k, sf);
+    if (this.keepLibrary && !this.sawGlobalDeclarations) for (const [k, sf] of this.sourceFiles) if (!k.startsWith(VIRTUAL_ROOT)) library.set(k, sf);
+    this.sawGlobalDeclarations = false;
     this.sourceFiles = library;
     this.resolution = noResolution();
     // after an analysis large enough to be split, its programs' garbage is collected now if it is
