@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { CACHE_FORMAT, GraphStore, keepParsedCacheFiles, ParseCache } from './cache.js';
-import { keepGitObjects } from './kept-objects.js';
 import { collectAfter } from './collect-garbage.js';
 import { noteStoredForm } from './call-index.js';
 import type { FileFacts } from './facts.js';
@@ -24,15 +23,13 @@ let longLived = false;
 
 /**
  * For a process that runs the gate again and again (the resident gate): what it parsed of the
- * cache files (kept while the files are unchanged on disk), the TypeScript library's parses, and
- * git's listings and blobs (see kept-objects.ts) outlive each run, so a run after an edit does
- * not read or parse them again. Decisions are the same: each is what the next run would get
- * again from the same bytes.
+ * cache files (kept while the files are unchanged on disk) and the TypeScript library's parses
+ * outlive each run, so a run after an edit does not parse them again. Decisions are the same:
+ * both are what the next run would parse from the same bytes.
  */
 export function keepStateAcrossRuns(): void {
   longLived = true;
   keepParsedCacheFiles();
-  keepGitObjects();
   typeScriptAnalysis?.keepLibraryAcrossRuns();
 }
 

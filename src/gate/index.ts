@@ -18,7 +18,6 @@ import {
   type ExclusionReport,
 } from './sources.js';
 import { classifierContext, type ClassifierContext } from './classifier-context.js';
-import { keptObjects } from './kept-objects.js';
 import { scoreSignals } from './signals.js';
 import type { GateResult } from './types.js';
 
@@ -71,11 +70,7 @@ export async function evaluateGateDetailed(opts: EvaluateGateOptions): Promise<{
   // git runs on the other core while this thread waits: the head's listing with the merge base,
   // then the diff and the base's listing; every run ends before a failure is reported, the merge
   // base's first, then the diff's, the base's and the head's
-  // a long-lived process asks git only for what it has not kept (see kept-objects.ts)
-  const kept = keptObjects(opts.repoDir);
-  const listing = (commit: string): Promise<string> =>
-    kept ? kept.listing(commit, () => readListing(opts.repoDir, commit)) : readListing(opts.repoDir, commit);
-  const headRun = listing(headCommit);
+  const headRun = readListing(opts.repoDir, headCommit);
   // observed now, so a failed listing is never an unhandled rejection while the merge base runs
   const headDone = headRun.then(
     () => undefined,
@@ -86,7 +81,7 @@ export async function evaluateGateDetailed(opts: EvaluateGateOptions): Promise<{
     throw err;
   });
   const diffRun = gitBytesAsync(opts.repoDir, ['diff', '--no-renames', '--no-color', '--no-ext-diff', '-U0', mergeBase, headCommit]);
-  const baseRun = listing(mergeBase);
+  const baseRun = readListing(opts.repoDir, mergeBase);
   await Promise.allSettled([diffRun, baseRun, headRun]);
   const diffText = (await diffRun).toString('utf8');
   const baseTree = await baseRun;
@@ -110,12 +105,12 @@ export async function evaluateGateDetailed(opts: EvaluateGateOptions): Promise<{
   ].some((r) => !caches.graphs.has(r.key) && r.listing.entries.some((e) => e.language === 'ts' || e.language === 'js'));
   let texts: Map<string, string>;
   if (needsTypeScript) {
-    const reading = kept ? kept.blobs(blobs, (missing) => readBlobsInBackground(opts.repoDir, missing)) : readBlobsInBackground(opts.repoDir, blobs);
+    const reading = readBlobsInBackground(opts.repoDir, blobs);
     // observed now, so a failed read is never an unhandled rejection while the compiler loads
     reading.catch(() => undefined);
     await loadTypeScriptAnalysis();
     texts = await reading;
-  } else texts = kept ? await kept.blobs(blobs, (missing) => Promise.resolve(readBlobs(opts.repoDir, missing))) : readBlobs(opts.repoDir, blobs);
+  } else texts = readBlobs(opts.repoDir, blobs);
   const baseSources = revisionSources(baseListing, texts, filter);
   const headSources = revisionSources(headListing, texts, filter);
   const baseGraph = await buildCallGraph(baseSources, caches, baseKey, headKey !== baseKey ? 'another graph' : 'done');

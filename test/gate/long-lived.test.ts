@@ -2,7 +2,6 @@
 // they are unchanged on disk. Its own file: keepStateAcrossRuns() lasts for the whole process.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -106,44 +105,6 @@ describe('a long-lived process keeps parsed cache files while they are unchanged
       repo.remove();
     }
   });
-
-  it('reads from git only what it has not kept: a blob it kept is not read again', async () => {
-    const repo = new FixtureRepo(files);
-    try {
-      const config = { roots: ['*.processPayment'] };
-      const head = repo.branch('objects', { 'web/tax.ts': edit(files['web/tax.ts']!, 'x * 2', 'x * 5') });
-      const first = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config, cacheDir: null });
-      // the blob of an unchanged file goes from the object store: only a process that kept it can still decide
-      const blob = repo.git('rev-parse', `${head}:web/fee.ts`).trim();
-      rmSync(path.join(repo.dir, '.git', 'objects', blob.slice(0, 2), blob.slice(2)));
-      const fresh = spawnSync('git', ['-C', repo.dir, 'cat-file', '-p', blob], { encoding: 'utf8' });
-      assert.notEqual(fresh.status, 0, 'git cannot read the blob any more');
-      assert.deepEqual(await evaluateGate({ repoDir: repo.dir, base: 'main', head, config, cacheDir: null }), first);
-    } finally {
-      repo.remove();
-    }
-  });
-
-  for (const packed of [false, true]) {
-    it(`keeps no object once the repository has a replace ref${packed ? ' (packed)' : ''}: the decision is the one git's objects give`, async () => {
-      const repo = new FixtureRepo(files);
-      try {
-        const config = { roots: ['*.processPayment'] };
-        // tax changes, but nothing on a path from the root calls it
-        const head = repo.branch('replaced', { 'web/tax.ts': edit(files['web/tax.ts']!, 'x * 2', 'x * 6') });
-        assert.equal((await evaluateGate({ repoDir: repo.dir, base: 'main', head, config, cacheDir: null })).flagged, false);
-        // fee (the same blob in both revisions) replaced by one that calls tax: now the change is on a path
-        const fee = repo.git('rev-parse', `${head}:web/fee.ts`).trim();
-        const callsTax = ["import { tax } from './tax.js';", 'export function fee(x: number): number {', '  return tax(x);', '}', ''].join('\n');
-        const other = spawnSync('git', ['-C', repo.dir, 'hash-object', '-w', '--stdin'], { input: callsTax, encoding: 'utf8' }).stdout.trim();
-        repo.git('replace', fee, other);
-        if (packed) repo.git('pack-refs', '--all');
-        assert.equal((await evaluateGate({ repoDir: repo.dir, base: 'main', head, config, cacheDir: null })).flagged, true);
-      } finally {
-        repo.remove();
-      }
-    });
-  }
 
   it('keeps the library parsed and bound from run to run, and nothing of the repository', async () => {
     const repo = new FixtureRepo(files);
