@@ -237,6 +237,37 @@ describe('bulwark gate --resident: a resident gate per repository, the same deci
     }
   });
 
+  it('evaluates in its own process, saying why, in a repository with a promisor remote (git would fetch a missing object)', () => {
+    const own = gate(flaggedHead);
+    for (const [key, value] of [
+      ['extensions.partialClone', 'origin'],
+      ['remote.origin.promisor', 'true'],
+    ] as const) {
+      repo.git('config', key, value);
+      try {
+        const r = gate(flaggedHead, ['--resident']);
+        assert.equal(r.code, 2, r.stderr);
+        assert.equal(r.stdout, own.stdout);
+        assert.match(
+          r.stderr,
+          /^bulwark gate: no resident gate: the resident gate declined: a partial clone: a missing object would be fetched with credentials a resident gate is not given; evaluating in this process\n$/,
+          key,
+        );
+      } finally {
+        repo.git('config', '--unset', key);
+      }
+    }
+    // a promisor remote switched off is no partial clone
+    repo.git('config', 'remote.origin.promisor', 'false');
+    try {
+      const r = gate(flaggedHead, ['--resident']);
+      assert.equal(r.stderr, '');
+      assert.equal(r.stdout, own.stdout);
+    } finally {
+      repo.git('config', '--unset', 'remote.origin.promisor');
+    }
+  });
+
   it('refuses a --resident-idle that is not whole seconds, naming it', () => {
     const r = gate(flaggedHead, ['--resident', '--resident-idle', '10m']);
     assert.equal(r.code, 3);

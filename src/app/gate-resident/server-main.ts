@@ -24,11 +24,19 @@ const log = (line: string): void => {
 /**
  * A partial clone fetches a missing object when it is read, with the user's credentials, which a
  * resident gate is not given: where the client's own run would fetch, the resident's would fail.
+ * Git fetches so from any promisor remote: one named by `extensions.partialClone`, or any remote
+ * with `remote.<name>.promisor` true (a value git does not read as false counts: declining only
+ * costs the client its own process).
  */
 function declineWhatItCannotRead(repo: string): void {
-  const r = spawnSync('git', ['-C', repo, 'config', '--get', 'extensions.partialClone'], { encoding: 'utf8' });
-  if (r.status === 0 && r.stdout.trim() !== '')
-    throw new Declined('a partial clone: a missing object would be fetched with credentials a resident gate is not given');
+  const r = spawnSync('git', ['-C', repo, 'config', '--get-regexp', '^(extensions\\.partialclone|remote\\..*\\.promisor)$'], { encoding: 'utf8' });
+  for (const line of (r.stdout ?? '').split('\n')) {
+    const space = line.indexOf(' ');
+    const key = space < 0 ? line : line.slice(0, space);
+    const value = space < 0 ? '' : line.slice(space + 1).trim();
+    const promisor = key === 'extensions.partialclone' ? value !== '' : key.endsWith('.promisor') && !/^(false|no|off|0)$/i.test(value);
+    if (promisor) throw new Declined('a partial clone: a missing object would be fetched with credentials a resident gate is not given');
+  }
 }
 
 async function main(): Promise<number> {
