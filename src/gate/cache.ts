@@ -1,23 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import {
-  closeSync,
-  constants,
-  existsSync,
-  fstatSync,
-  futimesSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeSync,
-  type BigIntStats,
-} from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, futimesSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gateCodeVersion } from './code-version.js';
+import { keepsStateAcrossRuns } from './long-lived.js';
 import { writePrivateFileAtomically } from './private-file.js';
+import { readUtf8 } from './utf8-file.js';
 
 /**
  * Bump when extractors change what they produce, so stale entries are never reused. Stored graphs
@@ -55,9 +43,10 @@ function macOf(key: string, place: string, body: string): string {
  * still entries keyed by content (and graphs by their tree and code version): a stale one costs
  * a miss, never another decision. What is kept is frozen: a reader that changed an entry would
  * change it for every later run, so it fails instead. Not with a MAC key: the resident gate is
- * never given one, and a process that holds one checks every file it reads.
+ * never given one, and a process that holds one checks every file it reads. Only in a process
+ * that keeps state across runs (long-lived.ts); any other keeps nothing.
  */
-let kept: Map<string, { id: string; place: string; data: unknown }> | undefined;
+const kept = new Map<string, { id: string; data: unknown }>();
 /**
  * How many files are kept, the most recently read first: a few packs and journals, the bases'
  * graphs and the resolutions of the revisions in play; a file read less recently than that many
@@ -65,12 +54,8 @@ let kept: Map<string, { id: string; place: string; data: unknown }> | undefined;
  */
 const KEPT_FILES = 32;
 
-/** Keeps parsed cache files for the rest of the process (see above). */
-export function keepParsedCacheFiles(): void {
-  kept ??= new Map();
-}
-
-function identityOf(st: BigIntStats): string {
+function identityOf(fd: number): string {
+  const st = fstatSync(fd, { bigint: true });
   return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
 }
 
@@ -86,47 +71,39 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** What a reader may do to the file it read: touch it (newest-first pruning) when `touch` says so of what it parsed. */
-interface ReadOptions<T> {
-  touch?: (parsed: T) => boolean;
-}
-
 /**
  * A cache file read and parsed by `parse`, or what this process kept of it when its identity is
- * the same; undefined when it is missing or unreadable (parse errors are `parse`'s to handle).
- * The touch goes through the descriptor that read the file, and the identity kept is the one
- * it has after the touch: a file renamed over the path meanwhile is not mistaken for this one.
+ * the same (a file's name fixes how it is parsed); undefined when it is missing or unreadable
+ * (parse errors are `parse`'s to handle). With `touch`, a file whose content it accepts is
+ * touched (the newest-first pruning's hint) through the descriptor that read it, and the identity
+ * kept is the one after the touch: a file renamed over the path meanwhile is not taken for it.
  */
-function readParsed<T>(file: string, place: string, parse: (text: string) => T, opts: ReadOptions<T> = {}): T | undefined {
+function readParsed<T>(file: string, parse: (text: string) => T, touch?: (parsed: T) => boolean): T | undefined {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY);
   } catch {
-    kept?.delete(file);
+    kept.delete(file);
     return undefined;
   }
   try {
-    const keeping = kept !== undefined && !process.env[MAC_ENV];
-    const known = keeping ? kept!.get(file) : undefined;
-    kept?.delete(file);
-    const before = keeping ? identityOf(fstatSync(fd, { bigint: true })) : undefined;
-    let data: T;
-    if (known && known.id === before && known.place === place) data = known.data as T;
-    else {
-      const parsed = parse(readFileSync(fd).toString('utf8'));
-      data = keeping ? deepFreeze(parsed) : parsed;
-    }
-    if (opts.touch?.(data)) {
+    const keeping = keepsStateAcrossRuns() && !process.env[MAC_ENV];
+    const known = kept.get(file);
+    kept.delete(file);
+    let id = keeping ? identityOf(fd) : undefined;
+    const data = known && known.id === id ? (known.data as T) : keeping ? deepFreeze(parse(readUtf8(fd))) : parse(readUtf8(fd));
+    if (touch?.(data)) {
       try {
         const now = new Date();
         futimesSync(fd, now, now);
+        if (keeping) id = identityOf(fd);
       } catch {
         // the newest-first pruning only loses its hint
       }
     }
-    if (keeping) {
-      kept!.set(file, { id: identityOf(fstatSync(fd, { bigint: true })), place, data });
-      if (kept!.size > KEPT_FILES) kept!.delete(kept!.keys().next().value!);
+    if (id !== undefined) {
+      kept.set(file, { id, data });
+      if (kept.size > KEPT_FILES) kept.delete(kept.keys().next().value!);
     }
     return data;
   } catch {
@@ -137,8 +114,8 @@ function readParsed<T>(file: string, place: string, parse: (text: string) => T, 
 }
 
 /** A cache file's JSON, or undefined when it is missing, unreadable or (with a key) not authentic. */
-function readCacheFile(file: string, place: string, opts: ReadOptions<unknown> = {}): unknown {
-  return readParsed(file, place, (text) => parseCacheText(text, place), opts);
+function readCacheFile(file: string, place: string, touch?: (parsed: unknown) => boolean): unknown {
+  return readParsed(file, (text) => parseCacheText(text, place), touch);
 }
 
 function parseCacheText(text: string, place: string): unknown {
@@ -267,7 +244,7 @@ function wellFormedEntry<T>(e: unknown): e is [string, T] {
 
 /** A journal's entries: one JSON line each, after its MAC and a tab under a key; a line that does not verify or parse (a torn last line) is skipped. */
 function readJournal<T>(file: string, place: string): [string, T][] {
-  return readParsed(file, place, (text) => parseJournal<T>(text, place)) ?? [];
+  return readParsed(file, (text) => parseJournal<T>(text, place)) ?? [];
 }
 
 function parseJournal<T>(text: string, place: string): [string, T][] {
@@ -344,7 +321,7 @@ export class GraphStore<T> {
       const data = d as { format?: unknown; code?: unknown; key?: unknown; graph?: T } | undefined;
       return !!data && data.format === CACHE_FORMAT && data.code === gateCodeVersion() && data.key === key && data.graph !== undefined;
     };
-    const data = readCacheFile(file, place, { touch: usable });
+    const data = readCacheFile(file, place, usable);
     return usable(data) ? data.graph : undefined;
   }
 
@@ -364,7 +341,7 @@ export class GraphStore<T> {
       const current = graphs.filter((g) => g.n.startsWith(`${CACHE_FORMAT}-`));
       for (const old of [...stale, ...current.slice(this.keep)]) {
         rmSync(path.join(this.dir, old.n), { force: true });
-        kept?.delete(path.join(this.dir, old.n));
+        kept.delete(path.join(this.dir, old.n));
       }
     } catch {
       // an unwritable cache only costs time on the next run

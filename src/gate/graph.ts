@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CACHE_FORMAT, GraphStore, keepParsedCacheFiles, ParseCache } from './cache.js';
+import { CACHE_FORMAT, GraphStore, ParseCache } from './cache.js';
 import { collectAfter } from './collect-garbage.js';
 import { noteStoredForm } from './call-index.js';
 import type { FileFacts } from './facts.js';
@@ -18,20 +18,6 @@ type CachedFacts = (FileFacts & { shape: string }) | { error: string };
 
 /** The TypeScript analysis module once a run has needed it (it is large, so it is loaded on demand). */
 let typeScriptAnalysis: typeof TsAnalysis | undefined;
-/** Whether this process runs the gate again and again (see keepStateAcrossRuns). */
-let longLived = false;
-
-/**
- * For a process that runs the gate again and again (the resident gate): what it parsed of the
- * cache files (kept while the files are unchanged on disk) and the TypeScript library's parses
- * outlive each run, so a run after an edit does not parse them again. Decisions are the same:
- * both are what the next run would parse from the same bytes.
- */
-export function keepStateAcrossRuns(): void {
-  longLived = true;
-  keepParsedCacheFiles();
-  typeScriptAnalysis?.keepLibraryAcrossRuns();
-}
 
 type OtherLanguage = 'python' | 'go' | 'java';
 
@@ -169,7 +155,6 @@ export async function loadTypeScriptAnalysis(): Promise<typeof TsAnalysis> {
     preloadCompiler();
     if (process.env.BULWARK_GATE_TIMING) process.stderr.write(`ts: compiler code cache ${codeCacheStatus()}\n`);
     typeScriptAnalysis = await import('./ts/analyze.js');
-    if (longLived) typeScriptAnalysis.keepLibraryAcrossRuns();
   }
   return typeScriptAnalysis;
 }

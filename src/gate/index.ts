@@ -25,7 +25,8 @@ export type { ClassifierContext } from './classifier-context.js';
 export type { GateSignals, GateSignal, ClassifierOutcome, GateLayer } from './types.js';
 export type { GateResult, GatePath, ChangedFunction, ZoneMatch, GateReason, CallGraph, Definition } from './types.js';
 export { gateConfigSchema, parseGateConfig, DEFAULT_ROOTS, type GateConfig, type GateConfigInput, type GateClassifierConfig, type GateZone } from './config.js';
-export { buildCallGraph, toPycg, GraphCaches, keepStateAcrossRuns } from './graph.js';
+export { buildCallGraph, toPycg, GraphCaches } from './graph.js';
+export { keepStateAcrossRuns } from './long-lived.js';
 export { readDirectorySources, readRevisionSources } from './sources.js';
 
 export interface EvaluateGateOptions {

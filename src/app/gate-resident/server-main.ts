@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { collectGarbage } from '../../gate/collect-garbage.js';
-import { keepStateAcrossRuns } from '../../gate/graph.js';
+import { keepStateAcrossRuns } from '../../gate/long-lived.js';
 import { setV8Flag } from '../../gate/ts/v8-runtime-flags.js';
 import { prepareGate } from '../gate.js';
 import { AlreadyServing, Declined, serveResidentGate } from './server.js';

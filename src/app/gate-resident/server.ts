@@ -109,7 +109,7 @@ function errorResponse(err: unknown): ResidentResponse {
  * Serves evaluations one at a time until stopped, idle, or replaced, then closes and removes its
  * socket. Of one evaluation the next keeps only what it would get the same from disk or from the
  * compiler: the loaded compiler and compiled code, the TypeScript library's parses, and what it
- * parsed of cache files that are unchanged on disk since (see keepStateAcrossRuns). Every request
+ * parsed of cache files that are unchanged on disk since (see gate/long-lived.ts). Every request
  * reads the cache folder it names, so the answer is the one the client would compute in its own
  * process.
  */

@@ -28,11 +28,6 @@ export function releaseParsedFiles(): void {
   retained.release();
 }
 
-/** Keeps the library's parsed files across gate runs, for a process that runs the gate again and again (not after a run whose programs held global declarations: see retained-state.ts). */
-export function keepLibraryAcrossRuns(): void {
-  retained.keepLibrary = true;
-}
-
 /** The parsed files kept for the next program, by key (what a test can see of the retained state). */
 export function retainedSourceFiles(): ReadonlyMap<string, unknown> {
   return retained.sourceFiles;

@@ -2,6 +2,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
 import { collectGarbage } from '../collect-garbage.js';
+import { keepsStateAcrossRuns } from '../long-lived.js';
 import { VIRTUAL_ROOT } from './compiler.js';
 
 /** Module resolutions of one analysis, by the set of file paths they were made over. */
@@ -39,14 +40,6 @@ export class RetainedState {
   private resolution: RetainedResolution = noResolution();
   /** Whether an analysis was split into several programs since the last release. */
   splitSinceRelease = false;
-  /**
-   * Whether the library's parses outlive a release: in a process that runs the gate again and
-   * again (the resident gate), each run after an edit would otherwise parse and bind the same
-   * library files anew. A parsed, bound file is shared by programs as the compiler's language
-   * service shares it (a checker copies a symbol before merging into it), as base and head share
-   * it within one run.
-   */
-  keepLibrary = false;
   /**
    * Whether a program since the last release held a file that declares global names. Such a
    * declaration merges into the library's own (an interface, a namespace such as `Intl`), and
@@ -96,7 +89,11 @@ export class RetainedState {
 
   release(): void {
     const library = new Map<string, ts.SourceFile>();
-    if (this.keepLibrary && !this.sawGlobalDeclarations) for (const [k, sf] of this.sourceFiles) if (!k.startsWith(VIRTUAL_ROOT)) library.set(k, sf);
+    // in a process that runs the gate again and again the library's parses outlive a release, or
+    // each run after an edit would parse and bind the same files anew: programs share a parsed,
+    // bound file as the compiler's language service does (a checker copies a symbol before merging
+    // into it), as base and head share it within one run
+    if (keepsStateAcrossRuns() && !this.sawGlobalDeclarations) for (const [k, sf] of this.sourceFiles) if (!k.startsWith(VIRTUAL_ROOT)) library.set(k, sf);
     this.sawGlobalDeclarations = false;
     this.sourceFiles = library;
     this.resolution = noResolution();
