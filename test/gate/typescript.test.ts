@@ -196,4 +196,38 @@ describe('TypeScript call graph details', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('a class is constructed by `new` and by whoever it is passed to, not by reaching its static members', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-ts-static-'));
+    try {
+      writeFileSync(
+        path.join(dir, 'app.ts'),
+        [
+          'export class Calculator {',
+          '  static LOGGING = false;',
+          '  static create(): Calculator { return new Calculator(); }',
+          '  constructor() { this.init(); }',
+          '  init(): void {}',
+          '}',
+          'export function readsStatic(): boolean { return Calculator.LOGGING || Calculator["LOGGING"]; }',
+          'export function callsStatic(): Calculator { return Calculator.create(); }',
+          'export function constructs(): Calculator { return new Calculator(); }',
+          'export function register(c: new () => Calculator): Calculator { return new c(); }',
+          'export function passes(): Calculator { return register(Calculator); }',
+          'export class Sub extends Calculator {}',
+          '',
+        ].join('\n'),
+      );
+      const g = toPycg(await buildCallGraph(readDirectorySources(dir)));
+      assert.deepEqual(g['app.readsStatic'], []);
+      assert.deepEqual(g['app.callsStatic'], ['app.Calculator.create']);
+      assert.deepEqual(g['app.Calculator.create'], ['app.Calculator.constructor']);
+      assert.deepEqual(g['app.constructs'], ['app.Calculator.constructor']);
+      // passed on, it is constructed where it is received
+      assert.deepEqual(g['app.passes'], ['app.register']);
+      assert.deepEqual(g['app.register'], ['app.Calculator.constructor']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -201,8 +201,9 @@ export class FileWalker implements CallTargetContext {
     const { idKinds } = this.definitions;
     const out = new Set<string>();
     this.index.idsForDecl(d, out, 0, this.touch);
-    // naming a class in `extends`/`implements` does not construct it
-    if (ts.isClassLike(d) && expr.parent && ts.isExpressionWithTypeArguments(expr.parent))
+    // naming a class in `extends`/`implements`, or to reach one of its static members
+    // (`Cls.LIMIT`, `Cls.create()`), does not construct it; passing it on as a value may
+    if (ts.isClassLike(d) && expr.parent && (ts.isExpressionWithTypeArguments(expr.parent) || isMemberAccessOn(expr)))
       for (const id of out) if (id.endsWith('.constructor')) out.delete(id);
     for (const id of out) {
       const k = idKinds.get(id);
@@ -394,4 +395,10 @@ export class FileWalker implements CallTargetContext {
     }
     this.visit(node.expression);
   }
+}
+
+/** Whether `expr` is the object of a member access: `expr.name`, `expr?.name`, `expr[key]`. */
+function isMemberAccessOn(expr: ts.Node): boolean {
+  const p = expr.parent;
+  return (ts.isPropertyAccessExpression(p) || ts.isElementAccessExpression(p)) && p.expression === expr;
 }
