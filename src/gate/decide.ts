@@ -3,6 +3,7 @@ import type { GateConfig } from './config.js';
 import { callIndexOf } from './call-index.js';
 import type { FileChange } from './diff.js';
 import { globTest } from './glob.js';
+import { importTarget } from './import-target.js';
 import { languageOf } from './sources.js';
 import type { CallGraph, ChangedFunction, Definition, GatePath, GateReason, GateResult, Revision, ZoneMatch } from './types.js';
 
@@ -137,8 +138,12 @@ export function isInertComment(line: string, language: string, lineNo: number): 
   return true;
 }
 
-/** Changed definitions of one revision: the innermost definition around each changed line, plus every function reading a changed binding. */
-export function changedDefinitions(graph: CallGraph, changes: FileChange[], revision: Revision): ChangedFunction[] {
+/**
+ * Changed definitions of one revision: the innermost definition around each changed line, plus
+ * every function reading a changed binding. With the other revision's graph, an import binding
+ * whose statement was edited but that names the same thing in both is not a changed binding.
+ */
+export function changedDefinitions(graph: CallGraph, changes: FileChange[], revision: Revision, other?: CallGraph): ChangedFunction[] {
   const out = new Map<string, ChangedFunction>();
   const add = (d: Definition, line: number | undefined, via: 'lines' | 'binding', binding?: string): void => {
     let c = out.get(d.id);
@@ -175,6 +180,7 @@ export function changedDefinitions(graph: CallGraph, changes: FileChange[], revi
       }
     }
   }
+  if (other) for (const b of changedBindings) if (sameImport(graph, other, b)) changedBindings.delete(b);
   // a changed constant/configuration value changes every function that reads it
   if (changedBindings.size > 0) {
     for (const [fn, bindings] of graph.reads) {
@@ -202,6 +208,25 @@ export function changedDefinitions(graph: CallGraph, changes: FileChange[], revi
     }
   }
   return [...out.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** Whether binding `id` is an import that binds its name to the same thing in both graphs. */
+function sameImport(graph: CallGraph, other: CallGraph, id: string): boolean {
+  const a = importTargetOf(graph, id);
+  return a !== undefined && a === importTargetOf(other, id);
+}
+
+function importTargetOf(graph: CallGraph, id: string): string | undefined {
+  const d = graph.defs.get(id);
+  const source = d && graph.files.get(d.file);
+  if (!d || d.kind !== 'binding' || !source) return undefined;
+  const module = (defsByFile(graph).get(d.file) ?? []).find((m) => m.kind === 'module' && id.startsWith(`${m.id}.`));
+  if (!module) return undefined;
+  const statement = source.text
+    .split('\n')
+    .slice(d.startLine - 1, d.endLine)
+    .join('\n');
+  return importTarget(statement, source.language, id.slice(module.id.length + 1));
 }
 
 /** Shortest call paths between the roots and the changed definitions, in both directions, by multi-source BFS. */
@@ -324,7 +349,7 @@ export function decide(input: DecideInput): GateResult {
     const graph = input[revision].graph;
     const roots = findRoots(graph, config);
     if (revision === 'head') headRoots = [...roots.keys()].sort();
-    const changed = changedDefinitions(graph, changes, revision);
+    const changed = changedDefinitions(graph, changes, revision, input[revision === 'head' ? 'base' : 'head'].graph);
     changedFunctions.push(...changed);
     for (const c of changed) {
       const r = roots.get(c.id);
