@@ -2,6 +2,7 @@ import picomatch from 'picomatch';
 import type { GateConfig } from './config.js';
 import { callIndexOf } from './call-index.js';
 import type { FileChange } from './diff.js';
+import { overloadName } from './facts.js';
 import { globTest } from './glob.js';
 import { importTarget } from './import-target.js';
 import { languageOf } from './sources.js';
@@ -65,7 +66,7 @@ export function hostRegex(hosts: string[]): RegExp | null {
 export function namedRootMatches(graph: CallGraph, config: GateConfig): number {
   const isRoot = rootNameMatcher(config);
   let n = 0;
-  for (const d of graph.defs.values()) if ((d.kind === 'function' || d.kind === 'method' || d.kind === 'class') && isRoot(d.id)) n++;
+  for (const d of graph.defs.values()) if ((d.kind === 'function' || d.kind === 'method' || d.kind === 'class') && isRoot(rootName(graph, d))) n++;
   return n;
 }
 
@@ -76,6 +77,12 @@ function rootNameMatcher(config: GateConfig): (id: string) => boolean {
   let m = rootMatchers.get(config);
   if (!m) rootMatchers.set(config, (m = globTest(config.roots)));
   return m;
+}
+
+/** The name a root pattern matches for a definition: its id, except a Java overload's (`….Class.m(int)` answers to `….Class.m`). */
+export function rootName(graph: CallGraph, d: Definition): string {
+  if (d.kind !== 'method' || (!d.id.endsWith(')') && !/#\d+$/.test(d.id))) return d.id;
+  return (graph.files.get(d.file)?.language === 'java' ? overloadName(d.id) : undefined) ?? d.id;
 }
 
 interface RootInfo {
@@ -89,7 +96,7 @@ export function findRoots(graph: CallGraph, config: GateConfig): Map<string, Roo
   const isRoot = rootNameMatcher(config);
   const rootClasses: string[] = [];
   for (const d of graph.defs.values()) {
-    if ((d.kind === 'function' || d.kind === 'method') && isRoot(d.id)) roots.set(d.id, { id: d.id, rule: 'root' });
+    if ((d.kind === 'function' || d.kind === 'method') && isRoot(rootName(graph, d))) roots.set(d.id, { id: d.id, rule: 'root' });
     else if (d.kind === 'class' && isRoot(d.id)) rootClasses.push(`${d.id}.`);
   }
   // a class named as a root makes every method in it a root

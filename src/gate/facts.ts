@@ -84,6 +84,17 @@ export function qualifiedName(f: FileFacts, local: string): string {
   return local ? `${f.module}.${local}` : f.module;
 }
 
+/**
+ * The name a Java overload answers to: each declaration of a method name after the first in its
+ * class is its own definition `….Class.m(T1,T2)` (parameter types, maybe `#n` after), and a root
+ * pattern or a suggested root names it as `….Class.m`, like every overload of `m`. Undefined for
+ * any other id.
+ */
+export function overloadName(id: string): string | undefined {
+  const m = /^(.*[^.])\([\w$[\],?]*\)(?:#\d+)?$/.exec(id);
+  return m?.[1];
+}
+
 /** Appends `value` to the list under `key` (index maps used by the resolvers). */
 export function pushTo(map: Map<string, string[]>, key: string, value: string): void {
   const list = map.get(key);

@@ -1,4 +1,4 @@
-import { innermostDefinition, sqlWriteRegex } from './decide.js';
+import { innermostDefinition, rootName, sqlWriteRegex } from './decide.js';
 import { isDocOrTest, PAYMENT_SDK } from './signals.js';
 import type { CallGraph, GateLanguage } from './types.js';
 
@@ -100,15 +100,16 @@ export function suggestRoots(graph: CallGraph): RootSuggestion[] {
         : h
           ? `calls payment host ${h[1]} (${file}:${i + 1})`
           : `calls payment SDK ${k![0]} (${file}:${i + 1})`;
-      put({ root: def.id, file, language, why, strength: 3 });
+      put({ root: rootName(graph, def), file, language, why, strength: 3 });
     }
   }
   for (const d of graph.defs.values()) {
     if ((d.kind !== 'function' && d.kind !== 'method') || isDocOrTest(d.file)) continue;
-    const local = d.id.split('.').pop()!;
+    const root = rootName(graph, d);
+    const local = root.split('.').pop()!;
     const why = moneyOperation(local);
     const language = graph.files.get(d.file)?.language;
-    if (why && language) put({ root: d.id, file: d.file, language, why, strength: words2(local) });
+    if (why && language) put({ root, file: d.file, language, why, strength: words2(local) });
   }
   return [...out.values()].sort((a, b) => b.strength - a.strength || (a.root < b.root ? -1 : 1)).slice(0, MAX_SUGGESTIONS);
 }

@@ -308,3 +308,124 @@ describe('Java resolution by type', () => {
     assert.deepEqual([...(g.nameOnly.get('a.Caller.Caller.run') ?? [])], ['a.Ledger.Ledger.post']);
   });
 });
+
+describe('Java overloads', () => {
+  const api = [
+    'package p;',
+    'public class Api {',
+    '    public Api() { this(1); }',
+    '    public Api(int size) { }',
+    '    public int bundles(String account) {',
+    '        return plain();',
+    '    }',
+    '    public int bundles(String account, int page, int size) {',
+    '        return paged();',
+    '    }',
+    '    int plain() { return 1; }',
+    '    int paged() { return 2; }',
+    '    void log(String m) { }',
+    '    void log(String format, Object... args) { }',
+    '    void log(int level, String a, String b, String c) { }',
+    '}',
+    '',
+  ].join('\n');
+  const P2 = 'p.Api.Api';
+
+  it('a call reaches only the overloads whose parameter count accepts its arguments, constructors too', async () => {
+    const g = await javaGraph({
+      'p/Api.java': api,
+      'p/Caller.java': [
+        'package p;',
+        'public class Caller {',
+        '    void one(Api api) { api.bundles("a"); }',
+        '    void three(Api api) { api.bundles("a", 1, 2); }',
+        '    void make() { new Api(); }',
+        '    void makeSized() { new Api(3); }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(callees(g, 'p.Caller.Caller.one'), [`${P2}.bundles`]);
+    assert.deepEqual(callees(g, 'p.Caller.Caller.three'), [`${P2}.bundles(String,int,int)`]);
+    // each overload is its own node with its own callees
+    assert.deepEqual(callees(g, `${P2}.bundles`), [`${P2}.plain`]);
+    assert.deepEqual(callees(g, `${P2}.bundles(String,int,int)`), [`${P2}.paged`]);
+    assert.deepEqual(callees(g, 'p.Caller.Caller.make'), [`${P2}.<init>`]);
+    assert.deepEqual(callees(g, 'p.Caller.Caller.makeSized'), [`${P2}.<init>(int)`]);
+    assert.deepEqual(callees(g, `${P2}.<init>`), [`${P2}.<init>(int)`], 'this(1) runs the one-parameter constructor');
+  });
+
+  it('varargs accept their fixed parameters and more', async () => {
+    const g = await javaGraph({
+      'p/Api.java': api,
+      'p/Caller.java': [
+        'package p;',
+        'public class Caller {',
+        '    void one(Api api) { api.log("a"); }',
+        '    void three(Api api) { api.log("a", 1, 2); }',
+        '    void four(Api api) { api.log(1, "a", "b", "c"); }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(callees(g, 'p.Caller.Caller.one'), [`${P2}.log`, `${P2}.log(String,Object[])`]);
+    assert.deepEqual(callees(g, 'p.Caller.Caller.three'), [`${P2}.log(String,Object[])`]);
+    assert.deepEqual(callees(g, 'p.Caller.Caller.four'), [`${P2}.log(String,Object[])`, `${P2}.log(int,String,String,String)`]);
+  });
+
+  it('an overload in a subclass does not hide its superclass’s; a call no overload can take, or a method reference, keeps them all', async () => {
+    const g = await javaGraph({
+      'p/Api.java': api,
+      'p/Paged.java': ['package p;', 'public class Paged extends Api {', '    public int bundles(String account, int page) { return 0; }', '}', ''].join('\n'),
+      'p/Caller.java': [
+        'package p;',
+        'import java.util.function.Function;',
+        'public class Caller {',
+        '    void inherited(Paged paged) { paged.bundles("a"); }',
+        '    void own(Paged paged) { paged.bundles("a", 1); }',
+        '    void none(Api api) { api.bundles(); }',
+        '    Function<String, Integer> ref(Api api) { return api::bundles; }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(callees(g, 'p.Caller.Caller.inherited'), [`${P2}.bundles`]);
+    assert.deepEqual(callees(g, 'p.Caller.Caller.own'), ['p.Paged.Paged.bundles']);
+    const all = [`${P2}.bundles`, `${P2}.bundles(String,int,int)`, 'p.Paged.Paged.bundles'];
+    assert.deepEqual(callees(g, 'p.Caller.Caller.none'), all);
+    assert.deepEqual(callees(g, 'p.Caller.Caller.ref'), all);
+  });
+
+  describe('in the gate', () => {
+    const caller = ['package p;', 'public class Billing {', '    public int charge(Api api) {', '        return api.bundles("a");', '    }', '}', ''].join(
+      '\n',
+    );
+    let repo: FixtureRepo;
+    before(() => {
+      repo = new FixtureRepo({ 'p/Api.java': api, 'p/Billing.java': caller });
+    });
+    after(() => repo.remove());
+
+    it('a root pattern naming a method matches every overload of it', async () => {
+      const r = await repo.gate(repo.branch('root-all', { 'p/Api.java': edit(api, 'return paged();', 'return paged() + 0;') }), { roots: ['*.Api.bundles'] });
+      assert.deepEqual(r.roots, [`${P2}.bundles`, `${P2}.bundles(String,int,int)`]);
+      assert.ok(
+        r.reasons.some((x) => x.kind === 'root-changed' && x.id === `${P2}.bundles(String,int,int)`),
+        JSON.stringify(r.reasons),
+      );
+    });
+
+    it('a change in one overload is that overload, and a call of another does not reach it', async () => {
+      const r = await repo.gate(repo.branch('one-overload', { 'p/Api.java': edit(api, 'return paged();', 'return paged() + 0;') }), { roots: ['*.charge'] });
+      assert.deepEqual(
+        r.changedFunctions.filter((c) => c.revision === 'head').map((c) => c.id),
+        [`${P2}.bundles(String,int,int)`],
+      );
+      assertNotFlagged(r);
+      const hit = await repo.gate(repo.branch('other-overload', { 'p/Api.java': edit(api, 'return plain();', 'return plain() + 0;') }), {
+        roots: ['*.charge'],
+      });
+      assertPath(hit, ['p.Billing.Billing.charge', `${P2}.bundles`], 'head');
+    });
+  });
+});

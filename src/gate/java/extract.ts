@@ -110,6 +110,42 @@ function pathOf(node: Node): string | null {
   return left === null ? null : `${left}.${field.text}`;
 }
 
+/**
+ * A method's parameter types as its overload suffix (`(UUID,Pagination,int[])`): simple names,
+ * generics and annotations dropped, varargs as arrays; no dots, so the id's last segment stays
+ * whole. See {@link overloadName} in facts.ts.
+ */
+function parameterTypes(params: Node | null): string {
+  const simple = (t: Node | null): string => {
+    if (!t) return '?';
+    switch (t.type) {
+      case 'array_type': {
+        const dims = t.childForFieldName('dimensions')?.text.replace(/[^[\]]/g, '') ?? '[]';
+        return `${simple(t.childForFieldName('element'))}${dims}`;
+      }
+      case 'annotated_type':
+        return simple(named(t).find((c) => c.type !== 'marker_annotation' && c.type !== 'annotation') ?? null);
+      case 'generic_type':
+        return simple(named(t)[0] ?? null);
+      default:
+        return (
+          (chainOf(t) ?? t.text)
+            .split('.')
+            .pop()!
+            .replace(/[^\w$]/g, '') || '?'
+        );
+    }
+  };
+  const out: string[] = [];
+  for (const p of named(params)) {
+    if (p.type === 'formal_parameter') {
+      const dims = p.childForFieldName('dimensions')?.text.replace(/[^[\]]/g, '') ?? '';
+      out.push(simple(p.childForFieldName('type')) + dims);
+    } else if (p.type === 'spread_parameter') out.push(`${simple(named(p).find((c) => c.type !== 'modifiers' && c.type !== 'variable_declarator') ?? null)}[]`);
+  }
+  return `(${out.join(',')})`;
+}
+
 /** Local variables of nested blocks: a block's own names over its parent's. */
 class Locals {
   private readonly vars = new Map<string, Recv>();
@@ -143,6 +179,8 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
     const line = (n: Node): number => n.startPosition.row + 1;
     const endLine = (n: Node): number => n.endPosition.row + 1;
     const anonCount = new Map<string, number>();
+    /** Per class (local name): its methods and constructors with their parameter types, in source order. */
+    const declared = new Map<string, [JavaScopeFacts, string][]>();
     /** The lambda (by node id) whose parameter is an element of a call's receiver, and that element. */
     let elementLambda: [number, Recv] | undefined;
 
@@ -339,6 +377,18 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
         }
       }
       for (const c of members) visit(c, inner);
+      // overloads: the first declaration of a name keeps `Class.m`, each later one is
+      // `Class.m(T1,T2)` (`#n` appended should two erase to the same text), so each is its own node
+      const taken = new Set<string>();
+      for (const [m, types] of declared.get(local) ?? []) {
+        let id = m.name;
+        if (taken.has(id)) {
+          id = `${m.name}${types}`;
+          for (let n = 2; taken.has(id); n++) id = `${m.name}${types}#${n}`;
+        }
+        taken.add(id);
+        m.name = id;
+      }
       return local;
     };
 
@@ -388,6 +438,10 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
           facts.scopes.push(s);
           const inner: Ctx = { scope: s, cls, locals: new Locals(ctx.locals), tparams: withTypeParams(node, ctx) };
           s.sig = declareParams(node.childForFieldName('parameters'), inner);
+          const own = declared.get(cls);
+          const entry: [JavaScopeFacts, string] = [s, parameterTypes(node.childForFieldName('parameters'))];
+          if (own) own.push(entry);
+          else declared.set(cls, [entry]);
           if (node.type === 'method_declaration') s.ret = typeText(node.childForFieldName('type'), inner) + (node.childForFieldName('dimensions') ? '[]' : '');
           const body = node.childForFieldName('body');
           if (body) visit(body, inner);

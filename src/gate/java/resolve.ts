@@ -12,7 +12,8 @@ import type { JavaCall, JavaFileFacts, JavaScopeFacts, Recv } from './extract.js
  * a small model of library containers (`List<Foo>.get` → Foo, `Map<K, V>.values()` → Collection<V>,
  * streams and Optional keep their element type). A call on a receiver of type T reaches, for T and
  * every repository subtype S of T, the method S's instances run (its own or the nearest inherited
- * one). A type outside the repository reaches the methods of its repository subtypes; a JDK or
+ * one), among its overloads those whose parameter count accepts the call's argument count (all of
+ * them when none does, or for a method reference). A type outside the repository reaches the methods of its repository subtypes; a JDK or
  * common library type without any reaches nothing. Only a receiver of unknown type (an untyped
  * lambda parameter, a generic return, an unmodelled library value) falls back to the methods of
  * that name whose arity fits and whose class (or one of its supertypes) is visible from the file:
@@ -124,9 +125,14 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
   const q = qualifiedName;
   /** Per class id: its file, local name, fields. */
   const classInfo = new Map<string, { f: JavaFileFacts; local: string; fields: Record<string, string>; kind?: string }>();
-  /** Per method id: parameter counts and declared return types (overloads share one id). */
+  /** Per class id: its methods (every overload). */
   const classMethods = new Map<string, string[]>();
+  /** Per method id: parameter counts and declared return type (an overload after the first has an id of its own: extract.ts). */
   const methodInfo = new Map<string, { sigs: [number, number][]; rets: string[]; f: JavaFileFacts }>();
+  /** Per method id: its class and the method's name (`<init>` for a constructor). */
+  const methodOf = new Map<string, { cls: string; member: string }>();
+  /** Per `class id\0name`: the overloads the class declares, in source order. */
+  const declarations = new Map<string, string[]>();
   for (const [, raw] of files) {
     const f = raw as JavaFileFacts;
     const pkg = f.package ?? '';
@@ -142,8 +148,16 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
     for (const s of f.scopes as JavaScopeFacts[]) {
       if (s.kind !== 'method') continue;
       const id = q(f, s.name);
-      pushTo(methodsByName, s.name.split('.').pop()!, id);
-      if (s.className && !methodInfo.has(id)) pushTo(classMethods, q(f, s.className), id);
+      const member = (s.className ? s.name.slice(s.className.length + 1) : s.name.split('.').pop()!).replace(/\(.*$/, '');
+      if (!methodInfo.has(id)) {
+        pushTo(methodsByName, member, id);
+        if (s.className) {
+          const cls = q(f, s.className);
+          pushTo(classMethods, cls, id);
+          pushTo(declarations, `${cls}\0${member}`, id);
+          methodOf.set(id, { cls, member });
+        }
+      }
       let mi = methodInfo.get(id);
       if (!mi) methodInfo.set(id, (mi = { sigs: [], rets: [], f }));
       if (Array.isArray(s.sig)) mi.sigs.push(s.sig);
@@ -214,25 +228,56 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
     }
   }
 
+  /** Whether a method accepts `arity` arguments (-1: unknown, as for a method reference). */
+  const arityFits = (id: string, arity: number): boolean => {
+    if (arity < 0) return true;
+    const sigs = methodInfo.get(id)?.sigs ?? [];
+    return sigs.length === 0 || sigs.some(([min, max]) => arity === min || (max < 0 && arity >= min));
+  };
+  /** The overloads of `member` that accept `arity` arguments; all of them when none does (recall first). */
+  const fitting = (ids: string[], arity: number): string[] => {
+    if (arity < 0 || ids.length === 0) return ids;
+    const fit = ids.filter((id) => arityFits(id, arity));
+    return fit.length > 0 ? fit : ids;
+  };
+  /** The methods and constructors `cls` itself declares for `member`. */
+  const declared = (cls: string, member: string): string[] => (declarations.get(`${cls}\0${member}`) ?? []).filter((id) => g.kindOf(id) === 'method');
   const lookupMemo = new Map<string, string[]>();
-  /** The declaration an instance of `cls` runs for `member`: its own, else the nearest inherited one(s). */
-  const lookup = (cls: string, member: string, kind: 'method' | 'binding' = 'method'): string[] => {
-    const key = `${cls}\0${member}\0${kind}`;
+  /**
+   * The declaration(s) an instance of `cls` runs for `member` called with `arity` arguments: its
+   * own overloads that accept them, else the nearest inherited ones that do (an overload in a
+   * subclass does not hide its superclass's others); when none up the chain accepts them, the
+   * nearest declarations of that name whatever their parameters.
+   */
+  const lookup = (cls: string, member: string, kind: 'method' | 'binding' = 'method', arity = -1): string[] => {
+    const key = `${cls}\0${member}\0${kind}\0${arity}`;
     let r = lookupMemo.get(key);
     if (r) return r;
     r = [];
+    let nearest: string[] | undefined;
     const seen = new Set<string>();
     let level = [cls];
     while (level.length > 0 && r.length === 0) {
       const next: string[] = [];
+      let any: string[] = [];
       for (const c of level) {
         if (seen.has(c)) continue;
         seen.add(c);
-        if (g.kindOf(`${c}.${member}`) === kind) r.push(`${c}.${member}`);
+        if (kind === 'binding') {
+          if (g.kindOf(`${c}.${member}`) === kind) r.push(`${c}.${member}`);
+          else next.push(...(bases.get(c) ?? []));
+          continue;
+        }
+        const own = declared(c, member);
+        const fit = arity < 0 ? own : own.filter((id) => arityFits(id, arity));
+        any = any.concat(own);
+        if (fit.length > 0) r.push(...fit);
         else next.push(...(bases.get(c) ?? []));
       }
+      if (any.length > 0) nearest ??= any;
       level = next;
     }
+    if (r.length === 0 && nearest) r = nearest;
     lookupMemo.set(key, r);
     return r;
   };
@@ -259,30 +304,32 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
     return r;
   };
   const dispatchMemo = new Map<string, string[]>();
-  /** CHA: what a call of `member` on a receiver of static type `cls` may run. */
-  const dispatch = (cls: string, member: string): string[] => {
-    const key = `${cls}\0${member}`;
+  /** CHA: what a call of `member` with `arity` arguments on a receiver of static type `cls` may run. */
+  const dispatch = (cls: string, member: string, arity = -1): string[] => {
+    const key = `${cls}\0${member}\0${arity}`;
     let r = dispatchMemo.get(key);
     if (r) return r;
-    const out = new Set<string>(lookup(cls, member));
+    const out = new Set<string>(lookup(cls, member, 'method', arity));
     const subs = subtypes(cls);
     const decls = methodsByName.get(member) ?? [];
-    if (subs.length <= decls.length) for (const s of subs) for (const m of lookup(s, member)) out.add(m);
+    if (subs.length <= decls.length) for (const s of subs) for (const m of lookup(s, member, 'method', arity)) out.add(m);
     else {
       // many subtypes: go from the declarations instead (one in a subtype, or inherited by one)
       const below = subtypesSet(cls);
+      const found: string[] = [];
       for (const d of decls) {
-        if (g.kindOf(d) !== 'method') continue;
-        const dc = d.slice(0, d.length - member.length - 1);
-        if (below.has(dc) || subtypes(dc).some((x) => below.has(x))) out.add(d);
+        const dc = methodOf.get(d)?.cls;
+        if (dc === undefined || g.kindOf(d) !== 'method') continue;
+        if (below.has(dc) || subtypes(dc).some((x) => below.has(x))) found.push(d);
       }
+      for (const d of fitting(found, arity)) out.add(d);
     }
     dispatchMemo.set(key, (r = [...out]));
     return r;
   };
-  const extDispatch = (name: string, member: string): string[] => {
+  const extDispatch = (name: string, member: string, arity: number): string[] => {
     const out = new Set<string>();
-    for (const s of extSubclasses.get(name) ?? []) for (const m of dispatch(s, member)) out.add(m);
+    for (const s of extSubclasses.get(name) ?? []) for (const m of dispatch(s, member, arity)) out.add(m);
     return [...out];
   };
   const ancestorsMemo = new Map<string, { repo: Set<string>; ext: Set<string> }>();
@@ -333,17 +380,12 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
     visibleMemo.set(f, v);
     return v;
   };
-  const arityFits = (id: string, arity: number): boolean => {
-    if (arity < 0) return true;
-    const sigs = methodInfo.get(id)?.sigs ?? [];
-    return sigs.length === 0 || sigs.some(([min, max]) => arity === min || (max < 0 && arity >= min - 1));
-  };
   /** Per candidate method: the top-level classes of its class and supertypes, and its external supertypes. */
   const candMemo = new Map<string, { tops: string[]; ext: string[] }>();
   const candOf = (id: string, member: string): { tops: string[]; ext: string[] } => {
     let r = candMemo.get(id);
     if (!r) {
-      const a = ancestors(id.slice(0, id.length - member.length - 1));
+      const a = ancestors(methodOf.get(id)?.cls ?? id.slice(0, id.length - member.length - 1));
       r = { tops: [...new Set([...a.repo].map(topOf))], ext: [...a.ext] };
       candMemo.set(id, r);
     }
@@ -450,7 +492,8 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
     for (const s of f.scopes as JavaScopeFacts[]) {
       const from = q(f, s.name);
       // a constructor runs the field initialisers and initialiser blocks (the class's own code)
-      if (s.kind === 'method' && s.className && s.name.endsWith('.<init>') && (initialised.get(q(f, s.className)) ?? false)) g.call(from, q(f, s.className));
+      if (s.kind === 'method' && s.className && methodOf.get(from)?.member === '<init>' && (initialised.get(q(f, s.className)) ?? false))
+        g.call(from, q(f, s.className));
       const local = s.kind === 'class' ? s.name : s.className;
       /** The class and its lexically enclosing classes, innermost first. */
       const classes: string[] = [];
@@ -548,7 +591,7 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
         const member = c.n;
         if (c.r === null) {
           for (const cls of classes) {
-            const found = dispatch(cls, member);
+            const found = dispatch(cls, member, c.a);
             if (found.length > 0) {
               if (emit) typed(found);
               return returnOf(found);
@@ -557,7 +600,7 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
           for (const [cls, m] of statics)
             if (m === member || m === '*') {
               const id = byQualified.get(cls);
-              const found = id ? lookup(id, member) : [];
+              const found = id ? lookup(id, member, 'method', c.a) : [];
               if (found.length > 0) {
                 if (emit) typed(found);
                 return returnOf(found);
@@ -577,7 +620,8 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
           case 'static': {
             // super.m() and Type.m() run that declaration; a value's method is dispatched over subtypes
             const found = new Set<string>();
-            for (const id of v.ids) for (const m of isSuper || (v.k === 'static' && c.k !== 'ref') ? lookup(id, member) : dispatch(id, member)) found.add(m);
+            for (const id of v.ids)
+              for (const m of isSuper || (v.k === 'static' && c.k !== 'ref') ? lookup(id, member, 'method', c.a) : dispatch(id, member, c.a)) found.add(m);
             if (found.size > 0) {
               if (emit) typed(found);
               return returnOf([...found]);
@@ -588,7 +632,7 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
             return returnOf(cands);
           }
           case 'ext': {
-            const found = extDispatch(v.name, member);
+            const found = extDispatch(v.name, member, c.a);
             if (found.length > 0) {
               if (emit) typed(found);
               return returnOf(found);
@@ -612,28 +656,41 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
         }
       };
 
-      const ctorOf = (ids: string[]): string[] => ids.map((t) => (g.hasDef(`${t}.<init>`) ? `${t}.<init>` : t));
+      /** The constructors of class `t` that accept `arity` arguments (all when none does), none when it declares none. */
+      const ctorsOf = (t: string, arity: number): string[] => fitting(declared(t, '<init>'), arity);
+      /** What `new T(…)` of each class runs: its fitting constructors, else the class (its initialisers). */
+      const ctorOf = (ids: string[], arity: number): string[] =>
+        ids.flatMap((t) => {
+          const ctors = ctorsOf(t, arity);
+          return ctors.length > 0 ? ctors : [t];
+        });
       for (const c of s.jc ?? []) {
         if (c.k === 'new') {
           const t = parseType(c.n);
-          if (!t.array) typed(ctorOf(resolveType(f, t.name)));
+          if (!t.array) typed(ctorOf(resolveType(f, t.name), c.a));
           continue;
         }
         if (c.k === 'anon') {
           typed(classMethods.get(q(f, c.n)) ?? []);
           // `new Base(args) { … }` runs Base's constructor; an interface has none
-          if (c.r?.[0] === 't') typed(ctorOf(resolveType(f, parseType(c.r[1]).name).filter((id) => classInfo.get(id)?.kind !== 'interface')));
+          if (c.r?.[0] === 't')
+            typed(
+              ctorOf(
+                resolveType(f, parseType(c.r[1]).name).filter((id) => classInfo.get(id)?.kind !== 'interface'),
+                c.a,
+              ),
+            );
           continue;
         }
         if (c.n === '<init>' && c.r) {
-          // this(...) / super(...)
-          const targets = c.r[0] === 'super' ? (classes[0] ? (bases.get(classes[0]) ?? []) : []) : classes.slice(0, 1);
-          typed(ctorOf(targets).filter((t) => t.endsWith('.<init>') || c.r![0] === 'super'));
+          // this(...) runs one of the class's own constructors; super(...) its superclass's (or its initialisers)
+          if (c.r[0] === 'super') typed(ctorOf(classes[0] ? (bases.get(classes[0]) ?? []) : [], c.a));
+          else if (classes[0]) typed(ctorsOf(classes[0], c.a));
           continue;
         }
         if (c.k === 'ref' && c.n === 'new' && c.r) {
           const v = evalRecv(c.r);
-          if (v.k === 'static' || v.k === 'repo') typed(ctorOf(v.ids));
+          if (v.k === 'static' || v.k === 'repo') typed(ctorOf(v.ids, -1));
           continue;
         }
         resolveCall(c, true);
