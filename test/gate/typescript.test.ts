@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildCallGraph, readDirectorySources, toPycg } from '../../src/gate/index.js';
@@ -229,5 +229,85 @@ describe('TypeScript call graph details', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  /** The call graph (caller → callees, name-only edges included) of `files` written to a temporary directory. */
+  async function graphOf(files: Record<string, string>): Promise<Record<string, string[]>> {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-ts-visible-'));
+    try {
+      for (const [rel, text] of Object.entries(files)) {
+        mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        writeFileSync(path.join(dir, rel), text);
+      }
+      return toPycg(await buildCallGraph(readDirectorySources(dir)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  // the packages are not in the repository (no node_modules): the checker cannot type their values
+  it('a method call on a library value reaches only same-named methods visible from the calling file', async () => {
+    const g = await graphOf({
+      'api/cache.ts': [
+        "import { createHash } from 'node:crypto';",
+        "import { Store } from './store.js';",
+        'export class CacheService {',
+        '  key(s: string) { return createHash("sha256").update(s).digest("hex"); }',
+        '}',
+        '',
+      ].join('\n'),
+      // imported through store.ts: visible from cache.ts
+      'api/store.ts': ["import { Row } from './row.js';", 'export class Store { rows: Row[] = []; }', ''].join('\n'),
+      'api/row.ts': ['export class Row {', '  update(s: string) { return s; }', '}', ''].join('\n'),
+      // imported by nothing that cache.ts imports
+      'client/overview.ts': ['export class OverviewComponent {', '  update(s: string) { return s; }', '  digest(s: string) { return s; }', '}', ''].join('\n'),
+      'client/data.ts': [
+        "import { HttpClient } from '@angular/common/http';",
+        "import { inject } from '@angular/core';",
+        "import { ObservableStore } from '@codewithdan/observable-store';",
+        'export class DataService extends ObservableStore<unknown> {',
+        '  private readonly http = inject(HttpClient);',
+        '  constructor(private readonly client: HttpClient) { super(); }',
+        '  fetch() { return this.http.get("/api"); }',
+        '  fetchDirect() { return this.client.get("/api"); }',
+        '  state() { return this.getState(); }',
+        '}',
+        '',
+      ].join('\n'),
+      'api/users.ts': ['export class UserService {', '  get(id: string) { return id; }', '  getState() { return 1; }', '}', ''].join('\n'),
+    });
+    // `update` on what createHash returns: the visible Row.update, not the client's method;
+    // `digest` has no visible definition at all: no edge rather than every `digest`
+    assert.deepEqual(g['api.cache.CacheService.key'], ['api.row.Row.update']);
+    // HttpClient (through inject() or a typed parameter) and a method inherited from a library base reach nothing invisible
+    assert.deepEqual(g['client.data.DataService.fetch'] ?? [], []);
+    assert.deepEqual(g['client.data.DataService.fetchDirect'] ?? [], []);
+    assert.deepEqual(g['client.data.DataService.state'] ?? [], []);
+  });
+
+  it('an untyped call in JavaScript with no imports still reaches every same-named function', async () => {
+    const g = await graphOf({
+      'run.js': ['export function run(ledger) {', '  return ledger.settle(1);', '}', ''].join('\n'),
+      'ledger.js': ['export class Ledger {', '  settle(x) { return x; }', '}', ''].join('\n'),
+      'other/book.ts': ['export class Book {', '  settle(x: number) { return x; }', '}', ''].join('\n'),
+    });
+    assert.deepEqual(g['run.run'], ['ledger.Ledger.settle', 'other.book.Book.settle']);
+  });
+
+  it('a property read of an untyped receiver reaches only same-named methods visible from the reading file', async () => {
+    const g = await graphOf({
+      'client/user.ts': [
+        "import { Session } from './session.js';",
+        'function of<T>(x: T): T { return x; }',
+        'export function cached(state: any) { return of(state.user); }',
+        'export function current(state: any) { return of(state.session); }',
+        'export const none: Session | undefined = undefined;',
+        '',
+      ].join('\n'),
+      'client/session.ts': ['export class Session {', '  session() { return 1; }', '}', ''].join('\n'),
+      'api/user.ts': ['export class UserService {', '  user(id: string) { return id; }', '}', ''].join('\n'),
+    });
+    assert.deepEqual(g['client.user.cached'], ['client.user.of']);
+    assert.deepEqual(g['client.user.current'], ['client.session.Session.session', 'client.user.of']);
   });
 });

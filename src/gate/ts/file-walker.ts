@@ -3,7 +3,8 @@
 import ts = require('typescript');
 import { callbackInvokers, factoryTargets, tableTargets, type CallTargetContext } from './call-targets.js';
 import { VIRTUAL_ROOT } from './compiler.js';
-import { addEdge, argCount, jsxName, listOf, type EdgeMap } from './syntax.js';
+import { ExternalValues } from './external-values.js';
+import { addEdge, argCount, jsxName, listOf, nameOnlyKey, type EdgeMap } from './syntax.js';
 import type { TsFileEdges } from './model.js';
 import type { ProgramIndex } from './program-index.js';
 import type { RepositoryDefinitions } from './repository-definitions.js';
@@ -23,6 +24,7 @@ export class FileWalker implements CallTargetContext {
   private readonly pending = new Set<string>();
   /** The scope of each node asked about so far (see scopeOf). */
   private readonly scopes = new Map<ts.Node, string>();
+  private externalValues: ExternalValues | undefined;
 
   constructor(
     readonly index: ProgramIndex,
@@ -55,6 +57,11 @@ export class FileWalker implements CallTargetContext {
       if (f !== this.sf.fileName && f.startsWith(VIRTUAL_ROOT)) this.touched.add(f);
     }
   };
+
+  /** Whether `e` holds a value of a package outside the repository (see external-values.ts). */
+  private isExternal(e: ts.Expression): boolean {
+    return (this.externalValues ??= new ExternalValues(this.index, this.touch)).isExternal(e);
+  }
 
   /** Each class/interface of this file → the repository types it extends/implements. */
   private heritage(): [string, string[]][] {
@@ -186,11 +193,15 @@ export class FileWalker implements CallTargetContext {
     }
     let resolved = 0;
     for (const d of r.decls) resolved += this.recordDeclarationTargets(from, expr, d, isCall, noReads);
-    // unresolved (any, untyped JS): every
-    // repository function/method of that name, expanded when the graph is assembled
+    // unresolved (any, untyped JS): the repository functions/methods of that name, expanded when
+    // the graph is assembled; only those visible from the caller for a value read without a call
+    // (passed on) and for a member of a library value (or a library function itself)
     if (!r.known && resolved === 0 && (isCall || ts.isPropertyAccessExpression(expr))) {
       const name = ts.isPropertyAccessExpression(expr) ? expr.name.text : ts.isIdentifier(expr) ? expr.text : undefined;
-      if (name && this.definitions.byShortName.has(name)) addEdge(this.byName, from, `${name}/${isCall ? argc : -1}`);
+      if (name && this.definitions.byShortName.has(name)) {
+        const visibleOnly = !isCall || ((ts.isPropertyAccessExpression(expr) || ts.isIdentifier(expr)) && this.isExternal(expr));
+        addEdge(this.byName, from, nameOnlyKey(name, isCall ? argc : -1, visibleOnly));
+      }
       // no function of that name yet: one defined later must make this entry stale
       else if (name) this.pending.add(name);
     }
@@ -388,9 +399,9 @@ export class FileWalker implements CallTargetContext {
     const out = new Set<string>();
     for (const d of r.decls) if (isCall || ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d)) this.index.idsForDecl(d, out, 0, this.touch);
     this.addCalls(from, out);
-    // as for obj.name(): a receiver the checker cannot type reaches every function of that name
+    // as for obj.name(): a receiver the checker cannot type reaches the functions of that name
     if (isCall && !r.known && out.size === 0) {
-      if (this.definitions.byShortName.has(key)) addEdge(this.byName, from, `${key}/${argCount(node.parent)}`);
+      if (this.definitions.byShortName.has(key)) addEdge(this.byName, from, nameOnlyKey(key, argCount(node.parent), this.isExternal(node)));
       else this.pending.add(key);
     }
     this.visit(node.expression);
