@@ -1,22 +1,24 @@
 // required, not imported: see compiler.ts (Node would scan the CommonJS compiler for named exports)
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
+import { isBuiltin } from 'node:module';
 import { VIRTUAL_ROOT } from './compiler.js';
 import type { OnDeclarations, ProgramIndex } from './program-index.js';
 
 const MAX_DEPTH = 6;
 
 /**
- * Whether a value the checker could not type comes from a package outside the repository: an
- * import of a module that resolves to no repository file (`node:crypto`, `@angular/common/http`;
- * node_modules is not loaded), a name declared with such a type (`http: HttpClient`), what
- * calling or constructing such a value returns (`createHash('sha256')`, `inject(HttpClient)`), a
- * member of such a value (`a.b.c`), or a member a repository class inherits from such a base
- * (`this.getState()` in `class S extends ObservableStore`). Declarations in other files that the
- * answer went through are reported to `touch` (they are dependencies of the walked file's edges).
+ * Whether a value the checker could not type comes from one of Node's own modules: an import of
+ * such a module that resolves to no repository file (`node:crypto`, `fs`; no @types/node is
+ * loaded), a name declared with such a type, what calling or constructing such a value returns
+ * (`createHash('sha256')`), or a member of such a value (`a.b.c`). Such a value holds no
+ * repository method the calling file cannot see. Declarations in other files that the answer went
+ * through are reported to `touch` (they are dependencies of the walked file's edges).
  *
- * An untyped parameter, `any`, or anything not traced to such an import is not external: its
- * value may come from anywhere, so a call on it keeps the full by-name fallback.
+ * Nothing else is external: an untyped parameter, `any`, an import of a package (which may be a
+ * workspace package or a bundler alias of the repository's own code), or a member a repository
+ * class inherits from a library base (a repository subclass may declare it) keeps the full
+ * by-name fallback.
  */
 export class ExternalValues {
   private readonly memo = new Map<ts.Node, boolean>();
@@ -74,8 +76,9 @@ export class ExternalValues {
       const member = ts.isPropertyAccessExpression(e) ? e : ts.isStringLiteralLike(e.argumentExpression) ? e.argumentExpression : undefined;
       const sym = member && this.index.checker.getSymbolAtLocation(member);
       if (sym?.declarations?.length) return this.symbol(sym, depth);
-      // a member the checker does not know: of a library value, or inherited from a library base
-      return this.expression(e.expression, depth + 1) || this.hasExternalBase(this.index.checker.getTypeAtLocation(e.expression).getSymbol(), depth + 1);
+      // a member the checker does not know, of such a value (not one a repository class inherits
+      // from a library base: a repository subclass may declare it)
+      return this.expression(e.expression, depth + 1);
     }
     return false;
   }
@@ -126,26 +129,13 @@ export class ExternalValues {
     return this.symbol(this.index.checker.getSymbolAtLocation(name), depth + 1);
   }
 
-  /** A repository class (or a base of it) that extends or implements a type of a package outside the repository. */
-  private hasExternalBase(sym: ts.Symbol | undefined, depth: number): boolean {
-    if (!sym || depth > MAX_DEPTH) return false;
-    for (const d of sym.declarations ?? []) {
-      if (!(ts.isClassLike(d) || ts.isInterfaceDeclaration(d)) || !d.getSourceFile().fileName.startsWith(VIRTUAL_ROOT)) continue;
-      this.touch([d]);
-      for (const h of d.heritageClauses ?? []) {
-        for (const t of h.types) {
-          if (this.expression(t.expression, depth + 1)) return true;
-          let base = this.index.checker.getSymbolAtLocation(t.expression);
-          if (base && base.flags & ts.SymbolFlags.Alias) base = this.index.checker.getAliasedSymbol(base);
-          if (base !== sym && this.hasExternalBase(base, depth + 1)) return true;
-        }
-      }
-    }
-    return false;
-  }
-
-  /** A module specifier the checker resolves to no repository file. */
+  /**
+   * A module specifier naming one of Node's own modules (`node:crypto`, `fs`) that resolves to no
+   * repository file. Only those: any other unresolved specifier may be a workspace package or a
+   * bundler alias of the repository's own code (node_modules and bundler configs are not read).
+   */
   private unresolvedModule(spec: ts.Expression): boolean {
+    if (!ts.isStringLiteralLike(spec) || !isNodeBuiltin(spec.text)) return false;
     const decls = this.index.checker.getSymbolAtLocation(spec)?.declarations ?? [];
     return !decls.some((d) => d.getSourceFile().fileName.startsWith(VIRTUAL_ROOT));
   }
@@ -176,4 +166,9 @@ function requiredSpecifier(e: ts.CallExpression | ts.NewExpression): ts.Expressi
     ts.isStringLiteralLike(a)
     ? a
     : undefined;
+}
+
+/** One of Node's own modules: `node:x`, or a bare name Node resolves to a built-in (`fs`, `crypto`, `fs/promises`). */
+function isNodeBuiltin(spec: string): boolean {
+  return spec.startsWith('node:') || isBuiltin(spec);
 }

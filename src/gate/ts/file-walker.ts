@@ -194,12 +194,12 @@ export class FileWalker implements CallTargetContext {
     let resolved = 0;
     for (const d of r.decls) resolved += this.recordDeclarationTargets(from, expr, d, isCall, noReads);
     // unresolved (any, untyped JS): the repository functions/methods of that name, expanded when
-    // the graph is assembled; only those visible from the caller for a value read without a call
-    // (passed on) and for a member of a library value (or a library function itself)
+    // the graph is assembled; only those visible from the caller for a member of a value of one of
+    // Node's own modules (or such a function itself), which can hold no repository method
     if (!r.known && resolved === 0 && (isCall || ts.isPropertyAccessExpression(expr))) {
       const name = ts.isPropertyAccessExpression(expr) ? expr.name.text : ts.isIdentifier(expr) ? expr.text : undefined;
       if (name && this.definitions.byShortName.has(name)) {
-        const visibleOnly = !isCall || ((ts.isPropertyAccessExpression(expr) || ts.isIdentifier(expr)) && this.isExternal(expr));
+        const visibleOnly = isCall && (ts.isPropertyAccessExpression(expr) || ts.isIdentifier(expr)) && this.isExternal(expr);
         addEdge(this.byName, from, nameOnlyKey(name, isCall ? argc : -1, visibleOnly));
       }
       // no function of that name yet: one defined later must make this entry stale
@@ -212,9 +212,10 @@ export class FileWalker implements CallTargetContext {
     const { idKinds } = this.definitions;
     const out = new Set<string>();
     this.index.idsForDecl(d, out, 0, this.touch);
-    // naming a class in `extends`/`implements`, or to reach one of its static members
-    // (`Cls.LIMIT`, `Cls.create()`), does not construct it; passing it on as a value may
-    if (ts.isClassLike(d) && expr.parent && (ts.isExpressionWithTypeArguments(expr.parent) || isMemberAccessOn(expr)))
+    // naming a class in `extends`/`implements`, or to read or write one of its static fields
+    // (`Cls.LIMIT`), does not construct it; passing it on as a value may, and so may a static
+    // method or accessor (`static create() { return new this(); }`, which is not resolved)
+    if (ts.isClassLike(d) && expr.parent && (ts.isExpressionWithTypeArguments(expr.parent) || this.isStaticFieldAccessOn(expr)))
       for (const id of out) if (id.endsWith('.constructor')) out.delete(id);
     for (const id of out) {
       const k = idKinds.get(id);
@@ -230,6 +231,38 @@ export class FileWalker implements CallTargetContext {
       }
     }
     return out.size;
+  }
+
+  /** Whether `expr` is the object of `expr.name` naming only static fields (no method, accessor or unknown member). */
+  private isStaticFieldAccessOn(expr: ts.Node): boolean {
+    const p = expr.parent;
+    if (!ts.isPropertyAccessExpression(p) || p.expression !== expr) return false;
+    const { decls } = this.index.resolveSymbol(p);
+    return decls.length > 0 && decls.every((d) => ts.isPropertyDeclaration(d) && !ts.isFunctionLike(d.initializer ?? d));
+  }
+
+  /** Whether argument `i` of `call` goes to a parameter whose declared type is a primitive (`JSON.parse(row.value)`). */
+  private takesPrimitive(call: ts.CallExpression | ts.NewExpression, i: number): boolean {
+    try {
+      const sig = this.index.checker.getResolvedSignature(call);
+      const param = sig?.parameters[i];
+      const decl = param?.valueDeclaration;
+      // a rest parameter's type is its array's: not read here
+      if (!param || !decl || (ts.isParameter(decl) && decl.dotDotDotToken)) return false;
+      const t = this.index.checker.getTypeOfSymbolAtLocation(param, call);
+      const primitive = (x: ts.Type): boolean =>
+        (x.flags &
+          (ts.TypeFlags.StringLike |
+            ts.TypeFlags.NumberLike |
+            ts.TypeFlags.BooleanLike |
+            ts.TypeFlags.BigIntLike |
+            ts.TypeFlags.Undefined |
+            ts.TypeFlags.Null)) !==
+        0;
+      return t.isUnion() ? t.types.every(primitive) : primitive(t);
+    } catch {
+      return false;
+    }
   }
 
   /** Reading or assigning a property runs its getter or setter: a call. */
@@ -330,6 +363,8 @@ export class FileWalker implements CallTargetContext {
         if (ts.isPropertyAccessExpression(a)) this.pending.add(name);
         return;
       }
+      // a parameter typed as a string, number or other primitive is given no function
+      if (this.takesPrimitive(node, i)) return;
       const by = invokers.filter((x) => x.params.has(i) || (x.rest >= 0 && i >= x.rest));
       if (by.length > 0) {
         for (const x of by) this.recordReference(x.id, a, false, -1, true);
@@ -406,10 +441,4 @@ export class FileWalker implements CallTargetContext {
     }
     this.visit(node.expression);
   }
-}
-
-/** Whether `expr` is the object of a member access: `expr.name`, `expr?.name`, `expr[key]`. */
-function isMemberAccessOn(expr: ts.Node): boolean {
-  const p = expr.parent;
-  return (ts.isPropertyAccessExpression(p) || ts.isElementAccessExpression(p)) && p.expression === expr;
 }
