@@ -373,6 +373,63 @@ describe('Java overloads', () => {
     assert.deepEqual(callees(g, 'p.Caller.Caller.four'), [`${P2}.log(String,Object[])`, `${P2}.log(int,String,String,String)`]);
   });
 
+  it('a record’s compact constructor takes the header’s components; this(...) runs another constructor, never itself', async () => {
+    const g = await javaGraph({
+      'p/Audit.java': ['package p;', 'public class Audit {', '    public static void check(long c) { }', '}', ''].join('\n'),
+      'p/Money.java': [
+        'package p;',
+        'public record Money(long cents) {',
+        '    public Money {',
+        '        Audit.check(cents);',
+        '    }',
+        '    public Money(String s) {',
+        '        this(Long.parseLong(s));',
+        '    }',
+        '}',
+        '',
+      ].join('\n'),
+      // the compact constructor declared second: its id carries the components' types
+      'p/Range.java': [
+        'package p;',
+        'public record Range(long lo, long hi) {',
+        '    public Range(long n) { this(0, n); }',
+        '    public Range { Audit.check(lo); }',
+        '}',
+        '',
+      ].join('\n'),
+      // no canonical constructor declared: records get one implicitly
+      'p/Pair.java': ['package p;', 'public record Pair(long a, long b) {', '    public Pair(String s) { this(1, 2); }', '}', ''].join('\n'),
+      'p/Plain.java': ['package p;', 'public record Plain(long a) { }', ''].join('\n'),
+      'p/Use.java': [
+        'package p;',
+        'public class Use {',
+        '    Money direct() { return new Money(1L); }',
+        '    Money parsed() { return new Money("1"); }',
+        '    Range range() { return new Range(1, 2); }',
+        '    Range upTo() { return new Range(2); }',
+        '    Pair pair() { return new Pair(1, 2); }',
+        '    Plain plain() { return new Plain(1); }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    const M = 'p.Money.Money';
+    assert.ok(callees(g, 'p.Use.Use.direct').includes(`${M}.<init>`), 'new Money(1L) reaches the compact constructor');
+    assert.ok(callees(g, 'p.Use.Use.parsed').includes(`${M}.<init>(String)`));
+    assert.deepEqual(callees(g, `${M}.<init>(String)`), [`${M}.<init>`], 'this(...) runs the compact constructor, not itself');
+    assert.deepEqual(callees(g, `${M}.<init>`), ['p.Audit.Audit.check']);
+    const R = 'p.Range.Range';
+    assert.deepEqual(callees(g, 'p.Use.Use.range'), [`${R}.<init>(long,long)`]);
+    assert.deepEqual(callees(g, 'p.Use.Use.upTo'), [`${R}.<init>`]);
+    assert.deepEqual(callees(g, `${R}.<init>`), [`${R}.<init>(long,long)`]);
+    assert.deepEqual(callees(g, `${R}.<init>(long,long)`), ['p.Audit.Audit.check']);
+    // the implicit canonical constructor: no declared one fits, so all are kept (recall first);
+    // this(...) to it runs only the class's own code
+    assert.deepEqual(callees(g, 'p.Use.Use.pair'), ['p.Pair.Pair.<init>']);
+    assert.deepEqual(callees(g, 'p.Pair.Pair.<init>'), ['p.Pair.Pair']);
+    assert.deepEqual(callees(g, 'p.Use.Use.plain'), ['p.Plain.Plain']);
+  });
+
   it('an overload in a subclass does not hide its superclass’s; a call no overload can take, or a method reference, keeps them all', async () => {
     const g = await javaGraph({
       'p/Api.java': api,

@@ -437,9 +437,16 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
           };
           facts.scopes.push(s);
           const inner: Ctx = { scope: s, cls, locals: new Locals(ctx.locals), tparams: withTypeParams(node, ctx) };
-          s.sig = declareParams(node.childForFieldName('parameters'), inner);
+          // a record's compact constructor (`Money { … }`) has no parameter list: it takes the
+          // record header's components, so its arity and overload suffix are theirs
+          let params = node.childForFieldName('parameters');
+          if (node.type === 'compact_constructor_declaration') {
+            const rec = node.parent?.parent;
+            params = rec?.type === 'record_declaration' ? rec.childForFieldName('parameters') : null;
+          }
+          s.sig = declareParams(params, inner);
           const own = declared.get(cls);
-          const entry: [JavaScopeFacts, string] = [s, parameterTypes(node.childForFieldName('parameters'))];
+          const entry: [JavaScopeFacts, string] = [s, parameterTypes(params)];
           if (own) own.push(entry);
           else declared.set(cls, [entry]);
           if (node.type === 'method_declaration') s.ret = typeText(node.childForFieldName('type'), inner) + (node.childForFieldName('dimensions') ? '[]' : '');

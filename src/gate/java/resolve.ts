@@ -685,7 +685,13 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
         if (c.n === '<init>' && c.r) {
           // this(...) runs one of the class's own constructors; super(...) its superclass's (or its initialisers)
           if (c.r[0] === 'super') typed(ctorOf(classes[0] ? (bases.get(classes[0]) ?? []) : [], c.a));
-          else if (classes[0]) typed(ctorsOf(classes[0], c.a));
+          else if (classes[0]) {
+            // …never itself (a compile error): one of the others that fits, else the implicit
+            // canonical constructor of a record (only the class's own code)
+            const others = declared(classes[0], '<init>').filter((id) => id !== from);
+            const fit = fitting(others, c.a);
+            typed(fit.length > 0 ? fit : [classes[0]]);
+          }
           continue;
         }
         if (c.k === 'ref' && c.n === 'new' && c.r) {
