@@ -205,16 +205,19 @@ describe('TypeScript call graph details', () => {
         [
           'export class Calculator {',
           '  static LOGGING = false;',
+          '  static make: () => Calculator = wrap(() => new Calculator());',
           '  static create(): Calculator { return new Calculator(); }',
           '  constructor() { this.init(); }',
           '  init(): void {}',
           '}',
           'export function readsStatic(): boolean { return Calculator.LOGGING; }',
+          'export function callsField(): Calculator { return Calculator.make(); }',
           'export function callsStatic(): Calculator { return Calculator.create(); }',
           'export function constructs(): Calculator { return new Calculator(); }',
           'export function register(c: new () => Calculator): Calculator { return new c(); }',
           'export function passes(): Calculator { return register(Calculator); }',
           'export class Sub extends Calculator {}',
+          'function wrap<T>(f: () => T): () => T { return f; }',
           '',
         ].join('\n'),
       );
@@ -224,6 +227,8 @@ describe('TypeScript call graph details', () => {
       assert.deepEqual(g['app.callsStatic'], ['app.Calculator.constructor', 'app.Calculator.create']);
       assert.deepEqual(g['app.Calculator.create'], ['app.Calculator.constructor']);
       assert.deepEqual(g['app.constructs'], ['app.Calculator.constructor']);
+      // a static field holding a function, called: it may construct the class
+      assert.ok(g['app.callsField']?.includes('app.Calculator.constructor'), JSON.stringify(g['app.callsField']));
       // passed on, it is constructed where it is received
       assert.deepEqual(g['app.passes'], ['app.register']);
       assert.deepEqual(g['app.register'], ['app.Calculator.constructor']);
@@ -247,7 +252,7 @@ describe('TypeScript call graph details', () => {
   }
 
   // the packages are not in the repository (no node_modules): the checker cannot type their values
-  it("a method call on a value of Node's own modules reaches only visible methods; a package's value keeps every candidate", async () => {
+  it('a method call on a library value reaches the visible methods of that name, every one when none is visible', async () => {
     const g = await graphOf({
       'api/cache.ts': [
         "import { createHash } from 'node:crypto';",
@@ -283,8 +288,8 @@ describe('TypeScript call graph details', () => {
       'packages/payments/index.ts': ['export class PaymentService {', '  charge(a: number) { return a; }', '}', ''].join('\n'),
     });
     // `update` on what createHash returns: the visible Row.update, not the client's method;
-    // `digest` has no visible definition at all: no edge rather than every `digest`
-    assert.deepEqual(g['api.cache.CacheService.key'], ['api.row.Row.update']);
+    // `digest` has no visible definition: every `digest` (a library may hand back a repository object)
+    assert.deepEqual(g['api.cache.CacheService.key'], ['api.row.Row.update', 'client.overview.OverviewComponent.digest']);
     // a package's value, and a member inherited from a package's class, may be the repository's
     // own (a workspace package, an alias, a subclass's method): every same-named method
     assert.deepEqual(g['client.data.DataService.fetch'], ['api.users.UserService.get']);
@@ -321,15 +326,18 @@ describe('TypeScript call graph details', () => {
         'function of<T>(x: T): T { return x; }',
         'export function cached(state: any) { return of(state.user); }',
         'export function parse(row: any) { return JSON.parse(row.value); }',
+        // String.prototype.replace has an overload taking a function: every overload must take a primitive
+        'export function render(s: string, h: any) { return s.replace(/x/g, h.fmt); }',
         'export function wire(el: any, handlers: any) { el.addEventListener("click", handlers.onPay); }',
         '',
       ].join('\n'),
-      'client/select.ts': ['export class Select {', '  get value() { return 1; }', '}', ''].join('\n'),
+      'client/select.ts': ['export class Select {', '  get value() { return 1; }', '  fmt() { return "x"; }', '}', ''].join('\n'),
       'client/handlers.ts': ["import { wire } from './user.js';", 'export const handlers = { onPay() { return 1; } };', 'wire(null, handlers);', ''].join('\n'),
       'api/user.ts': ['export class UserService {', '  user(id: string) { return id; }', '}', ''].join('\n'),
     });
     assert.deepEqual(g['client.user.cached'], ['api.user.UserService.user', 'client.user.of']);
     assert.deepEqual(g['client.user.parse'] ?? [], []);
+    assert.deepEqual(g['client.user.render'], ['client.select.Select.fmt']);
     assert.ok(g['client.user.wire']?.includes('client.handlers.handlers.onPay'), JSON.stringify(g['client.user.wire']));
   });
 });

@@ -1,5 +1,5 @@
 import { VIRTUAL_ROOT } from './compiler.js';
-import { addEdge, parseNameOnlyKey, type EdgeMap } from './syntax.js';
+import { addEdge, type EdgeMap } from './syntax.js';
 import type { RepositoryHost } from './host.js';
 import type { TsFileEdges, TsFileFacts, TsGraphPart } from './model.js';
 import type { RepositoryDefinitions } from './repository-definitions.js';
@@ -104,9 +104,6 @@ class Overrides {
  * declared in a module visible from the caller's file (itself, what it imports transitively,
  * files declaring globals) whose parameters fit the argument count. Each narrowing applies only
  * when it leaves a candidate: when nothing fits, every function of that name stays (recall first).
- * A key marked visible-only (a member of a library value, a value read without a call) keeps only
- * the visible ones, none when none is visible: a library object holds no method the caller's file
- * cannot see, and a read that is not a call runs nothing by itself.
  */
 class NameOnlyCalls {
   private readonly visibleMemo = new Map<string, Set<string>>();
@@ -140,12 +137,13 @@ class NameOnlyCalls {
 
   /** What `from` calling `key` (`name/argc`) may reach. */
   private candidates(from: string, key: string): string[] {
-    const { name, argc, visibleOnly } = parseNameOnlyKey(key);
-    let candidates = this.ctx.definitions.byShortName.get(name) ?? [];
+    const slash = key.lastIndexOf('/');
+    const argc = Number(key.slice(slash + 1));
+    let candidates = this.ctx.definitions.byShortName.get(key.slice(0, slash)) ?? [];
     const { fileOfId, arities } = this.tables;
     const visible = this.visibleFrom(fileOfId.get(from));
     const seen = visible ? candidates.filter((c) => visible.has(fileOfId.get(c)!)) : [];
-    if (seen.length > 0 || (visibleOnly && visible)) candidates = seen;
+    if (seen.length > 0) candidates = seen;
     if (argc >= 0) {
       const fit = candidates.filter((c) => {
         const a = arities.get(c);

@@ -3,8 +3,7 @@
 import ts = require('typescript');
 import { callbackInvokers, factoryTargets, tableTargets, type CallTargetContext } from './call-targets.js';
 import { VIRTUAL_ROOT } from './compiler.js';
-import { ExternalValues } from './external-values.js';
-import { addEdge, argCount, jsxName, listOf, nameOnlyKey, type EdgeMap } from './syntax.js';
+import { addEdge, argCount, jsxName, listOf, type EdgeMap } from './syntax.js';
 import type { TsFileEdges } from './model.js';
 import type { ProgramIndex } from './program-index.js';
 import type { RepositoryDefinitions } from './repository-definitions.js';
@@ -24,7 +23,6 @@ export class FileWalker implements CallTargetContext {
   private readonly pending = new Set<string>();
   /** The scope of each node asked about so far (see scopeOf). */
   private readonly scopes = new Map<ts.Node, string>();
-  private externalValues: ExternalValues | undefined;
 
   constructor(
     readonly index: ProgramIndex,
@@ -57,11 +55,6 @@ export class FileWalker implements CallTargetContext {
       if (f !== this.sf.fileName && f.startsWith(VIRTUAL_ROOT)) this.touched.add(f);
     }
   };
-
-  /** Whether `e` holds a value of a package outside the repository (see external-values.ts). */
-  private isExternal(e: ts.Expression): boolean {
-    return (this.externalValues ??= new ExternalValues(this.index, this.touch)).isExternal(e);
-  }
 
   /** Each class/interface of this file → the repository types it extends/implements. */
   private heritage(): [string, string[]][] {
@@ -193,15 +186,11 @@ export class FileWalker implements CallTargetContext {
     }
     let resolved = 0;
     for (const d of r.decls) resolved += this.recordDeclarationTargets(from, expr, d, isCall, noReads);
-    // unresolved (any, untyped JS): the repository functions/methods of that name, expanded when
-    // the graph is assembled; only those visible from the caller for a member of a value of one of
-    // Node's own modules (or such a function itself), which can hold no repository method
+    // unresolved (any, untyped JS): every
+    // repository function/method of that name, expanded when the graph is assembled
     if (!r.known && resolved === 0 && (isCall || ts.isPropertyAccessExpression(expr))) {
       const name = ts.isPropertyAccessExpression(expr) ? expr.name.text : ts.isIdentifier(expr) ? expr.text : undefined;
-      if (name && this.definitions.byShortName.has(name)) {
-        const visibleOnly = isCall && (ts.isPropertyAccessExpression(expr) || ts.isIdentifier(expr)) && this.isExternal(expr);
-        addEdge(this.byName, from, nameOnlyKey(name, isCall ? argc : -1, visibleOnly));
-      }
+      if (name && this.definitions.byShortName.has(name)) addEdge(this.byName, from, `${name}/${isCall ? argc : -1}`);
       // no function of that name yet: one defined later must make this entry stale
       else if (name) this.pending.add(name);
     }
@@ -212,10 +201,11 @@ export class FileWalker implements CallTargetContext {
     const { idKinds } = this.definitions;
     const out = new Set<string>();
     this.index.idsForDecl(d, out, 0, this.touch);
-    // naming a class in `extends`/`implements`, or to read or write one of its static fields
+    // naming a class in `extends`/`implements`, or to read or write one of its static data fields
     // (`Cls.LIMIT`), does not construct it; passing it on as a value may, and so may a static
-    // method or accessor (`static create() { return new this(); }`, which is not resolved)
-    if (ts.isClassLike(d) && expr.parent && (ts.isExpressionWithTypeArguments(expr.parent) || this.isStaticFieldAccessOn(expr)))
+    // method, accessor or field holding a function (`static create() { return new this(); }`,
+    // which is not resolved)
+    if (ts.isClassLike(d) && expr.parent && (ts.isExpressionWithTypeArguments(expr.parent) || this.isStaticDataFieldAccessOn(expr)))
       for (const id of out) if (id.endsWith('.constructor')) out.delete(id);
     for (const id of out) {
       const k = idKinds.get(id);
@@ -233,23 +223,45 @@ export class FileWalker implements CallTargetContext {
     return out.size;
   }
 
-  /** Whether `expr` is the object of `expr.name` naming only static fields (no method, accessor or unknown member). */
-  private isStaticFieldAccessOn(expr: ts.Node): boolean {
+  /**
+   * Whether `expr` is the object of `expr.name` that is neither called nor constructed and names
+   * only static fields whose type has no call or construct signature (a flag, a count, a table of data).
+   */
+  private isStaticDataFieldAccessOn(expr: ts.Node): boolean {
     const p = expr.parent;
     if (!ts.isPropertyAccessExpression(p) || p.expression !== expr) return false;
+    const use = p.parent;
+    if (
+      (ts.isCallExpression(use) || ts.isNewExpression(use) || ts.isTaggedTemplateExpression(use)) &&
+      (ts.isTaggedTemplateExpression(use) ? use.tag : use.expression) === p
+    )
+      return false;
     const { decls } = this.index.resolveSymbol(p);
-    return decls.length > 0 && decls.every((d) => ts.isPropertyDeclaration(d) && !ts.isFunctionLike(d.initializer ?? d));
+    if (decls.length === 0 || !decls.every((d) => ts.isPropertyDeclaration(d))) return false;
+    try {
+      const t = this.index.checker.getTypeAtLocation(p);
+      const callable = (x: ts.Type): boolean => x.getCallSignatures().length > 0 || x.getConstructSignatures().length > 0;
+      const open = (x: ts.Type): boolean => (x.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.TypeParameter)) !== 0;
+      return !(t.isUnion() ? t.types.some((x) => callable(x) || open(x)) : callable(t) || open(t));
+    } catch {
+      return false;
+    }
   }
 
-  /** Whether argument `i` of `call` goes to a parameter whose declared type is a primitive (`JSON.parse(row.value)`). */
-  private takesPrimitive(call: ts.CallExpression | ts.NewExpression, i: number): boolean {
+  /**
+   * Whether argument `i` of `call` goes, in every signature of the callee, to a parameter declared
+   * as a primitive (`JSON.parse(row.value)`): no function can be meant. Not in JavaScript (its
+   * JSDoc types are not checked), nor at or after a spread argument (positions are not known).
+   */
+  private takesOnlyPrimitive(call: ts.CallExpression | ts.NewExpression, i: number): boolean {
+    if (/\.[cm]?jsx?$/.test(call.getSourceFile().fileName)) return false;
+    const args = call.arguments ?? [];
+    if (args.slice(0, i + 1).some((a) => ts.isSpreadElement(a))) return false;
     try {
-      const sig = this.index.checker.getResolvedSignature(call);
-      const param = sig?.parameters[i];
-      const decl = param?.valueDeclaration;
-      // a rest parameter's type is its array's: not read here
-      if (!param || !decl || (ts.isParameter(decl) && decl.dotDotDotToken)) return false;
-      const t = this.index.checker.getTypeOfSymbolAtLocation(param, call);
+      const { checker } = this.index;
+      const calleeType = checker.getTypeAtLocation(call.expression);
+      const sigs = ts.isNewExpression(call) ? calleeType.getConstructSignatures() : calleeType.getCallSignatures();
+      if (sigs.length === 0) return false;
       const primitive = (x: ts.Type): boolean =>
         (x.flags &
           (ts.TypeFlags.StringLike |
@@ -259,7 +271,14 @@ export class FileWalker implements CallTargetContext {
             ts.TypeFlags.Undefined |
             ts.TypeFlags.Null)) !==
         0;
-      return t.isUnion() ? t.types.every(primitive) : primitive(t);
+      return sigs.every((sig) => {
+        const param = sig.parameters[i];
+        const decl = param?.valueDeclaration;
+        // a missing or rest parameter: not a position read here
+        if (!param || !decl || !ts.isParameter(decl) || decl.dotDotDotToken) return false;
+        const t = checker.getTypeOfSymbolAtLocation(param, call);
+        return t.isUnion() ? t.types.every(primitive) : primitive(t);
+      });
     } catch {
       return false;
     }
@@ -363,8 +382,8 @@ export class FileWalker implements CallTargetContext {
         if (ts.isPropertyAccessExpression(a)) this.pending.add(name);
         return;
       }
-      // a parameter typed as a string, number or other primitive is given no function
-      if (this.takesPrimitive(node, i)) return;
+      // a parameter every signature of the callee types as a string, number or other primitive is given no function
+      if (this.takesOnlyPrimitive(node, i)) return;
       const by = invokers.filter((x) => x.params.has(i) || (x.rest >= 0 && i >= x.rest));
       if (by.length > 0) {
         for (const x of by) this.recordReference(x.id, a, false, -1, true);
@@ -434,9 +453,9 @@ export class FileWalker implements CallTargetContext {
     const out = new Set<string>();
     for (const d of r.decls) if (isCall || ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d)) this.index.idsForDecl(d, out, 0, this.touch);
     this.addCalls(from, out);
-    // as for obj.name(): a receiver the checker cannot type reaches the functions of that name
+    // as for obj.name(): a receiver the checker cannot type reaches every function of that name
     if (isCall && !r.known && out.size === 0) {
-      if (this.definitions.byShortName.has(key)) addEdge(this.byName, from, nameOnlyKey(key, argCount(node.parent), this.isExternal(node)));
+      if (this.definitions.byShortName.has(key)) addEdge(this.byName, from, `${key}/${argCount(node.parent)}`);
       else this.pending.add(key);
     }
     this.visit(node.expression);

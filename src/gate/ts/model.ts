@@ -56,7 +56,7 @@ export interface TsFileFacts {
 export interface TsFileEdges {
   calls: [string, string[]][];
   reads: [string, string[]][];
-  /** Calls resolved by name only: caller → `name/argc` (argc -1: not a call, or a spread argument), `name/argc/visible` for one restricted to the definitions the caller's file can see (see syntax.ts nameOnlyKey). */
+  /** Calls resolved by name only: caller → `name/argc` (argc -1: not a call, or a spread argument). */
   byName: [string, string[]][];
   heritage: [string, string[]][];
   also: [string, string][];

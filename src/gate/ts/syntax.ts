@@ -42,18 +42,6 @@ export const addEdge = (m: EdgeMap, from: string, to: string): void => {
   s.add(to);
 };
 
-/**
- * A call resolved by name only, as a file's edges record it: `name/argc` (argc -1: not a call, or
- * a spread argument), with `/visible` when only definitions visible from the caller may be meant
- * (a member of a library value, or a value read without a call).
- */
-export const nameOnlyKey = (name: string, argc: number, visibleOnly: boolean): string => `${name}/${argc}${visibleOnly ? '/visible' : ''}`;
-
-export function parseNameOnlyKey(key: string): { name: string; argc: number; visibleOnly: boolean } {
-  const [name = '', argc = '-1', visible] = key.split('/');
-  return { name, argc: Number(argc), visibleOnly: visible === 'visible' };
-}
-
 export const listOf = (m: EdgeMap): [string, string[]][] => [...m].map(([k, v]) => [k, [...v]]);
 
 const mib = (bytes: number): number => Math.round(bytes / 1048576);
