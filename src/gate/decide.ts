@@ -2,7 +2,7 @@ import picomatch from 'picomatch';
 import type { GateConfig } from './config.js';
 import { callIndexOf } from './call-index.js';
 import type { FileChange } from './diff.js';
-import { overloadName } from './facts.js';
+import { rootNameOf } from './facts.js';
 import { globTest } from './glob.js';
 import { importTarget } from './import-target.js';
 import { languageOf } from './sources.js';
@@ -79,10 +79,9 @@ function rootNameMatcher(config: GateConfig): (id: string) => boolean {
   return m;
 }
 
-/** The name a root pattern matches for a definition: its id, except a Java overload's (`….Class.m(int)` answers to `….Class.m`). */
+/** The name a root pattern matches for a definition (see rootNameOf). */
 export function rootName(graph: CallGraph, d: Definition): string {
-  if (d.kind !== 'method' || (!d.id.endsWith(')') && !/#\d+$/.test(d.id))) return d.id;
-  return (graph.files.get(d.file)?.language === 'java' ? overloadName(d.id) : undefined) ?? d.id;
+  return rootNameOf(d.id, graph.files.get(d.file)?.language);
 }
 
 interface RootInfo {
@@ -223,14 +222,24 @@ function sameImport(graph: CallGraph, other: CallGraph, id: string): boolean {
   return a !== undefined && a === importTargetOf(other, id);
 }
 
+const linesCache = new WeakMap<CallGraph, Map<string, string[]>>();
+
+/** A file's lines in a graph, split once (an import of many names asks for each). */
+function linesOf(graph: CallGraph, file: string): string[] {
+  let byFile = linesCache.get(graph);
+  if (!byFile) linesCache.set(graph, (byFile = new Map<string, string[]>()));
+  let lines = byFile.get(file);
+  if (!lines) byFile.set(file, (lines = graph.files.get(file)?.text.split('\n') ?? []));
+  return lines;
+}
+
 function importTargetOf(graph: CallGraph, id: string): string | undefined {
   const d = graph.defs.get(id);
   const source = d && graph.files.get(d.file);
   if (!d || d.kind !== 'binding' || !source) return undefined;
   const module = (defsByFile(graph).get(d.file) ?? []).find((m) => m.kind === 'module' && id.startsWith(`${m.id}.`));
   if (!module) return undefined;
-  const statement = source.text
-    .split('\n')
+  const statement = linesOf(graph, d.file)
     .slice(d.startLine - 1, d.endLine)
     .join('\n');
   return importTarget(statement, source.language, id.slice(module.id.length + 1));

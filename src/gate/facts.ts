@@ -95,6 +95,11 @@ export function overloadName(id: string): string | undefined {
   return m?.[1];
 }
 
+/** The name a root pattern matches for a definition's id: the id, except a Java overload's (`….Class.m(int)` answers to `….Class.m`). */
+export function rootNameOf(id: string, language: string | undefined): string {
+  return (language === 'java' ? overloadName(id) : undefined) ?? id;
+}
+
 /** Appends `value` to the list under `key` (index maps used by the resolvers). */
 export function pushTo(map: Map<string, string[]>, key: string, value: string): void {
   const list = map.get(key);

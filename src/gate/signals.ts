@@ -1,7 +1,7 @@
 import { callIndexOf } from './call-index.js';
 import type { GateConfig } from './config.js';
 import type { FileChange } from './diff.js';
-import { overloadName } from './facts.js';
+import { rootNameOf } from './facts.js';
 import { languageOf } from './sources.js';
 import type { CallGraph, ChangedFunction, GateSignal, GateSignals } from './types.js';
 
@@ -177,7 +177,7 @@ export function scoreSignals(input: SignalInput): GateSignals {
   // changed definitions whose own name is a money operation
   for (const c of input.changedFunctions) {
     if (c.kind === 'module' || c.via !== 'lines' || isDocOrTest(c.file)) continue;
-    const local = ((c.file.endsWith('.java') ? overloadName(c.id) : undefined) ?? c.id).split('.').pop() ?? '';
+    const local = rootNameOf(c.id, languageOf(c.file)).split('.').pop() ?? '';
     if (MONEY_NAME.test(local)) add({ kind: 'money-function', weight: SIGNAL_WEIGHTS['money-function'], file: c.file, detail: `changes ${c.id}` });
   }
   // callers of changed code that themselves handle money

@@ -257,14 +257,16 @@ describe('bulwark gate --resident: a resident gate per repository, the same deci
         repo.git('config', '--unset', key);
       }
     }
-    // a promisor remote switched off is no partial clone
-    repo.git('config', 'remote.origin.promisor', 'false');
-    try {
-      const r = gate(flaggedHead, ['--resident']);
-      assert.equal(r.stderr, '');
-      assert.equal(r.stdout, own.stdout);
-    } finally {
-      repo.git('config', '--unset', 'remote.origin.promisor');
+    // a promisor remote switched off is no partial clone: `false`, or an empty value (false to git)
+    for (const off of ['false', '']) {
+      repo.git('config', 'remote.origin.promisor', off);
+      try {
+        const r = gate(flaggedHead, ['--resident']);
+        assert.equal(r.stderr, '', JSON.stringify(off));
+        assert.equal(r.stdout, own.stdout);
+      } finally {
+        repo.git('config', '--unset', 'remote.origin.promisor');
+      }
     }
   });
 

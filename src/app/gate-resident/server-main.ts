@@ -34,7 +34,8 @@ function declineWhatItCannotRead(repo: string): void {
     const space = line.indexOf(' ');
     const key = space < 0 ? line : line.slice(0, space);
     const value = space < 0 ? '' : line.slice(space + 1).trim();
-    const promisor = key === 'extensions.partialclone' ? value !== '' : key.endsWith('.promisor') && !/^(false|no|off|0)$/i.test(value);
+    // a bare key (`promisor` alone) is true to git, an empty value (`promisor =`) false
+    const promisor = key === 'extensions.partialclone' ? value !== '' : key.endsWith('.promisor') && (space < 0 || !/^(false|no|off|0|)$/i.test(value));
     if (promisor) throw new Declined('a partial clone: a missing object would be fetched with credentials a resident gate is not given');
   }
 }

@@ -245,9 +245,10 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
   const lookupMemo = new Map<string, string[]>();
   /**
    * The declaration(s) an instance of `cls` runs for `member` called with `arity` arguments: its
-   * own overloads that accept them, else the nearest inherited ones that do (an overload in a
-   * subclass does not hide its superclass's others); when none up the chain accepts them, the
-   * nearest declarations of that name whatever their parameters.
+   * own overloads that accept them, else the nearest inherited ones that do (a subclass's overload
+   * of another parameter count does not hide its superclass's; one of the same count does, as
+   * argument types are not compared); when none up the chain accepts them, the nearest
+   * declarations of that name whatever their parameters.
    */
   const lookup = (cls: string, member: string, kind: 'method' | 'binding' = 'method', arity = -1): string[] => {
     const key = `${cls}\0${member}\0${kind}\0${arity}`;

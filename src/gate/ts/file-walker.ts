@@ -231,11 +231,8 @@ export class FileWalker implements CallTargetContext {
     const p = expr.parent;
     if (!ts.isPropertyAccessExpression(p) || p.expression !== expr) return false;
     const use = p.parent;
-    if (
-      (ts.isCallExpression(use) || ts.isNewExpression(use) || ts.isTaggedTemplateExpression(use)) &&
-      (ts.isTaggedTemplateExpression(use) ? use.tag : use.expression) === p
-    )
-      return false;
+    const invoked = ts.isCallExpression(use) || ts.isNewExpression(use) ? use.expression === p : ts.isTaggedTemplateExpression(use) && use.tag === p;
+    if (invoked) return false;
     const { decls } = this.index.resolveSymbol(p);
     if (decls.length === 0 || !decls.every((d) => ts.isPropertyDeclaration(d))) return false;
     try {
@@ -249,38 +246,31 @@ export class FileWalker implements CallTargetContext {
   }
 
   /**
-   * Whether argument `i` of `call` goes, in every signature of the callee, to a parameter declared
-   * as a primitive (`JSON.parse(row.value)`): no function can be meant. Not in JavaScript (its
+   * Which arguments of `call` go, in every signature of the callee, to a parameter declared as a
+   * primitive (`JSON.parse(row.value)`): no function can be meant there. None in JavaScript (its
    * JSDoc types are not checked), nor at or after a spread argument (positions are not known).
    */
-  private takesOnlyPrimitive(call: ts.CallExpression | ts.NewExpression, i: number): boolean {
-    if (/\.[cm]?jsx?$/.test(call.getSourceFile().fileName)) return false;
-    const args = call.arguments ?? [];
-    if (args.slice(0, i + 1).some((a) => ts.isSpreadElement(a))) return false;
+  private primitiveArguments(call: ts.CallExpression | ts.NewExpression): (i: number) => boolean {
+    const none = (): boolean => false;
+    if (/\.[cm]?jsx?$/.test(call.getSourceFile().fileName)) return none;
+    const spread = (call.arguments ?? []).findIndex((a) => ts.isSpreadElement(a));
     try {
       const { checker } = this.index;
       const calleeType = checker.getTypeAtLocation(call.expression);
       const sigs = ts.isNewExpression(call) ? calleeType.getConstructSignatures() : calleeType.getCallSignatures();
-      if (sigs.length === 0) return false;
-      const primitive = (x: ts.Type): boolean =>
-        (x.flags &
-          (ts.TypeFlags.StringLike |
-            ts.TypeFlags.NumberLike |
-            ts.TypeFlags.BooleanLike |
-            ts.TypeFlags.BigIntLike |
-            ts.TypeFlags.Undefined |
-            ts.TypeFlags.Null)) !==
-        0;
-      return sigs.every((sig) => {
-        const param = sig.parameters[i];
-        const decl = param?.valueDeclaration;
-        // a missing or rest parameter: not a position read here
-        if (!param || !decl || !ts.isParameter(decl) || decl.dotDotDotToken) return false;
-        const t = checker.getTypeOfSymbolAtLocation(param, call);
-        return t.isUnion() ? t.types.every(primitive) : primitive(t);
-      });
+      if (sigs.length === 0) return none;
+      return (i) =>
+        (spread < 0 || i < spread) &&
+        sigs.every((sig) => {
+          const param = sig.parameters[i];
+          const decl = param?.valueDeclaration;
+          // a missing or rest parameter: not a position read here
+          if (!param || !decl || !ts.isParameter(decl) || decl.dotDotDotToken) return false;
+          const t = checker.getTypeOfSymbolAtLocation(param, call);
+          return t.isUnion() ? t.types.every(isPrimitive) : isPrimitive(t);
+        });
     } catch {
-      return false;
+      return none;
     }
   }
 
@@ -375,6 +365,8 @@ export class FileWalker implements CallTargetContext {
   private recordCallbacks(node: ts.CallExpression | ts.NewExpression, callee: ts.Expression, from: string): Set<ts.Node> {
     const invokers = callbackInvokers(this, node, callee);
     const handled = new Set<ts.Node>();
+    // asked of the checker once per call, and only when an argument could be a callback
+    let primitiveAt: ((i: number) => boolean) | undefined;
     (node.arguments ?? []).forEach((a, i) => {
       const name = ts.isPropertyAccessExpression(a) ? a.name.text : ts.isIdentifier(a) ? a.text : undefined;
       if (name === undefined) return;
@@ -383,7 +375,7 @@ export class FileWalker implements CallTargetContext {
         return;
       }
       // a parameter every signature of the callee types as a string, number or other primitive is given no function
-      if (this.takesOnlyPrimitive(node, i)) return;
+      if ((primitiveAt ??= this.primitiveArguments(node))(i)) return;
       const by = invokers.filter((x) => x.params.has(i) || (x.rest >= 0 && i >= x.rest));
       if (by.length > 0) {
         for (const x of by) this.recordReference(x.id, a, false, -1, true);
@@ -460,4 +452,13 @@ export class FileWalker implements CallTargetContext {
     }
     this.visit(node.expression);
   }
+}
+
+/** A string, number, boolean or bigint type (literals included), null or undefined: no function. */
+function isPrimitive(t: ts.Type): boolean {
+  return (
+    (t.flags &
+      (ts.TypeFlags.StringLike | ts.TypeFlags.NumberLike | ts.TypeFlags.BooleanLike | ts.TypeFlags.BigIntLike | ts.TypeFlags.Undefined | ts.TypeFlags.Null)) !==
+    0
+  );
 }
