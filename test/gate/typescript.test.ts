@@ -167,6 +167,73 @@ describe('gate on a TypeScript/JavaScript repository', () => {
   });
 });
 
+describe('a changed data field of a class', () => {
+  const provider = [
+    'export class Provider {',
+    '  private static mapping: Record<string, string> = {',
+    "    a: 'A',",
+    '  };',
+    "  private readonly url = 'https://rates.example';",
+    '  public static LIMIT = 10;',
+    '  private unused = 1;',
+    '  public lookup(key: string): string {',
+    '    return Provider.mapping[key] ?? key;',
+    '  }',
+    '  public endpoint(): string {',
+    '    return this.url;',
+    '  }',
+    '  public describe(): string {',
+    "    return 'provider';",
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+  const files = {
+    'src/provider.ts': provider,
+    'src/calc.ts': [
+      "import { Provider } from './provider';",
+      'export class Calc {',
+      '  public constructor(private readonly provider: Provider) {}',
+      '  public compute(key: string): string {',
+      '    return this.provider.lookup(key) + this.provider.endpoint();',
+      '  }',
+      '}',
+      "export function report(p: Provider): string { return p.describe() + String(p['unused' as never]); }",
+      '',
+    ].join('\n'),
+    'src/limits.ts': ["import { Provider } from './provider';", 'export function capped(n: number): number { return Math.min(n, Provider.LIMIT); }', ''].join(
+      '\n',
+    ),
+  };
+  const roots = ['*.Calc.compute'];
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo(files);
+  });
+  after(() => repo.remove());
+
+  it('changes every function that reads it: a static table, an instance field', async () => {
+    const r = await repo.gate(repo.branch('static-table', { 'src/provider.ts': edit(provider, "a: 'A',", "a: 'A',\n    b: 'B',") }), { roots });
+    assertPath(r, ['src.calc.Calc.compute', 'src.provider.Provider.lookup']);
+    assert.ok(
+      r.reasons.some((x) => x.message.includes('src.provider.Provider.lookup (changed: reads src.provider.Provider.mapping)')),
+      JSON.stringify(r.reasons),
+    );
+    const i = await repo.gate(repo.branch('instance-field', { 'src/provider.ts': edit(provider, 'rates.example', 'rates.example.org') }), { roots });
+    assertPath(i, ['src.calc.Calc.compute', 'src.provider.Provider.endpoint']);
+  });
+
+  it('a field no path reads is no flag, and a static field read off the path neither', async () => {
+    assertNotFlagged(await repo.gate(repo.branch('unused-field', { 'src/provider.ts': edit(provider, 'unused = 1', 'unused = 2') }), { roots }));
+    const r = await repo.gate(repo.branch('limit', { 'src/provider.ts': edit(provider, 'LIMIT = 10', 'LIMIT = 20') }), { roots });
+    assertNotFlagged(r);
+    assert.ok(
+      r.changedFunctions.some((c) => c.id === 'src.limits.capped' && c.via === 'binding'),
+      JSON.stringify(r.changedFunctions),
+    );
+  });
+});
+
 describe('TypeScript call graph details', () => {
   it('JSX elements call their components; unresolvable receivers fall back to same-named methods', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-tsx-'));

@@ -182,6 +182,9 @@ class DefinitionRecorder {
     const members = new Map<string, string>();
     this.rec.members.push([node, members]);
     for (const m of node.members) this.visitClassMember(m, cid, members);
+    // data fields after the members, so a method or accessor of the same name (a static field
+    // beside an instance method) keeps the id
+    for (const m of node.members) if (ts.isPropertyDeclaration(m)) this.visitDataField(m, cid, members);
     return true;
   }
 
@@ -209,6 +212,18 @@ class DefinitionRecorder {
     this.addDef(m, mid, 'method');
     members.set(mname, mid);
     if (body) body.forEachChild((c) => this.visit(c, mid, false));
+  }
+
+  /**
+   * A field that holds data (`private static mapping = {…}`, `readonly url = '…'`, a decorated
+   * field): a binding, so a change to its initializer, type or decorators changes every function
+   * that reads or writes it, as a changed module constant does. Calls in its initializer stay the
+   * module's, as before (see the walker's scopeOf).
+   */
+  private visitDataField(m: ts.PropertyDeclaration, cid: string, members: Map<string, string>): void {
+    const name = nameText(m.name);
+    if (name === undefined || members.has(name) || isFunctionLike(m.initializer)) return;
+    this.addDef(m, `${cid}.${name}`, 'binding');
   }
 
   private visitModuleVariable(d: ts.VariableDeclaration, statement: ts.VariableStatement, scope: string): void {

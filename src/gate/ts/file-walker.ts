@@ -274,16 +274,29 @@ export class FileWalker implements CallTargetContext {
     }
   }
 
-  /** Reading or assigning a property runs its getter or setter: a call. */
-  private recordAccessor(from: string, access: ts.PropertyAccessExpression): void {
-    const r = this.index.resolveSymbol(access);
+  /**
+   * Reading or assigning a property runs its getter or setter: a call. One that is a data field of
+   * a repository class (`Cls.mapping`, `this.url`) is a read of that field's binding.
+   */
+  private recordMemberAccess(from: string, access: ts.PropertyAccessExpression | ts.ElementAccessExpression, name: ts.Node): void {
+    const r = this.index.resolveSymbol(name);
     const accessors = r.decls.filter((d) => ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d));
-    if (accessors.length === 0) return;
-    this.touch(accessors);
+    const fields = r.decls.filter((d) => ts.isPropertyDeclaration(d));
+    if (accessors.length === 0 && fields.length === 0) return;
+    this.touch(r.decls);
     this.touchOrigins(access.expression, 0);
     const out = new Set<string>();
     for (const d of accessors) this.index.idsForDecl(d, out, 0, this.touch);
     this.addCalls(from, out);
+    this.recordFieldReads(from, fields);
+  }
+
+  private recordFieldReads(from: string, fields: ts.Declaration[]): void {
+    const { idKinds } = this.definitions;
+    if (fields.length === 0 || idKinds.get(from) === 'module') return;
+    const out = new Set<string>();
+    for (const d of fields) this.index.idsForDecl(d, out, 0, this.touch);
+    for (const id of out) if (idKinds.get(id) === 'binding') addEdge(this.reads, from, id);
   }
 
   private addCalls(from: string, ids: Iterable<string>): void {
@@ -298,7 +311,8 @@ export class FileWalker implements CallTargetContext {
     } else if (ts.isIdentifier(node)) return this.visitIdentifier(node);
     else if (ts.isPrivateIdentifier(node)) {
       const p = node.parent;
-      if (p && ts.isPropertyAccessExpression(p) && p.name === node && this.definitions.knownNames.has(node.text)) this.recordAccessor(this.scopeOf(node), p);
+      if (p && ts.isPropertyAccessExpression(p) && p.name === node && this.definitions.knownNames.has(node.text))
+        this.recordMemberAccess(this.scopeOf(node), p, p);
       return;
     } else if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression)) {
       return this.visitLiteralElementAccess(node, node.argumentExpression);
@@ -424,8 +438,8 @@ export class FileWalker implements CallTargetContext {
     if (!isDeclName && !isMemberName && !(p && (ts.isImportSpecifier(p) || ts.isExportSpecifier(p)))) {
       this.recordReference(this.scopeOf(node), node, false);
     } else if (isMemberName) {
-      // reading or assigning a property runs its getter or setter: a call
-      this.recordAccessor(this.scopeOf(node), p);
+      // reading or assigning a property runs its getter or setter (a call), or reads a data field
+      this.recordMemberAccess(this.scopeOf(node), p, p);
     }
   }
 
@@ -445,6 +459,10 @@ export class FileWalker implements CallTargetContext {
     const out = new Set<string>();
     for (const d of r.decls) if (isCall || ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d)) this.index.idsForDecl(d, out, 0, this.touch);
     this.addCalls(from, out);
+    this.recordFieldReads(
+      from,
+      r.decls.filter((d) => ts.isPropertyDeclaration(d)),
+    );
     // as for obj.name(): a receiver the checker cannot type reaches every function of that name
     if (isCall && !r.known && out.size === 0) {
       if (this.definitions.byShortName.has(key)) addEdge(this.byName, from, `${key}/${argCount(node.parent)}`);
