@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { assertNotFlagged, assertPath, edit, FixtureRepo } from './fixture.js';
 import { buildCallGraph, readDirectorySources, readRevisionSources, toPycg } from '../../src/gate/index.js';
 
@@ -367,5 +370,86 @@ describe('Python values that flow to their call (decorators, handler tables, imp
     const r = await repo.gate(repo.branch('callback-param', { 'pay/ledger.py': edit(src['pay/ledger.py']!, 'round(x, 2)', 'round(x, 3)') }), roots);
     assertPath(r, ['pay.ledger.refund', 'pay.ledger.apply', 'pay.ledger.round_amount'], 'head');
     assert.equal(r.paths.find((p) => p.changed === 'pay.ledger.round_amount')?.nameOnlyEdges, 0);
+  });
+});
+
+describe('Python values bound without an assignment of their own', () => {
+  /** The call graph (caller → callees) of `files` written to a temporary directory. */
+  async function graphOf(files: Record<string, string>): Promise<Record<string, string[]>> {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-py-bound-'));
+    try {
+      for (const [rel, text] of Object.entries(files)) {
+        mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        writeFileSync(path.join(dir, rel), text);
+      }
+      return toPycg(await buildCallGraph(readDirectorySources(dir)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('`with X():` runs __enter__ and __exit__ as `with X() as y:` does', async () => {
+    const g = await graphOf({
+      'app.py': [
+        'class Audit:',
+        '    def __enter__(self):',
+        '        return self',
+        '    def __exit__(self, *exc):',
+        '        return False',
+        'def plain():',
+        '    with Audit():',
+        '        pass',
+        'def named():',
+        '    with Audit() as a:',
+        '        pass',
+        '',
+      ].join('\n'),
+    });
+    for (const f of ['app.plain', 'app.named']) assert.deepEqual(g[f], ['app.Audit.__enter__', 'app.Audit.__exit__']);
+  });
+
+  it('a default value flows to its parameter, unless the function binds the name itself', async () => {
+    const g = await graphOf({
+      'app.py': [
+        'def charge(x):',
+        '    return x',
+        'def settle(fee=charge):',
+        '    return fee(1)',
+        'def shadowed(charge=charge):',
+        '    return charge(1)',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(g['app.settle'], ['app.charge']);
+    // `charge=charge` is left to the by-name fallback (the flow would read the parameter as itself)
+    assert.deepEqual(g['app.shadowed'], ['app.charge']);
+  });
+
+  it('`global` and `nonlocal` assignments rebind the outer name', async () => {
+    const g = await graphOf({
+      'app.py': [
+        'def charge(x):',
+        '    return x',
+        'def other(x):',
+        '    return x',
+        'HANDLER = other',
+        'def install():',
+        '    global HANDLER',
+        '    HANDLER = charge',
+        'def settle():',
+        '    return HANDLER(1)',
+        'def outer():',
+        '    h = other',
+        '    def inner():',
+        '        nonlocal h',
+        '        h = charge',
+        '    inner()',
+        '    return h(1)',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(g['app.settle'], ['app.charge', 'app.other']);
+    assert.deepEqual(g['app.outer'], ['app.charge', 'app.other', 'app.outer.inner']);
+    assert.deepEqual(g['app.install'], []);
   });
 });
