@@ -41,6 +41,28 @@ export function innermostDefinition(graph: CallGraph, file: string, lines: numbe
   return best;
 }
 
+/** Bindings whose lines hold all of definition `d` (an arrow in a constant's initializer). */
+function bindingsAround(graph: CallGraph, d: Definition): Definition[] {
+  return (defsByFile(graph).get(d.file) ?? []).filter((b) => b.kind === 'binding' && b.id !== d.id && b.startLine <= d.startLine && d.endLine <= b.endLine);
+}
+
+const readersCache = new WeakMap<CallGraph, Map<string, string[]>>();
+
+/** Per binding, the definitions that read it (the inverse of `graph.reads`), built once per graph. */
+function readersOf(graph: CallGraph): Map<string, string[]> {
+  let m = readersCache.get(graph);
+  if (m) return m;
+  m = new Map();
+  for (const [from, bindings] of graph.reads)
+    for (const b of bindings) {
+      const l = m.get(b);
+      if (l) l.push(from);
+      else m.set(b, [from]);
+    }
+  readersCache.set(graph, m);
+  return m;
+}
+
 function bindingsAt(graph: CallGraph, file: string, line: number): Definition[] {
   return (defsByFile(graph).get(file) ?? []).filter((d) => d.kind === 'binding' && line >= d.startLine && line <= d.endLine);
 }
@@ -187,13 +209,26 @@ export function changedDefinitions(graph: CallGraph, changes: FileChange[], revi
     }
   }
   if (other) for (const b of changedBindings) if (sameImport(graph, other, b)) changedBindings.delete(b);
-  // a changed constant/configuration value changes every function that reads it
+  // a changed constant/configuration value changes every function that reads it, and every
+  // binding whose initializer reads it or holds such a function (`const B = A.filter((t) => …)`),
+  // and so on to their readers
   if (changedBindings.size > 0) {
-    for (const [fn, bindings] of graph.reads) {
-      for (const b of bindings) {
-        if (!changedBindings.has(b)) continue;
-        const d = graph.defs.get(fn);
-        if (d) add(d, undefined, 'binding', b);
+    const readers = readersOf(graph);
+    const queue = [...changedBindings];
+    const changeBinding = (id: string): void => {
+      if (changedBindings.has(id)) return;
+      changedBindings.add(id);
+      queue.push(id);
+    };
+    for (let b = queue.pop(); b !== undefined; b = queue.pop()) {
+      for (const r of readers.get(b) ?? []) {
+        const d = graph.defs.get(r);
+        if (!d) continue;
+        if (d.kind === 'binding') changeBinding(d.id);
+        else {
+          add(d, undefined, 'binding', b);
+          for (const around of bindingsAround(graph, d)) changeBinding(around.id);
+        }
       }
     }
   }

@@ -33,7 +33,7 @@ export interface CallGraph {
    * many of their edges are name-only.
    */
   nameOnly: Map<string, Set<string>>;
-  /** function id → module-level binding ids (constants, configuration values, imports) it reads. */
+  /** definition id (a function, or a binding whose initializer reads another) → module-level binding ids (constants, configuration values, imports, class fields) it reads. */
   reads: Map<string, Set<string>>;
   /** Files that could not be parsed, with the reason (they make the gate fail closed). */
   unparsable: { file: string; reason: string }[];

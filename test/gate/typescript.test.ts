@@ -204,11 +204,46 @@ describe('a changed data field of a class', () => {
     'src/limits.ts': ["import { Provider } from './provider';", 'export function capped(n: number): number { return Math.min(n, Provider.LIMIT); }', ''].join(
       '\n',
     ),
+    'src/tier.ts': ['export enum Tier {', "  Basic = 'BASIC',", "  Premium = 'PREMIUM',", '}', ''].join('\n'),
+    'src/config.ts': ["export const BASE = ['BUY'];", "export const OTHERS = ['BUY', 'FEE'].filter((t) => !BASE.includes(t));", ''].join('\n'),
+    'src/quote.ts': [
+      "import { Tier } from './tier';",
+      "import { OTHERS } from './config';",
+      'export class Rates {}',
+      'export class Quote {',
+      '  public constructor(private readonly rates: Rates) {}',
+      '  public price(kind: string): number {',
+      '    return OTHERS.includes(kind) || kind === Tier.Basic ? 0 : this.rates === undefined ? 1 : 2;',
+      '  }',
+      '}',
+      'export function pricing(q: Quote): number { return q.price("FEE"); }',
+      '',
+    ].join('\n'),
   };
-  const roots = ['*.Calc.compute'];
+  const roots = ['*.Calc.compute', '*.quote.pricing'];
   let repo: FixtureRepo;
   before(() => {
     repo = new FixtureRepo(files);
+  });
+
+  it('an enum, a constructor parameter property and a constant derived from a changed one are read too', async () => {
+    const enumChange = await repo.gate(repo.branch('enum-member', { 'src/tier.ts': edit(files['src/tier.ts'], "'BASIC'", "'basic'") }), { roots });
+    assertPath(enumChange, ['src.quote.pricing', 'src.quote.Quote.price']);
+    const param = await repo.gate(
+      repo.branch('parameter-property', {
+        'src/quote.ts': edit(files['src/quote.ts'], 'private readonly rates: Rates)', 'private readonly rates: Rates = new Rates())'),
+      }),
+      { roots },
+    );
+    assertPath(param, ['src.quote.pricing', 'src.quote.Quote.price']);
+    const derived = await repo.gate(repo.branch('derived-constant', { 'src/config.ts': edit(files['src/config.ts'], "['BUY'];", "['BUY', 'FEE'];") }), {
+      roots,
+    });
+    assertPath(derived, ['src.quote.pricing', 'src.quote.Quote.price']);
+    assert.ok(
+      derived.reasons.some((x) => x.message.includes('src.quote.Quote.price (changed: reads src.config.OTHERS)')),
+      JSON.stringify(derived.reasons),
+    );
   });
   after(() => repo.remove());
 
@@ -285,11 +320,25 @@ describe('TypeScript call graph details', () => {
           'export function passes(): Calculator { return register(Calculator); }',
           'export class Sub extends Calculator {}',
           'function wrap<T>(f: () => T): () => T { return f; }',
+          // packages not in the repository: their values are `any`
+          "import ms from 'ms';",
+          "import { lazy } from 'lazy';",
+          'export class Fetcher {',
+          "  static TTL = ms('30 seconds');",
+          '  static MAKE = lazy(() => new this());',
+          '  constructor() { this.init(); }',
+          '  init(): void {}',
+          '}',
+          'export function readsTtl(): number { return Fetcher.TTL; }',
+          'export function readsMake(): unknown { return Fetcher.MAKE; }',
           '',
         ].join('\n'),
       );
       const g = toPycg(await buildCallGraph(readDirectorySources(dir)));
       assert.deepEqual(g['app.readsStatic'], []);
+      // an `any` field whose initializer holds no function, `this` or class name is data; one that does may construct
+      assert.deepEqual(g['app.readsTtl'], []);
+      assert.deepEqual(g['app.readsMake'], ['app.Fetcher.constructor']);
       // a static method may construct its class (`new this()`, not resolved): kept
       assert.deepEqual(g['app.callsStatic'], ['app.Calculator.constructor', 'app.Calculator.create']);
       assert.deepEqual(g['app.Calculator.create'], ['app.Calculator.constructor']);
@@ -385,6 +434,28 @@ describe('TypeScript call graph details', () => {
       'other/book.ts': ['export class Book {', '  settle(x: number) { return x; }', '}', ''].join('\n'),
     });
     assert.deepEqual(g['run.run'], ['ledger.Ledger.settle', 'other.book.Book.settle']);
+  });
+
+  it('a bare call the checker cannot resolve reaches functions of that name, never a method', async () => {
+    const g = await graphOf({
+      'api/ai.ts': [
+        "import { generateText } from 'ai';",
+        "import { helper } from 'workspace-helpers';",
+        'export class AiService {',
+        '  public generateText(): string { return "x"; }',
+        '}',
+        'export function fetchText(): unknown { return generateText(); }',
+        'export function viaHelper(): unknown { return helper(1); }',
+        '',
+      ].join('\n'),
+      'libs/helpers.ts': [
+        'export function helper(n: number): number { return n; }',
+        'export class Helpers { public helper(n: number): number { return n; } }',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(g['api.ai.fetchText'], []);
+    assert.deepEqual(g['api.ai.viaHelper'], ['libs.helpers.helper']);
   });
 
   it('a property of an untyped receiver passed on may be a callback, unless the parameter takes a primitive', async () => {

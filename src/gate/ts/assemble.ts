@@ -1,5 +1,5 @@
 import { VIRTUAL_ROOT } from './compiler.js';
-import { addEdge, type EdgeMap } from './syntax.js';
+import { addEdge, BARE, type EdgeMap } from './syntax.js';
 import type { RepositoryHost } from './host.js';
 import type { TsFileEdges, TsFileFacts, TsGraphPart } from './model.js';
 import type { RepositoryDefinitions } from './repository-definitions.js';
@@ -135,11 +135,13 @@ class NameOnlyCalls {
     return nameCalls;
   }
 
-  /** What `from` calling `key` (`name/argc`) may reach. */
+  /** What `from` calling `key` (`name/argc`, `f:name/argc` for a bare name: functions only) may reach. */
   private candidates(from: string, key: string): string[] {
     const slash = key.lastIndexOf('/');
     const argc = Number(key.slice(slash + 1));
-    let candidates = this.ctx.definitions.byShortName.get(key.slice(0, slash)) ?? [];
+    const bare = key.startsWith(BARE);
+    let candidates = this.ctx.definitions.byShortName.get(key.slice(bare ? BARE.length : 0, slash)) ?? [];
+    if (bare) candidates = candidates.filter((c) => this.ctx.definitions.idKinds.get(c) === 'function');
     const { fileOfId, arities } = this.tables;
     const visible = this.visibleFrom(fileOfId.get(from));
     const seen = visible ? candidates.filter((c) => visible.has(fileOfId.get(c)!)) : [];

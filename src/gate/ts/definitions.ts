@@ -58,6 +58,7 @@ const DEFINING_KINDS: ReadonlySet<ts.SyntaxKind> = new Set([
   ts.SyntaxKind.ExpressionStatement,
   ts.SyntaxKind.ExportAssignment,
   ts.SyntaxKind.ModuleDeclaration,
+  ts.SyntaxKind.EnumDeclaration,
 ]);
 
 const qualified = (scope: string, name: string): string => (scope ? `${scope}.${name}` : name);
@@ -154,6 +155,11 @@ class DefinitionRecorder {
       this.visitBody(node.expression.body, id);
       return true;
     }
+    // an enum is data its readers depend on (`SubscriptionType.Basic`); its members are visited as usual
+    if (ts.isEnumDeclaration(node) && atModule) {
+      this.addDef(node, qualified(scope, node.name.text), 'binding');
+      return false;
+    }
     if (ts.isModuleDeclaration(node) && node.body && ts.isModuleBlock(node.body) && ts.isIdentifier(node.name)) {
       const id = qualified(scope, node.name.text);
       node.body.forEachChild((c) => this.visit(c, id, atModule));
@@ -184,7 +190,11 @@ class DefinitionRecorder {
     for (const m of node.members) this.visitClassMember(m, cid, members);
     // data fields after the members, so a method or accessor of the same name (a static field
     // beside an instance method) keeps the id
-    for (const m of node.members) if (ts.isPropertyDeclaration(m)) this.visitDataField(m, cid, members);
+    for (const m of node.members) {
+      if (ts.isPropertyDeclaration(m)) this.visitDataField(m, cid, members);
+      // a constructor's parameter property (`constructor(@Inject(T) private readonly x: X)`) is a field too
+      else if (ts.isConstructorDeclaration(m)) for (const p of m.parameters) if (ts.isParameterPropertyDeclaration(p, m)) this.visitDataField(p, cid, members);
+    }
     return true;
   }
 
@@ -220,8 +230,9 @@ class DefinitionRecorder {
    * that reads or writes it, as a changed module constant does. Calls in its initializer stay the
    * module's, as before (see the walker's scopeOf).
    */
-  private visitDataField(m: ts.PropertyDeclaration, cid: string, members: Map<string, string>): void {
-    const name = nameText(m.name);
+  private visitDataField(m: ts.PropertyDeclaration | ts.ParameterDeclaration, cid: string, members: Map<string, string>): void {
+    const name =
+      ts.isIdentifier(m.name) || ts.isPrivateIdentifier(m.name) || ts.isStringLiteral(m.name) || ts.isNumericLiteral(m.name) ? m.name.text : undefined;
     if (name === undefined || members.has(name) || isFunctionLike(m.initializer)) return;
     this.addDef(m, `${cid}.${name}`, 'binding');
   }

@@ -3,7 +3,7 @@
 import ts = require('typescript');
 import { callbackInvokers, factoryTargets, tableTargets, type CallTargetContext } from './call-targets.js';
 import { VIRTUAL_ROOT } from './compiler.js';
-import { addEdge, argCount, jsxName, listOf, type EdgeMap } from './syntax.js';
+import { addEdge, argCount, BARE, jsxName, listOf, type EdgeMap } from './syntax.js';
 import type { TsFileEdges } from './model.js';
 import type { ProgramIndex } from './program-index.js';
 import type { RepositoryDefinitions } from './repository-definitions.js';
@@ -175,22 +175,24 @@ export class FileWalker implements CallTargetContext {
   }
 
   private recordReference(from: string, expr: ts.Node, isCall: boolean, argc = -1, noReads = false): void {
-    const { idKinds } = this.definitions;
     const r = this.index.resolveSymbol(expr);
     this.touch(r.decls);
     // the receiver's type decides what a member access resolves to: where it came from are dependencies
     if (ts.isPropertyAccessExpression(expr)) this.touchOrigins(expr.expression, 0);
-    for (const a of noReads ? [] : r.aliasDecls) {
-      const b = this.index.aliasBindingId(a);
-      if (b && idKinds.get(from) !== 'module') addEdge(this.reads, from, b);
-    }
+    const reader = noReads || r.aliasDecls.length === 0 ? undefined : this.readerOf(from, expr);
+    if (reader !== undefined)
+      for (const a of r.aliasDecls) {
+        const b = this.index.aliasBindingId(a);
+        if (b && b !== reader) addEdge(this.reads, reader, b);
+      }
     let resolved = 0;
     for (const d of r.decls) resolved += this.recordDeclarationTargets(from, expr, d, isCall, noReads);
-    // unresolved (any, untyped JS): every
-    // repository function/method of that name, expanded when the graph is assembled
+    // unresolved (any, untyped JS): every repository function/method of that name, expanded when
+    // the graph is assembled; a bare name (`generateText()` imported from a package not read)
+    // reaches functions only, as no method is ever called without a receiver
     if (!r.known && resolved === 0 && (isCall || ts.isPropertyAccessExpression(expr))) {
       const name = ts.isPropertyAccessExpression(expr) ? expr.name.text : ts.isIdentifier(expr) ? expr.text : undefined;
-      if (name && this.definitions.byShortName.has(name)) addEdge(this.byName, from, `${name}/${isCall ? argc : -1}`);
+      if (name && this.definitions.byShortName.has(name)) addEdge(this.byName, from, `${ts.isIdentifier(expr) ? BARE : ''}${name}/${isCall ? argc : -1}`);
       // no function of that name yet: one defined later must make this entry stale
       else if (name) this.pending.add(name);
     }
@@ -210,7 +212,8 @@ export class FileWalker implements CallTargetContext {
     for (const id of out) {
       const k = idKinds.get(id);
       if (k === 'binding') {
-        if (idKinds.get(from) !== 'module' && !noReads) addEdge(this.reads, from, id);
+        const reader = noReads ? undefined : this.readerOf(from, expr);
+        if (reader !== undefined && reader !== id) addEdge(this.reads, reader, id);
       } else if (k === 'class') {
         if (isCall) addEdge(this.calls, from, id);
       } else if (k === 'function' || k === 'method') {
@@ -239,7 +242,11 @@ export class FileWalker implements CallTargetContext {
       const t = this.index.checker.getTypeAtLocation(p);
       const callable = (x: ts.Type): boolean => x.getCallSignatures().length > 0 || x.getConstructSignatures().length > 0;
       const open = (x: ts.Type): boolean => (x.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.TypeParameter)) !== 0;
-      return !(t.isUnion() ? t.types.some((x) => callable(x) || open(x)) : callable(t) || open(t));
+      const types = t.isUnion() ? t.types : [t];
+      if (types.some(callable)) return false;
+      // a type the checker cannot know (`static TTL = ms('30 seconds')`, a library not loaded):
+      // data when every initializer is, by its syntax, unable to make the class
+      return !types.some(open) || decls.every((d) => initializerIsData(d));
     } catch {
       return false;
     }
@@ -281,22 +288,40 @@ export class FileWalker implements CallTargetContext {
   private recordMemberAccess(from: string, access: ts.PropertyAccessExpression | ts.ElementAccessExpression, name: ts.Node): void {
     const r = this.index.resolveSymbol(name);
     const accessors = r.decls.filter((d) => ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d));
-    const fields = r.decls.filter((d) => ts.isPropertyDeclaration(d));
+    const fields = r.decls.filter(isDataField);
     if (accessors.length === 0 && fields.length === 0) return;
     this.touch(r.decls);
     this.touchOrigins(access.expression, 0);
     const out = new Set<string>();
     for (const d of accessors) this.index.idsForDecl(d, out, 0, this.touch);
     this.addCalls(from, out);
-    this.recordFieldReads(from, fields);
+    this.recordFieldReads(from, fields, access);
   }
 
-  private recordFieldReads(from: string, fields: ts.Declaration[]): void {
+  private recordFieldReads(from: string, fields: ts.Declaration[], at: ts.Node): void {
     const { idKinds } = this.definitions;
-    if (fields.length === 0 || idKinds.get(from) === 'module') return;
+    if (fields.length === 0) return;
+    const reader = this.readerOf(from, at);
+    if (reader === undefined) return;
     const out = new Set<string>();
     for (const d of fields) this.index.idsForDecl(d, out, 0, this.touch);
-    for (const id of out) if (idKinds.get(id) === 'binding') addEdge(this.reads, from, id);
+    for (const id of out) if (idKinds.get(id) === 'binding' && id !== reader) addEdge(this.reads, reader, id);
+  }
+
+  /**
+   * Who reads a binding named at `at`: the function or method it is in; at a module's top level,
+   * the binding whose initializer it is in (`const B = A.filter(…)`: a change to A changes B and
+   * so B's readers), else nobody (a statement of the module runs once, at its import).
+   */
+  private readerOf(from: string, at: ts.Node): string | undefined {
+    const { idKinds } = this.definitions;
+    if (idKinds.get(from) !== 'module') return from;
+    for (let n: ts.Node | undefined = at.parent; n && !ts.isSourceFile(n); n = n.parent) {
+      if (ts.isFunctionLike(n) || ts.isClassStaticBlockDeclaration(n)) return undefined;
+      const id = this.index.idInFile(this.sf, n);
+      if (id !== undefined && idKinds.get(id) === 'binding') return id;
+    }
+    return undefined;
   }
 
   private addCalls(from: string, ids: Iterable<string>): void {
@@ -459,10 +484,7 @@ export class FileWalker implements CallTargetContext {
     const out = new Set<string>();
     for (const d of r.decls) if (isCall || ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d)) this.index.idsForDecl(d, out, 0, this.touch);
     this.addCalls(from, out);
-    this.recordFieldReads(
-      from,
-      r.decls.filter((d) => ts.isPropertyDeclaration(d)),
-    );
+    this.recordFieldReads(from, r.decls.filter(isDataField), node);
     // as for obj.name(): a receiver the checker cannot type reaches every function of that name
     if (isCall && !r.known && out.size === 0) {
       if (this.definitions.byShortName.has(key)) addEdge(this.byName, from, `${key}/${argCount(node.parent)}`);
@@ -479,4 +501,31 @@ function isPrimitive(t: ts.Type): boolean {
       (ts.TypeFlags.StringLike | ts.TypeFlags.NumberLike | ts.TypeFlags.BooleanLike | ts.TypeFlags.BigIntLike | ts.TypeFlags.Undefined | ts.TypeFlags.Null)) !==
     0
   );
+}
+
+/** A data field of a class: a property declaration, or a constructor's parameter property. */
+function isDataField(d: ts.Declaration): boolean {
+  return ts.isPropertyDeclaration(d) || (ts.isParameter(d) && ts.isConstructorDeclaration(d.parent) && ts.isParameterPropertyDeclaration(d, d.parent));
+}
+
+/**
+ * Whether a static field's initializer cannot yield something that constructs its class: it holds
+ * no function or class, no `this` and no mention of the class's name (`ms('30 seconds')`, a
+ * literal, a table of literals). No initializer at all: unknown, so not data.
+ */
+function initializerIsData(d: ts.PropertyDeclaration): boolean {
+  const init = d.initializer;
+  if (!init) return false;
+  const cls = ts.isClassLike(d.parent) ? d.parent.name?.text : undefined;
+  let data = true;
+  const visit = (n: ts.Node): void => {
+    if (!data) return;
+    if (ts.isFunctionLike(n) || ts.isClassLike(n) || n.kind === ts.SyntaxKind.ThisKeyword || (cls !== undefined && ts.isIdentifier(n) && n.text === cls)) {
+      data = false;
+      return;
+    }
+    n.forEachChild(visit);
+  };
+  visit(init);
+  return data;
 }

@@ -54,3 +54,6 @@ export function inlineModuleSpecifier(n: ts.Node): string | undefined {
   const isRequire = ts.isIdentifier(n.expression) && n.expression.text === 'require';
   return isRequire || n.expression.kind === ts.SyntaxKind.ImportKeyword ? n.arguments[0].text : undefined;
 }
+
+/** Marks a by-name key (`name/argc`) of a call through a bare name: it reaches functions only (assemble.ts). */
+export const BARE = 'f:';
