@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildCallGraph, GraphCaches } from '../../src/gate/graph.js';
 import { readDirectorySources } from '../../src/gate/sources.js';
-import { assertNotFlagged, assertPath, edit, FixtureRepo } from './fixture.js';
+import { assertNotFlagged, assertPath, edit, FixtureRepo, pathTexts } from './fixture.js';
 
 const roots = ['*.approveLoan', '*.processPayment', '*.calculateInterest'];
 const P = 'src.bank';
@@ -484,5 +484,171 @@ describe('Java overloads', () => {
       });
       assertPath(hit, ['p.Billing.Billing.charge', `${P2}.bundles`], 'head');
     });
+  });
+});
+
+describe('Java dispatch by type arguments', () => {
+  // Java generics are invariant: a value of static type Registry<PaymentPlugin> is never a class
+  // that passes Registry another concrete argument. Anything not known to differ is kept.
+  const j = (...lines: string[]): string => ['package app;', ...lines, ''].join('\n');
+  const impl = (name: string, header: string, ret: string): string =>
+    j(`public class ${name} ${header} {`, `    public ${ret} getServiceForName(final String name) {`, `        return null;`, '    }', '}');
+  const files: Record<string, string> = {
+    'app/Registry.java': j('public interface Registry<T> {', '    T getServiceForName(String name);', '}'),
+    'app/Plugin.java': j('public class Plugin { }'),
+    'app/PaymentPlugin.java': j('public class PaymentPlugin extends Plugin { }'),
+    'app/Health.java': j('public class Health { }'),
+    'app/PaymentRegistry.java': impl('PaymentRegistry', 'implements Registry<PaymentPlugin>', 'PaymentPlugin'),
+    'app/HealthRegistry.java': impl('HealthRegistry', 'implements Registry<Health>', 'Health'),
+    'app/SubPaymentRegistry.java': impl('SubPaymentRegistry', 'extends PaymentRegistry', 'PaymentPlugin'),
+    'app/SubHealthRegistry.java': impl('SubHealthRegistry', 'extends HealthRegistry', 'Health'),
+    'app/Generic.java': impl('Generic<T>', 'implements Registry<T>', 'T'),
+    'app/SubGenericHealth.java': impl('SubGenericHealth', 'extends Generic<Health>', 'Health'),
+    'app/SubGenericPayment.java': impl('SubGenericPayment', 'extends Generic<PaymentPlugin>', 'PaymentPlugin'),
+    'app/Processor.java': j(
+      'public class Processor {',
+      '    private final Registry<PaymentPlugin> pluginRegistry;',
+      '    public Processor(final Registry<PaymentPlugin> pluginRegistry) {',
+      '        this.pluginRegistry = pluginRegistry;',
+      '    }',
+      '    public void createPurchase(final String pluginName) {',
+      '        final PaymentPlugin plugin = pluginRegistry.getServiceForName(pluginName);',
+      '    }',
+      '    public void wildcard(final Registry<? extends Plugin> registry) {',
+      '        registry.getServiceForName("a");',
+      '    }',
+      '    public <T extends Plugin> void typeVariable(final Registry<T> registry) {',
+      '        registry.getServiceForName("a");',
+      '    }',
+      '    public void raw(final Registry registry) {',
+      '        registry.getServiceForName("a");',
+      '    }',
+      '    public void plugins(final Registry<Plugin> registry) {',
+      '        registry.getServiceForName("a");',
+      '    }',
+      '    public void creates() {',
+      '        new Generic<PaymentPlugin>().getServiceForName("a");',
+      '    }',
+      '}',
+    ),
+    'app/Holder.java': j(
+      'public class Holder<T> {',
+      '    private Registry<T> registry;',
+      '    public void viaClass() {',
+      '        registry.getServiceForName("a");',
+      '    }',
+      '}',
+    ),
+  };
+  const A = 'app';
+  const method = (cls: string): string => `${A}.${cls}.${cls}.getServiceForName`;
+  const root = (m: string): string => `${A}.Processor.Processor.${m}`;
+  let branches = 0;
+  /** A branch changing one class's getServiceForName. */
+  const change = (repo: FixtureRepo, cls: string): string =>
+    repo.branch(`change-${cls}-${++branches}`, { [`app/${cls}.java`]: edit(files[`app/${cls}.java`]!, 'return null;', 'return null; // changed') });
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo(files);
+  });
+  after(() => repo.remove());
+
+  const notOnPath = async (cls: string, rootMethod: string): Promise<void> => {
+    const r = await repo.gate(change(repo, cls), { roots: [`*.Processor.${rootMethod}`] });
+    assert.deepEqual(pathTexts(r), [], `${cls} must not be reachable from ${rootMethod}`);
+    assertNotFlagged(r);
+  };
+  const onPath = async (cls: string, rootMethod: string, nodes = [root(rootMethod), method(cls)]): Promise<void> => {
+    assertPath(await repo.gate(change(repo, cls), { roots: [`*.Processor.${rootMethod}`] }), nodes, 'head');
+  };
+
+  it('a receiver Registry<PaymentPlugin> does not reach an implementer of Registry<Health>, nor its subclass', async () => {
+    await notOnPath('HealthRegistry', 'createPurchase');
+    await notOnPath('SubHealthRegistry', 'createPurchase');
+  });
+
+  it('a receiver Registry<PaymentPlugin> reaches the implementer of Registry<PaymentPlugin> and its subclass', async () => {
+    await onPath('PaymentRegistry', 'createPurchase');
+    await onPath('SubPaymentRegistry', 'createPurchase');
+  });
+
+  it('a wildcard, a type variable of a method or of a class, or a raw receiver reaches every implementer', async () => {
+    await onPath('HealthRegistry', 'wildcard');
+    await onPath('HealthRegistry', 'typeVariable');
+    await onPath('HealthRegistry', 'raw');
+    const r = await repo.gate(change(repo, 'HealthRegistry'), { roots: ['*.Holder.viaClass'] });
+    assertPath(r, [`${A}.Holder.Holder.viaClass`, method('HealthRegistry')], 'head');
+  });
+
+  it('through a generic class, the argument its subclass passes for the type parameter decides', async () => {
+    // Generic<T> implements Registry<T>: a Generic may be a Registry<PaymentPlugin>
+    await onPath('Generic', 'createPurchase');
+    await onPath('SubGenericPayment', 'createPurchase');
+    await notOnPath('SubGenericHealth', 'createPurchase');
+    // new Generic<PaymentPlugin>() dispatches over Generic and its subclasses by the same rule
+    await onPath('SubGenericPayment', 'creates', [root('creates'), method('SubGenericPayment')]);
+    await notOnPath('SubGenericHealth', 'creates');
+  });
+
+  it('invariance: Registry<Plugin> is not Registry<PaymentPlugin>, Registry<? extends Plugin> may be', async () => {
+    await notOnPath('PaymentRegistry', 'plugins');
+    await onPath('PaymentRegistry', 'wildcard');
+  });
+
+  it('the same rule applies below a type from outside the repository, to anonymous classes, and keeps a same simple name from another package', async () => {
+    const reg = (name: string, pkg: string, header: string): string =>
+      [
+        `package ${pkg};`,
+        'import org.osgi.OSGIServiceRegistration;',
+        `public class ${name} ${header} {`,
+        '    public Object getServiceForName(String n) { return null; }',
+        '}',
+        '',
+      ].join('\n');
+    const g = await javaGraph({
+      'pay/PaymentPluginApi.java': 'package pay;\npublic interface PaymentPluginApi { }\n',
+      'other/PaymentPluginApi.java': 'package other;\npublic interface PaymentPluginApi { }\n',
+      'health/Healthcheck.java': 'package health;\npublic interface Healthcheck { }\n',
+      'pay/PaymentRegistry.java': reg('PaymentRegistry', 'pay', 'implements OSGIServiceRegistration<PaymentPluginApi>'),
+      'health/HealthRegistry.java': reg('HealthRegistry', 'health', 'implements OSGIServiceRegistration<Healthcheck>'),
+      'other/OtherRegistry.java': reg('OtherRegistry', 'other', 'implements OSGIServiceRegistration<PaymentPluginApi>'),
+      'pay/Processor.java': [
+        'package pay;',
+        'import org.osgi.OSGIServiceRegistration;',
+        'import health.Healthcheck;',
+        'public class Processor {',
+        '    private OSGIServiceRegistration<PaymentPluginApi> registry;',
+        '    void purchase() { registry.getServiceForName("a"); }',
+        '    Object make() {',
+        '        return new OSGIServiceRegistration<Healthcheck>() {',
+        '            public Object getServiceForName(String n) { return null; }',
+        '        };',
+        '    }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    // not HealthRegistry, nor the anonymous registry of Healthcheck (called where it is created)
+    assert.deepEqual(callees(g, 'pay.Processor.Processor.purchase'), [
+      'other.OtherRegistry.OtherRegistry.getServiceForName',
+      'pay.PaymentRegistry.PaymentRegistry.getServiceForName',
+    ]);
+    assert.deepEqual(callees(g, 'pay.Processor.Processor.make'), ['pay.Processor.Processor.1.getServiceForName']);
+  });
+
+  it('a type parameter named in an earlier parameter’s bound is a type variable, not a class', async () => {
+    const g = await javaGraph({
+      'p/Model.java': 'package p;\npublic interface Model<E> {\n    String table();\n}\n',
+      'p/Account.java': 'package p;\npublic class Account { }\n',
+      'p/AccountModel.java': 'package p;\npublic class AccountModel implements Model<Account> {\n    public String table() { return "a"; }\n}\n',
+      'p/Dao.java': [
+        'package p;',
+        'public abstract class Dao<M extends Model<E>, E> {',
+        '    String tableOf(M entity) { return entity.table(); }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(callees(g, 'p.Dao.Dao.tableOf'), ['p.AccountModel.AccountModel.table', 'p.Model.Model.table']);
   });
 });

@@ -33,7 +33,17 @@ export interface JavaScopeFacts extends ScopeFacts {
   ret?: string;
 }
 
+/**
+ * A class as Java extracts it: `targs`, present only when some base has type arguments, gives per
+ * base (same order as `bases`) the arguments the class passes it, `[]` for none: an argument's
+ * erased simple name (`List<Foo>` → List, `a.b.Foo[]` → Foo[]) when it is concrete, `~N` for the
+ * class's own N-th type parameter, `~` for anything else not concrete (a wildcard, a type variable
+ * of an enclosing declaration).
+ */
+export type JavaClassFacts = FileFacts['classes'][number] & { targs?: string[][] };
+
 export interface JavaFileFacts extends FileFacts {
+  classes: JavaClassFacts[];
   /** Per class (local name): field name → declared type (enum constants: the enum). */
   jfields?: Record<string, Record<string, string>>;
   /** Static imports: [qualified class, member or '*']. */
@@ -187,6 +197,69 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
     /** Type parameters in scope → their bound (erasure), innermost last. */
     type Ctx = { scope: JavaScopeFacts; cls: string | null; locals: Locals; tparams: Map<string, string> };
 
+    /** Whether a type argument stands for no one type: a wildcard, a type variable in scope, an array of one. */
+    const openArg = (node: Node, ctx: Ctx): boolean => {
+      switch (node.type) {
+        case 'wildcard':
+          return true;
+        case 'type_identifier':
+          return ctx.tparams.has(node.text);
+        case 'array_type': {
+          const e = node.childForFieldName('element');
+          return e !== null && openArg(e, ctx);
+        }
+        case 'annotated_type': {
+          const t = named(node).find((c) => c.type !== 'marker_annotation' && c.type !== 'annotation');
+          return t !== undefined && openArg(t, ctx);
+        }
+        default:
+          return false;
+      }
+    };
+
+    /**
+     * A concrete type's erasure as a simple name: `a.b.Foo<X>` → Foo, `List<X>[]` → List[]. Arrays
+     * of any dimension are `[]` once, as in typeText, so both sides of a comparison read alike.
+     */
+    const erasedName = (node: Node): string | null => {
+      switch (node.type) {
+        case 'array_type': {
+          const e = node.childForFieldName('element');
+          const inner = e ? erasedName(e) : null;
+          return inner === null ? null : `${inner.replace(/(\[\])+$/, '')}[]`;
+        }
+        case 'annotated_type': {
+          const t = named(node).find((c) => c.type !== 'marker_annotation' && c.type !== 'annotation');
+          return t ? erasedName(t) : null;
+        }
+        case 'type_identifier':
+        case 'scoped_type_identifier':
+        case 'generic_type':
+          return simpleType(node);
+        default:
+          return PRIMITIVES.has(node.type) ? node.text : null;
+      }
+    };
+
+    /**
+     * The type arguments a class declaration passes one of its bases (see {@link JavaClassFacts}),
+     * `own` its own type parameters; [] for a raw base or a diamond.
+     */
+    const baseArgs = (t: Node, own: string[], ctx: Ctx): string[] => {
+      if (t.type === 'annotated_type') {
+        const inner = named(t).find((c) => c.type !== 'marker_annotation' && c.type !== 'annotation');
+        return inner ? baseArgs(inner, own, ctx) : [];
+      }
+      if (t.type !== 'generic_type') return [];
+      const list = named(t).find((c) => c.type === 'type_arguments');
+      return named(list ?? null).map((a) => {
+        const i = a.type === 'type_identifier' ? own.indexOf(a.text) : -1;
+        if (i >= 0) return `~${i}`;
+        if (openArg(a, ctx)) return '~';
+        return erasedName(a) ?? '~';
+      });
+    };
+
     const typeText = (node: Node | null, ctx: Ctx): string => {
       if (!node) return '?';
       switch (node.type) {
@@ -199,7 +272,9 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
         case 'generic_type': {
           const kids = named(node);
           const base = kids[0] ? typeText(kids[0], ctx) : '?';
-          const args = kids[1]?.type === 'type_arguments' ? named(kids[1]).map((a) => typeText(a, ctx)) : [];
+          // an argument that is no one type (a type variable, a wildcard) is marked `~` before its
+          // erasure, so dispatch does not take it for that type (parseType in resolve.ts strips it)
+          const args = kids[1]?.type === 'type_arguments' ? named(kids[1]).map((a) => (openArg(a, ctx) ? '~' : '') + typeText(a, ctx)) : [];
           return args.length > 0 ? `${base}<${args.join(',')}>` : base;
         }
         case 'array_type':
@@ -221,13 +296,13 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
       const tp = node.childForFieldName('type_parameters');
       if (!tp) return ctx.tparams;
       const out = new Map(ctx.tparams);
-      for (const p of named(tp)) {
-        const name = named(p).find((c) => c.type === 'type_identifier')?.text;
-        const bound = named(p).find((c) => c.type === 'type_bound');
-        if (!name) continue;
-        out.set(name, '?');
-        if (bound) out.set(name, typeText(named(bound)[0] ?? null, { ...ctx, tparams: out }));
-      }
+      const params = named(tp).map((p) => [named(p).find((c) => c.type === 'type_identifier')?.text, named(p).find((c) => c.type === 'type_bound')] as const);
+      // every parameter is in scope in every bound (`<M extends Dao<E>, E extends Entity>`): named
+      // first, so a later one is not taken for a class; the bounds then twice, so one naming a
+      // later parameter gets that parameter's bound
+      for (const [name] of params) if (name) out.set(name, '?');
+      for (let pass = 0; pass < 2; pass++)
+        for (const [name, bound] of params) if (name && bound) out.set(name, typeText(named(bound)[0] ?? null, { ...ctx, tparams: out }));
       return out;
     };
 
@@ -320,34 +395,53 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
       return [min, varargs ? -1 : min];
     };
 
-    const typeDecl = (node: Node, ctx: Ctx, anonBase?: string): string | null => {
+    /** `anon`: the type an anonymous class body extends (`new Base<X>() { … }`). */
+    const typeDecl = (node: Node, ctx: Ctx, anon?: { base: string; type: Node | null }): string | null => {
+      const anonBase = anon?.base;
       const name = anonBase !== undefined ? String((anonCount.get(ctx.cls ?? '') ?? 0) + 1) : node.childForFieldName('name')?.text;
       if (!name) return null;
       if (anonBase !== undefined) anonCount.set(ctx.cls ?? '', Number(name));
       const local = ctx.cls ? `${ctx.cls}.${name}` : name;
+      const tparams = withTypeParams(node, ctx);
+      const own = named(node.childForFieldName('type_parameters')).map((p) => named(p).find((c) => c.type === 'type_identifier')?.text ?? '');
+      const headerCtx: Ctx = { ...ctx, tparams };
       const bases: string[] = [];
-      if (anonBase) bases.push(anonBase);
+      const targs: string[][] = [];
+      if (anonBase) {
+        bases.push(anonBase);
+        targs.push(anon?.type ? baseArgs(anon.type, [], ctx) : []);
+      }
       const sup = node.childForFieldName('superclass');
-      if (sup) for (const t of named(sup)) if (simpleType(t)) bases.push(simpleType(t)!);
+      if (sup)
+        for (const t of named(sup))
+          if (simpleType(t)) {
+            bases.push(simpleType(t)!);
+            targs.push(baseArgs(t, own, headerCtx));
+          }
       const ifaces = node.childForFieldName('interfaces') ?? named(node).find((c) => c.type === 'extends_interfaces') ?? null;
       if (ifaces)
         for (const list of named(ifaces))
           for (const t of list.type === 'type_list' ? named(list) : [list]) {
             const s = simpleType(t);
-            if (s && !bases.includes(s)) bases.push(s);
+            if (s && !bases.includes(s)) {
+              bases.push(s);
+              targs.push(baseArgs(t, own, headerCtx));
+            }
           }
-      facts.classes.push({
+      const cf: JavaClassFacts = {
         name: local,
         bases,
         kind: node.type === 'interface_declaration' || node.type === 'annotation_type_declaration' ? 'interface' : 'class',
-      });
+      };
+      if (targs.some((a) => a.length > 0)) cf.targs = targs;
+      facts.classes.push(cf);
       const s: JavaScopeFacts = { name: local, kind: 'class', start: line(node), end: endLine(node), calls: [], refs: [], jc: [] };
       facts.scopes.push(s);
       const inner: Ctx = {
         scope: s,
         cls: local,
         locals: anonBase !== undefined || ctx.scope.kind !== 'class' ? new Locals(ctx.locals) : new Locals(),
-        tparams: withTypeParams(node, ctx),
+        tparams,
       };
       const fields = nameRecord<string>();
       facts.jfields![local] = fields;
@@ -473,7 +567,7 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
           if (args) visit(args, ctx);
           const body = node.childForFieldName('body');
           if (body && cls) {
-            const local = typeDecl(body, ctx, cls.split('.').pop());
+            const local = typeDecl(body, ctx, { base: cls.split('.').pop()!, type: null });
             if (local) call(ctx, { r: null, n: local, a: 0, k: 'anon' });
           }
           return;
@@ -554,7 +648,7 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
           if (!body || !cls) call(ctx, { r: null, n: t, a: arity(args), k: 'new' });
           if (args) visit(args, ctx);
           if (body && cls) {
-            const local = typeDecl(body, ctx, simpleType(node.childForFieldName('type')) ?? 'Object');
+            const local = typeDecl(body, ctx, { base: simpleType(node.childForFieldName('type')) ?? 'Object', type: node.childForFieldName('type') });
             // an anonymous class is a function object: its methods count as called where it is created
             if (local) call(ctx, { r: ['t', t], n: local, a: arity(args), k: 'anon' });
           }

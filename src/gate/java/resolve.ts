@@ -1,6 +1,6 @@
 import { ownEntry, pushTo, qualifiedName, type FileFacts } from '../facts.js';
 import type { ResolutionTarget } from '../graph-builder.js';
-import type { JavaCall, JavaFileFacts, JavaScopeFacts, Recv } from './extract.js';
+import type { JavaCall, JavaClassFacts, JavaFileFacts, JavaScopeFacts, Recv } from './extract.js';
 
 /**
  * Cross-file resolution for Java, by type with class-hierarchy analysis (CHA).
@@ -13,18 +13,28 @@ import type { JavaCall, JavaFileFacts, JavaScopeFacts, Recv } from './extract.js
  * streams and Optional keep their element type). A call on a receiver of type T reaches, for T and
  * every repository subtype S of T, the method S's instances run (its own or the nearest inherited
  * one), among its overloads those whose parameter count accepts the call's argument count (all of
- * them when none does, or for a method reference). A type outside the repository reaches the methods of its repository subtypes; a JDK or
- * common library type without any reaches nothing. Only a receiver of unknown type (an untyped
+ * them when none does, or for a method reference). Generics being invariant, a receiver's concrete
+ * type arguments rule out a subtype that passes T a concrete argument of another erasure at the
+ * same position (through generic classes between them by substitution); anything not known to
+ * differ (raw types, wildcards, type variables, another arity) keeps S. A type outside the
+ * repository reaches the methods of its repository subtypes (by the same rule); a JDK or common
+ * library type without any reaches nothing. Only a receiver of unknown type (an untyped
  * lambda parameter, a generic return, an unmodelled library value) falls back to the methods of
  * that name whose arity fits and whose class (or one of its supertypes) is visible from the file:
  * its package, its imports. Those edges are recorded as name-only.
  */
 
-/** What a receiver evaluates to. */
+/**
+ * A receiver's type arguments as dispatch compares them: each argument's erased simple name when it
+ * is one concrete type, null when it is not (a wildcard, a type variable).
+ */
+type TypeArgs = (string | null)[];
+
+/** What a receiver evaluates to (`targs`: its declared type's arguments, when it has any). */
 type Val =
-  | { k: 'repo'; ids: string[] }
+  | { k: 'repo'; ids: string[]; targs?: TypeArgs }
   | { k: 'static'; ids: string[] }
-  | { k: 'ext'; name: string; args: string[]; f: JavaFileFacts }
+  | { k: 'ext'; name: string; args: string[]; f: JavaFileFacts; targs?: TypeArgs }
   | { k: 'staticExt'; name: string }
   | { k: 'array'; elem: string; f: JavaFileFacts }
   | { k: 'unknown' }
@@ -92,8 +102,37 @@ const PASS_THROUGH = new Set(
   'checkNotNull requireNonNull requireNonNullElse firstNonNull getFirst getLast getOnlyElement find tryFind get max min cast valueOf'.split(' '),
 );
 
-/** Splits `Map<String,List<Foo>>` into ['Map', ['String', 'List<Foo>']]. */
-function parseType(text: string): { name: string; args: string[]; array: boolean } {
+/**
+ * Splits `Map<String,List<Foo>>` into ['Map', ['String', 'List<Foo>']]. The extractor marks a type
+ * argument that is no one type (a type variable, a wildcard) with a leading `~` before its erasure:
+ * `args` drops the mark (every use but dispatch takes the erasure), `targs` keeps the difference.
+ */
+function parseType(text: string): { name: string; args: string[]; array: boolean; targs?: TypeArgs } {
+  const t = splitType(text);
+  if (t.args.length === 0) return { name: t.name, args: t.args, array: t.array };
+  return {
+    name: t.name,
+    args: t.args.map((a) => (a.startsWith('~') ? a.slice(1) : a)),
+    array: t.array,
+    targs: t.args.map((a) => (a.startsWith('~') || a === '?' ? null : erasedName(a))),
+  };
+}
+
+/** A concrete type's erasure as a simple name: `a.b.Foo<X>` → Foo, `Map.Entry<K,V>[][]` → Entry[]. */
+function erasedName(text: string): string {
+  let t = text;
+  for (let prev = ''; prev !== t;) {
+    prev = t;
+    t = t.replace(/<[^<>]*>/g, '');
+  }
+  // every array dimension as one `[]`, as the extractor writes them
+  return t
+    .split('.')
+    .pop()!
+    .replace(/(\[\])+$/, '[]');
+}
+
+function splitType(text: string): { name: string; args: string[]; array: boolean } {
   if (text.endsWith('[]')) return { name: text.slice(0, -2), args: [], array: true };
   const lt = text.indexOf('<');
   if (lt < 0) return { name: text, args: [], array: false };
@@ -206,6 +245,13 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
 
   const bases = new Map<string, string[]>();
   const extBases = new Map<string, string[]>();
+  /**
+   * A direct supertype of a class (a repository class id, or the simple name of an external type)
+   * with the type arguments the class passes it (see JavaClassFacts; [] for none). Recorded only for
+   * classes that pass some base type arguments: any other class passes none.
+   */
+  type Link = { to: string; ext: boolean; args: string[] };
+  const links = new Map<string, Link[]>();
   const subclasses = new Map<string, string[]>();
   /** Simple name of a type outside the repository → repository classes extending/implementing it. */
   const extSubclasses = new Map<string, string[]>();
@@ -225,6 +271,18 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
       bases.set(id, resolved);
       extBases.set(id, ext);
       for (const b of resolved) pushTo(subclasses, b, id);
+      const targs = (c as JavaClassFacts).targs;
+      if (Array.isArray(targs) && targs.length === c.bases.length) {
+        const l: Link[] = [];
+        c.bases.forEach((b, i) => {
+          const given = targs[i];
+          const a = Array.isArray(given) ? given : [];
+          const r = resolveType(f, b);
+          if (r.length === 0) l.push({ to: b, ext: true, args: a });
+          else for (const to of r) l.push({ to, ext: false, args: a });
+        });
+        links.set(id, l);
+      }
     }
   }
 
@@ -305,12 +363,21 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
     return r;
   };
   const dispatchMemo = new Map<string, string[]>();
-  /** CHA: what a call of `member` with `arity` arguments on a receiver of static type `cls` may run. */
-  const dispatch = (cls: string, member: string, arity = -1): string[] => {
-    const key = `${cls}\0${member}\0${arity}`;
+  /**
+   * CHA: what a call of `member` with `arity` arguments on a receiver of static type `cls` may run;
+   * `targs` the receiver's type arguments, which rule out the subtypes that pass `cls` others.
+   */
+  const dispatch = (cls: string, member: string, arity = -1, targs?: TypeArgs): string[] => {
+    const allowed = targs ? allowedBelow(cls, false, targs) : undefined;
+    const key = allowed ? `${cls}\0${member}\0${arity}\0${targsKey(targs!)}` : `${cls}\0${member}\0${arity}`;
     let r = dispatchMemo.get(key);
     if (r) return r;
     const out = new Set<string>(lookup(cls, member, 'method', arity));
+    if (allowed) {
+      for (const s of allowed) for (const m of lookup(s, member, 'method', arity)) out.add(m);
+      dispatchMemo.set(key, (r = [...out]));
+      return r;
+    }
     const subs = subtypes(cls);
     const decls = methodsByName.get(member) ?? [];
     if (subs.length <= decls.length) for (const s of subs) for (const m of lookup(s, member, 'method', arity)) out.add(m);
@@ -328,10 +395,80 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
     dispatchMemo.set(key, (r = [...out]));
     return r;
   };
-  const extDispatch = (name: string, member: string, arity: number): string[] => {
+  const extDispatch = (name: string, member: string, arity: number, targs?: TypeArgs): string[] => {
     const out = new Set<string>();
-    for (const s of extSubclasses.get(name) ?? []) for (const m of dispatch(s, member, arity)) out.add(m);
+    const allowed = targs ? allowedBelow(name, true, targs) : undefined;
+    if (allowed) for (const s of allowed) for (const m of lookup(s, member, 'method', arity)) out.add(m);
+    else for (const s of extSubclasses.get(name) ?? []) for (const m of dispatch(s, member, arity)) out.add(m);
     return [...out];
+  };
+  const targsKey = (targs: TypeArgs): string => targs.map((a) => a ?? '~').join(',');
+  /** Whether `cls` is `to` or below it (`ext`: `to` is the simple name of a type outside the repository). */
+  const reaches = (cls: string, to: string, ext: boolean): boolean => (ext ? ancestors(cls).ext.has(to) : ancestors(cls).repo.has(to));
+  /**
+   * The type arguments `cls` gives the supertype `to`, one list per way up (null: raw on that way,
+   * nothing known): each an erased simple name, `~N` for `cls`'s own N-th type parameter, null
+   * when not concrete. Along a way up through a generic class (`D<T> implements C<T>`, `S extends
+   * D<X>`), a type parameter is replaced by what the class below passes for it.
+   */
+  const argsToMemo = new Map<string, ((string | null)[] | null)[]>();
+  const argsOnWay = new Set<string>();
+  const argsTo = (cls: string, to: string, ext: boolean): ((string | null)[] | null)[] => {
+    const key = `${cls}\0${ext ? 'e' : 'r'}\0${to}`;
+    const memo = argsToMemo.get(key);
+    if (memo) return memo;
+    // a cycle of supertypes (broken code, or a name resolved to the wrong class): nothing known
+    if (argsOnWay.has(key)) return [null];
+    argsOnWay.add(key);
+    const out: ((string | null)[] | null)[] = [];
+    const ls = links.get(cls);
+    if (!ls) {
+      // passes no base any type argument: raw wherever `to` is reached directly, else through its bases
+      if (ext ? (extBases.get(cls) ?? []).includes(to) : (bases.get(cls) ?? []).includes(to)) out.push(null);
+      for (const b of bases.get(cls) ?? [])
+        if (!(!ext && b === to) && reaches(b, to, ext)) for (const v of argsTo(b, to, ext)) out.push(v && v.map((a) => (a?.startsWith('~') ? null : a)));
+    } else {
+      for (const l of ls) {
+        const own = (a: string): string | null => (a === '~' ? null : a);
+        if (l.ext === ext && l.to === to) out.push(l.args.length > 0 ? l.args.map(own) : null);
+        else if (!l.ext && reaches(l.to, to, ext))
+          for (const v of argsTo(l.to, to, ext))
+            out.push(
+              v &&
+                v.map((a) => {
+                  if (a === null || !a.startsWith('~')) return a;
+                  // the class above's own parameter: what this class passes for it (raw: nothing known)
+                  const x = l.args[Number(a.slice(1))];
+                  return x === undefined ? null : own(x);
+                }),
+            );
+      }
+    }
+    argsOnWay.delete(key);
+    argsToMemo.set(key, out);
+    return out;
+  };
+  /** Whether a subtype, which passes `to` the arguments of each of `ways`, cannot be a value of `to<targs>`. */
+  const conflicts = (ways: ((string | null)[] | null)[], targs: TypeArgs): boolean =>
+    ways.length > 0 &&
+    ways.every((v) => v !== null && v.length === targs.length && v.some((a, i) => a !== null && !a.startsWith('~') && targs[i] !== null && a !== targs[i]));
+  const allowedMemo = new Map<string, string[] | null>();
+  /**
+   * The repository classes below `to` (a class id, or the simple name of an external type when
+   * `ext`) that a receiver of type `to<targs>` may be: Java generics are invariant, so a class that
+   * passes `to` a concrete argument whose erasure differs from the receiver's at the same position
+   * is not one. Undefined when that rules out none (dispatch goes its usual way).
+   */
+  const allowedBelow = (to: string, ext: boolean, targs: TypeArgs): string[] | undefined => {
+    if (targs.every((a) => a === null)) return undefined;
+    const key = `${ext ? 'e' : 'r'}\0${to}\0${targsKey(targs)}`;
+    let r = allowedMemo.get(key);
+    if (r === undefined) {
+      const below = ext ? [...new Set((extSubclasses.get(to) ?? []).flatMap((s) => subtypes(s)))] : subtypes(to);
+      const kept = below.filter((s) => (!ext && s === to) || !conflicts(argsTo(s, to, ext), targs));
+      allowedMemo.set(key, (r = kept.length === below.length ? null : kept));
+    }
+    return r ?? undefined;
   };
   const ancestorsMemo = new Map<string, { repo: Set<string>; ext: Set<string> }>();
   const ancestors = (cls: string): { repo: Set<string>; ext: Set<string> } => {
@@ -440,13 +577,19 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
     const t = parseType(text);
     if (t.array) return { k: 'array', elem: t.name, f };
     const ids = resolveType(f, t.name);
-    if (ids.length > 0) return { k: 'repo', ids };
-    return { k: 'ext', name: t.name.split('.').pop()!, args: t.args, f };
+    if (ids.length > 0) return t.targs ? { k: 'repo', ids, targs: t.targs } : { k: 'repo', ids };
+    return t.targs
+      ? { k: 'ext', name: t.name.split('.').pop()!, args: t.args, f, targs: t.targs }
+      : { k: 'ext', name: t.name.split('.').pop()!, args: t.args, f };
   };
   const mergeVals = (vals: Val[]): Val => {
     const ids = new Set<string>();
-    for (const v of vals) if (v.k === 'repo') v.ids.forEach((i) => ids.add(i));
-    if (ids.size > 0) return { k: 'repo', ids: [...ids] };
+    const repo = vals.filter((v): v is Extract<Val, { k: 'repo' }> => v.k === 'repo');
+    for (const v of repo) v.ids.forEach((i) => ids.add(i));
+    // type arguments survive only when every value of a repository type has the same ones
+    const targs = repo[0]?.targs;
+    if (ids.size > 0)
+      return targs && repo.every((v) => v.targs && targsKey(v.targs) === targsKey(targs)) ? { k: 'repo', ids: [...ids], targs } : { k: 'repo', ids: [...ids] };
     return vals.find((v) => v.k !== 'opaque' && v.k !== 'unknown') ?? vals.find((v) => v.k === 'unknown') ?? (vals.length > 0 ? OPAQUE : UNKNOWN);
   };
   const returnOf = (targets: string[]): Val => {
@@ -467,13 +610,15 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
     return undefined;
   };
   /** The library model: what a call on a value of an external type returns. */
-  const libCall = (v: { name: string; args: string[]; f: JavaFileFacts }, member: string): Val => {
+  const libCall = (v: { name: string; args: string[]; f: JavaFileFacts; targs?: TypeArgs }, member: string): Val => {
     const { name, args, f } = v;
+    /** An argument written into a new type text, marked again when it may not be one concrete type. */
+    const marked = (i: number): string => (v.targs?.[i] === null || v.targs === undefined ? '~' : '') + args[i]!;
     if (name === 'Stream' && (member === 'findFirst' || member === 'findAny' || member === 'min' || member === 'max'))
       return args[0] ? { k: 'ext', name: 'Optional', args: [args[0]], f } : OPAQUE;
     if (member === 'values' && args.length === 2) return { k: 'ext', name: 'Collection', args: [args[1]!], f };
     if (member === 'keySet' && args.length === 2) return { k: 'ext', name: 'Set', args: [args[0]!], f };
-    if (member === 'entrySet' && args.length === 2) return { k: 'ext', name: 'Set', args: [`Entry<${args[0]},${args[1]}>`], f };
+    if (member === 'entrySet' && args.length === 2) return { k: 'ext', name: 'Set', args: [`Entry<${marked(0)},${marked(1)}>`], f };
     if (member === 'getKey' && args.length === 2) return valOfType(args[0]!, f);
     if (member === 'getValue' && args.length === 2) return valOfType(args[1]!, f);
     if (ELEMENT.has(member)) return args.length > 0 ? valOfType(args[args.length - 1]!, f) : UNKNOWN;
@@ -622,7 +767,10 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
             // super.m() and Type.m() run that declaration; a value's method is dispatched over subtypes
             const found = new Set<string>();
             for (const id of v.ids)
-              for (const m of isSuper || (v.k === 'static' && c.k !== 'ref') ? lookup(id, member, 'method', c.a) : dispatch(id, member, c.a)) found.add(m);
+              for (const m of isSuper || (v.k === 'static' && c.k !== 'ref')
+                ? lookup(id, member, 'method', c.a)
+                : dispatch(id, member, c.a, v.k === 'repo' ? v.targs : undefined))
+                found.add(m);
             if (found.size > 0) {
               if (emit) typed(found);
               return returnOf([...found]);
@@ -633,7 +781,7 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
             return returnOf(cands);
           }
           case 'ext': {
-            const found = extDispatch(v.name, member, c.a);
+            const found = extDispatch(v.name, member, c.a, v.targs);
             if (found.length > 0) {
               if (emit) typed(found);
               return returnOf(found);
