@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { evaluateGate } from '../../src/gate/index.js';
+import { buildCallGraph, evaluateGate, readDirectorySources, toPycg } from '../../src/gate/index.js';
 import type { GateConfigInput } from '../../src/gate/config.js';
 import type { GateResult } from '../../src/gate/types.js';
 
@@ -95,4 +95,18 @@ export function edgeList(g: { calls: Iterable<[string, Iterable<string>]>; reads
   for (const [from, tos] of g.calls) for (const to of tos) out.push(`${from} > ${to}`);
   for (const [from, tos] of g.reads) for (const to of tos) out.push(`${from} reads ${to}`);
   return out.sort();
+}
+
+/** The call graph (caller → callees, name-only edges included) of `files` written to a temporary directory. */
+export async function graphOf(files: Record<string, string>): Promise<Record<string, string[]>> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-graph-'));
+  try {
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      writeFileSync(path.join(dir, rel), text);
+    }
+    return toPycg(await buildCallGraph(readDirectorySources(dir)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

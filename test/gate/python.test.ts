@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { assertNotFlagged, assertPath, edit, FixtureRepo } from './fixture.js';
+import { assertNotFlagged, assertPath, edit, FixtureRepo, graphOf } from './fixture.js';
 import { buildCallGraph, readDirectorySources, readRevisionSources, toPycg } from '../../src/gate/index.js';
 
 const files: Record<string, string> = {
@@ -374,20 +371,6 @@ describe('Python values that flow to their call (decorators, handler tables, imp
 });
 
 describe('Python values bound without an assignment of their own', () => {
-  /** The call graph (caller → callees) of `files` written to a temporary directory. */
-  async function graphOf(files: Record<string, string>): Promise<Record<string, string[]>> {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-py-bound-'));
-    try {
-      for (const [rel, text] of Object.entries(files)) {
-        mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-        writeFileSync(path.join(dir, rel), text);
-      }
-      return toPycg(await buildCallGraph(readDirectorySources(dir)));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-
   it('`with X():` runs __enter__ and __exit__ as `with X() as y:` does', async () => {
     const g = await graphOf({
       'app.py': [

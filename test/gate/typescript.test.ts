@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildCallGraph, readDirectorySources, toPycg } from '../../src/gate/index.js';
-import { assertNotFlagged, assertPath, edit, FixtureRepo } from './fixture.js';
+import { assertNotFlagged, assertPath, edit, FixtureRepo, graphOf } from './fixture.js';
 
 // TypeScript names follow the issue's default roots written in camelCase, configured explicitly.
 const roots = ['*.approveLoan', '*.processPayment', '*.calculateInterest'];
@@ -352,20 +352,6 @@ describe('TypeScript call graph details', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
-
-  /** The call graph (caller → callees, name-only edges included) of `files` written to a temporary directory. */
-  async function graphOf(files: Record<string, string>): Promise<Record<string, string[]>> {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-ts-visible-'));
-    try {
-      for (const [rel, text] of Object.entries(files)) {
-        mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-        writeFileSync(path.join(dir, rel), text);
-      }
-      return toPycg(await buildCallGraph(readDirectorySources(dir)));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
 
   // the packages are not in the repository (no node_modules): the checker cannot type their values
   it('a method call on a library value reaches the visible methods of that name, every one when none is visible', async () => {
