@@ -29,6 +29,8 @@ export interface ScopeFacts {
   decorators?: string[];
   /** Python: the definition's name is rebound to what its (non-builtin) decorators return. */
   rebound?: boolean;
+  /** Python: names this scope's `global`/`nonlocal` statements bind in another scope → that scope's name ('' for the module). */
+  outer?: Record<string, string>;
 }
 
 /**

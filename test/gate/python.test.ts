@@ -391,23 +391,6 @@ describe('Python values bound without an assignment of their own', () => {
     for (const f of ['app.plain', 'app.named']) assert.deepEqual(g[f], ['app.Audit.__enter__', 'app.Audit.__exit__']);
   });
 
-  it('a default value flows to its parameter, unless the function binds the name itself', async () => {
-    const g = await graphOf({
-      'app.py': [
-        'def charge(x):',
-        '    return x',
-        'def settle(fee=charge):',
-        '    return fee(1)',
-        'def shadowed(charge=charge):',
-        '    return charge(1)',
-        '',
-      ].join('\n'),
-    });
-    assert.deepEqual(g['app.settle'], ['app.charge']);
-    // `charge=charge` is left to the by-name fallback (the flow would read the parameter as itself)
-    assert.deepEqual(g['app.shadowed'], ['app.charge']);
-  });
-
   it('`global` and `nonlocal` assignments rebind the outer name', async () => {
     const g = await graphOf({
       'app.py': [
@@ -428,11 +411,20 @@ describe('Python values bound without an assignment of their own', () => {
         '        h = charge',
         '    inner()',
         '    return h(1)',
+        // the assigned value is this function's: its parameter, read back through the global
+        '_last = None',
+        'def apply_fee(amount, fee_fn):',
+        '    global _last',
+        '    _last = fee_fn',
+        '    return _last(amount)',
+        'def checkout():',
+        '    return apply_fee(5, charge)',
         '',
       ].join('\n'),
     });
     assert.deepEqual(g['app.settle'], ['app.charge', 'app.other']);
     assert.deepEqual(g['app.outer'], ['app.charge', 'app.other', 'app.outer.inner']);
     assert.deepEqual(g['app.install'], []);
+    assert.deepEqual(g['app.apply_fee'], ['app.charge']);
   });
 });

@@ -326,11 +326,15 @@ describe('TypeScript call graph details', () => {
           'export class Fetcher {',
           "  static TTL = ms('30 seconds');",
           '  static MAKE = lazy(() => new this());',
+          '  static BUILT = factory();',
           '  constructor() { this.init(); }',
           '  init(): void {}',
           '}',
+          // a repository function may hand back a factory of the class
+          'function factory(): any { return lazy(() => 1); }',
           'export function readsTtl(): number { return Fetcher.TTL; }',
           'export function readsMake(): unknown { return Fetcher.MAKE; }',
+          'export function readsBuilt(): unknown { return Fetcher.BUILT; }',
           '',
         ].join('\n'),
       );
@@ -339,6 +343,7 @@ describe('TypeScript call graph details', () => {
       // an `any` field whose initializer holds no function, `this` or class name is data; one that does may construct
       assert.deepEqual(g['app.readsTtl'], []);
       assert.deepEqual(g['app.readsMake'], ['app.Fetcher.constructor']);
+      assert.deepEqual(g['app.readsBuilt'], ['app.Fetcher.constructor']);
       // a static method may construct its class (`new this()`, not resolved): kept
       assert.deepEqual(g['app.callsStatic'], ['app.Calculator.constructor', 'app.Calculator.create']);
       assert.deepEqual(g['app.Calculator.create'], ['app.Calculator.constructor']);
@@ -422,7 +427,7 @@ describe('TypeScript call graph details', () => {
     assert.deepEqual(g['run.run'], ['ledger.Ledger.settle', 'other.book.Book.settle']);
   });
 
-  it('a bare call the checker cannot resolve reaches functions of that name, never a method', async () => {
+  it('a bare call the checker cannot resolve reaches the functions of that name, and only when there are none its methods', async () => {
     const g = await graphOf({
       'api/ai.ts': [
         "import { generateText } from 'ai';",
@@ -440,8 +445,26 @@ describe('TypeScript call graph details', () => {
         '',
       ].join('\n'),
     });
-    assert.deepEqual(g['api.ai.fetchText'], []);
+    // a method is called with a receiver; a function of that name is what a bare call means
     assert.deepEqual(g['api.ai.viaHelper'], ['libs.helpers.helper']);
+    // none: a script's global or a workspace package may still hand out a method (recall first)
+    assert.deepEqual(g['api.ai.fetchText'], ['api.ai.AiService.generateText']);
+  });
+
+  it('a function assigned to a declared static field keeps its id, whichever comes first', async () => {
+    const g = await graphOf({
+      'app.js': [
+        'export class Billing {',
+        '  static charge;',
+        '}',
+        'Billing.charge = function (a) { return fee(a); };',
+        'function fee(a) { return a; }',
+        'export function pay() { return Billing.charge(1); }',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(g['app.Billing.charge'], ['app.fee']);
+    assert.ok(g['app.pay']?.includes('app.Billing.charge'), JSON.stringify(g['app.pay']));
   });
 
   it('a property of an untyped receiver passed on may be a callback, unless the parameter takes a primitive', async () => {

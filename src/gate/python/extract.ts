@@ -56,13 +56,9 @@ export async function extractPython(file: string, text: string): Promise<FileFac
       facts.imports.push(imp);
       if (atModule && imp.local !== '*') facts.bindings.push({ name: imp.local, start, end });
     };
-    /** Per function scope: names its `global`/`nonlocal` statements bind in another scope. */
-    const declaredElsewhere = new Map<ScopeFacts, Map<string, ScopeFacts>>();
     const flow = (scope: ScopeFacts, target: string, value: FlowExpr): void => {
       if (value === null) return;
-      // `global H` then `H = charge` rebinds the module's H (and `nonlocal` the enclosing function's)
-      const owner = declaredElsewhere.get(scope)?.get(target.split('.')[0]!) ?? scope;
-      (owner.flows ??= []).push([target, value]);
+      (scope.flows ??= []).push([target, value]);
     };
     const site = (scope: ScopeFacts, s: FlowExpr): void => {
       (scope.sites ??= []).push(s);
@@ -220,9 +216,7 @@ export async function extractPython(file: string, text: string): Promise<FileFac
       scopeStack.pop();
     };
 
-    /** Parameters with a name (or dotted name) as default value: `[parameter, chain]`. */
-    const params = (scope: ScopeFacts, list: Node | null): [string, string][] => {
-      const defaults: [string, string][] = [];
+    const params = (scope: ScopeFacts, list: Node | null): void => {
       const names: string[] = [];
       let required = 0;
       let star = false;
@@ -263,24 +257,8 @@ export async function extractPython(file: string, text: string): Promise<FileFac
         const type = p.childForFieldName('type');
         const t = type ? expr(type.namedChildren[0] ?? type) : null;
         if (typeof t === 'string') flow(scope, nameNode.text, ['t', t]);
-        if (hasDefault) {
-          const d = expr(p.childForFieldName('value'));
-          if (typeof d === 'string') defaults.push([nameNode.text, d]);
-        }
       }
       scope.params = { names, required, ...(star ? { star } : {}), ...(dstar ? { dstar } : {}) };
-      return defaults;
-    };
-    /**
-     * A default value is what its parameter holds when a caller passes nothing (`fee=charge`). It
-     * is evaluated in the enclosing scope, and flows resolve in the function's: one whose first
-     * name the function binds itself (`def f(charge=charge)`) is left out rather than misread.
-     */
-    const flowDefaults = (scope: ScopeFacts, defaults: [string, string][]): void => {
-      if (defaults.length === 0) return;
-      const locals = new Set(scope.params?.names ?? []);
-      for (const [t] of scope.flows ?? []) locals.add(t);
-      for (const [name, chain] of defaults) if (!locals.has(chain.split('.')[0]!)) flow(scope, name, chain);
     };
 
     const visit = (node: Node): void => {
@@ -294,7 +272,6 @@ export async function extractPython(file: string, text: string): Promise<FileFac
           const name = parentName ? `${parentName}.${nameNode.text}` : nameNode.text;
           const isClass = node.type === 'class_definition';
           const decorated = node.parent?.type === 'decorated_definition' ? node.parent : node;
-          let defaults: [string, string][] = [];
           const scope: ScopeFacts = {
             name,
             kind: isClass ? 'class' : current.isClass ? 'method' : 'function',
@@ -319,7 +296,7 @@ export async function extractPython(file: string, text: string): Promise<FileFac
             // defaults and annotations evaluate in the enclosing scope
             const ps = node.childForFieldName('parameters');
             if (ps) visitParams(ps);
-            defaults = params(scope, ps);
+            params(scope, ps);
           }
           // decorators run in the enclosing scope, at definition time: `@a @b def f` binds f = a(b(f))
           if (decorated !== node) {
@@ -348,7 +325,6 @@ export async function extractPython(file: string, text: string): Promise<FileFac
             const body = node.childForFieldName('body');
             if (body) visit(body);
           });
-          flowDefaults(scope, defaults);
           return;
         }
         case 'lambda': {
@@ -357,13 +333,12 @@ export async function extractPython(file: string, text: string): Promise<FileFac
           facts.scopes.push(scope);
           const ps = node.childForFieldName('parameters');
           if (ps) visitParams(ps);
-          const defaults = params(scope, ps);
+          params(scope, ps);
           visitScope(scope, false, () => {
             const body = node.childForFieldName('body');
             flow(scope, '<ret>', expr(body));
             if (body) visit(body);
           });
-          flowDefaults(scope, defaults);
           return;
         }
         case 'decorated_definition': {
@@ -504,9 +479,10 @@ export async function extractPython(file: string, text: string): Promise<FileFac
             for (let i = scopeStack.length - 2; i > 0 && !owner; i--) if (!scopeStack[i]!.isClass) owner = scopeStack[i]!.scope;
           }
           if (!owner) break;
-          let m = declaredElsewhere.get(current.scope);
-          if (!m) declaredElsewhere.set(current.scope, (m = new Map<string, ScopeFacts>()));
-          for (const n of node.namedChildren) if (n?.type === 'identifier') m.set(n.text, owner);
+          // `global H` then `H = charge` rebinds the module's H (`nonlocal`, the enclosing function's):
+          // the value is still worked out in this function's scope (resolve.ts)
+          const outer = (current.scope.outer ??= {});
+          for (const n of node.namedChildren) if (n?.type === 'identifier') outer[n.text] = owner.name;
           break;
         }
         case 'raise_statement': {

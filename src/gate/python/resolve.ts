@@ -1,4 +1,4 @@
-import type { FileFacts, FlowExpr, ImportFacts, ScopeFacts } from '../facts.js';
+import { ownEntry, type FileFacts, type FlowExpr, type ImportFacts, type ScopeFacts } from '../facts.js';
 import type { ResolutionTarget } from '../graph-builder.js';
 
 /** Names Python resolves without an import; calls to them appear as `<builtin>.name` (PyCG's convention). */
@@ -266,7 +266,8 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
       const id = qualify(mod, s.name);
       scopeInfo.set(id, { mod, scope: s });
       const locals = new Set<string>(s.params?.names ?? []);
-      for (const [t] of s.flows ?? []) if (!t.includes('.') && !t.endsWith('[]') && t !== '<ret>') locals.add(t);
+      // a name a `global`/`nonlocal` statement binds elsewhere is not local, though assigned here
+      for (const [t] of s.flows ?? []) if (!t.includes('.') && !t.endsWith('[]') && t !== '<ret>' && ownEntry(s.outer, t) === undefined) locals.add(t);
       localsOf.set(id, locals);
       if (s.decorators?.includes('staticmethod')) staticIds.add(id);
       if (s.decorators?.includes('classmethod')) classMethodIds.add(id);
@@ -556,7 +557,9 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
         for (const h of holders) add(h, vals);
         return holders.length > 0;
       }
-      add(`${ctx.id ? `${ctx.id}.` : ''}${target}`, vals);
+      const owner = ownEntry(scopeInfo.get(ctx.id)?.scope.outer, target);
+      if (owner !== undefined) add(`${qualify(ctx.mod, owner)}.${target}`, vals);
+      else add(`${ctx.id ? `${ctx.id}.` : ''}${target}`, vals);
       return true;
     }
     const sub = target.endsWith('[]');

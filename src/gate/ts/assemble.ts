@@ -135,13 +135,18 @@ class NameOnlyCalls {
     return nameCalls;
   }
 
-  /** What `from` calling `key` (`name/argc`, `f:name/argc` for a bare name: functions only) may reach. */
+  /** What `from` calling `key` (`name/argc`, `f:name/argc` for a bare name: functions first) may reach. */
   private candidates(from: string, key: string): string[] {
     const slash = key.lastIndexOf('/');
     const argc = Number(key.slice(slash + 1));
     const bare = key.startsWith(BARE);
     let candidates = this.ctx.definitions.byShortName.get(key.slice(bare ? BARE.length : 0, slash)) ?? [];
-    if (bare) candidates = candidates.filter((c) => this.ctx.definitions.idKinds.get(c) === 'function');
+    if (bare) {
+      // as every narrowing here, only when it leaves a candidate (a script's global or a workspace
+      // package may hand out a method: `window.charge = billing.charge`)
+      const functions = candidates.filter((c) => this.ctx.definitions.idKinds.get(c) === 'function');
+      if (functions.length > 0) candidates = functions;
+    }
     const { fileOfId, arities } = this.tables;
     const visible = this.visibleFrom(fileOfId.get(from));
     const seen = visible ? candidates.filter((c) => visible.has(fileOfId.get(c)!)) : [];

@@ -189,7 +189,7 @@ export class FileWalker implements CallTargetContext {
     for (const d of r.decls) resolved += this.recordDeclarationTargets(from, expr, d, isCall, noReads);
     // unresolved (any, untyped JS): every repository function/method of that name, expanded when
     // the graph is assembled; a bare name (`generateText()` imported from a package not read)
-    // reaches functions only, as no method is ever called without a receiver
+    // reaches the functions of that name when there are any, as a method is called with a receiver
     if (!r.known && resolved === 0 && (isCall || ts.isPropertyAccessExpression(expr))) {
       const name = ts.isPropertyAccessExpression(expr) ? expr.name.text : ts.isIdentifier(expr) ? expr.text : undefined;
       if (name && this.definitions.byShortName.has(name)) addEdge(this.byName, from, `${ts.isIdentifier(expr) ? BARE : ''}${name}/${isCall ? argc : -1}`);
@@ -246,10 +246,48 @@ export class FileWalker implements CallTargetContext {
       if (types.some(callable)) return false;
       // a type the checker cannot know (`static TTL = ms('30 seconds')`, a library not loaded):
       // data when every initializer is, by its syntax, unable to make the class
-      return !types.some(open) || decls.every((d) => initializerIsData(d));
+      return !types.some(open) || decls.every((d) => this.initializerIsData(d));
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Whether a static field's initializer cannot yield something that constructs its class: it holds
+   * no function or class, no `this` or `super`, no mention of the class's name and no call of
+   * repository code, which may hand back a factory (`ms('30 seconds')`, a literal, a table of
+   * literals are data). No initializer at all: unknown, so not data.
+   */
+  private initializerIsData(d: ts.PropertyDeclaration): boolean {
+    const init = d.initializer;
+    if (!init) return false;
+    const cls = ts.isClassLike(d.parent) ? d.parent.name?.text : undefined;
+    let data = true;
+    const visit = (n: ts.Node): void => {
+      if (!data) return;
+      if (
+        ts.isFunctionLike(n) ||
+        ts.isClassLike(n) ||
+        n.kind === ts.SyntaxKind.ThisKeyword ||
+        n.kind === ts.SyntaxKind.SuperKeyword ||
+        (cls !== undefined && ts.isIdentifier(n) && n.text === cls) ||
+        ((ts.isCallExpression(n) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n)) && this.callsRepositoryCode(n))
+      ) {
+        data = false;
+        return;
+      }
+      n.forEachChild(visit);
+    };
+    visit(init);
+    return data;
+  }
+
+  /** Whether what a call invokes is, or may be, repository code (resolved to a repository declaration). */
+  private callsRepositoryCode(n: ts.CallExpression | ts.NewExpression | ts.TaggedTemplateExpression): boolean {
+    const callee = ts.isTaggedTemplateExpression(n) ? n.tag : n.expression;
+    const out = new Set<string>();
+    for (const d of this.index.resolveSymbol(callee).decls) this.index.idsForDecl(d, out, 0);
+    return out.size > 0;
   }
 
   /**
@@ -506,26 +544,4 @@ function isPrimitive(t: ts.Type): boolean {
 /** A data field of a class: a property declaration, or a constructor's parameter property. */
 function isDataField(d: ts.Declaration): boolean {
   return ts.isPropertyDeclaration(d) || (ts.isParameter(d) && ts.isConstructorDeclaration(d.parent) && ts.isParameterPropertyDeclaration(d, d.parent));
-}
-
-/**
- * Whether a static field's initializer cannot yield something that constructs its class: it holds
- * no function or class, no `this` and no mention of the class's name (`ms('30 seconds')`, a
- * literal, a table of literals). No initializer at all: unknown, so not data.
- */
-function initializerIsData(d: ts.PropertyDeclaration): boolean {
-  const init = d.initializer;
-  if (!init) return false;
-  const cls = ts.isClassLike(d.parent) ? d.parent.name?.text : undefined;
-  let data = true;
-  const visit = (n: ts.Node): void => {
-    if (!data) return;
-    if (ts.isFunctionLike(n) || ts.isClassLike(n) || n.kind === ts.SyntaxKind.ThisKeyword || (cls !== undefined && ts.isIdentifier(n) && n.text === cls)) {
-      data = false;
-      return;
-    }
-    n.forEachChild(visit);
-  };
-  visit(init);
-  return data;
 }

@@ -32,8 +32,15 @@ export function collectDefinitions(all: readonly string[], facts: Map<string, Ts
     for (const [id, params, rest] of fact.invokes) if (!invokes.has(id)) invokes.set(id, { params: new Set(params), rest });
     const file = f.slice(VIRTUAL_ROOT.length);
     for (const [id, kind, startLine, endLine] of fact.defs) {
-      if (idKinds.has(id)) continue;
+      const had = idKinds.get(id);
+      // a function or method wins an id over a data binding of the same name, whichever comes
+      // first (`static charge;` in the class, `Billing.charge = function …` after it)
+      if (had !== undefined && !(had === 'binding' && (kind === 'function' || kind === 'method'))) continue;
       idKinds.set(id, kind);
+      if (had !== undefined) {
+        const at = defs.findIndex((d) => d.id === id);
+        defs.splice(at, 1);
+      }
       defs.push({ id, kind, file, startLine, endLine });
       if (kind === 'function' || kind === 'method') {
         const short = id.slice(id.lastIndexOf('.') + 1);
