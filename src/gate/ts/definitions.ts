@@ -231,8 +231,7 @@ class DefinitionRecorder {
    * module's, as before (see the walker's scopeOf).
    */
   private visitDataField(m: ts.PropertyDeclaration | ts.ParameterDeclaration, cid: string, members: Map<string, string>): void {
-    const name =
-      ts.isIdentifier(m.name) || ts.isPrivateIdentifier(m.name) || ts.isStringLiteral(m.name) || ts.isNumericLiteral(m.name) ? m.name.text : undefined;
+    const name = nameText(m.name);
     if (name === undefined || members.has(name) || isFunctionLike(m.initializer)) return;
     this.addDef(m, `${cid}.${name}`, 'binding');
   }

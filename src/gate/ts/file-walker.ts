@@ -209,10 +209,12 @@ export class FileWalker implements CallTargetContext {
     // which is not resolved)
     if (ts.isClassLike(d) && expr.parent && (ts.isExpressionWithTypeArguments(expr.parent) || this.isStaticDataFieldAccessOn(expr)))
       for (const id of out) if (id.endsWith('.constructor')) out.delete(id);
+    // who reads a binding named here, asked once (at a module's top level it walks up the tree)
+    let reader: string | undefined | null = noReads ? undefined : null;
     for (const id of out) {
       const k = idKinds.get(id);
       if (k === 'binding') {
-        const reader = noReads ? undefined : this.readerOf(from, expr);
+        if (reader === null) reader = this.readerOf(from, expr);
         if (reader !== undefined && reader !== id) addEdge(this.reads, reader, id);
       } else if (k === 'class') {
         if (isCall) addEdge(this.calls, from, id);
@@ -323,8 +325,8 @@ export class FileWalker implements CallTargetContext {
    * Reading or assigning a property runs its getter or setter: a call. One that is a data field of
    * a repository class (`Cls.mapping`, `this.url`) is a read of that field's binding.
    */
-  private recordMemberAccess(from: string, access: ts.PropertyAccessExpression | ts.ElementAccessExpression, name: ts.Node): void {
-    const r = this.index.resolveSymbol(name);
+  private recordMemberAccess(from: string, access: ts.PropertyAccessExpression): void {
+    const r = this.index.resolveSymbol(access);
     const accessors = r.decls.filter((d) => ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d));
     const fields = r.decls.filter(isDataField);
     if (accessors.length === 0 && fields.length === 0) return;
@@ -375,7 +377,7 @@ export class FileWalker implements CallTargetContext {
     else if (ts.isPrivateIdentifier(node)) {
       const p = node.parent;
       if (p && ts.isPropertyAccessExpression(p) && p.name === node && this.definitions.knownNames.has(node.text))
-        this.recordMemberAccess(this.scopeOf(node), p, p);
+        this.recordMemberAccess(this.scopeOf(node), p);
       return;
     } else if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression)) {
       return this.visitLiteralElementAccess(node, node.argumentExpression);
@@ -502,7 +504,7 @@ export class FileWalker implements CallTargetContext {
       this.recordReference(this.scopeOf(node), node, false);
     } else if (isMemberName) {
       // reading or assigning a property runs its getter or setter (a call), or reads a data field
-      this.recordMemberAccess(this.scopeOf(node), p, p);
+      this.recordMemberAccess(this.scopeOf(node), p);
     }
   }
 

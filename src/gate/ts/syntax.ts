@@ -55,5 +55,5 @@ export function inlineModuleSpecifier(n: ts.Node): string | undefined {
   return isRequire || n.expression.kind === ts.SyntaxKind.ImportKeyword ? n.arguments[0].text : undefined;
 }
 
-/** Marks a by-name key (`name/argc`) of a call through a bare name: it reaches functions only (assemble.ts). */
+/** Marks a by-name key (`name/argc`) of a call through a bare name: functions of that name first, methods only when there are none (assemble.ts). */
 export const BARE = 'f:';
