@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
@@ -7,6 +7,7 @@ import { CONFIG_FILE_NAME, loadBulwarkConfig, parseBulwarkConfig, type BulwarkCo
 import { loadTopology, type Topology } from '../pipeline/topology.js';
 import { defaultReviewConfig, type ReviewConfig } from '../review/config.js';
 import { gitText, showFile } from '../review/git.js';
+import { makeTempDir, removeTempDir } from '../sandbox/temp-dirs.js';
 
 /**
  * Review configuration (bulwark.toml, the topology, the prompts) read from the trusted base
@@ -107,8 +108,8 @@ export async function loadBaseConfig(opts: {
     hash.update('introduced\0');
   }
   const short = (await gitText(opts.repoDir, ['rev-parse', '--short=12', rev]).catch(() => rev)) || rev;
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'bulwark-base-config-'));
-  const cleanup = (): void => rmSync(tmp, { recursive: true, force: true });
+  const tmp = makeTempDir(path.join(os.tmpdir(), 'bulwark-base-config-'));
+  const cleanup = (): void => removeTempDir(tmp);
   try {
     const put = async (rel: string): Promise<string | null> => {
       const target = path.resolve(tmp, rel);

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BulwarkError, ExitCode, UsageError } from '../domain/errors.js';
+import { makeTempDir, removeTempDir } from '../sandbox/temp-dirs.js';
 
 /**
  * SSH signatures in the `ssh-keygen -Y sign` (SSHSIG) format. Signing and verification are done by
@@ -118,7 +119,7 @@ export async function sshVerify(opts: {
   const info = parseSshSignature(opts.signature);
   if (info.namespace !== namespace) throw new SignatureError(`signature namespace is "${info.namespace}", expected "${namespace}"`);
   if (!/^[^\s,*?!"]+$/.test(opts.principal)) throw new SignatureError(`invalid principal "${opts.principal}"`);
-  const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-sshsig-'));
+  const dir = makeTempDir(path.join(tmpdir(), 'bulwark-sshsig-'));
   try {
     const sigFile = path.join(dir, 'data.sig');
     writeFileSync(sigFile, opts.signature, { mode: 0o600 });
@@ -133,6 +134,6 @@ export async function sshVerify(opts: {
     }
     return info;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   }
 }

@@ -402,6 +402,9 @@ export async function readBlobsInBackground(repoDir: string, hashes: string[]): 
 
 async function readBlobsThroughFile(repoDir: string, hashes: string[]): Promise<Map<string, string>> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-blobs-'));
+  // the file holds the repository's code: gone even when a second signal exits without unwinding
+  const remove = (): void => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', remove);
   const fds: number[] = [];
   try {
     const input = path.join(dir, 'ids');
@@ -418,7 +421,8 @@ async function readBlobsThroughFile(repoDir: string, hashes: string[]): Promise<
     return parseBatch(readFileSync(output), hashes);
   } finally {
     for (const fd of fds) closeSync(fd);
-    rmSync(dir, { recursive: true, force: true });
+    process.off('exit', remove);
+    remove();
   }
 }
 

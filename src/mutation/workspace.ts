@@ -4,9 +4,10 @@
  * never writable there; only the orchestrator edits it, one mutant at a time.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { makeTempDir, removeTempDir } from '../sandbox/temp-dirs.js';
 
 export interface Workspace {
   /** The head revision's tracked files. */
@@ -25,14 +26,14 @@ export interface Workspace {
 const DEPENDENCY_DIRS = ['node_modules'];
 
 export function createScratchRoot(): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'bulwark-mutation-'));
+  const root = makeTempDir(path.join(os.tmpdir(), 'bulwark-mutation-'));
   // the sandbox uid must traverse to its work tree
   chmodSync(root, 0o755);
   return root;
 }
 
 export function removeScratchRoot(root: string): void {
-  rmSync(root, { recursive: true, force: true });
+  removeTempDir(root);
 }
 
 export function createWorkspace(root: string, index: number, repoDir: string, commit: string): Workspace {

@@ -1,5 +1,4 @@
 import { within } from '../domain/within.js';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import type { z } from 'zod';
@@ -11,6 +10,7 @@ import { distSrc } from '../sandbox/package-paths.js';
 import { showFileCapped } from '../review/git.js';
 import { applySandboxConfig, type SandboxConfig } from '../sandbox/config.js';
 import { runtimePolicy, type SandboxPolicy } from '../sandbox/policy.js';
+import { makeTempDir, removeTempDir } from '../sandbox/temp-dirs.js';
 import { startSandboxedWorker, workerEventToAuditEntry, type SandboxSpawner, type WorkerEvent, type WorkerHandle } from '../sandbox/worker-host.js';
 import { normalizeRepoPath, RepoPathError } from '../protocol/repo-path.js';
 import { RpcError, RpcErrorCode, RpcRefusal } from '../protocol/rpc.js';
@@ -197,7 +197,7 @@ export class StageWorker {
     private readonly deps: StageRunDeps,
   ) {
     this.agentId = `${stage}#${++agentCounter}`;
-    this.scratch = mkdtempSync(stageScratchPrefix(stage));
+    this.scratch = makeTempDir(stageScratchPrefix(stage));
     this.ready = this.spawn();
     // a failed start is reported by run(); never as an unhandled rejection
     this.ready.catch(() => undefined);
@@ -411,7 +411,7 @@ export class StageWorker {
       } catch {
         // never started: nothing to stop
       } finally {
-        rmSync(this.scratch, { recursive: true, force: true });
+        removeTempDir(this.scratch);
       }
       await calls;
       await this.writesRecorded();

@@ -4,7 +4,7 @@
  */
 import { stripTerminalControls } from '../domain/untrusted.js';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BulwarkError } from '../domain/errors.js';
@@ -13,6 +13,7 @@ import { DEFAULT_CGROUP, prepareCgroupParent } from './cgroup.js';
 import { enforcementByLayer, sandboxMode, type LayerEnforcement } from './enforcement.js';
 import { assertLauncher, defaultLauncherPath, spawnSandboxed, type Isolation } from './launcher.js';
 import { DEFAULT_LIMITS, runtimePolicy } from './policy.js';
+import { makeTempDir, removeTempDir } from './temp-dirs.js';
 import { DEFAULT_UID_RANGE } from './uid-range.js';
 import { SANDBOX_EXEC } from './seatbelt-runner.js';
 
@@ -178,7 +179,7 @@ function done() { finished = true; fs.writeSync(1, JSON.stringify(r)); process.e
 const probePolicyLimits = DEFAULT_LIMITS;
 
 async function probe(): Promise<Record<string, unknown>> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-doctor-'));
+  const dir = makeTempDir(path.join(os.tmpdir(), 'bulwark-doctor-'));
   try {
     chmodSync(dir, 0o755);
     const allowedDir = path.join(dir, 'allowed');
@@ -203,7 +204,7 @@ async function probe(): Promise<Record<string, unknown>> {
     if (code !== 0) throw new Error(`probe exited with ${code}: ${stripTerminalControls(err).trim().split('\n')[0] ?? ''}`);
     return { ...(JSON.parse(out) as Record<string, unknown>), degraded: sp.degraded, isolation: sp.isolation };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   }
 }
 

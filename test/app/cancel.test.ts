@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +13,8 @@ import { procStatFields } from '../../src/sandbox/proc-stat.js';
 /**
  * SIGTERM/SIGINT during `bulwark review`: the real CLI in a child process, the real sandboxed
  * worker, a model server that never answers. The run must stop its workers, record
- * run_finished/cancelled, sign a checkpoint and exit 6; a second signal exits at once.
+ * run_finished/cancelled, sign a checkpoint and exit 6; a second signal exits at once. Either way
+ * no temporary folder is left (the stage's scratch, the base configuration's copy).
  */
 
 interface ProcInfo {
@@ -111,13 +112,22 @@ describe('cancelling a review (SIGTERM/SIGINT)', () => {
     rmSync(tmp, { recursive: true, force: true });
   });
 
+  /** A TMPDIR of the review's own (the sandbox uid traverses it, as it does /tmp), to see what it leaves there. */
+  function privateTmpDir(name: string): string {
+    const dir = path.join(tmp, `tmpdir-${name}`);
+    mkdirSync(dir, { mode: 0o755 });
+    chmodSync(tmp, 0o755);
+    return dir;
+  }
+
   /** Starts a review, waits until its stage's model call is in flight, returns the child and its processes then. */
   async function startReview(
     db: string,
+    tmpDir: string,
   ): Promise<{ child: ChildProcess; exit: Promise<{ code: number | null; signal: string | null; stderr: string }>; procs: ProcInfo[]; stderr: () => string }> {
     const requested = new Promise<void>((resolve) => (onRequest = resolve));
     const child = spawn(process.execPath, [BIN, 'review', '--repo', repo.dir, '--base', 'main', '--head', 'feature', '--format', 'json', '--audit-db', db], {
-      env,
+      env: { ...env, TMPDIR: tmpDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -134,18 +144,26 @@ describe('cancelling a review (SIGTERM/SIGINT)', () => {
     const procs = descendants(child.pid!);
     // the launcher and the sandboxed worker, at least
     assert.ok(procs.length >= 2, `expected the worker below the CLI, found ${JSON.stringify(procs)}`);
+    // the scan below sees what it is meant to: the stage's scratch and the base configuration's copy
+    const made = readdirSync(tmpDir).sort();
+    assert.ok(
+      made.some((n) => n.startsWith('bulwark-stage-security-')) && made.some((n) => n.startsWith('bulwark-base-config-')),
+      `expected the run's temporary folders in ${tmpDir}, found ${made.join(', ')}`,
+    );
     return { child, exit, procs, stderr: () => stderr };
   }
 
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     it(`${sig} mid-stage: workers stopped, run_finished/cancelled recorded and signed, exit 6, the log verifies`, async () => {
       const db = path.join(tmp, `audit-${sig}.db`);
-      const { child, exit, procs } = await startReview(db);
+      const tmpDir = privateTmpDir(sig);
+      const { child, exit, procs } = await startReview(db, tmpDir);
       child.kill(sig);
       const r = await exit;
       assert.equal(r.code, ExitCode.Cancelled, `exit ${r.code ?? r.signal}: ${r.stderr}`);
       assert.match(r.stderr, /cancel/);
       assert.deepEqual(await waitGone(procs, 5_000), [], 'worker processes outlived the cancelled run');
+      assert.deepEqual(readdirSync(tmpDir), [], 'temporary folders outlived the cancelled run');
 
       const entries = await auditEntries(db);
       const last = entries.at(-1)!;
@@ -164,7 +182,8 @@ describe('cancelling a review (SIGTERM/SIGINT)', () => {
 
   it('a second signal exits at once (128 + signal number) and still leaves no worker behind', async () => {
     const db = path.join(tmp, 'audit-twice.db');
-    const { child, exit, procs, stderr } = await startReview(db);
+    const tmpDir = privateTmpDir('twice');
+    const { child, exit, procs, stderr } = await startReview(db, tmpDir);
     child.kill('SIGTERM');
     // two signals sent back to back may reach the process as one (standard signals do not queue):
     // the second goes once the first has been taken, as a second Ctrl-C would: as soon as the line
@@ -183,5 +202,7 @@ describe('cancelling a review (SIGTERM/SIGINT)', () => {
     assert.equal(r.code, 128 + os.constants.signals.SIGTERM, `exit ${r.code ?? r.signal}: ${r.stderr}`);
     assert.match(r.stderr, /again/);
     assert.deepEqual(await waitGone(procs, 5_000), [], 'worker processes outlived the forced exit');
+    // the stage's scratch holds what the pull request's content made: not left in the temp folder
+    assert.deepEqual(readdirSync(tmpDir), [], 'temporary folders outlived the forced exit');
   });
 });
