@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { removedAtExit } from './temp-dir.js';
 
 /**
  * A real git repository in a temp dir, for tests. Deterministic author/committer and dates so
@@ -84,7 +85,7 @@ export class GitRepo {
 
 /** Creates an empty repository on branch `main` in a fresh temp dir. */
 export function makeGitRepo(prefix = 'bulwark-git-'): GitRepo {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = removedAtExit(mkdtempSync(path.join(os.tmpdir(), prefix)));
   const repo = new GitRepo(dir);
   repo.git('init', '-q', '-b', 'main');
   repo.git('config', 'core.autocrlf', 'false');

@@ -8,6 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../../src/sandbox/package-paths.js';
+import { removedAtExit } from '../helpers/temp-dir.js';
 
 export type FixtureLanguage = 'python' | 'ts' | 'go' | 'java';
 
@@ -24,7 +25,7 @@ function write(dir: string, files: Record<string, string>): void {
 
 /** A temp folder the sandbox uid can traverse. */
 export function tempDir(prefix: string): string {
-  const d = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const d = removedAtExit(mkdtempSync(path.join(os.tmpdir(), prefix)));
   chmodSync(d, 0o755);
   return d;
 }

@@ -209,9 +209,10 @@ describe('runPipeline: the seed topology end to end (real launcher, real SQLite 
     assert.equal(result.stages[1]!.reason, 'dependency "static-analysis" timed out');
     const fin = entries.find((e) => e.kind === 'stage_finished' && e.stage === 'static-analysis');
     assert.ok(fin && fin.kind === 'stage_finished' && fin.status === 'timeout');
-    // the call that was in flight is on record as aborted
+    // the call that was in flight is on record as aborted; every request the server saw is on
+    // record, and on a loaded machine the deadline can abort a call before its request arrives
     const calls = entries.filter((e) => e.kind === 'llm_call');
-    assert.equal(calls.length, server.requests.length);
+    assert.ok(calls.length >= 1 && calls.length >= server.requests.length, `${calls.length} calls recorded, ${server.requests.length} requests served`);
     assert.ok(calls.every((c) => c.kind === 'llm_call' && c.error_class === 'aborted'));
   });
 

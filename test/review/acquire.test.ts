@@ -7,6 +7,7 @@ import { acquireChange } from '../../src/review/acquire.js';
 import { changeSchema, type ChangedFile } from '../../src/domain/change.js';
 import { UsageError } from '../../src/domain/errors.js';
 import { makeGitRepo, type GitRepo } from '../helpers/git-repo.js';
+import { removedAtExit } from '../helpers/temp-dir.js';
 
 const noEnv = {} as NodeJS.ProcessEnv;
 
@@ -131,7 +132,7 @@ describe('acquireChange from local git', () => {
 
   it('reads a patch file and the same patch from stdin', async () => {
     const patch = repo.gitBuffer('diff', '--src-prefix=a/', '--dst-prefix=b/', '-M', `${baseSha}`, 'feature');
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-patch-'));
+    const dir = removedAtExit(mkdtempSync(path.join(os.tmpdir(), 'bulwark-patch-')));
     const file = path.join(dir, 'change.diff');
     writeFileSync(file, patch);
     const fromFile = await acquireChange({ repoDir: repo.dir, diff: file, env: noEnv });
@@ -142,7 +143,7 @@ describe('acquireChange from local git', () => {
   });
 
   it('reads a GitHub pull_request event for metadata and SHAs', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-event-'));
+    const dir = removedAtExit(mkdtempSync(path.join(os.tmpdir(), 'bulwark-event-')));
     const eventFile = path.join(dir, 'event.json');
     const headSha = repo.git('rev-parse', 'feature');
     writeFileSync(
@@ -175,7 +176,7 @@ describe('acquireChange from local git', () => {
   });
 
   it('rejects an event file that is not a pull_request event', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-event-'));
+    const dir = removedAtExit(mkdtempSync(path.join(os.tmpdir(), 'bulwark-event-')));
     const eventFile = path.join(dir, 'push.json');
     writeFileSync(eventFile, JSON.stringify({ ref: 'refs/heads/main', commits: [] }));
     await assert.rejects(acquireChange({ repoDir: repo.dir, githubEvent: eventFile, env: noEnv }), /push\.json: not a pull_request event: pull_request/);

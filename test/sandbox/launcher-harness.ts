@@ -4,10 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSandboxed, type SpawnSandboxedOptions } from '../../src/sandbox/launcher.js';
 import type { SandboxPolicy } from '../../src/sandbox/policy.js';
+import { removedAtExit } from '../helpers/temp-dir.js';
 
 /** A temp dir the sandbox uid can traverse (mkdtemp makes 0700), so denials come from Landlock, not DAC. */
 export function openTempDir(prefix: string): string {
-  const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), `bulwark-${prefix}-`)));
+  const dir = removedAtExit(realpathSync(mkdtempSync(path.join(os.tmpdir(), `bulwark-${prefix}-`))));
   chmodSync(dir, 0o755);
   return dir;
 }
