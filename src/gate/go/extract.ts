@@ -82,7 +82,6 @@ function receiverType(recv: Node | null): string | null {
   return t && t.type === 'type_identifier' ? t.text : null;
 }
 
-const CALL_MARK: GoExpr = { k: 'call', f: null, a: [] };
 const newBody = (): GoBody => ({ locals: nameRecord(), calls: [], refs: [] });
 const refKeys = new WeakMap<GoBody, Set<string>>();
 const addRef = (body: GoBody, e: GoExpr, key: string | undefined): void => {
@@ -171,9 +170,10 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
             return n.type.endsWith('_type') ? { k: 'lit' as const, t: typeOf(n) } : expr(n, body);
           });
           // a call keeps of its arguments what resolution reads: names and selectors (function values
-          // passed on), a marker for a call (it may pass several results); only append's first
-          // argument types the call's result
-          const kept = a.map((x) => (x?.k === 'id' || x?.k === 'sel' ? x : x?.k === 'call' ? CALL_MARK : null));
+          // passed on), and whatever types a value (literals, calls, elements), since the standard
+          // library calls methods of the values handed to it; a function literal's body is already
+          // the enclosing function's. Only append's first argument types the call's result
+          const kept = a.map((x) => (x?.k === 'fn' ? null : x));
           body.calls.push(spread ? { f, a: kept, s: true } : { f, a: kept });
           return { k: 'call', f, a: fnNode?.type === 'identifier' && fnNode.text === 'append' ? a.slice(0, 1) : [] };
         }

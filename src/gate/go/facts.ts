@@ -31,6 +31,7 @@ export interface GoLocal {
 
 export interface GoCall {
   f: GoExpr | null;
+  /** the arguments, as far as they name or type a value (a function literal is null) */
   a: (GoExpr | null)[];
   /** the last argument is spread (`xs...`) */
   s?: true;
