@@ -301,7 +301,7 @@ describe('gate on a Go repository: methods the standard library calls through an
     '',
     'func Order(xs []Money) { sort.Sort(Entries(xs)) }',
     '',
-    'func Drain(q *Queue) { heap.Init(q) }',
+    'func Drain(q *Queue) any { heap.Init(q); return heap.Pop(q) }',
     '',
     'func Encode(m Money) ([]byte, error) { return json.Marshal(m) }',
     '',
@@ -373,10 +373,10 @@ describe('gate on a Go repository: methods the standard library calls through an
     assert.deepEqual(calls(g, 'Audit'), m('Money.String'));
   });
 
-  it('sort.Sort and heap.Init reach the sort and heap methods of their argument', async () => {
+  it('sort.Sort and heap.Init/Pop reach the sort and heap methods of their argument they call', async () => {
     const g = await graphOf(files);
     assert.deepEqual(calls(g, 'Order'), m('Entries.Len', 'Entries.Less', 'Entries.Swap'));
-    assert.deepEqual(calls(g, 'Drain'), m('Queue.Len', 'Queue.Less', 'Queue.Swap', 'Queue.Push', 'Queue.Pop'));
+    assert.deepEqual(calls(g, 'Drain'), m('Queue.Len', 'Queue.Less', 'Queue.Swap', 'Queue.Pop'));
   });
 
   it('encoding/json reaches MarshalJSON of what it encodes and UnmarshalJSON of what it decodes into', async () => {

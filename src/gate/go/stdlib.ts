@@ -90,10 +90,10 @@ add(['errors.Is'], { args: [0], methods: ['Is', 'Unwrap'] });
 add(['errors.As'], { args: [0], methods: ['As', 'Unwrap'] });
 add(['errors.Unwrap'], { args: [0], methods: ['Unwrap'] });
 add(['sort.Sort', 'sort.Stable', 'sort.IsSorted'], { args: [0], methods: ['Len', 'Less', 'Swap'] });
-add(
-  ['Init', 'Push', 'Pop', 'Fix', 'Remove'].map((f) => `container/heap.${f}`),
-  { args: [0], methods: ['Len', 'Less', 'Swap', 'Push', 'Pop'] },
-);
+// every heap function restores the order (Len, Less, Swap); Push and Pop/Remove also grow or shrink it
+add(['container/heap.Init', 'container/heap.Fix'], { args: [0], methods: ['Len', 'Less', 'Swap'] });
+add(['container/heap.Push'], { args: [0], methods: ['Len', 'Less', 'Swap', 'Push'] });
+add(['container/heap.Pop', 'container/heap.Remove'], { args: [0], methods: ['Len', 'Less', 'Swap', 'Pop'] });
 const marshal: StdRule = { args: [0], methods: ['MarshalJSON', 'MarshalText'], deep: true };
 add(['encoding/json.Marshal', 'encoding/json.MarshalIndent', 'encoding/json.Encoder.Encode'], marshal);
 add(['encoding/json.Unmarshal'], { args: [1], methods: ['UnmarshalJSON', 'UnmarshalText'], deep: true });
