@@ -331,6 +331,17 @@ describe('gate on a Go repository: methods the standard library calls through an
     '',
     'func Route(h http.Handler, w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }',
     '',
+    'type Admin struct{}',
+    '',
+    'func (a Admin) ServeHTTP(w http.ResponseWriter, r *http.Request) {}',
+    '',
+    'func Listen() error {',
+    '\tsrv := &http.Server{Addr: ":8443", Handler: Admin{}}',
+    '\treturn srv.ListenAndServe()',
+    '}',
+    '',
+    'func Reconfigure(srv *http.Server, a *Admin) { srv.Handler = a }',
+    '',
   ].join('\n');
   const files = { 'go.mod': 'module example.com/ledger\n\ngo 1.21\n', 'ledger/ledger.go': ledger };
   const calls = (g: Record<string, string[]>, from: string): string[] => (g[`ledger.ledger.${from}`] ?? []).filter((t) => t.startsWith('ledger.')).sort();
@@ -364,7 +375,7 @@ describe('gate on a Go repository: methods the standard library calls through an
   it('a method call on a value of a library interface (error, http.Handler) reaches the repository types implementing it', async () => {
     const g = await graphOf(files);
     assert.deepEqual(calls(g, 'Explain'), m('LedgerError.Error'));
-    assert.deepEqual(calls(g, 'Route'), m('Api.ServeHTTP'));
+    assert.deepEqual(calls(g, 'Route'), m('Admin.ServeHTTP', 'Api.ServeHTTP'));
   });
 
   it('errors.As reaches the Unwrap of the error chain; the printing methods of log.Logger reach String', async () => {
@@ -389,5 +400,11 @@ describe('gate on a Go repository: methods the standard library calls through an
   it('a handler given to a ServeMux or ListenAndServe reaches its ServeHTTP; a HandleFunc handler is an edge', async () => {
     const g = await graphOf(files);
     assert.deepEqual(calls(g, 'Serve'), m('Api.ServeHTTP', 'health'));
+  });
+
+  it('a handler stored into an http.Server (literal or assignment) is reached from where it is stored', async () => {
+    const g = await graphOf(files);
+    assert.deepEqual(calls(g, 'Listen'), m('Admin.ServeHTTP'));
+    assert.deepEqual(calls(g, 'Reconfigure'), m('Admin.ServeHTTP'));
   });
 });

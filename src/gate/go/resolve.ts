@@ -1,7 +1,7 @@
 import { ownEntry, qualifiedName, type FileFacts } from '../facts.js';
 import type { ResolutionTarget } from '../graph-builder.js';
 import type { GoBody, GoExpr, GoLocal, GoSig, GoType, GoTypeDecl } from './facts.js';
-import { METHOD_PARAMS, STD_INTERFACES, STD_RESULTS, stdRule, type StdRule } from './stdlib.js';
+import { METHOD_PARAMS, STD_FIELDS, STD_INTERFACES, STD_RESULTS, stdRule, type StdRule } from './stdlib.js';
 
 const BUILTINS = new Set('append cap clear close complex copy delete imag len make max min new panic print println real recover'.split(' '));
 const BASIC_TYPES = new Set(
@@ -574,6 +574,15 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
             else if (av.v === 'param') for (const to of targets) (forwards.get(from) ?? forwards.set(from, []).get(from)!).push({ j: av.i, to, k });
           }
         });
+      }
+      // a value stored into a library struct's field the library calls (`http.Server{Handler: h}`)
+      for (const st of body.stores ?? []) {
+        const owners = st.t ? valOfType(st.t, fc) : evalExpr(st.x ?? null, { fc, body, key: from });
+        for (const o of owners) {
+          const rule = o.v === 'val' && o.t.r === 'ext' && o.t.id !== undefined ? STD_FIELDS.get(`${o.t.id}.${st.f}`) : undefined;
+          if (!rule) continue;
+          for (const v of evalExpr(st.v, { fc, body, key: from })) if (v.v === 'val') for (const fn of libraryCalls(v.t, rule)) g.call(from, fn.id, 'typed');
+        }
       }
       for (const r of body.refs) {
         // a local holds only function values that an expression of this body produced (itself a reference)

@@ -103,6 +103,11 @@ add(['net/http.Handle', 'net/http.ServeMux.Handle', 'net/http.ListenAndServe', '
 add(['net/http.ListenAndServeTLS'], serve(3));
 add(['net/http.TimeoutHandler', 'net/http.MaxBytesHandler'], serve(0));
 
+/** Fields of library structs whose values the library calls methods on (`http.Server{Handler: h}` serves through h). */
+export const STD_FIELDS: ReadonlyMap<string, StdRule> = new Map([['net/http.Server.Handler', serve(0)]]);
+/** Their names: extraction keeps any value stored into a field of this name of another package's struct. */
+export const STD_FIELD_NAMES: ReadonlySet<string> = new Set([...STD_FIELDS.keys()].map((k) => k.slice(k.lastIndexOf('.') + 1)));
+
 /** The rule for a call of the external function or method `id`, if the library calls methods of its arguments. */
 export function stdRule(id: string): StdRule | undefined {
   return rules.get(id);
