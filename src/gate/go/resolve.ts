@@ -385,10 +385,9 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
           // a method of one of the library's interfaces (err.Error(), h.ServeHTTP(w, r)) reaches the
           // repository types implementing it, as on a repository interface; the value may also be a library one
           const out: Val[] = [{ v: 'ext', m: `${x.t.id}.${name}` }];
-          const names = STD_INTERFACES.get(x.t.id);
-          if (names?.includes(name))
-            for (const impl of implementers({ dir: '\0std', n: x.t.id }, new Set(names)))
-              for (const fn of lookupMethod(impl, name).fns) out.push({ v: 'fn', fn });
+          if (STD_INTERFACES.get(x.t.id)?.includes(name))
+            for (const impl of stdImplementers(x.t.id))
+              for (const fn of lookupMethod(impl, name).fns) if (fn.sig.params.length === METHOD_PARAMS[name]) out.push({ v: 'fn', fn });
           return out;
         }
         if (x.t.r !== 'named') return [];
@@ -428,6 +427,22 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
   };
 
   // ---- methods the standard library calls ----------------------------------------------------
+  const stdImplCache = new Map<string, { dir: string; n: string }[]>();
+  /**
+   * Repository types implementing one of the library's interfaces (`error`, `fmt.Stringer`, …):
+   * by name as for a repository interface, and with the arities the library calls, since a
+   * logger's `Error(msg string)` does not make it an error.
+   */
+  const stdImplementers = (id: string): { dir: string; n: string }[] => {
+    let out = stdImplCache.get(id);
+    if (out) return out;
+    const names = STD_INTERFACES.get(id) ?? [];
+    out = implementers({ dir: '\0std', n: id }, new Set(names)).filter((impl) =>
+      names.every((n) => lookupMethod(impl, n).fns.some((fn) => fn.sig.params.length === METHOD_PARAMS[n])),
+    );
+    stdImplCache.set(id, out);
+    return out;
+  };
   const libraryCache = new WeakMap<StdRule, Map<string, Fn[]>>();
   /**
    * The methods `rule` calls on a value of type t: the type's own and promoted methods of those names
@@ -440,11 +455,7 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
   const libraryCalls = (t: RT, rule: StdRule, seen = new Set<string>(), depth = 0): Fn[] => {
     if (depth > 4) return [];
     if (t.r === 'elem') return rule.deep && t.e ? libraryCalls(t.e, rule, seen, depth + 1) : [];
-    if (t.r === 'ext') {
-      const names = t.id === undefined ? undefined : STD_INTERFACES.get(t.id);
-      if (!names) return [];
-      return implementers({ dir: '\0std', n: t.id! }, new Set(names)).flatMap((impl) => libraryCalls({ r: 'named', ...impl }, rule, seen, depth + 1));
-    }
+    if (t.r === 'ext') return t.id === undefined ? [] : stdImplementers(t.id).flatMap((impl) => libraryCalls({ r: 'named', ...impl }, rule, seen, depth + 1));
     if (t.r !== 'named') return [];
     const key = `${t.dir}\0${t.n}`;
     if (seen.has(key)) return [];
