@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { assertNotFlagged, assertPath, edit, FixtureRepo } from './fixture.js';
+import { assertNotFlagged, assertPath, edit, FixtureRepo, graphOf } from './fixture.js';
 
 const roots = ['*.ApproveLoan', '*.ProcessPayment', '*.CalculateInterest'];
 
@@ -227,5 +227,189 @@ describe('gate on a Go repository: receivers resolved by type', () => {
     assertNotFlagged(
       await repo.gate(repo.branch('other-clamp', { 'pricing/pricing.go': edit(pricing, 'return x }', 'return x + 0 }') }), { roots: typedRoots }),
     );
+  });
+});
+
+describe('gate on a Go repository: methods the standard library calls through an interface', () => {
+  const ledger = [
+    'package ledger',
+    '',
+    'import (',
+    '\t"container/heap"',
+    '\t"encoding/json"',
+    '\t"errors"',
+    '\t"fmt"',
+    '\t"log"',
+    '\t"net/http"',
+    '\t"os"',
+    '\t"sort"',
+    ')',
+    '',
+    'type LedgerError struct {',
+    '\tCode int',
+    '\terr  error',
+    '}',
+    '',
+    'func (e *LedgerError) Error() string { return "ledger error" }',
+    '',
+    'func (e *LedgerError) Unwrap() error { return e.err }',
+    '',
+    'type Money struct{ Cents int }',
+    '',
+    'func (m Money) String() string { return "money" }',
+    '',
+    'func (m Money) MarshalJSON() ([]byte, error) { return []byte("1"), nil }',
+    '',
+    'func (m *Money) UnmarshalJSON(b []byte) error { return nil }',
+    '',
+    '// a String method nothing formats',
+    'type Label struct{}',
+    '',
+    'func (l Label) String() string { return "label" }',
+    '',
+    'type Entries []Money',
+    '',
+    'func (s Entries) Len() int           { return len(s) }',
+    'func (s Entries) Less(i, j int) bool { return s[i].Cents < s[j].Cents }',
+    'func (s Entries) Swap(i, j int)      { s[i], s[j] = s[j], s[i] }',
+    '',
+    'type Queue []int',
+    '',
+    'func (q Queue) Len() int           { return len(q) }',
+    'func (q Queue) Less(i, j int) bool { return q[i] < q[j] }',
+    'func (q Queue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }',
+    'func (q *Queue) Push(x any)        { *q = append(*q, x.(int)) }',
+    'func (q *Queue) Pop() any          { old := *q; *q = old[:len(old)-1]; return old[len(old)-1] }',
+    '',
+    'type Api struct{}',
+    '',
+    'func (a *Api) ServeHTTP(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) }',
+    '',
+    'func health(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }',
+    '',
+    'func Settle(amount Money) error {',
+    '\terr := &LedgerError{Code: 1}',
+    '\treturn fmt.Errorf("settle %v: %w", amount, err)',
+    '}',
+    '',
+    'func Describe(err error) string { return fmt.Sprintf("%v", err) }',
+    '',
+    'func IsLedger(err error) bool {',
+    '\tvar le *LedgerError',
+    '\treturn errors.As(err, &le)',
+    '}',
+    '',
+    'func Order(xs []Money) { sort.Sort(Entries(xs)) }',
+    '',
+    'func Drain(q *Queue) any { heap.Init(q); return heap.Pop(q) }',
+    '',
+    'func Encode(m Money) ([]byte, error) { return json.Marshal(m) }',
+    '',
+    'func Decode(b []byte) (Money, error) {',
+    '\tvar m Money',
+    '\terr := json.Unmarshal(b, &m)',
+    '\treturn m, err',
+    '}',
+    '',
+    'func Stream(m Money) error { return json.NewEncoder(os.Stdout).Encode(m) }',
+    '',
+    'func Serve() error {',
+    '\tmux := http.NewServeMux()',
+    '\tmux.Handle("/", &Api{})',
+    '\tmux.HandleFunc("/health", health)',
+    '\treturn http.ListenAndServe(":8080", mux)',
+    '}',
+    '',
+    'func Audit(m Money) {',
+    '\tlogger := log.New(os.Stderr, "", 0)',
+    '\tlogger.Printf("%v", m)',
+    '}',
+    '',
+    'func Untyped(v any) string { return fmt.Sprint(v) }',
+    '',
+    '// a logger, not an error: its Error takes a message',
+    'type Journal struct{}',
+    '',
+    'func (j Journal) Error(msg string) {}',
+    '',
+    'func Explain(err error) string { return err.Error() }',
+    '',
+    'func Route(h http.Handler, w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }',
+    '',
+    'type Admin struct{}',
+    '',
+    'func (a Admin) ServeHTTP(w http.ResponseWriter, r *http.Request) {}',
+    '',
+    'func Listen() error {',
+    '\tsrv := &http.Server{Addr: ":8443", Handler: Admin{}}',
+    '\treturn srv.ListenAndServe()',
+    '}',
+    '',
+    'func Reconfigure(srv *http.Server, a *Admin) { srv.Handler = a }',
+    '',
+  ].join('\n');
+  const files = { 'go.mod': 'module example.com/ledger\n\ngo 1.21\n', 'ledger/ledger.go': ledger };
+  const calls = (g: Record<string, string[]>, from: string): string[] => (g[`ledger.ledger.${from}`] ?? []).filter((t) => t.startsWith('ledger.')).sort();
+  const m = (...names: string[]): string[] => names.map((n) => `ledger.ledger.${n}`).sort();
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo(files);
+  });
+  after(() => repo.remove());
+
+  it("fmt.Errorf reaches the Error and String methods of its arguments' types, by type", async () => {
+    const r = await repo.gate(repo.branch('fmt-error', { 'ledger/ledger.go': edit(ledger, '"ledger error"', '"ledger: error"') }), { roots: ['*.Settle'] });
+    assertPath(r, ['ledger.ledger.Settle', 'ledger.ledger.LedgerError.Error'], 'head');
+    assert.ok(
+      r.paths.every((p) => p.nameOnlyEdges === 0),
+      'the edge is typed',
+    );
+    const s = await repo.gate(repo.branch('fmt-string', { 'ledger/ledger.go': edit(ledger, 'return "money"', 'return "cents"') }), { roots: ['*.Settle'] });
+    assertPath(s, ['ledger.ledger.Settle', 'ledger.ledger.Money.String'], 'head');
+    assertNotFlagged(
+      await repo.gate(repo.branch('fmt-label', { 'ledger/ledger.go': edit(ledger, 'return "label"', 'return "tag"') }), { roots: ['*.Settle'] }),
+    );
+  });
+
+  it('an error-typed argument reaches the Error methods of the repository types that implement error; an any-typed one reaches nothing', async () => {
+    const g = await graphOf(files);
+    assert.deepEqual(calls(g, 'Describe'), m('LedgerError.Error'));
+    assert.deepEqual(calls(g, 'Untyped'), []);
+  });
+
+  it('a method call on a value of a library interface (error, http.Handler) reaches the repository types implementing it', async () => {
+    const g = await graphOf(files);
+    assert.deepEqual(calls(g, 'Explain'), m('LedgerError.Error'));
+    assert.deepEqual(calls(g, 'Route'), m('Admin.ServeHTTP', 'Api.ServeHTTP'));
+  });
+
+  it('errors.As reaches the Unwrap of the error chain; the printing methods of log.Logger reach String', async () => {
+    const g = await graphOf(files);
+    assert.deepEqual(calls(g, 'IsLedger'), m('LedgerError.Unwrap'));
+    assert.deepEqual(calls(g, 'Audit'), m('Money.String'));
+  });
+
+  it('sort.Sort and heap.Init/Pop reach the sort and heap methods of their argument they call', async () => {
+    const g = await graphOf(files);
+    assert.deepEqual(calls(g, 'Order'), m('Entries.Len', 'Entries.Less', 'Entries.Swap'));
+    assert.deepEqual(calls(g, 'Drain'), m('Queue.Len', 'Queue.Less', 'Queue.Swap', 'Queue.Pop'));
+  });
+
+  it('encoding/json reaches MarshalJSON of what it encodes and UnmarshalJSON of what it decodes into', async () => {
+    const g = await graphOf(files);
+    assert.deepEqual(calls(g, 'Encode'), m('Money.MarshalJSON'));
+    assert.deepEqual(calls(g, 'Stream'), m('Money.MarshalJSON'));
+    assert.deepEqual(calls(g, 'Decode'), m('Money.UnmarshalJSON'));
+  });
+
+  it('a handler given to a ServeMux or ListenAndServe reaches its ServeHTTP; a HandleFunc handler is an edge', async () => {
+    const g = await graphOf(files);
+    assert.deepEqual(calls(g, 'Serve'), m('Api.ServeHTTP', 'health'));
+  });
+
+  it('a handler stored into an http.Server (literal or assignment) is reached from where it is stored', async () => {
+    const g = await graphOf(files);
+    assert.deepEqual(calls(g, 'Listen'), m('Admin.ServeHTTP'));
+    assert.deepEqual(calls(g, 'Reconfigure'), m('Admin.ServeHTTP'));
   });
 });

@@ -3,6 +3,7 @@ import type { FileFacts, ScopeFacts } from '../facts.js';
 import { moduleNameFor, nameRecord, ownEntry } from '../facts.js';
 import { withSyntaxTree } from '../treesitter.js';
 import type { GoBody, GoExpr, GoFileFacts, GoLocal, GoSig, GoType, GoTypeDecl } from './facts.js';
+import { STD_FIELD_NAMES } from './stdlib.js';
 
 // comments are skipped where they are visited (reading every child's type costs a call into the parser)
 const named = (n: Node | null): Node[] => (n ? n.namedChildren.filter((c): c is Node => c !== null) : []);
@@ -82,7 +83,6 @@ function receiverType(recv: Node | null): string | null {
   return t && t.type === 'type_identifier' ? t.text : null;
 }
 
-const CALL_MARK: GoExpr = { k: 'call', f: null, a: [] };
 const newBody = (): GoBody => ({ locals: nameRecord(), calls: [], refs: [] });
 const refKeys = new WeakMap<GoBody, Set<string>>();
 const addRef = (body: GoBody, e: GoExpr, key: string | undefined): void => {
@@ -171,9 +171,10 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
             return n.type.endsWith('_type') ? { k: 'lit' as const, t: typeOf(n) } : expr(n, body);
           });
           // a call keeps of its arguments what resolution reads: names and selectors (function values
-          // passed on), a marker for a call (it may pass several results); only append's first
-          // argument types the call's result
-          const kept = a.map((x) => (x?.k === 'id' || x?.k === 'sel' ? x : x?.k === 'call' ? CALL_MARK : null));
+          // passed on), and whatever types a value (literals, calls, elements), since the standard
+          // library calls methods of the values handed to it; a function literal's body is already
+          // the enclosing function's. Only append's first argument types the call's result
+          const kept = a.map((x) => (x?.k === 'fn' ? null : x));
           body.calls.push(spread ? { f, a: kept, s: true } : { f, a: kept });
           return { k: 'call', f, a: fnNode?.type === 'identifier' && fnNode.text === 'append' ? a.slice(0, 1) : [] };
         }
@@ -186,8 +187,11 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
               if (el.type !== 'keyed_element') continue;
               const key = named(el.childForFieldName('key'))[0];
               const value = named(el.childForFieldName('value'))[0];
-              // a function literal stored there is analysed where it is written; only named functions matter here
-              if (key?.type === 'identifier' && value && (value.type === 'identifier' || value.type === 'selector_expression')) {
+              // a function literal stored there is analysed where it is written; only named functions matter
+              // here, and any value stored into a library struct's field the library calls (`http.Server{Handler: h}`)
+              const kept =
+                value && (value.type === 'identifier' || value.type === 'selector_expression' || (t.q !== undefined && STD_FIELD_NAMES.has(key?.text ?? '')));
+              if (key?.type === 'identifier' && value && kept) {
                 (body.stores ??= []).push({ t, f: key.text, v: expr(value, newBody(), false) });
               }
             }
@@ -300,8 +304,13 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
             const v = rights.length === lefts.length ? values[i] : null;
             // `x = v` adds a possible value to a local declared earlier in the body
             if (op === '=' && l.type === 'identifier' && ownEntry(body.locals, l.text) && v) addLocal(body.locals, l.text, { v });
-            else if (op === '=' && l.type === 'selector_expression' && (v?.k === 'id' || v?.k === 'sel')) {
-              // `x.f = fee`: a function stored into a field
+            else if (
+              op === '=' &&
+              l.type === 'selector_expression' &&
+              v &&
+              (v.k === 'id' || v.k === 'sel' || STD_FIELD_NAMES.has(named(l).at(-1)?.text ?? ''))
+            ) {
+              // `x.f = fee`: a function stored into a field (or a value into a field the library calls, `srv.Handler = h`)
               const parts = named(l);
               const field = parts[parts.length - 1]?.text;
               if (field) (body.stores ??= []).push({ x: expr(parts.length > 1 ? parts[0]! : null, body, false), f: field, v });

@@ -31,6 +31,7 @@ export interface GoLocal {
 
 export interface GoCall {
   f: GoExpr | null;
+  /** the arguments, as far as they name or type a value (a function literal is null) */
   a: (GoExpr | null)[];
   /** the last argument is spread (`xs...`) */
   s?: true;
@@ -41,7 +42,7 @@ export interface GoBody {
   calls: GoCall[];
   /** identifiers and selectors used as values (function values, method values, package variables) */
   refs: GoExpr[];
-  /** values stored into struct fields (`T{f: v}` with t, `x.f = v` with x), for fields holding functions */
+  /** values stored into struct fields (`T{f: v}` with t, `x.f = v` with x), for fields holding functions and library fields the library calls (`Handler`) */
   stores?: { t?: GoType | null; x?: GoExpr | null; f: string; v: GoExpr | null }[];
 }
 

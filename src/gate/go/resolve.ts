@@ -1,6 +1,7 @@
 import { ownEntry, qualifiedName, type FileFacts } from '../facts.js';
 import type { ResolutionTarget } from '../graph-builder.js';
 import type { GoBody, GoExpr, GoLocal, GoSig, GoType, GoTypeDecl } from './facts.js';
+import { METHOD_PARAMS, STD_FIELDS, STD_INTERFACES, STD_RESULTS, stdRule, type StdRule } from './stdlib.js';
 
 const BUILTINS = new Set('append cap clear close complex copy delete imag len make max min new panic print println real recover'.split(' '));
 const BASIC_TYPES = new Set(
@@ -32,8 +33,11 @@ interface Fn {
   fc: FileCtx;
   dir: string;
 }
-/** A resolved type: a repository type (package dir + name), an external one, a container, a func type. */
-type RT = { r: 'named'; dir: string; n: string } | { r: 'ext' } | { r: 'elem'; e: RT | null } | { r: 'func'; t: GoType & { k: 'f' }; fc: FileCtx };
+/**
+ * A resolved type: a repository type (package dir + name), an external one (id `import/path.Name`
+ * or `error` where known), a container, a func type.
+ */
+type RT = { r: 'named'; dir: string; n: string } | { r: 'ext'; id?: string } | { r: 'elem'; e: RT | null } | { r: 'func'; t: GoType & { k: 'f' }; fc: FileCtx };
 /** What an expression may denote. */
 type Val =
   | { v: 'val'; t: RT }
@@ -41,8 +45,8 @@ type Val =
   | { v: 'type'; t: RT }
   | { v: 'pkg'; dir: string | null; path: string }
   | { v: 'param'; i: number }
-  /** something outside the repository (id: the external function, when known) */
-  | { v: 'ext'; id?: string };
+  /** something outside the repository (id: the external function, when known; m: the method of an external type, when known) */
+  | { v: 'ext'; id?: string; m?: string };
 
 interface EvalCtx {
   fc: FileCtx;
@@ -130,12 +134,12 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
       const path = fc.imports.get(t.q);
       if (path === undefined) return null;
       const dir = importDir(path);
-      if (dir === null) return { r: 'ext' };
+      if (dir === null) return { r: 'ext', id: `${path}.${t.n}` };
       return pkgs.get(dir)?.types.has(t.n) ? { r: 'named', dir, n: t.n } : { r: 'ext' };
     }
     if (fc.pkg.types.has(t.n)) return { r: 'named', dir: fc.pkg.dir, n: t.n };
     for (const d of fc.dots) if (pkgs.get(d)?.types.has(t.n)) return { r: 'named', dir: d, n: t.n };
-    if (BASIC_TYPES.has(t.n)) return { r: 'ext' };
+    if (BASIC_TYPES.has(t.n)) return t.n === 'error' ? { r: 'ext', id: 'error' } : { r: 'ext' };
     return null; // a type parameter or a type declared inside a function
   };
   const declOf = (t: { dir: string; n: string }): { decl: GoTypeDecl; fc: FileCtx } | undefined => pkgs.get(t.dir)?.types.get(t.n);
@@ -376,7 +380,16 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
       }
       case 'val':
       case 'type': {
-        if (x.t.r === 'ext') return [{ v: 'ext' }];
+        if (x.t.r === 'ext') {
+          if (x.v !== 'val' || x.t.id === undefined) return [{ v: 'ext' }];
+          // a method of one of the library's interfaces (err.Error(), h.ServeHTTP(w, r)) reaches the
+          // repository types implementing it, as on a repository interface; the value may also be a library one
+          const out: Val[] = [{ v: 'ext', m: `${x.t.id}.${name}` }];
+          if (STD_INTERFACES.get(x.t.id)?.includes(name))
+            for (const impl of stdImplementers(x.t.id))
+              for (const fn of lookupMethod(impl, name).fns) if (fn.sig.params.length === METHOD_PARAMS[name]) out.push({ v: 'fn', fn });
+          return out;
+        }
         if (x.t.r !== 'named') return [];
         const out: Val[] = [];
         if (x.v === 'val') {
@@ -405,10 +418,80 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
     for (const fv of evalExpr(f, ec)) {
       if (fv.v === 'fn') out.push(...resultsOf(fv.fn.sig, fv.fn.fc, i));
       else if (fv.v === 'type') out.push({ v: 'val', t: fv.t });
-      else if (fv.v === 'ext') out.push({ v: 'ext' });
-      else if (fv.v === 'val' && fv.t.r === 'func') out.push(...valOfType(fv.t.t.r[i], fv.t.fc));
+      else if (fv.v === 'ext') {
+        const t = fv.id === undefined ? undefined : STD_RESULTS.get(fv.id);
+        out.push(t ? { v: 'val', t: { r: 'ext', id: t } } : { v: 'ext' });
+      } else if (fv.v === 'val' && fv.t.r === 'func') out.push(...valOfType(fv.t.t.r[i], fv.t.fc));
     }
     return out;
+  };
+
+  // ---- methods the standard library calls ----------------------------------------------------
+  const stdImplCache = new Map<string, { dir: string; n: string }[]>();
+  /**
+   * Repository types implementing one of the library's interfaces (`error`, `fmt.Stringer`, …):
+   * by name as for a repository interface, and with the arities the library calls, since a
+   * logger's `Error(msg string)` does not make it an error.
+   */
+  const stdImplementers = (id: string): { dir: string; n: string }[] => {
+    let out = stdImplCache.get(id);
+    if (out) return out;
+    const names = STD_INTERFACES.get(id) ?? [];
+    out = implementers({ dir: '\0std', n: id }, new Set(names)).filter((impl) =>
+      names.every((n) => lookupMethod(impl, n).fns.some((fn) => fn.sig.params.length === METHOD_PARAMS[n])),
+    );
+    stdImplCache.set(id, out);
+    return out;
+  };
+  const libraryCache = new WeakMap<StdRule, Map<string, Fn[]>>();
+  /**
+   * The methods `rule` calls on a value of type t: the type's own and promoted methods of those names
+   * and arities; for an interface (a repository one, or error, fmt.Stringer, …) those of every
+   * repository type implementing it, as for a method call on it. A printing or encoding rule walks
+   * into a value that has none of the methods: its elements and exported fields. Pointer and value
+   * receivers are not told apart (types are read without their pointers), so a pointer method is
+   * taken to be reached from a value too.
+   */
+  const libraryCalls = (t: RT, rule: StdRule, seen = new Set<string>(), depth = 0): Fn[] => {
+    if (depth > 4) return [];
+    if (t.r === 'elem') return rule.deep && t.e ? libraryCalls(t.e, rule, seen, depth + 1) : [];
+    if (t.r === 'ext') return t.id === undefined ? [] : stdImplementers(t.id).flatMap((impl) => libraryCalls({ r: 'named', ...impl }, rule, seen, depth + 1));
+    if (t.r !== 'named') return [];
+    const key = `${t.dir}\0${t.n}`;
+    if (seen.has(key)) return [];
+    seen.add(key);
+    let cache = libraryCache.get(rule);
+    if (!cache) libraryCache.set(rule, (cache = new Map<string, Fn[]>()));
+    const top = depth === 0 ? cache.get(key) : undefined;
+    if (top) return top;
+    const out: Fn[] = [];
+    const iface = ifaceMethods(t);
+    if (iface) for (const impl of implementers(t, iface)) out.push(...libraryCalls({ r: 'named', ...impl }, rule, seen, depth + 1));
+    else {
+      for (const name of rule.methods) for (const fn of lookupMethod(t, name).fns) if (fn.sig.params.length === METHOD_PARAMS[name]) out.push(fn);
+      const d = out.length === 0 && rule.deep ? declOf(t) : undefined;
+      if (d?.decl.kind === 'other') {
+        const under = resolveType(d.decl.under, d.fc);
+        if (under) out.push(...libraryCalls(under, rule, seen, depth + 1));
+      }
+      for (const f of d?.decl.fields ?? []) {
+        const name = f.n ?? (f.t?.k === 'n' ? f.t.n : '');
+        const ft = /^[A-Z]/.test(name) ? resolveType(f.t, d!.fc) : null;
+        if (ft) out.push(...libraryCalls(ft, rule, seen, depth + 1));
+      }
+    }
+    if (depth === 0) cache.set(key, out);
+    return out;
+  };
+  /** Edges from `from` to the methods the library calls on the arguments of call c (of a function or method with a rule). */
+  const libraryEdges = (from: string, rule: StdRule, c: GoBody['calls'][number], ec: EvalCtx): void => {
+    const args = Array.isArray(rule.args) ? rule.args : c.a.map((_, i) => i).filter((i) => i >= (rule.args as { from: number }).from);
+    for (const k of args) {
+      for (const v of evalExpr(c.a[k] ?? null, ec)) {
+        if (v.v !== 'val') continue;
+        for (const fn of libraryCalls(v.t, rule)) g.call(from, fn.id, 'typed');
+      }
+    }
   };
 
   // ---- name-only fallback ------------------------------------------------------------------
@@ -482,6 +565,8 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
             targets.push(fv.fn.id);
           } else if (fv.v === 'ext') {
             if (fv.id) g.call(from, fv.id, 'typed');
+            const rule = fv.id !== undefined ? stdRule(fv.id) : fv.m !== undefined ? stdRule(fv.m) : undefined;
+            if (rule) libraryEdges(from, rule, c, { fc, body, key: from });
           } else if (fv.v === 'param') (invoked.get(from) ?? invoked.set(from, new Set()).get(from)!).add(fv.i);
         }
         // a callee of any known kind is not guessed at by name
@@ -500,6 +585,15 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
             else if (av.v === 'param') for (const to of targets) (forwards.get(from) ?? forwards.set(from, []).get(from)!).push({ j: av.i, to, k });
           }
         });
+      }
+      // a value stored into a library struct's field the library calls (`http.Server{Handler: h}`)
+      for (const st of body.stores ?? []) {
+        const owners = st.t ? valOfType(st.t, fc) : evalExpr(st.x ?? null, { fc, body, key: from });
+        for (const o of owners) {
+          const rule = o.v === 'val' && o.t.r === 'ext' && o.t.id !== undefined ? STD_FIELDS.get(`${o.t.id}.${st.f}`) : undefined;
+          if (!rule) continue;
+          for (const v of evalExpr(st.v, { fc, body, key: from })) if (v.v === 'val') for (const fn of libraryCalls(v.t, rule)) g.call(from, fn.id, 'typed');
+        }
       }
       for (const r of body.refs) {
         // a local holds only function values that an expression of this body produced (itself a reference)
