@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { assertNotFlagged, assertPath, edit, FixtureRepo, graphOf } from './fixture.js';
+import { assertNotFlagged, assertPath, callGraphOf, edit, FixtureRepo, graphOf } from './fixture.js';
 import { buildCallGraph, readDirectorySources, readRevisionSources, toPycg } from '../../src/gate/index.js';
 
 const files: Record<string, string> = {
@@ -426,5 +426,140 @@ describe('Python values bound without an assignment of their own', () => {
     assert.deepEqual(g['app.outer'], ['app.charge', 'app.other', 'app.outer.inner']);
     assert.deepEqual(g['app.install'], []);
     assert.deepEqual(g['app.apply_fee'], ['app.charge']);
+  });
+});
+
+describe('Python properties: reading, assigning and deleting an attribute runs its accessor', () => {
+  const loans = [
+    'import functools',
+    'from functools import cached_property',
+    'def audit(x):',
+    '    return x',
+    'def store(x):',
+    '    return x',
+    'def forget():',
+    '    return 0',
+    'class Schedule:',
+    '    def first(self):',
+    '        return 1',
+    'class Loan:',
+    '    def __init__(self, principal):',
+    '        self.principal = principal',
+    '    @property',
+    '    def outstanding(self):',
+    '        return audit(self.principal)',
+    '    @outstanding.setter',
+    '    def outstanding(self, value):',
+    '        store(value)',
+    '    @outstanding.deleter',
+    '    def outstanding(self):',
+    '        forget()',
+    '    @cached_property',
+    '    def schedule(self):',
+    '        return Schedule()',
+    '    @functools.cached_property',
+    '    def rate(self):',
+    '        return 5',
+    '    def describe(self):',
+    '        return self.outstanding',
+    'class TermLoan(Loan):',
+    '    pass',
+    'def read(loan: Loan):',
+    '    return loan.outstanding',
+    'def write():',
+    '    loan = Loan(1)',
+    '    loan.outstanding = 5',
+    'def drop(loan: Loan):',
+    '    del loan.outstanding',
+    'def chained(loan: Loan):',
+    '    return loan.schedule.first()',
+    'def cached(loan: Loan):',
+    '    return loan.rate',
+    'def inherited():',
+    '    return TermLoan(1).outstanding',
+    'def data(loan: Loan):',
+    '    return loan.principal',
+    'def on_class():',
+    '    return Loan.outstanding',
+    '',
+  ].join('\n');
+
+  it('a getter keeps its own calls beside a setter and a deleter of the same name', async () => {
+    const g = await graphOf({ 'app.py': loans });
+    assert.deepEqual(g['app.Loan.outstanding'], ['app.audit', 'app.forget', 'app.store']);
+  });
+
+  it('a read calls the getter, an assignment the setter, a `del` the deleter (all one node, as PyCG names them)', async () => {
+    const g = await graphOf({ 'app.py': loans });
+    assert.deepEqual(g['app.read'], ['app.Loan.outstanding']);
+    assert.deepEqual(g['app.write'], ['app.Loan.__init__', 'app.Loan.outstanding']);
+    assert.deepEqual(g['app.drop'], ['app.Loan.outstanding']);
+    assert.deepEqual(g['app.Loan.describe'], ['app.Loan.outstanding']);
+    assert.deepEqual(g['app.inherited'], ['app.Loan.__init__', 'app.Loan.outstanding']);
+  });
+
+  it('cached_property (functools or imported) is a property, and what the getter returns flows on', async () => {
+    const g = await graphOf({ 'app.py': loans });
+    assert.deepEqual(g['app.cached'], ['app.Loan.rate']);
+    assert.deepEqual(g['app.chained'], ['app.Loan.schedule', 'app.Schedule.first']);
+  });
+
+  it('a data attribute, and a property named on the class, call nothing', async () => {
+    const g = await graphOf({ 'app.py': loans });
+    assert.deepEqual(g['app.data'], []);
+    assert.deepEqual(g['app.on_class'], []);
+  });
+
+  it('on a receiver of unknown value, a read reaches the visible properties of that name, by name only; a data attribute stays free', async () => {
+    const g = await callGraphOf({
+      'app.py': loans,
+      'use.py': [
+        'from app import Loan',
+        'def unknown(x):',
+        '    return x.outstanding',
+        'def plain(x):',
+        '    return x.principal + x.describe_me',
+        'def assign(x):',
+        '    x.outstanding = 1',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual([...(g.calls.get('use.unknown') ?? [])], ['app.Loan.outstanding']);
+    assert.deepEqual([...(g.nameOnly.get('use.unknown') ?? [])], ['app.Loan.outstanding']);
+    assert.deepEqual([...(g.calls.get('use.plain') ?? [])], []);
+    assert.deepEqual([...(g.nameOnly.get('use.assign') ?? [])], ['app.Loan.outstanding']);
+  });
+
+  it('a change to a getter flags the root that reads the property', async () => {
+    const files = {
+      'pay/__init__.py': '',
+      'pay/loan.py': [
+        'class Loan:',
+        '    def __init__(self, principal, paid):',
+        '        self.principal = principal',
+        '        self.paid = paid',
+        '    @property',
+        '    def outstanding(self):',
+        '        return self.principal - self.paid',
+        '    @property',
+        '    def label(self):',
+        '        return "loan"',
+        '',
+      ].join('\n'),
+      'pay/settle.py': ['from .loan import Loan', '', 'def settle_loan(loan: Loan):', '    return loan.outstanding', ''].join('\n'),
+    };
+    const repo = new FixtureRepo(files);
+    try {
+      const roots = { roots: ['pay.settle.settle_loan'] };
+      const r = await repo.gate(
+        repo.branch('getter', { 'pay/loan.py': edit(files['pay/loan.py'], 'self.principal - self.paid', 'self.principal - self.paid - 1') }),
+        roots,
+      );
+      assertPath(r, ['pay.settle.settle_loan', 'pay.loan.Loan.outstanding'], 'head');
+      assert.equal(r.paths.find((p) => p.changed === 'pay.loan.Loan.outstanding')?.nameOnlyEdges, 0);
+      assertNotFlagged(await repo.gate(repo.branch('label', { 'pay/loan.py': edit(files['pay/loan.py'], 'return "loan"', 'return "a loan"') }), roots));
+    } finally {
+      repo.remove();
+    }
   });
 });

@@ -63,6 +63,60 @@ export async function extractPython(file: string, text: string): Promise<FileFac
     const site = (scope: ScopeFacts, s: FlowExpr): void => {
       (scope.sites ??= []).push(s);
     };
+    // implicit calls (attribute accessors, dunders) are flow-insensitive: one site per scope and expression
+    const implicitSeen = new Map<ScopeFacts, Set<string>>();
+    const implicit = (scope: ScopeFacts, s: FlowExpr[]): void => {
+      let seen = implicitSeen.get(scope);
+      if (!seen) implicitSeen.set(scope, (seen = new Set()));
+      const key = JSON.stringify(s);
+      if (seen.has(key)) return;
+      seen.add(key);
+      site(scope, s);
+    };
+    /** How an attribute or subscript node is used when it is not simply read: assigned (with the value), augmented, deleted. */
+    const targetUse = new Map<number, ['set', FlowExpr] | ['aug', FlowExpr] | ['del']>();
+    const markTargets = (left: Node | null, use: ['set', FlowExpr] | ['aug', FlowExpr] | ['del']): void => {
+      if (!left) return;
+      switch (left.type) {
+        case 'attribute':
+        case 'subscript':
+          targetUse.set(left.id, use);
+          return;
+        case 'pattern_list':
+        case 'tuple_pattern':
+        case 'list_pattern':
+        case 'expression_list':
+        case 'tuple':
+        case 'list':
+        case 'parenthesized_expression':
+          // an unpacked element's value is not known here; the accessor still runs
+          for (const c of left.namedChildren)
+            if (c) markTargets(c.type === 'list_splat_pattern' ? (c.namedChildren[0] ?? null) : c, use[0] === 'del' ? use : [use[0], null]);
+          return;
+        default:
+          return;
+      }
+    };
+    /**
+     * An attribute's accessor sites: `['g', attr]` reading it (a property's getter may run),
+     * `['set', attr, value]` assigning it, `['del', attr]` deleting it. The attributes of its object
+     * chain are read too (`a.b.c` reads `a.b`).
+     */
+    const attributeSites = (scope: ScopeFacts, node: Node, use: ['set', FlowExpr] | ['aug', FlowExpr] | ['del'] | undefined): void => {
+      const e = expr(node);
+      if (e !== null) {
+        if (!use || use[0] === 'aug') implicit(scope, ['g', e]);
+        if (use && use[0] !== 'del') implicit(scope, ['set', e, use[1]]);
+        else if (use) implicit(scope, ['del', e]);
+      }
+      objectChainReads(scope, node);
+    };
+    const objectChainReads = (scope: ScopeFacts, attr: Node): void => {
+      for (let obj = attr.childForFieldName('object'); obj?.type === 'attribute'; obj = obj.childForFieldName('object')) {
+        const e = expr(obj);
+        if (e !== null) implicit(scope, ['g', e]);
+      }
+    };
     const lambdaName = (node: Node): string => {
       let n = lambdaNames.get(node.id);
       if (n) return n;
@@ -354,7 +408,10 @@ export async function extractPython(file: string, text: string): Promise<FileFac
             if (c !== null) {
               current.scope.calls.push(c);
               // the object of `a.b().c()` may itself contain calls
-              if (fn.type === 'attribute') visitObject(fn);
+              if (fn.type === 'attribute') {
+                objectChainReads(current.scope, fn);
+                visitObject(fn);
+              }
               // `make()()`: the inner call is a call too
               else if (fn.type === 'call') visit(fn);
             } else visit(fn);
@@ -366,9 +423,16 @@ export async function extractPython(file: string, text: string): Promise<FileFac
         case 'attribute': {
           const c = chainOf(node);
           if (c !== null && !c.startsWith('?')) current.scope.refs.push(c);
+          attributeSites(current.scope, node, targetUse.get(node.id));
           visitObject(node);
           return;
         }
+        case 'delete_statement':
+          for (const t of node.namedChildren) markTargets(t, ['del']);
+          break;
+        case 'augmented_assignment':
+          markTargets(node.childForFieldName('left'), ['aug', null]);
+          break;
         case 'identifier':
           current.scope.refs.push(node.text);
           return;
@@ -436,6 +500,10 @@ export async function extractPython(file: string, text: string): Promise<FileFac
           const t = type ? expr(type.namedChildren[0] ?? type) : null;
           const value: FlowExpr = right ? expr(right, true) : typeof t === 'string' ? ['t', t] : null;
           assign(current.scope, node.childForFieldName('left'), value);
+          // an assignment without a value (`x: int`) runs no setter
+          if (right)
+            for (let a: Node | null = node; a?.type === 'assignment'; a = a.childForFieldName('right'))
+              markTargets(a.childForFieldName('left'), ['set', value]);
           break;
         }
         case 'return_statement':

@@ -1,4 +1,4 @@
-import { ownEntry, type FileFacts, type FlowExpr, type ImportFacts, type ScopeFacts } from '../facts.js';
+import { ownEntry, pushTo, type FileFacts, type FlowExpr, type ImportFacts, type ScopeFacts } from '../facts.js';
 import type { ResolutionTarget } from '../graph-builder.js';
 
 /** Names Python resolves without an import; calls to them appear as `<builtin>.name` (PyCG's convention). */
@@ -260,12 +260,28 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
       }
     }
   };
+  // accessors by property id (getter, setter and deleter share their name, and so their node)
+  const propertyIds = new Map<string, { get: boolean; set: boolean; del: boolean; setter?: ScopeFacts }>();
+  const propertiesByName = new Map<string, string[]>();
   for (const [, m] of modules) {
     const mod = m.facts.module;
     for (const s of m.facts.scopes) {
       const id = qualify(mod, s.name);
-      scopeInfo.set(id, { mod, scope: s });
-      const locals = new Set<string>(s.params?.names ?? []);
+      // the first of same-named scopes answers for parameters; each keeps its own context below
+      if (!scopeInfo.has(id)) scopeInfo.set(id, { mod, scope: s });
+      const accessor = s.kind === 'method' ? accessorOf(s.decorators ?? []) : undefined;
+      if (accessor) {
+        let p = propertyIds.get(id);
+        if (!p) {
+          propertyIds.set(id, (p = { get: false, set: false, del: false }));
+          pushTo(propertiesByName, s.name.slice(s.name.lastIndexOf('.') + 1), id);
+        }
+        if (accessor === 'cached') p.get = true;
+        else p[accessor] = true;
+        if (accessor === 'set') p.setter = s;
+      }
+      const locals = localsOf.get(id) ?? new Set<string>();
+      for (const n of s.params?.names ?? []) locals.add(n);
       // a name a `global`/`nonlocal` statement binds elsewhere is not local, though assigned here
       for (const [t] of s.flows ?? []) if (!t.includes('.') && !t.endsWith('[]') && t !== '<ret>' && ownEntry(s.outer, t) === undefined) locals.add(t);
       localsOf.set(id, locals);
@@ -352,6 +368,44 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     return [];
   }
   const COLLECTION_METHODS = new Set(['values', 'items', 'get', 'pop', 'copy', 'setdefault', 'popitem', 'keys']);
+  const hasKey = (key: string): boolean => g.hasDef(key) || readVar(key) !== undefined;
+  /**
+   * The class-level keys (`Cls.name`) an attribute of an instance-like value (`i:`, `s:`, `sup:`)
+   * finds along the MRO; undefined when v is not instance-like.
+   */
+  function memberKeys(v: string, name: string): string[] | undefined {
+    const colon = v.indexOf(':');
+    const tag = v.slice(0, colon);
+    const rest = v.slice(colon + 1);
+    const first = (order: string[], from: number): string[] => {
+      for (let i = from; i < order.length; i++) {
+        const key = `${order[i]}.${name}`;
+        if (hasKey(key)) return [key];
+      }
+      return [];
+    };
+    switch (tag) {
+      case 'i':
+        return first(mro(rest), 0);
+      case 's':
+        // self.m() may run an override in any subclass
+        return [...first(mro(rest), 0), ...allSubclasses(rest).flatMap((s) => (hasKey(`${s}.${name}`) ? [`${s}.${name}`] : []))];
+      case 'sup': {
+        // super() in C continues along the MRO of self's class, which may be any subclass of C
+        const out = new Set<string>();
+        for (const cls of [rest, ...allSubclasses(rest)]) {
+          const order = mro(cls);
+          const at = order.indexOf(rest);
+          if (at >= 0) for (const k of first(order, at + 1)) out.add(k);
+        }
+        return [...out];
+      }
+      default:
+        return undefined;
+    }
+  }
+  /** What reading a class-level key on an instance gives: a property's getter runs (its return values), a method is bound. */
+  const instanceValue = (key: string): string[] => (propertyIds.get(key)?.get ? [...(readVar(`${key}.<ret>`) ?? [])] : bind(valueOfKey(key), true));
   function attr(v: string, name: string): string[] {
     const colon = v.indexOf(':');
     if (colon < 0) {
@@ -362,31 +416,9 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     const rest = v.slice(colon + 1);
     switch (tag) {
       case 'i':
-        return classAttr(rest, name, true);
-      case 's': {
-        const out = classAttr(rest, name, true);
-        // self.m() may run an override in any subclass
-        for (const s of allSubclasses(rest)) {
-          const key = `${s}.${name}`;
-          if (g.hasDef(key) || readVar(key) !== undefined) out.push(...bind(valueOfKey(key), true));
-        }
-        return out;
-      }
-      case 'sup': {
-        // super() in C continues along the MRO of self's class, which may be any subclass of C
-        const out = new Set<string>();
-        for (const cls of [rest, ...allSubclasses(rest)]) {
-          const order = mro(cls);
-          for (let i = order.indexOf(rest) + 1; i > 0 && i < order.length; i++) {
-            const key = `${order[i]}.${name}`;
-            if (g.hasDef(key) || readVar(key) !== undefined) {
-              for (const x of bind(valueOfKey(key), true)) out.add(x);
-              break;
-            }
-          }
-        }
-        return [...out];
-      }
+      case 's':
+      case 'sup':
+        return [...new Set(memberKeys(v, name)!.flatMap(instanceValue))];
       case 'm': {
         const t = memberOf(rest, name);
         return t ? targetValues(t) : [];
@@ -409,6 +441,8 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     slots?: Map<string, Slot>;
     /** chains evaluated here once values are final */
     memo?: Map<string, string[]>;
+    /** the scope's own facts (same-named scopes share the id) */
+    facts?: ScopeFacts;
   }
   type Slot = { key: string } | { moduleKey?: string; targets: Target[] };
   /** Where a bare name is bound, as seen from a scope: a local (or enclosing function's) slot, else module-level names and imports. Static, so computed once. */
@@ -557,7 +591,7 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
         for (const h of holders) add(h, vals);
         return holders.length > 0;
       }
-      const owner = ownEntry(scopeInfo.get(ctx.id)?.scope.outer, target);
+      const owner = ownEntry(ctx.facts?.outer, target);
       if (owner !== undefined) add(`${qualify(ctx.mod, owner)}.${target}`, vals);
       else add(`${ctx.id ? `${ctx.id}.` : ''}${target}`, vals);
       return true;
@@ -603,6 +637,17 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     for (const [k, a] of kwargs) if (a !== null && ps.names.includes(k)) add(`${id}.${k}`, evalExpr(ctx, a));
   }
 
+  /** `obj.p = v` passes v to the setter of every property p obj's class may have. */
+  function bindSetter(ctx: Ctx, target: FlowExpr, value: FlowExpr): void {
+    const parts = splitAttribute(target);
+    if (!parts || !propertiesByName.has(parts[1])) return;
+    const vals = evalExpr(ctx, value);
+    for (const v of evalExpr(ctx, parts[0]))
+      for (const key of memberKeys(v, parts[1]) ?? []) {
+        const param = propertyIds.get(key)?.setter?.params?.names[1];
+        if (param !== undefined) add(`${key}.${param}`, vals);
+      }
+  }
   function passesToRepository(ctx: Ctx, s: FlowExpr[]): boolean {
     if ((s[2] as FlowExpr[]).length === 0 && (s[3] as unknown[]).length === 0) return false;
     const f = s[1];
@@ -612,14 +657,19 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     return 'key' in slot || slot.moduleKey !== undefined || slot.targets.length === 0 || slot.targets.some((t) => t.kind !== 'external');
   }
   const ctxs: { ctx: Ctx; scope: ScopeFacts }[] = [];
-  for (const [id, { mod, scope }] of scopeInfo) ctxs.push({ ctx: { mod, scope: scope.name, id }, scope });
+  for (const [, m] of modules)
+    for (const scope of m.facts.scopes) {
+      const id = qualify(m.facts.module, scope.name);
+      ctxs.push({ ctx: { mod: m.facts.module, scope: scope.name, id, facts: scope }, scope });
+    }
   type Constraint = { ctx: Ctx; flow?: [string, FlowExpr]; site?: FlowExpr[]; reads?: string[] };
   const constraints: Constraint[] = [];
   for (const { ctx, scope } of ctxs) {
     for (const flow of scope.flows ?? []) constraints.push({ ctx, flow });
     // a call site matters while propagating only when it passes arguments to code in the repository
     for (const s of scope.sites ?? [])
-      if (Array.isArray(s) && s[0] === 'c' && passesToRepository(ctx, s as FlowExpr[])) constraints.push({ ctx, site: s as FlowExpr[] });
+      if (Array.isArray(s) && ((s[0] === 'c' && passesToRepository(ctx, s as FlowExpr[])) || (s[0] === 'set' && s[2] !== null)))
+        constraints.push({ ctx, site: s as FlowExpr[] });
   }
   for (let i = constraints.length - 1; i >= 0; i--) {
     queue.push(i);
@@ -633,6 +683,7 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     deps = readsNow;
     deps.clear();
     if (c.flow) assignTo(c.ctx, c.flow[0], evalExpr(c.ctx, c.flow[1]));
+    else if (c.site![0] === 'set') bindSetter(c.ctx, c.site![1] as FlowExpr, c.site![2] as FlowExpr);
     else {
       const s = c.site!;
       const f = s[1] as FlowExpr;
@@ -718,10 +769,39 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     return { known: inRepo, inRepo };
   };
 
+  /**
+   * Reading (`get`), assigning (`set`) or deleting (`del`) attribute `e` runs that accessor of the
+   * properties the object's class (MRO; for `self`, also subclasses) has under that name. When no
+   * value of the object is known, or an instance's class has nothing of that name (a base outside
+   * the repository), the method-call fallback applies among the properties of that name with that
+   * accessor (the visible ones, else all), recorded as name-only; other attributes stay free.
+   */
+  function accessorEdges(ctx: Ctx, from: string, mode: 'get' | 'set' | 'del', e: FlowExpr): void {
+    const parts = splitAttribute(e);
+    const candidates = parts && propertiesByName.get(parts[1]);
+    if (!parts || !candidates) return;
+    let known = false;
+    for (const v of evalExpr(ctx, parts[0])) {
+      const keys = memberKeys(v, parts[1]);
+      // a class, module, function or outside value: no property of ours runs on it
+      if (keys === undefined || keys.length > 0) known = true;
+      for (const key of keys ?? []) if (propertyIds.get(key)?.[mode]) g.call(from, key);
+    }
+    if (known) return;
+    const withMode = candidates.filter((id) => propertyIds.get(id)![mode]);
+    const visible = visibleFrom(ctx.mod);
+    const narrowed = withMode.filter((id) => visible.has(scopeInfo.get(id)!.mod));
+    for (const id of narrowed.length > 0 ? narrowed : withMode) g.call(from, id, 'name');
+  }
+
   for (const { ctx, scope } of ctxs) {
     const from = ctx.id;
     for (const s of scope.sites ?? []) {
       if (!Array.isArray(s)) continue;
+      if (s[0] === 'g' || s[0] === 'set' || s[0] === 'del') {
+        accessorEdges(ctx, from, s[0] === 'g' ? 'get' : s[0], s[1] as FlowExpr);
+        continue;
+      }
       if (s[0] === 'it') {
         // iterating an instance runs its __iter__, then __next__ on what that returns
         for (const v of evalExpr(ctx, s[1] as FlowExpr)) {
@@ -805,6 +885,27 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
       }
     }
   }
+}
+
+/** Which accessor of a property a method's decorators make it: `@property`, `@cached_property` (read only, its value then cached), `@p.setter`, `@p.getter`, `@p.deleter`. */
+function accessorOf(decorators: string[]): 'get' | 'set' | 'del' | 'cached' | undefined {
+  for (const d of decorators) {
+    const last = d.slice(d.lastIndexOf('.') + 1);
+    if (last === 'property' || last === 'abstractproperty') return 'get';
+    if (last === 'cached_property') return 'cached';
+    if (d.includes('.') && (last === 'setter' || last === 'getter' || last === 'deleter')) return last === 'setter' ? 'set' : last === 'getter' ? 'get' : 'del';
+  }
+  return undefined;
+}
+
+/** `a.b.c` or `['a', obj, c]` as its object and attribute name. */
+function splitAttribute(e: FlowExpr): [FlowExpr, string] | undefined {
+  if (typeof e === 'string') {
+    const dot = e.lastIndexOf('.');
+    return dot > 0 ? [e.slice(0, dot), e.slice(dot + 1)] : undefined;
+  }
+  if (Array.isArray(e) && e[0] === 'a') return [e[1] as FlowExpr, e[2] as string];
+  return undefined;
 }
 
 /** An import with its module as found in the repository: `written` is what the source says, `root` the source-root prefix (with its dot) that was put before it, or ''. */
