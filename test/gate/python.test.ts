@@ -563,3 +563,262 @@ describe('Python properties: reading, assigning and deleting an attribute runs i
     }
   });
 });
+
+describe('Python implicit dunder calls on instances of repository classes', () => {
+  const money = [
+    'class Money:',
+    '    def __init__(self, cents):',
+    '        self.cents = cents',
+    '    def __add__(self, other):',
+    '        return Money(self.cents + other.cents)',
+    '    def __radd__(self, other):',
+    '        return Money(self.cents)',
+    '    def __sub__(self, other):',
+    '        return Money(self.cents - other.cents)',
+    '    def __mul__(self, k):',
+    '        return Money(self.cents * k)',
+    '    def __neg__(self):',
+    '        return Money(-self.cents)',
+    '    def __abs__(self):',
+    '        return Money(abs(self.cents))',
+    '    def __eq__(self, other):',
+    '        return self.cents == other.cents',
+    '    def __lt__(self, other):',
+    '        return self.cents < other.cents',
+    '    def __bool__(self):',
+    '        return self.cents != 0',
+    '    def __str__(self):',
+    '        return "%d" % self.cents',
+    '    def __hash__(self):',
+    '        return hash(self.cents)',
+    '    def __round__(self, n):',
+    '        return self',
+    '    def split(self):',
+    '        return [self]',
+    'class Wallet:',
+    '    def __init__(self):',
+    '        self.total = Money(0)',
+    '    def __iadd__(self, m):',
+    '        return self',
+    '    def deposit(self, m: Money):',
+    '        self.total += m',
+    '',
+  ].join('\n');
+
+  it('binary operators run the left operand’s method, and the reflected one only when the left has none', async () => {
+    const g = await graphOf({
+      'money.py': money,
+      'use.py': [
+        'from money import Money, Wallet',
+        'def add(a: Money, b: Money):',
+        '    return a + b',
+        'def add_literal(b: Money):',
+        '    return 0 + b',
+        'def scale(a: Money):',
+        '    return a * 3',
+        'def unknown(x, y):',
+        '    return x + y - x * y',
+        'def result(a: Money, b: Money):',
+        '    total = a - b',
+        '    return total.split()',
+        'def augmented(w: Wallet, a: Money, b: Money):',
+        '    w += a',
+        '    a += b',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(g['use.add'], ['money.Money.__add__']);
+    assert.deepEqual(g['use.add_literal'], ['money.Money.__radd__']);
+    assert.deepEqual(g['use.scale'], ['money.Money.__mul__']);
+    // no by-name fallback for operators
+    assert.deepEqual(g['use.unknown'], []);
+    // what the operator returns flows on
+    assert.deepEqual(g['use.result'], ['money.Money.__sub__', 'money.Money.split']);
+    // `+=` runs __iadd__, else __add__
+    assert.deepEqual(g['use.augmented'], ['money.Money.__add__', 'money.Wallet.__iadd__']);
+    // an attribute assigned through `+=` keeps what __add__ returns
+    assert.deepEqual(g['money.Wallet.deposit'], ['money.Money.__add__']);
+  });
+
+  it('unary operators, comparisons and truth tests run their dunders', async () => {
+    const g = await graphOf({
+      'money.py': money,
+      'use.py': [
+        'from money import Money',
+        'def neg(a: Money):',
+        '    return -a',
+        'def cmp(a: Money, b: Money):',
+        '    return a == b, a < b, a > b, a != b, a is b',
+        'def truth(a: Money, b: Money):',
+        '    if a and b:',
+        '        return not a',
+        'def plain(n, m):',
+        '    if n:',
+        '        return n < m',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(g['use.neg'], ['money.Money.__neg__']);
+    // `a > b` on a class without __gt__ runs b.__lt__; `!=` without __ne__ runs __eq__
+    assert.deepEqual(g['use.cmp'], ['money.Money.__eq__', 'money.Money.__lt__']);
+    assert.deepEqual(g['use.truth'], ['money.Money.__bool__']);
+    assert.deepEqual(g['use.plain'], []);
+  });
+
+  it('builtins (len, str, repr, bool, hash, iter, next, int, float, round, format, abs, sum, min, max, sorted) run the dunders they call', async () => {
+    const g = await graphOf({
+      'money.py': money,
+      'book.py': [
+        'class Entry:',
+        '    def post(self):',
+        '        return 1',
+        'class Cursor:',
+        '    def __next__(self):',
+        '        return Entry()',
+        'class Book:',
+        '    def __len__(self):',
+        '        return 0',
+        '    def __getitem__(self, i):',
+        '        return Entry()',
+        '    def __setitem__(self, i, e):',
+        '        pass',
+        '    def __delitem__(self, i):',
+        '        pass',
+        '    def __iter__(self):',
+        '        return Cursor()',
+        '    def __repr__(self):',
+        '        return "Book"',
+        '    def __int__(self):',
+        '        return 0',
+        '    def __float__(self):',
+        '        return 0.0',
+        '    def __format__(self, spec):',
+        '        return "Book"',
+        '',
+      ].join('\n'),
+      'use.py': [
+        'from money import Money',
+        'from book import Book',
+        'def builtins(b: Book, m: Money):',
+        '    return len(b), str(b), repr(b), int(b), float(b), format(b, "x"), bool(b)',
+        'def more(m: Money):',
+        '    return str(m), hash(m), bool(m), abs(m), round(m, 2)',
+        'def iterate(b: Book):',
+        '    return next(iter(b)).post()',
+        'def totals(ms: list[Money]):',
+        '    ms = [Money(1), Money(2)]',
+        '    return sum(ms), max(ms), min(ms, key=str), sorted(ms)',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(g['use.builtins'], [
+      '<builtin>.bool',
+      '<builtin>.float',
+      '<builtin>.format',
+      '<builtin>.int',
+      '<builtin>.len',
+      '<builtin>.repr',
+      '<builtin>.str',
+      'book.Book.__float__',
+      'book.Book.__format__',
+      'book.Book.__int__',
+      'book.Book.__len__',
+      'book.Book.__repr__',
+    ]);
+    assert.deepEqual(g['use.more'], [
+      '<builtin>.abs',
+      '<builtin>.bool',
+      '<builtin>.hash',
+      '<builtin>.round',
+      '<builtin>.str',
+      'money.Money.__abs__',
+      'money.Money.__bool__',
+      'money.Money.__hash__',
+      'money.Money.__round__',
+      'money.Money.__str__',
+    ]);
+    assert.deepEqual(g['use.iterate'], ['<builtin>.iter', '<builtin>.next', 'book.Book.__iter__', 'book.Cursor.__next__', 'book.Entry.post']);
+    // max without __gt__ compares with __lt__; min(key=…) compares the keys
+    assert.deepEqual(g['use.totals'], [
+      '<builtin>.max',
+      '<builtin>.min',
+      '<builtin>.sorted',
+      '<builtin>.sum',
+      'money.Money.__add__',
+      'money.Money.__init__',
+      'money.Money.__lt__',
+      'money.Money.__radd__',
+    ]);
+  });
+
+  it('subscripts, `in` and f-strings run __getitem__/__setitem__/__delitem__, __contains__ (else __iter__), __format__ (else __str__)', async () => {
+    const g = await graphOf({
+      'money.py': money,
+      'book.py': [
+        'from money import Money',
+        'class Entry:',
+        '    def post(self):',
+        '        return 1',
+        'class Book:',
+        '    def __getitem__(self, i):',
+        '        return Entry()',
+        '    def __setitem__(self, i, e):',
+        '        e.post()',
+        '    def __delitem__(self, i):',
+        '        pass',
+        '    def __iter__(self):',
+        '        return iter([])',
+        'class Index:',
+        '    def __contains__(self, k):',
+        '        return True',
+        'def read(b: Book):',
+        '    return b[0].post()',
+        'def write(b: Book):',
+        '    b[0] = Entry()',
+        'def drop(b: Book):',
+        '    del b[0]',
+        'def update(b: Book):',
+        '    b[0] += 1',
+        'def member(b: Book, i: Index):',
+        '    return 1 in i, 2 not in b',
+        'def text(m: Money, b: Book):',
+        '    return f"{m} {b!r} {m:>10}"',
+        'def plain(d):',
+        '    d["k"] = d["j"]',
+        '    return "k" in d',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(g['book.read'], ['book.Book.__getitem__', 'book.Entry.post']);
+    assert.deepEqual(g['book.write'], ['book.Book.__setitem__']);
+    // the value assigned flows to __setitem__'s parameter
+    assert.deepEqual(g['book.Book.__setitem__'], ['book.Entry.post']);
+    assert.deepEqual(g['book.drop'], ['book.Book.__delitem__']);
+    assert.deepEqual(g['book.update'], ['book.Book.__getitem__', 'book.Book.__setitem__']);
+    assert.deepEqual(g['book.member'], ['book.Book.__iter__', 'book.Index.__contains__']);
+    assert.deepEqual(g['book.text'], ['money.Money.__str__']);
+    assert.deepEqual(g['book.plain'], []);
+  });
+
+  it('a change to Money.__add__ flags the root that adds money; one to an operator nothing uses does not', async () => {
+    const files = {
+      'pay/__init__.py': '',
+      'pay/money.py': money,
+      'pay/settle.py': ['from .money import Money', '', 'def settle(a: Money, fee: Money):', '    return a + fee', ''].join('\n'),
+    };
+    const repo = new FixtureRepo(files);
+    try {
+      const roots = { roots: ['pay.settle.settle'] };
+      const r = await repo.gate(
+        repo.branch('add', { 'pay/money.py': edit(files['pay/money.py'], 'Money(self.cents + other.cents)', 'Money(self.cents + other.cents + 1)') }),
+        roots,
+      );
+      assertPath(r, ['pay.settle.settle', 'pay.money.Money.__add__'], 'head');
+      assertNotFlagged(
+        await repo.gate(repo.branch('neg', { 'pay/money.py': edit(files['pay/money.py'], 'Money(-self.cents)', 'Money(0 - self.cents)') }), roots),
+      );
+    } finally {
+      repo.remove();
+    }
+  });
+});

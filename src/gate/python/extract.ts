@@ -65,7 +65,7 @@ export async function extractPython(file: string, text: string): Promise<FileFac
     };
     // implicit calls (attribute accessors, dunders) are flow-insensitive: one site per scope and expression
     const implicitSeen = new Map<ScopeFacts, Set<string>>();
-    const implicit = (scope: ScopeFacts, s: FlowExpr[]): void => {
+    const implicit = (scope: ScopeFacts, s: Extract<FlowExpr, unknown[]>): void => {
       let seen = implicitSeen.get(scope);
       if (!seen) implicitSeen.set(scope, (seen = new Set()));
       const key = JSON.stringify(s);
@@ -110,6 +110,43 @@ export async function extractPython(file: string, text: string): Promise<FileFac
         else if (use) implicit(scope, ['del', e]);
       }
       objectChainReads(scope, node);
+    };
+    /** Testing a value's truth runs its __bool__, else its __len__ (both sides of `and`/`or` in a condition). */
+    const truth = (scope: ScopeFacts, node: Node | null): void => {
+      if (!node) return;
+      switch (node.type) {
+        case 'parenthesized_expression':
+          truth(scope, node.namedChildren.find((c) => c && c.type !== 'comment') ?? null);
+          return;
+        case 'boolean_operator':
+          truth(scope, node.childForFieldName('left'));
+          truth(scope, node.childForFieldName('right'));
+          return;
+        // a comparison, `not` and `isinstance()`-like calls give a bool (the comparison's own dunders are sites of their own)
+        case 'not_operator':
+        case 'comparison_operator':
+          return;
+        default: {
+          const e = expr(node);
+          if (e !== null) implicit(scope, ['o', '__bool__|__len__', '', e, []]);
+        }
+      }
+    };
+    /** `a < b != c` compares each neighbouring pair: a.__lt__(b), else b.__gt__(a); `x in c` runs c.__contains__(x) (else iterates c). */
+    const comparisonSites = (scope: ScopeFacts, node: Node): void => {
+      const operands = node.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+      const operators = node.childrenForFieldName('operators');
+      for (let i = 0; i + 1 < operands.length && i < operators.length; i++) {
+        const op = operators[i]?.type ?? '';
+        const left = expr(operands[i]!, true);
+        const right = expr(operands[i + 1]!, true);
+        if (op === 'in' || op === 'not in') {
+          if (right !== null) implicit(scope, ['o', '__contains__|__iter__|__getitem__', '', right, [left]]);
+          continue;
+        }
+        const d = COMPARISON_DUNDERS[op];
+        if (d && (left !== null || right !== null)) implicit(scope, ['o', d[0], d[1], left, [right]]);
+      }
     };
     const objectChainReads = (scope: ScopeFacts, attr: Node): void => {
       for (let obj = attr.childForFieldName('object'); obj?.type === 'attribute'; obj = obj.childForFieldName('object')) {
@@ -223,6 +260,14 @@ export async function extractPython(file: string, text: string): Promise<FileFac
           return ['u', expr(node.childForFieldName('left')), expr(node.childForFieldName('right'))];
         case 'named_expression':
           return expr(node.childForFieldName('value'));
+        case 'binary_operator': {
+          const d = BINARY_DUNDERS[node.childForFieldName('operator')?.type ?? ''];
+          return d ? ['o', `__${d}__`, `__r${d}__`, expr(node.childForFieldName('left')), [expr(node.childForFieldName('right'))]] : null;
+        }
+        case 'unary_operator': {
+          const d = UNARY_DUNDERS[node.childForFieldName('operator')?.type ?? ''];
+          return d ? ['o', d, '', expr(node.childForFieldName('argument')), []] : null;
+        }
         case 'lambda':
           return ['d', lambdaName(node)];
         default:
@@ -430,8 +475,66 @@ export async function extractPython(file: string, text: string): Promise<FileFac
         case 'delete_statement':
           for (const t of node.namedChildren) markTargets(t, ['del']);
           break;
-        case 'augmented_assignment':
-          markTargets(node.childForFieldName('left'), ['aug', null]);
+        case 'augmented_assignment': {
+          const left = node.childForFieldName('left');
+          markTargets(left, ['aug', null]);
+          // `a += b` runs a.__iadd__(b), else a.__add__(b), else b.__radd__(a); a holds the result
+          const d = BINARY_DUNDERS[(node.childForFieldName('operator')?.type ?? '').slice(0, -1)];
+          const l = left ? expr(left) : null;
+          if (d && left) {
+            const op: FlowExpr = ['o', `__i${d}__|__${d}__`, `__r${d}__`, l, [expr(node.childForFieldName('right'), true)]];
+            if (l !== null) implicit(current.scope, op);
+            assign(current.scope, left, op);
+          }
+          break;
+        }
+        case 'binary_operator':
+        case 'unary_operator': {
+          const e = expr(node);
+          if (Array.isArray(e) && (e[3] !== null || (e[4] as FlowExpr[]).some((x) => x !== null))) implicit(current.scope, e);
+          break;
+        }
+        case 'comparison_operator':
+          comparisonSites(current.scope, node);
+          break;
+        case 'subscript': {
+          const v = expr(node.childForFieldName('value'));
+          if (v !== null) {
+            const keys = node.childrenForFieldName('subscript').filter((k): k is Node => k !== null);
+            const key = keys.length === 1 ? expr(keys[0]!, true) : null;
+            const use = targetUse.get(node.id);
+            if (!use || use[0] === 'aug') implicit(current.scope, ['o', '__getitem__', '', v, [key]]);
+            if (use && use[0] !== 'del') implicit(current.scope, ['o', '__setitem__', '', v, [key, use[1]]]);
+            else if (use) implicit(current.scope, ['o', '__delitem__', '', v, [key]]);
+          }
+          break;
+        }
+        case 'interpolation': {
+          // f"{x}" formats x: its __format__ (object's calls str(x): __str__, else __repr__); `!r`/`!a` its __repr__
+          const e = expr(node.childForFieldName('expression'));
+          const conversion = node.childForFieldName('type_conversion')?.text ?? '';
+          const names = conversion === '!r' || conversion === '!a' ? '__repr__' : conversion === '!s' ? '__str__|__repr__' : '__format__|__str__|__repr__';
+          if (e !== null) implicit(current.scope, ['o', names, '', e, []]);
+          break;
+        }
+        case 'not_operator':
+          truth(current.scope, node.childForFieldName('argument'));
+          break;
+        case 'boolean_operator':
+          // `a or b` tests a; b is tested only where the whole is a condition
+          truth(current.scope, node.childForFieldName('left'));
+          break;
+        case 'if_statement':
+        case 'elif_clause':
+        case 'while_statement':
+          truth(current.scope, node.childForFieldName('condition'));
+          break;
+        case 'assert_statement':
+        case 'if_clause':
+          truth(current.scope, node.namedChildren.find((c) => c && c.type !== 'comment') ?? null);
+          break;
+        case 'conditional_expression':
+          truth(current.scope, node.namedChildren.filter((c) => c && c.type !== 'comment')[1] ?? null);
           break;
         case 'identifier':
           current.scope.refs.push(node.text);
@@ -586,6 +689,33 @@ export async function extractPython(file: string, text: string): Promise<FileFac
     return facts;
   });
 }
+
+/** Binary operators → the dunder's stem (`+` → `__add__`, reflected `__radd__`, augmented `__iadd__`). */
+const BINARY_DUNDERS: Record<string, string> = {
+  '+': 'add',
+  '-': 'sub',
+  '*': 'mul',
+  '/': 'truediv',
+  '//': 'floordiv',
+  '%': 'mod',
+  '**': 'pow',
+  '@': 'matmul',
+  '&': 'and',
+  '|': 'or',
+  '^': 'xor',
+  '<<': 'lshift',
+  '>>': 'rshift',
+};
+const UNARY_DUNDERS: Record<string, string> = { '-': '__neg__', '+': '__pos__', '~': '__invert__' };
+/** Comparison → its dunder and the reflected one tried on the right operand (`!=` falls back to `__eq__`). */
+const COMPARISON_DUNDERS: Record<string, [string, string]> = {
+  '==': ['__eq__', '__eq__'],
+  '!=': ['__ne__|__eq__', '__ne__|__eq__'],
+  '<': ['__lt__', '__gt__'],
+  '<=': ['__le__', '__ge__'],
+  '>': ['__gt__', '__lt__'],
+  '>=': ['__ge__', '__le__'],
+};
 
 /** Decorators after which the name still calls the function itself. */
 const IDENTITY_DECORATORS = new Set([

@@ -13,6 +13,36 @@ const BUILTINS = new Set(
   ).split(' '),
 );
 
+/** Builtins that call a dunder of their first argument (alternatives in the order Python tries them). */
+const BUILTIN_DUNDERS: Record<string, string> = {
+  len: '__len__',
+  str: '__str__|__repr__',
+  repr: '__repr__',
+  ascii: '__repr__',
+  bool: '__bool__|__len__',
+  hash: '__hash__',
+  iter: '__iter__|__getitem__',
+  next: '__next__',
+  int: '__int__|__index__|__trunc__',
+  float: '__float__|__index__',
+  complex: '__complex__|__float__|__index__',
+  round: '__round__',
+  format: '__format__|__str__|__repr__',
+  abs: '__abs__',
+};
+/** Builtins whose result is what that dunder returns. */
+const BUILTIN_RESULT_DUNDERS = new Set(['<builtin>.iter', '<builtin>.next', '<builtin>.abs', '<builtin>.round']);
+/** Builtins that add (`sum`: 0 + first, then +) or compare the elements of their argument. */
+const ELEMENT_DUNDERS: Record<string, string[]> = {
+  sum: ['__radd__', '__add__'],
+  min: ['__lt__|__gt__'],
+  max: ['__gt__|__lt__'],
+  sorted: ['__lt__|__gt__'],
+};
+
+/** A FlowExpr that is a tagged tuple. */
+type FlowTuple = Extract<FlowExpr, unknown[]>;
+
 type Target = { kind: 'def'; id: string } | { kind: 'module'; name: string } | { kind: 'external'; id: string } | { kind: 'instance'; cls: string };
 
 /**
@@ -260,6 +290,12 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
       }
     }
   };
+  // names classes define (methods, class attributes): an implicit call of any other name runs nothing of ours
+  const classMemberNames = new Set<string>();
+  for (const [, m] of modules) {
+    for (const sc of m.facts.scopes) if (sc.kind === 'method') classMemberNames.add(sc.name.slice(sc.name.lastIndexOf('.') + 1));
+    for (const b of m.facts.bindings) if (b.name.includes('.')) classMemberNames.add(b.name.slice(b.name.lastIndexOf('.') + 1));
+  }
   // accessors by property id (getter, setter and deleter share their name, and so their node)
   const propertyIds = new Map<string, { get: boolean; set: boolean; del: boolean; setter?: ScopeFacts }>();
   const propertiesByName = new Map<string, string[]>();
@@ -369,6 +405,50 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
   }
   const COLLECTION_METHODS = new Set(['values', 'items', 'get', 'pop', 'copy', 'setdefault', 'popitem', 'keys']);
   const hasKey = (key: string): boolean => g.hasDef(key) || readVar(key) !== undefined;
+  const instanceLike = (v: string): boolean => v.startsWith('i:') || v.startsWith('s:');
+  /** The keys of the first of `names` (alternatives in Python's order) an instance-like value's class has. */
+  function firstKeys(v: string, names: string[]): string[] {
+    for (const n of names) {
+      if (!classMemberNames.has(n)) continue;
+      const keys = memberKeys(v, n) ?? [];
+      if (keys.length > 0) return keys;
+    }
+    return [];
+  }
+  /**
+   * The methods an implicit dunder call `['o', names, reflected, receiver, args]` runs, with what
+   * each is passed: the receiver's first method of `names` when it is an instance of a repository
+   * class; for a binary operator also the right operand's reflected one, when some left value has
+   * no forward method (or is not known: a literal, a library value) or the right operand's class
+   * is a subclass of the left one's. Values that are not instances of ours run nothing: no by-name
+   * fallback for operators.
+   */
+  function dunderCalls(ctx: Ctx, e: FlowTuple): { v: string; args: FlowExpr[] }[] {
+    const names = (e[1] as string).split('|');
+    const reflected = e[2] ? (e[2] as string).split('|') : [];
+    const args = e[4] as FlowExpr[];
+    const forwardMatters = names.some((n) => classMemberNames.has(n));
+    const reflectedMatters = reflected.some((n) => classMemberNames.has(n)) && args.length === 1 && args[0] !== null;
+    if (!forwardMatters && !reflectedMatters) return [];
+    const out: { v: string; args: FlowExpr[] }[] = [];
+    const left = e[3] === null ? [] : evalExpr(ctx, e[3] as FlowExpr);
+    let forwardEverywhere = left.length > 0;
+    const leftClasses: string[] = [];
+    for (const v of left) {
+      if (instanceLike(v)) leftClasses.push(v.slice(2));
+      const keys = forwardMatters && instanceLike(v) ? firstKeys(v, names) : [];
+      if (keys.length === 0) forwardEverywhere = false;
+      for (const k of keys) for (const f of instanceValue(k)) out.push({ v: f, args });
+    }
+    if (!reflectedMatters) return out;
+    for (const r of evalExpr(ctx, args[0]!)) {
+      if (!instanceLike(r)) continue;
+      const cls = r.slice(2);
+      if (forwardEverywhere && !leftClasses.some((l) => l !== cls && mro(cls).includes(l))) continue;
+      for (const k of firstKeys(r, reflected)) for (const f of instanceValue(k)) out.push({ v: f, args: [e[3] as FlowExpr] });
+    }
+    return out;
+  }
   /**
    * The class-level keys (`Cls.name`) an attribute of an instance-like value (`i:`, `s:`, `sup:`)
    * finds along the MRO; undefined when v is not instance-like.
@@ -518,6 +598,9 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
       }
       if (ext === 'importlib.import_module' || ext === '<builtin>.__import__') return strOf(ctx, args[0]).flatMap((name) => moduleValues(name));
       if (ext === 'functools.partial' && args.length >= 1) return evalExpr(ctx, args[0]!);
+      // iter(x), next(x), abs(x), round(x) give what x's dunder returns
+      const d = BUILTIN_RESULT_DUNDERS.has(ext) ? BUILTIN_DUNDERS[ext.slice('<builtin>.'.length)] : undefined;
+      if (d && args[0] !== undefined && args[0] !== null) return evalExpr(ctx, ['o', d, '', args[0], args.slice(1)]);
       return [];
     }
     if (v.includes(':')) return [];
@@ -533,6 +616,8 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     const out: string[] = [];
     for (const v of vals) {
       if (v.startsWith('c:')) out.push(...(readVar(v) ?? []));
+      else if (!iterate && instanceLike(v))
+        for (const k of firstKeys(v, ['__getitem__'])) for (const f of instanceValue(k)) out.push(...callResult(ctx, f, []));
       else if (iterate && (v.startsWith('i:') || v.startsWith('s:'))) {
         for (const it of classAttr(v.slice(2), '__iter__', true))
           for (const r of callResult(ctx, it, [])) {
@@ -575,6 +660,11 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
         return [qualify(ctx.mod, e[1] as string)];
       case 'str':
         return [`str:${e[1] as string}`];
+      case 'o': {
+        const out = new Set<string>();
+        for (const { v, args } of dunderCalls(ctx, e)) for (const x of callResult(ctx, v, args)) out.add(x);
+        return [...out];
+      }
       case 't':
         return evalChain(ctx, e[1] as string)
           .filter((v) => classIds.has(v))
@@ -668,7 +758,10 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     for (const flow of scope.flows ?? []) constraints.push({ ctx, flow });
     // a call site matters while propagating only when it passes arguments to code in the repository
     for (const s of scope.sites ?? [])
-      if (Array.isArray(s) && ((s[0] === 'c' && passesToRepository(ctx, s as FlowExpr[])) || (s[0] === 'set' && s[2] !== null)))
+      if (
+        Array.isArray(s) &&
+        ((s[0] === 'c' && passesToRepository(ctx, s as FlowExpr[])) || (s[0] === 'set' && s[2] !== null) || (s[0] === 'o' && (s[4] as FlowExpr[]).length > 0))
+      )
         constraints.push({ ctx, site: s as FlowExpr[] });
   }
   for (let i = constraints.length - 1; i >= 0; i--) {
@@ -684,6 +777,7 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     deps.clear();
     if (c.flow) assignTo(c.ctx, c.flow[0], evalExpr(c.ctx, c.flow[1]));
     else if (c.site![0] === 'set') bindSetter(c.ctx, c.site![1] as FlowExpr, c.site![2] as FlowExpr);
+    else if (c.site![0] === 'o') for (const { v, args } of dunderCalls(c.ctx, c.site!)) for (const r of runs(v)) bindArgs(c.ctx, r.id, r.offset, args, []);
     else {
       const s = c.site!;
       const f = s[1] as FlowExpr;
@@ -794,6 +888,27 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     for (const id of narrowed.length > 0 ? narrowed : withMode) g.call(from, id, 'name');
   }
 
+  /** `__iter__` value `it` runs, then `__next__` on what it returns. */
+  function iteratorEdges(ctx: Ctx, from: string, it: string): void {
+    for (const r of runs(it)) g.call(from, r.id);
+    for (const res of callResult(ctx, it, []))
+      if (instanceLike(res)) for (const n of classAttr(res.slice(2), '__next__', true)) for (const r of runs(n)) g.call(from, r.id);
+  }
+  function dunderEdges(ctx: Ctx, from: string, e: FlowTuple): void {
+    for (const { v } of dunderCalls(ctx, e)) {
+      // `x in c` on a class without __contains__ iterates c
+      if (v.endsWith('.__iter__')) iteratorEdges(ctx, from, v);
+      else for (const r of runs(v)) g.call(from, r.id);
+    }
+  }
+  /** `len(x)`, `str(x)`, … run x's dunder; `sum`, `min`, `max`, `sorted` (without `key=`) add or compare the elements. */
+  function builtinDunderEdges(ctx: Ctx, from: string, name: string, args: FlowExpr[], kwargs: [string, FlowExpr][]): void {
+    const d = BUILTIN_DUNDERS[name];
+    if (d) dunderEdges(ctx, from, ['o', d, '', args[0]!, args.slice(1)]);
+    const onElements = kwargs.some(([k]) => k === 'key') ? undefined : ELEMENT_DUNDERS[name];
+    for (const names of onElements ?? []) dunderEdges(ctx, from, ['o', names, '', ['i', args[0]!], []]);
+  }
+
   for (const { ctx, scope } of ctxs) {
     const from = ctx.id;
     for (const s of scope.sites ?? []) {
@@ -806,14 +921,12 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
         // iterating an instance runs its __iter__, then __next__ on what that returns
         for (const v of evalExpr(ctx, s[1] as FlowExpr)) {
           if (!v.startsWith('i:') && !v.startsWith('s:')) continue;
-          for (const it of classAttr(v.slice(2), '__iter__', true)) {
-            for (const r of runs(it)) g.call(from, r.id);
-            for (const res of callResult(ctx, it, [])) {
-              if (res.startsWith('i:') || res.startsWith('s:'))
-                for (const n of classAttr(res.slice(2), '__next__', true)) for (const r of runs(n)) g.call(from, r.id);
-            }
-          }
+          for (const it of classAttr(v.slice(2), '__iter__', true)) iteratorEdges(ctx, from, it);
         }
+        continue;
+      }
+      if (s[0] === 'o') {
+        dunderEdges(ctx, from, s);
         continue;
       }
       const f = s[1] as FlowExpr;
@@ -826,6 +939,8 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
         const r = callEdges(from, v);
         known ||= r.known;
         inRepo ||= r.inRepo;
+        if (v.startsWith('x:<builtin>.') && args[0] !== undefined && args[0] !== null)
+          builtinDunderEdges(ctx, from, v.slice('x:<builtin>.'.length), args, kwargs);
       }
       if (!known) {
         // unknown receiver: every visible definition of that name whose arity fits (all of them when none does)
