@@ -822,3 +822,65 @@ describe('Python implicit dunder calls on instances of repository classes', () =
     }
   });
 });
+
+describe('Python dataclasses: constructing one runs its __post_init__', () => {
+  const src = [
+    'import dataclasses',
+    'from dataclasses import dataclass',
+    'def validate(x):',
+    '    return x',
+    '@dataclass',
+    'class Payment:',
+    '    amount: int',
+    '    def __post_init__(self):',
+    '        validate(self.amount)',
+    '@dataclasses.dataclass(frozen=True)',
+    'class Refund(Payment):',
+    '    pass',
+    'class Plain(Payment):',
+    '    pass',
+    '@dataclass',
+    'class Explicit:',
+    '    def __init__(self):',
+    '        pass',
+    '    def __post_init__(self):',
+    '        validate(0)',
+    'class NotData:',
+    '    def __post_init__(self):',
+    '        validate(0)',
+    'def make():',
+    '    return Payment(1)',
+    'def refund():',
+    '    return Refund(1)',
+    'def plain():',
+    '    return Plain(1)',
+    'def explicit():',
+    '    return Explicit()',
+    'def not_data():',
+    '    return NotData()',
+    'def copy(p: Payment):',
+    '    return dataclasses.replace(p, amount=2)',
+    '',
+  ].join('\n');
+
+  it('the generated __init__ calls __post_init__ (through the MRO); a class’s own __init__, or no dataclass, does not', async () => {
+    const g = await graphOf({ 'pay.py': src });
+    assert.deepEqual(g['pay.make'], ['pay.Payment.__post_init__']);
+    assert.deepEqual(g['pay.refund'], ['pay.Payment.__post_init__']);
+    assert.deepEqual(g['pay.plain'], ['pay.Payment.__post_init__']);
+    assert.deepEqual(g['pay.explicit'], ['pay.Explicit.__init__']);
+    assert.deepEqual(g['pay.not_data'], []);
+    assert.deepEqual(g['pay.copy'], ['dataclasses.replace', 'pay.Payment.__post_init__']);
+  });
+
+  it('a change to the validation __post_init__ runs flags the root that builds the payment', async () => {
+    const files = { 'pay.py': src, 'api.py': 'from pay import Refund\n\ndef issue_refund(a):\n    return Refund(a)\n' };
+    const repo = new FixtureRepo(files);
+    try {
+      const r = await repo.gate(repo.branch('validate', { 'pay.py': edit(src, '    return x\n', '    return x or 0\n') }), { roots: ['api.issue_refund'] });
+      assertPath(r, ['api.issue_refund', 'pay.Payment.__post_init__', 'pay.validate'], 'head');
+    } finally {
+      repo.remove();
+    }
+  });
+});

@@ -259,6 +259,7 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
   const localsOf = new Map<string, Set<string>>();
   const staticIds = new Set<string>();
   const classMethodIds = new Set<string>();
+  const dataclassIds = new Set<string>();
   const rebound = new Set<string>();
   const vars = new Map<string, Set<string>>();
   // worklist: each flow or call site is evaluated again only when a value it read has grown
@@ -323,6 +324,7 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
       localsOf.set(id, locals);
       if (s.decorators?.includes('staticmethod')) staticIds.add(id);
       if (s.decorators?.includes('classmethod')) classMethodIds.add(id);
+      if (s.kind === 'class' && s.decorators?.some((d) => d === 'dataclass' || d.endsWith('.dataclass'))) dataclassIds.add(id);
       if (s.rebound) rebound.add(id);
       // the first parameter of a method is the instance (or the class): this class or a subclass
       if (s.kind === 'method' && s.className !== undefined && !staticIds.has(id) && s.params && s.params.names.length > 0) {
@@ -860,8 +862,21 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
         g.call(from, r.id);
         inRepo = true;
       }
+    if (!v.includes(':') && classIds.has(v)) for (const r of postInit(v)) g.call(from, r.id);
     return { known: inRepo, inRepo };
   };
+  /**
+   * What the `__init__` a dataclass generates runs besides setting fields: `__post_init__` (along
+   * the MRO of the class built). It is the constructor when the first class along the MRO that
+   * has an `__init__` is a dataclass that did not write its own (a subclass inherits it).
+   */
+  function postInit(cls: string): { id: string; offset: number }[] {
+    for (const k of mro(cls)) {
+      if (hasKey(`${k}.__init__`)) return [];
+      if (dataclassIds.has(k)) return classAttr(cls, '__post_init__', true).flatMap(runs);
+    }
+    return [];
+  }
 
   /**
    * Reading (`get`), assigning (`set`) or deleting (`del`) attribute `e` runs that accessor of the
@@ -941,6 +956,9 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
         inRepo ||= r.inRepo;
         if (v.startsWith('x:<builtin>.') && args[0] !== undefined && args[0] !== null)
           builtinDunderEdges(ctx, from, v.slice('x:<builtin>.'.length), args, kwargs);
+        // dataclasses.replace(obj, …) builds a new instance of obj's class
+        if (v === 'x:dataclasses.replace' && args[0] !== undefined && args[0] !== null)
+          for (const o of evalExpr(ctx, args[0])) if (instanceLike(o)) for (const r of postInit(o.slice(2))) g.call(from, r.id);
       }
       if (!known) {
         // unknown receiver: every visible definition of that name whose arity fits (all of them when none does)
