@@ -489,6 +489,26 @@ describe('Python properties: reading, assigning and deleting an attribute runs i
     assert.deepEqual(g['app.Loan.outstanding'], ['app.audit', 'app.forget', 'app.store']);
   });
 
+  it('both definitions of a name written in if/else keep their calls', async () => {
+    const g = await graphOf({
+      'app.py': [
+        'import sys',
+        'def a():',
+        '    return 1',
+        'def b():',
+        '    return 2',
+        'if sys.version_info > (3,):',
+        '    def f():',
+        '        return a()',
+        'else:',
+        '    def f():',
+        '        return b()',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(g['app.f'], ['app.a', 'app.b']);
+  });
+
   it('a read calls the getter, an assignment the setter, a `del` the deleter (all one node, as PyCG names them)', async () => {
     const g = await graphOf({ 'app.py': loans });
     assert.deepEqual(g['app.read'], ['app.Loan.outstanding']);
@@ -652,6 +672,11 @@ describe('Python implicit dunder calls on instances of repository classes', () =
         'def truth(a: Money, b: Money):',
         '    if a and b:',
         '        return not a',
+        'def comprehension(a: Money):',
+        '    ms = [a]',
+        '    return [m for m in ms if m]',
+        'def ternary(b: Money):',
+        '    return 1 if b else 0',
         'def plain(n, m):',
         '    if n:',
         '        return n < m',
@@ -662,6 +687,8 @@ describe('Python implicit dunder calls on instances of repository classes', () =
     // `a > b` on a class without __gt__ runs b.__lt__; `!=` without __ne__ runs __eq__
     assert.deepEqual(g['use.cmp'], ['money.Money.__eq__', 'money.Money.__lt__']);
     assert.deepEqual(g['use.truth'], ['money.Money.__bool__']);
+    assert.deepEqual(g['use.comprehension'], ['money.Money.__bool__']);
+    assert.deepEqual(g['use.ternary'], ['money.Money.__bool__']);
     assert.deepEqual(g['use.plain'], []);
   });
 
