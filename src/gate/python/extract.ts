@@ -260,13 +260,17 @@ export async function extractPython(file: string, text: string): Promise<FileFac
           return ['u', expr(node.childForFieldName('left')), expr(node.childForFieldName('right'))];
         case 'named_expression':
           return expr(node.childForFieldName('value'));
+        // operators on literals only (`1 + 2`, `-1`) can run nothing of ours: no value, no site
         case 'binary_operator': {
           const d = BINARY_DUNDERS[node.childForFieldName('operator')?.type ?? ''];
-          return d ? ['o', `__${d}__`, `__r${d}__`, expr(node.childForFieldName('left')), [expr(node.childForFieldName('right'))]] : null;
+          const left = expr(node.childForFieldName('left'));
+          const right = expr(node.childForFieldName('right'));
+          return d && (left !== null || right !== null) ? ['o', `__${d}__`, `__r${d}__`, left, [right]] : null;
         }
         case 'unary_operator': {
           const d = UNARY_DUNDERS[node.childForFieldName('operator')?.type ?? ''];
-          return d ? ['o', d, '', expr(node.childForFieldName('argument')), []] : null;
+          const arg = expr(node.childForFieldName('argument'));
+          return d && arg !== null ? ['o', d, '', arg, []] : null;
         }
         case 'lambda':
           return ['d', lambdaName(node)];
@@ -491,7 +495,7 @@ export async function extractPython(file: string, text: string): Promise<FileFac
         case 'binary_operator':
         case 'unary_operator': {
           const e = expr(node);
-          if (Array.isArray(e) && (e[3] !== null || (e[4] as FlowExpr[]).some((x) => x !== null))) implicit(current.scope, e);
+          if (Array.isArray(e)) implicit(current.scope, e);
           break;
         }
         case 'comparison_operator':
