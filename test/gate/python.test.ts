@@ -535,15 +535,21 @@ describe('Python properties: reading, assigning and deleting an attribute runs i
       'app.py': loans,
       'use.py': [
         'from app import Loan',
+        'from frappe.model.document import Document',
         'def unknown(x):',
         '    return x.outstanding',
         'def plain(x):',
         '    return x.principal + x.describe_me',
         'def assign(x):',
         '    x.outstanding = 1',
+        'class Repayment(Document):',
+        '    def validate(self):',
+        '        return self.outstanding',
         '',
       ].join('\n'),
     });
+    // `self` is an instance of its class or a subclass: a property of another class cannot run
+    assert.deepEqual([...(g.calls.get('use.Repayment.validate') ?? [])], []);
     assert.deepEqual([...(g.calls.get('use.unknown') ?? [])], ['app.Loan.outstanding']);
     assert.deepEqual([...(g.nameOnly.get('use.unknown') ?? [])], ['app.Loan.outstanding']);
     assert.deepEqual([...(g.calls.get('use.plain') ?? [])], []);

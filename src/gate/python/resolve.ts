@@ -882,15 +882,19 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
    * Reading (`get`), assigning (`set`) or deleting (`del`) attribute `e` runs that accessor of the
    * properties the object's class (MRO; for `self`, also subclasses) has under that name. When no
    * value of the object is known, or an instance's class has nothing of that name (a base outside
-   * the repository), the method-call fallback applies among the properties of that name with that
-   * accessor (the visible ones, else all), recorded as name-only; other attributes stay free.
+   * the repository; the flow may not have seen every value), the method-call fallback applies
+   * among the properties of that name with that accessor (the visible ones, else all), recorded
+   * as name-only; other attributes stay free. A method's own `self` never falls back.
    */
   function accessorEdges(ctx: Ctx, from: string, mode: 'get' | 'set' | 'del', e: FlowExpr): void {
     const parts = splitAttribute(e);
     const candidates = parts && propertiesByName.get(parts[1]);
     if (!parts || !candidates) return;
-    let known = false;
-    for (const v of evalExpr(ctx, parts[0])) {
+    // a method's own `self`/`cls` is its class or a subclass, all known: a property elsewhere cannot run
+    const ownSelf = ctx.facts?.kind === 'method' && !staticIds.has(ctx.id) && parts[0] === ctx.facts.params?.names[0];
+    const values = evalExpr(ctx, parts[0]);
+    let known = ownSelf && values.length > 0;
+    for (const v of values) {
       const keys = memberKeys(v, parts[1]);
       // a class, module, function or outside value: no property of ours runs on it
       if (keys === undefined || keys.length > 0) known = true;
