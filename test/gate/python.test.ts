@@ -741,6 +741,8 @@ describe('Python implicit dunder calls on instances of repository classes', () =
         'def totals(ms: list[Money]):',
         '    ms = [Money(1), Money(2)]',
         '    return sum(ms), max(ms), min(ms, key=str), sorted(ms)',
+        'def smaller(a: Money, b: Money):',
+        '    return min(a, b)',
         '',
       ].join('\n'),
     });
@@ -771,6 +773,7 @@ describe('Python implicit dunder calls on instances of repository classes', () =
       'money.Money.__str__',
     ]);
     assert.deepEqual(g['use.iterate'], ['<builtin>.iter', '<builtin>.next', 'book.Book.__iter__', 'book.Cursor.__next__', 'book.Entry.post']);
+    assert.deepEqual(g['use.smaller'], ['<builtin>.min', 'money.Money.__lt__']);
     // max without __gt__ compares with __lt__; min(key=…) compares the keys
     assert.deepEqual(g['use.totals'], [
       '<builtin>.max',

@@ -122,7 +122,7 @@ export async function extractPython(file: string, text: string): Promise<FileFac
           truth(scope, node.childForFieldName('left'));
           truth(scope, node.childForFieldName('right'));
           return;
-        // a comparison, `not` and `isinstance()`-like calls give a bool (the comparison's own dunders are sites of their own)
+        // a comparison and `not` give a bool (a comparison's own dunders are sites of their own)
         case 'not_operator':
         case 'comparison_operator':
           return;

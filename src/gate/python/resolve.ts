@@ -922,10 +922,12 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
   }
   /** `len(x)`, `str(x)`, … run x's dunder; `sum`, `min`, `max`, `sorted` (without `key=`) add or compare the elements. */
   function builtinDunderEdges(ctx: Ctx, from: string, name: string, args: FlowExpr[], kwargs: [string, FlowExpr][]): void {
-    const d = BUILTIN_DUNDERS[name];
+    const d = ownEntry(BUILTIN_DUNDERS, name);
     if (d) dunderEdges(ctx, from, ['o', d, '', args[0]!, args.slice(1)]);
-    const onElements = kwargs.some(([k]) => k === 'key') ? undefined : ELEMENT_DUNDERS[name];
-    for (const names of onElements ?? []) dunderEdges(ctx, from, ['o', names, '', ['i', args[0]!], []]);
+    const onElements = kwargs.some(([k]) => k === 'key') ? undefined : ownEntry(ELEMENT_DUNDERS, name);
+    // `min(a, b)` compares its arguments, `min(xs)` the elements of xs
+    const operands: FlowExpr = (name === 'min' || name === 'max') && args.length > 1 ? ['u', ...args] : ['i', args[0]!];
+    for (const names of onElements ?? []) dunderEdges(ctx, from, ['o', names, '', operands, []]);
   }
 
   for (const { ctx, scope } of ctxs) {
