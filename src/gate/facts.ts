@@ -39,8 +39,12 @@ export interface ScopeFacts {
  * kwargs, mark?]` a call's result (mark 1: `*args`/`**kwargs` passed; 2: a decorator applied); `['s', v]` an element (subscript, unpacking); `['i', v]` an
  * element of iteration; `['l', id, ...items]` a list/tuple/set/dict literal (dict: its values; id: its number in the file);
  * `['u', ...alts]` either value; `['d', localName]` a definition (lambda, decorated function);
- * `['str', text]` a string literal; `['t', chain]` an instance of an annotated class; `['it', v]`
- * (sites only) iterating v. null: unknown.
+ * `['str', text]` a string literal; `['t', chain]` an instance of an annotated class; `['o', names,
+ * reflected, receiver, args]` an implicit dunder call's result (`a + b`: `['o', '__add__',
+ * '__radd__', a, [b]]`; names and reflected list alternatives in Python's order, `|`-separated).
+ * Sites only: `['it', v]` iterating v; `['g', attr]`, `['set', attr, value]`, `['del', attr]`
+ * reading, assigning, deleting an attribute (a property's accessor may run); `['o', …]` an
+ * operator, subscript, comparison, truth test or f-string field. null: unknown.
  */
 export type FlowExpr = string | null | (string | number | FlowExpr | FlowExpr[] | [string, FlowExpr][])[];
 

@@ -12,9 +12,9 @@ import type { DefinitionKind } from './types.js';
  * in lines find the same edges. So the edges a resolution found are stored under a key made of
  * every file's shape (its facts without positions), and a later resolution with the same key, in
  * the same run (head after base) or a later one (a warm run after an edit), replays them instead.
- * An edit inside a body that changes no name, call, reference, assignment or import (a literal,
- * an operator, a condition, lines added or removed) keeps every shape; one that adds a call does
- * not, and resolves again.
+ * An edit inside a body that changes no name, call, reference, assignment, import or operator
+ * (Python's operators, subscripts and truth tests are implicit calls: a literal operand, lines
+ * added or removed) keeps every shape; one that adds a call does not, and resolves again.
  */
 
 /**

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildCallGraph, evaluateGate, readDirectorySources, toPycg } from '../../src/gate/index.js';
 import type { GateConfigInput } from '../../src/gate/config.js';
-import type { GateResult } from '../../src/gate/types.js';
+import type { CallGraph, GateResult } from '../../src/gate/types.js';
 
 /** A real git repository in a temp dir: `main` holds the fixture, each scenario is a branch off it. */
 export class FixtureRepo {
@@ -106,6 +106,20 @@ export async function graphOf(files: Record<string, string>): Promise<Record<str
       writeFileSync(path.join(dir, rel), text);
     }
     return toPycg(await buildCallGraph(readDirectorySources(dir)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The call graph (as built, with its name-only edges) of `files` written to a temporary directory. */
+export async function callGraphOf(files: Record<string, string>): Promise<CallGraph> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-graph-'));
+  try {
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      writeFileSync(path.join(dir, rel), text);
+    }
+    return await buildCallGraph(readDirectorySources(dir));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { assertNotFlagged, assertPath, edit, FixtureRepo, graphOf } from './fixture.js';
+import { assertNotFlagged, assertPath, callGraphOf, edit, FixtureRepo, graphOf } from './fixture.js';
 import { buildCallGraph, readDirectorySources, readRevisionSources, toPycg } from '../../src/gate/index.js';
 
 const files: Record<string, string> = {
@@ -426,5 +426,497 @@ describe('Python values bound without an assignment of their own', () => {
     assert.deepEqual(g['app.outer'], ['app.charge', 'app.other', 'app.outer.inner']);
     assert.deepEqual(g['app.install'], []);
     assert.deepEqual(g['app.apply_fee'], ['app.charge']);
+  });
+});
+
+describe('Python properties: reading, assigning and deleting an attribute runs its accessor', () => {
+  const loans = [
+    'import functools',
+    'from functools import cached_property',
+    'def audit(x):',
+    '    return x',
+    'def store(x):',
+    '    return x',
+    'def forget():',
+    '    return 0',
+    'class Schedule:',
+    '    def first(self):',
+    '        return 1',
+    'class Loan:',
+    '    def __init__(self, principal):',
+    '        self.principal = principal',
+    '    @property',
+    '    def outstanding(self):',
+    '        return audit(self.principal)',
+    '    @outstanding.setter',
+    '    def outstanding(self, value):',
+    '        store(value)',
+    '    @outstanding.deleter',
+    '    def outstanding(self):',
+    '        forget()',
+    '    @cached_property',
+    '    def schedule(self):',
+    '        return Schedule()',
+    '    @functools.cached_property',
+    '    def rate(self):',
+    '        return 5',
+    '    def describe(self):',
+    '        return self.outstanding',
+    'class TermLoan(Loan):',
+    '    pass',
+    'def read(loan: Loan):',
+    '    return loan.outstanding',
+    'def write():',
+    '    loan = Loan(1)',
+    '    loan.outstanding = 5',
+    'def drop(loan: Loan):',
+    '    del loan.outstanding',
+    'def chained(loan: Loan):',
+    '    return loan.schedule.first()',
+    'def cached(loan: Loan):',
+    '    return loan.rate',
+    'def inherited():',
+    '    return TermLoan(1).outstanding',
+    'def data(loan: Loan):',
+    '    return loan.principal',
+    'def on_class():',
+    '    return Loan.outstanding',
+    '',
+  ].join('\n');
+
+  it('a getter keeps its own calls beside a setter and a deleter of the same name', async () => {
+    const g = await graphOf({ 'app.py': loans });
+    assert.deepEqual(g['app.Loan.outstanding'], ['app.audit', 'app.forget', 'app.store']);
+  });
+
+  it('both definitions of a name written in if/else keep their calls', async () => {
+    const g = await graphOf({
+      'app.py': [
+        'import sys',
+        'def a():',
+        '    return 1',
+        'def b():',
+        '    return 2',
+        'if sys.version_info > (3,):',
+        '    def f():',
+        '        return a()',
+        'else:',
+        '    def f():',
+        '        return b()',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(g['app.f'], ['app.a', 'app.b']);
+  });
+
+  it('a read calls the getter, an assignment the setter, a `del` the deleter (all one node, as PyCG names them)', async () => {
+    const g = await graphOf({ 'app.py': loans });
+    assert.deepEqual(g['app.read'], ['app.Loan.outstanding']);
+    assert.deepEqual(g['app.write'], ['app.Loan.__init__', 'app.Loan.outstanding']);
+    assert.deepEqual(g['app.drop'], ['app.Loan.outstanding']);
+    assert.deepEqual(g['app.Loan.describe'], ['app.Loan.outstanding']);
+    assert.deepEqual(g['app.inherited'], ['app.Loan.__init__', 'app.Loan.outstanding']);
+  });
+
+  it('cached_property (functools or imported) is a property, and what the getter returns flows on', async () => {
+    const g = await graphOf({ 'app.py': loans });
+    assert.deepEqual(g['app.cached'], ['app.Loan.rate']);
+    assert.deepEqual(g['app.chained'], ['app.Loan.schedule', 'app.Schedule.first']);
+  });
+
+  it('a data attribute, and a property named on the class, call nothing', async () => {
+    const g = await graphOf({ 'app.py': loans });
+    assert.deepEqual(g['app.data'], []);
+    assert.deepEqual(g['app.on_class'], []);
+  });
+
+  it('on a receiver of unknown value, a read reaches the visible properties of that name, by name only; a data attribute stays free', async () => {
+    const g = await callGraphOf({
+      'app.py': loans,
+      'use.py': [
+        'from app import Loan',
+        'from frappe.model.document import Document',
+        'def unknown(x):',
+        '    return x.outstanding',
+        'def plain(x):',
+        '    return x.principal + x.describe_me',
+        'def assign(x):',
+        '    x.outstanding = 1',
+        'class Repayment(Document):',
+        '    def validate(self):',
+        '        return self.outstanding',
+        '',
+      ].join('\n'),
+    });
+    // `self` is an instance of its class or a subclass: a property of another class cannot run
+    assert.deepEqual([...(g.calls.get('use.Repayment.validate') ?? [])], []);
+    assert.deepEqual([...(g.calls.get('use.unknown') ?? [])], ['app.Loan.outstanding']);
+    assert.deepEqual([...(g.nameOnly.get('use.unknown') ?? [])], ['app.Loan.outstanding']);
+    assert.deepEqual([...(g.calls.get('use.plain') ?? [])], []);
+    assert.deepEqual([...(g.nameOnly.get('use.assign') ?? [])], ['app.Loan.outstanding']);
+  });
+
+  it('a change to a getter flags the root that reads the property', async () => {
+    const files = {
+      'pay/__init__.py': '',
+      'pay/loan.py': [
+        'class Loan:',
+        '    def __init__(self, principal, paid):',
+        '        self.principal = principal',
+        '        self.paid = paid',
+        '    @property',
+        '    def outstanding(self):',
+        '        return self.principal - self.paid',
+        '    @property',
+        '    def label(self):',
+        '        return "loan"',
+        '',
+      ].join('\n'),
+      'pay/settle.py': ['from .loan import Loan', '', 'def settle_loan(loan: Loan):', '    return loan.outstanding', ''].join('\n'),
+    };
+    const repo = new FixtureRepo(files);
+    try {
+      const roots = { roots: ['pay.settle.settle_loan'] };
+      const r = await repo.gate(
+        repo.branch('getter', { 'pay/loan.py': edit(files['pay/loan.py'], 'self.principal - self.paid', 'self.principal - self.paid - 1') }),
+        roots,
+      );
+      assertPath(r, ['pay.settle.settle_loan', 'pay.loan.Loan.outstanding'], 'head');
+      assert.equal(r.paths.find((p) => p.changed === 'pay.loan.Loan.outstanding')?.nameOnlyEdges, 0);
+      assertNotFlagged(await repo.gate(repo.branch('label', { 'pay/loan.py': edit(files['pay/loan.py'], 'return "loan"', 'return "a loan"') }), roots));
+    } finally {
+      repo.remove();
+    }
+  });
+});
+
+describe('Python implicit dunder calls on instances of repository classes', () => {
+  const money = [
+    'class Money:',
+    '    def __init__(self, cents):',
+    '        self.cents = cents',
+    '    def __add__(self, other):',
+    '        return Money(self.cents + other.cents)',
+    '    def __radd__(self, other):',
+    '        return Money(self.cents)',
+    '    def __sub__(self, other):',
+    '        return Money(self.cents - other.cents)',
+    '    def __mul__(self, k):',
+    '        return Money(self.cents * k)',
+    '    def __neg__(self):',
+    '        return Money(-self.cents)',
+    '    def __abs__(self):',
+    '        return Money(abs(self.cents))',
+    '    def __eq__(self, other):',
+    '        return self.cents == other.cents',
+    '    def __lt__(self, other):',
+    '        return self.cents < other.cents',
+    '    def __bool__(self):',
+    '        return self.cents != 0',
+    '    def __str__(self):',
+    '        return "%d" % self.cents',
+    '    def __hash__(self):',
+    '        return hash(self.cents)',
+    '    def __round__(self, n):',
+    '        return self',
+    '    def split(self):',
+    '        return [self]',
+    'class Wallet:',
+    '    def __init__(self):',
+    '        self.total = Money(0)',
+    '    def __iadd__(self, m):',
+    '        return self',
+    '    def deposit(self, m: Money):',
+    '        self.total += m',
+    '',
+  ].join('\n');
+
+  it('binary operators run the left operand’s method, and the reflected one only when the left has none', async () => {
+    const g = await graphOf({
+      'money.py': money,
+      'use.py': [
+        'from money import Money, Wallet',
+        'def add(a: Money, b: Money):',
+        '    return a + b',
+        'def add_literal(b: Money):',
+        '    return 0 + b',
+        'def scale(a: Money):',
+        '    return a * 3',
+        'def unknown(x, y):',
+        '    return x + y - x * y',
+        'def result(a: Money, b: Money):',
+        '    total = a - b',
+        '    return total.split()',
+        'def augmented(w: Wallet, a: Money, b: Money):',
+        '    w += a',
+        '    a += b',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(g['use.add'], ['money.Money.__add__']);
+    assert.deepEqual(g['use.add_literal'], ['money.Money.__radd__']);
+    assert.deepEqual(g['use.scale'], ['money.Money.__mul__']);
+    // no by-name fallback for operators
+    assert.deepEqual(g['use.unknown'], []);
+    // what the operator returns flows on
+    assert.deepEqual(g['use.result'], ['money.Money.__sub__', 'money.Money.split']);
+    // `+=` runs __iadd__, else __add__
+    assert.deepEqual(g['use.augmented'], ['money.Money.__add__', 'money.Wallet.__iadd__']);
+    // an attribute assigned through `+=` keeps what __add__ returns
+    assert.deepEqual(g['money.Wallet.deposit'], ['money.Money.__add__']);
+  });
+
+  it('unary operators, comparisons and truth tests run their dunders', async () => {
+    const g = await graphOf({
+      'money.py': money,
+      'use.py': [
+        'from money import Money',
+        'def neg(a: Money):',
+        '    return -a',
+        'def cmp(a: Money, b: Money):',
+        '    return a == b, a < b, a > b, a != b, a is b',
+        'def truth(a: Money, b: Money):',
+        '    if a and b:',
+        '        return not a',
+        'def comprehension(a: Money):',
+        '    ms = [a]',
+        '    return [m for m in ms if m]',
+        'def ternary(b: Money):',
+        '    return 1 if b else 0',
+        'def plain(n, m):',
+        '    if n:',
+        '        return n < m',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(g['use.neg'], ['money.Money.__neg__']);
+    // `a > b` on a class without __gt__ runs b.__lt__; `!=` without __ne__ runs __eq__
+    assert.deepEqual(g['use.cmp'], ['money.Money.__eq__', 'money.Money.__lt__']);
+    assert.deepEqual(g['use.truth'], ['money.Money.__bool__']);
+    assert.deepEqual(g['use.comprehension'], ['money.Money.__bool__']);
+    assert.deepEqual(g['use.ternary'], ['money.Money.__bool__']);
+    assert.deepEqual(g['use.plain'], []);
+  });
+
+  it('builtins (len, str, repr, bool, hash, iter, next, int, float, round, format, abs, sum, min, max, sorted) run the dunders they call', async () => {
+    const g = await graphOf({
+      'money.py': money,
+      'book.py': [
+        'class Entry:',
+        '    def post(self):',
+        '        return 1',
+        'class Cursor:',
+        '    def __next__(self):',
+        '        return Entry()',
+        'class Book:',
+        '    def __len__(self):',
+        '        return 0',
+        '    def __getitem__(self, i):',
+        '        return Entry()',
+        '    def __setitem__(self, i, e):',
+        '        pass',
+        '    def __delitem__(self, i):',
+        '        pass',
+        '    def __iter__(self):',
+        '        return Cursor()',
+        '    def __repr__(self):',
+        '        return "Book"',
+        '    def __int__(self):',
+        '        return 0',
+        '    def __float__(self):',
+        '        return 0.0',
+        '    def __format__(self, spec):',
+        '        return "Book"',
+        '',
+      ].join('\n'),
+      'use.py': [
+        'from money import Money',
+        'from book import Book',
+        'def builtins(b: Book, m: Money):',
+        '    return len(b), str(b), repr(b), int(b), float(b), format(b, "x"), bool(b)',
+        'def more(m: Money):',
+        '    return str(m), hash(m), bool(m), abs(m), round(m, 2)',
+        'def iterate(b: Book):',
+        '    return next(iter(b)).post()',
+        'def totals(ms: list[Money]):',
+        '    ms = [Money(1), Money(2)]',
+        '    return sum(ms), max(ms), min(ms, key=str), sorted(ms)',
+        'def smaller(a: Money, b: Money):',
+        '    return min(a, b)',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(g['use.builtins'], [
+      '<builtin>.bool',
+      '<builtin>.float',
+      '<builtin>.format',
+      '<builtin>.int',
+      '<builtin>.len',
+      '<builtin>.repr',
+      '<builtin>.str',
+      'book.Book.__float__',
+      'book.Book.__format__',
+      'book.Book.__int__',
+      'book.Book.__len__',
+      'book.Book.__repr__',
+    ]);
+    assert.deepEqual(g['use.more'], [
+      '<builtin>.abs',
+      '<builtin>.bool',
+      '<builtin>.hash',
+      '<builtin>.round',
+      '<builtin>.str',
+      'money.Money.__abs__',
+      'money.Money.__bool__',
+      'money.Money.__hash__',
+      'money.Money.__round__',
+      'money.Money.__str__',
+    ]);
+    assert.deepEqual(g['use.iterate'], ['<builtin>.iter', '<builtin>.next', 'book.Book.__iter__', 'book.Cursor.__next__', 'book.Entry.post']);
+    assert.deepEqual(g['use.smaller'], ['<builtin>.min', 'money.Money.__lt__']);
+    // max without __gt__ compares with __lt__; min(key=…) compares the keys
+    assert.deepEqual(g['use.totals'], [
+      '<builtin>.max',
+      '<builtin>.min',
+      '<builtin>.sorted',
+      '<builtin>.sum',
+      'money.Money.__add__',
+      'money.Money.__init__',
+      'money.Money.__lt__',
+      'money.Money.__radd__',
+    ]);
+  });
+
+  it('subscripts, `in` and f-strings run __getitem__/__setitem__/__delitem__, __contains__ (else __iter__), __format__ (else __str__)', async () => {
+    const g = await graphOf({
+      'money.py': money,
+      'book.py': [
+        'from money import Money',
+        'class Entry:',
+        '    def post(self):',
+        '        return 1',
+        'class Book:',
+        '    def __getitem__(self, i):',
+        '        return Entry()',
+        '    def __setitem__(self, i, e):',
+        '        e.post()',
+        '    def __delitem__(self, i):',
+        '        pass',
+        '    def __iter__(self):',
+        '        return iter([])',
+        'class Index:',
+        '    def __contains__(self, k):',
+        '        return True',
+        'def read(b: Book):',
+        '    return b[0].post()',
+        'def write(b: Book):',
+        '    b[0] = Entry()',
+        'def drop(b: Book):',
+        '    del b[0]',
+        'def update(b: Book):',
+        '    b[0] += 1',
+        'def member(b: Book, i: Index):',
+        '    return 1 in i, 2 not in b',
+        'def text(m: Money, b: Book):',
+        '    return f"{m} {b!r} {m:>10}"',
+        'def plain(d):',
+        '    d["k"] = d["j"]',
+        '    return "k" in d',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(g['book.read'], ['book.Book.__getitem__', 'book.Entry.post']);
+    assert.deepEqual(g['book.write'], ['book.Book.__setitem__']);
+    // the value assigned flows to __setitem__'s parameter
+    assert.deepEqual(g['book.Book.__setitem__'], ['book.Entry.post']);
+    assert.deepEqual(g['book.drop'], ['book.Book.__delitem__']);
+    assert.deepEqual(g['book.update'], ['book.Book.__getitem__', 'book.Book.__setitem__']);
+    assert.deepEqual(g['book.member'], ['book.Book.__iter__', 'book.Index.__contains__']);
+    assert.deepEqual(g['book.text'], ['money.Money.__str__']);
+    assert.deepEqual(g['book.plain'], []);
+  });
+
+  it('a change to Money.__add__ flags the root that adds money; one to an operator nothing uses does not', async () => {
+    const files = {
+      'pay/__init__.py': '',
+      'pay/money.py': money,
+      'pay/settle.py': ['from .money import Money', '', 'def settle(a: Money, fee: Money):', '    return a + fee', ''].join('\n'),
+    };
+    const repo = new FixtureRepo(files);
+    try {
+      const roots = { roots: ['pay.settle.settle'] };
+      const r = await repo.gate(
+        repo.branch('add', { 'pay/money.py': edit(files['pay/money.py'], 'Money(self.cents + other.cents)', 'Money(self.cents + other.cents + 1)') }),
+        roots,
+      );
+      assertPath(r, ['pay.settle.settle', 'pay.money.Money.__add__'], 'head');
+      assertNotFlagged(
+        await repo.gate(repo.branch('neg', { 'pay/money.py': edit(files['pay/money.py'], 'Money(-self.cents)', 'Money(0 - self.cents)') }), roots),
+      );
+    } finally {
+      repo.remove();
+    }
+  });
+});
+
+describe('Python dataclasses: constructing one runs its __post_init__', () => {
+  const src = [
+    'import dataclasses',
+    'from dataclasses import dataclass',
+    'def validate(x):',
+    '    return x',
+    '@dataclass',
+    'class Payment:',
+    '    amount: int',
+    '    def __post_init__(self):',
+    '        validate(self.amount)',
+    '@dataclasses.dataclass(frozen=True)',
+    'class Refund(Payment):',
+    '    pass',
+    'class Plain(Payment):',
+    '    pass',
+    '@dataclass',
+    'class Explicit:',
+    '    def __init__(self):',
+    '        pass',
+    '    def __post_init__(self):',
+    '        validate(0)',
+    'class NotData:',
+    '    def __post_init__(self):',
+    '        validate(0)',
+    'def make():',
+    '    return Payment(1)',
+    'def refund():',
+    '    return Refund(1)',
+    'def plain():',
+    '    return Plain(1)',
+    'def explicit():',
+    '    return Explicit()',
+    'def not_data():',
+    '    return NotData()',
+    'def copy(p: Payment):',
+    '    return dataclasses.replace(p, amount=2)',
+    '',
+  ].join('\n');
+
+  it('the generated __init__ calls __post_init__ (through the MRO); a class’s own __init__, or no dataclass, does not', async () => {
+    const g = await graphOf({ 'pay.py': src });
+    assert.deepEqual(g['pay.make'], ['pay.Payment.__post_init__']);
+    assert.deepEqual(g['pay.refund'], ['pay.Payment.__post_init__']);
+    assert.deepEqual(g['pay.plain'], ['pay.Payment.__post_init__']);
+    assert.deepEqual(g['pay.explicit'], ['pay.Explicit.__init__']);
+    assert.deepEqual(g['pay.not_data'], []);
+    assert.deepEqual(g['pay.copy'], ['dataclasses.replace', 'pay.Payment.__post_init__']);
+  });
+
+  it('a change to the validation __post_init__ runs flags the root that builds the payment', async () => {
+    const files = { 'pay.py': src, 'api.py': 'from pay import Refund\n\ndef issue_refund(a):\n    return Refund(a)\n' };
+    const repo = new FixtureRepo(files);
+    try {
+      const r = await repo.gate(repo.branch('validate', { 'pay.py': edit(src, '    return x\n', '    return x or 0\n') }), { roots: ['api.issue_refund'] });
+      assertPath(r, ['api.issue_refund', 'pay.Payment.__post_init__', 'pay.validate'], 'head');
+    } finally {
+      repo.remove();
+    }
   });
 });

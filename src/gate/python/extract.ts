@@ -63,6 +63,97 @@ export async function extractPython(file: string, text: string): Promise<FileFac
     const site = (scope: ScopeFacts, s: FlowExpr): void => {
       (scope.sites ??= []).push(s);
     };
+    // implicit calls (attribute accessors, dunders) are flow-insensitive: one site per scope and expression
+    const implicitSeen = new Map<ScopeFacts, Set<string>>();
+    const implicit = (scope: ScopeFacts, s: Extract<FlowExpr, unknown[]>): void => {
+      let seen = implicitSeen.get(scope);
+      if (!seen) implicitSeen.set(scope, (seen = new Set()));
+      const key = JSON.stringify(s);
+      if (seen.has(key)) return;
+      seen.add(key);
+      site(scope, s);
+    };
+    /** How an attribute or subscript node is used when it is not simply read: assigned (with the value), augmented, deleted. */
+    const targetUse = new Map<number, ['set', FlowExpr] | ['aug', FlowExpr] | ['del']>();
+    const markTargets = (left: Node | null, use: ['set', FlowExpr] | ['aug', FlowExpr] | ['del']): void => {
+      if (!left) return;
+      switch (left.type) {
+        case 'attribute':
+        case 'subscript':
+          targetUse.set(left.id, use);
+          return;
+        case 'pattern_list':
+        case 'tuple_pattern':
+        case 'list_pattern':
+        case 'expression_list':
+        case 'tuple':
+        case 'list':
+        case 'parenthesized_expression':
+          // an unpacked element's value is not known here; the accessor still runs
+          for (const c of left.namedChildren)
+            if (c) markTargets(c.type === 'list_splat_pattern' ? (c.namedChildren[0] ?? null) : c, use[0] === 'del' ? use : [use[0], null]);
+          return;
+        default:
+          return;
+      }
+    };
+    /**
+     * An attribute's accessor sites: `['g', attr]` reading it (a property's getter may run),
+     * `['set', attr, value]` assigning it, `['del', attr]` deleting it. The attributes of its object
+     * chain are read too (`a.b.c` reads `a.b`).
+     */
+    const attributeSites = (scope: ScopeFacts, node: Node, use: ['set', FlowExpr] | ['aug', FlowExpr] | ['del'] | undefined): void => {
+      const e = expr(node);
+      if (e !== null) {
+        if (!use || use[0] === 'aug') implicit(scope, ['g', e]);
+        if (use && use[0] !== 'del') implicit(scope, ['set', e, use[1]]);
+        else if (use) implicit(scope, ['del', e]);
+      }
+      objectChainReads(scope, node);
+    };
+    /** Testing a value's truth runs its __bool__, else its __len__ (both sides of `and`/`or` in a condition). */
+    const truth = (scope: ScopeFacts, node: Node | null): void => {
+      if (!node) return;
+      switch (node.type) {
+        case 'parenthesized_expression':
+          truth(scope, node.namedChildren.find((c) => c && c.type !== 'comment') ?? null);
+          return;
+        case 'boolean_operator':
+          truth(scope, node.childForFieldName('left'));
+          truth(scope, node.childForFieldName('right'));
+          return;
+        // a comparison and `not` give a bool (a comparison's own dunders are sites of their own)
+        case 'not_operator':
+        case 'comparison_operator':
+          return;
+        default: {
+          const e = expr(node);
+          if (e !== null) implicit(scope, ['o', '__bool__|__len__', '', e, []]);
+        }
+      }
+    };
+    /** `a < b != c` compares each neighbouring pair: a.__lt__(b), else b.__gt__(a); `x in c` runs c.__contains__(x) (else iterates c). */
+    const comparisonSites = (scope: ScopeFacts, node: Node): void => {
+      const operands = node.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+      const operators = node.childrenForFieldName('operators');
+      for (let i = 0; i + 1 < operands.length && i < operators.length; i++) {
+        const op = operators[i]?.type ?? '';
+        const left = expr(operands[i]!, true);
+        const right = expr(operands[i + 1]!, true);
+        if (op === 'in' || op === 'not in') {
+          if (right !== null) implicit(scope, ['o', '__contains__|__iter__|__getitem__', '', right, [left]]);
+          continue;
+        }
+        const d = COMPARISON_DUNDERS[op];
+        if (d && (left !== null || right !== null)) implicit(scope, ['o', d[0], d[1], left, [right]]);
+      }
+    };
+    const objectChainReads = (scope: ScopeFacts, attr: Node): void => {
+      for (let obj = attr.childForFieldName('object'); obj?.type === 'attribute'; obj = obj.childForFieldName('object')) {
+        const e = expr(obj);
+        if (e !== null) implicit(scope, ['g', e]);
+      }
+    };
     const lambdaName = (node: Node): string => {
       let n = lambdaNames.get(node.id);
       if (n) return n;
@@ -169,6 +260,18 @@ export async function extractPython(file: string, text: string): Promise<FileFac
           return ['u', expr(node.childForFieldName('left')), expr(node.childForFieldName('right'))];
         case 'named_expression':
           return expr(node.childForFieldName('value'));
+        // operators on literals only (`1 + 2`, `-1`) can run nothing of ours: no value, no site
+        case 'binary_operator': {
+          const d = BINARY_DUNDERS[node.childForFieldName('operator')?.type ?? ''];
+          const left = expr(node.childForFieldName('left'));
+          const right = expr(node.childForFieldName('right'));
+          return d && (left !== null || right !== null) ? ['o', `__${d}__`, `__r${d}__`, left, [right]] : null;
+        }
+        case 'unary_operator': {
+          const d = UNARY_DUNDERS[node.childForFieldName('operator')?.type ?? ''];
+          const arg = expr(node.childForFieldName('argument'));
+          return d && arg !== null ? ['o', d, '', arg, []] : null;
+        }
         case 'lambda':
           return ['d', lambdaName(node)];
         default:
@@ -354,7 +457,10 @@ export async function extractPython(file: string, text: string): Promise<FileFac
             if (c !== null) {
               current.scope.calls.push(c);
               // the object of `a.b().c()` may itself contain calls
-              if (fn.type === 'attribute') visitObject(fn);
+              if (fn.type === 'attribute') {
+                objectChainReads(current.scope, fn);
+                visitObject(fn);
+              }
               // `make()()`: the inner call is a call too
               else if (fn.type === 'call') visit(fn);
             } else visit(fn);
@@ -366,9 +472,74 @@ export async function extractPython(file: string, text: string): Promise<FileFac
         case 'attribute': {
           const c = chainOf(node);
           if (c !== null && !c.startsWith('?')) current.scope.refs.push(c);
+          attributeSites(current.scope, node, targetUse.get(node.id));
           visitObject(node);
           return;
         }
+        case 'delete_statement':
+          for (const t of node.namedChildren) markTargets(t, ['del']);
+          break;
+        case 'augmented_assignment': {
+          const left = node.childForFieldName('left');
+          markTargets(left, ['aug', null]);
+          // `a += b` runs a.__iadd__(b), else a.__add__(b), else b.__radd__(a); a holds the result
+          const d = BINARY_DUNDERS[(node.childForFieldName('operator')?.type ?? '').slice(0, -1)];
+          const l = left ? expr(left) : null;
+          if (d && left) {
+            const op: FlowExpr = ['o', `__i${d}__|__${d}__`, `__r${d}__`, l, [expr(node.childForFieldName('right'), true)]];
+            if (l !== null) implicit(current.scope, op);
+            assign(current.scope, left, op);
+          }
+          break;
+        }
+        case 'binary_operator':
+        case 'unary_operator': {
+          const e = expr(node);
+          if (Array.isArray(e)) implicit(current.scope, e);
+          break;
+        }
+        case 'comparison_operator':
+          comparisonSites(current.scope, node);
+          break;
+        case 'subscript': {
+          const v = expr(node.childForFieldName('value'));
+          if (v !== null) {
+            const keys = node.childrenForFieldName('subscript').filter((k): k is Node => k !== null);
+            const key = keys.length === 1 ? expr(keys[0]!, true) : null;
+            const use = targetUse.get(node.id);
+            if (!use || use[0] === 'aug') implicit(current.scope, ['o', '__getitem__', '', v, [key]]);
+            if (use && use[0] !== 'del') implicit(current.scope, ['o', '__setitem__', '', v, [key, use[1]]]);
+            else if (use) implicit(current.scope, ['o', '__delitem__', '', v, [key]]);
+          }
+          break;
+        }
+        case 'interpolation': {
+          // f"{x}" formats x: its __format__ (object's calls str(x): __str__, else __repr__); `!r`/`!a` its __repr__
+          const e = expr(node.childForFieldName('expression'));
+          const conversion = node.childForFieldName('type_conversion')?.text ?? '';
+          const names = conversion === '!r' || conversion === '!a' ? '__repr__' : conversion === '!s' ? '__str__|__repr__' : '__format__|__str__|__repr__';
+          if (e !== null) implicit(current.scope, ['o', names, '', e, []]);
+          break;
+        }
+        case 'not_operator':
+          truth(current.scope, node.childForFieldName('argument'));
+          break;
+        case 'boolean_operator':
+          // `a or b` tests a; b is tested only where the whole is a condition
+          truth(current.scope, node.childForFieldName('left'));
+          break;
+        case 'if_statement':
+        case 'elif_clause':
+        case 'while_statement':
+          truth(current.scope, node.childForFieldName('condition'));
+          break;
+        case 'assert_statement':
+        case 'if_clause':
+          truth(current.scope, node.namedChildren.find((c) => c && c.type !== 'comment') ?? null);
+          break;
+        case 'conditional_expression':
+          truth(current.scope, node.namedChildren.filter((c) => c && c.type !== 'comment')[1] ?? null);
+          break;
         case 'identifier':
           current.scope.refs.push(node.text);
           return;
@@ -436,6 +607,10 @@ export async function extractPython(file: string, text: string): Promise<FileFac
           const t = type ? expr(type.namedChildren[0] ?? type) : null;
           const value: FlowExpr = right ? expr(right, true) : typeof t === 'string' ? ['t', t] : null;
           assign(current.scope, node.childForFieldName('left'), value);
+          // an assignment without a value (`x: int`) runs no setter
+          if (right)
+            for (let a: Node | null = node; a?.type === 'assignment'; a = a.childForFieldName('right'))
+              markTargets(a.childForFieldName('left'), ['set', value]);
           break;
         }
         case 'return_statement':
@@ -518,6 +693,33 @@ export async function extractPython(file: string, text: string): Promise<FileFac
     return facts;
   });
 }
+
+/** Binary operators → the dunder's stem (`+` → `__add__`, reflected `__radd__`, augmented `__iadd__`). */
+const BINARY_DUNDERS: Record<string, string> = {
+  '+': 'add',
+  '-': 'sub',
+  '*': 'mul',
+  '/': 'truediv',
+  '//': 'floordiv',
+  '%': 'mod',
+  '**': 'pow',
+  '@': 'matmul',
+  '&': 'and',
+  '|': 'or',
+  '^': 'xor',
+  '<<': 'lshift',
+  '>>': 'rshift',
+};
+const UNARY_DUNDERS: Record<string, string> = { '-': '__neg__', '+': '__pos__', '~': '__invert__' };
+/** Comparison → its dunder and the reflected one tried on the right operand (`!=` falls back to `__eq__`). */
+const COMPARISON_DUNDERS: Record<string, [string, string]> = {
+  '==': ['__eq__', '__eq__'],
+  '!=': ['__ne__|__eq__', '__ne__|__eq__'],
+  '<': ['__lt__', '__gt__'],
+  '<=': ['__le__', '__ge__'],
+  '>': ['__gt__', '__lt__'],
+  '>=': ['__ge__', '__le__'],
+};
 
 /** Decorators after which the name still calls the function itself. */
 const IDENTITY_DECORATORS = new Set([

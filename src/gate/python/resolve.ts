@@ -1,4 +1,4 @@
-import { ownEntry, type FileFacts, type FlowExpr, type ImportFacts, type ScopeFacts } from '../facts.js';
+import { ownEntry, pushTo, type FileFacts, type FlowExpr, type ImportFacts, type ScopeFacts } from '../facts.js';
 import type { ResolutionTarget } from '../graph-builder.js';
 
 /** Names Python resolves without an import; calls to them appear as `<builtin>.name` (PyCG's convention). */
@@ -12,6 +12,36 @@ const BUILTINS = new Set(
     'NotImplementedError StopIteration ArithmeticError ZeroDivisionError OSError IOError AssertionError LookupError'
   ).split(' '),
 );
+
+/** Builtins that call a dunder of their first argument (alternatives in the order Python tries them). */
+const BUILTIN_DUNDERS: Record<string, string> = {
+  len: '__len__',
+  str: '__str__|__repr__',
+  repr: '__repr__',
+  ascii: '__repr__',
+  bool: '__bool__|__len__',
+  hash: '__hash__',
+  iter: '__iter__|__getitem__',
+  next: '__next__',
+  int: '__int__|__index__|__trunc__',
+  float: '__float__|__index__',
+  complex: '__complex__|__float__|__index__',
+  round: '__round__',
+  format: '__format__|__str__|__repr__',
+  abs: '__abs__',
+};
+/** Builtins whose result is what that dunder returns. */
+const BUILTIN_RESULT_DUNDERS = new Set(['<builtin>.iter', '<builtin>.next', '<builtin>.abs', '<builtin>.round']);
+/** Builtins that add (`sum`: 0 + first, then +) or compare the elements of their argument. */
+const ELEMENT_DUNDERS: Record<string, string[]> = {
+  sum: ['__radd__', '__add__'],
+  min: ['__lt__|__gt__'],
+  max: ['__gt__|__lt__'],
+  sorted: ['__lt__|__gt__'],
+};
+
+/** A FlowExpr that is a tagged tuple. */
+type FlowTuple = Extract<FlowExpr, unknown[]>;
 
 type Target = { kind: 'def'; id: string } | { kind: 'module'; name: string } | { kind: 'external'; id: string } | { kind: 'instance'; cls: string };
 
@@ -229,6 +259,7 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
   const localsOf = new Map<string, Set<string>>();
   const staticIds = new Set<string>();
   const classMethodIds = new Set<string>();
+  const dataclassIds = new Set<string>();
   const rebound = new Set<string>();
   const vars = new Map<string, Set<string>>();
   // worklist: each flow or call site is evaluated again only when a value it read has grown
@@ -260,17 +291,40 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
       }
     }
   };
+  // names classes define (methods, class attributes): an implicit call of any other name runs nothing of ours
+  const classMemberNames = new Set<string>();
+  for (const [, m] of modules) {
+    for (const sc of m.facts.scopes) if (sc.kind === 'method') classMemberNames.add(sc.name.slice(sc.name.lastIndexOf('.') + 1));
+    for (const b of m.facts.bindings) if (b.name.includes('.')) classMemberNames.add(b.name.slice(b.name.lastIndexOf('.') + 1));
+  }
+  // accessors by property id (getter, setter and deleter share their name, and so their node)
+  const propertyIds = new Map<string, { get: boolean; set: boolean; del: boolean; setter?: ScopeFacts }>();
+  const propertiesByName = new Map<string, string[]>();
   for (const [, m] of modules) {
     const mod = m.facts.module;
     for (const s of m.facts.scopes) {
       const id = qualify(mod, s.name);
-      scopeInfo.set(id, { mod, scope: s });
-      const locals = new Set<string>(s.params?.names ?? []);
+      // the first of same-named scopes answers for parameters; each keeps its own context below
+      if (!scopeInfo.has(id)) scopeInfo.set(id, { mod, scope: s });
+      const accessor = s.kind === 'method' ? accessorOf(s.decorators ?? []) : undefined;
+      if (accessor) {
+        let p = propertyIds.get(id);
+        if (!p) {
+          propertyIds.set(id, (p = { get: false, set: false, del: false }));
+          pushTo(propertiesByName, s.name.slice(s.name.lastIndexOf('.') + 1), id);
+        }
+        if (accessor === 'cached') p.get = true;
+        else p[accessor] = true;
+        if (accessor === 'set') p.setter = s;
+      }
+      const locals = localsOf.get(id) ?? new Set<string>();
+      for (const n of s.params?.names ?? []) locals.add(n);
       // a name a `global`/`nonlocal` statement binds elsewhere is not local, though assigned here
       for (const [t] of s.flows ?? []) if (!t.includes('.') && !t.endsWith('[]') && t !== '<ret>' && ownEntry(s.outer, t) === undefined) locals.add(t);
       localsOf.set(id, locals);
       if (s.decorators?.includes('staticmethod')) staticIds.add(id);
       if (s.decorators?.includes('classmethod')) classMethodIds.add(id);
+      if (s.kind === 'class' && s.decorators?.some((d) => d === 'dataclass' || d.endsWith('.dataclass'))) dataclassIds.add(id);
       if (s.rebound) rebound.add(id);
       // the first parameter of a method is the instance (or the class): this class or a subclass
       if (s.kind === 'method' && s.className !== undefined && !staticIds.has(id) && s.params && s.params.names.length > 0) {
@@ -352,6 +406,88 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     return [];
   }
   const COLLECTION_METHODS = new Set(['values', 'items', 'get', 'pop', 'copy', 'setdefault', 'popitem', 'keys']);
+  const hasKey = (key: string): boolean => g.hasDef(key) || readVar(key) !== undefined;
+  const instanceLike = (v: string): boolean => v.startsWith('i:') || v.startsWith('s:');
+  /** The keys of the first of `names` (alternatives in Python's order) an instance-like value's class has. */
+  function firstKeys(v: string, names: string[]): string[] {
+    for (const n of names) {
+      if (!classMemberNames.has(n)) continue;
+      const keys = memberKeys(v, n) ?? [];
+      if (keys.length > 0) return keys;
+    }
+    return [];
+  }
+  /**
+   * The methods an implicit dunder call `['o', names, reflected, receiver, args]` runs, with what
+   * each is passed: the receiver's first method of `names` when it is an instance of a repository
+   * class; for a binary operator also the right operand's reflected one, when some left value has
+   * no forward method (or is not known: a literal, a library value) or the right operand's class
+   * is a subclass of the left one's. Values that are not instances of ours run nothing: no by-name
+   * fallback for operators.
+   */
+  function dunderCalls(ctx: Ctx, e: FlowTuple): { v: string; args: FlowExpr[] }[] {
+    const names = (e[1] as string).split('|');
+    const reflected = e[2] ? (e[2] as string).split('|') : [];
+    const args = e[4] as FlowExpr[];
+    const forwardMatters = names.some((n) => classMemberNames.has(n));
+    const reflectedMatters = reflected.some((n) => classMemberNames.has(n)) && args.length === 1 && args[0] !== null;
+    if (!forwardMatters && !reflectedMatters) return [];
+    const out: { v: string; args: FlowExpr[] }[] = [];
+    const left = e[3] === null ? [] : evalExpr(ctx, e[3] as FlowExpr);
+    let forwardEverywhere = left.length > 0;
+    const leftClasses: string[] = [];
+    for (const v of left) {
+      if (instanceLike(v)) leftClasses.push(v.slice(2));
+      const keys = forwardMatters && instanceLike(v) ? firstKeys(v, names) : [];
+      if (keys.length === 0) forwardEverywhere = false;
+      for (const k of keys) for (const f of instanceValue(k)) out.push({ v: f, args });
+    }
+    if (!reflectedMatters) return out;
+    for (const r of evalExpr(ctx, args[0]!)) {
+      if (!instanceLike(r)) continue;
+      const cls = r.slice(2);
+      if (forwardEverywhere && !leftClasses.some((l) => l !== cls && mro(cls).includes(l))) continue;
+      for (const k of firstKeys(r, reflected)) for (const f of instanceValue(k)) out.push({ v: f, args: [e[3] as FlowExpr] });
+    }
+    return out;
+  }
+  /**
+   * The class-level keys (`Cls.name`) an attribute of an instance-like value (`i:`, `s:`, `sup:`)
+   * finds along the MRO; undefined when v is not instance-like.
+   */
+  function memberKeys(v: string, name: string): string[] | undefined {
+    const colon = v.indexOf(':');
+    const tag = v.slice(0, colon);
+    const rest = v.slice(colon + 1);
+    const first = (order: string[], from: number): string[] => {
+      for (let i = from; i < order.length; i++) {
+        const key = `${order[i]}.${name}`;
+        if (hasKey(key)) return [key];
+      }
+      return [];
+    };
+    switch (tag) {
+      case 'i':
+        return first(mro(rest), 0);
+      case 's':
+        // self.m() may run an override in any subclass
+        return [...first(mro(rest), 0), ...allSubclasses(rest).flatMap((s) => (hasKey(`${s}.${name}`) ? [`${s}.${name}`] : []))];
+      case 'sup': {
+        // super() in C continues along the MRO of self's class, which may be any subclass of C
+        const out = new Set<string>();
+        for (const cls of [rest, ...allSubclasses(rest)]) {
+          const order = mro(cls);
+          const at = order.indexOf(rest);
+          if (at >= 0) for (const k of first(order, at + 1)) out.add(k);
+        }
+        return [...out];
+      }
+      default:
+        return undefined;
+    }
+  }
+  /** What reading a class-level key on an instance gives: a property's getter runs (its return values), a method is bound. */
+  const instanceValue = (key: string): string[] => (propertyIds.get(key)?.get ? [...(readVar(`${key}.<ret>`) ?? [])] : bind(valueOfKey(key), true));
   function attr(v: string, name: string): string[] {
     const colon = v.indexOf(':');
     if (colon < 0) {
@@ -362,31 +498,9 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     const rest = v.slice(colon + 1);
     switch (tag) {
       case 'i':
-        return classAttr(rest, name, true);
-      case 's': {
-        const out = classAttr(rest, name, true);
-        // self.m() may run an override in any subclass
-        for (const s of allSubclasses(rest)) {
-          const key = `${s}.${name}`;
-          if (g.hasDef(key) || readVar(key) !== undefined) out.push(...bind(valueOfKey(key), true));
-        }
-        return out;
-      }
-      case 'sup': {
-        // super() in C continues along the MRO of self's class, which may be any subclass of C
-        const out = new Set<string>();
-        for (const cls of [rest, ...allSubclasses(rest)]) {
-          const order = mro(cls);
-          for (let i = order.indexOf(rest) + 1; i > 0 && i < order.length; i++) {
-            const key = `${order[i]}.${name}`;
-            if (g.hasDef(key) || readVar(key) !== undefined) {
-              for (const x of bind(valueOfKey(key), true)) out.add(x);
-              break;
-            }
-          }
-        }
-        return [...out];
-      }
+      case 's':
+      case 'sup':
+        return [...new Set(memberKeys(v, name)!.flatMap(instanceValue))];
       case 'm': {
         const t = memberOf(rest, name);
         return t ? targetValues(t) : [];
@@ -409,6 +523,8 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     slots?: Map<string, Slot>;
     /** chains evaluated here once values are final */
     memo?: Map<string, string[]>;
+    /** the scope's own facts (same-named scopes share the id) */
+    facts?: ScopeFacts;
   }
   type Slot = { key: string } | { moduleKey?: string; targets: Target[] };
   /** Where a bare name is bound, as seen from a scope: a local (or enclosing function's) slot, else module-level names and imports. Static, so computed once. */
@@ -484,6 +600,9 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
       }
       if (ext === 'importlib.import_module' || ext === '<builtin>.__import__') return strOf(ctx, args[0]).flatMap((name) => moduleValues(name));
       if (ext === 'functools.partial' && args.length >= 1) return evalExpr(ctx, args[0]!);
+      // iter(x), next(x), abs(x), round(x) give what x's dunder returns
+      const d = BUILTIN_RESULT_DUNDERS.has(ext) ? BUILTIN_DUNDERS[ext.slice('<builtin>.'.length)] : undefined;
+      if (d && args[0] !== undefined && args[0] !== null) return evalExpr(ctx, ['o', d, '', args[0], args.slice(1)]);
       return [];
     }
     if (v.includes(':')) return [];
@@ -499,6 +618,8 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     const out: string[] = [];
     for (const v of vals) {
       if (v.startsWith('c:')) out.push(...(readVar(v) ?? []));
+      else if (!iterate && instanceLike(v))
+        for (const k of firstKeys(v, ['__getitem__'])) for (const f of instanceValue(k)) out.push(...callResult(ctx, f, []));
       else if (iterate && (v.startsWith('i:') || v.startsWith('s:'))) {
         for (const it of classAttr(v.slice(2), '__iter__', true))
           for (const r of callResult(ctx, it, [])) {
@@ -541,6 +662,11 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
         return [qualify(ctx.mod, e[1] as string)];
       case 'str':
         return [`str:${e[1] as string}`];
+      case 'o': {
+        const out = new Set<string>();
+        for (const { v, args } of dunderCalls(ctx, e)) for (const x of callResult(ctx, v, args)) out.add(x);
+        return [...out];
+      }
       case 't':
         return evalChain(ctx, e[1] as string)
           .filter((v) => classIds.has(v))
@@ -557,7 +683,7 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
         for (const h of holders) add(h, vals);
         return holders.length > 0;
       }
-      const owner = ownEntry(scopeInfo.get(ctx.id)?.scope.outer, target);
+      const owner = ownEntry(ctx.facts?.outer, target);
       if (owner !== undefined) add(`${qualify(ctx.mod, owner)}.${target}`, vals);
       else add(`${ctx.id ? `${ctx.id}.` : ''}${target}`, vals);
       return true;
@@ -603,6 +729,17 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     for (const [k, a] of kwargs) if (a !== null && ps.names.includes(k)) add(`${id}.${k}`, evalExpr(ctx, a));
   }
 
+  /** `obj.p = v` passes v to the setter of every property p obj's class may have. */
+  function bindSetter(ctx: Ctx, target: FlowExpr, value: FlowExpr): void {
+    const parts = splitAttribute(target);
+    if (!parts || !propertiesByName.has(parts[1])) return;
+    const vals = evalExpr(ctx, value);
+    for (const v of evalExpr(ctx, parts[0]))
+      for (const key of memberKeys(v, parts[1]) ?? []) {
+        const param = propertyIds.get(key)?.setter?.params?.names[1];
+        if (param !== undefined) add(`${key}.${param}`, vals);
+      }
+  }
   function passesToRepository(ctx: Ctx, s: FlowExpr[]): boolean {
     if ((s[2] as FlowExpr[]).length === 0 && (s[3] as unknown[]).length === 0) return false;
     const f = s[1];
@@ -612,14 +749,22 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     return 'key' in slot || slot.moduleKey !== undefined || slot.targets.length === 0 || slot.targets.some((t) => t.kind !== 'external');
   }
   const ctxs: { ctx: Ctx; scope: ScopeFacts }[] = [];
-  for (const [id, { mod, scope }] of scopeInfo) ctxs.push({ ctx: { mod, scope: scope.name, id }, scope });
+  for (const [, m] of modules)
+    for (const scope of m.facts.scopes) {
+      const id = qualify(m.facts.module, scope.name);
+      ctxs.push({ ctx: { mod: m.facts.module, scope: scope.name, id, facts: scope }, scope });
+    }
   type Constraint = { ctx: Ctx; flow?: [string, FlowExpr]; site?: FlowExpr[]; reads?: string[] };
   const constraints: Constraint[] = [];
   for (const { ctx, scope } of ctxs) {
     for (const flow of scope.flows ?? []) constraints.push({ ctx, flow });
     // a call site matters while propagating only when it passes arguments to code in the repository
     for (const s of scope.sites ?? [])
-      if (Array.isArray(s) && s[0] === 'c' && passesToRepository(ctx, s as FlowExpr[])) constraints.push({ ctx, site: s as FlowExpr[] });
+      if (
+        Array.isArray(s) &&
+        ((s[0] === 'c' && passesToRepository(ctx, s as FlowExpr[])) || (s[0] === 'set' && s[2] !== null) || (s[0] === 'o' && (s[4] as FlowExpr[]).length > 0))
+      )
+        constraints.push({ ctx, site: s as FlowExpr[] });
   }
   for (let i = constraints.length - 1; i >= 0; i--) {
     queue.push(i);
@@ -633,6 +778,8 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     deps = readsNow;
     deps.clear();
     if (c.flow) assignTo(c.ctx, c.flow[0], evalExpr(c.ctx, c.flow[1]));
+    else if (c.site![0] === 'set') bindSetter(c.ctx, c.site![1] as FlowExpr, c.site![2] as FlowExpr);
+    else if (c.site![0] === 'o') for (const { v, args } of dunderCalls(c.ctx, c.site!)) for (const r of runs(v)) bindArgs(c.ctx, r.id, r.offset, args, []);
     else {
       const s = c.site!;
       const f = s[1] as FlowExpr;
@@ -715,25 +862,92 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
         g.call(from, r.id);
         inRepo = true;
       }
+    if (!v.includes(':') && classIds.has(v)) for (const r of postInit(v)) g.call(from, r.id);
     return { known: inRepo, inRepo };
   };
+  /**
+   * What the `__init__` a dataclass generates runs besides setting fields: `__post_init__` (along
+   * the MRO of the class built). It is the constructor when the first class along the MRO that
+   * has an `__init__` is a dataclass that did not write its own (a subclass inherits it).
+   */
+  function postInit(cls: string): { id: string; offset: number }[] {
+    for (const k of mro(cls)) {
+      if (hasKey(`${k}.__init__`)) return [];
+      if (dataclassIds.has(k)) return classAttr(cls, '__post_init__', true).flatMap(runs);
+    }
+    return [];
+  }
+
+  /**
+   * Reading (`get`), assigning (`set`) or deleting (`del`) attribute `e` runs that accessor of the
+   * properties the object's class (MRO; for `self`, also subclasses) has under that name. When no
+   * value of the object is known, or an instance's class has nothing of that name (a base outside
+   * the repository; the flow may not have seen every value), the method-call fallback applies
+   * among the properties of that name with that accessor (the visible ones, else all), recorded
+   * as name-only; other attributes stay free. A method's own `self` never falls back.
+   */
+  function accessorEdges(ctx: Ctx, from: string, mode: 'get' | 'set' | 'del', e: FlowExpr): void {
+    const parts = splitAttribute(e);
+    const candidates = parts && propertiesByName.get(parts[1]);
+    if (!parts || !candidates) return;
+    // a method's own `self`/`cls` is its class or a subclass, all known: a property elsewhere cannot run
+    const ownSelf = ctx.facts?.kind === 'method' && !staticIds.has(ctx.id) && parts[0] === ctx.facts.params?.names[0];
+    const values = evalExpr(ctx, parts[0]);
+    let known = ownSelf && values.length > 0;
+    for (const v of values) {
+      const keys = memberKeys(v, parts[1]);
+      // a class, module, function or outside value: no property of ours runs on it
+      if (keys === undefined || keys.length > 0) known = true;
+      for (const key of keys ?? []) if (propertyIds.get(key)?.[mode]) g.call(from, key);
+    }
+    if (known) return;
+    const withMode = candidates.filter((id) => propertyIds.get(id)![mode]);
+    const visible = visibleFrom(ctx.mod);
+    const narrowed = withMode.filter((id) => visible.has(scopeInfo.get(id)!.mod));
+    for (const id of narrowed.length > 0 ? narrowed : withMode) g.call(from, id, 'name');
+  }
+
+  /** `__iter__` value `it` runs, then `__next__` on what it returns. */
+  function iteratorEdges(ctx: Ctx, from: string, it: string): void {
+    for (const r of runs(it)) g.call(from, r.id);
+    for (const res of callResult(ctx, it, []))
+      if (instanceLike(res)) for (const n of classAttr(res.slice(2), '__next__', true)) for (const r of runs(n)) g.call(from, r.id);
+  }
+  function dunderEdges(ctx: Ctx, from: string, e: FlowTuple): void {
+    for (const { v } of dunderCalls(ctx, e)) {
+      // `x in c` on a class without __contains__ iterates c
+      if (v.endsWith('.__iter__')) iteratorEdges(ctx, from, v);
+      else for (const r of runs(v)) g.call(from, r.id);
+    }
+  }
+  /** `len(x)`, `str(x)`, … run x's dunder; `sum`, `min`, `max`, `sorted` (without `key=`) add or compare the elements. */
+  function builtinDunderEdges(ctx: Ctx, from: string, name: string, args: FlowExpr[], kwargs: [string, FlowExpr][]): void {
+    const d = ownEntry(BUILTIN_DUNDERS, name);
+    if (d) dunderEdges(ctx, from, ['o', d, '', args[0]!, args.slice(1)]);
+    const onElements = kwargs.some(([k]) => k === 'key') ? undefined : ownEntry(ELEMENT_DUNDERS, name);
+    // `min(a, b)` compares its arguments, `min(xs)` the elements of xs
+    const operands: FlowExpr = (name === 'min' || name === 'max') && args.length > 1 ? ['u', ...args] : ['i', args[0]!];
+    for (const names of onElements ?? []) dunderEdges(ctx, from, ['o', names, '', operands, []]);
+  }
 
   for (const { ctx, scope } of ctxs) {
     const from = ctx.id;
     for (const s of scope.sites ?? []) {
       if (!Array.isArray(s)) continue;
+      if (s[0] === 'g' || s[0] === 'set' || s[0] === 'del') {
+        accessorEdges(ctx, from, s[0] === 'g' ? 'get' : s[0], s[1] as FlowExpr);
+        continue;
+      }
       if (s[0] === 'it') {
         // iterating an instance runs its __iter__, then __next__ on what that returns
         for (const v of evalExpr(ctx, s[1] as FlowExpr)) {
           if (!v.startsWith('i:') && !v.startsWith('s:')) continue;
-          for (const it of classAttr(v.slice(2), '__iter__', true)) {
-            for (const r of runs(it)) g.call(from, r.id);
-            for (const res of callResult(ctx, it, [])) {
-              if (res.startsWith('i:') || res.startsWith('s:'))
-                for (const n of classAttr(res.slice(2), '__next__', true)) for (const r of runs(n)) g.call(from, r.id);
-            }
-          }
+          for (const it of classAttr(v.slice(2), '__iter__', true)) iteratorEdges(ctx, from, it);
         }
+        continue;
+      }
+      if (s[0] === 'o') {
+        dunderEdges(ctx, from, s);
         continue;
       }
       const f = s[1] as FlowExpr;
@@ -746,6 +960,11 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
         const r = callEdges(from, v);
         known ||= r.known;
         inRepo ||= r.inRepo;
+        if (v.startsWith('x:<builtin>.') && args[0] !== undefined && args[0] !== null)
+          builtinDunderEdges(ctx, from, v.slice('x:<builtin>.'.length), args, kwargs);
+        // dataclasses.replace(obj, …) builds a new instance of obj's class
+        if (v === 'x:dataclasses.replace' && args[0] !== undefined && args[0] !== null)
+          for (const o of evalExpr(ctx, args[0])) if (instanceLike(o)) for (const r of postInit(o.slice(2))) g.call(from, r.id);
       }
       if (!known) {
         // unknown receiver: every visible definition of that name whose arity fits (all of them when none does)
@@ -805,6 +1024,27 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
       }
     }
   }
+}
+
+/** Which accessor of a property a method's decorators make it: `@property`, `@cached_property` (read only, its value then cached), `@p.setter`, `@p.getter`, `@p.deleter`. */
+function accessorOf(decorators: string[]): 'get' | 'set' | 'del' | 'cached' | undefined {
+  for (const d of decorators) {
+    const last = d.slice(d.lastIndexOf('.') + 1);
+    if (last === 'property' || last === 'abstractproperty') return 'get';
+    if (last === 'cached_property') return 'cached';
+    if (d.includes('.') && (last === 'setter' || last === 'getter' || last === 'deleter')) return last === 'setter' ? 'set' : last === 'getter' ? 'get' : 'del';
+  }
+  return undefined;
+}
+
+/** `a.b.c` or `['a', obj, c]` as its object and attribute name. */
+function splitAttribute(e: FlowExpr): [FlowExpr, string] | undefined {
+  if (typeof e === 'string') {
+    const dot = e.lastIndexOf('.');
+    return dot > 0 ? [e.slice(0, dot), e.slice(dot + 1)] : undefined;
+  }
+  if (Array.isArray(e) && e[0] === 'a') return [e[1] as FlowExpr, e[2] as string];
+  return undefined;
 }
 
 /** An import with its module as found in the repository: `written` is what the source says, `root` the source-root prefix (with its dot) that was put before it, or ''. */
