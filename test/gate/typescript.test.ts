@@ -488,3 +488,114 @@ describe('TypeScript call graph details', () => {
     assert.ok(g['client.user.wire']?.includes('client.handlers.handlers.onPay'), JSON.stringify(g['client.user.wire']));
   });
 });
+
+describe('overload signatures', () => {
+  const billing = [
+    'export class Billing {',
+    '  charge(a: number): number;',
+    '  charge(a: string): number;',
+    '  charge(a: number | string): number {',
+    '    return Number(a) * 2;',
+    '  }',
+    '  describe(): string {',
+    "    return 'billing';",
+    '  }',
+    '  get rate(): number {',
+    '    return 1;',
+    '  }',
+    '  set rate(v: number) {',
+    '    console.log(v);',
+    '  }',
+    '}',
+    'export function total(a: number): number;',
+    'export function total(a: string): number;',
+    'export function total(a: number | string): number {',
+    '  return Number(a) + 1;',
+    '}',
+    'export abstract class Account {',
+    '  abstract pay(a: number): number;',
+    '  abstract pay(a: string): number;',
+    '  settle(): number {',
+    '    return this.pay(1);',
+    '  }',
+    '}',
+    'export class Savings extends Account {',
+    '  pay(a: number): number;',
+    '  pay(a: string): number;',
+    '  pay(a: number | string): number {',
+    '    return Number(a) - 1;',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+  const files = {
+    'src/billing.ts': billing,
+    'src/pay.ts': [
+      "import { Account, Billing, total } from './billing';",
+      'export function processPayment(b: Billing): number {',
+      "  return b.charge('1');",
+      '}',
+      'export function chargeNumber(b: Billing): number {',
+      '  return b.charge(1);',
+      '}',
+      'export function audit(): string {',
+      '  return new Billing().describe();',
+      '}',
+      'export function approveLoan(): number {',
+      "  return total('2') + total(3);",
+      '}',
+      'export function calculateInterest(a: Account): number {',
+      '  return a.settle();',
+      '}',
+      'export function setRate(b: Billing): void {',
+      '  b.rate = 2;',
+      '}',
+      '',
+    ].join('\n'),
+  };
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo(files);
+  });
+  after(() => repo.remove());
+
+  it("a change in an overloaded method's body is the method's: its callers are reached, the class's constructors are not", async () => {
+    const head = repo.branch('charge-body', { 'src/billing.ts': edit(billing, 'Number(a) * 2', 'Number(a) * 3') });
+    const r = await repo.gate(head, { roots: ['*.processPayment', '*.chargeNumber'] });
+    assertPath(r, ['src.pay.processPayment', 'src.billing.Billing.charge']);
+    assertPath(r, ['src.pay.chargeNumber', 'src.billing.Billing.charge']);
+    assert.deepEqual(
+      r.changedFunctions.map((c) => `${c.revision} ${c.id}`),
+      ['head src.billing.Billing.charge', 'base src.billing.Billing.charge'],
+    );
+    // a root that only constructs the class and calls another method is not reached
+    assertNotFlagged(await repo.gate(head, { roots: ['*.audit'] }));
+  });
+
+  it('an overloaded function and an overloaded override: every overload call reaches the implementation', async () => {
+    const fn = await repo.gate(repo.branch('total-body', { 'src/billing.ts': edit(billing, 'Number(a) + 1', 'Number(a) + 2') }), {
+      roots: ['*.approveLoan'],
+    });
+    assertPath(fn, ['src.pay.approveLoan', 'src.billing.total']);
+    const sig = await repo.gate(
+      repo.branch('total-signature', { 'src/billing.ts': edit(billing, 'total(a: string): number;', 'total(a: string, b?: number): number;') }),
+      {
+        roots: ['*.approveLoan'],
+      },
+    );
+    assertPath(sig, ['src.pay.approveLoan', 'src.billing.total']);
+    const override = await repo.gate(repo.branch('pay-body', { 'src/billing.ts': edit(billing, 'Number(a) - 1', 'Number(a) - 2') }), {
+      roots: ['*.calculateInterest'],
+    });
+    assertPath(override, ['src.pay.calculateInterest', 'src.billing.Account.settle', 'src.billing.Savings.pay']);
+    // a setter declared after its getter is the same definition: a change to its body is the accessor's
+    const setter = await repo.gate(repo.branch('setter-body', { 'src/billing.ts': edit(billing, 'console.log(v);', 'console.log(v + 1);') }), {
+      roots: ['*.setRate'],
+    });
+    assertPath(setter, ['src.pay.setRate', 'src.billing.Billing.rate']);
+    const g = await graphOf(files);
+    assert.deepEqual(g['src.pay.approveLoan'], ['src.billing.total']);
+    assert.deepEqual(g['src.pay.processPayment'], ['src.billing.Billing.charge']);
+    assert.deepEqual(g['src.pay.chargeNumber'], ['src.billing.Billing.charge']);
+  });
+});

@@ -69,6 +69,10 @@ class DefinitionRecorder {
   private readonly isJs: boolean;
   /** Anonymous arrow functions so far per scope: they are named `<arrowN>` in source order within it, as PyCG names lambdas. */
   private readonly arrowCounts = new Map<string, number>();
+  /** Functions and methods recorded so far by id, with their argument counts: an overload's next declaration widens them. */
+  /** Function declarations without a body so far by id, for the implementation that follows them. */
+  private readonly overloadSignatures = new Map<string, ts.FunctionDeclaration[]>();
+  private readonly callables = new Map<string, { def: FileDefinition; arity?: [string, number, number] }>();
 
   constructor(
     private readonly sf: ts.SourceFile,
@@ -87,15 +91,20 @@ class DefinitionRecorder {
   private addDef(node: ts.Node, id: string, kind: DefinitionKind, span: ts.Node = node): void {
     const { rec, sf } = this;
     rec.decls.push([node, id]);
-    rec.defs.push([id, kind, lineOf(sf, span.getStart(sf)), lineOf(sf, span.getEnd())]);
+    const def: FileDefinition = [id, kind, lineOf(sf, span.getStart(sf)), lineOf(sf, span.getEnd())];
+    if ((kind === 'function' || kind === 'method') && this.widensDeclared(node, def)) return;
+    rec.defs.push(def);
     if (kind === 'function' || kind === 'method') {
       const fn = ts.isFunctionLike(node)
         ? node
         : 'initializer' in node && isFunctionLike((node as ts.VariableDeclaration).initializer)
           ? ((node as ts.VariableDeclaration).initializer as ts.FunctionLikeDeclaration)
           : undefined;
+      const entry: { def: FileDefinition; arity?: [string, number, number] } = { def };
+      if (!this.callables.has(id)) this.callables.set(id, entry);
       if (fn) {
-        rec.arities.push([id, ...arityOf(fn, this.isJs, sf)]);
+        entry.arity = [id, ...arityOf(fn, this.isJs, sf)];
+        rec.arities.push(entry.arity);
         // an outline may blank an annotated body: what it invokes is recorded here, for callbacks passed to it
         const body = 'body' in fn ? fn.body : undefined;
         if (body && ts.isBlock(body) && (fn.type || ts.isSetAccessorDeclaration(fn))) {
@@ -104,6 +113,31 @@ class DefinitionRecorder {
         }
       }
     }
+  }
+
+  /**
+   * Another declaration of a function or method already recorded (an overload signature, the
+   * implementation after its signatures, a setter beside its getter, an abstract overload): one
+   * definition spanning them all, so a change to the implementation's body is the method's and not
+   * its class's, accepting the argument counts of every declaration. True when `def` was so merged.
+   */
+  private widensDeclared(node: ts.Node, def: FileDefinition): boolean {
+    const known = this.callables.get(def[0]);
+    if (!known || known.def[1] !== def[1] || !isOverloadable(node)) return false;
+    known.def[2] = Math.min(known.def[2], def[2]);
+    known.def[3] = Math.max(known.def[3], def[3]);
+    const [min, max] = arityOf(node, this.isJs, this.sf);
+    if (!known.arity) this.rec.arities.push((known.arity = [def[0], min, max]));
+    else {
+      known.arity[1] = Math.min(known.arity[1], min);
+      known.arity[2] = known.arity[2] < 0 || max < 0 ? -1 : Math.max(known.arity[2], max);
+    }
+    const body = ts.isMethodSignature(node) ? undefined : node.body;
+    if (body && !ts.isMethodSignature(node) && (node.type || ts.isSetAccessorDeclaration(node)) && !this.rec.invokes.some(([id]) => id === def[0])) {
+      const inv = invokedParams(node);
+      if (inv.params.size > 0) this.rec.invokes.push([def[0], [...inv.params].sort((a, b) => a - b), inv.rest]);
+    }
+    return true;
   }
 
   private visit(node: ts.Node, scope: string, atModule: boolean): void {
@@ -171,8 +205,18 @@ class DefinitionRecorder {
   private visitFunctionDeclaration(node: ts.FunctionDeclaration, scope: string): boolean {
     const isDefault = node.modifiers?.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
     const name = node.name?.text ?? (isDefault ? 'default' : undefined);
-    if (!name || !node.body) return false;
+    if (!name) return false;
     const id = qualified(scope, name);
+    // an overload signature: part of the implementation that follows it (an ambient `declare
+    // function` that none follows defines nothing)
+    if (!node.body) {
+      const l = this.overloadSignatures.get(id);
+      if (l) l.push(node);
+      else this.overloadSignatures.set(id, [node]);
+      return false;
+    }
+    for (const signature of this.overloadSignatures.get(id) ?? []) this.addDef(signature, id, 'function');
+    this.overloadSignatures.delete(id);
     this.addDef(node, id, 'function');
     node.body.forEachChild((c) => this.visit(c, id, false));
     return true;
@@ -320,4 +364,18 @@ class DefinitionRecorder {
       this.visitBody(p.initializer.body, `${objId}.${pname}`);
     } else p.forEachChild((c) => this.visit(c, scope, false));
   }
+}
+
+/** Declarations that may declare one function or method more than once (overloads, accessor pairs). */
+function isOverloadable(
+  n: ts.Node,
+): n is ts.FunctionDeclaration | ts.MethodDeclaration | ts.MethodSignature | ts.ConstructorDeclaration | ts.GetAccessorDeclaration | ts.SetAccessorDeclaration {
+  return (
+    ts.isFunctionDeclaration(n) ||
+    ts.isMethodDeclaration(n) ||
+    ts.isMethodSignature(n) ||
+    ts.isConstructorDeclaration(n) ||
+    ts.isGetAccessorDeclaration(n) ||
+    ts.isSetAccessorDeclaration(n)
+  );
 }
