@@ -599,3 +599,95 @@ describe('overload signatures', () => {
     assert.deepEqual(g['src.pay.chargeNumber'], ['src.billing.Billing.charge']);
   });
 });
+
+describe('a constant built by calling a function', () => {
+  const table = [
+    'function rate(): number {',
+    '  return 0.01;',
+    '}',
+    'export function buildFeeTable(): Record<string, number> {',
+    '  return { card: rate() };',
+    '}',
+    'export function unrelated(): number {',
+    '  return 1;',
+    '}',
+    '// an untyped receiver: `digest` is resolved by name only',
+    'export function checksum(h: any): string {',
+    "  return h.digest('hex');",
+    '}',
+    'export class Ledger {',
+    '  digest(s: string): string {',
+    '    return s;',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+  const fees = [
+    "import { buildFeeTable, checksum } from './table';",
+    'export const FEE_TABLE = buildFeeTable();',
+    'export const CHECK = checksum(null);',
+    'export class Rates {',
+    '  static RATES = loadRates();',
+    '  static lookup(k: string): number {',
+    '    return Rates.RATES[k] ?? 0;',
+    '  }',
+    '}',
+    'function loadRates(): Record<string, number> {',
+    '  return { a: 1 };',
+    '}',
+    '',
+  ].join('\n');
+  const files = {
+    'src/table.ts': table,
+    'src/fees.ts': fees,
+    'src/pay.ts': [
+      "import { CHECK, FEE_TABLE, Rates } from './fees';",
+      "import { unrelated } from './table';",
+      'export function processPayment(kind: string): number {',
+      '  return (FEE_TABLE[kind] ?? 0) + CHECK.length;',
+      '}',
+      'export function approveLoan(k: string): number {',
+      '  return Rates.lookup(k);',
+      '}',
+      'export function report(): number {',
+      '  return unrelated();',
+      '}',
+      '',
+    ].join('\n'),
+  };
+  const roots = ['*.processPayment', '*.approveLoan'];
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo(files);
+  });
+  after(() => repo.remove());
+
+  it('changes with any function its initializer calls, transitively, and so do its readers', async () => {
+    const r = await repo.gate(repo.branch('rate', { 'src/table.ts': edit(table, '0.01', '0.02') }), { roots });
+    assert.ok(
+      r.reasons.some((x) => x.message.includes('src.pay.processPayment (changed: reads src.fees.FEE_TABLE)')),
+      r.reasons.map((x) => x.message).join('\n'),
+    );
+    const s = await repo.gate(repo.branch('load-rates', { 'src/fees.ts': edit(fees, '{ a: 1 }', '{ a: 2 }') }), { roots });
+    assertPath(s, ['src.pay.approveLoan', 'src.fees.Rates.lookup']);
+    assert.ok(
+      s.reasons.some((x) => x.message.includes('src.fees.Rates.lookup (changed: reads src.fees.Rates.RATES)')),
+      s.reasons.map((x) => x.message).join('\n'),
+    );
+  });
+
+  it('a function no initializer calls, or reaches only through a call resolved by name, changes no constant', async () => {
+    const r = await repo.gate(repo.branch('unrelated', { 'src/table.ts': edit(table, 'return 1;', 'return 2;') }), { roots });
+    assertNotFlagged(r);
+    assert.deepEqual(
+      r.changedFunctions.map((c) => c.id),
+      ['src.table.unrelated', 'src.table.unrelated'],
+    );
+    const byName = await repo.gate(repo.branch('digest', { 'src/table.ts': edit(table, 'return s;', 'return s + s;') }), { roots });
+    assertNotFlagged(byName);
+    assert.deepEqual(
+      byName.changedFunctions.map((c) => c.id),
+      ['src.table.Ledger.digest', 'src.table.Ledger.digest'],
+    );
+  });
+});

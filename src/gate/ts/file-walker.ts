@@ -192,7 +192,7 @@ export class FileWalker implements CallTargetContext {
     // reaches the functions of that name when there are any, as a method is called with a receiver
     if (!r.known && resolved === 0 && (isCall || ts.isPropertyAccessExpression(expr))) {
       const name = ts.isPropertyAccessExpression(expr) ? expr.name.text : ts.isIdentifier(expr) ? expr.text : undefined;
-      if (name && this.definitions.byShortName.has(name)) addEdge(this.byName, from, `${ts.isIdentifier(expr) ? BARE : ''}${name}/${isCall ? argc : -1}`);
+      if (name && this.definitions.byShortName.has(name)) this.addByName(from, expr, `${ts.isIdentifier(expr) ? BARE : ''}${name}/${isCall ? argc : -1}`);
       // no function of that name yet: one defined later must make this entry stale
       else if (name) this.pending.add(name);
     }
@@ -217,12 +217,15 @@ export class FileWalker implements CallTargetContext {
         if (reader === null) reader = this.readerOf(from, expr);
         if (reader !== undefined && reader !== id) addEdge(this.reads, reader, id);
       } else if (k === 'class') {
-        if (isCall) addEdge(this.calls, from, id);
+        if (isCall) this.addCalls(from, [id], expr);
       } else if (k === 'function' || k === 'method') {
         // a self-reference is kept here: it stands for the method's overrides (e.g. an interface
         // method names itself), which assembling adds; the self-edge itself is dropped there
         if (from === id) this.selfRefs.add(id);
-        else addEdge(this.calls, from, id);
+        // a class named as a value (`new Logger(Service.name)`) is not constructed by a binding's
+        // initializer that names it: its constructor is no part of the binding's value
+        else if (!isCall && ts.isClassLike(d)) addEdge(this.calls, from, id);
+        else this.addCalls(from, [id], expr);
       }
     }
     return out.size;
@@ -334,7 +337,7 @@ export class FileWalker implements CallTargetContext {
     this.touchOrigins(access.expression, 0);
     const out = new Set<string>();
     for (const d of accessors) this.index.idsForDecl(d, out, 0, this.touch);
-    this.addCalls(from, out);
+    this.addCalls(from, out, access);
     this.recordFieldReads(from, fields, access);
   }
 
@@ -364,8 +367,31 @@ export class FileWalker implements CallTargetContext {
     return undefined;
   }
 
-  private addCalls(from: string, ids: Iterable<string>): void {
-    for (const id of ids) if (id !== from) addEdge(this.calls, from, id);
+  /**
+   * Call edges from `from`, the scope of `at`. At a module's top level, inside the initializer of a
+   * binding (`const FEES = buildFees()`, `static RATES = loadRates()`), they are that binding's
+   * too: what its value is computed by, so a change to any of it changes the value its readers see.
+   */
+  private addCalls(from: string, ids: Iterable<string>, at: ts.Node): void {
+    let binding: string | undefined | null = null;
+    for (const id of ids) {
+      if (id === from) continue;
+      addEdge(this.calls, from, id);
+      binding ??= this.initializedBinding(from, at);
+      if (binding !== undefined && binding !== id) addEdge(this.calls, binding, id);
+    }
+  }
+
+  /** A call resolved by name only (`name/argc`), from `from` and from the binding whose initializer holds `at` (see addCalls). */
+  private addByName(from: string, at: ts.Node, key: string): void {
+    addEdge(this.byName, from, key);
+    const binding = this.initializedBinding(from, at);
+    if (binding !== undefined) addEdge(this.byName, binding, key);
+  }
+
+  /** The binding whose initializer holds `at`, when `from` (its scope) is a module; else undefined. */
+  private initializedBinding(from: string, at: ts.Node): string | undefined {
+    return this.definitions.idKinds.get(from) === 'module' ? this.readerOf(from, at) : undefined;
   }
 
   private readonly visit = (node: ts.Node): void => {
@@ -391,7 +417,7 @@ export class FileWalker implements CallTargetContext {
    */
   private visitAnonymousArrow(node: ts.ArrowFunction): void {
     const id = this.index.idInFile(this.sf, node);
-    if (id !== undefined && ANONYMOUS_ARROW.test(id)) this.addCalls(this.scopeOf(node), [id]);
+    if (id !== undefined && ANONYMOUS_ARROW.test(id)) this.addCalls(this.scopeOf(node), [id], node);
   }
 
   private visitCall(node: ts.CallExpression | ts.NewExpression): void {
@@ -399,11 +425,11 @@ export class FileWalker implements CallTargetContext {
     const from = this.scopeOf(node);
     this.recordNamedCall(node, callee, from);
     // a handler table indexed by a computed key (`HANDLERS[kind](x)`, `handlers.get(k)!(x)`): every handler it holds
-    this.addCalls(from, tableTargets(this, callee));
+    this.addCalls(from, tableTargets(this, callee), node);
     // `super(…)` runs the base class's constructor
     if (callee.kind === ts.SyntaxKind.SuperKeyword && ts.isCallExpression(node)) this.recordSuperCall(node, from);
     // a function value made by a factory (`const s = makeScaler(); s(2)`): what the factory returns
-    if (ts.isIdentifier(callee) && this.definitions.knownNames.size > 0) this.addCalls(from, factoryTargets(this, callee));
+    if (ts.isIdentifier(callee) && this.definitions.knownNames.size > 0) this.addCalls(from, factoryTargets(this, callee), node);
     const handled = this.recordCallbacks(node, callee, from);
     if (ts.isPropertyAccessExpression(callee)) this.visit(callee.expression);
     else if (!ts.isIdentifier(callee)) this.visit(callee);
@@ -428,7 +454,7 @@ export class FileWalker implements CallTargetContext {
         this.touch([decl]);
         const out = new Set<string>();
         this.index.idsForDecl(decl, out, 0, this.touch);
-        this.addCalls(from, out);
+        this.addCalls(from, out, node);
       }
     } catch {
       // an unresolvable base class only means no edge
@@ -523,11 +549,11 @@ export class FileWalker implements CallTargetContext {
     this.touchOrigins(node.expression, 0);
     const out = new Set<string>();
     for (const d of r.decls) if (isCall || ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d)) this.index.idsForDecl(d, out, 0, this.touch);
-    this.addCalls(from, out);
+    this.addCalls(from, out, node);
     this.recordFieldReads(from, r.decls.filter(isDataField), node);
     // as for obj.name(): a receiver the checker cannot type reaches every function of that name
     if (isCall && !r.known && out.size === 0) {
-      if (this.definitions.byShortName.has(key)) addEdge(this.byName, from, `${key}/${argCount(node.parent)}`);
+      if (this.definitions.byShortName.has(key)) this.addByName(from, node, `${key}/${argCount(node.parent)}`);
       else this.pending.add(key);
     }
     this.visit(node.expression);
