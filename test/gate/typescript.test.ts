@@ -691,3 +691,48 @@ describe('a constant built by calling a function', () => {
     );
   });
 });
+
+describe('function-typed fields overridden by arrow fields', () => {
+  const files = {
+    'src/handlers.ts': [
+      'export abstract class Base {',
+      '  abstract handle: (x: number) => number;',
+      '  run(): number {',
+      '    return this.handle(1);',
+      '  }',
+      '}',
+      'export class A extends Base {',
+      '  handle = (x: number): number => x + 1;',
+      '}',
+      'export class Plain {',
+      '  protected handle: (x: number) => number;',
+      '  constructor() {',
+      '    this.handle = (x) => x;',
+      '  }',
+      '  run(): number {',
+      '    return this.handle(2);',
+      '  }',
+      '}',
+      'export class B extends Plain {',
+      '  protected override handle = (x: number): number => x * 2;',
+      '}',
+      'export interface Handler {',
+      '  handle: (x: number) => number;',
+      '}',
+      'export class C implements Handler {',
+      '  handle = (x: number): number => x - 1;',
+      '}',
+      'export function useHandler(h: Handler): number {',
+      '  return h.handle(3);',
+      '}',
+      '',
+    ].join('\n'),
+  };
+
+  it('a call through the base or interface field reaches every subclass arrow field', async () => {
+    const g = await graphOf(files);
+    assert.ok(g['src.handlers.Base.run']?.includes('src.handlers.A.handle'), JSON.stringify(g['src.handlers.Base.run']));
+    assert.ok(g['src.handlers.Plain.run']?.includes('src.handlers.B.handle'), JSON.stringify(g['src.handlers.Plain.run']));
+    assert.ok(g['src.handlers.useHandler']?.includes('src.handlers.C.handle'), JSON.stringify(g['src.handlers.useHandler']));
+  });
+});

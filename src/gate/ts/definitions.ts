@@ -255,7 +255,9 @@ class DefinitionRecorder {
       mname = nameText(m.name);
       body = m.initializer;
       this.rec.decls.push([m.initializer, `${cid}.${mname}`]);
-    } else if (ts.isPropertySignature(m) && m.type && ts.isFunctionTypeNode(m.type)) {
+    } else if ((ts.isPropertySignature(m) || (ts.isPropertyDeclaration(m) && !m.initializer)) && m.type && holdsFunctionType(m.type)) {
+      // a field declared with a function type and no value here (`abstract handle: (x: number) =>
+      // void;`): a call through it reaches the arrow fields of subclasses and implementations
       mname = nameText(m.name);
     }
     if (!mname) {
@@ -378,4 +380,11 @@ function isOverloadable(
     ts.isGetAccessorDeclaration(n) ||
     ts.isSetAccessorDeclaration(n)
   );
+}
+
+/** A function type, parenthesized or in a union (`((x: number) => void) | undefined`). */
+function holdsFunctionType(t: ts.TypeNode): boolean {
+  if (ts.isFunctionTypeNode(t)) return true;
+  if (ts.isParenthesizedTypeNode(t)) return holdsFunctionType(t.type);
+  return ts.isUnionTypeNode(t) && t.types.some(holdsFunctionType);
 }
