@@ -598,6 +598,30 @@ describe('overload signatures', () => {
     assert.deepEqual(g['src.pay.processPayment'], ['src.billing.Billing.charge']);
     assert.deepEqual(g['src.pay.chargeNumber'], ['src.billing.Billing.charge']);
   });
+
+  it("an interface declared twice in a file keeps each method's declarations apart", async () => {
+    const api = [
+      'export interface Api {',
+      '  send(a: number): void;',
+      '}',
+      'export const LIMIT = 1;',
+      'export interface Api {',
+      '  send(a: string): void;',
+      '}',
+      '',
+    ].join('\n');
+    const merged = new FixtureRepo({ 'src/api.ts': api });
+    try {
+      const r = await merged.gate(merged.branch('limit', { 'src/api.ts': edit(api, 'LIMIT = 1', 'LIMIT = 2') }), { roots: ['*.send'] });
+      assertNotFlagged(r);
+      assert.deepEqual(
+        r.changedFunctions.map((c) => c.id),
+        ['src.api', 'src.api'],
+      );
+    } finally {
+      merged.remove();
+    }
+  });
 });
 
 describe('a constant built by calling a function', () => {

@@ -72,7 +72,7 @@ class DefinitionRecorder {
   /** Functions and methods recorded so far by id, with their argument counts: an overload's next declaration widens them. */
   /** Function declarations without a body so far by id, for the implementation that follows them. */
   private readonly overloadSignatures = new Map<string, ts.FunctionDeclaration[]>();
-  private readonly callables = new Map<string, { def: FileDefinition; arity?: [string, number, number] }>();
+  private readonly callables = new Map<string, { def: FileDefinition; arity?: [string, number, number]; container?: object }>();
 
   constructor(
     private readonly sf: ts.SourceFile,
@@ -88,11 +88,12 @@ class DefinitionRecorder {
     return this.rec;
   }
 
-  private addDef(node: ts.Node, id: string, kind: DefinitionKind, span: ts.Node = node): void {
+  /** `container`: the class, object literal or overload group a declaration that may be repeated belongs to (see widensDeclared). */
+  private addDef(node: ts.Node, id: string, kind: DefinitionKind, span: ts.Node = node, container?: object): void {
     const { rec, sf } = this;
     rec.decls.push([node, id]);
     const def: FileDefinition = [id, kind, lineOf(sf, span.getStart(sf)), lineOf(sf, span.getEnd())];
-    if ((kind === 'function' || kind === 'method') && this.widensDeclared(node, def)) return;
+    if ((kind === 'function' || kind === 'method') && this.widensDeclared(node, def, container)) return;
     rec.defs.push(def);
     if (kind === 'function' || kind === 'method') {
       const fn = ts.isFunctionLike(node)
@@ -100,7 +101,7 @@ class DefinitionRecorder {
         : 'initializer' in node && isFunctionLike((node as ts.VariableDeclaration).initializer)
           ? ((node as ts.VariableDeclaration).initializer as ts.FunctionLikeDeclaration)
           : undefined;
-      const entry: { def: FileDefinition; arity?: [string, number, number] } = { def };
+      const entry: { def: FileDefinition; arity?: [string, number, number]; container?: object } = { def, container };
       if (!this.callables.has(id)) this.callables.set(id, entry);
       if (fn) {
         entry.arity = [id, ...arityOf(fn, this.isJs, sf)];
@@ -119,11 +120,13 @@ class DefinitionRecorder {
    * Another declaration of a function or method already recorded (an overload signature, the
    * implementation after its signatures, a setter beside its getter, an abstract overload): one
    * definition spanning them all, so a change to the implementation's body is the method's and not
-   * its class's, accepting the argument counts of every declaration. True when `def` was so merged.
+   * its class's, accepting the argument counts of every declaration. Only within one container: two
+   * declarations of an interface merged in one file stay apart (the lines between are neither's).
+   * True when `def` was so merged.
    */
-  private widensDeclared(node: ts.Node, def: FileDefinition): boolean {
+  private widensDeclared(node: ts.Node, def: FileDefinition, container: object | undefined): boolean {
     const known = this.callables.get(def[0]);
-    if (!known || known.def[1] !== def[1] || !isOverloadable(node)) return false;
+    if (!known || container === undefined || known.container !== container || known.def[1] !== def[1] || !isOverloadable(node)) return false;
     known.def[2] = Math.min(known.def[2], def[2]);
     known.def[3] = Math.max(known.def[3], def[3]);
     const [min, max] = arityOf(node, this.isJs, this.sf);
@@ -215,9 +218,10 @@ class DefinitionRecorder {
       else this.overloadSignatures.set(id, [node]);
       return false;
     }
-    for (const signature of this.overloadSignatures.get(id) ?? []) this.addDef(signature, id, 'function');
+    const signatures = this.overloadSignatures.get(id) ?? [];
+    for (const signature of signatures) this.addDef(signature, id, 'function', signature, signatures);
     this.overloadSignatures.delete(id);
-    this.addDef(node, id, 'function');
+    this.addDef(node, id, 'function', node, signatures);
     node.body.forEachChild((c) => this.visit(c, id, false));
     return true;
   }
@@ -265,7 +269,7 @@ class DefinitionRecorder {
       return;
     }
     const mid = `${cid}.${mname}`;
-    this.addDef(m, mid, 'method');
+    this.addDef(m, mid, 'method', m, members);
     members.set(mname, mid);
     if (body) body.forEachChild((c) => this.visit(c, mid, false));
   }
@@ -345,13 +349,13 @@ class DefinitionRecorder {
       init.forEachChild((c) => this.visit(c, scope, false));
       return;
     }
-    for (const p of lit.properties) this.visitObjectProperty(p, objId, scope);
+    for (const p of lit.properties) this.visitObjectProperty(p, objId, scope, lit);
   }
 
-  private visitObjectProperty(p: ts.ObjectLiteralElementLike, objId: string, scope: string): void {
+  private visitObjectProperty(p: ts.ObjectLiteralElementLike, objId: string, scope: string, lit: ts.ObjectLiteralExpression): void {
     const pname = nameText(p.name);
     if (pname && (ts.isMethodDeclaration(p) || ts.isGetAccessorDeclaration(p) || ts.isSetAccessorDeclaration(p)) && p.body) {
-      this.addDef(p, `${objId}.${pname}`, 'method');
+      this.addDef(p, `${objId}.${pname}`, 'method', p, lit);
       p.body.forEachChild((c) => this.visit(c, `${objId}.${pname}`, false));
     } else if (pname && ts.isPropertyAssignment(p) && (ts.isIdentifier(p.initializer) || ts.isPropertyAccessExpression(p.initializer))) {
       // a handler table: `obj.pay()` calls what `pay` holds, resolved where it is called
