@@ -192,7 +192,7 @@ export class FileWalker implements CallTargetContext {
     // reaches the functions of that name when there are any, as a method is called with a receiver
     if (!r.known && resolved === 0 && (isCall || ts.isPropertyAccessExpression(expr))) {
       const name = ts.isPropertyAccessExpression(expr) ? expr.name.text : ts.isIdentifier(expr) ? expr.text : undefined;
-      if (name && this.definitions.byShortName.has(name)) this.addByName(from, expr, `${ts.isIdentifier(expr) ? BARE : ''}${name}/${isCall ? argc : -1}`);
+      if (name && this.definitions.byShortName.has(name)) addEdge(this.byName, from, `${ts.isIdentifier(expr) ? BARE : ''}${name}/${isCall ? argc : -1}`);
       // no function of that name yet: one defined later must make this entry stale
       else if (name) this.pending.add(name);
     }
@@ -371,6 +371,7 @@ export class FileWalker implements CallTargetContext {
    * Call edges from `from`, the scope of `at`. At a module's top level, inside the initializer of a
    * binding (`const FEES = buildFees()`, `static RATES = loadRates()`), they are that binding's
    * too: what its value is computed by, so a change to any of it changes the value its readers see.
+   * (Calls resolved by name only stay the module's: deciding would not follow such a guess.)
    */
   private addCalls(from: string, ids: Iterable<string>, at: ts.Node): void {
     let binding: string | undefined | null = null;
@@ -380,13 +381,6 @@ export class FileWalker implements CallTargetContext {
       binding ??= this.initializedBinding(from, at);
       if (binding !== undefined && binding !== id) addEdge(this.calls, binding, id);
     }
-  }
-
-  /** A call resolved by name only (`name/argc`), from `from` and from the binding whose initializer holds `at` (see addCalls). */
-  private addByName(from: string, at: ts.Node, key: string): void {
-    addEdge(this.byName, from, key);
-    const binding = this.initializedBinding(from, at);
-    if (binding !== undefined) addEdge(this.byName, binding, key);
   }
 
   /** The binding whose initializer holds `at`, when `from` (its scope) is a module; else undefined. */
@@ -553,7 +547,7 @@ export class FileWalker implements CallTargetContext {
     this.recordFieldReads(from, r.decls.filter(isDataField), node);
     // as for obj.name(): a receiver the checker cannot type reaches every function of that name
     if (isCall && !r.known && out.size === 0) {
-      if (this.definitions.byShortName.has(key)) this.addByName(from, node, `${key}/${argCount(node.parent)}`);
+      if (this.definitions.byShortName.has(key)) addEdge(this.byName, from, `${key}/${argCount(node.parent)}`);
       else this.pending.add(key);
     }
     this.visit(node.expression);
