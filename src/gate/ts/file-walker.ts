@@ -222,9 +222,10 @@ export class FileWalker implements CallTargetContext {
         // a self-reference is kept here: it stands for the method's overrides (e.g. an interface
         // method names itself), which assembling adds; the self-edge itself is dropped there
         if (from === id) this.selfRefs.add(id);
-        // a class named as a value (`new Logger(Service.name)`) is not constructed by a binding's
-        // initializer that names it: its constructor is no part of the binding's value
-        else if (!isCall && ts.isClassLike(d)) addEdge(this.calls, from, id);
+        // a binding's initializer runs what it calls and the callbacks it passes (`ITEMS.map(toRow)`);
+        // a function it only holds (`const pay = settle`) or a class it names as a value (`new
+        // Logger(Service.name)`) is no part of the value computed
+        else if (!isCall && (ts.isClassLike(d) || !isArgument(expr))) addEdge(this.calls, from, id);
         else this.addCalls(from, [id], expr);
       }
     }
@@ -566,4 +567,10 @@ function isPrimitive(t: ts.Type): boolean {
 /** A data field of a class: a property declaration, or a constructor's parameter property. */
 function isDataField(d: ts.Declaration): boolean {
   return ts.isPropertyDeclaration(d) || (ts.isParameter(d) && ts.isConstructorDeclaration(d.parent) && ts.isParameterPropertyDeclaration(d, d.parent));
+}
+
+/** Whether `expr` is an argument of a call or `new` (a callback the callee may run). */
+function isArgument(expr: ts.Node): boolean {
+  const p = expr.parent;
+  return !!p && (ts.isCallExpression(p) || ts.isNewExpression(p)) && (p.arguments ?? []).some((a) => a === expr);
 }
