@@ -153,6 +153,34 @@ export class CallIndex {
   }
 
   /**
+   * The callers of `ids`, transitively through typed calls (a call resolved by name only is not
+   * followed), that `seen` does not mark yet; marks them and `ids` in `seen`, so searches sharing
+   * it never walk a node twice.
+   */
+  typedCallersOf(ids: Iterable<string>, seen: Uint8Array): string[] {
+    const { start, to, byName } = this.rows.callers;
+    const stack: number[] = [];
+    const out: string[] = [];
+    for (const id of ids) {
+      const n = this.of(id);
+      if (n < 0 || seen[n]) continue;
+      seen[n] = 1;
+      stack.push(n);
+    }
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      for (let k = start[n]!; k < start[n + 1]!; k++) {
+        const m = to[k]!;
+        if (seen[m] || byName[k]) continue;
+        seen[m] = 1;
+        stack.push(m);
+        out.push(this.ids[m]!);
+      }
+    }
+    return out;
+  }
+
+  /**
    * Shortest paths that use as few name-only edges as possible: breadth first over typed edges,
    * and a name-only edge only opens the next round. A path through a typed call is therefore always
    * reported in preference to one that needed a guess, and a path exists whenever any does.

@@ -46,6 +46,18 @@ function bindingsAround(graph: CallGraph, d: Definition): Definition[] {
   return (defsByFile(graph).get(d.file) ?? []).filter((b) => b.kind === 'binding' && b.id !== d.id && b.startLine <= d.startLine && d.endLine <= b.endLine);
 }
 
+const initializersCache = new WeakMap<CallGraph, Set<string>>();
+
+/** The bindings of a graph whose initializers call something (those with call edges of their own), found once per graph. */
+function initializerCallers(graph: CallGraph): Set<string> {
+  let s = initializersCache.get(graph);
+  if (s) return s;
+  s = new Set();
+  for (const from of graph.calls.keys()) if (graph.defs.get(from)?.kind === 'binding') s.add(from);
+  initializersCache.set(graph, s);
+  return s;
+}
+
 const readersCache = new WeakMap<CallGraph, Map<string, string[]>>();
 
 /** Per binding, the definitions that read it (the inverse of `graph.reads`), built once per graph. */
@@ -212,14 +224,14 @@ export function changedDefinitions(graph: CallGraph, changes: FileChange[], revi
   // a changed constant/configuration value changes every function that reads it, and every
   // binding whose initializer reads it or holds such a function (`const B = A.filter((t) => …)`),
   // and so on to their readers
-  if (changedBindings.size > 0) {
-    const readers = readersOf(graph);
-    const queue = [...changedBindings];
-    const changeBinding = (id: string): void => {
-      if (changedBindings.has(id)) return;
-      changedBindings.add(id);
-      queue.push(id);
-    };
+  const readers = readersOf(graph);
+  const queue = [...changedBindings];
+  const changeBinding = (id: string): void => {
+    if (changedBindings.has(id)) return;
+    changedBindings.add(id);
+    queue.push(id);
+  };
+  const propagate = (): void => {
     for (let b = queue.pop(); b !== undefined; b = queue.pop()) {
       for (const r of readers.get(b) ?? []) {
         const d = graph.defs.get(r);
@@ -231,7 +243,8 @@ export function changedDefinitions(graph: CallGraph, changes: FileChange[], revi
         }
       }
     }
-  }
+  };
+  propagate();
   // a changed non-source file (JSON/YAML/INI config) changes every definition that names it
   for (const ch of changes) {
     const file = revision === 'base' ? ch.oldPath : ch.newPath;
@@ -246,6 +259,24 @@ export function changedDefinitions(graph: CallGraph, changes: FileChange[], revi
         const d = innermostDefinition(graph, src, [i + 1]);
         if (d && d.kind !== 'module') add(d, undefined, 'binding', file);
       }
+    }
+  }
+  // a binding whose initializer calls code (`const FEES = buildFees()`: the binding's call edges)
+  // changes when anything that code calls, transitively through typed calls, has changed. A call
+  // resolved by name only is not followed: one untyped `hash.update()` on the way would make every
+  // `update` of the repository, and all they call, part of the value. Each round walks callers
+  // from the definitions changed since the last, never a node twice, so all rounds together walk
+  // the graph at most once
+  const initializers = initializerCallers(graph);
+  if (initializers.size > 0 && out.size > 0) {
+    const index = callIndexOf(graph);
+    const reaches = new Uint8Array(index.ids.length);
+    let seeds = [...out.keys()];
+    while (seeds.length > 0) {
+      const before = new Set(out.keys());
+      for (const b of index.typedCallersOf(seeds, reaches)) if (initializers.has(b)) changeBinding(b);
+      propagate();
+      seeds = [...out.keys()].filter((id) => !before.has(id));
     }
   }
   return [...out.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -341,7 +341,9 @@ export function toPycg(graph: CallGraph): Record<string, string[]> {
         ?.text.split('\n')
         .slice(d.startLine - 1, d.endLine)
         .join('\n') ?? '';
-    return !text.includes('{') || /^\s*(?:(?:public|protected|private)\s+)?abstract\b/.test(text);
+    // a field holding an arrow with an expression body (`handle = (x) => double(x);`) has no brace but a body
+    const initialized = /^[^:=(]*(?::[^=]*)?=(?![=>])/.test(text.trim());
+    return (!text.includes('{') && !initialized) || /^\s*(?:(?:public|protected|private)\s+)?abstract\b/.test(text);
   };
   const edges = new Map<string, Set<string>>(ids.map((id) => [id, new Set<string>()]));
   for (const [from, tos] of graph.calls) {

@@ -46,7 +46,11 @@ files['src/caller.ts'] = [
   '',
 ].join('\n');
 
-const roots = { roots: ['*.approveLoan', '*.processPayment', '*.score', '*.calculateInterest'] };
+// a constant built by calling a function of another file
+files['src/fees.ts'] = ["import { filler3 } from './filler3.js';", 'export const FEE = filler3(1);', ''].join('\n');
+files['src/pay.ts'] = ["import { FEE } from './fees.js';", 'export function processFee(x: number): number {', '  return x + FEE;', '}', ''].join('\n');
+
+const roots = { roots: ['*.approveLoan', '*.processPayment', '*.score', '*.calculateInterest', '*.processFee'] };
 
 describe('TypeScript warm runs with a partial program', () => {
   let repo: FixtureRepo;
@@ -113,6 +117,19 @@ describe('TypeScript warm runs with a partial program', () => {
     const warm = await buildCallGraph(sources, new GraphCaches(cacheDir));
     const cold = await buildCallGraph(sources);
     assert.deepEqual(edgeList(warm), edgeList(cold));
+  });
+
+  it('a constant built by a call changes with the function it calls in a warm run as in a cold one', async () => {
+    const head = repo.branch('filler3-edit', { 'src/filler3.ts': edit(files['src/filler3.ts']!, 'x + 3', 'x + 30') });
+    const caches = new GraphCaches(cacheDir);
+    const warm = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: roots, caches });
+    assert.ok(caches.stats.tsFilesReused > 0, 'fees.ts and pay.ts edges come from the cache');
+    const cold = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: roots, cacheDir: null });
+    assert.ok(
+      warm.reasons.some((x) => x.message.includes('src.pay.processFee (changed: reads src.fees.FEE)')),
+      warm.reasons.map((x) => x.message).join('\n'),
+    );
+    assert.deepEqual(warm.reasons, cold.reasons);
   });
 });
 

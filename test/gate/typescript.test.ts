@@ -488,3 +488,275 @@ describe('TypeScript call graph details', () => {
     assert.ok(g['client.user.wire']?.includes('client.handlers.handlers.onPay'), JSON.stringify(g['client.user.wire']));
   });
 });
+
+describe('overload signatures', () => {
+  const billing = [
+    'export class Billing {',
+    '  charge(a: number): number;',
+    '  charge(a: string): number;',
+    '  charge(a: number | string): number {',
+    '    return Number(a) * 2;',
+    '  }',
+    '  describe(): string {',
+    "    return 'billing';",
+    '  }',
+    '  get rate(): number {',
+    '    return 1;',
+    '  }',
+    '  set rate(v: number) {',
+    '    console.log(v);',
+    '  }',
+    '}',
+    'export function total(a: number): number;',
+    'export function total(a: string): number;',
+    'export function total(a: number | string): number {',
+    '  return Number(a) + 1;',
+    '}',
+    'export abstract class Account {',
+    '  abstract pay(a: number): number;',
+    '  abstract pay(a: string): number;',
+    '  settle(): number {',
+    '    return this.pay(1);',
+    '  }',
+    '}',
+    'export class Savings extends Account {',
+    '  pay(a: number): number;',
+    '  pay(a: string): number;',
+    '  pay(a: number | string): number {',
+    '    return Number(a) - 1;',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+  const files = {
+    'src/billing.ts': billing,
+    'src/pay.ts': [
+      "import { Account, Billing, total } from './billing';",
+      'export function processPayment(b: Billing): number {',
+      "  return b.charge('1');",
+      '}',
+      'export function chargeNumber(b: Billing): number {',
+      '  return b.charge(1);',
+      '}',
+      'export function audit(): string {',
+      '  return new Billing().describe();',
+      '}',
+      'export function approveLoan(): number {',
+      "  return total('2') + total(3);",
+      '}',
+      'export function calculateInterest(a: Account): number {',
+      '  return a.settle();',
+      '}',
+      'export function setRate(b: Billing): void {',
+      '  b.rate = 2;',
+      '}',
+      '',
+    ].join('\n'),
+  };
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo(files);
+  });
+  after(() => repo.remove());
+
+  it("a change in an overloaded method's body is the method's: its callers are reached, the class's constructors are not", async () => {
+    const head = repo.branch('charge-body', { 'src/billing.ts': edit(billing, 'Number(a) * 2', 'Number(a) * 3') });
+    const r = await repo.gate(head, { roots: ['*.processPayment', '*.chargeNumber'] });
+    assertPath(r, ['src.pay.processPayment', 'src.billing.Billing.charge']);
+    assertPath(r, ['src.pay.chargeNumber', 'src.billing.Billing.charge']);
+    assert.deepEqual(
+      r.changedFunctions.map((c) => `${c.revision} ${c.id}`),
+      ['head src.billing.Billing.charge', 'base src.billing.Billing.charge'],
+    );
+    // a root that only constructs the class and calls another method is not reached
+    assertNotFlagged(await repo.gate(head, { roots: ['*.audit'] }));
+  });
+
+  it('an overloaded function and an overloaded override: every overload call reaches the implementation', async () => {
+    const fn = await repo.gate(repo.branch('total-body', { 'src/billing.ts': edit(billing, 'Number(a) + 1', 'Number(a) + 2') }), {
+      roots: ['*.approveLoan'],
+    });
+    assertPath(fn, ['src.pay.approveLoan', 'src.billing.total']);
+    const sig = await repo.gate(
+      repo.branch('total-signature', { 'src/billing.ts': edit(billing, 'total(a: string): number;', 'total(a: string, b?: number): number;') }),
+      {
+        roots: ['*.approveLoan'],
+      },
+    );
+    assertPath(sig, ['src.pay.approveLoan', 'src.billing.total']);
+    const override = await repo.gate(repo.branch('pay-body', { 'src/billing.ts': edit(billing, 'Number(a) - 1', 'Number(a) - 2') }), {
+      roots: ['*.calculateInterest'],
+    });
+    assertPath(override, ['src.pay.calculateInterest', 'src.billing.Account.settle', 'src.billing.Savings.pay']);
+    // a setter declared after its getter is the same definition: a change to its body is the accessor's
+    const setter = await repo.gate(repo.branch('setter-body', { 'src/billing.ts': edit(billing, 'console.log(v);', 'console.log(v + 1);') }), {
+      roots: ['*.setRate'],
+    });
+    assertPath(setter, ['src.pay.setRate', 'src.billing.Billing.rate']);
+    const g = await graphOf(files);
+    assert.deepEqual(g['src.pay.approveLoan'], ['src.billing.total']);
+    assert.deepEqual(g['src.pay.processPayment'], ['src.billing.Billing.charge']);
+    assert.deepEqual(g['src.pay.chargeNumber'], ['src.billing.Billing.charge']);
+  });
+
+  it("an interface declared twice in a file keeps each method's declarations apart", async () => {
+    const api = [
+      'export interface Api {',
+      '  send(a: number): void;',
+      '}',
+      'export const LIMIT = 1;',
+      'export interface Api {',
+      '  send(a: string): void;',
+      '}',
+      '',
+    ].join('\n');
+    const merged = new FixtureRepo({ 'src/api.ts': api });
+    try {
+      const r = await merged.gate(merged.branch('limit', { 'src/api.ts': edit(api, 'LIMIT = 1', 'LIMIT = 2') }), { roots: ['*.send'] });
+      assertNotFlagged(r);
+      assert.deepEqual(
+        r.changedFunctions.map((c) => c.id),
+        ['src.api', 'src.api'],
+      );
+    } finally {
+      merged.remove();
+    }
+  });
+});
+
+describe('a constant built by calling a function', () => {
+  const table = [
+    'function rate(): number {',
+    '  return 0.01;',
+    '}',
+    'export function buildFeeTable(): Record<string, number> {',
+    '  return { card: rate() };',
+    '}',
+    'export function unrelated(): number {',
+    '  return 1;',
+    '}',
+    '// an untyped receiver: `digest` is resolved by name only',
+    'export function checksum(h: any): string {',
+    "  return h.digest('hex');",
+    '}',
+    'export class Ledger {',
+    '  digest(s: string): string {',
+    '    return s;',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+  const fees = [
+    "import { buildFeeTable, checksum } from './table';",
+    'export const FEE_TABLE = buildFeeTable();',
+    'export const CHECK = checksum(null);',
+    'export class Rates {',
+    '  static RATES = loadRates();',
+    '  static lookup(k: string): number {',
+    '    return Rates.RATES[k] ?? 0;',
+    '  }',
+    '}',
+    'function loadRates(): Record<string, number> {',
+    '  return { a: 1 };',
+    '}',
+    '',
+  ].join('\n');
+  const files = {
+    'src/table.ts': table,
+    'src/fees.ts': fees,
+    'src/pay.ts': [
+      "import { CHECK, FEE_TABLE, Rates } from './fees';",
+      "import { unrelated } from './table';",
+      'export function processPayment(kind: string): number {',
+      '  return (FEE_TABLE[kind] ?? 0) + CHECK.length;',
+      '}',
+      'export function approveLoan(k: string): number {',
+      '  return Rates.lookup(k);',
+      '}',
+      'export function report(): number {',
+      '  return unrelated();',
+      '}',
+      '',
+    ].join('\n'),
+  };
+  const roots = ['*.processPayment', '*.approveLoan'];
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo(files);
+  });
+  after(() => repo.remove());
+
+  it('changes with any function its initializer calls, transitively, and so do its readers', async () => {
+    const r = await repo.gate(repo.branch('rate', { 'src/table.ts': edit(table, '0.01', '0.02') }), { roots });
+    assert.ok(
+      r.reasons.some((x) => x.message.includes('src.pay.processPayment (changed: reads src.fees.FEE_TABLE)')),
+      r.reasons.map((x) => x.message).join('\n'),
+    );
+    const s = await repo.gate(repo.branch('load-rates', { 'src/fees.ts': edit(fees, '{ a: 1 }', '{ a: 2 }') }), { roots });
+    assertPath(s, ['src.pay.approveLoan', 'src.fees.Rates.lookup']);
+    assert.ok(
+      s.reasons.some((x) => x.message.includes('src.fees.Rates.lookup (changed: reads src.fees.Rates.RATES)')),
+      s.reasons.map((x) => x.message).join('\n'),
+    );
+  });
+
+  it('a function no initializer calls, or reaches only through a call resolved by name, changes no constant', async () => {
+    const r = await repo.gate(repo.branch('unrelated', { 'src/table.ts': edit(table, 'return 1;', 'return 2;') }), { roots });
+    assertNotFlagged(r);
+    assert.deepEqual(
+      r.changedFunctions.map((c) => c.id),
+      ['src.table.unrelated', 'src.table.unrelated'],
+    );
+    const byName = await repo.gate(repo.branch('digest', { 'src/table.ts': edit(table, 'return s;', 'return s + s;') }), { roots });
+    assertNotFlagged(byName);
+    assert.deepEqual(
+      byName.changedFunctions.map((c) => c.id),
+      ['src.table.Ledger.digest', 'src.table.Ledger.digest'],
+    );
+  });
+});
+
+describe('function-typed fields overridden by arrow fields', () => {
+  const files = {
+    'src/handlers.ts': [
+      'export abstract class Base {',
+      '  abstract handle: (x: number) => number;',
+      '  run(): number {',
+      '    return this.handle(1);',
+      '  }',
+      '}',
+      'export class A extends Base {',
+      '  handle = (x: number): number => x + 1;',
+      '}',
+      'export class Plain {',
+      '  protected handle: (x: number) => number;',
+      '  constructor() {',
+      '    this.handle = (x) => x;',
+      '  }',
+      '  run(): number {',
+      '    return this.handle(2);',
+      '  }',
+      '}',
+      'export class B extends Plain {',
+      '  protected override handle = (x: number): number => x * 2;',
+      '}',
+      'export interface Handler {',
+      '  handle: (x: number) => number;',
+      '}',
+      'export class C implements Handler {',
+      '  handle = (x: number): number => x - 1;',
+      '}',
+      'export function useHandler(h: Handler): number {',
+      '  return h.handle(3);',
+      '}',
+      '',
+    ].join('\n'),
+  };
+
+  it('a call through the base or interface field reaches every subclass arrow field', async () => {
+    const g = await graphOf(files);
+    assert.ok(g['src.handlers.Base.run']?.includes('src.handlers.A.handle'), JSON.stringify(g['src.handlers.Base.run']));
+    assert.ok(g['src.handlers.Plain.run']?.includes('src.handlers.B.handle'), JSON.stringify(g['src.handlers.Plain.run']));
+    assert.ok(g['src.handlers.useHandler']?.includes('src.handlers.C.handle'), JSON.stringify(g['src.handlers.useHandler']));
+  });
+});

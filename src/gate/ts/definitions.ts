@@ -69,6 +69,10 @@ class DefinitionRecorder {
   private readonly isJs: boolean;
   /** Anonymous arrow functions so far per scope: they are named `<arrowN>` in source order within it, as PyCG names lambdas. */
   private readonly arrowCounts = new Map<string, number>();
+  /** Functions and methods recorded so far by id, with their argument counts: an overload's next declaration widens them. */
+  /** Function declarations without a body so far by id, for the implementation that follows them. */
+  private readonly overloadSignatures = new Map<string, ts.FunctionDeclaration[]>();
+  private readonly callables = new Map<string, { def: FileDefinition; arity?: [string, number, number]; container?: object }>();
 
   constructor(
     private readonly sf: ts.SourceFile,
@@ -84,18 +88,24 @@ class DefinitionRecorder {
     return this.rec;
   }
 
-  private addDef(node: ts.Node, id: string, kind: DefinitionKind, span: ts.Node = node): void {
+  /** `container`: the class, object literal or overload group a declaration that may be repeated belongs to (see widensDeclared). */
+  private addDef(node: ts.Node, id: string, kind: DefinitionKind, span: ts.Node = node, container?: object): void {
     const { rec, sf } = this;
     rec.decls.push([node, id]);
-    rec.defs.push([id, kind, lineOf(sf, span.getStart(sf)), lineOf(sf, span.getEnd())]);
+    const def: FileDefinition = [id, kind, lineOf(sf, span.getStart(sf)), lineOf(sf, span.getEnd())];
+    if ((kind === 'function' || kind === 'method') && this.widensDeclared(node, def, container)) return;
+    rec.defs.push(def);
     if (kind === 'function' || kind === 'method') {
       const fn = ts.isFunctionLike(node)
         ? node
         : 'initializer' in node && isFunctionLike((node as ts.VariableDeclaration).initializer)
           ? ((node as ts.VariableDeclaration).initializer as ts.FunctionLikeDeclaration)
           : undefined;
+      const entry: { def: FileDefinition; arity?: [string, number, number]; container?: object } = { def, container };
+      if (!this.callables.has(id)) this.callables.set(id, entry);
       if (fn) {
-        rec.arities.push([id, ...arityOf(fn, this.isJs, sf)]);
+        entry.arity = [id, ...arityOf(fn, this.isJs, sf)];
+        rec.arities.push(entry.arity);
         // an outline may blank an annotated body: what it invokes is recorded here, for callbacks passed to it
         const body = 'body' in fn ? fn.body : undefined;
         if (body && ts.isBlock(body) && (fn.type || ts.isSetAccessorDeclaration(fn))) {
@@ -104,6 +114,33 @@ class DefinitionRecorder {
         }
       }
     }
+  }
+
+  /**
+   * Another declaration of a function or method already recorded (an overload signature, the
+   * implementation after its signatures, a setter beside its getter, an abstract overload): one
+   * definition spanning them all, so a change to the implementation's body is the method's and not
+   * its class's, accepting the argument counts of every declaration. Only within one container: two
+   * declarations of an interface merged in one file stay apart (the lines between are neither's).
+   * True when `def` was so merged.
+   */
+  private widensDeclared(node: ts.Node, def: FileDefinition, container: object | undefined): boolean {
+    const known = this.callables.get(def[0]);
+    if (!known || container === undefined || known.container !== container || known.def[1] !== def[1] || !isOverloadable(node)) return false;
+    known.def[2] = Math.min(known.def[2], def[2]);
+    known.def[3] = Math.max(known.def[3], def[3]);
+    const [min, max] = arityOf(node, this.isJs, this.sf);
+    if (!known.arity) this.rec.arities.push((known.arity = [def[0], min, max]));
+    else {
+      known.arity[1] = Math.min(known.arity[1], min);
+      known.arity[2] = known.arity[2] < 0 || max < 0 ? -1 : Math.max(known.arity[2], max);
+    }
+    const body = ts.isMethodSignature(node) ? undefined : node.body;
+    if (body && !ts.isMethodSignature(node) && (node.type || ts.isSetAccessorDeclaration(node)) && !this.rec.invokes.some(([id]) => id === def[0])) {
+      const inv = invokedParams(node);
+      if (inv.params.size > 0) this.rec.invokes.push([def[0], [...inv.params].sort((a, b) => a - b), inv.rest]);
+    }
+    return true;
   }
 
   private visit(node: ts.Node, scope: string, atModule: boolean): void {
@@ -171,9 +208,20 @@ class DefinitionRecorder {
   private visitFunctionDeclaration(node: ts.FunctionDeclaration, scope: string): boolean {
     const isDefault = node.modifiers?.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
     const name = node.name?.text ?? (isDefault ? 'default' : undefined);
-    if (!name || !node.body) return false;
+    if (!name) return false;
     const id = qualified(scope, name);
-    this.addDef(node, id, 'function');
+    // an overload signature: part of the implementation that follows it (an ambient `declare
+    // function` that none follows defines nothing)
+    if (!node.body) {
+      const l = this.overloadSignatures.get(id);
+      if (l) l.push(node);
+      else this.overloadSignatures.set(id, [node]);
+      return false;
+    }
+    const signatures = this.overloadSignatures.get(id) ?? [];
+    for (const signature of signatures) this.addDef(signature, id, 'function', signature, signatures);
+    this.overloadSignatures.delete(id);
+    this.addDef(node, id, 'function', node, signatures);
     node.body.forEachChild((c) => this.visit(c, id, false));
     return true;
   }
@@ -211,7 +259,9 @@ class DefinitionRecorder {
       mname = nameText(m.name);
       body = m.initializer;
       this.rec.decls.push([m.initializer, `${cid}.${mname}`]);
-    } else if (ts.isPropertySignature(m) && m.type && ts.isFunctionTypeNode(m.type)) {
+    } else if ((ts.isPropertySignature(m) || (ts.isPropertyDeclaration(m) && !m.initializer)) && m.type && holdsFunctionType(m.type)) {
+      // a field declared with a function type and no value here (`abstract handle: (x: number) =>
+      // void;`): a call through it reaches the arrow fields of subclasses and implementations
       mname = nameText(m.name);
     }
     if (!mname) {
@@ -219,7 +269,7 @@ class DefinitionRecorder {
       return;
     }
     const mid = `${cid}.${mname}`;
-    this.addDef(m, mid, 'method');
+    this.addDef(m, mid, 'method', m, members);
     members.set(mname, mid);
     if (body) body.forEachChild((c) => this.visit(c, mid, false));
   }
@@ -299,13 +349,13 @@ class DefinitionRecorder {
       init.forEachChild((c) => this.visit(c, scope, false));
       return;
     }
-    for (const p of lit.properties) this.visitObjectProperty(p, objId, scope);
+    for (const p of lit.properties) this.visitObjectProperty(p, objId, scope, lit);
   }
 
-  private visitObjectProperty(p: ts.ObjectLiteralElementLike, objId: string, scope: string): void {
+  private visitObjectProperty(p: ts.ObjectLiteralElementLike, objId: string, scope: string, lit: ts.ObjectLiteralExpression): void {
     const pname = nameText(p.name);
     if (pname && (ts.isMethodDeclaration(p) || ts.isGetAccessorDeclaration(p) || ts.isSetAccessorDeclaration(p)) && p.body) {
-      this.addDef(p, `${objId}.${pname}`, 'method');
+      this.addDef(p, `${objId}.${pname}`, 'method', p, lit);
       p.body.forEachChild((c) => this.visit(c, `${objId}.${pname}`, false));
     } else if (pname && ts.isPropertyAssignment(p) && (ts.isIdentifier(p.initializer) || ts.isPropertyAccessExpression(p.initializer))) {
       // a handler table: `obj.pay()` calls what `pay` holds, resolved where it is called
@@ -320,4 +370,25 @@ class DefinitionRecorder {
       this.visitBody(p.initializer.body, `${objId}.${pname}`);
     } else p.forEachChild((c) => this.visit(c, scope, false));
   }
+}
+
+/** Declarations that may declare one function or method more than once (overloads, accessor pairs). */
+function isOverloadable(
+  n: ts.Node,
+): n is ts.FunctionDeclaration | ts.MethodDeclaration | ts.MethodSignature | ts.ConstructorDeclaration | ts.GetAccessorDeclaration | ts.SetAccessorDeclaration {
+  return (
+    ts.isFunctionDeclaration(n) ||
+    ts.isMethodDeclaration(n) ||
+    ts.isMethodSignature(n) ||
+    ts.isConstructorDeclaration(n) ||
+    ts.isGetAccessorDeclaration(n) ||
+    ts.isSetAccessorDeclaration(n)
+  );
+}
+
+/** A function type, parenthesized or in a union (`((x: number) => void) | undefined`). */
+function holdsFunctionType(t: ts.TypeNode): boolean {
+  if (ts.isFunctionTypeNode(t)) return true;
+  if (ts.isParenthesizedTypeNode(t)) return holdsFunctionType(t.type);
+  return ts.isUnionTypeNode(t) && t.types.some(holdsFunctionType);
 }

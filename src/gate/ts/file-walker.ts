@@ -217,12 +217,16 @@ export class FileWalker implements CallTargetContext {
         if (reader === null) reader = this.readerOf(from, expr);
         if (reader !== undefined && reader !== id) addEdge(this.reads, reader, id);
       } else if (k === 'class') {
-        if (isCall) addEdge(this.calls, from, id);
+        if (isCall) this.addCalls(from, [id], expr);
       } else if (k === 'function' || k === 'method') {
         // a self-reference is kept here: it stands for the method's overrides (e.g. an interface
         // method names itself), which assembling adds; the self-edge itself is dropped there
         if (from === id) this.selfRefs.add(id);
-        else addEdge(this.calls, from, id);
+        // a binding's initializer runs what it calls and the callbacks it passes (`ITEMS.map(toRow)`);
+        // a function it only holds (`const pay = settle`) or a class it names as a value (`new
+        // Logger(Service.name)`) is no part of the value computed
+        else if (!isCall && (ts.isClassLike(d) || !isArgument(expr))) addEdge(this.calls, from, id);
+        else this.addCalls(from, [id], expr);
       }
     }
     return out.size;
@@ -334,7 +338,7 @@ export class FileWalker implements CallTargetContext {
     this.touchOrigins(access.expression, 0);
     const out = new Set<string>();
     for (const d of accessors) this.index.idsForDecl(d, out, 0, this.touch);
-    this.addCalls(from, out);
+    this.addCalls(from, out, access);
     this.recordFieldReads(from, fields, access);
   }
 
@@ -364,8 +368,25 @@ export class FileWalker implements CallTargetContext {
     return undefined;
   }
 
-  private addCalls(from: string, ids: Iterable<string>): void {
-    for (const id of ids) if (id !== from) addEdge(this.calls, from, id);
+  /**
+   * Call edges from `from`, the scope of `at`. At a module's top level, inside the initializer of a
+   * binding (`const FEES = buildFees()`, `static RATES = loadRates()`), they are that binding's
+   * too: what its value is computed by, so a change to any of it changes the value its readers see.
+   * (Calls resolved by name only stay the module's: deciding would not follow such a guess.)
+   */
+  private addCalls(from: string, ids: Iterable<string>, at: ts.Node): void {
+    let binding: string | undefined | null = null;
+    for (const id of ids) {
+      if (id === from) continue;
+      addEdge(this.calls, from, id);
+      binding ??= this.initializedBinding(from, at);
+      if (binding !== undefined && binding !== id) addEdge(this.calls, binding, id);
+    }
+  }
+
+  /** The binding whose initializer holds `at`, when `from` (its scope) is a module; else undefined. */
+  private initializedBinding(from: string, at: ts.Node): string | undefined {
+    return this.definitions.idKinds.get(from) === 'module' ? this.readerOf(from, at) : undefined;
   }
 
   private readonly visit = (node: ts.Node): void => {
@@ -391,7 +412,7 @@ export class FileWalker implements CallTargetContext {
    */
   private visitAnonymousArrow(node: ts.ArrowFunction): void {
     const id = this.index.idInFile(this.sf, node);
-    if (id !== undefined && ANONYMOUS_ARROW.test(id)) this.addCalls(this.scopeOf(node), [id]);
+    if (id !== undefined && ANONYMOUS_ARROW.test(id)) this.addCalls(this.scopeOf(node), [id], node);
   }
 
   private visitCall(node: ts.CallExpression | ts.NewExpression): void {
@@ -399,11 +420,11 @@ export class FileWalker implements CallTargetContext {
     const from = this.scopeOf(node);
     this.recordNamedCall(node, callee, from);
     // a handler table indexed by a computed key (`HANDLERS[kind](x)`, `handlers.get(k)!(x)`): every handler it holds
-    this.addCalls(from, tableTargets(this, callee));
+    this.addCalls(from, tableTargets(this, callee), node);
     // `super(…)` runs the base class's constructor
     if (callee.kind === ts.SyntaxKind.SuperKeyword && ts.isCallExpression(node)) this.recordSuperCall(node, from);
     // a function value made by a factory (`const s = makeScaler(); s(2)`): what the factory returns
-    if (ts.isIdentifier(callee) && this.definitions.knownNames.size > 0) this.addCalls(from, factoryTargets(this, callee));
+    if (ts.isIdentifier(callee) && this.definitions.knownNames.size > 0) this.addCalls(from, factoryTargets(this, callee), node);
     const handled = this.recordCallbacks(node, callee, from);
     if (ts.isPropertyAccessExpression(callee)) this.visit(callee.expression);
     else if (!ts.isIdentifier(callee)) this.visit(callee);
@@ -428,7 +449,7 @@ export class FileWalker implements CallTargetContext {
         this.touch([decl]);
         const out = new Set<string>();
         this.index.idsForDecl(decl, out, 0, this.touch);
-        this.addCalls(from, out);
+        this.addCalls(from, out, node);
       }
     } catch {
       // an unresolvable base class only means no edge
@@ -523,7 +544,7 @@ export class FileWalker implements CallTargetContext {
     this.touchOrigins(node.expression, 0);
     const out = new Set<string>();
     for (const d of r.decls) if (isCall || ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d)) this.index.idsForDecl(d, out, 0, this.touch);
-    this.addCalls(from, out);
+    this.addCalls(from, out, node);
     this.recordFieldReads(from, r.decls.filter(isDataField), node);
     // as for obj.name(): a receiver the checker cannot type reaches every function of that name
     if (isCall && !r.known && out.size === 0) {
@@ -546,4 +567,10 @@ function isPrimitive(t: ts.Type): boolean {
 /** A data field of a class: a property declaration, or a constructor's parameter property. */
 function isDataField(d: ts.Declaration): boolean {
   return ts.isPropertyDeclaration(d) || (ts.isParameter(d) && ts.isConstructorDeclaration(d.parent) && ts.isParameterPropertyDeclaration(d, d.parent));
+}
+
+/** Whether `expr` is an argument of a call or `new` (a callback the callee may run). */
+function isArgument(expr: ts.Node): boolean {
+  const p = expr.parent;
+  return !!p && (ts.isCallExpression(p) || ts.isNewExpression(p)) && (p.arguments ?? []).some((a) => a === expr);
 }
