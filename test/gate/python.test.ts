@@ -920,3 +920,90 @@ describe('Python dataclasses: constructing one runs its __post_init__', () => {
     }
   });
 });
+
+describe('Python same-named definitions and properties keep what a single definition found', () => {
+  it('a call of a redefined function binds the parameters of each definition', async () => {
+    const g = await graphOf({
+      'app.py': [
+        'import sys',
+        'def pay():',
+        '    return 1',
+        'if sys.platform == "win32":',
+        '    def run(x):',
+        '        return x',
+        'else:',
+        '    def run(cb):',
+        '        return cb()',
+        'def entry():',
+        '    return run(pay)',
+        '',
+      ].join('\n'),
+    });
+    assert.ok(g['app.run']?.includes('app.pay'), JSON.stringify(g['app.run']));
+  });
+
+  it('a local of one definition does not shadow a module-level name in another definition of the same name', async () => {
+    const g = await graphOf({
+      'app.py': [
+        'import sys',
+        'def validate(d):',
+        '    return d',
+        'if sys.platform == "win32":',
+        '    def process(data):',
+        '        validate = lambda d: d',
+        '        return validate(data)',
+        'else:',
+        '    def process(data):',
+        '        return validate(data)',
+        '',
+      ].join('\n'),
+    });
+    assert.ok(g['app.process']?.includes('app.validate'), JSON.stringify(g['app.process']));
+  });
+
+  it("an overloaded method fits a call by its implementation's parameters, not only its first stub's", async () => {
+    const g = await graphOf({
+      'app.py': [
+        'from typing import overload',
+        'class Store:',
+        '    @overload',
+        '    def fetch(self, key: int) -> int: ...',
+        '    @overload',
+        '    def fetch(self, key: str) -> str: ...',
+        '    def fetch(self, key, default=None):',
+        '        return key',
+        'class Other:',
+        '    def fetch(self, a, b):',
+        '        return a',
+        'def entry(obj):',
+        '    return obj.fetch(1, 2)',
+        '',
+      ].join('\n'),
+    });
+    assert.deepEqual(g['app.entry'], ['app.Other.fetch', 'app.Store.fetch']);
+  });
+
+  it('calling what a property returns runs its getter too', async () => {
+    const g = await graphOf({
+      'app.py': [
+        'import requests',
+        'def helper():',
+        '    return 2',
+        'class A:',
+        '    @property',
+        '    def session(self):',
+        '        return requests.Session',
+        '    @property',
+        '    def action(self):',
+        '        return helper',
+        '    def use(self):',
+        '        return self.session()',
+        'def entry():',
+        '    return A().action()',
+        '',
+      ].join('\n'),
+    });
+    assert.ok(g['app.A.use']?.includes('app.A.session'), JSON.stringify(g['app.A.use']));
+    assert.ok(g['app.entry']?.includes('app.A.action') && g['app.entry'].includes('app.helper'), JSON.stringify(g['app.entry']));
+  });
+});

@@ -257,6 +257,10 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
   // `cm:<key>` a collection's method (`d.values`, `d.get`); `sup:<class>` super(); `str:<text>`.
   const scopeInfo = new Map<string, { mod: string; scope: ScopeFacts }>();
   const localsOf = new Map<string, Set<string>>();
+  /** every scope of an id (a redefinition, an overload, a property's accessors share it), in order */
+  const scopesOf = new Map<string, ScopeFacts[]>();
+  /** a scope's own locals (localsOf unites those of same-named scopes) */
+  const ownLocals = new Map<ScopeFacts, Set<string>>();
   const staticIds = new Set<string>();
   const classMethodIds = new Set<string>();
   const dataclassIds = new Set<string>();
@@ -317,10 +321,15 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
         else p[accessor] = true;
         if (accessor === 'set') p.setter = s;
       }
-      const locals = localsOf.get(id) ?? new Set<string>();
-      for (const n of s.params?.names ?? []) locals.add(n);
+      const same = scopesOf.get(id);
+      if (same) same.push(s);
+      else scopesOf.set(id, [s]);
+      const own = new Set<string>(s.params?.names ?? []);
       // a name a `global`/`nonlocal` statement binds elsewhere is not local, though assigned here
-      for (const [t] of s.flows ?? []) if (!t.includes('.') && !t.endsWith('[]') && t !== '<ret>' && ownEntry(s.outer, t) === undefined) locals.add(t);
+      for (const [t] of s.flows ?? []) if (!t.includes('.') && !t.endsWith('[]') && t !== '<ret>' && ownEntry(s.outer, t) === undefined) own.add(t);
+      ownLocals.set(s, own);
+      const locals = localsOf.get(id) ?? new Set<string>();
+      for (const n of own) locals.add(n);
       localsOf.set(id, locals);
       if (s.decorators?.includes('staticmethod')) staticIds.add(id);
       if (s.decorators?.includes('classmethod')) classMethodIds.add(id);
@@ -539,7 +548,9 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
       // class bodies do not enclose their methods
       if (i !== parts.length && m.scopes.get(p)?.kind === 'class') continue;
       const pid = qualify(ctx.mod, p);
-      if (localsOf.get(pid)?.has(name) || m.scopes.has(`${p}.${name}`)) slot = { key: `${pid}.${name}` };
+      // a scope's own names are its own: a same-named definition's local does not shadow a global here
+      const locals = i === parts.length && ctx.facts ? ownLocals.get(ctx.facts) : localsOf.get(pid);
+      if (locals?.has(name) || m.scopes.has(`${p}.${name}`)) slot = { key: `${pid}.${name}` };
     }
     slot ??= {
       ...(localsOf.get(qualify(ctx.mod, ''))?.has(name) ? { moduleKey: qualify(ctx.mod, name) } : {}),
@@ -720,13 +731,16 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     return isFunctionDef(v) ? [{ id: v, offset: 0 }] : [];
   }
   function bindArgs(ctx: Ctx, id: string, offset: number, args: FlowExpr[], kwargs: [string, FlowExpr][]): void {
-    const ps = scopeInfo.get(id)?.scope.params;
-    if (!ps) return;
-    args.forEach((a, i) => {
-      const p = ps.names[i + offset];
-      if (p !== undefined && a !== null) add(`${id}.${p}`, evalExpr(ctx, a));
-    });
-    for (const [k, a] of kwargs) if (a !== null && ps.names.includes(k)) add(`${id}.${k}`, evalExpr(ctx, a));
+    // a call of a redefined (or overloaded) name may run any of its definitions: each binds its own parameters
+    for (const sc of scopesOf.get(id) ?? []) {
+      const ps = sc.params;
+      if (!ps) continue;
+      args.forEach((a, i) => {
+        const p = ps.names[i + offset];
+        if (p !== undefined && a !== null) add(`${id}.${p}`, evalExpr(ctx, a));
+      });
+      for (const [k, a] of kwargs) if (a !== null && ps.names.includes(k)) add(`${id}.${k}`, evalExpr(ctx, a));
+    }
   }
 
   /** `obj.p = v` passes v to the setter of every property p obj's class may have. */
@@ -830,10 +844,13 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     return seen;
   }
   const fits = (id: string, args: number, kwargs: number, splat: boolean): boolean => {
-    const ps = scopeInfo.get(id)?.scope.params;
-    if (!ps || splat) return true;
+    if (splat) return true;
     const offset = g.kindOf(id) === 'method' && !staticIds.has(id) ? 1 : 0;
-    return (ps.star === true || args + offset <= ps.names.length) && args + offset + kwargs >= ps.required;
+    // any of same-named definitions (an overload's implementation, a redefinition) may be the one called
+    return (scopesOf.get(id) ?? [undefined]).some((sc) => {
+      const ps = sc?.params;
+      return !ps || ((ps.star === true || args + offset <= ps.names.length) && args + offset + kwargs >= ps.required);
+    });
   };
   const callableValue = (v: string): string | null => {
     if (v.startsWith('b:')) return v.slice(2);
@@ -886,7 +903,7 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
    * among the properties of that name with that accessor (the visible ones, else all), recorded
    * as name-only; other attributes stay free. A method's own `self` never falls back.
    */
-  function accessorEdges(ctx: Ctx, from: string, mode: 'get' | 'set' | 'del', e: FlowExpr): void {
+  function accessorEdges(ctx: Ctx, from: string, mode: 'get' | 'set' | 'del', e: FlowExpr, fallback = true): void {
     const parts = splitAttribute(e);
     const candidates = parts && propertiesByName.get(parts[1]);
     if (!parts || !candidates) return;
@@ -900,7 +917,7 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
       if (keys === undefined || keys.length > 0) known = true;
       for (const key of keys ?? []) if (propertyIds.get(key)?.[mode]) g.call(from, key);
     }
-    if (known) return;
+    if (known || !fallback) return;
     const withMode = candidates.filter((id) => propertyIds.get(id)![mode]);
     const visible = visibleFrom(ctx.mod);
     const narrowed = withMode.filter((id) => visible.has(scopeInfo.get(id)!.mod));
@@ -956,6 +973,9 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
       const splat = s[4] === 1;
       let known = false;
       let inRepo = false;
+      // `obj.p()` reads p first: a property's getter runs, and its result is what is called (an
+      // unknown receiver is left to the call's own by-name fallback below)
+      if (f !== 'super') accessorEdges(ctx, from, 'get', f, false);
       for (const v of f === 'super' ? [] : evalExpr(ctx, f)) {
         const r = callEdges(from, v);
         known ||= r.known;
