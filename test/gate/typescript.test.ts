@@ -760,3 +760,80 @@ describe('function-typed fields overridden by arrow fields', () => {
     assert.ok(g['src.handlers.useHandler']?.includes('src.handlers.C.handle'), JSON.stringify(g['src.handlers.useHandler']));
   });
 });
+
+describe('declarations the overload and function-typed-field changes must not take from their old owners', () => {
+  const ledger = [
+    'export class Ledger {',
+    '  get total(): number {',
+    '    return 1;',
+    '  }',
+    '  private entries: number[] = [1, 2];',
+    '  set total(n: number) {',
+    '    console.log(n);',
+    '  }',
+    '}',
+    'export class Billing {',
+    '  static hook: (x: number) => number;',
+    "  @Inject('FEE_A')",
+    '  private fee: (x: number) => number;',
+    '  constructor(f: (x: number) => number) {',
+    '    this.fee = f;',
+    '  }',
+    '  processPayment(x: number): Ledger {',
+    '    const f = this.fee;',
+    '    return f(x) > 0 ? new Ledger() : new Ledger();',
+    '  }',
+    '  approveLoan(x: number): number {',
+    '    return Billing.hook(x);',
+    '  }',
+    '}',
+    'function Inject(t: string) {',
+    '  return (a: object, k: string): void => console.log(t, a, k);',
+    '}',
+    'Billing.hook = function (x: number): number {',
+    '  return x + 1;',
+    '};',
+    '',
+  ].join('\n');
+  const table = [
+    'function processPayment(x) {',
+    '  return x;',
+    '}',
+    'const table = {',
+    '  get rate() {',
+    '    return 1;',
+    '  },',
+    '  fee: processPayment(5),',
+    '  set rate(v) {',
+    '    console.log(v);',
+    '  },',
+    '};',
+    'module.exports = { processPayment, table };',
+    '',
+  ].join('\n');
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo({ 'src/ledger.ts': ledger, 'src/table.js': table });
+  });
+  after(() => repo.remove());
+
+  it("a field between a getter and its setter stays its class's (the class a root constructs), not the accessor's", async () => {
+    const r = await repo.gate(repo.branch('entries', { 'src/ledger.ts': edit(ledger, '[1, 2]', '[1, 2, 3]') }), { roots: ['*.processPayment'] });
+    assertPath(r, ['src.ledger.Billing.processPayment', 'src.ledger.Ledger']);
+    // an object literal's property between a getter and its setter stays the module's
+    const o = await repo.gate(repo.branch('fee-arg', { 'src/table.js': edit(table, 'processPayment(5)', 'processPayment(6)') }), {
+      roots: ['*.processPayment'],
+    });
+    assertPath(o, ['src.table', 'src.table.processPayment']);
+  });
+
+  it("a function assigned to a static field of function type is that field's definition", async () => {
+    const r = await repo.gate(repo.branch('hook', { 'src/ledger.ts': edit(ledger, 'x + 1', 'x + 2') }), { roots: ['*.approveLoan'] });
+    assertPath(r, ['src.ledger.Billing.approveLoan', 'src.ledger.Billing.hook']);
+  });
+
+  it('reading a field of function type with no value depends on its declaration, as reading its binding did', async () => {
+    const r = await repo.gate(repo.branch('inject', { 'src/ledger.ts': edit(ledger, 'FEE_A', 'FEE_B') }), { roots: ['*.processPayment'] });
+    assertPath(r, ['src.ledger.Billing.processPayment', 'src.ledger.Billing.fee']);
+  });
+});

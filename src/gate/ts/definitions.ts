@@ -69,10 +69,16 @@ class DefinitionRecorder {
   private readonly isJs: boolean;
   /** Anonymous arrow functions so far per scope: they are named `<arrowN>` in source order within it, as PyCG names lambdas. */
   private readonly arrowCounts = new Map<string, number>();
-  /** Functions and methods recorded so far by id, with their argument counts: an overload's next declaration widens them. */
   /** Function declarations without a body so far by id, for the implementation that follows them. */
   private readonly overloadSignatures = new Map<string, ts.FunctionDeclaration[]>();
-  private readonly callables = new Map<string, { def: FileDefinition; arity?: [string, number, number]; container?: object }>();
+  /** Functions and methods recorded so far by id, with their argument counts and latest declaration: an overload's next declaration widens them. */
+  private readonly callables = new Map<string, { def: FileDefinition; arity?: [string, number, number]; container?: object; last: ts.Node }>();
+  /**
+   * Class fields of function type with no value (methods without a body, see visitClassMember) by
+   * id: a function assigned to that id later (`Billing.hook = function …`) is the definition, as it
+   * was when such a field was a data binding.
+   */
+  private readonly bodilessFields = new Map<string, FileDefinition>();
 
   constructor(
     private readonly sf: ts.SourceFile,
@@ -94,6 +100,12 @@ class DefinitionRecorder {
     rec.decls.push([node, id]);
     const def: FileDefinition = [id, kind, lineOf(sf, span.getStart(sf)), lineOf(sf, span.getEnd())];
     if ((kind === 'function' || kind === 'method') && this.widensDeclared(node, def, container)) return;
+    const field = this.bodilessFields.get(id);
+    if (field && (kind === 'function' || kind === 'method')) {
+      rec.defs.splice(rec.defs.indexOf(field), 1);
+      this.bodilessFields.delete(id);
+      this.callables.delete(id);
+    }
     rec.defs.push(def);
     if (kind === 'function' || kind === 'method') {
       const fn = ts.isFunctionLike(node)
@@ -101,7 +113,7 @@ class DefinitionRecorder {
         : 'initializer' in node && isFunctionLike((node as ts.VariableDeclaration).initializer)
           ? ((node as ts.VariableDeclaration).initializer as ts.FunctionLikeDeclaration)
           : undefined;
-      const entry: { def: FileDefinition; arity?: [string, number, number]; container?: object } = { def, container };
+      const entry: { def: FileDefinition; arity?: [string, number, number]; container?: object; last: ts.Node } = { def, container, last: node };
       if (!this.callables.has(id)) this.callables.set(id, entry);
       if (fn) {
         entry.arity = [id, ...arityOf(fn, this.isJs, sf)];
@@ -122,11 +134,17 @@ class DefinitionRecorder {
    * definition spanning them all, so a change to the implementation's body is the method's and not
    * its class's, accepting the argument counts of every declaration. Only within one container: two
    * declarations of an interface merged in one file stay apart (the lines between are neither's).
-   * True when `def` was so merged.
+   * And only adjacent declarations: a getter and a setter with a field or static block between stay
+   * apart as before (the first keeps the id), so the lines between stay their class's or object's
+   * and not the accessor's. True when `def` was so merged.
    */
   private widensDeclared(node: ts.Node, def: FileDefinition, container: object | undefined): boolean {
     const known = this.callables.get(def[0]);
     if (!known || container === undefined || known.container !== container || known.def[1] !== def[1] || !isOverloadable(node)) return false;
+    // adjacent: nothing but a separator between the last declaration and this one's leading trivia
+    // (the syntax a declaration is recorded from has no parent links to ask for its siblings)
+    if (!/^[,;]?$/.test(this.sf.text.slice(known.last.end, node.pos).trim())) return false;
+    known.last = node;
     known.def[2] = Math.min(known.def[2], def[2]);
     known.def[3] = Math.max(known.def[3], def[3]);
     const [min, max] = arityOf(node, this.isJs, this.sf);
@@ -270,6 +288,9 @@ class DefinitionRecorder {
     }
     const mid = `${cid}.${mname}`;
     this.addDef(m, mid, 'method', m, members);
+    // the first definition of its id in the file, a field of function type with no value
+    const first = this.callables.get(mid);
+    if (!body && ts.isPropertyDeclaration(m) && first?.last === m) this.bodilessFields.set(mid, first.def);
     members.set(mname, mid);
     if (body) body.forEachChild((c) => this.visit(c, mid, false));
   }

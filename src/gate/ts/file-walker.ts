@@ -350,6 +350,14 @@ export class FileWalker implements CallTargetContext {
     const out = new Set<string>();
     for (const d of fields) this.index.idsForDecl(d, out, 0, this.touch);
     for (const id of out) if (idKinds.get(id) === 'binding' && id !== reader) addEdge(this.reads, reader, id);
+    // a field of function type with no value is a method without a body (definitions.ts), no
+    // longer a binding: reading or assigning it (`const f = this.fee; f(x)`) still depends on its
+    // declaration (a decorator that injects it, its type), as reading the binding did
+    const bodiless = fields.filter((d) => ts.isPropertyDeclaration(d) && !d.initializer);
+    if (bodiless.length === 0) return;
+    const held = new Set<string>();
+    for (const d of bodiless) this.index.idsForDecl(d, held, 0, this.touch);
+    for (const id of held) if (id !== from && (idKinds.get(id) === 'method' || idKinds.get(id) === 'function')) addEdge(this.calls, from, id);
   }
 
   /**
