@@ -837,3 +837,33 @@ describe('declarations the overload and function-typed-field changes must not ta
     assertPath(r, ['src.ledger.Billing.processPayment', 'src.ledger.Billing.fee']);
   });
 });
+
+describe("a module's constant that holds a field of function type with no value", () => {
+  const rates = [
+    "import { Inject } from './inject';",
+    'export class Fees {',
+    "  @Inject('RATE_A')",
+    '  static rate: (x: number) => number;',
+    '}',
+    'export const RATE = Fees.rate;',
+    'export function settle(x: number): number {',
+    '  return RATE(x);',
+    '}',
+    '',
+  ].join('\n');
+  const inject = 'export function Inject(t: string) {\n  return (a: object, k: string): void => console.log(t, a, k);\n}\n';
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo({ 'src/rates.ts': rates, 'src/inject.ts': inject });
+  });
+  after(() => repo.remove());
+
+  it("changes with the field's declaration, and so do the constant's readers", async () => {
+    const r = await repo.gate(repo.branch('rate-b', { 'src/rates.ts': edit(rates, 'RATE_A', 'RATE_B') }), { roots: ['*.settle'] });
+    assertPath(r, ['src.rates.settle']);
+    assert.ok(
+      r.reasons.some((x) => x.message.includes('src.rates.settle (changed: reads src.rates.RATE)')),
+      r.reasons.map((x) => x.message).join('\n'),
+    );
+  });
+});

@@ -357,7 +357,12 @@ export class FileWalker implements CallTargetContext {
     if (bodiless.length === 0) return;
     const held = new Set<string>();
     for (const d of bodiless) this.index.idsForDecl(d, held, 0, this.touch);
-    for (const id of held) if (id !== from && (idKinds.get(id) === 'method' || idKinds.get(id) === 'function')) addEdge(this.calls, from, id);
+    // at a module's top level the binding whose initializer reads it (`const F = obj.fee`) holds it too
+    this.addCalls(
+      from,
+      [...held].filter((id) => idKinds.get(id) === 'method' || idKinds.get(id) === 'function'),
+      at,
+    );
   }
 
   /**
