@@ -132,8 +132,31 @@ export class CallIndex {
 
   /** Every node reachable from `starts` (themselves included) by any edge of `direction`. */
   reachable(starts: number[], direction: Direction): Uint8Array {
-    const { start, to } = this.rows[direction];
     const seen = new Uint8Array(this.ids.length);
+    this.mark(starts, direction, seen, false);
+    return seen;
+  }
+
+  /**
+   * The callers of `ids`, transitively through typed calls (a call resolved by name only is not
+   * followed), that `seen` does not mark yet; marks them and `ids` in `seen`, so searches sharing
+   * it never walk a node twice.
+   */
+  typedCallersOf(ids: Iterable<string>, seen: Uint8Array): string[] {
+    const out: number[] = [];
+    this.mark(
+      [...ids].map((id) => this.of(id)),
+      'callers',
+      seen,
+      true,
+      out,
+    );
+    return out.map((n) => this.ids[n]!);
+  }
+
+  /** Marks in `seen` what `starts` reach by edges of `direction` (typed ones only, if `typedOnly`); what it newly reaches past the starts goes to `out`. */
+  private mark(starts: Iterable<number>, direction: Direction, seen: Uint8Array, typedOnly: boolean, out?: number[]): void {
+    const { start, to, byName } = this.rows[direction];
     const stack: number[] = [];
     for (const s of starts) {
       if (s < 0 || seen[s]) continue;
@@ -144,40 +167,12 @@ export class CallIndex {
       const n = stack.pop()!;
       for (let k = start[n]!; k < start[n + 1]!; k++) {
         const m = to[k]!;
-        if (seen[m]) continue;
+        if (seen[m] || (typedOnly && byName[k])) continue;
         seen[m] = 1;
         stack.push(m);
+        out?.push(m);
       }
     }
-    return seen;
-  }
-
-  /**
-   * The callers of `ids`, transitively through typed calls (a call resolved by name only is not
-   * followed), that `seen` does not mark yet; marks them and `ids` in `seen`, so searches sharing
-   * it never walk a node twice.
-   */
-  typedCallersOf(ids: Iterable<string>, seen: Uint8Array): string[] {
-    const { start, to, byName } = this.rows.callers;
-    const stack: number[] = [];
-    const out: string[] = [];
-    for (const id of ids) {
-      const n = this.of(id);
-      if (n < 0 || seen[n]) continue;
-      seen[n] = 1;
-      stack.push(n);
-    }
-    while (stack.length > 0) {
-      const n = stack.pop()!;
-      for (let k = start[n]!; k < start[n + 1]!; k++) {
-        const m = to[k]!;
-        if (seen[m] || byName[k]) continue;
-        seen[m] = 1;
-        stack.push(m);
-        out.push(this.ids[m]!);
-      }
-    }
-    return out;
   }
 
   /**

@@ -271,12 +271,13 @@ export function changedDefinitions(graph: CallGraph, changes: FileChange[], revi
   if (initializers.size > 0 && out.size > 0) {
     const index = callIndexOf(graph);
     const reaches = new Uint8Array(index.ids.length);
+    // `out` keeps insertion order: what a round changed is what stands past the previous size
     let seeds = [...out.keys()];
     while (seeds.length > 0) {
-      const before = new Set(out.keys());
+      const size = out.size;
       for (const b of index.typedCallersOf(seeds, reaches)) if (initializers.has(b)) changeBinding(b);
       propagate();
-      seeds = [...out.keys()].filter((id) => !before.has(id));
+      seeds = [...out.keys()].slice(size);
     }
   }
   return [...out.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

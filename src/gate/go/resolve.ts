@@ -486,12 +486,11 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
   /** Edges from `from` to the methods the library calls on the arguments of call c (of a function or method with a rule). */
   const libraryEdges = (from: string, rule: StdRule, c: GoBody['calls'][number], ec: EvalCtx): void => {
     const args = Array.isArray(rule.args) ? rule.args : c.a.map((_, i) => i).filter((i) => i >= (rule.args as { from: number }).from);
-    for (const k of args) {
-      for (const v of evalExpr(c.a[k] ?? null, ec)) {
-        if (v.v !== 'val') continue;
-        for (const fn of libraryCalls(v.t, rule)) g.call(from, fn.id, 'typed');
-      }
-    }
+    for (const k of args) valueEdges(from, rule, c.a[k] ?? null, ec);
+  };
+  /** Edges from `from` to the methods the library calls, by `rule`, on what expression x may hold. */
+  const valueEdges = (from: string, rule: StdRule, x: GoExpr | null, ec: EvalCtx): void => {
+    for (const v of evalExpr(x, ec)) if (v.v === 'val') for (const fn of libraryCalls(v.t, rule)) g.call(from, fn.id, 'typed');
   };
 
   // ---- name-only fallback ------------------------------------------------------------------
@@ -592,7 +591,7 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
         for (const o of owners) {
           const rule = o.v === 'val' && o.t.r === 'ext' && o.t.id !== undefined ? STD_FIELDS.get(`${o.t.id}.${st.f}`) : undefined;
           if (!rule) continue;
-          for (const v of evalExpr(st.v, { fc, body, key: from })) if (v.v === 'val') for (const fn of libraryCalls(v.t, rule)) g.call(from, fn.id, 'typed');
+          valueEdges(from, rule, st.v, { fc, body, key: from });
         }
       }
       for (const r of body.refs) {

@@ -77,25 +77,10 @@ export async function extractPython(file: string, text: string): Promise<FileFac
     const targetUse = new Map<number, ['set', FlowExpr] | ['aug', FlowExpr] | ['del']>();
     const markTargets = (left: Node | null, use: ['set', FlowExpr] | ['aug', FlowExpr] | ['del']): void => {
       if (!left) return;
-      switch (left.type) {
-        case 'attribute':
-        case 'subscript':
-          targetUse.set(left.id, use);
-          return;
-        case 'pattern_list':
-        case 'tuple_pattern':
-        case 'list_pattern':
-        case 'expression_list':
-        case 'tuple':
-        case 'list':
-        case 'parenthesized_expression':
-          // an unpacked element's value is not known here; the accessor still runs
-          for (const c of left.namedChildren)
-            if (c) markTargets(c.type === 'list_splat_pattern' ? (c.namedChildren[0] ?? null) : c, use[0] === 'del' ? use : [use[0], null]);
-          return;
-        default:
-          return;
-      }
+      if (left.type === 'attribute' || left.type === 'subscript') targetUse.set(left.id, use);
+      // an unpacked element's value is not known here; the accessor still runs
+      else if (UNPACKING_TARGETS.has(left.type) || left.type === 'parenthesized_expression')
+        for (const c of unpackedElements(left)) markTargets(c, use[0] === 'del' ? use : [use[0], null]);
     };
     /**
      * An attribute's accessor sites: `['g', attr]` reading it (a property's getter may run),
@@ -297,18 +282,11 @@ export async function extractPython(file: string, text: string): Promise<FileFac
           if (typeof c === 'string') flow(scope, `${c}[]`, value);
           return;
         }
-        case 'pattern_list':
-        case 'tuple_pattern':
-        case 'list_pattern':
-        case 'expression_list':
-        case 'tuple':
-        case 'list':
-          for (const c of left.namedChildren) if (c) assign(scope, c.type === 'list_splat_pattern' ? (c.namedChildren[0] ?? null) : c, sub(value));
-          return;
         case 'parenthesized_expression':
           assign(scope, left.namedChildren[0] ?? null, value);
           return;
         default:
+          if (UNPACKING_TARGETS.has(left.type)) for (const c of unpackedElements(left)) assign(scope, c, sub(value));
           return;
       }
     };
@@ -720,6 +698,14 @@ const COMPARISON_DUNDERS: Record<string, [string, string]> = {
   '>': ['__gt__', '__lt__'],
   '>=': ['__ge__', '__le__'],
 };
+
+/** Assignment targets that unpack into their elements (`a, b = …`, `[x, *rest] = …`). */
+const UNPACKING_TARGETS = new Set(['pattern_list', 'tuple_pattern', 'list_pattern', 'expression_list', 'tuple', 'list']);
+
+/** The targets an unpacking target's elements bind (a starred element's own target). */
+function unpackedElements(left: Node): (Node | null)[] {
+  return left.namedChildren.map((c) => (c?.type === 'list_splat_pattern' ? (c.namedChildren[0] ?? null) : c));
+}
 
 /** Decorators after which the name still calls the function itself. */
 const IDENTITY_DECORATORS = new Set([

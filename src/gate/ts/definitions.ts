@@ -118,12 +118,7 @@ class DefinitionRecorder {
       if (fn) {
         entry.arity = [id, ...arityOf(fn, this.isJs, sf)];
         rec.arities.push(entry.arity);
-        // an outline may blank an annotated body: what it invokes is recorded here, for callbacks passed to it
-        const body = 'body' in fn ? fn.body : undefined;
-        if (body && ts.isBlock(body) && (fn.type || ts.isSetAccessorDeclaration(fn))) {
-          const inv = invokedParams(fn);
-          if (inv.params.size > 0) rec.invokes.push([id, [...inv.params].sort((a, b) => a - b), inv.rest]);
-        }
+        this.recordInvokes(id, fn);
       }
     }
   }
@@ -153,12 +148,16 @@ class DefinitionRecorder {
       known.arity[1] = Math.min(known.arity[1], min);
       known.arity[2] = known.arity[2] < 0 || max < 0 ? -1 : Math.max(known.arity[2], max);
     }
-    const body = ts.isMethodSignature(node) ? undefined : node.body;
-    if (body && !ts.isMethodSignature(node) && (node.type || ts.isSetAccessorDeclaration(node)) && !this.rec.invokes.some(([id]) => id === def[0])) {
-      const inv = invokedParams(node);
-      if (inv.params.size > 0) this.rec.invokes.push([def[0], [...inv.params].sort((a, b) => a - b), inv.rest]);
-    }
+    // the implementation, whichever of the declarations it is
+    if (!ts.isMethodSignature(node) && node.body && !this.rec.invokes.some(([id]) => id === def[0])) this.recordInvokes(def[0], node);
     return true;
+  }
+
+  /** An outline may blank an annotated body: what it invokes is recorded here, for callbacks passed to it. */
+  private recordInvokes(id: string, fn: ts.SignatureDeclaration & { body?: ts.Node }): void {
+    if (!fn.body || !ts.isBlock(fn.body) || !(fn.type || ts.isSetAccessorDeclaration(fn))) return;
+    const inv = invokedParams(fn);
+    if (inv.params.size > 0) this.rec.invokes.push([id, [...inv.params].sort((a, b) => a - b), inv.rest]);
   }
 
   private visit(node: ts.Node, scope: string, atModule: boolean): void {
