@@ -82,6 +82,12 @@ export class CallIndex {
     return this.numbers.get(id) ?? -1;
   }
 
+  /** The ids that call something (in a stored graph, without building its edge maps). */
+  callerIds(): string[] {
+    const { start } = this.rows.callees;
+    return this.ids.filter((_, n) => start[n + 1]! > start[n]!);
+  }
+
   /** The ids `id` calls, in the graph's order. */
   calleesOf(id: string): string[] {
     const n = this.of(id);

@@ -48,12 +48,15 @@ function bindingsAround(graph: CallGraph, d: Definition): Definition[] {
 
 const initializersCache = new WeakMap<CallGraph, Set<string>>();
 
-/** The bindings of a graph whose initializers call something (those with call edges of their own), found once per graph. */
+/**
+ * The bindings of a graph whose initializers call something (those with call edges of their own),
+ * found once per graph through its call index: a stored graph's edge maps are not built for it.
+ */
 function initializerCallers(graph: CallGraph): Set<string> {
   let s = initializersCache.get(graph);
   if (s) return s;
   s = new Set();
-  for (const from of graph.calls.keys()) if (graph.defs.get(from)?.kind === 'binding') s.add(from);
+  for (const from of callIndexOf(graph).callerIds()) if (graph.defs.get(from)?.kind === 'binding') s.add(from);
   initializersCache.set(graph, s);
   return s;
 }
@@ -224,7 +227,8 @@ export function changedDefinitions(graph: CallGraph, changes: FileChange[], revi
   // a changed constant/configuration value changes every function that reads it, and every
   // binding whose initializer reads it or holds such a function (`const B = A.filter((t) => …)`),
   // and so on to their readers
-  const readers = readersOf(graph);
+  // built only once a binding has changed: a stored graph's read map is not built otherwise
+  let readers: Map<string, string[]> | undefined;
   const queue = [...changedBindings];
   const changeBinding = (id: string): void => {
     if (changedBindings.has(id)) return;
@@ -233,6 +237,7 @@ export function changedDefinitions(graph: CallGraph, changes: FileChange[], revi
   };
   const propagate = (): void => {
     for (let b = queue.pop(); b !== undefined; b = queue.pop()) {
+      readers ??= readersOf(graph);
       for (const r of readers.get(b) ?? []) {
         const d = graph.defs.get(r);
         if (!d) continue;
@@ -267,8 +272,8 @@ export function changedDefinitions(graph: CallGraph, changes: FileChange[], revi
   // `update` of the repository, and all they call, part of the value. Each round walks callers
   // from the definitions changed since the last, never a node twice, so all rounds together walk
   // the graph at most once
-  const initializers = initializerCallers(graph);
-  if (initializers.size > 0 && out.size > 0) {
+  const initializers = out.size > 0 ? initializerCallers(graph) : undefined;
+  if (initializers && initializers.size > 0) {
     const index = callIndexOf(graph);
     const reaches = new Uint8Array(index.ids.length);
     // `out` keeps insertion order: what a round changed is what stands past the previous size
