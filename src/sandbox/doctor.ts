@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BulwarkError } from '../domain/errors.js';
+import { BulwarkError, SandboxError } from '../domain/errors.js';
 import type { KernelFacts } from './describe.js';
 import { DEFAULT_CGROUP, prepareCgroupParent } from './cgroup.js';
 import { enforcementByLayer, sandboxMode, type LayerEnforcement } from './enforcement.js';
@@ -178,6 +178,27 @@ function done() { finished = true; fs.writeSync(1, JSON.stringify(r)); process.e
 
 const probePolicyLimits = DEFAULT_LIMITS;
 
+/**
+ * The probe's report from how it ended and what it printed. Anything but a clean exit with one JSON
+ * object is an error naming the exit, the size of what came out and the first line of its stderr,
+ * so a probe that dies or is cut short says how.
+ */
+export function probeReport(code: number | null, signal: string | null, stdout: string, stderr: string): Record<string, unknown> {
+  const firstErr = stripTerminalControls(stderr).trim().split('\n')[0] ?? '';
+  const how = signal !== null ? `was killed by ${signal}` : `exited with ${String(code)}`;
+  const said = `${stdout.length} bytes on stdout${firstErr ? `, stderr: ${firstErr}` : ', nothing on stderr'}`;
+  if (code !== 0 || signal !== null) throw new Error(`the probe ${how} (${said})`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stdout);
+  } catch (e) {
+    throw new Error(`the probe exited with 0 but its report is not JSON (${said}): ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error(`the probe exited with 0 but its report is not an object (${said})`);
+  return parsed as Record<string, unknown>;
+}
+
 async function probe(): Promise<Record<string, unknown>> {
   const dir = makeTempDir(path.join(os.tmpdir(), 'bulwark-doctor-'));
   try {
@@ -200,9 +221,8 @@ async function probe(): Promise<Record<string, unknown>> {
     let err = '';
     sp.child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
     sp.child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
-    const code = await new Promise<number | null>((resolve) => sp.child.once('close', resolve));
-    if (code !== 0) throw new Error(`probe exited with ${code}: ${stripTerminalControls(err).trim().split('\n')[0] ?? ''}`);
-    return { ...(JSON.parse(out) as Record<string, unknown>), degraded: sp.degraded, isolation: sp.isolation };
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => sp.child.once('close', (c, s) => resolve([c, s])));
+    return { ...probeReport(code, signal, out, err), degraded: sp.degraded, isolation: sp.isolation };
   } finally {
     removeTempDir(dir);
   }
@@ -267,7 +287,9 @@ export async function runDoctor(): Promise<DoctorReport> {
     p = await probe();
   } catch (e) {
     const msg = e instanceof BulwarkError || e instanceof Error ? e.message : String(e);
-    report.checks.push({ layer: 'launcher', enforced: false, detail: `the launcher refused to start the probe: ${msg}` });
+    // the launcher's own refusals are SandboxErrors; the rest is the probe's end, which says what it was
+    const detail = e instanceof SandboxError ? `the launcher refused to start the probe: ${msg}` : msg;
+    report.checks.push({ layer: 'launcher', enforced: false, detail });
     return report;
   }
   const chk = (layer: string, enforced: boolean, detail: string) => report.checks.push({ layer, enforced, detail });
