@@ -1060,9 +1060,12 @@ describe('Python module-level and class-level bindings computed by calling repos
     'pay = settle',
     'CHECK = checksum(None)',
     'DIGEST = get_hasher().digest("x")',
+    'FLOOR = 5',
     '',
     'class Loan:',
     '    RATE = compute_rate()',
+    '    FLOOR = 0.01',
+    '    MINIMUM = FLOOR * 100',
     '',
     '    def interest(self, p):',
     '        return p * self.RATE',
@@ -1123,6 +1126,8 @@ describe('Python module-level and class-level bindings computed by calling repos
     assert.ok(g.nameOnly.get('lending.fees')?.has('lending.rates.Ledger.digest'), JSON.stringify([...(g.nameOnly.get('lending.fees') ?? [])]));
     assert.ok(g.reads.get('lending.fees.OTHERS')?.has('lending.fees.BASE'), JSON.stringify([...(g.reads.get('lending.fees.OTHERS') ?? [])]));
     assert.ok(g.reads.get('lending.fees.RATE')?.has('lending.rates.BASE_RATE'), JSON.stringify([...(g.reads.get('lending.fees.RATE') ?? [])]));
+    // in a class body a bare name is the class's own attribute
+    assert.deepEqual([...(g.reads.get('lending.fees.Loan.MINIMUM') ?? [])], ['lending.fees.Loan.FLOOR']);
   });
 
   it('`FEES = build_fees()` changes with build_fees and with what it calls, transitively, and so does a root reading FEES', async () => {

@@ -1067,9 +1067,13 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
           for (const id of ids) recordReads(m, id, '', calls, refs);
           continue;
         }
-        // in a class body a bare name is the class's own attribute first (`RATE = BASE * 2`)
+        // in a class body a bare name is the class's own attribute first (`RATE = BASE * 2`), and
+        // one of its methods or nested classes (`RATE = compute()`) hides a module-level name too
         const own = (allBindings ??= new Set(m.facts.bindings.map((b) => b.name)));
-        const attribute = (head: string): string | undefined => (own.has(`${s.name}.${head}`) ? qualify(mod, `${s.name}.${head}`) : undefined);
+        const attribute = (head: string): string | null | undefined => {
+          const member = `${s.name}.${head}`;
+          return own.has(member) ? qualify(mod, member) : m.scopes.has(member) ? null : undefined;
+        };
         for (const id of ids) recordReads(m, id, s.name, calls, refs, attribute);
       }
     }
@@ -1077,7 +1081,8 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
 
   /**
    * The bindings definition `from` reads through the call and reference chains of its code, seen
-   * from scope `scope` of module m; `attribute` finds a class body's own attribute of a bare name.
+   * from scope `scope` of module m; `attribute` finds a class body's own attribute of a bare name
+   * (null: the name is the class's own method or class, which reads no binding).
    */
   function recordReads(
     m: { facts: FileFacts; scopes: Map<string, ScopeFacts>; bindings: Set<string> },
@@ -1085,21 +1090,21 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     scope: string,
     calls: Iterable<string>,
     refs: Iterable<string>,
-    attribute?: (head: string) => string | undefined,
+    attribute?: (head: string) => string | null | undefined,
   ): void {
     const mod = m.facts.module;
     // a call through a module-level name also reads that binding (an import line may change the target)
     for (const chain of new Set(calls)) {
       const headName = chain.split('.')[0]!;
       const own = attribute?.(headName);
-      if (own !== undefined) g.read(from, own);
-      else if (m.bindings.has(headName)) g.read(from, qualify(mod, headName));
+      if (own) g.read(from, own);
+      else if (own === undefined && m.bindings.has(headName)) g.read(from, qualify(mod, headName));
     }
     for (const chain of new Set(refs)) {
       const headName = chain.split('.')[0]!;
       const own = attribute?.(headName);
       if (own !== undefined) {
-        g.read(from, own);
+        if (own) g.read(from, own);
         continue;
       }
       if (m.bindings.has(headName) && !m.scopes.has(headName)) g.read(from, qualify(mod, headName));
