@@ -31,6 +31,23 @@ export interface ScopeFacts {
   rebound?: boolean;
   /** Python: names this scope's `global`/`nonlocal` statements bind in another scope → that scope's name ('' for the module). */
   outer?: Record<string, string>;
+  /** Python, a module's or class body's: the assignments whose value reads or calls something (see InitializerFacts). */
+  initializers?: InitializerFacts[];
+}
+
+/**
+ * Python: one module-level or class-level assignment's value (`FEES = build_fees()`, `class Loan:
+ * RATE = compute_rate()`), as the bindings it sets and the part of its scope's `sites`, `refs` and
+ * `calls` that the value's expression holds (half-open index ranges). What the value computes is
+ * the bindings' own: their call edges and reads, besides the scope's. Indexes, not lines, so a
+ * line added above leaves the facts' shape (and with it the resolution's reuse) as it was.
+ */
+export interface InitializerFacts {
+  /** Local names of the bindings set (a class attribute's with its class's: `Loan.RATE`). */
+  names: string[];
+  sites: [number, number];
+  refs: [number, number];
+  calls: [number, number];
 }
 
 /**

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { assertNotFlagged, assertPath, callGraphOf, edit, FixtureRepo, graphOf } from './fixture.js';
 import { buildCallGraph, readDirectorySources, readRevisionSources, toPycg } from '../../src/gate/index.js';
+import type { GateResult } from '../../src/gate/types.js';
 
 const files: Record<string, string> = {
   'bank/__init__.py': 'from .rounding import round_half_even as rhe\n',
@@ -1005,5 +1006,173 @@ describe('Python same-named definitions and properties keep what a single defini
     });
     assert.ok(g['app.A.use']?.includes('app.A.session'), JSON.stringify(g['app.A.use']));
     assert.ok(g['app.entry']?.includes('app.A.action') && g['app.entry'].includes('app.helper'), JSON.stringify(g['app.entry']));
+  });
+});
+
+describe('Python module-level and class-level bindings computed by calling repository code', () => {
+  const rates = [
+    'BASE_RATE = 0.05',
+    '',
+    'def base_rate():',
+    '    return 0.05',
+    '',
+    'def compute_rate():',
+    '    return base_rate() * 2',
+    '',
+    'def to_row(x):',
+    '    return {"x": x}',
+    '',
+    'def weight(t):',
+    '    return len(t)',
+    '',
+    'def settle(a):',
+    '    return audit(a)',
+    '',
+    'def audit(a):',
+    '    return a',
+    '',
+    'class Ledger:',
+    '    def digest(self, s):',
+    '        return s',
+    '',
+  ].join('\n');
+  const fees = [
+    'from hashing_lib import get_hasher',
+    'from .rates import BASE_RATE, compute_rate, settle, to_row, weight',
+    '',
+    'def fee_helper():',
+    '    return 0.01',
+    '',
+    'def build_fees():',
+    '    return {"card": fee_helper()}',
+    '',
+    '# an untyped receiver: `digest` is resolved by name only',
+    'def checksum(h):',
+    '    return h.digest("hex")',
+    '',
+    'FEES = build_fees()',
+    'RATE = BASE_RATE * 2',
+    'TYPES = ["card", "cash", "wire"]',
+    'BASE = ["card"]',
+    'OTHERS = [t for t in TYPES if t not in BASE]',
+    'ROWS = list(map(to_row, TYPES))',
+    'SORTED = sorted(TYPES, key=lambda t: weight(t))',
+    'pay = settle',
+    'CHECK = checksum(None)',
+    'DIGEST = get_hasher().digest("x")',
+    'FLOOR = 5',
+    '',
+    'class Loan:',
+    '    RATE = compute_rate()',
+    '    FLOOR = 0.01',
+    '    MINIMUM = FLOOR * 100',
+    '',
+    '    def interest(self, p):',
+    '        return p * self.RATE',
+    '',
+  ].join('\n');
+  const files = {
+    'lending/__init__.py': '',
+    'lending/rates.py': rates,
+    'lending/fees.py': fees,
+    'lending/pay.py': [
+      'from .fees import CHECK, DIGEST, FEES, OTHERS, RATE, ROWS, SORTED, Loan, pay',
+      '',
+      'def process_payment(kind):',
+      '    return FEES[kind]',
+      '',
+      'def quote():',
+      '    return RATE',
+      '',
+      'def quote_loan(p):',
+      '    return p * Loan.RATE',
+      '',
+      'def list_types():',
+      '    return OTHERS',
+      '',
+      'def export_rows():',
+      '    return ROWS, SORTED',
+      '',
+      'def payment_hook():',
+      '    return pay',
+      '',
+      'def verify():',
+      '    return CHECK, DIGEST',
+      '',
+    ].join('\n'),
+  };
+  const roots = ['lending.pay.*'];
+  const reasonsOf = (r: GateResult): string => r.reasons.map((x) => x.message).join('\n');
+  const changedIds = (r: GateResult): string[] => [...new Set(r.changedFunctions.map((c) => c.id))].sort();
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo(files);
+  });
+  after(() => repo.remove());
+
+  it("records the initializer's typed calls as the binding's call edges, and keeps the module's", async () => {
+    const g = await callGraphOf(files);
+    const calls = (id: string): string[] => [...(g.calls.get(id) ?? [])].sort();
+    assert.ok(calls('lending.fees.FEES').includes('lending.fees.build_fees'), JSON.stringify(calls('lending.fees.FEES')));
+    assert.ok(calls('lending.fees').includes('lending.fees.build_fees'), JSON.stringify(calls('lending.fees')));
+    assert.ok(calls('lending.fees.Loan.RATE').includes('lending.rates.compute_rate'), JSON.stringify(calls('lending.fees.Loan.RATE')));
+    assert.ok(calls('lending.fees.Loan').includes('lending.rates.compute_rate'), JSON.stringify(calls('lending.fees.Loan')));
+    // a function passed to a builtin, and a lambda passed as the key, count as called by the value
+    assert.ok(calls('lending.fees.ROWS').includes('lending.rates.to_row'), JSON.stringify(calls('lending.fees.ROWS')));
+    assert.ok(calls('lending.fees.SORTED').includes('lending.fees.<lambda1>'), JSON.stringify(calls('lending.fees.SORTED')));
+    // a function only held is no call; a call resolved by name only stays the module's
+    assert.deepEqual(calls('lending.fees.pay'), []);
+    assert.deepEqual(calls('lending.fees.DIGEST'), []);
+    assert.ok(g.nameOnly.get('lending.fees')?.has('lending.rates.Ledger.digest'), JSON.stringify([...(g.nameOnly.get('lending.fees') ?? [])]));
+    assert.ok(g.reads.get('lending.fees.OTHERS')?.has('lending.fees.BASE'), JSON.stringify([...(g.reads.get('lending.fees.OTHERS') ?? [])]));
+    assert.ok(g.reads.get('lending.fees.RATE')?.has('lending.rates.BASE_RATE'), JSON.stringify([...(g.reads.get('lending.fees.RATE') ?? [])]));
+    // in a class body a bare name is the class's own attribute
+    assert.deepEqual([...(g.reads.get('lending.fees.Loan.MINIMUM') ?? [])], ['lending.fees.Loan.FLOOR']);
+  });
+
+  it('`FEES = build_fees()` changes with build_fees and with what it calls, transitively, and so does a root reading FEES', async () => {
+    const direct = await repo.gate(repo.branch('build-fees', { 'lending/fees.py': edit(fees, '{"card": fee_helper()}', '{"card": fee_helper() * 2}') }), {
+      roots,
+    });
+    assert.ok(reasonsOf(direct).includes('lending.pay.process_payment (changed: reads lending.fees.FEES)'), reasonsOf(direct));
+    const helper = await repo.gate(repo.branch('fee-helper', { 'lending/fees.py': edit(fees, 'return 0.01', 'return 0.02') }), { roots });
+    assert.equal(helper.flagged, true, reasonsOf(helper));
+    assert.ok(reasonsOf(helper).includes('lending.pay.process_payment (changed: reads lending.fees.FEES)'), reasonsOf(helper));
+    // nothing else reads FEES: the other roots stay unchanged
+    assert.ok(!changedIds(helper).includes('lending.pay.quote'), changedIds(helper).join(', '));
+  });
+
+  it('a class attribute built by a call changes with what the call reaches', async () => {
+    const r = await repo.gate(repo.branch('base-rate', { 'lending/rates.py': edit(rates, '    return 0.05', '    return 0.06') }), { roots });
+    assert.equal(r.flagged, true, reasonsOf(r));
+    assert.equal(r.changedFunctions.find((c) => c.id === 'lending.fees.Loan.interest')?.binding, 'lending.fees.Loan.RATE');
+    assert.ok(reasonsOf(r).includes('lending.pay.quote_loan (changed: reads lending.fees.Loan.RATE)'), reasonsOf(r));
+  });
+
+  it('a binding whose initializer reads a changed binding changes, and so do its readers', async () => {
+    const others = await repo.gate(repo.branch('base-types', { 'lending/fees.py': edit(fees, 'BASE = ["card"]', 'BASE = ["card", "cash"]') }), { roots });
+    assert.ok(reasonsOf(others).includes('lending.pay.list_types (changed: reads lending.fees.OTHERS)'), reasonsOf(others));
+    // through an import of another module's constant
+    const rate = await repo.gate(repo.branch('base-rate-constant', { 'lending/rates.py': edit(rates, 'BASE_RATE = 0.05', 'BASE_RATE = 0.04') }), { roots });
+    assert.ok(reasonsOf(rate).includes('lending.pay.quote (changed: reads lending.fees.RATE)'), reasonsOf(rate));
+  });
+
+  it('a function passed as an argument, or a lambda in the initializer, is part of the value', async () => {
+    const row = await repo.gate(repo.branch('to-row', { 'lending/rates.py': edit(rates, 'return {"x": x}', 'return {"y": x}') }), { roots });
+    assert.ok(reasonsOf(row).includes('lending.pay.export_rows (changed: reads lending.fees.ROWS)'), reasonsOf(row));
+    const key = await repo.gate(repo.branch('weight', { 'lending/rates.py': edit(rates, 'return len(t)', 'return -len(t)') }), { roots });
+    assert.ok(reasonsOf(key).includes('lending.pay.export_rows (changed: reads lending.fees.SORTED)'), reasonsOf(key));
+  });
+
+  it('a call resolved by name only is not followed, in the initializer or on the way', async () => {
+    const r = await repo.gate(repo.branch('digest', { 'lending/rates.py': edit(rates, '        return s', '        return s + s') }), { roots });
+    assertNotFlagged(r);
+    assert.deepEqual(changedIds(r), ['lending.rates.Ledger.digest']);
+  });
+
+  it('a function only held (`pay = settle`) does not make the binding change with what it calls', async () => {
+    const r = await repo.gate(repo.branch('audit', { 'lending/rates.py': edit(rates, '    return a\n\nclass', '    return None\n\nclass') }), { roots });
+    assertNotFlagged(r);
+    assert.deepEqual(changedIds(r), ['lending.rates.audit']);
   });
 });

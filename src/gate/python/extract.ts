@@ -63,12 +63,20 @@ export async function extractPython(file: string, text: string): Promise<FileFac
     const site = (scope: ScopeFacts, s: FlowExpr): void => {
       (scope.sites ??= []).push(s);
     };
-    // implicit calls (attribute accessors, dunders) are flow-insensitive: one site per scope and expression
+    /**
+     * The value nodes of module-level and class-level assignments → the bindings they set; while
+     * one is visited, `initializer` numbers it (0 outside every such value).
+     */
+    const initializerNames = new Map<number, string[]>();
+    let initializer = 0;
+    let initializerCount = 0;
+    // implicit calls (attribute accessors, dunders) are flow-insensitive: one site per scope and
+    // expression, and per binding's value (each binding's sites must hold all its value runs)
     const implicitSeen = new Map<ScopeFacts, Set<string>>();
     const implicit = (scope: ScopeFacts, s: Extract<FlowExpr, unknown[]>): void => {
       let seen = implicitSeen.get(scope);
       if (!seen) implicitSeen.set(scope, (seen = new Set()));
-      const key = JSON.stringify(s);
+      const key = `${initializer}:${JSON.stringify(s)}`;
       if (seen.has(key)) return;
       seen.add(key);
       site(scope, s);
@@ -342,8 +350,28 @@ export async function extractPython(file: string, text: string): Promise<FileFac
       scope.params = { names, required, ...(star ? { star } : {}), ...(dstar ? { dstar } : {}) };
     };
 
+    /** Visits an assignment's value, recording which of its scope's sites, refs and calls it holds. */
+    const visitInitializer = (scope: ScopeFacts, node: Node, names: string[]): void => {
+      const start = { sites: scope.sites?.length ?? 0, refs: scope.refs.length, calls: scope.calls.length };
+      const outer = initializer;
+      initializer = ++initializerCount;
+      visit(node);
+      initializer = outer;
+      const sites: [number, number] = [start.sites, scope.sites?.length ?? 0];
+      const refs: [number, number] = [start.refs, scope.refs.length];
+      const calls: [number, number] = [start.calls, scope.calls.length];
+      // a literal value computes nothing and reads nothing
+      if (sites[0] < sites[1] || refs[0] < refs[1] || calls[0] < calls[1]) (scope.initializers ??= []).push({ names, sites, refs, calls });
+    };
+
     const visit = (node: Node): void => {
       const current = scopeStack[scopeStack.length - 1]!;
+      const initializes = initializerNames.get(node.id);
+      if (initializes) {
+        initializerNames.delete(node.id);
+        visitInitializer(current.scope, node, initializes);
+        return;
+      }
       switch (node.type) {
         case 'function_definition':
         case 'class_definition': {
@@ -569,9 +597,12 @@ export async function extractPython(file: string, text: string): Promise<FileFac
             const prefix = current.isClass ? `${current.scope.name}.` : '';
             for (const child of node.namedChildren) {
               if (child && (child.type === 'assignment' || child.type === 'augmented_assignment')) {
-                for (const name of boundNames(child.childForFieldName('left'))) {
-                  facts.bindings.push({ name: prefix + name, start: node.startPosition.row + 1, end: node.endPosition.row + 1 });
-                }
+                const names = boundNames(child.childForFieldName('left')).map((name) => prefix + name);
+                for (const name of names) facts.bindings.push({ name, start: node.startPosition.row + 1, end: node.endPosition.row + 1 });
+                // what the value computes is the bindings' (`a = b = v`: v is the value)
+                let value = child.childForFieldName('right');
+                while (value?.type === 'assignment') value = value.childForFieldName('right');
+                if (value && names.length > 0) initializerNames.set(value.id, names);
               }
             }
           }

@@ -1,4 +1,4 @@
-import { ownEntry, pushTo, type FileFacts, type FlowExpr, type ImportFacts, type ScopeFacts } from '../facts.js';
+import { ownEntry, pushTo, type FileFacts, type FlowExpr, type ImportFacts, type InitializerFacts, type ScopeFacts } from '../facts.js';
 import type { ResolutionTarget } from '../graph-builder.js';
 
 /** Names Python resolves without an import; calls to them appear as `<builtin>.name` (PyCG's convention). */
@@ -39,6 +39,9 @@ const ELEMENT_DUNDERS: Record<string, string[]> = {
   max: ['__gt__|__lt__'],
   sorted: ['__lt__|__gt__'],
 };
+
+/** No binding's value holds a site. */
+const NO_BINDINGS: readonly string[] = [];
 
 /** A FlowExpr that is a tagged tuple. */
 type FlowTuple = Extract<FlowExpr, unknown[]>;
@@ -852,6 +855,29 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
       return !ps || ((ps.star === true || args + offset <= ps.names.length) && args + offset + kwargs >= ps.required);
     });
   };
+  /**
+   * The bindings whose value (a module-level or class-level assignment's) holds the site being
+   * resolved: what the site runs is part of computing their value, so its calls of repository code
+   * are their call edges too (the scope keeps its own: module code runs on import). A call resolved
+   * by name only stays the scope's: deciding would not follow such a guess.
+   */
+  let initializing: readonly string[] = NO_BINDINGS;
+  const edge = (from: string, to: string, how: 'typed' | 'name' = 'typed'): void => {
+    g.call(from, to, how);
+    if (how === 'typed' && initializing.length > 0 && g.hasDef(to)) for (const b of initializing) g.call(b, to);
+  };
+  /** The bindings (not a same-named function or class) an assignment's value sets. */
+  const initializedBindings = (mod: string, init: InitializerFacts): string[] =>
+    init.names.map((n) => qualify(mod, n)).filter((id) => g.kindOf(id) === 'binding');
+  /** Per site of a scope, the bindings whose value holds it (undefined: none). */
+  function siteOwners(mod: string, scope: ScopeFacts): (string[] | undefined)[] {
+    const out: (string[] | undefined)[] = [];
+    for (const init of scope.initializers ?? []) {
+      const ids = initializedBindings(mod, init);
+      if (ids.length > 0) for (let i = init.sites[0]; i < init.sites[1]; i++) (out[i] ??= []).push(...ids);
+    }
+    return out;
+  }
   const callableValue = (v: string): string | null => {
     if (v.startsWith('b:')) return v.slice(2);
     return !v.includes(':') && isFunctionDef(v) ? v : null;
@@ -859,27 +885,27 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
   /** Edges from `from` for calling value v: whether v named a callee at all, and one in the repository. */
   const callEdges = (from: string, v: string): { known: boolean; inRepo: boolean } => {
     if (v.startsWith('x:')) {
-      if (v !== 'x:<builtin>.super') g.call(from, v.slice(2));
+      if (v !== 'x:<builtin>.super') edge(from, v.slice(2));
       return { known: true, inRepo: false };
     }
     let inRepo = false;
     if (!v.includes(':') && classIds.has(v)) {
       // the class body stays reachable for the gate; the constructor is what runs
-      g.call(from, v);
+      edge(from, v);
       inRepo = true;
     } else {
       const f = callableValue(v);
       if (f) {
-        g.call(from, f);
+        edge(from, f);
         inRepo = true;
       }
     }
     if (!v.startsWith('b:') && (classIds.has(v) || v.startsWith('i:') || v.startsWith('s:')))
       for (const r of runs(v)) {
-        g.call(from, r.id);
+        edge(from, r.id);
         inRepo = true;
       }
-    if (!v.includes(':') && classIds.has(v)) for (const r of postInit(v)) g.call(from, r.id);
+    if (!v.includes(':') && classIds.has(v)) for (const r of postInit(v)) edge(from, r.id);
     return { known: inRepo, inRepo };
   };
   /**
@@ -915,26 +941,26 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
       const keys = memberKeys(v, parts[1]);
       // a class, module, function or outside value: no property of ours runs on it
       if (keys === undefined || keys.length > 0) known = true;
-      for (const key of keys ?? []) if (propertyIds.get(key)?.[mode]) g.call(from, key);
+      for (const key of keys ?? []) if (propertyIds.get(key)?.[mode]) edge(from, key);
     }
     if (known || !fallback) return;
     const withMode = candidates.filter((id) => propertyIds.get(id)![mode]);
     const visible = visibleFrom(ctx.mod);
     const narrowed = withMode.filter((id) => visible.has(scopeInfo.get(id)!.mod));
-    for (const id of narrowed.length > 0 ? narrowed : withMode) g.call(from, id, 'name');
+    for (const id of narrowed.length > 0 ? narrowed : withMode) edge(from, id, 'name');
   }
 
   /** `__iter__` value `it` runs, then `__next__` on what it returns. */
   function iteratorEdges(ctx: Ctx, from: string, it: string): void {
-    for (const r of runs(it)) g.call(from, r.id);
+    for (const r of runs(it)) edge(from, r.id);
     for (const res of callResult(ctx, it, []))
-      if (instanceLike(res)) for (const n of classAttr(res.slice(2), '__next__', true)) for (const r of runs(n)) g.call(from, r.id);
+      if (instanceLike(res)) for (const n of classAttr(res.slice(2), '__next__', true)) for (const r of runs(n)) edge(from, r.id);
   }
   function dunderEdges(ctx: Ctx, from: string, e: FlowTuple): void {
     for (const { v } of dunderCalls(ctx, e)) {
       // `x in c` on a class without __contains__ iterates c
       if (v.endsWith('.__iter__')) iteratorEdges(ctx, from, v);
-      else for (const r of runs(v)) g.call(from, r.id);
+      else for (const r of runs(v)) edge(from, r.id);
     }
   }
   /** `len(x)`, `str(x)`, … run x's dunder; `sum`, `min`, `max`, `sorted` (without `key=`) add or compare the elements. */
@@ -949,7 +975,9 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
 
   for (const { ctx, scope } of ctxs) {
     const from = ctx.id;
-    for (const s of scope.sites ?? []) {
+    const owners = scope.initializers ? siteOwners(ctx.mod, scope) : [];
+    for (const [i, s] of (scope.sites ?? []).entries()) {
+      initializing = owners[i] ?? NO_BINDINGS;
       if (!Array.isArray(s)) continue;
       if (s[0] === 'g' || s[0] === 'set' || s[0] === 'del') {
         accessorEdges(ctx, from, s[0] === 'g' ? 'get' : s[0], s[1] as FlowExpr);
@@ -984,7 +1012,7 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
           builtinDunderEdges(ctx, from, v.slice('x:<builtin>.'.length), args, kwargs);
         // dataclasses.replace(obj, …) builds a new instance of obj's class
         if (v === 'x:dataclasses.replace' && args[0] !== undefined && args[0] !== null)
-          for (const o of evalExpr(ctx, args[0])) if (instanceLike(o)) for (const r of postInit(o.slice(2))) g.call(from, r.id);
+          for (const o of evalExpr(ctx, args[0])) if (instanceLike(o)) for (const r of postInit(o.slice(2))) edge(from, r.id);
       }
       if (!known) {
         // unknown receiver: every visible definition of that name whose arity fits (all of them when none does)
@@ -996,7 +1024,7 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
           const fitting = all.filter((id) => fits(id, args.length, kwargs.length, splat));
           const visible = visibleFrom(ctx.mod);
           const narrowed = fitting.filter((id) => visible.has(scopeInfo.get(id)!.mod));
-          for (const id of narrowed.length > 0 ? narrowed : fitting.length > 0 ? fitting : all) g.call(from, id, 'name');
+          for (const id of narrowed.length > 0 ? narrowed : fitting.length > 0 ? fitting : all) edge(from, id, 'name');
         }
       }
       if (!inRepo && s[4] !== 2) {
@@ -1005,11 +1033,12 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
           if (a === null) continue;
           for (const v of evalExpr(ctx, a)) {
             const c = callableValue(v);
-            if (c) g.call(from, c);
+            if (c) edge(from, c);
           }
         }
       }
     }
+    initializing = NO_BINDINGS;
     // a function stored on an object we cannot see may be called by it
     for (const [target, value] of scope.flows ?? []) {
       if (!target.includes('.') && !target.endsWith('[]')) continue;
@@ -1017,30 +1046,70 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
       if (!assignTo(ctx, target, vals))
         for (const v of vals) {
           const c = callableValue(v);
-          if (c) g.call(from, c);
+          if (c) edge(from, c);
         }
     }
   }
 
-  // reads of module-level bindings (constants, configuration, imports): a change to one changes its readers
+  // reads of module-level bindings (constants, configuration, imports): a change to one changes its
+  // readers. A binding's value reads what its expression names (`RATE = BASE_RATE * 2`)
   for (const [, m] of modules) {
     const mod = m.facts.module;
+    let allBindings: Set<string> | undefined;
     for (const s of m.facts.scopes) {
-      const from = qualify(mod, s.name);
-      if (s.kind !== 'module') {
-        // a call through a module-level name also reads that binding (an import line may change the target)
-        for (const chain of new Set(s.calls)) {
-          const headName = chain.split('.')[0]!;
-          if (m.bindings.has(headName)) g.read(from, qualify(mod, headName));
+      if (s.kind !== 'module') recordReads(m, qualify(mod, s.name), s.name, s.calls, s.refs);
+      for (const init of s.initializers ?? []) {
+        const ids = initializedBindings(mod, init);
+        if (ids.length === 0) continue;
+        const calls = s.calls.slice(init.calls[0], init.calls[1]);
+        const refs = s.refs.slice(init.refs[0], init.refs[1]);
+        if (s.kind !== 'class') {
+          for (const id of ids) recordReads(m, id, '', calls, refs);
+          continue;
         }
+        // in a class body a bare name is the class's own attribute first (`RATE = BASE * 2`), and
+        // one of its methods or nested classes (`RATE = compute()`) hides a module-level name too
+        const own = (allBindings ??= new Set(m.facts.bindings.map((b) => b.name)));
+        const attribute = (head: string): string | null | undefined => {
+          const member = `${s.name}.${head}`;
+          return own.has(member) ? qualify(mod, member) : m.scopes.has(member) ? null : undefined;
+        };
+        for (const id of ids) recordReads(m, id, s.name, calls, refs, attribute);
       }
-      for (const chain of new Set(s.refs)) {
-        const headName = chain.split('.')[0]!;
-        if (s.kind !== 'module' && m.bindings.has(headName) && !m.scopes.has(headName)) g.read(from, qualify(mod, headName));
-        if (s.kind === 'module') continue;
-        for (const t of resolveChain(mod, s.name, chain)) {
-          if (t.kind === 'def' && t.id !== from && g.kindOf(t.id) === 'binding') g.read(from, t.id);
-        }
+    }
+  }
+
+  /**
+   * The bindings definition `from` reads through the call and reference chains of its code, seen
+   * from scope `scope` of module m; `attribute` finds a class body's own attribute of a bare name
+   * (null: the name is the class's own method or class, which reads no binding).
+   */
+  function recordReads(
+    m: { facts: FileFacts; scopes: Map<string, ScopeFacts>; bindings: Set<string> },
+    from: string,
+    scope: string,
+    calls: Iterable<string>,
+    refs: Iterable<string>,
+    attribute?: (head: string) => string | null | undefined,
+  ): void {
+    const mod = m.facts.module;
+    // a call through a module-level name also reads that binding (an import line may change the target)
+    for (const chain of new Set(calls)) {
+      const headName = chain.split('.')[0]!;
+      const own = attribute?.(headName);
+      if (own) g.read(from, own);
+      else if (own === undefined && m.bindings.has(headName)) g.read(from, qualify(mod, headName));
+    }
+    for (const chain of new Set(refs)) {
+      const headName = chain.split('.')[0]!;
+      const own = attribute?.(headName);
+      if (own !== undefined) {
+        if (own) g.read(from, own);
+        continue;
+      }
+      if (m.bindings.has(headName) && !m.scopes.has(headName)) g.read(from, qualify(mod, headName));
+      for (const t of resolveChain(mod, scope, chain)) {
+        if (t.kind === 'def' && t.id !== from && g.kindOf(t.id) === 'binding') g.read(from, t.id);
       }
     }
   }
