@@ -45,6 +45,13 @@ export interface ScopeFacts {
 export interface InitializerFacts {
   /** Local names of the bindings set (a class attribute's with its class's: `Loan.RATE`). */
   names: string[];
+  /**
+   * In a class body: how many of the file's `bindings` precede this statement's (an index, not a
+   * line). A bare name in the value is the class's own attribute only when one of those binds it:
+   * Python looks a name up in the class as the body has filled it so far (`TIMEOUT = TIMEOUT`
+   * reads the module's).
+   */
+  bound?: number;
   sites: [number, number];
   refs: [number, number];
   calls: [number, number];

@@ -1175,4 +1175,41 @@ describe('Python module-level and class-level bindings computed by calling repos
     assertNotFlagged(r);
     assert.deepEqual(changedIds(r), ['lending.rates.audit']);
   });
+
+  it('in a class body, a name the class assigns only later is still the module binding (`TIMEOUT = TIMEOUT`)', async () => {
+    const client = [
+      'TIMEOUT = 30',
+      'FLOOR = 5',
+      '',
+      'class Client:',
+      '    TIMEOUT = TIMEOUT',
+      '    MINIMUM = FLOOR * 100',
+      '    FLOOR = 0.01',
+      '    LIMIT = FLOOR * 2',
+      '',
+      '    def process_payment(self):',
+      '        return self.TIMEOUT',
+      '',
+      '    def update_balance(self):',
+      '        return self.MINIMUM',
+      '',
+    ].join('\n');
+    const own = { 'billing/__init__.py': '', 'billing/client.py': client };
+    const g = await callGraphOf(own);
+    assert.deepEqual([...(g.reads.get('billing.client.Client.TIMEOUT') ?? [])], ['billing.client.TIMEOUT']);
+    assert.deepEqual([...(g.reads.get('billing.client.Client.MINIMUM') ?? [])], ['billing.client.FLOOR']);
+    // assigned above: the class's own attribute
+    assert.deepEqual([...(g.reads.get('billing.client.Client.LIMIT') ?? [])], ['billing.client.Client.FLOOR']);
+    const r2 = new FixtureRepo(own);
+    try {
+      const timeout = await r2.gate(r2.branch('timeout', { 'billing/client.py': edit(client, 'TIMEOUT = 30', 'TIMEOUT = 5') }), {
+        roots: ['*.process_payment'],
+      });
+      assert.ok(reasonsOf(timeout).includes('billing.client.Client.process_payment (changed: reads billing.client.Client.TIMEOUT)'), reasonsOf(timeout));
+      const floor = await r2.gate(r2.branch('floor', { 'billing/client.py': edit(client, 'FLOOR = 5', 'FLOOR = 6') }), { roots: ['*.update_balance'] });
+      assert.ok(reasonsOf(floor).includes('billing.client.Client.update_balance (changed: reads billing.client.Client.MINIMUM)'), reasonsOf(floor));
+    } finally {
+      r2.remove();
+    }
+  });
 });

@@ -67,7 +67,7 @@ export async function extractPython(file: string, text: string): Promise<FileFac
      * The value nodes of module-level and class-level assignments → the bindings they set; while
      * one is visited, `initializer` numbers it (0 outside every such value).
      */
-    const initializerNames = new Map<number, string[]>();
+    const initializerNames = new Map<number, { names: string[]; bound?: number }>();
     let initializer = 0;
     let initializerCount = 0;
     // implicit calls (attribute accessors, dunders) are flow-insensitive: one site per scope and
@@ -351,7 +351,7 @@ export async function extractPython(file: string, text: string): Promise<FileFac
     };
 
     /** Visits an assignment's value, recording which of its scope's sites, refs and calls it holds. */
-    const visitInitializer = (scope: ScopeFacts, node: Node, names: string[]): void => {
+    const visitInitializer = (scope: ScopeFacts, node: Node, { names, bound }: { names: string[]; bound?: number }): void => {
       const start = { sites: scope.sites?.length ?? 0, refs: scope.refs.length, calls: scope.calls.length };
       const outer = initializer;
       initializer = ++initializerCount;
@@ -361,7 +361,8 @@ export async function extractPython(file: string, text: string): Promise<FileFac
       const refs: [number, number] = [start.refs, scope.refs.length];
       const calls: [number, number] = [start.calls, scope.calls.length];
       // a literal value computes nothing and reads nothing
-      if (sites[0] < sites[1] || refs[0] < refs[1] || calls[0] < calls[1]) (scope.initializers ??= []).push({ names, sites, refs, calls });
+      if (sites[0] < sites[1] || refs[0] < refs[1] || calls[0] < calls[1])
+        (scope.initializers ??= []).push({ names, ...(bound !== undefined ? { bound } : {}), sites, refs, calls });
     };
 
     const visit = (node: Node): void => {
@@ -598,11 +599,13 @@ export async function extractPython(file: string, text: string): Promise<FileFac
             for (const child of node.namedChildren) {
               if (child && (child.type === 'assignment' || child.type === 'augmented_assignment')) {
                 const names = boundNames(child.childForFieldName('left')).map((name) => prefix + name);
+                // in a class body, the attributes assigned above are those the value can see
+                const bound = current.isClass ? facts.bindings.length : undefined;
                 for (const name of names) facts.bindings.push({ name, start: node.startPosition.row + 1, end: node.endPosition.row + 1 });
                 // what the value computes is the bindings' (`a = b = v`: v is the value)
                 let value = child.childForFieldName('right');
                 while (value?.type === 'assignment') value = value.childForFieldName('right');
-                if (value && names.length > 0) initializerNames.set(value.id, names);
+                if (value && names.length > 0) initializerNames.set(value.id, { names, ...(bound !== undefined ? { bound } : {}) });
               }
             }
           }

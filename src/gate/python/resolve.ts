@@ -1055,7 +1055,7 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
   // readers. A binding's value reads what its expression names (`RATE = BASE_RATE * 2`)
   for (const [, m] of modules) {
     const mod = m.facts.module;
-    let allBindings: Set<string> | undefined;
+    let firstBinding: Map<string, number> | undefined;
     for (const s of m.facts.scopes) {
       if (s.kind !== 'module') recordReads(m, qualify(mod, s.name), s.name, s.calls, s.refs);
       for (const init of s.initializers ?? []) {
@@ -1067,16 +1067,27 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
           for (const id of ids) recordReads(m, id, '', calls, refs);
           continue;
         }
-        // in a class body a bare name is the class's own attribute first (`RATE = BASE * 2`), and
-        // one of its methods or nested classes (`RATE = compute()`) hides a module-level name too
-        const own = (allBindings ??= new Set(m.facts.bindings.map((b) => b.name)));
+        // in a class body a bare name is the class's own attribute first (`RATE = BASE * 2`) when
+        // the body has assigned it above (`TIMEOUT = TIMEOUT` reads the module's), and one of its
+        // methods or nested classes (`RATE = compute()`) hides a module-level name too
+        const first = (firstBinding ??= firstIndexes(m.facts.bindings));
+        const bound = init.bound ?? Infinity;
         const attribute = (head: string): string | null | undefined => {
           const member = `${s.name}.${head}`;
-          return own.has(member) ? qualify(mod, member) : m.scopes.has(member) ? null : undefined;
+          return (first.get(member) ?? Infinity) < bound ? qualify(mod, member) : m.scopes.has(member) ? null : undefined;
         };
         for (const id of ids) recordReads(m, id, s.name, calls, refs, attribute);
       }
     }
+  }
+
+  /** Per binding name, the index of its first assignment among a file's bindings. */
+  function firstIndexes(bindings: readonly { name: string }[]): Map<string, number> {
+    const out = new Map<string, number>();
+    bindings.forEach((b, i) => {
+      if (!out.has(b.name)) out.set(b.name, i);
+    });
+    return out;
   }
 
   /**
