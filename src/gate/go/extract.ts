@@ -404,6 +404,22 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
       }
     };
 
+    /**
+     * Each name's initializer walked again into a body of its own: `var a, b = f(), g()` gives a
+     * f and b g, `var x, y = f()` both f (a closure's calls in it are the initializer's, as a
+     * function's are its own). The package-level body keeps them all too.
+     */
+    const initializers = (names: Node[], values: Node[]): void => {
+      if (values.length === 0) return;
+      names.forEach((n, i) => {
+        if (n.type !== 'identifier' || n.text === '_') return;
+        const body = newBody();
+        for (const v of values.length === names.length ? [values[i]!] : values) walk(v, body);
+        // a literal calls and reads nothing: no body to keep
+        if (body.calls.length > 0 || body.refs.length > 0) (go.inits ??= nameRecord())[n.text] = body;
+      });
+    };
+
     const top = (node: Node): void => {
       const moduleBody = go.bodies['']!;
       switch (node.type) {
@@ -461,7 +477,9 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
             if (!spec) continue;
             for (const n of spec.childrenForFieldName('name')) if (n) facts.bindings.push({ name: n.text, start: line(spec), end: endLine(spec) });
             const names = spec.childrenForFieldName('name').filter((n): n is Node => n !== null);
-            declare(names, named(spec.childForFieldName('value')), moduleBody, typeOf(spec.childForFieldName('type')), go.vars);
+            const values = named(spec.childForFieldName('value'));
+            declare(names, values, moduleBody, typeOf(spec.childForFieldName('type')), go.vars);
+            initializers(names, values);
           }
           return;
         default:

@@ -71,4 +71,9 @@ export interface GoFileFacts {
   vars: Record<string, GoLocal[]>;
   /** bodies by scope name ('' is the package-level initialisers) */
   bodies: Record<string, GoBody>;
+  /**
+   * Each package-level variable's or constant's own initializer, by its name: what computing its
+   * value calls and reads (the same expressions are also the package-level body's, '' above)
+   */
+  inits?: Record<string, GoBody>;
 }
