@@ -469,7 +469,21 @@ describe('gate on a Go repository: package-level variables computed by calls', (
     '',
   ].join('\n');
   const rates = ['package rates', '', 'func Base() int { return 7 }', ''].join('\n');
-  const files = { 'go.mod': 'module example.com/bank\n\ngo 1.21\n', 'fees/fees.go': fees, 'rates/rates.go': rates };
+  const init = [
+    'package fees',
+    '',
+    'var handlers = map[string]int{}',
+    '',
+    'func init() {',
+    '\thandlers["std"] = register(4)',
+    '}',
+    '',
+    'func register(x int) int { return x * 3 }',
+    '',
+    'func Handler(k string) int { return handlers[k] }',
+    '',
+  ].join('\n');
+  const files = { 'go.mod': 'module example.com/bank\n\ngo 1.21\n', 'fees/fees.go': fees, 'fees/init.go': init, 'rates/rates.go': rates };
   const changedVia = (r: { reasons: { message: string }[] }, text: string): void =>
     assert.ok(
       r.reasons.some((x) => x.message.includes(text)),
@@ -507,6 +521,13 @@ describe('gate on a Go repository: package-level variables computed by calls', (
     assert.ok(!edges.some((e) => e.startsWith('fees.fees.pay ') || e.startsWith('fees.fees.spare ')), edges.join('\n'));
     // the package-level code still references and calls all of it
     assert.ok(edges.includes('fees.fees > fees.fees.settle') && edges.includes('fees.fees > fees.fees.buildTable'), edges.join('\n'));
+  });
+
+  it('a variable an init function fills changes with init and what it calls', async () => {
+    const r = await repo.gate(repo.branch('register', { 'fees/init.go': edit(init, 'x * 3', 'x * 4') }), { roots: ['*.Handler'] });
+    changedVia(r, 'fees.init.Handler (changed: reads fees.init.handlers)');
+    const edges = edgeList(await callGraphOf(files));
+    assert.ok(edges.includes('fees.init.handlers > fees.init.init'), edges.join('\n'));
   });
 
   it('a call resolved by name only in the initializer is not followed; a typed one is', async () => {

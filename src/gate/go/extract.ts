@@ -420,6 +420,25 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
       });
     };
 
+    /**
+     * The names an `init` function fills: those it assigns (`fees = build()`, `rates[k] = v`,
+     * `cfg.Rate = r`) or calls a method on (`reg.Add(h)`), its own locals excepted.
+     */
+    const initFills = (block: Node | null, body: GoBody): void => {
+      const add = (n: Node | null): void => {
+        while (n && (n.type === 'index_expression' || n.type === 'selector_expression' || n.type === 'parenthesized_expression'))
+          n = n.type === 'parenthesized_expression' ? (named(n)[0] ?? null) : n.childForFieldName('operand');
+        if (n?.type !== 'identifier' || ownEntry(body.locals, n.text) || facts.imports.some((i) => i.local === n.text)) return;
+        const sets = (go.initSets ??= []);
+        if (!sets.includes(n.text)) sets.push(n.text);
+      };
+      for (const a of block?.descendantsOfType('assignment_statement') ?? []) for (const l of named(a?.childForFieldName('left') ?? null)) add(l);
+      for (const c of block?.descendantsOfType('call_expression') ?? []) {
+        const f = c?.childForFieldName('function');
+        if (f?.type === 'selector_expression') add(f.childForFieldName('operand'));
+      }
+    };
+
     const top = (node: Node): void => {
       const moduleBody = go.bodies['']!;
       switch (node.type) {
@@ -453,7 +472,15 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
           }
           go.funcs[local] = sig.variadic ? { params: sig.params, results: sig.results, variadic: true } : { params: sig.params, results: sig.results };
           walk(node.childForFieldName('body'), body);
-          go.bodies[local] = body;
+          const earlier = ownEntry(go.bodies, local);
+          if (earlier) {
+            // a file may have several init functions: one definition, every body's calls
+            earlier.calls.push(...body.calls);
+            earlier.refs.push(...body.refs);
+            if (body.stores) (earlier.stores ??= []).push(...body.stores);
+            for (const [n, ls] of Object.entries(body.locals)) for (const l of ls) addLocal(earlier.locals, n, l);
+          } else go.bodies[local] = body;
+          if (local === 'init') initFills(node.childForFieldName('body'), body);
           return;
         }
         case 'type_declaration':

@@ -76,4 +76,6 @@ export interface GoFileFacts {
    * value calls and reads (the same expressions are also the package-level body's, '' above)
    */
   inits?: Record<string, GoBody>;
+  /** Package-level names the file's `init` functions assign or call methods on (`fees = build()`, `rates[k] = v`, `reg.Add(h)`) */
+  initSets?: string[];
 }

@@ -619,6 +619,8 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
     if (!go) continue;
     for (const [local, body] of Object.entries(go.bodies)) resolveBody(fc, q(fc.f, local), body, local === '' ? 'module' : 'function');
     for (const [name, body] of Object.entries(go.inits ?? {})) resolveBody(fc, q(fc.f, name), body, 'binding');
+    // a variable an init function fills is computed by it (all of it: which statements make the value is not told apart)
+    for (const name of go.initSets ?? []) for (const v of fc.pkg.vars.get(name) ?? []) g.call(v.id, q(fc.f, 'init'), 'typed');
   }
 
   // a function that calls its function parameter calls whatever its callers pass there
