@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { assertNotFlagged, assertPath, edit, FixtureRepo, graphOf } from './fixture.js';
+import { assertNotFlagged, assertPath, callGraphOf, edgeList, edit, FixtureRepo, graphOf } from './fixture.js';
 
 const roots = ['*.ApproveLoan', '*.ProcessPayment', '*.CalculateInterest'];
 
@@ -411,5 +411,130 @@ describe('gate on a Go repository: methods the standard library calls through an
     const g = await graphOf(files);
     assert.deepEqual(calls(g, 'Listen'), m('Admin.ServeHTTP'));
     assert.deepEqual(calls(g, 'Reconfigure'), m('Admin.ServeHTTP'));
+  });
+});
+
+describe('gate on a Go repository: package-level variables computed by calls', () => {
+  const fees = [
+    'package fees',
+    '',
+    'import "example.com/bank/rates"',
+    '',
+    'type Table struct{ base int }',
+    '',
+    'func (t Table) Lookup(k string) int { return t.base + len(k) }',
+    '',
+    'type Ledger struct{}',
+    '',
+    'func (l Ledger) Sum() int { return 1 }',
+    '',
+    'var feeTable = buildTable()',
+    '',
+    'var (',
+    '\tminFee  = 5',
+    '\tbaseFee = rates.Base()',
+    '\tfeeCap  = baseFee * 3',
+    '\tfloor   = minFee * 2',
+    ')',
+    '',
+    'var pay = settle',
+    '',
+    'var settled, spare = apply(settle, 2), 0',
+    '',
+    'var digest = pick([]Ledger{{}}).Sum()',
+    '',
+    'var rounded = func() int { return scale(3) }()',
+    '',
+    'func buildTable() Table { return Table{base: scale(2)} }',
+    '',
+    'func scale(x int) int { return x * 10 }',
+    '',
+    'func settle(x int) int { return x + 1 }',
+    '',
+    'func apply(f func(int) int, x int) int { return x }',
+    '',
+    'func pick[T any](xs []T) T { return xs[0] }',
+    '',
+    'func Charge(k string) int { return feeTable.Lookup(k) }',
+    '',
+    'func Cap() int { return feeCap }',
+    '',
+    'func Floor() int { return floor }',
+    '',
+    'func Settled() int { return settled }',
+    '',
+    'func Digest() int { return digest }',
+    '',
+    'func Rounded() int { return rounded }',
+    '',
+  ].join('\n');
+  const rates = ['package rates', '', 'func Base() int { return 7 }', ''].join('\n');
+  const init = [
+    'package fees',
+    '',
+    'var handlers = map[string]int{}',
+    '',
+    'func init() {',
+    '\thandlers["std"] = register(4)',
+    '}',
+    '',
+    'func register(x int) int { return x * 3 }',
+    '',
+    'func Handler(k string) int { return handlers[k] }',
+    '',
+  ].join('\n');
+  const files = { 'go.mod': 'module example.com/bank\n\ngo 1.21\n', 'fees/fees.go': fees, 'fees/init.go': init, 'rates/rates.go': rates };
+  const changedVia = (r: { reasons: { message: string }[] }, text: string): void =>
+    assert.ok(
+      r.reasons.some((x) => x.message.includes(text)),
+      r.reasons.map((x) => x.message).join('\n'),
+    );
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo(files);
+  });
+  after(() => repo.remove());
+
+  it('a variable built by a call changes with the function it calls and what that calls, and so do its readers', async () => {
+    const built = await repo.gate(repo.branch('build-table', { 'fees/fees.go': edit(fees, 'Table{base: scale(2)}', 'Table{base: scale(3)}') }), {
+      roots: ['*.Charge'],
+    });
+    changedVia(built, 'fees.fees.Charge (changed: reads fees.fees.feeTable)');
+    const scaled = await repo.gate(repo.branch('scale', { 'fees/fees.go': edit(fees, 'x * 10', 'x * 100') }), { roots: ['*.Charge'] });
+    changedVia(scaled, 'fees.fees.Charge (changed: reads fees.fees.feeTable)');
+  });
+
+  it('a variable reading a variable changes with it, also when that one is computed by a call in another package', async () => {
+    const base = await repo.gate(repo.branch('rates-base', { 'rates/rates.go': edit(rates, 'return 7', 'return 8') }), { roots: ['*.Cap'] });
+    changedVia(base, 'fees.fees.Cap (changed: reads fees.fees.feeCap)');
+    const min = await repo.gate(repo.branch('min-fee', { 'fees/fees.go': edit(fees, 'minFee  = 5', 'minFee  = 6') }), { roots: ['*.Floor'] });
+    changedVia(min, 'fees.fees.Floor (changed: reads fees.fees.floor)');
+  });
+
+  it("a closure called in the initializer is the initializer's; a function passed as an argument is called, one only held is not", async () => {
+    const closure = await repo.gate(repo.branch('closure', { 'fees/fees.go': edit(fees, 'x * 10', 'x * 20') }), { roots: ['*.Rounded'] });
+    changedVia(closure, 'fees.fees.Rounded (changed: reads fees.fees.rounded)');
+    const passed = await repo.gate(repo.branch('settle', { 'fees/fees.go': edit(fees, 'x + 1', 'x + 2') }), { roots: ['*.Settled'] });
+    changedVia(passed, 'fees.fees.Settled (changed: reads fees.fees.settled)');
+    const edges = edgeList(await callGraphOf(files));
+    assert.ok(edges.includes('fees.fees.settled > fees.fees.settle'), edges.join('\n'));
+    assert.ok(!edges.some((e) => e.startsWith('fees.fees.pay ') || e.startsWith('fees.fees.spare ')), edges.join('\n'));
+    // the package-level code still references and calls all of it
+    assert.ok(edges.includes('fees.fees > fees.fees.settle') && edges.includes('fees.fees > fees.fees.buildTable'), edges.join('\n'));
+  });
+
+  it('a variable an init function fills changes with init and what it calls', async () => {
+    const r = await repo.gate(repo.branch('register', { 'fees/init.go': edit(init, 'x * 3', 'x * 4') }), { roots: ['*.Handler'] });
+    changedVia(r, 'fees.init.Handler (changed: reads fees.init.handlers)');
+    const edges = edgeList(await callGraphOf(files));
+    assert.ok(edges.includes('fees.init.handlers > fees.init.init'), edges.join('\n'));
+  });
+
+  it('a call resolved by name only in the initializer is not followed; a typed one is', async () => {
+    const typed = await repo.gate(repo.branch('pick', { 'fees/fees.go': edit(fees, 'return xs[0]', 'return xs[len(xs)-1]') }), { roots: ['*.Digest'] });
+    changedVia(typed, 'fees.fees.Digest (changed: reads fees.fees.digest)');
+    const g = await callGraphOf(files);
+    assert.ok(g.nameOnly.get('fees.fees.digest')?.has('fees.fees.Ledger.Sum'), 'the call on an untyped receiver is recorded by name');
+    assertNotFlagged(await repo.gate(repo.branch('sum', { 'fees/fees.go': edit(fees, 'return 1 }', 'return 2 }') }), { roots: ['*.Digest'] }));
   });
 });

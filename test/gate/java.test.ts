@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildCallGraph, GraphCaches } from '../../src/gate/graph.js';
 import { readDirectorySources } from '../../src/gate/sources.js';
-import { assertNotFlagged, assertPath, edit, FixtureRepo, pathTexts } from './fixture.js';
+import { assertNotFlagged, assertPath, callGraphOf, edgeList, edit, FixtureRepo, pathTexts } from './fixture.js';
 
 const roots = ['*.approveLoan', '*.processPayment', '*.calculateInterest'];
 const P = 'src.bank';
@@ -650,5 +650,162 @@ describe('Java dispatch by type arguments', () => {
       ].join('\n'),
     });
     assert.deepEqual(callees(g, 'p.Dao.Dao.tableOf'), ['p.AccountModel.AccountModel.table', 'p.Model.Model.table']);
+  });
+});
+
+describe('Java fields computed by their initialisers', () => {
+  const rates = [
+    'package bank.fees;',
+    '',
+    'import java.math.BigDecimal;',
+    'import java.util.Comparator;',
+    'import java.util.HashMap;',
+    'import java.util.Map;',
+    '',
+    'public class Rates {',
+    '    private static final Map<String, Integer> RATES = loadRates();',
+    '    static final BigDecimal BASE = new BigDecimal(5);',
+    '    static final BigDecimal THREE = new BigDecimal(3);',
+    '    static final BigDecimal CAP = BASE.multiply(THREE);',
+    '    private final Calculator calc = new Calculator(cfg());',
+    '    static final Comparator<String> ORDER = Rates::compare;',
+    '    static final int SORTED = apply(Rates::compare);',
+    '    static final int DIGEST = Registry.<Ledger>any().sum();',
+    '',
+    '    static Map<String, Integer> loadRates() {',
+    '        Map<String, Integer> m = new HashMap<>();',
+    '        m.put("a", scale(2));',
+    '        return m;',
+    '    }',
+    '',
+    '    static int scale(int x) { return x * 10; }',
+    '',
+    '    static int cfg() { return 4; }',
+    '',
+    '    static int compare(String a, String b) { return a.length() - b.length(); }',
+    '',
+    '    static int apply(Comparator<String> c) { return 1; }',
+    '',
+    '    public int charge(String k) { return RATES.get(k); }',
+    '',
+    '    public BigDecimal cap() { return CAP; }',
+    '',
+    '    public int quote(int x) { return calc.quote(x); }',
+    '',
+    '    public int ordered() { return ORDER.compare("a", "b"); }',
+    '',
+    '    public int sorted() { return SORTED; }',
+    '',
+    '    public int digest() { return DIGEST; }',
+    '}',
+    '',
+  ].join('\n');
+  const calculator = [
+    'package bank.fees;',
+    '',
+    'public class Calculator {',
+    '    private final int factor;',
+    '',
+    '    public Calculator(int factor) { this.factor = factor + 1; }',
+    '',
+    '    public int quote(int x) { return x * factor; }',
+    '}',
+    '',
+  ].join('\n');
+  const files = {
+    'src/bank/fees/Rates.java': rates,
+    'src/bank/fees/Calculator.java': calculator,
+    'src/bank/fees/Tiers.java': [
+      'package bank.fees;',
+      '',
+      'import java.util.HashMap;',
+      'import java.util.Map;',
+      '',
+      'public class Tiers {',
+      '    static final Map<String, Integer> TIERS = new HashMap<>();',
+      '',
+      '    static {',
+      '        TIERS.put("gold", Rates.cfg() * 2);',
+      '    }',
+      '',
+      '    public int tier(String k) { return TIERS.get(k); }',
+      '}',
+      '',
+    ].join('\n'),
+    'src/bank/fees/Registry.java': 'package bank.fees;\n\npublic class Registry {\n    static <T> T any() { return null; }\n}\n',
+    'src/bank/fees/Ledger.java': 'package bank.fees;\n\npublic class Ledger {\n    public int sum() { return 1; }\n}\n',
+  };
+  const R = 'src.bank.fees.Rates.Rates';
+  const changedVia = (r: { reasons: { message: string }[] }, text: string): void =>
+    assert.ok(
+      r.reasons.some((x) => x.message.includes(text)),
+      r.reasons.map((x) => x.message).join('\n'),
+    );
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo(files);
+  });
+  after(() => repo.remove());
+
+  it('a static field built by a call changes with the method it calls and what that calls, and so does a method calling into it', async () => {
+    const load = await repo.gate(repo.branch('load', { 'src/bank/fees/Rates.java': edit(rates, 'm.put("a", scale(2))', 'm.put("b", scale(2))') }), {
+      roots: ['*.charge'],
+    });
+    changedVia(load, `${R}.charge (changed: reads ${R}.RATES)`);
+    const scale = await repo.gate(repo.branch('scale', { 'src/bank/fees/Rates.java': edit(rates, 'x * 10', 'x * 100') }), { roots: ['*.charge'] });
+    changedVia(scale, `${R}.charge (changed: reads ${R}.RATES)`);
+  });
+
+  it('an instance field built by a constructor changes with the constructor and with the arguments it computes', async () => {
+    const ctor = await repo.gate(repo.branch('ctor', { 'src/bank/fees/Calculator.java': edit(calculator, 'factor + 1', 'factor + 2') }), {
+      roots: ['*.quote'],
+    });
+    changedVia(ctor, `${R}.quote (changed: reads ${R}.calc)`);
+    const cfg = await repo.gate(repo.branch('cfg', { 'src/bank/fees/Rates.java': edit(rates, 'return 4;', 'return 5;') }), { roots: ['*.quote'] });
+    changedVia(cfg, `${R}.quote (changed: reads ${R}.calc)`);
+  });
+
+  it('a field whose initialiser calls a method on another field changes with that field', async () => {
+    const r = await repo.gate(repo.branch('base', { 'src/bank/fees/Rates.java': edit(rates, 'new BigDecimal(5)', 'new BigDecimal(6)') }), { roots: ['*.cap'] });
+    changedVia(r, `${R}.cap (changed: reads ${R}.CAP)`);
+  });
+
+  it('a method reference passed as an argument is called by the initialiser; one only held is not', async () => {
+    const passed = await repo.gate(repo.branch('compare', { 'src/bank/fees/Rates.java': edit(rates, 'a.length() - b.length()', 'b.length() - a.length()') }), {
+      roots: ['*.sorted'],
+    });
+    changedVia(passed, `${R}.sorted (changed: reads ${R}.SORTED)`);
+    assertNotFlagged(
+      await repo.gate(repo.branch('compare-held', { 'src/bank/fees/Rates.java': edit(rates, 'a.length() - b.length()', 'b.length() - a.length()') }), {
+        roots: ['*.ordered'],
+      }),
+    );
+    const edges = edgeList(await callGraphOf(files));
+    assert.ok(edges.includes(`${R}.SORTED > ${R}.compare`), edges.join('\n'));
+    assert.ok(!edges.some((e) => e.startsWith(`${R}.ORDER `)), edges.join('\n'));
+    // the class, which runs every initialiser, keeps its edges
+    assert.ok(edges.includes(`${R} > ${R}.compare`) && edges.includes(`${R} > ${R}.loadRates`), edges.join('\n'));
+  });
+
+  it('a field a static initialiser block fills changes with what the class runs to initialise', async () => {
+    const r = await repo.gate(repo.branch('cfg-tiers', { 'src/bank/fees/Rates.java': edit(rates, 'return 4;', 'return 6;') }), { roots: ['*.tier'] });
+    changedVia(r, 'src.bank.fees.Tiers.Tiers.tier (changed: reads src.bank.fees.Tiers.Tiers.TIERS)');
+  });
+
+  it('a call resolved by name only in the initialiser is not followed; a typed one is', async () => {
+    const typed = await repo.gate(
+      repo.branch('any', { 'src/bank/fees/Registry.java': files['src/bank/fees/Registry.java'].replace('return null;', 'return (T) null;') }),
+      {
+        roots: ['*.digest'],
+      },
+    );
+    changedVia(typed, `${R}.digest (changed: reads ${R}.DIGEST)`);
+    const g = await callGraphOf(files);
+    assert.ok(g.nameOnly.get(`${R}.DIGEST`)?.has('src.bank.fees.Ledger.Ledger.sum'), 'the call on an untyped receiver is recorded by name');
+    assertNotFlagged(
+      await repo.gate(repo.branch('sum', { 'src/bank/fees/Ledger.java': files['src/bank/fees/Ledger.java'].replace('return 1;', 'return 2;') }), {
+        roots: ['*.digest'],
+      }),
+    );
   });
 });

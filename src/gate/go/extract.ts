@@ -404,6 +404,41 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
       }
     };
 
+    /**
+     * Each name's initializer walked again into a body of its own: `var a, b = f(), g()` gives a
+     * f and b g, `var x, y = f()` both f (a closure's calls in it are the initializer's, as a
+     * function's are its own). The package-level body keeps them all too.
+     */
+    const initializers = (names: Node[], values: Node[]): void => {
+      if (values.length === 0) return;
+      names.forEach((n, i) => {
+        if (n.type !== 'identifier' || n.text === '_') return;
+        const body = newBody();
+        for (const v of values.length === names.length ? [values[i]!] : values) walk(v, body);
+        // a literal calls and reads nothing: no body to keep
+        if (body.calls.length > 0 || body.refs.length > 0) (go.inits ??= nameRecord())[n.text] = body;
+      });
+    };
+
+    /**
+     * The names an `init` function fills: those it assigns (`fees = build()`, `rates[k] = v`,
+     * `cfg.Rate = r`) or calls a method on (`reg.Add(h)`), its own locals excepted.
+     */
+    const initFills = (block: Node | null, body: GoBody): void => {
+      const add = (n: Node | null): void => {
+        while (n && (n.type === 'index_expression' || n.type === 'selector_expression' || n.type === 'parenthesized_expression'))
+          n = n.type === 'parenthesized_expression' ? (named(n)[0] ?? null) : n.childForFieldName('operand');
+        if (n?.type !== 'identifier' || ownEntry(body.locals, n.text) || facts.imports.some((i) => i.local === n.text)) return;
+        const sets = (go.initSets ??= []);
+        if (!sets.includes(n.text)) sets.push(n.text);
+      };
+      for (const a of block?.descendantsOfType('assignment_statement') ?? []) for (const l of named(a?.childForFieldName('left') ?? null)) add(l);
+      for (const c of block?.descendantsOfType('call_expression') ?? []) {
+        const f = c?.childForFieldName('function');
+        if (f?.type === 'selector_expression') add(f.childForFieldName('operand'));
+      }
+    };
+
     const top = (node: Node): void => {
       const moduleBody = go.bodies['']!;
       switch (node.type) {
@@ -437,7 +472,15 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
           }
           go.funcs[local] = sig.variadic ? { params: sig.params, results: sig.results, variadic: true } : { params: sig.params, results: sig.results };
           walk(node.childForFieldName('body'), body);
-          go.bodies[local] = body;
+          const earlier = ownEntry(go.bodies, local);
+          if (earlier) {
+            // a file may have several init functions: one definition, every body's calls
+            earlier.calls.push(...body.calls);
+            earlier.refs.push(...body.refs);
+            if (body.stores) (earlier.stores ??= []).push(...body.stores);
+            for (const [n, ls] of Object.entries(body.locals)) for (const l of ls) addLocal(earlier.locals, n, l);
+          } else go.bodies[local] = body;
+          if (local === 'init') initFills(node.childForFieldName('body'), body);
           return;
         }
         case 'type_declaration':
@@ -461,7 +504,9 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
             if (!spec) continue;
             for (const n of spec.childrenForFieldName('name')) if (n) facts.bindings.push({ name: n.text, start: line(spec), end: endLine(spec) });
             const names = spec.childrenForFieldName('name').filter((n): n is Node => n !== null);
-            declare(names, named(spec.childForFieldName('value')), moduleBody, typeOf(spec.childForFieldName('type')), go.vars);
+            const values = named(spec.childForFieldName('value'));
+            declare(names, values, moduleBody, typeOf(spec.childForFieldName('type')), go.vars);
+            initializers(names, values);
           }
           return;
         default:

@@ -71,4 +71,11 @@ export interface GoFileFacts {
   vars: Record<string, GoLocal[]>;
   /** bodies by scope name ('' is the package-level initialisers) */
   bodies: Record<string, GoBody>;
+  /**
+   * Each package-level variable's or constant's own initializer, by its name: what computing its
+   * value calls and reads (the same expressions are also the package-level body's, '' above)
+   */
+  inits?: Record<string, GoBody>;
+  /** Package-level names the file's `init` functions assign or call methods on (`fees = build()`, `rates[k] = v`, `reg.Add(h)`) */
+  initSets?: string[];
 }

@@ -548,44 +548,56 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
   memos = new WeakMap();
   memberCache = new Map();
 
-  for (const fc of fileCtxs) {
-    const go = fc.f.go;
-    if (!go) continue;
-    for (const [local, body] of Object.entries(go.bodies)) {
-      const from = q(fc.f, local);
-      const isModule = local === '';
-      const ec: EvalCtx = { fc, body, key: from, reads: isModule ? undefined : (id) => g.read(from, id) };
-      for (const c of body.calls) {
-        const fs = evalExpr(c.f, ec);
-        const targets: string[] = [];
-        for (const fv of fs) {
-          if (fv.v === 'fn') {
-            g.call(from, fv.fn.id, 'typed');
-            targets.push(fv.fn.id);
-          } else if (fv.v === 'ext') {
-            if (fv.id) g.call(from, fv.id, 'typed');
-            const rule = fv.id !== undefined ? stdRule(fv.id) : fv.m !== undefined ? stdRule(fv.m) : undefined;
-            if (rule) libraryEdges(from, rule, c, { fc, body, key: from });
-          } else if (fv.v === 'param') (invoked.get(from) ?? invoked.set(from, new Set()).get(from)!).add(fv.i);
-        }
-        // a callee of any known kind is not guessed at by name
-        if (fs.length === 0) {
-          if (c.f?.k === 'id' && BUILTINS.has(c.f.n)) g.call(from, `<builtin>.${c.f.n}`, 'typed');
-          else if (c.f?.k === 'sel') {
-            const visible = visibleFrom(fc.pkg.dir);
-            for (const fn of methodsByName.get(c.f.n) ?? []) if (visible.has(fn.dir) && arityFits(fn.sig, c.a, c.s === true)) g.call(from, fn.id, 'name');
-          }
-        }
-        if (targets.length === 0) continue;
-        c.a.forEach((a, k) => {
-          if (!a || (a.k !== 'id' && a.k !== 'sel')) return;
-          for (const av of evalExpr(a, { fc, body, key: from })) {
-            if (av.v === 'fn') for (const to of targets) passed.push({ to, k, fn: av.fn.id });
-            else if (av.v === 'param') for (const to of targets) (forwards.get(from) ?? forwards.set(from, []).get(from)!).push({ j: av.i, to, k });
-          }
-        });
+  /**
+   * The edges of one body. A function's or method's (role 'function') and the package-level code's
+   * ('module'): its calls, the functions it references as values, what the library calls on values
+   * handed to it; a function reads the package variables it names. A package-level variable's own
+   * initializer ('binding'): what computing its value runs, that is its calls and the functions it
+   * passes as arguments (`sort.Slice(xs, less)`), and the variables it reads; a function it only
+   * holds (`var pay = settle`, `T{rule: fee}`) is no part of that value and no edge of it (the
+   * package-level code has those edges, as before).
+   */
+  const resolveBody = (fc: FileCtx, from: string, body: GoBody, role: 'module' | 'function' | 'binding'): void => {
+    const ec: EvalCtx = { fc, body, key: from, reads: role === 'module' ? undefined : (id) => g.read(from, id) };
+    for (const c of body.calls) {
+      const fs = evalExpr(c.f, ec);
+      const targets: string[] = [];
+      for (const fv of fs) {
+        if (fv.v === 'fn') {
+          g.call(from, fv.fn.id, 'typed');
+          targets.push(fv.fn.id);
+        } else if (fv.v === 'ext') {
+          if (fv.id) g.call(from, fv.id, 'typed');
+          const rule = fv.id !== undefined ? stdRule(fv.id) : fv.m !== undefined ? stdRule(fv.m) : undefined;
+          if (rule) libraryEdges(from, rule, c, { fc, body, key: from });
+        } else if (fv.v === 'param') (invoked.get(from) ?? invoked.set(from, new Set()).get(from)!).add(fv.i);
       }
-      // a value stored into a library struct's field the library calls (`http.Server{Handler: h}`)
+      // a callee of any known kind is not guessed at by name
+      if (fs.length === 0) {
+        if (c.f?.k === 'id' && BUILTINS.has(c.f.n)) g.call(from, `<builtin>.${c.f.n}`, 'typed');
+        else if (c.f?.k === 'sel') {
+          const visible = visibleFrom(fc.pkg.dir);
+          for (const fn of methodsByName.get(c.f.n) ?? []) if (visible.has(fn.dir) && arityFits(fn.sig, c.a, c.s === true)) g.call(from, fn.id, 'name');
+        }
+      }
+      if (role === 'binding') {
+        // a function passed on may run while the value is computed, whoever the callee is
+        for (const a of c.a)
+          if (a && (a.k === 'id' || a.k === 'sel')) for (const av of evalExpr(a, { fc, body, key: from })) if (av.v === 'fn') g.call(from, av.fn.id, 'typed');
+        continue;
+      }
+      if (targets.length === 0) continue;
+      c.a.forEach((a, k) => {
+        if (!a || (a.k !== 'id' && a.k !== 'sel')) return;
+        for (const av of evalExpr(a, { fc, body, key: from })) {
+          if (av.v === 'fn') for (const to of targets) passed.push({ to, k, fn: av.fn.id });
+          else if (av.v === 'param') for (const to of targets) (forwards.get(from) ?? forwards.set(from, []).get(from)!).push({ j: av.i, to, k });
+        }
+      });
+    }
+    // a value stored into a library struct's field the library calls (`http.Server{Handler: h}`)
+    // is called by the code that serves it; a variable only holds it
+    if (role !== 'binding') {
       for (const st of body.stores ?? []) {
         const owners = st.t ? valOfType(st.t, fc) : evalExpr(st.x ?? null, { fc, body, key: from });
         for (const o of owners) {
@@ -594,12 +606,21 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
           valueEdges(from, rule, st.v, { fc, body, key: from });
         }
       }
-      for (const r of body.refs) {
-        // a local holds only function values that an expression of this body produced (itself a reference)
-        if (r.k === 'id' && ownEntry(body.locals, r.n)) continue;
-        for (const v of evalExpr(r, ec)) if (v.v === 'fn') g.call(from, v.fn.id, 'typed');
-      }
     }
+    for (const r of body.refs) {
+      // a local holds only function values that an expression of this body produced (itself a reference)
+      if (r.k === 'id' && ownEntry(body.locals, r.n)) continue;
+      // evaluated for the variables it reads also where a function value is no edge
+      for (const v of evalExpr(r, ec)) if (v.v === 'fn' && role !== 'binding') g.call(from, v.fn.id, 'typed');
+    }
+  };
+  for (const fc of fileCtxs) {
+    const go = fc.f.go;
+    if (!go) continue;
+    for (const [local, body] of Object.entries(go.bodies)) resolveBody(fc, q(fc.f, local), body, local === '' ? 'module' : 'function');
+    for (const [name, body] of Object.entries(go.inits ?? {})) resolveBody(fc, q(fc.f, name), body, 'binding');
+    // a variable an init function fills is computed by it (all of it: which statements make the value is not told apart)
+    for (const name of go.initSets ?? []) for (const v of fc.pkg.vars.get(name) ?? []) g.call(v.id, q(fc.f, 'init'), 'typed');
   }
 
   // a function that calls its function parameter calls whatever its callers pass there

@@ -1,6 +1,6 @@
 import type { Node } from 'web-tree-sitter';
 import type { FileFacts, ScopeFacts } from '../facts.js';
-import { moduleNameFor, nameRecord } from '../facts.js';
+import { moduleNameFor, nameRecord, ownEntry } from '../facts.js';
 import { withSyntaxTree } from '../treesitter.js';
 
 const TYPE_DECLS = new Set(['class_declaration', 'interface_declaration', 'enum_declaration', 'record_declaration', 'annotation_type_declaration']);
@@ -17,12 +17,17 @@ const TYPE_DECLS = new Set(['class_declaration', 'interface_declaration', 'enum_
 export type Recv =
   ['this'] | ['super'] | ['outer', string] | ['t', string] | ['n', string] | ['f', Recv, string] | ['e', Recv] | ['c', Recv | null, string, number];
 
-/** A call: `r` null for an unqualified `m()`; `k` 'new' (n is the type), 'ref' (a method reference `X::m`, n 'new' for `X::new`), 'anon' (every method of an anonymous class). */
+/**
+ * A call: `r` null for an unqualified `m()`; `k` 'new' (n is the type), 'ref' (a method reference
+ * `X::m`, n 'new' for `X::new`), 'anon' (every method of an anonymous class). `h`, in a field's
+ * initialiser only: a method reference the value only holds (not an argument of a call there).
+ */
 export interface JavaCall {
   r: Recv | null;
   n: string;
   a: number;
   k?: 'new' | 'ref' | 'anon';
+  h?: 1;
 }
 
 export interface JavaScopeFacts extends ScopeFacts {
@@ -31,6 +36,10 @@ export interface JavaScopeFacts extends ScopeFacts {
   /** Methods: parameter counts [min, max] (max -1: varargs) and the declared return type. */
   sig?: [number, number];
   ret?: string;
+  /** Names and field paths used as the receiver of a call (`RATES.get(k)`), not locals: kept apart from `refs`, which are read. */
+  rr?: string[];
+  /** Classes: their fields an initialiser block (`static { RATES.put(…); }`) assigns or calls methods on. */
+  ia?: string[];
 }
 
 /**
@@ -191,6 +200,8 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
     const anonCount = new Map<string, number>();
     /** Per class (local name): its methods and constructors with their parameter types, in source order. */
     const declared = new Map<string, [JavaScopeFacts, string][]>();
+    /** Per class (local name): its fields' initialisers as scopes of their own (kind 'binding'), kept once the class's methods are known. */
+    const initialisers = new Map<string, JavaScopeFacts[]>();
     /** The lambda (by node id) whose parameter is an element of a call's receiver, and that element. */
     let elementLambda: [number, Recv] | undefined;
 
@@ -470,7 +481,13 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
           if (n) fields[n] = typeText(p.childForFieldName('type'), inner);
         }
       }
-      for (const c of members) visit(c, inner);
+      for (const c of members) {
+        if (c.type === 'static_initializer' || c.type === 'block') for (const n of filledFields(c, fields)) if (!(s.ia ??= []).includes(n)) s.ia.push(n);
+        visit(c, inner);
+      }
+      // a method of the field's name has the field's id: the method's definition keeps it
+      const methods = new Set((declared.get(local) ?? []).map(([m]) => m.name));
+      for (const b of initialisers.get(local) ?? []) if (!methods.has(b.name)) facts.scopes.push(b);
       // overloads: the first declaration of a name keeps `Class.m`, each later one is
       // `Class.m(T1,T2)` (`#n` appended should two erase to the same text), so each is its own node
       const taken = new Set<string>();
@@ -486,8 +503,44 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
       return local;
     };
 
+    /**
+     * The class's fields an initialiser block fills: those it assigns (`X = …`, `this.x = …`,
+     * `XS[i] = …`) or calls a method on (`RATES.put(k, v)`). A local of the same name is not told
+     * apart (recall first).
+     */
+    const filledFields = (block: Node, fields: Record<string, string>): string[] => {
+      const out: string[] = [];
+      const add = (n: Node | null): void => {
+        while (n && n.type === 'array_access') n = n.childForFieldName('array');
+        if (n?.type === 'field_access' && n.childForFieldName('object')?.type === 'this') n = n.childForFieldName('field');
+        if (n?.type === 'identifier' && ownEntry(fields, n.text) !== undefined) out.push(n.text);
+      };
+      for (const a of block.descendantsOfType('assignment_expression')) add(a?.childForFieldName('left') ?? null);
+      for (const m of block.descendantsOfType('method_invocation')) add(m?.childForFieldName('object') ?? null);
+      return out;
+    };
+
     const call = (ctx: Ctx, c: JavaCall): void => {
       ctx.scope.jc!.push(c);
+    };
+
+    /**
+     * A field's initialiser, visited into a scope of its own (the binding's: what computing its
+     * value calls and reads) whose calls and references are then also the class's, which runs it.
+     */
+    const fieldInitialiser = (name: string, value: Node, decl: Node, ctx: Ctx): void => {
+      const cls = ctx.cls!;
+      const own: JavaScopeFacts = { name, kind: 'binding', start: line(decl), end: endLine(decl), className: cls, calls: [], refs: [], jc: [] };
+      visit(value, { ...ctx, scope: own });
+      for (const c of own.jc!) ctx.scope.jc!.push(c.h ? { r: c.r, n: c.n, a: c.a, k: c.k } : c);
+      ctx.scope.refs.push(...own.refs);
+      for (const r of own.rr ?? []) if (!(ctx.scope.rr ??= []).includes(r)) ctx.scope.rr.push(r);
+      // a literal calls and reads nothing: no scope to keep
+      if (own.jc!.length > 0 || own.refs.length > 0 || (own.rr?.length ?? 0) > 0) {
+        const list = initialisers.get(cls);
+        if (list) list.push(own);
+        else initialisers.set(cls, [own]);
+      }
     };
 
     const visit = (node: Node, ctx: Ctx): void => {
@@ -558,7 +611,9 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
           }
           for (const d of node.childrenForFieldName('declarator')) {
             const v = d?.childForFieldName('value');
-            if (v) visit(v, ctx);
+            const n = d?.childForFieldName('name')?.text;
+            if (v && cls && n) fieldInitialiser(`${cls}.${n}`, v, node, ctx);
+            else if (v) visit(v, ctx);
           }
           return;
         }
@@ -628,9 +683,11 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
           if (name) call(ctx, { r, n: name, a: arity(args) });
           // `xs.stream().filter(x -> …)`: the lambda's one parameter is an element of the receiver
           if (r && name && ELEMENT_LAMBDA.has(name)) for (const a of named(args)) if (a.type === 'lambda_expression') elementLambda = [a.id, ['e', r]];
-          // a plain name or field path as receiver is not a read of a binding (as before)
+          // a plain name or field path as receiver (`RATES.get(k)`) is kept apart from other
+          // references: which of those fields count as read is the resolver's to say
           const c = obj ? chainOf(obj) : '';
           if (obj && (c === null || c.startsWith('?'))) visit(obj, ctx);
+          else if (c && c !== 'this' && c !== 'super' && !ctx.locals.has(c.split('.')[0]!) && !(ctx.scope.rr ??= []).includes(c)) ctx.scope.rr.push(c);
           if (args) visit(args, ctx);
           return;
         }
@@ -667,7 +724,11 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
           if (target.type === 'type_identifier' || target.type === 'generic_type' || target.type === 'scoped_type_identifier' || target.type === 'array_type')
             r = ['n', typeText(target, ctx).replace(/<.*$/, '')];
           else r = recv(target, ctx);
-          call(ctx, { r, n: name, a: -1, k: 'ref' });
+          // in a field's initialiser a reference it only holds (`Comparator<T> BY_DATE = T::date`) runs nothing
+          call(
+            ctx,
+            ctx.scope.kind === 'binding' && node.parent?.type !== 'argument_list' ? { r, n: name, a: -1, k: 'ref', h: 1 } : { r, n: name, a: -1, k: 'ref' },
+          );
           if (target.type !== 'identifier' && target.type !== 'this' && target.type !== 'super') visit(target, ctx);
           return;
         }

@@ -632,240 +632,268 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
   for (const [, f] of files)
     for (const s of f.scopes as JavaScopeFacts[]) if (s.kind === 'class' && (s.jc?.length ?? 0) > 0) initialised.set(q(f, s.name), true);
 
-  for (const [, raw] of files) {
-    const f = raw as JavaFileFacts;
+  /**
+   * Fields whose initialiser computes their value from repository code or other fields (typed
+   * calls of repository code, reads): a call on such a field (`RATES.get(k)`) reads it. A call on
+   * any other field (an injected `dao`, a logger) is not a read of it, as before.
+   */
+  const computed = new Set<string>();
+  const resolveScope = (f: JavaFileFacts, s: JavaScopeFacts): void => {
     const statics = f.jstatic ?? [];
-    for (const s of f.scopes as JavaScopeFacts[]) {
-      const from = q(f, s.name);
-      // a constructor runs the field initialisers and initialiser blocks (the class's own code)
-      if (s.kind === 'method' && s.className && methodOf.get(from)?.member === '<init>' && (initialised.get(q(f, s.className)) ?? false))
-        g.call(from, q(f, s.className));
-      const local = s.kind === 'class' ? s.name : s.className;
-      /** The class and its lexically enclosing classes, innermost first. */
-      const classes: string[] = [];
-      if (local) {
-        const parts = local.split('.');
-        for (let i = parts.length; i > 0; i--) {
-          const id = q(f, parts.slice(0, i).join('.'));
-          if (classInfo.has(id)) classes.push(id);
+    const from = q(f, s.name);
+    const isBinding = s.kind === 'binding';
+    // a constructor runs the field initialisers and initialiser blocks (the class's own code)
+    if (s.kind === 'method' && s.className && methodOf.get(from)?.member === '<init>' && (initialised.get(q(f, s.className)) ?? false))
+      g.call(from, q(f, s.className));
+    const local = s.kind === 'class' ? s.name : s.className;
+    /** The class and its lexically enclosing classes, innermost first. */
+    const classes: string[] = [];
+    if (local) {
+      const parts = local.split('.');
+      for (let i = parts.length; i > 0; i--) {
+        const id = q(f, parts.slice(0, i).join('.'));
+        if (classInfo.has(id)) classes.push(id);
+      }
+    }
+    const typed = (ids: Iterable<string>): void => {
+      for (const id of ids) {
+        g.call(from, id);
+        if (isBinding && g.hasDef(id)) computed.add(from);
+      }
+    };
+    const named = (ids: Iterable<string>): void => {
+      for (const id of ids) g.call(from, id, 'name');
+    };
+
+    /** A plain name: a field of this or an enclosing class, else a type, else a package path. */
+    const nameVal = (path: string): Val => {
+      const segs = path.split('.');
+      let v: Val | undefined;
+      let i = 1;
+      for (const c of classes) {
+        v = fieldOf(c, segs[0]!);
+        if (v) break;
+      }
+      if (!v) {
+        for (const [cls, member] of statics)
+          if (member === segs[0] || member === '*') {
+            const id = byQualified.get(cls);
+            if (id) v = fieldOf(id, segs[0]!);
+            if (v) break;
+          }
+      }
+      if (!v) {
+        // the longest prefix that names a type: `a.b.Foo.BAR` → static Foo, then its field BAR
+        for (i = segs.length; i > 0; i--) {
+          const ids = resolveType(f, segs.slice(0, i).join('.'));
+          if (ids.length > 0) {
+            v = { k: 'static', ids };
+            break;
+          }
+        }
+        if (!v) {
+          const cap = segs.findIndex((x) => /^[A-Z]/.test(x));
+          if (cap < 0 || classes.some((c) => ancestors(c).ext.size > 0)) return UNKNOWN; // maybe a field inherited from a library class
+          v = { k: 'staticExt', name: segs[cap]! };
+          i = cap + 1;
         }
       }
-      const typed = (ids: Iterable<string>): void => {
-        for (const id of ids) g.call(from, id);
-      };
-      const named = (ids: Iterable<string>): void => {
-        for (const id of ids) g.call(from, id, 'name');
-      };
+      for (; i < segs.length; i++) v = fieldVal(v, segs[i]!);
+      return v;
+    };
+    const fieldVal = (v: Val, field: string): Val => {
+      if (v.k === 'repo' || v.k === 'static') return mergeVals(v.ids.map((id) => fieldOf(id, field) ?? UNKNOWN));
+      if (v.k === 'array' && field === 'length') return OPAQUE;
+      if ((v.k === 'ext' || v.k === 'staticExt') && CLOSED.has(v.name)) return OPAQUE;
+      return UNKNOWN;
+    };
+    const thisVal = (): Val => (classes[0] ? { k: 'repo', ids: [classes[0]] } : UNKNOWN);
+    const evalRecv = (r: Recv, depth = 0): Val => {
+      if (depth > 40) return UNKNOWN;
+      switch (r[0]) {
+        case 'this':
+          return thisVal();
+        case 'super': {
+          const b = classes[0] ? (bases.get(classes[0]) ?? []) : [];
+          return b.length > 0 ? { k: 'repo', ids: b } : UNKNOWN;
+        }
+        case 'outer': {
+          const c = classes.find((id) => id.endsWith(`.${r[1]}`));
+          return c ? { k: 'repo', ids: [c] } : UNKNOWN;
+        }
+        case 't':
+          return valOfType(r[1], f);
+        case 'n':
+          return nameVal(r[1]);
+        case 'f':
+          return fieldVal(evalRecv(r[1], depth + 1), r[2]);
+        case 'e': {
+          const v = evalRecv(r[1], depth + 1);
+          if (v.k === 'array') return valOfType(v.elem, v.f);
+          if (v.k === 'ext' && v.args.length > 0) return valOfType(v.args[0]!, v.f);
+          return UNKNOWN;
+        }
+        case 'c':
+          return resolveCall({ r: r[1], n: r[2], a: r[3] }, false, depth + 1);
+        default:
+          return UNKNOWN;
+      }
+    };
 
-      /** A plain name: a field of this or an enclosing class, else a type, else a package path. */
-      const nameVal = (path: string): Val => {
-        const segs = path.split('.');
-        let v: Val | undefined;
-        let i = 1;
-        for (const c of classes) {
-          v = fieldOf(c, segs[0]!);
-          if (v) break;
-        }
-        if (!v) {
-          for (const [cls, member] of statics)
-            if (member === segs[0] || member === '*') {
-              const id = byQualified.get(cls);
-              if (id) v = fieldOf(id, segs[0]!);
-              if (v) break;
-            }
-        }
-        if (!v) {
-          // the longest prefix that names a type: `a.b.Foo.BAR` → static Foo, then its field BAR
-          for (i = segs.length; i > 0; i--) {
-            const ids = resolveType(f, segs.slice(0, i).join('.'));
-            if (ids.length > 0) {
-              v = { k: 'static', ids };
-              break;
-            }
-          }
-          if (!v) {
-            const cap = segs.findIndex((x) => /^[A-Z]/.test(x));
-            if (cap < 0 || classes.some((c) => ancestors(c).ext.size > 0)) return UNKNOWN; // maybe a field inherited from a library class
-            v = { k: 'staticExt', name: segs[cap]! };
-            i = cap + 1;
+    /** Resolves a call (adding its edges when `emit`) and returns the value it yields. */
+    const resolveCall = (c: JavaCall, emit: boolean, depth = 0): Val => {
+      const member = c.n;
+      if (c.r === null) {
+        for (const cls of classes) {
+          const found = dispatch(cls, member, c.a);
+          if (found.length > 0) {
+            if (emit) typed(found);
+            return returnOf(found);
           }
         }
-        for (; i < segs.length; i++) v = fieldVal(v, segs[i]!);
-        return v;
-      };
-      const fieldVal = (v: Val, field: string): Val => {
-        if (v.k === 'repo' || v.k === 'static') return mergeVals(v.ids.map((id) => fieldOf(id, field) ?? UNKNOWN));
-        if (v.k === 'array' && field === 'length') return OPAQUE;
-        if ((v.k === 'ext' || v.k === 'staticExt') && CLOSED.has(v.name)) return OPAQUE;
-        return UNKNOWN;
-      };
-      const thisVal = (): Val => (classes[0] ? { k: 'repo', ids: [classes[0]] } : UNKNOWN);
-      const evalRecv = (r: Recv, depth = 0): Val => {
-        if (depth > 40) return UNKNOWN;
-        switch (r[0]) {
-          case 'this':
-            return thisVal();
-          case 'super': {
-            const b = classes[0] ? (bases.get(classes[0]) ?? []) : [];
-            return b.length > 0 ? { k: 'repo', ids: b } : UNKNOWN;
-          }
-          case 'outer': {
-            const c = classes.find((id) => id.endsWith(`.${r[1]}`));
-            return c ? { k: 'repo', ids: [c] } : UNKNOWN;
-          }
-          case 't':
-            return valOfType(r[1], f);
-          case 'n':
-            return nameVal(r[1]);
-          case 'f':
-            return fieldVal(evalRecv(r[1], depth + 1), r[2]);
-          case 'e': {
-            const v = evalRecv(r[1], depth + 1);
-            if (v.k === 'array') return valOfType(v.elem, v.f);
-            if (v.k === 'ext' && v.args.length > 0) return valOfType(v.args[0]!, v.f);
-            return UNKNOWN;
-          }
-          case 'c':
-            return resolveCall({ r: r[1], n: r[2], a: r[3] }, false, depth + 1);
-          default:
-            return UNKNOWN;
-        }
-      };
-
-      /** Resolves a call (adding its edges when `emit`) and returns the value it yields. */
-      const resolveCall = (c: JavaCall, emit: boolean, depth = 0): Val => {
-        const member = c.n;
-        if (c.r === null) {
-          for (const cls of classes) {
-            const found = dispatch(cls, member, c.a);
+        for (const [cls, m] of statics)
+          if (m === member || m === '*') {
+            const id = byQualified.get(cls);
+            const found = id ? lookup(id, member, 'method', c.a) : [];
             if (found.length > 0) {
               if (emit) typed(found);
               return returnOf(found);
             }
           }
-          for (const [cls, m] of statics)
-            if (m === member || m === '*') {
-              const id = byQualified.get(cls);
-              const found = id ? lookup(id, member, 'method', c.a) : [];
-              if (found.length > 0) {
-                if (emit) typed(found);
-                return returnOf(found);
-              }
-            }
-          // inherited from a library class, or statically imported from a library: no repository code
-          if (classes.some((cls) => ancestors(cls).ext.size > 0) || statics.some(([cls, m]) => (m === member || m === '*') && !byQualified.has(cls)))
-            return UNKNOWN;
+        // inherited from a library class, or statically imported from a library: no repository code
+        if (classes.some((cls) => ancestors(cls).ext.size > 0) || statics.some(([cls, m]) => (m === member || m === '*') && !byQualified.has(cls)))
+          return UNKNOWN;
+        const cands = byName(f, member, c.a, false);
+        if (emit) named(cands);
+        return returnOf(cands);
+      }
+      const v = evalRecv(c.r, depth);
+      const isSuper = c.r[0] === 'super';
+      switch (v.k) {
+        case 'repo':
+        case 'static': {
+          // super.m() and Type.m() run that declaration; a value's method is dispatched over subtypes
+          const found = new Set<string>();
+          for (const id of v.ids)
+            for (const m of isSuper || (v.k === 'static' && c.k !== 'ref')
+              ? lookup(id, member, 'method', c.a)
+              : dispatch(id, member, c.a, v.k === 'repo' ? v.targs : undefined))
+              found.add(m);
+          if (found.size > 0) {
+            if (emit) typed(found);
+            return returnOf([...found]);
+          }
+          if (v.ids.some((id) => ancestors(id).ext.size > 0)) return UNKNOWN; // a library superclass's method
           const cands = byName(f, member, c.a, false);
           if (emit) named(cands);
           return returnOf(cands);
         }
-        const v = evalRecv(c.r, depth);
-        const isSuper = c.r[0] === 'super';
-        switch (v.k) {
-          case 'repo':
-          case 'static': {
-            // super.m() and Type.m() run that declaration; a value's method is dispatched over subtypes
-            const found = new Set<string>();
-            for (const id of v.ids)
-              for (const m of isSuper || (v.k === 'static' && c.k !== 'ref')
-                ? lookup(id, member, 'method', c.a)
-                : dispatch(id, member, c.a, v.k === 'repo' ? v.targs : undefined))
-                found.add(m);
-            if (found.size > 0) {
-              if (emit) typed(found);
-              return returnOf([...found]);
-            }
-            if (v.ids.some((id) => ancestors(id).ext.size > 0)) return UNKNOWN; // a library superclass's method
-            const cands = byName(f, member, c.a, false);
-            if (emit) named(cands);
-            return returnOf(cands);
+        case 'ext': {
+          const found = extDispatch(v.name, member, c.a, v.targs);
+          if (found.length > 0) {
+            if (emit) typed(found);
+            return returnOf(found);
           }
-          case 'ext': {
-            const found = extDispatch(v.name, member, c.a, v.targs);
-            if (found.length > 0) {
-              if (emit) typed(found);
-              return returnOf(found);
-            }
-            if (extSubclasses.has(v.name) || CLOSED.has(v.name)) return libCall(v, member);
-            const cands = byName(f, member, c.a, true);
-            if (emit) named(cands);
-            return cands.length > 0 ? returnOf(cands) : libCall(v, member);
-          }
-          case 'staticExt':
-            return CLOSED.has(v.name) && !PASS_THROUGH.has(member) ? OPAQUE : UNKNOWN;
-          case 'array':
-            return member === 'clone' ? v : OPAQUE;
-          case 'opaque':
-            return OPAQUE;
-          case 'unknown': {
-            const cands = byName(f, member, c.a, false);
-            if (emit) named(cands);
-            return returnOf(cands);
-          }
+          if (extSubclasses.has(v.name) || CLOSED.has(v.name)) return libCall(v, member);
+          const cands = byName(f, member, c.a, true);
+          if (emit) named(cands);
+          return cands.length > 0 ? returnOf(cands) : libCall(v, member);
         }
-      };
+        case 'staticExt':
+          return CLOSED.has(v.name) && !PASS_THROUGH.has(member) ? OPAQUE : UNKNOWN;
+        case 'array':
+          return member === 'clone' ? v : OPAQUE;
+        case 'opaque':
+          return OPAQUE;
+        case 'unknown': {
+          const cands = byName(f, member, c.a, false);
+          if (emit) named(cands);
+          return returnOf(cands);
+        }
+      }
+    };
 
-      /** The constructors of class `t` that accept `arity` arguments (all when none does), none when it declares none. */
-      const ctorsOf = (t: string, arity: number): string[] => fitting(declared(t, '<init>'), arity);
-      /** What `new T(…)` of each class runs: its fitting constructors, else the class (its initialisers). */
-      const ctorOf = (ids: string[], arity: number): string[] =>
-        ids.flatMap((t) => {
-          const ctors = ctorsOf(t, arity);
-          return ctors.length > 0 ? ctors : [t];
-        });
-      for (const c of s.jc ?? []) {
-        if (c.k === 'new') {
-          const t = parseType(c.n);
-          if (!t.array) typed(ctorOf(resolveType(f, t.name), c.a));
-          continue;
-        }
-        if (c.k === 'anon') {
-          typed(classMethods.get(q(f, c.n)) ?? []);
-          // `new Base(args) { … }` runs Base's constructor; an interface has none
-          if (c.r?.[0] === 't')
-            typed(
-              ctorOf(
-                resolveType(f, parseType(c.r[1]).name).filter((id) => classInfo.get(id)?.kind !== 'interface'),
-                c.a,
-              ),
-            );
-          continue;
-        }
-        if (c.n === '<init>' && c.r) {
-          // this(...) runs one of the class's own constructors; super(...) its superclass's (or its initialisers)
-          if (c.r[0] === 'super') typed(ctorOf(classes[0] ? (bases.get(classes[0]) ?? []) : [], c.a));
-          else if (classes[0]) {
-            // …never itself (a compile error): one of the others that fits, else the implicit
-            // canonical constructor of a record (only the class's own code)
-            const others = declared(classes[0], '<init>').filter((id) => id !== from);
-            const fit = fitting(others, c.a);
-            typed(fit.length > 0 ? fit : [classes[0]]);
-          }
-          continue;
-        }
-        if (c.k === 'ref' && c.n === 'new' && c.r) {
-          const v = evalRecv(c.r);
-          if (v.k === 'static' || v.k === 'repo') typed(ctorOf(v.ids, -1));
-          continue;
-        }
-        resolveCall(c, true);
+    /** The constructors of class `t` that accept `arity` arguments (all when none does), none when it declares none. */
+    const ctorsOf = (t: string, arity: number): string[] => fitting(declared(t, '<init>'), arity);
+    /** What `new T(…)` of each class runs: its fitting constructors, else the class (its initialisers). */
+    const ctorOf = (ids: string[], arity: number): string[] =>
+      ids.flatMap((t) => {
+        const ctors = ctorsOf(t, arity);
+        return ctors.length > 0 ? ctors : [t];
+      });
+    for (const c of s.jc ?? []) {
+      // a method reference a field only holds is no part of computing its value (the class keeps the edge)
+      if (isBinding && c.h) continue;
+      if (c.k === 'new') {
+        const t = parseType(c.n);
+        if (!t.array) typed(ctorOf(resolveType(f, t.name), c.a));
+        continue;
       }
-      for (const ref of new Set(s.refs)) {
-        const parts = ref.split('.');
-        const member = parts[parts.length - 1]!;
-        if (parts.length === 1 || (parts.length === 2 && parts[0] === 'this')) {
-          for (const c of classes) {
-            const b = lookup(c, member, 'binding');
-            if (b.length > 0) {
-              b.forEach((id) => g.read(from, id));
-              break;
-            }
-          }
-          continue;
-        }
-        const types = resolveType(f, parts.slice(0, -1).join('.'));
-        for (const t of types) for (const id of lookup(t, member, 'binding')) g.read(from, id);
+      if (c.k === 'anon') {
+        typed(classMethods.get(q(f, c.n)) ?? []);
+        // `new Base(args) { … }` runs Base's constructor; an interface has none
+        if (c.r?.[0] === 't')
+          typed(
+            ctorOf(
+              resolveType(f, parseType(c.r[1]).name).filter((id) => classInfo.get(id)?.kind !== 'interface'),
+              c.a,
+            ),
+          );
+        continue;
       }
+      if (c.n === '<init>' && c.r) {
+        // this(...) runs one of the class's own constructors; super(...) its superclass's (or its initialisers)
+        if (c.r[0] === 'super') typed(ctorOf(classes[0] ? (bases.get(classes[0]) ?? []) : [], c.a));
+        else if (classes[0]) {
+          // …never itself (a compile error): one of the others that fits, else the implicit
+          // canonical constructor of a record (only the class's own code)
+          const others = declared(classes[0], '<init>').filter((id) => id !== from);
+          const fit = fitting(others, c.a);
+          typed(fit.length > 0 ? fit : [classes[0]]);
+        }
+        continue;
+      }
+      if (c.k === 'ref' && c.n === 'new' && c.r) {
+        const v = evalRecv(c.r);
+        if (v.k === 'static' || v.k === 'repo') typed(ctorOf(v.ids, -1));
+        continue;
+      }
+      resolveCall(c, true);
     }
-  }
+    /** The fields a name or field path read here stands for: of this or an enclosing class, or `Type.FIELD`. */
+    const fieldsNamed = (ref: string): string[] => {
+      const parts = ref.split('.');
+      const member = parts[parts.length - 1]!;
+      if (parts.length === 1 || (parts.length === 2 && parts[0] === 'this')) {
+        for (const c of classes) {
+          const b = lookup(c, member, 'binding');
+          if (b.length > 0) return b;
+        }
+        return [];
+      }
+      return resolveType(f, parts.slice(0, -1).join('.')).flatMap((t) => lookup(t, member, 'binding'));
+    };
+    const reads = (ids: string[]): void => {
+      for (const id of ids) {
+        g.read(from, id);
+        if (isBinding && id !== from) computed.add(from);
+      }
+    };
+    for (const ref of new Set(s.refs)) reads(fieldsNamed(ref));
+    // a field's initialiser reads the fields it calls methods on (`BASE.multiply(THREE)`); other code only those computed
+    for (const ref of s.rr ?? []) reads(isBinding ? fieldsNamed(ref) : fieldsNamed(ref).filter((id) => computed.has(id)));
+  };
+  // a field an initialiser block fills is computed by the class's own code (all its initialisers: which
+  // statements of the block make the value is not told apart)
+  for (const [, f] of files)
+    for (const s of f.scopes as JavaScopeFacts[])
+      for (const n of s.kind === 'class' ? (s.ia ?? []) : []) {
+        const cls = q(f, s.name);
+        if (g.kindOf(`${cls}.${n}`) !== 'binding') continue;
+        g.call(`${cls}.${n}`, cls);
+        computed.add(`${cls}.${n}`);
+      }
+  // field initialisers first: which fields are computed is known before calls on them are resolved
+  for (const [, raw] of files) for (const s of raw.scopes as JavaScopeFacts[]) if (s.kind === 'binding') resolveScope(raw, s);
+  for (const [, raw] of files) for (const s of raw.scopes as JavaScopeFacts[]) if (s.kind !== 'binding') resolveScope(raw, s);
 }
