@@ -1,9 +1,10 @@
 // required, not imported: see compiler.ts (Node would scan the CommonJS compiler for named exports)
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
-import { callbackInvokers, factoryTargets, tableTargets, type CallTargetContext } from './call-targets.js';
+import { callbackInvokers, calledTable, factoryTargets, tableTargets, type CallTargetContext } from './call-targets.js';
 import { VIRTUAL_ROOT } from './compiler.js';
-import { addEdge, argCount, BARE, jsxName, listOf, type EdgeMap } from './syntax.js';
+import { declaredFieldKey, fieldKeys, fieldKeysOf, isMapSet, mayHoldFunction, storedTargets, tableKeys } from './stored-functions.js';
+import { addEdge, argCount, BARE, isFunctionLike, jsxName, listOf, type EdgeMap } from './syntax.js';
 import type { TsFileEdges } from './model.js';
 import type { ProgramIndex } from './program-index.js';
 import type { RepositoryDefinitions } from './repository-definitions.js';
@@ -18,6 +19,10 @@ export class FileWalker implements CallTargetContext {
   private readonly calls: EdgeMap = new Map();
   private readonly reads: EdgeMap = new Map();
   private readonly byName: EdgeMap = new Map();
+  /** Functions stored into a table or field: key → ids (see stored-functions.ts). */
+  private readonly stores: EdgeMap = new Map();
+  /** Calls through a table or field: caller → keys. */
+  private readonly loads: EdgeMap = new Map();
   private readonly touched = new Set<string>();
   private readonly selfRefs = new Set<string>();
   private readonly pending = new Set<string>();
@@ -46,7 +51,16 @@ export class FileWalker implements CallTargetContext {
       if (!l) this.calls.set(id, (l = new Set()));
       l.add(id);
     }
-    return { calls: listOf(this.calls), reads: listOf(this.reads), byName: listOf(this.byName), heritage, also, pending: [...this.pending].sort() };
+    return {
+      calls: listOf(this.calls),
+      reads: listOf(this.reads),
+      byName: listOf(this.byName),
+      stores: listOf(this.stores),
+      loads: listOf(this.loads),
+      heritage,
+      also,
+      pending: [...this.pending].sort(),
+    };
   }
 
   readonly touch = (decls: readonly ts.Declaration[] | undefined): void => {
@@ -187,6 +201,8 @@ export class FileWalker implements CallTargetContext {
       }
     let resolved = 0;
     for (const d of r.decls) resolved += this.recordDeclarationTargets(from, expr, d, isCall, noReads);
+    // a call through a field, or a field passed on as a callback, runs the functions stored into it
+    if (ts.isPropertyAccessExpression(expr) && (isCall || isArgument(expr))) this.addLoads(from, fieldKeysOf(this, r.decls), expr);
     // unresolved (any, untyped JS): every repository function/method of that name, expanded when
     // the graph is assembled; a bare name (`generateText()` imported from a package not read)
     // reaches the functions of that name when there are any, as a method is called with a receiver
@@ -357,6 +373,8 @@ export class FileWalker implements CallTargetContext {
     if (bodiless.length === 0) return;
     const held = new Set<string>();
     for (const d of bodiless) this.index.idsForDecl(d, held, 0, this.touch);
+    // and what is stored into the field elsewhere (`this.fee = (x) => …`)
+    this.addLoads(from, fieldKeysOf(this, bodiless), at);
     // at a module's top level the binding whose initializer reads it (`const F = obj.fee`) holds it too
     this.addCalls(
       from,
@@ -397,6 +415,38 @@ export class FileWalker implements CallTargetContext {
     }
   }
 
+  /** Calls through a table or field (resolved when the graph is assembled), the binding's too as in addCalls. */
+  private addLoads(from: string, keys: readonly string[], at: ts.Node): void {
+    if (keys.length === 0) return;
+    const binding = this.initializedBinding(from, at);
+    for (const k of keys) {
+      addEdge(this.loads, from, k);
+      if (binding !== undefined) addEdge(this.loads, binding, k);
+    }
+  }
+
+  private addStores(keys: readonly string[], value: ts.Expression): void {
+    if (keys.length === 0) return;
+    const ids = storedTargets(this, value);
+    for (const k of keys) for (const id of ids) addEdge(this.stores, k, id);
+  }
+
+  /**
+   * An assignment that may store a function: into a field (`this.handle = (x) => …`, `svc.handle =
+   * fee`), else into a table (`handlers[kind] = fee`, `handlers.card = fee` on a Record).
+   */
+  private recordAssignment(node: ts.BinaryExpression): void {
+    const k = node.operatorToken.kind;
+    if (k !== ts.SyntaxKind.EqualsToken && k !== ts.SyntaxKind.QuestionQuestionEqualsToken && k !== ts.SyntaxKind.BarBarEqualsToken) return;
+    if (!mayHoldFunction(this, node.right)) return;
+    let left = node.left;
+    while (ts.isParenthesizedExpression(left) || ts.isNonNullExpression(left)) left = left.expression;
+    if (ts.isPropertyAccessExpression(left)) {
+      const keys = fieldKeys(this, left);
+      this.addStores(keys.length > 0 ? keys : tableKeys(this, left.expression), node.right);
+    } else if (ts.isElementAccessExpression(left)) this.addStores(tableKeys(this, left.expression), node.right);
+  }
+
   /** The binding whose initializer holds `at`, when `from` (its scope) is a module; else undefined. */
   private initializedBinding(from: string, at: ts.Node): string | undefined {
     return this.definitions.idKinds.get(from) === 'module' ? this.readerOf(from, at) : undefined;
@@ -416,6 +466,11 @@ export class FileWalker implements CallTargetContext {
     } else if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression)) {
       return this.visitLiteralElementAccess(node, node.argumentExpression);
     } else if (ts.isArrowFunction(node)) this.visitAnonymousArrow(node);
+    else if (ts.isBinaryExpression(node)) this.recordAssignment(node);
+    else if (ts.isPropertyDeclaration(node) && node.initializer && mayHoldFunction(this, node.initializer) && !isFunctionLike(node.initializer)) {
+      // `handle: Fn = makeHandler()`, `handle = fee`: what the field holds from the start
+      this.addStores([declaredFieldKey(this, node)], node.initializer);
+    }
     node.forEachChild(this.visit);
   };
 
@@ -432,8 +487,15 @@ export class FileWalker implements CallTargetContext {
     const callee = node.expression;
     const from = this.scopeOf(node);
     this.recordNamedCall(node, callee, from);
-    // a handler table indexed by a computed key (`HANDLERS[kind](x)`, `handlers.get(k)!(x)`): every handler it holds
-    this.addCalls(from, tableTargets(this, callee), node);
+    // a handler table indexed by a computed key (`HANDLERS[kind](x)`, `handlers.get(k)!(x)`): every
+    // handler it holds, from its initializer and stored into it anywhere (`handlers.set(k, f)`)
+    const table = calledTable(this, callee);
+    if (table) {
+      this.addCalls(from, tableTargets(this, table), node);
+      this.addLoads(from, tableKeys(this, table), node);
+    }
+    if (ts.isCallExpression(node) && node.arguments.length === 2 && mayHoldFunction(this, node.arguments[1]!) && isMapSet(this, node))
+      this.addStores(tableKeys(this, node.expression.expression), node.arguments[1]!);
     // `super(…)` runs the base class's constructor
     if (callee.kind === ts.SyntaxKind.SuperKeyword && ts.isCallExpression(node)) this.recordSuperCall(node, from);
     // a function value made by a factory (`const s = makeScaler(); s(2)`): what the factory returns
