@@ -82,7 +82,29 @@ files['src/wire.ts'] = [
   '',
 ].join('\n');
 
-const roots = { roots: ['*.approveLoan', '*.processPayment', '*.score', '*.calculateInterest', '*.processFee', '*.processCharge'] };
+// a getter run by a destructuring, of a value whose class is declared two files away
+files['src/inv.ts'] = [
+  "import { filler6 } from './filler6.js';",
+  'export class Inv {',
+  '  get total(): number {',
+  '    return filler6(1);',
+  '  }',
+  '}',
+  '',
+].join('\n');
+files['src/inv-factory.ts'] = ["import { Inv } from './inv.js';", 'export function makeInv() {', '  return new Inv();', '}', ''].join('\n');
+files['src/totals.ts'] = [
+  "import { makeInv } from './inv-factory.js';",
+  'export function processTotal(): number {',
+  '  const { total } = makeInv();',
+  '  return total;',
+  '}',
+  '',
+].join('\n');
+
+const roots = {
+  roots: ['*.approveLoan', '*.processPayment', '*.score', '*.calculateInterest', '*.processFee', '*.processCharge', '*.processTotal'],
+};
 
 describe('TypeScript warm runs with a partial program', () => {
   let repo: FixtureRepo;
@@ -184,6 +206,19 @@ describe('TypeScript warm runs with a partial program', () => {
     const field = repo.branch('filler5-edit', { 'src/filler5.ts': edit(files['src/filler5.ts']!, 'x + 5', 'x + 50') });
     const f = await evaluateGate({ repoDir: repo.dir, base: 'main', head: field, config: roots, caches: new GraphCaches(cacheDir) });
     assertPath(f, ['src.charge.processCharge', 'src.wire.wire.<arrow1>', 'src.filler5.filler5'], 'head');
+  });
+
+  it('a getter run by a destructuring is reached from a cached caller, and a cached caller is walked again when the getter is', async () => {
+    const head = repo.branch('filler6-edit', { 'src/filler6.ts': edit(files['src/filler6.ts']!, 'x + 6', 'x + 60') });
+    const r = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: roots, caches: new GraphCaches(cacheDir) });
+    assertPath(r, ['src.totals.processTotal', 'src.inv.Inv.total', 'src.filler6.filler6'], 'head');
+    const moved = repo.branch('getter-edit', { 'src/inv.ts': edit(files['src/inv.ts']!, 'get total', 'get sum') });
+    const caches = new GraphCaches(cacheDir);
+    await evaluateGate({ repoDir: repo.dir, base: 'main', head: moved, config: roots, caches });
+    // inv.ts, inv-factory.ts (imports it) and totals.ts (its destructuring resolved into inv.ts)
+    assert.equal(caches.stats.tsFilesWalked, 3);
+    const sources = readRevisionSources(repo.dir, moved);
+    assert.deepEqual(edgeList(await buildCallGraph(sources, new GraphCaches(cacheDir))), edgeList(await buildCallGraph(sources)));
   });
 
   it('a constant built by a call changes with the function it calls in a warm run as in a cold one', async () => {

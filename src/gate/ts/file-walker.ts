@@ -601,6 +601,48 @@ export class FileWalker implements CallTargetContext {
     } else if (isMemberName) {
       // reading or assigning a property runs its getter or setter (a call), or reads a data field
       this.recordMemberAccess(this.scopeOf(node), p);
+    } else if (ts.isBindingElement(p) && !p.propertyName && !p.dotDotDotToken && ts.isObjectBindingPattern(p.parent)) {
+      this.recordDestructuredGetter(p, node);
+    }
+  }
+
+  /**
+   * `const { total } = invoice` reads `invoice.total`: its getter runs. (With a property name,
+   * `{ total: t }`, the name resolves to the property like any reference.)
+   */
+  private recordDestructuredGetter(el: ts.BindingElement, name: ts.Identifier): void {
+    let decls: readonly ts.Declaration[];
+    try {
+      decls = this.index.checker.getTypeAtLocation(el.parent).getProperty(name.text)?.declarations ?? [];
+    } catch {
+      return;
+    }
+    const accessors = decls.filter((d) => ts.isGetAccessorDeclaration(d));
+    if (accessors.length === 0) return;
+    this.touch(accessors);
+    this.touchPatternOrigins(el);
+    const out = new Set<string>();
+    for (const d of accessors) this.index.idsForDecl(d, out, 0, this.touch);
+    this.addCalls(this.scopeOf(el), out, el);
+  }
+
+  /**
+   * A destructuring pattern has the type of what it destructures: where that came from is a
+   * dependency, as a member access's receiver is (the initializer, the iterated expression of
+   * `for (const { total } of xs)`, a parameter's annotation, or the call a callback is passed to).
+   */
+  private touchPatternOrigins(el: ts.BindingElement): void {
+    let root: ts.Node = el.parent.parent;
+    while (ts.isBindingElement(root)) root = root.parent.parent;
+    if (ts.isVariableDeclaration(root)) {
+      const loop = root.parent.parent;
+      if (root.initializer) this.touchOrigins(root.initializer, 0);
+      else if (ts.isForOfStatement(loop)) this.touchOrigins(loop.expression, 0);
+    } else if (ts.isParameter(root)) {
+      if (root.type) this.touchTypeNames(root.type);
+      if (root.initializer) this.touchOrigins(root.initializer, 0);
+      const call = root.parent.parent;
+      if (!root.type && (ts.isCallExpression(call) || ts.isNewExpression(call))) this.touchOrigins(call, 0);
     }
   }
 
