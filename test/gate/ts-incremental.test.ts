@@ -82,6 +82,26 @@ files['src/wire.ts'] = [
   '',
 ].join('\n');
 
+// a function stored into a field inherited by a class two files away from the store
+files['src/base1.ts'] = ['export class Base1 {', '  handle?: (x: number) => number;', '}', ''].join('\n');
+files['src/base2.ts'] = ['export class Base2 {', '  handle?: (x: number) => number;', '}', ''].join('\n');
+files['src/pay-a.ts'] = ["import { Base1 } from './base1.js';", 'export class PayA extends Base1 {}', ''].join('\n');
+files['src/make-pay.ts'] = ["import { PayA } from './pay-a.js';", 'export function makePay() {', '  return new PayA();', '}', ''].join('\n');
+files['src/setup.ts'] = [
+  "import { makePay } from './make-pay.js';",
+  "import { filler7 } from './filler7.js';",
+  'export const PAY = makePay();',
+  'PAY.handle = filler7;',
+  '',
+].join('\n');
+files['src/use-pay.ts'] = [
+  "import type { Base2 } from './base2.js';",
+  'export function processBase2(b: Base2): number {',
+  '  return b.handle?.(1) ?? 0;',
+  '}',
+  '',
+].join('\n');
+
 // a getter run by a destructuring, of a value whose class is declared two files away
 files['src/inv.ts'] = [
   "import { filler6 } from './filler6.js';",
@@ -197,6 +217,14 @@ describe('TypeScript warm runs with a partial program', () => {
     const warm = await buildCallGraph(sources, new GraphCaches(cacheDir));
     const cold = await buildCallGraph(sources);
     assert.deepEqual(edgeList(warm), edgeList(cold));
+  });
+
+  it('a store is walked again when the class of the value stored into changes two files away', async () => {
+    const head = repo.branch('pay-a-base', { 'src/pay-a.ts': files['src/pay-a.ts']!.replace(/Base1/g, 'Base2').replace('base1', 'base2') });
+    const sources = readRevisionSources(repo.dir, head);
+    const warm = edgeList(await buildCallGraph(sources, new GraphCaches(cacheDir)));
+    assert.ok(warm.includes('src.use-pay.processBase2 > src.filler7.filler7'), warm.filter((e) => e.startsWith('src.use-pay')).join('\n'));
+    assert.deepEqual(warm, edgeList(await buildCallGraph(sources)));
   });
 
   it('a change to a function stored elsewhere is found from a cached caller', async () => {

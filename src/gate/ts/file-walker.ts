@@ -428,7 +428,33 @@ export class FileWalker implements CallTargetContext {
   private addStores(keys: readonly string[], value: ts.Expression): void {
     if (keys.length === 0) return;
     const ids = storedTargets(this, value);
+    if (ids.length > 0) this.touchValueOrigins(value, 0);
     for (const k of keys) for (const id of ids) addEdge(this.stores, k, id);
+  }
+
+  /**
+   * The places a table or field expression names (`svc.handlers`, `this.handle`): the receiver's
+   * type decides which declaration that is, so where it came from is a dependency as for a call.
+   */
+  private placeKeys(e: ts.Expression, keysOf: (e: ts.Expression) => string[]): string[] {
+    const keys = keysOf(e);
+    if (keys.length > 0 && ts.isPropertyAccessExpression(e)) this.touchOrigins(e.expression, 0);
+    return keys;
+  }
+
+  /** A stored method named through a receiver (`this.svc.run.bind(this.svc)`) depends on where the receiver's type came from. */
+  private touchValueOrigins(v: ts.Expression, depth: number): void {
+    while (ts.isParenthesizedExpression(v) || ts.isNonNullExpression(v) || ts.isAsExpression(v) || ts.isSatisfiesExpression(v)) v = v.expression;
+    if (depth > 4) return;
+    if (ts.isPropertyAccessExpression(v)) this.touchOrigins(v.expression, 0);
+    else if (ts.isCallExpression(v)) this.touchOrigins(v, 0);
+    else if (ts.isConditionalExpression(v)) {
+      this.touchValueOrigins(v.whenTrue, depth + 1);
+      this.touchValueOrigins(v.whenFalse, depth + 1);
+    } else if (ts.isBinaryExpression(v)) {
+      this.touchValueOrigins(v.left, depth + 1);
+      this.touchValueOrigins(v.right, depth + 1);
+    }
   }
 
   /**
@@ -442,9 +468,13 @@ export class FileWalker implements CallTargetContext {
     let left = node.left;
     while (ts.isParenthesizedExpression(left) || ts.isNonNullExpression(left)) left = left.expression;
     if (ts.isPropertyAccessExpression(left)) {
-      const keys = fieldKeys(this, left);
-      this.addStores(keys.length > 0 ? keys : tableKeys(this, left.expression), node.right);
-    } else if (ts.isElementAccessExpression(left)) this.addStores(tableKeys(this, left.expression), node.right);
+      const keys = this.placeKeys(left, (e) => fieldKeys(this, e as ts.PropertyAccessExpression));
+      this.addStores(keys.length > 0 ? keys : this.placeKeys(left.expression, (e) => tableKeys(this, e)), node.right);
+    } else if (ts.isElementAccessExpression(left))
+      this.addStores(
+        this.placeKeys(left.expression, (e) => tableKeys(this, e)),
+        node.right,
+      );
   }
 
   /** The binding whose initializer holds `at`, when `from` (its scope) is a module; else undefined. */
@@ -492,10 +522,17 @@ export class FileWalker implements CallTargetContext {
     const table = calledTable(this, callee);
     if (table) {
       this.addCalls(from, tableTargets(this, table), node);
-      this.addLoads(from, tableKeys(this, table), node);
+      this.addLoads(
+        from,
+        this.placeKeys(table, (e) => tableKeys(this, e)),
+        node,
+      );
     }
     if (ts.isCallExpression(node) && node.arguments.length === 2 && mayHoldFunction(this, node.arguments[1]!) && isMapSet(this, node))
-      this.addStores(tableKeys(this, node.expression.expression), node.arguments[1]!);
+      this.addStores(
+        this.placeKeys(node.expression.expression, (e) => tableKeys(this, e)),
+        node.arguments[1]!,
+      );
     // `super(…)` runs the base class's constructor
     if (callee.kind === ts.SyntaxKind.SuperKeyword && ts.isCallExpression(node)) this.recordSuperCall(node, from);
     // a function value made by a factory (`const s = makeScaler(); s(2)`): what the factory returns

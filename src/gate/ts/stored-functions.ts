@@ -127,7 +127,9 @@ function addStored(ctx: CallTargetContext, v: ts.Expression, out: Set<string>, d
     const id = ctx.index.declToId.get(v);
     if (id) out.add(id);
   } else if (ts.isIdentifier(v) || ts.isPropertyAccessExpression(v)) {
-    for (const d of ctx.index.resolveSymbol(v).decls) ctx.index.idsForDecl(d, out, 0, ctx.touch);
+    const { decls } = ctx.index.resolveSymbol(v);
+    ctx.touch(decls);
+    for (const d of decls) ctx.index.idsForDecl(d, out, 0, ctx.touch);
   } else if (ts.isCallExpression(v)) {
     const callee = unwrap(v.expression);
     // `f.bind(this)` is `f`; any other call hands back what the function it runs returns by name
