@@ -62,14 +62,17 @@ export function callbackInvokers(ctx: CallTargetContext, node: ts.CallExpression
   return out;
 }
 
-/** The repository functions a factory returns by name, for a call through a variable initialised by calling it. */
-export function factoryTargets(ctx: CallTargetContext, callee: ts.Identifier): string[] {
-  let decls: ts.Declaration[];
+/** What a bare callee names (resolved once per call for the factory and table lookups). */
+export function calleeDeclarations(ctx: CallTargetContext, callee: ts.Identifier): readonly ts.Declaration[] {
   try {
-    decls = ctx.index.resolveSymbol(callee).decls;
+    return ctx.index.resolveSymbol(callee).decls;
   } catch {
     return [];
   }
+}
+
+/** The repository functions a factory returns by name, for a call through a variable (its declarations `decls`) initialised by calling it. */
+export function factoryTargets(ctx: CallTargetContext, decls: readonly ts.Declaration[]): string[] {
   const out = new Set<string>();
   for (const d of decls) {
     if (!ts.isVariableDeclaration(d) || !d.initializer) continue;
@@ -117,19 +120,13 @@ function addReturnedTargets(ctx: CallTargetContext, r: ts.Expression, out: Set<s
  * The table a call through a computed key reads: `HANDLERS[kind](x)`, `handlers.get(k)!(x)`, or
  * through a variable holding such a read (`const h = handlers.get(k); h?.(x)`).
  */
-export function calledTable(ctx: CallTargetContext, callee: ts.Expression): ts.Expression | undefined {
+export function calledTable(callee: ts.Expression, calleeDecls: readonly ts.Declaration[] | undefined, touch: OnDeclarations): ts.Expression | undefined {
   const direct = indexedTable(callee);
-  if (direct || !ts.isIdentifier(callee)) return direct;
-  let decls: ts.Declaration[];
-  try {
-    decls = ctx.index.resolveSymbol(callee).decls;
-  } catch {
-    return undefined;
-  }
-  const d = decls.length === 1 ? decls[0] : undefined;
+  if (direct || !calleeDecls) return direct;
+  const d = calleeDecls.length === 1 ? calleeDecls[0] : undefined;
   if (!d || !ts.isVariableDeclaration(d) || !d.initializer) return undefined;
   const table = indexedTable(d.initializer);
-  if (table) ctx.touch([d]);
+  if (table) touch([d]);
   return table;
 }
 

@@ -1,7 +1,7 @@
 // required, not imported: see compiler.ts (Node would scan the CommonJS compiler for named exports)
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
-import { callbackInvokers, calledTable, factoryTargets, tableTargets, type CallTargetContext } from './call-targets.js';
+import { callbackInvokers, calledTable, calleeDeclarations, factoryTargets, tableTargets, type CallTargetContext } from './call-targets.js';
 import { VIRTUAL_ROOT } from './compiler.js';
 import { declaredFieldKey, fieldKeys, fieldKeysOf, isMapSet, mayHoldFunction, storedTargets, tableKeys } from './stored-functions.js';
 import { addEdge, argCount, BARE, isFunctionLike, jsxName, listOf, type EdgeMap } from './syntax.js';
@@ -425,10 +425,13 @@ export class FileWalker implements CallTargetContext {
     }
   }
 
-  private addStores(keys: readonly string[], value: ts.Expression): void {
-    if (keys.length === 0) return;
+  /** Records the functions `value` is under the keys `keysOf` gives, asked only when it is some (most stored values are data). */
+  private addStores(value: ts.Expression, keysOf: () => string[]): void {
     const ids = storedTargets(this, value);
-    if (ids.length > 0) this.touchValueOrigins(value, 0);
+    if (ids.length === 0) return;
+    const keys = keysOf();
+    if (keys.length === 0) return;
+    this.touchValueOrigins(value, 0);
     for (const k of keys) for (const id of ids) addEdge(this.stores, k, id);
   }
 
@@ -468,13 +471,15 @@ export class FileWalker implements CallTargetContext {
     let left = node.left;
     while (ts.isParenthesizedExpression(left) || ts.isNonNullExpression(left)) left = left.expression;
     if (ts.isPropertyAccessExpression(left)) {
-      const keys = this.placeKeys(left, (e) => fieldKeys(this, e as ts.PropertyAccessExpression));
-      this.addStores(keys.length > 0 ? keys : this.placeKeys(left.expression, (e) => tableKeys(this, e)), node.right);
-    } else if (ts.isElementAccessExpression(left))
-      this.addStores(
-        this.placeKeys(left.expression, (e) => tableKeys(this, e)),
-        node.right,
-      );
+      const field = left;
+      this.addStores(node.right, () => {
+        const keys = this.placeKeys(field, (e) => fieldKeys(this, e as ts.PropertyAccessExpression));
+        return keys.length > 0 ? keys : this.placeKeys(field.expression, (e) => tableKeys(this, e));
+      });
+    } else if (ts.isElementAccessExpression(left)) {
+      const table = left.expression;
+      this.addStores(node.right, () => this.placeKeys(table, (e) => tableKeys(this, e)));
+    }
   }
 
   /** The binding whose initializer holds `at`, when `from` (its scope) is a module; else undefined. */
@@ -499,7 +504,7 @@ export class FileWalker implements CallTargetContext {
     else if (ts.isBinaryExpression(node)) this.recordAssignment(node);
     else if (ts.isPropertyDeclaration(node) && node.initializer && mayHoldFunction(this, node.initializer) && !isFunctionLike(node.initializer)) {
       // `handle: Fn = makeHandler()`, `handle = fee`: what the field holds from the start
-      this.addStores([declaredFieldKey(this, node)], node.initializer);
+      this.addStores(node.initializer, () => [declaredFieldKey(this, node)]);
     }
     node.forEachChild(this.visit);
   };
@@ -519,7 +524,9 @@ export class FileWalker implements CallTargetContext {
     this.recordNamedCall(node, callee, from);
     // a handler table indexed by a computed key (`HANDLERS[kind](x)`, `handlers.get(k)!(x)`): every
     // handler it holds, from its initializer and stored into it anywhere (`handlers.set(k, f)`)
-    const table = calledTable(this, callee);
+    // what a bare callee names, asked of the checker once for the table and factory lookups
+    const calleeDecls = ts.isIdentifier(callee) ? calleeDeclarations(this, callee) : undefined;
+    const table = calledTable(callee, calleeDecls, this.touch);
     if (table) {
       this.addCalls(from, tableTargets(this, table), node);
       this.addLoads(
@@ -528,15 +535,16 @@ export class FileWalker implements CallTargetContext {
         node,
       );
     }
-    if (ts.isCallExpression(node) && node.arguments.length === 2 && mayHoldFunction(this, node.arguments[1]!) && isMapSet(this, node))
-      this.addStores(
-        this.placeKeys(node.expression.expression, (e) => tableKeys(this, e)),
-        node.arguments[1]!,
-      );
+    // `handlers.set(k, f)` on a standard Map: `f` is stored into the table `handlers` names
+    const stored = ts.isCallExpression(node) && node.arguments.length === 2 ? node.arguments[1]! : undefined;
+    if (stored && ts.isPropertyAccessExpression(callee) && mayHoldFunction(this, stored) && isMapSet(this, node as ts.CallExpression)) {
+      const receiver = callee.expression;
+      this.addStores(stored, () => this.placeKeys(receiver, (e) => tableKeys(this, e)));
+    }
     // `super(…)` runs the base class's constructor
     if (callee.kind === ts.SyntaxKind.SuperKeyword && ts.isCallExpression(node)) this.recordSuperCall(node, from);
     // a function value made by a factory (`const s = makeScaler(); s(2)`): what the factory returns
-    if (ts.isIdentifier(callee) && this.definitions.knownNames.size > 0) this.addCalls(from, factoryTargets(this, callee), node);
+    if (calleeDecls && this.definitions.knownNames.size > 0) this.addCalls(from, factoryTargets(this, calleeDecls), node);
     const handled = this.recordCallbacks(node, callee, from);
     if (ts.isPropertyAccessExpression(callee)) this.visit(callee.expression);
     else if (!ts.isIdentifier(callee)) this.visit(callee);
