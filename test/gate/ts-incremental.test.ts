@@ -50,7 +50,81 @@ files['src/caller.ts'] = [
 files['src/fees.ts'] = ["import { filler3 } from './filler3.js';", 'export const FEE = filler3(1);', ''].join('\n');
 files['src/pay.ts'] = ["import { FEE } from './fees.js';", 'export function processFee(x: number): number {', '  return x + FEE;', '}', ''].join('\n');
 
-const roots = { roots: ['*.approveLoan', '*.processPayment', '*.score', '*.calculateInterest', '*.processFee'] };
+// a Map filled by .set() in one file and called through .get() in another; a field assigned a function
+files['src/registry.ts'] = ['export type Fee = (x: number) => number;', 'export const FEES = new Map<string, Fee>();', ''].join('\n');
+files['src/flat.ts'] = [
+  "import { FEES } from './registry.js';",
+  "import { filler4 } from './filler4.js';",
+  'export function flatFee(x: number): number {',
+  '  return filler4(x);',
+  '}',
+  "FEES.set('flat', flatFee);",
+  '',
+].join('\n');
+files['src/charge.ts'] = [
+  "import { FEES } from './registry.js';",
+  "import type { Fee } from './registry.js';",
+  'export class Charger {',
+  '  rule?: Fee;',
+  '}',
+  'export function processCharge(kind: string, c: Charger, x: number): number {',
+  '  const fee = FEES.get(kind);',
+  '  return (fee ? fee(x) : 0) + (c.rule?.(x) ?? 0);',
+  '}',
+  '',
+].join('\n');
+files['src/wire.ts'] = [
+  "import type { Charger } from './charge.js';",
+  "import { filler5 } from './filler5.js';",
+  'export function wire(c: Charger): void {',
+  '  c.rule = (x) => filler5(x);',
+  '}',
+  '',
+].join('\n');
+
+// a function stored into a field inherited by a class two files away from the store
+files['src/base1.ts'] = ['export class Base1 {', '  handle?: (x: number) => number;', '}', ''].join('\n');
+files['src/base2.ts'] = ['export class Base2 {', '  handle?: (x: number) => number;', '}', ''].join('\n');
+files['src/pay-a.ts'] = ["import { Base1 } from './base1.js';", 'export class PayA extends Base1 {}', ''].join('\n');
+files['src/make-pay.ts'] = ["import { PayA } from './pay-a.js';", 'export function makePay() {', '  return new PayA();', '}', ''].join('\n');
+files['src/setup.ts'] = [
+  "import { makePay } from './make-pay.js';",
+  "import { filler7 } from './filler7.js';",
+  'export const PAY = makePay();',
+  'PAY.handle = filler7;',
+  '',
+].join('\n');
+files['src/use-pay.ts'] = [
+  "import type { Base2 } from './base2.js';",
+  'export function processBase2(b: Base2): number {',
+  '  return b.handle?.(1) ?? 0;',
+  '}',
+  '',
+].join('\n');
+
+// a getter run by a destructuring, of a value whose class is declared two files away
+files['src/inv.ts'] = [
+  "import { filler6 } from './filler6.js';",
+  'export class Inv {',
+  '  get total(): number {',
+  '    return filler6(1);',
+  '  }',
+  '}',
+  '',
+].join('\n');
+files['src/inv-factory.ts'] = ["import { Inv } from './inv.js';", 'export function makeInv() {', '  return new Inv();', '}', ''].join('\n');
+files['src/totals.ts'] = [
+  "import { makeInv } from './inv-factory.js';",
+  'export function processTotal(): number {',
+  '  const { total } = makeInv();',
+  '  return total;',
+  '}',
+  '',
+].join('\n');
+
+const roots = {
+  roots: ['*.approveLoan', '*.processPayment', '*.score', '*.calculateInterest', '*.processFee', '*.processCharge', '*.processTotal'],
+};
 
 describe('TypeScript warm runs with a partial program', () => {
   let repo: FixtureRepo;
@@ -117,6 +191,62 @@ describe('TypeScript warm runs with a partial program', () => {
     const warm = await buildCallGraph(sources, new GraphCaches(cacheDir));
     const cold = await buildCallGraph(sources);
     assert.deepEqual(edgeList(warm), edgeList(cold));
+  });
+
+  it('a function stored into a Map or a field in a new file is reached from a cached caller, as in a cold run', async () => {
+    const head = repo.branch('new-fee', {
+      'src/pct.ts': [
+        "import { FEES } from './registry.js';",
+        "import type { Charger } from './charge.js';",
+        'export function pctFee(x: number): number {',
+        '  return x / 100;',
+        '}',
+        "FEES.set('pct', pctFee);",
+        'export function wirePct(c: Charger): void {',
+        '  c.rule = pctFee;',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    const caches = new GraphCaches(cacheDir);
+    const r = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: roots, caches });
+    // only the new file is walked: charge.ts's edges come from the cache
+    assert.equal(caches.stats.tsFilesWalked, 1);
+    assertPath(r, ['src.charge.processCharge', 'src.pct.pctFee'], 'head');
+    const sources = readRevisionSources(repo.dir, head);
+    const warm = await buildCallGraph(sources, new GraphCaches(cacheDir));
+    const cold = await buildCallGraph(sources);
+    assert.deepEqual(edgeList(warm), edgeList(cold));
+  });
+
+  it('a store is walked again when the class of the value stored into changes two files away', async () => {
+    const head = repo.branch('pay-a-base', { 'src/pay-a.ts': files['src/pay-a.ts']!.replace(/Base1/g, 'Base2').replace('base1', 'base2') });
+    const sources = readRevisionSources(repo.dir, head);
+    const warm = edgeList(await buildCallGraph(sources, new GraphCaches(cacheDir)));
+    assert.ok(warm.includes('src.use-pay.processBase2 > src.filler7.filler7'), warm.filter((e) => e.startsWith('src.use-pay')).join('\n'));
+    assert.deepEqual(warm, edgeList(await buildCallGraph(sources)));
+  });
+
+  it('a change to a function stored elsewhere is found from a cached caller', async () => {
+    const head = repo.branch('filler4-edit', { 'src/filler4.ts': edit(files['src/filler4.ts']!, 'x + 4', 'x + 40') });
+    const r = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: roots, caches: new GraphCaches(cacheDir) });
+    assertPath(r, ['src.charge.processCharge', 'src.flat.flatFee', 'src.filler4.filler4'], 'head');
+    const field = repo.branch('filler5-edit', { 'src/filler5.ts': edit(files['src/filler5.ts']!, 'x + 5', 'x + 50') });
+    const f = await evaluateGate({ repoDir: repo.dir, base: 'main', head: field, config: roots, caches: new GraphCaches(cacheDir) });
+    assertPath(f, ['src.charge.processCharge', 'src.wire.wire.<arrow1>', 'src.filler5.filler5'], 'head');
+  });
+
+  it('a getter run by a destructuring is reached from a cached caller, and a cached caller is walked again when the getter is', async () => {
+    const head = repo.branch('filler6-edit', { 'src/filler6.ts': edit(files['src/filler6.ts']!, 'x + 6', 'x + 60') });
+    const r = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: roots, caches: new GraphCaches(cacheDir) });
+    assertPath(r, ['src.totals.processTotal', 'src.inv.Inv.total', 'src.filler6.filler6'], 'head');
+    const moved = repo.branch('getter-edit', { 'src/inv.ts': edit(files['src/inv.ts']!, 'get total', 'get sum') });
+    const caches = new GraphCaches(cacheDir);
+    await evaluateGate({ repoDir: repo.dir, base: 'main', head: moved, config: roots, caches });
+    // inv.ts, inv-factory.ts (imports it) and totals.ts (its destructuring resolved into inv.ts)
+    assert.equal(caches.stats.tsFilesWalked, 3);
+    const sources = readRevisionSources(repo.dir, moved);
+    assert.deepEqual(edgeList(await buildCallGraph(sources, new GraphCaches(cacheDir))), edgeList(await buildCallGraph(sources)));
   });
 
   it('a constant built by a call changes with the function it calls in a warm run as in a cold one', async () => {

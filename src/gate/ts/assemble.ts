@@ -28,6 +28,7 @@ export function assembleGraph(ctx: AssemblyContext, entries: TsFileEdges[]): TsG
     }
     for (const [from, tos] of e.reads) for (const to of tos) addEdge(allReads, from, to);
   }
+  addStoredCalls(entries, allCalls, overrides);
   const nameCalls = new NameOnlyCalls(ctx).resolve(entries, allCalls);
   for (const [from, tos] of nameCalls) for (const to of tos) addEdge(allCalls, from, to);
   return {
@@ -37,6 +38,33 @@ export function assembleGraph(ctx: AssemblyContext, entries: TsFileEdges[]): TsG
     reads: allReads,
     unparsable,
   };
+}
+
+/**
+ * A call through a table or a field reaches every function any file stores there (`handlers.set(k,
+ * f)` in one file, `handlers.get(k)!(x)` in another), and a stored method's overrides as a call
+ * of it would.
+ */
+function addStoredCalls(entries: TsFileEdges[], allCalls: EdgeMap, overrides: Overrides): void {
+  const stored = new Map<string, string[]>();
+  for (const e of entries) {
+    for (const [key, ids] of e.stores) {
+      const l = stored.get(key);
+      if (l) l.push(...ids);
+      else stored.set(key, [...ids]);
+    }
+  }
+  if (stored.size === 0) return;
+  for (const e of entries) {
+    for (const [from, keys] of e.loads) {
+      for (const key of keys) {
+        for (const to of stored.get(key) ?? []) {
+          addEdge(allCalls, from, to);
+          if (overrides.mayHave(to)) for (const o of overrides.of(to)) addEdge(allCalls, from, o);
+        }
+      }
+    }
+  }
 }
 
 /** A method declared on a class/interface also stands for its overrides in every extending/implementing type. */

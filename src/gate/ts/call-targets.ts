@@ -62,28 +62,36 @@ export function callbackInvokers(ctx: CallTargetContext, node: ts.CallExpression
   return out;
 }
 
-/** The repository functions a factory returns by name, for a call through a variable initialised by calling it. */
-export function factoryTargets(ctx: CallTargetContext, callee: ts.Identifier): string[] {
-  let decls: ts.Declaration[];
+/** What a bare callee names (resolved once per call for the factory and table lookups). */
+export function calleeDeclarations(ctx: CallTargetContext, callee: ts.Identifier): readonly ts.Declaration[] {
   try {
-    decls = ctx.index.resolveSymbol(callee).decls;
+    return ctx.index.resolveSymbol(callee).decls;
   } catch {
     return [];
   }
+}
+
+/** The repository functions a factory returns by name, for a call through a variable (its declarations `decls`) initialised by calling it. */
+export function factoryTargets(ctx: CallTargetContext, decls: readonly ts.Declaration[]): string[] {
   const out = new Set<string>();
   for (const d of decls) {
     if (!ts.isVariableDeclaration(d) || !d.initializer) continue;
     let init = d.initializer;
     while (ts.isAwaitExpression(init) || ts.isParenthesizedExpression(init) || ts.isNonNullExpression(init)) init = init.expression;
     if (!ts.isCallExpression(init) || !(ts.isIdentifier(init.expression) || ts.isPropertyAccessExpression(init.expression))) continue;
-    for (const decl of ctx.index.resolveSymbol(init.expression).decls) {
-      const f = functionWithBody(decl);
-      if (!f) continue;
-      ctx.touch([f]);
-      for (const r of returnedExpressions(f)) addReturnedTargets(ctx, r, out);
-    }
+    returnedTargets(ctx, init.expression, out);
   }
   return [...out].filter((id) => isCallable(ctx.definitions.idKinds, id));
+}
+
+/** Adds to `out` what the repository functions `callee` names return by name (not filtered to functions). */
+export function returnedTargets(ctx: CallTargetContext, callee: ts.Identifier | ts.PropertyAccessExpression, out: Set<string>): void {
+  for (const decl of ctx.index.resolveSymbol(callee).decls) {
+    const f = functionWithBody(decl);
+    if (!f) continue;
+    ctx.touch([f]);
+    for (const r of returnedExpressions(f)) addReturnedTargets(ctx, r, out);
+  }
 }
 
 /** What a function returns: an arrow function's expression body, else every `return` of its own body. */
@@ -108,20 +116,32 @@ function addReturnedTargets(ctx: CallTargetContext, r: ts.Expression, out: Set<s
     for (const rd of ctx.index.resolveSymbol(r).decls) ctx.index.idsForDecl(rd, out, 0, ctx.touch);
 }
 
-/** The table a call through a computed key reads: `HANDLERS[kind](x)`, `handlers.get(k)!(x)`. */
+/**
+ * The table a call through a computed key reads: `HANDLERS[kind](x)`, `handlers.get(k)!(x)`, or
+ * through a variable holding such a read (`const h = handlers.get(k); h?.(x)`).
+ */
+export function calledTable(callee: ts.Expression, calleeDecls: readonly ts.Declaration[] | undefined, touch: OnDeclarations): ts.Expression | undefined {
+  const direct = indexedTable(callee);
+  if (direct || !calleeDecls) return direct;
+  const d = calleeDecls.length === 1 ? calleeDecls[0] : undefined;
+  if (!d || !ts.isVariableDeclaration(d) || !d.initializer) return undefined;
+  const table = indexedTable(d.initializer);
+  if (table) touch([d]);
+  return table;
+}
+
 function indexedTable(callee: ts.Expression): ts.Expression | undefined {
   let c = callee;
-  while (ts.isNonNullExpression(c) || ts.isParenthesizedExpression(c)) c = c.expression;
+  while (ts.isNonNullExpression(c) || ts.isParenthesizedExpression(c) || ts.isAsExpression(c)) c = c.expression;
   if (ts.isElementAccessExpression(c) && !ts.isStringLiteralLike(c.argumentExpression) && !ts.isNumericLiteral(c.argumentExpression)) return c.expression;
   if (ts.isCallExpression(c) && ts.isPropertyAccessExpression(c.expression) && c.expression.name.text === 'get' && c.arguments.length === 1)
     return c.expression.expression;
   return undefined;
 }
 
-/** Every handler a computed-key table call can reach: the functions an object literal or `new Map([[k, f], …])` holds. */
-export function tableTargets(ctx: CallTargetContext, callee: ts.Expression): string[] {
-  const table = indexedTable(callee);
-  if (!table || !(ts.isIdentifier(table) || ts.isPropertyAccessExpression(table))) return [];
+/** Every handler a computed-key table call can reach that the table's initializer holds: the functions of an object literal or `new Map([[k, f], …])`. */
+export function tableTargets(ctx: CallTargetContext, table: ts.Expression): string[] {
+  if (!(ts.isIdentifier(table) || ts.isPropertyAccessExpression(table))) return [];
   const out = new Set<string>();
   let decls: ts.Declaration[];
   try {

@@ -71,6 +71,6 @@ function edgeKey(repo: VirtualRepository, host: RepositoryHost, globalsKey: stri
  * receiver would now reach it by name).
  */
 function isReusable(e: TsFileEdges, hashes: Map<string, string>, byShortName: Map<string, string[]>): boolean {
-  const wellFormed = [e.calls, e.reads, e.byName, e.heritage, e.also, e.pending].every(Array.isArray);
+  const wellFormed = [e.calls, e.reads, e.byName, e.stores, e.loads, e.heritage, e.also, e.pending].every(Array.isArray);
   return wellFormed && e.also.every(([d, h]) => hashes.get(d) === h) && !e.pending.some((n) => byShortName.has(n));
 }

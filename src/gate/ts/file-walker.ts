@@ -1,9 +1,10 @@
 // required, not imported: see compiler.ts (Node would scan the CommonJS compiler for named exports)
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
-import { callbackInvokers, factoryTargets, tableTargets, type CallTargetContext } from './call-targets.js';
+import { callbackInvokers, calledTable, calleeDeclarations, factoryTargets, tableTargets, type CallTargetContext } from './call-targets.js';
 import { VIRTUAL_ROOT } from './compiler.js';
-import { addEdge, argCount, BARE, jsxName, listOf, type EdgeMap } from './syntax.js';
+import { declaredFieldKey, fieldKeys, fieldKeysOf, isMapSet, mayHoldFunction, storedTargets, tableKeys } from './stored-functions.js';
+import { addEdge, argCount, BARE, isFunctionLike, jsxName, listOf, type EdgeMap } from './syntax.js';
 import type { TsFileEdges } from './model.js';
 import type { ProgramIndex } from './program-index.js';
 import type { RepositoryDefinitions } from './repository-definitions.js';
@@ -18,6 +19,10 @@ export class FileWalker implements CallTargetContext {
   private readonly calls: EdgeMap = new Map();
   private readonly reads: EdgeMap = new Map();
   private readonly byName: EdgeMap = new Map();
+  /** Functions stored into a table or field: key → ids (see stored-functions.ts). */
+  private readonly stores: EdgeMap = new Map();
+  /** Calls through a table or field: caller → keys. */
+  private readonly loads: EdgeMap = new Map();
   private readonly touched = new Set<string>();
   private readonly selfRefs = new Set<string>();
   private readonly pending = new Set<string>();
@@ -46,7 +51,16 @@ export class FileWalker implements CallTargetContext {
       if (!l) this.calls.set(id, (l = new Set()));
       l.add(id);
     }
-    return { calls: listOf(this.calls), reads: listOf(this.reads), byName: listOf(this.byName), heritage, also, pending: [...this.pending].sort() };
+    return {
+      calls: listOf(this.calls),
+      reads: listOf(this.reads),
+      byName: listOf(this.byName),
+      stores: listOf(this.stores),
+      loads: listOf(this.loads),
+      heritage,
+      also,
+      pending: [...this.pending].sort(),
+    };
   }
 
   readonly touch = (decls: readonly ts.Declaration[] | undefined): void => {
@@ -187,6 +201,8 @@ export class FileWalker implements CallTargetContext {
       }
     let resolved = 0;
     for (const d of r.decls) resolved += this.recordDeclarationTargets(from, expr, d, isCall, noReads);
+    // a call through a field, or a field passed on as a callback, runs the functions stored into it
+    if (ts.isPropertyAccessExpression(expr) && (isCall || isArgument(expr))) this.addLoads(from, fieldKeysOf(this, r.decls), expr);
     // unresolved (any, untyped JS): every repository function/method of that name, expanded when
     // the graph is assembled; a bare name (`generateText()` imported from a package not read)
     // reaches the functions of that name when there are any, as a method is called with a receiver
@@ -357,6 +373,8 @@ export class FileWalker implements CallTargetContext {
     if (bodiless.length === 0) return;
     const held = new Set<string>();
     for (const d of bodiless) this.index.idsForDecl(d, held, 0, this.touch);
+    // and what is stored into the field elsewhere (`this.fee = (x) => …`)
+    this.addLoads(from, fieldKeysOf(this, bodiless), at);
     // at a module's top level the binding whose initializer reads it (`const F = obj.fee`) holds it too
     this.addCalls(
       from,
@@ -397,6 +415,73 @@ export class FileWalker implements CallTargetContext {
     }
   }
 
+  /** Calls through a table or field (resolved when the graph is assembled), the binding's too as in addCalls. */
+  private addLoads(from: string, keys: readonly string[], at: ts.Node): void {
+    if (keys.length === 0) return;
+    const binding = this.initializedBinding(from, at);
+    for (const k of keys) {
+      addEdge(this.loads, from, k);
+      if (binding !== undefined) addEdge(this.loads, binding, k);
+    }
+  }
+
+  /** Records the functions `value` is under the keys `keysOf` gives, asked only when it is some (most stored values are data). */
+  private addStores(value: ts.Expression, keysOf: () => string[]): void {
+    const ids = storedTargets(this, value);
+    if (ids.length === 0) return;
+    const keys = keysOf();
+    if (keys.length === 0) return;
+    this.touchValueOrigins(value, 0);
+    for (const k of keys) for (const id of ids) addEdge(this.stores, k, id);
+  }
+
+  /**
+   * The places a table or field expression names (`svc.handlers`, `this.handle`): the receiver's
+   * type decides which declaration that is, so where it came from is a dependency as for a call.
+   */
+  private placeKeys(e: ts.Expression, keysOf: (e: ts.Expression) => string[]): string[] {
+    const keys = keysOf(e);
+    if (keys.length > 0 && ts.isPropertyAccessExpression(e)) this.touchOrigins(e.expression, 0);
+    return keys;
+  }
+
+  /** A stored method named through a receiver (`this.svc.run.bind(this.svc)`) depends on where the receiver's type came from. */
+  private touchValueOrigins(v: ts.Expression, depth: number): void {
+    while (ts.isParenthesizedExpression(v) || ts.isNonNullExpression(v) || ts.isAsExpression(v) || ts.isSatisfiesExpression(v)) v = v.expression;
+    if (depth > 4) return;
+    if (ts.isPropertyAccessExpression(v)) this.touchOrigins(v.expression, 0);
+    else if (ts.isCallExpression(v)) this.touchOrigins(v, 0);
+    else if (ts.isConditionalExpression(v)) {
+      this.touchValueOrigins(v.whenTrue, depth + 1);
+      this.touchValueOrigins(v.whenFalse, depth + 1);
+    } else if (ts.isBinaryExpression(v)) {
+      this.touchValueOrigins(v.left, depth + 1);
+      this.touchValueOrigins(v.right, depth + 1);
+    }
+  }
+
+  /**
+   * An assignment that may store a function: into a field (`this.handle = (x) => …`, `svc.handle =
+   * fee`), else into a table (`handlers[kind] = fee`, `handlers.card = fee` on a Record).
+   */
+  private recordAssignment(node: ts.BinaryExpression): void {
+    const k = node.operatorToken.kind;
+    if (k !== ts.SyntaxKind.EqualsToken && k !== ts.SyntaxKind.QuestionQuestionEqualsToken && k !== ts.SyntaxKind.BarBarEqualsToken) return;
+    if (!mayHoldFunction(this, node.right)) return;
+    let left = node.left;
+    while (ts.isParenthesizedExpression(left) || ts.isNonNullExpression(left)) left = left.expression;
+    if (ts.isPropertyAccessExpression(left)) {
+      const field = left;
+      this.addStores(node.right, () => {
+        const keys = this.placeKeys(field, (e) => fieldKeys(this, e as ts.PropertyAccessExpression));
+        return keys.length > 0 ? keys : this.placeKeys(field.expression, (e) => tableKeys(this, e));
+      });
+    } else if (ts.isElementAccessExpression(left)) {
+      const table = left.expression;
+      this.addStores(node.right, () => this.placeKeys(table, (e) => tableKeys(this, e)));
+    }
+  }
+
   /** The binding whose initializer holds `at`, when `from` (its scope) is a module; else undefined. */
   private initializedBinding(from: string, at: ts.Node): string | undefined {
     return this.definitions.idKinds.get(from) === 'module' ? this.readerOf(from, at) : undefined;
@@ -416,6 +501,11 @@ export class FileWalker implements CallTargetContext {
     } else if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression)) {
       return this.visitLiteralElementAccess(node, node.argumentExpression);
     } else if (ts.isArrowFunction(node)) this.visitAnonymousArrow(node);
+    else if (ts.isBinaryExpression(node)) this.recordAssignment(node);
+    else if (ts.isPropertyDeclaration(node) && node.initializer && mayHoldFunction(this, node.initializer) && !isFunctionLike(node.initializer)) {
+      // `handle: Fn = makeHandler()`, `handle = fee`: what the field holds from the start
+      this.addStores(node.initializer, () => [declaredFieldKey(this, node)]);
+    }
     node.forEachChild(this.visit);
   };
 
@@ -432,12 +522,29 @@ export class FileWalker implements CallTargetContext {
     const callee = node.expression;
     const from = this.scopeOf(node);
     this.recordNamedCall(node, callee, from);
-    // a handler table indexed by a computed key (`HANDLERS[kind](x)`, `handlers.get(k)!(x)`): every handler it holds
-    this.addCalls(from, tableTargets(this, callee), node);
+    // a handler table indexed by a computed key (`HANDLERS[kind](x)`, `handlers.get(k)!(x)`): every
+    // handler it holds, from its initializer and stored into it anywhere (`handlers.set(k, f)`)
+    // what a bare callee names, asked of the checker once for the table and factory lookups
+    const calleeDecls = ts.isIdentifier(callee) ? calleeDeclarations(this, callee) : undefined;
+    const table = calledTable(callee, calleeDecls, this.touch);
+    if (table) {
+      this.addCalls(from, tableTargets(this, table), node);
+      this.addLoads(
+        from,
+        this.placeKeys(table, (e) => tableKeys(this, e)),
+        node,
+      );
+    }
+    // `handlers.set(k, f)` on a standard Map: `f` is stored into the table `handlers` names
+    const stored = ts.isCallExpression(node) && node.arguments.length === 2 ? node.arguments[1]! : undefined;
+    if (stored && ts.isPropertyAccessExpression(callee) && mayHoldFunction(this, stored) && isMapSet(this, node as ts.CallExpression)) {
+      const receiver = callee.expression;
+      this.addStores(stored, () => this.placeKeys(receiver, (e) => tableKeys(this, e)));
+    }
     // `super(…)` runs the base class's constructor
     if (callee.kind === ts.SyntaxKind.SuperKeyword && ts.isCallExpression(node)) this.recordSuperCall(node, from);
     // a function value made by a factory (`const s = makeScaler(); s(2)`): what the factory returns
-    if (ts.isIdentifier(callee) && this.definitions.knownNames.size > 0) this.addCalls(from, factoryTargets(this, callee), node);
+    if (calleeDecls && this.definitions.knownNames.size > 0) this.addCalls(from, factoryTargets(this, calleeDecls), node);
     const handled = this.recordCallbacks(node, callee, from);
     if (ts.isPropertyAccessExpression(callee)) this.visit(callee.expression);
     else if (!ts.isIdentifier(callee)) this.visit(callee);
@@ -539,6 +646,48 @@ export class FileWalker implements CallTargetContext {
     } else if (isMemberName) {
       // reading or assigning a property runs its getter or setter (a call), or reads a data field
       this.recordMemberAccess(this.scopeOf(node), p);
+    } else if (ts.isBindingElement(p) && !p.propertyName && !p.dotDotDotToken && ts.isObjectBindingPattern(p.parent)) {
+      this.recordDestructuredGetter(p, node);
+    }
+  }
+
+  /**
+   * `const { total } = invoice` reads `invoice.total`: its getter runs. (With a property name,
+   * `{ total: t }`, the name resolves to the property like any reference.)
+   */
+  private recordDestructuredGetter(el: ts.BindingElement, name: ts.Identifier): void {
+    let decls: readonly ts.Declaration[];
+    try {
+      decls = this.index.checker.getTypeAtLocation(el.parent).getProperty(name.text)?.declarations ?? [];
+    } catch {
+      return;
+    }
+    const accessors = decls.filter((d) => ts.isGetAccessorDeclaration(d));
+    if (accessors.length === 0) return;
+    this.touch(accessors);
+    this.touchPatternOrigins(el);
+    const out = new Set<string>();
+    for (const d of accessors) this.index.idsForDecl(d, out, 0, this.touch);
+    this.addCalls(this.scopeOf(el), out, el);
+  }
+
+  /**
+   * A destructuring pattern has the type of what it destructures: where that came from is a
+   * dependency, as a member access's receiver is (the initializer, the iterated expression of
+   * `for (const { total } of xs)`, a parameter's annotation, or the call a callback is passed to).
+   */
+  private touchPatternOrigins(el: ts.BindingElement): void {
+    let root: ts.Node = el.parent.parent;
+    while (ts.isBindingElement(root)) root = root.parent.parent;
+    if (ts.isVariableDeclaration(root)) {
+      const loop = root.parent.parent;
+      if (root.initializer) this.touchOrigins(root.initializer, 0);
+      else if (ts.isForOfStatement(loop)) this.touchOrigins(loop.expression, 0);
+    } else if (ts.isParameter(root)) {
+      if (root.type) this.touchTypeNames(root.type);
+      if (root.initializer) this.touchOrigins(root.initializer, 0);
+      const call = root.parent.parent;
+      if (!root.type && (ts.isCallExpression(call) || ts.isNewExpression(call))) this.touchOrigins(call, 0);
     }
   }
 

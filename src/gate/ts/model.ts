@@ -58,6 +58,10 @@ export interface TsFileEdges {
   reads: [string, string[]][];
   /** Calls resolved by name only: caller → `name/argc` (argc -1: not a call, or a spread argument). */
   byName: [string, string[]][];
+  /** Functions stored into a table or a field: key → ids, joined with every file's `loads` when the graph is assembled (see stored-functions.ts). */
+  stores: [string, string[]][];
+  /** Calls through a table or a field: caller → keys. */
+  loads: [string, string[]][];
   heritage: [string, string[]][];
   also: [string, string][];
   /** Names called or read as members that no repository function or method carried when this was computed. */

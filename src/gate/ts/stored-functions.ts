@@ -1,0 +1,145 @@
+// required, not imported: see compiler.ts (Node would scan the CommonJS compiler for named exports)
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
+import ts = require('typescript');
+import { VIRTUAL_ROOT } from './compiler.js';
+import { returnedTargets, type CallTargetContext } from './call-targets.js';
+import { isFunctionLike } from './syntax.js';
+import { isCallable } from './repository-definitions.js';
+
+/**
+ * Functions stored into a place and called from it elsewhere: a handler table filled by
+ * `handlers.set(k, f)` or `handlers[k] = f` and called through `handlers.get(k)!(x)` or
+ * `handlers[k](x)`, a field assigned a function (`this.handle = (x) => …`, `svc.handle = fee`,
+ * `handle: Fn = makeHandler()`) and called through `svc.handle(x)`. The store and the call are
+ * often in different files, so each walk records them under a key naming the place, and
+ * assembling the graph joins the keys over the whole repository (a store added in a new file
+ * reaches callers whose edges came from the cache).
+ */
+
+/** Keys of a table's contents and of a field's value never meet: one place can be both (a field holding a Map). */
+const ENTRIES = 'entries:';
+const VALUE = 'value:';
+
+/** A declaration the repository owns that holds a value: a variable, a class field or a constructor's parameter property, an interface's property. */
+function isPlace(d: ts.Declaration): boolean {
+  if (!d.getSourceFile().fileName.startsWith(VIRTUAL_ROOT)) return false;
+  if (ts.isVariableDeclaration(d)) return ts.isIdentifier(d.name);
+  if (ts.isParameter(d)) return ts.isConstructorDeclaration(d.parent) && ts.isParameterPropertyDeclaration(d, d.parent);
+  return ts.isPropertyDeclaration(d) || ts.isPropertySignature(d);
+}
+
+/**
+ * The place a declaration stands for: its definition id (a module's constant, a class's field),
+ * else its file and position (a function's local, an interface's data property), which every parse
+ * of the file gives alike (see node-index.ts) and only files that resolved through it can name.
+ */
+function placeOf(ctx: CallTargetContext, d: ts.Declaration): string {
+  return ctx.index.declToId.get(d) ?? `${d.getSourceFile().fileName}@${d.pos}`;
+}
+
+function unwrap(e: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isTypeAssertionExpression(e))
+    e = e.expression;
+  return e;
+}
+
+/** The places an expression names (`handlers`, `this.handlers`, `this.#handlers`, `svc.handle`), each declaration a dependency. */
+function placesNamed(ctx: CallTargetContext, e: ts.Expression): string[] {
+  e = unwrap(e);
+  if (!ts.isIdentifier(e) && !ts.isPropertyAccessExpression(e)) return [];
+  const { decls } = ctx.index.resolveSymbol(e);
+  const places = decls.filter(isPlace);
+  ctx.touch(places);
+  return places.map((d) => placeOf(ctx, d));
+}
+
+/** Keys of the table contents `table` names (`handlers` in `handlers.get(k)`). */
+export function tableKeys(ctx: CallTargetContext, table: ts.Expression): string[] {
+  return placesNamed(ctx, table).map((p) => ENTRIES + p);
+}
+
+/** Keys of the field value a member access names (`this.handle`, `svc.handle`). */
+export function fieldKeys(ctx: CallTargetContext, access: ts.PropertyAccessExpression): string[] {
+  return placesNamed(ctx, access).map((p) => VALUE + p);
+}
+
+/** Keys of the field values among the declarations a member access resolved to (already recorded as dependencies). */
+export function fieldKeysOf(ctx: CallTargetContext, decls: readonly ts.Declaration[]): string[] {
+  const keys: string[] = [];
+  for (const d of decls) if (isPlace(d) && !ts.isVariableDeclaration(d)) keys.push(VALUE + placeOf(ctx, d));
+  return keys;
+}
+
+/** The key a declaration's own initializer stores into (`handle: Fn = makeHandler()`). */
+export function declaredFieldKey(ctx: CallTargetContext, d: ts.PropertyDeclaration): string {
+  return VALUE + placeOf(ctx, d);
+}
+
+/** Whether `call` is `m.set(k, v)` on a standard Map or WeakMap (a subclass's included), not on a repository class with its own `set`. */
+export function isMapSet(ctx: CallTargetContext, call: ts.CallExpression): call is ts.CallExpression & { expression: ts.PropertyAccessExpression } {
+  const callee = call.expression;
+  if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'set' || call.arguments.length !== 2) return false;
+  const { decls } = ctx.index.resolveSymbol(callee.name);
+  return (
+    decls.length > 0 &&
+    decls.every(
+      (d) =>
+        !d.getSourceFile().fileName.startsWith(VIRTUAL_ROOT) &&
+        ts.isInterfaceDeclaration(d.parent) &&
+        (d.parent.name.text === 'Map' || d.parent.name.text === 'WeakMap'),
+    )
+  );
+}
+
+/**
+ * Whether a value may be a repository function, by its syntax (checked before anything is asked
+ * of the checker: most assigned values are data).
+ */
+export function mayHoldFunction(ctx: CallTargetContext, v: ts.Expression): boolean {
+  v = unwrap(v);
+  if (isFunctionLike(v)) return true;
+  if (ts.isIdentifier(v)) return ctx.definitions.knownNames.has(v.text);
+  if (ts.isPropertyAccessExpression(v)) return ctx.definitions.knownNames.has(v.name.text) || (v.name.text === 'bind' && mayHoldFunction(ctx, v.expression));
+  if (ts.isCallExpression(v)) return mayHoldFunction(ctx, v.expression);
+  if (ts.isConditionalExpression(v)) return mayHoldFunction(ctx, v.whenTrue) || mayHoldFunction(ctx, v.whenFalse);
+  if (ts.isBinaryExpression(v) && isFallback(v.operatorToken.kind)) return mayHoldFunction(ctx, v.left) || mayHoldFunction(ctx, v.right);
+  return false;
+}
+
+const isFallback = (k: ts.SyntaxKind): boolean =>
+  k === ts.SyntaxKind.QuestionQuestionToken || k === ts.SyntaxKind.BarBarToken || k === ts.SyntaxKind.AmpersandAmpersandToken;
+
+/**
+ * The repository functions a stored value is: a function written in place, a function or method
+ * named (`chargeCard`, `this.onCard`, `this.onCard.bind(this)`), what a repository factory returns
+ * by name (`makeHandler()`), either branch of `a ? f : g` and either side of `f ?? g`.
+ */
+export function storedTargets(ctx: CallTargetContext, v: ts.Expression): string[] {
+  const out = new Set<string>();
+  addStored(ctx, v, out, 0);
+  return [...out].filter((id) => isCallable(ctx.definitions.idKinds, id));
+}
+
+function addStored(ctx: CallTargetContext, v: ts.Expression, out: Set<string>, depth: number): void {
+  if (depth > 4) return;
+  v = unwrap(v);
+  if (isFunctionLike(v)) {
+    const id = ctx.index.declToId.get(v);
+    if (id) out.add(id);
+  } else if (ts.isIdentifier(v) || ts.isPropertyAccessExpression(v)) {
+    const { decls } = ctx.index.resolveSymbol(v);
+    ctx.touch(decls);
+    for (const d of decls) ctx.index.idsForDecl(d, out, 0, ctx.touch);
+  } else if (ts.isCallExpression(v)) {
+    const callee = unwrap(v.expression);
+    // `f.bind(this)` is `f`; any other call hands back what the function it runs returns by name
+    if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'bind') addStored(ctx, callee.expression, out, depth + 1);
+    else if (ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee)) returnedTargets(ctx, callee, out);
+  } else if (ts.isConditionalExpression(v)) {
+    addStored(ctx, v.whenTrue, out, depth + 1);
+    addStored(ctx, v.whenFalse, out, depth + 1);
+  } else if (ts.isBinaryExpression(v) && isFallback(v.operatorToken.kind)) {
+    addStored(ctx, v.left, out, depth + 1);
+    addStored(ctx, v.right, out, depth + 1);
+  }
+}
