@@ -690,6 +690,8 @@ describe('Java fields computed by their initialisers', () => {
     '',
     '    public BigDecimal cap() { return CAP; }',
     '',
+    '    public BigDecimal triple(BigDecimal x) { return THREE.multiply(x); }',
+    '',
     '    public int quote(int x) { return calc.quote(x); }',
     '',
     '    public int ordered() { return ORDER.compare("a", "b"); }',
@@ -763,6 +765,13 @@ describe('Java fields computed by their initialisers', () => {
     changedVia(ctor, `${R}.quote (changed: reads ${R}.calc)`);
     const cfg = await repo.gate(repo.branch('cfg', { 'src/bank/fees/Rates.java': edit(rates, 'return 4;', 'return 5;') }), { roots: ['*.quote'] });
     changedVia(cfg, `${R}.quote (changed: reads ${R}.calc)`);
+  });
+
+  it("a method calling a method on a field changes with the field's initialiser, also one that only constructs a value", async () => {
+    const fee = await repo.gate(repo.branch('fee', { 'src/bank/fees/Rates.java': edit(rates, 'new BigDecimal(3)', 'new BigDecimal(4)') }), {
+      roots: ['*.triple'],
+    });
+    changedVia(fee, `${R}.triple (changed: reads ${R}.THREE)`);
   });
 
   it('a field whose initialiser calls a method on another field changes with that field', async () => {

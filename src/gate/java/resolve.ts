@@ -633,11 +633,14 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
     for (const s of f.scopes as JavaScopeFacts[]) if (s.kind === 'class' && (s.jc?.length ?? 0) > 0) initialised.set(q(f, s.name), true);
 
   /**
-   * Fields whose initialiser computes their value from repository code or other fields (typed
-   * calls of repository code, reads): a call on such a field (`RATES.get(k)`) reads it. A call on
-   * any other field (an injected `dao`, a logger) is not a read of it, as before.
+   * Fields whose value the class's own code gives them: an initialiser (`RATES = loadRates()`, also
+   * `FEE = new BigDecimal("0.05")`, whose edit changes what `FEE.multiply(x)` computes) or an
+   * initialiser block that fills them. A call on such a field (`RATES.get(k)`) reads it. A call on a
+   * field given its value elsewhere (an injected `dao` assigned in a constructor) is not a read of it:
+   * the assignment is the constructor's, a change to it is the constructor's.
    */
   const computed = new Set<string>();
+  for (const [, f] of files) for (const s of f.scopes as JavaScopeFacts[]) if (s.kind === 'binding') computed.add(q(f, s.name));
   const resolveScope = (f: JavaFileFacts, s: JavaScopeFacts): void => {
     const statics = f.jstatic ?? [];
     const from = q(f, s.name);
@@ -656,10 +659,7 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
       }
     }
     const typed = (ids: Iterable<string>): void => {
-      for (const id of ids) {
-        g.call(from, id);
-        if (isBinding && g.hasDef(id)) computed.add(from);
-      }
+      for (const id of ids) g.call(from, id);
     };
     const named = (ids: Iterable<string>): void => {
       for (const id of ids) g.call(from, id, 'name');
@@ -874,13 +874,10 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
       return resolveType(f, parts.slice(0, -1).join('.')).flatMap((t) => lookup(t, member, 'binding'));
     };
     const reads = (ids: string[]): void => {
-      for (const id of ids) {
-        g.read(from, id);
-        if (isBinding && id !== from) computed.add(from);
-      }
+      for (const id of ids) g.read(from, id);
     };
     for (const ref of new Set(s.refs)) reads(fieldsNamed(ref));
-    // a field's initialiser reads the fields it calls methods on (`BASE.multiply(THREE)`); other code only those computed
+    // a field's initialiser reads the fields it calls methods on (`BASE.multiply(THREE)`); other code those the class's own code computes
     for (const ref of s.rr ?? []) reads(isBinding ? fieldsNamed(ref) : fieldsNamed(ref).filter((id) => computed.has(id)));
   };
   // a field an initialiser block fills is computed by the class's own code (all its initialisers: which
@@ -893,7 +890,5 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
         g.call(`${cls}.${n}`, cls);
         computed.add(`${cls}.${n}`);
       }
-  // field initialisers first: which fields are computed is known before calls on them are resolved
-  for (const [, raw] of files) for (const s of raw.scopes as JavaScopeFacts[]) if (s.kind === 'binding') resolveScope(raw, s);
-  for (const [, raw] of files) for (const s of raw.scopes as JavaScopeFacts[]) if (s.kind !== 'binding') resolveScope(raw, s);
+  for (const [, raw] of files) for (const s of raw.scopes as JavaScopeFacts[]) resolveScope(raw, s);
 }
