@@ -85,6 +85,14 @@ export function assertPath(r: GateResult, nodes: string[], revision?: 'base' | '
   );
 }
 
+/** Asserts some reason's message contains `text` (`X (changed: reads Y)`, `A → B (changed)`). */
+export function assertReason(r: Pick<GateResult, 'reasons'>, text: string): void {
+  assert.ok(
+    r.reasons.some((x) => x.message.includes(text)),
+    `expected a reason with ${text}; got:\n${r.reasons.map((x) => x.message).join('\n')}`,
+  );
+}
+
 export function assertNotFlagged(r: GateResult): void {
   assert.equal(r.flagged, false, `expected no review; reasons:\n${r.reasons.map((x) => x.message).join('\n')}`);
 }
