@@ -80,4 +80,25 @@ describe('TypeScript getters reached through a destructuring', () => {
       assertNotFlagged(quote);
     });
   });
+
+  it('a data property that becomes a getter is reached from a destructuring in a file that did not change', async () => {
+    const fees = 'export class Fees {\n  fee = 1;\n}\n';
+    const pay = [
+      "import { Fees } from './fees.js';",
+      'export function processPayment(f: Fees): number {',
+      '  const { fee } = f;',
+      '  return fee;',
+      '}',
+      '',
+    ].join('\n');
+    const repo = new FixtureRepo({ 'src/fees.ts': fees, 'src/pay.ts': pay });
+    try {
+      const r = await repo.gate(repo.branch('getter', { 'src/fees.ts': 'export class Fees {\n  get fee(): number {\n    return 2;\n  }\n}\n' }), {
+        roots: ['*.processPayment'],
+      });
+      assertPath(r, ['src.pay.processPayment', 'src.fees.Fees.fee'], 'head');
+    } finally {
+      repo.remove();
+    }
+  });
 });

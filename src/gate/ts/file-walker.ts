@@ -656,6 +656,12 @@ export class FileWalker implements CallTargetContext {
    * `{ total: t }`, the name resolves to the property like any reference.)
    */
   private recordDestructuredGetter(el: ts.BindingElement, name: ts.Identifier): void {
+    // the pattern's type is asked of the checker only when a repository method has that name (most
+    // destructured names are data); a getter of that name added later makes this file's edges stale
+    if (!this.definitions.byShortName.has(name.text)) {
+      this.pending.add(name.text);
+      return;
+    }
     let decls: readonly ts.Declaration[];
     try {
       decls = this.index.checker.getTypeAtLocation(el.parent).getProperty(name.text)?.declarations ?? [];
