@@ -559,6 +559,8 @@ export class FileWalker implements CallTargetContext {
 
   /** A call through a name (`f()`, `obj.m()`, `obj.#m()`): resolved when some repository definition carries the name. */
   private recordNamedCall(node: ts.CallExpression | ts.NewExpression, callee: ts.Expression, from: string): void {
+    // `obj.m!(x)` and `(obj.m)(x)` call `obj.m` as `obj.m(x)` does (an optional method, a field of function type)
+    while (ts.isNonNullExpression(callee) || ts.isParenthesizedExpression(callee)) callee = callee.expression;
     const target = ts.isPropertyAccessExpression(callee) ? callee.name : callee;
     if (!ts.isIdentifier(target) && !ts.isPrivateIdentifier(target)) return;
     if (this.definitions.knownNames.has(target.text)) this.recordReference(from, ts.isPropertyAccessExpression(callee) ? callee : target, true, argCount(node));
