@@ -375,3 +375,42 @@ describe('TypeScript import aliases from tsconfig.json paths', () => {
     assert.ok(![...g.defs.keys()].some((id) => id.startsWith('tsconfig')), 'configs are not analysed as code');
   });
 });
+
+describe('TypeScript cached entries and names that become known', () => {
+  // `deps.handle` names an interface property whose type is an alias: no repository definition
+  // carries `handle`, so the call is skipped (and the name left pending); a class that adds a
+  // data field `handle` makes the name known, and a cold walk then reaches what is stored there
+  const fixture: Record<string, string> = {
+    'src/types.ts': ['export type Fn = (x: number) => number;', 'export interface Deps {', '  handle?: Fn;', '}', ''].join('\n'),
+    'src/deps.ts': ["import type { Deps } from './types.js';", 'export const deps: Deps = {};', ''].join('\n'),
+    'src/deep.ts': ['export function deep(x: number): number {', '  return x + 1;', '}', ''].join('\n'),
+    'src/fee.ts': ["import { deep } from './deep.js';", 'export function fee(x: number): number {', '  return deep(x);', '}', ''].join('\n'),
+    'src/store.ts': ["import { deps } from './deps.js';", "import { fee } from './fee.js';", 'deps.handle = fee;', ''].join('\n'),
+    'src/caller.ts': ["import { deps } from './deps.js';", 'export function approveLoan(): number {', '  return deps.handle?.(1) ?? 0;', '}', ''].join('\n'),
+  };
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo(fixture);
+  });
+  after(() => repo.remove());
+
+  it('an entry that skipped a name as unknown is walked again once a data field of that name is defined', async () => {
+    const head = repo.branch('local-deps', {
+      'src/deep.ts': edit(fixture['src/deep.ts']!, 'x + 1', 'x + 2'),
+      'src/local.ts': ["import type { Deps, Fn } from './types.js';", 'export class LocalDeps implements Deps {', '  handle?: Fn;', '}', ''].join('\n'),
+    });
+    const sources = readRevisionSources(repo.dir, head);
+    const cold = await buildCallGraph(sources);
+    assert.ok(edgeList(cold).includes('src.caller.approveLoan > src.fee.fee'), edgeList(cold).join('\n'));
+    // the base revision's entries (caller.ts is unchanged, its imports too) must not hide it
+    const r = await repo.gate(head, { roots: ['*.approveLoan'] });
+    assertPath(r, ['src.caller.approveLoan', 'src.fee.fee', 'src.deep.deep'], 'head');
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-inc-'));
+    try {
+      await buildCallGraph(readRevisionSources(repo.dir, 'main'), new GraphCaches(cacheDir));
+      assert.deepEqual(edgeList(await buildCallGraph(sources, new GraphCaches(cacheDir))), edgeList(cold));
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
+});

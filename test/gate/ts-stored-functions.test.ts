@@ -227,6 +227,49 @@ describe('TypeScript fields of function type assigned elsewhere', () => {
     assertEdge(g, 'src.fields.use', 'src.fields.double');
   });
 
+  it("a call asserted non-null or parenthesized (`svc.handle!(x)`, `(svc.handle)(x)`) reaches what is stored there, and an optional method's implementations", async () => {
+    const src = [
+      'type Fn = (x: number) => number;',
+      'export function fee(x: number): number {',
+      '  return x + 1;',
+      '}',
+      'export function rate(x: number): number {',
+      '  return x * 2;',
+      '}',
+      'export interface Hooks {',
+      '  before?(x: number): number;',
+      '  after?: (x: number) => number;',
+      '}',
+      'export class Impl implements Hooks {',
+      '  before(x: number): number {',
+      '    return x;',
+      '  }',
+      '}',
+      'export class Svc {',
+      '  constructor(public handle?: Fn) {}',
+      '}',
+      'export function wire(s: Svc, h: Hooks): void {',
+      '  s.handle = fee;',
+      '  h.after = rate;',
+      '}',
+      'export function viaBang(s: Svc): number {',
+      '  return s.handle!(1);',
+      '}',
+      'export function viaParens(s: Svc): number {',
+      '  return (s.handle!)(1);',
+      '}',
+      'export function hooked(h: Hooks): number {',
+      '  return h.before!(1) + h.after!(2);',
+      '}',
+      '',
+    ].join('\n');
+    const g = await graphOf({ 'src/bang.ts': src });
+    assertEdge(g, 'src.bang.viaBang', 'src.bang.fee');
+    assertEdge(g, 'src.bang.viaParens', 'src.bang.fee');
+    assertEdge(g, 'src.bang.hooked', 'src.bang.Impl.before');
+    assertEdge(g, 'src.bang.hooked', 'src.bang.rate');
+  });
+
   it("an unrelated class's field of the same name does not", async () => {
     const g = await graphOf({ 'src/fields.ts': fields });
     assertNoEdge(g, 'src.fields.useOther', 'src.fields.fee');

@@ -73,7 +73,7 @@ export function analyzeTypeScript(
   const { facts, heldParses } = collectFacts(repo, cache, budget);
   const host = new RepositoryHost(repo, facts, retained, opts.configs);
   const definitions = collectDefinitions(repo.all, facts);
-  const plan = planEdges(repo, facts, host, definitions.byShortName, cache);
+  const plan = planEdges(repo, facts, host, definitions.byShortName, definitions.knownNames, cache);
 
   const index = new ProgramIndex();
   const edges = new FileEdgesCollector({ repo, definitions, index, plan, cache, stats });

@@ -20,6 +20,7 @@ export function planEdges(
   facts: Map<string, TsFileFacts>,
   host: RepositoryHost,
   byShortName: Map<string, string[]>,
+  knownNames: Set<string>,
   cache: TsAnalysisCache | undefined,
 ): EdgePlan {
   const globalsKey = globalsKeyOf(repo, facts);
@@ -35,7 +36,7 @@ export function planEdges(
     const key = edgeKey(repo, host, globalsKey, f, deps);
     plan.keys.set(f, key);
     const e = cache.edges.get(key);
-    if (e && isReusable(e, repo.hashes, byShortName)) plan.cachedEdges.set(f, e);
+    if (e && isReusable(e, repo.hashes, byShortName, knownNames)) plan.cachedEdges.set(f, e);
     else plan.toWalk.push(f);
   }
   return plan;
@@ -67,10 +68,17 @@ function edgeKey(repo: VirtualRepository, host: RepositoryHost, globalsKey: stri
 
 /**
  * Whether a cached entry is well formed and still current: stale when a recorded dependency
- * changed, or a name it skipped as unknown is now defined somewhere (a call through an untyped
- * receiver would now reach it by name).
+ * changed, a name it left to resolve by name is now a function's or method's (a call through an
+ * untyped receiver would now reach it by name), or a name it skipped as unknown is now defined
+ * somewhere, as anything (a data field `handle` makes `deps.handle?.(x)` reach what is stored
+ * into the property it names).
  */
-function isReusable(e: TsFileEdges, hashes: Map<string, string>, byShortName: Map<string, string[]>): boolean {
-  const wellFormed = [e.calls, e.reads, e.byName, e.stores, e.loads, e.heritage, e.also, e.pending].every(Array.isArray);
-  return wellFormed && e.also.every(([d, h]) => hashes.get(d) === h) && !e.pending.some((n) => byShortName.has(n));
+function isReusable(e: TsFileEdges, hashes: Map<string, string>, byShortName: Map<string, string[]>, knownNames: Set<string>): boolean {
+  const wellFormed = [e.calls, e.reads, e.byName, e.stores, e.loads, e.heritage, e.also, e.pending, e.unknown].every(Array.isArray);
+  return (
+    wellFormed &&
+    e.also.every(([d, h]) => hashes.get(d) === h) &&
+    !e.pending.some((n) => byShortName.has(n)) &&
+    !e.unknown.some((n) => knownNames.has(n) || byShortName.has(n))
+  );
 }

@@ -26,6 +26,8 @@ export class FileWalker implements CallTargetContext {
   private readonly touched = new Set<string>();
   private readonly selfRefs = new Set<string>();
   private readonly pending = new Set<string>();
+  /** Names skipped because no repository definition or property carried them (knownNames). */
+  private readonly unknown = new Set<string>();
   /** The scope of each node asked about so far (see scopeOf). */
   private readonly scopes = new Map<ts.Node, string>();
 
@@ -60,6 +62,7 @@ export class FileWalker implements CallTargetContext {
       heritage,
       also,
       pending: [...this.pending].sort(),
+      unknown: [...this.unknown].sort(),
     };
   }
 
@@ -556,10 +559,12 @@ export class FileWalker implements CallTargetContext {
 
   /** A call through a name (`f()`, `obj.m()`, `obj.#m()`): resolved when some repository definition carries the name. */
   private recordNamedCall(node: ts.CallExpression | ts.NewExpression, callee: ts.Expression, from: string): void {
+    // `obj.m!(x)` and `(obj.m)(x)` call `obj.m` as `obj.m(x)` does (an optional method, a field of function type)
+    while (ts.isNonNullExpression(callee) || ts.isParenthesizedExpression(callee)) callee = callee.expression;
     const target = ts.isPropertyAccessExpression(callee) ? callee.name : callee;
     if (!ts.isIdentifier(target) && !ts.isPrivateIdentifier(target)) return;
     if (this.definitions.knownNames.has(target.text)) this.recordReference(from, ts.isPropertyAccessExpression(callee) ? callee : target, true, argCount(node));
-    else this.pending.add(target.text);
+    else this.unknown.add(target.text);
   }
 
   private recordSuperCall(node: ts.CallExpression, from: string): void {
@@ -591,7 +596,7 @@ export class FileWalker implements CallTargetContext {
       const name = ts.isPropertyAccessExpression(a) ? a.name.text : ts.isIdentifier(a) ? a.text : undefined;
       if (name === undefined) return;
       if (!this.definitions.knownNames.has(name)) {
-        if (ts.isPropertyAccessExpression(a)) this.pending.add(name);
+        if (ts.isPropertyAccessExpression(a)) this.unknown.add(name);
         return;
       }
       // a parameter every signature of the callee types as a string, number or other primitive is given no function
@@ -614,7 +619,7 @@ export class FileWalker implements CallTargetContext {
       return true;
     }
     // lower-case tags are HTML elements, never components
-    if (/^[A-Z_$]/.test(tag)) this.pending.add(tag);
+    if (/^[A-Z_$]/.test(tag)) this.unknown.add(tag);
     return false;
   }
 
@@ -624,7 +629,7 @@ export class FileWalker implements CallTargetContext {
     // most identifiers name nothing of the repository's: nothing more to ask of them
     if (!this.definitions.knownNames.has(node.text)) {
       // a getter of that name defined later must make this entry stale
-      if (isMemberName) this.pending.add(node.text);
+      if (isMemberName) this.unknown.add(node.text);
       return;
     }
     const isDeclName =
@@ -702,7 +707,7 @@ export class FileWalker implements CallTargetContext {
     const key = keyNode.text;
     const isCall = ts.isCallExpression(node.parent) && node.parent.expression === node;
     if (!this.definitions.knownNames.has(key)) {
-      this.pending.add(key);
+      this.unknown.add(key);
       this.visit(node.expression);
       return;
     }

@@ -66,6 +66,12 @@ export interface TsFileEdges {
   also: [string, string][];
   /** Names called or read as members that no repository function or method carried when this was computed. */
   pending: string[];
+  /**
+   * Names skipped because no repository definition or object-literal property carried them
+   * (`knownNames`) when this was computed: a definition of any kind, a data field included, makes
+   * the walk go on (a call through a field reaches what is stored into it).
+   */
+  unknown: string[];
 }
 
 export interface TsCacheLike<T> {
