@@ -332,6 +332,9 @@ describe('TypeScript handler tables filled through a registering function', () =
     'export function chargeBank(x: number): number {',
     '  return x * 3;',
     '}',
+    'export function chargeInline(x: number): number {',
+    '  return x * 6;',
+    '}',
     'export function kept(x: number): number {',
     '  return x * 4;',
     '}',
@@ -341,6 +344,7 @@ describe('TypeScript handler tables filled through a registering function', () =
     'const table = new Map<string, (x: number) => number>();',
     'export function wire(r: Registry): number {',
     "  r.register('card', chargeCard);",
+    "  r.register('inline', (x) => chargeInline(x));",
     '  r.registerAll([], chargeBank);',
     "  r.remember('kept', kept);",
     "  register(table, 'loose', loose);",
@@ -355,6 +359,9 @@ describe('TypeScript handler tables filled through a registering function', () =
     assertEdge(g, 'src.registry.Registry.dispatch', 'src.setup.chargeCard');
     assertNoEdge(g, 'src.registry.Registry.dispatch', 'src.setup.chargeBank');
     assertNoEdge(g, 'src.registry.Registry.dispatch', 'src.setup.kept');
+    // a function written in place at the call
+    assertEdge(g, 'src.registry.Registry.dispatch', 'src.setup.wire.<arrow1>');
+    assertEdge(g, 'src.setup.wire.<arrow1>', 'src.setup.chargeInline');
     // stored by an element assignment inside an arrow, into another table
     assertEdge(g, 'src.registry.Registry.byKey', 'src.setup.chargeBank');
     assertNoEdge(g, 'src.registry.Registry.byKey', 'src.setup.chargeCard');

@@ -3,7 +3,17 @@
 import ts = require('typescript');
 import { callbackInvokers, calledTable, calleeDeclarations, calleeFunctionIds, factoryTargets, tableTargets, type CallTargetContext } from './call-targets.js';
 import { VIRTUAL_ROOT } from './compiler.js';
-import { declaredFieldKey, fieldKeys, fieldKeysOf, isMapSet, mayBeParameter, mayHoldFunction, storedParameter, storedTargets, tableKeys } from './stored-functions.js';
+import {
+  declaredFieldKey,
+  fieldKeys,
+  fieldKeysOf,
+  isMapSet,
+  mayBeParameter,
+  mayHoldFunction,
+  storedParameter,
+  storedTargets,
+  tableKeys,
+} from './stored-functions.js';
 import { addEdge, argCount, BARE, isFunctionLike, jsxName, listOf, type EdgeMap } from './syntax.js';
 import { PARAMETER, type TsFileEdges } from './model.js';
 import type { ProgramIndex } from './program-index.js';
@@ -548,7 +558,12 @@ export class FileWalker implements CallTargetContext {
     }
     // `handlers.set(k, f)` on a standard Map: `f` is stored into the table `handlers` names
     const stored = ts.isCallExpression(node) && node.arguments.length === 2 ? node.arguments[1]! : undefined;
-    if (stored && ts.isPropertyAccessExpression(callee) && (mayHoldFunction(this, stored) || mayBeParameter(stored)) && isMapSet(this, node as ts.CallExpression)) {
+    if (
+      stored &&
+      ts.isPropertyAccessExpression(callee) &&
+      (mayHoldFunction(this, stored) || mayBeParameter(stored)) &&
+      isMapSet(this, node as ts.CallExpression)
+    ) {
       const receiver = callee.expression;
       this.addStores(stored, () => this.placeKeys(receiver, (e) => tableKeys(this, e)));
     }
@@ -602,6 +617,8 @@ export class FileWalker implements CallTargetContext {
     let primitiveAt: ((i: number) => boolean) | undefined;
     let calleeIds: string[] | undefined;
     (node.arguments ?? []).forEach((a, i) => {
+      // a function written in place may be stored by the callee too (`register('card', (x) => fee(x))`)
+      if (isFunctionLike(a)) this.recordPass(node, i, a, () => (calleeIds ??= calleeFunctionIds(this, callee)));
       const name = ts.isPropertyAccessExpression(a) ? a.name.text : ts.isIdentifier(a) ? a.text : undefined;
       if (name === undefined) return;
       if (!this.definitions.knownNames.has(name)) {
@@ -626,6 +643,14 @@ export class FileWalker implements CallTargetContext {
    */
   private recordPass(node: ts.CallExpression | ts.NewExpression, i: number, a: ts.Expression, callees: () => string[]): void {
     if (node.arguments?.slice(0, i).some((x) => ts.isSpreadElement(x))) return;
+    // only a callee the repository may define is asked of the checker (`xs.map((x) => …)` is not);
+    // a definition of that name added later makes this entry stale
+    const callee = ts.isPropertyAccessExpression(node.expression) ? node.expression.name : node.expression;
+    if (!ts.isIdentifier(callee)) return;
+    if (!this.definitions.knownNames.has(callee.text)) {
+      this.unknown.add(callee.text);
+      return;
+    }
     const ids = storedTargets(this, a);
     if (ids.length === 0) return;
     for (const f of callees()) for (const id of ids) addEdge(this.passes, `${f}#${i}`, id);
