@@ -122,6 +122,21 @@ files['src/totals.ts'] = [
   '',
 ].join('\n');
 
+// a table filled through a registering method, which callers in other files pass functions to
+files['src/reg-class.ts'] = [
+  'type Fee = (x: number) => number;',
+  'export class Reg {',
+  '  private handlers = new Map<string, Fee>();',
+  '  register(k: string, fn: Fee): void {',
+  '    this.handlers.set(k, fn);',
+  '  }',
+  '  processReg(k: string, x: number): number {',
+  '    return this.handlers.get(k)!(x);',
+  '  }',
+  '}',
+  '',
+].join('\n');
+
 const roots = {
   roots: ['*.approveLoan', '*.processPayment', '*.score', '*.calculateInterest', '*.processFee', '*.processCharge', '*.processTotal'],
 };
@@ -217,6 +232,27 @@ describe('TypeScript warm runs with a partial program', () => {
     const warm = await buildCallGraph(sources, new GraphCaches(cacheDir));
     const cold = await buildCallGraph(sources);
     assert.deepEqual(edgeList(warm), edgeList(cold));
+  });
+
+  it('a function a new file passes to a cached registering method is reached from the cached dispatcher, as in a cold run', async () => {
+    const head = repo.branch('new-registration', {
+      'src/reg-use.ts': [
+        "import { Reg } from './reg-class.js';",
+        'export function cardFee(x: number): number {',
+        '  return x * 2;',
+        '}',
+        'export function wireReg(r: Reg): void {',
+        "  r.register('card', cardFee);",
+        '}',
+        '',
+      ].join('\n'),
+    });
+    const caches = new GraphCaches(cacheDir);
+    const r = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: { roots: ['*.processReg'] }, caches });
+    assert.equal(caches.stats.tsFilesWalked, 1);
+    assertPath(r, ['src.reg-class.Reg.processReg', 'src.reg-use.cardFee'], 'head');
+    const sources = readRevisionSources(repo.dir, head);
+    assert.deepEqual(edgeList(await buildCallGraph(sources, new GraphCaches(cacheDir))), edgeList(await buildCallGraph(sources)));
   });
 
   it('a store is walked again when the class of the value stored into changes two files away', async () => {

@@ -292,3 +292,92 @@ describe('TypeScript fields of function type assigned elsewhere', () => {
     });
   });
 });
+
+describe('TypeScript handler tables filled through a registering function', () => {
+  const registry = [
+    'type Fee = (x: number) => number;',
+    'export class Registry {',
+    '  private handlers = new Map<string, Fee>();',
+    '  private byIndex: Record<string, Fee> = {};',
+    '  register(k: string, fn: Fee): void {',
+    '    this.handlers.set(k, fn);',
+    '  }',
+    '  registerAll(fns: Fee[], fn: Fee): void {',
+    '    fns.forEach((f, i) => {',
+    '      this.byIndex[String(i)] = fn;',
+    '    });',
+    '  }',
+    '  remember(k: string, fn: Fee): void {',
+    '    const fn2 = fn;',
+    '    void k;',
+    '    void fn2;',
+    '  }',
+    '  dispatch(k: string, x: number): number {',
+    '    return this.handlers.get(k)!(x);',
+    '  }',
+    '  byKey(k: string, x: number): number {',
+    '    return this.byIndex[k](x);',
+    '  }',
+    '}',
+    'export function register(table: Map<string, Fee>, k: string, fn: Fee): void {',
+    '  table.set(k, fn);',
+    '}',
+    '',
+  ].join('\n');
+  const setup = [
+    "import { Registry, register } from './registry.js';",
+    'export function chargeCard(x: number): number {',
+    '  return x * 2;',
+    '}',
+    'export function chargeBank(x: number): number {',
+    '  return x * 3;',
+    '}',
+    'export function chargeInline(x: number): number {',
+    '  return x * 6;',
+    '}',
+    'export function kept(x: number): number {',
+    '  return x * 4;',
+    '}',
+    'export function loose(x: number): number {',
+    '  return x * 5;',
+    '}',
+    'const table = new Map<string, (x: number) => number>();',
+    'export function wire(r: Registry): number {',
+    "  r.register('card', chargeCard);",
+    "  r.register('inline', (x) => chargeInline(x));",
+    '  r.registerAll([], chargeBank);',
+    "  r.remember('kept', kept);",
+    "  register(table, 'loose', loose);",
+    "  return table.get('loose')!(1);",
+    '}',
+    '',
+  ].join('\n');
+  const files = { 'src/registry.ts': registry, 'src/setup.ts': setup };
+
+  it("a function passed to a parameter the callee stores into a table is reached from the table's callers, and only that one", async () => {
+    const g = await graphOf(files);
+    assertEdge(g, 'src.registry.Registry.dispatch', 'src.setup.chargeCard');
+    assertNoEdge(g, 'src.registry.Registry.dispatch', 'src.setup.chargeBank');
+    assertNoEdge(g, 'src.registry.Registry.dispatch', 'src.setup.kept');
+    // a function written in place at the call
+    assertEdge(g, 'src.registry.Registry.dispatch', 'src.setup.wire.<arrow1>');
+    assertEdge(g, 'src.setup.wire.<arrow1>', 'src.setup.chargeInline');
+    // stored by an element assignment inside an arrow, into another table
+    assertEdge(g, 'src.registry.Registry.byKey', 'src.setup.chargeBank');
+    assertNoEdge(g, 'src.registry.Registry.byKey', 'src.setup.chargeCard');
+  });
+
+  describe('gated', () => {
+    let repo: FixtureRepo;
+    before(() => {
+      repo = new FixtureRepo(files);
+    });
+    after(() => repo.remove());
+
+    it('a change to the registered function is on the path from a root that dispatches', async () => {
+      const r = await repo.gate(repo.branch('card', { 'src/setup.ts': edit(setup, 'x * 2', 'x * 7') }), { roots: ['*.Registry.dispatch'] });
+      assertPath(r, ['src.registry.Registry.dispatch', 'src.setup.chargeCard'], 'head');
+      assertNotFlagged(await repo.gate(repo.branch('kept', { 'src/setup.ts': edit(setup, 'x * 4', 'x * 8') }), { roots: ['*.Registry.dispatch'] }));
+    });
+  });
+});

@@ -1,7 +1,7 @@
 import { VIRTUAL_ROOT } from './compiler.js';
 import { addEdge, BARE, type EdgeMap } from './syntax.js';
 import type { RepositoryHost } from './host.js';
-import type { TsFileEdges, TsFileFacts, TsGraphPart } from './model.js';
+import { PARAMETER, type TsFileEdges, type TsFileFacts, type TsGraphPart } from './model.js';
 import type { RepositoryDefinitions } from './repository-definitions.js';
 import type { DefinitionKind } from '../types.js';
 
@@ -46,12 +46,19 @@ export function assembleGraph(ctx: AssemblyContext, entries: TsFileEdges[]): TsG
  * of it would.
  */
 function addStoredCalls(entries: TsFileEdges[], allCalls: EdgeMap, overrides: Overrides): void {
+  // what callers anywhere pass to each parameter a function stores (`register(k, fn) {
+  // this.handlers.set(k, fn) }` called as `register('card', chargeCard)`)
+  const passed = new Map<string, string[]>();
+  for (const e of entries) for (const [param, ids] of e.passes) passed.set(param, [...(passed.get(param) ?? []), ...ids]);
   const stored = new Map<string, string[]>();
   for (const e of entries) {
     for (const [key, ids] of e.stores) {
-      const l = stored.get(key);
-      if (l) l.push(...ids);
-      else stored.set(key, [...ids]);
+      const l = stored.get(key) ?? [];
+      for (const id of ids) {
+        if (id.startsWith(PARAMETER)) l.push(...(passed.get(id.slice(PARAMETER.length)) ?? []));
+        else l.push(id);
+      }
+      stored.set(key, l);
     }
   }
   if (stored.size === 0) return;

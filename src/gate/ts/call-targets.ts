@@ -62,6 +62,35 @@ export function callbackInvokers(ctx: CallTargetContext, node: ts.CallExpression
   return out;
 }
 
+/** The repository function (its callable id) a function-like declaration is, if any. */
+export function functionIdOf(ctx: CallTargetContext, d: ts.Node): string | undefined {
+  const f = ts.isConstructorDeclaration(d) && d.body ? d : functionWithBody(d);
+  if (!f) return undefined;
+  const ids = new Set<string>();
+  ctx.index.idsForDecl(f, ids, 0, ctx.touch);
+  return [...ids].find((x) => isCallable(ctx.definitions.idKinds, x));
+}
+
+/** The repository functions a call's callee names (a class's constructor for `new C(…)`). */
+export function calleeFunctionIds(ctx: CallTargetContext, callee: ts.Expression): string[] {
+  if (!(ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee))) return [];
+  let decls: ts.Declaration[];
+  try {
+    decls = ctx.index.resolveSymbol(callee).decls;
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const decl of decls) {
+    const fns = ts.isClassLike(decl) ? decl.members.filter((m) => ts.isConstructorDeclaration(m)) : [decl];
+    for (const f of fns) {
+      const id = functionIdOf(ctx, f);
+      if (id) out.push(id);
+    }
+  }
+  return out;
+}
+
 /** What a bare callee names (resolved once per call for the factory and table lookups). */
 export function calleeDeclarations(ctx: CallTargetContext, callee: ts.Identifier): readonly ts.Declaration[] {
   try {

@@ -74,7 +74,7 @@ function edgeKey(repo: VirtualRepository, host: RepositoryHost, globalsKey: stri
  * into the property it names).
  */
 function isReusable(e: TsFileEdges, hashes: Map<string, string>, byShortName: Map<string, string[]>, knownNames: Set<string>): boolean {
-  const wellFormed = [e.calls, e.reads, e.byName, e.stores, e.loads, e.heritage, e.also, e.pending, e.unknown].every(Array.isArray);
+  const wellFormed = [e.calls, e.reads, e.byName, e.stores, e.loads, e.passes, e.heritage, e.also, e.pending, e.unknown].every(Array.isArray);
   return (
     wellFormed &&
     e.also.every(([d, h]) => hashes.get(d) === h) &&

@@ -1,11 +1,21 @@
 // required, not imported: see compiler.ts (Node would scan the CommonJS compiler for named exports)
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
-import { callbackInvokers, calledTable, calleeDeclarations, factoryTargets, tableTargets, type CallTargetContext } from './call-targets.js';
+import { callbackInvokers, calledTable, calleeDeclarations, calleeFunctionIds, factoryTargets, tableTargets, type CallTargetContext } from './call-targets.js';
 import { VIRTUAL_ROOT } from './compiler.js';
-import { declaredFieldKey, fieldKeys, fieldKeysOf, isMapSet, mayHoldFunction, storedTargets, tableKeys } from './stored-functions.js';
+import {
+  declaredFieldKey,
+  fieldKeys,
+  fieldKeysOf,
+  isMapSet,
+  mayBeParameter,
+  mayHoldFunction,
+  storedParameter,
+  storedTargets,
+  tableKeys,
+} from './stored-functions.js';
 import { addEdge, argCount, BARE, isFunctionLike, jsxName, listOf, type EdgeMap } from './syntax.js';
-import type { TsFileEdges } from './model.js';
+import { PARAMETER, type TsFileEdges } from './model.js';
 import type { ProgramIndex } from './program-index.js';
 import type { RepositoryDefinitions } from './repository-definitions.js';
 
@@ -23,6 +33,8 @@ export class FileWalker implements CallTargetContext {
   private readonly stores: EdgeMap = new Map();
   /** Calls through a table or field: caller → keys. */
   private readonly loads: EdgeMap = new Map();
+  /** Functions passed to a repository function's parameter: `<function id>#<index>` → ids. */
+  private readonly passes: EdgeMap = new Map();
   private readonly touched = new Set<string>();
   private readonly selfRefs = new Set<string>();
   private readonly pending = new Set<string>();
@@ -59,6 +71,7 @@ export class FileWalker implements CallTargetContext {
       byName: listOf(this.byName),
       stores: listOf(this.stores),
       loads: listOf(this.loads),
+      passes: listOf(this.passes),
       heritage,
       also,
       pending: [...this.pending].sort(),
@@ -430,7 +443,9 @@ export class FileWalker implements CallTargetContext {
 
   /** Records the functions `value` is under the keys `keysOf` gives, asked only when it is some (most stored values are data). */
   private addStores(value: ts.Expression, keysOf: () => string[]): void {
-    const ids = storedTargets(this, value);
+    // a parameter stands for what the function's callers pass there (joined when the graph is assembled)
+    const param = mayBeParameter(value) ? storedParameter(this, value) : undefined;
+    const ids = param !== undefined ? [PARAMETER + param] : storedTargets(this, value);
     if (ids.length === 0) return;
     const keys = keysOf();
     if (keys.length === 0) return;
@@ -470,9 +485,12 @@ export class FileWalker implements CallTargetContext {
   private recordAssignment(node: ts.BinaryExpression): void {
     const k = node.operatorToken.kind;
     if (k !== ts.SyntaxKind.EqualsToken && k !== ts.SyntaxKind.QuestionQuestionEqualsToken && k !== ts.SyntaxKind.BarBarEqualsToken) return;
-    if (!mayHoldFunction(this, node.right)) return;
+    const held = mayHoldFunction(this, node.right);
     let left = node.left;
     while (ts.isParenthesizedExpression(left) || ts.isNonNullExpression(left)) left = left.expression;
+    // a parameter is followed into a table (`handlers[k] = fn`), not into a field: `this.x = x` in
+    // constructors would ask the checker of every field so assigned
+    if (!held && !(ts.isElementAccessExpression(left) && mayBeParameter(node.right))) return;
     if (ts.isPropertyAccessExpression(left)) {
       const field = left;
       this.addStores(node.right, () => {
@@ -540,7 +558,12 @@ export class FileWalker implements CallTargetContext {
     }
     // `handlers.set(k, f)` on a standard Map: `f` is stored into the table `handlers` names
     const stored = ts.isCallExpression(node) && node.arguments.length === 2 ? node.arguments[1]! : undefined;
-    if (stored && ts.isPropertyAccessExpression(callee) && mayHoldFunction(this, stored) && isMapSet(this, node as ts.CallExpression)) {
+    if (
+      stored &&
+      ts.isPropertyAccessExpression(callee) &&
+      (mayHoldFunction(this, stored) || mayBeParameter(stored)) &&
+      isMapSet(this, node as ts.CallExpression)
+    ) {
       const receiver = callee.expression;
       this.addStores(stored, () => this.placeKeys(receiver, (e) => tableKeys(this, e)));
     }
@@ -592,7 +615,10 @@ export class FileWalker implements CallTargetContext {
     const handled = new Set<ts.Node>();
     // asked of the checker once per call, and only when an argument could be a callback
     let primitiveAt: ((i: number) => boolean) | undefined;
+    let calleeIds: string[] | undefined;
     (node.arguments ?? []).forEach((a, i) => {
+      // a function written in place may be stored by the callee too (`register('card', (x) => fee(x))`)
+      if (isFunctionLike(a)) this.recordPass(node, i, a, () => (calleeIds ??= calleeFunctionIds(this, callee)));
       const name = ts.isPropertyAccessExpression(a) ? a.name.text : ts.isIdentifier(a) ? a.text : undefined;
       if (name === undefined) return;
       if (!this.definitions.knownNames.has(name)) {
@@ -601,6 +627,7 @@ export class FileWalker implements CallTargetContext {
       }
       // a parameter every signature of the callee types as a string, number or other primitive is given no function
       if ((primitiveAt ??= this.primitiveArguments(node))(i)) return;
+      this.recordPass(node, i, a, () => (calleeIds ??= calleeFunctionIds(this, callee)));
       const by = invokers.filter((x) => x.params.has(i) || (x.rest >= 0 && i >= x.rest));
       if (by.length > 0) {
         for (const x of by) this.recordReference(x.id, a, false, -1, true);
@@ -608,6 +635,25 @@ export class FileWalker implements CallTargetContext {
       } else if (ts.isPropertyAccessExpression(a)) this.recordReference(from, a, false);
     });
     return handled;
+  }
+
+  /**
+   * A repository function passed as argument `i` to a repository function: recorded for a store of
+   * that parameter into a table (`register(k, fn) { this.handlers.set(k, fn) }`), which then holds it.
+   */
+  private recordPass(node: ts.CallExpression | ts.NewExpression, i: number, a: ts.Expression, callees: () => string[]): void {
+    if (node.arguments?.slice(0, i).some((x) => ts.isSpreadElement(x))) return;
+    // only a callee the repository may define is asked of the checker (`xs.map((x) => …)` is not);
+    // a definition of that name added later makes this entry stale
+    const callee = ts.isPropertyAccessExpression(node.expression) ? node.expression.name : node.expression;
+    if (!ts.isIdentifier(callee)) return;
+    if (!this.definitions.knownNames.has(callee.text)) {
+      this.unknown.add(callee.text);
+      return;
+    }
+    const ids = storedTargets(this, a);
+    if (ids.length === 0) return;
+    for (const f of callees()) for (const id of ids) addEdge(this.passes, `${f}#${i}`, id);
   }
 
   /** Rendering <Component /> calls the component; false when the tag names no repository definition (its children are then visited). */

@@ -62,6 +62,11 @@ export interface TsFileEdges {
   stores: [string, string[]][];
   /** Calls through a table or a field: caller → keys. */
   loads: [string, string[]][];
+  /**
+   * Functions passed to a repository function's parameter: `<function id>#<index>` → ids. A store
+   * of that parameter (`stores` value `param:<function id>#<index>`) stores them.
+   */
+  passes: [string, string[]][];
   heritage: [string, string[]][];
   also: [string, string][];
   /** Names called or read as members that no repository function or method carried when this was computed. */
@@ -114,3 +119,6 @@ export interface TsAnalysisOptions {
  * repositories while every declaration stays visible: results do not depend on the grouping.
  */
 export const PROGRAM_BUDGET_CHARS = 400_000;
+
+/** A stored value that is a function's parameter (`param:<function id>#<index>`): what callers pass there (`TsFileEdges.passes`). */
+export const PARAMETER = 'param:';

@@ -2,7 +2,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
 import { VIRTUAL_ROOT } from './compiler.js';
-import { returnedTargets, type CallTargetContext } from './call-targets.js';
+import { functionIdOf, returnedTargets, type CallTargetContext } from './call-targets.js';
 import { isFunctionLike } from './syntax.js';
 import { isCallable } from './repository-definitions.js';
 
@@ -142,4 +142,38 @@ function addStored(ctx: CallTargetContext, v: ts.Expression, out: Set<string>, d
     addStored(ctx, v.left, out, depth + 1);
     addStored(ctx, v.right, out, depth + 1);
   }
+}
+
+/**
+ * Whether a value is, by its syntax, a parameter of a function around it (`fn` in `register(k, fn)
+ * { this.handlers.set(k, fn) }`): checked before anything is asked of the checker.
+ */
+export function mayBeParameter(v: ts.Expression): boolean {
+  return enclosingParameter(unwrap(v)) !== undefined;
+}
+
+function enclosingParameter(v: ts.Expression): { fn: ts.SignatureDeclaration; index: number } | undefined {
+  if (!ts.isIdentifier(v)) return undefined;
+  for (let n: ts.Node | undefined = v.parent; n; n = n.parent) {
+    if (!ts.isFunctionLike(n)) continue;
+    // a `this` parameter takes no argument
+    const params = n.parameters.filter((p) => !(ts.isIdentifier(p.name) && p.name.text === 'this'));
+    const index = params.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === v.text);
+    if (index >= 0) return params[index]!.dotDotDotToken ? undefined : { fn: n, index };
+  }
+  return undefined;
+}
+
+/**
+ * The parameter a stored value is, as `<function id>#<index>`, when the checker agrees the name
+ * is that parameter (not a local shadowing it): what callers pass there is what is stored.
+ */
+export function storedParameter(ctx: CallTargetContext, v: ts.Expression): string | undefined {
+  v = unwrap(v);
+  const found = enclosingParameter(v);
+  if (!found) return undefined;
+  const { decls } = ctx.index.resolveSymbol(v);
+  if (!decls.some((d) => d.parent === found.fn && ts.isParameter(d))) return undefined;
+  const id = functionIdOf(ctx, found.fn);
+  return id ? `${id}#${found.index}` : undefined;
 }
