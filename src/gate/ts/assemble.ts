@@ -49,7 +49,12 @@ function addStoredCalls(entries: TsFileEdges[], allCalls: EdgeMap, overrides: Ov
   // what callers anywhere pass to each parameter a function stores (`register(k, fn) {
   // this.handlers.set(k, fn) }` called as `register('card', chargeCard)`)
   const passed = new Map<string, string[]>();
-  for (const e of entries) for (const [param, ids] of e.passes) passed.set(param, [...(passed.get(param) ?? []), ...ids]);
+  for (const e of entries)
+    for (const [param, ids] of e.passes) {
+      const l = passed.get(param);
+      if (l) l.push(...ids);
+      else passed.set(param, [...ids]);
+    }
   const stored = new Map<string, string[]>();
   for (const e of entries) {
     for (const [key, ids] of e.stores) {

@@ -2,7 +2,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
 import { invokedParams } from './invoked-params.js';
-import { isFunctionLike } from './syntax.js';
+import { isFunctionLike, unwrap } from './syntax.js';
 import { isCallable, type RepositoryDefinitions } from './repository-definitions.js';
 import type { OnDeclarations, ProgramIndex } from './program-index.js';
 
@@ -160,8 +160,7 @@ export function calledTable(callee: ts.Expression, calleeDecls: readonly ts.Decl
 }
 
 function indexedTable(callee: ts.Expression): ts.Expression | undefined {
-  let c = callee;
-  while (ts.isNonNullExpression(c) || ts.isParenthesizedExpression(c) || ts.isAsExpression(c)) c = c.expression;
+  const c = unwrap(callee);
   if (ts.isElementAccessExpression(c) && !ts.isStringLiteralLike(c.argumentExpression) && !ts.isNumericLiteral(c.argumentExpression)) return c.expression;
   if (ts.isCallExpression(c) && ts.isPropertyAccessExpression(c.expression) && c.expression.name.text === 'get' && c.arguments.length === 1)
     return c.expression.expression;

@@ -75,10 +75,5 @@ function edgeKey(repo: VirtualRepository, host: RepositoryHost, globalsKey: stri
  */
 function isReusable(e: TsFileEdges, hashes: Map<string, string>, byShortName: Map<string, string[]>, knownNames: Set<string>): boolean {
   const wellFormed = [e.calls, e.reads, e.byName, e.stores, e.loads, e.passes, e.heritage, e.also, e.pending, e.unknown].every(Array.isArray);
-  return (
-    wellFormed &&
-    e.also.every(([d, h]) => hashes.get(d) === h) &&
-    !e.pending.some((n) => byShortName.has(n)) &&
-    !e.unknown.some((n) => knownNames.has(n) || byShortName.has(n))
-  );
+  return wellFormed && e.also.every(([d, h]) => hashes.get(d) === h) && !e.pending.some((n) => byShortName.has(n)) && !e.unknown.some((n) => knownNames.has(n));
 }

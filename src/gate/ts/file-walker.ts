@@ -14,7 +14,7 @@ import {
   storedTargets,
   tableKeys,
 } from './stored-functions.js';
-import { addEdge, argCount, BARE, isFunctionLike, jsxName, listOf, type EdgeMap } from './syntax.js';
+import { addEdge, argCount, BARE, isFunctionLike, jsxName, listOf, unwrap, type EdgeMap } from './syntax.js';
 import { PARAMETER, type TsFileEdges } from './model.js';
 import type { ProgramIndex } from './program-index.js';
 import type { RepositoryDefinitions } from './repository-definitions.js';
@@ -444,7 +444,7 @@ export class FileWalker implements CallTargetContext {
   /** Records the functions `value` is under the keys `keysOf` gives, asked only when it is some (most stored values are data). */
   private addStores(value: ts.Expression, keysOf: () => string[]): void {
     // a parameter stands for what the function's callers pass there (joined when the graph is assembled)
-    const param = mayBeParameter(value) ? storedParameter(this, value) : undefined;
+    const param = storedParameter(this, value);
     const ids = param !== undefined ? [PARAMETER + param] : storedTargets(this, value);
     if (ids.length === 0) return;
     const keys = keysOf();
@@ -465,7 +465,7 @@ export class FileWalker implements CallTargetContext {
 
   /** A stored method named through a receiver (`this.svc.run.bind(this.svc)`) depends on where the receiver's type came from. */
   private touchValueOrigins(v: ts.Expression, depth: number): void {
-    while (ts.isParenthesizedExpression(v) || ts.isNonNullExpression(v) || ts.isAsExpression(v) || ts.isSatisfiesExpression(v)) v = v.expression;
+    v = unwrap(v);
     if (depth > 4) return;
     if (ts.isPropertyAccessExpression(v)) this.touchOrigins(v.expression, 0);
     else if (ts.isCallExpression(v)) this.touchOrigins(v, 0);
@@ -486,8 +486,7 @@ export class FileWalker implements CallTargetContext {
     const k = node.operatorToken.kind;
     if (k !== ts.SyntaxKind.EqualsToken && k !== ts.SyntaxKind.QuestionQuestionEqualsToken && k !== ts.SyntaxKind.BarBarEqualsToken) return;
     const held = mayHoldFunction(this, node.right);
-    let left = node.left;
-    while (ts.isParenthesizedExpression(left) || ts.isNonNullExpression(left)) left = left.expression;
+    const left = unwrap(node.left);
     // a parameter is followed into a table (`handlers[k] = fn`), not into a field: `this.x = x` in
     // constructors would ask the checker of every field so assigned
     if (!held && !(ts.isElementAccessExpression(left) && mayBeParameter(node.right))) return;
@@ -616,9 +615,10 @@ export class FileWalker implements CallTargetContext {
     // asked of the checker once per call, and only when an argument could be a callback
     let primitiveAt: ((i: number) => boolean) | undefined;
     let calleeIds: string[] | undefined;
+    const passedTo = (): string[] => (calleeIds ??= calleeFunctionIds(this, callee));
     (node.arguments ?? []).forEach((a, i) => {
       // a function written in place may be stored by the callee too (`register('card', (x) => fee(x))`)
-      if (isFunctionLike(a)) this.recordPass(node, i, a, () => (calleeIds ??= calleeFunctionIds(this, callee)));
+      if (isFunctionLike(a)) this.recordPass(node, i, a, passedTo);
       const name = ts.isPropertyAccessExpression(a) ? a.name.text : ts.isIdentifier(a) ? a.text : undefined;
       if (name === undefined) return;
       if (!this.definitions.knownNames.has(name)) {
@@ -627,7 +627,7 @@ export class FileWalker implements CallTargetContext {
       }
       // a parameter every signature of the callee types as a string, number or other primitive is given no function
       if ((primitiveAt ??= this.primitiveArguments(node))(i)) return;
-      this.recordPass(node, i, a, () => (calleeIds ??= calleeFunctionIds(this, callee)));
+      this.recordPass(node, i, a, passedTo);
       const by = invokers.filter((x) => x.params.has(i) || (x.rest >= 0 && i >= x.rest));
       if (by.length > 0) {
         for (const x of by) this.recordReference(x.id, a, false, -1, true);
@@ -643,17 +643,23 @@ export class FileWalker implements CallTargetContext {
    */
   private recordPass(node: ts.CallExpression | ts.NewExpression, i: number, a: ts.Expression, callees: () => string[]): void {
     if (node.arguments?.slice(0, i).some((x) => ts.isSpreadElement(x))) return;
-    // only a callee the repository may define is asked of the checker (`xs.map((x) => …)` is not);
-    // a definition of that name added later makes this entry stale
-    const callee = ts.isPropertyAccessExpression(node.expression) ? node.expression.name : node.expression;
-    if (!ts.isIdentifier(callee)) return;
-    if (!this.definitions.knownNames.has(callee.text)) {
-      this.unknown.add(callee.text);
-      return;
-    }
+    if (!this.mayBeRepositoryCallee(node.expression)) return;
     const ids = storedTargets(this, a);
     if (ids.length === 0) return;
     for (const f of callees()) for (const id of ids) addEdge(this.passes, `${f}#${i}`, id);
+  }
+
+  /**
+   * Whether the repository may define what a call's callee names, by its name: only then is the
+   * checker asked (`xs.map((x) => …)` is not); a definition of that name added later makes this
+   * entry stale.
+   */
+  private mayBeRepositoryCallee(callee: ts.Expression): boolean {
+    const name = ts.isPropertyAccessExpression(callee) ? callee.name : callee;
+    if (!ts.isIdentifier(name)) return false;
+    if (this.definitions.knownNames.has(name.text)) return true;
+    this.unknown.add(name.text);
+    return false;
   }
 
   /** Rendering <Component /> calls the component; false when the tag names no repository definition (its children are then visited). */

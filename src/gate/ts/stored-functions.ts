@@ -3,7 +3,7 @@
 import ts = require('typescript');
 import { VIRTUAL_ROOT } from './compiler.js';
 import { functionIdOf, returnedTargets, type CallTargetContext } from './call-targets.js';
-import { isFunctionLike } from './syntax.js';
+import { isFunctionLike, unwrap } from './syntax.js';
 import { isCallable } from './repository-definitions.js';
 
 /**
@@ -22,10 +22,12 @@ const VALUE = 'value:';
 
 /** A declaration the repository owns that holds a value: a variable, a class field or a constructor's parameter property, an interface's property. */
 function isPlace(d: ts.Declaration): boolean {
-  if (!d.getSourceFile().fileName.startsWith(VIRTUAL_ROOT)) return false;
-  if (ts.isVariableDeclaration(d)) return ts.isIdentifier(d.name);
-  if (ts.isParameter(d)) return ts.isConstructorDeclaration(d.parent) && ts.isParameterPropertyDeclaration(d, d.parent);
-  return ts.isPropertyDeclaration(d) || ts.isPropertySignature(d);
+  const holds = ts.isVariableDeclaration(d)
+    ? ts.isIdentifier(d.name)
+    : ts.isParameter(d)
+      ? ts.isConstructorDeclaration(d.parent) && ts.isParameterPropertyDeclaration(d, d.parent)
+      : ts.isPropertyDeclaration(d) || ts.isPropertySignature(d);
+  return holds && d.getSourceFile().fileName.startsWith(VIRTUAL_ROOT);
 }
 
 /**
@@ -35,12 +37,6 @@ function isPlace(d: ts.Declaration): boolean {
  */
 function placeOf(ctx: CallTargetContext, d: ts.Declaration): string {
   return ctx.index.declToId.get(d) ?? `${d.getSourceFile().fileName}@${d.pos}`;
-}
-
-function unwrap(e: ts.Expression): ts.Expression {
-  while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isTypeAssertionExpression(e))
-    e = e.expression;
-  return e;
 }
 
 /** The places an expression names (`handlers`, `this.handlers`, `this.#handlers`, `svc.handle`), each declaration a dependency. */

@@ -10,6 +10,13 @@ export const nameText = (n: ts.PropertyName | ts.BindingName | undefined): strin
   return undefined;
 };
 
+/** The expression under parentheses, `!`, `as`, `satisfies` and `<T>` assertions: the same value at run time. */
+export function unwrap(e: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isTypeAssertionExpression(e))
+    e = e.expression;
+  return e;
+}
+
 export const isFunctionLike = (n: ts.Node | undefined): n is ts.ArrowFunction | ts.FunctionExpression =>
   !!n && (ts.isArrowFunction(n) || ts.isFunctionExpression(n));
 
