@@ -533,3 +533,166 @@ describe('gate on a Go repository: package-level variables computed by calls', (
     assertNotFlagged(await repo.gate(repo.branch('sum', { 'fees/fees.go': edit(fees, 'return 1 }', 'return 2 }') }), { roots: ['*.Digest'] }));
   });
 });
+
+describe('gate on a Go repository: functions held by variables and fields', () => {
+  const registry = [
+    'package pay',
+    '',
+    'type Fee func(amount int) int',
+    '',
+    'var registry = map[string]Fee{}',
+    '',
+    'var handlers = map[string]Fee{',
+    '\t"cash": chargeCash,',
+    '\t"wire": func(a int) int { return wireFee(a) },',
+    '}',
+    '',
+    'var chain = []Fee{}',
+    '',
+    'var gifts = map[string]Fee{"gift": giftFee}',
+    '',
+    'func Register(kind string, f Fee) { registry[kind] = f }',
+    '',
+    'func RegisterAll(kind string, f Fee) { Register(kind, f) }',
+    '',
+    'func Use(f Fee) { chain = append(chain, f) }',
+    '',
+    'type Book struct{ byKind map[string]Fee }',
+    '',
+    'func NewBook() *Book { return &Book{byKind: map[string]Fee{"loan": loanFee}} }',
+    '',
+    'func (b *Book) Add(kind string, f Fee) { b.byKind[kind] = f }',
+    '',
+    'func (b *Book) Charge(kind string, a int) int { return b.byKind[kind](a) }',
+    '',
+    'func ProcessPayment(kind string, a int) int {',
+    '\tif h, ok := handlers[kind]; ok {',
+    '\t\treturn h(a)',
+    '\t}',
+    '\treturn registry[kind](a)',
+    '}',
+    '',
+    'func Chain(a int) int {',
+    '\tfor _, f := range chain {',
+    '\t\ta = f(a)',
+    '\t}',
+    '\treturn a',
+    '}',
+    '',
+    'func Kinds() int { return len(registry) + len(gifts) }',
+    '',
+    'func Gift(a int) int { return gifts["gift"](a) }',
+    '',
+  ].join('\n');
+  const fees = [
+    'package pay',
+    '',
+    'func chargeCash(a int) int { return a + 1 }',
+    '',
+    'func wireFee(a int) int { return a + 2 }',
+    '',
+    'func giftFee(a int) int { return a + 3 }',
+    '',
+    'func loanFee(a int) int { return a + 4 }',
+    '',
+  ].join('\n');
+  const cards = [
+    'package cards',
+    '',
+    'import "example.com/bank/pay"',
+    '',
+    'func cardFee(a int) int { return a * 2 }',
+    '',
+    'func bankFee(a int) int { return a * 3 }',
+    '',
+    'func auditFee(a int) int { return a * 4 }',
+    '',
+    'func roundTo(a int) int { return a * 5 }',
+    '',
+    'func init() { pay.Register("card", cardFee) }',
+    '',
+    'func Setup(b *pay.Book) {',
+    '\tpay.RegisterAll("bank", bankFee)',
+    '\tb.Add("audit", auditFee)',
+    '\tpay.Use(roundTo)',
+    '}',
+    '',
+  ].join('\n');
+  const files = { 'go.mod': 'module example.com/bank\n\ngo 1.21\n', 'pay/registry.go': registry, 'pay/fees.go': fees, 'cards/cards.go': cards };
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo(files);
+  });
+  after(() => repo.remove());
+
+  it('a call through a package map reaches the functions registered into it from another package, also through a function passing its parameter on', async () => {
+    const card = await repo.gate(repo.branch('card', { 'cards/cards.go': edit(cards, 'a * 2', 'a * 20') }), { roots: ['*.ProcessPayment'] });
+    assertPath(card, ['pay.registry.ProcessPayment', 'cards.cards.cardFee']);
+    const bank = await repo.gate(repo.branch('bank', { 'cards/cards.go': edit(cards, 'a * 3', 'a * 30') }), { roots: ['*.ProcessPayment'] });
+    assertPath(bank, ['pay.registry.ProcessPayment', 'cards.cards.bankFee']);
+  });
+
+  it('a map literal holds its elements, a function literal there what it calls; `h, ok := m[k]` is the element', async () => {
+    const cash = await repo.gate(repo.branch('cash', { 'pay/fees.go': edit(fees, 'a + 1', 'a + 10') }), { roots: ['*.ProcessPayment'] });
+    assertPath(cash, ['pay.registry.ProcessPayment', 'pay.fees.chargeCash']);
+    const wire = await repo.gate(repo.branch('wire', { 'pay/fees.go': edit(fees, 'a + 2', 'a + 20') }), { roots: ['*.ProcessPayment'] });
+    assertPath(wire, ['pay.registry.ProcessPayment', 'pay.fees.wireFee']);
+  });
+
+  it('a map field reaches what its literal and a method filling it hold; a slice what append adds', async () => {
+    const loan = await repo.gate(repo.branch('loan', { 'pay/fees.go': edit(fees, 'a + 4', 'a + 40') }), { roots: ['*.Book.Charge'] });
+    assertPath(loan, ['pay.registry.Book.Charge', 'pay.fees.loanFee']);
+    const audit = await repo.gate(repo.branch('audit', { 'cards/cards.go': edit(cards, 'a * 4', 'a * 40') }), { roots: ['*.Book.Charge'] });
+    assertPath(audit, ['pay.registry.Book.Charge', 'cards.cards.auditFee']);
+    const round = await repo.gate(repo.branch('round', { 'cards/cards.go': edit(cards, 'a * 5', 'a * 50') }), { roots: ['*.Chain'] });
+    assertPath(round, ['pay.registry.Chain', 'cards.cards.roundTo']);
+  });
+
+  it('registering another function flags the callers through the map; another map and naming a map without calling it reach nothing', async () => {
+    const swapped = await repo.gate(repo.branch('swap', { 'cards/cards.go': edit(cards, 'pay.Register("card", cardFee)', 'pay.Register("card", bankFee)') }), {
+      roots: ['*.ProcessPayment'],
+    });
+    assertReason(swapped, 'pay.registry.ProcessPayment (changed: reads pay.registry.registry)');
+    assertNotFlagged(await repo.gate(repo.branch('gift', { 'pay/fees.go': edit(fees, 'a + 3', 'a + 30') }), { roots: ['*.ProcessPayment', '*.Kinds'] }));
+    const edges = edgeList(await callGraphOf(files));
+    assert.ok(edges.includes('pay.registry.Gift > pay.fees.giftFee'), edges.join('\n'));
+    assert.ok(!edges.some((e) => /^pay\.registry\.Kinds > (pay|cards)\./.test(e)), edges.join('\n'));
+    assert.ok(edges.includes('pay.registry.registry > cards.cards.init') && edges.includes('pay.registry.registry > cards.cards.Setup'), edges.join('\n'));
+  });
+
+  it("functions assigned into another package's variables, as a whole or as elements, are reached through them", async () => {
+    const edges = edgeList(
+      await callGraphOf({
+        'go.mod': 'module example.com/bank\n\ngo 1.21\n',
+        'pay/pay.go': [
+          'package pay',
+          '',
+          'type Fee func(int) int',
+          '',
+          'var Default Fee',
+          '',
+          'var Handlers = map[string]Fee{}',
+          '',
+          'func Charge(k string, a int) int { return Handlers[k](a) + Default(a) }',
+          '',
+        ].join('\n'),
+        'cards/cards.go': [
+          'package cards',
+          '',
+          'import "example.com/bank/pay"',
+          '',
+          'func cardFee(a int) int { return a * 2 }',
+          '',
+          'func flat(a int) int { return a }',
+          '',
+          'func init() {',
+          '\tpay.Handlers["card"] = cardFee',
+          '\tpay.Default = flat',
+          '}',
+          '',
+        ].join('\n'),
+      }),
+    );
+    assert.ok(edges.includes('pay.pay.Charge > cards.cards.cardFee') && edges.includes('pay.pay.Charge > cards.cards.flat'), edges.join('\n'));
+  });
+});

@@ -193,14 +193,36 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
                 value && (value.type === 'identifier' || value.type === 'selector_expression' || (t.q !== undefined && STD_FIELD_NAMES.has(key?.text ?? '')));
               if (key?.type === 'identifier' && value && kept) {
                 (body.stores ??= []).push({ t, f: key.text, v: expr(value, newBody(), false) });
-              }
+              } else if (key?.type === 'identifier' && value && !kept) hold(body, { t, f: key.text }, value);
             }
           }
           return { k: 'lit', t };
         }
         case 'type_conversion_expression': {
+          const type = node.childForFieldName('type');
+          const base = type?.type === 'generic_type' ? type.childForFieldName('type') : null;
+          if (base?.type === 'type_identifier' || base?.type === 'qualified_type') {
+            // `handlers[kind](amount)`, `s.fees[k](x)`: the grammar cannot tell an index and a call from a
+            // conversion to an instantiated generic type (or a call of a generic function), so it is read
+            // as a call of the element; resolution knows which the name is (an element of a type or a
+            // generic function is the type or function itself)
+            const x: GoExpr =
+              base.type === 'type_identifier'
+                ? { k: 'id', n: base.text }
+                : { k: 'sel', x: { k: 'id', n: base.childForFieldName('package')?.text ?? '' }, n: base.childForFieldName('name')?.text ?? '' };
+            if (x.k === 'id') addRef(body, x, x.n);
+            else addRef(body, x, `${base.childForFieldName('package')?.text}.${x.n}`);
+            for (const el of named(type!.childForFieldName('type_arguments'))) {
+              const t = named(el)[0];
+              if (t?.type === 'type_identifier') addRef(body, { k: 'id', n: t.text }, t.text);
+            }
+            const f: GoExpr = { k: 'elem', x };
+            const a = expr(node.childForFieldName('operand'), body);
+            body.calls.push({ f, a: [a?.k === 'fn' ? null : a] });
+            return { k: 'call', f, a: [] };
+          }
           expr(node.childForFieldName('operand'), body);
-          return { k: 'lit', t: typeOf(node.childForFieldName('type')) };
+          return { k: 'lit', t: typeOf(type) };
         }
         case 'type_assertion_expression': {
           expr(node.childForFieldName('operand'), body);
@@ -242,6 +264,75 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
           walk(node, body);
           return null;
       }
+    };
+    /**
+     * The function values `node` holds as a whole or as an element: a name or selector, each call
+     * and reference of a function literal's body, the elements of a composite literal (nested
+     * ones too). Walked into throwaway bodies: the enclosing body has recorded them already.
+     */
+    const heldValues = (node: Node | null, out: GoExpr[] = [], depth = 0): GoExpr[] => {
+      if (!node || depth > 8) return out;
+      switch (node.type) {
+        case 'identifier':
+        case 'selector_expression': {
+          const e = expr(node, newBody(), false);
+          if (e) out.push(e);
+          return out;
+        }
+        case 'parenthesized_expression':
+        case 'literal_element':
+          return heldValues(named(node)[0] ?? null, out, depth);
+        case 'func_literal': {
+          const inner = newBody();
+          walk(node.childForFieldName('body'), inner);
+          for (const c of inner.calls) if (c.f) out.push(c.f);
+          out.push(...inner.refs);
+          return out;
+        }
+        case 'composite_literal':
+          return heldValues(node.childForFieldName('body'), out, depth + 1);
+        case 'literal_value':
+          for (const el of named(node)) {
+            if (el.type === 'keyed_element') heldValues(el.childForFieldName('value') ?? named(el).at(-1) ?? null, out, depth + 1);
+            else heldValues(el, out, depth + 1);
+          }
+          return out;
+        default:
+          return out;
+      }
+    };
+    /** Records what `place` comes to hold from `value` (see GoBody.holds). */
+    const hold = (body: GoBody, place: { x?: GoExpr | null; t?: GoType | null; f?: string }, value: Node): void => {
+      for (const v of heldValues(value)) (body.holds ??= []).push({ ...place, v });
+    };
+    /**
+     * `P = v`, `P[k] = v`, `P = append(P, v…)` with P a package variable or a field (`x.f`): what P
+     * holds. A local is not a place (its own values are followed where it is used), nor is a
+     * field given a plain name or selector (a store, see GoBody.stores).
+     */
+    const holdAssigned = (body: GoBody, left: Node, right: Node): void => {
+      let l: Node | null = left;
+      let indexed = false;
+      while (l && (l.type === 'index_expression' || l.type === 'parenthesized_expression')) {
+        indexed ||= l.type === 'index_expression';
+        l = l.type === 'index_expression' ? l.childForFieldName('operand') : (named(l)[0] ?? null);
+      }
+      if (!l || (l.type !== 'identifier' && l.type !== 'selector_expression')) return;
+      if (l.type === 'identifier' && (ownEntry(body.locals, l.text) || l.text === '_')) return;
+      const plain = right.type === 'identifier' || right.type === 'selector_expression';
+      // `x.f = fee` into a field is a store (GoBody.stores); into another package's variable a hold
+      const operand = l.type === 'selector_expression' ? l.childForFieldName('operand') : null;
+      if (operand && !indexed && plain && !(operand.type === 'identifier' && facts.imports.some((i) => i.local === operand.text))) return;
+      let value: Node | null = right;
+      const fn = right.type === 'call_expression' ? right.childForFieldName('function') : null;
+      if (fn?.type === 'identifier' && fn.text === 'append') {
+        const args = named(right.childForFieldName('arguments')).filter((n) => n.type !== 'comment');
+        const place = { x: expr(l, newBody(), false) };
+        for (const a of args.slice(1)) hold(body, place, a.type === 'variadic_argument' ? (named(a)[0] ?? a) : a);
+        return;
+      }
+      if (value.type === 'unary_expression' && value.childForFieldName('operator')?.text === '&') value = value.childForFieldName('operand');
+      if (value) hold(body, { x: expr(l, newBody(), false) }, value);
     };
     const declare = (lefts: Node[], rights: Node[], body: GoBody, declared: GoType | null, target: Record<string, GoLocal[]>): void => {
       const values = rights.map((r) => expr(r, body));
@@ -302,6 +393,7 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
           const values = rights.map((r) => expr(r, body));
           lefts.forEach((l, i) => {
             const v = rights.length === lefts.length ? values[i] : null;
+            if (op === '=' && rights.length === lefts.length) holdAssigned(body, l, rights[i]!);
             // `x = v` adds a possible value to a local declared earlier in the body
             if (op === '=' && l.type === 'identifier' && ownEntry(body.locals, l.text) && v) addLocal(body.locals, l.text, { v });
             else if (
@@ -478,6 +570,7 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
             earlier.calls.push(...body.calls);
             earlier.refs.push(...body.refs);
             if (body.stores) (earlier.stores ??= []).push(...body.stores);
+            if (body.holds) (earlier.holds ??= []).push(...body.holds);
             for (const [n, ls] of Object.entries(body.locals)) for (const l of ls) addLocal(earlier.locals, n, l);
           } else go.bodies[local] = body;
           if (local === 'init') initFills(node.childForFieldName('body'), body);
@@ -507,6 +600,12 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
             const values = named(spec.childForFieldName('value'));
             declare(names, values, moduleBody, typeOf(spec.childForFieldName('type')), go.vars);
             initializers(names, values);
+            // `var handlers = map[string]Fee{"card": fee}`: a name or selector alone is the variable's own value
+            if (names.length === values.length)
+              names.forEach((n, i) => {
+                const v = values[i]!;
+                if (n.type === 'identifier' && v.type !== 'identifier' && v.type !== 'selector_expression') hold(moduleBody, { x: { k: 'id', n: n.text } }, v);
+              });
           }
           return;
         default:

@@ -44,6 +44,14 @@ export interface GoBody {
   refs: GoExpr[];
   /** values stored into struct fields (`T{f: v}` with t, `x.f = v` with x), for fields holding functions and library fields the library calls (`Handler`) */
   stores?: { t?: GoType | null; x?: GoExpr | null; f: string; v: GoExpr | null }[];
+  /**
+   * Function values a place comes to hold as a whole or as an element: a package variable (`x` an
+   * identifier, or `pkg.V`) or a struct field (`x.f`, or field f of type t), from
+   * `handlers[k] = fee`, `fees = append(fees, fee)`, `var handlers = map[string]Fee{"card": fee}`,
+   * `r.byKind[k] = fn`, `Registry{fees: map[string]Fee{…}}`. v is the value; for a function
+   * literal, each call and reference its body makes is one entry (calling the literal runs them)
+   */
+  holds?: { x?: GoExpr | null; t?: GoType | null; f?: string; v: GoExpr | null }[];
 }
 
 export interface GoSig {

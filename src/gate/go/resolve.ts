@@ -41,7 +41,8 @@ type RT = { r: 'named'; dir: string; n: string } | { r: 'ext'; id?: string } | {
 /** What an expression may denote. */
 type Val =
   | { v: 'val'; t: RT }
-  | { v: 'fn'; fn: Fn }
+  /** held: a function a variable or field holds (see GoBody.holds), called through it but not referenced by naming it */
+  | { v: 'fn'; fn: Fn; held?: true }
   | { v: 'type'; t: RT }
   | { v: 'pkg'; dir: string | null; path: string }
   | { v: 'param'; i: number }
@@ -273,6 +274,8 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
   let memos = new WeakMap<object, Map<string, Val[]>>();
   /** functions stored into struct fields, by declaring type and field */
   const fieldFns = new Map<string, Fn[]>();
+  /** functions a package variable (by id) or a struct field (by declaring type and field) holds, see GoBody.holds */
+  const held = new Map<string, Fn[]>();
   /** The values of a local (or package variable), memoised per body (or per package) and name. */
   const evalLocals = (owner: object, key: string, locals: GoLocal[], ec: EvalCtx): Val[] => {
     let memo = memos.get(owner);
@@ -296,6 +299,7 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
     for (const v of p.vars.get(name) ?? []) {
       ec.reads?.(v.id);
       out.push(...evalLocals(v, '', v.locals, { fc: v.fc, body: undefined, key: v.id }));
+      for (const fn of held.get(v.id) ?? []) out.push({ v: 'fn', fn, held: true });
     }
     if (p.types.has(name)) out.push({ v: 'type', t: { r: 'named', dir: p.dir, n: name } });
     return out;
@@ -320,6 +324,8 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
       case 'call':
         return callResults(e.f, e.a, 0, ec);
       case 'res':
+        // `h, ok := handlers[k]` and `v, ok := x.(T)`: the first result is the element or the value
+        if (e.x?.k === 'elem' || e.x?.k === 'lit') return e.i === 0 ? evalExpr(e.x, ec) : [];
         return e.x?.k === 'call' ? callResults(e.x.f, e.x.a, e.i, ec) : [];
       case 'lit':
         return valOfType(e.t, ec.fc);
@@ -330,7 +336,9 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
         for (const x of evalExpr(e.x, ec)) {
           if (x.v === 'val') out.push(...elemOf(x.t));
           else if (x.v === 'ext') out.push(x);
-          else if (x.v === 'fn') out.push(x); // F[T]: a generic function instantiated
+          else if (x.v === 'fn')
+            out.push(x); // F[T]: a generic function instantiated
+          else if (x.v === 'type') out.push(x); // List[T]: a generic type instantiated
         }
         return out;
       }
@@ -396,6 +404,7 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
           for (const f of lookupField(x.t, name)) {
             out.push(...valOfType(f.t, f.fc));
             for (const fn of fieldFns.get(f.owner) ?? []) out.push({ v: 'fn', fn });
+            for (const fn of held.get(f.owner) ?? []) out.push({ v: 'fn', fn, held: true });
           }
         }
         if (out.length > 0) return out;
@@ -519,6 +528,100 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
     return sig.variadic ? args.length >= sig.params.length - 1 : args.length === sig.params.length;
   };
 
+  // ---- functions held by variables and fields ------------------------------------------------
+  /**
+   * Fills `held` from every body's holds, and from calls that pass a function to a parameter the
+   * callee holds (`Register("card", chargeCard)` with `func Register(k string, f Fee) { registry[k]
+   * = f }`, also through functions that pass their parameter on). Returns, for each package
+   * variable, the bodies where a function enters it: the variable's value is made there.
+   */
+  function collectHeld(): Map<string, Set<string>> {
+    const fillers = new Map<string, Set<string>>();
+    const paramHolds = new Map<string, Set<string>>();
+    const add = (place: string, fn: Fn, filler: string | undefined): void => {
+      const list = held.get(place) ?? [];
+      if (!list.includes(fn)) list.push(fn);
+      held.set(place, list);
+      // the package-level code is no filler (undefined): a variable's own initializer is its definition
+      if (!place.includes('\0') && filler !== undefined) (fillers.get(place) ?? fillers.set(place, new Set()).get(place)!).add(filler);
+    };
+    const placesOf = (h: NonNullable<GoBody['holds']>[number], ec: EvalCtx): string[] => {
+      const fieldOwners = (owners: Val[], f: string): string[] =>
+        owners.flatMap((o) => (o.v === 'val' && o.t.r === 'named' ? lookupField(o.t, f).map((fl) => fl.owner) : []));
+      if (h.f !== undefined) return fieldOwners(h.t ? valOfType(h.t, ec.fc) : evalExpr(h.x ?? null, ec), h.f);
+      const x = h.x;
+      if (x?.k === 'id') {
+        if (ownEntry(ec.body?.locals, x.n)) return [];
+        for (const p of [ec.fc.pkg, ...ec.fc.dots.map((d) => pkgs.get(d)!)]) {
+          const vs = p.vars.get(x.n);
+          if (vs) return vs.map((v) => v.id);
+        }
+        return [];
+      }
+      if (x?.k !== 'sel') return [];
+      const operand = evalExpr(x.x, ec);
+      const vars = operand.flatMap((o) => (o.v === 'pkg' && o.dir !== null ? (pkgs.get(o.dir)!.vars.get(x.n) ?? []).map((v) => v.id) : []));
+      return [...vars, ...fieldOwners(operand, x.n)];
+    };
+    for (const fc of fileCtxs) {
+      for (const [local, body] of Object.entries(fc.f.go?.bodies ?? {})) {
+        if (!body.holds) continue;
+        const from = q(fc.f, local);
+        const ec: EvalCtx = { fc, body, key: from };
+        for (const h of body.holds) {
+          const places = placesOf(h, ec);
+          if (places.length === 0) continue;
+          for (const v of evalExpr(h.v, ec)) {
+            if (v.v === 'fn') for (const p of places) add(p, v.fn, local === '' ? undefined : from);
+            else if (v.v === 'param') {
+              const key = `${from}#${v.i}`;
+              const set = paramHolds.get(key) ?? paramHolds.set(key, new Set()).get(key)!;
+              for (const p of places) set.add(p);
+            }
+          }
+        }
+      }
+    }
+    if (paramHolds.size === 0) return fillers;
+    // the functions passed to a holding parameter, and parameters passed on to one, until nothing changes
+    const shortName = (id: string): string => id.slice(id.lastIndexOf('.') + 1);
+    const names = new Set([...paramHolds.keys()].map((k) => shortName(k.slice(0, k.lastIndexOf('#')))));
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const fc of fileCtxs) {
+        for (const [local, body] of Object.entries(fc.f.go?.bodies ?? {})) {
+          const from = q(fc.f, local);
+          const ec: EvalCtx = { fc, body, key: from };
+          for (const c of body.calls) {
+            const callee = c.f?.k === 'id' || c.f?.k === 'sel' ? c.f.n : undefined;
+            if (callee === undefined || !names.has(callee)) continue;
+            for (const fv of evalExpr(c.f, ec)) {
+              if (fv.v !== 'fn') continue;
+              c.a.forEach((a, k) => {
+                const places = paramHolds.get(`${fv.fn.id}#${k}`);
+                if (!places || !a) return;
+                for (const av of evalExpr(a, ec)) {
+                  if (av.v === 'fn') for (const p of places) add(p, av.fn, local === '' ? undefined : from);
+                  else if (av.v === 'param') {
+                    const key = `${from}#${av.i}`;
+                    const set = paramHolds.get(key) ?? paramHolds.set(key, new Set()).get(key)!;
+                    for (const p of places)
+                      if (!set.has(p)) {
+                        set.add(p);
+                        changed = true;
+                      }
+                    if (!names.has(local.slice(local.lastIndexOf('.') + 1))) names.add(local.slice(local.lastIndexOf('.') + 1));
+                  }
+                }
+              });
+            }
+          }
+        }
+      }
+    }
+    return fillers;
+  }
+
   // ---- bodies ------------------------------------------------------------------------------
   const invoked = new Map<string, Set<number>>();
   const forwards = new Map<string, { j: number; to: string; k: number }[]>();
@@ -544,6 +647,7 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
       }
     }
   }
+  const fillers = collectHeld();
   // values memoised above did not yet see the stored functions
   memos = new WeakMap();
   memberCache = new Map();
@@ -611,7 +715,7 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
       // a local holds only function values that an expression of this body produced (itself a reference)
       if (r.k === 'id' && ownEntry(body.locals, r.n)) continue;
       // evaluated for the variables it reads also where a function value is no edge
-      for (const v of evalExpr(r, ec)) if (v.v === 'fn' && role !== 'binding') g.call(from, v.fn.id, 'typed');
+      for (const v of evalExpr(r, ec)) if (v.v === 'fn' && !v.held && role !== 'binding') g.call(from, v.fn.id, 'typed');
     }
   };
   for (const fc of fileCtxs) {
@@ -622,6 +726,9 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
     // a variable an init function fills is computed by it (all of it: which statements make the value is not told apart)
     for (const name of go.initSets ?? []) for (const v of fc.pkg.vars.get(name) ?? []) g.call(v.id, q(fc.f, 'init'), 'typed');
   }
+  // likewise a variable whose functions enter it in some body (`Register("card", chargeCard)` in
+  // init or a setup function): which function it holds is decided there
+  for (const [id, bodies] of fillers) for (const from of bodies) if (from !== id) g.call(id, from, 'typed');
 
   // a function that calls its function parameter calls whatever its callers pass there
   const seen = new Set<string>();
