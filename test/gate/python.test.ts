@@ -1213,3 +1213,124 @@ describe('Python module-level and class-level bindings computed by calling repos
     }
   });
 });
+
+describe('Python functions put into containers by append, add, insert, setdefault and extend', () => {
+  const hooks = [
+    'HOOKS = []',
+    'CHECKS = set()',
+    'PIPELINE = []',
+    'ROUTES = dict()',
+    '',
+    '',
+    'def hook(fn):',
+    '    HOOKS.append(fn)',
+    '    return fn',
+    '',
+    '',
+    '@hook',
+    'def limit(a):',
+    '    return a < 100',
+    '',
+    '',
+    'def fraud(a):',
+    '    return a > 5',
+    '',
+    '',
+    'def card(a):',
+    '    return a * 2',
+    '',
+    '',
+    'def bank(a):',
+    '    return a + 1',
+    '',
+    '',
+    'def wire(a):',
+    '    return a * 3',
+    '',
+    '',
+    'CHECKS.add(fraud)',
+    'PIPELINE.extend([card, bank])',
+    'ROUTES.setdefault("wire", wire)',
+    '',
+    '',
+    'class Pipeline:',
+    '    def __init__(self):',
+    '        self.steps = []',
+    '',
+    '    def use(self, step):',
+    '        self.steps.insert(0, step)',
+    '',
+    '    def run(self, a):',
+    '        for s in self.steps:',
+    '            a = s(a)',
+    '        return a',
+    '',
+    '',
+    'def double(a):',
+    '    return a * 2',
+    '',
+    '',
+    'p = Pipeline()',
+    'p.use(double)',
+    '',
+    '',
+    'def approve(a):',
+    '    return all(h(a) for h in HOOKS) and all(c(a) for c in CHECKS)',
+    '',
+    '',
+    'def settle(a):',
+    '    for f in PIPELINE:',
+    '        a = f(a)',
+    '    return ROUTES["wire"](a)',
+    '',
+  ].join('\n');
+  const own = [
+    'def set():',
+    '    return None',
+    '',
+    '',
+    'def gift(a):',
+    '    return a * 4',
+    '',
+    '',
+    'SHADOWED = set()',
+    'SHADOWED.add(gift)',
+    '',
+    '',
+    'def reward(a):',
+    '    for f in SHADOWED:',
+    '        a = f(a)',
+    '    return a',
+    '',
+  ].join('\n');
+  const files = { 'pay/__init__.py': '', 'pay/hooks.py': hooks, 'pay/own.py': own };
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo(files);
+  });
+  after(() => repo.remove());
+
+  it('a function a decorator appends to a list, and one added to set() at module level, are called by whoever iterates it', async () => {
+    const limit = await repo.gate(repo.branch('limit', { 'pay/hooks.py': edit(hooks, 'a < 100', 'a < 200') }), { roots: ['*.approve'] });
+    assertPath(limit, ['pay.hooks.approve', 'pay.hooks.limit']);
+    const fraud = await repo.gate(repo.branch('fraud', { 'pay/hooks.py': edit(hooks, 'a > 5', 'a > 6') }), { roots: ['*.approve'] });
+    assertPath(fraud, ['pay.hooks.approve', 'pay.hooks.fraud']);
+  });
+
+  it('extend puts each element, setdefault its value, insert on an attribute its last argument', async () => {
+    const bank = await repo.gate(repo.branch('bank', { 'pay/hooks.py': edit(hooks, 'a + 1', 'a + 2') }), { roots: ['*.settle'] });
+    assertPath(bank, ['pay.hooks.settle', 'pay.hooks.bank']);
+    const wire = await repo.gate(repo.branch('wire', { 'pay/hooks.py': edit(hooks, 'a * 3', 'a * 30') }), { roots: ['*.settle'] });
+    assertPath(wire, ['pay.hooks.settle', 'pay.hooks.wire']);
+    const double = await repo.gate(repo.branch('double', { 'pay/hooks.py': edit(hooks, 'return a * 2\n\n\np = ', 'return a * 20\n\n\np = ') }), {
+      roots: ['*.Pipeline.run'],
+    });
+    assertPath(double, ['pay.hooks.Pipeline.run', 'pay.hooks.double']);
+  });
+
+  it("a container made by the file's own `list` is not the builtin's", async () => {
+    const g = await callGraphOf(files);
+    assert.ok(!g.calls.get('pay.own.reward')?.has('pay.own.gift'), [...(g.calls.get('pay.own.reward') ?? [])].join(', '));
+    assert.ok(g.calls.get('pay.hooks.settle')?.has('pay.hooks.card'));
+  });
+});

@@ -51,6 +51,10 @@ export async function extractPython(file: string, text: string): Promise<FileFac
     // lambdas are named `<lambdaN>` in source order within their enclosing scope (PyCG's naming)
     const lambdaNames = new Map<number, string>();
     const lambdaCounts = new Map<string, number>();
+    // a builtin container's name the file binds itself (defined, assigned, imported, a parameter)
+    const shadowed = new Set<string>();
+    if (/\b(?:list|set|dict|frozenset|tuple)\b/.test(text))
+      for (const n of root.descendantsOfType('identifier')) if (n && BUILTIN_CONTAINERS.has(n.text) && bindsName(n)) shadowed.add(n.text);
 
     const addImport = (imp: ImportFacts, atModule: boolean, start: number, end: number): void => {
       facts.imports.push(imp);
@@ -182,6 +186,19 @@ export async function extractPython(file: string, text: string): Promise<FileFac
       if (v === undefined) exprMemo.set(node.id, (v = exprOf(node)));
       return v;
     };
+    /**
+     * `CHECKS = set()`, `list(xs)`, `dict()` assigned: a container, as a literal is one (so a later
+     * `CHECKS.add(f)` holds f), with the elements of its one argument. The name must be the
+     * builtin's (not one the file binds: its own `list` is called as written).
+     */
+    const builtinContainer = (node: Node): FlowExpr => {
+      if (node.type !== 'call') return null;
+      const fn = node.childForFieldName('function');
+      if (fn?.type !== 'identifier' || !BUILTIN_CONTAINERS.has(fn.text) || shadowed.has(fn.text)) return null;
+      const args = (node.childForFieldName('arguments')?.namedChildren ?? []).filter((a): a is Node => a !== null && a.type !== 'comment');
+      if (args.length > 1 || args.some((a) => a.type === 'keyword_argument' || a.type.endsWith('_splat'))) return null;
+      return args[0] ? ['l', literalId(node), ['i', expr(args[0])]] : ['l', literalId(node)];
+    };
     const stringValue = (node: Node): FlowExpr => {
       if (node.namedChildren.some((c) => c?.type === 'interpolation')) return null;
       const m = /^[rRbBuU]?(?:'''|"""|'|")([\s\S]*?)(?:'''|"""|'|")$/.exec(node.text);
@@ -297,6 +314,24 @@ export async function extractPython(file: string, text: string): Promise<FileFac
           if (UNPACKING_TARGETS.has(left.type)) for (const c of unpackedElements(left)) assign(scope, c, sub(value));
           return;
       }
+    };
+
+    /**
+     * `HOOKS.append(f)`, `.appendleft`, `.add`, `.insert(i, f)`, `.setdefault(k, f)`, `.extend(fs)`
+     * on a named object: what a list, set or dict literal there holds afterwards, as `HOOKS[k] = f`
+     * is (an object that is no container literal gets nothing from it; the call's own edges stay).
+     */
+    const containerAdd = (scope: ScopeFacts, fn: Node | null, args: Node | null): void => {
+      if (fn?.type !== 'attribute' || args?.type !== 'argument_list') return;
+      const method = fn.childForFieldName('attribute')?.text ?? '';
+      const at = CONTAINER_ADDS[method];
+      if (at === undefined) return;
+      const positional = args.namedChildren.filter((a): a is Node => a !== null && a.type !== 'comment');
+      if (positional.length !== at.arity || positional.some((a) => a.type === 'keyword_argument' || a.type.endsWith('_splat'))) return;
+      const holder = expr(fn.childForFieldName('object'));
+      if (typeof holder !== 'string') return;
+      const value = expr(positional[at.arity - 1]!, true);
+      flow(scope, `${holder}[]`, at.each ? sub(value) : value);
     };
 
     const visitScope = (scope: ScopeFacts, isClass: boolean, body: () => void): void => {
@@ -459,6 +494,7 @@ export async function extractPython(file: string, text: string): Promise<FileFac
         case 'call': {
           site(current.scope, expr(node));
           const fn = node.childForFieldName('function');
+          containerAdd(current.scope, fn, node.childForFieldName('arguments'));
           if (fn) {
             const c = chainOf(fn);
             if (c !== null) {
@@ -617,7 +653,7 @@ export async function extractPython(file: string, text: string): Promise<FileFac
           while (right?.type === 'assignment') right = right.childForFieldName('right');
           const type = node.childForFieldName('type');
           const t = type ? expr(type.namedChildren[0] ?? type) : null;
-          const value: FlowExpr = right ? expr(right, true) : typeof t === 'string' ? ['t', t] : null;
+          const value: FlowExpr = right ? (builtinContainer(right) ?? expr(right, true)) : typeof t === 'string' ? ['t', t] : null;
           assign(current.scope, node.childForFieldName('left'), value);
           // an assignment without a value (`x: int`) runs no setter
           if (right)
@@ -732,6 +768,42 @@ const COMPARISON_DUNDERS: Record<string, [string, string]> = {
   '>': ['__gt__', '__lt__'],
   '>=': ['__ge__', '__le__'],
 };
+
+/** Whether an identifier is a name the file binds there (a definition, an assignment's or loop's target, a parameter, an import). */
+function bindsName(n: Node): boolean {
+  const p = n.parent;
+  if (!p) return false;
+  if (BINDING_PARENTS.has(p.type)) return true;
+  const left = p.type === 'assignment' || p.type === 'for_statement' || p.type === 'augmented_assignment' ? p.childForFieldName('left') : null;
+  return left?.id === n.id || (p.type === 'dotted_name' && (p.parent?.type === 'aliased_import' || p.parent?.type === 'import_from_statement'));
+}
+const BINDING_PARENTS = new Set([
+  'function_definition',
+  'class_definition',
+  'parameters',
+  'typed_parameter',
+  'default_parameter',
+  'typed_default_parameter',
+  'aliased_import',
+  'global_statement',
+  'pattern_list',
+  'tuple_pattern',
+  'list_pattern',
+  'as_pattern_target',
+]);
+
+/** Builtins that make a container: a call of one is a container literal for the flow analysis. */
+const BUILTIN_CONTAINERS = new Set(['list', 'set', 'dict', 'frozenset', 'tuple']);
+
+/** Methods that put their last argument (or, `each`, its elements) into a list, set or dict, by argument count. */
+const CONTAINER_ADDS: Record<string, { arity: number; each?: true }> = Object.assign(Object.create(null) as object, {
+  append: { arity: 1 },
+  appendleft: { arity: 1 },
+  add: { arity: 1 },
+  insert: { arity: 2 },
+  setdefault: { arity: 2 },
+  extend: { arity: 1, each: true as const },
+});
 
 /** Assignment targets that unpack into their elements (`a, b = …`, `[x, *rest] = …`). */
 const UNPACKING_TARGETS = new Set(['pattern_list', 'tuple_pattern', 'list_pattern', 'expression_list', 'tuple', 'list']);
