@@ -563,59 +563,79 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
       const vars = operand.flatMap((o) => (o.v === 'pkg' && o.dir !== null ? (pkgs.get(o.dir)!.vars.get(x.n) ?? []).map((v) => v.id) : []));
       return [...vars, ...fieldOwners(operand, x.n)];
     };
+    /** Whether parameter i of a body may hold a function: declared a func type (named or not), or of a type not known. */
+    const mayBeFunc = (body: GoBody, i: number, fc: FileCtx): boolean => {
+      for (const ls of Object.values(body.locals))
+        for (const l of ls) {
+          if (l.p !== i) continue;
+          return l.t === undefined || funcLike(resolveType(l.t, fc), 0);
+        }
+      return true;
+    };
+    /** A func type, a named one (`type Fee func(int) int`), a container of them (a variadic `fs ...Fee`), or one not known. */
+    const funcLike = (rt: RT | null, depth: number): boolean => {
+      if (!rt || rt.r === 'func') return true;
+      if (rt.r === 'elem') return depth < 4 && funcLike(rt.e, depth + 1);
+      if (rt.r !== 'named' || depth > 4) return false;
+      const d = declOf(rt);
+      return d?.decl.kind === 'other' && funcLike(resolveType(d.decl.under, d.fc), depth + 1);
+    };
+    const holdParam = (key: string, places: string[]): boolean => {
+      const set = paramHolds.get(key) ?? paramHolds.set(key, new Set()).get(key)!;
+      const before = set.size;
+      for (const p of places) set.add(p);
+      return set.size > before;
+    };
     for (const fc of fileCtxs) {
       for (const [local, body] of Object.entries(fc.f.go?.bodies ?? {})) {
         if (!body.holds) continue;
         const from = q(fc.f, local);
         const ec: EvalCtx = { fc, body, key: from };
         for (const h of body.holds) {
+          // most held values are data (`r.total = Sum{a, b}`): the place is only looked up for a function or parameter
+          const vals = evalExpr(h.v, ec).filter((v) => v.v === 'fn' || v.v === 'param');
+          if (vals.length === 0) continue;
           const places = placesOf(h, ec);
-          if (places.length === 0) continue;
-          for (const v of evalExpr(h.v, ec)) {
+          for (const v of vals) {
             if (v.v === 'fn') for (const p of places) add(p, v.fn, local === '' ? undefined : from);
-            else if (v.v === 'param') {
-              const key = `${from}#${v.i}`;
-              const set = paramHolds.get(key) ?? paramHolds.set(key, new Set()).get(key)!;
-              for (const p of places) set.add(p);
-            }
+            else if (v.v === 'param' && places.length > 0 && mayBeFunc(body, v.i, fc)) holdParam(`${from}#${v.i}`, places);
           }
         }
       }
     }
     if (paramHolds.size === 0) return fillers;
-    // the functions passed to a holding parameter, and parameters passed on to one, until nothing changes
+    // the functions passed to a holding parameter, and parameters passed on to one: calls are
+    // indexed by their callee's name once, then only those naming a holding function are evaluated
     const shortName = (id: string): string => id.slice(id.lastIndexOf('.') + 1);
-    const names = new Set([...paramHolds.keys()].map((k) => shortName(k.slice(0, k.lastIndexOf('#')))));
-    for (let changed = true; changed;) {
-      changed = false;
-      for (const fc of fileCtxs) {
-        for (const [local, body] of Object.entries(fc.f.go?.bodies ?? {})) {
-          const from = q(fc.f, local);
-          const ec: EvalCtx = { fc, body, key: from };
-          for (const c of body.calls) {
-            const callee = c.f?.k === 'id' || c.f?.k === 'sel' ? c.f.n : undefined;
-            if (callee === undefined || !names.has(callee)) continue;
-            for (const fv of evalExpr(c.f, ec)) {
-              if (fv.v !== 'fn') continue;
-              c.a.forEach((a, k) => {
-                const places = paramHolds.get(`${fv.fn.id}#${k}`);
-                if (!places || !a) return;
-                for (const av of evalExpr(a, ec)) {
-                  if (av.v === 'fn') for (const p of places) add(p, av.fn, local === '' ? undefined : from);
-                  else if (av.v === 'param') {
-                    const key = `${from}#${av.i}`;
-                    const set = paramHolds.get(key) ?? paramHolds.set(key, new Set()).get(key)!;
-                    for (const p of places)
-                      if (!set.has(p)) {
-                        set.add(p);
-                        changed = true;
-                      }
-                    if (!names.has(local.slice(local.lastIndexOf('.') + 1))) names.add(local.slice(local.lastIndexOf('.') + 1));
-                  }
-                }
-              });
+    const callsByName = new Map<string, { fc: FileCtx; local: string; body: GoBody; c: GoBody['calls'][number] }[]>();
+    for (const fc of fileCtxs)
+      for (const [local, body] of Object.entries(fc.f.go?.bodies ?? {}))
+        for (const c of body.calls) {
+          const callee = c.f?.k === 'id' || c.f?.k === 'sel' ? c.f.n : undefined;
+          if (callee !== undefined) push(callsByName, callee, { fc, local, body, c });
+        }
+    const todo = [...new Set([...paramHolds.keys()].map((k) => shortName(k.slice(0, k.lastIndexOf('#')))))];
+    const queued = new Set(todo);
+    while (todo.length > 0) {
+      const name = todo.pop()!;
+      queued.delete(name);
+      for (const { fc, local, body, c } of callsByName.get(name) ?? []) {
+        const from = q(fc.f, local);
+        const ec: EvalCtx = { fc, body, key: from };
+        for (const fv of evalExpr(c.f, ec)) {
+          if (fv.v !== 'fn') continue;
+          c.a.forEach((a, k) => {
+            const places = paramHolds.get(`${fv.fn.id}#${k}`);
+            if (!places || !a) return;
+            for (const av of evalExpr(a, ec)) {
+              if (av.v === 'fn') for (const p of places) add(p, av.fn, local === '' ? undefined : from);
+              // a parameter passed on holds too: its own callers are looked at (again) next
+              else if (av.v === 'param' && holdParam(`${from}#${av.i}`, [...places]) && !queued.has(shortName(from))) {
+                queued.add(shortName(from));
+                todo.push(shortName(from));
+              }
             }
-          }
+          });
         }
       }
     }
