@@ -774,16 +774,17 @@ describe('Java fields computed by their initialisers', () => {
     assertReason(r, `${R}.cap (changed: reads ${R}.CAP)`);
   });
 
-  it('a method reference passed as an argument is called by the initialiser; one only held is not', async () => {
+  it('a method reference passed as an argument is called by the initialiser; one only held is not, but a call of the interface through the field runs it', async () => {
     const passed = await repo.gate(repo.branch('compare', { 'src/bank/fees/Rates.java': edit(rates, 'a.length() - b.length()', 'b.length() - a.length()') }), {
       roots: ['*.sorted'],
     });
     assertReason(passed, `${R}.sorted (changed: reads ${R}.SORTED)`);
-    assertNotFlagged(
-      await repo.gate(repo.branch('compare-held', { 'src/bank/fees/Rates.java': edit(rates, 'a.length() - b.length()', 'b.length() - a.length()') }), {
-        roots: ['*.ordered'],
-      }),
+    // ORDER.compare(…) runs Rates::compare, converted to Comparator where ORDER is declared
+    const held = await repo.gate(
+      repo.branch('compare-held', { 'src/bank/fees/Rates.java': edit(rates, 'a.length() - b.length()', 'b.length() - a.length()') }),
+      { roots: ['*.ordered'] },
     );
+    assertPath(held, [`${R}.ordered`, `${R}.compare`], 'head');
     const edges = edgeList(await callGraphOf(files));
     assert.ok(edges.includes(`${R}.SORTED > ${R}.compare`), edges.join('\n'));
     assert.ok(!edges.some((e) => e.startsWith(`${R}.ORDER `)), edges.join('\n'));
@@ -811,5 +812,198 @@ describe('Java fields computed by their initialisers', () => {
         roots: ['*.digest'],
       }),
     );
+  });
+});
+
+describe('Java functional interfaces: a call of the interface method reaches the lambdas and method references converted to it', () => {
+  const fees = [
+    'package pay;',
+    '',
+    'public class Fees {',
+    '    static int chargeCard(int a) { return a * 2; }',
+    '',
+    '    static int chargeBank(int a) { return a + 1; }',
+    '',
+    '    static int discount(int a) { return a - 1; }',
+    '',
+    '    public static void setup(Registry r) {',
+    '        r.register("card", Fees::chargeCard);',
+    '        r.register("bank", a -> chargeBank(a));',
+    '        Discount d = Fees::discount;',
+    '        d.apply(1);',
+    '    }',
+    '}',
+    '',
+  ].join('\n');
+  const ledger = [
+    'package pay;',
+    '',
+    'public class Ledger {',
+    '    private final Fee fee = this::calc;',
+    '',
+    '    int calc(int a) { return a * 3; }',
+    '',
+    '    public int settlePayment(int a) { return fee.apply(a); }',
+    '}',
+    '',
+  ].join('\n');
+  const pricing = [
+    'package pay;',
+    '',
+    'import java.math.BigDecimal;',
+    'import java.util.Map;',
+    'import java.util.function.Function;',
+    'import java.util.function.Supplier;',
+    '',
+    'public class Pricing {',
+    '    static final Map<String, Function<BigDecimal, BigDecimal>> FEES = Map.of("card", Pricing::card, "bank", Pricing::bank);',
+    '    static final Map<String, Function<String, BigDecimal>> PARSERS = Map.of("plain", Pricing::parse);',
+    '    static final Supplier<BigDecimal> FALLBACK = Pricing::fallback;',
+    '',
+    '    static BigDecimal card(BigDecimal x) { return x.add(BigDecimal.ONE); }',
+    '',
+    '    static BigDecimal bank(BigDecimal x) { return x; }',
+    '',
+    '    static BigDecimal parse(String s) { return new BigDecimal(s); }',
+    '',
+    '    static BigDecimal fallback() { return BigDecimal.ZERO; }',
+    '',
+    '    public BigDecimal convertAmount(String kind, BigDecimal x) { return FEES.get(kind).apply(x); }',
+    '',
+    '    public BigDecimal parseAmount(String s) { return PARSERS.get("plain").apply(s).add(FALLBACK.get()); }',
+    '}',
+    '',
+  ].join('\n');
+  const handlers = [
+    'package pay;',
+    '',
+    'public class Handlers {',
+    '    private final HandlerFactory factory = Handler::new;',
+    '',
+    '    public Handler createHandler() { return factory.create(); }',
+    '}',
+    '',
+  ].join('\n');
+  const handler = ['package pay;', '', 'public class Handler {', '    Handler() { init(); }', '', '    void init() { }', '}', ''].join('\n');
+  const files = {
+    'src/pay/Fee.java': 'package pay;\n\npublic interface Fee {\n    int apply(int amount);\n}\n',
+    'src/pay/Discount.java': 'package pay;\n\npublic interface Discount {\n    int apply(int amount);\n}\n',
+    'src/pay/HandlerFactory.java': 'package pay;\n\npublic interface HandlerFactory {\n    Handler create();\n}\n',
+    'src/pay/Registry.java': [
+      'package pay;',
+      '',
+      'import java.util.HashMap;',
+      'import java.util.Map;',
+      '',
+      'public class Registry {',
+      '    private final Map<String, Fee> fees = new HashMap<>();',
+      '',
+      '    public void register(String kind, Fee fee) { fees.put(kind, fee); }',
+      '',
+      '    public int processPayment(String kind, int amount) { return fees.get(kind).apply(amount); }',
+      '}',
+      '',
+    ].join('\n'),
+    'src/pay/Checkout.java': [
+      'package pay;',
+      '',
+      'import java.math.BigDecimal;',
+      'import java.util.function.Function;',
+      '',
+      'public class Checkout {',
+      '    public BigDecimal capturePayment(Function<BigDecimal, BigDecimal> fee, BigDecimal x) { return fee.apply(x); }',
+      '}',
+      '',
+    ].join('\n'),
+    'src/pay/Pager.java': [
+      'package pay;',
+      '',
+      'import java.math.BigDecimal;',
+      'import java.util.ArrayList;',
+      'import java.util.List;',
+      'import java.util.function.Function;',
+      '',
+      'public class Pager {',
+      '    static <E, J> List<J> page(List<E> items, Function<E, J> toJson) {',
+      '        List<J> out = new ArrayList<>();',
+      '        for (E e : items) out.add(toJson.apply(e));',
+      '        return out;',
+      '    }',
+      '',
+      '    static BigDecimal render(BigDecimal x) { return x; }',
+      '',
+      '    List<BigDecimal> list(List<BigDecimal> xs) { return page(xs, x -> render(x)); }',
+      '}',
+      '',
+    ].join('\n'),
+    'src/pay/Fees.java': fees,
+    'src/pay/Ledger.java': ledger,
+    'src/pay/Pricing.java': pricing,
+    'src/pay/Handlers.java': handlers,
+    'src/pay/Handler.java': handler,
+  };
+  const roots = ['*.processPayment', '*.settlePayment', '*.capturePayment', '*.createHandler'];
+  const P = 'src.pay';
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo(files);
+  });
+  after(() => repo.remove());
+
+  it('a method reference passed to a repository method whose parameter is the interface', async () => {
+    const r = await repo.gate(repo.branch('card', { 'src/pay/Fees.java': edit(fees, 'a * 2', 'a * 3') }), { roots });
+    assertPath(r, [`${P}.Registry.Registry.processPayment`, `${P}.Fee.Fee.apply`, `${P}.Fees.Fees.chargeCard`], 'head');
+  });
+
+  it('a lambda passed there: the calls its body makes', async () => {
+    const r = await repo.gate(repo.branch('bank', { 'src/pay/Fees.java': edit(fees, 'a + 1', 'a + 2') }), { roots });
+    assertPath(r, [`${P}.Registry.Registry.processPayment`, `${P}.Fee.Fee.apply`, `${P}.Fees.Fees.chargeBank`], 'head');
+  });
+
+  it('a method reference initialising a field of the interface type', async () => {
+    const r = await repo.gate(repo.branch('calc', { 'src/pay/Ledger.java': edit(ledger, 'a * 3', 'a * 4') }), { roots });
+    assertPath(r, [`${P}.Ledger.Ledger.settlePayment`, `${P}.Fee.Fee.apply`, `${P}.Ledger.Ledger.calc`], 'head');
+  });
+
+  it('Type::new converted to the interface reaches the constructor', async () => {
+    const r = await repo.gate(repo.branch('init', { 'src/pay/Handler.java': edit(handler, 'void init() { }', 'void init() { int x = 1; }') }), { roots });
+    assertPath(
+      r,
+      [`${P}.Handlers.Handlers.createHandler`, `${P}.HandlerFactory.HandlerFactory.create`, `${P}.Handler.Handler.<init>`, `${P}.Handler.Handler.init`],
+      'head',
+    );
+  });
+
+  it('an unrelated interface with a method of the same name is not reached', async () => {
+    assertNotFlagged(await repo.gate(repo.branch('discount', { 'src/pay/Fees.java': edit(fees, 'a - 1', 'a - 2') }), { roots }));
+  });
+
+  it('java.util.function.Function values in a Map field built by Map.of are reached from a call of apply on a Function of those type arguments', async () => {
+    const r = await repo.gate(repo.branch('jdk-card', { 'src/pay/Pricing.java': edit(pricing, 'x.add(BigDecimal.ONE)', 'x.add(BigDecimal.TEN)') }), { roots });
+    assertPath(r, [`${P}.Checkout.Checkout.capturePayment`, `${P}.Pricing.Pricing.card`], 'head');
+    const g = await callGraphOf(files);
+    const edges = edgeList(g);
+    for (const e of [`${P}.Pricing.Pricing.convertAmount > ${P}.Pricing.Pricing.card`, `${P}.Pricing.Pricing.convertAmount > ${P}.Pricing.Pricing.bank`])
+      assert.ok(edges.includes(e), edges.join('\n'));
+    // the receiver's type is known: typed edges
+    assert.ok(!g.nameOnly.get(`${P}.Checkout.Checkout.capturePayment`)?.has(`${P}.Pricing.Pricing.card`));
+    assert.deepEqual(callees(g, `${P}.Pricing.Pricing.parseAmount`), [`${P}.Pricing.Pricing.fallback`, `${P}.Pricing.Pricing.parse`]);
+  });
+
+  it('a Function.apply call does not reach what was converted to a Supplier or to a Function of other type arguments', async () => {
+    assertNotFlagged(
+      await repo.gate(repo.branch('parse', { 'src/pay/Pricing.java': edit(pricing, 'new BigDecimal(s)', 'new BigDecimal(s.trim())') }), { roots }),
+    );
+    assertNotFlagged(
+      await repo.gate(repo.branch('fallback', { 'src/pay/Pricing.java': edit(pricing, 'return BigDecimal.ZERO;', 'return BigDecimal.ONE;') }), { roots }),
+    );
+    const g = await callGraphOf(files);
+    assert.deepEqual(callees(g, `${P}.Checkout.Checkout.capturePayment`), [`${P}.Pricing.Pricing.bank`, `${P}.Pricing.Pricing.card`]);
+  });
+
+  it("a lambda passed to a generic method's Function<E, J> is reached from the generic code's calls, not from every Function.apply", async () => {
+    const g = await callGraphOf(files);
+    assert.ok(callees(g, `${P}.Pager.Pager.page`).includes(`${P}.Pager.Pager.render`));
+    assert.ok(!callees(g, `${P}.Checkout.Checkout.capturePayment`).includes(`${P}.Pager.Pager.render`));
   });
 });

@@ -30,12 +30,48 @@ export interface JavaCall {
   h?: 1;
 }
 
+/**
+ * The functional interface a lambda or method reference is converted to, as far as one file can
+ * tell (the resolver finishes it with the repository's declarations):
+ * - `['t', type]`: a declared type: the local or field it initialises, the enclosing method's return
+ *   type (`return Fees::card;`), a cast
+ * - `['r', recv]`: the type of the variable or field it is assigned to (`this.fee = Fees::card`)
+ * - `['a', call, i]`: the `i`-th argument of a call (`k` 'new': a constructor; `n` '<init>' with `r`
+ *   this/super: `this(…)`/`super(…)`): the resolved repository callee's parameter type there, or
+ *   for a library container's storing method (`put`, `add`, …) as the last argument, the receiver's
+ *   element type (`Map<String, Fee>.put(k, Fees::card)` → Fee)
+ * - `['el', target]`: an element of the container or array the target types (`Map.of(k, Fees::card)`,
+ *   `List.of(…)`, `{ Fees::card }` initialising a `Map<String, Fee>`, `List<Fee>`, `Fee[]`)
+ */
+export type JavaTarget = ['t', string] | ['r', Recv] | ['a', JavaCall, number] | ['el', JavaTarget];
+
+/**
+ * A lambda or method reference whose conversion target is known: `i`, for a method reference, the
+ * index in the scope's `jc` of its `ref` call; `b`, for a lambda, the [start, end) of its body's
+ * calls in `jc` (they stay the enclosing scope's too) and `p` its parameter count.
+ */
+export interface JavaFunObj {
+  t: JavaTarget;
+  i?: number;
+  b?: [number, number];
+  p?: number;
+}
+
 export interface JavaScopeFacts extends ScopeFacts {
   /** Calls with typed receivers (Java keeps `calls` empty). */
   jc?: JavaCall[];
   /** Methods: parameter counts [min, max] (max -1: varargs) and the declared return type. */
   sig?: [number, number];
   ret?: string;
+  /**
+   * Methods: declared parameter types (a varargs parameter as its array type); `abs`: declared
+   * without a body; `gen`: declares type parameters of its own (`<T> void each(Function<T, R> f)`).
+   */
+  pt?: string[];
+  abs?: 1;
+  gen?: 1;
+  /** Lambdas and method references converted to a known target type (see {@link JavaFunObj}). */
+  fo?: JavaFunObj[];
   /** Names and field paths used as the receiver of a call (`RATES.get(k)`), not locals: kept apart from `refs`, which are read. */
   rr?: string[];
   /** Classes: their fields an initialiser block (`static { RATES.put(…); }`) assigns or calls methods on. */
@@ -79,6 +115,10 @@ const ELEMENT_LAMBDA = new Set(
     ' ',
   ),
 );
+
+/** Static factories whose arguments are the elements of the container they make (`Map.of(k, v, …)`, `List.of(a, b)`). */
+const FACTORY = new Set('of asList singletonList singleton singletonMap newArrayList'.split(' '));
+const FACTORY_CLASS = new Set('Map List Set Stream Arrays Collections Lists ImmutableMap ImmutableList ImmutableSet'.split(' '));
 
 const named = (n: Node | null): Node[] =>
   n ? n.namedChildren.filter((c): c is Node => c !== null && c.type !== 'line_comment' && c.type !== 'block_comment') : [];
@@ -385,25 +425,97 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
       else ctx.locals.set(name, ['t', t]);
     };
 
-    const declareParams = (params: Node | null, ctx: Ctx): [number, number] => {
+    /** Declares the parameters as locals; their counts [min, max] (max -1: varargs), and their types into `types` when given. */
+    const declareParams = (params: Node | null, ctx: Ctx, types?: string[]): [number, number] => {
       let min = 0;
       let varargs = false;
       for (const p of named(params)) {
         if (p.type === 'formal_parameter') {
           min++;
-          declare(p.childForFieldName('name')?.text, p.childForFieldName('type'), null, ctx);
+          const type = p.childForFieldName('type');
+          declare(p.childForFieldName('name')?.text, type, null, ctx);
+          types?.push(typeText(type, ctx) + (p.childForFieldName('dimensions') ? '[]' : ''));
         } else if (p.type === 'spread_parameter') {
           varargs = true;
           const t = named(p).find((c) => c.type !== 'modifiers' && c.type !== 'variable_declarator');
           const d = named(p).find((c) => c.type === 'variable_declarator');
           const name = d?.childForFieldName('name')?.text;
-          if (name) ctx.locals.set(name, ['t', `${typeText(t ?? null, ctx)}[]`]);
+          const text = `${typeText(t ?? null, ctx)}[]`;
+          if (name) ctx.locals.set(name, ['t', text]);
+          types?.push(text);
         } else if (p.type === 'identifier') {
           min++;
           ctx.locals.set(p.text, ['t', '?']);
         }
       }
       return [min, varargs ? -1 : min];
+    };
+
+    /**
+     * Where a lambda or method reference is converted, when the syntax around it says (see
+     * {@link JavaTarget}): through parentheses and the branches of `?:`, up to the declaration,
+     * assignment, return, cast or call argument it is. A lambda returning it (`() -> Fees::card`)
+     * and a library call other than a container's store or factory give none.
+     */
+    const targetOf = (node: Node, ctx: Ctx): JavaTarget | null => {
+      let n = node;
+      let p = n.parent;
+      while (p && (p.type === 'parenthesized_expression' || (p.type === 'ternary_expression' && p.childForFieldName('condition')?.id !== n.id))) {
+        n = p;
+        p = p.parent;
+      }
+      if (!p) return null;
+      switch (p.type) {
+        case 'variable_declarator': {
+          const type = p.parent?.childForFieldName('type');
+          if (p.childForFieldName('value')?.id !== n.id || !type || type.text === 'var') return null;
+          return ['t', typeText(type, ctx) + (p.childForFieldName('dimensions') ? '[]' : '')];
+        }
+        case 'assignment_expression': {
+          const left = p.childForFieldName('left');
+          if (p.childForFieldName('right')?.id !== n.id || !left || p.childForFieldName('operator')?.text !== '=') return null;
+          return ['r', recv(left, ctx)];
+        }
+        case 'cast_expression':
+          return ['t', typeText(p.childForFieldName('type'), ctx)];
+        case 'return_statement': {
+          // the enclosing method's return type; a lambda's `return` is the lambda's
+          let m: Node | null = p.parent;
+          while (m && m.type !== 'method_declaration' && m.type !== 'lambda_expression' && m.type !== 'class_body') m = m.parent;
+          if (m?.type !== 'method_declaration') return null;
+          return ['t', typeText(m.childForFieldName('type'), ctx) + (m.childForFieldName('dimensions') ? '[]' : '')];
+        }
+        case 'array_initializer': {
+          const t = targetOf(p, ctx);
+          return t ? ['el', t] : null;
+        }
+        case 'argument_list': {
+          const call = p.parent;
+          const i = named(p).findIndex((c) => c.id === n.id);
+          if (!call || i < 0) return null;
+          const a = arity(p);
+          if (call.type === 'method_invocation') {
+            const obj = call.childForFieldName('object');
+            const name = call.childForFieldName('name')?.text;
+            if (!name) return null;
+            const on = obj ? simpleType(obj) : null;
+            if (obj && on && FACTORY.has(name) && FACTORY_CLASS.has(on) && !ctx.locals.has(on)) {
+              const t = targetOf(call, ctx);
+              return t ? ['el', t] : null;
+            }
+            return ['a', { r: obj ? recv(obj, ctx) : null, n: name, a }, i];
+          }
+          if (call.type === 'object_creation_expression') return ['a', { r: null, n: typeText(call.childForFieldName('type'), ctx), a, k: 'new' }, i];
+          if (call.type === 'explicit_constructor_invocation')
+            return ['a', { r: call.childForFieldName('constructor')?.type === 'super' ? ['super'] : ['this'], n: '<init>', a }, i];
+          return null;
+        }
+        default:
+          return null;
+      }
+    };
+    const funObj = (ctx: Ctx, o: JavaFunObj): void => {
+      (ctx.scope.fo ??= []).push(o);
     };
 
     /** `anon`: the type an anonymous class body extends (`new Base<X>() { … }`). */
@@ -532,6 +644,10 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
       const cls = ctx.cls!;
       const own: JavaScopeFacts = { name, kind: 'binding', start: line(decl), end: endLine(decl), className: cls, calls: [], refs: [], jc: [] };
       visit(value, { ...ctx, scope: own });
+      // the class keeps the initialiser's lambdas and method references too, at its own call indices
+      const at = ctx.scope.jc!.length;
+      for (const o of own.fo ?? [])
+        funObj(ctx, { ...o, ...(o.i !== undefined ? { i: o.i + at } : {}), ...(o.b ? { b: [o.b[0] + at, o.b[1] + at] as [number, number] } : {}) });
       for (const c of own.jc!) ctx.scope.jc!.push(c.h ? { r: c.r, n: c.n, a: c.a, k: c.k } : c);
       ctx.scope.refs.push(...own.refs);
       for (const r of own.rr ?? []) if (!(ctx.scope.rr ??= []).includes(r)) ctx.scope.rr.push(r);
@@ -591,7 +707,11 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
             const rec = node.parent?.parent;
             params = rec?.type === 'record_declaration' ? rec.childForFieldName('parameters') : null;
           }
-          s.sig = declareParams(params, inner);
+          const pt: string[] = [];
+          s.sig = declareParams(params, inner, pt);
+          if (pt.length > 0) s.pt = pt;
+          if (!node.childForFieldName('body') && node.type === 'method_declaration') s.abs = 1;
+          if (node.childForFieldName('type_parameters')) s.gen = 1;
           const own = declared.get(cls);
           const entry: [JavaScopeFacts, string] = [s, parameterTypes(params)];
           if (own) own.push(entry);
@@ -672,7 +792,10 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
           if (one) inner.locals.set(one.text, elementLambda?.[0] === node.id ? elementLambda[1] : ['t', '?']);
           else if (params) declareParams(params, inner);
           const body = node.childForFieldName('body');
+          const start = ctx.scope.jc!.length;
           if (body) visit(body, inner);
+          const t = targetOf(node, ctx);
+          if (t) funObj(ctx, { t, b: [start, ctx.scope.jc!.length], p: one ? 1 : named(params).length });
           return;
         }
         case 'method_invocation': {
@@ -729,6 +852,8 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
             ctx,
             ctx.scope.kind === 'binding' && node.parent?.type !== 'argument_list' ? { r, n: name, a: -1, k: 'ref', h: 1 } : { r, n: name, a: -1, k: 'ref' },
           );
+          const t = targetOf(node, ctx);
+          if (t) funObj(ctx, { t, i: ctx.scope.jc!.length - 1 });
           if (target.type !== 'identifier' && target.type !== 'this' && target.type !== 'super') visit(target, ctx);
           return;
         }

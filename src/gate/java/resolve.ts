@@ -1,6 +1,6 @@
 import { ownEntry, pushTo, qualifiedName, type FileFacts } from '../facts.js';
 import type { ResolutionTarget } from '../graph-builder.js';
-import type { JavaCall, JavaClassFacts, JavaFileFacts, JavaScopeFacts, Recv } from './extract.js';
+import type { JavaCall, JavaClassFacts, JavaFileFacts, JavaFunObj, JavaScopeFacts, JavaTarget, Recv } from './extract.js';
 
 /**
  * Cross-file resolution for Java, by type with class-hierarchy analysis (CHA).
@@ -156,6 +156,63 @@ function splitType(text: string): { name: string; args: string[]; array: boolean
 
 const PRIMITIVE = new Set(['int', 'long', 'short', 'byte', 'char', 'boolean', 'float', 'double', 'void']);
 
+/**
+ * Library functional interfaces, by simple name, and the name of the one method a call runs the
+ * converted function through: java.util.function's, Runnable, Callable, Comparator (Guava's
+ * Function, Supplier and Predicate share the simple names; its Predicate's method is `apply`).
+ */
+const LIBRARY_SAM = new Map<string, Set<string>>(
+  [
+    ...'Function BiFunction UnaryOperator BinaryOperator IntFunction LongFunction DoubleFunction'.split(' ').map((n) => [n, 'apply'] as const),
+    ...'ToIntFunction ToIntBiFunction IntUnaryOperator IntBinaryOperator LongToIntFunction DoubleToIntFunction'
+      .split(' ')
+      .map((n) => [n, 'applyAsInt'] as const),
+    ...'ToLongFunction ToLongBiFunction LongUnaryOperator LongBinaryOperator IntToLongFunction DoubleToLongFunction'
+      .split(' ')
+      .map((n) => [n, 'applyAsLong'] as const),
+    ...'ToDoubleFunction ToDoubleBiFunction DoubleUnaryOperator DoubleBinaryOperator IntToDoubleFunction LongToDoubleFunction'
+      .split(' ')
+      .map((n) => [n, 'applyAsDouble'] as const),
+    ...'Supplier IntSupplier:getAsInt LongSupplier:getAsLong DoubleSupplier:getAsDouble BooleanSupplier:getAsBoolean'
+      .split(' ')
+      .map((n) => [n.split(':')[0]!, n.split(':')[1] ?? 'get'] as const),
+    ...'Consumer BiConsumer IntConsumer LongConsumer DoubleConsumer ObjIntConsumer ObjLongConsumer ObjDoubleConsumer'
+      .split(' ')
+      .map((n) => [n, 'accept'] as const),
+    ...'Predicate:test:apply BiPredicate:test IntPredicate:test LongPredicate:test DoublePredicate:test Runnable:run Callable:call Comparator:compare'
+      .split(' ')
+      .map((n) => [n.split(':')[0]!, n.split(':').slice(1).join(':')] as const),
+  ].map(([n, m]) => [n, new Set(m.split(':'))]),
+);
+/** Library functional interfaces extending another with their type argument repeated: a value of one is a value of the other. */
+const LIBRARY_SAM_ALSO = new Map<string, [string, number[]]>([
+  ['UnaryOperator', ['Function', [0, 0]]],
+  ['BinaryOperator', ['BiFunction', [0, 0, 0]]],
+]);
+/** Library methods that store their last argument into the receiver as an element (`map.put(k, v)`, `list.add(v)`). */
+const STORE = new Set('put putIfAbsent add addFirst addLast push offer offerFirst offerLast set replace'.split(' '));
+/** Methods of Object an interface may redeclare abstract without ceasing to be functional (Comparator's equals). */
+const OBJECT_METHODS = new Set(['equals', 'hashCode', 'toString']);
+
+/** A call of a library functional interface's method: the interface's simple name, its type arguments when known, the argument count. */
+type SamCall = { name: string; targs?: TypeArgs; a: number };
+/** What a lambda or method reference converted to a library functional interface runs when called through it. */
+type LibraryConversion = {
+  targs?: TypeArgs;
+  /** A lambda's parameter count, -1 for a method reference. */
+  p: number;
+  /** Methods it runs, and whether each was found by name only. */
+  targets: Map<string, boolean>;
+  /** Calls of library functional interfaces in a lambda's body: what they reach, it reaches. */
+  inner: SamCall[];
+  /**
+   * Converted to a parameter of a generic method (`<E, J> … page(…, Function<E, J> toJson)`): a
+   * type argument not known here is one the compiler infers per call, so only a call whose own type
+   * argument there is not known either (the generic code the value was handed to) takes it.
+   */
+  inferred?: true;
+};
+
 export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget): void {
   const byQualified = new Map<string, string>();
   const bySimple = new Map<string, string[]>();
@@ -167,7 +224,10 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
   /** Per class id: its methods (every overload). */
   const classMethods = new Map<string, string[]>();
   /** Per method id: parameter counts and declared return type (an overload after the first has an id of its own: extract.ts). */
-  const methodInfo = new Map<string, { sigs: [number, number][]; rets: string[]; f: JavaFileFacts }>();
+  const methodInfo = new Map<
+    string,
+    { sigs: [number, number][]; rets: string[]; f: JavaFileFacts; params: { pt: string[]; va: boolean; gen: boolean }[]; abs: boolean }
+  >();
   /** Per method id: its class and the method's name (`<init>` for a constructor). */
   const methodOf = new Map<string, { cls: string; member: string }>();
   /** Per `class id\0name`: the overloads the class declares, in source order. */
@@ -198,9 +258,11 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
         }
       }
       let mi = methodInfo.get(id);
-      if (!mi) methodInfo.set(id, (mi = { sigs: [], rets: [], f }));
+      if (!mi) methodInfo.set(id, (mi = { sigs: [], rets: [], f, params: [], abs: false }));
       if (Array.isArray(s.sig)) mi.sigs.push(s.sig);
       if (typeof s.ret === 'string') mi.rets.push(s.ret);
+      mi.params.push({ pt: Array.isArray(s.pt) ? s.pt : [], va: Array.isArray(s.sig) && s.sig[1] < 0, gen: s.gen === 1 });
+      if (s.abs === 1) mi.abs = true;
     }
   }
 
@@ -639,6 +701,36 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
    * field given its value elsewhere (an injected `dao` assigned in a constructor) is not a read of it:
    * the assignment is the constructor's, a change to it is the constructor's.
    */
+  /** Calls of a library functional interface's method, from the method (or interface method) making them. */
+  const pending: { from: string; call: SamCall }[] = [];
+  /** Per library functional interface (simple name): the lambdas and method references converted to it. */
+  const conversions = new Map<string, LibraryConversion[]>();
+  const addConversion = (name: string, conv: LibraryConversion): void => {
+    const list = conversions.get(name);
+    if (list) list.push(conv);
+    else conversions.set(name, [conv]);
+  };
+  type Reached = { edges: Map<string, boolean>; sams: SamCall[] };
+  const samMemo = new Map<string, string[]>();
+  /**
+   * A repository functional interface's abstract method (declared or inherited from a repository
+   * interface); none for a class, or an interface with several abstract methods (not functional).
+   */
+  const samOf = (iface: string): string[] => {
+    let r = samMemo.get(iface);
+    if (r) return r;
+    r = [];
+    if (classInfo.get(iface)?.kind === 'interface') {
+      for (const a of ancestors(iface).repo)
+        for (const m of classMethods.get(a) ?? []) {
+          const member = methodOf.get(m)?.member;
+          if (member !== undefined && !OBJECT_METHODS.has(member) && methodInfo.get(m)?.abs === true && g.kindOf(m) === 'method') r.push(m);
+        }
+      if (new Set(r.map((m) => methodOf.get(m)?.member)).size > 1) r = [];
+    }
+    samMemo.set(iface, r);
+    return r;
+  };
   const computed = new Set<string>();
   for (const [, f] of files) for (const s of f.scopes as JavaScopeFacts[]) if (s.kind === 'binding') computed.add(q(f, s.name));
   const resolveScope = (f: JavaFileFacts, s: JavaScopeFacts): void => {
@@ -658,11 +750,27 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
         if (classInfo.has(id)) classes.push(id);
       }
     }
+    /** Where resolving sends an edge (`byName`: found by name only) and a call of a library functional interface: the graph, or a collector. */
+    type Sink = { edge(id: string, byName: boolean): void; sam(call: SamCall): void };
+    let sink: Sink = { edge: (id, byName) => g.call(from, id, byName ? 'name' : 'typed'), sam: (call) => pending.push({ from, call }) };
     const typed = (ids: Iterable<string>): void => {
-      for (const id of ids) g.call(from, id);
+      for (const id of ids) sink.edge(id, false);
     };
     const named = (ids: Iterable<string>): void => {
-      for (const id of ids) g.call(from, id, 'name');
+      for (const id of ids) sink.edge(id, true);
+    };
+    /** What `run` resolves, collected instead of added to the graph: methods (typed wins over by name) and library functional calls. */
+    const collect = (run: () => void): Reached => {
+      const edges = new Map<string, boolean>();
+      const sams: SamCall[] = [];
+      const prev = sink;
+      sink = { edge: (id, byName) => edges.set(id, byName && (edges.get(id) ?? true)), sam: (call) => sams.push(call) };
+      try {
+        run();
+      } finally {
+        sink = prev;
+      }
+      return { edges, sams };
     };
 
     /** A plain name: a field of this or an enclosing class, else a type, else a package path. */
@@ -789,6 +897,8 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
           return returnOf(cands);
         }
         case 'ext': {
+          // a library functional interface's method runs what was converted to it: see `pending`
+          if (emit && LIBRARY_SAM.get(v.name)?.has(member)) sink.sam(v.targs ? { name: v.name, targs: v.targs, a: c.a } : { name: v.name, a: c.a });
           const found = extDispatch(v.name, member, c.a, v.targs);
           if (found.length > 0) {
             if (emit) typed(found);
@@ -821,13 +931,12 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
         const ctors = ctorsOf(t, arity);
         return ctors.length > 0 ? ctors : [t];
       });
-    for (const c of s.jc ?? []) {
-      // a method reference a field only holds is no part of computing its value (the class keeps the edge)
-      if (isBinding && c.h) continue;
+    /** Resolves one call of the scope, sending its edges to the sink. */
+    const resolveOne = (c: JavaCall): void => {
       if (c.k === 'new') {
         const t = parseType(c.n);
         if (!t.array) typed(ctorOf(resolveType(f, t.name), c.a));
-        continue;
+        return;
       }
       if (c.k === 'anon') {
         typed(classMethods.get(q(f, c.n)) ?? []);
@@ -839,7 +948,7 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
               c.a,
             ),
           );
-        continue;
+        return;
       }
       if (c.n === '<init>' && c.r) {
         // this(...) runs one of the class's own constructors; super(...) its superclass's (or its initialisers)
@@ -851,15 +960,100 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
           const fit = fitting(others, c.a);
           typed(fit.length > 0 ? fit : [classes[0]]);
         }
-        continue;
+        return;
       }
       if (c.k === 'ref' && c.n === 'new' && c.r) {
         const v = evalRecv(c.r);
         if (v.k === 'static' || v.k === 'repo') typed(ctorOf(v.ids, -1));
-        continue;
+        return;
       }
       resolveCall(c, true);
+    };
+    for (const c of s.jc ?? []) {
+      // a method reference a field only holds is no part of computing its value (the class keeps the edge)
+      if (!(isBinding && c.h)) resolveOne(c);
     }
+    /**
+     * The types a lambda or method reference is converted to (see JavaTarget), each with whether it
+     * was found by name only (a call's callee resolved by name) and whether it is a parameter of a
+     * generic method (`inferred`: see LibraryConversion).
+     */
+    type Target = { v: Val; byName: boolean; inferred?: boolean };
+    const targetVals = (t: JavaTarget, depth = 0): Target[] => {
+      if (depth > 8) return [];
+      switch (t[0]) {
+        case 't':
+          return [{ v: valOfType(t[1], f), byName: false }];
+        case 'r':
+          return [{ v: evalRecv(t[1]), byName: false }];
+        case 'el':
+          return targetVals(t[1], depth + 1).flatMap(({ v, byName, inferred }) => {
+            if (v.k === 'array') return [{ v: valOfType(v.elem, v.f), byName, inferred }];
+            if (v.k === 'ext' && v.args.length > 0) return [{ v: valOfType(v.args[v.args.length - 1]!, v.f), byName, inferred }];
+            return [];
+          });
+        case 'a': {
+          const [, c, i] = t;
+          const out: Target[] = [];
+          for (const [id, byName] of collect(() => resolveOne(c)).edges) {
+            const mi = methodInfo.get(id);
+            for (const { pt, va, gen } of mi?.params ?? []) {
+              const type = va && i >= pt.length - 1 ? pt[pt.length - 1]?.replace(/\[\]$/, '') : pt[i];
+              if (type !== undefined) out.push(gen ? { v: valOfType(type, mi!.f), byName, inferred: true } : { v: valOfType(type, mi!.f), byName });
+            }
+          }
+          // a library container's store: its element type
+          if (out.length === 0 && c.r && STORE.has(c.n) && i === c.a - 1) {
+            const v = evalRecv(c.r);
+            if (v.k === 'ext' && v.args.length > 0) out.push({ v: valOfType(v.args[v.args.length - 1]!, v.f), byName: false });
+          }
+          return out;
+        }
+        default:
+          return [];
+      }
+    };
+    /**
+     * A lambda or method reference converted to a functional interface runs when that interface's
+     * method is called. To a repository interface: an edge from its abstract method to what the
+     * function object runs (the referenced method, or what the lambda's body calls), so dispatch on
+     * the interface already gets there. To a library one: recorded for the calls of that interface's
+     * method on a value of its type (`pending`).
+     */
+    const convert = (o: JavaFunObj): void => {
+      let ran: Reached | undefined;
+      const runs = (): Reached =>
+        (ran ??= collect(() => {
+          if (o.i !== undefined) {
+            const c = s.jc?.[o.i];
+            if (c) resolveOne(c);
+          } else if (o.b) for (let k = o.b[0]; k < o.b[1]; k++) resolveOne(s.jc![k]!);
+        }));
+      for (const { v, byName, inferred } of targetVals(o.t)) {
+        if (v.k === 'repo') {
+          for (const id of v.ids)
+            for (const m of samOf(id)) {
+              const r = runs();
+              for (const [to, n] of r.edges) g.call(m, to, n || byName ? 'name' : 'typed');
+              for (const call of r.sams) pending.push({ from: m, call });
+            }
+        } else if (v.k === 'ext' && LIBRARY_SAM.has(v.name)) {
+          const r = runs();
+          const edges = byName ? new Map([...r.edges.keys()].map((id) => [id, true])) : r.edges;
+          const conv = (targs: TypeArgs | undefined): LibraryConversion => {
+            const out: LibraryConversion = { p: o.p ?? -1, targets: edges, inner: r.sams };
+            if (targs) out.targs = targs;
+            if (inferred) out.inferred = true;
+            return out;
+          };
+          addConversion(v.name, conv(v.targs));
+          const also = LIBRARY_SAM_ALSO.get(v.name);
+          if (also) addConversion(also[0], conv(v.targs && also[1].map((i) => v.targs![i] ?? null)));
+        }
+      }
+    };
+    // a field initialiser's function objects are also the class's, which converts them
+    if (!isBinding) for (const o of s.fo ?? []) convert(o);
     /** The fields a name or field path read here stands for: of this or an enclosing class, or `Type.FIELD`. */
     const fieldsNamed = (ref: string): string[] => {
       const parts = ref.split('.');
@@ -891,4 +1085,43 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
         computed.add(`${cls}.${n}`);
       }
   for (const [, raw] of files) for (const s of raw.scopes as JavaScopeFacts[]) resolveScope(raw, s);
+
+  // a call of a library functional interface's method reaches what was converted to that interface
+  // with the same parameter count (lambdas) and no type argument known to differ (inferred ones
+  // aside: see LibraryConversion); through a lambda that itself calls one, what that call reaches
+  const samKey = (c: SamCall): string => `${c.name}\0${c.a}\0${c.targs ? targsKey(c.targs) : ''}`;
+  const fits = (conv: LibraryConversion, c: SamCall): boolean =>
+    (conv.p < 0 || conv.p === c.a) &&
+    (!conv.targs ||
+      !c.targs ||
+      conv.targs.length !== c.targs.length ||
+      conv.targs.every((a, i) => (a === null ? !conv.inferred || c.targs![i] === null : c.targs![i] === null || c.targs![i] === a)));
+  const reachedMemo = new Map<string, Map<string, boolean>>();
+  const reached = (c: SamCall): Map<string, boolean> => {
+    const key = samKey(c);
+    let out = reachedMemo.get(key);
+    if (out) return out;
+    out = new Map<string, boolean>();
+    const seenCalls = new Set([key]);
+    const seenConv = new Set<LibraryConversion>();
+    const queue = [c];
+    while (queue.length > 0) {
+      const x = queue.pop()!;
+      for (const conv of conversions.get(x.name) ?? []) {
+        if (seenConv.has(conv) || !fits(conv, x)) continue;
+        seenConv.add(conv);
+        for (const [id, byName] of conv.targets) out.set(id, byName && (out.get(id) ?? true));
+        for (const i of conv.inner) {
+          const k = samKey(i);
+          if (!seenCalls.has(k)) {
+            seenCalls.add(k);
+            queue.push(i);
+          }
+        }
+      }
+    }
+    reachedMemo.set(key, out);
+    return out;
+  };
+  for (const { from, call } of pending) for (const [id, byName] of reached(call)) g.call(from, id, byName ? 'name' : 'typed');
 }
