@@ -137,6 +137,26 @@ files['src/reg-class.ts'] = [
   '',
 ].join('\n');
 
+// an array of functions iterated in one file, filled in others; a parameter property of function type
+files['src/steps.ts'] = ['export type Step = (x: number) => number;', 'export const STEPS: Step[] = [];', ''].join('\n');
+files['src/run-steps.ts'] = [
+  "import { STEPS } from './steps.js';",
+  'export function processSteps(x: number): number {',
+  '  for (const s of STEPS) x = s(x);',
+  '  return STEPS.reduce((acc, s) => s(acc), x);',
+  '}',
+  '',
+].join('\n');
+files['src/fee-svc.ts'] = [
+  'export class FeeSvc {',
+  '  constructor(private readonly fee: (x: number) => number) {}',
+  '  processFeeSvc(x: number): number {',
+  '    return this.fee(x);',
+  '  }',
+  '}',
+  '',
+].join('\n');
+
 const roots = {
   roots: ['*.approveLoan', '*.processPayment', '*.score', '*.calculateInterest', '*.processFee', '*.processCharge', '*.processTotal'],
 };
@@ -251,6 +271,32 @@ describe('TypeScript warm runs with a partial program', () => {
     const r = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: { roots: ['*.processReg'] }, caches });
     assert.equal(caches.stats.tsFilesWalked, 1);
     assertPath(r, ['src.reg-class.Reg.processReg', 'src.reg-use.cardFee'], 'head');
+    const sources = readRevisionSources(repo.dir, head);
+    assert.deepEqual(edgeList(await buildCallGraph(sources, new GraphCaches(cacheDir))), edgeList(await buildCallGraph(sources)));
+  });
+
+  it('a function a new file pushes into a cached array, or passes to a parameter property, is reached from the cached callers, as in a cold run', async () => {
+    const head = repo.branch('new-step', {
+      'src/new-step.ts': [
+        "import { STEPS } from './steps.js';",
+        "import { FeeSvc } from './fee-svc.js';",
+        'export function addTen(x: number): number {',
+        '  return x + 10;',
+        '}',
+        'export function halve(x: number): number {',
+        '  return x / 2;',
+        '}',
+        'STEPS.push(addTen);',
+        'export const SVC = new FeeSvc(halve);',
+        '',
+      ].join('\n'),
+    });
+    const caches = new GraphCaches(cacheDir);
+    const r = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: { roots: ['*.processSteps', '*.processFeeSvc'] }, caches });
+    // only the new file is walked: run-steps.ts's and fee-svc.ts's edges come from the cache
+    assert.equal(caches.stats.tsFilesWalked, 1);
+    assertPath(r, ['src.run-steps.processSteps', 'src.new-step.addTen'], 'head');
+    assertPath(r, ['src.fee-svc.FeeSvc.processFeeSvc', 'src.new-step.halve'], 'head');
     const sources = readRevisionSources(repo.dir, head);
     assert.deepEqual(edgeList(await buildCallGraph(sources, new GraphCaches(cacheDir))), edgeList(await buildCallGraph(sources)));
   });

@@ -146,28 +146,125 @@ function addReturnedTargets(ctx: CallTargetContext, r: ts.Expression, out: Set<s
 }
 
 /**
- * The table a call through a computed key reads: `HANDLERS[kind](x)`, `handlers.get(k)!(x)`, or
- * through a variable holding such a read (`const h = handlers.get(k); h?.(x)`).
+ * The table a call through one of its entries reads: a computed or numeric key (`HANDLERS[kind](x)`,
+ * `steps[0]!(x)`), `handlers.get(k)!(x)`, `steps.at(i)!(x)`, or through a variable holding such a
+ * read (`const h = handlers.get(k); h?.(x)`), an element of it (`for (const f of steps) f(x)`,
+ * `const [first] = steps; first(x)`, `for (const [k, f] of handlers) f(x)`) or a callback's element
+ * parameter (`steps.forEach((f) => f(x))`, `steps.reduce((acc, f) => f(acc), x)`). All by syntax:
+ * `calleeDecls` is what the callee named, already asked of the checker.
  */
 export function calledTable(callee: ts.Expression, calleeDecls: readonly ts.Declaration[] | undefined, touch: OnDeclarations): ts.Expression | undefined {
   const direct = indexedTable(callee);
   if (direct || !calleeDecls) return direct;
   const d = calleeDecls.length === 1 ? calleeDecls[0] : undefined;
-  if (!d || !ts.isVariableDeclaration(d) || !d.initializer) return undefined;
-  const table = indexedTable(d.initializer);
+  if (!d) return undefined;
+  const table = ts.isVariableDeclaration(d)
+    ? d.initializer
+      ? indexedTable(d.initializer)
+      : ts.isIdentifier(d.name)
+        ? iteratedTable(d.parent)
+        : undefined
+    : ts.isBindingElement(d)
+      ? destructuredTable(d)
+      : ts.isParameter(d)
+        ? callbackTable(d)
+        : undefined;
   if (table) touch([d]);
   return table;
 }
 
 function indexedTable(callee: ts.Expression): ts.Expression | undefined {
   const c = unwrap(callee);
-  if (ts.isElementAccessExpression(c) && !ts.isStringLiteralLike(c.argumentExpression) && !ts.isNumericLiteral(c.argumentExpression)) return c.expression;
-  if (ts.isCallExpression(c) && ts.isPropertyAccessExpression(c.expression) && c.expression.name.text === 'get' && c.arguments.length === 1)
-    return c.expression.expression;
+  if (ts.isElementAccessExpression(c) && !ts.isStringLiteralLike(c.argumentExpression)) return c.expression;
+  if (ts.isCallExpression(c) && ts.isPropertyAccessExpression(c.expression) && c.arguments.length === 1) {
+    const name = c.expression.name.text;
+    if (name === 'get' || name === 'at') return c.expression.expression;
+  }
   return undefined;
 }
 
-/** Every handler a computed-key table call can reach that the table's initializer holds: the functions of an object literal or `new Map([[k, f], …])`. */
+/** The table a `for … of` loop declaring `list` iterates (`for (const f of steps)`, `of handlers.values()`). */
+function iteratedTable(list: ts.Node): ts.Expression | undefined {
+  const loop = list.parent;
+  return ts.isVariableDeclarationList(list) && loop && ts.isForOfStatement(loop) && loop.initializer === list ? contentsOf(loop.expression) : undefined;
+}
+
+/**
+ * The table an array pattern's element comes from: `const [first] = steps`, or the value of an
+ * entry in `for (const [k, f] of handlers)` (also `handlers.entries()`, `Object.entries(TABLE)`).
+ */
+function destructuredTable(el: ts.BindingElement): ts.Expression | undefined {
+  const pattern = el.parent;
+  if (!ts.isArrayBindingPattern(pattern) || el.dotDotDotToken || !ts.isIdentifier(el.name)) return undefined;
+  const decl = pattern.parent;
+  if (!ts.isVariableDeclaration(decl) || decl.name !== pattern) return undefined;
+  if (decl.initializer) return contentsOf(decl.initializer);
+  if (pattern.elements.indexOf(el) !== 1) return undefined;
+  const loop = decl.parent.parent;
+  if (!loop || !ts.isForOfStatement(loop) || loop.initializer !== decl.parent) return undefined;
+  const e = unwrap(loop.expression);
+  if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.arguments.length === 0 && e.expression.name.text === 'entries')
+    return namedTable(e.expression.expression);
+  if (isObjectCall(e, 'entries')) return namedTable(e.arguments[0]!);
+  return namedTable(e);
+}
+
+/** Which parameter of a collection method's callback is the element: `forEach((f) => …)`, `reduce((acc, f) => …)`. */
+const ELEMENT_PARAMETER: ReadonlyMap<string, number> = new Map([
+  ['forEach', 0],
+  ['map', 0],
+  ['flatMap', 0],
+  ['filter', 0],
+  ['some', 0],
+  ['every', 0],
+  ['find', 0],
+  ['findLast', 0],
+  ['findIndex', 0],
+  ['reduce', 1],
+  ['reduceRight', 1],
+]);
+
+/** The table whose elements a callback's parameter is given (`steps.forEach((f) => f(x))`, `handlers.forEach((h) => …)` on a Map). */
+function callbackTable(p: ts.ParameterDeclaration): ts.Expression | undefined {
+  const fn = p.parent;
+  if (!isFunctionLike(fn) || p.dotDotDotToken || !ts.isIdentifier(p.name)) return undefined;
+  const call = fn.parent;
+  if (!ts.isCallExpression(call) || call.arguments[0] !== fn || !ts.isPropertyAccessExpression(call.expression)) return undefined;
+  const at = ELEMENT_PARAMETER.get(call.expression.name.text);
+  return at !== undefined && fn.parameters.indexOf(p) === at ? contentsOf(call.expression.expression) : undefined;
+}
+
+/** The table whose values an iterated expression gives: `steps`, `handlers.values()`, `Object.values(TABLE)`. */
+function contentsOf(e: ts.Expression): ts.Expression | undefined {
+  e = unwrap(e);
+  if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.arguments.length === 0 && e.expression.name.text === 'values')
+    return namedTable(e.expression.expression);
+  if (isObjectCall(e, 'values')) return namedTable(e.arguments[0]!);
+  return namedTable(e);
+}
+
+/** `Object.<name>(x)` with one argument. */
+function isObjectCall(e: ts.Expression, name: string): e is ts.CallExpression {
+  return (
+    ts.isCallExpression(e) &&
+    e.arguments.length === 1 &&
+    ts.isPropertyAccessExpression(e.expression) &&
+    e.expression.name.text === name &&
+    ts.isIdentifier(e.expression.expression) &&
+    e.expression.expression.text === 'Object'
+  );
+}
+
+/** A table is named by a variable or a member (`steps`, `this.steps`); anything else holds no place. */
+function namedTable(e: ts.Expression): ts.Expression | undefined {
+  e = unwrap(e);
+  return ts.isIdentifier(e) || ts.isPropertyAccessExpression(e) ? e : undefined;
+}
+
+/**
+ * Every handler a table call can reach that the table's initializer holds: the functions of an
+ * object literal, an array literal (a tuple's too), `new Map([[k, f], …])` or `new Set([f, …])`.
+ */
 export function tableTargets(ctx: CallTargetContext, table: ts.Expression): string[] {
   if (!(ts.isIdentifier(table) || ts.isPropertyAccessExpression(table))) return [];
   const out = new Set<string>();
@@ -187,27 +284,31 @@ export function tableTargets(ctx: CallTargetContext, table: ts.Expression): stri
   return [...out].filter((id) => isCallable(ctx.definitions.idKinds, id));
 }
 
-/** The values a table initialiser holds: an object literal's properties, or the values of `new Map([[k, v], …])`. */
+/** The values a table initialiser holds: an object literal's properties, an array literal's elements, the values of `new Map([[k, v], …])` or `new Set([v, …])`. */
 function tableValues(init: ts.Expression): ts.Node[] {
   const values: ts.Node[] = [];
   if (ts.isObjectLiteralExpression(init)) values.push(...init.properties);
-  else if (
-    ts.isNewExpression(init) &&
-    ts.isIdentifier(init.expression) &&
-    init.expression.text === 'Map' &&
-    init.arguments?.[0] &&
-    ts.isArrayLiteralExpression(init.arguments[0])
-  ) {
-    for (const el of init.arguments[0].elements) if (ts.isArrayLiteralExpression(el) && el.elements[1]) values.push(el.elements[1]);
+  else if (ts.isArrayLiteralExpression(init)) values.push(...elementsOf(init));
+  else if (ts.isNewExpression(init) && ts.isIdentifier(init.expression) && init.arguments?.[0] && ts.isArrayLiteralExpression(init.arguments[0])) {
+    const kind = init.expression.text;
+    if (kind === 'Map') {
+      for (const el of init.arguments[0].elements) if (ts.isArrayLiteralExpression(el) && el.elements[1]) values.push(el.elements[1]);
+    } else if (kind === 'Set') values.push(...elementsOf(init.arguments[0]));
   }
   return values;
 }
 
+/** An array literal's elements (a spread one is not followed). */
+const elementsOf = (a: ts.ArrayLiteralExpression): ts.Expression[] => a.elements.filter((e) => !ts.isSpreadElement(e) && !ts.isOmittedExpression(e));
+
 function addTableValueTargets(ctx: CallTargetContext, v: ts.Node, out: Set<string>): void {
+  // `this.onCard.bind(this)` is `this.onCard`, `f!` and `f as Fee` are `f`
+  if (ts.isExpression(v)) v = unwrap(v);
+  while (ts.isCallExpression(v) && ts.isPropertyAccessExpression(v.expression) && v.expression.name.text === 'bind') v = unwrap(v.expression.expression);
   if (ts.isIdentifier(v) || ts.isPropertyAccessExpression(v)) {
     for (const vd of ctx.index.resolveSymbol(v).decls) ctx.index.idsForDecl(vd, out, 0, ctx.touch);
   } else if (isFunctionLike(v)) {
     const id = ctx.index.declToId.get(v);
     if (id) out.add(id);
-  } else ctx.index.idsForDecl(v, out, 0, ctx.touch);
+  } else if (!ts.isExpression(v)) ctx.index.idsForDecl(v, out, 0, ctx.touch);
 }

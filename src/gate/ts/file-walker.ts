@@ -7,9 +7,12 @@ import {
   declaredFieldKey,
   fieldKeys,
   fieldKeysOf,
+  isCollectionAdd,
   isMapSet,
+  mayAddToCollection,
   mayBeParameter,
   mayHoldFunction,
+  parameterPropertyStore,
   storedParameter,
   storedTargets,
   tableKeys,
@@ -525,7 +528,7 @@ export class FileWalker implements CallTargetContext {
     else if (ts.isPropertyDeclaration(node) && node.initializer && mayHoldFunction(this, node.initializer) && !isFunctionLike(node.initializer)) {
       // `handle: Fn = makeHandler()`, `handle = fee`: what the field holds from the start
       this.addStores(node.initializer, () => [declaredFieldKey(this, node)]);
-    }
+    } else if (ts.isConstructorDeclaration(node) && node.body && node.parameters.length > 0) this.recordParameterProperties(node);
     node.forEachChild(this.visit);
   };
 
@@ -545,7 +548,9 @@ export class FileWalker implements CallTargetContext {
     // a handler table indexed by a computed key (`HANDLERS[kind](x)`, `handlers.get(k)!(x)`): every
     // handler it holds, from its initializer and stored into it anywhere (`handlers.set(k, f)`)
     // what a bare callee names, asked of the checker once for the table and factory lookups
-    const calleeDecls = ts.isIdentifier(callee) ? calleeDeclarations(this, callee) : undefined;
+    // (`first!(x)` and `(first)(x)` call what `first` holds)
+    const bare = unwrapCallee(callee);
+    const calleeDecls = ts.isIdentifier(bare) ? calleeDeclarations(this, bare) : undefined;
     const table = calledTable(callee, calleeDecls, this.touch);
     if (table) {
       this.addCalls(from, tableTargets(this, table), node);
@@ -565,7 +570,7 @@ export class FileWalker implements CallTargetContext {
     ) {
       const receiver = callee.expression;
       this.addStores(stored, () => this.placeKeys(receiver, (e) => tableKeys(this, e)));
-    }
+    } else if (ts.isCallExpression(node) && mayAddToCollection(callee)) this.recordCollectionAdd(node, callee);
     // `super(…)` runs the base class's constructor
     if (callee.kind === ts.SyntaxKind.SuperKeyword && ts.isCallExpression(node)) this.recordSuperCall(node, from);
     // a function value made by a factory (`const s = makeScaler(); s(2)`): what the factory returns
@@ -579,10 +584,35 @@ export class FileWalker implements CallTargetContext {
     }
   }
 
+  /**
+   * `steps.push(f, …)`, `steps.unshift(f, …)`, `fns.add(f)` on a standard Array or Set: each
+   * argument that may be a function is stored into the table the receiver names. The checker is
+   * asked only when some argument may, by its syntax (most pushed values are data).
+   */
+  private recordCollectionAdd(node: ts.CallExpression, callee: ts.PropertyAccessExpression): void {
+    const values = node.arguments.filter((a) => !ts.isSpreadElement(a) && (mayHoldFunction(this, a) || mayBeParameter(a)));
+    if (values.length === 0 || !isCollectionAdd(this, callee)) return;
+    const receiver = callee.expression;
+    let keys: string[] | undefined;
+    for (const v of values) this.addStores(v, () => (keys ??= this.placeKeys(receiver, (e) => tableKeys(this, e))));
+  }
+
+  /**
+   * A constructor's parameter properties of a type that may be a function (`constructor(private
+   * readonly fee: Fee)`): the field holds what callers pass there (joined with `passes` when the
+   * graph is assembled). Syntax only: no checker call.
+   */
+  private recordParameterProperties(ctor: ts.ConstructorDeclaration): void {
+    for (const p of ctor.parameters) {
+      const store = parameterPropertyStore(this, ctor, p);
+      if (store) addEdge(this.stores, store[0], PARAMETER + store[1]);
+    }
+  }
+
   /** A call through a name (`f()`, `obj.m()`, `obj.#m()`): resolved when some repository definition carries the name. */
   private recordNamedCall(node: ts.CallExpression | ts.NewExpression, callee: ts.Expression, from: string): void {
     // `obj.m!(x)` and `(obj.m)(x)` call `obj.m` as `obj.m(x)` does (an optional method, a field of function type)
-    while (ts.isNonNullExpression(callee) || ts.isParenthesizedExpression(callee)) callee = callee.expression;
+    callee = unwrapCallee(callee);
     const target = ts.isPropertyAccessExpression(callee) ? callee.name : callee;
     if (!ts.isIdentifier(target) && !ts.isPrivateIdentifier(target)) return;
     if (this.definitions.knownNames.has(target.text)) this.recordReference(from, ts.isPropertyAccessExpression(callee) ? callee : target, true, argCount(node));
@@ -792,6 +822,12 @@ function isPrimitive(t: ts.Type): boolean {
 /** A data field of a class: a property declaration, or a constructor's parameter property. */
 function isDataField(d: ts.Declaration): boolean {
   return ts.isPropertyDeclaration(d) || (ts.isParameter(d) && ts.isConstructorDeclaration(d.parent) && ts.isParameterPropertyDeclaration(d, d.parent));
+}
+
+/** A callee under `!` and parentheses: the same function. */
+function unwrapCallee(e: ts.Expression): ts.Expression {
+  while (ts.isNonNullExpression(e) || ts.isParenthesizedExpression(e)) e = e.expression;
+  return e;
 }
 
 /** Whether `expr` is an argument of a call or `new` (a callback the callee may run). */

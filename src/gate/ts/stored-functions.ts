@@ -87,6 +87,76 @@ export function isMapSet(ctx: CallTargetContext, call: ts.CallExpression): call 
   );
 }
 
+/** The standard collections whose adding methods store their arguments as entries (a subclass's included). */
+const ADDERS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['push', ['Array']],
+  ['unshift', ['Array']],
+  ['add', ['Set', 'WeakSet']],
+]);
+
+/** Whether a call's callee is named like a standard collection's adding method (`steps.push`, `fns.add`): the syntax asked before isCollectionAdd. */
+export function mayAddToCollection(callee: ts.Expression): callee is ts.PropertyAccessExpression {
+  return ts.isPropertyAccessExpression(callee) && ADDERS.has(callee.name.text);
+}
+
+/**
+ * Whether `steps.push(f, …)`, `steps.unshift(f, …)` or `fns.add(f)` is the standard Array's or
+ * Set's (a subclass's included), not a repository class's own `push` or `add`.
+ */
+export function isCollectionAdd(ctx: CallTargetContext, callee: ts.PropertyAccessExpression): boolean {
+  const owners = ADDERS.get(callee.name.text);
+  if (!owners) return false;
+  const { decls } = ctx.index.resolveSymbol(callee.name);
+  return (
+    decls.length > 0 &&
+    decls.every((d) => !d.getSourceFile().fileName.startsWith(VIRTUAL_ROOT) && ts.isInterfaceDeclaration(d.parent) && owners.includes(d.parent.name.text))
+  );
+}
+
+/**
+ * The store a constructor's parameter property of a type that may be a function makes
+ * (`constructor(private readonly fee: Fee)`): the field holds what callers pass there, as
+ * `[field key, <constructor id>#<index>]`; undefined for another parameter. By syntax only, no
+ * checker call: a declared function type, a type literal with a call signature, or a type name
+ * other than a standard collection's (an alias or interface of a function type; an injected
+ * service's class only adds a store no function is ever passed to: see `passes`). Whether the name
+ * is a repository class is not asked: that depends on files a cached entry does not depend on.
+ */
+export function parameterPropertyStore(ctx: CallTargetContext, ctor: ts.ConstructorDeclaration, p: ts.ParameterDeclaration): [string, string] | undefined {
+  if (!ts.isParameterPropertyDeclaration(p, ctor) || p.dotDotDotToken || !p.type || !mayBeFunctionType(p.type)) return undefined;
+  const id = functionIdOf(ctx, ctor);
+  return id ? [VALUE + placeOf(ctx, p), `${id}#${ctor.parameters.indexOf(p)}`] : undefined;
+}
+
+/** Whether a declared type may, by its syntax, be a function's: not a primitive, a literal, an array or tuple, a standard collection, an object type without a call signature. */
+function mayBeFunctionType(t: ts.TypeNode): boolean {
+  if (ts.isParenthesizedTypeNode(t)) return mayBeFunctionType(t.type);
+  if (ts.isUnionTypeNode(t) || ts.isIntersectionTypeNode(t)) return t.types.some((x) => mayBeFunctionType(x));
+  if (ts.isTypeLiteralNode(t)) return t.members.some((m) => ts.isCallSignatureDeclaration(m));
+  if (ts.isTypeReferenceNode(t)) return !COLLECTIONS.has(ts.isIdentifier(t.typeName) ? t.typeName.text : t.typeName.right.text);
+  if (ts.isLiteralTypeNode(t) || ts.isArrayTypeNode(t) || ts.isTupleTypeNode(t) || ts.isTypeOperatorNode(t) || ts.isTemplateLiteralTypeNode(t)) return false;
+  if (t.kind === ts.SyntaxKind.AnyKeyword || t.kind === ts.SyntaxKind.UnknownKeyword || t.kind === ts.SyntaxKind.ObjectKeyword) return true;
+  return !isKeywordType(t.kind);
+}
+
+const isKeywordType = (k: ts.SyntaxKind): boolean => k >= ts.SyntaxKind.FirstKeyword && k <= ts.SyntaxKind.LastKeyword;
+
+/** Library types that hold, never are, functions. */
+const COLLECTIONS = new Set([
+  'Array',
+  'ReadonlyArray',
+  'Map',
+  'ReadonlyMap',
+  'Set',
+  'ReadonlySet',
+  'WeakMap',
+  'WeakSet',
+  'Record',
+  'Promise',
+  'Date',
+  'RegExp',
+]);
+
 /**
  * Whether a value may be a repository function, by its syntax (checked before anything is asked
  * of the checker: most assigned values are data).
@@ -145,17 +215,19 @@ function addStored(ctx: CallTargetContext, v: ts.Expression, out: Set<string>, d
  * { this.handlers.set(k, fn) }`): checked before anything is asked of the checker.
  */
 export function mayBeParameter(v: ts.Expression): boolean {
-  return enclosingParameter(unwrap(v)) !== undefined;
+  const found = enclosingParameter(unwrap(v));
+  // a parameter declared as data (`n: number`, `rows: Row[]`) is given no function
+  return found !== undefined && (!found.decl.type || mayBeFunctionType(found.decl.type));
 }
 
-function enclosingParameter(v: ts.Expression): { fn: ts.SignatureDeclaration; index: number } | undefined {
+function enclosingParameter(v: ts.Expression): { fn: ts.SignatureDeclaration; index: number; decl: ts.ParameterDeclaration } | undefined {
   if (!ts.isIdentifier(v)) return undefined;
   for (let n: ts.Node | undefined = v.parent; n; n = n.parent) {
     if (!ts.isFunctionLike(n)) continue;
     // a `this` parameter takes no argument
     const params = n.parameters.filter((p) => !(ts.isIdentifier(p.name) && p.name.text === 'this'));
     const index = params.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === v.text);
-    if (index >= 0) return params[index]!.dotDotDotToken ? undefined : { fn: n, index };
+    if (index >= 0) return params[index]!.dotDotDotToken ? undefined : { fn: n, index, decl: params[index]! };
   }
   return undefined;
 }
