@@ -549,7 +549,7 @@ export class FileWalker implements CallTargetContext {
     // handler it holds, from its initializer and stored into it anywhere (`handlers.set(k, f)`)
     // what a bare callee names, asked of the checker once for the table and factory lookups
     // (`first!(x)` and `(first)(x)` call what `first` holds)
-    const bare = unwrapCallee(callee);
+    const bare = unwrap(callee);
     const calleeDecls = ts.isIdentifier(bare) ? calleeDeclarations(this, bare) : undefined;
     const table = calledTable(callee, calleeDecls, this.touch);
     if (table) {
@@ -611,8 +611,8 @@ export class FileWalker implements CallTargetContext {
 
   /** A call through a name (`f()`, `obj.m()`, `obj.#m()`): resolved when some repository definition carries the name. */
   private recordNamedCall(node: ts.CallExpression | ts.NewExpression, callee: ts.Expression, from: string): void {
-    // `obj.m!(x)` and `(obj.m)(x)` call `obj.m` as `obj.m(x)` does (an optional method, a field of function type)
-    callee = unwrapCallee(callee);
+    // `obj.m!(x)`, `(obj.m)(x)` and `(obj.m as Fn)(x)` call `obj.m` as `obj.m(x)` does (an optional method, a field of function type)
+    callee = unwrap(callee);
     const target = ts.isPropertyAccessExpression(callee) ? callee.name : callee;
     if (!ts.isIdentifier(target) && !ts.isPrivateIdentifier(target)) return;
     if (this.definitions.knownNames.has(target.text)) this.recordReference(from, ts.isPropertyAccessExpression(callee) ? callee : target, true, argCount(node));
@@ -822,12 +822,6 @@ function isPrimitive(t: ts.Type): boolean {
 /** A data field of a class: a property declaration, or a constructor's parameter property. */
 function isDataField(d: ts.Declaration): boolean {
   return ts.isPropertyDeclaration(d) || (ts.isParameter(d) && ts.isConstructorDeclaration(d.parent) && ts.isParameterPropertyDeclaration(d, d.parent));
-}
-
-/** A callee under `!` and parentheses: the same function. */
-function unwrapCallee(e: ts.Expression): ts.Expression {
-  while (ts.isNonNullExpression(e) || ts.isParenthesizedExpression(e)) e = e.expression;
-  return e;
 }
 
 /** Whether `expr` is an argument of a call or `new` (a callback the callee may run). */
