@@ -969,9 +969,20 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
       }
       resolveCall(c, true);
     };
+    // what each call reached, kept when the scope converts function objects: a lambda's body and a
+    // method reference are among the scope's own calls, resolved once for both
+    const reachedBy = !isBinding && s.fo?.length ? new Map<JavaCall, Reached>() : undefined;
     for (const c of s.jc ?? []) {
       // a method reference a field only holds is no part of computing its value (the class keeps the edge)
-      if (!(isBinding && c.h)) resolveOne(c);
+      if (isBinding && c.h) continue;
+      if (!reachedBy) {
+        resolveOne(c);
+        continue;
+      }
+      const r = collect(() => resolveOne(c));
+      reachedBy.set(c, r);
+      for (const [id, byName] of r.edges) sink.edge(id, byName);
+      for (const call of r.sams) sink.sam(call);
     }
     /**
      * The types a lambda or method reference is converted to (see JavaTarget), each with whether it
@@ -1024,10 +1035,16 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
       let ran: Reached | undefined;
       const runs = (): Reached =>
         (ran ??= collect(() => {
-          if (o.i !== undefined) {
-            const c = s.jc?.[o.i];
-            if (c) resolveOne(c);
-          } else if (o.b) for (let k = o.b[0]; k < o.b[1]; k++) resolveOne(s.jc![k]!);
+          const calls = o.i !== undefined ? (s.jc ?? []).slice(o.i, o.i + 1) : o.b ? (s.jc ?? []).slice(o.b[0], o.b[1]) : [];
+          for (const c of calls) {
+            const r = reachedBy?.get(c);
+            if (!r) {
+              resolveOne(c);
+              continue;
+            }
+            for (const [id, byName] of r.edges) sink.edge(id, byName);
+            for (const call of r.sams) sink.sam(call);
+          }
         }));
       for (const { v, byName, inferred } of targetVals(o.t)) {
         if (v.k === 'repo') {
