@@ -1007,3 +1007,187 @@ describe('Java functional interfaces: a call of the interface method reaches the
     assert.ok(!callees(g, `${P}.Checkout.Checkout.capturePayment`).includes(`${P}.Pager.Pager.render`));
   });
 });
+
+describe('Java functional interfaces: map entries, repository interfaces extending a library one, a generic class’s type argument', () => {
+  const fees = [
+    'package pay;',
+    '',
+    'import java.math.BigDecimal;',
+    'import java.util.AbstractMap;',
+    'import java.util.Map;',
+    'import java.util.function.Function;',
+    'import java.util.function.Supplier;',
+    'import static java.util.Map.entry;',
+    '',
+    'public class Fees {',
+    '    static final Map<String, Function<BigDecimal, BigDecimal>> BY_KIND = Map.ofEntries(entry("card", Fees::chargeCard), Map.entry("bank", x -> chargeBank(x)));',
+    '    static final Map.Entry<String, Function<BigDecimal, BigDecimal>> WIRE = new AbstractMap.SimpleEntry<>("wire", Fees::chargeWire);',
+    '    static final Map<String, Function<String, BigDecimal>> PARSERS = Map.ofEntries(entry("plain", Fees::parse));',
+    '    static final Map.Entry<String, Supplier<BigDecimal>> DEFAULT = Map.entry("zero", Fees::fallback);',
+    '',
+    '    static BigDecimal chargeCard(BigDecimal x) { return x.add(BigDecimal.ONE); }',
+    '',
+    '    static BigDecimal chargeBank(BigDecimal x) { return x.add(BigDecimal.TEN); }',
+    '',
+    '    static BigDecimal chargeWire(BigDecimal x) { return x.negate(); }',
+    '',
+    '    static BigDecimal parse(String s) { return new BigDecimal(s); }',
+    '',
+    '    static BigDecimal fallback() { return BigDecimal.ZERO; }',
+    '',
+    '    public BigDecimal processPayment(String kind, BigDecimal x) { return BY_KIND.get(kind).apply(x); }',
+    '',
+    '    public BigDecimal processWire(BigDecimal x) { return WIRE.getValue().apply(x); }',
+    '',
+    '    public BigDecimal parseAmount(String s) { return PARSERS.get("plain").apply(s).add(DEFAULT.getValue().get()); }',
+    '}',
+    '',
+  ].join('\n');
+  const billing = [
+    'package pay;',
+    '',
+    'import java.math.BigDecimal;',
+    'import java.util.Map;',
+    '',
+    'public class Billing {',
+    '    private final Map<String, FeeFn> fees = Map.of("card", Billing::card);',
+    '',
+    '    static BigDecimal card(BigDecimal x) { return x.add(BigDecimal.ONE); }',
+    '',
+    '    static BigDecimal flat(BigDecimal x) { return x.add(BigDecimal.TEN); }',
+    '',
+    '    public BigDecimal settleFee(String kind, BigDecimal x) { return fees.get(kind).apply(x); }',
+    '',
+    '    public BigDecimal settleFlat(BigDecimal x) {',
+    '        FeeFn f = Billing::flat;',
+    '        return f.apply(x);',
+    '    }',
+    '}',
+    '',
+  ].join('\n');
+  const taxes = [
+    'package pay;',
+    '',
+    'import java.math.BigDecimal;',
+    '',
+    'public class Taxes {',
+    '    static BigDecimal tax(BigDecimal x) { return x.negate(); }',
+    '',
+    '    public BigDecimal taxOf(BigDecimal x) {',
+    '        TaxFn t = Taxes::tax;',
+    '        return t.apply(x);',
+    '    }',
+    '}',
+    '',
+  ].join('\n');
+  const prices = [
+    'package pay;',
+    '',
+    'public class Prices {',
+    '    private final Registry<Fee> fees = new Registry<>();',
+    '    private final Registry<Rebate> rebates = new Registry<>();',
+    '',
+    '    static int card(int a) { return a * 2; }',
+    '',
+    '    static int loyal(int a) { return a - 1; }',
+    '',
+    '    void setup() {',
+    '        fees.register("card", Prices::card);',
+    '        rebates.register("loyal", Prices::loyal);',
+    '    }',
+    '',
+    '    public int priceOrder(String kind, int a) { return fees.get(kind).charge(a); }',
+    '}',
+    '',
+  ].join('\n');
+  const files = {
+    'src/pay/Fees.java': fees,
+    'src/pay/FeeFn.java':
+      'package pay;\n\nimport java.math.BigDecimal;\nimport java.util.function.Function;\n\npublic interface FeeFn extends Function<BigDecimal, BigDecimal> {}\n',
+    'src/pay/TaxFn.java':
+      'package pay;\n\nimport java.math.BigDecimal;\nimport java.util.function.Function;\n\npublic interface TaxFn extends Function<BigDecimal, BigDecimal> {}\n',
+    'src/pay/Billing.java': billing,
+    'src/pay/Taxes.java': taxes,
+    'src/pay/Fee.java': 'package pay;\n\npublic interface Fee {\n    int charge(int amount);\n}\n',
+    'src/pay/Rebate.java': 'package pay;\n\npublic interface Rebate {\n    int charge(int amount);\n}\n',
+    'src/pay/Registry.java': [
+      'package pay;',
+      '',
+      'import java.util.HashMap;',
+      'import java.util.Map;',
+      '',
+      'public class Registry<F> {',
+      '    private final Map<String, F> byKind = new HashMap<>();',
+      '',
+      '    public void register(String kind, F f) { byKind.put(kind, f); }',
+      '',
+      '    public F get(String kind) { return byKind.get(kind); }',
+      '}',
+      '',
+    ].join('\n'),
+    'src/pay/Prices.java': prices,
+  };
+  const roots = ['*.processPayment', '*.processWire', '*.parseAmount', '*.settleFee', '*.settleFlat', '*.priceOrder'];
+  const P = 'src.pay';
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo(files);
+  });
+  after(() => repo.remove());
+
+  it('method references and lambdas in Map.entry / entry(…) given to Map.ofEntries are reached from a call of apply on the map’s values', async () => {
+    const r = await repo.gate(repo.branch('entry-card', { 'src/pay/Fees.java': edit(fees, 'x.add(BigDecimal.ONE)', 'x.add(BigDecimal.TEN.negate())') }), {
+      roots,
+    });
+    assertPath(r, [`${P}.Fees.Fees.processPayment`, `${P}.Fees.Fees.chargeCard`], 'head');
+    const g = await callGraphOf(files);
+    assert.ok(callees(g, `${P}.Fees.Fees.processPayment`).includes(`${P}.Fees.Fees.chargeBank`));
+  });
+
+  it('a method reference in new AbstractMap.SimpleEntry<>(k, f) typed by the entry it initialises', async () => {
+    const r = await repo.gate(repo.branch('entry-wire', { 'src/pay/Fees.java': edit(fees, 'x.negate()', 'x.abs()') }), { roots });
+    assertPath(r, [`${P}.Fees.Fees.processWire`, `${P}.Fees.Fees.chargeWire`], 'head');
+  });
+
+  it('entries of other value types are not reached from Function<BigDecimal, BigDecimal>.apply', async () => {
+    const g = await callGraphOf(files);
+    const out = callees(g, `${P}.Fees.Fees.processPayment`);
+    assert.ok(!out.includes(`${P}.Fees.Fees.parse`) && !out.includes(`${P}.Fees.Fees.fallback`), out.join('\n'));
+    assert.deepEqual(callees(g, `${P}.Fees.Fees.parseAmount`), [`${P}.Fees.Fees.fallback`, `${P}.Fees.Fees.parse`]);
+  });
+
+  it('a repository interface extending Function: a call of apply on it reaches what was converted to it (a local, a Map<String, FeeFn> value)', async () => {
+    const r = await repo.gate(repo.branch('feefn-card', { 'src/pay/Billing.java': edit(billing, 'x.add(BigDecimal.ONE)', 'x.add(BigDecimal.ONE.negate())') }), {
+      roots,
+    });
+    assertPath(r, [`${P}.Billing.Billing.settleFee`, `${P}.Billing.Billing.card`], 'head');
+    const g = await callGraphOf(files);
+    assert.ok(callees(g, `${P}.Billing.Billing.settleFlat`).includes(`${P}.Billing.Billing.flat`));
+    // a FeeFn is a Function<BigDecimal, BigDecimal>: a call through the library interface reaches it too
+    assert.ok(callees(g, `${P}.Fees.Fees.processPayment`).includes(`${P}.Billing.Billing.card`));
+  });
+
+  it('another repository interface extending the same Function is not reached from a call on FeeFn', async () => {
+    assertNotFlagged(
+      await repo.gate(repo.branch('taxfn', { 'src/pay/Taxes.java': edit(taxes, 'x.negate()', 'x.abs()') }), { roots: ['*.settleFee', '*.settleFlat'] }),
+    );
+    const g = await callGraphOf(files);
+    assert.ok(!callees(g, `${P}.Billing.Billing.settleFee`).includes(`${P}.Taxes.Taxes.tax`));
+    assert.ok(callees(g, `${P}.Taxes.Taxes.taxOf`).includes(`${P}.Taxes.Taxes.tax`));
+  });
+
+  it('a generic class’s type parameter is the receiver’s type argument: Registry<Fee>.register converts to Fee, Registry<Fee>.get returns a Fee', async () => {
+    const r = await repo.gate(repo.branch('registry-card', { 'src/pay/Prices.java': edit(prices, 'a * 2', 'a * 3') }), { roots });
+    assertPath(r, [`${P}.Prices.Prices.priceOrder`, `${P}.Fee.Fee.charge`, `${P}.Prices.Prices.card`], 'head');
+    const g = await callGraphOf(files);
+    // typed now, where the unknown return fell back to every visible `charge` by name
+    assert.ok(!g.nameOnly.get(`${P}.Prices.Prices.priceOrder`)?.has(`${P}.Fee.Fee.charge`));
+  });
+
+  it('a function object registered in a Registry<Rebate> is not reached from Registry<Fee>.get(k).charge', async () => {
+    assertNotFlagged(await repo.gate(repo.branch('registry-loyal', { 'src/pay/Prices.java': edit(prices, 'a - 1', 'a - 2') }), { roots }));
+    const g = await callGraphOf(files);
+    assert.ok(!callees(g, `${P}.Prices.Prices.priceOrder`).includes(`${P}.Rebate.Rebate.charge`));
+    assert.deepEqual(callees(g, `${P}.Rebate.Rebate.charge`), [`${P}.Prices.Prices.loyal`]);
+  });
+});

@@ -70,6 +70,13 @@ export interface JavaScopeFacts extends ScopeFacts {
   pt?: string[];
   abs?: 1;
   gen?: 1;
+  /**
+   * Methods: where the declared return type (`rv`) or a parameter's type (`tv`, per parameter, -1
+   * for none) is a bare type parameter of the enclosing class (`class Registry<F> { F get(…) }`),
+   * that parameter's index: a receiver's type argument replaces it (`Registry<Fee>.get` → Fee).
+   */
+  rv?: number;
+  tv?: number[];
   /** Lambdas and method references converted to a known target type (see {@link JavaFunObj}). */
   fo?: JavaFunObj[];
   /** Names and field paths used as the receiver of a call (`RATES.get(k)`), not locals: kept apart from `refs`, which are read. */
@@ -119,6 +126,14 @@ const ELEMENT_LAMBDA = new Set(
 /** Static factories whose arguments are the elements of the container they make (`Map.of(k, v, …)`, `List.of(a, b)`). */
 const FACTORY = new Set('of asList singletonList singleton singletonMap newArrayList'.split(' '));
 const FACTORY_CLASS = new Set('Map List Set Stream Arrays Collections Lists ImmutableMap ImmutableList ImmutableSet'.split(' '));
+/** Library map entries made from a key and a value (`Map.entry(k, v)`, `new AbstractMap.SimpleEntry<>(k, v)`): class → factory. */
+const ENTRY_FACTORY = new Map([
+  ['Map', 'entry'],
+  ['Maps', 'immutableEntry'],
+]);
+const ENTRY_CLASS = new Set(['SimpleEntry', 'SimpleImmutableEntry']);
+/** Static factories whose arguments are the entries of the map they make (`Map.ofEntries(entry(k, v), …)`). */
+const ENTRIES_FACTORY = new Set(['Map.ofEntries', 'ImmutableMap.ofEntries']);
 
 const named = (n: Node | null): Node[] =>
   n ? n.namedChildren.filter((c): c is Node => c !== null && c.type !== 'line_comment' && c.type !== 'block_comment') : [];
@@ -246,7 +261,7 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
     let elementLambda: [number, Recv] | undefined;
 
     /** Type parameters in scope → their bound (erasure), innermost last. */
-    type Ctx = { scope: JavaScopeFacts; cls: string | null; locals: Locals; tparams: Map<string, string> };
+    type Ctx = { scope: JavaScopeFacts; cls: string | null; locals: Locals; tparams: Map<string, string>; own?: string[] };
 
     /** Whether a type argument stands for no one type: a wildcard, a type variable in scope, an array of one. */
     const openArg = (node: Node, ctx: Ctx): boolean => {
@@ -503,9 +518,19 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
               const t = targetOf(call, ctx);
               return t ? ['el', t] : null;
             }
+            if (a === 2 && i === 1 && isEntryFactory(obj, on, name, ctx)) return entryValue(call, ctx);
             return ['a', { r: obj ? recv(obj, ctx) : null, n: name, a }, i];
           }
-          if (call.type === 'object_creation_expression') return ['a', { r: null, n: typeText(call.childForFieldName('type'), ctx), a, k: 'new' }, i];
+          if (call.type === 'object_creation_expression') {
+            const type = call.childForFieldName('type');
+            if (a === 2 && i === 1 && ENTRY_CLASS.has(simpleType(type) ?? '') && !named(call).some((c) => c.type === 'class_body')) {
+              // explicit type arguments say the value's type; a diamond takes it from the context
+              return type?.type === 'generic_type' && named(named(type).find((c) => c.type === 'type_arguments') ?? null).length === 2
+                ? ['el', ['t', typeText(type, ctx)]]
+                : entryValue(call, ctx);
+            }
+            return ['a', { r: null, n: typeText(type, ctx), a, k: 'new' }, i];
+          }
           if (call.type === 'explicit_constructor_invocation')
             return ['a', { r: call.childForFieldName('constructor')?.type === 'super' ? ['super'] : ['this'], n: '<init>', a }, i];
           return null;
@@ -513,6 +538,41 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
         default:
           return null;
       }
+    };
+    /**
+     * Records which of a method's return and parameter types are a bare type parameter of its class
+     * (see {@link JavaScopeFacts.rv}); one the method declares itself shadows the class's.
+     */
+    const classTypeVars = (node: Node, params: Node | null, ctx: Ctx, s: JavaScopeFacts): void => {
+      const own = ctx.own;
+      if (!own || own.length === 0) return;
+      const mine = new Set(named(node.childForFieldName('type_parameters')).map((p) => named(p).find((c) => c.type === 'type_identifier')?.text));
+      const index = (t: Node | null): number => (t?.type === 'type_identifier' && !mine.has(t.text) ? own.indexOf(t.text) : -1);
+      const rv = node.childForFieldName('dimensions') ? -1 : index(node.childForFieldName('type'));
+      if (rv >= 0) s.rv = rv;
+      const tv = named(params).map((p) => (p.type === 'formal_parameter' && !p.childForFieldName('dimensions') ? index(p.childForFieldName('type')) : -1));
+      if (tv.some((i) => i >= 0)) s.tv = tv;
+    };
+    /** Whether a call makes a library map entry: `Map.entry`, `Maps.immutableEntry`, or `entry` statically imported from Map. */
+    const isEntryFactory = (obj: Node | null, on: string | null, name: string, ctx: Ctx): boolean => {
+      if (obj) return on !== null && ENTRY_FACTORY.get(on) === name && !ctx.locals.has(on);
+      return name === 'entry' && facts.jstatic!.some(([c, m]) => (m === 'entry' || m === '*') && c.split('.').pop() === 'Map');
+    };
+    /**
+     * The target of an entry's value: the value type of the map whose entries `Map.ofEntries` takes,
+     * else of the entry type the context gives (`Map.Entry<String, Fee> e = Map.entry(k, Fees::card)`).
+     */
+    const entryValue = (entry: Node, ctx: Ctx): JavaTarget | null => {
+      let n = entry;
+      while (n.parent?.type === 'parenthesized_expression') n = n.parent;
+      const outer = n.parent?.type === 'argument_list' ? n.parent.parent : null;
+      const obj = outer?.type === 'method_invocation' ? outer.childForFieldName('object') : null;
+      const on = obj ? simpleType(obj) : null;
+      const t =
+        outer && on && ENTRIES_FACTORY.has(`${on}.${outer.childForFieldName('name')?.text}`) && !ctx.locals.has(on)
+          ? targetOf(outer, ctx)
+          : targetOf(entry, ctx);
+      return t ? ['el', t] : null;
     };
     const funObj = (ctx: Ctx, o: JavaFunObj): void => {
       (ctx.scope.fo ??= []).push(o);
@@ -565,6 +625,7 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
         cls: local,
         locals: anonBase !== undefined || ctx.scope.kind !== 'class' ? new Locals(ctx.locals) : new Locals(),
         tparams,
+        own,
       };
       const fields = nameRecord<string>();
       facts.jfields![local] = fields;
@@ -717,6 +778,7 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
           if (own) own.push(entry);
           else declared.set(cls, [entry]);
           if (node.type === 'method_declaration') s.ret = typeText(node.childForFieldName('type'), inner) + (node.childForFieldName('dimensions') ? '[]' : '');
+          classTypeVars(node, params, ctx, s);
           const body = node.childForFieldName('body');
           if (body) visit(body, inner);
           return;

@@ -30,9 +30,13 @@ import type { JavaCall, JavaClassFacts, JavaFileFacts, JavaFunObj, JavaScopeFact
  */
 type TypeArgs = (string | null)[];
 
-/** What a receiver evaluates to (`targs`: its declared type's arguments, when it has any). */
+/**
+ * What a receiver evaluates to (`targs`: its declared type's arguments, when it has any; for a
+ * repository type also `args`, their texts as written in file `af`, which replace the class's type
+ * parameters in what its methods return and take).
+ */
 type Val =
-  | { k: 'repo'; ids: string[]; targs?: TypeArgs }
+  | { k: 'repo'; ids: string[]; targs?: TypeArgs; args?: string[]; af?: JavaFileFacts }
   | { k: 'static'; ids: string[] }
   | { k: 'ext'; name: string; args: string[]; f: JavaFileFacts; targs?: TypeArgs }
   | { k: 'staticExt'; name: string }
@@ -194,8 +198,13 @@ const STORE = new Set('put putIfAbsent add addFirst addLast push offer offerFirs
 /** Methods of Object an interface may redeclare abstract without ceasing to be functional (Comparator's equals). */
 const OBJECT_METHODS = new Set(['equals', 'hashCode', 'toString']);
 
-/** A call of a library functional interface's method: the interface's simple name, its type arguments when known, the argument count. */
-type SamCall = { name: string; targs?: TypeArgs; a: number };
+/**
+ * A call of a library functional interface's method: the interface's simple name, its type
+ * arguments when known, the argument count; `repo`, when the receiver is of a repository interface
+ * extending it (`interface FeeFn extends Function<…>`), that interface: only what was converted to
+ * it or an interface below it is a value of it.
+ */
+type SamCall = { name: string; targs?: TypeArgs; a: number; repo?: string };
 /** What a lambda or method reference converted to a library functional interface runs when called through it. */
 type LibraryConversion = {
   targs?: TypeArgs;
@@ -211,6 +220,8 @@ type LibraryConversion = {
    * argument there is not known either (the generic code the value was handed to) takes it.
    */
   inferred?: true;
+  /** Converted to a repository interface whose method is the library one's: that interface. */
+  repo?: string;
 };
 
 export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget): void {
@@ -226,7 +237,15 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
   /** Per method id: parameter counts and declared return type (an overload after the first has an id of its own: extract.ts). */
   const methodInfo = new Map<
     string,
-    { sigs: [number, number][]; rets: string[]; f: JavaFileFacts; params: { pt: string[]; va: boolean; gen: boolean }[]; abs: boolean }
+    {
+      sigs: [number, number][];
+      rets: string[];
+      f: JavaFileFacts;
+      params: { pt: string[]; va: boolean; gen: boolean; tv?: number[] }[];
+      abs: boolean;
+      /** Declarations returning a bare type parameter of their class: its index (see JavaScopeFacts.rv). */
+      rv?: number;
+    }
   >();
   /** Per method id: its class and the method's name (`<init>` for a constructor). */
   const methodOf = new Map<string, { cls: string; member: string }>();
@@ -261,7 +280,14 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
       if (!mi) methodInfo.set(id, (mi = { sigs: [], rets: [], f, params: [], abs: false }));
       if (Array.isArray(s.sig)) mi.sigs.push(s.sig);
       if (typeof s.ret === 'string') mi.rets.push(s.ret);
-      mi.params.push({ pt: Array.isArray(s.pt) ? s.pt : [], va: Array.isArray(s.sig) && s.sig[1] < 0, gen: s.gen === 1 });
+      const params: { pt: string[]; va: boolean; gen: boolean; tv?: number[] } = {
+        pt: Array.isArray(s.pt) ? s.pt : [],
+        va: Array.isArray(s.sig) && s.sig[1] < 0,
+        gen: s.gen === 1,
+      };
+      if (Array.isArray(s.tv)) params.tv = s.tv;
+      mi.params.push(params);
+      if (typeof s.rv === 'number') mi.rv = s.rv;
       if (s.abs === 1) mi.abs = true;
     }
   }
@@ -639,7 +665,7 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
     const t = parseType(text);
     if (t.array) return { k: 'array', elem: t.name, f };
     const ids = resolveType(f, t.name);
-    if (ids.length > 0) return t.targs ? { k: 'repo', ids, targs: t.targs } : { k: 'repo', ids };
+    if (ids.length > 0) return t.targs ? { k: 'repo', ids, targs: t.targs, args: t.args, af: f } : { k: 'repo', ids };
     return t.targs
       ? { k: 'ext', name: t.name.split('.').pop()!, args: t.args, f, targs: t.targs }
       : { k: 'ext', name: t.name.split('.').pop()!, args: t.args, f };
@@ -650,17 +676,32 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
     for (const v of repo) v.ids.forEach((i) => ids.add(i));
     // type arguments survive only when every value of a repository type has the same ones
     const targs = repo[0]?.targs;
+    if (repo.length === 1) return repo[0]!;
     if (ids.size > 0)
       return targs && repo.every((v) => v.targs && targsKey(v.targs) === targsKey(targs)) ? { k: 'repo', ids: [...ids], targs } : { k: 'repo', ids: [...ids] };
     return vals.find((v) => v.k !== 'opaque' && v.k !== 'unknown') ?? vals.find((v) => v.k === 'unknown') ?? (vals.length > 0 ? OPAQUE : UNKNOWN);
   };
-  const returnOf = (targets: string[]): Val => {
+  /**
+   * What a call of `targets` returns; on receiver `on`, a declaration of its class returning the
+   * class's type parameter returns the receiver's type argument there (`Registry<Fee>.get` → Fee).
+   */
+  const returnOf = (targets: string[], on?: Val): Val => {
     const vals: Val[] = [];
     for (const t of targets) {
       const mi = methodInfo.get(t);
-      if (mi) for (const r of mi.rets) vals.push(valOfType(r, mi.f));
+      if (!mi) continue;
+      const bound = mi.rv !== undefined ? typeArgOf(on, t, mi.rv) : undefined;
+      if (bound) vals.push(bound);
+      else for (const r of mi.rets) vals.push(valOfType(r, mi.f));
     }
     return vals.length > 0 ? mergeVals(vals) : UNKNOWN;
+  };
+  /** The receiver's type argument for the `i`-th type parameter of the class declaring `method`, when the receiver is of that class. */
+  const typeArgOf = (on: Val | undefined, method: string, i: number): Val | undefined => {
+    if (on?.k !== 'repo' || !on.args || !on.af) return undefined;
+    const cls = methodOf.get(method)?.cls;
+    const a = on.args[i];
+    return cls !== undefined && a !== undefined && on.ids.includes(cls) ? valOfType(a, on.af) : undefined;
   };
   /** A field `name` of class `cls` or its superclasses: its declared type. */
   const fieldOf = (cls: string, name: string): Val | undefined => {
@@ -729,6 +770,30 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
       if (new Set(r.map((m) => methodOf.get(m)?.member)).size > 1) r = [];
     }
     samMemo.set(iface, r);
+    return r;
+  };
+  /** A library functional interface a repository interface takes its one method from: its name, that method's names, the type arguments passed it. */
+  type LibrarySam = { name: string; methods: Set<string>; targs?: TypeArgs; call(a: number): SamCall };
+  const librarySamMemo = new Map<string, LibrarySam[]>();
+  /**
+   * The library functional interfaces a repository interface declaring no abstract method of its own
+   * extends (`interface FeeFn extends Function<BigDecimal, BigDecimal> {}`): a value of it is one of
+   * them. A type argument not concrete along the way (the interface's own parameter) is unknown.
+   */
+  const librarySamsOf = (iface: string): LibrarySam[] => {
+    let r = librarySamMemo.get(iface);
+    if (r) return r;
+    r = [];
+    if (classInfo.get(iface)?.kind === 'interface' && samOf(iface).length === 0)
+      for (const name of ancestors(iface).ext) {
+        const methods = LIBRARY_SAM.get(name);
+        if (!methods) continue;
+        const ways = argsTo(iface, name, true);
+        const way = ways.length === 1 ? ways[0] : null;
+        const targs = way ? way.map((a) => (a === null || a.startsWith('~') ? null : a)) : undefined;
+        r.push({ name, methods, ...(targs ? { targs } : {}), call: (a) => (targs ? { name, targs, a, repo: iface } : { name, a, repo: iface }) });
+      }
+    librarySamMemo.set(iface, r);
     return r;
   };
   const computed = new Set<string>();
@@ -887,9 +952,10 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
               ? lookup(id, member, 'method', c.a)
               : dispatch(id, member, c.a, v.k === 'repo' ? v.targs : undefined))
               found.add(m);
+          if (emit && v.k === 'repo' && !isSuper) for (const id of v.ids) for (const l of librarySamsOf(id)) if (l.methods.has(member)) sink.sam(l.call(c.a));
           if (found.size > 0) {
             if (emit) typed(found);
-            return returnOf([...found]);
+            return returnOf([...found], v);
           }
           if (v.ids.some((id) => ancestors(id).ext.size > 0)) return UNKNOWN; // a library superclass's method
           const cands = byName(f, member, c.a, false);
@@ -1006,11 +1072,16 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
         case 'a': {
           const [, c, i] = t;
           const out: Target[] = [];
+          let on: Val | undefined;
           for (const [id, byName] of collect(() => resolveOne(c)).edges) {
             const mi = methodInfo.get(id);
-            for (const { pt, va, gen } of mi?.params ?? []) {
+            for (const { pt, va, gen, tv } of mi?.params ?? []) {
+              // a parameter of the class's type parameter takes the receiver's argument (`Registry<Fee>.register(k, Fees::card)` → Fee)
+              const tp = tv?.[i] ?? -1;
+              const bound = tp >= 0 && c.r ? typeArgOf((on ??= evalRecv(c.r)), id, tp) : undefined;
               const type = va && i >= pt.length - 1 ? pt[pt.length - 1]?.replace(/\[\]$/, '') : pt[i];
-              if (type !== undefined) out.push(gen ? { v: valOfType(type, mi!.f), byName, inferred: true } : { v: valOfType(type, mi!.f), byName });
+              if (bound) out.push({ v: bound, byName });
+              else if (type !== undefined) out.push(gen ? { v: valOfType(type, mi!.f), byName, inferred: true } : { v: valOfType(type, mi!.f), byName });
             }
           }
           // a library container's store: its element type
@@ -1046,27 +1117,33 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
             for (const call of r.sams) sink.sam(call);
           }
         }));
+      /** Recorded for the calls of library functional interface `name` (see `pending`). */
+      const toLibrary = (name: string, targs: TypeArgs | undefined, byName: boolean, inferred: boolean | undefined, repo?: string): void => {
+        const r = runs();
+        const edges = byName ? new Map([...r.edges.keys()].map((id) => [id, true])) : r.edges;
+        const conv = (targs: TypeArgs | undefined): LibraryConversion => {
+          const out: LibraryConversion = { p: o.p ?? -1, targets: edges, inner: r.sams };
+          if (targs) out.targs = targs;
+          if (inferred) out.inferred = true;
+          if (repo !== undefined) out.repo = repo;
+          return out;
+        };
+        addConversion(name, conv(targs));
+        const also = LIBRARY_SAM_ALSO.get(name);
+        if (also) addConversion(also[0], conv(targs && also[1].map((i) => targs[i] ?? null)));
+      };
       for (const { v, byName, inferred } of targetVals(o.t)) {
         if (v.k === 'repo') {
-          for (const id of v.ids)
+          for (const id of v.ids) {
             for (const m of samOf(id)) {
               const r = runs();
               for (const [to, n] of r.edges) g.call(m, to, n || byName ? 'name' : 'typed');
               for (const call of r.sams) pending.push({ from: m, call });
             }
-        } else if (v.k === 'ext' && LIBRARY_SAM.has(v.name)) {
-          const r = runs();
-          const edges = byName ? new Map([...r.edges.keys()].map((id) => [id, true])) : r.edges;
-          const conv = (targs: TypeArgs | undefined): LibraryConversion => {
-            const out: LibraryConversion = { p: o.p ?? -1, targets: edges, inner: r.sams };
-            if (targs) out.targs = targs;
-            if (inferred) out.inferred = true;
-            return out;
-          };
-          addConversion(v.name, conv(v.targs));
-          const also = LIBRARY_SAM_ALSO.get(v.name);
-          if (also) addConversion(also[0], conv(v.targs && also[1].map((i) => v.targs![i] ?? null)));
-        }
+            // a repository interface whose one method is a library interface's: converted to that one
+            for (const l of librarySamsOf(id)) toLibrary(l.name, l.targs, byName, inferred, id);
+          }
+        } else if (v.k === 'ext' && LIBRARY_SAM.has(v.name)) toLibrary(v.name, v.targs, byName, inferred);
       }
     };
     // a field initialiser's function objects are also the class's, which converts them
@@ -1106,9 +1183,11 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
   // a call of a library functional interface's method reaches what was converted to that interface
   // with the same parameter count (lambdas) and no type argument known to differ (inferred ones
   // aside: see LibraryConversion); through a lambda that itself calls one, what that call reaches
-  const samKey = (c: SamCall): string => `${c.name}\0${c.a}\0${c.targs ? targsKey(c.targs) : ''}`;
+  const samKey = (c: SamCall): string => `${c.name}\0${c.a}\0${c.targs ? targsKey(c.targs) : ''}\0${c.repo ?? ''}`;
+  // a call on a repository interface's receiver takes only what was converted to it or below it
   const fits = (conv: LibraryConversion, c: SamCall): boolean =>
     (conv.p < 0 || conv.p === c.a) &&
+    (c.repo === undefined || (conv.repo !== undefined && subtypesSet(c.repo).has(conv.repo))) &&
     (!conv.targs ||
       !c.targs ||
       conv.targs.length !== c.targs.length ||
