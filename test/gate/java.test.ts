@@ -1191,3 +1191,118 @@ describe('Java functional interfaces: map entries, repository interfaces extendi
     assert.deepEqual(callees(g, `${P}.Rebate.Rebate.charge`), [`${P}.Prices.Prices.loyal`]);
   });
 });
+
+describe('Java function objects a library method runs', () => {
+  const settlement = [
+    'package pay;',
+    '',
+    'import java.math.BigDecimal;',
+    'import java.util.List;',
+    'import java.util.Map;',
+    'import java.util.Optional;',
+    'import java.util.concurrent.CompletableFuture;',
+    'import java.util.concurrent.ExecutorService;',
+    '',
+    'public class Settlement {',
+    '    void settle(BigDecimal a) { a.abs(); }',
+    '',
+    '    BigDecimal charge(BigDecimal a) { return a.negate(); }',
+    '',
+    '    BigDecimal load(String k) { return new BigDecimal(k); }',
+    '',
+    '    static BigDecimal fee(BigDecimal a) { return a.plus(); }',
+    '',
+    '    public void processPayment(ExecutorService ex, List<BigDecimal> xs, Optional<BigDecimal> o, Map<String, BigDecimal> m, BigDecimal a) {',
+    '        ex.submit(() -> settle(a));',
+    '        CompletableFuture.supplyAsync(() -> charge(a));',
+    '        xs.forEach(this::settle);',
+    '        xs.stream().map(Settlement::fee);',
+    '        o.ifPresent(this::settle);',
+    '        m.computeIfAbsent("k", this::load);',
+    '    }',
+    '}',
+    '',
+  ].join('\n');
+  const jobs = [
+    'package pay;',
+    '',
+    'import java.math.BigDecimal;',
+    'import java.util.ArrayList;',
+    'import java.util.List;',
+    'import java.util.concurrent.ExecutorService;',
+    'import java.util.function.Consumer;',
+    '',
+    'public class Jobs {',
+    '    private final Consumer<BigDecimal> sink = x -> record(x);',
+    '    private final Consumer<String> names = s -> rename(s);',
+    '    private final Runnable tick = this::tock;',
+    '    private final List<Runnable> later = new ArrayList<>();',
+    '',
+    '    static void record(BigDecimal x) { x.abs(); }',
+    '',
+    '    static void rename(String s) { s.trim(); }',
+    '',
+    '    void tock() { later.clear(); }',
+    '',
+    '    public void settlePayment(ExecutorService ex, List<BigDecimal> xs) {',
+    '        ex.submit(new SettleJob());',
+    '        ex.execute(tick);',
+    '        xs.forEach(sink);',
+    '        later.add(new AuditJob());',
+    '    }',
+    '}',
+    '',
+  ].join('\n');
+  const files = {
+    'src/pay/Settlement.java': settlement,
+    'src/pay/Jobs.java': jobs,
+    'src/pay/SettleJob.java': 'package pay;\n\npublic class SettleJob implements Runnable {\n    public void run() { settle(); }\n\n    void settle() { }\n}\n',
+    'src/pay/AuditJob.java': 'package pay;\n\npublic class AuditJob implements Runnable {\n    public void run() { audit(); }\n\n    void audit() { }\n}\n',
+  };
+  const roots = ['*.processPayment', '*.settlePayment'];
+  const P = 'src.pay';
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo(files);
+  });
+  after(() => repo.remove());
+
+  it('a lambda’s calls and a referenced method handed to a library call are the enclosing method’s', async () => {
+    const r = await repo.gate(repo.branch('fee', { 'src/pay/Settlement.java': edit(settlement, 'a.plus()', 'a.abs()') }), { roots });
+    assertPath(r, [`${P}.Settlement.Settlement.processPayment`, `${P}.Settlement.Settlement.fee`], 'head');
+    const g = await callGraphOf(files);
+    assert.deepEqual(
+      callees(g, `${P}.Settlement.Settlement.processPayment`).filter((id) => !id.endsWith('.fee')),
+      [`${P}.Settlement.Settlement.charge`, `${P}.Settlement.Settlement.load`, `${P}.Settlement.Settlement.settle`],
+    );
+  });
+
+  it('a repository Runnable handed to executor.submit: its run is called for the caller', async () => {
+    const r = await repo.gate(
+      repo.branch('settle-job', { 'src/pay/SettleJob.java': files['src/pay/SettleJob.java'].replace('void settle() { }', 'void settle() { int x = 1; }') }),
+      {
+        roots,
+      },
+    );
+    assertPath(r, [`${P}.Jobs.Jobs.settlePayment`, `${P}.SettleJob.SettleJob.run`, `${P}.SettleJob.SettleJob.settle`], 'head');
+  });
+
+  it('a field holding a library functional interface handed to a library call: what was converted to it', async () => {
+    const g = await callGraphOf(files);
+    const out = callees(g, `${P}.Jobs.Jobs.settlePayment`);
+    for (const id of [`${P}.Jobs.Jobs.record`, `${P}.Jobs.Jobs.tock`]) assert.ok(out.includes(id), out.join('\n'));
+  });
+
+  it('a Runnable only stored (list.add), and a Consumer of other type arguments, are not reached', async () => {
+    assertNotFlagged(
+      await repo.gate(
+        repo.branch('audit-job', { 'src/pay/AuditJob.java': files['src/pay/AuditJob.java'].replace('void audit() { }', 'void audit() { int x = 1; }') }),
+        {
+          roots,
+        },
+      ),
+    );
+    const out = callees(await callGraphOf(files), `${P}.Jobs.Jobs.settlePayment`);
+    assert.ok(!out.includes(`${P}.Jobs.Jobs.rename`) && !out.includes(`${P}.AuditJob.AuditJob.run`), out.join('\n'));
+  });
+});

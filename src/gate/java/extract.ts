@@ -28,6 +28,12 @@ export interface JavaCall {
   a: number;
   k?: 'new' | 'ref' | 'anon';
   h?: 1;
+  /**
+   * For a call of a library method that runs a function object it is given (see {@link RUNS_ARGUMENT}):
+   * the arguments that are values rather than lambdas or method references written there
+   * (`executor.submit(task)`, `xs.forEach(handler)`), by index.
+   */
+  v?: [number, Recv][];
 }
 
 /**
@@ -122,6 +128,19 @@ const ELEMENT_LAMBDA = new Set(
     ' ',
   ),
 );
+
+/**
+ * Library methods that run (now or later) a function object passed to them: executors, futures,
+ * iteration, streams, Optional, maps' compute family, Guava's transform/filter. A repository
+ * method of the same name is resolved as usual: these matter only where the callee is a library's.
+ */
+export const RUNS_ARGUMENT = new Set(
+  'submit execute invokeAll invokeAny schedule scheduleAtFixedRate scheduleWithFixedDelay supplyAsync runAsync thenApply thenApplyAsync thenAccept thenAcceptAsync thenRun thenRunAsync thenCompose thenComposeAsync thenCombine handle whenComplete exceptionally forEach forEachOrdered forEachRemaining map flatMap filter mapToInt mapToLong mapToDouble mapToObj anyMatch allMatch noneMatch reduce sorted sort min max removeIf replaceAll computeIfAbsent computeIfPresent compute merge ifPresent ifPresentOrElse orElseGet orElseThrow peek takeWhile dropWhile iterate generate transform transformValues any all find tryFind uniqueIndex index comparing thenComparing'.split(
+    ' ',
+  ),
+);
+/** Arguments that may be a function object held in a value: a name, a field, a new instance, a call's result, a cast. */
+const VALUE_ARGUMENT = new Set(['identifier', 'field_access', 'object_creation_expression', 'method_invocation', 'cast_expression']);
 
 /** Static factories whose arguments are the elements of the container they make (`Map.of(k, v, …)`, `List.of(a, b)`). */
 const FACTORY = new Set('of asList singletonList singleton singletonMap newArrayList'.split(' '));
@@ -865,7 +884,17 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
           const name = node.childForFieldName('name')?.text;
           const args = node.childForFieldName('arguments');
           const r = obj ? recv(obj, ctx) : null;
-          if (name) call(ctx, { r, n: name, a: arity(args) });
+          if (name) {
+            const c: JavaCall = { r, n: name, a: arity(args) };
+            if (RUNS_ARGUMENT.has(name)) {
+              // an anonymous class is called where it is created: only the values it is handed by name
+              const v = named(args).flatMap((a, i): [number, Recv][] =>
+                VALUE_ARGUMENT.has(a.type) && !named(a).some((x) => x.type === 'class_body') ? [[i, recv(a, ctx)]] : [],
+              );
+              if (v.length > 0) c.v = v;
+            }
+            call(ctx, c);
+          }
           // `xs.stream().filter(x -> …)`: the lambda's one parameter is an element of the receiver
           if (r && name && ELEMENT_LAMBDA.has(name)) for (const a of named(args)) if (a.type === 'lambda_expression') elementLambda = [a.id, ['e', r]];
           // a plain name or field path as receiver (`RATES.get(k)`) is kept apart from other

@@ -970,25 +970,54 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
             if (emit) typed(found);
             return returnOf(found);
           }
-          if (extSubclasses.has(v.name) || CLOSED.has(v.name)) return libCall(v, member);
+          if (extSubclasses.has(v.name) || CLOSED.has(v.name)) {
+            if (emit) handOff(c);
+            return libCall(v, member);
+          }
           const cands = byName(f, member, c.a, true);
           if (emit) named(cands);
-          return cands.length > 0 ? returnOf(cands) : libCall(v, member);
+          if (cands.length > 0) return returnOf(cands);
+          if (emit) handOff(c);
+          return libCall(v, member);
         }
         case 'staticExt':
+          if (emit) handOff(c);
           return CLOSED.has(v.name) && !PASS_THROUGH.has(member) ? OPAQUE : UNKNOWN;
         case 'array':
           return member === 'clone' ? v : OPAQUE;
         case 'opaque':
+          if (emit) handOff(c);
           return OPAQUE;
         case 'unknown': {
           const cands = byName(f, member, c.a, false);
           if (emit) named(cands);
+          if (emit && cands.length === 0) handOff(c);
           return returnOf(cands);
         }
       }
     };
 
+    /**
+     * A library method running function objects handed to it as values (`executor.submit(task)`,
+     * `xs.forEach(handler)`) runs them for the caller: a value of a library functional interface is
+     * called through it (what was converted to it, see `pending`), one of a repository type runs the
+     * method its functional interface (repository or library) names, dispatched over its subtypes.
+     */
+    const handOff = (c: JavaCall): void => {
+      for (const [, r] of c.v ?? []) {
+        const v = evalRecv(r);
+        if (v.k === 'ext') {
+          if (LIBRARY_SAM.has(v.name)) sink.sam(v.targs ? { name: v.name, targs: v.targs, a: -1 } : { name: v.name, a: -1 });
+          continue;
+        }
+        if (v.k !== 'repo') continue;
+        for (const id of v.ids) {
+          for (const m of samOf(id)) typed(dispatch(id, methodOf.get(m)!.member, -1));
+          for (const l of librarySamsOf(id)) sink.sam(l.call(-1));
+          for (const e of ancestors(id).ext) for (const m of LIBRARY_SAM.get(e) ?? []) typed(dispatch(id, m, -1));
+        }
+      }
+    };
     /** The constructors of class `t` that accept `arity` arguments (all when none does), none when it declares none. */
     const ctorsOf = (t: string, arity: number): string[] => fitting(declared(t, '<init>'), arity);
     /** What `new T(…)` of each class runs: its fitting constructors, else the class (its initialisers). */
@@ -1186,7 +1215,7 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
   const samKey = (c: SamCall): string => `${c.name}\0${c.a}\0${c.targs ? targsKey(c.targs) : ''}\0${c.repo ?? ''}`;
   // a call on a repository interface's receiver takes only what was converted to it or below it
   const fits = (conv: LibraryConversion, c: SamCall): boolean =>
-    (conv.p < 0 || conv.p === c.a) &&
+    (conv.p < 0 || c.a < 0 || conv.p === c.a) &&
     (c.repo === undefined || (conv.repo !== undefined && subtypesSet(c.repo).has(conv.repo))) &&
     (!conv.targs ||
       !c.targs ||
