@@ -1126,6 +1126,24 @@ describe('Java functional interfaces: map entries, repository interfaces extendi
       '',
     ].join('\n'),
     'src/pay/Prices.java': prices,
+    'src/pay/EventBuilder.java': [
+      'package pay;',
+      '',
+      'public abstract class EventBuilder<T extends EventBuilder<T>> {',
+      '    public T setA(int a) { return self(); }',
+      '',
+      '    public T setB(int b) { return self(); }',
+      '',
+      '    public T setC(int c) { return self(); }',
+      '',
+      '    abstract T self();',
+      '}',
+      '',
+    ].join('\n'),
+    'src/pay/PayEventBuilder.java':
+      'package pay;\n\npublic class PayEventBuilder extends EventBuilder<PayEventBuilder> {\n    PayEventBuilder self() { return this; }\n}\n',
+    'src/pay/Spec.java': 'package pay;\n\npublic class Spec {\n    public Spec setC(int c) { return this; }\n}\n',
+    'src/pay/Events.java': 'package pay;\n\npublic class Events {\n    void emit() { new PayEventBuilder().setA(1).setB(2).setC(3).setC(4); }\n}\n',
   };
   const roots = ['*.processPayment', '*.processWire', '*.parseAmount', '*.settleFee', '*.settleFlat', '*.priceOrder'];
   const P = 'src.pay';
@@ -1182,6 +1200,16 @@ describe('Java functional interfaces: map entries, repository interfaces extendi
     const g = await callGraphOf(files);
     // typed now, where the unknown return fell back to every visible `charge` by name
     assert.ok(!g.nameOnly.get(`${P}.Prices.Prices.priceOrder`)?.has(`${P}.Fee.Fee.charge`));
+  });
+
+  it('a self-typed builder (T extends EventBuilder<T>) stays typed along a chain: a type argument that says nothing keeps the bound', async () => {
+    const g = await callGraphOf(files);
+    assert.deepEqual(callees(g, `${P}.Events.Events.emit`), [
+      `${P}.EventBuilder.EventBuilder.setA`,
+      `${P}.EventBuilder.EventBuilder.setB`,
+      `${P}.EventBuilder.EventBuilder.setC`,
+      `${P}.PayEventBuilder.PayEventBuilder`,
+    ]);
   });
 
   it('a function object registered in a Registry<Rebate> is not reached from Registry<Fee>.get(k).charge', async () => {

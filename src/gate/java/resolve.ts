@@ -701,7 +701,10 @@ export function resolveJava(files: Map<string, FileFacts>, g: ResolutionTarget):
     if (on?.k !== 'repo' || !on.args || !on.af) return undefined;
     const cls = methodOf.get(method)?.cls;
     const a = on.args[i];
-    return cls !== undefined && a !== undefined && on.ids.includes(cls) ? valOfType(a, on.af) : undefined;
+    if (cls === undefined || a === undefined || !on.ids.includes(cls)) return undefined;
+    // an argument that says nothing (`Registry<?>`, a self-type's bound run out) keeps the declaration's own bound
+    const v = valOfType(a, on.af);
+    return v.k === 'unknown' ? undefined : v;
   };
   /** A field `name` of class `cls` or its superclasses: its declared type. */
   const fieldOf = (cls: string, name: string): Val | undefined => {
