@@ -1100,7 +1100,32 @@ describe('Java functional interfaces: map entries, repository interfaces extendi
     '}',
     '',
   ].join('\n');
+  const tariffs = [
+    'package pay;',
+    '',
+    'import com.google.common.collect.ImmutableMap;',
+    'import java.util.Map;',
+    'import java.util.function.Function;',
+    '',
+    'public class Tariffs {',
+    '    static final Map<String, Function<Integer, Integer>> RATES = ImmutableMap.<String, Function<Integer, Integer>>builder().put("card", Tariffs::card).put("bank", a -> bank(a)).build();',
+    '    static final Map<String, Function<Integer, Integer>> MORE = new ImmutableMap.Builder<String, Function<Integer, Integer>>().put("wire", Tariffs::wire).build();',
+    '    static final Map<String, Function<String, Integer>> PARSERS = ImmutableMap.<String, Function<String, Integer>>builder().put("plain", Tariffs::parse).build();',
+    '',
+    '    static int card(int a) { return a * 2; }',
+    '',
+    '    static int bank(int a) { return a + 1; }',
+    '',
+    '    static int wire(int a) { return a - 1; }',
+    '',
+    '    static int parse(String s) { return s.length(); }',
+    '',
+    '    public int rateTariff(String kind, int a) { return RATES.get(kind).apply(a); }',
+    '}',
+    '',
+  ].join('\n');
   const files = {
+    'src/pay/Tariffs.java': tariffs,
     'src/pay/Fees.java': fees,
     'src/pay/FeeFn.java':
       'package pay;\n\nimport java.math.BigDecimal;\nimport java.util.function.Function;\n\npublic interface FeeFn extends Function<BigDecimal, BigDecimal> {}\n',
@@ -1145,7 +1170,7 @@ describe('Java functional interfaces: map entries, repository interfaces extendi
     'src/pay/Spec.java': 'package pay;\n\npublic class Spec {\n    public Spec setC(int c) { return this; }\n}\n',
     'src/pay/Events.java': 'package pay;\n\npublic class Events {\n    void emit() { new PayEventBuilder().setA(1).setB(2).setC(3).setC(4); }\n}\n',
   };
-  const roots = ['*.processPayment', '*.processWire', '*.parseAmount', '*.settleFee', '*.settleFlat', '*.priceOrder'];
+  const roots = ['*.processPayment', '*.processWire', '*.parseAmount', '*.settleFee', '*.settleFlat', '*.priceOrder', '*.rateTariff'];
   const P = 'src.pay';
   let repo: FixtureRepo;
   before(() => {
@@ -1165,6 +1190,16 @@ describe('Java functional interfaces: map entries, repository interfaces extendi
   it('a method reference in new AbstractMap.SimpleEntry<>(k, f) typed by the entry it initialises', async () => {
     const r = await repo.gate(repo.branch('entry-wire', { 'src/pay/Fees.java': edit(fees, 'x.negate()', 'x.abs()') }), { roots });
     assertPath(r, [`${P}.Fees.Fees.processWire`, `${P}.Fees.Fees.chargeWire`], 'head');
+  });
+
+  it('function objects put into an ImmutableMap builder with type arguments (ImmutableMap.<K, V>builder(), new ImmutableMap.Builder<K, V>())', async () => {
+    const r = await repo.gate(repo.branch('builder-card', { 'src/pay/Tariffs.java': edit(tariffs, 'a * 2', 'a * 3') }), { roots });
+    assertPath(r, [`${P}.Tariffs.Tariffs.rateTariff`, `${P}.Tariffs.Tariffs.card`], 'head');
+    const g = await callGraphOf(files);
+    const out = callees(g, `${P}.Tariffs.Tariffs.rateTariff`);
+    for (const id of [`${P}.Tariffs.Tariffs.bank`, `${P}.Tariffs.Tariffs.wire`]) assert.ok(out.includes(id), out.join('\n'));
+    // a builder of another value type
+    assert.ok(!out.includes(`${P}.Tariffs.Tariffs.parse`), out.join('\n'));
   });
 
   it('entries of other value types are not reached from Function<BigDecimal, BigDecimal>.apply', async () => {

@@ -151,6 +151,10 @@ const ENTRY_FACTORY = new Map([
   ['Maps', 'immutableEntry'],
 ]);
 const ENTRY_CLASS = new Set(['SimpleEntry', 'SimpleImmutableEntry']);
+/** Guava's immutable map builders (`ImmutableMap.<K, V>builder().put(k, v)`): the classes, the calls starting one, the calls along a chain. */
+const BUILDER_CLASS = new Set(['ImmutableMap', 'ImmutableSortedMap', 'ImmutableBiMap']);
+const BUILDER_START = new Set(['builder', 'builderWithExpectedSize']);
+const BUILDER_STEP = new Set(['put', 'putAll', 'orderEntriesByValue']);
 /** Static factories whose arguments are the entries of the map they make (`Map.ofEntries(entry(k, v), …)`). */
 const ENTRIES_FACTORY = new Set(['Map.ofEntries', 'ImmutableMap.ofEntries']);
 
@@ -538,6 +542,10 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
               return t ? ['el', t] : null;
             }
             if (a === 2 && i === 1 && isEntryFactory(obj, on, name, ctx)) return entryValue(call, ctx);
+            if (a === 2 && i === 1 && name === 'put') {
+              const t = builderValue(call, ctx);
+              if (t) return t;
+            }
             return ['a', { r: obj ? recv(obj, ctx) : null, n: name, a }, i];
           }
           if (call.type === 'object_creation_expression') {
@@ -571,6 +579,28 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
       if (rv >= 0) s.rv = rv;
       const tv = named(params).map((p) => (p.type === 'formal_parameter' && !p.childForFieldName('dimensions') ? index(p.childForFieldName('type')) : -1));
       if (tv.some((i) => i >= 0)) s.tv = tv;
+    };
+    /**
+     * The target of a value put into a fluent immutable map builder: the value type of the builder's
+     * type arguments (`ImmutableMap.<String, Fee>builder()`, `new ImmutableMap.Builder<String,
+     * Fee>()`). Without them the compiler infers Object for the chain, and a function object there
+     * does not compile; a builder held in a variable is a typed receiver (a store).
+     */
+    const builderValue = (put: Node, ctx: Ctx): JavaTarget | null => {
+      let start = put.childForFieldName('object');
+      while (start?.type === 'method_invocation' && BUILDER_STEP.has(start.childForFieldName('name')?.text ?? '')) start = start.childForFieldName('object');
+      if (start?.type === 'object_creation_expression') {
+        const type = start.childForFieldName('type');
+        const base = type?.type === 'generic_type' ? named(type)[0] : null;
+        const parts = base ? (chainOf(base) ?? '').split('.') : [];
+        if (parts.length < 2 || parts[parts.length - 1] !== 'Builder' || !BUILDER_CLASS.has(parts[parts.length - 2]!) || !type) return null;
+        return ['el', ['t', typeText(type, ctx)]];
+      }
+      const on = start?.type === 'method_invocation' ? start.childForFieldName('object') : null;
+      const cls = on ? simpleType(on) : null;
+      if (!start || !cls || !BUILDER_CLASS.has(cls) || ctx.locals.has(cls) || !BUILDER_START.has(start.childForFieldName('name')?.text ?? '')) return null;
+      const targs = named(start.childForFieldName('type_arguments'));
+      return targs.length === 2 ? ['el', ['t', `${cls}<${targs.map((t) => (openArg(t, ctx) ? '~' : '') + typeText(t, ctx)).join(',')}>`]] : null;
     };
     /** Whether a call makes a library map entry: `Map.entry`, `Maps.immutableEntry`, or `entry` statically imported from Map. */
     const isEntryFactory = (obj: Node | null, on: string | null, name: string, ctx: Ctx): boolean => {

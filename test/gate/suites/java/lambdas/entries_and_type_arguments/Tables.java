@@ -1,3 +1,4 @@
+import com.google.common.collect.ImmutableMap;
 import java.util.AbstractMap;
 import java.util.HashMap;
 import java.util.Map;
@@ -36,6 +37,7 @@ class Tables {
     static final Map.Entry<String, Supplier<Integer>> ZERO = Map.entry("zero", Tables::zero);
     static final Map<String, FeeFn> FEES = Map.of("flat", Tables::flat);
     static final TaxFn TAX = Tables::tax;
+    static final Map<String, Function<Long, Long>> BUILT = ImmutableMap.<String, Function<Long, Long>>builder().put("built", Tables::built).build();
 
     private final Registry<Fee> fees = new Registry<>();
     private final Registry<Rebate> rebates = new Registry<>();
@@ -68,6 +70,10 @@ class Tables {
         return a - 1;
     }
 
+    static long built(long a) {
+        return a;
+    }
+
     void setup() {
         fees.register("price", Tables::price);
         rebates.register("loyal", Tables::loyal);
@@ -79,6 +85,10 @@ class Tables {
 
     int byFee(String k, int a) {
         return FEES.get(k).apply(a);
+    }
+
+    long byBuilder(String k, long a) {
+        return BUILT.get(k).apply(a);
     }
 
     int byRegistry(String k, int a) {
