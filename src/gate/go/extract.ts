@@ -342,14 +342,15 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
         n = n.type === 'parenthesized_expression' ? (named(n)[0] ?? null) : n.childForFieldName('operand');
       return n?.type === 'composite_literal';
     };
-    /**
-     * `return v, …` in a function's own body (not a function literal's): what each result holds.
-     * A name, selector, call or element is kept whole (what it holds is looked up where the
-     * function is resolved); a literal as its elements.
-     */
+    /** how many function literals the walk is inside (their `return`s are theirs) */
     let literalDepth = 0;
     /** the declared results of the function whose body is walked */
     let results: (GoType | null)[] = [];
+    /**
+     * `return v, …` in a function's own body (not a function literal's): what each result holds,
+     * unless it is declared a predeclared data type. A name, selector, call or element is kept
+     * whole (what it holds is looked up where the function is resolved); a literal as its elements.
+     */
     const holdReturned = (body: GoBody, node: Node): void => {
       named(node.namedChildren.find((c) => c?.type === 'expression_list') ?? null).forEach((v, r) => {
         if (dataType(results[r])) return;

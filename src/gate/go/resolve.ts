@@ -604,11 +604,43 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
       const d = declOf(rt);
       return d?.decl.kind === 'other' && holdsFuncs(resolveType(d.decl.under, d.fc), depth + 1);
     };
+    /**
+     * Whether a local may hold functions as elements: one of its values is a container of them
+     * (or a function), or none is known. A struct literal's local (`txn := &Transaction{…}`) is no
+     * place: its fields are (see GoBody.stores and holds).
+     */
+    const localMayHold = (name: string, ec: EvalCtx): boolean => {
+      const locals = ownEntry(ec.body?.locals, name);
+      if (!locals) return false;
+      // its declared or computed values; `m = append(m, f)` reads m's own place, which a later read
+      // (through the name) records again: no reason for another round by itself
+      const own = `${ec.key}\0=${name}`;
+      const readBefore = heldReads?.has(own);
+      const vals = evalLocals(ec.body!, name, locals, ec).filter((v) => v.v === 'val');
+      if (!readBefore) heldReads?.delete(own);
+      return vals.length === 0 || vals.some((v) => v.v === 'val' && writtenFuncLike(v.t, 0));
+    };
     /** The place of parameter i of fn when it is a container of functions (arguments past a variadic's start are its elements). */
+    // names of the repository's types defined from another type (`type Fee func(int) int`, `type Table map[string]Fee`)
+    const definedNames = new Set<string>();
+    for (const p of pkgs.values()) for (const [n, d] of p.types) if (d.decl.kind === 'other') definedNames.add(n);
+    /** As written, before resolving: a container whose elements may be functions (inElem: a type that may be a function). */
+    const writtenMayHold = (t: GoType | null | undefined, inElem: boolean): boolean => {
+      if (!t) return false;
+      if (t.k === 'f') return inElem;
+      if (t.k === 'e') return writtenMayHold(t.e, true);
+      return definedNames.has(t.n);
+    };
+    const paramPlaces = new Map<string, boolean>();
     const paramPlace = (fn: Fn, i: number): string | undefined => {
       const n = fn.sig.params.length;
       const k = fn.sig.variadic && i >= n - 1 ? n - 1 : i;
-      return k < n && holdsFuncs(resolveType(fn.sig.params[k], fn.fc)) ? `${fn.id}\0#${k}` : undefined;
+      const t = fn.sig.params[k];
+      if (k >= n || !writtenMayHold(t, false)) return undefined;
+      const place = `${fn.id}\0#${k}`;
+      let holds = paramPlaces.get(place);
+      if (holds === undefined) paramPlaces.set(place, (holds = holdsFuncs(resolveType(t, fn.fc))));
+      return holds ? place : undefined;
     };
     const placesOf = (h: NonNullable<GoBody['holds']>[number], ec: EvalCtx, sig: GoSig | undefined, depth = 0): string[] => {
       const fieldOwners = (owners: Val[], f: string | number): string[] =>
@@ -657,19 +689,22 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
       return set.size > before;
     };
     const shortName = (id: string): string => id.slice(id.lastIndexOf('.') + 1);
-    // calls are indexed by their callee's name once, then only those naming a function of interest are evaluated
-    let callsByName: Map<string, { fc: FileCtx; local: string; body: GoBody; c: GoBody['calls'][number] }[]> | undefined;
-    const callsNamed = (name: string): { fc: FileCtx; local: string; body: GoBody; c: GoBody['calls'][number] }[] => {
-      if (!callsByName) {
-        callsByName = new Map();
+    // calls are indexed by their callee's name (for the names asked for so far), then only those
+    // naming a function of interest are evaluated
+    type NamedCall = { fc: FileCtx; local: string; body: GoBody; c: GoBody['calls'][number] };
+    const callsByName = new Map<string, NamedCall[]>();
+    const callsNamed = (names: Iterable<string>): ((name: string) => NamedCall[]) => {
+      const missing = new Set([...names].filter((n) => !callsByName.has(n)));
+      if (missing.size > 0) {
+        for (const n of missing) callsByName.set(n, []);
         for (const fc of fileCtxs)
           for (const [local, body] of Object.entries(fc.f.go?.bodies ?? {}))
             for (const c of body.calls) {
               const callee = c.f?.k === 'id' || c.f?.k === 'sel' ? c.f.n : undefined;
-              if (callee !== undefined) push(callsByName, callee, { fc, local, body, c });
+              if (callee !== undefined && missing.has(callee)) callsByName.get(callee)!.push({ fc, local, body, c });
             }
       }
-      return callsByName.get(name) ?? [];
+      return (name) => callsByName.get(name) ?? [];
     };
     // functions with a parameter that may hold functions as elements (`func run(hs map[string]Fee)`), by name
     const withParamPlaces = new Set<string>();
@@ -685,11 +720,22 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
           const from = q(fc.f, local);
           const ec: EvalCtx = { fc, body, key: from };
           const sig = ownEntry(fc.f.go?.funcs, local);
-          for (const h of body.holds) {
+          // a function's own places are looked up first (most are struct literals' locals and
+          // arguments, or data results): one lookup per local, call or result, not per element
+          const ownPlaces = new Map<string, string[]>();
+          // a body's locals are filled before its other holds read them (else each such read asks for another round)
+          for (const h of [...body.holds.filter((x) => x.l !== undefined), ...body.holds.filter((x) => x.l === undefined)]) {
+            let places: string[] | undefined;
+            if (h.l !== undefined || h.r !== undefined || h.c !== undefined) {
+              const key = h.l !== undefined ? `=${h.l}` : h.r !== undefined ? `^${h.r}` : `#${h.c}:${h.i}`;
+              places = ownPlaces.get(key);
+              if (!places) ownPlaces.set(key, (places = h.l !== undefined && !localMayHold(h.l, ec) ? [] : placesOf(h, ec, sig)));
+              if (places.length === 0) continue;
+            }
             // most held values are data (`r.total = Sum{a, b}`): the place is only looked up for a function or parameter
             const vals = evalExpr(h.v, ec).filter((v) => v.v === 'fn' || v.v === 'param');
             if (vals.length === 0) continue;
-            const places = placesOf(h, ec, sig);
+            places ??= placesOf(h, ec, sig);
             for (const v of vals) {
               if (v.v === 'fn') for (const p of places) add(p, v.fn, local === '' ? undefined : from);
               else if (v.v === 'param' && places.length > 0 && mayBeFunc(body, v.i, fc)) holdParam(`${from}#${v.i}`, places);
@@ -698,8 +744,11 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
         }
       }
       // `run(handlers(), k)`, `run(m, k)`: the parameter holds what the argument holds
+      // one pass over the calls indexes both kinds of callee this round needs
+      const registeringNames = [...new Set([...paramHolds.keys()].map((k) => shortName(k.slice(0, k.lastIndexOf('#')))))];
+      const placeCalls = callsNamed([...withParamPlaces, ...registeringNames]);
       for (const name of withParamPlaces)
-        for (const { fc, local, body, c } of callsNamed(name)) {
+        for (const { fc, local, body, c } of placeCalls(name)) {
           const from = q(fc.f, local);
           const ec: EvalCtx = { fc, body, key: from };
           for (const fv of evalExpr(c.f, ec)) {
@@ -712,12 +761,12 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
         }
       if (paramHolds.size === 0) return;
       // the functions passed to a holding parameter, and parameters passed on to one
-      const todo = [...new Set([...paramHolds.keys()].map((k) => shortName(k.slice(0, k.lastIndexOf('#')))))];
+      const todo = registeringNames;
       const queued = new Set(todo);
       while (todo.length > 0) {
         const name = todo.pop()!;
         queued.delete(name);
-        for (const { fc, local, body, c } of callsNamed(name)) {
+        for (const { fc, local, body, c } of placeCalls(name)) {
           const from = q(fc.f, local);
           const ec: EvalCtx = { fc, body, key: from };
           for (const fv of evalExpr(c.f, ec)) {
@@ -731,6 +780,7 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
                 else if (av.v === 'param' && holdParam(`${from}#${av.i}`, [...places]) && !queued.has(shortName(from))) {
                   queued.add(shortName(from));
                   todo.push(shortName(from));
+                  callsNamed([shortName(from)]);
                 }
               }
             });
@@ -743,6 +793,7 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
     for (let i = 0; i < 16; i++) {
       grown = new Set();
       heldReads = new Set();
+      // values are memoised per round: a memoised value records no read of the places it saw
       memos = new WeakMap();
       memberCache = new Map();
       round();
