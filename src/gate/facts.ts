@@ -65,7 +65,8 @@ export interface InitializerFacts {
  * `['u', ...alts]` either value; `['d', localName]` a definition (lambda, decorated function);
  * `['str', text]` a string literal; `['t', chain]` an instance of an annotated class; `['o', names,
  * reflected, receiver, args]` an implicit dunder call's result (`a + b`: `['o', '__add__',
- * '__radd__', a, [b]]`; names and reflected list alternatives in Python's order, `|`-separated).
+ * '__radd__', a, [b]]`; names and reflected list alternatives in Python's order, `|`-separated;
+ * `a + b` and `a | b` add the expression's id, the container they make when a side is one).
  * Sites only: `['it', v]` iterating v; `['g', attr]`, `['set', attr, value]`, `['del', attr]`
  * reading, assigning, deleting an attribute (a property's accessor may run); `['o', …]` an
  * operator, subscript, comparison, truth test or f-string field. null: unknown.

@@ -696,3 +696,126 @@ describe('gate on a Go repository: functions held by variables and fields', () =
     assert.ok(edges.includes('pay.pay.Charge > cards.cards.cardFee') && edges.includes('pay.pay.Charge > cards.cards.flat'), edges.join('\n'));
   });
 });
+
+describe('gate on a Go repository: tables returned, passed, stored through a pointer, and positional struct fields', () => {
+  const tables = [
+    'package pay',
+    '',
+    'type Fee func(amount int) int',
+    '',
+    'type Book struct{ fee Fee }',
+    '',
+    'type Item struct{ n int }',
+    '',
+    'var handlers = map[string]Fee{}',
+    '',
+    'func handlerTable() map[string]Fee { return map[string]Fee{"card": chargeCard} }',
+    '',
+    'func builtTable() map[string]Fee {',
+    '\tm := map[string]Fee{}',
+    '\tm["wire"] = chargeWire',
+    '\treturn m',
+    '}',
+    '',
+    'func chainOf() []Fee {',
+    '\tvar fs []Fee',
+    '\tfs = append(fs, chargeCash)',
+    '\treturn fs',
+    '}',
+    '',
+    'func otherTable() map[string]Fee { return map[string]Fee{"gift": giftFee} }',
+    '',
+    'func NewBook() *Book { return &Book{bookFee} }',
+    '',
+    'func (b *Book) Charge(a int) int { return b.fee(a) }',
+    '',
+    'func Register() {',
+    '\tp := &handlers',
+    '\t(*p)["pointed"] = pointedFee',
+    '}',
+    '',
+    'func Handle(k string, a int) int { return handlers[k](a) }',
+    '',
+    'func Direct(k string, a int) int { return handlerTable()[k](a) }',
+    '',
+    'func ViaLocal(k string, a int) int {',
+    '\th := builtTable()',
+    '\treturn h[k](a)',
+    '}',
+    '',
+    'func Process(hs map[string]Fee, k string, a int) int { return hs[k](a) }',
+    '',
+    'func RunAll(fs []Fee, a int) int {',
+    '\tfor _, f := range fs {',
+    '\t\ta = f(a)',
+    '\t}',
+    '\treturn a',
+    '}',
+    '',
+    'func Count(xs []Item) int { return len(xs) }',
+    '',
+    'func Other(k string, a int) int { return otherTable()[k](a) }',
+    '',
+  ].join('\n');
+  const setup = [
+    'package pay',
+    '',
+    'func Setup() int {',
+    '\treturn Process(handlerTable(), "card", 1) + Process(map[string]Fee{"loan": loanFee}, "loan", 2) + RunAll(chainOf(), 3) + Count([]Item{{n: 4}})',
+    '}',
+    '',
+  ].join('\n');
+  const fees = [
+    'package pay',
+    '',
+    'func chargeCard(a int) int { return a * 2 }',
+    '',
+    'func chargeWire(a int) int { return a * 3 }',
+    '',
+    'func chargeCash(a int) int { return a * 4 }',
+    '',
+    'func giftFee(a int) int { return a * 5 }',
+    '',
+    'func bookFee(a int) int { return a * 6 }',
+    '',
+    'func pointedFee(a int) int { return a * 7 }',
+    '',
+    'func loanFee(a int) int { return a * 8 }',
+    '',
+  ].join('\n');
+  const files = { 'go.mod': 'module example.com/bank\n\ngo 1.21\n', 'pay/tables.go': tables, 'pay/setup.go': setup, 'pay/fees.go': fees };
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo(files);
+  });
+  after(() => repo.remove());
+  const change = (name: string, from: string, to: string, roots: string[]): ReturnType<FixtureRepo['gate']> =>
+    repo.gate(repo.branch(name, { 'pay/fees.go': edit(fees, from, to) }), { roots });
+
+  it('a map or slice built in one function and returned is held by its result: `table()[k](x)`, `h := table(); h[k](x)`', async () => {
+    assertPath(await change('card', 'a * 2', 'a * 20', ['*.Direct']), ['pay.tables.Direct', 'pay.fees.chargeCard']);
+    assertPath(await change('wire', 'a * 3', 'a * 30', ['*.ViaLocal']), ['pay.tables.ViaLocal', 'pay.fees.chargeWire']);
+  });
+
+  it('a parameter holds what its callers pass there: a returned table, a literal, a slice for a range loop', async () => {
+    assertPath(await change('card-passed', 'a * 2', 'a * 20', ['*.Process']), ['pay.tables.Process', 'pay.fees.chargeCard']);
+    assertPath(await change('loan', 'a * 8', 'a * 80', ['*.Process']), ['pay.tables.Process', 'pay.fees.loanFee']);
+    assertPath(await change('cash', 'a * 4', 'a * 40', ['*.RunAll']), ['pay.tables.RunAll', 'pay.fees.chargeCash']);
+  });
+
+  it('a store through a pointer to a package variable fills the variable; a struct literal fills its fields by position', async () => {
+    assertPath(await change('pointed', 'a * 7', 'a * 70', ['*.Handle']), ['pay.tables.Handle', 'pay.fees.pointedFee']);
+    assertPath(await change('book', 'a * 6', 'a * 60', ['*.Book.Charge']), ['pay.tables.Book.Charge', 'pay.fees.bookFee']);
+  });
+
+  it("another function's table, and a data slice passed to a parameter, reach nothing of them", async () => {
+    assertNotFlagged(await change('gift', 'a * 5', 'a * 50', ['*.Direct', '*.ViaLocal', '*.Process', '*.RunAll', '*.Handle', '*.Book.Charge', '*.Count']));
+    const edges = edgeList(await callGraphOf(files));
+    assert.ok(edges.includes('pay.tables.Other > pay.fees.giftFee'), edges.join('\n'));
+    const from = (f: string): string[] => edges.filter((e) => e.startsWith(`pay.tables.${f} > pay.fees.`));
+    assert.deepEqual(from('Direct'), ['pay.tables.Direct > pay.fees.chargeCard']);
+    assert.deepEqual(from('Process'), ['pay.tables.Process > pay.fees.chargeCard', 'pay.tables.Process > pay.fees.loanFee']);
+    assert.deepEqual(from('RunAll'), ['pay.tables.RunAll > pay.fees.chargeCash']);
+    assert.deepEqual(from('Count'), []);
+  });
+});

@@ -1334,3 +1334,195 @@ describe('Python functions put into containers by append, add, insert, setdefaul
     assert.ok(g.calls.get('pay.hooks.settle')?.has('pay.hooks.card'));
   });
 });
+
+describe('Python functions put into containers by +=, +, |=, update and collections constructors', () => {
+  const tables = [
+    'import collections',
+    'from collections import OrderedDict, defaultdict, deque',
+    '',
+    'HOOKS = []',
+    'CHAIN = []',
+    'TUPLE = ()',
+    'HANDLERS = {}',
+    'BY_KEYWORD = dict()',
+    'MERGED = {}',
+    'QUEUE = deque()',
+    'BY_KIND = defaultdict(list)',
+    'ORDERED = OrderedDict()',
+    'LOOKUP = collections.ChainMap(HANDLERS, {"gift": None})',
+    'EXTRA = []',
+    '',
+    '',
+    'def limit(a):',
+    '    return a < 100',
+    '',
+    '',
+    'def bank(a):',
+    '    return a + 1',
+    '',
+    '',
+    'def vat(a):',
+    '    return a * 0.21',
+    '',
+    '',
+    'def charge_card(a):',
+    '    return a * 2',
+    '',
+    '',
+    'def charge_wire(a):',
+    '    return a * 3',
+    '',
+    '',
+    'def merge_fee(a):',
+    '    return a * 4',
+    '',
+    '',
+    'def queued(a):',
+    '    return a * 5',
+    '',
+    '',
+    'def kind_fee(a):',
+    '    return a * 6',
+    '',
+    '',
+    'def ordered_fee(a):',
+    '    return a * 7',
+    '',
+    '',
+    'def audit(a):',
+    '    return a * 8',
+    '',
+    '',
+    'def noted(a):',
+    '    return a * 9',
+    '',
+    '',
+    'HOOKS += [limit]',
+    'CHAIN = CHAIN + [bank]',
+    'TUPLE += (vat,)',
+    'HANDLERS.update({"card": charge_card})',
+    'BY_KEYWORD.update(wire=charge_wire)',
+    'MERGED |= {"merge": merge_fee}',
+    'QUEUE.append(queued)',
+    'BY_KIND["fee"].append(kind_fee)',
+    'ORDERED["o"] = ordered_fee',
+    'OTHER = EXTRA + [noted]',
+    '',
+    '',
+    'class Pipeline:',
+    '    def __init__(self):',
+    '        self.steps = []',
+    '',
+    '    def use(self):',
+    '        self.steps += [audit]',
+    '',
+    '    def run(self, a):',
+    '        for s in self.steps:',
+    '            a = s(a)',
+    '        return a',
+    '',
+    '',
+    'def approve(a):',
+    '    return all(h(a) for h in HOOKS) and all(c(a) for c in CHAIN) and all(t(a) for t in TUPLE)',
+    '',
+    '',
+    'def pay(kind, a):',
+    '    return HANDLERS[kind](a) + BY_KEYWORD[kind](a) + MERGED[kind](a) + LOOKUP[kind](a)',
+    '',
+    '',
+    'def drain(kind, a):',
+    '    QUEUE.popleft()(a)',
+    '    for f in BY_KIND[kind]:',
+    '        a = f(a)',
+    '    return ORDERED[kind](a)',
+    '',
+    '',
+    'def extra(a):',
+    '    for f in EXTRA:',
+    '        a = f(a)',
+    '    return a',
+    '',
+  ].join('\n');
+  const own = [
+    'from collections import deque',
+    '',
+    '',
+    'def deque(xs=None):',
+    '    return None',
+    '',
+    '',
+    'def gift(a):',
+    '    return a * 4',
+    '',
+    '',
+    'MINE = deque()',
+    'MINE.append(gift)',
+    '',
+    '',
+    'def reward(a):',
+    '    for f in MINE:',
+    '        a = f(a)',
+    '    return a',
+    '',
+  ].join('\n');
+  const files = { 'pay/__init__.py': '', 'pay/tables.py': tables, 'pay/own.py': own };
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo(files);
+  });
+  after(() => repo.remove());
+
+  it('`HOOKS += [f]`, `CHAIN = CHAIN + [f]`, `+= (f,)` and `self.steps += [f]` hold f for whoever iterates them', async () => {
+    const limit = await repo.gate(repo.branch('limit', { 'pay/tables.py': edit(tables, 'a < 100', 'a < 200') }), { roots: ['*.approve'] });
+    assertPath(limit, ['pay.tables.approve', 'pay.tables.limit']);
+    const bank = await repo.gate(repo.branch('bank', { 'pay/tables.py': edit(tables, 'a + 1', 'a + 2') }), { roots: ['*.approve'] });
+    assertPath(bank, ['pay.tables.approve', 'pay.tables.bank']);
+    const vat = await repo.gate(repo.branch('vat', { 'pay/tables.py': edit(tables, 'a * 0.21', 'a * 0.19') }), { roots: ['*.approve'] });
+    assertPath(vat, ['pay.tables.approve', 'pay.tables.vat']);
+    const audit = await repo.gate(repo.branch('audit', { 'pay/tables.py': edit(tables, 'a * 8', 'a * 80') }), { roots: ['*.Pipeline.run'] });
+    assertPath(audit, ['pay.tables.Pipeline.run', 'pay.tables.audit']);
+  });
+
+  it('`update` with a dict or keywords, and `|=`, put their values into the dict; a ChainMap reads the maps it is given', async () => {
+    const card = await repo.gate(repo.branch('card', { 'pay/tables.py': edit(tables, 'a * 2', 'a * 20') }), { roots: ['*.pay'] });
+    assertPath(card, ['pay.tables.pay', 'pay.tables.charge_card']);
+    const wire = await repo.gate(repo.branch('wire', { 'pay/tables.py': edit(tables, 'a * 3', 'a * 30') }), { roots: ['*.pay'] });
+    assertPath(wire, ['pay.tables.pay', 'pay.tables.charge_wire']);
+    const merge = await repo.gate(repo.branch('merge', { 'pay/tables.py': edit(tables, 'a * 4', 'a * 40') }), { roots: ['*.pay'] });
+    assertPath(merge, ['pay.tables.pay', 'pay.tables.merge_fee']);
+  });
+
+  it('deque, defaultdict(list) (`d[k].append(f)`, `for f in d[k]`) and OrderedDict are containers', async () => {
+    const queued = await repo.gate(repo.branch('queued', { 'pay/tables.py': edit(tables, 'a * 5', 'a * 50') }), { roots: ['*.drain'] });
+    assertPath(queued, ['pay.tables.drain', 'pay.tables.queued']);
+    const kind = await repo.gate(repo.branch('kind', { 'pay/tables.py': edit(tables, 'a * 6', 'a * 60') }), { roots: ['*.drain'] });
+    assertPath(kind, ['pay.tables.drain', 'pay.tables.kind_fee']);
+    const ordered = await repo.gate(repo.branch('ordered', { 'pay/tables.py': edit(tables, 'a * 7', 'a * 70') }), { roots: ['*.drain'] });
+    assertPath(ordered, ['pay.tables.drain', 'pay.tables.ordered_fee']);
+  });
+
+  it('`EXTRA + [f]` makes a new list (EXTRA does not hold f); another container and a file’s own `deque` reach nothing', async () => {
+    assertNotFlagged(await repo.gate(repo.branch('noted', { 'pay/tables.py': edit(tables, 'a * 9', 'a * 90') }), { roots: ['*.extra'] }));
+    const g = await callGraphOf(files);
+    const reached = (from: string): string[] => [...(g.calls.get(from) ?? [])];
+    assert.deepEqual(
+      reached('pay.tables.approve')
+        .filter((t) => t.startsWith('pay.tables.'))
+        .sort(),
+      ['pay.tables.bank', 'pay.tables.limit', 'pay.tables.vat'],
+    );
+    assert.deepEqual(
+      reached('pay.tables.pay')
+        .filter((t) => t.startsWith('pay.tables.'))
+        .sort(),
+      ['pay.tables.charge_card', 'pay.tables.charge_wire', 'pay.tables.merge_fee'],
+    );
+    assert.deepEqual(
+      reached('pay.tables.drain')
+        .filter((t) => t.startsWith('pay.tables.'))
+        .sort(),
+      ['pay.tables.kind_fee', 'pay.tables.ordered_fee', 'pay.tables.queued'],
+    );
+    assert.ok(!reached('pay.own.reward').includes('pay.own.gift'), reached('pay.own.reward').join(', '));
+  });
+});

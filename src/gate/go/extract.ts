@@ -84,6 +84,16 @@ function receiverType(recv: Node | null): string | null {
 }
 
 const newBody = (): GoBody => ({ locals: nameRecord(), calls: [], refs: [] });
+
+/** Predeclared types that hold no function, also as a container's elements (`error`, `[]string`, `map[string]int`). */
+const DATA_TYPES = new Set(
+  'bool byte complex128 complex64 error float32 float64 int int16 int32 int64 int8 rune string uint uint16 uint32 uint64 uint8 uintptr'.split(' '),
+);
+function dataType(t: GoType | null | undefined): boolean {
+  if (!t) return false;
+  if (t.k === 'e') return dataType(t.e);
+  return t.k === 'n' && t.q === undefined && DATA_TYPES.has(t.n);
+}
 const refKeys = new WeakMap<GoBody, Set<string>>();
 const addRef = (body: GoBody, e: GoExpr, key: string | undefined): void => {
   if (key !== undefined) {
@@ -176,6 +186,11 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
           // the enclosing function's. Only append's first argument types the call's result
           const kept = a.map((x) => (x?.k === 'fn' ? null : x));
           body.calls.push(spread ? { f, a: kept, s: true } : { f, a: kept });
+          // `run(map[string]Fee{"card": fee}, k)`: the parameter holds the literal's elements
+          const c = body.calls.length - 1;
+          argNodes.forEach((n, i) => {
+            if (isLiteral(n)) hold(body, { c, i }, n);
+          });
           return { k: 'call', f, a: fnNode?.type === 'identifier' && fnNode.text === 'append' ? a.slice(0, 1) : [] };
         }
         case 'composite_literal': {
@@ -183,7 +198,18 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
           const lit = node.childForFieldName('body');
           walk(lit, body);
           if (t?.k === 'n') {
-            for (const el of named(lit)) {
+            const elements = named(lit);
+            // `Book{chargeCard}`: positional elements are the struct's fields in order (resolution
+            // tells a struct from a named map or slice, whose elements these are not)
+            if (!elements.some((el) => el.type === 'keyed_element'))
+              elements.forEach((el, i) => {
+                const value = el.type === 'literal_element' ? named(el)[0] : undefined;
+                if (!value) return;
+                if (value.type === 'identifier' || value.type === 'selector_expression')
+                  (body.stores ??= []).push({ t, f: i, v: expr(value, newBody(), false) });
+                else hold(body, { t, f: i }, value);
+              });
+            for (const el of elements) {
               if (el.type !== 'keyed_element') continue;
               const key = named(el.childForFieldName('key'))[0];
               const value = named(el.childForFieldName('value'))[0];
@@ -250,7 +276,9 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
           sig.names.forEach((n, i) => {
             if (n) addLocal(body.locals, n, { t: sig.params[i] ?? null });
           });
+          literalDepth++;
           walk(node.childForFieldName('body'), body);
+          literalDepth--;
           const t: GoType = { k: 'f', p: sig.params, r: sig.results };
           return { k: 'fn', t };
         }
@@ -284,7 +312,9 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
           return heldValues(named(node)[0] ?? null, out, depth);
         case 'func_literal': {
           const inner = newBody();
+          literalDepth++;
           walk(node.childForFieldName('body'), inner);
+          literalDepth--;
           for (const c of inner.calls) if (c.f) out.push(c.f);
           out.push(...inner.refs);
           return out;
@@ -302,30 +332,76 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
       }
     };
     /** Records what `place` comes to hold from `value` (see GoBody.holds). */
-    const hold = (body: GoBody, place: { x?: GoExpr | null; t?: GoType | null; f?: string }, value: Node): void => {
+    type Place = Omit<NonNullable<GoBody['holds']>[number], 'v'>;
+    const hold = (body: GoBody, place: Place, value: Node): void => {
       for (const v of heldValues(value)) (body.holds ??= []).push({ ...place, v });
+    };
+    /** Whether a value node is a composite literal (or its address): a container whose elements a local keeps as a place. */
+    const isLiteral = (n: Node | null): boolean => {
+      while (n && (n.type === 'parenthesized_expression' || (n.type === 'unary_expression' && n.childForFieldName('operator')?.text === '&')))
+        n = n.type === 'parenthesized_expression' ? (named(n)[0] ?? null) : n.childForFieldName('operand');
+      return n?.type === 'composite_literal';
+    };
+    /** how many function literals the walk is inside (their `return`s are theirs) */
+    let literalDepth = 0;
+    /** the declared results of the function whose body is walked */
+    let results: (GoType | null)[] = [];
+    /**
+     * `return v, …` in a function's own body (not a function literal's): what each result holds,
+     * unless it is declared a predeclared data type. A name, selector, call or element is kept
+     * whole (what it holds is looked up where the function is resolved); a literal as its elements.
+     */
+    const holdReturned = (body: GoBody, node: Node): void => {
+      named(node.namedChildren.find((c) => c?.type === 'expression_list') ?? null).forEach((v, r) => {
+        if (dataType(results[r])) return;
+        let inner: Node | null = v;
+        while (inner?.type === 'parenthesized_expression') inner = named(inner)[0] ?? null;
+        if (!inner) return;
+        if (inner.type === 'identifier' || inner.type === 'selector_expression' || inner.type === 'call_expression' || inner.type === 'index_expression') {
+          const e = expr(inner, newBody(), false);
+          if (e && !(e.k === 'id' && (e.n === 'nil' || e.n === 'true' || e.n === 'false'))) (body.holds ??= []).push({ r, v: e });
+        } else hold(body, { r }, inner);
+      });
     };
     /**
      * `P = v`, `P[k] = v`, `P = append(P, v…)` with P a package variable or a field (`x.f`): what P
-     * holds. A local is not a place (its own values are followed where it is used), nor is a
-     * field given a plain name or selector (a store, see GoBody.stores).
+     * holds. A field given a plain name or selector is a store (see GoBody.stores). A local is a
+     * place only for what enters it as an element (`m[k] = f`, `m = append(m, f)`, `(*p)[k] = f`)
+     * or a literal's elements: its other values are followed where it is used.
      */
     const holdAssigned = (body: GoBody, left: Node, right: Node): void => {
       let l: Node | null = left;
       let indexed = false;
-      while (l && (l.type === 'index_expression' || l.type === 'parenthesized_expression')) {
+      while (
+        l &&
+        (l.type === 'index_expression' ||
+          l.type === 'parenthesized_expression' ||
+          (l.type === 'unary_expression' && l.childForFieldName('operator')?.text === '*'))
+      ) {
         indexed ||= l.type === 'index_expression';
-        l = l.type === 'index_expression' ? l.childForFieldName('operand') : (named(l)[0] ?? null);
+        l = l.type === 'index_expression' || l.type === 'unary_expression' ? l.childForFieldName('operand') : (named(l)[0] ?? null);
       }
       if (!l || (l.type !== 'identifier' && l.type !== 'selector_expression')) return;
-      if (l.type === 'identifier' && (ownEntry(body.locals, l.text) || l.text === '_')) return;
+      if (l.type === 'identifier' && l.text === '_') return;
+      const fn = right.type === 'call_expression' ? right.childForFieldName('function') : null;
+      const appended = fn?.type === 'identifier' && fn.text === 'append';
+      if (l.type === 'identifier' && ownEntry(body.locals, l.text)) {
+        if (!indexed && !appended && !isLiteral(right)) return;
+        const place = { l: l.text };
+        if (appended)
+          for (const a of named(right.childForFieldName('arguments'))
+            .filter((n) => n.type !== 'comment')
+            .slice(1))
+            hold(body, place, a.type === 'variadic_argument' ? (named(a)[0] ?? a) : a);
+        else hold(body, place, right);
+        return;
+      }
       const plain = right.type === 'identifier' || right.type === 'selector_expression';
       // `x.f = fee` into a field is a store (GoBody.stores); into another package's variable a hold
       const operand = l.type === 'selector_expression' ? l.childForFieldName('operand') : null;
       if (operand && !indexed && plain && !(operand.type === 'identifier' && facts.imports.some((i) => i.local === operand.text))) return;
       let value: Node | null = right;
-      const fn = right.type === 'call_expression' ? right.childForFieldName('function') : null;
-      if (fn?.type === 'identifier' && fn.text === 'append') {
+      if (appended) {
         const args = named(right.childForFieldName('arguments')).filter((n) => n.type !== 'comment');
         const place = { x: expr(l, newBody(), false) };
         for (const a of args.slice(1)) hold(body, place, a.type === 'variadic_argument' ? (named(a)[0] ?? a) : a);
@@ -341,6 +417,9 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
           expr(l, body);
           return;
         }
+        // `m := map[string]Fee{"card": fee}` in a function: the local holds the literal's elements
+        const right = rights.length === lefts.length ? rights[i] : undefined;
+        if (target === body.locals && right && l.text !== '_' && isLiteral(right)) hold(body, { l: l.text }, right);
         let local: GoLocal;
         if (declared) local = { t: declared };
         else if (rights.length === lefts.length) local = { v: values[i] ?? null };
@@ -420,6 +499,10 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
           });
           return;
         }
+        case 'return_statement':
+          if (literalDepth === 0) holdReturned(body, node);
+          for (const c of node.namedChildren) if (c) walk(c, body);
+          return;
         case 'type_switch_statement': {
           walk(node.childForFieldName('initializer'), body);
           const alias = named(node.childForFieldName('alias'))[0];
@@ -563,14 +646,18 @@ export async function extractGo(file: string, text: string): Promise<FileFacts> 
             });
           }
           go.funcs[local] = sig.variadic ? { params: sig.params, results: sig.results, variadic: true } : { params: sig.params, results: sig.results };
+          results = sig.results;
           walk(node.childForFieldName('body'), body);
+          results = [];
           const earlier = ownEntry(go.bodies, local);
           if (earlier) {
             // a file may have several init functions: one definition, every body's calls
+            // a hold naming one of this body's calls (an argument's literal) names it where it lands
+            const offset = earlier.calls.length;
             earlier.calls.push(...body.calls);
             earlier.refs.push(...body.refs);
             if (body.stores) (earlier.stores ??= []).push(...body.stores);
-            if (body.holds) (earlier.holds ??= []).push(...body.holds);
+            if (body.holds) (earlier.holds ??= []).push(...body.holds.map((h) => (h.c === undefined ? h : { ...h, c: h.c + offset })));
             for (const [n, ls] of Object.entries(body.locals)) for (const l of ls) addLocal(earlier.locals, n, l);
           } else go.bodies[local] = body;
           if (local === 'init') initFills(node.childForFieldName('body'), body);

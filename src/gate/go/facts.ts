@@ -42,16 +42,23 @@ export interface GoBody {
   calls: GoCall[];
   /** identifiers and selectors used as values (function values, method values, package variables) */
   refs: GoExpr[];
-  /** values stored into struct fields (`T{f: v}` with t, `x.f = v` with x), for fields holding functions and library fields the library calls (`Handler`) */
-  stores?: { t?: GoType | null; x?: GoExpr | null; f: string; v: GoExpr | null }[];
+  /**
+   * values stored into struct fields (`T{f: v}` with t, `x.f = v` with x; f a number: the field at
+   * that position, `T{v}`), for fields holding functions and library fields the library calls (`Handler`)
+   */
+  stores?: { t?: GoType | null; x?: GoExpr | null; f: string | number; v: GoExpr | null }[];
   /**
    * Function values a place comes to hold as a whole or as an element: a package variable (`x` an
    * identifier, or `pkg.V`) or a struct field (`x.f`, or field f of type t), from
    * `handlers[k] = fee`, `fees = append(fees, fee)`, `var handlers = map[string]Fee{"card": fee}`,
    * `r.byKind[k] = fn`, `Registry{fees: map[string]Fee{…}}`. v is the value; for a function
-   * literal, each call and reference its body makes is one entry (calling the literal runs them)
+   * literal, each call and reference its body makes is one entry (calling the literal runs them).
+   * Places of a function's own: l a local (`m[k] = fee`, `m = append(m, fee)`, `m := Table{…}`;
+   * also what the local points to or shares, `p := &handlers; (*p)[k] = fee`), r its result at
+   * that position (`return map[string]Fee{…}`, `return m`), c/i parameter i of the callee of call
+   * c of `calls` (`run(map[string]Fee{…})`). f a number: the struct field at that position.
    */
-  holds?: { x?: GoExpr | null; t?: GoType | null; f?: string; v: GoExpr | null }[];
+  holds?: { x?: GoExpr | null; t?: GoType | null; f?: string | number; l?: string; r?: number; c?: number; i?: number; v: GoExpr | null }[];
 }
 
 export interface GoSig {

@@ -264,6 +264,15 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
     return out;
   };
 
+  /** The field a store or hold names: by name, or by position in a struct literal (`Book{fee}`; a named map or slice has no fields). */
+  const fieldsAt = (t: { dir: string; n: string }, f: string | number): { t: GoType | null; fc: FileCtx; owner: string }[] => {
+    if (typeof f === 'string') return lookupField(t, f);
+    const d = declOf(t);
+    const fld = d?.decl.kind === 'struct' ? d.decl.fields?.[f] : undefined;
+    const name = fld ? (fld.n ?? (fld.t?.k === 'n' ? fld.t.n : undefined)) : undefined;
+    return name === undefined ? [] : lookupField(t, name);
+  };
+
   // ---- values ------------------------------------------------------------------------------
   const valOfType = (t: GoType | null | undefined, fc: FileCtx): Val[] => {
     const rt = resolveType(t, fc);
@@ -274,8 +283,17 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
   let memos = new WeakMap<object, Map<string, Val[]>>();
   /** functions stored into struct fields, by declaring type and field */
   const fieldFns = new Map<string, Fn[]>();
-  /** functions a package variable (by id) or a struct field (by declaring type and field) holds, see GoBody.holds */
+  /**
+   * functions a package variable (by id) or a struct field (by declaring type and field) holds,
+   * see GoBody.holds; and a function's own places: `<fn>\0=<local>`, `<fn>\0#<param>`, `<fn>\0^<result>`
+   */
   const held = new Map<string, Fn[]>();
+  /** while collecting: the places whose functions were read (another round is needed when one of them grew) */
+  let heldReads: Set<string> | null = null;
+  const heldAt = (place: string): Fn[] | undefined => {
+    heldReads?.add(place);
+    return held.get(place);
+  };
   /** The values of a local (or package variable), memoised per body (or per package) and name. */
   const evalLocals = (owner: object, key: string, locals: GoLocal[], ec: EvalCtx): Val[] => {
     let memo = memos.get(owner);
@@ -299,7 +317,7 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
     for (const v of p.vars.get(name) ?? []) {
       ec.reads?.(v.id);
       out.push(...evalLocals(v, '', v.locals, { fc: v.fc, body: undefined, key: v.id }));
-      for (const fn of held.get(v.id) ?? []) out.push({ v: 'fn', fn, held: true });
+      for (const fn of heldAt(v.id) ?? []) out.push({ v: 'fn', fn, held: true });
     }
     if (p.types.has(name)) out.push({ v: 'type', t: { r: 'named', dir: p.dir, n: name } });
     return out;
@@ -314,7 +332,11 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
         // the import, so a local named like an import also means the import
         if (!locals) return globalValue(e.n, ec);
         const fromLocals = evalLocals(ec.body!, e.n, locals, ec);
-        return ec.fc.imports.has(e.n) ? [...fromLocals, ...globalValue(e.n, ec)] : fromLocals;
+        // what a local or a parameter holds as elements (a literal's, `m[k] = f`, what callers pass)
+        const param = locals.find((l) => l.p !== undefined)?.p;
+        const own = [...(heldAt(`${ec.key}\0=${e.n}`) ?? []), ...(param !== undefined ? (heldAt(`${ec.key}\0#${param}`) ?? []) : [])];
+        const values = own.length > 0 ? [...fromLocals, ...own.map((fn): Val => ({ v: 'fn', fn, held: true }))] : fromLocals;
+        return ec.fc.imports.has(e.n) ? [...values, ...globalValue(e.n, ec)] : values;
       }
       case 'sel': {
         const out: Val[] = [];
@@ -404,7 +426,7 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
           for (const f of lookupField(x.t, name)) {
             out.push(...valOfType(f.t, f.fc));
             for (const fn of fieldFns.get(f.owner) ?? []) out.push({ v: 'fn', fn });
-            for (const fn of held.get(f.owner) ?? []) out.push({ v: 'fn', fn, held: true });
+            for (const fn of heldAt(f.owner) ?? []) out.push({ v: 'fn', fn, held: true });
           }
         }
         if (out.length > 0) return out;
@@ -425,8 +447,11 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
     }
     const out: Val[] = [];
     for (const fv of evalExpr(f, ec)) {
-      if (fv.v === 'fn') out.push(...resultsOf(fv.fn.sig, fv.fn.fc, i));
-      else if (fv.v === 'type') out.push({ v: 'val', t: fv.t });
+      if (fv.v === 'fn') {
+        out.push(...resultsOf(fv.fn.sig, fv.fn.fc, i));
+        // the functions the result holds (`handlers()[k](x)`, `h := mk(); h(x)`)
+        for (const fn of heldAt(`${fv.fn.id}\0^${i}`) ?? []) out.push({ v: 'fn', fn, held: true });
+      } else if (fv.v === 'type') out.push({ v: 'val', t: fv.t });
       else if (fv.v === 'ext') {
         const t = fv.id === undefined ? undefined : STD_RESULTS.get(fv.id);
         out.push(t ? { v: 'val', t: { r: 'ext', id: t } } : { v: 'ext' });
@@ -538,20 +563,105 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
   function collectHeld(): Map<string, Set<string>> {
     const fillers = new Map<string, Set<string>>();
     const paramHolds = new Map<string, Set<string>>();
+    /** places that came to hold another function in this round */
+    let grown = new Set<string>();
     const add = (place: string, fn: Fn, filler: string | undefined): void => {
       const list = held.get(place) ?? [];
-      if (!list.includes(fn)) list.push(fn);
+      if (!list.includes(fn)) {
+        list.push(fn);
+        grown.add(place);
+      }
       held.set(place, list);
       // the package-level code is no filler (undefined): a variable's own initializer is its definition
       if (!place.includes('\0') && filler !== undefined) (fillers.get(place) ?? fillers.set(place, new Set()).get(place)!).add(filler);
     };
-    const placesOf = (h: NonNullable<GoBody['holds']>[number], ec: EvalCtx): string[] => {
-      const fieldOwners = (owners: Val[], f: string): string[] =>
-        owners.flatMap((o) => (o.v === 'val' && o.t.r === 'named' ? lookupField(o.t, f).map((fl) => fl.owner) : []));
+    /** A func type, a named one (`type Fee func(int) int`), a container of them (a variadic `fs ...Fee`), or one not known. */
+    const funcLike = (rt: RT | null, depth: number): boolean => {
+      if (!rt || rt.r === 'func') return true;
+      if (rt.r === 'elem') return depth < 4 && funcLike(rt.e, depth + 1);
+      if (rt.r !== 'named' || depth > 4) return false;
+      const d = declOf(rt);
+      return d?.decl.kind === 'other' && funcLike(resolveType(d.decl.under, d.fc), depth + 1);
+    };
+    /**
+     * A func type, a named one, or a container of them, written so: a function's own places are
+     * only those. An element of a type not known (`interface{}`, a type parameter) is called only
+     * after a conversion or assertion, which gives a new value: nothing it holds would be reached.
+     */
+    const writtenFuncLike = (rt: RT | null, depth: number): boolean => {
+      if (!rt || depth > 4) return false;
+      if (rt.r === 'func') return true;
+      if (rt.r === 'elem') return writtenFuncLike(rt.e, depth + 1);
+      if (rt.r !== 'named') return false;
+      const d = declOf(rt);
+      return d?.decl.kind === 'other' && writtenFuncLike(resolveType(d.decl.under, d.fc), depth + 1);
+    };
+    /** A container (map, slice, array, channel, or a named one) whose elements are functions or containers of them. */
+    const holdsFuncs = (rt: RT | null, depth = 0): boolean => {
+      if (!rt || depth > 4) return false;
+      if (rt.r === 'elem') return writtenFuncLike(rt.e, depth + 1);
+      if (rt.r !== 'named') return false;
+      const d = declOf(rt);
+      return d?.decl.kind === 'other' && holdsFuncs(resolveType(d.decl.under, d.fc), depth + 1);
+    };
+    /**
+     * Whether a local may hold functions as elements: one of its values is a container of them
+     * (or a function), or none is known. A struct literal's local (`txn := &Transaction{…}`) is no
+     * place: its fields are (see GoBody.stores and holds).
+     */
+    const localMayHold = (name: string, ec: EvalCtx): boolean => {
+      const locals = ownEntry(ec.body?.locals, name);
+      if (!locals) return false;
+      // its declared or computed values; `m = append(m, f)` reads m's own place, which a later read
+      // (through the name) records again: no reason for another round by itself
+      const own = `${ec.key}\0=${name}`;
+      const readBefore = heldReads?.has(own);
+      const vals = evalLocals(ec.body!, name, locals, ec).filter((v) => v.v === 'val');
+      if (!readBefore) heldReads?.delete(own);
+      return vals.length === 0 || vals.some((v) => v.v === 'val' && writtenFuncLike(v.t, 0));
+    };
+    /** The place of parameter i of fn when it is a container of functions (arguments past a variadic's start are its elements). */
+    // names of the repository's types defined from another type (`type Fee func(int) int`, `type Table map[string]Fee`)
+    const definedNames = new Set<string>();
+    for (const p of pkgs.values()) for (const [n, d] of p.types) if (d.decl.kind === 'other') definedNames.add(n);
+    /** As written, before resolving: a container whose elements may be functions (inElem: a type that may be a function). */
+    const writtenMayHold = (t: GoType | null | undefined, inElem: boolean): boolean => {
+      if (!t) return false;
+      if (t.k === 'f') return inElem;
+      if (t.k === 'e') return writtenMayHold(t.e, true);
+      return definedNames.has(t.n);
+    };
+    const paramPlaces = new Map<string, boolean>();
+    const paramPlace = (fn: Fn, i: number): string | undefined => {
+      const n = fn.sig.params.length;
+      const k = fn.sig.variadic && i >= n - 1 ? n - 1 : i;
+      const t = fn.sig.params[k];
+      if (k >= n || !writtenMayHold(t, false)) return undefined;
+      const place = `${fn.id}\0#${k}`;
+      let holds = paramPlaces.get(place);
+      if (holds === undefined) paramPlaces.set(place, (holds = holdsFuncs(resolveType(t, fn.fc))));
+      return holds ? place : undefined;
+    };
+    const placesOf = (h: NonNullable<GoBody['holds']>[number], ec: EvalCtx, sig: GoSig | undefined, depth = 0): string[] => {
+      const fieldOwners = (owners: Val[], f: string | number): string[] =>
+        owners.flatMap((o) => (o.v === 'val' && o.t.r === 'named' ? fieldsAt(o.t, f).map((fl) => fl.owner) : []));
       if (h.f !== undefined) return fieldOwners(h.t ? valOfType(h.t, ec.fc) : evalExpr(h.x ?? null, ec), h.f);
-      const x = h.x;
+      // a result declared a function or a container of them (not `*Loan`, `error` or `any`)
+      if (h.r !== undefined) return sig && h.r < sig.results.length && writtenFuncLike(resolveType(sig.results[h.r], ec.fc), 0) ? [`${ec.key}\0^${h.r}`] : [];
+      if (h.c !== undefined && h.i !== undefined) {
+        const c = ec.body?.calls[h.c];
+        const i = h.i;
+        return c ? evalExpr(c.f, ec).flatMap((fv) => (fv.v === 'fn' ? (paramPlace(fv.fn, i) ?? []) : [])) : [];
+      }
+      const x = h.l !== undefined ? ({ k: 'id', n: h.l } as const) : h.x;
       if (x?.k === 'id') {
-        if (ownEntry(ec.body?.locals, x.n)) return [];
+        const locals = ownEntry(ec.body?.locals, x.n);
+        if (locals) {
+          // a local's own place, and what it points to or shares (`p := &handlers`, `m := b.byKind`)
+          const out = [`${ec.key}\0=${x.n}`];
+          if (depth < 4) for (const l of locals) if (l.v?.k === 'id' || l.v?.k === 'sel') out.push(...placesOf({ x: l.v, v: null }, ec, sig, depth + 1));
+          return out;
+        }
         for (const p of [ec.fc.pkg, ...ec.fc.dots.map((d) => pkgs.get(d)!)]) {
           const vs = p.vars.get(x.n);
           if (vs) return vs.map((v) => v.id);
@@ -572,72 +682,124 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
         }
       return true;
     };
-    /** A func type, a named one (`type Fee func(int) int`), a container of them (a variadic `fs ...Fee`), or one not known. */
-    const funcLike = (rt: RT | null, depth: number): boolean => {
-      if (!rt || rt.r === 'func') return true;
-      if (rt.r === 'elem') return depth < 4 && funcLike(rt.e, depth + 1);
-      if (rt.r !== 'named' || depth > 4) return false;
-      const d = declOf(rt);
-      return d?.decl.kind === 'other' && funcLike(resolveType(d.decl.under, d.fc), depth + 1);
-    };
     const holdParam = (key: string, places: string[]): boolean => {
       const set = paramHolds.get(key) ?? paramHolds.set(key, new Set()).get(key)!;
       const before = set.size;
       for (const p of places) set.add(p);
       return set.size > before;
     };
-    for (const fc of fileCtxs) {
-      for (const [local, body] of Object.entries(fc.f.go?.bodies ?? {})) {
-        if (!body.holds) continue;
-        const from = q(fc.f, local);
-        const ec: EvalCtx = { fc, body, key: from };
-        for (const h of body.holds) {
-          // most held values are data (`r.total = Sum{a, b}`): the place is only looked up for a function or parameter
-          const vals = evalExpr(h.v, ec).filter((v) => v.v === 'fn' || v.v === 'param');
-          if (vals.length === 0) continue;
-          const places = placesOf(h, ec);
-          for (const v of vals) {
-            if (v.v === 'fn') for (const p of places) add(p, v.fn, local === '' ? undefined : from);
-            else if (v.v === 'param' && places.length > 0 && mayBeFunc(body, v.i, fc)) holdParam(`${from}#${v.i}`, places);
+    const shortName = (id: string): string => id.slice(id.lastIndexOf('.') + 1);
+    // calls are indexed by their callee's name (for the names asked for so far), then only those
+    // naming a function of interest are evaluated
+    type NamedCall = { fc: FileCtx; local: string; body: GoBody; c: GoBody['calls'][number] };
+    const callsByName = new Map<string, NamedCall[]>();
+    const callsNamed = (names: Iterable<string>): ((name: string) => NamedCall[]) => {
+      const missing = new Set([...names].filter((n) => !callsByName.has(n)));
+      if (missing.size > 0) {
+        for (const n of missing) callsByName.set(n, []);
+        for (const fc of fileCtxs)
+          for (const [local, body] of Object.entries(fc.f.go?.bodies ?? {}))
+            for (const c of body.calls) {
+              const callee = c.f?.k === 'id' || c.f?.k === 'sel' ? c.f.n : undefined;
+              if (callee !== undefined && missing.has(callee)) callsByName.get(callee)!.push({ fc, local, body, c });
+            }
+      }
+      return (name) => callsByName.get(name) ?? [];
+    };
+    // functions with a parameter that may hold functions as elements (`func run(hs map[string]Fee)`), by name
+    const withParamPlaces = new Set<string>();
+    for (const p of pkgs.values())
+      for (const fns of [...p.funcs.values(), ...[...p.methods.values()].flatMap((m) => [...m.values()])])
+        for (const fn of fns) if (fn.sig.params.some((_, k) => paramPlace(fn, k) !== undefined)) withParamPlaces.add(shortName(fn.id));
+
+    /** One pass over the holds, the calls passing containers to such parameters, and the registering calls. */
+    const round = (): void => {
+      for (const fc of fileCtxs) {
+        for (const [local, body] of Object.entries(fc.f.go?.bodies ?? {})) {
+          if (!body.holds) continue;
+          const from = q(fc.f, local);
+          const ec: EvalCtx = { fc, body, key: from };
+          const sig = ownEntry(fc.f.go?.funcs, local);
+          // a function's own places are looked up first (most are struct literals' locals and
+          // arguments, or data results): one lookup per local, call or result, not per element
+          const ownPlaces = new Map<string, string[]>();
+          // a body's locals are filled before its other holds read them (else each such read asks for another round)
+          for (const h of [...body.holds.filter((x) => x.l !== undefined), ...body.holds.filter((x) => x.l === undefined)]) {
+            let places: string[] | undefined;
+            if (h.l !== undefined || h.r !== undefined || h.c !== undefined) {
+              const key = h.l !== undefined ? `=${h.l}` : h.r !== undefined ? `^${h.r}` : `#${h.c}:${h.i}`;
+              places = ownPlaces.get(key);
+              if (!places) ownPlaces.set(key, (places = h.l !== undefined && !localMayHold(h.l, ec) ? [] : placesOf(h, ec, sig)));
+              if (places.length === 0) continue;
+            }
+            // most held values are data (`r.total = Sum{a, b}`): the place is only looked up for a function or parameter
+            const vals = evalExpr(h.v, ec).filter((v) => v.v === 'fn' || v.v === 'param');
+            if (vals.length === 0) continue;
+            places ??= placesOf(h, ec, sig);
+            for (const v of vals) {
+              if (v.v === 'fn') for (const p of places) add(p, v.fn, local === '' ? undefined : from);
+              else if (v.v === 'param' && places.length > 0 && mayBeFunc(body, v.i, fc)) holdParam(`${from}#${v.i}`, places);
+            }
           }
         }
       }
-    }
-    if (paramHolds.size === 0) return fillers;
-    // the functions passed to a holding parameter, and parameters passed on to one: calls are
-    // indexed by their callee's name once, then only those naming a holding function are evaluated
-    const shortName = (id: string): string => id.slice(id.lastIndexOf('.') + 1);
-    const callsByName = new Map<string, { fc: FileCtx; local: string; body: GoBody; c: GoBody['calls'][number] }[]>();
-    for (const fc of fileCtxs)
-      for (const [local, body] of Object.entries(fc.f.go?.bodies ?? {}))
-        for (const c of body.calls) {
-          const callee = c.f?.k === 'id' || c.f?.k === 'sel' ? c.f.n : undefined;
-          if (callee !== undefined) push(callsByName, callee, { fc, local, body, c });
+      // `run(handlers(), k)`, `run(m, k)`: the parameter holds what the argument holds
+      // one pass over the calls indexes both kinds of callee this round needs
+      const registeringNames = [...new Set([...paramHolds.keys()].map((k) => shortName(k.slice(0, k.lastIndexOf('#')))))];
+      const placeCalls = callsNamed([...withParamPlaces, ...registeringNames]);
+      for (const name of withParamPlaces)
+        for (const { fc, local, body, c } of placeCalls(name)) {
+          const from = q(fc.f, local);
+          const ec: EvalCtx = { fc, body, key: from };
+          for (const fv of evalExpr(c.f, ec)) {
+            if (fv.v !== 'fn') continue;
+            c.a.forEach((a, k) => {
+              const place = a ? paramPlace(fv.fn, k) : undefined;
+              if (place) for (const av of evalExpr(a, ec)) if (av.v === 'fn') add(place, av.fn, local === '' ? undefined : from);
+            });
+          }
         }
-    const todo = [...new Set([...paramHolds.keys()].map((k) => shortName(k.slice(0, k.lastIndexOf('#')))))];
-    const queued = new Set(todo);
-    while (todo.length > 0) {
-      const name = todo.pop()!;
-      queued.delete(name);
-      for (const { fc, local, body, c } of callsByName.get(name) ?? []) {
-        const from = q(fc.f, local);
-        const ec: EvalCtx = { fc, body, key: from };
-        for (const fv of evalExpr(c.f, ec)) {
-          if (fv.v !== 'fn') continue;
-          c.a.forEach((a, k) => {
-            const places = paramHolds.get(`${fv.fn.id}#${k}`);
-            if (!places || !a) return;
-            for (const av of evalExpr(a, ec)) {
-              if (av.v === 'fn') for (const p of places) add(p, av.fn, local === '' ? undefined : from);
-              // a parameter passed on holds too: its own callers are looked at (again) next
-              else if (av.v === 'param' && holdParam(`${from}#${av.i}`, [...places]) && !queued.has(shortName(from))) {
-                queued.add(shortName(from));
-                todo.push(shortName(from));
+      if (paramHolds.size === 0) return;
+      // the functions passed to a holding parameter, and parameters passed on to one
+      const todo = registeringNames;
+      const queued = new Set(todo);
+      while (todo.length > 0) {
+        const name = todo.pop()!;
+        queued.delete(name);
+        for (const { fc, local, body, c } of placeCalls(name)) {
+          const from = q(fc.f, local);
+          const ec: EvalCtx = { fc, body, key: from };
+          for (const fv of evalExpr(c.f, ec)) {
+            if (fv.v !== 'fn') continue;
+            c.a.forEach((a, k) => {
+              const places = paramHolds.get(`${fv.fn.id}#${k}`);
+              if (!places || !a) return;
+              for (const av of evalExpr(a, ec)) {
+                if (av.v === 'fn') for (const p of places) add(p, av.fn, local === '' ? undefined : from);
+                // a parameter passed on holds too: its own callers are looked at (again) next
+                else if (av.v === 'param' && holdParam(`${from}#${av.i}`, [...places]) && !queued.has(shortName(from))) {
+                  queued.add(shortName(from));
+                  todo.push(shortName(from));
+                  callsNamed([shortName(from)]);
+                }
               }
-            }
-          });
+            });
+          }
         }
       }
+    };
+    // places feed each other (a literal's local → the function's result → its caller's local → a
+    // parameter): rounds until no place read in one grew in it; values are memoised per round
+    for (let i = 0; i < 16; i++) {
+      grown = new Set();
+      heldReads = new Set();
+      // values are memoised per round: a memoised value records no read of the places it saw
+      memos = new WeakMap();
+      memberCache = new Map();
+      round();
+      const reads: Set<string> = heldReads;
+      heldReads = null;
+      if (![...grown].some((p) => reads.has(p))) break;
     }
     return fillers;
   }
@@ -658,7 +820,7 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
         const owners = st.t ? valOfType(st.t, fc) : evalExpr(st.x ?? null, ec);
         for (const o of owners) {
           if (o.v !== 'val' || o.t.r !== 'named') continue;
-          for (const f of lookupField(o.t, st.f)) {
+          for (const f of fieldsAt(o.t, st.f)) {
             const list = fieldFns.get(f.owner) ?? [];
             for (const fn of fns) if (!list.includes(fn)) list.push(fn);
             fieldFns.set(f.owner, list);
@@ -725,7 +887,7 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
       for (const st of body.stores ?? []) {
         const owners = st.t ? valOfType(st.t, fc) : evalExpr(st.x ?? null, { fc, body, key: from });
         for (const o of owners) {
-          const rule = o.v === 'val' && o.t.r === 'ext' && o.t.id !== undefined ? STD_FIELDS.get(`${o.t.id}.${st.f}`) : undefined;
+          const rule = o.v === 'val' && o.t.r === 'ext' && o.t.id !== undefined && typeof st.f === 'string' ? STD_FIELDS.get(`${o.t.id}.${st.f}`) : undefined;
           if (!rule) continue;
           valueEdges(from, rule, st.v, { fc, body, key: from });
         }

@@ -55,6 +55,7 @@ export async function extractPython(file: string, text: string): Promise<FileFac
     const shadowed = new Set<string>();
     if (/\b(?:list|set|dict|frozenset|tuple)\b/.test(text))
       for (const n of root.descendantsOfType('identifier')) if (n && BUILTIN_CONTAINERS.has(n.text) && bindsName(n)) shadowed.add(n.text);
+    const collections = /\bcollections\b/.test(text) ? collectionsNames(root) : NO_COLLECTIONS;
 
     const addImport = (imp: ImportFacts, atModule: boolean, start: number, end: number): void => {
       facts.imports.push(imp);
@@ -194,10 +195,49 @@ export async function extractPython(file: string, text: string): Promise<FileFac
     const builtinContainer = (node: Node): FlowExpr => {
       if (node.type !== 'call') return null;
       const fn = node.childForFieldName('function');
-      if (fn?.type !== 'identifier' || !BUILTIN_CONTAINERS.has(fn.text) || shadowed.has(fn.text)) return null;
-      const args = (node.childForFieldName('arguments')?.namedChildren ?? []).filter((a): a is Node => a !== null && a.type !== 'comment');
-      if (args.length > 1 || args.some((a) => a.type === 'keyword_argument' || a.type.endsWith('_splat'))) return null;
-      return args[0] ? ['l', literalId(node), ['i', expr(args[0])]] : ['l', literalId(node)];
+      const kind =
+        fn?.type === 'identifier'
+          ? BUILTIN_CONTAINERS.has(fn.text) && !shadowed.has(fn.text)
+            ? fn.text
+            : collections.names.get(fn.text)
+          : fn?.type === 'attribute' && fn.childForFieldName('object')?.type === 'identifier' && collections.modules.has(fn.childForFieldName('object')!.text)
+            ? fn.childForFieldName('attribute')?.text
+            : undefined;
+      if (kind === undefined || (fn?.type === 'attribute' && !COLLECTIONS_CONTAINERS.has(kind))) return null;
+      const all = (node.childForFieldName('arguments')?.namedChildren ?? []).filter((a): a is Node => a !== null && a.type !== 'comment');
+      if (all.some((a) => a.type.endsWith('_splat'))) return null;
+      const args = all.filter((a) => a.type !== 'keyword_argument');
+      const kwargs = all.filter((a) => a.type === 'keyword_argument');
+      const items: FlowExpr[] = [];
+      switch (kind) {
+        // `defaultdict(list)`: each missing key gets a new container of the factory's; one stands for all
+        // (`d[k].append(f)` fills it, `for f in d[k]` reads it). Another factory's values are not followed
+        case 'defaultdict': {
+          const factory = args[0];
+          if (factory?.type === 'identifier' && (BUILTIN_CONTAINERS.has(factory.text) ? !shadowed.has(factory.text) : collections.names.has(factory.text)))
+            items.push(['l', literalId(factory)]);
+          else if (
+            factory?.type === 'attribute' &&
+            factory.childForFieldName('object')?.type === 'identifier' &&
+            collections.modules.has(factory.childForFieldName('object')!.text)
+          )
+            items.push(['l', literalId(factory)]);
+          for (const a of args.slice(1)) items.push(['i', expr(a)]);
+          for (const k of kwargs) items.push(expr(k.childForFieldName('value'), true));
+          break;
+        }
+        // `ChainMap(a, b)` looks keys up in each map it is given
+        case 'ChainMap':
+          for (const a of args) items.push(['i', expr(a)]);
+          break;
+        // `deque(fs, maxlen=…)`: the elements of its iterable; `dict(card=f)`, `OrderedDict(card=f)`: the keywords' values too
+        default:
+          if (args.length > 1) return null;
+          if (args[0]) items.push(['i', expr(args[0])]);
+          if (kwargs.length > 0 && !KEYWORD_MAPS.has(kind) && kind !== 'deque') return null;
+          if (KEYWORD_MAPS.has(kind)) for (const k of kwargs) items.push(expr(k.childForFieldName('value'), true));
+      }
+      return ['l', literalId(node), ...items];
     };
     const stringValue = (node: Node): FlowExpr => {
       if (node.namedChildren.some((c) => c?.type === 'interpolation')) return null;
@@ -272,10 +312,13 @@ export async function extractPython(file: string, text: string): Promise<FileFac
           return expr(node.childForFieldName('value'));
         // operators on literals only (`1 + 2`, `-1`) can run nothing of ours: no value, no site
         case 'binary_operator': {
-          const d = BINARY_DUNDERS[node.childForFieldName('operator')?.type ?? ''];
+          const op = node.childForFieldName('operator')?.type ?? '';
+          const d = BINARY_DUNDERS[op];
           const left = expr(node.childForFieldName('left'));
           const right = expr(node.childForFieldName('right'));
-          return d && (left !== null || right !== null) ? ['o', `__${d}__`, `__r${d}__`, left, [right]] : null;
+          if (!d || (left === null && right === null)) return null;
+          // `HOOKS + [f]`, `BASE | {"card": f}`: on containers, a new one holding both sides' elements
+          return op === '+' || op === '|' ? ['o', `__${d}__`, `__r${d}__`, left, [right], literalId(node)] : ['o', `__${d}__`, `__r${d}__`, left, [right]];
         }
         case 'unary_operator': {
           const d = UNARY_DUNDERS[node.childForFieldName('operator')?.type ?? ''];
@@ -326,12 +369,33 @@ export async function extractPython(file: string, text: string): Promise<FileFac
       const method = fn.childForFieldName('attribute')?.text ?? '';
       const at = CONTAINER_ADDS[method];
       if (at === undefined) return;
-      const positional = args.namedChildren.filter((a): a is Node => a !== null && a.type !== 'comment');
-      if (positional.length !== at.arity || positional.some((a) => a.type === 'keyword_argument' || a.type.endsWith('_splat'))) return;
-      const holder = expr(fn.childForFieldName('object'));
-      if (typeof holder !== 'string') return;
-      const value = expr(positional[at.arity - 1]!, true);
-      flow(scope, `${holder}[]`, at.each ? sub(value) : value);
+      const all = args.namedChildren.filter((a): a is Node => a !== null && a.type !== 'comment');
+      if (all.some((a) => a.type.endsWith('_splat'))) return;
+      const positional = all.filter((a) => a.type !== 'keyword_argument');
+      const keywords = all.filter((a) => a.type === 'keyword_argument');
+      // `update` takes a mapping (or pairs) and keywords: `HANDLERS.update({"card": f})`, `.update(card=f)`
+      if (method === 'update' ? positional.length > 1 : positional.length !== at.arity || keywords.length > 0) return;
+      const holder = containerHolder(fn.childForFieldName('object'));
+      if (holder === null) return;
+      for (const p of method === 'update' ? positional : [positional[at.arity - 1]!]) {
+        const value = expr(p, true);
+        flow(scope, holder, at.each ? sub(value) : value);
+      }
+      for (const k of keywords) flow(scope, holder, expr(k.childForFieldName('value'), true));
+    };
+    /**
+     * The flow target of what a container method adds: `HOOKS[]` for `HOOKS.append(f)`,
+     * `self.steps[]`; `d[][]` for `d[k].append(f)` (the container held as an element of d's:
+     * a `defaultdict(list)`'s lists, a dict of lists).
+     */
+    const containerHolder = (node: Node | null): string | null => {
+      let elements = '[]';
+      while (node?.type === 'subscript' && elements.length < 8) {
+        node = node.childForFieldName('value');
+        elements += '[]';
+      }
+      const holder = expr(node);
+      return typeof holder === 'string' ? `${holder}${elements}` : null;
     };
 
     const visitScope = (scope: ScopeFacts, isClass: boolean, body: () => void): void => {
@@ -529,9 +593,13 @@ export async function extractPython(file: string, text: string): Promise<FileFac
           const d = BINARY_DUNDERS[(node.childForFieldName('operator')?.type ?? '').slice(0, -1)];
           const l = left ? expr(left) : null;
           if (d && left) {
-            const op: FlowExpr = ['o', `__i${d}__|__${d}__`, `__r${d}__`, l, [expr(node.childForFieldName('right'), true)]];
+            const right = expr(node.childForFieldName('right'), true);
+            const op: FlowExpr = ['o', `__i${d}__|__${d}__`, `__r${d}__`, l, [right]];
             if (l !== null) implicit(current.scope, op);
             assign(current.scope, left, op);
+            // `HOOKS += [f]`, `self.steps += (f,)`, `HANDLERS |= {"card": f}`: a list, set or dict there
+            // takes the right side's elements in place (as `.extend`/`.update` would)
+            if ((d === 'add' || d === 'or') && typeof l === 'string' && right !== null) flow(current.scope, `${l}[]`, ['i', right]);
           }
           break;
         }
@@ -803,7 +871,53 @@ const CONTAINER_ADDS: Record<string, { arity: number; each?: true }> = Object.as
   insert: { arity: 2 },
   setdefault: { arity: 2 },
   extend: { arity: 1, each: true as const },
+  extendleft: { arity: 1, each: true as const },
+  update: { arity: 1, each: true as const },
 });
+
+/** Containers of `collections` a call of which is a container literal for the flow analysis. */
+const COLLECTIONS_CONTAINERS = new Set(['deque', 'defaultdict', 'OrderedDict', 'ChainMap']);
+/** Constructors whose keyword arguments are entries (`dict(card=f)`). */
+const KEYWORD_MAPS = new Set(['dict', 'OrderedDict']);
+const NO_COLLECTIONS = { names: new Map<string, string>(), modules: new Set<string>() };
+
+/**
+ * The local names of `collections`' containers (`from collections import deque as dq` → dq →
+ * deque) and of the module itself (`import collections as c`), unless the file binds the name
+ * elsewhere too (its own `deque`, a fallback assignment): then it keeps its own.
+ */
+function collectionsNames(root: Node): { names: Map<string, string>; modules: Set<string> } {
+  const names = new Map<string, string>();
+  const modules = new Set<string>();
+  const imports = new Set<number>();
+  for (const imp of root.descendantsOfType(['import_from_statement', 'import_statement'])) {
+    if (!imp) continue;
+    if (imp.type === 'import_from_statement') {
+      if (imp.childForFieldName('module_name')?.text !== 'collections') continue;
+      for (const n of imp.childrenForFieldName('name')) {
+        if (!n) continue;
+        const name = n.type === 'aliased_import' ? n.childForFieldName('name')?.text : n.text;
+        const local = n.type === 'aliased_import' ? n.childForFieldName('alias')?.text : n.text;
+        if (name && local && COLLECTIONS_CONTAINERS.has(name)) names.set(local, name);
+      }
+    } else
+      for (const n of imp.childrenForFieldName('name')) {
+        if (n?.type === 'dotted_name' && n.text === 'collections') modules.add('collections');
+        else if (n?.type === 'aliased_import' && n.childForFieldName('name')?.text === 'collections') modules.add(n.childForFieldName('alias')?.text ?? '');
+      }
+    imports.add(imp.id);
+  }
+  if (names.size === 0 && modules.size === 0) return NO_COLLECTIONS;
+  for (const n of root.descendantsOfType('identifier')) {
+    if (!n || (!names.has(n.text) && !modules.has(n.text)) || !bindsName(n)) continue;
+    let p: Node | null = n.parent;
+    while (p && p.type !== 'import_from_statement' && p.type !== 'import_statement') p = p.parent;
+    if (p && imports.has(p.id)) continue;
+    names.delete(n.text);
+    modules.delete(n.text);
+  }
+  return { names, modules };
+}
 
 /** Assignment targets that unpack into their elements (`a, b = …`, `[x, *rest] = …`). */
 const UNPACKING_TARGETS = new Set(['pattern_list', 'tuple_pattern', 'list_pattern', 'expression_list', 'tuple', 'list']);

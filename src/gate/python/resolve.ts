@@ -417,7 +417,7 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     }
     return [];
   }
-  const COLLECTION_METHODS = new Set(['values', 'items', 'get', 'pop', 'copy', 'setdefault', 'popitem', 'keys']);
+  const COLLECTION_METHODS = new Set(['values', 'items', 'get', 'pop', 'copy', 'setdefault', 'popitem', 'keys', 'popleft']);
   const hasKey = (key: string): boolean => g.hasDef(key) || readVar(key) !== undefined;
   const instanceLike = (v: string): boolean => v.startsWith('i:') || v.startsWith('s:');
   /** The keys of the first of `names` (alternatives in Python's order) an instance-like value's class has. */
@@ -679,6 +679,17 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
       case 'o': {
         const out = new Set<string>();
         for (const { v, args } of dunderCalls(ctx, e)) for (const x of callResult(ctx, v, args)) out.add(x);
+        // `HOOKS + [f]`, `BASE | {"card": f}` (marked with the expression's id): when a side is a
+        // list, tuple, set or dict, a new one with the elements of both
+        if (e.length > 5) {
+          const sides = [e[3] as FlowExpr, (e[4] as FlowExpr[])[0] ?? null].flatMap((x) => (x === null ? [] : evalExpr(ctx, x)));
+          const containers = sides.filter((v) => v.startsWith('c:'));
+          if (containers.length > 0) {
+            const key = `c:${ctx.id}@${e[5] as string}`;
+            for (const c of containers) add(key, [...(readVar(c) ?? [])]);
+            out.add(key);
+          }
+        }
         return [...out];
       }
       case 't':
@@ -691,24 +702,18 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
   }
   /** Assigns `vals` to a flow target; false when the target's object is unknown. */
   function assignTo(ctx: Ctx, target: string, vals: string[]): boolean {
+    if (target.endsWith('[]')) {
+      const holders = containersAt(ctx, target);
+      for (const h of holders) add(h, vals);
+      return holders.length > 0;
+    }
     if (target === '<ret>' || !target.includes('.')) {
-      if (target.endsWith('[]')) {
-        const holders = evalChain(ctx, target.slice(0, -2)).filter((v) => v.startsWith('c:'));
-        for (const h of holders) add(h, vals);
-        return holders.length > 0;
-      }
       const owner = ownEntry(ctx.facts?.outer, target);
       if (owner !== undefined) add(`${qualify(ctx.mod, owner)}.${target}`, vals);
       else add(`${ctx.id ? `${ctx.id}.` : ''}${target}`, vals);
       return true;
     }
-    const sub = target.endsWith('[]');
-    const t = sub ? target.slice(0, -2) : target;
-    if (sub) {
-      const holders = evalChain(ctx, t).filter((v) => v.startsWith('c:'));
-      for (const h of holders) add(h, vals);
-      return holders.length > 0;
-    }
+    const t = target;
     const dot = t.lastIndexOf('.');
     const name = t.slice(dot + 1);
     let any = false;
@@ -725,6 +730,22 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     return any;
   }
 
+  /**
+   * The containers a `holder[]` target adds to: the list, set or dict literals the holder holds;
+   * each further `[]` takes those held as their elements (`d[k].append(f)`: `d[][]`).
+   */
+  function containersAt(ctx: Ctx, target: string): string[] {
+    let base = target;
+    let depth = 0;
+    while (base.endsWith('[]')) {
+      base = base.slice(0, -2);
+      depth++;
+    }
+    let holders = evalChain(ctx, base).filter((v) => v.startsWith('c:'));
+    for (let i = 1; i < depth && holders.length > 0; i++)
+      holders = [...new Set(holders.flatMap((h) => [...(readVar(h) ?? [])].filter((v) => v.startsWith('c:'))))];
+    return holders;
+  }
   /** In-repository functions a callee value runs, with how many leading parameters are already bound. */
   function runs(v: string): { id: string; offset: number }[] {
     if (v.startsWith('b:')) return [{ id: v.slice(2), offset: 1 }];
