@@ -1526,3 +1526,65 @@ describe('Python functions put into containers by +=, +, |=, update and collecti
     assert.ok(!reached('pay.own.reward').includes('pay.own.gift'), reached('pay.own.reward').join(', '));
   });
 });
+
+describe("Python methods of a builtin container run the builtin's, not a repository method of that name", () => {
+  const store = [
+    'class Ledger:',
+    '    def update(self, row):',
+    '        return row + 1',
+    '',
+    '    def append(self, row):',
+    '        return row + 2',
+    '',
+    '    def get(self, key):',
+    '        return key + 3',
+    '',
+  ].join('\n');
+  const main = [
+    'HANDLERS = {}',
+    'STEPS = []',
+    'SEEN = set()',
+    '',
+    '',
+    'def card(a):',
+    '    return a * 2',
+    '',
+    '',
+    'def approve(a):',
+    '    HANDLERS.update({"card": card})',
+    '    STEPS.append(a)',
+    '    SEEN.update([a])',
+    '    local = {"x": 1}',
+    '    local.update(y=2)',
+    '    return HANDLERS.get("card")(a)',
+    '',
+    '',
+    'def settle(ledger, a):',
+    '    return ledger.update(a)',
+    '',
+  ].join('\n');
+  const files = { 'pay/__init__.py': '', 'pay/store.py': store, 'pay/main.py': main };
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo(files);
+  });
+  after(() => repo.remove());
+
+  it('`d.update`, `rows.append`, `s.update` and `d.get` on a known dict, list or set reach no same-named repository method', async () => {
+    const g = await callGraphOf(files);
+    assert.deepEqual([...(g.calls.get('pay.main.approve') ?? [])].sort(), ['pay.main.card']);
+    for (const [method, body] of [
+      ['update', 'row + 1'],
+      ['append', 'row + 2'],
+      ['get', 'key + 3'],
+    ]) {
+      const changed = await repo.gate(repo.branch(method!, { 'pay/store.py': edit(store, body!, `${body} + 9`) }), { roots: ['*.approve'] });
+      assertNotFlagged(changed);
+    }
+  });
+
+  it('the same call on a receiver of unknown type still reaches every method of that name (recall first)', async () => {
+    const changed = await repo.gate(repo.branch('unknown', { 'pay/store.py': edit(store, 'row + 1', 'row + 10') }), { roots: ['*.settle'] });
+    assertPath(changed, ['pay.main.settle', 'pay.store.Ledger.update']);
+  });
+});

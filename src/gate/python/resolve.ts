@@ -1,6 +1,19 @@
 import { ownEntry, pushTo, type FileFacts, type FlowExpr, type ImportFacts, type InitializerFacts, type ScopeFacts } from '../facts.js';
 import type { ResolutionTarget } from '../graph-builder.js';
 
+/**
+ * Methods of list, dict, set, tuple and the `collections` containers besides those that give
+ * their elements (see COLLECTION_METHODS in resolvePython): called on a value that is one of those
+ * containers, they run the builtin, never a repository method of the same name.
+ */
+const CONTAINER_METHODS = new Set(
+  (
+    'append extend insert remove clear index count sort reverse update fromkeys add discard difference difference_update ' +
+    'intersection intersection_update isdisjoint issubset issuperset symmetric_difference symmetric_difference_update union ' +
+    'appendleft extendleft rotate move_to_end new_child'
+  ).split(' '),
+);
+
 /** Names Python resolves without an import; calls to them appear as `<builtin>.name` (PyCG's convention). */
 const BUILTINS = new Set(
   (
@@ -257,7 +270,9 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
   // Values: a definition id (function, method, lambda, class); `b:<method>` a method bound to an
   // instance; `i:<class>` an instance; `s:<class>` self/cls (the class or any subclass); `m:<module>`;
   // `x:<external>`; `c:<key>` a list/tuple/dict literal (elements under the same key);
-  // `cm:<key>` a collection's method (`d.values`, `d.get`); `sup:<class>` super(); `str:<text>`.
+  // `cm:<key>` a collection's method that gives its elements (`d.values`, `d.get`); `cb:<name>` another
+  // method of the builtin container (`rows.append`, `d.update`: runs nothing of the repository's);
+  // `sup:<class>` super(); `str:<text>`.
   const scopeInfo = new Map<string, { mod: string; scope: ScopeFacts }>();
   const localsOf = new Map<string, Set<string>>();
   /** every scope of an id (a redefinition, an overload, a property's accessors share it), in order */
@@ -520,7 +535,7 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
       case 'x':
         return [`x:${rest}.${name}`];
       case 'c':
-        return COLLECTION_METHODS.has(name) ? [`cm:${rest}`] : [];
+        return COLLECTION_METHODS.has(name) ? [`cm:${rest}`] : CONTAINER_METHODS.has(name) ? [`cb:${name}`] : [];
       default:
         return [];
     }
@@ -905,6 +920,8 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
   };
   /** Edges from `from` for calling value v: whether v named a callee at all, and one in the repository. */
   const callEdges = (from: string, v: string): { known: boolean; inRepo: boolean } => {
+    // a builtin container's own method: known, and none of the repository's same-named methods
+    if (v.startsWith('cm:') || v.startsWith('cb:')) return { known: true, inRepo: false };
     if (v.startsWith('x:')) {
       if (v !== 'x:<builtin>.super') edge(from, v.slice(2));
       return { known: true, inRepo: false };
