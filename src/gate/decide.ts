@@ -6,7 +6,18 @@ import { rootNameOf } from './facts.js';
 import { globTest } from './glob.js';
 import { importTarget } from './import-target.js';
 import { languageOf } from './sources.js';
-import type { CallGraph, ChangedFunction, Definition, GatePath, GateReason, GateResult, Revision, ZoneMatch } from './types.js';
+import {
+  definitionEncloses,
+  definitionHolds,
+  type CallGraph,
+  type ChangedFunction,
+  type Definition,
+  type GatePath,
+  type GateReason,
+  type GateResult,
+  type Revision,
+  type ZoneMatch,
+} from './types.js';
 
 const MAX_ROOTS_SEARCHED_SEPARATELY = 64;
 
@@ -43,7 +54,7 @@ export function innermostDefinition(graph: CallGraph, file: string, lines: numbe
 
 /** Bindings whose lines hold all of definition `d` (an arrow in a constant's initializer). */
 function bindingsAround(graph: CallGraph, d: Definition): Definition[] {
-  return (defsByFile(graph).get(d.file) ?? []).filter((b) => b.kind === 'binding' && b.id !== d.id && b.startLine <= d.startLine && d.endLine <= b.endLine);
+  return (defsByFile(graph).get(d.file) ?? []).filter((b) => b.kind === 'binding' && b.id !== d.id && definitionEncloses(b, d.startLine, d.endLine));
 }
 
 const initializersCache = new WeakMap<CallGraph, Set<string>>();
@@ -79,7 +90,7 @@ function readersOf(graph: CallGraph): Map<string, string[]> {
 }
 
 function bindingsAt(graph: CallGraph, file: string, line: number): Definition[] {
-  return (defsByFile(graph).get(file) ?? []).filter((d) => d.kind === 'binding' && line >= d.startLine && line <= d.endLine);
+  return (defsByFile(graph).get(file) ?? []).filter((d) => d.kind === 'binding' && definitionHolds(d, line));
 }
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

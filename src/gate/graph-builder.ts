@@ -19,8 +19,14 @@ export class GraphBuilder implements ResolutionTarget {
 
   addDef(def: Definition): void {
     const existing = this.defs.get(def.id);
-    // a redefinition (e.g. `if x: def f` / `else: def f`) widens the span rather than hiding one
+    // a redefinition (e.g. `if x: def f` / `else: def f`) widens the span rather than hiding one; a
+    // binding assigned again keeps each assignment's lines too (the code between is not its own)
     if (existing && existing.file === def.file) {
+      if (existing.kind === 'binding' && def.kind === 'binding' && (def.startLine > existing.endLine || def.endLine < existing.startLine || existing.spans)) {
+        const spans = existing.spans ?? [[existing.startLine, existing.endLine]];
+        spans.push([def.startLine, def.endLine]);
+        existing.spans = spans.sort((a, b) => a[0] - b[0]);
+      }
       existing.startLine = Math.min(existing.startLine, def.startLine);
       existing.endLine = Math.max(existing.endLine, def.endLine);
       return;

@@ -12,6 +12,8 @@ export interface StoredGraph {
   files: string[];
   /** Four numbers per definition (its id is `ids[i]`): kind, file, first line, last line. */
   defs: number[];
+  /** Three numbers per span of a definition with several (see Definition.spans): its index, first line, last line. */
+  spans?: number[];
   /** Per caller: its id, then its callees' (or read bindings'). */
   calls: number[][];
   nameOnly: number[][];
@@ -30,14 +32,17 @@ export function encodeGraph(graph: Omit<CallGraph, 'files'>): StoredGraph {
   const table = new IdTable();
   const fileTable = new IdTable();
   const defs: number[] = [];
+  const spans: number[] = [];
   for (const d of graph.defs.values()) {
-    table.number(d.id);
+    const n = table.number(d.id);
     defs.push(DEFINITION_KINDS.indexOf(d.kind), fileTable.number(d.file), d.startLine, d.endLine);
+    for (const [s, e] of d.spans ?? []) spans.push(n, s, e);
   }
-  const stored = {
+  const stored: StoredGraph = {
     ids: table.ids,
     files: fileTable.ids,
     defs,
+    ...(spans.length > 0 ? { spans } : {}),
     calls: table.rows(graph.calls),
     nameOnly: table.rows(graph.nameOnly),
     reads: table.rows(graph.reads),
@@ -55,7 +60,7 @@ export function encodeGraph(graph: Omit<CallGraph, 'files'>): StoredGraph {
  */
 export function decodeGraph(stored: unknown): Omit<CallGraph, 'files'> | undefined {
   if (typeof stored !== 'object' || stored === null) return undefined;
-  const { ids, files, defs, calls, nameOnly, reads, unparsable } = stored as Partial<Record<keyof StoredGraph, unknown>>;
+  const { ids, files, defs, spans, calls, nameOnly, reads, unparsable } = stored as Partial<Record<keyof StoredGraph, unknown>>;
   // each id once: a node number names one id both ways (the call index looks ids up by name)
   if (!Array.isArray(ids) || !ids.every((i) => typeof i === 'string')) return undefined;
   const numberOf = new Map(ids.map((id, i) => [id, i]));
@@ -73,6 +78,18 @@ export function decodeGraph(stored: unknown): Omit<CallGraph, 'files'> | undefin
     if (kind === undefined || file === undefined || !lines(startLine) || !lines(endLine)) return undefined;
     const id = ids[i / 4] as string;
     defMap.set(id, { id, kind, file, startLine, endLine });
+  }
+  if (spans !== undefined) {
+    if (!Array.isArray(spans) || spans.length % 3 !== 0) return undefined;
+    const row = spans as unknown[];
+    for (let i = 0; i < row.length; i += 3) {
+      const n = row[i];
+      const s = row[i + 1];
+      const e = row[i + 2];
+      const d = Number.isInteger(n) ? defMap.get(ids[n as number] as string) : undefined;
+      if (!d || !lines(s) || !lines(e) || s > e) return undefined;
+      (d.spans ??= []).push([s, e]);
+    }
   }
   const isFailure = (u: unknown): u is { file: string; reason: string } =>
     typeof u === 'object' && u !== null && typeof (u as { file: unknown }).file === 'string' && typeof (u as { reason: unknown }).reason === 'string';

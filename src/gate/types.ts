@@ -20,6 +20,22 @@ export interface Definition {
   /** 1-based, inclusive line range. A module spans its whole file. */
   startLine: number;
   endLine: number;
+  /**
+   * A binding assigned in several places (`HOOKS = []` … `HOOKS += [f]`): each assignment's lines,
+   * in order. startLine/endLine then span them all, with whatever lies between, which is not
+   * part of the binding.
+   */
+  spans?: [number, number][];
+}
+
+/** Whether `line` is one of `d`'s own lines (for a binding assigned in several places, of one of its assignments). */
+export function definitionHolds(d: Definition, line: number): boolean {
+  return d.spans ? d.spans.some(([s, e]) => line >= s && line <= e) : line >= d.startLine && line <= d.endLine;
+}
+
+/** Whether the lines `start`..`end` lie within one of `d`'s own spans. */
+export function definitionEncloses(d: Definition, start: number, end: number): boolean {
+  return d.spans ? d.spans.some(([s, e]) => s <= start && end <= e) : d.startLine <= start && end <= d.endLine;
 }
 
 /** A repository's call graph at one revision, all languages merged. */

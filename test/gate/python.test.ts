@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { assertNotFlagged, assertPath, callGraphOf, edit, FixtureRepo, graphOf } from './fixture.js';
-import { buildCallGraph, readDirectorySources, readRevisionSources, toPycg } from '../../src/gate/index.js';
+import { buildCallGraph, evaluateGate, readDirectorySources, readRevisionSources, toPycg } from '../../src/gate/index.js';
 import type { GateResult } from '../../src/gate/types.js';
 
 const files: Record<string, string> = {
@@ -1586,5 +1589,58 @@ describe("Python methods of a builtin container run the builtin's, not a reposit
   it('the same call on a receiver of unknown type still reaches every method of that name (recall first)', async () => {
     const changed = await repo.gate(repo.branch('unknown', { 'pay/store.py': edit(store, 'row + 1', 'row + 10') }), { roots: ['*.settle'] });
     assertPath(changed, ['pay.main.settle', 'pay.store.Ledger.update']);
+  });
+});
+
+describe('a Python binding assigned in several places', () => {
+  const mod = [
+    'HOOKS = []',
+    '',
+    '',
+    'def limit(a):',
+    '    return a < 100',
+    '',
+    '',
+    'def audit(a):',
+    '    return a * 8',
+    '',
+    '',
+    'def approve(a):',
+    '    return all(h(a) for h in HOOKS)',
+    '',
+    '',
+    'HOOKS += [limit]',
+    '',
+  ].join('\n');
+  let repo: FixtureRepo;
+  let cacheDir: string;
+  before(() => {
+    repo = new FixtureRepo({ 'pay/__init__.py': '', 'pay/hooks.py': mod });
+    cacheDir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-spans-cache-'));
+  });
+  after(() => {
+    repo.remove();
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  it('changes with its assignments, not with the functions between them', async () => {
+    const between = repo.branch('between', { 'pay/hooks.py': edit(mod, 'a * 8', 'a * 9') });
+    assertNotFlagged(await repo.gate(between, { roots: ['*.approve'] }));
+    const again = repo.branch('again', { 'pay/hooks.py': edit(mod, 'HOOKS += [limit]', 'HOOKS += [limit, audit]') });
+    const flagged = await repo.gate(again, { roots: ['*.approve'] });
+    assert.ok(
+      flagged.changedFunctions.some((c) => c.id === 'pay.hooks.approve' && c.binding === 'pay.hooks.HOOKS'),
+      JSON.stringify(flagged.changedFunctions),
+    );
+    assert.equal(flagged.flagged, true);
+  });
+
+  it('keeps its assignments apart in a stored graph: a warm run decides as a cold one', async () => {
+    const between = repo.branch('between-warm', { 'pay/hooks.py': edit(mod, 'a * 8', 'a * 7') });
+    const run = () => evaluateGate({ repoDir: repo.dir, base: 'main', head: between, config: { roots: ['*.approve'] }, cacheDir });
+    const cold = await run();
+    const warm = await run();
+    assertNotFlagged(cold);
+    assert.deepEqual(warm, cold);
   });
 });

@@ -14,6 +14,20 @@ const graph: Omit<CallGraph, 'files'> = {
     def('pkg.mod.A', 'class', 'pkg/mod.py', 3, 20),
     def('pkg.mod.A.pay', 'method', 'pkg/mod.py', 5, 9),
     def('pkg.mod.RATE', 'binding', 'pkg/mod.py', 2, 2),
+    [
+      'pkg.mod.HOOKS',
+      {
+        id: 'pkg.mod.HOOKS',
+        kind: 'binding',
+        file: 'pkg/mod.py',
+        startLine: 21,
+        endLine: 38,
+        spans: [
+          [21, 21],
+          [38, 38],
+        ],
+      },
+    ],
     def('web.a.f', 'function', 'web/a.ts', 1, 3),
   ]),
   calls: new Map([
@@ -46,6 +60,9 @@ describe('stored graphs', () => {
       ['a fractional line', { ...good, defs: [0, 0, 1.5, ...good.defs.slice(3)] }],
       ['more definitions than ids', { ...good, ids: good.ids.slice(0, 2) }],
       ['an edge to no id', { ...good, calls: [[0, 999]] }],
+      ['spans that are not numbers in threes', { ...good, spans: [4, 21] }],
+      ['a span of no definition', { ...good, spans: [99, 1, 2] }],
+      ['a span ending before it starts', { ...good, spans: [4, 9, 2] }],
       ['an empty edge row', { ...good, reads: [[]] }],
       ['a caller listed twice', { ...good, calls: [...good.calls, [good.calls[0]![0]!, 1]] }],
       [
