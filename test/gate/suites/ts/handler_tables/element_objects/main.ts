@@ -1,0 +1,29 @@
+type Fee = (amount: number) => number;
+interface Rule {
+  kind: string;
+  run: Fee;
+}
+function card(amount: number): number {
+  return amount + 1;
+}
+function bank(amount: number): number {
+  return amount + 2;
+}
+function other(amount: number): number {
+  return amount + 3;
+}
+const rules: Rule[] = [
+  { kind: 'card', run: card },
+  { kind: 'bank', run: bank },
+];
+const others: Rule[] = [{ kind: 'other', run: other }];
+function runAll(amount: number): number {
+  for (const r of rules) amount = r.run(amount);
+  return amount;
+}
+function runKind(kind: string, amount: number): number {
+  return rules.find((r) => r.kind === kind)!.run(amount);
+}
+export function main(): number {
+  return runAll(1) + runKind('card', 2) + others.length;
+}
