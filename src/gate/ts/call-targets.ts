@@ -319,10 +319,10 @@ export function memberTargets(ctx: CallTargetContext, table: ts.Expression, memb
   const out = new Set<string>();
   if (depth > 4 || !(ts.isIdentifier(table) || ts.isPropertyAccessExpression(table))) return [];
   const decls = ctx.index.resolveSymbol(table).decls;
+  ctx.touch(decls);
   for (const d of decls) {
     const init = initializerOf(d);
     if (!init) continue;
-    ctx.touch([d]);
     const sources: ts.Expression[] = [];
     for (const v of tableValues(init, sources)) {
       const o = ts.isPropertyAssignment(v) ? unwrap(v.initializer) : ts.isExpression(v) ? unwrap(v) : undefined;

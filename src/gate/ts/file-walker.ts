@@ -30,10 +30,11 @@ import {
   parameterPropertyStore,
   storedParameter,
   storedTargets,
+  storedTargetsOf,
   tableKeys,
 } from './stored-functions.js';
 import { addEdge, argCount, BARE, bindingNames, isFunctionLike, jsxName, listOf, unwrap, type EdgeMap } from './syntax.js';
-import { ELEMENTS, PARAMETER, type TsFileEdges } from './model.js';
+import { ELEMENTS, HELD, PARAMETER, type TsFileEdges } from './model.js';
 import type { ProgramIndex } from './program-index.js';
 import type { RepositoryDefinitions } from './repository-definitions.js';
 
@@ -523,7 +524,9 @@ export class FileWalker implements CallTargetContext {
       const table = ts.isElementAccessExpression(left) ? undefined : left;
       if (table) {
         const contents = [...listContents(this, node.right)];
-        if (contents.length > 0) for (const k of this.placeKeys(table, (e) => tableKeys(this, e))) for (const v of contents) addEdge(this.stores, k, v);
+        // `this.items = this.items.filter(p)` holds nothing the table did not
+        if (contents.length > 0)
+          for (const k of this.placeKeys(table, (e) => tableKeys(this, e))) for (const v of contents) if (v !== HELD + k) addEdge(this.stores, k, v);
       }
       return;
     }
@@ -812,11 +815,14 @@ export class FileWalker implements CallTargetContext {
   private recordPass(node: ts.CallExpression | ts.NewExpression, i: number, a: ts.Expression, callees: () => string[]): void {
     if (node.arguments?.slice(0, i).some((x) => ts.isSpreadElement(x))) return;
     if (!this.mayBeRepositoryCallee(node.expression)) return;
-    const built = !isFunctionLike(a) && !ts.isIdentifier(unwrap(a)) && !ts.isPropertyAccessExpression(unwrap(a));
-    const ids = built ? [] : storedTargets(this, a);
+    const u = unwrap(a);
+    const named = ts.isIdentifier(u) || ts.isPropertyAccessExpression(u);
+    // a name is resolved once, for the function it may be and the array it may be
+    const decls = named ? this.index.resolveSymbol(u).decls : undefined;
+    const ids = decls ? storedTargetsOf(this, decls) : isFunctionLike(a) ? storedTargets(this, a) : [];
     // an array of functions passed (`new Pipeline([fee, tax])`, `run(STEPS)`), for a parameter the
     // callee iterates or stores: a name only when its declaration is an array's
-    const elements = isFunctionLike(a) ? [] : [...listContents(this, a, !built)];
+    const elements = isFunctionLike(a) || (decls && !decls.some(isListDeclaration)) ? [] : [...listContents(this, a)];
     if (ids.length === 0 && elements.length === 0) return;
     for (const f of callees()) {
       for (const id of ids) addEdge(this.passes, `${f}#${i}`, id);

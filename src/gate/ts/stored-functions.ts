@@ -294,6 +294,14 @@ export function storedTargets(ctx: CallTargetContext, v: ts.Expression): string[
   return [...out].filter((id) => isCallable(ctx.definitions.idKinds, id));
 }
 
+/** storedTargets of a name whose declarations are already resolved (`decls`, recorded as dependencies here). */
+export function storedTargetsOf(ctx: CallTargetContext, decls: readonly ts.Declaration[]): string[] {
+  const out = new Set<string>();
+  ctx.touch(decls);
+  for (const d of decls) ctx.index.idsForDecl(d, out, 0, ctx.touch);
+  return [...out].filter((id) => isCallable(ctx.definitions.idKinds, id));
+}
+
 function addStored(ctx: CallTargetContext, v: ts.Expression, out: Set<string>, depth: number): void {
   if (depth > 4) return;
   v = unwrap(v);
