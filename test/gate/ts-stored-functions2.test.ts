@@ -391,3 +391,90 @@ describe('TypeScript functions stored through fields, super(), array arguments a
     });
   });
 });
+
+describe('TypeScript stored functions handed on: parameters passed to super() or on, named arrays, assigned arrays', () => {
+  const more = [
+    'export type Fee = (a: number) => number;',
+    ...['viaSuper', 'namedStep', 'localStep', 'passedOn', 'assignedStep', 'callStep', 'foundRule', 'wrapped', 'otherStep'].flatMap((name, i) => [
+      `export function ${name}(a: number): number {`,
+      `  return a + ${i + 1};`,
+      '}',
+    ]),
+    'export class Base {',
+    '  constructor(protected readonly fee: Fee) {}',
+    '  charge(a: number): number {',
+    '    return this.fee(a);',
+    '  }',
+    '}',
+    'export class Middle extends Base {',
+    '  constructor(fn: Fee) {',
+    '    super(fn);',
+    '  }',
+    '}',
+    'export const middle = new Middle(viaSuper);',
+    'export class Pipeline {',
+    '  private readonly all: Fee[];',
+    '  constructor(private readonly steps: Fee[]) {',
+    '    this.all = [...steps, assignedStep];',
+    '  }',
+    '  run(a: number): number {',
+    '    for (const s of this.steps) a = s(a);',
+    '    return a;',
+    '  }',
+    '  runAll(a: number): number {',
+    '    return this.all.reduce((x, f) => f(x), a);',
+    '  }',
+    '}',
+    'const STEPS: Fee[] = [namedStep];',
+    'export const named = new Pipeline(STEPS);',
+    'export function local(): Pipeline {',
+    '  const steps = [localStep];',
+    '  return new Pipeline(steps);',
+    '}',
+    'export function handOn(steps: Fee[]): Pipeline {',
+    '  return new Pipeline(steps);',
+    '}',
+    'export const handed = handOn([passedOn]);',
+    'const byKind = new Map<string, Fee>([["card", callStep]]);',
+    'export function viaCall(k: string, a: number): number {',
+    '  return byKind.get(k)!.call(undefined, a);',
+    '}',
+    'const rules = [{ kind: "card", check: foundRule }];',
+    'export function firstRule(k: string, a: number): number {',
+    '  const r = rules.find((x) => x.kind === k);',
+    '  return r?.check(a) ?? 0;',
+    '}',
+    'export class Wrapper {',
+    '  private readonly fees: Fee[] = [wrapped];',
+    '  private readonly others: Fee[] = [otherStep];',
+    '  wrap(f: Fee): number {',
+    '    return f(1);',
+    '  }',
+    '  run(): number[] {',
+    '    return this.fees.map(this.wrap).concat(this.others.length);',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+  let g: Record<string, string[]>;
+  before(async () => {
+    g = await graphOf({ 'src/more.ts': more });
+  });
+
+  it("a subclass constructor's parameter passed to super() stands for what its callers pass", () => {
+    assertEdge(g, 'src.more.Base.charge', 'src.more.viaSuper');
+  });
+
+  it('a named, a local and a passed-on array reach the parameter property; an array assigned from a spread holds both parts', () => {
+    for (const f of ['namedStep', 'localStep', 'passedOn']) assertEdge(g, 'src.more.Pipeline.run', `src.more.${f}`);
+    assertNoEdge(g, 'src.more.Pipeline.run', 'src.more.assignedStep');
+    for (const f of ['namedStep', 'assignedStep']) assertReaches(g, 'src.more.Pipeline.runAll', `src.more.${f}`);
+  });
+
+  it('a table read called through .call(), a found object kept in a variable, and a method given to map()', () => {
+    assertEdge(g, 'src.more.viaCall', 'src.more.callStep');
+    assertEdge(g, 'src.more.firstRule', 'src.more.foundRule');
+    assertEdge(g, 'src.more.Wrapper.wrap', 'src.more.wrapped');
+    assertNoEdge(g, 'src.more.Wrapper.wrap', 'src.more.otherStep');
+  });
+});
