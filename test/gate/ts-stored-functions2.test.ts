@@ -56,6 +56,8 @@ const FEES = [
   'ruleBank',
   'ruleOther',
   'recordCard',
+  'pushedRule',
+  'registeredRule',
 ];
 const fees = [
   'export type Fee = (a: number) => number;',
@@ -229,6 +231,11 @@ const rules = [
   "const rules: Rule[] = [{ kind: 'card', run: ruleCard }, { kind: 'bank', run: (a) => ruleBank(a) }];",
   "const otherRules: Rule[] = [{ kind: 'other', run: ruleOther }];",
   'const RULES = { card: { run: recordCard } };',
+  "rules.push({ kind: 'late', run: pushedRule });",
+  'export function register(kind: string, run: Fee): void {',
+  '  rules.push({ kind, run });',
+  '}',
+  "register('registered', registeredRule);",
   'export function runRules(a: number): number {',
   '  for (const r of rules) a = r.run(a);',
   '  return a;',
@@ -322,6 +329,13 @@ describe('TypeScript functions stored through fields, super(), array arguments a
     assertReaches(g, 'src.rules.runOtherRules', F('ruleOther'));
     assertNotReaches(g, 'src.rules.runOtherRules', F('ruleCard'));
     assertEdge(g, 'src.rules.runRecord', F('recordCard'));
+  });
+
+  it('objects pushed into a table of objects, also by a registering function, are reached too', () => {
+    assertReaches(g, 'src.rules.runRules', F('pushedRule'));
+    assertReaches(g, 'src.rules.findRule', F('registeredRule'));
+    assertNotReaches(g, 'src.rules.runOtherRules', F('pushedRule'));
+    assertNotReaches(g, 'src.rules.runOtherRules', F('registeredRule'));
   });
 
   describe('gated', () => {

@@ -197,6 +197,11 @@ class DefinitionRecorder {
       this.visitImportClause(node.importClause, node, scope);
       return true;
     }
+    // `rules.push({ kind: 'card', run: chargeCard })`: `r.run(x)` on an element calls what `run` holds
+    if (ts.isExpressionStatement(node) && ts.isCallExpression(node.expression) && ts.isPropertyAccessExpression(node.expression.expression)) {
+      const name = node.expression.expression.name.text;
+      if (name === 'push' || name === 'unshift' || name === 'add') for (const a of node.expression.arguments) this.noteHeldProps(a, 0);
+    }
     if (atModule && ts.isExpressionStatement(node)) {
       const e = node.expression;
       if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken && isFunctionLike(e.right) && ts.isPropertyAccessExpression(e.left))

@@ -27,6 +27,7 @@ import {
   mayBeFunctionList,
   mayBeParameter,
   mayHoldFunction,
+  memberKeys,
   parameterPropertyStore,
   storedParameter,
   storedTargets,
@@ -648,10 +649,14 @@ export class FileWalker implements CallTargetContext {
    */
   private recordCollectionAdd(node: ts.CallExpression, callee: ts.PropertyAccessExpression): void {
     const values = node.arguments.filter((a) => !ts.isSpreadElement(a) && (mayHoldFunction(this, a) || mayBeParameter(a)));
-    if (values.length === 0 || !isCollectionAdd(this, callee)) return;
+    // `rules.push({ kind: 'card', run: chargeCard })`: each property that may hold a function is stored under the table's member
+    const members = node.arguments.flatMap((a) => heldProperties(this, a));
+    if ((values.length === 0 && members.length === 0) || !isCollectionAdd(this, callee)) return;
     const receiver = callee.expression;
     let keys: string[] | undefined;
-    for (const v of values) this.addStores(v, () => (keys ??= this.placeKeys(receiver, (e) => tableKeys(this, e))));
+    const keysOf = (): string[] => (keys ??= this.placeKeys(receiver, (e) => tableKeys(this, e)));
+    for (const v of values) this.addStores(v, keysOf);
+    for (const [name, v] of members) this.addStores(v, () => memberKeys(keysOf(), name));
   }
 
   /**
@@ -735,7 +740,14 @@ export class FileWalker implements CallTargetContext {
     if (!table && ts.isIdentifier(receiver) && this.elementNames.has(receiver.text))
       table = calledTable(receiver, calleeDeclarations(this, receiver), this.touch);
     if (!table || !(ts.isIdentifier(table) || ts.isPropertyAccessExpression(table))) return;
-    this.addCalls(from, memberTargets(this, table, callee.name.text), node);
+    const member = callee.name.text;
+    this.addCalls(from, memberTargets(this, table, member), node);
+    // and what objects pushed into the table anywhere hold there
+    this.addLoads(
+      from,
+      this.placeKeys(table, (e) => memberKeys(tableKeys(this, e), member)),
+      node,
+    );
   }
 
   /**
@@ -985,4 +997,21 @@ function isArgument(expr: ts.Node): boolean {
 function isAssignedTo(e: ts.Node): boolean {
   const p = e.parent;
   return !!p && ts.isBinaryExpression(p) && p.left === e && p.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+}
+
+/** The properties of an object literal that may hold a function, by their syntax, with their values (`{ kind: 'card', run: chargeCard }` → `run`). */
+function heldProperties(ctx: CallTargetContext, a: ts.Expression): [string, ts.Expression][] {
+  const o = unwrap(a);
+  if (!ts.isObjectLiteralExpression(o)) return [];
+  const out: [string, ts.Expression][] = [];
+  for (const p of o.properties) {
+    if (ts.isShorthandPropertyAssignment(p) && (mayHoldFunction(ctx, p.name) || mayBeParameter(p.name))) out.push([p.name.text, p.name]);
+    else if (
+      ts.isPropertyAssignment(p) &&
+      (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) &&
+      (mayHoldFunction(ctx, p.initializer) || mayBeParameter(p.initializer))
+    )
+      out.push([p.name.text, p.initializer]);
+  }
+  return out;
 }

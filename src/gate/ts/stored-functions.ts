@@ -20,6 +20,8 @@ import { isCallable } from './repository-definitions.js';
 /** Keys of a table's contents and of a field's value never meet: one place can be both (a field holding a Map). */
 const ENTRIES = 'entries:';
 const VALUE = 'value:';
+/** Keys of a member of the objects a table holds: `members:<place> <name>`. */
+const MEMBERS = 'members:';
 
 /** A declaration the repository owns that holds a value: a variable, a class field or a constructor's parameter property, an interface's property. */
 function isPlace(d: ts.Declaration): boolean {
@@ -53,6 +55,11 @@ function placesNamed(ctx: CallTargetContext, e: ts.Expression): string[] {
 /** Keys of the table contents `table` names (`handlers` in `handlers.get(k)`). */
 export function tableKeys(ctx: CallTargetContext, table: ts.Expression): string[] {
   return placesNamed(ctx, table).map((p) => ENTRIES + p);
+}
+
+/** Keys of what the objects a table holds keep under `member` (`run` of `rules.push({ run: f })`), from the table's keys. */
+export function memberKeys(tableKeys: readonly string[], member: string): string[] {
+  return tableKeys.map((k) => `${MEMBERS}${k.slice(ENTRIES.length)} ${member}`);
 }
 
 /** Keys of the field value a member access names (`this.handle`, `svc.handle`). */
@@ -356,7 +363,11 @@ export function storedParameter(ctx: CallTargetContext, v: ts.Expression): strin
   v = unwrap(v);
   const found = enclosingParameter(v);
   if (!found) return undefined;
-  const { decls } = ctx.index.resolveSymbol(v);
+  // `{ kind, run }`: the name of a shorthand property is the property's, its value the variable's
+  const decls =
+    ts.isIdentifier(v) && ts.isShorthandPropertyAssignment(v.parent)
+      ? (ctx.index.checker.getShorthandAssignmentValueSymbol(v.parent)?.declarations ?? [])
+      : ctx.index.resolveSymbol(v).decls;
   if (!decls.some((d) => d.parent === found.fn && ts.isParameter(d))) return undefined;
   const id = functionIdOf(ctx, found.fn);
   return id ? `${id}#${found.index}` : undefined;

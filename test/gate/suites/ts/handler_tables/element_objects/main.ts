@@ -12,11 +12,17 @@ function bank(amount: number): number {
 function other(amount: number): number {
   return amount + 3;
 }
+function late(amount: number): number {
+  return amount + 4;
+}
 const rules: Rule[] = [
   { kind: 'card', run: card },
   { kind: 'bank', run: bank },
 ];
 const others: Rule[] = [{ kind: 'other', run: other }];
+function register(kind: string, run: Fee): void {
+  rules.push({ kind, run });
+}
 function runAll(amount: number): number {
   for (const r of rules) amount = r.run(amount);
   return amount;
@@ -25,5 +31,6 @@ function runKind(kind: string, amount: number): number {
   return rules.find((r) => r.kind === kind)!.run(amount);
 }
 export function main(): number {
+  register('late', late);
   return runAll(1) + runKind('card', 2) + others.length;
 }
