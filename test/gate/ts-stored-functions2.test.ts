@@ -228,7 +228,7 @@ const rules = [
   '  kind: string;',
   '  run: Fee;',
   '}',
-  "const rules: Rule[] = [{ kind: 'card', run: ruleCard }, { kind: 'bank', run: (a) => ruleBank(a) }];",
+  "export const rules: Rule[] = [{ kind: 'card', run: ruleCard }, { kind: 'bank', run: (a) => ruleBank(a) }];",
   "const otherRules: Rule[] = [{ kind: 'other', run: ruleOther }];",
   'const RULES = { card: { run: recordCard } };',
   "rules.push({ kind: 'late', run: pushedRule });",
@@ -367,14 +367,19 @@ describe('TypeScript functions stored through fields, super(), array arguments a
         assertNotFlagged(await repo.gate(repo.branch(`other-${name}`, change(name)), cfg));
     });
 
-    it('a new file passing functions to a cached constructor, super() or array parameter gives a warm graph equal to a cold one', async () => {
-      const cfg = { roots: ['*.Svc.pay', '*.Base.charge', '*.Pipeline.run'] };
+    it('a new file passing functions to a cached constructor, super() or array parameter, or pushing an object into a cached table, gives a warm graph equal to a cold one', async () => {
+      const cfg = { roots: ['*.Svc.pay', '*.Base.charge', '*.Pipeline.run', '*.runRules'] };
       await evaluateGate({ repoDir: repo.dir, base: 'main', head: 'main', config: cfg, caches: new GraphCaches(cacheDir) });
       const head = repo.branch('new-wiring', {
         'src/more.ts': [
           "import { Svc } from './fields';",
           "import { Base } from './bases';",
           "import { Pipeline } from './pipelines';",
+          "import { rules } from './rules';",
+          'export function addedRule(a: number): number {',
+          '  return a * 14;',
+          '}',
+          "rules.push({ kind: 'added', run: addedRule });",
           'export function addedFee(a: number): number {',
           '  return a * 11;',
           '}',
@@ -400,6 +405,7 @@ describe('TypeScript functions stored through fields, super(), array arguments a
       assertPath(r, ['src.fields.Svc.pay', 'src.more.addedFee'], 'head');
       assertPath(r, ['src.pipelines.Pipeline.run', 'src.more.addedStep'], 'head');
       assertPath(r, ['src.bases.Base.charge', 'src.more.addedBase'], 'head');
+      assertPath(r, ['src.rules.runRules', 'src.more.addedRule'], 'head');
       const sources = readRevisionSources(repo.dir, head);
       assert.deepEqual(edgeList(await buildCallGraph(sources, new GraphCaches(cacheDir))), edgeList(await buildCallGraph(sources)));
     });
