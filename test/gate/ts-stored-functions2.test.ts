@@ -415,7 +415,7 @@ describe('TypeScript functions stored through fields, super(), array arguments a
 describe('TypeScript stored functions handed on: parameters passed to super() or on, named arrays, assigned arrays', () => {
   const more = [
     'export type Fee = (a: number) => number;',
-    ...['viaSuper', 'namedStep', 'localStep', 'passedOn', 'assignedStep', 'callStep', 'foundRule', 'wrapped', 'otherStep'].flatMap((name, i) => [
+    ...['viaSuper', 'namedStep', 'localStep', 'passedOn', 'assignedStep', 'callStep', 'foundRule', 'wrapped', 'otherStep', 'inherited'].flatMap((name, i) => [
       `export function ${name}(a: number): number {`,
       `  return a + ${i + 1};`,
       '}',
@@ -432,6 +432,8 @@ describe('TypeScript stored functions handed on: parameters passed to super() or
     '  }',
     '}',
     'export const middle = new Middle(viaSuper);',
+    'export class Plain extends Middle {}',
+    'export const plain = new Plain(inherited);',
     'export class Pipeline {',
     '  private readonly all: Fee[];',
     '  constructor(private readonly steps: Fee[]) {',
@@ -483,6 +485,8 @@ describe('TypeScript stored functions handed on: parameters passed to super() or
 
   it("a subclass constructor's parameter passed to super() stands for what its callers pass", () => {
     assertEdge(g, 'src.more.Base.charge', 'src.more.viaSuper');
+    // a subclass without a constructor of its own takes its base's parameters
+    assertEdge(g, 'src.more.Base.charge', 'src.more.inherited');
   });
 
   it('a named, a local and a passed-on array reach the parameter property; an array assigned from a spread holds both parts', () => {

@@ -100,13 +100,24 @@ export function calleeFunctionIds(ctx: CallTargetContext, callee: ts.Expression)
   }
   const out: string[] = [];
   for (const decl of decls) {
-    const fns = ts.isClassLike(decl) ? decl.members.filter((m) => ts.isConstructorDeclaration(m)) : [decl];
+    const fns = ts.isClassLike(decl) ? constructorsOf(ctx, decl, 0) : [decl];
     for (const f of fns) {
       const id = functionIdOf(ctx, f);
       if (id) out.push(id);
     }
   }
   return out;
+}
+
+/** The constructor `new C(…)` runs: C's own, else the nearest base class's (`class Card extends Base {}` takes Base's parameters). */
+function constructorsOf(ctx: CallTargetContext, cls: ts.ClassLikeDeclaration, depth: number): ts.Node[] {
+  const own = cls.members.filter((m) => ts.isConstructorDeclaration(m));
+  if (own.length > 0 || depth > 4) return own;
+  const base = cls.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
+  if (!base || !(ts.isIdentifier(base) || ts.isPropertyAccessExpression(base))) return [];
+  const decls = ctx.index.resolveSymbol(base).decls;
+  ctx.touch(decls);
+  return decls.filter((d) => ts.isClassLike(d)).flatMap((d) => constructorsOf(ctx, d, depth + 1));
 }
 
 /** What a bare callee names (resolved once per call for the factory and table lookups). */
