@@ -1,7 +1,7 @@
 import { VIRTUAL_ROOT } from './compiler.js';
 import { addEdge, BARE, type EdgeMap } from './syntax.js';
 import type { RepositoryHost } from './host.js';
-import { PARAMETER, type TsFileEdges, type TsFileFacts, type TsGraphPart } from './model.js';
+import { HELD, PARAMETER, type TsFileEdges, type TsFileFacts, type TsGraphPart } from './model.js';
 import type { RepositoryDefinitions } from './repository-definitions.js';
 import type { DefinitionKind } from '../types.js';
 
@@ -46,36 +46,76 @@ export function assembleGraph(ctx: AssemblyContext, entries: TsFileEdges[]): TsG
  * of it would.
  */
 function addStoredCalls(entries: TsFileEdges[], allCalls: EdgeMap, overrides: Overrides): void {
-  // what callers anywhere pass to each parameter a function stores (`register(k, fn) {
-  // this.handlers.set(k, fn) }` called as `register('card', chargeCard)`)
-  const passed = new Map<string, string[]>();
-  for (const e of entries)
-    for (const [param, ids] of e.passes) {
-      const l = passed.get(param);
-      if (l) l.push(...ids);
-      else passed.set(param, [...ids]);
-    }
-  const stored = new Map<string, string[]>();
-  for (const e of entries) {
-    for (const [key, ids] of e.stores) {
-      const l = stored.get(key) ?? [];
-      for (const id of ids) {
-        if (id.startsWith(PARAMETER)) l.push(...(passed.get(id.slice(PARAMETER.length)) ?? []));
-        else l.push(id);
-      }
-      stored.set(key, l);
-    }
-  }
-  if (stored.size === 0) return;
+  const held = new StoredValues(entries);
+  if (held.empty) return;
   for (const e of entries) {
     for (const [from, keys] of e.loads) {
       for (const key of keys) {
-        for (const to of stored.get(key) ?? []) {
+        for (const to of held.of(key)) {
           addEdge(allCalls, from, to);
           if (overrides.mayHave(to)) for (const o of overrides.of(to)) addEdge(allCalls, from, o);
         }
       }
     }
+  }
+}
+
+/**
+ * The functions each key holds over the whole repository. A stored value may stand for more than
+ * one function: a parameter (`param:<function id>#<index>`) for what callers anywhere pass there
+ * (`register(k, fn) { this.handlers.set(k, fn) }` called as `register('card', chargeCard)`), and
+ * `held:<key>` for what another key holds (an array spread into this one, or passed to a parameter
+ * this one stores). These chain and may form cycles, so each is followed to the functions at its
+ * end once.
+ */
+class StoredValues {
+  /** Store key or `param:…` → what it directly holds (functions, keys and parameters). */
+  private readonly direct = new Map<string, string[]>();
+  private readonly memo = new Map<string, string[]>();
+  readonly empty: boolean;
+
+  constructor(entries: TsFileEdges[]) {
+    for (const e of entries) {
+      for (const [param, ids] of e.passes) this.add(PARAMETER + param, ids);
+      for (const [key, ids] of e.stores) this.add(HELD + key, ids);
+    }
+    this.empty = this.direct.size === 0;
+  }
+
+  private add(node: string, ids: string[]): void {
+    const l = this.direct.get(node);
+    if (l) l.push(...ids);
+    else this.direct.set(node, [...ids]);
+  }
+
+  /** The functions stored under `key`, or passed to a parameter (`param:…`, a table call through a function's own parameter). */
+  of(key: string): string[] {
+    return this.reach(key.startsWith(PARAMETER) ? key : HELD + key);
+  }
+
+  private reach(start: string): string[] {
+    const known = this.memo.get(start);
+    if (known) return known;
+    const out = new Set<string>();
+    const seen = new Set<string>([start]);
+    const stack = [start];
+    while (stack.length > 0) {
+      for (const v of this.direct.get(stack.pop()!) ?? []) {
+        if (!v.startsWith(PARAMETER) && !v.startsWith(HELD)) {
+          out.add(v);
+          continue;
+        }
+        if (seen.has(v)) continue;
+        seen.add(v);
+        // a node whose reach is complete already stands for all of it
+        const done = this.memo.get(v);
+        if (done) for (const id of done) out.add(id);
+        else stack.push(v);
+      }
+    }
+    const ids = [...out];
+    this.memo.set(start, ids);
+    return ids;
   }
 }
 

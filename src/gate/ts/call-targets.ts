@@ -2,7 +2,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
 import { invokedParams } from './invoked-params.js';
-import { isFunctionLike, unwrap } from './syntax.js';
+import { isFunctionLike, nameText, unwrap } from './syntax.js';
 import { isCallable, type RepositoryDefinitions } from './repository-definitions.js';
 import type { OnDeclarations, ProgramIndex } from './program-index.js';
 
@@ -62,6 +62,24 @@ export function callbackInvokers(ctx: CallTargetContext, node: ts.CallExpression
   return out;
 }
 
+/**
+ * The repository functions `fn` names that call their parameter `index` (`apply` in
+ * `steps.forEach(apply)` with `function apply(f: Fee) { f(1); }`).
+ */
+export function invokingFunctions(ctx: CallTargetContext, fn: ts.Identifier | ts.PropertyAccessExpression, index: number): string[] {
+  const out: string[] = [];
+  for (const decl of ctx.index.resolveSymbol(fn).decls) {
+    const d = functionWithBody(decl);
+    if (!d) continue;
+    ctx.touch([decl]);
+    const ids = new Set<string>();
+    ctx.index.idsForDecl(d, ids, 0, ctx.touch);
+    const id = [...ids].find((x) => isCallable(ctx.definitions.idKinds, x));
+    if (id && (ctx.definitions.invokes.get(id) ?? invokedParams(d)).params.has(index)) out.push(id);
+  }
+  return out;
+}
+
 /** The repository function (its callable id) a function-like declaration is, if any. */
 export function functionIdOf(ctx: CallTargetContext, d: ts.Node): string | undefined {
   const f = ts.isConstructorDeclaration(d) && d.body ? d : functionWithBody(d);
@@ -82,13 +100,24 @@ export function calleeFunctionIds(ctx: CallTargetContext, callee: ts.Expression)
   }
   const out: string[] = [];
   for (const decl of decls) {
-    const fns = ts.isClassLike(decl) ? decl.members.filter((m) => ts.isConstructorDeclaration(m)) : [decl];
+    const fns = ts.isClassLike(decl) ? constructorsOf(ctx, decl, 0) : [decl];
     for (const f of fns) {
       const id = functionIdOf(ctx, f);
       if (id) out.push(id);
     }
   }
   return out;
+}
+
+/** The constructor `new C(…)` runs: C's own, else the nearest base class's (`class Card extends Base {}` takes Base's parameters). */
+function constructorsOf(ctx: CallTargetContext, cls: ts.ClassLikeDeclaration, depth: number): ts.Node[] {
+  const own = cls.members.filter((m) => ts.isConstructorDeclaration(m));
+  if (own.length > 0 || depth > 4) return own;
+  const base = cls.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
+  if (!base || !(ts.isIdentifier(base) || ts.isPropertyAccessExpression(base))) return [];
+  const decls = ctx.index.resolveSymbol(base).decls;
+  ctx.touch(decls);
+  return decls.filter((d) => ts.isClassLike(d)).flatMap((d) => constructorsOf(ctx, d, depth + 1));
 }
 
 /** What a bare callee names (resolved once per call for the factory and table lookups). */
@@ -154,7 +183,7 @@ function addReturnedTargets(ctx: CallTargetContext, r: ts.Expression, out: Set<s
  * `calleeDecls` is what the callee named, already asked of the checker.
  */
 export function calledTable(callee: ts.Expression, calleeDecls: readonly ts.Declaration[] | undefined, touch: OnDeclarations): ts.Expression | undefined {
-  const direct = indexedTable(callee);
+  const direct = indexedTable(invokedOf(callee));
   if (direct || !calleeDecls) return direct;
   const d = calleeDecls.length === 1 ? calleeDecls[0] : undefined;
   if (!d) return undefined;
@@ -173,12 +202,20 @@ export function calledTable(callee: ts.Expression, calleeDecls: readonly ts.Decl
   return table;
 }
 
-function indexedTable(callee: ts.Expression): ts.Expression | undefined {
+/** `handlers.get(k)!.call(this, x)` and `.apply(…)` call what `handlers.get(k)` holds. */
+function invokedOf(callee: ts.Expression): ts.Expression {
   const c = unwrap(callee);
+  return ts.isPropertyAccessExpression(c) && (c.name.text === 'call' || c.name.text === 'apply') ? c.expression : c;
+}
+
+/** The table an element read names: `TABLE[k]`, `steps[0]`, `handlers.get(k)`, `steps.at(i)`, `steps.find(p)`, `steps.findLast(p)`. */
+export function indexedTable(read: ts.Expression): ts.Expression | undefined {
+  const c = unwrap(read);
   if (ts.isElementAccessExpression(c) && !ts.isStringLiteralLike(c.argumentExpression)) return c.expression;
-  if (ts.isCallExpression(c) && ts.isPropertyAccessExpression(c.expression) && c.arguments.length === 1) {
+  if (ts.isCallExpression(c) && ts.isPropertyAccessExpression(c.expression) && c.arguments.length >= 1) {
     const name = c.expression.name.text;
-    if (name === 'get' || name === 'at') return c.expression.expression;
+    if (c.arguments.length === 1 && (name === 'get' || name === 'at')) return c.expression.expression;
+    if (c.arguments.length <= 2 && (name === 'find' || name === 'findLast')) return c.expression.expression;
   }
   return undefined;
 }
@@ -210,7 +247,7 @@ function destructuredTable(el: ts.BindingElement): ts.Expression | undefined {
 }
 
 /** Which parameter of a collection method's callback is the element: `forEach((f) => …)`, `reduce((acc, f) => …)`. */
-const ELEMENT_PARAMETER: ReadonlyMap<string, number> = new Map([
+export const ELEMENT_PARAMETER: ReadonlyMap<string, number> = new Map([
   ['forEach', 0],
   ['map', 0],
   ['flatMap', 0],
@@ -235,7 +272,7 @@ function callbackTable(p: ts.ParameterDeclaration): ts.Expression | undefined {
 }
 
 /** The table whose values an iterated expression gives: `steps`, `handlers.values()`, `Object.values(TABLE)`. */
-function contentsOf(e: ts.Expression): ts.Expression | undefined {
+export function contentsOf(e: ts.Expression): ts.Expression | undefined {
   e = unwrap(e);
   if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.arguments.length === 0 && e.expression.name.text === 'values')
     return namedTable(e.expression.expression);
@@ -265,7 +302,7 @@ function namedTable(e: ts.Expression): ts.Expression | undefined {
  * Every handler a table call can reach that the table's initializer holds: the functions of an
  * object literal, an array literal (a tuple's too), `new Map([[k, f], …])` or `new Set([f, …])`.
  */
-export function tableTargets(ctx: CallTargetContext, table: ts.Expression): string[] {
+export function tableTargets(ctx: CallTargetContext, table: ts.Expression, found?: TableSources): string[] {
   if (!(ts.isIdentifier(table) || ts.isPropertyAccessExpression(table))) return [];
   const out = new Set<string>();
   let decls: ts.Declaration[];
@@ -275,17 +312,58 @@ export function tableTargets(ctx: CallTargetContext, table: ts.Expression): stri
     return [];
   }
   ctx.touch(decls);
+  found?.decls.push(...decls);
   for (const d of decls) {
-    let init = ts.isVariableDeclaration(d) || ts.isPropertyDeclaration(d) ? d.initializer : undefined;
-    while (init && (ts.isParenthesizedExpression(init) || ts.isAsExpression(init) || ts.isSatisfiesExpression(init))) init = init.expression;
+    const init = initializerOf(d);
     if (!init) continue;
-    for (const v of tableValues(init)) addTableValueTargets(ctx, v, out);
+    for (const v of tableValues(init, found?.sources)) addTableValueTargets(ctx, v, out);
   }
   return [...out].filter((id) => isCallable(ctx.definitions.idKinds, id));
 }
 
-/** The values a table initialiser holds: an object literal's properties, an array literal's elements, the values of `new Map([[k, v], …])` or `new Set([v, …])`. */
-function tableValues(init: ts.Expression): ts.Node[] {
+/**
+ * The functions the objects a table holds keep under `member`: `run` of `[{ kind: 'card', run:
+ * chargeCard }]`, of a record of objects (`{ card: { run: f } }`), or of the objects of a table it
+ * copies (`[...BASE, { run: g }]`), for `r.run(x)` with `r` an element.
+ */
+export function memberTargets(ctx: CallTargetContext, table: ts.Expression, member: string, depth = 0): string[] {
+  const out = new Set<string>();
+  if (depth > 4 || !(ts.isIdentifier(table) || ts.isPropertyAccessExpression(table))) return [];
+  const decls = ctx.index.resolveSymbol(table).decls;
+  ctx.touch(decls);
+  for (const d of decls) {
+    const init = initializerOf(d);
+    if (!init) continue;
+    const sources: ts.Expression[] = [];
+    for (const v of tableValues(init, sources)) {
+      const o = ts.isPropertyAssignment(v) ? unwrap(v.initializer) : ts.isExpression(v) ? unwrap(v) : undefined;
+      if (!o || !ts.isObjectLiteralExpression(o)) continue;
+      for (const p of o.properties) if (p.name && nameText(p.name) === member) addTableValueTargets(ctx, ts.isPropertyAssignment(p) ? p.initializer : p, out);
+    }
+    for (const src of sources) for (const id of memberTargets(ctx, unwrap(src), member, depth + 1)) out.add(id);
+  }
+  return [...out].filter((id) => isCallable(ctx.definitions.idKinds, id));
+}
+
+/** What else a table's declaration says it holds: the declarations its name resolved to, and the arrays its initializer copies (see listSources). */
+export interface TableSources {
+  decls: ts.Declaration[];
+  sources: ts.Expression[];
+}
+
+/** A variable's or field's initializer, without the parentheses and type assertions around it. */
+export function initializerOf(d: ts.Declaration): ts.Expression | undefined {
+  let init = ts.isVariableDeclaration(d) || ts.isPropertyDeclaration(d) ? d.initializer : undefined;
+  while (init && (ts.isParenthesizedExpression(init) || ts.isAsExpression(init) || ts.isSatisfiesExpression(init))) init = init.expression;
+  return init;
+}
+
+/**
+ * The values a table initialiser holds: an object literal's properties, an array literal's elements,
+ * the values of `new Map([[k, v], …])` or `new Set([v, …])`; the arrays it copies (spread, `concat`,
+ * `Array.from`, …) go to `sources`.
+ */
+function tableValues(init: ts.Expression, sources: ts.Expression[] | undefined): ts.Node[] {
   const values: ts.Node[] = [];
   if (ts.isObjectLiteralExpression(init)) values.push(...init.properties);
   else if (ts.isArrayLiteralExpression(init)) values.push(...elementsOf(init));
@@ -295,10 +373,57 @@ function tableValues(init: ts.Expression): ts.Node[] {
       for (const el of init.arguments[0].elements) if (ts.isArrayLiteralExpression(el) && el.elements[1]) values.push(el.elements[1]);
     } else if (kind === 'Set') values.push(...elementsOf(init.arguments[0]));
   }
+  if (sources) listSources(init, values, sources);
   return values;
 }
 
-/** An array literal's elements (a spread one is not followed). */
+/**
+ * The parts of an array expression that are other arrays, by syntax: `...base` in a literal,
+ * `base.concat(more, f)` (`more` and `f` by their syntax: an array literal's elements are values),
+ * `Array.from(base)`, `Array.of(f, g)`, `new Set(base)`, and a copy or subset (`base.slice()`,
+ * `base.filter(p)`, `base.toSorted()`), which holds no function the array does not. Elements
+ * that are values go to `values`, arrays to `sources`.
+ */
+export function listSources(e: ts.Expression, values: ts.Node[], sources: ts.Expression[]): void {
+  e = unwrap(e);
+  if (ts.isArrayLiteralExpression(e)) {
+    for (const el of e.elements) if (ts.isSpreadElement(el)) sources.push(el.expression);
+    return;
+  }
+  if (ts.isNewExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'Set' && e.arguments?.length === 1) {
+    const arg = e.arguments[0]!;
+    if (!ts.isArrayLiteralExpression(arg)) sources.push(arg);
+    else listSources(arg, values, sources);
+    return;
+  }
+  if (!ts.isCallExpression(e) || !ts.isPropertyAccessExpression(e.expression)) return;
+  const name = e.expression.name.text;
+  const receiver = e.expression.expression;
+  if (ts.isIdentifier(receiver) && receiver.text === 'Array') {
+    if (name === 'from' && e.arguments[0]) sources.push(e.arguments[0]);
+    else if (name === 'of') values.push(...e.arguments.filter((a) => !ts.isSpreadElement(a)));
+    return;
+  }
+  if (name === 'concat') {
+    sources.push(receiver);
+    for (const a of e.arguments) {
+      const u = unwrap(ts.isSpreadElement(a) ? a.expression : a);
+      if (ts.isArrayLiteralExpression(u)) {
+        values.push(...elementsOf(u));
+        listSources(u, values, sources);
+      } else if (ts.isIdentifier(u) || ts.isPropertyAccessExpression(u) || ts.isCallExpression(u)) {
+        // `base.concat(more)` with `more` an array, or `base.concat(f)` with `f` a function
+        sources.push(u);
+        values.push(u);
+      } else values.push(u);
+    }
+  } else if (COPIES.has(name)) sources.push(receiver);
+}
+
+/** Array methods whose result holds some or all of the receiver's elements and no other. */
+const COPIES = new Set(['slice', 'filter', 'toSorted', 'toReversed', 'reverse', 'sort', 'flat', 'values']);
+
+/** An array literal's elements (a spread one is a source: see listSources). */
 const elementsOf = (a: ts.ArrayLiteralExpression): ts.Expression[] => a.elements.filter((e) => !ts.isSpreadElement(e) && !ts.isOmittedExpression(e));
 
 function addTableValueTargets(ctx: CallTargetContext, v: ts.Node, out: Set<string>): void {

@@ -197,6 +197,11 @@ class DefinitionRecorder {
       this.visitImportClause(node.importClause, node, scope);
       return true;
     }
+    // `rules.push({ kind: 'card', run: chargeCard })`: `r.run(x)` on an element calls what `run` holds
+    if (ts.isExpressionStatement(node) && ts.isCallExpression(node.expression) && ts.isPropertyAccessExpression(node.expression.expression)) {
+      const name = node.expression.expression.name.text;
+      if (name === 'push' || name === 'unshift' || name === 'add') for (const a of node.expression.arguments) this.noteHeldProps(a, 0);
+    }
     if (atModule && ts.isExpressionStatement(node)) {
       const e = node.expression;
       if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken && isFunctionLike(e.right) && ts.isPropertyAccessExpression(e.left))
@@ -366,6 +371,8 @@ class DefinitionRecorder {
     let lit: ts.Expression = init;
     while (ts.isParenthesizedExpression(lit) || ts.isAsExpression(lit) || ts.isSatisfiesExpression(lit)) lit = lit.expression;
     if (!ts.isObjectLiteralExpression(lit)) {
+      // `[{ kind: 'card', run: chargeCard }]`: `r.run(x)` on an element calls what `run` holds
+      if (ts.isArrayLiteralExpression(lit)) for (const el of lit.elements) this.noteHeldProps(el, 0);
       init.forEachChild((c) => this.visit(c, scope, false));
       return;
     }
@@ -388,7 +395,30 @@ class DefinitionRecorder {
       this.addDef(p, `${objId}.${pname}`, 'method');
       this.rec.decls.push([p.initializer, `${objId}.${pname}`]);
       this.visitBody(p.initializer.body, `${objId}.${pname}`);
-    } else p.forEachChild((c) => this.visit(c, scope, false));
+    } else {
+      // a record of objects (`{ card: { run: chargeCard } }`): `RULES[k].run(x)` calls what `run` holds
+      if (ts.isPropertyAssignment(p)) this.noteHeldProps(p.initializer, 0);
+      p.forEachChild((c) => this.visit(c, scope, false));
+    }
+  }
+
+  /**
+   * The properties that hold a function, by their syntax, of the objects in a table's initializer
+   * (`{ run: chargeCard }`, `{ run: (x) => … }`, `{ chargeCard }`): calls through such a name on
+   * an element are resolved, not skipped as a name no definition carries.
+   */
+  private noteHeldProps(e: ts.Expression, depth: number): void {
+    while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
+    if (depth > 2 || !ts.isObjectLiteralExpression(e)) return;
+    for (const p of e.properties) {
+      if (ts.isShorthandPropertyAssignment(p)) this.rec.valueProps.push(p.name.text);
+      else if (ts.isMethodDeclaration(p) && nameText(p.name) !== undefined) this.rec.valueProps.push(nameText(p.name)!);
+      else if (ts.isPropertyAssignment(p) && nameText(p.name) !== undefined) {
+        const v = p.initializer;
+        if (ts.isIdentifier(v) || ts.isPropertyAccessExpression(v) || isFunctionLike(v)) this.rec.valueProps.push(nameText(p.name)!);
+        else this.noteHeldProps(v, depth + 1);
+      }
+    }
   }
 }
 

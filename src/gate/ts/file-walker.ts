@@ -1,24 +1,41 @@
 // required, not imported: see compiler.ts (Node would scan the CommonJS compiler for named exports)
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
-import { callbackInvokers, calledTable, calleeDeclarations, calleeFunctionIds, factoryTargets, tableTargets, type CallTargetContext } from './call-targets.js';
+import {
+  callbackInvokers,
+  calledTable,
+  calleeDeclarations,
+  calleeFunctionIds,
+  contentsOf,
+  ELEMENT_PARAMETER,
+  factoryTargets,
+  indexedTable,
+  invokingFunctions,
+  memberTargets,
+  type CallTargetContext,
+} from './call-targets.js';
+import { functionsOf, isListDeclaration, listContents, loadKeysOf, mayBuildList } from './list-contents.js';
 import { VIRTUAL_ROOT } from './compiler.js';
 import {
   declaredFieldKey,
   fieldKeys,
+  fieldParameterStore,
   fieldKeysOf,
   isCollectionAdd,
   isMapSet,
   mayAddToCollection,
+  mayBeFunctionList,
   mayBeParameter,
   mayHoldFunction,
+  memberKeys,
   parameterPropertyStore,
   storedParameter,
   storedTargets,
+  storedTargetsOf,
   tableKeys,
 } from './stored-functions.js';
-import { addEdge, argCount, BARE, isFunctionLike, jsxName, listOf, unwrap, type EdgeMap } from './syntax.js';
-import { PARAMETER, type TsFileEdges } from './model.js';
+import { addEdge, argCount, BARE, bindingNames, isFunctionLike, jsxName, listOf, unwrap, type EdgeMap } from './syntax.js';
+import { ELEMENTS, HELD, PARAMETER, type TsFileEdges } from './model.js';
 import type { ProgramIndex } from './program-index.js';
 import type { RepositoryDefinitions } from './repository-definitions.js';
 
@@ -45,6 +62,14 @@ export class FileWalker implements CallTargetContext {
   private readonly unknown = new Set<string>();
   /** The scope of each node asked about so far (see scopeOf). */
   private readonly scopes = new Map<ts.Node, string>();
+  /**
+   * Names this file declares, above the node walked, as an element of a table (`for (const r of
+   * rules)`, a callback's element parameter, `const r = rules.find(p)`): only a member called
+   * through one of them is looked up among the table's objects (`r.run(x)`).
+   */
+  private readonly elementNames = new Set<string>();
+  /** Names this file declares as arrays that may hold functions, by their syntax (`const steps = [a, b]`, `steps: Fee[]`): only such a name passed as an argument is followed into the callee. */
+  private readonly listNames = new Set<string>();
 
   constructor(
     readonly index: ProgramIndex,
@@ -392,8 +417,8 @@ export class FileWalker implements CallTargetContext {
     if (bodiless.length === 0) return;
     const held = new Set<string>();
     for (const d of bodiless) this.index.idsForDecl(d, held, 0, this.touch);
-    // and what is stored into the field elsewhere (`this.fee = (x) => …`)
-    this.addLoads(from, fieldKeysOf(this, bodiless), at);
+    // and what is stored into the field elsewhere (`this.fee = (x) => …`), unless this only assigns it
+    if (!isAssignedTo(at)) this.addLoads(from, fieldKeysOf(this, bodiless), at);
     // at a module's top level the binding whose initializer reads it (`const F = obj.fee`) holds it too
     this.addCalls(
       from,
@@ -488,10 +513,28 @@ export class FileWalker implements CallTargetContext {
   private recordAssignment(node: ts.BinaryExpression): void {
     const k = node.operatorToken.kind;
     if (k !== ts.SyntaxKind.EqualsToken && k !== ts.SyntaxKind.QuestionQuestionEqualsToken && k !== ts.SyntaxKind.BarBarEqualsToken) return;
-    const held = mayHoldFunction(this, node.right);
     const left = unwrap(node.left);
-    // a parameter is followed into a table (`handlers[k] = fn`), not into a field: `this.x = x` in
-    // constructors would ask the checker of every field so assigned
+    if (ts.isPropertyAccessExpression(left)) {
+      // `this.fee = fn` with `fn` a parameter: by syntax when the class declares the field
+      const store = fieldParameterStore(this, left, node.right);
+      if (store) addEdge(this.stores, store[0], PARAMETER + store[1]);
+      if (store !== undefined) return;
+    }
+    // an array built of functions (`this.steps = [...base, f]`, `all = base.concat(f)`): its contents are the table's
+    if (!ts.isIdentifier(unwrap(node.right)) && mayBuildList(this, node.right)) {
+      const table = ts.isElementAccessExpression(left) ? undefined : left;
+      if (table) {
+        const contents = [...listContents(this, node.right)];
+        // `this.items = this.items.filter(p)` holds nothing the table did not
+        if (contents.length > 0)
+          for (const k of this.placeKeys(table, (e) => tableKeys(this, e))) for (const v of contents) if (v !== HELD + k) addEdge(this.stores, k, v);
+      }
+      return;
+    }
+    const held = mayHoldFunction(this, node.right);
+    // a parameter is followed into a table (`handlers[k] = fn`) and, above, into a field the class
+    // declares; into another field (`this.x = x` of a base class's field) the checker would be asked
+    // of every field so assigned
     if (!held && !(ts.isElementAccessExpression(left) && mayBeParameter(node.right))) return;
     if (ts.isPropertyAccessExpression(left)) {
       const field = left;
@@ -529,8 +572,19 @@ export class FileWalker implements CallTargetContext {
       // `handle: Fn = makeHandler()`, `handle = fee`: what the field holds from the start
       this.addStores(node.initializer, () => [declaredFieldKey(this, node)]);
     } else if (ts.isConstructorDeclaration(node) && node.body && node.parameters.length > 0) this.recordParameterProperties(node);
+    else if (ts.isForOfStatement(node) && ts.isVariableDeclarationList(node.initializer)) {
+      for (const d of node.initializer.declarations) for (const n of bindingNames(d.name)) this.elementNames.add(n.text);
+    } else if (ts.isVariableDeclaration(node)) this.noteDeclaredName(node);
+    else if (ts.isParameter(node) && node.type && ts.isIdentifier(node.name) && mayBeFunctionList(node.type)) this.listNames.add(node.name.text);
     node.forEachChild(this.visit);
   };
+
+  /** A variable that is a table's element (`const r = rules.find(p)`, `const [first] = rules`) or an array of functions, by its syntax. */
+  private noteDeclaredName(d: ts.VariableDeclaration): void {
+    if (!d.initializer) return;
+    if (ts.isArrayBindingPattern(d.name) || indexedTable(d.initializer)) for (const n of bindingNames(d.name)) this.elementNames.add(n.text);
+    else if (ts.isIdentifier(d.name) && isListDeclaration(d)) this.listNames.add(d.name.text);
+  }
 
   /**
    * An anonymous arrow (`<arrowN>`) counts as called where it is written: it is passed to a callee
@@ -553,13 +607,17 @@ export class FileWalker implements CallTargetContext {
     const calleeDecls = ts.isIdentifier(bare) ? calleeDeclarations(this, bare) : undefined;
     const table = calledTable(callee, calleeDecls, this.touch);
     if (table) {
-      this.addCalls(from, tableTargets(this, table), node);
+      // what the table's initializer holds, with the arrays it copies, and what is stored into it or into them
+      const contents = listContents(this, table);
+      this.addCalls(from, functionsOf(contents), node);
       this.addLoads(
         from,
-        this.placeKeys(table, (e) => tableKeys(this, e)),
+        this.placeKeys(table, () => loadKeysOf(contents)),
         node,
       );
     }
+    if (ts.isPropertyAccessExpression(bare)) this.recordElementMemberCall(node, bare, from);
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(callee) && ELEMENT_PARAMETER.has(callee.name.text)) this.recordElementCallback(node, callee);
     // `handlers.set(k, f)` on a standard Map: `f` is stored into the table `handlers` names
     const stored = ts.isCallExpression(node) && node.arguments.length === 2 ? node.arguments[1]! : undefined;
     if (
@@ -591,10 +649,14 @@ export class FileWalker implements CallTargetContext {
    */
   private recordCollectionAdd(node: ts.CallExpression, callee: ts.PropertyAccessExpression): void {
     const values = node.arguments.filter((a) => !ts.isSpreadElement(a) && (mayHoldFunction(this, a) || mayBeParameter(a)));
-    if (values.length === 0 || !isCollectionAdd(this, callee)) return;
+    // `rules.push({ kind: 'card', run: chargeCard })`: each property that may hold a function is stored under the table's member
+    const members = node.arguments.flatMap((a) => heldProperties(this, a));
+    if ((values.length === 0 && members.length === 0) || !isCollectionAdd(this, callee)) return;
     const receiver = callee.expression;
     let keys: string[] | undefined;
-    for (const v of values) this.addStores(v, () => (keys ??= this.placeKeys(receiver, (e) => tableKeys(this, e))));
+    const keysOf = (): string[] => (keys ??= this.placeKeys(receiver, (e) => tableKeys(this, e)));
+    for (const v of values) this.addStores(v, keysOf);
+    for (const [name, v] of members) this.addStores(v, () => memberKeys(keysOf(), name));
   }
 
   /**
@@ -627,9 +689,94 @@ export class FileWalker implements CallTargetContext {
         const out = new Set<string>();
         this.index.idsForDecl(decl, out, 0, this.touch);
         this.addCalls(from, out, node);
+        // what `super(f)` passes is passed to the base constructor, which may store it in a field
+        const ctor = [...out].filter((id) => id.endsWith('.constructor'));
+        if (ctor.length > 0) this.recordSuperPasses(node, ctor);
       }
     } catch {
       // an unresolvable base class only means no edge
+    }
+  }
+
+  /**
+   * `super(f)`, `super([f, g])`, `super(fn)`: the base constructor's parameters hold what they are
+   * given, a subclass constructor's own parameter standing for what its callers pass (super calls
+   * are few: the checker is asked of each argument that may, by its syntax, be a function).
+   */
+  private recordSuperPasses(node: ts.CallExpression, ctors: string[]): void {
+    node.arguments.every((a, i) => {
+      if (ts.isSpreadElement(a)) return false;
+      const values: string[] = [];
+      if (mayHoldFunction(this, a)) values.push(...storedTargets(this, a));
+      else if (mayBeParameter(a)) {
+        const p = storedParameter(this, a);
+        if (p !== undefined) values.push(PARAMETER + p);
+      }
+      const elements = mayBuildList(this, a) || this.isListName(a) ? listContents(this, a, !ts.isArrayLiteralExpression(unwrap(a))) : [];
+      for (const f of ctors) {
+        for (const v of values) addEdge(this.passes, `${f}#${i}`, v);
+        for (const v of elements) addEdge(this.passes, `${f}#${i}${ELEMENTS}`, v);
+      }
+      return true;
+    });
+  }
+
+  /** Whether an argument names an array of functions by its syntax: a name this file declares so, or a known one (a module's constant, a field). */
+  private isListName(a: ts.Expression): boolean {
+    a = unwrap(a);
+    const name = ts.isIdentifier(a) ? a.text : ts.isPropertyAccessExpression(a) ? a.name.text : undefined;
+    return name !== undefined && (this.listNames.has(name) || this.definitions.knownNames.has(name));
+  }
+
+  /**
+   * `r.run(x)` where `r` is an element of a table (`for (const r of rules)`, `rules.find(p)!.run(x)`,
+   * `RULES[k].run(x)`): the functions the table's objects hold under `run`. The checker is asked
+   * of the receiver only when the syntax says it is an element.
+   */
+  private recordElementMemberCall(node: ts.CallExpression | ts.NewExpression, callee: ts.PropertyAccessExpression, from: string): void {
+    if (!this.definitions.knownNames.has(callee.name.text)) return;
+    const receiver = unwrap(callee.expression);
+    let table = indexedTable(receiver);
+    if (!table && ts.isIdentifier(receiver) && this.elementNames.has(receiver.text))
+      table = calledTable(receiver, calleeDeclarations(this, receiver), this.touch);
+    if (!table || !(ts.isIdentifier(table) || ts.isPropertyAccessExpression(table))) return;
+    const member = callee.name.text;
+    this.addCalls(from, memberTargets(this, table, member), node);
+    // and what objects pushed into the table anywhere hold there
+    this.addLoads(
+      from,
+      this.placeKeys(table, (e) => memberKeys(tableKeys(this, e), member)),
+      node,
+    );
+  }
+
+  /**
+   * `steps.forEach(apply)`, `steps.map(this.wrap)`: the callback is given each element, so when it
+   * calls that parameter it calls every function the array holds (the edge is the callback's, as for
+   * a callback passed to a repository function). That `apply` is called at all is the callback edge
+   * recordCallbacks makes.
+   */
+  private recordElementCallback(node: ts.CallExpression, callee: ts.PropertyAccessExpression): void {
+    const at = ELEMENT_PARAMETER.get(callee.name.text)!;
+    const cb = node.arguments[0];
+    if (!cb) return;
+    if (isFunctionLike(cb)) {
+      // its element parameter names an element (`rules.forEach((r) => r.run(x))`)
+      const p = cb.parameters[at];
+      if (p) for (const n of bindingNames(p.name)) this.elementNames.add(n.text);
+      return;
+    }
+    if (!(ts.isIdentifier(cb) || ts.isPropertyAccessExpression(cb))) return;
+    if (!this.definitions.knownNames.has(ts.isIdentifier(cb) ? cb.text : cb.name.text)) return;
+    const table = contentsOf(callee.expression);
+    if (!table) return;
+    const invokers = invokingFunctions(this, cb, at);
+    if (invokers.length === 0) return;
+    const contents = listContents(this, table);
+    const keys = this.placeKeys(table, () => loadKeysOf(contents));
+    for (const id of invokers) {
+      this.addCalls(id, functionsOf(contents), node);
+      this.addLoads(id, keys, node);
     }
   }
 
@@ -650,9 +797,15 @@ export class FileWalker implements CallTargetContext {
       // a function written in place may be stored by the callee too (`register('card', (x) => fee(x))`)
       if (isFunctionLike(a)) this.recordPass(node, i, a, passedTo);
       const name = ts.isPropertyAccessExpression(a) ? a.name.text : ts.isIdentifier(a) ? a.text : undefined;
-      if (name === undefined) return;
+      // an array built in place (`new Pipeline([fee, tax])`, `run([...base, f])`): its elements
+      if (name === undefined) {
+        if (!isFunctionLike(a) && mayBuildList(this, a)) this.recordPass(node, i, a, passedTo);
+        return;
+      }
       if (!this.definitions.knownNames.has(name)) {
         if (ts.isPropertyAccessExpression(a)) this.unknown.add(name);
+        // a local array of functions (`const steps = [fee, tax]; run(steps)`)
+        else if (this.listNames.has(name)) this.recordPass(node, i, a, passedTo);
         return;
       }
       // a parameter every signature of the callee types as a string, number or other primitive is given no function
@@ -674,9 +827,19 @@ export class FileWalker implements CallTargetContext {
   private recordPass(node: ts.CallExpression | ts.NewExpression, i: number, a: ts.Expression, callees: () => string[]): void {
     if (node.arguments?.slice(0, i).some((x) => ts.isSpreadElement(x))) return;
     if (!this.mayBeRepositoryCallee(node.expression)) return;
-    const ids = storedTargets(this, a);
-    if (ids.length === 0) return;
-    for (const f of callees()) for (const id of ids) addEdge(this.passes, `${f}#${i}`, id);
+    const u = unwrap(a);
+    const named = ts.isIdentifier(u) || ts.isPropertyAccessExpression(u);
+    // a name is resolved once, for the function it may be and the array it may be
+    const decls = named ? this.index.resolveSymbol(u).decls : undefined;
+    const ids = decls ? storedTargetsOf(this, decls) : isFunctionLike(a) ? storedTargets(this, a) : [];
+    // an array of functions passed (`new Pipeline([fee, tax])`, `run(STEPS)`), for a parameter the
+    // callee iterates or stores: a name only when its declaration is an array's
+    const elements = isFunctionLike(a) || (decls && !decls.some(isListDeclaration)) ? [] : [...listContents(this, a)];
+    if (ids.length === 0 && elements.length === 0) return;
+    for (const f of callees()) {
+      for (const id of ids) addEdge(this.passes, `${f}#${i}`, id);
+      for (const v of elements) addEdge(this.passes, `${f}#${i}${ELEMENTS}`, v);
+    }
   }
 
   /**
@@ -828,4 +991,27 @@ function isDataField(d: ts.Declaration): boolean {
 function isArgument(expr: ts.Node): boolean {
   const p = expr.parent;
   return !!p && (ts.isCallExpression(p) || ts.isNewExpression(p)) && (p.arguments ?? []).some((a) => a === expr);
+}
+
+/** Whether `e` is the target of a plain assignment (`this.fee = fn`): written, not read. */
+function isAssignedTo(e: ts.Node): boolean {
+  const p = e.parent;
+  return !!p && ts.isBinaryExpression(p) && p.left === e && p.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+}
+
+/** The properties of an object literal that may hold a function, by their syntax, with their values (`{ kind: 'card', run: chargeCard }` → `run`). */
+function heldProperties(ctx: CallTargetContext, a: ts.Expression): [string, ts.Expression][] {
+  const o = unwrap(a);
+  if (!ts.isObjectLiteralExpression(o)) return [];
+  const out: [string, ts.Expression][] = [];
+  for (const p of o.properties) {
+    if (ts.isShorthandPropertyAssignment(p) && (mayHoldFunction(ctx, p.name) || mayBeParameter(p.name))) out.push([p.name.text, p.name]);
+    else if (
+      ts.isPropertyAssignment(p) &&
+      (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) &&
+      (mayHoldFunction(ctx, p.initializer) || mayBeParameter(p.initializer))
+    )
+      out.push([p.name.text, p.initializer]);
+  }
+  return out;
 }

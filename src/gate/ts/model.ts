@@ -63,8 +63,10 @@ export interface TsFileEdges {
   /** Calls through a table or a field: caller → keys. */
   loads: [string, string[]][];
   /**
-   * Functions passed to a repository function's parameter: `<function id>#<index>` → ids. A store
-   * of that parameter (`stores` value `param:<function id>#<index>`) stores them.
+   * Functions passed to a repository function's parameter: `<function id>#<index>` → ids, and the
+   * elements of an array passed there: `<function id>#<index>[]` → ids. A store of that parameter
+   * (`stores` value `param:<function id>#<index>`, `…[]` for its elements) stores them. A value may
+   * also stand for what another place holds (`held:<key>`, an array's contents passed or spread).
    */
   passes: [string, string[]][];
   heritage: [string, string[]][];
@@ -122,3 +124,7 @@ export const PROGRAM_BUDGET_CHARS = 400_000;
 
 /** A stored value that is a function's parameter (`param:<function id>#<index>`): what callers pass there (`TsFileEdges.passes`). */
 export const PARAMETER = 'param:';
+/** A stored or passed value that is everything stored under another key (`held:entries:<place>`: the array spread or passed). */
+export const HELD = 'held:';
+/** Appended to `<function id>#<index>`: the elements of the array passed there rather than the argument itself. */
+export const ELEMENTS = '[]';

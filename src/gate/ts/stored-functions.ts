@@ -3,7 +3,8 @@
 import ts = require('typescript');
 import { VIRTUAL_ROOT } from './compiler.js';
 import { functionIdOf, returnedTargets, type CallTargetContext } from './call-targets.js';
-import { isFunctionLike, unwrap } from './syntax.js';
+import { bindingNames, isFunctionLike, unwrap } from './syntax.js';
+import { ELEMENTS, PARAMETER } from './model.js';
 import { isCallable } from './repository-definitions.js';
 
 /**
@@ -19,6 +20,8 @@ import { isCallable } from './repository-definitions.js';
 /** Keys of a table's contents and of a field's value never meet: one place can be both (a field holding a Map). */
 const ENTRIES = 'entries:';
 const VALUE = 'value:';
+/** Keys of a member of the objects a table holds: `members:<place> <name>`. */
+const MEMBERS = 'members:';
 
 /** A declaration the repository owns that holds a value: a variable, a class field or a constructor's parameter property, an interface's property. */
 function isPlace(d: ts.Declaration): boolean {
@@ -52,6 +55,11 @@ function placesNamed(ctx: CallTargetContext, e: ts.Expression): string[] {
 /** Keys of the table contents `table` names (`handlers` in `handlers.get(k)`). */
 export function tableKeys(ctx: CallTargetContext, table: ts.Expression): string[] {
   return placesNamed(ctx, table).map((p) => ENTRIES + p);
+}
+
+/** Keys of what the objects a table holds keep under `member` (`run` of `rules.push({ run: f })`), from the table's keys. */
+export function memberKeys(tableKeys: readonly string[], member: string): string[] {
+  return tableKeys.map((k) => `${MEMBERS}${k.slice(ENTRIES.length)} ${member}`);
 }
 
 /** Keys of the field value a member access names (`this.handle`, `svc.handle`). */
@@ -123,9 +131,116 @@ export function isCollectionAdd(ctx: CallTargetContext, callee: ts.PropertyAcces
  * is a repository class is not asked: that depends on files a cached entry does not depend on.
  */
 export function parameterPropertyStore(ctx: CallTargetContext, ctor: ts.ConstructorDeclaration, p: ts.ParameterDeclaration): [string, string] | undefined {
-  if (!ts.isParameterPropertyDeclaration(p, ctor) || p.dotDotDotToken || !p.type || !mayBeFunctionType(p.type)) return undefined;
+  if (!ts.isParameterPropertyDeclaration(p, ctor) || p.dotDotDotToken || !p.type) return undefined;
+  // an array of functions (`private readonly steps: Fee[]`) holds the elements of what callers pass
+  const list = mayBeFunctionList(p.type);
+  if (!list && !mayBeFunctionType(p.type)) return undefined;
   const id = functionIdOf(ctx, ctor);
-  return id ? [VALUE + placeOf(ctx, p), `${id}#${ctor.parameters.indexOf(p)}`] : undefined;
+  const param = `${id}#${ctor.parameters.indexOf(p)}`;
+  return id ? (list ? [ENTRIES + placeOf(ctx, p), param + ELEMENTS] : [VALUE + placeOf(ctx, p), param]) : undefined;
+}
+
+/**
+ * The store `this.fee = fn` makes in a class's constructor or method when `fn` is a parameter of
+ * the function around it and the class itself declares the field (`private readonly fee: Fee;`, or
+ * a parameter property): `[field key, <function id>#<index>]`, with `[]` after the index and the
+ * field's entries as the key when the parameter is an array of functions (`this.steps = steps`).
+ * By syntax only, no checker call: most constructors assign their parameters to fields, mostly
+ * data. Undefined when the syntax does not settle it (no parameter, a field the class does not
+ * declare); null when it settles that no function is stored (a field or parameter declared as data).
+ */
+export function fieldParameterStore(ctx: CallTargetContext, left: ts.PropertyAccessExpression, value: ts.Expression): [string, string] | null | undefined {
+  value = unwrap(value);
+  if (left.expression.kind !== ts.SyntaxKind.ThisKeyword || !ts.isIdentifier(left.name) || !ts.isIdentifier(value)) return undefined;
+  const found = enclosingParameter(value);
+  const cls = thisClass(left);
+  if (!found || !cls || shadowed(value, found.fn)) return undefined;
+  const name = left.name.text;
+  const field = fieldOf(cls, name);
+  if (!field) return undefined;
+  const list = found.decl.type ? mayBeFunctionList(found.decl.type) : true;
+  const single = found.decl.type ? mayBeFunctionType(found.decl.type) : true;
+  const fieldList = !field.type || mayBeFunctionList(field.type);
+  const fieldSingle = !field.type || mayBeFunctionType(field.type);
+  const id = functionIdOf(ctx, found.fn);
+  if (!id) return null;
+  const param = `${id}#${found.index}`;
+  if (single && fieldSingle) return [VALUE + placeOf(ctx, field), param];
+  if (list && fieldList) return [ENTRIES + placeOf(ctx, field), param + ELEMENTS];
+  return null;
+}
+
+/** The class whose instance `this` is at `at`: arrows keep the `this` of a member around them, a function expression does not. */
+function thisClass(at: ts.Node): ts.ClassLikeDeclaration | undefined {
+  for (let n: ts.Node | undefined = at.parent; n; n = n.parent) {
+    if (ts.isArrowFunction(n)) continue;
+    if (ts.isConstructorDeclaration(n) || ts.isMethodDeclaration(n) || ts.isAccessor(n) || ts.isPropertyDeclaration(n))
+      return ts.isClassLike(n.parent) && !isStatic(n) ? n.parent : undefined;
+    if (ts.isFunctionLike(n) || ts.isClassLike(n) || ts.isClassStaticBlockDeclaration(n) || ts.isSourceFile(n)) return undefined;
+  }
+  return undefined;
+}
+
+const isStatic = (n: ts.Node): boolean => (ts.getCombinedModifierFlags(n as ts.Declaration) & ts.ModifierFlags.Static) !== 0;
+
+/** The instance field a class declares under `name`: a property or a constructor's parameter property. */
+function fieldOf(cls: ts.ClassLikeDeclaration, name: string): ts.PropertyDeclaration | ts.ParameterDeclaration | undefined {
+  for (const m of cls.members) {
+    if (ts.isPropertyDeclaration(m) && ts.isIdentifier(m.name) && m.name.text === name && !isStatic(m)) return m;
+    if (ts.isConstructorDeclaration(m))
+      for (const p of m.parameters) if (ts.isParameterPropertyDeclaration(p, m) && ts.isIdentifier(p.name) && p.name.text === name) return p;
+  }
+  return undefined;
+}
+
+/** Whether a block between `v` and the function declaring its name as a parameter declares the name again. */
+function shadowed(v: ts.Identifier, fn: ts.Node): boolean {
+  for (let n: ts.Node | undefined = v.parent; n && n !== fn; n = n.parent) {
+    if (!ts.isBlock(n)) continue;
+    for (const st of n.statements) {
+      if (ts.isVariableStatement(st) && st.declarationList.declarations.some((d) => bindingNames(d.name).some((b) => b.text === v.text))) return true;
+      if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && st.name?.text === v.text) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Whether a declared type may, by its syntax, be an array, tuple or Set of functions (`Fee[]`,
+ * `readonly Fee[]`, `Array<Fee>`, `[Fee, Fee]`), whose elements a table call reaches.
+ */
+export function mayBeFunctionList(t: ts.TypeNode): boolean {
+  if (ts.isParenthesizedTypeNode(t)) return mayBeFunctionList(t.type);
+  if (ts.isUnionTypeNode(t) || ts.isIntersectionTypeNode(t)) return t.types.some((x) => mayBeFunctionList(x));
+  if (ts.isTypeOperatorNode(t)) return t.operator === ts.SyntaxKind.ReadonlyKeyword && mayBeFunctionList(t.type);
+  if (ts.isArrayTypeNode(t)) return mayBeFunctionType(t.elementType);
+  if (ts.isTupleTypeNode(t)) return t.elements.some((e) => mayBeFunctionType(ts.isNamedTupleMember(e) ? e.type : e));
+  if (ts.isTypeReferenceNode(t)) {
+    const name = ts.isIdentifier(t.typeName) ? t.typeName.text : t.typeName.right.text;
+    return LISTS.has(name) && (t.typeArguments?.length ?? 0) === 1 && mayBeFunctionType(t.typeArguments![0]!);
+  }
+  return false;
+}
+
+/** Library types holding elements that iteration and `find` give. */
+const LISTS = new Set(['Array', 'ReadonlyArray', 'Set', 'ReadonlySet', 'Iterable']);
+
+/**
+ * The elements a table call through a function's own parameter reaches (`run(steps: Fee[]) { for
+ * (const s of steps) s(x) }`): `param:<function id>#<index>[]`, what callers pass there, joined
+ * when the graph is assembled. `decls` are what the table's name resolved to.
+ */
+export function parameterElementKeys(ctx: CallTargetContext, decls: readonly ts.Declaration[]): string[] {
+  const keys: string[] = [];
+  for (const d of decls) {
+    if (!ts.isParameter(d) || !ts.isIdentifier(d.name) || d.dotDotDotToken || ts.isParameterPropertyDeclaration(d, d.parent)) continue;
+    if (d.type && !mayBeFunctionList(d.type) && d.type.kind !== ts.SyntaxKind.AnyKeyword && d.type.kind !== ts.SyntaxKind.UnknownKeyword) continue;
+    const fn = d.parent;
+    const params = fn.parameters.filter((p) => !(ts.isIdentifier(p.name) && p.name.text === 'this'));
+    const id = functionIdOf(ctx, fn);
+    if (id) keys.push(`${PARAMETER}${id}#${params.indexOf(d)}${ELEMENTS}`);
+  }
+  return keys;
 }
 
 /** Whether a declared type may, by its syntax, be a function's: not a primitive, a literal, an array or tuple, a standard collection, an object type without a call signature. */
@@ -186,6 +301,14 @@ export function storedTargets(ctx: CallTargetContext, v: ts.Expression): string[
   return [...out].filter((id) => isCallable(ctx.definitions.idKinds, id));
 }
 
+/** storedTargets of a name whose declarations are already resolved (`decls`, recorded as dependencies here). */
+export function storedTargetsOf(ctx: CallTargetContext, decls: readonly ts.Declaration[]): string[] {
+  const out = new Set<string>();
+  ctx.touch(decls);
+  for (const d of decls) ctx.index.idsForDecl(d, out, 0, ctx.touch);
+  return [...out].filter((id) => isCallable(ctx.definitions.idKinds, id));
+}
+
 function addStored(ctx: CallTargetContext, v: ts.Expression, out: Set<string>, depth: number): void {
   if (depth > 4) return;
   v = unwrap(v);
@@ -240,7 +363,11 @@ export function storedParameter(ctx: CallTargetContext, v: ts.Expression): strin
   v = unwrap(v);
   const found = enclosingParameter(v);
   if (!found) return undefined;
-  const { decls } = ctx.index.resolveSymbol(v);
+  // `{ kind, run }`: the name of a shorthand property is the property's, its value the variable's
+  const decls =
+    ts.isIdentifier(v) && ts.isShorthandPropertyAssignment(v.parent)
+      ? (ctx.index.checker.getShorthandAssignmentValueSymbol(v.parent)?.declarations ?? [])
+      : ctx.index.resolveSymbol(v).decls;
   if (!decls.some((d) => d.parent === found.fn && ts.isParameter(d))) return undefined;
   const id = functionIdOf(ctx, found.fn);
   return id ? `${id}#${found.index}` : undefined;
