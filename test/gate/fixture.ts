@@ -132,3 +132,37 @@ export async function callGraphOf(files: Record<string, string>): Promise<CallGr
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Whether graph `g` (as `graphOf` gives it) has the call edge `from` → `to`, as an assertion naming what `from` calls. */
+export function assertEdge(g: Record<string, string[]>, from: string, to: string): void {
+  assert.ok(g[from]?.includes(to) ?? false, `${from} → ${to}: ${JSON.stringify(g[from])}`);
+}
+
+export function assertNoEdge(g: Record<string, string[]>, from: string, to: string): void {
+  assert.ok(!(g[from]?.includes(to) ?? false), `no ${from} → ${to}: ${JSON.stringify(g[from])}`);
+}
+
+/** Everything `from` reaches, its anonymous arrows' callees included. */
+export function reachedThroughArrows(g: Record<string, string[]>, from: string): string[] {
+  const seen = new Set<string>();
+  const queue = [from];
+  while (queue.length > 0) {
+    const n = queue.pop()!;
+    for (const to of g[n] ?? []) {
+      if (seen.has(to)) continue;
+      seen.add(to);
+      if (/<arrow\d+>$/.test(to)) queue.push(to);
+    }
+  }
+  return [...seen].sort();
+}
+
+export function assertReaches(g: Record<string, string[]>, from: string, to: string): void {
+  const r = reachedThroughArrows(g, from);
+  assert.ok(r.includes(to), `${from} ⇝ ${to}: ${r.join(', ')}`);
+}
+
+export function assertNotReaches(g: Record<string, string[]>, from: string, to: string): void {
+  const r = reachedThroughArrows(g, from);
+  assert.ok(!r.includes(to), `${from} ⇝̸ ${to}: ${r.join(', ')}`);
+}

@@ -1,25 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { assertNotFlagged, assertPath, edit, FixtureRepo, graphOf } from './fixture.js';
-
-const has = (g: Record<string, string[]>, from: string, to: string): boolean => g[from]?.includes(to) ?? false;
-const assertEdge = (g: Record<string, string[]>, from: string, to: string): void => assert.ok(has(g, from, to), `${from} → ${to}: ${JSON.stringify(g[from])}`);
-const assertNoEdge = (g: Record<string, string[]>, from: string, to: string): void =>
-  assert.ok(!has(g, from, to), `no ${from} → ${to}: ${JSON.stringify(g[from])}`);
-/** Everything `from` reaches, its anonymous arrows' callees included. */
-const reached = (g: Record<string, string[]>, from: string): string[] => {
-  const seen = new Set<string>();
-  const queue = [from];
-  while (queue.length > 0) {
-    const n = queue.pop()!;
-    for (const to of g[n] ?? []) {
-      if (seen.has(to)) continue;
-      seen.add(to);
-      if (/<arrow\d+>$/.test(to)) queue.push(to);
-    }
-  }
-  return [...seen].sort();
-};
+import { assertEdge, assertNoEdge, assertNotFlagged, assertPath, edit, FixtureRepo, graphOf, reachedThroughArrows } from './fixture.js';
 
 const fees = [
   'export type Fee = (a: number) => number;',
@@ -189,7 +170,7 @@ describe('TypeScript arrays and sets of functions as tables', () => {
 
   it('a loop over an array literal, forEach and map over it, and its destructured element reach every function it holds', () => {
     for (const caller of ['runPipeline', 'runEach', 'runMapped', 'runDestructured']) {
-      const r = reached(g, `src.pay.${caller}`);
+      const r = reachedThroughArrows(g, `src.pay.${caller}`);
       assert.ok(r.includes('src.fees.chargeCard') && r.includes('src.fees.chargeBank'), `${caller}: ${r.join(', ')}`);
       assert.ok(!r.includes('src.fees.chargeWire'), `${caller}: ${r.join(', ')}`);
     }
@@ -198,7 +179,7 @@ describe('TypeScript arrays and sets of functions as tables', () => {
   it('an element called by a numeric or computed index, or by reduce, reaches what push() and an index assignment store', () => {
     assertEdge(g, 'src.pay.runFirst', 'src.fees.chargeWire');
     assertNoEdge(g, 'src.pay.runFirst', 'src.fees.chargeCard');
-    assert.deepEqual(reached(g, 'src.pay.runSteps'), ['src.fees.chargeWire', 'src.pay.runSteps.<arrow1>']);
+    assert.deepEqual(reachedThroughArrows(g, 'src.pay.runSteps'), ['src.fees.chargeWire', 'src.pay.runSteps.<arrow1>']);
     assertEdge(g, 'src.pay.runLate', 'src.fees.chargeLate');
     assertNoEdge(g, 'src.pay.runLate', 'src.fees.chargeWire');
   });
@@ -215,14 +196,14 @@ describe('TypeScript arrays and sets of functions as tables', () => {
   it("a class's array field: bound methods and arrows of its initializer, and what callers pass to the method that pushes its parameter", () => {
     assertEdge(g, 'src.steps.Steps.run', 'src.steps.Steps.double');
     assertEdge(g, 'src.steps.Steps.run', 'src.steps.Steps.<arrow1>');
-    assert.ok(reached(g, 'src.steps.Steps.run').includes('src.wiring.quadruple'), reached(g, 'src.steps.Steps.run').join(', '));
+    assert.ok(reachedThroughArrows(g, 'src.steps.Steps.run').includes('src.wiring.quadruple'), reachedThroughArrows(g, 'src.steps.Steps.run').join(', '));
     assertNoEdge(g, 'src.steps.Steps.run', 'src.fees.chargeCard');
   });
 
   it('another array of the same type, a data array and a repository class with its own push reach nothing of it', () => {
-    assert.deepEqual(reached(g, 'src.others.runFirstOnly'), ['src.fees.chargeCard']);
-    assert.ok(!reached(g, 'src.others.runQueue').includes('src.fees.chargeBank'), reached(g, 'src.others.runQueue').join(', '));
-    assert.deepEqual(reached(g, 'src.others.total'), ['src.others.total.<arrow1>']);
+    assert.deepEqual(reachedThroughArrows(g, 'src.others.runFirstOnly'), ['src.fees.chargeCard']);
+    assert.ok(!reachedThroughArrows(g, 'src.others.runQueue').includes('src.fees.chargeBank'), reachedThroughArrows(g, 'src.others.runQueue').join(', '));
+    assert.deepEqual(reachedThroughArrows(g, 'src.others.total'), ['src.others.total.<arrow1>']);
   });
 
   it('a parameter property of function type stands for what `new` passes there', () => {

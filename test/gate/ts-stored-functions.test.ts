@@ -1,11 +1,5 @@
-import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { assertNotFlagged, assertPath, edit, FixtureRepo, graphOf } from './fixture.js';
-
-const has = (g: Record<string, string[]>, from: string, to: string): boolean => g[from]?.includes(to) ?? false;
-const assertEdge = (g: Record<string, string[]>, from: string, to: string): void => assert.ok(has(g, from, to), `${from} → ${to}: ${JSON.stringify(g[from])}`);
-const assertNoEdge = (g: Record<string, string[]>, from: string, to: string): void =>
-  assert.ok(!has(g, from, to), `no ${from} → ${to}: ${JSON.stringify(g[from])}`);
+import { assertEdge, assertNoEdge, assertNotFlagged, assertPath, edit, FixtureRepo, graphOf } from './fixture.js';
 
 describe('TypeScript handler tables filled by .set() and by assignment', () => {
   const tables = [

@@ -4,34 +4,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildCallGraph, evaluateGate, GraphCaches, readRevisionSources } from '../../src/gate/index.js';
-import { assertNotFlagged, assertPath, edgeList, edit, FixtureRepo, graphOf } from './fixture.js';
-
-const has = (g: Record<string, string[]>, from: string, to: string): boolean => g[from]?.includes(to) ?? false;
-const assertEdge = (g: Record<string, string[]>, from: string, to: string): void => assert.ok(has(g, from, to), `${from} → ${to}: ${JSON.stringify(g[from])}`);
-const assertNoEdge = (g: Record<string, string[]>, from: string, to: string): void =>
-  assert.ok(!has(g, from, to), `no ${from} → ${to}: ${JSON.stringify(g[from])}`);
-/** Everything `from` reaches, its anonymous arrows' callees included. */
-const reached = (g: Record<string, string[]>, from: string): string[] => {
-  const seen = new Set<string>();
-  const queue = [from];
-  while (queue.length > 0) {
-    const n = queue.pop()!;
-    for (const to of g[n] ?? []) {
-      if (seen.has(to)) continue;
-      seen.add(to);
-      if (/<arrow\d+>$/.test(to)) queue.push(to);
-    }
-  }
-  return [...seen].sort();
-};
-const assertReaches = (g: Record<string, string[]>, from: string, to: string): void => {
-  const r = reached(g, from);
-  assert.ok(r.includes(to), `${from} ⇝ ${to}: ${r.join(', ')}`);
-};
-const assertNotReaches = (g: Record<string, string[]>, from: string, to: string): void => {
-  const r = reached(g, from);
-  assert.ok(!r.includes(to), `${from} ⇝̸ ${to}: ${r.join(', ')}`);
-};
+import {
+  assertEdge,
+  assertNoEdge,
+  assertNotFlagged,
+  assertNotReaches,
+  assertPath,
+  assertReaches,
+  edgeList,
+  edit,
+  FixtureRepo,
+  graphOf,
+  reachedThroughArrows,
+} from './fixture.js';
 
 const FEES = [
   'fieldFee',
@@ -304,7 +289,7 @@ describe('TypeScript functions stored through fields, super(), array arguments a
     assertReaches(g, 'src.built.runJoined', F('spreadBase'));
     assertReaches(g, 'src.built.runJoined', F('concatExtra'));
     assertEdge(g, 'src.built.runCopied', F('fromA'));
-    assert.deepEqual(reached(g, 'src.built.runBase'), [F('spreadBase')]);
+    assert.deepEqual(reachedThroughArrows(g, 'src.built.runBase'), [F('spreadBase')]);
   });
 
   it('a named callback given to forEach is called, and calls the elements when it calls its parameter', () => {
