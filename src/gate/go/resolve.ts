@@ -747,18 +747,19 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
       // one pass over the calls indexes both kinds of callee this round needs
       const registeringNames = [...new Set([...paramHolds.keys()].map((k) => shortName(k.slice(0, k.lastIndexOf('#')))))];
       const placeCalls = callsNamed([...withParamPlaces, ...registeringNames]);
-      for (const name of withParamPlaces)
+      /** Each argument of each call of a function named `name`, with the function called, the caller and its evaluation context. */
+      const eachArgument = (name: string, visit: (callee: Fn, k: number, a: GoExpr, from: string, local: string, ec: EvalCtx) => void): void => {
         for (const { fc, local, body, c } of placeCalls(name)) {
           const from = q(fc.f, local);
           const ec: EvalCtx = { fc, body, key: from };
-          for (const fv of evalExpr(c.f, ec)) {
-            if (fv.v !== 'fn') continue;
-            c.a.forEach((a, k) => {
-              const place = a ? paramPlace(fv.fn, k) : undefined;
-              if (place) for (const av of evalExpr(a, ec)) if (av.v === 'fn') add(place, av.fn, local === '' ? undefined : from);
-            });
-          }
+          for (const fv of evalExpr(c.f, ec)) if (fv.v === 'fn') c.a.forEach((a, k) => a && visit(fv.fn, k, a, from, local, ec));
         }
+      };
+      for (const name of withParamPlaces)
+        eachArgument(name, (callee, k, a, from, local, ec) => {
+          const place = paramPlace(callee, k);
+          if (place) for (const av of evalExpr(a, ec)) if (av.v === 'fn') add(place, av.fn, local === '' ? undefined : from);
+        });
       if (paramHolds.size === 0) return;
       // the functions passed to a holding parameter, and parameters passed on to one
       const todo = registeringNames;
@@ -766,26 +767,19 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
       while (todo.length > 0) {
         const name = todo.pop()!;
         queued.delete(name);
-        for (const { fc, local, body, c } of placeCalls(name)) {
-          const from = q(fc.f, local);
-          const ec: EvalCtx = { fc, body, key: from };
-          for (const fv of evalExpr(c.f, ec)) {
-            if (fv.v !== 'fn') continue;
-            c.a.forEach((a, k) => {
-              const places = paramHolds.get(`${fv.fn.id}#${k}`);
-              if (!places || !a) return;
-              for (const av of evalExpr(a, ec)) {
-                if (av.v === 'fn') for (const p of places) add(p, av.fn, local === '' ? undefined : from);
-                // a parameter passed on holds too: its own callers are looked at (again) next
-                else if (av.v === 'param' && holdParam(`${from}#${av.i}`, [...places]) && !queued.has(shortName(from))) {
-                  queued.add(shortName(from));
-                  todo.push(shortName(from));
-                  callsNamed([shortName(from)]);
-                }
-              }
-            });
+        eachArgument(name, (callee, k, a, from, local, ec) => {
+          const places = paramHolds.get(`${callee.id}#${k}`);
+          if (!places) return;
+          for (const av of evalExpr(a, ec)) {
+            if (av.v === 'fn') for (const p of places) add(p, av.fn, local === '' ? undefined : from);
+            // a parameter passed on holds too: its own callers are looked at (again) next
+            else if (av.v === 'param' && holdParam(`${from}#${av.i}`, [...places]) && !queued.has(shortName(from))) {
+              queued.add(shortName(from));
+              todo.push(shortName(from));
+              callsNamed([shortName(from)]);
+            }
           }
-        }
+        });
       }
     };
     // places feed each other (a literal's local → the function's result → its caller's local → a
