@@ -1,4 +1,4 @@
-import type { CallGraph, Definition, DefinitionKind, GateLanguage } from './types.js';
+import { definitionEncloses, type CallGraph, type Definition, type DefinitionKind, type GateLanguage } from './types.js';
 
 /** What a language's resolver reads and writes: the definitions registered before it, and the edges it finds. */
 export interface ResolutionTarget {
@@ -22,11 +22,8 @@ export class GraphBuilder implements ResolutionTarget {
     // a redefinition (e.g. `if x: def f` / `else: def f`) widens the span rather than hiding one; a
     // binding assigned again keeps each assignment's lines too (the code between is not its own)
     if (existing && existing.file === def.file) {
-      if (existing.kind === 'binding' && def.kind === 'binding' && (def.startLine > existing.endLine || def.endLine < existing.startLine || existing.spans)) {
-        const spans = existing.spans ?? [[existing.startLine, existing.endLine]];
-        spans.push([def.startLine, def.endLine]);
-        existing.spans = spans.sort((a, b) => a[0] - b[0]);
-      }
+      if (existing.kind === 'binding' && def.kind === 'binding' && !definitionEncloses(existing, def.startLine, def.endLine))
+        (existing.spans ??= [[existing.startLine, existing.endLine]]).push([def.startLine, def.endLine]);
       existing.startLine = Math.min(existing.startLine, def.startLine);
       existing.endLine = Math.max(existing.endLine, def.endLine);
       return;

@@ -21,8 +21,8 @@ export interface Definition {
   startLine: number;
   endLine: number;
   /**
-   * A binding assigned in several places (`HOOKS = []` … `HOOKS += [f]`): each assignment's lines,
-   * in order. startLine/endLine then span them all, with whatever lies between, which is not
+   * A binding assigned in several places (`HOOKS = []` … `HOOKS += [f]`): each assignment's lines.
+   * startLine/endLine then span them all, with whatever lies between, which is not
    * part of the binding.
    */
   spans?: [number, number][];

@@ -1,10 +1,12 @@
 import { ownEntry, pushTo, type FileFacts, type FlowExpr, type ImportFacts, type InitializerFacts, type ScopeFacts } from '../facts.js';
 import type { ResolutionTarget } from '../graph-builder.js';
 
+/** Methods of a list, dict, set or `collections` container that give its elements (`d.values`, `d.get`, `q.popleft`). */
+const COLLECTION_METHODS = new Set(['values', 'items', 'get', 'pop', 'copy', 'setdefault', 'popitem', 'keys', 'popleft']);
+
 /**
- * Methods of list, dict, set, tuple and the `collections` containers besides those that give
- * their elements (see COLLECTION_METHODS in resolvePython): called on a value that is one of those
- * containers, they run the builtin, never a repository method of the same name.
+ * The containers' other methods: called on a value that is one of those containers, they run the
+ * builtin, never a repository method of the same name.
  */
 const CONTAINER_METHODS = new Set(
   (
@@ -432,7 +434,6 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
     }
     return [];
   }
-  const COLLECTION_METHODS = new Set(['values', 'items', 'get', 'pop', 'copy', 'setdefault', 'popitem', 'keys', 'popleft']);
   const hasKey = (key: string): boolean => g.hasDef(key) || readVar(key) !== undefined;
   const instanceLike = (v: string): boolean => v.startsWith('i:') || v.startsWith('s:');
   /** The keys of the first of `names` (alternatives in Python's order) an instance-like value's class has. */
@@ -728,11 +729,10 @@ export function resolvePython(files: Map<string, FileFacts>, g: ResolutionTarget
       else add(`${ctx.id ? `${ctx.id}.` : ''}${target}`, vals);
       return true;
     }
-    const t = target;
-    const dot = t.lastIndexOf('.');
-    const name = t.slice(dot + 1);
+    const dot = target.lastIndexOf('.');
+    const name = target.slice(dot + 1);
     let any = false;
-    for (const o of evalChain(ctx, t.slice(0, dot))) {
+    for (const o of evalChain(ctx, target.slice(0, dot))) {
       const cls = o.startsWith('i:') || o.startsWith('s:') ? o.slice(2) : classIds.has(o) ? o : null;
       if (cls) {
         add(`${cls}.${name}`, vals);
