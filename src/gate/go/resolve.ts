@@ -620,7 +620,6 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
       if (!readBefore) heldReads?.delete(own);
       return vals.length === 0 || vals.some((v) => v.v === 'val' && writtenFuncLike(v.t, 0));
     };
-    /** The place of parameter i of fn when it is a container of functions (arguments past a variadic's start are its elements). */
     // names of the repository's types defined from another type (`type Fee func(int) int`, `type Table map[string]Fee`)
     const definedNames = new Set<string>();
     for (const p of pkgs.values()) for (const [n, d] of p.types) if (d.decl.kind === 'other') definedNames.add(n);
@@ -632,6 +631,7 @@ export function resolveGo(files: Map<string, FileFacts>, g: ResolutionTarget): v
       return definedNames.has(t.n);
     };
     const paramPlaces = new Map<string, boolean>();
+    /** The place of parameter i of fn when it is a container of functions (arguments past a variadic's start are its elements). */
     const paramPlace = (fn: Fn, i: number): string | undefined => {
       const n = fn.sig.params.length;
       const k = fn.sig.variadic && i >= n - 1 ? n - 1 : i;

@@ -72,9 +72,7 @@ export function invokingFunctions(ctx: CallTargetContext, fn: ts.Identifier | ts
     const d = functionWithBody(decl);
     if (!d) continue;
     ctx.touch([decl]);
-    const ids = new Set<string>();
-    ctx.index.idsForDecl(d, ids, 0, ctx.touch);
-    const id = [...ids].find((x) => isCallable(ctx.definitions.idKinds, x));
+    const id = functionIdOf(ctx, d);
     if (id && (ctx.definitions.invokes.get(id) ?? invokedParams(d)).params.has(index)) out.push(id);
   }
   return out;

@@ -829,7 +829,7 @@ export class FileWalker implements CallTargetContext {
     if (!this.mayBeRepositoryCallee(node.expression)) return;
     const u = unwrap(a);
     const named = ts.isIdentifier(u) || ts.isPropertyAccessExpression(u);
-    // a name is resolved once, for the function it may be and the array it may be
+    // a name's declarations, for the function it may be (listContents looks the array up itself)
     const decls = named ? this.index.resolveSymbol(u).decls : undefined;
     const ids = decls ? storedTargetsOf(this, decls) : isFunctionLike(a) ? storedTargets(this, a) : [];
     // an array of functions passed (`new Pipeline([fee, tax])`, `run(STEPS)`), for a parameter the

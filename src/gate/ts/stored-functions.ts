@@ -136,8 +136,9 @@ export function parameterPropertyStore(ctx: CallTargetContext, ctor: ts.Construc
   const list = mayBeFunctionList(p.type);
   if (!list && !mayBeFunctionType(p.type)) return undefined;
   const id = functionIdOf(ctx, ctor);
+  if (!id) return undefined;
   const param = `${id}#${ctor.parameters.indexOf(p)}`;
-  return id ? (list ? [ENTRIES + placeOf(ctx, p), param + ELEMENTS] : [VALUE + placeOf(ctx, p), param]) : undefined;
+  return list ? [ENTRIES + placeOf(ctx, p), param + ELEMENTS] : [VALUE + placeOf(ctx, p), param];
 }
 
 /**
