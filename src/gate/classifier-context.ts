@@ -1,3 +1,4 @@
+import { readTextsOf } from './blob-texts.js';
 import { callIndexOf } from './call-index.js';
 import { changedLineTexts, definitionText } from './signals.js';
 import type { CallGraph, ChangedFunction, GateSignals } from './types.js';
@@ -18,31 +19,38 @@ const MAX_LINES = 200;
 
 const clip = (s: string): string => (s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}\n… (clipped)` : s);
 
-/** Pure over the head graph and the diff; bounded so one large change cannot make an unbounded request. */
+/**
+ * Over the head graph and the diff (the texts of the definitions shown are read together, when the
+ * graph reads its texts lazily); bounded so one large change cannot make an unbounded request.
+ */
 export function classifierContext(head: CallGraph, changedFunctions: ChangedFunction[], diffText: string, signals: GateSignals): ClassifierContext {
   const changedHead = changedFunctions.filter((c) => c.revision === 'head' && c.kind !== 'module');
   const changedIds = new Set(changedHead.map((c) => c.id));
-  const changed = changedHead.slice(0, MAX_DEFS).map((c) => ({ id: c.id, file: c.file, text: clip(definitionText(head, c.id)) }));
-  const callers: ClassifierContext['callers'] = [];
+  const changed = changedHead.slice(0, MAX_DEFS).map((c) => ({ id: c.id, file: c.file }));
+  const callers: Omit<ClassifierContext['callers'][number], 'text'>[] = [];
   for (const [callee, ids] of callIndexOf(head).callersOf(changedIds)) {
     for (const id of ids) {
       const d = head.defs.get(id);
       if (!d || changedIds.has(id) || callers.length >= MAX_DEFS) continue;
-      callers.push({ id, file: d.file, calls: callee, text: clip(definitionText(head, id)) });
+      callers.push({ id, file: d.file, calls: callee });
     }
   }
-  const callees: ClassifierContext['callees'] = [];
+  const callees: Omit<ClassifierContext['callees'][number], 'text'>[] = [];
   for (const c of changedHead) {
     for (const id of callIndexOf(head).calleesOf(c.id)) {
       const d = head.defs.get(id);
       if (!d || changedIds.has(id) || callees.length >= MAX_DEFS || callees.some((x) => x.id === id)) continue;
-      callees.push({ id, file: d.file, calledBy: c.id, text: clip(definitionText(head, id)) });
+      callees.push({ id, file: d.file, calledBy: c.id });
     }
   }
+  // the files shown, read together: a warm run has read only the changed ones
+  const shown = new Set([...changed, ...callers, ...callees].map((x) => x.file));
+  readTextsOf([...shown].flatMap((f) => head.files.get(f) ?? []));
+  const withText = <T extends { id: string }>(x: T): T & { text: string } => ({ ...x, text: clip(definitionText(head, x.id)) });
   const withDefs = new Set(changedFunctions.map((c) => c.file));
   const otherChanges = changedLineTexts(diffText)
     .filter((f) => f.file && !withDefs.has(f.file))
     .slice(0, MAX_DEFS)
     .map((f) => ({ file: f.file, lines: f.lines.slice(0, MAX_LINES).map((l) => l.slice(0, 500)) }));
-  return { changed, callers, callees, otherChanges, signals };
+  return { changed: changed.map(withText), callers: callers.map(withText), callees: callees.map(withText), otherChanges, signals };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
 import type { GateConfig } from './config.js';
 import { callIndexOf } from './call-index.js';
@@ -15,6 +16,7 @@ import {
   type GatePath,
   type GateReason,
   type GateResult,
+  type GraphFile,
   type Revision,
   type ZoneMatch,
 } from './types.js';
@@ -138,7 +140,7 @@ interface RootInfo {
 }
 
 /** Regulated roots of a graph: configured name globs, plus every definition writing SQL to a listed table or naming a payment host. */
-export function findRoots(graph: CallGraph, config: GateConfig): Map<string, RootInfo> {
+export function findRoots(graph: CallGraph, config: GateConfig, scans?: TextRuleScans): Map<string, RootInfo> {
   const roots = new Map<string, RootInfo>();
   const isRoot = rootNameMatcher(config);
   const rootClasses: string[] = [];
@@ -154,24 +156,83 @@ export function findRoots(graph: CallGraph, config: GateConfig): Map<string, Roo
       }
     }
   }
-  const sql = sqlWriteRegex(config.sql_tables);
-  const host = hostRegex(config.payment_hosts);
-  if (sql || host) {
-    for (const [file, { text }] of graph.files) {
-      if (!(sql?.test(text) || host?.test(text))) continue;
-      const lines = text.split('\n');
-      for (let i = 0; i < lines.length; i++) {
-        const line = lines[i]!;
-        const s = sql?.exec(line);
-        const h = host?.exec(line);
-        if (!s && !h) continue;
-        const def = innermostDefinition(graph, file, [i + 1]);
+  const rules = textRules(config);
+  if (rules) {
+    for (const [file, source] of graph.files) {
+      for (const [line, rule] of ruleLinesOf(source, rules, scans)) {
+        const def = innermostDefinition(graph, file, [line]);
         if (!def || roots.has(def.id)) continue;
-        roots.set(def.id, { id: def.id, rule: s ? `writes table ${s[1]}` : `calls payment host ${h![1]}` });
+        roots.set(def.id, { id: def.id, rule });
       }
     }
   }
   return roots;
+}
+
+/** The SQL and payment-host rules of a configuration, and what identifies them; undefined when neither is configured. */
+export interface TextRules {
+  sql: RegExp | null;
+  host: RegExp | null;
+  digest: string;
+}
+
+const textRulesOf = new WeakMap<GateConfig, TextRules | undefined>();
+
+export function textRules(config: GateConfig): TextRules | undefined {
+  if (textRulesOf.has(config)) return textRulesOf.get(config);
+  const sql = sqlWriteRegex(config.sql_tables);
+  const host = hostRegex(config.payment_hosts);
+  const rules =
+    sql || host
+      ? {
+          sql,
+          host,
+          digest: createHash('sha256')
+            .update(`${sql?.source ?? ''}\0${host?.source ?? ''}`)
+            .digest('hex')
+            .slice(0, 32),
+        }
+      : undefined;
+  textRulesOf.set(config, rules);
+  return rules;
+}
+
+/** Each line of a text that writes a listed table or names a payment host, with the rule it meets. */
+export function scanTextRules(text: string, { sql, host }: TextRules): [number, string][] {
+  const out: [number, string][] = [];
+  if (!(sql?.test(text) || host?.test(text))) return out;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const s = sql?.exec(line);
+    const h = host?.exec(line);
+    if (s || h) out.push([i + 1, s ? `writes table ${s[1]}` : `calls payment host ${h![1]}`]);
+  }
+  return out;
+}
+
+/** What scanTextRules found in a blob, by the rules' digest and blob id, so a later run need not read the blob to know. */
+export interface TextRuleScans {
+  get(key: string): { lines: [number, string][] } | undefined;
+  set(key: string, value: { lines: [number, string][] }): void;
+}
+
+export const ruleScanKey = (rules: TextRules, hash: string): string => `rules:${rules.digest}:${hash}`;
+
+/** A well-formed cached scan of a blob under these rules, or undefined. */
+export function cachedRuleLines(scans: TextRuleScans | undefined, rules: TextRules, hash: string): [number, string][] | undefined {
+  const v = scans?.get(ruleScanKey(rules, hash));
+  const ok =
+    v && Array.isArray(v.lines) && v.lines.every((l) => Array.isArray(l) && l.length === 2 && Number.isInteger(l[0]) && l[0] >= 1 && typeof l[1] === 'string');
+  return ok ? v.lines : undefined;
+}
+
+function ruleLinesOf(source: GraphFile, rules: TextRules, scans: TextRuleScans | undefined): [number, string][] {
+  const cached = source.hash === undefined ? undefined : cachedRuleLines(scans, rules, source.hash);
+  if (cached) return cached;
+  const lines = scanTextRules(source.text, rules);
+  if (source.hash !== undefined) scans?.set(ruleScanKey(rules, source.hash), { lines });
+  return lines;
 }
 
 /**
@@ -435,6 +496,8 @@ export interface DecideInput {
   head: { commit: string; graph: CallGraph };
   changes: FileChange[];
   config: GateConfig;
+  /** What the SQL and payment-host rules found in blobs before (a warm run then reads no unchanged file). */
+  scans?: TextRuleScans;
 }
 
 /** The whole decision, pure over two graphs and a diff. */
@@ -446,7 +509,7 @@ export function decide(input: DecideInput): GateResult {
   let headRoots: string[] = [];
   for (const revision of ['head', 'base'] as const) {
     const graph = input[revision].graph;
-    const roots = findRoots(graph, config);
+    const roots = findRoots(graph, config, input.scans);
     if (revision === 'head') headRoots = [...roots.keys()].sort();
     const changed = changedDefinitions(graph, changes, revision, input[revision === 'head' ? 'base' : 'head'].graph);
     changedFunctions.push(...changed);

@@ -1,4 +1,4 @@
-import { definitionEncloses, type CallGraph, type Definition, type DefinitionKind, type GateLanguage } from './types.js';
+import { definitionEncloses, type CallGraph, type Definition, type DefinitionKind, type GraphFile } from './types.js';
 
 /** What a language's resolver reads and writes: the definitions registered before it, and the edges it finds. */
 export interface ResolutionTarget {
@@ -15,7 +15,7 @@ export class GraphBuilder implements ResolutionTarget {
   private nameOnly = new Map<string, Set<string>>();
   private reads = new Map<string, Set<string>>();
   private readonly unparsable: { file: string; reason: string }[] = [];
-  private readonly files = new Map<string, { language: GateLanguage; text: string }>();
+  private readonly files = new Map<string, GraphFile>();
 
   addDef(def: Definition): void {
     const existing = this.defs.get(def.id);
@@ -89,8 +89,9 @@ export class GraphBuilder implements ResolutionTarget {
     }
     return out;
   }
-  addFile(file: string, language: GateLanguage, text: string): void {
-    this.files.set(file, { language, text });
+  /** The file as given (its text may be read only when first used). */
+  addFile(file: string, source: GraphFile): void {
+    this.files.set(file, source);
   }
   failed(file: string, reason: string): void {
     this.unparsable.push({ file, reason });

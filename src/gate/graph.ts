@@ -6,12 +6,13 @@ import type { FileFacts } from './facts.js';
 import { GraphBuilder, type ResolutionTarget } from './graph-builder.js';
 import { ParseFailure } from './parse-failure.js';
 import { checkStoredResolution, RecordingTarget, replayResolution, resolutionKeys, shapeOf, type StoredResolution } from './resolution-reuse.js';
+import { readTextsOf } from './blob-texts.js';
 import { isTsConfigFile, type SourceFile } from './sources.js';
 import { codeCacheStatus, persistCompilerCodeCache, preloadCompiler } from './ts/compiler-code-cache.js';
 import type * as TsAnalysis from './ts/analyze.js';
 import type { TsFileEdges, TsFileFacts, TsGraphPart } from './ts/analyze.js';
 import { decodeGraph, encodeGraph, type StoredGraph } from './stored-graph.js';
-import type { CallGraph, GateLanguage } from './types.js';
+import type { CallGraph, GateLanguage, GraphFile } from './types.js';
 
 /** A file's facts as cached: with their shape (what a resolver reads of them), or why the file cannot be analysed. */
 type CachedFacts = (FileFacts & { shape: string }) | { error: string };
@@ -56,6 +57,10 @@ export class GraphCaches {
   readonly tsEdges: ParseCache<TsFileEdges>;
   readonly tsFacts: ParseCache<TsFileFacts>;
   readonly graphs: GraphStore<StoredGraph>;
+  /** What the content rules decided of each blob (generated, minified, or own code). */
+  readonly contentVerdicts: ParseCache<{ vendored: string | null }>;
+  /** What the SQL and payment-host rules found in each blob, by the rules' digest. */
+  readonly ruleScans: ParseCache<{ lines: [number, string][] }>;
   /** Each language's resolved edges by the shapes of the facts it read (see resolution-reuse.ts). */
   private readonly resolutionStore: GraphStore<unknown>;
   /** Resolutions found or read by this run (head's is often base's). */
@@ -77,12 +82,17 @@ export class GraphCaches {
     tsPrograms?: number;
     tsLeanLibraryPrograms?: number;
     tsWarmUpFiles?: number;
+    /** Blobs read from git by the run, and of those, read alone (nothing asked for them beforehand). */
+    blobsRead?: number;
+    blobsReadAlone?: number;
   } = { graphsReused: 0, parsed: 0, reused: 0, tsAnalyses: 0, tsReused: 0, tsFilesWalked: 0, tsFilesReused: 0, resolutionsReused: 0 };
   constructor(dir: string | undefined) {
     this.facts = new ParseCache<CachedFacts>(dir, 'facts');
     this.tsEdges = new ParseCache<TsFileEdges>(dir, 'ts-edges');
     this.tsFacts = new ParseCache<TsFileFacts>(dir, 'ts-facts');
     this.graphs = new GraphStore<StoredGraph>(dir);
+    this.contentVerdicts = new ParseCache<{ vendored: string | null }>(dir, 'content');
+    this.ruleScans = new ParseCache<{ lines: [number, string][] }>(dir, 'rule-scans');
     this.resolutionStore = new GraphStore<unknown>(dir, 8, 'resolution');
   }
   /** A resolution stored under `key` by this run or an earlier one (checked), or undefined. */
@@ -107,6 +117,8 @@ export class GraphCaches {
     this.facts.save();
     this.tsEdges.save();
     this.tsFacts.save();
+    this.contentVerdicts.save();
+    this.ruleScans.save();
   }
 }
 
@@ -128,7 +140,8 @@ export async function buildCallGraph(
   if (decoded) {
     caches.stats.graphsReused++;
     // assigned, not spread: spreading would read (and build) every edge map the decoded graph defers
-    const graph: CallGraph = Object.assign(decoded, { files: new Map(sources.map((s) => [s.path, { language: s.language, text: s.text }])) });
+    // the sources themselves: a text is read only if the decision uses it
+    const graph: CallGraph = Object.assign(decoded, { files: new Map<string, GraphFile>(sources.map((s) => [s.path, s])) });
     noteStoredForm(graph, stored as StoredGraph);
     return graph;
   }
@@ -186,7 +199,26 @@ function languageSupport(lang: OtherLanguage): Promise<LanguageSupport> {
  */
 export type AfterBuild = 'done' | 'another graph';
 
+/** A file's cached facts when well-formed (a malformed entry is parsed again like a missing one). */
+function cachedFactsOf(file: { path: string; hash: string }, caches: GraphCaches): CachedFacts | undefined {
+  const facts = caches.facts.get(`${file.hash}:${file.path}`);
+  return facts && ('error' in facts ? typeof facts.error === 'string' : wellFormedFacts(facts)) ? facts : undefined;
+}
+
+/**
+ * The files of a revision whose texts building its graph reads for certain: those whose facts are
+ * not cached, and the TypeScript configurations (their aliases are read from them). A caller
+ * reads them together, before the build asks for them one by one; the TypeScript analysis reads
+ * the rest of what its programs hold, together, once it knows which (see programs.ts).
+ */
+export function textsToBuild<T extends { path: string; hash: string; language: GateLanguage }>(files: T[], caches: GraphCaches): T[] {
+  return files.filter((f) =>
+    f.language === 'ts' || f.language === 'js' ? isTsConfigFile(f.path) || !caches.tsFacts.get(`${f.hash}:${f.path}`) : !cachedFactsOf(f, caches),
+  );
+}
+
 async function buildFresh(sources: SourceFile[], caches: GraphCaches, then: AfterBuild): Promise<CallGraph> {
+  readTextsOf(textsToBuild(sources, caches));
   const g = new GraphBuilder();
   const byLang = new Map<GateLanguage, Map<string, FileFacts>>();
   const tsSources: SourceFile[] = [];
@@ -198,15 +230,13 @@ async function buildFresh(sources: SourceFile[], caches: GraphCaches, then: Afte
       tsConfigs.push(src);
       continue;
     }
-    g.addFile(src.path, src.language, src.text);
+    g.addFile(src.path, src);
     if (src.language === 'ts' || src.language === 'js') {
       tsSources.push(src);
       continue;
     }
     const key = `${src.hash}:${src.path}`;
-    let facts = caches.facts.get(key);
-    // a malformed entry is parsed again like a missing one
-    if (facts && !('error' in facts ? typeof facts.error === 'string' : wellFormedFacts(facts))) facts = undefined;
+    let facts = cachedFactsOf(src, caches);
     if (facts) caches.stats.reused++;
     else {
       caches.stats.parsed++;

@@ -2,20 +2,23 @@ import { z } from 'zod';
 import { UsageError } from '../domain/errors.js';
 import { defaultCacheDir } from './cache.js';
 import { gateConfigSchema, type GateConfig, type GateConfigInput } from './config.js';
-import { decide, namedRootMatches } from './decide.js';
-import { parseUnifiedDiff } from './diff.js';
-import { buildCallGraph, GraphCaches, loadTypeScriptAnalysis } from './graph.js';
+import { BlobTexts } from './blob-texts.js';
+import { cachedRuleLines, decide, namedRootMatches, textRules } from './decide.js';
+import { parseUnifiedDiff, type FileChange } from './diff.js';
+import { buildCallGraph, GraphCaches, loadTypeScriptAnalysis, textsToBuild } from './graph.js';
 import {
   gitBytesAsync,
+  languageOf,
   listingKey,
   listingOf,
   mergeBaseOf,
-  readBlobs,
-  readBlobsInBackground,
+  knownContentVerdict,
   readListing,
   resolveCommits,
   revisionSources,
   type ExclusionReport,
+  type RevisionListing,
+  type SourceFilter,
 } from './sources.js';
 import { classifierContext, type ClassifierContext } from './classifier-context.js';
 import { scoreSignals } from './signals.js';
@@ -52,7 +55,8 @@ export async function evaluateGate(opts: EvaluateGateOptions): Promise<GateResul
 }
 
 /**
- * The deterministic layers (static and signals) with what the classifier would be shown. The
+ * The deterministic layers (static and signals) with what the classifier is shown (empty when it
+ * will not be asked: a flagged change, one the signals do not route, or the classifier off). The
  * result's `layer` is `static` when the call graph or a rule flagged the change, `signals` when
  * the signal score decided (below the threshold, or the classifier disabled: the static pass stands).
  */
@@ -97,27 +101,35 @@ export async function evaluateGateDetailed(opts: EvaluateGateOptions): Promise<{
   const headListing = listingOf(headTree, filter);
   const baseKey = listingKey(baseListing, filter);
   const headKey = listingKey(headListing, filter);
-  const blobs = [...new Set([...baseListing.entries, ...headListing.entries].map((e) => e.hash))];
-  // a revision without a stored graph that has TypeScript/JavaScript needs the compiler: it loads
-  // while git reads the blobs (on the other core), instead of after
-  const needsTypeScript = [
+  const revisions: [ListedRevision, ListedRevision] = [
     { listing: baseListing, key: baseKey },
     { listing: headListing, key: headKey },
-  ].some((r) => !caches.graphs.has(r.key) && r.listing.entries.some((e) => e.language === 'ts' || e.language === 'js'));
-  let texts: Map<string, string>;
+  ];
+  const blobs = new BlobTexts(opts.repoDir);
+  const wanted = textsToRead(revisions, changes, filter, config, caches);
+  // a revision without a stored graph that has TypeScript/JavaScript needs the compiler: it loads
+  // while git reads the blobs (on the other core), instead of after
+  const needsTypeScript = revisions.some((r) => !caches.graphs.has(r.key) && r.listing.entries.some((e) => e.language === 'ts' || e.language === 'js'));
   if (needsTypeScript) {
-    const reading = readBlobsInBackground(opts.repoDir, blobs);
+    const reading = blobs.readInBackground(wanted);
     // observed now, so a failed read is never an unhandled rejection while the compiler loads
     reading.catch(() => undefined);
     await loadTypeScriptAnalysis();
-    texts = await reading;
-  } else texts = readBlobs(opts.repoDir, blobs);
-  const baseSources = revisionSources(baseListing, texts, filter);
-  const headSources = revisionSources(headListing, texts, filter);
+    await reading;
+  } else blobs.readNow(wanted);
+  const baseSources = revisionSources(baseListing, blobs, filter, caches.contentVerdicts);
+  const headSources = revisionSources(headListing, blobs, filter, caches.contentVerdicts);
   const baseGraph = await buildCallGraph(baseSources, caches, baseKey, headKey !== baseKey ? 'another graph' : 'done');
   const headGraph = await buildCallGraph(headSources, caches, headKey);
+  const result = decide({
+    base: { commit: mergeBase, graph: baseGraph },
+    head: { commit: headCommit, graph: headGraph },
+    changes,
+    config,
+    scans: caches.ruleScans,
+  });
+  // after the decision, which caches what the rules found in the blobs it had to read
   caches.save();
-  const result = decide({ base: { commit: mergeBase, graph: baseGraph }, head: { commit: headCommit, graph: headGraph }, changes, config });
   result.excluded = [...excluded]
     .map(([pattern, files]) => ({ pattern, files: files.size }))
     .sort((a, b) => b.files - a.files || (a.pattern < b.pattern ? -1 : 1));
@@ -129,5 +141,49 @@ export async function evaluateGateDetailed(opts: EvaluateGateOptions): Promise<{
     result.rootsWarning = `no configured root matches a definition in ${headCommit.slice(0, 12)} (roots: ${config.roots.slice(0, 6).join(', ')}${config.roots.length > 6 ? ', …' : ''}): the gate sees no call paths to regulated code; run \`bulwark gate roots --suggest\``;
     if (config.require_roots) throw new UsageError(`[gate] require_roots: ${result.rootsWarning}`);
   }
-  return { result, context: classifierContext(headGraph, result.changedFunctions, diffText, signals), config };
+  // only a change the classifier will be asked about needs what it is shown (other files' texts)
+  const context =
+    !result.flagged && signals.routed && config.classifier.enabled
+      ? classifierContext(headGraph, result.changedFunctions, diffText, signals)
+      : { changed: [], callers: [], callees: [], otherChanges: [], signals };
+  caches.stats.blobsRead = blobs.read;
+  caches.stats.blobsReadAlone = blobs.readAlone;
+  return { result, context, config };
+}
+
+/**
+ * The blobs a run reads from git before it builds and decides (together, in one git process): the
+ * changed files of both revisions, the blobs whose content verdict or SQL/host scan is not cached,
+ * what building a revision without a stored graph reads, and every file when a changed file is not
+ * code (the decision looks for its name in every file). Anything else is read when first used.
+ */
+function textsToRead(
+  revisions: [base: ListedRevision, head: ListedRevision],
+  changes: FileChange[],
+  filter: SourceFilter,
+  config: GateConfig,
+  caches: GraphCaches,
+): Set<string> {
+  const wanted = new Set<string>();
+  const rules = textRules(config);
+  const nonCodeChanged = changes.some((ch) => [ch.oldPath, ch.newPath].some((p) => p !== null && !languageOf(p)));
+  const changedPaths = [new Set(changes.flatMap((ch) => ch.oldPath ?? [])), new Set(changes.flatMap((ch) => ch.newPath ?? []))];
+  for (const [i, { listing, key }] of revisions.entries()) {
+    // a file the content rules drop is in no graph: nothing reads it
+    const kept = listing.entries.filter((e) => {
+      const verdict = knownContentVerdict(filter, caches.contentVerdicts, e.hash, e.path);
+      if (verdict === undefined) wanted.add(e.hash);
+      return typeof verdict !== 'string';
+    });
+    for (const e of kept)
+      if (nonCodeChanged || changedPaths[i]!.has(e.path) || (rules && !cachedRuleLines(caches.ruleScans, rules, e.hash))) wanted.add(e.hash);
+    if (!caches.graphs.has(key)) for (const e of textsToBuild(kept, caches)) wanted.add(e.hash);
+  }
+  return wanted;
+}
+
+/** A revision's listing and the key its stored graph has. */
+interface ListedRevision {
+  listing: RevisionListing;
+  key: string;
 }

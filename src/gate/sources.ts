@@ -4,6 +4,7 @@ import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, wr
 import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../domain/errors.js';
+import { BlobTexts, lazySource } from './blob-texts.js';
 import { globTest } from './glob.js';
 import type { GateLanguage } from './types.js';
 
@@ -148,10 +149,48 @@ function makeFilter(filter: SourceFilter, allPaths: Iterable<string>): (file: st
   };
 }
 
-/** Drops generated and minified files (known only from their text) unless vendored code is included. */
-function keepOwnCode(filter: SourceFilter, file: string, text: string): boolean {
+/** Whether the content rules apply the minified rule to a file (they read its path only for that). */
+const minifiable = (file: string): boolean => /\.[mc]?js$/.test(file);
+
+/**
+ * What the content rules decided of a blob, by blob id, so a later run need not read it to know:
+ * `null` (own code) or the rule's report name. Keyed per blob and whether the path is JavaScript,
+ * the only thing of the path the rules read.
+ */
+export interface ContentVerdicts {
+  get(key: string): { vendored: string | null } | undefined;
+  set(key: string, value: { vendored: string | null }): void;
+}
+
+const verdictKey = (hash: string, file: string): string => `content:${hash}:${minifiable(file) ? 'js' : 'other'}`;
+const KNOWN_VERDICTS = new Set<unknown>([null, GENERATED_HEADER, MINIFIED]);
+
+/** The cached verdict for a listed file, when there is a well-formed one. */
+function cachedVerdict(verdicts: ContentVerdicts | undefined, hash: string, file: string): string | null | undefined {
+  const v = verdicts?.get(verdictKey(hash, file));
+  return v && KNOWN_VERDICTS.has(v.vendored) ? v.vendored : undefined;
+}
+
+/**
+ * What the content rules make of a listed file without reading it: `null` when it is kept (its
+ * blob's verdict is cached, or the rules do not apply), the rule that drops it, or undefined when
+ * only its text can tell.
+ */
+export function knownContentVerdict(filter: SourceFilter, verdicts: ContentVerdicts | undefined, hash: string, file: string): string | null | undefined {
+  return filter.includeVendored || isTsConfigFile(file) ? null : cachedVerdict(verdicts, hash, file);
+}
+
+/**
+ * Drops generated and minified files (known only from their text) unless vendored code is
+ * included: by the verdict cached for the blob, else by its text (the verdict then cached).
+ */
+function keepOwnCode(filter: SourceFilter, verdicts: ContentVerdicts | undefined, file: string, hash: string, text: () => string): boolean {
   if (filter.includeVendored || isTsConfigFile(file)) return true;
-  const rule = vendoredByContent(file, text);
+  let rule = cachedVerdict(verdicts, hash, file);
+  if (rule === undefined) {
+    rule = vendoredByContent(file, text()) ?? null;
+    verdicts?.set(verdictKey(hash, file), { vendored: rule });
+  }
   if (rule) noteExcluded(filter.excluded, rule, file);
   return !rule;
 }
@@ -185,7 +224,8 @@ export function readDirectorySources(root: string, filter: SourceFilter = {}): S
         continue; // listed by the index but deleted or not a regular file in the work tree
       }
       const text = buf.toString('utf8');
-      if (keepOwnCode(filter, rel, text)) out.push({ path: rel, text, hash: gitBlobHash(buf), language: lang });
+      const hash = gitBlobHash(buf);
+      if (keepOwnCode(filter, undefined, rel, hash, () => text)) out.push({ path: rel, text, hash, language: lang });
     }
     return out;
   }
@@ -219,7 +259,8 @@ export function readDirectorySources(root: string, filter: SourceFilter = {}): S
     if (!lang) continue;
     const buf = readFileSync(path.join(root, rel));
     const text = buf.toString('utf8');
-    if (keepOwnCode(filter, rel, text)) out.push({ path: rel, text, hash: gitBlobHash(buf), language: lang });
+    const hash = gitBlobHash(buf);
+    if (keepOwnCode(filter, undefined, rel, hash, () => text)) out.push({ path: rel, text, hash, language: lang });
   }
   return out;
 }
@@ -426,13 +467,22 @@ async function readBlobsThroughFile(repoDir: string, hashes: string[]): Promise<
   }
 }
 
-/** A listed revision's source files, given its blobs' texts; generated and minified files left out (and reported). */
-export function revisionSources(listing: RevisionListing, texts: Map<string, string>, filter: SourceFilter = {}): SourceFile[] {
+/**
+ * A listed revision's source files, their texts read from `texts` when first used; generated and
+ * minified files left out (and reported), by the verdicts cached for their blobs where there are
+ * some, else by their texts.
+ */
+export function revisionSources(
+  listing: RevisionListing,
+  texts: BlobTexts | ReadonlyMap<string, string>,
+  filter: SourceFilter = {},
+  verdicts?: ContentVerdicts,
+): SourceFile[] {
+  const blobs = texts instanceof BlobTexts ? texts : new BlobTexts(undefined, texts);
   const out: SourceFile[] = [];
   for (const e of listing.entries) {
-    const text = texts.get(e.hash);
-    if (text === undefined) throw new Error(`blob ${e.hash} of ${e.path} was not read`);
-    if (keepOwnCode(filter, e.path, text)) out.push({ path: e.path, text, hash: e.hash, language: e.language });
+    if (keepOwnCode(filter, verdicts, e.path, e.hash, () => blobs.text(e.hash)))
+      out.push(lazySource({ path: e.path, hash: e.hash, language: e.language }, blobs, e.hash));
   }
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
@@ -440,5 +490,7 @@ export function revisionSources(listing: RevisionListing, texts: Map<string, str
 /** Source files of a commit, read from git objects (never from the working tree). */
 export function readRevisionSources(repoDir: string, commit: string, filter: SourceFilter = {}): SourceFile[] {
   const listing = listRevision(repoDir, commit, filter);
-  return revisionSources(listing, readBlobs(repoDir, [...new Set(listing.entries.map((e) => e.hash))]), filter);
+  const blobs = new BlobTexts(repoDir);
+  blobs.readNow(listing.entries.map((e) => e.hash));
+  return revisionSources(listing, blobs, filter);
 }

@@ -53,8 +53,18 @@ export interface CallGraph {
   reads: Map<string, Set<string>>;
   /** Files that could not be parsed, with the reason (they make the gate fail closed). */
   unparsable: { file: string; reason: string }[];
-  /** Source text per file, kept so SQL/host rules can inspect definitions. */
-  files: Map<string, { language: GateLanguage; text: string }>;
+  /**
+   * Source text per file, kept so SQL/host rules can inspect definitions; read from git when first
+   * used in a revision's graph. `hash`, git's blob id of the text when known, keys what is cached of it.
+   */
+  files: Map<string, GraphFile>;
+}
+
+/** One file of a call graph: its language and text, and git's blob id of the text when known. */
+export interface GraphFile {
+  language: GateLanguage;
+  readonly text: string;
+  hash?: string;
 }
 
 export type Revision = 'base' | 'head';

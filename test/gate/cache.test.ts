@@ -49,6 +49,9 @@ describe('gate parse cache', () => {
       tsFilesWalked: 0,
       tsFilesReused: 0,
       resolutionsReused: 0,
+      // pkg/m0.py of both revisions, and the file of its caller (the signals read the caller's body)
+      blobsRead: 3,
+      blobsReadAlone: 0,
     });
     assert.deepEqual(r2.paths, r1.paths);
 

@@ -8,7 +8,7 @@ import { collectGarbage } from '../../src/gate/collect-garbage.js';
 import { analyzeTypeScript, type TsAnalysisStats, type TsFileFacts, type TsGraphPart } from '../../src/gate/ts/analyze.js';
 import { edgeList } from './fixture.js';
 import { factsOfSourceFile } from '../../src/gate/ts/file-facts.js';
-import { blankRanges, outlineRanges, validOutline } from '../../src/gate/ts/outline.js';
+import { blankRanges, outlineFits, outlineRanges, validOutline } from '../../src/gate/ts/outline.js';
 import { planPrograms } from '../../src/gate/ts/program-groups.js';
 
 const lines = (...l: string[]): string => l.join('\n') + '\n';
@@ -467,12 +467,13 @@ describe('outlines', () => {
 
   it('rejects ranges from a damaged cache', () => {
     const ranges = outlineRanges(parse('/r/a.ts', text));
-    assert.ok(validOutline(ranges, text));
-    assert.ok(!validOutline([[ranges[0]![0] - 1, ranges[0]![1]]], text), 'not just inside a brace');
-    assert.ok(!validOutline([ranges[1], ranges[0]], text), 'out of order');
-    assert.ok(!validOutline([[0, text.length + 5]], text), 'past the end');
-    assert.ok(!validOutline([['1', 2]], text));
-    assert.ok(!validOutline('x', text));
+    assert.ok(validOutline(ranges, text.length) && outlineFits(ranges, text));
+    assert.ok(!outlineFits([[ranges[0]![0] - 1, ranges[0]![1]]], text), 'not just inside a brace');
+    assert.ok(!outlineFits(ranges, text.slice(1)), 'another text');
+    assert.ok(!validOutline([ranges[1], ranges[0]], text.length), 'out of order');
+    assert.ok(!validOutline([[0, text.length + 5]], text.length), 'past the end');
+    assert.ok(!validOutline([['1', 2]], text.length));
+    assert.ok(!validOutline('x', text.length));
   });
 });
 

@@ -10,7 +10,7 @@ import { runPrograms } from './programs.js';
 import { collectDefinitions } from './repository-definitions.js';
 import { RetainedState } from './retained-state.js';
 import { memText } from './syntax.js';
-import { VirtualRepository } from './virtual-repository.js';
+import { VirtualRepository, type RepositoryFile } from './virtual-repository.js';
 import { isWarmedUp, warmUp, warmUpSample } from './warm-up.js';
 
 export { PROGRAM_BUDGET_CHARS } from './model.js';
@@ -52,12 +52,7 @@ export function retainedSourceFiles(): ReadonlyMap<string, unknown> {
  * files' edges are cached and which need a checker, the programs that walk those (grouped so one
  * program stays within a budget), and the assembly of every file's edges into the graph.
  */
-export function analyzeTypeScript(
-  files: { path: string; text: string; hash?: string }[],
-  cache?: TsAnalysisCache,
-  stats?: TsAnalysisStats,
-  opts: TsAnalysisOptions = {},
-): TsGraphPart {
+export function analyzeTypeScript(files: RepositoryFile[], cache?: TsAnalysisCache, stats?: TsAnalysisStats, opts: TsAnalysisOptions = {}): TsGraphPart {
   const repo = new VirtualRepository(files);
   const t0 = performance.now();
   if (process.env.BULWARK_GATE_TIMING) process.stderr.write(`ts: start heap/RSS ${memText(process.memoryUsage())}\n`);

@@ -5,6 +5,7 @@ import { VIRTUAL_ROOT } from './compiler.js';
 import { recordDefinitions, type FileDefinitions } from './definitions.js';
 import { declarationNodesOf, validDeclarationNodes } from './node-index.js';
 import { outlineImports } from './outline-imports.js';
+import { mayNeedWholeLibrary } from './library-text.js';
 import { outlineRanges, validOutline } from './outline.js';
 import { inlineModuleSpecifier } from './syntax.js';
 import type { TsAnalysisCache, TsFileFacts } from './model.js';
@@ -34,18 +35,13 @@ export function collectFacts(repo: VirtualRepository, cache: TsAnalysisCache | u
   for (const f of repo.all) {
     const known = cache?.facts.get(repo.factsKey(f));
     // a malformed entry is ignored like a missing one (a cache is never a source of truth)
-    if (known && isWellFormedFacts(known, repo.texts.get(f)!)) {
+    if (known && isWellFormedFacts(known)) {
       facts.set(f, known);
       continue;
     }
     // no parent pointers: nothing the facts need reads them (the binder sets them when the
     // parse is handed to a program), and setting them is a walk over every node
-    const sf = ts.createSourceFile(
-      f,
-      repo.texts.get(f)!,
-      { languageVersion: ts.ScriptTarget.ES2022, jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeInfo },
-      false,
-    );
+    const sf = ts.createSourceFile(f, repo.text(f), { languageVersion: ts.ScriptTarget.ES2022, jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeInfo }, false);
     const fact = factsOfSourceFile(sf, f.slice(VIRTUAL_ROOT.length));
     if (heldChars >= 0) {
       heldParses.set(f, sf);
@@ -65,8 +61,16 @@ export function collectFacts(repo: VirtualRepository, cache: TsAnalysisCache | u
   return { facts, heldParses };
 }
 
-function isWellFormedFacts(known: TsFileFacts, text: string): boolean {
+/**
+ * Checked without the text, which a warm run does not read for a file it has facts of: positions
+ * within `chars`. Whether an outline's braces are where it says is checked when a program reads
+ * the text (see the host).
+ */
+function isWellFormedFacts(known: TsFileFacts): boolean {
   return (
+    Number.isInteger(known.chars) &&
+    known.chars >= 0 &&
+    typeof known.wholeLibrary === 'boolean' &&
     Array.isArray(known.defs) &&
     known.defs.every(isFileDefinition) &&
     Array.isArray(known.imports) &&
@@ -78,8 +82,8 @@ function isWellFormedFacts(known: TsFileFacts, text: string): boolean {
     known.invokes.every((e) => Array.isArray(e) && typeof e[0] === 'string' && Array.isArray(e[1]) && e[1].every(Number.isInteger) && Number.isInteger(e[2])) &&
     typeof known.global === 'boolean' &&
     typeof known.topLevelThis === 'boolean' &&
-    validOutline(known.outline, text) &&
-    validDeclarationNodes(known.nodes, known.classMembers, text.length)
+    validOutline(known.outline, known.chars) &&
+    validDeclarationNodes(known.nodes, known.classMembers, known.chars)
   );
 }
 
@@ -117,10 +121,16 @@ export function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
     props: rec.valueProps,
     global: declaresGlobals(sf, commonJs),
     topLevelThis: usesTopLevelThis(sf),
+    ...textFacts(sf),
     arities: rec.arities,
     invokes: rec.invokes,
     ...declarationNodesOf(rec),
   };
+}
+
+/** What is known of a file's text without reading it again. */
+function textFacts(sf: ts.SourceFile): Pick<TsFileFacts, 'chars' | 'wholeLibrary'> {
+  return { chars: sf.text.length, wholeLibrary: mayNeedWholeLibrary(sf.text) };
 }
 
 /**
@@ -145,6 +155,7 @@ function failedFacts(error: string, sf: ts.SourceFile): TsFileFacts {
     global: declaresGlobals(sf, specs.commonJs),
     // what could not be walked is taken to use it
     topLevelThis: mayUseTopLevelThis(sf),
+    ...textFacts(sf),
     arities: [],
     invokes: [],
     nodes: [],

@@ -3,8 +3,8 @@ import path from 'node:path';
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
 import { compilerOptions, VIRTUAL_ROOT } from './compiler.js';
-import { mayNeedWholeLibrary, withoutBlockComments, withoutOmittedDeclarations } from './library-text.js';
-import { blankRanges } from './outline.js';
+import { withoutBlockComments, withoutOmittedDeclarations } from './library-text.js';
+import { blankRanges, outlineFits } from './outline.js';
 import { moduleScopes, type ModuleScope, type TsConfigSource } from './tsconfig-paths.js';
 import type { TsFileFacts } from './model.js';
 import type { RetainedResolution, RetainedState } from './retained-state.js';
@@ -56,8 +56,8 @@ export class RepositoryHost {
           }
         : { getModuleResolutionCache: () => this.resolutionCacheFor('') }),
       getCurrentDirectory: () => VIRTUAL_ROOT,
-      fileExists: (f) => (f.startsWith(VIRTUAL_ROOT) ? repo.texts.has(f) : f.startsWith(libDir) && realHost.fileExists(f)),
-      readFile: (f) => (f.startsWith(VIRTUAL_ROOT) ? repo.texts.get(f) : f.startsWith(libDir) ? realHost.readFile(f) : undefined),
+      fileExists: (f) => (f.startsWith(VIRTUAL_ROOT) ? repo.has(f) : f.startsWith(libDir) && realHost.fileExists(f)),
+      readFile: (f) => (f.startsWith(VIRTUAL_ROOT) ? (repo.has(f) ? repo.text(f) : undefined) : f.startsWith(libDir) ? realHost.readFile(f) : undefined),
       // the root itself too: `../x.js` from a top-level directory resolves by asking for it without the slash
       // only directories holding a repository file: module resolution probes node_modules/ at every
       // level for each bare specifier, and none of those exist in memory (most of a cold run's
@@ -87,10 +87,24 @@ export class RepositoryHost {
     let reaches = this.reachesOmitted.get(f);
     if (reaches === undefined) {
       // a script's top-level `this` is `globalThis`
-      reaches = this.facts.get(f)?.topLevelThis !== false || mayNeedWholeLibrary(this.repo.texts.get(f) ?? '');
+      const facts = this.facts.get(f);
+      reaches = facts?.topLevelThis !== false || facts.wholeLibrary;
       this.reachesOmitted.set(f, reaches);
     }
     return reaches;
+  }
+
+  /**
+   * A repository file's text, held to its facts (which a warm run took from the cache without
+   * reading the file): a text they do not fit means a damaged cache, and the run fails rather
+   * than analyse the file by facts of another text.
+   */
+  private checkedText(f: string): string {
+    const t = this.repo.text(f);
+    const facts = this.facts.get(f);
+    if (facts && (t.length !== facts.chars || !outlineFits(facts.outline, t)))
+      throw new Error(`the gate cache's facts of ${f.slice(VIRTUAL_ROOT.length)} do not fit its text: the cache is damaged (remove the gate cache folder)`);
+    return t;
   }
 
   /** Identifies the alias settings that apply to a file (part of its cached edges' key). */
@@ -106,7 +120,7 @@ export class RepositoryHost {
     const key = inRepo ? `${f}\0${repo.hashes.get(f)}${outline ? '\0outline' : ''}` : lean ? `${f}\0lean` : f;
     let sf = this.retained.sourceFiles.get(key);
     if (!sf) {
-      let t = inRepo ? repo.texts.get(f) : this.libraryText(f, lean);
+      let t = inRepo ? (repo.has(f) ? this.checkedText(f) : undefined) : this.libraryText(f, lean);
       if (t === undefined) return undefined;
       if (outline) t = blankRanges(t, this.facts.get(f)!.outline);
       sf = ts.createSourceFile(f, t, lang, false);
@@ -142,7 +156,7 @@ export class RepositoryHost {
     let r = resolved.get(k);
     if (r === undefined) {
       const m = this.resolveModule(spec, from).resolvedModule;
-      r = m && m.resolvedFileName.startsWith(VIRTUAL_ROOT) && this.repo.texts.has(m.resolvedFileName) ? m.resolvedFileName : null;
+      r = m && m.resolvedFileName.startsWith(VIRTUAL_ROOT) && this.repo.has(m.resolvedFileName) ? m.resolvedFileName : null;
       resolved.set(k, r);
     }
     return r ?? undefined;

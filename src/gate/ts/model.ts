@@ -33,6 +33,10 @@ export interface TsFileFacts {
   props: string[];
   /** Declares names for every file: a script (no import/export, not CommonJS), or `declare global` / `declare module`. */
   global: boolean;
+  /** The text's length (after a byte-order mark): what a plan sizes programs by, without reading the file. */
+  chars: number;
+  /** The text may name a declaration the lean library omits (see library-text.ts). */
+  wholeLibrary: boolean;
   /** Not an ES module, and uses `this` outside every function (a class body's counts, to be safe): in a script that `this` is `globalThis` (see library-text.ts). */
   topLevelThis: boolean;
   /** Functions and methods of the file with the argument counts they accept: [id, min, max] (max -1: any). */

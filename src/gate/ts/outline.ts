@@ -92,8 +92,8 @@ function isDataType(t: ts.TypeNode): boolean {
   }
 }
 
-/** Whether `ranges` (from a cache, so untrusted) are ascending, disjoint, inside `text` and each between a pair of braces. */
-export function validOutline(ranges: unknown, text: string): ranges is OutlineRanges {
+/** Whether `ranges` (from a cache, so untrusted) are ascending, disjoint and inside a text of `chars` characters. */
+export function validOutline(ranges: unknown, chars: number): ranges is OutlineRanges {
   if (!Array.isArray(ranges)) return false;
   let last = 0;
   for (const r of ranges as unknown[]) {
@@ -102,10 +102,15 @@ export function validOutline(ranges: unknown, text: string): ranges is OutlineRa
     if (!Number.isInteger(s) || !Number.isInteger(e)) return false;
     const start = s as number;
     const end = e as number;
-    if (start < last + 1 || end < start || end >= text.length || text[start - 1] !== '{' || text[end] !== '}') return false;
+    if (start < last + 1 || end < start || end >= chars) return false;
     last = end + 1;
   }
   return true;
+}
+
+/** Whether valid `ranges` fit `text`: each between a pair of its braces. */
+export function outlineFits(ranges: OutlineRanges, text: string): boolean {
+  return ranges.every(([s, e]) => e < text.length && text[s - 1] === '{' && text[e] === '}');
 }
 
 /** `text` with every character of the ranges except line breaks turned into a space (same length, same lines). */

@@ -20,10 +20,11 @@ const blankedCharsOf = (fact: TsFileFacts): number => fact.outline.reduce((b, [s
  * explicit budget (tests) splits whatever the outlines save.
  */
 function shouldSplit(repo: VirtualRepository, facts: Map<string, TsFileFacts>, budget: number, explicitBudget: boolean): boolean {
-  const { all, texts } = repo;
-  const alwaysFullChars = all.reduce((n, f) => n + (/\.[mc]?jsx?$/.test(f) ? texts.get(f)!.length : 0), 0);
+  const { all } = repo;
+  const chars = (f: string): number => facts.get(f)!.chars;
+  const alwaysFullChars = all.reduce((n, f) => n + (/\.[mc]?jsx?$/.test(f) ? chars(f) : 0), 0);
   const blankedChars = all.reduce((n, f) => n + blankedCharsOf(facts.get(f)!), 0);
-  const sharedChars = all.reduce((n, f) => n + texts.get(f)!.length, 0) - blankedChars;
+  const sharedChars = all.reduce((n, f) => n + chars(f), 0) - blankedChars;
   return alwaysFullChars <= budget / 2 && (explicitBudget || sharedChars <= budget / 2 || blankedChars >= sharedChars);
 }
 
@@ -45,7 +46,7 @@ export function planProgramGroups(
   const splitting = shouldSplit(repo, facts, budget, explicitBudget);
   if (!splitting) for (const [f, sf] of heldParses) if (!facts.get(f)!.error) retained.sourceFiles.set(`${f}\0${repo.hashes.get(f)}`, sf);
   heldParses.clear();
-  const groups = splitting ? planPrograms(toWalk.filter(hasOutline), (f: string) => repo.texts.get(f)!.length, budget) : toWalk.length > 0 ? [toWalk] : [];
+  const groups = splitting ? planPrograms(toWalk.filter(hasOutline), (f: string) => facts.get(f)!.chars, budget) : toWalk.length > 0 ? [toWalk] : [];
   const fullAnyway = splitting ? toWalk.filter((f) => !hasOutline(f)) : [];
   if (fullAnyway.length > 0) {
     if (groups.length === 0) groups.push(fullAnyway);

@@ -26,6 +26,17 @@ export function runPrograms(ctx: ProgramRunContext, groups: string[][]): void {
   const globalFiles = ctx.repo.all.filter((f) => ctx.facts.get(f)!.global);
   if (globalFiles.length > 0) ctx.retained.sawGlobalDeclarations = true;
   const plans = groups.map((roots) => ({ roots, files: programFiles(ctx, new Set(roots), globalFiles) }));
+  // the texts of every file a program will parse, read together: not those whose parse this
+  // process kept from an earlier analysis
+  const { repo, facts, retained } = ctx;
+  const toParse = plans.flatMap(({ roots, files }) => {
+    const full = new Set(roots);
+    return files.filter((f) => {
+      const outline = !full.has(f) && facts.get(f)!.outline.length > 0;
+      return !retained.sourceFiles.has(`${f}\0${repo.hashes.get(f)}${outline ? '\0outline' : ''}`);
+    });
+  });
+  repo.readTexts(toParse);
   // the last program that needs each file: a parse is kept until then, and after the last
   // program only what it used (head after base reuses those)
   const lastUse = new Map<string, number>();

@@ -32,15 +32,12 @@ const SAMPLE_MAX_CHARS = 20_000;
  * is most and is reused, would cost more than it saves) or no file is of a sample's size.
  */
 export function warmUpSample(repo: VirtualRepository, cache: TsAnalysisCache | undefined, budget: number): { path: string; text: string }[] | undefined {
-  let uncached = 0;
-  for (const f of repo.all) {
-    if (!cache?.facts.get(repo.factsKey(f))) uncached += repo.texts.get(f)!.length;
-    if (uncached > 2 * budget) break;
-  }
-  if (uncached <= 2 * budget) return undefined;
+  // of the files without cached facts only: their texts are read anyway, the others' may not be
+  const uncached = repo.all.filter((f) => !cache?.facts.get(repo.factsKey(f)));
+  if (uncached.reduce((n, f) => n + repo.text(f).length, 0) <= 2 * budget) return undefined;
   const sample: { path: string; text: string }[] = [];
-  for (const f of repo.all) {
-    const text = repo.texts.get(f)!;
+  for (const f of uncached) {
+    const text = repo.text(f);
     if (text.length < SAMPLE_MIN_CHARS || text.length > SAMPLE_MAX_CHARS) continue;
     sample.push({ path: f.slice(VIRTUAL_ROOT.length), text });
     if (sample.length === SAMPLE_FILES) break;
