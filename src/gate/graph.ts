@@ -206,15 +206,15 @@ function cachedFactsOf(file: { path: string; hash: string }, caches: GraphCaches
 }
 
 /**
- * The files of a revision whose texts building its graph reads for certain: those whose facts are
- * not cached, and the TypeScript configurations (their aliases are read from them). A caller
- * reads them together, before the build asks for them one by one; the TypeScript analysis reads
- * the rest of what its programs hold, together, once it knows which (see programs.ts).
+ * The files of a revision whose texts building its graph reads: the Python/Go/Java files whose
+ * facts are not cached, and every TypeScript/JavaScript file. A caller reads them together,
+ * before the build asks for them one by one. (The TypeScript analysis needs the texts of the
+ * files its programs hold, which it knows only once it has planned them: reading them then costs
+ * a git process of its own, measured as more than reading every TypeScript file with the rest,
+ * which a cold process does while the compiler loads.)
  */
 export function textsToBuild<T extends { path: string; hash: string; language: GateLanguage }>(files: T[], caches: GraphCaches): T[] {
-  return files.filter((f) =>
-    f.language === 'ts' || f.language === 'js' ? isTsConfigFile(f.path) || !caches.tsFacts.get(`${f.hash}:${f.path}`) : !cachedFactsOf(f, caches),
-  );
+  return files.filter((f) => f.language === 'ts' || f.language === 'js' || !cachedFactsOf(f, caches));
 }
 
 async function buildFresh(sources: SourceFile[], caches: GraphCaches, then: AfterBuild): Promise<CallGraph> {
