@@ -142,7 +142,7 @@ export function assertNoEdge(g: Record<string, string[]>, from: string, to: stri
   assert.ok(!(g[from]?.includes(to) ?? false), `no ${from} → ${to}: ${JSON.stringify(g[from])}`);
 }
 
-/** Everything `from` reaches, its anonymous arrows' callees included. */
+/** Everything `from` reaches, its anonymous functions' (`<arrowN>`, `<functionN>`, `<methodN>`) callees included. */
 export function reachedThroughArrows(g: Record<string, string[]>, from: string): string[] {
   const seen = new Set<string>();
   const queue = [from];
@@ -151,7 +151,7 @@ export function reachedThroughArrows(g: Record<string, string[]>, from: string):
     for (const to of g[n] ?? []) {
       if (seen.has(to)) continue;
       seen.add(to);
-      if (/<arrow\d+>$/.test(to)) queue.push(to);
+      if (/<(?:arrow|function|method)\d+>$/.test(to)) queue.push(to);
     }
   }
   return [...seen].sort();

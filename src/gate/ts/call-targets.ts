@@ -322,9 +322,10 @@ export function tableTargets(ctx: CallTargetContext, table: ts.Expression, found
 /**
  * The functions the objects a table holds keep under `member`: `run` of `[{ kind: 'card', run:
  * chargeCard }]`, of a record of objects (`{ card: { run: f } }`), or of the objects of a table it
- * copies (`[...BASE, { run: g }]`), for `r.run(x)` with `r` an element.
+ * copies (`[...BASE, { run: g }]`), for `r.run(x)` with `r` an element; with `key`, of a record's
+ * object under that key only (`TABLE.card.run(x)`).
  */
-export function memberTargets(ctx: CallTargetContext, table: ts.Expression, member: string, depth = 0): string[] {
+export function memberTargets(ctx: CallTargetContext, table: ts.Expression, member: string, depth = 0, key?: string): string[] {
   const out = new Set<string>();
   if (depth > 4 || !(ts.isIdentifier(table) || ts.isPropertyAccessExpression(table))) return [];
   const decls = ctx.index.resolveSymbol(table).decls;
@@ -334,11 +335,12 @@ export function memberTargets(ctx: CallTargetContext, table: ts.Expression, memb
     if (!init) continue;
     const sources: ts.Expression[] = [];
     for (const v of tableValues(init, sources)) {
+      if (key !== undefined && ts.isObjectLiteralExpression(init) && !(ts.isPropertyAssignment(v) && nameText(v.name) === key)) continue;
       const o = ts.isPropertyAssignment(v) ? unwrap(v.initializer) : ts.isExpression(v) ? unwrap(v) : undefined;
       if (!o || !ts.isObjectLiteralExpression(o)) continue;
       for (const p of o.properties) if (p.name && nameText(p.name) === member) addTableValueTargets(ctx, ts.isPropertyAssignment(p) ? p.initializer : p, out);
     }
-    for (const src of sources) for (const id of memberTargets(ctx, unwrap(src), member, depth + 1)) out.add(id);
+    for (const src of sources) for (const id of memberTargets(ctx, unwrap(src), member, depth + 1, key)) out.add(id);
   }
   return [...out].filter((id) => isCallable(ctx.definitions.idKinds, id));
 }

@@ -67,8 +67,12 @@ const qualified = (scope: string, name: string): string => (scope ? `${scope}.${
 class DefinitionRecorder {
   private readonly rec: FileDefinitions = { defs: [], decls: [], members: [], valueProps: [], arities: [], invokes: [] };
   private readonly isJs: boolean;
-  /** Anonymous arrow functions so far per scope: they are named `<arrowN>` in source order within it, as PyCG names lambdas. */
-  private readonly arrowCounts = new Map<string, number>();
+  /**
+   * Anonymous functions so far per scope and kind: they are named `<arrowN>`, `<functionN>` (a
+   * function expression) and `<methodN>` (a method of an object literal no declaration names) in
+   * source order within it, as PyCG names lambdas.
+   */
+  private readonly anonymousCounts = new Map<string, number>();
   /** Function declarations without a body so far by id, for the implementation that follows them. */
   private readonly overloadSignatures = new Map<string, ts.FunctionDeclaration[]>();
   /** Functions and methods recorded so far by id, with their argument counts and latest declaration: an overload's next declaration widens them. */
@@ -161,7 +165,9 @@ class DefinitionRecorder {
   }
 
   private visit(node: ts.Node, scope: string, atModule: boolean): void {
-    if (ts.isArrowFunction(node)) return this.visitAnonymousArrow(node, scope);
+    if (ts.isArrowFunction(node)) return this.visitAnonymousFunction(node, scope, 'arrow');
+    if (ts.isFunctionExpression(node)) return this.visitAnonymousFunction(node, scope, 'function');
+    if (ts.isObjectLiteralExpression(node)) return this.visitAnonymousObject(node, scope);
     // most nodes are expressions and statements that define nothing: one set lookup, not a dozen tests
     if (!DEFINING_KINDS.has(node.kind) || !this.visitDefinition(node, scope, atModule)) node.forEachChild((c) => this.visit(c, scope, false));
   }
@@ -173,15 +179,30 @@ class DefinitionRecorder {
   }
 
   /**
-   * An arrow function no declaration names (a callback argument, an IIFE, a returned closure): a
-   * function of its own, `<arrowN>` within its scope. Arrows a declaration names never get here.
+   * A function no declaration names (a callback argument, an IIFE, a returned closure, a method of
+   * an object pushed into a table): a function of its own, `<arrowN>`, `<functionN>` or
+   * `<methodN>` within its scope, so what it calls is its own and a call through the table reaches
+   * it. Functions a declaration names never get here.
    */
-  private visitAnonymousArrow(node: ts.ArrowFunction, scope: string): void {
-    const count = (this.arrowCounts.get(scope) ?? 0) + 1;
-    this.arrowCounts.set(scope, count);
-    const id = qualified(scope, `<arrow${count}>`);
+  private visitAnonymousFunction(
+    node: ts.ArrowFunction | ts.FunctionExpression | ts.MethodDeclaration,
+    scope: string,
+    kind: 'arrow' | 'function' | 'method',
+  ): void {
+    const key = `${scope}\0${kind}`;
+    const count = (this.anonymousCounts.get(key) ?? 0) + 1;
+    this.anonymousCounts.set(key, count);
+    const id = qualified(scope, `<${kind}${count}>`);
     this.addDef(node, id, 'function');
     node.forEachChild((c) => this.visit(c, id, false));
+  }
+
+  /** An object literal no declaration names (`rules.push({ run(x) { … } })`): each method with a body is an anonymous function. */
+  private visitAnonymousObject(lit: ts.ObjectLiteralExpression, scope: string): void {
+    for (const p of lit.properties) {
+      if (ts.isMethodDeclaration(p) && p.body) this.visitAnonymousFunction(p, scope, 'method');
+      else p.forEachChild((c) => this.visit(c, scope, false));
+    }
   }
 
   /** Records what `node` defines and visits inside it; false when it defines nothing (its children are then visited in `scope`). */

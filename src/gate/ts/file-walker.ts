@@ -39,7 +39,7 @@ import { ELEMENTS, HELD, PARAMETER, type TsFileEdges } from './model.js';
 import type { ProgramIndex } from './program-index.js';
 import type { RepositoryDefinitions } from './repository-definitions.js';
 
-const ANONYMOUS_ARROW = /(?:^|\.)<arrow\d+>$/;
+const ANONYMOUS_FUNCTION = /(?:^|\.)<(?:arrow|function|method)\d+>$/;
 /**
  * One walk of a file of the current program with its checker: the calls and reads of each of its
  * functions, the calls only resolvable by name, its classes' heritage, and the files outside it
@@ -566,7 +566,8 @@ export class FileWalker implements CallTargetContext {
       return;
     } else if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression)) {
       return this.visitLiteralElementAccess(node, node.argumentExpression);
-    } else if (ts.isArrowFunction(node)) this.visitAnonymousArrow(node);
+    } else if (ts.isArrowFunction(node) || ts.isFunctionExpression(node) || (ts.isMethodDeclaration(node) && ts.isObjectLiteralExpression(node.parent)))
+      this.visitAnonymousFunction(node);
     else if (ts.isBinaryExpression(node)) this.recordAssignment(node);
     else if (ts.isPropertyDeclaration(node) && node.initializer && mayHoldFunction(this, node.initializer) && !isFunctionLike(node.initializer)) {
       // `handle: Fn = makeHandler()`, `handle = fee`: what the field holds from the start
@@ -587,12 +588,13 @@ export class FileWalker implements CallTargetContext {
   }
 
   /**
-   * An anonymous arrow (`<arrowN>`) counts as called where it is written: it is passed to a callee
-   * (which may invoke it), returned or invoked on the spot, and recall comes first.
+   * An anonymous function (`<arrowN>`, `<functionN>`, `<methodN>`) counts as called where it is
+   * written: it is passed to a callee (which may invoke it), stored, returned or invoked on the
+   * spot, and recall comes first.
    */
-  private visitAnonymousArrow(node: ts.ArrowFunction): void {
+  private visitAnonymousFunction(node: ts.ArrowFunction | ts.FunctionExpression | ts.MethodDeclaration): void {
     const id = this.index.idInFile(this.sf, node);
-    if (id !== undefined && ANONYMOUS_ARROW.test(id)) this.addCalls(this.scopeOf(node), [id], node);
+    if (id !== undefined && ANONYMOUS_FUNCTION.test(id)) this.addCalls(this.scopeOf(node), [id], node);
   }
 
   private visitCall(node: ts.CallExpression | ts.NewExpression): void {
@@ -656,7 +658,14 @@ export class FileWalker implements CallTargetContext {
     let keys: string[] | undefined;
     const keysOf = (): string[] => (keys ??= this.placeKeys(receiver, (e) => tableKeys(this, e)));
     for (const v of values) this.addStores(v, keysOf);
-    for (const [name, v] of members) this.addStores(v, () => memberKeys(keysOf(), name));
+    for (const [name, v] of members) {
+      if (!ts.isMethodDeclaration(v)) this.addStores(v, () => memberKeys(keysOf(), name));
+      else {
+        // a method written in the pushed object (`rules.push({ run(x) { … } })`) is the function `run` holds
+        const id = this.index.declToId.get(v);
+        if (id !== undefined) for (const k of memberKeys(keysOf(), name)) addEdge(this.stores, k, id);
+      }
+    }
   }
 
   /**
@@ -739,15 +748,36 @@ export class FileWalker implements CallTargetContext {
     let table = indexedTable(receiver);
     if (!table && ts.isIdentifier(receiver) && this.elementNames.has(receiver.text))
       table = calledTable(receiver, calleeDeclarations(this, receiver), this.touch);
+    const keyed = table ? undefined : this.keyedElement(receiver);
+    if (keyed) table = keyed.table;
     if (!table || !(ts.isIdentifier(table) || ts.isPropertyAccessExpression(table))) return;
     const member = callee.name.text;
-    this.addCalls(from, memberTargets(this, table, member), node);
+    this.addCalls(from, memberTargets(this, table, member, 0, keyed?.key), node);
     // and what objects pushed into the table anywhere hold there
     this.addLoads(
       from,
       this.placeKeys(table, (e) => memberKeys(tableKeys(this, e), member)),
       node,
     );
+  }
+
+  /**
+   * `TABLE['card'].run(x)`, `TABLE.card.run(x)` on a module's table whose type declares no `card`
+   * (a record with an index signature, `Record<string, Rule>`): an element of the table, under
+   * that key. By syntax first (a name of the repository's, then a key no definition carries or a
+   * string literal), then one checker call: a declared property is the checker's to resolve.
+   */
+  private keyedElement(receiver: ts.Expression): { table: ts.Identifier; key: string } | undefined {
+    let keyNode: ts.StringLiteralLike | ts.Identifier;
+    if (ts.isElementAccessExpression(receiver) && ts.isStringLiteralLike(receiver.argumentExpression)) keyNode = receiver.argumentExpression;
+    else if (ts.isPropertyAccessExpression(receiver) && ts.isIdentifier(receiver.name) && !this.definitions.knownNames.has(receiver.name.text))
+      keyNode = receiver.name;
+    else return undefined;
+    const table = unwrap(receiver.expression);
+    if (!ts.isIdentifier(table) || !this.definitions.knownNames.has(table.text)) return undefined;
+    const { decls } = this.index.resolveSymbol(keyNode);
+    this.touch(decls);
+    return decls.length === 0 ? { table, key: keyNode.text } : undefined;
   }
 
   /**
@@ -1000,12 +1030,13 @@ function isAssignedTo(e: ts.Node): boolean {
 }
 
 /** The properties of an object literal that may hold a function, by their syntax, with their values (`{ kind: 'card', run: chargeCard }` → `run`). */
-function heldProperties(ctx: CallTargetContext, a: ts.Expression): [string, ts.Expression][] {
+function heldProperties(ctx: CallTargetContext, a: ts.Expression): [string, ts.Expression | ts.MethodDeclaration][] {
   const o = unwrap(a);
   if (!ts.isObjectLiteralExpression(o)) return [];
-  const out: [string, ts.Expression][] = [];
+  const out: [string, ts.Expression | ts.MethodDeclaration][] = [];
   for (const p of o.properties) {
     if (ts.isShorthandPropertyAssignment(p) && (mayHoldFunction(ctx, p.name) || mayBeParameter(p.name))) out.push([p.name.text, p.name]);
+    else if (ts.isMethodDeclaration(p) && p.body && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) out.push([p.name.text, p]);
     else if (
       ts.isPropertyAssignment(p) &&
       (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) &&
