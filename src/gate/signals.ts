@@ -185,8 +185,8 @@ export function scoreSignals(input: SignalInput): GateSignals {
   const changedHead = input.changedFunctions.filter((c) => c.revision === 'head' && c.kind !== 'module' && !isDocOrTest(c.file));
   const callers = callIndexOf(input.head).callersOf(changedHead.map((c) => c.id));
   // their files read together (a warm run has read only the changed ones)
-  const callerFiles = new Set([...callers.values()].flat().map((id) => input.head.defs.get(id)?.file ?? ''));
-  readTextsOf([...callerFiles].flatMap((f) => input.head.files.get(f) ?? []));
+  const callerFiles = new Set([...callers.values()].flat().flatMap((id) => input.head.defs.get(id)?.file ?? []));
+  readTextsOf([...callerFiles].flatMap((f) => (isDocOrTest(f) ? [] : (input.head.files.get(f) ?? []))));
   for (const c of changedHead) {
     for (const caller of callers.get(c.id) ?? []) {
       const d = input.head.defs.get(caller);
