@@ -500,7 +500,10 @@ export interface DecideInput {
   scans?: TextRuleScans;
 }
 
-/** The whole decision, pure over two graphs and a diff. */
+/**
+ * The whole decision over two graphs and a diff. It reads the graphs' texts (which may be read from
+ * git when first used) and records in `scans` what the SQL/host rules find in a blob.
+ */
 export function decide(input: DecideInput): GateResult {
   const { config, changes } = input;
   const reasons: GateReason[] = [];

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CACHE_FORMAT, GraphStore, ParseCache } from './cache.js';
+import { gateCodeVersion } from './code-version.js';
+import type { TextRuleScans } from './decide.js';
 import { collectAfter } from './collect-garbage.js';
 import { noteStoredForm } from './call-index.js';
 import type { FileFacts } from './facts.js';
@@ -7,7 +9,7 @@ import { GraphBuilder, type ResolutionTarget } from './graph-builder.js';
 import { ParseFailure } from './parse-failure.js';
 import { checkStoredResolution, RecordingTarget, replayResolution, resolutionKeys, shapeOf, type StoredResolution } from './resolution-reuse.js';
 import { readTextsOf } from './blob-texts.js';
-import { isTsConfigFile, type SourceFile } from './sources.js';
+import { isTsConfigFile, type ContentVerdicts, type SourceFile } from './sources.js';
 import { codeCacheStatus, persistCompilerCodeCache, preloadCompiler } from './ts/compiler-code-cache.js';
 import type * as TsAnalysis from './ts/analyze.js';
 import type { TsFileEdges, TsFileFacts, TsGraphPart } from './ts/analyze.js';
@@ -58,9 +60,10 @@ export class GraphCaches {
   readonly tsFacts: ParseCache<TsFileFacts>;
   readonly graphs: GraphStore<StoredGraph>;
   /** What the content rules decided of each blob (generated, minified, or own code). */
-  readonly contentVerdicts: ParseCache<{ vendored: string | null }>;
+  readonly contentVerdicts: ContentVerdicts;
   /** What the SQL and payment-host rules found in each blob, by the rules' digest. */
-  readonly ruleScans: ParseCache<{ lines: [number, string][] }>;
+  readonly ruleScans: TextRuleScans;
+  private readonly blobPacks: ParseCache<unknown>[];
   /** Each language's resolved edges by the shapes of the facts it read (see resolution-reuse.ts). */
   private readonly resolutionStore: GraphStore<unknown>;
   /** Resolutions found or read by this run (head's is often base's). */
@@ -91,8 +94,11 @@ export class GraphCaches {
     this.tsEdges = new ParseCache<TsFileEdges>(dir, 'ts-edges');
     this.tsFacts = new ParseCache<TsFileFacts>(dir, 'ts-facts');
     this.graphs = new GraphStore<StoredGraph>(dir);
-    this.contentVerdicts = new ParseCache<{ vendored: string | null }>(dir, 'content');
-    this.ruleScans = new ParseCache<{ lines: [number, string][] }>(dir, 'rule-scans');
+    const verdicts = new ParseCache<{ vendored: string | null }>(dir, 'content');
+    const scans = new ParseCache<{ lines: [number, string][] }>(dir, 'rule-scans');
+    this.blobPacks = [verdicts, scans];
+    this.contentVerdicts = byCodeVersion(verdicts);
+    this.ruleScans = byCodeVersion(scans);
     this.resolutionStore = new GraphStore<unknown>(dir, 8, 'resolution');
   }
   /** A resolution stored under `key` by this run or an earlier one (checked), or undefined. */
@@ -117,9 +123,18 @@ export class GraphCaches {
     this.facts.save();
     this.tsEdges.save();
     this.tsFacts.save();
-    this.contentVerdicts.save();
-    this.ruleScans.save();
+    for (const p of this.blobPacks) p.save();
   }
+}
+
+/**
+ * A cache of what the gate's rules found in blobs, under keys that name the gate's code too: the
+ * rules (the generated-code marker, the minified threshold, how a line is scanned) are code, and
+ * an entry made by other code is never taken for this code's answer.
+ */
+function byCodeVersion<T>(pack: ParseCache<T>): { get(key: string): T | undefined; set(key: string, value: T): void } {
+  const versioned = (key: string): string => `${gateCodeVersion().slice(0, 16)}:${key}`;
+  return { get: (key) => pack.get(versioned(key)), set: (key, value) => pack.set(versioned(key), value) };
 }
 
 /**

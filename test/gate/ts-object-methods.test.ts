@@ -19,6 +19,10 @@ const rules = [
   'export function stamp(x: number): number {',
   '  return x;',
   '}',
+  'export function debitFee(x: number): number {',
+  '  return x - 1;',
+  '}',
+  "const DEBIT = 'debit';",
   'export const RULES: Rule[] = [];',
   'RULES.push({',
   '  run(x) {',
@@ -46,6 +50,11 @@ const rules = [
   '    },',
   '  },',
   '  cash: { run: (x) => tax(x) },',
+  '  [DEBIT]: {',
+  '    run(x) {',
+  '      return debitFee(x);',
+  '    },',
+  '  },',
   '};',
   '// an object handed to something else: no table of RULES holds it',
   'export const LOGGER = { configure(o: { format(x: number): number }): number { return o.format(1); } };',
@@ -70,6 +79,9 @@ const pay = [
   '}',
   'export function settleBank(a: number): number {',
   "  return TABLE['bank']!.run(a);",
+  '}',
+  'export function settleDebit(a: number): number {',
+  "  return TABLE['debit']!.run(a);",
   '}',
   'export function settleCash(a: number): number {',
   '  return TABLE.cash!.run(a);',
@@ -103,8 +115,10 @@ describe('TypeScript handlers written in place as object methods and function ex
     assertNotReaches(g, 'src.pay.settleBank', 'src.rules.tax');
     assertReaches(g, 'src.pay.settleCash', 'src.rules.tax');
     assertNotReaches(g, 'src.pay.settleCash', 'src.rules.fee');
-    // a computed key may be any of them
+    // a computed key may be any of them, and a key the syntax does not name may be the one asked for
     assertReaches(g, 'src.pay.approveLoan', 'src.rules.tax');
+    assertReaches(g, 'src.pay.settleDebit', 'src.rules.debitFee');
+    assertNotReaches(g, 'src.pay.settleDebit', 'src.rules.tax');
   });
 
   it('an object method handed to another function is not reached through an unrelated table', async () => {

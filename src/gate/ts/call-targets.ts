@@ -335,7 +335,8 @@ export function memberTargets(ctx: CallTargetContext, table: ts.Expression, memb
     if (!init) continue;
     const sources: ts.Expression[] = [];
     for (const v of tableValues(init, sources)) {
-      if (key !== undefined && ts.isObjectLiteralExpression(init) && !(ts.isPropertyAssignment(v) && nameText(v.name) === key)) continue;
+      // a property whose name the syntax does not say (`[CARD]: { … }`) may be the key's
+      if (key !== undefined && ts.isObjectLiteralExpression(init) && ts.isPropertyAssignment(v) && (nameText(v.name) ?? key) !== key) continue;
       const o = ts.isPropertyAssignment(v) ? unwrap(v.initializer) : ts.isExpression(v) ? unwrap(v) : undefined;
       if (!o || !ts.isObjectLiteralExpression(o)) continue;
       for (const p of o.properties) if (p.name && nameText(p.name) === member) addTableValueTargets(ctx, ts.isPropertyAssignment(p) ? p.initializer : p, out);

@@ -62,8 +62,8 @@ export function collectFacts(repo: VirtualRepository, cache: TsAnalysisCache | u
 }
 
 /**
- * Checked without the text, which a warm run does not read for a file it has facts of: positions
- * within `chars`. Whether an outline's braces are where it says is checked when a program reads
+ * Checked without the text (the analysis reads a file it has facts of only when a program holds
+ * it): positions within `chars`. Whether an outline's braces are where it says is checked when a program reads
  * the text (see the host).
  */
 function isWellFormedFacts(known: TsFileFacts): boolean {

@@ -12,8 +12,8 @@ export interface RepositoryFile {
 /**
  * The in-memory copy of one revision's files under {@link VIRTUAL_ROOT} (so base and head
  * revisions never touch the working tree): their texts, content hashes and the directories that
- * hold them. A text is read when first asked for: a warm run reads only the files its programs
- * hold, not every file it has cached facts of.
+ * hold them. A text is read when first asked for: the analysis asks only for the files it parses
+ * (it plans the rest by their cached facts), and `readTexts` reads many together.
  */
 export class VirtualRepository {
   private readonly files = new Map<string, RepositoryFile>();
