@@ -22,10 +22,13 @@ export class BlobTexts {
     if (given) for (const [h, t] of given) this.texts.set(h, t);
   }
 
-  private missing(hashes: Iterable<string>): string[] {
+  /** The blobs not read yet, none when all are; an error when some are missing and there is no repository to read them from. */
+  private missing(hashes: Iterable<string>): { repoDir: string; hashes: string[] } | undefined {
     const out = new Set<string>();
     for (const h of hashes) if (!this.texts.has(h)) out.add(h);
-    return [...out];
+    if (out.size === 0) return undefined;
+    if (this.repoDir === undefined) throw new Error(`blob ${out.values().next().value} was not read`);
+    return { repoDir: this.repoDir, hashes: [...out] };
   }
 
   private keep(read: Map<string, string>): void {
@@ -35,18 +38,14 @@ export class BlobTexts {
 
   /** Reads the blobs not read yet, in one git process. */
   readNow(hashes: Iterable<string>): void {
-    const missing = this.missing(hashes);
-    if (missing.length === 0) return;
-    if (this.repoDir === undefined) throw new Error(`blob ${missing[0]} was not read`);
-    this.keep(readBlobs(this.repoDir, missing));
+    const m = this.missing(hashes);
+    if (m) this.keep(readBlobs(m.repoDir, m.hashes));
   }
 
   /** `readNow` while the caller goes on working (see readBlobsInBackground). */
   async readInBackground(hashes: Iterable<string>): Promise<void> {
-    const missing = this.missing(hashes);
-    if (missing.length === 0) return;
-    if (this.repoDir === undefined) throw new Error(`blob ${missing[0]} was not read`);
-    this.keep(await readBlobsInBackground(this.repoDir, missing));
+    const m = this.missing(hashes);
+    if (m) this.keep(await readBlobsInBackground(m.repoDir, m.hashes));
   }
 
   /** A blob's text, read now (alone) if nobody asked for it before. */

@@ -185,8 +185,7 @@ export function knownContentVerdict(filter: SourceFilter, verdicts: ContentVerdi
  * included: by the verdict cached for the blob, else by its text (the verdict then cached).
  */
 function keepOwnCode(filter: SourceFilter, verdicts: ContentVerdicts | undefined, file: string, hash: string, text: () => string): boolean {
-  if (filter.includeVendored || isTsConfigFile(file)) return true;
-  let rule = cachedVerdict(verdicts, hash, file);
+  let rule = knownContentVerdict(filter, verdicts, hash, file);
   if (rule === undefined) {
     rule = vendoredByContent(file, text()) ?? null;
     verdicts?.set(verdictKey(hash, file), { vendored: rule });
