@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { UsageError } from '../domain/errors.js';
 import { evaluateGateDetailed } from '../gate/index.js';
+import { resolveChange, unknownRevision } from '../gate/resolve-change.js';
 import type { GateResult } from '../gate/types.js';
 import { workTreeTop } from '../review/git.js';
 import { loadBulwarkConfig, parseBulwarkConfig, type BulwarkConfig } from './config.js';
@@ -28,10 +29,12 @@ function gitOut(repo: string, args: string[]): { ok: boolean; out: string; err: 
 
 /**
  * Configuration comes from the base revision (a pull request cannot relax its own gate), unless
- * --config names a file explicitly.
+ * --config names a file explicitly. `read` is its text as the revisions were resolved, when git
+ * gave it there; otherwise git is asked again, and tells an absent file from an unreadable one.
  */
-function loadConfig(repo: string, base: string, file: string | undefined): BulwarkConfig {
+function loadConfig(repo: string, base: string, file: string | undefined, read: string | undefined): BulwarkConfig {
   if (file) return loadBulwarkConfig(file);
+  if (read !== undefined) return parseBulwarkConfig(read, `${base}:bulwark.toml`, repo);
   const shown = gitOut(repo, ['show', `${base}:bulwark.toml`]);
   if (shown.ok) return parseBulwarkConfig(shown.out, `${base}:bulwark.toml`, repo);
   // the defaults only when the base revision has no bulwark.toml: a file git could not read (a
@@ -46,17 +49,18 @@ export type GateEvaluationFlags = Pick<GateFlags, 'repo' | 'base' | 'head' | 'co
 
 /**
  * The deterministic layers of `bulwark gate` for base..head, with configuration from the base
- * revision: what a resident gate computes for its client, and the in-process run too.
+ * revision: what a resident gate computes for its client, and the in-process run too. `top`: the
+ * top of --repo's work tree when the caller knows it already (a resident gate is told it by its
+ * client, which found it from the same folder).
  */
-export async function prepareGate(flags: GateEvaluationFlags): Promise<PreparedGate> {
-  const repo = workTreeTop(flags.repo);
+export async function prepareGate(flags: GateEvaluationFlags, top?: string): Promise<PreparedGate> {
+  const repo = top ?? workTreeTop(flags.repo);
   const base = flags.base ?? (await (await import('../review/acquire.js')).defaultBase(repo));
-  const baseCommit = gitOut(repo, ['rev-parse', '--verify', '--quiet', `${base}^{commit}`]);
-  if (!baseCommit.ok) {
-    if (!gitOut(repo, ['rev-parse', '--git-dir']).ok) throw new UsageError(`not a git repository: ${repo}`);
-    throw new UsageError(`unknown revision: ${base}`);
-  }
-  const config = loadConfig(repo, baseCommit.out.trim(), flags.config);
+  // the base first (an unknown base is reported before anything else), then its configuration,
+  // then the head: one git process
+  const change = await resolveChange(repo, { base, head: flags.head }, flags.config ? undefined : 'bulwark.toml');
+  const config = loadConfig(repo, change.baseCommit, flags.config, change.configText);
+  if (change.headCommit === null) throw unknownRevision(flags.head);
   const gateConfig = config.gate ? { ...config.gate, ...(config.gate.cache_dir ? { cache_dir: path.resolve(config.dir, config.gate.cache_dir) } : {}) } : {};
   const {
     result: statics,
@@ -66,6 +70,7 @@ export async function prepareGate(flags: GateEvaluationFlags): Promise<PreparedG
     repoDir: repo,
     base,
     head: flags.head,
+    commits: { base: change.baseCommit, head: change.headCommit },
     config: gateConfig,
     cacheDir: flags.cache === false ? null : (flags.cacheDir ?? undefined),
   });

@@ -37,6 +37,8 @@ export interface EvaluateGateOptions {
   /** Base revision; the diff is `git diff base...head` (from their merge base). */
   base: string;
   head: string;
+  /** The two revisions as commit ids when the caller resolved them already (base and head then only name them in messages). */
+  commits?: { base: string; head: string };
   /** The `[gate]` table, parsed (GateConfig) or raw (defaults applied). */
   config?: GateConfig | GateConfigInput;
   /** Parse cache directory; default `[gate] cache_dir` or $XDG_CACHE_HOME/bulwark/gate; `null` disables it. */
@@ -71,26 +73,10 @@ export async function evaluateGateDetailed(opts: EvaluateGateOptions): Promise<{
     }
     throw err;
   }
-  const [headCommit, baseCommit] = resolveCommits(opts.repoDir, [opts.head, opts.base]) as [string, string];
-  // git runs on the other core while this thread waits: the head's listing with the merge base,
-  // then the diff and the base's listing; every run ends before a failure is reported, the merge
-  // base's first, then the diff's, the base's and the head's
-  const headRun = readListing(opts.repoDir, headCommit);
-  // observed now, so a failed listing is never an unhandled rejection while the merge base runs
-  const headDone = headRun.then(
-    () => undefined,
-    () => undefined,
-  );
-  const mergeBase = await mergeBaseOf(opts.repoDir, baseCommit, headCommit, { base: opts.base, head: opts.head }).catch(async (err: unknown) => {
-    await headDone;
-    throw err;
-  });
-  const diffRun = gitBytesAsync(opts.repoDir, ['diff', '--no-renames', '--no-color', '--no-ext-diff', '-U0', mergeBase, headCommit]);
-  const baseRun = readListing(opts.repoDir, mergeBase);
-  await Promise.allSettled([diffRun, baseRun, headRun]);
-  const diffText = (await diffRun).toString('utf8');
-  const baseTree = await baseRun;
-  const headTree = await headRun;
+  const [headCommit, baseCommit] = opts.commits
+    ? [opts.commits.head, opts.commits.base]
+    : (resolveCommits(opts.repoDir, [opts.head, opts.base]) as [string, string]);
+  const { mergeBase, diffText, baseTree, headTree } = await readChange(opts.repoDir, baseCommit, headCommit, { base: opts.base, head: opts.head });
   const changes = parseUnifiedDiff(diffText);
 
   const cacheDir = opts.cacheDir === null ? undefined : (opts.cacheDir ?? config.cache_dir ?? defaultCacheDir());
@@ -106,10 +92,10 @@ export async function evaluateGateDetailed(opts: EvaluateGateOptions): Promise<{
     { listing: headListing, key: headKey },
   ];
   const blobs = new BlobTexts(opts.repoDir);
-  const wanted = textsToRead(revisions, changes, filter, config, caches);
   // a revision without a stored graph that has TypeScript/JavaScript needs the compiler: it loads
   // while git reads the blobs (on the other core), instead of after
   const needsTypeScript = revisions.some((r) => !caches.graphs.has(r.key) && r.listing.entries.some((e) => e.language === 'ts' || e.language === 'js'));
+  const wanted = textsToRead(revisions, changes, filter, config, caches);
   if (needsTypeScript) {
     const reading = blobs.readInBackground(wanted);
     // observed now, so a failed read is never an unhandled rejection while the compiler loads
@@ -149,6 +135,29 @@ export async function evaluateGateDetailed(opts: EvaluateGateOptions): Promise<{
   caches.stats.blobsRead = blobs.read;
   caches.stats.blobsReadAlone = blobs.readAlone;
   return { result, context, config };
+}
+
+const DIFF_ARGS = ['diff', '--no-renames', '--no-color', '--no-ext-diff', '-U0'];
+
+/**
+ * The change as git sees it: the merge base of base and head, the diff from it to head, and both
+ * listings. Git runs on the other core while this thread waits, four commands at once: the two
+ * listings, the merge base, and the diff from it (`--merge-base`), on the guess that the merge base
+ * is the base commit (a branch made from it). When it is not, the merge base's listing is read
+ * then, and when git cannot diff from the merge base itself (several merge bases), the diff from
+ * the one `git merge-base` names. Every command ends before a failure is reported: the merge
+ * base's first, then the diff's, the base's and the head's.
+ */
+async function readChange(repoDir: string, baseCommit: string, headCommit: string, names: { base: string; head: string }) {
+  const headRun = readListing(repoDir, headCommit);
+  const baseRun = readListing(repoDir, baseCommit);
+  const mergeRun = mergeBaseOf(repoDir, baseCommit, headCommit, names);
+  const diffRun = gitBytesAsync(repoDir, [...DIFF_ARGS, '--merge-base', baseCommit, headCommit]);
+  await Promise.allSettled([mergeRun, diffRun, baseRun, headRun]);
+  const mergeBase = await mergeRun;
+  const diff = await diffRun.catch(() => gitBytesAsync(repoDir, [...DIFF_ARGS, mergeBase, headCommit]));
+  const baseTree = mergeBase === baseCommit ? await baseRun : await readListing(repoDir, mergeBase);
+  return { mergeBase, diffText: diff.toString('utf8'), baseTree, headTree: await headRun };
 }
 
 /**

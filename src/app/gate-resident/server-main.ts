@@ -68,7 +68,9 @@ async function main(): Promise<number> {
       throw new Declined(`cannot enter the client's folder ${cwd}: ${(err as Error).message}`);
     }
     try {
-      return await prepareGate(flags);
+      // the client found --repo's work tree top from this folder, and only a client whose top is this
+      // gate's repository is served: it is not asked of git again
+      return await prepareGate(flags, repo);
     } finally {
       // from the second evaluation on: the first is usually a cold analysis, which the default
       // factor lets run with fewer collections (about 15 % faster, measured). V8 applies the
