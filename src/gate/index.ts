@@ -5,7 +5,7 @@ import { gateConfigSchema, type GateConfig, type GateConfigInput } from './confi
 import { BlobTexts } from './blob-texts.js';
 import { cachedRuleLines, decide, namedRootMatches, textRules } from './decide.js';
 import { parseUnifiedDiff, type FileChange } from './diff.js';
-import { buildCallGraph, GraphCaches, loadTypeScriptAnalysis, textsToBuild } from './graph.js';
+import { buildCallGraph, GraphCaches, loadTypeScriptAnalysis, textsToBuild, typeScriptTextsWhenPlanned } from './graph.js';
 import {
   gitBytesAsync,
   languageOf,
@@ -95,7 +95,7 @@ export async function evaluateGateDetailed(opts: EvaluateGateOptions): Promise<{
   // a revision without a stored graph that has TypeScript/JavaScript needs the compiler: it loads
   // while git reads the blobs (on the other core), instead of after
   const needsTypeScript = revisions.some((r) => !caches.graphs.has(r.key) && r.listing.entries.some((e) => e.language === 'ts' || e.language === 'js'));
-  const wanted = textsToRead(revisions, changes, filter, config, caches);
+  const wanted = textsToRead(revisions, changes, filter, config, caches, !typeScriptTextsWhenPlanned());
   if (needsTypeScript) {
     const reading = blobs.readInBackground(wanted);
     // observed now, so a failed read is never an unhandled rejection while the compiler loads
@@ -172,6 +172,7 @@ function textsToRead(
   filter: SourceFilter,
   config: GateConfig,
   caches: GraphCaches,
+  wholeTypeScript: boolean,
 ): Set<string> {
   const wanted = new Set<string>();
   const rules = textRules(config);
@@ -186,7 +187,7 @@ function textsToRead(
     });
     for (const e of kept)
       if (nonCodeChanged || changedPaths[i]!.has(e.path) || (rules && !cachedRuleLines(caches.ruleScans, rules, e.hash))) wanted.add(e.hash);
-    if (!caches.graphs.has(key)) for (const e of textsToBuild(kept, caches)) wanted.add(e.hash);
+    if (!caches.graphs.has(key)) for (const e of textsToBuild(kept, caches, wholeTypeScript)) wanted.add(e.hash);
   }
   return wanted;
 }

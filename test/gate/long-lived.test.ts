@@ -106,6 +106,34 @@ describe('a long-lived process keeps parsed cache files while they are unchanged
     }
   });
 
+  it('once the compiler is loaded, reads after an edit the texts its programs hold, together, not every TypeScript file', async () => {
+    const fillers = Object.fromEntries(
+      Array.from({ length: 8 }, (_, i) => [`web/filler${i}.ts`, `export function filler${i}(x: number): number {\n  return x + ${i};\n}\n`]),
+    );
+    const repo = new FixtureRepo({ ...files, ...fillers });
+    const cacheDir = path.join(dir, 'planned');
+    try {
+      const config = { roots: ['*.processPayment'] };
+      const first = repo.branch('t1', { 'web/fee.ts': edit(files['web/fee.ts']!, 'x + 1', 'x + 7') });
+      await evaluateGate({ repoDir: repo.dir, base: 'main', head: first, config, cacheDir });
+      // a commit on top, as a developer's next edit is
+      repo.git('checkout', '-q', 't1');
+      repo.write({ 'web/fee.ts': edit(files['web/fee.ts']!, 'x + 1', 'x + 8') });
+      const second = repo.commitAll('t2');
+      repo.git('checkout', '-q', 'main');
+      const caches = new GraphCaches(cacheDir);
+      const warm = await evaluateGate({ repoDir: repo.dir, base: 'main', head: second, config, caches });
+      assert.deepEqual(warm, await evaluateGate({ repoDir: repo.dir, base: 'main', head: second, config, cacheDir: null }));
+      assert.equal(warm.flagged, true);
+      // web/fee.ts of each revision, then its caller web/pay.ts (re-analysed: what fee is changed),
+      // planned into the program: not the other ten TypeScript files
+      assert.equal(caches.stats.blobsRead, 3);
+      assert.equal(caches.stats.blobsReadAlone, 0);
+    } finally {
+      repo.remove();
+    }
+  });
+
   it('keeps the library parsed and bound from run to run, and nothing of the repository', async () => {
     const repo = new FixtureRepo(files);
     try {
