@@ -1530,6 +1530,74 @@ describe('Python functions put into containers by +=, +, |=, update and collecti
   });
 });
 
+describe("a Python defaultdict's factory and `d[k] += [f]`", () => {
+  const handlers = [
+    'from collections import defaultdict',
+    '',
+    'HANDLERS = defaultdict(list)',
+    'FALLBACK = defaultdict(lambda: refund)',
+    'COUNTS = defaultdict(int)',
+    '',
+    '',
+    'def charge(a):',
+    '    return a * 2',
+    '',
+    '',
+    'def refund(a):',
+    '    return a * 3',
+    '',
+    '',
+    'def audit(a):',
+    '    return a * 4',
+    '',
+    '',
+    'HANDLERS["card"] += [charge]',
+    '',
+    '',
+    'def process(kind, a):',
+    '    for h in HANDLERS[kind]:',
+    '        a = h(a)',
+    '    return a',
+    '',
+    '',
+    'def process_fallback(kind, a):',
+    '    return FALLBACK[kind](a)',
+    '',
+    '',
+    'def count(kind, a):',
+    '    COUNTS[kind] += 1',
+    '    return audit(a)',
+    '',
+  ].join('\n');
+  const files = { 'pay/__init__.py': '', 'pay/handlers.py': handlers };
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo(files);
+  });
+  after(() => repo.remove());
+
+  it('`HANDLERS[k] += [f]` puts f in the list a missing key gets, for whoever iterates `HANDLERS[k]`', async () => {
+    const r = await repo.gate(repo.branch('charge', { 'pay/handlers.py': edit(handlers, 'a * 2', 'a * 20') }), { roots: ['*.process'] });
+    assertPath(r, ['pay.handlers.process', 'pay.handlers.charge']);
+  });
+
+  it('`defaultdict(lambda: refund)`: a missing key holds what the factory returns, so `FALLBACK[k](a)` calls refund', async () => {
+    const r = await repo.gate(repo.branch('refund', { 'pay/handlers.py': edit(handlers, 'a * 3', 'a * 30') }), { roots: ['*.process_fallback'] });
+    assertPath(r, ['pay.handlers.process_fallback', 'pay.handlers.refund']);
+  });
+
+  it('the factory reaches only whoever calls an element: iterating the lists, or counting in `defaultdict(int)`, does not', async () => {
+    assertNotFlagged(
+      await repo.gate(repo.branch('refund-only', { 'pay/handlers.py': edit(handlers, 'a * 3', 'a * 31') }), { roots: ['*.process', '*.count'] }),
+    );
+    const g = await callGraphOf(files);
+    assert.deepEqual(
+      [...(g.calls.get('pay.handlers.count') ?? [])].filter((t) => t.startsWith('pay.')),
+      ['pay.handlers.audit'],
+    );
+  });
+});
+
 describe("Python methods of a builtin container run the builtin's, not a repository method of that name", () => {
   const store = [
     'class Ledger:',

@@ -211,7 +211,8 @@ export async function extractPython(file: string, text: string): Promise<FileFac
       const items: FlowExpr[] = [];
       switch (kind) {
         // `defaultdict(list)`: each missing key gets a new container of the factory's; one stands for all
-        // (`d[k].append(f)` fills it, `for f in d[k]` reads it). Another factory's values are not followed
+        // (`d[k].append(f)` fills it, `for f in d[k]` reads it). Any other factory (`lambda: refund`, a
+        // function, a class): a missing key gets what calling it returns
         case 'defaultdict': {
           const factory = args[0];
           if (factory?.type === 'identifier' && (BUILTIN_CONTAINERS.has(factory.text) ? !shadowed.has(factory.text) : collections.names.has(factory.text)))
@@ -222,6 +223,7 @@ export async function extractPython(file: string, text: string): Promise<FileFac
             collections.modules.has(factory.childForFieldName('object')!.text)
           )
             items.push(['l', literalId(factory)]);
+          else if (factory) items.push(['c', expr(factory), [], []]);
           for (const a of args.slice(1)) items.push(['i', expr(a)]);
           for (const k of kwargs) items.push(expr(k.childForFieldName('value'), true));
           break;
@@ -597,9 +599,10 @@ export async function extractPython(file: string, text: string): Promise<FileFac
             const op: FlowExpr = ['o', `__i${d}__|__${d}__`, `__r${d}__`, l, [right]];
             if (l !== null) implicit(current.scope, op);
             assign(current.scope, left, op);
-            // `HOOKS += [f]`, `self.steps += (f,)`, `HANDLERS |= {"card": f}`: a list, set or dict there
-            // takes the right side's elements in place (as `.extend`/`.update` would)
-            if ((d === 'add' || d === 'or') && typeof l === 'string' && right !== null) flow(current.scope, `${l}[]`, ['i', right]);
+            // `HOOKS += [f]`, `self.steps += (f,)`, `HANDLERS |= {"card": f}`, `BY_KIND[k] += [f]`: a
+            // list, set or dict there takes the right side's elements in place (as `.extend`/`.update` would)
+            const holder = d === 'add' || d === 'or' ? containerHolder(left) : null;
+            if (holder !== null && right !== null) flow(current.scope, holder, ['i', right]);
           }
           break;
         }
