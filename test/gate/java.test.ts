@@ -1255,6 +1255,71 @@ describe('Java functional interfaces: map entries, repository interfaces extendi
   });
 });
 
+describe('Java double-brace initialisation of a container of function objects', () => {
+  const fees = [
+    'package pay;',
+    '',
+    'import java.util.HashMap;',
+    'import java.util.Map;',
+    '',
+    'public class Fees {',
+    '    interface Fee {',
+    '        int charge(int amount);',
+    '    }',
+    '',
+    '    interface Rebate {',
+    '        int charge(int amount);',
+    '    }',
+    '',
+    '    static final Map<String, Fee> BY_KIND = new HashMap<>() {',
+    '        {',
+    '            put("card", Fees::card);',
+    '        }',
+    '    };',
+    '',
+    '    static final Map<String, Rebate> REBATES = new HashMap<String, Rebate>() {',
+    '        {',
+    '            put("loyal", Fees::loyal);',
+    '        }',
+    '    };',
+    '',
+    '    static int card(int a) {',
+    '        return a * 2;',
+    '    }',
+    '',
+    '    static int loyal(int a) {',
+    '        return a - 1;',
+    '    }',
+    '',
+    '    int processPayment(String kind, int a) {',
+    '        return BY_KIND.get(kind).charge(a);',
+    '    }',
+    '',
+    '    int rebate(String kind, int a) {',
+    '        return REBATES.get(kind).charge(a);',
+    '    }',
+    '}',
+    '',
+  ].join('\n');
+  const files = { 'src/pay/Fees.java': fees };
+  let repo: FixtureRepo;
+  before(() => {
+    repo = new FixtureRepo(files);
+  });
+  after(() => repo.remove());
+
+  it('a method reference put in an instance initialiser of `new HashMap<>() {{ … }}` is a Fee, as the field declares', async () => {
+    const r = await repo.gate(repo.branch('card', { 'src/pay/Fees.java': edit(fees, 'a * 2', 'a * 3') }), { roots: ['*.processPayment'] });
+    assertPath(r, ['src.pay.Fees.Fees.processPayment', 'src.pay.Fees.Fees.Fee.charge', 'src.pay.Fees.Fees.card'], 'head');
+  });
+
+  it('with type arguments written, they say the element type: a Rebate is not reached from Fee.charge', async () => {
+    assertNotFlagged(await repo.gate(repo.branch('loyal', { 'src/pay/Fees.java': edit(fees, 'a - 1', 'a - 2') }), { roots: ['*.processPayment'] }));
+    const g = await callGraphOf(files);
+    assert.deepEqual([...(g.calls.get('src.pay.Fees.Fees.Rebate.charge') ?? [])], ['src.pay.Fees.Fees.loyal']);
+  });
+});
+
 describe('Java function objects a library method runs', () => {
   const settlement = [
     'package pay;',

@@ -151,6 +151,13 @@ const ENTRY_FACTORY = new Map([
   ['Maps', 'immutableEntry'],
 ]);
 const ENTRY_CLASS = new Set(['SimpleEntry', 'SimpleImmutableEntry']);
+/** The JDK's containers a double-brace initialisation subclasses, and the methods that store an element there (the last argument). */
+const JDK_CONTAINERS = new Set(
+  'HashMap LinkedHashMap TreeMap ConcurrentHashMap ConcurrentSkipListMap EnumMap Hashtable IdentityHashMap WeakHashMap ArrayList LinkedList Vector CopyOnWriteArrayList HashSet LinkedHashSet TreeSet CopyOnWriteArraySet ArrayDeque'.split(
+    ' ',
+  ),
+);
+const DOUBLE_BRACE_STORE = new Set(['put', 'putIfAbsent', 'add', 'addFirst', 'addLast', 'push', 'offer']);
 /** Guava's immutable map builders (`ImmutableMap.<K, V>builder().put(k, v)`): the classes, the calls starting one, the calls along a chain. */
 const BUILDER_CLASS = new Set(['ImmutableMap', 'ImmutableSortedMap', 'ImmutableBiMap']);
 const BUILDER_START = new Set(['builder', 'builderWithExpectedSize']);
@@ -546,6 +553,10 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
               const t = builderValue(call, ctx);
               if (t) return t;
             }
+            if (!obj && i === a - 1 && DOUBLE_BRACE_STORE.has(name)) {
+              const t = doubleBraceElement(call, ctx);
+              if (t) return t;
+            }
             return ['a', { r: obj ? recv(obj, ctx) : null, n: name, a }, i];
           }
           if (call.type === 'object_creation_expression') {
@@ -621,6 +632,25 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
         outer && on && ENTRIES_FACTORY.has(`${on}.${outer.childForFieldName('name')?.text}`) && !ctx.locals.has(on)
           ? targetOf(outer, ctx)
           : targetOf(entry, ctx);
+      return t ? ['el', t] : null;
+    };
+    /**
+     * Double-brace initialisation (`new HashMap<String, Fee>() {{ put(k, Fees::card); }}`): a store
+     * in an instance initialiser of an anonymous subclass of a JDK container puts an element of that
+     * container, whose type its type arguments give, or with a diamond the type the creation
+     * initialises (`Map<String, Fee> FEES = new HashMap<>() {{ … }}`).
+     */
+    const doubleBraceElement = (call: Node, ctx: Ctx): JavaTarget | null => {
+      const statement = call.parent;
+      const block = statement?.type === 'expression_statement' ? statement.parent : null;
+      const body = block?.type === 'block' ? block.parent : null;
+      const creation = body?.type === 'class_body' ? body.parent : null;
+      if (creation?.type !== 'object_creation_expression') return null;
+      const type = creation.childForFieldName('type');
+      const base = type?.type === 'generic_type' ? named(type)[0] : type;
+      if (!type || !base || !JDK_CONTAINERS.has(base.text.split('.').pop()!)) return null;
+      if (named(named(type).find((c) => c.type === 'type_arguments') ?? null).length > 0) return ['el', ['t', typeText(type, ctx)]];
+      const t = targetOf(creation, ctx);
       return t ? ['el', t] : null;
     };
     const funObj = (ctx: Ctx, o: JavaFunObj): void => {
