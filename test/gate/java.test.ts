@@ -1271,13 +1271,18 @@ describe('Java double-brace initialisation of a container of function objects', 
     '        int charge(int amount);',
     '    }',
     '',
+    '    static boolean wired = true;',
+    '',
     '    static final Map<String, Fee> BY_KIND = new HashMap<>() {',
     '        {',
     '            put("card", Fees::card);',
+    '            if (wired) {',
+    '                this.put("wire", Fees::wire);',
+    '            }',
     '        }',
     '    };',
     '',
-    '    static final Map<String, Rebate> REBATES = new HashMap<String, Rebate>() {',
+    '    static final Map<String, Object> REBATES = new HashMap<String, Rebate>() {',
     '        {',
     '            put("loyal", Fees::loyal);',
     '        }',
@@ -1285,6 +1290,10 @@ describe('Java double-brace initialisation of a container of function objects', 
     '',
     '    static int card(int a) {',
     '        return a * 2;',
+    '    }',
+    '',
+    '    static int wire(int a) {',
+    '        return a * 4;',
     '    }',
     '',
     '    static int loyal(int a) {',
@@ -1296,7 +1305,7 @@ describe('Java double-brace initialisation of a container of function objects', 
     '    }',
     '',
     '    int rebate(String kind, int a) {',
-    '        return REBATES.get(kind).charge(a);',
+    '        return ((Rebate) REBATES.get(kind)).charge(a);',
     '    }',
     '}',
     '',
@@ -1311,9 +1320,12 @@ describe('Java double-brace initialisation of a container of function objects', 
   it('a method reference put in an instance initialiser of `new HashMap<>() {{ … }}` is a Fee, as the field declares', async () => {
     const r = await repo.gate(repo.branch('card', { 'src/pay/Fees.java': edit(fees, 'a * 2', 'a * 3') }), { roots: ['*.processPayment'] });
     assertPath(r, ['src.pay.Fees.Fees.processPayment', 'src.pay.Fees.Fees.Fee.charge', 'src.pay.Fees.Fees.card'], 'head');
+    // also inside an `if` there, and on `this`
+    const wire = await repo.gate(repo.branch('wire', { 'src/pay/Fees.java': edit(fees, 'a * 4', 'a * 5') }), { roots: ['*.processPayment'] });
+    assertPath(wire, ['src.pay.Fees.Fees.processPayment', 'src.pay.Fees.Fees.Fee.charge', 'src.pay.Fees.Fees.wire'], 'head');
   });
 
-  it('with type arguments written, they say the element type: a Rebate is not reached from Fee.charge', async () => {
+  it('type arguments written on the creation say the element type, not the field’s: a Rebate, not reached from Fee.charge', async () => {
     assertNotFlagged(await repo.gate(repo.branch('loyal', { 'src/pay/Fees.java': edit(fees, 'a - 1', 'a - 2') }), { roots: ['*.processPayment'] }));
     const g = await callGraphOf(files);
     assert.deepEqual([...(g.calls.get('src.pay.Fees.Fees.Rebate.charge') ?? [])], ['src.pay.Fees.Fees.loyal']);

@@ -553,7 +553,7 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
               const t = builderValue(call, ctx);
               if (t) return t;
             }
-            if (!obj && i === a - 1 && DOUBLE_BRACE_STORE.has(name)) {
+            if ((!obj || obj.type === 'this') && i === a - 1 && DOUBLE_BRACE_STORE.has(name)) {
               const t = doubleBraceElement(call, ctx);
               if (t) return t;
             }
@@ -636,15 +636,17 @@ export async function extractJava(file: string, text: string): Promise<FileFacts
     };
     /**
      * Double-brace initialisation (`new HashMap<String, Fee>() {{ put(k, Fees::card); }}`): a store
-     * in an instance initialiser of an anonymous subclass of a JDK container puts an element of that
-     * container, whose type its type arguments give, or with a diamond the type the creation
-     * initialises (`Map<String, Fee> FEES = new HashMap<>() {{ … }}`).
+     * without a receiver, or on `this`, written in the body of an anonymous subclass of a JDK
+     * container (its initialiser, also inside an `if`, a loop or a lambda there, or a method of it;
+     * not in a class within it) puts an element of that container, whose type its type arguments
+     * give, or with a diamond the type the creation initialises (`Map<String, Fee> FEES = new
+     * HashMap<>() {{ … }}`). The container is known by its simple name: a repository class named
+     * `HashMap` is taken for the JDK's.
      */
     const doubleBraceElement = (call: Node, ctx: Ctx): JavaTarget | null => {
-      const statement = call.parent;
-      const block = statement?.type === 'expression_statement' ? statement.parent : null;
-      const body = block?.type === 'block' ? block.parent : null;
-      const creation = body?.type === 'class_body' ? body.parent : null;
+      let body: Node | null = call.parent;
+      while (body && body.type !== 'class_body') body = body.parent;
+      const creation = body?.parent;
       if (creation?.type !== 'object_creation_expression') return null;
       const type = creation.childForFieldName('type');
       const base = type?.type === 'generic_type' ? named(type)[0] : type;
