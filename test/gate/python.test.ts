@@ -1539,6 +1539,17 @@ describe("a Python defaultdict's factory and `d[k] += [f]`", () => {
     'COUNTS = defaultdict(int)',
     '',
     '',
+    'def flat_fee(a):',
+    '    return a + 5',
+    '',
+    '',
+    'def make_fee():',
+    '    return flat_fee',
+    '',
+    '',
+    'FEES = defaultdict(make_fee)',
+    '',
+    '',
     'def charge(a):',
     '    return a * 2',
     '',
@@ -1568,6 +1579,10 @@ describe("a Python defaultdict's factory and `d[k] += [f]`", () => {
     '    COUNTS[kind] += 1',
     '    return audit(a)',
     '',
+    '',
+    'def settle(kind, a):',
+    '    return FEES[kind](a)',
+    '',
   ].join('\n');
   const files = { 'pay/__init__.py': '', 'pay/handlers.py': handlers };
   let repo: FixtureRepo;
@@ -1586,15 +1601,16 @@ describe("a Python defaultdict's factory and `d[k] += [f]`", () => {
     assertPath(r, ['pay.handlers.process_fallback', 'pay.handlers.refund']);
   });
 
-  it('the factory reaches only whoever calls an element: iterating the lists, or counting in `defaultdict(int)`, does not', async () => {
+  it('a function factory: `FEES[k](a)` calls what it returns; the lists and `defaultdict(int)` give nothing to call', async () => {
+    const r = await repo.gate(repo.branch('flat', { 'pay/handlers.py': edit(handlers, 'a + 5', 'a + 6') }), { roots: ['*.settle'] });
+    assertPath(r, ['pay.handlers.settle', 'pay.handlers.flat_fee']);
     assertNotFlagged(
       await repo.gate(repo.branch('refund-only', { 'pay/handlers.py': edit(handlers, 'a * 3', 'a * 31') }), { roots: ['*.process', '*.count'] }),
     );
     const g = await callGraphOf(files);
-    assert.deepEqual(
-      [...(g.calls.get('pay.handlers.count') ?? [])].filter((t) => t.startsWith('pay.')),
-      ['pay.handlers.audit'],
-    );
+    assert.deepEqual([...(g.calls.get('pay.handlers.count') ?? [])], ['pay.handlers.audit']);
+    // the factory itself is called where the defaultdict is made, not by whoever reads a key
+    assert.deepEqual([...(g.calls.get('pay.handlers.settle') ?? [])], ['pay.handlers.flat_fee']);
   });
 });
 
