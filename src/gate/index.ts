@@ -143,10 +143,11 @@ const DIFF_ARGS = ['diff', '--no-renames', '--no-color', '--no-ext-diff', '-U0']
  * The change as git sees it: the merge base of base and head, the diff from it to head, and both
  * listings. Git runs on the other core while this thread waits, four commands at once: the two
  * listings, the merge base, and the diff from it (`--merge-base`), on the guess that the merge base
- * is the base commit (a branch made from it). When it is not, the merge base's listing is read
- * then, and when git cannot diff from the merge base itself (several merge bases), the diff from
- * the one `git merge-base` names. Every command ends before a failure is reported: the merge
- * base's first, then the diff's, the base's and the head's.
+ * is the base commit (a branch made from it). When it is not (the base moved on since), the merge
+ * base's listing is read then, the base's thrown away. When the diff fails (git cannot diff from
+ * the merge base itself when there are several, after criss-cross merges), it is taken again from
+ * the one `git merge-base` names, and that diff's failure is the one reported. Every command ends
+ * before a failure is reported: the merge base's first, then the diff's, the base's and the head's.
  */
 async function readChange(repoDir: string, baseCommit: string, headCommit: string, names: { base: string; head: string }) {
   const headRun = readListing(repoDir, headCommit);
@@ -155,8 +156,14 @@ async function readChange(repoDir: string, baseCommit: string, headCommit: strin
   const diffRun = gitBytesAsync(repoDir, [...DIFF_ARGS, '--merge-base', baseCommit, headCommit]);
   await Promise.allSettled([mergeRun, diffRun, baseRun, headRun]);
   const mergeBase = await mergeRun;
-  const diff = await diffRun.catch(() => gitBytesAsync(repoDir, [...DIFF_ARGS, mergeBase, headCommit]));
-  const baseTree = mergeBase === baseCommit ? await baseRun : await readListing(repoDir, mergeBase);
+  const diffAgain = diffRun.then(
+    () => undefined,
+    () => gitBytesAsync(repoDir, [...DIFF_ARGS, mergeBase, headCommit]),
+  );
+  const listAgain = mergeBase === baseCommit ? undefined : readListing(repoDir, mergeBase);
+  await Promise.allSettled([diffAgain, listAgain]);
+  const diff = (await diffAgain) ?? (await diffRun);
+  const baseTree = listAgain ? await listAgain : await baseRun;
   return { mergeBase, diffText: diff.toString('utf8'), baseTree, headTree: await headRun };
 }
 

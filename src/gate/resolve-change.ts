@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { UsageError } from '../domain/errors.js';
-import { git } from './sources.js';
+import { hasLineBreak, requireRepository, unknownRevision } from './sources.js';
 
 /** What a gate run reads from git before anything else: its two commits and its configuration. */
 export interface ResolvedChange {
@@ -8,9 +8,10 @@ export interface ResolvedChange {
   /** null when the head names no commit (the caller says so when its order of checks comes to it). */
   headCommit: string | null;
   /**
-   * The configuration file's text in the base commit when it is a readable file there; undefined
-   * when it was not asked for, or git answered that it has no such object (no such path, or an
-   * object it cannot read), which the caller tells apart by asking git as it always did.
+   * The configuration file's text in the base commit when git gave it as a file; undefined when it
+   * was not asked for or git gave no file: no such path, an object it cannot read, a folder by that
+   * name, or git ended before the question (a head name such as `@{u}` without an upstream ends
+   * it). The caller then asks git as it always did, which tells these apart.
    */
   configText?: string;
 }
@@ -62,7 +63,7 @@ class BatchQuestions {
 
   /** The answers to `names`, in order; undefined for each git did not resolve or answer. */
   async ask(names: string[]): Promise<(BatchRecord | undefined)[]> {
-    if (names.some((n) => /[\n\r\0]/.test(n))) throw new Error('a name given to git cat-file has a line break');
+    if (names.some(hasLineBreak)) throw new Error('a name given to git cat-file has a line break');
     this.child.stdin.write(names.map((n) => `${n}\n`).join(''));
     const out: (BatchRecord | undefined)[] = [];
     for (let i = 0; i < names.length; i++) out.push(await this.next());
@@ -110,43 +111,30 @@ class BatchQuestions {
 
 /**
  * Resolves a change's two revisions to commits and reads the configuration file of the base
- * commit, with one git process: the base first (an unknown base is the error a run reports
- * first), then the head, then `<base commit>:<configPath>` when a path is given. A usage error
- * names an unknown base, or a folder that is not in a git repository.
+ * commit, with one git process: it is asked the base and the head, then `<base commit>:<configPath>`
+ * when a path is given (read from the commit the base resolved to, so the two cannot disagree). A
+ * usage error names an unknown base, or a folder that is not in a git repository; an unknown head
+ * is left to the caller, which reports it after the configuration's errors.
  */
 export async function resolveChange(repoDir: string, revisions: { base: string; head: string }, configPath?: string): Promise<ResolvedChange> {
   const { base, head } = revisions;
-  if (/[\n\r\0]/.test(base)) throw unknownRevision(base);
+  if (hasLineBreak(base)) throw unknownRevision(base);
   const questions = new BatchQuestions(repoDir);
   try {
-    const headAsked = !/[\n\r\0]/.test(head);
+    const headAsked = !hasLineBreak(head);
     const [baseObject, headObject] = await questions.ask(headAsked ? [`${base}^{commit}`, `${head}^{commit}`] : [`${base}^{commit}`]);
     if (baseObject?.type !== 'commit') {
       await questions.close();
-      if (!repositoryAt(repoDir)) throw new UsageError(`not a git repository: ${repoDir}`);
+      requireRepository(repoDir);
       throw unknownRevision(base);
     }
     const change: ResolvedChange = { baseCommit: baseObject.id, headCommit: headObject?.type === 'commit' ? headObject.id : null };
-    if (configPath !== undefined && !/[\n\r\0]/.test(configPath)) {
+    if (configPath !== undefined && !hasLineBreak(configPath)) {
       const [config] = await questions.ask([`${baseObject.id}:${configPath}`]);
       if (config?.type === 'blob') change.configText = config.content.toString('utf8');
     }
     return change;
   } finally {
     await questions.close();
-  }
-}
-
-/** The error for a revision name git does not resolve to a commit (one with a line break is quoted: the message stays one line). */
-export function unknownRevision(name: string): UsageError {
-  return new UsageError(`unknown revision: ${/[\n\r\0]/.test(name) ? JSON.stringify(name) : name}`);
-}
-
-function repositoryAt(repoDir: string): boolean {
-  try {
-    git(repoDir, ['rev-parse', '--git-dir']);
-    return true;
-  } catch {
-    return false;
   }
 }

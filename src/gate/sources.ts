@@ -321,26 +321,37 @@ export function gitBytesAsync(repoDir: string, args: string[], noneStatus?: numb
  * one a line, so none is ever read as an option (a name with a line break is no revision).
  */
 export function resolveCommits(repoDir: string, refs: readonly string[]): string[] {
-  const bad = refs.find((r) => /[\n\r\0]/.test(r));
-  if (bad !== undefined) throw new UsageError(`unknown revision: ${JSON.stringify(bad)}`);
+  const bad = refs.find(hasLineBreak);
+  if (bad !== undefined) throw unknownRevision(bad);
   const res = spawnSync('git', ['-C', repoDir, 'cat-file', '--batch-check=%(objectname) %(objecttype)'], {
     encoding: 'utf8',
     input: refs.map((r) => `${r}^{commit}\n`).join(''),
   });
   if (res.error) throw new UsageError(`cannot run git: ${res.error.message}`);
-  if (res.status !== 0) {
-    const top = spawnSync('git', ['-C', repoDir, 'rev-parse', '--git-dir'], { encoding: 'utf8' });
-    if (top.status !== 0) throw new UsageError(`not a git repository: ${repoDir}`);
-  }
+  if (res.status !== 0) requireRepository(repoDir);
   // complete lines only: some names end git instead of being answered (`@{u}` without an
   // upstream, `HEAD@{99}` past the reflog), after the lines of the names before them
   const lines = res.stdout.split('\n').slice(0, -1);
   return refs.map((ref, i) => {
     // a found name is `<id> commit`; one that is missing, ambiguous or no commit is echoed with why
     const m = /^([0-9a-f]{40}|[0-9a-f]{64}) commit$/.exec(lines[i] ?? '');
-    if (!m) throw new UsageError(`unknown revision: ${ref}`);
+    if (!m) throw unknownRevision(ref);
     return m[1]!;
   });
+}
+
+/** Whether a revision name has a line break (or NUL): given to git one a line, it would be two names. */
+export const hasLineBreak = (name: string): boolean => /[\n\r\0]/.test(name);
+
+/** The error for a revision name git does not resolve to a commit (one with a line break is quoted: the message stays one line). */
+export function unknownRevision(name: string): UsageError {
+  return new UsageError(`unknown revision: ${hasLineBreak(name) ? JSON.stringify(name) : name}`);
+}
+
+/** A usage error when `repoDir` is in no git repository (a git command there failed: this says why). */
+export function requireRepository(repoDir: string): void {
+  const r = spawnSync('git', ['-C', repoDir, 'rev-parse', '--git-dir'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new UsageError(`not a git repository: ${repoDir}`);
 }
 
 /**
