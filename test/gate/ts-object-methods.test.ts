@@ -50,6 +50,8 @@ const rules = [
   '    },',
   '  },',
   '  cash: { run: (x) => tax(x) },',
+  '  // a key that is also the name of a definition of the repository (the function audit)',
+  '  audit: { run: (x) => stamp(x) + 2 },',
   '  [DEBIT]: {',
   '    run(x) {',
   '      return debitFee(x);',
@@ -86,6 +88,9 @@ const pay = [
   'export function settleCash(a: number): number {',
   '  return TABLE.cash!.run(a);',
   '}',
+  'export function settleAudit(a: number): number {',
+  '  return TABLE.audit!.run(a);',
+  '}',
   'export function stampAll(a: number): number {',
   '  let t = a;',
   '  for (const r of LIST) t = r.run(t);',
@@ -119,6 +124,9 @@ describe('TypeScript handlers written in place as object methods and function ex
     assertReaches(g, 'src.pay.approveLoan', 'src.rules.tax');
     assertReaches(g, 'src.pay.settleDebit', 'src.rules.debitFee');
     assertNotReaches(g, 'src.pay.settleDebit', 'src.rules.tax');
+    // a key named like a definition is a key all the same
+    assertReaches(g, 'src.pay.settleAudit', 'src.rules.stamp');
+    assertNotReaches(g, 'src.pay.settleAudit', 'src.rules.fee');
   });
 
   it('an object method handed to another function is not reached through an unrelated table', async () => {

@@ -764,14 +764,14 @@ export class FileWalker implements CallTargetContext {
   /**
    * `TABLE['card'].run(x)`, `TABLE.card.run(x)` on a module's table whose type declares no `card`
    * (a record with an index signature, `Record<string, Rule>`): an element of the table, under
-   * that key. By syntax first (a name of the repository's, then a key no definition carries or a
-   * string literal), then one checker call: a declared property is the checker's to resolve.
+   * that key, also when `card` is the name of a definition too. By syntax first (the table a name
+   * of the repository's, the key a name or a string literal), then one checker call: a declared
+   * property is the checker's to resolve.
    */
   private keyedElement(receiver: ts.Expression): { table: ts.Identifier; key: string } | undefined {
     let keyNode: ts.StringLiteralLike | ts.Identifier;
     if (ts.isElementAccessExpression(receiver) && ts.isStringLiteralLike(receiver.argumentExpression)) keyNode = receiver.argumentExpression;
-    else if (ts.isPropertyAccessExpression(receiver) && ts.isIdentifier(receiver.name) && !this.definitions.knownNames.has(receiver.name.text))
-      keyNode = receiver.name;
+    else if (ts.isPropertyAccessExpression(receiver) && ts.isIdentifier(receiver.name)) keyNode = receiver.name;
     else return undefined;
     const table = unwrap(receiver.expression);
     if (!ts.isIdentifier(table) || !this.definitions.knownNames.has(table.text)) return undefined;
