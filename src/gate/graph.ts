@@ -224,33 +224,25 @@ function cachedFactsOf(file: { path: string; hash: string }, caches: GraphCaches
 /**
  * The files of a revision whose texts building its graph reads before it starts: the
  * Python/Go/Java files whose facts are not cached, and the TypeScript/JavaScript files. A caller
- * reads them together, before the build asks for them one by one. Of the TypeScript files,
- * `wholeTypeScript` false reads only the tsconfig files and those whose facts are not cached: the
- * analysis reads the texts its programs hold once it has planned them, together, at the cost of a
- * git process of its own. A process that must still load the compiler reads them all instead
- * (git reads them on the other core while the compiler loads, which costs less than that process);
- * one that has it loaded already does better with the few (see typeScriptTextsWhenPlanned).
+ * reads them together, before the build asks for them one by one. A process that must still load
+ * the compiler reads every TypeScript file: git reads them on the other core while the compiler
+ * loads, which costs less than a git process of its own later. A process that runs the gate again
+ * and again (the resident gate) has it loaded after its first run: there only the tsconfig files
+ * and the TypeScript files whose facts are not cached are read up front, and the analysis reads
+ * the texts its programs hold together once it has planned them (reading every file took 60–90 ms
+ * of a resident gate's evaluation after an edit at 100 kLOC with loose objects).
  */
-export function textsToBuild<T extends { path: string; hash: string; language: GateLanguage }>(files: T[], caches: GraphCaches, wholeTypeScript = true): T[] {
+export function textsToBuild<T extends { path: string; hash: string; language: GateLanguage }>(files: T[], caches: GraphCaches): T[] {
+  const whenPlanned = keepsStateAcrossRuns() && typeScriptAnalysis !== undefined;
   return files.filter((f) =>
     f.language === 'ts' || f.language === 'js'
-      ? wholeTypeScript || isTsConfigFile(f.path) || caches.tsFacts.get(`${f.hash}:${f.path}`) === undefined
+      ? !whenPlanned || isTsConfigFile(f.path) || caches.tsFacts.get(`${f.hash}:${f.path}`) === undefined
       : !cachedFactsOf(f, caches),
   );
 }
 
-/**
- * Whether the TypeScript analysis reads its programs' texts when it has planned them rather than
- * every TypeScript file up front: in a process that runs the gate again and again (the resident
- * gate) once the compiler is loaded. Nothing then overlaps with reading every file, which took
- * 60–90 ms of a resident gate's evaluation after an edit at 100 kLOC with loose objects.
- */
-export function typeScriptTextsWhenPlanned(): boolean {
-  return keepsStateAcrossRuns() && typeScriptAnalysis !== undefined;
-}
-
 async function buildFresh(sources: SourceFile[], caches: GraphCaches, then: AfterBuild): Promise<CallGraph> {
-  readTextsOf(textsToBuild(sources, caches, !typeScriptTextsWhenPlanned()));
+  readTextsOf(textsToBuild(sources, caches));
   const g = new GraphBuilder();
   const byLang = new Map<GateLanguage, Map<string, FileFacts>>();
   const tsSources: SourceFile[] = [];

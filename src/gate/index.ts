@@ -5,8 +5,9 @@ import { gateConfigSchema, type GateConfig, type GateConfigInput } from './confi
 import { BlobTexts } from './blob-texts.js';
 import { cachedRuleLines, decide, namedRootMatches, textRules } from './decide.js';
 import { parseUnifiedDiff, type FileChange } from './diff.js';
-import { buildCallGraph, GraphCaches, loadTypeScriptAnalysis, textsToBuild, typeScriptTextsWhenPlanned } from './graph.js';
+import { buildCallGraph, GraphCaches, loadTypeScriptAnalysis, textsToBuild } from './graph.js';
 import {
+  GATE_DIFF_ARGS,
   gitBytesAsync,
   languageOf,
   listingKey,
@@ -92,10 +93,10 @@ export async function evaluateGateDetailed(opts: EvaluateGateOptions): Promise<{
     { listing: headListing, key: headKey },
   ];
   const blobs = new BlobTexts(opts.repoDir);
+  const wanted = textsToRead(revisions, changes, filter, config, caches);
   // a revision without a stored graph that has TypeScript/JavaScript needs the compiler: it loads
   // while git reads the blobs (on the other core), instead of after
   const needsTypeScript = revisions.some((r) => !caches.graphs.has(r.key) && r.listing.entries.some((e) => e.language === 'ts' || e.language === 'js'));
-  const wanted = textsToRead(revisions, changes, filter, config, caches, !typeScriptTextsWhenPlanned());
   if (needsTypeScript) {
     const reading = blobs.readInBackground(wanted);
     // observed now, so a failed read is never an unhandled rejection while the compiler loads
@@ -137,8 +138,6 @@ export async function evaluateGateDetailed(opts: EvaluateGateOptions): Promise<{
   return { result, context, config };
 }
 
-const DIFF_ARGS = ['diff', '--no-renames', '--no-color', '--no-ext-diff', '-U0'];
-
 /**
  * The change as git sees it: the merge base of base and head, the diff from it to head, and both
  * listings. Git runs on the other core while this thread waits, four commands at once: the two
@@ -153,12 +152,12 @@ async function readChange(repoDir: string, baseCommit: string, headCommit: strin
   const headRun = readListing(repoDir, headCommit);
   const baseRun = readListing(repoDir, baseCommit);
   const mergeRun = mergeBaseOf(repoDir, baseCommit, headCommit, names);
-  const diffRun = gitBytesAsync(repoDir, [...DIFF_ARGS, '--merge-base', baseCommit, headCommit]);
+  const diffRun = gitBytesAsync(repoDir, [...GATE_DIFF_ARGS, '--merge-base', baseCommit, headCommit]);
   await Promise.allSettled([mergeRun, diffRun, baseRun, headRun]);
   const mergeBase = await mergeRun;
   const diffAgain = diffRun.then(
     () => undefined,
-    () => gitBytesAsync(repoDir, [...DIFF_ARGS, mergeBase, headCommit]),
+    () => gitBytesAsync(repoDir, [...GATE_DIFF_ARGS, mergeBase, headCommit]),
   );
   const listAgain = mergeBase === baseCommit ? undefined : readListing(repoDir, mergeBase);
   await Promise.allSettled([diffAgain, listAgain]);
@@ -179,7 +178,6 @@ function textsToRead(
   filter: SourceFilter,
   config: GateConfig,
   caches: GraphCaches,
-  wholeTypeScript: boolean,
 ): Set<string> {
   const wanted = new Set<string>();
   const rules = textRules(config);
@@ -194,7 +192,7 @@ function textsToRead(
     });
     for (const e of kept)
       if (nonCodeChanged || changedPaths[i]!.has(e.path) || (rules && !cachedRuleLines(caches.ruleScans, rules, e.hash))) wanted.add(e.hash);
-    if (!caches.graphs.has(key)) for (const e of textsToBuild(kept, caches, wholeTypeScript)) wanted.add(e.hash);
+    if (!caches.graphs.has(key)) for (const e of textsToBuild(kept, caches)) wanted.add(e.hash);
   }
   return wanted;
 }

@@ -124,7 +124,6 @@ export async function resolveChange(repoDir: string, revisions: { base: string; 
     const headAsked = !hasLineBreak(head);
     const [baseObject, headObject] = await questions.ask(headAsked ? [`${base}^{commit}`, `${head}^{commit}`] : [`${base}^{commit}`]);
     if (baseObject?.type !== 'commit') {
-      await questions.close();
       requireRepository(repoDir);
       throw unknownRevision(base);
     }

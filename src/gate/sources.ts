@@ -315,6 +315,9 @@ export function gitBytesAsync(repoDir: string, args: string[], noneStatus?: numb
   });
 }
 
+/** How the gate diffs a change (no renames, no colour or external driver, no context lines): the mutation run reads the same lines. */
+export const GATE_DIFF_ARGS: readonly string[] = ['diff', '--no-renames', '--no-color', '--no-ext-diff', '-U0'];
+
 /**
  * Resolves revisions to commit ids with one git process, in order; a one-line usage error naming
  * the first that does not exist. The names go to `git cat-file --batch-check` on its standard input,

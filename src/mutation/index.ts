@@ -4,7 +4,7 @@
  * code the gate flagged.
  */
 import { parseUnifiedDiff } from '../gate/diff.js';
-import { git, mergeBaseOf, resolveCommits } from '../gate/sources.js';
+import { GATE_DIFF_ARGS, git, mergeBaseOf, resolveCommits } from '../gate/sources.js';
 import type { GateResult } from '../gate/types.js';
 import { UsageError } from '../domain/errors.js';
 import type { Finding } from '../protocol/findings.js';
@@ -71,7 +71,7 @@ export function flaggedCode(gate: GateResult | undefined): FlaggedCode {
 export async function mutateChange(o: MutateOptions): Promise<MutationReport> {
   const [headCommit, baseCommit] = resolveCommits(o.repoDir, [o.head, o.base]) as [string, string];
   const mergeBase = await mergeBaseOf(o.repoDir, baseCommit, headCommit, { base: o.base, head: o.head });
-  const changes = parseUnifiedDiff(git(o.repoDir, ['diff', '--no-renames', '--no-color', '--no-ext-diff', '-U0', mergeBase, headCommit]));
+  const changes = parseUnifiedDiff(git(o.repoDir, [...GATE_DIFF_ARGS, mergeBase, headCommit]));
   const files = git(o.repoDir, ['ls-tree', '-r', '--name-only', '-z', headCommit]).split('\0').filter(Boolean);
 
   let npmTestScript: string | undefined;

@@ -26,9 +26,9 @@ export function runPrograms(ctx: ProgramRunContext, groups: string[][]): void {
   const globalFiles = ctx.repo.all.filter((f) => ctx.facts.get(f)!.global);
   if (globalFiles.length > 0) ctx.retained.sawGlobalDeclarations = true;
   const plans = groups.map((roots) => ({ roots, files: programFiles(ctx, new Set(roots), globalFiles) }));
-  // the texts of every file a program will parse, read together (a gate run has read them all
-  // already; a caller with lazily read sources that has not, reads them here in one batch), not
-  // those whose parse this process kept from an earlier analysis
+  // the texts of every file a program will parse, read together in one batch (those not read
+  // yet: a resident gate's run, or a caller with lazily read sources), not those whose parse this
+  // process kept from an earlier analysis
   const { repo, facts, retained } = ctx;
   const toParse = plans.flatMap(({ roots, files }) => {
     const full = new Set(roots);
