@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { UsageError } from '../domain/errors.js';
 import { evaluateGateDetailed } from '../gate/index.js';
+import { GitBatch } from '../gate/git-batch.js';
 import { resolveChange } from '../gate/resolve-change.js';
 import { unknownRevision } from '../gate/sources.js';
 import type { GateResult } from '../gate/types.js';
@@ -58,24 +59,30 @@ export async function prepareGate(flags: GateEvaluationFlags, top?: string): Pro
   const repo = top ?? workTreeTop(flags.repo);
   const base = flags.base ?? (await (await import('../review/acquire.js')).defaultBase(repo));
   // the base first (an unknown base is reported before anything else), then its configuration,
-  // then the head: one git process
-  const change = await resolveChange(repo, { base, head: flags.head }, flags.config ? undefined : 'bulwark.toml');
-  const config = loadConfig(repo, change.baseCommit, flags.config, change.configText);
-  if (change.headCommit === null) throw unknownRevision(flags.head);
-  const gateConfig = config.gate ? { ...config.gate, ...(config.gate.cache_dir ? { cache_dir: path.resolve(config.dir, config.gate.cache_dir) } : {}) } : {};
-  const {
-    result: statics,
-    context,
-    config: parsed,
-  } = await evaluateGateDetailed({
-    repoDir: repo,
-    base,
-    head: flags.head,
-    commits: { base: change.baseCommit, head: change.headCommit },
-    config: gateConfig,
-    cacheDir: flags.cache === false ? null : (flags.cacheDir ?? undefined),
-  });
-  return { repo, config, statics, context, parsed };
+  // then the head: one git process, which the run goes on asking for the few blobs it reads
+  const objects = new GitBatch(repo);
+  try {
+    const change = await resolveChange(repo, { base, head: flags.head }, flags.config ? undefined : 'bulwark.toml', objects);
+    const config = loadConfig(repo, change.baseCommit, flags.config, change.configText);
+    if (change.headCommit === null) throw unknownRevision(flags.head);
+    const gateConfig = config.gate ? { ...config.gate, ...(config.gate.cache_dir ? { cache_dir: path.resolve(config.dir, config.gate.cache_dir) } : {}) } : {};
+    const {
+      result: statics,
+      context,
+      config: parsed,
+    } = await evaluateGateDetailed({
+      repoDir: repo,
+      base,
+      head: flags.head,
+      commits: { base: change.baseCommit, head: change.headCommit },
+      config: gateConfig,
+      cacheDir: flags.cache === false ? null : (flags.cacheDir ?? undefined),
+      objects,
+    });
+    return { repo, config, statics, context, parsed };
+  } finally {
+    await objects.close();
+  }
 }
 
 /** `bulwark gate`: the decision for base..head, with configuration from the base revision, recorded when a log is configured. */

@@ -229,6 +229,40 @@ export class ParseCache<T> {
   }
 }
 
+/**
+ * In a long-lived process a stored graph waits in memory until flushCacheWrites: the gate run
+ * writes it once the texts it took from earlier runs are confirmed (index.ts), and the resident
+ * gate only after its answer has gone (`deferCacheWrites`), so a client does not wait for the
+ * megabytes of its head's graph to reach the disk. Meanwhile this process reads a graph from what
+ * waits to be written; another process finds it missing (and builds it), as while any run is
+ * writing it. A process of its own writes at once.
+ */
+let deferring = false;
+const deferred = new Map<string, { graph: unknown; write: () => void }>();
+
+/** From now on, stored graphs wait for a flushCacheWrites after each answer (a process that answers before it writes). */
+export function deferCacheWrites(): void {
+  deferring = true;
+}
+
+/** Whether the process writes stored graphs only after its answer (it flushes them itself then). */
+export function cacheWritesWaitForAnswer(): boolean {
+  return deferring;
+}
+
+/** Writes the stored graphs that wait, oldest first (a write that fails only costs a later run time, as always). */
+export function flushCacheWrites(): void {
+  for (const [file, { write }] of [...deferred]) {
+    deferred.delete(file);
+    write();
+  }
+}
+
+/** Drops the stored graphs that wait, unwritten (a run whose texts turned out stale). */
+export function discardCacheWrites(): void {
+  deferred.clear();
+}
+
 /** Packs and journals of this kind in older formats are never read again: removed when the current pack is rewritten. */
 function removeOlderFormats(dir: string, suffix: string): void {
   const journalSuffix = suffix.replace(/\.json$/, '.journal');
@@ -309,12 +343,14 @@ export class GraphStore<T> {
   /** Whether a graph is stored under `key` (a cheap look before reading any source; the file may still not verify). */
   has(key: string): boolean {
     const file = this.fileFor(key);
-    return file !== undefined && existsSync(file);
+    return file !== undefined && (deferred.has(file) || existsSync(file));
   }
 
   get(key: string): T | undefined {
     const file = this.fileFor(key);
     if (!file) return undefined;
+    const waiting = deferred.get(file);
+    if (waiting) return waiting.graph as T;
     const place = `${CACHE_FORMAT}\0${this.kind}\0${key}`;
     // made by other code (an upgrade since): what a resolver found then is not what it finds now
     const usable = (d: unknown): d is { graph: T } => {
@@ -328,6 +364,15 @@ export class GraphStore<T> {
   set(key: string, graph: T): void {
     const file = this.fileFor(key);
     if (!file || !this.dir) return;
+    if (deferring || keepsStateAcrossRuns()) {
+      // the newer graph under this name replaces one still waiting
+      deferred.delete(file);
+      deferred.set(file, { graph, write: () => this.write(file, key, graph) });
+    } else this.write(file, key, graph);
+  }
+
+  private write(file: string, key: string, graph: T): void {
+    if (!this.dir) return;
     try {
       mkdirSync(this.dir, { recursive: true });
       writeCacheFile(file, `${CACHE_FORMAT}\0${this.kind}\0${key}`, { format: CACHE_FORMAT, code: gateCodeVersion(), key, graph });

@@ -89,8 +89,10 @@ export class GraphCaches {
     /** Blobs read from git by the run, and of those, read alone (nothing asked for them beforehand). */
     blobsRead?: number;
     blobsReadAlone?: number;
+    /** Texts a long-lived process had kept from an earlier run's reads, so not read from git again. */
+    blobsRetained?: number;
   } = { graphsReused: 0, parsed: 0, reused: 0, tsAnalyses: 0, tsReused: 0, tsFilesWalked: 0, tsFilesReused: 0, resolutionsReused: 0 };
-  constructor(dir: string | undefined) {
+  constructor(readonly dir: string | undefined) {
     this.facts = new ParseCache<CachedFacts>(dir, 'facts');
     this.tsEdges = new ParseCache<TsFileEdges>(dir, 'ts-edges');
     this.tsFacts = new ParseCache<TsFileFacts>(dir, 'ts-facts');
@@ -114,6 +116,11 @@ export class GraphCaches {
   storeResolution(key: string, r: StoredResolution): void {
     this.resolutions.set(key, r);
     this.resolutionStore.set(key, r);
+  }
+  /** Releases in-memory parse state that only this run could reuse, and writes nothing (a run made again). */
+  abandon(): void {
+    typeScriptAnalysis?.releaseParsedFiles();
+    this.resolutions.clear();
   }
   /** Writes the packs and releases in-memory parse state that only this run could reuse. */
   save(): void {

@@ -52,6 +52,8 @@ describe('gate parse cache', () => {
       // pkg/m0.py of both revisions, and the file of its caller (the signals read the caller's body)
       blobsRead: 3,
       blobsReadAlone: 0,
+      // a process of its own keeps no text from run to run
+      blobsRetained: 0,
     });
     assert.deepEqual(r2.paths, r1.paths);
 

@@ -1,11 +1,15 @@
 // A process that runs the gate again and again keeps what it parsed of the cache files while
 // they are unchanged on disk. Its own file: keepStateAcrossRuns() lasts for the whole process.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CACHE_FORMAT, GraphStore, ParseCache } from '../../src/gate/cache.js';
+import { UsageError } from '../../src/domain/errors.js';
+import { CACHE_FORMAT, flushCacheWrites, GraphStore, ParseCache } from '../../src/gate/cache.js';
+import { GitBatch } from '../../src/gate/git-batch.js';
+import { forgetRetainedTexts } from '../../src/gate/retained-texts.js';
 import { evaluateGate, GraphCaches, keepStateAcrossRuns } from '../../src/gate/index.js';
 import { VIRTUAL_ROOT } from '../../src/gate/ts/compiler.js';
 import { retainedSourceFiles } from '../../src/gate/ts/analyze.js';
@@ -63,10 +67,19 @@ describe('a long-lived process keeps parsed cache files while they are unchanged
   it('a stored graph it read stays kept after its times are touched, and a graph written again is read again', () => {
     const store = new GraphStore<{ v: number }>(dir);
     store.set('k', { v: 1 });
+    // in a long-lived process a graph waits in memory until the run writes it
+    assert.deepEqual(new GraphStore<{ v: number }>(dir).get('k'), { v: 1 });
+    assert.deepEqual(
+      readdirSync(dir).filter((n) => n.includes('-graph-')),
+      [],
+    );
+    flushCacheWrites();
     const g1 = store.get('k')!;
+    assert.ok(Object.isFrozen(g1), 'read from the file, and kept');
     // reading touches the file (newest-first pruning), which changes its identity: still kept
     assert.equal(new GraphStore<{ v: number }>(dir).get('k'), g1);
     store.set('k', { v: 2 });
+    flushCacheWrites();
     assert.deepEqual(new GraphStore<{ v: number }>(dir).get('k'), { v: 2 });
     assert.equal(new GraphStore<{ v: number }>(dir).get('missing'), undefined);
   });
@@ -126,8 +139,10 @@ describe('a long-lived process keeps parsed cache files while they are unchanged
       assert.deepEqual(warm, await evaluateGate({ repoDir: repo.dir, base: 'main', head: second, config, cacheDir: null }));
       assert.equal(warm.flagged, true);
       // web/fee.ts of each revision, then its caller web/pay.ts (re-analysed: what fee is changed),
-      // planned into the program: not the other ten TypeScript files
-      assert.equal(caches.stats.blobsRead, 3);
+      // planned into the program: not the other ten TypeScript files; of those three, the new
+      // web/fee.ts from git, the two the first run read kept from it (and checked against git)
+      assert.equal(caches.stats.blobsRead! + caches.stats.blobsRetained!, 3);
+      assert.equal(caches.stats.blobsRead, 1);
       assert.equal(caches.stats.blobsReadAlone, 0);
     } finally {
       repo.remove();
@@ -149,6 +164,59 @@ describe('a long-lived process keeps parsed cache files while they are unchanged
       await run();
       const second = retainedSourceFiles();
       for (const [k, sf] of first) assert.equal(second.get(k), sf, `${k} was parsed again`);
+    } finally {
+      repo.remove();
+    }
+  });
+
+  it('takes a text an earlier run read only as git gives it now: after a git replace of that blob the run is made again from git', async () => {
+    const repo = new FixtureRepo(files);
+    const objects = new GitBatch(repo.dir);
+    try {
+      const head = repo.branch('replaced', { 'web/fee.ts': edit(files['web/fee.ts']!, 'x + 1', 'x + 9') });
+      const run = (batch: GitBatch, caches?: GraphCaches) =>
+        evaluateGate({ repoDir: repo.dir, base: 'main', head, config: { roots: ['*.processPayment'] }, cacheDir: null, caches, objects: batch });
+      assert.equal((await run(objects)).flagged, true, 'processPayment calls fee');
+      // web/pay.ts as git now gives it: processPayment no longer calls fee
+      const pay = repo.git('rev-parse', 'main:web/pay.ts').trim();
+      const other = execFileSync('git', ['-C', repo.dir, 'hash-object', '-w', '--stdin'], {
+        input: edit(files['web/pay.ts']!, 'return fee(x);', 'return x;'),
+        encoding: 'utf8',
+      }).trim();
+      repo.git('replace', pay, other);
+      // git reads replace refs once per process: a batch started after the replace, as a run's is
+      const fresh = new GitBatch(repo.dir);
+      try {
+        const caches = new GraphCaches(undefined);
+        const again = await run(fresh, caches);
+        assert.equal(again.flagged, false, 'the kept text of web/pay.ts was not used');
+        assert.equal(caches.stats.blobsRetained, 0, 'the run made again took nothing kept');
+        forgetRetainedTexts();
+        assert.deepEqual(again, await run(fresh), 'the same as a run with nothing kept');
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      await objects.close();
+      repo.remove();
+    }
+  });
+
+  it('fails as a process of its own does when a blob it kept the text of is gone from the object store', async () => {
+    const repo = new FixtureRepo(files);
+    try {
+      const head = repo.branch('gone', { 'web/fee.ts': edit(files['web/fee.ts']!, 'x + 1', 'x + 10') });
+      const run = () => evaluateGate({ repoDir: repo.dir, base: 'main', head, config: { roots: ['*.processPayment'] }, cacheDir: null });
+      await run();
+      const pay = repo.git('rev-parse', 'main:web/pay.ts').trim();
+      rmSync(path.join(repo.dir, '.git', 'objects', pay.slice(0, 2), pay.slice(2)));
+      const failure = await run().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      assert.ok(failure instanceof UsageError, String(failure));
+      forgetRetainedTexts();
+      await assert.rejects(run(), (err) => err instanceof UsageError && err.message === failure.message);
     } finally {
       repo.remove();
     }
