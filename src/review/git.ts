@@ -136,6 +136,16 @@ export function workTreeTopOrNull(dir: string): string | null {
   return top !== '' ? top : null;
 }
 
+/** `workTreeTopOrNull` while the caller goes on working. */
+export function workTreeTopOrNullAsync(dir: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile('git', ['-C', path.resolve(dir), 'rev-parse', '--show-toplevel'], { encoding: 'utf8' }, (err, stdout) => {
+      const top = err ? '' : stdout.trim();
+      resolve(top !== '' ? top : null);
+    });
+  });
+}
+
 /** Whether `ancestor` is reachable from `descendant` (false when either is unknown). */
 export async function isAncestor(repoDir: string, ancestor: string, descendant: string): Promise<boolean> {
   if (ancestor.startsWith('-') || descendant.startsWith('-')) return false;

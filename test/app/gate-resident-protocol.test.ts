@@ -202,6 +202,29 @@ describe('resident gate protocol', () => {
     });
   });
 
+  it('does what an evaluation put off once its answer is written, before the next evaluation starts, and logs its failure', async () => {
+    const events: string[] = [];
+    const logs: string[] = [];
+    const evaluate = async (flags: { head: string }): Promise<PreparedGate> => {
+      events.push(`evaluate ${flags.head}`);
+      await new Promise((r) => setTimeout(r, 20));
+      return { repo: '/r', config: { dir: '/r' }, statics: { flagged: true }, context: {}, parsed: {} } as unknown as PreparedGate;
+    };
+    let afterwards = 0;
+    const afterAnswer = (): void => {
+      events.push('after');
+      if (++afterwards === 1) throw new Error('disk full');
+    };
+    await withGate({ evaluate, afterAnswer, log: (l) => logs.push(l) }, async (socket) => {
+      const answers = await Promise.all(['a', 'b'].map((h) => exchange(socket, evaluateLine(h))));
+      for (const a of answers) assert.equal((JSON.parse(a[1]!) as { ok: boolean }).ok, true);
+      // the second answer is written before its work is done; wait for that
+      while (events.length < 4) await new Promise((r) => setTimeout(r, 5));
+    });
+    assert.deepEqual(events, ['evaluate a', 'after', 'evaluate b', 'after']);
+    assert.ok(logs.includes('after the answer: disk full'), logs.join('\n'));
+  });
+
   it('serves one evaluation at a time, refuses another build, environment or repository, survives bad requests, and stops when asked', async () => {
     let running = 0;
     let most = 0;

@@ -3,7 +3,7 @@ import { closeSync, openSync, renameSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { BulwarkError, type ExitCode } from '../../domain/errors.js';
 import { within as waitAtMost } from '../../domain/within.js';
-import { workTreeTopOrNull } from '../../review/git.js';
+import { workTreeTopOrNull, workTreeTopOrNullAsync } from '../../review/git.js';
 import { procStatFields } from '../../sandbox/proc-stat.js';
 import type { PreparedGate } from '../gate-finish.js';
 import type { GateEvaluationFlags } from '../gate.js';
@@ -218,15 +218,18 @@ export async function prepareGateResident(flags: GateEvaluationFlags, opts: Resi
   if (env[CACHE_KEY_ENV]) return { fallback: `${CACHE_KEY_ENV} is set, and the cache key is never handed to a resident process` };
   const injected = GIT_CONFIG_INJECTION.find((name) => env[name] !== undefined);
   if (injected) return { fallback: `${injected} is set, and git configuration from the environment is never handed to a resident process` };
-  // in no work tree, the run of its own says what is wrong
-  const top = workTreeTopOrNull(flags.repo);
+  // git finds the work tree while this thread stats the build; in no work tree, the run of its own
+  // says what is wrong
+  const finding = workTreeTopOrNullAsync(flags.repo);
+  const build = buildIdentity();
+  const top = await finding;
   if (top === null) return { fallback: `${flags.repo} is not in a git work tree` };
   const place = residentPlace(top, env);
   try {
     ensurePrivateDir(place.dir);
     const req = {
       op: 'evaluate' as const,
-      build: buildIdentity(),
+      build,
       fingerprint: environmentFingerprint(env),
       top,
       cwd: process.cwd(),

@@ -2,6 +2,7 @@
 // only the variables an evaluation reads, its output going to a private log file.
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { deferCacheWrites, flushCacheWrites } from '../../gate/cache.js';
 import { collectGarbage } from '../../gate/collect-garbage.js';
 import { keepStateAcrossRuns } from '../../gate/long-lived.js';
 import { setV8Flag } from '../../gate/ts/v8-runtime-flags.js';
@@ -58,6 +59,8 @@ async function main(): Promise<number> {
     return 3;
   }
   keepStateAcrossRuns();
+  // the head's graph reaches the disk after the client has its answer
+  deferCacheWrites();
   let first = true;
   const evaluate = async (flags: GateEvaluationFlags, cwd: string) => {
     declineWhatItCannotRead(repo);
@@ -85,7 +88,7 @@ async function main(): Promise<number> {
     }
   };
   try {
-    await serveResidentGate({ repo, socket, build, fingerprint, idleMs, evaluate, log, collect: collectGarbage });
+    await serveResidentGate({ repo, socket, build, fingerprint, idleMs, evaluate, log, collect: collectGarbage, afterAnswer: flushCacheWrites });
     return 0;
   } catch (err) {
     if (err instanceof AlreadyServing) {
@@ -94,6 +97,9 @@ async function main(): Promise<number> {
     }
     log(`failed: ${err instanceof Error ? err.message : String(err)}`);
     return 5;
+  } finally {
+    // what the last answer left to write, should the gate stop before its turn came
+    flushCacheWrites();
   }
 }
 

@@ -1,6 +1,7 @@
 import { lstatSync, renameSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { BulwarkError } from '../../domain/errors.js';
+import { within as waitAtMost } from '../../domain/within.js';
 import type { PreparedGate } from '../gate-finish.js';
 import type { GateEvaluationFlags } from '../gate.js';
 import { readLine } from './line.js';
@@ -23,6 +24,11 @@ export interface ResidentServerOptions {
   tidyMs?: number;
   /** How long a connection may take to send its request line (default 10 s). */
   requestTimeoutMs?: number;
+  /**
+   * Work an evaluation put off until its answer has gone to the client (writing the cache): run
+   * once the answer is written, before the next evaluation starts.
+   */
+  afterAnswer?: () => void;
 }
 
 /** The socket is someone else's: a live resident gate already answers there. */
@@ -30,6 +36,12 @@ export class AlreadyServing extends Error {}
 
 /** An evaluation the resident gate will not make (the client makes it in its own process). */
 export class Declined extends Error {}
+
+/**
+ * How long the work an evaluation put off waits for its answer to be written: a client that stops
+ * reading (suspended mid-answer) does not hold up the next one.
+ */
+const ANSWER_WRITTEN_MS = 5000;
 
 /** How often a resident gate checks that its socket file is still its own. */
 const OWNERSHIP_CHECK_MS = 5000;
@@ -155,7 +167,7 @@ export async function serveResidentGate(o: ResidentServerOptions): Promise<void>
     tidy.unref();
   };
 
-  const answer = async (req: ResidentRequest, clientLeft: () => boolean): Promise<ResidentResponse> => {
+  const answer = async (req: ResidentRequest, clientLeft: () => boolean, sent: Promise<void>): Promise<ResidentResponse> => {
     if (req.op === 'stop') {
       stop('asked to stop');
       return { ok: true, op: 'stop' };
@@ -206,10 +218,18 @@ export async function serveResidentGate(o: ResidentServerOptions): Promise<void>
         if (!stopping) armIdle();
       }
     });
-    queue = run.then(
-      () => undefined,
-      () => undefined,
-    );
+    queue = run
+      .then(
+        () => waitAtMost(sent, ANSWER_WRITTEN_MS),
+        () => undefined,
+      )
+      .then(() => {
+        try {
+          o.afterAnswer?.();
+        } catch (err) {
+          o.log(`after the answer: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+        }
+      });
     return run;
   };
 
@@ -218,6 +238,10 @@ export async function serveResidentGate(o: ResidentServerOptions): Promise<void>
     // a client sends its one line at once; one that sends nothing, or a byte now and then, would
     // keep the gate from closing: the whole line has this long
     const deadline = setTimeout(() => socket.destroy(), requestTimeoutMs);
+    // settled once the answer is written (or cannot be): what an evaluation put off waits for it
+    let markSent!: () => void;
+    const sent = new Promise<void>((resolve) => (markSent = resolve));
+    socket.once('close', () => markSent());
     void (async () => {
       let res: ResidentResponse;
       try {
@@ -233,7 +257,7 @@ export async function serveResidentGate(o: ResidentServerOptions): Promise<void>
         socket.once('close', () => (left = true));
         // the client knows at once that this process is alive and reading, and which one to watch while it waits
         if (req.op === 'evaluate') socket.write(JSON.stringify({ ok: true, op: 'accepted', pid: process.pid } satisfies ResidentAccepted) + '\n');
-        res = await answer(req, () => left);
+        res = await answer(req, () => left, sent);
       } catch (err) {
         if (!(err instanceof ProtocolError)) {
           // the client went away, sent too much or too slowly: nobody to answer
@@ -242,7 +266,8 @@ export async function serveResidentGate(o: ResidentServerOptions): Promise<void>
         }
         res = { ok: false, kind: 'bad-request', message: err.message };
       }
-      if (!socket.destroyed) socket.end(JSON.stringify(res) + '\n');
+      if (socket.destroyed) markSent();
+      else socket.end(JSON.stringify(res) + '\n', () => markSent());
     })();
   });
 
