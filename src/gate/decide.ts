@@ -366,12 +366,13 @@ function sameImport(graph: CallGraph, other: CallGraph, id: string): boolean {
   return a !== undefined && a === importTargetOf(other, id);
 }
 
-const linesCache = new WeakMap<CallGraph, Map<string, string[]>>();
+/** By the graph's sources, which each run gives the graph anew: a text read is never reused by a later run (a long-lived process checks the texts each run reads). */
+const linesCache = new WeakMap<CallGraph['files'], Map<string, string[]>>();
 
 /** A file's lines in a graph, split once (an import of many names asks for each). */
 function linesOf(graph: CallGraph, file: string): string[] {
-  let byFile = linesCache.get(graph);
-  if (!byFile) linesCache.set(graph, (byFile = new Map<string, string[]>()));
+  let byFile = linesCache.get(graph.files);
+  if (!byFile) linesCache.set(graph.files, (byFile = new Map<string, string[]>()));
   let lines = byFile.get(file);
   if (!lines) byFile.set(file, (lines = graph.files.get(file)?.text.split('\n') ?? []));
   return lines;

@@ -159,7 +159,7 @@ export async function buildCallGraph(
   then: AfterBuild = 'done',
 ): Promise<CallGraph> {
   const stored = caches.graphs.get(treeKey);
-  const decoded = decodeGraph(stored);
+  const decoded = decodeStored(stored);
   if (decoded) {
     caches.stats.graphsReused++;
     // assigned, not spread: spreading would read (and build) every edge map the decoded graph defers
@@ -173,6 +173,31 @@ export async function buildCallGraph(
   caches.graphs.set(treeKey, encoded);
   noteStoredForm(graph, encoded);
   return graph;
+}
+
+/**
+ * Graphs a long-lived process decoded from stored graphs it keeps (cache.ts keeps a parsed file,
+ * frozen, while it is unchanged on disk: the same object from run to run), so the base's graph a
+ * developer's runs all read is decoded, indexed and searched once, not on every run. A stored
+ * graph names its sources by path and blob id, so what was derived from them (the call index, the
+ * definitions by file, the lines read for the decision) holds for every run that reads it; each
+ * run gives the graph its own sources.
+ */
+let decodedGraphs = new WeakMap<object, Omit<CallGraph, 'files'>>();
+
+function decodeStored(stored: unknown): Omit<CallGraph, 'files'> | undefined {
+  const keep = keepsStateAcrossRuns() && typeof stored === 'object' && stored !== null && Object.isFrozen(stored);
+  let decoded = keep ? decodedGraphs.get(stored) : undefined;
+  if (!decoded) {
+    decoded = decodeGraph(stored);
+    if (decoded && keep) decodedGraphs.set(stored, decoded);
+  }
+  return decoded;
+}
+
+/** Drops the graphs decoded in earlier runs (a run whose texts turned out stale is made again from nothing kept). */
+export function forgetDecodedGraphs(): void {
+  decodedGraphs = new WeakMap();
 }
 
 /** Identifies the graph of a set of sources by every path and content hash. */

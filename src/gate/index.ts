@@ -8,7 +8,7 @@ import { forgetRetainedTexts } from './retained-texts.js';
 import { listThrough } from './tree-listing.js';
 import { cachedRuleLines, decide, namedRootMatches, textRules } from './decide.js';
 import { parseUnifiedDiff, type FileChange } from './diff.js';
-import { buildCallGraph, GraphCaches, loadTypeScriptAnalysis, textsToBuild } from './graph.js';
+import { buildCallGraph, forgetDecodedGraphs, GraphCaches, loadTypeScriptAnalysis, textsToBuild } from './graph.js';
 import {
   GATE_DIFF_ARGS,
   gitBytesAsync,
@@ -69,7 +69,7 @@ export async function evaluateGate(opts: EvaluateGateOptions): Promise<GateResul
  * the signal score decided (below the threshold, or the classifier disabled: the static pass stands).
  */
 export async function evaluateGateDetailed(opts: EvaluateGateOptions): Promise<{ result: GateResult; context: ClassifierContext; config: GateConfig }> {
-  let run = await evaluateOnce(opts);
+  let run = await attempt(opts);
   if (!(await run.blobs.takenAsGitGivesThem())) {
     // a text a long-lived process kept from an earlier run is not what git gives for its id now
     // (the blob is gone, or replaced): nothing this run derived is kept or written, and it is made
@@ -77,7 +77,8 @@ export async function evaluateGateDetailed(opts: EvaluateGateOptions): Promise<{
     run.caches.abandon();
     discardCacheWrites();
     forgetRetainedTexts();
-    const again = await evaluateOnce({ ...opts, caches: new GraphCaches(run.caches.dir) });
+    forgetDecodedGraphs();
+    const again = await attempt({ ...opts, caches: new GraphCaches(run.caches.dir) });
     if (opts.caches) Object.assign(opts.caches.stats, again.caches.stats);
     run = again;
   }
@@ -86,6 +87,16 @@ export async function evaluateGateDetailed(opts: EvaluateGateOptions): Promise<{
   if (!cacheWritesWaitForAnswer()) flushCacheWrites();
   if (run.failure) throw run.failure;
   return run.detailed;
+}
+
+/** One evaluation; a graph it built before it failed waits unwritten (in a long-lived process) and is dropped. */
+async function attempt(opts: EvaluateGateOptions): Promise<EvaluatedOnce> {
+  try {
+    return await evaluateOnce(opts);
+  } catch (err) {
+    discardCacheWrites();
+    throw err;
+  }
 }
 
 interface EvaluatedOnce {
