@@ -91,6 +91,8 @@ export class GraphCaches {
     blobsReadAlone?: number;
     /** Texts a long-lived process had kept from an earlier run's reads, so not read from git again. */
     blobsRetained?: number;
+    /** Of the stored graphs reused, those a long-lived process had decoded in an earlier run. */
+    graphsDecodedBefore?: number;
   } = { graphsReused: 0, parsed: 0, reused: 0, tsAnalyses: 0, tsReused: 0, tsFilesWalked: 0, tsFilesReused: 0, resolutionsReused: 0 };
   constructor(readonly dir: string | undefined) {
     this.facts = new ParseCache<CachedFacts>(dir, 'facts');
@@ -159,7 +161,7 @@ export async function buildCallGraph(
   then: AfterBuild = 'done',
 ): Promise<CallGraph> {
   const stored = caches.graphs.get(treeKey);
-  const decoded = decodeStored(stored);
+  const decoded = decodeStored(stored, caches.stats);
   if (decoded) {
     caches.stats.graphsReused++;
     // assigned, not spread: spreading would read (and build) every edge map the decoded graph defers
@@ -185,10 +187,11 @@ export async function buildCallGraph(
  */
 let decodedGraphs = new WeakMap<object, Omit<CallGraph, 'files'>>();
 
-function decodeStored(stored: unknown): Omit<CallGraph, 'files'> | undefined {
+function decodeStored(stored: unknown, stats: GraphCaches['stats']): Omit<CallGraph, 'files'> | undefined {
   const keep = keepsStateAcrossRuns() && typeof stored === 'object' && stored !== null && Object.isFrozen(stored);
   let decoded = keep ? decodedGraphs.get(stored) : undefined;
-  if (!decoded) {
+  if (decoded) stats.graphsDecodedBefore = (stats.graphsDecodedBefore ?? 0) + 1;
+  else {
     decoded = decodeGraph(stored);
     if (decoded && keep) decodedGraphs.set(stored, decoded);
   }

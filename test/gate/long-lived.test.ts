@@ -149,6 +149,26 @@ describe('a long-lived process keeps parsed cache files while they are unchanged
     }
   });
 
+  it("decodes the base's stored graph once for a sequence of edits, and decides each as a run without any cache", async () => {
+    const repo = new FixtureRepo(files);
+    const cacheDir = path.join(dir, 'decoded');
+    try {
+      const config = { roots: ['*.processPayment'] };
+      const heads = ['x + 11', 'x + 12', 'x + 13'].map((to, i) => repo.branch(`d${i}`, { 'web/fee.ts': edit(files['web/fee.ts']!, 'x + 1', to) }));
+      const decodedBefore: (number | undefined)[] = [];
+      for (const head of heads) {
+        const caches = new GraphCaches(cacheDir);
+        const kept = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config, caches });
+        decodedBefore.push(caches.stats.graphsDecodedBefore);
+        assert.deepEqual(kept, await evaluateGate({ repoDir: repo.dir, base: 'main', head, config, cacheDir: null }), `head ${head}`);
+      }
+      // the first run builds and stores the base's graph, the second decodes it, the third reuses that
+      assert.deepEqual(decodedBefore, [undefined, undefined, 1]);
+    } finally {
+      repo.remove();
+    }
+  });
+
   it('keeps the library parsed and bound from run to run, and nothing of the repository', async () => {
     const repo = new FixtureRepo(files);
     try {
