@@ -67,13 +67,25 @@ export class BlobTexts {
     if (m) this.keep(readBlobs(m.repoDir, m.hashes));
   }
 
-  /** `readNow` while the caller goes on working (see readBlobsInBackground); a few through the run's open batch. */
+  /** `readNow` while the caller goes on working (see readBlobsInBackground). */
   async readInBackground(hashes: Iterable<string>): Promise<void> {
     const m = this.missing(hashes);
-    if (!m) return;
-    const few = this.batch && m.hashes.length <= BATCH_READ_MAX ? await blobsThrough(this.batch, m.hashes) : undefined;
-    // a blob git did not give there is read the usual way, whose error is the one reported
-    this.keep(few ?? (await readBlobsInBackground(m.repoDir, m.hashes)));
+    if (m) this.keep(await readBlobsInBackground(m.repoDir, m.hashes));
+  }
+
+  /**
+   * Reads the blobs not read yet through the run's open batch when they are few (a warm run's);
+   * false when they are many, there is no batch, or git gave one of them as no blob (the caller
+   * then reads them the usual way, whose error is the one reported). Only while this thread is
+   * free to drain git's pipe: git waits each 64 KiB until it is read.
+   */
+  async readFew(hashes: Iterable<string>): Promise<boolean> {
+    const m = this.missing(hashes);
+    if (!m) return true;
+    if (!this.batch || m.hashes.length > BATCH_READ_MAX) return false;
+    const read = await blobsThrough(this.batch, m.hashes);
+    if (read) this.keep(read);
+    return read !== undefined;
   }
 
   /**

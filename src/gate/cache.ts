@@ -238,7 +238,8 @@ export class ParseCache<T> {
  * writing it. A process of its own writes at once.
  */
 let deferring = false;
-const deferred = new Map<string, { graph: unknown; write: () => void }>();
+/** Graphs waiting to be written; `checked` once the run that built them confirmed the texts it took. */
+const deferred = new Map<string, { graph: unknown; write: () => void; checked: boolean }>();
 
 /** From now on, stored graphs wait for a flushCacheWrites after each answer (a process that answers before it writes). */
 export function deferCacheWrites(): void {
@@ -250,9 +251,19 @@ export function cacheWritesWaitForAnswer(): boolean {
   return deferring;
 }
 
-/** Writes the stored graphs that wait, oldest first (a write that fails only costs a later run time, as always). */
+/** The graphs that wait were built from texts git confirmed: they may be written. */
+export function confirmCacheWrites(): void {
+  for (const d of deferred.values()) d.checked = true;
+}
+
+/**
+ * Writes the stored graphs that wait and were confirmed, oldest first (a write that fails only
+ * costs a later run time, as always); one from a run still unchecked (a resident gate stopped
+ * mid-evaluation) is never written.
+ */
 export function flushCacheWrites(): void {
-  for (const [file, { write }] of [...deferred]) {
+  for (const [file, { write, checked }] of [...deferred]) {
+    if (!checked) continue;
     deferred.delete(file);
     write();
   }
@@ -367,7 +378,7 @@ export class GraphStore<T> {
     if (deferring || keepsStateAcrossRuns()) {
       // the newer graph under this name replaces one still waiting
       deferred.delete(file);
-      deferred.set(file, { graph, write: () => this.write(file, key, graph) });
+      deferred.set(file, { graph, write: () => this.write(file, key, graph), checked: false });
     } else this.write(file, key, graph);
   }
 

@@ -29,7 +29,10 @@ export class GitBatch {
   private size = 0;
   private ended = false;
   private failure: Error | undefined;
-  private wake: (() => void) | undefined;
+  /** Whether close() was called: later questions get no answer, and are not written. */
+  private closing = false;
+  /** Who waits for more output or the end (an answer being read, close()): all are woken. */
+  private waiting: (() => void)[] = [];
   /** Questions asked while others wait for their answers queue behind them: answers come in order. */
   private turn: Promise<unknown> = Promise.resolve();
   private asking = 0;
@@ -41,16 +44,16 @@ export class GitBatch {
     this.child.stdout.on('data', (b: Buffer) => {
       this.chunks.push(b);
       this.size += b.length;
-      this.wake?.();
+      this.wakeAll();
     });
     this.child.on('error', (err) => {
       this.failure = new UsageError(`cannot run git: ${err.message}`);
       this.ended = true;
-      this.wake?.();
+      this.wakeAll();
     });
     this.child.on('close', () => {
       this.ended = true;
-      this.wake?.();
+      this.wakeAll();
     });
   }
 
@@ -65,6 +68,7 @@ export class GitBatch {
   }
 
   private async answer(names: readonly string[]): Promise<(BatchRecord | undefined)[]> {
+    if (this.closing) return names.map(() => undefined);
     if (names.length === 0) return [];
     this.child.stdin.write(names.map((n) => `${n}\n`).join(''));
     const out: (BatchRecord | undefined)[] = [];
@@ -72,10 +76,21 @@ export class GitBatch {
     return out;
   }
 
-  /** Ends git's input and waits for it to exit. */
+  /** Ends git's input and waits for it to exit; an answer still being read gets what git wrote before it ended. */
   async close(): Promise<void> {
+    this.closing = true;
     this.child.stdin.end();
-    while (!this.ended) await new Promise<void>((r) => (this.wake = r));
+    while (!this.ended) await this.more();
+  }
+
+  private wakeAll(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const w of waiting) w();
+  }
+
+  private more(): Promise<void> {
+    return new Promise<void>((r) => this.waiting.push(r));
   }
 
   private async next(): Promise<BatchRecord | undefined> {
@@ -84,7 +99,7 @@ export class GitBatch {
       const record = this.take();
       if (record !== 'more') return record;
       if (this.ended) return undefined;
-      await new Promise<void>((r) => (this.wake = r));
+      await this.more();
     }
   }
 

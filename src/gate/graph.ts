@@ -119,13 +119,26 @@ export class GraphCaches {
     this.resolutions.set(key, r);
     this.resolutionStore.set(key, r);
   }
+  /** Graphs decoded in an earlier run that this run gave its sources (they go with the run). */
+  private readonly keptGraphsInUse = new Set<CallGraph>();
+  /** A graph decoded in an earlier run, given this run's sources. */
+  useKeptGraph(graph: CallGraph): void {
+    this.keptGraphsInUse.add(graph);
+  }
+  /** The run is over: a kept graph holds no source (nor, through it, any text) of it. */
+  private dropSources(): void {
+    for (const g of this.keptGraphsInUse) Object.assign(g, { files: new Map<string, GraphFile>() });
+    this.keptGraphsInUse.clear();
+  }
   /** Releases in-memory parse state that only this run could reuse, and writes nothing (a run made again). */
   abandon(): void {
+    this.dropSources();
     typeScriptAnalysis?.releaseParsedFiles();
     this.resolutions.clear();
   }
   /** Writes the packs and releases in-memory parse state that only this run could reuse. */
   save(): void {
+    this.dropSources();
     // before the packs are serialised: the parsed files are the largest thing still held
     typeScriptAnalysis?.releaseParsedFiles();
     this.resolutions.clear();
@@ -167,6 +180,7 @@ export async function buildCallGraph(
     // assigned, not spread: spreading would read (and build) every edge map the decoded graph defers
     // the sources themselves: a text is read only if the decision uses it
     const graph: CallGraph = Object.assign(decoded, { files: new Map<string, GraphFile>(sources.map((s) => [s.path, s])) });
+    if (keepsStateAcrossRuns()) caches.useKeptGraph(graph);
     noteStoredForm(graph, stored as StoredGraph);
     return graph;
   }
@@ -208,6 +222,11 @@ function sourcesKey(sources: SourceFile[]): string {
   const h = createHash('sha256');
   for (const s of [...sources].sort((a, b) => (a.path < b.path ? -1 : 1))) h.update(`${s.path}\0${s.hash}\n`);
   return h.digest('hex');
+}
+
+/** Whether this process has loaded the TypeScript analysis already (a long-lived one, after its first run). */
+export function isTypeScriptAnalysisLoaded(): boolean {
+  return typeScriptAnalysis !== undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UsageError } from '../domain/errors.js';
-import { cacheWritesWaitForAnswer, defaultCacheDir, discardCacheWrites, flushCacheWrites } from './cache.js';
+import { cacheWritesWaitForAnswer, confirmCacheWrites, defaultCacheDir, discardCacheWrites, flushCacheWrites } from './cache.js';
 import { gateConfigSchema, type GateConfig, type GateConfigInput } from './config.js';
 import { BlobTexts } from './blob-texts.js';
 import type { GitBatch } from './git-batch.js';
@@ -8,7 +8,7 @@ import { forgetRetainedTexts } from './retained-texts.js';
 import { listThrough } from './tree-listing.js';
 import { cachedRuleLines, decide, namedRootMatches, textRules } from './decide.js';
 import { parseUnifiedDiff, type FileChange } from './diff.js';
-import { buildCallGraph, forgetDecodedGraphs, GraphCaches, loadTypeScriptAnalysis, textsToBuild } from './graph.js';
+import { buildCallGraph, forgetDecodedGraphs, GraphCaches, isTypeScriptAnalysisLoaded, loadTypeScriptAnalysis, textsToBuild } from './graph.js';
 import {
   GATE_DIFF_ARGS,
   gitBytesAsync,
@@ -69,34 +69,54 @@ export async function evaluateGate(opts: EvaluateGateOptions): Promise<GateResul
  * the signal score decided (below the threshold, or the classifier disabled: the static pass stands).
  */
 export async function evaluateGateDetailed(opts: EvaluateGateOptions): Promise<{ result: GateResult; context: ClassifierContext; config: GateConfig }> {
-  let run = await attempt(opts);
-  if (!(await run.blobs.takenAsGitGivesThem())) {
+  const first = await attempt(opts);
+  let run = first;
+  if (!first.confirmed) {
     // a text a long-lived process kept from an earlier run is not what git gives for its id now
     // (the blob is gone, or replaced): nothing this run derived is kept or written, and it is made
-    // again with every text from git, as a process of its own reads them
-    run.caches.abandon();
+    // again with every text from git, as a process of its own reads them (and answers, or fails)
+    first.seen.caches?.abandon();
     discardCacheWrites();
     forgetRetainedTexts();
     forgetDecodedGraphs();
-    const again = await attempt({ ...opts, caches: new GraphCaches(run.caches.dir) });
-    if (opts.caches) Object.assign(opts.caches.stats, again.caches.stats);
-    run = again;
+    run = await attempt({ ...opts, caches: new GraphCaches(first.seen.caches?.dir) });
+    if (opts.caches && run.seen.caches) Object.assign(opts.caches.stats, run.seen.caches.stats);
   }
+  if ('error' in run) {
+    // a graph the failed run built waits unwritten (in a long-lived process): it is dropped
+    discardCacheWrites();
+    throw run.error;
+  }
+  const { done } = run;
   // what the run found reaches the cache only now: a run made again left nothing behind
-  run.caches.save();
+  done.caches.save();
+  confirmCacheWrites();
   if (!cacheWritesWaitForAnswer()) flushCacheWrites();
-  if (run.failure) throw run.failure;
-  return run.detailed;
+  if (done.failure) throw done.failure;
+  return done.detailed;
 }
 
-/** One evaluation; a graph it built before it failed waits unwritten (in a long-lived process) and is dropped. */
-async function attempt(opts: EvaluateGateOptions): Promise<EvaluatedOnce> {
+/** What an evaluation had made when it ended, so a failed one can be checked and undone too. */
+interface Seen {
+  blobs?: BlobTexts;
+  caches?: GraphCaches;
+}
+
+/**
+ * One evaluation, and whether the texts it took from earlier runs (in a long-lived process) are
+ * what git gives now: checked whether it succeeded or failed, since a stale text could have made
+ * either outcome.
+ */
+async function attempt(opts: EvaluateGateOptions): Promise<({ done: EvaluatedOnce } | { error: unknown }) & { confirmed: boolean; seen: Seen }> {
+  const seen: Seen = {};
+  let outcome: { done: EvaluatedOnce } | { error: unknown };
   try {
-    return await evaluateOnce(opts);
-  } catch (err) {
-    discardCacheWrites();
-    throw err;
+    outcome = { done: await evaluateOnce(opts, seen) };
+  } catch (error) {
+    outcome = { error };
   }
+  const confirmed = seen.blobs ? await seen.blobs.takenAsGitGivesThem() : true;
+  return { ...outcome, confirmed, seen };
 }
 
 interface EvaluatedOnce {
@@ -107,7 +127,7 @@ interface EvaluatedOnce {
   failure?: UsageError;
 }
 
-async function evaluateOnce(opts: EvaluateGateOptions): Promise<EvaluatedOnce> {
+async function evaluateOnce(opts: EvaluateGateOptions, seen: Seen): Promise<EvaluatedOnce> {
   let config: GateConfig;
   try {
     config = gateConfigSchema.parse(opts.config ?? {});
@@ -132,6 +152,7 @@ async function evaluateOnce(opts: EvaluateGateOptions): Promise<EvaluatedOnce> {
 
   const cacheDir = opts.cacheDir === null ? undefined : (opts.cacheDir ?? config.cache_dir ?? defaultCacheDir());
   const caches = opts.caches ?? new GraphCaches(cacheDir);
+  seen.caches = caches;
   const excluded: ExclusionReport = new Map();
   const filter = { languages: config.languages, exclude: config.exclude, includeVendored: config.include_vendored, excluded };
   const baseListing = listingOf(baseTree, filter);
@@ -143,17 +164,22 @@ async function evaluateOnce(opts: EvaluateGateOptions): Promise<EvaluatedOnce> {
     { listing: headListing, key: headKey },
   ];
   const blobs = new BlobTexts(opts.repoDir, undefined, opts.objects);
+  seen.blobs = blobs;
   const wanted = textsToRead(revisions, changes, filter, config, caches);
   // a revision without a stored graph that has TypeScript/JavaScript needs the compiler: it loads
   // while git reads the blobs (on the other core), instead of after
   const needsTypeScript = revisions.some((r) => !caches.graphs.has(r.key) && r.listing.entries.some((e) => e.language === 'ts' || e.language === 'js'));
   if (needsTypeScript) {
-    const reading = blobs.readInBackground(wanted);
+    // a few through the run's batch only once the compiler is loaded: while it loads, this thread
+    // could not drain git's pipe
+    const reading = (isTypeScriptAnalysisLoaded() ? blobs.readFew(wanted) : Promise.resolve(false)).then(async (done) => {
+      if (!done) await blobs.readInBackground(wanted);
+    });
     // observed now, so a failed read is never an unhandled rejection while the compiler loads
     reading.catch(() => undefined);
     await loadTypeScriptAnalysis();
     await reading;
-  } else blobs.readNow(wanted);
+  } else if (!(await blobs.readFew(wanted))) blobs.readNow(wanted);
   const baseSources = revisionSources(baseListing, blobs, filter, caches.contentVerdicts);
   const headSources = revisionSources(headListing, blobs, filter, caches.contentVerdicts);
   const baseGraph = await buildCallGraph(baseSources, caches, baseKey, headKey !== baseKey ? 'another graph' : 'done');

@@ -9,6 +9,12 @@ interface TreeEntry {
 
 const TREE_MODE = '40000';
 const GITLINK_MODE = '160000';
+/**
+ * The modes git writes. ls-tree prints others as git reads them (a zero-padded `040000` is a
+ * folder, `100664` a file of mode 100644, anything else a submodule): a tree with any other mode is
+ * left to ls-tree, not guessed at.
+ */
+const WRITTEN_MODES = new Set([TREE_MODE, '100644', '100755', '120000', GITLINK_MODE]);
 
 /** A tree object's entries, in the tree's order; undefined when the object is not a well-formed tree. */
 function treeEntries(record: BatchRecord | undefined, idBytes: number): TreeEntry[] | undefined {
@@ -19,7 +25,9 @@ function treeEntries(record: BatchRecord | undefined, idBytes: number): TreeEntr
     const space = b.indexOf(0x20, pos);
     const nul = space < 0 ? -1 : b.indexOf(0, space + 1);
     if (nul < 0 || nul + 1 + idBytes > b.length) return undefined;
-    out.push({ mode: b.toString('latin1', pos, space), name: b.toString('utf8', space + 1, nul), id: b.toString('hex', nul + 1, nul + 1 + idBytes) });
+    const mode = b.toString('latin1', pos, space);
+    if (!WRITTEN_MODES.has(mode)) return undefined;
+    out.push({ mode, name: b.toString('utf8', space + 1, nul), id: b.toString('hex', nul + 1, nul + 1 + idBytes) });
     pos = nul + 1 + idBytes;
   }
   return out;
@@ -31,7 +39,8 @@ function treeEntries(record: BatchRecord | undefined, idBytes: number): TreeEntr
  * question per level), then every file in the order ls-tree lists them (each tree's entries in
  * their order, a folder's files where the folder is). Git reads the same objects either way,
  * `git replace` included. Undefined when git gives anything unexpected (no such commit, a missing
- * or malformed tree): the caller then asks ls-tree, whose error is the one reported.
+ * or malformed tree, a mode git does not write): the caller then asks ls-tree, which gives its
+ * listing or the error reported.
  */
 export async function listThrough(batch: GitBatch, commit: string): Promise<string | undefined> {
   const [c] = await batch.ask([commit]);

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { UsageError } from '../../src/domain/errors.js';
-import { CACHE_FORMAT, flushCacheWrites, GraphStore, ParseCache } from '../../src/gate/cache.js';
+import { CACHE_FORMAT, confirmCacheWrites, flushCacheWrites, GraphStore, ParseCache } from '../../src/gate/cache.js';
 import { GitBatch } from '../../src/gate/git-batch.js';
 import { forgetRetainedTexts } from '../../src/gate/retained-texts.js';
 import { evaluateGate, GraphCaches, keepStateAcrossRuns } from '../../src/gate/index.js';
@@ -73,12 +73,20 @@ describe('a long-lived process keeps parsed cache files while they are unchanged
       readdirSync(dir).filter((n) => n.includes('-graph-')),
       [],
     );
+    // nor before the run that built it has confirmed the texts it read
+    flushCacheWrites();
+    assert.deepEqual(
+      readdirSync(dir).filter((n) => n.includes('-graph-')),
+      [],
+    );
+    confirmCacheWrites();
     flushCacheWrites();
     const g1 = store.get('k')!;
     assert.ok(Object.isFrozen(g1), 'read from the file, and kept');
     // reading touches the file (newest-first pruning), which changes its identity: still kept
     assert.equal(new GraphStore<{ v: number }>(dir).get('k'), g1);
     store.set('k', { v: 2 });
+    confirmCacheWrites();
     flushCacheWrites();
     assert.deepEqual(new GraphStore<{ v: number }>(dir).get('k'), { v: 2 });
     assert.equal(new GraphStore<{ v: number }>(dir).get('missing'), undefined);

@@ -4,6 +4,7 @@ import { chmodSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { GitBatch } from '../../src/gate/git-batch.js';
+import { evaluateGate } from '../../src/gate/index.js';
 import { listThrough } from '../../src/gate/tree-listing.js';
 import { FixtureRepo } from './fixture.js';
 
@@ -68,6 +69,51 @@ describe("a commit's files through the run's open git cat-file --batch", () => {
     assert.equal(await listThrough(batch, repo.git('rev-parse', `${withModes}^{tree}`).trim()), undefined);
     // and the batch still answers after those
     assert.equal(await listThrough(batch, withModes), lsTree(repo, withModes));
+  });
+});
+
+describe('trees with modes git does not write', () => {
+  const files = {
+    'src/pay.py': 'def fee(x):\n    return x + 1\n\n\ndef handler(x):\n    return x\n',
+  };
+  const repo = new FixtureRepo(files);
+  const hex = (id: string): Buffer => Buffer.from(id, 'hex');
+  const object = (type: string, content: Buffer): string =>
+    execFileSync('git', ['-C', repo.dir, 'hash-object', '-t', type, '--literally', '-w', '--stdin'], { input: content, encoding: 'utf8' }).trim();
+  const entry = (mode: string, name: string, id: string): Buffer => Buffer.concat([Buffer.from(`${mode} ${name}\0`), hex(id)]);
+  /** A commit on main whose root tree lists `src` with `srcMode`, and whose src/pay.py is `pay` with `fileMode`. */
+  const commitWith = (srcMode: string, fileMode: string, pay: string): string => {
+    const blob = object('blob', Buffer.from(pay));
+    const src = object('tree', entry(fileMode, 'pay.py', blob));
+    const root = object('tree', entry(srcMode, 'src', src));
+    return repo.git('commit-tree', root, '-p', 'main', '-m', `modes ${srcMode} ${fileMode}`).trim();
+  };
+  const batch = new GitBatch(repo.dir);
+  after(async () => {
+    await batch.close();
+    repo.remove();
+  });
+
+  it('gives nothing for a zero-padded folder, an odd file mode or an unknown one: ls-tree lists those', async () => {
+    for (const [srcMode, fileMode] of [
+      ['040000', '100644'],
+      ['40000', '100664'],
+      ['40000', '60000'],
+    ] as const) {
+      const commit = commitWith(srcMode, fileMode, files['src/pay.py']);
+      assert.equal(await listThrough(batch, commit), undefined, `${srcMode} ${fileMode}`);
+      assert.ok(lsTree(repo, commit).length > 0);
+    }
+  });
+
+  it("decides a change under a zero-padded folder as ls-tree's listing does", async () => {
+    // handler now calls fee, under a folder whose mode is written 040000
+    const head = commitWith('040000', '100644', files['src/pay.py'].replace('return x\n', 'return fee(x)\n'));
+    const config = { roots: ['*.fee'] };
+    const through = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config, cacheDir: null, objects: batch });
+    const listed = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config, cacheDir: null });
+    assert.equal(listed.flagged, true);
+    assert.deepEqual(through, listed);
   });
 });
 

@@ -221,7 +221,14 @@ export async function prepareGateResident(flags: GateEvaluationFlags, opts: Resi
   // git finds the work tree while this thread stats the build; in no work tree, the run of its own
   // says what is wrong
   const finding = workTreeTopOrNullAsync(flags.repo);
-  const build = buildIdentity();
+  let build: string;
+  try {
+    build = buildIdentity();
+  } catch (err) {
+    // the build being replaced under it, say: a reason to evaluate here, like any other
+    await finding;
+    return { fallback: `cannot identify this build: ${err instanceof Error ? err.message : String(err)}` };
+  }
   const top = await finding;
   if (top === null) return { fallback: `${flags.repo} is not in a git work tree` };
   const place = residentPlace(top, env);
