@@ -143,4 +143,17 @@ describe('git cat-file --batch asked by several callers at once', () => {
     assert.equal(c[0]?.content.toString('utf8'), big);
     assert.equal(c[0]?.type, 'blob');
   });
+
+  // a lost wake-up would leave the question, or close(), waiting for ever: bounded, so it fails
+  it('answers a question being read when it is closed, and a question after that with nothing, unwritten', { timeout: 10_000 }, async () => {
+    const own = new GitBatch(repo.dir);
+    const reading = own.ask(['main:big.txt', 'main:small.txt']);
+    await own.close();
+    assert.deepEqual(
+      (await reading).map((r) => r?.content.toString('utf8')),
+      [big, 'small\n'],
+    );
+    assert.deepEqual(await own.ask(['main:small.txt']), [undefined]);
+    await own.close();
+  });
 });
