@@ -20,10 +20,12 @@ export class BlobTexts {
   read = 0;
   /** Of those, blobs read alone because nothing asked for them beforehand. */
   readAlone = 0;
-  /** Texts taken from what earlier runs of this process read, not from git. */
-  retained = 0;
-  /** Those texts, by blob id. */
+  /** Texts taken from what earlier runs of this process read, not from git, by blob id. */
   private readonly taken = new Map<string, string>();
+  /** How many texts were taken so (each blob once: a taken text is this run's from then on). */
+  get retained(): number {
+    return this.taken.size;
+  }
 
   /**
    * `repoDir` undefined: only the texts given can be had (a missing one is an error). `batch`: the
@@ -47,7 +49,6 @@ export class BlobTexts {
       else {
         this.texts.set(h, kept);
         this.taken.set(h, kept);
-        this.retained++;
       }
     }
     if (out.size === 0) return undefined;
