@@ -1,6 +1,4 @@
 #!/usr/bin/env node
 // Thin shim: the CLI is compiled to dist/ by `npm ci` (prepare script).
-import { main } from '../dist/src/cli/main.js';
-main(process.argv).then((code) => {
-  process.exitCode = code;
-});
+import { endProcess, main } from '../dist/src/cli/main.js';
+main(process.argv).then(endProcess);

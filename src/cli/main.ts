@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { BulwarkError, ExitCode } from '../domain/errors.js';
 import { packageVersion } from '../sandbox/package-paths.js';
 
+export { endProcess } from './process-end.js';
+
 /**
  * The CLI entry. `--version` answers without loading the command-line parser; everything else
  * loads the parser and only the module of the command being run (./program.ts, ./registry.ts).

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -93,6 +93,64 @@ describe('bulwark gate and bulwark callgraph commands', () => {
     assert.equal(entries[0]!.entry.flagged, true);
     assert.deepEqual(entries[0]!.entry.paths, [['app.pay.settle', 'app.pay.fee']]);
     assert.match(entries[0]!.entry.change_hash ?? '', /^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('ends once its decision is written: a handle left open in the process does not hold it', () => {
+    // a timer that never fires stands for any handle a library may leave (a pool, a watcher)
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'data:text/javascript,setInterval(() => {}, 3600000)',
+        bin,
+        'gate',
+        '--repo',
+        repo.dir,
+        '--base',
+        'main',
+        '--head',
+        flaggedHead,
+        '--json',
+        '--no-cache',
+      ],
+      { encoding: 'utf8', env: { ...process.env, BULWARK_AUDIT_DB: '' }, timeout: 60_000 },
+    );
+    assert.equal(r.signal, null, 'still running after 60 s');
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as GateResult).flagged, true);
+  });
+
+  it('writes the whole decision to a pipe its reader drains late before the process ends', async () => {
+    // 3,000 roots each calling the changed function: about a megabyte of JSON, many pipe buffers
+    const many = Array.from({ length: 3000 }, (_, i) => `def route${i}(a):\n    return fee(a)\n`).join('\n');
+    const big = new FixtureRepo({
+      'bulwark.toml': '[gate]\nroots = ["*.route*"]\n',
+      'app/pay.py': files['app/pay.py']!,
+      'app/routes.py': `from app.pay import fee\n\n${many}`,
+    });
+    try {
+      const head = big.branch('flagged', { 'app/pay.py': edit(files['app/pay.py']!, 'a * 2', 'a * 3') });
+      const child = spawn(process.execPath, [bin, 'gate', '--repo', big.dir, '--base', 'main', '--head', head, '--json', '--no-cache'], {
+        env: { ...process.env, BULWARK_AUDIT_DB: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const stdout: Buffer[] = [];
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdout.pause();
+      const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+      // the gate writes while nobody reads: its writes wait, or queue, until this reader resumes
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+      child.stdout.on('data', (d: Buffer) => stdout.push(d));
+      child.stdout.resume();
+      assert.equal(await exited, 2, stderr);
+      const text = Buffer.concat(stdout).toString('utf8');
+      assert.ok(text.length > 500_000, `${text.length} characters`);
+      const result = JSON.parse(text) as GateResult;
+      assert.equal(result.paths.length, 3000);
+    } finally {
+      big.remove();
+    }
   });
 
   it('usage errors exit 3 with one line naming the problem', () => {

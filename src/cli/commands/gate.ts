@@ -4,6 +4,7 @@ import type { EvidenceFlags } from '../../app/evidence-config.js';
 import { ExitCode, UsageError } from '../../domain/errors.js';
 import { renderGateText } from '../../gate/render.js';
 import { dbOptions } from '../options.js';
+import { endPromptlyWhenDone } from '../process-end.js';
 
 function registerGateStatus(gate: Command, setExit: (code: number) => void): void {
   dbOptions(
@@ -167,6 +168,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
       // loud on stderr too: a gate whose roots match nothing sees no call paths at all
       if (result.rootsWarning) process.stderr.write(`bulwark gate: WARNING: ${result.rootsWarning}\n`);
       setExit(result.flagged ? ExitCode.ApprovalRequired : ExitCode.Pass);
+      // everything the evaluation started (git, the classifier's worker, the log) has been awaited
+      endPromptlyWhenDone();
     });
   registerGateStatus(gate, setExit);
   registerGateRoots(gate, setExit);
