@@ -9,7 +9,7 @@ import { planProgramGroups } from './program-plan.js';
 import { runPrograms } from './programs.js';
 import { collectDefinitions } from './repository-definitions.js';
 import { RetainedState } from './retained-state.js';
-import { memText } from './syntax.js';
+import { memText, PhaseTimes } from './syntax.js';
 import { VirtualRepository, type RepositoryFile } from './virtual-repository.js';
 import { isWarmedUp, warmUp, warmUpSample } from './warm-up.js';
 
@@ -65,18 +65,24 @@ export function analyzeTypeScript(files: RepositoryFile[], cache?: TsAnalysisCac
     if (stats) stats.tsWarmUpFiles = sample.length;
     if (process.env.BULWARK_GATE_TIMING) process.stderr.write(`ts: warmed up on ${sample.length} files, ${Math.round(ms)} ms\n`);
   }
+  const timing = process.env.BULWARK_GATE_TIMING ? new PhaseTimes() : undefined;
   const { facts, heldParses } = collectFacts(repo, cache, budget);
+  timing?.mark('facts');
   const host = new RepositoryHost(repo, facts, retained, opts.configs);
   const definitions = collectDefinitions(repo.all, facts);
+  timing?.mark('definitions');
   const plan = planEdges(repo, facts, host, definitions.byShortName, definitions.knownNames, cache);
+  timing?.mark('plan');
 
   const index = new ProgramIndex();
   const edges = new FileEdgesCollector({ repo, definitions, index, plan, cache, stats });
   const groups = planProgramGroups(repo, facts, plan.toWalk, heldParses, retained, budget, opts.programBudgetChars !== undefined);
   runPrograms({ repo, facts, host, index, retained, stats, walkFile: edges.walkFile }, groups);
+  timing?.mark('programs');
   if (stats) stats.tsFilesReused += plan.cachedEdges.size;
 
   const part = assembleGraph({ all: repo.all, facts, definitions, host }, edges.entries());
-  if (process.env.BULWARK_GATE_TIMING) process.stderr.write(`ts: ${groups.length} programs, ${Math.round(performance.now() - t0)} ms in all\n`);
+  timing?.mark('assembly');
+  if (timing) process.stderr.write(`ts: ${groups.length} programs, ${Math.round(performance.now() - t0)} ms in all (${timing.text()})\n`);
   return part;
 }

@@ -54,6 +54,20 @@ export const listOf = (m: EdgeMap): [string, string[]][] => [...m].map(([k, v]) 
 const mib = (bytes: number): number => Math.round(bytes / 1048576);
 export const memText = (m: NodeJS.MemoryUsage | undefined): string => (m ? `${mib(m.heapUsed)}/${mib(m.rss)}` : '?');
 
+/** Wall time between marks, for BULWARK_GATE_TIMING's line of an analysis's stages. */
+export class PhaseTimes {
+  private last = performance.now();
+  private readonly parts: string[] = [];
+  mark(stage: string): void {
+    const now = performance.now();
+    this.parts.push(`${stage} ${Math.round(now - this.last)}`);
+    this.last = now;
+  }
+  text(): string {
+    return `${this.parts.join(', ')} ms`;
+  }
+}
+
 /** The module a node names inline: `require('m')`, `import('m')`, or the type `import('m').T`. */
 export function inlineModuleSpecifier(n: ts.Node): string | undefined {
   if (ts.isImportTypeNode(n)) return ts.isLiteralTypeNode(n.argument) && ts.isStringLiteral(n.argument.literal) ? n.argument.literal.text : undefined;
