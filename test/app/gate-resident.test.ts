@@ -437,6 +437,22 @@ describe('bulwark gate --resident: a resident gate per repository, the same deci
     }
   });
 
+  it('evaluates in its own process when it cannot identify its build (a rebuild under it), and starts no resident gate', async () => {
+    stop();
+    const outcome = await prepareGateResident(
+      { repo: repo.dir, base: 'main', head: flaggedHead, cache: false },
+      {
+        idleMs: 60_000,
+        env,
+        identify: () => {
+          throw new Error("ENOENT: no such file or directory, scandir 'dist/src/gate'");
+        },
+      },
+    );
+    assert.deepEqual(outcome, { fallback: "cannot identify this build: ENOENT: no such file or directory, scandir 'dist/src/gate'" });
+    assert.equal(status(), null);
+  });
+
   it("replaces a resident gate of an earlier build that cannot read this build's request", async () => {
     stop();
     const place = residentPlace(repo.dir, env);

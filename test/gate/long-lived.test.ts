@@ -10,7 +10,9 @@ import { UsageError } from '../../src/domain/errors.js';
 import { CACHE_FORMAT, confirmCacheWrites, flushCacheWrites, GraphStore, ParseCache } from '../../src/gate/cache.js';
 import { GitBatch } from '../../src/gate/git-batch.js';
 import { forgetRetainedTexts } from '../../src/gate/retained-texts.js';
+import { buildCallGraph } from '../../src/gate/graph.js';
 import { evaluateGate, GraphCaches, keepStateAcrossRuns } from '../../src/gate/index.js';
+import type { SourceFile } from '../../src/gate/sources.js';
 import { VIRTUAL_ROOT } from '../../src/gate/ts/compiler.js';
 import { retainedSourceFiles } from '../../src/gate/ts/analyze.js';
 import { edit, FixtureRepo } from './fixture.js';
@@ -175,6 +177,29 @@ describe('a long-lived process keeps parsed cache files while they are unchanged
     } finally {
       repo.remove();
     }
+  });
+
+  it("gives a graph it decoded for later runs none of a run's sources once that run is over", async () => {
+    const cacheDir = path.join(dir, 'sources-dropped');
+    const source = (): SourceFile => ({ path: 'app/pay.py', text: 'def fee(a):\n    return a * 2\n', hash: 'a'.repeat(40), language: 'python' });
+    const first = new GraphCaches(cacheDir);
+    await buildCallGraph([source()], first);
+    first.save();
+    confirmCacheWrites();
+    flushCacheWrites();
+    const second = new GraphCaches(cacheDir);
+    const graph = await buildCallGraph([source()], second);
+    assert.equal(second.stats.graphsReused, 1);
+    assert.equal(graph.files.size, 1, "the run reads its own sources' texts through the graph");
+    second.save();
+    // kept for the next run, the graph must not keep this run's texts (nor, through them, its reads) alive
+    assert.equal(graph.files.size, 0);
+    const third = new GraphCaches(cacheDir);
+    const again = await buildCallGraph([source()], third);
+    assert.equal(third.stats.graphsDecodedBefore, 1);
+    assert.equal(again.files.get('app/pay.py')?.text, 'def fee(a):\n    return a * 2\n');
+    third.abandon();
+    assert.equal(again.files.size, 0, 'nor after a run made again');
   });
 
   it('keeps the library parsed and bound from run to run, and nothing of the repository', async () => {

@@ -31,6 +31,8 @@ export interface ResidentOptions {
   /** A resident gate started by this call exits after this long without a request. */
   idleMs: number;
   env?: NodeJS.ProcessEnv;
+  /** This build's identity (default: buildIdentity, from the files on disk; a test gives one that fails). */
+  identify?: () => string;
 }
 
 /** What a resident gate answered, or why the caller must evaluate in its own process. */
@@ -223,7 +225,7 @@ export async function prepareGateResident(flags: GateEvaluationFlags, opts: Resi
   const finding = workTreeTopOrNullAsync(flags.repo);
   let build: string;
   try {
-    build = buildIdentity();
+    build = (opts.identify ?? buildIdentity)();
   } catch (err) {
     // the build being replaced under it, say: a reason to evaluate here, like any other
     await finding;
