@@ -458,6 +458,38 @@ describe('TypeScript import aliases from tsconfig.json paths', () => {
   });
 });
 
+describe('TypeScript import aliases changed by the change itself', () => {
+  // the same files in base and head: only tsconfig.json's alias and the function it now names change
+  const aliased: Record<string, string> = {
+    'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@fees/*': ['lib/*'] } } }),
+    'lib/fee.ts': ['export function charge(x: number): number {', '  return x + 1;', '}', ''].join('\n'),
+    'alt/fee.ts': ['export function charge(x: number): number {', '  return x + 2;', '}', ''].join('\n'),
+    // untyped on purpose: `charge` is resolved by name, among the files the caller's imports reach
+    'web/pay.ts': ["import * as f from '@fees/fee';", 'export function processPayment(x: number): number {', '  return (f as any).charge(x);', '}', ''].join(
+      '\n',
+    ),
+  };
+
+  it("resolves head's imports with head's aliases, not with what they named in base", async () => {
+    const repo = new FixtureRepo(aliased);
+    try {
+      const head = repo.branch('realias', {
+        'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@fees/*': ['alt/*'] } } }),
+        'alt/fee.ts': edit(aliased['alt/fee.ts']!, 'x + 2', 'x + 3'),
+      });
+      const config = { roots: ['*.processPayment'] };
+      const result = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config, caches: new GraphCaches(undefined) });
+      assert.equal(result.flagged, true, JSON.stringify(result.reasons));
+      assert.deepEqual(
+        result.paths.map((p) => p.nodes),
+        [['web.pay.processPayment', 'alt.fee.charge']],
+      );
+    } finally {
+      repo.remove();
+    }
+  });
+});
+
 describe('TypeScript cached entries and names that become known', () => {
   // `deps.handle` names an interface property whose type is an alias: no repository definition
   // carries `handle`, so the call is skipped (and the name left pending); a class that adds a

@@ -152,7 +152,7 @@ export class RepositoryHost {
   /** The repository file `spec` imported from `from` resolves to (memoised for the retained resolutions). */
   resolveSpec(spec: string, from: string): string | undefined {
     const resolved = this.resolution.resolved;
-    const k = `${from}\0${spec}`;
+    const k = `${this.moduleScopeOf(from).key}\0${from}\0${spec}`;
     let r = resolved.get(k);
     if (r === undefined) {
       const m = this.resolveModule(spec, from).resolvedModule;

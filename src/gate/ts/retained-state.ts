@@ -10,7 +10,11 @@ export interface RetainedResolution {
   pathsKey: string;
   /** One resolution cache per set of alias settings (keyed by the settings' key). */
   caches: Map<string, ts.ModuleResolutionCache>;
-  /** `${from}\0${spec}` → the repository file it resolves to, null when none. */
+  /**
+   * `${alias settings key}\0${from}\0${spec}` → the repository file it resolves to, null when
+   * none. The settings are part of the key: a change to a tsconfig.json's paths between base and
+   * head changes what an import names without changing which files exist.
+   */
   resolved: Map<string, string | null>;
 }
 
