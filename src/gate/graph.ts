@@ -86,6 +86,10 @@ export class GraphCaches {
     tsPrograms?: number;
     tsLeanLibraryPrograms?: number;
     tsWarmUpFiles?: number;
+    /** Imports resolved with the compiler rather than taken from an earlier analysis of the same files. */
+    tsImportsResolved?: number;
+    /** Repository files a program held as parsed by an earlier run of this long-lived process. */
+    tsParsesKept?: number;
     /** Blobs read from git by the run, and of those, read alone (nothing asked for them beforehand). */
     blobsRead?: number;
     blobsReadAlone?: number;
@@ -133,7 +137,7 @@ export class GraphCaches {
   /** Releases in-memory parse state that only this run could reuse, and writes nothing (a run made again). */
   abandon(): void {
     this.dropSources();
-    typeScriptAnalysis?.releaseParsedFiles();
+    typeScriptAnalysis?.releaseParsedFiles(false);
     this.resolutions.clear();
   }
   /** Writes the packs and releases in-memory parse state that only this run could reuse. */

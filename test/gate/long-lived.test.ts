@@ -202,6 +202,42 @@ describe('a long-lived process keeps parsed cache files while they are unchanged
     assert.equal(again.files.size, 0, 'nor after a run made again');
   });
 
+  it("keeps module resolutions from run to run, and resolves with each run's own aliases", async () => {
+    const aliased: Record<string, string> = {
+      'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@fees/*': ['lib/*'] } } }),
+      'lib/fee.ts': ['export function charge(x: number): number {', '  return x + 1;', '}', ''].join('\n'),
+      'alt/fee.ts': ['export function charge(x: number): number {', '  return x + 2;', '}', ''].join('\n'),
+      'web/pay.ts': ["import * as f from '@fees/fee';", 'export function processPayment(x: number): number {', '  return (f as any).charge(x);', '}', ''].join(
+        '\n',
+      ),
+    };
+    const repo = new FixtureRepo(aliased);
+    try {
+      const config = { roots: ['*.processPayment'] };
+      const viaLib = repo.branch('lib-edit', { 'lib/fee.ts': edit(aliased['lib/fee.ts']!, 'x + 1', 'x + 5') });
+      const realiased = repo.branch('realias', {
+        'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@fees/*': ['alt/*'] } } }),
+        'alt/fee.ts': edit(aliased['alt/fee.ts']!, 'x + 2', 'x + 3'),
+      });
+      const resolved: (number | undefined)[] = [];
+      const nodes = async (head: string) => {
+        const caches = new GraphCaches(undefined);
+        const r = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config, caches });
+        resolved.push(caches.stats.tsImportsResolved);
+        return r.paths.map((p) => p.nodes);
+      };
+      assert.deepEqual(await nodes(viaLib), [['web.pay.processPayment', 'lib.fee.charge']]);
+      // the same files, so this run keeps the last one's resolutions: not those made under other aliases
+      assert.deepEqual(await nodes(realiased), [['web.pay.processPayment', 'alt.fee.charge']]);
+      assert.deepEqual(await nodes(viaLib), [['web.pay.processPayment', 'lib.fee.charge']]);
+      // the first run resolved pay.ts's import; the second resolved it again under the new alias;
+      // the third found both kept
+      assert.deepEqual(resolved, [1, 1, undefined]);
+    } finally {
+      repo.remove();
+    }
+  });
+
   it('keeps the library parsed and bound from run to run, and nothing of the repository', async () => {
     const repo = new FixtureRepo(files);
     try {
@@ -213,10 +249,42 @@ describe('a long-lived process keeps parsed cache files while they are unchanged
         [...first.keys()].some((k) => k.includes('lib.es5.d.ts')),
         [...first.keys()].join(', '),
       );
-      assert.ok(![...first.keys()].some((k) => k.startsWith(VIRTUAL_ROOT)), 'no file of the repository is kept past its run');
+      assert.ok(![...first.keys()].some((k) => k.startsWith(VIRTUAL_ROOT)), 'no file of the repository is shared with the next run as the library is');
       await run();
       const second = retainedSourceFiles();
       for (const [k, sf] of first) assert.equal(second.get(k), sf, `${k} was parsed again`);
+    } finally {
+      repo.remove();
+    }
+  });
+
+  it('takes a file the last run held for context as it parsed it, only when the text the run takes is the one it parsed', async () => {
+    const chain: Record<string, string> = {
+      'web/pay.ts': ["import { fee } from './fee.js';", 'export function processPayment(x: number): number {', '  return fee(x);', '}', ''].join('\n'),
+      'web/fee.ts': ["import { Rates } from './rate.js';", 'export function fee(x: number): number {', '  return new Rates().rate(x) + 1;', '}', ''].join('\n'),
+      'web/rate.ts': ['export class Rates {', '  rate(x: number): number {', '    return x * 2;', '  }', '}', ''].join('\n'),
+    };
+    const repo = new FixtureRepo(chain);
+    try {
+      const heads = [2, 3, 4].map((n) => repo.branch(`c${n}`, { 'web/fee.ts': edit(chain['web/fee.ts']!, ') + 1;', `) + ${n};`) }));
+      const run = async (head: string) => {
+        const caches = new GraphCaches(undefined);
+        const r = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: { roots: ['*.processPayment'] }, caches });
+        return { nodes: r.paths.map((p) => p.nodes), kept: caches.stats.tsParsesKept };
+      };
+      const nodes = [['web.pay.processPayment', 'web.fee.fee']];
+      assert.deepEqual((await run(heads[0]!)).nodes, nodes);
+      // head's program holds rate.ts as an outline for context: the run before parsed it
+      assert.deepEqual(await run(heads[1]!), { nodes, kept: 1 });
+      // rate.ts as git now gives it, its text no longer kept (as when evicted): parsed again
+      const rate = repo.git('rev-parse', 'main:web/rate.ts').trim();
+      const other = execFileSync('git', ['-C', repo.dir, 'hash-object', '-w', '--stdin'], {
+        input: edit(chain['web/rate.ts']!, 'x * 2', 'x * 3'),
+        encoding: 'utf8',
+      }).trim();
+      repo.git('replace', rate, other);
+      forgetRetainedTexts();
+      assert.deepEqual(await run(heads[2]!), { nodes, kept: undefined });
     } finally {
       repo.remove();
     }

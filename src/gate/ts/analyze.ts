@@ -23,9 +23,12 @@ export function isTsLike(file: string): boolean {
 /** Parsed files and module resolutions this process keeps from one analysis for the next. */
 const retained = new RetainedState();
 
-/** Drops the parsed files kept for the next program (a long-lived process calls this after a gate run). */
-export function releaseParsedFiles(): void {
-  retained.release();
+/**
+ * Drops the parsed files kept for the next program (a long-lived process calls this after a gate
+ * run, and keeps what retained-state.ts says unless the run is being made again from nothing kept).
+ */
+export function releaseParsedFiles(keepForNextRun = true): void {
+  retained.release(keepForNextRun);
 }
 
 /** The parsed files kept for the next program, by key (what a test can see of the retained state). */
@@ -68,7 +71,7 @@ export function analyzeTypeScript(files: RepositoryFile[], cache?: TsAnalysisCac
   const timing = process.env.BULWARK_GATE_TIMING ? new PhaseTimes() : undefined;
   const { facts, heldParses } = collectFacts(repo, cache, budget);
   timing?.mark('facts');
-  const host = new RepositoryHost(repo, facts, retained, opts.configs);
+  const host = new RepositoryHost(repo, facts, retained, opts.configs, stats);
   const definitions = collectDefinitions(repo.all, facts);
   timing?.mark('definitions');
   const plan = planEdges(repo, facts, host, definitions.byShortName, definitions.knownNames, cache);

@@ -6,7 +6,7 @@ import { compilerOptions, VIRTUAL_ROOT } from './compiler.js';
 import { withoutBlockComments, withoutOmittedDeclarations } from './library-text.js';
 import { blankRanges, outlineFits } from './outline.js';
 import { moduleScopes, type ModuleScope, type TsConfigSource } from './tsconfig-paths.js';
-import type { TsFileFacts } from './model.js';
+import type { TsAnalysisStats, TsFileFacts } from './model.js';
 import type { RetainedResolution, RetainedState } from './retained-state.js';
 import type { VirtualRepository } from './virtual-repository.js';
 
@@ -35,6 +35,7 @@ export class RepositoryHost {
     private readonly facts: Map<string, TsFileFacts>,
     private readonly retained: RetainedState,
     configs: TsConfigSource[] | undefined,
+    private readonly stats?: TsAnalysisStats,
   ) {
     this.libDir = path.dirname(ts.getDefaultLibFilePath(compilerOptions));
     this.realHost = ts.createCompilerHost(compilerOptions, true);
@@ -118,15 +119,28 @@ export class RepositoryHost {
     const inRepo = f.startsWith(VIRTUAL_ROOT);
     const lean = !inRepo && this.leanLibrary;
     const key = inRepo ? `${f}\0${repo.hashes.get(f)}${outline ? '\0outline' : ''}` : lean ? `${f}\0lean` : f;
-    let sf = this.retained.sourceFiles.get(key);
+    let sf = this.retained.sourceFiles.get(key) ?? (inRepo && repo.has(f) ? this.fromEarlierRun(key, f) : undefined);
     if (!sf) {
-      let t = inRepo ? (repo.has(f) ? this.checkedText(f) : undefined) : this.libraryText(f, lean);
-      if (t === undefined) return undefined;
-      if (outline) t = blankRanges(t, this.facts.get(f)!.outline);
-      sf = ts.createSourceFile(f, t, lang, false);
+      const text = inRepo ? (repo.has(f) ? this.checkedText(f) : undefined) : this.libraryText(f, lean);
+      if (text === undefined) return undefined;
+      sf = ts.createSourceFile(f, outline ? blankRanges(text, this.facts.get(f)!.outline) : text, lang, false);
+      if (inRepo) this.retained.parsedFrom.set(sf, text);
     }
     this.usedSourceFiles.set(key, sf);
     return sf;
+  }
+
+  /**
+   * A parse an earlier run of this process made of `f` (as the key says: the same blob, outline or
+   * not), when this run's text of the file is the one it was parsed from. The text is taken as
+   * any other (a long-lived process checks every text a run took against git before the run's
+   * answer counts), so a parse outlives its run no more than its text does.
+   */
+  private fromEarlierRun(key: string, f: string): ts.SourceFile | undefined {
+    const kept = this.retained.earlierRuns.get(key);
+    if (kept === undefined || this.checkedText(f) !== kept.text) return undefined;
+    if (this.stats) this.stats.tsParsesKept = (this.stats.tsParsesKept ?? 0) + 1;
+    return kept.sf;
   }
 
   /** A library file as programs hold it: without block comments, and in a lean program without the omitted declarations. */
@@ -155,6 +169,7 @@ export class RepositoryHost {
     const k = `${this.moduleScopeOf(from).key}\0${from}\0${spec}`;
     let r = resolved.get(k);
     if (r === undefined) {
+      if (this.stats) this.stats.tsImportsResolved = (this.stats.tsImportsResolved ?? 0) + 1;
       const m = this.resolveModule(spec, from).resolvedModule;
       r = m && m.resolvedFileName.startsWith(VIRTUAL_ROOT) && this.repo.has(m.resolvedFileName) ? m.resolvedFileName : null;
       resolved.set(k, r);

@@ -107,6 +107,10 @@ export interface TsAnalysisStats {
   tsLeanLibraryPrograms?: number;
   /** Files of the sample a large cold analysis ran on first (see warm-up.ts); unset when it did not. */
   tsWarmUpFiles?: number;
+  /** Imports the analysis resolved with the compiler, not from an earlier analysis's resolutions (same files, same aliases). */
+  tsImportsResolved?: number;
+  /** Repository files a program held as parsed by an earlier run of this long-lived process (see retained-state.ts). */
+  tsParsesKept?: number;
 }
 
 export interface TsAnalysisOptions {

@@ -13,7 +13,7 @@ export interface RetainedResolution {
   /**
    * `${alias settings key}\0${from}\0${spec}` → the repository file it resolves to, null when
    * none. The settings are part of the key: a change to a tsconfig.json's paths between base and
-   * head changes what an import names without changing which files exist.
+   * head (or between two runs) changes what an import names without changing which files exist.
    */
   resolved: Map<string, string | null>;
 }
@@ -40,6 +40,18 @@ export class RetainedState {
    * and bind once); entries not used by the latest program are dropped.
    */
   sourceFiles = new Map<string, ts.SourceFile>();
+  /**
+   * The text each repository file was parsed from, this run or before (an outline's is the whole
+   * file's text, not the blanked one it parsed).
+   */
+  readonly parsedFrom = new WeakMap<ts.SourceFile, string>();
+  /**
+   * Repository files a long-lived process parsed in an earlier run, as the last program held them
+   * (outlines and other files given for context), each with the text it was parsed from: taken
+   * only when this run's text of the file is that one (see host.ts), as a run's kept texts are
+   * checked against git.
+   */
+  earlierRuns = new Map<string, { sf: ts.SourceFile; text: string }>();
   /** Module resolutions of the latest analysis. */
   private resolution: RetainedResolution = noResolution();
   /** Whether an analysis was split into several programs since the last release. */
@@ -91,16 +103,34 @@ export class RetainedState {
     return true;
   }
 
-  release(): void {
+  /**
+   * Ends a run. `keepForNextRun` false: the run is being made again from nothing kept (a text it
+   * took was not git's), so no repository parse of it is kept either.
+   */
+  release(keepForNextRun = true): void {
+    // a process that runs the gate again and again keeps the resolutions too: they depend only on
+    // which files exist and on the alias settings (each entry's key), so the next run, over the
+    // same files, reuses them as head reuses base's (a real repository's imports of packages it
+    // does not hold take a third of a second and more to resolve at every run)
+    if (!keepsStateAcrossRuns()) this.resolution = noResolution();
     const library = new Map<string, ts.SourceFile>();
     // in a process that runs the gate again and again the library's parses outlive a release, or
     // each run after an edit would parse and bind the same files anew: programs share a parsed,
     // bound file as the compiler's language service does (a checker copies a symbol before merging
     // into it), as base and head share it within one run
     if (keepsStateAcrossRuns() && !this.sawGlobalDeclarations) for (const [k, sf] of this.sourceFiles) if (!k.startsWith(VIRTUAL_ROOT)) library.set(k, sf);
+    // and so do the repository files the last program held for context, which a run after an edit
+    // mostly holds again (hundreds of outlines in a real repository): each is taken again only
+    // if the run's text of its file is the one it was parsed from
+    const earlier = new Map<string, { sf: ts.SourceFile; text: string }>();
+    if (keepForNextRun && keepsStateAcrossRuns() && !this.sawGlobalDeclarations)
+      for (const [k, sf] of this.sourceFiles) {
+        const text = k.startsWith(VIRTUAL_ROOT) ? this.parsedFrom.get(sf) : undefined;
+        if (text !== undefined) earlier.set(k, { sf, text });
+      }
+    this.earlierRuns = earlier;
     this.sawGlobalDeclarations = false;
     this.sourceFiles = library;
-    this.resolution = noResolution();
     // after an analysis large enough to be split, its programs' garbage is collected now if it is
     // worth it, so what the caller does next (writing the caches) reuses that memory
     const collected = this.splitSinceRelease && this.collectIfGrown();
