@@ -121,9 +121,11 @@ export class RetainedState {
     if (keepsStateAcrossRuns() && !this.sawGlobalDeclarations) for (const [k, sf] of this.sourceFiles) if (!k.startsWith(VIRTUAL_ROOT)) library.set(k, sf);
     // and so do the repository files the last program held for context, which a run after an edit
     // mostly holds again (hundreds of outlines in a real repository): each is taken again only
-    // if the run's text of its file is the one it was parsed from
+    // if the run's text of its file is the one it was parsed from. Not after an analysis split
+    // into programs (a cold one of a large repository): its last group's context is not what a run
+    // after an edit holds, and would only raise the peak
     const earlier = new Map<string, { sf: ts.SourceFile; text: string }>();
-    if (keepForNextRun && keepsStateAcrossRuns() && !this.sawGlobalDeclarations)
+    if (keepForNextRun && keepsStateAcrossRuns() && !this.sawGlobalDeclarations && !this.splitSinceRelease)
       for (const [k, sf] of this.sourceFiles) {
         const text = k.startsWith(VIRTUAL_ROOT) ? this.parsedFrom.get(sf) : undefined;
         if (text !== undefined) earlier.set(k, { sf, text });
