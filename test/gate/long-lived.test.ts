@@ -290,6 +290,31 @@ describe('a long-lived process keeps parsed cache files while they are unchanged
     }
   });
 
+  it('keeps no parse of a file declaring global names, and the others also in a repository that has one', async () => {
+    const chain: Record<string, string> = {
+      'web/pay.ts': ["import { fee } from './fee.js';", 'export function processPayment(x: number): number {', '  return fee(x);', '}', ''].join('\n'),
+      'web/fee.ts': ["import { Rates } from './rate.js';", 'export function fee(x: number): number {', '  return new Rates().rate(x) + 1;', '}', ''].join('\n'),
+      'web/rate.ts': ['export class Rates {', '  rate(x: number): number {', '    return x * 2;', '  }', '}', ''].join('\n'),
+      // every program holds it, as context, and its declaration merges into the library's
+      'web/augment.ts': ['declare global {', '  interface Array<T> {', '    total(): number;', '  }', '}', 'export {};', ''].join('\n'),
+    };
+    const repo = new FixtureRepo(chain);
+    try {
+      const heads = [2, 3].map((n) => repo.branch(`g${n}`, { 'web/fee.ts': edit(chain['web/fee.ts']!, ') + 1;', `) + ${n};`) }));
+      const run = async (head: string) => {
+        const caches = new GraphCaches(undefined);
+        const r = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: { roots: ['*.processPayment'] }, caches });
+        return { nodes: r.paths.map((p) => p.nodes), kept: caches.stats.tsParsesKept };
+      };
+      const nodes = [['web.pay.processPayment', 'web.fee.fee']];
+      assert.deepEqual((await run(heads[0]!)).nodes, nodes);
+      assert.deepEqual(await run(heads[1]!), { nodes, kept: 1 }, 'rate.ts again, augment.ts parsed anew');
+      assert.ok(![...retainedSourceFiles().keys()].some((k) => !k.startsWith(VIRTUAL_ROOT)), 'nor the library, into which it merged');
+    } finally {
+      repo.remove();
+    }
+  });
+
   it('takes a text an earlier run read only as git gives it now: after a git replace of that blob the run is made again from git', async () => {
     const repo = new FixtureRepo(files);
     const objects = new GitBatch(repo.dir);

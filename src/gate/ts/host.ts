@@ -124,7 +124,9 @@ export class RepositoryHost {
       const text = inRepo ? (repo.has(f) ? this.checkedText(f) : undefined) : this.libraryText(f, lean);
       if (text === undefined) return undefined;
       sf = ts.createSourceFile(f, outline ? blankRanges(text, this.facts.get(f)!.outline) : text, lang, false);
-      if (inRepo) this.retained.parsedFrom.set(sf, text);
+      // a file declaring global names is a source of the checker's merges, which set its symbols'
+      // parents to the checker's own: it is never kept for another run (see retained-state.ts)
+      if (inRepo && !this.facts.get(f)?.global) this.retained.parsedFrom.set(sf, text);
     }
     this.usedSourceFiles.set(key, sf);
     return sf;

@@ -121,11 +121,17 @@ export class RetainedState {
     if (keepsStateAcrossRuns() && !this.sawGlobalDeclarations) for (const [k, sf] of this.sourceFiles) if (!k.startsWith(VIRTUAL_ROOT)) library.set(k, sf);
     // and so do the repository files the last program held for context, which a run after an edit
     // mostly holds again (hundreds of outlines in a real repository): each is taken again only
-    // if the run's text of its file is the one it was parsed from. Not after an analysis split
-    // into programs (a cold one of a large repository): its last group's context is not what a run
-    // after an edit holds, and would only raise the peak
+    // if the run's text of its file is the one it was parsed from. Those declaring global names
+    // never are (host.ts records no text for them): merging a global declaration, or a module
+    // augmentation (`declare module 'chart.js'`), a checker sets the parent of the declaring
+    // file's symbols (and of the library's) to symbols of its own; a module file's symbols are
+    // only ever the target of a merge, which copies them first (the original gets a merge number,
+    // which every checker looks up in a table of its own). So, unlike the library, the others
+    // are kept in a repository that has such files, as most real ones do. Not after an analysis
+    // split into programs (a cold one of a large repository): its last group's context is not what
+    // a run after an edit holds, and would only raise the peak
     const earlier = new Map<string, { sf: ts.SourceFile; text: string }>();
-    if (keepForNextRun && keepsStateAcrossRuns() && !this.sawGlobalDeclarations && !this.splitSinceRelease)
+    if (keepForNextRun && keepsStateAcrossRuns() && !this.splitSinceRelease)
       for (const [k, sf] of this.sourceFiles) {
         const text = k.startsWith(VIRTUAL_ROOT) ? this.parsedFrom.get(sf) : undefined;
         if (text !== undefined) earlier.set(k, { sf, text });
