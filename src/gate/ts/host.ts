@@ -29,6 +29,8 @@ export class RepositoryHost {
   private readonly libDir: string;
   private readonly moduleScopeOf: (file: string) => ModuleScope;
   private readonly resolution: RetainedResolution;
+  /** Each file's imports, resolved (see importedFiles). */
+  private readonly imported = new Map<string, readonly string[]>();
 
   constructor(
     private readonly repo: VirtualRepository,
@@ -196,15 +198,26 @@ export class RepositoryHost {
     return deps;
   }
 
+  /** The repository files `f`'s imports resolve to (memoised: every caller's visible set walks them). */
+  private importedFiles(f: string): readonly string[] {
+    const known = this.imported.get(f);
+    if (known) return known;
+    const out: string[] = [];
+    for (const spec of this.facts.get(f)?.imports ?? []) {
+      const r = this.resolveSpec(spec, f);
+      if (r) out.push(r);
+    }
+    this.imported.set(f, out);
+    return out;
+  }
+
   /** Files whose declarations `file` can see: itself, what it imports transitively, and `globalFiles`. */
   visibleFrom(file: string, globalFiles: readonly string[]): Set<string> {
     const seen = new Set([file, ...globalFiles]);
     const queue = [file];
     while (queue.length > 0) {
-      const f = queue.pop()!;
-      for (const spec of this.facts.get(f)?.imports ?? []) {
-        const r = this.resolveSpec(spec, f);
-        if (r && !seen.has(r)) {
+      for (const r of this.importedFiles(queue.pop()!)) {
+        if (!seen.has(r)) {
           seen.add(r);
           queue.push(r);
         }
