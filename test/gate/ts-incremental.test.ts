@@ -490,6 +490,38 @@ describe('TypeScript import aliases changed by the change itself', () => {
   });
 });
 
+describe('TypeScript imports that a file added by the change answers', () => {
+  it("head resolves base's imports afresh where a new file comes first, and takes the others over", async () => {
+    const shadowed: Record<string, string> = {
+      'web/pay.ts': [
+        "import { fee } from './fee';",
+        "import { tax } from './tax';",
+        'export function processPayment(x: number): number {',
+        '  return fee(tax(x));',
+        '}',
+        '',
+      ].join('\n'),
+      'web/fee/index.ts': ['export function fee(x: number): number {', '  return x + 1;', '}', ''].join('\n'),
+      'web/tax.ts': ['export function tax(x: number): number {', '  return x * 2;', '}', ''].join('\n'),
+    };
+    const repo = new FixtureRepo(shadowed);
+    try {
+      // web/fee.ts comes before web/fee/index.ts for `./fee`: processPayment now calls the new fee
+      const head = repo.branch('shadow', { 'web/fee.ts': ['export function fee(x: number): number {', '  return x + 2;', '}', ''].join('\n') });
+      const caches = new GraphCaches(undefined);
+      const result = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: { roots: ['*.processPayment'] }, caches });
+      assert.deepEqual(
+        result.paths.map((p) => p.nodes),
+        [['web.pay.processPayment', 'web.fee.fee']],
+      );
+      // base resolved pay.ts's two imports; head only `./fee` again
+      assert.equal(caches.stats.tsImportsResolved, 3);
+    } finally {
+      repo.remove();
+    }
+  });
+});
+
 describe('TypeScript cached entries and names that become known', () => {
   // `deps.handle` names an interface property whose type is an alias: no repository definition
   // carries `handle`, so the call is skipped (and the name left pending); a class that adds a

@@ -103,16 +103,17 @@ describe('the warm-up on a sample of the repository', () => {
     const parse = (f: string): ts.SourceFile => ts.createSourceFile(f, 'export const x = 1;', ts.ScriptTarget.ES2022);
     const kept = parse(`${VIRTUAL_ROOT}src/a.ts`);
     retained.sourceFiles.set(`${VIRTUAL_ROOT}src/a.ts\0h1`, kept);
-    const resolution = retained.resolutionFor('base paths');
+    const basePaths = new Set([`${VIRTUAL_ROOT}src/a.ts`]);
+    const resolution = retained.resolutionFor(basePaths, 'base paths');
     const library = parse('/lib/lib.es5.d.ts');
     retained.aside(() => {
-      retained.resolutionFor('sample paths');
+      retained.resolutionFor(new Set([`${VIRTUAL_ROOT}src/s0.ts`]), 'sample paths');
       // as an analysis does: a single program's parses are written into the map it finds
       retained.sourceFiles.set(`${VIRTUAL_ROOT}src/s0.ts\0h2`, parse(`${VIRTUAL_ROOT}src/s0.ts`));
       retained.sourceFiles.set('/lib/lib.es5.d.ts\0lean', library);
     });
     assert.deepEqual([...retained.sourceFiles.keys()], [`${VIRTUAL_ROOT}src/a.ts\0h1`, '/lib/lib.es5.d.ts\0lean']);
     assert.equal(retained.sourceFiles.get(`${VIRTUAL_ROOT}src/a.ts\0h1`), kept);
-    assert.equal(retained.resolutionFor('base paths'), resolution);
+    assert.equal(retained.resolutionFor(basePaths, 'base paths'), resolution);
   });
 });

@@ -7,7 +7,8 @@ import { withoutBlockComments, withoutOmittedDeclarations } from './library-text
 import { blankRanges, outlineFits } from './outline.js';
 import { moduleScopes, type ModuleScope, type TsConfigSource } from './tsconfig-paths.js';
 import type { TsAnalysisStats, TsFileFacts } from './model.js';
-import type { RetainedResolution, RetainedState } from './retained-state.js';
+import type { ModuleResolutions } from './module-resolutions.js';
+import type { RetainedState } from './retained-state.js';
 import type { VirtualRepository } from './virtual-repository.js';
 
 /**
@@ -28,7 +29,7 @@ export class RepositoryHost {
   private readonly realHost: ts.CompilerHost;
   private readonly libDir: string;
   private readonly moduleScopeOf: (file: string) => ModuleScope;
-  private readonly resolution: RetainedResolution;
+  private readonly resolution: ModuleResolutions;
   /** Each file's imports, resolved (see importedFiles). */
   private readonly imported = new Map<string, readonly string[]>();
 
@@ -43,7 +44,7 @@ export class RepositoryHost {
     this.realHost = ts.createCompilerHost(compilerOptions, true);
     this.moduleScopeOf = moduleScopes(configs ?? [], VIRTUAL_ROOT, compilerOptions);
     // one resolution cache per set of alias settings, shared by every program of this analysis and the import closures
-    this.resolution = retained.resolutionFor(repo.pathsKey());
+    this.resolution = retained.resolutionFor(new Set(repo.all), repo.pathsKey());
     this.compilerHost = this.createCompilerHost(!!configs?.length);
   }
 
@@ -162,23 +163,24 @@ export class RepositoryHost {
     return c;
   }
 
+  /** What `spec` imported from `from` resolves to under `from`'s alias settings (memoised for the retained resolutions). */
   private resolveModule(spec: string, from: string): ts.ResolvedModuleWithFailedLookupLocations {
     const scope = this.moduleScopeOf(from);
-    return ts.resolveModuleName(spec, from, scope.options, this.compilerHost, this.resolutionCacheFor(scope.key));
-  }
-
-  /** The repository file `spec` imported from `from` resolves to (memoised for the retained resolutions). */
-  resolveSpec(spec: string, from: string): string | undefined {
-    const resolved = this.resolution.resolved;
-    const k = `${this.moduleScopeOf(from).key}\0${from}\0${spec}`;
-    let r = resolved.get(k);
+    const key = `${scope.key}\0${from}\0${spec}`;
+    const results = this.resolution.results;
+    let r = results.get(key)?.result;
     if (r === undefined) {
       if (this.stats) this.stats.tsImportsResolved = (this.stats.tsImportsResolved ?? 0) + 1;
-      const m = this.resolveModule(spec, from).resolvedModule;
-      r = m && m.resolvedFileName.startsWith(VIRTUAL_ROOT) && this.repo.has(m.resolvedFileName) ? m.resolvedFileName : null;
-      resolved.set(k, r);
+      r = ts.resolveModuleName(spec, from, scope.options, this.compilerHost, this.resolutionCacheFor(scope.key));
+      results.set(key, { from, result: r });
     }
-    return r ?? undefined;
+    return r;
+  }
+
+  /** The repository file `spec` imported from `from` resolves to. */
+  resolveSpec(spec: string, from: string): string | undefined {
+    const m = this.resolveModule(spec, from).resolvedModule;
+    return m && m.resolvedFileName.startsWith(VIRTUAL_ROOT) && this.repo.has(m.resolvedFileName) ? m.resolvedFileName : undefined;
   }
 
   /** Files `f` imports, plus the files those re-export from (followed through re-export chains). */

@@ -4,21 +4,9 @@ import ts = require('typescript');
 import { collectGarbage } from '../collect-garbage.js';
 import { keepsStateAcrossRuns } from '../long-lived.js';
 import { VIRTUAL_ROOT } from './compiler.js';
+import { ModuleResolutions } from './module-resolutions.js';
 
-/** Module resolutions of one analysis, by the set of file paths they were made over. */
-export interface RetainedResolution {
-  pathsKey: string;
-  /** One resolution cache per set of alias settings (keyed by the settings' key). */
-  caches: Map<string, ts.ModuleResolutionCache>;
-  /**
-   * `${alias settings key}\0${from}\0${spec}` → the repository file it resolves to, null when
-   * none. The settings are part of the key: a change to a tsconfig.json's paths between base and
-   * head (or between two runs) changes what an import names without changing which files exist.
-   */
-  resolved: Map<string, string | null>;
-}
-
-const noResolution = (): RetainedResolution => ({ pathsKey: '', caches: new Map(), resolved: new Map() });
+const noResolution = (): ModuleResolutions => new ModuleResolutions(new Set(), '');
 
 /**
  * Heap growth since the last full collection that makes the next one worth its cost: about two
@@ -53,7 +41,7 @@ export class RetainedState {
    */
   earlierRuns = new Map<string, { sf: ts.SourceFile; text: string }>();
   /** Module resolutions of the latest analysis. */
-  private resolution: RetainedResolution = noResolution();
+  private resolution: ModuleResolutions = noResolution();
   /** Whether an analysis was split into several programs since the last release. */
   splitSinceRelease = false;
   /**
@@ -69,11 +57,12 @@ export class RetainedState {
 
   /**
    * The resolutions to use for a set of file paths: resolution depends only on which files exist
-   * and on the alias settings (part of each cache's key), so head after base, with the same file
-   * paths, reuses base's resolutions.
+   * and on the alias settings (part of each key), so head after base, over the same files, reuses
+   * base's, and over a few files more or fewer, those of base's the difference leaves standing
+   * (module-resolutions.ts).
    */
-  resolutionFor(pathsKey: string): RetainedResolution {
-    if (pathsKey !== this.resolution.pathsKey) this.resolution = { pathsKey, caches: new Map(), resolved: new Map() };
+  resolutionFor(paths: ReadonlySet<string>, pathsKey: string): ModuleResolutions {
+    this.resolution = this.resolution.over(paths, pathsKey);
     return this.resolution;
   }
 
