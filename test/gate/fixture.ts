@@ -166,3 +166,23 @@ export function assertNotReaches(g: Record<string, string[]>, from: string, to: 
   const r = reachedThroughArrows(g, from);
   assert.ok(!r.includes(to), `${from} ⇝̸ ${to}: ${r.join(', ')}`);
 }
+
+/**
+ * An untyped call through an import alias (`(f as any).charge(x)`, resolved by name among the
+ * files the caller's imports reach) whose tsconfig.json `paths` entry names lib/ here; a change
+ * that points it at alt/ changes what the call reaches without changing which files exist.
+ */
+export const ALIASED_FEES: Readonly<Record<string, string>> = {
+  'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@fees/*': ['lib/*'] } } }),
+  'lib/fee.ts': ['export function charge(x: number): number {', '  return x + 1;', '}', ''].join('\n'),
+  'alt/fee.ts': ['export function charge(x: number): number {', '  return x + 2;', '}', ''].join('\n'),
+  'web/pay.ts': ["import * as f from '@fees/fee';", 'export function processPayment(x: number): number {', '  return (f as any).charge(x);', '}', ''].join(
+    '\n',
+  ),
+};
+
+/** ALIASED_FEES's change: the alias names alt/, whose charge changes too. */
+export const REALIASED_FEES: Readonly<Record<string, string>> = {
+  'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@fees/*': ['alt/*'] } } }),
+  'alt/fee.ts': edit(ALIASED_FEES['alt/fee.ts']!, 'x + 2', 'x + 3'),
+};

@@ -15,7 +15,7 @@ import { evaluateGate, GraphCaches, keepStateAcrossRuns } from '../../src/gate/i
 import type { SourceFile } from '../../src/gate/sources.js';
 import { VIRTUAL_ROOT } from '../../src/gate/ts/compiler.js';
 import { retainedSourceFiles } from '../../src/gate/ts/analyze.js';
-import { edit, FixtureRepo } from './fixture.js';
+import { ALIASED_FEES, edit, FixtureRepo, REALIASED_FEES } from './fixture.js';
 
 const files: Record<string, string> = {
   'web/pay.ts': ["import { fee } from './fee.js';", 'export function processPayment(x: number): number {', '  return fee(x);', '}', ''].join('\n'),
@@ -23,6 +23,30 @@ const files: Record<string, string> = {
   'web/banner.ts': ['export function banner(x: number): string {', '  return `hi ${x}`;', '}', ''].join('\n'),
   'web/tax.ts': ['export function tax(x: number): number {', '  return x * 2;', '}', ''].join('\n'),
 };
+
+/** pay.ts → fee.ts → rate.ts: a change to fee.ts is walked with rate.ts held as an outline, for context. */
+const RATE_CHAIN: Readonly<Record<string, string>> = {
+  'web/pay.ts': ["import { fee } from './fee.js';", 'export function processPayment(x: number): number {', '  return fee(x);', '}', ''].join('\n'),
+  'web/fee.ts': ["import { Rates } from './rate.js';", 'export function fee(x: number): number {', '  return new Rates().rate(x) + 1;', '}', ''].join('\n'),
+  'web/rate.ts': ['export class Rates {', '  rate(x: number): number {', '    return x * 2;', '  }', '}', ''].join('\n'),
+};
+
+/** Heads that each change fee.ts's constant, and a run of one that says its paths and how many parses an earlier run gave it. */
+function feeEdits(
+  repo: FixtureRepo,
+  prefix: string,
+  n: number,
+): { heads: string[]; run: (head: string) => Promise<{ nodes: string[][]; kept: number | undefined }> } {
+  const heads = Array.from({ length: n }, (_, i) =>
+    repo.branch(`${prefix}${i + 2}`, { 'web/fee.ts': edit(RATE_CHAIN['web/fee.ts']!, ') + 1;', `) + ${i + 2};`) }),
+  );
+  const run = async (head: string) => {
+    const caches = new GraphCaches(undefined);
+    const r = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: { roots: ['*.processPayment'] }, caches });
+    return { nodes: r.paths.map((p) => p.nodes), kept: caches.stats.tsParsesKept };
+  };
+  return { heads, run };
+}
 
 describe('a long-lived process keeps parsed cache files while they are unchanged on disk', () => {
   let dir: string;
@@ -203,22 +227,11 @@ describe('a long-lived process keeps parsed cache files while they are unchanged
   });
 
   it("keeps module resolutions from run to run, and resolves with each run's own aliases", async () => {
-    const aliased: Record<string, string> = {
-      'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@fees/*': ['lib/*'] } } }),
-      'lib/fee.ts': ['export function charge(x: number): number {', '  return x + 1;', '}', ''].join('\n'),
-      'alt/fee.ts': ['export function charge(x: number): number {', '  return x + 2;', '}', ''].join('\n'),
-      'web/pay.ts': ["import * as f from '@fees/fee';", 'export function processPayment(x: number): number {', '  return (f as any).charge(x);', '}', ''].join(
-        '\n',
-      ),
-    };
-    const repo = new FixtureRepo(aliased);
+    const repo = new FixtureRepo(ALIASED_FEES);
     try {
       const config = { roots: ['*.processPayment'] };
-      const viaLib = repo.branch('lib-edit', { 'lib/fee.ts': edit(aliased['lib/fee.ts']!, 'x + 1', 'x + 5') });
-      const realiased = repo.branch('realias', {
-        'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@fees/*': ['alt/*'] } } }),
-        'alt/fee.ts': edit(aliased['alt/fee.ts']!, 'x + 2', 'x + 3'),
-      });
+      const viaLib = repo.branch('lib-edit', { 'lib/fee.ts': edit(ALIASED_FEES['lib/fee.ts']!, 'x + 1', 'x + 5') });
+      const realiased = repo.branch('realias', REALIASED_FEES);
       const resolved: (number | undefined)[] = [];
       const nodes = async (head: string) => {
         const caches = new GraphCaches(undefined);
@@ -259,19 +272,9 @@ describe('a long-lived process keeps parsed cache files while they are unchanged
   });
 
   it('takes a file the last run held for context as it parsed it, only when the text the run takes is the one it parsed', async () => {
-    const chain: Record<string, string> = {
-      'web/pay.ts': ["import { fee } from './fee.js';", 'export function processPayment(x: number): number {', '  return fee(x);', '}', ''].join('\n'),
-      'web/fee.ts': ["import { Rates } from './rate.js';", 'export function fee(x: number): number {', '  return new Rates().rate(x) + 1;', '}', ''].join('\n'),
-      'web/rate.ts': ['export class Rates {', '  rate(x: number): number {', '    return x * 2;', '  }', '}', ''].join('\n'),
-    };
-    const repo = new FixtureRepo(chain);
+    const repo = new FixtureRepo(RATE_CHAIN);
     try {
-      const heads = [2, 3, 4].map((n) => repo.branch(`c${n}`, { 'web/fee.ts': edit(chain['web/fee.ts']!, ') + 1;', `) + ${n};`) }));
-      const run = async (head: string) => {
-        const caches = new GraphCaches(undefined);
-        const r = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: { roots: ['*.processPayment'] }, caches });
-        return { nodes: r.paths.map((p) => p.nodes), kept: caches.stats.tsParsesKept };
-      };
+      const { heads, run } = feeEdits(repo, 'c', 3);
       const nodes = [['web.pay.processPayment', 'web.fee.fee']];
       assert.deepEqual((await run(heads[0]!)).nodes, nodes);
       // head's program holds rate.ts as an outline for context: the run before parsed it
@@ -279,7 +282,7 @@ describe('a long-lived process keeps parsed cache files while they are unchanged
       // rate.ts as git now gives it, its text no longer kept (as when evicted): parsed again
       const rate = repo.git('rev-parse', 'main:web/rate.ts').trim();
       const other = execFileSync('git', ['-C', repo.dir, 'hash-object', '-w', '--stdin'], {
-        input: edit(chain['web/rate.ts']!, 'x * 2', 'x * 3'),
+        input: edit(RATE_CHAIN['web/rate.ts']!, 'x * 2', 'x * 3'),
         encoding: 'utf8',
       }).trim();
       repo.git('replace', rate, other);
@@ -291,21 +294,13 @@ describe('a long-lived process keeps parsed cache files while they are unchanged
   });
 
   it('keeps no parse of a file declaring global names, and the others also in a repository that has one', async () => {
-    const chain: Record<string, string> = {
-      'web/pay.ts': ["import { fee } from './fee.js';", 'export function processPayment(x: number): number {', '  return fee(x);', '}', ''].join('\n'),
-      'web/fee.ts': ["import { Rates } from './rate.js';", 'export function fee(x: number): number {', '  return new Rates().rate(x) + 1;', '}', ''].join('\n'),
-      'web/rate.ts': ['export class Rates {', '  rate(x: number): number {', '    return x * 2;', '  }', '}', ''].join('\n'),
+    const repo = new FixtureRepo({
+      ...RATE_CHAIN,
       // every program holds it, as context, and its declaration merges into the library's
       'web/augment.ts': ['declare global {', '  interface Array<T> {', '    total(): number;', '  }', '}', 'export {};', ''].join('\n'),
-    };
-    const repo = new FixtureRepo(chain);
+    });
     try {
-      const heads = [2, 3].map((n) => repo.branch(`g${n}`, { 'web/fee.ts': edit(chain['web/fee.ts']!, ') + 1;', `) + ${n};`) }));
-      const run = async (head: string) => {
-        const caches = new GraphCaches(undefined);
-        const r = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: { roots: ['*.processPayment'] }, caches });
-        return { nodes: r.paths.map((p) => p.nodes), kept: caches.stats.tsParsesKept };
-      };
+      const { heads, run } = feeEdits(repo, 'g', 2);
       const nodes = [['web.pay.processPayment', 'web.fee.fee']];
       assert.deepEqual((await run(heads[0]!)).nodes, nodes);
       assert.deepEqual(await run(heads[1]!), { nodes, kept: 1 }, 'rate.ts again, augment.ts parsed anew');

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildCallGraph, evaluateGate, GraphCaches, readDirectorySources, readRevisionSources } from '../../src/gate/index.js';
-import { assertPath, edgeList, edit, FixtureRepo } from './fixture.js';
+import { ALIASED_FEES, assertPath, edgeList, edit, FixtureRepo, REALIASED_FEES } from './fixture.js';
 
 // Enough unrelated files that a small change is analysed with a partial program (only the
 // changed files and their imports), the case a warm run after one more edit takes.
@@ -460,23 +460,10 @@ describe('TypeScript import aliases from tsconfig.json paths', () => {
 
 describe('TypeScript import aliases changed by the change itself', () => {
   // the same files in base and head: only tsconfig.json's alias and the function it now names change
-  const aliased: Record<string, string> = {
-    'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@fees/*': ['lib/*'] } } }),
-    'lib/fee.ts': ['export function charge(x: number): number {', '  return x + 1;', '}', ''].join('\n'),
-    'alt/fee.ts': ['export function charge(x: number): number {', '  return x + 2;', '}', ''].join('\n'),
-    // untyped on purpose: `charge` is resolved by name, among the files the caller's imports reach
-    'web/pay.ts': ["import * as f from '@fees/fee';", 'export function processPayment(x: number): number {', '  return (f as any).charge(x);', '}', ''].join(
-      '\n',
-    ),
-  };
-
   it("resolves head's imports with head's aliases, not with what they named in base", async () => {
-    const repo = new FixtureRepo(aliased);
+    const repo = new FixtureRepo(ALIASED_FEES);
     try {
-      const head = repo.branch('realias', {
-        'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@fees/*': ['alt/*'] } } }),
-        'alt/fee.ts': edit(aliased['alt/fee.ts']!, 'x + 2', 'x + 3'),
-      });
+      const head = repo.branch('realias', REALIASED_FEES);
       const config = { roots: ['*.processPayment'] };
       const result = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config, caches: new GraphCaches(undefined) });
       assert.equal(result.flagged, true, JSON.stringify(result.reasons));
