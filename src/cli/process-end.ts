@@ -16,7 +16,8 @@ export function endPromptlyWhenDone(): void {
 
 /** Resolves once everything written to `stream` so far has been handed to the operating system (or failed). */
 function drained(stream: NodeJS.WriteStream): Promise<void> {
-  // a file or terminal is written synchronously, and so is a pipe on Linux; a pipe elsewhere may still hold data
+  // a file or a terminal is written synchronously; a pipe is not (Node 20 on Linux too): its data
+  // may still be queued here, and exiting now would lose it
   if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
   return new Promise((resolve) => stream.write('', () => resolve()));
 }

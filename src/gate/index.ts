@@ -83,7 +83,9 @@ export async function evaluateGateDetailed(opts: EvaluateGateOptions): Promise<{
     if (opts.caches && run.seen.caches) Object.assign(opts.caches.stats, run.seen.caches.stats);
   }
   if ('error' in run) {
-    // a graph the failed run built waits unwritten (in a long-lived process): it is dropped
+    // a graph the failed run built waits unwritten (in a long-lived process): it is dropped, and so
+    // is every parse it made, none of which the next run may take without its text check
+    run.seen.caches?.abandon();
     discardCacheWrites();
     throw run.error;
   }

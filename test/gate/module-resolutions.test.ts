@@ -22,7 +22,7 @@ function resolveAll(files: string[], imports: [string, string][], reused?: Modul
   const cache = ts.createModuleResolutionCache('/r', (x) => x, options);
   for (const [spec, from] of imports) {
     const k = `\0${from}\0${spec}`;
-    if (!out.results.has(k)) out.results.set(k, { from, result: ts.resolveModuleName(spec, from, options, host, cache) });
+    if (!out.results.has(k)) out.set(k, { from, result: ts.resolveModuleName(spec, from, options, host, cache) });
   }
   return out;
 }
@@ -62,6 +62,25 @@ describe('module resolutions taken over to another set of files', () => {
     assert.equal(target(redone, './fee', '/r/web/pay.ts'), '/r/web/fee.ts');
     assert.equal(target(redone, '@lib/rates', '/r/web/pay.ts'), '/r/lib/rates.ts');
     assert.equal(target(redone, './missing', '/r/web/pay.ts'), '/r/web/missing.tsx');
+  });
+
+  it('keeps for the next run only what this run looked up, with the locations a repository file could be at', () => {
+    // the run that made them all keeps them all; the next looks up one of them
+    const next = resolveAll(base, imports).forNextRun('/r/web/');
+    assert.equal(next.results.size, imports.length);
+    next.get('\0/r/web/pay.ts\0./fee');
+    const kept = next.forNextRun('/r/web/');
+    assert.deepEqual([...kept.results.keys()], ['\0/r/web/pay.ts\0./fee']);
+    const entry = kept.results.get('\0/r/web/pay.ts\0./fee')!;
+    assert.equal(entry.result.resolvedModule?.resolvedFileName, '/r/web/fee/index.ts');
+    assert.ok(entry.lookups!.includes('/r/web/fee.ts'), entry.lookups!.join(', '));
+    assert.ok(!entry.lookups!.some((l) => l.endsWith('.json') || l.endsWith('.d.ts') || !l.startsWith('/r/web/')), entry.lookups!.join(', '));
+    assert.equal(kept.caches.size, 0);
+    // and what it kept still gives way to a file that comes first
+    assert.equal(kept.over(new Set([...base, '/r/web/fee.ts']), 'now').results.size, 0);
+    assert.equal(kept.over(new Set([...base, '/r/web/banner.ts']), 'other').results.size, 1);
+    // a run that looks nothing up keeps nothing
+    assert.equal(kept.forNextRun('/r/web/').results.size, 0);
   });
 
   it('drops those whose file is gone, and those of a file that is gone', () => {

@@ -167,12 +167,11 @@ export class RepositoryHost {
   private resolveModule(spec: string, from: string): ts.ResolvedModuleWithFailedLookupLocations {
     const scope = this.moduleScopeOf(from);
     const key = `${scope.key}\0${from}\0${spec}`;
-    const results = this.resolution.results;
-    let r = results.get(key)?.result;
+    let r = this.resolution.get(key)?.result;
     if (r === undefined) {
       if (this.stats) this.stats.tsImportsResolved = (this.stats.tsImportsResolved ?? 0) + 1;
       r = ts.resolveModuleName(spec, from, scope.options, this.compilerHost, this.resolutionCacheFor(scope.key));
-      results.set(key, { from, result: r });
+      this.resolution.set(key, { from, result: r });
     }
     return r;
   }

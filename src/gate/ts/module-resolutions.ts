@@ -6,6 +6,8 @@ import ts = require('typescript');
 export interface ResolvedImport {
   from: string;
   result: ts.ResolvedModuleWithFailedLookupLocations;
+  /** Kept from an earlier run: the locations it found empty that could ever hold a repository file (the compiler's full record is not kept). */
+  lookups?: readonly string[];
 }
 
 /** What the compiler records with a resolution besides its answer (not part of its declared API). */
@@ -15,6 +17,16 @@ interface Lookups {
 }
 
 const lookupsOf = (r: ts.ResolvedModuleWithFailedLookupLocations): Lookups => r as unknown as Lookups;
+
+/**
+ * Of the locations a resolution looked at, those a repository file could be at: the repository
+ * holds only code under its virtual root, never a `package.json` nor a type declaration file.
+ */
+function repositoryLookups(entry: ResolvedImport, root: string): string[] {
+  if (entry.lookups) return [...entry.lookups];
+  const { failedLookupLocations = [], affectingLocations = [] } = lookupsOf(entry.result);
+  return [...failedLookupLocations, ...affectingLocations].filter((l) => l.startsWith(root) && !l.endsWith('.json') && !/\.d\.[mc]?ts$/.test(l));
+}
 
 /**
  * Whether this compiler records, with each resolution, the locations it found empty: asked once
@@ -44,6 +56,8 @@ function compilerRecordsLookups(): boolean {
 export class ModuleResolutions {
   /** `${alias settings key}\0${from}\0${specifier}` → the resolution. */
   readonly results = new Map<string, ResolvedImport>();
+  /** The keys looked up since the last run ended (see forNextRun). */
+  private readonly used = new Set<string>();
   /** The compiler's own caches, one per alias settings key: only for this set of files. */
   readonly caches = new Map<string, ts.ModuleResolutionCache>();
 
@@ -52,6 +66,32 @@ export class ModuleResolutions {
     /** Identifies `paths`. */
     readonly pathsKey: string,
   ) {}
+
+  /** A resolution made or taken over, marked as this run's. */
+  get(key: string): ResolvedImport | undefined {
+    const r = this.results.get(key);
+    if (r) this.used.add(key);
+    return r;
+  }
+
+  set(key: string, entry: ResolvedImport): void {
+    this.results.set(key, entry);
+    this.used.add(key);
+  }
+
+  /**
+   * What a long-lived process keeps for its next run: the resolutions this run looked up (not
+   * those of alias settings or imports it no longer has, which would pile up from run to run),
+   * each with only the locations a repository file could be at, and none of the compiler's caches.
+   */
+  forNextRun(root: string): ModuleResolutions {
+    const next = new ModuleResolutions(this.paths, this.pathsKey);
+    for (const key of this.used) {
+      const entry = this.results.get(key)!;
+      next.results.set(key, { from: entry.from, result: { resolvedModule: entry.result.resolvedModule }, lookups: repositoryLookups(entry, root) });
+    }
+    return next;
+  }
 
   /** The resolutions over `paths` (identified by `pathsKey`): these, or those of them that still hold there. */
   over(paths: ReadonlySet<string>, pathsKey: string): ModuleResolutions {
@@ -67,8 +107,12 @@ export class ModuleResolutions {
     for (const [key, entry] of this.results) {
       const file = entry.result.resolvedModule?.resolvedFileName;
       if (!paths.has(entry.from) || (file !== undefined && removed.has(file))) continue;
-      const { failedLookupLocations, affectingLocations } = lookupsOf(entry.result);
-      if (touches(failedLookupLocations, added) || touches(affectingLocations, added) || touches(affectingLocations, removed)) continue;
+      if (entry.lookups) {
+        if (touches(entry.lookups, added)) continue;
+      } else {
+        const { failedLookupLocations, affectingLocations } = lookupsOf(entry.result);
+        if (touches(failedLookupLocations, added) || touches(affectingLocations, added) || touches(affectingLocations, removed)) continue;
+      }
       next.results.set(key, entry);
     }
     return next;

@@ -101,7 +101,7 @@ export class RetainedState {
     // which files exist and on the alias settings (each entry's key), so the next run, over the
     // same files, reuses them as head reuses base's (a real repository's imports of packages it
     // does not hold take a third of a second and more to resolve at every run)
-    if (!keepsStateAcrossRuns()) this.resolution = noResolution();
+    this.resolution = keepsStateAcrossRuns() ? this.resolution.forNextRun(VIRTUAL_ROOT) : noResolution();
     const library = new Map<string, ts.SourceFile>();
     // in a process that runs the gate again and again the library's parses outlive a release, or
     // each run after an edit would parse and bind the same files anew: programs share a parsed,
