@@ -185,8 +185,7 @@ export class RepositoryHost {
   /** Files `f` imports, plus the files those re-export from (followed through re-export chains). */
   importClosure(f: string): Set<string> {
     const deps = new Set<string>();
-    const own = this.facts.get(f);
-    const queue = (own?.imports ?? []).map((s) => this.resolveSpec(s, f)).filter((x): x is string => !!x);
+    const queue = [...this.importedFiles(f)];
     while (queue.length > 0) {
       const d = queue.pop()!;
       if (deps.has(d) || d === f) continue;

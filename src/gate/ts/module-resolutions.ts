@@ -22,8 +22,8 @@ const lookupsOf = (r: ts.ResolvedModuleWithFailedLookupLocations): Lookups => r 
  * Of the locations a resolution looked at, those a repository file could be at: the repository
  * holds only code under its virtual root, never a `package.json` nor a type declaration file.
  */
-function repositoryLookups(entry: ResolvedImport, root: string): string[] {
-  if (entry.lookups) return [...entry.lookups];
+function repositoryLookups(entry: ResolvedImport, root: string): readonly string[] {
+  if (entry.lookups) return entry.lookups;
   const { failedLookupLocations = [], affectingLocations = [] } = lookupsOf(entry.result);
   return [...failedLookupLocations, ...affectingLocations].filter((l) => l.startsWith(root) && !l.endsWith('.json') && !/\.d\.[mc]?ts$/.test(l));
 }
