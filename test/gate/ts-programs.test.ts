@@ -461,6 +461,24 @@ describe('outlines', () => {
     assert.equal((parse('/r/a.ts', out) as unknown as { parseDiagnostics: unknown[] }).parseDiagnostics.length, 0);
   });
 
+  it('takes whole a module whose only mark is a use of import.meta, which its outline would lose', () => {
+    const meta = lines('function where(): string {', '  return import.meta.url;', '}', 'function settle(x: number): number {', '  return x + 1;', '}');
+    const sf = parse('/r/meta.ts', meta);
+    assert.ok(ts.isExternalModule(sf), 'import.meta makes the file a module');
+    assert.deepEqual(outlineRanges(sf), []);
+    assert.ok(ts.isExternalModule(parse('/r/meta.ts', blankRanges(meta, outlineRanges(sf)))), 'its outline is still a module');
+    // with an import or export it stays a module whatever is blanked, and is outlined as any other
+    for (const marked of [`export ${meta}`, `import './x.js';\n${meta}`, `${meta}\nexport {};`, `import fs = require('fs');\n${meta}`]) {
+      const ranges = outlineRanges(parse('/r/meta.ts', marked));
+      assert.equal(ranges.length, 2, marked);
+      assert.ok(ts.isExternalModule(parse('/r/meta.ts', blankRanges(marked, ranges))), marked);
+    }
+    // an alias of a namespace does not make a module
+    assert.deepEqual(outlineRanges(parse('/r/meta.ts', `namespace N { export const y = 1; }\nimport z = N.y;\n${meta}`)), []);
+    // a script is outlined as before
+    assert.equal(outlineRanges(parse('/r/s.ts', lines('function settle(x: number): number {', '  return x + 1;', '}'))).length, 1);
+  });
+
   it('never outlines JavaScript, whose types come from bodies', () => {
     assert.deepEqual(outlineRanges(parse('/r/a.js', 'export function f() {\n  return 1;\n}\n')), []);
   });

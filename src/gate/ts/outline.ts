@@ -16,7 +16,7 @@ import ts = require('typescript');
 export type OutlineRanges = [number, number][];
 
 export function outlineRanges(sf: ts.SourceFile): OutlineRanges {
-  if (/\.[mc]?jsx?$/.test(sf.fileName)) return [];
+  if (/\.[mc]?jsx?$/.test(sf.fileName) || isModuleByUseAlone(sf)) return [];
   const out: OutlineRanges = [];
   const visit = (n: ts.Node): void => {
     const body = blankableBody(n);
@@ -27,6 +27,24 @@ export function outlineRanges(sf: ts.SourceFile): OutlineRanges {
   sf.forEachChild(visit);
   return out;
 }
+
+/**
+ * A module with no import or export (one that uses `import.meta`): blanking the body that holds
+ * that use would turn its outline into a script, whose names every other file of the program
+ * sees, while its facts say it declares none. Such a file is taken whole.
+ */
+function isModuleByUseAlone(sf: ts.SourceFile): boolean {
+  return ts.isExternalModule(sf) && !sf.statements.some(isModuleSyntax);
+}
+
+function isModuleSyntax(st: ts.Statement): boolean {
+  if (ts.isImportDeclaration(st) || ts.isExportDeclaration(st) || ts.isExportAssignment(st)) return true;
+  // as the compiler tells a module: `import x = require('…')` is one, `import x = N.y` is not
+  if (ts.isImportEqualsDeclaration(st) && ts.isExternalModuleReference(st.moduleReference)) return true;
+  return hasExport(st);
+}
+
+const hasExport = (st: ts.Statement): boolean => ts.canHaveModifiers(st) && (ts.getModifiers(st) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
 
 function blankableBody(n: ts.Node): ts.Block | undefined {
   if (ts.isSetAccessorDeclaration(n)) return n.body;
