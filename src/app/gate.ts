@@ -53,15 +53,18 @@ export type GateEvaluationFlags = Pick<GateFlags, 'repo' | 'base' | 'head' | 'co
  * The deterministic layers of `bulwark gate` for base..head, with configuration from the base
  * revision: what a resident gate computes for its client, and the in-process run too. `top`: the
  * top of --repo's work tree when the caller knows it already (a resident gate is told it by its
- * client, which found it from the same folder).
+ * client, which found it from the same folder). `mayRead`: nothing is asked of git until it
+ * settles, and nothing at all if it rejects (with its error).
  */
-export async function prepareGate(flags: GateEvaluationFlags, top?: string): Promise<PreparedGate> {
+export async function prepareGate(flags: GateEvaluationFlags, top?: string, mayRead?: Promise<void>): Promise<PreparedGate> {
   const repo = top ?? workTreeTop(flags.repo);
   const base = flags.base ?? (await (await import('../review/acquire.js')).defaultBase(repo));
   // the base first (an unknown base is reported before anything else), then its configuration,
   // then the head: one git process, which the run goes on asking for the few blobs it reads
   const objects = new GitBatch(repo);
   try {
+    // the caller's check that the repository may be read (it ran while git started) comes first
+    await mayRead;
     const change = await resolveChange(repo, { base, head: flags.head }, flags.config ? undefined : 'bulwark.toml', objects);
     const config = loadConfig(repo, change.baseCommit, flags.config, change.configText);
     if (change.headCommit === null) throw unknownRevision(flags.head);

@@ -1,6 +1,6 @@
 // The resident gate's process: started detached by `bulwark gate --resident` (./client.ts) with
 // only the variables an evaluation reads, its output going to a private log file.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { deferCacheWrites, flushCacheWrites } from '../../gate/cache.js';
 import { collectGarbage } from '../../gate/collect-garbage.js';
@@ -27,18 +27,24 @@ const log = (line: string): void => {
  * resident gate is not given: where the client's own run would fetch, the resident's would fail.
  * Git fetches so from any promisor remote: one named by `extensions.partialClone`, or any remote
  * with `remote.<name>.promisor` true (a value git does not read as false counts: declining only
- * costs the client its own process).
+ * costs the client its own process). Asked of git on every evaluation (the configuration may have
+ * changed), while the evaluation's own git process starts; nothing is read before it answers.
  */
-function declineWhatItCannotRead(repo: string): void {
-  const r = spawnSync('git', ['-C', repo, 'config', '--get-regexp', '^(extensions\\.partialclone|remote\\..*\\.promisor)$'], { encoding: 'utf8' });
-  for (const line of (r.stdout ?? '').split('\n')) {
-    const space = line.indexOf(' ');
-    const key = space < 0 ? line : line.slice(0, space);
-    const value = space < 0 ? '' : line.slice(space + 1).trim();
-    // a bare key (`promisor` alone) is true to git, an empty value (`promisor =`) false
-    const promisor = key === 'extensions.partialclone' ? value !== '' : key.endsWith('.promisor') && (space < 0 || !/^(false|no|off|0|)$/i.test(value));
-    if (promisor) throw new Declined('a partial clone: a missing object would be fetched with credentials a resident gate is not given');
-  }
+function declineWhatItCannotRead(repo: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('git', ['-C', repo, 'config', '--get-regexp', '^(extensions\\.partialclone|remote\\..*\\.promisor)$'], { encoding: 'utf8' }, (_err, stdout) => {
+      // exit 1 (no such key) is the usual answer; any other failure leaves the evaluation's own git to say what is wrong
+      for (const line of (stdout ?? '').split('\n')) {
+        const space = line.indexOf(' ');
+        const key = space < 0 ? line : line.slice(0, space);
+        const value = space < 0 ? '' : line.slice(space + 1).trim();
+        // a bare key (`promisor` alone) is true to git, an empty value (`promisor =`) false
+        const promisor = key === 'extensions.partialclone' ? value !== '' : key.endsWith('.promisor') && (space < 0 || !/^(false|no|off|0|)$/i.test(value));
+        if (promisor) return reject(new Declined('a partial clone: a missing object would be fetched with credentials a resident gate is not given'));
+      }
+      resolve();
+    });
+  });
 }
 
 async function main(): Promise<number> {
@@ -63,7 +69,9 @@ async function main(): Promise<number> {
   deferCacheWrites();
   let first = true;
   const evaluate = async (flags: GateEvaluationFlags, cwd: string) => {
-    declineWhatItCannotRead(repo);
+    const mayRead = declineWhatItCannotRead(repo);
+    // settled even when the evaluation fails before it waits for it: never an unhandled rejection
+    mayRead.catch(() => undefined);
     try {
       // in the client's folder: its relative paths resolve, and its errors name them, as in its own process
       process.chdir(cwd);
@@ -73,7 +81,7 @@ async function main(): Promise<number> {
     try {
       // the client found --repo's work tree top from this folder, and only a client whose top is this
       // gate's repository is served: it is not asked of git again
-      return await prepareGate(flags, repo);
+      return await prepareGate(flags, repo, mayRead);
     } finally {
       // from the second evaluation on: the first is usually a cold analysis, which the default
       // factor lets run with fewer collections (about 15 % faster, measured). V8 applies the
