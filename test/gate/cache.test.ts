@@ -70,14 +70,23 @@ describe('gate parse cache', () => {
     assert.equal(warm.stats.tsFilesReused, 3);
     assert.equal(r3.flagged, true);
 
-    // a change behind a re-export: the file importing through the index is analysed again
-    const h3 = repo.branch('behind-index', { 'web/b.ts': edit(files['web/b.ts']!, 'x + 1', 'x + 100') });
+    // a change behind a re-export: the file importing through the index is analysed again when
+    // what it sees of b.ts changes (a signature), and not for an edit inside b's annotated body
+    const h3 = repo.branch('behind-index', { 'web/b.ts': edit(files['web/b.ts']!, 'b(x: number)', 'b(x: number, y = 1)') });
     const behind = new GraphCaches(cacheDir);
     const r4 = await evaluateGate({ repoDir: repo.dir, base: 'main', head: h3, config: roots, caches: behind });
     assert.equal(behind.stats.tsFilesWalked, 3, 'b.ts, the index re-exporting it, and a.ts importing through the index');
     assert.ok(
       r4.paths.some((p) => p.nodes.join(' > ') === 'web.a.processPayment > web.b.b'),
       JSON.stringify(r4.paths),
+    );
+    const h4 = repo.branch('inside-b', { 'web/b.ts': edit(files['web/b.ts']!, 'x + 1', 'x + 100') });
+    const inside = new GraphCaches(cacheDir);
+    const r5 = await evaluateGate({ repoDir: repo.dir, base: 'main', head: h4, config: roots, caches: inside });
+    assert.equal(inside.stats.tsFilesWalked, 1, 'b.ts alone');
+    assert.ok(
+      r5.paths.some((p) => p.nodes.join(' > ') === 'web.a.processPayment > web.b.b'),
+      JSON.stringify(r5.paths),
     );
   });
 

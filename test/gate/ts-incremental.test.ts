@@ -207,12 +207,58 @@ describe('TypeScript warm runs with a partial program', () => {
   });
 
   it('a cached file is analysed again when a declaration it resolved through (outside its imports) changes', async () => {
-    const head = repo.branch('types-edit', { 'src/types.ts': edit(files['src/types.ts']!, 'return x;', 'return x * 2;') });
+    const head = repo.branch('types-edit', { 'src/types.ts': edit(files['src/types.ts']!, 'run(x: number): number', 'run(x: number, y = 0): number') });
     const caches = new GraphCaches(cacheDir);
     const r = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: roots, caches });
     // types.ts itself, factory.ts (imports it) and caller.ts (its call resolved into types.ts)
     assert.equal(caches.stats.tsFilesWalked, 3);
     assertPath(r, ['src.caller.calculateInterest', 'src.types.Svc.run'], 'head');
+  });
+
+  it('an edit inside an annotated body is analysed in its own file only: what others resolve through it is unchanged', async () => {
+    const head = repo.branch('types-body', { 'src/types.ts': edit(files['src/types.ts']!, 'return x;', 'const y = x * 2;\n    return y;') });
+    // a cache of base's alone: another test's run may have left caller.ts's entry resolved through another types.ts
+    const own = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-inc-body-'));
+    try {
+      await evaluateGate({ repoDir: repo.dir, base: 'main', head: 'main', config: roots, caches: new GraphCaches(own) });
+      const caches = new GraphCaches(own);
+      const r = await evaluateGate({ repoDir: repo.dir, base: 'main', head, config: roots, caches });
+      // neither factory.ts (imports it) nor caller.ts (resolved through it): their entries stand
+      assert.equal(caches.stats.tsFilesWalked, 1);
+      assertPath(r, ['src.caller.calculateInterest', 'src.types.Svc.run'], 'head');
+      const sources = readRevisionSources(repo.dir, head);
+      assert.deepEqual(edgeList(await buildCallGraph(sources, new GraphCaches(own))), edgeList(await buildCallGraph(sources)));
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
+  it('an edit inside an annotated body that changes which parameter it calls is seen by the files passing it callbacks', async () => {
+    const before = ['export function apply(f: (x: number) => number, g: (x: number) => number): number {', '  return f(1);', '}', ''].join('\n');
+    const base = repo.branch('apply-base', {
+      'src/apply.ts': before,
+      'src/useapply.ts': [
+        "import { apply } from './apply.js';",
+        "import { filler8 } from './filler8.js';",
+        "import { filler9 } from './filler9.js';",
+        'export function processPayment(): number {',
+        '  return apply(filler8, filler9);',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    await evaluateGate({ repoDir: repo.dir, base, head: base, config: roots, caches: new GraphCaches(cacheDir) });
+    // head differs from base in apply.ts's body alone (its outline is the same), and in filler9
+    repo.git('checkout', '-q', '-b', 'apply-head', base);
+    repo.write({ 'src/apply.ts': edit(before, 'return f(1);', 'return g(1);'), 'src/filler9.ts': edit(files['src/filler9.ts']!, 'x + 9', 'x + 90') });
+    const head = repo.commitAll('apply-head');
+    repo.git('checkout', '-q', 'main');
+    const caches = new GraphCaches(cacheDir);
+    const r = await evaluateGate({ repoDir: repo.dir, base, head, config: roots, caches });
+    // the callback apply now calls is reached through the cached caller's entry, walked again
+    assertPath(r, ['src.useapply.processPayment', 'src.apply.apply', 'src.filler9.filler9'], 'head');
+    const sources = readRevisionSources(repo.dir, head);
+    assert.deepEqual(edgeList(await buildCallGraph(sources, new GraphCaches(cacheDir))), edgeList(await buildCallGraph(sources)));
   });
 
   it('a change two imports away is found, and the partial graph equals a cold one', async () => {

@@ -33,10 +33,10 @@ export function planEdges(
       plan.toWalk.push(f);
       continue;
     }
-    const key = edgeKey(repo, host, globalsKey, f, deps);
+    const key = edgeKey(repo, facts, host, globalsKey, f, deps);
     plan.keys.set(f, key);
     const e = cache.edges.get(key);
-    if (e && isReusable(e, repo.hashes, byShortName, knownNames)) plan.cachedEdges.set(f, e);
+    if (e && isReusable(e, facts, byShortName, knownNames)) plan.cachedEdges.set(f, e);
     else plan.toWalk.push(f);
   }
   return plan;
@@ -54,26 +54,37 @@ function globalsKeyOf(repo: VirtualRepository, facts: Map<string, TsFileFacts>):
     .digest('hex');
 }
 
-function edgeKey(repo: VirtualRepository, host: RepositoryHost, globalsKey: string, f: string, deps: Set<string>): string {
-  const { hashes } = repo;
+/**
+ * A file's edges depend on its own text, its alias settings, the files declaring globals, and of
+ * each file in its import closure only what the checker can see of it from another file: its
+ * outline (a file taken as context is an outline, and the outline is made to resolve every name
+ * as the whole file does) and the facts the walk reads of it, as its outline key says. An edit
+ * inside an annotated body changes that file's edges and no importer's.
+ */
+function edgeKey(repo: VirtualRepository, facts: Map<string, TsFileFacts>, host: RepositoryHost, globalsKey: string, f: string, deps: Set<string>): string {
   return createHash('sha1')
     .update(
-      `${f}:${hashes.get(f)}\naliases:${host.scopeKey(f)}\nglobals:${globalsKey}\n${[...deps]
+      `${f}:${repo.hashes.get(f)}\naliases:${host.scopeKey(f)}\nglobals:${globalsKey}\n${[...deps]
         .sort()
-        .map((d) => `${d}:${hashes.get(d)}`)
+        .map((d) => `${d}:outline:${facts.get(d)!.outlineKey}`)
         .join('\n')}`,
     )
     .digest('hex');
 }
 
 /**
- * Whether a cached entry is well formed and still current: stale when a recorded dependency
- * changed, a name it left to resolve by name is now a function's or method's (a call through an
+ * Whether a cached entry is well formed and still current: stale when a recorded dependency's
+ * outline key changed, a name it left to resolve by name is now a function's or method's (a call through an
  * untyped receiver would now reach it by name), or a name it skipped as unknown is now defined
  * somewhere, as anything (a data field `handle` makes `deps.handle?.(x)` reach what is stored
  * into the property it names).
  */
-function isReusable(e: TsFileEdges, hashes: Map<string, string>, byShortName: Map<string, string[]>, knownNames: Set<string>): boolean {
+function isReusable(e: TsFileEdges, facts: Map<string, TsFileFacts>, byShortName: Map<string, string[]>, knownNames: Set<string>): boolean {
   const wellFormed = [e.calls, e.reads, e.byName, e.stores, e.loads, e.passes, e.heritage, e.also, e.pending, e.unknown].every(Array.isArray);
-  return wellFormed && e.also.every(([d, h]) => hashes.get(d) === h) && !e.pending.some((n) => byShortName.has(n)) && !e.unknown.some((n) => knownNames.has(n));
+  return (
+    wellFormed &&
+    e.also.every(([d, key]) => facts.get(d)?.outlineKey === key) &&
+    !e.pending.some((n) => byShortName.has(n)) &&
+    !e.unknown.some((n) => knownNames.has(n))
+  );
 }

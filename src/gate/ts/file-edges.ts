@@ -3,7 +3,7 @@
 import ts = require('typescript');
 import { FileWalker } from './file-walker.js';
 import type { EdgePlan } from './edge-cache.js';
-import type { TsAnalysisCache, TsAnalysisStats, TsFileEdges } from './model.js';
+import type { TsAnalysisCache, TsAnalysisStats, TsFileEdges, TsFileFacts } from './model.js';
 import type { ProgramIndex } from './program-index.js';
 import type { RepositoryDefinitions } from './repository-definitions.js';
 import type { VirtualRepository } from './virtual-repository.js';
@@ -11,6 +11,8 @@ import type { VirtualRepository } from './virtual-repository.js';
 /** What walking files for their edges works with. */
 export interface FileEdgesContext {
   repo: VirtualRepository;
+  /** Every file's syntax facts: an entry names the files it resolved through by their outline keys. */
+  facts: Map<string, TsFileFacts>;
   definitions: RepositoryDefinitions;
   index: ProgramIndex;
   plan: EdgePlan;
@@ -26,11 +28,11 @@ export class FileEdgesCollector {
 
   /** Walks one file of the current program and records (and caches) its edges. */
   readonly walkFile = (sf: ts.SourceFile, rel: string): void => {
-    const { repo, definitions, index, plan, cache, stats } = this.ctx;
+    const { facts, definitions, index, plan, cache, stats } = this.ctx;
     if (stats) stats.tsFilesWalked++;
     let entry: TsFileEdges;
     try {
-      entry = new FileWalker(index, definitions, sf).walk(plan.closures.get(sf.fileName), repo.hashes);
+      entry = new FileWalker(index, definitions, sf).walk(plan.closures.get(sf.fileName), (f) => facts.get(f)!.outlineKey);
     } catch (err) {
       if (!(err instanceof RangeError)) throw err;
       definitions.unparsable.push({ file: rel, reason: 'nesting too deep to analyse' });

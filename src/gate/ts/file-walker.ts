@@ -81,13 +81,13 @@ export class FileWalker implements CallTargetContext {
    * Walks the file; the edges with the dependencies outside `closure` (the key's import closure)
    * and their hashes. A RangeError (nesting too deep) propagates.
    */
-  walk(closure: Set<string> | undefined, hashes: Map<string, string>): TsFileEdges {
+  walk(closure: Set<string> | undefined, keyOf: (file: string) => string): TsFileEdges {
     this.sf.forEachChild(this.visit);
     const heritage = this.heritage();
     const also: [string, string][] = [...this.touched]
       .filter((f) => !closure?.has(f))
       .sort()
-      .map((f) => [f, hashes.get(f)!]);
+      .map((f) => [f, keyOf(f)]);
     for (const id of this.selfRefs) {
       let l = this.calls.get(id);
       if (!l) this.calls.set(id, (l = new Set()));

@@ -29,6 +29,14 @@ export interface TsFileFacts {
   outlineImports: string[];
   /** Bodies blanked when the file is only context for another file's analysis (see outline.ts). */
   outline: OutlineRanges;
+  /**
+   * Identifies what another file's analysis can take from this one: the text outside the bodies
+   * an outline blanks, and the facts the walk reads of it (definitions and their kinds, what blanked
+   * bodies invoke, properties holding functions, arities), positions left out. Files that import
+   * it key their edges by this, not by its content: an edit inside an annotated body changes no
+   * importer's edges (see edge-cache.ts).
+   */
+  outlineKey: string;
   /** Names of object-literal properties that hold a function by name: calls through them are resolved too. */
   props: string[];
   /** Declares names for every file: a script (no import/export, not CommonJS), or `declare global` / `declare module`. */
@@ -55,7 +63,7 @@ export interface TsFileFacts {
  * not resolve (kept by name) are expanded over the whole repository when the graph is assembled,
  * so a class or function added elsewhere is reached without re-analysing this file. `also` lists
  * files outside the key's import closure that a resolution went through (declarations, receiver
- * types) with their hashes: the entry is reused only while they are unchanged.
+ * types) with their outline keys: the entry is reused only while those are unchanged.
  */
 export interface TsFileEdges {
   calls: [string, string[]][];
