@@ -377,6 +377,43 @@ describe('TypeScript warm runs with a partial program', () => {
     assert.deepEqual(edgeList(await buildCallGraph(sources, new GraphCaches(cacheDir))), edgeList(await buildCallGraph(sources)));
   });
 
+  it('a cached read of a member its receiver lacks is walked again once a class the receiver extends declares it', async () => {
+    const sizes = { roots: ['*.processSize'] };
+    const base = repo.branch('size-base', {
+      'src/shapes.ts': ['export class Shape {}', ''].join('\n'),
+      'src/box.ts': ["import { Shape } from './shapes.js';", 'export class Box extends Shape {}', ''].join('\n'),
+      'src/box-factory.ts': ["import { Box } from './box.js';", 'export function makeBox(): Box {', '  return new Box();', '}', ''].join('\n'),
+      // `size` is some other class's getter: a known name, which the checker is asked about
+      'src/other-size.ts': ['export class Other {', '  get size(): number {', '    return 1;', '  }', '}', ''].join('\n'),
+      'src/size-reader.ts': [
+        "import { makeBox } from './box-factory.js';",
+        'export function processSize(): number {',
+        '  // @ts-expect-error no Box has a size yet',
+        '  return makeBox().size;',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    await evaluateGate({ repoDir: repo.dir, base, head: base, config: sizes, caches: new GraphCaches(cacheDir) });
+    // neither box.ts nor shapes.ts is among size-reader.ts's imports; the getter goes on the class Box extends
+    repo.git('checkout', '-q', '-b', 'size-head', base);
+    repo.write({
+      'src/shapes.ts': [
+        "import { filler11 } from './filler11.js';",
+        'export class Shape {',
+        '  get size(): number {',
+        '    return filler11(1);',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    const head = repo.commitAll('size-head');
+    repo.git('checkout', '-q', 'main');
+    const r = await evaluateGate({ repoDir: repo.dir, base, head, config: sizes, caches: new GraphCaches(cacheDir) });
+    assertPath(r, ['src.size-reader.processSize', 'src.shapes.Shape.size'], 'head');
+  });
+
   it('a constant built by a call changes with the function it calls in a warm run as in a cold one', async () => {
     const head = repo.branch('filler3-edit', { 'src/filler3.ts': edit(files['src/filler3.ts']!, 'x + 3', 'x + 30') });
     const caches = new GraphCaches(cacheDir);

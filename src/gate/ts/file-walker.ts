@@ -215,6 +215,24 @@ export class FileWalker implements CallTargetContext {
    * to their declarations is a dependency (`chat: API.Chat` with `API` a namespace import of a file
    * that re-exports `Chat`: switching that re-export changes what `chat.create()` is).
    */
+  /** The declarations of the types a receiver's class or interface extends, transitively. */
+  private touchBaseTypes(receiver: ts.Expression): void {
+    const { checker } = this.index;
+    try {
+      const seen = new Set<ts.Type>();
+      const todo = [checker.getTypeAtLocation(receiver)];
+      while (todo.length > 0 && seen.size < 16) {
+        const t = todo.pop()!;
+        if (seen.has(t)) continue;
+        seen.add(t);
+        this.touch(t.getSymbol()?.declarations);
+        if (t.isClassOrInterface()) todo.push(...checker.getBaseTypes(t));
+      }
+    } catch {
+      // an unresolvable receiver only means no dependency to record
+    }
+  }
+
   private touchTypeNames(type: ts.TypeNode): void {
     const { checker } = this.index;
     const visit = (n: ts.Node): void => {
@@ -393,9 +411,11 @@ export class FileWalker implements CallTargetContext {
     const r = this.index.resolveSymbol(access);
     const accessors = r.decls.filter((d) => ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d));
     const fields = r.decls.filter(isDataField);
-    if (accessors.length === 0 && fields.length === 0) return;
     this.touch(r.decls);
     this.touchOrigins(access.expression, 0);
+    // a member the receiver's type lacks (or holds as a method) may become a getter or field there,
+    // or in a class it extends: the entry depends on those declarations too
+    if (accessors.length === 0 && fields.length === 0) return this.touchBaseTypes(access.expression);
     const out = new Set<string>();
     for (const d of accessors) this.index.idsForDecl(d, out, 0, this.touch);
     this.addCalls(from, out, access);
