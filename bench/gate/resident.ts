@@ -97,6 +97,14 @@ for (const lang of langs) {
       own.push(x.ms);
       resident.push(y.ms);
     }
+    // what any process costs here: Node starting and exiting, with this environment (a machine's
+    // NODE_EXTRA_CA_CERTS, say, is read at every start)
+    const bare: number[] = [];
+    for (let i = 0; i < edits; i++) {
+      const t0 = performance.now();
+      spawnSync(process.execPath, ['-e', '0'], { env });
+      bare.push(performance.now() - t0);
+    }
     const status = spawnSync(process.execPath, [bin, 'gate', 'resident', 'status', '--repo', dir, '--json'], { encoding: 'utf8', env });
     const { rssBytes, maxRssBytes } = JSON.parse(status.stdout) as { rssBytes: number; maxRssBytes: number };
     spawnSync(process.execPath, [bin, 'gate', 'resident', 'stop', '--repo', dir], { env });
@@ -123,6 +131,7 @@ for (const lang of langs) {
       console.log(
         `  of which the resident's evaluation    median ${Math.round(median(evaluations))} ms (${evaluations.join(' ')}), the asking process about ${Math.round(mRes - median(evaluations))} ms`,
       );
+    console.log(`  node -e 0 (Node alone, same env)      process wall median ${Math.round(median(bare))} ms (${bare.map(Math.round).join(' ')})`);
     console.log(
       `  resident gate after the runs          RSS ${mb(rssBytes).toFixed(0)} MB ratio ${ratio(mb(rssBytes), TARGET_RSS_MB)}, peak ${mb(maxRssBytes).toFixed(0)} MB ratio ${ratio(mb(maxRssBytes), TARGET_RSS_MB)}`,
     );
