@@ -45,9 +45,9 @@ export class FixtureRepo {
     this.git('commit', '-q', '--allow-empty', '-m', message);
     return this.git('rev-parse', 'HEAD').trim();
   }
-  /** A branch off main with these edits (null deletes) and renames (`git mv`). */
-  branch(name: string, edits: Record<string, string | null>, renames: [string, string][] = []): string {
-    this.git('checkout', '-q', '-b', name, 'main');
+  /** A branch off main (or `from`) with these edits (null deletes) and renames (`git mv`). */
+  branch(name: string, edits: Record<string, string | null>, renames: [string, string][] = [], from = 'main'): string {
+    this.git('checkout', '-q', '-b', name, from);
     for (const [from, to] of renames) {
       mkdirSync(path.dirname(path.join(this.dir, to)), { recursive: true });
       this.git('mv', from, to);

@@ -249,10 +249,12 @@ describe('TypeScript warm runs with a partial program', () => {
     });
     await evaluateGate({ repoDir: repo.dir, base, head: base, config: roots, caches: new GraphCaches(cacheDir) });
     // head differs from base in apply.ts's body alone (its outline is the same), and in filler9
-    repo.git('checkout', '-q', '-b', 'apply-head', base);
-    repo.write({ 'src/apply.ts': edit(before, 'return f(1);', 'return g(1);'), 'src/filler9.ts': edit(files['src/filler9.ts']!, 'x + 9', 'x + 90') });
-    const head = repo.commitAll('apply-head');
-    repo.git('checkout', '-q', 'main');
+    const head = repo.branch(
+      'apply-head',
+      { 'src/apply.ts': edit(before, 'return f(1);', 'return g(1);'), 'src/filler9.ts': edit(files['src/filler9.ts']!, 'x + 9', 'x + 90') },
+      [],
+      base,
+    );
     const caches = new GraphCaches(cacheDir);
     const r = await evaluateGate({ repoDir: repo.dir, base, head, config: roots, caches });
     // the callback apply now calls is reached through the cached caller's entry, walked again
@@ -396,20 +398,22 @@ describe('TypeScript warm runs with a partial program', () => {
     });
     await evaluateGate({ repoDir: repo.dir, base, head: base, config: sizes, caches: new GraphCaches(cacheDir) });
     // neither box.ts nor shapes.ts is among size-reader.ts's imports; the getter goes on the class Box extends
-    repo.git('checkout', '-q', '-b', 'size-head', base);
-    repo.write({
-      'src/shapes.ts': [
-        "import { filler11 } from './filler11.js';",
-        'export class Shape {',
-        '  get size(): number {',
-        '    return filler11(1);',
-        '  }',
-        '}',
-        '',
-      ].join('\n'),
-    });
-    const head = repo.commitAll('size-head');
-    repo.git('checkout', '-q', 'main');
+    const head = repo.branch(
+      'size-head',
+      {
+        'src/shapes.ts': [
+          "import { filler11 } from './filler11.js';",
+          'export class Shape {',
+          '  get size(): number {',
+          '    return filler11(1);',
+          '  }',
+          '}',
+          '',
+        ].join('\n'),
+      },
+      [],
+      base,
+    );
     const r = await evaluateGate({ repoDir: repo.dir, base, head, config: sizes, caches: new GraphCaches(cacheDir) });
     assertPath(r, ['src.size-reader.processSize', 'src.shapes.Shape.size'], 'head');
   });

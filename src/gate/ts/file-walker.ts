@@ -411,11 +411,16 @@ export class FileWalker implements CallTargetContext {
     const r = this.index.resolveSymbol(access);
     const accessors = r.decls.filter((d) => ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d));
     const fields = r.decls.filter(isDataField);
+    // a method read (not called) may become a getter where it is declared: that file is a dependency
     this.touch(r.decls);
+    if (accessors.length === 0 && fields.length === 0) {
+      if (r.decls.length > 0) return;
+      // a member the receiver's type lacks may be declared later, on that type (wherever it comes
+      // from) or on a class it extends: the entry depends on those declarations too
+      this.touchOrigins(access.expression, 0);
+      return this.touchBaseTypes(access.expression);
+    }
     this.touchOrigins(access.expression, 0);
-    // a member the receiver's type lacks (or holds as a method) may become a getter or field there,
-    // or in a class it extends: the entry depends on those declarations too
-    if (accessors.length === 0 && fields.length === 0) return this.touchBaseTypes(access.expression);
     const out = new Set<string>();
     for (const d of accessors) this.index.idsForDecl(d, out, 0, this.touch);
     this.addCalls(from, out, access);
