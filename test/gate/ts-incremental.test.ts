@@ -634,3 +634,90 @@ describe('TypeScript cached entries and names that become known', () => {
     }
   });
 });
+
+describe('TypeScript warm runs after an edit that leaves a file outline key as it was', () => {
+  // each case: a base, an edit of one file (its outline text unchanged but for what the case
+  // names), and the edge a cold run of the head has that a warm run must find too
+  const cases: { name: string; base: Record<string, string>; head: Record<string, string>; edge: string }[] = [
+    {
+      name: 'a place named by position after a body above it grows',
+      base: {
+        'src/fees.ts': 'export function fee(x: number): number {\n  return x;\n}\n',
+        'src/d.ts': [
+          "import { fee } from './fees.js';",
+          'export function pad(): number {',
+          '  return 1;',
+          '}',
+          'export interface Registry {',
+          '  handlers: Map<string, (x: number) => number>;',
+          '}',
+          'export const registry: Registry = { handlers: new Map() };',
+          "registry.handlers.set('card', fee);",
+          '',
+        ].join('\n'),
+        'src/g.ts': "import { registry } from './d.js';\nexport function charge(k: string): number {\n  return registry.handlers.get(k)!(1);\n}\n",
+      },
+      head: { 'src/d.ts': 'return 1;' },
+      edge: 'src.g.charge > src.fees.fee',
+    },
+    {
+      name: 'a factory declared to return a promise of a function, which now returns another',
+      base: {
+        'src/fees.ts':
+          'export type Fee = (x: number) => number;\nexport function settle(x: number): number {\n  return x;\n}\nexport function other(x: number): number {\n  return x * 2;\n}\n',
+        'src/d.ts': "import { settle, other, type Fee } from './fees.js';\nexport async function make(): Promise<Fee> {\n  return settle;\n}\n",
+        'src/f.ts': "import { make } from './d.js';\nexport async function run(): Promise<number> {\n  const s = await make();\n  return s(1);\n}\n",
+      },
+      head: { 'src/d.ts': 'return settle;' },
+      edge: 'src.f.run > src.fees.other',
+    },
+    {
+      name: 'a method read, overridden by a getter added in the receiver’s class',
+      base: {
+        'src/b.ts': 'export class B {\n  total(): number {\n    return 1;\n  }\n}\n',
+        'src/c.ts': "import { B } from './b.js';\nexport class C extends B {\n  other(): number {\n    return 2;\n  }\n}\n",
+        'src/x.ts': "import { C } from './c.js';\nexport const svc = new C();\n",
+        'src/f.ts': "import { svc } from './x.js';\nexport function read() {\n  return svc.total;\n}\n",
+      },
+      head: { 'src/c.ts': '  other(): number {' },
+      edge: 'src.f.read > src.c.C.total',
+    },
+    {
+      name: 'a member a union receiver lacks, added as a getter to the class both members extend',
+      base: {
+        'src/base.ts': 'export class Base {\n  id(): number {\n    return 0;\n  }\n}\n',
+        'src/card.ts': "import { Base } from './base.js';\nexport class Card extends Base {\n  kind = 'card';\n}\n",
+        'src/wire.ts': "import { Base } from './base.js';\nexport class Wire extends Base {\n  kind = 'wire';\n}\n",
+        'src/f.ts':
+          "import type { Card } from './card.js';\nimport type { Wire } from './wire.js';\nexport function read(x: Card | Wire) {\n  // @ts-expect-error no total yet\n  return x.total;\n}\nexport function total() {\n  return 1;\n}\n",
+      },
+      head: { 'src/base.ts': '  id(): number {' },
+      edge: 'src.f.read > src.base.Base.total',
+    },
+  ];
+  // the edit of each case: what replaces the text its `head` names
+  const edits: Record<string, string> = {
+    'return 1;': 'return 1 + 2 + 3;',
+    'return settle;': 'return other;',
+    '  other(): number {': '  // @ts-expect-error a getter over a method\n  get total(): number {\n    return 3;\n  }\n  other(): number {',
+    '  id(): number {': '  get total(): number {\n    return 1;\n  }\n  id(): number {',
+  };
+  for (const c of cases) {
+    it(c.name, async () => {
+      const repo = new FixtureRepo(c.base);
+      const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-inc-key-'));
+      try {
+        const [file, from] = Object.entries(c.head)[0]!;
+        const head = repo.branch('head', { [file]: edit(c.base[file]!, from, edits[from]!) });
+        await buildCallGraph(readRevisionSources(repo.dir, 'main'), new GraphCaches(cacheDir));
+        const sources = readRevisionSources(repo.dir, head);
+        const cold = edgeList(await buildCallGraph(sources));
+        assert.ok(cold.includes(c.edge), cold.join('\n'));
+        assert.deepEqual(edgeList(await buildCallGraph(sources, new GraphCaches(cacheDir))), cold);
+      } finally {
+        repo.remove();
+        rmSync(cacheDir, { recursive: true, force: true });
+      }
+    });
+  }
+});

@@ -7,7 +7,7 @@ import { recordDefinitions, type FileDefinitions } from './definitions.js';
 import { declarationNodesOf, validDeclarationNodes } from './node-index.js';
 import { outlineImports } from './outline-imports.js';
 import { mayNeedWholeLibrary } from './library-text.js';
-import { outlineRanges, validOutline, type OutlineRanges } from './outline.js';
+import { bodiesReadForReturns, outlineRanges, validOutline, type OutlineRanges } from './outline.js';
 import { inlineModuleSpecifier } from './syntax.js';
 import type { TsAnalysisCache, TsFileFacts } from './model.js';
 import { DEFINITION_KINDS } from '../types.js';
@@ -135,7 +135,7 @@ export function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
     reexports,
     outlineImports: outlineImports(sf, outline, imports),
     outline,
-    outlineKey: outlineKeyOf(sf.text, outline, rec),
+    outlineKey: outlineKeyOf(sf.text, outline, bodiesReadForReturns(sf), rec),
     props: rec.valueProps,
     global: declaresGlobals(sf, commonJs),
     topLevelThis: usesTopLevelThis(sf),
@@ -148,10 +148,17 @@ export function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
 
 /**
  * See TsFileFacts.outlineKey. The text is taken without the blanked ranges (whose contents only
- * say how long a body is); the walk reads nothing else of an imported file that positions do not
- * also name afresh in every run (declarations are found by position in each program's parse).
+ * say how long a body is), but for the bodies another file's walk reads for their returns; the
+ * walk reads nothing else of an imported file that positions do not also name afresh in every run
+ * (declarations are found by position in each program's parse; a place named by position is
+ * counted without the blanked bodies, see ProgramIndex.placePosition).
  */
-function outlineKeyOf(text: string, outline: OutlineRanges, rec: Pick<FileDefinitions, 'defs' | 'invokes' | 'valueProps' | 'arities'>): string {
+function outlineKeyOf(
+  text: string,
+  outline: OutlineRanges,
+  readForReturns: OutlineRanges,
+  rec: Pick<FileDefinitions, 'defs' | 'invokes' | 'valueProps' | 'arities'>,
+): string {
   const h = createHash('sha1');
   let at = 0;
   for (const [start, end] of outline) {
@@ -159,6 +166,8 @@ function outlineKeyOf(text: string, outline: OutlineRanges, rec: Pick<FileDefini
     at = end;
   }
   h.update(text.slice(at));
+  // the blanked bodies a walk of another file reads for what they return (see outline.ts)
+  for (const [start, end] of readForReturns) h.update('\0returns\0').update(text.slice(start, end));
   h.update(`\n${JSON.stringify([rec.defs.map(([id, kind]) => [id, kind]), rec.invokes, rec.valueProps, rec.arities])}`);
   return h.digest('hex');
 }

@@ -215,7 +215,7 @@ export class FileWalker implements CallTargetContext {
    * to their declarations is a dependency (`chat: API.Chat` with `API` a namespace import of a file
    * that re-exports `Chat`: switching that re-export changes what `chat.create()` is).
    */
-  /** The declarations of the types a receiver's class or interface extends, transitively. */
+  /** The declarations of a receiver's type and of the types it extends, transitively (each member of a union or intersection). */
   private touchBaseTypes(receiver: ts.Expression): void {
     const { checker } = this.index;
     try {
@@ -225,8 +225,15 @@ export class FileWalker implements CallTargetContext {
         const t = todo.pop()!;
         if (seen.has(t)) continue;
         seen.add(t);
+        if (t.isUnionOrIntersection()) {
+          todo.push(...t.types);
+          continue;
+        }
         this.touch(t.getSymbol()?.declarations);
-        if (t.isClassOrInterface()) todo.push(...checker.getBaseTypes(t));
+        // a generic class's instance (`Box<number>`) extends what its declared class does
+        const target = (t as Partial<ts.TypeReference>).target;
+        const cls = t.isClassOrInterface() ? t : target?.isClassOrInterface() ? target : undefined;
+        if (cls) todo.push(...checker.getBaseTypes(cls));
       }
     } catch {
       // an unresolvable receiver only means no dependency to record
@@ -411,10 +418,11 @@ export class FileWalker implements CallTargetContext {
     const r = this.index.resolveSymbol(access);
     const accessors = r.decls.filter((d) => ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d));
     const fields = r.decls.filter(isDataField);
-    // a method read (not called) may become a getter where it is declared: that file is a dependency
+    // a method read (not called) may become a getter where it is declared, or be overridden by one
+    // in the receiver's class or a class between: those declarations are dependencies
     this.touch(r.decls);
     if (accessors.length === 0 && fields.length === 0) {
-      if (r.decls.length > 0) return;
+      if (r.decls.length > 0) return this.touchBaseTypes(access.expression);
       // a member the receiver's type lacks may be declared later, on that type (wherever it comes
       // from) or on a class it extends: the entry depends on those declarations too
       this.touchOrigins(access.expression, 0);

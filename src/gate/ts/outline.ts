@@ -69,7 +69,11 @@ const DATA_TYPES = new Set(['Promise', 'Array', 'ReadonlyArray', 'Map', 'Set', '
  * factory's body is what the walk reads for `const s = make(); s()`, so it is kept.
  */
 function mayReturnFunction(type: ts.TypeNode, body: ts.Block): boolean {
-  if (isDataType(type)) return false;
+  return !isDataType(type) && returnsNameOrFunction(body);
+}
+
+/** Whether a body returns a function written there, or a name (`return settle`, `return handlers.pay`). */
+function returnsNameOrFunction(body: ts.Block): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found || ts.isFunctionLike(n) || ts.isClassLike(n)) return;
@@ -108,6 +112,38 @@ function isDataType(t: ts.TypeNode): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * The blanked bodies whose returns a walk of another file may still read: a function declared to
+ * return data that can hold a function (`Promise<Fee>`, `Fee[]`, `Map<string, Fee>`) and returning a
+ * name or a function. An outline blanks them, but a program holding the file in full reads what
+ * they return (`const s = await make(); s(1)`), so the file's outline key digests their text.
+ */
+export function bodiesReadForReturns(sf: ts.SourceFile): OutlineRanges {
+  if (/\.[mc]?jsx?$/.test(sf.fileName) || isModuleByUseAlone(sf)) return [];
+  const out: OutlineRanges = [];
+  const visit = (n: ts.Node): void => {
+    const body = blankableBody(n);
+    if (!body) return n.forEachChild(visit);
+    const type = (n as ts.SignatureDeclaration).type;
+    if (type && mayHoldFunction(type) && returnsNameOrFunction(body)) out.push([body.getStart(sf) + 1, body.end - 1]);
+  };
+  sf.forEachChild(visit);
+  return out;
+}
+
+/** Whether a type the outline counts as data may still hold a function: in a type argument, an element, a union member. */
+function mayHoldFunction(t: ts.TypeNode): boolean {
+  if (ts.isArrayTypeNode(t)) return mayHoldFunction(t.elementType);
+  if (ts.isTupleTypeNode(t)) return t.elements.some((e) => mayHoldFunction(ts.isNamedTupleMember(e) ? e.type : e));
+  if (ts.isOptionalTypeNode(t) || ts.isRestTypeNode(t)) return mayHoldFunction(t.type);
+  if (ts.isUnionTypeNode(t)) return t.types.some(mayHoldFunction);
+  if (ts.isTypeReferenceNode(t)) {
+    const name = t.typeName;
+    return !(ts.isIdentifier(name) && DATA_TYPES.has(name.text)) || (t.typeArguments ?? []).some(mayHoldFunction);
+  }
+  return !isDataType(t);
 }
 
 /** Whether `ranges` (from a cache, so untrusted) are ascending, disjoint and inside a text of `chars` characters. */

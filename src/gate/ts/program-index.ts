@@ -33,6 +33,22 @@ export class ProgramIndex {
     return this.checkerOf!;
   }
 
+  /**
+   * A declaration's position in its file's text without the contents of the bodies the file's
+   * outline blanks: the text its outline key digests, so the same in every version of the file an
+   * importer's cached entry was made against. Inside such a body (a local, which only the file's own
+   * walk can name) the position itself, marked apart.
+   */
+  placePosition(d: ts.Node): string {
+    let cut = 0;
+    for (const [start, end] of this.facts.get(d.getSourceFile().fileName)?.outline ?? []) {
+      if (d.pos >= end) cut += end - start;
+      else if (d.pos >= start) return `body:${d.pos}`;
+      else break;
+    }
+    return String(d.pos - cut);
+  }
+
   /** Starts on a program; returns its repository files by file name (files that failed to parse left out). */
   load(program: ts.Program, facts: Map<string, TsFileFacts>): Map<string, ts.SourceFile> {
     this.release();

@@ -37,9 +37,12 @@ function isPlace(d: ts.Declaration): boolean {
  * The place a declaration stands for: its definition id (a module's constant, a class's field),
  * else its file and position (a function's local, an interface's data property), which every parse
  * of the file gives alike (see node-index.ts) and only files that resolved through it can name.
+ * The position is counted without the bodies an outline blanks, as the file's outline key is
+ * digested: a file that names the place from a cached entry names it alike after an edit inside
+ * such a body (see ProgramIndex.placePosition).
  */
 function placeOf(ctx: CallTargetContext, d: ts.Declaration): string {
-  return ctx.index.declToId.get(d) ?? `${d.getSourceFile().fileName}@${d.pos}`;
+  return ctx.index.declToId.get(d) ?? `${d.getSourceFile().fileName}@${ctx.index.placePosition(d)}`;
 }
 
 /** The places an expression names (`handlers`, `this.handlers`, `this.#handlers`, `svc.handle`), each declaration a dependency. */
