@@ -58,13 +58,13 @@ export type GateEvaluationFlags = Pick<GateFlags, 'repo' | 'base' | 'head' | 'co
  */
 export async function prepareGate(flags: GateEvaluationFlags, top?: string, mayRead?: Promise<void>): Promise<PreparedGate> {
   const repo = top ?? workTreeTop(flags.repo);
-  const base = flags.base ?? (await (await import('../review/acquire.js')).defaultBase(repo));
   // the base first (an unknown base is reported before anything else), then its configuration,
   // then the head: one git process, which the run goes on asking for the few blobs it reads
   const objects = new GitBatch(repo);
   try {
     // the caller's check that the repository may be read (it ran while git started) comes first
     await mayRead;
+    const base = flags.base ?? (await (await import('../review/acquire.js')).defaultBase(repo));
     const change = await resolveChange(repo, { base, head: flags.head }, flags.config ? undefined : 'bulwark.toml', objects);
     const config = loadConfig(repo, change.baseCommit, flags.config, change.configText);
     if (change.headCommit === null) throw unknownRevision(flags.head);
