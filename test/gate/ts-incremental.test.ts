@@ -627,8 +627,13 @@ describe('TypeScript cached entries and names that become known', () => {
     assertPath(r, ['src.caller.approveLoan', 'src.fee.fee', 'src.deep.deep'], 'head');
     const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-inc-'));
     try {
-      await buildCallGraph(readRevisionSources(repo.dir, 'main'), new GraphCaches(cacheDir));
-      assert.deepEqual(edgeList(await buildCallGraph(sources, new GraphCaches(cacheDir))), edgeList(cold));
+      // written as a gate run writes them, or the next run would find none and be cold too
+      const warmed = new GraphCaches(cacheDir);
+      await buildCallGraph(readRevisionSources(repo.dir, 'main'), warmed);
+      warmed.save();
+      const warm = new GraphCaches(cacheDir);
+      assert.deepEqual(edgeList(await buildCallGraph(sources, warm)), edgeList(cold));
+      assert.ok(warm.stats.tsFilesReused > 0, 'some entries came from the cache');
     } finally {
       rmSync(cacheDir, { recursive: true, force: true });
     }
@@ -702,18 +707,46 @@ describe('TypeScript warm runs after an edit that leaves a file outline key as i
     '  other(): number {': '  // @ts-expect-error a getter over a method\n  get total(): number {\n    return 3;\n  }\n  other(): number {',
     '  id(): number {': '  get total(): number {\n    return 1;\n  }\n  id(): number {',
   };
+  it('an edit inside a body declared to return data that holds no function walks its file alone, though importers take what it returns', async () => {
+    const repo = new FixtureRepo({
+      'src/d.ts': 'export async function load(): Promise<number[]> {\n  const o = [1];\n  return o;\n}\n',
+      'src/f.ts': "import { load } from './d.js';\nexport async function run(): Promise<number> {\n  const o = await load();\n  return o.length;\n}\n",
+    });
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-inc-key-'));
+    try {
+      const head = repo.branch('head', { 'src/d.ts': edit(repo.git('show', 'main:src/d.ts'), '[1]', '[1, 2]') });
+      const warmed = new GraphCaches(cacheDir);
+      await buildCallGraph(readRevisionSources(repo.dir, 'main'), warmed);
+      warmed.save();
+      const sources = readRevisionSources(repo.dir, head);
+      const caches = new GraphCaches(cacheDir);
+      assert.deepEqual(edgeList(await buildCallGraph(sources, caches)), edgeList(await buildCallGraph(sources)));
+      // f.ts read load's returns (a value stored from a call), but a number[] holds no function
+      assert.equal(caches.stats.tsFilesWalked, 1);
+    } finally {
+      repo.remove();
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
+
   for (const c of cases) {
     it(c.name, async () => {
-      const repo = new FixtureRepo(c.base);
+      // with a file the edit cannot concern, whose entry a warm run must take from the cache
+      const repo = new FixtureRepo({ ...c.base, 'src/filler.ts': 'export function filler(x: number): number {\n  return x;\n}\n' });
       const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-inc-key-'));
       try {
         const [file, from] = Object.entries(c.head)[0]!;
         const head = repo.branch('head', { [file]: edit(c.base[file]!, from, edits[from]!) });
-        await buildCallGraph(readRevisionSources(repo.dir, 'main'), new GraphCaches(cacheDir));
+        const warmed = new GraphCaches(cacheDir);
+        await buildCallGraph(readRevisionSources(repo.dir, 'main'), warmed);
+        // written as a gate run writes them: the next run takes them from the disk
+        warmed.save();
         const sources = readRevisionSources(repo.dir, head);
         const cold = edgeList(await buildCallGraph(sources));
         assert.ok(cold.includes(c.edge), cold.join('\n'));
-        assert.deepEqual(edgeList(await buildCallGraph(sources, new GraphCaches(cacheDir))), cold);
+        const warm = new GraphCaches(cacheDir);
+        assert.deepEqual(edgeList(await buildCallGraph(sources, warm)), cold);
+        assert.ok(warm.stats.tsFilesReused > 0, 'some entries came from the cache');
       } finally {
         repo.remove();
         rmSync(cacheDir, { recursive: true, force: true });

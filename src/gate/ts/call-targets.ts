@@ -15,6 +15,8 @@ export interface CallTargetContext {
   definitions: RepositoryDefinitions;
   /** Records the declarations a resolution went through as dependencies of the walked file. */
   touch: OnDeclarations;
+  /** Records that the walked file read what a function returns: a dependency on its file's returns key. */
+  readReturns: (f: ts.Node) => void;
 }
 
 export interface CallbackInvoker {
@@ -146,6 +148,7 @@ export function returnedTargets(ctx: CallTargetContext, callee: ts.Identifier | 
     const f = functionWithBody(decl);
     if (!f) continue;
     ctx.touch([f]);
+    ctx.readReturns(f);
     for (const r of returnedExpressions(f)) addReturnedTargets(ctx, r, out);
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RepositoryHost } from './host.js';
-import type { TsAnalysisCache, TsFileEdges, TsFileFacts } from './model.js';
+import { dependencyOf, type TsAnalysisCache, type TsFileEdges, type TsFileFacts } from './model.js';
 import type { VirtualRepository } from './virtual-repository.js';
 
 /** Which files need the checker: a file whose edges are cached (and whose recorded dependencies are unchanged) does not. */
@@ -72,6 +72,13 @@ function edgeKey(repo: VirtualRepository, facts: Map<string, TsFileFacts>, host:
     .digest('hex');
 }
 
+/** The current key of an entry's recorded dependency: a file's outline key, or its returns key (see FileWalker.readReturns). */
+function dependencyKey(facts: Map<string, TsFileFacts>, d: string): string | undefined {
+  const { file, returns } = dependencyOf(d);
+  const f = facts.get(file);
+  return returns ? f?.returnsKey : f?.outlineKey;
+}
+
 /**
  * Whether a cached entry is well formed and still current: stale when a recorded dependency's
  * outline key changed, a name it left to resolve by name is now a function's or method's (a call through an
@@ -83,7 +90,7 @@ function isReusable(e: TsFileEdges, facts: Map<string, TsFileFacts>, byShortName
   const wellFormed = [e.calls, e.reads, e.byName, e.stores, e.loads, e.passes, e.heritage, e.also, e.pending, e.unknown].every(Array.isArray);
   return (
     wellFormed &&
-    e.also.every(([d, key]) => facts.get(d)?.outlineKey === key) &&
+    e.also.every(([d, key]) => dependencyKey(facts, d) === key) &&
     !e.pending.some((n) => byShortName.has(n)) &&
     !e.unknown.some((n) => knownNames.has(n))
   );

@@ -32,7 +32,10 @@ export class FileEdgesCollector {
     if (stats) stats.tsFilesWalked++;
     let entry: TsFileEdges;
     try {
-      entry = new FileWalker(index, definitions, sf).walk(plan.closures.get(sf.fileName), (f) => facts.get(f)!.outlineKey);
+      entry = new FileWalker(index, definitions, sf).walk(plan.closures.get(sf.fileName), {
+        outline: (f) => facts.get(f)!.outlineKey,
+        returns: (f) => facts.get(f)!.returnsKey,
+      });
     } catch (err) {
       if (!(err instanceof RangeError)) throw err;
       definitions.unparsable.push({ file: rel, reason: 'nesting too deep to analyse' });

@@ -7,7 +7,7 @@ import { recordDefinitions, type FileDefinitions } from './definitions.js';
 import { declarationNodesOf, validDeclarationNodes } from './node-index.js';
 import { outlineImports } from './outline-imports.js';
 import { mayNeedWholeLibrary } from './library-text.js';
-import { bodiesReadForReturns, outlineRanges, validOutline, type OutlineRanges } from './outline.js';
+import { blankedBodiesReturningFunctions, outlineRanges, validOutline, type OutlineRanges } from './outline.js';
 import { inlineModuleSpecifier } from './syntax.js';
 import type { TsAnalysisCache, TsFileFacts } from './model.js';
 import { DEFINITION_KINDS } from '../types.js';
@@ -100,6 +100,8 @@ function isWellFormedFacts(known: TsFileFacts): boolean {
     validOutline(known.outline, known.chars) &&
     typeof known.outlineKey === 'string' &&
     /^[0-9a-f]{40}$/.test(known.outlineKey) &&
+    typeof known.returnsKey === 'string' &&
+    /^[0-9a-f]{40}$/.test(known.returnsKey) &&
     validDeclarationNodes(known.nodes, known.classMembers, known.chars)
   );
 }
@@ -135,7 +137,8 @@ export function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
     reexports,
     outlineImports: outlineImports(sf, outline, imports),
     outline,
-    outlineKey: outlineKeyOf(sf.text, outline, bodiesReadForReturns(sf), rec),
+    outlineKey: outlineKeyOf(sf.text, outline, rec),
+    returnsKey: returnsKeyOf(sf.text, blankedBodiesReturningFunctions(sf)),
     props: rec.valueProps,
     global: declaresGlobals(sf, commonJs),
     topLevelThis: usesTopLevelThis(sf),
@@ -148,17 +151,12 @@ export function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
 
 /**
  * See TsFileFacts.outlineKey. The text is taken without the blanked ranges (whose contents only
- * say how long a body is), but for the bodies another file's walk reads for their returns; the
- * walk reads nothing else of an imported file that positions do not also name afresh in every run
- * (declarations are found by position in each program's parse; a place named by position is
- * counted without the blanked bodies, see ProgramIndex.placePosition).
+ * say how long a body is); the walk reads nothing else of an imported file that positions do not
+ * also name afresh in every run (declarations are found by position in each program's parse; a
+ * place named by position is counted without the blanked bodies, see
+ * ProgramIndex.placePosition), but what blanked bodies return (see returnsKeyOf).
  */
-function outlineKeyOf(
-  text: string,
-  outline: OutlineRanges,
-  readForReturns: OutlineRanges,
-  rec: Pick<FileDefinitions, 'defs' | 'invokes' | 'valueProps' | 'arities'>,
-): string {
+function outlineKeyOf(text: string, outline: OutlineRanges, rec: Pick<FileDefinitions, 'defs' | 'invokes' | 'valueProps' | 'arities'>): string {
   const h = createHash('sha1');
   let at = 0;
   for (const [start, end] of outline) {
@@ -166,9 +164,14 @@ function outlineKeyOf(
     at = end;
   }
   h.update(text.slice(at));
-  // the blanked bodies a walk of another file reads for what they return (see outline.ts)
-  for (const [start, end] of readForReturns) h.update('\0returns\0').update(text.slice(start, end));
   h.update(`\n${JSON.stringify([rec.defs.map(([id, kind]) => [id, kind]), rec.invokes, rec.valueProps, rec.arities])}`);
+  return h.digest('hex');
+}
+
+/** See TsFileFacts.returnsKey: the whole text of each blanked body that may return a function (see outline.ts). */
+function returnsKeyOf(text: string, bodies: OutlineRanges): string {
+  const h = createHash('sha1');
+  for (const [start, end] of bodies) h.update(text.slice(start, end)).update('\0');
   return h.digest('hex');
 }
 
@@ -197,6 +200,7 @@ function failedFacts(error: string, sf: ts.SourceFile): TsFileFacts {
     outline: [],
     // nothing of it is analysed: its whole text stands for it
     outlineKey: createHash('sha1').update(sf.text).digest('hex'),
+    returnsKey: createHash('sha1').update(sf.text).digest('hex'),
     props: [],
     global: declaresGlobals(sf, specs.commonJs),
     // what could not be walked is taken to use it

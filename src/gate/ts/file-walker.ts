@@ -35,7 +35,7 @@ import {
   tableKeys,
 } from './stored-functions.js';
 import { addEdge, argCount, BARE, bindingNames, isFunctionLike, jsxName, listOf, unwrap, type EdgeMap } from './syntax.js';
-import { ELEMENTS, HELD, PARAMETER, type TsFileEdges } from './model.js';
+import { ELEMENTS, HELD, PARAMETER, type TsFileEdges, returnsDependency } from './model.js';
 import type { ProgramIndex } from './program-index.js';
 import type { RepositoryDefinitions } from './repository-definitions.js';
 
@@ -56,6 +56,8 @@ export class FileWalker implements CallTargetContext {
   /** Functions passed to a repository function's parameter: `<function id>#<index>` → ids. */
   private readonly passes: EdgeMap = new Map();
   private readonly touched = new Set<string>();
+  /** Files whose functions' returns the walk read (dependencies on their returns keys, in the import closure or not). */
+  private readonly returnsRead = new Set<string>();
   private readonly selfRefs = new Set<string>();
   private readonly pending = new Set<string>();
   /** Names skipped because no repository definition or property carried them (knownNames). */
@@ -81,13 +83,14 @@ export class FileWalker implements CallTargetContext {
    * Walks the file; the edges with the dependencies outside `closure` (the key's import closure)
    * and their hashes. A RangeError (nesting too deep) propagates.
    */
-  walk(closure: Set<string> | undefined, keyOf: (file: string) => string): TsFileEdges {
+  walk(closure: Set<string> | undefined, keys: { outline(file: string): string; returns(file: string): string }): TsFileEdges {
     this.sf.forEachChild(this.visit);
     const heritage = this.heritage();
     const also: [string, string][] = [...this.touched]
       .filter((f) => !closure?.has(f))
       .sort()
-      .map((f) => [f, keyOf(f)]);
+      .map((f): [string, string] => [f, keys.outline(f)])
+      .concat([...this.returnsRead].sort().map((f): [string, string] => [returnsDependency(f), keys.returns(f)]));
     for (const id of this.selfRefs) {
       let l = this.calls.get(id);
       if (!l) this.calls.set(id, (l = new Set()));
@@ -106,6 +109,11 @@ export class FileWalker implements CallTargetContext {
       unknown: [...this.unknown].sort(),
     };
   }
+
+  readonly readReturns = (f: ts.Node): void => {
+    const file = f.getSourceFile().fileName;
+    if (file !== this.sf.fileName && file.startsWith(VIRTUAL_ROOT)) this.returnsRead.add(file);
+  };
 
   readonly touch = (decls: readonly ts.Declaration[] | undefined): void => {
     for (const d of decls ?? []) {

@@ -37,6 +37,12 @@ export interface TsFileFacts {
    * importer's edges (see edge-cache.ts).
    */
   outlineKey: string;
+  /**
+   * Identifies what the bodies an outline blanks return, where they return a name or a function:
+   * an entry that read a function's returns (a call of what it returns, a function stored from a
+   * call) depends on this key of its file too (see edge-cache.ts).
+   */
+  returnsKey: string;
   /** Names of object-literal properties that hold a function by name: calls through them are resolved too. */
   props: string[];
   /** Declares names for every file: a script (no import/export, not CommonJS), or `declare global` / `declare module`. */
@@ -144,3 +150,12 @@ export const PARAMETER = 'param:';
 export const HELD = 'held:';
 /** Appended to `<function id>#<index>`: the elements of the array passed there rather than the argument itself. */
 export const ELEMENTS = '[]';
+
+/** How an entry's `also` names a dependency on a file's returns key (no path holds a NUL). */
+export const returnsDependency = (file: string): string => `${file}${RETURNS}`;
+const RETURNS = '\0returns';
+
+/** The file a recorded dependency names, and whether it is on the file's returns key. */
+export function dependencyOf(d: string): { file: string; returns: boolean } {
+  return d.endsWith(RETURNS) ? { file: d.slice(0, -RETURNS.length), returns: true } : { file: d, returns: false };
+}

@@ -115,12 +115,14 @@ function isDataType(t: ts.TypeNode): boolean {
 }
 
 /**
- * The blanked bodies whose returns a walk of another file may still read: a function declared to
- * return data that can hold a function (`Promise<Fee>`, `Fee[]`, `Map<string, Fee>`) and returning a
- * name or a function. An outline blanks them, but a program holding the file in full reads what
- * they return (`const s = await make(); s(1)`), so the file's outline key digests their text.
+ * The blanked bodies that may return a function: declared to return data that can hold one
+ * (`Promise<Fee>`, `Fee[]`, `Map<string, Fee>`, a type the outline cannot tell from data) and
+ * returning a name or a function (`return settle`). A walk of another file that takes what such a
+ * function returns (`const s = await make(); s(1)`, a value stored from a call) reads those returns
+ * when the file is in its program in full, which an outline does not show: the file's returns key
+ * digests them, and the entries that read returns depend on it.
  */
-export function bodiesReadForReturns(sf: ts.SourceFile): OutlineRanges {
+export function blankedBodiesReturningFunctions(sf: ts.SourceFile): OutlineRanges {
   if (/\.[mc]?jsx?$/.test(sf.fileName) || isModuleByUseAlone(sf)) return [];
   const out: OutlineRanges = [];
   const visit = (n: ts.Node): void => {
