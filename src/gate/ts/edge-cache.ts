@@ -81,7 +81,7 @@ function dependencyKey(facts: Map<string, TsFileFacts>, d: string): string | und
 
 /**
  * Whether a cached entry is well formed and still current: stale when a recorded dependency's
- * outline key changed, a name it left to resolve by name is now a function's or method's (a call through an
+ * key (outline or returns) changed, a name it left to resolve by name is now a function's or method's (a call through an
  * untyped receiver would now reach it by name), or a name it skipped as unknown is now defined
  * somewhere, as anything (a data field `handle` makes `deps.handle?.(x)` reach what is stored
  * into the property it names).

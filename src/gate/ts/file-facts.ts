@@ -7,7 +7,7 @@ import { recordDefinitions, type FileDefinitions } from './definitions.js';
 import { declarationNodesOf, validDeclarationNodes } from './node-index.js';
 import { outlineImports } from './outline-imports.js';
 import { mayNeedWholeLibrary } from './library-text.js';
-import { blankedBodiesReturningFunctions, outlineRanges, validOutline, type OutlineRanges } from './outline.js';
+import { outlineOf, validOutline, type OutlineRanges } from './outline.js';
 import { inlineModuleSpecifier } from './syntax.js';
 import type { TsAnalysisCache, TsFileFacts } from './model.js';
 import { DEFINITION_KINDS } from '../types.js';
@@ -130,7 +130,7 @@ export function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
     return failedFacts('nesting too deep to analyse', sf);
   }
   const { imports, reexports, commonJs } = moduleSpecifiers(sf);
-  const outline = outlineRanges(sf);
+  const { ranges: outline, returningFunctions } = outlineOf(sf);
   return {
     defs: rec.defs,
     imports,
@@ -138,7 +138,7 @@ export function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
     outlineImports: outlineImports(sf, outline, imports),
     outline,
     outlineKey: outlineKeyOf(sf.text, outline, rec),
-    returnsKey: returnsKeyOf(sf.text, blankedBodiesReturningFunctions(sf)),
+    returnsKey: returnsKeyOf(sf.text, returningFunctions),
     props: rec.valueProps,
     global: declaresGlobals(sf, commonJs),
     topLevelThis: usesTopLevelThis(sf),
@@ -154,7 +154,7 @@ export function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
  * say how long a body is); the walk reads nothing else of an imported file that positions do not
  * also name afresh in every run (declarations are found by position in each program's parse; a
  * place named by position is counted without the blanked bodies, see
- * ProgramIndex.placePosition), but what blanked bodies return (see returnsKeyOf).
+ * ProgramIndex.placePosition); what blanked bodies return is keyed apart (see returnsKeyOf).
  */
 function outlineKeyOf(text: string, outline: OutlineRanges, rec: Pick<FileDefinitions, 'defs' | 'invokes' | 'valueProps' | 'arities'>): string {
   const h = createHash('sha1');
@@ -185,6 +185,7 @@ function textFacts(sf: ts.SourceFile): Pick<TsFileFacts, 'chars' | 'wholeLibrary
  * resolves through what it could parse), so its imports and whether it declares globals are kept.
  */
 function failedFacts(error: string, sf: ts.SourceFile): TsFileFacts {
+  const whole = createHash('sha1').update(sf.text).digest('hex');
   let specs: ModuleSpecifiers;
   try {
     specs = moduleSpecifiers(sf);
@@ -199,8 +200,8 @@ function failedFacts(error: string, sf: ts.SourceFile): TsFileFacts {
     outlineImports: specs.imports,
     outline: [],
     // nothing of it is analysed: its whole text stands for it
-    outlineKey: createHash('sha1').update(sf.text).digest('hex'),
-    returnsKey: createHash('sha1').update(sf.text).digest('hex'),
+    outlineKey: whole,
+    returnsKey: whole,
     props: [],
     global: declaresGlobals(sf, specs.commonJs),
     // what could not be walked is taken to use it

@@ -218,11 +218,6 @@ export class FileWalker implements CallTargetContext {
     }
   }
 
-  /**
-   * An annotated declaration has the type its annotation names: every hop from the names it uses
-   * to their declarations is a dependency (`chat: API.Chat` with `API` a namespace import of a file
-   * that re-exports `Chat`: switching that re-export changes what `chat.create()` is).
-   */
   /** The declarations of a receiver's type and of the types it extends, transitively (each member of a union or intersection). */
   private touchBaseTypes(receiver: ts.Expression): void {
     const { checker } = this.index;
@@ -248,6 +243,11 @@ export class FileWalker implements CallTargetContext {
     }
   }
 
+  /**
+   * An annotated declaration has the type its annotation names: every hop from the names it uses
+   * to their declarations is a dependency (`chat: API.Chat` with `API` a namespace import of a file
+   * that re-exports `Chat`: switching that re-export changes what `chat.create()` is).
+   */
   private touchTypeNames(type: ts.TypeNode): void {
     const { checker } = this.index;
     const visit = (n: ts.Node): void => {
@@ -426,17 +426,15 @@ export class FileWalker implements CallTargetContext {
     const r = this.index.resolveSymbol(access);
     const accessors = r.decls.filter((d) => ts.isGetAccessorDeclaration(d) || ts.isSetAccessorDeclaration(d));
     const fields = r.decls.filter(isDataField);
-    // a method read (not called) may become a getter where it is declared, or be overridden by one
-    // in the receiver's class or a class between: those declarations are dependencies
+    const found = accessors.length > 0 || fields.length > 0;
     this.touch(r.decls);
-    if (accessors.length === 0 && fields.length === 0) {
-      if (r.decls.length > 0) return this.touchBaseTypes(access.expression);
-      // a member the receiver's type lacks may be declared later, on that type (wherever it comes
-      // from) or on a class it extends: the entry depends on those declarations too
-      this.touchOrigins(access.expression, 0);
-      return this.touchBaseTypes(access.expression);
-    }
-    this.touchOrigins(access.expression, 0);
+    // a getter or field, or a member the receiver's type lacks (it may be declared later on that
+    // type, wherever the type comes from): the receiver's origins are dependencies
+    if (found || r.decls.length === 0) this.touchOrigins(access.expression, 0);
+    // a method read (not called) may become a getter where it is declared, or be overridden by one
+    // in the receiver's class or a class between; a lacked member may be added to a class the type
+    // extends: those declarations are dependencies too
+    if (!found) return this.touchBaseTypes(access.expression);
     const out = new Set<string>();
     for (const d of accessors) this.index.idsForDecl(d, out, 0, this.touch);
     this.addCalls(from, out, access);

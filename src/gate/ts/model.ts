@@ -151,9 +151,11 @@ export const HELD = 'held:';
 /** Appended to `<function id>#<index>`: the elements of the array passed there rather than the argument itself. */
 export const ELEMENTS = '[]';
 
-/** How an entry's `also` names a dependency on a file's returns key (no path holds a NUL). */
-export const returnsDependency = (file: string): string => `${file}${RETURNS}`;
+/** Appended to a file in an entry's `also`: a dependency on the file's returns key (no path holds a NUL). */
 const RETURNS = '\0returns';
+
+/** How an entry's `also` names a dependency on a file's returns key. */
+export const returnsDependency = (file: string): string => `${file}${RETURNS}`;
 
 /** The file a recorded dependency names, and whether it is on the file's returns key. */
 export function dependencyOf(d: string): { file: string; returns: boolean } {

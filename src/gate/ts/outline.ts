@@ -16,16 +16,32 @@ import ts = require('typescript');
 export type OutlineRanges = [number, number][];
 
 export function outlineRanges(sf: ts.SourceFile): OutlineRanges {
-  if (/\.[mc]?jsx?$/.test(sf.fileName) || isModuleByUseAlone(sf)) return [];
-  const out: OutlineRanges = [];
+  return outlineOf(sf).ranges;
+}
+
+/**
+ * An outline's blanked ranges, and of them the bodies that may return a function: declared to
+ * return data that can hold one (`Promise<Fee>`, `Fee[]`, `Map<string, Fee>`, a type the outline
+ * cannot tell from data) and returning a name or a function (`return settle`). A walk of another
+ * file that takes what such a function returns (`const s = await make(); s(1)`, a value stored from
+ * a call) reads those returns when the file is in its program in full, which an outline does not
+ * show: the file's returns key digests them, and the entries that read returns depend on it.
+ */
+export function outlineOf(sf: ts.SourceFile): { ranges: OutlineRanges; returningFunctions: OutlineRanges } {
+  const ranges: OutlineRanges = [];
+  const returningFunctions: OutlineRanges = [];
+  if (/\.[mc]?jsx?$/.test(sf.fileName) || isModuleByUseAlone(sf)) return { ranges, returningFunctions };
   const visit = (n: ts.Node): void => {
     const body = blankableBody(n);
     // the contents between the braces; nested bodies go with it
-    if (body) out.push([body.getStart(sf) + 1, body.end - 1]);
-    else n.forEachChild(visit);
+    if (!body) return n.forEachChild(visit);
+    const range: [number, number] = [body.getStart(sf) + 1, body.end - 1];
+    ranges.push(range);
+    const type = (n as ts.SignatureDeclaration).type;
+    if (type && mayHoldFunction(type) && returnsNameOrFunction(body)) returningFunctions.push(range);
   };
   sf.forEachChild(visit);
-  return out;
+  return { ranges, returningFunctions };
 }
 
 /**
@@ -112,27 +128,6 @@ function isDataType(t: ts.TypeNode): boolean {
     default:
       return false;
   }
-}
-
-/**
- * The blanked bodies that may return a function: declared to return data that can hold one
- * (`Promise<Fee>`, `Fee[]`, `Map<string, Fee>`, a type the outline cannot tell from data) and
- * returning a name or a function (`return settle`). A walk of another file that takes what such a
- * function returns (`const s = await make(); s(1)`, a value stored from a call) reads those returns
- * when the file is in its program in full, which an outline does not show: the file's returns key
- * digests them, and the entries that read returns depend on it.
- */
-export function blankedBodiesReturningFunctions(sf: ts.SourceFile): OutlineRanges {
-  if (/\.[mc]?jsx?$/.test(sf.fileName) || isModuleByUseAlone(sf)) return [];
-  const out: OutlineRanges = [];
-  const visit = (n: ts.Node): void => {
-    const body = blankableBody(n);
-    if (!body) return n.forEachChild(visit);
-    const type = (n as ts.SignatureDeclaration).type;
-    if (type && mayHoldFunction(type) && returnsNameOrFunction(body)) out.push([body.getStart(sf) + 1, body.end - 1]);
-  };
-  sf.forEachChild(visit);
-  return out;
 }
 
 /** Whether a type the outline counts as data may still hold a function: in a type argument, an element, a union member. */
