@@ -753,4 +753,30 @@ describe('TypeScript warm runs after an edit that leaves a file outline key as i
       }
     });
   }
+
+  it('an edit beside an unchanged factory declared to return a promise of a function reads what it returns from its outline', async () => {
+    // the warm run walks f.ts alone, with d.ts held only as context: its outline shows make's body
+    const base = {
+      'src/fees.ts': 'export type Fee = (x: number) => number;\nexport function settle(x: number): number {\n  return x;\n}\n',
+      'src/d.ts': "import { settle, type Fee } from './fees.js';\nexport async function make(): Promise<Fee> {\n  return settle;\n}\n",
+      'src/f.ts': "import { make } from './d.js';\nexport async function run(): Promise<number> {\n  const s = await make();\n  return s(1);\n}\n",
+    };
+    const repo = new FixtureRepo(base);
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-inc-key-'));
+    try {
+      const head = repo.branch('head', { 'src/f.ts': edit(base['src/f.ts'], 'return s(1);', 'return s(1) + 1;') });
+      const warmed = new GraphCaches(cacheDir);
+      await buildCallGraph(readRevisionSources(repo.dir, 'main'), warmed);
+      warmed.save();
+      const sources = readRevisionSources(repo.dir, head);
+      const cold = edgeList(await buildCallGraph(sources));
+      assert.ok(cold.includes('src.f.run > src.fees.settle'), cold.join('\n'));
+      const warm = new GraphCaches(cacheDir);
+      assert.deepEqual(edgeList(await buildCallGraph(sources, warm)), cold);
+      assert.equal(warm.stats.tsFilesWalked, 1, 'f.ts alone is walked');
+    } finally {
+      repo.remove();
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -103,6 +103,60 @@ describe('TypeScript analysis split over several programs', () => {
     assert.ok(edgeList(one).length > 8, 'the fixture resolves something');
   });
 
+  it('reads what a factory declared to return data holding a function returns, from a program holding its file as context', () => {
+    // `Promise<Fee>` is data to the outline, so the factory's body was blanked where its file is
+    // only context: a split analysis lacked the edge to `settle` that one program finds
+    const factory = [
+      {
+        path: 'src/fees.ts',
+        text: lines(
+          'export type Fee = (x: number) => number;',
+          'export function settle(x: number): number {',
+          '  return x;',
+          '}',
+          'export function other(x: number): number {',
+          '  return x * 2;',
+          '}',
+        ),
+      },
+      {
+        path: 'src/make.ts',
+        text: lines(
+          "import { settle, other, type Fee } from './fees.js';",
+          'export async function make(): Promise<Fee> {',
+          '  return settle;',
+          '}',
+          'export function all(): Fee[] {',
+          '  return [other];',
+          '}',
+          'export function rate(): number {',
+          '  return 2;',
+          '}',
+        ),
+      },
+      {
+        path: 'src/run.ts',
+        text: lines(
+          "import { make, rate } from './make.js';",
+          'export async function processPayment(): Promise<number> {',
+          '  const s = await make();',
+          '  return s(rate());',
+          '}',
+        ),
+      },
+    ];
+    const facts = factsOfSourceFile(ts.createSourceFile('/r/src/make.ts', factory[1]!.text, ts.ScriptTarget.ES2022, false), 'src/make.ts');
+    assert.equal(facts.outline.length, 3, 'all three bodies are in the outline');
+    assert.equal(facts.returning.length, 1, 'one of them may return a function (`all` returns an array literal)');
+    assert.ok(facts.outlineImports.includes('./fees.js'), 'what the shown body names is imported where the file is context');
+    const one = edgeList(analyzeTypeScript(factory, undefined, undefined, { warmUp: false }));
+    const splitStats: TsAnalysisStats = { tsFilesWalked: 0, tsFilesReused: 0 };
+    const split = edgeList(analyzeTypeScript(factory, undefined, splitStats, { programBudgetChars: 1, warmUp: false }));
+    assert.equal(splitStats.tsPrograms, factory.length);
+    assert.ok(one.includes('src.run.processPayment > src.fees.settle'), one.join('\n'));
+    assert.deepEqual(split, one);
+  });
+
   it('resolves through declarations in files the analysed file does not import, without falling back to names', () => {
     const g = [
       ...edgeList(analyzeTypeScript(tsOnly, undefined, undefined, { programBudgetChars: 1 })),

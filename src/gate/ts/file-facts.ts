@@ -7,7 +7,7 @@ import { recordDefinitions, type FileDefinitions } from './definitions.js';
 import { declarationNodesOf, validDeclarationNodes } from './node-index.js';
 import { outlineImports } from './outline-imports.js';
 import { mayNeedWholeLibrary } from './library-text.js';
-import { outlineOf, validOutline, type OutlineRanges } from './outline.js';
+import { blankedRanges, outlineOf, validOutline, validReturning, type OutlineRanges } from './outline.js';
 import { inlineModuleSpecifier } from './syntax.js';
 import type { TsAnalysisCache, TsFileFacts } from './model.js';
 import { DEFINITION_KINDS } from '../types.js';
@@ -47,7 +47,7 @@ export function collectFacts(repo: VirtualRepository, cache: TsAnalysisCache | u
     if (heldChars >= 0) {
       heldParses.set(f, sf);
       heldChars += sf.text.length;
-      heldBlanked += fact.outline.reduce((b, [s, e]) => b + e - s, 0);
+      heldBlanked += blankedRanges(fact.outline, fact.returning).reduce((b, [s, e]) => b + e - s, 0);
       // beyond this the parses are not kept: a repository this large is split anyway, and
       // holding every parse at once would cost more memory than one program; likewise once
       // the outlines blank as much as they keep past one budget (the files will be split)
@@ -98,6 +98,7 @@ function isWellFormedFacts(known: TsFileFacts): boolean {
     typeof known.global === 'boolean' &&
     typeof known.topLevelThis === 'boolean' &&
     validOutline(known.outline, known.chars) &&
+    validReturning(known.returning, known.outline, known.chars) &&
     typeof known.outlineKey === 'string' &&
     /^[0-9a-f]{40}$/.test(known.outlineKey) &&
     typeof known.returnsKey === 'string' &&
@@ -135,8 +136,10 @@ export function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
     defs: rec.defs,
     imports,
     reexports,
-    outlineImports: outlineImports(sf, outline, imports),
+    // the bodies a program shows of the file held as context count: their names are resolved there
+    outlineImports: outlineImports(sf, blankedRanges(outline, returningFunctions), imports),
     outline,
+    returning: returningFunctions,
     outlineKey: outlineKeyOf(sf.text, outline, rec),
     returnsKey: returnsKeyOf(sf.text, returningFunctions),
     props: rec.valueProps,
@@ -199,6 +202,7 @@ function failedFacts(error: string, sf: ts.SourceFile): TsFileFacts {
     reexports: specs.reexports,
     outlineImports: specs.imports,
     outline: [],
+    returning: [],
     // nothing of it is analysed: its whole text stands for it
     outlineKey: whole,
     returnsKey: whole,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import ts = require('typescript');
 import { compilerOptions, VIRTUAL_ROOT } from './compiler.js';
 import { withoutBlockComments, withoutOmittedDeclarations } from './library-text.js';
-import { blankRanges, outlineFits } from './outline.js';
+import { blankedRanges, blankRanges, outlineFits } from './outline.js';
 import { moduleScopes, type ModuleScope, type TsConfigSource } from './tsconfig-paths.js';
 import type { TsAnalysisStats, TsFileFacts } from './model.js';
 import type { ModuleResolutions } from './module-resolutions.js';
@@ -126,10 +126,11 @@ export class RepositoryHost {
     if (!sf) {
       const text = inRepo ? (repo.has(f) ? this.checkedText(f) : undefined) : this.libraryText(f, lean);
       if (text === undefined) return undefined;
-      sf = ts.createSourceFile(f, outline ? blankRanges(text, this.facts.get(f)!.outline) : text, lang, false);
+      const fact = this.facts.get(f);
+      sf = ts.createSourceFile(f, outline ? blankRanges(text, blankedRanges(fact!.outline, fact!.returning)) : text, lang, false);
       // a file declaring global names is a source of the checker's merges, which set its symbols'
       // parents to the checker's own: it is never kept for another run (see retained-state.ts)
-      if (inRepo && !this.facts.get(f)?.global) this.retained.parsedFrom.set(sf, text);
+      if (inRepo && !fact?.global) this.retained.parsedFrom.set(sf, text);
     }
     this.usedSourceFiles.set(key, sf);
     return sf;

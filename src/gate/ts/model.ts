@@ -27,8 +27,17 @@ export interface TsFileFacts {
   reexports: string[];
   /** Of `imports`, what the outline needs (see outline-imports.ts): a program follows only these from a file it holds as an outline. */
   outlineImports: string[];
-  /** Bodies blanked when the file is only context for another file's analysis (see outline.ts). */
+  /**
+   * The bodies an outline leaves out (see outline.ts): what the outline key and positions are
+   * counted without. A program holding the file only as context blanks them, except `returning`.
+   */
   outline: OutlineRanges;
+  /**
+   * Of `outline`, the bodies that may return a function (see outline.ts): a program holding the
+   * file as context shows them, so a walk of another file reads what they return as it would with
+   * the file in full; the returns key digests them.
+   */
+  returning: OutlineRanges;
   /**
    * Identifies what another file's analysis can take from this one: the text outside the bodies
    * an outline blanks, and the facts the walk reads of it (definitions and their kinds, what blanked

@@ -6,7 +6,8 @@ import ts = require('typescript');
  * An outline is a file with the contents of some bodies replaced by whitespace: a body is blanked
  * when its declaration states the type the checker would otherwise infer from it (a return type
  * annotation; setters never contribute one), unless it may return a function value (a factory:
- * the walk reads what it returns). Everything the checker resolves in other files —
+ * the walk reads what it returns; one declared to return data that can hold a function is in the
+ * outline's ranges but shown, see outlineOf). Everything the checker resolves in other files —
  * declarations, signatures, class members, inferred types of unannotated functions — is unchanged,
  * and line breaks are kept, so positions and line numbers are those of the real file.
  *
@@ -20,12 +21,15 @@ export function outlineRanges(sf: ts.SourceFile): OutlineRanges {
 }
 
 /**
- * An outline's blanked ranges, and of them the bodies that may return a function: declared to
- * return data that can hold one (`Promise<Fee>`, `Fee[]`, `Map<string, Fee>`, a type the outline
- * cannot tell from data) and returning a name or a function (`return settle`). A walk of another
- * file that takes what such a function returns (`const s = await make(); s(1)`, a value stored from
- * a call) reads those returns when the file is in its program in full, which an outline does not
- * show: the file's returns key digests them, and the entries that read returns depend on it.
+ * An outline's ranges, and of them the bodies that may return a function: declared to return
+ * data that can hold one (`Promise<Fee>`, `Fee[]`, `Map<string, Fee>`, a type the outline cannot
+ * tell from data) and returning a name or a function (`return settle`). A walk of another file
+ * that takes what such a function returns (`const s = await make(); s(1)`, a value stored from a
+ * call) reads those returns, so a program holding the file only as context shows these bodies (it
+ * blanks the others, see blankedRanges), as a program holding it in full would: a large repository
+ * split over several programs finds what one program finds. The outline key and positions are
+ * still counted without them (an edit there changes no importer that does not take returns); the
+ * file's returns key digests them, and the entries that read returns depend on it.
  */
 export function outlineOf(sf: ts.SourceFile): { ranges: OutlineRanges; returningFunctions: OutlineRanges } {
   const ranges: OutlineRanges = [];
@@ -144,6 +148,23 @@ function mayHoldFunction(t: ts.TypeNode): boolean {
 }
 
 /** Whether `ranges` (from a cache, so untrusted) are ascending, disjoint and inside a text of `chars` characters. */
+/**
+ * What a program holding the file only as context blanks: the outline's bodies without those
+ * that may return a function (`returning`, a subset of `outline`), which it shows.
+ */
+export function blankedRanges(outline: OutlineRanges, returning: OutlineRanges): OutlineRanges {
+  if (returning.length === 0) return outline;
+  const shown = new Set(returning.map(([s]) => s));
+  return outline.filter(([s]) => !shown.has(s));
+}
+
+/** Whether `returning` is a well-formed list of some of `outline`'s ranges, as facts give them. */
+export function validReturning(returning: unknown, outline: OutlineRanges, chars: number): returning is OutlineRanges {
+  if (!validOutline(returning, chars)) return false;
+  const ranges = new Set(outline.map(([s, e]) => `${s}:${e}`));
+  return returning.every(([s, e]) => ranges.has(`${s}:${e}`));
+}
+
 export function validOutline(ranges: unknown, chars: number): ranges is OutlineRanges {
   if (!Array.isArray(ranges)) return false;
   let last = 0;
