@@ -164,17 +164,29 @@ class DefinitionRecorder {
     if (inv.params.size > 0) this.rec.invokes.push([id, [...inv.params].sort((a, b) => a - b), inv.rest]);
   }
 
+  /** The scope `visitChild` visits in: one visitor for every node, not a closure per node (a file has hundreds of thousands). */
+  private childScope = '';
+  private readonly visitChild = (c: ts.Node): void => this.visit(c, this.childScope, false);
+
+  /** Visits `node`'s children in `scope`, not at module level. */
+  private visitChildren(node: ts.Node, scope: string): void {
+    const outer = this.childScope;
+    this.childScope = scope;
+    node.forEachChild(this.visitChild);
+    this.childScope = outer;
+  }
+
   private visit(node: ts.Node, scope: string, atModule: boolean): void {
     if (ts.isArrowFunction(node)) return this.visitAnonymousFunction(node, scope, 'arrow');
     if (ts.isFunctionExpression(node)) return this.visitAnonymousFunction(node, scope, 'function');
     if (ts.isObjectLiteralExpression(node)) return this.visitAnonymousObject(node, scope);
     // most nodes are expressions and statements that define nothing: one set lookup, not a dozen tests
-    if (!DEFINING_KINDS.has(node.kind) || !this.visitDefinition(node, scope, atModule)) node.forEachChild((c) => this.visit(c, scope, false));
+    if (!DEFINING_KINDS.has(node.kind) || !this.visitDefinition(node, scope, atModule)) this.visitChildren(node, scope);
   }
 
   /** A function's body; an expression body is visited itself (it may be an arrow: `() => () => f()`). */
   private visitBody(body: ts.ConciseBody, id: string): void {
-    if (ts.isBlock(body)) body.forEachChild((c) => this.visit(c, id, false));
+    if (ts.isBlock(body)) this.visitChildren(body, id);
     else this.visit(body, id, false);
   }
 
@@ -194,14 +206,14 @@ class DefinitionRecorder {
     this.anonymousCounts.set(key, count);
     const id = qualified(scope, `<${kind}${count}>`);
     this.addDef(node, id, 'function');
-    node.forEachChild((c) => this.visit(c, id, false));
+    this.visitChildren(node, id);
   }
 
   /** An object literal no declaration names (`rules.push({ run(x) { … } })`): each method with a body is an anonymous function. */
   private visitAnonymousObject(lit: ts.ObjectLiteralExpression, scope: string): void {
     for (const p of lit.properties) {
       if (ts.isMethodDeclaration(p) && p.body) this.visitAnonymousFunction(p, scope, 'method');
-      else p.forEachChild((c) => this.visit(c, scope, false));
+      else this.visitChildren(p, scope);
     }
   }
 
@@ -265,7 +277,7 @@ class DefinitionRecorder {
     for (const signature of signatures) this.addDef(signature, id, 'function', signature, signatures);
     this.overloadSignatures.delete(id);
     this.addDef(node, id, 'function', node, signatures);
-    node.body.forEachChild((c) => this.visit(c, id, false));
+    this.visitChildren(node.body, id);
     return true;
   }
 
@@ -308,7 +320,7 @@ class DefinitionRecorder {
       mname = nameText(m.name);
     }
     if (!mname) {
-      m.forEachChild((c) => this.visit(c, cid, false));
+      this.visitChildren(m, cid);
       return;
     }
     const mid = `${cid}.${mname}`;
@@ -317,7 +329,7 @@ class DefinitionRecorder {
     const first = this.callables.get(mid);
     if (!body && ts.isPropertyDeclaration(m) && first?.last === m) this.bodilessFields.set(mid, first.def);
     members.set(mname, mid);
-    if (body) body.forEachChild((c) => this.visit(c, mid, false));
+    if (body) this.visitChildren(body, mid);
   }
 
   /**
@@ -341,7 +353,7 @@ class DefinitionRecorder {
       this.visitBody(d.initializer.body, id);
     } else if (name && d.initializer && ts.isClassExpression(d.initializer)) {
       // `const X = class { … }` is class X with methods X.m, as a class declaration would be
-      if (!this.visitClassLike(d.initializer, scope, name)) d.initializer.forEachChild((c) => this.visit(c, scope, false));
+      if (!this.visitClassLike(d.initializer, scope, name)) this.visitChildren(d.initializer, scope);
     } else {
       if (name) this.addDef(d, qualified(scope, name), 'binding', statement);
       else for (const n of bindingNames(d.name)) this.addDef(n, qualified(scope, n.text), 'binding', statement);
@@ -394,7 +406,7 @@ class DefinitionRecorder {
     if (!ts.isObjectLiteralExpression(lit)) {
       // `[{ kind: 'card', run: chargeCard }]`: `r.run(x)` on an element calls what `run` holds
       if (ts.isArrayLiteralExpression(lit)) for (const el of lit.elements) this.noteHeldProps(el, 0);
-      init.forEachChild((c) => this.visit(c, scope, false));
+      this.visitChildren(init, scope);
       return;
     }
     for (const p of lit.properties) this.visitObjectProperty(p, objId, scope, lit);
@@ -404,14 +416,14 @@ class DefinitionRecorder {
     const pname = nameText(p.name);
     if (pname && (ts.isMethodDeclaration(p) || ts.isGetAccessorDeclaration(p) || ts.isSetAccessorDeclaration(p)) && p.body) {
       this.addDef(p, `${objId}.${pname}`, 'method', p, lit);
-      p.body.forEachChild((c) => this.visit(c, `${objId}.${pname}`, false));
+      this.visitChildren(p.body, `${objId}.${pname}`);
     } else if (pname && ts.isPropertyAssignment(p) && (ts.isIdentifier(p.initializer) || ts.isPropertyAccessExpression(p.initializer))) {
       // a handler table: `obj.pay()` calls what `pay` holds, resolved where it is called
       this.rec.valueProps.push(pname);
-      p.forEachChild((c) => this.visit(c, scope, false));
+      this.visitChildren(p, scope);
     } else if (ts.isShorthandPropertyAssignment(p)) {
       this.rec.valueProps.push(p.name.text);
-      p.forEachChild((c) => this.visit(c, scope, false));
+      this.visitChildren(p, scope);
     } else if (pname && ts.isPropertyAssignment(p) && isFunctionLike(p.initializer)) {
       this.addDef(p, `${objId}.${pname}`, 'method');
       this.rec.decls.push([p.initializer, `${objId}.${pname}`]);
@@ -419,7 +431,7 @@ class DefinitionRecorder {
     } else {
       // a record of objects (`{ card: { run: chargeCard } }`): `RULES[k].run(x)` calls what `run` holds
       if (ts.isPropertyAssignment(p)) this.noteHeldProps(p.initializer, 0);
-      p.forEachChild((c) => this.visit(c, scope, false));
+      this.visitChildren(p, scope);
     }
   }
 
