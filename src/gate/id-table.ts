@@ -16,11 +16,12 @@ export class IdTable {
   /** A map's entries as rows `[key, ...values]` of numbers, in the map's order. */
   rows(m: ReadonlyMap<string, ReadonlySet<string>>): number[][] {
     const rows: number[][] = [];
-    for (const [from, tos] of m) {
+    // forEach, not for…of: no entry array per key (a 100 kLOC graph has tens of thousands)
+    m.forEach((tos, from) => {
       const row = [this.number(from)];
       for (const to of tos) row.push(this.number(to));
       rows.push(row);
-    }
+    });
     return rows;
   }
 }

@@ -19,14 +19,16 @@ export function assembleGraph(ctx: AssemblyContext, entries: TsFileEdges[]): TsG
   const overrides = new Overrides(ctx.definitions.idKinds, entries);
   const allCalls: EdgeMap = new Map();
   const allReads: EdgeMap = new Map();
+  // rows indexed, not destructured: no iterator per row (a warm run assembles every file's edges)
   for (const e of entries) {
-    for (const [from, tos] of e.calls) {
-      for (const to of tos) {
+    for (const row of e.calls) {
+      const from = row[0];
+      for (const to of row[1]) {
         addEdge(allCalls, from, to);
         if (overrides.mayHave(to)) for (const o of overrides.of(to)) addEdge(allCalls, from, o);
       }
     }
-    for (const [from, tos] of e.reads) for (const to of tos) addEdge(allReads, from, to);
+    for (const row of e.reads) for (const to of row[1]) addEdge(allReads, row[0], to);
   }
   addStoredCalls(entries, allCalls, overrides);
   const nameCalls = new NameOnlyCalls(ctx).resolve(entries, allCalls);
@@ -145,12 +147,12 @@ class Overrides {
     if (this.childrenOf.size === 0) return false;
     if (!this.methodsOfParents) {
       // the methods of classes something extends, once (rather than the owner of every callee)
-      this.methodsOfParents = new Set();
-      for (const [id, kind] of this.idKinds) {
-        if (kind !== 'method') continue;
+      const methods = (this.methodsOfParents = new Set());
+      this.idKinds.forEach((kind, id) => {
+        if (kind !== 'method') return;
         const dot = id.lastIndexOf('.');
-        if (this.childrenOf.has(id.slice(0, dot)) && id.slice(dot + 1) !== 'constructor') this.methodsOfParents.add(id);
-      }
+        if (this.childrenOf.has(id.slice(0, dot)) && id.slice(dot + 1) !== 'constructor') methods.add(id);
+      });
     }
     return this.methodsOfParents.has(id);
   }

@@ -31,7 +31,12 @@ export function collectDefinitions(all: readonly string[], facts: Map<string, Ts
     }
     for (const [id, params, rest] of fact.invokes) if (!invokes.has(id)) invokes.set(id, { params: new Set(params), rest });
     const file = f.slice(VIRTUAL_ROOT.length);
-    for (const [id, kind, startLine, endLine] of fact.defs) {
+    // indexed, not destructured: no iterator per definition (a warm run of a large repository goes over every one)
+    for (const def of fact.defs) {
+      const id = def[0];
+      const kind = def[1];
+      const startLine = def[2];
+      const endLine = def[3];
       const had = idKinds.get(id);
       // a function or method wins an id over a data binding of the same name, whichever comes
       // first (`static charge;` in the class, `Billing.charge = function …` after it)
