@@ -4,7 +4,6 @@ import net from 'node:net';
 import { BulwarkError, type ExitCode } from '../../domain/errors.js';
 import { within as waitAtMost } from '../../domain/within.js';
 import { workTreeTopOrNull, workTreeTopOrNullAsync } from '../../review/git.js';
-import { knownWorkTreeTop } from '../../review/work-tree-top.js';
 import { procStatFields } from '../../sandbox/proc-stat.js';
 import type { PreparedGate } from '../gate-finish.js';
 import type { GateEvaluationFlags } from '../gate.js';
@@ -221,11 +220,9 @@ export async function prepareGateResident(flags: GateEvaluationFlags, opts: Resi
   if (env[CACHE_KEY_ENV]) return { fallback: `${CACHE_KEY_ENV} is set, and the cache key is never handed to a resident process` };
   const injected = GIT_CONFIG_INJECTION.find((name) => env[name] !== undefined);
   if (injected) return { fallback: `${injected} is set, and git configuration from the environment is never handed to a resident process` };
-  // the work tree's top from the folders themselves when that is certain (see work-tree-top.ts),
-  // else git finds it while this thread stats the build; in no work tree, the run of its own says
-  // what is wrong
-  const known = knownWorkTreeTop(flags.repo);
-  const finding = known !== undefined ? Promise.resolve(known) : workTreeTopOrNullAsync(flags.repo);
+  // git finds the work tree while this thread stats the build; in no work tree, the run of its own
+  // says what is wrong
+  const finding = workTreeTopOrNullAsync(flags.repo);
   let build: string;
   try {
     build = (opts.identify ?? buildIdentity)();
