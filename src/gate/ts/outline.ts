@@ -147,7 +147,6 @@ function mayHoldFunction(t: ts.TypeNode): boolean {
   return !isDataType(t);
 }
 
-/** Whether `ranges` (from a cache, so untrusted) are ascending, disjoint and inside a text of `chars` characters. */
 /**
  * What a program holding the file only as context blanks: the outline's bodies without those
  * that may return a function (`returning`, a subset of `outline`), which it shows.
@@ -165,6 +164,7 @@ export function validReturning(returning: unknown, outline: OutlineRanges, chars
   return returning.every(([s, e]) => ranges.has(`${s}:${e}`));
 }
 
+/** Whether `ranges` (from a cache, so untrusted) are ascending, disjoint and inside a text of `chars` characters. */
 export function validOutline(ranges: unknown, chars: number): ranges is OutlineRanges {
   if (!Array.isArray(ranges)) return false;
   let last = 0;
