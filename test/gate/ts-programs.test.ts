@@ -8,7 +8,7 @@ import { collectGarbage } from '../../src/gate/collect-garbage.js';
 import { analyzeTypeScript, type TsAnalysisStats, type TsFileFacts, type TsGraphPart } from '../../src/gate/ts/analyze.js';
 import { edgeList } from './fixture.js';
 import { factsOfSourceFile } from '../../src/gate/ts/file-facts.js';
-import { blankRanges, outlineFits, outlineRanges, validOutline } from '../../src/gate/ts/outline.js';
+import { blankRanges, outlineFits, outlineRanges, validOutline, validReturning } from '../../src/gate/ts/outline.js';
 import { planPrograms } from '../../src/gate/ts/program-groups.js';
 
 const lines = (...l: string[]): string => l.join('\n') + '\n';
@@ -546,6 +546,10 @@ describe('outlines', () => {
     assert.ok(!validOutline([[0, text.length + 5]], text.length), 'past the end');
     assert.ok(!validOutline([['1', 2]], text.length));
     assert.ok(!validOutline('x', text.length));
+    // the shown bodies must be some of the outline's own ranges
+    assert.ok(validReturning([], ranges, text.length) && validReturning([ranges[1]!], ranges, text.length));
+    assert.ok(!validReturning([[ranges[1]![0], ranges[1]![1] - 1]], ranges, text.length), 'not a range of the outline');
+    assert.ok(!validReturning([ranges[1], ranges[0]], ranges, text.length), 'out of order');
   });
 });
 

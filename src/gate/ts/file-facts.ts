@@ -7,7 +7,7 @@ import { recordDefinitions, type FileDefinitions } from './definitions.js';
 import { declarationNodesOf, validDeclarationNodes } from './node-index.js';
 import { outlineImports } from './outline-imports.js';
 import { mayNeedWholeLibrary } from './library-text.js';
-import { blankedRanges, outlineOf, validOutline, validReturning, type OutlineRanges } from './outline.js';
+import { blankedChars, blankedRanges, outlineOf, validOutline, validReturning, type OutlineRanges } from './outline.js';
 import { inlineModuleSpecifier } from './syntax.js';
 import type { TsAnalysisCache, TsFileFacts } from './model.js';
 import { DEFINITION_KINDS } from '../types.js';
@@ -47,7 +47,7 @@ export function collectFacts(repo: VirtualRepository, cache: TsAnalysisCache | u
     if (heldChars >= 0) {
       heldParses.set(f, sf);
       heldChars += sf.text.length;
-      heldBlanked += blankedRanges(fact.outline, fact.returning).reduce((b, [s, e]) => b + e - s, 0);
+      heldBlanked += blankedChars(fact.outline, fact.returning);
       // beyond this the parses are not kept: a repository this large is split anyway, and
       // holding every parse at once would cost more memory than one program; likewise once
       // the outlines blank as much as they keep past one budget (the files will be split)
@@ -131,17 +131,17 @@ export function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
     return failedFacts('nesting too deep to analyse', sf);
   }
   const { imports, reexports, commonJs } = moduleSpecifiers(sf);
-  const { ranges: outline, returningFunctions } = outlineOf(sf);
+  const { ranges: outline, returning } = outlineOf(sf);
   return {
     defs: rec.defs,
     imports,
     reexports,
     // the bodies a program shows of the file held as context count: their names are resolved there
-    outlineImports: outlineImports(sf, blankedRanges(outline, returningFunctions), imports),
+    outlineImports: outlineImports(sf, blankedRanges(outline, returning), imports),
     outline,
-    returning: returningFunctions,
+    returning,
     outlineKey: outlineKeyOf(sf.text, outline, rec),
-    returnsKey: returnsKeyOf(sf.text, returningFunctions),
+    returnsKey: returnsKeyOf(sf.text, returning),
     props: rec.valueProps,
     global: declaresGlobals(sf, commonJs),
     topLevelThis: usesTopLevelThis(sf),
@@ -157,7 +157,8 @@ export function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
  * say how long a body is); the walk reads nothing else of an imported file that positions do not
  * also name afresh in every run (declarations are found by position in each program's parse; a
  * place named by position is counted without the blanked bodies, see
- * ProgramIndex.placePosition); what blanked bodies return is keyed apart (see returnsKeyOf).
+ * ProgramIndex.placePosition), the shown `returning` bodies included; what those return is keyed
+ * apart (see returnsKeyOf).
  */
 function outlineKeyOf(text: string, outline: OutlineRanges, rec: Pick<FileDefinitions, 'defs' | 'invokes' | 'valueProps' | 'arities'>): string {
   const h = createHash('sha1');
@@ -171,7 +172,7 @@ function outlineKeyOf(text: string, outline: OutlineRanges, rec: Pick<FileDefini
   return h.digest('hex');
 }
 
-/** See TsFileFacts.returnsKey: the whole text of each blanked body that may return a function (see outline.ts). */
+/** See TsFileFacts.returnsKey: the whole text of each outline body that may return a function (`returning`, see outline.ts). */
 function returnsKeyOf(text: string, bodies: OutlineRanges): string {
   const h = createHash('sha1');
   for (const [start, end] of bodies) h.update(text.slice(start, end)).update('\0');

@@ -110,6 +110,7 @@ export class FileWalker implements CallTargetContext {
     };
   }
 
+  /** Records that the walk read what `f` returns: a dependency on its file's returns key (see CallTargetContext). */
   readonly readReturns = (f: ts.Node): void => {
     const file = f.getSourceFile().fileName;
     if (file !== this.sf.fileName && file.startsWith(VIRTUAL_ROOT)) this.returnsRead.add(file);

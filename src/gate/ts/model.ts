@@ -47,8 +47,8 @@ export interface TsFileFacts {
    */
   outlineKey: string;
   /**
-   * Identifies what the bodies an outline blanks return, where they return a name or a function:
-   * an entry that read a function's returns (a call of what it returns, a function stored from a
+   * Identifies what the `returning` bodies return (the outline key is counted without them): an
+   * entry that read a function's returns (a call of what it returns, a function stored from a
    * call) depends on this key of its file too (see edge-cache.ts).
    */
   returnsKey: string;

@@ -31,10 +31,10 @@ export function outlineRanges(sf: ts.SourceFile): OutlineRanges {
  * still counted without them (an edit there changes no importer that does not take returns); the
  * file's returns key digests them, and the entries that read returns depend on it.
  */
-export function outlineOf(sf: ts.SourceFile): { ranges: OutlineRanges; returningFunctions: OutlineRanges } {
+export function outlineOf(sf: ts.SourceFile): { ranges: OutlineRanges; returning: OutlineRanges } {
   const ranges: OutlineRanges = [];
-  const returningFunctions: OutlineRanges = [];
-  if (/\.[mc]?jsx?$/.test(sf.fileName) || isModuleByUseAlone(sf)) return { ranges, returningFunctions };
+  const returning: OutlineRanges = [];
+  if (/\.[mc]?jsx?$/.test(sf.fileName) || isModuleByUseAlone(sf)) return { ranges, returning };
   const visit = (n: ts.Node): void => {
     const body = blankableBody(n);
     // the contents between the braces; nested bodies go with it
@@ -42,10 +42,10 @@ export function outlineOf(sf: ts.SourceFile): { ranges: OutlineRanges; returning
     const range: [number, number] = [body.getStart(sf) + 1, body.end - 1];
     ranges.push(range);
     const type = (n as ts.SignatureDeclaration).type;
-    if (type && mayHoldFunction(type) && returnsNameOrFunction(body)) returningFunctions.push(range);
+    if (type && mayHoldFunction(type) && returnsNameOrFunction(body)) returning.push(range);
   };
   sf.forEachChild(visit);
-  return { ranges, returningFunctions };
+  return { ranges, returning };
 }
 
 /**
@@ -157,11 +157,20 @@ export function blankedRanges(outline: OutlineRanges, returning: OutlineRanges):
   return outline.filter(([s]) => !shown.has(s));
 }
 
-/** Whether `returning` is a well-formed list of some of `outline`'s ranges, as facts give them. */
+/** How many characters a program holding the file only as context blanks (see blankedRanges). */
+export function blankedChars(outline: OutlineRanges, returning: OutlineRanges): number {
+  return blankedRanges(outline, returning).reduce((b, [s, e]) => b + e - s, 0);
+}
+
+/** Whether `returning` is a well-formed list of some of `outline`'s ranges, as facts give them (both ascending). */
 export function validReturning(returning: unknown, outline: OutlineRanges, chars: number): returning is OutlineRanges {
   if (!validOutline(returning, chars)) return false;
-  const ranges = new Set(outline.map(([s, e]) => `${s}:${e}`));
-  return returning.every(([s, e]) => ranges.has(`${s}:${e}`));
+  let i = 0;
+  for (const [s, e] of returning) {
+    while (i < outline.length && outline[i]![0] < s) i++;
+    if (i === outline.length || outline[i]![0] !== s || outline[i]![1] !== e) return false;
+  }
+  return true;
 }
 
 /** Whether `ranges` (from a cache, so untrusted) are ascending, disjoint and inside a text of `chars` characters. */

@@ -1,13 +1,13 @@
 // required, not imported: see compiler.ts (Node would scan the CommonJS compiler for named exports)
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
-import { blankedRanges } from './outline.js';
+import { blankedChars } from './outline.js';
 import { planPrograms } from './program-groups.js';
 import type { TsFileFacts } from './model.js';
 import type { RetainedState } from './retained-state.js';
 import type { VirtualRepository } from './virtual-repository.js';
 
-const blankedCharsOf = (fact: TsFileFacts): number => blankedRanges(fact.outline, fact.returning).reduce((b, [s, e]) => b + e - s, 0);
+const blankedCharsOf = (fact: TsFileFacts): number => blankedChars(fact.outline, fact.returning);
 
 /**
  * Whether the files to analyse are split over several programs. Files without an outline are in
