@@ -754,6 +754,45 @@ describe('TypeScript warm runs after an edit that leaves a file outline key as i
     });
   }
 
+  it('a function declared to return data that holds no function is taken at its word, warm as cold: what it returns through `any` is not followed', async () => {
+    // its body is blanked in an outline, so only a program holding the file in full could read it
+    const base = {
+      'src/d.ts': [
+        'export const settle: any = (x: number): number => x;',
+        'export const other: any = (x: number): number => x * 2;',
+        'export function make(): number {',
+        '  return settle;',
+        '}',
+        '',
+      ].join('\n'),
+      'src/f.ts': "import { make } from './d.js';\nexport function run(): number {\n  const s: any = make();\n  return s(1);\n}\n",
+    };
+    const repo = new FixtureRepo(base);
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-inc-key-'));
+    try {
+      const warmed = new GraphCaches(cacheDir);
+      await buildCallGraph(readRevisionSources(repo.dir, 'main'), warmed);
+      warmed.save();
+      // the factory's body edited (f.ts from the cache), then the caller's (d.ts an outline)
+      for (const [file, from, to] of [
+        ['src/d.ts', 'return settle;', 'return other;'],
+        ['src/f.ts', 'return s(1);', 'return s(1) + 1;'],
+      ] as const) {
+        const head = repo.branch(`head-${path.basename(file, '.ts')}`, { [file]: edit(base[file], from, to) });
+        const sources = readRevisionSources(repo.dir, head);
+        const cold = edgeList(await buildCallGraph(sources));
+        assert.ok(!cold.some((e) => e.startsWith('src.f.run > src.d.settle') || e.startsWith('src.f.run > src.d.other')), cold.join('\n'));
+        assert.ok(cold.includes('src.f.run > src.d.make'), cold.join('\n'));
+        const warm = new GraphCaches(cacheDir);
+        assert.deepEqual(edgeList(await buildCallGraph(sources, warm)), cold, file);
+        assert.equal(warm.stats.tsFilesWalked, 1, `${file} alone is walked`);
+      }
+    } finally {
+      repo.remove();
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
+
   it('an edit beside an unchanged factory declared to return a promise of a function reads what it returns from its outline', async () => {
     // the warm run walks f.ts alone, with d.ts held only as context: its outline shows make's body
     const base = {

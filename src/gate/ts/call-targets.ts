@@ -2,6 +2,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
 import { invokedParams } from './invoked-params.js';
+import { holdsNoFunction } from './outline.js';
 import { isFunctionLike, nameText, unwrap } from './syntax.js';
 import { isCallable, type RepositoryDefinitions } from './repository-definitions.js';
 import type { OnDeclarations, ProgramIndex } from './program-index.js';
@@ -142,11 +143,16 @@ export function factoryTargets(ctx: CallTargetContext, decls: readonly ts.Declar
   return [...out].filter((id) => isCallable(ctx.definitions.idKinds, id));
 }
 
-/** Adds to `out` what the repository functions `callee` names return by name (not filtered to functions). */
+/**
+ * Adds to `out` what the repository functions `callee` names return by name (not filtered to
+ * functions). A function declared to return data that holds no function (`(): number`) returns
+ * none, whatever its body says (a function value through `any`): its body is what an outline
+ * blanks, and a run must find the same edges whether it holds the file in full or as an outline.
+ */
 export function returnedTargets(ctx: CallTargetContext, callee: ts.Identifier | ts.PropertyAccessExpression, out: Set<string>): void {
   for (const decl of ctx.index.resolveSymbol(callee).decls) {
     const f = functionWithBody(decl);
-    if (!f) continue;
+    if (!f || (f.type && holdsNoFunction(f.type))) continue;
     ctx.touch([f]);
     ctx.readReturns(f);
     for (const r of returnedExpressions(f)) addReturnedTargets(ctx, r, out);

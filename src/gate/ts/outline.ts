@@ -148,6 +148,16 @@ function mayHoldFunction(t: ts.TypeNode): boolean {
 }
 
 /**
+ * Whether a declared return type is data that holds no function (`number`, `string[]`,
+ * `Promise<Order[]>`): the outline blanks such a body even when it returns a name, and the walk
+ * takes the type at its word and does not follow what it returns (see call-targets.ts), so a
+ * program holding the file in full finds what one holding its outline finds.
+ */
+export function holdsNoFunction(t: ts.TypeNode): boolean {
+  return isDataType(t) && !mayHoldFunction(t);
+}
+
+/**
  * What a program holding the file only as context blanks: the outline's bodies without those
  * that may return a function (`returning`, a subset of `outline`), which it shows.
  */
