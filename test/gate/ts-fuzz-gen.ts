@@ -42,7 +42,7 @@ const FACTORY_NAMES = ['makeSvc', 'create', 'getRepo'];
 const CONST_NAMES = ['svc', 'inst', 'repo2', 'shared'];
 const TABLE_NAMES = ['handlers', 'tbl', 'api'];
 
-export type ItemKind = 'fn' | 'class' | 'iface' | 'factory' | 'const' | 'table';
+export type ItemKind = 'fn' | 'class' | 'iface' | 'factory' | 'const' | 'table' | 'returning';
 interface Declared {
   name: string;
   exported: boolean;
@@ -79,6 +79,16 @@ export interface ConstItem extends Declared {
   k: 'const';
   init: string;
 }
+/**
+ * A function that returns another by name (`return settle`): with no return type, a function
+ * type, a promise of one (async), `any`, or `number` (type-unsound: the analysis takes a data type
+ * at its word). Callers take what it returns (`const h = make(); h()`).
+ */
+export interface ReturningItem extends Declared {
+  k: 'returning';
+  ann: 'none' | 'fn' | 'promise' | 'any' | 'number';
+  target: string;
+}
 export type TableEntry = { t: 'prop'; key: string; val: string } | { t: 'short'; key: string } | { t: 'method'; key: string; body: string[] };
 export interface TableItem extends Declared {
   k: 'table';
@@ -91,7 +101,7 @@ export interface ReexportItem {
   star: boolean;
   names?: [string, string][];
 }
-export type Item = FnItem | ClassItem | IfaceItem | FactoryItem | ConstItem | TableItem | ReexportItem;
+export type Item = FnItem | ClassItem | IfaceItem | FactoryItem | ConstItem | TableItem | ReturningItem | ReexportItem;
 export type Import =
   { from: string; kind: 'named'; names: [string, string][]; spec: string } | { from: string; kind: 'ns' | 'default'; local: string; spec: string };
 export interface FileModel {
@@ -469,6 +479,12 @@ function renderItem(it: Item, js: boolean): string[] {
       out.push(it.sat ? '} satisfies Record<string, () => unknown>;' : '};');
       break;
     }
+    case 'returning': {
+      const ann = js ? '' : { none: '', fn: ': () => void', promise: ': Promise<() => void>', any: ': any', number: ': number' }[it.ann];
+      const async = it.ann === 'promise' ? 'async ' : '';
+      out.push(`${ex}${async}function ${it.name}()${ann} {`, `  return ${it.target};`, '}');
+      break;
+    }
     case 'reexport':
       if (it.star) out.push(`export * from './${it.from}.js';`);
       else out.push(`export { ${(it.names ?? []).map(([o, a]) => (o === a ? o : `${o} as ${a}`)).join(', ')} } from './${it.from}.js';`);
@@ -631,6 +647,7 @@ function mutate(g: Gen, model0: Model): { model: Model; desc: string } {
               }
             }
             if (x.k === 'factory' && x.cls === old) x.cls = nn;
+            if (x.k === 'returning' && x.target === old) x.target = nn;
             if (x.k === 'const') x.init = x.init.replace(re, nn);
           }
         }
@@ -752,6 +769,99 @@ function mutate(g: Gen, model0: Model): { model: Model; desc: string } {
   return { model, desc: 'no-op' };
 }
 
+// ---------- functions returning functions (the second stream) ----------
+
+const RETURNING_NAMES = ['makePay', 'pick', 'choose'];
+const RETURNING_ANNS = ['none', 'fn', 'promise', 'any', 'number'] as const;
+
+/** Module files (a script's names are global, which these need not test). */
+const moduleFiles = (model: Model): number[] => model.files.flatMap((f, i) => (f.script ? [] : [i]));
+const functionsInScope = (model: Model, fi: number): string[] =>
+  scopeOf(model, fi)
+    .filter((x) => x.kind === 'fn')
+    .map((x) => x.expr);
+
+/** A statement taking what `name` returns and calling it; awaited in an async arrow for a promise. */
+function callThrough(g: Gen, name: string, ann: ReturningItem['ann']): string {
+  const h = `h${g.uid++}`;
+  return ann === 'promise' ? `void (async () => { const ${h} = await ${name}(); ${h}(); })();` : `const ${h} = ${name}(); ${h}();`;
+}
+
+/** Function bodies of a file where a statement can go. */
+const fnItems = (f: FileModel): FnItem[] => f.items.filter((x): x is FnItem => x.k === 'fn');
+
+/** Adds a call through `it` (declared in file `fi`) to a function of `fi` or of another module file, importing it there. */
+function addCallThrough(g: Gen, model: Model, fi: number, it: ReturningItem): string | undefined {
+  const { r } = g;
+  const at = r.chance(0.6) ? r.pick(moduleFiles(model)) : fi;
+  const file = model.files[at]!;
+  const hosts = fnItems(file);
+  if (!hosts.length) return undefined;
+  let local = it.name;
+  if (at !== fi) {
+    if (!it.exported) return undefined;
+    const from = model.files[fi]!.name;
+    const existing = file.imports.find((im) => im.from === from && im.kind === 'named' && im.names.some(([o]) => o === it.name));
+    if (existing) local = (existing as Extract<Import, { kind: 'named' }>).names.find(([o]) => o === it.name)![1];
+    else {
+      if (fileUsed(file).has(it.name)) return undefined;
+      file.imports.push({ from, kind: 'named', names: [[it.name, it.name]], spec: `./${from}.js` });
+    }
+  }
+  const host = r.pick(hosts);
+  host.body.push(callThrough(g, local, it.ann));
+  return `${host.name} in ${file.name}`;
+}
+
+/** Functions that return a function of their scope by name, and calls through them, in some module files. */
+function addReturning(g: Gen, model: Model): void {
+  const { r } = g;
+  for (const fi of moduleFiles(model)) {
+    if (!r.chance(0.5)) continue;
+    const file = model.files[fi]!;
+    const targets = functionsInScope(model, fi);
+    if (!targets.length) continue;
+    const js = file.ext === 'js';
+    const it: ReturningItem = {
+      k: 'returning',
+      name: fresh(g, RETURNING_NAMES, fileUsed(file)),
+      exported: r.chance(0.85),
+      ann: js ? r.pick(['none', 'promise'] as const) : r.pick(RETURNING_ANNS),
+      target: r.pick(targets),
+    };
+    file.items.push(it);
+    for (let k = r.int(3); k > 0; k--) addCallThrough(g, model, fi, it);
+  }
+}
+
+/** One edit of what addReturning made (or undefined when there is none): what a function returns, its type, a call through it. */
+function mutateReturning(g: Gen, model0: Model): { model: Model; desc: string } | undefined {
+  const { r } = g;
+  const model = structuredClone(model0);
+  const all = model.files.flatMap((f, i) => f.items.filter((x): x is ReturningItem => x.k === 'returning').map((x): [number, ReturningItem] => [i, x]));
+  if (!all.length) return undefined;
+  const [fi, it] = r.pick(all);
+  const where = model.files[fi]!.name;
+  const roll = r.int(3);
+  if (roll === 0) {
+    const others = functionsInScope(model, fi).filter((t) => t !== it.target);
+    if (!others.length) return undefined;
+    const old = it.target;
+    it.target = r.pick(others);
+    return { model, desc: `returning ${it.name} in ${where}: returns ${old} -> ${it.target}` };
+  }
+  if (roll === 1 && model.files[fi]!.ext === 'ts') {
+    const old = it.ann;
+    it.ann = r.pick(RETURNING_ANNS.filter((a) => a !== old));
+    // a call through it that awaited (or did not) now does not (or does): as a developer would write it
+    const name = new RegExp(`\\b(h\\d+) = (await )?${it.name}\\(\\)`);
+    for (const f of model.files) for (const fn of fnItems(f)) fn.body = fn.body.map((st) => (name.test(st) ? callThrough(g, it.name, it.ann) : st));
+    return { model, desc: `returning ${it.name} in ${where}: type ${old} -> ${it.ann}` };
+  }
+  const added = addCallThrough(g, model, fi, it);
+  return added ? { model, desc: `call through ${it.name} (${where}) added to ${added}` } : undefined;
+}
+
 export interface FuzzCase {
   seed: number;
   /** The edit from v1 to v2. */
@@ -765,6 +875,10 @@ export function makeCase(seed: number): FuzzCase {
   // the multiplier spreads neighbouring seeds over the generator's state space
   const g: Gen = { r: rng(seed * 2654435761 + 12345), uid: 0 };
   const m1 = genModel(g);
-  const { model: m2, desc } = mutate(g, m1);
+  // functions returning functions, and their edits, from a second stream: the first stream's
+  // draws stay as they were before there were any
+  const g2: Gen = { r: rng(seed * 2246822519 + 374761393), uid: 1000 };
+  addReturning(g2, m1);
+  const { model: m2, desc } = (g2.r.chance(0.3) && mutateReturning(g2, m1)) || mutate(g, m1);
   return { seed, desc, v1: render(m1), v2: render(m2) };
 }
