@@ -13,7 +13,7 @@ import { readTextsOf } from './blob-texts.js';
 import { isTsConfigFile, type ContentVerdicts, type SourceFile } from './sources.js';
 import { codeCacheStatus, persistCompilerCodeCache, preloadCompiler } from './ts/compiler-code-cache.js';
 import type * as TsAnalysis from './ts/analyze.js';
-import type { TsFileEdges, TsFileFacts, TsGraphPart } from './ts/analyze.js';
+import type { TsCacheLike, TsFileEdges, TsFileFacts, TsGraphPart } from './ts/analyze.js';
 import { decodeGraph, encodeGraph, type StoredGraph } from './stored-graph.js';
 import type { CallGraph, GateLanguage, GraphFile } from './types.js';
 
@@ -57,7 +57,13 @@ export class GraphCaches {
   readonly facts: ParseCache<CachedFacts>;
   /** TS/JS parts built in this run by the hash of all TS/JS files (base and head often share them). */
   readonly tsParts = new Map<string, TsGraphPart>();
-  readonly tsEdges: ParseCache<TsFileEdges>;
+  private readonly tsEdgePack: ParseCache<TsFileEdges>;
+  /**
+   * Each TS/JS file's edges, under keys that name the gate's code too: the walk that found them
+   * is code (as a stored graph's resolvers are), so a fix to it takes effect on the first run
+   * after an upgrade, without a new cache format.
+   */
+  readonly tsEdges: TsCacheLike<TsFileEdges>;
   readonly tsFacts: ParseCache<TsFileFacts>;
   readonly graphs: GraphStore<StoredGraph>;
   /** What the content rules decided of each blob (generated, minified, or own code). */
@@ -100,7 +106,8 @@ export class GraphCaches {
   } = { graphsReused: 0, parsed: 0, reused: 0, tsAnalyses: 0, tsReused: 0, tsFilesWalked: 0, tsFilesReused: 0, resolutionsReused: 0 };
   constructor(readonly dir: string | undefined) {
     this.facts = new ParseCache<CachedFacts>(dir, 'facts');
-    this.tsEdges = new ParseCache<TsFileEdges>(dir, 'ts-edges');
+    this.tsEdgePack = new ParseCache<TsFileEdges>(dir, 'ts-edges');
+    this.tsEdges = byCodeVersion(this.tsEdgePack);
     this.tsFacts = new ParseCache<TsFileFacts>(dir, 'ts-facts');
     this.graphs = new GraphStore<StoredGraph>(dir);
     const verdicts = new ParseCache<{ vendored: string | null }>(dir, 'content');
@@ -148,16 +155,16 @@ export class GraphCaches {
     this.resolutions.clear();
     persistCompilerCodeCache();
     this.facts.save();
-    this.tsEdges.save();
+    this.tsEdgePack.save();
     this.tsFacts.save();
     for (const p of this.blobPacks) p.save();
   }
 }
 
 /**
- * A cache of what the gate's rules found in blobs, under keys that name the gate's code too: the
- * rules (the generated-code marker, the minified threshold, how a line is scanned) are code, and
- * an entry made by other code is never taken for this code's answer.
+ * A cache under keys that name the gate's code too: what the gate's rules found in blobs (the
+ * generated-code marker, the minified threshold, how a line is scanned are code), a TS/JS file's
+ * edges (the walk is code). An entry made by other code is never taken for this code's answer.
  */
 function byCodeVersion<T>(pack: ParseCache<T>): { get(key: string): T | undefined; set(key: string, value: T): void } {
   const versioned = (key: string): string => `${gateCodeVersion().slice(0, 16)}:${key}`;

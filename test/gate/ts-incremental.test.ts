@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { gateCodeVersion } from '../../src/gate/code-version.js';
 import { buildCallGraph, evaluateGate, GraphCaches, readDirectorySources, readRevisionSources } from '../../src/gate/index.js';
 import { ALIASED_FEES, assertPath, edgeList, edit, FixtureRepo, REALIASED_FEES } from './fixture.js';
 
@@ -753,6 +754,54 @@ describe('TypeScript warm runs after an edit that leaves a file outline key as i
       }
     });
   }
+
+  it('edges stored by other code are not used: the walk is code, and its entries are kept under the code version', async () => {
+    const base = {
+      'src/fees.ts': 'export function fee(x: number): number {\n  return x;\n}\n',
+      'src/pay.ts': "import { fee } from './fees.js';\nexport function pay(x: number): number {\n  return fee(x);\n}\n",
+      'src/other.ts': 'export function other(): number {\n  return 1;\n}\n',
+    };
+    const repo = new FixtureRepo(base);
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-inc-code-'));
+    try {
+      const warmed = new GraphCaches(cacheDir);
+      await buildCallGraph(readRevisionSources(repo.dir, 'main'), warmed);
+      warmed.save();
+      const head = repo.branch('head', { 'src/other.ts': edit(base['src/other.ts'], 'return 1;', 'return 2;') });
+      const sources = readRevisionSources(repo.dir, head);
+      const cold = edgeList(await buildCallGraph(sources));
+      const packs = readdirSync(cacheDir).filter((n) => n.includes('-ts-edges.'));
+      assert.ok(packs.length > 0, readdirSync(cacheDir).join(' '));
+      const code = gateCodeVersion().slice(0, 16);
+      const texts = new Map(packs.map((n) => [n, readFileSync(path.join(cacheDir, n), 'utf8')]));
+      assert.ok(
+        [...texts.values()].some((t) => t.includes(`"${code}:`)),
+        'entries are keyed by the code version',
+      );
+      // the same entries, as another build of the gate would have stored them
+      for (const [n, t] of texts) writeFileSync(path.join(cacheDir, n), t.replaceAll(`"${code}:`, `"${'0'.repeat(16)}:`));
+      const other = new GraphCaches(cacheDir);
+      assert.deepEqual(edgeList(await buildCallGraph(sources, other)), cold);
+      assert.equal(other.stats.tsFilesReused, 0, 'no entry of other code is used');
+      assert.equal(other.stats.tsFilesWalked, 3);
+      // and this code's own entries are (the run above stored them)
+      other.save();
+      const again = new GraphCaches(cacheDir);
+      assert.deepEqual(
+        edgeList(
+          await buildCallGraph(
+            readRevisionSources(repo.dir, repo.branch('head2', { 'src/other.ts': edit(base['src/other.ts'], 'return 1;', 'return 3;') })),
+            again,
+          ),
+        ),
+        edgeList(await buildCallGraph(readRevisionSources(repo.dir, 'head2'))),
+      );
+      assert.equal(again.stats.tsFilesWalked, 1);
+    } finally {
+      repo.remove();
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
 
   it('a function declared to return data that holds no function is taken at its word, warm as cold: what it returns through `any` is not followed', async () => {
     // its body is blanked in an outline, so only a program holding the file in full could read it
