@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gateCodeVersion } from '../../src/gate/code-version.js';
 import { buildCallGraph, evaluateGate, GraphCaches, readDirectorySources, readRevisionSources } from '../../src/gate/index.js';
+import { analyzeTypeScript, type TsAnalysisCache, type TsFileEdges, type TsFileFacts, type TsGraphPart } from '../../src/gate/ts/analyze.js';
 import { ALIASED_FEES, assertPath, edgeList, edit, FixtureRepo, REALIASED_FEES } from './fixture.js';
 
 // Enough unrelated files that a small change is analysed with a partial program (only the
@@ -867,4 +868,85 @@ describe('TypeScript warm runs after an edit that leaves a file outline key as i
       rmSync(cacheDir, { recursive: true, force: true });
     }
   });
+});
+
+describe('TypeScript names resolved in another file than the one walked: the walk depends on every file on the way', () => {
+  // each case: a repository, an edit in a file the walked caller (src/a.ts) does not import, and the
+  // edge a cold run of the edited repository has; a warm run must find it too (a.ts's entry from
+  // the cache would keep the old one), and so must an analysis split into one program per file
+  const fees = 'export function settle(x: number): number {\n  return x;\n}\nexport function refund(x: number): number {\n  return -x;\n}\n';
+  // (`edge`: an edge the cold run has; `gone`: one it no longer has, the edit having deleted a file)
+  const cases: { name: string; base: Record<string, string>; edited: [string, string | null]; edge?: string; gone?: string }[] = [
+    {
+      name: 'a factory, called by a variable of another file, whose declared type now holds a function',
+      base: {
+        'src/fees.ts': fees,
+        'src/c.ts':
+          "import { settle } from './fees.js';\nexport type Fee = (x: number) => number;\nexport function make(): number[] {\n  return [settle(1)];\n}\n",
+        'src/b.ts': "import { make } from './c.js';\nexport const s = make();\n",
+        'src/a.ts': "import { s } from './b.js';\nexport function run(): void {\n  (s as any)(1);\n}\n",
+      },
+      edited: [
+        'src/c.ts',
+        "import { settle } from './fees.js';\nexport type Fee = (x: number) => number;\nexport function make(): Fee {\n  return settle;\n}\n",
+      ],
+      edge: 'src.a.run > src.fees.settle',
+    },
+    {
+      name: 'a re-export between a variable of another file and the factory it calls, switched to another module',
+      base: {
+        'src/fees.ts': fees,
+        'src/c.ts': "import { settle } from './fees.js';\nexport function make(): (x: number) => number {\n  return settle;\n}\n",
+        'src/e.ts': "import { refund } from './fees.js';\nexport function make(): (x: number) => number {\n  return refund;\n}\n",
+        'src/x.ts': "export { make } from './c.js';\n",
+        'src/b.ts': "import { make } from './x.js';\nexport const s = make();\n",
+        'src/a.ts': "import { s } from './b.js';\nexport function run(): void {\n  s(1);\n}\n",
+      },
+      edited: ['src/x.ts', "export { make } from './e.js';\n"],
+      edge: 'src.a.run > src.fees.refund',
+    },
+    {
+      name: 'a re-export under a table of another file, switched to another module',
+      base: {
+        'src/c.ts': 'export function settle(x: number): number {\n  return x;\n}\n',
+        'src/e.ts': 'export function settle(x: number): number {\n  return -x;\n}\n',
+        'src/x.ts': "export { settle } from './c.js';\n",
+        'src/b.ts': "import { settle } from './x.js';\nexport const handlers = [settle];\n",
+        'src/a.ts': "import { handlers } from './b.js';\nexport function run(i: number): void {\n  handlers[i]!(1);\n}\n",
+      },
+      edited: ['src/x.ts', "export { settle } from './e.js';\n"],
+      edge: 'src.a.run > src.e.settle',
+    },
+    {
+      name: "a factory returning a namespace import's function, whose module is deleted",
+      base: {
+        'src/fees.ts': fees,
+        'src/d.ts': "import * as fees from './fees.js';\nexport async function make(): Promise<(x: number) => number> {\n  return fees.settle;\n}\n",
+        'src/a.ts': "import { make } from './d.js';\nexport async function run(): Promise<number> {\n  const s = await make();\n  return s(1);\n}\n",
+      },
+      edited: ['src/fees.ts', null],
+      gone: 'src.a.run > src.fees.settle',
+    },
+  ];
+  const analyse = (files: Record<string, string>, cache?: TsAnalysisCache, programBudgetChars?: number): TsGraphPart =>
+    analyzeTypeScript(
+      Object.entries(files).map(([p, text]) => ({ path: p, text })),
+      cache,
+      undefined,
+      programBudgetChars === undefined ? {} : { programBudgetChars },
+    );
+  for (const c of cases) {
+    it(c.name, () => {
+      const head = { ...c.base };
+      if (c.edited[1] === null) delete head[c.edited[0]];
+      else head[c.edited[0]] = c.edited[1];
+      const cold = edgeList(analyse(head));
+      if (c.edge) assert.ok(cold.includes(c.edge), cold.join('\n'));
+      if (c.gone) assert.ok(edgeList(analyse(c.base)).includes(c.gone) && !cold.includes(c.gone), cold.join('\n'));
+      const cache: TsAnalysisCache = { facts: new Map<string, TsFileFacts>(), edges: new Map<string, TsFileEdges>() };
+      analyse(c.base, cache);
+      assert.deepEqual(edgeList(analyse(head, cache)), cold, 'warm');
+      assert.deepEqual(edgeList(analyse(head, undefined, 1)), cold, 'one program per file');
+    });
+  }
 });

@@ -47,7 +47,7 @@ export function callbackInvokers(ctx: CallTargetContext, node: ts.CallExpression
   const out: CallbackInvoker[] = [];
   let decls: ts.Declaration[];
   try {
-    decls = ctx.index.resolveSymbol(callee).decls;
+    decls = ctx.index.resolveSymbol(callee, ctx.touch).decls;
   } catch {
     return [];
   }
@@ -71,7 +71,7 @@ export function callbackInvokers(ctx: CallTargetContext, node: ts.CallExpression
  */
 export function invokingFunctions(ctx: CallTargetContext, fn: ts.Identifier | ts.PropertyAccessExpression, index: number): string[] {
   const out: string[] = [];
-  for (const decl of ctx.index.resolveSymbol(fn).decls) {
+  for (const decl of ctx.index.resolveSymbol(fn, ctx.touch).decls) {
     const d = functionWithBody(decl);
     if (!d) continue;
     ctx.touch([decl]);
@@ -95,7 +95,7 @@ export function calleeFunctionIds(ctx: CallTargetContext, callee: ts.Expression)
   if (!(ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee))) return [];
   let decls: ts.Declaration[];
   try {
-    decls = ctx.index.resolveSymbol(callee).decls;
+    decls = ctx.index.resolveSymbol(callee, ctx.touch).decls;
   } catch {
     return [];
   }
@@ -116,7 +116,7 @@ function constructorsOf(ctx: CallTargetContext, cls: ts.ClassLikeDeclaration, de
   if (own.length > 0 || depth > 4) return own;
   const base = cls.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
   if (!base || !(ts.isIdentifier(base) || ts.isPropertyAccessExpression(base))) return [];
-  const decls = ctx.index.resolveSymbol(base).decls;
+  const decls = ctx.index.resolveSymbol(base, ctx.touch).decls;
   ctx.touch(decls);
   return decls.filter((d) => ts.isClassLike(d)).flatMap((d) => constructorsOf(ctx, d, depth + 1));
 }
@@ -124,7 +124,7 @@ function constructorsOf(ctx: CallTargetContext, cls: ts.ClassLikeDeclaration, de
 /** What a bare callee names (resolved once per call for the factory and table lookups). */
 export function calleeDeclarations(ctx: CallTargetContext, callee: ts.Identifier): readonly ts.Declaration[] {
   try {
-    return ctx.index.resolveSymbol(callee).decls;
+    return ctx.index.resolveSymbol(callee, ctx.touch).decls;
   } catch {
     return [];
   }
@@ -150,10 +150,13 @@ export function factoryTargets(ctx: CallTargetContext, decls: readonly ts.Declar
  * blanks, and a run must find the same edges whether it holds the file in full or as an outline.
  */
 export function returnedTargets(ctx: CallTargetContext, callee: ts.Identifier | ts.PropertyAccessExpression, out: Set<string>): void {
-  for (const decl of ctx.index.resolveSymbol(callee).decls) {
+  for (const decl of ctx.index.resolveSymbol(callee, ctx.touch).decls) {
     const f = functionWithBody(decl);
-    if (!f || (f.type && holdsNoFunction(f.type))) continue;
+    if (!f) continue;
+    // its file, whose outline key covers the declared type, either way: a type that holds a
+    // function tomorrow makes it return one
     ctx.touch([f]);
+    if (f.type && holdsNoFunction(f.type)) continue;
     ctx.readReturns(f);
     for (const r of returnedExpressions(f)) addReturnedTargets(ctx, r, out);
   }
@@ -166,7 +169,8 @@ function returnedExpressions(f: FunctionWithBody): ts.Expression[] {
   else {
     const findReturns = (n: ts.Node): void => {
       if (ts.isReturnStatement(n) && n.expression) returned.push(n.expression);
-      else if (!ts.isFunctionLike(n)) n.forEachChild(findReturns);
+      // a class's members are functions of their own (a static block cannot return), as the outline counts them
+      else if (!ts.isFunctionLike(n) && !ts.isClassLike(n)) n.forEachChild(findReturns);
     };
     f.body.forEachChild(findReturns);
   }
@@ -178,7 +182,7 @@ function addReturnedTargets(ctx: CallTargetContext, r: ts.Expression, out: Set<s
     const id = ctx.index.declToId.get(r);
     if (id) out.add(id);
   } else if (ts.isIdentifier(r) || ts.isPropertyAccessExpression(r))
-    for (const rd of ctx.index.resolveSymbol(r).decls) ctx.index.idsForDecl(rd, out, 0, ctx.touch);
+    for (const rd of ctx.index.resolveSymbol(r, ctx.touch).decls) ctx.index.idsForDecl(rd, out, 0, ctx.touch);
 }
 
 /**
@@ -314,7 +318,7 @@ export function tableTargets(ctx: CallTargetContext, table: ts.Expression, found
   const out = new Set<string>();
   let decls: ts.Declaration[];
   try {
-    decls = ctx.index.resolveSymbol(table).decls;
+    decls = ctx.index.resolveSymbol(table, ctx.touch).decls;
   } catch {
     return [];
   }
@@ -337,7 +341,7 @@ export function tableTargets(ctx: CallTargetContext, table: ts.Expression, found
 export function memberTargets(ctx: CallTargetContext, table: ts.Expression, member: string, depth = 0, key?: string): string[] {
   const out = new Set<string>();
   if (depth > 4 || !(ts.isIdentifier(table) || ts.isPropertyAccessExpression(table))) return [];
-  const decls = ctx.index.resolveSymbol(table).decls;
+  const decls = ctx.index.resolveSymbol(table, ctx.touch).decls;
   ctx.touch(decls);
   for (const d of decls) {
     const init = initializerOf(d);
@@ -441,7 +445,7 @@ function addTableValueTargets(ctx: CallTargetContext, v: ts.Node, out: Set<strin
   if (ts.isExpression(v)) v = unwrap(v);
   while (ts.isCallExpression(v) && ts.isPropertyAccessExpression(v.expression) && v.expression.name.text === 'bind') v = unwrap(v.expression.expression);
   if (ts.isIdentifier(v) || ts.isPropertyAccessExpression(v)) {
-    for (const vd of ctx.index.resolveSymbol(v).decls) ctx.index.idsForDecl(vd, out, 0, ctx.touch);
+    for (const vd of ctx.index.resolveSymbol(v, ctx.touch).decls) ctx.index.idsForDecl(vd, out, 0, ctx.touch);
   } else if (isFunctionLike(v)) {
     const id = ctx.index.declToId.get(v);
     if (id) out.add(id);

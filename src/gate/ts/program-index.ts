@@ -177,8 +177,15 @@ export class ProgramIndex {
     return id;
   }
 
-  /** Resolves what `expr` names: the alias itself (an import binding) and its final declarations. */
-  resolveSymbol(expr: ts.Node): { aliasDecls: ts.Declaration[]; decls: ts.Declaration[]; known: boolean } {
+  /**
+   * Resolves what `expr` names: the alias itself (an import binding) and its final declarations.
+   * With `onDecls`, those declarations and each hop of an alias chain are given to it (the import,
+   * every re-export on the way): a walk that resolves a name written in another file (a factory's
+   * `return settle` or `return ns.settle`, a table's `[settle]`, a variable's `make()`) depends on
+   * those files, which its own imports need not reach, since a re-export there may name another
+   * module tomorrow, and the module declaring the name may be gone.
+   */
+  resolveSymbol(expr: ts.Node, onDecls?: OnDeclarations): { aliasDecls: ts.Declaration[]; decls: ts.Declaration[]; known: boolean } {
     let sym: ts.Symbol | undefined;
     try {
       sym = this.checker.getSymbolAtLocation(expr);
@@ -190,12 +197,19 @@ export class ProgramIndex {
     if (sym.flags & ts.SymbolFlags.Alias) {
       aliasDecls.push(...(sym.declarations ?? []));
       try {
+        if (onDecls) this.followAliases(sym, onDecls);
+      } catch {
+        // a hop the checker cannot follow: the chain's own resolution below decides
+      }
+      try {
         sym = this.checker.getAliasedSymbol(sym);
       } catch {
         return { aliasDecls, decls: [], known: false };
       }
     }
-    return { aliasDecls, decls: sym.declarations ?? [], known: (sym.declarations ?? []).length > 0 };
+    const decls = sym.declarations ?? [];
+    onDecls?.(decls);
+    return { aliasDecls, decls, known: decls.length > 0 };
   }
 
   /** The binding an import declaration defines (`import { x }`, `import * as x`, `import x`). */

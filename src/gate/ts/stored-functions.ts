@@ -49,7 +49,7 @@ function placeOf(ctx: CallTargetContext, d: ts.Declaration): string {
 function placesNamed(ctx: CallTargetContext, e: ts.Expression): string[] {
   e = unwrap(e);
   if (!ts.isIdentifier(e) && !ts.isPropertyAccessExpression(e)) return [];
-  const { decls } = ctx.index.resolveSymbol(e);
+  const { decls } = ctx.index.resolveSymbol(e, ctx.touch);
   const places = decls.filter(isPlace);
   ctx.touch(places);
   return places.map((d) => placeOf(ctx, d));
@@ -86,7 +86,7 @@ export function declaredFieldKey(ctx: CallTargetContext, d: ts.PropertyDeclarati
 export function isMapSet(ctx: CallTargetContext, call: ts.CallExpression): call is ts.CallExpression & { expression: ts.PropertyAccessExpression } {
   const callee = call.expression;
   if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'set' || call.arguments.length !== 2) return false;
-  const { decls } = ctx.index.resolveSymbol(callee.name);
+  const { decls } = ctx.index.resolveSymbol(callee.name, ctx.touch);
   return (
     decls.length > 0 &&
     decls.every(
@@ -117,7 +117,7 @@ export function mayAddToCollection(callee: ts.Expression): callee is ts.Property
 export function isCollectionAdd(ctx: CallTargetContext, callee: ts.PropertyAccessExpression): boolean {
   const owners = ADDERS.get(callee.name.text);
   if (!owners) return false;
-  const { decls } = ctx.index.resolveSymbol(callee.name);
+  const { decls } = ctx.index.resolveSymbol(callee.name, ctx.touch);
   return (
     decls.length > 0 &&
     decls.every((d) => !d.getSourceFile().fileName.startsWith(VIRTUAL_ROOT) && ts.isInterfaceDeclaration(d.parent) && owners.includes(d.parent.name.text))
@@ -320,7 +320,7 @@ function addStored(ctx: CallTargetContext, v: ts.Expression, out: Set<string>, d
     const id = ctx.index.declToId.get(v);
     if (id) out.add(id);
   } else if (ts.isIdentifier(v) || ts.isPropertyAccessExpression(v)) {
-    const { decls } = ctx.index.resolveSymbol(v);
+    const { decls } = ctx.index.resolveSymbol(v, ctx.touch);
     ctx.touch(decls);
     for (const d of decls) ctx.index.idsForDecl(d, out, 0, ctx.touch);
   } else if (ts.isCallExpression(v)) {
@@ -371,7 +371,7 @@ export function storedParameter(ctx: CallTargetContext, v: ts.Expression): strin
   const decls =
     ts.isIdentifier(v) && ts.isShorthandPropertyAssignment(v.parent)
       ? (ctx.index.checker.getShorthandAssignmentValueSymbol(v.parent)?.declarations ?? [])
-      : ctx.index.resolveSymbol(v).decls;
+      : ctx.index.resolveSymbol(v, ctx.touch).decls;
   if (!decls.some((d) => d.parent === found.fn && ts.isParameter(d))) return undefined;
   const id = functionIdOf(ctx, found.fn);
   return id ? `${id}#${found.index}` : undefined;
