@@ -790,27 +790,63 @@ function callThrough(g: Gen, name: string, ann: ReturningItem['ann']): string {
 /** Function bodies of a file where a statement can go. */
 const fnItems = (f: FileModel): FnItem[] => f.items.filter((x): x is FnItem => x.k === 'fn');
 
+/** A module file other than `fi` that exports `name` through a re-export of its own (`export { make } from`, `export *`). */
+function reexporterOf(model: Model, fi: number, name: string): number | undefined {
+  return moduleFiles(model).find(
+    (g) => g !== fi && model.files[g]!.items.some((x) => x.k === 'reexport') && !fileUsed(model.files[g]!).has(name) && exportsOf(model, g).has(name),
+  );
+}
+
+/**
+ * The local name under which file `at` sees `name`, exported by file `fi`: an import of it, from
+ * `fi` or from a file re-exporting it, added unless one is there; undefined when the name is taken.
+ */
+function importInto(g: Gen, model: Model, at: number, fi: number, name: string): string | undefined {
+  if (at === fi) return name;
+  const file = model.files[at]!;
+  const through = g.r.chance(0.4) ? reexporterOf(model, fi, name) : undefined;
+  const from = model.files[through ?? fi]!.name;
+  const existing = file.imports.find((im) => im.from === from && im.kind === 'named' && im.names.some(([o]) => o === name));
+  if (existing) return (existing as Extract<Import, { kind: 'named' }>).names.find(([o]) => o === name)![1];
+  if (fileUsed(file).has(name)) return undefined;
+  file.imports.push({ from, kind: 'named', names: [[name, name]], spec: `./${from}.js` });
+  return name;
+}
+
 /** Adds a call through `it` (declared in file `fi`) to a function of `fi` or of another module file, importing it there. */
 function addCallThrough(g: Gen, model: Model, fi: number, it: ReturningItem): string | undefined {
   const { r } = g;
   const at = r.chance(0.6) ? r.pick(moduleFiles(model)) : fi;
   const file = model.files[at]!;
   const hosts = fnItems(file);
-  if (!hosts.length) return undefined;
-  let local = it.name;
-  if (at !== fi) {
-    if (!it.exported) return undefined;
-    const from = model.files[fi]!.name;
-    const existing = file.imports.find((im) => im.from === from && im.kind === 'named' && im.names.some(([o]) => o === it.name));
-    if (existing) local = (existing as Extract<Import, { kind: 'named' }>).names.find(([o]) => o === it.name)![1];
-    else {
-      if (fileUsed(file).has(it.name)) return undefined;
-      file.imports.push({ from, kind: 'named', names: [[it.name, it.name]], spec: `./${from}.js` });
-    }
-  }
+  if (!hosts.length || (at !== fi && !it.exported)) return undefined;
+  const local = importInto(g, model, at, fi, it.name);
+  if (local === undefined) return undefined;
   const host = r.pick(hosts);
   host.body.push(callThrough(g, local, it.ann));
   return `${host.name} in ${file.name}`;
+}
+
+/**
+ * What `it` returns, held by an exported variable of some module file (`export const held = make()`),
+ * and called through it from functions of others: the walk of a caller resolves `make` in a file
+ * it does not import.
+ */
+function addHeld(g: Gen, model: Model, fi: number, it: ReturningItem): void {
+  const { r } = g;
+  const at = r.chance(0.7) ? r.pick(moduleFiles(model)) : fi;
+  if (at !== fi && !it.exported) return;
+  const local = importInto(g, model, at, fi, it.name);
+  if (local === undefined) return;
+  const held: ConstItem = { k: 'const', name: fresh(g, ['held', 'kept'], fileUsed(model.files[at]!)), exported: true, init: `${local}()` };
+  model.files[at]!.items.push(held);
+  for (let k = 1 + r.int(2); k > 0; k--) {
+    const cf = r.pick(moduleFiles(model));
+    const hosts = fnItems(model.files[cf]!);
+    if (!hosts.length) continue;
+    const name = importInto(g, model, cf, at, held.name);
+    if (name !== undefined) r.pick(hosts).body.push(`${name}();`);
+  }
 }
 
 /** Functions that return a function of their scope by name, and calls through them, in some module files. */
@@ -831,6 +867,7 @@ function addReturning(g: Gen, model: Model): void {
     };
     file.items.push(it);
     for (let k = r.int(3); k > 0; k--) addCallThrough(g, model, fi, it);
+    if (r.chance(0.4)) addHeld(g, model, fi, it);
   }
 }
 
@@ -853,9 +890,8 @@ function mutateReturning(g: Gen, model0: Model): { model: Model; desc: string } 
   if (roll === 1 && model.files[fi]!.ext === 'ts') {
     const old = it.ann;
     it.ann = r.pick(RETURNING_ANNS.filter((a) => a !== old));
-    // a call through it that awaited (or did not) now does not (or does): as a developer would write it
-    const name = new RegExp(`\\b(h\\d+) = (await )?${it.name}\\(\\)`);
-    for (const f of model.files) for (const fn of fnItems(f)) fn.body = fn.body.map((st) => (name.test(st) ? callThrough(g, it.name, it.ann) : st));
+    // its callers as they were (an `await` of what is no longer a promise still parses): their
+    // entries, made against the old type, come from the cache
     return { model, desc: `returning ${it.name} in ${where}: type ${old} -> ${it.ann}` };
   }
   const added = addCallThrough(g, model, fi, it);
