@@ -80,7 +80,12 @@ function blankableBody(n: ts.Node): ts.Block | undefined {
   return undefined;
 }
 
-/** Type references that never name something callable: a function returning one returns data. */
+/**
+ * Type references that never name something callable: a function returning one returns data.
+ * What counts as data decides both the outlines (kept in each file's cached facts, under the cache
+ * format) and which returns the walk reads (holdsNoFunction, keyed by the code version): a change
+ * here needs a new cache format, or cached outlines would blank bodies the walk now reads.
+ */
 const DATA_TYPES = new Set(['Promise', 'Array', 'ReadonlyArray', 'Map', 'Set', 'ReadonlyMap', 'ReadonlySet', 'Record', 'Date', 'RegExp', 'Error']);
 
 /**
