@@ -74,7 +74,6 @@ export function invokingFunctions(ctx: CallTargetContext, fn: ts.Identifier | ts
   for (const decl of ctx.index.resolveSymbol(fn, ctx.touch).decls) {
     const d = functionWithBody(decl);
     if (!d) continue;
-    ctx.touch([decl]);
     const id = functionIdOf(ctx, d);
     if (id && (ctx.definitions.invokes.get(id) ?? invokedParams(d)).params.has(index)) out.push(id);
   }
@@ -117,7 +116,6 @@ function constructorsOf(ctx: CallTargetContext, cls: ts.ClassLikeDeclaration, de
   const base = cls.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
   if (!base || !(ts.isIdentifier(base) || ts.isPropertyAccessExpression(base))) return [];
   const decls = ctx.index.resolveSymbol(base, ctx.touch).decls;
-  ctx.touch(decls);
   return decls.filter((d) => ts.isClassLike(d)).flatMap((d) => constructorsOf(ctx, d, depth + 1));
 }
 
@@ -152,11 +150,9 @@ export function factoryTargets(ctx: CallTargetContext, decls: readonly ts.Declar
 export function returnedTargets(ctx: CallTargetContext, callee: ts.Identifier | ts.PropertyAccessExpression, out: Set<string>): void {
   for (const decl of ctx.index.resolveSymbol(callee, ctx.touch).decls) {
     const f = functionWithBody(decl);
-    if (!f) continue;
-    // its file, whose outline key covers the declared type, either way: a type that holds a
-    // function tomorrow makes it return one
-    ctx.touch([f]);
-    if (f.type && holdsNoFunction(f.type)) continue;
+    // its file is recorded by the resolution either way (its outline key covers the declared
+    // type: a type that holds a function tomorrow makes it return one)
+    if (!f || (f.type && holdsNoFunction(f.type))) continue;
     ctx.readReturns(f);
     for (const r of returnedExpressions(f)) addReturnedTargets(ctx, r, out);
   }
@@ -322,7 +318,6 @@ export function tableTargets(ctx: CallTargetContext, table: ts.Expression, found
   } catch {
     return [];
   }
-  ctx.touch(decls);
   found?.decls.push(...decls);
   for (const d of decls) {
     const init = initializerOf(d);
@@ -342,7 +337,6 @@ export function memberTargets(ctx: CallTargetContext, table: ts.Expression, memb
   const out = new Set<string>();
   if (depth > 4 || !(ts.isIdentifier(table) || ts.isPropertyAccessExpression(table))) return [];
   const decls = ctx.index.resolveSymbol(table, ctx.touch).decls;
-  ctx.touch(decls);
   for (const d of decls) {
     const init = initializerOf(d);
     if (!init) continue;

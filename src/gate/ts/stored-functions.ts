@@ -49,9 +49,7 @@ function placeOf(ctx: CallTargetContext, d: ts.Declaration): string {
 function placesNamed(ctx: CallTargetContext, e: ts.Expression): string[] {
   e = unwrap(e);
   if (!ts.isIdentifier(e) && !ts.isPropertyAccessExpression(e)) return [];
-  const { decls } = ctx.index.resolveSymbol(e, ctx.touch);
-  const places = decls.filter(isPlace);
-  ctx.touch(places);
+  const places = ctx.index.resolveSymbol(e, ctx.touch).decls.filter(isPlace);
   return places.map((d) => placeOf(ctx, d));
 }
 
@@ -321,7 +319,6 @@ function addStored(ctx: CallTargetContext, v: ts.Expression, out: Set<string>, d
     if (id) out.add(id);
   } else if (ts.isIdentifier(v) || ts.isPropertyAccessExpression(v)) {
     const { decls } = ctx.index.resolveSymbol(v, ctx.touch);
-    ctx.touch(decls);
     for (const d of decls) ctx.index.idsForDecl(d, out, 0, ctx.touch);
   } else if (ts.isCallExpression(v)) {
     const callee = unwrap(v.expression);
