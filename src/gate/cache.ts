@@ -8,11 +8,11 @@ import { writePrivateFileAtomically } from './private-file.js';
 import { readUtf8 } from './utf8-file.js';
 
 /**
- * Bump when extractors change what they produce, so stale entries are never reused. Stored graphs
- * and resolutions also carry the gate's code version (code-version.ts): a change to a resolver
- * needs no bump.
+ * Bump when extractors change what they produce, so stale entries are never reused. Stored graphs,
+ * resolutions and TypeScript edges also carry the gate's code version (code-version.ts): a change
+ * to a resolver or to the TypeScript walk needs no bump.
  */
-export const CACHE_FORMAT = 'gate-v50';
+export const CACHE_FORMAT = 'gate-v51';
 
 /**
  * With BULWARK_GATE_CACHE_KEY set (a secret the pull-request side never sees, e.g. a CI secret

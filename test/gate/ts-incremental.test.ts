@@ -949,4 +949,33 @@ describe('TypeScript names resolved in another file than the one walked: the wal
       assert.deepEqual(edgeList(analyse(head, undefined, 1)), cold, 'one program per file');
     });
   }
+
+  it('what a factory returns through a cast, parentheses or a non-null assertion is followed, in full and in outline alike', () => {
+    const files = {
+      'src/fees.ts': fees + 'export function adjust(x: number): number {\n  return x + 1;\n}\n',
+      'src/d.ts': [
+        "import { settle, refund, adjust } from './fees.js';",
+        'export type Fee = (x: number) => number;',
+        'export function viaAs(): Fee {',
+        '  return settle as Fee;',
+        '}',
+        'export function viaParens(): Fee {',
+        '  return (refund)!;',
+        '}',
+        'export function viaAssertion(): Fee {',
+        '  return <Fee>adjust;',
+        '}',
+        '',
+      ].join('\n'),
+      'src/a.ts':
+        "import { viaAs, viaParens, viaAssertion } from './d.js';\nexport function run(): number {\n  const a = viaAs();\n  const b = viaParens();\n  const c = viaAssertion();\n  return a(1) + b(1) + c(1);\n}\n",
+    };
+    const cold = edgeList(analyse(files));
+    for (const target of ['settle', 'refund', 'adjust']) assert.ok(cold.includes(`src.a.run > src.fees.${target}`), cold.join('\n'));
+    assert.deepEqual(edgeList(analyse(files, undefined, 1)), cold, 'one program per file (d.ts an outline where a.ts is walked)');
+    const cache: TsAnalysisCache = { facts: new Map<string, TsFileFacts>(), edges: new Map<string, TsFileEdges>() };
+    analyse(files, cache);
+    const edited = { ...files, 'src/a.ts': files['src/a.ts'].replace('return a(1)', 'return 1 + a(1)') };
+    assert.deepEqual(edgeList(analyse(edited, cache)), edgeList(analyse(edited)), 'a warm run after an edit of the caller');
+  });
 });

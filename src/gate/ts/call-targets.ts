@@ -174,6 +174,8 @@ function returnedExpressions(f: FunctionWithBody): ts.Expression[] {
 }
 
 function addReturnedTargets(ctx: CallTargetContext, r: ts.Expression, out: Set<string>): void {
+  // `return settle as Fee`, `return (settle)`: the function returned (the outline counts it so too)
+  r = unwrap(r);
   if (isFunctionLike(r)) {
     const id = ctx.index.declToId.get(r);
     if (id) out.add(id);

@@ -1,6 +1,7 @@
 // required, not imported: see compiler.ts (Node would scan the CommonJS compiler for named exports)
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
+import { unwrap } from './syntax.js';
 
 /**
  * An outline is a file with the contents of some bodies replaced by whitespace: a body is blanked
@@ -103,8 +104,8 @@ function returnsNameOrFunction(body: ts.Block): boolean {
   const visit = (n: ts.Node): void => {
     if (found || ts.isFunctionLike(n) || ts.isClassLike(n)) return;
     if (ts.isReturnStatement(n) && n.expression) {
-      let e = n.expression;
-      while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
+      // unwrapped as the walk unwraps what it follows (call-targets.ts)
+      const e = unwrap(n.expression);
       if (ts.isArrowFunction(e) || ts.isFunctionExpression(e) || ts.isIdentifier(e) || ts.isPropertyAccessExpression(e)) found = true;
     }
     n.forEachChild(visit);
