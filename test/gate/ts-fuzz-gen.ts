@@ -82,12 +82,16 @@ export interface ConstItem extends Declared {
 /**
  * A function that returns another by name (`return settle`): with no return type, a function
  * type, a promise of one (async), `any`, or `number` (type-unsound: the analysis takes a data type
- * at its word). Callers take what it returns (`const h = make(); h()`).
+ * at its word). Callers take what it returns (`const h = make(); h()`). A function declaration
+ * or an arrow held by a constant; the name returned bare, in parentheses or cast (`settle as
+ * typeof settle`, TypeScript only).
  */
 export interface ReturningItem extends Declared {
   k: 'returning';
   ann: 'none' | 'fn' | 'promise' | 'any' | 'number';
   target: string;
+  arrow: boolean;
+  wrap: 'none' | 'paren' | 'as';
 }
 export type TableEntry = { t: 'prop'; key: string; val: string } | { t: 'short'; key: string } | { t: 'method'; key: string; body: string[] };
 export interface TableItem extends Declared {
@@ -482,7 +486,9 @@ function renderItem(it: Item, js: boolean): string[] {
     case 'returning': {
       const ann = js ? '' : { none: '', fn: ': () => void', promise: ': Promise<() => void>', any: ': any', number: ': number' }[it.ann];
       const async = it.ann === 'promise' ? 'async ' : '';
-      out.push(`${ex}${async}function ${it.name}()${ann} {`, `  return ${it.target};`, '}');
+      const value = it.wrap === 'paren' ? `(${it.target})` : it.wrap === 'as' && !js ? `${it.target} as typeof ${it.target}` : it.target;
+      if (it.arrow) out.push(`${ex}const ${it.name} = ${async}()${ann} => {`, `  return ${value};`, '};');
+      else out.push(`${ex}${async}function ${it.name}()${ann} {`, `  return ${value};`, '}');
       break;
     }
     case 'reexport':
@@ -864,6 +870,8 @@ function addReturning(g: Gen, model: Model): void {
       exported: r.chance(0.85),
       ann: js ? r.pick(['none', 'promise'] as const) : r.pick(RETURNING_ANNS),
       target: r.pick(targets),
+      arrow: r.chance(0.3),
+      wrap: r.pick(['none', 'none', 'paren', 'as'] as const),
     };
     file.items.push(it);
     for (let k = r.int(3); k > 0; k--) addCallThrough(g, model, fi, it);
@@ -879,7 +887,12 @@ function mutateReturning(g: Gen, model0: Model): { model: Model; desc: string } 
   if (!all.length) return undefined;
   const [fi, it] = r.pick(all);
   const where = model.files[fi]!.name;
-  const roll = r.int(3);
+  const roll = r.int(4);
+  if (roll === 3) {
+    const old = it.wrap;
+    it.wrap = r.pick((['none', 'paren', 'as'] as const).filter((w) => w !== old));
+    return { model, desc: `returning ${it.name} in ${where}: returned ${old} -> ${it.wrap}` };
+  }
   if (roll === 0) {
     const others = functionsInScope(model, fi).filter((t) => t !== it.target);
     if (!others.length) return undefined;
