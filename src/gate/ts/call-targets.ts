@@ -3,7 +3,7 @@
 import ts = require('typescript');
 import { invokedParams } from './invoked-params.js';
 import { holdsNoFunction } from './outline.js';
-import { isFunctionLike, nameText, unwrap } from './syntax.js';
+import { isFunctionLike, nameText, returnedValues, unwrap } from './syntax.js';
 import { isCallable, type RepositoryDefinitions } from './repository-definitions.js';
 import type { OnDeclarations, ProgramIndex } from './program-index.js';
 
@@ -158,24 +158,10 @@ export function returnedTargets(ctx: CallTargetContext, callee: ts.Identifier | 
   }
 }
 
-/** What a function returns: an arrow function's expression body, else every `return` of its own body. */
-function returnedExpressions(f: FunctionWithBody): ts.Expression[] {
-  const returned: ts.Expression[] = [];
-  if (!ts.isBlock(f.body)) returned.push(f.body);
-  else {
-    const findReturns = (n: ts.Node): void => {
-      if (ts.isReturnStatement(n) && n.expression) returned.push(n.expression);
-      // a class's members are functions of their own (a static block cannot return), as the outline counts them
-      else if (!ts.isFunctionLike(n) && !ts.isClassLike(n)) n.forEachChild(findReturns);
-    };
-    f.body.forEachChild(findReturns);
-  }
-  return returned;
-}
+/** What a function returns, unwrapped: an arrow function's expression body, else what its body returns (see returnedValues). */
+const returnedExpressions = (f: FunctionWithBody): ts.Expression[] => (ts.isBlock(f.body) ? returnedValues(f.body) : [unwrap(f.body)]);
 
 function addReturnedTargets(ctx: CallTargetContext, r: ts.Expression, out: Set<string>): void {
-  // `return settle as Fee`, `return (settle)`: the function returned (the outline counts it so too)
-  r = unwrap(r);
   if (isFunctionLike(r)) {
     const id = ctx.index.declToId.get(r);
     if (id) out.add(id);

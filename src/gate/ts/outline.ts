@@ -1,7 +1,7 @@
 // required, not imported: see compiler.ts (Node would scan the CommonJS compiler for named exports)
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
 import ts = require('typescript');
-import { unwrap } from './syntax.js';
+import { isNameOrFunction, returnedValues } from './syntax.js';
 
 /**
  * An outline is a file with the contents of some bodies replaced by whitespace: a body is blanked
@@ -99,20 +99,7 @@ function mayReturnFunction(type: ts.TypeNode, body: ts.Block): boolean {
 }
 
 /** Whether a body returns a function written there, or a name (`return settle`, `return handlers.pay`). */
-function returnsNameOrFunction(body: ts.Block): boolean {
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found || ts.isFunctionLike(n) || ts.isClassLike(n)) return;
-    if (ts.isReturnStatement(n) && n.expression) {
-      // unwrapped as the walk unwraps what it follows (call-targets.ts)
-      const e = unwrap(n.expression);
-      if (ts.isArrowFunction(e) || ts.isFunctionExpression(e) || ts.isIdentifier(e) || ts.isPropertyAccessExpression(e)) found = true;
-    }
-    n.forEachChild(visit);
-  };
-  body.forEachChild(visit);
-  return found;
-}
+const returnsNameOrFunction = (body: ts.Block): boolean => returnedValues(body).some(isNameOrFunction);
 
 function isDataType(t: ts.TypeNode): boolean {
   switch (t.kind) {
@@ -155,7 +142,7 @@ function mayHoldFunction(t: ts.TypeNode): boolean {
 
 /**
  * Whether a declared return type is data that holds no function (`number`, `string[]`,
- * `Promise<Order[]>`): the outline blanks such a body even when it returns a name, and the walk
+ * `Promise<number[]>`): the outline blanks such a body even when it returns a name, and the walk
  * takes the type at its word and does not follow what it returns (see call-targets.ts), so a
  * program holding the file in full finds what one holding its outline finds.
  */

@@ -20,6 +20,27 @@ export function unwrap(e: ts.Expression): ts.Expression {
 export const isFunctionLike = (n: ts.Node | undefined): n is ts.ArrowFunction | ts.FunctionExpression =>
   !!n && (ts.isArrowFunction(n) || ts.isFunctionExpression(n));
 
+/**
+ * What a block returns, unwrapped (`return settle as Fee` returns `settle`): the value of each
+ * `return` of its own, not of a function or class inside it. The outline (which bodies may return
+ * a function) and the walk (what a factory returns) both read returns through this, so a body the
+ * outline blanks is one the walk finds nothing to follow in.
+ */
+export function returnedValues(body: ts.Block): ts.Expression[] {
+  const out: ts.Expression[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+    if (ts.isReturnStatement(n)) {
+      if (n.expression) out.push(unwrap(n.expression));
+    } else n.forEachChild(visit);
+  };
+  body.forEachChild(visit);
+  return out;
+}
+
+/** A returned value the walk can follow to a function: one written there, or a name (`settle`, `handlers.pay`). */
+export const isNameOrFunction = (e: ts.Expression): boolean => isFunctionLike(e) || ts.isIdentifier(e) || ts.isPropertyAccessExpression(e);
+
 /** Arguments of a call, -1 when a spread makes the count unknown. */
 export const argCount = (call: ts.CallExpression | ts.NewExpression): number =>
   (call.arguments ?? []).some((a) => ts.isSpreadElement(a)) ? -1 : (call.arguments?.length ?? 0);
