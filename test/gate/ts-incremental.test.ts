@@ -642,6 +642,25 @@ describe('TypeScript cached entries and names that become known', () => {
   });
 });
 
+/**
+ * Runs `f` on a fixture repository of `files` and a cache folder filled from its `main`, written
+ * as a gate run writes it (the next run takes it from the disk, else that run would be cold too);
+ * both removed after.
+ */
+async function withWarmedCache(files: Record<string, string>, f: (repo: FixtureRepo, cacheDir: string) => Promise<void>): Promise<void> {
+  const repo = new FixtureRepo(files);
+  const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-inc-key-'));
+  try {
+    const warmed = new GraphCaches(cacheDir);
+    await buildCallGraph(readRevisionSources(repo.dir, 'main'), warmed);
+    warmed.save();
+    await f(repo, cacheDir);
+  } finally {
+    repo.remove();
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
 describe('TypeScript warm runs after an edit that leaves a file outline key as it was', () => {
   // each case: a base, an edit of one file (its outline text unchanged but for what the case
   // names), and the edge a cold run of the head has that a warm run must find too
@@ -710,49 +729,33 @@ describe('TypeScript warm runs after an edit that leaves a file outline key as i
     '  id(): number {': '  get total(): number {\n    return 1;\n  }\n  id(): number {',
   };
   it('an edit inside a body declared to return data that holds no function walks its file alone, though importers take what it returns', async () => {
-    const repo = new FixtureRepo({
+    const files = {
       'src/d.ts': 'export async function load(): Promise<number[]> {\n  const o = [1];\n  return o;\n}\n',
       'src/f.ts': "import { load } from './d.js';\nexport async function run(): Promise<number> {\n  const o = await load();\n  return o.length;\n}\n",
-    });
-    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-inc-key-'));
-    try {
-      const head = repo.branch('head', { 'src/d.ts': edit(repo.git('show', 'main:src/d.ts'), '[1]', '[1, 2]') });
-      const warmed = new GraphCaches(cacheDir);
-      await buildCallGraph(readRevisionSources(repo.dir, 'main'), warmed);
-      warmed.save();
+    };
+    await withWarmedCache(files, async (repo, cacheDir) => {
+      const head = repo.branch('head', { 'src/d.ts': edit(files['src/d.ts'], '[1]', '[1, 2]') });
       const sources = readRevisionSources(repo.dir, head);
       const caches = new GraphCaches(cacheDir);
       assert.deepEqual(edgeList(await buildCallGraph(sources, caches)), edgeList(await buildCallGraph(sources)));
       // f.ts read load's returns (a value stored from a call), but a number[] holds no function
       assert.equal(caches.stats.tsFilesWalked, 1);
-    } finally {
-      repo.remove();
-      rmSync(cacheDir, { recursive: true, force: true });
-    }
+    });
   });
 
   for (const c of cases) {
     it(c.name, async () => {
       // with a file the edit cannot concern, whose entry a warm run must take from the cache
-      const repo = new FixtureRepo({ ...c.base, 'src/filler.ts': 'export function filler(x: number): number {\n  return x;\n}\n' });
-      const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-inc-key-'));
-      try {
+      await withWarmedCache({ ...c.base, 'src/filler.ts': 'export function filler(x: number): number {\n  return x;\n}\n' }, async (repo, cacheDir) => {
         const [file, from] = Object.entries(c.head)[0]!;
         const head = repo.branch('head', { [file]: edit(c.base[file]!, from, edits[from]!) });
-        const warmed = new GraphCaches(cacheDir);
-        await buildCallGraph(readRevisionSources(repo.dir, 'main'), warmed);
-        // written as a gate run writes them: the next run takes them from the disk
-        warmed.save();
         const sources = readRevisionSources(repo.dir, head);
         const cold = edgeList(await buildCallGraph(sources));
         assert.ok(cold.includes(c.edge), cold.join('\n'));
         const warm = new GraphCaches(cacheDir);
         assert.deepEqual(edgeList(await buildCallGraph(sources, warm)), cold);
         assert.ok(warm.stats.tsFilesReused > 0, 'some entries came from the cache');
-      } finally {
-        repo.remove();
-        rmSync(cacheDir, { recursive: true, force: true });
-      }
+      });
     });
   }
 
@@ -762,12 +765,7 @@ describe('TypeScript warm runs after an edit that leaves a file outline key as i
       'src/pay.ts': "import { fee } from './fees.js';\nexport function pay(x: number): number {\n  return fee(x);\n}\n",
       'src/other.ts': 'export function other(): number {\n  return 1;\n}\n',
     };
-    const repo = new FixtureRepo(base);
-    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-inc-code-'));
-    try {
-      const warmed = new GraphCaches(cacheDir);
-      await buildCallGraph(readRevisionSources(repo.dir, 'main'), warmed);
-      warmed.save();
+    await withWarmedCache(base, async (repo, cacheDir) => {
       const head = repo.branch('head', { 'src/other.ts': edit(base['src/other.ts'], 'return 1;', 'return 2;') });
       const sources = readRevisionSources(repo.dir, head);
       const cold = edgeList(await buildCallGraph(sources));
@@ -798,10 +796,7 @@ describe('TypeScript warm runs after an edit that leaves a file outline key as i
         edgeList(await buildCallGraph(readRevisionSources(repo.dir, 'head2'))),
       );
       assert.equal(again.stats.tsFilesWalked, 1);
-    } finally {
-      repo.remove();
-      rmSync(cacheDir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('a function declared to return data that holds no function is taken at its word, warm as cold: what it returns through `any` is not followed', async () => {
@@ -817,12 +812,7 @@ describe('TypeScript warm runs after an edit that leaves a file outline key as i
       ].join('\n'),
       'src/f.ts': "import { make } from './d.js';\nexport function run(): number {\n  const s: any = make();\n  return s(1);\n}\n",
     };
-    const repo = new FixtureRepo(base);
-    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-inc-key-'));
-    try {
-      const warmed = new GraphCaches(cacheDir);
-      await buildCallGraph(readRevisionSources(repo.dir, 'main'), warmed);
-      warmed.save();
+    await withWarmedCache(base, async (repo, cacheDir) => {
       // the factory's body edited (f.ts from the cache), then the caller's (d.ts an outline)
       for (const [file, from, to] of [
         ['src/d.ts', 'return settle;', 'return other;'],
@@ -837,10 +827,7 @@ describe('TypeScript warm runs after an edit that leaves a file outline key as i
         assert.deepEqual(edgeList(await buildCallGraph(sources, warm)), cold, file);
         assert.equal(warm.stats.tsFilesWalked, 1, `${file} alone is walked`);
       }
-    } finally {
-      repo.remove();
-      rmSync(cacheDir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('an edit beside an unchanged factory declared to return a promise of a function reads what it returns from its outline', async () => {
@@ -850,23 +837,15 @@ describe('TypeScript warm runs after an edit that leaves a file outline key as i
       'src/d.ts': "import { settle, type Fee } from './fees.js';\nexport async function make(): Promise<Fee> {\n  return settle;\n}\n",
       'src/f.ts': "import { make } from './d.js';\nexport async function run(): Promise<number> {\n  const s = await make();\n  return s(1);\n}\n",
     };
-    const repo = new FixtureRepo(base);
-    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'bulwark-gate-inc-key-'));
-    try {
+    await withWarmedCache(base, async (repo, cacheDir) => {
       const head = repo.branch('head', { 'src/f.ts': edit(base['src/f.ts'], 'return s(1);', 'return s(1) + 1;') });
-      const warmed = new GraphCaches(cacheDir);
-      await buildCallGraph(readRevisionSources(repo.dir, 'main'), warmed);
-      warmed.save();
       const sources = readRevisionSources(repo.dir, head);
       const cold = edgeList(await buildCallGraph(sources));
       assert.ok(cold.includes('src.f.run > src.fees.settle'), cold.join('\n'));
       const warm = new GraphCaches(cacheDir);
       assert.deepEqual(edgeList(await buildCallGraph(sources, warm)), cold);
       assert.equal(warm.stats.tsFilesWalked, 1, 'f.ts alone is walked');
-    } finally {
-      repo.remove();
-      rmSync(cacheDir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
