@@ -47,7 +47,7 @@ export function callbackInvokers(ctx: CallTargetContext, node: ts.CallExpression
   const out: CallbackInvoker[] = [];
   let decls: ts.Declaration[];
   try {
-    decls = ctx.index.resolveSymbol(callee, ctx.touch).decls;
+    decls = ctx.index.resolveSymbol(callee).decls;
   } catch {
     return [];
   }
@@ -71,9 +71,10 @@ export function callbackInvokers(ctx: CallTargetContext, node: ts.CallExpression
  */
 export function invokingFunctions(ctx: CallTargetContext, fn: ts.Identifier | ts.PropertyAccessExpression, index: number): string[] {
   const out: string[] = [];
-  for (const decl of ctx.index.resolveSymbol(fn, ctx.touch).decls) {
+  for (const decl of ctx.index.resolveSymbol(fn).decls) {
     const d = functionWithBody(decl);
     if (!d) continue;
+    ctx.touch([decl]);
     const id = functionIdOf(ctx, d);
     if (id && (ctx.definitions.invokes.get(id) ?? invokedParams(d)).params.has(index)) out.push(id);
   }
@@ -94,7 +95,7 @@ export function calleeFunctionIds(ctx: CallTargetContext, callee: ts.Expression)
   if (!(ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee))) return [];
   let decls: ts.Declaration[];
   try {
-    decls = ctx.index.resolveSymbol(callee, ctx.touch).decls;
+    decls = ctx.index.resolveSymbol(callee).decls;
   } catch {
     return [];
   }
@@ -122,7 +123,7 @@ function constructorsOf(ctx: CallTargetContext, cls: ts.ClassLikeDeclaration, de
 /** What a bare callee names (resolved once per call for the factory and table lookups). */
 export function calleeDeclarations(ctx: CallTargetContext, callee: ts.Identifier): readonly ts.Declaration[] {
   try {
-    return ctx.index.resolveSymbol(callee, ctx.touch).decls;
+    return ctx.index.resolveSymbol(callee).decls;
   } catch {
     return [];
   }
