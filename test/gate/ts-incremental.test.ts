@@ -957,4 +957,50 @@ describe('TypeScript names resolved in another file than the one walked: the wal
     const edited = { ...files, 'src/a.ts': files['src/a.ts'].replace('return a(1)', 'return 1 + a(1)') };
     assert.deepEqual(edgeList(analyse(edited, cache)), edgeList(analyse(edited)), 'a warm run after an edit of the caller');
   });
+
+  it('a call of what a call returns (`make()()`, `picker.pick()()`, `(await load())()`) runs what the callee returns, in full and in outline alike', () => {
+    const files = {
+      'src/fees.ts': fees + 'export function adjust(x: number): number {\n  return x + 1;\n}\n',
+      'src/d.ts': [
+        "import { settle, refund, adjust } from './fees.js';",
+        'export function make() {',
+        '  return settle;',
+        '}',
+        'export class Picker {',
+        '  pick(): (x: number) => number {',
+        '    return refund;',
+        '  }',
+        '}',
+        'export const picker = new Picker();',
+        'export async function load(): Promise<(x: number) => number> {',
+        '  return adjust;',
+        '}',
+        '',
+      ].join('\n'),
+      'src/a.ts': [
+        "import { make, picker, Picker, load } from './d.js';",
+        'export function direct(): number {',
+        '  return make()(1);',
+        '}',
+        'export function method(): number {',
+        '  return picker.pick()(1) + new Picker().pick()(2);',
+        '}',
+        'export async function awaited(): Promise<number> {',
+        '  return (await load())(1);',
+        '}',
+        '',
+      ].join('\n'),
+    };
+    const cold = edgeList(analyse(files));
+    for (const edge of ['direct > src.fees.settle', 'method > src.fees.refund', 'awaited > src.fees.adjust'])
+      assert.ok(cold.includes(`src.a.${edge}`), cold.join('\n'));
+    assert.deepEqual(edgeList(analyse(files, undefined, 1)), cold, 'one program per file (d.ts an outline where a.ts is walked)');
+    // what the method returns changes: the cached caller is walked again
+    const cache: TsAnalysisCache = { facts: new Map<string, TsFileFacts>(), edges: new Map<string, TsFileEdges>() };
+    analyse(files, cache);
+    const edited = { ...files, 'src/d.ts': files['src/d.ts'].replace('return refund;', 'return settle;') };
+    const editedCold = edgeList(analyse(edited));
+    assert.ok(editedCold.includes('src.a.method > src.fees.settle') && !editedCold.includes('src.a.method > src.fees.refund'), editedCold.join('\n'));
+    assert.deepEqual(edgeList(analyse(edited, cache)), editedCold, 'a warm run after an edit of what the method returns');
+  });
 });

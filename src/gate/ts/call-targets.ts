@@ -132,14 +132,25 @@ export function calleeDeclarations(ctx: CallTargetContext, callee: ts.Identifier
 /** The repository functions a factory returns by name, for a call through a variable (its declarations `decls`) initialised by calling it. */
 export function factoryTargets(ctx: CallTargetContext, decls: readonly ts.Declaration[]): string[] {
   const out = new Set<string>();
-  for (const d of decls) {
-    if (!ts.isVariableDeclaration(d) || !d.initializer) continue;
-    let init = d.initializer;
-    while (ts.isAwaitExpression(init) || ts.isParenthesizedExpression(init) || ts.isNonNullExpression(init)) init = init.expression;
-    if (!ts.isCallExpression(init) || !(ts.isIdentifier(init.expression) || ts.isPropertyAccessExpression(init.expression))) continue;
-    returnedTargets(ctx, init.expression, out);
-  }
+  for (const d of decls) if (ts.isVariableDeclaration(d) && d.initializer) addCallResultTargets(ctx, d.initializer, out);
   return [...out].filter((id) => isCallable(ctx.definitions.idKinds, id));
+}
+
+/**
+ * The repository functions a call of a call runs (`make()()`, `picker.pick()()`, `(await
+ * load())()`): what the inner call's callee returns by name, as for a variable holding it.
+ */
+export function callResultTargets(ctx: CallTargetContext, callee: ts.Expression): string[] {
+  const out = new Set<string>();
+  addCallResultTargets(ctx, callee, out);
+  return [...out].filter((id) => isCallable(ctx.definitions.idKinds, id));
+}
+
+/** Adds what `value` holds when it is the result of calling a named function or method (awaited, in parentheses, cast or `!`). */
+function addCallResultTargets(ctx: CallTargetContext, value: ts.Expression, out: Set<string>): void {
+  let e = unwrap(value);
+  while (ts.isAwaitExpression(e)) e = unwrap(e.expression);
+  if (ts.isCallExpression(e) && (ts.isIdentifier(e.expression) || ts.isPropertyAccessExpression(e.expression))) returnedTargets(ctx, e.expression, out);
 }
 
 /**

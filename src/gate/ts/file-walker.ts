@@ -6,6 +6,7 @@ import {
   calledTable,
   calleeDeclarations,
   calleeFunctionIds,
+  callResultTargets,
   contentsOf,
   ELEMENT_PARAMETER,
   factoryTargets,
@@ -675,6 +676,8 @@ export class FileWalker implements CallTargetContext {
     if (callee.kind === ts.SyntaxKind.SuperKeyword && ts.isCallExpression(node)) this.recordSuperCall(node, from);
     // a function value made by a factory (`const s = makeScaler(); s(2)`): what the factory returns
     if (calleeDecls && this.definitions.knownNames.size > 0) this.addCalls(from, factoryTargets(this, calleeDecls), node);
+    // a call of what a call returns (`make()()`): what that callee returns
+    else if (ts.isCallExpression(bare) || ts.isAwaitExpression(bare)) this.addCalls(from, callResultTargets(this, bare), node);
     const handled = this.recordCallbacks(node, callee, from);
     if (ts.isPropertyAccessExpression(callee)) this.visit(callee.expression);
     else if (!ts.isIdentifier(callee)) this.visit(callee);
