@@ -82,16 +82,18 @@ export interface ConstItem extends Declared {
 /**
  * A function that returns another by name (`return settle`): with no return type, a function
  * type, a promise of one (async), `any`, or `number` (type-unsound: the analysis takes a data type
- * at its word). Callers take what it returns (`const h = make(); h()`). A function declaration
- * or an arrow held by a constant; the name returned bare, in parentheses or cast (`settle as
- * typeof settle`, TypeScript only).
+ * at its word). Callers take what it returns (`const h = make(); h()`). A function declaration,
+ * an arrow held by a constant, or the method `pick` of a class of that name (`new Picker().pick()`,
+ * or `Picker.pick()` when static); the name returned bare, in parentheses or cast (`settle as
+ * typeof settle` or `<typeof settle>settle`, TypeScript only).
  */
 export interface ReturningItem extends Declared {
   k: 'returning';
   ann: 'none' | 'fn' | 'promise' | 'any' | 'number';
   target: string;
   arrow: boolean;
-  wrap: 'none' | 'paren' | 'as';
+  wrap: 'none' | 'paren' | 'as' | 'angle';
+  method?: 'instance' | 'static';
 }
 export type TableEntry = { t: 'prop'; key: string; val: string } | { t: 'short'; key: string } | { t: 'method'; key: string; body: string[] };
 export interface TableItem extends Declared {
@@ -486,8 +488,17 @@ function renderItem(it: Item, js: boolean): string[] {
     case 'returning': {
       const ann = js ? '' : { none: '', fn: ': () => void', promise: ': Promise<() => void>', any: ': any', number: ': number' }[it.ann];
       const async = it.ann === 'promise' ? 'async ' : '';
-      const value = it.wrap === 'paren' ? `(${it.target})` : it.wrap === 'as' && !js ? `${it.target} as typeof ${it.target}` : it.target;
-      if (it.arrow) out.push(`${ex}const ${it.name} = ${async}()${ann} => {`, `  return ${value};`, '};');
+      const value =
+        it.wrap === 'paren'
+          ? `(${it.target})`
+          : it.wrap === 'as' && !js
+            ? `${it.target} as typeof ${it.target}`
+            : it.wrap === 'angle' && !js
+              ? `<typeof ${it.target}>${it.target}`
+              : it.target;
+      if (it.method)
+        out.push(`${ex}class ${it.name} {`, `  ${it.method === 'static' ? 'static ' : ''}${async}pick()${ann} {`, `    return ${value};`, '  }', '}');
+      else if (it.arrow) out.push(`${ex}const ${it.name} = ${async}()${ann} => {`, `  return ${value};`, '};');
       else out.push(`${ex}${async}function ${it.name}()${ann} {`, `  return ${value};`, '}');
       break;
     }
@@ -778,6 +789,7 @@ function mutate(g: Gen, model0: Model): { model: Model; desc: string } {
 // ---------- functions returning functions (the second stream) ----------
 
 const RETURNING_NAMES = ['makePay', 'pick', 'choose'];
+const RETURNING_CLASS_NAMES = ['Picker', 'Chooser'];
 const RETURNING_ANNS = ['none', 'fn', 'promise', 'any', 'number'] as const;
 
 /** Module files (a script's names are global, which these need not test). */
@@ -787,10 +799,19 @@ const functionsInScope = (model: Model, fi: number): string[] =>
     .filter((x) => x.kind === 'fn')
     .map((x) => x.expr);
 
-/** A statement taking what `name` returns and calling it; awaited in an async arrow for a promise. */
-function callThrough(g: Gen, name: string, ann: ReturningItem['ann']): string {
+/** The call of `it`, seen as `local`, that gives what it returns. */
+const invocation = (it: ReturningItem, local: string): string =>
+  it.method === 'instance' ? `new ${local}().pick()` : it.method === 'static' ? `${local}.pick()` : `${local}()`;
+
+/**
+ * A statement taking what `it` (seen as `local`) returns and calling it, through a variable or
+ * directly (`make()()`); awaited in an async arrow for a promise.
+ */
+function callThrough(g: Gen, it: ReturningItem, local: string): string {
+  const call = invocation(it, local);
+  if (g.r.chance(0.3)) return it.ann === 'promise' ? `void (async () => (await ${call})())();` : `${call}();`;
   const h = `h${g.uid++}`;
-  return ann === 'promise' ? `void (async () => { const ${h} = await ${name}(); ${h}(); })();` : `const ${h} = ${name}(); ${h}();`;
+  return it.ann === 'promise' ? `void (async () => { const ${h} = await ${call}; ${h}(); })();` : `const ${h} = ${call}; ${h}();`;
 }
 
 /** Function bodies of a file where a statement can go. */
@@ -829,7 +850,7 @@ function addCallThrough(g: Gen, model: Model, fi: number, it: ReturningItem): st
   const local = importInto(g, model, at, fi, it.name);
   if (local === undefined) return undefined;
   const host = r.pick(hosts);
-  host.body.push(callThrough(g, local, it.ann));
+  host.body.push(callThrough(g, it, local));
   return `${host.name} in ${file.name}`;
 }
 
@@ -844,7 +865,7 @@ function addHeld(g: Gen, model: Model, fi: number, it: ReturningItem): void {
   if (at !== fi && !it.exported) return;
   const local = importInto(g, model, at, fi, it.name);
   if (local === undefined) return;
-  const held: ConstItem = { k: 'const', name: fresh(g, ['held', 'kept'], fileUsed(model.files[at]!)), exported: true, init: `${local}()` };
+  const held: ConstItem = { k: 'const', name: fresh(g, ['held', 'kept'], fileUsed(model.files[at]!)), exported: true, init: invocation(it, local) };
   model.files[at]!.items.push(held);
   for (let k = 1 + r.int(2); k > 0; k--) {
     const cf = r.pick(moduleFiles(model));
@@ -864,15 +885,17 @@ function addReturning(g: Gen, model: Model): void {
     const targets = functionsInScope(model, fi);
     if (!targets.length) continue;
     const js = file.ext === 'js';
+    const method = r.pick([undefined, undefined, undefined, 'instance', 'static'] as const);
     const it: ReturningItem = {
       k: 'returning',
-      name: fresh(g, RETURNING_NAMES, fileUsed(file)),
+      name: fresh(g, method ? RETURNING_CLASS_NAMES : RETURNING_NAMES, fileUsed(file)),
       exported: r.chance(0.85),
       ann: js ? r.pick(['none', 'promise'] as const) : r.pick(RETURNING_ANNS),
       target: r.pick(targets),
       arrow: r.chance(0.3),
-      wrap: r.pick(['none', 'none', 'paren', 'as'] as const),
+      wrap: r.pick(['none', 'none', 'paren', 'as', 'angle'] as const),
     };
+    if (method) it.method = method;
     file.items.push(it);
     for (let k = r.int(3); k > 0; k--) addCallThrough(g, model, fi, it);
     if (r.chance(0.4)) addHeld(g, model, fi, it);
@@ -890,7 +913,7 @@ function mutateReturning(g: Gen, model0: Model): { model: Model; desc: string } 
   const roll = r.int(4);
   if (roll === 3) {
     const old = it.wrap;
-    it.wrap = r.pick((['none', 'paren', 'as'] as const).filter((w) => w !== old));
+    it.wrap = r.pick((['none', 'paren', 'as', 'angle'] as const).filter((w) => w !== old));
     return { model, desc: `returning ${it.name} in ${where}: returned ${old} -> ${it.wrap}` };
   }
   if (roll === 0) {
