@@ -906,6 +906,41 @@ describe('TypeScript names resolved in another file than the one walked: the wal
       edited: ['src/fees.ts', null],
       gone: 'src.a.run > src.fees.settle',
     },
+    {
+      name: "a factory returning a namespace's member, the namespace's module re-exporting another module",
+      base: {
+        'src/fees.ts': fees,
+        'src/fees2.ts': fees.replace('return x;', 'return 2 * x;'),
+        'src/fidx.ts': "export * from './fees.js';\n",
+        'src/d.ts': "import * as f from './fidx.js';\nexport function make() {\n  return f.settle;\n}\n",
+        'src/a.ts': "import { make } from './d.js';\nexport function run(): number {\n  return make()(1);\n}\n",
+      },
+      edited: ['src/fidx.ts', "export * from './fees2.js';\n"],
+      edge: 'src.a.run > src.fees2.settle',
+    },
+    {
+      name: "a factory returning a namespace's member, a module two re-exports away switching to another",
+      base: {
+        'src/fees.ts': fees,
+        'src/fees2.ts': fees.replace('return x;', 'return 2 * x;'),
+        'src/fidx.ts': "export * from './mid.js';\n",
+        'src/mid.ts': "export * from './fees.js';\n",
+        'src/d.ts': "import * as f from './fidx.js';\nexport function make() {\n  return f.settle;\n}\n",
+        'src/a.ts': "import { make } from './d.js';\nexport function run(): number {\n  const s = make();\n  return s(1);\n}\n",
+      },
+      edited: ['src/mid.ts', "export * from './fees2.js';\n"],
+      edge: 'src.a.run > src.fees2.settle',
+    },
+    {
+      name: "a factory's import resolving to a file the change adds beside the one it named, the factory's text unchanged",
+      base: {
+        'src/fees/index.ts': fees,
+        'src/d.ts': "import { settle } from './fees';\nexport function make() {\n  return settle;\n}\n",
+        'src/a.ts': "import { make } from './d';\nexport function run(): number {\n  return make()(1);\n}\n",
+      },
+      edited: ['src/fees.ts', fees.replace('return x;', 'return 2 * x;')],
+      edge: 'src.a.run > src.fees.settle',
+    },
   ];
   const analyse = (files: Record<string, string>, cache?: TsAnalysisCache, programBudgetChars?: number): TsGraphPart =>
     analyzeTypeScript(

@@ -78,7 +78,7 @@ export function analyzeTypeScript(files: RepositoryFile[], cache?: TsAnalysisCac
   timing?.mark('plan');
 
   const index = new ProgramIndex();
-  const edges = new FileEdgesCollector({ repo, facts, definitions, index, plan, cache, stats });
+  const edges = new FileEdgesCollector({ repo, facts, definitions, host, index, plan, cache, stats });
   const groups = planProgramGroups(repo, facts, plan.toWalk, heldParses, retained, budget, opts.programBudgetChars !== undefined);
   runPrograms({ repo, facts, host, index, retained, stats, walkFile: edges.walkFile }, groups);
   timing?.mark('programs');

@@ -36,7 +36,7 @@ export function planEdges(
     const key = edgeKey(repo, facts, host, globalsKey, f, deps);
     plan.keys.set(f, key);
     const e = cache.edges.get(key);
-    if (e && isReusable(e, facts, byShortName, knownNames)) plan.cachedEdges.set(f, e);
+    if (e && isReusable(e, facts, host, byShortName, knownNames)) plan.cachedEdges.set(f, e);
     else plan.toWalk.push(f);
   }
   return plan;
@@ -58,25 +58,26 @@ function globalsKeyOf(repo: VirtualRepository, facts: Map<string, TsFileFacts>):
  * A file's edges depend on its own text, its alias settings, the files declaring globals, and of
  * each file in its import closure only what the checker can see of it from another file: its
  * outline (a file taken as context is an outline, and the outline is made to resolve every name
- * as the whole file does) and the facts the walk reads of it, as its outline key says. An edit
- * inside an annotated body changes that file's edges and no importer's.
+ * as the whole file does) and the facts the walk reads of it, as its outline key says, with what
+ * its imports resolve to (host.contextKey). An edit inside an annotated body changes that file's
+ * edges and no importer's.
  */
 function edgeKey(repo: VirtualRepository, facts: Map<string, TsFileFacts>, host: RepositoryHost, globalsKey: string, f: string, deps: Set<string>): string {
   return createHash('sha1')
     .update(
       `${f}:${repo.hashes.get(f)}\naliases:${host.scopeKey(f)}\nglobals:${globalsKey}\n${[...deps]
         .sort()
-        .map((d) => `${d}:outline:${facts.get(d)!.outlineKey}`)
+        .map((d) => `${d}:outline:${host.contextKey(d)}`)
         .join('\n')}`,
     )
     .digest('hex');
 }
 
-/** The current key of an entry's recorded dependency: a file's outline key, or its returns key (see FileWalker.readReturns). */
-function dependencyKey(facts: Map<string, TsFileFacts>, d: string): string | undefined {
+/** The current key of an entry's recorded dependency: a file's context key (outline and resolved imports), or its returns key (see FileWalker.readReturns). */
+function dependencyKey(facts: Map<string, TsFileFacts>, host: RepositoryHost, d: string): string | undefined {
   const { file, returns } = dependencyOf(d);
   const f = facts.get(file);
-  return returns ? f?.returnsKey : f?.outlineKey;
+  return !f ? undefined : returns ? f.returnsKey : host.contextKey(file);
 }
 
 /**
@@ -86,11 +87,17 @@ function dependencyKey(facts: Map<string, TsFileFacts>, d: string): string | und
  * somewhere, as anything (a data field `handle` makes `deps.handle?.(x)` reach what is stored
  * into the property it names).
  */
-function isReusable(e: TsFileEdges, facts: Map<string, TsFileFacts>, byShortName: Map<string, string[]>, knownNames: Set<string>): boolean {
+function isReusable(
+  e: TsFileEdges,
+  facts: Map<string, TsFileFacts>,
+  host: RepositoryHost,
+  byShortName: Map<string, string[]>,
+  knownNames: Set<string>,
+): boolean {
   const wellFormed = [e.calls, e.reads, e.byName, e.stores, e.loads, e.passes, e.heritage, e.also, e.pending, e.unknown].every(Array.isArray);
   return (
     wellFormed &&
-    e.also.every(([d, key]) => dependencyKey(facts, d) === key) &&
+    e.also.every(([d, key]) => dependencyKey(facts, host, d) === key) &&
     !e.pending.some((n) => byShortName.has(n)) &&
     !e.unknown.some((n) => knownNames.has(n))
   );

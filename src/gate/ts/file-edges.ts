@@ -3,6 +3,7 @@
 import ts = require('typescript');
 import { FileWalker } from './file-walker.js';
 import type { EdgePlan } from './edge-cache.js';
+import type { RepositoryHost } from './host.js';
 import type { TsAnalysisCache, TsAnalysisStats, TsFileEdges, TsFileFacts } from './model.js';
 import type { ProgramIndex } from './program-index.js';
 import type { RepositoryDefinitions } from './repository-definitions.js';
@@ -14,6 +15,8 @@ export interface FileEdgesContext {
   /** Every file's syntax facts: an entry names the files it resolved through by their outline keys. */
   facts: Map<string, TsFileFacts>;
   definitions: RepositoryDefinitions;
+  /** What a recorded dependency is keyed by beside its outline: what its imports resolve to. */
+  host: RepositoryHost;
   index: ProgramIndex;
   plan: EdgePlan;
   cache?: TsAnalysisCache;
@@ -28,12 +31,12 @@ export class FileEdgesCollector {
 
   /** Walks one file of the current program and records (and caches) its edges. */
   readonly walkFile = (sf: ts.SourceFile, rel: string): void => {
-    const { facts, definitions, index, plan, cache, stats } = this.ctx;
+    const { facts, definitions, host, index, plan, cache, stats } = this.ctx;
     if (stats) stats.tsFilesWalked++;
     let entry: TsFileEdges;
     try {
       entry = new FileWalker(index, definitions, sf).walk(plan.closures.get(sf.fileName), {
-        outline: (f) => facts.get(f)!.outlineKey,
+        outline: (f) => host.contextKey(f),
         returns: (f) => facts.get(f)!.returnsKey,
       });
     } catch (err) {

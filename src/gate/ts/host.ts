@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 // required, not imported: see compiler.ts (Node would scan the CommonJS compiler for named exports)
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- require()d on purpose, see the comment above
@@ -32,6 +33,7 @@ export class RepositoryHost {
   private readonly resolution: ModuleResolutions;
   /** Each file's imports, resolved (see importedFiles). */
   private readonly imported = new Map<string, readonly string[]>();
+  private readonly contextKeys = new Map<string, string>();
 
   constructor(
     private readonly repo: VirtualRepository,
@@ -181,6 +183,28 @@ export class RepositoryHost {
   resolveSpec(spec: string, from: string): string | undefined {
     const m = this.resolveModule(spec, from).resolvedModule;
     return m && m.resolvedFileName.startsWith(VIRTUAL_ROOT) && this.repo.has(m.resolvedFileName) ? m.resolvedFileName : undefined;
+  }
+
+  /**
+   * What another file's walk depends on of `f`: its outline key and what each of its imports and
+   * re-exports resolves to. A name resolved through `f`'s import follows the module it resolves
+   * to, which a file added or deleted beside it changes while `f`'s text stays the same
+   * (`./fees` going from `fees/index.ts` to a new `fees.ts`). Memoised for the analysis.
+   */
+  contextKey(f: string): string {
+    let key = this.contextKeys.get(f);
+    if (key === undefined) {
+      const fact = this.facts.get(f)!;
+      const specs = [...fact.imports, ...fact.reexports];
+      key =
+        specs.length === 0
+          ? fact.outlineKey
+          : createHash('sha1')
+              .update(`${fact.outlineKey}\n${specs.map((s) => `${s}\0${this.resolveSpec(s, f) ?? ''}`).join('\n')}`)
+              .digest('hex');
+      this.contextKeys.set(f, key);
+    }
+    return key;
   }
 
   /** Files `f` imports, plus the files those re-export from (followed through re-export chains). */
