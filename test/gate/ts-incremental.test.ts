@@ -1023,11 +1023,20 @@ describe('TypeScript names resolved in another file than the one walked: the wal
         'export async function awaited(): Promise<number> {',
         '  return (await load())(1);',
         '}',
+        'export function wrapped(): number {',
+        '  return (make)()(1) + picker.pick!()(2);',
+        '}',
         '',
       ].join('\n'),
     };
     const cold = edgeList(analyse(files));
-    for (const edge of ['direct > src.fees.settle', 'method > src.fees.refund', 'awaited > src.fees.adjust'])
+    for (const edge of [
+      'direct > src.fees.settle',
+      'method > src.fees.refund',
+      'awaited > src.fees.adjust',
+      'wrapped > src.fees.settle',
+      'wrapped > src.fees.refund',
+    ])
       assert.ok(cold.includes(`src.a.${edge}`), cold.join('\n'));
     assert.deepEqual(edgeList(analyse(files, undefined, 1)), cold, 'one program per file (d.ts an outline where a.ts is walked)');
     // what the method returns changes: the cached caller is walked again

@@ -146,11 +146,13 @@ export function callResultTargets(ctx: CallTargetContext, callee: ts.Expression)
   return [...out].filter((id) => isCallable(ctx.definitions.idKinds, id));
 }
 
-/** Adds what `value` holds when it is the result of calling a named function or method (awaited, in parentheses, cast or `!`). */
+/** Adds what `value` holds when it is the result of calling a named function or method (awaited, in parentheses, cast or `!`, the callee too). */
 function addCallResultTargets(ctx: CallTargetContext, value: ts.Expression, out: Set<string>): void {
   let e = unwrap(value);
   while (ts.isAwaitExpression(e)) e = unwrap(e.expression);
-  if (ts.isCallExpression(e) && (ts.isIdentifier(e.expression) || ts.isPropertyAccessExpression(e.expression))) returnedTargets(ctx, e.expression, out);
+  if (!ts.isCallExpression(e)) return;
+  const callee = unwrap(e.expression);
+  if (ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee)) returnedTargets(ctx, callee, out);
 }
 
 /**
