@@ -932,6 +932,16 @@ describe('TypeScript names resolved in another file than the one walked: the wal
       edge: 'src.a.run > src.fees2.settle',
     },
     {
+      name: "a factory returning a namespace's member that no module has, a module the namespace re-exports from added back",
+      base: {
+        'src/fidx.ts': "export * from './fees.js';\n",
+        'src/d.ts': "import * as f from './fidx.js';\nexport function make() {\n  return f.settle;\n}\n",
+        'src/a.ts': "import { make } from './d.js';\nexport async function run(): Promise<number> {\n  return (await make())(1);\n}\n",
+      },
+      edited: ['src/fees.ts', fees],
+      edge: 'src.a.run > src.fees.settle',
+    },
+    {
       name: "a factory's import resolving to a file the change adds beside the one it named, the factory's text unchanged",
       base: {
         'src/fees/index.ts': fees,

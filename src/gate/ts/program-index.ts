@@ -231,9 +231,9 @@ export class ProgramIndex {
     } catch {
       sym = undefined;
     }
-    if (!sym) return { aliasDecls: [], decls: [], known: false };
     // `fees.settle` through `import * as fees`: the namespace's import and the modules it reaches
-    // are hops too (the checker answers the member's declaration directly)
+    // are hops too (the checker answers the member's declaration directly), also when the member
+    // is found nowhere (a module it was re-exported from, deleted, may come back)
     const left = onDecls ? (ts.isPropertyAccessExpression(expr) ? expr.expression : ts.isQualifiedName(expr) ? expr.left : undefined) : undefined;
     if (left && ts.isIdentifier(left)) {
       try {
@@ -243,6 +243,7 @@ export class ProgramIndex {
         // a receiver the checker cannot resolve is no namespace
       }
     }
+    if (!sym) return { aliasDecls: [], decls: [], known: false };
     const aliasDecls: ts.Declaration[] = [];
     if (sym.flags & ts.SymbolFlags.Alias) {
       aliasDecls.push(...(sym.declarations ?? []));
