@@ -186,21 +186,30 @@ export class RepositoryHost {
   }
 
   /**
-   * What another file's walk depends on of `f`: its outline key and what each of its imports and
-   * re-exports resolves to. A name resolved through `f`'s import follows the module it resolves
-   * to, which a file added or deleted beside it changes while `f`'s text stays the same
-   * (`./fees` going from `fees/index.ts` to a new `fees.ts`). Memoised for the analysis.
+   * What another file's walk depends on of `f`: the outline key and what each import and
+   * re-export resolves to, of `f` and of every file it re-exports from (through re-export chains).
+   * A name resolved through `f` follows the module its import resolves to, which a file added or
+   * deleted beside it changes while `f`'s text stays the same (`./fees` going from
+   * `fees/index.ts` to a new `fees.ts`), and a member of `f` as a namespace may come from any file
+   * it re-exports from. Memoised for the analysis.
    */
   contextKey(f: string): string {
     let key = this.contextKeys.get(f);
     if (key === undefined) {
+      const chain = [...this.reexportChains([f])].sort();
       const fact = this.facts.get(f)!;
-      const specs = [...fact.imports, ...fact.reexports];
       key =
-        specs.length === 0
+        chain.length === 1 && fact.imports.length === 0
           ? fact.outlineKey
           : createHash('sha1')
-              .update(`${fact.outlineKey}\n${specs.map((s) => `${s}\0${this.resolveSpec(s, f) ?? ''}`).join('\n')}`)
+              .update(
+                chain
+                  .map((g) => {
+                    const specs = this.facts.get(g)?.imports ?? [];
+                    return `${g}\0${this.facts.get(g)?.outlineKey}\n${specs.map((s) => `${s}\0${this.resolveSpec(s, g) ?? ''}`).join('\n')}`;
+                  })
+                  .join('\n'),
+              )
               .digest('hex');
       this.contextKeys.set(f, key);
     }
@@ -209,18 +218,23 @@ export class RepositoryHost {
 
   /** Files `f` imports, plus the files those re-export from (followed through re-export chains). */
   importClosure(f: string): Set<string> {
-    const deps = new Set<string>();
-    const queue = [...this.importedFiles(f)];
+    return this.reexportChains(this.importedFiles(f), f);
+  }
+
+  /** `starts` and the files they re-export from, followed through re-export chains (not through `skip`). */
+  private reexportChains(starts: readonly string[], skip?: string): Set<string> {
+    const out = new Set<string>();
+    const queue = [...starts];
     while (queue.length > 0) {
       const d = queue.pop()!;
-      if (deps.has(d) || d === f) continue;
-      deps.add(d);
+      if (out.has(d) || d === skip) continue;
+      out.add(d);
       for (const s of this.facts.get(d)?.reexports ?? []) {
         const r = this.resolveSpec(s, d);
         if (r) queue.push(r);
       }
     }
-    return deps;
+    return out;
   }
 
   /** The repository files `f`'s imports resolve to (memoised: every caller's visible set walks them). */

@@ -24,7 +24,6 @@ export class ProgramIndex {
   private checkerOf: ts.TypeChecker | undefined;
   private facts: Map<string, TsFileFacts> = new Map();
   private readonly files = new Map<ts.SourceFile, FileNodeIndex | undefined>();
-  private readonly reexported = new Map<ts.SourceFile, ts.SourceFile[]>();
   /** Declaration node → definition id. */
   readonly declToId: NodeLookup<string> = { get: (n) => this.fileIndexOf(n)?.idOf(n) };
   /** Class/interface declaration → its members by name. */
@@ -78,42 +77,6 @@ export class ProgramIndex {
     }
   }
 
-  /**
-   * `modules` and every module they re-export from, transitively (`export * from`, `export { x }
-   * from`): where a name found through them is declared can change with any of these. Memoised
-   * per module for the program.
-   */
-  private reexportClosure(modules: readonly ts.Declaration[]): ts.Declaration[] {
-    const out: ts.Declaration[] = [];
-    for (const m of modules) {
-      if (!ts.isSourceFile(m)) continue;
-      let closure = this.reexported.get(m);
-      if (!closure) {
-        const seen = new Set<ts.SourceFile>();
-        const queue: ts.SourceFile[] = [m];
-        while (queue.length > 0) {
-          const f = queue.pop()!;
-          if (seen.has(f)) continue;
-          seen.add(f);
-          for (const st of f.statements) {
-            if (!ts.isExportDeclaration(st) || !st.moduleSpecifier) continue;
-            let decls: readonly ts.Declaration[] = [];
-            try {
-              decls = this.checker.getSymbolAtLocation(st.moduleSpecifier)?.declarations ?? [];
-            } catch {
-              // a specifier the checker cannot resolve leads nowhere
-            }
-            for (const d of decls) if (ts.isSourceFile(d)) queue.push(d);
-          }
-        }
-        closure = [...seen];
-        this.reexported.set(m, closure);
-      }
-      out.push(...closure);
-    }
-    return out;
-  }
-
   /** The id of a node of `sf` (a walk asks this for every ancestor of every call: no search for the node's file). */
   idInFile(sf: ts.SourceFile, n: ts.Node): string | undefined {
     return this.fileIndex(sf)?.idOf(n);
@@ -144,7 +107,6 @@ export class ProgramIndex {
     this.checkerOf = undefined;
     this.facts = new Map();
     this.files.clear();
-    this.reexported.clear();
   }
 
   declarationsOf(expr: ts.Node): ts.Declaration[] {
@@ -168,9 +130,9 @@ export class ProgramIndex {
   followAliases(sym: ts.Symbol | undefined, onDecls: OnDeclarations | undefined): readonly ts.Declaration[] {
     for (let i = 0; sym && sym.flags & ts.SymbolFlags.Alias && i < 16; i++) {
       onDecls?.(sym.declarations ?? []);
-      // the module an import names is a hop too, and so is each module it re-exports from: an
-      // `export * from …` on the way may lead elsewhere tomorrow
-      if (onDecls) for (const d of sym.declarations ?? []) onDecls(this.reexportClosure(this.importedModuleOf(d)));
+      // the module an import names is a hop too: its `export * from …` may lead elsewhere tomorrow
+      // (its dependency key covers the files it re-exports from, see RepositoryHost.contextKey)
+      if (onDecls) for (const d of sym.declarations ?? []) onDecls(this.importedModuleOf(d));
       sym = this.checker.getImmediateAliasedSymbol(sym);
     }
     const decls = sym?.declarations ?? [];
