@@ -130,29 +130,28 @@ export function calleeDeclarations(ctx: CallTargetContext, callee: ts.Identifier
 }
 
 /** The repository functions a factory returns by name, for a call through a variable (its declarations `decls`) initialised by calling it. */
-export function factoryTargets(ctx: CallTargetContext, decls: readonly ts.Declaration[]): string[] {
-  const out = new Set<string>();
-  for (const d of decls) if (ts.isVariableDeclaration(d) && d.initializer) addCallResultTargets(ctx, d.initializer, out);
-  return [...out].filter((id) => isCallable(ctx.definitions.idKinds, id));
-}
+export const factoryTargets = (ctx: CallTargetContext, decls: readonly ts.Declaration[]): string[] =>
+  callResultTargets(
+    ctx,
+    decls.flatMap((d) => (ts.isVariableDeclaration(d) && d.initializer ? [d.initializer] : [])),
+  );
 
 /**
- * The repository functions a call of a call runs (`make()()`, `picker.pick()()`, `(await
- * load())()`): what the inner call's callee returns by name, as for a variable holding it.
+ * The repository functions that `values`, results of calling a named function or method (awaited,
+ * in parentheses, cast or `!`, the callee too), can be: what that callee returns by name. For a
+ * variable holding such a result and for a call of a call (`make()()`, `picker.pick()()`, `(await
+ * load())()`).
  */
-export function callResultTargets(ctx: CallTargetContext, callee: ts.Expression): string[] {
+export function callResultTargets(ctx: CallTargetContext, values: readonly ts.Expression[]): string[] {
   const out = new Set<string>();
-  addCallResultTargets(ctx, callee, out);
+  for (const value of values) {
+    let e = unwrap(value);
+    while (ts.isAwaitExpression(e)) e = unwrap(e.expression);
+    if (!ts.isCallExpression(e)) continue;
+    const callee = unwrap(e.expression);
+    if (ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee)) returnedTargets(ctx, callee, out);
+  }
   return [...out].filter((id) => isCallable(ctx.definitions.idKinds, id));
-}
-
-/** Adds what `value` holds when it is the result of calling a named function or method (awaited, in parentheses, cast or `!`, the callee too). */
-function addCallResultTargets(ctx: CallTargetContext, value: ts.Expression, out: Set<string>): void {
-  let e = unwrap(value);
-  while (ts.isAwaitExpression(e)) e = unwrap(e.expression);
-  if (!ts.isCallExpression(e)) return;
-  const callee = unwrap(e.expression);
-  if (ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee)) returnedTargets(ctx, callee, out);
 }
 
 /**

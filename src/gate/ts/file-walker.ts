@@ -674,10 +674,12 @@ export class FileWalker implements CallTargetContext {
     } else if (ts.isCallExpression(node) && mayAddToCollection(callee)) this.recordCollectionAdd(node, callee);
     // `super(…)` runs the base class's constructor
     if (callee.kind === ts.SyntaxKind.SuperKeyword && ts.isCallExpression(node)) this.recordSuperCall(node, from);
-    // a function value made by a factory (`const s = makeScaler(); s(2)`): what the factory returns
-    if (calleeDecls && this.definitions.knownNames.size > 0) this.addCalls(from, factoryTargets(this, calleeDecls), node);
-    // a call of what a call returns (`make()()`): what that callee returns
-    else if (ts.isCallExpression(bare) || ts.isAwaitExpression(bare)) this.addCalls(from, callResultTargets(this, bare), node);
+    if (this.definitions.knownNames.size > 0) {
+      // a function value made by a factory (`const s = makeScaler(); s(2)`): what the factory returns
+      if (calleeDecls) this.addCalls(from, factoryTargets(this, calleeDecls), node);
+      // a call of what a call returns (`make()()`): what that callee returns
+      else if (ts.isCallExpression(bare) || ts.isAwaitExpression(bare)) this.addCalls(from, callResultTargets(this, [bare]), node);
+    }
     const handled = this.recordCallbacks(node, callee, from);
     if (ts.isPropertyAccessExpression(callee)) this.visit(callee.expression);
     else if (!ts.isIdentifier(callee)) this.visit(callee);
