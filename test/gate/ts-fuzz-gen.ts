@@ -92,7 +92,7 @@ export interface ReturningItem extends Declared {
   ann: 'none' | 'fn' | 'promise' | 'any' | 'number';
   target: string;
   arrow: boolean;
-  wrap: 'none' | 'paren' | 'as' | 'angle';
+  wrap: (typeof RETURN_WRAPS)[number];
   method?: 'instance' | 'static';
 }
 export type TableEntry = { t: 'prop'; key: string; val: string } | { t: 'short'; key: string } | { t: 'method'; key: string; body: string[] };
@@ -791,6 +791,7 @@ function mutate(g: Gen, model0: Model): { model: Model; desc: string } {
 const RETURNING_NAMES = ['makePay', 'pick', 'choose'];
 const RETURNING_CLASS_NAMES = ['Picker', 'Chooser'];
 const RETURNING_ANNS = ['none', 'fn', 'promise', 'any', 'number'] as const;
+const RETURN_WRAPS = ['none', 'paren', 'as', 'angle'] as const;
 
 /** Module files (a script's names are global, which these need not test). */
 const moduleFiles = (model: Model): number[] => model.files.flatMap((f, i) => (f.script ? [] : [i]));
@@ -893,7 +894,8 @@ function addReturning(g: Gen, model: Model): void {
       ann: js ? r.pick(['none', 'promise'] as const) : r.pick(RETURNING_ANNS),
       target: r.pick(targets),
       arrow: r.chance(0.3),
-      wrap: r.pick(['none', 'none', 'paren', 'as', 'angle'] as const),
+      // bare twice as often
+      wrap: r.pick(['none', ...RETURN_WRAPS]),
     };
     if (method) it.method = method;
     file.items.push(it);
@@ -913,7 +915,7 @@ function mutateReturning(g: Gen, model0: Model): { model: Model; desc: string } 
   const roll = r.int(4);
   if (roll === 3) {
     const old = it.wrap;
-    it.wrap = r.pick((['none', 'paren', 'as', 'angle'] as const).filter((w) => w !== old));
+    it.wrap = r.pick(RETURN_WRAPS.filter((w) => w !== old));
     return { model, desc: `returning ${it.name} in ${where}: returned ${old} -> ${it.wrap}` };
   }
   if (roll === 0) {
