@@ -121,11 +121,9 @@ export class CallIndex {
     return new Map(found.map((f) => [f.id, f.callers]));
   }
 
-  /** Whether the call from `from` to `to` was resolved by name only (false when there is no such call). */
-  isNameOnly(from: string, to: string): boolean {
-    const f = this.of(from);
-    const t = this.of(to);
-    const k = f < 0 || t < 0 ? -1 : this.placeInRow(f, t);
+  /** Whether the call from node `from` to node `to` was resolved by name only (false when there is no such call). */
+  isNameOnly(from: number, to: number): boolean {
+    const k = from < 0 || to < 0 ? -1 : this.placeInRow(from, to);
     return k >= 0 && this.rows.callees.byName[k] === 1;
   }
 
@@ -223,11 +221,11 @@ export class CallIndex {
     return parent;
   }
 
-  /** The ids from `end` back to the search's source along `parent`; empty when `end` was not reached. */
-  chain(parent: Int32Array, end: number): string[] {
-    const out: string[] = [];
+  /** The nodes from `end` back to the search's source along `parent`; empty when `end` was not reached. */
+  chain(parent: Int32Array, end: number): number[] {
+    const out: number[] = [];
     if (end < 0 || parent[end] === -2) return out;
-    for (let n = end; n >= 0; n = parent[n]!) out.push(this.ids[n]!);
+    for (let n = end; n >= 0; n = parent[n]!) out.push(n);
     return out;
   }
 }

@@ -398,18 +398,23 @@ export function callPaths(graph: CallGraph, roots: Map<string, RootInfo>, change
   const rootNumbers = sortedRoots.map((r) => index.of(r));
   const targets = changed.filter((c) => !roots.has(c.id));
   const label = (c: ChangedFunction): string => (c.via === 'binding' ? `(changed: reads ${c.binding})` : '(changed)');
-  const emit = (c: ChangedFunction, nodes: string[], direction: GatePath['direction']): void => {
-    if (nodes.length === 0) return;
+  /** A path along `numbers` (caller before callee), its text written once, flat: a large change lists thousands. */
+  const emit = (c: ChangedFunction, numbers: number[], direction: GatePath['direction']): void => {
+    if (numbers.length === 0) return;
+    const nodes = numbers.map((n) => index.ids[n]!);
     const root = direction === 'root-reaches-changed' ? nodes[0]! : nodes[nodes.length - 1]!;
     const at = direction === 'root-reaches-changed' ? nodes.length - 1 : 0;
     const nameOnlyAt: number[] = [];
-    let text = at === 0 ? `${nodes[0]} ${label(c)}` : nodes[0]!;
+    const parts: string[] = [nodes[0]!];
+    if (at === 0) parts.push(' ', label(c));
     for (let i = 1; i < nodes.length; i++) {
-      const byName = index.isNameOnly(nodes[i - 1]!, nodes[i]!);
+      const byName = index.isNameOnly(numbers[i - 1]!, numbers[i]!);
       if (byName) nameOnlyAt.push(i - 1);
-      text += `${byName ? ' ⇢ ' : ' → '}${i === at ? `${nodes[i]} ${label(c)}` : nodes[i]}`;
+      parts.push(byName ? ' ⇢ ' : ' → ', nodes[i]!);
+      if (i === at) parts.push(' ', label(c));
     }
-    if (nameOnlyAt.length > 0) text += ` [${nameOnlyAt.length} of ${nodes.length - 1} call(s) resolved by name only]`;
+    if (nameOnlyAt.length > 0) parts.push(` [${nameOnlyAt.length} of ${nodes.length - 1} call(s) resolved by name only]`);
+    const text = parts.join('');
     paths.push({
       root,
       rootRule: roots.get(root)!.rule,
@@ -516,7 +521,8 @@ export function decide(input: DecideInput): GateResult {
     const roots = findRoots(graph, config, input.scans);
     if (revision === 'head') headRoots = [...roots.keys()].sort();
     const changed = changedDefinitions(graph, changes, revision, input[revision === 'head' ? 'base' : 'head'].graph);
-    changedFunctions.push(...changed);
+    // appended one by one: a spread of a large refactor's lists would exceed the call stack
+    for (const c of changed) changedFunctions.push(c);
     for (const c of changed) {
       const r = roots.get(c.id);
       if (r) {
@@ -535,20 +541,21 @@ export function decide(input: DecideInput): GateResult {
         });
       }
     }
-    paths.push(...callPaths(graph, roots, changed, revision));
+    for (const p of callPaths(graph, roots, changed, revision)) paths.push(p);
   }
-  const seen = new Set<string>();
+  // a path found in both revisions is reported once, as the first (head's); one pass, since a
+  // large change lists thousands of paths
+  const zoneOf = zoneLookup(config);
+  const seen: Record<GatePath['direction'], Set<string>> = { 'root-reaches-changed': new Set(), 'changed-reaches-root': new Set() };
+  const uniquePaths: GatePath[] = [];
   for (const p of paths) {
-    const key = `${p.direction}:${p.text}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
+    if (seen[p.direction].has(p.text)) continue;
+    seen[p.direction].add(p.text);
     const rule = p.rootRule === 'root' ? '' : ` [${p.root}: ${p.rootRule}]`;
     reasons.push({ kind: p.nodes.length === 1 ? 'root-changed' : 'call-path', message: `${p.text}${rule} (${p.revision})`, id: p.changed });
+    const defs = input[p.revision].graph.defs;
+    uniquePaths.push({ ...p, zoneAt: config.zones.length === 0 ? p.nodes.map(() => null) : p.nodes.map((n) => zoneOf(defs.get(n)?.file)) });
   }
-  const zoneOf = zoneLookup(config);
-  const uniquePaths = paths
-    .filter((p, i) => paths.findIndex((q) => q.direction === p.direction && q.text === p.text) === i)
-    .map((p) => ({ ...p, zoneAt: p.nodes.map((n) => zoneOf(input[p.revision].graph.defs.get(n)?.file)) }));
 
   // changed lines that themselves write regulated tables or name payment hosts (also catches deleted lines and non-code files)
   const sql = sqlWriteRegex(config.sql_tables);

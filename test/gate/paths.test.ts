@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { callPaths } from '../../src/gate/decide.js';
+import { parseGateConfig } from '../../src/gate/config.js';
+import { callPaths, decide } from '../../src/gate/decide.js';
 import { GraphBuilder } from '../../src/gate/graph-builder.js';
 import type { CallGraph, ChangedFunction } from '../../src/gate/types.js';
 
@@ -106,5 +107,44 @@ describe('typed and name-only edges on paths', () => {
     const up = callPaths(g, roots, changed, 'head').find((p) => p.direction === 'changed-reaches-root');
     assert.deepEqual(up?.nodes, ['leaf', 'k', 'root']);
     assert.equal(up?.nameOnlyEdges, 0);
+  });
+});
+
+describe('a change with very many paths', () => {
+  /** Roots r0…r63 in file roots.py each call hub, which calls l0…l{leaves-1} of leaves.py, one line each. */
+  function fanOut(leaves: number): CallGraph {
+    const b = new GraphBuilder();
+    b.addFile('roots.py', { language: 'python', text: Array.from({ length: 65 }, (_, i) => (i < 64 ? `def r${i}(): hub()` : 'def hub(): …')).join('\n') });
+    b.addFile('leaves.py', { language: 'python', text: Array.from({ length: leaves }, (_, j) => `def l${j}(): pass`).join('\n') });
+    for (let i = 0; i < 64; i++) {
+      b.addDef({ id: `roots.r${i}`, kind: 'function', file: 'roots.py', startLine: i + 1, endLine: i + 1 });
+      b.call(`roots.r${i}`, 'roots.hub');
+    }
+    b.addDef({ id: 'roots.hub', kind: 'function', file: 'roots.py', startLine: 65, endLine: 65 });
+    for (let j = 0; j < leaves; j++) {
+      b.addDef({ id: `leaves.l${j}`, kind: 'function', file: 'leaves.py', startLine: j + 1, endLine: j + 1 });
+      b.call('roots.hub', `leaves.l${j}`);
+    }
+    return b.finish();
+  }
+
+  it('every (root, change) pair of a refactor touching thousands of reached functions is listed once, in one pass', () => {
+    // 64 roots × 2,100 changed leaves: 134,400 paths in each revision, more arguments than one
+    // call may take (a spread of them exceeded the call stack)
+    const leaves = 2100;
+    const lines = Array.from({ length: leaves }, (_, j) => j + 1);
+    const result = decide({
+      base: { commit: 'b'.repeat(40), graph: fanOut(leaves) },
+      head: { commit: 'h'.repeat(40), graph: fanOut(leaves) },
+      changes: [{ oldPath: 'leaves.py', newPath: 'leaves.py', oldLines: lines, newLines: lines, newAnchors: [], binary: false }],
+      config: parseGateConfig({ roots: ['roots.r*'] }),
+    });
+    assert.equal(result.flagged, true);
+    assert.equal(result.changedFunctions.length, 2 * leaves);
+    // the same path in base and head is reported once, as head's
+    assert.equal(result.paths.length, 64 * leaves);
+    assert.ok(result.paths.every((p) => p.revision === 'head' && p.nodes.length === 3 && p.zoneAt.every((z) => z === null)));
+    assert.equal(result.paths[0]!.text, 'roots.r0 → roots.hub → leaves.l0 (changed)');
+    assert.equal(result.reasons.length, 64 * leaves);
   });
 });
