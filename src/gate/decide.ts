@@ -9,7 +9,6 @@ import { importTarget } from './import-target.js';
 import { languageOf } from './sources.js';
 import {
   definitionEncloses,
-  definitionHolds,
   type CallGraph,
   type ChangedFunction,
   type Definition,
@@ -54,6 +53,32 @@ export function innermostDefinition(graph: CallGraph, file: string, lines: numbe
   return best;
 }
 
+const innermostCache = new WeakMap<CallGraph, Map<string, (Definition | undefined)[]>>();
+
+/**
+ * innermostDefinition(graph, file, [line]) for every line of a file at once, built once per graph
+ * and file: a change rewriting a large file asks it for each line, and over each line's definitions
+ * that is quadratic (a 20,000-line file of 2,000 functions took most of a second).
+ */
+function innermostByLine(graph: CallGraph, file: string): (Definition | undefined)[] {
+  let byFile = innermostCache.get(graph);
+  if (!byFile) innermostCache.set(graph, (byFile = new Map<string, (Definition | undefined)[]>()));
+  let table = byFile.get(file);
+  if (table) return table;
+  table = [];
+  // the same choice as innermostDefinition's, definition by definition in the same order, per line
+  for (const d of defsByFile(graph).get(file) ?? []) {
+    if (d.kind === 'binding') continue;
+    const size = d.endLine - d.startLine;
+    for (let l = Math.max(1, d.startLine); l <= d.endLine; l++) {
+      const best = table[l];
+      if (!best || size < best.endLine - best.startLine || (size === best.endLine - best.startLine && best.kind === 'module')) table[l] = d;
+    }
+  }
+  byFile.set(file, table);
+  return table;
+}
+
 /** Bindings whose lines hold all of definition `d` (an arrow in a constant's initializer). */
 function bindingsAround(graph: CallGraph, d: Definition): Definition[] {
   return (defsByFile(graph).get(d.file) ?? []).filter((b) => b.kind === 'binding' && b.id !== d.id && definitionEncloses(b, d.startLine, d.endLine));
@@ -91,8 +116,28 @@ function readersOf(graph: CallGraph): Map<string, string[]> {
   return m;
 }
 
-function bindingsAt(graph: CallGraph, file: string, line: number): Definition[] {
-  return (defsByFile(graph).get(file) ?? []).filter((d) => d.kind === 'binding' && definitionHolds(d, line));
+function bindingsAt(graph: CallGraph, file: string, line: number): readonly Definition[] {
+  return bindingsByLine(graph, file)[line] ?? [];
+}
+
+const bindingsCache = new WeakMap<CallGraph, Map<string, Definition[][]>>();
+
+/** The bindings holding each line of a file (as definitionHolds says), in definition order, built once per graph and file. */
+function bindingsByLine(graph: CallGraph, file: string): Definition[][] {
+  let byFile = bindingsCache.get(graph);
+  if (!byFile) bindingsCache.set(graph, (byFile = new Map<string, Definition[][]>()));
+  let table = byFile.get(file);
+  if (table) return table;
+  table = [];
+  for (const d of defsByFile(graph).get(file) ?? []) {
+    if (d.kind !== 'binding') continue;
+    // a line two spans share is the binding's once
+    const lines = new Set<number>();
+    for (const [s, e] of d.spans ?? [[d.startLine, d.endLine]]) for (let l = Math.max(1, s); l <= e; l++) lines.add(l);
+    for (const l of lines) (table[l] ??= []).push(d);
+  }
+  byFile.set(file, table);
+  return table;
 }
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -280,8 +325,9 @@ export function changedDefinitions(graph: CallGraph, changes: FileChange[], revi
     const lines = revision === 'base' ? ch.oldLines : ch.newLines;
     const source = graph.files.get(file);
     const texts = source ? source.text.split('\n') : [];
+    const innermost = innermostByLine(graph, file);
     for (const l of lines) {
-      const d = innermostDefinition(graph, file, [l]);
+      const d = innermost[l];
       // blank lines never change behaviour; a comment outside any function does not change the module
       const text = texts[l - 1] ?? '';
       if (source && (text.trim() === '' || (d?.kind === 'module' && isInertComment(text, source.language, l)))) continue;
@@ -333,7 +379,7 @@ export function changedDefinitions(graph: CallGraph, changes: FileChange[], revi
       const lines = text.split('\n');
       for (let i = 0; i < lines.length; i++) {
         if (!lines[i]!.includes(base)) continue;
-        const d = innermostDefinition(graph, src, [i + 1]);
+        const d = innermostByLine(graph, src)[i + 1];
         if (d && d.kind !== 'module') add(d, undefined, 'binding', file);
       }
     }
