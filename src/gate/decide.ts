@@ -272,6 +272,42 @@ export function cachedRuleLines(scans: TextRuleScans | undefined, rules: TextRul
   return ok ? v.lines : undefined;
 }
 
+/**
+ * The name code would use for a changed file that is not source (`fees.json` for
+ * `config/fees.json`): definitions naming it read it. Undefined for a source file, and for a name of
+ * fewer than four characters, which would match too much to mean anything.
+ */
+export function nonSourceName(file: string | null): string | undefined {
+  if (file === null || languageOf(file)) return undefined;
+  const name = file.slice(file.lastIndexOf('/') + 1);
+  return name.length < 4 ? undefined : name;
+}
+
+const nameScanKey = (name: string, hash: string): string => `names:${name}:${hash}`;
+
+/** The lines of a blob naming `name`, as an earlier run found them (with the rules' scans, by blob id), or undefined. */
+export function cachedNameLines(scans: TextRuleScans | undefined, name: string, hash: string): number[] | undefined {
+  const v = scans?.get(nameScanKey(name, hash));
+  const ok = v && Array.isArray(v.lines) && v.lines.every((l) => Array.isArray(l) && l.length === 2 && Number.isInteger(l[0]) && l[0] >= 1 && l[1] === name);
+  return ok ? v.lines.map((l) => l[0]) : undefined;
+}
+
+/**
+ * The lines of a source that name `name`: kept by blob id, so a later change of the same file (a
+ * release bumping `package.json`) need not read every source of the repository again to know.
+ */
+function linesNaming(source: GraphFile, name: string, scans: TextRuleScans | undefined): number[] {
+  const cached = source.hash === undefined ? undefined : cachedNameLines(scans, name, source.hash);
+  if (cached) return cached;
+  const out: number[] = [];
+  if (source.text.includes(name)) {
+    const lines = source.text.split('\n');
+    for (let i = 0; i < lines.length; i++) if (lines[i]!.includes(name)) out.push(i + 1);
+  }
+  if (source.hash !== undefined) scans?.set(nameScanKey(name, source.hash), { lines: out.map((l) => [l, name]) });
+  return out;
+}
+
 function ruleLinesOf(source: GraphFile, rules: TextRules, scans: TextRuleScans | undefined): [number, string][] {
   const cached = source.hash === undefined ? undefined : cachedRuleLines(scans, rules, source.hash);
   if (cached) return cached;
@@ -303,7 +339,7 @@ export function isInertComment(line: string, language: string, lineNo: number): 
  * every function reading a changed binding. With the other revision's graph, an import binding
  * whose statement was edited but that names the same thing in both is not a changed binding.
  */
-export function changedDefinitions(graph: CallGraph, changes: FileChange[], revision: Revision, other?: CallGraph): ChangedFunction[] {
+export function changedDefinitions(graph: CallGraph, changes: FileChange[], revision: Revision, other?: CallGraph, scans?: TextRuleScans): ChangedFunction[] {
   const out = new Map<string, ChangedFunction>();
   const add = (d: Definition, line: number | undefined, via: 'lines' | 'binding', binding?: string): void => {
     let c = out.get(d.id);
@@ -371,15 +407,11 @@ export function changedDefinitions(graph: CallGraph, changes: FileChange[], revi
   // a changed non-source file (JSON/YAML/INI config) changes every definition that names it
   for (const ch of changes) {
     const file = revision === 'base' ? ch.oldPath : ch.newPath;
-    if (!file || languageOf(file)) continue;
-    const base = file.split('/').pop()!;
-    if (base.length < 4) continue;
-    for (const [src, { text }] of graph.files) {
-      if (!text.includes(base)) continue;
-      const lines = text.split('\n');
-      for (let i = 0; i < lines.length; i++) {
-        if (!lines[i]!.includes(base)) continue;
-        const d = innermostByLine(graph, src)[i + 1];
+    const name = nonSourceName(file);
+    if (!file || !name) continue;
+    for (const [src, source] of graph.files) {
+      for (const l of linesNaming(source, name, scans)) {
+        const d = innermostByLine(graph, src)[l];
         if (d && d.kind !== 'module') add(d, undefined, 'binding', file);
       }
     }
@@ -566,7 +598,7 @@ export function decide(input: DecideInput): GateResult {
     const graph = input[revision].graph;
     const roots = findRoots(graph, config, input.scans);
     if (revision === 'head') headRoots = [...roots.keys()].sort();
-    const changed = changedDefinitions(graph, changes, revision, input[revision === 'head' ? 'base' : 'head'].graph);
+    const changed = changedDefinitions(graph, changes, revision, input[revision === 'head' ? 'base' : 'head'].graph, input.scans);
     // appended one by one: a spread of a large refactor's lists would exceed the call stack
     for (const c of changed) changedFunctions.push(c);
     for (const c of changed) {

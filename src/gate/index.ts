@@ -6,13 +6,12 @@ import { BlobTexts } from './blob-texts.js';
 import type { GitBatch } from './git-batch.js';
 import { forgetRetainedTexts } from './retained-texts.js';
 import { listThrough } from './tree-listing.js';
-import { cachedRuleLines, decide, namedRootMatches, textRules } from './decide.js';
+import { cachedNameLines, cachedRuleLines, decide, namedRootMatches, nonSourceName, textRules } from './decide.js';
 import { parseUnifiedDiff, type FileChange } from './diff.js';
 import { buildCallGraph, forgetDecodedGraphs, GraphCaches, isTypeScriptAnalysisLoaded, loadTypeScriptAnalysis, textsToBuild } from './graph.js';
 import {
   GATE_DIFF_ARGS,
   gitBytesAsync,
-  languageOf,
   listingKey,
   listingOf,
   mergeBaseOf,
@@ -262,7 +261,10 @@ function textsToRead(
 ): Set<string> {
   const wanted = new Set<string>();
   const rules = textRules(config);
-  const nonCodeChanged = changes.some((ch) => [ch.oldPath, ch.newPath].some((p) => p !== null && !languageOf(p)));
+  // a changed file that is not source changes the definitions naming it: every source is searched
+  // for its name, unless an earlier run searched that blob for it
+  const names = [...new Set(changes.flatMap((ch) => [nonSourceName(ch.oldPath), nonSourceName(ch.newPath)]).filter((n) => n !== undefined))];
+  const namesUnknown = (hash: string): boolean => names.some((n) => !cachedNameLines(caches.ruleScans, n, hash));
   const changedPaths = [new Set(changes.flatMap((ch) => ch.oldPath ?? [])), new Set(changes.flatMap((ch) => ch.newPath ?? []))];
   for (const [i, { listing, key }] of revisions.entries()) {
     // a file the content rules drop is in no graph: nothing reads it
@@ -272,7 +274,7 @@ function textsToRead(
       return typeof verdict !== 'string';
     });
     for (const e of kept)
-      if (nonCodeChanged || changedPaths[i]!.has(e.path) || (rules && !cachedRuleLines(caches.ruleScans, rules, e.hash))) wanted.add(e.hash);
+      if (changedPaths[i]!.has(e.path) || (rules && !cachedRuleLines(caches.ruleScans, rules, e.hash)) || namesUnknown(e.hash)) wanted.add(e.hash);
     if (!caches.graphs.has(key)) for (const e of textsToBuild(kept, caches)) wanted.add(e.hash);
   }
   return wanted;

@@ -107,17 +107,33 @@ describe('a warm run reads from git only what its caches do not answer', () => {
     assert.equal(again.caches.stats.blobsRead, 4);
   });
 
-  it('a changed configuration file is looked for in every file, as in a cold run', async () => {
+  it('a changed configuration file is looked for in every file once, then only in files no run searched for its name, as in a cold run', async () => {
     const first = await warm(configChange);
+    assert.equal(first.caches.stats.blobsRead, analysed);
     const { r, caches } = await warm(configChange);
     assert.equal(caches.stats.blobsReadAlone, 0);
-    assert.equal(caches.stats.blobsRead, analysed);
+    // every file was searched for its name by the run before: none is read
+    assert.equal(caches.stats.blobsRead, 0);
     assert.ok(
       r.changedFunctions.some((c) => c.id === 'src.settings.loadLimits' && c.binding === 'limits.json'),
       JSON.stringify(r.changedFunctions),
     );
     assert.deepEqual(r, first.r);
     assert.deepEqual(r, await cold(configChange));
+    // the file naming it changes too, a function added above the one naming it: its new blob is
+    // searched (the lines found in the old one would now point into the new function)
+    repo.git('checkout', '-q', 'limits');
+    repo.write({ 'src/settings.ts': ['export function other(): number {', '  return 1;', '}', files['src/settings.ts']].join('\n') });
+    const moved = repo.commitAll('a function above');
+    repo.git('checkout', '-q', 'main');
+    const next = await warm(moved);
+    const head = next.r.changedFunctions.filter((c) => c.revision === 'head');
+    assert.ok(
+      head.some((c) => c.id === 'src.settings.loadLimits' && c.binding === 'limits.json'),
+      JSON.stringify(next.r.changedFunctions),
+    );
+    assert.ok(head.some((c) => c.id === 'src.settings.other' && c.via === 'lines'));
+    assert.deepEqual(next.r, await cold(moved));
   });
 
   it("fails, never decides, when cached facts do not fit a file's text", async () => {
