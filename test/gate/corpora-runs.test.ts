@@ -12,10 +12,10 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { corporaDir, loadCorpora } from '../../bench/gate/corpora.js';
+import { loadCorpora } from '../../bench/gate/corpora.js';
+import { corporaOrSkip } from './corpora-present.js';
 import { packageRoot } from '../../src/sandbox/package-paths.js';
 
-const dir = corporaDir();
 const bin = path.join(packageRoot, 'bin', 'bulwark.js');
 const work = mkdtempSync(path.join(os.tmpdir(), 'bulwark-corpora-runs-'));
 // a runtime folder of its own: these resident gates are nobody else's
@@ -37,13 +37,8 @@ function gate(args: string[]): { code: number | null; out: string } {
 
 describe('gate on the real-code corpora: cold, warm and resident runs decide alike', () => {
   after(() => rmSync(work, { recursive: true, force: true }));
-  if (!dir) {
-    it('corpora are present', (t) => {
-      assert.ok(!process.env.CI, 'CI must have ../shared/corpora beside the checkout (or BULWARK_CORPORA)');
-      t.skip('no ../shared/corpora beside this checkout (set BULWARK_CORPORA to run these)');
-    });
-    return;
-  }
+  const dir = corporaOrSkip();
+  if (!dir) return;
   for (const corpus of loadCorpora(dir)) {
     it(`${corpus.name}: four consecutive commits and a jump back`, () => {
       // a work tree (a resident gate serves one) over the corpus's objects, its files never read:

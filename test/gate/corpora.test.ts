@@ -6,18 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { corporaDir, loadCorpora, runCase } from '../../bench/gate/corpora.js';
-
-const dir = corporaDir();
+import { loadCorpora, runCase } from '../../bench/gate/corpora.js';
+import { corporaOrSkip } from './corpora-present.js';
 
 describe('gate on the real-code corpora (labelled commits)', () => {
-  if (!dir) {
-    it('corpora are present', (t) => {
-      assert.ok(!process.env.CI, 'CI must have ../shared/corpora beside the checkout (or BULWARK_CORPORA)');
-      t.skip('no ../shared/corpora beside this checkout (set BULWARK_CORPORA to run these)');
-    });
-    return;
-  }
+  const dir = corporaOrSkip();
+  if (!dir) return;
   for (const corpus of loadCorpora(dir)) {
     it(`${corpus.name}: every labelled commit decided as labelled`, () => {
       assert.ok(corpus.cases.length >= 4, `${corpus.name} has only ${corpus.cases.length} labelled cases`);
