@@ -12,7 +12,7 @@ import { readUtf8 } from './utf8-file.js';
  * resolutions and TypeScript edges also carry the gate's code version (code-version.ts): a change
  * to a resolver or to the TypeScript walk needs no bump.
  */
-export const CACHE_FORMAT = 'gate-v52';
+export const CACHE_FORMAT = 'gate-v51';
 
 /**
  * With BULWARK_GATE_CACHE_KEY set (a secret the pull-request side never sees, e.g. a CI secret

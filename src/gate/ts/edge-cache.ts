@@ -23,7 +23,7 @@ export function planEdges(
   knownNames: Set<string>,
   cache: TsAnalysisCache | undefined,
 ): EdgePlan {
-  const globalsKey = globalsKeyOf(repo, facts, host);
+  const globalsKey = globalsKeyOf(repo, facts);
   const plan: EdgePlan = { cachedEdges: new Map(), keys: new Map(), closures: new Map(), toWalk: [] };
   for (const f of repo.all) {
     if (facts.get(f)!.error) continue;
@@ -42,35 +42,30 @@ export function planEdges(
   return plan;
 }
 
-/**
- * Files declaring global names can change what any file resolves to: every entry depends on them,
- * and on what their imports and the modules they augment (`declare module '@bank/fees'`) resolve to.
- */
-function globalsKeyOf(repo: VirtualRepository, facts: Map<string, TsFileFacts>, host: RepositoryHost): string {
+/** Files declaring global names can change what any file resolves to: every entry depends on them. */
+function globalsKeyOf(repo: VirtualRepository, facts: Map<string, TsFileFacts>): string {
   return createHash('sha1')
     .update(
       repo.all
         .filter((f) => facts.get(f)!.global)
-        .map((f) => `${f}:${repo.hashes.get(f)}\n${host.resolvedImports(f)}`)
+        .map((f) => `${f}:${repo.hashes.get(f)}`)
         .join('\n'),
     )
     .digest('hex');
 }
 
 /**
- * A file's edges depend on its own text, what its imports resolve to (not the alias settings as
- * written: a tsconfig.json that adds an alias for a new library, or drops a `baseUrl` that
- * resolved nothing, changes no other file's edges), the files declaring globals, and of each file
- * in its import closure only what the checker can see of it from another file: its outline (a file
- * taken as context is an outline, and the outline is made to resolve every name as the whole file
- * does) and the facts the walk reads of it, as its outline key says, with what its imports resolve
- * to (host.contextKey). An edit inside an annotated body changes that file's edges and no
- * importer's.
+ * A file's edges depend on its own text, its alias settings, the files declaring globals, and of
+ * each file in its import closure only what the checker can see of it from another file: its
+ * outline (a file taken as context is an outline, and the outline is made to resolve every name
+ * as the whole file does) and the facts the walk reads of it, as its outline key says, with what
+ * its imports resolve to (host.contextKey). An edit inside an annotated body changes that file's
+ * edges and no importer's.
  */
 function edgeKey(repo: VirtualRepository, facts: Map<string, TsFileFacts>, host: RepositoryHost, globalsKey: string, f: string, deps: Set<string>): string {
   return createHash('sha1')
     .update(
-      `${f}:${repo.hashes.get(f)}\nresolves:${host.resolvedImports(f)}\nglobals:${globalsKey}\n${[...deps]
+      `${f}:${repo.hashes.get(f)}\naliases:${host.scopeKey(f)}\nglobals:${globalsKey}\n${[...deps]
         .sort()
         .map((d) => `${d}:outline:${host.contextKey(d)}`)
         .join('\n')}`,

@@ -90,8 +90,6 @@ function isWellFormedFacts(known: TsFileFacts): boolean {
     known.defs.every(isFileDefinition) &&
     Array.isArray(known.imports) &&
     Array.isArray(known.reexports) &&
-    Array.isArray(known.augments) &&
-    known.augments.every((a) => typeof a === 'string') &&
     Array.isArray(known.outlineImports) &&
     Array.isArray(known.props) &&
     Array.isArray(known.arities) &&
@@ -138,7 +136,6 @@ export function factsOfSourceFile(sf: ts.SourceFile, rel: string): TsFileFacts {
     defs: rec.defs,
     imports,
     reexports,
-    augments: augmentedModules(sf),
     // the bodies a program shows of the file held as context count: their names are resolved there
     outlineImports: outlineImports(sf, blankedRanges(outline, returning), imports),
     outline,
@@ -204,7 +201,6 @@ function failedFacts(error: string, sf: ts.SourceFile): TsFileFacts {
     defs: [],
     imports: specs.imports,
     reexports: specs.reexports,
-    augments: augmentedModules(sf),
     outlineImports: specs.imports,
     outline: [],
     returning: [],
@@ -267,17 +263,6 @@ function moduleSpecifiers(sf: ts.SourceFile): ModuleSpecifiers {
   if (/\brequire\s*\(|\bimport\s*\(|\bexports\b/.test(sf.text)) sf.forEachChild(visit);
   if (isJavaScript(sf)) for (const m of sf.text.matchAll(JSDOC_IMPORTS)) imports.push(m[2] ?? m[4]!);
   return { imports: [...new Set(imports)], reexports, commonJs };
-}
-
-/**
- * The module names a module file's top-level `declare module '…'` statements augment (in a script
- * such a statement declares an ambient module by name, which nothing resolves).
- */
-function augmentedModules(sf: ts.SourceFile): string[] {
-  if (!ts.isExternalModule(sf)) return [];
-  const out = new Set<string>();
-  for (const st of sf.statements) if (ts.isModuleDeclaration(st) && ts.isStringLiteral(st.name)) out.add(st.name.text);
-  return [...out];
 }
 
 /** Not an ES module, and `this` somewhere in its text. */

@@ -113,16 +113,9 @@ export class RepositoryHost {
     return t;
   }
 
-  /**
-   * What each module specifier of `f` (its imports, and the modules it augments) resolves to, one
-   * line each (the repository file, or nothing): all a file's alias settings change of what the
-   * checker sees from it, since a program resolves modules only through this host.
-   */
-  resolvedImports(f: string): string {
-    const facts = this.facts.get(f);
-    if (!facts) return '';
-    const line = (s: string): string => `${s}\0${this.resolveSpec(s, f) ?? ''}`;
-    return [...facts.imports.map(line), ...facts.augments.map((a) => `augments ${line(a)}`)].join('\n');
+  /** Identifies the alias settings that apply to a file (part of its cached edges' key). */
+  scopeKey(file: string): string {
+    return this.moduleScopeOf(file).key;
   }
 
   private getSourceFile(f: string, lang: ts.ScriptTarget | ts.CreateSourceFileOptions): ts.SourceFile | undefined {
@@ -209,7 +202,14 @@ export class RepositoryHost {
         chain.length === 1 && fact.imports.length === 0
           ? fact.outlineKey
           : createHash('sha1')
-              .update(chain.map((g) => `${g}\0${this.facts.get(g)?.outlineKey}\n${this.resolvedImports(g)}`).join('\n'))
+              .update(
+                chain
+                  .map((g) => {
+                    const specs = this.facts.get(g)?.imports ?? [];
+                    return `${g}\0${this.facts.get(g)?.outlineKey}\n${specs.map((s) => `${s}\0${this.resolveSpec(s, g) ?? ''}`).join('\n')}`;
+                  })
+                  .join('\n'),
+              )
               .digest('hex');
       this.contextKeys.set(f, key);
     }

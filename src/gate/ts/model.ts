@@ -25,8 +25,6 @@ export interface TsFileFacts {
   defs: FileDefinition[];
   imports: string[];
   reexports: string[];
-  /** The modules a module file's `declare module '…'` statements augment: resolved like its imports (a file with any declares globals). */
-  augments: string[];
   /** Of `imports`, what the outline needs (see outline-imports.ts): a program follows only these from a file it holds as an outline. */
   outlineImports: string[];
   /**
