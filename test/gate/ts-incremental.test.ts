@@ -566,6 +566,70 @@ describe('TypeScript import aliases changed by the change itself', () => {
   });
 });
 
+describe('TypeScript alias settings changed: every form of import the checker resolves through them', () => {
+  // Each file's cached edges are keyed by its alias settings as written. Keying them instead by
+  // what the specifiers the syntax facts list resolve to missed these forms (a review's cases):
+  // head then reused base's edges through the old alias, and a cold gate run missed a path.
+  const svc = (fee: string): string =>
+    ['export class Svc {', '  m(): number {', `    return ${fee}();`, '  }', '}', `export function ${fee}(): number {`, '  return 1;', '}', ''].join('\n');
+  const aliases = (to: string): string => JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@svc/*': [`${to}/*`] } } });
+  const shared = { 'tsconfig.json': aliases('lib'), 'lib/svc.ts': svc('libFee'), 'alt/svc.ts': svc('altFee') };
+  const forms: [string, Record<string, string>][] = [
+    [
+      'a JSDoc @import over several lines',
+      {
+        'app/pay.js': [
+          '/**',
+          ' * @import {',
+          ' *   Svc',
+          " * } from '@svc/svc'",
+          ' */',
+          '',
+          '/** @param {Svc} s */',
+          'export function processPayment(s) {',
+          '  return s.m();',
+          '}',
+          '',
+        ].join('\n'),
+      },
+    ],
+    [
+      'an import inside an ambient module',
+      {
+        'types/ext.ts': ["declare module 'ext-lib' {", "  import { Svc } from '@svc/svc';", '  export function get(): Svc;', '}', ''].join('\n'),
+        'app/pay.ts': ["import { get } from 'ext-lib';", 'export function processPayment(): number {', '  return get().m();', '}', ''].join('\n'),
+      },
+    ],
+    [
+      'an import type with a comment before its parenthesis',
+      { 'app/pay.ts': ["export function processPayment(s: import/**/('@svc/svc').Svc): number {", '  return s.m();', '}', ''].join('\n') },
+    ],
+    [
+      'such an import type in a file the caller imports',
+      {
+        'app/b.ts': ['export interface Holder {', "  x: import/**/('@svc/svc').Svc;", '}', ''].join('\n'),
+        'app/pay.ts': ["import type { Holder } from './b';", 'export function processPayment(h: Holder): number {', '  return h.x.m();', '}', ''].join('\n'),
+      },
+    ],
+  ];
+  for (const [form, files] of forms) {
+    it(`${form}: head after base as head alone`, async () => {
+      const repo = new FixtureRepo({ ...shared, ...files });
+      try {
+        const head = repo.branch('realias', { 'tsconfig.json': aliases('alt') });
+        const caches = new GraphCaches(undefined);
+        await buildCallGraph(readRevisionSources(repo.dir, 'main'), caches);
+        const warm = edgeList(await buildCallGraph(readRevisionSources(repo.dir, head), caches));
+        const cold = edgeList(await buildCallGraph(readRevisionSources(repo.dir, head), new GraphCaches(undefined)));
+        assert.ok(cold.includes('app.pay.processPayment > alt.svc.Svc.m'), cold.join('\n'));
+        assert.deepEqual(warm, cold);
+      } finally {
+        repo.remove();
+      }
+    });
+  }
+});
+
 describe('TypeScript imports that a file added by the change answers', () => {
   it("head resolves base's imports afresh where a new file comes first, and takes the others over", async () => {
     const shadowed: Record<string, string> = {
