@@ -43,14 +43,17 @@ export function innermostDefinition(graph: CallGraph, file: string, lines: numbe
   for (const d of defsByFile(graph).get(file) ?? []) {
     if (d.kind === 'binding') continue;
     if (!lines.every((l) => l >= d.startLine && l <= d.endLine)) continue;
-    if (
-      !best ||
-      d.endLine - d.startLine < best.endLine - best.startLine ||
-      (d.endLine - d.startLine === best.endLine - best.startLine && best.kind === 'module')
-    )
-      best = d;
+    if (narrower(d, best)) best = d;
   }
   return best;
+}
+
+/** Whether `d` is chosen over `best` as the innermost of two definitions spanning the same lines: shorter, or as long as a module. */
+function narrower(d: Definition, best: Definition | undefined): boolean {
+  if (!best) return true;
+  const size = d.endLine - d.startLine;
+  const bestSize = best.endLine - best.startLine;
+  return size < bestSize || (size === bestSize && best.kind === 'module');
 }
 
 const innermostCache = new WeakMap<CallGraph, Map<string, (Definition | undefined)[]>>();
@@ -69,11 +72,7 @@ function innermostByLine(graph: CallGraph, file: string): (Definition | undefine
   // the same choice as innermostDefinition's, definition by definition in the same order, per line
   for (const d of defsByFile(graph).get(file) ?? []) {
     if (d.kind === 'binding') continue;
-    const size = d.endLine - d.startLine;
-    for (let l = Math.max(1, d.startLine); l <= d.endLine; l++) {
-      const best = table[l];
-      if (!best || size < best.endLine - best.startLine || (size === best.endLine - best.startLine && best.kind === 'module')) table[l] = d;
-    }
+    for (let l = Math.max(1, d.startLine); l <= d.endLine; l++) if (narrower(d, table[l])) table[l] = d;
   }
   byFile.set(file, table);
   return table;
@@ -267,9 +266,12 @@ export const ruleScanKey = (rules: TextRules, hash: string): string => `rules:${
 /** A well-formed cached scan of a blob under these rules, or undefined. */
 export function cachedRuleLines(scans: TextRuleScans | undefined, rules: TextRules, hash: string): [number, string][] | undefined {
   const v = scans?.get(ruleScanKey(rules, hash));
-  const ok =
-    v && Array.isArray(v.lines) && v.lines.every((l) => Array.isArray(l) && l.length === 2 && Number.isInteger(l[0]) && l[0] >= 1 && typeof l[1] === 'string');
-  return ok ? v.lines : undefined;
+  return wellFormedLines(v, (s) => typeof s === 'string') ? v.lines : undefined;
+}
+
+/** A cached scan of `[line, what]` rows, each `what` as `fits` says (a damaged or foreign entry is not). */
+function wellFormedLines(v: { lines: [number, string][] } | undefined, fits: (what: unknown) => boolean): v is { lines: [number, string][] } {
+  return !!v && Array.isArray(v.lines) && v.lines.every((l) => Array.isArray(l) && l.length === 2 && Number.isInteger(l[0]) && l[0] >= 1 && fits(l[1]));
 }
 
 /**
@@ -288,8 +290,7 @@ const nameScanKey = (name: string, hash: string): string => `names:${name}:${has
 /** The lines of a blob naming `name`, as an earlier run found them (with the rules' scans, by blob id), or undefined. */
 export function cachedNameLines(scans: TextRuleScans | undefined, name: string, hash: string): number[] | undefined {
   const v = scans?.get(nameScanKey(name, hash));
-  const ok = v && Array.isArray(v.lines) && v.lines.every((l) => Array.isArray(l) && l.length === 2 && Number.isInteger(l[0]) && l[0] >= 1 && l[1] === name);
-  return ok ? v.lines.map((l) => l[0]) : undefined;
+  return wellFormedLines(v, (s) => s === name) ? v.lines.map((l) => l[0]) : undefined;
 }
 
 /**
@@ -632,7 +633,7 @@ export function decide(input: DecideInput): GateResult {
     const rule = p.rootRule === 'root' ? '' : ` [${p.root}: ${p.rootRule}]`;
     reasons.push({ kind: p.nodes.length === 1 ? 'root-changed' : 'call-path', message: `${p.text}${rule} (${p.revision})`, id: p.changed });
     const defs = input[p.revision].graph.defs;
-    uniquePaths.push({ ...p, zoneAt: config.zones.length === 0 ? p.nodes.map(() => null) : p.nodes.map((n) => zoneOf(defs.get(n)?.file)) });
+    uniquePaths.push({ ...p, zoneAt: p.nodes.map((n) => zoneOf(defs.get(n)?.file)) });
   }
 
   // changed lines that themselves write regulated tables or name payment hosts (also catches deleted lines and non-code files)
