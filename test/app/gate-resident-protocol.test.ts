@@ -17,7 +17,7 @@ const hex = (c: string): string => c.repeat(64);
 /** Every line the server sends on one connection (its last is the answer; an evaluation's first is its acknowledgement). */
 async function exchange(socket: string, line: string): Promise<string[]> {
   const c = net.connect(socket, () => c.write(line));
-  const reader = new LineReader(c, 1 << 20);
+  const reader = new LineReader(c, 1 << 23);
   const lines: string[] = [];
   try {
     for (;;) lines.push(await reader.next());
@@ -223,6 +223,38 @@ describe('resident gate protocol', () => {
     });
     assert.deepEqual(events, ['evaluate a', 'after', 'evaluate b', 'after']);
     assert.ok(logs.includes('after the answer: disk full'), logs.join('\n'));
+  });
+
+  it('sends an answer of many paths as JSON.stringify writes it, and declines one longer than a client reads instead of failing', async () => {
+    const logs: string[] = [];
+    const path = (i: number) => ({
+      root: `r${i % 7}`,
+      changed: `f${i}`,
+      nodes: Array.from({ length: 12 }, (_, k) => `src.m${i}.step${k} → "q"`),
+      text: `r → f${i}`,
+    });
+    const evaluate = async (flags: { head: string }): Promise<PreparedGate> => {
+      const n = flags.head === 'huge' ? 12_000 : 3000;
+      const paths = Array.from({ length: n }, (_, i) => path(i));
+      return {
+        repo: '/r',
+        config: { dir: '/r' },
+        statics: { flagged: true, paths, reasons: paths.map((p) => ({ kind: 'call-path', message: p.text, id: p.changed })), omitted: undefined },
+        context: {},
+        parsed: {},
+      } as unknown as PreparedGate;
+    };
+    // a limit between the two answers' lengths (about 1.2 and 5 MB; a piece is a mebibyte)
+    await withGate({ evaluate, log: (l) => logs.push(l), maxAnswerBytes: 3_000_000 }, async (socket) => {
+      const line = await ask(socket, evaluateLine('some'));
+      assert.equal(line, JSON.stringify({ ok: true, op: 'evaluate', prepared: await evaluate({ head: 'some' }) }));
+      assert.ok(line.length > 1_100_000, `${line.length}`);
+      assert.equal(
+        await ask(socket, evaluateLine('huge')),
+        '{"ok":false,"kind":"declined","message":"its answer is over 3000000 bytes, more than a client reads"}',
+      );
+      assert.ok(logs.includes('declined to send an answer: its answer is over 3000000 bytes, more than a client reads'), logs.join('\n'));
+    });
   });
 
   it('serves one evaluation at a time, refuses another build, environment or repository, survives bad requests, and stops when asked', async () => {

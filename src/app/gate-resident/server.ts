@@ -1,11 +1,20 @@
 import { lstatSync, renameSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { BulwarkError } from '../../domain/errors.js';
+import { jsonPieces } from '../../domain/json-pieces.js';
 import { within as waitAtMost } from '../../domain/within.js';
 import type { PreparedGate } from '../gate-finish.js';
 import type { GateEvaluationFlags } from '../gate.js';
 import { readLine } from './line.js';
-import { MAX_REQUEST_BYTES, parseRequest, ProtocolError, type ResidentAccepted, type ResidentRequest, type ResidentResponse } from './protocol.js';
+import {
+  MAX_REQUEST_BYTES,
+  MAX_RESPONSE_BYTES,
+  parseRequest,
+  ProtocolError,
+  type ResidentAccepted,
+  type ResidentRequest,
+  type ResidentResponse,
+} from './protocol.js';
 
 export interface ResidentServerOptions {
   /** The work tree's top this resident gate answers for; other repositories are refused. */
@@ -29,6 +38,8 @@ export interface ResidentServerOptions {
    * once the answer is written, before the next evaluation starts.
    */
   afterAnswer?: () => void;
+  /** The longest answer sent, in bytes (default what a client reads, MAX_RESPONSE_BYTES); a longer one is declined. */
+  maxAnswerBytes?: number;
 }
 
 /** The socket is someone else's: a live resident gate already answers there. */
@@ -109,6 +120,28 @@ async function bind(server: net.Server, socket: string): Promise<number> {
   }
   renameSync(own, socket);
   return lstatSync(socket).ino;
+}
+
+/**
+ * An answer's line (without its line break) in pieces, never one string: an evaluation's answer
+ * lists every path of the change, which for a large one can be longer than V8's longest string.
+ * An answer longer than a client reads (`maxBytes`) is replaced by a declination, so the client
+ * evaluates in its own process instead of failing on the line.
+ */
+function answerPieces(res: ResidentResponse, maxBytes: number, log: (line: string) => void): string[] {
+  const pieces: string[] = [];
+  let bytes = 1;
+  // res → prepared → statics → paths: each path and reason is a piece of its own
+  for (const piece of jsonPieces(res, { splitDepth: 4 })) {
+    bytes += Buffer.byteLength(piece);
+    if (bytes > maxBytes) {
+      const message = `its answer is over ${maxBytes} bytes, more than a client reads`;
+      log(`declined to send an answer: ${message}`);
+      return [JSON.stringify({ ok: false, kind: 'declined', message } satisfies ResidentResponse)];
+    }
+    pieces.push(piece);
+  }
+  return pieces;
 }
 
 function errorResponse(err: unknown): ResidentResponse {
@@ -266,8 +299,9 @@ export async function serveResidentGate(o: ResidentServerOptions): Promise<void>
         }
         res = { ok: false, kind: 'bad-request', message: err.message };
       }
-      if (socket.destroyed) markSent();
-      else socket.end(JSON.stringify(res) + '\n', () => markSent());
+      if (socket.destroyed) return markSent();
+      for (const piece of answerPieces(res, o.maxAnswerBytes ?? MAX_RESPONSE_BYTES, o.log)) socket.write(piece);
+      socket.end('\n', () => markSent());
     })();
   });
 

@@ -6,6 +6,7 @@ import { defaultCacheDir } from '../../gate/cache.js';
 import { buildCallGraph, GraphCaches, toPycg } from '../../gate/graph.js';
 import { readDirectorySources } from '../../gate/sources.js';
 import type { CallGraph, GateLanguage } from '../../gate/types.js';
+import { writeJson } from '../json-output.js';
 
 const LANGS: GateLanguage[] = ['python', 'ts', 'js', 'go', 'java'];
 
@@ -45,7 +46,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
       const graph = await buildCallGraph(readDirectorySources(root, { languages }), caches);
       caches.save();
       const out = flags.format === 'pycg' ? toPycg(graph) : toJsonGraph(graph);
-      process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+      await writeJson(process.stdout, out);
       for (const u of graph.unparsable) process.stderr.write(`bulwark: cannot parse ${u.file}: ${u.reason}\n`);
       setExit(0);
     });

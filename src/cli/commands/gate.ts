@@ -3,6 +3,7 @@ import type { GateFlags } from '../../app/gate.js';
 import type { EvidenceFlags } from '../../app/evidence-config.js';
 import { ExitCode, UsageError } from '../../domain/errors.js';
 import { renderGateText } from '../../gate/render.js';
+import { writeJson } from '../json-output.js';
 import { dbOptions } from '../options.js';
 import { endPromptlyWhenDone } from '../process-end.js';
 
@@ -164,7 +165,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
       const result = flags.resident
         ? await (await import('../../app/gate-resident/run.js')).runGateResident(flags, idleMs, warn)
         : await (await import('../../app/gate.js')).runGate(flags);
-      process.stdout.write(flags.json ? JSON.stringify(result, null, 2) + '\n' : renderGateText(result));
+      if (flags.json) await writeJson(process.stdout, result);
+      else process.stdout.write(renderGateText(result));
       // loud on stderr too: a gate whose roots match nothing sees no call paths at all
       if (result.rootsWarning) process.stderr.write(`bulwark gate: WARNING: ${result.rootsWarning}\n`);
       setExit(result.flagged ? ExitCode.ApprovalRequired : ExitCode.Pass);

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { writeJson } from '../../src/cli/json-output.js';
+import { jsonPieces } from '../../src/domain/json-pieces.js';
+
+/** A small deterministic generator, so a failure can be reproduced from its seed. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const STRINGS = ['', 'a', 'line\nbreak', 'tab\t"quote" \\ back', 'src.m1.f → src.m2.g', 'ünïcødé 🙂', '\u2028\u2029', '\u0000\u001f'];
+const ATOMS: unknown[] = [0, -0, 1.5, -7, 1e21, NaN, Infinity, true, false, null, undefined, () => 1, Symbol('s'), new Date(0)];
+
+/** A value of every kind JSON.stringify treats apart: nested objects and arrays, omitted members, toJSON, empty containers. */
+function valueOf(rnd: () => number, depth: number): unknown {
+  const pick = rnd();
+  if (depth > 4 || pick < 0.3) return rnd() < 0.5 ? STRINGS[Math.floor(rnd() * STRINGS.length)] : ATOMS[Math.floor(rnd() * ATOMS.length)];
+  const n = Math.floor(rnd() * 6);
+  if (pick < 0.6) return Array.from({ length: n }, () => valueOf(rnd, depth + 1));
+  const o: Record<string, unknown> = rnd() < 0.1 ? (Object.create(null) as Record<string, unknown>) : {};
+  for (let i = 0; i < n; i++) o[rnd() < 0.2 ? STRINGS[i % STRINGS.length]! : `k${i}`] = valueOf(rnd, depth + 1);
+  if (rnd() < 0.1) o.custom = { toJSON: (key: string) => (key === 'custom' ? { by: 'key' } : undefined) };
+  if (rnd() < 0.1) o.gone = { toJSON: () => undefined };
+  return o;
+}
+
+describe('JSON in pieces', () => {
+  it('joins to exactly what JSON.stringify writes, at every indentation and split depth', () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const rnd = random(seed);
+      const value = rnd() < 0.9 ? { flagged: true, paths: Array.from({ length: 20 }, () => valueOf(rnd, 1)), more: valueOf(rnd, 0) } : valueOf(rnd, 0);
+      for (const space of [0, 2, 4, 12])
+        for (const splitDepth of [0, 1, 2, 3, 6]) {
+          const expected = JSON.stringify(value, null, space);
+          const pieces = [...jsonPieces(value, { space, splitDepth, pieceChars: 40 })];
+          assert.equal(pieces.length === 0 ? undefined : pieces.join(''), expected, `seed ${seed}, space ${space}, split depth ${splitDepth}`);
+        }
+    }
+  });
+
+  it('hands out pieces of about the size asked for, however long the whole', () => {
+    const value = { paths: Array.from({ length: 20_000 }, (_, i) => ({ changed: `f${i}`, nodes: [`a${i}`, `b${i}`, 'c → d'] })) };
+    const pieces = [...jsonPieces(value, { space: 2, pieceChars: 4096 })];
+    const longestPath = Math.max(...value.paths.map((p) => JSON.stringify(p, null, 2).length + 40));
+    assert.ok(pieces.length > 100, `${pieces.length} pieces`);
+    for (const p of pieces) assert.ok(p.length <= 4096 + longestPath, `a piece of ${p.length} characters`);
+    assert.equal(pieces.join(''), JSON.stringify(value, null, 2));
+  });
+
+  it('fails as JSON.stringify fails: a cycle, a BigInt', () => {
+    const cyclic: Record<string, unknown> = { a: [1] };
+    cyclic.self = { again: cyclic };
+    assert.throws(() => [...jsonPieces(cyclic, { space: 2 })], TypeError);
+    assert.throws(() => [...jsonPieces({ n: [1n] })], TypeError);
+  });
+});
+
+/** A pipe's far end that reads slowly: every write is taken a little later, 16 KiB at a time. */
+function slowReader(): { stream: Writable; text: () => string; mostWaiting: () => number } {
+  const chunks: Buffer[] = [];
+  let most = 0;
+  const stream = new Writable({
+    highWaterMark: 16 * 1024,
+    write(chunk: Buffer, _enc, done) {
+      most = Math.max(most, stream.writableLength);
+      chunks.push(chunk);
+      setImmediate(done);
+    },
+  });
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8'), mostWaiting: () => most };
+}
+
+describe('writeJson', () => {
+  it('writes JSON.stringify(value, null, 2) and a line break, waiting for a slow reader rather than queueing the whole text', async () => {
+    const value = { flagged: true, paths: Array.from({ length: 80_000 }, (_, i) => ({ root: `r${i % 9}`, nodes: [`src.m${i}.f`, 'x → y', `g${i}`] })) };
+    const expected = JSON.stringify(value, null, 2) + '\n';
+    assert.ok(expected.length > 6 * 1024 * 1024, `${expected.length}`);
+    const r = slowReader();
+    await writeJson(r.stream, value);
+    await new Promise<void>((resolve) => r.stream.end(resolve));
+    assert.equal(r.text(), expected);
+    // at most the piece being written and one more wait in this process, never the whole text
+    assert.ok(r.mostWaiting() <= 2.5 * 1024 * 1024, `${r.mostWaiting()} bytes waited at once`);
+  });
+
+  it('fails, not hangs, when the reader goes away', async () => {
+    const stream = new Writable({
+      highWaterMark: 1024,
+      write(_chunk, _enc, done) {
+        setImmediate(() => done(new Error('EPIPE: the reader went away')));
+      },
+    });
+    stream.on('error', () => undefined);
+    await assert.rejects(writeJson(stream, { paths: Array.from({ length: 200_000 }, (_, i) => `p${i}`) }), /EPIPE|closed/);
+  });
+});
