@@ -1,4 +1,4 @@
-/** Characters a piece holds before it is handed out (see {@link jsonPieces}). */
+/** Characters of text a piece holds before it is handed out (see {@link jsonPieces}). */
 const PIECE_CHARS = 1 << 20;
 
 /** How the text is cut (see {@link jsonPieces}). */
@@ -10,7 +10,7 @@ export interface JsonPiecesOptions {
    * object, and the objects and arrays it holds); a value below them is stringified whole.
    */
   splitDepth?: number;
-  /** Characters a piece holds before it is handed out (default a mebibyte). */
+  /** Characters of text a piece holds before it is handed out (default a mebibyte). */
   pieceChars?: number;
 }
 
@@ -21,18 +21,18 @@ const isContainer = (v: unknown): v is object =>
 const isOmitted = (v: unknown): boolean => v === undefined || typeof v === 'function' || typeof v === 'symbol';
 
 /**
- * The text `JSON.stringify(value, null, space)` makes, in pieces of about a mebibyte. An answer
- * listing every path of a large change can be longer than the longest string V8 makes (about
- * 2^29 characters): as one string it fails ("Invalid string length") after the decision was
- * made, and short of that it holds the text twice over (the string, then its UTF-8 copy). Here
- * only a piece is whole at a time.
+ * The text `JSON.stringify(value, null, space)` makes, as UTF-8 in pieces of about a mebibyte. An
+ * answer listing every path of a large change can be longer than the longest string V8 makes
+ * (about 2^29 characters): as one string it fails ("Invalid string length") after the decision
+ * was made, and short of that it is held twice over (the string, then its UTF-8 copy). Here a
+ * piece at a time is.
  *
- * Objects and arrays down to `splitDepth` are written member by member; each value below them
- * (a path, a reason) is JSON.stringify's own text, indented to its place. That is exact because
+ * Objects and arrays down to `splitDepth` are written member by member, with JSON.stringify's own
+ * text for each value below them (a path, a reason) or run of them. That is exact because
  * JSON.stringify never writes a line break inside a string (it escapes them). Made for plain
  * data: a value's `toJSON` is honoured as JSON.stringify honours it.
  */
-export function* jsonPieces(value: unknown, { space = 0, splitDepth = 2, pieceChars = PIECE_CHARS }: JsonPiecesOptions = {}): Generator<string> {
+export function* jsonPieces(value: unknown, { space = 0, splitDepth = 2, pieceChars = PIECE_CHARS }: JsonPiecesOptions = {}): Generator<Buffer> {
   const gap = ' '.repeat(Math.max(0, Math.min(10, Math.floor(space))));
   const parts: string[] = [];
   let size = 0;
@@ -40,47 +40,87 @@ export function* jsonPieces(value: unknown, { space = 0, splitDepth = 2, pieceCh
     parts.push(s);
     size += s.length;
   };
+  /** The parts gathered so far, as one piece. */
+  function* flush(): Generator<Buffer> {
+    if (parts.length === 0) return;
+    yield Buffer.from(parts.join(''), 'utf8');
+    parts.length = 0;
+    size = 0;
+  }
   const whole = (v: unknown, indent: string): string | undefined => {
     const s = JSON.stringify(v, null, gap);
     return s === undefined || gap === '' || indent === '' ? s : s.replaceAll('\n', `\n${indent}`);
   };
 
-  function* write(v: unknown, depth: number, indent: string): Generator<string> {
-    if (size >= pieceChars) {
-      yield parts.join('');
-      parts.length = 0;
-      size = 0;
+  /**
+   * The members of an array below the split depth, a run at a time, each run a piece of its own:
+   * one call of JSON.stringify per member is about ten times slower than one for all, and
+   * joining, cutting or re-indenting a run's text copies it (each fresh megabyte costs this kind
+   * of host hundreds of page faults). So the run is wrapped in as many arrays as the array is
+   * deep, for JSON.stringify itself to indent its members to their place, and the wrapping is cut
+   * off the UTF-8 (a view, not a copy: it is all ASCII). A run is sized to about a piece from the
+   * length of the last.
+   */
+  function* runsOf(v: unknown[], depth: number): Generator<Buffer> {
+    const d = gap === '' ? 0 : depth;
+    // before the innermost array's members: per level `[`, a line break and that level's indent,
+    // then `[`; after them: per level down to the top, a line break, that level's indent and `]`
+    const head = gap === '' ? 1 : 2 * d + (gap.length * d * (d + 1)) / 2 + 1;
+    const tail = gap === '' ? 1 : 2 * (d + 1) + (gap.length * d * (d + 1)) / 2;
+    let n = 1;
+    for (let i = 0; i < v.length;) {
+      let wrapped: unknown = v.slice(i, i + n);
+      for (let k = 0; k < d; k++) wrapped = [wrapped];
+      const text = JSON.stringify(wrapped, null, gap);
+      yield* flush();
+      // the innermost `[` opens the array's text, or becomes the `,` after the run before
+      const bytes = Buffer.from(text, 'utf8');
+      if (i > 0) bytes[head - 1] = 0x2c;
+      yield bytes.subarray(head - 1, bytes.length - tail);
+      i += n;
+      // at most doubling: the first members say little about the rest
+      n = Math.max(1, Math.min(2 * n, Math.floor((n * pieceChars) / Math.max(text.length, 1))));
     }
-    if (depth >= splitDepth || !isContainer(v)) {
-      put(whole(v, indent) ?? 'null');
-      return;
-    }
+  }
+
+  function* write(v: object, depth: number, indent: string): Generator<Buffer> {
     const inner = indent + gap;
     const open = gap === '' ? '' : `\n${inner}`;
+    const member = function* (m: unknown): Generator<Buffer> {
+      if (depth + 1 < splitDepth && isContainer(m)) yield* write(m, depth + 1, inner);
+      else put(whole(m, inner) ?? 'null');
+      if (size >= pieceChars) yield* flush();
+    };
     if (Array.isArray(v)) {
       if (v.length === 0) return put('[]');
-      for (let i = 0; i < v.length; i++) {
-        put(i === 0 ? `[${open}` : `,${open}`);
-        const el: unknown = v[i];
-        if (isOmitted(el)) put('null');
-        else yield* write(el, depth + 1, inner);
-      }
+      if (depth + 1 >= splitDepth) yield* runsOf(v, depth);
+      else
+        for (let i = 0; i < v.length; i++) {
+          put(i === 0 ? `[${open}` : `,${open}`);
+          const el: unknown = v[i];
+          if (isOmitted(el)) put('null');
+          else yield* member(el);
+        }
       put(gap === '' ? ']' : `\n${indent}]`);
       return;
     }
     let first = true;
     for (const key of Object.keys(v)) {
-      let member: unknown = (v as Record<string, unknown>)[key];
-      if (typeof (member as { toJSON?: unknown } | null)?.toJSON === 'function') member = (member as { toJSON: (k: string) => unknown }).toJSON(key);
-      if (isOmitted(member)) continue;
+      let m: unknown = (v as Record<string, unknown>)[key];
+      if (typeof (m as { toJSON?: unknown } | null)?.toJSON === 'function') m = (m as { toJSON: (k: string) => unknown }).toJSON(key);
+      if (isOmitted(m)) continue;
       put(`${first ? '{' : ','}${open}${JSON.stringify(key)}${gap === '' ? ':' : ': '}`);
       first = false;
-      yield* write(member, depth + 1, inner);
+      yield* member(m);
     }
     put(first ? '{}' : gap === '' ? '}' : `\n${indent}}`);
   }
 
-  if (isOmitted(value) || (!isContainer(value) && whole(value, '') === undefined)) return;
+  if (splitDepth < 1 || !isContainer(value)) {
+    const s = JSON.stringify(value, null, gap);
+    if (s !== undefined) yield Buffer.from(s, 'utf8');
+    return;
+  }
   yield* write(value, 0, '');
-  if (parts.length > 0) yield parts.join('');
+  yield* flush();
 }

@@ -128,16 +128,16 @@ async function bind(server: net.Server, socket: string): Promise<number> {
  * An answer longer than a client reads (`maxBytes`) is replaced by a declination, so the client
  * evaluates in its own process instead of failing on the line.
  */
-function answerPieces(res: ResidentResponse, maxBytes: number, log: (line: string) => void): string[] {
-  const pieces: string[] = [];
+function answerPieces(res: ResidentResponse, maxBytes: number, log: (line: string) => void): Buffer[] {
+  const pieces: Buffer[] = [];
   let bytes = 1;
-  // res → prepared → statics → paths: each path and reason is a piece of its own
+  // res → prepared → statics → paths: the paths and reasons go a run at a time
   for (const piece of jsonPieces(res, { splitDepth: 4 })) {
-    bytes += Buffer.byteLength(piece);
+    bytes += piece.length;
     if (bytes > maxBytes) {
       const message = `its answer is over ${maxBytes} bytes, more than a client reads`;
       log(`declined to send an answer: ${message}`);
-      return [JSON.stringify({ ok: false, kind: 'declined', message } satisfies ResidentResponse)];
+      return [Buffer.from(JSON.stringify({ ok: false, kind: 'declined', message } satisfies ResidentResponse))];
     }
     pieces.push(piece);
   }
