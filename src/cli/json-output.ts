@@ -1,30 +1,30 @@
 import { jsonPieces } from '../domain/json-pieces.js';
 
-/** Resolves when `stream` asks for more (drain), rejects when it fails or closes first. */
-function drained(stream: NodeJS.WritableStream): Promise<void> {
+/**
+ * Writes one piece; when the stream asks the writer to wait, resolves once that piece has been
+ * handed on (every piece before it has then been too). A write's callback always comes, with the
+ * error when the stream failed or was destroyed, even one that emits no event then: waiting for
+ * it, unlike for `drain`, never hangs.
+ */
+function writePiece(stream: NodeJS.WritableStream, piece: Uint8Array | string): Promise<void> | undefined {
+  let failure: Error | null | undefined;
+  let settle: ((err: Error | null | undefined) => void) | undefined;
+  const more = stream.write(piece, (err) => (settle ? settle(err) : (failure = err)));
+  if (more && !failure) return undefined;
   return new Promise((resolve, reject) => {
-    const done = (err?: Error): void => {
-      stream.off('drain', onDrain);
-      stream.off('error', onError);
-      stream.off('close', onClose);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onDrain = (): void => done();
-    const onError = (err: Error): void => done(err);
-    const onClose = (): void => done(new Error('the output closed before the JSON was written'));
-    stream.on('drain', onDrain);
-    stream.on('error', onError);
-    stream.on('close', onClose);
+    const done = (err: Error | null | undefined): void => (err ? reject(err) : resolve());
+    if (failure !== undefined) done(failure);
+    else settle = done;
   });
 }
 
 /**
  * Writes `value` as `JSON.stringify(value, null, 2)` and a line break, a piece at a time (see
  * jsonPieces): a result too long for one string is written all the same, and a pipe's reader
- * that lags keeps at most a piece or two waiting in this process.
+ * that lags keeps at most a piece or two waiting in this process. Rejects when the stream fails or
+ * is closed before the end.
  */
 export async function writeJson(stream: NodeJS.WritableStream, value: unknown): Promise<void> {
-  for (const piece of jsonPieces(value, { space: 2 })) if (!stream.write(piece)) await drained(stream);
-  if (!stream.write('\n')) await drained(stream);
+  for (const piece of jsonPieces(value, { space: 2 })) await writePiece(stream, piece);
+  await writePiece(stream, '\n');
 }

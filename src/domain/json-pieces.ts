@@ -14,11 +14,18 @@ export interface JsonPiecesOptions {
   pieceChars?: number;
 }
 
-const isContainer = (v: unknown): v is object =>
-  typeof v === 'object' && v !== null && (Array.isArray(v) || typeof (v as { toJSON?: unknown }).toJSON !== 'function');
+const hasToJSON = (v: unknown): boolean => typeof (v as { toJSON?: unknown } | null | undefined)?.toJSON === 'function';
 
-/** What JSON.stringify leaves out of an object (and writes as null in an array). */
-const isOmitted = (v: unknown): boolean => v === undefined || typeof v === 'function' || typeof v === 'symbol';
+/**
+ * What is written member by member: an array, or an object of no other class (a Date, a boxed
+ * primitive, a Map is JSON.stringify's to write), neither with a `toJSON`.
+ */
+function isContainer(v: unknown): v is object {
+  if (typeof v !== 'object' || v === null || hasToJSON(v)) return false;
+  if (Array.isArray(v)) return true;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
 
 /**
  * The text `JSON.stringify(value, null, space)` makes, as UTF-8 in pieces of about a mebibyte. An
@@ -32,7 +39,8 @@ const isOmitted = (v: unknown): boolean => v === undefined || typeof v === 'func
  * JSON.stringify never writes a line break inside a string (it escapes them). Made for plain
  * data: a value's `toJSON` is honoured as JSON.stringify honours it.
  */
-export function* jsonPieces(value: unknown, { space = 0, splitDepth = 2, pieceChars = PIECE_CHARS }: JsonPiecesOptions = {}): Generator<Buffer> {
+export function* jsonPieces(value: unknown, { space = 0, splitDepth = 2, pieceChars: asked = PIECE_CHARS }: JsonPiecesOptions = {}): Generator<Buffer> {
+  const pieceChars = Number.isFinite(asked) && asked >= 1 ? asked : PIECE_CHARS;
   const gap = ' '.repeat(Math.max(0, Math.min(10, Math.floor(space))));
   const parts: string[] = [];
   let size = 0;
@@ -47,9 +55,23 @@ export function* jsonPieces(value: unknown, { space = 0, splitDepth = 2, pieceCh
     parts.length = 0;
     size = 0;
   }
-  const whole = (v: unknown, indent: string): string | undefined => {
-    const s = JSON.stringify(v, null, gap);
-    return s === undefined || gap === '' || indent === '' ? s : s.replaceAll('\n', `\n${indent}`);
+  const placed = (s: string, indent: string): string => (gap === '' || indent === '' ? s : s.replaceAll('\n', `\n${indent}`));
+  /**
+   * The text of a member that is not written member by member, placed at `indent`; undefined when
+   * JSON.stringify leaves it out. Stringified as the member of an object of its own, so that a
+   * `toJSON` is called once, with the member's key, as in the whole.
+   */
+  const memberText = (key: string, v: unknown, indent: string): string | undefined => {
+    if (!hasToJSON(v)) {
+      const s = JSON.stringify(v, null, gap);
+      return s === undefined ? s : placed(s, indent);
+    }
+    const s = JSON.stringify({ [key]: v }, null, gap);
+    if (s === '{}') return undefined;
+    // `{`, a line break and one indent, the key, `:` and a space; at the end a line break and `}`
+    const head = 1 + (gap === '' ? 0 : 1 + gap.length) + JSON.stringify(key).length + (gap === '' ? 1 : 2);
+    // the wrapper already indents the member's own lines by one level
+    return placed(s.slice(head, s.length - (gap === '' ? 1 : 2)), indent.slice(gap.length));
   };
 
   /**
@@ -86,32 +108,33 @@ export function* jsonPieces(value: unknown, { space = 0, splitDepth = 2, pieceCh
   function* write(v: object, depth: number, indent: string): Generator<Buffer> {
     const inner = indent + gap;
     const open = gap === '' ? '' : `\n${inner}`;
-    const member = function* (m: unknown): Generator<Buffer> {
-      if (depth + 1 < splitDepth && isContainer(m)) yield* write(m, depth + 1, inner);
-      else put(whole(m, inner) ?? 'null');
-      if (size >= pieceChars) yield* flush();
-    };
+    const deeper = depth + 1 < splitDepth;
     if (Array.isArray(v)) {
       if (v.length === 0) return put('[]');
-      if (depth + 1 >= splitDepth) yield* runsOf(v, depth);
+      // a member's toJSON is given its index in the whole array, which a run cannot give
+      if (!deeper && !v.some(hasToJSON)) yield* runsOf(v, depth);
       else
         for (let i = 0; i < v.length; i++) {
           put(i === 0 ? `[${open}` : `,${open}`);
           const el: unknown = v[i];
-          if (isOmitted(el)) put('null');
-          else yield* member(el);
+          if (deeper && isContainer(el)) yield* write(el, depth + 1, inner);
+          else put(memberText(String(i), el, inner) ?? 'null');
+          if (size >= pieceChars) yield* flush();
         }
       put(gap === '' ? ']' : `\n${indent}]`);
       return;
     }
     let first = true;
     for (const key of Object.keys(v)) {
-      let m: unknown = (v as Record<string, unknown>)[key];
-      if (typeof (m as { toJSON?: unknown } | null)?.toJSON === 'function') m = (m as { toJSON: (k: string) => unknown }).toJSON(key);
-      if (isOmitted(m)) continue;
+      const m: unknown = (v as Record<string, unknown>)[key];
+      const nested = deeper && isContainer(m);
+      const text = nested ? '' : memberText(key, m, inner);
+      if (text === undefined) continue;
       put(`${first ? '{' : ','}${open}${JSON.stringify(key)}${gap === '' ? ':' : ': '}`);
       first = false;
-      yield* member(m);
+      if (nested) yield* write(m, depth + 1, inner);
+      else put(text);
+      if (size >= pieceChars) yield* flush();
     }
     put(first ? '{}' : gap === '' ? '}' : `\n${indent}}`);
   }

@@ -255,6 +255,15 @@ describe('resident gate protocol', () => {
       );
       assert.ok(logs.includes('declined to send an answer: its answer is over 3000000 bytes, more than a client reads'), logs.join('\n'));
     });
+    // the limit is a client's: a line of that many bytes, its line break not counted
+    const exact = Buffer.byteLength(JSON.stringify({ ok: true, op: 'evaluate', prepared: await evaluate({ head: 'some' }) }));
+    for (const [limit, sent] of [
+      [exact, true],
+      [exact - 1, false],
+    ] as const)
+      await withGate({ evaluate, maxAnswerBytes: limit }, async (socket) => {
+        assert.equal((JSON.parse(await ask(socket, evaluateLine('some'))) as { ok: boolean }).ok, sent, `a limit of ${limit} bytes`);
+      });
   });
 
   it('serves one evaluation at a time, refuses another build, environment or repository, survives bad requests, and stops when asked', async () => {

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { writeJson } from '../../src/cli/json-output.js';
 import { jsonPieces } from '../../src/domain/json-pieces.js';
+import { within } from '../../src/domain/within.js';
 
 /** A small deterministic generator, so a failure can be reproduced from its seed. */
 function random(seed: number): () => number {
@@ -56,6 +57,35 @@ describe('JSON in pieces', () => {
     assert.equal(Buffer.concat(pieces).toString('utf8'), JSON.stringify(value, null, 2));
   });
 
+  it('writes what is not plain data as JSON.stringify does: boxed values, an array with its own toJSON, toJSON given its key once', () => {
+    const keyed = { toJSON: (key: string) => `key=${key}` };
+    const arrayX = Object.assign([1, 2], { toJSON: () => 'X' });
+    const values: unknown[] = [
+      { s: new String('ab'), n: new Number(5), b: [new Boolean(false)], m: new Map([[1, 2]]), r: /x/g },
+      arrayX,
+      [arrayX],
+      { a: arrayX, inner: { a: [arrayX] } },
+      { a: [keyed, keyed, keyed], b: keyed, c: { d: [keyed] } },
+      [keyed, [keyed, keyed]],
+      { d: { toJSON: () => new Date(0) } },
+      { u: { toJSON: () => undefined }, list: [{ toJSON: () => undefined }] },
+      // an array with a hole, and one of holes only
+      { sparse: Object.assign(new Array<number>(3), { 0: 1, 2: 3 }), holes: new Array(3) },
+      { '10': 1, '2': [2], b: 3 },
+    ];
+    for (const value of values)
+      for (const space of [0, 1, 2, 10])
+        for (const splitDepth of [1, 2, 3, 4])
+          for (const pieceChars of [1, 3, 1024, NaN]) {
+            const got = Buffer.concat([...jsonPieces(value, { space, splitDepth, pieceChars })]).toString('utf8');
+            assert.equal(
+              got,
+              JSON.stringify(value, null, space),
+              `${JSON.stringify(value)}, space ${space}, split depth ${splitDepth}, pieces of ${pieceChars}`,
+            );
+          }
+  });
+
   it('fails as JSON.stringify fails: a cycle, a BigInt', () => {
     const cyclic: Record<string, unknown> = { a: [1] };
     cyclic.self = { again: cyclic };
@@ -101,5 +131,20 @@ describe('writeJson', () => {
     });
     stream.on('error', () => undefined);
     await assert.rejects(writeJson(stream, { paths: Array.from({ length: 200_000 }, (_, i) => `p${i}`) }), /EPIPE|closed/);
+  });
+
+  it('fails, not hangs, on a stream destroyed before it or while it waits, even one that says nothing when destroyed', async () => {
+    const value = { paths: Array.from({ length: 200_000 }, (_, i) => `p${i}`) };
+    const gone = new Writable({ write: (_c, _e, done) => done() });
+    gone.destroy();
+    await assert.rejects(writeJson(gone, value), /destroyed/);
+    // no close event, no error event: only a write's callback says it was destroyed
+    const silent = new Writable({ emitClose: false, highWaterMark: 1024, write: (_c, _e, done) => setTimeout(done, 5) });
+    const writing = writeJson(silent, value);
+    setTimeout(() => silent.destroy(), 20);
+    await assert.rejects(
+      within(writing, 5000).then((r) => r ?? Promise.reject(new Error('writeJson hung'))),
+      /destroyed/,
+    );
   });
 });

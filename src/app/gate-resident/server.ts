@@ -130,7 +130,8 @@ async function bind(server: net.Server, socket: string): Promise<number> {
  */
 function answerPieces(res: ResidentResponse, maxBytes: number, log: (line: string) => void): Buffer[] {
   const pieces: Buffer[] = [];
-  let bytes = 1;
+  // as a client counts a line: without its line break
+  let bytes = 0;
   // res → prepared → statics → paths: the paths and reasons go a run at a time
   for (const piece of jsonPieces(res, { splitDepth: 4 })) {
     bytes += piece.length;
