@@ -330,7 +330,8 @@ export function resolveCommits(repoDir: string, refs: readonly string[]): string
     encoding: 'utf8',
     input: refs.map((r) => `${r}^{commit}\n`).join(''),
   });
-  if (res.error) throw new UsageError(`cannot run git: ${res.error.message}`);
+  // EPIPE: git ended before it read every name (below), its answers so far on its output
+  if (res.error && (res.error as NodeJS.ErrnoException).code !== 'EPIPE') throw new UsageError(`cannot run git: ${res.error.message}`);
   if (res.status !== 0) requireRepository(repoDir);
   // complete lines only: some names end git instead of being answered (`@{u}` without an
   // upstream, `HEAD@{99}` past the reflog), after the lines of the names before them

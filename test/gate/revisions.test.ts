@@ -52,6 +52,9 @@ describe('resolving the revisions of a change', () => {
     fails(['main', '@{u}'], 'unknown revision: @{u}'); // main has no upstream
     fails(['HEAD@{99}', 'main'], 'unknown revision: HEAD@{99}'); // past the reflog
     fails(['no-such-branch', 'HEAD@{99}'], 'unknown revision: no-such-branch');
+    // git ends before it has read the names after that one: more than a pipe holds, so writing
+    // them fails (EPIPE), which is that name's answer, not a git that cannot run
+    fails(['HEAD@{99}', ...Array<string>(100_000).fill('main')], 'unknown revision: HEAD@{99}');
     assert.throws(
       () => resolveCommits(outside, ['main']),
       (e: unknown) => e instanceof UsageError && e.message === `not a git repository: ${outside}`,
